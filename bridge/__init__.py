@@ -1,0 +1,24 @@
+"""bridge: dark-loop models from an SLHA card to flavour predictions.
+
+Model plugins implement the hooks of :mod:`bridge.hookspecs`, marked with
+:data:`hookimpl`, and are discovered through the ``bridge.models`` entry-point
+group. Importing this package is cheap: flavio and wilson are imported only
+where a prediction or a WCxf object is made.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+import pluggy
+
+PROJECT_NAME = "bridge"
+ENTRY_POINT_GROUP = "bridge.models"
+
+#: Marker for hook implementations in model plugins.
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+try:
+    __version__ = version("bridge-flavour")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"
+
+__all__ = ["ENTRY_POINT_GROUP", "PROJECT_NAME", "__version__", "hookimpl"]

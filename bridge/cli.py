@@ -1,0 +1,155 @@
+"""The ``bridge`` command line. flavio is imported only by ``bridge run``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bridge import __version__
+from bridge.errors import BridgeError
+
+EXIT_INPUT = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return args.func(args)
+    except BridgeError as exc:
+        print(f"bridge: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("bridge: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bridge",
+        description="Dark-loop models from an SLHA card to Wilson coefficients, "
+                    "flavio predictions and SLHA/FLHA, WCxf and JSON files.")
+    parser.add_argument("--version", action="version", version=f"bridge {__version__}")
+    sub = parser.add_subparsers(title="commands")
+
+    run = sub.add_parser("run", help="evaluate a card: spectrum, coefficients, predictions")
+    run.add_argument("card", help="SLHA input card (Block BRIDGE names the model)")
+    run.add_argument("-o", "--output", metavar="DIR",
+                     help="output directory (default: next to the card)")
+    run.add_argument("--samples", type=int, default=50, metavar="N",
+                     help="parameter draws for flavio's SM theory uncertainty (cached on disk; default 50)")
+    run.add_argument("--np-uncertainty", type=int, default=0, metavar="N",
+                     help="compute the theory uncertainty at the NP point with N draws (slow)")
+    run.add_argument("--seed", type=int, default=1, help="random seed of the draws (default 1)")
+    run.add_argument("--no-predictions", action="store_true",
+                     help="only spectrum and coefficients (no flavio predictions)")
+    run.add_argument("-q", "--quiet", action="store_true", help="do not print the tables")
+    run.set_defaults(func=cmd_run)
+
+    plugins = sub.add_parser("plugins", help="list the installed model plugins")
+    plugins.add_argument("-v", "--verbose", action="store_true", help="show input blocks")
+    plugins.set_defaults(func=cmd_plugins)
+    return parser
+
+
+def cmd_plugins(args) -> int:
+    from bridge.plugins import models
+
+    found = models()
+    if not found:
+        print("no model plugins installed")
+        return 0
+    width = max(len(n) for n in found)
+    for name, model in sorted(found.items()):
+        info = model.info()
+        origin = f"  [{model.distribution}]" if model.distribution else ""
+        print(f"{name:<{width}}  {info.description}{origin}")
+        if args.verbose:
+            for block in info.blocks:
+                print(f"{'':<{width}}    Block {block.name}: {block.description}")
+                for e in block.entries:
+                    default = "required" if e.default is None else f"default {e.default:g}"
+                    unit = f" [{e.unit}]" if e.unit else ""
+                    print(f"{'':<{width}}      {e.key!s:>6}  {e.symbol}{unit}  ({default})")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from bridge.errors import InputError
+    from bridge.output import output_texts, write_outputs
+    from bridge.run import run_card
+
+    if args.samples < 2 or args.np_uncertainty < 0:
+        raise InputError("--samples must be >= 2 and --np-uncertainty >= 0")
+    result = run_card(args.card, predictions=not args.no_predictions, samples=args.samples,
+                      seed=args.seed, np_samples=args.np_uncertainty)
+    stem = Path(args.card).name.rsplit(".", 1)[0]
+    outdir = Path(args.output) if args.output else Path(args.card).resolve().parent / "output"
+    try:
+        texts = output_texts(result, stem)
+    except ValueError as exc:  # e.g. a NaN that json refuses
+        raise BridgeError(f"{args.card}: cannot write outputs: {exc}") from None
+    for warning in result.warnings:
+        print(f"bridge: warning: {warning}", file=sys.stderr)
+    if not args.quiet:
+        print(format_report(result))
+    written = write_outputs(texts, outdir)
+    if not args.quiet:
+        print("\nwritten: " + ", ".join(str(p) for p in written))
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# tables
+# ---------------------------------------------------------------------------
+def _num(x) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, complex):
+        if x.imag == 0:
+            return f"{x.real: .4e}"
+        return f"{x.real: .4e}{x.imag:+.2e}i"
+    return f"{x: .4e}"
+
+
+def format_report(result) -> str:
+    lines = [f"model {result.model.name}: {result.info.description}",
+             f"card {result.card_path}, coefficients at {result.scale:g} GeV (WET, flavio basis)", ""]
+    lines.append("spectrum [GeV]")
+    for p in result.spectrum.particles:
+        lines.append(f"  {p.code:>8d}  {p.name:<14s} {p.mass:12.4f}")
+    lines.append("")
+    lines.append("Wilson coefficients (NP, matching scale)")
+    for name, value in sorted(result.coefficients.items()):
+        if abs(value) > 1e-12 * (1 if not name.startswith("CV") else 1e-12):
+            lines.append(f"  {name:<22s} {_num(value)}")
+    lines.append("")
+    ol = result.one_loop
+    lines.append(f"one loop at the matching scale: Delta a_mu = {ol['Delta_a_mu']:.4e}, "
+                 f"BR(mu->e gamma) = {ol['BR_mu_egamma']:.3e}")
+    if result.predictions:
+        lines.append("")
+        lines.append("flavio predictions (a_mu row: Delta a_mu = NP shift; "
+                     "sigma_th = flavio SM uncertainty unless --np-uncertainty)")
+        head = f"  {'observable':<20s} {'SM':>12s} {'SM+NP':>12s} {'sigma_th':>11s} " \
+               f"{'experiment':>26s} {'pull':>6s}"
+        lines.append(head)
+        for p in result.predictions:
+            if p.exp_central is None:
+                exp = "-"
+            elif p.exp_error_down == 0:
+                exp = f"< {p.exp_central + 1.645 * p.exp_error_up:.3e} (90%)"
+            else:
+                exp = f"{p.exp_central:.4e} +{p.exp_error_up:.1e}-{p.exp_error_down:.1e}"
+            pull = "-" if p.pull is None else f"{p.pull:+.2f}"
+            lines.append(f"  {p.label:<20s} {_num(p.sm):>12s} {_num(p.np):>12s} "
+                         f"{p.theory_error:11.2e} {exp:>26s} {pull:>6s}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,476 @@
+"""One-loop functions of the dark-loop matching (zero external momenta).
+
+Contents (formula reference: ``physics.md`` of the project notes, section numbers quoted):
+
+* box integrals ``box_I2``, ``box_I1`` (§3) and the derived ``arnan_F``, ``arnan_G`` (§3.1,
+  arXiv:1608.07832), ``seed_D``, ``seed_D_tilde`` (§3.2, arXiv:2104.03228);
+* dipole functions ``f_N1``, ``f_C1``, ``f_N2``, ``f_C2`` and ``seed_H_tilde`` (§7, §7.2);
+* photon-penguin functions ``j_S``, ``j_F`` (§8);
+* second divided differences ``dd2_u2logu``, ``dd2_ulogu`` for the Z penguin (§9);
+* the scotogenic neutrino-mass kernel ``scoto_g``, ``scoto_kernel`` (§10.1).
+
+All arguments are squared masses or squared-mass ratios (strictly positive), broadcast against
+each other like numpy ufunc arguments. Results are float64 arrays, or numpy float64 scalars
+(a ``float`` subclass) for scalar input.
+
+Numerics. Every box-type function is a divided difference f[x_0, ..., x_n] of
+f(u) = u^2 ln u or u ln u (or a combination). It is evaluated from the sorted points with the
+Newton recursion, except that each table entry whose points lie within a relative spread
+``_CLUSTER`` is summed as the Taylor series about the cluster centre c,
+f[x_0..x_n] = sum_k f^(n+k)(c)/(n+k)! h_k(x - c), with h_k the complete homogeneous symmetric
+polynomials. The offsets x_i - c are exact (Sterbenz), so exact and near degeneracies of any
+pattern (pairs, triples, all equal, chains) keep full relative precision and no branch ever
+divides by a small difference. The one-variable functions use their closed forms away from
+x = 1 and their Taylor series in (x - 1), whose coefficients are Beta integrals of the
+Feynman-parameter representations, for |x - 1| < ``_NEAR1``.
+"""
+
+from __future__ import annotations
+
+from math import comb
+
+import numpy as np
+
+__all__ = [
+    "arnan_F",
+    "arnan_G",
+    "box_I1",
+    "box_I2",
+    "dd2_u2logu",
+    "dd2_ulogu",
+    "f_C1",
+    "f_C2",
+    "f_N1",
+    "f_N2",
+    "j_F",
+    "j_S",
+    "scoto_g",
+    "scoto_kernel",
+    "seed_D",
+    "seed_D_tilde",
+    "seed_H_tilde",
+]
+
+# A divided-difference entry is summed as a Taylor series when (x_max - x_min) <= _CLUSTER * x_min.
+# Then |x - c|/c <= 0.3/2.3 < 0.131 and _NTAYLOR terms reach 1e-17; outside, the Newton
+# recursion loses at most ~ (1/0.3)(2/0.3)(3/0.3) ~ 200 ulp.
+_CLUSTER = 0.3
+_NTAYLOR = 26
+_SERIES_TOL = 1e-18
+
+# One-variable functions: series in eps = x - 1 for |eps| < _NEAR1 (0.3**36 < 1e-18); the
+# closed forms lose ~ 1/eps^4 ulp, i.e. < 1e-12 relative at the switch.
+_NEAR1 = 0.3
+_NSER1 = 36
+
+
+# --------------------------------------------------------------------------------------------
+# argument handling
+
+
+def _positive(*args):
+    """Broadcast, check x > 0 and finite, return (shape, list of flat float64 arrays)."""
+    arrs = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in args))
+    for a in arrs:
+        if not (np.all(np.isfinite(a)) and np.all(a > 0)):
+            raise ValueError("loop-function arguments must be finite and strictly positive")
+    return arrs[0].shape, [np.array(a, dtype=np.float64).ravel() for a in arrs]
+
+
+def _out(values, shape):
+    """Reshape a flat result; 0-d input gives a numpy float64 scalar."""
+    return values.reshape(shape)[()]
+
+
+# --------------------------------------------------------------------------------------------
+# divided differences of u^2 ln u ("u2"), u ln u ("u1") and u(u + 2s) ln u ("h")
+
+
+def _fvalue(kind, x, s):
+    """f(x) for the divided-difference kinds u² ln u, u ln u, u (u + 2s) ln u."""
+    lx = np.log(x)
+    if kind == "u2":
+        return x * x * lx
+    if kind == "u1":
+        return x * lx
+    return x * (x + 2.0 * s) * lx
+
+
+def _b_u2(m, logc):
+    """c^-2 c^m f^(m)(c)/m! for f = u^2 ln u."""
+    if m == 0:
+        return logc
+    if m == 1:
+        return 2.0 * logc + 1.0
+    if m == 2:
+        return logc + 1.5
+    return 2.0 * (-1) ** (m - 1) / (m * (m - 1) * (m - 2))
+
+
+def _b_u1(m, logc):
+    """c^-1 c^m f^(m)(c)/m! for f = u ln u."""
+    if m == 0:
+        return logc
+    if m == 1:
+        return logc + 1.0
+    return (-1) ** m / (m * (m - 1))
+
+
+def _b_h(m, logc, c, s):
+    """c^-1 c^m f^(m)(c)/m! for f = u (u + 2s) ln u."""
+    if m >= 3:
+        # combined so that the m = 3 term is (c - s)/3: exact when the cluster sits at u = s
+        return 2.0 * (-1) ** (m - 1) * (c - (m - 2) * s) / (m * (m - 1) * (m - 2))
+    return c * _b_u2(m, logc) + 2.0 * s * _b_u1(m, logc)
+
+
+def _n_terms(rho, n):
+    """Return the number of Taylor terms K with rho^K C(K+n, n) below _SERIES_TOL."""
+    if rho == 0.0:
+        return 1
+    for k in range(1, _NTAYLOR):
+        if rho**k * comb(k + n, n) < _SERIES_TOL:
+            return k
+    return _NTAYLOR
+
+
+def _cluster_series(kind, pts, s):
+    """Divided difference over a tight cluster of sorted points pts[(n+1), M] (Taylor series)."""
+    n = pts.shape[0] - 1
+    c = 0.5 * (pts[0] + pts[-1])
+    dh = (pts - c) / c  # pts - c is exact (Sterbenz); |dh| < 0.131
+    nterms = _n_terms(float(np.max(np.abs(dh))), n)
+    hk = np.zeros((nterms, c.size))
+    hk[0] = 1.0
+    for d in dh:  # h_k(d_0..d_v) = h_k(d_0..d_{v-1}) + d_v h_{k-1}(d_0..d_v)
+        for k in range(1, nterms):
+            hk[k] += d * hk[k - 1]
+    logc = np.log(c)
+    total = np.zeros_like(c)
+    for k in range(nterms):
+        m = n + k
+        if kind == "u2":
+            b = _b_u2(m, logc)
+        elif kind == "u1":
+            b = _b_u1(m, logc)
+        else:
+            b = _b_h(m, logc, c, s)
+        total += b * hk[k]
+    power = 2 - n if kind == "u2" else 1 - n
+    return total * c**power
+
+
+def _divdiff(pts, kind, s=None):
+    """f[x_0, ..., x_n] for pts of shape (n+1, N), any order; s (N,) only for kind 'h'."""
+    x = np.sort(pts, axis=0)
+    npts = x.shape[0]
+    last = npts - 1
+    clus = {(i, j): x[j] - x[i] <= _CLUSTER * x[i] for i in range(npts) for j in range(i + 1, npts)}
+    # top-down: which entries are needed where (a clustered entry needs no sub-entries)
+    need = {(0, last): np.ones(x.shape[1], dtype=bool)}
+    for order in range(last, 0, -1):
+        for i in range(npts - order):
+            j = i + order
+            rec = need[i, j] & ~clus[i, j]
+            for key in ((i + 1, j), (i, j - 1)):
+                need[key] = need[key] | rec if key in need else rec
+    table = {(i, i): _fvalue(kind, x[i], s) for i in range(npts)}
+    for order in range(1, npts):
+        for i in range(npts - order):
+            j = i + order
+            out = np.zeros(x.shape[1])
+            rec = need[i, j] & ~clus[i, j]
+            if rec.any():
+                diff = x[j, rec] - x[i, rec]
+                out[rec] = (table[i + 1, j][rec] - table[i, j - 1][rec]) / diff
+            ser = need[i, j] & clus[i, j]
+            if ser.any():
+                out[ser] = _cluster_series(kind, x[i:j + 1, ser], None if s is None else s[ser])
+            table[i, j] = out
+    return table[0, last]
+
+
+def _box_dd(args, kind):
+    """3rd divided difference of kind over 4 points, rescaled by an exact power of two."""
+    shape, flat = _positive(*args)
+    pts = np.stack(flat)
+    scale = np.ldexp(1.0, np.frexp(pts.max(axis=0))[1])
+    return shape, _divdiff(pts / scale, kind), scale
+
+
+# --------------------------------------------------------------------------------------------
+# boxes (§3)
+
+
+def box_I2(a1, a2, a3, a4):
+    r"""Box integral I_2 = ∫_0^∞ dt t² / Π_k (t + a_k)   [1/mass²].
+
+    Source: physics.md §3 (zero-external-momentum box, Euclidean t = k_E²); equals the third
+    divided difference (u² ln u)[a1, a2, a3, a4] = Σ_k a_k² ln a_k / Π_{j≠k} (a_k − a_j), and
+    by Hermite–Genocchi 2 ∫_simplex dτ / (Σ τ_k a_k). Fully symmetric, positive,
+    I_2(λ a) = I_2(a)/λ, I_2(a, a, a, a) = 1/(3a).
+
+    Parameters
+    ----------
+    a1, a2, a3, a4 : array_like
+        Squared masses (or ratios), > 0; broadcast together.
+    """
+    shape, dd, scale = _box_dd((a1, a2, a3, a4), "u2")
+    return _out(dd / scale, shape)
+
+
+def box_I1(a1, a2, a3, a4):
+    r"""Box integral I_1 = ∫_0^∞ dt t / Π_k (t + a_k)   [1/mass⁴].
+
+    Source: physics.md §3; equals minus the third divided difference
+    −(u ln u)[a1, a2, a3, a4] = −Σ_k a_k ln a_k / Π_{j≠k} (a_k − a_j), and by Hermite–Genocchi
+    ∫_simplex dτ / (Σ τ_k a_k)². Fully symmetric, positive, I_1(λ a) = I_1(a)/λ²,
+    I_1(a, a, a, a) = 1/(6a²).
+
+    Parameters
+    ----------
+    a1, a2, a3, a4 : array_like
+        Squared masses (or ratios), > 0; broadcast together.
+    """
+    shape, dd, scale = _box_dd((a1, a2, a3, a4), "u1")
+    return _out(-dd / scale / scale, shape)
+
+
+def arnan_F(x, y):
+    r"""F(x, y) = I_2(1, 1, x, y) of Arnan et al., arXiv:1608.07832 (equation number not verified).
+
+    Source: physics.md §3.1. Closed form
+    1/((1−x)(1−y)) + x² ln x/((1−x)²(x−y)) + y² ln y/((1−y)²(y−x)); integral
+    ∫_0^∞ dt t² / ((t+1)² (t+x)(t+y)). Variables are scalar²/fermion². F > 0, F(x, y) = F(y, x),
+    F(1, 1) = 1/3, F(x, x) = f_N2(x).
+    """
+    return box_I2(1.0, 1.0, x, y)
+
+
+def arnan_G(x, y):
+    r"""G(x, y) = −I_1(1, 1, x, y) of Arnan et al., arXiv:1608.07832 (equation number not verified).
+
+    Source: physics.md §3.1. Closed form
+    1/((1−x)(1−y)) + x ln x/((1−x)²(x−y)) + y ln y/((1−y)²(y−x)); integral
+    −∫_0^∞ dt t / ((t+1)² (t+x)(t+y)). G < 0, symmetric, G(1, 1) = −1/6 (so F + 2G = 0 there).
+    """
+    return -box_I1(1.0, 1.0, x, y)
+
+
+def seed_D_tilde(x, y, z, s):
+    r"""Corrected PRL box function D̃(x, y, z; s) = I_2(x, y, z, 1) − 2 s I_1(x, y, z, 1).
+
+    Source: physics.md §3.2 (correction of the D of arXiv:2104.03228 for i ≠ j, s = m_i/m_j
+    signed, physically z = s²). Equals the third divided difference h_s[x, y, z, 1] with
+    h_s(u) = u (u + 2s) ln u, i.e. Σ_{u∈{x,y,z}} u(u+2s) ln u / ((u−1) Π_{w≠u}(u−w)); integral
+    ∫_0^∞ dt t (t − 2s) / ((t+x)(t+y)(t+z)(t+1)). D̃(1, 1, 1; 1) = 0.
+
+    x, y, z > 0 are squared-mass ratios (to m_j²); s is any finite real number.
+    Where D̃ crosses zero only absolute accuracy ~1e-16 (I_2 + 2|s| I_1) is meaningful.
+    """
+    x, y, z, s = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, y, z, s)))
+    if not np.all(np.isfinite(s)):
+        raise ValueError("seed_D_tilde: s must be finite")
+    shape, (xf, yf, zf) = _positive(x, y, z)
+    sf = np.array(s, dtype=np.float64).ravel()
+    pts = np.stack([xf, yf, zf, np.ones_like(xf)])
+    return _out(_divdiff(pts, "h", sf), shape)
+
+
+def seed_D(x, y, z):
+    r"""D(x, y, z) exactly as printed in arXiv:2104.03228 (PRL 127, 061802), below the δC9 formula.
+
+    D = x(x+2) ln x/((x−1)(x−y)(x−z)) + y(y+2) ln y/((y−1)(y−x)(y−z))
+        + z(z+2) ln z/((z−1)(z−x)(z−y))
+      = I_2(x, y, z, 1) − 2 I_1(x, y, z, 1) = seed_D_tilde(x, y, z, 1)     (physics.md §3.2),
+    integral ∫_0^∞ dt t (t − 2) / ((t+x)(t+y)(t+z)(t+1)). D(1, 1, 1) = 0.
+    """
+    return seed_D_tilde(x, y, z, 1.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Z-penguin divided differences (§9) and the scotogenic kernel (§10.1)
+
+
+def dd2_u2logu(a, b, c):
+    r"""Second divided difference (u² ln u)[a, b, c]  (physics.md §9, Z penguin "f[·]").
+
+    Natural log of the arguments as given (the caller fixes the units; scaling all arguments by
+    λ adds ln λ). Integral: ∫_0^∞ dt [1/(t+1) − t² / ((t+a)(t+b)(t+c))]; Hermite–Genocchi
+    ∫_simplex (2 ln u + 3). Symmetric; (u² ln u)[a, a, a] = ln a + 3/2.
+    """
+    shape, flat = _positive(a, b, c)
+    return _out(_divdiff(np.stack(flat), "u2"), shape)
+
+
+def dd2_ulogu(a, b, c):
+    r"""Second divided difference (u ln u)[a, b, c]  (physics.md §9, Z penguin "g[·]").
+
+    Integral: ∫_0^∞ dt t / ((t+a)(t+b)(t+c)) (> 0); Hermite–Genocchi ∫_simplex dτ/u.
+    Symmetric, scale λ → result/λ, (u ln u)[a, a, a] = 1/(2a).
+    """
+    shape, flat = _positive(a, b, c)
+    return _out(_divdiff(np.stack(flat), "u1"), shape)
+
+
+def scoto_g(u, MN2):
+    r"""g(u) = u ln(u/M_N²)/(u − M_N²), with g(M_N²) = 1 (dimensionless).
+
+    Source: physics.md §10.1 (SEED-001 = PRD 107, 035034, Eq. 6, rewritten as a divided
+    difference). Integral: u ∫_0^∞ dt / ((t+u)(t+M_N²)).
+    """
+    shape, (uf, mf) = _positive(u, MN2)
+    r = uf / mf
+    t = r - 1.0
+    out = np.ones_like(r)
+    mid = (r >= 0.5) & (r <= 2.0) & (t != 0.0)  # t exact here, log1p keeps precision
+    out[mid] = r[mid] * np.log1p(t[mid]) / t[mid]
+    far = (r < 0.5) | (r > 2.0)
+    out[far] = r[far] * np.log(r[far]) / t[far]
+    return _out(out, shape)
+
+
+def scoto_kernel(ma2, mb2, MN2):
+    r"""Scotogenic kernel g[m_a², m_b²] = (g(m_a²) − g(m_b²))/(m_a² − m_b²)   [1/mass²].
+
+    Source: physics.md §10.1 (bracket of SEED-001 Eq. 6 = M_N g[m_a², m_b²]);
+    m_ν ≈ v² M_N λ5^{ab} g[m_a², m_b²]/(32π²). It equals (u ln u)[m_a², m_b², M_N²], hence the
+    integral ∫_0^∞ dt t / ((t+m_a²)(t+m_b²)(t+M_N²)); the limits a = b (g′) and m² = M_N² are
+    regular. Symmetric in (ma2, mb2), positive.
+    """
+    return dd2_ulogu(ma2, mb2, MN2)
+
+
+# --------------------------------------------------------------------------------------------
+# one-variable dipole and penguin functions (§7, §8), x = m_F²/M_S²
+
+
+def _horner(coeffs, t):
+    """Σ_k coeffs[k] t^k."""
+    acc = np.full_like(t, coeffs[-1])
+    for c in coeffs[-2::-1]:
+        acc = acc * t + c
+    return acc
+
+
+def _near1(x, closed, coeffs):
+    """Evaluate the closed form for |x − 1| ≥ _NEAR1, the series Σ_k coeffs[k] (1 − x)^k otherwise."""
+    shape, (xf,) = _positive(x)
+    eps = xf - 1.0  # exact near 1
+    near = np.abs(eps) < _NEAR1
+    far = ~near
+    out = np.empty_like(xf)
+    if far.any():
+        out[far] = closed(xf[far])
+    if near.any():
+        out[near] = _horner(coeffs, -eps[near])
+    return _out(out, shape)
+
+
+_K1 = np.arange(_NSER1, dtype=np.float64)
+# Σ_k (−ε)^k ∫_0^1 du u^p (1−u)^q u^k = Beta-function coefficients of the Feynman integrals
+_SER_N1 = 2.0 / ((_K1 + 2) * (_K1 + 3) * (_K1 + 4))
+_SER_C1 = 1.0 / ((_K1 + 3) * (_K1 + 4))
+_SER_N2 = 2.0 / ((_K1 + 2) * (_K1 + 3))
+_SER_C2 = 2.0 / (_K1 + 3)
+_SER_JS = 1.0 / ((_K1 + 1) * (_K1 + 2) * (_K1 + 3) * (_K1 + 4))
+_SER_JF = (2 * _K1 + 9) / (6 * (_K1 + 3) * (_K1 + 4))
+
+
+def _closed_N1(x):
+    """f_N1 closed form, physics.md §7."""
+    return (((2.0 * x + 3.0) * x - 6.0) * x + 1.0 - 6.0 * x * x * np.log(x)) / (6.0 * (1.0 - x) ** 4)
+
+
+def _closed_C1(x):
+    """f_C1 closed form, physics.md §7."""
+    return (((x - 6.0) * x + 3.0) * x + 2.0 + 6.0 * x * np.log(x)) / (6.0 * (1.0 - x) ** 4)
+
+
+def _closed_N2(x):
+    """f_N2 closed form, physics.md §7."""
+    return (1.0 - x * x + 2.0 * x * np.log(x)) / (1.0 - x) ** 3
+
+
+def _closed_C2(x):
+    """f_C2 closed form, physics.md §7."""
+    return ((4.0 - x) * x - 3.0 - 2.0 * np.log(x)) / (1.0 - x) ** 3
+
+
+def _closed_JS(x):
+    """J_S closed form, physics.md §8."""
+    poly = ((-11.0 * x + 18.0) * x - 9.0) * x + 2.0
+    return (poly + 6.0 * x**3 * np.log(x)) / (36.0 * (1.0 - x) ** 4)
+
+
+def _closed_JF(x):
+    """J_F closed form, physics.md §8."""
+    poly = ((-7.0 * x + 36.0) * x - 45.0) * x + 16.0
+    return -(poly + 6.0 * (2.0 - 3.0 * x) * np.log(x)) / (36.0 * (1.0 - x) ** 4)
+
+
+def f_N1(x):
+    r"""Dipole function, photon on the scalar: f_N1(x) = ∫_0^1 du u(1−u)² / (1 − u + x u).
+
+    Closed form (1 − 6x + 3x² + 2x³ − 6x² ln x)/(6(1−x)⁴); physics.md §7. Shape of the
+    neutralino ℓ→ℓ′γ function of Hisano et al., hep-ph/9510309 (up to the factor 1/6 shown).
+    Limits: f_N1(1) = 1/12, f_N1(0) = 1/6, f_N1 ~ 1/(3x) for x → ∞. x = m_F²/M_S².
+    """
+    return _near1(x, _closed_N1, _SER_N1)
+
+
+def f_C1(x):
+    r"""Dipole function, photon on the fermion: f_C1(x) = ∫_0^1 du u(1−u)² / ((1−u) x + u).
+
+    Closed form (2 + 3x − 6x² + x³ + 6x ln x)/(6(1−x)⁴); physics.md §7; chargino-type function of
+    hep-ph/9510309. Limits: f_C1(1) = 1/12, f_C1(0) = 1/3, f_C1 ~ 1/(6x). x = m_F²/M_S².
+    """
+    return _near1(x, _closed_C1, _SER_C1)
+
+
+def f_N2(x):
+    r"""Chirally enhanced dipole function, photon on the scalar: 2 ∫_0^1 du u(1−u) / (1 − u + x u).
+
+    Closed form (1 − x² + 2x ln x)/(1−x)³; physics.md §7 (hep-ph/9510309 shape).
+    Limits: f_N2(1) = 1/3, f_N2(0) = 1, f_N2 ~ 1/x. Equals arnan_F(x, x). x = m_F²/M_S².
+    """
+    return _near1(x, _closed_N2, _SER_N2)
+
+
+def f_C2(x):
+    r"""Chirally enhanced dipole function, photon on the fermion: 2 ∫_0^1 du (1−u)² / ((1−u) x + u).
+
+    Closed form (−3 + 4x − x² − 2 ln x)/(1−x)³; physics.md §7 (hep-ph/9510309 shape).
+    Limits: f_C2(1) = 2/3, f_C2 ~ −2 ln x − 3 for x → 0, f_C2 ~ 1/x. x = m_F²/M_S².
+    """
+    return _near1(x, _closed_C2, _SER_C2)
+
+
+def seed_H_tilde(x):
+    r"""H̃(x) = (x² − 1 − 2x ln x)/(8(x−1)³) = f_N2(x)/8 of arXiv:2104.03228 (Δa_μ formula).
+
+    Source: SEED-000 (PRL 127, 061802), physics.md §7.2; integral ¼ ∫_0^1 du u(1−u)/(1 − u + x u).
+    H̃(1) = 1/24.
+    """
+    return f_N2(x) / 8.0
+
+
+def j_S(x):
+    r"""Photon-penguin function, photon on the scalar: J_S(x) = ∫_0^1 du (1−u)³ / (6 (u x + 1 − u)).
+
+    Closed form (2 − 9x + 18x² − 11x³ + 6x³ ln x)/(36(1−x)⁴); physics.md §8; 36 J_S is the
+    neutralino off-shell-photon function of hep-ph/9510309. J_S(1) = 1/24, J_S(0) = 1/18,
+    J_S ~ ln x/(6x). x = m_F²/M_S².
+    """
+    return _near1(x, _closed_JS, _SER_JS)
+
+
+def j_F(x):
+    r"""Photon-penguin function, photon on the fermion (physics.md §8).
+
+    J_F(x) = ∫_0^1 du (1−u)³/6 [2/((1−u)x + u) + x/((1−u)x + u)²]
+           = −(16 − 45x + 36x² − 7x³ + 6(2 − 3x) ln x)/(36(1−x)⁴);
+    −36 J_F is the chargino off-shell-photon function of hep-ph/9510309. J_F(1) = 1/8,
+    J_F ~ −(ln x)/3 for x → 0, J_F → 7/(36x) for x → ∞. x = m_F²/M_S².
+    """
+    return _near1(x, _closed_JF, _SER_JF)

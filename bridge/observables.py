@@ -1,0 +1,217 @@
+"""flavio predictions for the bridge's observables (flavio is imported here only).
+
+For each observable: SM and NP central values, flavio's theory uncertainty,
+the experimental value of the measurement flavio holds, and the pull.
+
+* Theory uncertainty: flavio's SM uncertainty (standard deviation over N
+  random draws of flavio's parameters, seeded), cached on disk per flavio
+  version, observable, N, seed and SM-parameter overrides. With
+  ``np_samples > 0`` the uncertainty is instead computed at the NP point
+  (as flavio's ``np_uncertainty``; slow, every draw reruns wilson).
+* Pull: (NP − exp)/√(σ_exp² + σ_th²), with the experimental error on the side
+  of the prediction (asymmetric errors and one-sided limits as flavio's 1D
+  marginal gives them). For ``a_mu`` the table shows Δa_μ = a_μ − a_μ^SM.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ObservableSpec:
+    name: str  # flavio observable name
+    q2: tuple[float, float] | None = None
+    measurement: str = ""  # preferred flavio measurement
+    label: str = ""
+    show_delta: bool = False  # show NP − SM (a_mu)
+
+    @property
+    def args(self) -> tuple:
+        return self.q2 or ()
+
+    @property
+    def key(self) -> str:
+        if self.q2:
+            return f"{self.name} [{self.q2[0]:g},{self.q2[1]:g}]"
+        return self.name
+
+
+#: The observables of `bridge run`, with the measurement shown for each (newest in flavio 2.7.1).
+CORE_OBSERVABLES = (
+    ObservableSpec("<Rmue>(B+->Kll)", (1.1, 6.0), "LHCb RK RK* 2022", "R_K [1.1,6]"),
+    ObservableSpec("<Rmue>(B0->K*ll)", (0.045, 1.1), "LHCb RK* 2017", "R_K* [0.045,1.1]"),
+    ObservableSpec("<Rmue>(B0->K*ll)", (1.1, 6.0), "LHCb RK RK* 2022", "R_K* [1.1,6]"),
+    ObservableSpec("BR(B->Xsgamma)", None, "B->Xgamma WA 2017", "BR(B->X_s gamma)"),
+    ObservableSpec("DeltaM_s", None, "HFAG osc summer 2015", "Delta M_s [GeV]"),
+    ObservableSpec("BR(B+->Knunu)", None, "Belle B->hnunu SL 2017", "BR(B+->K+ nu nu)"),
+    ObservableSpec("BR(B0->K*nunu)", None, "Belle B->hnunu SL 2017", "BR(B0->K*0 nu nu)"),
+    ObservableSpec("BR(Bs->mumu)", None, "GSSS combination Bs->mumu 2022", "BR(B_s->mu mu)"),
+    ObservableSpec("a_mu", None, "FNAL g-2 combination 2025", "Delta a_mu", show_delta=True),
+    ObservableSpec("BR(mu->egamma)", None, "PDG 2017 mu LFV", "BR(mu->e gamma)"),
+)
+
+
+@dataclass
+class Prediction:
+    key: str
+    label: str
+    flavio_name: str
+    q2: tuple[float, float] | None
+    sm: float
+    np: float
+    theory_error: float
+    theory_error_kind: str
+    exp_central: float | None
+    exp_error_up: float | None
+    exp_error_down: float | None
+    measurement: str
+    pull: float | None
+    shown_as_delta: bool
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def parameter_constraints(overrides: dict[str, float] | None):
+    """flavio's default parameters with SMINPUTS overrides fixed to their values."""
+    import flavio
+
+    par = flavio.default_parameters
+    if overrides:
+        par = par.copy()
+        for name, value in overrides.items():
+            par.set_constraint(name, repr(float(value)))
+    return par
+
+
+def make_wilson(coefficients: dict[str, complex], scale: float, eft: str = "WET"):
+    """A wilson.Wilson in the flavio basis, refusing unknown names with a clear error."""
+    import wilson
+    from wilson.wcxf import Basis
+
+    from bridge.errors import ModelError
+
+    known = set(Basis[eft, "flavio"].all_wcs)
+    unknown = sorted(set(coefficients) - known)
+    if unknown:
+        raise ModelError(f"coefficient {unknown[0]!r} is not in wilson's {eft} flavio basis")
+    values = {k: complex(v) for k, v in coefficients.items() if v != 0}
+    return wilson.Wilson(values, scale=scale, eft=eft, basis="flavio")
+
+
+def _cache_dir() -> Path:
+    root = os.environ.get("BRIDGE_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "bridge")
+    return Path(root)
+
+
+def sm_uncertainties(specs, overrides, samples: int, seed: int) -> dict[str, float]:
+    """flavio's SM uncertainty per observable, from a seeded sample, cached on disk."""
+    import flavio
+
+    ident = json.dumps({"flavio": flavio.__version__, "obs": [s.key for s in specs],
+                        "N": samples, "seed": seed, "overrides": overrides or {}},
+                       sort_keys=True)
+    digest = hashlib.sha256(ident.encode()).hexdigest()[:16]
+    path = _cache_dir() / f"sm-uncertainty-{digest}.json"
+    if path.exists():
+        try:
+            return json.loads(path.read_text())["errors"]
+        except (OSError, ValueError, KeyError):
+            pass  # a corrupt cache entry is recomputed
+    par = parameter_constraints(overrides)
+    draws = _random_parameters(par, samples, seed)
+    errors = {}
+    for spec in specs:
+        obs = flavio.Observable[spec.name]
+        values = [obs.prediction_par(p, flavio.WilsonCoefficients(), *spec.args) for p in draws]
+        errors[spec.key] = float(np.std(values))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps({"id": json.loads(ident), "errors": errors}))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only cache only costs time
+    return errors
+
+
+def _random_parameters(par, samples: int, seed: int) -> list[dict]:
+    """N random parameter points, reproducible: flavio draws from numpy's global RNG."""
+    state = np.random.get_state()
+    try:
+        np.random.seed(seed)
+        rand = par.get_random_all(size=samples)
+    finally:
+        np.random.set_state(state)
+    return [{k: v[i] for k, v in rand.items()} for i in range(samples)]
+
+
+def _measurement(spec: ObservableSpec):
+    """(central, error up, error down, name) of the preferred measurement."""
+    import flavio
+
+    key = (spec.name, *spec.q2) if spec.q2 else spec.name
+    names = flavio.Observable[spec.name].get_measurements()
+    ordered = [spec.measurement] if spec.measurement in names else []
+    ordered += [n for n in names if n != spec.measurement]
+    for name in ordered:
+        m = flavio.Measurement[name]
+        if key not in m.all_parameters:
+            continue
+        try:
+            up, down = m.get_1d_errors_rightleft()[key]
+        except (NotImplementedError, KeyError):
+            continue
+        return float(m.get_central_all()[key]), float(up), float(down), name
+    return None, None, None, ""
+
+
+def predict(coefficients: dict[str, complex], scale: float, *, overrides=None,
+            specs=CORE_OBSERVABLES, samples: int = 50, seed: int = 1,
+            np_samples: int = 0) -> list[Prediction]:
+    """SM and NP predictions with uncertainties and pulls for ``specs``."""
+    import flavio
+
+    par = parameter_constraints(overrides)
+    par_central = par.get_central_all()
+    w = make_wilson(coefficients, scale)
+    wc_np = flavio.WilsonCoefficients.from_wilson(w, par_central)
+    wc_sm = flavio.WilsonCoefficients()
+    sm_errors = sm_uncertainties(specs, overrides, samples, seed) if np_samples <= 0 else {}
+    draws = _random_parameters(par, np_samples, seed) if np_samples > 0 else []
+    out = []
+    for spec in specs:
+        obs = flavio.Observable[spec.name]
+        sm_value = float(obs.prediction_par(par_central, wc_sm, *spec.args))
+        np_value = float(obs.prediction_par(par_central, wc_np, *spec.args))
+        if draws:
+            values = [obs.prediction_par(p, flavio.WilsonCoefficients.from_wilson(w, p), *spec.args)
+                      for p in draws]
+            sigma_th, kind = float(np.std(values)), f"NP point, N={np_samples}"
+        else:
+            sigma_th, kind = sm_errors[spec.key], f"SM, N={samples}"
+        central, up, down, mname = _measurement(spec)
+        pull = None
+        if central is not None:
+            side = up if np_value >= central else down
+            denom = math.hypot(side, sigma_th)
+            pull = (np_value - central) / denom if denom > 0 else None
+        if spec.show_delta:
+            shift = sm_value
+            np_shown, sm_shown = np_value - shift, 0.0
+            central = None if central is None else central - shift
+        else:
+            np_shown, sm_shown = np_value, sm_value
+        out.append(Prediction(spec.key, spec.label or spec.key, spec.name, spec.q2, sm_shown,
+                              np_shown, sigma_th, kind, central, up, down, mname, pull,
+                              spec.show_delta))
+    return out

@@ -1,0 +1,230 @@
+"""Output files of ``bridge run``: SLHA card with FLHA blocks, WCxf YAML, JSON.
+
+All three texts are built before anything touches the disk, and each file is
+written to a temporary name and renamed, so a failure or an interrupt never
+leaves a half-written or partial set of files behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+
+from bridge import flha
+from bridge.plugins import bridge_version
+from bridge.sm import SMINPUTS_NAMES
+
+NORMALISATION = (
+    "flavio WET basis of WCxf (wilson wet.flavio.basis.json), L_eff = sum C_i O_i, "
+    "NP contributions only; C9/C10/CL dimensionless with prefactor 4G_F/sqrt2 VtbVts* e^2/16pi^2, "
+    "C7/C8 with 4G_F/sqrt2 VtbVts* e(g_s)/16pi^2 m_b, C7_ll with 4G_F/sqrt2 e/16pi^2 m_l, "
+    "CVLL_bsbs in GeV^-2, Cgamma in GeV^-1")
+
+
+def versions() -> dict[str, str]:
+    out = {"bridge": bridge_version(), "python": platform.python_version()}
+    for dist in ("flavio", "wilson", "pyslha", "pluggy", "numpy", "scipy", "particle"):
+        try:
+            out[dist] = version(dist)
+        except PackageNotFoundError:
+            out[dist] = "not installed"
+    return out
+
+
+# ---------------------------------------------------------------------------
+# SLHA
+# ---------------------------------------------------------------------------
+def _fmt(value: float) -> str:
+    return f"{value: .8E}"
+
+
+def _key(key) -> str:
+    if isinstance(key, tuple):
+        return " ".join(f"{k:>3d}" for k in key)
+    return f"{key:>6d}"
+
+
+def slha_block(name: str, rows, comment: str = "", scale: float | None = None) -> str:
+    head = f"Block {name}"
+    if scale is not None:
+        head += f" Q= {_fmt(scale)}"
+    if comment:
+        head += f"   # {comment}"
+    lines = [head]
+    for key, value, note in rows:
+        val = value if isinstance(value, str) else _fmt(float(value))
+        lines.append(f"  {_key(key)}   {val}   # {note}" if note else f"  {_key(key)}   {val}")
+    return "\n".join(lines) + "\n"
+
+
+def _input_blocks(result) -> list[str]:
+    out = []
+    for spec in result.info.blocks:
+        values = result.inputs[spec.name]
+        rows, im_rows = [], []
+        for entry in spec.entries:
+            v = values[entry.key]
+            unit = f" [{entry.unit}]" if entry.unit else ""
+            rows.append((entry.key, complex(v).real, f"{entry.symbol}{unit}"))
+            if spec.imaginary and complex(v).imag != 0:
+                im_rows.append((entry.key, complex(v).imag, f"Im {entry.symbol}"))
+        out.append(slha_block(spec.name, rows, spec.description))
+        if im_rows:
+            out.append(slha_block(spec.imaginary, im_rows, f"imaginary parts of {spec.name}"))
+    return out
+
+
+def _mixing_blocks(result) -> list[str]:
+    out = []
+    for mix in result.spectrum.mixings:
+        mat = np.asarray(mix.matrix, dtype=complex)
+        rows, im_rows = [], []
+        for i in range(mat.shape[0]):
+            for j in range(mat.shape[1]):
+                label = ""
+                if mix.rows and mix.columns:
+                    label = f"{mix.rows[i]} -> {mix.columns[j]}"
+                rows.append(((i + 1, j + 1), mat[i, j].real, label))
+                im_rows.append(((i + 1, j + 1), mat[i, j].imag, label))
+        out.append(slha_block(mix.name, rows, mix.description))
+        if np.any(mat.imag != 0):
+            out.append(slha_block("IM" + mix.name, im_rows, f"imaginary part of {mix.name}"))
+    return out
+
+
+def slha_text(result) -> str:
+    parts = [
+        f"# bridge {bridge_version()}: model {result.model.name}, input {result.card_path}\n"
+        f"# {result.info.description}\n",
+        slha_block("BRIDGE", [(1, result.model.name, "model plugin"),
+                              (2, result.scale, "WET hand-over scale [GeV]")], "bridge control"),
+        slha_block("FCINFO", [(1, "BRIDGE", "flavour calculator"),
+                              (2, bridge_version(), "version")], "program information"),
+    ]
+    parts += _input_blocks(result)
+    sm = result.sm
+    sm_rows = [(1, 1.0 / _alpha_mz(result), SMINPUTS_NAMES[1]), (2, sm.GF, SMINPUTS_NAMES[2]),
+               (4, sm.m_Z, SMINPUTS_NAMES[4]), (5, sm.m_b, SMINPUTS_NAMES[5]),
+               (6, sm.m_t, SMINPUTS_NAMES[6]), (7, sm.m_tau, SMINPUTS_NAMES[7]),
+               (11, sm.m_e, SMINPUTS_NAMES[11]), (13, sm.m_mu, SMINPUTS_NAMES[13])]
+    parts.append(slha_block("SMINPUTS", sm_rows, "SM inputs used (flavio defaults unless given)"))
+    parts.append(slha_block("MASS", [(p.code, p.mass, p.name) for p in result.spectrum.particles],
+                            "dark-sector mass eigenstates [GeV]"))
+    parts += _mixing_blocks(result)
+    re_block, im_block = flha.wc_blocks_from_flavio(
+        {k: v for k, v in result.coefficients.items() if k in flha.FLAVIO_TO_FLHA}, result.scale)
+    parts.append(flha.format_wc_block(re_block, NORMALISATION))
+    if im_block.entries:
+        parts.append(flha.format_wc_block(im_block, NORMALISATION))
+    if result.predictions:
+        fobs = [p for p in result.predictions if p.flavio_name in flha.FOBS_IDS]
+        np_entries = [flha.obs_entry(p.flavio_name, p.np, *(p.q2 or ())) for p in fobs]
+        sm_entries = [flha.obs_entry(p.flavio_name, p.sm, *(p.q2 or ())) for p in fobs]
+        parts.append(flha.format_obs_block(flha.FlhaObsBlock("FOBS", np_entries),
+                                           "flavio predictions, SM + NP"))
+        parts.append(flha.format_obs_block(flha.FlhaObsBlock("FOBSSM", sm_entries),
+                                           "flavio SM predictions"))
+        dip = [flha.dipole_entry(p.flavio_name, p.np) for p in result.predictions
+               if p.flavio_name in flha.FDIPOLE_IDS]
+        if dip:
+            parts.append(flha.format_dipole_block(flha.FlhaDipoleBlock("FDIPOLE", dip),
+                                                  "NP shift predicted by flavio"))
+    return "\n".join(parts)
+
+
+def _alpha_mz(result) -> float:
+    from bridge.sm import flavio_parameters, sminputs_overrides
+
+    return flavio_parameters(sminputs_overrides(result.sminputs))["alpha_e"]
+
+
+# ---------------------------------------------------------------------------
+# WCxf and JSON
+# ---------------------------------------------------------------------------
+def wcxf_text(result) -> str:
+    """WCxf YAML written by wilson, with provenance in its metadata."""
+    from bridge.observables import make_wilson
+
+    w = make_wilson(result.coefficients, result.scale)
+    wc = w.wc
+    wc.metadata = {"generator": f"bridge {bridge_version()}", "model": result.model.name,
+                   "card": str(result.card_path), "versions": versions()}
+    return wc.dump(fmt="yaml")
+
+
+def _cplx(z: complex) -> dict | float:
+    z = complex(z)
+    return {"re": z.real, "im": z.imag}
+
+
+def json_text(result) -> str:
+    spectrum = result.spectrum
+    doc = {
+        "model": result.model.name,
+        "description": result.info.description,
+        "references": list(result.info.references),
+        "card": str(result.card_path),
+        "scale": result.scale,
+        "inputs": {b: {_jkey(k): _cplx(v) if isinstance(v, complex) else v
+                       for k, v in vals.items()} for b, vals in result.inputs.items()},
+        "sm_inputs": result.sm.as_dict(),
+        "spectrum": {
+            "masses": [{"code": p.code, "name": p.name, "mass": p.mass}
+                       for p in spectrum.particles],
+            "mixings": {m.name: {"description": m.description, "rows": list(m.rows),
+                                 "columns": list(m.columns),
+                                 "re": np.real(m.matrix).tolist(), "im": np.imag(m.matrix).tolist()}
+                        for m in spectrum.mixings},
+        },
+        "wilson_coefficients": {"eft": "WET", "basis": "flavio", "scale": result.scale,
+                                "values": {k: _cplx(v) for k, v in sorted(result.coefficients.items())}},
+        "one_loop": result.one_loop,
+        "neutrino_mass_matrix_GeV": {"re": np.real(result.neutrino_mass_matrix).tolist(),
+                                     "im": np.imag(result.neutrino_mass_matrix).tolist()},
+        "observables": [p.as_dict() for p in result.predictions],
+        "warnings": result.warnings,
+        "versions": versions(),
+    }
+    text = json.dumps(doc, indent=2, allow_nan=False)
+    return text + "\n"
+
+
+def _jkey(key) -> str:
+    return ",".join(str(k) for k in key) if isinstance(key, tuple) else str(key)
+
+
+# ---------------------------------------------------------------------------
+# atomic writing
+# ---------------------------------------------------------------------------
+def output_texts(result, stem: str) -> dict[str, str]:
+    return {f"{stem}.slha": slha_text(result), f"{stem}.wcxf.yaml": wcxf_text(result),
+            f"{stem}.json": json_text(result)}
+
+
+def write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_outputs(texts: dict[str, str], outdir: Path) -> list[Path]:
+    outdir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in texts.items():
+        path = outdir / name
+        write_atomic(path, text)
+        written.append(path)
+    return written
