@@ -95,11 +95,22 @@ def _prescan(text: str, path: str) -> None:
         tokens = body.split()
         key = _leading_ints(tokens)
         if key is None:
-            continue
+            if len(tokens) > 1 or not _is_number(tokens[0]):
+                raise InputError(f"line {lineno}: malformed entry {body[:40]!r}", file=path,
+                                 block=block)
+            continue  # an unindexed single-value block such as ALPHA
         if key in seen:
             raise InputError(f"duplicate entry (line {lineno})", file=path, block=block,
                              entry=key)
         seen.add(key)
+
+
+def _is_number(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
 
 
 def _leading_ints(tokens: list[str]):
