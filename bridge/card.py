@@ -61,7 +61,7 @@ def read_card(path: str | Path) -> Card:
         with contextlib.redirect_stdout(sink):
             doc = pyslha.readSLHA(text, ignorenomass=True, ignorenobr=True,
                                   ignoreblocks=list(OUTPUT_ONLY_BLOCKS))
-    except Exception as exc:  # noqa: BLE001 - pyslha raises several types
+    except Exception as exc:
         raise InputError(f"not a valid SLHA file ({exc})", file=path) from None
     if not doc.blocks:
         raise InputError("no SLHA blocks found", file=path)

@@ -37,7 +37,9 @@ def bridge_model_info() -> ModelInfo:
 def bridge_spectrum(inputs: ModelInputs, sm: SMInputs) -> Spectrum:
     """Build the mass spectrum: diagonalise mass matrices, return masses (with
     the codes they get in Block MASS) and mixing matrices. ``Spectrum.data``
-    may carry anything the other hooks need (e.g. couplings in the mass basis)."""
+    may carry anything the other hooks need (e.g. couplings in the mass basis);
+    a dict ``Spectrum.data["contributions"]`` of numbers (e.g. box and penguin
+    parts of C9), filled by any hook, is written to the JSON output."""
 
 
 @hookspec(firstresult=True)

@@ -140,18 +140,54 @@ class SingularSigma(ValueError):
         self.null_vector = null_vector
 
 
+def canonical_takagi(sigma: np.ndarray, degenerate_rtol: float = 1e-9):
+    """Takagi Vᵀ Σ V = diag(d) with V as close to the identity as the freedom allows.
+
+    R in Casas–Ibarra is defined relative to V, so V must not depend on accidents of the
+    eigen-solver: columns are matched to the basis states (largest |V_aj|², no sorting by
+    size), each column's sign makes Re V_jj ≥ 0, and within (numerically) degenerate Takagi
+    values — where V is fixed only up to a real orthogonal rotation — the rotation maximising
+    Re tr V is chosen (orthogonal Procrustes). A diagonal Σ thus has V = 1 for any degeneracy,
+    the convention of seed 001 (λ5 ∝ 1: "V its diagonalization matrix" is the identity).
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    d, v = takagi(np.asarray(sigma, dtype=complex))
+    n = len(d)
+    rows, cols = linear_sum_assignment(-np.abs(v) ** 2)
+    perm = np.empty(n, dtype=int)
+    perm[rows] = cols
+    d, v = d[perm], v[:, perm].copy()
+    scale = max(d.max(), 0.0)
+    done: set[int] = set()
+    for i in range(n):
+        if i in done:
+            continue
+        cluster = [j for j in range(n) if abs(d[j] - d[i]) <= degenerate_rtol * scale]
+        done.update(cluster)
+        if len(cluster) > 1 and scale > 0:
+            u1, _, v2t = np.linalg.svd(v[np.ix_(cluster, cluster)].real)
+            v[:, cluster] = v[:, cluster] @ (v2t.T @ u1.T)
+    for j in range(n):
+        if v[j, j].real < 0:
+            v[:, j] = -v[:, j]
+    return d, v
+
+
 def casas_ibarra(sigma: np.ndarray, masses_ev, u: np.ndarray, r: np.ndarray,
                  rtol: float = 1e-12) -> np.ndarray:
     """Y (n_f × n) with Y Σ Yᵀ = U* diag(m) U† (see the module docstring).
 
     ``sigma`` in GeV (n × n complex symmetric), ``masses_ev`` the light masses in eV, ``u`` the
-    PMNS matrix, ``r`` an n × n_f matrix with R Rᵀ = 1. Raises :class:`SingularSigma` when the
-    smallest Takagi value of Σ is below ``rtol`` times the largest (or Σ = 0).
+    PMNS matrix, ``r`` an n × n_f matrix with R Rᵀ = 1; V from :func:`canonical_takagi`.
+    Raises :class:`SingularSigma` when the smallest Takagi value of Σ is below ``rtol`` times
+    the largest (or Σ = 0).
     """
     sigma = np.asarray(sigma, dtype=complex)
-    d_sigma, v = takagi(sigma)
+    d_sigma, v = canonical_takagi(sigma)
     if not d_sigma.max() > 0 or d_sigma.min() <= rtol * d_sigma.max():
-        raise SingularSigma(f"Σ is singular (Takagi values {d_sigma.tolist()} GeV)", v[:, 0].conj())
+        k = int(np.argmin(d_sigma))
+        raise SingularSigma(f"Σ is singular (Takagi values {d_sigma.tolist()} GeV)", v[:, k].conj())
     sqrt_m = np.sqrt(np.asarray(masses_ev, float) * EV)
     y_t = v @ np.diag(d_sigma**-0.5) @ r @ np.diag(sqrt_m) @ u.conj().T
     return y_t.T

@@ -87,7 +87,7 @@ def one_loop_summary(dipoles: dict[str, complex], sm: SMInputs) -> dict[str, flo
 def run_card(card_path: str, *, predictions: bool = True, samples: int = 50, seed: int = 1,
              np_samples: int = 0, pm=None) -> PointResult:
     """Evaluate a card end to end (flavio is imported only when predictions are asked for)."""
-    card, model, info, inputs, scale, sminputs = load_point(card_path, pm)
+    _, model, info, inputs, scale, sminputs = load_point(card_path, pm)
     warnings = []
     if not SCALE_WINDOW[0] <= scale <= SCALE_WINDOW[1]:
         warnings.append(

@@ -93,8 +93,8 @@ def neutral_mass_matrix(m_psi: float, m_psi_prime: float, lam_l: float, lam_r: f
 def build_sector(masses_f0, v_mix, m_psi_prime, m_phi_q, m_phi_l, gamma_q, gamma_l, gamma_e,
                  s2w) -> DarkSector:
     """The F_Ib dark sector in the mass basis (couplings of the module docstring)."""
-    fermions = tuple(DarkFermion(f"F0_{j + 1}", m, 0.0, majorana=True)
-                     for j, m in enumerate(masses_f0)) + (DarkFermion("Psi'-", m_psi_prime, -1.0),)
+    fermions = (*(DarkFermion(f"F0_{j + 1}", m, 0.0, majorana=True) for j, m in enumerate(masses_f0)),
+                DarkFermion("Psi'-", m_psi_prime, -1.0))
     scalars = (DarkScalar("Phi_q(2/3)", m_phi_q, 2 / 3, colour=3),
                DarkScalar("Phi_q(-1/3)", m_phi_q, -1 / 3, colour=3),
                DarkScalar("Phi_l0", m_phi_l, 0.0),
@@ -154,12 +154,14 @@ def bridge_spectrum(inputs, sm) -> Spectrum:
 
 @hookimpl
 def bridge_wilson_coefficients(spectrum, sm) -> dict:
-    return matching.quark_coefficients(spectrum.data["sector"], sm)
+    parts = spectrum.data.setdefault("contributions", {})
+    return matching.quark_coefficients(spectrum.data["sector"], sm, parts)
 
 
 @hookimpl
 def bridge_dipoles(spectrum, sm) -> dict:
-    return matching.lepton_dipoles(spectrum.data["sector"], sm)
+    parts = spectrum.data.setdefault("contributions", {})
+    return matching.lepton_dipoles(spectrum.data["sector"], sm, parts)
 
 
 # ---------------------------------------------------------------------------
@@ -169,7 +171,8 @@ def seed_delta_c9_c10(masses_signed, v_real, gamma_s, gamma_b, gamma_l_mu, gamma
                       m_phi_q, m_phi_l, sm, *, corrected: bool = False):
     """δC9, δC10 as printed in arXiv:2104.03228 (Results, F_Ib), real orthogonal V.
 
-    δC9 = 𝒩 Γ_s^{Q*}Γ_b^Q/(32πα) Σ_ij V_1i V_1j/m_j² (|Γ^L|² V_1i V_1j − |Γ^E|² V_2i V_2j) D(x_Qj, x_ℓj, x_ij),
+    δC9 = 𝒩 Γ_s^{Q*}Γ_b^Q/(32πα) Σ_ij V_1i V_1j/m_j² (|Γ^L|² V_1i V_1j − |Γ^E|² V_2i V_2j)
+          × D(x_Qj, x_ℓj, x_ij),
     δC10 = −(same with + between the two terms); x_Qj = (M_Φq/m_j)², x_ℓj = (M_Φℓ/m_j)², x_ij = (m_i/m_j)².
     ``masses_signed`` are the eigenvalues of M (real V). With ``corrected=True`` the
     overall sign is flipped and D is replaced by D̃(…; m_i/m_j) (this project's result).
@@ -196,7 +199,9 @@ def seed_delta_c9_c10(masses_signed, v_real, gamma_s, gamma_b, gamma_l_mu, gamma
 
 
 def seed_delta_a_mu(masses_signed, v_real, gamma_l_mu, gamma_e_mu, m_phi_l, m_mu):
-    """Dominant Δa_μ of arXiv:2104.03228: −m_μ/(2π² M_Φℓ²) Σ_j m_j Re(Γ^L Γ^E V_1j V_2j) H̃(m_j²/M_Φℓ²).
+    """Dominant Δa_μ of arXiv:2104.03228 (F_Ib results):
+
+    Δa_μ = −m_μ/(2π² M_Φℓ²) Σ_j m_j Re(Γ^L Γ^E V_1j V_2j) H̃(m_j²/M_Φℓ²).
 
     (The seed writes H̃(x_ℓj^{-1}) with x_ℓj = M_Φℓ²/m_j².) Real V, signed masses.
     """

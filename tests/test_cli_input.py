@@ -23,7 +23,7 @@ def replace_line(text: str, old: str, new: str) -> str:
 
 CASES = {
     "missing_block": (lambda t: t.replace("Block MINPAR", "Block MINPARX"), ["MINPAR", "missing block"]),
-    "missing_entry": (lambda t: replace_line(t, "     1   2.00000000E+02 # M_Psi        Majorana singlet mass\n", ""),
+    "missing_entry": (lambda t: "\n".join(x for x in t.splitlines() if "# M_Psi " not in x),
                       ["MINPAR", "entry 1", "missing"]),
     "nan": (lambda t: replace_line(t, "2.00000000E+02 # M_Psi ", "nan # M_Psi "), ["MINPAR", "entry 1"]),
     "inf": (lambda t: replace_line(t, "6.00000000E+02", "inf"), ["MINPAR", "entry 4"]),
@@ -36,7 +36,8 @@ CASES = {
     "unknown_plugin": (lambda t: replace_line(t, "F_Ib           # model plugin", "F_Ix"),
                        ["BRIDGE", "entry 1", "unknown model 'F_Ix'"]),
     "missing_bridge": (lambda t: t.replace("Block BRIDGE", "Block BRIDGEX"), ["BRIDGE", "missing block"]),
-    "duplicate_entry": (lambda t: replace_line(t, "     3   1.20000000E+03", "     3   1.2E+03\n     3   1.3E+03"),
+    "duplicate_entry": (lambda t: replace_line(t, "     3   1.20000000E+03",
+                                               "     3   1.2E+03\n     3   1.3E+03"),
                         ["MINPAR", "entry 3", "duplicate"]),
     "unknown_entry": (lambda t: replace_line(t, "     6   3.00000000E-01", "     6   0.3\n     7   0.1"),
                       ["MINPAR", "entry 7", "unknown entry"]),

@@ -65,7 +65,8 @@ def test_bs_mixing_single_pair_closed_form():
                                 {"s": [[l_s]], "b": [[l_b]]})
             x = (m_s / m_f) ** 2
             kappa = 1.0 if majorana else 0.0
-            expected = -((l_s * np.conj(l_b)) ** 2) * (loops.arnan_F(x, x) + 2 * kappa * loops.arnan_G(x, x)) \
+            loop = loops.arnan_F(x, x) + 2 * kappa * loops.arnan_G(x, x)
+            expected = -((l_s * np.conj(l_b)) ** 2) * loop \
                 / (128 * math.pi**2 * m_f**2)
             assert engine.box_bsbs(sector) == pytest.approx(expected, rel=1e-12)
 
@@ -86,7 +87,8 @@ def test_c9_c10_single_pair_closed_form(sm):
         wc = matching.semileptonic(sector, sm)
         x_q, x_l = (1400.0 / 900.0) ** 2, (600.0 / 900.0) ** 2
         kappa = 1.0 if majorana else 0.0
-        expected = -sm.norm_bs * 0.6 * -0.5 * 1.3**2 * (loops.arnan_F(x_q, x_l) + 2 * kappa * loops.arnan_G(x_q, x_l)) \
+        loop = loops.arnan_F(x_q, x_l) + 2 * kappa * loops.arnan_G(x_q, x_l)
+        expected = -sm.norm_bs * 0.6 * -0.5 * 1.3**2 * loop \
             / (32 * math.pi * sm.alpha_e_bsll * 900.0**2)
         box = wc["C9_bsmumu"] - matching.photon_c9(sector, sm)
         assert box == pytest.approx(expected, rel=1e-12)
@@ -106,7 +108,8 @@ def test_boxes_decouple_as_inverse_mass_squared(sm):
 
 def ciuchini_f7_1(y):
     """F_7^(1)(y) of hep-ph/9710335 (2HDM charged Higgs, cot²β term)."""
-    return y * (7 - 5 * y - 8 * y**2) / (24 * (y - 1) ** 3) + y**2 * (3 * y - 2) * math.log(y) / (4 * (y - 1) ** 4)
+    return (y * (7 - 5 * y - 8 * y**2) / (24 * (y - 1) ** 3)
+            + y**2 * (3 * y - 2) * math.log(y) / (4 * (y - 1) ** 4))
 
 
 def ciuchini_f7_2(y):
