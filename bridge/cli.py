@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -10,6 +12,9 @@ from bridge import __version__
 from bridge.errors import BridgeError
 
 EXIT_INPUT = 2
+#: Modules in bridge/commands that add sub-commands (likelihoods, fit, scan, plot).
+COMMAND_MODULES = ("bridge.commands.likelihoods", "bridge.commands.fit", "bridge.commands.scan",
+                   "bridge.commands.plot")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("bridge: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `bridge plugins -v | head`
+        sys.stderr.close()
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     plugins = sub.add_parser("plugins", help="list the installed model plugins")
     plugins.add_argument("-v", "--verbose", action="store_true", help="show input blocks")
     plugins.set_defaults(func=cmd_plugins)
+    for name in COMMAND_MODULES:
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name).add_parser(sub)
     return parser
 
 

@@ -150,3 +150,12 @@ class Spectrum:
         for m in self.mixings:
             if not np.all(np.isfinite(m.matrix)):
                 raise ValueError(f"mixing matrix {m.name} is not finite")
+
+
+def flavour_vector_block(name: str, symbol: str, what: str, n: int = 3,
+                         default: float = 0.0) -> InputBlock:
+    """An optional block of n complex couplings (keys 1..n, imaginary parts in IM<name>)."""
+    return InputBlock(
+        name=name, imaginary="IM" + name, required=False,
+        description=f"{symbol}_i, coupling of {what} (flavour index i = 1..{n})",
+        entries=tuple(Entry(i, f"{symbol}_{i}", "", default) for i in range(1, n + 1)))

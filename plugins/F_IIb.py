@@ -93,44 +93,32 @@ import math
 import numpy as np
 
 from bridge import hookimpl, matching
-from bridge.engine import DarkFermion, DarkScalar, DarkSector, ZCouplings
+from bridge.engine import LEPTONS, NEUTRINOS, QUARKS, DarkFermion, DarkScalar, DarkSector, ZCouplings
 from bridge.errors import InputError
 from bridge.linalg import biunitary
-from bridge.model import Entry, InputBlock, Mixing, ModelInfo, Particle, Spectrum
+from bridge.model import Mixing, ModelInfo, Particle, Spectrum
+from bridge_plugins._class_f import class_f_blocks
 
 NAME = "F_IIb"
-FLAVOURS = (1, 2, 3)
-DOWN = ("d", "s", "b")
-CHARGED = ("e", "mu", "tau")
-NEUTRINOS = ("nu_e", "nu_mu", "nu_tau")
+DOWN, CHARGED = QUARKS, LEPTONS
 
 #: Indices of the states in the engine sector.
 I_F1, I_F2, I_PSI0 = 0, 1, 2
 I_PHIQ, I_PHIL = 0, 1
 
 
-def _coupling_block(name: str, symbol: str, what: str) -> InputBlock:
-    return InputBlock(
-        name=name, imaginary="IM" + name, required=False,
-        description=f"{symbol}_i, coupling of {what} (flavour index i = 1..3)",
-        entries=tuple(Entry(i, f"{symbol}_{i}", "", 0.0) for i in FLAVOURS))
 
 
 INFO = ModelInfo(
     name=NAME,
     description="Real scalar singlet dark matter, VL doublet + singlet fermions, scalar Phi_q (F_IIb)",
-    blocks=(
-        InputBlock("MINPAR", description="masses and Higgs couplings", entries=(
-            Entry(1, "M_Psi", "GeV", positive=True, description="doublet Dirac mass"),
-            Entry(2, "M_Psi_prime", "GeV", positive=True, description="singlet Dirac mass"),
-            Entry(3, "M_Phi_q", "GeV", positive=True, description="coloured scalar singlet mass"),
-            Entry(4, "M_Phi_l", "GeV", positive=True, description="real scalar singlet (DM) mass"),
-            Entry(5, "lambda_L^H", "", 0.0, description="M_21 = lambda_L v/sqrt2 (Psi'_L-Psi-_R)"),
-            Entry(6, "lambda_R^H", "", 0.0, description="M_12 = lambda_R v/sqrt2 (Psi-_L-Psi'_R)"),
-        )),
-        _coupling_block("GAMMAQIN", "Gamma^Q", "Q_i to Psi Phi_q"),
-        _coupling_block("GAMMALIN", "Gamma^L", "L_i to Psi Phi_l"),
-        _coupling_block("GAMMAEIN", "Gamma^E", "E_i to Psi' Phi_l"),
+    blocks=class_f_blocks(
+        psi="doublet Dirac mass",
+        psi_prime="singlet Dirac mass",
+        phi_q="coloured scalar singlet mass",
+        phi_l="real scalar singlet (DM) mass",
+        lam_l="M_21 = lambda_L v/sqrt2 (Psi'_L-Psi-_R)",
+        lam_r="M_12 = lambda_R v/sqrt2 (Psi-_L-Psi'_R)",
     ),
     references=("Arcadi, Calibbi, Fedele, Mescia, PRL 127 (2021) 061802, arXiv:2104.03228",
                 "Arcadi, Calibbi, Fedele, Mescia, arXiv:2103.09835",

@@ -42,39 +42,27 @@ import math
 import numpy as np
 
 from bridge import hookimpl, matching
-from bridge.engine import DarkFermion, DarkScalar, DarkSector, ZCouplings
+from bridge.engine import LEPTONS, NEUTRINOS, QUARKS, DarkFermion, DarkScalar, DarkSector, ZCouplings
 from bridge.linalg import takagi
-from bridge.model import Entry, InputBlock, Mixing, ModelInfo, Particle, Spectrum
+from bridge.model import Mixing, ModelInfo, Particle, Spectrum
+from bridge_plugins._class_f import class_f_blocks
 
 NAME = "F_Ib"
-FLAVOURS = (1, 2, 3)
-DOWN = ("d", "s", "b")
-CHARGED = ("e", "mu", "tau")
-NEUTRINOS = ("nu_e", "nu_mu", "nu_tau")
+DOWN, CHARGED = QUARKS, LEPTONS
 
 
-def _coupling_block(name: str, symbol: str, what: str) -> InputBlock:
-    return InputBlock(
-        name=name, imaginary="IM" + name, required=False,
-        description=f"{symbol}_i, coupling of {what} (flavour index i = 1..3)",
-        entries=tuple(Entry(i, f"{symbol}_{i}", "", 0.0) for i in FLAVOURS))
 
 
 INFO = ModelInfo(
     name=NAME,
     description="Majorana singlet + doublet fermion dark matter, scalars Phi_q, Phi_l (F_Ib)",
-    blocks=(
-        InputBlock("MINPAR", description="masses and Higgs couplings", entries=(
-            Entry(1, "M_Psi", "GeV", positive=True, description="Majorana singlet mass"),
-            Entry(2, "M_Psi_prime", "GeV", positive=True, description="doublet Dirac mass"),
-            Entry(3, "M_Phi_q", "GeV", positive=True, description="coloured scalar doublet mass"),
-            Entry(4, "M_Phi_l", "GeV", positive=True, description="lepton-side scalar doublet mass"),
-            Entry(5, "lambda_L^H", "", 0.0, description="Psi-bar P_L Psi'.H coupling"),
-            Entry(6, "lambda_R^H", "", 0.0, description="Psi-bar P_R Psi'.H coupling"),
-        )),
-        _coupling_block("GAMMAQIN", "Gamma^Q", "Q_i to Psi Phi_q"),
-        _coupling_block("GAMMALIN", "Gamma^L", "L_i to Psi Phi_l"),
-        _coupling_block("GAMMAEIN", "Gamma^E", "E_i to Psi' Phi_l"),
+    blocks=class_f_blocks(
+        psi="Majorana singlet mass",
+        psi_prime="doublet Dirac mass",
+        phi_q="coloured scalar doublet mass",
+        phi_l="lepton-side scalar doublet mass",
+        lam_l="Psi-bar P_L Psi'.H coupling",
+        lam_r="Psi-bar P_R Psi'.H coupling",
     ),
     references=("Arcadi, Calibbi, Fedele, Mescia, PRL 127 (2021) 061802, arXiv:2104.03228",
                 "Arnan, Hofer, Mescia, Crivellin, JHEP 04 (2017) 043, arXiv:1608.07832"),
