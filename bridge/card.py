@@ -180,6 +180,8 @@ def _parse_block(card: Card, spec: InputBlock) -> dict:
     block = card.block(spec.name)
     if block is None and spec.required and any(e.default is None for e in spec.entries):
         raise InputError("missing block", file=card.path, block=spec.name)
+    if block is None and not spec.required and any(e.default is None for e in spec.entries):
+        return {}  # an optional block with required entries: absent means "not used"
     present = dict(block.items()) if block is not None else {}
     known = {e.key for e in spec.entries}
     for key in present:

@@ -56,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-predictions", action="store_true",
                      help="only spectrum and coefficients (no flavio predictions)")
     run.add_argument("-q", "--quiet", action="store_true", help="do not print the tables")
+    run.add_argument("--likelihood", action="append", default=[], metavar="NAME",
+                     help="also evaluate this likelihood (repeatable; see `bridge likelihoods`)")
     run.set_defaults(func=cmd_run)
 
     plugins = sub.add_parser("plugins", help="list the installed model plugins")
@@ -96,8 +98,17 @@ def cmd_run(args) -> int:
 
     if args.samples < 2 or args.np_uncertainty < 0:
         raise InputError("--samples must be >= 2 and --np-uncertainty >= 0")
+    likelihoods = None
+    if args.likelihood:
+        from bridge.likelihood import get_likelihoods
+
+        likelihoods = get_likelihoods(args.likelihood)  # unknown names fail before the run
     result = run_card(args.card, predictions=not args.no_predictions, samples=args.samples,
                       seed=args.seed, np_samples=args.np_uncertainty)
+    if likelihoods is not None:
+        from bridge.likelihood import ModelPoint, evaluate_all
+
+        result.likelihoods = evaluate_all(likelihoods, ModelPoint.from_result(result))
     stem = Path(args.card).name.rsplit(".", 1)[0]
     outdir = Path(args.output) if args.output else Path(args.card).resolve().parent / "output"
     try:
@@ -108,6 +119,10 @@ def cmd_run(args) -> int:
         print(f"bridge: warning: {warning}", file=sys.stderr)
     if not args.quiet:
         print(format_report(result))
+        if likelihoods is not None:
+            from bridge.likelihood import format_results
+
+            print("\n" + format_results(result.likelihoods))
     written = write_outputs(texts, outdir)
     if not args.quiet:
         print("\nwritten: " + ", ".join(str(p) for p in written))

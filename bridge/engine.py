@@ -25,6 +25,12 @@ Sources, all at zero external momenta and leading order in m_SM/M_dark:
 * Z penguin at q² = 0: physics.md §9 (derived there; the engine checks the
   cancellation of its divergent part, which requires gauge-invariant input).
 
+Batches: every mass may also be an array of shape (N,) and every coupling an array of
+shape (N, nF, nS) (Z couplings (N, nF, nF), (N, nS, nS)); the sector is then N parameter
+points at once, the functions below return arrays of shape (N,) instead of numbers, and the
+arithmetic is the same einsum with a leading ``...`` (used by ``bridge scan``). Without a
+batch axis every result is the number it always was.
+
 Scope: fermion-mediated boxes only (the quark-side and lepton-side scalars
 are different fields, as in classes F of arXiv:2104.03228); colour-singlet
 fermions with colour-triplet or singlet scalars. Quarks coupling with both
@@ -101,19 +107,25 @@ class DarkSector:
         self.fermions = tuple(self.fermions)
         self.scalars = tuple(self.scalars)
         shape = (len(self.fermions), len(self.scalars))
+        batch = [np.shape(p.mass) for p in (*self.fermions, *self.scalars)]
         for table in (self.left, self.right):
             for f, c in list(table.items()):
                 if f not in SM_FERMIONS:
                     raise ValueError(f"unknown SM fermion {f!r}")
                 c = np.asarray(c, dtype=complex)
-                if c.shape != shape:
+                if c.shape[-2:] != shape:
                     raise ValueError(f"coupling of {f} has shape {c.shape}, expected {shape}")
+                batch.append(c.shape[:-2])
                 table[f] = c
+        try:
+            self.batch_shape = np.broadcast_shapes(*batch)
+        except ValueError:
+            raise ValueError(f"batch shapes of masses and couplings differ: {set(batch)}") from None
         for F in self.fermions:
-            if not F.mass > 0:
+            if not np.all(np.asarray(F.mass) > 0):
                 raise ValueError(f"dark fermion {F.name} needs a positive mass")
         for S in self.scalars:
-            if not S.mass > 0:
+            if not np.all(np.asarray(S.mass) > 0):
                 raise ValueError(f"dark scalar {S.name} needs a positive mass")
         self._check_charges()
 
@@ -121,7 +133,8 @@ class DarkSector:
         """Every non-zero coupling must conserve electric charge (catches model bugs)."""
         for table in (self.left, self.right):
             for f, c in table.items():
-                for a, A in zip(*np.nonzero(c), strict=True):
+                used = np.any(c != 0, axis=tuple(range(c.ndim - 2))) if c.ndim > 2 else c
+                for a, A in zip(*np.nonzero(used), strict=True):
                     q = self.fermions[a].charge + self.scalars[A].charge
                     if abs(q - SM_CHARGE[f]) > 1e-9:
                         raise ValueError(
@@ -135,14 +148,33 @@ class DarkSector:
     def r(self, f: str) -> np.ndarray:
         return self.right.get(f, np.zeros((len(self.fermions), len(self.scalars)), complex))
 
+    @property
+    def batched(self) -> bool:
+        """True for a batch of points (results are arrays with a leading batch axis)."""
+        return self.batch_shape != ()
+
+    def _result(self, value):
+        """A complex number, or a complex array over the batch."""
+        if self.batched:
+            return np.broadcast_to(np.asarray(value, dtype=complex), self.batch_shape).copy()
+        return complex(value)
+
     # masses and cached loop tensors -----------------------------------------
+    def _masses(self, particles) -> np.ndarray:
+        if not self.batched:
+            return np.array([p.mass for p in particles])
+        return np.stack([np.broadcast_to(np.asarray(p.mass, dtype=float), self.batch_shape)
+                         for p in particles], axis=-1)
+
     @cached_property
     def m_fermion(self) -> np.ndarray:
-        return np.array([F.mass for F in self.fermions])
+        """Fermion masses, shape (nF,) or (N, nF)."""
+        return self._masses(self.fermions)
 
     @cached_property
     def m_scalar(self) -> np.ndarray:
-        return np.array([S.mass for S in self.scalars])
+        """Scalar masses, shape (nS,) or (N, nS)."""
+        return self._masses(self.scalars)
 
     @cached_property
     def kappa(self) -> np.ndarray:
@@ -154,8 +186,8 @@ class DarkSector:
     def _box_args(self):
         mf2 = self.m_fermion**2
         ms2 = self.m_scalar**2
-        return (mf2[:, None, None, None], mf2[None, :, None, None],
-                ms2[None, None, :, None], ms2[None, None, None, :])
+        return (mf2[..., :, None, None, None], mf2[..., None, :, None, None],
+                ms2[..., None, None, :, None], ms2[..., None, None, None, :])
 
     @cached_property
     def box_I2(self) -> np.ndarray:
@@ -165,13 +197,19 @@ class DarkSector:
     @cached_property
     def box_I1_mm(self) -> np.ndarray:
         """m_a m_b I1(m_a², m_b², M_A², M_B²), shape (nF, nF, nS, nS), GeV⁻²."""
-        mm = np.outer(self.m_fermion, self.m_fermion)[:, :, None, None]
+        mf = self.m_fermion
+        mm = (mf[..., :, None] * mf[..., None, :])[..., :, :, None, None]
         return np.broadcast_to(mm * loops.box_I1(*self._box_args), self._box_shape).copy()
 
     @property
     def _box_shape(self):
         nf, ns = len(self.fermions), len(self.scalars)
-        return (nf, nf, ns, ns)
+        return (*self.batch_shape, nf, nf, ns, ns)
+
+
+def _sum(x: np.ndarray, n: int):
+    """Sum over the last ``n`` axes (all of them without a batch axis, as before)."""
+    return np.sum(x) if x.ndim == n else np.sum(x, axis=tuple(range(-n, 0)))
 
 
 # ---------------------------------------------------------------------------
@@ -192,8 +230,8 @@ def _require_single_chirality(sector: DarkSector, fermions: tuple[str, ...], wha
 
 
 def _require_distinct_scalars(sector: DarkSector, quark_side, lepton_side) -> None:
-    q_scalars = np.any(np.abs(quark_side[0]) + np.abs(quark_side[1]), axis=0)
-    l_scalars = np.any(np.abs(lepton_side[0]) + np.abs(lepton_side[1]), axis=0)
+    q_scalars = np.any(np.abs(quark_side[0]) + np.abs(quark_side[1]), axis=-2)
+    l_scalars = np.any(np.abs(lepton_side[0]) + np.abs(lepton_side[1]), axis=-2)
     if np.any(q_scalars & l_scalars):
         raise NotImplementedError(
             "a scalar couples to both quarks and leptons: the scalar-mediated box "
@@ -220,19 +258,19 @@ def box_semileptonic(sector: DarkSector, quark_chirality: str, lepton_chirality:
     else:
         X_bar, X = sector.r(lep_bar), sector.r(lep)
     if not (np.any(Qs) and np.any(Qb) and np.any(X_bar) and np.any(X)):
-        return 0j
+        return sector._result(0j)
     _require_distinct_scalars(sector, (Qs, Qb), (X_bar, X))
     I2, mmI1, kappa = sector.box_I2, sector.box_I1_mm, sector.kappa[:, :, None, None]
-    quark = np.einsum("aA,bA->abA", Qs, Qb.conj())
-    direct_lep = np.einsum("aB,bB->abB", X.conj(), X_bar)
-    crossed_lep = np.einsum("aB,bB->abB", X_bar, X.conj())
+    quark = np.einsum("...aA,...bA->...abA", Qs, Qb.conj())
+    direct_lep = np.einsum("...aB,...bB->...abB", X.conj(), X_bar)
+    crossed_lep = np.einsum("...aB,...bB->...abB", X_bar, X.conj())
     if quark_chirality == lepton_chirality:
         direct_kernel, crossed_kernel = -0.25 * I2, 0.5 * kappa * mmI1
     else:
         direct_kernel, crossed_kernel = -0.5 * mmI1, 0.25 * kappa * I2
-    total = (np.einsum("abA,abB,abAB->", quark, direct_lep, direct_kernel)
-             + np.einsum("abA,abB,abAB->", quark, crossed_lep, crossed_kernel))
-    return complex(total) / _LOOP
+    total = (np.einsum("...abA,...abB,...abAB->...", quark, direct_lep, direct_kernel)
+             + np.einsum("...abA,...abB,...abAB->...", quark, crossed_lep, crossed_kernel))
+    return sector._result(total) / _LOOP
 
 
 def box_bsbs(sector: DarkSector, chirality: str = "L") -> complex:
@@ -248,11 +286,12 @@ def box_bsbs(sector: DarkSector, chirality: str = "L") -> complex:
     """
     Qs, Qb = _quark_couplings(sector, chirality)
     if not (np.any(Qs) and np.any(Qb)):
-        return 0j
-    direct = np.einsum("aA,aB,bB,bA,abAB->", Qs, Qb.conj(), Qs, Qb.conj(), sector.box_I2)
-    crossed = np.einsum("aA,aB,bA,bB,abAB->", Qs, Qs, Qb.conj(), Qb.conj(),
+        return sector._result(0j)
+    direct = np.einsum("...aA,...aB,...bB,...bA,...abAB->...", Qs, Qb.conj(), Qs, Qb.conj(),
+                       sector.box_I2)
+    crossed = np.einsum("...aA,...aB,...bA,...bB,...abAB->...", Qs, Qs, Qb.conj(), Qb.conj(),
                         sector.kappa[:, :, None, None] * sector.box_I1_mm)
-    return complex(-0.125 * direct + 0.25 * crossed) / _LOOP
+    return sector._result(-0.125 * direct + 0.25 * crossed) / _LOOP
 
 
 # ---------------------------------------------------------------------------
@@ -283,16 +322,16 @@ def dipole(sector: DarkSector, f_out: str, f_in: str, m_out: float, m_in: float,
     become colour factors; the returned values are divided by e (or g_s).
     """
     qf, qs = _gauge_charges(sector, gauge)
-    mf, ms = sector.m_fermion[:, None], sector.m_scalar[None, :]
+    mf, ms = sector.m_fermion[..., :, None], sector.m_scalar[..., None, :]
     x = (mf / ms) ** 2
     no_flip = (qs[None, :] * loops.f_N1(x) - qf[:, None] * loops.f_C1(x)) / ms**2
     flip = mf * (qs[None, :] * loops.f_N2(x) - qf[:, None] * loops.f_C2(x)) / ms**2
     lo, ro = sector.l(f_out), sector.r(f_out)
     li, ri = sector.l(f_in), sector.r(f_in)
-    c_r = np.sum((lo * li.conj() * m_in + ro * ri.conj() * m_out) * no_flip + lo * ri.conj() * flip)
-    c_l = np.sum((ro * ri.conj() * m_in + lo * li.conj() * m_out) * no_flip + ro * li.conj() * flip)
+    c_r = _sum((lo * li.conj() * m_in + ro * ri.conj() * m_out) * no_flip + lo * ri.conj() * flip, 2)
+    c_l = _sum((ro * ri.conj() * m_in + lo * li.conj() * m_out) * no_flip + ro * li.conj() * flip, 2)
     pre = 1.0 / (64.0 * math.pi**2)
-    return complex(pre * c_r), complex(pre * c_l)
+    return sector._result(pre * c_r), sector._result(pre * c_l)
 
 
 def delta_a_lepton(sector: DarkSector, lepton: str, m_lepton: float) -> float:
@@ -313,13 +352,13 @@ def photon_penguin(sector: DarkSector, chirality: str = "L") -> complex:
     """
     Qs, Qb = _quark_couplings(sector, chirality)
     if not (np.any(Qs) and np.any(Qb)):
-        return 0j
+        return sector._result(0j)
     qf = np.array([F.charge for F in sector.fermions])[:, None]
     qs = np.array([S.charge for S in sector.scalars])[None, :]
-    mf, ms = sector.m_fermion[:, None], sector.m_scalar[None, :]
+    mf, ms = sector.m_fermion[..., :, None], sector.m_scalar[..., None, :]
     x = (mf / ms) ** 2
     kern = (qf * loops.j_F(x) + qs * loops.j_S(x)) / ms**2
-    return complex(-np.sum(Qs * Qb.conj() * kern)) / _LOOP
+    return sector._result(-_sum(Qs * Qb.conj() * kern, 2)) / _LOOP
 
 
 def z_penguin(sector: DarkSector, sm, chirality: str = "L") -> complex:
@@ -337,41 +376,44 @@ def z_penguin(sector: DarkSector, sm, chirality: str = "L") -> complex:
     """
     Qs, Qb = _quark_couplings(sector, chirality)
     if sector.z is None or not (np.any(Qs) and np.any(Qb)):
-        return 0j
+        return sector._result(0j)
     gL, gR = (sector.z.left, sector.z.right) if chirality == "L" else (sector.z.right, sector.z.left)
     gS = sector.z.scalar
     g_d = (-0.5 + sm.s2w / 3.0) if chirality == "L" else sm.s2w / 3.0
     mf2, ms2 = sector.m_fermion**2, sector.m_scalar**2
     mf = sector.m_fermion
     # fermion-line Z: indices (a, b, A)
-    f_ffs = loops.dd2_u2logu(mf2[:, None, None], mf2[None, :, None], ms2[None, None, :])
-    g_ffs = loops.dd2_ulogu(mf2[:, None, None], mf2[None, :, None], ms2[None, None, :])
-    coup_ff = np.einsum("bA,aA->abA", Qs, Qb.conj())
-    gR_ab = gR.T  # gR[b, a] indexed as [a, b]
-    gL_ab = gL.T
-    term_f_r = np.einsum("abA,ab,abA->abA", coup_ff, 0.5 * gR_ab, f_ffs - 0.5)
-    term_f_l = np.einsum("abA,ab,abA->abA", coup_ff, gL_ab * np.outer(mf, mf), g_ffs)
-    term_f = np.sum(term_f_r) - np.sum(term_f_l)
+    f_ffs = loops.dd2_u2logu(mf2[..., :, None, None], mf2[..., None, :, None], ms2[..., None, None, :])
+    g_ffs = loops.dd2_ulogu(mf2[..., :, None, None], mf2[..., None, :, None], ms2[..., None, None, :])
+    coup_ff = np.einsum("...bA,...aA->...abA", Qs, Qb.conj())
+    gR_ab = np.swapaxes(gR, -1, -2)  # gR[b, a] indexed as [a, b]
+    gL_ab = np.swapaxes(gL, -1, -2)
+    mm = mf[..., :, None] * mf[..., None, :]
+    term_f_r = np.einsum("...abA,...ab,...abA->...abA", coup_ff, 0.5 * gR_ab, f_ffs - 0.5)
+    term_f_l = np.einsum("...abA,...ab,...abA->...abA", coup_ff, gL_ab * mm, g_ffs)
+    term_f = _sum(term_f_r, 3) - _sum(term_f_l, 3)
     # scalar-line Z: indices (a, A, B)
-    f_fss = loops.dd2_u2logu(mf2[:, None, None], ms2[None, :, None], ms2[None, None, :])
-    coup_ss = np.einsum("aB,aA->aAB", Qs, Qb.conj())
-    term_s_all = np.einsum("aAB,BA,aAB->aAB", coup_ss, 0.5 * gS, f_fss - 1.5)
-    term_s = np.sum(term_s_all)
+    f_fss = loops.dd2_u2logu(mf2[..., :, None, None], ms2[..., None, :, None], ms2[..., None, None, :])
+    coup_ss = np.einsum("...aB,...aA->...aAB", Qs, Qb.conj())
+    term_s_all = np.einsum("...aAB,...BA,...aAB->...aAB", coup_ss, 0.5 * gS, f_fss - 1.5)
+    term_s = _sum(term_s_all, 3)
     # external-leg (self-energy) part
-    f_leg = loops.dd2_u2logu(mf2[:, None], ms2[None, :], ms2[None, :])
+    f_leg = loops.dd2_u2logu(mf2[..., :, None], ms2[..., None, :], ms2[..., None, :])
     term_leg_all = -g_d * Qs * Qb.conj() * 0.5 * (f_leg - 1.5)
-    term_leg = np.sum(term_leg_all)
+    term_leg = _sum(term_leg_all, 2)
     # coefficient of ln μ²: u² ln u → u² (ln u − ln μ²) shifts f[...] by −ln μ², g[...] by 0
-    pole = (np.einsum("abA,ab->", coup_ff, 0.5 * gR_ab) + np.einsum("aAB,BA->", coup_ss, 0.5 * gS)
-            - g_d * 0.5 * np.sum(Qs * Qb.conj()))
-    size = np.sum(np.abs(coup_ff)) + np.sum(np.abs(coup_ss))
-    if abs(pole) > 1e-8 * max(size, 1e-300):
+    pole = (np.einsum("...abA,...ab->...", coup_ff, 0.5 * gR_ab)
+            + np.einsum("...aAB,...BA->...", coup_ss, 0.5 * gS)
+            - g_d * 0.5 * _sum(Qs * Qb.conj(), 2))
+    size = _sum(np.abs(coup_ff), 3) + _sum(np.abs(coup_ss), 3)
+    if np.any(np.abs(pole) > 1e-8 * np.maximum(size, 1e-300)):
         raise ValueError("Z-penguin divergence does not cancel: the model's Z couplings "
                          "are not gauge invariant")
-    total = complex(term_f + term_s + term_leg)
+    total = sector._result(term_f + term_s + term_leg)
     # the pieces cancel exactly without mixing; do not report their rounding residue
-    scale = (np.sum(np.abs(term_f_r)) + np.sum(np.abs(term_f_l)) + np.sum(np.abs(term_s_all))
-             + np.sum(np.abs(term_leg_all)))
-    if abs(total) < 1e-13 * scale:
-        return 0j
+    scale = (_sum(np.abs(term_f_r), 3) + _sum(np.abs(term_f_l), 3) + _sum(np.abs(term_s_all), 3)
+             + _sum(np.abs(term_leg_all), 2))
+    if not sector.batched:
+        return 0j if abs(total) < 1e-13 * scale else total
+    total[np.abs(total) < 1e-13 * scale] = 0
     return total

@@ -8,6 +8,7 @@ keyword arguments; an implementation may accept any subset of them.
 ``bridge_model_info``, ``bridge_spectrum`` and ``bridge_wilson_coefficients``
 are required; ``bridge_dipoles`` and ``bridge_neutrino_mass_matrix`` are
 optional (a model without them has no lepton dipoles / massless neutrinos).
+``bridge_batch_spectrum`` is an optional speed-up for ``bridge scan``.
 """
 
 from __future__ import annotations
@@ -61,3 +62,19 @@ def bridge_neutrino_mass_matrix(spectrum: Spectrum, inputs: ModelInputs,
                                 sm: SMInputs) -> np.ndarray:
     """Return the 3×3 Majorana neutrino mass matrix in GeV, flavour basis,
     L ⊃ −½ ν̄^c m_ν ν (zero for models without neutrino masses)."""
+
+
+@hookspec(firstresult=True)
+def bridge_batch_spectrum(inputs: ModelInputs, sm: SMInputs) -> Spectrum | None:
+    """Optional: the spectrum of N parameter points at once, for ``bridge scan``.
+
+    ``inputs`` is a :class:`bridge.scan.batch.BatchInputs` (``inputs.size`` = N): each
+    value is a number or an array of shape (N,), and ``vector``/``matrix`` give arrays
+    (N, n) / (N, r, c) where an entry varies. Return a :class:`Spectrum` whose masses are
+    arrays (N,), whose mixings are (N, ...) and whose ``data["sector"]`` is a
+    :class:`bridge.engine.DarkSector` with a leading batch axis. The plugin's
+    ``bridge_wilson_coefficients`` and ``bridge_dipoles`` (and, if implemented,
+    ``bridge_neutrino_mass_matrix``) are then called with this spectrum and must return
+    arrays of shape (N,) (and (N, 3, 3)); :mod:`bridge.engine` and :mod:`bridge.matching`
+    do this by themselves. Raise (or return None) and the scan evaluates the points one
+    by one with ``bridge_spectrum``; a plugin without this hook is always evaluated so."""

@@ -14,11 +14,16 @@ Normalisations are those of the operators in wilson's
   with e = √(4πα(0)) for the on-shell photon.
 * Z penguin: C10^Z = Y/(8παλ_t), C9^Z = (4s_W² − 1) Y/(8παλ_t), CL^Z = Y/(8παλ_t)
   (physics.md §9, from integrating out the Z at tree level).
+
+A batched sector (bridge.engine) gives arrays of shape (N,) in place of numbers; a
+coefficient is then dropped only if it vanishes at every point of the batch.
 """
 
 from __future__ import annotations
 
 import math
+
+import numpy as np
 
 from bridge import engine
 from bridge.engine import LEPTONS, NEUTRINOS, DarkSector
@@ -103,7 +108,7 @@ def quark_coefficients(sector: DarkSector, sm, parts: dict | None = None) -> dic
     out.update(semileptonic(sector, sm, parts))
     out.update(quark_dipoles(sector, sm))
     out.update(bs_mixing(sector))
-    return {k: v for k, v in out.items() if v != 0}
+    return {k: v for k, v in out.items() if _nonzero(v)}
 
 
 def lepton_dipoles(sector: DarkSector, sm, parts: dict | None = None) -> dict[str, complex]:
@@ -120,7 +125,12 @@ def lepton_dipoles(sector: DarkSector, sm, parts: dict | None = None) -> dict[st
     c_r_mue, _ = engine.dipole(sector, "mu", "e", sm.m_mu, sm.m_e)
     out["Cgamma_mue"] = e0 * c_r_emu
     out["Cgamma_emu"] = e0 * c_r_mue
-    return {k: v for k, v in out.items() if v != 0}
+    return {k: v for k, v in out.items() if _nonzero(v)}
+
+
+def _nonzero(value) -> bool:
+    """A coefficient is kept if it is non-zero (at any point of a batch, see bridge.engine)."""
+    return bool(np.any(value != 0))
 
 
 def delta_a_from_c7(c7: complex, m_lepton: float, sm) -> float:

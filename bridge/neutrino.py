@@ -252,8 +252,9 @@ def analyse(m_nu: np.ndarray) -> NeutrinoParameters:
     massless = masses <= MASSLESS_RTOL * masses.max()
     s13sq = min(abs(u[0, 2]) ** 2, 1.0)
     c13sq = 1.0 - s13sq
-    s12sq = abs(u[0, 1]) ** 2 / c13sq
-    s23sq = abs(u[1, 2]) ** 2 / c13sq
+    # θ12, θ23 are undefined at θ13 = π/2 (reported as 0 there)
+    s12sq = min(abs(u[0, 1]) ** 2 / c13sq, 1.0) if c13sq > 0 else 0.0
+    s23sq = min(abs(u[1, 2]) ** 2 / c13sq, 1.0) if c13sq > 0 else 0.0
     s12, c12 = math.sqrt(s12sq), math.sqrt(1 - s12sq)
     s23, c23 = math.sqrt(s23sq), math.sqrt(1 - s23sq)
     s13 = math.sqrt(s13sq)

@@ -67,6 +67,8 @@ def _input_blocks(result) -> list[str]:
     out = []
     for spec in result.info.blocks:
         values = result.inputs[spec.name]
+        if not values:
+            continue  # an optional block the card did not use
         rows, im_rows = [], []
         for entry in spec.entries:
             v = values[entry.key]
@@ -190,6 +192,7 @@ def json_text(result) -> str:
         "neutrino_mass_matrix_GeV": {"re": np.real(result.neutrino_mass_matrix).tolist(),
                                      "im": np.imag(result.neutrino_mass_matrix).tolist()},
         "observables": [p.as_dict() for p in result.predictions],
+        "likelihoods": [r.as_dict() for r in getattr(result, "likelihoods", [])],
         "warnings": result.warnings,
         "versions": versions(),
     }

@@ -80,37 +80,46 @@ def neutral_mass_matrix(m_psi: float, m_psi_prime: float, lam_l: float, lam_r: f
 
 def build_sector(masses_f0, v_mix, m_psi_prime, m_phi_q, m_phi_l, gamma_q, gamma_l, gamma_e,
                  s2w) -> DarkSector:
-    """The F_Ib dark sector in the mass basis (couplings of the module docstring)."""
-    fermions = (*(DarkFermion(f"F0_{j + 1}", m, 0.0, majorana=True) for j, m in enumerate(masses_f0)),
+    """The F_Ib dark sector in the mass basis (couplings of the module docstring).
+
+    Also for a batch of N points (``bridge_batch_spectrum``): masses_f0 (N, 3), v_mix
+    (N, 3, 3), the other masses (N,) or numbers, the Γ vectors (N, 3) or (3,).
+    """
+    fermions = (*(DarkFermion(f"F0_{j + 1}", m, 0.0, majorana=True)
+                  for j, m in enumerate(np.moveaxis(np.asarray(masses_f0), -1, 0))),
                 DarkFermion("Psi'-", m_psi_prime, -1.0))
     scalars = (DarkScalar("Phi_q(2/3)", m_phi_q, 2 / 3, colour=3),
                DarkScalar("Phi_q(-1/3)", m_phi_q, -1 / 3, colour=3),
                DarkScalar("Phi_l0", m_phi_l, 0.0),
                DarkScalar("Phi_l-", m_phi_l, -1.0))
     nf, ns = len(fermions), len(scalars)
+    batch = np.shape(v_mix)[:-2]
     i_phiq_d, i_phil0, i_phil_m, i_psi_m = 1, 2, 3, 3
     left, right = {}, {}
+    v_singlet = v_mix[..., 0, :].conj()
     for i in range(3):
-        c = np.zeros((nf, ns), complex)
-        c[:3, i_phiq_d] = gamma_q[i] * v_mix[0, :].conj()
+        gq, gl, ge = (np.asarray(g)[..., i, None] for g in (gamma_q, gamma_l, gamma_e))
+        c = np.zeros((*batch, nf, ns), complex)
+        c[..., :3, i_phiq_d] = gq * v_singlet
         left[DOWN[i]] = c
-        c = np.zeros((nf, ns), complex)
-        c[:3, i_phil_m] = gamma_l[i] * v_mix[0, :].conj()
+        c = np.zeros((*batch, nf, ns), complex)
+        c[..., :3, i_phil_m] = gl * v_singlet
         left[CHARGED[i]] = c
-        c = np.zeros((nf, ns), complex)
-        c[:3, i_phil0] = gamma_l[i] * v_mix[0, :].conj()
+        c = np.zeros((*batch, nf, ns), complex)
+        c[..., :3, i_phil0] = gl * v_singlet
         left[NEUTRINOS[i]] = c
-        c = np.zeros((nf, ns), complex)
-        c[:3, i_phil_m] = gamma_e[i] * v_mix[1, :]
-        c[i_psi_m, i_phil0] = -gamma_e[i]
+        c = np.zeros((*batch, nf, ns), complex)
+        c[..., :3, i_phil_m] = ge * v_mix[..., 1, :]
+        c[..., i_psi_m, i_phil0] = -ge[..., 0]
         right[CHARGED[i]] = c
-    g_mix = 0.5 * (np.outer(v_mix[1].conj(), v_mix[1]) - np.outer(v_mix[2].conj(), v_mix[2]))
-    z_left = np.zeros((nf, nf), complex)
-    z_right = np.zeros((nf, nf), complex)
-    z_left[:3, :3] = g_mix
-    z_right[:3, :3] = -g_mix.conj()
+    v2, v3 = v_mix[..., 1, :], v_mix[..., 2, :]
+    g_mix = 0.5 * (v2.conj()[..., :, None] * v2[..., None, :] - v3.conj()[..., :, None] * v3[..., None, :])
+    z_left = np.zeros((*batch, nf, nf), complex)
+    z_right = np.zeros((*batch, nf, nf), complex)
+    z_left[..., :3, :3] = g_mix
+    z_right[..., :3, :3] = -g_mix.conj()
     # Ψ'^−: vector-like doublet component, T3 = −½, Q = −1, both chiralities
-    z_left[3, 3] = z_right[3, 3] = -0.5 + s2w
+    z_left[..., 3, 3] = z_right[..., 3, 3] = -0.5 + s2w
     z_scalar = np.diag([0.5 - 2 / 3 * s2w, -0.5 + s2w / 3, 0.5, -0.5 + s2w]).astype(complex)
     return DarkSector(fermions, scalars, left, right, ZCouplings(z_left, z_right, z_scalar))
 
@@ -130,6 +139,39 @@ def bridge_spectrum(inputs, sm) -> Spectrum:
                           inputs.vector("GAMMAQIN", 3), inputs.vector("GAMMALIN", 3),
                           inputs.vector("GAMMAEIN", 3), sm.s2w)
     particles = [Particle(9900001 + j, f"F0_{j + 1}", float(m)) for j, m in enumerate(masses_f0)]
+    particles += [Particle(9900011, "Psi'-", m_psi_prime),
+                  Particle(9900021, "Phi_q(2/3)", m_phi_q),
+                  Particle(9900022, "Phi_q(-1/3)", m_phi_q),
+                  Particle(9900031, "Phi_l0", m_phi_l),
+                  Particle(9900032, "Phi_l-", m_phi_l)]
+    mixing = Mixing("FIBNMIX", v_mix, "neutral fermion mixing V: xi = V F0, V^T M V = diag(m)",
+                    rows=("Psi_L", "Psi'0_L", "(Psi'0_R)^c"), columns=("F0_1", "F0_2", "F0_3"))
+    return Spectrum(particles, [mixing], data={"sector": sector, "mass_matrix": mass_matrix})
+
+
+@hookimpl
+def bridge_batch_spectrum(inputs, sm) -> Spectrum:
+    """The spectrum of N points at once (``bridge scan``): entries of ``inputs`` are numbers or
+    arrays (N,); masses come back as arrays (N,), FIBNMIX as (N, 3, 3), and the sector is a
+    batched DarkSector, which the two hooks below turn into arrays of coefficients."""
+    from bridge.scan.batch import takagi_real_batch
+
+    minpar = inputs["MINPAR"]
+    m_psi, m_psi_prime, m_phi_q, m_phi_l, lam_l, lam_r = (np.asarray(minpar[k], dtype=float)
+                                                          for k in range(1, 7))
+    n = inputs.size
+    mass_matrix = np.zeros((n, 3, 3))
+    off_l, off_r = lam_l * sm.vev / math.sqrt(2.0), lam_r * sm.vev / math.sqrt(2.0)
+    mass_matrix[:, 0, 0] = m_psi
+    mass_matrix[:, 0, 1] = mass_matrix[:, 1, 0] = off_l
+    mass_matrix[:, 0, 2] = mass_matrix[:, 2, 0] = off_r
+    mass_matrix[:, 1, 2] = mass_matrix[:, 2, 1] = m_psi_prime
+    masses_f0, v_mix = takagi_real_batch(mass_matrix)
+    m_psi_prime, m_phi_q, m_phi_l = (np.broadcast_to(m, (n,)) for m in (m_psi_prime, m_phi_q, m_phi_l))
+    sector = build_sector(masses_f0, v_mix, m_psi_prime, m_phi_q, m_phi_l,
+                          inputs.vector("GAMMAQIN", 3), inputs.vector("GAMMALIN", 3),
+                          inputs.vector("GAMMAEIN", 3), sm.s2w)
+    particles = [Particle(9900001 + j, f"F0_{j + 1}", masses_f0[:, j]) for j in range(3)]
     particles += [Particle(9900011, "Psi'-", m_psi_prime),
                   Particle(9900021, "Phi_q(2/3)", m_phi_q),
                   Particle(9900022, "Phi_q(-1/3)", m_phi_q),

@@ -1,0 +1,87 @@
+"""``bridge fit``: fit card parameters to named likelihoods with iminuit."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+FREE_HELP = ("free parameter BLOCK:ENTRY[:LO:HI][=START] (repeatable): MINPAR:1, YNIN:2,1, "
+             "IMYSIN:2 (imaginary part), YSIN:2*YSIN:3 (the product, ratio of the factors kept); "
+             "LO or HI may be empty")
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("fit", help="fit card parameters to likelihoods (iminuit)",
+                              description="Minimise the chi2 of the named likelihoods over the "
+                                          "free card entries (MIGRAD, HESSE, optionally MINOS) "
+                                          "and write the card at the best fit.")
+    p.add_argument("card", help="SLHA input card (start values and the fixed parameters)")
+    p.add_argument("--free", action="append", default=[], metavar="SPEC", required=True,
+                   help=FREE_HELP)
+    p.add_argument("--likelihood", action="append", default=[], metavar="NAME", required=True,
+                   help="likelihood to minimise (repeatable: their chi2 add); see `bridge likelihoods`")
+    p.add_argument("--fix", action="append", default=[], metavar="BLOCK:ENTRY=VALUE",
+                   help="set a fixed parameter to VALUE for this fit (the card is not changed)")
+    p.add_argument("--minos", action="store_true", help="run MINOS for asymmetric errors")
+    p.add_argument("--ncall", type=int, default=None, metavar="N",
+                   help="maximum number of MIGRAD calls (default: iminuit's)")
+    p.add_argument("--samples", type=int, default=None, metavar="N",
+                   help="flavio likelihoods: parameter draws of the SM covariance (default 100)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="flavio likelihoods: seed of the covariance draws (default 1)")
+    p.add_argument("-o", "--output", metavar="DIR",
+                   help="output directory (default: output/ next to the card)")
+    p.add_argument("--no-write", action="store_true", help="do not write the best-fit card and JSON")
+    p.add_argument("-q", "--quiet", action="store_true", help="do not print the report")
+    p.set_defaults(func=cmd_fit)
+
+
+def _with_options(lik, samples, seed):
+    from bridge.likelihood import CombinedLikelihood, FlavioLikelihood
+
+    options = {k: v for k, v in (("samples", samples), ("seed", seed)) if v is not None}
+    if not options:
+        return lik
+    if isinstance(lik, CombinedLikelihood):
+        return CombinedLikelihood([_with_options(p, samples, seed) for p in lik.parts])
+    if isinstance(lik, FlavioLikelihood):
+        return lik.with_options(**options)
+    return lik
+
+
+def cmd_fit(args) -> int:
+    from bridge.errors import InputError
+    from bridge.fit import Objective, fit, format_fit
+    from bridge.likelihood import get_likelihoods
+    from bridge.output import write_atomic
+
+    if args.samples is not None and args.samples < 2:
+        raise InputError("--samples must be >= 2")
+    if args.ncall is not None and args.ncall < 1:
+        raise InputError("--ncall must be >= 1")
+    lik = _with_options(get_likelihoods(args.likelihood), args.samples, args.seed)
+    objective = Objective(args.card, args.free, lik, fixed=args.fix)
+    result = fit(objective, minos=args.minos, ncall=args.ncall)
+    if not args.quiet:
+        print(format_fit(result))
+    if args.no_write:
+        return 0
+    stem = Path(args.card).name.rsplit(".", 1)[0]
+    outdir = Path(args.output) if args.output else Path(args.card).resolve().parent / "output"
+    try:
+        doc = json.dumps(result.as_dict(), indent=2, allow_nan=False) + "\n"
+    except ValueError as exc:
+        from bridge.errors import BridgeError
+
+        raise BridgeError(f"{args.card}: cannot write the fit result: {exc}") from None
+    outdir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in ((f"{stem}.bestfit.slha", result.card_text), (f"{stem}.fit.json", doc)):
+        write_atomic(outdir / name, text)
+        written.append(str(outdir / name))
+    if not args.quiet:
+        print("\nwritten: " + ", ".join(written))
+    if not result.valid:
+        print("bridge: warning: MIGRAD did not find a valid minimum", file=sys.stderr)
+    return 0

@@ -1,0 +1,35 @@
+"""``bridge likelihoods``: the named likelihoods of ``bridge run --likelihood`` and ``bridge fit``."""
+
+from __future__ import annotations
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("likelihoods",
+                              help="list the named likelihoods (for run --likelihood and fit)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="show each likelihood's terms, observables, measurements and references")
+    p.set_defaults(func=cmd_likelihoods)
+
+
+def cmd_likelihoods(args) -> int:
+    from bridge.likelihood import REGISTRY, FlavioLikelihood, SmelliLikelihood
+
+    width = max(len(n) for n in REGISTRY)
+    for name, factory in REGISTRY.items():
+        lik = factory()
+        extra = ""
+        if isinstance(lik, SmelliLikelihood) and not lik.available():
+            extra = "  [not installed: pip install smelli]"
+        print(f"{name:<{width}}  {lik.description}{extra}")
+        cost = lik.cost
+        if isinstance(lik, FlavioLikelihood):
+            sm_file, exp_file = lik.cache_files()
+            cached = sm_file.exists() and exp_file.exists()
+            cost += f"; covariances {'cached' if cached else 'not cached yet'} ({sm_file.parent})"
+        print(f"{'':<{width}}  cost: {cost}")
+        if args.verbose:
+            for line in lik.describe():
+                print(f"{'':<{width}}    {line}")
+            for ref in lik.references:
+                print(f"{'':<{width}}    ref: {ref}")
+    return 0

@@ -1,0 +1,13 @@
+"""Parameter scans: grids and samples of card entries, stored point by point on disk.
+
+Modules (each cheap to import; flavio is imported only where observables are built):
+
+* :mod:`bridge.scan.space`: ``--vary`` specifications, grids, random and Latin-hypercube samples;
+* :mod:`bridge.scan.batch`: vectorised model evaluation (``bridge_batch_spectrum``) with a
+  point-by-point fallback;
+* :mod:`bridge.scan.fastpath`: the exact polynomial representation of flavio observables;
+* :mod:`bridge.scan.chi2`: vectorised χ² of the named likelihoods;
+* :mod:`bridge.scan.store`: the SQLite results file (resumable, exactly once per point);
+* :mod:`bridge.scan.executors`: local process pool, Dask and MPI behind ``concurrent.futures``;
+* :mod:`bridge.scan.runner`: the scan itself (chunks, progress, resume).
+"""

@@ -1,0 +1,535 @@
+"""Card fuzzing (issue #7): a mutated card gives a valid result or one clear refusal.
+
+Each case mutates a shipped card (cards/*.slha, seeded) and runs
+``bridge.cli.main(["run", CARD, "-o", DIR, "--no-predictions", "-q"])`` in-process.
+Accepted outcomes:
+
+* exit 0: the three output files exist and parse (SLHA via pyslha and bridge.flha, JSON,
+  WCxf via wilson), no number in them is NaN or infinite, the SLHA output reads back as an
+  input card with the same inputs, and stderr holds only ``bridge: warning:`` lines;
+* exit 2: stderr is one ``bridge: error:`` line naming the card file (and a block, unless
+  the file as a whole is unreadable), and DIR holds no file.
+
+Anything else fails: an exception escaping ``main``, another exit status, NaN/inf in an
+output, several error lines. The mutators and the checker are reused by
+benchmarks/fuzz_cards.py (10^4 cases).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import random
+import re
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CARDS = sorted((ROOT / "cards").glob("*.slha"))
+
+# ------------------------------------------------------------------------------------------
+# mutators: (rng, text) -> text or bytes
+
+WEIRD_VALUES = [
+    "nan", "NaN", "-nan", "inf", "-inf", "Infinity", "1e309", "-1e309", "1e300", "-1e300",
+    "1e-300", "-1e-300", "5e-324", "1e-400", "0", "-0.0", "-1", "1e8", "1.0001e8", "1e9", "1e-9",
+    "1e-12", "3.6", "12.6", "13", "1e4", "1e5", "0x10", "1_000", "1.0D+02", "1,5", "+.5", ".",
+    "e5", "--1", "1e", "True", "None", "[1]", "(1, 2)", "1j", "'x'", "9" * 400, "9" * 5000,
+    "(" * 200, "\u0661\u0662", "\uff11\uff12", "\u00bd", "1e-10", "2e-10", "4.2", "1.0",
+]
+UNICODE = ["\u00a0", "\u200b", "\ufeff", "\u2028", "\u2029", "\x0c", "\x85", "\x1c", "\U0001f600",
+           "\u202e", "\u0301", "\uff11", "\u212a", "\u017f", "\u03bb", "\u00e9", "\t", "\r", "\x0b"]
+BLOCK_NAMES = ["MINPAR", "GAMMAQIN", "GAMMALIN", "GAMMAEIN", "IMGAMMAQIN", "BRIDGE", "SMINPUTS",
+               "MASS", "LAMBDA5IN", "MUIN", "KAPPAIN", "YSIN", "YNIN", "CASASIBARRA", "OSCILLATION",
+               "IMMINPAR", "FWCOEF", "EXTPAR", "MODSEL", "GAMMAQN", "MINPARX", "minpar"]
+MODELS = ["F_Ib", "F_IIb", "scotogenic", "F_Ix", "", "1", "F_Ib F_IIb", "\u00e9", "MINPAR"]
+
+
+def _lines(text):
+    return text.split("\n")
+
+
+def _join(lines):
+    return "\n".join(lines)
+
+
+def _data_lines(lines):
+    return [i for i, ln in enumerate(lines)
+            if ln.strip() and not ln.lstrip().startswith("#") and not ln.upper().startswith("BLOCK")]
+
+
+def _headers(lines):
+    return [i for i, ln in enumerate(lines) if ln.upper().startswith("BLOCK")]
+
+
+def _replace_value(rng, text, new):
+    lines = _lines(text)
+    idx = _data_lines(lines)
+    if not idx:
+        return text
+    i = rng.choice(idx)
+    body, sep, comment = lines[i].partition("#")
+    tokens = body.split()
+    if not tokens:
+        return text
+    tokens[-1] = new
+    lines[i] = "   " + "   ".join(tokens) + (f"  {sep}{comment}" if sep else "")
+    return _join(lines)
+
+
+def m_weird_value(rng, text):
+    return _replace_value(rng, text, rng.choice(WEIRD_VALUES))
+
+
+def m_scaled_value(rng, text):
+    """A finite value scaled by 10^k: huge, tiny or negative numbers that still parse."""
+    lines = _lines(text)
+    idx = _data_lines(lines)
+    if not idx:
+        return text
+    i = rng.choice(idx)
+    body, sep, comment = lines[i].partition("#")
+    tokens = body.split()
+    try:
+        value = float(tokens[-1])
+    except (ValueError, IndexError):
+        return text
+    k = rng.choice([rng.randint(-320, 320), rng.randint(-12, 12), rng.randint(-3, 3)])
+    sign = rng.choice([1, 1, -1])
+    try:
+        new = sign * (value if value else 1.0) * 10.0**k
+    except OverflowError:
+        new = sign * 1e308
+    tokens[-1] = repr(new)
+    lines[i] = "   " + "   ".join(tokens) + (f"  {sep}{comment}" if sep else "")
+    return _join(lines)
+
+
+def m_random_value(rng, text):
+    """A plausible value (log-uniform 1e-12..1e12, either sign): mostly valid cards."""
+    value = rng.choice([-1, 1]) * 10.0 ** rng.uniform(-12, 12)
+    return _replace_value(rng, text, f"{value:.6e}")
+
+
+def m_delete_line(rng, text):
+    lines = _lines(text)
+    if len(lines) > 1:
+        del lines[rng.randrange(len(lines))]
+    return _join(lines)
+
+
+def m_duplicate_line(rng, text):
+    lines = _lines(text)
+    i = rng.randrange(len(lines))
+    lines.insert(rng.randrange(len(lines) + 1), lines[i])
+    return _join(lines)
+
+
+def m_swap_lines(rng, text):
+    lines = _lines(text)
+    i, j = rng.randrange(len(lines)), rng.randrange(len(lines))
+    lines[i], lines[j] = lines[j], lines[i]
+    return _join(lines)
+
+
+def m_swap_tokens(rng, text):
+    lines = _lines(text)
+    i = rng.randrange(len(lines))
+    tokens = lines[i].split()
+    if len(tokens) >= 2:
+        a, b = rng.sample(range(len(tokens)), 2)
+        tokens[a], tokens[b] = tokens[b], tokens[a]
+        lead = "   " if lines[i][:1].isspace() else ""
+        lines[i] = lead + " ".join(tokens)
+    return _join(lines)
+
+
+def m_delete_token(rng, text):
+    lines = _lines(text)
+    i = rng.randrange(len(lines))
+    tokens = lines[i].split()
+    if tokens:
+        del tokens[rng.randrange(len(tokens))]
+        lines[i] = ("   " if lines[i][:1].isspace() else "") + " ".join(tokens)
+    return _join(lines)
+
+
+def m_key(rng, text):
+    """Change an entry's index: negative, zero, huge, two indices, non-integer."""
+    lines = _lines(text)
+    idx = _data_lines(lines)
+    if not idx:
+        return text
+    i = rng.choice(idx)
+    tokens = lines[i].split("#")[0].split()
+    if len(tokens) < 2:
+        return text
+    tokens[0] = rng.choice(["-1", "0", "7", "99999999999999999999999", "1 1", "2 2", "1.5", "01",
+                            "+2", "\u0662", "a", "0x2", "3 1", "1 2 3"])
+    lines[i] = "   " + "   ".join(tokens)
+    return _join(lines)
+
+
+def m_delete_block(rng, text):
+    lines = _lines(text)
+    heads = _headers(lines)
+    if not heads:
+        return text
+    h = rng.choice(heads)
+    end = next((j for j in heads if j > h), len(lines))
+    if rng.random() < 0.5:
+        h += 1  # keep the header, drop the entries
+    del lines[h:end]
+    return _join(lines)
+
+
+def m_duplicate_block(rng, text):
+    lines = _lines(text)
+    heads = _headers(lines)
+    if not heads:
+        return text
+    h = rng.choice(heads)
+    end = next((j for j in heads if j > h), len(lines))
+    chunk = lines[h:end]
+    if rng.random() < 0.5 and len(chunk) > 2:
+        chunk = chunk[:1] + rng.sample(chunk[1:], rng.randint(1, len(chunk) - 1))
+    pos = rng.choice([*heads, len(lines)])
+    lines[pos:pos] = chunk
+    return _join(lines)
+
+
+def m_rename_block(rng, text):
+    lines = _lines(text)
+    heads = _headers(lines)
+    if not heads:
+        return text
+    h = rng.choice(heads)
+    words = lines[h].split()
+    if len(words) < 2:
+        return text
+    name = words[1]
+    choice = rng.random()
+    if choice < 0.4:
+        new = rng.choice(BLOCK_NAMES)
+    elif choice < 0.7 and len(name) > 1:
+        k = rng.randrange(len(name))
+        new = name[:k] + name[k + 1:]  # typo: a letter dropped
+    else:
+        new = name + rng.choice(["X", "-2", "\u00e9", " extra", " Q= 100", " Q=", "_"])
+    lines[h] = f"{words[0]} {new}"
+    return _join(lines)
+
+
+def m_header(rng, text):
+    """Damage a header: indent it, drop the name, misspell BLOCK, malformed DECAY."""
+    lines = _lines(text)
+    heads = _headers(lines)
+    if not heads:
+        return text
+    h = rng.choice(heads)
+    words = lines[h].split()
+    name = words[1] if len(words) > 1 else ""
+    lines[h] = rng.choice([f"   Block {name}", "Block", f"Blockx {name}", f"BLOC\u212a {name}",
+                           f"block {name.lower()}", f"Block\t{name}", f"DECAY {name}", "DECAY",
+                           "DECAY 1000022 0.0", f"XSECTION {name}", f"Block {name} Q= abc",
+                           f"#Block {name}"])
+    return _join(lines)
+
+
+def m_model(rng, text):
+    return re.sub(r"(?m)^(\s+1\s+)\S+", lambda m: m.group(1) + rng.choice(MODELS), text, count=1)
+
+
+def m_indent(rng, text):
+    """Remove the indentation of a data line (pyslha would skip it) or indent a comment."""
+    lines = _lines(text)
+    idx = _data_lines(lines)
+    if not idx:
+        return text
+    i = rng.choice(idx)
+    lines[i] = lines[i].lstrip()
+    return _join(lines)
+
+
+def m_comment(rng, text):
+    """Comment a line out, or drop a '#' so that the comment becomes data."""
+    lines = _lines(text)
+    i = rng.randrange(len(lines))
+    if "#" in lines[i] and rng.random() < 0.6:
+        lines[i] = lines[i].replace("#", " ", 1)
+    else:
+        lines[i] = "#" + lines[i]
+    return _join(lines)
+
+
+def m_unicode(rng, text):
+    k = rng.randrange(len(text) + 1)
+    if rng.random() < 0.3 and k < len(text):
+        return text[:k] + rng.choice(UNICODE) + text[k + 1:]
+    if rng.random() < 0.1:
+        return "\ufeff" + text
+    return text[:k] + rng.choice(UNICODE) + text[k:]
+
+
+def m_line_endings(rng, text):
+    return text.replace("\n", rng.choice(["\r\n", "\r", "\n\n", "\x0c", "\u2028"]))
+
+
+def m_case(rng, text):
+    return text.lower() if rng.random() < 0.5 else text.upper()
+
+
+def m_long_line(rng, text):
+    n = rng.choice([10**3, 10**5, 10**6])
+    line = rng.choice(["   1   " + "9" * n, "   1   1.0   # " + "x" * n, " " * n + "1 2.0",
+                       "   " + " ".join(["1"] * (n // 10)), "#" * n, "Block " + "A" * n,
+                       "   1   " + "1" * n + ".5", "   " + "0" * n + "1   2.0"])
+    lines = _lines(text)
+    lines.insert(rng.randrange(len(lines) + 1), line)
+    return _join(lines)
+
+
+def m_truncate(rng, text):
+    data = text.encode("utf-8")
+    return data[: rng.randrange(len(data) + 1)]
+
+
+def m_binary(rng, text):
+    data = bytearray(text.encode("utf-8"))
+    garbage = bytes(rng.randrange(256) for _ in range(rng.randint(1, 64)))
+    if rng.random() < 0.3:
+        garbage = garbage.replace(b"\x00", b"\x01")  # only invalid UTF-8, no NUL
+    k = rng.randrange(len(data) + 1)
+    return bytes(data[:k]) + garbage + bytes(data[k:])
+
+
+def m_add_block(rng, text):
+    name = rng.choice(BLOCK_NAMES)
+    rows = []
+    for _ in range(rng.randint(0, 4)):
+        key = rng.choice(["1", "2", "3", "5", "13", "1 1", "2 1", "99", "-3"])
+        rows.append(f"   {key}   {rng.choice([*WEIRD_VALUES[:30], '0.5', '172.5', '0.1181'])}")
+    block = [f"Block {name}", *rows]
+    if rng.random() < 0.2:
+        block = ["DECAY 1000022 1.0", "   0.5   2   11   -11", "   0.5   2   13   -13"]
+    if rng.random() < 0.1:
+        block = ["Block FWCOEF Q= 1.6E+02", "   0305 4422   0   2   1.0E-01   # junk"]
+    lines = _lines(text)
+    heads = _headers(lines) or [0]
+    pos = rng.choice([*heads, len(lines)])
+    lines[pos:pos] = block
+    return _join(lines)
+
+
+def m_empty(rng, text):
+    return rng.choice(["", " ", "\n\n", "# only a comment\n", "Block BRIDGE\n", "   1 2\n",
+                       "\ufeff", "Block\n"])
+
+
+MUTATORS = [
+    (m_weird_value, 12), (m_scaled_value, 12), (m_random_value, 10), (m_delete_line, 6),
+    (m_duplicate_line, 4), (m_swap_lines, 3), (m_swap_tokens, 4), (m_delete_token, 3), (m_key, 4),
+    (m_delete_block, 4), (m_duplicate_block, 4), (m_rename_block, 4), (m_header, 4), (m_model, 2),
+    (m_indent, 3), (m_comment, 3), (m_unicode, 5), (m_line_endings, 2), (m_case, 1),
+    (m_long_line, 2), (m_truncate, 3), (m_binary, 3), (m_add_block, 4), (m_empty, 1),
+]
+
+
+def make_case(seed: int) -> tuple[str, str, bytes]:
+    """(base card name, mutation names, card bytes) of case ``seed``; 1-3 stacked mutations."""
+    rng = random.Random(seed)
+    base = rng.choice(CARDS)
+    content: str | bytes = base.read_text()
+    funcs, weights = zip(*MUTATORS, strict=True)
+    names = []
+    for _ in range(rng.choice([1, 1, 1, 2, 2, 3])):
+        if isinstance(content, bytes):
+            break  # truncated or binary: no further text mutation
+        mutate = rng.choices(funcs, weights)[0]
+        names.append(mutate.__name__[2:])
+        content = mutate(rng, content)
+    data = content if isinstance(content, bytes) else content.encode("utf-8", "surrogatepass")
+    return base.name, "+".join(names), data
+
+
+# ------------------------------------------------------------------------------------------
+# checking one case
+
+#: Refusals about the file as a whole, which name no block.
+FILE_LEVEL = ("cannot read file", "not an SLHA text file", "not a valid SLHA file",
+              "no SLHA blocks found", "text outside any block", "BLOCK without a name",
+              "malformed BLOCK header", "malformed DECAY header", "line ")
+
+
+@dataclass
+class Outcome:
+    kind: str  # "valid", "refusal" or "bad"
+    problems: list[str] = field(default_factory=list)
+    stderr: str = ""
+    traceback: bool = False
+    nan: bool = False
+
+
+def _finite_tree(obj, where="") -> list[str]:
+    bad = []
+    if isinstance(obj, float):
+        if not math.isfinite(obj):
+            bad.append(f"{where} = {obj}")
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            bad += _finite_tree(v, f"{where}/{k}")
+    elif isinstance(obj, (list, tuple)):
+        for k, v in enumerate(obj):
+            bad += _finite_tree(v, f"{where}[{k}]")
+    elif isinstance(obj, complex):
+        bad += _finite_tree(obj.real, where) + _finite_tree(obj.imag, where)
+    return bad
+
+
+_NONFINITE = re.compile(r"(?i)^[+-]?(nan|inf|infinity)$")
+
+
+def check_slha_text(text: str) -> list[str]:
+    """Every number outside comments is finite; pyslha and bridge.flha both read the file."""
+    import pyslha
+
+    from bridge.flha import read_flha_blocks
+
+    bad = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        for tok in line.split("#", 1)[0].split():
+            if _NONFINITE.match(tok):
+                bad.append(f"SLHA line {lineno}: {tok}")
+            else:
+                with contextlib.suppress(ValueError):
+                    if not math.isfinite(float(tok)):
+                        bad.append(f"SLHA line {lineno}: {tok}")
+    with contextlib.redirect_stdout(io.StringIO()):
+        pyslha.readSLHA(text, ignorenomass=True, ignoreblocks=["FWCOEF", "IMFWCOEF", "FOBS",
+                                                               "FOBSSM", "FDIPOLE", "FOBSERR"])
+    flha = read_flha_blocks(text)
+    if not flha["FWCOEF"]:
+        bad.append("SLHA: no FWCOEF block")
+    return bad
+
+
+def check_outputs(outdir: Path, stem: str) -> list[str]:
+    """Problems with the three output files of a successful run (empty list: all good)."""
+    import wilson
+
+    from bridge import card as cardmod
+
+    names = [f"{stem}.slha", f"{stem}.wcxf.yaml", f"{stem}.json"]
+    present = sorted(p.name for p in outdir.iterdir()) if outdir.is_dir() else []
+    if sorted(names) != present:
+        return [f"output files {present}, expected {sorted(names)}"]
+    bad = check_slha_text((outdir / names[0]).read_text())
+
+    def no_constant(name):
+        raise ValueError(f"JSON constant {name}")
+
+    doc = json.loads((outdir / names[2]).read_text(), parse_constant=no_constant)
+    bad += [f"JSON {b}" for b in _finite_tree(doc)]
+    with open(outdir / names[1]) as fh:
+        w = wilson.Wilson.load_wc(fh)
+    bad += [f"WCxf {b}" for b in _finite_tree(dict(w.wc.dict))]
+    # the SLHA output is a valid input card with the same inputs
+    card = cardmod.read_card(outdir / names[0])
+    from bridge.plugins import get_model
+
+    info = get_model(doc["model"]).info()
+    again = cardmod.parse_inputs(card, info)
+    for block, values in doc["inputs"].items():
+        for key, value in values.items():
+            got = again[block][tuple(int(k) for k in key.split(",")) if "," in key else int(key)]
+            want = complex(value["re"], value["im"]) if isinstance(value, dict) else value
+            if not got == pytest.approx(want, rel=1e-7, abs=1e-300):
+                bad.append(f"read-back {block} {key}: {got} != {want}")
+    return bad
+
+
+def run_case(data: bytes, workdir: Path, name: str = "card.slha") -> Outcome:
+    """Run ``bridge run`` in-process on a card with content ``data`` and judge the outcome."""
+    from bridge.cli import main
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    card = workdir / name
+    card.write_bytes(data)
+    outdir = workdir / "out"
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            rc = main(["run", str(card), "-o", str(outdir), "--no-predictions", "-q"])
+    except BaseException:  # noqa: BLE001 - anything escaping main is a failure
+        return Outcome("bad", [traceback.format_exc(limit=-6)], err.getvalue(), traceback=True)
+    stderr = err.getvalue()
+    lines = [ln for ln in stderr.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if not ln.startswith("bridge: warning:")]
+    problems = []
+    if "Traceback" in stderr:
+        problems.append("traceback on stderr")
+    if rc == 0:
+        if errors:
+            problems.append(f"exit 0 with stderr {errors}")
+        try:
+            bad = check_outputs(outdir, name.rsplit(".", 1)[0])
+        except Exception as exc:  # noqa: BLE001
+            bad = [f"output does not parse: {type(exc).__name__}: {exc}"]
+        nan = any("nan" in b.lower() or "inf" in b.lower() for b in bad)
+        return Outcome("bad" if problems or bad else "valid", problems + bad, stderr, nan=nan)
+    if rc != 2:
+        problems.append(f"exit status {rc}")
+    if len(errors) != 1 or not errors[0].startswith("bridge: error: "):
+        problems.append(f"expected one error line, got {errors}")
+    else:
+        line = errors[0]
+        if str(card) not in line:
+            problems.append(f"error does not name the file: {line}")
+        elif "Block " not in line and "model " not in line and not any(s in line for s in FILE_LEVEL):
+            problems.append(f"error names no block: {line}")
+        if len(line) > 400:
+            problems.append(f"error line of {len(line)} characters")
+    if outdir.exists() and any(outdir.iterdir()):
+        problems.append(f"refusal left files {sorted(p.name for p in outdir.iterdir())}")
+    if out.getvalue().strip():
+        problems.append("stdout not empty with -q")
+    return Outcome("bad" if problems else "refusal", problems, stderr)
+
+
+# ------------------------------------------------------------------------------------------
+# the tests
+
+N_CASES = 320
+CHUNK = 40
+
+
+@pytest.mark.flavio
+@pytest.mark.parametrize("start", range(0, N_CASES, CHUNK))
+def test_fuzzed_cards(tmp_path, start):
+    failures = []
+    kinds = {"valid": 0, "refusal": 0}
+    for seed in range(start, start + CHUNK):
+        base, mutation, data = make_case(seed)
+        outcome = run_case(data, tmp_path / str(seed))
+        if outcome.kind == "bad":
+            failures.append(f"seed {seed} ({base}: {mutation}): {outcome.problems}")
+        else:
+            kinds[outcome.kind] += 1
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.flavio
+@pytest.mark.parametrize("card", CARDS, ids=[c.stem for c in CARDS])
+def test_unmutated_cards_are_valid(tmp_path, card):
+    outcome = run_case(card.read_bytes(), tmp_path, card.name)
+    assert outcome.kind == "valid", outcome.problems
+
+
+def test_mutations_are_reproducible():
+    assert make_case(12345) == make_case(12345)
+    assert len({make_case(s)[2] for s in range(50)}) > 45
