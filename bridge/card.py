@@ -12,7 +12,7 @@ import contextlib
 import io
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyslha
@@ -25,7 +25,11 @@ DEFAULT_SCALE = 160.0
 #: Blocks the bridge writes itself; an output card can be read back as input.
 OUTPUT_ONLY_BLOCKS = ("FWCOEF", "IMFWCOEF", "FOBS", "FOBSSM", "FOBSERR", "FDIPOLE")
 
-_HEADER = re.compile(r"^(BLOCK|DECAY)\b", re.IGNORECASE)
+#: pyslha's header patterns (readSLHA), matched like there on the upper-cased line.
+_PYSLHA_BLOCK = re.compile(r"BLOCK\s+(\w+)(\s+Q\s*=\s*.+)?")
+_PYSLHA_DECAY = re.compile(r"DECAY\s+(-?\d+)\s+([\d\.E+-]+|NAN).*")
+_PYSLHA_XSECTION = re.compile(r"XSECTION\s+([\d+\.E+-]+)\s+(-?\d+)\s+(-?\d+)\s+(\d+)\s+(.*)")
+_INDENT = re.compile(r"^\s+")
 
 
 @dataclass
@@ -34,9 +38,16 @@ class Card:
 
     path: str
     doc: pyslha.Doc
+    #: Blocks given twice (pyslha keeps the last): {name: (line, line of the repeat)}.
+    duplicates: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def block(self, name: str):
-        return self.doc.blocks.get(name.upper())
+        name = name.upper()
+        if name in self.duplicates:
+            lines = self.duplicates[name]
+            raise InputError(f"block given twice (lines {lines[0]} and {lines[1]})", file=self.path,
+                             block=name)
+        return self.doc.blocks.get(name)
 
     def has_block(self, name: str) -> bool:
         return name.upper() in self.doc.blocks
@@ -55,75 +66,104 @@ def read_card(path: str | Path) -> Card:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError("not an SLHA text file (not UTF-8 text)", file=path) from None
-    _prescan(text, path)
+    text = text.removeprefix("\ufeff")  # byte-order mark of some editors
+    text, duplicates = _prescan(text, path)
     sink = io.StringIO()
     try:
-        with contextlib.redirect_stdout(sink):
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
             doc = pyslha.readSLHA(text, ignorenomass=True, ignorenobr=True,
                                   ignoreblocks=list(OUTPUT_ONLY_BLOCKS))
     except Exception as exc:
-        raise InputError(f"not a valid SLHA file ({exc})", file=path) from None
+        raise InputError(f"not a valid SLHA file ({_show(str(exc), 80)})", file=path) from None
     if not doc.blocks:
         raise InputError("no SLHA blocks found", file=path)
-    return Card(path=path, doc=doc)
+    return Card(path=path, doc=doc, duplicates=duplicates)
 
 
-def _prescan(text: str, path: str) -> None:
-    """Reject stray lines and duplicate entries, which pyslha would accept silently."""
-    block = None
-    seen: set = set()
+def _prescan(text: str, path: str) -> tuple[str, dict[str, tuple[int, int]]]:
+    """Follow pyslha's reading line by line and refuse what it would silently mangle.
+
+    pyslha skips a malformed header (the previous block stays open), skips data lines
+    without indentation, reads an indented header as data, replaces a repeated block
+    and keeps the last of repeated entries. Returns the text with headers unindented
+    and block entries indented (what the card means), and the repeated blocks
+    ``{name: (line, line of the repeat)}``, refused by :meth:`Card.block` when read.
+    """
+    out = []
+    mode = None  # "block" (entries checked), "other" (DECAY, XSECTION, output-only) or None
+    block, keys = None, set()
+    first: dict[str, int] = {}
+    duplicates: dict[str, tuple[int, int]] = {}
     for lineno, line in enumerate(text.splitlines(), start=1):
-        body = line.split("#", 1)[0].strip()
-        if not body:
+        body = line.split("#", 1)[0]
+        stripped = body.strip()
+        if not stripped:
+            out.append(line)
             continue
-        if _HEADER.match(body):
-            words = body.split()
-            if words[0].upper() == "DECAY":
-                block = None
-                continue
-            if len(words) < 2:
-                raise InputError(f"line {lineno}: BLOCK without a name", file=path)
-            block = words[1].upper()
-            if block in OUTPUT_ONLY_BLOCKS:
-                block = None
-            seen = set()
+        upper = stripped.upper()
+        if upper.startswith(("BLOCK", "DECAY", "XSECTION")):
+            mode, block = _header(upper, stripped, lineno, path)
+            if mode == "block":
+                keys = set()
+                if block in first:
+                    duplicates.setdefault(block, (first[block], lineno))
+                first.setdefault(block, lineno)
+            out.append(line.lstrip())
             continue
-        if block is None:
-            if line[:1].isspace() or body[:1].isdigit() or body[:1] in "+-.":
-                continue  # DECAY channel lines or output-only FLHA lines
-            raise InputError(f"line {lineno}: text outside any block: {body[:40]!r}", file=path)
-        tokens = body.split()
-        key = _leading_ints(tokens)
-        if key is None:
-            if len(tokens) > 1 or not _is_number(tokens[0]):
-                raise InputError(f"line {lineno}: malformed entry {body[:40]!r}", file=path,
-                                 block=block)
-            continue  # an unindexed single-value block such as ALPHA
-        if key in seen:
+        tokens = stripped.split()
+        if mode != "block":
+            if _INDENT.match(line) is None and not (stripped[:1].isdigit() or stripped[:1] in "+-."):
+                raise InputError(f"line {lineno}: text outside any block: {_show(stripped)}",
+                                 file=path)
+            out.append(line)  # DECAY/XSECTION data or output-only FLHA lines
+            continue
+        try:
+            key = _entry_key(tokens)
+        except Exception:  # whatever pyslha's token conversion trips over
+            key = _MALFORMED
+        if key is _MALFORMED or (key is None and (len(tokens) > 1 or keys)) \
+                or (key is not None and None in keys):
+            raise InputError(f"line {lineno}: malformed entry {_show(stripped)}", file=path,
+                             block=block)
+        if key in keys:
             raise InputError(f"duplicate entry (line {lineno})", file=path, block=block,
                              entry=key)
-        seen.add(key)
+        keys.add(key)  # None: the value of an unindexed single-value block such as ALPHA
+        out.append(line if _INDENT.match(line) else " " + line)
+    return "\n".join(out) + "\n", duplicates
 
 
-def _is_number(token: str) -> bool:
-    try:
-        float(token)
-    except ValueError:
-        return False
-    return True
+def _header(upper: str, stripped: str, lineno: int, path: str) -> tuple[str, str | None]:
+    """(mode, block name) of a header line, checked with pyslha's own patterns."""
+    if upper.startswith("BLOCK"):
+        if len(upper.split()) < 2:
+            raise InputError(f"line {lineno}: BLOCK without a name", file=path)
+        match = _PYSLHA_BLOCK.fullmatch(upper)
+        if match is None:
+            raise InputError(f"line {lineno}: malformed BLOCK header {_show(stripped)}", file=path)
+        name = match.group(1)
+        return ("other", None) if name in OUTPUT_ONLY_BLOCKS else ("block", name)
+    pattern = _PYSLHA_DECAY if upper.startswith("DECAY") else _PYSLHA_XSECTION
+    if pattern.match(upper) is None:
+        kind = upper.split()[0][:8]
+        raise InputError(f"line {lineno}: malformed {kind} header {_show(stripped)}", file=path)
+    return "other", None
 
 
-def _leading_ints(tokens: list[str]):
-    """The entry key as pyslha forms it: the leading integers before the value."""
-    ints = []
-    for tok in tokens[:-1]:
-        if re.fullmatch(r"[+-]?\d+", tok):
-            ints.append(int(tok))
-        else:
-            break
-    if not ints:
-        return None
-    return ints[0] if len(ints) == 1 else tuple(ints)
+_MALFORMED = object()
+
+
+def _entry_key(tokens: list[str]):
+    """The key pyslha files an entry under (its own Block.add_entry on a scratch block)."""
+    probe = pyslha.Block("PROBE")
+    probe.add_entry(tokens)
+    return next(iter(probe.entries))
+
+
+def _show(value, limit: int = 40) -> str:
+    """A short one-line repr of user input for error messages."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 # ---------------------------------------------------------------------------
@@ -140,6 +180,9 @@ def model_name(card: Card) -> str:
     name = block[1]
     if not isinstance(name, str):
         name = str(name)
+    if len(name) > 100 or not name.isprintable():
+        raise InputError(f"not a model name: {_show(name)}", file=card.path, block="BRIDGE",
+                         entry=1)
     return name
 
 
@@ -158,8 +201,12 @@ def handover_scale(card: Card) -> float:
 def number(value, path: str, block: str, entry) -> float:
     """A finite real number from a pyslha value, or an InputError."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InputError(f"not a number: {value!r}", file=path, block=block, entry=entry)
-    value = float(value)
+        raise InputError(f"not a number: {_show(value)}", file=path, block=block, entry=entry)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer beyond the float range
+        raise InputError(f"number too large: {_show(value)}", file=path, block=block,
+                         entry=entry) from None
     if not math.isfinite(value):
         raise InputError(f"not a finite number: {value}", file=path, block=block, entry=entry)
     return value

@@ -142,3 +142,39 @@ def br_mu_egamma_one_loop(cgamma_mue: complex, cgamma_emu: complex, sm, tau_mu: 
     """BR(μ→eγ) = τ_μ m_μ³ (|Cγ_mue|² + |Cγ_emu|²)/(4π) (flavio's taulgamma/GammaFvf, m_e→0)."""
     width = sm.m_mu**3 * (abs(cgamma_mue) ** 2 + abs(cgamma_emu) ** 2) / (4.0 * math.pi)
     return width * tau_mu
+
+
+# ---------------------------------------------------------------------------
+# plugin conveniences: coefficients of spectrum.data["sector"], with the breakdown kept
+# ---------------------------------------------------------------------------
+def universality_split(parts: dict) -> dict[str, complex]:
+    """The split of seed 001 Eq. (9): lepton-specific boxes (V) and universal penguins (U).
+
+    C9V_ℓ, C10V_ℓ = the ℓℓ boxes; C9U = photon + Z penguin; C10U = Z penguin.
+    """
+    out = {}
+    for lep in LEPTONS:
+        name = "bs" + 2 * FLAVIO_LEPTON[lep]
+        out[f"C9V_{lep}"] = parts[f"C9_{name}_box"]
+        out[f"C10V_{lep}"] = parts[f"C10_{name}_box"]
+    out["C9U_photon"] = parts["C9_photon_penguin"]
+    out["C9U_Z"] = parts["C9_Z_penguin"]
+    out["C9U"] = parts["C9_photon_penguin"] + parts["C9_Z_penguin"]
+    out["C10U"] = parts["C10_Z_penguin"]
+    return out
+
+
+def spectrum_quark_coefficients(spectrum, sm) -> dict[str, complex]:
+    """quark_coefficients of ``spectrum.data["sector"]``; the box/penguin breakdown and the
+    universality split go to ``spectrum.data["contributions"]`` (written to the JSON output)."""
+    parts: dict = {}
+    wcs = quark_coefficients(spectrum.data["sector"], sm, parts)
+    contributions = spectrum.data.setdefault("contributions", {})
+    contributions.update(parts)
+    contributions.update(universality_split(parts))
+    return wcs
+
+
+def spectrum_lepton_dipoles(spectrum, sm) -> dict[str, complex]:
+    """lepton_dipoles of ``spectrum.data["sector"]``, one-loop Δa_ℓ into the contributions."""
+    return lepton_dipoles(spectrum.data["sector"], sm, spectrum.data.setdefault("contributions", {}))

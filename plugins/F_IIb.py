@@ -208,9 +208,9 @@ def bridge_spectrum(inputs, sm) -> Spectrum:
 
 @hookimpl
 def bridge_wilson_coefficients(spectrum, sm) -> dict:
-    return matching.quark_coefficients(spectrum.data["sector"], sm)
+    return matching.spectrum_quark_coefficients(spectrum, sm)
 
 
 @hookimpl
 def bridge_dipoles(spectrum, sm) -> dict:
-    return matching.lepton_dipoles(spectrum.data["sector"], sm)
+    return matching.spectrum_lepton_dipoles(spectrum, sm)

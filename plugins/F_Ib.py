@@ -184,14 +184,12 @@ def bridge_batch_spectrum(inputs, sm) -> Spectrum:
 
 @hookimpl
 def bridge_wilson_coefficients(spectrum, sm) -> dict:
-    parts = spectrum.data.setdefault("contributions", {})
-    return matching.quark_coefficients(spectrum.data["sector"], sm, parts)
+    return matching.spectrum_quark_coefficients(spectrum, sm)
 
 
 @hookimpl
 def bridge_dipoles(spectrum, sm) -> dict:
-    parts = spectrum.data.setdefault("contributions", {})
-    return matching.lepton_dipoles(spectrum.data["sector"], sm, parts)
+    return matching.spectrum_lepton_dipoles(spectrum, sm)
 
 
 # ---------------------------------------------------------------------------

@@ -445,19 +445,10 @@ def coefficients_with_parts(spectrum: Spectrum, sm) -> dict:
     """quark_coefficients of the engine, storing spectrum.data["contributions"]:
     C9V_ℓ, C10V_ℓ = the ℓ boxes; C9U = photon + Z penguin, C10U = Z penguin (lepton universal);
     C9V_mu_minus_e = C9_bsmumu − C9_bsee (what a fit with C9_e = C9^U, C9_μ = C9^U + C9^V_μ sees)."""
-    parts: dict = {}
-    wcs = matching.quark_coefficients(spectrum.data["sector"], sm, parts)
-    contrib = {}
-    for lep, tag in (("mumu", "mu"), ("ee", "e"), ("tautau", "tau")):
-        contrib[f"C9V_{tag}"] = complex(parts[f"C9_bs{lep}_box"])
-        contrib[f"C10V_{tag}"] = complex(parts[f"C10_bs{lep}_box"])
-    contrib["C9U_photon"] = complex(parts["C9_photon_penguin"])
-    contrib["C9U_Z"] = complex(parts["C9_Z_penguin"])
-    contrib["C9U"] = contrib["C9U_photon"] + contrib["C9U_Z"]
-    contrib["C10U"] = complex(parts["C10_Z_penguin"])
+    wcs = matching.spectrum_quark_coefficients(spectrum, sm)
+    contrib = spectrum.data["contributions"]
     contrib["C9V_mu_minus_e"] = wcs.get("C9_bsmumu", 0j) - wcs.get("C9_bsee", 0j)
     contrib["C10V_mu_minus_e"] = wcs.get("C10_bsmumu", 0j) - wcs.get("C10_bsee", 0j)
-    spectrum.data["contributions"] = contrib
     return wcs
 
 
@@ -484,7 +475,6 @@ def bridge_model_info() -> ModelInfo:
 def bridge_spectrum(inputs, sm) -> Spectrum:
     par = read_parameters(inputs)
     spectrum = spectrum_from_parameters(par, sm, inputs)
-    coefficients_with_parts(spectrum, sm)
     spectrum.data["dipole_parts"] = delta_a_mu_parts(spectrum.data["sector"], sm)
     return spectrum
 
@@ -496,7 +486,7 @@ def bridge_wilson_coefficients(spectrum, sm) -> dict:
 
 @hookimpl
 def bridge_dipoles(spectrum, sm) -> dict:
-    return matching.lepton_dipoles(spectrum.data["sector"], sm)
+    return matching.spectrum_lepton_dipoles(spectrum, sm)
 
 
 @hookimpl
