@@ -211,3 +211,20 @@ def test_lepton_dipole_neutral_fermion_charged_scalar(sm):
     assert engine.delta_a_lepton(sector, "mu", m) == pytest.approx(expected, rel=1e-12)
     wc = matching.lepton_dipoles(sector, sm)
     assert matching.delta_a_from_c7(wc["C7_mumu"], m, sm) == pytest.approx(expected, rel=1e-12)
+
+
+def test_semileptonic_box_is_the_distinguishable_bs_mixing_box():
+    """The ΔF=1 box with the lepton pair carrying the quark couplings (through a copy of the
+    quark-side scalar) is the ΔF=2 box without the ½ of two identical currents:
+    C[(s̄b)(ē μ)] = 2 C_VLL(bsbs) for a Dirac fermion. This ties the sign of δC9 to the sign of
+    the B_s-mixing box, which test_bs_mixing_dirac_box_reproduces_flavio_sm_goldstone_limit
+    fixes against the SM."""
+    l_s, l_b = 0.7 + 0.2j, -0.4 + 0.1j
+    for m_f, m_s in ((1000.0, 1500.0), (700.0, 300.0)):
+        mixing = DarkSector((DarkFermion("F", m_f, 0.0),), (DarkScalar("S", m_s, -1 / 3, colour=3),),
+                            {"s": [[l_s]], "b": [[l_b]]})
+        copy = DarkSector((DarkFermion("F", m_f, 0.0),),
+                          (DarkScalar("S", m_s, -1 / 3, colour=3), DarkScalar("S'", m_s, -1.0)),
+                          {"s": [[l_s, 0]], "b": [[l_b, 0]], "e": [[0, l_s]], "mu": [[0, l_b]]})
+        semileptonic = engine.box_semileptonic(copy, "L", "L", lep_bar="e", lep="mu")
+        assert semileptonic == pytest.approx(2 * engine.box_bsbs(mixing), rel=1e-12)
