@@ -26,7 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except BridgeError as exc:
-        print(f"bridge: error: {exc}", file=sys.stderr)
+        message = " ".join(str(exc).split())  # always one line, even if a message quotes input
+        if len(message) > 500:
+            message = message[:500] + "..."
+        print(f"bridge: error: {message}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         print("bridge: interrupted", file=sys.stderr)
@@ -123,7 +126,10 @@ def cmd_run(args) -> int:
             from bridge.likelihood import format_results
 
             print("\n" + format_results(result.likelihoods))
-    written = write_outputs(texts, outdir)
+    try:
+        written = write_outputs(texts, outdir)
+    except OSError as exc:  # unwritable or full output directory: old outputs stay as they were
+        raise BridgeError(f"cannot write outputs to {outdir}: {exc.strerror or exc}") from None
     if not args.quiet:
         print("\nwritten: " + ", ".join(str(p) for p in written))
     return 0

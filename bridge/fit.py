@@ -369,7 +369,7 @@ class FitResult:
 
     @property
     def p_value(self) -> float | None:
-        if self.dof <= 0 or any(r.name == "smelli" for r in self.results):
+        if self.dof <= 0 or any(r.relative for r in self.results):
             return None
         from scipy.stats import chi2
 
@@ -429,8 +429,8 @@ def fit(objective: Objective, *, minos: bool = False, ncall: int | None = None,
             err = m.merrors[p.name]
             me = (float(err.lower), float(err.upper))
         lo, hi = objective.limits[i]
-        at_limit = bool(m.fmin is not None and (
-            math.isclose(best[i], lo, abs_tol=1e-9) or math.isclose(best[i], hi, abs_tol=1e-9)))
+        tol = 1e-3 * max(float(m.errors[i]), 1e-12)  # within 0.1% of an error of a bound
+        at_limit = abs(best[i] - lo) < tol or abs(best[i] - hi) < tol
         params.append(ParameterResult(p.name, p.start, float(best[i]), float(m.errors[i]),
                                       p.lower, p.upper, me, at_limit))
     if objective.failures:

@@ -18,7 +18,10 @@ Registered names (``bridge likelihoods`` lists them, :func:`get_likelihood` buil
     draws, experimental covariance from Nexp seeded draws). Both covariances are cached on
     disk (``$BRIDGE_CACHE_DIR`` or ``~/.cache/bridge``), keyed by flavio version, observables,
     measurements, the overlay file, N, Nexp, seed and SMINPUTS overrides, so only the first
-    use pays (~2–4 min for N = 100 on 2 cores); a point then costs ~1–3 s.
+    use pays (~3–5 min for N = 100 on 2 busy cores); a point then costs ~1–3 s. The
+    covariances of the default ``flavio`` and ``flavio-2.7.1`` (flavio 2.7.1, N = 100,
+    Nexp = 5000, seed 1, no overrides) ship in ``bridge/data/flavio_covariances.json``
+    (:func:`write_shipped_covariances`), so even the first use is fast with those settings.
 ``flavio-2.7.1``
     the same with flavio 2.7.1's measurements only (:data:`MEASUREMENTS_FLAVIO`).
 ``seed2023``
@@ -48,9 +51,10 @@ Conventions of the seed likelihoods (no flavio needed; < 1 ms per point):
   used; flavio's value (QED running of C7_mumu to the muon scale) is ~5% lower.
 * C9^U = C9_photon_penguin + C9_Z_penguin, C10^U = C10_Z_penguin, C9^V_μ = C9_bsmumu_box,
   C10^V_μ = C10_bsmumu_box, from ``spectrum.data["contributions"]`` (the breakdown
-  ``bridge.matching`` fills; F_Ib stores it under these names, scotogenic as C9U, C10U,
-  C9V_mu, C10V_mu). A plugin that stores no breakdown (F_IIb) falls back to C9^U = C9_bsee,
-  C10^U = C10_bsee, C9^V_μ = C9_bsmumu − C9_bsee, C10^V_μ = C10_bsmumu − C10_bsee; the
+  ``bridge.matching.spectrum_quark_coefficients`` stores; all built-in plugins use it; keys
+  C9V_mu, C10V_mu, C9U, C10U are accepted too). For a plugin that stores no breakdown the
+  fallback is C9^U = C9_bsee, C10^U = C10_bsee, C9^V_μ = C9_bsmumu − C9_bsee,
+  C10^V_μ = C10_bsmumu − C10_bsee (the same unless the model has an electron box); the
   result's notes say which was used. Real parts at the hand-over scale (C9, C10 do not run
   in QCD).
 """
@@ -61,6 +65,7 @@ import hashlib
 import json
 import math
 import os
+import sys
 import time
 import warnings
 from collections.abc import Callable, Iterable
@@ -148,6 +153,7 @@ class LikelihoodResult:
     terms: list[Term]
     notes: list[str] = field(default_factory=list)
     n_free: int = 0
+    relative: bool = False  # χ² relative to the SM only (smelli): no goodness of fit
 
     @property
     def delta_chi2(self) -> float:
@@ -161,7 +167,7 @@ class LikelihoodResult:
     @property
     def p_value(self) -> float | None:
         """P(χ²_dof ≥ χ²); None without degrees of freedom or for a relative χ² (smelli)."""
-        if self.dof <= 0 or not math.isfinite(self.chi2) or self.name == "smelli":
+        if self.dof <= 0 or not math.isfinite(self.chi2) or self.relative:
             return None
         from scipy.stats import chi2
 
@@ -239,7 +245,8 @@ def merge_results(results: list[LikelihoodResult], name: str) -> LikelihoodResul
     terms = [Term(**{**t.as_dict(), "name": f"{r.name}: {t.name}"}) for r in results for t in r.terms]
     notes = [f"{r.name}: {n}" for r in results for n in r.notes]
     return LikelihoodResult(name, sum(r.chi2 for r in results), sum(r.chi2_sm for r in results),
-                            terms, notes, n_free=results[0].n_free)
+                            terms, notes, n_free=results[0].n_free,
+                            relative=any(r.relative for r in results))
 
 
 # ---------------------------------------------------------------------------
@@ -383,6 +390,10 @@ class FlavioObservable:
         return f"{self.name} [{self.q2[0]:g},{self.q2[1]:g}]" if self.q2 else self.name
 
 
+#: Observables whose terms are shown relative to flavio's SM prediction.
+SHIFTED = {"a_mu": "Delta a_mu (a_mu - SM)"}
+
+
 def _obs(name, *q2):
     return FlavioObservable(name, tuple(float(x) for x in q2) if q2 else None)
 
@@ -462,8 +473,9 @@ class _FlavioState:
     chi2_sm: float
     measurements: dict  # observable key → measurement names
     cache_files: tuple[str, str]
-    cold: bool
+    cold: bool  # the covariances were drawn now
     seconds: float
+    shipped: bool = False  # ... or taken from bridge/data/flavio_covariances.json
 
 
 class FlavioLikelihood(Likelihood):
@@ -486,8 +498,8 @@ class FlavioLikelihood(Likelihood):
         self.samples, self.exp_samples, self.seed, self.threads = samples, exp_samples, seed, threads
         self.description = description or f"flavio FastLikelihood, {len(self.observables)} observables"
         self.references = references
-        self.cost = (f"~1-3 s per point; first use computes the covariances (N={samples}, "
-                     f"~2-4 min for all {len(self.observables)} observables), then cached")
+        self.cost = (f"~1-3 s per point; covariances (N={samples}): shipped for the defaults, "
+                     "else computed on first use (~3-5 min for 21 observables) and cached")
         self._states: dict[str, _FlavioState] = {}
 
     # pickling (T4 of ecosystem.md): flavio's pseudo-measurement lives in a per-process
@@ -561,8 +573,14 @@ class FlavioLikelihood(Likelihood):
                 fast.exp_covariance.load(str(exp_file))
             except (OSError, ValueError, KeyError, EOFError, AssertionError):
                 cold = True  # unreadable or foreign cache entry: recompute
+        shipped = False
         if cold:
+            shipped = self._load_shipped(fast, overrides)
+        if cold and not shipped:
+            print(f"bridge: computing the covariances of likelihood {self.name} (N={self.samples}, "
+                  "first use only; minutes)", file=sys.stderr)
             self._compute_covariances(fast)
+        if cold:
             self._save(fast, sm_file, exp_file)
         fast.make_measurement()  # both covariances are present: nothing is drawn here
         central, cov_exp = fast.exp_covariance.get(force=False)
@@ -577,16 +595,38 @@ class FlavioLikelihood(Likelihood):
         measured = {o.key: sorted(m for m in used if o.key in flavio.Measurement[m].all_parameters)
                     for o in self.observables}
         return _FlavioState(fast, par, central, cov_exp, cov_sm, cov, sm_pred, chi2_sm, measured,
-                            (str(sm_file), str(exp_file)), cold, time.perf_counter() - start)
+                            (str(sm_file), str(exp_file)), cold and not shipped,
+                            time.perf_counter() - start, shipped)
+
+    def _load_shipped(self, fast, overrides: dict) -> bool:
+        """Fill the covariances from bridge/data/flavio_covariances.json if it has this key."""
+        entry = shipped_covariances().get(json.dumps(self.cache_key(overrides), sort_keys=True))
+        if entry is None:
+            return False
+        keys = [o.key for o in self.observables]
+        fast.sm_covariance.load_dict({"observables": keys,
+                                      "covariance": np.array(entry["sm_covariance"])})
+        fast.exp_covariance.load_dict({"observables": keys, "central": np.array(entry["exp_central"]),
+                                       "covariance": np.array(entry["exp_covariance"])})
+        return True
+
+    def shipped_entry(self, overrides: dict | None = None) -> dict:
+        """This likelihood's covariances as an entry of bridge/data/flavio_covariances.json."""
+        st = self.prepare(overrides)
+        return {"key": self.cache_key(overrides), "observables": [o.label for o in self.observables],
+                "sm_covariance": st.cov_sm.tolist(), "exp_central": st.central.tolist(),
+                "exp_covariance": st.cov_exp.tolist()}
 
     def _compute_covariances(self, fast) -> None:
-        """flavio's make_measurement with numpy's global RNG seeded (and restored)."""
+        """What flavio's make_measurement draws (experiment first, then SM), with numpy's
+        global RNG seeded (and restored) and the measurements in a fixed order."""
+        keys = [o.key for o in self.observables]
         state = np.random.get_state()
         try:
             np.random.seed(self.seed)
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=_PROFILE_WARNING)
-                fast.make_measurement(N=self.samples, Nexp=self.exp_samples, threads=self.threads)
+            central, cov = experimental_covariance(fast.full_measurement_likelihood, self.exp_samples)
+            fast.exp_covariance.load_dict({"observables": keys, "central": central, "covariance": cov})
+            fast.sm_covariance.get(N=self.samples, threads=self.threads, force=True)
         finally:
             np.random.set_state(state)
 
@@ -613,11 +653,17 @@ class FlavioLikelihood(Likelihood):
         pred = np.array([float(preds[o.key]) for o in self.observables])
         sigma = np.sqrt(np.diag(st.cov))
         pulls = (pred - st.central) / sigma
-        terms = [Term(o.label, float(pred[i]), float(st.central[i]), float(sigma[i]), float(pulls[i]),
-                      None, ", ".join(st.measurements[o.key]), sm=float(st.sm_predictions[i]))
-                 for i, o in enumerate(self.observables)]
+        terms = []
+        for i, o in enumerate(self.observables):
+            # a_mu is shown as a_mu - a_mu^SM (flavio's SM value), as in `bridge run`
+            shift = float(st.sm_predictions[i]) if o.name in SHIFTED else 0.0
+            terms.append(Term(SHIFTED.get(o.name, o.label), float(pred[i]) - shift,
+                              float(st.central[i]) - shift, float(sigma[i]), float(pulls[i]), None,
+                              ", ".join(st.measurements[o.key]), sm=float(st.sm_predictions[i]) - shift))
         notes = ["correlated Gaussian (flavio FastLikelihood): pull = (prediction - central)/sigma "
                  "with sigma^2 = experiment + SM theory; chi2 includes the correlations",
+                 "one-sided limits (mu->e gamma, B->K* nu nu) enter as Gaussians with the mean and "
+                 "spread of their distribution (FastLikelihood), so a zero prediction has a pull",
                  f"covariances N={self.samples}, Nexp={self.exp_samples}, seed={self.seed}"]
         return LikelihoodResult(self.name, float(-2.0 * loglike), st.chi2_sm, terms, notes)
 
@@ -625,8 +671,68 @@ class FlavioLikelihood(Likelihood):
         """χ² = rᵀ C⁻¹ r from the cached arrays (a cross-check of flavio's own value)."""
         st = self.prepare(point.overrides)
         res = self.evaluate(point)
-        r = np.array([t.prediction for t in res.terms]) - st.central
+        r = np.array([t.prediction - t.central for t in res.terms])
         return float(r @ np.linalg.solve(st.cov, r))
+
+
+def experimental_covariance(ml, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Central values and covariance of the measurements of ``ml`` (a flavio
+    MeasurementLikelihood) from ``n`` random draws each, combined by inverse-covariance
+    weighting: flavio 2.7.1's ``MeasurementCovariance.compute``, but drawing the measurements
+    in sorted order. flavio iterates a ``set`` of names there, whose order changes with
+    PYTHONHASHSEED, so even with numpy seeded its result differed between processes."""
+    import flavio
+
+    obs = list(ml.observables)
+    means, weights = [], []
+    for name in sorted(ml.get_measurements):
+        m = flavio.Measurement[name]
+        ours = set(m.all_parameters) & set(obs)
+        draws = m.get_random_all(size=n)
+        arr = np.zeros((len(obs), n))
+        for i, o in enumerate(obs):
+            if o in ours:
+                arr[i] = draws[o]
+        mean, cov = np.mean(arr, axis=1), np.atleast_2d(np.cov(arr))
+        free = [i for i, o in enumerate(obs) if o not in ours]
+        cov[free, :] = 0.0
+        cov[:, free] = 0.0
+        # an unmeasured observable has infinite variance, i.e. zero weight
+        weight = np.zeros_like(cov)
+        idx = [i for i in range(len(obs)) if i not in free]
+        weight[np.ix_(idx, idx)] = np.linalg.inv(cov[np.ix_(idx, idx)])
+        means.append(mean)
+        weights.append(weight)
+    total = np.linalg.inv(np.sum(weights, axis=0))
+    central = total @ np.sum([w @ m for w, m in zip(weights, means, strict=True)], axis=0)
+    return central, total
+
+
+SHIPPED_FILE = "flavio_covariances.json"
+
+
+def shipped_covariances() -> dict[str, dict]:
+    """Covariances shipped with the bridge, by cache key (empty if the file is absent)."""
+    try:
+        doc = json.loads(_data_text(SHIPPED_FILE))
+    except (FileNotFoundError, ValueError):
+        return {}
+    return {json.dumps(e["key"], sort_keys=True): e for e in doc.get("entries", [])}
+
+
+def write_shipped_covariances(names_: Iterable[str] = ("flavio", "flavio-2.7.1"),
+                              path: str | os.PathLike | None = None) -> Path:
+    """Compute (or take from the disk cache) the default covariances and write them to the
+    package's data file, so that a new installation skips the slow first step. Run after
+    changing the observables, measurements, overlay or flavio version:
+    ``python -c "from bridge.likelihood import write_shipped_covariances as w; w()"``."""
+    entries = [get_likelihood(n).shipped_entry() for n in names_]
+    doc = {"description": "flavio FastLikelihood covariances of the bridge's default flavio "
+                          "likelihoods (bridge.likelihood.write_shipped_covariances); used when "
+                          "the key matches exactly", "entries": entries}
+    path = Path(path) if path else Path(__file__).parent / "data" / SHIPPED_FILE
+    path.write_text(json.dumps(doc, allow_nan=False) + "\n", encoding="utf-8")
+    return path
 
 
 def _predict(obs: FlavioObservable, par: dict, wc) -> float:
@@ -682,15 +788,17 @@ class SmelliLikelihood(Likelihood):
         pp = gl.parameter_point(make_wilson(point.coefficients, point.scale))
         terms = []
         for name, dll in sorted(pp.log_likelihood_dict().items()):
+            if name == "global":
+                continue
             d = float(-2.0 * dll) if math.isfinite(dll) else 1e6
             terms.append(Term(name, None, None, None, math.copysign(math.sqrt(abs(d)), d), d,
                               "smelli"))
-        total = float(sum(t.chi2 for t in terms if t.name != "global"))
+        total = float(sum(t.chi2 for t in terms))
         glob = pp.log_likelihood_global()
         if math.isfinite(glob):
             total = float(-2.0 * glob)
         return LikelihoodResult(self.name, total, 0.0, terms,
-                                ["chi2 = -2 Delta log L relative to the SM (smelli)"])
+                                ["chi2 = -2 Delta log L relative to the SM (smelli)"], relative=True)
 
 
 # ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import platform
-import tempfile
+import secrets
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -212,24 +212,118 @@ def output_texts(result, stem: str) -> dict[str, str]:
             f"{stem}.json": json_text(result)}
 
 
-def write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+class _Staged:
+    """``text`` written (UTF-8) and fsync'ed next to ``path``, not yet under its final name.
+
+    On Linux the data go to an unnamed O_TMPFILE inode, so a writer killed before
+    :meth:`commit` leaves nothing behind; elsewhere to a hidden ``.NAME.xxxxxxxx`` file,
+    which only a SIGKILL can leave behind. Either way the final name only ever points to a
+    complete file (``os.replace``), created with mode 0666 & ~umask like any other file.
+    """
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path, self.tmp, self.data = path, None, text.encode("utf-8")
+        self.fd = _unnamed_file(path.parent)
+        if self.fd is None:
+            self.fd, self.tmp = _hidden_file(path)
+        try:
+            self._write()
+        except BaseException:
+            self.discard()
+            raise
+
+    def _write(self) -> None:
+        view = memoryview(self.data)
+        while view:
+            view = view[os.write(self.fd, view):]
+        os.fsync(self.fd)
+
+    def commit(self) -> None:
+        if self.tmp is None:  # name the unnamed inode (hidden), then rename it
+            self.tmp = self.path.parent / f".{self.path.name}.{secrets.token_hex(4)}"
+            dir_fd = os.open(self.path.parent, os.O_RDONLY)
+            try:  # a dir_fd makes os.link use linkat(AT_SYMLINK_FOLLOW), needed for /proc
+                os.link(f"/proc/self/fd/{self.fd}", self.tmp.name, dst_dir_fd=dir_fd,
+                        follow_symlinks=True)
+            except OSError:  # no /proc magic links here: write a hidden file instead
+                os.close(self.fd)
+                self.fd, self.tmp = _hidden_file(self.path)
+                self._write()
+            finally:
+                os.close(dir_fd)
+        os.replace(self.tmp, self.path)
+        self.tmp = None
+        self.discard()
+
+    def discard(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+        if self.tmp is not None:
+            Path(self.tmp).unlink(missing_ok=True)
+            self.tmp = None
+
+
+def _unnamed_file(directory: Path) -> int | None:
+    flag = getattr(os, "O_TMPFILE", 0)
+    if not flag or not os.path.isdir("/proc/self/fd"):
+        return None
     try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        return os.open(directory, flag | os.O_WRONLY, 0o666)
+    except OSError:  # a filesystem without O_TMPFILE
+        return None
+
+
+def _hidden_file(path: Path) -> tuple[int, Path]:
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}"
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name next to {path}")
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make the renames durable too (best effort: not every platform opens directories)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` by ``text`` atomically: readers see the old or the new file, whole."""
+    staged = _Staged(Path(path), text)
+    try:
+        staged.commit()
+    finally:
+        staged.discard()
+    _sync_directory(Path(path).parent)
 
 
 def write_outputs(texts: dict[str, str], outdir: Path) -> list[Path]:
+    """Write all files, each atomically; none is replaced before all are safely on disk.
+
+    A failure while writing (disk full, permissions) leaves the previous set untouched; only
+    a kill between the final renames (microseconds) can leave a mix of old and new files,
+    each of them complete.
+    """
     outdir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in texts.items():
-        path = outdir / name
-        write_atomic(path, text)
-        written.append(path)
-    return written
+    staged = []
+    try:
+        for name, text in texts.items():
+            staged.append(_Staged(outdir / name, text))
+        for item in staged:
+            item.commit()
+    finally:
+        for item in staged:
+            item.discard()
+    _sync_directory(outdir)
+    return [item.path for item in staged]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import pickle
 import subprocess
 import sys
@@ -165,12 +166,13 @@ def test_commands_are_cheap_to_import():
 # ---------------------------------------------------------------------------
 # flavio
 # ---------------------------------------------------------------------------
-SMALL = ("<Rmue>(B+->Kll)", "BR(Bs->mumu)", "BR(mu->egamma)", "BR(B+->Knunu)", "<P5p>(B0->K*mumu)")
+SMALL = ("<Rmue>(B+->Kll)", "BR(Bs->mumu)", "BR(mu->egamma)", "BR(B+->Knunu)", "<P5p>(B0->K*mumu)",
+         "a_mu")
 
 
 @pytest.fixture
 def small_flavio(tmp_path, monkeypatch):
-    """The `flavio` likelihood on 9 of its observables with small N, in its own cache."""
+    """The `flavio` likelihood on 10 of its observables with small N, in its own cache."""
     monkeypatch.setenv("BRIDGE_CACHE_DIR", str(tmp_path))
     obs = [o for o in lk.FLAVIO_OBSERVABLES if o.name in SMALL]
     return lk.get_likelihood("flavio").with_options(observables=obs, samples=4, exp_samples=300)
@@ -182,8 +184,20 @@ def f_ib_point():
                       160.0)
 
 
+@pytest.fixture
+def sorted_measurements(monkeypatch):
+    """flavio with its measurements in sorted order (it iterates a set, see
+    bridge.likelihood.experimental_covariance), so that its seeded draws are the bridge's."""
+    from flavio.statistics.likelihood import MeasurementLikelihood
+
+    prop = MeasurementLikelihood.get_measurements
+    monkeypatch.setattr(MeasurementLikelihood, "get_measurements",
+                        property(lambda self: sorted(prop.fget(self))))
+
+
 @pytest.mark.flavio
-def test_flavio_likelihood_matches_a_hand_built_fastlikelihood(small_flavio, f_ib_point):
+def test_flavio_likelihood_matches_a_hand_built_fastlikelihood(small_flavio, f_ib_point,
+                                                                sorted_measurements):
     import flavio
     from flavio.statistics.likelihood import FastLikelihood
 
@@ -196,6 +210,10 @@ def test_flavio_likelihood_matches_a_hand_built_fastlikelihood(small_flavio, f_i
                         include_measurements=list(lk.MEASUREMENTS_TODAY))
     np.random.seed(1)  # the bridge's default seed
     fl.make_measurement(N=4, Nexp=300)
+    central, cov = fl.exp_covariance.get(force=False)
+    assert np.allclose(central, state.central, rtol=1e-12, atol=0)
+    assert np.allclose(cov, state.cov_exp, rtol=1e-9, atol=0)
+    assert np.array_equal(fl.sm_covariance.get(force=False), state.cov_sm)
     par = flavio.default_parameters.get_central_all()
     w = make_wilson(f_ib_point.coefficients, f_ib_point.scale)
     hand = -2 * fl.log_likelihood(par, w, delta=True)
@@ -205,7 +223,10 @@ def test_flavio_likelihood_matches_a_hand_built_fastlikelihood(small_flavio, f_i
     assert small_flavio.evaluate(ModelPoint({}, 160.0)).chi2 == pytest.approx(res.chi2_sm, rel=1e-9)
     rk = next(t for t in res.terms if t.name == "<Rmue>(B+->Kll) [1.1,6]")
     assert rk.pull < -2 and "LHCb RK RK* 2022" in rk.source
-    assert res.dof == len(small_flavio.observables) == 9
+    assert all(t.pull == pytest.approx((t.prediction - t.central) / t.sigma) for t in res.terms)
+    assert res.dof == len(small_flavio.observables) == 10
+    damu = next(t for t in res.terms if t.name.startswith("Delta a_mu"))
+    assert damu.sm == 0.0 and damu.prediction == pytest.approx(2.3e-9, rel=0.1)
 
 
 @pytest.mark.flavio
@@ -267,3 +288,81 @@ def test_cli_run_records_likelihoods(tmp_path, capsys):
     assert seed["chi2_sm"] == pytest.approx(22.7537, abs=1e-4)
     assert seed["delta_chi2"] == pytest.approx(seed["chi2_sm"] - seed["chi2"])
     assert [t["name"] for t in seed["terms"]] == ["C9V_mu", "C10V_mu", "C9U", "C10U", "Delta_a_mu"]
+
+
+# ---------------------------------------------------------------------------
+# smelli (optional; its wrapper is tested with a stand-in module)
+# ---------------------------------------------------------------------------
+def test_smelli_wrapper_with_a_stand_in(monkeypatch):
+    import types
+
+    class Point:
+        def log_likelihood_dict(self):
+            return {"likelihood_lfu_fcnc.yaml": 3.0, "likelihood_leptons.yaml": -0.5,
+                    "likelihood_rd_rds.yaml": float("-inf"), "global": float("-inf")}
+
+        def log_likelihood_global(self):
+            return float("-inf")
+
+    class GlobalLikelihood:
+        def __init__(self, eft, basis):
+            assert (eft, basis) == ("WET", "flavio")
+
+        def parameter_point(self, w):
+            assert w.wc.values["C9_bsmumu"] == -0.5
+            return Point()
+
+    fake = types.ModuleType("smelli")
+    fake.GlobalLikelihood = GlobalLikelihood
+    monkeypatch.setitem(sys.modules, "smelli", fake)
+    monkeypatch.setattr(lk.SmelliLikelihood, "available", staticmethod(lambda: True))
+    res = lk.get_likelihood("smelli").evaluate(ModelPoint({"C9_bsmumu": -0.5}, 160.0))
+    assert [t.name for t in res.terms] == ["likelihood_leptons.yaml", "likelihood_lfu_fcnc.yaml",
+                                           "likelihood_rd_rds.yaml"]
+    assert res.chi2 == pytest.approx(-6.0 + 1.0 + 1e6)  # -inf clipped to chi2 = 1e6
+    assert res.chi2_sm == 0.0 and res.relative and res.p_value is None
+    assert res.terms[1].pull == pytest.approx(-math.sqrt(6.0))
+    json.dumps(res.as_dict(), allow_nan=False)
+
+
+# ---------------------------------------------------------------------------
+# covariances shipped with the package
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["flavio", "flavio-2.7.1"])
+def test_shipped_covariances_match_the_default_configuration(name):
+    """Guard: a change of observables, measurements, overlay or flavio needs
+    write_shipped_covariances() to be rerun, or the first use is slow again."""
+    lik = lk.get_likelihood(name)
+    entry = lk.shipped_covariances().get(json.dumps(lik.cache_key(), sort_keys=True))
+    assert entry is not None, "rerun bridge.likelihood.write_shipped_covariances()"
+    n = len(lik.observables)
+    assert entry["observables"] == [o.label for o in lik.observables]
+    cov = np.array(entry["sm_covariance"]) + np.array(entry["exp_covariance"])
+    assert cov.shape == (n, n) and np.allclose(cov, cov.T)
+    d = np.sqrt(np.diag(cov))
+    assert np.all(np.linalg.eigvalsh(cov / np.outer(d, d)) > 0)  # scale-free
+
+
+@pytest.mark.flavio
+def test_shipped_covariances_reproduce_and_load(tmp_path, monkeypatch, sorted_measurements):
+    """The experimental covariance is the first seeded draw of make_measurement, so redrawing
+    it with seed 1 gives the shipped numbers exactly; and a first use with an empty cache takes
+    the shipped covariances instead of drawing."""
+    from flavio.statistics.likelihood import FastLikelihood
+
+    monkeypatch.setenv("BRIDGE_CACHE_DIR", str(tmp_path))
+    lik = lk.get_likelihood("flavio")
+    entry = lk.shipped_covariances()[json.dumps(lik.cache_key(), sort_keys=True)]
+    lk.register_overlay()
+    fl = FastLikelihood("test shipped", observables=[o.key for o in lik.observables],
+                        include_measurements=list(lik.measurements))
+    state = np.random.get_state()
+    np.random.seed(lik.seed)
+    central, cov = fl.exp_covariance.get(lik.exp_samples)
+    np.random.set_state(state)
+    assert np.allclose(central, np.array(entry["exp_central"]), rtol=1e-12, atol=0)
+    assert np.allclose(cov, np.array(entry["exp_covariance"]), rtol=1e-9, atol=0)
+    st = lik.prepare()
+    assert st.shipped and not st.cold
+    assert lik.cache_files()[0].exists()  # and written to the disk cache
+    assert st.chi2_sm > 0
