@@ -206,6 +206,73 @@ class DarkSector:
         nf, ns = len(self.fermions), len(self.scalars)
         return (*self.batch_shape, nf, nf, ns, ns)
 
+    @cached_property
+    def dipole_functions(self) -> tuple[np.ndarray, ...]:
+        """f_N1, f_C1, f_N2, f_C2 at x = m_a²/M_A², shape (nF, nS) or (N, nF, nS), shared by
+        every dipole of the sector."""
+        x = (self.m_fermion[..., :, None] / self.m_scalar[..., None, :]) ** 2
+        return loops.f_N1(x), loops.f_C1(x), loops.f_N2(x), loops.f_C2(x)
+
+    def box_block(self, fermions: tuple, scalars_a: tuple, scalars_b: tuple):
+        """(I2, m_a m_b I1) on the sub-block fermions × fermions × scalars_a × scalars_b.
+
+        Batches only evaluate the loop functions where couplings are non-zero (an F_Ib
+        box needs 18 of the 256 entries), once per unordered fermion pair (I1, I2 are
+        symmetric) and once per distinct scalar mass column (the components of a doublet
+        are degenerate); cached per block.
+        """
+        cache = self.__dict__.setdefault("_box_blocks", {})
+        key = (fermions, scalars_a, scalars_b)
+        if key not in cache:
+            i2, i1, where = self._box_kernels(fermions)
+            nf = len(fermions)
+            slot = np.zeros((nf, nf), dtype=int)
+            pairs = [(a, b) for a in range(nf) for b in range(a, nf)]  # as in _box_kernels
+            for k, (i, j) in enumerate(pairs):
+                slot[i, j] = slot[j, i] = k
+            ua = np.array([where[A] for A in scalars_a])
+            ub = np.array([where[B] for B in scalars_b])
+            ix = (Ellipsis, slot[:, :, None, None], ua[None, None, :, None], ub[None, None, None, :])
+            mf = self.m_fermion[..., list(fermions)]
+            mm = (mf[..., :, None] * mf[..., None, :])[..., :, :, None, None]
+            cache[key] = (i2[ix], mm * i1[ix])
+        return cache[key]
+
+    def _box_kernels(self, fermions: tuple):
+        """I2, I1 for the unordered pairs of ``fermions`` and all distinct scalar mass columns,
+        and the map scalar index → distinct column (shared by every box of the batch)."""
+        cache = self.__dict__.setdefault("_box_kernels_cache", {})
+        if fermions not in cache:
+            ms2 = self.m_scalar**2
+            uniq: list[int] = []
+            where = {}
+            for A in range(len(self.scalars)):
+                same = next((u for u in uniq if np.array_equal(ms2[..., u], ms2[..., A])), None)
+                if same is None:
+                    uniq.append(A)
+                where[A] = uniq.index(A if same is None else same)
+            nf = len(fermions)
+            pairs = [(i, j) for i in range(nf) for j in range(i, nf)]
+            mf2 = self.m_fermion[..., list(fermions)] ** 2
+            pi, pj = [p[0] for p in pairs], [p[1] for p in pairs]
+            mu2 = ms2[..., uniq]
+            args = (mf2[..., pi, None, None], mf2[..., pj, None, None],
+                    mu2[..., None, :, None], mu2[..., None, None, :])
+            cache[fermions] = (loops.box_I2(*args), loops.box_I1(*args), where)
+        return cache[fermions]
+
+
+def _support(*couplings) -> tuple[tuple, tuple]:
+    """Indices of the fermions and scalars with a non-zero coupling in any of ``couplings``."""
+    used = np.zeros(couplings[0].shape[-2:], dtype=bool)
+    for c in couplings:
+        used |= np.any(c != 0, axis=tuple(range(c.ndim - 2))) if c.ndim > 2 else c != 0
+    return tuple(np.flatnonzero(used.any(axis=1))), tuple(np.flatnonzero(used.any(axis=0)))
+
+
+def _take(c: np.ndarray, fermions: tuple, scalars: tuple) -> np.ndarray:
+    return np.take(np.take(c, list(fermions), axis=-2), list(scalars), axis=-1)
+
 
 def _sum(x: np.ndarray, n: int):
     """Sum over the last ``n`` axes (all of them without a batch axis, as before)."""
@@ -260,7 +327,15 @@ def box_semileptonic(sector: DarkSector, quark_chirality: str, lepton_chirality:
     if not (np.any(Qs) and np.any(Qb) and np.any(X_bar) and np.any(X)):
         return sector._result(0j)
     _require_distinct_scalars(sector, (Qs, Qb), (X_bar, X))
-    I2, mmI1, kappa = sector.box_I2, sector.box_I1_mm, sector.kappa[:, :, None, None]
+    if sector.batched:  # the same sums over the entries with non-zero couplings only
+        fq, sq = _support(Qs, Qb)
+        fl, sl = _support(X_bar, X)
+        f = tuple(a for a in fq if a in fl)
+        Qs, Qb, X_bar, X = (_take(Qs, f, sq), _take(Qb, f, sq), _take(X_bar, f, sl), _take(X, f, sl))
+        I2, mmI1 = sector.box_block(f, sq, sl)
+        kappa = sector.kappa[np.ix_(f, f)][:, :, None, None]
+    else:
+        I2, mmI1, kappa = sector.box_I2, sector.box_I1_mm, sector.kappa[:, :, None, None]
     quark = np.einsum("...aA,...bA->...abA", Qs, Qb.conj())
     direct_lep = np.einsum("...aB,...bB->...abB", X.conj(), X_bar)
     crossed_lep = np.einsum("...aB,...bB->...abB", X_bar, X.conj())
@@ -287,10 +362,16 @@ def box_bsbs(sector: DarkSector, chirality: str = "L") -> complex:
     Qs, Qb = _quark_couplings(sector, chirality)
     if not (np.any(Qs) and np.any(Qb)):
         return sector._result(0j)
-    direct = np.einsum("...aA,...aB,...bB,...bA,...abAB->...", Qs, Qb.conj(), Qs, Qb.conj(),
-                       sector.box_I2)
+    if sector.batched:  # entries with non-zero couplings only (see box_block)
+        f, sq = _support(Qs, Qb)
+        Qs, Qb = _take(Qs, f, sq), _take(Qb, f, sq)
+        I2, mmI1 = sector.box_block(f, sq, sq)
+        kappa = sector.kappa[np.ix_(f, f)][:, :, None, None]
+    else:
+        I2, mmI1, kappa = sector.box_I2, sector.box_I1_mm, sector.kappa[:, :, None, None]
+    direct = np.einsum("...aA,...aB,...bB,...bA,...abAB->...", Qs, Qb.conj(), Qs, Qb.conj(), I2)
     crossed = np.einsum("...aA,...aB,...bA,...bB,...abAB->...", Qs, Qs, Qb.conj(), Qb.conj(),
-                        sector.kappa[:, :, None, None] * sector.box_I1_mm)
+                        kappa * mmI1)
     return sector._result(-0.125 * direct + 0.25 * crossed) / _LOOP
 
 
@@ -323,9 +404,9 @@ def dipole(sector: DarkSector, f_out: str, f_in: str, m_out: float, m_in: float,
     """
     qf, qs = _gauge_charges(sector, gauge)
     mf, ms = sector.m_fermion[..., :, None], sector.m_scalar[..., None, :]
-    x = (mf / ms) ** 2
-    no_flip = (qs[None, :] * loops.f_N1(x) - qf[:, None] * loops.f_C1(x)) / ms**2
-    flip = mf * (qs[None, :] * loops.f_N2(x) - qf[:, None] * loops.f_C2(x)) / ms**2
+    f_n1, f_c1, f_n2, f_c2 = sector.dipole_functions
+    no_flip = (qs[None, :] * f_n1 - qf[:, None] * f_c1) / ms**2
+    flip = mf * (qs[None, :] * f_n2 - qf[:, None] * f_c2) / ms**2
     lo, ro = sector.l(f_out), sector.r(f_out)
     li, ri = sector.l(f_in), sector.r(f_in)
     c_r = _sum((lo * li.conj() * m_in + ro * ri.conj() * m_out) * no_flip + lo * ri.conj() * flip, 2)
@@ -382,6 +463,13 @@ def z_penguin(sector: DarkSector, sm, chirality: str = "L") -> complex:
     g_d = (-0.5 + sm.s2w / 3.0) if chirality == "L" else sm.s2w / 3.0
     mf2, ms2 = sector.m_fermion**2, sector.m_scalar**2
     mf = sector.m_fermion
+    if sector.batched:  # every term carries Q_s Q_b^*: keep their fermions and scalars only
+        f, sq = _support(Qs, Qb)
+        Qs, Qb = _take(Qs, f, sq), _take(Qb, f, sq)
+        gL, gR = (np.take(np.take(g, list(f), axis=-2), list(f), axis=-1) for g in (gL, gR))
+        gS = np.take(np.take(gS, list(sq), axis=-2), list(sq), axis=-1)
+        mf, ms2 = mf[..., list(f)], ms2[..., list(sq)]
+        mf2 = mf**2
     # fermion-line Z: indices (a, b, A)
     f_ffs = loops.dd2_u2logu(mf2[..., :, None, None], mf2[..., None, :, None], ms2[..., None, None, :])
     g_ffs = loops.dd2_ulogu(mf2[..., :, None, None], mf2[..., None, :, None], ms2[..., None, None, :])

@@ -9,5 +9,6 @@ Modules (each cheap to import; flavio is imported only where observables are bui
 * :mod:`bridge.scan.chi2`: vectorised χ² of the named likelihoods;
 * :mod:`bridge.scan.store`: the SQLite results file (resumable, exactly once per point);
 * :mod:`bridge.scan.executors`: local process pool, Dask and MPI behind ``concurrent.futures``;
-* :mod:`bridge.scan.runner`: the scan itself (chunks, progress, resume).
+* :mod:`bridge.scan.runner`: the scan itself (chunks, progress, resume);
+* :mod:`bridge.scan.plot`: 2D maps (matplotlib, imported only there).
 """

@@ -1,0 +1,93 @@
+"""``bridge scan``: grids and samples of card entries into a resumable results file."""
+
+from __future__ import annotations
+
+import sys
+
+VARY_HELP = ("scan parameter BLOCK:ENTRY:LO:HI:N[:log] (repeatable): MINPAR:1:100:1000:40, "
+             "YNIN:2,1:0:1:20, IMYSIN:2:-1:1:11, YSIN:2*YSIN:3:0.05:1.5:30 (the product, "
+             "ratio of the factors kept); N points from LO to HI, log-spaced with :log")
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "scan", help="scan card parameters: spectrum, coefficients, observables, chi2 per point",
+        description="Evaluate a card on a grid (or a random / Latin-hypercube sample) of its "
+                    "entries. Every point's inputs, spectrum, coefficients, flavio observables and "
+                    "chi2 terms stream into an SQLite results file; running the same command again "
+                    "resumes (no point stored twice); a failing point is stored with its message.")
+    p.add_argument("card", nargs="?", help="SLHA input card (the fixed parameters)")
+    p.add_argument("--vary", action="append", default=[], metavar="SPEC", help=VARY_HELP)
+    p.add_argument("-o", "--output", metavar="RESULTS", required=True,
+                   help="results file (SQLite; created, or resumed if it holds the same scan)")
+    p.add_argument("--sample", metavar="KIND:N",
+                   help="random:N or lhs:N points in the box of the --vary ranges (N_i ignored)")
+    p.add_argument("--seed", type=int, default=1, help="seed of --sample (default 1)")
+    p.add_argument("--likelihood", action="append", default=[], metavar="NAME",
+                   help="store chi2 and pulls of this likelihood (repeatable; `bridge likelihoods`)")
+    p.add_argument("--observable", action="append", default=[], metavar="NAME[:Q2MIN:Q2MAX]",
+                   help="also store this flavio observable (repeatable)")
+    p.add_argument("--no-observables", action="store_true",
+                   help="skip the `bridge run` observables (likelihood observables are still computed)")
+    p.add_argument("--route", choices=("fast", "direct"), default="fast",
+                   help="fast: exact polynomial representation validated against flavio (default); "
+                        "direct: flavio at every point (slow; the reference)")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="local processes (default: the number of cores; 1 = in this process)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="run the chunks on this Dask cluster (pip install 'bridge-flavour[scan]')")
+    p.add_argument("--mpi", action="store_true",
+                   help="run the chunks with mpi4py.futures (start under mpiexec -n N python -m "
+                        "mpi4py.futures -m bridge.cli scan ...)")
+    p.add_argument("--chunk-size", type=int, default=None, metavar="N",
+                   help="points per task (default 4096 vectorised, 64 point by point, 2 direct)")
+    p.add_argument("--tolerance", type=float, default=1e-6,
+                   help="fast path: max relative difference to flavio to accept an observable "
+                        "(default 1e-6; others are computed directly)")
+    p.add_argument("--validate", type=int, default=20, metavar="N",
+                   help="fast path: model points to validate against flavio (default 20)")
+    p.add_argument("--retry-failed", action="store_true", help="compute failed points again")
+    p.add_argument("--no-vectorise", action="store_true",
+                   help="evaluate the model point by point even if its plugin can do batches")
+    p.add_argument("--export", metavar="FILE", action="append", default=[],
+                   help="afterwards write all points to FILE.parquet or FILE.csv (without a card: "
+                        "export only)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress line and no summary")
+    p.set_defaults(func=cmd_scan)
+
+
+def cmd_scan(args) -> int:
+    from bridge.errors import InputError
+
+    if args.card is None:
+        if not args.export:
+            raise InputError("bridge scan needs a card (or --export FILE with -o RESULTS)")
+        return _export(args)
+    if not args.vary:
+        raise InputError("nothing to scan: give at least one --vary BLOCK:ENTRY:LO:HI:N")
+    if args.validate < 0:
+        raise InputError("--validate must be >= 0")
+    if not args.tolerance > 0:
+        raise InputError("--tolerance must be > 0")
+    from bridge.scan.runner import ScanOptions, run
+
+    opts = ScanOptions(card=args.card, vary=args.vary, results=args.output, sample=args.sample,
+                       seed=args.seed, likelihoods=args.likelihood, observables=not args.no_observables,
+                       extra_observables=args.observable, route=args.route, workers=args.workers,
+                       scheduler=args.scheduler, mpi=args.mpi, chunk_size=args.chunk_size,
+                       tolerance=args.tolerance, validate=args.validate, retry_failed=args.retry_failed,
+                       progress=not args.quiet, vectorised=not args.no_vectorise)
+    summary = run(opts, say=None if not args.quiet else (lambda msg: None))
+    if not args.quiet:
+        print(summary.report())
+    return _export(args) if args.export else 0
+
+
+def _export(args) -> int:
+    from bridge.scan.store import export
+
+    for target in args.export:
+        n = export(args.output, target)
+        if not args.quiet:
+            print(f"exported {n} points to {target}", file=sys.stdout)
+    return 0

@@ -1,0 +1,485 @@
+"""Run a scan: chunks of points through an executor into the results file, resumable.
+
+The process that starts the scan does the one-off work (card, SM inputs, probe points,
+the fast path, the likelihoods' covariances) and packs it into a :class:`Context` of
+plain arrays and dataclasses. Each chunk is a task ``run_chunk(context, ids, values)``
+that returns columns; only this process writes to the store, one transaction per chunk.
+A restart with the same command skips every stored id, so each point is stored exactly
+once; a chunk in flight when the scan was killed is computed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from bridge.errors import BridgeError, InputError
+from bridge.scan import fastpath as fpm
+from bridge.scan.batch import evaluate_batch
+from bridge.scan.chi2 import PointData, direct, vectorise
+from bridge.scan.space import Space, batch_inputs, parse_vary
+from bridge.scan.store import Store
+
+ROUTES = ("fast", "direct")
+#: Default points per chunk: vectorised models, point-by-point models, direct flavio.
+CHUNK = {"vectorised": 4096, "points": 64, "direct": 2}
+
+
+@dataclass
+class Context:
+    """Everything a worker needs (pickled to it with each chunk; no flavio objects)."""
+
+    digest: str
+    model_name: str
+    plugin_module: str
+    inputs: object  # ModelInputs of the card
+    space: Space
+    sm: object  # SMInputs
+    scale: float
+    overrides: dict
+    route: str
+    observables: list  # fpm.Observable, flavio predictions to store
+    fastpath: fpm.FastPath | None
+    vector_likelihoods: list
+    likelihood: object | None  # bridge.likelihood object, for the direct route
+    vectorised: bool = True
+
+
+@dataclass
+class ChunkResult:
+    ids: np.ndarray
+    columns: dict
+    errors: list
+    routes: list
+    seconds: float
+    fallback_points: int = 0
+
+
+# ---------------------------------------------------------------------------
+# worker side
+# ---------------------------------------------------------------------------
+_WORKER: dict = {}  # per process: model handle and flavio parameters, by context digest
+
+
+def _model(ctx: Context):
+    key = ("model", ctx.digest)
+    if key not in _WORKER:
+        from bridge.plugins import get_model, get_plugin_manager
+
+        try:
+            model = get_model(ctx.model_name)
+        except BridgeError:  # a plugin registered by hand in the parent (tests, scripts)
+            import importlib
+
+            module = importlib.import_module(ctx.plugin_module)
+            model = get_model(ctx.model_name, get_plugin_manager(plugins=[(ctx.model_name, module)]))
+        _WORKER[key] = model
+    return _WORKER[key]
+
+
+def _flavio_par(ctx: Context) -> dict:
+    key = ("par", json.dumps(ctx.overrides, sort_keys=True))
+    if key not in _WORKER:
+        _WORKER[key] = fpm.flavio_parameters(ctx.overrides)
+    return _WORKER[key]
+
+
+def run_chunk(ctx: Context, ids, values) -> ChunkResult:
+    """Evaluate the points ``ids`` (parameter values (n, n_axes)); never raises for a point."""
+    start = time.perf_counter()
+    ids = np.asarray(ids, dtype=np.int64)
+    values = np.asarray(values, dtype=float)
+    n = ids.size
+    binputs, entries = batch_inputs(ctx.space, ctx.inputs, values)
+    res = evaluate_batch(_model(ctx), binputs, ctx.sm, vectorised=ctx.vectorised)
+    ok = res.ok
+    cols: dict[str, np.ndarray] = {}
+    for k, axis in enumerate(ctx.space.axes):
+        cols[f"par:{axis.name}"] = values[:, k]
+    cols.update({k: np.broadcast_to(v, (n,)) for k, v in entries.items()})
+    for name, v in res.masses.items():
+        cols[f"mass:{name}"] = v
+    for name, v in res.coefficients.items():
+        cols[f"wc:{name}:re"], cols[f"wc:{name}:im"] = v.real, v.imag
+    for name, v in res.contributions.items():
+        cols[f"contrib:{name}"] = v.real
+        if np.any(v.imag[ok] != 0):
+            cols[f"contrib:{name}:im"] = v.imag
+    for name, v in res.one_loop.items():
+        cols[f"ol:{name}"] = v
+    if res.m_nu is not None and np.any(np.nan_to_num(res.m_nu[ok]) != 0):
+        sv = np.full((n, 3), np.nan)
+        good = ok & np.all(np.isfinite(res.m_nu), axis=(1, 2))
+        sv[good] = np.sort(np.linalg.svd(res.m_nu[good], compute_uv=False), axis=-1)
+        for j in range(3):
+            cols[f"mnu:m{j + 1}"] = sv[:, j]
+    routes = ["none"] * n
+    errors = list(res.errors)
+    data = PointData(n, res.coefficients, res.contributions, res.one_loop, {}, ctx.scale,
+                     ctx.overrides, ctx.model_name)
+    fallback = 0
+    if ctx.observables:
+        data.observables, routes, fallback = _observables(ctx, res, ok, errors)
+        for label, v in data.observables.items():
+            cols[f"obs:{label}"] = v
+    if ctx.route == "direct" and ctx.likelihood is not None:
+        cols.update(direct(ctx.likelihood, data, np.array([e is None for e in errors])))
+    else:
+        for vl in ctx.vector_likelihoods:
+            cols.update(vl.evaluate(data))
+    bad = ~np.array([e is None for e in errors])
+    for name, v in cols.items():
+        v = np.array(v, dtype=float)
+        if bad.any() and not name.startswith(("par:", "in:")):
+            v[bad] = np.nan  # a failed point keeps its inputs and its message only
+        cols[name] = v
+    return ChunkResult(ids, cols, errors, routes, time.perf_counter() - start, fallback)
+
+
+def _observables(ctx: Context, res, ok, errors):
+    """Fast-path values where possible, direct flavio elsewhere (counted as fallbacks)."""
+    n = res.size
+    out = {o.label: np.full(n, np.nan) for o in ctx.observables}
+    routes = ["none"] * n
+    need_direct = np.zeros(n, dtype=bool)
+    direct_obs = list(ctx.observables)
+    if ctx.route == "fast" and ctx.fastpath is not None:
+        u, outside = fpm.to_units(ctx.fastpath.variables, res.coefficients, n)
+        fast = ok & ~outside
+        values = ctx.fastpath.evaluate(u[fast])
+        for label, v in values.items():
+            if label in out:
+                out[label][fast] = v
+        direct_obs = [o for o in ctx.observables if o.label not in values]
+        for i in np.flatnonzero(fast):
+            routes[i] = "mixed" if direct_obs else "fast"
+        need_direct = ok & outside
+        partial = fast if direct_obs else np.zeros(n, dtype=bool)
+    else:
+        need_direct = ok.copy()
+        partial = np.zeros(n, dtype=bool)
+    fallback = int(need_direct.sum())
+    if need_direct.any() or partial.any():
+        par = _flavio_par(ctx)
+        for i in np.flatnonzero(need_direct | partial):
+            obs = ctx.observables if need_direct[i] else direct_obs
+            coeffs = {k: complex(v[i]) for k, v in res.coefficients.items() if v[i] != 0}
+            try:
+                vals = fpm.direct_values(coeffs, ctx.scale, obs, par)
+            except Exception as exc:  # flavio/wilson failing at a point: store the message
+                errors[i] = f"flavio: {type(exc).__name__}: {exc}"
+                continue
+            for o, v in zip(obs, vals, strict=True):
+                out[o.label][i] = v
+            if need_direct[i]:
+                routes[i] = "direct"
+    return out, routes, fallback
+
+
+# ---------------------------------------------------------------------------
+# the scan
+# ---------------------------------------------------------------------------
+@dataclass
+class ScanOptions:
+    card: str
+    vary: list[str]
+    results: str
+    sample: str | None = None  # "random:N" or "lhs:N"
+    seed: int = 1
+    likelihoods: list = field(default_factory=list)  # names or bridge.likelihood objects
+    observables: bool = True  # the bridge run observables (flavio)
+    extra_observables: list[str] = field(default_factory=list)  # "NAME" or "NAME:LO:HI"
+    route: str = "fast"
+    workers: int | None = None
+    scheduler: str | None = None
+    mpi: bool = False
+    chunk_size: int | None = None
+    tolerance: float = fpm.TOLERANCE
+    validate: int = 20
+    retry_failed: bool = False
+    progress: bool = True
+    vectorised: bool = True
+    max_points: int | None = None  # stop after this many new points (benchmarks, tests)
+
+
+@dataclass
+class ScanSummary:
+    results: str
+    size: int
+    stored: int
+    failed: int
+    computed: int
+    seconds: float
+    setup_seconds: float
+    fallback_points: int
+    backend: str
+    fastpath: list[str]
+
+    def report(self) -> str:
+        rate = self.computed / self.seconds if self.seconds > 0 else math.nan
+        lines = [f"scan {self.results}: {self.stored}/{self.size} points stored "
+                 f"({self.failed} failed), {self.computed} computed now in {self.seconds:.1f} s "
+                 f"({rate:.3g} points/s) on {self.backend}; setup {self.setup_seconds:.1f} s"]
+        if self.fallback_points:
+            lines.append(f"  {self.fallback_points} points left the fast path's coefficients "
+                         "and were computed with flavio directly")
+        if self.fastpath:
+            lines.append("  fast path (form, variables per component, max rel. diff vs flavio):")
+            lines += [f"    {s}" for s in self.fastpath]
+        return "\n".join(lines)
+
+
+def _parse_sample(sample: str | None) -> tuple[str, int | None]:
+    if not sample:
+        return "grid", None
+    kind, _, n = sample.partition(":")
+    try:
+        return kind.strip().lower(), int(n)
+    except ValueError:
+        raise InputError(f"--sample {sample!r}: expected random:N or lhs:N") from None
+
+
+def _parse_observable(spec: str) -> fpm.Observable:
+    parts = spec.split(":")
+    if len(parts) == 1:
+        return fpm.Observable(spec)
+    try:
+        return fpm.Observable(":".join(parts[:-2]), (float(parts[-2]), float(parts[-1])))
+    except ValueError:
+        raise InputError(f"--observable {spec!r}: expected NAME or NAME:Q2MIN:Q2MAX") from None
+
+
+def sm_inputs(overrides: dict):
+    """SMInputs for these SMINPUTS overrides, cached on disk (no flavio import when cached)."""
+    from importlib.metadata import version
+
+    from bridge.observables import _cache_dir
+    from bridge.sm import SMInputs
+
+    key = json.dumps({"flavio": version("flavio"), "overrides": overrides}, sort_keys=True)
+    path = _cache_dir() / f"sminputs-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
+    try:
+        return SMInputs(**json.loads(path.read_text()))
+    except (OSError, ValueError, TypeError):
+        pass
+    sm = SMInputs.from_flavio(overrides)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(sm.as_dict()))
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return sm
+
+
+def prepare(opts: ScanOptions, pm=None, say=print) -> tuple[Context, dict]:
+    """The context of a scan (one-off work) and its identity (stored in the results file)."""
+    from bridge.run import load_point
+    from bridge.sm import sminputs_overrides
+
+    if opts.route not in ROUTES:
+        raise InputError(f"--route must be one of {', '.join(ROUTES)}")
+    _, model, info, inputs, scale, sminputs = load_point(opts.card, pm)
+    overrides = sminputs_overrides(sminputs)
+    sampler, size = _parse_sample(opts.sample)
+    space = Space([parse_vary(v, info, inputs) for v in opts.vary], sampler, size, opts.seed)
+    likelihood = None
+    if opts.likelihoods:
+        from bridge.likelihood import CombinedLikelihood, get_likelihood
+
+        # names (bridge likelihoods) or Likelihood objects (the Python API)
+        parts = [get_likelihood(x) if isinstance(x, str) else x for x in opts.likelihoods]
+        names = [p.name for p in parts]
+        if len(set(names)) != len(names):
+            raise InputError(f"a likelihood is given twice: {', '.join(names)}")
+        likelihood = parts[0] if len(parts) == 1 else CombinedLikelihood(parts)
+    extra = [_parse_observable(s) for s in opts.extra_observables]
+    card_hash = hashlib.sha256(Path(opts.card).read_bytes()).hexdigest()
+    identity = {"card": str(opts.card), "card_sha256": card_hash,
+                "model": model.name, "vary": list(opts.vary), "space": space.as_dict(),
+                "likelihoods": [lk if isinstance(lk, str) else lk.name for lk in opts.likelihoods],
+                "observables": bool(opts.observables),
+                "extra_observables": [o.label for o in extra], "route": opts.route,
+                "scale": scale, "overrides": overrides}
+    digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
+    sm = sm_inputs(overrides)
+    ctx = Context(digest, model.name, type(model.plugin).__module__ if not hasattr(model.plugin, "__name__")
+                  else model.plugin.__name__, inputs, space, sm, scale, overrides, opts.route, [], None,
+                  [], likelihood, opts.vectorised)
+    vectors = []
+    if likelihood is not None and opts.route == "fast":
+        vectors = vectorise(likelihood, overrides)
+    observables = []
+    if opts.observables:
+        from bridge.observables import CORE_OBSERVABLES
+
+        observables += [fpm.Observable(s.name, tuple(s.q2 or ())) for s in CORE_OBSERVABLES]
+    observables += extra
+    for v in vectors:
+        observables += list(v.observables)
+    if opts.route == "direct" and likelihood is not None:
+        from bridge.likelihood import CombinedLikelihood, FlavioLikelihood
+
+        parts = likelihood.parts if isinstance(likelihood, CombinedLikelihood) else [likelihood]
+        for p in parts:
+            if isinstance(p, FlavioLikelihood):
+                observables += [fpm.Observable(o.name, tuple(o.q2 or ())) for o in p.observables]
+    ctx.observables = list(dict.fromkeys(observables))
+    ctx.vector_likelihoods = vectors
+    if ctx.observables and opts.route == "fast":
+        ctx.fastpath = _fastpath(ctx, model, opts, say)
+    return ctx, identity
+
+
+def _fastpath(ctx: Context, model, opts: ScanOptions, say) -> fpm.FastPath:
+    """Variables from probe points of this scan, then the cached or new representation."""
+    space = ctx.space
+    rng = np.random.default_rng([opts.seed, 104729])
+    ids = np.unique(np.concatenate([np.linspace(0, space.size - 1, min(space.size, 9)).astype(np.int64),
+                                    rng.choice(space.size, min(space.size, 55), replace=False)]))
+    probe = _evaluate_ids(ctx, model, ids)
+    ok = probe.ok
+    if not ok.any():
+        raise BridgeError("the model fails at every probe point of the scan: "
+                          + next(e for e in probe.errors if e))
+    variables = fpm.choose_variables({k: v[ok] for k, v in probe.coefficients.items()})
+    k = min(opts.validate, space.size)
+    vids = np.sort(rng.choice(space.size, k, replace=False)) if k else np.zeros(0, np.int64)
+    val = _evaluate_ids(ctx, model, vids) if k else None
+    points = [] if val is None else [
+        {name: complex(v[i]) for name, v in val.coefficients.items() if v[i] != 0}
+        for i in np.flatnonzero(val.ok)]
+    outside = fpm.to_units(variables, fpm._stack(points), len(points))[1] if points else []
+    points = [p for p, out in zip(points, outside, strict=True) if not out]
+    return fpm.obtain(ctx.observables, variables, ctx.scale, ctx.overrides, points,
+                      tolerance=opts.tolerance, progress=say)
+
+
+def _evaluate_ids(ctx: Context, model, ids):
+    values = ctx.space.values(ids)
+    binputs, _ = batch_inputs(ctx.space, ctx.inputs, values)
+    return evaluate_batch(model, binputs, ctx.sm, vectorised=ctx.vectorised)
+
+
+class Progress:
+    """A progress line on stderr: done/total, rate and ETA (redrawn on a terminal)."""
+
+    def __init__(self, total: int, done: int, enabled: bool = True):
+        self.total, self.done, self.start_done = total, done, done
+        self.enabled = enabled
+        self.tty = sys.stderr.isatty()
+        self.start = time.perf_counter()
+        self.last = 0.0
+
+    def update(self, n: int, failed: int = 0) -> None:
+        self.done += n
+        now = time.perf_counter()
+        if not self.enabled or (not self.tty and now - self.last < 5 and self.done < self.total):
+            return
+        self.last = now
+        rate = (self.done - self.start_done) / max(now - self.start, 1e-9)
+        eta = (self.total - self.done) / rate if rate > 0 else math.inf
+        frac = self.done / self.total if self.total else 1.0
+        bar = "#" * int(30 * frac)
+        eta_s = time.strftime("%H:%M:%S", time.gmtime(eta)) if math.isfinite(eta) else "--:--:--"
+        line = (f"[{bar:<30s}] {100 * frac:5.1f}% {self.done}/{self.total} points, "
+                f"{rate:.3g} points/s, ETA {eta_s}")
+        print(("\r" + line) if self.tty else line, end="" if self.tty else "\n", file=sys.stderr,
+              flush=True)
+
+    def close(self) -> None:
+        if self.enabled and self.tty:
+            print(file=sys.stderr)
+
+
+def run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
+    """Run (or resume) a scan; see the module docstring."""
+    t0 = time.perf_counter()
+    say = say or (lambda msg: print(msg, file=sys.stderr))
+    store = Store(opts.results)
+    try:
+        ctx, identity = prepare(opts, pm, say)
+        stored = store.get_meta("scan")
+        if stored is not None and stored != identity:
+            changed = sorted(k for k in identity if identity.get(k) != stored.get(k))
+            raise InputError(f"{opts.results} holds a different scan (differs in: {', '.join(changed)}); "
+                             "give another -o or remove the file")
+        store.set_meta("scan", identity)
+        store.set_meta("card_text", Path(opts.card).read_text(errors="replace"))
+        if ctx.fastpath is not None:
+            store.set_meta("fastpath", {"summary": ctx.fastpath.summary(), "info": ctx.fastpath.info,
+                                        "variables": [v.label for v in ctx.fastpath.variables]})
+        if opts.retry_failed:
+            store.delete_failed()
+        setup = time.perf_counter() - t0
+        summary = _run_chunks(opts, ctx, store, say)
+        summary.setup_seconds = setup
+        store.set_meta("last_run", {"seconds": summary.seconds, "computed": summary.computed,
+                                    "backend": summary.backend, "setup_seconds": setup})
+        return summary
+    finally:
+        store.close()
+
+
+def _chunk_size(opts: ScanOptions, ctx: Context) -> int:
+    if opts.chunk_size:
+        return max(1, int(opts.chunk_size))
+    if ctx.route == "direct":
+        return CHUNK["direct"]
+    from bridge.scan.batch import _has_hook
+
+    model = _model(ctx)
+    return CHUNK["vectorised"] if ctx.vectorised and _has_hook(model, "bridge_batch_spectrum") \
+        else CHUNK["points"]
+
+
+def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSummary:
+    from bridge.scan.executors import make_backend
+
+    size = ctx.space.size
+    done = store.done_ids()
+    mask = np.ones(size, dtype=bool)
+    mask[done[(done >= 0) & (done < size)]] = False
+    todo = np.flatnonzero(mask)
+    if opts.max_points is not None:
+        todo = todo[: opts.max_points]
+    chunk = _chunk_size(opts, ctx)
+    chunks = [todo[i:i + chunk] for i in range(0, todo.size, chunk)]
+    progress = Progress(size, size - int(mask.sum()), opts.progress)
+    start = time.perf_counter()
+    computed = fallback = 0
+    backend = make_backend(opts.workers if chunks else 1, opts.scheduler, opts.mpi)
+    try:
+        pending = set()
+        it = iter(chunks)
+        for ids in it:
+            pending.add(backend.executor.submit(run_chunk, ctx, ids, ctx.space.values(ids)))
+            if len(pending) >= 2 * backend.slots:
+                break
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                res = fut.result()
+                store.write(res.ids, res.columns, res.errors, res.routes)
+                computed += res.ids.size
+                fallback += res.fallback_points
+                progress.update(res.ids.size)
+                nxt = next(it, None)
+                if nxt is not None:
+                    pending.add(backend.executor.submit(run_chunk, ctx, nxt, ctx.space.values(nxt)))
+    finally:
+        progress.close()
+        backend.close()
+    n, bad = store.count()
+    return ScanSummary(str(opts.results), size, n, bad, computed, time.perf_counter() - start, 0.0,
+                       fallback, backend.label, ctx.fastpath.summary() if ctx.fastpath else [])

@@ -1,0 +1,189 @@
+"""What a scan varies: ``--vary`` specifications, grids and random or Latin-hypercube samples.
+
+``BLOCK:ENTRY:LO:HI:N[:log]`` varies one card entry over N values from LO to HI (linear,
+or logarithmic with ``:log``). ENTRY is ``3`` or ``2,1`` (matrix entries); ``IMBLOCK``
+varies an imaginary part; a product ``YSIN:2*YSIN:3:LO:HI:N`` varies (Y_S)_2 (Y_S)_3 with
+the ratio of the factors kept (the convention of ``bridge fit``, :mod:`bridge.fit`).
+
+A grid has Π N_i points, numbered in C order (the last ``--vary`` fastest). With
+``--sample random:M`` or ``--sample lhs:M`` the N_i are ignored and M points are drawn in
+the box (uniform in log for ``:log`` axes) from ``numpy.random.default_rng(seed)``:
+reproducible, so a restarted scan draws the same points. Point i of a random sample comes
+from a generator seeded with (seed, i // 4096), so no chunk needs the others.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from bridge.errors import InputError
+
+SAMPLERS = ("grid", "random", "lhs")
+_BLOCK = 4096  # points per generator block of a random sample
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One scan parameter."""
+
+    spec: str
+    name: str  # e.g. MINPAR:1 or YSIN:2*YSIN:3 (column par:<name>)
+    lo: float
+    hi: float
+    n: int
+    log: bool
+    parameter: object  # bridge.fit.FreeParameter (targets and product rule)
+
+    def values(self) -> np.ndarray:
+        if self.log:
+            return np.geomspace(self.lo, self.hi, self.n)
+        return np.linspace(self.lo, self.hi, self.n)
+
+    def from_unit(self, t: np.ndarray) -> np.ndarray:
+        """Map [0, 1] to the axis (log-uniform for a log axis)."""
+        if self.log:
+            return np.exp(math.log(self.lo) + t * (math.log(self.hi) - math.log(self.lo)))
+        return self.lo + t * (self.hi - self.lo)
+
+    def as_dict(self) -> dict:
+        return {"spec": self.spec, "name": self.name, "lo": self.lo, "hi": self.hi, "n": self.n,
+                "log": self.log}
+
+
+def parse_vary(spec: str, info, inputs) -> Axis:
+    """``BLOCK:ENTRY[*BLOCK:ENTRY]:LO:HI:N[:log]`` → :class:`Axis` (InputError if bad)."""
+    from bridge.fit import FreeParameter, resolve_target, target_value
+
+    tokens = spec.split(":")
+    log = tokens[-1].strip().lower() in ("log", "lin")
+    if log:
+        log = tokens.pop().strip().lower() == "log"
+    if len(tokens) < 5:
+        raise InputError(f"--vary {spec!r}: expected BLOCK:ENTRY:LO:HI:N[:log], e.g. MINPAR:1:100:1000:50")
+    target_text = ":".join(tokens[:-3])
+    lo, hi, n = (t.strip() for t in tokens[-3:])
+    try:
+        lo, hi = float(lo), float(hi)
+        n = int(n)
+    except ValueError:
+        raise InputError(f"--vary {spec!r}: LO and HI must be numbers and N an integer") from None
+    if not (math.isfinite(lo) and math.isfinite(hi)) or n < 1:
+        raise InputError(f"--vary {spec!r}: LO, HI must be finite and N >= 1")
+    if n > 1 and not lo < hi:
+        raise InputError(f"--vary {spec!r}: LO must be below HI")
+    if log and lo <= 0:
+        raise InputError(f"--vary {spec!r}: a log axis needs LO > 0")
+    factors = [f.strip() for f in target_text.split("*")]
+    targets = tuple(resolve_target(f, info, spec) for f in factors)
+    if len(set(targets)) != len(targets):
+        raise InputError(f"--vary {spec!r}: an entry appears twice in the product")
+    base = tuple(target_value(t, inputs) for t in targets)
+    if len(targets) > 1:
+        p0 = math.prod(base)
+        if p0 == 0:
+            raise InputError(f"--vary {spec!r}: a product needs non-zero card values of its factors "
+                             "(it scales them with their ratio kept)")
+        if (p0 > 0 and lo < 0) or (p0 < 0 and hi > 0):
+            raise InputError(f"--vary {spec!r}: the product cannot change sign (card value {p0:g})")
+    for t in targets:
+        entry = info.block(t.block).entry(t.key)
+        if entry.positive and not t.imaginary and lo <= 0 and len(targets) == 1:
+            raise InputError(f"--vary {spec!r}: {entry.symbol} must be positive")
+    name = "*".join(t.label for t in targets)
+    param = FreeParameter(name, targets, base, math.prod(base))
+    return Axis(spec, name, lo, hi, n, log, param)
+
+
+class Space:
+    """The points of a scan: a grid over the axes, or a random / Latin-hypercube sample."""
+
+    def __init__(self, axes: list[Axis], sampler: str = "grid", size: int | None = None, seed: int = 1):
+        if not axes:
+            raise InputError("nothing to scan: give at least one --vary")
+        names = [a.name for a in axes]
+        targets = [t for a in axes for t in a.parameter.targets]
+        if len(set(names)) != len(names) or len(set(targets)) != len(targets):
+            raise InputError("a card entry is varied twice")
+        if sampler not in SAMPLERS:
+            raise InputError(f"unknown sampler {sampler!r} (known: {', '.join(SAMPLERS)})")
+        self.axes, self.sampler, self.seed = list(axes), sampler, int(seed)
+        if sampler == "grid":
+            self.shape = tuple(a.n for a in axes)
+            self.size = math.prod(self.shape)
+        else:
+            if not size or size < 1:
+                raise InputError(f"--sample {sampler} needs a number of points, e.g. {sampler}:10000")
+            self.shape, self.size = None, int(size)
+        self._lhs = None
+
+    def as_dict(self) -> dict:
+        return {"axes": [a.as_dict() for a in self.axes], "sampler": self.sampler, "size": self.size,
+                "seed": self.seed, "shape": list(self.shape) if self.shape else None}
+
+    def values(self, ids: np.ndarray) -> np.ndarray:
+        """Parameter values (len(ids), n_axes) of the points ``ids``."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if self.sampler == "grid":
+            index = np.unravel_index(ids, self.shape)
+            return np.stack([a.values()[i] for a, i in zip(self.axes, index, strict=True)], axis=-1)
+        if self.sampler == "lhs":
+            return self._lhs_design()[ids]
+        return self._random(ids)
+
+    def _random(self, ids: np.ndarray) -> np.ndarray:
+        out = np.empty((ids.size, len(self.axes)))
+        for block in np.unique(ids // _BLOCK):
+            rng = np.random.default_rng([self.seed, int(block)])
+            t = rng.random((_BLOCK, len(self.axes)))
+            sel = ids // _BLOCK == block
+            out[sel] = t[ids[sel] % _BLOCK]
+        return self._map(out)
+
+    def _lhs_design(self) -> np.ndarray:
+        """Latin hypercube (McKay, Beckman, Conover, Technometrics 21 (1979) 239): each axis
+        cut into M strata, one point per stratum, strata paired by random permutations."""
+        if self._lhs is None:
+            rng = np.random.default_rng([self.seed, 7919])
+            m, d = self.size, len(self.axes)
+            t = np.empty((m, d))
+            for k in range(d):
+                t[:, k] = (rng.permutation(m) + rng.random(m)) / m
+            self._lhs = self._map(t)
+        return self._lhs
+
+    def _map(self, t: np.ndarray) -> np.ndarray:
+        return np.stack([a.from_unit(t[:, k]) for k, a in enumerate(self.axes)], axis=-1)
+
+    def grid_index(self, ids: np.ndarray):
+        """Multi-index of grid points (grids only)."""
+        return np.unravel_index(np.asarray(ids, dtype=np.int64), self.shape)
+
+
+def batch_inputs(space: Space, inputs, values: np.ndarray):
+    """The :class:`bridge.scan.batch.BatchInputs` of points with parameter ``values``
+    (n, n_axes), and the card-entry columns ``in:BLOCK:ENTRY`` they set."""
+    from bridge.scan.batch import BatchInputs
+
+    n = values.shape[0]
+    blocks = {name: dict(block) for name, block in inputs.items()}
+    entries = {}
+    for k, axis in enumerate(space.axes):
+        p = axis.parameter
+        v = values[:, k]
+        if len(p.targets) == 1:
+            assigned = [(p.targets[0], v)]
+        else:
+            scale = (v / p.product0) ** (1.0 / len(p.targets))
+            assigned = [(t, b * scale) for t, b in zip(p.targets, p.base, strict=True)]
+        for t, x in assigned:
+            old = blocks[t.block][t.key]
+            if isinstance(old, complex) or np.iscomplexobj(old):
+                new = (np.real(old) + 1j * x) if t.imaginary else (x + 1j * np.imag(old))
+            else:
+                new = x
+            blocks[t.block][t.key] = new
+            entries[f"in:{t.label}"] = x
+    return BatchInputs(blocks, n, inputs.source), entries

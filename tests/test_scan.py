@@ -1,0 +1,294 @@
+"""bridge scan without flavio: batched engine, parameter spaces, the results file, χ², CLI.
+
+The SM inputs are fixed numbers here (flavio's central values of 2.7.1) so that nothing
+imports flavio; tests/test_scan_flavio.py has the fast path and the executors.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bridge.errors import InputError
+from bridge.sm import SMInputs
+
+ROOT = Path(__file__).resolve().parents[1]
+CARD = str(ROOT / "cards" / "F_Ib.slha")
+
+SM = SMInputs(GF=1.1663788e-05, alpha_e_bsll=0.007569084895987922, alpha_e_0=0.0072973525692838015,
+              s2w=0.23121, m_W=80.379, m_Z=91.1876, m_e=0.00051099895, m_mu=0.1056583755,
+              m_tau=1.77686, m_s=0.09247, m_b=4.195, m_t=172.5, lambda_t_re=-0.04119293936908705,
+              lambda_t_im=0.0007457752431333196)
+
+
+@pytest.fixture(scope="module")
+def fib():
+    from bridge.run import load_point
+
+    _, model, info, inputs, _, _ = load_point(CARD)
+    return model, info, inputs
+
+
+@pytest.fixture
+def cached_sm(tmp_path, monkeypatch):
+    """SM inputs in the disk cache, so that a scan does not import flavio."""
+    import json
+    from importlib.metadata import version
+
+    from bridge.observables import _cache_dir
+    from bridge.scan import runner
+
+    key = json.dumps({"flavio": version("flavio"), "overrides": {}}, sort_keys=True)
+    import hashlib
+
+    path = _cache_dir() / f"sminputs-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(SM.as_dict()))
+    assert runner.sm_inputs({}) == SM
+    return SM
+
+
+def _batch(inputs, values: dict, n: int):
+    from bridge.scan.batch import BatchInputs
+
+    blocks = {b: dict(inputs[b]) for b in inputs}
+    for (block, key), v in values.items():
+        blocks[block][key] = v
+    return BatchInputs(blocks, n)
+
+
+# ---------------------------------------------------------------------------
+# batched engine and F_Ib batch hook
+# ---------------------------------------------------------------------------
+def test_batched_F_Ib_equals_point_by_point(fib):
+    from bridge.scan.batch import evaluate_batch
+
+    model, _, inputs = fib
+    rng = np.random.default_rng(3)
+    n = 40
+    values = {("MINPAR", 1): rng.uniform(20, 1500, n), ("MINPAR", 2): rng.uniform(100, 2000, n),
+              ("MINPAR", 5): rng.uniform(-1, 1, n), ("GAMMAEIN", 2): rng.uniform(-0.5, 0.5, n) + 0j}
+    b = _batch(inputs, values, n)
+    vec = evaluate_batch(model, b, SM)
+    pts = evaluate_batch(model, b, SM, vectorised=False)
+    assert vec.vectorised and not pts.vectorised
+    assert all(e is None for e in vec.errors + pts.errors)
+    assert sorted(vec.coefficients) == sorted(pts.coefficients)
+    for name, v in pts.coefficients.items():
+        np.testing.assert_allclose(vec.coefficients[name], v, rtol=1e-12, atol=0, err_msg=name)
+    for name, v in pts.masses.items():
+        np.testing.assert_allclose(vec.masses[name], v, rtol=1e-13)
+    for name in ("C9_bsmumu_box", "C9_photon_penguin", "C10_Z_penguin", "C9V_mu", "C9U"):
+        np.testing.assert_allclose(vec.contributions[name], pts.contributions[name], rtol=1e-12)
+    np.testing.assert_allclose(vec.one_loop["Delta_a_mu"], pts.one_loop["Delta_a_mu"], rtol=1e-12)
+
+
+def test_unbatched_engine_results_are_numbers(fib):
+    """The batch axis is opt-in: a plain sector still gives Python complex numbers."""
+    from bridge.run import evaluate
+
+    model, _, inputs = fib
+    spectrum, quark, dipoles, _ = evaluate(model, inputs, SM)
+    assert not spectrum.data["sector"].batched
+    assert all(type(v) is complex for v in {**quark, **dipoles}.values())
+
+
+def test_batch_failure_is_isolated(fib):
+    """A point the model rejects is stored with its message; the others are computed."""
+    from bridge.scan.batch import evaluate_batch
+
+    model, _, inputs = fib
+    # M_Psi' = 0 makes the neutral mass matrix singular: a massless F0 the engine refuses
+    b = _batch(inputs, {("MINPAR", 2): np.array([800.0, 1e-300, 900.0]),
+                        ("MINPAR", 5): np.array([0.0, 0.0, 0.0]),
+                        ("MINPAR", 6): np.array([0.0, 0.0, 0.0])}, 3)
+    res = evaluate_batch(model, b, SM)
+    assert res.errors[0] is None and res.errors[2] is None
+    assert res.errors[1] and "positive" in res.errors[1]
+    assert math.isnan(res.coefficients["C9_bsmumu"][1].real)
+    assert np.isfinite(res.coefficients["C9_bsmumu"][[0, 2]]).all()
+
+
+def test_takagi_batch_matches_linalg():
+    from bridge.linalg import takagi
+    from bridge.scan.batch import takagi_real_batch
+
+    rng = np.random.default_rng(5)
+    m = rng.normal(size=(20, 3, 3))
+    m = m + np.swapaxes(m, 1, 2)
+    masses, v = takagi_real_batch(m)
+    for i in range(20):
+        ref, _ = takagi(m[i])
+        np.testing.assert_allclose(masses[i], ref, rtol=1e-12)
+        np.testing.assert_allclose(v[i].T @ m[i] @ v[i], np.diag(masses[i]), atol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# parameter spaces
+# ---------------------------------------------------------------------------
+def test_vary_parsing_and_grid(fib):
+    from bridge.scan.space import Space, parse_vary
+
+    _, info, inputs = fib
+    a = parse_vary("MINPAR:1:100:1000:4:log", info, inputs)
+    b = parse_vary("GAMMAQIN:2*GAMMAQIN:3:-0.3:-0.01:3", info, inputs)
+    space = Space([a, b])
+    assert space.size == 12 and a.log and b.name == "GAMMAQIN:2*GAMMAQIN:3"
+    vals = space.values(np.arange(12))
+    np.testing.assert_allclose(vals[:3, 0], 100.0)  # last --vary runs fastest
+    np.testing.assert_allclose(vals[:3, 1], [-0.3, -0.155, -0.01])
+    np.testing.assert_allclose(np.unique(vals[:, 0]), np.geomspace(100, 1000, 4))
+    for bad in ("MINPAR:1:100:1000", "MINPAR:9:1:2:3", "SMINPUTS:1:1:2:3", "MINPAR:1:-5:10:3",
+                "GAMMAQIN:2*GAMMAQIN:3:0.1:0.5:3", "MINPAR:1:1:2:x", "MINPAR:1:0:10:5:log"):
+        with pytest.raises(InputError):
+            parse_vary(bad, info, inputs)
+
+
+def test_product_keeps_ratio(fib):
+    from bridge.scan.space import Space, batch_inputs, parse_vary
+
+    _, info, inputs = fib
+    space = Space([parse_vary("GAMMAQIN:2*GAMMAQIN:3:-0.6:-0.05:5", info, inputs)])
+    b, entries = batch_inputs(space, inputs, space.values(np.arange(5)))
+    q = b.vector("GAMMAQIN", 3)
+    np.testing.assert_allclose((q[:, 1] * q[:, 2]).real, np.linspace(-0.6, -0.05, 5))
+    np.testing.assert_allclose(q[:, 1].real, -q[:, 2].real)  # the card's ratio (-1)
+    assert set(entries) == {"in:GAMMAQIN:2", "in:GAMMAQIN:3"}
+
+
+def test_random_and_lhs_samples_are_reproducible(fib):
+    from bridge.scan.space import Space, parse_vary
+
+    _, info, inputs = fib
+    axes = [parse_vary("MINPAR:1:10:1000:1:log", info, inputs),
+            parse_vary("MINPAR:2:100:200:1", info, inputs)]
+    r = Space(axes, "random", 10000, seed=4)
+    ids = np.arange(10000)
+    full = r.values(ids)
+    part = Space(axes, "random", 10000, seed=4).values(ids[5000:5100])
+    np.testing.assert_array_equal(full[5000:5100], part)  # a chunk needs no other chunk
+    assert full[:, 0].min() >= 10 and full[:, 0].max() <= 1000
+    lhs = Space(axes, "lhs", 50, seed=4).values(np.arange(50))
+    strata = np.floor((lhs[:, 1] - 100) / 100 * 50).astype(int)
+    assert sorted(strata) == list(range(50))  # one point per stratum
+    with pytest.raises(InputError):
+        Space(axes, "random", None)
+
+
+# ---------------------------------------------------------------------------
+# the results file
+# ---------------------------------------------------------------------------
+def test_store_exactly_once_failed_points_and_export(tmp_path):
+    from bridge.scan import store
+
+    path = tmp_path / "r.db"
+    with store.Store(path) as st:
+        cols = {"par:x": np.array([1.0, 2.0, 3.0]), "obs:y": np.array([0.5, np.nan, 1.5])}
+        assert st.write([0, 1, 2], cols, [None, "model F: singular", None], ["fast"] * 3) == 3
+        # the same ids again (a chunk recomputed after a kill): nothing is stored twice
+        assert st.write([1, 2, 3], {**cols, "obs:z": np.ones(3)}, [None] * 3, ["fast"] * 3) == 1
+        assert st.count() == (4, 1)
+        np.testing.assert_array_equal(np.sort(st.done_ids()), [0, 1, 2, 3])
+    data = store.read(path, ["id", "obs:y", "obs:z"])
+    np.testing.assert_array_equal(data["id"], [0, 2, 3])
+    assert math.isnan(data["obs:z"][0]) and data["obs:z"][2] == 1.0
+    bad = store.read(path, ["id", "error"], failed=True)
+    assert bad["error"][1] == "model F: singular"
+    assert store.export(path, tmp_path / "r.csv") == 4
+    assert (tmp_path / "r.csv").read_text().splitlines()[0].startswith("id,status,error,route")
+    pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    assert store.export(path, tmp_path / "r.parquet") == 4
+    table = pq.read_table(tmp_path / "r.parquet")
+    assert table.num_rows == 4 and table.column("error").to_pylist()[1] == "model F: singular"
+    with pytest.raises(InputError):
+        store.read(tmp_path / "missing.db")
+
+
+# ---------------------------------------------------------------------------
+# χ²
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["seed2021", "seed2023"])
+def test_vector_seed_likelihood_equals_evaluate(fib, name):
+    from bridge.likelihood import get_likelihood
+    from bridge.scan.batch import evaluate_batch
+    from bridge.scan.chi2 import PointData, vectorise
+
+    model, _, inputs = fib
+    rng = np.random.default_rng(9)
+    n = 12
+    b = _batch(inputs, {("MINPAR", 1): rng.uniform(50, 800, n), ("MINPAR", 2): rng.uniform(300, 2000, n)}, n)
+    res = evaluate_batch(model, b, SM)
+    lik = get_likelihood(name)
+    (vec,) = vectorise(lik)
+    data = PointData(n, res.coefficients, res.contributions, res.one_loop, {})
+    cols = vec.evaluate(data)
+    for i in range(n):
+        ref = lik.evaluate(data.model_point(i))
+        assert cols[f"chi2:{name}"][i] == pytest.approx(ref.chi2, rel=1e-12)
+        for t in ref.terms:
+            assert cols[f"pull:{name}:{t.name}"][i] == pytest.approx(t.pull, rel=1e-12, abs=1e-14)
+
+
+# ---------------------------------------------------------------------------
+# command line (no flavio: --no-observables and a seed likelihood)
+# ---------------------------------------------------------------------------
+def test_cli_scan_resume_plot_export(tmp_path, cached_sm, capsys):
+    from bridge.cli import main
+    from bridge.scan import store
+
+    db = tmp_path / "s.db"
+    args = ["scan", CARD, "--vary", "MINPAR:1:50:800:6", "--vary", "MINPAR:2:300:2000:5",
+            "--likelihood", "seed2021", "--no-observables", "--workers", "1", "--chunk-size", "7",
+            "-o", str(db), "-q"]
+    assert main(args) == 0
+    n, bad = store.Store(db).count()
+    assert (n, bad) == (30, 0)
+    cols = store.columns(db)
+    for c in ("par:MINPAR:1", "in:MINPAR:2", "mass:F0_1", "wc:C9_bsmumu:re", "wc:CVLL_bsbs:re",
+              "contrib:C9_bsmumu_box", "ol:Delta_a_mu", "chi2:seed2021", "pull:seed2021:Delta_a_mu"):
+        assert c in cols, c
+    # the same command again: nothing to do, nothing stored twice
+    assert main(args) == 0
+    assert store.Store(db).count() == (30, 0)
+    # another scan into the same file is refused
+    from bridge.scan.runner import ScanOptions, run
+
+    with pytest.raises(InputError):
+        run(ScanOptions(CARD, ["MINPAR:1:50:900:6", "MINPAR:2:300:2000:5"], str(db),
+                        likelihoods=["seed2021"], observables=False, workers=1, progress=False))
+    png = tmp_path / "m.png"
+    assert main(["plot", str(db), "--chi2", "seed2021", "--band", "pull:seed2021:Delta_a_mu;n=1;label=g-2",
+                 "--contour", "mass:F0_1;levels=100,200", "--exclude", "ol:Delta_a_mu;lt=0",
+                 "-o", str(png)]) == 0
+    assert png.stat().st_size > 10_000
+    assert main(["scan", "--export", str(tmp_path / "s.csv"), "-o", str(db), "-q"]) == 0
+    assert len((tmp_path / "s.csv").read_text().splitlines()) == 31
+    capsys.readouterr()
+
+
+def test_cli_scan_bad_input(tmp_path, cached_sm, capsys):
+    from bridge.cli import main
+
+    db = str(tmp_path / "x.db")
+    assert main(["scan", CARD, "--vary", "MINPAR:1:50:800", "-o", db]) == 2
+    assert main(["scan", CARD, "-o", db]) == 2
+    assert main(["scan", CARD, "--vary", "MINPAR:1:50:800:3", "--sample", "sobol:3", "-o", db]) == 2
+    assert main(["plot", str(tmp_path / "none.db")]) == 2
+    err = capsys.readouterr().err
+    assert "BLOCK:ENTRY:LO:HI:N" in err and "no such results file" in err
+
+
+def test_store_survives_garbage(tmp_path):
+    from bridge.scan import store
+
+    p = tmp_path / "junk.db"
+    p.write_bytes(b"not sqlite at all" * 100)
+    with pytest.raises(InputError):
+        store.read(p)
+    assert isinstance(sqlite3.sqlite_version, str)

@@ -1,0 +1,195 @@
+"""bridge scan with flavio: the exact fast path, flavio's χ² in spawned workers, Dask, kill/resume."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CARD = str(ROOT / "cards" / "F_Ib.slha")
+GRID = ["MINPAR:1:50:900:5", "MINPAR:2:300:2000:4"]
+
+
+def _small_flavio_likelihood():
+    """A FlavioLikelihood of cheap observables with small covariance samples (seconds to build)."""
+    from bridge.likelihood import FlavioLikelihood, _obs
+
+    return FlavioLikelihood("flavio-small", (_obs("BR(Bs->mumu)"), _obs("DeltaM_s"), _obs("BR(B+->Knunu)")),
+                            ("GSSS combination Bs->mumu 2022", "HFAG osc summer 2015",
+                             "Belle B->hnunu SL 2017"), overlay=False, samples=8, exp_samples=400)
+
+
+@pytest.mark.flavio
+def test_fast_path_equals_flavio(sm):
+    """Each observable's representation reproduces flavio to 1e-6 at points it was not built on."""
+    from bridge.run import load_point
+    from bridge.scan import fastpath as fpm
+    from bridge.scan.batch import BatchInputs, evaluate_batch
+
+    _, model, _, inputs, scale, _ = load_point(CARD)
+    rng = np.random.default_rng(11)
+    n = 40
+    blocks = {b: dict(inputs[b]) for b in inputs}
+    blocks["MINPAR"][1] = rng.uniform(50, 1000, n)
+    blocks["MINPAR"][2] = rng.uniform(200, 2000, n)
+    blocks["GAMMAQIN"][2] = rng.uniform(0.1, 0.6, n) + 0j
+    res = evaluate_batch(model, BatchInputs(blocks, n), sm)
+    coeffs = [{k: complex(v[i]) for k, v in res.coefficients.items() if v[i] != 0} for i in range(n)]
+    variables = fpm.choose_variables({k: v[:30] for k, v in res.coefficients.items()})
+    # C7p = (m_s/m_b) C7 and a common phase: far fewer variables than coefficient parts
+    assert len(variables) < sum(2 for _ in res.coefficients)
+    obs = [fpm.Observable("BR(Bs->mumu)"), fpm.Observable("DeltaM_s"), fpm.Observable("a_mu"),
+           fpm.Observable("BR(B+->Knunu)"), fpm.Observable("<Rmue>(B0->K*ll)", (1.1, 6.0))]
+    fp = fpm.build(obs, variables, scale, {}, coeffs[30:34])
+    forms = {k: r.form for k, r in fp.representations.items()}
+    assert forms == {"BR(Bs->mumu)": "quadratic", "DeltaM_s": "modulus", "a_mu": "quadratic",
+                     "BR(B+->Knunu)": "quadratic", "<Rmue>(B0->K*ll) [1.1,6]": "ratio"}
+    par = fpm.flavio_parameters({})
+    fresh = coeffs[34:37]
+    u, outside = fpm.to_units(fp.variables, fpm._stack(fresh), len(fresh))
+    assert not outside.any()
+    fast = fp.evaluate(u)
+    for i, c in enumerate(fresh):
+        direct = fpm.direct_values(c, scale, obs, par)
+        for j, o in enumerate(obs):
+            assert fast[o.label][i] == pytest.approx(direct[j], rel=1e-6), o.label
+    # a point outside the probed span is recognised (and left to direct flavio)
+    _, out = fpm.to_units(fp.variables, {"C9p_bsmumu": np.array([0.1])}, 1)
+    assert out.all()
+    # round trip through the disk-cache format
+    again = fpm.FastPath.from_dict(fp.as_dict())
+    np.testing.assert_array_equal(again.evaluate(u)["DeltaM_s"], fast["DeltaM_s"])
+
+
+@pytest.mark.flavio
+@pytest.mark.slow
+def test_flavio_chi2_fast_serial_and_spawned_worker(tmp_path):
+    """flavio χ² from the fast path = flavio's FastLikelihood; a spawned worker (which must
+    rebuild its FastLikelihood from the covariance cache, ecosystem.md T4) = serial."""
+    from bridge.scan.runner import ScanOptions, prepare, run_chunk
+
+    lik = _small_flavio_likelihood()
+    ids = np.arange(6)
+    fast_ctx, _ = prepare(ScanOptions(CARD, GRID, str(tmp_path / "f.db"), likelihoods=[lik],
+                                      observables=False, validate=4, progress=False))
+    fast = run_chunk(fast_ctx, ids, fast_ctx.space.values(ids))
+    direct_ctx, _ = prepare(ScanOptions(CARD, GRID, str(tmp_path / "d.db"), likelihoods=[lik],
+                                        observables=False, route="direct", progress=False))
+    serial = run_chunk(direct_ctx, ids, direct_ctx.space.values(ids))
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        spawned = pool.submit(run_chunk, direct_ctx, ids, direct_ctx.space.values(ids)).result()
+    key = "chi2:flavio-small"
+    assert np.all(np.isfinite(serial.columns[key])) and np.all(serial.columns[key] > 0)
+    np.testing.assert_array_equal(spawned.columns[key], serial.columns[key])
+    np.testing.assert_allclose(fast.columns[key], serial.columns[key], rtol=1e-6)
+    for o in ("BR(Bs->mumu)", "DeltaM_s", "BR(B+->Knunu)"):
+        np.testing.assert_allclose(fast.columns[f"pull:flavio-small:{o}"],
+                                   serial.columns[f"pull:flavio-small:{o}"], rtol=1e-6, atol=1e-9)
+    assert set(fast.routes) == {"fast"} and set(serial.routes) == {"direct"}
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore")
+def test_dask_local_cluster_equals_serial(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    from bridge.scan import store
+    from bridge.scan.runner import ScanOptions, run
+
+    common = dict(likelihoods=["seed2021"], observables=False, chunk_size=4, progress=False)
+    run(ScanOptions(CARD, GRID, str(tmp_path / "serial.db"), workers=1, **common))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      dashboard_address=None) as cluster:
+            summary = run(ScanOptions(CARD, GRID, str(tmp_path / "dask.db"),
+                                      scheduler=cluster.scheduler_address, **common))
+    assert summary.backend.startswith("Dask") and summary.stored == 20
+    a = store.read(tmp_path / "serial.db")
+    b = store.read(tmp_path / "dask.db")
+    for c in ("id", "chi2:seed2021", "wc:C9_bsmumu:re", "mass:F0_1"):
+        np.testing.assert_array_equal(a[c], b[c])
+
+
+@pytest.mark.slow
+def test_killed_scan_resumes_each_point_once(tmp_path):
+    """SIGKILL a scan mid-way, start the same command again: every point is there exactly once
+    and equals the point computed without interruption."""
+    from bridge.scan import store
+    from bridge.scan.runner import sm_inputs
+
+    sm_inputs({})  # cache the SM inputs (flavio) once, so the scan processes start fast
+    db = tmp_path / "k.db"
+    cmd = [sys.executable, "-m", "bridge.cli", "scan", CARD, "--vary", "MINPAR:1:20:1000:150",
+           "--vary", "MINPAR:2:100:2000:150", "--likelihood", "seed2021", "--no-observables",
+           "--workers", "1", "--chunk-size", "250", "-o", str(db), "-q"]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.Popen(cmd, env=env)
+    total = 150 * 150
+    try:
+        deadline = time.time() + 120
+        n = 0
+        while time.time() < deadline:
+            time.sleep(0.2)
+            if db.exists():
+                try:
+                    n = sqlite3.connect(str(db)).execute("SELECT COUNT(*) FROM points").fetchone()[0]
+                except sqlite3.OperationalError:
+                    continue
+                if n >= 1000:
+                    break
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert 0 < n < total, "the scan was not killed mid-way"
+    killed_at = sqlite3.connect(str(db)).execute("SELECT COUNT(*) FROM points").fetchone()[0]
+    assert killed_at < total
+    subprocess.run(cmd, env=env, check=True, timeout=300)
+    con = sqlite3.connect(str(db))
+    ids = np.array([r[0] for r in con.execute("SELECT id FROM points ORDER BY id")])
+    np.testing.assert_array_equal(ids, np.arange(total))  # all there, each once (primary key)
+    assert con.execute("SELECT COUNT(*) FROM points WHERE status != 0").fetchone()[0] == 0
+    # the points stored before and after the kill are the same numbers as a clean scan's
+    ref = tmp_path / "ref.db"
+    subprocess.run([*cmd[:-5], "--chunk-size", "5000", "-o", str(ref), "-q"], env=env, check=True,
+                   timeout=300)
+    a, b = store.read(db), store.read(ref)
+    for c in ("chi2:seed2021", "wc:C10_bsmumu:im", "mass:F0_2"):
+        np.testing.assert_allclose(a[c], b[c], rtol=1e-12)
+
+
+@pytest.mark.slow
+def test_mpi_scan_equals_serial(tmp_path):
+    """mpi4py.futures under mpiexec (1 master, 2 workers) stores what a serial scan stores."""
+    pytest.importorskip("mpi4py")
+    import shutil
+
+    mpiexec = shutil.which("mpiexec") or shutil.which("mpiexec", path=str(Path(sys.executable).parent))
+    if mpiexec is None:
+        pytest.skip("no mpiexec")
+    from bridge.scan import store
+    from bridge.scan.runner import ScanOptions, run, sm_inputs
+
+    sm_inputs({})
+    common = ["--vary", GRID[0], "--vary", GRID[1], "--likelihood", "seed2021", "--no-observables", "-q"]
+    run(ScanOptions(CARD, GRID, str(tmp_path / "serial.db"), likelihoods=["seed2021"], observables=False,
+                    workers=1, progress=False))
+    subprocess.run([mpiexec, "-n", "3", sys.executable, "-m", "mpi4py.futures", "-m", "bridge.cli", "scan",
+                    CARD, *common, "--mpi", "--chunk-size", "3", "-o", str(tmp_path / "mpi.db")],
+                   check=True, timeout=300, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    a, b = store.read(tmp_path / "serial.db"), store.read(tmp_path / "mpi.db")
+    assert b["id"].size == 20
+    for c in ("id", "chi2:seed2021", "wc:C9_bsmumu:re"):
+        np.testing.assert_array_equal(a[c], b[c])
