@@ -9,6 +9,7 @@ text is checked here first.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import io
 import math
 import re
@@ -122,7 +123,7 @@ def _prescan(text: str, path: str) -> tuple[str, dict[str, tuple[int, int]]]:
         except Exception:  # whatever pyslha's token conversion trips over
             key = _MALFORMED
         if key is _MALFORMED or (key is None and (len(tokens) > 1 or keys)) \
-                or (key is not None and None in keys):
+                or (key is not None and (None in keys or not _sane_key(key))):
             raise InputError(f"line {lineno}: malformed entry {_show(stripped)}", file=path,
                              block=block)
         if key in keys:
@@ -139,7 +140,7 @@ def _header(upper: str, stripped: str, lineno: int, path: str) -> tuple[str, str
         if len(upper.split()) < 2:
             raise InputError(f"line {lineno}: BLOCK without a name", file=path)
         match = _PYSLHA_BLOCK.fullmatch(upper)
-        if match is None:
+        if match is None or len(match.group(1)) > 40:  # SLHA block names are short
             raise InputError(f"line {lineno}: malformed BLOCK header {_show(stripped)}", file=path)
         name = match.group(1)
         return ("other", None) if name in OUTPUT_ONLY_BLOCKS else ("block", name)
@@ -158,6 +159,12 @@ def _entry_key(tokens: list[str]):
     probe = pyslha.Block("PROBE")
     probe.add_entry(tokens)
     return next(iter(probe.entries))
+
+
+def _sane_key(key) -> bool:
+    """SLHA indices: at most 4 integers, each below 10^10 (PDG codes have 7-9 digits)."""
+    ints = key if isinstance(key, tuple) else (key,)
+    return len(ints) <= 4 and all(abs(k) < 10**10 for k in ints)
 
 
 def _show(value, limit: int = 40) -> str:
@@ -220,7 +227,26 @@ def parse_inputs(card: Card, info: ModelInfo) -> ModelInputs:
     values: dict[str, dict] = {}
     for spec in info.blocks:
         values[spec.name] = _parse_block(card, spec)
+    _refuse_misnamed_blocks(card, info)  # after "missing block": this catches optional ones
     return ModelInputs(values, source=card.path)
+
+
+def _refuse_misnamed_blocks(card: Card, info: ModelInfo) -> None:
+    """A block the model does not read but that looks meant for it would be ignored silently:
+    imaginary parts of a real block, or a near-miss of a block the card lacks (a typo)."""
+    wanted = {b.name for b in info.blocks} | {b.imaginary for b in info.blocks if b.imaginary}
+    real_only = {b.name for b in info.blocks if not b.imaginary}
+    missing = sorted(name for name in wanted | {"SMINPUTS"} if not card.has_block(name))
+    for name in card.doc.blocks:
+        if name in wanted or name in ("BRIDGE", "SMINPUTS", "MASS", "FCINFO", "SPINFO"):
+            continue
+        if name.startswith("IM") and name[2:] in real_only:
+            raise InputError(f"model {info.name} takes Block {name[2:]} real (no imaginary parts)",
+                             file=card.path, block=name)
+        close = difflib.get_close_matches(name, missing, n=1, cutoff=0.8)
+        if close:
+            raise InputError(f"unknown block, not read by model {info.name} (did you mean "
+                             f"{close[0]}?)", file=card.path, block=name)
 
 
 def _parse_block(card: Card, spec: InputBlock) -> dict:

@@ -247,6 +247,7 @@ class _Staged:
                         follow_symlinks=True)
             except OSError:  # no /proc magic links here: write a hidden file instead
                 os.close(self.fd)
+                self.fd = self.tmp = None
                 self.fd, self.tmp = _hidden_file(self.path)
                 self._write()
             finally:

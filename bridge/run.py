@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bridge import card as cardmod
-from bridge import matching
+from bridge import matching, sanity
 from bridge.errors import BridgeError, InputError, ModelError
 from bridge.model import ModelInfo, ModelInputs, Spectrum
 from bridge.plugins import Model, get_model
@@ -58,13 +58,23 @@ def load_point(card_path: str, pm=None) -> tuple:
     return card, model, info, inputs, scale, sminputs
 
 
-def evaluate(model: Model, inputs: ModelInputs, sm: SMInputs, source: str = "") -> tuple:
-    """Spectrum, quark coefficients, lepton dipoles and m_ν of one parameter point."""
+def evaluate(model: Model, inputs: ModelInputs, sm: SMInputs, source: str = "",
+             check=None) -> tuple:
+    """Spectrum, quark coefficients, lepton dipoles and m_ν of one parameter point.
+
+    ``check(spectrum)``, if given, runs before the coefficients (e.g. bridge.sanity limits).
+    """
     try:
         spectrum = model.spectrum(inputs, sm)
+        if check is not None:
+            check(spectrum)
         quark = model.wilson_coefficients(spectrum, inputs, sm)
         dipoles = model.dipoles(spectrum, inputs, sm)
         m_nu = model.neutrino_mass_matrix(spectrum, inputs, sm)
+    except ModelError as exc:
+        if source and not str(exc).startswith(source):
+            raise ModelError(f"{source}: {exc}") from None  # name the card
+        raise
     except BridgeError:
         raise
     except (ValueError, ArithmeticError, NotImplementedError, np.linalg.LinAlgError) as exc:
@@ -87,15 +97,21 @@ def one_loop_summary(dipoles: dict[str, complex], sm: SMInputs) -> dict[str, flo
 def run_card(card_path: str, *, predictions: bool = True, samples: int = 50, seed: int = 1,
              np_samples: int = 0, pm=None) -> PointResult:
     """Evaluate a card end to end (flavio is imported only when predictions are asked for)."""
-    _, model, info, inputs, scale, sminputs = load_point(card_path, pm)
-    warnings = []
+    card, model, info, inputs, scale, sminputs = load_point(card_path, pm)
+    warnings = sanity.check_inputs(info, inputs, scale=scale, sminputs=sminputs, path=card_path)
     if not SCALE_WINDOW[0] <= scale <= SCALE_WINDOW[1]:
         warnings.append(
             f"hand-over scale {scale:g} GeV is outside {SCALE_WINDOW}: wilson runs WET with "
             "five-flavour equations there (C7_bs at 4.8 GeV moves by ~15% from 1 TeV)")
     overrides = sminputs_overrides(sminputs)
     sm = SMInputs.from_flavio(overrides)
-    spectrum, quark, dipoles, m_nu = evaluate(model, inputs, sm, card_path)
+    spectrum_warnings = []
+
+    def check(spectrum):
+        spectrum_warnings.extend(sanity.check_spectrum(spectrum, sm, info, path=card_path))
+
+    spectrum, quark, dipoles, m_nu = evaluate(model, inputs, sm, card_path, check)
+    warnings += spectrum_warnings + sanity.unread_blocks(card, info, spectrum)
     result = PointResult(card_path, model, info, inputs, scale, sminputs, sm, spectrum, quark,
                          dipoles, m_nu, one_loop_summary(dipoles, sm), warnings=warnings)
     if predictions:

@@ -363,7 +363,7 @@ def make_case(seed: int) -> tuple[str, str, bytes]:
 #: Refusals about the file as a whole, which name no block.
 FILE_LEVEL = ("cannot read file", "not an SLHA text file", "not a valid SLHA file",
               "no SLHA blocks found", "text outside any block", "BLOCK without a name",
-              "malformed BLOCK header", "malformed DECAY header", "line ")
+              "malformed BLOCK header", "malformed DECAY header", "line ", "the coupling of")
 
 
 @dataclass
@@ -418,7 +418,68 @@ def check_slha_text(text: str) -> list[str]:
     return bad
 
 
-def check_outputs(outdir: Path, stem: str) -> list[str]:
+def reference_blocks(text: str) -> dict | None:
+    """What a reader of the card sees, independently of pyslha: {block: {key: value}}.
+
+    Headers are "Block NAME" lines (any case or indentation), entries are ASCII integer keys
+    and a last token that float() reads. None where a reader would hesitate (repeated block
+    or entry, an entry line it cannot read): then only the other checks apply.
+    """
+    blocks: dict[str, dict] = {}
+    current = None
+    for line in text.removeprefix("\ufeff").splitlines():
+        tokens = line.split("#", 1)[0].split()
+        if not tokens:
+            continue
+        if tokens[0].upper() in ("BLOCK", "DECAY", "XSECTION"):
+            current = tokens[1].upper() if tokens[0].upper() == "BLOCK" and len(tokens) > 1 else None
+            if current in blocks:
+                return None
+            if current is not None:
+                blocks[current] = {}
+            continue
+        if current is None:
+            continue
+        keys = tokens[:-1]
+        if not keys or not all(re.fullmatch(r"[+-]?[0-9]+", k) for k in keys):
+            return None
+        key = int(keys[0]) if len(keys) == 1 else tuple(int(k) for k in keys)
+        try:
+            value = tokens[-1] if current == "BRIDGE" and key == 1 else float(tokens[-1])
+        except ValueError:
+            return None
+        if key in blocks[current]:
+            return None
+        blocks[current][key] = value
+    return blocks
+
+
+def misread_inputs(data: bytes, doc: dict) -> list[str]:
+    """Inputs the bridge used that differ from what the card says (silent misreading)."""
+    from bridge.plugins import get_model
+
+    ref = reference_blocks(data.decode("utf-8"))
+    if ref is None:
+        return []
+    info = get_model(doc["model"]).info()
+    bad = []
+    for spec in info.blocks:
+        used = doc["inputs"].get(spec.name, {})
+        if not used:
+            continue
+        for entry in spec.entries:
+            re_part = ref.get(spec.name, {}).get(entry.key, entry.default)
+            im_part = ref.get(spec.imaginary, {}).get(entry.key, 0.0) if spec.imaginary else 0.0
+            want = complex(re_part, im_part)
+            key = ",".join(map(str, entry.key)) if isinstance(entry.key, tuple) else str(entry.key)
+            value = used[key]
+            got = complex(value["re"], value["im"]) if isinstance(value, dict) else value
+            if not got == pytest.approx(want, rel=1e-12, abs=0):
+                bad.append(f"misread {spec.name} {key}: used {got}, the card says {want}")
+    return bad
+
+
+def check_outputs(outdir: Path, stem: str, data: bytes | None = None) -> list[str]:
     """Problems with the three output files of a successful run (empty list: all good)."""
     import wilson
 
@@ -450,6 +511,8 @@ def check_outputs(outdir: Path, stem: str) -> list[str]:
             want = complex(value["re"], value["im"]) if isinstance(value, dict) else value
             if not got == pytest.approx(want, rel=1e-7, abs=1e-300):
                 bad.append(f"read-back {block} {key}: {got} != {want}")
+    if data is not None:
+        bad += misread_inputs(data, doc)
     return bad
 
 
@@ -465,7 +528,7 @@ def run_case(data: bytes, workdir: Path, name: str = "card.slha") -> Outcome:
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             rc = main(["run", str(card), "-o", str(outdir), "--no-predictions", "-q"])
-    except BaseException:  # noqa: BLE001 - anything escaping main is a failure
+    except BaseException:  # anything escaping main is a failure
         return Outcome("bad", [traceback.format_exc(limit=-6)], err.getvalue(), traceback=True)
     stderr = err.getvalue()
     lines = [ln for ln in stderr.splitlines() if ln.strip()]
@@ -477,8 +540,8 @@ def run_case(data: bytes, workdir: Path, name: str = "card.slha") -> Outcome:
         if errors:
             problems.append(f"exit 0 with stderr {errors}")
         try:
-            bad = check_outputs(outdir, name.rsplit(".", 1)[0])
-        except Exception as exc:  # noqa: BLE001
+            bad = check_outputs(outdir, name.rsplit(".", 1)[0], data)
+        except Exception as exc:
             bad = [f"output does not parse: {type(exc).__name__}: {exc}"]
         nan = any("nan" in b.lower() or "inf" in b.lower() for b in bad)
         return Outcome("bad" if problems or bad else "valid", problems + bad, stderr, nan=nan)
@@ -533,3 +596,155 @@ def test_unmutated_cards_are_valid(tmp_path, card):
 def test_mutations_are_reproducible():
     assert make_case(12345) == make_case(12345)
     assert len({make_case(s)[2] for s in range(50)}) > 45
+
+
+# ------------------------------------------------------------------------------------------
+# regressions of what the fuzzer found, and the sanity rules (bridge.sanity)
+
+F_IB = (ROOT / "cards" / "F_Ib.slha").read_text()
+F_IIB = (ROOT / "cards" / "F_IIb.slha").read_text()
+SCOTO = (ROOT / "cards" / "scotogenic.slha").read_text()
+
+
+def _edit(text: str, old: str, new: str) -> str:
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+def _run(tmp_path, text):
+    outcome = run_case(text.encode("utf-8"), tmp_path)
+    doc = None
+    if outcome.kind == "valid":
+        doc = json.loads((tmp_path / "out" / "card.json").read_text())
+    return outcome, doc
+
+
+REFUSED = {
+    # pyslha would drop the block after a malformed header and read on without it
+    "kelvin_sign_header": (lambda t: _edit(t, "Block GAMMAQIN", "BLOC\u212a GAMMAQIN"),
+                           ["line 22", "malformed entry"]),
+    "malformed_decay_header": (lambda t: _edit(t, "Block GAMMALIN", "DECAY x\nBlock GAMMALIN"),
+                               ["line 26", "malformed DECAY header"]),
+    "junk_after_block_name": (lambda t: _edit(t, "Block GAMMAQIN", "Block GAMMAQIN-2"),
+                              ["malformed BLOCK header"]),
+    # pyslha keeps the second of two blocks of one name
+    "repeated_block": (lambda t: t + "Block GAMMAQIN\n     2   1.0\n",
+                       ["Block GAMMAQIN", "given twice (lines 22 and 34)"]),
+    "integer_beyond_float": (lambda t: _edit(t, "3.87298335E-01 #", "9" * 400 + " #"),
+                             ["Block GAMMAQIN, entry 2", "number too large"]),
+    "key_of_many_indices": (lambda t: _edit(t, "     2   3.87298335E-01", " 1" * 5000 + " 0.1"),
+                            ["Block GAMMAQIN", "malformed entry"]),
+    "misspelled_block": (lambda t: _edit(t, "Block GAMMAQIN", "Block GAMMAQN"),
+                         ["Block GAMMAQN", "did you mean GAMMAQIN"]),
+    "imaginary_part_of_a_real_block": (lambda t: t + "Block IMMINPAR\n     5   0.1\n",
+                                       ["Block IMMINPAR", "real"]),
+    "mass_above_limit": (lambda t: _edit(t, "1.20000000E+03 # M_Phi_q", "1.2E+09 # M_Phi_q"),
+                         ["Block MINPAR, entry 3", "limit"]),
+    "coupling_above_4pi": (lambda t: _edit(t, "2.00000000E+00 # Gamma^L_mu", "13.0 #"),
+                           ["Block GAMMALIN, entry 2", "4 pi"]),
+    "scale_too_high": (lambda t: _edit(t, "1.60000000E+02 # scale", "1.0E+05 #"),
+                       ["Block BRIDGE, entry 2", "hand-over scale"]),
+    "scale_too_low": (lambda t: _edit(t, "1.60000000E+02 # scale", "0.5 #"),
+                      ["Block BRIDGE, entry 2", "hand-over scale"]),
+    "alpha_s_typo": (lambda t: t + "Block SMINPUTS\n     3   0.3\n", ["Block SMINPUTS, entry 3"]),
+    "m_top_typo": (lambda t: t + "Block SMINPUTS\n     6   17300\n", ["Block SMINPUTS, entry 6"]),
+    "hierarchy_beyond_loop_range": (lambda t: _no_mixing(_edit(t, "2.00000000E+02 # M_Psi ", "1e-2 #")),
+                                    ["Block MINPAR", "mass ratio", "tested range"]),
+    "dark_states_below_m_b": (
+        lambda t: _no_mixing(_edit(_edit(t, "2.00000000E+02 # M_Psi ", "1.0 #"),
+                                   "1.20000000E+03 # M_Phi_q", "2.0 #")),
+        ["Block MINPAR", "lighter than the b"]),
+}
+
+
+def _no_mixing(text):
+    """F_Ib with lambda^H_L = lambda^H_R = 0: F0_1 is the singlet Psi with mass M_Psi."""
+    return _edit(_edit(text, "5.00000000E-01 # lambda", "0.0 #"), "3.00000000E-01 # lambda", "0.0 #")
+
+
+@pytest.mark.flavio
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_refused_corner(tmp_path, case):
+    mutate, needles = REFUSED[case]
+    outcome, _ = _run(tmp_path, mutate(F_IB))
+    assert outcome.kind == "refusal", outcome.problems
+    line = outcome.stderr.strip().splitlines()[-1]
+    for needle in needles:
+        assert needle in line, line
+
+
+@pytest.mark.flavio
+def test_unindented_entry_and_indented_header_are_read(tmp_path):
+    """pyslha skips an unindented data line and reads an indented header as data."""
+    text = _edit(F_IB, "     6   3.00000000E-01", "6   3.00000000E-01")
+    text = _edit(text, "Block GAMMAQIN", "   Block GAMMAQIN")
+    text = "\ufeff" + text.replace("\n", "\r\n")  # byte-order mark and CRLF are fine too
+    outcome, doc = _run(tmp_path, text)
+    assert outcome.kind == "valid", outcome.problems
+    assert doc["inputs"]["MINPAR"]["6"] == 0.3
+    assert doc["inputs"]["GAMMAQIN"]["2"]["re"] == pytest.approx(0.387298335)
+
+
+@pytest.mark.flavio
+def test_warnings_perturbativity_unread_block_threshold(tmp_path):
+    text = _edit(F_IB, "2.00000000E+00 # Gamma^L_mu", "4.0 #") + "Block EXTPAR\n     1   1.0\n"
+    outcome, doc = _run(tmp_path, text)
+    assert outcome.kind == "valid", outcome.problems
+    warnings = " | ".join(doc["warnings"])
+    assert "Block GAMMALIN, entry 2: |Gamma^L_2| = 4 is above sqrt(4 pi)" in warnings
+    assert "Block EXTPAR not read by model F_Ib" in warnings
+    text = _edit(_edit(F_IB, "2.00000000E+02 # M_Psi ", "5.0 #"), "1.20000000E+03 # M_Phi_q", "6.0 #")
+    outcome, doc = _run(tmp_path / "2", text)
+    assert outcome.kind == "valid", outcome.problems
+    assert any("close to the b mass" in w for w in doc["warnings"]), doc["warnings"]
+
+
+@pytest.mark.flavio
+def test_dark_matter_candidate_warning(tmp_path):
+    outcome, doc = _run(tmp_path, SCOTO)  # the seed's benchmark: a charged h1- is lightest
+    assert outcome.kind == "valid"
+    assert any("lightest dark state h1-" in w and "no dark-matter candidate" in w
+               for w in doc["warnings"]), doc["warnings"]
+    outcome, doc = _run(tmp_path / "2", F_IIB)  # real scalar singlet Phi_l is lightest
+    assert outcome.kind == "valid" and doc["warnings"] == []
+    heavy_phi_l = _edit(F_IIB, "300.0         # M_Phi_l", "2000.0 #")  # F-_1 becomes lightest
+    outcome, doc = _run(tmp_path / "3", heavy_phi_l)
+    assert any("lightest dark state F-_1 (charge -1)" in w for w in doc["warnings"]), doc["warnings"]
+
+
+@pytest.mark.flavio
+def test_tachyonic_scalar_is_refused(tmp_path):
+    """Scotogenic: m_eta1^2 - v^2 lambda5/2 < 0 makes the neutral scalar tachyonic."""
+    text = _edit(SCOTO, "1  1   2.0E-10", "1  1   1.0")
+    text = _edit(text, "491.408371   # m_eta1", "100.0   # m_eta1")
+    outcome, _ = _run(tmp_path, text)
+    assert outcome.kind == "refusal", outcome.problems
+    assert "Block LAMBDA5IN" in outcome.stderr and "tachyonic" in outcome.stderr
+
+
+def test_entry_kinds_and_negative_mass_squared():
+    from bridge import sanity
+    from bridge.errors import InputError
+    from bridge.model import Entry, InputBlock, ModelInfo, ModelInputs
+
+    entries = (Entry(1, "M_F", "GeV", positive=True), Entry(2, "mu_1", "GeV", 0.0),
+               Entry(3, "m2_S", "GeV^2", 0.0), Entry(4, "lambda_3", "", 0.0),
+               Entry(5, "sin_theta", "", 0.0), Entry(6, "Y_N_11", "", 0.0),
+               Entry(7, "delta_CP", "rad", 0.0))
+    kinds = [sanity.entry_kind(e) for e in entries]
+    assert kinds == ["mass", "dimensionful", "mass2", "coupling", "other", "coupling", "other"]
+    info = ModelInfo("toy", "toy", (InputBlock("MINPAR", entries),))
+    good = {1: 500.0, 2: -300.0, 3: 1e4, 4: 0.5, 5: 2.0, 6: 1.0, 7: 1.0}
+    assert sanity.check_inputs(info, ModelInputs({"MINPAR": good}), path="c.slha") == []
+    with pytest.raises(InputError, match="tachyonic") as err:
+        sanity.check_inputs(info, ModelInputs({"MINPAR": {**good, 3: -1e4}}), path="c.slha")
+    assert (err.value.block, err.value.entry) == ("MINPAR", 3)
+
+
+@pytest.mark.flavio
+def test_derived_coupling_above_4pi_is_refused(tmp_path):
+    """Casas-Ibarra with a tiny lambda5 needs Y_N far beyond 4 pi: refused, not computed."""
+    text = _edit(_edit(SCOTO, "1  1   2.0E-10", "1  1   1e-16"), "2  2   2.0E-10", "2  2   1e-16")
+    outcome, _ = _run(tmp_path, text)
+    assert outcome.kind == "refusal", outcome.problems
+    assert "in the mass basis (derived from the inputs), above 4 pi" in outcome.stderr

@@ -1,0 +1,256 @@
+"""Physical sanity checks of a model point: warnings, or a clear refusal (issue #7).
+
+Each check returns warning texts or raises :class:`~bridge.errors.InputError` naming the file,
+block and entry (or the dark states) concerned. They work for any plugin, from its declared
+inputs (:class:`bridge.model.Entry`) and its spectrum (``spectrum.data["sector"]``, the
+engine's :class:`~bridge.engine.DarkSector`, when present). The rules and limits are listed
+in the README ("Sanity checks").
+
+Entries are classified by their declaration: a *mass* has unit GeV and ``positive=True``;
+a *mass-squared* has unit GeV^2 and a symbol starting with m or M; a *coupling* is
+dimensionless with a symbol starting with lambda, Gamma, Y, y, kappa or g. A future
+``Entry.kind`` ("mass", "mass2", "coupling", "other") overrides the guess.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from bridge.errors import InputError
+
+#: Largest mass (GeV) accepted, inputs and spectrum.
+MASS_MAX = 1e8
+#: Smallest mass input (GeV): with MASS_MAX it bounds x = m^2/M^2 to where the loop functions
+#: stay finite (plugins may evaluate loops inside their spectrum hook, before check_spectrum).
+MASS_MIN = 1e-3
+#: Fermion/scalar mass ratios in the loops must lie within 1/R..R: x = m^2/M^2 in 1e-8..1e8,
+#: the range over which bridge.loops is tested against mpmath.
+RATIO_MAX = 1e4
+#: |coupling| above this draws a warning (perturbativity of a Yukawa coupling) ...
+COUPLING_WARN = math.sqrt(4.0 * math.pi)
+#: ... and above this a refusal (a one-loop result is meaningless).
+COUPLING_MAX = 4.0 * math.pi
+#: Hand-over scale (GeV) window: outside, WET running is meaningless or fails in flavio.
+SCALE_RANGE = (1.0, 1e4)
+#: A loop pair (F, S) coupled to an external fermion of mass m needs m_F + M_S > m; below
+#: THRESHOLD_WARN * m the neglected (m/(m_F + M_S))^2 corrections draw a warning.
+THRESHOLD_WARN = 3.0
+#: SMINPUTS central values (PDG 2022) and the accepted window; alpha_s above ~0.14 makes
+#: flavio's running fail at 2 GeV, the other windows are wide but exclude typos.
+SM_REFERENCE = {1: 127.951, 2: 1.1663788e-5, 3: 0.1179, 4: 91.1876, 5: 4.18, 6: 172.69,
+                7: 1.77686, 11: 0.51099895e-3, 13: 0.1056583755}
+SM_WINDOW = {3: (0.10, 0.135)}
+SM_FACTOR = 1.5
+#: Blocks the bridge reads or writes besides the model's own (no "unread block" warning).
+BRIDGE_BLOCKS = ("BRIDGE", "SMINPUTS", "MASS", "FCINFO", "SPINFO", "DCINFO", "MODSEL")
+
+_COUPLING = re.compile(r"^(lambda|lam|Gamma|gamma|Y|y|kappa|g)(?![a-z])")
+_MASS2 = re.compile(r"^(m|M)(?!u)")
+_GEV2 = ("GeV^2", "GeV2", "GeV**2")
+
+
+def entry_kind(entry) -> str:
+    """"mass", "mass2", "coupling", "dimensionful" (other GeV^n) or "other"."""
+    kind = getattr(entry, "kind", None)
+    if kind:
+        return kind
+    if entry.unit == "GeV":
+        return "mass" if entry.positive else "dimensionful"
+    if entry.unit in _GEV2:
+        return "mass2" if _MASS2.match(entry.symbol) else "dimensionful"
+    if entry.unit == "" and _COUPLING.match(entry.symbol):
+        return "coupling"
+    return "other"
+
+
+def _located(message: str, path=None, block=None, entry=None) -> str:
+    """A warning text located like an InputError: "file, Block X, entry k: message"."""
+    return str(InputError(message, file=path, block=block, entry=entry))
+
+
+def check_inputs(info, inputs, *, scale: float | None = None, sminputs=None,
+                 path: str | None = None) -> list[str]:
+    """Limits on the declared inputs, the hand-over scale and SMINPUTS; returns warnings."""
+    path = path or getattr(inputs, "source", None) or None
+    warnings = []
+    for spec in info.blocks:
+        values = inputs[spec.name] if spec.name in inputs else {}
+        for entry in spec.entries:
+            if entry.key not in values:
+                continue
+            value = complex(values[entry.key])
+            size = abs(value)
+            kind = entry_kind(entry)
+
+            def refuse(msg, entry=entry, spec=spec):
+                raise InputError(msg, file=path, block=spec.name, entry=entry.key)
+
+            if kind in ("mass", "dimensionful") and size > MASS_MAX:
+                refuse(f"{entry.symbol} = {size:g} GeV is above the bridge's limit of "
+                       f"{MASS_MAX:g} GeV")
+            if kind == "mass" and size < MASS_MIN:
+                refuse(f"{entry.symbol} = {size:g} GeV is below the bridge's limit of "
+                       f"{MASS_MIN:g} GeV")
+            if kind == "mass2":
+                if value.real < 0:
+                    refuse(f"{entry.symbol} = {value.real:g} GeV^2 is negative: a tachyonic scalar")
+                if size > MASS_MAX**2:
+                    refuse(f"{entry.symbol} = {size:g} GeV^2 is above the bridge's limit of "
+                           f"({MASS_MAX:g} GeV)^2")
+            if kind == "coupling":
+                if size > COUPLING_MAX:
+                    refuse(f"|{entry.symbol}| = {size:g} is above 4 pi: not perturbative, "
+                           "a one-loop result would be meaningless")
+                if size > COUPLING_WARN:
+                    warnings.append(_located(f"|{entry.symbol}| = {size:.3g} is above sqrt(4 pi) "
+                                             "= 3.54: perturbativity is doubtful", path,
+                                             spec.name, entry.key))
+    if scale is not None and not SCALE_RANGE[0] <= scale <= SCALE_RANGE[1]:
+        raise InputError(f"hand-over scale {scale:g} GeV is outside {SCALE_RANGE[0]:g}-"
+                         f"{SCALE_RANGE[1]:g} GeV, where WET running from it is meaningful",
+                         file=path, block="BRIDGE", entry=2)
+    for key, value in (sminputs or {}).items():
+        if key not in SM_REFERENCE:
+            continue
+        ref = SM_REFERENCE[key]
+        low, high = SM_WINDOW.get(key, (ref / SM_FACTOR, ref * SM_FACTOR))
+        if not low <= value <= high:
+            from bridge.sm import SMINPUTS_NAMES
+
+            raise InputError(f"{SMINPUTS_NAMES[key]} = {value:g} is outside {low:.4g}-{high:.4g} "
+                             f"(measured {ref:g})", file=path, block="SMINPUTS", entry=key)
+    return warnings
+
+
+def _mass_block(info) -> str | None:
+    """The block holding the model's mass parameters, named when the spectrum is refused."""
+    for spec in info.blocks if info is not None else ():
+        if any(entry_kind(e) in ("mass", "mass2") for e in spec.entries):
+            return spec.name
+    return None
+
+
+def check_spectrum(spectrum, sm, info=None, *, path: str | None = None) -> list[str]:
+    """Limits on the dark spectrum and its couplings; returns warnings (dark matter, thresholds)."""
+    block = _mass_block(info)
+
+    def refuse(msg, block=block):
+        raise InputError(msg, file=path, block=block)
+
+    for p in spectrum.particles:
+        if not (math.isfinite(p.mass) and p.mass > 0):
+            refuse(f"dark state {p.name} has mass {p.mass:g} GeV: tachyonic or massless")
+        if p.mass > MASS_MAX:
+            refuse(f"dark state {p.name} has mass {p.mass:g} GeV, above the bridge's limit of "
+                   f"{MASS_MAX:g} GeV")
+    sector = spectrum.data.get("sector") if isinstance(spectrum.data, dict) else None
+    if sector is None:
+        masses = [p.mass for p in spectrum.particles]
+        if masses and max(masses) > RATIO_MAX * min(masses):
+            refuse(f"dark masses span {min(masses):g}-{max(masses):g} GeV, a ratio above "
+                   f"{RATIO_MAX:g} (beyond the tested range of the loop functions)")
+        return []
+    warnings = []
+    _check_ratios(sector, refuse)
+    warnings += _check_thresholds(sector, sm, refuse, path)
+    warnings += _check_couplings(sector, refuse, path)
+    warnings += _dark_matter(sector, path)
+    return warnings
+
+
+def _check_ratios(sector, refuse) -> None:
+    for f in sector.fermions:
+        for s in sector.scalars:
+            ratio = f.mass / s.mass
+            if not 1.0 / RATIO_MAX <= ratio <= RATIO_MAX:
+                refuse(f"dark states {f.name} ({f.mass:g} GeV) and {s.name} ({s.mass:g} GeV): "
+                       f"mass ratio {ratio:.3g} is outside {1 / RATIO_MAX:g}-{RATIO_MAX:g}, the "
+                       "tested range of the loop functions")
+
+
+def _external_mass(f: str, sm) -> float:
+    """Mass of the external SM fermion whose amplitudes a pair coupled to f enters (b→s: m_b)."""
+    return {"d": sm.m_b, "s": sm.m_b, "b": sm.m_b, "e": sm.m_e, "mu": sm.m_mu,
+            "tau": sm.m_tau}.get(f, 0.0)
+
+
+def _check_thresholds(sector, sm, refuse, path) -> list[str]:
+    """Zero external momenta need m_F + M_S well above the external fermion mass."""
+    warnings = []
+    for f in sorted(set(sector.left) | set(sector.right)):
+        m_ext = _external_mass(f, sm)
+        if m_ext <= 0:
+            continue
+        coupled = np.abs(sector.l(f)) + np.abs(sector.r(f)) > 0
+        worst = None
+        for a, s_idx in zip(*np.nonzero(coupled), strict=True):
+            total = sector.fermions[a].mass + sector.scalars[s_idx].mass
+            if worst is None or total < worst[0]:
+                worst = (total, sector.fermions[a].name, sector.scalars[s_idx].name)
+        if worst is None:
+            continue
+        total, fname, sname = worst
+        if total <= m_ext:
+            refuse(f"dark states {fname} + {sname} ({total:g} GeV) are lighter than the {f} "
+                   f"({m_ext:g} GeV) they couple to: it decays into them and the one-loop "
+                   "matching at zero momentum does not apply")
+        if total < THRESHOLD_WARN * m_ext:
+            warnings.append(_located(f"dark states {fname} + {sname} ({total:.3g} GeV) are close "
+                                     f"to the {f} mass ({m_ext:.3g} GeV): corrections of order "
+                                     f"{(m_ext / total) ** 2:.0%} are neglected", path))
+    return warnings
+
+
+def _check_couplings(sector, refuse, path) -> list[str]:
+    """Mass-basis couplings (derived ones included, e.g. Casas-Ibarra Yukawas)."""
+    worst = (0.0, "", 0, 0)
+    for table in (sector.left, sector.right):
+        for f, c in table.items():
+            c = np.abs(c)
+            if c.size and c.max() > worst[0]:
+                a, s = np.unravel_index(np.argmax(c), c.shape)
+                worst = (float(c.max()), f, a, s)
+    size, f, a, s = worst
+    if size <= COUPLING_WARN:
+        return []
+    what = f"the coupling of {f} to {sector.fermions[a].name} and {sector.scalars[s].name}"
+    if size > COUPLING_MAX:
+        refuse(f"{what} is {size:g} in the mass basis (derived from the inputs), above 4 pi: "
+               "not perturbative", None)
+    return [_located(f"{what} is {size:.3g} in the mass basis, above sqrt(4 pi) = 3.54: "
+                     "perturbativity is doubtful", path)]
+
+
+def _dark_matter(sector, path) -> list[str]:
+    """The lightest dark state(s) must include a neutral, colourless one."""
+    states = [(F.mass, F.name, F.charge, F.colour) for F in sector.fermions]
+    states += [(S.mass, S.name, S.charge, S.colour) for S in sector.scalars]
+    if not states:
+        return []
+    lightest = min(m for m, *_ in states)
+    group = [s for s in states if s[0] <= lightest * (1 + 1e-9)]
+    if any(abs(q) < 1e-9 and colour == 1 for _, _, q, colour in group):
+        return []
+    names = ", ".join(f"{name} (charge {q:+.3g}{', coloured' if colour != 1 else ''})"
+                      for _, name, q, colour in group)
+    return [_located(f"the lightest dark state {names} at {lightest:.4g} GeV is charged or "
+                     "coloured: no dark-matter candidate (it would be stable)", path)]
+
+
+def unread_blocks(card, info, spectrum=None) -> list[str]:
+    """Warnings for blocks of the card that neither the bridge nor the model reads."""
+    known = set(BRIDGE_BLOCKS)
+    for spec in info.blocks:
+        known.add(spec.name)
+        if spec.imaginary:
+            known.add(spec.imaginary)
+    for mix in getattr(spectrum, "mixings", ()):
+        known.update({mix.name.upper(), "IM" + mix.name.upper()})
+    unread = sorted(name for name in card.doc.blocks if name not in known)
+    if not unread:
+        return []
+    return [_located(f"Block {', '.join(unread)} not read by model {info.name} (it reads "
+                     f"{', '.join(s.name for s in info.blocks)})", card.path)]
