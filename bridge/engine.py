@@ -470,6 +470,11 @@ def z_penguin(sector: DarkSector, sm, chirality: str = "L") -> complex:
         gS = np.take(np.take(gS, list(sq), axis=-2), list(sq), axis=-1)
         mf, ms2 = mf[..., list(f)], ms2[..., list(sq)]
         mf2 = mf**2
+    # Y is dimensionless and, with the poles cancelled, independent of the unit of mass: measure
+    # masses in units of the heaviest so the ln u in each term is O(1), not ln(M²/GeV²) ~ 30,
+    # which shrinks the rounding left by the cancellation between the terms.
+    unit2 = np.maximum(np.max(mf2, axis=-1), np.max(ms2, axis=-1))[..., None]
+    mf2, ms2, mf = mf2 / unit2, ms2 / unit2, mf / np.sqrt(unit2)
     # fermion-line Z: indices (a, b, A)
     f_ffs = loops.dd2_u2logu(mf2[..., :, None, None], mf2[..., None, :, None], ms2[..., None, None, :])
     g_ffs = loops.dd2_ulogu(mf2[..., :, None, None], mf2[..., None, :, None], ms2[..., None, None, :])
