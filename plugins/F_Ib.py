@@ -124,6 +124,19 @@ def build_sector(masses_f0, v_mix, m_psi_prime, m_phi_q, m_phi_l, gamma_q, gamma
     return DarkSector(fermions, scalars, left, right, ZCouplings(z_left, z_right, z_scalar))
 
 
+def _spectrum(masses_f0, v_mix, m_psi_prime, m_phi_q, m_phi_l, sector, mass_matrix) -> Spectrum:
+    """Block MASS entries and FIBNMIX (numbers for one point, arrays for a batch)."""
+    particles = [Particle(9900001 + j, f"F0_{j + 1}", m) for j, m in enumerate(masses_f0)]
+    particles += [Particle(9900011, "Psi'-", m_psi_prime),
+                  Particle(9900021, "Phi_q(2/3)", m_phi_q),
+                  Particle(9900022, "Phi_q(-1/3)", m_phi_q),
+                  Particle(9900031, "Phi_l0", m_phi_l),
+                  Particle(9900032, "Phi_l-", m_phi_l)]
+    mixing = Mixing("FIBNMIX", v_mix, "neutral fermion mixing V: xi = V F0, V^T M V = diag(m)",
+                    rows=("Psi_L", "Psi'0_L", "(Psi'0_R)^c"), columns=("F0_1", "F0_2", "F0_3"))
+    return Spectrum(particles, [mixing], data={"sector": sector, "mass_matrix": mass_matrix})
+
+
 @hookimpl
 def bridge_model_info() -> ModelInfo:
     return INFO
@@ -138,15 +151,8 @@ def bridge_spectrum(inputs, sm) -> Spectrum:
     sector = build_sector(masses_f0, v_mix, m_psi_prime, m_phi_q, m_phi_l,
                           inputs.vector("GAMMAQIN", 3), inputs.vector("GAMMALIN", 3),
                           inputs.vector("GAMMAEIN", 3), sm.s2w)
-    particles = [Particle(9900001 + j, f"F0_{j + 1}", float(m)) for j, m in enumerate(masses_f0)]
-    particles += [Particle(9900011, "Psi'-", m_psi_prime),
-                  Particle(9900021, "Phi_q(2/3)", m_phi_q),
-                  Particle(9900022, "Phi_q(-1/3)", m_phi_q),
-                  Particle(9900031, "Phi_l0", m_phi_l),
-                  Particle(9900032, "Phi_l-", m_phi_l)]
-    mixing = Mixing("FIBNMIX", v_mix, "neutral fermion mixing V: xi = V F0, V^T M V = diag(m)",
-                    rows=("Psi_L", "Psi'0_L", "(Psi'0_R)^c"), columns=("F0_1", "F0_2", "F0_3"))
-    return Spectrum(particles, [mixing], data={"sector": sector, "mass_matrix": mass_matrix})
+    return _spectrum([float(m) for m in masses_f0], v_mix, m_psi_prime, m_phi_q, m_phi_l,
+                     sector, mass_matrix)
 
 
 @hookimpl
@@ -171,15 +177,8 @@ def bridge_batch_spectrum(inputs, sm) -> Spectrum:
     sector = build_sector(masses_f0, v_mix, m_psi_prime, m_phi_q, m_phi_l,
                           inputs.vector("GAMMAQIN", 3), inputs.vector("GAMMALIN", 3),
                           inputs.vector("GAMMAEIN", 3), sm.s2w)
-    particles = [Particle(9900001 + j, f"F0_{j + 1}", masses_f0[:, j]) for j in range(3)]
-    particles += [Particle(9900011, "Psi'-", m_psi_prime),
-                  Particle(9900021, "Phi_q(2/3)", m_phi_q),
-                  Particle(9900022, "Phi_q(-1/3)", m_phi_q),
-                  Particle(9900031, "Phi_l0", m_phi_l),
-                  Particle(9900032, "Phi_l-", m_phi_l)]
-    mixing = Mixing("FIBNMIX", v_mix, "neutral fermion mixing V: xi = V F0, V^T M V = diag(m)",
-                    rows=("Psi_L", "Psi'0_L", "(Psi'0_R)^c"), columns=("F0_1", "F0_2", "F0_3"))
-    return Spectrum(particles, [mixing], data={"sector": sector, "mass_matrix": mass_matrix})
+    return _spectrum([masses_f0[:, j] for j in range(3)], v_mix, m_psi_prime, m_phi_q, m_phi_l,
+                     sector, mass_matrix)
 
 
 @hookimpl
