@@ -111,7 +111,8 @@ def slha_text(result) -> str:
     ]
     parts += _input_blocks(result)
     sm = result.sm
-    sm_rows = [(1, 1.0 / _alpha_mz(result), SMINPUTS_NAMES[1]), (2, sm.GF, SMINPUTS_NAMES[2]),
+    alpha_mz = sm.alpha_e_mz or _alpha_mz(result)
+    sm_rows = [(1, 1.0 / alpha_mz, SMINPUTS_NAMES[1]), (2, sm.GF, SMINPUTS_NAMES[2]),
                (4, sm.m_Z, SMINPUTS_NAMES[4]), (5, sm.m_b, SMINPUTS_NAMES[5]),
                (6, sm.m_t, SMINPUTS_NAMES[6]), (7, sm.m_tau, SMINPUTS_NAMES[7]),
                (11, sm.m_e, SMINPUTS_NAMES[11]), (13, sm.m_mu, SMINPUTS_NAMES[13])]

@@ -56,6 +56,7 @@ class SMInputs:
     m_t: float
     lambda_t_re: float  # V_tb V_ts^*
     lambda_t_im: float
+    alpha_e_mz: float | None = None  # alpha_e(M_Z) MSbar, written back to SMINPUTS 1
 
     @property
     def lambda_t(self) -> complex:
@@ -92,6 +93,7 @@ class SMInputs:
             s2w=par["s2w"], m_W=par["m_W"], m_Z=par["m_Z"], m_e=par["m_e"],
             m_mu=par["m_mu"], m_tau=par["m_tau"], m_s=par["m_s"], m_b=par["m_b"],
             m_t=par["m_t"], lambda_t_re=float(lam.real), lambda_t_im=float(lam.imag),
+            alpha_e_mz=par["alpha_e"],
         )
 
     def replace(self, **changes) -> SMInputs:
