@@ -49,12 +49,15 @@ import numpy as np
 from bridge import loops
 
 QUARKS = ("d", "s", "b")
+UP_QUARKS = ("u", "c", "t")
 LEPTONS = ("e", "mu", "tau")
 NEUTRINOS = ("nu_e", "nu_mu", "nu_tau")
-SM_FERMIONS = QUARKS + LEPTONS + NEUTRINOS
+#: Up-type quarks are carried (dark matter annihilation, up-sector flavour); the b→s functions
+#: below do not use them.
+SM_FERMIONS = QUARKS + UP_QUARKS + LEPTONS + NEUTRINOS
 #: Electric charges of the SM fermions the engine knows.
-SM_CHARGE = {"d": -1 / 3, "s": -1 / 3, "b": -1 / 3, "e": -1.0, "mu": -1.0, "tau": -1.0,
-             "nu_e": 0.0, "nu_mu": 0.0, "nu_tau": 0.0}
+SM_CHARGE = {"d": -1 / 3, "s": -1 / 3, "b": -1 / 3, "u": 2 / 3, "c": 2 / 3, "t": 2 / 3,
+             "e": -1.0, "mu": -1.0, "tau": -1.0, "nu_e": 0.0, "nu_mu": 0.0, "nu_tau": 0.0}
 #: flavio's names of the neutrinos inside coefficient names.
 FLAVIO_NU = {"nu_e": "nue", "nu_mu": "numu", "nu_tau": "nutau"}
 
@@ -72,10 +75,13 @@ class DarkFermion:
 
 @dataclass(frozen=True)
 class DarkScalar:
+    """A scalar mass eigenstate; ``real`` marks a real field (S = S*: crossed contractions)."""
+
     name: str
     mass: float
     charge: float
     colour: int = 1
+    real: bool = False
 
 
 @dataclass
