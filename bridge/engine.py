@@ -100,14 +100,54 @@ class ZCouplings:
 
 
 @dataclass
+class WCouplings:
+    """W couplings of the dark states (same normalisation as :class:`ZCouplings`).
+
+    L_W = −(g/√2) W⁺_μ [ F̄_b γ^μ (left[b, a] P_L + right[b, a] P_R) F_a
+    + scalar[B, A] i(S_B^* ∂^μ S_A − ∂^μ S_B^* S_A) ] + h.c., non-zero only where
+    Q_b = Q_a + 1: the SU(2) raising operator T⁺ of the components rotated to the mass basis.
+    """
+
+    left: np.ndarray
+    right: np.ndarray
+    scalar: np.ndarray
+
+
+@dataclass
+class HiggsCouplings:
+    """Couplings of the physical Higgs h to the dark mass eigenstates: ∂(mass matrix)/∂v.
+
+    With v → v + h in the mass terms of the dark sector,
+
+    * Dirac states (L ⊃ −ψ̄_L M ψ_R + h.c.): L ⊃ −h F̄_b fermion[b, a] P_R F_a + h.c.,
+      fermion = U_L† (∂M/∂v) U_R;
+    * Majorana states (L ⊃ −½ ξᵀ M ξ + h.c., ξ left-handed Weyl):
+      L ⊃ −½ h F̄_b (fermion[b, a] P_L + fermion[b, a]^* P_R) F_a, fermion = Vᵀ (∂M/∂v) V;
+    * complex scalars (V ⊃ φ† M² φ): L ⊃ −h S_B^* scalar[B, A] S_A, scalar = U† (∂M²/∂v) U;
+    * real scalars (V ⊃ ½ rᵀ M² r): L ⊃ −½ h S_B scalar[B, A] S_A, scalar = Oᵀ (∂M²/∂v) O.
+
+    Entries between states of different sectors (charge, colour, Dirac/Majorana) vanish.
+    """
+
+    fermion: np.ndarray
+    scalar: np.ndarray
+
+
+@dataclass
 class DarkSector:
-    """Dark fermions and scalars in the mass basis with their couplings (G)."""
+    """Dark fermions and scalars in the mass basis with their couplings (G).
+
+    ``z``, ``w`` and ``higgs`` hold the electroweak couplings of the dark states (computed by
+    :mod:`bridge.assembly` for described models); the one-loop functions below use ``z``.
+    """
 
     fermions: tuple[DarkFermion, ...]
     scalars: tuple[DarkScalar, ...]
     left: dict[str, np.ndarray] = field(default_factory=dict)
     right: dict[str, np.ndarray] = field(default_factory=dict)
     z: ZCouplings | None = None
+    w: WCouplings | None = None
+    higgs: HiggsCouplings | None = None
 
     def __post_init__(self) -> None:
         self.fermions = tuple(self.fermions)
