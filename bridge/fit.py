@@ -15,8 +15,9 @@ fit without editing the card. Bad input (unknown block or entry, a block that is
 model input such as SMINPUTS or BRIDGE, bounds that exclude the start) is an InputError.
 
 The χ² is the sum of the chosen likelihoods (``bridge.likelihood``) at the point built by
-``ModelInputs.with_values`` and ``bridge.run.evaluate``; a point where the model fails
-(e.g. a singular spectrum) gets χ² = :data:`PENALTY`. At the minimum the result has the
+``ModelInputs.with_values`` and ``bridge.pipeline.evaluate``; the start point must pass the
+checks of ``bridge run`` (else an InputError), and a trial point the pipeline refuses or where
+the model fails (e.g. a singular spectrum) gets χ² = :data:`PENALTY`. At the minimum the result has the
 best-fit values, HESSE errors (Δχ² = 1) and MINOS intervals if asked, χ²_min, Δχ² against
 the SM, the p-value for (terms − free parameters) degrees of freedom, the pulls, and the
 card text with the fitted values substituted (only the value tokens of the freed entries
@@ -262,6 +263,7 @@ class Objective:
         self.calls = 0
         self.failures = 0
         self.last_failure = ""
+        self.point(*self.start)  # the start point must pass the checks `bridge run` applies
 
     @property
     def names(self) -> list[str]:
@@ -295,13 +297,13 @@ class Objective:
         return self.inputs.with_values(changes_for(self.assignments(values), self.inputs))
 
     def point(self, *values):
-        """The :class:`bridge.likelihood.ModelPoint` at a parameter point."""
+        """The :class:`bridge.likelihood.ModelPoint` at a parameter point (bridge.pipeline:
+        the same sanity checks and refusals as ``bridge run``)."""
         from bridge.likelihood import ModelPoint
-        from bridge.run import evaluate, one_loop_summary
+        from bridge.pipeline import evaluate
 
-        spectrum, quark, dipoles, _ = evaluate(self.model, self.inputs_at(*values), self.sm, self.card)
-        return ModelPoint({**quark, **dipoles}, self.scale,
-                          dict(spectrum.data.get("contributions", {})), one_loop_summary(dipoles, self.sm),
+        ev = evaluate(self.model, self.inputs_at(*values), self.sm, info=self.info, source=self.card)
+        return ModelPoint(ev.coefficients, self.scale, dict(ev.contributions), dict(ev.one_loop),
                           dict(self.overrides), self.model.name, self.card)
 
     def results(self, *values):
@@ -314,9 +316,7 @@ class Objective:
         self.calls += 1
         try:
             chi2 = self.likelihood.evaluate(self.point(*values)).chi2
-        except BridgeError as exc:
-            if isinstance(exc, InputError):
-                raise
+        except BridgeError as exc:  # refused or failed trial point: MIGRAD steps back
             self.failures += 1
             self.last_failure = str(exc)
             return PENALTY

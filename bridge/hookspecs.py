@@ -1,14 +1,27 @@
-"""Hook specifications for model plugins (the whole plugin contract).
+"""Hook specifications for model plugins: the whole plugin contract, in one place.
 
 A model plugin is a module (or object) registered under the entry-point group
-``bridge.models``; the entry-point name is the model name used in
-``Block BRIDGE`` entry 1. Its hooks are called for that plugin alone, with
-keyword arguments; an implementation may accept any subset of them.
+``bridge.models``; the entry-point name is the model name used in ``Block BRIDGE`` entry 1.
+Its hooks are called for that plugin alone, with keyword arguments; an implementation may
+accept any subset of them. :mod:`bridge.plugins` validates every plugin when it registers
+(hook names, the description, unique names and MASS codes) and leaves a broken one out with
+one warning line.
 
-``bridge_model_info``, ``bridge_spectrum`` and ``bridge_wilson_coefficients``
-are required; ``bridge_dipoles`` and ``bridge_neutrino_mass_matrix`` are
-optional (a model without them has no lepton dipoles / massless neutrinos).
-``bridge_batch_spectrum`` is an optional speed-up for ``bridge scan``.
+Two kinds of plugins:
+
+**Described models** (the usual case) implement ``bridge_model_description`` and nothing
+else: the core builds the card interface, the spectrum, the couplings in the mass basis and
+every coefficient from the :class:`bridge.fields.ModelDescription`, for single points and
+for batches. A model with a part of its own adds ``bridge_derived_parameters`` (couplings
+computed from the card, e.g. a Casas–Ibarra Yukawa matrix) and
+``bridge_neutrino_mass_matrix``.
+
+**Hand-written models** (what a description cannot hold) implement ``bridge_model_info`` and
+``bridge_spectrum`` and return a :class:`bridge.model.Spectrum` whose ``sector`` is a
+:class:`bridge.engine.DarkSector` (with ``z`` set: the Z penguin needs it); the core then
+computes the coefficients from the sector, or the plugin implements
+``bridge_wilson_coefficients``/``bridge_dipoles`` itself. ``bridge_batch_spectrum`` is an
+optional speed-up for scans.
 """
 
 from __future__ import annotations
@@ -22,6 +35,7 @@ from bridge import PROJECT_NAME
 if TYPE_CHECKING:
     import numpy as np
 
+    from bridge.fields import ModelDescription
     from bridge.model import ModelInfo, ModelInputs, Spectrum
     from bridge.sm import SMInputs
 
@@ -29,52 +43,58 @@ hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 
 
 @hookspec(firstresult=True)
+def bridge_model_description() -> ModelDescription:
+    """The model as data: fields, Yukawa terms, Higgs-induced mixings, card parameters."""
+
+
+@hookspec(firstresult=True)
+def bridge_derived_parameters(inputs: ModelInputs, sm: SMInputs) -> dict:
+    """Described models only: values of the description's :class:`bridge.fields.Derived`
+    couplings, {name: array}, computed from the card (the model's own physics, e.g.
+    Casas–Ibarra). For a batch, ``inputs`` is a :class:`bridge.model.BatchInputs` and
+    each value carries a leading axis (N,). Raise :class:`bridge.errors.InputError` for
+    inputs the model refuses (naming block and entry)."""
+
+
+@hookspec(firstresult=True)
 def bridge_model_info() -> ModelInfo:
-    """Declare the model: name, one-line description, input blocks (entries with
-    symbols, units, defaults), and the references its formulas come from."""
+    """Hand-written models: name, one-line description, input blocks (entries with symbols,
+    units, defaults), and the references the formulas come from."""
 
 
 @hookspec(firstresult=True)
 def bridge_spectrum(inputs: ModelInputs, sm: SMInputs) -> Spectrum:
-    """Build the mass spectrum: diagonalise mass matrices, return masses (with
-    the codes they get in Block MASS) and mixing matrices. ``Spectrum.data``
-    may carry anything the other hooks need (e.g. couplings in the mass basis);
-    a dict ``Spectrum.data["contributions"]`` of numbers (e.g. box and penguin
-    parts of C9), filled by any hook, is written to the JSON output."""
+    """Hand-written models: masses (with their Block MASS codes), mixing matrices and, in
+    ``Spectrum.sector``, the engine's DarkSector in the mass basis."""
+
+
+@hookspec(firstresult=True)
+def bridge_batch_spectrum(inputs: ModelInputs, sm: SMInputs) -> Spectrum | None:
+    """Hand-written models, optional: the spectrum of N points at once (``bridge scan``).
+
+    ``inputs`` is a :class:`bridge.model.BatchInputs` (``inputs.size`` = N); return a
+    Spectrum whose masses are arrays (N,) and whose sector has a leading batch axis, or None
+    to have the points evaluated one by one."""
 
 
 @hookspec(firstresult=True)
 def bridge_wilson_coefficients(spectrum: Spectrum, inputs: ModelInputs,
                                sm: SMInputs) -> dict[str, complex]:
-    """Return the NP Wilson coefficients of the quark sector (b→sℓℓ, b→sνν,
-    b→sγ/g, B_s mixing) in the WET ``flavio`` basis at the matching scale,
-    as {coefficient name: complex value}."""
+    """Hand-written models, optional: the NP quark-sector coefficients (b→sℓℓ, b→sνν, b→sγ/g,
+    B_s mixing) in the WET ``flavio`` basis at the matching scale. Without it the core
+    computes them from ``spectrum.sector``."""
 
 
 @hookspec(firstresult=True)
 def bridge_dipoles(spectrum: Spectrum, inputs: ModelInputs, sm: SMInputs) -> dict[str, complex]:
-    """Return the lepton dipole coefficients in the WET ``flavio`` basis
-    (``C7_mumu`` for g−2, ``Cgamma_mue``/``Cgamma_emu`` for μ→eγ, ...)."""
+    """Hand-written models, optional: the lepton dipole coefficients in the WET ``flavio``
+    basis (``C7_mumu``, ``Cgamma_mue``, ...). Without it the core computes them from
+    ``spectrum.sector``."""
 
 
 @hookspec(firstresult=True)
 def bridge_neutrino_mass_matrix(spectrum: Spectrum, inputs: ModelInputs,
                                 sm: SMInputs) -> np.ndarray:
-    """Return the 3×3 Majorana neutrino mass matrix in GeV, flavour basis,
-    L ⊃ −½ ν̄^c m_ν ν (zero for models without neutrino masses)."""
-
-
-@hookspec(firstresult=True)
-def bridge_batch_spectrum(inputs: ModelInputs, sm: SMInputs) -> Spectrum | None:
-    """Optional: the spectrum of N parameter points at once, for ``bridge scan``.
-
-    ``inputs`` is a :class:`bridge.scan.batch.BatchInputs` (``inputs.size`` = N): each
-    value is a number or an array of shape (N,), and ``vector``/``matrix`` give arrays
-    (N, n) / (N, r, c) where an entry varies. Return a :class:`Spectrum` whose masses are
-    arrays (N,), whose mixings are (N, ...) and whose ``data["sector"]`` is a
-    :class:`bridge.engine.DarkSector` with a leading batch axis. The plugin's
-    ``bridge_wilson_coefficients`` and ``bridge_dipoles`` (and, if implemented,
-    ``bridge_neutrino_mass_matrix``) are then called with this spectrum and must return
-    arrays of shape (N,) (and (N, 3, 3)); :mod:`bridge.engine` and :mod:`bridge.matching`
-    do this by themselves. Raise (or return None) and the scan evaluates the points one
-    by one with ``bridge_spectrum``; a plugin without this hook is always evaluated so."""
+    """Optional: the 3×3 Majorana neutrino mass matrix in GeV, flavour basis,
+    L ⊃ −½ ν̄^c m_ν ν ((N, 3, 3) for a batch). Derived couplings are in
+    ``spectrum.data["derived"]``."""

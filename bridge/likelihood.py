@@ -88,8 +88,8 @@ class ModelPoint:
 
     coefficients: dict[str, complex]  # quark sector + lepton dipoles, flavio WET basis, at `scale`
     scale: float
-    contributions: dict = field(default_factory=dict)  # spectrum.data["contributions"]
-    one_loop: dict = field(default_factory=dict)  # bridge.run.one_loop_summary
+    contributions: dict = field(default_factory=dict)  # bridge.pipeline contributions
+    one_loop: dict = field(default_factory=dict)  # bridge.pipeline.one_loop_summary
     overrides: dict = field(default_factory=dict)  # flavio parameters from SMINPUTS
     model: str = ""
     source: str = ""
@@ -99,8 +99,8 @@ class ModelPoint:
         """From a :class:`bridge.run.PointResult` (``run_card(..., predictions=False)`` suffices)."""
         from bridge.sm import sminputs_overrides
 
-        return cls(dict(result.coefficients), result.scale,
-                   dict(result.spectrum.data.get("contributions", {})), dict(result.one_loop),
+        return cls(dict(result.coefficients), result.scale, dict(result.contributions),
+                   dict(result.one_loop),
                    sminputs_overrides(result.sminputs), result.model.name, str(result.card_path))
 
     @classmethod

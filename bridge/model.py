@@ -12,8 +12,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from bridge.engine import DarkSector
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,10 @@ class Entry:
     default: float | None = None
     positive: bool = False
     description: str = ""
+    #: "mass", "mass2", "coupling", "dimensionful" or "other"; "" lets bridge.sanity guess
+    kind: str = ""
+    #: physical range of the value (bridge.sanity refuses a card outside it)
+    range: tuple[float, float] = (-math.inf, math.inf)
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,42 @@ class ModelInputs(Mapping):
         return ModelInputs(merged, self.source)
 
 
+class BatchInputs(ModelInputs):
+    """Model inputs of N points (``bridge scan``): each value is a number or an array (N,)."""
+
+    def __init__(self, values: dict[str, dict], size: int, source: str = "") -> None:
+        super().__init__(values, source)
+        self.size = int(size)
+
+    def vector(self, block: str, n: int) -> np.ndarray:
+        """(n,) if no entry varies, else (N, n)."""
+        return self._stack([self[block][i] for i in range(1, n + 1)], (n,))
+
+    def matrix(self, block: str, rows: int, cols: int) -> np.ndarray:
+        """(rows, cols) if no entry varies, else (N, rows, cols)."""
+        values = [self[block][(i, j)] for i in range(1, rows + 1) for j in range(1, cols + 1)]
+        return self._stack(values, (rows, cols))
+
+    def _stack(self, values, shape) -> np.ndarray:
+        if all(np.ndim(v) == 0 for v in values):
+            return np.array(values, dtype=complex).reshape(shape)
+        cols = [np.broadcast_to(np.asarray(v, dtype=complex), (self.size,)) for v in values]
+        return np.stack(cols, axis=-1).reshape((self.size, *shape))
+
+    def point(self, i: int) -> ModelInputs:
+        """The ModelInputs of point ``i`` (numbers only)."""
+        values = {b: {k: (v[i].item() if np.ndim(v) else v) for k, v in block.items()}
+                  for b, block in self._values.items()}
+        return ModelInputs(values, self.source)
+
+    def subset(self, index) -> BatchInputs:
+        """The points ``index`` (a boolean mask or integer array) as a smaller batch."""
+        idx = np.arange(self.size)[index]
+        values = {b: {k: (v[idx] if np.ndim(v) else v) for k, v in block.items()}
+                  for b, block in self._values.items()}
+        return BatchInputs(values, idx.size, self.source)
+
+
 @dataclass(frozen=True)
 class Particle:
     """A mass eigenstate written to Block MASS under ``code``."""
@@ -130,11 +174,18 @@ class Mixing:
 
 @dataclass
 class Spectrum:
-    """Masses and mixing matrices of a model point, plus plugin-private data."""
+    """Masses and mixing matrices of a model point (or a batch: masses (N,), mixings
+    (N, ...)), the engine's dark sector in the mass basis, and plugin-private ``data``."""
 
     particles: list[Particle]
     mixings: list[Mixing] = field(default_factory=list)
     data: dict = field(default_factory=dict)
+    sector: DarkSector | None = None
+
+    def __post_init__(self) -> None:
+        # plugins written for bridge <= 0.1 put the sector into data["sector"]
+        if self.sector is None and isinstance(self.data, dict) and "sector" in self.data:
+            self.sector = self.data["sector"]
 
     def mass(self, name: str) -> float:
         for p in self.particles:
@@ -145,7 +196,7 @@ class Spectrum:
     def check(self) -> None:
         """Reject non-finite masses or mixings (a plugin bug or a singular point)."""
         for p in self.particles:
-            if not math.isfinite(p.mass):
+            if not np.all(np.isfinite(p.mass)):
                 raise ValueError(f"mass of {p.name} is not finite")
         for m in self.mixings:
             if not np.all(np.isfinite(m.matrix)):

@@ -188,7 +188,7 @@ def json_text(result) -> str:
         "wilson_coefficients": {"eft": "WET", "basis": "flavio", "scale": result.scale,
                                 "values": {k: _cplx(v) for k, v in sorted(result.coefficients.items())}},
         "contributions": {k: _cplx(v) if isinstance(v, complex) else float(v)
-                          for k, v in sorted(result.spectrum.data.get("contributions", {}).items())},
+                          for k, v in sorted(result.contributions.items())},
         "one_loop": result.one_loop,
         "neutrino_mass_matrix_GeV": {"re": np.real(result.neutrino_mass_matrix).tolist(),
                                      "im": np.imag(result.neutrino_mass_matrix).tolist()},

@@ -1,15 +1,19 @@
-"""Plugin discovery and a typed handle on one model plugin.
+"""Plugin discovery, validation at registration, and a typed handle on one model.
 
 Built-in and third-party models are found the same way: entry points in the
-``bridge.models`` group (see the README for how a package declares one).
-Set ``BRIDGE_DISABLE_PLUGIN_AUTOLOAD=1`` to skip entry-point loading.
+``bridge.models`` group (see the README for how a package declares one). Each plugin is
+loaded, registered and validated on its own: a plugin that fails to import, implements a
+hook that does not exist (a misspelled name), declares neither a description nor the
+hand-written hooks, or whose description is inconsistent, is left out with one warning line
+naming it, and every other model works. Set ``BRIDGE_DISABLE_PLUGIN_AUTOLOAD=1`` to skip
+entry-point loading.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from importlib.metadata import version as dist_version
 
@@ -18,116 +22,182 @@ import pluggy
 
 from bridge import ENTRY_POINT_GROUP, PROJECT_NAME, hookspecs
 from bridge.errors import ModelError, UnknownModelError
+from bridge.fields import DescriptionError, ModelDescription
 from bridge.model import ModelInfo, ModelInputs, Spectrum
 
-#: Distribution "name version" of plugins loaded from entry points, by id(plugin).
-_ORIGIN: dict[int, str] = {}
-
-REQUIRED_HOOKS = ("bridge_model_info", "bridge_spectrum", "bridge_wilson_coefficients")
+#: Hooks a hand-written model must implement (a described one needs only its description).
+HANDWRITTEN_HOOKS = ("bridge_model_info", "bridge_spectrum")
 
 
-def get_plugin_manager(autoload: bool = True, plugins=()) -> pluggy.PluginManager:
-    """A plugin manager with the hookspecs, entry-point models and ``plugins``."""
+@dataclass
+class Registry:
+    """The plugin manager with the models that passed validation."""
+
+    pm: pluggy.PluginManager
+    origin: dict[int, str] = field(default_factory=dict)  # id(plugin) → "dist version"
+    rejected: dict[str, str] = field(default_factory=dict)  # name → why
+
+
+_REGISTRIES: dict[int, Registry] = {}
+
+
+def get_plugin_manager(autoload: bool = True, plugins=(), warn=None) -> pluggy.PluginManager:
+    """A plugin manager with the hookspecs, the entry-point models and ``plugins``
+    ((name, module) pairs); every plugin validated as it registers (module docstring)."""
+    warn = warn or _warn
     pm = pluggy.PluginManager(PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
+    registry = Registry(pm)
+    _REGISTRIES[id(pm)] = registry
     if autoload and not os.environ.get("BRIDGE_DISABLE_PLUGIN_AUTOLOAD"):
-        _load_entry_points(pm)
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            if pm.get_plugin(ep.name) is not None or pm.is_blocked(ep.name):
+                continue
+            origin = f"{ep.dist.name} {ep.dist.version}" if ep.dist is not None else ""
+            try:
+                plugin = ep.load()
+            except Exception as exc:  # a broken package must not take the others down
+                warn(f"model plugin {ep.name!r} ({ep.value}) not loaded: "
+                     f"{type(exc).__name__}: {_one_line(exc)}")
+                registry.rejected[ep.name] = "import failed"
+                continue
+            _register(registry, ep.name, plugin, origin, warn)
     for name, plugin in plugins:
-        pm.register(plugin, name=name)
-    pm.check_pending()
+        _register(registry, name, plugin, "", warn)
     return pm
 
 
-def _load_entry_points(pm: pluggy.PluginManager) -> None:
-    """Register every ``bridge.models`` entry point; a broken one is skipped with a warning.
+def _warn(message: str) -> None:
+    print(f"bridge: warning: {message}", file=sys.stderr)
 
-    pluggy's ``load_setuptools_entrypoints`` stops at the first plugin that fails
-    to import, which would take every other model down with it.
-    """
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if pm.get_plugin(ep.name) is not None or pm.is_blocked(ep.name):
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300]
+
+
+def _register(registry: Registry, name: str, plugin, origin: str, warn) -> None:
+    pm = registry.pm
+    try:
+        pm.register(plugin, name=name)
+        unknown = [impl.function.__name__ for impl in _impls(pm, plugin, unknown_only=True)]
+        if unknown:
+            raise ModelError(f"implements {', '.join(unknown)}, which is not a bridge hook "
+                             f"(known: {', '.join(_hook_names())})")
+        model = Model(name, plugin, pm, origin)
+        model.validate(known_codes=_codes_in_use(registry, exclude=plugin))
+    except Exception as exc:
+        if pm.is_registered(plugin):
+            pm.unregister(plugin)
+        warn(f"model plugin {name!r} left out: {_one_line(exc)}")
+        registry.rejected[name] = _one_line(exc)
+        return
+    if origin:
+        registry.origin[id(plugin)] = origin
+
+
+def _hook_names() -> list[str]:
+    return sorted(n for n in dir(hookspecs) if n.startswith("bridge_"))
+
+
+def _impls(pm: pluggy.PluginManager, plugin, unknown_only: bool = False):
+    """Hook implementations of ``plugin`` (those without a spec if ``unknown_only``)."""
+    for caller in pm.get_hookcallers(plugin) or []:
+        if unknown_only and caller.spec is not None:
             continue
-        try:
-            plugin = ep.load()
-            pm.register(plugin, name=ep.name)
-        except Exception as exc:
-            print(f"bridge: warning: model plugin {ep.name!r} ({ep.value}) not loaded: "
-                  f"{type(exc).__name__}: {exc}", file=sys.stderr)
+        for impl in caller.get_hookimpls():
+            if impl.plugin is plugin:
+                yield impl
+
+
+def _codes_in_use(registry: Registry, exclude) -> dict[int, str]:
+    codes: dict[int, str] = {}
+    for name, plugin in registry.pm.list_name_plugin():
+        if plugin is None or plugin is exclude:
             continue
-        if ep.dist is not None:
-            _ORIGIN[id(plugin)] = f"{ep.dist.name} {ep.dist.version}"
+        desc = Model(name, plugin, registry.pm).description
+        if desc is not None:
+            for code in _description_codes(desc):
+                codes[code] = name
+    return codes
+
+
+def _description_codes(desc: ModelDescription) -> list[int]:
+    from bridge.assembly import plan
+
+    p = plan(desc)
+    return [c for s in p.fermion_sectors + p.scalar_sectors for c in s.codes]
 
 
 @dataclass
 class Model:
-    """One registered model plugin; every hook call goes to this plugin only."""
+    """One registered model; every hook call goes to this plugin only."""
 
     name: str
     plugin: object
     pm: pluggy.PluginManager
     distribution: str = ""
 
-    def _call(self, hook: str, **kwargs):
+    def call(self, hook: str, **kwargs):
+        """Call ``hook`` of this plugin alone (None if it does not implement it)."""
+        if not self.implements(hook):
+            return None
         others = [p for p in self.pm.get_plugins() if p is not self.plugin]
-        caller = self.pm.subset_hook_caller(hook, remove_plugins=others)
-        return caller(**kwargs)
+        return self.pm.subset_hook_caller(hook, remove_plugins=others)(**kwargs)
+
+    def implements(self, hook: str) -> bool:
+        return any(impl.plugin is self.plugin for impl in getattr(self.pm.hook, hook).get_hookimpls())
+
+    @property
+    def description(self) -> ModelDescription | None:
+        """The model as data, or None for a hand-written model."""
+        if not self.implements("bridge_model_description"):
+            return None
+        desc = self.call("bridge_model_description")
+        if not isinstance(desc, ModelDescription):
+            raise ModelError(f"plugin {self.name!r}: bridge_model_description did not return a "
+                             "ModelDescription")
+        return desc
+
+    def validate(self, known_codes: dict[int, str] | None = None) -> None:
+        """Checks at registration (raise ModelError or DescriptionError with the reason)."""
+        desc = self.description
+        if desc is None:
+            missing = [h for h in HANDWRITTEN_HOOKS if not self.implements(h)]
+            if missing:
+                raise ModelError(f"implements neither bridge_model_description nor "
+                                 f"{' and '.join(missing)}")
+            self.info()
+            return
+        for hook in ("bridge_spectrum", "bridge_batch_spectrum", "bridge_model_info"):
+            if self.implements(hook):
+                raise ModelError(f"a described model must not implement {hook} (the core builds it)")
+        desc.validate()
+        _description_codes(desc)
+        for code in _description_codes(desc):
+            if known_codes and code in known_codes:
+                raise DescriptionError(f"Block MASS code {code} is already used by model "
+                                       f"{known_codes[code]!r}; choose another `code`")
 
     def info(self) -> ModelInfo:
-        info = self._call("bridge_model_info")
+        desc = self.description
+        if desc is not None:
+            return desc.info()
+        info = self.call("bridge_model_info")
         if not isinstance(info, ModelInfo):
             raise ModelError(f"plugin {self.name!r}: bridge_model_info did not return a ModelInfo")
         return info
 
-    def spectrum(self, inputs: ModelInputs, sm) -> Spectrum:
-        spectrum = self._call("bridge_spectrum", inputs=inputs, sm=sm)
-        if not isinstance(spectrum, Spectrum):
-            raise ModelError(f"plugin {self.name!r}: bridge_spectrum did not return a Spectrum")
-        spectrum.check()
-        return spectrum
-
-    def wilson_coefficients(self, spectrum: Spectrum, inputs: ModelInputs, sm) -> dict:
-        wcs = self._call("bridge_wilson_coefficients", spectrum=spectrum, inputs=inputs, sm=sm)
-        return _check_coefficients(self.name, "bridge_wilson_coefficients", wcs)
-
-    def dipoles(self, spectrum: Spectrum, inputs: ModelInputs, sm) -> dict:
-        wcs = self._call("bridge_dipoles", spectrum=spectrum, inputs=inputs, sm=sm)
-        return _check_coefficients(self.name, "bridge_dipoles", wcs or {})
-
-    def neutrino_mass_matrix(self, spectrum: Spectrum, inputs: ModelInputs, sm) -> np.ndarray:
-        m = self._call("bridge_neutrino_mass_matrix", spectrum=spectrum, inputs=inputs, sm=sm)
-        if m is None:
-            return np.zeros((3, 3), dtype=complex)
-        m = np.asarray(m, dtype=complex)
-        if m.shape != (3, 3) or not np.all(np.isfinite(m)):
-            raise ModelError(f"plugin {self.name!r}: neutrino mass matrix is not a finite 3x3 array")
-        return m
-
-
-def _check_coefficients(model: str, hook: str, wcs) -> dict[str, complex]:
-    if not isinstance(wcs, dict):
-        raise ModelError(f"plugin {model!r}: {hook} did not return a dict")
-    out = {}
-    for name, value in wcs.items():
-        value = complex(value)
-        if not (np.isfinite(value.real) and np.isfinite(value.imag)):
-            raise ModelError(f"plugin {model!r}: coefficient {name} is not finite ({value})")
-        out[name] = value
-    return out
+    def neutrino_mass_matrix(self, spectrum: Spectrum, inputs: ModelInputs, sm) -> np.ndarray | None:
+        return self.call("bridge_neutrino_mass_matrix", spectrum=spectrum, inputs=inputs, sm=sm)
 
 
 def models(pm: pluggy.PluginManager | None = None) -> dict[str, Model]:
-    """All models whose plugins implement the required hooks, by name."""
+    """All registered (validated) models, by name."""
     pm = pm or get_plugin_manager()
-    found = {}
-    for name, plugin in pm.list_name_plugin():
-        if plugin is None or not all(_implements(pm, plugin, h) for h in REQUIRED_HOOKS):
-            continue
-        found[name] = Model(name=name, plugin=plugin, pm=pm, distribution=_ORIGIN.get(id(plugin), ""))
-    return found
-
-
-def _implements(pm: pluggy.PluginManager, plugin, hook: str) -> bool:
-    return any(impl.plugin is plugin for impl in getattr(pm.hook, hook).get_hookimpls())
+    registry = _REGISTRIES.get(id(pm))
+    origin = registry.origin if registry else {}
+    return {name: Model(name, plugin, pm, origin.get(id(plugin), ""))
+            for name, plugin in pm.list_name_plugin() if plugin is not None}
 
 
 def get_model(name: str, pm: pluggy.PluginManager | None = None) -> Model:

@@ -1,15 +1,14 @@
-"""One model point: card → plugin → spectrum and coefficients → flavio predictions."""
+"""One card: read and validate it, evaluate it with the point pipeline, ask flavio."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from bridge import card as cardmod
-from bridge import matching, sanity
-from bridge.errors import BridgeError, InputError, ModelError
+from bridge import pipeline, sanity
+from bridge.errors import InputError
 from bridge.model import ModelInfo, ModelInputs, Spectrum
 from bridge.plugins import Model, get_model
 from bridge.sm import SMInputs, sminputs_overrides
@@ -36,6 +35,7 @@ class PointResult:
     one_loop: dict[str, float]
     predictions: list = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    contributions: dict = field(default_factory=dict)
 
     @property
     def coefficients(self) -> dict[str, complex]:
@@ -58,62 +58,22 @@ def load_point(card_path: str, pm=None) -> tuple:
     return card, model, info, inputs, scale, sminputs
 
 
-def evaluate(model: Model, inputs: ModelInputs, sm: SMInputs, source: str = "",
-             check=None) -> tuple:
-    """Spectrum, quark coefficients, lepton dipoles and m_ν of one parameter point.
-
-    ``check(spectrum)``, if given, runs before the coefficients (e.g. bridge.sanity limits).
-    """
-    try:
-        spectrum = model.spectrum(inputs, sm)
-        if check is not None:
-            check(spectrum)
-        quark = model.wilson_coefficients(spectrum, inputs, sm)
-        dipoles = model.dipoles(spectrum, inputs, sm)
-        m_nu = model.neutrino_mass_matrix(spectrum, inputs, sm)
-    except ModelError as exc:
-        if source and not str(exc).startswith(source):
-            raise ModelError(f"{source}: {exc}") from None  # name the card
-        raise
-    except BridgeError:
-        raise
-    except (ValueError, ArithmeticError, NotImplementedError, np.linalg.LinAlgError) as exc:
-        raise ModelError(f"{source}: model {model.name}: {exc}") from None
-    return spectrum, quark, dipoles, m_nu
-
-
-def one_loop_summary(dipoles: dict[str, complex], sm: SMInputs) -> dict[str, float]:
-    """Δa_μ and BR(μ→eγ) straight from the one-loop dipoles (no running)."""
-    tau_mu = 1.0 / (sm.GF**2 * sm.m_mu**5 / (192 * math.pi**3))  # tree-level muon width
-    c7 = dipoles.get("C7_mumu", 0j)
-    return {
-        "Delta_a_mu": matching.delta_a_from_c7(c7, sm.m_mu, sm),
-        "Delta_a_e": matching.delta_a_from_c7(dipoles.get("C7_ee", 0j), sm.m_e, sm),
-        "BR_mu_egamma": matching.br_mu_egamma_one_loop(
-            dipoles.get("Cgamma_mue", 0j), dipoles.get("Cgamma_emu", 0j), sm, tau_mu),
-    }
-
-
 def run_card(card_path: str, *, predictions: bool = True, samples: int = 50, seed: int = 1,
              np_samples: int = 0, pm=None) -> PointResult:
     """Evaluate a card end to end (flavio is imported only when predictions are asked for)."""
     card, model, info, inputs, scale, sminputs = load_point(card_path, pm)
-    warnings = sanity.check_inputs(info, inputs, scale=scale, sminputs=sminputs, path=card_path)
+    warnings = sanity.check_settings(scale=scale, sminputs=sminputs, path=card_path)
     if not SCALE_WINDOW[0] <= scale <= SCALE_WINDOW[1]:
         warnings.append(
             f"hand-over scale {scale:g} GeV is outside {SCALE_WINDOW}: wilson runs WET with "
             "five-flavour equations there (C7_bs at 4.8 GeV moves by ~15% from 1 TeV)")
     overrides = sminputs_overrides(sminputs)
     sm = SMInputs.from_flavio(overrides)
-    spectrum_warnings = []
-
-    def check(spectrum):
-        spectrum_warnings.extend(sanity.check_spectrum(spectrum, sm, info, path=card_path))
-
-    spectrum, quark, dipoles, m_nu = evaluate(model, inputs, sm, card_path, check)
-    warnings += spectrum_warnings + sanity.unread_blocks(card, info, spectrum)
-    result = PointResult(card_path, model, info, inputs, scale, sminputs, sm, spectrum, quark,
-                         dipoles, m_nu, one_loop_summary(dipoles, sm), warnings=warnings)
+    ev = pipeline.evaluate(model, inputs, sm, info=info, source=card_path)
+    warnings += ev.warnings + sanity.unread_blocks(card, info, ev.spectrum)
+    result = PointResult(card_path, model, info, inputs, scale, sminputs, sm, ev.spectrum,
+                         ev.quark_coefficients, ev.lepton_dipoles, ev.neutrino_mass_matrix,
+                         ev.one_loop, warnings=warnings, contributions=ev.contributions)
     if predictions:
         from bridge.observables import predict
 

@@ -100,6 +100,10 @@ def check_inputs(info, inputs, *, scale: float | None = None, sminputs=None,
                 if size > MASS_MAX**2:
                     refuse(f"{entry.symbol} = {size:g} GeV^2 is above the bridge's limit of "
                            f"({MASS_MAX:g} GeV)^2")
+            low, high = getattr(entry, "range", (-math.inf, math.inf))
+            if value.imag == 0 and not low <= value.real <= high:
+                refuse(f"{entry.symbol} = {_show(value.real)} is outside its physical range "
+                       f"{_show(low)} to {_show(high)}")
             if kind == "coupling":
                 if size > COUPLING_MAX:
                     refuse(f"|{entry.symbol}| = {size:g} is above 4 pi: not perturbative, "
@@ -108,6 +112,12 @@ def check_inputs(info, inputs, *, scale: float | None = None, sminputs=None,
                     warnings.append(_located(f"|{entry.symbol}| = {size:.3g} is above sqrt(4 pi) "
                                              "= 3.54: perturbativity is doubtful", path,
                                              spec.name, entry.key))
+    return warnings + check_settings(scale=scale, sminputs=sminputs, path=path)
+
+
+def check_settings(*, scale: float | None = None, sminputs=None, path: str | None = None) -> list[str]:
+    """The hand-over scale (Block BRIDGE) and SMINPUTS of a card; returns warnings."""
+    warnings: list[str] = []
     if scale is not None and not SCALE_RANGE[0] <= scale <= SCALE_RANGE[1]:
         raise InputError(f"hand-over scale {scale:g} GeV is outside {SCALE_RANGE[0]:g}-"
                          f"{SCALE_RANGE[1]:g} GeV, where WET running from it is meaningful",
@@ -146,7 +156,7 @@ def check_spectrum(spectrum, sm, info=None, *, path: str | None = None) -> list[
         if p.mass > MASS_MAX:
             refuse(f"dark state {p.name} has mass {p.mass:g} GeV, above the bridge's limit of "
                    f"{MASS_MAX:g} GeV")
-    sector = spectrum.data.get("sector") if isinstance(spectrum.data, dict) else None
+    sector = spectrum.sector
     if sector is None:
         masses = [p.mass for p in spectrum.particles]
         if masses and max(masses) > RATIO_MAX * min(masses):
@@ -159,6 +169,69 @@ def check_spectrum(spectrum, sm, info=None, *, path: str | None = None) -> list[
     warnings += _check_couplings(sector, refuse, path)
     warnings += _dark_matter(sector, path)
     return warnings
+
+
+def _show(x: float) -> str:
+    return "infinity" if x == math.inf else "-infinity" if x == -math.inf else f"{x:.10g}"
+
+
+# ---------------------------------------------------------------------------
+# batches: which points a refusal above might concern (bridge.pipeline evaluates those alone)
+# ---------------------------------------------------------------------------
+def flag_inputs(info, inputs, n: int) -> np.ndarray:
+    """Points of a batch whose inputs a limit of :func:`check_inputs` might refuse."""
+    flagged = np.zeros(n, dtype=bool)
+    for spec in info.blocks:
+        values = inputs[spec.name] if spec.name in inputs else {}
+        for entry in spec.entries:
+            if entry.key not in values or np.ndim(values[entry.key]) == 0:
+                continue  # fixed values were checked on the card
+            value = np.asarray(values[entry.key])
+            size = np.abs(value)
+            kind = entry_kind(entry)
+            low, high = getattr(entry, "range", (-math.inf, math.inf))
+            bad = ~np.isfinite(size) | (np.real(value) < low) | (np.real(value) > high)
+            if kind in ("mass", "dimensionful"):
+                bad |= size > MASS_MAX
+            if kind == "mass":
+                bad |= size < MASS_MIN
+            if kind == "mass2":
+                bad |= (np.real(value) < 0) | (size > MASS_MAX**2)
+            if kind == "coupling":
+                bad |= size > COUPLING_MAX
+            flagged |= np.broadcast_to(bad, (n,))
+    return flagged
+
+
+def flag_spectrum(spectrum, sm, n: int) -> np.ndarray:
+    """Points of a batch whose spectrum :func:`check_spectrum` might refuse."""
+    flagged = np.zeros(n, dtype=bool)
+    for p in spectrum.particles:
+        m = np.broadcast_to(np.asarray(p.mass, dtype=float), (n,))
+        flagged |= ~np.isfinite(m) | (m <= 0) | (m > MASS_MAX)
+    sector = spectrum.sector
+    if sector is None:
+        masses = np.stack([np.broadcast_to(np.asarray(p.mass, float), (n,))
+                           for p in spectrum.particles], axis=-1) if spectrum.particles else None
+        if masses is not None:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                flagged |= np.max(masses, axis=-1) > RATIO_MAX * np.min(masses, axis=-1)
+        return flagged
+    mf = np.broadcast_to(sector.m_fermion, (n, len(sector.fermions)))
+    ms = np.broadcast_to(sector.m_scalar, (n, len(sector.scalars)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = mf[:, :, None] / ms[:, None, :]
+        flagged |= np.any((ratio < 1.0 / RATIO_MAX) | (ratio > RATIO_MAX) | ~np.isfinite(ratio),
+                          axis=(1, 2))
+        for table in (sector.left, sector.right):
+            for f, c in table.items():
+                c = np.broadcast_to(np.abs(c), (n, *c.shape[-2:]))
+                flagged |= np.any(c > COUPLING_MAX, axis=(1, 2))
+                m_ext = _external_mass(f, sm)
+                if m_ext > 0:
+                    total = mf[:, :, None] + ms[:, None, :]
+                    flagged |= np.any((c > 0) & (total <= m_ext), axis=(1, 2))
+    return flagged
 
 
 def _check_ratios(sector, refuse) -> None:

@@ -41,9 +41,11 @@ CVLL_bsbs = −((Y_S)_2(Y_S)_3^*)² [F(x,x) + 2G(x,x)]/(128π² M_N²), x = m_S�
 at m_S = M_N (physics.md §6; Arnan, Crivellin, Fedele, Mescia, arXiv:1904.05890) — the reason for
 the seed's "S and N degenerate". The chirally enhanced Δa_μ ∝ M_N Re(l r^*) needs both Y_N and κ
 and the η^±–φ^± mixing (∝ μ_a); the same l_e r_μ^* product drives μ→eγ, hence the seed's small κ_2.
-All Wilson coefficients and dipoles come from the generic engine (bridge.engine, bridge.matching).
-Z couplings are given (Z penguin is identically zero here: N is a singlet and S^{−1/3} has the
-T3 − s_W²Q of d_L, physics.md §9).
+The model is a description (bridge.fields): the core builds spectrum, couplings, Z couplings
+and all coefficients from it; this module adds only what is the model's own: the card's
+Y_N (Block YNIN or Casas–Ibarra), λ5 with its symmetric off-diagonal entry, and the one-loop
+neutrino mass matrix. (The Z penguin vanishes here: N is a singlet and S^{−1/3} has the
+T3 − s_W²Q of d_L, physics.md §9.)
 
 Neutrino masses (exact one loop). With the Nambu doublet Φ = (η^0, η^{0*}),
 V ⊃ ½ Φ† 𝕄 Φ, 𝕄 = [[D, L^*], [L, D]], L = v²λ5/2, the ⟨η^0 η^{0ᵀ}⟩ propagator is the (1,2) block of
@@ -78,9 +80,9 @@ of the Majorana phases; with s = 3.9e-11 GeV it is 0.8, so C9^V_μ ≈ −0.07 a
 Eqs. (10)-(12), not the −0.55 it quotes. MEG is met only on a tuned surface (split η masses,
 Majorana phases), see the card's header.
 
-Block MASS codes: 9910001 N; 9910011-9910014 neutral dark scalars (η_R1, η_R2, η_I1, η_I2 for real
-λ5, else mass-ordered CP-mixed states); 9910021-9910023 charged h_1^−..h_3^− (ascending);
-9910031 S^{2/3}; 9910032 S^{−1/3}. Mixing blocks: SCOTOETA0MIX (O), SCOTOCHMIX (U),
+Block MASS codes: 9910001 N; 9910011-9910014 neutral dark scalars eta0_1..4 (mass-ordered
+real states); 9910021-9910023 charged h-_1..3 (ascending); 9910031 S^{2/3}; 9910032 S^{−1/3}.
+Mixing blocks: SCOTOETA0MIX (O, rows (η_a^{0*})_R, _I), SCOTOCHMIX (U, rows η_a^{+*}, φ^−),
 SCOTOYN (the Y_N used), UPMNS (from the computed m_ν).
 """
 
@@ -91,73 +93,93 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bridge import engine, hookimpl, loops, matching
+from bridge import hookimpl, loops
 from bridge import neutrino as nu
-from bridge.engine import DarkFermion, DarkScalar, DarkSector, ZCouplings
 from bridge.errors import InputError
-from bridge.model import Entry, InputBlock, Mixing, ModelInfo, Particle, Spectrum
+from bridge.fields import (
+    Derived,
+    Fermion,
+    ModelDescription,
+    Quartic,
+    Scalar,
+    Trilinear,
+    Yukawa,
+    flavour_couplings,
+    mass,
+    trilinear,
+)
+from bridge.model import BatchInputs, Entry, InputBlock
 
-NAME = "scotogenic"
-DOWN = ("d", "s", "b")
-CHARGED = ("e", "mu", "tau")
-NEUTRINOS = ("nu_e", "nu_mu", "nu_tau")
 _LOOP = 16.0 * math.pi**2
-
+MINPAR = "MINPAR"
 #: Block CASASIBARRA entry 3.
 ORDERINGS = {1: "NO", 2: "IO"}
-
-
-def _vector_block(name, symbol, what, n, unit=""):
-    return InputBlock(
-        name=name, imaginary="IM" + name, required=False,
-        description=f"{symbol}_i, {what} (i = 1..{n}); default 0",
-        entries=tuple(Entry(i, f"{symbol}_{i}", unit, 0.0) for i in range(1, n + 1)))
-
-
 _OSC = nu.DE_SALAS_2021_NO
-INFO = ModelInfo(
-    name=NAME,
+
+EXTRA_BLOCKS = (
+    InputBlock("LAMBDA5IN", imaginary="IMLAMBDA5IN", required=False,
+               description="lambda5^{ab}, symmetric; give (1,2) or (2,1) or both equal; default 0",
+               entries=tuple(Entry((a, b), f"lambda5_{a}{b}", "", 0.0, kind="coupling")
+                             for a in (1, 2) for b in (1, 2))),
+    InputBlock("YNIN", imaginary="IMYNIN", required=False,
+               description="(Y_N)_{alpha a}, N-bar l_alpha eta_a Yukawa; alternative to CASASIBARRA",
+               entries=tuple(Entry((al, a), f"Y_N_{al}{a}", "", 0.0, kind="coupling")
+                             for al in (1, 2, 3) for a in (1, 2))),
+    InputBlock("CASASIBARRA", required=False,
+               description="Y_N from oscillation data (seed Eqs. 7-8); alternative to YNIN", entries=(
+                   Entry(1, "sin_theta", "", 0.0, description="sin(theta) of R; or give entry 2"),
+                   Entry(2, "theta", "rad", 0.0, description="theta of R; or give entry 1"),
+                   Entry(3, "ordering", "", 0.0,
+                         description="1 normal (m1 = 0), 2 inverted (m3 = 0); 0 = block not used"),
+               )),
+    InputBlock("OSCILLATION", required=False,
+               description="oscillation data for CASASIBARRA; defaults: de Salas et al. "
+                           "JHEP 02 (2021) 071, normal-ordering best fit", entries=(
+                   Entry(1, "Delta_m2_21", "eV^2", _OSC.dm21),
+                   Entry(2, "Delta_m2_31", "eV^2", _OSC.dm31,
+                         description="m3^2 - m1^2, negative for inverted ordering"),
+                   Entry(3, "sin2_theta12", "", _OSC.s12sq),
+                   Entry(4, "sin2_theta13", "", _OSC.s13sq),
+                   Entry(5, "sin2_theta23", "", _OSC.s23sq),
+                   Entry(6, "delta_CP", "rad", _OSC.delta),
+                   Entry(7, "alpha21", "rad", _OSC.alpha21, description="Majorana phase (PDG)"),
+                   Entry(8, "alpha31", "rad", _OSC.alpha31, description="Majorana phase (PDG)"),
+               )),
+)
+
+Y_N = [Derived("Y_N", "(Y_N)_{alpha a}", (3, 2), column=a, block="SCOTOYN") for a in (0, 1)]
+LAMBDA5 = {k: Derived(f"lambda5_{k}", f"lambda5^{k}", ()) for k in ("11", "22", "12")}
+
+DESCRIPTION = ModelDescription(
+    name="scotogenic",
     description="scotogenic dark sector N, eta_1,2, phi + leptoquark S (Cepedello-Escribano-Vicente)",
-    blocks=(
-        InputBlock("MINPAR", description="dark-sector mass parameters", entries=(
-            Entry(1, "M_N", "GeV", positive=True, description="Majorana singlet mass"),
-            Entry(2, "m_eta1", "GeV", positive=True,
-                  description="eta_1 mass for lambda5 = mu = 0 (charged = neutral, lambda4 = 0)"),
-            Entry(3, "m_eta2", "GeV", positive=True, description="eta_2 mass, as entry 2"),
-            Entry(4, "m_S", "GeV", positive=True, description="leptoquark doublet mass"),
-            Entry(5, "m_phi", "GeV", positive=True, description="charged singlet mass for mu = 0"),
-        )),
-        InputBlock("LAMBDA5IN", imaginary="IMLAMBDA5IN", required=False,
-                   description="lambda5^{ab}, symmetric; give (1,2) or (2,1) or both equal; default 0",
-                   entries=tuple(Entry((a, b), f"lambda5_{a}{b}", "", 0.0)
-                                 for a in (1, 2) for b in (1, 2))),
-        _vector_block("MUIN", "mu", "trilinear mu_a H eta_a phi", 2, "GeV"),
-        _vector_block("KAPPAIN", "kappa", "N^c-bar e_R phi^dagger Yukawa", 3),
-        _vector_block("YSIN", "Y_S", "q_L-bar S N Yukawa", 3),
-        InputBlock("YNIN", imaginary="IMYNIN", required=False,
-                   description="(Y_N)_{alpha a}, N-bar l_alpha eta_a Yukawa; alternative to CASASIBARRA",
-                   entries=tuple(Entry((al, a), f"Y_N_{al}{a}", "", 0.0)
-                                 for al in (1, 2, 3) for a in (1, 2))),
-        InputBlock("CASASIBARRA", required=False,
-                   description="Y_N from oscillation data (seed Eqs. 7-8); alternative to YNIN", entries=(
-                       Entry(1, "sin_theta", "", 0.0, description="sin(theta) of R; or give entry 2"),
-                       Entry(2, "theta", "rad", 0.0, description="theta of R; or give entry 1"),
-                       Entry(3, "ordering", "", 0.0,
-                             description="1 normal (m1 = 0), 2 inverted (m3 = 0); 0 = block not used"),
-                   )),
-        InputBlock("OSCILLATION", required=False,
-                   description="oscillation data for CASASIBARRA; defaults: de Salas et al. "
-                               "JHEP 02 (2021) 071, normal-ordering best fit", entries=(
-                       Entry(1, "Delta_m2_21", "eV^2", _OSC.dm21),
-                       Entry(2, "Delta_m2_31", "eV^2", _OSC.dm31,
-                             description="m3^2 - m1^2, negative for inverted ordering"),
-                       Entry(3, "sin2_theta12", "", _OSC.s12sq),
-                       Entry(4, "sin2_theta13", "", _OSC.s13sq),
-                       Entry(5, "sin2_theta23", "", _OSC.s23sq),
-                       Entry(6, "delta_CP", "rad", _OSC.delta),
-                       Entry(7, "alpha21", "rad", _OSC.alpha21, description="Majorana phase (PDG)"),
-                       Entry(8, "alpha31", "rad", _OSC.alpha31, description="Majorana phase (PDG)"),
-                   )),
+    fields=(
+        Fermion("N", mass(MINPAR, 1, "M_N", "Majorana singlet mass"), majorana=True, symbol="N"),
+        Scalar("eta1", mass(MINPAR, 2, "m_eta1", "eta_1 mass for lambda5 = mu = 0 (charged = "
+                            "neutral, lambda4 = 0)"), su2=2, Y="1/2", symbol=r"\eta_1"),
+        Scalar("eta2", mass(MINPAR, 3, "m_eta2", "eta_2 mass, as entry 2"), su2=2, Y="1/2",
+               symbol=r"\eta_2"),
+        Scalar("S", mass(MINPAR, 4, "m_S", "leptoquark doublet mass"), su2=2, Y="1/6", colour=3,
+               symbol="S"),
+        Scalar("phi", mass(MINPAR, 5, "m_phi", "charged singlet mass for mu = 0"), Y=-1,
+               symbol=r"\phi"),
+    ),
+    # seed Eq. (4) is written in -L; N-bar l eta and N^c-bar e_R phi^+ as their conjugates
+    yukawas=(
+        Yukawa("Q", "N", "S", flavour_couplings("YSIN", "Y_S", "q_L-bar S N Yukawa"), sign=-1),
+        Yukawa("L", "N", "eta1*", Y_N[0], sign=-1, conjugate=True),
+        Yukawa("L", "N", "eta2*", Y_N[1], sign=-1, conjugate=True),
+        Yukawa("E", "N", "phi", flavour_couplings("KAPPAIN", "kappa", "N^c-bar e_R phi^dagger Yukawa"),
+               sign=-1, conjugate=True),
+    ),
+    mixings=(
+        Trilinear(("H", "eta1", "phi"), trilinear("MUIN", 1, "mu_1", complex=True,
+                                                  description="trilinear mu_a H eta_a phi")),
+        Trilinear(("H", "eta2", "phi"), trilinear("MUIN", 2, "mu_2", complex=True,
+                                                  description="trilinear mu_a H eta_a phi")),
+        Quartic((("H*", "eta1"), ("H*", "eta1")), LAMBDA5["11"], factor=0.5),
+        Quartic((("H*", "eta2"), ("H*", "eta2")), LAMBDA5["22"], factor=0.5),
+        Quartic((("H*", "eta1"), ("H*", "eta2")), LAMBDA5["12"]),  # ½(λ5^12 + λ5^21)
     ),
     references=(
         "Cepedello, Escribano, Vicente, PRD 107 (2023) 035034 (seed 001)",
@@ -166,12 +188,12 @@ INFO = ModelInfo(
         "de Salas et al., JHEP 02 (2021) 071, arXiv:2006.11237",
         "Arnan, Crivellin, Fedele, Mescia, JHEP 06 (2019) 118, arXiv:1904.05890",
     ),
+    code=9910000, extra_blocks=EXTRA_BLOCKS,
+    sector_names={"S0": "eta0", "S-": "h-"},
+    mixing_blocks={"S0": "SCOTOETA0MIX", "S-": "SCOTOCHMIX"},
 )
 
 
-# ---------------------------------------------------------------------------
-# inputs
-# ---------------------------------------------------------------------------
 @dataclass
 class Parameters:
     """Validated model parameters (GeV), Y_N either given or None (Casas–Ibarra)."""
@@ -214,7 +236,7 @@ def read_parameters(inputs) -> Parameters:
                        "CASASIBARRA", 3)
         if not np.any(y_n_in):
             raise _err("Y_N is not given: give Block YNIN or Block CASASIBARRA", inputs, "YNIN")
-        changed = [e.key for e in INFO.block("OSCILLATION").entries
+        changed = [e.key for e in EXTRA_BLOCKS[3].entries
                    if inputs["OSCILLATION"][e.key] != e.default]
         if changed:
             raise _err("oscillation data are used only with Block CASASIBARRA", inputs,
@@ -256,96 +278,30 @@ def read_parameters(inputs) -> Parameters:
         y_s=inputs.vector("YSIN", 3), y_n=y_n, theta=theta, ordering=ordering, oscillation=osc)
 
 
-# ---------------------------------------------------------------------------
-# spectrum
-# ---------------------------------------------------------------------------
-@dataclass
-class NeutralScalars:
-    masses: np.ndarray  # GeV, 4
-    o: np.ndarray  # real orthogonal, (eta_R1, eta_R2, eta_I1, eta_I2) = O psi
-    w: np.ndarray  # 2 x 4 complex, eta^0 = W psi
-    names: tuple[str, ...]
-    cp_conserving: bool
-
-
-def neutral_scalars(m_eta, lam5, vev) -> NeutralScalars:
-    """Diagonalise M0² of the module docstring; real λ5 keeps CP-even/odd blocks apart."""
-    d = np.diag(np.asarray(m_eta, float) ** 2)
-    a, b = lam5.real, lam5.imag
-    half = 0.5 * vev**2
-    if not np.any(b):
-        mr, o_r = np.linalg.eigh(d + half * a)
-        mi, o_i = np.linalg.eigh(d - half * a)
-        m2 = np.concatenate([mr, mi])
-        o = np.zeros((4, 4))
-        o[:2, :2], o[2:, 2:] = o_r, o_i
-        names = ("eta0_R1", "eta0_R2", "eta0_I1", "eta0_I2")
-        cp = True
-    else:
-        m0 = np.block([[d + half * a, -half * b], [-half * b, d - half * a]])
-        m2, o = np.linalg.eigh(m0)
-        names = tuple(f"eta0_{k}" for k in range(1, 5))
-        cp = False
-    if np.any(m2 <= 0):
-        raise ValueError("tachyonic neutral dark scalar")
-    w = (o[:2, :] + 1j * o[2:, :]) / math.sqrt(2.0)
-    return NeutralScalars(np.sqrt(m2), o, w, names, cp)
-
-
-def charged_mass_matrix(m_eta, m_phi, mu, vev) -> np.ndarray:
-    """M±² in the basis (η_1^−, η_2^−, φ^−) (module docstring)."""
-    x = -np.asarray(mu, complex) * vev / math.sqrt(2.0)
-    m2 = np.diag(np.concatenate([np.asarray(m_eta, float) ** 2, [m_phi**2]])).astype(complex)
-    m2[:2, 2] = x
-    m2[2, :2] = x.conj()
-    return m2
-
-
-def charged_scalars(m_eta, m_phi, mu, vev):
-    """(masses ascending, U) with M±² = U diag(m²) U†."""
-    m2, u = np.linalg.eigh(charged_mass_matrix(m_eta, m_phi, mu, vev))
-    if np.any(m2 <= 0):
-        raise ValueError("tachyonic charged dark scalar")
-    return np.sqrt(m2), u
-
 
 def loop_sigma(m_n, m_eta, lam5, vev) -> np.ndarray:
-    """Σ (2 × 2, GeV) of m_ν = Y_N Σ Y_Nᵀ, exact one loop (module docstring).
+    """Σ (2 × 2, GeV) of m_ν = Y_N Σ Y_Nᵀ, exact one loop (module docstring); a batch with
+    m_n (N,), m_eta (N, 2), lam5 (N, 2, 2) gives (N, 2, 2).
 
     Σ = (M_N/16π²) [Σ_ij g[μ_i, d_j] P_i 𝕃 Q_j]_{12} with 𝕄 = 𝔻 + 𝕃 = Σ μ_i P_i, 𝔻 = Σ d_j Q_j
     and g[·,·] = loops.scoto_kernel (the divided difference of physics.md §10.1).
     """
-    n = len(m_eta)
+    m_n = np.asarray(m_n, dtype=float)
     d2 = np.asarray(m_eta, float) ** 2
+    n = d2.shape[-1]
     big_l = 0.5 * vev**2 * np.asarray(lam5, complex)
-    pert = np.zeros((2 * n, 2 * n), complex)
-    pert[:n, n:] = big_l.conj()
-    pert[n:, :n] = big_l
-    nambu = np.diag(np.concatenate([d2, d2])).astype(complex) + pert
+    pert = np.zeros((*d2.shape[:-1], 2 * n, 2 * n), complex)
+    pert[..., :n, n:] = big_l.conj()
+    pert[..., n:, :n] = big_l
+    dd = np.concatenate([d2, d2], axis=-1)
+    nambu = pert + dd[..., :, None] * np.eye(2 * n)
     mu2, u = np.linalg.eigh(nambu)
     if np.any(mu2 <= 0):
         raise ValueError("tachyonic neutral dark scalar")
-    dd = np.concatenate([d2, d2])
-    kern = loops.scoto_kernel(mu2[:, None], dd[None, :], m_n**2)
-    x = u @ (kern * (u.conj().T @ pert))
-    sigma = m_n / _LOOP * x[:n, n:]
-    return 0.5 * (sigma + sigma.T)  # symmetric exactly; the asymmetry is rounding
-
-
-def seed_eq6_sigma(m_n, m_eta, lam5, vev) -> np.ndarray:
-    """Σ of seed 001 Eq. (6) as printed (small λ5): m_ν ≈ Y_N Σ Y_Nᵀ with
-    Σ_ab = v²/(32π²) λ5^{ab} M_N/(m_b² − M_N²) [m_b²/(m_a² − m_b²) ln(m_a²/m_b²)
-    − M_N²/(m_a² − M_N²) ln(m_a²/M_N²)], the first term → 1 for m_a = m_b (its limit).
-    Closed form only: singular at m_a = M_N or m_b = M_N."""
-    out = np.zeros((2, 2), complex)
-    mn2 = m_n**2
-    for a in range(2):
-        for b in range(2):
-            ma2, mb2 = m_eta[a] ** 2, m_eta[b] ** 2
-            first = 1.0 if ma2 == mb2 else mb2 / (ma2 - mb2) * math.log(ma2 / mb2)
-            bracket = first - mn2 / (ma2 - mn2) * math.log(ma2 / mn2)
-            out[a, b] = vev**2 / (32 * math.pi**2) * lam5[a, b] * m_n / (mb2 - mn2) * bracket
-    return out
+    kern = loops.scoto_kernel(mu2[..., :, None], dd[..., None, :], (m_n**2)[..., None, None])
+    x = u @ (kern * (np.swapaxes(u, -1, -2).conj() @ pert))
+    sigma = m_n[..., None, None] / _LOOP * x[..., :n, n:]
+    return 0.5 * (sigma + np.swapaxes(sigma, -1, -2))  # symmetric exactly; the asymmetry is rounding
 
 
 def yukawa_from_casas_ibarra(sigma, par: Parameters, inputs=None) -> np.ndarray:
@@ -361,134 +317,47 @@ def yukawa_from_casas_ibarra(sigma, par: Parameters, inputs=None) -> np.ndarray:
                    f"without a neutrino-mass loop", inputs, "LAMBDA5IN", (k, k)) from None
 
 
-def build_sector(par: Parameters, y_n, neutral: NeutralScalars, m_charged, u_charged,
-                 s2w: float) -> DarkSector:
-    """The dark sector in the mass basis with the couplings of the module docstring."""
-    fermions = (DarkFermion("N", par.m_n, 0.0, majorana=True),)
-    scalars = [DarkScalar("S(-1/3)", par.m_s, -1 / 3, colour=3),
-               DarkScalar("S(2/3)", par.m_s, 2 / 3, colour=3)]
-    scalars += [DarkScalar(n, m, 0.0) for n, m in zip(neutral.names, neutral.masses, strict=True)]
-    scalars += [DarkScalar(f"h{k + 1}-", m, -1.0) for k, m in enumerate(m_charged)]
-    i_s, i_neu, i_ch = 0, slice(2, 6), slice(6, 9)
-    ns = len(scalars)
-    left, right = {}, {}
-    for i, q in enumerate(DOWN):
-        c = np.zeros((1, ns), complex)
-        c[0, i_s] = -par.y_s[i]
-        left[q] = c
-    for al in range(3):
-        c = np.zeros((1, ns), complex)
-        c[0, i_ch] = y_n[al].conj() @ u_charged[:2, :]
-        left[CHARGED[al]] = c
-        c = np.zeros((1, ns), complex)
-        c[0, i_ch] = -par.kappa[al].conjugate() * u_charged[2, :]
-        right[CHARGED[al]] = c
-        c = np.zeros((1, ns), complex)
-        c[0, i_neu] = -(y_n[al].conj() @ neutral.w.conj())
-        left[NEUTRINOS[al]] = c
-    # Z couplings T3 − s_W² Q of the fields as they appear in the couplings (physics.md §9)
-    z_s = np.zeros((ns, ns), complex)
-    z_s[0, 0] = -0.5 + s2w / 3
-    z_s[1, 1] = 0.5 - 2 * s2w / 3
-    z_s[i_neu, i_neu] = 0.5 * neutral.w.T @ neutral.w.conj()  # η^{0*}: T3 = +½, Q = 0
-    g_ch = np.array([-0.5 + s2w, -0.5 + s2w, s2w])  # η_a^− (doublet), φ^− (singlet)
-    z_s[i_ch, i_ch] = u_charged.conj().T @ np.diag(g_ch) @ u_charged
-    zero = np.zeros((1, 1), complex)
-    return DarkSector(fermions, tuple(scalars), left, right, ZCouplings(zero, zero, z_s))
-
-
-def spectrum_from_parameters(par: Parameters, sm, inputs=None) -> Spectrum:
-    vev = sm.vev
-    try:
-        neutral = neutral_scalars(par.m_eta, par.lam5, vev)
-    except ValueError as exc:
-        raise _err(f"{exc}: m_eta_a^2 - v^2 |lambda5|/2 must stay positive", inputs,
-                   "LAMBDA5IN", (1, 1)) from None
-    try:
-        m_ch, u_ch = charged_scalars(par.m_eta, par.m_phi, par.mu, vev)
-    except ValueError as exc:
-        raise _err(f"{exc}: |mu_a| v/sqrt2 too large for m_eta, m_phi", inputs, "MUIN", 1) from None
-    sigma = loop_sigma(par.m_n, par.m_eta, par.lam5, vev)
-    y_n = par.y_n if par.y_n is not None else yukawa_from_casas_ibarra(sigma, par, inputs)
-    sector = build_sector(par, y_n, neutral, m_ch, u_ch, sm.s2w)
-    m_nu = y_n @ sigma @ y_n.T
-    m_nu = 0.5 * (m_nu + m_nu.T)
-    particles = [Particle(9910001, "N", par.m_n)]
-    particles += [Particle(9910011 + k, n, float(m)) for k, (n, m) in
-                  enumerate(zip(neutral.names, neutral.masses, strict=True))]
-    particles += [Particle(9910021 + k, f"h{k + 1}-", float(m)) for k, m in enumerate(m_ch)]
-    particles += [Particle(9910031, "S(2/3)", par.m_s), Particle(9910032, "S(-1/3)", par.m_s)]
-    mixings = [
-        Mixing("SCOTOETA0MIX", neutral.o, "neutral dark scalars: (eta_R, eta_I) = O psi",
-               rows=("eta_R1", "eta_R2", "eta_I1", "eta_I2"), columns=neutral.names),
-        Mixing("SCOTOCHMIX", u_ch, "charged dark scalars: (eta_1-, eta_2-, phi-) = U h-",
-               rows=("eta_1-", "eta_2-", "phi-"), columns=("h1-", "h2-", "h3-")),
-        Mixing("SCOTOYN", y_n, "Y_N used (Block YNIN or Casas-Ibarra)",
-               rows=("e", "mu", "tau"), columns=("eta_1", "eta_2")),
-    ]
-    data = {"sector": sector, "parameters": par, "Y_N": y_n, "Sigma": sigma, "m_nu": m_nu,
-            "neutral": neutral, "charged_masses": m_ch, "U_charged": u_ch}
-    if np.any(m_nu):
-        params = nu.analyse(m_nu)
-        mixings.append(Mixing("UPMNS", params.u, "PMNS from the one-loop m_nu (m_nu = U* m U^dagger)",
-                              rows=("nu_e", "nu_mu", "nu_tau"), columns=("nu_1", "nu_2", "nu_3")))
-        data["neutrino"] = params.as_dict()
-    else:
-        data["neutrino"] = {}
-    return Spectrum(particles, mixings, data=data)
-
-
-# ---------------------------------------------------------------------------
-# contributions (the seed's Eq. (9) split) and the Δa_μ split
-# ---------------------------------------------------------------------------
-def coefficients_with_parts(spectrum: Spectrum, sm) -> dict:
-    """quark_coefficients of the engine, storing spectrum.data["contributions"]:
-    C9V_ℓ, C10V_ℓ = the ℓ boxes; C9U = photon + Z penguin, C10U = Z penguin (lepton universal);
-    C9V_mu_minus_e = C9_bsmumu − C9_bsee (what a fit with C9_e = C9^U, C9_μ = C9^U + C9^V_μ sees)."""
-    wcs = matching.spectrum_quark_coefficients(spectrum, sm)
-    contrib = spectrum.data["contributions"]
-    contrib["C9V_mu_minus_e"] = wcs.get("C9_bsmumu", 0j) - wcs.get("C9_bsee", 0j)
-    contrib["C10V_mu_minus_e"] = wcs.get("C10_bsmumu", 0j) - wcs.get("C10_bsee", 0j)
-    return wcs
-
-
-def delta_a_mu_parts(sector: DarkSector, sm) -> dict[str, float]:
-    """Δa_μ total, chirally enhanced (∝ M_N Re(l r*), i.e. ∝ M_N μ_a κ Y_N) and the rest."""
-    total = engine.delta_a_lepton(sector, "mu", sm.m_mu)
-    only_l = DarkSector(sector.fermions, sector.scalars, {"mu": sector.l("mu")}, {})
-    only_r = DarkSector(sector.fermions, sector.scalars, {}, {"mu": sector.r("mu")})
-    ll = engine.delta_a_lepton(only_l, "mu", sm.m_mu)
-    rr = engine.delta_a_lepton(only_r, "mu", sm.m_mu)
-    return {"Delta_a_mu": total, "Delta_a_mu_chiral": total - ll - rr,
-            "Delta_a_mu_LL": ll, "Delta_a_mu_RR": rr}
-
-
-# ---------------------------------------------------------------------------
-# hooks
-# ---------------------------------------------------------------------------
-@hookimpl
-def bridge_model_info() -> ModelInfo:
-    return INFO
-
-
-@hookimpl
-def bridge_spectrum(inputs, sm) -> Spectrum:
+def derived_point(inputs, sm) -> dict:
+    """λ5 and Y_N of one point (InputError for inconsistent inputs)."""
     par = read_parameters(inputs)
-    spectrum = spectrum_from_parameters(par, sm, inputs)
-    spectrum.data["dipole_parts"] = delta_a_mu_parts(spectrum.data["sector"], sm)
-    return spectrum
+    if par.y_n is None:
+        try:
+            sigma = loop_sigma(par.m_n, par.m_eta, par.lam5, sm.vev)
+        except ValueError as exc:
+            raise _err(f"{exc}: m_eta_a^2 - v^2 |lambda5|/2 must stay positive", inputs,
+                       "LAMBDA5IN", (1, 1)) from None
+        y_n = yukawa_from_casas_ibarra(sigma, par, inputs)
+    else:
+        y_n = par.y_n
+    return {"Y_N": y_n, "lambda5_11": par.lam5[0, 0], "lambda5_22": par.lam5[1, 1],
+            "lambda5_12": par.lam5[0, 1]}
 
 
 @hookimpl
-def bridge_wilson_coefficients(spectrum, sm) -> dict:
-    return coefficients_with_parts(spectrum, sm)
+def bridge_derived_parameters(inputs, sm) -> dict:
+    if not isinstance(inputs, BatchInputs):
+        return derived_point(inputs, sm)
+    points = [derived_point(inputs.point(i), sm) for i in range(inputs.size)]
+    return {k: np.stack([np.asarray(p[k]) for p in points]) for k in points[0]}
 
 
 @hookimpl
-def bridge_dipoles(spectrum, sm) -> dict:
-    return matching.spectrum_lepton_dipoles(spectrum, sm)
+def bridge_model_description() -> ModelDescription:
+    return DESCRIPTION
 
 
 @hookimpl
-def bridge_neutrino_mass_matrix(spectrum) -> np.ndarray:
-    return spectrum.data["m_nu"]
+def bridge_neutrino_mass_matrix(spectrum, inputs, sm) -> np.ndarray:
+    """m_ν = Y_N Σ Y_Nᵀ (exact one loop, module docstring)."""
+    derived = spectrum.data["derived"]
+    minpar = inputs["MINPAR"]
+    m_eta = np.stack(np.broadcast_arrays(np.asarray(minpar[2], float),
+                                         np.asarray(minpar[3], float)), axis=-1)
+    lam5 = np.stack([np.stack(np.broadcast_arrays(derived["lambda5_11"], derived["lambda5_12"]), -1),
+                     np.stack(np.broadcast_arrays(derived["lambda5_12"], derived["lambda5_22"]), -1)],
+                    axis=-2)
+    m_n = np.broadcast_to(np.asarray(minpar[1], float), m_eta.shape[:-1])
+    sigma = loop_sigma(m_n, m_eta, lam5, sm.vev)
+    y_n = np.asarray(derived["Y_N"], complex)
+    m_nu = y_n @ sigma @ np.swapaxes(y_n, -1, -2)
+    return 0.5 * (m_nu + np.swapaxes(m_nu, -1, -2))

@@ -22,7 +22,8 @@ from bridge import matching
 from bridge.errors import InputError
 from bridge.model import ModelInputs
 from bridge.sm import SMInputs
-from bridge_plugins import F_IIb
+from legacy import F_IIb as legacy_F_IIb
+from models import model, model_evaluate
 
 CARD = Path(__file__).resolve().parents[1] / "cards" / "F_IIb.slha"
 
@@ -47,17 +48,13 @@ def inputs(**kw) -> ModelInputs:
 
 
 def evaluate(**kw):
-    inp = inputs(**kw)
-    spectrum = F_IIb.bridge_spectrum(inp, SM)
-    parts: dict = {}
-    quark = matching.quark_coefficients(spectrum.data["sector"], SM, parts)
-    dipoles = matching.lepton_dipoles(spectrum.data["sector"], SM, parts)
-    return spectrum, quark, dipoles, parts
+    ev = model_evaluate("F_IIb", inputs(**kw), SM)
+    return ev.spectrum, ev.quark_coefficients, ev.lepton_dipoles, ev.contributions
 
 
 def mass_matrix(**kw) -> np.ndarray:
     p = {**BENCH, **kw}
-    return F_IIb.charged_mass_matrix(p["m_psi"], p["m_psi_prime"], p["lam_l"], p["lam_r"], SM.vev)
+    return legacy_F_IIb.charged_mass_matrix(p["m_psi"], p["m_psi_prime"], p["lam_l"], p["lam_r"], SM.vev)
 
 
 def quad(f, a=0.0, b=None):
@@ -80,7 +77,9 @@ def quad(f, a=0.0, b=None):
 
 def test_biunitary_diagonalises_and_codes_are_in_the_9920000_range():
     spectrum, *_ = evaluate()
-    mm, u_l, u_r = (spectrum.data[k] for k in ("mass_matrix", "U_L", "U_R"))
+    mm = spectrum.data["mass_matrices"]["F-"]
+    mixings = {m.name: m.matrix for m in spectrum.mixings}
+    u_l, u_r = mixings["FIIBUL"], mixings["FIIBUR"]
     m = np.array([spectrum.mass("F-_1"), spectrum.mass("F-_2")])
     assert np.allclose(u_l.conj().T @ mm @ u_r, np.diag(m), atol=1e-12 * m.max())
     # singular values = square roots of the eigenvalues of M†M
@@ -92,7 +91,7 @@ def test_biunitary_diagonalises_and_codes_are_in_the_9920000_range():
 
 def test_no_mixing_gives_the_gauge_eigenstates():
     spectrum, *_ = evaluate(lam_l=0.0, lam_r=0.0)
-    sector = spectrum.data["sector"]
+    sector = spectrum.sector
     assert [spectrum.mass("F-_1"), spectrum.mass("F-_2")] == pytest.approx([600.0, 900.0], rel=1e-15)
     # d_L and e_L couple to the doublet Ψ^− only, e_R to the singlet Ψ' only
     assert abs(sector.l("b")[0, 0]) == pytest.approx(0.375) and sector.l("b")[1, 0] == 0
@@ -366,7 +365,7 @@ def test_degenerate_masses_are_finite_and_continuous(kw):
 
 def test_card_parses_with_comments_on_every_line():
     card = cardmod.read_card(CARD)
-    inp = cardmod.parse_inputs(card, F_IIb.INFO)
+    inp = cardmod.parse_inputs(card, model("F_IIb").info())
     assert inp["MINPAR"] == {1: 600.0, 2: 900.0, 3: 1200.0, 4: 300.0, 5: 0.5, 6: 0.5}
     assert inp.vector("GAMMAQIN", 3)[1] * inp.vector("GAMMAQIN", 3)[2] == pytest.approx(-0.15)
     for line in CARD.read_text().splitlines():
@@ -378,7 +377,7 @@ def _bad_card(tmp_path, old, new):
     assert old in text
     path = tmp_path / "bad.slha"
     path.write_text(text.replace(old, new))
-    return cardmod.parse_inputs(cardmod.read_card(path), F_IIb.INFO)
+    return cardmod.parse_inputs(cardmod.read_card(path), model("F_IIb").info())
 
 
 def test_negative_mass_names_block_and_entry(tmp_path):
@@ -405,7 +404,9 @@ def card_result():
     from bridge.plugins import get_plugin_manager
     from bridge.run import run_card
 
-    pm = get_plugin_manager(autoload=False, plugins=[("F_IIb", F_IIb)])
+    import bridge_plugins.F_IIb as plugin
+
+    pm = get_plugin_manager(autoload=False, plugins=[("F_IIb", plugin)])
     return run_card(str(CARD), pm=pm, samples=3)
 
 

@@ -703,7 +703,7 @@ def test_warnings_perturbativity_unread_block_threshold(tmp_path):
 def test_dark_matter_candidate_warning(tmp_path):
     outcome, doc = _run(tmp_path, SCOTO)  # the seed's benchmark: a charged h1- is lightest
     assert outcome.kind == "valid"
-    assert any("lightest dark state h1-" in w and "no dark-matter candidate" in w
+    assert any("lightest dark state h-_1" in w and "no dark-matter candidate" in w
                for w in doc["warnings"]), doc["warnings"]
     outcome, doc = _run(tmp_path / "2", F_IIB)  # real scalar singlet Phi_l is lightest
     assert outcome.kind == "valid" and doc["warnings"] == []

@@ -53,7 +53,7 @@ def cached_sm(tmp_path, monkeypatch):
 
 
 def _batch(inputs, values: dict, n: int):
-    from bridge.scan.batch import BatchInputs
+    from bridge.model import BatchInputs
 
     blocks = {b: dict(inputs[b]) for b in inputs}
     for (block, key), v in values.items():
@@ -65,7 +65,7 @@ def _batch(inputs, values: dict, n: int):
 # batched engine and F_Ib batch hook
 # ---------------------------------------------------------------------------
 def test_batched_F_Ib_equals_point_by_point(fib):
-    from bridge.scan.batch import evaluate_batch
+    from bridge.pipeline import evaluate_batch
 
     model, _, inputs = fib
     rng = np.random.default_rng(3)
@@ -89,42 +89,44 @@ def test_batched_F_Ib_equals_point_by_point(fib):
 
 def test_unbatched_engine_results_are_numbers(fib):
     """The batch axis is opt-in: a plain sector still gives Python complex numbers."""
-    from bridge.run import evaluate
+    from bridge.pipeline import evaluate
 
     model, _, inputs = fib
-    spectrum, quark, dipoles, _ = evaluate(model, inputs, SM)
-    assert not spectrum.data["sector"].batched
-    assert all(type(v) is complex for v in {**quark, **dipoles}.values())
+    ev = evaluate(model, inputs, SM)
+    assert not ev.sector.batched
+    assert all(type(v) is complex for v in ev.coefficients.values())
 
 
 def test_batch_failure_is_isolated(fib):
     """A point the model rejects is stored with its message; the others are computed."""
-    from bridge.scan.batch import evaluate_batch
+    from bridge.pipeline import evaluate_batch
 
     model, _, inputs = fib
-    # M_Psi' = 0 makes the neutral mass matrix singular: a massless F0 the engine refuses
+    # M_Psi' = 1e-300 is refused by the input limits, as `bridge run` refuses it
     b = _batch(inputs, {("MINPAR", 2): np.array([800.0, 1e-300, 900.0]),
                         ("MINPAR", 5): np.array([0.0, 0.0, 0.0]),
                         ("MINPAR", 6): np.array([0.0, 0.0, 0.0])}, 3)
-    res = evaluate_batch(model, b, SM)
+    res = evaluate_batch(model, b, SM, source="card.slha")
     assert res.errors[0] is None and res.errors[2] is None
-    assert res.errors[1] and "positive" in res.errors[1]
+    # the message `bridge run` gives for this point, located at the card and the point
+    assert res.errors[1].startswith("card.slha, point 1, Block MINPAR, entry 2: M_Psi' = 1e-300")
+    assert "below the bridge's limit" in res.errors[1] and "\n" not in res.errors[1]
     assert math.isnan(res.coefficients["C9_bsmumu"][1].real)
     assert np.isfinite(res.coefficients["C9_bsmumu"][[0, 2]]).all()
 
 
-def test_takagi_batch_matches_linalg():
+def test_takagi_batch_matches_single_matrices():
     from bridge.linalg import takagi
-    from bridge.scan.batch import takagi_real_batch
 
     rng = np.random.default_rng(5)
-    m = rng.normal(size=(20, 3, 3))
+    m = rng.normal(size=(20, 3, 3)) + 1j * rng.normal(size=(20, 3, 3))
     m = m + np.swapaxes(m, 1, 2)
-    masses, v = takagi_real_batch(m)
-    for i in range(20):
-        ref, _ = takagi(m[i])
-        np.testing.assert_allclose(masses[i], ref, rtol=1e-12)
-        np.testing.assert_allclose(v[i].T @ m[i] @ v[i], np.diag(masses[i]), atol=1e-12)
+    for mats in (m.real, m):
+        masses, v = takagi(mats)
+        for i in range(20):
+            ref, _ = takagi(mats[i])
+            np.testing.assert_allclose(masses[i], ref, rtol=1e-12)
+            np.testing.assert_allclose(v[i].T @ mats[i] @ v[i], np.diag(masses[i]), atol=1e-12)
 
 
 # ---------------------------------------------------------------------------
@@ -216,7 +218,7 @@ def test_store_exactly_once_failed_points_and_export(tmp_path):
 @pytest.mark.parametrize("name", ["seed2021", "seed2023"])
 def test_vector_seed_likelihood_equals_evaluate(fib, name):
     from bridge.likelihood import get_likelihood
-    from bridge.scan.batch import evaluate_batch
+    from bridge.pipeline import evaluate_batch
     from bridge.scan.chi2 import PointData, vectorise
 
     model, _, inputs = fib

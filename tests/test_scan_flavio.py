@@ -35,7 +35,8 @@ def test_fast_path_equals_flavio(sm):
     """Each observable's representation reproduces flavio to 1e-6 at points it was not built on."""
     from bridge.run import load_point
     from bridge.scan import fastpath as fpm
-    from bridge.scan.batch import BatchInputs, evaluate_batch
+    from bridge.model import BatchInputs
+    from bridge.pipeline import evaluate_batch
 
     _, model, _, inputs, scale, _ = load_point(CARD)
     rng = np.random.default_rng(11)
@@ -160,11 +161,15 @@ def test_killed_scan_resumes_each_point_once(tmp_path):
     con = sqlite3.connect(str(db))
     ids = np.array([r[0] for r in con.execute("SELECT id FROM points ORDER BY id")])
     np.testing.assert_array_equal(ids, np.arange(total))  # all there, each once (primary key)
-    assert con.execute("SELECT COUNT(*) FROM points WHERE status != 0").fetchone()[0] == 0
-    # the points stored before and after the kill are the same numbers as a clean scan's
+    failed = [r[0] for r in con.execute("SELECT id FROM points WHERE status != 0 ORDER BY id")]
+    # the points stored before and after the kill are the same numbers as a clean scan's, and
+    # the same few points are refused (F0_1 below 0.1 GeV: the loop functions' mass-ratio limit)
     ref = tmp_path / "ref.db"
     subprocess.run([*cmd[:-5], "--chunk-size", "5000", "-o", str(ref), "-q"], env=env, check=True,
                    timeout=300)
+    con_ref = sqlite3.connect(str(ref))
+    assert failed == [r[0] for r in con_ref.execute("SELECT id FROM points WHERE status != 0 ORDER BY id")]
+    assert len(failed) < 10
     a, b = store.read(db), store.read(ref)
     for c in ("chi2:seed2021", "wc:C10_bsmumu:im", "mass:F0_2"):
         np.testing.assert_allclose(a[c], b[c], rtol=1e-12)

@@ -3,7 +3,7 @@
 Modules (each cheap to import; flavio is imported only where observables are built):
 
 * :mod:`bridge.scan.space`: ``--vary`` specifications, grids, random and Latin-hypercube samples;
-* :mod:`bridge.scan.batch`: vectorised model evaluation (``bridge_batch_spectrum``) with a
+* :mod:`bridge.pipeline` (core): vectorised model evaluation with a
   point-by-point fallback;
 * :mod:`bridge.scan.fastpath`: the exact polynomial representation of flavio observables;
 * :mod:`bridge.scan.chi2`: vectorised χ² of the named likelihoods;

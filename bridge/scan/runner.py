@@ -24,7 +24,7 @@ import numpy as np
 
 from bridge.errors import BridgeError, InputError
 from bridge.scan import fastpath as fpm
-from bridge.scan.batch import evaluate_batch
+from bridge.pipeline import evaluate_batch
 from bridge.scan.chi2 import PointData, direct, vectorise
 from bridge.scan.space import Space, batch_inputs, parse_vary
 from bridge.scan.store import Store
@@ -52,6 +52,7 @@ class Context:
     vector_likelihoods: list
     likelihood: object | None  # bridge.likelihood object, for the direct route
     vectorised: bool = True
+    card: str = ""  # names the card in the messages of refused points
 
 
 @dataclass
@@ -100,7 +101,7 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
     values = np.asarray(values, dtype=float)
     n = ids.size
     binputs, entries = batch_inputs(ctx.space, ctx.inputs, values)
-    res = evaluate_batch(_model(ctx), binputs, ctx.sm, vectorised=ctx.vectorised)
+    res = evaluate_batch(_model(ctx), binputs, ctx.sm, source=ctx.card, vectorised=ctx.vectorised)
     ok = res.ok
     cols: dict[str, np.ndarray] = {}
     for k, axis in enumerate(ctx.space.axes):
@@ -315,7 +316,7 @@ def prepare(opts: ScanOptions, pm=None, say=print) -> tuple[Context, dict]:
     sm = sm_inputs(overrides)
     ctx = Context(digest, model.name, type(model.plugin).__module__ if not hasattr(model.plugin, "__name__")
                   else model.plugin.__name__, inputs, space, sm, scale, overrides, opts.route, [], None,
-                  [], likelihood, opts.vectorised)
+                  [], likelihood, opts.vectorised, str(opts.card))
     vectors = []
     if likelihood is not None and opts.route == "fast":
         vectors = vectorise(likelihood, overrides)
@@ -368,7 +369,7 @@ def _fastpath(ctx: Context, model, opts: ScanOptions, say) -> fpm.FastPath:
 def _evaluate_ids(ctx: Context, model, ids):
     values = ctx.space.values(ids)
     binputs, _ = batch_inputs(ctx.space, ctx.inputs, values)
-    return evaluate_batch(model, binputs, ctx.sm, vectorised=ctx.vectorised)
+    return evaluate_batch(model, binputs, ctx.sm, source=ctx.card, vectorised=ctx.vectorised)
 
 
 class Progress:
@@ -436,11 +437,9 @@ def _chunk_size(opts: ScanOptions, ctx: Context) -> int:
         return max(1, int(opts.chunk_size))
     if ctx.route == "direct":
         return CHUNK["direct"]
-    from bridge.scan.batch import _has_hook
-
     model = _model(ctx)
-    return CHUNK["vectorised"] if ctx.vectorised and _has_hook(model, "bridge_batch_spectrum") \
-        else CHUNK["points"]
+    batched = model.description is not None or model.implements("bridge_batch_spectrum")
+    return CHUNK["vectorised"] if ctx.vectorised and batched else CHUNK["points"]
 
 
 def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSummary:

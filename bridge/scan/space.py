@@ -163,9 +163,9 @@ class Space:
 
 
 def batch_inputs(space: Space, inputs, values: np.ndarray):
-    """The :class:`bridge.scan.batch.BatchInputs` of points with parameter ``values``
+    """The :class:`bridge.model.BatchInputs` of points with parameter ``values``
     (n, n_axes), and the card-entry columns ``in:BLOCK:ENTRY`` they set."""
-    from bridge.scan.batch import BatchInputs
+    from bridge.model import BatchInputs
 
     n = values.shape[0]
     blocks = {name: dict(block) for name, block in inputs.items()}

@@ -1,0 +1,352 @@
+"""One point pipeline for `bridge run`, `bridge fit` and `bridge scan`.
+
+spectrum → sanity → matching → one-loop summaries, for one point (:func:`evaluate`) or a
+batch of N points (:func:`evaluate_batch`), with the same refusals and warnings everywhere:
+a point `bridge run` refuses is refused by a fit and stored as failed by a scan, with the
+same message.
+
+* Described models (:mod:`bridge.fields`): the spectrum and the dark sector come from
+  :mod:`bridge.assembly`, vectorised over the batch axis.
+* Hand-written models: ``bridge_spectrum`` (and ``bridge_batch_spectrum`` if present).
+* Coefficients: from the engine (:mod:`bridge.matching`) on ``spectrum.sector`` unless a
+  hand-written model implements ``bridge_wilson_coefficients``/``bridge_dipoles``.
+* Contributions (written to the JSON and the scan results): the box/penguin breakdown of
+  C9, C10, the lepton-universality split of seed 001 Eq. (9), C9V_mu_minus_e, and the split of
+  Δa_μ into its chirally enhanced part (∝ m_F Re(l r*)) and the rest.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bridge import assembly, matching, sanity
+from bridge import neutrino as nu
+from bridge.engine import DarkSector, delta_a_lepton
+from bridge.errors import BridgeError, InputError, ModelError
+from bridge.model import BatchInputs, Mixing, ModelInputs, Particle, Spectrum
+from bridge.plugins import Model
+
+#: Exceptions a model may raise at a bad point (turned into a ModelError naming the card).
+POINT_ERRORS = (ValueError, ArithmeticError, NotImplementedError, np.linalg.LinAlgError)
+
+
+@dataclass
+class Evaluation:
+    """Everything computed for one point (numbers) or a batch (arrays with axis (N,))."""
+
+    model: Model
+    inputs: ModelInputs
+    sm: object
+    spectrum: Spectrum
+    quark_coefficients: dict[str, complex]
+    lepton_dipoles: dict[str, complex]
+    contributions: dict[str, complex]
+    one_loop: dict[str, float]
+    neutrino_mass_matrix: np.ndarray
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def sector(self) -> DarkSector | None:
+        return self.spectrum.sector
+
+    @property
+    def coefficients(self) -> dict[str, complex]:
+        """Everything handed to wilson (quark sector + lepton dipoles)."""
+        return {**self.quark_coefficients, **self.lepton_dipoles}
+
+
+# ---------------------------------------------------------------------------
+# spectrum
+# ---------------------------------------------------------------------------
+def spectrum(model: Model, inputs: ModelInputs, sm, *, batch: bool = False) -> Spectrum:
+    """The spectrum of ``model`` at ``inputs`` (a batch if ``batch``; None-free)."""
+    desc = model.description
+    if desc is None:
+        hook = "bridge_batch_spectrum" if batch else "bridge_spectrum"
+        result = model.call(hook, inputs=inputs, sm=sm)
+        if result is None and batch:
+            return None
+        if not isinstance(result, Spectrum):
+            raise ModelError(f"plugin {model.name!r}: {hook} did not return a Spectrum")
+        result.check()
+        return result
+    derived = model.call("bridge_derived_parameters", inputs=inputs, sm=sm) or {}
+    missing = [d.name for d in desc.derived() if d.name not in derived]
+    if missing:
+        raise ModelError(f"plugin {model.name!r}: bridge_derived_parameters did not supply "
+                         f"{', '.join(missing)}")
+    built = assembly.assemble(assembly.plan(desc), inputs, sm, derived)
+    particles = [Particle(code, name, mass) for code, name, mass in built.masses]
+    mixings = [Mixing(name, mat, text, rows, cols) for name, mat, rows, cols, text in built.mixings]
+    for der in desc.derived():
+        if der.block:
+            value = np.asarray(derived[der.name])
+            rows = ("e", "mu", "tau")[:value.shape[-2]] if value.ndim >= 2 else ()
+            cols = tuple(str(k + 1) for k in range(value.shape[-1])) if rows else ()
+            mixings.append(Mixing(der.block, value, f"{der.symbol} (derived by the model)",
+                                  rows, cols))
+    return Spectrum(particles, mixings, data={"derived": derived,
+                                              "mass_matrices": built.mass_matrices},
+                    sector=built.sector)
+
+
+# ---------------------------------------------------------------------------
+# coefficients and summaries
+# ---------------------------------------------------------------------------
+def _coefficients(model: Model, spec: Spectrum, inputs, sm, parts: dict):
+    sector = spec.sector
+    if model.implements("bridge_wilson_coefficients"):
+        quark = model.call("bridge_wilson_coefficients", spectrum=spec, inputs=inputs, sm=sm)
+        quark = _checked(model, "bridge_wilson_coefficients", quark)
+        parts.update(spec.data.get("contributions", {}))
+    else:
+        _require_sector(model, sector, quark=True)
+        quark = matching.quark_coefficients(sector, sm, parts)
+        parts.update(matching.universality_split(parts))
+    if model.implements("bridge_dipoles"):
+        dipoles = _checked(model, "bridge_dipoles",
+                           model.call("bridge_dipoles", spectrum=spec, inputs=inputs, sm=sm) or {})
+    else:
+        _require_sector(model, sector, quark=False)
+        dipoles = matching.lepton_dipoles(sector, sm, parts)
+    if sector is not None:
+        parts.update(delta_a_mu_parts(sector, sm))
+    if "C9_bsmumu" in quark or "C9_bsee" in quark:
+        zero = 0j
+        parts["C9V_mu_minus_e"] = quark.get("C9_bsmumu", zero) - quark.get("C9_bsee", zero)
+        parts["C10V_mu_minus_e"] = quark.get("C10_bsmumu", zero) - quark.get("C10_bsee", zero)
+    return quark, dipoles
+
+
+def _require_sector(model: Model, sector, quark: bool) -> None:
+    if sector is None:
+        hook = "bridge_wilson_coefficients" if quark else "bridge_dipoles"
+        raise ModelError(f"plugin {model.name!r}: its spectrum has no sector (Spectrum.sector), "
+                         f"so it must implement {hook}")
+    if quark and sector.z is None and any(np.any(sector.l(q)) or np.any(sector.r(q))
+                                          for q in ("s", "b")):
+        raise ModelError(f"plugin {model.name!r}: its DarkSector couples to quarks but has no Z "
+                         "couplings (DarkSector.z): the Z penguin would be dropped")
+
+
+def _checked(model: Model, hook: str, wcs) -> dict:
+    """A dict of names to finite complex numbers (or arrays of them for a batch)."""
+    if not isinstance(wcs, dict):
+        raise ModelError(f"plugin {model.name!r}: {hook} did not return a dict")
+    out = {}
+    for name, value in wcs.items():
+        if not isinstance(name, str) or not name.isprintable() or not name:
+            raise ModelError(f"plugin {model.name!r}: {hook} returned the coefficient name {name!r}")
+        try:
+            arr = np.asarray(value, dtype=complex)
+        except (TypeError, ValueError):
+            raise ModelError(f"plugin {model.name!r}: {hook} returned {type(value).__name__} for "
+                             f"{name}, not a number") from None
+        if not np.all(np.isfinite(arr)):
+            raise ModelError(f"plugin {model.name!r}: coefficient {name} is not finite")
+        out[name] = complex(arr) if arr.ndim == 0 else arr
+    return out
+
+
+def delta_a_mu_parts(sector: DarkSector, sm) -> dict:
+    """Δa_μ and its split: chirally enhanced (∝ m_F Re(l r*)), LL and RR (∝ m_μ²) parts."""
+    total = delta_a_lepton(sector, "mu", sm.m_mu)
+    only_l = DarkSector(sector.fermions, sector.scalars, {"mu": sector.l("mu")}, {})
+    only_r = DarkSector(sector.fermions, sector.scalars, {}, {"mu": sector.r("mu")})
+    ll = delta_a_lepton(only_l, "mu", sm.m_mu)
+    rr = delta_a_lepton(only_r, "mu", sm.m_mu)
+    return {"Delta_a_mu_chiral": total - ll - rr, "Delta_a_mu_LL": ll, "Delta_a_mu_RR": rr}
+
+
+def one_loop_summary(dipoles: dict, sm) -> dict:
+    """Δa_μ, Δa_e and BR(μ→eγ) straight from the one-loop dipoles (no running)."""
+    tau_mu = 1.0 / (sm.GF**2 * sm.m_mu**5 / (192 * math.pi**3))  # tree-level muon width
+    return {
+        "Delta_a_mu": matching.delta_a_from_c7(dipoles.get("C7_mumu", 0j), sm.m_mu, sm),
+        "Delta_a_e": matching.delta_a_from_c7(dipoles.get("C7_ee", 0j), sm.m_e, sm),
+        "BR_mu_egamma": matching.br_mu_egamma_one_loop(
+            dipoles.get("Cgamma_mue", 0j), dipoles.get("Cgamma_emu", 0j), sm, tau_mu),
+    }
+
+
+def _neutrino(model: Model, spec: Spectrum, inputs, sm, shape) -> np.ndarray:
+    m_nu = model.neutrino_mass_matrix(spec, inputs, sm)
+    if m_nu is None:
+        return np.zeros((*shape, 3, 3), complex)
+    m_nu = np.asarray(m_nu, dtype=complex)
+    if m_nu.shape[-2:] != (3, 3) or not np.all(np.isfinite(m_nu)):
+        raise ModelError(f"plugin {model.name!r}: neutrino mass matrix is not a finite 3x3 array")
+    return np.broadcast_to(m_nu, (*shape, 3, 3)).copy()
+
+
+# ---------------------------------------------------------------------------
+# one point
+# ---------------------------------------------------------------------------
+def evaluate(model: Model, inputs: ModelInputs, sm, *, info=None, source: str = "",
+             checks: bool = True) -> Evaluation:
+    """Spectrum, sanity, coefficients and summaries of one point.
+
+    Refusals are InputError (bad inputs, naming block and entry) or ModelError (the model
+    cannot be evaluated there); ``source`` (the card) prefixes every message.
+    """
+    info = info or model.info()
+    warnings: list[str] = []
+    try:
+        if checks:
+            warnings += sanity.check_inputs(info, inputs, path=source or None)
+        spec = spectrum(model, inputs, sm)
+        if checks:
+            warnings += sanity.check_spectrum(spec, sm, info, path=source or None)
+        parts: dict = {}
+        quark, dipoles = _coefficients(model, spec, inputs, sm, parts)
+        m_nu = _neutrino(model, spec, inputs, sm, ())[()]
+    except InputError as exc:
+        raise exc.located(file=source or None) from None
+    except ModelError as exc:
+        if source and not str(exc).startswith(source):
+            raise ModelError(f"{source}: {exc}") from None
+        raise
+    except BridgeError:
+        raise
+    except POINT_ERRORS as exc:
+        raise ModelError(f"{source + ': ' if source else ''}model {model.name}: {exc}") from None
+    if np.any(m_nu):
+        params = nu.analyse(m_nu)
+        spec.mixings.append(Mixing("UPMNS", params.u, "PMNS from the one-loop m_nu "
+                                   "(m_nu = U* m U^dagger)", ("nu_e", "nu_mu", "nu_tau"),
+                                   ("nu_1", "nu_2", "nu_3")))
+        spec.data["neutrino"] = params.as_dict()
+    spec.data["contributions"] = parts  # what a hand-written plugin's hooks would see
+    return Evaluation(model, inputs, sm, spec, quark, dipoles, parts,
+                      one_loop_summary(dipoles, sm), m_nu, warnings)
+
+
+# ---------------------------------------------------------------------------
+# batches
+# ---------------------------------------------------------------------------
+@dataclass
+class BatchResult:
+    """Model output of N points; failed points have ``errors[i]`` set and NaN values."""
+
+    size: int
+    masses: dict[str, np.ndarray] = field(default_factory=dict)  # particle name -> (N,)
+    coefficients: dict[str, np.ndarray] = field(default_factory=dict)  # flavio name -> complex (N,)
+    contributions: dict[str, np.ndarray] = field(default_factory=dict)  # complex (N,)
+    one_loop: dict[str, np.ndarray] = field(default_factory=dict)  # float (N,)
+    m_nu: np.ndarray | None = None  # complex (N, 3, 3)
+    errors: list[str | None] = field(default_factory=list)
+    vectorised: bool = False
+
+    @property
+    def ok(self) -> np.ndarray:
+        return np.array([e is None for e in self.errors], dtype=bool)
+
+
+def evaluate_batch(model: Model, inputs: BatchInputs, sm, *, info=None, source: str = "",
+                   vectorised: bool = True) -> BatchResult:
+    """N points: vectorised where the model allows it; every point the sanity checks might
+    refuse, or that a vectorised evaluation leaves non-finite, is evaluated alone with
+    :func:`evaluate`, so it fails (or passes) with exactly its own message."""
+    info = info or model.info()
+    result = None
+    if vectorised and (model.description is not None or model.implements("bridge_batch_spectrum")):
+        try:
+            result = _evaluate_vectorised(model, inputs, sm, info)
+        except (BridgeError, *POINT_ERRORS, TypeError, IndexError):
+            result = None  # one bad point spoils the batch: isolate it point by point
+    if result is None:
+        return _evaluate_points(model, inputs, sm, info, source, range(inputs.size))
+    suspect = [i for i, err in enumerate(result.errors) if err is not None]
+    if suspect:
+        alone = _evaluate_points(model, inputs, sm, info, source, suspect)
+        _merge(result, alone, suspect)
+    return result
+
+
+def _evaluate_vectorised(model: Model, inputs: BatchInputs, sm, info) -> BatchResult | None:
+    n = inputs.size
+    flagged = sanity.flag_inputs(info, inputs, n)
+    spec = spectrum(model, inputs, sm, batch=True)
+    if spec is None:
+        return None
+    parts: dict = {}
+    quark, dipoles = _coefficients(model, spec, inputs, sm, parts)
+    out = BatchResult(n, vectorised=True)
+    for p in spec.particles:
+        out.masses[p.name] = _as_array(p.mass, n, float)
+    for name, value in {**quark, **dipoles}.items():
+        out.coefficients[name] = _as_array(value, n)
+    for name, value in parts.items():
+        if np.ndim(value) <= 1:
+            out.contributions[name] = _as_array(value, n)
+    out.one_loop = {k: _as_array(v, n, float) for k, v in one_loop_summary(dipoles, sm).items()}
+    out.m_nu = _neutrino(model, spec, inputs, sm, (n,))
+    flagged |= sanity.flag_spectrum(spec, sm, n)
+    for table in (out.masses, out.coefficients, out.contributions, out.one_loop):
+        for v in table.values():
+            flagged |= ~np.isfinite(v)
+    out.errors = ["check" if f else None for f in flagged]
+    return out
+
+
+def _as_array(value, n: int, dtype=complex) -> np.ndarray:
+    return np.broadcast_to(np.asarray(value, dtype=dtype), (n,)).copy()
+
+
+def _evaluate_points(model: Model, inputs: BatchInputs, sm, info, source, indices) -> BatchResult:
+    """Point by point with :func:`evaluate`; failures keep their message."""
+    indices = list(indices)
+    n = len(indices)
+    rows = []
+    for i in indices:
+        where = f"{source}, point {i}" if source else f"point {i}"
+        try:
+            ev = evaluate(model, inputs.point(i), sm, info=info, source=where)
+            rows.append((ev, None))
+        except BridgeError as exc:
+            rows.append((None, str(exc)))
+        except Exception as exc:  # a plugin bug must not stop the scan; it is stored
+            rows.append((None, f"{where}: model {model.name}: {type(exc).__name__}: {exc}"))
+    out = BatchResult(n, errors=[err for _, err in rows])
+    out.m_nu = np.full((n, 3, 3), np.nan + 0j)
+    for k, (ev, err) in enumerate(rows):
+        if err is not None:
+            continue
+        for p in ev.spectrum.particles:
+            out.masses.setdefault(p.name, np.full(n, math.nan))[k] = p.mass
+        for name, v in ev.coefficients.items():
+            out.coefficients.setdefault(name, np.zeros(n, complex))[k] = v
+        for name, v in ev.contributions.items():
+            if np.ndim(v) == 0:
+                out.contributions.setdefault(name, np.zeros(n, complex))[k] = v
+        for name, v in ev.one_loop.items():
+            out.one_loop.setdefault(name, np.full(n, math.nan))[k] = v
+        out.m_nu[k] = ev.neutrino_mass_matrix
+    failed = ~out.ok
+    for table in (out.coefficients, out.contributions):
+        for v in table.values():
+            v[failed] = np.nan
+    return out
+
+
+def _merge(result: BatchResult, alone: BatchResult, indices) -> None:
+    """Overwrite the points ``indices`` of ``result`` by their one-by-one evaluation."""
+    for k, i in enumerate(indices):
+        result.errors[i] = alone.errors[k]
+    ok = alone.ok
+    for table, other, fill in ((result.masses, alone.masses, math.nan),
+                               (result.coefficients, alone.coefficients, 0j),
+                               (result.contributions, alone.contributions, 0j),
+                               (result.one_loop, alone.one_loop, math.nan)):
+        for name in set(table) | set(other):
+            col = table.setdefault(name, np.full(result.size, fill, dtype=type(fill)))
+            if name in other:
+                col[indices] = other[name]
+            else:
+                col[indices] = fill
+            col[np.asarray(indices)[~ok]] = np.nan
+    if alone.m_nu is not None:
+        result.m_nu[indices] = alone.m_nu
