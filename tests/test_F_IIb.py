@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from legacy import F_IIb as legacy_F_IIb
+from models import model, model_evaluate
 from scipy import integrate
 
 from bridge import card as cardmod
@@ -22,8 +24,6 @@ from bridge import matching
 from bridge.errors import InputError
 from bridge.model import ModelInputs
 from bridge.sm import SMInputs
-from legacy import F_IIb as legacy_F_IIb
-from models import model, model_evaluate
 
 CARD = Path(__file__).resolve().parents[1] / "cards" / "F_IIb.slha"
 
@@ -401,10 +401,9 @@ def test_missing_minpar_entry_names_block_and_entry(tmp_path):
 
 @pytest.fixture(scope="module")
 def card_result():
+    import bridge_plugins.F_IIb as plugin
     from bridge.plugins import get_plugin_manager
     from bridge.run import run_card
-
-    import bridge_plugins.F_IIb as plugin
 
     pm = get_plugin_manager(autoload=False, plugins=[("F_IIb", plugin)])
     return run_card(str(CARD), pm=pm, samples=3)

@@ -6,12 +6,12 @@ import math
 
 import numpy as np
 import pytest
+from legacy import F_Ib as legacy_F_Ib
+from models import model, model_spectrum
 
 from bridge import matching
 from bridge.linalg import takagi
 from bridge.model import ModelInputs
-from legacy import F_Ib as legacy_F_Ib
-from models import model, model_spectrum
 
 pytestmark = pytest.mark.flavio
 

@@ -40,8 +40,8 @@ from hypothesis import strategies as st
 from bridge import matching
 from bridge.engine import DarkFermion, DarkScalar, DarkSector, ZCouplings
 from bridge.model import ModelInputs
-from bridge.plugins import get_model, get_plugin_manager
 from bridge.pipeline import evaluate as pipeline_evaluate
+from bridge.plugins import get_model, get_plugin_manager
 from bridge.sm import SMInputs
 
 SM = SMInputs(GF=1.1663787e-5, alpha_e_bsll=1 / 133.0, alpha_e_0=1 / 137.035999084, s2w=0.23121,

@@ -33,10 +33,10 @@ def _small_flavio_likelihood():
 @pytest.mark.flavio
 def test_fast_path_equals_flavio(sm):
     """Each observable's representation reproduces flavio to 1e-6 at points it was not built on."""
-    from bridge.run import load_point
-    from bridge.scan import fastpath as fpm
     from bridge.model import BatchInputs
     from bridge.pipeline import evaluate_batch
+    from bridge.run import load_point
+    from bridge.scan import fastpath as fpm
 
     _, model, _, inputs, scale, _ = load_point(CARD)
     rng = np.random.default_rng(11)

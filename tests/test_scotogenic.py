@@ -9,6 +9,8 @@ from pathlib import Path
 import mpmath as mp
 import numpy as np
 import pytest
+from legacy import scotogenic as legacy
+from models import model_evaluate
 
 from bridge import engine, loops, matching
 from bridge.card import parse_inputs, read_card
@@ -17,8 +19,6 @@ from bridge.errors import InputError
 from bridge.model import ModelInputs
 from bridge.sm import SMInputs
 from bridge_plugins import scotogenic as sc
-from legacy import scotogenic as legacy
-from models import model_evaluate
 
 CARD = Path(__file__).resolve().parents[1] / "cards" / "scotogenic.slha"
 INFO = sc.DESCRIPTION.info()

@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from bridge.errors import BridgeError, InputError
-from bridge.scan import fastpath as fpm
 from bridge.pipeline import evaluate_batch
+from bridge.scan import fastpath as fpm
 from bridge.scan.chi2 import PointData, direct, vectorise
 from bridge.scan.space import Space, batch_inputs, parse_vary
 from bridge.scan.store import Store
