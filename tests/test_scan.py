@@ -294,3 +294,30 @@ def test_store_survives_garbage(tmp_path):
     with pytest.raises(InputError):
         store.read(p)
     assert isinstance(sqlite3.sqlite_version, str)
+
+
+def test_perturbativity_refusal_is_the_same_in_run_fit_and_scan(tmp_path, cached_sm, capsys):
+    """Γ^L = 20 (> 4π): `bridge run` refuses the card (exit 2), a fit refuses it as its start
+    point, and a scan through the same point stores it as failed with the same message."""
+    from bridge.cli import main
+    from bridge.fit import Objective
+    from bridge.scan import store
+
+    card = tmp_path / "hot.slha"
+    card.write_text(Path(CARD).read_text().replace("2   2.00000000E+00 # Gamma^L_mu",
+                                                   "2   2.00000000E+01 # Gamma^L_mu"))
+    assert main(["run", str(card), "--no-predictions", "-q"]) == 2
+    run_message = capsys.readouterr().err.strip().removeprefix("bridge: error: ")
+    assert run_message.startswith(f"{card}, Block GAMMALIN, entry 2:") and "4 pi" in run_message
+    detail = run_message.split(": ", 1)[1]
+    with pytest.raises(InputError) as fit_error:
+        Objective(str(card), ["MINPAR:1"], "seed2021")
+    assert detail in str(fit_error.value)
+    db = tmp_path / "hot.db"
+    assert main(["scan", CARD, "--vary", "GAMMALIN:2:2:20:3", "--likelihood", "seed2021",
+                 "--no-observables", "--workers", "1", "-o", str(db), "-q"]) == 0
+    failed = store.read(db, ["id", "error"], failed=True)
+    failed = {k: v[np.array([e is not None and e != "" for e in failed["error"]])]
+              for k, v in failed.items()}
+    assert list(failed["id"]) == [2]  # Γ^L = 20; 2 and 11 are below 4π
+    assert failed["error"][0] == f"{CARD}, point 2, Block GAMMALIN, entry 2: {detail}"
