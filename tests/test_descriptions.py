@@ -10,6 +10,10 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from legacy import F_Ib as legacy_F_Ib
+from legacy import F_IIb as legacy_F_IIb
+from legacy import scotogenic as legacy_scotogenic
+from models import model
 
 from bridge import assembly, matching, pipeline
 from bridge.card import parse_inputs, read_card
@@ -27,10 +31,6 @@ from bridge.fields import (
 from bridge.plugins import get_model, get_plugin_manager
 from bridge.sm import SMInputs
 from bridge_plugins import scotogenic as scotogenic_plugin
-from legacy import F_Ib as legacy_F_Ib
-from legacy import F_IIb as legacy_F_IIb
-from legacy import scotogenic as legacy_scotogenic
-from models import model
 
 SM = SMInputs(GF=1.1663788e-05, alpha_e_bsll=0.007569084895987922,
               alpha_e_0=0.0072973525692838015, s2w=0.23121, m_W=80.379, m_Z=91.1876,
