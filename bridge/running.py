@@ -1,0 +1,295 @@
+"""Leading-log running of the bridge's WET coefficients from the dark masses to the hand-over scale.
+
+The one-loop coefficients of bridge.matching are μ-independent at this order; they belong at a
+matching scale μ_M of the order of the dark masses. wilson runs WET (five flavours) below the
+hand-over scale μ_0 (Block BRIDGE entry 2, default 160 GeV). This module supplies the running
+μ_M → μ_0 in between, in the flavio WET basis and normalisation (L_eff = Σ C O, NP only):
+
+    C(μ_0) = U(μ_0, μ_M) C(μ_M),    U = U^{(5)}(μ_0, m_t) U^{(6)}(m_t, μ_M)    (μ_0 < m_t < μ_M)
+
+Leading-log solution per segment of constant n_f (Buchalla, Buras, Lautenbacher, Rev. Mod. Phys.
+68 (1996) 1125, hep-ph/9512380, the LO RG evolution; dC/dlnμ = (α_s/4π) γᵀ C with γ_ij = mixing of
+C_i into C_j, dα_s/dlnμ = −2β_0 α_s²/(4π)):
+
+    U^{(n_f)} = η^{γᵀ/(2β_0)} = exp(ln η · γᵀ/(2β_0)),   η = α_s(μ_start)/α_s(μ_end),   β_0 = 11 − 2n_f/3,
+
+with α_s from flavio (flavio.physics.running.running.get_alpha_s: three-loop RunDec values for
+flavio's α_s(M_Z), n_f = 6 above flavio's threshold m_t = config['RGE thresholds']['mt'], 5
+below). The LO form evaluated with these α_s values is also what wilson's WETrunner does, so below
+m_t this module and wilson's QCD running agree to 1e-16 for the same α_s(M_Z); with wilson's QED
+on they differ by the QED running neglected here (0.35% C7, 0.3% CVLL over 150 → 5 GeV).
+
+LO anomalous dimensions (units α_s/(4π), N = 3 colours; none depends on n_f):
+
+* Dipoles (C7, C8) — flavio O7 = N_q e/(16π²) m_q(μ) (q̄_L σ q'_R) F, O8 with g_s(μ) T^a G^a,
+  same for the primed (chirality-flipped) pair:
+  γ_77 = 32/3, γ_88 = 28/3, γ_87 = (32/3) Q_q (= −32/9 for down quarks), γ_78 = 0
+  (BBL hep-ph/9512380, b → sγ; Buras, Misiak, Münz, Pokorski hep-ph/9311345). γ_77 contains the
+  running of m_q(μ) in the operator: γ_77 = γ_T + γ_m = 8/3 + 8 (tensor current + mass), so the
+  flavio C7 at μ_M is the dimensionful dipole divided by m_b(μ_M). For the terms the engine
+  computes ∝ m_b (photon or gluon emitted off the loop with the chirality flip on the external
+  quark) m_b cancels between amplitude and normalisation, so bridge.matching's C7 is already
+  C7(μ_M); a chirally enhanced term m_F/m_b (not present in the three shipped models) must use
+  m_b(μ_M). For five flavours this gives the textbook
+      C7(μ) = η^{16/23} C7(μ_M) + (8/3)(η^{14/23} − η^{16/23}) C8(μ_M),   C8(μ) = η^{14/23} C8(μ_M);
+  six flavours the exponents are 16/21 and 14/21; the 8/3 does not depend on n_f.
+  Flavours bs, bd, sd (Q = −1/3) and cu (Q = +2/3).
+* ΔF = 2 (no prefactor in flavio): CVLL, CVRR: γ = 6 − 6/N = 4, i.e. η^{6/23} (n_f = 5),
+  η^{6/21} (n_f = 6) (BBL, the ΔF = 2 sections). (CVLR, CSLR) — flavio's
+  (s̄_Lγ^μb_L)(s̄_Rγ_μb_R) and (s̄_R b_L)(s̄_L b_R) are exactly Q_1^LR, Q_2^LR of Buras, Misiak,
+  Urban hep-ph/0005183: γ = [[6/N, 12], [0, −6N + 6/N]] = [[2, 12], [0, −16]], hence
+  CSLR(μ) = η^{−24/23} CSLR + (2/3)(η^{3/23} − η^{−24/23}) CVLR (n_f = 5). The bridge produces
+  CVLL/CVRR today (mixed chiralities are refused by the engine); CVLR/CSLR are ready for it.
+  Scalar and tensor ΔF = 2 operators (CSLL, CSRR, CTLL, CTRR) are not produced and not handled.
+* C9, C10, C9p, C10p (ℓℓ') and CL, CR (νν'): vector (axial) quark currents are conserved, no
+  QCD running. Their QED running above μ_0 is left out on purpose: in WET it is the C10 → C9
+  mixing (≈ 0.5% of C10 from 1 TeV to 160 GeV, from wilson's 0.9% for 160 → 4.8 GeV) and the
+  photon-penguin mixing into other lepton flavours (≈ 0.3%), but above the electroweak scale the
+  physical running is the SU(2)×U(1) (and Yukawa) running of SMEFT, a different and larger
+  effect (lq1 = lq3 at 1 TeV: C9, C10 at 160 GeV lower by 2.0%, 1.7%, and a CL_bsνν of 3% of C9
+  appears; benchmarks/matching_scale.py) which a WET-QED factor would not describe.
+* Lepton dipoles C7_ℓℓ (flavio: (4G_F/√2) e m_ℓ/(16π²) ℓ̄_L σ ℓ_R F) and Cgamma_ℓℓ': LL QED,
+  γ_e = 16 Q_ℓ² = 16 (units α_e/(4π)), the coefficient of wilson's WET running (JMS ADM as
+  implemented in wilson) and the model-independent LL QED factor of Degrassi and Giudice,
+  hep-ph/9803384: Δa_μ^NP(low) = Δa_μ^NP(M) [1 − (4α/π) ln(M/μ)] (4α/π = 16 α/(4π)). Resummed
+  with flavio's one-loop α_e(μ) (get_alpha_e): U = (α_e(μ_start)/α_e(μ_end))^{γ_e/(2β_0e)},
+  β_0e = −(4/3) Σ N_c Q_f² over the n_f quarks and three leptons (−80/9 for n_f = 5, −32/3 for
+  n_f = 6, flavio's run_alpha_e; the W is not in flavio's α_e). γ_e = 16 = 10 (dimensionful
+  dipole/e: tensor current + photon-emission diagrams) + 6 (running m_ℓ): like C7_bs, C7_ℓℓ at
+  μ_M means the dipole divided by the running m_ℓ(μ_M). wilson treats Cgamma the same way.
+  Caveat for the matching: bridge.matching divides C7_ℓℓ by the pole m_ℓ. Where the chirality
+  flip sits on the heavy fermion (F_Ib's enhanced Δa_μ, C7_μμ ∝ m_F/m_μ) the consistent input
+  divides by m_ℓ(μ_M), larger by ≈ 6 α/(4π) ln(μ_M/1 GeV) ≈ 2.5% at μ_M = 1 TeV.
+  The QED running of the quark operators (0.1–0.4%) is neglected.
+
+Scale choice and route (see matching_scale and route): the LL-WET route is used for every point;
+why the SMEFT route (wilson's SMEFT running from μ_M) is not, is explained in route's docstring.
+
+Not wired into bridge.run / bridge.observables: the API is run_coefficients, matching_scale, route.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from itertools import pairwise
+
+import numpy as np
+from scipy.linalg import expm
+
+N_COLOURS = 3
+
+#: Electric charges of the quarks of a dipole pair (flavio sector names).
+DIPOLE_CHARGE = {"bs": -1.0 / 3.0, "bd": -1.0 / 3.0, "sd": -1.0 / 3.0, "cu": 2.0 / 3.0}
+#: ΔF = 2 sectors handled (flavio names: CVLL_bsbs, ...).
+DF2_PAIRS = ("bsbs", "bdbd", "sdsd", "ucuc")
+#: QED anomalous dimension of the lepton dipoles, units α_e/(4π) (Q_ℓ = −1).
+GAMMA_LEPTON_DIPOLE = 16.0
+#: "Much heavier than v" for the SMEFT route: lightest dark state above this many v (≈ 1 TeV).
+SMEFT_HEAVY_FACTOR = 4.0
+
+
+def beta0_qcd(nf: int) -> float:
+    """β_0 = 11 − 2n_f/3 (dα_s/dlnμ = −2β_0 α_s²/(4π))."""
+    return 11.0 - 2.0 * nf / 3.0
+
+
+def beta0_qed(nf: int) -> float:
+    """β_0e = −(4/3) Σ N_c Q² with the quarks of flavio's α_e running and three charged leptons."""
+    n_up = {5: 2, 6: 3}[nf]
+    n_down = 3
+    return -4.0 / 3.0 * (N_COLOURS * (4.0 / 9.0 * n_up + 1.0 / 9.0 * n_down) + 3.0)
+
+
+def dipole_adm(charge: float) -> np.ndarray:
+    """LO QCD ADM γ_ij of (C7, C8), i mixing into j (BBL hep-ph/9512380), units α_s/(4π)."""
+    c_f = (N_COLOURS**2 - 1) / (2.0 * N_COLOURS)
+    return np.array([[8.0 * c_f, 0.0],
+                     [8.0 * c_f * charge, 16.0 * c_f - 4.0 * N_COLOURS]])
+
+
+def df2_lr_adm() -> np.ndarray:
+    """LO QCD ADM of (CVLR, CSLR) = (Q_1^LR, Q_2^LR) of Buras–Misiak–Urban hep-ph/0005183."""
+    n = N_COLOURS
+    return np.array([[6.0 / n, 12.0], [0.0, -6.0 * n + 6.0 / n]])
+
+
+@dataclass(frozen=True)
+class Sector:
+    """Coefficients that run together: QCD ADM ``gamma_s`` (None: none) or a QED factor."""
+
+    names: tuple[str, ...]
+    gamma_s: np.ndarray | None = None
+    gamma_e: float | None = None
+
+    def matrix(self, segments) -> np.ndarray:
+        """Evolution matrix over ``segments`` [(n_f, α_s ratio η, α_e ratio η_e), ...], in order."""
+        u = np.eye(len(self.names))
+        for nf, eta_s, eta_e in segments:
+            if self.gamma_s is not None:
+                u = expm(math.log(eta_s) * self.gamma_s.T / (2.0 * beta0_qcd(nf))) @ u
+            if self.gamma_e is not None:
+                u = eta_e ** (self.gamma_e / (2.0 * beta0_qed(nf))) * u
+        return u
+
+
+_CONSERVED = re.compile(r"^(C9p?|C10p?)_(bs|bd|sd)(e|mu|tau)(e|mu|tau)$"
+                        r"|^C[LR]_(bs|bd|sd)(nue|numu|nutau)(nue|numu|nutau)$")
+_LEPTON_DIPOLE = re.compile(r"^C7_(ee|mumu|tautau)$|^Cgamma_(mue|emu|taumu|mutau|taue|etau)$")
+
+
+@cache
+def _sectors_by_name() -> dict[str, Sector]:
+    out: dict[str, Sector] = {}
+    for flavours, charge in DIPOLE_CHARGE.items():
+        for prime in ("", "p"):
+            sector = Sector((f"C7{prime}_{flavours}", f"C8{prime}_{flavours}"), dipole_adm(charge))
+            out.update(dict.fromkeys(sector.names, sector))
+    for pair in DF2_PAIRS:
+        for name in (f"CVLL_{pair}", f"CVRR_{pair}"):
+            out[name] = Sector((name,), np.array([[6.0 - 6.0 / N_COLOURS]]))
+        lr = Sector((f"CVLR_{pair}", f"CSLR_{pair}"), df2_lr_adm())
+        out.update(dict.fromkeys(lr.names, lr))
+    return out
+
+
+def sector_of(name: str) -> Sector:
+    """The running rule of a flavio WET coefficient; ValueError if the module has none."""
+    known = _sectors_by_name().get(name)
+    if known is not None:
+        return known
+    if _CONSERVED.match(name):
+        return Sector((name,))
+    if _LEPTON_DIPOLE.match(name):
+        return Sector((name,), gamma_e=GAMMA_LEPTON_DIPOLE)
+    raise ValueError(f"bridge.running has no leading-log rule for coefficient {name!r}")
+
+
+@lru_cache(maxsize=1)
+def _default_parameters() -> dict:
+    import flavio
+
+    return flavio.default_parameters.get_central_all()
+
+
+def _thresholds() -> tuple[float, float]:
+    from flavio.config import config
+
+    return config["RGE thresholds"]["mb"], config["RGE thresholds"]["mt"]
+
+
+def segments(mu_high: float, mu_low: float, par: Mapping | None = None) -> list[tuple]:
+    """[(n_f, η_s, η_e), ...] from ``mu_high`` to ``mu_low`` (either order), split at m_t.
+
+    η = α(start)/α(end) of each segment, α_s and α_e from flavio with n_f fixed in the segment.
+    """
+    from flavio.physics.running.running import get_alpha_e, get_alpha_s
+
+    par = _default_parameters() if par is None else par
+    m_b, m_t = _thresholds()
+    for mu in (mu_high, mu_low):
+        if not (math.isfinite(mu) and mu >= m_b):
+            raise ValueError(f"scale {mu!r} GeV is outside the five/six-flavour range (>= {m_b} GeV)")
+    points = [mu_high]
+    if min(mu_high, mu_low) < m_t < max(mu_high, mu_low):
+        points.append(m_t)
+    points.append(mu_low)
+    out = []
+    for start, end in pairwise(points):
+        nf = 6 if min(start, end) >= m_t else 5
+        eta_s = get_alpha_s(par, start, nf_out=nf) / get_alpha_s(par, end, nf_out=nf)
+        eta_e = get_alpha_e(par, start, nf_out=nf) / get_alpha_e(par, end, nf_out=nf)
+        out.append((nf, eta_s, eta_e))
+    return out
+
+
+def run_coefficients(coefficients: Mapping[str, complex], mu_high: float, mu_low: float,
+                     par: Mapping | None = None) -> dict[str, complex]:
+    """flavio WET coefficients at ``mu_low`` from their values at ``mu_high`` (leading log).
+
+    ``coefficients``: flavio WET names → complex numbers, or numpy arrays of one shape (a batch
+    at a common pair of scales). ``par``: flavio parameter values (a dict of central values,
+    e.g. bridge.sm.flavio_parameters(overrides)); None takes flavio's defaults. ``mu_low`` above
+    ``mu_high`` runs upwards (the inverse evolution). Mixing can create coefficients absent from
+    the input (C7 from C8, CSLR from CVLR); they are returned when non-zero. A name without a
+    rule here raises ValueError (nothing passes through unrun by accident).
+    """
+    groups: dict[tuple[str, ...], Sector] = {}
+    for name in coefficients:
+        sector = sector_of(name)
+        groups[sector.names] = sector
+    if not groups:
+        return {}
+    steps = segments(mu_high, mu_low, par)
+    out: dict[str, complex] = {}
+    for sector in groups.values():
+        u = sector.matrix(steps)
+        values = [coefficients.get(name, 0j) for name in sector.names]
+        for i, name in enumerate(sector.names):
+            value = sum(u[i, j] * values[j] for j in range(len(values)) if u[i, j] != 0)
+            if name in coefficients or np.any(value != 0):
+                out[name] = value + 0j
+    return out
+
+
+def matching_scale(masses: Iterable[float], rule: str = "heaviest") -> float:
+    """μ_M from the masses [GeV] of the dark states in the loop (signed Majorana masses allowed).
+
+    ``rule="heaviest"`` (default): the heaviest mass. The loop momenta that build the local
+    operators reach up to it; the dipole functions (physics.md §7, f_N1, f_C1 finite for
+    m_F ≪ M_S) are dominated by k ~ the heavy mass, and when the light state is a colourless
+    fermion (F_Ib) the stretch between the two masses only carries the coloured heavy state's
+    tree exchange, a conserved vector quark current with no QCD anomalous dimension, so the QCD
+    logarithms start at the heaviest (coloured) state. ``rule="geometric"``: the geometric mean,
+    the usual compromise when the loop function has a ln(M/m) between comparable-weight masses
+    (boxes with a light coloured state). Either way the residual LL dependence on the choice is
+    what varying μ_M by a factor 2 shows (benchmarks/matching_scale.py).
+    """
+    values = [abs(float(m)) for m in masses if m != 0]
+    if not values or not all(math.isfinite(m) for m in values):
+        raise ValueError("matching_scale needs at least one finite non-zero mass")
+    if rule == "heaviest":
+        return max(values)
+    if rule == "geometric":
+        return math.exp(sum(math.log(m) for m in values) / len(values))
+    raise ValueError(f"unknown matching-scale rule {rule!r} (heaviest, geometric)")
+
+
+def route(dark_masses: Iterable[float], vev: float = 246.22) -> str:
+    """The running route of a point, with the reason (issue 16 asks: choose per point, say which).
+
+    Always leading-log WET (this module). The alternative — treat the dark sector as SMEFT at
+    μ_M (wilson.Wilson(eft='SMEFT') and match_run: SMEFT running to the electroweak scale, tree
+    matching to WET) — would add the SU(2)×U(1) and Yukawa running. Measured for Warsaw inputs at
+    1 TeV against tree matching there plus this module (benchmarks/matching_scale.py), at 160 GeV:
+    C9/C10 −2.0%/−1.7% (lq1 = lq3; plus a CL_bsνν of 3% of C9), −1.1%/−0.8% (qe), C7 −3.4% (dB),
+    C7 from dG −6.2%, C8 −3.4%, CVLL −2.3% (qq1): smaller than the QCD running (C7 −15%, CVLL
+    −6%) and of the size of its residual scale dependence. It is not sound with what the bridge
+    has:
+
+    1. It needs the Warsaw-basis coefficients at μ_M, and the bridge's WET set does not fix them:
+       one C7 (photon dipole) ↔ two SMEFT dipoles dB, dW (their Z-dipole combination has no
+       low-energy counterpart the bridge computes), one CVLL_bsbs ↔ qq1 + qq3, the photon and Z
+       penguins ↔ B/W-penguin four-fermion plus Hq operators; C9/C10/CL fix lq1, lq3, qe only
+       where CL_bsν_ℓν_ℓ and the charged-lepton C_LL come from the same SU(2) multiplets, and
+       the bridge has no C9 for ℓ ≠ ℓ' to go with its off-diagonal CL.
+    2. The engine matches in the broken phase with v-dependent dark mixing (F_Ib: λ^H v): the
+       SU(2) relations an inversion needs hold only up to O(v²/M²), and many points (the F_Ib
+       benchmark: a 189 GeV state) are not much heavier than v at all.
+    3. A sound SMEFT route is a new matching (the dark sector onto Warsaw operators in the
+       unbroken phase), not a running step.
+    """
+    values = sorted(abs(float(m)) for m in dark_masses if m != 0)
+    if not values:
+        raise ValueError("route needs the dark masses")
+    lightest = values[0]
+    if lightest < SMEFT_HEAVY_FACTOR * vev:
+        why = (f"the lightest dark state ({lightest:.4g} GeV) is not much heavier than v "
+               f"(< {SMEFT_HEAVY_FACTOR:g} v): SMEFT at the matching scale does not apply")
+    else:
+        why = ("all dark states are much heavier than v, but the SMEFT route needs Warsaw-basis "
+               "matching the engine does not provide (bridge.running.route)")
+    return f"leading-log WET running (QCD 6/5 flavours, QED for lepton dipoles): {why}"
