@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -123,6 +124,23 @@ def _kinematics(sqrt_s, m1, m2, m3, m4):
     return p1, p2, k1, k2
 
 
+@lru_cache(maxsize=32)
+def _spinors_cached(key: bytes, shape: tuple, m1, m2, m3, m4, cos_key: bytes):
+    """Momenta and external spinors, shared by all channels of a pair on the same √s grid
+    (every final state of a pair reuses the initial-state spinors, massless finals all of them)."""
+    sqrt_s = np.frombuffer(key).reshape(shape)
+    p1, p2, k1, k2 = H.cm_momenta(sqrt_s, m1, m2, m3, m4, np.frombuffer(cos_key))
+    return {"p": (p1, p2, k1, k2), "u1": H.u_spinors(p1), "v2": H.v_spinors(p2),
+            "ub3": H.bar(H.u_spinors(k1)), "v4": H.v_spinors(k2),
+            "u2": H.u_spinors(p2), "vb1": H.bar(H.v_spinors(p1))}
+
+
+def _spinors(sqrt_s, m1, m2, m3, m4):
+    sqrt_s = np.ascontiguousarray(sqrt_s, dtype=float)
+    return _spinors_cached(sqrt_s.tobytes(), sqrt_s.shape, float(m1), float(m2), float(m3), float(m4),
+                           np.ascontiguousarray(_COS, dtype=float).tobytes())
+
+
 def _w_from_msq(sqrt_s, m3, m4, msq_sum, average: float, symmetry: float = 1.0):
     """W = k/(8π√s) ∫ dcos θ ⟨|M|²⟩ S from Σ|M|² on the Gauss–Legendre nodes (n_s, n_cos)."""
     k = H.two_body_momentum(sqrt_s, m3, m4)
@@ -159,9 +177,9 @@ def fermion_pair_to_fermions(sector, smc: SMCouplings, si: Species, sj: Species,
 
 def fermion_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s):
     """M[s_i, s_j, s_f, s_f'] on (√s, cos θ nodes) for F_i F_j → f f̄' (module conventions)."""
-    p1, p2, k1, k2 = _kinematics(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp])
-    u1, v2 = H.u_spinors(p1), H.v_spinors(p2)
-    ub3, v4 = H.bar(H.u_spinors(k1)), H.v_spinors(k2)
+    sp = _spinors(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp])
+    p1, p2, k1, k2 = sp["p"]
+    u1, v2, ub3, v4 = sp["u1"], sp["v2"], sp["ub3"], sp["v4"]
     vb2 = H.bar(v2)
     a, b = si.index, sj.index
     l_f, r_f = sector.l(f), sector.r(f)
@@ -170,7 +188,7 @@ def fermion_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s):
     amp = 0j
     majorana_pair = si.self_conjugate and sj.self_conjugate
     if majorana_pair:
-        u2, vb1 = H.u_spinors(p2), H.bar(H.v_spinors(p1))
+        u2, vb1 = sp["u2"], sp["vb1"]
         uu = H.dot(p2 - k1, p2 - k1)
     for A, S in enumerate(sector.scalars):
         m2 = S.mass**2
@@ -234,14 +252,18 @@ def _outer(x, y):
 
 def _contract(j_d, j_f):
     """J_d^μ g_μν J_f^ν with j_d (…, s_j, s_i, μ), j_f (…, s_f, s_f', ν) → (…, s_i, s_j, s_f, s_f')."""
-    return np.einsum("...bam,mn,...cdn->...abcd", j_d, H.METRIC, j_f)
+    lead = j_d.shape[:-3]
+    jd = (j_d * np.array([1.0, -1.0, -1.0, -1.0])).reshape(*lead, 4, 4)  # rows (b, a)
+    jf = j_f.reshape(*j_f.shape[:-3], 4, 4)  # rows (c, d)
+    out = (jd @ np.swapaxes(jf, -1, -2)).reshape(*lead, 2, 2, 2, 2)  # (b, a, c, d)
+    return np.swapaxes(out, -4, -3)
 
 
 def _contract_massive(j_d, j_f, q, mass):
     """J_d^μ (g_μν − q_μ q_ν/M²) J_f^ν (unitary-gauge massive vector propagator numerator)."""
     ql = q * np.array([1, -1, -1, -1])
-    jdq = np.einsum("...bam,...m->...ba", j_d, ql)
-    jfq = np.einsum("...cdm,...m->...cd", j_f, ql)
+    jdq = (j_d @ ql[..., None, :, None])[..., 0]
+    jfq = (j_f @ ql[..., None, :, None])[..., 0]
     return _contract(j_d, j_f) - np.einsum("...ba,...cd->...abcd", jdq, jfq) / mass**2
 
 
@@ -266,8 +288,9 @@ def scalar_pair_to_fermions(sector, smc: SMCouplings, si: Species, sj: Species, 
 
 def scalar_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s):
     """M[s_f, s_f'] on (√s, cos θ nodes) for S_i S_j → f f̄'."""
-    p1, p2, k1, k2 = _kinematics(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp])
-    ub3, v4 = H.bar(H.u_spinors(k1)), H.v_spinors(k2)
+    sp = _spinors(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp])
+    p1, p2, k1, k2 = sp["p"]
+    ub3, v4 = sp["ub3"], sp["v4"]
     A, B = si.index, sj.index
     l_f, r_f = sector.l(f), sector.r(f)
     l_fp, r_fp = sector.l(fp), sector.r(fp)

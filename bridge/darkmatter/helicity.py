@@ -37,7 +37,8 @@ def dot(a, b):
 
 def slash(p):
     """p̸ = γ^μ p_μ, shape (…, 4, 4)."""
-    return np.einsum("...m,mab->...ab", p * np.array([1, -1, -1, -1]), GAMMA)
+    lowered = p * np.array([1.0, -1.0, -1.0, -1.0])
+    return (lowered @ GAMMA.reshape(4, 16)).reshape(*p.shape[:-1], 4, 4)
 
 
 def _sqrt_sigma(p):
@@ -47,7 +48,8 @@ def _sqrt_sigma(p):
     norm = np.linalg.norm(vec, axis=-1)
     safe = np.where(norm > 0, norm, 1.0)
     n = np.where((norm > 0)[..., None], vec / safe[..., None], np.array([0.0, 0.0, 1.0]))
-    n_sigma = np.einsum("...i,iab->...ab", n, SIGMA)
+    n_sigma = n[..., 0, None, None] * SIGMA[0] + n[..., 1, None, None] * SIGMA[1] \
+        + n[..., 2, None, None] * SIGMA[2]
     plus = 0.5 * (I2 + n_sigma)
     minus = 0.5 * (I2 - n_sigma)
     lo = np.sqrt(np.maximum(E - norm, 0.0))[..., None, None]
@@ -68,12 +70,12 @@ def v_spinors(p):
     spin state: Denner's rules for Majorana lines (one diagram with u(p), another with v̄(p))
     need exactly this relation. Σ_s v v̄ = p̸ − m still holds.
     """
-    return np.einsum("ab,...sb->...sa", CHARGE_CONJUGATION, bar(u_spinors(p)))
+    return bar(u_spinors(p)) @ CHARGE_CONJUGATION.T
 
 
 def bar(spinors):
     """ψ̄ = ψ† γ⁰ for (…, 2, 4) spinors."""
-    return np.einsum("...sa,ab->...sb", spinors.conj(), GAMMA[0])
+    return spinors.conj() @ GAMMA[0]
 
 
 def sandwich(left_bar, matrix, right):
