@@ -81,7 +81,7 @@ def test_scalar_pair_to_photons_threshold_and_gauge_invariance():
     assert sigma_v(W, rs, m, m) == pytest.approx(2 * math.pi * ALPHA**2 * q**4 / m**2, rel=1e-6)
     # gauge invariance: replace ε1 by k1
     rs = 420.0
-    p1, p2, k1, k2 = A._kinematics(np.array([rs]), m, m, 0.0, 0.0)
+    _, _, k1, k2 = A._kinematics(np.array([rs]), m, m, 0.0, 0.0)
     e2 = H.polarisations(k2, False)
     e1 = np.broadcast_to(k1[..., None, :], e2.shape)
     amp = A.scalar_photon_amplitude(SMC, m, q, np.array([rs]), pols=(e1, e2))
@@ -90,7 +90,7 @@ def test_scalar_pair_to_photons_threshold_and_gauge_invariance():
     # Σ|M|² = 4e⁴Q⁴ [1 + (1 − 2X)²], X = m² s/((t − m²)(u − m²))
 
     def msq(c):
-        p1, p2, k1, k2 = H.cm_momenta(np.array([rs]), m, m, 0.0, 0.0, np.array([c]))
+        p1, _, k1, k2 = H.cm_momenta(np.array([rs]), m, m, 0.0, 0.0, np.array([c]))
         t, u = H.dot(p1 - k1, p1 - k1)[0, 0], H.dot(p1 - k2, p1 - k2)[0, 0]
         x = m**2 * rs**2 / ((t - m**2) * (u - m**2))
         return 4 * SMC.e2**2 * q**4 * (1 + (1 - 2 * x) ** 2)
@@ -118,7 +118,8 @@ def test_majorana_t_u_channel_swave_and_pwave():
 
     def sv(v):
         rs = sqrt_s_at(v, m)
-        return sigma_v(A.fermion_pair_to_fermions(sec, SMC, chi, chi, "mu", "mu", np.array([rs]))[0], rs, m, m)
+        w = A.fermion_pair_to_fermions(sec, SMC, chi, chi, "mu", "mu", np.array([rs]))[0]
+        return sigma_v(w, rs, m, m)
 
     a = y**4 * mf**2 * math.sqrt(1 - mf**2 / m**2) / (32 * math.pi * (m**2 + M**2 - mf**2) ** 2)
     b = y**4 * m**2 * (m**4 + M**4) / (48 * math.pi * (m**2 + M**2) ** 4)

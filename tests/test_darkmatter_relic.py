@@ -12,6 +12,7 @@ from scipy.integrate import solve_ivp
 from bridge.darkmatter import constants as C
 from bridge.darkmatter import freezeout as fo
 from bridge.darkmatter import relic, thermo
+from bridge.darkmatter.helicity import two_body_momentum
 from bridge.darkmatter.likelihood import relic_chi2, relic_loglikelihood
 from bridge.engine import DarkFermion, DarkScalar, DarkSector, ZCouplings
 from bridge.errors import ModelError
@@ -74,7 +75,7 @@ def _two_state(delta, s11, s12, s22):
     rs = 2 * np.sqrt(p**2 + m * m)
 
     def w(mi, mj, sv):
-        pij = fo._p_eff(rs, 0) * 0 + np.sqrt(np.maximum((rs**2 - (mi + mj) ** 2) * (rs**2 - (mi - mj) ** 2), 0)) / (2 * rs)
+        pij = two_body_momentum(rs, mi, mj)
         ei = (rs**2 + mi**2 - mj**2) / (2 * rs)
         ratio = np.divide(pij, p, out=np.ones_like(p) if mi + mj == 2 * m else np.zeros_like(p), where=p > 0)
         return ratio * 4 * ei * (rs - ei) * sv * (pij > 0)

@@ -178,7 +178,7 @@ def fermion_pair_to_fermions(sector, smc: SMCouplings, si: Species, sj: Species,
 def fermion_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s):
     """M[s_i, s_j, s_f, s_f'] on (√s, cos θ nodes) for F_i F_j → f f̄' (module conventions)."""
     sp = _spinors(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp])
-    p1, p2, k1, k2 = sp["p"]
+    p1, p2, k1, _ = sp["p"]
     u1, v2, ub3, v4 = sp["u1"], sp["v2"], sp["ub3"], sp["v4"]
     vb2 = H.bar(v2)
     a, b = si.index, sj.index
@@ -208,11 +208,11 @@ def fermion_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s):
                     / (uu - m2)[..., None, None, None, None]
                 amp = amp - m_u
     if f == fp:
-        amp = amp - _fermion_s_channel(sector, smc, si, sj, f, p1, p2, u1, vb2, ub3, v4)
+        amp = amp - _fermion_s_channel(sector, smc, si, sj, f, p1, p2, u1, vb2, ub3, v4, sp)
     return amp
 
 
-def _fermion_s_channel(sector, smc, si, sj, f, p1, p2, u1, vb2, ub3, v4):
+def _fermion_s_channel(sector, smc, si, sj, f, p1, p2, u1, vb2, ub3, v4, cache=None):
     """Z, γ and h exchange in the s-channel for F_i F_j → f f̄ (before the fermion sign)."""
     a, b = si.index, sj.index
     q = p1 + p2
@@ -223,13 +223,19 @@ def _fermion_s_channel(sector, smc, si, sj, f, p1, p2, u1, vb2, ub3, v4):
         if zl != 0 or zr != 0:
             gl, gr = smc.z_chiral(f)
             j_f = H.vector_current(ub3, gl * H.PL + gr * H.PR, v4)  # (…, s_f, s_f', μ)
-            j_d = H.vector_current(vb2, zl * H.PL + zr * H.PR, u1)  # (…, s_j, s_i, μ)
+            key = ("j_d", complex(zl), complex(zr))  # the dark current is shared by all final states
+            if cache is None or key not in cache:
+                j_d = H.vector_current(vb2, zl * H.PL + zr * H.PR, u1)  # (…, s_j, s_i, μ)
+                if cache is not None:
+                    cache[key] = j_d
+            j_d = cache[key] if cache is not None else j_d
             total = total + smc.g_z2 * _contract_massive(j_d, j_f, q, smc.m_z) \
                 * _breit_wigner(s, smc.m_z, smc.gamma_z)[..., None, None, None, None]
     if not si.self_conjugate and sj.conj and si.index == sj.index and si.charge != 0:
         j_d = H.vector_current(vb2, H.ONE, u1)
         j_v = H.vector_current(ub3, H.ONE, v4)
-        total = total + smc.e2 * si.charge * SM_CHARGE[f] * _contract(j_d, j_v) / s[..., None, None, None, None]
+        coupling = smc.e2 * si.charge * SM_CHARGE[f]
+        total = total + coupling * _contract(j_d, j_v) / s[..., None, None, None, None]
     if sector.higgs is not None and smc.mass[f] > 0:
         y = np.asarray(sector.higgs.fermion)
         if si.self_conjugate:
@@ -289,7 +295,7 @@ def scalar_pair_to_fermions(sector, smc: SMCouplings, si: Species, sj: Species, 
 def scalar_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s):
     """M[s_f, s_f'] on (√s, cos θ nodes) for S_i S_j → f f̄'."""
     sp = _spinors(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp])
-    p1, p2, k1, k2 = sp["p"]
+    p1, p2, k1, _ = sp["p"]
     ub3, v4 = sp["ub3"], sp["v4"]
     A, B = si.index, sj.index
     l_f, r_f = sector.l(f), sector.r(f)
@@ -335,7 +341,8 @@ def _scalar_s_channel(sector, smc, si, sj, f, p1, p2, ub3, v4):
         c_h = np.asarray(sector.higgs.scalar)[B, A]
         if c_h != 0:
             yf = H.sandwich(ub3, H.ONE, v4)
-            total = total - c_h * smc.mass[f] / smc.vev * yf * _breit_wigner(s, smc.m_h, smc.gamma_h)[..., None, None]
+            bw = _breit_wigner(s, smc.m_h, smc.gamma_h)[..., None, None]
+            total = total - c_h * smc.mass[f] / smc.vev * yf * bw
     return total
 
 

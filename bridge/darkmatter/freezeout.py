@@ -156,7 +156,7 @@ def solve(m1: float, masses, g, sigma_v_of_x, channel_sigma_v=None) -> FreezeOut
     shares = {}
     if channel_sigma_v:
         after = x >= x_f
-        total = np.trapezoid((lam / sv * 0 + lam)[after], x[after])
+        total = np.trapezoid(lam[after], x[after])
         for name, svc in channel_sigma_v.items():
             lam_c = lam * np.divide(svc, sv, out=np.zeros_like(sv), where=sv > 0)
             shares[name] = float(np.trapezoid(lam_c[after], x[after]) / total) if total > 0 else 0.0

@@ -101,11 +101,10 @@ def invisible_widths(sector, sm) -> InvisibleResult:
                     y = np.asarray(sector.higgs.fermion)
                     if si.self_conjugate:
                         ca, cb = y[b, a], np.conj(y[b, a])
-                        factor = 1.0 if same else 1.0
                     else:
                         ca, cb = np.conj(y[a, b]), y[b, a]
-                        factor = 1.0
-                    w = factor * higgs_width_fermions(smc.m_h, si.mass, sj.mass, ca, cb, same and si.self_conjugate)
+                    ident = same and si.self_conjugate
+                    w = higgs_width_fermions(smc.m_h, si.mass, sj.mass, ca, cb, ident)
                     if w:
                         channels[f"h -> {label}"] = w
                 if sector.z is not None:
@@ -119,7 +118,8 @@ def invisible_widths(sector, sm) -> InvisibleResult:
                     if c != 0 and si.mass + sj.mass < smc.m_h:
                         k = float(H.two_body_momentum(smc.m_h, si.mass, sj.mass))
                         ident = same and si.self_conjugate
-                        channels[f"h -> {label}"] = abs(c) ** 2 * k / (8 * math.pi * smc.m_h**2) * (0.5 if ident else 1)
+                        sym = 0.5 if ident else 1.0
+                        channels[f"h -> {label}"] = abs(c) ** 2 * k / (8 * math.pi * smc.m_h**2) * sym
     gh = sum(v for k, v in channels.items() if k.startswith("h"))
     gz = sum(v for k, v in channels.items() if k.startswith("Z"))
     br = gh / (C.GAMMA_HIGGS_SM + gh)

@@ -11,7 +11,6 @@ an upper estimate).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -134,10 +133,8 @@ def pair_channels(sector: DarkSector, smc: A.SMCouplings, si: A.Species, sj: A.S
             channels.append((f"{label} -> {f} {fp}~",
                              lambda rs, f=f, fp=fp: func(sector, smc, p, q, f, fp, rs)))
     if p.index == q.index and p.charge != 0 and not p.self_conjugate:
-        if p.kind == "S":
-            channels.append((f"{label} -> a a", lambda rs: A.scalar_pair_to_photons(smc, p.mass, p.charge, rs)))
-        else:
-            channels.append((f"{label} -> a a", lambda rs: A.fermion_pair_to_photons(smc, p.mass, p.charge, rs)))
+        photons = A.scalar_pair_to_photons if p.kind == "S" else A.fermion_pair_to_photons
+        channels.append((f"{label} -> a a", lambda rs: photons(smc, p.mass, p.charge, rs)))
     electroweak = (p.charge != 0 or _has_ew(sector, p) or _has_ew(sector, q))
     if electroweak and p.mass + q.mass > 2 * 80.0:
         missing.append(f"{label}: W+W-, ZZ, Zh, Z a, hh final states")
@@ -189,8 +186,8 @@ def w_eff_table(sector: DarkSector, sm, window: float = WINDOW):
             if not channels:
                 continue
             p_ij = A.H.two_body_momentum(sqrt_s, si.mass, sj.mass)
-            ratio = np.divide(p_ij, p, out=np.ones_like(p) if si.mass + sj.mass == 2 * m1 else np.zeros_like(p),
-                              where=p > 0)
+            at_rest = np.ones_like(p) if si.mass + sj.mass == 2 * m1 else np.zeros_like(p)
+            ratio = np.divide(p_ij, p, out=at_rest, where=p > 0)
             weight = ratio * si.g * sj.g / g1**2 * (1 if si is sj else 2)
             for name, fn in channels:
                 w = weight * fn(sqrt_s)
