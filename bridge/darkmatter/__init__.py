@@ -1,0 +1,24 @@
+"""Dark matter from the DarkSector: freeze-out relic density with coannihilation, direct
+detection and invisible Higgs and Z widths (issue 15).
+
+Public entry points (not yet wired into the command line, bridge.run or the likelihoods):
+
+* :func:`relic_density` (sector, sm) → :class:`RelicResult` (Ωh², x_f, channel shares, the
+  coannihilating states and the channels not implemented), :func:`relic_density_batch`;
+* :func:`direct_detection` (sector, sm) → :class:`DirectResult` (SI/SD per nucleon, LZ 2024
+  exclusion ratio);
+* :func:`invisible_widths` (sector, sm) → :class:`InvisibleResult`;
+* :func:`relic_loglikelihood`, :func:`relic_chi2` (the ``relic`` term).
+
+Modules: thermo (SM g_eff, h_eff), helicity (spinors), annihilation (amplitudes → W_ij),
+freezeout (thermal average, Boltzmann equation), relic (species, bath, result), direct,
+invisible, likelihood, constants (inputs beyond bridge.sm.SMInputs).
+"""
+
+from bridge.darkmatter.direct import DirectResult, direct_detection
+from bridge.darkmatter.invisible import InvisibleResult, invisible_widths
+from bridge.darkmatter.likelihood import relic_chi2, relic_loglikelihood
+from bridge.darkmatter.relic import RelicResult, relic_density, relic_density_batch
+
+__all__ = ["DirectResult", "InvisibleResult", "RelicResult", "direct_detection", "invisible_widths",
+           "relic_chi2", "relic_density", "relic_density_batch", "relic_loglikelihood"]

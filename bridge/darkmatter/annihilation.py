@@ -1,0 +1,401 @@
+"""Tree-level annihilation of dark pairs, exact in s, from explicit helicity amplitudes.
+
+For a pair of dark species (i, j) and a final state (3, 4) the module evaluates the Feynman
+amplitudes numerically with the spinors and polarisation vectors of :mod:`.helicity`, sums |M|²
+over all spins, averages over the initial ones and integrates over the scattering angle with
+Gauss–Legendre nodes, returning Edsjö–Gondolo's
+
+    W_ij(√s) = 4 p_ij √s σ_ij = k/(8π √s) ∫_{−1}^{1} d cos θ ⟨|M|²⟩ S      (S = ½ for identical finals),
+
+finite at threshold, so s-wave helicity suppression, p-/d-wave terms, thresholds and the Z and h
+poles come out of the amplitude without a velocity expansion.
+
+Conventions: couplings of :class:`bridge.engine.DarkSector` (L ⊃ f̄ (l P_R + r P_L) F S + h.c.;
+Z, W and h couplings as in the dataclass docstrings there); SM vertices −ieQγ^μ (photon),
+−i(g/c_W)γ^μ(g_L P_L + g_R P_R) with g_L = T3 − Q s_W², g_R = −Q s_W² (Z), −i m_f/v (h);
+Z propagator in unitary gauge (the q^μq^ν/m_Z² term carries the Goldstone piece ∝ m_f that
+gives the s-wave of Majorana pairs into heavy fermions), Breit–Wigner widths in the s-channel.
+Fermion-number-violating lines follow Denner, Eck, Hahn, Küblbeck, Nucl. Phys. B387 (1992) 467:
+for two Majorana fermions the u-channel (exchanged) diagram enters with a relative minus sign,
+as does any s-channel diagram relative to the t-channel one (odd permutation of the external
+spinors); the reversed Yukawa vertex equals the direct one (scalar and pseudoscalar couplings
+are invariant under C Γᵀ C⁻¹).
+
+Implemented (each tested in tests/test_darkmatter_annihilation.py against a closed form from the
+literature and a numerical integration of an independently written |M|²):
+
+* F_i F_j → f f̄' (Majorana or Dirac, any mixture): t- and u-channel dark scalars, s-channel Z, h
+  and, for charged Dirac pairs, γ;
+* S_i S_j → f f̄' (real or complex, colourless): t- and u-channel dark fermions, s-channel Z, h, γ;
+* S S̄ → γγ (charged colourless scalars, scalar QED) and F F̄ → γγ (charged colourless Dirac
+  fermions, spinor QED).
+
+Not implemented (listed per pair in the relic result as ``missing``): W⁺W⁻, ZZ, Zh, Zγ, hh, gg
+final states; fermion–scalar coannihilation F S → f γ/Z/g/h; pairs of coloured dark states; the
+same-sign final states (f f, f̄ f̄) that Majorana mediators or real scalars allow between two
+dark particles of the same kind.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from bridge.darkmatter import constants as C
+from bridge.darkmatter import helicity as H
+from bridge.engine import SM_CHARGE, SM_FERMIONS
+
+#: Gauss–Legendre nodes in cos θ (exact for polynomials of degree 47; t-channel propagators are
+#: smooth on [−1, 1] because dark mediators are heavier than the SM final states).
+N_COS = 24
+_COS, _WCOS = np.polynomial.legendre.leggauss(N_COS)
+
+T3 = {"u": 0.5, "c": 0.5, "t": 0.5, "d": -0.5, "s": -0.5, "b": -0.5, "e": -0.5, "mu": -0.5,
+      "tau": -0.5, "nu_e": 0.5, "nu_mu": 0.5, "nu_tau": 0.5}
+COLOUR = {f: (3 if f in ("u", "c", "t", "d", "s", "b") else 1) for f in SM_FERMIONS}
+
+
+@dataclass(frozen=True)
+class Species:
+    """One dark species of the thermal bath (particles and antiparticles are separate species).
+
+    ``kind`` "F" or "S"; ``index`` into sector.fermions or sector.scalars; ``conj`` marks the
+    antiparticle of a Dirac fermion or complex scalar; ``self_conjugate`` a Majorana fermion or
+    a real scalar; ``g`` spin × colour degrees of freedom.
+    """
+
+    name: str
+    kind: str
+    index: int
+    mass: float
+    charge: float
+    colour: int
+    g: int
+    self_conjugate: bool
+    conj: bool = False
+
+    @property
+    def particle_like(self) -> bool:
+        """Annihilated by the field F (S): a particle or a self-conjugate state."""
+        return self.self_conjugate or not self.conj
+
+    @property
+    def anti_like(self) -> bool:
+        """Annihilated by F̄ (S*): an antiparticle or a self-conjugate state."""
+        return self.self_conjugate or self.conj
+
+
+@dataclass(frozen=True)
+class SMCouplings:
+    """SM masses and couplings entering the amplitudes (G_F scheme)."""
+
+    mass: dict
+    g_z2: float  # (g/c_W)² = 8 G_F m_Z²/√2
+    e2: float  # e² = 4√2 G_F m_W² s_W²
+    s2w: float
+    m_z: float
+    gamma_z: float
+    m_h: float
+    gamma_h: float
+    vev: float
+
+    @classmethod
+    def from_sm(cls, sm) -> SMCouplings:
+        mass = {"u": C.M_UP, "d": C.M_DOWN, "s": C.M_STRANGE, "c": C.M_CHARM, "b": sm.m_b,
+                "t": sm.m_t, "e": sm.m_e, "mu": sm.m_mu, "tau": sm.m_tau,
+                "nu_e": 0.0, "nu_mu": 0.0, "nu_tau": 0.0}
+        g_z2 = 8 * sm.GF * sm.m_Z**2 / math.sqrt(2)
+        e2 = 4 * math.sqrt(2) * sm.GF * sm.m_W**2 * sm.s2w
+        return cls(mass, g_z2, e2, sm.s2w, sm.m_Z, C.GAMMA_Z, C.M_HIGGS, C.GAMMA_HIGGS_SM, sm.vev)
+
+    def z_chiral(self, f: str) -> tuple[float, float]:
+        q = SM_CHARGE[f]
+        return T3[f] - q * self.s2w, -q * self.s2w
+
+
+# ---------------------------------------------------------------------------------------------
+# kinematics shared by the channels
+# ---------------------------------------------------------------------------------------------
+def _kinematics(sqrt_s, m1, m2, m3, m4):
+    p1, p2, k1, k2 = H.cm_momenta(sqrt_s, m1, m2, m3, m4, _COS)
+    return p1, p2, k1, k2
+
+
+@lru_cache(maxsize=32)
+def _spinors_cached(key: bytes, shape: tuple, m1, m2, m3, m4, cos_key: bytes):
+    """Momenta and external spinors, shared by all channels of a pair on the same √s grid
+    (every final state of a pair reuses the initial-state spinors, massless finals all of them)."""
+    sqrt_s = np.frombuffer(key).reshape(shape)
+    p1, p2, k1, k2 = H.cm_momenta(sqrt_s, m1, m2, m3, m4, np.frombuffer(cos_key))
+    return {"p": (p1, p2, k1, k2), "u1": H.u_spinors(p1), "v2": H.v_spinors(p2),
+            "ub3": H.bar(H.u_spinors(k1)), "v4": H.v_spinors(k2),
+            "u2": H.u_spinors(p2), "vb1": H.bar(H.v_spinors(p1))}
+
+
+def _spinors(sqrt_s, m1, m2, m3, m4):
+    sqrt_s = np.ascontiguousarray(sqrt_s, dtype=float)
+    return _spinors_cached(sqrt_s.tobytes(), sqrt_s.shape, float(m1), float(m2), float(m3), float(m4),
+                           np.ascontiguousarray(_COS, dtype=float).tobytes())
+
+
+def _w_from_msq(sqrt_s, m3, m4, msq_sum, average: float, symmetry: float = 1.0):
+    """W = k/(8π√s) ∫ dcos θ ⟨|M|²⟩ S from Σ|M|² on the Gauss–Legendre nodes (n_s, n_cos)."""
+    k = H.two_body_momentum(sqrt_s, m3, m4)
+    integral = msq_sum @ _WCOS
+    return k / (8 * math.pi * sqrt_s) * integral * average * symmetry
+
+
+def _open(sqrt_s, threshold):
+    return sqrt_s > threshold * (1 + 1e-12)
+
+
+def _breit_wigner(s, mass, width):
+    return 1.0 / (s - mass**2 + 1j * mass * width)
+
+
+# ---------------------------------------------------------------------------------------------
+# F_i F_j → f f̄'
+# ---------------------------------------------------------------------------------------------
+def fermion_pair_to_fermions(sector, smc: SMCouplings, si: Species, sj: Species, f: str, fp: str,
+                             sqrt_s) -> np.ndarray:
+    """W(√s) of F_i(p1) F_j(p2) → f(k1) f̄'(k2); F_i particle-like, F_j anti-like (canonical)."""
+    sqrt_s = np.asarray(sqrt_s, float)
+    mf, mfp = smc.mass[f], smc.mass[fp]
+    out = np.zeros_like(sqrt_s)
+    ok = _open(sqrt_s, max(si.mass + sj.mass, mf + mfp))
+    if not np.any(ok):
+        return out
+    rs = sqrt_s[ok]
+    amp = fermion_pair_amplitude(sector, smc, si, sj, f, fp, rs)
+    msq = np.sum(np.abs(amp) ** 2, axis=(-4, -3, -2, -1))
+    out[ok] = _w_from_msq(rs, mf, mfp, msq, 0.25) * COLOUR[f]
+    return out
+
+
+def fermion_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s):
+    """M[s_i, s_j, s_f, s_f'] on (√s, cos θ nodes) for F_i F_j → f f̄' (module conventions)."""
+    sp = _spinors(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp])
+    p1, p2, k1, _ = sp["p"]
+    u1, v2, ub3, v4 = sp["u1"], sp["v2"], sp["ub3"], sp["v4"]
+    vb2 = H.bar(v2)
+    a, b = si.index, sj.index
+    l_f, r_f = sector.l(f), sector.r(f)
+    l_fp, r_fp = sector.l(fp), sector.r(fp)
+    t = H.dot(p1 - k1, p1 - k1)
+    amp = 0j
+    majorana_pair = si.self_conjugate and sj.self_conjugate
+    if majorana_pair:
+        u2, vb1 = sp["u2"], sp["vb1"]
+        uu = H.dot(p2 - k1, p2 - k1)
+    for A, S in enumerate(sector.scalars):
+        m2 = S.mass**2
+        gam = l_f[a, A] * H.PR + r_f[a, A] * H.PL
+        gbar = np.conj(l_fp[b, A]) * H.PL + np.conj(r_fp[b, A]) * H.PR
+        if np.any(gam) and np.any(gbar):
+            x = H.sandwich(ub3, gam, u1)  # (…, s_f, s_i)
+            y = H.sandwich(vb2, gbar, v4)  # (…, s_j, s_f')
+            amp = amp - _outer(np.swapaxes(x, -1, -2), y) / (t - m2)[..., None, None, None, None]
+        if majorana_pair:
+            gam = l_f[b, A] * H.PR + r_f[b, A] * H.PL
+            gbar = np.conj(l_fp[a, A]) * H.PL + np.conj(r_fp[a, A]) * H.PR
+            if np.any(gam) and np.any(gbar):
+                x = H.sandwich(ub3, gam, u2)  # (…, s_f, s_j)
+                y = H.sandwich(vb1, gbar, v4)  # (…, s_i, s_f')
+                m_u = -np.swapaxes(_outer(np.swapaxes(x, -1, -2), y), -3, -4) \
+                    / (uu - m2)[..., None, None, None, None]
+                amp = amp - m_u
+    if f == fp:
+        amp = amp - _fermion_s_channel(sector, smc, si, sj, f, p1, p2, u1, vb2, ub3, v4, sp)
+    return amp
+
+
+def _fermion_s_channel(sector, smc, si, sj, f, p1, p2, u1, vb2, ub3, v4, cache=None):
+    """Z, γ and h exchange in the s-channel for F_i F_j → f f̄ (before the fermion sign)."""
+    a, b = si.index, sj.index
+    q = p1 + p2
+    s = H.dot(q, q)
+    total = 0j
+    if sector.z is not None:
+        zl, zr = np.asarray(sector.z.left)[b, a], np.asarray(sector.z.right)[b, a]
+        if zl != 0 or zr != 0:
+            gl, gr = smc.z_chiral(f)
+            j_f = H.vector_current(ub3, gl * H.PL + gr * H.PR, v4)  # (…, s_f, s_f', μ)
+            key = ("j_d", complex(zl), complex(zr))  # the dark current is shared by all final states
+            if cache is None or key not in cache:
+                j_d = H.vector_current(vb2, zl * H.PL + zr * H.PR, u1)  # (…, s_j, s_i, μ)
+                if cache is not None:
+                    cache[key] = j_d
+            j_d = cache[key] if cache is not None else j_d
+            total = total + smc.g_z2 * _contract_massive(j_d, j_f, q, smc.m_z) \
+                * _breit_wigner(s, smc.m_z, smc.gamma_z)[..., None, None, None, None]
+    if not si.self_conjugate and sj.conj and si.index == sj.index and si.charge != 0:
+        j_d = H.vector_current(vb2, H.ONE, u1)
+        j_v = H.vector_current(ub3, H.ONE, v4)
+        coupling = smc.e2 * si.charge * SM_CHARGE[f]
+        total = total + coupling * _contract(j_d, j_v) / s[..., None, None, None, None]
+    if sector.higgs is not None and smc.mass[f] > 0:
+        y = np.asarray(sector.higgs.fermion)
+        if si.self_conjugate:
+            gam = y[b, a] * H.PL + np.conj(y[b, a]) * H.PR
+        else:
+            gam = y[b, a] * H.PR + np.conj(y[a, b]) * H.PL
+        if np.any(gam):
+            x = H.sandwich(vb2, gam, u1)  # (…, s_j, s_i)
+            yf = H.sandwich(ub3, H.ONE, v4)  # (…, s_f, s_f')
+            bw = _breit_wigner(s, smc.m_h, smc.gamma_h)
+            total = total - (smc.mass[f] / smc.vev) * _outer(np.swapaxes(x, -1, -2), yf) \
+                * bw[..., None, None, None, None]
+    return total
+
+
+def _outer(x, y):
+    """out[…, a, b, c, d] = x[…, a, c] y[…, b, d]."""
+    return x[..., :, None, :, None] * y[..., None, :, None, :]
+
+
+def _contract(j_d, j_f):
+    """J_d^μ g_μν J_f^ν with j_d (…, s_j, s_i, μ), j_f (…, s_f, s_f', ν) → (…, s_i, s_j, s_f, s_f')."""
+    lead = j_d.shape[:-3]
+    jd = (j_d * np.array([1.0, -1.0, -1.0, -1.0])).reshape(*lead, 4, 4)  # rows (b, a)
+    jf = j_f.reshape(*j_f.shape[:-3], 4, 4)  # rows (c, d)
+    out = (jd @ np.swapaxes(jf, -1, -2)).reshape(*lead, 2, 2, 2, 2)  # (b, a, c, d)
+    return np.swapaxes(out, -4, -3)
+
+
+def _contract_massive(j_d, j_f, q, mass):
+    """J_d^μ (g_μν − q_μ q_ν/M²) J_f^ν (unitary-gauge massive vector propagator numerator)."""
+    ql = q * np.array([1, -1, -1, -1])
+    jdq = (j_d @ ql[..., None, :, None])[..., 0]
+    jfq = (j_f @ ql[..., None, :, None])[..., 0]
+    return _contract(j_d, j_f) - np.einsum("...ba,...cd->...abcd", jdq, jfq) / mass**2
+
+
+# ---------------------------------------------------------------------------------------------
+# S_i S_j → f f̄'
+# ---------------------------------------------------------------------------------------------
+def scalar_pair_to_fermions(sector, smc: SMCouplings, si: Species, sj: Species, f: str, fp: str,
+                            sqrt_s) -> np.ndarray:
+    """W(√s) of S_i(p1) S_j(p2) → f(k1) f̄'(k2); S_i particle-like, S_j anti-like (canonical)."""
+    sqrt_s = np.asarray(sqrt_s, float)
+    mf, mfp = smc.mass[f], smc.mass[fp]
+    out = np.zeros_like(sqrt_s)
+    ok = _open(sqrt_s, max(si.mass + sj.mass, mf + mfp))
+    if not np.any(ok):
+        return out
+    rs = sqrt_s[ok]
+    amp = scalar_pair_amplitude(sector, smc, si, sj, f, fp, rs)
+    msq = np.sum(np.abs(amp) ** 2, axis=(-2, -1))
+    out[ok] = _w_from_msq(rs, mf, mfp, msq, 1.0) * COLOUR[f]
+    return out
+
+
+def scalar_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s):
+    """M[s_f, s_f'] on (√s, cos θ nodes) for S_i S_j → f f̄'."""
+    sp = _spinors(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp])
+    p1, p2, k1, _ = sp["p"]
+    ub3, v4 = sp["ub3"], sp["v4"]
+    A, B = si.index, sj.index
+    l_f, r_f = sector.l(f), sector.r(f)
+    l_fp, r_fp = sector.l(fp), sector.r(fp)
+    both_real = si.self_conjugate and sj.self_conjugate
+    amp = 0j
+    for a, F in enumerate(sector.fermions):
+        for (X, Y, pin) in ((A, B, p1),) + (((B, A, p2),) if both_real else ()):
+            gam = l_f[a, X] * H.PR + r_f[a, X] * H.PL
+            gbar = np.conj(l_fp[a, Y]) * H.PL + np.conj(r_fp[a, Y]) * H.PR
+            if not (np.any(gam) and np.any(gbar)):
+                continue
+            q = k1 - pin
+            prop = (H.slash(q) + F.mass * H.ONE) / (H.dot(q, q) - F.mass**2)[..., None, None]
+            amp = amp - H.sandwich(ub3, gam @ prop @ gbar, v4)
+    if f == fp:
+        amp = amp + _scalar_s_channel(sector, smc, si, sj, f, p1, p2, ub3, v4)
+    return amp
+
+
+def _scalar_s_channel(sector, smc, si, sj, f, p1, p2, ub3, v4):
+    A, B = si.index, sj.index
+    q = p1 + p2
+    s = H.dot(q, q)
+    dp = p1 - p2
+    total = 0j
+    if not si.self_conjugate and sj.conj and A == B and si.charge != 0:
+        j_v = H.vector_current(ub3, H.ONE, v4)
+        total = total + smc.e2 * si.charge * SM_CHARGE[f] * np.einsum(
+            "...m,mn,...cdn->...cd", dp, H.METRIC, j_v) / s[..., None, None]
+    if sector.z is not None:
+        zs = np.asarray(sector.z.scalar)
+        c_z = (zs[B, A] if (si.particle_like and sj.anti_like) else 0) \
+            - (zs[A, B] if (sj.particle_like and si.anti_like and si.self_conjugate) else 0)
+        if c_z != 0:
+            gl, gr = smc.z_chiral(f)
+            j_f = H.vector_current(ub3, gl * H.PL + gr * H.PR, v4)
+            ql = q * np.array([1, -1, -1, -1])
+            num = np.einsum("...m,mn,...cdn->...cd", dp, H.METRIC, j_f) \
+                - (H.dot(dp, q))[..., None, None] * np.einsum("...cdm,...m->...cd", j_f, ql) / smc.m_z**2
+            total = total + smc.g_z2 * c_z * num * _breit_wigner(s, smc.m_z, smc.gamma_z)[..., None, None]
+    if sector.higgs is not None and smc.mass[f] > 0:
+        c_h = np.asarray(sector.higgs.scalar)[B, A]
+        if c_h != 0:
+            yf = H.sandwich(ub3, H.ONE, v4)
+            bw = _breit_wigner(s, smc.m_h, smc.gamma_h)[..., None, None]
+            total = total - c_h * smc.mass[f] / smc.vev * yf * bw
+    return total
+
+
+# ---------------------------------------------------------------------------------------------
+# charged pairs → γγ
+# ---------------------------------------------------------------------------------------------
+def scalar_pair_to_photons(smc: SMCouplings, mass: float, charge: float, sqrt_s) -> np.ndarray:
+    """W(√s) of S S̄ → γγ in scalar QED (t, u exchange and the seagull)."""
+    sqrt_s = np.asarray(sqrt_s, float)
+    out = np.zeros_like(sqrt_s)
+    ok = _open(sqrt_s, 2 * mass)
+    if np.any(ok):
+        amp = scalar_photon_amplitude(smc, mass, charge, sqrt_s[ok])
+        msq = np.sum(np.abs(amp) ** 2, axis=(-2, -1))
+        out[ok] = _w_from_msq(sqrt_s[ok], 0.0, 0.0, msq, 1.0, 0.5)
+    return out
+
+
+def scalar_photon_amplitude(smc, mass, charge, sqrt_s, pols=None):
+    """M[λ1, λ2] = 2e²Q² [ε1·ε2 − (p1·ε1)(p2·ε2)/(p1·k1) − (p1·ε2)(p2·ε1)/(p1·k2)]."""
+    p1, p2, k1, k2 = _kinematics(sqrt_s, mass, mass, 0.0, 0.0)
+    e1, e2 = pols if pols is not None else (H.polarisations(k1, False), H.polarisations(k2, False))
+    d = lambda x, y: x[..., 0] * y[..., 0] - np.sum(x[..., 1:] * y[..., 1:], axis=-1)  # noqa: E731
+    ee = d(e1[..., :, None, :], e2[..., None, :, :])
+    p1e1 = d(p1[..., None, :], e1)[..., :, None]
+    p2e2 = d(p2[..., None, :], e2)[..., None, :]
+    p1e2 = d(p1[..., None, :], e2)[..., None, :]
+    p2e1 = d(p2[..., None, :], e1)[..., :, None]
+    pk1 = H.dot(p1, k1)[..., None, None]
+    pk2 = H.dot(p1, k2)[..., None, None]
+    return 2 * smc.e2 * charge**2 * (ee - p1e1 * p2e2 / pk1 - p1e2 * p2e1 / pk2)
+
+
+def fermion_pair_to_photons(smc: SMCouplings, mass: float, charge: float, sqrt_s) -> np.ndarray:
+    """W(√s) of F F̄ → γγ in spinor QED (t and u exchange)."""
+    sqrt_s = np.asarray(sqrt_s, float)
+    out = np.zeros_like(sqrt_s)
+    ok = _open(sqrt_s, 2 * mass)
+    if np.any(ok):
+        amp = fermion_photon_amplitude(smc, mass, charge, sqrt_s[ok])
+        msq = np.sum(np.abs(amp) ** 2, axis=(-4, -3, -2, -1))
+        out[ok] = _w_from_msq(sqrt_s[ok], 0.0, 0.0, msq, 0.25, 0.5)
+    return out
+
+
+def fermion_photon_amplitude(smc, mass, charge, sqrt_s):
+    """M[s1, s2, λ1, λ2] = e²Q² v̄(p2)[ε̸2 (p̸1 − k̸1 + m) ε̸1/(t − m²) + ε̸1 (p̸1 − k̸2 + m) ε̸2/(u − m²)]u(p1)."""
+    p1, p2, k1, k2 = _kinematics(sqrt_s, mass, mass, 0.0, 0.0)
+    u1, vb2 = H.u_spinors(p1), H.bar(H.v_spinors(p2))
+    e1 = H.slash(H.polarisations(k1, False))  # (…, λ, 4, 4)
+    e2 = H.slash(H.polarisations(k2, False))
+    prop_t = (H.slash(p1 - k1) + mass * H.ONE) / (H.dot(p1 - k1, p1 - k1) - mass**2)[..., None, None]
+    prop_u = (H.slash(p1 - k2) + mass * H.ONE) / (H.dot(p1 - k2, p1 - k2) - mass**2)[..., None, None]
+    chain = (np.einsum("...jab,...bc,...icd->...ijad", e2, prop_t, e1)
+             + np.einsum("...iab,...bc,...jcd->...ijad", e1, prop_u, e2))
+    return smc.e2 * charge**2 * np.einsum("...sa,...ijab,...rb->...rsij", vb2, chain, u1)

@@ -1,0 +1,135 @@
+"""Explicit Dirac spinors, polarisation vectors and 2 → 2 kinematics for numerical amplitudes.
+
+Chiral (Weyl) basis and spinors of Peskin & Schroeder, "An Introduction to QFT", Eqs. (3.25),
+(3.50), (3.62): γ⁰ = [[0, 1], [1, 0]], γⁱ = [[0, σⁱ], [−σⁱ, 0]], P_L = diag(1, 1, 0, 0),
+
+    u(p, ξ) = (√(p·σ) ξ, √(p·σ̄) ξ),   v(p, ξ) = C ū(p, ξ)ᵀ,
+
+with ξ running over the basis (1, 0), (0, 1); Σ u ū = p̸ + m and Σ v v̄ = p̸ − m, so sums of
+|M|² over these two states are the spin sums. Metric (+, −, −, −). Every array carries leading
+kinematic axes (…); spinors are (…, 2, 4), bars (…, 2, 4) with ū = u† γ⁰.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SIGMA = np.array([[[0, 1], [1, 0]], [[0, -1j], [1j, 0]], [[1, 0], [0, -1]]], dtype=complex)
+I2 = np.eye(2, dtype=complex)
+Z2 = np.zeros((2, 2), dtype=complex)
+GAMMA = np.array([np.block([[Z2, I2], [I2, Z2]])]
+                 + [np.block([[Z2, s], [-s, Z2]]) for s in SIGMA])
+GAMMA5 = np.diag([-1, -1, 1, 1]).astype(complex)
+PL = np.diag([1, 1, 0, 0]).astype(complex)
+PR = np.diag([0, 0, 1, 1]).astype(complex)
+ONE = np.eye(4, dtype=complex)
+#: Charge conjugation C = iγ²γ⁰ (Cᵀ = −C, C γ^μ C⁻¹ = −γ^μᵀ).
+CHARGE_CONJUGATION = 1j * GAMMA[2] @ GAMMA[0]
+METRIC = np.diag([1.0, -1.0, -1.0, -1.0])
+#: γ_μ (lower index): γ_μ = g_μν γ^ν.
+GAMMA_LOWER = np.einsum("mn,nab->mab", METRIC, GAMMA)
+
+
+def dot(a, b):
+    """Minkowski product of (…, 4) arrays."""
+    return a[..., 0] * b[..., 0] - np.sum(a[..., 1:] * b[..., 1:], axis=-1)
+
+
+def slash(p):
+    """p̸ = γ^μ p_μ, shape (…, 4, 4)."""
+    lowered = p * np.array([1.0, -1.0, -1.0, -1.0])
+    return (lowered @ GAMMA.reshape(4, 16)).reshape(*p.shape[:-1], 4, 4)
+
+
+def _sqrt_sigma(p):
+    """(√(p·σ), √(p·σ̄)) for p = (E, p⃗), shape (…, 2, 2) each."""
+    E = p[..., 0]
+    vec = p[..., 1:]
+    norm = np.linalg.norm(vec, axis=-1)
+    safe = np.where(norm > 0, norm, 1.0)
+    n = np.where((norm > 0)[..., None], vec / safe[..., None], np.array([0.0, 0.0, 1.0]))
+    n_sigma = n[..., 0, None, None] * SIGMA[0] + n[..., 1, None, None] * SIGMA[1] \
+        + n[..., 2, None, None] * SIGMA[2]
+    plus = 0.5 * (I2 + n_sigma)
+    minus = 0.5 * (I2 - n_sigma)
+    lo = np.sqrt(np.maximum(E - norm, 0.0))[..., None, None]
+    hi = np.sqrt(E + norm)[..., None, None]
+    return lo * plus + hi * minus, hi * plus + lo * minus
+
+
+def u_spinors(p):
+    """u(p, s) for s = 1, 2: shape (…, 2, 4)."""
+    a, b = _sqrt_sigma(p)
+    return np.concatenate([np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2)], axis=-1)
+
+
+def v_spinors(p):
+    """v(p, s) = C ū(p, s)ᵀ for s = 1, 2: shape (…, 2, 4).
+
+    Tied to u by charge conjugation (C = iγ²γ⁰) so that u(p, s) and v(p, s) describe the same
+    spin state: Denner's rules for Majorana lines (one diagram with u(p), another with v̄(p))
+    need exactly this relation. Σ_s v v̄ = p̸ − m still holds.
+    """
+    return bar(u_spinors(p)) @ CHARGE_CONJUGATION.T
+
+
+def bar(spinors):
+    """ψ̄ = ψ† γ⁰ for (…, 2, 4) spinors."""
+    return spinors.conj() @ GAMMA[0]
+
+
+def sandwich(left_bar, matrix, right):
+    """ψ̄_s M χ_r for all spin pairs: left_bar (…, 2, 4), matrix (…, 4, 4) or (4, 4), right
+    (…, 2, 4) → (…, 2, 2)."""
+    return (left_bar @ matrix) @ np.swapaxes(right, -1, -2)
+
+
+def vector_current(left_bar, matrix_after_gamma, right):
+    """ψ̄_s γ^μ M χ_r for μ = 0…3 (upper index): (…, 2, 2, 4)."""
+    gm = GAMMA @ np.asarray(matrix_after_gamma)[..., None, :, :]  # (…, μ, 4, 4)
+    out = (left_bar[..., None, :, :] @ gm) @ np.swapaxes(right, -1, -2)[..., None, :, :]
+    return np.moveaxis(out, -3, -1)
+
+
+def polarisations(k, massive: bool):
+    """Real polarisation vectors ε_λ(k) (…, n_pol, 4) for k in the x–z plane (y component 0).
+
+    Transverse: ε₁ = (0, cos θ, 0, −sin θ), ε₂ = (0, 0, 1, 0) with k̂ = (sin θ, 0, cos θ);
+    longitudinal (massive only): ε_L = (|k|, E k̂)/m.
+    """
+    vec = k[..., 1:]
+    norm = np.linalg.norm(vec, axis=-1)
+    n = vec / norm[..., None]
+    sin, cos = n[..., 0], n[..., 2]
+    zero = np.zeros_like(sin)
+    e1 = np.stack([zero, cos, zero, -sin], axis=-1)
+    e2 = np.stack([zero, zero, zero + 1.0, zero], axis=-1)
+    pols = [e1, e2]
+    if massive:
+        m = np.sqrt(np.maximum(dot(k, k), 0.0))
+        pols.append(np.concatenate([norm[..., None], k[..., 0][..., None] * n], axis=-1) / m[..., None])
+    return np.stack(pols, axis=-2)
+
+
+def two_body_momentum(sqrt_s, m1, m2):
+    """CM momentum of a pair of masses m1, m2 at √s (0 below threshold)."""
+    s = sqrt_s**2
+    lam = (s - (m1 + m2) ** 2) * (s - (m1 - m2) ** 2)
+    return np.sqrt(np.maximum(lam, 0.0)) / (2 * sqrt_s)
+
+
+def cm_momenta(sqrt_s, m1, m2, m3, m4, cos_theta):
+    """p1, p2 along ±z and k1, k2 at angle θ in the x–z plane: arrays (n_s, n_c, 4)."""
+    sqrt_s = np.asarray(sqrt_s, float)[:, None]
+    c = np.asarray(cos_theta, float)[None, :]
+    sn = np.sqrt(1 - c**2)
+    p = two_body_momentum(sqrt_s, m1, m2)
+    k = two_body_momentum(sqrt_s, m3, m4)
+    e1 = (sqrt_s**2 + m1**2 - m2**2) / (2 * sqrt_s)
+    e3 = (sqrt_s**2 + m3**2 - m4**2) / (2 * sqrt_s)
+    zero = np.zeros_like(c * sqrt_s)
+    p1 = np.stack([e1 + zero, zero, zero, p + zero], axis=-1)
+    p2 = np.stack([sqrt_s - e1 + zero, zero, zero, -p + zero], axis=-1)
+    k1 = np.stack([e3 + zero, k * sn, zero, k * c], axis=-1)
+    k2 = np.stack([sqrt_s - e3 + zero, -k * sn, zero, -k * c], axis=-1)
+    return p1, p2, k1, k2

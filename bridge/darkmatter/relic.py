@@ -1,0 +1,265 @@
+"""Relic density of the dark-matter candidate of a DarkSector, with coannihilation.
+
+The candidate is the lightest dark state; it must be electrically neutral and colourless. Every
+dark state within ``window`` (default 20%) of its mass joins the bath (Edsjö–Gondolo, see
+:mod:`.freezeout`); W_ij of each pair comes from the tree-level amplitudes of
+:mod:`.annihilation`, tabulated on a p_eff grid that resolves the thresholds and the Z and h
+poles, thermally averaged and fed to the Boltzmann solver. Pairs or final states whose
+amplitudes are not implemented are listed in ``RelicResult.missing`` (their omission makes Ωh²
+an upper estimate).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bridge.darkmatter import annihilation as A
+from bridge.darkmatter import constants as C
+from bridge.darkmatter import freezeout
+from bridge.engine import SM_CHARGE, SM_FERMIONS, DarkSector
+from bridge.errors import ModelError
+
+#: Coannihilation window: states with m ≤ (1 + WINDOW) m_1 join the bath.
+WINDOW = 0.2
+
+
+@dataclass
+class RelicResult:
+    """Ωh², x_f = m_1/T_f and the share of each annihilation channel (fractions of 1/Y_0)."""
+
+    omega_h2: float
+    x_f: float
+    candidate: str
+    mass: float
+    coannihilators: tuple[str, ...]
+    shares: dict[str, float]
+    sigma_v_xf: float  # ⟨σ_eff v⟩ at x_f [cm³/s]
+    missing: tuple[str, ...] = ()
+    detail: freezeout.FreezeOut | None = field(default=None, repr=False)
+
+
+def dark_species(sector: DarkSector) -> list[A.Species]:
+    """All dark species, antiparticles of Dirac fermions and complex scalars listed separately."""
+    if sector.batched:
+        raise ValueError("dark_species takes one point; use relic_density_batch for a batch")
+    out = []
+    for i, F in enumerate(sector.fermions):
+        g = 2 * F.colour
+        if F.majorana:
+            out.append(A.Species(F.name, "F", i, float(F.mass), F.charge, F.colour, g, True))
+        else:
+            out.append(A.Species(F.name, "F", i, float(F.mass), F.charge, F.colour, g, False))
+            out.append(A.Species(F.name + "~", "F", i, float(F.mass), -F.charge, F.colour, g, False, True))
+    for i, S in enumerate(sector.scalars):
+        if S.real:
+            out.append(A.Species(S.name, "S", i, float(S.mass), S.charge, S.colour, S.colour, True))
+        else:
+            out.append(A.Species(S.name, "S", i, float(S.mass), S.charge, S.colour, S.colour, False))
+            out.append(A.Species(S.name + "~", "S", i, float(S.mass), -S.charge, S.colour, S.colour,
+                                 False, True))
+    return out
+
+
+def candidate(species: list[A.Species]) -> A.Species:
+    """The lightest dark state, which must be neutral and colourless (else a ModelError)."""
+    if not species:
+        raise ModelError("the dark sector has no states: no dark-matter candidate")
+    lightest = min(species, key=lambda s: s.mass)
+    if lightest.charge != 0 or lightest.colour != 1:
+        what = "charged" if lightest.charge != 0 else "coloured"
+        raise ModelError(f"the lightest dark state {lightest.name} (m = {lightest.mass:g} GeV) is "
+                         f"{what}: the sector has no neutral colourless dark-matter candidate")
+    return lightest
+
+
+def _canonical(si: A.Species, sj: A.Species):
+    """Order a pair so that the first is particle-like and the second anti-like, or None."""
+    if si.particle_like and sj.anti_like:
+        return si, sj
+    if sj.particle_like and si.anti_like:
+        return sj, si
+    return None
+
+
+def _yukawa_used(sector, kind: str, index: int) -> set[str]:
+    """SM fermions with a non-zero Yukawa coupling to the dark state."""
+    used = set()
+    for f in SM_FERMIONS:
+        c = np.abs(sector.l(f)) + np.abs(sector.r(f))
+        row = c[index, :] if kind == "F" else c[:, index]
+        if np.any(row):
+            used.add(f)
+    return used
+
+
+def pair_channels(sector: DarkSector, smc: A.SMCouplings, si: A.Species, sj: A.Species):
+    """[(label, function √s → W)] for the implemented final states of the pair, and the list
+    of final states of this pair that are not implemented."""
+    channels, missing = [], []
+    label = f"{si.name} {sj.name}"
+    if si.colour != 1 or sj.colour != 1:
+        return channels, [f"{label}: coloured dark states (no channels implemented)"]
+    if si.kind != sj.kind:
+        if _yukawa_used(sector, si.kind, si.index) or si.charge or sj.charge:
+            missing.append(f"{label}: fermion-scalar coannihilation (f + γ/Z/h/W)")
+        return channels, missing
+    pair = _canonical(si, sj)
+    if pair is None:
+        if _yukawa_used(sector, si.kind, si.index) & _yukawa_used(sector, sj.kind, sj.index):
+            missing.append(f"{label}: same-sign fermion final states")
+        return channels, missing
+    p, q = pair
+    q_total = p.charge + q.charge
+    neutral_s = (q_total == 0)
+    yuk_p, yuk_q = _yukawa_used(sector, p.kind, p.index), _yukawa_used(sector, q.kind, q.index)
+    if p.kind == "F" and p.self_conjugate and q.self_conjugate:
+        yuk_p = yuk_q = yuk_p | yuk_q  # exchanged (u-channel) diagram
+    if p.kind == "S" and p.self_conjugate and q.self_conjugate:
+        yuk_p = yuk_q = yuk_p | yuk_q
+    s_channel = neutral_s and (sector.z is not None or sector.higgs is not None
+                               or (p.index == q.index and p.charge != 0 and not p.self_conjugate))
+    func = A.fermion_pair_to_fermions if p.kind == "F" else A.scalar_pair_to_fermions
+    for f in SM_FERMIONS:
+        for fp in SM_FERMIONS:
+            if abs(SM_CHARGE[f] - SM_CHARGE[fp] - q_total) > 1e-9:
+                continue
+            t_chan = f in yuk_p and fp in yuk_q
+            if not (t_chan or (f == fp and s_channel)):
+                continue
+            if f == fp and not t_chan and not _s_channel_nonzero(sector, p, q, f):
+                continue
+            channels.append((f"{label} -> {f} {fp}~",
+                             lambda rs, f=f, fp=fp: func(sector, smc, p, q, f, fp, rs)))
+    if p.index == q.index and p.charge != 0 and not p.self_conjugate:
+        photons = A.scalar_pair_to_photons if p.kind == "S" else A.fermion_pair_to_photons
+        channels.append((f"{label} -> a a", lambda rs: photons(smc, p.mass, p.charge, rs)))
+    electroweak = (p.charge != 0 or _has_ew(sector, p) or _has_ew(sector, q))
+    if electroweak and p.mass + q.mass > 2 * 80.0:
+        missing.append(f"{label}: W+W-, ZZ, Zh, Z a, hh final states")
+    return channels, missing
+
+
+def _has_ew(sector, s: A.Species) -> bool:
+    if sector.z is None:
+        return False
+    if s.kind == "F":
+        return bool(np.any(sector.z.left[s.index]) or np.any(sector.z.right[s.index]))
+    return bool(np.any(sector.z.scalar[s.index]))
+
+
+def _s_channel_nonzero(sector, p, q, f) -> bool:
+    """Whether any s-channel (Z, h, γ) vertex of the dark pair is non-zero."""
+    a, b = p.index, q.index
+    if a == b and p.charge != 0 and not p.self_conjugate:
+        return True
+    if p.kind == "F":
+        z = sector.z is not None and (sector.z.left[b, a] != 0 or sector.z.right[b, a] != 0)
+        h = sector.higgs is not None and (sector.higgs.fermion[b, a] != 0 or sector.higgs.fermion[a, b] != 0)
+    else:
+        z = sector.z is not None and (sector.z.scalar[b, a] != 0 or sector.z.scalar[a, b] != 0)
+        h = sector.higgs is not None and sector.higgs.scalar[b, a] != 0
+    return bool(z or h)
+
+
+def w_eff_table(sector: DarkSector, sm, window: float = WINDOW):
+    """(species in the bath, p_eff grid, {channel: W_eff contribution on the grid}, missing)."""
+    species = dark_species(sector)
+    chi = candidate(species)
+    m1 = chi.mass
+    bath = sorted([s for s in species if s.mass <= (1 + window) * m1], key=lambda s: s.mass)
+    bath.remove(chi)
+    bath.insert(0, chi)
+    smc = A.SMCouplings.from_sm(sm)
+    poles = [(smc.m_z, smc.gamma_z), (smc.m_h, smc.gamma_h)]
+    thresholds = [a.mass + b.mass for a in bath for b in bath]
+    thresholds += [2 * m for m in smc.mass.values() if m > 0] + [2 * sm.m_W, 2 * sm.m_Z]
+    p = freezeout.momentum_grid(m1, poles, thresholds)
+    sqrt_s = 2 * np.sqrt(p**2 + m1**2)
+    g1 = chi.g
+    contributions, missing = {}, []
+    for i, si in enumerate(bath):
+        for sj in bath[i:]:
+            channels, miss = pair_channels(sector, smc, si, sj)
+            missing += miss
+            if not channels:
+                continue
+            p_ij = A.H.two_body_momentum(sqrt_s, si.mass, sj.mass)
+            at_rest = np.ones_like(p) if si.mass + sj.mass == 2 * m1 else np.zeros_like(p)
+            ratio = np.divide(p_ij, p, out=at_rest, where=p > 0)
+            weight = ratio * si.g * sj.g / g1**2 * (1 if si is sj else 2)
+            for name, fn in channels:
+                w = weight * fn(sqrt_s)
+                if np.any(w):
+                    contributions[name] = w
+    return bath, p, contributions, missing
+
+
+def relic_density(sector: DarkSector, sm, window: float = WINDOW) -> RelicResult:
+    """Ωh², x_f and channel shares for one DarkSector point (see module docstring)."""
+    bath, p, contributions, missing = w_eff_table(sector, sm, window)
+    chi = bath[0]
+    if not contributions:
+        raise ModelError(f"{chi.name} has no implemented annihilation channel: Ωh² not computed")
+    masses = np.array([s.mass for s in bath])
+    g = np.array([s.g for s in bath], float)
+    x = freezeout.x_grid()
+    names = list(contributions)
+    w = np.array([contributions[n] for n in names])
+    per_channel = freezeout.sigma_v_on_grid(p, chi.mass, masses, g, w.T)  # (n_x, n_channels)
+    total = per_channel.sum(axis=1)
+    sol = freezeout.solve(chi.mass, masses, g, total, dict(zip(names, per_channel.T, strict=True)))
+    sv_xf = float(np.interp(sol.x_f, x, total)) * C.GEV2_TO_CM3_S
+    return RelicResult(sol.omega_h2, sol.x_f, chi.name, chi.mass, tuple(s.name for s in bath[1:]),
+                       sol.shares, sv_xf, tuple(dict.fromkeys(missing)), sol)
+
+
+def point(sector: DarkSector, k) -> DarkSector:
+    """Point k of a batched DarkSector as an unbatched one."""
+    from dataclasses import replace
+
+    def pick(v):
+        v = np.asarray(v)
+        return v[k] if v.ndim and v.shape[0] == sector.batch_shape[0] and v.ndim > 0 else v
+
+    fermions = tuple(replace(F, mass=float(np.broadcast_to(F.mass, sector.batch_shape)[k]))
+                     for F in sector.fermions)
+    scalars = tuple(replace(S, mass=float(np.broadcast_to(S.mass, sector.batch_shape)[k]))
+                    for S in sector.scalars)
+    nf, ns = len(fermions), len(scalars)
+
+    def coupling(c, shape):
+        c = np.asarray(c)
+        return c[k] if c.ndim == len(shape) + 1 else c
+
+    left = {f: coupling(c, (nf, ns)) for f, c in sector.left.items()}
+    right = {f: coupling(c, (nf, ns)) for f, c in sector.right.items()}
+    z = w = h = None
+    if sector.z is not None:
+        z = type(sector.z)(coupling(sector.z.left, (nf, nf)), coupling(sector.z.right, (nf, nf)),
+                           coupling(sector.z.scalar, (ns, ns)))
+    if sector.w is not None:
+        w = type(sector.w)(coupling(sector.w.left, (nf, nf)), coupling(sector.w.right, (nf, nf)),
+                           coupling(sector.w.scalar, (ns, ns)))
+    if sector.higgs is not None:
+        h = type(sector.higgs)(coupling(sector.higgs.fermion, (nf, nf)),
+                               coupling(sector.higgs.scalar, (ns, ns)))
+    return DarkSector(fermions, scalars, left, right, z, w, h)
+
+
+def relic_density_batch(sector: DarkSector, sm, window: float = WINDOW) -> dict[str, np.ndarray]:
+    """Ωh² and x_f over a batched DarkSector (leading batch axis), point by point; a point
+    without a candidate gets NaN (scans keep going)."""
+    n = sector.batch_shape[0] if sector.batched else 1
+    omega = np.full(n, np.nan)
+    x_f = np.full(n, np.nan)
+    for k in range(n):
+        try:
+            r = relic_density(point(sector, k) if sector.batched else sector, sm, window)
+        except ModelError:
+            continue
+        omega[k], x_f[k] = r.omega_h2, r.x_f
+    return {"omega_h2": omega, "x_f": x_f}
+
+
