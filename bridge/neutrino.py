@@ -193,6 +193,42 @@ def casas_ibarra(sigma: np.ndarray, masses_ev, u: np.ndarray, r: np.ndarray,
     return y_t.T
 
 
+def canonical_takagi_2x2(sigma: np.ndarray, degenerate_rtol: float = 1e-9):
+    """:func:`canonical_takagi` for a batch of 2 × 2 matrices (N, 2, 2), vectorised: the column
+    assignment (identity or swap, whichever holds more weight on the diagonal), the orthogonal
+    Procrustes rotation where the two Takagi values are degenerate, and Re V_jj ≥ 0."""
+    d, v = takagi(np.asarray(sigma, dtype=complex))
+    w = np.abs(v) ** 2
+    swap = w[..., 0, 1] + w[..., 1, 0] > w[..., 0, 0] + w[..., 1, 1]
+    d = np.where(swap[..., None], d[..., ::-1], d)
+    v = np.where(swap[..., None, None], v[..., ::-1], v)
+    scale = np.max(d, axis=-1)
+    degenerate = (np.abs(d[..., 0] - d[..., 1]) <= degenerate_rtol * scale) & (scale > 0)
+    if np.any(degenerate):
+        u1, _, v2t = np.linalg.svd(v[degenerate].real)
+        v[degenerate] = v[degenerate] @ (np.swapaxes(v2t, -1, -2) @ np.swapaxes(u1, -1, -2))
+    sign = np.where(np.diagonal(v, axis1=-2, axis2=-1).real < 0, -1.0, 1.0)
+    return d, v * sign[..., None, :]
+
+
+def casas_ibarra_batch(sigma: np.ndarray, masses_ev, u: np.ndarray, r: np.ndarray,
+                       rtol: float = 1e-12) -> np.ndarray:
+    """:func:`casas_ibarra` for a batch of 2 × 2 Σ (N, 2, 2) with common oscillation data and R;
+    raises :class:`SingularSigma` (for the first singular point) like the single version."""
+    d_sigma, v = canonical_takagi_2x2(sigma)
+    top = np.max(d_sigma, axis=-1)
+    singular = ~(top > 0) | (np.min(d_sigma, axis=-1) <= rtol * top)
+    if np.any(singular):
+        i = int(np.flatnonzero(singular)[0])
+        k = int(np.argmin(d_sigma[i]))
+        raise SingularSigma(f"Σ is singular (Takagi values {d_sigma[i].tolist()} GeV)",
+                            v[i, :, k].conj())
+    sqrt_m = np.sqrt(np.asarray(masses_ev, float) * EV)
+    right = r @ np.diag(sqrt_m) @ u.conj().T  # (2, 3), common to every point
+    y_t = v @ (d_sigma[..., :, None] ** -0.5 * right)
+    return np.swapaxes(y_t, -1, -2)
+
+
 @dataclass(frozen=True)
 class NeutrinoParameters:
     """Masses (eV, m1..m3 in the PDG labelling), angles, phases extracted from m_ν."""

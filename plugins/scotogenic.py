@@ -333,12 +333,40 @@ def derived_point(inputs, sm) -> dict:
             "lambda5_12": par.lam5[0, 1]}
 
 
+#: Entries that change which inputs are read or how (checked point by point if they vary).
+_STRUCTURAL = ("YNIN", "CASASIBARRA", "OSCILLATION")
+
+
 @hookimpl
 def bridge_derived_parameters(inputs, sm) -> dict:
     if not isinstance(inputs, BatchInputs):
         return derived_point(inputs, sm)
-    points = [derived_point(inputs.point(i), sm) for i in range(inputs.size)]
-    return {k: np.stack([np.asarray(p[k]) for p in points]) for k in points[0]}
+    varies = {b for b in inputs for v in inputs[b].values() if np.ndim(v)}
+    lam = inputs["LAMBDA5IN"]
+    if varies & set(_STRUCTURAL) or np.ndim(lam[(1, 2)]) or np.ndim(lam[(2, 1)]):
+        points = [derived_point(inputs.point(i), sm) for i in range(inputs.size)]
+        return {k: np.stack([np.asarray(p[k]) for p in points]) for k in points[0]}
+    # the card's structure is that of point 0; what varies are masses and couplings
+    par = read_parameters(inputs.point(0))
+    n = inputs.size
+    minpar = inputs["MINPAR"]
+    lam5 = np.broadcast_to(np.asarray(par.lam5, complex), (n, 2, 2)).copy()
+    lam5[:, 0, 0] = lam[(1, 1)]
+    lam5[:, 1, 1] = lam[(2, 2)]
+    out = {"lambda5_11": lam5[:, 0, 0], "lambda5_22": lam5[:, 1, 1], "lambda5_12": lam5[:, 0, 1]}
+    if par.y_n is not None:
+        return {**out, "Y_N": np.broadcast_to(par.y_n, (n, 3, 2))}
+    m_n = np.broadcast_to(np.asarray(minpar[1], float), (n,))
+    m_eta = np.stack([np.broadcast_to(np.asarray(minpar[k], float), (n,)) for k in (2, 3)], -1)
+    try:
+        sigma = loop_sigma(m_n, m_eta, lam5, sm.vev)
+        osc = par.oscillation
+        y_n = nu.casas_ibarra_batch(sigma, nu.light_masses(osc), nu.pmns_from_data(osc),
+                                    nu.rank2_r(par.theta, par.ordering))
+    except ValueError:  # a tachyonic or singular point: each point alone, with its message
+        points = [derived_point(inputs.point(i), sm) for i in range(inputs.size)]
+        return {k: np.stack([np.asarray(p[k]) for p in points]) for k in points[0]}
+    return {**out, "Y_N": y_n}
 
 
 @hookimpl

@@ -151,3 +151,23 @@ def test_oscillation_data_check(change, field):
         nu.DE_SALAS_2021_NO.replace(**change).check()
     nu.DE_SALAS_2021_NO.check()
     nu.DE_SALAS_2021_IO.check()
+
+
+def test_batched_casas_ibarra_equals_the_single_one():
+    """Vectorised 2×2 Casas–Ibarra (used by scotogenic scans) = the per-point one, including
+    exactly degenerate Σ (λ5 ∝ 1, equal η masses: V = 1) and nearly degenerate ones."""
+    rng = np.random.default_rng(4)
+    sig = rng.normal(size=(30, 2, 2)) + 1j * rng.normal(size=(30, 2, 2))
+    sig = 1e-11 * (sig + np.swapaxes(sig, -1, -2))
+    sig[0] = 3.9e-11 * np.eye(2)
+    sig[1] = np.diag([3.9e-11, 3.9e-11 * (1 + 1e-12)])
+    sig[2] = [[2e-11, 1e-13j], [1e-13j, 2e-11]]
+    data = nu.DE_SALAS_2021_NO
+    masses, u = nu.light_masses(data), nu.pmns_from_data(data)
+    r = nu.rank2_r(0.3 + 0.1j, "NO")
+    batch = nu.casas_ibarra_batch(sig, masses, u, r)
+    for i in range(len(sig)):
+        single = nu.casas_ibarra(sig[i], masses, u, r)
+        np.testing.assert_allclose(batch[i], single, rtol=1e-12, atol=1e-12 * np.abs(single).max())
+        m_nu = single @ sig[i] @ single.T
+        np.testing.assert_allclose(batch[i] @ sig[i] @ batch[i].T, m_nu, atol=1e-12 * np.abs(m_nu).max())
