@@ -53,7 +53,6 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
 
-    import legacy
     from bridge.pipeline import evaluate_batch
     from bridge.plugins import get_model, get_plugin_manager
     from bridge.run import load_point
