@@ -73,9 +73,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_plugins(args) -> int:
-    from bridge.plugins import models
+    from bridge.plugins import get_plugin_manager, models, rejected
 
-    found = models()
+    pm = get_plugin_manager()
+    for name, why in rejected(pm).items():
+        print(f"bridge: warning: model plugin {name!r} left out: {why}", file=sys.stderr)
+    found = models(pm)
     if not found:
         print("no model plugins installed")
         return 0
