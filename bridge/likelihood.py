@@ -76,6 +76,7 @@ from pathlib import Path
 import numpy as np
 
 from bridge.errors import InputError
+from bridge.observable import Observable
 
 # ---------------------------------------------------------------------------
 # model points
@@ -375,27 +376,12 @@ def _seed_likelihood(name: str) -> GaussianLikelihood:
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FlavioObservable:
-    name: str  # flavio observable
-    q2: tuple[float, float] | None = None
-
-    @property
-    def key(self):
-        """flavio's form: the name, or (name, q2min, q2max)."""
-        return (self.name, *self.q2) if self.q2 else self.name
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} [{self.q2[0]:g},{self.q2[1]:g}]" if self.q2 else self.name
-
-
 #: Observables whose terms are shown relative to flavio's SM prediction.
 SHIFTED = {"a_mu": "Delta a_mu (a_mu - SM)"}
 
 
-def _obs(name, *q2):
-    return FlavioObservable(name, tuple(float(x) for x in q2) if q2 else None)
+def _obs(name, *q2) -> Observable:
+    return Observable(name, q2)
 
 
 #: Observables of the ``flavio`` likelihoods: those of ``bridge run`` (R_K, R_K* in the bins
@@ -735,10 +721,10 @@ def write_shipped_covariances(names_: Iterable[str] = ("flavio", "flavio-2.7.1")
     return path
 
 
-def _predict(obs: FlavioObservable, par: dict, wc) -> float:
+def _predict(obs: Observable, par: dict, wc) -> float:
     import flavio
 
-    return float(flavio.Observable[obs.name].prediction_par(par, wc, *(obs.q2 or ())))
+    return float(flavio.Observable[obs.name].prediction_par(par, wc, *obs.args))
 
 
 # ---------------------------------------------------------------------------

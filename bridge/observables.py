@@ -24,38 +24,39 @@ from pathlib import Path
 
 import numpy as np
 
+from bridge.observable import Observable
+
 
 @dataclass(frozen=True)
-class ObservableSpec:
-    name: str  # flavio observable name
-    q2: tuple[float, float] | None = None
+class RunObservable:
+    """A row of the `bridge run` table: the observable, its label and preferred measurement."""
+
+    observable: Observable
     measurement: str = ""  # preferred flavio measurement
-    label: str = ""
+    label: str = ""  # shown in the table (default: the observable's label)
     show_delta: bool = False  # show NP − SM (a_mu)
 
     @property
-    def args(self) -> tuple:
-        return self.q2 or ()
+    def name(self) -> str:
+        return self.observable.name
 
-    @property
-    def key(self) -> str:
-        if self.q2:
-            return f"{self.name} [{self.q2[0]:g},{self.q2[1]:g}]"
-        return self.name
+
+def _row(name: str, q2, measurement: str, label: str, show_delta: bool = False) -> RunObservable:
+    return RunObservable(Observable(name, q2 or ()), measurement, label, show_delta)
 
 
 #: The observables of `bridge run`, with the measurement shown for each (newest in flavio 2.7.1).
 CORE_OBSERVABLES = (
-    ObservableSpec("<Rmue>(B+->Kll)", (1.1, 6.0), "LHCb RK RK* 2022", "R_K [1.1,6]"),
-    ObservableSpec("<Rmue>(B0->K*ll)", (0.045, 1.1), "LHCb RK* 2017", "R_K* [0.045,1.1]"),
-    ObservableSpec("<Rmue>(B0->K*ll)", (1.1, 6.0), "LHCb RK RK* 2022", "R_K* [1.1,6]"),
-    ObservableSpec("BR(B->Xsgamma)", None, "B->Xgamma WA 2017", "BR(B->X_s gamma)"),
-    ObservableSpec("DeltaM_s", None, "HFAG osc summer 2015", "Delta M_s [GeV]"),
-    ObservableSpec("BR(B+->Knunu)", None, "Belle B->hnunu SL 2017", "BR(B+->K+ nu nu)"),
-    ObservableSpec("BR(B0->K*nunu)", None, "Belle B->hnunu SL 2017", "BR(B0->K*0 nu nu)"),
-    ObservableSpec("BR(Bs->mumu)", None, "GSSS combination Bs->mumu 2022", "BR(B_s->mu mu)"),
-    ObservableSpec("a_mu", None, "FNAL g-2 combination 2025", "Delta a_mu", show_delta=True),
-    ObservableSpec("BR(mu->egamma)", None, "PDG 2017 mu LFV", "BR(mu->e gamma)"),
+    _row("<Rmue>(B+->Kll)", (1.1, 6.0), "LHCb RK RK* 2022", "R_K [1.1,6]"),
+    _row("<Rmue>(B0->K*ll)", (0.045, 1.1), "LHCb RK* 2017", "R_K* [0.045,1.1]"),
+    _row("<Rmue>(B0->K*ll)", (1.1, 6.0), "LHCb RK RK* 2022", "R_K* [1.1,6]"),
+    _row("BR(B->Xsgamma)", None, "B->Xgamma WA 2017", "BR(B->X_s gamma)"),
+    _row("DeltaM_s", None, "HFAG osc summer 2015", "Delta M_s [GeV]"),
+    _row("BR(B+->Knunu)", None, "Belle B->hnunu SL 2017", "BR(B+->K+ nu nu)"),
+    _row("BR(B0->K*nunu)", None, "Belle B->hnunu SL 2017", "BR(B0->K*0 nu nu)"),
+    _row("BR(Bs->mumu)", None, "GSSS combination Bs->mumu 2022", "BR(B_s->mu mu)"),
+    _row("a_mu", None, "FNAL g-2 combination 2025", "Delta a_mu", show_delta=True),
+    _row("BR(mu->egamma)", None, "PDG 2017 mu LFV", "BR(mu->e gamma)"),
 )
 
 
@@ -78,6 +79,10 @@ class Prediction:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    @property
+    def observable(self) -> Observable:
+        return Observable(self.flavio_name, self.q2 or ())
 
 
 def parameter_constraints(overrides: dict[str, float] | None):
@@ -117,7 +122,7 @@ def sm_uncertainties(specs, overrides, samples: int, seed: int) -> dict[str, flo
     """flavio's SM uncertainty per observable, from a seeded sample, cached on disk."""
     import flavio
 
-    ident = json.dumps({"flavio": flavio.__version__, "obs": [s.key for s in specs],
+    ident = json.dumps({"flavio": flavio.__version__, "obs": [s.observable.label for s in specs],
                         "N": samples, "seed": seed, "overrides": overrides or {}},
                        sort_keys=True)
     digest = hashlib.sha256(ident.encode()).hexdigest()[:16]
@@ -131,9 +136,10 @@ def sm_uncertainties(specs, overrides, samples: int, seed: int) -> dict[str, flo
     draws = _random_parameters(par, samples, seed)
     errors = {}
     for spec in specs:
-        obs = flavio.Observable[spec.name]
-        values = [obs.prediction_par(p, flavio.WilsonCoefficients(), *spec.args) for p in draws]
-        errors[spec.key] = float(np.std(values))
+        o = spec.observable
+        obs = flavio.Observable[o.name]
+        values = [obs.prediction_par(p, flavio.WilsonCoefficients(), *o.args) for p in draws]
+        errors[o.label] = float(np.std(values))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
@@ -155,11 +161,11 @@ def _random_parameters(par, samples: int, seed: int) -> list[dict]:
     return [{k: v[i] for k, v in rand.items()} for i in range(samples)]
 
 
-def _measurement(spec: ObservableSpec):
+def _measurement(spec: RunObservable):
     """(central, error up, error down, name) of the preferred measurement."""
     import flavio
 
-    key = (spec.name, *spec.q2) if spec.q2 else spec.name
+    key = spec.observable.key
     names = flavio.Observable[spec.name].get_measurements()
     ordered = [spec.measurement] if spec.measurement in names else []
     ordered += [n for n in names if n != spec.measurement]
@@ -190,15 +196,16 @@ def predict(coefficients: dict[str, complex], scale: float, *, overrides=None,
     draws = _random_parameters(par, np_samples, seed) if np_samples > 0 else []
     out = []
     for spec in specs:
-        obs = flavio.Observable[spec.name]
-        sm_value = float(obs.prediction_par(par_central, wc_sm, *spec.args))
-        np_value = float(obs.prediction_par(par_central, wc_np, *spec.args))
+        o = spec.observable
+        obs = flavio.Observable[o.name]
+        sm_value = float(obs.prediction_par(par_central, wc_sm, *o.args))
+        np_value = float(obs.prediction_par(par_central, wc_np, *o.args))
         if draws:
-            values = [obs.prediction_par(p, flavio.WilsonCoefficients.from_wilson(w, p), *spec.args)
+            values = [obs.prediction_par(p, flavio.WilsonCoefficients.from_wilson(w, p), *o.args)
                       for p in draws]
             sigma_th, kind = float(np.std(values)), f"NP point, N={np_samples}"
         else:
-            sigma_th, kind = sm_errors[spec.key], f"SM, N={samples}"
+            sigma_th, kind = sm_errors[o.label], f"SM, N={samples}"
         central, up, down, mname = _measurement(spec)
         pull = None
         if central is not None:
@@ -211,7 +218,7 @@ def predict(coefficients: dict[str, complex], scale: float, *, overrides=None,
             central = None if central is None else central - shift
         else:
             np_shown, sm_shown = np_value, sm_value
-        out.append(Prediction(spec.key, spec.label or spec.key, spec.name, spec.q2, sm_shown,
+        out.append(Prediction(o.label, spec.label or o.label, o.name, o.q2, sm_shown,
                               np_shown, sigma_th, kind, central, up, down, mname, pull,
                               spec.show_delta))
     return out

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bridge.scan.fastpath import Observable
+from bridge.observable import Observable
 
 
 @dataclass
@@ -123,7 +123,7 @@ class FlavioVector(VectorLikelihood):
     def __init__(self, lik, overrides: dict | None = None):
         st = lik.prepare(overrides or None)  # flavio: covariances from the disk cache (or built)
         self.name = lik.name
-        self.observables = tuple(Observable(o.name, tuple(o.q2 or ())) for o in lik.observables)
+        self.observables = tuple(lik.observables)
         self.central = np.asarray(st.central, float)
         cov = np.asarray(st.cov, float)
         self.sigma = np.sqrt(np.diag(cov))

@@ -39,6 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bridge.observable import Observable
+
 #: Bump when the representation or its construction changes (invalidates disk caches).
 FORMAT = 1
 #: Default acceptance: max |fast − direct|/|direct| over the validation points.
@@ -48,23 +50,8 @@ _CKM = ("Vus", "Vcb", "Vub", "gamma")
 
 
 # ---------------------------------------------------------------------------
-# observables and variables
+# variables
 # ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Observable:
-    """A flavio observable with its arguments (q² bins)."""
-
-    name: str
-    args: tuple = ()
-
-    @property
-    def label(self) -> str:
-        """The key used by bridge.observables and bridge.likelihood: ``name [lo,hi]``."""
-        if self.args:
-            return f"{self.name} [{','.join(f'{a:g}' for a in self.args)}]"
-        return self.name
-
-
 @dataclass(frozen=True)
 class Variable:
     """A real direction in coefficient space: x = u · Σ weight · (part of coefficient).

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from bridge.errors import BridgeError, InputError
+from bridge.observable import Observable
 from bridge.scan import fastpath as fpm
 from bridge.scan.batch import evaluate_batch
 from bridge.scan.chi2 import PointData, direct, vectorise
@@ -47,7 +48,7 @@ class Context:
     scale: float
     overrides: dict
     route: str
-    observables: list  # fpm.Observable, flavio predictions to store
+    observables: list  # bridge.observable.Observable, flavio predictions to store
     fastpath: fpm.FastPath | None
     vector_likelihoods: list
     likelihood: object | None  # bridge.likelihood object, for the direct route
@@ -248,16 +249,6 @@ def _parse_sample(sample: str | None) -> tuple[str, int | None]:
         raise InputError(f"--sample {sample!r}: expected random:N or lhs:N") from None
 
 
-def _parse_observable(spec: str) -> fpm.Observable:
-    parts = spec.split(":")
-    if len(parts) == 1:
-        return fpm.Observable(spec)
-    try:
-        return fpm.Observable(":".join(parts[:-2]), (float(parts[-2]), float(parts[-1])))
-    except ValueError:
-        raise InputError(f"--observable {spec!r}: expected NAME or NAME:Q2MIN:Q2MAX") from None
-
-
 def sm_inputs(overrides: dict):
     """SMInputs for these SMINPUTS overrides, cached on disk (no flavio import when cached)."""
     from importlib.metadata import version
@@ -303,7 +294,7 @@ def prepare(opts: ScanOptions, pm=None, say=print) -> tuple[Context, dict]:
         if len(set(names)) != len(names):
             raise InputError(f"a likelihood is given twice: {', '.join(names)}")
         likelihood = parts[0] if len(parts) == 1 else CombinedLikelihood(parts)
-    extra = [_parse_observable(s) for s in opts.extra_observables]
+    extra = [Observable.parse(s) for s in opts.extra_observables]
     card_hash = hashlib.sha256(Path(opts.card).read_bytes()).hexdigest()
     identity = {"card": str(opts.card), "card_sha256": card_hash,
                 "model": model.name, "vary": list(opts.vary), "space": space.as_dict(),
@@ -323,7 +314,7 @@ def prepare(opts: ScanOptions, pm=None, say=print) -> tuple[Context, dict]:
     if opts.observables:
         from bridge.observables import CORE_OBSERVABLES
 
-        observables += [fpm.Observable(s.name, tuple(s.q2 or ())) for s in CORE_OBSERVABLES]
+        observables += [s.observable for s in CORE_OBSERVABLES]
     observables += extra
     for v in vectors:
         observables += list(v.observables)
@@ -333,7 +324,7 @@ def prepare(opts: ScanOptions, pm=None, say=print) -> tuple[Context, dict]:
         parts = likelihood.parts if isinstance(likelihood, CombinedLikelihood) else [likelihood]
         for p in parts:
             if isinstance(p, FlavioLikelihood):
-                observables += [fpm.Observable(o.name, tuple(o.q2 or ())) for o in p.observables]
+                observables += list(p.observables)
     ctx.observables = list(dict.fromkeys(observables))
     ctx.vector_likelihoods = vectors
     if ctx.observables and opts.route == "fast":
