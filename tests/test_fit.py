@@ -175,9 +175,13 @@ def test_fit_f_ib_to_seed2023(tmp_path):
 
 @pytest.mark.flavio
 def test_bind_gives_the_same_objective():
-    from bridge.likelihood import get_likelihood
+    from bridge.likelihoods import get_likelihood
 
-    f = get_likelihood("seed2021").bind(F_IB, ["GAMMALIN:2"])
+    # bridge.fit.bind replaces Likelihood.bind: a likelihood knows nothing of fits
+    lik = get_likelihood("seed2021")
+    assert not hasattr(lik, "bind")
+    f = fitmod.bind(lik, F_IB, ["GAMMALIN:2"])
+    assert isinstance(f, fitmod.Objective) and f.likelihood is lik
     assert f.names == ["GAMMALIN:2"]
     assert f(2.0) == pytest.approx(get_likelihood("seed2021").chi2(F_IB), rel=1e-12)
 

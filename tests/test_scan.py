@@ -215,7 +215,7 @@ def test_store_exactly_once_failed_points_and_export(tmp_path):
 # ---------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["seed2021", "seed2023"])
 def test_vector_seed_likelihood_equals_evaluate(fib, name):
-    from bridge.likelihood import get_likelihood
+    from bridge.likelihoods import get_likelihood
     from bridge.scan.batch import evaluate_batch
     from bridge.scan.chi2 import PointData, vectorise
 

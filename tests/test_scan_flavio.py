@@ -23,7 +23,7 @@ GRID = ["MINPAR:1:50:900:5", "MINPAR:2:300:2000:4"]
 
 def _small_flavio_likelihood():
     """A FlavioLikelihood of cheap observables with small covariance samples (seconds to build)."""
-    from bridge.likelihood import FlavioLikelihood, _obs
+    from bridge.likelihoods.flavio_fast import FlavioLikelihood, _obs
 
     return FlavioLikelihood("flavio-small", (_obs("BR(Bs->mumu)"), _obs("DeltaM_s"), _obs("BR(B+->Knunu)")),
                             ("GSSS combination Bs->mumu 2022", "HFAG osc summer 2015",

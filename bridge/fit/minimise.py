@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from bridge.fit.bestfit_card import bestfit_card_text
 from bridge.fit.objective import PENALTY, Objective
 from bridge.fit.parameters import FreeParameter
+from bridge.likelihoods.base import evaluate_all
 
 
 @dataclass
@@ -84,8 +85,6 @@ def fit(objective: Objective, *, minos: bool = False, ncall: int | None = None,
         strategy: int = 1) -> FitResult:
     """MIGRAD, then HESSE (and MINOS with ``minos=True``) on ``objective``."""
     from iminuit import Minuit
-
-    from bridge.likelihood import evaluate_all
 
     lik = objective.likelihood
     lik.prepare(objective.overrides)  # the one-time flavio work happens before the clock runs

@@ -1,6 +1,6 @@
 """The χ² of a card as a function of its free entries: what a minimiser or a sampler calls.
 
-The χ² is the sum of the chosen likelihoods (:mod:`bridge.likelihood`) at the point built by
+The χ² is the sum of the chosen likelihoods (:mod:`bridge.likelihoods`) at the point built by
 ``ModelInputs.with_values`` and ``bridge.run.evaluate``; a point where the model fails
 (e.g. a singular spectrum) gets χ² = :data:`PENALTY`.
 """
@@ -11,6 +11,9 @@ import math
 
 from bridge.errors import BridgeError, InputError
 from bridge.fit.parameters import parse_fixed, parse_free
+from bridge.likelihoods.base import Likelihood, evaluate_all
+from bridge.likelihoods.point import ModelPoint
+from bridge.likelihoods.registry import get_likelihoods
 from bridge.targets import Target, changes_for
 
 #: χ² returned where the model cannot be evaluated (MIGRAD steps back from it).
@@ -27,7 +30,6 @@ class Objective:
     errordef = 1.0
 
     def __init__(self, card, free: list[str], likelihood, *, fixed: list[str] = (), pm=None):
-        from bridge.likelihood import Likelihood, get_likelihoods
         from bridge.run import load_point
         from bridge.sm import SMInputs, sminputs_overrides
 
@@ -90,8 +92,7 @@ class Objective:
         return self.inputs.with_values(changes_for(self.assignments(values), self.inputs))
 
     def point(self, *values):
-        """The :class:`bridge.likelihood.ModelPoint` at a parameter point."""
-        from bridge.likelihood import ModelPoint
+        """The :class:`bridge.likelihoods.ModelPoint` at a parameter point."""
         from bridge.run import evaluate, one_loop_summary
 
         spectrum, quark, dipoles, _ = evaluate(self.model, self.inputs_at(*values), self.sm, self.card)
@@ -101,8 +102,6 @@ class Objective:
 
     def results(self, *values):
         """Per-likelihood results at a parameter point (``n_free`` set)."""
-        from bridge.likelihood import evaluate_all
-
         return evaluate_all(self.likelihood, self.point(*values), n_free=len(self.parameters))
 
     def __call__(self, *values) -> float:

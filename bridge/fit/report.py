@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bridge.likelihoods.report import format_results
+
 if TYPE_CHECKING:
     from bridge.fit.minimise import FitResult
 
 def format_fit(result: FitResult) -> str:
     """The text report of ``bridge fit``."""
-    from bridge.likelihood import format_results
-
     lines = [f"fit of {result.card} (model {result.model}) to {result.likelihood}: "
              f"{'valid minimum' if result.valid else 'NOT a valid minimum'}, "
              f"{result.nfcn} evaluations, edm = {result.edm:.2g}", ""]

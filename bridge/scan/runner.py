@@ -51,7 +51,7 @@ class Context:
     observables: list  # bridge.observable.Observable, flavio predictions to store
     fastpath: fpm.FastPath | None
     vector_likelihoods: list
-    likelihood: object | None  # bridge.likelihood object, for the direct route
+    likelihood: object | None  # bridge.likelihoods object, for the direct route
     vectorised: bool = True
 
 
@@ -196,7 +196,7 @@ class ScanOptions:
     results: str
     sample: str | None = None  # "random:N" or "lhs:N"
     seed: int = 1
-    likelihoods: list = field(default_factory=list)  # names or bridge.likelihood objects
+    likelihoods: list = field(default_factory=list)  # names or bridge.likelihoods objects
     observables: bool = True  # the bridge run observables (flavio)
     extra_observables: list[str] = field(default_factory=list)  # "NAME" or "NAME:LO:HI"
     route: str = "fast"
@@ -286,7 +286,8 @@ def prepare(opts: ScanOptions, pm=None, say=print) -> tuple[Context, dict]:
     space = Space([parse_vary(v, info, inputs) for v in opts.vary], sampler, size, opts.seed)
     likelihood = None
     if opts.likelihoods:
-        from bridge.likelihood import CombinedLikelihood, get_likelihood
+        from bridge.likelihoods.base import CombinedLikelihood
+        from bridge.likelihoods.registry import get_likelihood
 
         # names (bridge likelihoods) or Likelihood objects (the Python API)
         parts = [get_likelihood(x) if isinstance(x, str) else x for x in opts.likelihoods]
@@ -319,7 +320,8 @@ def prepare(opts: ScanOptions, pm=None, say=print) -> tuple[Context, dict]:
     for v in vectors:
         observables += list(v.observables)
     if opts.route == "direct" and likelihood is not None:
-        from bridge.likelihood import CombinedLikelihood, FlavioLikelihood
+        from bridge.likelihoods.base import CombinedLikelihood
+        from bridge.likelihoods.flavio_fast import FlavioLikelihood
 
         parts = likelihood.parts if isinstance(likelihood, CombinedLikelihood) else [likelihood]
         for p in parts:
