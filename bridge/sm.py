@@ -2,7 +2,8 @@
 
 SLHA ``Block SMINPUTS`` entries, when a card gives them, override flavio's
 central values (and are passed on to flavio for the predictions, see
-:mod:`bridge.observables`).
+:mod:`bridge.observables`). :data:`SMINPUTS` is the one table of those entries (flavio
+name, conversion, description, reference value, accepted window).
 """
 
 from __future__ import annotations
@@ -10,24 +11,53 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, replace
 
-#: SMINPUTS entry -> (flavio parameter name, how to convert the SLHA value).
-SMINPUTS_TO_FLAVIO = {
-    1: ("alpha_e", lambda inv_alpha: 1.0 / inv_alpha),  # alpha_em^-1(M_Z) MSbar
-    2: ("GF", float),
-    3: ("alpha_s", float),
-    4: ("m_Z", float),
-    5: ("m_b", float),  # m_b(m_b) MSbar
-    6: ("m_t", float),  # pole mass
-    7: ("m_tau", float),
-    11: ("m_e", float),
-    13: ("m_mu", float),
-}
+#: Accepted window of an SMINPUTS value without its own: reference / 1.5 .. reference * 1.5.
+WINDOW_FACTOR = 1.5
 
-SMINPUTS_NAMES = {
-    1: "alpha_em^-1(M_Z) MSbar", 2: "G_F [GeV^-2]", 3: "alpha_s(M_Z) MSbar",
-    4: "m_Z pole [GeV]", 5: "m_b(m_b) MSbar [GeV]", 6: "m_t pole [GeV]",
-    7: "m_tau pole [GeV]", 11: "m_e pole [GeV]", 13: "m_mu pole [GeV]",
-}
+
+@dataclass(frozen=True)
+class SMInputEntry:
+    """One SLHA SMINPUTS entry: what it is, how flavio calls it, where it must lie."""
+
+    entry: int
+    flavio: str  # flavio parameter
+    description: str
+    reference: float  # PDG 2022 central value, in the SLHA convention
+    field: str | None = None  # the SMInputs attribute holding it (flavio convention)
+    inverse: bool = False  # SLHA holds 1/x of flavio's parameter (alpha_em^-1)
+    window: tuple[float, float] | None = None  # accepted values (SLHA convention)
+
+    def __post_init__(self):
+        if self.window is None:
+            object.__setattr__(self, "window", (self.reference / WINDOW_FACTOR,
+                                                self.reference * WINDOW_FACTOR))
+
+    def to_flavio(self, value: float) -> float:
+        """SLHA value -> flavio parameter."""
+        return 1.0 / value if self.inverse else float(value)
+
+    #: flavio parameter -> SLHA value: the same map (x -> 1/x is its own inverse)
+    to_slha = to_flavio
+
+
+#: The SM inputs a card may give (SLHA Block SMINPUTS): the one table that card parsing and
+#: output (descriptions), flavio overrides, the sanity windows and the validation of cached
+#: SM inputs read. The windows are wide but exclude typos (G_F x 10, GeV for MeV);
+#: alpha_s above ~0.14 makes flavio's running fail at 2 GeV.
+SMINPUTS = {row.entry: row for row in (
+    SMInputEntry(1, "alpha_e", "alpha_em^-1(M_Z) MSbar", 127.951, "alpha_e_mz", inverse=True),
+    SMInputEntry(2, "GF", "G_F [GeV^-2]", 1.1663788e-5, "GF"),
+    SMInputEntry(3, "alpha_s", "alpha_s(M_Z) MSbar", 0.1179, window=(0.10, 0.135)),
+    SMInputEntry(4, "m_Z", "m_Z pole [GeV]", 91.1876, "m_Z"),
+    SMInputEntry(5, "m_b", "m_b(m_b) MSbar [GeV]", 4.18, "m_b"),
+    SMInputEntry(6, "m_t", "m_t pole [GeV]", 172.69, "m_t"),
+    SMInputEntry(7, "m_tau", "m_tau pole [GeV]", 1.77686, "m_tau"),
+    SMInputEntry(11, "m_e", "m_e pole [GeV]", 0.51099895e-3, "m_e"),
+    SMInputEntry(13, "m_mu", "m_mu pole [GeV]", 0.1056583755, "m_mu"),
+)}
+
+#: SMINPUTS entry -> description (a view of :data:`SMINPUTS`).
+SMINPUTS_NAMES = {k: row.description for k, row in SMINPUTS.items()}
 
 #: Scale at which alpha_e normalises C9, C10, CL: flavio evaluates the b->sll
 #: prefactor with alpha_e at 4.8 GeV (flavio/physics/bdecays/bpll.py), so this
@@ -113,7 +143,7 @@ def sminputs_overrides(sminputs: dict) -> dict[str, float]:
     """Translate SLHA SMINPUTS entries into flavio parameter overrides."""
     out = {}
     for key, value in sminputs.items():
-        if key in SMINPUTS_TO_FLAVIO:
-            name, convert = SMINPUTS_TO_FLAVIO[key]
-            out[name] = convert(value)
+        if key in SMINPUTS:
+            row = SMINPUTS[key]
+            out[row.flavio] = row.to_flavio(value)
     return out
