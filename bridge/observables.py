@@ -15,15 +15,13 @@ the experimental value of the measurement flavio holds, and the pull.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
+from bridge import cache
 from bridge.observable import Observable
 
 
@@ -112,27 +110,61 @@ def make_wilson(coefficients: dict[str, complex], scale: float, eft: str = "WET"
     return wilson.Wilson(values, scale=scale, eft=eft, basis="flavio")
 
 
-def _cache_dir() -> Path:
-    root = os.environ.get("BRIDGE_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "bridge")
-    return Path(root)
+#: Largest plausible SM theory uncertainty relative to the SM value: a cached σ_th above it is
+#: refused. Today's largest: 10% (B→K*νν̄) in the `bridge run` table, 61% (P5' [1.1,2.5]) in
+#: the `flavio` likelihood; an observable whose SM value is 0 (μ→eγ) has σ_th = 0. A bin where
+#: an observable crosses zero could exceed it (it would then be recomputed on every use).
+THEORY_ERROR_MAX = 10.0
 
 
-def sm_uncertainties(specs, overrides, samples: int, seed: int) -> dict[str, float]:
-    """flavio's SM uncertainty per observable, from a seeded sample, cached on disk."""
+def check_theory_error(label: str, sigma, sm_value: float) -> float:
+    """A cached SM uncertainty: a finite number, ≥ 0, at most THEORY_ERROR_MAX × |SM value|
+    (raises :class:`bridge.cache.Invalid`)."""
+    sigma = cache.real(sigma, f"sigma_th of {label}")
+    if sigma < 0:
+        raise cache.Invalid(f"sigma_th of {label} is negative ({sigma:g})")
+    if sigma > THEORY_ERROR_MAX * abs(sm_value):
+        raise cache.Invalid(f"sigma_th of {label} = {sigma:g} is implausible for its SM value "
+                            f"{sm_value:g} (more than {THEORY_ERROR_MAX:g} times it)")
+    return sigma
+
+
+def sm_uncertainty_entry(specs, overrides, samples: int, seed: int) -> tuple[Path, dict]:
+    """(cache file, key) of the SM uncertainties of ``specs`` (rows of the run table)."""
+    from importlib.metadata import version
+
+    key = {"flavio": version("flavio"), "obs": [s.observable.label for s in specs],
+           "N": samples, "seed": seed, "overrides": overrides or {}}
+    return cache.entry_path("sm-uncertainty", key), key
+
+
+def _parse_errors(payload, sm_values: dict[str, float]) -> dict[str, float]:
+    errors = payload.get("errors") if isinstance(payload, dict) else None
+    if not isinstance(errors, dict):
+        raise cache.Invalid("no 'errors' object of observable -> sigma_th")
+    missing = [k for k in sm_values if k not in errors]
+    if missing:
+        raise cache.Invalid(f"sigma_th missing for {', '.join(missing)}")
+    return {k: check_theory_error(k, errors[k], sm) for k, sm in sm_values.items()}
+
+
+def sm_uncertainties(specs, overrides, samples: int, seed: int,
+                     sm_values: dict[str, float] | None = None) -> dict[str, float]:
+    """flavio's SM uncertainty per observable, from a seeded sample, cached on disk.
+
+    ``sm_values`` (label → SM central value) bound the plausible uncertainties of a cached
+    entry; computed here when not given."""
     import flavio
 
-    ident = json.dumps({"flavio": flavio.__version__, "obs": [s.observable.label for s in specs],
-                        "N": samples, "seed": seed, "overrides": overrides or {}},
-                       sort_keys=True)
-    digest = hashlib.sha256(ident.encode()).hexdigest()[:16]
-    path = _cache_dir() / f"sm-uncertainty-{digest}.json"
-    if path.exists():
-        try:
-            return json.loads(path.read_text())["errors"]
-        except (OSError, ValueError, KeyError):
-            pass  # a corrupt cache entry is recomputed
     par = parameter_constraints(overrides)
+    if sm_values is None:
+        central, wc_sm = par.get_central_all(), flavio.WilsonCoefficients()
+        sm_values = {s.observable.label: float(flavio.Observable[s.name].prediction_par(
+            central, wc_sm, *s.observable.args)) for s in specs}
+    path, key = sm_uncertainty_entry(specs, overrides, samples, seed)
+    errors = cache.load(path, key, lambda payload: _parse_errors(payload, sm_values))
+    if errors is not None:
+        return errors
     draws = _random_parameters(par, samples, seed)
     errors = {}
     for spec in specs:
@@ -140,13 +172,7 @@ def sm_uncertainties(specs, overrides, samples: int, seed: int) -> dict[str, flo
         obs = flavio.Observable[o.name]
         values = [obs.prediction_par(p, flavio.WilsonCoefficients(), *o.args) for p in draws]
         errors[o.label] = float(np.std(values))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps({"id": json.loads(ident), "errors": errors}))
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only cache only costs time
+    cache.store(path, key, {"errors": errors})
     return errors
 
 
@@ -192,13 +218,15 @@ def predict(coefficients: dict[str, complex], scale: float, *, overrides=None,
     w = make_wilson(coefficients, scale)
     wc_np = flavio.WilsonCoefficients.from_wilson(w, par_central)
     wc_sm = flavio.WilsonCoefficients()
-    sm_errors = sm_uncertainties(specs, overrides, samples, seed) if np_samples <= 0 else {}
+    sm_values = {s.observable.label: float(flavio.Observable[s.name].prediction_par(
+        par_central, wc_sm, *s.observable.args)) for s in specs}
+    sm_errors = sm_uncertainties(specs, overrides, samples, seed, sm_values) if np_samples <= 0 else {}
     draws = _random_parameters(par, np_samples, seed) if np_samples > 0 else []
     out = []
     for spec in specs:
         o = spec.observable
         obs = flavio.Observable[o.name]
-        sm_value = float(obs.prediction_par(par_central, wc_sm, *o.args))
+        sm_value = sm_values[o.label]
         np_value = float(obs.prediction_par(par_central, wc_np, *o.args))
         if draws:
             values = [obs.prediction_par(p, flavio.WilsonCoefficients.from_wilson(w, p), *o.args)

@@ -9,7 +9,10 @@ name, conversion, description, reference value, accepted window).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+
+from bridge import cache
 
 #: Accepted window of an SMINPUTS value without its own: reference / 1.5 .. reference * 1.5.
 WINDOW_FACTOR = 1.5
@@ -58,6 +61,17 @@ SMINPUTS = {row.entry: row for row in (
 
 #: SMINPUTS entry -> description (a view of :data:`SMINPUTS`).
 SMINPUTS_NAMES = {k: row.description for k, row in SMINPUTS.items()}
+
+#: SMInputs quantities that are not SMINPUTS entries (flavio holds or derives them), with the
+#: windows a cached value must lie in: reference / 1.5 .. reference * 1.5, except alpha_e at
+#: 4.8 GeV, which runs from alpha_e(M_Z) and so spans what SMINPUTS 1's window allows.
+DERIVED_WINDOWS = {
+    "alpha_e_bsll": (1 / 200, 1 / 80),
+    "s2w": (0.23121 / WINDOW_FACTOR, 0.23121 * WINDOW_FACTOR),
+    "m_W": (80.379 / WINDOW_FACTOR, 80.379 * WINDOW_FACTOR),
+    "m_s": (0.0935 / WINDOW_FACTOR, 0.0935 * WINDOW_FACTOR),  # m_s(2 GeV)
+    "|lambda_t|": (0.0412 / WINDOW_FACTOR, 0.0412 * WINDOW_FACTOR),  # |V_tb V_ts^*|
+}
 
 #: Scale at which alpha_e normalises C9, C10, CL: flavio evaluates the b->sll
 #: prefactor with alpha_e at 4.8 GeV (flavio/physics/bdecays/bpll.py), so this
@@ -147,3 +161,67 @@ def sminputs_overrides(sminputs: dict) -> dict[str, float]:
             row = SMINPUTS[key]
             out[row.flavio] = row.to_flavio(value)
     return out
+
+
+# ---------------------------------------------------------------------------
+# SM inputs cached on disk (a scan needs them without importing flavio)
+# ---------------------------------------------------------------------------
+def sm_inputs_entry(overrides: dict) -> tuple[Path, dict]:
+    """(cache file, key) of the SM inputs for these flavio-named overrides."""
+    from importlib.metadata import version
+
+    key = {"flavio": version("flavio"), "overrides": overrides}
+    return cache.entry_path("sminputs", key), key
+
+
+def parse_sm_inputs(payload, overrides: dict) -> SMInputs:
+    """A cached SMInputs, checked: every field a finite number, the SMINPUTS entries within the
+    windows of :data:`SMINPUTS`, the others within :data:`DERIVED_WINDOWS`, and the overrides
+    it was computed for equal to the values it holds. Raises :class:`bridge.cache.Invalid`."""
+    if not isinstance(payload, dict):
+        raise cache.Invalid(f"SM inputs are not an object ({type(payload).__name__})")
+    names = [f.name for f in fields(SMInputs)]
+    missing = [n for n in names if n not in payload]
+    extra = sorted(set(payload) - set(names))
+    if missing or extra:
+        raise cache.Invalid(", ".join([f"missing field {n}" for n in missing]
+                                      + [f"unknown field {n}" for n in extra]))
+    # alpha_e_mz may be None: the SLHA output then asks flavio for it
+    values = {n: None if n == "alpha_e_mz" and payload[n] is None else cache.real(payload[n], n)
+              for n in names}
+
+    def within(what, value, window, source):
+        low, high = window
+        if not low <= value <= high:
+            raise cache.Invalid(f"{what} = {value:g} is outside {low:.4g}-{high:.4g} ({source})")
+
+    for row in SMINPUTS.values():
+        if row.field and values[row.field] is not None:
+            within(row.description, row.to_slha(values[row.field]), row.window, "SMINPUTS window")
+    derived = {**values, "|lambda_t|": math.hypot(values["lambda_t_re"], values["lambda_t_im"])}
+    for name, window in DERIVED_WINDOWS.items():
+        within(name, derived[name], window, "physical window")
+    if values["alpha_e_0"] != ALPHA_E_THOMSON:
+        raise cache.Invalid(f"alpha_e_0 = {values['alpha_e_0']!r} is not the Thomson-limit constant")
+    by_flavio = {row.flavio: row for row in SMINPUTS.values()}
+    for name, value in overrides.items():
+        row = by_flavio.get(name)
+        if row is None or not row.field:
+            continue
+        held = values[row.field]
+        if held is None or not math.isclose(held, value, rel_tol=1e-12):
+            held_text = "absent" if held is None else f"{row.to_slha(held):g}"
+            raise cache.Invalid(f"{row.description} = {held_text}, but the card gives "
+                                f"{row.to_slha(value):g}")
+    return SMInputs(**values)
+
+
+def cached_sm_inputs(overrides: dict) -> SMInputs:
+    """SMInputs for these flavio-named overrides, cached on disk (no flavio import when cached;
+    an invalid entry is recomputed with one warning line)."""
+    path, key = sm_inputs_entry(overrides)
+    sm = cache.load(path, key, lambda payload: parse_sm_inputs(payload, overrides))
+    if sm is None:
+        sm = SMInputs.from_flavio(overrides)
+        cache.store(path, key, sm.as_dict())
+    return sm

@@ -29,12 +29,14 @@ from pathlib import Path
 
 import numpy as np
 
+from bridge import cache
 from bridge.errors import InputError
 from bridge.likelihoods.base import Likelihood
 from bridge.likelihoods.data import DATA_DIR, data_file, data_text
 from bridge.likelihoods.point import ModelPoint
 from bridge.likelihoods.result import LikelihoodResult, Term
 from bridge.observable import Observable
+from bridge.observables import check_theory_error
 
 #: Observables whose terms are shown relative to flavio's SM prediction.
 SHIFTED = {"a_mu": "Delta a_mu (a_mu - SM)"}
@@ -96,12 +98,6 @@ def register_overlay() -> list[str]:
     with data_file(OVERLAY_FILE) as p:
         names = flavio.measurements.read_file(str(p))
     return list(names)
-
-
-def _cache_dir() -> Path:
-    from bridge.observables import _cache_dir as cache_dir
-
-    return cache_dir()
 
 
 @dataclass
@@ -178,11 +174,16 @@ class FlavioLikelihood(Likelihood):
             ident["overlay_sha256"] = hashlib.sha256(data_text(OVERLAY_FILE).encode()).hexdigest()
         return ident
 
+    def cache_entries(self, overrides: dict | None = None) -> tuple[tuple[Path, dict], tuple[Path, dict]]:
+        """(file, key) of the SM and of the experimental covariance in the disk cache."""
+        key = self.cache_key(overrides)
+        base = cache.entry_path("flavio-likelihood", key, "")
+        return ((base.with_name(base.name + ".sm.json"), {**key, "part": "sm"}),
+                (base.with_name(base.name + ".exp.json"), {**key, "part": "exp"}))
+
     def cache_files(self, overrides: dict | None = None) -> tuple[Path, Path]:
-        key = json.dumps(self.cache_key(overrides), sort_keys=True)
-        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-        base = _cache_dir() / f"flavio-likelihood-{digest}"
-        return base.with_suffix(".sm.p"), base.with_suffix(".exp.p")
+        (sm_file, _), (exp_file, _) = self.cache_entries(overrides)
+        return sm_file, exp_file
 
     def prepare(self, overrides: dict | None = None) -> _FlavioState:
         key = json.dumps(overrides or {}, sort_keys=True)
@@ -204,35 +205,40 @@ class FlavioLikelihood(Likelihood):
             raise InputError(f"likelihood {self.name}: flavio {flavio.__version__} has no "
                              f"measurement {missing[0]!r}")
         par_obj = parameter_constraints(overrides)
+        par = par_obj.get_central_all()
+        sm_pred = np.array([_predict(o, par, flavio.WilsonCoefficients()) for o in self.observables])
+        sm_values = {o.label: float(v) for o, v in zip(self.observables, sm_pred, strict=True)}
         keys = [o.key for o in self.observables]
-        sm_file, exp_file = self.cache_files(overrides)
+        (sm_file, sm_key), (exp_file, exp_key) = self.cache_entries(overrides)
         digest = sm_file.name.split(".")[0].rsplit("-", 1)[-1]
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=_PROFILE_WARNING)
             fast = FastLikelihood(f"bridge {self.name} {digest}", par_obj=par_obj, observables=keys,
                                   include_measurements=list(self.measurements))
-        cold = not (sm_file.exists() and exp_file.exists())
+        sm_cov = cache.load(sm_file, sm_key, lambda p: parse_sm_covariance(p, self.observables, sm_values))
+        exp_cov = cache.load(exp_file, exp_key, lambda p: parse_exp_covariance(p, self.observables))
+        cold = sm_cov is None or exp_cov is None
         if not cold:
-            try:
-                fast.sm_covariance.load(str(sm_file))
-                fast.exp_covariance.load(str(exp_file))
-            except (OSError, ValueError, KeyError, EOFError, AssertionError):
-                cold = True  # unreadable or foreign cache entry: recompute
+            fast.sm_covariance.load_dict(sm_cov)
+            fast.exp_covariance.load_dict(exp_cov)
         shipped = False
         if cold:
-            shipped = self._load_shipped(fast, overrides)
+            shipped = self._load_shipped(fast, overrides, sm_values)
         if cold and not shipped:
             print(f"bridge: computing the covariances of likelihood {self.name} (N={self.samples}, "
                   "first use only; minutes)", file=sys.stderr)
             self._compute_covariances(fast)
-        if cold:
-            self._save(fast, sm_file, exp_file)
         fast.make_measurement()  # both covariances are present: nothing is drawn here
         central, cov_exp = fast.exp_covariance.get(force=False)
         cov_sm = np.atleast_2d(fast.sm_covariance.get(force=False))
         central, cov_exp = np.atleast_1d(central), np.atleast_2d(cov_exp)
-        par = par_obj.get_central_all()
-        sm_pred = np.array([_predict(o, par, flavio.WilsonCoefficients()) for o in self.observables])
+        if cold:  # stored in flavio's order of the observables, as flavio returns them
+            sm_labels = [Observable.from_key(k).label for k in fast.sm_covariance.observables]
+            exp_labels = [Observable.from_key(k).label
+                          for k in fast.exp_covariance.measurement_likelihood.observables]
+            cache.store(sm_file, sm_key, {"observables": sm_labels, "covariance": cov_sm.tolist()})
+            cache.store(exp_file, exp_key, {"observables": exp_labels, "central": central.tolist(),
+                                            "covariance": cov_exp.tolist()})
         cov = cov_exp + cov_sm
         resid = sm_pred - central
         chi2_sm = float(resid @ np.linalg.solve(cov, resid))
@@ -243,16 +249,23 @@ class FlavioLikelihood(Likelihood):
                             (str(sm_file), str(exp_file)), cold and not shipped,
                             time.perf_counter() - start, shipped)
 
-    def _load_shipped(self, fast, overrides: dict) -> bool:
-        """Fill the covariances from bridge/data/flavio_covariances.json if it has this key."""
+    def _load_shipped(self, fast, overrides: dict, sm_values: dict[str, float]) -> bool:
+        """Fill the covariances from bridge/data/flavio_covariances.json if it has this key
+        (checked as a cache entry is)."""
         entry = shipped_covariances().get(json.dumps(self.cache_key(overrides), sort_keys=True))
         if entry is None:
             return False
-        keys = [o.key for o in self.observables]
-        fast.sm_covariance.load_dict({"observables": keys,
-                                      "covariance": np.array(entry["sm_covariance"])})
-        fast.exp_covariance.load_dict({"observables": keys, "central": np.array(entry["exp_central"]),
-                                       "covariance": np.array(entry["exp_covariance"])})
+        try:
+            obs = entry["observables"]
+            sm_cov = parse_sm_covariance({"observables": obs, "covariance": entry["sm_covariance"]},
+                                         self.observables, sm_values)
+            exp_cov = parse_exp_covariance({"observables": obs, "central": entry["exp_central"],
+                                            "covariance": entry["exp_covariance"]}, self.observables)
+        except (cache.Invalid, KeyError, TypeError) as exc:
+            cache.warn(DATA_DIR / SHIPPED_FILE, f"entry of likelihood {self.name}: {exc}")
+            return False
+        fast.sm_covariance.load_dict(sm_cov)
+        fast.exp_covariance.load_dict(exp_cov)
         return True
 
     def shipped_entry(self, overrides: dict | None = None) -> dict:
@@ -274,17 +287,6 @@ class FlavioLikelihood(Likelihood):
             fast.sm_covariance.get(N=self.samples, threads=self.threads, force=True)
         finally:
             np.random.set_state(state)
-
-    @staticmethod
-    def _save(fast, sm_file: Path, exp_file: Path) -> None:
-        try:
-            sm_file.parent.mkdir(parents=True, exist_ok=True)
-            for cov, path in ((fast.sm_covariance, sm_file), (fast.exp_covariance, exp_file)):
-                tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-                cov.save(str(tmp))
-                os.replace(tmp, path)
-        except OSError:
-            pass  # a read-only cache only costs time
 
     def evaluate(self, point: ModelPoint) -> LikelihoodResult:
         from bridge.observables import make_wilson
@@ -351,6 +353,35 @@ def experimental_covariance(ml, n: int) -> tuple[np.ndarray, np.ndarray]:
     total = np.linalg.inv(np.sum(weights, axis=0))
     central = total @ np.sum([w @ m for w, m in zip(weights, means, strict=True)], axis=0)
     return central, total
+
+
+def _stored_observables(payload, observables) -> list[Observable]:
+    """The observables of a stored covariance, in its order: a permutation of ours."""
+    labels = payload.get("observables") if isinstance(payload, dict) else None
+    if not isinstance(labels, list) or sorted(map(str, labels)) != sorted(o.label for o in observables):
+        raise cache.Invalid("its observables are not those of the likelihood")
+    by_label = {o.label: o for o in observables}
+    return [by_label[label] for label in labels]
+
+
+def parse_sm_covariance(payload, observables, sm_values: dict[str, float]) -> dict:
+    """A stored SM covariance as flavio's ``load_dict`` takes it, checked: finite, symmetric,
+    positive semi-definite, and each σ_th plausible for the SM value (raises cache.Invalid)."""
+    stored = _stored_observables(payload, observables)
+    cov = cache.covariance(payload.get("covariance"), len(stored), "the SM covariance")
+    for i, o in enumerate(stored):
+        check_theory_error(o.label, float(np.sqrt(cov[i, i])), sm_values[o.label])
+    return {"observables": [o.key for o in stored], "covariance": cov}
+
+
+def parse_exp_covariance(payload, observables) -> dict:
+    """Stored experimental central values and covariance as flavio's ``load_dict`` takes them,
+    checked: finite, symmetric, positive semi-definite (raises cache.Invalid)."""
+    stored = _stored_observables(payload, observables)
+    n = len(stored)
+    central = cache.array(payload.get("central"), (n,), "the experimental central values")
+    cov = cache.covariance(payload.get("covariance"), n, "the experimental covariance")
+    return {"observables": [o.key for o in stored], "central": central, "covariance": cov}
 
 
 SHIPPED_FILE = "flavio_covariances.json"

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, wait
@@ -249,34 +248,10 @@ def _parse_sample(sample: str | None) -> tuple[str, int | None]:
         raise InputError(f"--sample {sample!r}: expected random:N or lhs:N") from None
 
 
-def sm_inputs(overrides: dict):
-    """SMInputs for these SMINPUTS overrides, cached on disk (no flavio import when cached)."""
-    from importlib.metadata import version
-
-    from bridge.observables import _cache_dir
-    from bridge.sm import SMInputs
-
-    key = json.dumps({"flavio": version("flavio"), "overrides": overrides}, sort_keys=True)
-    path = _cache_dir() / f"sminputs-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
-    try:
-        return SMInputs(**json.loads(path.read_text()))
-    except (OSError, ValueError, TypeError):
-        pass
-    sm = SMInputs.from_flavio(overrides)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(sm.as_dict()))
-        os.replace(tmp, path)
-    except OSError:
-        pass
-    return sm
-
-
 def prepare(opts: ScanOptions, pm=None, say=print) -> tuple[Context, dict]:
     """The context of a scan (one-off work) and its identity (stored in the results file)."""
     from bridge.run import load_point
-    from bridge.sm import sminputs_overrides
+    from bridge.sm import cached_sm_inputs, sminputs_overrides
 
     if opts.route not in ROUTES:
         raise InputError(f"--route must be one of {', '.join(ROUTES)}")
@@ -304,7 +279,7 @@ def prepare(opts: ScanOptions, pm=None, say=print) -> tuple[Context, dict]:
                 "extra_observables": [o.label for o in extra], "route": opts.route,
                 "scale": scale, "overrides": overrides}
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
-    sm = sm_inputs(overrides)
+    sm = cached_sm_inputs(overrides)
     ctx = Context(digest, model.name, type(model.plugin).__module__ if not hasattr(model.plugin, "__name__")
                   else model.plugin.__name__, inputs, space, sm, scale, overrides, opts.route, [], None,
                   [], likelihood, opts.vectorised)
