@@ -9,19 +9,11 @@ the SM) and the p-value of χ² for the number of terms (minus fitted parameters
 Registered names:
 
 ``flavio``
-    flavio's FastLikelihood for the observables of :data:`FLAVIO_OBSERVABLES` (the
-    ``bridge run`` table plus b→sμμ branching ratios and P5'), with the measurements of
-    :data:`MEASUREMENTS_TODAY`: flavio 2.7.1's data plus ``bridge/data/measurements.yml``
-    (Belle II 2023 B⁺→K⁺νν̄, arXiv:2311.14647; MEG II 2025 μ→eγ, arXiv:2504.15711, which
-    replaces MEG 2016). Theory and experimental uncertainties are combined into one
-    multivariate Gaussian (flavio's FastLikelihood: SM covariance from N seeded parameter
-    draws, experimental covariance from Nexp seeded draws). Both covariances are cached on
-    disk (``$BRIDGE_CACHE_DIR`` or ``~/.cache/bridge``), keyed by flavio version, observables,
-    measurements, the overlay file, N, Nexp, seed and SMINPUTS overrides, so only the first
-    use pays (~3–5 min for N = 100 on 2 busy cores); a point then costs ~1–3 s. The
-    covariances of the default ``flavio`` and ``flavio-2.7.1`` (flavio 2.7.1, N = 100,
-    Nexp = 5000, seed 1, no overrides) ship in ``bridge/data/flavio_covariances.json``
-    (:func:`write_shipped_covariances`), so even the first use is fast with those settings.
+    flavio's FastLikelihood for the 21 observables of ``FLAVIO_OBSERVABLES`` (the
+    ``bridge run`` table plus b→sμμ branching ratios and P5') with flavio 2.7.1's data plus
+    ``bridge/data/measurements.yml`` (Belle II 2023 B⁺→K⁺νν̄, MEG II 2025 μ→eγ); theory and
+    experiment in one multivariate Gaussian, covariances cached (and shipped for the
+    defaults): :mod:`bridge.likelihoods.flavio_fast`.
 ``flavio-2.7.1``
     the same with flavio 2.7.1's measurements only (:data:`MEASUREMENTS_FLAVIO`).
 ``seed2023``
