@@ -1,20 +1,20 @@
 """Named likelihoods of a model point: flavio's data, today's data, the seed papers' own χ².
 
 point (ModelPoint), result (Term, LikelihoodResult), base (Likelihood, CombinedLikelihood,
-evaluate_all), gaussian (seed likelihoods), flavio_fast (flavio's FastLikelihood), smelli,
+evaluate_all), gaussian (seed likelihoods), flavio_fast (flavio's FastLikelihood) and
+covariances (its covariances: drawn, checked, shipped), smelli,
 registry (the named likelihoods), report (format_results). χ² as a function of card entries
 is :mod:`bridge.fit` (``bridge.fit.Objective``).
 """
 
 from bridge.likelihoods.base import CombinedLikelihood, Likelihood, evaluate_all
+from bridge.likelihoods.covariances import experimental_covariance, shipped_covariances
 from bridge.likelihoods.flavio_fast import (
     FLAVIO_OBSERVABLES,
     MEASUREMENTS_FLAVIO,
     MEASUREMENTS_TODAY,
     FlavioLikelihood,
-    experimental_covariance,
     register_overlay,
-    shipped_covariances,
     write_shipped_covariances,
 )
 from bridge.likelihoods.gaussian import QUANTITIES, GaussianLikelihood, GaussianTerm, seed_coefficients
