@@ -106,13 +106,14 @@ def cmd_run(args) -> int:
         raise InputError("--samples must be >= 2 and --np-uncertainty >= 0")
     likelihoods = None
     if args.likelihood:
-        from bridge.likelihood import get_likelihoods
+        from bridge.likelihoods.registry import get_likelihoods
 
         likelihoods = get_likelihoods(args.likelihood)  # unknown names fail before the run
     result = run_card(args.card, predictions=not args.no_predictions, samples=args.samples,
                       seed=args.seed, np_samples=args.np_uncertainty)
     if likelihoods is not None:
-        from bridge.likelihood import ModelPoint, evaluate_all
+        from bridge.likelihoods.base import evaluate_all
+        from bridge.likelihoods.point import ModelPoint
 
         result.likelihoods = evaluate_all(likelihoods, ModelPoint.from_result(result))
     stem = Path(args.card).name.rsplit(".", 1)[0]
@@ -126,7 +127,7 @@ def cmd_run(args) -> int:
     if not args.quiet:
         print(format_report(result))
         if likelihoods is not None:
-            from bridge.likelihood import format_results
+            from bridge.likelihoods.report import format_results
 
             print("\n" + format_results(result.likelihoods))
     try:
