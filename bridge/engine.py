@@ -260,8 +260,9 @@ class DarkSector:
     def require_implemented_colour(self, fermions, what: str) -> None:
         """NotImplementedError if a quark among ``fermions`` couples to a loop with both
         particles coloured (valid, but its colour factors are not implemented)."""
+        checked = self.__dict__.setdefault("_colour_checked", set())
         for f in fermions:
-            if SM_COLOUR.get(f, 1) == 1:
+            if SM_COLOUR.get(f, 1) == 1 or f in checked:
                 continue
             for a, A in self._used_pairs(f):
                 pair = (self.fermions[a].colour, self.scalars[A].colour)
@@ -270,6 +271,7 @@ class DarkSector:
                         f"{what}: {f} couples to {self.fermions[a].name} (colour {pair[0]}) and "
                         f"{self.scalars[A].name} (colour {pair[1]}), a loop with both particles "
                         "coloured; only one coloured triplet per quark vertex is implemented")
+            checked.add(f)
 
     # couplings --------------------------------------------------------------
     def l(self, f: str) -> np.ndarray:  # noqa: E743 - l, r as in the physics literature
@@ -356,12 +358,16 @@ class DarkSector:
     def box_tensors(self, fermions_a: tuple, fermions_b: tuple, scalars_a: tuple, scalars_b: tuple):
         """(I2, m_a m_b I1) on the sub-block fermions_a × fermions_b × scalars_a × scalars_b.
 
-        Only the entries with non-zero couplings are evaluated (an F_Ib box needs 18 of the 256
-        entries), once per unordered fermion pair (I1, I2 are symmetric) and once per distinct
-        scalar mass column (the components of a doublet are degenerate); cached per block.
+        For a batch only the entries with non-zero couplings are evaluated (an F_Ib box needs 18
+        of the 256 entries), once per unordered fermion pair (I1, I2 are symmetric) and once per
+        distinct scalar mass column (the components of a doublet are degenerate); for one point
+        the block is a slice of the full tensors (fewer calls); cached per block.
         """
         cache = self.__dict__.setdefault("_box_blocks", {})
         key = (fermions_a, fermions_b, scalars_a, scalars_b)
+        if key not in cache and not self.batched:  # one point: slices of the full tensors
+            ix = np.ix_(fermions_a, fermions_b, scalars_a, scalars_b)
+            cache[key] = (self.box_I2[ix], self.box_I1_mm[ix])
         if key not in cache:
             union = tuple(sorted({*fermions_a, *fermions_b}))
             i2, i1, where = self._box_kernels(union)
@@ -407,14 +413,21 @@ class DarkSector:
 
 def _support(*couplings) -> tuple[tuple, tuple]:
     """Indices of the fermions and scalars with a non-zero coupling in any of ``couplings``."""
-    used = np.zeros(couplings[0].shape[-2:], dtype=bool)
-    for c in couplings:
-        used |= np.any(c != 0, axis=tuple(range(c.ndim - 2))) if c.ndim > 2 else c != 0
-    return tuple(np.flatnonzero(used.any(axis=1))), tuple(np.flatnonzero(used.any(axis=0)))
+    used = couplings[0] != 0
+    for c in couplings[1:]:
+        used = used | (c != 0)
+    if used.ndim > 2:
+        used = used.any(axis=tuple(range(used.ndim - 2)))
+    return tuple(np.flatnonzero(used.any(axis=1)).tolist()), tuple(np.flatnonzero(used.any(axis=0)).tolist())
 
 
 def _take(c: np.ndarray, fermions: tuple, scalars: tuple) -> np.ndarray:
-    return np.take(np.take(c, list(fermions), axis=-2), list(scalars), axis=-1)
+    """The sub-block fermions × scalars of a coupling (the array itself if that is all of it)."""
+    nf, ns = c.shape[-2:]
+    if len(fermions) == nf and len(scalars) == ns and fermions == tuple(range(nf)) \
+            and scalars == tuple(range(ns)):
+        return c
+    return c[..., np.asarray(fermions, dtype=int)[:, None], np.asarray(scalars, dtype=int)[None, :]]
 
 
 def _sum(x: np.ndarray, n: int):
@@ -470,13 +483,18 @@ def _box_topology(sector: DarkSector, name: str, same: bool, couplings, fermions
     ``scalars_l`` the two scalar slots; the couplings are cut to the matching sub-blocks.
     """
     Qs, Qb, X_bar, X = couplings
-    coeff, kind = _BOX_KERNELS[name][0 if same else 1]
-    i2, mm_i1 = sector.box_tensors(fermions_q, fermions_l, scalars_q, scalars_l)
-    kernel = coeff * (i2 if kind == "I2" else mm_i1)
-    if name in ("FX", "M2"):
-        kernel = kernel * sector.kappa[np.ix_(fermions_q, fermions_l)][:, :, None, None]
-    if name in ("SX", "M1"):
-        kernel = kernel * sector.rho[np.ix_(scalars_q, scalars_l)][None, None, :, :]
+    cache = sector.__dict__.setdefault("_box_kernel_cache", {})
+    key = (name, same, fermions_q, fermions_l, scalars_q, scalars_l)
+    if key not in cache:  # shared by all lepton flavours and calls
+        coeff, kind = _BOX_KERNELS[name][0 if same else 1]
+        i2, mm_i1 = sector.box_tensors(fermions_q, fermions_l, scalars_q, scalars_l)
+        kernel = coeff * (i2 if kind == "I2" else mm_i1)
+        if name in ("FX", "M2"):
+            kernel = kernel * sector.kappa[np.ix_(fermions_q, fermions_l)][:, :, None, None]
+        if name in ("SX", "M1"):
+            kernel = kernel * sector.rho[np.ix_(scalars_q, scalars_l)][None, None, :, :]
+        cache[key] = kernel
+    kernel = cache[key]
     # slots: FD/FX (a: s̄ & ℓ, b: b & ℓ̄, A: quark, B: lepton); M1/M2 (a, b as FD; A: s̄ & ℓ̄
     # or ℓ, B: b & the other lepton); SD/SX (a: quark line, c: lepton line, A: s̄ & ℓ or ℓ̄)
     if name in ("FD", "FX"):
