@@ -270,7 +270,7 @@ def test_oracle_reproduces_the_sm_anchored_class_f_box():
 # b→sℓℓ, b→sνν boxes against the oracle
 
 
-def assert_boxes_match(sector, lep_bar="mu", lep="mu", rel=1e-10):
+def assert_boxes_match(sector, lep_bar="mu", lep="mu", rel=1e-12):
     """Engine C_XY = oracle for all four chiralities, and nothing but these structures."""
     t = oracle.semileptonic_tensor(sector, lep_bar=lep_bar, lep=lep)
     coeffs, residual = oracle.project_vector(t, oracle._DIM[oracle.SM_COLOUR.get("s", 1)], 1)
@@ -350,7 +350,7 @@ def test_class_s_near_degenerate(split):
 # B_s mixing against the oracle (explicit colour indices)
 
 
-def assert_mixing_matches(sector, rel=1e-10):
+def assert_mixing_matches(sector, rel=1e-12):
     d = oracle._DIM[oracle.SM_COLOUR.get("s", 1)]
     t = oracle.mixing_tensor(sector)
     vll = oracle.antisymmetrise(oracle.vector_operator({("L", "L"): 1}, d, d))
