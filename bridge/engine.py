@@ -452,6 +452,17 @@ def _require_single_chirality(sector: DarkSector, fermions: tuple[str, ...], wha
                 "this generates are not implemented in the engine")
 
 
+#: Weak isospin T3 of the left-handed SM fermions.
+SM_T3 = {**dict.fromkeys(QUARKS + LEPTONS, -0.5), **dict.fromkeys(UP_QUARKS + NEUTRINOS, 0.5)}
+
+
+def _z_coupling_sm(f: str, chirality: str, s2w: float) -> float:
+    """Z coupling of an SM fermion, T3 − s_W² Q (left-handed) or −s_W² Q (right-handed)."""
+    if chirality == "L":
+        return SM_T3[f] - s2w * SM_CHARGE[f]
+    return -s2w * SM_CHARGE[f]
+
+
 #: 16π² × box kernels of the six connected contractions (see box_semileptonic), as
 #: (coefficient, loop tensor) for equal (X = Y) and opposite (X ≠ Y) chiralities; "I2" is
 #: I2(m², m'², M_A², M_B²), "mmI1" is m m' I1(...).
@@ -520,7 +531,8 @@ def _box_topology(sector: DarkSector, name: str, same: bool, couplings, fermions
 
 
 def box_semileptonic(sector: DarkSector, quark_chirality: str, lepton_chirality: str,
-                     lep_bar: str, lep: str, q_bar: str = "s", q: str = "b") -> complex:
+                     lep_bar: str, lep: str, q_bar: str = "s", q: str = "b",
+                     colour_weight: np.ndarray | None = None) -> complex:
     """Coefficient (GeV⁻²) of (q̄_bar γ^μ P_X q)(ℓ̄_bar γ_μ P_Y ℓ) in L from boxes.
 
     The sum over all Wick contractions of the fourth order of (G), derived here for any
@@ -565,8 +577,16 @@ def box_semileptonic(sector: DarkSector, quark_chirality: str, lepton_chirality:
     coupling to both sides would have to be a colour singlet and a triplet); they matter for
     B_s mixing (box_bsbs) and are kept for generality. Colour factors are 1 (module
     docstring). Every topology is tested against tests/wick_oracle.py.
+
+    Any four distinct SM fields may stand in the slots (q̄_bar, q, ℓ̄_bar, ℓ): (ē μ)(ū u) for
+    μ–e conversion, (ē μ)(ē e) for μ→3e (identical fields: the caller adds the combinatorics,
+    see bridge.lfv). Four colour singlets coupling through a loop with both particles
+    coloured close a colour loop: pass ``colour_weight`` = :func:`colour_multiplicity` of the
+    q̄_bar vertex (every term has exactly one such vertex, so the weight is the colour trace).
     """
     Qs, Qb = _quark_couplings(sector, quark_chirality, q_bar, q)
+    if colour_weight is not None:  # closed colour loop of four colour-singlet fields (see above)
+        Qs = Qs * colour_weight
     if lepton_chirality == "L":
         X_bar, X = sector.l(lep_bar), sector.l(lep)
     else:
@@ -600,8 +620,11 @@ def box_semileptonic(sector: DarkSector, quark_chirality: str, lepton_chirality:
     return sector._result(total) / _LOOP
 
 
-def box_bsbs(sector: DarkSector, chirality: str = "L") -> complex:
+def box_bsbs(sector: DarkSector, chirality: str = "L", q_bar: str = "s", q: str = "b") -> complex:
     """Coefficient (GeV⁻²) of (s̄ γ^μ P_X b)² in L: CVLL_bsbs (X = L), CVRR_bsbs (X = R).
+
+    ``q_bar``, ``q`` choose another quark pair: (d, b) for B_d, (d, s) for K, (c, u) for D
+    mixing (flavio's CVLL_bdbd, CVLL_sdsd, CVLL_ucuc multiply (q̄_bar γ P q)²).
 
     physics.md §6, extended to real scalars: the contractions of box_semileptonic with the
     lepton pair replaced by a second s̄ b pair. For two identical currents the coefficient of
@@ -631,10 +654,10 @@ def box_bsbs(sector: DarkSector, chirality: str = "L") -> complex:
     anticommuting fields, coefficient +1), so every colour factor is 1 (tested with explicit
     colour indices in tests/wick_oracle.py).
     """
-    Qs, Qb = _quark_couplings(sector, chirality)
+    Qs, Qb = _quark_couplings(sector, chirality, q_bar, q)
     if not (np.any(Qs) and np.any(Qb)):
         return sector._result(0j)
-    sector.require_implemented_colour(("s", "b"), "B_s mixing")
+    sector.require_implemented_colour((q_bar, q), "ΔF=2 box")
     f, sq = _support(Qs, Qb)
     Qs, Qb = _take(Qs, f, sq), _take(Qb, f, sq)
     I2, mmI1 = sector.box_block(f, sq, sq)
@@ -673,11 +696,20 @@ def _gauge_charges(sector: DarkSector, gauge: str, f_out: str, f_in: str):
         raise ValueError(f"unknown gauge boson {gauge!r}")
     multiplicity = 1.0
     if SM_COLOUR.get(f_out, 1) == 1 and SM_COLOUR.get(f_in, 1) == 1:
-        dims = np.array([COLOUR_DIM[c] for c in colour_f], dtype=float)
-        both = (colour_f[:, None] != 1) & (colour_s[None, :] != 1)
-        multiplicity = np.where(both, dims[:, None], 1.0)
+        multiplicity = colour_multiplicity(sector)
     return (np.array([F.charge for F in sector.fermions]),
             np.array([S.charge for S in sector.scalars]), multiplicity)
+
+
+def colour_multiplicity(sector: DarkSector) -> np.ndarray:
+    """(nF, nS): the colour sum Σ_i δ_ii = dim(F_a) of a colour-singlet external fermion's
+    loop with both particles coloured (3 ⊗ 3̄, 8 ⊗ 8), 1 otherwise. It multiplies lepton
+    dipoles and penguins, and a four-lepton box once (one closed colour loop)."""
+    colour_f = np.array([F.colour for F in sector.fermions])
+    colour_s = np.array([S.colour for S in sector.scalars])
+    dims = np.array([COLOUR_DIM[c] for c in colour_f], dtype=float)
+    both = (colour_f[:, None] != 1) & (colour_s[None, :] != 1)
+    return np.where(both, dims[:, None], 1.0)
 
 
 def dipole(sector: DarkSector, f_out: str, f_in: str, m_out: float, m_in: float,
@@ -717,8 +749,13 @@ def delta_a_lepton(sector: DarkSector, lepton: str, m_lepton: float) -> float:
 # ---------------------------------------------------------------------------
 # penguins
 # ---------------------------------------------------------------------------
-def photon_penguin(sector: DarkSector, chirality: str = "L") -> complex:
+def photon_penguin(sector: DarkSector, chirality: str = "L", f_bar: str = "s",
+                   f: str = "b") -> complex:
     """Coefficient C_P/e (GeV⁻²) of L ⊃ C_P (s̄ γ^μ P_X b) ∂^ν F_{μν}, times 1/e.
+
+    ``f_bar``, ``f``: another pair of SM fermions of equal charge, (f̄_bar γ P_X f) (d̄ b, d̄ s,
+    ē μ, μ̄ τ, ...); a colour-singlet pair with both loop particles coloured carries the colour
+    multiplicity (:func:`colour_multiplicity`) as the lepton dipoles do.
 
     physics.md §8: C_P = −e/(16π²) Σ_{a,A} Q_s^{aA} Q_b^{aA*} [Q_a J_F(x) + Q_A J_S(x)]/M_A²,
     x = m_a²/M_A². With ∂^ν F_{μν} = −e Σ Q_f f̄ γ_μ f it gives a lepton-universal
@@ -726,20 +763,25 @@ def photon_penguin(sector: DarkSector, chirality: str = "L") -> complex:
     implemented quark couplings (one coloured triplet in the loop, the photon on either
     particle); Majorana fermions and real scalars are neutral and do not radiate.
     """
-    Qs, Qb = _quark_couplings(sector, chirality)
+    Qs, Qb = _quark_couplings(sector, chirality, f_bar, f)
     if not (np.any(Qs) and np.any(Qb)):
         return sector._result(0j)
-    sector.require_implemented_colour(("s", "b"), "photon penguin")
-    qf = np.array([F.charge for F in sector.fermions])[:, None]
-    qs = np.array([S.charge for S in sector.scalars])[None, :]
+    qf, qs, mult = _gauge_charges(sector, "photon", f_bar, f)  # checks the colour of quarks
+    qf, qs = qf[:, None], qs[None, :]
+    Qb = Qb * mult
     mf, ms = sector.m_fermion[..., :, None], sector.m_scalar[..., None, :]
     x = (mf / ms) ** 2
     kern = (qf * loops.j_F(x) + qs * loops.j_S(x)) / ms**2
     return sector._result(-_sum(Qs * Qb.conj() * kern, 2)) / _LOOP
 
 
-def z_penguin(sector: DarkSector, sm, chirality: str = "L") -> complex:
+def z_penguin(sector: DarkSector, sm, chirality: str = "L", f_bar: str = "s",
+              f: str = "b") -> complex:
     """Y_sb of L ⊃ (g/c_W) Y_sb/(16π²) Z_μ (s̄ γ^μ P_X b), dimensionless (physics.md §9).
+
+    ``f_bar``, ``f``: another pair of SM fermions of equal charge and weak isospin; g_L^d of the
+    external legs becomes T3_f − s_W² Q_f (g_R: −s_W² Q_f), and a colour-singlet pair with both
+    loop particles coloured carries the colour multiplicity (:func:`colour_multiplicity`).
 
         Y = Σ_{a,b,A} Q_s^{bA} Q_b^{aA*} [½ g^R_{ba}(f[m_a², m_b², M_A²] − ½) − g^L_{ba} m_a m_b g[…]]
           + Σ_{a,A,B} Q_s^{aB} Q_b^{aA*} ½ g^S_{BA} (f[m_a², M_A², M_B²] − 3/2)
@@ -756,15 +798,17 @@ def z_penguin(sector: DarkSector, sm, chirality: str = "L") -> complex:
     check alike. Colour factor 1 for the implemented quark couplings (the Z on the triplet
     fermion of class S or the triplet scalar of class F).
     """
-    Qs, Qb = _quark_couplings(sector, chirality)
+    Qs, Qb = _quark_couplings(sector, chirality, f_bar, f)
     if sector.z is None or not (np.any(Qs) and np.any(Qb)):
         return sector._result(0j)
-    sector.require_implemented_colour(("s", "b"), "Z penguin")
+    sector.require_implemented_colour((f_bar, f), "Z penguin")
+    if SM_COLOUR.get(f_bar, 1) == 1 and SM_COLOUR.get(f, 1) == 1:
+        Qb = Qb * colour_multiplicity(sector)
     gL, gR = (sector.z.left, sector.z.right) if chirality == "L" else (sector.z.right, sector.z.left)
     gS = np.asarray(sector.z.scalar)
     # real states: the vertex S_A → S_B is g_BA − g_AB (ZCouplings docstring)
     gS = gS - sector.rho * np.swapaxes(gS, -1, -2)
-    g_d = (-0.5 + sm.s2w / 3.0) if chirality == "L" else sm.s2w / 3.0
+    g_d = _z_coupling_sm(f, chirality, sm.s2w)  # −½ + s_W²/3 (L), s_W²/3 (R) for s, b
     mf2, ms2 = sector.m_fermion**2, sector.m_scalar**2
     mf = sector.m_fermion
     if sector.batched:  # every term carries Q_s Q_b^*: keep their fermions and scalars only
