@@ -12,6 +12,8 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
+import numpy as np
+
 from bridge import cache
 
 #: Accepted window of an SMINPUTS value without its own: reference / 1.5 .. reference * 1.5.
@@ -101,10 +103,30 @@ class SMInputs:
     lambda_t_re: float  # V_tb V_ts^*
     lambda_t_im: float
     alpha_e_mz: float | None = None  # alpha_e(M_Z) MSbar, written back to SMINPUTS 1
+    # the CKM matrix V (rows u, c, t; columns d, s, b), real and imaginary parts; None: flavio's
+    # default parameters (computed on first use, for SMInputs written by hand in tests)
+    ckm_re: tuple[tuple[float, ...], ...] | None = None
+    ckm_im: tuple[tuple[float, ...], ...] | None = None
 
     @property
     def lambda_t(self) -> complex:
         return complex(self.lambda_t_re, self.lambda_t_im)
+
+    @property
+    def ckm(self):
+        """The CKM matrix V_{ij} (i = u, c, t; j = d, s, b) as a complex 3x3 numpy array."""
+        if self.ckm_re is None or self.ckm_im is None:
+            return default_ckm()
+        return np.array(self.ckm_re) + 1j * np.array(self.ckm_im)
+
+    def xi_t(self, q_bar: str, q: str) -> complex:
+        """V_{tq} V_{tq̄}^*, the CKM factor of flavio's (q̄ ... q) FCNC operators: λ_t for (s, b),
+        V_tb V_td^* for (d, b), V_ts V_td^* for (d, s) (and V_td V_ts^* for (s, d))."""
+        if (q_bar, q) == ("s", "b"):
+            return self.lambda_t
+        col = {"d": 0, "s": 1, "b": 2}
+        v = self.ckm
+        return complex(v[2, col[q]] * np.conj(v[2, col[q_bar]]))
 
     @property
     def vev(self) -> float:
@@ -132,16 +154,32 @@ class SMInputs:
 
         lam = ckm.xi("t", "bs")(par)
         alpha_b = running.get_alpha_e(par, ALPHA_E_SCALE_BSLL)
+        v = ckm.get_ckm(par)
         return cls(
             GF=par["GF"], alpha_e_bsll=alpha_b, alpha_e_0=ALPHA_E_THOMSON,
             s2w=par["s2w"], m_W=par["m_W"], m_Z=par["m_Z"], m_e=par["m_e"],
             m_mu=par["m_mu"], m_tau=par["m_tau"], m_s=par["m_s"], m_b=par["m_b"],
             m_t=par["m_t"], lambda_t_re=float(lam.real), lambda_t_im=float(lam.imag),
             alpha_e_mz=par["alpha_e"],
+            ckm_re=tuple(tuple(float(x) for x in row) for row in v.real),
+            ckm_im=tuple(tuple(float(x) for x in row) for row in v.imag),
         )
 
     def replace(self, **changes) -> SMInputs:
         return replace(self, **changes)
+
+
+def default_ckm():
+    """flavio's CKM matrix at its default parameters (cached; imports flavio once)."""
+    global _DEFAULT_CKM
+    if _DEFAULT_CKM is None:
+        from flavio.physics import ckm
+
+        _DEFAULT_CKM = ckm.get_ckm(flavio_parameters())
+    return _DEFAULT_CKM.copy()
+
+
+_DEFAULT_CKM = None
 
 
 def flavio_parameters(overrides: dict[str, float] | None = None) -> dict:
@@ -166,11 +204,26 @@ def sminputs_overrides(sminputs: dict) -> dict[str, float]:
 # ---------------------------------------------------------------------------
 # SM inputs cached on disk (a scan needs them without importing flavio)
 # ---------------------------------------------------------------------------
+#: Version of the cached SMInputs fields (2: the CKM matrix), part of the cache key so an entry
+#: written before a field was added is simply not found (no warning).
+SM_INPUTS_FORMAT = 2
+
+
+def _ckm_part(value, name: str):
+    """A cached 3x3 real matrix (or None), as nested tuples of finite floats."""
+    if value is None:
+        return None
+    if not (isinstance(value, (list, tuple)) and len(value) == 3
+            and all(isinstance(r, (list, tuple)) and len(r) == 3 for r in value)):
+        raise cache.Invalid(f"{name} is not a 3x3 matrix")
+    return tuple(tuple(cache.real(x, name) for x in row) for row in value)
+
+
 def sm_inputs_entry(overrides: dict) -> tuple[Path, dict]:
     """(cache file, key) of the SM inputs for these flavio-named overrides."""
     from importlib.metadata import version
 
-    key = {"flavio": version("flavio"), "overrides": overrides}
+    key = {"flavio": version("flavio"), "overrides": overrides, "fields": SM_INPUTS_FORMAT}
     return cache.entry_path("sminputs", key), key
 
 
@@ -187,8 +240,16 @@ def parse_sm_inputs(payload, overrides: dict) -> SMInputs:
         raise cache.Invalid(", ".join([f"missing field {n}" for n in missing]
                                       + [f"unknown field {n}" for n in extra]))
     # alpha_e_mz may be None: the SLHA output then asks flavio for it
+    matrices = ("ckm_re", "ckm_im")
     values = {n: None if n == "alpha_e_mz" and payload[n] is None else cache.real(payload[n], n)
-              for n in names}
+              for n in names if n not in matrices}
+    values.update({n: _ckm_part(payload[n], n) for n in matrices})
+    if (values["ckm_re"] is None) != (values["ckm_im"] is None):
+        raise cache.Invalid("the CKM matrix has only one of its real and imaginary parts")
+    if values["ckm_re"] is not None:
+        v = np.array(values["ckm_re"]) + 1j * np.array(values["ckm_im"])
+        if np.max(np.abs(v @ v.conj().T - np.eye(3))) > 1e-6:
+            raise cache.Invalid("the CKM matrix is not unitary")
 
     def within(what, value, window, source):
         low, high = window
