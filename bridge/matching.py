@@ -21,41 +21,52 @@ coefficient is then dropped only if it vanishes at every point of the batch.
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
 
 from bridge import engine
-from bridge.engine import LEPTONS, NEUTRINOS, DarkSector
+from bridge.engine import LEPTONS, NEUTRINOS, UP_QUARKS, DarkSector
 
 FLAVIO_LEPTON = {"e": "e", "mu": "mu", "tau": "tau"}
 
 
-def n_f(sm) -> complex:
-    """N_F = (4 G_F/√2) λ_t α/(4π) in GeV⁻² (α = α_e at 4.8 GeV)."""
-    return 4.0 * sm.GF / math.sqrt(2.0) * sm.lambda_t * sm.alpha_e_bsll / (4.0 * math.pi)
+#: flavio's down-type FCNC sectors: name → (q̄, q) of its (q̄ γ P q) charged-lepton, dipole and
+#: ΔF=2 operators (C9_bsmumu: s̄ b, C9_bdmumu: d̄ b, C9_sdmumu: d̄ s; CVLL_bsbs, _bdbd, _sdsd).
+PAIRS = {"bs": ("s", "b"), "bd": ("d", "b"), "sd": ("d", "s")}
+#: ... and of its νν̄ operators: CL_sdνν multiplies (s̄ d), the others as above.
+NU_PAIRS = {"bs": ("s", "b"), "bd": ("d", "b"), "sd": ("s", "d")}
 
 
-def semileptonic(sector: DarkSector, sm, parts: dict | None = None) -> dict[str, complex]:
-    """C9, C10, C9p, C10p for ℓ = e, μ, τ and CL, CR for all νν̄ pairs."""
+def n_f(sm, q_bar: str = "s", q: str = "b") -> complex:
+    """N_F = (4 G_F/√2) ξ_t α/(4π) in GeV⁻² (α = α_e at 4.8 GeV), ξ_t = V_tq V_tq̄^* (λ_t for b→s)."""
+    return 4.0 * sm.GF / math.sqrt(2.0) * sm.xi_t(q_bar, q) * sm.alpha_e_bsll / (4.0 * math.pi)
+
+
+def semileptonic(sector: DarkSector, sm, parts: dict | None = None, pair: str = "bs") -> dict[str, complex]:
+    """C9, C10, C9p, C10p for ℓ = e, μ, τ and CL, CR for all νν̄ pairs of one quark pair
+    (``pair``: "bs", "bd" or "sd", flavio's sector names; :data:`PAIRS`, :data:`NU_PAIRS`)."""
+    q_bar, q = PAIRS[pair]
     out: dict[str, complex] = {}
-    two_nf = 2.0 * n_f(sm)
-    c9_gamma = photon_c9(sector, sm, "L")
-    c9p_gamma = photon_c9(sector, sm, "R")
-    y_l, y_r = engine.z_penguin(sector, sm, "L"), engine.z_penguin(sector, sm, "R")
-    z_norm = 8.0 * math.pi * sm.alpha_e_bsll * sm.lambda_t
+    two_nf = 2.0 * n_f(sm, q_bar, q)
+    c9_gamma = photon_c9(sector, sm, "L", q_bar, q)
+    c9p_gamma = photon_c9(sector, sm, "R", q_bar, q)
+    y_l, y_r = engine.z_penguin(sector, sm, "L", q_bar, q), engine.z_penguin(sector, sm, "R", q_bar, q)
+    z_norm = 8.0 * math.pi * sm.alpha_e_bsll * sm.xi_t(q_bar, q)
     c10_z, c10p_z = y_l / z_norm, y_r / z_norm
     c9_z, c9p_z = (4 * sm.s2w - 1) * c10_z, (4 * sm.s2w - 1) * c10p_z
+    tag = "" if pair == "bs" else pair + "_"  # the b→s names predate the other pairs
     if parts is not None:
-        parts.update({"C9_photon_penguin": c9_gamma, "C9p_photon_penguin": c9p_gamma,
-                      "C9_Z_penguin": c9_z, "C10_Z_penguin": c10_z,
-                      "C9p_Z_penguin": c9p_z, "C10p_Z_penguin": c10p_z})
+        parts.update({f"C9_{tag}photon_penguin": c9_gamma, f"C9p_{tag}photon_penguin": c9p_gamma,
+                      f"C9_{tag}Z_penguin": c9_z, f"C10_{tag}Z_penguin": c10_z,
+                      f"C9p_{tag}Z_penguin": c9p_z, f"C10p_{tag}Z_penguin": c10p_z})
     for lep in LEPTONS:
-        c_ll = engine.box_semileptonic(sector, "L", "L", lep, lep)
-        c_lr = engine.box_semileptonic(sector, "L", "R", lep, lep)
-        c_rr = engine.box_semileptonic(sector, "R", "R", lep, lep)
-        c_rl = engine.box_semileptonic(sector, "R", "L", lep, lep)
-        name = "bs" + 2 * FLAVIO_LEPTON[lep]
+        c_ll = engine.box_semileptonic(sector, "L", "L", lep, lep, q_bar, q)
+        c_lr = engine.box_semileptonic(sector, "L", "R", lep, lep, q_bar, q)
+        c_rr = engine.box_semileptonic(sector, "R", "R", lep, lep, q_bar, q)
+        c_rl = engine.box_semileptonic(sector, "R", "L", lep, lep, q_bar, q)
+        name = pair + 2 * FLAVIO_LEPTON[lep]
         box = {"C9": (c_ll + c_lr) / two_nf, "C10": (c_lr - c_ll) / two_nf,
                "C9p": (c_rr + c_rl) / two_nf, "C10p": (c_rr - c_rl) / two_nf}
         if parts is not None:
@@ -65,34 +76,45 @@ def semileptonic(sector: DarkSector, sm, parts: dict | None = None) -> dict[str,
         out[f"C10_{name}"] = box["C10"] + c10_z
         out[f"C9p_{name}"] = box["C9p"] + c9p_gamma + c9p_z
         out[f"C10p_{name}"] = box["C10p"] + c10p_z
+    nu_q_bar, nu_q = NU_PAIRS[pair]
+    two_nf_nu = 2.0 * n_f(sm, nu_q_bar, nu_q)
+    if (nu_q_bar, nu_q) == (q_bar, q):
+        cl_z, cr_z = c10_z, c10p_z
+    else:  # (s̄ d): its own Z penguin and normalisation
+        z_norm_nu = 8.0 * math.pi * sm.alpha_e_bsll * sm.xi_t(nu_q_bar, nu_q)
+        cl_z = engine.z_penguin(sector, sm, "L", nu_q_bar, nu_q) / z_norm_nu
+        cr_z = engine.z_penguin(sector, sm, "R", nu_q_bar, nu_q) / z_norm_nu
     for nu_bar in NEUTRINOS:
         for nu in NEUTRINOS:
             # flavio's CL_bs{X}{Y} multiplies ν̄_Y ... ν_X
-            name = f"bs{engine.FLAVIO_NU[nu]}{engine.FLAVIO_NU[nu_bar]}"
-            c_l = engine.box_semileptonic(sector, "L", "L", nu_bar, nu) / two_nf
-            c_r = engine.box_semileptonic(sector, "R", "L", nu_bar, nu) / two_nf
+            name = f"{pair}{engine.FLAVIO_NU[nu]}{engine.FLAVIO_NU[nu_bar]}"
+            c_l = engine.box_semileptonic(sector, "L", "L", nu_bar, nu, nu_q_bar, nu_q) / two_nf_nu
+            c_r = engine.box_semileptonic(sector, "R", "L", nu_bar, nu, nu_q_bar, nu_q) / two_nf_nu
             if nu == nu_bar:
-                c_l += c10_z
-                c_r += c10p_z
+                c_l += cl_z
+                c_r += cr_z
             out[f"CL_{name}"] = c_l
             out[f"CR_{name}"] = c_r
     return out
 
 
-def photon_c9(sector: DarkSector, sm, chirality: str = "L") -> complex:
+def photon_c9(sector: DarkSector, sm, chirality: str = "L", q_bar: str = "s", q: str = "b") -> complex:
     """Lepton-universal C9 (C9p) from the photon penguin: e C_P/N_F = C_P/e × 16π²/(N_F 16π²/e²)."""
-    c_p_over_e = engine.photon_penguin(sector, chirality)
-    # e C_P / N_F with N_F = (4G_F/√2) λ_t e²/(16π²)  ->  C_P/e / ((4G_F/√2) λ_t/(16π²))
-    return c_p_over_e * 16.0 * math.pi**2 / (4.0 * sm.GF / math.sqrt(2.0) * sm.lambda_t)
+    c_p_over_e = engine.photon_penguin(sector, chirality, q_bar, q)
+    # e C_P / N_F with N_F = (4G_F/√2) ξ_t e²/(16π²)  ->  C_P/e / ((4G_F/√2) ξ_t/(16π²))
+    return c_p_over_e * 16.0 * math.pi**2 / (4.0 * sm.GF / math.sqrt(2.0) * sm.xi_t(q_bar, q))
 
 
-def quark_dipoles(sector: DarkSector, sm) -> dict[str, complex]:
-    """C7_bs, C7p_bs, C8_bs, C8p_bs (physics.md §7.1)."""
-    n7_over_e = 4.0 * sm.GF / math.sqrt(2.0) * sm.lambda_t * sm.m_b / (16.0 * math.pi**2)
-    c7_r, c7_l = engine.dipole(sector, "s", "b", sm.m_s, sm.m_b, "photon")
-    c8_r, c8_l = engine.dipole(sector, "s", "b", sm.m_s, sm.m_b, "gluon")
-    return {"C7_bs": c7_r / n7_over_e, "C7p_bs": c7_l / n7_over_e,
-            "C8_bs": c8_r / n7_over_e, "C8p_bs": c8_l / n7_over_e}
+def quark_dipoles(sector: DarkSector, sm, pair: str = "bs") -> dict[str, complex]:
+    """C7, C7p, C8, C8p of one quark pair (physics.md §7.1): O7 = (4G_F/√2) ξ_t e m_q/(16π²)
+    (q̄_bar_L σ q_R) F with m_q the heavier quark's mass (m_b for bs, bd; m_s for sd)."""
+    q_bar, q = PAIRS[pair]
+    m_bar, m_q = sm.quark_mass(q_bar), sm.quark_mass(q)
+    n7_over_e = 4.0 * sm.GF / math.sqrt(2.0) * sm.xi_t(q_bar, q) * m_q / (16.0 * math.pi**2)
+    c7_r, c7_l = engine.dipole(sector, q_bar, q, m_bar, m_q, "photon")
+    c8_r, c8_l = engine.dipole(sector, q_bar, q, m_bar, m_q, "gluon")
+    return {f"C7_{pair}": c7_r / n7_over_e, f"C7p_{pair}": c7_l / n7_over_e,
+            f"C8_{pair}": c8_r / n7_over_e, f"C8p_{pair}": c8_l / n7_over_e}
 
 
 def bs_mixing(sector: DarkSector) -> dict[str, complex]:
@@ -108,6 +130,57 @@ def quark_coefficients(sector: DarkSector, sm, parts: dict | None = None) -> dic
     out.update(semileptonic(sector, sm, parts))
     out.update(quark_dipoles(sector, sm))
     out.update(bs_mixing(sector))
+    return {k: v for k, v in out.items() if _nonzero(v)}
+
+
+#: ΔF=2 operators beyond B_s: flavio name → (q̄, q) of (q̄ γ P q)².
+MIXING = {"bdbd": ("d", "b"), "sdsd": ("d", "s"), "ucuc": ("c", "u")}
+
+
+def ckm_rotated(sector: DarkSector, sm) -> DarkSector:
+    """The sector with its left-handed up-type couplings in the quark mass basis.
+
+    Models give Q-doublet couplings per family in the interaction basis Q_i = (V†u_L, d_L)_i
+    (bridge.fields), so ū_j (mass) couples with l_j = Σ_i V_ji l_i. Down-type quarks and the
+    right-handed (U) couplings are mass-basis already. A shallow copy: the loop tensors (masses
+    only) are shared, the colour check is redone for the new couplings.
+    """
+    if not any(u in sector.left for u in UP_QUARKS):
+        return sector
+    stacked = np.stack([sector.l(u) for u in UP_QUARKS])  # (3, ..., nF, nS)
+    rotated = np.tensordot(sm.ckm, stacked, axes=(1, 0))
+    out = copy.copy(sector)
+    out.__dict__ = {k: v for k, v in sector.__dict__.items() if k != "_colour_checked"}
+    out.left = {**sector.left, **{u: rotated[k] for k, u in enumerate(UP_QUARKS)}}
+    return out
+
+
+def meson_mixing(sector: DarkSector, up_sector: DarkSector | None = None) -> dict[str, complex]:
+    """CVLL, CVRR of B_d, K and D mixing (GeV⁻², no prefactor): (d̄ b)², (d̄ s)², (c̄ u)²;
+    D mixing from ``up_sector`` (:func:`ckm_rotated`). Mixed chiralities are refused."""
+    out = {}
+    for name, (q_bar, q) in MIXING.items():
+        sec = up_sector if q in UP_QUARKS else sector
+        if sec is None:
+            continue
+        engine._require_single_chirality(sec, (q_bar, q), "ΔF=2")
+        out[f"CVLL_{name}"] = engine.box_bsbs(sec, "L", q_bar, q)
+        out[f"CVRR_{name}"] = engine.box_bsbs(sec, "R", q_bar, q)
+    return out
+
+
+def down_quark_coefficients(sector: DarkSector, sm, parts: dict | None = None,
+                            up_sector: DarkSector | None = None) -> dict[str, complex]:
+    """b→d and s→d coefficients (C9, C10, primes, CL, CR, C7, C8) and B_d, K, D mixing,
+    zeros dropped; the b→s set is :func:`quark_coefficients`. ``up_sector``: the sector with
+    up-type couplings in the mass basis (computed with :func:`ckm_rotated` if not given)."""
+    out = {}
+    for pair in ("bd", "sd"):
+        q_bar, q = PAIRS[pair]
+        engine._require_single_chirality(sector, (q_bar, q), pair)
+        out.update(semileptonic(sector, sm, parts, pair))
+        out.update(quark_dipoles(sector, sm, pair))
+    out.update(meson_mixing(sector, up_sector if up_sector is not None else ckm_rotated(sector, sm)))
     return {k: v for k, v in out.items() if _nonzero(v)}
 
 

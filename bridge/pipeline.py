@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bridge import assembly, matching, sanity
+from bridge import assembly, lfv, matching, sanity
 from bridge import neutrino as nu
 from bridge.engine import DarkSector, delta_a_lepton
 from bridge.errors import BridgeError, InputError, ModelError
@@ -47,6 +47,7 @@ class Evaluation:
     one_loop: dict[str, float]
     neutrino_mass_matrix: np.ndarray
     warnings: list[str] = field(default_factory=list)
+    lfv_coefficients: dict[str, complex] = field(default_factory=dict)
 
     @property
     def sector(self) -> DarkSector | None:
@@ -54,8 +55,8 @@ class Evaluation:
 
     @property
     def coefficients(self) -> dict[str, complex]:
-        """Everything handed to wilson (quark sector + lepton dipoles)."""
-        return {**self.quark_coefficients, **self.lepton_dipoles}
+        """Everything handed to wilson (quark sector + lepton dipoles + LFV operators)."""
+        return {**self.quark_coefficients, **self.lepton_dipoles, **self.lfv_coefficients}
 
 
 # ---------------------------------------------------------------------------
@@ -118,7 +119,24 @@ def _coefficients(model: Model, spec: Spectrum, inputs, sm, parts: dict):
         zero = 0j
         parts["C9V_mu_minus_e"] = quark.get("C9_bsmumu", zero) - quark.get("C9_bsee", zero)
         parts["C10V_mu_minus_e"] = quark.get("C10_bsmumu", zero) - quark.get("C10_bsee", zero)
-    return quark, dipoles
+    extension = {} if sector is None else flavour_extension(sector, sm, parts)
+    given = {**quark, **dipoles}  # a hand-written hook's values win
+    quark = {**quark, **{k: v for k, v in extension["quark"].items() if k not in given}}
+    other = {k: v for k, v in extension["lepton"].items() if k not in given} if extension else {}
+    return quark, dipoles, other
+
+
+def flavour_extension(sector: DarkSector, sm, parts: dict) -> dict[str, dict]:
+    """The flavour processes beyond b→s and the lepton dipoles, from the sector (issue 16):
+    ``quark`` — b→d, s→d (C9, C10, CL, C7, C8 and primes), B_d, K, D mixing
+    (bridge.matching.down_quark_coefficients); ``lepton`` — Cgamma of τ→μγ, τ→eγ, the
+    four-lepton operators of μ→3e, τ→3ℓ and the vector operators of μ–e conversion
+    (bridge.lfv). Up-type quark couplings are rotated to the mass basis (matching.ckm_rotated)."""
+    up = matching.ckm_rotated(sector, sm)
+    quark = matching.down_quark_coefficients(sector, sm, parts, up_sector=up)
+    lepton = lfv.tau_dipoles(sector, sm)
+    lepton.update(lfv.lfv_coefficients(sector, sm, parts, quark_sector=up))
+    return {"quark": quark, "lepton": lepton}
 
 
 def _require_sector(model: Model, sector, quark: bool) -> None:
@@ -220,9 +238,9 @@ def evaluate(model: Model, inputs: ModelInputs, sm, *, info=None, source: str = 
         if checks:
             warnings += sanity.check_spectrum(spec, sm, info, path=source or None)
         parts: dict = {}
-        quark, dipoles = _coefficients(model, spec, inputs, sm, parts)
+        quark, dipoles, other = _coefficients(model, spec, inputs, sm, parts)
         m_nu = _neutrino(model, spec, inputs, sm, ())[()]
-        shaped = [k for k, v in {**quark, **dipoles}.items() if np.ndim(v)]
+        shaped = [k for k, v in {**quark, **dipoles, **other}.items() if np.ndim(v)]
         if shaped:
             raise ModelError(f"plugin {model.name!r}: coefficient {shaped[0]} is an array at a "
                              "single point")
@@ -243,8 +261,10 @@ def evaluate(model: Model, inputs: ModelInputs, sm, *, info=None, source: str = 
                                    ("nu_1", "nu_2", "nu_3")))
         spec.data["neutrino"] = params.as_dict()
     spec.data["contributions"] = parts  # what a hand-written plugin's hooks would see
+    if spec.sector is not None:
+        warnings += lfv.scalar_box_note(spec.sector)
     return Evaluation(model, inputs, sm, spec, quark, dipoles, parts,
-                      one_loop_summary(dipoles, sm), m_nu, warnings)
+                      one_loop_summary(dipoles, sm), m_nu, warnings, other)
 
 
 # ---------------------------------------------------------------------------
@@ -296,11 +316,11 @@ def _evaluate_vectorised(model: Model, inputs: BatchInputs, sm, info) -> BatchRe
     if spec is None:
         return None
     parts: dict = {}
-    quark, dipoles = _coefficients(model, spec, inputs, sm, parts)
+    quark, dipoles, other = _coefficients(model, spec, inputs, sm, parts)
     out = BatchResult(n, vectorised=True)
     for p in spec.particles:
         out.masses[p.name] = _as_array(p.mass, n, float)
-    for name, value in {**quark, **dipoles}.items():
+    for name, value in {**quark, **dipoles, **other}.items():
         out.coefficients[name] = _as_array(value, n)
     for name, value in parts.items():
         if np.ndim(value) <= 1:

@@ -36,11 +36,12 @@ class PointResult:
     predictions: list = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     contributions: dict = field(default_factory=dict)
+    lfv_coefficients: dict[str, complex] = field(default_factory=dict)
 
     @property
     def coefficients(self) -> dict[str, complex]:
-        """All coefficients handed to wilson at ``scale`` (quark sector + lepton dipoles)."""
-        return {**self.quark_coefficients, **self.lepton_dipoles}
+        """All coefficients handed to wilson at ``scale`` (quark sector + lepton dipoles + LFV)."""
+        return {**self.quark_coefficients, **self.lepton_dipoles, **self.lfv_coefficients}
 
 
 def load_point(card_path: str, pm=None) -> tuple:
@@ -73,7 +74,8 @@ def run_card(card_path: str, *, predictions: bool = True, samples: int = 50, see
     warnings += ev.warnings + sanity.unread_blocks(card, info, ev.spectrum)
     result = PointResult(card_path, model, info, inputs, scale, sminputs, sm, ev.spectrum,
                          ev.quark_coefficients, ev.lepton_dipoles, ev.neutrino_mass_matrix,
-                         ev.one_loop, warnings=warnings, contributions=ev.contributions)
+                         ev.one_loop, warnings=warnings, contributions=ev.contributions,
+                         lfv_coefficients=ev.lfv_coefficients)
     if predictions:
         from bridge.observables import predict
 

@@ -72,6 +72,7 @@ DERIVED_WINDOWS = {
     "s2w": (0.23121 / WINDOW_FACTOR, 0.23121 * WINDOW_FACTOR),
     "m_W": (80.379 / WINDOW_FACTOR, 80.379 * WINDOW_FACTOR),
     "m_s": (0.0935 / WINDOW_FACTOR, 0.0935 * WINDOW_FACTOR),  # m_s(2 GeV)
+    "m_d": (0.00467 / WINDOW_FACTOR, 0.00467 * WINDOW_FACTOR),  # m_d(2 GeV)
     "|lambda_t|": (0.0412 / WINDOW_FACTOR, 0.0412 * WINDOW_FACTOR),  # |V_tb V_ts^*|
 }
 
@@ -107,6 +108,7 @@ class SMInputs:
     # default parameters (computed on first use, for SMInputs written by hand in tests)
     ckm_re: tuple[tuple[float, ...], ...] | None = None
     ckm_im: tuple[tuple[float, ...], ...] | None = None
+    m_d: float | None = None  # m_d(2 GeV) MSbar; None: flavio's default
 
     @property
     def lambda_t(self) -> complex:
@@ -118,6 +120,12 @@ class SMInputs:
         if self.ckm_re is None or self.ckm_im is None:
             return default_ckm()
         return np.array(self.ckm_re) + 1j * np.array(self.ckm_im)
+
+    def quark_mass(self, q: str) -> float:
+        """m_d, m_s (at 2 GeV) or m_b(m_b), MSbar, as in the dipole normalisations of flavio."""
+        if q == "d":
+            return self.m_d if self.m_d is not None else flavio_parameters()["m_d"]
+        return {"s": self.m_s, "b": self.m_b}[q]
 
     def xi_t(self, q_bar: str, q: str) -> complex:
         """V_{tq} V_{tq̄}^*, the CKM factor of flavio's (q̄ ... q) FCNC operators: λ_t for (s, b),
@@ -163,6 +171,7 @@ class SMInputs:
             alpha_e_mz=par["alpha_e"],
             ckm_re=tuple(tuple(float(x) for x in row) for row in v.real),
             ckm_im=tuple(tuple(float(x) for x in row) for row in v.imag),
+            m_d=par["m_d"],
         )
 
     def replace(self, **changes) -> SMInputs:
@@ -241,7 +250,8 @@ def parse_sm_inputs(payload, overrides: dict) -> SMInputs:
                                       + [f"unknown field {n}" for n in extra]))
     # alpha_e_mz may be None: the SLHA output then asks flavio for it
     matrices = ("ckm_re", "ckm_im")
-    values = {n: None if n == "alpha_e_mz" and payload[n] is None else cache.real(payload[n], n)
+    optional = ("alpha_e_mz", "m_d")
+    values = {n: None if n in optional and payload[n] is None else cache.real(payload[n], n)
               for n in names if n not in matrices}
     values.update({n: _ckm_part(payload[n], n) for n in matrices})
     if (values["ckm_re"] is None) != (values["ckm_im"] is None):
@@ -261,7 +271,8 @@ def parse_sm_inputs(payload, overrides: dict) -> SMInputs:
             within(row.description, row.to_slha(values[row.field]), row.window, "SMINPUTS window")
     derived = {**values, "|lambda_t|": math.hypot(values["lambda_t_re"], values["lambda_t_im"])}
     for name, window in DERIVED_WINDOWS.items():
-        within(name, derived[name], window, "physical window")
+        if derived[name] is not None:  # m_d may be absent (flavio's default then)
+            within(name, derived[name], window, "physical window")
     if values["alpha_e_0"] != ALPHA_E_THOMSON:
         raise cache.Invalid(f"alpha_e_0 = {values['alpha_e_0']!r} is not the Thomson-limit constant")
     by_flavio = {row.flavio: row for row in SMINPUTS.values()}

@@ -1,0 +1,215 @@
+"""Charged-lepton flavour violation: four-lepton and lepton–quark operators from the engine.
+
+The flavio WET operators of μ→3e, τ→3μ, τ→3e, τ→μee, τ→eμμ (sectors ``mue``, ``mutau``,
+``taue``) and of μ–e conversion in nuclei (``mue``: vector operators with u and d quarks), as
+Lagrangian coefficients in GeV⁻² (L_eff = Σ C O, NP only), for a transition ℓ_i → ℓ_j with a
+spectator pair (f̄ f):
+
+    L ⊃ Σ_{X,Y} C_XY (ℓ̄_j γ^μ P_X ℓ_i)(f̄ γ_μ P_Y f),
+
+the sum of three one-loop pieces at zero external momenta:
+
+* photon penguin (charge-radius term): the engine's C_P (bridge.engine.photon_penguin, physics.md
+  §8) of L ⊃ C_P (ℓ̄_j γ^μ P_X ℓ_i) ∂^ν F_{μν}, with ∂^ν F_{μν} = −e Σ Q_f f̄ γ_μ f (D = ∂ + ieQA):
+  C_XY ⊃ −e Q_f C_P for both Y. e² = 4π α_e(M_Z) (the coupling at the electroweak matching scale;
+  the on-shell dipole keeps α(0), bridge.matching). The dipole (on-shell photon) is Cgamma, which
+  flavio adds itself (the log-enhanced term of μ→3e);
+* Z penguin at q² = 0 (physics.md §9): L ⊃ (g/c_W) Y/(16π²) Z_μ (ℓ̄_j γ^μ P_X ℓ_i) and the SM
+  coupling −(g/c_W) Z_μ f̄ γ^μ (g_L^f P_L + g_R^f P_R) f give, integrating out the Z at tree
+  level, C_XY ⊃ (g²/(c_W² M_Z²)) Y g_Y^f/(16π²) = 4√2 G_F Y g_Y^f/(16π²) (the map behind
+  C10^Z = Y/(8παλ_t) of b→sℓℓ);
+* boxes: bridge.engine.box_semileptonic with (ℓ̄_j, ℓ_i) in the "quark" slots and (f̄, f) in the
+  lepton slots. For μ→3e, τ→3μ, τ→3e the two ℓ̄_j are the same field: the fourth-order term
+  holds the ℓ̄_j vertex twice (4!/2! orderings instead of 4!), so the box with the two ℓ̄_j
+  labelled as distinct fields counts the operator (ℓ̄_j γ P_X ℓ_i)(ℓ̄_j γ P_X ℓ_j) twice for
+  X = Y (its two labellings are the same monomial): C_XX = ½ C_box; for X ≠ Y the two labellings
+  are the operators XY and YX, each once: C_XY = C_box. Tested against the Wick-contraction
+  oracle (tests/wick_oracle.py) with the identical fields antisymmetrised.
+
+Scope. Vector operators only. A lepton pair coupling with different chiralities (ℓ̄_j with P_A,
+ℓ_i with P_B ≠ P_A) together with a spectator that couples with both chiralities gives box
+scalar operators (ℓ̄_j P ℓ_i)(f̄ P f); they are not computed: the process is still matched
+(penguins, dipoles and vector boxes) and :func:`scalar_box_note` names what is left out and
+bounds its size relative to the vector boxes (one line in the point's warnings). Quarks with
+both chiralities are refused by the engine as for b→s. Four leptons coupling through a loop
+with both particles coloured close one colour loop (factor dim, bridge.engine's
+``colour_weight``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from bridge import engine
+from bridge.engine import DarkSector
+
+#: (j, i, f): ℓ_i → ℓ_j with spectator pair f̄ f → flavio names of the operators for
+#: (X, Y) = (L, L), (R, R), (L, R), (R, L), X the chirality of (ℓ̄_j ℓ_i), Y of (f̄ f).
+FOUR_LEPTON = {
+    ("e", "mu", "e"): ("CVLL_eemue", "CVRR_eemue", "CVLR_mueee", "CVLR_eemue"),
+    ("mu", "tau", "mu"): ("CVLL_mumutaumu", "CVRR_mumutaumu", "CVLR_taumumumu", "CVLR_mumutaumu"),
+    ("e", "tau", "e"): ("CVLL_eetaue", "CVRR_eetaue", "CVLR_taueee", "CVLR_eetaue"),
+    ("mu", "tau", "e"): ("CVLL_eetaumu", "CVRR_eetaumu", "CVLR_taumuee", "CVLR_eetaumu"),
+    # (ē γ P_X τ)(μ̄ γ P_X μ) = (ē γ P_X μ)(μ̄ γ P_X τ) (Fierz, +1): flavio's CVLL_muetaumu
+    ("e", "tau", "mu"): ("CVLL_muetaumu", "CVRR_muetaumu", "CVLR_tauemumu", "CVLR_mumutaue"),
+}
+#: μ–e conversion: (ē γ P_X μ)(q̄ γ P_Y q), q = u, d (the quarks of the coherent vector rate).
+CONVERSION = {
+    ("e", "mu", "u"): ("CVLL_mueuu", "CVRR_mueuu", "CVLR_mueuu", "CVLR_uumue"),
+    ("e", "mu", "d"): ("CVLL_muedd", "CVRR_muedd", "CVLR_muedd", "CVLR_ddmue"),
+}
+CHIRALITIES = (("L", "L"), ("R", "R"), ("L", "R"), ("R", "L"))
+#: Distinct f ≠ j: the box also gives the crossed vector operators (ℓ̄_j γ P_X f)(f̄ γ P_Y ℓ_i),
+#: X ≠ Y, from the vertex chiralities (ℓ̄_j: X, f: X, f̄: Y, ℓ_i: Y) that the (ℓ̄_j ℓ_i)(f̄ f)
+#: order holds as mixed-chirality scalars (X = Y is the same operator as the direct one, by
+#: Fierz). flavio name and whether flavio's operator is the hermitian conjugate of this one
+#: (its coefficient is then the complex conjugate, L = C O + C* O†).
+CROSSED = {
+    ("mu", "tau", "e"): {("L", "R"): ("CVLR_mueetau", True), ("R", "L"): ("CVLR_taueemu", False)},
+    ("e", "tau", "mu"): {("L", "R"): ("CVLR_muetaumu", False), ("R", "L"): ("CVLR_taumumue", False)},
+}
+
+
+def four_fermion(sector: DarkSector, sm, j: str, i: str, f: str, *, quark_sector=None,
+                 parts: dict | None = None, prefix: str = "") -> dict[tuple[str, str], complex]:
+    """C_XY (GeV⁻²) of (ℓ̄_j γ P_X ℓ_i)(f̄ γ P_Y f): photon penguin + Z penguin + boxes.
+
+    ``quark_sector``: the sector whose f couplings are in the quark mass basis (for up-type
+    quarks, bridge.matching.ckm_rotated); ``parts`` receives the three pieces per (X, Y) under
+    ``prefix + "XY_photon"``, ``"XY_Z"``, ``"XY_box"``.
+    """
+    e2 = 4.0 * math.pi * alpha_matching(sm)
+    z_norm = 4.0 * math.sqrt(2.0) * sm.GF / (16.0 * math.pi**2)
+    box = boxes(quark_sector if quark_sector is not None else sector, j, i, f)
+    photon = {x: engine.photon_penguin(sector, x, j, i) for x in ("L", "R")}
+    z_pen = {x: engine.z_penguin(sector, sm, x, j, i) for x in ("L", "R")}
+    out = {}
+    for x, y in CHIRALITIES:
+        c_photon = -e2 * engine.SM_CHARGE[f] * photon[x]
+        c_z = z_norm * z_pen[x] * engine._z_coupling_sm(f, y, sm.s2w)
+        out[(x, y)] = c_photon + c_z + box[(x, y)]
+        if parts is not None:
+            parts[f"{prefix}{x}{y}_photon"] = c_photon
+            parts[f"{prefix}{x}{y}_Z"] = c_z
+            parts[f"{prefix}{x}{y}_box"] = box[(x, y)]
+    return out
+
+
+def boxes(sector: DarkSector, j: str, i: str, f: str) -> dict[tuple[str, str], complex]:
+    """The box part of C_XY (GeV⁻²) of (ℓ̄_j γ P_X ℓ_i)(f̄ γ P_Y f), with the combinatorics of
+    identical fields (f = j: ½ for X = Y) and the colour trace of a closed colour loop
+    (module docstring)."""
+    weight = None
+    if engine.SM_COLOUR.get(f, 1) == 1 and np.any(engine.colour_multiplicity(sector) != 1):
+        weight = engine.colour_multiplicity(sector)
+    out = {}
+    for x, y in CHIRALITIES:
+        box = engine.box_semileptonic(sector, x, y, f, f, j, i, colour_weight=weight)
+        out[(x, y)] = 0.5 * box if (f == j and x == y) else box
+    return out
+
+
+def alpha_matching(sm) -> float:
+    """α_e at the electroweak matching scale: α_e(M_Z) (SMINPUTS 1 or flavio's), else α_e(4.8 GeV)."""
+    return sm.alpha_e_mz if sm.alpha_e_mz else sm.alpha_e_bsll
+
+
+def lfv_coefficients(sector: DarkSector, sm, parts: dict | None = None,
+                     quark_sector: DarkSector | None = None) -> dict[str, complex]:
+    """flavio WET coefficients of μ→3e, τ→3ℓ, τ→μee, τ→eμμ and μ–e conversion (zeros dropped).
+
+    ``quark_sector``: the sector with up-type couplings in the mass basis (default: ``sector``).
+    The pieces go to ``parts`` as "<flavio name>_photon", "_Z", "_box".
+    """
+    out = {}
+    table = {**FOUR_LEPTON, **CONVERSION}
+    for (j, i, f), names in table.items():
+        if not _couples(sector, j) or not _couples(sector, i):
+            continue
+        if f in engine.QUARKS + engine.UP_QUARKS:
+            src = quark_sector if (quark_sector is not None and f in engine.UP_QUARKS) else sector
+            engine._require_single_chirality(src, (f,), "μ–e conversion")
+        pieces: dict = {}
+        coeffs = four_fermion(sector, sm, j, i, f, parts=pieces,
+                              quark_sector=quark_sector if f in engine.UP_QUARKS else None)
+        for (x, y), name in zip(CHIRALITIES, names, strict=True):
+            out[name] = coeffs[(x, y)]
+            if parts is not None:
+                for kind in ("photon", "Z", "box"):
+                    parts[f"{name}_{kind}"] = pieces[f"{x}{y}_{kind}"]
+        for (x, y), value in crossed_boxes(sector, j, i, f).items():
+            name, conjugate = CROSSED[(j, i, f)][(x, y)]
+            out[name] = np.conj(value) if conjugate else value
+    return {k: v for k, v in out.items() if np.any(v != 0)}
+
+
+def crossed_boxes(sector: DarkSector, j: str, i: str, f: str) -> dict[tuple[str, str], complex]:
+    """C_XY (GeV⁻²) of the crossed operators (ℓ̄_j γ P_X f)(f̄ γ P_Y ℓ_i), X ≠ Y (boxes only:
+    the penguins change flavour on the ℓ_j ℓ_i line); empty unless (j, i, f) is in CROSSED."""
+    if (j, i, f) not in CROSSED:
+        return {}
+    weight = None
+    if np.any(engine.colour_multiplicity(sector) != 1):
+        weight = engine.colour_multiplicity(sector)
+    return {(x, y): engine.box_semileptonic(sector, x, y, f, i, j, f, colour_weight=weight)
+            for x, y in CROSSED[(j, i, f)]}
+
+
+def _couples(sector: DarkSector, f: str) -> bool:
+    return bool(np.any(sector.l(f)) or np.any(sector.r(f)))
+
+
+def scalar_box_note(sector: DarkSector) -> list[str]:
+    """One line per four-lepton process whose scalar box operators exist but are not computed.
+
+    They need a spectator f coupling with both chiralities and ℓ̄_j, ℓ_i coupling with different
+    ones (module docstring). The size is bounded by the coupling products: the ratio shown is
+    max|couplings of the scalar box| / max|couplings of the vector boxes| (amplitude).
+    """
+    notes = []
+    for j, i, f in FOUR_LEPTON:
+        lj, rj, li, ri = sector.l(j), sector.r(j), sector.l(i), sector.r(i)
+        lf, rf = sector.l(f), sector.r(f)
+        both_f = np.any(lf) and np.any(rf)
+        mixed = (np.any(lj) and np.any(ri)) or (np.any(rj) and np.any(li))
+        if not (both_f and mixed):
+            continue
+        scalar = max(_norm(lj) * _norm(ri), _norm(rj) * _norm(li)) * _norm(lf) * _norm(rf)
+        vector = max(_norm(lj) * _norm(li) * max(_norm(lf), _norm(rf)) ** 2,
+                     _norm(rj) * _norm(ri) * max(_norm(lf), _norm(rf)) ** 2)
+        ratio = scalar / vector if vector else math.inf
+        notes.append(f"{_process(j, i, f)}: the scalar four-lepton box operators (from {f} "
+                     f"coupling with both chiralities) are not computed; their couplings are "
+                     f"{ratio:.1e} of the vector boxes'")
+    return notes
+
+
+def _norm(c) -> float:
+    return float(np.max(np.abs(c))) if np.size(c) else 0.0
+
+
+_NAMES = {"e": "e", "mu": "mu", "tau": "tau"}
+
+
+def _process(j: str, i: str, f: str) -> str:
+    return f"{_NAMES[i]}->{_NAMES[j]}{_NAMES[f]}{_NAMES[f]}"
+
+
+#: flavio's Cgamma of the τ transitions: name → (f_out, f_in) of c_R f̄_out σ P_R f_in F
+#: (Cgamma_taumu = μ̄_L σ τ_R F, Cgamma_mutau = τ̄_L σ μ_R F; likewise τe).
+TAU_DIPOLES = {"Cgamma_taumu": ("mu", "tau"), "Cgamma_mutau": ("tau", "mu"),
+               "Cgamma_taue": ("e", "tau"), "Cgamma_etau": ("tau", "e")}
+
+
+def tau_dipoles(sector: DarkSector, sm) -> dict[str, complex]:
+    """Cgamma of τ→μγ, τ→eγ (GeV⁻¹), as bridge.matching.lepton_dipoles does for μ→eγ:
+    c_R of the engine's dipole times e = √(4πα(0)) (on-shell photon); zeros dropped."""
+    e0 = math.sqrt(4.0 * math.pi * sm.alpha_e_0)
+    masses = {"e": sm.m_e, "mu": sm.m_mu, "tau": sm.m_tau}
+    out = {}
+    for name, (f_out, f_in) in TAU_DIPOLES.items():
+        c_r, _ = engine.dipole(sector, f_out, f_in, masses[f_out], masses[f_in])
+        out[name] = e0 * c_r
+    return {k: v for k, v in out.items() if np.any(v != 0)}
