@@ -112,7 +112,8 @@ class Couplings:
         self.gauge = gauge
         g = gauge
         # fermion vector vertices: X -> (g_X, L[y,x], R[y,x])
-        self.fv = {"Z": (g.gz, zl, zr), "a": (g.e, np.diag(self.qf).astype(complex), np.diag(self.qf).astype(complex)),
+        qf = np.diag(self.qf).astype(complex)
+        self.fv = {"Z": (g.gz, zl, zr), "a": (g.e, qf, qf),
                    "W-": (g.g / math.sqrt(2), wl, wr), "W+": (g.g / math.sqrt(2), wl.conj().T, wr.conj().T)}
         y = np.asarray(sector.higgs.fermion, complex) if sector.higgs is not None else zero_f
         both_maj = self.maj[:, None] & self.maj[None, :]
