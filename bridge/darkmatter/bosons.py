@@ -158,7 +158,7 @@ def _orientation(maj_or_real_x: bool, ox: int, maj_or_real_y: bool, oy: int) -> 
 
 def fermion_vertex(cp: Couplings, boson: str, y, x, eps=None):
     """4×4 Dirac matrix (…) of the vertex, fermion flow x → y emitting ``boson``; x, y are
-    (index, orientation). ``eps`` (…, 4): the boson's polarisation (vectors)."""
+    (index, orientation). ``eps`` (…, 4, 4): the boson's slashed polarisation ε̸* (vectors)."""
     (ix, ox), (iy, oy) = x, y
     o = _orientation(cp.maj[ix], ox, cp.maj[iy], oy)
     if o == 0:
@@ -173,7 +173,7 @@ def fermion_vertex(cp: Couplings, boson: str, y, x, eps=None):
     lv, rv = (L[iy, ix], R[iy, ix]) if o > 0 else (-R[ix, iy], -L[ix, iy])
     if lv == 0 and rv == 0:
         return None
-    return -1j * gx * H.slash(eps) @ (lv * H.PL + rv * H.PR)
+    return -1j * gx * eps @ (lv * H.PL + rv * H.PR)
 
 
 def scalar_vertex(cp: Couplings, boson: str, y, x, p_sum=None):
@@ -319,9 +319,12 @@ def fermion_pair_amplitude(cp: Couplings, start, end, X: str, Y: str, sqrt_s, co
     total = np.zeros(shape, complex)
     ex = lambda a: a[..., None, None, :]  # noqa: E731  momentum (…, 4) → (…, 1, 1, 4)
     mat = lambda a: a[..., None, None, :, :]  # noqa: E731
+    S1 = H.slash(E1) if X != "h" else None
+    S2 = H.slash(E2) if Y != "h" else None
+    props = {}
     for k in _states(cp.maj):
         mk = cp.mf[k[0]]
-        for first, eps_a, eps_b, kb_first in ((X, E1, E2, k1), (Y, E2, E1, k2)):
+        for order, (first, eps_a, eps_b, kb_first) in enumerate(((X, S1, S2, k1), (Y, S2, S1, k2))):
             second = Y if first == X else X
             v1 = fermion_vertex(cp, first, k, start, eps_a)
             if v1 is None:
@@ -329,9 +332,11 @@ def fermion_pair_amplitude(cp: Couplings, start, end, X: str, Y: str, sqrt_s, co
             v2 = fermion_vertex(cp, second, end, k, eps_b)
             if v2 is None:
                 continue
-            q = p1 - kb_first
-            prop = 1j * (H.slash(q) + mk * H.ONE) / (H.dot(q, q) - mk * mk)[..., None, None]
-            total = total + v2 @ mat(prop) @ v1
+            key = (k[0], order)
+            if key not in props:  # the same line for both orientations of a Dirac state
+                q = p1 - kb_first
+                props[key] = mat(1j * (H.slash(q) + mk * H.ONE) / (H.dot(q, q) - mk * mk)[..., None, None])
+            total = total + v2 @ props[key] @ v1
     # s-channel h
     q = p1 + p2
     s = H.dot(q, q)
