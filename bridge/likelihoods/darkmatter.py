@@ -58,7 +58,8 @@ class RelicLikelihood(DarkMatterLikelihood):
     def evaluate(self, point: ModelPoint) -> LikelihoodResult:
         dm = dark_matter_of(point)
         omega = dm["omega_h2"]
-        sigma = math.hypot(C.OMEGA_H2_PLANCK_ERR, THEORY_REL_ERROR * omega) if math.isfinite(omega) else math.nan
+        finite = math.isfinite(omega)
+        sigma = math.hypot(C.OMEGA_H2_PLANCK_ERR, THEORY_REL_ERROR * omega) if finite else math.nan
         chi2 = relic_chi2(omega) if math.isfinite(omega) else math.inf
         pull = (omega - C.OMEGA_H2_PLANCK) / sigma if math.isfinite(omega) else math.inf
         notes = [dm["error"]] if dm.get("error") else []
