@@ -52,7 +52,7 @@ def test_run_outputs_carry_the_summary(tmp_path):
     assert doc["dark_matter"]["omega_h2"] == pytest.approx(r.dark_matter["omega_h2"])
     slha = slha_text(r)
     block = slha.split("Block DARKMATTER", 1)[1].split("Block ", 1)[0]
-    first = [line.split() for line in block.splitlines()[1:] if line.strip()][0]
+    first = next(line.split() for line in block.splitlines()[1:] if line.strip())
     assert first[0] == "1" and float(first[1]) == pytest.approx(r.dark_matter["omega_h2"], rel=1e-7)
     assert "Block DMCHANNELS" in slha
 
@@ -84,6 +84,7 @@ def test_batch_summary_equals_single_points():
     binputs = BatchInputs(values, 2)
     res = pipeline.evaluate_batch(model("F_Ib"), binputs, SM, dark_matter=True)
     for k, m in enumerate((150.0, 300.0)):
-        single = summary(pipeline.evaluate(model("F_Ib"), base.with_values({"MINPAR": {1: m}}), SM).sector, SM)
+        ev = pipeline.evaluate(model("F_Ib"), base.with_values({"MINPAR": {1: m}}), SM)
+        single = summary(ev.sector, SM)
         assert res.dark_matter["omega_h2"][k] == pytest.approx(single["omega_h2"], rel=1e-10)
     assert np.all(np.isfinite(res.dark_matter["x_f"]))
