@@ -9,10 +9,10 @@ import sys
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from bridge.scan import store  # noqa: E402
+from bridge.scan import store
 
 
 def main(results: str, out: str) -> None:
