@@ -167,10 +167,16 @@ def format_report(result) -> str:
     for p in result.spectrum.particles:
         lines.append(f"  {p.code:>8d}  {p.name:<14s} {p.mass:12.4f}")
     lines.append("")
-    lines.append("Wilson coefficients (NP, matching scale)")
-    for name, value in sorted(result.coefficients.items()):
-        if abs(value) > 1e-12 * (1 if not name.startswith("CV") else 1e-12):
-            lines.append(f"  {name:<22s} {_num(value)}")
+    at_m = getattr(result, "matching_coefficients", result.coefficients)
+    mu_m = getattr(result, "matching_scale", result.scale)
+    lines.append(f"Wilson coefficients (NP): matched at mu_M = {mu_m:g} GeV, run to the hand-over "
+                 f"scale {result.scale:g} GeV ({getattr(result, 'route', 'not run')})")
+    lines.append(f"  {'':<22s} {'mu_M = ' + format(mu_m, 'g') + ' GeV':>24s} "
+                 f"{'mu_0 = ' + format(result.scale, 'g') + ' GeV':>24s}")
+    for name in sorted(set(at_m) | set(result.coefficients)):
+        if at_m.get(name, 0) != 0 or result.coefficients.get(name, 0) != 0:
+            lines.append(f"  {name:<22s} {_num(at_m.get(name)):>24s} "
+                         f"{_num(result.coefficients.get(name)):>24s}")
     lines.append("")
     ol = result.one_loop
     lines.append(f"one loop at the matching scale: Delta a_mu = {ol['Delta_a_mu']:.4e}, "

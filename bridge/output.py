@@ -211,6 +211,12 @@ def json_text(result) -> str:
         },
         "wilson_coefficients": {"eft": "WET", "basis": "flavio", "scale": result.scale,
                                 "values": {k: _cplx(v) for k, v in sorted(result.coefficients.items())}},
+        "matching": {"scale": getattr(result, "matching_scale", result.scale),
+                     "route": getattr(result, "route", "not run"),
+                     "values": {k: _cplx(v) for k, v in sorted(
+                         getattr(result, "matching_coefficients", result.coefficients).items())}},
+        # the box/penguin breakdown and the one-loop summaries are at the matching scale
+        "contributions_scale": getattr(result, "matching_scale", result.scale),
         "contributions": {k: _cplx(v) if isinstance(v, complex) else float(v)
                           for k, v in sorted(result.contributions.items())},
         "one_loop": result.one_loop,

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bridge import assembly, lfv, matching, sanity
+from bridge import assembly, handover, lfv, matching, sanity
 from bridge import neutrino as nu
 from bridge.engine import DarkSector, delta_a_lepton
 from bridge.errors import BridgeError, InputError, ModelError
@@ -50,6 +50,9 @@ class Evaluation:
     #: bridge.darkmatter.summary of the point (with ``dark_matter=True``), else None
     dark_matter: dict | None = None
     lfv_coefficients: dict[str, complex] = field(default_factory=dict)
+    #: with ``handover_scale=``: the coefficients at the matching scale and how they were run to the
+    #: hand-over scale (bridge.handover); the dicts above then hold the hand-over values
+    handover: handover.Handover | None = None
 
     @property
     def sector(self) -> DarkSector | None:
@@ -225,13 +228,17 @@ def _neutrino(model: Model, spec: Spectrum, inputs, sm, shape) -> np.ndarray:
 # one point
 # ---------------------------------------------------------------------------
 def evaluate(model: Model, inputs: ModelInputs, sm, *, info=None, source: str = "",
-             checks: bool = True, dark_matter: bool = False) -> Evaluation:
+             checks: bool = True, dark_matter: bool = False,
+             handover_scale: float | None = None, par=None) -> Evaluation:
     """Spectrum, sanity, coefficients and summaries of one point.
 
     Refusals are InputError (bad inputs, naming block and entry) or ModelError (the model
     cannot be evaluated there); ``source`` (the card) prefixes every message. With
     ``dark_matter`` the dark-matter summary (:func:`bridge.darkmatter.summary.summary`: relic
     density, direct detection, invisible widths; ~0.1-0.5 s) is added for models with a sector.
+    With ``handover_scale`` (the hand-over scale in GeV) the coefficients are matched at the dark
+    masses and run there (bridge.handover; ``par``: flavio parameters for α_s, α_e, default
+    flavio's); without it they are the one-loop values, unrun (the behaviour before issue 16).
     """
     info = info or model.info()
     warnings: list[str] = []
@@ -272,8 +279,35 @@ def evaluate(model: Model, inputs: ModelInputs, sm, *, info=None, source: str = 
         dm = summary(spec.sector, sm)
     if spec.sector is not None:
         warnings += lfv.scalar_box_note(spec.sector)
-    return Evaluation(model, inputs, sm, spec, quark, dipoles, parts,
-                      one_loop_summary(dipoles, sm), m_nu, warnings, dm, other)
+    run = None
+    summary = one_loop_summary(dipoles, sm)  # the one-loop formulas at the matching scale
+    if handover_scale is not None:
+        run = _run_to_handover(model, spec, sm, quark, dipoles, other, handover_scale, par)
+        quark, dipoles, other = _split(run.coefficients, quark, dipoles, other)
+        summary["matching_scale"] = run.matching_scale
+        if run.unrun:
+            warnings.append(f"{source + ': ' if source else ''}handed over unrun (no leading-log "
+                            f"rule in bridge.running): {', '.join(run.unrun)}")
+    return Evaluation(model, inputs, sm, spec, quark, dipoles, parts, summary, m_nu, warnings, dm,
+                      other, run)
+
+
+def _run_to_handover(model: Model, spec: Spectrum, sm, quark, dipoles, other, scale, par):
+    """bridge.handover.to_handover of the point's coefficients (a refusal is a ModelError)."""
+    try:
+        return handover.to_handover({**quark, **dipoles, **other}, spec, sm, scale, par=par,
+                                    engine_dipoles=not model.implements("bridge_dipoles"))
+    except ValueError as exc:
+        raise ModelError(f"model {model.name}: running to the hand-over scale: {exc}") from None
+
+
+def _split(values: dict, *groups: dict) -> tuple[dict, ...]:
+    """``values`` sorted into the groups the names came from (new names, e.g. C7 from C8 by
+    mixing, go with their partner's group: the first)."""
+    out = tuple({k: values[k] for k in g if k in values} for g in groups)
+    known = set().union(*groups)
+    out[0].update({k: v for k, v in values.items() if k not in known})
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -299,28 +333,31 @@ class BatchResult:
 
 
 def evaluate_batch(model: Model, inputs: BatchInputs, sm, *, info=None, source: str = "",
-                   vectorised: bool = True, dark_matter: bool = False) -> BatchResult:
+                   vectorised: bool = True, dark_matter: bool = False,
+                   handover_scale: float | None = None, par=None) -> BatchResult:
     """N points: vectorised where the model allows it; every point the sanity checks might
     refuse, or that a vectorised evaluation leaves non-finite, is evaluated alone with
-    :func:`evaluate`, so it fails (or passes) with exactly its own message."""
+    :func:`evaluate`, so it fails (or passes) with exactly its own message. ``handover_scale``,
+    ``par`` as for :func:`evaluate` (one matching scale per point, ``one_loop["matching_scale"]``)."""
     info = info or model.info()
     result = None
+    run = (handover_scale, par)
     if vectorised and (model.description is not None or model.implements("bridge_batch_spectrum")):
         try:
-            result = _evaluate_vectorised(model, inputs, sm, info, dark_matter)
+            result = _evaluate_vectorised(model, inputs, sm, info, dark_matter, run)
         except (BridgeError, *POINT_ERRORS, TypeError, IndexError):
             result = None  # one bad point spoils the batch: isolate it point by point
     if result is None:
-        return _evaluate_points(model, inputs, sm, info, source, range(inputs.size), dark_matter)
+        return _evaluate_points(model, inputs, sm, info, source, range(inputs.size), dark_matter, run)
     suspect = [i for i, err in enumerate(result.errors) if err is not None]
     if suspect:
-        alone = _evaluate_points(model, inputs, sm, info, source, suspect, dark_matter)
+        alone = _evaluate_points(model, inputs, sm, info, source, suspect, dark_matter, run)
         _merge(result, alone, suspect)
     return result
 
 
 def _evaluate_vectorised(model: Model, inputs: BatchInputs, sm, info,
-                         dark_matter: bool = False) -> BatchResult | None:
+                         dark_matter: bool = False, run=(None, None)) -> BatchResult | None:
     n = inputs.size
     flagged = sanity.flag_inputs(info, inputs, n)
     spec = spectrum(model, inputs, sm, batch=True)
@@ -328,6 +365,11 @@ def _evaluate_vectorised(model: Model, inputs: BatchInputs, sm, info,
         return None
     parts: dict = {}
     quark, dipoles, other = _coefficients(model, spec, inputs, sm, parts)
+    summary = one_loop_summary(dipoles, sm)
+    if run[0] is not None:
+        ran = _run_to_handover(model, spec, sm, quark, dipoles, other, *run)
+        quark, dipoles, other = _split(ran.coefficients, quark, dipoles, other)
+        summary["matching_scale"] = ran.matching_scale
     out = BatchResult(n, vectorised=True)
     for p in spec.particles:
         out.masses[p.name] = _as_array(p.mass, n, float)
@@ -336,7 +378,7 @@ def _evaluate_vectorised(model: Model, inputs: BatchInputs, sm, info,
     for name, value in parts.items():
         if np.ndim(value) <= 1:
             out.contributions[name] = _as_array(value, n)
-    out.one_loop = {k: _as_array(v, n, float) for k, v in one_loop_summary(dipoles, sm).items()}
+    out.one_loop = {k: _as_array(v, n, float) for k, v in summary.items()}
     out.m_nu = _neutrino(model, spec, inputs, sm, (n,))
     flagged |= sanity.flag_spectrum(spec, sm, n)
     for table in (out.masses, out.coefficients, out.contributions, out.one_loop):
@@ -355,7 +397,7 @@ def _as_array(value, n: int, dtype=complex) -> np.ndarray:
 
 
 def _evaluate_points(model: Model, inputs: BatchInputs, sm, info, source, indices,
-                     dark_matter: bool = False) -> BatchResult:
+                     dark_matter: bool = False, run=(None, None)) -> BatchResult:
     """Point by point with :func:`evaluate`; failures keep their message."""
     indices = list(indices)
     n = len(indices)
@@ -363,7 +405,8 @@ def _evaluate_points(model: Model, inputs: BatchInputs, sm, info, source, indice
     for i in indices:
         where = f"{source}, point {i}" if source else f"point {i}"
         try:
-            ev = evaluate(model, inputs.point(i), sm, info=info, source=where, dark_matter=dark_matter)
+            ev = evaluate(model, inputs.point(i), sm, info=info, source=where, dark_matter=dark_matter,
+                          handover_scale=run[0], par=run[1])
             rows.append((ev, None))
         except BridgeError as exc:
             rows.append((None, str(exc)))

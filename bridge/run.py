@@ -11,7 +11,7 @@ from bridge import pipeline, sanity
 from bridge.errors import InputError
 from bridge.model import ModelInfo, ModelInputs, Spectrum
 from bridge.plugins import Model, get_model
-from bridge.sm import SMInputs, sminputs_overrides
+from bridge.sm import SMInputs, flavio_parameters, sminputs_overrides
 
 #: Hand-over scales outside this window get a warning (WET runs with 5-flavour RGEs).
 SCALE_WINDOW = (4.2, 200.0)
@@ -38,11 +38,26 @@ class PointResult:
     contributions: dict = field(default_factory=dict)
     dark_matter: dict | None = None  # bridge.darkmatter.summary (None: not asked for)
     lfv_coefficients: dict[str, complex] = field(default_factory=dict)
+    handover: object | None = None  # bridge.handover.Handover: matching scale, route, both sets
 
     @property
     def coefficients(self) -> dict[str, complex]:
         """All coefficients handed to wilson at ``scale`` (quark sector + lepton dipoles + LFV)."""
         return {**self.quark_coefficients, **self.lepton_dipoles, **self.lfv_coefficients}
+
+    @property
+    def matching_scale(self) -> float:
+        """μ_M, where the one-loop coefficients were matched (the hand-over scale if not run)."""
+        return self.handover.matching_scale if self.handover is not None else self.scale
+
+    @property
+    def matching_coefficients(self) -> dict[str, complex]:
+        """The coefficients at :attr:`matching_scale` (before the running to ``scale``)."""
+        return self.handover.matching if self.handover is not None else self.coefficients
+
+    @property
+    def route(self) -> str:
+        return self.handover.route if self.handover is not None else "not run"
 
 
 def load_point(card_path: str, pm=None) -> tuple:
@@ -72,12 +87,14 @@ def run_card(card_path: str, *, predictions: bool = True, samples: int = 50, see
             "five-flavour equations there (C7_bs at 4.8 GeV moves by ~15% from 1 TeV)")
     overrides = sminputs_overrides(sminputs)
     sm = SMInputs.from_flavio(overrides)
-    ev = pipeline.evaluate(model, inputs, sm, info=info, source=card_path, dark_matter=dark_matter)
+    ev = pipeline.evaluate(model, inputs, sm, info=info, source=card_path, dark_matter=dark_matter,
+                           handover_scale=scale, par=flavio_parameters(overrides))
     warnings += ev.warnings + sanity.unread_blocks(card, info, ev.spectrum)
     result = PointResult(card_path, model, info, inputs, scale, sminputs, sm, ev.spectrum,
                          ev.quark_coefficients, ev.lepton_dipoles, ev.neutrino_mass_matrix,
                          ev.one_loop, warnings=warnings, contributions=ev.contributions,
-                         dark_matter=ev.dark_matter, lfv_coefficients=ev.lfv_coefficients)
+                         dark_matter=ev.dark_matter, lfv_coefficients=ev.lfv_coefficients,
+                         handover=ev.handover)
     if predictions:
         from bridge.observables import predict
 

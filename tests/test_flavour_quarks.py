@@ -109,7 +109,8 @@ def test_ckm_rotation_of_up_type_couplings_and_d_mixing_closed_form(sm):
         assert rotated.l(u)[0, 0] == pytest.approx(v[k, 1] * y, rel=1e-14)
     assert sector.l("u")[0, 0] == 0  # the original is untouched
     x = (m_s / m_f) ** 2
-    expected = -((v[1, 1] * y) * np.conj(v[0, 1] * y)) ** 2 * loops.arnan_F(x, x) / (128 * math.pi**2 * m_f**2)
+    coupling = (v[1, 1] * y) * np.conj(v[0, 1] * y)
+    expected = -coupling**2 * loops.arnan_F(x, x) / (128 * math.pi**2 * m_f**2)
     got = matching.meson_mixing(sector, rotated)["CVLL_ucuc"]
     assert got == pytest.approx(expected, rel=1e-12)
 

@@ -241,28 +241,57 @@ def test_flavio_covariances_are_cached_and_reused(small_flavio, f_ib_point, tmp_
     assert other_seed.cache_files() != (sm_file, exp_file)
 
 
+FLAVIO_LIKELIHOODS = ["flavio", "flavio-2.7.1", "flavio-lfv", "flavio-lfv-projected", "flavio-quark"]
+
+
 @pytest.mark.flavio
-@pytest.mark.parametrize("name", ["flavio", "flavio-2.7.1"])
+@pytest.mark.parametrize("name", FLAVIO_LIKELIHOODS)
 def test_registered_flavio_likelihoods_are_consistent(name):
-    """Every measurement exists and constrains an observable; every observable is measured."""
+    """Every measurement exists and constrains an observable; every observable is measured,
+    by exactly one of the measurements for the issue-16 likelihoods (nothing counts twice)."""
     import flavio
     from flavio.statistics.likelihood import MeasurementLikelihood
 
     lik = lk.get_likelihood(name)
     if lik.overlay:
         lk.register_overlay()
+    for extra in lik.extra_overlays:
+        lk.register_overlay(extra)
     keys = [o.key for o in lik.observables]
     ml = MeasurementLikelihood(keys, include_measurements=list(lik.measurements))
     assert sorted(ml.get_measurements) == sorted(lik.measurements)
     for m in lik.measurements:
         assert set(flavio.Measurement[m].all_parameters) & set(keys), m
+    if name in ("flavio-lfv", "flavio-lfv-projected"):
+        for k in keys:
+            assert sum(k in flavio.Measurement[m].all_parameters for m in lik.measurements) == 1, k
+
+
+def test_lfv_likelihoods_do_not_overlap_with_flavio():
+    """flavio-lfv adds to flavio (μ→eγ only in flavio); flavio-quark shares no observable."""
+    names = {n: {o.key for o in lk.get_likelihood(n).observables}
+             for n in ("flavio", "flavio-lfv", "flavio-quark")}
+    assert not names["flavio"] & names["flavio-lfv"]
+    assert not names["flavio"] & names["flavio-quark"]
+    assert not names["flavio-lfv"] & names["flavio-quark"]
 
 
 @pytest.mark.flavio
 def test_overlay_measurements():
     import flavio
 
-    assert set(lk.register_overlay()) == {"Belle II B+->Knunu 2023", "MEG II mu->egamma 2025"}
+    assert {"Belle II B+->Knunu 2023", "MEG II mu->egamma 2025", "SINDRUM mu->3e 1988",
+            "Belle II tau->3mu 2024", "NA62 K+->pinunu 2024", "KOTO KL->pi0nunu 2024",
+            "PDG DeltaM_K 2024"} <= set(lk.register_overlay())
+    na62 = flavio.Measurement["NA62 K+->pinunu 2024"]
+    assert na62.get_central_all()["BR(K+->pinunu)"] == pytest.approx(13.0e-11)
+    assert na62.get_1d_errors_rightleft()["BR(K+->pinunu)"] == pytest.approx((3.3e-11, 3.0e-11), rel=0.05)
+    projected = lk.register_overlay("measurements_projected.yml")
+    mu2e = flavio.Measurement["Mu2e Run I projected"]
+    np.random.seed(4)
+    draws = mu2e.get_random_all(size=20000)["CR(mu->e, Al)"]
+    assert np.quantile(draws, 0.9) == pytest.approx(6.2e-16, rel=0.05)
+    assert "Mu3e phase I projected" in projected
     belle2 = flavio.Measurement["Belle II B+->Knunu 2023"]
     assert belle2.get_central_all()["BR(B+->Knunu)"] == pytest.approx(2.3e-5)
     up, down = belle2.get_1d_errors_rightleft()["BR(B+->Knunu)"]
@@ -328,7 +357,7 @@ def test_smelli_wrapper_with_a_stand_in(monkeypatch):
 # ---------------------------------------------------------------------------
 # covariances shipped with the package
 # ---------------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["flavio", "flavio-2.7.1"])
+@pytest.mark.parametrize("name", FLAVIO_LIKELIHOODS)
 def test_shipped_covariances_match_the_default_configuration(name):
     """Guard: a change of observables, measurements, overlay or flavio needs
     write_shipped_covariances() to be rerun, or the first use is slow again."""

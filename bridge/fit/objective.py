@@ -100,9 +100,18 @@ class Objective:
         from bridge.pipeline import evaluate
 
         ev = evaluate(self.model, self.inputs_at(*values), self.sm, info=self.info, source=self.card,
-                      dark_matter=needs_dark_matter(self.likelihood))
+                      dark_matter=needs_dark_matter(self.likelihood), handover_scale=self.scale,
+                      par=self._flavio_par())
         return ModelPoint(ev.coefficients, self.scale, dict(ev.contributions), dict(ev.one_loop),
                           dict(self.overrides), self.model.name, self.card, ev.dark_matter)
+
+    def _flavio_par(self) -> dict:
+        """flavio's parameters with the card's SMINPUTS (α_s, α_e of the running), once."""
+        if getattr(self, "_par", None) is None:
+            from bridge.sm import flavio_parameters
+
+            self._par = flavio_parameters(self.overrides)
+        return self._par
 
     def results(self, *values):
         """Per-likelihood results at a parameter point (``n_free`` set)."""

@@ -97,11 +97,15 @@ MEASUREMENTS_TODAY = (*(m for m in MEASUREMENTS_FLAVIO if m != "PDG 2017 mu LFV"
 _PROFILE_WARNING = r".*of the measurements in the likelihood constrain both"
 
 
-def register_overlay() -> list[str]:
-    """Register the measurements of bridge/data/measurements.yml with flavio (idempotent)."""
+def register_overlay(name: str = OVERLAY_FILE) -> list[str]:
+    """Register the measurements of bridge/data/measurements.yml (or another file of
+    bridge/data) with flavio, after the observables the bridge adds (idempotent)."""
     import flavio
 
-    with data_file(OVERLAY_FILE) as p:
+    from bridge.observables import register_observables
+
+    register_observables()
+    with data_file(name) as p:
         names = flavio.measurements.read_file(str(p))
     return list(names)
 
@@ -137,11 +141,13 @@ class FlavioLikelihood(Likelihood):
 
     def __init__(self, name: str, observables=FLAVIO_OBSERVABLES, measurements=MEASUREMENTS_TODAY,
                  *, overlay: bool = True, samples: int = 100, exp_samples: int = 5000, seed: int = 1,
-                 threads: int = 1, description: str = "", references: tuple[str, ...] = ()):
+                 threads: int = 1, description: str = "", references: tuple[str, ...] = (),
+                 extra_overlays: tuple[str, ...] = ()):
         self.name = name
         self.observables = tuple(observables)
         self.measurements = tuple(measurements)
         self.overlay = overlay
+        self.extra_overlays = tuple(extra_overlays)  # more measurement files of bridge/data
         self.samples, self.exp_samples, self.seed, self.threads = samples, exp_samples, seed, threads
         self.description = description or f"flavio FastLikelihood, {len(self.observables)} observables"
         self.references = references
@@ -160,7 +166,8 @@ class FlavioLikelihood(Likelihood):
         """A copy with other sample sizes, seed or threads (e.g. small N in tests)."""
         kw = dict(observables=self.observables, measurements=self.measurements, overlay=self.overlay,
                   samples=self.samples, exp_samples=self.exp_samples, seed=self.seed,
-                  threads=self.threads, description=self.description, references=self.references)
+                  threads=self.threads, description=self.description, references=self.references,
+                  extra_overlays=self.extra_overlays)
         kw.update(options)
         return FlavioLikelihood(self.name, **kw)
 
@@ -178,6 +185,9 @@ class FlavioLikelihood(Likelihood):
                  "overrides": {k: float(v) for k, v in sorted((overrides or {}).items())}}
         if self.overlay:
             ident["overlay_sha256"] = hashlib.sha256(data_text(OVERLAY_FILE).encode()).hexdigest()
+        if self.extra_overlays:
+            ident["extra_overlays_sha256"] = {
+                f: hashlib.sha256(data_text(f).encode()).hexdigest() for f in self.extra_overlays}
         return ident
 
     def cache_entries(self, overrides: dict | None = None) -> tuple[tuple[Path, dict], tuple[Path, dict]]:
@@ -206,6 +216,8 @@ class FlavioLikelihood(Likelihood):
         start = time.perf_counter()
         if self.overlay:
             register_overlay()
+        for extra in self.extra_overlays:
+            register_overlay(extra)
         missing = [m for m in self.measurements if m not in flavio.Measurement.instances]
         if missing:
             raise InputError(f"likelihood {self.name}: flavio {flavio.__version__} has no "
@@ -372,5 +384,82 @@ def flavio_2_7_1() -> FlavioLikelihood:
         references=_REFS_FLAVIO)
 
 
+#: Charged-lepton flavour violation (issue 16): μ→3e, μ–e conversion in Au and Ti, τ→μγ, τ→eγ,
+#: τ→3μ, τ→3e. μ→eγ is in ``flavio`` (MEG II 2025) and not here, so the two combine
+#: without counting it twice.
+LFV_OBSERVABLES = (
+    _obs("BR(mu->eee)"), _obs("CR(mu->e, Au)"), _obs("CR(mu->e, Ti)"),
+    _obs("BR(tau->mugamma)"), _obs("BR(tau->egamma)"), _obs("BR(tau->mumumu)"), _obs("BR(tau->eee)"),
+)
+#: One limit per observable (single-observable entries of the overlay where flavio's bundle
+#: several): SINDRUM 1988, SINDRUM II 2006 (Au) and 1993 (Ti), Belle 2021 (τ→μγ), BaBar 2010
+#: (τ→eγ), Belle II 2024 (τ→3μ), Belle 2010 (τ→3e).
+LFV_MEASUREMENTS = (
+    "SINDRUM mu->3e 1988", "Sindrum II Au 2006", "Sindrum II Ti 1993", "Belle tau->mugamma 2021",
+    "BaBar tau->egamma 2010", "Belle II tau->3mu 2024", "Belle tau->3e 2010",
+)
+#: The coming μ–e experiments (bridge/data/measurements_projected.yml): Mu2e Run I (Al), Mu3e
+#: phase I, MEG II design, with the current τ limits. Replaces ``flavio-lfv``; combine it with
+#: ``flavio-quark`` but not with ``flavio`` (which holds today's μ→eγ).
+LFV_PROJECTED_OBSERVABLES = (_obs("BR(mu->egamma)"), _obs("BR(mu->eee)"), _obs("CR(mu->e, Al)"),
+                             *LFV_OBSERVABLES[3:])
+LFV_PROJECTED_MEASUREMENTS = ("MEG II design projected", "Mu3e phase I projected",
+                              "Mu2e Run I projected", *LFV_MEASUREMENTS[3:])
+PROJECTED_FILE = "measurements_projected.yml"
+#: Quark flavour beyond b→s (issue 16): B_d mixing (ΔM_d, S_ψK), B⁰→μμ, B⁺→π⁺μμ (LHCb 2015
+#: bins), ε_K, K⁺→π⁺νν̄, K_L→π⁰νν̄, and the CP-violating D-mixing x12Im_D. ΔM_K is left out
+#: (flavio predicts only its short-distance part; the `bridge run` table shows it).
+QUARK_OBSERVABLES = (
+    _obs("DeltaM_d"), _obs("S_psiK"), _obs("BR(B0->mumu)"),
+    _obs("<dBR/dq2>(B+->pimumu)", 2.0, 4.0), _obs("<dBR/dq2>(B+->pimumu)", 4.0, 6.0),
+    _obs("<dBR/dq2>(B+->pimumu)", 15.0, 22.0),
+    _obs("eps_K"), _obs("BR(K+->pinunu)"), _obs("BR(KL->pinunu)"), _obs("x12Im_D"),
+)
+QUARK_MEASUREMENTS = (
+    "HFAG osc summer 2015",  # ΔM_d (its ΔM_s is the `flavio` likelihood's)
+    "HFLAV UT 2023",  # S_ψK
+    "GSSS combination Bs->mumu 2022",  # BR(B⁰→μμ), marginalised over B_s→μμ
+    "LHCb B->pimumu 2015",
+    "PDG kaon CPV",  # ε_K
+    "K+->pinunu E949 2009", "NA62 K+->pinunu 2024",  # independent experiments
+    "KOTO KL->pi0nunu 2024",
+    "HFLAV D mixing 2019",  # x12Im_D
+)
+
+
+def flavio_lfv() -> FlavioLikelihood:
+    """``flavio-lfv``: charged-lepton flavour violation with today's limits."""
+    return FlavioLikelihood(
+        "flavio-lfv", LFV_OBSERVABLES, LFV_MEASUREMENTS, overlay=True,
+        description="flavio FastLikelihood, 7 LFV observables (mu->3e, mu-e conversion Au/Ti, "
+                    "tau->mu gamma, tau->e gamma, tau->3mu, tau->3e); mu->e gamma is in `flavio`",
+        references=(*_REFS_FLAVIO, "SINDRUM, Nucl. Phys. B299 (1988) 1",
+                    "SINDRUM II, Eur. Phys. J. C47 (2006) 337", "SINDRUM II, Phys. Lett. B317 (1993) 631",
+                    "Belle, arXiv:2103.12994", "BaBar, arXiv:0908.2381", "Belle II, arXiv:2405.07386",
+                    "Belle, arXiv:1001.3221"))
+
+
+def flavio_lfv_projected() -> FlavioLikelihood:
+    """``flavio-lfv-projected``: the LFV likelihood with the coming μ experiments' reach."""
+    return FlavioLikelihood(
+        "flavio-lfv-projected", LFV_PROJECTED_OBSERVABLES, LFV_PROJECTED_MEASUREMENTS,
+        overlay=True, extra_overlays=(PROJECTED_FILE,),
+        description="projected: MEG II design (mu->e gamma < 6e-14), Mu3e phase I (mu->3e < "
+                    "4.6e-15), Mu2e Run I (CR(Al) < 6.2e-16) + today's tau limits; use instead "
+                    "of flavio-lfv and without `flavio` (mu->e gamma)",
+        references=(*_REFS_FLAVIO, "MEG II, arXiv:1801.04688", "Mu3e, arXiv:2009.11690",
+                    "Mu2e, arXiv:2210.11380", "COMET, arXiv:1812.09018 (in the file, not used)"))
+
+
+def flavio_quark() -> FlavioLikelihood:
+    """``flavio-quark``: quark flavour beyond b→s."""
+    return FlavioLikelihood(
+        "flavio-quark", QUARK_OBSERVABLES, QUARK_MEASUREMENTS, overlay=True,
+        description="flavio FastLikelihood, 10 observables beyond b->s (Delta M_d, S_psiK, "
+                    "B0->mumu, B+->pi mu mu, eps_K, K+->pi+ nu nu, KL->pi0 nu nu, x12Im_D)",
+        references=(*_REFS_FLAVIO, "NA62, arXiv:2412.12015", "KOTO, arXiv:2411.11237",
+                    "HFLAV, arXiv:2206.07501"))
+
+
 #: The configurations whose covariances ship in bridge/data/flavio_covariances.json.
-SHIPPED = (flavio_today, flavio_2_7_1)
+SHIPPED = (flavio_today, flavio_2_7_1, flavio_lfv, flavio_lfv_projected, flavio_quark)

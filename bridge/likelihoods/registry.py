@@ -16,6 +16,16 @@ Registered names:
     defaults): :mod:`bridge.likelihoods.flavio_fast`.
 ``flavio-2.7.1``
     the same with flavio 2.7.1's measurements only (:data:`MEASUREMENTS_FLAVIO`).
+``flavio-lfv``
+    charged-lepton flavour violation: BR(μ→3e) (SINDRUM 1988), CR(μ→e) in Au and Ti
+    (SINDRUM II 2006, 1993), BR(τ→μγ) (Belle 2021), BR(τ→eγ) (BaBar 2010), BR(τ→3μ)
+    (Belle II 2024), BR(τ→3e) (Belle 2010); μ→eγ stays in ``flavio``, so the two add.
+``flavio-lfv-projected``
+    the coming reach: MEG II design, Mu3e phase I, Mu2e Run I (bridge/data/
+    measurements_projected.yml) with today's τ limits; instead of ``flavio-lfv`` and ``flavio``.
+``flavio-quark``
+    quark flavour beyond b→s: ΔM_d, S_ψK, B⁰→μμ, B⁺→π⁺μμ, ε_K, K⁺→π⁺νν̄ (E949, NA62 2024),
+    K_L→π⁰νν̄ (KOTO 2024), x12Im_D (HFLAV).
 ``seed2023``
     seed 001 (Cepedello, Escribano, Vicente, PRD 107 (2023) 035034), Eqs. (2), (9), (12):
     Gaussian terms for C9^V_μ, C10^V_μ, C9^U, C10^U (scenario 5 of Algueró et al.,
@@ -52,7 +62,13 @@ from collections.abc import Callable, Iterable
 from bridge.errors import InputError
 from bridge.likelihoods.base import CombinedLikelihood, Likelihood
 from bridge.likelihoods.darkmatter import DirectDetectionLikelihood, InvisibleLikelihood, RelicLikelihood
-from bridge.likelihoods.flavio_fast import flavio_2_7_1, flavio_today
+from bridge.likelihoods.flavio_fast import (
+    flavio_2_7_1,
+    flavio_lfv,
+    flavio_lfv_projected,
+    flavio_quark,
+    flavio_today,
+)
 from bridge.likelihoods.gaussian import seed_likelihood
 from bridge.likelihoods.smelli import SmelliLikelihood
 
@@ -60,6 +76,9 @@ from bridge.likelihoods.smelli import SmelliLikelihood
 REGISTRY: dict[str, Callable[[], Likelihood]] = {
     "flavio": flavio_today,
     "flavio-2.7.1": flavio_2_7_1,
+    "flavio-lfv": flavio_lfv,
+    "flavio-lfv-projected": flavio_lfv_projected,
+    "flavio-quark": flavio_quark,
     "seed2023": lambda: seed_likelihood("seed2023"),
     "seed2021": lambda: seed_likelihood("seed2021"),
     "smelli": SmelliLikelihood,

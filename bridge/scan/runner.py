@@ -103,7 +103,7 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
     n = ids.size
     binputs, entries = batch_inputs(ctx.space, ctx.inputs, values)
     res = evaluate_batch(_model(ctx), binputs, ctx.sm, source=ctx.card, vectorised=ctx.vectorised,
-                         dark_matter=ctx.dark_matter)
+                         dark_matter=ctx.dark_matter, handover_scale=ctx.scale, par=_flavio_par(ctx))
     ok = res.ok
     cols: dict[str, np.ndarray] = {}
     for k, axis in enumerate(ctx.space.axes):
@@ -348,7 +348,8 @@ def _fastpath(ctx: Context, model, opts: ScanOptions, say) -> fpm.FastPath:
 def _evaluate_ids(ctx: Context, model, ids):
     values = ctx.space.values(ids)
     binputs, _ = batch_inputs(ctx.space, ctx.inputs, values)
-    return evaluate_batch(model, binputs, ctx.sm, source=ctx.card, vectorised=ctx.vectorised)
+    return evaluate_batch(model, binputs, ctx.sm, source=ctx.card, vectorised=ctx.vectorised,
+                          handover_scale=ctx.scale, par=_flavio_par(ctx))
 
 
 class Progress:
