@@ -147,7 +147,7 @@ def ckm_rotated(sector: DarkSector, sm) -> DarkSector:
     """
     if not any(u in sector.left for u in UP_QUARKS):
         return sector
-    stacked = np.stack([sector.l(u) for u in UP_QUARKS])  # (3, ..., nF, nS)
+    stacked = np.stack(np.broadcast_arrays(*(sector.l(u) for u in UP_QUARKS)))  # (3, ..., nF, nS)
     rotated = np.tensordot(sm.ckm, stacked, axes=(1, 0))
     out = copy.copy(sector)
     out.__dict__ = {k: v for k, v in sector.__dict__.items() if k != "_colour_checked"}
