@@ -23,6 +23,7 @@ import numpy as np
 
 from bridge import cache
 from bridge.observable import Observable
+from bridge.zpole import Z_POLE_OBSERVABLES, z_pole_wilson
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,10 @@ FLAVOUR_OBSERVABLES = (
     _row("BR(K+->pinunu)", None, "NA62 K+->pinunu 2024", "BR(K+->pi+ nu nu)"),
     _row("BR(KL->pinunu)", None, "KOTO KL->pi0nunu 2024", "BR(KL->pi0 nu nu)"),
     _row("x12Im_D", None, "HFLAV D mixing 2019", "x12Im_D"),
+    # Z couplings of the leptons (one-loop vertex shifts as SMEFT coefficients, bridge.zpole)
+    _row("R_e", None, "LEP-SLD", "R_e (Z)"),
+    _row("R_mu", None, "LEP-SLD", "R_mu (Z)"),
+    _row("R_tau", None, "LEP-SLD", "R_tau (Z)"),
 )
 #: The `bridge run` table.
 RUN_OBSERVABLES = CORE_OBSERVABLES + FLAVOUR_OBSERVABLES
@@ -256,8 +261,10 @@ def _measurement(spec: RunObservable):
 
 def predict(coefficients: dict[str, complex], scale: float, *, overrides=None,
             specs=RUN_OBSERVABLES, samples: int = 50, seed: int = 1,
-            np_samples: int = 0) -> list[Prediction]:
-    """SM and NP predictions with uncertainties and pulls for ``specs``."""
+            np_samples: int = 0, z_pole: dict | None = None) -> list[Prediction]:
+    """SM and NP predictions with uncertainties and pulls for ``specs``. ``z_pole``: SMEFT
+    Warsaw coefficients at M_Z for the Z-pole rows (bridge.zpole; flavio reads those rows from
+    SMEFT, the WET coefficients do not enter them)."""
     import flavio
 
     from bridge.likelihoods.flavio_fast import register_overlay
@@ -267,6 +274,8 @@ def predict(coefficients: dict[str, complex], scale: float, *, overrides=None,
     par_central = par.get_central_all()
     w = make_wilson(coefficients, scale)
     wc_np = flavio.WilsonCoefficients.from_wilson(w, par_central)
+    w_z = z_pole_wilson(z_pole or {})
+    wc_z = flavio.WilsonCoefficients.from_wilson(w_z, par_central)
     wc_sm = flavio.WilsonCoefficients()
     sm_values = {s.observable.label: float(flavio.Observable[s.name].prediction_par(
         par_central, wc_sm, *s.observable.args)) for s in specs}
@@ -277,9 +286,11 @@ def predict(coefficients: dict[str, complex], scale: float, *, overrides=None,
         o = spec.observable
         obs = flavio.Observable[o.name]
         sm_value = sm_values[o.label]
-        np_value = float(obs.prediction_par(par_central, wc_np, *o.args))
+        z_row = o.name in Z_POLE_OBSERVABLES
+        np_value = float(obs.prediction_par(par_central, wc_z if z_row else wc_np, *o.args))
         if draws:
-            values = [obs.prediction_par(p, flavio.WilsonCoefficients.from_wilson(w, p), *o.args)
+            w_row = w_z if z_row else w
+            values = [obs.prediction_par(p, flavio.WilsonCoefficients.from_wilson(w_row, p), *o.args)
                       for p in draws]
             sigma_th, kind = float(np.std(values)), f"NP point, N={np_samples}"
         else:

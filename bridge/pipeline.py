@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bridge import assembly, handover, lfv, matching, sanity
+from bridge import assembly, handover, lfv, matching, sanity, zpole
 from bridge import neutrino as nu
 from bridge.engine import DarkSector, delta_a_lepton
 from bridge.errors import BridgeError, InputError, ModelError
@@ -136,8 +136,10 @@ def flavour_extension(sector: DarkSector, sm, parts: dict) -> dict[str, dict]:
     ``quark`` — b→d, s→d (C9, C10, CL, C7, C8 and primes), B_d, K, D mixing
     (bridge.matching.down_quark_coefficients); ``lepton`` — Cgamma of τ→μγ, τ→eγ, the
     four-lepton operators of μ→3e, τ→3ℓ and the vector operators of μ–e conversion
-    (bridge.lfv). Up-type quark couplings are rotated to the mass basis (matching.ckm_rotated)."""
+    (bridge.lfv). Up-type quark couplings are rotated to the mass basis (matching.ckm_rotated).
+    The one-loop shifts of the leptons' Z couplings (bridge.zpole) go to ``parts``."""
     up = matching.ckm_rotated(sector, sm)
+    parts.update(zpole.vertex_shifts(sector, sm))  # Z couplings of the leptons (Z-pole rows)
     quark = matching.down_quark_coefficients(sector, sm, parts, up_sector=up)
     lepton = lfv.tau_dipoles(sector, sm)
     lepton.update(lfv.lfv_coefficients(sector, sm, parts, quark_sector=up))

@@ -97,7 +97,9 @@ def run_card(card_path: str, *, predictions: bool = True, samples: int = 50, see
                          handover=ev.handover)
     if predictions:
         from bridge.observables import predict
+        from bridge.zpole import warsaw_coefficients
 
         result.predictions = predict(result.coefficients, scale, overrides=overrides,
-                                     samples=samples, seed=seed, np_samples=np_samples)
+                                     samples=samples, seed=seed, np_samples=np_samples,
+                                     z_pole=warsaw_coefficients(result.contributions, sm))
     return result
