@@ -26,13 +26,18 @@ the sum of three one-loop pieces at zero external momenta:
   are the operators XY and YX, each once: C_XY = C_box. Tested against the Wick-contraction
   oracle (tests/wick_oracle.py) with the identical fields antisymmetrised.
 
-Scope. Vector operators only. A lepton pair coupling with different chiralities (ℓ̄_j with P_A,
-ℓ_i with P_B ≠ P_A) together with a spectator that couples with both chiralities gives box
-scalar operators (ℓ̄_j P ℓ_i)(f̄ P f); they are not computed: the process is still matched
-(penguins, dipoles and vector boxes) and :func:`scalar_box_note` names what is left out and
-bounds its size relative to the vector boxes (one line in the point's warnings). Quarks with
-both chiralities are refused by the engine as for b→s. Four leptons coupling through a loop
-with both particles coloured close one colour loop (factor dim, bridge.engine's
+For four distinct fields (τ→μee, τ→eμμ) the boxes also give the crossed vector operators
+(ℓ̄_j γ P_X f)(f̄ γ P_Y ℓ_i), X ≠ Y (:data:`CROSSED`, :func:`crossed_boxes`); for identical
+fields they are the XY operators above.
+
+Scope. Vector operators only. Vertex chiralities that are mixed on both bilinears and not
+Fierz-equivalent to a vector (ℓ̄_j with P_A, ℓ_i with P_B ≠ P_A, and a spectator coupling with
+both chiralities) give the same-chirality scalar and tensor operators (ℓ̄_j P ℓ_i)(f̄ P f);
+they are not computed: the process is still matched (penguins, dipoles and vector boxes) and
+:func:`scalar_box_note` names what is left out and bounds its size relative to the vector boxes
+(one line in the point's warnings); the oracle tests show that the remainder is exactly of that
+form. Quarks with both chiralities are refused by the engine as for b→s. Four leptons coupling
+through a loop with both particles coloured close one colour loop (factor dim, bridge.engine's
 ``colour_weight``).
 """
 
