@@ -77,7 +77,11 @@ def parse_vary(spec: str, info, inputs) -> Axis:
     if log and lo <= 0:
         raise InputError(f"--vary {spec!r}: a log axis needs LO > 0")
     factors = [f.strip() for f in target_text.split("*")]
-    targets = tuple(resolve_target(f, info, spec) for f in factors)
+    try:
+        targets = tuple(resolve_target(f, info, spec) for f in factors)
+    except InputError as exc:  # bridge.fit speaks of fit parameters
+        message = exc.message.replace(f"parameter {spec!r}:", f"--vary {spec!r}:")
+        raise InputError(message.replace("cannot be a fit parameter", "cannot be scanned")) from None
     if len(set(targets)) != len(targets):
         raise InputError(f"--vary {spec!r}: an entry appears twice in the product")
     base = tuple(target_value(t, inputs) for t in targets)
