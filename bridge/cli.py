@@ -102,11 +102,14 @@ def cmd_plugins(args) -> int:
 
 def cmd_run(args) -> int:
     from bridge.errors import InputError
-    from bridge.output import output_texts, write_outputs
+    from bridge.output import RUN_SUFFIXES, output_stem, output_texts, refuse_overwriting, write_outputs
     from bridge.run import run_card
 
     if args.samples < 2 or args.np_uncertainty < 0:
         raise InputError("--samples must be >= 2 and --np-uncertainty >= 0")
+    stem = output_stem(args.card)
+    outdir = Path(args.output) if args.output else Path(args.card).resolve().parent / "output"
+    refuse_overwriting([outdir / f"{stem}{suffix}" for suffix in RUN_SUFFIXES], args.card)
     likelihoods = None
     if args.likelihood:
         from bridge.likelihoods.registry import get_likelihoods
@@ -124,8 +127,6 @@ def cmd_run(args) -> int:
         from bridge.likelihoods.point import ModelPoint
 
         result.likelihoods = evaluate_all(likelihoods, ModelPoint.from_result(result))
-    stem = Path(args.card).name.rsplit(".", 1)[0]
-    outdir = Path(args.output) if args.output else Path(args.card).resolve().parent / "output"
     try:
         texts = output_texts(result, stem)
     except ValueError as exc:  # e.g. a NaN that json refuses
