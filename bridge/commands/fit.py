@@ -100,8 +100,8 @@ def _check_inputs(card: str, fixes: list[str]) -> None:
     from bridge.card import check_entry
     from bridge.errors import InputError
     from bridge.fit import parse_fixed
-    from bridge.targets import changes_for
     from bridge.run import load_point
+    from bridge.targets import changes_for
 
     _, _, info, inputs, scale, sminputs = load_point(card)
     sanity.check_inputs(info, inputs, scale=scale, sminputs=sminputs, path=card)
