@@ -107,7 +107,7 @@ def main(argv=None) -> int:
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     env.setdefault("BRIDGE_CACHE_DIR", str(work / "cache"))
     os.environ["BRIDGE_CACHE_DIR"] = env["BRIDGE_CACHE_DIR"]
-    from bridge.scan.runner import sm_inputs
+    from bridge.sm import cached_sm_inputs as sm_inputs
 
     sm_inputs({})  # flavio's SM inputs cached once: every start below skips flavio
     size = args.grid**2

@@ -27,7 +27,7 @@ SMALL = ["--vary", "MINPAR:1:100:200:2", "--vary", "MINPAR:2:500:900:2", "--like
 @pytest.fixture(scope="module")
 def cached_sm():
     """flavio's SM inputs in the (session) disk cache: scans and their subprocesses skip flavio."""
-    from bridge.scan.runner import sm_inputs
+    from bridge.sm import cached_sm_inputs as sm_inputs
 
     return sm_inputs({})
 
