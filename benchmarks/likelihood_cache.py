@@ -30,7 +30,7 @@ CARD = ROOT / "cards" / "F_Ib.slha"
 CHILD = r'''
 import json, sys, time
 t0 = time.perf_counter()
-from bridge.likelihood import get_likelihood
+from bridge.likelihoods import get_likelihood
 from bridge.fit import Objective
 name, samples, points, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[5])
 lik = get_likelihood(name)

@@ -56,7 +56,7 @@ def main() -> None:
     from bridge.pipeline import evaluate_batch
     from bridge.plugins import get_model, get_plugin_manager
     from bridge.run import load_point
-    from bridge.scan.runner import sm_inputs
+    from bridge.sm import cached_sm_inputs as sm_inputs
 
     sm = sm_inputs({})
     rng = np.random.default_rng(1)

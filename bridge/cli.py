@@ -77,15 +77,18 @@ def _parser() -> argparse.ArgumentParser:
 
 def cmd_plugins(args) -> int:
     from bridge import listing
-    from bridge.plugins import get_model, models
+    from bridge.plugins import get_model, get_plugin_manager, models, rejected
 
+    pm = get_plugin_manager()
+    for name, why in rejected(pm).items():
+        print(f"bridge: warning: model plugin {name!r} left out: {why}", file=sys.stderr)
     if args.name:
-        model = get_model(args.name)
+        model = get_model(args.name, pm)
         print(listing.detail(model) if args.verbose else listing.summary({args.name: model}))
     elif args.verbose:
-        print("\n\n".join(listing.detail(m) for _, items in listing.group(models()) for _, m in items))
+        print("\n\n".join(listing.detail(m) for _, items in listing.group(models(pm)) for _, m in items))
     else:
-        print(listing.summary(models()))
+        print(listing.summary(models(pm)))
     return 0
 
 
@@ -98,13 +101,14 @@ def cmd_run(args) -> int:
         raise InputError("--samples must be >= 2 and --np-uncertainty >= 0")
     likelihoods = None
     if args.likelihood:
-        from bridge.likelihood import get_likelihoods
+        from bridge.likelihoods.registry import get_likelihoods
 
         likelihoods = get_likelihoods(args.likelihood)  # unknown names fail before the run
     result = run_card(args.card, predictions=not args.no_predictions, samples=args.samples,
                       seed=args.seed, np_samples=args.np_uncertainty)
     if likelihoods is not None:
-        from bridge.likelihood import ModelPoint, evaluate_all
+        from bridge.likelihoods.base import evaluate_all
+        from bridge.likelihoods.point import ModelPoint
 
         result.likelihoods = evaluate_all(likelihoods, ModelPoint.from_result(result))
     stem = Path(args.card).name.rsplit(".", 1)[0]
@@ -118,7 +122,7 @@ def cmd_run(args) -> int:
     if not args.quiet:
         print(format_report(result))
         if likelihoods is not None:
-            from bridge.likelihood import format_results
+            from bridge.likelihoods.report import format_results
 
             print("\n" + format_results(result.likelihoods))
     try:

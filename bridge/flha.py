@@ -126,6 +126,8 @@ import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from bridge.observable import Observable
+
 __all__ = [
     "BINNED_OBSERVABLES",
     "FDIPOLE_IDS",
@@ -325,14 +327,31 @@ BINNED_OBSERVABLES = frozenset({"<Rmue>(B+->Kll)", "<Rmue>(B0->K*ll)"})
 FDIPOLE_IDS: dict[str, tuple[int, int, int]] = {"a_mu": (13, 2, 1)}
 
 
+def _name_and_bin(
+    obs: Observable | str, q2min: float | None, q2max: float | None
+) -> tuple[str, float | None, float | None]:
+    """(flavio name, q2min, q2max) of an :class:`~bridge.observable.Observable` or a name."""
+    if not isinstance(obs, Observable):
+        return obs, q2min, q2max
+    if q2min is not None or q2max is not None:
+        raise ValueError(f"{obs.label!r}: the bin is part of the Observable, not extra arguments")
+    if len(obs.args) not in (0, 2):
+        raise ValueError(f"{obs.label!r}: expected no arguments or a q2 bin (q2min, q2max)")
+    lo, hi = obs.args or (None, None)
+    return obs.name, lo, hi
+
+
 def fobs_key(
-    obs_name: str, q2min: float | None = None, q2max: float | None = None
+    obs: Observable | str, q2min: float | None = None, q2max: float | None = None
 ) -> tuple[int, int, float, tuple[int, ...]]:
     """FOBS key (parent, type, q, daughters) of a flavio observable.
 
-    For q^2-binned observables q is the bin centre, rounded to the digits the
-    writer emits, so the key read back from a file equals this one.
+    ``obs`` is an :class:`~bridge.observable.Observable` (its q^2 bin included) or a
+    flavio name with the bin as ``q2min``, ``q2max``. For q^2-binned observables q is the
+    bin centre, rounded to the digits the writer emits, so the key read back from a file
+    equals this one.
     """
+    obs_name, q2min, q2max = _name_and_bin(obs, q2min, q2max)
     if obs_name in FDIPOLE_IDS:
         raise KeyError(f"{obs_name!r} is written in FDIPOLE; use dipole_key()")
     if obs_name not in FOBS_IDS:
@@ -354,9 +373,10 @@ def _bin_centre(obs_name: str, q2min: float | None, q2max: float | None) -> floa
 
 
 def obs_entry(
-    obs_name: str, value: float, q2min: float | None = None, q2max: float | None = None
+    obs: Observable | str, value: float, q2min: float | None = None, q2max: float | None = None
 ) -> ObsEntry:
     """FOBS entry for a flavio prediction; the comment names it (and its bin)."""
+    obs_name, q2min, q2max = _name_and_bin(obs, q2min, q2max)
     parent, obs_type, q, daughters = fobs_key(obs_name, q2min, q2max)
     comment = obs_name
     if obs_name in BINNED_OBSERVABLES:
@@ -364,8 +384,9 @@ def obs_entry(
     return ObsEntry(parent, obs_type, float(value), q, daughters, comment)
 
 
-def dipole_key(obs_name: str) -> tuple[int, int, int]:
+def dipole_key(obs: Observable | str) -> tuple[int, int, int]:
     """FDIPOLE key (PDG, type, M) of a flavio dipole observable."""
+    obs_name, _, _ = _name_and_bin(obs, None, None)
     if obs_name not in FDIPOLE_IDS:
         raise KeyError(
             f"no FDIPOLE identification for {obs_name!r}; known: {sorted(FDIPOLE_IDS)}"
@@ -373,8 +394,9 @@ def dipole_key(obs_name: str) -> tuple[int, int, int]:
     return FDIPOLE_IDS[obs_name]
 
 
-def dipole_entry(obs_name: str, np_value: float) -> DipoleEntry:
+def dipole_entry(obs: Observable | str, np_value: float) -> DipoleEntry:
     """FDIPOLE entry; ``np_value`` is the NP shift (e.g. Delta a_mu), not the total."""
+    obs_name, _, _ = _name_and_bin(obs, None, None)
     pdg, dip_type, m = dipole_key(obs_name)
     return DipoleEntry(pdg, dip_type, m, float(np_value), f"Delta {obs_name} (NP)")
 

@@ -15,47 +15,46 @@ the experimental value of the measurement flavio holds, and the pull.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
+from bridge import cache
+from bridge.observable import Observable
+
 
 @dataclass(frozen=True)
-class ObservableSpec:
-    name: str  # flavio observable name
-    q2: tuple[float, float] | None = None
+class RunObservable:
+    """A row of the `bridge run` table: the observable, its label and preferred measurement."""
+
+    observable: Observable
     measurement: str = ""  # preferred flavio measurement
-    label: str = ""
+    label: str = ""  # shown in the table (default: the observable's label)
     show_delta: bool = False  # show NP − SM (a_mu)
 
     @property
-    def args(self) -> tuple:
-        return self.q2 or ()
+    def name(self) -> str:
+        return self.observable.name
 
-    @property
-    def key(self) -> str:
-        if self.q2:
-            return f"{self.name} [{self.q2[0]:g},{self.q2[1]:g}]"
-        return self.name
+
+def _row(name: str, q2, measurement: str, label: str, show_delta: bool = False) -> RunObservable:
+    return RunObservable(Observable(name, q2 or ()), measurement, label, show_delta)
 
 
 #: The observables of `bridge run`, with the measurement shown for each (newest in flavio 2.7.1).
 CORE_OBSERVABLES = (
-    ObservableSpec("<Rmue>(B+->Kll)", (1.1, 6.0), "LHCb RK RK* 2022", "R_K [1.1,6]"),
-    ObservableSpec("<Rmue>(B0->K*ll)", (0.045, 1.1), "LHCb RK* 2017", "R_K* [0.045,1.1]"),
-    ObservableSpec("<Rmue>(B0->K*ll)", (1.1, 6.0), "LHCb RK RK* 2022", "R_K* [1.1,6]"),
-    ObservableSpec("BR(B->Xsgamma)", None, "B->Xgamma WA 2017", "BR(B->X_s gamma)"),
-    ObservableSpec("DeltaM_s", None, "HFAG osc summer 2015", "Delta M_s [GeV]"),
-    ObservableSpec("BR(B+->Knunu)", None, "Belle B->hnunu SL 2017", "BR(B+->K+ nu nu)"),
-    ObservableSpec("BR(B0->K*nunu)", None, "Belle B->hnunu SL 2017", "BR(B0->K*0 nu nu)"),
-    ObservableSpec("BR(Bs->mumu)", None, "GSSS combination Bs->mumu 2022", "BR(B_s->mu mu)"),
-    ObservableSpec("a_mu", None, "FNAL g-2 combination 2025", "Delta a_mu", show_delta=True),
-    ObservableSpec("BR(mu->egamma)", None, "PDG 2017 mu LFV", "BR(mu->e gamma)"),
+    _row("<Rmue>(B+->Kll)", (1.1, 6.0), "LHCb RK RK* 2022", "R_K [1.1,6]"),
+    _row("<Rmue>(B0->K*ll)", (0.045, 1.1), "LHCb RK* 2017", "R_K* [0.045,1.1]"),
+    _row("<Rmue>(B0->K*ll)", (1.1, 6.0), "LHCb RK RK* 2022", "R_K* [1.1,6]"),
+    _row("BR(B->Xsgamma)", None, "B->Xgamma WA 2017", "BR(B->X_s gamma)"),
+    _row("DeltaM_s", None, "HFAG osc summer 2015", "Delta M_s [GeV]"),
+    _row("BR(B+->Knunu)", None, "Belle B->hnunu SL 2017", "BR(B+->K+ nu nu)"),
+    _row("BR(B0->K*nunu)", None, "Belle B->hnunu SL 2017", "BR(B0->K*0 nu nu)"),
+    _row("BR(Bs->mumu)", None, "GSSS combination Bs->mumu 2022", "BR(B_s->mu mu)"),
+    _row("a_mu", None, "FNAL g-2 combination 2025", "Delta a_mu", show_delta=True),
+    _row("BR(mu->egamma)", None, "PDG 2017 mu LFV", "BR(mu->e gamma)"),
 )
 
 
@@ -78,6 +77,10 @@ class Prediction:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    @property
+    def observable(self) -> Observable:
+        return Observable(self.flavio_name, self.q2 or ())
 
 
 def parameter_constraints(overrides: dict[str, float] | None):
@@ -107,40 +110,69 @@ def make_wilson(coefficients: dict[str, complex], scale: float, eft: str = "WET"
     return wilson.Wilson(values, scale=scale, eft=eft, basis="flavio")
 
 
-def _cache_dir() -> Path:
-    root = os.environ.get("BRIDGE_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "bridge")
-    return Path(root)
+#: Largest plausible SM theory uncertainty relative to the SM value: a cached σ_th above it is
+#: refused. Today's largest: 10% (B→K*νν̄) in the `bridge run` table, 61% (P5' [1.1,2.5]) in
+#: the `flavio` likelihood; an observable whose SM value is 0 (μ→eγ) has σ_th = 0. A bin where
+#: an observable crosses zero could exceed it (it would then be recomputed on every use).
+THEORY_ERROR_MAX = 10.0
 
 
-def sm_uncertainties(specs, overrides, samples: int, seed: int) -> dict[str, float]:
-    """flavio's SM uncertainty per observable, from a seeded sample, cached on disk."""
+def check_theory_error(label: str, sigma, sm_value: float) -> float:
+    """A cached SM uncertainty: a finite number, ≥ 0, at most THEORY_ERROR_MAX × |SM value|
+    (raises :class:`bridge.cache.Invalid`)."""
+    sigma = cache.real(sigma, f"sigma_th of {label}")
+    if sigma < 0:
+        raise cache.Invalid(f"sigma_th of {label} is negative ({sigma:g})")
+    if sigma > THEORY_ERROR_MAX * abs(sm_value):
+        raise cache.Invalid(f"sigma_th of {label} = {sigma:g} is implausible for its SM value "
+                            f"{sm_value:g} (more than {THEORY_ERROR_MAX:g} times it)")
+    return sigma
+
+
+def sm_uncertainty_entry(specs, overrides, samples: int, seed: int) -> tuple[Path, dict]:
+    """(cache file, key) of the SM uncertainties of ``specs`` (rows of the run table)."""
+    from importlib.metadata import version
+
+    key = {"flavio": version("flavio"), "obs": [s.observable.label for s in specs],
+           "N": samples, "seed": seed, "overrides": overrides or {}}
+    return cache.entry_path("sm-uncertainty", key), key
+
+
+def _parse_errors(payload, sm_values: dict[str, float]) -> dict[str, float]:
+    errors = payload.get("errors") if isinstance(payload, dict) else None
+    if not isinstance(errors, dict):
+        raise cache.Invalid("no 'errors' object of observable -> sigma_th")
+    missing = [k for k in sm_values if k not in errors]
+    if missing:
+        raise cache.Invalid(f"sigma_th missing for {', '.join(missing)}")
+    return {k: check_theory_error(k, errors[k], sm) for k, sm in sm_values.items()}
+
+
+def sm_uncertainties(specs, overrides, samples: int, seed: int,
+                     sm_values: dict[str, float] | None = None) -> dict[str, float]:
+    """flavio's SM uncertainty per observable, from a seeded sample, cached on disk.
+
+    ``sm_values`` (label → SM central value) bound the plausible uncertainties of a cached
+    entry; computed here when not given."""
     import flavio
 
-    ident = json.dumps({"flavio": flavio.__version__, "obs": [s.key for s in specs],
-                        "N": samples, "seed": seed, "overrides": overrides or {}},
-                       sort_keys=True)
-    digest = hashlib.sha256(ident.encode()).hexdigest()[:16]
-    path = _cache_dir() / f"sm-uncertainty-{digest}.json"
-    if path.exists():
-        try:
-            return json.loads(path.read_text())["errors"]
-        except (OSError, ValueError, KeyError):
-            pass  # a corrupt cache entry is recomputed
     par = parameter_constraints(overrides)
+    if sm_values is None:
+        central, wc_sm = par.get_central_all(), flavio.WilsonCoefficients()
+        sm_values = {s.observable.label: float(flavio.Observable[s.name].prediction_par(
+            central, wc_sm, *s.observable.args)) for s in specs}
+    path, key = sm_uncertainty_entry(specs, overrides, samples, seed)
+    errors = cache.load(path, key, lambda payload: _parse_errors(payload, sm_values))
+    if errors is not None:
+        return errors
     draws = _random_parameters(par, samples, seed)
     errors = {}
     for spec in specs:
-        obs = flavio.Observable[spec.name]
-        values = [obs.prediction_par(p, flavio.WilsonCoefficients(), *spec.args) for p in draws]
-        errors[spec.key] = float(np.std(values))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps({"id": json.loads(ident), "errors": errors}))
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only cache only costs time
+        o = spec.observable
+        obs = flavio.Observable[o.name]
+        values = [obs.prediction_par(p, flavio.WilsonCoefficients(), *o.args) for p in draws]
+        errors[o.label] = float(np.std(values))
+    cache.store(path, key, {"errors": errors})
     return errors
 
 
@@ -155,11 +187,11 @@ def _random_parameters(par, samples: int, seed: int) -> list[dict]:
     return [{k: v[i] for k, v in rand.items()} for i in range(samples)]
 
 
-def _measurement(spec: ObservableSpec):
+def _measurement(spec: RunObservable):
     """(central, error up, error down, name) of the preferred measurement."""
     import flavio
 
-    key = (spec.name, *spec.q2) if spec.q2 else spec.name
+    key = spec.observable.key
     names = flavio.Observable[spec.name].get_measurements()
     ordered = [spec.measurement] if spec.measurement in names else []
     ordered += [n for n in names if n != spec.measurement]
@@ -186,19 +218,22 @@ def predict(coefficients: dict[str, complex], scale: float, *, overrides=None,
     w = make_wilson(coefficients, scale)
     wc_np = flavio.WilsonCoefficients.from_wilson(w, par_central)
     wc_sm = flavio.WilsonCoefficients()
-    sm_errors = sm_uncertainties(specs, overrides, samples, seed) if np_samples <= 0 else {}
+    sm_values = {s.observable.label: float(flavio.Observable[s.name].prediction_par(
+        par_central, wc_sm, *s.observable.args)) for s in specs}
+    sm_errors = sm_uncertainties(specs, overrides, samples, seed, sm_values) if np_samples <= 0 else {}
     draws = _random_parameters(par, np_samples, seed) if np_samples > 0 else []
     out = []
     for spec in specs:
-        obs = flavio.Observable[spec.name]
-        sm_value = float(obs.prediction_par(par_central, wc_sm, *spec.args))
-        np_value = float(obs.prediction_par(par_central, wc_np, *spec.args))
+        o = spec.observable
+        obs = flavio.Observable[o.name]
+        sm_value = sm_values[o.label]
+        np_value = float(obs.prediction_par(par_central, wc_np, *o.args))
         if draws:
-            values = [obs.prediction_par(p, flavio.WilsonCoefficients.from_wilson(w, p), *spec.args)
+            values = [obs.prediction_par(p, flavio.WilsonCoefficients.from_wilson(w, p), *o.args)
                       for p in draws]
             sigma_th, kind = float(np.std(values)), f"NP point, N={np_samples}"
         else:
-            sigma_th, kind = sm_errors[spec.key], f"SM, N={samples}"
+            sigma_th, kind = sm_errors[o.label], f"SM, N={samples}"
         central, up, down, mname = _measurement(spec)
         pull = None
         if central is not None:
@@ -211,7 +246,7 @@ def predict(coefficients: dict[str, complex], scale: float, *, overrides=None,
             central = None if central is None else central - shift
         else:
             np_shown, sm_shown = np_value, sm_value
-        out.append(Prediction(spec.key, spec.label or spec.key, spec.name, spec.q2, sm_shown,
+        out.append(Prediction(o.label, spec.label or o.label, o.name, o.q2, sm_shown,
                               np_shown, sigma_th, kind, central, up, down, mname, pull,
                               spec.show_delta))
     return out

@@ -141,6 +141,8 @@ def _checked(model: Model, hook: str, wcs) -> dict:
         if not isinstance(name, str) or not name.isprintable() or not name:
             raise ModelError(f"plugin {model.name!r}: {hook} returned the coefficient name {name!r}")
         try:
+            if value is None or isinstance(value, (str, bytes)):
+                raise TypeError
             arr = np.asarray(value, dtype=complex)
         except (TypeError, ValueError):
             raise ModelError(f"plugin {model.name!r}: {hook} returned {type(value).__name__} for "
@@ -148,7 +150,24 @@ def _checked(model: Model, hook: str, wcs) -> dict:
         if not np.all(np.isfinite(arr)):
             raise ModelError(f"plugin {model.name!r}: coefficient {name} is not finite")
         out[name] = complex(arr) if arr.ndim == 0 else arr
+    unknown = sorted(set(out) - _known_coefficients())
+    if unknown:
+        raise ModelError(f"plugin {model.name!r}: {hook} returned {unknown[0]!r}, which is not a "
+                         "coefficient of wilson's WET flavio basis")
     return out
+
+
+def _known_coefficients() -> set[str]:
+    """Names of the WET ``flavio`` basis (wilson is imported here only for hand-written hooks)."""
+    global _KNOWN
+    if _KNOWN is None:
+        from wilson.wcxf import Basis
+
+        _KNOWN = set(Basis["WET", "flavio"].all_wcs)
+    return _KNOWN
+
+
+_KNOWN: set[str] | None = None
 
 
 def delta_a_mu_parts(sector: DarkSector, sm) -> dict:
@@ -203,6 +222,10 @@ def evaluate(model: Model, inputs: ModelInputs, sm, *, info=None, source: str = 
         parts: dict = {}
         quark, dipoles = _coefficients(model, spec, inputs, sm, parts)
         m_nu = _neutrino(model, spec, inputs, sm, ())[()]
+        shaped = [k for k, v in {**quark, **dipoles}.items() if np.ndim(v)]
+        if shaped:
+            raise ModelError(f"plugin {model.name!r}: coefficient {shaped[0]} is an array at a "
+                             "single point")
     except InputError as exc:
         raise exc.located(file=source or None) from None
     except ModelError as exc:

@@ -12,7 +12,6 @@ entry-point loading.
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from importlib.metadata import version as dist_version
@@ -21,7 +20,7 @@ import numpy as np
 import pluggy
 
 from bridge import ENTRY_POINT_GROUP, PROJECT_NAME, hookspecs
-from bridge.errors import ModelError, UnknownModelError
+from bridge.errors import BridgeError, ModelError, UnknownModelError
 from bridge.fields import DescriptionError, ModelDescription
 from bridge.model import ModelInfo, ModelInputs, Spectrum
 
@@ -43,8 +42,13 @@ _REGISTRIES: dict[int, Registry] = {}
 
 def get_plugin_manager(autoload: bool = True, plugins=(), warn=None) -> pluggy.PluginManager:
     """A plugin manager with the hookspecs, the entry-point models and ``plugins``
-    ((name, module) pairs); every plugin validated as it registers (module docstring)."""
-    warn = warn or _warn
+    ((name, module) pairs); every plugin validated as it registers (module docstring).
+
+    A plugin that is left out is recorded (:func:`rejected`) and reported through ``warn``;
+    by default nothing is printed here: `bridge plugins` prints the list, and a card that names
+    a left-out model gets the reason in its error, so a broken third-party package adds no
+    line to the messages of commands that do not use it."""
+    warn = warn or (lambda message: None)
     pm = pluggy.PluginManager(PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
     registry = Registry(pm)
@@ -57,9 +61,9 @@ def get_plugin_manager(autoload: bool = True, plugins=(), warn=None) -> pluggy.P
             try:
                 plugin = ep.load()
             except Exception as exc:  # a broken package must not take the others down
-                warn(f"model plugin {ep.name!r} ({ep.value}) not loaded: "
-                     f"{type(exc).__name__}: {_one_line(exc)}")
-                registry.rejected[ep.name] = "import failed"
+                why = f"{ep.value} not loaded: {type(exc).__name__}: {_one_line(exc)}"
+                warn(f"model plugin {ep.name!r} left out: {why}")
+                registry.rejected[ep.name] = why
                 continue
             _register(registry, ep.name, plugin, origin, warn)
     for name, plugin in plugins:
@@ -67,8 +71,10 @@ def get_plugin_manager(autoload: bool = True, plugins=(), warn=None) -> pluggy.P
     return pm
 
 
-def _warn(message: str) -> None:
-    print(f"bridge: warning: {message}", file=sys.stderr)
+def rejected(pm: pluggy.PluginManager) -> dict[str, str]:
+    """Models left out at registration, with the reason (one line each)."""
+    registry = _REGISTRIES.get(id(pm))
+    return dict(registry.rejected) if registry else {}
 
 
 def _one_line(exc: BaseException) -> str:
@@ -138,11 +144,20 @@ class Model:
     distribution: str = ""
 
     def call(self, hook: str, **kwargs):
-        """Call ``hook`` of this plugin alone (None if it does not implement it)."""
+        """Call ``hook`` of this plugin alone (None if it does not implement it); what the
+        plugin raises, other than the bridge's own errors and the arithmetic errors of a bad
+        point (handled by bridge.pipeline), becomes a one-line ModelError naming it."""
         if not self.implements(hook):
             return None
         others = [p for p in self.pm.get_plugins() if p is not self.plugin]
-        return self.pm.subset_hook_caller(hook, remove_plugins=others)(**kwargs)
+        try:
+            return self.pm.subset_hook_caller(hook, remove_plugins=others)(**kwargs)
+        except (BridgeError, ValueError, ArithmeticError, NotImplementedError,
+                np.linalg.LinAlgError):
+            raise
+        except Exception as exc:
+            raise ModelError(f"plugin {self.name!r}: {hook} raised {type(exc).__name__}: "
+                             f"{_one_line(exc)}") from None
 
     def implements(self, hook: str) -> bool:
         return any(impl.plugin is self.plugin for impl in getattr(self.pm.hook, hook).get_hookimpls())
@@ -201,8 +216,12 @@ def models(pm: pluggy.PluginManager | None = None) -> dict[str, Model]:
 
 
 def get_model(name: str, pm: pluggy.PluginManager | None = None) -> Model:
+    pm = pm or get_plugin_manager()
     available = models(pm)
     if name not in available:
+        why = rejected(pm).get(name)
+        if why:
+            raise UnknownModelError(f"model {name!r} is installed but was left out: {why}")
         known = ", ".join(sorted(available)) or "none installed"
         raise UnknownModelError(f"unknown model {name!r} (available: {known})")
     return available[name]

@@ -20,6 +20,7 @@ import re
 import numpy as np
 
 from bridge.errors import InputError
+from bridge.sm import SMINPUTS
 
 #: Largest mass (GeV) accepted, inputs and spectrum.
 MASS_MAX = 1e8
@@ -38,12 +39,6 @@ SCALE_RANGE = (1.0, 1e4)
 #: A loop pair (F, S) coupled to an external fermion of mass m needs m_F + M_S > m; below
 #: THRESHOLD_WARN * m the neglected (m/(m_F + M_S))^2 corrections draw a warning.
 THRESHOLD_WARN = 3.0
-#: SMINPUTS central values (PDG 2022) and the accepted window; alpha_s above ~0.14 makes
-#: flavio's running fail at 2 GeV, the other windows are wide but exclude typos.
-SM_REFERENCE = {1: 127.951, 2: 1.1663788e-5, 3: 0.1179, 4: 91.1876, 5: 4.18, 6: 172.69,
-                7: 1.77686, 11: 0.51099895e-3, 13: 0.1056583755}
-SM_WINDOW = {3: (0.10, 0.135)}
-SM_FACTOR = 1.5
 #: Blocks the bridge reads or writes besides the model's own (no "unread block" warning).
 BRIDGE_BLOCKS = ("BRIDGE", "SMINPUTS", "MASS", "FCINFO", "SPINFO", "DCINFO", "MODSEL")
 
@@ -123,15 +118,13 @@ def check_settings(*, scale: float | None = None, sminputs=None, path: str | Non
                          f"{SCALE_RANGE[1]:g} GeV, where WET running from it is meaningful",
                          file=path, block="BRIDGE", entry=2)
     for key, value in (sminputs or {}).items():
-        if key not in SM_REFERENCE:
+        if key not in SMINPUTS:
             continue
-        ref = SM_REFERENCE[key]
-        low, high = SM_WINDOW.get(key, (ref / SM_FACTOR, ref * SM_FACTOR))
+        row = SMINPUTS[key]
+        low, high = row.window
         if not low <= value <= high:
-            from bridge.sm import SMINPUTS_NAMES
-
-            raise InputError(f"{SMINPUTS_NAMES[key]} = {value:g} is outside {low:.4g}-{high:.4g} "
-                             f"(measured {ref:g})", file=path, block="SMINPUTS", entry=key)
+            raise InputError(f"{row.description} = {value:g} is outside {low:.4g}-{high:.4g} "
+                             f"(measured {row.reference:g})", file=path, block="SMINPUTS", entry=key)
     return warnings
 
 

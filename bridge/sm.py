@@ -2,31 +2,75 @@
 
 SLHA ``Block SMINPUTS`` entries, when a card gives them, override flavio's
 central values (and are passed on to flavio for the predictions, see
-:mod:`bridge.observables`).
+:mod:`bridge.observables`). :data:`SMINPUTS` is the one table of those entries (flavio
+name, conversion, description, reference value, accepted window).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
 
-#: SMINPUTS entry -> (flavio parameter name, how to convert the SLHA value).
-SMINPUTS_TO_FLAVIO = {
-    1: ("alpha_e", lambda inv_alpha: 1.0 / inv_alpha),  # alpha_em^-1(M_Z) MSbar
-    2: ("GF", float),
-    3: ("alpha_s", float),
-    4: ("m_Z", float),
-    5: ("m_b", float),  # m_b(m_b) MSbar
-    6: ("m_t", float),  # pole mass
-    7: ("m_tau", float),
-    11: ("m_e", float),
-    13: ("m_mu", float),
-}
+from bridge import cache
 
-SMINPUTS_NAMES = {
-    1: "alpha_em^-1(M_Z) MSbar", 2: "G_F [GeV^-2]", 3: "alpha_s(M_Z) MSbar",
-    4: "m_Z pole [GeV]", 5: "m_b(m_b) MSbar [GeV]", 6: "m_t pole [GeV]",
-    7: "m_tau pole [GeV]", 11: "m_e pole [GeV]", 13: "m_mu pole [GeV]",
+#: Accepted window of an SMINPUTS value without its own: reference / 1.5 .. reference * 1.5.
+WINDOW_FACTOR = 1.5
+
+
+@dataclass(frozen=True)
+class SMInputEntry:
+    """One SLHA SMINPUTS entry: what it is, how flavio calls it, where it must lie."""
+
+    entry: int
+    flavio: str  # flavio parameter
+    description: str
+    reference: float  # PDG 2022 central value, in the SLHA convention
+    field: str | None = None  # the SMInputs attribute holding it (flavio convention)
+    inverse: bool = False  # SLHA holds 1/x of flavio's parameter (alpha_em^-1)
+    window: tuple[float, float] | None = None  # accepted values (SLHA convention)
+
+    def __post_init__(self):
+        if self.window is None:
+            object.__setattr__(self, "window", (self.reference / WINDOW_FACTOR,
+                                                self.reference * WINDOW_FACTOR))
+
+    def to_flavio(self, value: float) -> float:
+        """SLHA value -> flavio parameter."""
+        return 1.0 / value if self.inverse else float(value)
+
+    #: flavio parameter -> SLHA value: the same map (x -> 1/x is its own inverse)
+    to_slha = to_flavio
+
+
+#: The SM inputs a card may give (SLHA Block SMINPUTS): the one table that card parsing and
+#: output (descriptions), flavio overrides, the sanity windows and the validation of cached
+#: SM inputs read. The windows are wide but exclude typos (G_F x 10, GeV for MeV);
+#: alpha_s above ~0.14 makes flavio's running fail at 2 GeV.
+SMINPUTS = {row.entry: row for row in (
+    SMInputEntry(1, "alpha_e", "alpha_em^-1(M_Z) MSbar", 127.951, "alpha_e_mz", inverse=True),
+    SMInputEntry(2, "GF", "G_F [GeV^-2]", 1.1663788e-5, "GF"),
+    SMInputEntry(3, "alpha_s", "alpha_s(M_Z) MSbar", 0.1179, window=(0.10, 0.135)),
+    SMInputEntry(4, "m_Z", "m_Z pole [GeV]", 91.1876, "m_Z"),
+    SMInputEntry(5, "m_b", "m_b(m_b) MSbar [GeV]", 4.18, "m_b"),
+    SMInputEntry(6, "m_t", "m_t pole [GeV]", 172.69, "m_t"),
+    SMInputEntry(7, "m_tau", "m_tau pole [GeV]", 1.77686, "m_tau"),
+    SMInputEntry(11, "m_e", "m_e pole [GeV]", 0.51099895e-3, "m_e"),
+    SMInputEntry(13, "m_mu", "m_mu pole [GeV]", 0.1056583755, "m_mu"),
+)}
+
+#: SMINPUTS entry -> description (a view of :data:`SMINPUTS`).
+SMINPUTS_NAMES = {k: row.description for k, row in SMINPUTS.items()}
+
+#: SMInputs quantities that are not SMINPUTS entries (flavio holds or derives them), with the
+#: windows a cached value must lie in: reference / 1.5 .. reference * 1.5, except alpha_e at
+#: 4.8 GeV, which runs from alpha_e(M_Z) and so spans what SMINPUTS 1's window allows.
+DERIVED_WINDOWS = {
+    "alpha_e_bsll": (1 / 200, 1 / 80),
+    "s2w": (0.23121 / WINDOW_FACTOR, 0.23121 * WINDOW_FACTOR),
+    "m_W": (80.379 / WINDOW_FACTOR, 80.379 * WINDOW_FACTOR),
+    "m_s": (0.0935 / WINDOW_FACTOR, 0.0935 * WINDOW_FACTOR),  # m_s(2 GeV)
+    "|lambda_t|": (0.0412 / WINDOW_FACTOR, 0.0412 * WINDOW_FACTOR),  # |V_tb V_ts^*|
 }
 
 #: Scale at which alpha_e normalises C9, C10, CL: flavio evaluates the b->sll
@@ -113,7 +157,71 @@ def sminputs_overrides(sminputs: dict) -> dict[str, float]:
     """Translate SLHA SMINPUTS entries into flavio parameter overrides."""
     out = {}
     for key, value in sminputs.items():
-        if key in SMINPUTS_TO_FLAVIO:
-            name, convert = SMINPUTS_TO_FLAVIO[key]
-            out[name] = convert(value)
+        if key in SMINPUTS:
+            row = SMINPUTS[key]
+            out[row.flavio] = row.to_flavio(value)
     return out
+
+
+# ---------------------------------------------------------------------------
+# SM inputs cached on disk (a scan needs them without importing flavio)
+# ---------------------------------------------------------------------------
+def sm_inputs_entry(overrides: dict) -> tuple[Path, dict]:
+    """(cache file, key) of the SM inputs for these flavio-named overrides."""
+    from importlib.metadata import version
+
+    key = {"flavio": version("flavio"), "overrides": overrides}
+    return cache.entry_path("sminputs", key), key
+
+
+def parse_sm_inputs(payload, overrides: dict) -> SMInputs:
+    """A cached SMInputs, checked: every field a finite number, the SMINPUTS entries within the
+    windows of :data:`SMINPUTS`, the others within :data:`DERIVED_WINDOWS`, and the overrides
+    it was computed for equal to the values it holds. Raises :class:`bridge.cache.Invalid`."""
+    if not isinstance(payload, dict):
+        raise cache.Invalid(f"SM inputs are not an object ({type(payload).__name__})")
+    names = [f.name for f in fields(SMInputs)]
+    missing = [n for n in names if n not in payload]
+    extra = sorted(set(payload) - set(names))
+    if missing or extra:
+        raise cache.Invalid(", ".join([f"missing field {n}" for n in missing]
+                                      + [f"unknown field {n}" for n in extra]))
+    # alpha_e_mz may be None: the SLHA output then asks flavio for it
+    values = {n: None if n == "alpha_e_mz" and payload[n] is None else cache.real(payload[n], n)
+              for n in names}
+
+    def within(what, value, window, source):
+        low, high = window
+        if not low <= value <= high:
+            raise cache.Invalid(f"{what} = {value:g} is outside {low:.4g}-{high:.4g} ({source})")
+
+    for row in SMINPUTS.values():
+        if row.field and values[row.field] is not None:
+            within(row.description, row.to_slha(values[row.field]), row.window, "SMINPUTS window")
+    derived = {**values, "|lambda_t|": math.hypot(values["lambda_t_re"], values["lambda_t_im"])}
+    for name, window in DERIVED_WINDOWS.items():
+        within(name, derived[name], window, "physical window")
+    if values["alpha_e_0"] != ALPHA_E_THOMSON:
+        raise cache.Invalid(f"alpha_e_0 = {values['alpha_e_0']!r} is not the Thomson-limit constant")
+    by_flavio = {row.flavio: row for row in SMINPUTS.values()}
+    for name, value in overrides.items():
+        row = by_flavio.get(name)
+        if row is None or not row.field:
+            continue
+        held = values[row.field]
+        if held is None or not math.isclose(held, value, rel_tol=1e-12):
+            held_text = "absent" if held is None else f"{row.to_slha(held):g}"
+            raise cache.Invalid(f"{row.description} = {held_text}, but the card gives "
+                                f"{row.to_slha(value):g}")
+    return SMInputs(**values)
+
+
+def cached_sm_inputs(overrides: dict) -> SMInputs:
+    """SMInputs for these flavio-named overrides, cached on disk (no flavio import when cached;
+    an invalid entry is recomputed with one warning line)."""
+    path, key = sm_inputs_entry(overrides)
+    sm = cache.load(path, key, lambda payload: parse_sm_inputs(payload, overrides))
+    if sm is None:
+        sm = SMInputs.from_flavio(overrides)
+        cache.store(path, key, sm.as_dict())
+    return sm

@@ -11,6 +11,7 @@ import pytest
 
 from bridge import card as cardmod
 from bridge import fit as fitmod
+from bridge import targets
 from bridge.cli import main
 from bridge.errors import InputError
 from bridge.plugins import get_model
@@ -94,11 +95,11 @@ def test_imaginary_and_matrix_targets():
     from bridge.run import load_point
 
     _, _, info, inputs, _, _ = load_point(SCOTO, pm)
-    t = fitmod.resolve_target("YNIN:2,1", info)
+    t = targets.resolve_target("YNIN:2,1", info)
     assert (t.block, t.key, t.imaginary) == ("YNIN", (2, 1), False)
-    t = fitmod.resolve_target("IMYSIN:2", info)
+    t = targets.resolve_target("IMYSIN:2", info)
     assert (t.block, t.key, t.imaginary, t.label) == ("YSIN", 2, True, "IMYSIN:2")
-    changes = fitmod.changes_for([(t, 0.1)], inputs)
+    changes = targets.changes_for([(t, 0.1)], inputs)
     assert changes["YSIN"][2] == complex(inputs["YSIN"][2].real, 0.1)
 
 
@@ -174,9 +175,13 @@ def test_fit_f_ib_to_seed2023(tmp_path):
 
 @pytest.mark.flavio
 def test_bind_gives_the_same_objective():
-    from bridge.likelihood import get_likelihood
+    from bridge.likelihoods import get_likelihood
 
-    f = get_likelihood("seed2021").bind(F_IB, ["GAMMALIN:2"])
+    # bridge.fit.bind replaces Likelihood.bind: a likelihood knows nothing of fits
+    lik = get_likelihood("seed2021")
+    assert not hasattr(lik, "bind")
+    f = fitmod.bind(lik, F_IB, ["GAMMALIN:2"])
+    assert isinstance(f, fitmod.Objective) and f.likelihood is lik
     assert f.names == ["GAMMALIN:2"]
     assert f(2.0) == pytest.approx(get_likelihood("seed2021").chi2(F_IB), rel=1e-12)
 

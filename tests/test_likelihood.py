@@ -11,10 +11,10 @@ import sys
 import numpy as np
 import pytest
 
-from bridge import likelihood as lk
+from bridge import likelihoods as lk
 from bridge.cli import main
 from bridge.errors import InputError
-from bridge.likelihood import ModelPoint
+from bridge.likelihoods import ModelPoint
 
 
 def sm_point() -> ModelPoint:
@@ -187,7 +187,7 @@ def f_ib_point():
 @pytest.fixture
 def sorted_measurements(monkeypatch):
     """flavio with its measurements in sorted order (it iterates a set, see
-    bridge.likelihood.experimental_covariance), so that its seeded draws are the bridge's."""
+    bridge.likelihoods.experimental_covariance), so that its seeded draws are the bridge's."""
     from flavio.statistics.likelihood import MeasurementLikelihood
 
     prop = MeasurementLikelihood.get_measurements
@@ -334,7 +334,7 @@ def test_shipped_covariances_match_the_default_configuration(name):
     write_shipped_covariances() to be rerun, or the first use is slow again."""
     lik = lk.get_likelihood(name)
     entry = lk.shipped_covariances().get(json.dumps(lik.cache_key(), sort_keys=True))
-    assert entry is not None, "rerun bridge.likelihood.write_shipped_covariances()"
+    assert entry is not None, "rerun bridge.likelihoods.write_shipped_covariances()"
     n = len(lik.observables)
     assert entry["observables"] == [o.label for o in lik.observables]
     cov = np.array(entry["sm_covariance"]) + np.array(entry["exp_covariance"])

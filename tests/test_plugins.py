@@ -8,6 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bridge.plugins import get_model, get_plugin_manager, models
@@ -124,3 +125,72 @@ def test_broken_plugin_does_not_take_others_down(tmp_path):
     assert proc.returncode == 0
     assert "F_Ib" in proc.stdout
     assert "broken" in proc.stderr and "not loaded" in proc.stderr
+
+
+# ---------------------------------------------------------------------------
+# what a plugin returns or raises: one clear line naming it (issue 13, item 13)
+# ---------------------------------------------------------------------------
+def _toy(coefficients):
+    """A hand-written plugin object whose coefficient hook returns ``coefficients()``."""
+    from bridge import hookimpl
+    from bridge.engine import DarkFermion, DarkScalar, DarkSector, ZCouplings
+    from bridge.model import Entry, InputBlock, ModelInfo, Particle, Spectrum
+
+    class Toy:
+        @hookimpl
+        def bridge_model_info(self):
+            return ModelInfo("toy", "test", (InputBlock("MINPAR", (Entry(1, "M_F", "GeV", positive=True),)),))
+
+        @hookimpl
+        def bridge_spectrum(self, inputs):
+            m = inputs["MINPAR"][1]
+            z = ZCouplings(np.zeros((1, 1)), np.zeros((1, 1)), np.zeros((1, 1)))
+            sector = DarkSector((DarkFermion("F", m, 0.0),), (DarkScalar("S", 1.5 * m, -1.0),), z=z)
+            return Spectrum([Particle(9990001, "F", m)], sector=sector)
+
+        @hookimpl
+        def bridge_wilson_coefficients(self):
+            return coefficients()
+
+    return Toy()
+
+
+@pytest.mark.parametrize(("returned", "words"), [
+    (lambda: {"C9_bsmumu": None}, "returned NoneType for C9_bsmumu, not a number"),
+    (lambda: {"C9_bsmumu": np.ones(3)}, "C9_bsmumu is an array at a single point"),
+    (lambda: {}["missing"], "bridge_wilson_coefficients raised KeyError"),
+    (lambda: {"C9_bs\nmumu": 1.0}, "returned the coefficient name 'C9_bs\\nmumu'"),
+    (lambda: {"C9_nope": 1.0}, "returned 'C9_nope', which is not a coefficient"),
+])
+def test_bad_plugin_results_are_one_line_model_errors(returned, words):
+    from bridge.errors import ModelError
+    from bridge.model import ModelInputs
+    from bridge.pipeline import evaluate
+    from bridge.sm import SMInputs
+
+    sm = SMInputs(GF=1.1663788e-05, alpha_e_bsll=0.0075691, alpha_e_0=0.0072974, s2w=0.23121,
+                  m_W=80.379, m_Z=91.1876, m_e=0.000511, m_mu=0.10566, m_tau=1.77686, m_s=0.0925,
+                  m_b=4.195, m_t=172.5, lambda_t_re=-0.0412, lambda_t_im=0.00075)
+    pm = get_plugin_manager(autoload=False, plugins=[("toy", _toy(returned))])
+    with pytest.raises(ModelError) as err:
+        evaluate(get_model("toy", pm), ModelInputs({"MINPAR": {1: 500.0}}), sm, source="toy.slha")
+    assert words in str(err.value) and str(err.value).startswith("toy.slha: ")
+    assert "\n" not in str(err.value)
+
+
+def test_broken_plugin_adds_no_line_to_other_commands(tmp_path):
+    dist = tmp_path / "broken_model-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-model\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[bridge.models]\nbroken = no_such_module_here\n")
+    card = tmp_path / "bad.slha"
+    card.write_text("Block BRIDGE\n  1  F_Ib\nBlock MINPAR\n  1  -5\n")
+    proc = subprocess.run([sys.executable, "-m", "bridge.cli", "run", str(card), "--no-predictions"],
+                          capture_output=True, text=True, env=env_with(tmp_path), timeout=120)
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1 and "no_such_module_here" not in proc.stderr
+    card.write_text("Block BRIDGE\n  1  broken\n")
+    proc = subprocess.run([sys.executable, "-m", "bridge.cli", "run", str(card), "--no-predictions"],
+                          capture_output=True, text=True, env=env_with(tmp_path), timeout=120)
+    assert proc.returncode == 2 and "installed but was left out" in proc.stderr
+    assert "no_such_module_here" in proc.stderr

@@ -36,19 +36,12 @@ def fib():
 @pytest.fixture
 def cached_sm(tmp_path, monkeypatch):
     """SM inputs in the disk cache, so that a scan does not import flavio."""
-    import json
-    from importlib.metadata import version
+    from bridge import cache
+    from bridge.sm import cached_sm_inputs, sm_inputs_entry
 
-    from bridge.observables import _cache_dir
-    from bridge.scan import runner
-
-    key = json.dumps({"flavio": version("flavio"), "overrides": {}}, sort_keys=True)
-    import hashlib
-
-    path = _cache_dir() / f"sminputs-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(SM.as_dict()))
-    assert runner.sm_inputs({}) == SM
+    path, key = sm_inputs_entry({})
+    cache.store(path, key, SM.as_dict())
+    assert cached_sm_inputs({}) == SM
     return SM
 
 
@@ -217,7 +210,7 @@ def test_store_exactly_once_failed_points_and_export(tmp_path):
 # ---------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["seed2021", "seed2023"])
 def test_vector_seed_likelihood_equals_evaluate(fib, name):
-    from bridge.likelihood import get_likelihood
+    from bridge.likelihoods import get_likelihood
     from bridge.pipeline import evaluate_batch
     from bridge.scan.chi2 import PointData, vectorise
 

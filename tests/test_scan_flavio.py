@@ -23,7 +23,7 @@ GRID = ["MINPAR:1:50:900:5", "MINPAR:2:300:2000:4"]
 
 def _small_flavio_likelihood():
     """A FlavioLikelihood of cheap observables with small covariance samples (seconds to build)."""
-    from bridge.likelihood import FlavioLikelihood, _obs
+    from bridge.likelihoods.flavio_fast import FlavioLikelihood, _obs
 
     return FlavioLikelihood("flavio-small", (_obs("BR(Bs->mumu)"), _obs("DeltaM_s"), _obs("BR(B+->Knunu)")),
                             ("GSSS combination Bs->mumu 2022", "HFAG osc summer 2015",
@@ -127,7 +127,7 @@ def test_killed_scan_resumes_each_point_once(tmp_path):
     """SIGKILL a scan mid-way, start the same command again: every point is there exactly once
     and equals the point computed without interruption."""
     from bridge.scan import store
-    from bridge.scan.runner import sm_inputs
+    from bridge.sm import cached_sm_inputs as sm_inputs
 
     sm_inputs({})  # cache the SM inputs (flavio) once, so the scan processes start fast
     db = tmp_path / "k.db"
@@ -185,7 +185,8 @@ def test_mpi_scan_equals_serial(tmp_path):
     if mpiexec is None:
         pytest.skip("no mpiexec")
     from bridge.scan import store
-    from bridge.scan.runner import ScanOptions, run, sm_inputs
+    from bridge.scan.runner import ScanOptions, run
+    from bridge.sm import cached_sm_inputs as sm_inputs
 
     sm_inputs({})
     common = ["--vary", GRID[0], "--vary", GRID[1], "--likelihood", "seed2021", "--no-observables", "-q"]

@@ -38,7 +38,8 @@ def add_parser(subparsers) -> None:
 
 
 def _with_options(lik, samples, seed):
-    from bridge.likelihood import CombinedLikelihood, FlavioLikelihood
+    from bridge.likelihoods.base import CombinedLikelihood
+    from bridge.likelihoods.flavio_fast import FlavioLikelihood
 
     options = {k: v for k, v in (("samples", samples), ("seed", seed)) if v is not None}
     if not options:
@@ -53,7 +54,7 @@ def _with_options(lik, samples, seed):
 def cmd_fit(args) -> int:
     from bridge.errors import InputError
     from bridge.fit import Objective, fit, format_fit
-    from bridge.likelihood import get_likelihoods
+    from bridge.likelihoods.registry import get_likelihoods
     from bridge.output import write_atomic
 
     if args.samples is not None and args.samples < 2:

@@ -12,7 +12,9 @@ def add_parser(subparsers) -> None:
 
 
 def cmd_likelihoods(args) -> int:
-    from bridge.likelihood import REGISTRY, FlavioLikelihood, SmelliLikelihood
+    from bridge.likelihoods.flavio_fast import FlavioLikelihood
+    from bridge.likelihoods.registry import REGISTRY
+    from bridge.likelihoods.smelli import SmelliLikelihood
 
     width = max(len(n) for n in REGISTRY)
     for name, factory in REGISTRY.items():

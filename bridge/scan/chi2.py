@@ -1,14 +1,14 @@
-"""The named likelihoods of :mod:`bridge.likelihood`, evaluated over arrays of points.
+"""The named likelihoods of :mod:`bridge.likelihoods`, evaluated over arrays of points.
 
-Each adapter takes what ``bridge.likelihood`` defines (terms, central values, errors,
+Each adapter takes what ``bridge.likelihoods`` defines (terms, central values, errors,
 covariances) and evaluates the same χ² with numpy over N points, without flavio:
 
 * :class:`GaussianVector` for ``seed2021``, ``seed2023``: independent Gaussian terms on
-  quantities of the model point (:data:`bridge.likelihood.QUANTITIES`, vectorised here with
+  quantities of the model point (:data:`bridge.likelihoods.QUANTITIES`, vectorised here with
   the same definitions; tests/test_scan.py compares them with ``Likelihood.evaluate``);
 * :class:`FlavioVector` for ``flavio``, ``flavio-2.7.1``: χ² = rᵀ C⁻¹ r with r = prediction
   − central and C = C_exp + C_SM, the Gaussian of flavio's FastLikelihood (the arrays of
-  :meth:`bridge.likelihood.FlavioLikelihood.prepare`, built or loaded from the on-disk
+  :meth:`bridge.likelihoods.FlavioLikelihood.prepare`, built or loaded from the on-disk
   covariance cache once, in the process that starts the scan — ecosystem.md T4/T5: a
   pickled FastLikelihood is empty in a spawned worker, arrays are not);
 * :class:`PointwiseLikelihood` for anything else (smelli): ``evaluate`` point by point.
@@ -23,7 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bridge.scan.fastpath import Observable
+from bridge.likelihoods.base import CombinedLikelihood, evaluate_all
+from bridge.likelihoods.flavio_fast import FlavioLikelihood
+from bridge.likelihoods.gaussian import GaussianLikelihood
+from bridge.likelihoods.point import ModelPoint
+from bridge.observable import Observable
 
 
 @dataclass
@@ -43,9 +47,7 @@ class PointData:
         return np.broadcast_to(np.asarray(self.coefficients.get(name, 0j), dtype=complex), (self.size,))
 
     def model_point(self, i: int):
-        """The :class:`bridge.likelihood.ModelPoint` of point i (for per-point likelihoods)."""
-        from bridge.likelihood import ModelPoint
-
+        """The :class:`bridge.likelihoods.ModelPoint` of point i (for per-point likelihoods)."""
         coeffs = {k: complex(v[i]) for k, v in self.coefficients.items() if v[i] != 0}
         contrib = {k: complex(v[i]) for k, v in self.contributions.items()}
         one_loop = {k: float(v[i]) for k, v in self.one_loop.items()}
@@ -68,7 +70,7 @@ _PLUGIN_BREAKDOWN = ("C9V_mu", "C10V_mu", "C9U", "C10U")
 
 
 def seed_coefficients(data: PointData) -> dict[str, np.ndarray]:
-    """C9V_mu, C10V_mu, C9U, C10U (real parts), as bridge.likelihood.seed_coefficients."""
+    """C9V_mu, C10V_mu, C9U, C10U (real parts), as bridge.likelihoods.seed_coefficients."""
     c = data.contributions
     if all(k in c for k in _BOX_BREAKDOWN):
         values = {"C9V_mu": c["C9_bsmumu_box"], "C10V_mu": c["C10_bsmumu_box"],
@@ -93,7 +95,7 @@ def _quantity(name: str, data: PointData) -> np.ndarray | None:
 
 
 class GaussianVector(VectorLikelihood):
-    """Independent Gaussian terms (bridge.likelihood.GaussianLikelihood), vectorised."""
+    """Independent Gaussian terms (bridge.likelihoods.GaussianLikelihood), vectorised."""
 
     def __init__(self, lik):
         self.name = lik.name
@@ -123,7 +125,7 @@ class FlavioVector(VectorLikelihood):
     def __init__(self, lik, overrides: dict | None = None):
         st = lik.prepare(overrides or None)  # flavio: covariances from the disk cache (or built)
         self.name = lik.name
-        self.observables = tuple(Observable(o.name, tuple(o.q2 or ())) for o in lik.observables)
+        self.observables = tuple(lik.observables)
         self.central = np.asarray(st.central, float)
         cov = np.asarray(st.cov, float)
         self.sigma = np.sqrt(np.diag(cov))
@@ -159,9 +161,7 @@ class PointwiseLikelihood(VectorLikelihood):
 
 
 def vectorise(lik, overrides: dict | None = None) -> list[VectorLikelihood]:
-    """Adapters for a likelihood of bridge.likelihood (a CombinedLikelihood gives several)."""
-    from bridge.likelihood import CombinedLikelihood, FlavioLikelihood, GaussianLikelihood
-
+    """Adapters for a likelihood of bridge.likelihoods (a CombinedLikelihood gives several)."""
     if isinstance(lik, CombinedLikelihood):
         return [v for part in lik.parts for v in vectorise(part, overrides)]
     if isinstance(lik, FlavioLikelihood):
@@ -173,8 +173,6 @@ def vectorise(lik, overrides: dict | None = None) -> list[VectorLikelihood]:
 
 def direct(lik, data: PointData, ok: np.ndarray) -> dict[str, np.ndarray]:
     """χ² and pulls from ``Likelihood.evaluate`` at each good point (the direct route)."""
-    from bridge.likelihood import evaluate_all
-
     out: dict[str, np.ndarray] = {}
     for i in np.flatnonzero(ok):
         for res in evaluate_all(lik, data.model_point(i)):

@@ -27,10 +27,7 @@ tolerances, called here exactly as flavio calls them.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import os
 import time
 import warnings
 from collections.abc import Callable
@@ -38,6 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from bridge import cache
+from bridge.observable import Observable
 
 #: Bump when the representation or its construction changes (invalidates disk caches).
 FORMAT = 1
@@ -48,23 +48,8 @@ _CKM = ("Vus", "Vcb", "Vub", "gamma")
 
 
 # ---------------------------------------------------------------------------
-# observables and variables
+# variables
 # ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Observable:
-    """A flavio observable with its arguments (q² bins)."""
-
-    name: str
-    args: tuple = ()
-
-    @property
-    def label(self) -> str:
-        """The key used by bridge.observables and bridge.likelihood: ``name [lo,hi]``."""
-        if self.args:
-            return f"{self.name} [{','.join(f'{a:g}' for a in self.args)}]"
-        return self.name
-
-
 @dataclass(frozen=True)
 class Variable:
     """A real direction in coefficient space: x = u · Σ weight · (part of coefficient).
@@ -573,30 +558,44 @@ def cache_key(observables, variables, scale, overrides, tolerance, n_validation)
 
 
 def cache_file(key: dict) -> Path:
-    from bridge.observables import _cache_dir
-
-    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
-    return _cache_dir() / f"fastpath-{digest}.json"
+    return cache.entry_path("fastpath", key)
 
 
-def load(path: Path) -> FastPath | None:
-    try:
-        data = json.loads(Path(path).read_text())
-        if data.get("format") != FORMAT:
-            return None
-        return FastPath.from_dict(data)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # a corrupt entry is rebuilt
+#: Number of quadratic components of each form.
+_COMPONENTS = {"quadratic": 1, "modulus": 1, "ratio": 2, "pprime": 3, "direct": 0}
 
 
-def save(fp: FastPath, path: Path) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(fp.as_dict(), allow_nan=True))
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only cache only costs time
+def parse_cached(payload, key: dict) -> FastPath:
+    """A cached FastPath, checked against the key it was built for: its observables and
+    variables, finite polynomial coefficients of the right shapes on existing variables, and
+    every fast observable within the tolerance (raises :class:`bridge.cache.Invalid`)."""
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise cache.Invalid(f"not a fast path of format {FORMAT}")
+    fp = FastPath.from_dict(payload)
+    if [o.label for o in fp.observables] != key["observables"]:
+        raise cache.Invalid("observables differ from the key")
+    if [[v.label, [list(e) for e in v.entries]] for v in fp.variables] != key["variables"]:
+        raise cache.Invalid("variables differ from the key")
+    n = len(fp.variables)
+    if sorted(fp.representations) != sorted(key["observables"]):
+        raise cache.Invalid("representations do not match the observables")
+    for label, rep in fp.representations.items():
+        if rep.form not in _COMPONENTS:
+            raise cache.Invalid(f"{label}: unknown form {rep.form!r}")
+        if len(rep.components) != _COMPONENTS[rep.form]:
+            raise cache.Invalid(f"{label}: {len(rep.components)} components for form {rep.form}")
+        if rep.fast and not (math.isfinite(rep.max_rel_diff) and rep.max_rel_diff <= key["tolerance"]):
+            raise cache.Invalid(f"{label}: max. rel. diff {rep.max_rel_diff:g} above the tolerance "
+                                f"{key['tolerance']:g}")
+        for c in rep.components:
+            d = c.index.size
+            if c.b.shape != (d,) or c.q.shape != (d, d):
+                raise cache.Invalid(f"{label}: component of the wrong shape")
+            if np.any((c.index < 0) | (c.index >= n)) or len(set(c.index.tolist())) != d:
+                raise cache.Invalid(f"{label}: variable index outside 0..{n - 1} or repeated")
+            if not (math.isfinite(c.a) and np.all(np.isfinite(c.b)) and np.all(np.isfinite(c.q))):
+                raise cache.Invalid(f"{label}: coefficient not finite")
+    return fp
 
 
 def obtain(observables, variables, scale, overrides, validation, *, tolerance=TOLERANCE,
@@ -604,8 +603,8 @@ def obtain(observables, variables, scale, overrides, validation, *, tolerance=TO
     """The cached representation for these inputs, or a new one (built, validated, saved)."""
     key = cache_key(observables, variables, scale, overrides, tolerance, len(validation))
     path = cache_file(key)
-    if use_cache and path.exists():
-        fp = load(path)
+    if use_cache:
+        fp = cache.load(path, key, lambda payload: parse_cached(payload, key))
         if fp is not None:
             fp.info["cache"] = str(path)
             fp.info["cached"] = True
@@ -614,5 +613,5 @@ def obtain(observables, variables, scale, overrides, validation, *, tolerance=TO
     fp.info["cache"] = str(path)
     fp.info["cached"] = False
     if use_cache:
-        save(fp, path)
+        cache.store(path, key, fp.as_dict())
     return fp

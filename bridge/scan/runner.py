@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, wait
@@ -23,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from bridge.errors import BridgeError, InputError
+from bridge.observable import Observable
 from bridge.pipeline import evaluate_batch
 from bridge.scan import fastpath as fpm
 from bridge.scan.chi2 import PointData, direct, vectorise
@@ -47,10 +47,10 @@ class Context:
     scale: float
     overrides: dict
     route: str
-    observables: list  # fpm.Observable, flavio predictions to store
+    observables: list  # bridge.observable.Observable, flavio predictions to store
     fastpath: fpm.FastPath | None
     vector_likelihoods: list
-    likelihood: object | None  # bridge.likelihood object, for the direct route
+    likelihood: object | None  # bridge.likelihoods object, for the direct route
     vectorised: bool = True
     card: str = ""  # names the card in the messages of refused points
 
@@ -196,7 +196,7 @@ class ScanOptions:
     results: str
     sample: str | None = None  # "random:N" or "lhs:N"
     seed: int = 1
-    likelihoods: list = field(default_factory=list)  # names or bridge.likelihood objects
+    likelihoods: list = field(default_factory=list)  # names or bridge.likelihoods objects
     observables: bool = True  # the bridge run observables (flavio)
     extra_observables: list[str] = field(default_factory=list)  # "NAME" or "NAME:LO:HI"
     route: str = "fast"
@@ -249,44 +249,10 @@ def _parse_sample(sample: str | None) -> tuple[str, int | None]:
         raise InputError(f"--sample {sample!r}: expected random:N or lhs:N") from None
 
 
-def _parse_observable(spec: str) -> fpm.Observable:
-    parts = spec.split(":")
-    if len(parts) == 1:
-        return fpm.Observable(spec)
-    try:
-        return fpm.Observable(":".join(parts[:-2]), (float(parts[-2]), float(parts[-1])))
-    except ValueError:
-        raise InputError(f"--observable {spec!r}: expected NAME or NAME:Q2MIN:Q2MAX") from None
-
-
-def sm_inputs(overrides: dict):
-    """SMInputs for these SMINPUTS overrides, cached on disk (no flavio import when cached)."""
-    from importlib.metadata import version
-
-    from bridge.observables import _cache_dir
-    from bridge.sm import SMInputs
-
-    key = json.dumps({"flavio": version("flavio"), "overrides": overrides}, sort_keys=True)
-    path = _cache_dir() / f"sminputs-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
-    try:
-        return SMInputs(**json.loads(path.read_text()))
-    except (OSError, ValueError, TypeError):
-        pass
-    sm = SMInputs.from_flavio(overrides)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(sm.as_dict()))
-        os.replace(tmp, path)
-    except OSError:
-        pass
-    return sm
-
-
 def prepare(opts: ScanOptions, pm=None, say=print) -> tuple[Context, dict]:
     """The context of a scan (one-off work) and its identity (stored in the results file)."""
     from bridge.run import load_point
-    from bridge.sm import sminputs_overrides
+    from bridge.sm import cached_sm_inputs, sminputs_overrides
 
     if opts.route not in ROUTES:
         raise InputError(f"--route must be one of {', '.join(ROUTES)}")
@@ -296,7 +262,8 @@ def prepare(opts: ScanOptions, pm=None, say=print) -> tuple[Context, dict]:
     space = Space([parse_vary(v, info, inputs) for v in opts.vary], sampler, size, opts.seed)
     likelihood = None
     if opts.likelihoods:
-        from bridge.likelihood import CombinedLikelihood, get_likelihood
+        from bridge.likelihoods.base import CombinedLikelihood
+        from bridge.likelihoods.registry import get_likelihood
 
         # names (bridge likelihoods) or Likelihood objects (the Python API)
         parts = [get_likelihood(x) if isinstance(x, str) else x for x in opts.likelihoods]
@@ -304,7 +271,7 @@ def prepare(opts: ScanOptions, pm=None, say=print) -> tuple[Context, dict]:
         if len(set(names)) != len(names):
             raise InputError(f"a likelihood is given twice: {', '.join(names)}")
         likelihood = parts[0] if len(parts) == 1 else CombinedLikelihood(parts)
-    extra = [_parse_observable(s) for s in opts.extra_observables]
+    extra = [Observable.parse(s) for s in opts.extra_observables]
     card_hash = hashlib.sha256(Path(opts.card).read_bytes()).hexdigest()
     identity = {"card": str(opts.card), "card_sha256": card_hash,
                 "model": model.name, "vary": list(opts.vary), "space": space.as_dict(),
@@ -313,7 +280,7 @@ def prepare(opts: ScanOptions, pm=None, say=print) -> tuple[Context, dict]:
                 "extra_observables": [o.label for o in extra], "route": opts.route,
                 "scale": scale, "overrides": overrides}
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
-    sm = sm_inputs(overrides)
+    sm = cached_sm_inputs(overrides)
     ctx = Context(digest, model.name, type(model.plugin).__module__ if not hasattr(model.plugin, "__name__")
                   else model.plugin.__name__, inputs, space, sm, scale, overrides, opts.route, [], None,
                   [], likelihood, opts.vectorised, str(opts.card))
@@ -324,17 +291,18 @@ def prepare(opts: ScanOptions, pm=None, say=print) -> tuple[Context, dict]:
     if opts.observables:
         from bridge.observables import CORE_OBSERVABLES
 
-        observables += [fpm.Observable(s.name, tuple(s.q2 or ())) for s in CORE_OBSERVABLES]
+        observables += [s.observable for s in CORE_OBSERVABLES]
     observables += extra
     for v in vectors:
         observables += list(v.observables)
     if opts.route == "direct" and likelihood is not None:
-        from bridge.likelihood import CombinedLikelihood, FlavioLikelihood
+        from bridge.likelihoods.base import CombinedLikelihood
+        from bridge.likelihoods.flavio_fast import FlavioLikelihood
 
         parts = likelihood.parts if isinstance(likelihood, CombinedLikelihood) else [likelihood]
         for p in parts:
             if isinstance(p, FlavioLikelihood):
-                observables += [fpm.Observable(o.name, tuple(o.q2 or ())) for o in p.observables]
+                observables += list(p.observables)
     ctx.observables = list(dict.fromkeys(observables))
     ctx.vector_likelihoods = vectors
     if ctx.observables and opts.route == "fast":

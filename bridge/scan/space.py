@@ -3,7 +3,7 @@
 ``BLOCK:ENTRY:LO:HI:N[:log]`` varies one card entry over N values from LO to HI (linear,
 or logarithmic with ``:log``). ENTRY is ``3`` or ``2,1`` (matrix entries); ``IMBLOCK``
 varies an imaginary part; a product ``YSIN:2*YSIN:3:LO:HI:N`` varies (Y_S)_2 (Y_S)_3 with
-the ratio of the factors kept (the convention of ``bridge fit``, :mod:`bridge.fit`).
+the ratio of the factors kept (:mod:`bridge.targets`, as ``bridge fit``).
 
 A grid has Π N_i points, numbered in C order (the last ``--vary`` fastest). With
 ``--sample random:M`` or ``--sample lhs:M`` the N_i are ignored and M points are drawn in
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bridge.errors import InputError
+from bridge.targets import CardParameter, resolve_product, target_value
 
 SAMPLERS = ("grid", "random", "lhs")
 _BLOCK = 4096  # points per generator block of a random sample
@@ -35,7 +36,7 @@ class Axis:
     hi: float
     n: int
     log: bool
-    parameter: object  # bridge.fit.FreeParameter (targets and product rule)
+    parameter: CardParameter  # targets and product rule
 
     def values(self) -> np.ndarray:
         if self.log:
@@ -55,8 +56,6 @@ class Axis:
 
 def parse_vary(spec: str, info, inputs) -> Axis:
     """``BLOCK:ENTRY[*BLOCK:ENTRY]:LO:HI:N[:log]`` → :class:`Axis` (InputError if bad)."""
-    from bridge.fit import FreeParameter, resolve_target, target_value
-
     tokens = spec.split(":")
     log = tokens[-1].strip().lower() in ("log", "lin")
     if log:
@@ -77,9 +76,7 @@ def parse_vary(spec: str, info, inputs) -> Axis:
     if log and lo <= 0:
         raise InputError(f"--vary {spec!r}: a log axis needs LO > 0")
     factors = [f.strip() for f in target_text.split("*")]
-    targets = tuple(resolve_target(f, info, spec) for f in factors)
-    if len(set(targets)) != len(targets):
-        raise InputError(f"--vary {spec!r}: an entry appears twice in the product")
+    targets = resolve_product(factors, info, spec, "--vary")
     base = tuple(target_value(t, inputs) for t in targets)
     if len(targets) > 1:
         p0 = math.prod(base)
@@ -93,8 +90,7 @@ def parse_vary(spec: str, info, inputs) -> Axis:
         if entry.positive and not t.imaginary and lo <= 0 and len(targets) == 1:
             raise InputError(f"--vary {spec!r}: {entry.symbol} must be positive")
     name = "*".join(t.label for t in targets)
-    param = FreeParameter(name, targets, base, math.prod(base))
-    return Axis(spec, name, lo, hi, n, log, param)
+    return Axis(spec, name, lo, hi, n, log, CardParameter(name, targets, base))
 
 
 class Space:
@@ -176,7 +172,7 @@ def batch_inputs(space: Space, inputs, values: np.ndarray):
         if len(p.targets) == 1:
             assigned = [(p.targets[0], v)]
         else:
-            scale = (v / p.product0) ** (1.0 / len(p.targets))
+            scale = p.factor_scale(v)
             assigned = [(t, b * scale) for t, b in zip(p.targets, p.base, strict=True)]
         for t, x in assigned:
             old = blocks[t.block][t.key]
