@@ -42,14 +42,16 @@ Clebsch–Gordan coefficient of f̄, fermion component a, scalar component A; cl
 scalar on each line instead), arXiv:1608.07832's boxes read, in our sign convention,
 
     class F: δC9 = −δC10 = −𝒩 Γ_sΓ_b^*|Γ_μ|² [χ_μ F(x_q, x_ℓ) + 2 χ^M_μ G(x_q, x_ℓ)] / (32πα M_Ψ²)
-    class S: δC9 = −δC10 = +𝒩 Γ_sΓ_b^*|Γ_μ|² χ_μ F(y_q, y_ℓ) / (32πα M_Φ²)   (complex Φ)
+    class S: δC9 = −δC10 = −𝒩 Γ_sΓ_b^*|Γ_μ|² χ_μ F(y_q, y_ℓ) / (32πα M_Φ²)   (complex Φ)
 
 (𝒩⁻¹ = (4G_F/√2) V_tb V_ts^*, x = M_{Φq,ℓ}²/M_Ψ², y = M_{Ψq,ℓ}²/M_Φ², χ^M only for Majorana Ψ):
-χ_μ = 1 for every class-F row and for S_I, S_II; χ_μ = 1/2 for S_V (the −1/√2 above). The relative
-minus sign between the classes is the Fierz rearrangement a class-F box needs and a class-S box
-does not. b→sνν (χ_ν) and B_s mixing (χ_BB) take the same forms; χ_ν = 1, 0, 2 (F_I, F_II,
-F_V), 1, 0, 1 (S_I, S_II, S_V); χ_BB = 1, 1, 5 (F), 1, 1, 5/4 (S). tests/test_table2.py derives
-these from the components by hand and checks every row against them.
+χ_μ = 1 for every class-F row and for S_I, S_II; χ_μ = 1/2 for S_V (the −1/√2 above). The two
+classes have the same sign: the class-S box is the class-F loop with the propagator types
+exchanged, and the (V−A)⊗(V−A) Fierz rearrangement the class-F box needs is +1 for anticommuting
+fields. So δC9 < 0 needs Γ_sΓ_b^* < 0 in both (λ_t < 0). b→sνν (χ_ν) and B_s mixing (χ_BB)
+take the same forms; χ_ν = 1, 0, 2 (F_I, F_II, F_V), 1, 0, 1 (S_I, S_II, S_V); χ_BB = 1, 1, 5
+(F), 1, 1, 5/4 (S). tests/test_table2.py derives these from the components by hand and checks
+every row against them, and the relation S_X = (χ_S/χ_F) F_X with the masses exchanged.
 """
 
 from __future__ import annotations

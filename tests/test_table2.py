@@ -15,11 +15,16 @@ Derivations used below (L ⊃ Γ f̄ P_R F S + h.c., couplings l^{aA} = Γ c_{aA
   C9 = −C10 = −𝒩 Γ_sΓ_b^*|Γ_μ|² [χ F(x_q, x_ℓ) + 2κχ^M G(x_q, x_ℓ)]/(32πα M_F²).
 * class S: the same loop with fermions and scalars exchanged (V_s –Ψ_q– V_b –Φ– V_μ̄ –Ψ_ℓ– V_μ
   –Φ– V_s). Both fermion propagators run against the loop momentum (the F case: both along it),
-  so the numerator k̸ ⊗ k̸ is the same; the fermion fields already stand in the order
-  (s̄ … b)(μ̄ … μ), whereas class F gives (s̄ … μ)(μ̄ … b), whose Fierz rearrangement to
-  (s̄γP_Lb)(μ̄γP_Lμ) is −1 for the c-number matrices. Hence class S = −class F for the same
-  couplings and the same four masses: C9 = −C10 = +𝒩 Γ_sΓ_b^*|Γ_μ|² χ_S F(y_q, y_ℓ)/(32πα M_Φ²),
-  χ_S = Σ c^Q_{aA} c^Q_{aB} c^L_{bB} c^L_{bA} (scalar A from the s̄ to the μ vertex).
+  so the numerator k̸ ⊗ k̸ is the same. The contractions of class S are adjacent in the vertex
+  product (s̄ P_R Ψ_q)(Ψ̄_q P_L b)(μ̄ P_R Ψ_ℓ)(Ψ̄_ℓ P_L μ) and leave (s̄ … b)(μ̄ … μ); those of
+  class F (Ψ of the s̄ vertex with Ψ̄ of the μ vertex) are reached by an even permutation and
+  leave (s̄ … μ)(μ̄ … b), whose Fierz rearrangement with anticommuting fields is +1 for
+  (V−A)⊗(V−A) (−1 from reordering s̄μμ̄b → s̄bμ̄μ times −1 of the c-number identity). Hence
+  class S = class F for the same couplings and the same four masses:
+  C9 = −C10 = −𝒩 Γ_sΓ_b^*|Γ_μ|² χ_S F(y_q, y_ℓ)/(32πα M_Φ²),
+  χ_S = Σ c^Q_{aA} c^Q_{aB} c^L_{bB} c^L_{bA} (scalar A from the s̄ to the μ vertex). (The
+  engine's explicit Wick contraction, tests/wick_oracle.py, agrees; our first count of the
+  reordering had the opposite sign, which this test caught.)
   For a real Φ the crossed contraction (Φ from the s̄ to the μ̄ vertex) reverses the lepton line,
   k̸ → −k̸, with the same denominators: it cancels the direct box at any masses (B_s likewise).
 * B_s mixing: class F and S give the same diagram with fermions on the s̄…b lines (no exchange),
@@ -49,16 +54,11 @@ SM = SMInputs(GF=1.1663788e-05, alpha_e_bsll=0.007569084895987922,
               m_e=0.00051099895, m_mu=0.1056583755, m_tau=1.77686, m_s=0.09247, m_b=4.195,
               m_t=172.5, lambda_t_re=-0.04119293936908705, lambda_t_im=0.0007457752431333196)
 MODELS = [(cls, row) for cls in "FS" for row in ROWS]
-ENGINE_CLASS_S = pytest.mark.xfail(
-    raises=NotImplementedError, strict=True,
-    reason="class S needs the scalar-mediated box (a scalar coupling to quarks and leptons), "
-           "which bridge/engine.py does not implement yet (engine work in progress)")
 
 
 def params(cls_row):
     cls, row = cls_row
-    marks = [ENGINE_CLASS_S] if cls == "S" else []
-    return pytest.param(cls, row, id=f"{cls}_{row}", marks=marks)
+    return pytest.param(cls, row, id=f"{cls}_{row}")
 
 
 # ---------------------------------------------------------------------------
@@ -252,7 +252,7 @@ def lh_oracle(cls, row, masses=MASSES, self_conjugate=None):
     else:
         y_q, y_l = (m_q / m_med) ** 2, (m_l / m_med) ** 2
         for lep, cl in (("mu", cmu), ("nu", cnu)):
-            c_ll = quark * abs(GAMMA_MU) ** 2 * chi_box("S", cq, cl) * arnan_f(y_q, y_l) \
+            c_ll = -quark * abs(GAMMA_MU) ** 2 * chi_box("S", cq, cl) * arnan_f(y_q, y_l) \
                 / (64 * math.pi**2 * m_med**2)
             out[lep] = c_ll / (2 * nf)
         i2 = box_integral(2, m_q**2, m_q**2, m_med**2, m_med**2)
@@ -399,10 +399,7 @@ def test_dirac_doublet_beside_a_majorana_singlet_does_not_cancel(row):
 @pytest.mark.parametrize(("cls", "row", "field"), [
     ("F", "Ic", "Phi_l'"), ("F", "IIa", "Phi_l"), ("F", "IIb", "Phi_l"), ("F", "Va", "Phi_l"),
     ("F", "Vb", "Phi_l"),
-    pytest.param("S", "IIa", "Psi_l", marks=ENGINE_CLASS_S),
-    pytest.param("S", "IIb", "Psi_l", marks=ENGINE_CLASS_S),
-    pytest.param("S", "Va", "Psi_l", marks=ENGINE_CLASS_S),
-    pytest.param("S", "Vb", "Psi_l", marks=ENGINE_CLASS_S),
+    ("S", "IIa", "Psi_l"), ("S", "IIb", "Psi_l"), ("S", "Va", "Psi_l"), ("S", "Vb", "Psi_l"),
 ])
 def test_self_conjugate_lepton_side_fields_add_no_crossed_box(cls, row, field):
     """A real lepton-side scalar (class F) or a Majorana lepton-side fermion (class S) sits on
@@ -416,7 +413,7 @@ def test_self_conjugate_lepton_side_fields_add_no_crossed_box(cls, row, field):
     assert c9_sc == pytest.approx(c9, rel=1e-12) and bb_sc == pytest.approx(bb, rel=1e-12)
 
 
-@pytest.mark.parametrize("row", [pytest.param(r, marks=ENGINE_CLASS_S) for r in ("Ia", "Ib")])
+@pytest.mark.parametrize("row", ["Ia", "Ib"])
 def test_real_scalar_mediator_cancels_the_box(row):
     """S_Ia, S_Ib with a real Φ (the choice we do not make): the crossed contraction reverses
     the lepton line (k̸ → −k̸) and cancels the direct b→sμμ box at any masses, and likewise the
@@ -430,13 +427,13 @@ def test_real_scalar_mediator_cancels_the_box(row):
 # ---------------------------------------------------------------------------
 # class F <-> class S
 # ---------------------------------------------------------------------------
-@pytest.mark.parametrize("row", [pytest.param(r, marks=ENGINE_CLASS_S) for r in ROWS])
+@pytest.mark.parametrize("row", ROWS)
 def test_class_s_box_is_class_f_box_with_fermions_and_scalars_exchanged(row):
     """Same row, Dirac fermions and complex scalars, left-handed limit: the b→sμμ and b→sνν
-    boxes of S_X at (M_Φ, M_Ψq, M_Ψℓ) = (a, b, c) are −χ_S/χ_F times those of F_X at
+    boxes of S_X at (M_Φ, M_Ψq, M_Ψℓ) = (a, b, c) are χ_S/χ_F times those of F_X at
     (M_Ψ, M_Φq, M_Φℓ) = (a, b, c) (module docstring: the loop with propagator types exchanged,
-    one Fierz sign apart); the B_s boxes are the same diagram, C^S(M_Ψq, M_Φ) =
-    (χ^S_BB/χ^F_BB) C^F(M_Ψ, M_Φq)."""
+    same sign); the B_s boxes are the same diagram, C^S(M_Ψq, M_Φ) = (χ^S_BB/χ^F_BB)
+    C^F(M_Ψ, M_Φq)."""
     f_desc = table_ii_model("F", row, self_conjugate={})
     s_desc = table_ii_model("S", row, self_conjugate={})
     a, b, c = 700.0, 1300.0, 450.0
@@ -450,7 +447,7 @@ def test_class_s_box_is_class_f_box_with_fermions_and_scalars_exchanged(row):
         if chi_f[k] == 0:
             assert box_f == 0 and box_s == 0
         else:
-            assert box_s == pytest.approx(-chi_s[k] / chi_f[k] * box_f, rel=1e-10)
+            assert box_s == pytest.approx(chi_s[k] / chi_f[k] * box_f, rel=1e-10)
             assert box_f != 0
     swapped = sector_of(s_desc, inputs(s_desc, {**masses, 1: b, 3: a}))
     assert engine.box_bsbs(swapped) == pytest.approx(chi_s[2] / chi_f[2] * engine.box_bsbs(f_sector),
