@@ -153,6 +153,11 @@ def format_report(result) -> str:
     lines.append("spectrum [GeV]")
     for p in result.spectrum.particles:
         lines.append(f"  {p.code:>8d}  {p.name:<14s} {p.mass:12.4f}")
+    from bridge.sanity import dark_matter_candidate
+
+    candidate = dark_matter_candidate(result.spectrum)
+    if candidate is not None:
+        lines.append(f"  dark-matter candidate {candidate}")
     lines.append("")
     lines.append("Wilson coefficients (NP, matching scale)")
     for name, value in sorted(result.coefficients.items()):
