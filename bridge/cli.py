@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-q", "--quiet", action="store_true", help="do not print the tables")
     run.add_argument("--likelihood", action="append", default=[], metavar="NAME",
                      help="also evaluate this likelihood (repeatable; see `bridge likelihoods`)")
+    run.add_argument("--no-dark-matter", action="store_true",
+                     help="skip the dark-matter summary (relic density, direct detection, invisible "
+                          "widths; ~0.1-0.5 s)")
     run.set_defaults(func=cmd_run)
 
     plugins = sub.add_parser("plugins", help="list the installed model plugins (grouped by class)")
@@ -104,8 +107,13 @@ def cmd_run(args) -> int:
         from bridge.likelihoods.registry import get_likelihoods
 
         likelihoods = get_likelihoods(args.likelihood)  # unknown names fail before the run
+    dark_matter = not args.no_dark_matter
+    if likelihoods is not None and not dark_matter:
+        from bridge.likelihoods.registry import needs_dark_matter
+
+        dark_matter = needs_dark_matter(likelihoods)
     result = run_card(args.card, predictions=not args.no_predictions, samples=args.samples,
-                      seed=args.seed, np_samples=args.np_uncertainty)
+                      seed=args.seed, np_samples=args.np_uncertainty, dark_matter=dark_matter)
     if likelihoods is not None:
         from bridge.likelihoods.base import evaluate_all
         from bridge.likelihoods.point import ModelPoint
@@ -167,6 +175,11 @@ def format_report(result) -> str:
     ol = result.one_loop
     lines.append(f"one loop at the matching scale: Delta a_mu = {ol['Delta_a_mu']:.4e}, "
                  f"BR(mu->e gamma) = {ol['BR_mu_egamma']:.3e}")
+    if getattr(result, "dark_matter", None) is not None:
+        from bridge.darkmatter.summary import report_lines
+
+        lines.append("")
+        lines += report_lines(result.dark_matter)
     if result.predictions:
         lines.append("")
         lines.append("flavio predictions (a_mu row: Delta a_mu = NP shift; "

@@ -165,10 +165,14 @@ class HiggsCouplings:
     * real scalars (V ⊃ ½ rᵀ M² r): L ⊃ −½ h S_B scalar[B, A] S_A, scalar = Oᵀ (∂M²/∂v) O.
 
     Entries between states of different sectors (charge, colour, Dirac/Majorana) vanish.
+    ``scalar2`` (optional) is the second derivative U† (∂²M²/∂v²) U (Oᵀ … O for real states):
+    V ⊃ ½ h² S_B^* scalar2[B, A] S_A (¼ h² S_B scalar2[B, A] S_A for real ones), the hh S S
+    contact of dark-matter annihilation; None where not computed (taken as zero).
     """
 
     fermion: np.ndarray
     scalar: np.ndarray
+    scalar2: np.ndarray | None = None
 
 
 @dataclass

@@ -120,6 +120,7 @@ def slha_text(result) -> str:
     parts.append(slha_block("MASS", [(p.code, p.mass, p.name) for p in result.spectrum.particles],
                             "dark-sector mass eigenstates [GeV]"))
     parts += _mixing_blocks(result)
+    parts += _dark_matter_blocks(result)
     re_block, im_block = flha.wc_blocks_from_flavio(
         {k: v for k, v in result.coefficients.items() if k in flha.FLAVIO_TO_FLHA}, result.scale)
     parts.append(flha.format_wc_block(re_block, NORMALISATION))
@@ -139,6 +140,29 @@ def slha_text(result) -> str:
             parts.append(flha.format_dipole_block(flha.FlhaDipoleBlock("FDIPOLE", dip),
                                                   "NP shift predicted by flavio"))
     return "\n".join(parts)
+
+
+def _dark_matter_blocks(result) -> list[str]:
+    """Block DARKMATTER (entries: bridge.darkmatter.summary.NUMBERS, NaN written as -1 with a
+    comment) and Block DMCHANNELS (shares above 0.1%, named in the comments)."""
+    dm = getattr(result, "dark_matter", None)
+    if dm is None:
+        return []
+    from bridge.darkmatter.summary import slha_rows
+
+    rows = []
+    for key, value, name in slha_rows(dm):
+        finite = value == value and abs(value) != float("inf")
+        rows.append((key, value if finite else -1.0, name if finite else f"{name}: not computed"))
+    comment = "bridge.darkmatter.summary: relic density, direct detection, invisible widths"
+    if dm.get("error"):
+        comment += "; " + " ".join(dm["error"].split())
+    out = [slha_block("DARKMATTER", rows, comment)]
+    shares = [(k, v) for k, v in dm.get("shares", {}).items() if v >= 1e-3]
+    if shares:
+        out.append(slha_block("DMCHANNELS", [(i + 1, v, k) for i, (k, v) in enumerate(shares)],
+                              "share of each annihilation channel after freeze-out"))
+    return out
 
 
 def _alpha_mz(result) -> float:
@@ -194,11 +218,19 @@ def json_text(result) -> str:
                                      "im": np.imag(result.neutrino_mass_matrix).tolist()},
         "observables": [p.as_dict() for p in result.predictions],
         "likelihoods": [r.as_dict() for r in getattr(result, "likelihoods", [])],
+        "dark_matter": _json_dark_matter(getattr(result, "dark_matter", None)),
         "warnings": result.warnings,
         "versions": versions(),
     }
     text = json.dumps(doc, indent=2, allow_nan=False)
     return text + "\n"
+
+
+def _json_dark_matter(dm):
+    """The summary with NaN as null (JSON has no NaN)."""
+    if dm is None:
+        return None
+    return {k: (None if isinstance(v, float) and v != v else v) for k, v in dm.items()}
 
 
 def _jkey(key) -> str:

@@ -36,6 +36,7 @@ class PointResult:
     predictions: list = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     contributions: dict = field(default_factory=dict)
+    dark_matter: dict | None = None  # bridge.darkmatter.summary (None: not asked for)
 
     @property
     def coefficients(self) -> dict[str, complex]:
@@ -59,8 +60,9 @@ def load_point(card_path: str, pm=None) -> tuple:
 
 
 def run_card(card_path: str, *, predictions: bool = True, samples: int = 50, seed: int = 1,
-             np_samples: int = 0, pm=None) -> PointResult:
-    """Evaluate a card end to end (flavio is imported only when predictions are asked for)."""
+             np_samples: int = 0, pm=None, dark_matter: bool = False) -> PointResult:
+    """Evaluate a card end to end (flavio is imported only when predictions are asked for;
+    the dark-matter summary only with ``dark_matter``)."""
     card, model, info, inputs, scale, sminputs = load_point(card_path, pm)
     warnings = sanity.check_settings(scale=scale, sminputs=sminputs, path=card_path)
     if not SCALE_WINDOW[0] <= scale <= SCALE_WINDOW[1]:
@@ -69,11 +71,12 @@ def run_card(card_path: str, *, predictions: bool = True, samples: int = 50, see
             "five-flavour equations there (C7_bs at 4.8 GeV moves by ~15% from 1 TeV)")
     overrides = sminputs_overrides(sminputs)
     sm = SMInputs.from_flavio(overrides)
-    ev = pipeline.evaluate(model, inputs, sm, info=info, source=card_path)
+    ev = pipeline.evaluate(model, inputs, sm, info=info, source=card_path, dark_matter=dark_matter)
     warnings += ev.warnings + sanity.unread_blocks(card, info, ev.spectrum)
     result = PointResult(card_path, model, info, inputs, scale, sminputs, sm, ev.spectrum,
                          ev.quark_coefficients, ev.lepton_dipoles, ev.neutrino_mass_matrix,
-                         ev.one_loop, warnings=warnings, contributions=ev.contributions)
+                         ev.one_loop, warnings=warnings, contributions=ev.contributions,
+                         dark_matter=ev.dark_matter)
     if predictions:
         from bridge.observables import predict
 

@@ -27,6 +27,10 @@ def add_parser(subparsers) -> None:
                    help="store chi2 and pulls of this likelihood (repeatable; `bridge likelihoods`)")
     p.add_argument("--observable", action="append", default=[], metavar="NAME[:Q2MIN:Q2MAX]",
                    help="also store this flavio observable (repeatable)")
+    p.add_argument("--dark-matter", action="store_true",
+                   help="store the dark-matter summary per point (dm:omega_h2, dm:x_f, dm:sigma_si_p, "
+                        "dm:si_ratio, dm:br_h_inv, ...; ~0.1-0.5 s per point; on with --likelihood relic, "
+                        "direct-detection or invisible)")
     p.add_argument("--no-observables", action="store_true",
                    help="skip the `bridge run` observables (likelihood observables are still computed)")
     p.add_argument("--route", choices=("fast", "direct"), default="fast",
@@ -76,7 +80,8 @@ def cmd_scan(args) -> int:
                        extra_observables=args.observable, route=args.route, workers=args.workers,
                        scheduler=args.scheduler, mpi=args.mpi, chunk_size=args.chunk_size,
                        tolerance=args.tolerance, validate=args.validate, retry_failed=args.retry_failed,
-                       progress=not args.quiet, vectorised=not args.no_vectorise)
+                       progress=not args.quiet, vectorised=not args.no_vectorise,
+                       dark_matter=args.dark_matter)
     summary = run(opts, say=None if not args.quiet else (lambda msg: None))
     if not args.quiet:
         print(summary.report())

@@ -17,6 +17,11 @@ class ModelPoint:
     overrides: dict = field(default_factory=dict)  # flavio parameters from SMINPUTS
     model: str = ""
     source: str = ""
+    dark_matter: dict | None = None  # bridge.darkmatter.summary, where computed
+
+    @property
+    def has_dark_matter(self) -> bool:
+        return self.dark_matter is not None
 
     @classmethod
     def from_result(cls, result) -> ModelPoint:
@@ -25,7 +30,8 @@ class ModelPoint:
 
         return cls(dict(result.coefficients), result.scale, dict(result.contributions),
                    dict(result.one_loop),
-                   sminputs_overrides(result.sminputs), result.model.name, str(result.card_path))
+                   sminputs_overrides(result.sminputs), result.model.name, str(result.card_path),
+                   getattr(result, "dark_matter", None))
 
     @classmethod
     def from_card(cls, path, pm=None) -> ModelPoint:

@@ -24,7 +24,7 @@ import numpy as np
 from bridge.errors import InputError
 from bridge.scan import store
 
-PREFIXES = ("par:", "obs:", "chi2:", "pull:", "ol:", "wc:", "mass:", "in:", "contrib:", "mnu:")
+PREFIXES = ("par:", "obs:", "chi2:", "pull:", "ol:", "wc:", "mass:", "in:", "contrib:", "mnu:", "dm:")
 COLORS = ("tab:green", "tab:orange", "tab:blue", "tab:purple", "tab:brown", "tab:olive", "tab:cyan")
 
 
