@@ -484,3 +484,22 @@ def test_benchmark_card(cls, row):
     if name not in ("F_Ib", "F_IIb"):
         assert wc["C9_bsmumu"].real == pytest.approx(-0.40, rel=2e-3)
         assert ev.one_loop["Delta_a_mu"] == pytest.approx(2.51e-9, rel=2e-3)
+
+
+@pytest.mark.parametrize("name", ["S_IIc", "F_IIa"])
+def test_dark_matter_summary_of_a_mixed_real_scalar_candidate(name):
+    """`bridge run` computes the dark-matter summary by default; for a real singlet mixed with a
+    doublet's neutral components (S_IIc, F_IIa; also F_Ic, F_Va, S_Ia, S_Vc) some scalar pairs
+    reach some f f̄' through no diagram, and the summary used to stop with numpy's AxisError on
+    the amplitude left at 0j (bridge/darkmatter/annihilation.py, scalar_pair_to_fermions)."""
+    from pathlib import Path
+
+    from models import model
+
+    from bridge import pipeline
+    from bridge.card import parse_inputs, read_card
+
+    path = Path(__file__).resolve().parents[1] / "cards" / f"{name}.slha"
+    m = model(name)
+    ev = pipeline.evaluate(m, parse_inputs(read_card(path), m.info()), SM, dark_matter=True)
+    assert 0 < ev.dark_matter["omega_h2"] < 100
