@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -313,10 +314,54 @@ def _check_couplings(sector, refuse, path) -> list[str]:
                      "perturbativity is doubtful", path)]
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """The dark-matter candidate of a point: the lightest dark state, neutral and colourless."""
+
+    name: str
+    mass: float
+    kind: str  # Majorana fermion | Dirac fermion | real scalar | complex scalar
+    #: multiplet → share of the state (bridge.assembly composition; empty if unknown)
+    composition: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        shares = sorted(self.composition.items(), key=lambda kv: -kv[1])
+        parts = ", ".join(f"{100 * w:.3g}% {name}" for name, w in shares if w >= 5e-4)
+        return f"{self.name}: {self.kind}, {self.mass:.4g} GeV" + (f" ({parts})" if parts else "")
+
+
+def _states(sector):
+    """(mass, name, charge, colour, kind) of every dark state."""
+    out = [(F.mass, F.name, F.charge, F.colour, "Majorana fermion" if F.majorana else "Dirac fermion")
+           for F in sector.fermions]
+    out += [(S.mass, S.name, S.charge, S.colour, "real scalar" if S.real else "complex scalar")
+            for S in sector.scalars]
+    return out
+
+
+def dark_matter_candidate(spectrum) -> Candidate | None:
+    """The lightest neutral colourless state of a single point if it is (one of) the lightest
+    dark state(s); None otherwise (then :func:`check_spectrum` warns) or without a sector."""
+    sector = spectrum.sector
+    if sector is None or sector.batched:
+        return None
+    states = _states(sector)
+    if not states:
+        return None
+    lightest = min(m for m, *_ in states)
+    group = [s for s in states if s[0] <= lightest * (1 + 1e-9)]
+    neutral = [s for s in group if abs(s[2]) < 1e-9 and s[3] == 1]
+    if not neutral:
+        return None
+    mass, name, _, _, kind = neutral[0]
+    data = spectrum.data if isinstance(spectrum.data, dict) else {}
+    composition = data.get("composition", {}).get(name, {})
+    return Candidate(name, float(mass), kind, {k: float(v) for k, v in composition.items()})
+
+
 def _dark_matter(sector, path) -> list[str]:
     """The lightest dark state(s) must include a neutral, colourless one."""
-    states = [(F.mass, F.name, F.charge, F.colour) for F in sector.fermions]
-    states += [(S.mass, S.name, S.charge, S.colour) for S in sector.scalars]
+    states = [s[:4] for s in _states(sector)]
     if not states:
         return []
     lightest = min(m for m, *_ in states)

@@ -16,6 +16,9 @@ Registered names:
     defaults): :mod:`bridge.likelihoods.flavio_fast`.
 ``flavio-2.7.1``
     the same with flavio 2.7.1's measurements only (:data:`MEASUREMENTS_FLAVIO`).
+``flavio-bsmumu``
+    the b→sμμ observables of ``flavio`` alone (R_K(*), B_s→μμ, branching ratios, P5'), for
+    a b→sμμ band beside the a_μ term of ``flavio`` (examples/table2_fig2.sh).
 ``seed2023``
     seed 001 (Cepedello, Escribano, Vicente, PRD 107 (2023) 035034), Eqs. (2), (9), (12):
     Gaussian terms for C9^V_μ, C10^V_μ, C9^U, C10^U (scenario 5 of Algueró et al.,
@@ -52,7 +55,7 @@ from collections.abc import Callable, Iterable
 from bridge.errors import InputError
 from bridge.likelihoods.base import CombinedLikelihood, Likelihood
 from bridge.likelihoods.darkmatter import DirectDetectionLikelihood, InvisibleLikelihood, RelicLikelihood
-from bridge.likelihoods.flavio_fast import flavio_2_7_1, flavio_today
+from bridge.likelihoods.flavio_fast import flavio_2_7_1, flavio_bsmumu, flavio_today
 from bridge.likelihoods.gaussian import seed_likelihood
 from bridge.likelihoods.smelli import SmelliLikelihood
 
@@ -60,6 +63,7 @@ from bridge.likelihoods.smelli import SmelliLikelihood
 REGISTRY: dict[str, Callable[[], Likelihood]] = {
     "flavio": flavio_today,
     "flavio-2.7.1": flavio_2_7_1,
+    "flavio-bsmumu": flavio_bsmumu,
     "seed2023": lambda: seed_likelihood("seed2023"),
     "seed2021": lambda: seed_likelihood("seed2021"),
     "smelli": SmelliLikelihood,
