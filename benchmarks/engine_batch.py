@@ -24,7 +24,7 @@ import numpy as np
 
 from bridge import matching
 from bridge.engine import DarkFermion, DarkScalar, DarkSector
-from bridge.scan.batch import BatchInputs
+from bridge.model import BatchInputs
 from bridge.sm import SMInputs
 
 SM = SMInputs(GF=1.1663787e-5, alpha_e_bsll=1 / 133.0, alpha_e_0=1 / 137.035999084, s2w=0.23121,

@@ -469,6 +469,9 @@ class Assembly:
     mixings: list[tuple[str, np.ndarray, tuple, tuple, str]]  # name, matrix, rows, cols, text
     mass_matrices: dict[str, np.ndarray]
     batch_shape: tuple
+    #: state name → {field name: weight}, the share of each multiplet in the state (sums to 1;
+    #: numbers, or arrays (N,) in a batch), e.g. the singlet fraction of a dark-matter candidate
+    composition: dict[str, dict[str, object]] = field(default_factory=dict)
 
 
 def parameter_values(p: Plan, inputs) -> dict[Parameter, np.ndarray]:
@@ -515,6 +518,7 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None) -> Assembly:
     higgs_f, higgs_s, higgs_s2 = [], [], []
     z_f_l, z_f_r, z_s = [], [], []
     f_masses, s_masses = [], []
+    composition: dict[str, dict[str, object]] = {}
 
     for s in p.fermion_sectors:
         mat, dmat = _fermion_matrix(s, values, derived, batch, vev)
@@ -554,6 +558,12 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None) -> Assembly:
                          for k, c in s.coordinates)
             fmix.append((s.mixing_block, v, rows, tuple(s.names),
                          "zeta = V F (two-component spinors), V^T W V = diag(m)"))
+        if s.method == "dirac":
+            shares = [(k, (np.abs(u_l[..., j, :]) ** 2 + np.abs(u_r[..., j, :]) ** 2) / 2)
+                      for j, k in enumerate(s.components)]
+        else:
+            shares = [(k, np.abs(v[..., j, :]) ** 2) for j, (k, _) in enumerate(s.coordinates)]
+        _add_composition(composition, s, p.fermions, shares)
         for n in range(m.shape[-1]):
             f_states.append((s, n))
             f_masses.append(m[..., n])
@@ -598,6 +608,11 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None) -> Assembly:
                          for k, c in s.coordinates)
             smix.append((s.mixing_block, o, rows, tuple(s.names),
                          "(phi_R, phi_I, real fields) = O S, M^2 = O diag(m^2) O^T"))
+        if s.method == "hermitian":
+            shares = [(k, np.abs(u[..., j, :]) ** 2) for j, k in enumerate(s.components)]
+        else:
+            shares = [(k, o[..., j, :] ** 2) for j, (k, _) in enumerate(s.coordinates)]
+        _add_composition(composition, s, p.scalars, shares)
         m = _sqrt_masses(m2)
         for n in range(m.shape[-1]):
             s_states.append((s, n))
@@ -631,7 +646,18 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None) -> Assembly:
     masses.sort(key=lambda t: t[0])
     mixings = [(name, mat, rows, cols, text) for name, mat, rows, cols, text in fmix + smix
                if name is not None]
-    return Assembly(p, sector, masses, mixings, matrices, batch)
+    return Assembly(p, sector, masses, mixings, matrices, batch, composition)
+
+
+def _add_composition(out: dict, s: Sector, comps: list[Component], shares) -> None:
+    """Sum the squared mixing-matrix entries of each multiplet's components (or spinors, or
+    real coordinates) per state: the multiplet's share of the state."""
+    for n, name in enumerate(s.names):
+        state: dict[str, object] = {}
+        for k, weight in shares:
+            field_name = comps[k].field
+            state[field_name] = state.get(field_name, 0.0) + _out(weight[..., n])
+        out[name] = state
 
 
 def _h(m: np.ndarray) -> np.ndarray:

@@ -66,8 +66,11 @@ def _parser() -> argparse.ArgumentParser:
                           "widths; ~0.1-0.5 s)")
     run.set_defaults(func=cmd_run)
 
-    plugins = sub.add_parser("plugins", help="list the installed model plugins")
-    plugins.add_argument("-v", "--verbose", action="store_true", help="show input blocks")
+    plugins = sub.add_parser("plugins", help="list the installed model plugins (grouped by class)")
+    plugins.add_argument("name", nargs="?", help="show this model only")
+    plugins.add_argument("-v", "--verbose", action="store_true",
+                         help="show the field content (as a row of arXiv:2104.03228 Table II), "
+                              "Lagrangian and input blocks")
     plugins.set_defaults(func=cmd_plugins)
     for name in COMMAND_MODULES:
         if importlib.util.find_spec(name) is not None:
@@ -76,37 +79,32 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_plugins(args) -> int:
-    from bridge.plugins import get_plugin_manager, models, rejected
+    from bridge import listing
+    from bridge.plugins import get_model, get_plugin_manager, models, rejected
 
     pm = get_plugin_manager()
     for name, why in rejected(pm).items():
         print(f"bridge: warning: model plugin {name!r} left out: {why}", file=sys.stderr)
-    found = models(pm)
-    if not found:
-        print("no model plugins installed")
-        return 0
-    width = max(len(n) for n in found)
-    for name, model in sorted(found.items()):
-        info = model.info()
-        origin = f"  [{model.distribution}]" if model.distribution else ""
-        print(f"{name:<{width}}  {info.description}{origin}")
-        if args.verbose:
-            for block in info.blocks:
-                print(f"{'':<{width}}    Block {block.name}: {block.description}")
-                for e in block.entries:
-                    default = "required" if e.default is None else f"default {e.default:g}"
-                    unit = f" [{e.unit}]" if e.unit else ""
-                    print(f"{'':<{width}}      {e.key!s:>6}  {e.symbol}{unit}  ({default})")
+    if args.name:
+        model = get_model(args.name, pm)
+        print(listing.detail(model) if args.verbose else listing.summary({args.name: model}))
+    elif args.verbose:
+        print("\n\n".join(listing.detail(m) for _, items in listing.group(models(pm)) for _, m in items))
+    else:
+        print(listing.summary(models(pm)))
     return 0
 
 
 def cmd_run(args) -> int:
     from bridge.errors import InputError
-    from bridge.output import output_texts, write_outputs
+    from bridge.output import RUN_SUFFIXES, output_stem, output_texts, refuse_overwriting, write_outputs
     from bridge.run import run_card
 
     if args.samples < 2 or args.np_uncertainty < 0:
         raise InputError("--samples must be >= 2 and --np-uncertainty >= 0")
+    stem = output_stem(args.card)
+    outdir = Path(args.output) if args.output else Path(args.card).resolve().parent / "output"
+    refuse_overwriting([outdir / f"{stem}{suffix}" for suffix in RUN_SUFFIXES], args.card)
     likelihoods = None
     if args.likelihood:
         from bridge.likelihoods.registry import get_likelihoods
@@ -124,8 +122,6 @@ def cmd_run(args) -> int:
         from bridge.likelihoods.point import ModelPoint
 
         result.likelihoods = evaluate_all(likelihoods, ModelPoint.from_result(result))
-    stem = Path(args.card).name.rsplit(".", 1)[0]
-    outdir = Path(args.output) if args.output else Path(args.card).resolve().parent / "output"
     try:
         texts = output_texts(result, stem)
     except ValueError as exc:  # e.g. a NaN that json refuses
@@ -166,6 +162,11 @@ def format_report(result) -> str:
     lines.append("spectrum [GeV]")
     for p in result.spectrum.particles:
         lines.append(f"  {p.code:>8d}  {p.name:<14s} {p.mass:12.4f}")
+    from bridge.sanity import dark_matter_candidate
+
+    candidate = dark_matter_candidate(result.spectrum)
+    if candidate is not None:
+        lines.append(f"  dark-matter candidate {candidate}")
     lines.append("")
     at_m = getattr(result, "matching_coefficients", result.coefficients)
     mu_m = getattr(result, "matching_scale", result.scale)

@@ -256,6 +256,9 @@ class ModelDescription:
     #: the roles of the fields in that classification, {"Phi_q": "Phi_q/Psi_q", ...}
     roles: dict = field(default_factory=dict)
     version: str = ""
+    #: the intended dark-matter candidate in words (shown by `bridge plugins -v`); the candidate
+    #: at a point is the lightest neutral colourless state (bridge.sanity.dark_matter_candidate)
+    dark_matter: str = ""
 
     # -- lookups -----------------------------------------------------------
     def field(self, name: str) -> Field:
@@ -306,13 +309,28 @@ class ModelDescription:
         return ModelInfo(self.name, self.description, (*out, *self.extra_blocks), self.references,
                          self.version)
 
-    def table_row(self) -> list[tuple[str, str, str]]:
-        """(role, field, representation) in the order of the classification's columns."""
+    def table_row(self, columns: Iterable[str] | None = None) -> list[tuple[str, str, str, str]]:
+        """(column, field, representation, kind) per column of the classification.
+
+        ``columns`` are the classification's column titles (the values of ``roles``, e.g. the
+        five of arXiv:2104.03228 Table II); a column without a field gets ("column", "–", "–",
+        "–"), as the empty cells of that table. Without ``columns``: the fields in the order of
+        their roles' first appearance, then fields without a role (column "").
+        """
+        kinds = {"dirac": "Dirac fermion", "majorana": "Majorana fermion",
+                 "complex": "complex scalar", "real": "real scalar"}
+        by_role = {self.roles[f.name]: f for f in self.fields if f.name in self.roles}
+        if columns is None:
+            titles = list(dict.fromkeys(self.roles.get(f.name) for f in self.fields if f.name in self.roles))
+        else:
+            titles = list(columns)
         rows = []
-        for f in self.fields:
-            kind = {"dirac": "Dirac fermion", "majorana": "Majorana fermion",
-                    "complex": "complex scalar", "real": "real scalar"}[f.kind]
-            rows.append((self.roles.get(f.name, ""), f.name, f"{f.representation()} {kind}"))
+        for title in titles:
+            f = by_role.get(title)
+            rows.append((title, f.name, f.representation(), kinds[f.kind]) if f is not None
+                        else (title, "–", "–", "–"))
+        rows += [("", f.name, f.representation(), kinds[f.kind]) for f in self.fields
+                 if f.name not in self.roles]
         return rows
 
     # -- validation ----------------------------------------------------------

@@ -246,9 +246,35 @@ def _jkey(key) -> str:
 # ---------------------------------------------------------------------------
 # atomic writing
 # ---------------------------------------------------------------------------
+def output_stem(card) -> str:
+    """Stem of the output files of ``card``: its name without the last suffix and without
+    leading dots (a card named ``.slha`` gives ``slha.json``, not hidden ``.json``)."""
+    name = Path(card).name.lstrip(".")
+    return (name.rsplit(".", 1)[0] if "." in name else name) or "card"
+
+
+def refuse_overwriting(paths, card) -> None:
+    """Refuse outputs that would replace the input card: the same path, or the same file through
+    a symbolic link (of the file or a directory) or a hard link."""
+    from bridge.errors import InputError
+
+    for path in paths:
+        try:
+            same = os.path.samefile(path, card)
+        except OSError:  # the output does not exist (yet), so it is not the card
+            continue
+        if same:
+            raise InputError(f"the output {path} would replace the input card; give another output "
+                             "directory (-o)", file=str(card))
+
+
+#: The files of ``bridge run``: DIR/<stem> + these.
+RUN_SUFFIXES = (".slha", ".wcxf.yaml", ".json")
+
+
 def output_texts(result, stem: str) -> dict[str, str]:
-    return {f"{stem}.slha": slha_text(result), f"{stem}.wcxf.yaml": wcxf_text(result),
-            f"{stem}.json": json_text(result)}
+    texts = (slha_text(result), wcxf_text(result), json_text(result))
+    return {stem + suffix: text for suffix, text in zip(RUN_SUFFIXES, texts, strict=True)}
 
 
 class _Staged:
@@ -355,15 +381,40 @@ def write_outputs(texts: dict[str, str], outdir: Path) -> list[Path]:
     a kill between the final renames (microseconds) can leave a mix of old and new files,
     each of them complete.
     """
-    outdir.mkdir(parents=True, exist_ok=True)
+    created = _make_directories(outdir)
     staged = []
     try:
         for name, text in texts.items():
             staged.append(_Staged(outdir / name, text))
         for item in staged:
             item.commit()
+    except BaseException:
+        for directory in reversed(created):  # a failed write leaves no empty directory behind
+            try:
+                directory.rmdir()
+            except OSError:  # not empty (a file made it) or gone
+                break
+        raise
     finally:
         for item in staged:
             item.discard()
     _sync_directory(outdir)
     return [item.path for item in staged]
+
+
+def _make_directories(directory: Path) -> list[Path]:
+    """``mkdir -p directory``; returns the directories it created, outermost first."""
+    missing = []
+    for parent in (directory, *directory.parents):
+        if parent.exists():
+            break
+        missing.append(parent)
+    created = []
+    for path in reversed(missing):
+        try:
+            path.mkdir()
+        except FileExistsError:  # made by someone else meanwhile: not ours to remove
+            continue
+        created.append(path)
+    directory.mkdir(parents=True, exist_ok=True)  # raises if the path is a file
+    return created

@@ -95,7 +95,8 @@ def spectrum(model: Model, inputs: ModelInputs, sm, *, batch: bool = False) -> S
             mixings.append(Mixing(der.block, value, f"{der.symbol} (derived by the model)",
                                   rows, cols))
     return Spectrum(particles, mixings, data={"derived": derived,
-                                              "mass_matrices": built.mass_matrices},
+                                              "mass_matrices": built.mass_matrices,
+                                              "composition": built.composition},
                     sector=built.sector)
 
 

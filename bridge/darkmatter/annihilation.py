@@ -327,6 +327,8 @@ def scalar_pair_to_fermions(sector, smc: SMCouplings, si: Species, sj: Species, 
         return out
     rs = sqrt_s[ok]
     amp = scalar_pair_amplitude(sector, smc, si, sj, f, fp, rs)
+    if np.ndim(amp) == 0:  # no diagram couples this pair to f f̄' (the amplitude stayed 0j)
+        return out
     msq = np.sum(np.abs(amp) ** 2, axis=(-2, -1))
     out[ok] = _w_from_msq(rs, mf, mfp, msq, 1.0) * COLOUR[f]
     return out

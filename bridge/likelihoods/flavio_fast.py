@@ -461,5 +461,22 @@ def flavio_quark() -> FlavioLikelihood:
                     "HFLAV, arXiv:2206.07501"))
 
 
+#: The b→sμμ part of ``flavio``: R_K(*), B_s→μμ, the b→sμμ branching ratios and P5'.
+BSMUMU_OBSERVABLES = tuple(o for o in FLAVIO_OBSERVABLES
+                           if any(k in o.name for k in ("Rmue", "mumu", "P5p")))
+BSMUMU_MEASUREMENTS = tuple(m for m in MEASUREMENTS_FLAVIO
+                            if m.startswith(("LHCb RK", "GSSS", "LHCb B", "LHCb Bs")))
+
+
+def flavio_bsmumu() -> FlavioLikelihood:
+    """``flavio-bsmumu``: the b→sμμ observables of ``flavio`` alone (the "b→sμμ band" of a
+    seed-Fig.-2-style plane: examples/table2_fig2.sh)."""
+    return FlavioLikelihood(
+        "flavio-bsmumu", BSMUMU_OBSERVABLES, BSMUMU_MEASUREMENTS, overlay=False,
+        description=f"the b->s mumu part of flavio ({len(BSMUMU_OBSERVABLES)} observables: R_K(*), "
+                    "Bs->mumu, b->s mumu BRs, P5'), flavio 2.7.1 data",
+        references=_REFS_FLAVIO)
+
+
 #: The configurations whose covariances ship in bridge/data/flavio_covariances.json.
 SHIPPED = (flavio_today, flavio_2_7_1, flavio_lfv, flavio_lfv_projected, flavio_quark)

@@ -26,6 +26,9 @@ Registered names:
 ``flavio-quark``
     quark flavour beyond b→s: ΔM_d, S_ψK, B⁰→μμ, B⁺→π⁺μμ, ε_K, K⁺→π⁺νν̄ (E949, NA62 2024),
     K_L→π⁰νν̄ (KOTO 2024), x12Im_D (HFLAV).
+``flavio-bsmumu``
+    the b→sμμ observables of ``flavio`` alone (R_K(*), B_s→μμ, branching ratios, P5'), for
+    a b→sμμ band beside the a_μ term of ``flavio`` (examples/table2_fig2.sh).
 ``seed2023``
     seed 001 (Cepedello, Escribano, Vicente, PRD 107 (2023) 035034), Eqs. (2), (9), (12):
     Gaussian terms for C9^V_μ, C10^V_μ, C9^U, C10^U (scenario 5 of Algueró et al.,
@@ -64,6 +67,7 @@ from bridge.likelihoods.base import CombinedLikelihood, Likelihood
 from bridge.likelihoods.darkmatter import DirectDetectionLikelihood, InvisibleLikelihood, RelicLikelihood
 from bridge.likelihoods.flavio_fast import (
     flavio_2_7_1,
+    flavio_bsmumu,
     flavio_lfv,
     flavio_lfv_projected,
     flavio_quark,
@@ -79,6 +83,7 @@ REGISTRY: dict[str, Callable[[], Likelihood]] = {
     "flavio-lfv": flavio_lfv,
     "flavio-lfv-projected": flavio_lfv_projected,
     "flavio-quark": flavio_quark,
+    "flavio-bsmumu": flavio_bsmumu,
     "seed2023": lambda: seed_likelihood("seed2023"),
     "seed2021": lambda: seed_likelihood("seed2021"),
     "smelli": SmelliLikelihood,
