@@ -32,7 +32,7 @@ def add_parser(subparsers) -> None:
                    help="fill where the condition holds (gt=, lt=, ...)")
     p.add_argument("--logx", action="store_true", default=None, help="log horizontal axis")
     p.add_argument("--logy", action="store_true", default=None, help="log vertical axis")
-    p.add_argument("--title")
+    p.add_argument("--title", help="title (default: the model and the chi2 drawn; \"\" for none)")
     p.add_argument("--xlabel")
     p.add_argument("--ylabel")
     p.add_argument("--legend", default="outside",

@@ -460,6 +460,9 @@ def figure(path, x: str, y: str, *, chi2: str | None = None, sigmas=(1, 2, 3), b
     _axes(ax, frame, X, Y, logx, logy)
     ax.set_xlabel(xlabel or column_label(frame.model, frame.x))
     ax.set_ylabel(ylabel or column_label(frame.model, frame.y))
+    if title is None:  # say what the map is; --title "" for none
+        model = frame.meta.get("scan", {}).get("model", "")
+        title = f"{model}: Δχ² of {frame.chi2.split(':', 1)[1]}" if frame.chi2 else model
     if title:
         ax.set_title(title, fontsize=10)
     _legend(fig, ax, handles, legend)
