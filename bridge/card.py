@@ -252,7 +252,9 @@ def _refuse_misnamed_blocks(card: Card, info: ModelInfo) -> None:
 def _parse_block(card: Card, spec: InputBlock) -> dict:
     block = card.block(spec.name)
     if block is None and spec.required and any(e.default is None for e in spec.entries):
-        raise InputError("missing block", file=card.path, block=spec.name)
+        near = difflib.get_close_matches(spec.name, list(card.doc.blocks), n=1, cutoff=0.6)
+        hint = f" (the card has Block {near[0]}: did you mean {spec.name}?)" if near else ""
+        raise InputError(f"missing block{hint}", file=card.path, block=spec.name)
     if block is None and not spec.required and any(e.default is None for e in spec.entries):
         return {}  # an optional block with required entries: absent means "not used"
     present = dict(block.items()) if block is not None else {}
