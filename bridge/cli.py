@@ -23,6 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    from bridge import progress
+
+    reports = progress.enabled()
+    if getattr(args, "quiet", False):
+        progress.set_enabled(False)  # -q: no progress reports either
     try:
         return args.func(args)
     except BridgeError as exc:
@@ -37,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `bridge plugins -v | head`
         sys.stderr.close()
         return 0
+    finally:
+        progress.set_enabled(reports)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-q", "--quiet", action="store_true", help="do not print the tables")
     run.add_argument("--likelihood", action="append", default=[], metavar="NAME",
                      help="also evaluate this likelihood (repeatable; see `bridge likelihoods`)")
+    run.add_argument("--constraint", action="append", default=[], metavar="NAME",
+                     help="also evaluate this constraint term (repeatable: mu_egamma, b_kstarnunu, "
+                          "b_knunu, bsgamma, deltams, g_minus_2; see `bridge likelihoods -v`)")
     run.set_defaults(func=cmd_run)
 
     plugins = sub.add_parser("plugins", help="list the installed model plugins")
@@ -105,10 +115,11 @@ def cmd_run(args) -> int:
     if args.samples < 2 or args.np_uncertainty < 0:
         raise InputError("--samples must be >= 2 and --np-uncertainty >= 0")
     likelihoods = None
-    if args.likelihood:
+    if args.likelihood or args.constraint:
         from bridge.likelihoods.registry import get_likelihoods
 
-        likelihoods = get_likelihoods(args.likelihood)  # unknown names fail before the run
+        # unknown names and double counting fail before the run
+        likelihoods = get_likelihoods(args.likelihood, args.constraint)
     result = run_card(args.card, predictions=not args.no_predictions, samples=args.samples,
                       seed=args.seed, np_samples=args.np_uncertainty)
     if likelihoods is not None:
@@ -173,22 +184,25 @@ def format_report(result) -> str:
     lines.append(f"one loop at the matching scale: Delta a_mu = {ol['Delta_a_mu']:.4e}, "
                  f"BR(mu->e gamma) = {ol['BR_mu_egamma']:.3e}")
     if result.predictions:
+        from bridge.likelihoods.experiment import FLAG_SIGMA, SET_NAME, format_pull
+
         lines.append("")
-        lines.append("flavio predictions (a_mu row: Delta a_mu = NP shift; "
-                     "sigma_th = flavio SM uncertainty unless --np-uncertainty)")
-        head = f"  {'observable':<20s} {'SM':>12s} {'SM+NP':>12s} {'sigma_th':>11s} " \
-               f"{'experiment':>26s} {'pull':>6s}"
+        lines.append("flavio predictions (a_mu row: Delta a_mu = NP shift; sigma_th = flavio SM "
+                     "uncertainty unless --np-uncertainty; ! = outside the experimental limit: "
+                     f"above an upper limit or more than {FLAG_SIGMA:g} sigma off)")
+        head = f"  {'observable':<20s} {'SM':>12s} {'SM+NP':>12s} {'sigma_th':>9s} " \
+               f"{'experiment':>22s} {'pull':>6s}"
         lines.append(head)
         for p in result.predictions:
-            if p.exp_central is None:
-                exp = "-"
-            elif p.exp_error_down == 0:
-                exp = f"< {p.exp_central + 1.645 * p.exp_error_up:.3e} (90%)"
-            else:
-                exp = f"{p.exp_central:.4e} +{p.exp_error_up:.1e}-{p.exp_error_down:.1e}"
-            pull = "-" if p.pull is None else f"{p.pull:+.2f}"
+            pull = format_pull(p.pull)
+            mark = " !" if p.flag else ""
             lines.append(f"  {p.label:<20s} {_num(p.sm):>12s} {_num(p.np):>12s} "
-                         f"{p.theory_error:11.2e} {exp:>26s} {pull:>6s}")
+                         f"{p.theory_error:9.2e} {p.describe_experiment():>22s} {pull:>6s}{mark}")
+        lines.append("")
+        lines.append(f"measurements ({SET_NAME}):")
+        for p in result.predictions:
+            if p.measurement:
+                lines.append(f"  {p.label:<20s} {p.measurement}")
     return "\n".join(lines)
 
 

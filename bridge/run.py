@@ -11,6 +11,7 @@ from bridge import pipeline, sanity
 from bridge.errors import InputError
 from bridge.model import ModelInfo, ModelInputs, Spectrum
 from bridge.plugins import Model, get_model
+from bridge.progress import load_flavio
 from bridge.sm import SMInputs, sminputs_overrides
 
 #: Hand-over scales outside this window get a warning (WET runs with 5-flavour RGEs).
@@ -43,9 +44,11 @@ class PointResult:
         return {**self.quark_coefficients, **self.lepton_dipoles}
 
 
-def load_point(card_path: str, pm=None) -> tuple:
-    """Read and validate a card: (card, model, info, inputs, scale, sminputs)."""
-    card = cardmod.read_card(card_path)
+def load_point(card_path, pm=None) -> tuple:
+    """Read and validate a card (a path, or a :class:`bridge.card.Card` already read):
+    (card, model, info, inputs, scale, sminputs)."""
+    card = card_path if isinstance(card_path, cardmod.Card) else cardmod.read_card(card_path)
+    card_path = card.path
     name = cardmod.model_name(card)
     try:
         model = get_model(name, pm)
@@ -58,16 +61,18 @@ def load_point(card_path: str, pm=None) -> tuple:
     return card, model, info, inputs, scale, sminputs
 
 
-def run_card(card_path: str, *, predictions: bool = True, samples: int = 50, seed: int = 1,
+def run_card(card_path, *, predictions: bool = True, samples: int = 50, seed: int = 1,
              np_samples: int = 0, pm=None) -> PointResult:
-    """Evaluate a card end to end (flavio is imported only when predictions are asked for)."""
+    """Evaluate a card (a path or a :class:`bridge.card.Card`) end to end."""
     card, model, info, inputs, scale, sminputs = load_point(card_path, pm)
+    card_path = card.path
     warnings = sanity.check_settings(scale=scale, sminputs=sminputs, path=card_path)
     if not SCALE_WINDOW[0] <= scale <= SCALE_WINDOW[1]:
         warnings.append(
             f"hand-over scale {scale:g} GeV is outside {SCALE_WINDOW}: wilson runs WET with "
             "five-flavour equations there (C7_bs at 4.8 GeV moves by ~15% from 1 TeV)")
     overrides = sminputs_overrides(sminputs)
+    load_flavio()
     sm = SMInputs.from_flavio(overrides)
     ev = pipeline.evaluate(model, inputs, sm, info=info, source=card_path)
     warnings += ev.warnings + sanity.unread_blocks(card, info, ev.spectrum)
@@ -79,4 +84,10 @@ def run_card(card_path: str, *, predictions: bool = True, samples: int = 50, see
 
         result.predictions = predict(result.coefficients, scale, overrides=overrides,
                                      samples=samples, seed=seed, np_samples=np_samples)
+        flags = [p.flag for p in result.predictions if p.flag]
+    else:
+        from bridge.likelihoods.experiment import one_loop_flags
+
+        flags = one_loop_flags(result.one_loop)
+    result.warnings += [f"outside its experimental limit: {f}" for f in flags]
     return result
