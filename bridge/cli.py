@@ -146,8 +146,16 @@ def cmd_run(args) -> int:
     except OSError as exc:  # unwritable or full output directory: old outputs stay as they were
         raise BridgeError(f"cannot write outputs to {outdir}: {exc.strerror or exc}") from None
     if not args.quiet:
-        print("\nwritten: " + ", ".join(str(p) for p in written))
+        print("\nwritten: " + ", ".join(_shown(p) for p in written))
     return 0
+
+
+def _shown(path) -> str:
+    """A written file's path, relative to the working directory when it lies below it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
 
 
 # ---------------------------------------------------------------------------
