@@ -80,8 +80,14 @@ class Task:
         self._done += n
 
     def describe(self, detail: str) -> None:
-        """What is being done right now (e.g. the observable being computed)."""
+        """What is being done right now (e.g. the observable being computed); a plain report
+        (not a terminal) that is already showing gets a line for it at once."""
+        changed = detail != self.detail
         self.detail = detail
+        if changed and self.shown and not self.tty:
+            with _lock:
+                self._write(f"bridge: {self.status()}")
+                self.last_plain = time.monotonic()
 
     # ---- the numbers ----------------------------------------------------------------
     def status(self) -> str:

@@ -14,10 +14,10 @@ out="${1:-${TMPDIR:-/tmp}/bridge-seed-figures}"  # results files and PNGs (not i
 mkdir -p "$out"
 bridge scan cards/F_Ib.slha --vary MINPAR:1:10:1000:120 --vary MINPAR:2:100:2000:120 \
     --likelihood seed2021 -o "$out/seed000_fig2.db"
+# axis labels are the model's own symbols; the legend sits below the axes
 bridge plot "$out/seed000_fig2.db" -x MINPAR:1 -y MINPAR:2 \
-    --band "pull:seed2021:Delta_a_mu;n=1;label=(g-2)_μ at 1σ;color=tab:green;alpha=0.55" \
-    --band "pull:seed2021:C9_mu=-C10_mu;n=2;label=b→sμμ (C9=−C10) at 2σ;color=tab:orange;alpha=0.5" \
-    --contour "mass:F0_1;levels=50,100,200,300,500,800;label=m(F0_1) [GeV];color=0.35;style=dotted" \
-    --xlabel "M_Ψ [GeV]" --ylabel "M_Ψ' [GeV]" --legend "upper right" \
-    --title "F_Ib (seed 000 Fig. 2): Γ_sΓ_b* = −0.15, M_Φq = 1.2 TeV, M_Φℓ = 600 GeV" \
+    --band 'pull:seed2021:Delta_a_mu;n=1;label=$(g-2)_\mu$ at 1$\sigma$ (251 ± 59)$\times10^{-11}$;color=#009E73;alpha=0.55' \
+    --band 'pull:seed2021:C9_mu=-C10_mu;n=2;label=$b\to s\mu\mu$: $C_9 = -C_{10}$ at 2$\sigma$ (2021 fit);color=#E69F00;alpha=0.5' \
+    --contour 'mass:F0_1;levels=50,100,200,300,500,800;label=mass of the dark-matter candidate $F^0_1$ [GeV];color=0.35;style=dotted' \
+    --title 'F_Ib (seed 000 Fig. 2): $\Gamma_s\Gamma_b^* = -0.15$, $M_{\Phi_q}$ = 1.2 TeV, $M_{\Phi_\ell}$ = 600 GeV' \
     -o "$out/seed000_fig2.png"

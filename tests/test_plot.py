@@ -207,3 +207,10 @@ def test_model_symbols_in_mathtext():
     assert parameter_label(scoto, "MINPAR:2") == r"$m_{\eta_1}$ [GeV]"
     assert parameter_label(scoto, "NOPE:1") is None
     assert mathtext("Delta_m2_21") == r"\Delta m^2_{21}"
+
+
+def test_a_chi2_region_that_adds_nothing_has_no_legend_entry(db, capsys):
+    fig = _figure(db, chi2="seed2021", sigmas=(1, 1.0001))  # a region of zero width
+    labels = _legend(fig)
+    assert any(t.startswith("1σ") for t in labels) and not any(t.startswith("1.0001σ") for t in labels)
+    assert "the 1.0001 sigma region of chi2:seed2021 adds nothing" in capsys.readouterr().err

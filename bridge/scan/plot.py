@@ -106,7 +106,7 @@ def parse_spec(text: str, kind: str | None = None) -> tuple[str, dict]:
     parts = text.split(";")
     column = parts[0].strip()
     if not column:
-        raise InputError(f"{text!r}: a layer starts with a column name")
+        raise InputError(f"'{text}': a layer starts with a column name")
     opts: dict = {}
     allowed = LAYER_KEYS.get(kind) if kind else None
     for p in parts[1:]:
@@ -115,12 +115,12 @@ def parse_spec(text: str, kind: str | None = None) -> tuple[str, dict]:
         key, eq, value = p.partition("=")
         key = key.strip().lower()
         if allowed is not None and key not in allowed:
-            raise InputError(f"--{kind} {text!r}: unknown key {key!r} (a {kind} takes "
+            raise InputError(f"--{kind} '{text}': unknown key {key!r} (a {kind} takes "
                              f"{', '.join(allowed)})")
         if key in opts:
-            raise InputError(f"--{kind or 'layer'} {text!r}: key {key!r} given twice")
+            raise InputError(f"--{kind or 'layer'} '{text}': key {key!r} given twice")
         if allowed is not None and (key in FLAGS) == bool(eq):
-            raise InputError(f"--{kind} {text!r}: {key!r} " + ("takes no value" if key in FLAGS
+            raise InputError(f"--{kind} '{text}': {key!r} " + ("takes no value" if key in FLAGS
                                                               else "needs a value (key=value)"))
         opts[key] = value.strip() if eq else True
     return column, opts
@@ -130,9 +130,9 @@ def _float(opts: dict, key: str, spec: str) -> float:
     try:
         value = float(opts[key])
     except (KeyError, ValueError, TypeError):
-        raise InputError(f"{spec!r}: needs a number for {key}=") from None
+        raise InputError(f"'{spec}': needs a number for {key}=") from None
     if not math.isfinite(value):
-        raise InputError(f"{spec!r}: {key}= must be finite")
+        raise InputError(f"'{spec}': {key}= must be finite")
     return value
 
 
@@ -141,7 +141,7 @@ def _positive(opts: dict, key: str, spec: str, default: float | None = None) -> 
         return default
     value = _float(opts, key, spec)
     if value <= 0:
-        raise InputError(f"{spec!r}: {key}= must be positive, got {value:g}")
+        raise InputError(f"'{spec}': {key}= must be positive, got {value:g}")
     return value
 
 
@@ -159,31 +159,31 @@ def region(values: np.ndarray, opts: dict, spec: str, *, inside: bool, column: s
     gaussian = [k for k in ("central", "sigma") if k in opts]
     is_pull = column.startswith("pull:")
     if kind == "band" and conds:
-        raise InputError(f"--band {spec!r}: a band takes n (and central, sigma), not "
+        raise InputError(f"--band '{spec}': a band takes n (and central, sigma), not "
                          f"{conds[0]}= (use --allowed or --exclude for a condition)")
     if conds and (gaussian or "n" in opts):
-        raise InputError(f"--{kind} {spec!r}: give either a condition ({', '.join(conds)}) or "
+        raise InputError(f"--{kind} '{spec}': give either a condition ({', '.join(conds)}) or "
                          "central/sigma/n, not both")
     if conds:
         absolute = [k.startswith("abs_") for k in conds]
         if any(absolute) and not all(absolute):
-            raise InputError(f"--{kind} {spec!r}: conditions on the value and on its modulus "
+            raise InputError(f"--{kind} '{spec}': conditions on the value and on its modulus "
                              "cannot be combined")
         g = np.abs(v) if absolute[0] else v
         lo = next((_float(opts, k, spec) for k in conds if k.endswith("gt")), -math.inf)
         hi = next((_float(opts, k, spec) for k in conds if k.endswith("lt")), math.inf)
         if lo >= hi:
-            raise InputError(f"--{kind} {spec!r}: the range is empty (gt >= lt)")
+            raise InputError(f"--{kind} '{spec}': the range is empty (gt >= lt)")
         return g, lo, hi  # allowed and exclude alike: where the condition holds
     n = _positive(opts, "n", spec, 1.0)
     if gaussian:
         if len(gaussian) < 2:
-            raise InputError(f"--{kind} {spec!r}: central= and sigma= go together")
+            raise InputError(f"--{kind} '{spec}': central= and sigma= go together")
         g = np.abs(v - _float(opts, "central", spec)) / _positive(opts, "sigma", spec)
     elif is_pull:
         g = np.abs(v)
     else:
-        raise InputError(f"--{kind} {spec!r}: {column} is a value, not a pull: give its "
+        raise InputError(f"--{kind} '{spec}': {column} is a value, not a pull: give its "
                          "measurement (central=...;sigma=...) or a pull column (pull:LIK:TERM)"
                          + ("" if kind == "band" else ", or a condition (gt=, lt=, abs_gt=, abs_lt=)"))
     return (g, 0.0, n) if inside else (g, n, math.inf)
@@ -269,7 +269,7 @@ class Layer:
 
     @property
     def where(self) -> str:
-        return f"--{self.kind} {self.spec!r}"
+        return f"--{self.kind} '{self.spec}'"
 
 
 # ---------------------------------------------------------------------------
@@ -506,8 +506,15 @@ def _chi2_regions(ax, frame: Frame, sigmas, chi2_dist, Patch, Line2D) -> list:
     handles = []
     for lev, col in reversed(list(zip(levels, CHI2_COLORS, strict=False))):
         _fill(ax, frame, delta, -1.0, lev, col, alpha=1.0)
+    below = -1.0
     for s_, lev, col in zip(sigmas, levels, CHI2_COLORS, strict=False):
-        handles.append(Patch(color=col, label=f"{s_:g}σ (Δχ² ≤ {lev:.2f})"))
+        # a region is seen only where Δχ² lies between the level below and its own
+        if np.any((delta > below) & (delta <= lev)):
+            handles.append(Patch(color=col, label=f"{s_:g}σ (Δχ² ≤ {lev:.2f})"))
+        else:
+            _note(f"the {s_:g} sigma region of {frame.chi2} adds nothing on this map "
+                  f"(no point has {below:.2f} < Delta chi2 <= {lev:.2f}): no legend entry")
+        below = lev
     bx, by = np.ravel(X)[best], np.ravel(Y)[best]
     ax.plot([bx], [by], "o", color="#e8590c", ms=6, zorder=5, clip_on=False)
     handles.append(Line2D([], [], marker="o", ls="", color="#e8590c",
@@ -591,5 +598,16 @@ def _contour(ax, frame: Frame, values: np.ndarray, layer: Layer) -> bool:
     if not _drawn(cs):
         _note(f"{layer.where} draws nothing on this mesh")
         return False
-    ax.clabel(cs, fontsize=7, fmt=lambda v: f"{v:g}")
+    ax.clabel(cs, fontsize=7, fmt=level_label)
     return True
+
+
+def level_label(v: float) -> str:
+    """A contour label: ``300``, ``0.25``, or ``$10^{-6}$``, ``$4.2\times10^{-13}$`` in mathtext."""
+    if v == 0 or 1e-3 <= abs(v) < 1e5:
+        return f"{v:g}"
+    exponent = math.floor(math.log10(abs(v)))
+    mantissa = v / 10.0**exponent
+    if abs(mantissa - round(mantissa)) < 1e-9 and round(abs(mantissa)) == 1:
+        return f"${'-' if v < 0 else ''}10^{{{exponent}}}$"
+    return f"${mantissa:.3g}\\times10^{{{exponent}}}$"
