@@ -365,14 +365,25 @@ def _shipped_uncertainties(key: dict, parse):
         doc = json.loads(data_text(SHIPPED_UNCERTAINTIES))
     except (FileNotFoundError, ValueError):
         return None
+    # σ_th of one observable depends on its own settings only (draw i is the same parameter
+    # point for every observable), so an entry serves any subset of its observables
+    wanted = dict(zip(key["obs"], key["sigma_exp"], strict=True))
+    rest = {k: v for k, v in key.items() if k not in ("obs", "sigma_exp")}
     for entry in doc.get("entries", []):
-        if json.dumps(entry.get("key"), sort_keys=True) == json.dumps(key, sort_keys=True):
-            try:
-                return parse(entry)
-            except (cache.Invalid, TypeError, KeyError) as exc:
-                from bridge.likelihoods.data import DATA_DIR
+        ekey = entry.get("key") if isinstance(entry.get("key"), dict) else {}
+        have = dict(zip(ekey.get("obs", []), ekey.get("sigma_exp", []), strict=False))
+        same = json.dumps({k: v for k, v in ekey.items() if k not in ("obs", "sigma_exp")},
+                          sort_keys=True) == json.dumps(rest, sort_keys=True)
+        if not same or any(label not in have or have[label] != s for label, s in wanted.items()):
+            continue
+        try:
+            subset = {part: {label: entry[part][label] for label in wanted}
+                      for part in ("errors", "draws")}
+            return parse(subset)
+        except (cache.Invalid, TypeError, KeyError) as exc:
+            from bridge.likelihoods.data import DATA_DIR
 
-                cache.warn(DATA_DIR / SHIPPED_UNCERTAINTIES, str(exc))
+            cache.warn(DATA_DIR / SHIPPED_UNCERTAINTIES, str(exc))
     return None
 
 

@@ -86,3 +86,32 @@ def test_bridge_run_flags_with_and_without_predictions(tmp_path, capsys):
     assert main(["run", str(card), "--no-predictions", "-q", "-o", str(tmp_path / "a")]) == 0
     err = capsys.readouterr().err
     assert "outside its experimental limit: BR(mu->e gamma) = " in err and "(one loop)" in err
+
+
+@pytest.mark.flavio
+def test_a_new_kind_of_term_is_added_the_same_way(monkeypatch):
+    """What the dark-matter `relic` term will do: a term object in TERMS, reading the dark
+    sector of the point (here: a toy term on the lightest dark fermion mass)."""
+    from bridge.likelihoods.constraints import TERMS
+    from bridge.likelihoods.point import ModelPoint
+    from bridge.likelihoods.registry import get_likelihoods
+    from bridge.likelihoods.result import Term
+
+    class LightestMass:
+        name, description, references = "toy", "lightest dark fermion at 200 +- 10 GeV", ("toy",)
+        constrains = ("m_dm",)
+
+        def evaluate(self, point, context):
+            m = min(f.mass for f in point.sector.fermions) if point is not None else 0.0
+            pull = (m - 200.0) / 10.0
+            return Term(self.name, m, 200.0, 10.0, pull, pull**2, "toy")
+
+        def sm_chi2(self, context):
+            return 400.0
+
+    monkeypatch.setitem(TERMS, "toy", LightestMass)
+    lik = get_likelihoods(["seed2021"], ["toy"])
+    res = lik.evaluate(ModelPoint.from_card(str(ROOT / "cards" / "F_Ib.slha")))
+    toy = next(t for t in res.terms if t.name.endswith("toy"))
+    assert toy.prediction == pytest.approx(188.556, rel=1e-5)  # F0_1 of the card
+    assert toy.chi2 == pytest.approx(((188.556 - 200) / 10) ** 2, rel=1e-4)

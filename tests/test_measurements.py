@@ -118,8 +118,9 @@ def test_default_sigma_th_is_shipped_and_pulls_are_stable(monkeypatch):
     assert errors == shipped["errors"] and draws == shipped["draws"]
     assert draws["a_mu"] > 10000 and draws["DeltaM_s"] > 10000 and draws["<Rmue>(B+->Kll) [1.1,6]"] == 50
     assert errors["a_mu"] == pytest.approx(62e-11, rel=0.02)  # WP25's SM error, as flavio holds it
-    monkeypatch.undo()
     specs = [s for s in obs.CORE_OBSERVABLES if s.name == "a_mu"]
+    assert obs.sm_uncertainty_draws(specs, {}, 50, 1)[0] == {"a_mu": errors["a_mu"]}  # a subset too
+    monkeypatch.undo()
     other, _ = obs.sm_uncertainty_draws(specs, {}, 50, 2)
     np_shift, central, sigma_exp = 2.3363e-9, 3.8968e-10, 1.4406e-10  # the benchmark's row
 

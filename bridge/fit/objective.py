@@ -102,7 +102,7 @@ class Objective:
 
         ev = evaluate(self.model, self.inputs_at(*values), self.sm, info=self.info, source=self.card)
         return ModelPoint(ev.coefficients, self.scale, dict(ev.contributions), dict(ev.one_loop),
-                          dict(self.overrides), self.model.name, self.card)
+                          dict(self.overrides), self.model.name, self.card, ev.spectrum)
 
     def results(self, *values):
         """Per-likelihood results at a parameter point (``n_free`` set)."""

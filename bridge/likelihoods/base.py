@@ -48,7 +48,10 @@ class CombinedLikelihood(Likelihood):
         self.parts = list(parts)
         self.notes = list(notes)
         self.name = "+".join(p.name for p in self.parts)
-        self.description = "sum of " + ", ".join(p.name for p in self.parts)
+        self.description = "sum of " + "; ".join(
+            p.description if p.name == "constraints" else p.name for p in self.parts)
+        self.cost = "; ".join(f"{p.name}: {p.cost}" for p in self.parts if p.cost)
+        self.references = tuple(r for p in self.parts for r in p.references)
         self.needs_flavio = any(p.needs_flavio for p in self.parts)
 
     def evaluate_all(self, point: ModelPoint) -> list[LikelihoodResult]:
@@ -62,6 +65,9 @@ class CombinedLikelihood(Likelihood):
     def prepare(self, overrides=None) -> None:
         for p in self.parts:
             p.prepare(overrides)
+
+    def describe(self) -> list[str]:
+        return [f"{p.name}: {line}" for p in self.parts for line in p.describe()]
 
     def constrains(self) -> set[str]:
         return set().union(*(p.constrains() for p in self.parts))

@@ -17,6 +17,12 @@ class ModelPoint:
     overrides: dict = field(default_factory=dict)  # flavio parameters from SMINPUTS
     model: str = ""
     source: str = ""
+    spectrum: object = None  # bridge.model.Spectrum, for terms that need the dark sector (relic)
+
+    @property
+    def sector(self):
+        """The dark sector in the mass basis (bridge.engine.DarkSector), or None (scan points)."""
+        return getattr(self.spectrum, "sector", None)
 
     @classmethod
     def from_result(cls, result) -> ModelPoint:
@@ -24,8 +30,8 @@ class ModelPoint:
         from bridge.sm import sminputs_overrides
 
         return cls(dict(result.coefficients), result.scale, dict(result.contributions),
-                   dict(result.one_loop),
-                   sminputs_overrides(result.sminputs), result.model.name, str(result.card_path))
+                   dict(result.one_loop), sminputs_overrides(result.sminputs), result.model.name,
+                   str(result.card_path), result.spectrum)
 
     @classmethod
     def from_card(cls, path, pm=None) -> ModelPoint:
