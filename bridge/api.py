@@ -72,8 +72,8 @@ class Result:
 
     @property
     def flags(self) -> list[str]:
-        """Observables outside their experimental limits."""
-        return [p.flag for p in self.predictions if p.flag]
+        """Observables outside their experimental limits (one-loop μ→eγ without predictions)."""
+        return list(self.point.flags)
 
     @property
     def chi2(self) -> float:

@@ -135,6 +135,8 @@ def cmd_run(args) -> int:
         raise BridgeError(f"{args.card}: cannot write outputs: {exc}") from None
     for warning in result.warnings:
         print(f"bridge: warning: {warning}", file=sys.stderr)
+    for flag in result.flags:  # also with -q: an observable outside its limit is never silent
+        print(f"bridge: warning: outside its experimental limit: {flag}", file=sys.stderr)
     if not args.quiet:
         print(format_report(result))
         if likelihoods is not None:

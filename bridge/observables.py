@@ -415,45 +415,52 @@ def predict(coefficients: dict[str, complex], scale: float, *, overrides=None,
 
     from bridge.likelihoods.experiment import experiments
     from bridge.likelihoods.flavio_fast import FLAVIO_OBSERVABLES
+    from bridge.progress import task
 
     par = parameter_constraints(overrides)
     par_central = par.get_central_all()
     w = make_wilson(coefficients, scale)
     wc_np = flavio.WilsonCoefficients.from_wilson(w, par_central)
     wc_sm = flavio.WilsonCoefficients()
-    sm_values = {s.observable.label: float(flavio.Observable[s.name].prediction_par(
-        par_central, wc_sm, *s.observable.args)) for s in specs}
+    with task("flavio SM predictions", total=len(specs), unit="observables") as bar:
+        sm_values = {}
+        for s in specs:  # the q^2 integrals of R_K(*) take seconds the first time
+            sm_values[s.observable.label] = float(flavio.Observable[s.name].prediction_par(
+                par_central, wc_sm, *s.observable.args))
+            bar.advance()
     if np_samples <= 0:
         sm_errors, sm_draws = sm_uncertainty_draws(specs, overrides, samples, seed, sm_values)
     draws = _random_parameters(par, np_samples, seed) if np_samples > 0 else []
     known = {o.label for o in FLAVIO_OBSERVABLES}
     exps = experiments([s.observable for s in specs if s.observable.label in known])
     out = []
-    for spec in specs:
-        o = spec.observable
-        obs = flavio.Observable[o.name]
-        sm_value = sm_values[o.label]
-        np_value = float(obs.prediction_par(par_central, wc_np, *o.args))
-        if draws:
-            values = [obs.prediction_par(p, flavio.WilsonCoefficients.from_wilson(w, p), *o.args)
-                      for p in draws]
-            sigma_th, kind, n = float(np.std(values)), f"NP point, N={np_samples}", np_samples
-        else:
-            sigma_th, n = sm_errors[o.label], sm_draws[o.label]
-            kind = f"SM, N={n} draws"
-        shift = sm_value if spec.show_delta else 0.0
-        shown = np_value - shift
-        exp = exps.get(o.label)
-        row = Prediction(o.label, spec.label or o.label, o.name, o.q2, sm_value - shift, shown,
-                         sigma_th, kind, None, None, None, "", None, spec.show_delta, draws=n)
-        if exp is not None:
-            row.measurement = exp.source()
-            row.experiment = exp.as_dict(shift)
-            if not exp.is_limit:
-                row.exp_central = exp.central - shift
-                row.exp_error_up = row.exp_error_down = exp.error
-            row.pull = exp.pull(shown, sigma_th, shift)
-            if exp.outside(shown, sigma_th, shift):
-                row.flag = exp.flag_text(spec.label or o.label, shown, sigma_th, shift)
-        out.append(row)
+    with task("flavio predictions at the point", total=len(specs), unit="observables") as bar:
+        for spec in specs:
+            o = spec.observable
+            obs = flavio.Observable[o.name]
+            sm_value = sm_values[o.label]
+            np_value = float(obs.prediction_par(par_central, wc_np, *o.args))
+            if draws:
+                values = [obs.prediction_par(p, flavio.WilsonCoefficients.from_wilson(w, p), *o.args)
+                          for p in draws]
+                sigma_th, kind, n = float(np.std(values)), f"NP point, N={np_samples}", np_samples
+            else:
+                sigma_th, n = sm_errors[o.label], sm_draws[o.label]
+                kind = f"SM, N={n} draws"
+            shift = sm_value if spec.show_delta else 0.0
+            shown = np_value - shift
+            exp = exps.get(o.label)
+            row = Prediction(o.label, spec.label or o.label, o.name, o.q2, sm_value - shift, shown,
+                             sigma_th, kind, None, None, None, "", None, spec.show_delta, draws=n)
+            if exp is not None:
+                row.measurement = exp.source()
+                row.experiment = exp.as_dict(shift)
+                if not exp.is_limit:
+                    row.exp_central = exp.central - shift
+                    row.exp_error_up = row.exp_error_down = exp.error
+                row.pull = exp.pull(shown, sigma_th, shift)
+                if exp.outside(shown, sigma_th, shift):
+                    row.flag = exp.flag_text(spec.label or o.label, shown, sigma_th, shift)
+            out.append(row)
+            bar.advance()
     return out

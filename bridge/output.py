@@ -195,6 +195,7 @@ def json_text(result) -> str:
         "observables": [p.as_dict() for p in result.predictions],
         "likelihoods": [r.as_dict() for r in getattr(result, "likelihoods", [])],
         "warnings": result.warnings,
+        "outside_experimental_limits": list(getattr(result, "flags", [])),
         "versions": versions(),
     }
     text = json.dumps(doc, indent=2, allow_nan=False)

@@ -107,7 +107,9 @@ class Task:
             eta = max(self.expected - elapsed, 0.0)
             return (f"{what} [{bar:<20s}] {_clock(elapsed)} elapsed, ETA ~{_clock(eta)} "
                     f"(typically {_clock(self.expected)})")
-        count = f", {self.done} {self.unit}" if self.unit else ""
+        done = self.done
+        each = f" ({elapsed / done:.2g} s each)" if done and self.unit else ""
+        count = f", {done} {self.unit}{each}" if self.unit else ""
         return f"{what}{count}, {_clock(elapsed)} elapsed"
 
     # ---- drawing --------------------------------------------------------------------

@@ -37,6 +37,8 @@ class PointResult:
     predictions: list = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     contributions: dict = field(default_factory=dict)
+    #: observables outside their experimental limits (not warnings about the card)
+    flags: list[str] = field(default_factory=list)
 
     @property
     def coefficients(self) -> dict[str, complex]:
@@ -89,5 +91,5 @@ def run_card(card_path, *, predictions: bool = True, samples: int = 50, seed: in
         from bridge.likelihoods.experiment import one_loop_flags
 
         flags = one_loop_flags(result.one_loop)
-    result.warnings += [f"outside its experimental limit: {f}" for f in flags]
+    result.flags = flags
     return result

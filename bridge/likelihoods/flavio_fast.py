@@ -200,7 +200,11 @@ class FlavioLikelihood(Likelihood):
     def prepare(self, overrides: dict | None = None) -> _FlavioState:
         key = json.dumps(overrides or {}, sort_keys=True)
         if key not in self._states:
-            self._states[key] = self._build(overrides or {})
+            from bridge.progress import task
+
+            with task(f"preparing likelihood {self.name} (flavio SM predictions, covariances; "
+                      "once per process)"):
+                self._states[key] = self._build(overrides or {})
         return self._states[key]
 
     def _build(self, overrides: dict) -> _FlavioState:
