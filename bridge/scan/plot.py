@@ -365,9 +365,14 @@ def _default_label(layer: Layer, frame: Frame) -> str:
         side = "beyond" if layer.kind == "exclude" else "within"
         return f"{term} ({lik}) {side} {opts.get('n', '1')}σ"
     name = column_label(frame.model, col)
-    for key, sym in (("gt", ">"), ("lt", "<"), ("abs_gt", "| >"), ("abs_lt", "| <")):
-        if key in opts:
-            name = (f"|{name}" if key.startswith("abs") else name) + f" {sym} {opts[key]}"
+    for prefix in ("", "abs_"):
+        shown = f"|{name}|" if prefix else name
+        lo, hi = (level_label(float(opts[k])) if k in opts else None
+                  for k in (prefix + "gt", prefix + "lt"))
+        if lo is not None and hi is not None:
+            return f"{lo} < {shown} < {hi}"
+        if lo is not None or hi is not None:
+            return f"{shown} {'>' if lo is not None else '<'} {lo if lo is not None else hi}"
     if "central" in opts:
         side = "beyond" if layer.kind == "exclude" else "within"
         name += f" {side} {opts.get('n', '1')}σ of {opts['central']}"
@@ -454,7 +459,7 @@ def figure(path, x: str, y: str, *, chi2: str | None = None, sigmas=(1, 2, 3), b
             handles.append(layer.handle)
     if not frame.chi2 and not any(lay.handle for lay in layers):
         # nothing else on the map: show where the scan has points
-        ax.plot(np.ravel(X), np.ravel(Y), ".", color="0.55", ms=2, zorder=1)
+        ax.plot(np.ravel(X), np.ravel(Y), ".", color="0.55", ms=2, zorder=1, clip_on=False)
         handles.append(Line2D([], [], marker=".", ls="", color="0.55",
                               label=f"scan points ({frame.data['id'].size})"))
     _axes(ax, frame, X, Y, logx, logy)
