@@ -512,7 +512,7 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None) -> Assembly:
     fmix, smix, matrices = [], [], {}
     n_fc, n_sc = len(p.fermions), len(p.scalars)
     left_cols, right_cols, scal_cols = [], [], []  # per sector: (N?, n_comp, n_states)
-    higgs_f, higgs_s = [], []
+    higgs_f, higgs_s, higgs_s2 = [], [], []
     z_f_l, z_f_r, z_s = [], [], []
     f_masses, s_masses = [], []
 
@@ -564,12 +564,13 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None) -> Assembly:
         z_f_r.append(zr)
 
     for s in p.scalar_sectors:
-        mat, dmat = _scalar_matrix(s, p, values, derived, batch, vev)
+        mat, dmat, d2mat = _scalar_matrix(s, p, values, derived, batch, vev)
         matrices[s.label or s.names[0]] = mat
         if s.method == "hermitian":
             m2, u = linalg.hermitian(mat)
             b = _embed(u, s.components, n_sc)
             y = _h(u) @ dmat @ u
+            y2 = _h(u) @ d2mat @ u
             z = np.array([float(p.scalars[k].t3 - s2w * p.scalars[k].charge) for k in s.components])
             g = _h(u) @ (z[:, None] * u)
             if len(s.components) > 1:
@@ -592,6 +593,7 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None) -> Assembly:
                            if p.scalars[k].kind != "real" else 0.0 for k in comps])
             g = _h(w) @ (zc[:, None] * w)
             y = _t(o) @ dmat @ o
+            y2 = _t(o) @ d2mat @ o
             rows = tuple(f"{p.scalars[k].label()}{ {'R': '_R', 'I': '_I', '': ''}[c]}"
                          for k, c in s.coordinates)
             smix.append((s.mixing_block, o, rows, tuple(s.names),
@@ -602,6 +604,7 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None) -> Assembly:
             s_masses.append(m[..., n])
         scal_cols.append(b)
         higgs_s.append(y)
+        higgs_s2.append(y2)
         z_s.append(g)
 
     a_l = np.concatenate(left_cols, axis=-1)
@@ -618,7 +621,8 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None) -> Assembly:
     left, right = _couplings(p, values, derived, a_l, a_r, b_s, batch)
     z = ZCouplings(_block_diag(z_f_l, batch), _block_diag(z_f_r, batch), _block_diag(z_s, batch))
     w = _w_couplings(p, a_l, a_r, b_s, batch, nf, ns)
-    higgs = HiggsCouplings(_block_diag(higgs_f, batch), _block_diag(higgs_s, batch))
+    higgs = HiggsCouplings(_block_diag(higgs_f, batch), _block_diag(higgs_s, batch),
+                           _block_diag(higgs_s2, batch))
     sector = DarkSector(fermions, scalars, left, right, z, w, higgs)
     masses = []
     for states, mlist in ((f_states, f_masses), (s_states, s_masses)):
@@ -723,6 +727,7 @@ def _scalar_matrix(s: Sector, p: Plan, values, derived, batch, vev):
     if s.method == "hermitian":
         mat = np.zeros((*batch, n, n), complex)
         dmat = np.zeros((*batch, n, n), complex)
+        d2mat = np.zeros((*batch, n, n), complex)
         for r, c, par, factor, power, conj in s.entries:
             if factor is None:
                 mat[..., r, c] += np.abs(values[par]) ** 2
@@ -730,7 +735,9 @@ def _scalar_matrix(s: Sector, p: Plan, values, derived, batch, vev):
             v = _param(values, derived, par, conj) * factor
             mat[..., r, c] += v * vev**power
             dmat[..., r, c] += v * power * vev ** (power - 1)
-        return mat, dmat
+            if power == 2:
+                d2mat[..., r, c] += 2 * v
+        return mat, dmat, d2mat
     # real coordinates: written component X = α·x with α from the oriented component
     where = {ck: n for n, ck in enumerate(s.coordinates)}
 
@@ -745,6 +752,7 @@ def _scalar_matrix(s: Sector, p: Plan, values, derived, batch, vev):
 
     mat = np.zeros((*batch, n, n))
     dmat = np.zeros((*batch, n, n))
+    d2mat = np.zeros((*batch, n, n))
     for _, (a, sa, b, sb, par, factor, power, hc) in s.entries:
         if factor is None:  # M²|ψ|² (complex) or ½M²r² (real): both ½ M² Σ x²
             m2 = np.abs(values[par]) ** 2
@@ -761,7 +769,9 @@ def _scalar_matrix(s: Sector, p: Plan, values, derived, batch, vev):
         mat = mat + contrib * vev**power
         if power:
             dmat = dmat + contrib * power * vev ** (power - 1)
-    return mat, dmat
+        if power == 2:
+            d2mat = d2mat + 2 * contrib
+    return mat, dmat, d2mat
 
 
 def _couplings(p: Plan, values, derived, a_l, a_r, b_s, batch):

@@ -71,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--constraint", action="append", default=[], metavar="NAME",
                      help="also evaluate this constraint term (repeatable: mu_egamma, b_kstarnunu, "
                           "b_knunu, bsgamma, deltams, g_minus_2; see `bridge likelihoods -v`)")
+    run.add_argument("--no-dark-matter", action="store_true",
+                     help="skip the dark-matter summary (relic density, direct detection, invisible "
+                          "widths; ~0.1-0.5 s)")
     run.set_defaults(func=cmd_run)
 
     plugins = sub.add_parser("plugins", help="list the installed model plugins")
@@ -109,26 +112,32 @@ def cmd_plugins(args) -> int:
 
 def cmd_run(args) -> int:
     from bridge.errors import InputError
-    from bridge.output import output_texts, write_outputs
+    from bridge.output import RUN_SUFFIXES, output_stem, output_texts, refuse_overwriting, write_outputs
     from bridge.run import run_card
 
     if args.samples < 2 or args.np_uncertainty < 0:
         raise InputError("--samples must be >= 2 and --np-uncertainty >= 0")
+    stem = output_stem(args.card)
+    outdir = Path(args.output) if args.output else Path(args.card).resolve().parent / "output"
+    refuse_overwriting([outdir / f"{stem}{suffix}" for suffix in RUN_SUFFIXES], args.card)
     likelihoods = None
     if args.likelihood or args.constraint:
         from bridge.likelihoods.registry import get_likelihoods
 
         # unknown names and double counting fail before the run
         likelihoods = get_likelihoods(args.likelihood, args.constraint)
+    dark_matter = not args.no_dark_matter
+    if likelihoods is not None and not dark_matter:
+        from bridge.likelihoods.registry import needs_dark_matter
+
+        dark_matter = needs_dark_matter(likelihoods)
     result = run_card(args.card, predictions=not args.no_predictions, samples=args.samples,
-                      seed=args.seed, np_samples=args.np_uncertainty)
+                      seed=args.seed, np_samples=args.np_uncertainty, dark_matter=dark_matter)
     if likelihoods is not None:
         from bridge.likelihoods.base import evaluate_all
         from bridge.likelihoods.point import ModelPoint
 
         result.likelihoods = evaluate_all(likelihoods, ModelPoint.from_result(result))
-    stem = Path(args.card).name.rsplit(".", 1)[0]
-    outdir = Path(args.output) if args.output else Path(args.card).resolve().parent / "output"
     try:
         texts = output_texts(result, stem)
     except ValueError as exc:  # e.g. a NaN that json refuses
@@ -193,6 +202,11 @@ def format_report(result) -> str:
     ol = result.one_loop
     lines.append(f"one loop at the matching scale: Delta a_mu = {ol['Delta_a_mu']:.4e}, "
                  f"BR(mu->e gamma) = {ol['BR_mu_egamma']:.3e}")
+    if getattr(result, "dark_matter", None) is not None:
+        from bridge.darkmatter.summary import report_lines
+
+        lines.append("")
+        lines += report_lines(result.dark_matter)
     if result.predictions:
         from bridge.likelihoods.experiment import FLAG_SIGMA, SET_NAME, format_pull
 

@@ -1,8 +1,8 @@
 """Generic one-loop engine for dark scalar-fermion loops.
 
 Models describe their dark sector in the mass basis: fermions F_a (Dirac or
-Majorana, Takagi basis with m_a > 0), scalars S_A, and Yukawa couplings to
-the SM fermions f,
+Majorana, Takagi basis with m_a > 0), scalars S_A (complex, or real: S = S*), and
+Yukawa couplings to the SM fermions f,
 
     L ⊃ Σ f̄ (l_f^{aA} P_R + r_f^{aA} P_L) F_a S_A + h.c.,           (G)
 
@@ -12,11 +12,18 @@ with Q_f = Q_{F_a} + Q_{S_A}. The engine returns Lagrangian coefficients
 
 Sources, all at zero external momenta and leading order in m_SM/M_dark:
 
-* b→sℓℓ and b→sνν boxes with Majorana crossed boxes, ΔF=2 boxes: the
-  fermion-mediated topology of arXiv:1608.07832 (Arnan, Hofer, Mescia,
-  Crivellin) and arXiv:1904.05890 (Arnan, Crivellin, Fedele, Mescia) in the
-  component form of ../shared/physics.md §4-§6; normalisation and sign fixed
-  by the SM top–Goldstone ΔF=2 box (tested against flavio's SM CVLL).
+* b→sℓℓ and b→sνν boxes: the sum over all Wick contractions of (G) at fourth order,
+  derived here for any mass-basis input (see :func:`box_semileptonic`): the
+  fermion-mediated boxes of arXiv:1608.07832 (Arnan, Hofer, Mescia, Crivellin; class F),
+  the scalar-mediated boxes of its second class (class S: a scalar coupling to quarks and
+  leptons), the crossed boxes of Majorana fermions and of real scalars, and the mixed
+  contractions of arXiv:1904.05890 (Arnan, Crivellin, Fedele, Mescia) structure; component
+  form as in ../shared/physics.md §4-§6. Normalisation and sign fixed by the SM
+  top–Goldstone ΔF=2 box (tested against flavio's SM CVLL); every topology is tested
+  against an explicit Dirac-algebra Wick contraction with numerical loop integrals
+  (tests/wick_oracle.py).
+* ΔF=2 boxes: the same contractions for two identical quark currents, including the
+  crossed boxes of real scalars (:func:`box_bsbs`).
 * dipoles c_L, c_R (b→sγ, b→sg, g−2, ℓ→ℓ'γ) with the chirally enhanced
   terms: physics.md §7, the neutralino/chargino functions of Hisano et al.
   hep-ph/9510309 (tested against the 2HDM charged-Higgs C7, C8 of
@@ -31,11 +38,19 @@ points at once, the functions below return arrays of shape (N,) instead of numbe
 arithmetic is the same einsum with a leading ``...`` (used by ``bridge scan``). Without a
 batch axis every result is the number it always was.
 
-Scope: fermion-mediated boxes only (the quark-side and lepton-side scalars
-are different fields, as in classes F of arXiv:2104.03228); colour-singlet
-fermions with colour-triplet or singlet scalars. Quarks coupling with both
-chiralities would generate scalar and tensor operators that are not
-implemented: the engine raises instead of dropping them.
+Colour. States carry colour 1, 3, −3 (anti-triplet) or 8; a coupling multiplies the
+unit-normalised invariant tensor of f̄ F S (δ_{ci} for a quark with a triplet fermion and a
+singlet scalar, δ_{cj} for a singlet fermion and a triplet scalar, δ_{ij} for a lepton with a
+3 ⊗ 3̄ or 8 ⊗ 8 pair). Quark couplings are implemented for exactly one coloured triplet in the
+loop, (F, S) = (1, 3) (class F) or (3, 1) (class S); then the colour flows along one open line
+from s̄ to b in every b→s diagram and every colour factor is 1 (ΔF=2: the colour-crossed
+VLL structure Fierzes back with coefficient 1, see :func:`box_bsbs`). Lepton couplings may
+also have both loop particles coloured (3 ⊗ 3̄, 8 ⊗ 8): lepton dipoles then carry the colour
+multiplicity 3 or 8 and boxes factor 1. Quark couplings with both loop particles coloured
+(3̄ ⊗ 3̄, 3 ⊗ 8, 8 ⊗ 3) are valid but raise NotImplementedError where they would enter.
+
+Scope: quarks coupling with both chiralities would generate scalar and tensor operators
+that are not implemented: the engine raises instead of dropping them.
 """
 
 from __future__ import annotations
@@ -60,12 +75,24 @@ SM_CHARGE = {"d": -1 / 3, "s": -1 / 3, "b": -1 / 3, "u": 2 / 3, "c": 2 / 3, "t":
              "e": -1.0, "mu": -1.0, "tau": -1.0, "nu_e": 0.0, "nu_mu": 0.0, "nu_tau": 0.0}
 #: flavio's names of the neutrinos inside coefficient names.
 FLAVIO_NU = {"nu_e": "nue", "nu_mu": "numu", "nu_tau": "nutau"}
+#: Colour representation of the SM fermions (1 unless listed).
+SM_COLOUR = {q: 3 for q in QUARKS + UP_QUARKS}
+#: Colour representations a dark state may carry, with their dimensions (−3: anti-triplet).
+COLOUR_DIM = {1: 1, 3: 3, -3: 3, 8: 8}
+#: (colour of F, colour of S) for which f̄ F S contains a singlet, by the colour of f.
+_SINGLET_PAIRS = {3: {(1, 3), (3, 1), (-3, -3), (3, 8), (8, 3)},
+                  1: {(1, 1), (3, -3), (-3, 3), (8, 8)}}
+#: Quark couplings the b→s functions implement (one coloured triplet in the loop).
+_QUARK_PAIRS_IMPLEMENTED = {(1, 3), (3, 1)}
 
 _LOOP = 16.0 * math.pi**2
 
 
 @dataclass(frozen=True)
 class DarkFermion:
+    """A fermion mass eigenstate: Dirac, or Majorana (self-conjugate: neutral, colour 1 or 8,
+    L = ½ F̄(i∂̸ − m)F; crossed contractions ⟨F Fᵀ⟩). ``colour``: 1, 3, −3 or 8."""
+
     name: str
     mass: float
     charge: float
@@ -75,7 +102,8 @@ class DarkFermion:
 
 @dataclass(frozen=True)
 class DarkScalar:
-    """A scalar mass eigenstate; ``real`` marks a real field (S = S*: crossed contractions)."""
+    """A scalar mass eigenstate; ``real`` marks a real field (S = S*, L = ½(∂S)² − ½M²S²:
+    neutral, colour 1 or 8, crossed contractions ⟨S S⟩). ``colour``: 1, 3, −3 or 8."""
 
     name: str
     mass: float
@@ -92,6 +120,16 @@ class ZCouplings:
     + scalar[B, A] i(S_B^* ∂^μ S_A − ∂^μ S_B^* S_A) ], with T3 − s_W² Q of the
     components rotated to the mass basis. For Majorana fermions use the
     Denner-rule couplings left = G, right = −G^* (G hermitian).
+
+    Real scalars: pass the same Hermitian matrix g^S = W† diag(T3 − s_W² Q) W built from the
+    complex components φ_c = Σ_A W_{cA} S_A (e.g. φ⁰ = (S_R + i S_I)/√2: W = (1/√2, i/√2)).
+    With S_A = S_A^* the term above is Σ_{AB} i g^S_{BA}(S_B ∂S_A − ∂S_B S_A), in which only the
+    antisymmetric part survives: the vertex S_A → S_B of two real states is g^S_{BA} − g^S_{AB}
+    (= 2i Im g^S_{BA}; no Z S_A S_A vertex, the current of a real field vanishes), between a
+    real and a complex state it is g^S_{BA} as for complex states. :func:`z_penguin` applies
+    this itself (g_eff = g^S − ρ ∘ (g^S)ᵀ, ρ_AB = 1 for two real states); the symmetric part
+    of the real–real block is ignored, so either convention (Hermitian g^S from the components,
+    or its antisymmetric part) gives the same result.
     """
 
     left: np.ndarray
@@ -127,10 +165,14 @@ class HiggsCouplings:
     * real scalars (V ⊃ ½ rᵀ M² r): L ⊃ −½ h S_B scalar[B, A] S_A, scalar = Oᵀ (∂M²/∂v) O.
 
     Entries between states of different sectors (charge, colour, Dirac/Majorana) vanish.
+    ``scalar2`` (optional) is the second derivative U† (∂²M²/∂v²) U (Oᵀ … O for real states):
+    V ⊃ ½ h² S_B^* scalar2[B, A] S_A (¼ h² S_B scalar2[B, A] S_A for real ones), the hh S S
+    contact of dark-matter annihilation; None where not computed (taken as zero).
     """
 
     fermion: np.ndarray
     scalar: np.ndarray
+    scalar2: np.ndarray | None = None
 
 
 @dataclass
@@ -173,19 +215,67 @@ class DarkSector:
         for S in self.scalars:
             if not np.all(np.asarray(S.mass) > 0):
                 raise ValueError(f"dark scalar {S.name} needs a positive mass")
+        self._check_representations()
         self._check_charges()
+        self._check_colours()
+
+    def _check_representations(self) -> None:
+        """Colour values, and self-conjugate states in real representations."""
+        for kind, states, flag in (("fermion", self.fermions, "majorana"), ("scalar", self.scalars, "real")):
+            for p in states:
+                if p.colour not in COLOUR_DIM:
+                    raise ValueError(f"dark {kind} {p.name}: colour {p.colour!r} is not one of "
+                                     "1, 3, -3 (anti-triplet), 8")
+                if getattr(p, flag) and (p.colour not in (1, 8) or abs(p.charge) > 1e-9):
+                    raise ValueError(f"dark {kind} {p.name} is {flag}: it must be neutral and a "
+                                     f"colour singlet or octet (charge {p.charge}, colour {p.colour})")
+
+    def _used_pairs(self, f: str):
+        """(a, A) with a non-zero coupling of f (at any point of a batch)."""
+        used = np.zeros((len(self.fermions), len(self.scalars)), dtype=bool)
+        for table in (self.left, self.right):
+            if f in table:
+                c = table[f]
+                used |= np.any(c != 0, axis=tuple(range(c.ndim - 2))) if c.ndim > 2 else c != 0
+        return zip(*np.nonzero(used), strict=True)
 
     def _check_charges(self) -> None:
         """Every non-zero coupling must conserve electric charge (catches model bugs)."""
-        for table in (self.left, self.right):
-            for f, c in table.items():
-                used = np.any(c != 0, axis=tuple(range(c.ndim - 2))) if c.ndim > 2 else c
-                for a, A in zip(*np.nonzero(used), strict=True):
-                    q = self.fermions[a].charge + self.scalars[A].charge
-                    if abs(q - SM_CHARGE[f]) > 1e-9:
-                        raise ValueError(
-                            f"coupling {f}-{self.fermions[a].name}-{self.scalars[A].name} "
-                            f"violates charge conservation ({SM_CHARGE[f]} != {q})")
+        for f in dict.fromkeys([*self.left, *self.right]):
+            for a, A in self._used_pairs(f):
+                q = self.fermions[a].charge + self.scalars[A].charge
+                if abs(q - SM_CHARGE[f]) > 1e-9:
+                    raise ValueError(
+                        f"coupling {f}-{self.fermions[a].name}-{self.scalars[A].name} "
+                        f"violates charge conservation ({SM_CHARGE[f]} != {q})")
+
+    def _check_colours(self) -> None:
+        """Every non-zero coupling f̄ F S must contain a colour singlet."""
+        for f in dict.fromkeys([*self.left, *self.right]):
+            r_f = SM_COLOUR.get(f, 1)
+            for a, A in self._used_pairs(f):
+                pair = (self.fermions[a].colour, self.scalars[A].colour)
+                if pair not in _SINGLET_PAIRS[r_f]:
+                    raise ValueError(
+                        f"coupling {f}-{self.fermions[a].name}-{self.scalars[A].name} violates "
+                        f"colour conservation: {f} (colour {r_f}) with fermion colour {pair[0]} "
+                        f"and scalar colour {pair[1]} has no singlet")
+
+    def require_implemented_colour(self, fermions, what: str) -> None:
+        """NotImplementedError if a quark among ``fermions`` couples to a loop with both
+        particles coloured (valid, but its colour factors are not implemented)."""
+        checked = self.__dict__.setdefault("_colour_checked", set())
+        for f in fermions:
+            if SM_COLOUR.get(f, 1) == 1 or f in checked:
+                continue
+            for a, A in self._used_pairs(f):
+                pair = (self.fermions[a].colour, self.scalars[A].colour)
+                if pair not in _QUARK_PAIRS_IMPLEMENTED:
+                    raise NotImplementedError(
+                        f"{what}: {f} couples to {self.fermions[a].name} (colour {pair[0]}) and "
+                        f"{self.scalars[A].name} (colour {pair[1]}), a loop with both particles "
+                        "coloured; only one coloured triplet per quark vertex is implemented")
+            checked.add(f)
 
     # couplings --------------------------------------------------------------
     def l(self, f: str) -> np.ndarray:  # noqa: E743 - l, r as in the physics literature
@@ -229,6 +319,12 @@ class DarkSector:
         return np.outer(maj, maj)
 
     @cached_property
+    def rho(self) -> np.ndarray:
+        """ρ_AB = 1 where both scalars are real (crossed scalar contractions exist)."""
+        real = np.array([S.real for S in self.scalars], dtype=float)
+        return np.outer(real, real)
+
+    @cached_property
     def _box_args(self):
         mf2 = self.m_fermion**2
         ms2 = self.m_scalar**2
@@ -260,27 +356,38 @@ class DarkSector:
         return loops.f_N1(x), loops.f_C1(x), loops.f_N2(x), loops.f_C2(x)
 
     def box_block(self, fermions: tuple, scalars_a: tuple, scalars_b: tuple):
-        """(I2, m_a m_b I1) on the sub-block fermions × fermions × scalars_a × scalars_b.
+        """(I2, m_a m_b I1) on the sub-block fermions × fermions × scalars_a × scalars_b."""
+        return self.box_tensors(fermions, fermions, scalars_a, scalars_b)
 
-        Batches only evaluate the loop functions where couplings are non-zero (an F_Ib
-        box needs 18 of the 256 entries), once per unordered fermion pair (I1, I2 are
-        symmetric) and once per distinct scalar mass column (the components of a doublet
-        are degenerate); cached per block.
+    def box_tensors(self, fermions_a: tuple, fermions_b: tuple, scalars_a: tuple, scalars_b: tuple):
+        """(I2, m_a m_b I1) on the sub-block fermions_a × fermions_b × scalars_a × scalars_b.
+
+        For a batch only the entries with non-zero couplings are evaluated (an F_Ib box needs 18
+        of the 256 entries), once per unordered fermion pair (I1, I2 are symmetric) and once per
+        distinct scalar mass column (the components of a doublet are degenerate); for one point
+        the block is a slice of the full tensors (fewer calls); cached per block.
         """
         cache = self.__dict__.setdefault("_box_blocks", {})
-        key = (fermions, scalars_a, scalars_b)
+        key = (fermions_a, fermions_b, scalars_a, scalars_b)
+        if key not in cache and not self.batched:  # one point: slices of the full tensors
+            ix = np.ix_(fermions_a, fermions_b, scalars_a, scalars_b)
+            cache[key] = (self.box_I2[ix], self.box_I1_mm[ix])
         if key not in cache:
-            i2, i1, where = self._box_kernels(fermions)
-            nf = len(fermions)
+            union = tuple(sorted({*fermions_a, *fermions_b}))
+            i2, i1, where = self._box_kernels(union)
+            nf = len(union)
             slot = np.zeros((nf, nf), dtype=int)
             pairs = [(a, b) for a in range(nf) for b in range(a, nf)]  # as in _box_kernels
             for k, (i, j) in enumerate(pairs):
                 slot[i, j] = slot[j, i] = k
-            ua = np.array([where[A] for A in scalars_a])
-            ub = np.array([where[B] for B in scalars_b])
-            ix = (Ellipsis, slot[:, :, None, None], ua[None, None, :, None], ub[None, None, None, :])
-            mf = self.m_fermion[..., list(fermions)]
-            mm = (mf[..., :, None] * mf[..., None, :])[..., :, :, None, None]
+            pos = {f: k for k, f in enumerate(union)}
+            sl = slot[np.ix_([pos[f] for f in fermions_a], [pos[f] for f in fermions_b])]
+            ua = np.array([where[A] for A in scalars_a], dtype=int)
+            ub = np.array([where[B] for B in scalars_b], dtype=int)
+            ix = (Ellipsis, sl[:, :, None, None], ua[None, None, :, None], ub[None, None, None, :])
+            mfa = self.m_fermion[..., list(fermions_a)]
+            mfb = self.m_fermion[..., list(fermions_b)]
+            mm = (mfa[..., :, None] * mfb[..., None, :])[..., :, :, None, None]
             cache[key] = (i2[ix], mm * i1[ix])
         return cache[key]
 
@@ -310,14 +417,21 @@ class DarkSector:
 
 def _support(*couplings) -> tuple[tuple, tuple]:
     """Indices of the fermions and scalars with a non-zero coupling in any of ``couplings``."""
-    used = np.zeros(couplings[0].shape[-2:], dtype=bool)
-    for c in couplings:
-        used |= np.any(c != 0, axis=tuple(range(c.ndim - 2))) if c.ndim > 2 else c != 0
-    return tuple(np.flatnonzero(used.any(axis=1))), tuple(np.flatnonzero(used.any(axis=0)))
+    used = couplings[0] != 0
+    for c in couplings[1:]:
+        used = used | (c != 0)
+    if used.ndim > 2:
+        used = used.any(axis=tuple(range(used.ndim - 2)))
+    return tuple(np.flatnonzero(used.any(axis=1)).tolist()), tuple(np.flatnonzero(used.any(axis=0)).tolist())
 
 
 def _take(c: np.ndarray, fermions: tuple, scalars: tuple) -> np.ndarray:
-    return np.take(np.take(c, list(fermions), axis=-2), list(scalars), axis=-1)
+    """The sub-block fermions × scalars of a coupling (the array itself if that is all of it)."""
+    nf, ns = c.shape[-2:]
+    if len(fermions) == nf and len(scalars) == ns and fermions == tuple(range(nf)) \
+            and scalars == tuple(range(ns)):
+        return c
+    return c[..., np.asarray(fermions, dtype=int)[:, None], np.asarray(scalars, dtype=int)[None, :]]
 
 
 def _sum(x: np.ndarray, n: int):
@@ -342,28 +456,119 @@ def _require_single_chirality(sector: DarkSector, fermions: tuple[str, ...], wha
                 "this generates are not implemented in the engine")
 
 
-def _require_distinct_scalars(sector: DarkSector, quark_side, lepton_side) -> None:
-    q_scalars = np.any(np.abs(quark_side[0]) + np.abs(quark_side[1]), axis=-2)
-    l_scalars = np.any(np.abs(lepton_side[0]) + np.abs(lepton_side[1]), axis=-2)
-    if np.any(q_scalars & l_scalars):
-        raise NotImplementedError(
-            "a scalar couples to both quarks and leptons: the scalar-mediated box "
-            "topology is not implemented in the engine")
+#: 16π² × box kernels of the six connected contractions (see box_semileptonic), as
+#: (coefficient, loop tensor) for equal (X = Y) and opposite (X ≠ Y) chiralities; "I2" is
+#: I2(m², m'², M_A², M_B²), "mmI1" is m m' I1(...).
+_BOX_KERNELS = {
+    "FD": ((-0.25, "I2"), (-0.5, "mmI1")),
+    "FX": ((0.5, "mmI1"), (0.25, "I2")),
+    "M1": ((0.25, "I2"), (-0.5, "mmI1")),
+    "M2": ((0.5, "mmI1"), (-0.25, "I2")),
+    "SD": ((-0.25, "I2"), (-0.25, "I2")),
+    "SX": ((0.25, "I2"), (0.25, "I2")),
+}
+#: coupling index patterns: s̄-vertex Q_s, b-vertex Q_b^*, ℓ̄-vertex X̄, ℓ-vertex X^*, then the
+#: loop tensor over (fermion, fermion', scalar A, scalar B)
+_BOX_INDICES = {
+    "FD": "...aA,...bA,...bB,...aB,...abAB->...",
+    "FX": "...aA,...bA,...aB,...bB,...abAB->...",
+    "M1": "...aA,...bB,...bA,...aB,...abAB->...",
+    "M2": "...aA,...bB,...aB,...bA,...abAB->...",
+    "SD": "...aA,...aB,...cB,...cA,...acAB->...",
+    "SX": "...aA,...aB,...cA,...cB,...acAB->...",
+}
+
+
+def _box_topology(sector: DarkSector, name: str, same: bool, couplings, fermions_q, fermions_l,
+                  scalars_q, scalars_l):
+    """16π² × one topology of box_semileptonic on the given support (see there).
+
+    ``fermions_q``/``fermions_l`` index the two fermion slots of the loop tensor, ``scalars_q``,
+    ``scalars_l`` the two scalar slots; the couplings are cut to the matching sub-blocks.
+    """
+    Qs, Qb, X_bar, X = couplings
+    cache = sector.__dict__.setdefault("_box_kernel_cache", {})
+    key = (name, same, fermions_q, fermions_l, scalars_q, scalars_l)
+    if key not in cache:  # shared by all lepton flavours and calls
+        coeff, kind = _BOX_KERNELS[name][0 if same else 1]
+        i2, mm_i1 = sector.box_tensors(fermions_q, fermions_l, scalars_q, scalars_l)
+        kernel = coeff * (i2 if kind == "I2" else mm_i1)
+        if name in ("FX", "M2"):
+            kernel = kernel * sector.kappa[np.ix_(fermions_q, fermions_l)][:, :, None, None]
+        if name in ("SX", "M1"):
+            kernel = kernel * sector.rho[np.ix_(scalars_q, scalars_l)][None, None, :, :]
+        cache[key] = kernel
+    kernel = cache[key]
+    # slots: FD/FX (a: s̄ & ℓ, b: b & ℓ̄, A: quark, B: lepton); M1/M2 (a, b as FD; A: s̄ & ℓ̄
+    # or ℓ, B: b & the other lepton); SD/SX (a: quark line, c: lepton line, A: s̄ & ℓ or ℓ̄)
+    if name in ("FD", "FX"):
+        blocks = ((fermions_q, scalars_q), (fermions_l, scalars_q), (fermions_q, scalars_l),
+                  (fermions_l, scalars_l))
+        order = {"FD": (0, 1, 3, 2), "FX": (0, 1, 2, 3)}[name]
+    elif name in ("M1", "M2"):
+        blocks = ((fermions_q, scalars_q), (fermions_l, scalars_l), (fermions_q, scalars_l),
+                  (fermions_l, scalars_q))
+        order = {"M1": (0, 1, 3, 2), "M2": (0, 1, 2, 3)}[name]
+    else:
+        blocks = ((fermions_q, scalars_q), (fermions_q, scalars_l), (fermions_l, scalars_l),
+                  (fermions_l, scalars_q))
+        order = {"SD": (0, 1, 2, 3), "SX": (0, 1, 3, 2)}[name]
+    # the four couplings in the order of _BOX_INDICES, each on its (fermion, scalar) block
+    cut = [_take(c, *blocks[k]) for c, k in zip((Qs, Qb.conj(), X_bar, X.conj()), order, strict=True)]
+    if name in ("FD", "FX"):  # quark and lepton pairs first (fewer operations, the class-F order)
+        quark = np.einsum("...aA,...bA->...abA", cut[0], cut[1])
+        pair = "...aB,...bB->...abB"
+        lepton = np.einsum(pair, cut[3], cut[2]) if name == "FD" else np.einsum(pair, cut[2], cut[3])
+        return np.einsum("...abA,...abB,...abAB->...", quark, lepton, kernel)
+    return np.einsum(_BOX_INDICES[name], *cut, kernel)
 
 
 def box_semileptonic(sector: DarkSector, quark_chirality: str, lepton_chirality: str,
                      lep_bar: str, lep: str, q_bar: str = "s", q: str = "b") -> complex:
     """Coefficient (GeV⁻²) of (q̄_bar γ^μ P_X q)(ℓ̄_bar γ_μ P_Y ℓ) in L from boxes.
 
-    physics.md §4 and §5 (derived there by explicit Wick contraction with
-    Majorana fermions; structure of arXiv:1608.07832): with fermion F_a on
-    the line touching q̄_bar and F_b on the line touching q, quark-side scalar
-    A and lepton-side scalar B, for equal chiralities X = Y
+    The sum over all Wick contractions of the fourth order of (G), derived here for any
+    mass-basis input (Dirac or Majorana fermions, complex or real scalars, any state coupling
+    to both sides); the structure is that of arXiv:1608.07832 (both classes, left-handed
+    couplings) and arXiv:1904.05890 (general chiralities), the derivation that of
+    physics.md §4 extended to all pairings. With the vertices s̄ Q_s^{aA} F_a S_A,
+    F̄ Q_b^* b S^*, ℓ̄ X̄ F S, F̄ X^* ℓ S^* (Q = l or r of the quark chirality X, X̄, X the
+    couplings of ℓ̄_bar, ℓ for chirality Y), the fermion fields pair as (s̄-line with b-line)
+    or (s̄ with ℓ) or, for Majorana states only, (s̄ with ℓ̄); the scalars likewise, the last
+    only for real states. The six connected combinations give
 
-        16π² C = Σ [−¼ I2 Q_s^{aA} Q_b^{bA*} X_ℓ^{aB*} X_ℓ̄^{bB}
-                    + κ ½ m_a m_b I1 Q_s^{aA} Q_b^{bA*} X_ℓ̄^{aB} X_ℓ^{bB*}],
+        16π² C = Σ_{a,b,A,B} [ FD + κ FX + ρ M1 + κ M2 + SD + ρ SX ]
 
-    and for X ≠ Y the direct box takes −½ m_a m_b I1 and the crossed one ¼ I2.
+    ===========================  ===================================  ==========  ===========
+    topology                     couplings                            X = Y       X ≠ Y
+    ===========================  ===================================  ==========  ===========
+    FD fermion-mediated          Q_s^{aA} Q_b^{bA*} X̄^{bB} X^{aB*}    −¼ I2       −½ m_a m_b I1
+    FX  … crossed (κ_aκ_b)       Q_s^{aA} Q_b^{bA*} X̄^{aB} X^{bB*}    +½ m_a m_b I1  +¼ I2
+    SD scalar-mediated (class S) Q_s^{aA} Q_b^{aB*} X̄^{bB} X^{bA*}    −¼ I2       −¼ I2
+    SX  … crossed (ρ_Aρ_B)       Q_s^{aA} Q_b^{aB*} X̄^{bA} X^{bB*}    +¼ I2       +¼ I2
+    M1 mixed (ρ_Aρ_B)            Q_s^{aA} Q_b^{bB*} X̄^{bA} X^{aB*}    +¼ I2       −½ m_a m_b I1
+    M2 mixed (κ_aκ_b)            Q_s^{aA} Q_b^{bB*} X̄^{aB} X^{bA*}    +½ m_a m_b I1  −¼ I2
+    ===========================  ===================================  ==========  ===========
+
+    with I_k = I_k(m_a², m_b², M_A², M_B²) (physics.md §3), κ_ab = 1 for two Majorana fermions,
+    ρ_AB = 1 for two real scalars. Ingredients: Grassmann signs of the pairings; the Fierz
+    identities (ψ̄1γ^μP_Lψ2)(ψ̄3γ_μP_Lψ4) = +(ψ̄1γ^μP_Lψ4)(ψ̄3γ_μP_Lψ2) and
+    (ψ̄1P_Rψ2)(ψ̄3P_Lψ4) = −½(ψ̄1γ^μP_Lψ4)(ψ̄3γ_μP_Rψ2); ψ̄^cγ^μP_Rχ^c = −χ̄γ^μP_Lψ for the
+    Majorana contractions; and the loop momentum: in the real-scalar crossings SX, M1 (and
+    M2 relative to FX) one fermion line carries −ℓ relative to the uncrossed case, which
+    flips the sign of the ℓ̸⊗ℓ̸ (I2) term and leaves the m m' (I1) term. In class S the fermion
+    lines join s̄ to b and ℓ̄ to ℓ, so only ℓ̸ survives on each and both lepton chiralities
+    give I2.
+
+    Consequences: (i) one real scalar exchanged between Dirac Ψ_q, Ψ_ℓ gives SD + SX = 0
+    (the current i(S∂S − ∂S S) of a real field vanishes); a complex scalar split into real
+    components of masses M_R, M_I gives −¼ I2(m_q², m_ℓ², M_R², M_I²). (ii) Class F ↔ class S:
+    I2 is symmetric in its four arguments, so the Dirac class-F box (F; S_q, S_ℓ) equals the
+    class-S box (Φ; Ψ_q, Ψ_ℓ) with M_Φ = m_F, m_{Ψq} = M_{Sq}, m_{Ψℓ} = M_{Sℓ}. (iii) With
+    colour-singlet leptons and the implemented quark couplings, M1 and M2 cannot occur (a state
+    coupling to both sides would have to be a colour singlet and a triplet); they matter for
+    B_s mixing (box_bsbs) and are kept for generality. Colour factors are 1 (module
+    docstring). Every topology is tested against tests/wick_oracle.py.
     """
     Qs, Qb = _quark_couplings(sector, quark_chirality, q_bar, q)
     if lepton_chirality == "L":
@@ -372,68 +577,111 @@ def box_semileptonic(sector: DarkSector, quark_chirality: str, lepton_chirality:
         X_bar, X = sector.r(lep_bar), sector.r(lep)
     if not (np.any(Qs) and np.any(Qb) and np.any(X_bar) and np.any(X)):
         return sector._result(0j)
-    _require_distinct_scalars(sector, (Qs, Qb), (X_bar, X))
-    if sector.batched:  # the same sums over the entries with non-zero couplings only
-        fq, sq = _support(Qs, Qb)
-        fl, sl = _support(X_bar, X)
-        f = tuple(a for a in fq if a in fl)
-        Qs, Qb, X_bar, X = (_take(Qs, f, sq), _take(Qb, f, sq), _take(X_bar, f, sl), _take(X, f, sl))
-        I2, mmI1 = sector.box_block(f, sq, sl)
-        kappa = sector.kappa[np.ix_(f, f)][:, :, None, None]
-    else:
-        I2, mmI1, kappa = sector.box_I2, sector.box_I1_mm, sector.kappa[:, :, None, None]
-    quark = np.einsum("...aA,...bA->...abA", Qs, Qb.conj())
-    direct_lep = np.einsum("...aB,...bB->...abB", X.conj(), X_bar)
-    crossed_lep = np.einsum("...aB,...bB->...abB", X_bar, X.conj())
-    if quark_chirality == lepton_chirality:
-        direct_kernel, crossed_kernel = -0.25 * I2, 0.5 * kappa * mmI1
-    else:
-        direct_kernel, crossed_kernel = -0.5 * mmI1, 0.25 * kappa * I2
-    total = (np.einsum("...abA,...abB,...abAB->...", quark, direct_lep, direct_kernel)
-             + np.einsum("...abA,...abB,...abAB->...", quark, crossed_lep, crossed_kernel))
+    sector.require_implemented_colour((q_bar, q, lep_bar, lep), "b→sℓℓ box")
+    same = quark_chirality == lepton_chirality
+    couplings = (Qs, Qb, X_bar, X)
+    fq, sq = _support(Qs, Qb)
+    fl, sl = _support(X_bar, X)
+    f_both = tuple(a for a in fq if a in fl)
+    s_both = tuple(A for A in sq if A in sl)
+    total = 0
+    if f_both:  # a fermion couples to quarks and leptons (class F)
+        total = total + _box_topology(sector, "FD", same, couplings, f_both, f_both, sq, sl)
+        if np.any(sector.kappa[np.ix_(f_both, f_both)]):
+            total = total + _box_topology(sector, "FX", same, couplings, f_both, f_both, sq, sl)
+    if s_both:  # a scalar couples to quarks and leptons (class S)
+        total = total + _box_topology(sector, "SD", same, couplings, fq, fl, s_both, s_both)
+        real = np.any(sector.rho[np.ix_(s_both, s_both)])
+        if real:
+            total = total + _box_topology(sector, "SX", same, couplings, fq, fl, s_both, s_both)
+        if f_both:  # both (never with colour-singlet leptons; see (iii))
+            if real:
+                total = total + _box_topology(sector, "M1", same, couplings, f_both, f_both,
+                                              s_both, s_both)
+            if np.any(sector.kappa[np.ix_(f_both, f_both)]):
+                total = total + _box_topology(sector, "M2", same, couplings, f_both, f_both,
+                                              s_both, s_both)
     return sector._result(total) / _LOOP
 
 
 def box_bsbs(sector: DarkSector, chirality: str = "L") -> complex:
     """Coefficient (GeV⁻²) of (s̄ γ^μ P_X b)² in L: CVLL_bsbs (X = L), CVRR_bsbs (X = R).
 
-    physics.md §6 (includes the 1/(2!2!) of two identical vertex pairs):
+    physics.md §6, extended to real scalars: the contractions of box_semileptonic with the
+    lepton pair replaced by a second s̄ b pair. For two identical currents the coefficient of
+    the operator is ¼ of the sum of the six topologies (the operator's monomials carry weight
+    2 × 2: two orderings of the identical pairs, and the Fierz image of VLL is itself), and
+    FD = SD, FX = M2, SX = M1 pairwise:
 
         16π² C = Σ_{a,b,A,B} [−⅛ I2 Q_s^{aA} Q_b^{aB*} Q_s^{bB} Q_b^{bA*}
-                             + κ ¼ m_a m_b I1 Q_s^{aA} Q_s^{aB} Q_b^{bA*} Q_b^{bB*}].
+                             + κ_ab ¼ m_a m_b I1 Q_s^{aA} Q_s^{aB} Q_b^{bA*} Q_b^{bB*}
+                             + ρ_AB ⅛ I2 Q_s^{aA} Q_s^{bA} Q_b^{aB*} Q_b^{bB*}],
 
-    For one Dirac fermion and one scalar this is −(l_s l_b^*)² F(x,x)/(128π² M_F²),
-    the form of arXiv:1608.07832; F + 2G cancels at M_S = M_F for Majorana F.
+    (includes the 1/(2!2!) of two identical vertex pairs). For one fermion F and one scalar S,
+    x = M_S²/M_F²:
+
+        C = −(l_s l_b^*)² [(1 − ρ) F(x,x) + 2κ G(x,x)]/(128π² M_F²),
+
+    the form of arXiv:1608.07832 for a Dirac or Majorana F and complex S (F + 2G cancels at
+    M_S = M_F for Majorana F). A real S cancels the direct box for every mass: a Dirac fermion
+    with one real scalar gives no B_s mixing (cf. arXiv:2605.04010 for a vector-like quark
+    with a real singlet), a Majorana one only the crossed 2G(x,x), which does not vanish at
+    degeneracy.
+
+    Colour: with a triplet fermion (class S) the fermion-line pairing has colour δ_ij δ_kl in
+    (s̄_i b_j)(s̄_k b_l), with a triplet scalar (class F) it is δ_il δ_kj; the other pairing
+    has the other structure. The colour-crossed VLL operator equals the singlet one,
+    (s̄_i γ^μP_L b_j)(s̄_j γ_μP_L b_i) = (s̄_i γ^μP_L b_i)(s̄_j γ_μP_L b_j) (Fierz of VLL with
+    anticommuting fields, coefficient +1), so every colour factor is 1 (tested with explicit
+    colour indices in tests/wick_oracle.py).
     """
     Qs, Qb = _quark_couplings(sector, chirality)
     if not (np.any(Qs) and np.any(Qb)):
         return sector._result(0j)
-    if sector.batched:  # entries with non-zero couplings only (see box_block)
-        f, sq = _support(Qs, Qb)
-        Qs, Qb = _take(Qs, f, sq), _take(Qb, f, sq)
-        I2, mmI1 = sector.box_block(f, sq, sq)
-        kappa = sector.kappa[np.ix_(f, f)][:, :, None, None]
-    else:
-        I2, mmI1, kappa = sector.box_I2, sector.box_I1_mm, sector.kappa[:, :, None, None]
+    sector.require_implemented_colour(("s", "b"), "B_s mixing")
+    f, sq = _support(Qs, Qb)
+    Qs, Qb = _take(Qs, f, sq), _take(Qb, f, sq)
+    I2, mmI1 = sector.box_block(f, sq, sq)
+    kappa = sector.kappa[np.ix_(f, f)][:, :, None, None]
     direct = np.einsum("...aA,...aB,...bB,...bA,...abAB->...", Qs, Qb.conj(), Qs, Qb.conj(), I2)
     crossed = np.einsum("...aA,...aB,...bA,...bB,...abAB->...", Qs, Qs, Qb.conj(), Qb.conj(),
                         kappa * mmI1)
-    return sector._result(-0.125 * direct + 0.25 * crossed) / _LOOP
+    total = -0.125 * direct + 0.25 * crossed
+    rho = sector.rho[np.ix_(sq, sq)]
+    if np.any(rho):
+        total = total + 0.125 * np.einsum("...aA,...bA,...aB,...bB,...abAB->...", Qs, Qs, Qb.conj(),
+                                          Qb.conj(), rho[None, None, :, :] * I2)
+    return sector._result(total) / _LOOP
 
 
 # ---------------------------------------------------------------------------
 # dipoles
 # ---------------------------------------------------------------------------
-def _gauge_charges(sector: DarkSector, gauge: str):
-    if gauge == "photon":
-        return (np.array([F.charge for F in sector.fermions]),
-                np.array([S.charge for S in sector.scalars]))
-    # gluon: a colour triplet coupled to the quark by δ^{αβ} carries T^a, factor 1
-    cf = np.array([1.0 if F.colour == 3 else 0.0 for F in sector.fermions])
-    cs = np.array([1.0 if S.colour == 3 else 0.0 for S in sector.scalars])
-    if np.any(cf[:, None] * cs[None, :]):
-        raise NotImplementedError("both loop particles coloured: colour factors not implemented")
-    return cf, cs
+def _gauge_charges(sector: DarkSector, gauge: str, f_out: str, f_in: str):
+    """(charges of the fermions, of the scalars, colour multiplicity (nF, nS)) of the loop.
+
+    Photon: electric charges; a colour-singlet external fermion with both loop particles
+    coloured (lepton with 3 ⊗ 3̄ or 8 ⊗ 8) sums over the colour of the loop, multiplicity
+    dim(F) (Σ_i δ_ii); quarks (implemented: one coloured triplet in the loop) have 1.
+    Gluon (quarks only): the triplet coupled to the quark by δ carries the generator T^a of
+    the quark, so its "charge" is 1 and the singlet's 0 (T_q = T_F + T_S, as Q_f = Q_F + Q_S).
+    """
+    sector.require_implemented_colour((f_out, f_in), f"{gauge} dipole")
+    colour_f = np.array([F.colour for F in sector.fermions])
+    colour_s = np.array([S.colour for S in sector.scalars])
+    if gauge == "gluon":
+        if SM_COLOUR.get(f_out, 1) == 1 or SM_COLOUR.get(f_in, 1) == 1:
+            raise ValueError(f"gluon dipole of {f_out}, {f_in}: needs quarks")
+        return (colour_f == 3).astype(float), (colour_s == 3).astype(float), 1.0
+    if gauge != "photon":
+        raise ValueError(f"unknown gauge boson {gauge!r}")
+    multiplicity = 1.0
+    if SM_COLOUR.get(f_out, 1) == 1 and SM_COLOUR.get(f_in, 1) == 1:
+        dims = np.array([COLOUR_DIM[c] for c in colour_f], dtype=float)
+        both = (colour_f[:, None] != 1) & (colour_s[None, :] != 1)
+        multiplicity = np.where(both, dims[:, None], 1.0)
+    return (np.array([F.charge for F in sector.fermions]),
+            np.array([S.charge for S in sector.scalars]), multiplicity)
 
 
 def dipole(sector: DarkSector, f_out: str, f_in: str, m_out: float, m_in: float,
@@ -442,17 +690,20 @@ def dipole(sector: DarkSector, f_out: str, f_in: str, m_out: float, m_in: float,
 
     physics.md §7 (functions of Hisano et al. hep-ph/9510309), D_μ = ∂_μ + ieQA_μ:
 
-        c_R = e/(64π²) Σ_{a,A} M_A⁻² {(l_o l_i^* m_i + r_o r_i^* m_o)[Q_A f_N1 − Q_a f_C1]
-                                      + l_o r_i^* m_a [Q_A f_N2 − Q_a f_C2]},  x = m_a²/M_A²
+        c_R = e/(64π²) Σ_{a,A} N_{aA} M_A⁻² {(l_o l_i^* m_i + r_o r_i^* m_o)[Q_A f_N1 − Q_a f_C1]
+                                            + l_o r_i^* m_a [Q_A f_N2 − Q_a f_C2]},  x = m_a²/M_A²
 
-    and c_L with l ↔ r. For the gluon (``gauge="gluon"``) e → g_s and the charges
-    become colour factors; the returned values are divided by e (or g_s).
+    and c_L with l ↔ r; N_{aA} is the colour multiplicity of the loop (1 for quarks and for
+    colour-singlet loops, 3 or 8 for a lepton with a 3 ⊗ 3̄ or 8 ⊗ 8 pair). For the gluon
+    (``gauge="gluon"``, quarks only) e → g_s and the charges become colour factors: 1 on the
+    colour-triplet loop particle (the scalar of class F, the fermion of class S), 0 on the
+    singlet. The returned values are divided by e (or g_s).
     """
-    qf, qs = _gauge_charges(sector, gauge)
+    qf, qs, mult = _gauge_charges(sector, gauge, f_out, f_in)
     mf, ms = sector.m_fermion[..., :, None], sector.m_scalar[..., None, :]
     f_n1, f_c1, f_n2, f_c2 = sector.dipole_functions
-    no_flip = (qs[None, :] * f_n1 - qf[:, None] * f_c1) / ms**2
-    flip = mf * (qs[None, :] * f_n2 - qf[:, None] * f_c2) / ms**2
+    no_flip = mult * (qs[None, :] * f_n1 - qf[:, None] * f_c1) / ms**2
+    flip = mult * mf * (qs[None, :] * f_n2 - qf[:, None] * f_c2) / ms**2
     lo, ro = sector.l(f_out), sector.r(f_out)
     li, ri = sector.l(f_in), sector.r(f_in)
     c_r = _sum((lo * li.conj() * m_in + ro * ri.conj() * m_out) * no_flip + lo * ri.conj() * flip, 2)
@@ -475,11 +726,14 @@ def photon_penguin(sector: DarkSector, chirality: str = "L") -> complex:
 
     physics.md §8: C_P = −e/(16π²) Σ_{a,A} Q_s^{aA} Q_b^{aA*} [Q_a J_F(x) + Q_A J_S(x)]/M_A²,
     x = m_a²/M_A². With ∂^ν F_{μν} = −e Σ Q_f f̄ γ_μ f it gives a lepton-universal
-    vector current: C9^γ = e C_P/N_F = −𝒩 Σ (...) (no α dependence).
+    vector current: C9^γ = e C_P/N_F = −𝒩 Σ (...) (no α dependence). Colour factor 1 for the
+    implemented quark couplings (one coloured triplet in the loop, the photon on either
+    particle); Majorana fermions and real scalars are neutral and do not radiate.
     """
     Qs, Qb = _quark_couplings(sector, chirality)
     if not (np.any(Qs) and np.any(Qb)):
         return sector._result(0j)
+    sector.require_implemented_colour(("s", "b"), "photon penguin")
     qf = np.array([F.charge for F in sector.fermions])[:, None]
     qs = np.array([S.charge for S in sector.scalars])[None, :]
     mf, ms = sector.m_fermion[..., :, None], sector.m_scalar[..., None, :]
@@ -500,12 +754,20 @@ def z_penguin(sector: DarkSector, sm, chirality: str = "L") -> complex:
     couplings; the engine evaluates the coefficient of ln μ² and raises if it
     does not vanish. For right-handed quark couplings the parity mirror
     (l ↔ r, g^L ↔ g^R, g_L^d → g_R^d) is used.
+
+    Real scalars: g^S is replaced by g^S − ρ ∘ (g^S)ᵀ (ρ_AB = 1 for two real states), the
+    vertex of two real fields (see :class:`ZCouplings`), in the finite part and in the pole
+    check alike. Colour factor 1 for the implemented quark couplings (the Z on the triplet
+    fermion of class S or the triplet scalar of class F).
     """
     Qs, Qb = _quark_couplings(sector, chirality)
     if sector.z is None or not (np.any(Qs) and np.any(Qb)):
         return sector._result(0j)
+    sector.require_implemented_colour(("s", "b"), "Z penguin")
     gL, gR = (sector.z.left, sector.z.right) if chirality == "L" else (sector.z.right, sector.z.left)
-    gS = sector.z.scalar
+    gS = np.asarray(sector.z.scalar)
+    # real states: the vertex S_A → S_B is g_BA − g_AB (ZCouplings docstring)
+    gS = gS - sector.rho * np.swapaxes(gS, -1, -2)
     g_d = (-0.5 + sm.s2w / 3.0) if chirality == "L" else sm.s2w / 3.0
     mf2, ms2 = sector.m_fermion**2, sector.m_scalar**2
     mf = sector.m_fermion

@@ -120,6 +120,7 @@ def slha_text(result) -> str:
     parts.append(slha_block("MASS", [(p.code, p.mass, p.name) for p in result.spectrum.particles],
                             "dark-sector mass eigenstates [GeV]"))
     parts += _mixing_blocks(result)
+    parts += _dark_matter_blocks(result)
     re_block, im_block = flha.wc_blocks_from_flavio(
         {k: v for k, v in result.coefficients.items() if k in flha.FLAVIO_TO_FLHA}, result.scale)
     parts.append(flha.format_wc_block(re_block, NORMALISATION))
@@ -139,6 +140,29 @@ def slha_text(result) -> str:
             parts.append(flha.format_dipole_block(flha.FlhaDipoleBlock("FDIPOLE", dip),
                                                   "NP shift predicted by flavio"))
     return "\n".join(parts)
+
+
+def _dark_matter_blocks(result) -> list[str]:
+    """Block DARKMATTER (entries: bridge.darkmatter.summary.NUMBERS, NaN written as -1 with a
+    comment) and Block DMCHANNELS (shares above 0.1%, named in the comments)."""
+    dm = getattr(result, "dark_matter", None)
+    if dm is None:
+        return []
+    from bridge.darkmatter.summary import slha_rows
+
+    rows = []
+    for key, value, name in slha_rows(dm):
+        finite = value == value and abs(value) != float("inf")
+        rows.append((key, value if finite else -1.0, name if finite else f"{name}: not computed"))
+    comment = "bridge.darkmatter.summary: relic density, direct detection, invisible widths"
+    if dm.get("error"):
+        comment += "; " + " ".join(dm["error"].split())
+    out = [slha_block("DARKMATTER", rows, comment)]
+    shares = [(k, v) for k, v in dm.get("shares", {}).items() if v >= 1e-3]
+    if shares:
+        out.append(slha_block("DMCHANNELS", [(i + 1, v, k) for i, (k, v) in enumerate(shares)],
+                              "share of each annihilation channel after freeze-out"))
+    return out
 
 
 def _alpha_mz(result) -> float:
@@ -194,12 +218,20 @@ def json_text(result) -> str:
                                      "im": np.imag(result.neutrino_mass_matrix).tolist()},
         "observables": [p.as_dict() for p in result.predictions],
         "likelihoods": [r.as_dict() for r in getattr(result, "likelihoods", [])],
+        "dark_matter": _json_dark_matter(getattr(result, "dark_matter", None)),
         "warnings": result.warnings,
         "outside_experimental_limits": list(getattr(result, "flags", [])),
         "versions": versions(),
     }
     text = json.dumps(doc, indent=2, allow_nan=False)
     return text + "\n"
+
+
+def _json_dark_matter(dm):
+    """The summary with NaN as null (JSON has no NaN)."""
+    if dm is None:
+        return None
+    return {k: (None if isinstance(v, float) and v != v else v) for k, v in dm.items()}
 
 
 def _jkey(key) -> str:
@@ -209,9 +241,35 @@ def _jkey(key) -> str:
 # ---------------------------------------------------------------------------
 # atomic writing
 # ---------------------------------------------------------------------------
+def output_stem(card) -> str:
+    """Stem of the output files of ``card``: its name without the last suffix and without
+    leading dots (a card named ``.slha`` gives ``slha.json``, not hidden ``.json``)."""
+    name = Path(card).name.lstrip(".")
+    return (name.rsplit(".", 1)[0] if "." in name else name) or "card"
+
+
+def refuse_overwriting(paths, card) -> None:
+    """Refuse outputs that would replace the input card: the same path, or the same file through
+    a symbolic link (of the file or a directory) or a hard link."""
+    from bridge.errors import InputError
+
+    for path in paths:
+        try:
+            same = os.path.samefile(path, card)
+        except OSError:  # the output does not exist (yet), so it is not the card
+            continue
+        if same:
+            raise InputError(f"the output {path} would replace the input card; give another output "
+                             "directory (-o)", file=str(card))
+
+
+#: The files of ``bridge run``: DIR/<stem> + these.
+RUN_SUFFIXES = (".slha", ".wcxf.yaml", ".json")
+
+
 def output_texts(result, stem: str) -> dict[str, str]:
-    return {f"{stem}.slha": slha_text(result), f"{stem}.wcxf.yaml": wcxf_text(result),
-            f"{stem}.json": json_text(result)}
+    texts = (slha_text(result), wcxf_text(result), json_text(result))
+    return {stem + suffix: text for suffix, text in zip(RUN_SUFFIXES, texts, strict=True)}
 
 
 class _Staged:
@@ -318,15 +376,40 @@ def write_outputs(texts: dict[str, str], outdir: Path) -> list[Path]:
     a kill between the final renames (microseconds) can leave a mix of old and new files,
     each of them complete.
     """
-    outdir.mkdir(parents=True, exist_ok=True)
+    created = _make_directories(outdir)
     staged = []
     try:
         for name, text in texts.items():
             staged.append(_Staged(outdir / name, text))
         for item in staged:
             item.commit()
+    except BaseException:
+        for directory in reversed(created):  # a failed write leaves no empty directory behind
+            try:
+                directory.rmdir()
+            except OSError:  # not empty (a file made it) or gone
+                break
+        raise
     finally:
         for item in staged:
             item.discard()
     _sync_directory(outdir)
     return [item.path for item in staged]
+
+
+def _make_directories(directory: Path) -> list[Path]:
+    """``mkdir -p directory``; returns the directories it created, outermost first."""
+    missing = []
+    for parent in (directory, *directory.parents):
+        if parent.exists():
+            break
+        missing.append(parent)
+    created = []
+    for path in reversed(missing):
+        try:
+            path.mkdir()
+        except FileExistsError:  # made by someone else meanwhile: not ours to remove
+            continue
+        created.append(path)
+    directory.mkdir(parents=True, exist_ok=True)  # raises if the path is a file
+    return created

@@ -47,6 +47,8 @@ class Evaluation:
     one_loop: dict[str, float]
     neutrino_mass_matrix: np.ndarray
     warnings: list[str] = field(default_factory=list)
+    #: bridge.darkmatter.summary of the point (with ``dark_matter=True``), else None
+    dark_matter: dict | None = None
 
     @property
     def sector(self) -> DarkSector | None:
@@ -205,11 +207,13 @@ def _neutrino(model: Model, spec: Spectrum, inputs, sm, shape) -> np.ndarray:
 # one point
 # ---------------------------------------------------------------------------
 def evaluate(model: Model, inputs: ModelInputs, sm, *, info=None, source: str = "",
-             checks: bool = True) -> Evaluation:
+             checks: bool = True, dark_matter: bool = False) -> Evaluation:
     """Spectrum, sanity, coefficients and summaries of one point.
 
     Refusals are InputError (bad inputs, naming block and entry) or ModelError (the model
-    cannot be evaluated there); ``source`` (the card) prefixes every message.
+    cannot be evaluated there); ``source`` (the card) prefixes every message. With
+    ``dark_matter`` the dark-matter summary (:func:`bridge.darkmatter.summary.summary`: relic
+    density, direct detection, invisible widths; ~0.1-0.5 s) is added for models with a sector.
     """
     info = info or model.info()
     warnings: list[str] = []
@@ -243,8 +247,13 @@ def evaluate(model: Model, inputs: ModelInputs, sm, *, info=None, source: str = 
                                    ("nu_1", "nu_2", "nu_3")))
         spec.data["neutrino"] = params.as_dict()
     spec.data["contributions"] = parts  # what a hand-written plugin's hooks would see
+    dm = None
+    if dark_matter and spec.sector is not None:
+        from bridge.darkmatter.summary import summary
+
+        dm = summary(spec.sector, sm)
     return Evaluation(model, inputs, sm, spec, quark, dipoles, parts,
-                      one_loop_summary(dipoles, sm), m_nu, warnings)
+                      one_loop_summary(dipoles, sm), m_nu, warnings, dm)
 
 
 # ---------------------------------------------------------------------------
@@ -261,6 +270,7 @@ class BatchResult:
     one_loop: dict[str, np.ndarray] = field(default_factory=dict)  # float (N,)
     m_nu: np.ndarray | None = None  # complex (N, 3, 3)
     errors: list[str | None] = field(default_factory=list)
+    dark_matter: dict[str, np.ndarray] = field(default_factory=dict)  # summary NUMBERS -> (N,)
     vectorised: bool = False
 
     @property
@@ -269,7 +279,7 @@ class BatchResult:
 
 
 def evaluate_batch(model: Model, inputs: BatchInputs, sm, *, info=None, source: str = "",
-                   vectorised: bool = True) -> BatchResult:
+                   vectorised: bool = True, dark_matter: bool = False) -> BatchResult:
     """N points: vectorised where the model allows it; every point the sanity checks might
     refuse, or that a vectorised evaluation leaves non-finite, is evaluated alone with
     :func:`evaluate`, so it fails (or passes) with exactly its own message."""
@@ -277,19 +287,20 @@ def evaluate_batch(model: Model, inputs: BatchInputs, sm, *, info=None, source: 
     result = None
     if vectorised and (model.description is not None or model.implements("bridge_batch_spectrum")):
         try:
-            result = _evaluate_vectorised(model, inputs, sm, info)
+            result = _evaluate_vectorised(model, inputs, sm, info, dark_matter)
         except (BridgeError, *POINT_ERRORS, TypeError, IndexError):
             result = None  # one bad point spoils the batch: isolate it point by point
     if result is None:
-        return _evaluate_points(model, inputs, sm, info, source, range(inputs.size))
+        return _evaluate_points(model, inputs, sm, info, source, range(inputs.size), dark_matter)
     suspect = [i for i, err in enumerate(result.errors) if err is not None]
     if suspect:
-        alone = _evaluate_points(model, inputs, sm, info, source, suspect)
+        alone = _evaluate_points(model, inputs, sm, info, source, suspect, dark_matter)
         _merge(result, alone, suspect)
     return result
 
 
-def _evaluate_vectorised(model: Model, inputs: BatchInputs, sm, info) -> BatchResult | None:
+def _evaluate_vectorised(model: Model, inputs: BatchInputs, sm, info,
+                         dark_matter: bool = False) -> BatchResult | None:
     n = inputs.size
     flagged = sanity.flag_inputs(info, inputs, n)
     spec = spectrum(model, inputs, sm, batch=True)
@@ -312,6 +323,10 @@ def _evaluate_vectorised(model: Model, inputs: BatchInputs, sm, info) -> BatchRe
         for v in table.values():
             flagged |= ~np.isfinite(v)
     out.errors = ["check" if f else None for f in flagged]
+    if dark_matter and spec.sector is not None:
+        from bridge.darkmatter.summary import summary_batch
+
+        out.dark_matter = summary_batch(spec.sector, sm)
     return out
 
 
@@ -319,7 +334,8 @@ def _as_array(value, n: int, dtype=complex) -> np.ndarray:
     return np.broadcast_to(np.asarray(value, dtype=dtype), (n,)).copy()
 
 
-def _evaluate_points(model: Model, inputs: BatchInputs, sm, info, source, indices) -> BatchResult:
+def _evaluate_points(model: Model, inputs: BatchInputs, sm, info, source, indices,
+                     dark_matter: bool = False) -> BatchResult:
     """Point by point with :func:`evaluate`; failures keep their message."""
     indices = list(indices)
     n = len(indices)
@@ -327,7 +343,7 @@ def _evaluate_points(model: Model, inputs: BatchInputs, sm, info, source, indice
     for i in indices:
         where = f"{source}, point {i}" if source else f"point {i}"
         try:
-            ev = evaluate(model, inputs.point(i), sm, info=info, source=where)
+            ev = evaluate(model, inputs.point(i), sm, info=info, source=where, dark_matter=dark_matter)
             rows.append((ev, None))
         except BridgeError as exc:
             rows.append((None, str(exc)))
@@ -348,6 +364,11 @@ def _evaluate_points(model: Model, inputs: BatchInputs, sm, info, source, indice
         for name, v in ev.one_loop.items():
             out.one_loop.setdefault(name, np.full(n, math.nan))[k] = v
         out.m_nu[k] = ev.neutrino_mass_matrix
+        if ev.dark_matter is not None:
+            from bridge.darkmatter.summary import NUMBERS
+
+            for name in NUMBERS:
+                out.dark_matter.setdefault(name, np.full(n, math.nan))[k] = ev.dark_matter[name]
     failed = ~out.ok
     for table in (out.coefficients, out.contributions):
         for v in table.values():
@@ -363,7 +384,8 @@ def _merge(result: BatchResult, alone: BatchResult, indices) -> None:
     for table, other, fill in ((result.masses, alone.masses, math.nan),
                                (result.coefficients, alone.coefficients, 0j),
                                (result.contributions, alone.contributions, 0j),
-                               (result.one_loop, alone.one_loop, math.nan)):
+                               (result.one_loop, alone.one_loop, math.nan),
+                               (result.dark_matter, alone.dark_matter, math.nan)):
         for name in set(table) | set(other):
             col = table.setdefault(name, np.full(result.size, fill, dtype=type(fill)))
             if name in other:

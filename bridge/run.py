@@ -37,6 +37,7 @@ class PointResult:
     predictions: list = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     contributions: dict = field(default_factory=dict)
+    dark_matter: dict | None = None  # bridge.darkmatter.summary (None: not asked for)
     #: observables outside their experimental limits (not warnings about the card)
     flags: list[str] = field(default_factory=list)
 
@@ -64,8 +65,9 @@ def load_point(card_path, pm=None) -> tuple:
 
 
 def run_card(card_path, *, predictions: bool = True, samples: int = 50, seed: int = 1,
-             np_samples: int = 0, pm=None) -> PointResult:
-    """Evaluate a card (a path or a :class:`bridge.card.Card`) end to end."""
+             np_samples: int = 0, pm=None, dark_matter: bool = False) -> PointResult:
+    """Evaluate a card (a path or a :class:`bridge.card.Card`) end to end (the dark-matter
+    summary only with ``dark_matter``)."""
     card, model, info, inputs, scale, sminputs = load_point(card_path, pm)
     card_path = card.path
     warnings = sanity.check_settings(scale=scale, sminputs=sminputs, path=card_path)
@@ -76,11 +78,12 @@ def run_card(card_path, *, predictions: bool = True, samples: int = 50, seed: in
     overrides = sminputs_overrides(sminputs)
     load_flavio()
     sm = SMInputs.from_flavio(overrides)
-    ev = pipeline.evaluate(model, inputs, sm, info=info, source=card_path)
+    ev = pipeline.evaluate(model, inputs, sm, info=info, source=card_path, dark_matter=dark_matter)
     warnings += ev.warnings + sanity.unread_blocks(card, info, ev.spectrum)
     result = PointResult(card_path, model, info, inputs, scale, sminputs, sm, ev.spectrum,
                          ev.quark_coefficients, ev.lepton_dipoles, ev.neutrino_mass_matrix,
-                         ev.one_loop, warnings=warnings, contributions=ev.contributions)
+                         ev.one_loop, warnings=warnings, contributions=ev.contributions,
+                         dark_matter=ev.dark_matter)
     if predictions:
         from bridge.observables import predict
 

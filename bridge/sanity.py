@@ -41,10 +41,32 @@ SCALE_RANGE = (1.0, 1e4)
 THRESHOLD_WARN = 3.0
 #: Blocks the bridge reads or writes besides the model's own (no "unread block" warning).
 BRIDGE_BLOCKS = ("BRIDGE", "SMINPUTS", "MASS", "FCINFO", "SPINFO", "DCINFO", "MODSEL")
+#: Unread blocks named in the warning; the others are counted.
+UNREAD_SHOWN = 10
 
 _COUPLING = re.compile(r"^(lambda|lam|Gamma|gamma|Y|y|kappa|g)(?![a-z])")
 _MASS2 = re.compile(r"^(m|M)(?!u)")
 _GEV2 = ("GeV^2", "GeV2", "GeV**2")
+
+
+def exact(x: float) -> str:
+    """``x`` with the digits it needs to be told apart from its neighbours: 1e+08, 100000001,
+    0.13500001 (a limit message must not read "1e+08 is above the limit of 1e+08")."""
+    for digits in range(6, 18):
+        text = f"{x:.{digits}g}"
+        if float(text) == x:
+            return text
+    return repr(float(x))
+
+
+def bound(limit: float, value: float) -> str:
+    """``limit`` with at least 4 digits, and as many as keep it on its side of ``exact(value)``."""
+    shown = float(exact(value))
+    for digits in range(4, 18):
+        text = f"{limit:.{digits}g}"
+        if (float(text) > shown) == (limit > shown) and float(text) != shown:
+            return text
+    return exact(limit)
 
 
 def entry_kind(entry) -> str:
@@ -84,16 +106,16 @@ def check_inputs(info, inputs, *, scale: float | None = None, sminputs=None,
                 raise InputError(msg, file=path, block=spec.name, entry=entry.key)
 
             if kind in ("mass", "dimensionful") and size > MASS_MAX:
-                refuse(f"{entry.symbol} = {size:g} GeV is above the bridge's limit of "
+                refuse(f"{entry.symbol} = {exact(size)} GeV is above the bridge's limit of "
                        f"{MASS_MAX:g} GeV")
             if kind == "mass" and size < MASS_MIN:
-                refuse(f"{entry.symbol} = {size:g} GeV is below the bridge's limit of "
+                refuse(f"{entry.symbol} = {exact(size)} GeV is below the bridge's limit of "
                        f"{MASS_MIN:g} GeV")
             if kind == "mass2":
                 if value.real < 0:
                     refuse(f"{entry.symbol} = {value.real:g} GeV^2 is negative: a tachyonic scalar")
                 if size > MASS_MAX**2:
-                    refuse(f"{entry.symbol} = {size:g} GeV^2 is above the bridge's limit of "
+                    refuse(f"{entry.symbol} = {exact(size)} GeV^2 is above the bridge's limit of "
                            f"({MASS_MAX:g} GeV)^2")
             low, high = getattr(entry, "range", (-math.inf, math.inf))
             if value.imag == 0 and not low <= value.real <= high:
@@ -101,7 +123,7 @@ def check_inputs(info, inputs, *, scale: float | None = None, sminputs=None,
                        f"{_show(low)} to {_show(high)}")
             if kind == "coupling":
                 if size > COUPLING_MAX:
-                    refuse(f"|{entry.symbol}| = {size:g} is above 4 pi: not perturbative, "
+                    refuse(f"|{entry.symbol}| = {exact(size)} is above 4 pi: not perturbative, "
                            "a one-loop result would be meaningless")
                 if size > COUPLING_WARN:
                     warnings.append(_located(f"|{entry.symbol}| = {size:.3g} is above sqrt(4 pi) "
@@ -114,7 +136,7 @@ def check_settings(*, scale: float | None = None, sminputs=None, path: str | Non
     """The hand-over scale (Block BRIDGE) and SMINPUTS of a card; returns warnings."""
     warnings: list[str] = []
     if scale is not None and not SCALE_RANGE[0] <= scale <= SCALE_RANGE[1]:
-        raise InputError(f"hand-over scale {scale:g} GeV is outside {SCALE_RANGE[0]:g}-"
+        raise InputError(f"hand-over scale {exact(scale)} GeV is outside {SCALE_RANGE[0]:g}-"
                          f"{SCALE_RANGE[1]:g} GeV, where WET running from it is meaningful",
                          file=path, block="BRIDGE", entry=2)
     for key, value in (sminputs or {}).items():
@@ -123,8 +145,9 @@ def check_settings(*, scale: float | None = None, sminputs=None, path: str | Non
         row = SMINPUTS[key]
         low, high = row.window
         if not low <= value <= high:
-            raise InputError(f"{row.description} = {value:g} is outside {low:.4g}-{high:.4g} "
-                             f"(measured {row.reference:g})", file=path, block="SMINPUTS", entry=key)
+            raise InputError(f"{row.description} = {exact(value)} is outside {bound(low, value)}-"
+                             f"{bound(high, value)} (measured {row.reference:g})", file=path,
+                             block="SMINPUTS", entry=key)
     return warnings
 
 
@@ -147,13 +170,13 @@ def check_spectrum(spectrum, sm, info=None, *, path: str | None = None) -> list[
         if not (math.isfinite(p.mass) and p.mass > 0):
             refuse(f"dark state {p.name} has mass {p.mass:g} GeV: tachyonic or massless")
         if p.mass > MASS_MAX:
-            refuse(f"dark state {p.name} has mass {p.mass:g} GeV, above the bridge's limit of "
+            refuse(f"dark state {p.name} has mass {exact(p.mass)} GeV, above the bridge's limit of "
                    f"{MASS_MAX:g} GeV")
     sector = spectrum.sector
     if sector is None:
         masses = [p.mass for p in spectrum.particles]
         if masses and max(masses) > RATIO_MAX * min(masses):
-            refuse(f"dark masses span {min(masses):g}-{max(masses):g} GeV, a ratio above "
+            refuse(f"dark masses span {exact(min(masses))}-{exact(max(masses))} GeV, a ratio above "
                    f"{RATIO_MAX:g} (beyond the tested range of the loop functions)")
         return []
     warnings = []
@@ -233,7 +256,7 @@ def _check_ratios(sector, refuse) -> None:
             ratio = f.mass / s.mass
             if not 1.0 / RATIO_MAX <= ratio <= RATIO_MAX:
                 refuse(f"dark states {f.name} ({f.mass:g} GeV) and {s.name} ({s.mass:g} GeV): "
-                       f"mass ratio {ratio:.3g} is outside {1 / RATIO_MAX:g}-{RATIO_MAX:g}, the "
+                       f"mass ratio {exact(ratio)} is outside {1 / RATIO_MAX:g}-{RATIO_MAX:g}, the "
                        "tested range of the loop functions")
 
 
@@ -260,8 +283,8 @@ def _check_thresholds(sector, sm, refuse, path) -> list[str]:
             continue
         total, fname, sname = worst
         if total <= m_ext:
-            refuse(f"dark states {fname} + {sname} ({total:g} GeV) are lighter than the {f} "
-                   f"({m_ext:g} GeV) they couple to: it decays into them and the one-loop "
+            refuse(f"dark states {fname} + {sname} ({exact(total)} GeV) are lighter than the {f} "
+                   f"({exact(m_ext)} GeV) they couple to: it decays into them and the one-loop "
                    "matching at zero momentum does not apply")
         if total < THRESHOLD_WARN * m_ext:
             warnings.append(_located(f"dark states {fname} + {sname} ({total:.3g} GeV) are close "
@@ -284,7 +307,7 @@ def _check_couplings(sector, refuse, path) -> list[str]:
         return []
     what = f"the coupling of {f} to {sector.fermions[a].name} and {sector.scalars[s].name}"
     if size > COUPLING_MAX:
-        refuse(f"{what} is {size:g} in the mass basis (derived from the inputs), above 4 pi: "
+        refuse(f"{what} is {exact(size)} in the mass basis (derived from the inputs), above 4 pi: "
                "not perturbative", None)
     return [_located(f"{what} is {size:.3g} in the mass basis, above sqrt(4 pi) = 3.54: "
                      "perturbativity is doubtful", path)]
@@ -315,8 +338,11 @@ def unread_blocks(card, info, spectrum=None) -> list[str]:
             known.add(spec.imaginary)
     for mix in getattr(spectrum, "mixings", ()):
         known.update({mix.name.upper(), "IM" + mix.name.upper()})
-    unread = sorted(name for name in card.doc.blocks if name not in known)
+    unread = sorted(name for name in card.blocks if name not in known)
     if not unread:
         return []
-    return [_located(f"Block {', '.join(unread)} not read by model {info.name} (it reads "
+    names = ", ".join(unread[:UNREAD_SHOWN])
+    if len(unread) > UNREAD_SHOWN:  # a warning stays one short line, whatever the card holds
+        names += f" and {len(unread) - UNREAD_SHOWN} more ({len(unread)} blocks)"
+    return [_located(f"Block {names} not read by model {info.name} (it reads "
                      f"{', '.join(s.name for s in info.blocks)})", card.path)]

@@ -58,24 +58,25 @@ class CardParameter:
         return [(t, b * scale) for t, b in zip(self.targets, self.base, strict=True)]
 
 
-def _parse_key(text: str, spec: str):
+def _parse_key(text: str, spec: str, what: str = "parameter"):
     parts = [p.strip() for p in text.split(",")]
     try:
         ints = tuple(int(p) for p in parts)
     except ValueError:
-        raise InputError(f"parameter {spec!r}: entry {text!r} is not an integer key "
+        raise InputError(f"{what} {spec!r}: entry {text!r} is not an integer key "
                          "(use e.g. MINPAR:1 or YNIN:2,1)") from None
     return ints[0] if len(ints) == 1 else ints
 
 
-def resolve_target(text: str, info, spec: str | None = None) -> Target:
-    """``BLOCK:ENTRY`` of a model input block (or its IM partner) as a :class:`Target`."""
+def resolve_target(text: str, info, spec: str | None = None, what: str = "parameter") -> Target:
+    """``BLOCK:ENTRY`` of a model input block (or its IM partner) as a :class:`Target`;
+    ``what`` (e.g. "parameter", "--vary") starts the messages."""
     spec = spec or text
     block, sep, entry = text.partition(":")
     block = block.strip().upper()
     if not sep or not block or not entry.strip():
-        raise InputError(f"parameter {spec!r}: expected BLOCK:ENTRY, e.g. MINPAR:1 or YNIN:2,1")
-    key = _parse_key(entry, spec)
+        raise InputError(f"{what} {spec!r}: expected BLOCK:ENTRY, e.g. MINPAR:1 or YNIN:2,1")
+    key = _parse_key(entry, spec, what)
     imaginary = False
     bspec = info.block(block)
     if bspec is None:
@@ -83,19 +84,19 @@ def resolve_target(text: str, info, spec: str | None = None) -> Target:
         imaginary = bspec is not None
     if bspec is None:
         known = ", ".join(b.name for b in info.blocks)
-        raise InputError(f"parameter {spec!r}: Block {block} is not an input block of model "
-                         f"{info.name}, so it cannot be a fit parameter (input blocks: {known})")
+        raise InputError(f"{what} {spec!r}: Block {block} is not an input block of model "
+                         f"{info.name}, so it cannot be varied (input blocks: {known})")
     if bspec.entry(key) is None:
         keys = ", ".join(",".join(map(str, e.key)) if isinstance(e.key, tuple) else str(e.key)
                          for e in bspec.entries)
-        raise InputError(f"parameter {spec!r}: Block {bspec.name} has no entry "
+        raise InputError(f"{what} {spec!r}: Block {bspec.name} has no entry "
                          f"{entry.strip()} (entries: {keys})")
     return Target(bspec.name, key, imaginary, block)
 
 
 def resolve_product(texts: list[str], info, spec: str, what: str) -> tuple[Target, ...]:
     """The targets of the factors ``texts`` of a product (``what`` starts the message)."""
-    targets = tuple(resolve_target(t, info, spec) for t in texts)
+    targets = tuple(resolve_target(t, info, spec, what) for t in texts)
     if len(set(targets)) != len(targets):
         raise InputError(f"{what} {spec!r}: an entry appears twice in the product")
     return targets

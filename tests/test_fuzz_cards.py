@@ -18,6 +18,7 @@ benchmarks/fuzz_cards.py (10^4 cases).
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import math
@@ -86,8 +87,8 @@ def m_weird_value(rng, text):
     return _replace_value(rng, text, rng.choice(WEIRD_VALUES))
 
 
-def m_scaled_value(rng, text):
-    """A finite value scaled by 10^k: huge, tiny or negative numbers that still parse."""
+def _rewrite_value(rng, text, rewrite):
+    """The value of a random entry replaced by ``rewrite(value)`` (no change if not a number)."""
     lines = _lines(text)
     idx = _data_lines(lines)
     if not idx:
@@ -99,15 +100,23 @@ def m_scaled_value(rng, text):
         value = float(tokens[-1])
     except (ValueError, IndexError):
         return text
-    k = rng.choice([rng.randint(-320, 320), rng.randint(-12, 12), rng.randint(-3, 3)])
-    sign = rng.choice([1, 1, -1])
-    try:
-        new = sign * (value if value else 1.0) * 10.0**k
-    except OverflowError:
-        new = sign * 1e308
-    tokens[-1] = repr(new)
+    tokens[-1] = rewrite(value)
     lines[i] = "   " + "   ".join(tokens) + (f"  {sep}{comment}" if sep else "")
     return _join(lines)
+
+
+def m_scaled_value(rng, text):
+    """A finite value scaled by 10^k: huge, tiny or negative numbers that still parse."""
+
+    def scaled(value):
+        k = rng.choice([rng.randint(-320, 320), rng.randint(-12, 12), rng.randint(-3, 3)])
+        sign = rng.choice([1, 1, -1])
+        try:
+            return repr(sign * (value if value else 1.0) * 10.0**k)
+        except OverflowError:
+            return repr(sign * 1e308)
+
+    return _rewrite_value(rng, text, scaled)
 
 
 def m_random_value(rng, text):
@@ -203,15 +212,22 @@ def m_duplicate_block(rng, text):
     return _join(lines)
 
 
-def m_rename_block(rng, text):
-    lines = _lines(text)
+def _named_header(rng, lines):
+    """(line index, words) of a random ``Block NAME`` header, or None."""
     heads = _headers(lines)
     if not heads:
-        return text
+        return None
     h = rng.choice(heads)
     words = lines[h].split()
-    if len(words) < 2:
+    return (h, words) if len(words) >= 2 else None
+
+
+def m_rename_block(rng, text):
+    lines = _lines(text)
+    header = _named_header(rng, lines)
+    if header is None:
         return text
+    h, words = header
     name = words[1]
     choice = rng.random()
     if choice < 0.4:
@@ -331,12 +347,79 @@ def m_empty(rng, text):
                        "\ufeff", "Block\n"])
 
 
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_l"
+
+
+def _edit_name(rng, name: str) -> str:
+    """One edit of a block name: transposition of neighbours, deletion, insertion, substitution."""
+    k = rng.randrange(max(1, len(name)))
+    kind = rng.choice(["transpose", "transpose", "delete", "insert", "substitute"])
+    if kind == "transpose" and len(name) > 1:
+        k = min(k, len(name) - 2)
+        return name[:k] + name[k + 1] + name[k] + name[k + 2:]
+    if kind == "delete" and len(name) > 1:
+        return name[:k] + name[k + 1:]
+    if kind == "insert":
+        return name[:k] + rng.choice(LETTERS) + name[k:]
+    return name[:k] + rng.choice(LETTERS) + name[k + 1:]
+
+
+def m_block_typo(rng, text):
+    """A block name misspelt by one to three edits (MUNI, YISN, MINPRA, MINPARS), or an extra
+    block named like a read one next to it."""
+    lines = _lines(text)
+    header = _named_header(rng, lines)
+    if header is None:
+        return text
+    h, words = header
+    name = words[1]
+    for _ in range(rng.choice([1, 1, 1, 2, 2, 3])):
+        name = _edit_name(rng, name)
+    if rng.random() < 0.25:  # keep the block and add the look-alike with one of its entries
+        entry = next((ln for ln in lines[h + 1:] if ln.strip() and not ln.lstrip().startswith("#")), "")
+        return _join([*lines, f"Block {name}", entry])
+    lines[h] = f"{words[0]} {name}" + (" " + " ".join(words[2:]) if len(words) > 2 else "")
+    return _join(lines)
+
+
+def _formats(value: float) -> tuple[list[str], list[str]]:
+    """(renderings of ``value`` a card may use, renderings it must refuse)."""
+    e = f"{value:.8E}"
+    good = [e.replace("E", "D"), e.replace("E", "d"), e.lower(), repr(value), f"{value:.17g}",
+            e.replace("E+0", "E+00"), e.replace("E+", "E"), f"{value:+.8E}"]
+    if value == int(value) and abs(value) < 1e15:
+        n = int(value)
+        good += [str(n), f"{n}.", f"00{n}" if n >= 0 else f"-00{-n}"]
+    bad = [e.replace("-", "\u2212") if "-" in e else "\u2212" + e, e + "\u00a0", "\u00a0" + e,
+           e.replace("E", "\u00a0E"), e.replace(".", ","), e.replace(".", "_", 1) if "." in e else e + "_0",
+           e[:2] + "_" + e[2:], e.translate(str.maketrans("0123456789", "\uff10\uff11\uff12\uff13\uff14"
+                                                          "\uff15\uff16\uff17\uff18\uff19")),
+           f"({e})", e + "j", e.replace("E", "E E"), e.replace("E", "\u2009E"), e + "\u200b"]
+    if value == int(value) and abs(value) < 1e15:
+        n = int(value)
+        bad += [hex(n), bin(n), oct(n), f"{n:_}" if abs(n) >= 1000 else f"{n}_0"]
+    return good, bad
+
+
+def m_number_format(rng, text):
+    """A value rewritten in another number format: Fortran D exponents, leading zeros (read
+    as written) or hex, binary, underscores, a decimal comma, unicode minus, non-breaking and
+    thin spaces, fullwidth digits (refused)."""
+
+    def reformat(value):
+        good, bad = _formats(value)
+        return rng.choice(good if rng.random() < 0.5 else bad)
+
+    return _rewrite_value(rng, text, reformat)
+
+
 MUTATORS = [
     (m_weird_value, 12), (m_scaled_value, 12), (m_random_value, 10), (m_delete_line, 6),
     (m_duplicate_line, 4), (m_swap_lines, 3), (m_swap_tokens, 4), (m_delete_token, 3), (m_key, 4),
     (m_delete_block, 4), (m_duplicate_block, 4), (m_rename_block, 4), (m_header, 4), (m_model, 2),
     (m_indent, 3), (m_comment, 3), (m_unicode, 5), (m_line_endings, 2), (m_case, 1),
     (m_long_line, 2), (m_truncate, 3), (m_binary, 3), (m_add_block, 4), (m_empty, 1),
+    (m_block_typo, 8), (m_number_format, 10),
 ]
 
 
@@ -361,7 +444,7 @@ def make_case(seed: int) -> tuple[str, str, bytes]:
 # checking one case
 
 #: Refusals about the file as a whole, which name no block.
-FILE_LEVEL = ("cannot read file", "not an SLHA text file", "not a valid SLHA file",
+FILE_LEVEL = ("cannot read file", "not an SLHA text file", "not a regular file", "above the limit of",
               "no SLHA blocks found", "text outside any block", "BLOCK without a name",
               "malformed BLOCK header", "malformed DECAY header", "line ", "the coupling of")
 
@@ -373,6 +456,11 @@ class Outcome:
     stderr: str = ""
     traceback: bool = False
     nan: bool = False
+    misread: bool = False  # accepted, but the inputs used are not what the card says
+
+
+#: Problems of an accepted card that are silent misreads (misread_inputs).
+MISREAD = ("misread", "misspelt", "accepted, but")
 
 
 def _finite_tree(obj, where="") -> list[str]:
@@ -418,51 +506,119 @@ def check_slha_text(text: str) -> list[str]:
     return bad
 
 
-def reference_blocks(text: str) -> dict | None:
-    """What a reader of the card sees, independently of pyslha: {block: {key: value}}.
+#: A block the reference cannot read unambiguously (repeated, or an entry it cannot read).
+AMBIGUOUS = "ambiguous"
+_REF_INT = re.compile(r"[+-]?[0-9]+")
+_REF_SPACE = re.compile(r"[ \t]+")
 
-    Headers are "Block NAME" lines (any case or indentation), entries are ASCII integer keys
-    and a last token that float() reads. None where a reader would hesitate (repeated block
-    or entry, an entry line it cannot read): then only the other checks apply.
+
+def _ref_number(token: str) -> float | None:
+    """The SLHA number grammar, checked character by character (independently of bridge.card):
+    sign, digits with at most one '.', at least one digit, then optionally E/e/D/d, a sign and
+    at least one digit. ASCII only."""
+    i, n = 0, len(token)
+    if i < n and token[i] in "+-":
+        i += 1
+    digits = dot = 0
+    while i < n and (token[i] in "0123456789" or (token[i] == "." and not dot)):
+        digits += token[i] != "."
+        dot += token[i] == "."
+        i += 1
+    if not digits:
+        return None
+    if i < n and token[i] in "EeDd":
+        i += 1
+        if i < n and token[i] in "+-":
+            i += 1
+        start = i
+        while i < n and token[i] in "0123456789":
+            i += 1
+        if i == start:
+            return None
+    if i != n:
+        return None
+    value = float(token.replace("D", "E").replace("d", "e"))
+    return value if math.isfinite(value) else None
+
+
+def reference_blocks(text: str) -> dict:
+    """What a reader of the card sees, independently of the bridge: {block: {key: value}}.
+
+    Headers are "Block NAME" lines (any case or indentation), entries are integer keys and a
+    last token in the SLHA number grammar (:func:`_ref_number`), separated by ASCII spaces or
+    tabs. A block is AMBIGUOUS where a reader would hesitate over which entry a line is (a
+    repeated block or entry, a line whose indices it cannot read), and an entry is AMBIGUOUS if
+    its value is not a number: where the bridge reads one, it must then refuse the card.
     """
-    blocks: dict[str, dict] = {}
+    blocks: dict[str, dict | str] = {}
     current = None
-    for line in text.removeprefix("\ufeff").splitlines():
-        tokens = line.split("#", 1)[0].split()
+    for line in re.split(r"\r\n|\r|\n", text.removeprefix("\ufeff")):
+        tokens = [t for t in _REF_SPACE.split(line.split("#", 1)[0]) if t]
         if not tokens:
             continue
         if tokens[0].upper() in ("BLOCK", "DECAY", "XSECTION"):
             current = tokens[1].upper() if tokens[0].upper() == "BLOCK" and len(tokens) > 1 else None
-            if current in blocks:
-                return None
             if current is not None:
-                blocks[current] = {}
+                blocks[current] = AMBIGUOUS if current in blocks else {}
             continue
-        if current is None:
+        if current is None or blocks[current] is AMBIGUOUS:
             continue
         keys = tokens[:-1]
-        if not keys or not all(re.fullmatch(r"[+-]?[0-9]+", k) for k in keys):
-            return None
+        if not keys or not all(_REF_INT.fullmatch(k) for k in keys):
+            blocks[current] = AMBIGUOUS
+            continue
         key = int(keys[0]) if len(keys) == 1 else tuple(int(k) for k in keys)
-        try:
-            value = tokens[-1] if current == "BRIDGE" and key == 1 else float(tokens[-1])
-        except ValueError:
-            return None
         if key in blocks[current]:
-            return None
-        blocks[current][key] = value
+            blocks[current] = AMBIGUOUS
+            continue
+        value = tokens[-1] if current == "BRIDGE" and key == 1 else _ref_number(tokens[-1])
+        blocks[current][key] = AMBIGUOUS if value is None else value
     return blocks
 
 
+@functools.cache
+def _ref_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance, by recursion on the ends of the strings."""
+    if not a or not b:
+        return len(a) + len(b)
+    best = min(_ref_distance(a[:-1], b) + 1, _ref_distance(a, b[:-1]) + 1,
+               _ref_distance(a[:-1], b[:-1]) + (a[-1] != b[-1]))
+    if len(a) > 1 and len(b) > 1 and a[-1] == b[-2] and a[-2] == b[-1]:
+        best = min(best, _ref_distance(a[:-2], b[:-2]) + 1)
+    return best
+
+
+#: SMINPUTS entries the bridge reads (README, "Card format").
+SMINPUTS_READ = (1, 2, 3, 4, 5, 6, 7, 11, 13)
+#: Blocks the bridge reads or writes besides a model's (README, "Sanity checks").
+KNOWN_BLOCKS = ("BRIDGE", "SMINPUTS", "MASS", "FCINFO", "SPINFO", "DCINFO", "MODSEL")
+
+
 def misread_inputs(data: bytes, doc: dict) -> list[str]:
-    """Inputs the bridge used that differ from what the card says (silent misreading)."""
+    """Inputs the bridge used that differ from what the card says (silent misreading), blocks
+    the model reads that a reader finds ambiguous, and accepted misspellings of read blocks."""
     from bridge.plugins import get_model
 
     ref = reference_blocks(data.decode("utf-8"))
-    if ref is None:
-        return []
     info = get_model(doc["model"]).info()
-    bad = []
+    read = {b.name for b in info.blocks} | {b.imaginary for b in info.blocks if b.imaginary} \
+        | {"BRIDGE", "SMINPUTS"}
+    bad = [f"accepted, but a reader finds Block {name} ambiguous" for name in sorted(read)
+           if ref.get(name) is AMBIGUOUS]
+    for name in sorted(set(ref) - read - set(KNOWN_BLOCKS)):
+        for target in sorted(read):
+            if _ref_distance(name, target) <= (1 if len(target) <= 5 else 2):
+                bad.append(f"misspelt Block {name} (like {target}) accepted")
+    entries_read = [(b.name, e.key) for b in info.blocks for e in b.entries]
+    entries_read += [(b.imaginary, e.key) for b in info.blocks if b.imaginary for e in b.entries]
+    entries_read += [("BRIDGE", 1), ("BRIDGE", 2)] + [("SMINPUTS", k) for k in SMINPUTS_READ]
+    bad += [f"accepted, but Block {b} entry {k} is not a number" for b, k in entries_read
+            if isinstance(ref.get(b), dict) and ref[b].get(k) is AMBIGUOUS]
+    if bad:
+        return bad
+    scale = ref.get("BRIDGE", {}).get(2, 160.0)
+    if doc["scale"] != pytest.approx(scale, rel=1e-12, abs=0):
+        bad.append(f"misread BRIDGE 2: used {doc['scale']}, the card says {scale}")
     for spec in info.blocks:
         used = doc["inputs"].get(spec.name, {})
         if not used:
@@ -518,12 +674,18 @@ def check_outputs(outdir: Path, stem: str, data: bytes | None = None) -> list[st
 
 def run_case(data: bytes, workdir: Path, name: str = "card.slha") -> Outcome:
     """Run ``bridge run`` in-process on a card with content ``data`` and judge the outcome."""
-    from bridge.cli import main
-
     workdir.mkdir(parents=True, exist_ok=True)
     card = workdir / name
     card.write_bytes(data)
-    outdir = workdir / "out"
+    return run_path(card, workdir / "out", data)
+
+
+def run_path(card: Path, outdir: Path, data: bytes | None = None) -> Outcome:
+    """Run ``bridge run`` in-process on the file ``card`` (any kind of file) and judge the
+    outcome; ``data``: the card's content where it is a regular file."""
+    from bridge.cli import main
+
+    name = card.name
     out, err = io.StringIO(), io.StringIO()
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -544,7 +706,9 @@ def run_case(data: bytes, workdir: Path, name: str = "card.slha") -> Outcome:
         except Exception as exc:
             bad = [f"output does not parse: {type(exc).__name__}: {exc}"]
         nan = any("nan" in b.lower() or "inf" in b.lower() for b in bad)
-        return Outcome("bad" if problems or bad else "valid", problems + bad, stderr, nan=nan)
+        misread = any(b.startswith(MISREAD) for b in bad)
+        return Outcome("bad" if problems or bad else "valid", problems + bad, stderr, nan=nan,
+                       misread=misread)
     if rc != 2:
         problems.append(f"exit status {rc}")
     if len(errors) != 1 or not errors[0].startswith("bridge: error: "):

@@ -54,16 +54,25 @@ def _with_options(lik, samples, seed):
     return lik
 
 
+#: The files of ``bridge fit``: DIR/<stem> + these.
+FIT_SUFFIXES = (".bestfit.slha", ".fit.json")
+
+
 def cmd_fit(args) -> int:
-    from bridge.errors import InputError
+    from bridge.errors import BridgeError, InputError
     from bridge.fit import Objective, fit, format_fit
     from bridge.likelihoods.registry import get_likelihoods
-    from bridge.output import write_atomic
+    from bridge.output import output_stem, refuse_overwriting, write_outputs
 
     if args.samples is not None and args.samples < 2:
         raise InputError("--samples must be >= 2")
     if args.ncall is not None and args.ncall < 1:
         raise InputError("--ncall must be >= 1")
+    stem = output_stem(args.card)
+    outdir = Path(args.output) if args.output else Path(args.card).resolve().parent / "output"
+    if not args.no_write:
+        refuse_overwriting([outdir / f"{stem}{suffix}" for suffix in FIT_SUFFIXES], args.card)
+    _check_inputs(args.card, args.fix)
     lik = _with_options(get_likelihoods(args.likelihood, args.constraint), args.samples, args.seed)
     objective = Objective(args.card, args.free, lik, fixed=args.fix)
     result = fit(objective, minos=args.minos, ncall=args.ncall)
@@ -74,21 +83,41 @@ def cmd_fit(args) -> int:
               file=sys.stderr)
     if args.no_write:
         return 0
-    stem = Path(args.card).name.rsplit(".", 1)[0]
-    outdir = Path(args.output) if args.output else Path(args.card).resolve().parent / "output"
     try:
         doc = json.dumps(result.as_dict(), indent=2, allow_nan=False) + "\n"
     except ValueError as exc:
-        from bridge.errors import BridgeError
-
         raise BridgeError(f"{args.card}: cannot write the fit result: {exc}") from None
-    outdir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in ((f"{stem}.bestfit.slha", result.card_text), (f"{stem}.fit.json", doc)):
-        write_atomic(outdir / name, text)
-        written.append(str(outdir / name))
+    texts = dict(zip((stem + suffix for suffix in FIT_SUFFIXES), (result.card_text, doc), strict=True))
+    try:
+        written = write_outputs(texts, outdir)
+    except OSError as exc:  # unwritable or full output directory: old outputs stay as they were
+        raise BridgeError(f"cannot write outputs to {outdir}: {exc.strerror or exc}") from None
     if not args.quiet:
-        print("\nwritten: " + ", ".join(written))
+        print("\nwritten: " + ", ".join(str(p) for p in written))
     if not result.valid:
         print("bridge: warning: MIGRAD did not find a valid minimum", file=sys.stderr)
     return 0
+
+
+def _check_inputs(card: str, fixes: list[str]) -> None:
+    """The card and each ``--fix`` against the card rules and the sanity limits, before any
+    work (flavio's import, the fit): a fixed value is an input like a card entry."""
+    from bridge import sanity
+    from bridge.card import check_entry
+    from bridge.errors import InputError
+    from bridge.fit import parse_fixed
+    from bridge.run import load_point
+    from bridge.targets import changes_for
+
+    _, _, info, inputs, scale, sminputs = load_point(card)
+    sanity.check_inputs(info, inputs, scale=scale, sminputs=sminputs, path=card)
+    for spec in fixes:
+        target, value = parse_fixed(spec, info)
+        try:
+            if not target.imaginary:
+                check_entry(info.block(target.block).entry(target.key), value, card, target.card_block)
+            sanity.check_inputs(info, inputs.with_values(changes_for([(target, value)], inputs)),
+                                path=card)
+        except InputError as exc:
+            raise InputError(f"--fix {spec!r}: {exc.message}", file=exc.file, block=exc.block,
+                             entry=exc.entry) from None

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 VARY_HELP = ("scan parameter BLOCK:ENTRY:LO:HI:N[:log] (repeatable): MINPAR:1:100:1000:40, "
              "YNIN:2,1:0:1:20, IMYSIN:2:-1:1:11, YSIN:2*YSIN:3:0.05:1.5:30 (the product, "
              "ratio of the factors kept); N points from LO to HI, log-spaced with :log")
+
+
+#: File types of --export (bridge.scan.store.export).
+EXPORT_SUFFIXES = (".parquet", ".pq", ".csv")
 
 
 def add_parser(subparsers) -> None:
@@ -27,6 +33,10 @@ def add_parser(subparsers) -> None:
                    help="store chi2 and pulls of this likelihood (repeatable; `bridge likelihoods`)")
     p.add_argument("--observable", action="append", default=[], metavar="NAME[:Q2MIN:Q2MAX]",
                    help="also store this flavio observable (repeatable)")
+    p.add_argument("--dark-matter", action="store_true",
+                   help="store the dark-matter summary per point (dm:omega_h2, dm:x_f, dm:sigma_si_p, "
+                        "dm:si_ratio, dm:br_h_inv, ...; ~0.1-0.5 s per point; on with --likelihood relic, "
+                        "direct-detection or invisible)")
     p.add_argument("--no-observables", action="store_true",
                    help="skip the `bridge run` observables (likelihood observables are still computed)")
     p.add_argument("--route", choices=("fast", "direct"), default="fast",
@@ -59,6 +69,7 @@ def add_parser(subparsers) -> None:
 def cmd_scan(args) -> int:
     from bridge.errors import InputError
 
+    _check_exports(args)
     if args.card is None:
         if not args.export:
             raise InputError("bridge scan needs a card (or --export FILE with -o RESULTS)")
@@ -69,6 +80,12 @@ def cmd_scan(args) -> int:
         raise InputError("--validate must be >= 0")
     if not args.tolerance > 0:
         raise InputError("--tolerance must be > 0")
+    if args.scheduler:  # before any work: a bad address or a closed port fails in seconds
+        from bridge.scan.executors import check_scheduler
+
+        check_scheduler(args.scheduler)
+    if args.observable:
+        _check_observables(args.observable)
     from bridge.scan.runner import ScanOptions, run
 
     opts = ScanOptions(card=args.card, vary=args.vary, results=args.output, sample=args.sample,
@@ -76,7 +93,8 @@ def cmd_scan(args) -> int:
                        extra_observables=args.observable, route=args.route, workers=args.workers,
                        scheduler=args.scheduler, mpi=args.mpi, chunk_size=args.chunk_size,
                        tolerance=args.tolerance, validate=args.validate, retry_failed=args.retry_failed,
-                       progress=not args.quiet, vectorised=not args.no_vectorise)
+                       progress=not args.quiet, vectorised=not args.no_vectorise,
+                       dark_matter=args.dark_matter)
     summary = run(opts, say=None if not args.quiet else (lambda msg: None))
     if not args.quiet:
         print(summary.report())
@@ -84,10 +102,62 @@ def cmd_scan(args) -> int:
 
 
 def _export(args) -> int:
+    from bridge.errors import BridgeError
     from bridge.scan.store import export
 
     for target in args.export:
-        n = export(args.output, target)
+        try:
+            n = export(args.output, target)
+        except OSError as exc:  # the directory went away, the disk is full, ...
+            raise BridgeError(f"--export {target}: cannot write ({exc.strerror or exc})") from None
         if not args.quiet:
             print(f"exported {n} points to {target}", file=sys.stdout)
     return 0
+
+
+def _check_exports(args) -> None:
+    """Each --export target: a .parquet or .csv name in an existing, writable directory, not the
+    card or the results file; checked before the scan, not after it."""
+    from bridge.errors import InputError
+
+    protected = [p for p in (args.card, args.output) if p]
+    for target in args.export:
+        path = Path(target)
+        where = f"--export {target}"
+        if path.suffix not in EXPORT_SUFFIXES:
+            raise InputError(f"{where}: export needs a {' or '.join(EXPORT_SUFFIXES)} file name")
+        parent = path.parent
+        if not parent.is_dir():
+            raise InputError(f"{where}: no such directory {parent}")
+        if path.is_dir():
+            raise InputError(f"{where}: is a directory")
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise InputError(f"{where}: directory {parent} is not writable")
+        for other in protected:
+            if path.exists() and os.path.exists(other) and os.path.samefile(path, other):
+                raise InputError(f"{where}: would replace {other}")
+
+
+def _check_observables(specs: list[str]) -> None:
+    """--observable NAME[:Q2MIN:Q2MAX]: a flavio observable with the arguments it takes (imports
+    flavio, which the scan's fast path needs anyway)."""
+    from flavio.classes import Observable
+
+    from bridge.errors import InputError
+    from bridge.observable import Observable as ObservableKey
+
+    for spec in specs:
+        obs = ObservableKey.parse(spec)
+        where = f"--observable {spec!r}"
+        if obs.name not in Observable.instances:
+            raise InputError(f"{where}: unknown flavio observable {obs.name!r}")
+        wanted = Observable[obs.name].arguments or []
+        if len(wanted) == len(obs.args):
+            continue
+        if not wanted:
+            raise InputError(f"{where}: {obs.name} takes no arguments (give the name alone)")
+        if len(wanted) != 2:
+            raise InputError(f"{where}: {obs.name} takes the argument(s) {', '.join(wanted)}, which "
+                             "--observable cannot give (it gives none, or Q2MIN:Q2MAX)")
+        raise InputError(f"{where}: {obs.name} needs arguments {', '.join(wanted)} "
+                         "(NAME:Q2MIN:Q2MAX)")

@@ -56,6 +56,10 @@ _COS, _WCOS = np.polynomial.legendre.leggauss(N_COS)
 T3 = {"u": 0.5, "c": 0.5, "t": 0.5, "d": -0.5, "s": -0.5, "b": -0.5, "e": -0.5, "mu": -0.5,
       "tau": -0.5, "nu_e": 0.5, "nu_mu": 0.5, "nu_tau": 0.5}
 COLOUR = {f: (3 if f in ("u", "c", "t", "d", "s", "b") else 1) for f in SM_FERMIONS}
+#: SU(2) partners: f f̄' is a W final state (CKM taken diagonal: the off-diagonal entries move
+#: the quark channels' shares, not their sum over flavours, by O(λ²)).
+W_PARTNER = {"u": "d", "c": "s", "t": "b", "nu_e": "e", "nu_mu": "mu", "nu_tau": "tau"}
+W_PARTNER.update({v: k for k, v in list(W_PARTNER.items())})
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,9 @@ class SMCouplings:
     m_h: float
     gamma_h: float
     vev: float
+    m_w: float = 80.377
+    gamma_w: float = 2.085  # PDG 2024
+    g2: float = 0.0  # g² = 4√2 G_F m_W²
 
     @classmethod
     def from_sm(cls, sm) -> SMCouplings:
@@ -109,7 +116,8 @@ class SMCouplings:
                 "nu_e": 0.0, "nu_mu": 0.0, "nu_tau": 0.0}
         g_z2 = 8 * sm.GF * sm.m_Z**2 / math.sqrt(2)
         e2 = 4 * math.sqrt(2) * sm.GF * sm.m_W**2 * sm.s2w
-        return cls(mass, g_z2, e2, sm.s2w, sm.m_Z, C.GAMMA_Z, C.M_HIGGS, C.GAMMA_HIGGS_SM, sm.vev)
+        return cls(mass, g_z2, e2, sm.s2w, sm.m_Z, C.GAMMA_Z, C.M_HIGGS, C.GAMMA_HIGGS_SM, sm.vev, sm.m_W,
+                   2.085, 4 * math.sqrt(2) * sm.GF * sm.m_W**2)
 
     def z_chiral(self, f: str) -> tuple[float, float]:
         q = SM_CHARGE[f]
@@ -209,7 +217,39 @@ def fermion_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s):
                 amp = amp - m_u
     if f == fp:
         amp = amp - _fermion_s_channel(sector, smc, si, sj, f, p1, p2, u1, vb2, ub3, v4, sp)
+    elif W_PARTNER.get(f) == fp and sector.w is not None:
+        amp = amp - _fermion_w_channel(sector, smc, si, sj, f, p1 + p2, u1, vb2, ub3, v4)
     return amp
+
+
+def _dark_w_couplings(sector, si, sj, up: bool, scalar: bool):
+    """Couplings of the dark pair (start si, end sj, canonical orientation) to an outgoing W⁺
+    (``up``: f up-type) or W⁻: the W⁻-field term (WCouplings adjoint) or the W⁺-field term."""
+    w = sector.w
+    a, b = si.index, sj.index
+    if scalar:
+        c = np.asarray(w.scalar)
+        cw = c.conj().T if up else c
+        both_real = si.self_conjugate and sj.self_conjugate
+        return cw[b, a] - (cw[a, b] if both_real else 0)
+    wl, wr = np.asarray(w.left), np.asarray(w.right)
+    if up:
+        return np.conj(wl[a, b]), np.conj(wr[a, b])
+    return wl[b, a], wr[b, a]
+
+
+def _fermion_w_channel(sector, smc, si, sj, f, q, u1, vb2, ub3, v4):
+    """s-channel W for F_i F_j → f f̄' (the Z term of :func:`_fermion_s_channel` with the W's
+    coupling (g/√2)γ^μ P_L to the SM pair and the dark W couplings)."""
+    up = SM_CHARGE[f] > SM_CHARGE[W_PARTNER[f]]
+    wl, wr = _dark_w_couplings(sector, si, sj, up, scalar=False)
+    if wl == 0 and wr == 0:
+        return 0j
+    s = H.dot(q, q)
+    j_d = H.vector_current(vb2, wl * H.PL + wr * H.PR, u1)
+    j_f = H.vector_current(ub3, H.PL, v4)
+    bw = _breit_wigner(s, smc.m_w, smc.gamma_w if si.mass + sj.mass < smc.m_w else 0.0)
+    return smc.g2 / 2 * _contract_massive(j_d, j_f, q, smc.m_w) * bw[..., None, None, None, None]
 
 
 def _fermion_s_channel(sector, smc, si, sj, f, p1, p2, u1, vb2, ub3, v4, cache=None):
@@ -313,6 +353,17 @@ def scalar_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s):
             amp = amp - H.sandwich(ub3, gam @ prop @ gbar, v4)
     if f == fp:
         amp = amp + _scalar_s_channel(sector, smc, si, sj, f, p1, p2, ub3, v4)
+    elif W_PARTNER.get(f) == fp and sector.w is not None:
+        up = SM_CHARGE[f] > SM_CHARGE[fp]
+        c_w = _dark_w_couplings(sector, si, sj, up, scalar=True)
+        if c_w != 0:
+            q, dp = p1 + p2, p1 - p2
+            j_f = H.vector_current(ub3, H.PL, v4)
+            ql = q * np.array([1, -1, -1, -1])
+            num = np.einsum("...m,mn,...cdn->...cd", dp, H.METRIC, j_f) \
+                - (H.dot(dp, q))[..., None, None] * np.einsum("...cdm,...m->...cd", j_f, ql) / smc.m_w**2
+            bw = _breit_wigner(H.dot(q, q), smc.m_w, smc.gamma_w if si.mass + sj.mass < smc.m_w else 0.0)
+            amp = amp + smc.g2 / 2 * c_w * num * bw[..., None, None]
     return amp
 
 

@@ -8,8 +8,13 @@ neutral colourless dark states (the ones a detector does not see):
   (standard two-body formula, e.g. PDG "Kinematics" Eq. (49.17) with the spin sum worked out);
   Majorana: A = Y_ba, B = Y_ba*; Dirac F_b F̄_a: A = Y*_ab, B = Y_ba.
 * h → S_A S_B, vertex −i c:  Γ = |c|² k/(8π m_h²) S.
-* Z → dark pairs: Σ|M|² evaluated with explicit spinors and polarisation vectors
+* Z → dark fermion pairs: Σ|M|² evaluated with explicit spinors and polarisation vectors
   (:mod:`.helicity`), Γ = k/(8π m_Z²) · ⅓ Σ|M|² · S (tested against G_F m_Z³/(12√2π) for ν ν̄).
+* Z → S_A S_B (scalars), vertex −i(g/c_W) c (p_A − p_B)^μ with c = scalar[B, A] for complex
+  states and c = scalar[B, A] − scalar[A, B] for real ones (bridge.engine.ZCouplings: only the
+  antisymmetric part of a real sector's matrix couples): Σ_pol |ε·(p_A − p_B)|² = 4k² in the Z
+  rest frame, so Γ = (g/c_W)² |c|² k³/(6π m_Z²) (for the inert doublet's H A, |c| = ½, this is
+  G_F m_Z³ λ^{3/2}/(24√2 π), half a neutrino species at zero mass).
 
 Limits: BR(h → inv) < 0.107 at 95% CL (ATLAS, Phys. Lett. B 842 (2023) 137963,
 arXiv:2301.10731), with Γ_h^SM = 4.088 MeV, i.e. Γ_inv < 0.107/(1 − 0.107) Γ_h^SM;
@@ -113,6 +118,13 @@ def invisible_widths(sector, sm) -> InvisibleResult:
                     if w:
                         channels[f"Z -> {label}"] = w
             else:
+                if sector.z is not None:
+                    zs = np.asarray(sector.z.scalar)
+                    a, b = si.index, sj.index
+                    c = zs[b, a] - zs[a, b] if si.self_conjugate else zs[b, a]
+                    if c != 0 and si.mass + sj.mass < smc.m_z:
+                        k = float(H.two_body_momentum(smc.m_z, si.mass, sj.mass))
+                        channels[f"Z -> {label}"] = smc.g_z2 * abs(c) ** 2 * k**3 / (6 * math.pi * smc.m_z**2)
                 if sector.higgs is not None:
                     c = np.asarray(sector.higgs.scalar)[sj.index, si.index]
                     if c != 0 and si.mass + sj.mass < smc.m_h:

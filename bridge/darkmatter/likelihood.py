@@ -4,11 +4,13 @@ Measurement: Ω_c h² = 0.120 ± 0.001 (Planck 2018, arXiv:1807.06209, Table 2; 
 Theory error: 10% of the prediction, added in quadrature. Why 10%: the tree-level cross sections
 miss O(α_s) QCD corrections to quark final states (≈ 10-20% on b b̄, t t̄; e.g. Drees & Nojiri,
 Phys. Rev. D47 (1993) 376) and electroweak Sommerfeld/bound-state effects for coannihilating
-charged states; the g_eff(T) tables of Saikawa–Shirai (arXiv:1803.01038) and Borsanyi et al.
-(arXiv:1606.07494) differ by 3-5% between 1 and 20 GeV (tests/test_darkmatter_thermo.py), which
-moves Ωh² by 1-3%; and several final states (W⁺W⁻, ZZ, Zh, hh, gg) are not implemented (listed
-per point), which a flat 10% does not cover — points with such channels open should be read
-as upper estimates.
+charged states (a few % at the masses of the seeds' figures, more for TeV multiplets); the
+g_eff(T) tables of Saikawa–Shirai (arXiv:1803.01038) and Borsanyi et al. (arXiv:1606.07494)
+differ by 3-5% between 1 and 20 GeV (tests/test_darkmatter_thermo.py), which moves Ωh² by 1-3%;
+and the constant-σv toy sits 4-8% above Steigman–Dasgupta–Beacom's 2.2e-26 cm³/s above 100 GeV
+(tests/test_darkmatter_relic.py, unresolved). Channels not implemented at a point (gg,
+fermion–scalar coannihilation, coloured coannihilators; listed per point) are not covered:
+such points are upper estimates.
 """
 
 from __future__ import annotations

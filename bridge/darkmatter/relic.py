@@ -94,9 +94,10 @@ def _yukawa_used(sector, kind: str, index: int) -> set[str]:
     return used
 
 
-def pair_channels(sector: DarkSector, smc: A.SMCouplings, si: A.Species, sj: A.Species):
+def pair_channels(sector: DarkSector, smc: A.SMCouplings, si: A.Species, sj: A.Species, gauge=None):
     """[(label, function √s → W)] for the implemented final states of the pair, and the list
-    of final states of this pair that are not implemented."""
+    of final states of this pair that are not implemented. ``gauge``: (bosons.Gauge,
+    bosons.Couplings) of the sector for the two-boson final states."""
     channels, missing = [], []
     label = f"{si.name} {sj.name}"
     if si.colour != 1 or sj.colour != 1:
@@ -109,6 +110,7 @@ def pair_channels(sector: DarkSector, smc: A.SMCouplings, si: A.Species, sj: A.S
     if pair is None:
         if _yukawa_used(sector, si.kind, si.index) & _yukawa_used(sector, sj.kind, sj.index):
             missing.append(f"{label}: same-sign fermion final states")
+        channels += _boson_channels(gauge, si, sj, label)
         return channels, missing
     p, q = pair
     q_total = p.charge + q.charge
@@ -120,33 +122,61 @@ def pair_channels(sector: DarkSector, smc: A.SMCouplings, si: A.Species, sj: A.S
         yuk_p = yuk_q = yuk_p | yuk_q
     s_channel = neutral_s and (sector.z is not None or sector.higgs is not None
                                or (p.index == q.index and p.charge != 0 and not p.self_conjugate))
+    w_channel = abs(q_total) == 1 and sector.w is not None and _w_vertex(sector, p, q)
     func = A.fermion_pair_to_fermions if p.kind == "F" else A.scalar_pair_to_fermions
     for f in SM_FERMIONS:
         for fp in SM_FERMIONS:
             if abs(SM_CHARGE[f] - SM_CHARGE[fp] - q_total) > 1e-9:
                 continue
             t_chan = f in yuk_p and fp in yuk_q
-            if not (t_chan or (f == fp and s_channel)):
+            w_pair = (w_channel and A.W_PARTNER.get(f) == fp) or (w_channel and A.W_PARTNER.get(fp) == f)
+            if not (t_chan or (f == fp and s_channel) or w_pair):
                 continue
             if f == fp and not t_chan and not _s_channel_nonzero(sector, p, q, f):
                 continue
             channels.append((f"{label} -> {f} {fp}~",
                              lambda rs, f=f, fp=fp: func(sector, smc, p, q, f, fp, rs)))
-    if p.index == q.index and p.charge != 0 and not p.self_conjugate:
+    if p.index == q.index and p.charge != 0 and not p.self_conjugate and gauge is None:
         photons = A.scalar_pair_to_photons if p.kind == "S" else A.fermion_pair_to_photons
         channels.append((f"{label} -> a a", lambda rs: photons(smc, p.mass, p.charge, rs)))
-    electroweak = (p.charge != 0 or _has_ew(sector, p) or _has_ew(sector, q))
-    if electroweak and p.mass + q.mass > 2 * 80.0:
-        missing.append(f"{label}: W+W-, ZZ, Zh, Z a, hh final states")
+    channels += _boson_channels(gauge, p, q, label)
     return channels, missing
 
 
-def _has_ew(sector, s: A.Species) -> bool:
-    if sector.z is None:
-        return False
-    if s.kind == "F":
-        return bool(np.any(sector.z.left[s.index]) or np.any(sector.z.right[s.index]))
-    return bool(np.any(sector.z.scalar[s.index]))
+def flow_states(p: A.Species, q: A.Species):
+    """(index, orientation) of the line entering at p₁ and of the one leaving through p₂
+    (bosons.fermion_pair_amplitude): +1 along the field's particle number."""
+    start = (p.index, -1 if p.conj else 1)
+    end = (q.index, 1 if (q.conj or q.self_conjugate) else -1)
+    return start, end
+
+
+def _boson_channels(gauge, p: A.Species, q: A.Species, label: str):
+    """The two-boson final states of the pair that are open on the grid and not zero."""
+    from bridge.darkmatter import bosons
+
+    if gauge is None:
+        return []
+    g, cp = gauge
+    start, end = flow_states(p, q)
+    fn = bosons.w_fermions if p.kind == "F" else bosons.w_scalars
+    out = []
+    for X, Y in bosons.FINAL_STATES.get(round(p.charge + q.charge), ()):
+        threshold = max(p.mass + q.mass, g.mass(X) + g.mass(Y))
+        probe = np.array([1.3, 2.5]) * threshold
+        if not np.any(fn(cp, start, end, X, Y, probe)):
+            continue
+        out.append((f"{label} -> {X} {Y}", lambda rs, X=X, Y=Y: fn(cp, start, end, X, Y, rs)))
+    return out
+
+
+def _w_vertex(sector, p, q) -> bool:
+    w = sector.w
+    if p.kind == "F":
+        m = np.abs(np.asarray(w.left)) + np.abs(np.asarray(w.right))
+    else:
+        m = np.abs(np.asarray(w.scalar))
+    return bool(m[p.index, q.index] or m[q.index, p.index])
 
 
 def _s_channel_nonzero(sector, p, q, f) -> bool:
@@ -172,16 +202,21 @@ def w_eff_table(sector: DarkSector, sm, window: float = WINDOW):
     bath.remove(chi)
     bath.insert(0, chi)
     smc = A.SMCouplings.from_sm(sm)
+    from bridge.darkmatter import bosons
+
+    g = bosons.Gauge.from_sm(sm)
+    gauge = (g, bosons.Couplings(sector, g, sm.s2w))
     poles = [(smc.m_z, smc.gamma_z), (smc.m_h, smc.gamma_h)]
     thresholds = [a.mass + b.mass for a in bath for b in bath]
     thresholds += [2 * m for m in smc.mass.values() if m > 0] + [2 * sm.m_W, 2 * sm.m_Z]
+    thresholds += [sm.m_Z + smc.m_h, 2 * smc.m_h, sm.m_W + sm.m_Z, sm.m_W + smc.m_h]
     p = freezeout.momentum_grid(m1, poles, thresholds)
     sqrt_s = 2 * np.sqrt(p**2 + m1**2)
     g1 = chi.g
     contributions, missing = {}, []
     for i, si in enumerate(bath):
         for sj in bath[i:]:
-            channels, miss = pair_channels(sector, smc, si, sj)
+            channels, miss = pair_channels(sector, smc, si, sj, gauge)
             missing += miss
             if not channels:
                 continue
@@ -243,8 +278,10 @@ def point(sector: DarkSector, k) -> DarkSector:
         w = type(sector.w)(coupling(sector.w.left, (nf, nf)), coupling(sector.w.right, (nf, nf)),
                            coupling(sector.w.scalar, (ns, ns)))
     if sector.higgs is not None:
+        s2 = sector.higgs.scalar2
         h = type(sector.higgs)(coupling(sector.higgs.fermion, (nf, nf)),
-                               coupling(sector.higgs.scalar, (ns, ns)))
+                               coupling(sector.higgs.scalar, (ns, ns)),
+                               None if s2 is None else coupling(s2, (ns, ns)))
     return DarkSector(fermions, scalars, left, right, z, w, h)
 
 

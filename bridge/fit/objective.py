@@ -98,11 +98,14 @@ class Objective:
     def point(self, *values):
         """The :class:`bridge.likelihoods.ModelPoint` at a parameter point (bridge.pipeline:
         the same sanity checks and refusals as ``bridge run``)."""
+        from bridge.likelihoods.registry import needs_dark_matter
         from bridge.pipeline import evaluate
 
-        ev = evaluate(self.model, self.inputs_at(*values), self.sm, info=self.info, source=self.card)
+        ev = evaluate(self.model, self.inputs_at(*values), self.sm, info=self.info, source=self.card,
+                      dark_matter=needs_dark_matter(self.likelihood))
         return ModelPoint(ev.coefficients, self.scale, dict(ev.contributions), dict(ev.one_loop),
-                          dict(self.overrides), self.model.name, self.card, ev.spectrum)
+                          dict(self.overrides), self.model.name, self.card, ev.dark_matter,
+                          spectrum=ev.spectrum)
 
     def results(self, *values):
         """Per-likelihood results at a parameter point (``n_free`` set)."""

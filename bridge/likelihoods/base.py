@@ -20,6 +20,7 @@ class Likelihood:
     references: tuple[str, ...] = ()
     cost: str = ""
     needs_flavio: bool = False
+    needs_dark_matter: bool = False  # reads ModelPoint.dark_matter (bridge.likelihoods.darkmatter)
 
     def evaluate(self, point: ModelPoint) -> LikelihoodResult:
         raise NotImplementedError

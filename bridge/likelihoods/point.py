@@ -17,7 +17,12 @@ class ModelPoint:
     overrides: dict = field(default_factory=dict)  # flavio parameters from SMINPUTS
     model: str = ""
     source: str = ""
-    spectrum: object = None  # bridge.model.Spectrum, for terms that need the dark sector (relic)
+    dark_matter: dict | None = None  # bridge.darkmatter.summary, where computed
+    spectrum: object = None  # bridge.model.Spectrum: the dark sector for terms that need it
+
+    @property
+    def has_dark_matter(self) -> bool:
+        return self.dark_matter is not None
 
     @property
     def sector(self):
@@ -31,7 +36,8 @@ class ModelPoint:
 
         return cls(dict(result.coefficients), result.scale, dict(result.contributions),
                    dict(result.one_loop), sminputs_overrides(result.sminputs), result.model.name,
-                   str(result.card_path), result.spectrum)
+                   str(result.card_path), getattr(result, "dark_matter", None),
+                   spectrum=result.spectrum)
 
     @classmethod
     def from_card(cls, path, pm=None) -> ModelPoint:

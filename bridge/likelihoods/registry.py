@@ -33,6 +33,10 @@ Registered names:
     The model side is C_LL = Re(C9_bsmumu − C10_bsmumu)/2, the component along
     C9 = −C10 (equal to δC9 for a point with δC9 = −δC10; the orthogonal C9 + C10 is not
     constrained by this one-dimensional fit).
+``relic``, ``direct-detection``, ``invisible``
+    the dark-matter terms (:mod:`bridge.likelihoods.darkmatter`): Ωh² against Planck with a
+    10% theory error, σ_SI against the LZ 2024 limit, the invisible Higgs and Z widths; they
+    need the point's dark-matter summary, which run, fit and scan then compute.
 ``smelli`` (only with ``pip install smelli``)
     smelli's global likelihood in WET (Aebischer, Kumar, Stangl, Straub,
     arXiv:1810.07698): χ² = −2 Δlog L against the SM (χ²_SM = 0), ~10 s per point.
@@ -57,6 +61,7 @@ from collections.abc import Callable, Iterable
 from bridge.errors import InputError
 from bridge.likelihoods.base import CombinedLikelihood, Likelihood, check_overlap
 from bridge.likelihoods.constraints import TERMS, ConstraintLikelihood, constrained
+from bridge.likelihoods.darkmatter import DirectDetectionLikelihood, InvisibleLikelihood, RelicLikelihood
 from bridge.likelihoods.flavio_fast import flavio_2_7_1, flavio_today
 from bridge.likelihoods.gaussian import seed_likelihood
 from bridge.likelihoods.smelli import SmelliLikelihood
@@ -68,10 +73,19 @@ REGISTRY: dict[str, Callable[[], Likelihood]] = {
     "seed2023": lambda: seed_likelihood("seed2023"),
     "seed2021": lambda: seed_likelihood("seed2021"),
     "smelli": SmelliLikelihood,
+    "relic": RelicLikelihood,
+    "direct-detection": DirectDetectionLikelihood,
+    "invisible": InvisibleLikelihood,
     "constraints": lambda: ConstraintLikelihood(list(TERMS), origin="likelihood constraints"),
     "seed2023-constrained": constrained("seed2023"),
     "seed2021-constrained": constrained("seed2021"),
 }
+
+
+def needs_dark_matter(likelihood) -> bool:
+    """Whether a likelihood (or any part of a sum) reads the dark-matter summary."""
+    parts = likelihood.parts if isinstance(likelihood, CombinedLikelihood) else [likelihood]
+    return any(getattr(p, "needs_dark_matter", False) for p in parts)
 
 
 def names() -> list[str]:

@@ -42,6 +42,7 @@ class PointData:
     scale: float = 160.0
     overrides: dict | None = None
     model: str = ""
+    dark_matter: dict | None = None  # bridge.darkmatter.summary NUMBERS -> (N,), if computed
 
     def coefficient(self, name: str) -> np.ndarray:
         return np.broadcast_to(np.asarray(self.coefficients.get(name, 0j), dtype=complex), (self.size,))
@@ -51,7 +52,12 @@ class PointData:
         coeffs = {k: complex(v[i]) for k, v in self.coefficients.items() if v[i] != 0}
         contrib = {k: complex(v[i]) for k, v in self.contributions.items()}
         one_loop = {k: float(v[i]) for k, v in self.one_loop.items()}
-        return ModelPoint(coeffs, self.scale, contrib, one_loop, dict(self.overrides or {}), self.model)
+        dm = None
+        if self.dark_matter:
+            dm = {k: float(v[i]) for k, v in self.dark_matter.items()}
+            dm.update(error="", missing=[], shares={})
+        return ModelPoint(coeffs, self.scale, contrib, one_loop, dict(self.overrides or {}), self.model,
+                          dark_matter=dm)
 
 
 class VectorLikelihood:

@@ -9,15 +9,41 @@
   ``mpiexec -n N python -m mpi4py.futures -m bridge.cli scan ...`` (1 master, N−1 workers).
 
 The scan only uses ``submit`` and ``concurrent.futures.wait`` (ecosystem.md §6.2).
+
+Workers die with the scan. A killed parent (SIGKILL, OOM killer) cannot shut its pool down,
+and pool workers blocked on their task queue never see it go (they hold the queue's write
+end themselves), nor does multiprocessing's resource tracker (its pipe stays open in the
+workers). So every worker runs a watchdog thread (:func:`watch_parent`) that ends the worker
+once its parent is gone; the resource tracker then sees its pipe close and exits too. MPI
+workers on the master's host watch the master process; a remote rank is left to mpiexec,
+which aborts the job when the master dies. A Dask scheduler and its workers belong to the
+cluster: killing the scan leaves them, as it should, and starts no process here.
+
+The Dask scheduler must be trusted: Dask deserialises (unpickles) what the scheduler and its
+workers send, which can run any code in the scanning process.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import multiprocessing
 import os
+import re
+import socket
+import threading
+import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 
 from bridge.errors import InputError
+
+#: Seconds between two checks of a worker's watchdog.
+WATCH_INTERVAL = 0.5
+#: Seconds to open the TCP connection to a Dask scheduler, and then for Dask's handshake.
+CONNECT_TIMEOUT = 10.0
+_HOSTNAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?", re.ASCII)
+_ADDRESS = re.compile(r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?(?P<host>\[[^\]]*\]|[^:/\[\]]*)"
+                      r":(?P<port>[^:/]*)/?")
 
 
 class SerialExecutor(Executor):
@@ -61,9 +87,78 @@ def make_backend(workers: int | None = None, scheduler: str | None = None, mpi: 
         raise InputError("--workers must be >= 1")
     if workers == 1:
         return Backend(SerialExecutor(), 1, "in-process")
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=watch_parent, initargs=(os.getpid(),))
     return Backend(pool, workers, f"{workers} local processes",
                    close=lambda: pool.shutdown(wait=True, cancel_futures=True))
+
+
+def watch_parent(parent: int, interval: float = WATCH_INTERVAL) -> None:
+    """Worker initializer: end this process once ``parent`` is no longer its parent (it died and
+    the worker was re-parented). Polling getppid() is immune to pid reuse, needs no signal
+    set-up and works for any start method; PR_SET_PDEATHSIG would fire on the death of the
+    *thread* that started the worker, which for a pool is not the scan's lifetime."""
+    _watch(lambda: os.getppid() != parent, interval)
+
+
+def watch_process(pid: int, host: str, interval: float = WATCH_INTERVAL) -> None:
+    """Worker initializer for MPI: end this process once process ``pid`` of ``host`` is gone
+    (only on that host; elsewhere mpiexec ends the job)."""
+    if socket.gethostname() != host:
+        return
+
+    def gone() -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:  # exists, owned by someone else: pid reused, the master is gone
+            return True
+        return False
+
+    _watch(gone, interval)
+
+
+def _watch(gone, interval: float) -> None:
+    def loop():
+        while not gone():
+            time.sleep(interval)
+        os._exit(1)  # no clean-up to do: the scan that wanted the results is gone
+
+    threading.Thread(target=loop, name="bridge-parent-watchdog", daemon=True).start()
+
+
+def check_scheduler(address: str) -> tuple[str, int]:
+    """(host, port) of a ``tcp://HOST:PORT`` (or ``HOST:PORT``) address that accepts a TCP
+    connection within CONNECT_TIMEOUT, or an InputError saying what is wrong, in one line."""
+    match = _ADDRESS.fullmatch(address.strip())
+    where = f"--scheduler {address}"
+    if match is None:
+        raise InputError(f"{where}: expected tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786")
+    scheme = (match.group("scheme") or "tcp").lower()
+    if scheme == "tls":
+        raise InputError(f"{where}: TLS needs Dask security settings, which bridge scan does not "
+                         "take; use tcp:// inside a trusted network (or an SSH tunnel)")
+    if scheme != "tcp":
+        raise InputError(f"{where}: {scheme}:// is not supported; expected tcp://HOST:PORT")
+    host, port = match.group("host"), match.group("port")
+    if host.startswith("["):
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            raise InputError(f"{where}: {host} is not an IPv6 address") from None
+        host = host[1:-1]
+    elif not _HOSTNAME.fullmatch(host):
+        raise InputError(f"{where}: {host!r} is not a host name or address")
+    if not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
+        raise InputError(f"{where}: port {port!r} is not a number in 1-65535")
+    try:
+        with socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT):
+            pass
+    except OSError as exc:
+        reason = "timed out" if isinstance(exc, TimeoutError) else exc.strerror or str(exc)
+        raise InputError(f"{where}: cannot connect ({reason})") from None
+    return host, int(port)
 
 
 def _dask(address: str) -> Backend:
@@ -71,13 +166,33 @@ def _dask(address: str) -> Backend:
         from distributed import Client
     except ImportError:
         raise InputError("--scheduler needs dask.distributed: pip install 'bridge-flavour[scan]'") from None
-    try:
-        client = Client(address, timeout=30)
-    except (OSError, TimeoutError) as exc:
-        raise InputError(f"--scheduler {address}: cannot connect ({exc})") from None
+    host, port = check_scheduler(address)
+    # Client(timeout=...) does not bound the handshake with a peer that accepts and stays
+    # silent, so the connection is made in a thread that is abandoned after the timeout
+    made: dict = {}
+
+    def connect():
+        try:
+            made["client"] = Client(f"tcp://{_join(host, port)}", timeout=CONNECT_TIMEOUT)
+        except Exception as exc:  # anything Dask raises on a failed handshake: one line below
+            made["error"] = exc
+
+    thread = threading.Thread(target=connect, name="bridge-dask-connect", daemon=True)
+    thread.start()
+    thread.join(CONNECT_TIMEOUT + 5)
+    if "client" not in made:
+        exc = made.get("error")
+        reason = "" if exc is None else f" ({' '.join(f'{type(exc).__name__}: {exc}'.split())[:200]})"
+        raise InputError(f"--scheduler {address}: no Dask scheduler answered within "
+                         f"{CONNECT_TIMEOUT:g} s{reason}")
+    client = made["client"]
     threads = sum(w.get("nthreads", 1) for w in client.scheduler_info().get("workers", {}).values())
     return Backend(client.get_executor(), max(1, threads), f"Dask at {address} ({threads} threads)",
                    close=client.close)
+
+
+def _join(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _mpi() -> Backend:
@@ -85,6 +200,9 @@ def _mpi() -> Backend:
         from mpi4py.futures import MPIPoolExecutor
     except ImportError:
         raise InputError("--mpi needs mpi4py and an MPI library: pip install mpi4py mpich") from None
-    pool = MPIPoolExecutor()
+    try:
+        pool = MPIPoolExecutor(initializer=watch_process, initargs=(os.getpid(), socket.gethostname()))
+    except TypeError:  # mpi4py < 3.1 has no initializer
+        pool = MPIPoolExecutor()
     slots = getattr(pool, "num_workers", 1) or 1
     return Backend(pool, slots, f"MPI ({slots} workers)", close=lambda: pool.shutdown(wait=True))

@@ -39,7 +39,7 @@ import numpy as np
 from bridge.errors import BridgeError, InputError
 from bridge.scan import store
 
-PREFIXES = ("par:", "obs:", "chi2:", "pull:", "ol:", "wc:", "mass:", "in:", "contrib:", "mnu:")
+PREFIXES = ("par:", "obs:", "chi2:", "pull:", "ol:", "wc:", "mass:", "in:", "contrib:", "mnu:", "dm:")
 #: Colour-blind-safe palette (Okabe & Ito) for layers without ``color=``.
 COLORS = ("#0072B2", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#E69F00", "#000000")
 #: Δχ² fills at 1, 2, 3σ (the colours of seed 001's Fig. 2).

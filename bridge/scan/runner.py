@@ -53,6 +53,7 @@ class Context:
     likelihood: object | None  # bridge.likelihoods object, for the direct route
     vectorised: bool = True
     card: str = ""  # names the card in the messages of refused points
+    dark_matter: bool = False  # store the dark-matter summary (columns dm:NAME)
 
 
 @dataclass
@@ -101,7 +102,8 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
     values = np.asarray(values, dtype=float)
     n = ids.size
     binputs, entries = batch_inputs(ctx.space, ctx.inputs, values)
-    res = evaluate_batch(_model(ctx), binputs, ctx.sm, source=ctx.card, vectorised=ctx.vectorised)
+    res = evaluate_batch(_model(ctx), binputs, ctx.sm, source=ctx.card, vectorised=ctx.vectorised,
+                         dark_matter=ctx.dark_matter)
     ok = res.ok
     cols: dict[str, np.ndarray] = {}
     for k, axis in enumerate(ctx.space.axes):
@@ -117,6 +119,8 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
             cols[f"contrib:{name}:im"] = v.imag
     for name, v in res.one_loop.items():
         cols[f"ol:{name}"] = v
+    for name, v in res.dark_matter.items():
+        cols[f"dm:{name}"] = v
     if res.m_nu is not None and np.any(np.nan_to_num(res.m_nu[ok]) != 0):
         sv = np.full((n, 3), np.nan)
         good = ok & np.all(np.isfinite(res.m_nu), axis=(1, 2))
@@ -126,7 +130,7 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
     routes = ["none"] * n
     errors = list(res.errors)
     data = PointData(n, res.coefficients, res.contributions, res.one_loop, {}, ctx.scale,
-                     ctx.overrides, ctx.model_name)
+                     ctx.overrides, ctx.model_name, res.dark_matter)
     fallback = 0
     if ctx.observables:
         data.observables, routes, fallback = _observables(ctx, res, ok, errors)
@@ -210,6 +214,7 @@ class ScanOptions:
     progress: bool = True
     vectorised: bool = True
     max_points: int | None = None  # stop after this many new points (benchmarks, tests)
+    dark_matter: bool = False  # dark-matter summary per point (on anyway for relic & co.)
 
 
 @dataclass
@@ -279,11 +284,17 @@ def prepare(opts: ScanOptions, pm=None, say=print) -> tuple[Context, dict]:
                 "observables": bool(opts.observables),
                 "extra_observables": [o.label for o in extra], "route": opts.route,
                 "scale": scale, "overrides": overrides}
+    if likelihood is not None:
+        from bridge.likelihoods.registry import needs_dark_matter
+
+        opts.dark_matter = opts.dark_matter or needs_dark_matter(likelihood)
+    if opts.dark_matter:  # only then, so the identity of earlier scans stays what it was
+        identity["dark_matter"] = True
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
     sm = cached_sm_inputs(overrides)
     ctx = Context(digest, model.name, type(model.plugin).__module__ if not hasattr(model.plugin, "__name__")
                   else model.plugin.__name__, inputs, space, sm, scale, overrides, opts.route, [], None,
-                  [], likelihood, opts.vectorised, str(opts.card))
+                  [], likelihood, opts.vectorised, str(opts.card), opts.dark_matter)
     vectors = []
     if likelihood is not None and opts.route == "fast":
         vectors = vectorise(likelihood, overrides)

@@ -24,6 +24,11 @@ from bridge.targets import CardParameter, resolve_product, target_value
 
 SAMPLERS = ("grid", "random", "lhs")
 _BLOCK = 4096  # points per generator block of a random sample
+#: Most points of a scan. The scanning process keeps ~10 bytes of bookkeeping per point
+#: (1 GB here) and the results file ~800 bytes (80 GB), about a day at the fast path's rate.
+MAX_POINTS = 10**8
+#: Most points of a Latin hypercube, whose design is held in memory (8 bytes per point and axis).
+MAX_LHS_POINTS = 10**7
 
 
 @dataclass(frozen=True)
@@ -108,11 +113,17 @@ class Space:
         self.axes, self.sampler, self.seed = list(axes), sampler, int(seed)
         if sampler == "grid":
             self.shape = tuple(a.n for a in axes)
-            self.size = math.prod(self.shape)
+            self.size = math.prod(self.shape)  # Python integers: exact, whatever the size
         else:
             if not size or size < 1:
                 raise InputError(f"--sample {sampler} needs a number of points, e.g. {sampler}:10000")
             self.shape, self.size = None, int(size)
+        limit = MAX_LHS_POINTS if sampler == "lhs" else MAX_POINTS
+        if self.size > limit:  # before anything is allocated for the points
+            what = "a Latin hypercube" if sampler == "lhs" else "a scan"
+            raise InputError(f"the scan has {_count(self.size)} points, above the limit of "
+                             f"{_count(limit)} points for {what}; use fewer points per --vary "
+                             "(or --sample random:N)")
         self._lhs = None
 
     def as_dict(self) -> dict:
@@ -156,6 +167,14 @@ class Space:
     def grid_index(self, ids: np.ndarray):
         """Multi-index of grid points (grids only)."""
         return np.unravel_index(np.asarray(ids, dtype=np.int64), self.shape)
+
+
+def _count(n: int) -> str:
+    """1000000 as is, 10**18 as 10^18, others as 1.2e+13."""
+    k = len(str(n)) - 1
+    if n >= 10**6 and n == 10**k:
+        return f"10^{k}"
+    return str(n) if n < 10**6 else f"{n:.3g}"
 
 
 def batch_inputs(space: Space, inputs, values: np.ndarray):

@@ -1,0 +1,113 @@
+"""The dark-matter likelihoods ``relic``, ``direct-detection`` and ``invisible``.
+
+They read the point's dark-matter summary (:mod:`bridge.darkmatter.summary`, in
+``ModelPoint.dark_matter``); a point evaluated without it gets it computed here from its card
+when the ModelPoint knows the card (``bridge run``, ``bridge fit`` and ``bridge scan`` ask the
+pipeline for it when one of these likelihoods is chosen: ``needs_dark_matter``).
+
+* ``relic``: Ωh² against Planck 2018, 0.120 ± 0.001, with a 10% theory error in quadrature
+  (:mod:`bridge.darkmatter.likelihood` says why 10%); χ²_SM is not defined (no dark matter in
+  the SM) and is reported as the χ² of Ωh² = 0.
+* ``direct-detection``: the published 90% CL upper limits are read as one-sided Gaussians of
+  zero mean, χ² = (1.2816 σ_SI/σ_lim)² (1.2816: the 90% quantile), with σ_SI the xenon-weighted
+  per-nucleon cross section and σ_lim the LZ 2024 limit at the candidate's mass
+  (:mod:`bridge.darkmatter.direct`: how the curve is built and where it is valid).
+* ``invisible``: Γ(h → inv) against BR(h → inv) < 0.107 (95% CL, ATLAS, arXiv:2301.10731)
+  and ΔΓ_Z^inv < 2.0 MeV (95% CL, LEP, hep-ex/0509008), each χ² = (1.645 Γ/Γ_lim)².
+
+A point without a neutral candidate (charged lightest dark state) gets χ² = ∞ from ``relic``
+and a note saying why.
+"""
+
+from __future__ import annotations
+
+import math
+
+from bridge.darkmatter import constants as C
+from bridge.darkmatter.likelihood import THEORY_REL_ERROR, relic_chi2
+from bridge.likelihoods.base import Likelihood
+from bridge.likelihoods.point import ModelPoint
+from bridge.likelihoods.result import LikelihoodResult, Term
+
+Z90, Z95 = 1.2815516, 1.6448536
+
+
+def dark_matter_of(point: ModelPoint) -> dict:
+    """The point's dark-matter summary (computed from its card if the point lacks it)."""
+    if point.dark_matter is not None:
+        return point.dark_matter
+    if not point.source:
+        raise ValueError("this model point carries no dark-matter summary and no card to compute it")
+    from bridge.run import run_card
+
+    point.dark_matter = run_card(point.source, predictions=False, dark_matter=True).dark_matter
+    return point.dark_matter
+
+
+class DarkMatterLikelihood(Likelihood):
+    needs_dark_matter = True
+    cost = "0.1-0.5 s per point (the dark-matter summary), nothing once it is computed"
+
+
+class RelicLikelihood(DarkMatterLikelihood):
+    name = "relic"
+    description = ("relic density Omega h^2 (freeze-out with coannihilation) against Planck 2018, "
+                   "0.120 +- 0.001, with a 10% theory error")
+    references = ("Planck 2018, arXiv:1807.06209", "Edsjo & Gondolo, hep-ph/9704361")
+
+    def evaluate(self, point: ModelPoint) -> LikelihoodResult:
+        dm = dark_matter_of(point)
+        omega = dm["omega_h2"]
+        finite = math.isfinite(omega)
+        sigma = math.hypot(C.OMEGA_H2_PLANCK_ERR, THEORY_REL_ERROR * omega) if finite else math.nan
+        chi2 = relic_chi2(omega) if math.isfinite(omega) else math.inf
+        pull = (omega - C.OMEGA_H2_PLANCK) / sigma if math.isfinite(omega) else math.inf
+        notes = [dm["error"]] if dm.get("error") else []
+        if dm.get("missing"):
+            notes.append("channels not implemented here: " + "; ".join(dm["missing"]))
+        term = Term("Omega h^2", omega, C.OMEGA_H2_PLANCK, sigma, pull, chi2,
+                    "Planck 2018 (arXiv:1807.06209) + 10% theory", sm=0.0)
+        return LikelihoodResult(self.name, chi2, relic_chi2(0.0), [term], notes)
+
+    def describe(self) -> list[str]:
+        return [f"Omega h^2: {C.OMEGA_H2_PLANCK} +- {C.OMEGA_H2_PLANCK_ERR} (Planck 2018) "
+                f"+ {100 * THEORY_REL_ERROR:g}% theory, in quadrature"]
+
+
+class DirectDetectionLikelihood(DarkMatterLikelihood):
+    name = "direct-detection"
+    description = "spin-independent direct detection against the LZ 2024 90% CL limit (one-sided Gaussian)"
+    references = ("LZ, PRL 135 (2025) 011802, arXiv:2410.17036",)
+
+    def evaluate(self, point: ModelPoint) -> LikelihoodResult:
+        dm = dark_matter_of(point)
+        ratio = dm["si_ratio"]
+        notes = [dm["error"]] if dm.get("error") else []
+        if not math.isfinite(ratio):
+            notes.append("no limit at this mass (below the curve's range) or no candidate: term left at 0")
+            ratio = 0.0
+        pull = Z90 * ratio
+        term = Term("sigma_SI / LZ limit", ratio, 0.0, 1 / Z90, pull, pull**2, "LZ 2024 90% CL", sm=0.0)
+        return LikelihoodResult(self.name, pull**2, 0.0, [term], notes)
+
+    def describe(self) -> list[str]:
+        return ["sigma_SI (xenon-weighted, per nucleon) / LZ 2024 90% CL limit: chi2 = (1.28 ratio)^2"]
+
+
+class InvisibleLikelihood(DarkMatterLikelihood):
+    name = "invisible"
+    description = "invisible Higgs and Z widths against BR(h->inv) < 0.107 and dGamma_Z^inv < 2 MeV (95% CL)"
+    references = ("ATLAS, PLB 842 (2023) 137963, arXiv:2301.10731", "LEP, Phys. Rept. 427 (2006) 257")
+
+    def evaluate(self, point: ModelPoint) -> LikelihoodResult:
+        dm = dark_matter_of(point)
+        terms = []
+        for name, key, src in (("Gamma(h->inv) / limit", "h_inv_ratio", "ATLAS 2023, BR < 0.107 (95%)"),
+                               ("Gamma(Z->inv) / limit", "z_inv_ratio", "LEP, < 2.0 MeV (95%)")):
+            r = dm[key] if math.isfinite(dm[key]) else 0.0
+            terms.append(Term(name, r, 0.0, 1 / Z95, Z95 * r, (Z95 * r) ** 2, src, sm=0.0))
+        notes = [dm["error"]] if dm.get("error") else []
+        return LikelihoodResult(self.name, sum(t.chi2 for t in terms), 0.0, terms, notes)
+
+    def describe(self) -> list[str]:
+        return ["Gamma(h->inv)/limit and Gamma(Z->inv)/limit, each chi2 = (1.645 ratio)^2"]

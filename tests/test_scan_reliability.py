@@ -1,0 +1,239 @@
+"""``bridge scan`` under abuse (issue 13, items 5, 7, 8, 11 second half, 15): workers die with
+their parent, huge scan definitions and bad addresses, observables and export targets are
+refused up front with one line. Benchmarks: benchmarks/scan_kill.py (20 kills and resumes).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bridge.errors import InputError
+
+ROOT = Path(__file__).resolve().parents[1]
+CARD = str(ROOT / "cards" / "F_Ib.slha")
+SMALL = ["--vary", "MINPAR:1:100:200:2", "--vary", "MINPAR:2:500:900:2", "--likelihood", "seed2021",
+         "--no-observables", "--workers", "1"]
+
+
+@pytest.fixture(scope="module")
+def cached_sm():
+    """flavio's SM inputs in the (session) disk cache: scans and their subprocesses skip flavio."""
+    from bridge.sm import cached_sm_inputs as sm_inputs
+
+    return sm_inputs({})
+
+
+def _main(capsys, *args):
+    from bridge.cli import main
+
+    rc = main(list(args))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def _one_error(err: str) -> str:
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("bridge: error: "), err
+    return lines[0]
+
+
+def _bridge(*args, timeout=60, memory=3 << 30):
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    return subprocess.run([sys.executable, "-m", "bridge.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, preexec_fn=limit)
+
+
+# ---------------------------------------------------------------------------
+# item 5: workers die with their parent
+# ---------------------------------------------------------------------------
+POOL = r"""
+import os, sys, time
+from bridge.scan.executors import make_backend
+backend = make_backend(workers=2)
+futures = [backend.executor.submit(time.sleep, 0.3) for _ in range(4)]
+[f.result() for f in futures]
+print("ready", flush=True)
+time.sleep(600)
+"""
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                out.append(int(entry))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+def test_pool_workers_and_resource_tracker_die_with_the_scan():
+    """SIGKILL of the scanning process left its workers and the resource tracker running forever."""
+    proc = subprocess.Popen([sys.executable, "-c", POOL], stdout=subprocess.PIPE, text=True)
+    children = []
+    try:
+        with proc.stdout:
+            assert proc.stdout.readline().strip() == "ready"
+        children = _children(proc.pid)
+        assert len(children) >= 3, children  # two workers and the resource tracker
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(_alive(c) for c in children):
+            time.sleep(0.1)
+        left = [c for c in children if _alive(c)]
+        assert not left, f"processes left behind: {left}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for child in children:  # only the processes this test started
+            if _alive(child):
+                os.kill(child, signal.SIGKILL)
+
+
+def test_serial_backend_starts_no_process():
+    from bridge.scan.executors import make_backend
+
+    before = _children(os.getpid())
+    backend = make_backend(workers=1)
+    assert backend.executor.submit(os.getpid).result() == os.getpid()
+    backend.close()
+    assert _children(os.getpid()) == before
+
+
+# ---------------------------------------------------------------------------
+# item 7: scan size
+# ---------------------------------------------------------------------------
+def test_space_size_limits():
+    from bridge.run import load_point
+    from bridge.scan.space import MAX_LHS_POINTS, MAX_POINTS, Space, parse_vary
+
+    _, _, info, inputs, _, _ = load_point(CARD)
+    huge = [parse_vary("MINPAR:1:10:1000:1000000000", info, inputs),
+            parse_vary("MINPAR:2:10:1000:1000000000", info, inputs)]
+    with pytest.raises(InputError, match=r"10\^18 points.*limit of 10\^8"):
+        Space(huge)
+    with pytest.raises(InputError, match="limit"):
+        Space(huge[:1], "random", 10**10)
+    with pytest.raises(InputError, match="limit"):
+        Space(huge[:1], "lhs", MAX_LHS_POINTS + 1)
+    assert Space(huge[:1], "random", MAX_POINTS).size == MAX_POINTS
+    assert Space([parse_vary("MINPAR:1:10:1000:10000", info, inputs),
+                  parse_vary("MINPAR:2:10:1000:10000", info, inputs)]).size == MAX_POINTS
+
+
+@pytest.mark.parametrize("n", ["1000000000", "100000"])
+def test_huge_grid_is_refused_before_allocating(tmp_path, n):
+    """1e9 x 1e9 died with _ArrayMemoryError; 1e5 x 1e5 (1e10) hung allocating."""
+    db = tmp_path / "x.db"
+    proc = _bridge("scan", CARD, "--vary", f"MINPAR:1:10:1000:{n}", "--vary", f"MINPAR:2:10:1000:{n}",
+                   "--no-observables", "--workers", "1", "-o", str(db), timeout=120, memory=2 << 30)
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "limit of 10^8 points" in lines[0], proc.stderr[-3000:]
+
+
+# ---------------------------------------------------------------------------
+# item 8: --scheduler
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("address", ["nonsense", "tcp://host:notaport", "http://127.0.0.1:8787",
+                                     "inproc://x", "tls://127.0.0.1:8786", "tcp://127.0.0.1:0",
+                                     "tcp://127.0.0.1:99999", "tcp://:8786", "tcp://a b:1", "ucx://h:1"])
+def test_malformed_scheduler_address_is_refused(tmp_path, capsys, address):
+    """These gave tracebacks."""
+    rc, _, err = _main(capsys, "scan", CARD, *SMALL, "--scheduler", address, "-o", str(tmp_path / "x.db"))
+    assert rc == 2
+    assert f"--scheduler {address}" in _one_error(err)
+    assert not (tmp_path / "x.db").exists()
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_closed_port_fails_at_once(tmp_path):
+    """A closed port took ~60 s to fail; the check runs before anything else of the scan."""
+    port = _closed_port()
+    proc = _bridge("scan", CARD, *SMALL, "--scheduler", f"tcp://127.0.0.1:{port}", "-o",
+                   str(tmp_path / "x.db"), timeout=25)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot connect" in lines[0], proc.stderr[-3000:]
+
+
+@pytest.mark.slow
+@pytest.mark.flavio
+def test_silent_server_is_not_a_scheduler(tmp_path, cached_sm):
+    """A port that accepts but never speaks Dask: one line after the connect timeout."""
+    from bridge.scan.executors import CONNECT_TIMEOUT
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        port = server.getsockname()[1]
+        proc = _bridge("scan", CARD, *SMALL, "--scheduler", f"tcp://127.0.0.1:{port}", "-o",
+                       str(tmp_path / "x.db"), timeout=CONNECT_TIMEOUT + 60)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"--scheduler tcp://127.0.0.1:{port}" in lines[0], proc.stderr[-3000:]
+
+
+# ---------------------------------------------------------------------------
+# item 11 (second half) and item 15: refused up front
+# ---------------------------------------------------------------------------
+@pytest.mark.flavio
+def test_export_to_a_missing_directory(tmp_path, capsys, cached_sm):
+    """``--export /nonexistent/x.csv`` gave a FileNotFoundError traceback (after the scan)."""
+    db = tmp_path / "s.db"
+    target = "/nonexistent/x.csv"
+    rc, _, err = _main(capsys, "scan", CARD, *SMALL, "-o", str(db), "--export", target, "-q")
+    assert rc == 2 and target in _one_error(err) and "directory" in err
+    assert not db.exists()  # refused before the scan
+    assert _main(capsys, "scan", CARD, *SMALL, "-o", str(db), "-q")[0] == 0
+    for bad in (target, str(tmp_path), str(tmp_path / "x.txt")):
+        rc, _, err = _main(capsys, "scan", "--export", bad, "-o", str(db))
+        assert rc == 2 and bad in _one_error(err)
+    rc, _, err = _main(capsys, "scan", "--export", str(tmp_path / "ok.csv"), "-o", str(db), "-q")
+    assert rc == 0 and len((tmp_path / "ok.csv").read_text().splitlines()) == 5
+
+
+@pytest.mark.flavio
+@pytest.mark.parametrize(("spec", "needle"), [("BR(nope)", "unknown"),
+                                              ("<BR>(B+->Kmumu):1:6", "unknown"),
+                                              ("<dBR/dq2>(B+->Kmumu)", "q2min, q2max"),
+                                              ("BR(Bs->mumu):1:6", "takes no arguments"),
+                                              ("dBR/dq2(B+->Kmumu):1:6", "q2")])
+def test_unknown_observable_is_refused_up_front(tmp_path, capsys, cached_sm, spec, needle):
+    """``--observable 'BR(nope)'`` gave a KeyError traceback after the fast path's setup."""
+    db = tmp_path / "s.db"
+    rc, _, err = _main(capsys, "scan", CARD, *SMALL, "--observable", spec, "-o", str(db))
+    assert rc == 2
+    line = _one_error(err)
+    assert f"--observable {spec!r}" in line and needle in line, line
+    assert not db.exists()
