@@ -188,3 +188,41 @@ def one_loop_flags(one_loop: dict) -> list[str]:
         return []
     return [f"BR(mu->e gamma) = {value:.3g} (one loop) exceeds the limit {limit:.3g} "
             f"({100 * cl:g}% CL, {name}) by a factor {value / limit:.3g}"]
+
+
+def dark_matter_flags(dm: dict | None) -> list[str]:
+    """Flags of the dark-matter summary (:mod:`bridge.darkmatter.summary`), against the limits
+    of the dark-matter likelihoods: σ_SI above the LZ 2024 90% CL limit, Γ(h → inv) or
+    Γ(Z → inv) above their 95% CL limits, and Ωh² above Planck's 0.120 by more than
+    FLAG_SIGMA σ (with the relic likelihood's 10% theory error: the candidate would
+    overclose the universe). Too little dark matter is not flagged (another component may
+    make up the rest)."""
+    if not dm or dm.get("error"):
+        return []
+    from bridge.darkmatter import constants as C
+    from bridge.darkmatter.likelihood import THEORY_REL_ERROR
+
+    def finite(key):
+        value = dm.get(key)
+        return value if isinstance(value, (int, float)) and math.isfinite(value) else None
+
+    out = []
+    who = f"{dm.get('candidate') or 'the candidate'} (m = {dm.get('mass', math.nan):.4g} GeV)"
+    si = finite("si_ratio")
+    if si is not None and si > 1:
+        out.append(f"sigma_SI of {who} is {si:.3g} times the LZ 2024 limit (90% CL)")
+    for key, what in (("h_inv_ratio", "Gamma(h -> inv) is {r:.3g} times its limit BR < 0.107 "
+                                      "(95% CL, ATLAS 2023)"),
+                      ("z_inv_ratio", "Gamma(Z -> inv) is {r:.3g} times its limit 2 MeV (95% CL, LEP)")):
+        r = finite(key)
+        if r is not None and r > 1:
+            out.append(what.format(r=r))
+    omega = finite("omega_h2")
+    if omega is not None:
+        sigma = math.hypot(C.OMEGA_H2_PLANCK_ERR, THEORY_REL_ERROR * omega)
+        pull = (omega - C.OMEGA_H2_PLANCK) / sigma
+        if pull > FLAG_SIGMA:
+            out.append(f"Omega h^2 = {omega:.4g} of {who} is {pull:+.1f} sigma above Planck's "
+                       f"{C.OMEGA_H2_PLANCK} (with a {100 * THEORY_REL_ERROR:g}% theory error): "
+                       "it would overclose the universe")
+    return out
