@@ -21,4 +21,13 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
-__all__ = ["ENTRY_POINT_GROUP", "PROJECT_NAME", "__version__", "hookimpl"]
+__all__ = ["ENTRY_POINT_GROUP", "PROJECT_NAME", "Result", "__version__", "evaluate", "hookimpl"]
+
+
+def __getattr__(name: str):
+    """``bridge.evaluate`` and ``bridge.Result`` (:mod:`bridge.api`), imported on first use."""
+    if name in ("evaluate", "Result"):
+        from bridge import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'bridge' has no attribute {name!r}")

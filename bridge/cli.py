@@ -23,6 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    from bridge import progress
+
+    reports = progress.enabled()
+    if getattr(args, "quiet", False):
+        progress.set_enabled(False)  # -q: no progress reports either
     try:
         return args.func(args)
     except BridgeError as exc:
@@ -37,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `bridge plugins -v | head`
         sys.stderr.close()
         return 0
+    finally:
+        progress.set_enabled(reports)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-q", "--quiet", action="store_true", help="do not print the tables")
     run.add_argument("--likelihood", action="append", default=[], metavar="NAME",
                      help="also evaluate this likelihood (repeatable; see `bridge likelihoods`)")
+    run.add_argument("--constraint", action="append", default=[], metavar="NAME",
+                     help="also evaluate this constraint term (repeatable: mu_egamma, b_kstarnunu, "
+                          "b_knunu, bsgamma, deltams, g_minus_2; see `bridge likelihoods -v`)")
     run.add_argument("--no-dark-matter", action="store_true",
                      help="skip the dark-matter summary (relic density, direct detection, invisible "
                           "widths; ~0.1-0.5 s)")
@@ -106,10 +116,11 @@ def cmd_run(args) -> int:
     outdir = Path(args.output) if args.output else Path(args.card).resolve().parent / "output"
     refuse_overwriting([outdir / f"{stem}{suffix}" for suffix in RUN_SUFFIXES], args.card)
     likelihoods = None
-    if args.likelihood:
+    if args.likelihood or args.constraint:
         from bridge.likelihoods.registry import get_likelihoods
 
-        likelihoods = get_likelihoods(args.likelihood)  # unknown names fail before the run
+        # unknown names and double counting fail before the run
+        likelihoods = get_likelihoods(args.likelihood, args.constraint)
     dark_matter = not args.no_dark_matter
     if likelihoods is not None and not dark_matter:
         from bridge.likelihoods.registry import needs_dark_matter
@@ -128,6 +139,8 @@ def cmd_run(args) -> int:
         raise BridgeError(f"{args.card}: cannot write outputs: {exc}") from None
     for warning in result.warnings:
         print(f"bridge: warning: {warning}", file=sys.stderr)
+    for flag in result.flags:  # also with -q: an observable outside its limit is never silent
+        print(f"bridge: warning: outside its experimental limit: {flag}", file=sys.stderr)
     if not args.quiet:
         print(format_report(result))
         if likelihoods is not None:
@@ -139,18 +152,31 @@ def cmd_run(args) -> int:
     except OSError as exc:  # unwritable or full output directory: old outputs stay as they were
         raise BridgeError(f"cannot write outputs to {outdir}: {exc.strerror or exc}") from None
     if not args.quiet:
-        print("\nwritten: " + ", ".join(str(p) for p in written))
+        print("\nwritten: " + ", ".join(_shown(p) for p in written))
     return 0
+
+
+def _shown(path) -> str:
+    """A written file's path, relative to the working directory when it lies below it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
 
 
 # ---------------------------------------------------------------------------
 # tables
 # ---------------------------------------------------------------------------
+#: An imaginary part below this fraction of |z| is rounding noise (a real coupling passed through
+#: complex mixing matrices gives ~1e-20 relative): the table shows z as real; the JSON keeps it.
+IMAG_NOISE = 1e-12
+
+
 def _num(x) -> str:
     if x is None:
         return "-"
     if isinstance(x, complex):
-        if x.imag == 0:
+        if abs(x.imag) <= IMAG_NOISE * abs(x):
             return f"{x.real: .4e}"
         return f"{x.real: .4e}{x.imag:+.2e}i"
     return f"{x: .4e}"
@@ -188,22 +214,26 @@ def format_report(result) -> str:
         lines.append("")
         lines += report_lines(result.dark_matter)
     if result.predictions:
+        from bridge.likelihoods.experiment import FLAG_SIGMA, SET_NAME, format_pull
+
         lines.append("")
-        lines.append("flavio predictions (a_mu row: Delta a_mu = NP shift; "
-                     "sigma_th = flavio SM uncertainty unless --np-uncertainty)")
-        head = f"  {'observable':<20s} {'SM':>12s} {'SM+NP':>12s} {'sigma_th':>11s} " \
-               f"{'experiment':>26s} {'pull':>6s}"
+        lines.append("flavio predictions (a_mu row: Delta a_mu = NP shift; sigma_th = flavio SM "
+                     "uncertainty unless --np-uncertainty; ! = outside the experimental limit: "
+                     f"above an upper limit or more than {FLAG_SIGMA:g} sigma off)")
+        width = max([20] + [len(p.label) for p in result.predictions])
+        head = f"  {'observable':<{width}s} {'SM':>12s} {'SM+NP':>12s} {'sigma_th':>9s} " \
+               f"{'experiment':>22s} {'pull':>6s}"
         lines.append(head)
         for p in result.predictions:
-            if p.exp_central is None:
-                exp = "-"
-            elif p.exp_error_down == 0:
-                exp = f"< {p.exp_central + 1.645 * p.exp_error_up:.3e} (90%)"
-            else:
-                exp = f"{p.exp_central:.4e} +{p.exp_error_up:.1e}-{p.exp_error_down:.1e}"
-            pull = "-" if p.pull is None else f"{p.pull:+.2f}"
-            lines.append(f"  {p.label:<20s} {_num(p.sm):>12s} {_num(p.np):>12s} "
-                         f"{p.theory_error:11.2e} {exp:>26s} {pull:>6s}")
+            pull = format_pull(p.pull)
+            mark = " !" if p.flag else ""
+            lines.append(f"  {p.label:<{width}s} {_num(p.sm):>12s} {_num(p.np):>12s} "
+                         f"{p.theory_error:9.2e} {p.describe_experiment():>22s} {pull:>6s}{mark}")
+        lines.append("")
+        lines.append(f"measurements ({SET_NAME}; rows of no likelihood: the flavio measurement named):")
+        for p in result.predictions:
+            if p.measurement:
+                lines.append(f"  {p.label:<{width}s} {p.measurement}")
     return "\n".join(lines)
 
 

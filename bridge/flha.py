@@ -33,8 +33,8 @@ Block layouts (Flavour Les Houches Accord, arXiv:1008.0762)
 
 The accord does not fix the normalisation of the coefficients (flavio removed
 its FLHA reader for this reason). So :func:`format_wc_block` requires a
-normalisation sentence. It is written into the header comment and again as
-``# normalisation: ...`` lines right under the header, and
+normalisation sentence. It is written as ``# normalisation: ...`` lines (wrapped at 70
+characters) right under the header, whose comment stays short, and
 :func:`read_flha_blocks` reads it back into ``FlhaWCBlock.normalisation``.
 
 Code table (:data:`FLAVIO_TO_FLHA`) and where each code comes from
@@ -107,8 +107,9 @@ Own choices:
 
 * B -> K(*) nu nu-bar: the neutrino flavours are summed, and the daughters are
   written as ``12 -12``.
-* ``DeltaM_s``: parent 531, daughter -531 (B_s -> B_s-bar), in ps^-1 as in
-  flavio.
+* ``DeltaM_s``: parent 531, daughter -531 (B_s -> B_s-bar), in ps^-1 (the unit of
+  NMSSMTools' and SuperIso's FLHA output and of HFLAV); flavio predicts it in GeV, which
+  :func:`obs_entry_from_flavio` converts with hbar = 6.582119569e-13 GeV ps (CODATA 2018).
 * q^2-binned ratios: no standard exists. The ``q`` column holds the bin centre
   in GeV^2, rounded to the 9 significant digits that are written, and the
   comment gives the bin. This keeps the two R_K* bins (centres 0.5725 and
@@ -121,10 +122,12 @@ Own choices:
 from __future__ import annotations
 
 import math
+import os
 import re
 import textwrap
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from bridge.observable import Observable
 
@@ -151,6 +154,7 @@ __all__ = [
     "format_obs_block",
     "format_wc_block",
     "obs_entry",
+    "obs_entry_from_flavio",
     "read_flha_blocks",
     "wc_blocks_from_flavio",
 ]
@@ -384,6 +388,23 @@ def obs_entry(
     return ObsEntry(parent, obs_type, float(value), q, daughters, comment)
 
 
+#: hbar in GeV ps (CODATA 2018, exact since the 2019 SI): 1 GeV = 1/HBAR_GEV_PS ps^-1.
+HBAR_GEV_PS = 6.582119569e-13
+#: flavio observable -> (factor from flavio's unit to the FOBS unit, FOBS unit).
+FOBS_UNITS: dict[str, tuple[float, str]] = {"DeltaM_s": (1.0 / HBAR_GEV_PS, "ps^-1")}
+
+
+def obs_entry_from_flavio(
+    obs: Observable | str, value: float, q2min: float | None = None, q2max: float | None = None
+) -> ObsEntry:
+    """FOBS entry for a value in flavio's units (Delta M_s in GeV), written in the FOBS unit
+    (Delta M_s in ps^-1); the comment names the unit where one is converted."""
+    obs_name, q2min, q2max = _name_and_bin(obs, q2min, q2max)
+    factor, unit = FOBS_UNITS.get(obs_name, (1.0, ""))
+    entry = obs_entry(obs_name, float(value) * factor, q2min, q2max)
+    return replace(entry, comment=f"{entry.comment} [{unit}]") if unit else entry
+
+
 def dipole_key(obs: Observable | str) -> tuple[int, int, int]:
     """FDIPOLE key (PDG, type, M) of a flavio dipole observable."""
     obs_name, _, _ = _name_and_bin(obs, None, None)
@@ -544,9 +565,8 @@ def format_wc_block(
         raise FlhaFormatError(f"{where}: scale must be positive, got {block.scale!r}")
     _check_unique((e.key for e in block.entries), where)
     comment = _clean(block.comment) or _DEFAULT_COMMENT[block.name]
-    lines = [
-        f"Block {block.name} Q= {_fmt(block.scale)}  # {comment}; normalisation: {norm}"
-    ]
+    # the header stays short; the normalisation follows as wrapped comment lines
+    lines = [f"Block {block.name} Q= {_fmt(block.scale)}  # {comment} (normalisation below)"]
     lines += [f"{_NORM_PREFIX} {chunk}" for chunk in textwrap.wrap(norm, 70)]
     lines.append("#  fermions oper order M       value            comment")
     for e in block.entries:
@@ -747,17 +767,22 @@ def _open_block(
             f" (first on line {scales[name, scale]})"
         )
     scales[name, scale] = lineno
-    # the writer appends the normalisation to the header comment; the
-    # "# normalisation:" lines below, if present, take precedence
+    # the normalisation is in "# normalisation:" lines under the header; files of bridge
+    # versions before 0.1 also appended it to the header comment, which is still read
     comment, _, norm = comment.partition("; normalisation:")
+    comment = comment.removesuffix("(normalisation below)")
     block = FlhaWCBlock(
         name=name, scale=scale, comment=comment.strip(), normalisation=norm.strip()
     )
     return _Open(block)
 
 
-def read_flha_blocks(text: str) -> dict[str, list]:
-    """Parse the FLHA blocks FWCOEF, IMFWCOEF, FOBS, FOBSSM, FDIPOLE out of SLHA text.
+def read_flha_blocks(source: str | os.PathLike) -> dict[str, list]:
+    """Parse the FLHA blocks FWCOEF, IMFWCOEF, FOBS, FOBSSM, FDIPOLE out of SLHA text or a file.
+
+    ``source`` is a path (``pathlib.Path`` or a string naming a file, e.g. the
+    ``output/F_Ib.slha`` of ``bridge run``) or the text itself (a string with a line
+    break or starting with ``Block``, ``Decay`` or ``#``).
 
     Returns ``{block name: [blocks in file order]}`` with every name present.
     A fermion or operator code of odd length gets its leading zero back, because
@@ -768,6 +793,7 @@ def read_flha_blocks(text: str) -> dict[str, list]:
     lines, duplicate keys and two WC blocks of one name at the same Q raise
     :class:`FlhaFormatError` naming the block and the line.
     """
+    text = _flha_text(source)
     result: dict[str, list] = {name: [] for name in FLHA_BLOCKS}
     scales: dict[tuple[str, float], int] = {}
     current: _Open | None = None
@@ -789,3 +815,14 @@ def read_flha_blocks(text: str) -> dict[str, list]:
         elif current is not None and line.strip():
             current.add_comment(line.strip())
     return result
+
+
+def _flha_text(source: str | os.PathLike) -> str:
+    """The SLHA text of ``source`` (a path or the text; see :func:`read_flha_blocks`)."""
+    if isinstance(source, str):
+        head = source.lstrip()[:6].upper()
+        if "\n" in source or head.startswith(("BLOCK", "DECAY", "#")) or not source.strip():
+            return source
+    elif not isinstance(source, os.PathLike):
+        raise TypeError(f"read_flha_blocks takes SLHA text or a path, not {type(source).__name__}")
+    return Path(source).read_text(encoding="utf-8")

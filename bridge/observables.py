@@ -1,22 +1,39 @@
 """flavio predictions for the bridge's observables (flavio is imported here only).
 
-For each observable: SM and NP central values, flavio's theory uncertainty,
-the experimental value of the measurement flavio holds, and the pull.
+For each observable: SM and NP central values, flavio's theory uncertainty, the experimental
+value of the measurement set every part of the bridge uses
+(:mod:`bridge.likelihoods.experiment`: the ``flavio`` likelihood's measurements, named in the
+table and the JSON) and the pull.
 
-* Theory uncertainty: flavio's SM uncertainty (standard deviation over N
-  random draws of flavio's parameters, seeded), cached on disk per flavio
-  version, observable, N, seed and SM-parameter overrides. With
-  ``np_samples > 0`` the uncertainty is instead computed at the NP point
-  (as flavio's ``np_uncertainty``; slow, every draw reruns wilson).
-* Pull: (NP − exp)/√(σ_exp² + σ_th²), with the experimental error on the side
-  of the prediction (asymmetric errors and one-sided limits as flavio's 1D
-  marginal gives them). For ``a_mu`` the table shows Δa_μ = a_μ − a_μ^SM.
+* Theory uncertainty σ_th: flavio's SM uncertainty, the standard deviation of the prediction
+  over seeded random draws of flavio's parameters.
+
+  - *Portable draws*: numpy's ``multivariate_normal`` factorises the covariance by an SVD whose
+    signs depend on the LAPACK build, so the same seed gave other draws (and σ_th) on another
+    machine; the draws here use the unique Cholesky factor instead (:func:`portable_draws`).
+  - *Enough draws*: ``samples`` (default 50) is the minimum. The relative error of a standard
+    deviation from N draws is √((κ − 1)/(4N)) (κ the kurtosis), and a pull moves by
+    |pull| f δσ/σ with f = σ_th²/(σ_th² + σ_exp²); draws are added (blocks of
+    :data:`DRAW_BLOCK`, each seeded on its own, up to :data:`MAX_DRAWS`) until every pull up to
+    |pull| = :data:`PULL_RANGE` is stable to :data:`PULL_TOLERANCE` σ. Observables whose σ_th
+    is negligible beside the experiment (R_K, 5e-5 beside 0.047) keep the minimum; ΔM_s and
+    a_μ, where σ_th dominates, take ~5000 cheap draws.
+  - Cached on disk per flavio version, observables, sample sizes, seed and SM-parameter
+    overrides; the default configuration ships in ``bridge/data/sm_uncertainties.json``
+    (:func:`write_shipped_uncertainties`), so every installation prints the same numbers.
+  - With ``np_samples > 0`` the uncertainty is instead computed at the NP point (as flavio's
+    ``np_uncertainty``; slow, every draw reruns wilson).
+* Pull: (NP − exp)/√(σ_exp² + σ_th²) for a measurement, one-sided NP/√(σ_L² + σ_th²) for an
+  upper limit (:class:`bridge.likelihoods.experiment.Experiment`). For ``a_mu`` the table
+  shows Δa_μ = a_μ − a_μ^SM.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,69 +42,85 @@ from bridge import cache
 from bridge.observable import Observable
 from bridge.zpole import Z_POLE_OBSERVABLES, z_pole_wilson
 
+#: Draws added per step beyond ``samples`` (each block seeded with (seed, block number)).
+DRAW_BLOCK = 500
+#: Largest number of draws per observable.
+MAX_DRAWS = 25000
+#: Pulls up to PULL_RANGE are stable to PULL_TOLERANCE σ at CONFIDENCE standard errors of σ_th.
+PULL_TOLERANCE = 0.05
+PULL_RANGE = 5.0
+CONFIDENCE = 2.0
+#: Version of the draw scheme (in the cache key): Cholesky draws, adaptive N.
+DRAW_SCHEME = "cholesky-adaptive-1"
+SHIPPED_UNCERTAINTIES = "sm_uncertainties.json"
+
 
 @dataclass(frozen=True)
 class RunObservable:
-    """A row of the `bridge run` table: the observable, its label and preferred measurement."""
+    """A row of the `bridge run` table: the observable and its label."""
 
     observable: Observable
-    measurement: str = ""  # preferred flavio measurement
     label: str = ""  # shown in the table (default: the observable's label)
     show_delta: bool = False  # show NP − SM (a_mu)
+    #: flavio measurement compared with, for rows outside every flavio likelihood of the
+    #: bridge (a_e, a_tau, R_l, CR(Al), ΔM_K); the others use the likelihoods' measurement set
+    measurement: str = ""
 
     @property
     def name(self) -> str:
         return self.observable.name
 
 
-def _row(name: str, q2, measurement: str, label: str, show_delta: bool = False) -> RunObservable:
-    return RunObservable(Observable(name, q2 or ()), measurement, label, show_delta)
+def _row(name: str, q2, label: str, show_delta: bool = False, measurement: str = "") -> RunObservable:
+    return RunObservable(Observable(name, q2 or ()), label, show_delta, measurement)
 
 
-#: The observables of `bridge run`, with the measurement shown for each (newest in flavio 2.7.1).
+#: The observables of `bridge run`: all are observables of the `flavio` likelihood, compared
+#: with the same measurements (R_K* at low q² in LHCb 2022's bin [0.1, 1.1]).
 CORE_OBSERVABLES = (
-    _row("<Rmue>(B+->Kll)", (1.1, 6.0), "LHCb RK RK* 2022", "R_K [1.1,6]"),
-    _row("<Rmue>(B0->K*ll)", (0.045, 1.1), "LHCb RK* 2017", "R_K* [0.045,1.1]"),
-    _row("<Rmue>(B0->K*ll)", (1.1, 6.0), "LHCb RK RK* 2022", "R_K* [1.1,6]"),
-    _row("BR(B->Xsgamma)", None, "B->Xgamma WA 2017", "BR(B->X_s gamma)"),
-    _row("DeltaM_s", None, "HFAG osc summer 2015", "Delta M_s [GeV]"),
-    _row("BR(B+->Knunu)", None, "Belle B->hnunu SL 2017", "BR(B+->K+ nu nu)"),
-    _row("BR(B0->K*nunu)", None, "Belle B->hnunu SL 2017", "BR(B0->K*0 nu nu)"),
-    _row("BR(Bs->mumu)", None, "GSSS combination Bs->mumu 2022", "BR(B_s->mu mu)"),
-    _row("a_mu", None, "FNAL g-2 combination 2025", "Delta a_mu", show_delta=True),
-    _row("BR(mu->egamma)", None, "MEG II mu->egamma 2025", "BR(mu->e gamma)"),
+    _row("<Rmue>(B+->Kll)", (1.1, 6.0), "R_K [1.1,6]"),
+    _row("<Rmue>(B0->K*ll)", (0.1, 1.1), "R_K* [0.1,1.1]"),
+    _row("<Rmue>(B0->K*ll)", (1.1, 6.0), "R_K* [1.1,6]"),
+    _row("BR(B->Xsgamma)", None, "BR(B->X_s gamma)"),
+    _row("DeltaM_s", None, "Delta M_s [GeV]"),
+    _row("BR(B+->Knunu)", None, "BR(B+->K+ nu nu)"),
+    _row("BR(B0->K*nunu)", None, "BR(B0->K*0 nu nu)"),
+    _row("BR(Bs->mumu)", None, "BR(B_s->mu mu)"),
+    _row("a_mu", None, "Delta a_mu", show_delta=True),
+    _row("BR(mu->egamma)", None, "BR(mu->e gamma)"),
 )
 
-#: Flavour rows beyond b→s (issue 16), with the measurement shown (the overlay's newer ones,
-#: bridge/data/measurements.yml, where flavio 2.7.1 lacks them). Not in CORE_OBSERVABLES, the
-#: default observables of `bridge scan`.
+#: Flavour rows beyond b→s (issue 16), compared with the measurements of ``flavio-lfv`` and
+#: ``flavio-quark`` (the overlay's newer ones, bridge/data/measurements.yml, where flavio 2.7.1
+#: lacks them), or with the named measurement for rows in no likelihood. Not in
+#: CORE_OBSERVABLES, the default observables of `bridge scan`.
 FLAVOUR_OBSERVABLES = (
     # charged-lepton flavour violation
-    _row("BR(mu->eee)", None, "SINDRUM mu->3e 1988", "BR(mu->3e)"),
-    _row("CR(mu->e, Au)", None, "Sindrum II Au 2006", "CR(mu->e, Au)"),
-    _row("CR(mu->e, Al)", None, "", "CR(mu->e, Al)"),
-    _row("CR(mu->e, Ti)", None, "Sindrum II Ti 1993", "CR(mu->e, Ti)"),
-    _row("BR(tau->mugamma)", None, "Belle tau->mugamma 2021", "BR(tau->mu gamma)"),
-    _row("BR(tau->egamma)", None, "BaBar tau->egamma 2010", "BR(tau->e gamma)"),
-    _row("BR(tau->mumumu)", None, "Belle II tau->3mu 2024", "BR(tau->3mu)"),
-    _row("BR(tau->eee)", None, "Belle tau->3e 2010", "BR(tau->3e)"),
+    _row("BR(mu->eee)", None, "BR(mu->3e)"),
+    _row("CR(mu->e, Au)", None, "CR(mu->e, Au)"),
+    _row("CR(mu->e, Al)", None, "CR(mu->e, Al)"),
+    _row("CR(mu->e, Ti)", None, "CR(mu->e, Ti)"),
+    _row("BR(tau->mugamma)", None, "BR(tau->mu gamma)"),
+    _row("BR(tau->egamma)", None, "BR(tau->e gamma)"),
+    _row("BR(tau->mumumu)", None, "BR(tau->3mu)"),
+    _row("BR(tau->eee)", None, "BR(tau->3e)"),
     # lepton g-2
-    _row("a_e", None, "PDG g-2 e tau", "Delta a_e", show_delta=True),
-    _row("a_tau", None, "PDG g-2 e tau", "Delta a_tau", show_delta=True),
+    _row("a_e", None, "Delta a_e", show_delta=True, measurement="PDG g-2 e tau"),
+    _row("a_tau", None, "Delta a_tau", show_delta=True, measurement="PDG g-2 e tau"),
     # b→d, B_d, K and D mixing, s→dνν
-    _row("DeltaM_d", None, "HFAG osc summer 2015", "Delta M_d [GeV]"),
-    _row("S_psiK", None, "HFLAV UT 2023", "S_psiK"),
-    _row("BR(B0->mumu)", None, "GSSS combination Bs->mumu 2022", "BR(B0->mu mu)"),
-    _row("<dBR/dq2>(B+->pimumu)", (15.0, 22.0), "LHCb B->pimumu 2015", "dBR/dq2(B+->pi mu mu) [15,22]"),
-    _row("eps_K", None, "PDG kaon CPV", "eps_K"),
-    _row("DeltaM_K", None, "PDG DeltaM_K 2024", "Delta M_K (short dist.)"),
-    _row("BR(K+->pinunu)", None, "NA62 K+->pinunu 2024", "BR(K+->pi+ nu nu)"),
-    _row("BR(KL->pinunu)", None, "KOTO KL->pi0nunu 2024", "BR(KL->pi0 nu nu)"),
-    _row("x12Im_D", None, "HFLAV D mixing 2019", "x12Im_D"),
+    _row("DeltaM_d", None, "Delta M_d [GeV]"),
+    _row("S_psiK", None, "S_psiK"),
+    _row("BR(B0->mumu)", None, "BR(B0->mu mu)"),
+    _row("<dBR/dq2>(B+->pimumu)", (15.0, 22.0), "dBR/dq2(B+->pi mu mu) [15,22]"),
+    _row("eps_K", None, "eps_K"),
+    _row("DeltaM_K", None, "Delta M_K (short dist.)", measurement="PDG DeltaM_K 2024"),
+    _row("BR(K+->pinunu)", None, "BR(K+->pi+ nu nu)"),
+    _row("BR(KL->pinunu)", None, "BR(KL->pi0 nu nu)"),
+    _row("x12Im_D", None, "x12Im_D"),
     # Z couplings of the leptons (one-loop vertex shifts as SMEFT coefficients, bridge.zpole)
-    _row("R_e", None, "LEP-SLD", "R_e (Z)"),
-    _row("R_mu", None, "LEP-SLD", "R_mu (Z)"),
-    _row("R_tau", None, "LEP-SLD", "R_tau (Z)"),
+    _row("R_e", None, "R_e (Z)", measurement="LEP-SLD"),
+    _row("R_mu", None, "R_mu (Z)", measurement="LEP-SLD"),
+    _row("R_tau", None, "R_tau (Z)", measurement="LEP-SLD"),
 )
 #: The `bridge run` table.
 RUN_OBSERVABLES = CORE_OBSERVABLES + FLAVOUR_OBSERVABLES
@@ -112,6 +145,8 @@ def register_observables() -> None:
 
 @dataclass
 class Prediction:
+    """One row of the `bridge run` table (values in flavio's units; a_mu as Δa_μ)."""
+
     key: str
     label: str
     flavio_name: str
@@ -120,12 +155,15 @@ class Prediction:
     np: float
     theory_error: float
     theory_error_kind: str
-    exp_central: float | None
+    exp_central: float | None  # Gaussian central value (None for an upper limit)
     exp_error_up: float | None
     exp_error_down: float | None
-    measurement: str
+    measurement: str  # the measurements, named
     pull: float | None
     shown_as_delta: bool
+    experiment: dict = field(default_factory=dict)  # Experiment.as_dict: set, kind, limit, CL
+    flag: str | None = None  # why it is outside its experimental limit, if it is
+    draws: int = 0  # parameter draws of theory_error
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -133,6 +171,15 @@ class Prediction:
     @property
     def observable(self) -> Observable:
         return Observable(self.flavio_name, self.q2 or ())
+
+    def describe_experiment(self) -> str:
+        """``9.4792e-01 ± 4.7e-02`` or ``< 1.500e-13 (90% CL)``."""
+        exp = self.experiment
+        if exp.get("kind") == "upper limit":
+            return f"< {exp['limit']:.3e} ({100 * exp['cl']:g}% CL)"
+        if self.exp_central is None:
+            return "-"
+        return f"{self.exp_central:.4e} ± {self.exp_error_up:.1e}"
 
 
 def parameter_constraints(overrides: dict[str, float] | None):
@@ -167,6 +214,9 @@ def make_wilson(coefficients: dict[str, complex], scale: float, eft: str = "WET"
 #: the `flavio` likelihood; an observable whose SM value is 0 (μ→eγ) has σ_th = 0. A bin where
 #: an observable crosses zero could exceed it (it would then be recomputed on every use).
 THEORY_ERROR_MAX = 10.0
+#: Observables exempt from that bound: zero at the SM central values but not over the draws
+#: (x12Im_D, CP violation in D mixing: 3e-23 at the centre, σ_th ≈ 6e-6 from the CKM phase).
+ZERO_AT_SM_CENTRE = frozenset({"x12Im_D"})
 
 
 def check_theory_error(label: str, sigma, sm_value: float) -> float:
@@ -175,99 +225,282 @@ def check_theory_error(label: str, sigma, sm_value: float) -> float:
     sigma = cache.real(sigma, f"sigma_th of {label}")
     if sigma < 0:
         raise cache.Invalid(f"sigma_th of {label} is negative ({sigma:g})")
-    if sigma > THEORY_ERROR_MAX * abs(sm_value):
+    if sigma > THEORY_ERROR_MAX * abs(sm_value) and label not in ZERO_AT_SM_CENTRE:
         raise cache.Invalid(f"sigma_th of {label} = {sigma:g} is implausible for its SM value "
                             f"{sm_value:g} (more than {THEORY_ERROR_MAX:g} times it)")
     return sigma
 
 
-def sm_uncertainty_entry(specs, overrides, samples: int, seed: int) -> tuple[Path, dict]:
-    """(cache file, key) of the SM uncertainties of ``specs`` (rows of the run table)."""
+def sm_uncertainty_entry(specs, overrides, samples: int, seed: int,
+                         sigma_exp: dict[str, float] | None = None) -> tuple[Path, dict]:
+    """(cache file, key) of the SM uncertainties of ``specs`` (rows of the run table);
+    ``sigma_exp`` (label → σ_exp, default: from the measurement set) sets how many draws
+    each needs."""
     from importlib.metadata import version
 
+    if sigma_exp is None:
+        sigma_exp = experimental_sigmas(specs)
     key = {"flavio": version("flavio"), "obs": [s.observable.label for s in specs],
-           "N": samples, "seed": seed, "overrides": overrides or {}}
+           "N": samples, "seed": seed, "overrides": overrides or {}, "draws": DRAW_SCHEME,
+           "precision": [PULL_TOLERANCE, PULL_RANGE, CONFIDENCE, DRAW_BLOCK, MAX_DRAWS],
+           "sigma_exp": [sigma_exp.get(s.observable.label) for s in specs]}
     return cache.entry_path("sm-uncertainty", key), key
 
 
-def _parse_errors(payload, sm_values: dict[str, float]) -> dict[str, float]:
+def experimental_sigmas(specs) -> dict[str, float]:
+    """label → σ_exp (σ_L of a limit) of the rows that the measurement set holds."""
+    from bridge.likelihoods.experiment import experiments
+    from bridge.likelihoods.flavio_fast import FLAVIO_OBSERVABLES
+
+    known = {o.label for o in FLAVIO_OBSERVABLES}
+    ours = [s.observable for s in specs if s.observable.label in known]
+    return {label: e.sigma for label, e in experiments(ours).items()}
+
+
+def _parse_errors(payload, sm_values: dict[str, float]) -> tuple[dict[str, float], dict[str, int]]:
     errors = payload.get("errors") if isinstance(payload, dict) else None
     if not isinstance(errors, dict):
         raise cache.Invalid("no 'errors' object of observable -> sigma_th")
     missing = [k for k in sm_values if k not in errors]
     if missing:
         raise cache.Invalid(f"sigma_th missing for {', '.join(missing)}")
-    return {k: check_theory_error(k, errors[k], sm) for k, sm in sm_values.items()}
+    checked = {k: check_theory_error(k, errors[k], sm) for k, sm in sm_values.items()}
+    draws = payload.get("draws", {})
+    if not isinstance(draws, dict) or any(not isinstance(draws.get(k), int) or draws[k] < 2
+                                          for k in sm_values):
+        raise cache.Invalid("no 'draws' object of observable -> number of draws (>= 2)")
+    return checked, {k: int(draws[k]) for k in sm_values}
 
 
 def sm_uncertainties(specs, overrides, samples: int, seed: int,
                      sm_values: dict[str, float] | None = None) -> dict[str, float]:
-    """flavio's SM uncertainty per observable, from a seeded sample, cached on disk.
+    """flavio's SM uncertainty per observable (label → σ_th); see :func:`sm_uncertainty_draws`."""
+    return sm_uncertainty_draws(specs, overrides, samples, seed, sm_values)[0]
 
-    ``sm_values`` (label → SM central value) bound the plausible uncertainties of a cached
+
+def sm_uncertainty_draws(specs, overrides, samples: int, seed: int,
+                         sm_values: dict[str, float] | None = None
+                         ) -> tuple[dict[str, float], dict[str, int]]:
+    """(label → σ_th, label → number of draws): from the disk cache, the shipped defaults, or
+    portable seeded draws (at least ``samples``, more where a pull needs them).
+
+    ``sm_values`` (label → SM central value) bound the plausible uncertainties of a stored
     entry; computed here when not given."""
     import flavio
+
+    from bridge.progress import task
 
     par = parameter_constraints(overrides)
     if sm_values is None:
         central, wc_sm = par.get_central_all(), flavio.WilsonCoefficients()
         sm_values = {s.observable.label: float(flavio.Observable[s.name].prediction_par(
             central, wc_sm, *s.observable.args)) for s in specs}
-    path, key = sm_uncertainty_entry(specs, overrides, samples, seed)
-    errors = cache.load(path, key, lambda payload: _parse_errors(payload, sm_values))
-    if errors is not None:
-        return errors
-    draws = _random_parameters(par, samples, seed)
-    errors = {}
-    for spec in specs:
-        o = spec.observable
-        obs = flavio.Observable[o.name]
-        values = [obs.prediction_par(p, flavio.WilsonCoefficients(), *o.args) for p in draws]
-        errors[o.label] = float(np.std(values))
-    cache.store(path, key, {"errors": errors})
-    return errors
+    sigma_exp = experimental_sigmas(specs)
+    path, key = sm_uncertainty_entry(specs, overrides, samples, seed, sigma_exp)
+
+    def parse(payload):
+        return _parse_errors(payload, sm_values)
+
+    stored = cache.load(path, key, parse) or _shipped_uncertainties(key, parse)
+    if stored is not None:
+        return stored
+    draws = _Draws(par, samples, seed)
+    wc_sm = flavio.WilsonCoefficients()
+    errors, counts = {}, {}
+    with task("flavio SM uncertainties (first run only)", total=len(specs), unit="observables") as bar:
+        for spec in specs:
+            o = spec.observable
+            bar.describe(f"flavio SM uncertainty of {o.label}")
+            obs = flavio.Observable[o.name]
+            values: list[float] = []
+            target = samples
+            while len(values) < target:
+                values += [obs.prediction_par(p, wc_sm, *o.args)
+                           for p in draws.points(len(values), target)]
+                target = min(MAX_DRAWS, max(target, draws_needed(values, sigma_exp.get(o.label))))
+            errors[o.label] = float(np.std(values))
+            counts[o.label] = len(values)
+            bar.advance()
+    cache.store(path, key, {"errors": errors, "draws": counts})
+    return errors, counts
 
 
-def _random_parameters(par, samples: int, seed: int) -> list[dict]:
-    """N random parameter points, reproducible: flavio draws from numpy's global RNG."""
+def draws_needed(values, sigma_exp: float | None) -> int:
+    """Draws for which a pull up to PULL_RANGE moves by less than PULL_TOLERANCE σ when σ_th
+    moves by CONFIDENCE standard errors: N ≥ (κ − 1)/4 · (CONFIDENCE PULL_RANGE f /
+    PULL_TOLERANCE)², with
+    f = σ_th²/(σ_th² + σ_exp²) and κ the kurtosis of the draws (3 for a Gaussian). Without a
+    measurement (``sigma_exp`` None) no draws are added."""
+    v = np.asarray(values, float)
+    s2 = float(np.var(v))
+    if sigma_exp is None or s2 == 0 or v.size < 2:
+        return 0
+    kurtosis = float(np.mean((v - v.mean()) ** 4) / s2**2)
+    f = s2 / (s2 + sigma_exp**2)
+    return math.ceil((kurtosis - 1) / 4 * (CONFIDENCE * PULL_RANGE * f / PULL_TOLERANCE) ** 2)
+
+
+class _Draws:
+    """Random parameter points, reproducible and the same on every machine: the first
+    ``samples`` drawn with ``seed``, then blocks of DRAW_BLOCK each seeded with (seed, block),
+    so that point i is the same whoever asks for it and however many are used."""
+
+    def __init__(self, par, samples: int, seed: int):
+        self.par, self.samples, self.seed = par, samples, seed
+        self.blocks: dict[int, dict[str, np.ndarray]] = {}  # arrays: 25000 dicts would take GBs
+
+    def _block(self, b: int) -> dict[str, np.ndarray]:
+        if b not in self.blocks:
+            size, seed = (self.samples, self.seed) if b == 0 else (DRAW_BLOCK, [self.seed, b])
+            self.blocks[b] = _random_arrays(self.par, size, seed)
+        return self.blocks[b]
+
+    def points(self, start: int, stop: int):
+        """Parameter points start..stop-1 (dicts made one at a time)."""
+        for i in range(start, stop):
+            b, j = (0, i) if i < self.samples else (1 + (i - self.samples) // DRAW_BLOCK,
+                                                     (i - self.samples) % DRAW_BLOCK)
+            yield {k: v[j] for k, v in self._block(b).items()}
+
+
+@contextlib.contextmanager
+def portable_draws():
+    """numpy's global ``multivariate_normal`` replaced, for the duration, by draws through the
+    Cholesky factor of the covariance. numpy factorises by an SVD, whose singular vectors'
+    signs depend on the LAPACK build, so one seed gave different flavio parameter draws on
+    different machines. The replacement consumes the same standard normals (size × n), so the
+    rest of the random stream is unchanged."""
+    original = np.random.multivariate_normal
+
+    def draw(mean, cov, size=None, check_valid="warn", tol=1e-8):
+        mean = np.asarray(mean, float)
+        shape = (*np.atleast_1d(size).astype(int), mean.size) if size is not None else (mean.size,)
+        z = np.random.standard_normal(shape)
+        return mean + z @ _factor(np.asarray(cov, float)).T
+
+    np.random.multivariate_normal = draw
+    try:
+        yield
+    finally:
+        np.random.multivariate_normal = original
+
+
+def _factor(cov: np.ndarray) -> np.ndarray:
+    """L with L Lᵀ = cov: Cholesky (unique), or for a singular covariance the eigenvectors
+    with a fixed sign (largest component positive) scaled by √eigenvalue."""
+    try:
+        return np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        w, v = np.linalg.eigh(cov)
+        v = v * np.sign(v[np.argmax(np.abs(v), axis=0), np.arange(v.shape[1])])
+        return v * np.sqrt(np.clip(w, 0.0, None))
+
+
+def _random_arrays(par, samples: int, seed) -> dict[str, np.ndarray]:
+    """N random parameter points as arrays, reproducible: flavio draws from numpy's global RNG
+    (seeded here and restored), with portable multivariate draws."""
     state = np.random.get_state()
     try:
         np.random.seed(seed)
-        rand = par.get_random_all(size=samples)
+        with portable_draws():
+            # copies: a view would keep each multivariate constraint's whole (N, n) draw alive
+            return {k: np.array(v) for k, v in par.get_random_all(size=samples).items()}
     finally:
         np.random.set_state(state)
+
+
+def _random_parameters(par, samples: int, seed) -> list[dict]:
+    """N random parameter points (dicts), as :func:`_random_arrays`."""
+    rand = _random_arrays(par, samples, seed)
     return [{k: v[i] for k, v in rand.items()} for i in range(samples)]
 
 
-def _measurement(spec: RunObservable):
-    """(central, error up, error down, name) of the preferred measurement."""
-    import flavio
+def _shipped_uncertainties(key: dict, parse):
+    """The shipped entry for ``key`` (bridge/data/sm_uncertainties.json), checked as a cache
+    entry is; None if there is none."""
+    from bridge.likelihoods.data import data_text
 
-    key = spec.observable.key
-    names = flavio.Observable[spec.name].get_measurements()
-    ordered = [spec.measurement] if spec.measurement in names else []
-    ordered += [n for n in names if n != spec.measurement]
-    for name in ordered:
-        m = flavio.Measurement[name]
-        if key not in m.all_parameters:
+    try:
+        doc = json.loads(data_text(SHIPPED_UNCERTAINTIES))
+    except (FileNotFoundError, ValueError):
+        return None
+    # σ_th of one observable depends on its own settings only (draw i is the same parameter
+    # point for every observable), so an entry serves any subset of its observables
+    wanted = dict(zip(key["obs"], key["sigma_exp"], strict=True))
+    rest = {k: v for k, v in key.items() if k not in ("obs", "sigma_exp")}
+    for entry in doc.get("entries", []):
+        ekey = entry.get("key") if isinstance(entry.get("key"), dict) else {}
+        have = dict(zip(ekey.get("obs", []), ekey.get("sigma_exp", []), strict=False))
+        same = json.dumps({k: v for k, v in ekey.items() if k not in ("obs", "sigma_exp")},
+                          sort_keys=True) == json.dumps(rest, sort_keys=True)
+        if not same or any(label not in have or have[label] != s for label, s in wanted.items()):
             continue
         try:
-            up, down = m.get_1d_errors_rightleft()[key]
-        except (NotImplementedError, KeyError):
-            continue
-        return float(m.get_central_all()[key]), float(up), float(down), name
-    return None, None, None, ""
+            subset = {part: {label: entry[part][label] for label in wanted}
+                      for part in ("errors", "draws")}
+            return parse(subset)
+        except (cache.Invalid, TypeError, KeyError) as exc:
+            from bridge.likelihoods.data import DATA_DIR
+
+            cache.warn(DATA_DIR / SHIPPED_UNCERTAINTIES, str(exc))
+    return None
+
+
+def write_shipped_uncertainties(path: str | Path | None = None) -> Path:
+    """Compute (or take from the disk cache) σ_th of the `bridge run` table for the defaults
+    (50 draws minimum, seed 1, no SMINPUTS overrides) and write them to the package's data
+    file, so that every installation prints the same numbers without the slow first step.
+    Run after changing the observables, the measurement set or the flavio version:
+    ``python -c "from bridge.observables import write_shipped_uncertainties as w; w()"``."""
+    from bridge.likelihoods.data import DATA_DIR
+
+    _, key = sm_uncertainty_entry(RUN_OBSERVABLES, {}, 50, 1)
+    errors, draws = sm_uncertainty_draws(RUN_OBSERVABLES, {}, 50, 1)
+    doc = {"description": "flavio SM uncertainties of the `bridge run` table for the default "
+                          "settings (bridge.observables.write_shipped_uncertainties); used when "
+                          "the key matches exactly", "entries": [{"key": key, "errors": errors,
+                                                                  "draws": draws}]}
+    path = Path(path) if path else DATA_DIR / SHIPPED_UNCERTAINTIES
+    path.write_text(json.dumps(doc, indent=1, allow_nan=False) + "\n", encoding="utf-8")
+    return path
+
+
+def row_experiments(specs) -> dict:
+    """label → :class:`bridge.likelihoods.experiment.Experiment` for the rows of ``specs``: the
+    measurement set of the bridge's flavio likelihood that holds the observable (``flavio``,
+    then ``flavio-lfv``, then ``flavio-quark``: the same numbers their χ² uses); a row in none
+    of them (a_e, a_τ, R_ℓ, CR(μ→e, Al), ΔM_K) is compared with the flavio measurement it
+    names (:attr:`RunObservable.measurement`), or none."""
+    from bridge.likelihoods.experiment import experiments, measurement_experiment
+    from bridge.likelihoods.flavio_fast import flavio_lfv, flavio_quark, flavio_today
+
+    out, left = {}, list(specs)
+    for make in (flavio_today, flavio_lfv, flavio_quark):
+        lik = make()
+        held = {o.label for o in lik.observables}
+        mine = [s.observable for s in left if s.observable.label in held]
+        if mine:
+            out.update(experiments(mine, lik))
+        left = [s for s in left if s.observable.label not in held]
+    for spec in left:
+        if spec.measurement:
+            exp = measurement_experiment(spec.observable, spec.measurement)
+            if exp is not None:
+                out[spec.observable.label] = exp
+    return out
 
 
 def predict(coefficients: dict[str, complex], scale: float, *, overrides=None,
             specs=RUN_OBSERVABLES, samples: int = 50, seed: int = 1,
             np_samples: int = 0, z_pole: dict | None = None) -> list[Prediction]:
-    """SM and NP predictions with uncertainties and pulls for ``specs``. ``z_pole``: SMEFT
+    """SM and NP predictions with uncertainties, the measurement set's values and pulls for
+    ``specs``; each row outside its experimental limit has ``flag`` set. ``z_pole``: SMEFT
     Warsaw coefficients at M_Z for the Z-pole rows (bridge.zpole; flavio reads those rows from
     SMEFT, the WET coefficients do not enter them)."""
     import flavio
 
     from bridge.likelihoods.flavio_fast import register_overlay
+    from bridge.progress import task
 
     register_overlay()  # the bridge's observables and the newer measurements the rows name
     par = parameter_constraints(overrides)
@@ -277,37 +510,46 @@ def predict(coefficients: dict[str, complex], scale: float, *, overrides=None,
     w_z = z_pole_wilson(z_pole or {})
     wc_z = flavio.WilsonCoefficients.from_wilson(w_z, par_central)
     wc_sm = flavio.WilsonCoefficients()
-    sm_values = {s.observable.label: float(flavio.Observable[s.name].prediction_par(
-        par_central, wc_sm, *s.observable.args)) for s in specs}
-    sm_errors = sm_uncertainties(specs, overrides, samples, seed, sm_values) if np_samples <= 0 else {}
+    with task("flavio SM predictions", total=len(specs), unit="observables") as bar:
+        sm_values = {}
+        for s in specs:  # the q^2 integrals of R_K(*) take seconds the first time
+            sm_values[s.observable.label] = float(flavio.Observable[s.name].prediction_par(
+                par_central, wc_sm, *s.observable.args))
+            bar.advance()
+    if np_samples <= 0:
+        sm_errors, sm_draws = sm_uncertainty_draws(specs, overrides, samples, seed, sm_values)
     draws = _random_parameters(par, np_samples, seed) if np_samples > 0 else []
+    exps = row_experiments(specs)
     out = []
-    for spec in specs:
-        o = spec.observable
-        obs = flavio.Observable[o.name]
-        sm_value = sm_values[o.label]
-        z_row = o.name in Z_POLE_OBSERVABLES
-        np_value = float(obs.prediction_par(par_central, wc_z if z_row else wc_np, *o.args))
-        if draws:
-            w_row = w_z if z_row else w
-            values = [obs.prediction_par(p, flavio.WilsonCoefficients.from_wilson(w_row, p), *o.args)
-                      for p in draws]
-            sigma_th, kind = float(np.std(values)), f"NP point, N={np_samples}"
-        else:
-            sigma_th, kind = sm_errors[o.label], f"SM, N={samples}"
-        central, up, down, mname = _measurement(spec)
-        pull = None
-        if central is not None:
-            side = up if np_value >= central else down
-            denom = math.hypot(side, sigma_th)
-            pull = (np_value - central) / denom if denom > 0 else None
-        if spec.show_delta:
-            shift = sm_value
-            np_shown, sm_shown = np_value - shift, 0.0
-            central = None if central is None else central - shift
-        else:
-            np_shown, sm_shown = np_value, sm_value
-        out.append(Prediction(o.label, spec.label or o.label, o.name, o.q2, sm_shown,
-                              np_shown, sigma_th, kind, central, up, down, mname, pull,
-                              spec.show_delta))
+    with task("flavio predictions at the point", total=len(specs), unit="observables") as bar:
+        for spec in specs:
+            o = spec.observable
+            obs = flavio.Observable[o.name]
+            sm_value = sm_values[o.label]
+            z_row = o.name in Z_POLE_OBSERVABLES
+            np_value = float(obs.prediction_par(par_central, wc_z if z_row else wc_np, *o.args))
+            if draws:
+                w_row = w_z if z_row else w
+                values = [obs.prediction_par(p, flavio.WilsonCoefficients.from_wilson(w_row, p), *o.args)
+                          for p in draws]
+                sigma_th, kind, n = float(np.std(values)), f"NP point, N={np_samples}", np_samples
+            else:
+                sigma_th, n = sm_errors[o.label], sm_draws[o.label]
+                kind = f"SM, N={n} draws"
+            shift = sm_value if spec.show_delta else 0.0
+            shown = np_value - shift
+            exp = exps.get(o.label)
+            row = Prediction(o.label, spec.label or o.label, o.name, o.q2, sm_value - shift, shown,
+                             sigma_th, kind, None, None, None, "", None, spec.show_delta, draws=n)
+            if exp is not None:
+                row.measurement = exp.source()
+                row.experiment = exp.as_dict(shift)
+                if not exp.is_limit:
+                    row.exp_central = exp.central - shift
+                    row.exp_error_up = row.exp_error_down = exp.error
+                row.pull = exp.pull(shown, sigma_th, shift)
+                if exp.outside(shown, sigma_th, shift):
+                    row.flag = exp.flag_text(spec.label or o.label, shown, sigma_th, shift)
+            out.append(row)
+            bar.advance()
     return out

@@ -128,8 +128,8 @@ def slha_text(result) -> str:
         parts.append(flha.format_wc_block(im_block, NORMALISATION))
     if result.predictions:
         fobs = [p for p in result.predictions if p.flavio_name in flha.FOBS_IDS]
-        np_entries = [flha.obs_entry(p.flavio_name, p.np, *(p.q2 or ())) for p in fobs]
-        sm_entries = [flha.obs_entry(p.flavio_name, p.sm, *(p.q2 or ())) for p in fobs]
+        np_entries = [flha.obs_entry_from_flavio(p.flavio_name, p.np, *(p.q2 or ())) for p in fobs]
+        sm_entries = [flha.obs_entry_from_flavio(p.flavio_name, p.sm, *(p.q2 or ())) for p in fobs]
         parts.append(flha.format_obs_block(flha.FlhaObsBlock("FOBS", np_entries),
                                            "flavio predictions, SM + NP"))
         parts.append(flha.format_obs_block(flha.FlhaObsBlock("FOBSSM", sm_entries),
@@ -226,6 +226,7 @@ def json_text(result) -> str:
         "likelihoods": [r.as_dict() for r in getattr(result, "likelihoods", [])],
         "dark_matter": _json_dark_matter(getattr(result, "dark_matter", None)),
         "warnings": result.warnings,
+        "outside_experimental_limits": list(getattr(result, "flags", [])),
         "versions": versions(),
     }
     text = json.dumps(doc, indent=2, allow_nan=False)

@@ -11,6 +11,7 @@ from bridge import pipeline, sanity
 from bridge.errors import InputError
 from bridge.model import ModelInfo, ModelInputs, Spectrum
 from bridge.plugins import Model, get_model
+from bridge.progress import load_flavio
 from bridge.sm import SMInputs, flavio_parameters, sminputs_overrides
 
 #: Hand-over scales outside this window get a warning (WET runs with 5-flavour RGEs).
@@ -39,6 +40,8 @@ class PointResult:
     dark_matter: dict | None = None  # bridge.darkmatter.summary (None: not asked for)
     lfv_coefficients: dict[str, complex] = field(default_factory=dict)
     handover: object | None = None  # bridge.handover.Handover: matching scale, route, both sets
+    #: observables outside their experimental limits (not warnings about the card)
+    flags: list[str] = field(default_factory=list)
 
     @property
     def coefficients(self) -> dict[str, complex]:
@@ -60,9 +63,11 @@ class PointResult:
         return self.handover.route if self.handover is not None else "not run"
 
 
-def load_point(card_path: str, pm=None) -> tuple:
-    """Read and validate a card: (card, model, info, inputs, scale, sminputs)."""
-    card = cardmod.read_card(card_path)
+def load_point(card_path, pm=None) -> tuple:
+    """Read and validate a card (a path, or a :class:`bridge.card.Card` already read):
+    (card, model, info, inputs, scale, sminputs)."""
+    card = card_path if isinstance(card_path, cardmod.Card) else cardmod.read_card(card_path)
+    card_path = card.path
     name = cardmod.model_name(card)
     try:
         model = get_model(name, pm)
@@ -75,17 +80,19 @@ def load_point(card_path: str, pm=None) -> tuple:
     return card, model, info, inputs, scale, sminputs
 
 
-def run_card(card_path: str, *, predictions: bool = True, samples: int = 50, seed: int = 1,
+def run_card(card_path, *, predictions: bool = True, samples: int = 50, seed: int = 1,
              np_samples: int = 0, pm=None, dark_matter: bool = False) -> PointResult:
-    """Evaluate a card end to end (flavio is imported only when predictions are asked for;
-    the dark-matter summary only with ``dark_matter``)."""
+    """Evaluate a card (a path or a :class:`bridge.card.Card`) end to end (the dark-matter
+    summary only with ``dark_matter``)."""
     card, model, info, inputs, scale, sminputs = load_point(card_path, pm)
+    card_path = card.path
     warnings = sanity.check_settings(scale=scale, sminputs=sminputs, path=card_path)
     if not SCALE_WINDOW[0] <= scale <= SCALE_WINDOW[1]:
         warnings.append(
             f"hand-over scale {scale:g} GeV is outside {SCALE_WINDOW}: wilson runs WET with "
             "five-flavour equations there (C7_bs at 4.8 GeV moves by ~15% from 1 TeV)")
     overrides = sminputs_overrides(sminputs)
+    load_flavio()
     sm = SMInputs.from_flavio(overrides)
     ev = pipeline.evaluate(model, inputs, sm, info=info, source=card_path, dark_matter=dark_matter,
                            handover_scale=scale, par=flavio_parameters(overrides))
@@ -102,4 +109,12 @@ def run_card(card_path: str, *, predictions: bool = True, samples: int = 50, see
         result.predictions = predict(result.coefficients, scale, overrides=overrides,
                                      samples=samples, seed=seed, np_samples=np_samples,
                                      z_pole=warsaw_coefficients(result.contributions, sm))
+        flags = [p.flag for p in result.predictions if p.flag]
+    else:
+        from bridge.likelihoods.experiment import one_loop_flags
+
+        flags = one_loop_flags(result.one_loop)
+    from bridge.likelihoods.experiment import dark_matter_flags
+
+    result.flags = flags + dark_matter_flags(result.dark_matter)
     return result

@@ -18,16 +18,17 @@ out="${1:-${TMPDIR:-/tmp}/bridge-seed-figures}"  # results files and PNGs (not i
 mkdir -p "$out"
 bridge scan cards/F_Ib.slha --vary MINPAR:1:40:1000:40 --vary MINPAR:2:100:2000:40 \
     --likelihood seed2021 --likelihood flavio --dark-matter -o "$out/seed000_fig2.db"
-dm=(--allowed "dm:omega_h2;central=0.120;sigma=0.012;n=1;label=Ωh² = 0.120 ± 10%;color=red;alpha=0.75"
-    --exclude "dm:si_ratio;gt=1;label=LZ 2024 σ_SI excluded;color=tab:blue;hatch=//"
-    --exclude "dm:h_inv_ratio;gt=1;label=BR(h→inv) > 0.107;color=0.4;hatch=xx"
-    --exclude "dm:z_inv_ratio;gt=1;label=ΔΓ_Z^inv > 2 MeV;color=0.6;hatch=\\\\"
-    --xlabel "M_Ψ [GeV]" --ylabel "M_Ψ' [GeV]" --legend "upper right")
+# axis labels are the model's own symbols; the legend sits below the axes; a layer that draws
+# nothing in the plane says so on stderr and is left out of the legend
+dm=(--allowed 'dm:omega_h2;central=0.120;sigma=0.012;n=1;label=$\Omega h^2 = 0.120 \pm 10\%$;color=#D55E00;alpha=0.75'
+    --exclude 'dm:si_ratio;gt=1;label=LZ 2024: $\sigma_{SI}$ excluded;color=#0072B2;hatch=//'
+    --exclude 'dm:h_inv_ratio;gt=1;label=BR$(h\to$ inv$) > 0.107$;color=0.4;hatch=xx'
+    --exclude 'dm:z_inv_ratio;gt=1;label=$\Delta\Gamma_Z^{inv} > 2$ MeV;color=0.6;hatch=\\')
 bridge plot "$out/seed000_fig2.db" -x MINPAR:1 -y MINPAR:2 \
-    --band "pull:seed2021:Delta_a_mu;n=1;label=(g-2)_μ at 1σ (2021);color=tab:green;alpha=0.55" \
-    --band "pull:seed2021:C9_mu=-C10_mu;n=2;label=b→sμμ C9=−C10 at 2σ (2021);color=tab:orange;alpha=0.5" \
+    --band 'pull:seed2021:Delta_a_mu;n=1;label=$(g-2)_\mu$ at 1$\sigma$ (2021: 251 ± 59)$\times10^{-11}$;color=#009E73;alpha=0.55' \
+    --band 'pull:seed2021:C9_mu=-C10_mu;n=2;label=$b\to s\mu\mu$: $C_9 = -C_{10}$ at 2$\sigma$ (2021 fit);color=#E69F00;alpha=0.5' \
     "${dm[@]}" --title "F_Ib, seed 000 Fig. 2 with the seed's data" -o "$out/seed000_fig2.png"
 bridge plot "$out/seed000_fig2.db" -x MINPAR:1 -y MINPAR:2 \
-    --band "pull:flavio:a_mu;n=1;label=(g-2)_μ at 1σ (today);color=tab:green;alpha=0.55" \
-    --band "pull:flavio:<Rmue>(B+->Kll) [1.1,6];n=2;label=R_K [1.1,6] at 2σ (today);color=tab:orange;alpha=0.5" \
+    --band 'pull:flavio:a_mu;n=1;label=$(g-2)_\mu$ at 1$\sigma$ (today);color=#009E73;alpha=0.55' \
+    --band 'pull:flavio:<Rmue>(B+->Kll) [1.1,6];n=2;label=$R_K$ [1.1, 6] at 2$\sigma$ (today);color=#E69F00;alpha=0.5' \
     "${dm[@]}" --title "F_Ib, seed 000 Fig. 2 with today's data" -o "$out/seed000_fig2_today.png"

@@ -6,6 +6,10 @@ import os
 
 import pytest
 
+# progress reports (bridge.progress) write to stderr after 2 s; tests that read stderr must not
+# see them: off for the test session, switched on by the tests of bridge.progress themselves
+os.environ.setdefault("BRIDGE_PROGRESS", "0")
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_cache(tmp_path_factory):

@@ -114,7 +114,11 @@ def test_substitute_card_changes_only_the_values(tmp_path, f_ib):
     old_lines, new_lines = text.splitlines(), new.splitlines()
     changed = [(a, b) for a, b in zip(old_lines, new_lines, strict=False) if a != b]
     assert len(changed) == 2
-    assert all(a.split("#")[1] == b.split("#")[1] for a, b in changed)  # comments kept
+    # issue 14 item 7: the comment says the value was fitted and keeps the input value and the
+    # old comment (which may describe the old value, e.g. "(Y_S)_2 = sqrt(0.6)")
+    for a, b in changed:
+        old_value = a.split("#")[0].split()[-1]
+        assert b.split("#", 1)[1].strip() == f"fitted (input {old_value}: {a.split('#', 1)[1].strip()})"
     assert new_lines[-2].startswith("Block IMGAMMAQIN")
     path = tmp_path / "c.slha"
     path.write_text(new)
@@ -127,7 +131,7 @@ def test_substitute_card_adds_missing_entries(tmp_path):
     text = "Block MINPAR  # masses\n    1   100.0   # M\nBlock YNIN\n  1  1   0.5   # y\n"
     new = fitmod.substitute_card(text, {("YNIN", (2, 1)): 0.25, ("MINPAR", 2): 3.0,
                                         ("YNIN", (1, 1)): -0.5})
-    assert "  1  1   -5.0000000000E-01   # y" in new
+    assert "  1  1   -5.0000000000E-01   # fitted (input 0.5: y)" in new
     lines = new.splitlines()
     assert lines[1].split() [:2] == ["2", "3.0000000000E+00"]
     assert any(line.split()[:3] == ["2", "1", "2.5000000000E-01"] for line in lines)

@@ -130,7 +130,8 @@ def test_format_is_fixed_width_slha():
     text = format_wc_block(re_block, NORM)
     header, norm_line = text.splitlines()[:2]
     assert header.startswith("Block FWCOEF Q=  1.60000000E+02  # ")
-    assert header.endswith(f"normalisation: {NORM}")
+    # issue 14 item 7: a short header (it was one 400-character comment), the sentence below it
+    assert len(header) < 100 and header.endswith("(normalisation below)")
     assert norm_line.startswith("# normalisation: Values are WCxf")
     assert "      0305 4422   00  1  -1.23456789E-02   # C7_bs" in text
     assert "  03051212 4141   01  0  -6.40000000E-03   # CL nu_e nu_e (SM, NLO)" in text
@@ -356,3 +357,31 @@ def test_fobs_keys():
         fobs_key("<Rmue>(B0->K*ll)")
     with pytest.raises(ValueError, match="not q2-binned"):
         fobs_key("DeltaM_s", 1.0, 2.0)
+
+
+def test_fobs_delta_ms_is_written_in_inverse_picoseconds():
+    """issue 14 item 7: flavio predicts Delta M_s in GeV; FOBS (NMSSMTools, SuperIso) is in ps^-1."""
+    from bridge.flha import HBAR_GEV_PS, obs_entry_from_flavio
+
+    entry = obs_entry_from_flavio("DeltaM_s", 1.1688e-11)  # HFLAV's 17.757 ps^-1 in GeV
+    assert entry.value == pytest.approx(17.757, rel=1e-4)
+    assert entry.comment == "DeltaM_s [ps^-1]"
+    assert 1.1688e-11 / HBAR_GEV_PS == pytest.approx(entry.value, rel=1e-15)
+    # the other observables keep flavio's (dimensionless) values
+    assert obs_entry_from_flavio("BR(Bs->mumu)", 3.6e-9).value == 3.6e-9
+
+
+def test_read_flha_blocks_takes_a_path_or_the_text(tmp_path):
+    """issue 14 item 7: `read_flha_blocks(path)` as well as `read_flha_blocks(text)`."""
+    text = _full_text()
+    path = tmp_path / "out.slha"
+    path.write_text(text)
+    from_text = read_flha_blocks(text)
+    for source in (path, str(path)):
+        got = read_flha_blocks(source)
+        assert got["FOBS"][0].as_dict() == from_text["FOBS"][0].as_dict()
+        assert got["FWCOEF"][0].normalisation == from_text["FWCOEF"][0].normalisation == NORM
+    with pytest.raises(FileNotFoundError):
+        read_flha_blocks(str(tmp_path / "missing.slha"))
+    with pytest.raises(TypeError):
+        read_flha_blocks(3)

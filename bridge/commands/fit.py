@@ -21,6 +21,9 @@ def add_parser(subparsers) -> None:
                    help=FREE_HELP)
     p.add_argument("--likelihood", action="append", default=[], metavar="NAME", required=True,
                    help="likelihood to minimise (repeatable: their chi2 add); see `bridge likelihoods`")
+    p.add_argument("--constraint", action="append", default=[], metavar="NAME",
+                   help="add this constraint term (repeatable): mu_egamma, b_kstarnunu, b_knunu, "
+                        "bsgamma, deltams, g_minus_2; see `bridge likelihoods -v`")
     p.add_argument("--fix", action="append", default=[], metavar="BLOCK:ENTRY=VALUE",
                    help="set a fixed parameter to VALUE for this fit (the card is not changed)")
     p.add_argument("--minos", action="store_true", help="run MINOS for asymmetric errors")
@@ -70,11 +73,14 @@ def cmd_fit(args) -> int:
     if not args.no_write:
         refuse_overwriting([outdir / f"{stem}{suffix}" for suffix in FIT_SUFFIXES], args.card)
     _check_inputs(args.card, args.fix)
-    lik = _with_options(get_likelihoods(args.likelihood), args.samples, args.seed)
+    lik = _with_options(get_likelihoods(args.likelihood, args.constraint), args.samples, args.seed)
     objective = Objective(args.card, args.free, lik, fixed=args.fix)
     result = fit(objective, minos=args.minos, ncall=args.ncall)
     if not args.quiet:
         print(format_fit(result))
+    for flag in result.flags:  # also with -q: a best fit outside a limit is never silent
+        print(f"bridge: warning: at the best fit, outside its experimental limit: {flag}",
+              file=sys.stderr)
     if args.no_write:
         return 0
     try:

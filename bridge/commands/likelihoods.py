@@ -34,4 +34,13 @@ def cmd_likelihoods(args) -> int:
                 print(f"{'':<{width}}    {line}")
             for ref in lik.references:
                 print(f"{'':<{width}}    ref: {ref}")
+    from bridge.likelihoods.constraints import TERMS
+
+    print("\nconstraint terms (--constraint NAME, added to any likelihood that does not hold them):")
+    for name, factory in TERMS.items():
+        term = factory()
+        print(f"{name:<{width}}  {term.description}")
+        if args.verbose:
+            for ref in term.references:
+                print(f"{'':<{width}}    ref: {ref}")
     return 0

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-SPEC_HELP = "spec COLUMN;key=value;... (quote it); column names may be given without prefix"
+SPEC_HELP = ("spec COLUMN;key=value;... (quote it); a column name may leave out its prefix if "
+             "that names one column")
 
 
 def add_parser(subparsers) -> None:
@@ -12,7 +13,9 @@ def add_parser(subparsers) -> None:
                     "'COLUMN;key=value;...': bands 'pull:seed2021:Delta_a_mu;n=1;label=g-2' or "
                     "'obs:BR(B->Xsgamma);central=3.49e-4;sigma=0.26e-4;n=3', contours "
                     "'ol:BR_mu_egamma;levels=1e-13,1e-12;style=dashed', exclusions 'COLUMN;gt=V' "
-                    "(lt, abs_gt, abs_lt). Keys: label, color, alpha, hatch, style, levels, log.")
+                    "(lt, abs_gt, abs_lt). Keys: label, color, alpha (bands, allowed), hatch "
+                    "(exclusions), style, levels, log (contours); an unknown or ambiguous name or "
+                    "key is an error, and a layer that draws nothing says so.")
     p.add_argument("results", help="results file of `bridge scan`")
     p.add_argument("-x", metavar="COLUMN", help="horizontal axis (default: the first scan parameter)")
     p.add_argument("-y", metavar="COLUMN", help="vertical axis (default: the second scan parameter)")
@@ -29,10 +32,12 @@ def add_parser(subparsers) -> None:
                    help="fill where the condition holds (gt=, lt=, ...)")
     p.add_argument("--logx", action="store_true", default=None, help="log horizontal axis")
     p.add_argument("--logy", action="store_true", default=None, help="log vertical axis")
-    p.add_argument("--title")
+    p.add_argument("--title", help="title (default: the model and the chi2 drawn; \"\" for none)")
     p.add_argument("--xlabel")
     p.add_argument("--ylabel")
-    p.add_argument("--legend", default="best", help="legend location (matplotlib, default best)")
+    p.add_argument("--legend", default="outside",
+                   help="legend location: outside (below the axes, the default), none, or a "
+                        "matplotlib location inside the axes (upper right, ...)")
     p.add_argument("--dpi", type=int, default=150)
     p.add_argument("--columns", action="store_true", help="list the columns of RESULTS and stop")
     p.set_defaults(func=cmd_plot)
@@ -43,7 +48,7 @@ def cmd_plot(args) -> int:
 
     from bridge.errors import InputError
     from bridge.scan import store
-    from bridge.scan.plot import draw
+    from bridge.scan.plot import draw, require_matplotlib, resolve
 
     if args.columns:
         n, _ = _counts(args.results)
@@ -51,12 +56,16 @@ def cmd_plot(args) -> int:
         for c in store.columns(args.results):
             print(f"  {c}")
         return 0
+    require_matplotlib()  # one line, not a traceback, without matplotlib
     axes = [f"par:{a['name']}" for a in store.meta(args.results).get("scan", {}).get("space", {})
             .get("axes", [])]
     x = args.x or (axes[0] if axes else None)
     y = args.y or (axes[1] if len(axes) > 1 else None)
     if not x or not y:
         raise InputError("give -x and -y (the scan has fewer than two parameters)")
+    columns = store.columns(args.results)
+    if resolve(x, columns, prefer=("par:",)) == resolve(y, columns, prefer=("par:",)):
+        raise InputError(f"-x and -y name the same column ({resolve(x, columns, prefer=('par:',))})")
     try:
         sigmas = [float(s) for s in args.sigmas.split(",") if s.strip()]
     except ValueError:

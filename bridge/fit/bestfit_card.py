@@ -1,5 +1,7 @@
-"""The input card with fitted values substituted (only the value tokens of the freed entries
-change; comments and layout stay)."""
+"""The input card with fitted values substituted: only the freed (and ``--fix``ed) entries
+change, each with its comment rewritten to say so and to keep the input value, since a
+comment such as ``# (Y_S)_2 = sqrt(0.6)`` describes the value that was replaced; the layout
+and every other line stay."""
 
 from __future__ import annotations
 
@@ -17,12 +19,15 @@ def _key_text(key) -> str:
     return "  ".join(map(str, key)) if isinstance(key, tuple) else str(key)
 
 
-def substitute_card(text: str, values: dict[tuple[str, object], float], note: str = "fitted") -> str:
+def substitute_card(text: str, values: dict[tuple[str, object], float], note: str = "fitted",
+                    notes: dict[tuple[str, object], str] | None = None) -> str:
     """The card text with the value of each (BLOCK, key) replaced.
 
-    Only the value token changes; an entry the card does not have is added after its
-    block header, and a missing block is appended.
+    The value token changes and the line's comment becomes ``# <note> (input <old value>:
+    <old comment>)`` (``notes`` per entry, else ``note``); an entry the card does not have is
+    added after its block header, and a missing block is appended.
     """
+    notes = {(b.upper(), k): v for (b, k), v in (notes or {}).items()}
     lines = text.splitlines()
     todo = {(b.upper(), k): v for (b, k), v in values.items()}
     block = None
@@ -53,7 +58,12 @@ def substitute_card(text: str, values: dict[tuple[str, object], float], note: st
             continue
         value = todo.pop((block, key))
         pattern = r"^(\s*" + r"\s+".join(re.escape(t) for t in tokens[:len(ints)]) + r"\s+)(\S+)"
-        lines[i] = re.sub(pattern, lambda mm, v=value: mm.group(1) + _format_value(v), line, count=1)
+        mm = re.match(pattern, line)
+        old_comment = line.split("#", 1)[1].strip() if "#" in line else ""
+        why = notes.get((block, key), note)
+        comment = f"{why} (input {mm.group(2)}: {old_comment})" if old_comment else \
+            f"{why} (input {mm.group(2)})"
+        lines[i] = f"{mm.group(1)}{_format_value(value)}   # {comment}"
     inserts: dict[int, list[str]] = {}
     appended: dict[str, list[str]] = {}
     for (blk, key), value in todo.items():
@@ -77,7 +87,11 @@ def bestfit_card_text(objective, best: list[float], result) -> str:
     fitted (and --fix) values substituted, and a header comment from ``result`` (a
     :class:`~bridge.fit.minimise.FitResult`)."""
     values: dict[tuple[str, object], float] = {}
-    for target, value in objective.fixes + objective.assignments(best):
+    notes = {}
+    for target, value in objective.fixes:
+        values[(target.card_block or target.block, target.key)] = value
+        notes[(target.card_block or target.block, target.key)] = "set by --fix"
+    for target, value in objective.assignments(best):
         values[(target.card_block or target.block, target.key)] = value
     text = Path(objective.card).read_text(encoding="utf-8")
     head = [f"# best fit of `bridge fit` ({result.likelihood}): chi2_min = {result.chi2_min:.6g}, "
@@ -86,4 +100,4 @@ def bestfit_card_text(objective, best: list[float], result) -> str:
                                      for p in result.parameters)]
     if objective.fixed:
         head.append("# fixed: " + ", ".join(f"{k} = {v:g}" for k, v in objective.fixed.items()))
-    return "\n".join(head) + "\n" + substitute_card(text, values)
+    return "\n".join(head) + "\n" + substitute_card(text, values, notes=notes)

@@ -45,6 +45,8 @@ class FitResult:
     failures: int
     messages: list[str] = field(default_factory=list)
     card_text: str = ""
+    predictions: list = field(default_factory=list)  # the `bridge run` table at the best fit
+    flags: list[str] = field(default_factory=list)  # observables there outside their limits
 
     @property
     def delta_chi2(self) -> float:
@@ -71,7 +73,9 @@ class FitResult:
                 "chi2_start": self.chi2_start, "dof": self.dof, "p_value": self.p_value,
                 "valid": self.valid, "edm": self.edm, "nfcn": self.nfcn, "failures": self.failures,
                 "messages": self.messages, "one_loop_at_best_fit": self.one_loop,
-                "likelihoods": [r.as_dict() for r in self.results]}
+                "likelihoods": [r.as_dict() for r in self.results],
+                "observables_at_best_fit": [p.as_dict() for p in self.predictions],
+                "outside_experimental_limits": list(self.flags)}
 
 
 def _step(p: FreeParameter) -> float:
@@ -82,24 +86,39 @@ def _step(p: FreeParameter) -> float:
 
 
 def fit(objective: Objective, *, minos: bool = False, ncall: int | None = None,
-        strategy: int = 1) -> FitResult:
-    """MIGRAD, then HESSE (and MINOS with ``minos=True``) on ``objective``."""
+        strategy: int = 1, check_limits: bool = True) -> FitResult:
+    """MIGRAD, then HESSE (and MINOS with ``minos=True``) on ``objective``. With
+    ``check_limits`` the `bridge run` observables are predicted at the best fit and each one
+    outside its experimental limit is flagged (``FitResult.flags``), whatever the likelihood."""
     from iminuit import Minuit
 
+    from bridge.progress import task
+
     lik = objective.likelihood
-    lik.prepare(objective.overrides)  # the one-time flavio work happens before the clock runs
-    chi2_start = objective(*objective.start)
+    with task(f"preparing likelihood {lik.name}"):
+        lik.prepare(objective.overrides)  # the one-time flavio work happens before the clock runs
+        chi2_start = objective(*objective.start)
     m = Minuit(objective, *objective.start, name=objective.names)
     m.strategy = strategy
     m.limits = objective.limits
     m.errors = [_step(p) for p in objective.parameters]
-    m.migrad(ncall=ncall)
+    def since_now():
+        c0 = objective.calls
+        return lambda: objective.calls - c0
+
+    with task(f"fit: MIGRAD over {len(objective.parameters)} parameter(s)", unit="evaluations",
+              counter=since_now()):
+        m.migrad(ncall=ncall)
     messages = []
     if m.valid:
-        m.hesse()
+        n = len(objective.parameters)
+        # HESSE's cost is known: about 2n^2 + 2n evaluations (iminuit's numerical 2nd derivatives)
+        with task("fit: HESSE", total=2 * n * n + 2 * n, unit="evaluations", counter=since_now()):
+            m.hesse()
         if minos:
             try:
-                m.minos()
+                with task("fit: MINOS", unit="evaluations", counter=since_now()):
+                    m.minos()
             except RuntimeError as exc:
                 messages.append(f"MINOS failed: {exc}")
     else:
@@ -125,5 +144,11 @@ def fit(objective: Objective, *, minos: bool = False, ncall: int | None = None,
                        float(sum(r.chi2 for r in results)), float(sum(r.chi2_sm for r in results)),
                        float(chi2_start), results, dict(point.one_loop), bool(m.valid),
                        float(m.fmin.edm), int(m.nfcn), objective.failures, messages)
+    if check_limits:
+        from bridge.observables import predict
+
+        with task("flavio predictions at the best fit"):
+            result.predictions = predict(point.coefficients, point.scale, overrides=point.overrides)
+        result.flags = [p.flag for p in result.predictions if p.flag]
     result.card_text = bestfit_card_text(objective, best, result)
     return result

@@ -15,6 +15,7 @@ from bridge.fit.parameters import parse_fixed, parse_free
 from bridge.likelihoods.base import Likelihood, evaluate_all
 from bridge.likelihoods.point import ModelPoint
 from bridge.likelihoods.registry import get_likelihoods
+from bridge.progress import load_flavio
 from bridge.targets import Target, changes_for
 
 #: χ² returned where the model cannot be evaluated (MIGRAD steps back from it).
@@ -56,7 +57,8 @@ class Objective:
                                      f"and {p.name!r})")
                 seen[t] = p.name
         self.overrides = sminputs_overrides(sminputs)
-        self.sm = SMInputs.from_flavio(self.overrides)  # imports flavio: after the input checks
+        load_flavio()  # after the input checks, with a report (slow the first time)
+        self.sm = SMInputs.from_flavio(self.overrides)
         self.calls = 0
         self.failures = 0
         self.last_failure = ""
@@ -103,7 +105,8 @@ class Objective:
                       dark_matter=needs_dark_matter(self.likelihood), handover_scale=self.scale,
                       par=self._flavio_par())
         return ModelPoint(ev.coefficients, self.scale, dict(ev.contributions), dict(ev.one_loop),
-                          dict(self.overrides), self.model.name, self.card, ev.dark_matter)
+                          dict(self.overrides), self.model.name, self.card, ev.dark_matter,
+                          spectrum=ev.spectrum)
 
     def _flavio_par(self) -> dict:
         """flavio's parameters with the card's SMINPUTS (α_s, α_e of the running), once."""

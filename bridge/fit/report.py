@@ -34,6 +34,16 @@ def format_fit(result: FitResult) -> str:
         lines.append(f"at the best fit (one loop): Delta a_mu = {ol.get('Delta_a_mu', 0):.4e}, "
                      f"BR(mu->e gamma) = {ol.get('BR_mu_egamma', 0):.3e}")
     lines += ["", format_results(result.results)]
+    if result.predictions:
+        from bridge.likelihoods.experiment import FLAG_SIGMA, format_pull
+
+        lines += ["", f"`bridge run` observables at the best fit (flavio; ! = above an upper limit "
+                      f"or more than {FLAG_SIGMA:g} sigma from the measurement):"]
+        for p in result.predictions:
+            lines.append(f"  {p.label:<20s} {p.np: .4e}  {p.describe_experiment():>22s}  "
+                         f"pull {format_pull(p.pull)}{' !' if p.flag else ''}")
+    for flag in result.flags:
+        lines.append(f"OUTSIDE ITS EXPERIMENTAL LIMIT: {flag}")
     for msg in result.messages:
         lines.append(f"note: {msg}")
     return "\n".join(lines)

@@ -154,12 +154,14 @@ class FlavioLikelihood(Likelihood):
         self.cost = (f"~1-3 s per point; covariances (N={samples}): shipped for the defaults, "
                      "else computed on first use (~3-5 min for 21 observables) and cached")
         self._states: dict[str, _FlavioState] = {}
+        self._experimental: dict | None = None
 
     # pickling (T4 of ecosystem.md): flavio's pseudo-measurement lives in a per-process
     # registry, so a worker rebuilds the state (from the disk cache) instead of unpickling it
     def __getstate__(self):
         state = dict(self.__dict__)
         state["_states"] = {}
+        state["_experimental"] = None
         return state
 
     def with_options(self, **options) -> FlavioLikelihood:
@@ -170,6 +172,10 @@ class FlavioLikelihood(Likelihood):
                   extra_overlays=self.extra_overlays)
         kw.update(options)
         return FlavioLikelihood(self.name, **kw)
+
+    def constrains(self) -> set[str]:
+        labels = {o.label for o in self.observables}
+        return labels | ({"Delta_a_mu"} if "a_mu" in labels else set())
 
     def describe(self) -> list[str]:
         lines = [f"observable {o.label}" for o in self.observables]
@@ -204,7 +210,11 @@ class FlavioLikelihood(Likelihood):
     def prepare(self, overrides: dict | None = None) -> _FlavioState:
         key = json.dumps(overrides or {}, sort_keys=True)
         if key not in self._states:
-            self._states[key] = self._build(overrides or {})
+            from bridge.progress import task
+
+            with task(f"preparing likelihood {self.name} (flavio SM predictions, covariances; "
+                      "once per process)"):
+                self._states[key] = self._build(overrides or {})
         return self._states[key]
 
     def _build(self, overrides: dict) -> _FlavioState:
@@ -245,7 +255,12 @@ class FlavioLikelihood(Likelihood):
         if cold and not shipped:
             print(f"bridge: computing the covariances of likelihood {self.name} (N={self.samples}, "
                   "first use only; minutes)", file=sys.stderr)
-            self._compute_covariances(fast)
+            from bridge.progress import task
+
+            # measured: ~2.4 s per SM draw of the 21 observables on a busy 2-core machine
+            with task(f"covariances of likelihood {self.name} (first use only)",
+                      expected=2.4 * self.samples * len(self.observables) / 21 + 10):
+                self._compute_covariances(fast)
         fast.make_measurement()  # both covariances are present: nothing is drawn here
         central, cov_exp = fast.exp_covariance.get(force=False)
         cov_sm = np.atleast_2d(fast.sm_covariance.get(force=False))
@@ -285,6 +300,65 @@ class FlavioLikelihood(Likelihood):
         fast.sm_covariance.load_dict(sm_cov)
         fast.exp_covariance.load_dict(exp_cov)
         return True
+
+    def experimental(self) -> dict:
+        """The experimental side alone (no SM covariance, no FastLikelihood): central values
+        and covariance of the combined measurements, and the measurements of each observable
+        ({"index": label → i, "central", "covariance", "measurements": label → names}).
+        From the disk cache or the shipped file, else drawn now as :meth:`prepare` draws them
+        (seconds) and cached. It does not depend on SMINPUTS overrides."""
+        if self._experimental is not None:
+            return self._experimental
+        import flavio
+
+        if self.overlay:
+            register_overlay()
+        missing = [m for m in self.measurements if m not in flavio.Measurement.instances]
+        if missing:
+            raise InputError(f"likelihood {self.name}: flavio {flavio.__version__} has no "
+                             f"measurement {missing[0]!r}")
+        _, (exp_file, exp_key) = self.cache_entries(None)
+        exp = cache.load(exp_file, exp_key, lambda p: parse_exp_covariance(p, self.observables))
+        if exp is None:
+            entry = shipped_covariances().get(json.dumps(self.cache_key(None), sort_keys=True))
+            try:
+                exp = entry and parse_exp_covariance(
+                    {"observables": entry["observables"], "central": entry["exp_central"],
+                     "covariance": entry["exp_covariance"]}, self.observables)
+            except (cache.Invalid, KeyError, TypeError) as exc:
+                cache.warn(DATA_DIR / SHIPPED_FILE, f"entry of likelihood {self.name}: {exc}")
+                exp = None
+        if not exp:
+            exp = self._draw_experimental()
+            cache.store(exp_file, exp_key, {
+                "observables": [Observable.from_key(k).label for k in exp["observables"]],
+                "central": np.asarray(exp["central"]).tolist(),
+                "covariance": np.asarray(exp["covariance"]).tolist()})
+        labels = [Observable.from_key(k).label for k in exp["observables"]]
+        measured = {o.label: sorted(m for m in self.measurements
+                                    if o.key in flavio.Measurement[m].all_parameters)
+                    for o in self.observables}
+        self._experimental = {"index": {label: i for i, label in enumerate(labels)},
+                              "central": np.asarray(exp["central"], float),
+                              "covariance": np.asarray(exp["covariance"], float),
+                              "measurements": measured}
+        return self._experimental
+
+    def _draw_experimental(self) -> dict:
+        """The seeded experimental draw of :meth:`_compute_covariances`, alone."""
+        from flavio.statistics.likelihood import MeasurementLikelihood
+
+        keys = [o.key for o in self.observables]
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=_PROFILE_WARNING)
+            ml = MeasurementLikelihood(keys, include_measurements=list(self.measurements))
+        state = np.random.get_state()
+        try:
+            np.random.seed(self.seed)
+            central, cov = experimental_covariance(ml, self.exp_samples)
+        finally:
+            np.random.set_state(state)
+        return {"observables": keys, "central": central, "covariance": cov}
 
     def shipped_entry(self, overrides: dict | None = None) -> dict:
         """This likelihood's covariances as an entry of bridge/data/flavio_covariances.json."""

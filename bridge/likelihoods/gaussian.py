@@ -128,6 +128,9 @@ class GaussianLikelihood(Likelihood):
             terms.append(Term(t.name, value, t.central, t.sigma, pull, pull**2, t.source, sm=0.0))
         return LikelihoodResult(self.name, float(sum(x.chi2 for x in terms)), self.chi2_sm, terms, notes)
 
+    def constrains(self) -> set[str]:
+        return {t.quantity for t in self.terms}
+
     def describe(self) -> list[str]:
         return [f"{t.name}: {t.central:g} +{t.error_up:g} -{t.error_down:g} (sigma {t.sigma:g}; "
                 f"{t.source})" for t in self.terms]

@@ -18,10 +18,16 @@ class ModelPoint:
     model: str = ""
     source: str = ""
     dark_matter: dict | None = None  # bridge.darkmatter.summary, where computed
+    spectrum: object = None  # bridge.model.Spectrum: the dark sector for terms that need it
 
     @property
     def has_dark_matter(self) -> bool:
         return self.dark_matter is not None
+
+    @property
+    def sector(self):
+        """The dark sector in the mass basis (bridge.engine.DarkSector), or None (scan points)."""
+        return getattr(self.spectrum, "sector", None)
 
     @classmethod
     def from_result(cls, result) -> ModelPoint:
@@ -29,9 +35,9 @@ class ModelPoint:
         from bridge.sm import sminputs_overrides
 
         return cls(dict(result.coefficients), result.scale, dict(result.contributions),
-                   dict(result.one_loop),
-                   sminputs_overrides(result.sminputs), result.model.name, str(result.card_path),
-                   getattr(result, "dark_matter", None))
+                   dict(result.one_loop), sminputs_overrides(result.sminputs), result.model.name,
+                   str(result.card_path), getattr(result, "dark_matter", None),
+                   spectrum=result.spectrum)
 
     @classmethod
     def from_card(cls, path, pm=None) -> ModelPoint:

@@ -53,6 +53,15 @@ Registered names:
 ``smelli`` (only with ``pip install smelli``)
     smelli's global likelihood in WET (Aebischer, Kumar, Stangl, Straub,
     arXiv:1810.07698): χ² = −2 Δlog L against the SM (χ²_SM = 0), ~10 s per point.
+``constraints``
+    every constraint term of :mod:`bridge.likelihoods.constraints` (MEG II μ→eγ, B→K(*)νν̄,
+    B→X_sγ, ΔM_s, g−2), against the measurement set of ``flavio``.
+``seed2023-constrained``, ``seed2021-constrained``
+    the seed likelihood plus the constraints the seed papers kept (μ→eγ, B→K(*)νν̄, b→sγ,
+    B_s mixing: :data:`~bridge.likelihoods.constraints.FLAVOUR_LIMITS`).
+
+Single terms are added with ``--constraint NAME`` (:func:`get_likelihoods`); a term whose
+observable a chosen likelihood already holds is refused, as is any other double counting.
 
 The conventions of the seed likelihoods are in :mod:`bridge.likelihoods.gaussian`, the
 flavio ones in :mod:`bridge.likelihoods.flavio_fast`.
@@ -63,7 +72,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from bridge.errors import InputError
-from bridge.likelihoods.base import CombinedLikelihood, Likelihood
+from bridge.likelihoods.base import CombinedLikelihood, Likelihood, check_overlap
+from bridge.likelihoods.constraints import TERMS, ConstraintLikelihood, constrained
 from bridge.likelihoods.darkmatter import DirectDetectionLikelihood, InvisibleLikelihood, RelicLikelihood
 from bridge.likelihoods.flavio_fast import (
     flavio_2_7_1,
@@ -90,6 +100,9 @@ REGISTRY: dict[str, Callable[[], Likelihood]] = {
     "relic": RelicLikelihood,
     "direct-detection": DirectDetectionLikelihood,
     "invisible": InvisibleLikelihood,
+    "constraints": lambda: ConstraintLikelihood(list(TERMS), origin="likelihood constraints"),
+    "seed2023-constrained": constrained("seed2023"),
+    "seed2021-constrained": constrained("seed2021"),
 }
 
 
@@ -115,13 +128,19 @@ def get_likelihood(name: str) -> Likelihood:
     return lik
 
 
-def get_likelihoods(names_: Iterable[str]) -> Likelihood:
-    """One likelihood, or the sum of several (a name given twice is an error)."""
-    names_ = list(names_)
-    if not names_:
+def get_likelihoods(names_: Iterable[str], constraints: Iterable[str] = ()) -> Likelihood:
+    """One likelihood, or the sum of several, plus the constraint terms ``constraints``
+    (``--constraint``). A name given twice, or two parts constraining the same observable,
+    is an error."""
+    names_, constraints = list(names_), list(constraints)
+    if not names_ and not constraints:
         raise InputError("no likelihood given (see `bridge likelihoods`)")
     dup = sorted({n for n in names_ if names_.count(n) > 1})
     if dup:
         raise InputError(f"likelihood {dup[0]!r} given twice")
     parts = [get_likelihood(n) for n in names_]
-    return parts[0] if len(parts) == 1 else CombinedLikelihood(parts)
+    if constraints:
+        parts.append(ConstraintLikelihood(constraints))
+    notes = check_overlap(parts, strict=lambda lik: isinstance(lik, ConstraintLikelihood))
+    flat = [q for p in parts for q in (p.parts if isinstance(p, CombinedLikelihood) else [p])]
+    return flat[0] if len(flat) == 1 else CombinedLikelihood(flat, notes)

@@ -14,7 +14,7 @@ class Term:
     prediction: float | None
     central: float | None
     sigma: float | None  # total 1σ used (experiment ⊕ theory where the likelihood has both)
-    pull: float  # (prediction − central)/σ
+    pull: float | None  # (prediction − central)/σ; None for a term without one (smelli's files)
     chi2: float | None  # contribution to χ² (None where terms are correlated)
     source: str = ""
     sm: float | None = None  # the prediction at the SM point
@@ -55,7 +55,8 @@ class LikelihoodResult:
 
     def as_dict(self) -> dict:
         return {"name": self.name, "chi2": self.chi2, "chi2_sm": self.chi2_sm,
-                "delta_chi2": self.delta_chi2, "dof": self.dof, "n_free": self.n_free,
+                "delta_chi2": self.delta_chi2, "dof": None if self.relative else self.dof,
+                "n_free": self.n_free, "relative_to_sm": self.relative,
                 "p_value": self.p_value, "notes": list(self.notes),
                 "terms": [t.as_dict() for t in self.terms]}
 

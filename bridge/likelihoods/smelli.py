@@ -17,9 +17,11 @@ from bridge.likelihoods.result import LikelihoodResult, Term
 class SmelliLikelihood(Likelihood):
     """smelli's GlobalLikelihood in WET (optional dependency; ~10 s per point).
 
-    χ² is −2 Δlog L relative to the SM, so χ²_SM = 0 and Δχ² = 2 Δlog L; one term per
-    smelli likelihood file (no central value or σ: ``central``, ``sigma`` are None and
-    ``pull`` is the signed √|Δχ²| of the file). −inf (ecosystem.md T8) is clipped to 1e6.
+    χ² is −2 Δlog L relative to the SM, so χ²_SM = 0 and Δχ² = 2 Δlog L (> 0: better than
+    the SM, smelli's sign); one term per smelli likelihood file, whose ``chi2`` is its
+    −2 Δlog L and which has no central value, σ or pull (a sub-likelihood of many
+    observables has none); no p-value (the result is ``relative``). −inf (ecosystem.md T8)
+    is clipped to 1e6.
     """
 
     needs_flavio = True
@@ -34,6 +36,9 @@ class SmelliLikelihood(Likelihood):
     def __getstate__(self):
         return {**self.__dict__, "_gl": None}
 
+    def constrains(self) -> set[str]:
+        return {"*"}  # smelli's global likelihood holds every flavour observable
+
     @staticmethod
     def available() -> bool:
         import importlib.util
@@ -44,9 +49,12 @@ class SmelliLikelihood(Likelihood):
         if not self.available():
             raise InputError("likelihood smelli needs smelli: pip install smelli")
         if self._gl is None:
-            import smelli
+            from bridge.progress import task
 
-            self._gl = smelli.GlobalLikelihood(eft="WET", basis="flavio")
+            with task("building smelli's global likelihood (once per process, ~1 GB)", expected=85.0):
+                import smelli
+
+                self._gl = smelli.GlobalLikelihood(eft="WET", basis="flavio")
         return self._gl
 
     def evaluate(self, point: ModelPoint) -> LikelihoodResult:
@@ -59,11 +67,11 @@ class SmelliLikelihood(Likelihood):
             if name == "global":
                 continue
             d = float(-2.0 * dll) if math.isfinite(dll) else 1e6
-            terms.append(Term(name, None, None, None, math.copysign(math.sqrt(abs(d)), d), d,
-                              "smelli"))
+            terms.append(Term(name, None, None, None, None, d, f"smelli: 2 Delta log L = {-d:+.4g}"))
         total = float(sum(t.chi2 for t in terms))
         glob = pp.log_likelihood_global()
         if math.isfinite(glob):
             total = float(-2.0 * glob)
         return LikelihoodResult(self.name, total, 0.0, terms,
-                                ["chi2 = -2 Delta log L relative to the SM (smelli)"], relative=True)
+                                ["chi2 = -2 Delta log L relative to the SM (smelli's global "
+                                 "likelihood; chi2_SM = 0 by construction)"], relative=True)

@@ -5,96 +5,205 @@ Layers (each a small spec string ``COLUMN;key=value;...``, so column names may c
 
 * ``--chi2 COLUMN``: filled Δχ² = χ² − χ²_min regions at 1, 2, 3σ for two parameters
   (Δχ² = 2.30, 6.18, 11.83), best point marked;
-* ``--band "COLUMN;n=2"``: where |COLUMN| ≤ n for a pull column (``pull:LIK:TERM``), or
-  ``"COLUMN;central=C;sigma=S;n=N"`` for a value column;
+* ``--band "pull:LIK:TERM;n=2"``: where |pull| ≤ n; a value column needs its measurement,
+  ``"COLUMN;central=C;sigma=S;n=N"``;
 * ``--contour "COLUMN;levels=1e-13,1e-12"``: contour lines (``log`` for log-spaced auto levels);
-* ``--exclude "COLUMN;gt=V"`` (``lt``, ``abs_gt``, ``abs_lt``, or central/sigma/n as a band
-  that is outside): hatched; ``--allowed`` the same, filled.
+* ``--allowed "COLUMN;lt=V"`` (``gt``, ``abs_lt``, ``abs_gt``; ``gt`` and ``lt`` together give
+  a range; or central/sigma/n, or n for a pull column): filled where the condition holds;
+  ``--exclude`` the same, hatched.
+
+Nothing is guessed. A column name may leave out its prefix (``seed2021:Delta_a_mu`` for
+``pull:seed2021:Delta_a_mu``) only if that names one column; an ambiguous or unknown name,
+an unknown key, a key that does not fit the layer, a colour matplotlib does not know or two
+filled layers of the same colour are errors naming them. A layer that draws nothing in the
+plotted range says so on stderr and gets no legend entry; one that covers every point says so
+too. Axes span the scanned range, labels are the model's symbols in mathtext
+(:mod:`bridge.scan.labels`), automatic colours avoid those already used (the χ² fills, colours
+given by hand), and the legend sits below the axes, where it covers no contour label.
 
 A grid over the two plotted parameters is drawn on its own mesh (other grid parameters are
 profiled: the point of lowest χ² per (x, y), else the first); samples are triangulated.
+Without any layer the map shows the Δχ² regions of the scan's likelihood (if it has one) or
+the scanned points.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
+import sys
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from bridge.errors import InputError
+from bridge.errors import BridgeError, InputError
 from bridge.scan import store
 
 PREFIXES = ("par:", "obs:", "chi2:", "pull:", "ol:", "wc:", "mass:", "in:", "contrib:", "mnu:", "dm:")
-COLORS = ("tab:green", "tab:orange", "tab:blue", "tab:purple", "tab:brown", "tab:olive", "tab:cyan")
+#: Colour-blind-safe palette (Okabe & Ito) for layers without ``color=``.
+COLORS = ("#0072B2", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#E69F00", "#000000")
+#: Δχ² fills at 1, 2, 3σ (the colours of seed 001's Fig. 2).
+CHI2_COLORS = ("#f4a6b7", "#f7b267", "#fff3a0", "#fffbd6")
+#: Two colours nearer than this (Euclidean distance in RGB, 0..√3) count as the same.
+COLOR_DISTANCE = 0.2
+
+_CONDITIONS = ("gt", "lt", "abs_gt", "abs_lt")
+_COMMON = ("label", "color")
+#: The keys each kind of layer takes (``log`` is a flag without a value).
+LAYER_KEYS = {
+    "band": ("n", "central", "sigma", "alpha", *_COMMON),
+    "allowed": (*_CONDITIONS, "n", "central", "sigma", "alpha", *_COMMON),
+    "exclude": (*_CONDITIONS, "n", "central", "sigma", "hatch", *_COMMON),
+    "contour": ("levels", "log", "style", *_COMMON),
+}
+FLAGS = ("log",)
+LINESTYLES = ("solid", "dashed", "dashdot", "dotted", "-", "--", "-.", ":")
 
 
-def resolve(name: str, columns: list[str]) -> str:
-    """A column by exact name, with a prefix added, or by a unique case-insensitive match."""
+def require_matplotlib():
+    """matplotlib, or one clear error line (it is an optional dependency)."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise BridgeError("bridge plot needs matplotlib, which is not installed: "
+                          "pip install matplotlib (or pip install 'bridge-flavour[scan]')") from None
+    return matplotlib
+
+
+# ---------------------------------------------------------------------------
+# specs
+# ---------------------------------------------------------------------------
+def resolve(name: str, columns: list[str], prefer: tuple[str, ...] = ()) -> str:
+    """The column ``name`` names: itself, or the one column that ends in ``:name`` (case
+    first as given, then ignoring case). Several → an error listing them, unless exactly one
+    of them starts with a prefix of ``prefer`` (``-x MINPAR:1`` is ``par:MINPAR:1``, not the
+    equal ``in:MINPAR:1``)."""
     if name in columns:
         return name
-    for p in PREFIXES:
-        if p + name in columns:
-            return p + name
-    low = name.lower()
-    hits = [c for c in columns if c.lower() == low or c.lower().split(":", 1)[-1] == low]
-    if len(hits) == 1:
-        return hits[0]
-    hits = [c for c in columns if low in c.lower()]
-    if len(hits) == 1:
-        return hits[0]
-    if not hits:
-        raise InputError(f"no column {name!r} in the results (see `bridge plot RESULTS --columns`)")
-    raise InputError(f"column {name!r} is ambiguous: {', '.join(hits[:6])}")
+    for fold in (str, str.lower):
+        key = fold(name)
+        hits = [c for c in columns if fold(c) == key or fold(c).endswith(":" + key)]
+        if len(hits) > 1 and prefer:
+            preferred = [c for c in hits if c.startswith(prefer)]
+            if len(preferred) == 1:
+                return preferred[0]
+        if len(hits) == 1:
+            return hits[0]
+        if hits:
+            shown = ", ".join(hits[:8]) + (", ..." if len(hits) > 8 else "")
+            raise InputError(f"column {name!r} is ambiguous: it could be {shown} "
+                             "(give the full name)")
+    near = [c for c in columns if f":{name.lower()}:" in f":{c.lower()}:"]
+    near = near or difflib.get_close_matches(name, columns, n=3, cutoff=0.75)
+    hint = f" (did you mean {' or '.join(near[:4])}?)" if near else \
+        " (see `bridge plot RESULTS --columns`)"
+    raise InputError(f"no column {name!r} in the results{hint}")
 
 
-def parse_spec(text: str) -> tuple[str, dict]:
-    """``COLUMN;key=value;flag`` → (column, {key: value, flag: True})."""
+def parse_spec(text: str, kind: str | None = None) -> tuple[str, dict]:
+    """``COLUMN;key=value;flag`` → (column, {key: value, flag: True}); with ``kind`` the keys
+    are checked against :data:`LAYER_KEYS` (an unknown or repeated key is an error)."""
     parts = text.split(";")
+    column = parts[0].strip()
+    if not column:
+        raise InputError(f"'{text}': a layer starts with a column name")
     opts: dict = {}
+    allowed = LAYER_KEYS.get(kind) if kind else None
     for p in parts[1:]:
+        if not p.strip():
+            continue
         key, eq, value = p.partition("=")
-        opts[key.strip().lower()] = value.strip() if eq else True
-    return parts[0].strip(), opts
+        key = key.strip().lower()
+        if allowed is not None and key not in allowed:
+            raise InputError(f"--{kind} '{text}': unknown key {key!r} (a {kind} takes "
+                             f"{', '.join(allowed)})")
+        if key in opts:
+            raise InputError(f"--{kind or 'layer'} '{text}': key {key!r} given twice")
+        if allowed is not None and (key in FLAGS) == bool(eq):
+            raise InputError(f"--{kind} '{text}': {key!r} " + ("takes no value" if key in FLAGS
+                                                              else "needs a value (key=value)"))
+        opts[key] = value.strip() if eq else True
+    return column, opts
 
 
 def _float(opts: dict, key: str, spec: str) -> float:
     try:
-        return float(opts[key])
-    except (KeyError, ValueError):
-        raise InputError(f"{spec!r}: needs a number for {key}=") from None
+        value = float(opts[key])
+    except (KeyError, ValueError, TypeError):
+        raise InputError(f"'{spec}': needs a number for {key}=") from None
+    if not math.isfinite(value):
+        raise InputError(f"'{spec}': {key}= must be finite")
+    return value
 
 
-def region(values: np.ndarray, opts: dict, spec: str, *, inside: bool):
-    """(g, lo, hi): the spec's region is lo <= g <= hi, g continuous so that contours are smooth.
+def _positive(opts: dict, key: str, spec: str, default: float | None = None) -> float:
+    if key not in opts and default is not None:
+        return default
+    value = _float(opts, key, spec)
+    if value <= 0:
+        raise InputError(f"'{spec}': {key}= must be positive, got {value:g}")
+    return value
 
-    band/allowed (``inside``): |pull| <= n, or the condition (gt, lt, abs_gt, abs_lt);
-    exclude: |pull| > n, or the condition.
+
+def region(values: np.ndarray, opts: dict, spec: str, *, inside: bool, column: str = "",
+           kind: str = "band"):
+    """(g, lo, hi): the layer's region is lo <= g <= hi, g continuous so that contours are smooth.
+
+    band: |pull| <= n for a ``pull:`` column, or |value − central| <= n sigma. allowed and
+    exclude: the condition (gt, lt, both for a range, abs_gt, abs_lt), or as a band (exclude:
+    outside it). Anything else (a band on a value without its measurement, conditions of two
+    kinds) is an error naming the spec.
     """
     v = np.asarray(values, float)
-    if "central" in opts or "sigma" in opts:
-        g = np.abs(v - _float(opts, "central", spec)) / _float(opts, "sigma", spec)
-        n = float(opts.get("n", 1))
-        return (g, 0.0, n) if inside else (g, n, math.inf)
-    for key, (absolute, above) in {"gt": (False, True), "lt": (False, False),
-                                   "abs_gt": (True, True), "abs_lt": (True, False)}.items():
-        if key in opts:
-            g = np.abs(v) if absolute else v
-            t = _float(opts, key, spec)
-            return (g, t, math.inf) if above else (g, -math.inf, t)
-    n = float(opts.get("n", 1))
-    return (np.abs(v), 0.0, n) if inside else (np.abs(v), n, math.inf)
+    conds = [k for k in _CONDITIONS if k in opts]
+    gaussian = [k for k in ("central", "sigma") if k in opts]
+    is_pull = column.startswith("pull:")
+    if kind == "band" and conds:
+        raise InputError(f"--band '{spec}': a band takes n (and central, sigma), not "
+                         f"{conds[0]}= (use --allowed or --exclude for a condition)")
+    if conds and (gaussian or "n" in opts):
+        raise InputError(f"--{kind} '{spec}': give either a condition ({', '.join(conds)}) or "
+                         "central/sigma/n, not both")
+    if conds:
+        absolute = [k.startswith("abs_") for k in conds]
+        if any(absolute) and not all(absolute):
+            raise InputError(f"--{kind} '{spec}': conditions on the value and on its modulus "
+                             "cannot be combined")
+        g = np.abs(v) if absolute[0] else v
+        lo = next((_float(opts, k, spec) for k in conds if k.endswith("gt")), -math.inf)
+        hi = next((_float(opts, k, spec) for k in conds if k.endswith("lt")), math.inf)
+        if lo >= hi:
+            raise InputError(f"--{kind} '{spec}': the range is empty (gt >= lt)")
+        return g, lo, hi  # allowed and exclude alike: where the condition holds
+    n = _positive(opts, "n", spec, 1.0)
+    if gaussian:
+        if len(gaussian) < 2:
+            raise InputError(f"--{kind} '{spec}': central= and sigma= go together")
+        g = np.abs(v - _float(opts, "central", spec)) / _positive(opts, "sigma", spec)
+    elif is_pull:
+        g = np.abs(v)
+    else:
+        raise InputError(f"--{kind} '{spec}': {column} is a value, not a pull: give its "
+                         "measurement (central=...;sigma=...) or a pull column (pull:LIK:TERM)"
+                         + ("" if kind == "band" else ", or a condition (gt=, lt=, abs_gt=, abs_lt=)"))
+    return (g, 0.0, n) if inside else (g, n, math.inf)
 
 
+# ---------------------------------------------------------------------------
+# data
+# ---------------------------------------------------------------------------
 class Frame:
     """The plotted points on a mesh (grid) or as scattered points (samples)."""
 
     def __init__(self, path, x: str, y: str, extra: list[str], chi2: str | None):
+        self.path = str(path)
         self.meta = store.meta(path)
         self.columns = store.columns(path)
-        self.x, self.y = resolve(x, self.columns), resolve(y, self.columns)
-        self.chi2 = resolve(chi2, self.columns) if chi2 else None
-        names = list(dict.fromkeys([self.x, self.y, *(resolve(e, self.columns) for e in extra),
-                                    *([self.chi2] if self.chi2 else []), "id"]))
+        self.x = resolve(x, self.columns, prefer=("par:",))
+        self.y = resolve(y, self.columns, prefer=("par:",))
+        self.chi2 = resolve(chi2, self.columns, prefer=("chi2:",)) if chi2 else None
+        names = list(dict.fromkeys([self.x, self.y, *extra, *([self.chi2] if self.chi2 else []),
+                                    "id"]))
         self.data = store.read(path, names)
         if self.data["id"].size == 0:
             raise InputError(f"{path}: no successful points to plot")
@@ -136,12 +245,89 @@ class Frame:
     def xy(self):
         return self.field(self.x), self.field(self.y)
 
+    @property
+    def model(self):
+        """The scan's model plugin (for its symbols), or None if it is not installed here."""
+        try:
+            from bridge.plugins import get_model
+
+            return get_model(self.meta["scan"]["model"])
+        except (BridgeError, KeyError, TypeError):
+            return None
+
+
+@dataclass
+class Layer:
+    kind: str  # band | allowed | exclude | contour
+    spec: str
+    column: str
+    opts: dict
+    label: str = ""
+    color: object = None
+    handle: object = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def where(self) -> str:
+        return f"--{self.kind} '{self.spec}'"
+
+
+# ---------------------------------------------------------------------------
+# colours
+# ---------------------------------------------------------------------------
+def _rgb(color):
+    from matplotlib.colors import to_rgb
+
+    return np.array(to_rgb(color))
+
+
+def _near(a, b) -> bool:
+    return float(np.linalg.norm(_rgb(a) - _rgb(b))) < COLOR_DISTANCE
+
+
+def assign_colors(layers: list[Layer], used: list) -> None:
+    """Colours given by hand are checked (known to matplotlib; no two filled layers alike);
+    the others take the first palette colour unlike any colour already in the figure."""
+    from matplotlib.colors import is_color_like
+
+    fills = [(c, "the chi2 regions") for c in used]
+    for layer in layers:
+        color = layer.opts.get("color")
+        if color is None:
+            continue
+        if color is True or not is_color_like(color):
+            raise InputError(f"{layer.where}: {color!r} is not a colour matplotlib knows")
+        if layer.kind != "contour":
+            clash = next((who for c, who in fills if _near(c, color)), None)
+            if clash:
+                raise InputError(f"{layer.where}: colour {color!r} is the colour of {clash}; "
+                                 "give another color=")
+            fills.append((color, layer.where))
+        layer.color = color
+    taken = [c for c, _ in fills] + [lay.color for lay in layers if lay.color is not None]
+    for layer in layers:
+        if layer.color is None:
+            layer.color = next((c for c in COLORS if not any(_near(c, t) for t in taken)),
+                               COLORS[len(taken) % len(COLORS)])
+            taken.append(layer.color)
+
+
+# ---------------------------------------------------------------------------
+# drawing
+# ---------------------------------------------------------------------------
+def _drawn(cs) -> bool:
+    """Whether a contour set drew anything (a region smaller than the mesh may draw nothing)."""
+    paths = cs.get_paths() if hasattr(cs, "get_paths") else [
+        p for c in cs.collections for p in c.get_paths()]
+    return any(len(p.vertices) for p in paths)
+
 
 def _fill(ax, frame: Frame, g: np.ndarray, lo: float, hi: float, color, alpha=0.5, hatch=None):
-    """Fill lo <= g <= hi (contourf of the continuous g; hatched for exclusions)."""
+    """Fill lo <= g <= hi (contourf of the continuous g; hatched for exclusions). Returns
+    whether anything was drawn."""
     finite = g[np.isfinite(g)]
     if finite.size == 0 or finite.max() < lo or finite.min() > hi:
-        return
+        return False
     span = max(float(finite.max() - finite.min()), 1e-300)
     levels = [lo if math.isfinite(lo) else float(finite.min()) - span,
               hi if math.isfinite(hi) else float(finite.max()) + span]
@@ -150,6 +336,8 @@ def _fill(ax, frame: Frame, g: np.ndarray, lo: float, hi: float, color, alpha=0.
     edges = [lv for lv in (lo, hi) if math.isfinite(lv)]
     if frame.mesh is None:
         m = np.isfinite(g)
+        if m.sum() < 3:
+            return False
         cs = ax.tricontourf(X[m], Y[m], g[m], levels=levels, **kw)
         if hatch and edges:
             ax.tricontour(X[m], Y[m], g[m], levels=edges, colors=[color], linewidths=1)
@@ -161,123 +349,270 @@ def _fill(ax, frame: Frame, g: np.ndarray, lo: float, hi: float, color, alpha=0.
     if hatch:
         cs.set_edgecolor(color)
         cs.set_linewidth(0)
+    return _drawn(cs)
 
 
-def axis_label(meta: dict, column: str) -> str:
-    """``M_Psi [GeV]`` for par:MINPAR:1 of F_Ib (the plugin's symbols), else the name."""
-    name = column.split(":", 1)[-1]
-    if not column.startswith("par:"):
-        return name
+def _note(message: str) -> None:
+    print(f"bridge: note: {message}", file=sys.stderr)
+
+
+def _default_label(layer: Layer, frame: Frame) -> str:
+    from bridge.scan.labels import column_label
+
+    col, opts = layer.column, layer.opts
+    if col.startswith("pull:"):
+        _, lik, term = col.split(":", 2)
+        side = "beyond" if layer.kind == "exclude" else "within"
+        return f"{term} ({lik}) {side} {opts.get('n', '1')}σ"
+    name = column_label(frame.model, col)
+    for prefix in ("", "abs_"):
+        shown = f"|{name}|" if prefix else name
+        lo, hi = (level_label(float(opts[k])) if k in opts else None
+                  for k in (prefix + "gt", prefix + "lt"))
+        if lo is not None and hi is not None:
+            return f"{lo} < {shown} < {hi}"
+        if lo is not None or hi is not None:
+            return f"{shown} {'>' if lo is not None else '<'} {lo if lo is not None else hi}"
+    if "central" in opts:
+        side = "beyond" if layer.kind == "exclude" else "within"
+        name += f" {side} {opts.get('n', '1')}σ of {opts['central']}"
+    return name
+
+
+def draw(path, x: str, y: str, out: str, *, dpi: int = 150, **options) -> str:
+    """Draw the map to ``out`` (PNG, PDF, SVG: matplotlib's choice by suffix); ``options`` are
+    those of :func:`figure`."""
+    fig = figure(path, x, y, **options)  # matplotlib is checked there
+    import matplotlib.pyplot as plt
+
     try:
-        from bridge.plugins import get_model
-
-        info = get_model(meta["scan"]["model"]).info()
-    except Exception:  # no plugin here: the raw name is still a label
-        return name
-    labels = []
-    for factor in name.split("*"):
-        block, _, key = factor.partition(":")
-        b = info.block(block) or next((x for x in info.blocks if x.imaginary == block), None)
-        k = tuple(int(t) for t in key.split(",")) if "," in key else (int(key) if key.isdigit() else key)
-        e = b.entry(k) if b else None
-        if e is None:
-            return name
-        im = "Im " if b.name != block else ""
-        labels.append((im + e.symbol, e.unit))
-    units = {u for _, u in labels if u}
-    text = " × ".join(sym for sym, _ in labels)
-    return f"{text} [{units.pop()}]" if len(labels) == 1 and units else text
+        fig.savefig(out, dpi=dpi)
+    except OSError as exc:
+        raise BridgeError(f"cannot write {out}: {exc.strerror or exc}") from None
+    finally:
+        plt.close(fig)
+    return out
 
 
-def draw(path, x: str, y: str, out: str, *, chi2: str | None = None, sigmas=(1, 2, 3),
-         bands=(), contours=(), excludes=(), alloweds=(), logx=None, logy=None, title=None,
-         xlabel=None, ylabel=None, dpi: int = 150, legend: str = "best") -> str:
-    """Draw the map to ``out`` (PNG, PDF, SVG: matplotlib's choice by suffix)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+def figure(path, x: str, y: str, *, chi2: str | None = None, sigmas=(1, 2, 3), bands=(),
+           contours=(), excludes=(), alloweds=(), logx=None, logy=None, title=None, xlabel=None,
+           ylabel=None, legend: str = "outside"):
+    """The map as a matplotlib Figure (every layer spec is checked before anything is drawn)."""
+    matplotlib = require_matplotlib()
+    if "matplotlib.pyplot" not in sys.modules:
+        matplotlib.use("Agg")  # no display needed; a notebook that imported pyplot keeps its own
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
     from scipy.stats import chi2 as chi2_dist
 
-    specs = [(kind, *parse_spec(s)) for kind, group in (("band", bands), ("contour", contours),
-                                                         ("exclude", excludes), ("allowed", alloweds))
-             for s in group]
-    frame = Frame(path, x, y, [c for _, c, _ in specs], chi2)
-    fig, ax = plt.subplots(figsize=(6.4, 5.2))
+    from bridge.scan.labels import column_label
+
+    columns = store.columns(path)
+    layers = []
+    for kind, group in (("band", bands), ("allowed", alloweds), ("exclude", excludes),
+                        ("contour", contours)):
+        for text in group:
+            col, opts = parse_spec(text, kind)
+            layers.append(Layer(kind, text, resolve(col, columns), opts))
+    if chi2 is None and not layers:
+        chi2 = _default_chi2(columns)
+    frame = Frame(path, x, y, [lay.column for lay in layers], chi2)
+    regions = {}
+    for layer in layers:  # every spec is checked before anything is drawn
+        if layer.kind != "contour":
+            regions[id(layer)] = region(frame.field(layer.column), layer.opts, layer.spec,
+                                        inside=layer.kind != "exclude", column=layer.column,
+                                        kind=layer.kind)
+        layer.label = layer.opts.get("label") or _default_label(layer, frame)
+    assign_colors(layers, list(CHI2_COLORS[:len(sigmas)]) if frame.chi2 else [])
+    fig, ax = plt.subplots(figsize=(6.4, 5.6), layout="constrained")
     handles = []
     X, Y = frame.xy
     if frame.chi2:
-        c2 = frame.field(frame.chi2)
-        best = np.nanargmin(c2)
-        delta = c2 - np.nanmin(c2)
-        levels = [float(chi2_dist.ppf(math.erf(s / math.sqrt(2)), 2)) for s in sigmas]
-        colors = ("#f4a6b7", "#f7b267", "#fff3a0", "#fffbd6")
-        for lev, col in reversed(list(zip(levels, colors, strict=False))):
-            _fill(ax, frame, delta, -1.0, lev, col, alpha=1.0)
-        for s_, lev, col in zip(sigmas, levels, colors, strict=False):
-            handles.append(Patch(color=col, label=f"{s_:g}σ (Δχ² ≤ {lev:.2f})"))
-        bx, by = np.ravel(X)[best], np.ravel(Y)[best]
-        ax.plot([bx], [by], "o", color="#e8590c", ms=6, zorder=5)
-        handles.append(Line2D([], [], marker="o", ls="", color="#e8590c",
-                              label=f"best point (χ² = {np.nanmin(c2):.3g})"))
-    k = 0
-    for kind, col, opts in specs:
-        name = resolve(col, frame.columns)
-        values = frame.field(name)
-        label = opts.get("label") or name.split(":", 1)[-1]
-        color = opts.get("color") or COLORS[k % len(COLORS)]
-        k += 1
-        if kind == "contour":
-            _contour(ax, frame, values, opts, color, col)
-            handles.append(Line2D([], [], color=color, ls=opts.get("style", "--"), label=label))
-        elif kind in ("band", "allowed"):
-            _fill(ax, frame, *region(values, opts, col, inside=True), color,
-                  alpha=float(opts.get("alpha", 0.45)))
-            handles.append(Patch(color=color, alpha=float(opts.get("alpha", 0.45)), label=label))
+        handles += _chi2_regions(ax, frame, sigmas, chi2_dist, Patch, Line2D)
+    for layer in layers:
+        values = frame.field(layer.column)
+        if layer.kind == "contour":
+            drawn = _contour(ax, frame, values, layer)
+            if drawn:
+                layer.handle = Line2D([], [], color=layer.color,
+                                      ls=layer.opts.get("style", "--"), label=layer.label)
         else:
-            _fill(ax, frame, *region(values, opts, col, inside=False), color,
-                  hatch=opts.get("hatch", "//"))
-            handles.append(Patch(facecolor="none", edgecolor=color, hatch=opts.get("hatch", "//"),
-                                 label=label))
-    axes = {f"par:{a['name']}": a for a in frame.meta.get("scan", {}).get("space", {}).get("axes", [])}
-    if logx if logx is not None else axes.get(frame.x, {}).get("log", False):
-        ax.set_xscale("log")
-    if logy if logy is not None else axes.get(frame.y, {}).get("log", False):
-        ax.set_yscale("log")
-    ax.set_xlabel(xlabel or axis_label(frame.meta, frame.x))
-    ax.set_ylabel(ylabel or axis_label(frame.meta, frame.y))
+            g, lo, hi = regions[id(layer)]
+            inside = np.isfinite(g) & (g >= lo) & (g <= hi)
+            hatch = _hatch(layer) if layer.kind == "exclude" else None
+            alpha = _alpha(layer)
+            drawn = inside.any() and _fill(ax, frame, g, lo, hi, layer.color, alpha, hatch)
+            if not inside.any():
+                _note(f"{layer.where} draws nothing: no plotted point satisfies it")
+            elif not drawn:
+                _note(f"{layer.where} draws nothing: its {int(inside.sum())} point(s) do not "
+                      "make an area on this mesh")
+            elif inside[np.isfinite(g)].all():
+                _note(f"{layer.where} covers every plotted point")
+            if drawn:
+                layer.handle = (Patch(facecolor="none", edgecolor=layer.color, hatch=hatch,
+                                      label=layer.label) if hatch else
+                                Patch(color=layer.color, alpha=alpha, label=layer.label))
+        if layer.handle is not None:
+            handles.append(layer.handle)
+    if not frame.chi2 and not any(lay.handle for lay in layers):
+        # nothing else on the map: show where the scan has points
+        ax.plot(np.ravel(X), np.ravel(Y), ".", color="0.55", ms=2, zorder=1, clip_on=False)
+        handles.append(Line2D([], [], marker=".", ls="", color="0.55",
+                              label=f"scan points ({frame.data['id'].size})"))
+    _axes(ax, frame, X, Y, logx, logy)
+    ax.set_xlabel(xlabel or column_label(frame.model, frame.x))
+    ax.set_ylabel(ylabel or column_label(frame.model, frame.y))
+    if title is None:  # say what the map is; --title "" for none
+        model = frame.meta.get("scan", {}).get("model", "")
+        title = f"{model}: Δχ² of {frame.chi2.split(':', 1)[1]}" if frame.chi2 else model
     if title:
         ax.set_title(title, fontsize=10)
-    if handles:
-        ax.legend(handles=handles, loc=legend, fontsize=8, framealpha=0.85)
-    fig.tight_layout()
-    fig.savefig(out, dpi=dpi)
-    plt.close(fig)
-    return out
+    _legend(fig, ax, handles, legend)
+    return fig
 
 
-def _contour(ax, frame: Frame, values: np.ndarray, opts: dict, color, spec: str):
+def _default_chi2(columns: list[str]) -> str | None:
+    chi2s = [c for c in columns if c.startswith("chi2:")]
+    if chi2s:
+        others = f" (also in the file: {', '.join(chi2s[1:])})" if len(chi2s) > 1 else ""
+        _note(f"no layer given: drawing the Delta chi2 regions of {chi2s[0]}{others}")
+        return chi2s[0]
+    _note("no layer given and no chi2 column: drawing the scanned points")
+    return None
+
+
+def _hatch(layer: Layer) -> str:
+    hatch = layer.opts.get("hatch", "//")
+    if hatch is True or not hatch or set(hatch) - set("/\\|-+xoO.*"):
+        raise InputError(f"{layer.where}: hatch= is a pattern of the characters / \\ | - + x o O . *")
+    return hatch
+
+
+def _alpha(layer: Layer) -> float:
+    if "alpha" not in layer.opts:
+        return 0.45
+    a = _float(layer.opts, "alpha", layer.spec)
+    if not 0 < a <= 1:
+        raise InputError(f"{layer.where}: alpha= must lie in (0, 1]")
+    return a
+
+
+def _chi2_regions(ax, frame: Frame, sigmas, chi2_dist, Patch, Line2D) -> list:
+    c2 = frame.field(frame.chi2)
+    if not np.isfinite(c2).any():
+        raise InputError(f"{frame.path}: column {frame.chi2} has no finite value")
     X, Y = frame.xy
+    best = np.nanargmin(c2)
+    delta = c2 - np.nanmin(c2)
+    levels = [float(chi2_dist.ppf(math.erf(s / math.sqrt(2)), 2)) for s in sigmas]
+    handles = []
+    for lev, col in reversed(list(zip(levels, CHI2_COLORS, strict=False))):
+        _fill(ax, frame, delta, -1.0, lev, col, alpha=1.0)
+    below = -1.0
+    for s_, lev, col in zip(sigmas, levels, CHI2_COLORS, strict=False):
+        # a region is seen only where Δχ² lies between the level below and its own
+        if np.any((delta > below) & (delta <= lev)):
+            handles.append(Patch(color=col, label=f"{s_:g}σ (Δχ² ≤ {lev:.2f})"))
+        else:
+            _note(f"the {s_:g} sigma region of {frame.chi2} adds nothing on this map "
+                  f"(no point has {below:.2f} < Delta chi2 <= {lev:.2f}): no legend entry")
+        below = lev
+    bx, by = np.ravel(X)[best], np.ravel(Y)[best]
+    ax.plot([bx], [by], "o", color="#e8590c", ms=6, zorder=5, clip_on=False)
+    handles.append(Line2D([], [], marker="o", ls="", color="#e8590c",
+                          label=f"best point (χ² = {np.nanmin(c2):.3g})"))
+    return handles
+
+
+def _axes(ax, frame: Frame, X, Y, logx, logy) -> None:
+    """Log axes as scanned (or as asked) and limits spanning the plotted points."""
+    axes = {f"par:{a['name']}": a for a in frame.meta.get("scan", {}).get("space", {}).get("axes", [])}
+    for values, column, log, set_scale, set_lim in (
+            (X, frame.x, logx, ax.set_xscale, ax.set_xlim),
+            (Y, frame.y, logy, ax.set_yscale, ax.set_ylim)):
+        is_log = log if log is not None else axes.get(column, {}).get("log", False)
+        finite = np.asarray(values, float)[np.isfinite(values)]
+        if is_log:
+            if finite.size and finite.min() <= 0:
+                raise InputError(f"{column} has values <= 0: it cannot be drawn on a log axis")
+            set_scale("log")
+        if finite.size and finite.max() > finite.min():
+            set_lim(float(finite.min()), float(finite.max()))
+
+
+def _legend(fig, ax, handles: list, where: str) -> None:
+    """Below the axes by default (``outside``), where it hides no contour label; ``none``
+    draws none; anything else is a matplotlib location inside the axes."""
+    if not handles or where == "none":
+        return
+    if where == "outside":
+        fig.legend(handles=handles, loc="outside lower center", ncols=2 if len(handles) > 2 else 1,
+                   fontsize=8, frameon=False)
+    else:
+        try:
+            ax.legend(handles=handles, loc=where, fontsize=8, framealpha=0.85)
+        except ValueError:
+            raise InputError(f"--legend {where!r}: not a legend location (outside, none, or "
+                             "matplotlib's: best, upper right, lower left, ...)") from None
+
+
+def _contour(ax, frame: Frame, values: np.ndarray, layer: Layer) -> bool:
+    """Contour lines of ``values``; returns whether any line was drawn (notes why not)."""
+    X, Y = frame.xy
+    opts = layer.opts
     finite = values[np.isfinite(values)]
     if finite.size == 0:
-        return
-    if "levels" in opts and opts["levels"] is not True:
+        _note(f"{layer.where} draws nothing: {layer.column} has no finite value")
+        return False
+    if "levels" in opts:
+        if "log" in opts:
+            raise InputError(f"{layer.where}: give levels= or log, not both")
         try:
             levels = sorted(float(v) for v in str(opts["levels"]).split(","))
         except ValueError:
-            raise InputError(f"{spec!r}: levels must be numbers separated by commas") from None
-    elif opts.get("log") and np.all(finite > 0):
+            raise InputError(f"{layer.where}: levels must be numbers separated by commas") from None
+    elif opts.get("log"):
+        if not np.all(finite > 0):
+            raise InputError(f"{layer.where}: log levels need positive values of {layer.column}")
         lo, hi = math.floor(math.log10(finite.min())), math.ceil(math.log10(finite.max()))
         levels = [10.0**e for e in range(lo, hi + 1)]
     else:
         levels = list(np.linspace(finite.min(), finite.max(), 7)[1:-1])
+    inside = [lv for lv in levels if finite.min() <= lv <= finite.max()]
+    if not inside:
+        _note(f"{layer.where} draws nothing: no level lies in the plotted range "
+              f"{finite.min():.3g} .. {finite.max():.3g} of {layer.column}")
+        return False
+    outside = [lv for lv in levels if lv not in inside]
+    if outside:
+        _note(f"{layer.where}: level(s) {', '.join(f'{v:g}' for v in outside)} outside the "
+              f"plotted range {finite.min():.3g} .. {finite.max():.3g}: not drawn")
     style = opts.get("style", "--")
+    if style not in LINESTYLES:
+        raise InputError(f"{layer.where}: style must be one of {', '.join(LINESTYLES)}")
     if frame.mesh is None:
         m = np.isfinite(values)
-        cs = ax.tricontour(X[m], Y[m], values[m], levels=levels, colors=[color], linestyles=style)
+        cs = ax.tricontour(X[m], Y[m], values[m], levels=inside, colors=[layer.color],
+                           linestyles=style)
     else:
-        cs = ax.contour(X, Y, np.ma.masked_invalid(values), levels=levels, colors=[color],
+        cs = ax.contour(X, Y, np.ma.masked_invalid(values), levels=inside, colors=[layer.color],
                         linestyles=style)
-    ax.clabel(cs, fontsize=7, fmt=lambda v: f"{v:g}")
+    if not _drawn(cs):
+        _note(f"{layer.where} draws nothing on this mesh")
+        return False
+    ax.clabel(cs, fontsize=7, fmt=level_label)
+    return True
+
+
+def level_label(v: float) -> str:
+    """A contour label: ``300``, ``0.25``, or ``$10^{-6}$``, ``$4.2\times10^{-13}$`` in mathtext."""
+    if v == 0 or 1e-3 <= abs(v) < 1e5:
+        return f"{v:g}"
+    exponent = math.floor(math.log10(abs(v)))
+    mantissa = v / 10.0**exponent
+    if abs(mantissa - round(mantissa)) < 1e-9 and round(abs(mantissa)) == 1:
+        return f"${'-' if v < 0 else ''}10^{{{exponent}}}$"
+    return f"${mantissa:.3g}\\times10^{{{exponent}}}$"

@@ -341,8 +341,12 @@ def _fastpath(ctx: Context, model, opts: ScanOptions, say) -> fpm.FastPath:
         for i in np.flatnonzero(val.ok)]
     outside = fpm.to_units(variables, fpm._stack(points), len(points))[1] if points else []
     points = [p for p, out in zip(points, outside, strict=True) if not out]
-    return fpm.obtain(ctx.observables, variables, ctx.scale, ctx.overrides, points,
-                      tolerance=opts.tolerance, progress=say)
+    from bridge import progress
+
+    with progress.task("scan: fast path (flavio at design and validation points; first use only)") as t:
+        return fpm.obtain(ctx.observables, variables, ctx.scale, ctx.overrides, points,
+                          tolerance=opts.tolerance,  # each phase: on the report line, or said
+                          progress=lambda msg: t.describe(msg) if progress.enabled() else say(msg))
 
 
 def _evaluate_ids(ctx: Context, model, ids):

@@ -1,0 +1,216 @@
+"""bridge plot never draws a silently wrong figure (issue 14 item 1; issue 13 item 11).
+
+A small F_Ib grid scan with the seed2021 likelihood and no flavio observables (SM inputs
+from the cache, so nothing imports flavio) is drawn with good, ambiguous and empty layers.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_scan import SM
+
+from bridge.errors import InputError
+
+ROOT = Path(__file__).resolve().parents[1]
+CARD = str(ROOT / "cards" / "F_Ib.slha")
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    from bridge import cache
+    from bridge.cli import main
+    from bridge.sm import sm_inputs_entry
+
+    path, key = sm_inputs_entry({})
+    cache.store(path, key, SM.as_dict())
+    out = tmp_path_factory.mktemp("plot") / "fib.db"
+    assert main(["scan", CARD, "--vary", "MINPAR:1:50:800:8", "--vary", "MINPAR:2:300:2000:7",
+                 "--likelihood", "seed2021", "--no-observables", "--workers", "1", "-o", str(out),
+                 "-q"]) == 0
+    return str(out)
+
+
+def _figure(db, **kw):
+    import matplotlib.pyplot as plt
+
+    from bridge.scan.plot import figure
+
+    fig = figure(db, "MINPAR:1", "MINPAR:2", **kw)
+    plt.close(fig)
+    return fig
+
+
+def _legend(fig) -> list[str]:
+    return [t.get_text() for leg in fig.legends for t in leg.get_texts()] + \
+        [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+
+
+# ---------------------------------------------------------------------------
+# names and keys: every ambiguity is an error naming it
+# ---------------------------------------------------------------------------
+COLUMNS = ["id", "par:MINPAR:1", "in:MINPAR:1", "ol:Delta_a_mu", "pull:seed2021:Delta_a_mu",
+           "chi2:seed2021", "wc:C9_bsmumu:re", "wc:C9_bsmumu:im"]
+
+
+def test_a_name_without_prefix_must_name_one_column():
+    from bridge.scan.plot import resolve
+
+    # the issue's case: Delta_a_mu was taken as ol:Delta_a_mu, |value| <= 1 everywhere
+    with pytest.raises(InputError, match=r"ambiguous.*ol:Delta_a_mu.*pull:seed2021:Delta_a_mu"):
+        resolve("Delta_a_mu", COLUMNS)
+    assert resolve("seed2021:Delta_a_mu", COLUMNS) == "pull:seed2021:Delta_a_mu"
+    assert resolve("seed2021", COLUMNS) == "chi2:seed2021"
+    with pytest.raises(InputError, match="did you mean wc:C9_bsmumu:re or wc:C9_bsmumu:im"):
+        resolve("C9_bsmumu", COLUMNS)  # real or imaginary part?
+    with pytest.raises(InputError, match="ambiguous"):
+        resolve("MINPAR:1", COLUMNS)  # par: and in: (a layer says which)
+    assert resolve("MINPAR:1", COLUMNS, prefer=("par:",)) == "par:MINPAR:1"  # an axis
+    with pytest.raises(InputError, match="no column 'Delta'"):
+        resolve("Delta", COLUMNS)  # no guessing from a substring
+
+
+def test_unknown_and_misplaced_keys_are_errors():
+    from bridge.scan.plot import parse_spec
+
+    with pytest.raises(InputError, match="unknown key 'colour'"):
+        parse_spec("pull:seed2021:Delta_a_mu;n=1;colour=red", "band")
+    with pytest.raises(InputError, match="unknown key 'hatch'"):
+        parse_spec("pull:seed2021:Delta_a_mu;hatch=//", "band")
+    with pytest.raises(InputError, match="unknown key 'levels'"):
+        parse_spec("ol:Delta_a_mu;levels=1", "allowed")
+    with pytest.raises(InputError, match="given twice"):
+        parse_spec("ol:Delta_a_mu;lt=1;lt=2", "allowed")
+    with pytest.raises(InputError, match="needs a value"):
+        parse_spec("pull:seed2021:Delta_a_mu;n", "band")
+    assert parse_spec("ol:BR_mu_egamma;log;style=dotted", "contour") == \
+        ("ol:BR_mu_egamma", {"log": True, "style": "dotted"})
+
+
+def test_a_band_needs_a_pull_or_its_measurement():
+    from bridge.scan.plot import region
+
+    v = np.array([1e-9, 2e-9, 3e-9])
+    with pytest.raises(InputError, match="is a value, not a pull"):
+        region(v, {"n": "1"}, "ol:Delta_a_mu;n=1", inside=True, column="ol:Delta_a_mu")
+    with pytest.raises(InputError, match="central= and sigma= go together"):
+        region(v, {"central": "2e-9"}, "x", inside=True, column="ol:Delta_a_mu")
+    with pytest.raises(InputError, match="not gt="):
+        region(v, {"gt": "0"}, "x", inside=True, column="ol:Delta_a_mu", kind="band")
+    with pytest.raises(InputError, match="either a condition"):
+        region(v, {"gt": "0", "n": "2"}, "x", inside=True, column="ol:Delta_a_mu", kind="allowed")
+    g, lo, hi = region(v, {"central": "2e-9", "sigma": "1e-9", "n": "1"}, "x", inside=True,
+                       column="ol:Delta_a_mu")
+    assert list((g >= lo) & (g <= hi)) == [True, True, True]
+    g, lo, hi = region(v, {"gt": "1.5e-9", "lt": "2.5e-9"}, "x", inside=True,
+                       column="ol:Delta_a_mu", kind="allowed")  # a range
+    assert list((g >= lo) & (g <= hi)) == [False, True, False]
+    g, lo, hi = region(-v, {"n": "2"}, "x", inside=False, column="pull:a:b", kind="exclude")
+    assert (lo, hi) == (2.0, np.inf)
+
+
+# ---------------------------------------------------------------------------
+# figures
+# ---------------------------------------------------------------------------
+def test_ambiguous_band_is_refused_by_the_command(db, tmp_path, capsys):
+    from bridge.cli import main
+
+    png = tmp_path / "x.png"
+    assert main(["plot", db, "--band", "Delta_a_mu;n=1", "-o", str(png)]) == 2
+    assert main(["plot", db, "--band", "pull:seed2021:Delta_a_mu;n=1;colour=red", "-o",
+                 str(png)]) == 2
+    assert main(["plot", db, "--band", "ol:Delta_a_mu;n=1", "-o", str(png)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 3 and all(line.startswith("bridge: error: ") for line in err)
+    assert "ambiguous" in err[0] and "'colour'" in err[1] and "not a pull" in err[2]
+    assert not png.exists()  # nothing half-drawn
+
+
+def test_a_layer_that_draws_nothing_says_so_and_has_no_legend_entry(db, capsys):
+    fig = _figure(db, bands=["pull:seed2021:Delta_a_mu;n=1;label=g-2"],
+                  alloweds=["ol:Delta_a_mu;lt=-1;label=never"],
+                  contours=["mass:F0_1;levels=1e6;label=far away"])
+    labels = _legend(fig)
+    assert "g-2" in labels and "never" not in labels and "far away" not in labels
+    err = capsys.readouterr().err
+    assert "--allowed 'ol:Delta_a_mu;lt=-1;label=never' draws nothing" in err
+    assert "--contour 'mass:F0_1;levels=1e6;label=far away' draws nothing" in err
+
+
+def test_a_layer_covering_everything_is_reported(db, capsys):
+    fig = _figure(db, alloweds=["ol:Delta_a_mu;abs_lt=1;label=all"])
+    assert "all" in _legend(fig)
+    assert "covers every plotted point" in capsys.readouterr().err
+
+
+def test_default_figure_has_data_axes_symbols_and_an_outside_legend(db, capsys):
+    """No layer: the Δχ² regions of the scan's likelihood, on the scanned range (not 0..1),
+    with the model's symbols in mathtext and the legend below the axes."""
+    fig = _figure(db)
+    (ax,) = fig.axes
+    assert ax.get_xlim() == pytest.approx((50, 800)) and ax.get_ylim() == pytest.approx((300, 2000))
+    assert ax.get_xlabel() == r"$M_{\Psi}$ [GeV]"
+    assert ax.get_ylabel() == r"$M_{\Psi'}$ [GeV]"
+    assert fig.legends and not ax.get_legend()  # outside the axes: it covers no contour label
+    assert any(t.startswith("best point") for t in _legend(fig))
+    assert "drawing the Delta chi2 regions of chi2:seed2021" in capsys.readouterr().err
+
+
+def test_colours_do_not_collide(db):
+    from matplotlib.colors import to_rgb
+
+    from bridge.scan.plot import CHI2_COLORS, COLOR_DISTANCE
+
+    fig = _figure(db, chi2="seed2021", bands=["pull:seed2021:Delta_a_mu;n=1;label=a",
+                                              "pull:seed2021:C9_mu=-C10_mu;n=2;label=b"])
+    fills = [np.array(to_rgb(c)) for c in CHI2_COLORS[:3]]
+    for leg in fig.legends:
+        for handle, text in zip(leg.legend_handles, leg.get_texts(), strict=True):
+            if text.get_text() in ("a", "b"):
+                fills.append(np.array(handle.get_facecolor()[:3]))
+    assert len(fills) == 5
+    for i in range(len(fills)):
+        for j in range(i):
+            assert np.linalg.norm(fills[i] - fills[j]) >= COLOR_DISTANCE
+    with pytest.raises(InputError, match="is the colour of"):
+        _figure(db, bands=["pull:seed2021:Delta_a_mu;n=1;color=tab:green",
+                           "pull:seed2021:C9_mu=-C10_mu;n=2;color=tab:green"])
+    with pytest.raises(InputError, match="not a colour"):
+        _figure(db, bands=["pull:seed2021:Delta_a_mu;n=1;color=greenish"])
+
+
+def test_plot_without_matplotlib_is_one_line(db, tmp_path, monkeypatch, capsys):
+    """issue 13 item 11: no ModuleNotFoundError traceback."""
+    from bridge.cli import main
+
+    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib → ImportError
+    assert main(["plot", db, "-o", str(tmp_path / "m.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "needs matplotlib" in err and "pip install" in err
+
+
+def test_model_symbols_in_mathtext():
+    from bridge.plugins import get_model
+    from bridge.scan.labels import mathtext, parameter_label
+
+    fib, scoto = get_model("F_Ib"), get_model("scotogenic")
+    assert parameter_label(fib, "MINPAR:2") == r"$M_{\Psi'}$ [GeV]"
+    assert parameter_label(fib, "MINPAR:4") == r"$M_{\Phi_\ell}$ [GeV]"
+    assert parameter_label(fib, "IMGAMMAQIN:2") == r"Im $\Gamma_{2}^{Q}$"
+    assert parameter_label(scoto, "YSIN:2*YSIN:3") == r"$(Y_{S})_{2}\,(Y_{S})_{3}$"
+    assert parameter_label(scoto, "CASASIBARRA:1") == r"$\sin\theta$"
+    assert parameter_label(scoto, "MINPAR:2") == r"$m_{\eta_1}$ [GeV]"
+    assert parameter_label(scoto, "NOPE:1") is None
+    assert mathtext("Delta_m2_21") == r"\Delta m^2_{21}"
+
+
+def test_a_chi2_region_that_adds_nothing_has_no_legend_entry(db, capsys):
+    fig = _figure(db, chi2="seed2021", sigmas=(1, 1.0001))  # a region of zero width
+    labels = _legend(fig)
+    assert any(t.startswith("1σ") for t in labels) and not any(t.startswith("1.0001σ") for t in labels)
+    assert "the 1.0001 sigma region of chi2:seed2021 adds nothing" in capsys.readouterr().err
