@@ -9,6 +9,13 @@ from __future__ import annotations
 import numpy as np
 
 
+def _eigh(m: np.ndarray):
+    """numpy's eigh; a 1x1 matrix (a batch of them) needs no LAPACK call: (m, 1)."""
+    if m.shape[-1] == 1:
+        return np.real(m[..., 0]).copy(), np.ones_like(m)
+    return np.linalg.eigh(m)
+
+
 def _sort(values: np.ndarray, *matrices: np.ndarray):
     order = np.argsort(values, axis=-1, kind="stable")
     values = np.take_along_axis(values, order, axis=-1)
@@ -34,7 +41,7 @@ def takagi(mass_matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if not np.allclose(m, np.swapaxes(m, -1, -2), rtol=0, atol=1e-12 * scale):
         raise ValueError("Takagi factorisation needs a symmetric matrix")
     if np.all(np.imag(m) == 0):
-        eig, orth = np.linalg.eigh(np.real(m))
+        eig, orth = _eigh(np.real(m))
         phases = np.where(eig < 0, 1j, 1.0)
         return _sort(np.abs(eig), orth * phases[..., None, :])
     n = m.shape[-1]
@@ -55,15 +62,20 @@ def biunitary(mass_matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
     For L ⊃ −ψ̄_L M ψ_R with ψ_L = U_L F_L, ψ_R = U_R F_R.
     """
-    u, s, vh = np.linalg.svd(np.asarray(mass_matrix, dtype=complex))
+    m = np.asarray(mass_matrix, dtype=complex)
+    if m.shape[-1] == 1 and m.shape[-2] == 1 and np.all(m.imag == 0):
+        # one real entry x: s = |x|, U_L = sign(x) (1 at 0), U_R = 1 — LAPACK's result exactly
+        x = m.real
+        return np.abs(x[..., 0]), np.where(x < 0, -1.0, 1.0) + 0j, np.ones_like(m)
+    u, s, vh = np.linalg.svd(m)
     return _sort(s, u, np.swapaxes(vh, -1, -2).conj())
 
 
 def hermitian(mass_matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A = U diag(m²) U† for Hermitian mass-squared matrices, m² ascending."""
-    return np.linalg.eigh(np.asarray(mass_matrix, dtype=complex))
+    return _eigh(np.asarray(mass_matrix, dtype=complex))
 
 
 def real_symmetric(mass_matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """M² = O diag(m²) Oᵀ for real symmetric mass-squared matrices, m² ascending."""
-    return np.linalg.eigh(np.real(np.asarray(mass_matrix)))
+    return _eigh(np.real(np.asarray(mass_matrix)))
