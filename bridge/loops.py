@@ -217,25 +217,38 @@ def _divdiff(pts, kind, s=None):
     return _divdiffs(pts, (kind,), s)[kind]
 
 
-def _first(kind, a, b, la, s):
-    """f[a, b] for sorted rows a <= b (exact ties included): log1p form in a cluster
+def _firsts(kinds, a, b, la, s):
+    """{kind: f[a, b]} for sorted rows a <= b (exact ties included): log1p form in a cluster
     (b − a <= _CLUSTER a: d = b − a exact, no cancellation), the plain difference quotient
-    elsewhere."""
-    if kind == "h":
-        return _first("u2", a, b, la, s) + 2.0 * s * _first("u1", a, b, la, s)
+    elsewhere; u(u + 2s) ln u is u² ln u + 2s u ln u."""
     d = b - a
     close = d <= _CLUSTER * a
+    n_close = np.count_nonzero(close)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.log1p(d / a) / d  # ln(b/a)/(b − a)
-        ratio = np.where(d == 0, 1.0 / a, ratio)  # its limit
-        lb = np.log(b)
-        if kind == "u2":
-            near = (a + b) * la + b * b * ratio
-            far = (b * b * lb - a * a * la) / d
-        else:
-            near = la + b * ratio
-            far = (b * lb - a * la) / d
-    return np.where(close, near, far)
+        if n_close:
+            ratio = np.log1p(d / a) / d  # ln(b/a)/(b − a)
+            ratio = np.where(d == 0, 1.0 / a, ratio)  # its limit
+        if n_close < close.size:
+            lb = np.log(b)
+        out = {}
+        for kind in {"h": ("u2", "u1")}.get(kinds[0], ()) + tuple(k for k in kinds if k != "h"):
+            if kind in out:
+                continue
+            near = far = None
+            if kind == "u2":
+                if n_close:
+                    near = (a + b) * la + b * b * ratio
+                if n_close < close.size:
+                    far = (b * b * lb - a * a * la) / d
+            else:
+                if n_close:
+                    near = la + b * ratio
+                if n_close < close.size:
+                    far = (b * lb - a * la) / d
+            out[kind] = near if far is None else far if near is None else np.where(close, near, far)
+    if "h" in kinds:
+        out["h"] = out["u2"] + 2.0 * s * out["u1"]
+    return out
 
 
 def _divdiffs(pts, kinds, s=None):
@@ -248,8 +261,11 @@ def _divdiffs(pts, kinds, s=None):
     logs = [np.log(x[i]) for i in range(npts)]
     if last == 0:
         return {kind: _fvalue(kind, x[0], s, logs[0]) for kind in kinds}
-    tables = {kind: {(i, i + 1): _first(kind, x[i], x[i + 1], logs[i], s) for i in range(last)}
-              for kind in kinds}
+    tables = {kind: {} for kind in kinds}
+    for i in range(last):
+        first = _firsts(kinds, x[i], x[i + 1], logs[i], s)
+        for kind in kinds:
+            tables[kind][i, i + 1] = first[kind]
     if last == 1:
         return {kind: tables[kind][0, 1] for kind in kinds}
     clus = {(i, j): x[j] - x[i] <= _CLUSTER * x[i] for i in range(npts) for j in range(i + 2, npts)}

@@ -32,7 +32,7 @@ class Objective:
 
     def __init__(self, card, free: list[str], likelihood, *, fixed: list[str] = (), pm=None):
         from bridge.run import load_point
-        from bridge.sm import SMInputs, sminputs_overrides
+        from bridge.sm import cached_sm_inputs, sminputs_overrides
 
         if isinstance(likelihood, str):
             likelihood = get_likelihoods([likelihood])
@@ -56,7 +56,8 @@ class Objective:
                                      f"and {p.name!r})")
                 seen[t] = p.name
         self.overrides = sminputs_overrides(sminputs)
-        self.sm = SMInputs.from_flavio(self.overrides)  # imports flavio: after the input checks
+        # the SM inputs scans use (disk cache, shipped for the defaults): no flavio import
+        self.sm = cached_sm_inputs(self.overrides)
         self.calls = 0
         self.failures = 0
         self.last_failure = ""
