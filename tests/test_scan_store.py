@@ -18,8 +18,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bridge.errors import InputError
-
 ROOT = Path(__file__).resolve().parents[1]
 CARD = str(ROOT / "cards" / "F_Ib.slha")
 VARY = ["--vary", "MINPAR:1:50:800:4", "--vary", "MINPAR:2:300:2000:3"]
