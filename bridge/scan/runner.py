@@ -314,31 +314,32 @@ def prepare(opts: ScanOptions, pm=None, say=print) -> tuple[Context, dict]:
     ctx = Context(digest, model.name, type(model.plugin).__module__ if not hasattr(model.plugin, "__name__")
                   else model.plugin.__name__, inputs, space, sm, scale, overrides, opts.route, [], None,
                   [], likelihood, opts.vectorised, str(opts.card), bool(opts.contributions))
-    vectors = []
-    if likelihood is not None and opts.route == "fast":
-        vectors = vectorise(likelihood, overrides)
     observables = []
     if opts.observables:
         from bridge.observables import CORE_OBSERVABLES
 
         observables += [s.observable for s in CORE_OBSERVABLES]
     observables += extra
-    for v in vectors:
-        observables += list(v.observables)
-    if opts.route == "direct" and likelihood is not None:
+    flavio_parts = []
+    if likelihood is not None:
         from bridge.likelihoods.base import CombinedLikelihood
         from bridge.likelihoods.flavio_fast import FlavioLikelihood
 
         parts = likelihood.parts if isinstance(likelihood, CombinedLikelihood) else [likelihood]
-        for p in parts:
-            if isinstance(p, FlavioLikelihood):
-                observables += list(p.observables)
+        flavio_parts = [p for p in parts if isinstance(p, FlavioLikelihood)]
+        for p in flavio_parts:
+            observables += list(p.observables)
     ctx.observables = list(dict.fromkeys(observables))
-    ctx.vector_likelihoods = vectors
     if ctx.observables and opts.route == "fast":
         # a property of the observables in coefficient space: shipped, cached or built once
         ctx.fastpath = fpm.obtain(ctx.observables, scale, overrides, tolerance=opts.tolerance,
                                   progress=say, workers=opts.workers)
+    if likelihood is not None and opts.route == "fast":
+        sm_values = None
+        if flavio_parts and ctx.fastpath is not None:  # the SM predictions: u = 0
+            sm_values = {k: float(v[0]) for k, v in
+                         ctx.fastpath.evaluate(np.zeros((1, fpm.N_VARIABLES))).items()}
+        ctx.vector_likelihoods = vectorise(likelihood, overrides, sm_values)
     return ctx, identity
 
 
