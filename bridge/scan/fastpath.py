@@ -210,6 +210,104 @@ def _full(values, n: int) -> np.ndarray:
     return q + np.triu(q, 1).T
 
 
+@dataclass
+class Quadrature:
+    """α · QAGS[g] + β: flavio's value of one binned integral (bridge.scan.quadpack), with the
+    integrand g known at the 63 nodes of QUADPACK's first two levels, each node value a
+    polynomial of degree two in u. They are stored in low rank: y = P u_S (P of shape (r, d)
+    spans every node polynomial's linear and quadratic part; r = 8 for B → K ℓℓ, 16 for
+    B → K* ℓℓ), node values = φ(y) · W with φ(y) = (1, y_i, y_i y_j (i ≤ j)). ``__call__``
+    gives NaN at points QUADPACK would bisect beyond two levels (evaluated by flavio)."""
+
+    index: np.ndarray  # int (d,)
+    proj: np.ndarray  # (r, d)
+    weights: np.ndarray  # (1 + r + r(r+1)/2, 63)
+    a: float
+    b: float
+    epsabs: float
+    epsrel: float
+    limit: int
+    alpha: float
+    beta: Polynomial
+
+    complex = False
+
+    def node_values(self, u: np.ndarray) -> np.ndarray:
+        y = u[:, self.index] @ self.proj.T
+        r = y.shape[1]
+        iu, ju = np.triu_indices(r)
+        phi = np.concatenate([np.ones((y.shape[0], 1)), y, y[:, iu] * y[:, ju]], axis=1)
+        return phi @ self.weights
+
+    def __call__(self, u: np.ndarray) -> np.ndarray:
+        from bridge.scan.quadpack import qags
+
+        q, _ = qags(self.node_values(u), self.a, self.b, self.epsabs, self.epsrel, self.limit)
+        return self.alpha * q + self.beta(u)
+
+    @classmethod
+    def from_nodes(cls, index, polys: list[Polynomial], meta: dict, alpha: float,
+                   beta: Polynomial) -> Quadrature:
+        """From the 63 node polynomials (on the variables ``index``)."""
+        d = len(index)
+        if d:
+            stack = np.concatenate([np.stack([p.b for p in polys], axis=1),
+                                    *[p.q for p in polys]], axis=1)
+            u_, sv, _ = np.linalg.svd(stack, full_matrices=False)
+            r = int(np.sum(sv > 1e-13 * sv[0])) if sv.size and sv[0] > 0 else 0
+            proj = u_[:, :r].T
+        else:
+            r, proj = 0, np.zeros((0, 0))
+        iu, ju = np.triu_indices(r)
+        weights = np.empty((1 + r + iu.size, len(polys)))
+        for k, p in enumerate(polys):
+            qy = proj @ p.q @ proj.T
+            weights[0, k] = p.a
+            weights[1:1 + r, k] = proj @ p.b
+            weights[1 + r:, k] = np.where(iu == ju, 1.0, 2.0) * qy[iu, ju]
+        return cls(np.asarray(index, dtype=int), proj, weights, float(meta["a"]), float(meta["b"]),
+                   float(meta["epsabs"]), float(meta["epsrel"]), int(meta["limit"]), float(alpha), beta)
+
+    def as_dict(self) -> dict:
+        return {"kind": "quadrature", "index": self.index.tolist(), "a": self.a, "b": self.b,
+                "epsabs": self.epsabs, "epsrel": self.epsrel, "limit": self.limit, "alpha": self.alpha,
+                "beta": self.beta.as_dict(), "rank": int(self.proj.shape[0]),
+                "proj": _pack(self.proj), "weights": _pack(self.weights)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Quadrature:
+        from bridge.scan.quadpack import PER_INTERVAL
+
+        index = np.array(d["index"], dtype=int)
+        r = int(d["rank"])
+        proj = _unpack(d["proj"], (r, index.size), "proj")
+        weights = _unpack(d["weights"], (1 + r + r * (r + 1) // 2, 3 * PER_INTERVAL), "weights")
+        vals = [cache.real(d[k], k) for k in ("a", "b", "epsabs", "epsrel", "alpha")]
+        return cls(index, proj, weights, *vals[:4], int(d["limit"]), vals[4],
+                   Polynomial.from_dict(d["beta"]))
+
+
+def _pack(a: np.ndarray) -> str:
+    import base64
+    import zlib
+
+    return base64.b64encode(zlib.compress(np.ascontiguousarray(a, dtype="<f8").tobytes(), 9)).decode()
+
+
+def _unpack(text, shape, what) -> np.ndarray:
+    import base64
+    import binascii
+    import zlib
+
+    try:
+        a = np.frombuffer(zlib.decompress(base64.b64decode(text)), dtype="<f8")
+    except (TypeError, ValueError, binascii.Error, zlib.error):
+        raise cache.Invalid(f"{what} is not readable") from None
+    if a.size != int(np.prod(shape)) or not np.all(np.isfinite(a)):
+        raise cache.Invalid(f"{what} has the wrong size or a non-finite entry")
+    return a.reshape(shape)
+
+
 # ---------------------------------------------------------------------------
 # forms
 # ---------------------------------------------------------------------------
@@ -313,6 +411,14 @@ class Representation:
             raise cache.Invalid(f"form {form} needs {n} components")
         parsed = []
         for k, c in enumerate(comps):
+            if isinstance(c, dict) and c.get("kind") == "quadrature":
+                if k in complex_parts:
+                    raise cache.Invalid(f"component {k} of form {form} must be complex")
+                quad = Quadrature.from_dict(c)
+                if any(i < 0 or i >= N_VARIABLES for i in quad.index.tolist()):
+                    raise cache.Invalid(f"variable index outside 0..{N_VARIABLES - 1}")
+                parsed.append(quad)
+                continue
             if not isinstance(c, dict) or not {"index", "a", "b", "q"} <= c.keys():
                 raise cache.Invalid("a component lacks index, a, b or q")
             index = c["index"]
@@ -387,8 +493,8 @@ class FastPath:
                 continue
             where = []
             for c in rep.components:
-                if c.complex:
-                    where.append(("complex", c, 0))
+                if c.complex or isinstance(c, Quadrature):
+                    where.append(("apart", c, 0))
                 else:
                     key = tuple(c.index.tolist())
                     groups.setdefault(key, []).append(c)
@@ -406,6 +512,7 @@ class FastPath:
         out = {}
         for label, where in slots.items():
             comps = [values[key][:, k] if kind == "real" else key(u) for kind, key, k in where]
+            # NaN where a quadrature needs more than QUADPACK's first two levels: flavio
             out[label] = np.real(FORMS[self.representations[label].form][2](comps))
         return out
 

@@ -142,7 +142,7 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
     fallback = 0
     derived: tuple = ()
     if ctx.observables:
-        data.observables, routes, fallback = _observables(ctx, res, ok, errors)
+        data.observables, routes, fallback, refused = _observables(ctx, res, ok, errors)
         for label, v in data.observables.items():
             cols[f"obs:{label}"] = v
         fp = _fast(ctx)
@@ -151,7 +151,7 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
             # every value of these comes from the fast path: the store keeps the recipe, not
             # the numbers (it evaluates them again from the wc: columns when read)
             derived = tuple(f"obs:{o.label}" for o in ctx.observables
-                            if fp.representations[o.label].fast)
+                            if fp.representations[o.label].fast and o.label not in refused)
     if ctx.route == "direct" and ctx.likelihood is not None:
         cols.update(direct(ctx.likelihood, data, np.array([e is None for e in errors])))
     else:
@@ -167,35 +167,49 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
 
 
 def _observables(ctx: Context, res, ok, errors):
-    """Fast-path values where possible, direct flavio elsewhere (counted as fallbacks)."""
+    """Fast-path values where possible, flavio elsewhere: (values, routes, fallback points,
+    labels flavio computed at some point of the chunk although the fast path covers them)."""
     n = res.size
     out = {o.label: np.full(n, np.nan) for o in ctx.observables}
     routes = ["none"] * n
-    need_direct = np.zeros(n, dtype=bool)
-    direct_obs = list(ctx.observables)
+    todo: dict[int, list] = {}  # point -> observables flavio computes there
+    fallback = 0
+    refused: set = set()
     fp = _fast(ctx)
     if ctx.route == "fast" and fp is not None:
         u, outside = fpm.to_units(res.coefficients, n)
         fast = ok & ~outside
+        idx = np.flatnonzero(fast)
         values = fp.evaluate(u[fast])
-        for label, v in values.items():
-            if label in out:
-                out[label][fast] = v
         direct_obs = [o for o in ctx.observables if o.label not in values]
-        for i in np.flatnonzero(fast):
+        for label, v in values.items():
+            out[label][fast] = v
+        for i in idx:
             routes[i] = "mixed" if direct_obs else "fast"
-        need_direct = ok & outside
-        partial = fast if direct_obs else np.zeros(n, dtype=bool)
+            if direct_obs:
+                todo[i] = list(direct_obs)
+        extra = set()
+        for o in ctx.observables:  # NaN: a quadrature QUADPACK would bisect further (or none)
+            v = values.get(o.label)
+            if v is not None and np.isnan(v).any():
+                refused.add(o.label)
+                for i in idx[np.isnan(v)]:
+                    todo.setdefault(i, []).append(o)
+                    routes[i] = "mixed"
+                    extra.add(int(i))
+        fallback = int((ok & outside).sum()) + len(extra)
+        for i in np.flatnonzero(ok & outside):
+            todo[i] = list(ctx.observables)
+            routes[i] = "direct"
     else:
-        need_direct = ok.copy()
-        partial = np.zeros(n, dtype=bool)
-    fallback = int(need_direct.sum())
-    if need_direct.any() or partial.any():
+        for i in np.flatnonzero(ok):
+            todo[i] = list(ctx.observables)
+            routes[i] = "direct"
+    if todo:
         from bridge.scan.fastpath_build import direct_values
 
         par = _flavio_par(ctx)
-        for i in np.flatnonzero(need_direct | partial):
-            obs = ctx.observables if need_direct[i] else direct_obs
+        for i, obs in sorted(todo.items()):
             coeffs = {k: complex(v[i]) for k, v in res.coefficients.items() if v[i] != 0}
             try:
                 vals = direct_values(coeffs, ctx.scale, obs, par)
@@ -204,9 +218,7 @@ def _observables(ctx: Context, res, ok, errors):
                 continue
             for o, v in zip(obs, vals, strict=True):
                 out[o.label][i] = v
-            if need_direct[i]:
-                routes[i] = "direct"
-    return out, routes, fallback
+    return out, routes, fallback, refused
 
 
 # ---------------------------------------------------------------------------
