@@ -235,8 +235,7 @@ class DarkSector:
         used = np.zeros((len(self.fermions), len(self.scalars)), dtype=bool)
         for table in (self.left, self.right):
             if f in table:
-                c = table[f]
-                used |= np.any(c != 0, axis=tuple(range(c.ndim - 2))) if c.ndim > 2 else c != 0
+                used |= self.mask(table[f])
         return zip(*np.nonzero(used), strict=True)
 
     def _check_charges(self) -> None:
@@ -279,10 +278,32 @@ class DarkSector:
 
     # couplings --------------------------------------------------------------
     def l(self, f: str) -> np.ndarray:  # noqa: E743 - l, r as in the physics literature
-        return self.left.get(f, np.zeros((len(self.fermions), len(self.scalars)), complex))
+        return self.left.get(f, self._zero)
 
     def r(self, f: str) -> np.ndarray:
-        return self.right.get(f, np.zeros((len(self.fermions), len(self.scalars)), complex))
+        return self.right.get(f, self._zero)
+
+    @cached_property
+    def _zero(self) -> np.ndarray:
+        """The coupling of a fermion that does not couple (one shared array, read only)."""
+        zero = np.zeros((len(self.fermions), len(self.scalars)), complex)
+        zero.flags.writeable = False
+        return zero
+
+    def mask(self, c: np.ndarray) -> np.ndarray:
+        """(nF, nS) bool: where the coupling array ``c`` (one of this sector's, e.g. ``l("mu")``)
+        is non-zero at some point of the batch; cached per array."""
+        cache = self.__dict__.setdefault("_mask_cache", {})
+        hit = cache.get(id(c))
+        if hit is None or hit[0] is not c:
+            m = np.any(c != 0, axis=tuple(range(c.ndim - 2))) if c.ndim > 2 else np.asarray(c != 0)
+            hit = (c, m)
+            cache[id(c)] = hit
+        return hit[1]
+
+    def has(self, *couplings) -> bool:
+        """True if every one of ``couplings`` is non-zero somewhere."""
+        return all(self.mask(c).any() for c in couplings)
 
     @property
     def batched(self) -> bool:
@@ -349,11 +370,43 @@ class DarkSector:
         return (*self.batch_shape, nf, nf, ns, ns)
 
     @cached_property
+    def coupled(self) -> np.ndarray:
+        """(nF, nS) bool: the pairs (F_a, S_A) with a non-zero Yukawa coupling to some SM fermion
+        (at some point of a batch); every one-loop function vanishes elsewhere."""
+        used = np.zeros((len(self.fermions), len(self.scalars)), dtype=bool)
+        for table in (self.left, self.right):
+            for c in table.values():
+                used |= self.mask(c)
+        return used
+
+    @cached_property
     def dipole_functions(self) -> tuple[np.ndarray, ...]:
         """f_N1, f_C1, f_N2, f_C2 at x = m_a²/M_A², shape (nF, nS) or (N, nF, nS), shared by
-        every dipole of the sector."""
-        x = (self.m_fermion[..., :, None] / self.m_scalar[..., None, :]) ** 2
-        return loops.f_N1(x), loops.f_C1(x), loops.f_N2(x), loops.f_C2(x)
+        every dipole of the sector; evaluated on the coupled pairs only (0 elsewhere, where
+        every dipole term carries a vanishing coupling)."""
+        a, A = np.nonzero(self.coupled)
+        x = (self.m_fermion[..., a] / self.m_scalar[..., A]) ** 2
+        out = []
+        for f in loops.dipole_functions(x) if a.size else ((),) * 4:
+            full = np.zeros((*self.batch_shape, len(self.fermions), len(self.scalars)))
+            if a.size:
+                full[..., a, A] = f
+            out.append(full)
+        return tuple(out)
+
+    def dipole_kernels(self, gauge: str, multiplicity) -> tuple[np.ndarray, np.ndarray]:
+        """(no-flip, flip) kernels of :func:`dipole` for a gauge boson, cached per sector:
+        N_{aA}[Q_A f_N1 − Q_a f_C1]/M_A² and N_{aA} m_a [Q_A f_N2 − Q_a f_C2]/M_A²."""
+        cache = self.__dict__.setdefault("_dipole_kernel_cache", {})
+        key = (gauge, np.asarray(multiplicity).tobytes())
+        if key not in cache:
+            qf, qs = _gauge_charge_arrays(self, gauge)
+            mf, ms2 = self.m_fermion[..., :, None], self.m_scalar[..., None, :] ** 2
+            f_n1, f_c1, f_n2, f_c2 = self.dipole_functions
+            no_flip = multiplicity * (qs[None, :] * f_n1 - qf[:, None] * f_c1) / ms2
+            flip = multiplicity * mf * (qs[None, :] * f_n2 - qf[:, None] * f_c2) / ms2
+            cache[key] = (no_flip, flip)
+        return cache[key]
 
     def box_block(self, fermions: tuple, scalars_a: tuple, scalars_b: tuple):
         """(I2, m_a m_b I1) on the sub-block fermions × fermions × scalars_a × scalars_b."""
@@ -374,7 +427,7 @@ class DarkSector:
             cache[key] = (self.box_I2[ix], self.box_I1_mm[ix])
         if key not in cache:
             union = tuple(sorted({*fermions_a, *fermions_b}))
-            i2, i1, where = self._box_kernels(union)
+            where = self._scalar_columns
             nf = len(union)
             slot = np.zeros((nf, nf), dtype=int)
             pairs = [(a, b) for a in range(nf) for b in range(a, nf)]  # as in _box_kernels
@@ -382,46 +435,61 @@ class DarkSector:
                 slot[i, j] = slot[j, i] = k
             pos = {f: k for k, f in enumerate(union)}
             sl = slot[np.ix_([pos[f] for f in fermions_a], [pos[f] for f in fermions_b])]
-            ua = np.array([where[A] for A in scalars_a], dtype=int)
-            ub = np.array([where[B] for B in scalars_b], dtype=int)
-            ix = (Ellipsis, sl[:, :, None, None], ua[None, None, :, None], ub[None, None, None, :])
+            columns = sorted({tuple(sorted((where[A], where[B]))) for A in scalars_a for B in scalars_b})
+            i2, i1 = self._box_kernels(union, tuple(columns))
+            cpos = {c: k for k, c in enumerate(columns)}
+            cix = np.array([[cpos[tuple(sorted((where[A], where[B])))] for B in scalars_b]
+                            for A in scalars_a], dtype=int)
+            ix = (Ellipsis, sl[:, :, None, None], cix[None, None, :, :])
             mfa = self.m_fermion[..., list(fermions_a)]
             mfb = self.m_fermion[..., list(fermions_b)]
             mm = (mfa[..., :, None] * mfb[..., None, :])[..., :, :, None, None]
             cache[key] = (i2[ix], mm * i1[ix])
         return cache[key]
 
-    def _box_kernels(self, fermions: tuple):
-        """I2, I1 for the unordered pairs of ``fermions`` and all distinct scalar mass columns,
-        and the map scalar index → distinct column (shared by every box of the batch)."""
+    @cached_property
+    def _scalar_columns(self) -> dict[int, int]:
+        """scalar index → index of the first scalar with the same mass at every point (the
+        components of a multiplet are degenerate: their loop functions are computed once)."""
+        ms2 = self.m_scalar**2
+        first: list[int] = []
+        where = {}
+        for A in range(len(self.scalars)):
+            same = next((u for u in first if np.array_equal(ms2[..., u], ms2[..., A])), None)
+            if same is None:
+                first.append(A)
+            where[A] = A if same is None else same
+        return where
+
+    def _box_kernels(self, fermions: tuple, columns: tuple):
+        """(I2, I1) of shape (N, pairs, columns) for the unordered pairs of ``fermions`` and the
+        unordered scalar column pairs ``columns``; each (pairs, column pair) is computed once
+        per batch and shared by every box."""
         cache = self.__dict__.setdefault("_box_kernels_cache", {})
-        if fermions not in cache:
+        todo = [c for c in columns if (fermions, c) not in cache]
+        if todo:
             ms2 = self.m_scalar**2
-            uniq: list[int] = []
-            where = {}
-            for A in range(len(self.scalars)):
-                same = next((u for u in uniq if np.array_equal(ms2[..., u], ms2[..., A])), None)
-                if same is None:
-                    uniq.append(A)
-                where[A] = uniq.index(A if same is None else same)
             nf = len(fermions)
             pairs = [(i, j) for i in range(nf) for j in range(i, nf)]
             mf2 = self.m_fermion[..., list(fermions)] ** 2
             pi, pj = [p[0] for p in pairs], [p[1] for p in pairs]
-            mu2 = ms2[..., uniq]
-            args = (mf2[..., pi, None, None], mf2[..., pj, None, None],
-                    mu2[..., None, :, None], mu2[..., None, None, :])
-            cache[fermions] = (loops.box_I2(*args), loops.box_I1(*args), where)
-        return cache[fermions]
+            ua, ub = [c[0] for c in todo], [c[1] for c in todo]
+            args = (mf2[..., pi, None], mf2[..., pj, None], ms2[..., None, ua], ms2[..., None, ub])
+            i2, i1 = loops.box_integrals(*args)
+            i2, i1 = np.broadcast_to(i2, np.broadcast_shapes(*(np.shape(a) for a in args))), \
+                np.broadcast_to(i1, np.broadcast_shapes(*(np.shape(a) for a in args)))
+            for k, c in enumerate(todo):
+                cache[(fermions, c)] = (i2[..., k], i1[..., k])
+        i2 = np.stack([cache[(fermions, c)][0] for c in columns], axis=-1)
+        i1 = np.stack([cache[(fermions, c)][1] for c in columns], axis=-1)
+        return i2, i1
 
 
-def _support(*couplings) -> tuple[tuple, tuple]:
+def _support(sector: DarkSector, *couplings) -> tuple[tuple, tuple]:
     """Indices of the fermions and scalars with a non-zero coupling in any of ``couplings``."""
-    used = couplings[0] != 0
+    used = sector.mask(couplings[0])
     for c in couplings[1:]:
-        used = used | (c != 0)
-    if used.ndim > 2:
-        used = used.any(axis=tuple(range(used.ndim - 2)))
+        used = used | sector.mask(c)
     return tuple(np.flatnonzero(used.any(axis=1)).tolist()), tuple(np.flatnonzero(used.any(axis=0)).tolist())
 
 
@@ -450,7 +518,7 @@ def _quark_couplings(sector: DarkSector, chirality: str, q1: str = "s", q2: str 
 
 def _require_single_chirality(sector: DarkSector, fermions: tuple[str, ...], what: str) -> None:
     for f in fermions:
-        if np.any(sector.l(f)) and np.any(sector.r(f)):
+        if sector.has(sector.l(f)) and sector.has(sector.r(f)):
             raise NotImplementedError(
                 f"{f} couples with both chiralities: the scalar/tensor {what} operators "
                 "this generates are not implemented in the engine")
@@ -595,13 +663,13 @@ def box_semileptonic(sector: DarkSector, quark_chirality: str, lepton_chirality:
         X_bar, X = sector.l(lep_bar), sector.l(lep)
     else:
         X_bar, X = sector.r(lep_bar), sector.r(lep)
-    if not (np.any(Qs) and np.any(Qb) and np.any(X_bar) and np.any(X)):
+    if not sector.has(Qs, Qb, X_bar, X):
         return sector._result(0j)
     sector.require_implemented_colour((q_bar, q, lep_bar, lep), "b→sℓℓ box")
     same = quark_chirality == lepton_chirality
     couplings = (Qs, Qb, X_bar, X)
-    fq, sq = _support(Qs, Qb)
-    fl, sl = _support(X_bar, X)
+    fq, sq = _support(sector, Qs, Qb)
+    fl, sl = _support(sector, X_bar, X)
     f_both = tuple(a for a in fq if a in fl)
     s_both = tuple(A for A in sq if A in sl)
     total = 0
@@ -659,10 +727,10 @@ def box_bsbs(sector: DarkSector, chirality: str = "L", q_bar: str = "s", q: str 
     colour indices in tests/wick_oracle.py).
     """
     Qs, Qb = _quark_couplings(sector, chirality, q_bar, q)
-    if not (np.any(Qs) and np.any(Qb)):
+    if not sector.has(Qs, Qb):
         return sector._result(0j)
     sector.require_implemented_colour((q_bar, q), "ΔF=2 box")
-    f, sq = _support(Qs, Qb)
+    f, sq = _support(sector, Qs, Qb)
     Qs, Qb = _take(Qs, f, sq), _take(Qb, f, sq)
     I2, mmI1 = sector.box_block(f, sq, sq)
     kappa = sector.kappa[np.ix_(f, f)][:, :, None, None]
@@ -690,19 +758,26 @@ def _gauge_charges(sector: DarkSector, gauge: str, f_out: str, f_in: str):
     the quark, so its "charge" is 1 and the singlet's 0 (T_q = T_F + T_S, as Q_f = Q_F + Q_S).
     """
     sector.require_implemented_colour((f_out, f_in), f"{gauge} dipole")
-    colour_f = np.array([F.colour for F in sector.fermions])
-    colour_s = np.array([S.colour for S in sector.scalars])
     if gauge == "gluon":
         if SM_COLOUR.get(f_out, 1) == 1 or SM_COLOUR.get(f_in, 1) == 1:
             raise ValueError(f"gluon dipole of {f_out}, {f_in}: needs quarks")
-        return (colour_f == 3).astype(float), (colour_s == 3).astype(float), 1.0
-    if gauge != "photon":
+    elif gauge != "photon":
         raise ValueError(f"unknown gauge boson {gauge!r}")
+    qf, qs = _gauge_charge_arrays(sector, gauge)
     multiplicity = 1.0
     if SM_COLOUR.get(f_out, 1) == 1 and SM_COLOUR.get(f_in, 1) == 1:
-        multiplicity = colour_multiplicity(sector)
+        counted = colour_multiplicity(sector)
+        if np.any(counted != 1):  # an array only where it matters (kernels cached by it)
+            multiplicity = counted
+    return qf, qs, multiplicity
+
+
+def _gauge_charge_arrays(sector: DarkSector, gauge: str):
+    if gauge == "gluon":
+        return (np.array([F.colour == 3 for F in sector.fermions], dtype=float),
+                np.array([S.colour == 3 for S in sector.scalars], dtype=float))
     return (np.array([F.charge for F in sector.fermions]),
-            np.array([S.charge for S in sector.scalars]), multiplicity)
+            np.array([S.charge for S in sector.scalars]))
 
 
 def colour_multiplicity(sector: DarkSector) -> np.ndarray:
@@ -717,7 +792,7 @@ def colour_multiplicity(sector: DarkSector) -> np.ndarray:
 
 
 def dipole(sector: DarkSector, f_out: str, f_in: str, m_out: float, m_in: float,
-           gauge: str = "photon") -> tuple[complex, complex]:
+           gauge: str = "photon", chiralities: str = "RL") -> tuple[complex, complex]:
     """(c_R, c_L)/e of L ⊃ c_R f̄_out σ^{μν} P_R f_in F_{μν} + c_L f̄_out σ^{μν} P_L f_in F_{μν}.
 
     physics.md §7 (functions of Hisano et al. hep-ph/9510309), D_μ = ∂_μ + ieQA_μ:
@@ -729,25 +804,59 @@ def dipole(sector: DarkSector, f_out: str, f_in: str, m_out: float, m_in: float,
     colour-singlet loops, 3 or 8 for a lepton with a 3 ⊗ 3̄ or 8 ⊗ 8 pair). For the gluon
     (``gauge="gluon"``, quarks only) e → g_s and the charges become colour factors: 1 on the
     colour-triplet loop particle (the scalar of class F, the fermion of class S), 0 on the
-    singlet. The returned values are divided by e (or g_s).
+    singlet. The returned values are divided by e (or g_s). ``chiralities="R"`` computes c_R
+    only (c_L is then returned as 0). Terms whose couplings vanish are skipped.
     """
-    qf, qs, mult = _gauge_charges(sector, gauge, f_out, f_in)
-    mf, ms = sector.m_fermion[..., :, None], sector.m_scalar[..., None, :]
-    f_n1, f_c1, f_n2, f_c2 = sector.dipole_functions
-    no_flip = mult * (qs[None, :] * f_n1 - qf[:, None] * f_c1) / ms**2
-    flip = mult * mf * (qs[None, :] * f_n2 - qf[:, None] * f_c2) / ms**2
+    _, _, mult = _gauge_charges(sector, gauge, f_out, f_in)
+    no_flip, flip = sector.dipole_kernels(gauge, mult)
     lo, ro = sector.l(f_out), sector.r(f_out)
     li, ri = sector.l(f_in), sector.r(f_in)
-    c_r = _sum((lo * li.conj() * m_in + ro * ri.conj() * m_out) * no_flip + lo * ri.conj() * flip, 2)
-    c_l = _sum((ro * ri.conj() * m_in + lo * li.conj() * m_out) * no_flip + ro * li.conj() * flip, 2)
+    h = sector.has
+    has_l = (h(lo, li), h(ro, ri), h(lo, ri))
+    has_r = (h(ro, ri), h(lo, li), h(ro, li))
     pre = 1.0 / (64.0 * math.pi**2)
-    return sector._result(pre * c_r), sector._result(pre * c_l)
+
+    def one(x_o, x_i, y_o, y_i, f_o, f_i, has):
+        # (x_o x_i^* m_in + y_o y_i^* m_out) no_flip + f_o f_i^* flip, terms with a vanishing
+        # coupling left out (the same arithmetic otherwise)
+        pair = None
+        if has[0]:
+            pair = x_o * x_i.conj() * m_in
+        if has[1]:
+            term = y_o * y_i.conj() * m_out
+            pair = term if pair is None else pair + term
+        total = None if pair is None else pair * no_flip
+        if has[2]:
+            term = f_o * f_i.conj() * flip
+            total = term if total is None else total + term
+        return sector._result(0j) if total is None else sector._result(pre * _sum(total, 2))
+
+    c_r = one(lo, li, ro, ri, lo, ri, has_l)
+    if "L" not in chiralities:
+        return c_r, sector._result(0j)
+    return c_r, one(ro, ri, lo, li, ro, li, has_r)
 
 
 def delta_a_lepton(sector: DarkSector, lepton: str, m_lepton: float) -> float:
     """Δa_ℓ = (4 m_ℓ/e) Re c_R^{ℓℓ} (physics.md §7.1; flavio/physics/mdms/al.py convention)."""
-    c_r, _ = dipole(sector, lepton, lepton, m_lepton, m_lepton)
+    c_r, _ = dipole(sector, lepton, lepton, m_lepton, m_lepton, chiralities="R")
     return 4.0 * m_lepton * c_r.real
+
+
+def delta_a_split(sector: DarkSector, lepton: str, m_lepton: float) -> tuple:
+    """(Δa_ℓ, its LL part ∝ |l|², its RR part ∝ |r|²) from the terms of :func:`dipole`
+    (Δa = (4 m_ℓ/e) Re c_R^{ℓℓ}; the rest, Δa − LL − RR, is the chirally enhanced l r^* term)."""
+    _, _, mult = _gauge_charges(sector, "photon", lepton, lepton)
+    no_flip, _ = sector.dipole_kernels("photon", mult)
+    pre = 1.0 / (64.0 * math.pi**2)
+    parts = []
+    for c in (sector.l(lepton), sector.r(lepton)):
+        # the c_R of the sector with only these couplings
+        part = sector._result(pre * _sum(c * c.conj() * m_lepton * no_flip, 2)) if sector.has(c) \
+            else sector._result(0j)
+        parts.append(4.0 * m_lepton * part.real)
+    c_r, _ = dipole(sector, lepton, lepton, m_lepton, m_lepton, chiralities="R")
+    return (4.0 * m_lepton * c_r.real, *parts)
 
 
 # ---------------------------------------------------------------------------
@@ -768,14 +877,18 @@ def photon_penguin(sector: DarkSector, chirality: str = "L", f_bar: str = "s",
     particle); Majorana fermions and real scalars are neutral and do not radiate.
     """
     Qs, Qb = _quark_couplings(sector, chirality, f_bar, f)
-    if not (np.any(Qs) and np.any(Qb)):
+    if not sector.has(Qs, Qb):
         return sector._result(0j)
-    qf, qs, mult = _gauge_charges(sector, "photon", f_bar, f)  # checks the colour of quarks
-    qf, qs = qf[:, None], qs[None, :]
-    Qb = Qb * mult
-    mf, ms = sector.m_fermion[..., :, None], sector.m_scalar[..., None, :]
-    x = (mf / ms) ** 2
-    kern = (qf * loops.j_F(x) + qs * loops.j_S(x)) / ms**2
+    charge_f, charge_s, mult = _gauge_charges(sector, "photon", f_bar, f)  # checks quark colour
+    if np.ndim(mult):
+        Qb = Qb * mult
+    fi, sq = _support(sector, Qs, Qb)
+    Qs, Qb = _take(Qs, fi, sq), _take(Qb, fi, sq)
+    qf = charge_f[list(fi)][:, None]
+    qs = charge_s[list(sq)][None, :]
+    mf, ms = sector.m_fermion[..., list(fi)][..., :, None], sector.m_scalar[..., list(sq)][..., None, :]
+    js, jf = loops.penguin_functions((mf / ms) ** 2)
+    kern = (qf * jf + qs * js) / ms**2
     return sector._result(-_sum(Qs * Qb.conj() * kern, 2)) / _LOOP
 
 
@@ -803,7 +916,7 @@ def z_penguin(sector: DarkSector, sm, chirality: str = "L", f_bar: str = "s",
     fermion of class S or the triplet scalar of class F).
     """
     Qs, Qb = _quark_couplings(sector, chirality, f_bar, f)
-    if sector.z is None or not (np.any(Qs) and np.any(Qb)):
+    if sector.z is None or not sector.has(Qs, Qb):
         return sector._result(0j)
     sector.require_implemented_colour((f_bar, f), "Z penguin")
     if SM_COLOUR.get(f_bar, 1) == 1 and SM_COLOUR.get(f, 1) == 1:
@@ -816,7 +929,7 @@ def z_penguin(sector: DarkSector, sm, chirality: str = "L", f_bar: str = "s",
     mf2, ms2 = sector.m_fermion**2, sector.m_scalar**2
     mf = sector.m_fermion
     if sector.batched:  # every term carries Q_s Q_b^*: keep their fermions and scalars only
-        f, sq = _support(Qs, Qb)
+        f, sq = _support(sector, Qs, Qb)
         Qs, Qb = _take(Qs, f, sq), _take(Qb, f, sq)
         gL, gR = (np.take(np.take(g, list(f), axis=-2), list(f), axis=-1) for g in (gL, gR))
         gS = np.take(np.take(gS, list(sq), axis=-2), list(sq), axis=-1)
@@ -828,8 +941,7 @@ def z_penguin(sector: DarkSector, sm, chirality: str = "L", f_bar: str = "s",
     unit2 = np.maximum(np.max(mf2, axis=-1), np.max(ms2, axis=-1))[..., None]
     mf2, ms2, mf = mf2 / unit2, ms2 / unit2, mf / np.sqrt(unit2)
     # fermion-line Z: indices (a, b, A)
-    f_ffs = loops.dd2_u2logu(mf2[..., :, None, None], mf2[..., None, :, None], ms2[..., None, None, :])
-    g_ffs = loops.dd2_ulogu(mf2[..., :, None, None], mf2[..., None, :, None], ms2[..., None, None, :])
+    f_ffs, g_ffs = loops.dd2_pair(mf2[..., :, None, None], mf2[..., None, :, None], ms2[..., None, None, :])
     coup_ff = np.einsum("...bA,...aA->...abA", Qs, Qb.conj())
     gR_ab = np.swapaxes(gR, -1, -2)  # gR[b, a] indexed as [a, b]
     gL_ab = np.swapaxes(gL, -1, -2)

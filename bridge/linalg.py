@@ -9,6 +9,50 @@ from __future__ import annotations
 import numpy as np
 
 
+def _eigh(m: np.ndarray, small: bool = True):
+    """numpy's eigh; a batch of 1x1 or (``small``) 2x2 matrices needs no LAPACK call per matrix
+    (its per-matrix overhead dominates at these sizes): (m, 1), and :func:`_eigh2` (the same
+    eigenvalues to rounding; the eigenvectors may differ by a phase, or within a degenerate
+    pair, so it is used for mass matrices only, whose physics does not depend on that)."""
+    if m.shape[-1] == 1:
+        return np.real(m[..., 0]).copy(), np.ones_like(m)
+    if small and m.shape[-1] == 2 and m.ndim > 2:
+        return _eigh2(m)
+    return np.linalg.eigh(m)
+
+
+def _eigh2(m: np.ndarray):
+    """Hermitian (or real symmetric) 2x2 by one Jacobi rotation (Golub and Van Loan, Matrix
+    Computations, symmetric Schur decomposition): with H_01 = |c| e^{iφ}, τ = (b − a)/(2|c|),
+    t = sgn τ/(|τ| + √(1 + τ²)), the eigenvalues are a − t|c| and b + t|c| (exactly a, b for a
+    diagonal H, and accurate for a nearly diagonal one: no (a + b)/2 ± r cancellation) with the
+    eigenvectors (cos, −e^{−iφ} sin), (sin, e^{−iφ} cos), cos = 1/√(1 + t²), sin = t cos;
+    returned ascending."""
+    a, b, c = np.real(m[..., 0, 0]), np.real(m[..., 1, 1]), m[..., 0, 1]
+    ac = np.abs(c)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tau = (b - a) / (2.0 * ac)
+        t = np.where(tau >= 0, 1.0, -1.0) / (np.abs(tau) + np.sqrt(1.0 + tau * tau))
+        t = np.where(ac > 0, t, 0.0)
+        t = np.where(np.isfinite(t), t, 0.0)
+    cos = 1.0 / np.sqrt(1.0 + t * t)
+    sin = t * cos
+    lam_p, lam_q = a - t * ac, b + t * ac
+    if np.iscomplexobj(m):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            phase = np.where(ac > 0, c / np.where(ac > 0, ac, 1.0), 1.0)
+    else:
+        phase = np.where(c < 0, -1.0, 1.0)
+    ph = np.conj(phase)  # the second components carry e^{−iφ}
+    swap = lam_p > lam_q
+    vec = np.empty(m.shape, dtype=np.result_type(m.dtype, np.asarray(phase).dtype))
+    first = (np.where(swap, sin, cos), np.where(swap, ph * cos, -ph * sin))
+    second = (np.where(swap, cos, sin), np.where(swap, -ph * sin, ph * cos))
+    vec[..., 0, 0], vec[..., 1, 0] = first
+    vec[..., 0, 1], vec[..., 1, 1] = second
+    return np.stack([np.minimum(lam_p, lam_q), np.maximum(lam_p, lam_q)], axis=-1), vec
+
+
 def _sort(values: np.ndarray, *matrices: np.ndarray):
     order = np.argsort(values, axis=-1, kind="stable")
     values = np.take_along_axis(values, order, axis=-1)
@@ -34,7 +78,9 @@ def takagi(mass_matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if not np.allclose(m, np.swapaxes(m, -1, -2), rtol=0, atol=1e-12 * scale):
         raise ValueError("Takagi factorisation needs a symmetric matrix")
     if np.all(np.imag(m) == 0):
-        eig, orth = np.linalg.eigh(np.real(m))
+        # LAPACK for 2x2 too: bridge.neutrino's Casas-Ibarra takes the eigenvectors of a
+        # near-degenerate Sigma, which a different rounding would rotate
+        eig, orth = _eigh(np.real(m), small=False)
         phases = np.where(eig < 0, 1j, 1.0)
         return _sort(np.abs(eig), orth * phases[..., None, :])
     n = m.shape[-1]
@@ -55,15 +101,42 @@ def biunitary(mass_matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
     For L ⊃ −ψ̄_L M ψ_R with ψ_L = U_L F_L, ψ_R = U_R F_R.
     """
-    u, s, vh = np.linalg.svd(np.asarray(mass_matrix, dtype=complex))
+    m = np.asarray(mass_matrix, dtype=complex)
+    if m.shape[-1] == 1 and m.shape[-2] == 1 and np.all(m.imag == 0):
+        # one real entry x: s = |x|, U_L = sign(x) (1 at 0), U_R = 1 — LAPACK's result exactly
+        x = m.real
+        return np.abs(x[..., 0]), np.where(x < 0, -1.0, 1.0) + 0j, np.ones_like(m)
+    if m.shape[-2:] == (2, 2) and m.ndim > 2:
+        return _biunitary2(m)
+    u, s, vh = np.linalg.svd(m)
     return _sort(s, u, np.swapaxes(vh, -1, -2).conj())
+
+
+def _biunitary2(m: np.ndarray):
+    """M = U_L diag(s) U_R† for a batch of 2x2 matrices without a LAPACK call per matrix: U_R
+    from the Hermitian M†M (:func:`_eigh2`), the larger s = |M v| with u = M v/s, the smaller
+    from the orthogonal complement of u with the phase that makes it real and ≥ 0 (s to the
+    absolute accuracy ε‖M‖ of LAPACK's SVD)."""
+    h = np.swapaxes(m, -1, -2).conj() @ m
+    _, v = _eigh2(h)  # ascending: column 1 belongs to the larger singular value
+    mv = m @ v
+    s_big = np.linalg.norm(mv[..., :, 1], axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u_big = np.where(s_big[..., None] > 0, mv[..., :, 1] / s_big[..., None], [1.0, 0.0])
+    p = np.stack([-u_big[..., 1].conj(), u_big[..., 0].conj()], axis=-1)
+    w = np.sum(p.conj() * mv[..., :, 0], axis=-1)
+    s_small = np.abs(w)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        phase = np.where(s_small > 0, w / np.where(s_small > 0, s_small, 1.0), 1.0)
+    u = np.stack([p * phase[..., None], u_big], axis=-1)
+    return np.stack([s_small, s_big], axis=-1), u, v
 
 
 def hermitian(mass_matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A = U diag(m²) U† for Hermitian mass-squared matrices, m² ascending."""
-    return np.linalg.eigh(np.asarray(mass_matrix, dtype=complex))
+    return _eigh(np.asarray(mass_matrix, dtype=complex))
 
 
 def real_symmetric(mass_matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """M² = O diag(m²) Oᵀ for real symmetric mass-squared matrices, m² ascending."""
-    return np.linalg.eigh(np.real(np.asarray(mass_matrix)))
+    return _eigh(np.real(np.asarray(mass_matrix)))

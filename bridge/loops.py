@@ -36,14 +36,18 @@ __all__ = [
     "arnan_G",
     "box_I1",
     "box_I2",
+    "box_integrals",
+    "dd2_pair",
     "dd2_u2logu",
     "dd2_ulogu",
+    "dipole_functions",
     "f_C1",
     "f_C2",
     "f_N1",
     "f_N2",
     "j_F",
     "j_S",
+    "penguin_functions",
     "scoto_g",
     "scoto_kernel",
     "seed_D",
@@ -51,9 +55,11 @@ __all__ = [
     "seed_H_tilde",
 ]
 
-# A divided-difference entry is summed as a Taylor series when (x_max - x_min) <= _CLUSTER * x_min.
-# Then |x - c|/c <= 0.3/2.3 < 0.131 and _NTAYLOR terms reach 1e-17; outside, the Newton
-# recursion loses at most ~ (1/0.3)(2/0.3)(3/0.3) ~ 200 ulp.
+# First divided differences f[a, b] are closed forms, with log1p(d/a)/d (d = b - a exact) in a
+# cluster (below): accurate to a few ulp for any spacing. An entry of order >= 2 is summed as a Taylor
+# series when (x_max - x_min) <= _CLUSTER * x_min; then |x - c|/c <= 0.3/2.3 < 0.131 and
+# _NTAYLOR terms reach 1e-18 (each element takes the fewest terms its own spread needs);
+# outside, the recursion from accurate first differences loses a few tens of ulp.
 _CLUSTER = 0.3
 _NTAYLOR = 26
 _SERIES_TOL = 1e-18
@@ -86,9 +92,9 @@ def _out(values, shape):
 # divided differences of u^2 ln u ("u2"), u ln u ("u1") and u(u + 2s) ln u ("h")
 
 
-def _fvalue(kind, x, s):
+def _fvalue(kind, x, s, lx=None):
     """f(x) for the divided-difference kinds u² ln u, u ln u, u (u + 2s) ln u."""
-    lx = np.log(x)
+    lx = np.log(x) if lx is None else lx
     if kind == "u2":
         return x * x * lx
     if kind == "u1":
@@ -134,72 +140,168 @@ def _n_terms(rho, n):
     return _NTAYLOR
 
 
-def _cluster_series(kind, pts, s):
-    """Divided difference over a tight cluster of sorted points pts[(n+1), M] (Taylor series)."""
+#: Term counts a cluster's series is evaluated with: each element gets the smallest one that
+#: reaches _SERIES_TOL for its own spread (near-degenerate points need few terms).
+_TERM_GROUPS = (4, 7, 10, 14, 19, _NTAYLOR)
+
+
+def _rho_limit(k, n):
+    """Largest spread rho with rho^k C(k+n, n) < _SERIES_TOL."""
+    return (_SERIES_TOL / comb(k + n, n)) ** (1.0 / k)
+
+
+def _series_b(kind, m, logc, c, s):
+    if kind == "u2":
+        return _b_u2(m, logc)
+    if kind == "u1":
+        return _b_u1(m, logc)
+    return _b_h(m, logc, c, s)
+
+
+def _cluster_series(kinds, pts, s):
+    """Divided differences over tight clusters of sorted points pts[(n+1), M] (Taylor series
+    about the centre) for each kind in ``kinds``; the powers h_k of the offsets are shared."""
     n = pts.shape[0] - 1
     c = 0.5 * (pts[0] + pts[-1])
     dh = (pts - c) / c  # pts - c is exact (Sterbenz); |dh| < 0.131
-    nterms = _n_terms(float(np.max(np.abs(dh))), n)
-    hk = np.zeros((nterms, c.size))
-    hk[0] = 1.0
-    for d in dh:  # h_k(d_0..d_v) = h_k(d_0..d_{v-1}) + d_v h_{k-1}(d_0..d_v)
-        for k in range(1, nterms):
-            hk[k] += d * hk[k - 1]
-    logc = np.log(c)
-    total = np.zeros_like(c)
-    for k in range(nterms):
-        m = n + k
-        if kind == "u2":
-            b = _b_u2(m, logc)
-        elif kind == "u1":
-            b = _b_u1(m, logc)
+    rho = np.max(np.abs(dh), axis=0)
+    out = {kind: np.empty_like(c) for kind in kinds}
+    todo = np.ones(c.size, dtype=bool)
+    for k_terms in (1, *_TERM_GROUPS):
+        if k_terms == 1:
+            sel = rho == 0.0
+        elif k_terms < _NTAYLOR:
+            sel = todo & (rho <= _rho_limit(k_terms, n))
         else:
-            b = _b_h(m, logc, c, s)
-        total += b * hk[k]
-    power = 2 - n if kind == "u2" else 1 - n
-    return total * c**power
+            sel = todo.copy()
+        if not sel.any():
+            continue
+        todo &= ~sel
+        part = slice(None) if sel.all() else sel
+        dsel, csel = dh[:, part], c[part]
+        hk = np.zeros((k_terms, csel.size))
+        hk[0] = 1.0
+        for d in dsel:  # h_k(d_0..d_v) = h_k(d_0..d_{v-1}) + d_v h_{k-1}(d_0..d_v)
+            for k in range(1, k_terms):
+                hk[k] += d * hk[k - 1]
+        logc = np.log(csel)
+        ssel = None if s is None else s[part]
+        for kind in kinds:
+            total = np.zeros_like(csel)
+            for k in range(k_terms):
+                total += _series_b(kind, n + k, logc, csel, ssel) * hk[k]
+            power = 2 - n if kind == "u2" else 1 - n
+            out[kind][part] = total * csel**power
+        if not todo.any():
+            break
+    return out
+
+
+#: Comparator networks sorting 2, 3 or 4 rows elementwise (min/max of contiguous rows is
+#: much faster than np.sort along a short first axis).
+_NETWORKS = {2: ((0, 1),), 3: ((0, 1), (1, 2), (0, 1)), 4: ((0, 1), (2, 3), (0, 2), (1, 3), (1, 2))}
+
+
+def _sorted(pts):
+    rows = [np.asarray(r, dtype=np.float64) for r in pts]
+    net = _NETWORKS.get(len(rows))
+    if net is None:
+        return np.sort(np.stack(rows), axis=0)
+    for i, j in net:
+        rows[i], rows[j] = np.minimum(rows[i], rows[j]), np.maximum(rows[i], rows[j])
+    return np.stack(rows)
 
 
 def _divdiff(pts, kind, s=None):
     """f[x_0, ..., x_n] for pts of shape (n+1, N), any order; s (N,) only for kind 'h'."""
-    x = np.sort(pts, axis=0)
+    return _divdiffs(pts, (kind,), s)[kind]
+
+
+def _firsts(kinds, a, b, la, s):
+    """{kind: f[a, b]} for sorted rows a <= b (exact ties included): log1p form in a cluster
+    (b − a <= _CLUSTER a: d = b − a exact, no cancellation), the plain difference quotient
+    elsewhere; u(u + 2s) ln u is u² ln u + 2s u ln u."""
+    d = b - a
+    close = d <= _CLUSTER * a
+    n_close = np.count_nonzero(close)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if n_close:
+            ratio = np.log1p(d / a) / d  # ln(b/a)/(b − a)
+            ratio = np.where(d == 0, 1.0 / a, ratio)  # its limit
+        if n_close < close.size:
+            lb = np.log(b)
+        out = {}
+        for kind in {"h": ("u2", "u1")}.get(kinds[0], ()) + tuple(k for k in kinds if k != "h"):
+            if kind in out:
+                continue
+            near = far = None
+            if kind == "u2":
+                if n_close:
+                    near = (a + b) * la + b * b * ratio
+                if n_close < close.size:
+                    far = (b * b * lb - a * a * la) / d
+            else:
+                if n_close:
+                    near = la + b * ratio
+                if n_close < close.size:
+                    far = (b * lb - a * la) / d
+            out[kind] = near if far is None else far if near is None else np.where(close, near, far)
+    if "h" in kinds:
+        out["h"] = out["u2"] + 2.0 * s * out["u1"]
+    return out
+
+
+def _divdiffs(pts, kinds, s=None):
+    """{kind: f[x_0, ..., x_n]} for several kinds over the same points (shared sort, logs,
+    cluster detection and series powers; see _CLUSTER)."""
+    x = _sorted(pts)
     npts = x.shape[0]
     last = npts - 1
-    clus = {(i, j): x[j] - x[i] <= _CLUSTER * x[i] for i in range(npts) for j in range(i + 1, npts)}
-    # top-down: which entries are needed where (a clustered entry needs no sub-entries)
-    need = {(0, last): np.ones(x.shape[1], dtype=bool)}
-    for order in range(last, 0, -1):
+    size = x.shape[1]
+    logs = [np.log(x[i]) for i in range(npts)]
+    if last == 0:
+        return {kind: _fvalue(kind, x[0], s, logs[0]) for kind in kinds}
+    tables = {kind: {} for kind in kinds}
+    for i in range(last):
+        first = _firsts(kinds, x[i], x[i + 1], logs[i], s)
+        for kind in kinds:
+            tables[kind][i, i + 1] = first[kind]
+    if last == 1:
+        return {kind: tables[kind][0, 1] for kind in kinds}
+    clus = {(i, j): x[j] - x[i] <= _CLUSTER * x[i] for i in range(npts) for j in range(i + 2, npts)}
+    # top-down: which entries of order >= 2 are needed where (a clustered entry needs no
+    # sub-entries; first differences are always at hand)
+    need = {(0, last): np.ones(size, dtype=bool)}
+    for order in range(last, 2, -1):
         for i in range(npts - order):
             j = i + order
             rec = need[i, j] & ~clus[i, j]
             for key in ((i + 1, j), (i, j - 1)):
                 need[key] = need[key] | rec if key in need else rec
-    table = {(i, i): _fvalue(kind, x[i], s) for i in range(npts)}
-    for order in range(1, npts):
+    for order in range(2, npts):
         for i in range(npts - order):
             j = i + order
-            out = np.zeros(x.shape[1])
-            rec = need[i, j] & ~clus[i, j]
-            if rec.any():
-                diff = x[j, rec] - x[i, rec]
-                out[rec] = (table[i + 1, j][rec] - table[i, j - 1][rec]) / diff
-            ser = need[i, j] & clus[i, j]
+            # the recursion for every element (cheaper than selecting); where an entry is
+            # clustered it is replaced by the series, where it is not needed it is never used
+            gap = x[j] - x[i]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                for kind in kinds:
+                    t = tables[kind]
+                    t[i, j] = (t[i + 1, j] - t[i, j - 1]) / gap
+            ser = need.get((i, j), np.zeros(size, dtype=bool)) & clus[i, j]
             if ser.any():
-                out[ser] = _cluster_series(kind, x[i:j + 1, ser], None if s is None else s[ser])
-            table[i, j] = out
-    return table[0, last]
+                series = _cluster_series(kinds, x[i:j + 1, ser], None if s is None else s[ser])
+                for kind in kinds:
+                    tables[kind][i, j][ser] = series[kind]
+    return {kind: tables[kind][0, last] for kind in kinds}
 
 
-def _box_dd(args, kind):
-    """3rd divided difference of kind over 4 points, rescaled by an exact power of two."""
+def _box_dd(args, kinds):
+    """3rd divided differences of ``kinds`` over 4 points, rescaled by an exact power of two."""
     shape, flat = _positive(*args)
     pts = np.stack(flat)
     scale = np.ldexp(1.0, np.frexp(pts.max(axis=0))[1])
-    return shape, _divdiff(pts / scale, kind), scale
-
-
-# --------------------------------------------------------------------------------------------
-# boxes (§3)
+    return shape, _divdiffs(pts / scale, kinds), scale
 
 
 def box_I2(a1, a2, a3, a4):
@@ -215,8 +317,8 @@ def box_I2(a1, a2, a3, a4):
     a1, a2, a3, a4 : array_like
         Squared masses (or ratios), > 0; broadcast together.
     """
-    shape, dd, scale = _box_dd((a1, a2, a3, a4), "u2")
-    return _out(dd / scale, shape)
+    shape, dd, scale = _box_dd((a1, a2, a3, a4), ("u2",))
+    return _out(dd["u2"] / scale, shape)
 
 
 def box_I1(a1, a2, a3, a4):
@@ -232,8 +334,14 @@ def box_I1(a1, a2, a3, a4):
     a1, a2, a3, a4 : array_like
         Squared masses (or ratios), > 0; broadcast together.
     """
-    shape, dd, scale = _box_dd((a1, a2, a3, a4), "u1")
-    return _out(-dd / scale / scale, shape)
+    shape, dd, scale = _box_dd((a1, a2, a3, a4), ("u1",))
+    return _out(-dd["u1"] / scale / scale, shape)
+
+
+def box_integrals(a1, a2, a3, a4):
+    """(I_2, I_1) of :func:`box_I2` and :func:`box_I1` from one evaluation (shared points)."""
+    shape, dd, scale = _box_dd((a1, a2, a3, a4), ("u2", "u1"))
+    return _out(dd["u2"] / scale, shape), _out(-dd["u1"] / scale / scale, shape)
 
 
 def arnan_F(x, y):
@@ -313,6 +421,14 @@ def dd2_ulogu(a, b, c):
     return _out(_divdiff(np.stack(flat), "u1"), shape)
 
 
+def dd2_pair(a, b, c):
+    """((u² ln u)[a, b, c], (u ln u)[a, b, c]) of :func:`dd2_u2logu` and :func:`dd2_ulogu` from
+    one evaluation (shared points)."""
+    shape, flat = _positive(a, b, c)
+    dd = _divdiffs(np.stack(flat), ("u2", "u1"))
+    return _out(dd["u2"], shape), _out(dd["u1"], shape)
+
+
 def scoto_g(u, MN2):
     r"""g(u) = u ln(u/M_N²)/(u − M_N²), with g(M_N²) = 1 (dimensionless).
 
@@ -377,36 +493,79 @@ _SER_JS = 1.0 / ((_K1 + 1) * (_K1 + 2) * (_K1 + 3) * (_K1 + 4))
 _SER_JF = (2 * _K1 + 9) / (6 * (_K1 + 3) * (_K1 + 4))
 
 
-def _closed_N1(x):
+def _near1_many(x, functions):
+    """:func:`_near1` for several (closed form, series) pairs at the same x: one argument check,
+    one split, one logarithm (the closed forms take (x, ln x))."""
+    shape, (xf,) = _positive(x)
+    eps = xf - 1.0  # exact near 1
+    near = np.abs(eps) < _NEAR1
+    n_near = np.count_nonzero(near)
+    far = None if n_near == 0 else ~near
+    x_far = xf if far is None else xf[far]
+    lx = np.log(x_far) if x_far.size else x_far
+    t = -eps[near] if n_near else None
+    outs = []
+    for closed, coeffs in functions:
+        if n_near == 0:
+            outs.append(_out(closed(x_far, lx), shape))
+            continue
+        out = np.empty_like(xf)
+        if x_far.size:
+            out[far] = closed(x_far, lx)
+        out[near] = _horner(coeffs, t)
+        outs.append(_out(out, shape))
+    return outs
+
+
+def _closed_N1(x, lx=None):
     """f_N1 closed form, physics.md §7."""
-    return (((2.0 * x + 3.0) * x - 6.0) * x + 1.0 - 6.0 * x * x * np.log(x)) / (6.0 * (1.0 - x) ** 4)
+    lx = np.log(x) if lx is None else lx
+    return (((2.0 * x + 3.0) * x - 6.0) * x + 1.0 - 6.0 * x * x * lx) / (6.0 * (1.0 - x) ** 4)
 
 
-def _closed_C1(x):
+def _closed_C1(x, lx=None):
     """f_C1 closed form, physics.md §7."""
-    return (((x - 6.0) * x + 3.0) * x + 2.0 + 6.0 * x * np.log(x)) / (6.0 * (1.0 - x) ** 4)
+    lx = np.log(x) if lx is None else lx
+    return (((x - 6.0) * x + 3.0) * x + 2.0 + 6.0 * x * lx) / (6.0 * (1.0 - x) ** 4)
 
 
-def _closed_N2(x):
+def _closed_N2(x, lx=None):
     """f_N2 closed form, physics.md §7."""
-    return (1.0 - x * x + 2.0 * x * np.log(x)) / (1.0 - x) ** 3
+    lx = np.log(x) if lx is None else lx
+    return (1.0 - x * x + 2.0 * x * lx) / (1.0 - x) ** 3
 
 
-def _closed_C2(x):
+def _closed_C2(x, lx=None):
     """f_C2 closed form, physics.md §7."""
-    return ((4.0 - x) * x - 3.0 - 2.0 * np.log(x)) / (1.0 - x) ** 3
+    lx = np.log(x) if lx is None else lx
+    return ((4.0 - x) * x - 3.0 - 2.0 * lx) / (1.0 - x) ** 3
 
 
-def _closed_JS(x):
+def _closed_JS(x, lx=None):
     """J_S closed form, physics.md §8."""
+    lx = np.log(x) if lx is None else lx
     poly = ((-11.0 * x + 18.0) * x - 9.0) * x + 2.0
-    return (poly + 6.0 * x**3 * np.log(x)) / (36.0 * (1.0 - x) ** 4)
+    return (poly + 6.0 * x**3 * lx) / (36.0 * (1.0 - x) ** 4)
 
 
-def _closed_JF(x):
+def _closed_JF(x, lx=None):
     """J_F closed form, physics.md §8."""
+    lx = np.log(x) if lx is None else lx
     poly = ((-7.0 * x + 36.0) * x - 45.0) * x + 16.0
-    return -(poly + 6.0 * (2.0 - 3.0 * x) * np.log(x)) / (36.0 * (1.0 - x) ** 4)
+    return -(poly + 6.0 * (2.0 - 3.0 * x) * lx) / (36.0 * (1.0 - x) ** 4)
+
+
+def dipole_functions(x):
+    """(f_N1, f_C1, f_N2, f_C2) at the same x = m_F²/M_S² in one evaluation (the values of
+    :func:`f_N1` ... :func:`f_C2`)."""
+    return tuple(_near1_many(x, ((_closed_N1, _SER_N1), (_closed_C1, _SER_C1),
+                                 (_closed_N2, _SER_N2), (_closed_C2, _SER_C2))))
+
+
+def penguin_functions(x):
+    """(J_S, J_F) at the same x = m_F²/M_S² in one evaluation (the values of :func:`j_S`,
+    :func:`j_F`)."""
+    return tuple(_near1_many(x, ((_closed_JS, _SER_JS), (_closed_JF, _SER_JF))))
 
 
 def f_N1(x):

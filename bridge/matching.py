@@ -190,12 +190,12 @@ def lepton_dipoles(sector: DarkSector, sm, parts: dict | None = None) -> dict[st
     e0 = math.sqrt(4.0 * math.pi * sm.alpha_e_0)
     out = {}
     for lep, m in masses.items():
-        c_r, _ = engine.dipole(sector, lep, lep, m, m)
+        c_r, _ = engine.dipole(sector, lep, lep, m, m, chiralities="R")
         out[f"C7_{lep}{lep}"] = c_r / (4.0 * sm.GF / math.sqrt(2.0) * m / (16.0 * math.pi**2))
         if parts is not None:
             parts[f"Delta_a_{lep}_one_loop"] = 4.0 * m * c_r.real
-    c_r_emu, _ = engine.dipole(sector, "e", "mu", sm.m_e, sm.m_mu)
-    c_r_mue, _ = engine.dipole(sector, "mu", "e", sm.m_mu, sm.m_e)
+    c_r_emu, _ = engine.dipole(sector, "e", "mu", sm.m_e, sm.m_mu, chiralities="R")
+    c_r_mue, _ = engine.dipole(sector, "mu", "e", sm.m_mu, sm.m_e, chiralities="R")
     out["Cgamma_mue"] = e0 * c_r_emu
     out["Cgamma_emu"] = e0 * c_r_mue
     return {k: v for k, v in out.items() if _nonzero(v)}

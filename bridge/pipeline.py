@@ -24,7 +24,7 @@ import numpy as np
 
 from bridge import assembly, handover, lfv, matching, sanity, zpole
 from bridge import neutrino as nu
-from bridge.engine import DarkSector, delta_a_lepton
+from bridge.engine import DarkSector, delta_a_split
 from bridge.errors import BridgeError, InputError, ModelError
 from bridge.model import BatchInputs, Mixing, ModelInputs, Particle, Spectrum
 from bridge.plugins import Model
@@ -198,11 +198,7 @@ _KNOWN: set[str] | None = None
 
 def delta_a_mu_parts(sector: DarkSector, sm) -> dict:
     """Δa_μ and its split: chirally enhanced (∝ m_F Re(l r*)), LL and RR (∝ m_μ²) parts."""
-    total = delta_a_lepton(sector, "mu", sm.m_mu)
-    only_l = DarkSector(sector.fermions, sector.scalars, {"mu": sector.l("mu")}, {})
-    only_r = DarkSector(sector.fermions, sector.scalars, {}, {"mu": sector.r("mu")})
-    ll = delta_a_lepton(only_l, "mu", sm.m_mu)
-    rr = delta_a_lepton(only_r, "mu", sm.m_mu)
+    total, ll, rr = delta_a_split(sector, "mu", sm.m_mu)
     return {"Delta_a_mu_chiral": total - ll - rr, "Delta_a_mu_LL": ll, "Delta_a_mu_RR": rr}
 
 

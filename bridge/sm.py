@@ -288,12 +288,57 @@ def parse_sm_inputs(payload, overrides: dict) -> SMInputs:
     return SMInputs(**values)
 
 
+#: The SM inputs of flavio's default parameters, shipped with the package (bridge/data), so a
+#: first run, scan or fit with a card without SMINPUTS does not import flavio for them.
+SHIPPED_FILE = "sminputs.json"
+
+
+def _shipped_sm_inputs(key: dict, overrides: dict) -> SMInputs | None:
+    """The shipped entry for ``key`` (flavio version and overrides), checked as a cache entry."""
+    import json
+
+    from bridge.likelihoods.data import DATA_DIR, data_text
+
+    try:
+        doc = json.loads(data_text(SHIPPED_FILE))
+    except (OSError, ValueError):
+        return None
+    for entry in doc.get("entries", []) if isinstance(doc, dict) else []:
+        if isinstance(entry, dict) and entry.get("key") == key:
+            try:
+                return parse_sm_inputs(entry.get("sm_inputs"), overrides)
+            except cache.Invalid as exc:
+                cache.warn(DATA_DIR / SHIPPED_FILE, str(exc))
+                return None
+    return None
+
+
 def cached_sm_inputs(overrides: dict) -> SMInputs:
-    """SMInputs for these flavio-named overrides, cached on disk (no flavio import when cached;
-    an invalid entry is recomputed with one warning line)."""
+    """SMInputs for these flavio-named overrides: shipped (flavio's defaults), or cached on disk
+    (no flavio import then; an invalid entry is recomputed with one warning line)."""
     path, key = sm_inputs_entry(overrides)
+    sm = _shipped_sm_inputs(key, overrides)
+    if sm is not None:
+        return sm
     sm = cache.load(path, key, lambda payload: parse_sm_inputs(payload, overrides))
     if sm is None:
         sm = SMInputs.from_flavio(overrides)
         cache.store(path, key, sm.as_dict())
     return sm
+
+
+def write_shipped_sm_inputs(path=None) -> str:
+    """Write bridge/data/sminputs.json (flavio's defaults, no overrides): ``python -c "from
+    bridge.sm import write_shipped_sm_inputs as w; w()"`` after changing the flavio version."""
+    import json
+
+    from bridge.likelihoods.data import DATA_DIR
+
+    _, key = sm_inputs_entry({})
+    doc = {"description": "SM inputs of flavio's default parameters (bridge.sm.cached_sm_inputs); "
+                          "used when the key matches exactly",
+           "entries": [{"key": key, "sm_inputs": SMInputs.from_flavio({}).as_dict()}]}
+    path = path or DATA_DIR / SHIPPED_FILE
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(doc, indent=1) + "\n")
+    return str(path)

@@ -333,6 +333,9 @@ def derived_point(inputs, sm) -> dict:
             "lambda5_12": par.lam5[0, 1]}
 
 
+#: Key of Σ in the derived parameters of a batch (not a model parameter: a computed intermediate).
+_SIGMA = "_sigma"
+
 #: Entries that change which inputs are read or how (checked point by point if they vary).
 _STRUCTURAL = ("YNIN", "CASASIBARRA", "OSCILLATION")
 
@@ -366,7 +369,8 @@ def bridge_derived_parameters(inputs, sm) -> dict:
     except ValueError:  # a tachyonic or singular point: each point alone, with its message
         points = [derived_point(inputs.point(i), sm) for i in range(inputs.size)]
         return {k: np.stack([np.asarray(p[k]) for p in points]) for k in points[0]}
-    return {**out, "Y_N": y_n}
+    # Sigma goes along to bridge_neutrino_mass_matrix, which would compute it again
+    return {**out, "Y_N": y_n, _SIGMA: sigma}
 
 
 @hookimpl
@@ -387,6 +391,8 @@ def bridge_neutrino_mass_matrix(spectrum, inputs, sm) -> np.ndarray:
     m_eta = np.stack([np.broadcast_to(np.asarray(minpar[k], float), batch) for k in (2, 3)], axis=-1)
     lam11, lam12, lam22 = (np.broadcast_to(x, batch) for x in lam)
     lam5 = np.stack([np.stack([lam11, lam12], -1), np.stack([lam12, lam22], -1)], axis=-2)
-    sigma = loop_sigma(m_n, m_eta, lam5, sm.vev)
+    sigma = derived.get(_SIGMA)
+    if sigma is None or np.shape(sigma) != (*batch, 2, 2):
+        sigma = loop_sigma(m_n, m_eta, lam5, sm.vev)
     m_nu = y_n @ sigma @ np.swapaxes(y_n, -1, -2)
     return 0.5 * (m_nu + np.swapaxes(m_nu, -1, -2))

@@ -183,22 +183,27 @@ def test_scan_with_tenfold_g_f_in_the_cache_is_recomputed(cache_dir, capsys, tmp
     from bridge.scan.runner import ScanOptions, prepare, run_chunk
     from bridge.sm import SMInputs, cached_sm_inputs, sm_inputs_entry
 
-    reference = SMInputs.from_flavio({})
-    path, key = sm_inputs_entry({})
-    card_c9 = run_card(CARD, predictions=False).coefficients["C9_bsmumu"]
+    # a card with SMINPUTS: the SM inputs of flavio's defaults ship with the package, these
+    # come from the disk cache
+    card = tmp_path / "mt.slha"
+    card.write_text(Path(CARD).read_text() + "Block SMINPUTS\n     6   1.73000000E+02 # m_t\n")
+    overrides = {"m_t": 173.0}
+    reference = SMInputs.from_flavio(overrides)
+    path, key = sm_inputs_entry(overrides)
+    card_c9 = run_card(str(card), predictions=False).coefficients["C9_bsmumu"]
     wrong = {**reference.as_dict(), "GF": 10 * reference.GF}
     for write, what in ((lambda: path.write_text(json.dumps(wrong)), "not a bridge cache entry"),
                         (lambda: cache.store(path, key, wrong), "G_F [GeV^-2] = 0.00011")):
         write()
         capsys.readouterr()
-        ctx, _ = prepare(ScanOptions(CARD, ["MINPAR:1:200:200:1"], str(tmp_path / "s.db"),
+        ctx, _ = prepare(ScanOptions(str(card), ["MINPAR:1:200:200:1"], str(tmp_path / "s.db"),
                                      observables=False, progress=False))
         assert_one_warning(capsys, path, what)
         assert ctx.sm == reference
         res = run_chunk(ctx, np.array([0]), ctx.space.values(np.array([0])))
         c9 = complex(res.columns["wc:C9_bsmumu:re"][0], res.columns["wc:C9_bsmumu:im"][0])
         assert c9 == pytest.approx(card_c9, rel=1e-10)
-    assert cached_sm_inputs({}) == reference  # rewritten valid: no second warning
+    assert cached_sm_inputs(overrides) == reference  # rewritten valid: no second warning
     assert capsys.readouterr().err == ""
 
 
@@ -253,54 +258,50 @@ def test_sm_uncertainty_cache_is_validated(cache_dir, capsys, case, payload, wha
 # ---------------------------------------------------------------------------
 # the fast path of a scan
 # ---------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def fast_inputs():
+@pytest.mark.flavio
+def test_fastpath_cache_is_validated(cache_dir, capsys):
     from bridge.observable import Observable
     from bridge.scan import fastpath as fpm
 
-    coefficients = {"C10_bsmumu": np.array([0.1, 0.2, 0.3]) * (1 + 0.01j)}
-    variables = fpm.choose_variables(coefficients)
-    return [Observable("BR(Bs->mumu)")], variables
-
-
-@pytest.mark.flavio
-def test_fastpath_cache_is_validated(cache_dir, capsys, fast_inputs):
-    from bridge.scan import fastpath as fpm
-
-    obs, variables = fast_inputs
-    first = fpm.obtain(obs, variables, 160.0, {}, [])
-    assert not first.info["cached"]
-    key = fpm.cache_key(obs, variables, 160.0, {}, fpm.TOLERANCE, 0)
-    path = fpm.cache_file(key)
-    assert fpm.obtain(obs, variables, 160.0, {}, []).info["cached"]
+    # SMINPUTS that differ from flavio's: not the shipped representation, one built and cached
+    obs, scale, overrides = [Observable("BR(Bs->mumu)")], 160.0, {"m_t": 173.0}
+    first = fpm.obtain(obs, scale, overrides, workers=1)
+    assert first.representations["BR(Bs->mumu)"].info["source"] == "built now"
+    key = fpm.entry_key(obs[0], scale, overrides)
+    path = cache.entry_path("fastpath", key)
+    again = fpm.obtain(obs, scale, overrides, workers=1)
+    assert again.representations["BR(Bs->mumu)"].info["source"].startswith("cache")
     good = json.loads(path.read_text())["payload"]
-    u = np.array([[0.5]])
+    u = np.zeros((1, fpm.N_VARIABLES))
+    u[0, fpm.POSITION["C10_bsmumu"][0]] = 0.5
 
     def damaged(edit):
         payload = json.loads(json.dumps(good))
-        edit(payload["representations"]["BR(Bs->mumu)"])
+        edit(payload)
         return payload
 
     cases = [
-        ("raw", lambda: path.write_text(path.read_text()[:100]), "not valid JSON"),
-        ("nan", lambda: cache.store(path, key, damaged(lambda r: r["components"][0].update(a=math.nan))),
+        (lambda: path.write_text(path.read_text()[:100]), "not valid JSON"),
+        (lambda: cache.store(path, key, damaged(lambda r: r["components"][0].update(a=math.nan))),
          "not finite"),
-        ("index", lambda: cache.store(path, key, damaged(lambda r: r["components"][0].update(index=[7]))),
+        (lambda: cache.store(path, key, damaged(lambda r: r["components"][0].update(index=[700]))),
          "index"),
-        ("form", lambda: cache.store(path, key, damaged(lambda r: r.update(form="cubic"))), "form"),
-        ("tolerance", lambda: cache.store(path, key, damaged(lambda r: r.update(max_rel_diff=0.5))),
-         "tolerance"),
-        ("shape", lambda: cache.store(path, key,
-                                      damaged(lambda r: r["components"][0].update(q=[[1.0, 2.0]]))),
-         "shape"),
+        (lambda: cache.store(path, key, damaged(lambda r: r.update(form="cubic"))), "form"),
+        (lambda: cache.store(path, key, damaged(lambda r: r["components"][0].update(q=[1.0, 2.0]))),
+         "wrong shape"),
+        (lambda: cache.store(path, key, damaged(lambda r: r.update(name="DeltaM_s"))), "holds"),
     ]
-    for _, write, what in cases:
+    for write, what in cases:
         write()
         capsys.readouterr()
-        fp = fpm.obtain(obs, variables, 160.0, {}, [])
+        fp = fpm.obtain(obs, scale, overrides, workers=1)
         assert_one_warning(capsys, path, what)
-        assert not fp.info["cached"]
+        assert fp.representations["BR(Bs->mumu)"].info["source"] == "built now"
         np.testing.assert_array_equal(fp.evaluate(u)["BR(Bs->mumu)"], first.evaluate(u)["BR(Bs->mumu)"])
+    # a representation that missed the tolerance is used as direct (flavio at every point)
+    cache.store(path, key, damaged(lambda r: r.update(max_rel_diff=0.5)))
+    fp = fpm.obtain(obs, scale, overrides, workers=1)
+    assert fp.direct == obs and "above the tolerance" in fp.representations["BR(Bs->mumu)"].info["why"]
 
 
 # ---------------------------------------------------------------------------

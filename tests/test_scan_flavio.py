@@ -31,46 +31,79 @@ def _small_flavio_likelihood():
 
 
 @pytest.mark.flavio
-def test_fast_path_equals_flavio(sm):
-    """Each observable's representation reproduces flavio to 1e-6 at points it was not built on."""
-    from bridge.model import BatchInputs
-    from bridge.pipeline import evaluate_batch
-    from bridge.run import load_point
+def test_build_is_exact_in_coefficient_space():
+    """Representations built from flavio at designed points reproduce flavio at fresh random
+    points of coefficient space (every coefficient at once, complex), to 1e-6 and better."""
+    from bridge.observable import Observable
     from bridge.scan import fastpath as fpm
+    from bridge.scan import fastpath_build as fb
 
-    _, model, _, inputs, scale, _ = load_point(CARD)
-    rng = np.random.default_rng(11)
-    n = 40
-    blocks = {b: dict(inputs[b]) for b in inputs}
-    blocks["MINPAR"][1] = rng.uniform(50, 1000, n)
-    blocks["MINPAR"][2] = rng.uniform(200, 2000, n)
-    blocks["GAMMAQIN"][2] = rng.uniform(0.1, 0.6, n) + 0j
-    res = evaluate_batch(model, BatchInputs(blocks, n), sm)
-    coeffs = [{k: complex(v[i]) for k, v in res.coefficients.items() if v[i] != 0} for i in range(n)]
-    variables = fpm.choose_variables({k: v[:30] for k, v in res.coefficients.items()})
-    # C7p = (m_s/m_b) C7 and a common phase: far fewer variables than coefficient parts
-    assert len(variables) < sum(2 for _ in res.coefficients)
-    obs = [fpm.Observable("BR(Bs->mumu)"), fpm.Observable("DeltaM_s"), fpm.Observable("a_mu"),
-           fpm.Observable("BR(B+->Knunu)"), fpm.Observable("<Rmue>(B0->K*ll)", (1.1, 6.0))]
-    fp = fpm.build(obs, variables, scale, {}, coeffs[30:34])
-    forms = {k: r.form for k, r in fp.representations.items()}
-    assert forms == {"BR(Bs->mumu)": "quadratic", "DeltaM_s": "modulus", "a_mu": "quadratic",
-                     "BR(B+->Knunu)": "quadratic", "<Rmue>(B0->K*ll) [1.1,6]": "ratio"}
-    par = fpm.flavio_parameters({})
-    fresh = coeffs[34:37]
-    u, outside = fpm.to_units(fp.variables, fpm._stack(fresh), len(fresh))
-    assert not outside.any()
+    obs = [Observable("BR(Bs->mumu)"), Observable("DeltaM_s"), Observable("a_mu"),
+           Observable("BR(mu->egamma)"), Observable("BR(B->Xsgamma)")]
+    reps = fb.build(obs, 160.0, {}, workers=1, n_validation=2)
+    assert {k: r.form for k, r in reps.items()} == {
+        "BR(Bs->mumu)": "quadratic", "DeltaM_s": "deltam", "a_mu": "quadratic",
+        "BR(mu->egamma)": "quadratic", "BR(B->Xsgamma)": "quadratic"}
+    # what each reads: C10 (and C9, primed) of mumu; CVLL, CVRR; C7_mumu; Cgamma; C7, C8 (primed)
+    names = {k: {fpm.VARIABLES[i].coefficient for i in r.variables} for k, r in reps.items()}
+    assert {"C10_bsmumu", "C10p_bsmumu"} <= names["BR(Bs->mumu)"] <= {
+        "C9_bsmumu", "C10_bsmumu", "C9p_bsmumu", "C10p_bsmumu"}
+    assert names["DeltaM_s"] == {"CVLL_bsbs", "CVRR_bsbs"}
+    assert names["a_mu"] == {"C7_mumu"} and names["BR(mu->egamma)"] == {"Cgamma_mue", "Cgamma_emu"}
+    fp = fpm.FastPath(obs, 160.0, {}, reps)
+    u = fb.validation_points(3, seed=99)
     fast = fp.evaluate(u)
-    for i, c in enumerate(fresh):
-        direct = fpm.direct_values(c, scale, obs, par)
+    par = fb.flavio_parameters({})
+    for i in range(3):
+        direct = fb.direct_values(fpm.from_units(u[i]), 160.0, obs, par)
         for j, o in enumerate(obs):
-            assert fast[o.label][i] == pytest.approx(direct[j], rel=1e-6), o.label
-    # a point outside the probed span is recognised (and left to direct flavio)
-    _, out = fpm.to_units(fp.variables, {"C9p_bsmumu": np.array([0.1])}, 1)
-    assert out.all()
-    # round trip through the disk-cache format
-    again = fpm.FastPath.from_dict(fp.as_dict())
-    np.testing.assert_array_equal(again.evaluate(u)["DeltaM_s"], fast["DeltaM_s"])
+            assert fast[o.label][i] == pytest.approx(direct[j], rel=1e-9), o.label
+
+
+def _model_points(name):
+    """Random points of each model in ranges other than the tests' (complex couplings,
+    near-degenerate masses): (card, --vary specs, values (n, axes))."""
+    rng = np.random.default_rng(2027)
+    if name == "F_Ib":
+        vary = ["MINPAR:1:1:3000:2", "MINPAR:2:1:3000:2", "MINPAR:4:1:3000:2", "IMGAMMAQIN:2:-1:1:2",
+                "IMGAMMALIN:2:-2:2:2", "GAMMAEIN:2:-1:1:2"]
+        values = [[137.0, 1433.0, 811.0, 0.21, -0.7, -0.12],
+                  [950.0, 950.0 * (1 + 1e-9), 950.0 * (1 - 2e-7), -0.3, 1.1, 0.05]]
+    elif name == "F_IIb":
+        vary = ["MINPAR:1:1:3000:2", "MINPAR:2:1:3000:2", "MINPAR:4:1:3000:2", "IMGAMMAQIN:3:-1:1:2",
+                "GAMMALIN:2:-3:3:2"]
+        values = [[742.0, 1310.0, 455.0, 0.17, 1.6], [1000.0, 1000.0 * (1 + 1e-8), 999.0, -0.25, -2.2]]
+    else:
+        vary = ["MINPAR:1:1:3000:2", "MINPAR:4:1:3000:2", "YSIN:2:-2:2:2", "CASASIBARRA:1:0:1:2"]
+        values = [[1320.0, 715.0, 0.45, 0.33], [1200.0, 1200.0 * (1 + 1e-6), -0.9, 0.1]]
+    values = np.array(values) * (1 + 1e-3 * rng.uniform(-1, 1, np.shape(values)))
+    return str(ROOT / "cards" / f"{name}.slha"), vary, values
+
+
+@pytest.mark.flavio
+@pytest.mark.parametrize("name", ["F_Ib", "F_IIb", "scotogenic"])
+def test_fast_path_equals_direct_flavio_on_every_model(tmp_path, name):
+    """The shipped fast path against --route direct at model points, every observable of
+    `bridge run` and of the flavio likelihoods: max relative difference 1e-6 per observable."""
+    from bridge.likelihoods.flavio_fast import FLAVIO_OBSERVABLES
+    from bridge.scan.runner import ScanOptions, prepare, run_chunk
+
+    card, vary, values = _model_points(name)
+    extra = [":".join([o.name, *map(str, o.args)]) for o in FLAVIO_OBSERVABLES]
+    common = dict(extra_observables=extra, progress=False)
+    fast_ctx, _ = prepare(ScanOptions(card, vary, str(tmp_path / "f.db"), **common))
+    assert fast_ctx.fastpath.direct == []  # every observable exact, from the shipped file
+    assert {r.info["source"] for r in fast_ctx.fastpath.representations.values()} == {"shipped"}
+    direct_ctx, _ = prepare(ScanOptions(card, vary, str(tmp_path / "d.db"), route="direct", **common))
+    ids = np.arange(len(values))
+    fast = run_chunk(fast_ctx, ids, values)
+    direct = run_chunk(direct_ctx, ids, values)
+    assert all(e is None for e in fast.errors + direct.errors), fast.errors + direct.errors
+    assert set(fast.routes) == {"fast"} and set(direct.routes) == {"direct"}
+    obs = [c for c in direct.columns if c.startswith("obs:")]
+    assert len(obs) == len(fast_ctx.observables) == 22
+    for c in obs:
+        np.testing.assert_allclose(fast.columns[c], direct.columns[c], rtol=1e-6, atol=0, err_msg=c)
 
 
 @pytest.mark.flavio

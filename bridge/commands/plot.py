@@ -80,10 +80,6 @@ def cmd_plot(args) -> int:
 
 
 def _counts(path):
-    from bridge.scan.store import open_results
+    from bridge.scan.store import count
 
-    con = open_results(path)
-    try:
-        return con.execute("SELECT COUNT(*), 0 FROM points").fetchone()
-    finally:
-        con.close()
+    return count(path)

@@ -39,9 +39,13 @@ def add_parser(subparsers) -> None:
                         "direct-detection or invisible)")
     p.add_argument("--no-observables", action="store_true",
                    help="skip the `bridge run` observables (likelihood observables are still computed)")
+    p.add_argument("--contributions", action="store_true",
+                   help="also store the box/penguin breakdown of the coefficients (contrib: columns, "
+                        "~10-40 more per point; `bridge run` shows it for any single point)")
     p.add_argument("--route", choices=("fast", "direct"), default="fast",
-                   help="fast: exact polynomial representation validated against flavio (default); "
-                        "direct: flavio at every point (slow; the reference)")
+                   help="fast: the observables as exact functions of the coefficients, validated "
+                        "against flavio (default; shipped for the defaults, else built once and "
+                        "cached); direct: flavio at every point (slow; the reference)")
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="local processes (default: the number of cores; 1 = in this process)")
     p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
@@ -52,10 +56,11 @@ def add_parser(subparsers) -> None:
     p.add_argument("--chunk-size", type=int, default=None, metavar="N",
                    help="points per task (default 4096 vectorised, 64 point by point, 2 direct)")
     p.add_argument("--tolerance", type=float, default=1e-6,
-                   help="fast path: max relative difference to flavio to accept an observable "
-                        "(default 1e-6; others are computed directly)")
-    p.add_argument("--validate", type=int, default=20, metavar="N",
-                   help="fast path: model points to validate against flavio (default 20)")
+                   help="fast path: max relative difference to flavio for an observable to use its "
+                        "representation (default 1e-6; others are computed by flavio at every point)")
+    p.add_argument("--validate", type=int, default=0, metavar="N",
+                   help="fast path: also compare with flavio at N random points of this scan before "
+                        "starting (imports flavio; default 0)")
     p.add_argument("--retry-failed", action="store_true", help="compute failed points again")
     p.add_argument("--no-vectorise", action="store_true",
                    help="evaluate the model point by point even if its plugin can do batches")
@@ -94,7 +99,7 @@ def cmd_scan(args) -> int:
                        scheduler=args.scheduler, mpi=args.mpi, chunk_size=args.chunk_size,
                        tolerance=args.tolerance, validate=args.validate, retry_failed=args.retry_failed,
                        progress=not args.quiet, vectorised=not args.no_vectorise,
-                       dark_matter=args.dark_matter)
+                       dark_matter=args.dark_matter, contributions=args.contributions)
     summary = run(opts, say=None if not args.quiet else (lambda msg: None))
     if not args.quiet:
         print(summary.report())

@@ -33,7 +33,7 @@ class Objective:
 
     def __init__(self, card, free: list[str], likelihood, *, fixed: list[str] = (), pm=None):
         from bridge.run import load_point
-        from bridge.sm import SMInputs, sminputs_overrides
+        from bridge.sm import cached_sm_inputs, sminputs_overrides
 
         if isinstance(likelihood, str):
             likelihood = get_likelihoods([likelihood])
@@ -58,7 +58,7 @@ class Objective:
                 seen[t] = p.name
         self.overrides = sminputs_overrides(sminputs)
         load_flavio()  # after the input checks, with a report (slow the first time)
-        self.sm = SMInputs.from_flavio(self.overrides)
+        self.sm = cached_sm_inputs(self.overrides)
         self.calls = 0
         self.failures = 0
         self.last_failure = ""

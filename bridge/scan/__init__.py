@@ -12,3 +12,7 @@ Modules (each cheap to import; flavio is imported only where observables are bui
 * :mod:`bridge.scan.runner`: the scan itself (chunks, progress, resume);
 * :mod:`bridge.scan.plot`: 2D maps (matplotlib, imported only there).
 """
+
+from bridge.scan.store import read_results
+
+__all__ = ["read_results"]

@@ -126,17 +126,27 @@ class GaussianVector(VectorLikelihood):
 # flavio FastLikelihood
 # ---------------------------------------------------------------------------
 class FlavioVector(VectorLikelihood):
-    """χ² = rᵀ (C_exp + C_SM)⁻¹ r of a FlavioLikelihood, from its prepared arrays."""
+    """χ² = rᵀ (C_exp + C_SM)⁻¹ r of a FlavioLikelihood, from its covariances.
 
-    def __init__(self, lik, overrides: dict | None = None):
-        st = lik.prepare(overrides or None)  # flavio: covariances from the disk cache (or built)
+    With the SM predictions ``sm_values`` (label → value, e.g. the fast path at the SM point)
+    the covariances come from the disk cache or the shipped file without flavio (checked as
+    FlavioLikelihood checks them); otherwise, or if they are absent, from ``lik.prepare``."""
+
+    def __init__(self, lik, overrides: dict | None = None, sm_values: dict | None = None):
         self.name = lik.name
         self.observables = tuple(lik.observables)
-        self.central = np.asarray(st.central, float)
-        cov = np.asarray(st.cov, float)
+        arrays = stored_covariances(lik, overrides, sm_values) if sm_values else None
+        if arrays is None:
+            st = lik.prepare(overrides or None)  # flavio: covariances from the disk cache (or built)
+            arrays = (np.asarray(st.central, float), np.asarray(st.cov, float),
+                      float(st.chi2_sm))
+        else:
+            central, cov = arrays
+            r = np.array([sm_values[o.label] for o in self.observables]) - central
+            arrays = (central, cov, float(r @ np.linalg.solve(cov, r)))
+        self.central, cov, self.chi2_sm = arrays
         self.sigma = np.sqrt(np.diag(cov))
         self.inverse = np.linalg.inv(cov)
-        self.chi2_sm = float(st.chi2_sm)
 
     def evaluate(self, data: PointData) -> dict[str, np.ndarray]:
         pred = np.stack([data.observables[o.label] for o in self.observables], axis=-1)
@@ -166,12 +176,54 @@ class PointwiseLikelihood(VectorLikelihood):
         return out
 
 
-def vectorise(lik, overrides: dict | None = None) -> list[VectorLikelihood]:
-    """Adapters for a likelihood of bridge.likelihoods (a CombinedLikelihood gives several)."""
+def stored_covariances(lik, overrides: dict | None, sm_values: dict) -> tuple | None:
+    """(central (n,), C_exp + C_SM (n, n)) of a FlavioLikelihood in the order of its
+    observables, from the disk cache or the shipped covariances (no flavio import); None when
+    neither holds them. Checked as :meth:`FlavioLikelihood.prepare` checks them."""
+    import json
+
+    from bridge import cache
+    from bridge.likelihoods.covariances import (
+        parse_exp_covariance,
+        parse_sm_covariance,
+        shipped_covariances,
+    )
+
+    if any(o.label not in sm_values for o in lik.observables):
+        return None
+    (sm_file, sm_key), (exp_file, exp_key) = lik.cache_entries(overrides)
+    sm = cache.load(sm_file, sm_key, lambda p: parse_sm_covariance(p, lik.observables, sm_values))
+    exp = cache.load(exp_file, exp_key, lambda p: parse_exp_covariance(p, lik.observables))
+    if sm is None or exp is None:
+        entry = shipped_covariances().get(json.dumps(lik.cache_key(overrides), sort_keys=True))
+        if entry is None:
+            return None
+        try:
+            obs = entry["observables"]
+            sm = parse_sm_covariance({"observables": obs, "covariance": entry["sm_covariance"]},
+                                     lik.observables, sm_values)
+            exp = parse_exp_covariance({"observables": obs, "central": entry["exp_central"],
+                                        "covariance": entry["exp_covariance"]}, lik.observables)
+        except (cache.Invalid, KeyError, TypeError):
+            return None  # FlavioLikelihood.prepare reports it and recomputes
+    keys = [o.key for o in lik.observables]
+
+    def order(stored):
+        pos = {k if not isinstance(k, list) else tuple(k): i for i, k in enumerate(stored["observables"])}
+        return np.array([pos[k] for k in keys])
+
+    i_sm, i_exp = order(sm), order(exp)
+    cov = exp["covariance"][np.ix_(i_exp, i_exp)] + sm["covariance"][np.ix_(i_sm, i_sm)]
+    return np.asarray(exp["central"], float)[i_exp], cov
+
+
+def vectorise(lik, overrides: dict | None = None, sm_values: dict | None = None) -> list[VectorLikelihood]:
+    """Adapters for a likelihood of bridge.likelihoods (a CombinedLikelihood gives several);
+    ``sm_values``: SM predictions by observable label (lets FlavioVector skip flavio)."""
     if isinstance(lik, CombinedLikelihood):
-        return [v for part in lik.parts for v in vectorise(part, overrides)]
+        return [v for part in lik.parts for v in vectorise(part, overrides, sm_values)]
     if isinstance(lik, FlavioLikelihood):
-        return [FlavioVector(lik, overrides)]
+        return [FlavioVector(lik, overrides, sm_values)]
     if isinstance(lik, GaussianLikelihood) and GaussianVector.supports(lik):
         return [GaussianVector(lik)]
     return [PointwiseLikelihood(lik)]

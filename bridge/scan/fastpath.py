@@ -1,37 +1,50 @@
-"""Exact fast path: flavio observables as polynomials in the Wilson coefficients.
+"""Exact fast path: flavio observables as exact functions of the Wilson coefficients.
 
-At fixed SM parameters a flavio prediction is a fixed function of the NP coefficients
-handed over at the matching scale. The amplitudes are linear in the low-scale
-coefficients, wilson's running is linear (so they are linear in the high-scale ones too,
-taken as real variables: real and imaginary parts), and every observable is one of
+At fixed SM parameters (flavio version, SMINPUTS) a flavio prediction is a fixed function of
+the NP coefficients handed to wilson at the hand-over scale. wilson's running is linear and
+flavio's amplitudes are linear in the coefficients it runs to, so every observable the bridge
+predicts is an exact function of a few *components*, each a polynomial of degree ≤ 2 in the
+real variables u (real and imaginary parts of the coefficients, :data:`VARIABLES`):
 
-* ``quadratic``: a rate or a linear shift, O = q(x) (BR(B_s→μμ), BR(B→K(*)νν̄), BR(B→X_sγ),
-  a_μ, BR(μ→eγ), binned branching ratios);
-* ``modulus``: O = √q(x) (ΔM_s = 2|M_12| with M_12 linear in CVLL);
-* ``ratio``: O = q_1(x)/q_2(x) with q_1, q_2 flavio's own integrals (the lepton-flavour
-  ratios ⟨R_μe⟩ of B→Kℓℓ and B→K*ℓℓ, binned angular observables S_i, F_L, P_i);
-* ``pprime``: O = q_1/(2√(−q_2 q_3)) (binned P'_i of B→K*ℓℓ, flavio's ``BVll_int_pprime``),
+* ``quadratic``: O = q (rates and binned rates, linear shifts: BR(B_s→μμ) — its A_ΔΓ
+  correction cancels the division, flavio/physics/bdecays/bll.py ``br_timeint`` —,
+  BR(B→K(*)νν̄), BR(B→X_sγ), a_μ, BR(μ→eγ), ⟨dBR/dq²⟩ of B→K(*)μμ);
+* ``ratio``: O = q_1/q_2 (the lepton-flavour ratios ⟨R_μe⟩, binned S_i, F_L, P_i; flavio
+  returns 0 when q_1 = 0);
+* ``pprime``: O = q_1/(2√(−q_2 q_3)) (binned P'_i, flavio's ``BVll_int_pprime``);
+* ``deltam``: ΔM = |2 Re[√r (M_12 − iΓ_12/2)]|, r = (2M_12^* − iΓ_12^*)/(2M_12 − iΓ_12)
+  (flavio/physics/mesonmixing/common.py ``DeltaM``, ``q_over_p``) with the complex
+  components M_12 (linear in CVLL, CVRR) and Γ_12 (flavio 2.7.1: SM only, a constant);
+* ``mixing``: the time-integrated rates of B_s → V ℓℓ (arXiv:1502.05509, Eq. (48), flavio's
+  ``bsvll_obs``): O = A + C cos φ + S sin φ with φ = arg(−q/p) = arg √r of the same M_12,
+  Γ_12, because the interference term J_h depends on φ only through e^{iφ} linearly
+  (flavio/physics/bdecays/angular.py ``angularcoeffs_h_Gbasis_v``). The components are the
+  binned rates at φ = 0, π/2, π (g_0, g_1, g_2: A = (g_0 + g_2)/2, C = (g_0 − g_2)/2,
+  S = g_1 − A), each quadratic;
+* ``mixing_ratio``: the ratio of two such (B_s → V ℓℓ binned S_i, F_L, ⟨R_μe⟩);
+* ``direct``: no exact representation (evaluated by flavio at every point).
 
-where each q is a polynomial of degree two. The components q are evaluated by flavio at
-designed points: x = 0, ±h_i e_i, h_i e_i + h_j e_j (only for the variables a component
-depends on, found by probing), which determines a quadratic exactly. Each observable is
-then validated against direct flavio at points the model itself produces; an observable
-whose representation misses the tolerance is evaluated by flavio directly, point by point.
+The representation is a property of the observable in coefficient space — flavio and wilson
+versions, the observable, the hand-over scale and the SMINPUTS overrides — and not of a model
+or a scan range. It is built once with flavio (:mod:`bridge.scan.fastpath_build`: the
+components are evaluated at designed points, which determines a polynomial of degree two
+exactly, and every observable is validated against flavio at random points of coefficient
+space) and then read: the default one (flavio 2.7.1, the observables of ``bridge run`` and of
+the ``flavio`` likelihoods, 160 GeV, no overrides) ships in ``bridge/data/fastpath.json``,
+others go to the disk cache (:mod:`bridge.cache`), one entry per observable. Nothing here
+imports flavio.
 
-flavio 2.7.1 source read for the component families: ``flavio/physics/bdecays/bpll.py``
-(``bpll_obs_int_ratio_leptonflavour``) and ``flavio/physics/bdecays/bvll/observables.py``
-(``bvll_obs_int_ratio_leptonflavour``, ``BVll_int_ratio``, ``BVll_int_pprime``,
-``nintegrate_pole``); the integrals use scipy's adaptive quadrature with flavio's own
-tolerances, called here exactly as flavio calls them.
+A point whose coefficients leave :data:`COEFFICIENTS` (a hand-written plugin returning, say,
+a scalar operator) is evaluated by flavio directly; the scan reports how many.
 """
 
 from __future__ import annotations
 
+import json
 import math
-import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -39,579 +52,610 @@ import numpy as np
 from bridge import cache
 from bridge.observable import Observable
 
-#: Bump when the representation or its construction changes (invalidates disk caches).
-FORMAT = 1
-#: Default acceptance: max |fast − direct|/|direct| over the validation points.
+#: Bump when the representation or its construction changes (invalidates cache entries).
+FORMAT = 2
+#: Default acceptance: max |fast − flavio|/|flavio| over the validation points.
 TOLERANCE = 1e-6
-#: CKM parameters flavio sets on a Wilson object; set up front so wilson keeps its cache.
-_CKM = ("Vus", "Vcb", "Vub", "gamma")
+#: The shipped representations (bridge/data).
+SHIPPED_FILE = "fastpath.json"
 
 
 # ---------------------------------------------------------------------------
-# variables
+# coefficient space
 # ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Variable:
-    """A real direction in coefficient space: x = u · Σ weight · (part of coefficient).
-
-    ``entries``: (coefficient, "re" | "im", weight) with the weights carrying the scale, so
-    that the model's points have |u| ≲ 1. Coefficients (or their parts) that move together
-    at every probe point of a scan share one variable: C7p_bs = (m_s/m_b) C7_bs, a fixed
-    phase (Im/Re) set by V_tb V_ts^*, C10_bsee = C10_bstautau = CL_bsnuenue from one Z
-    penguin. Fewer variables make the design (and the setup) much smaller.
-    """
-
-    label: str
-    entries: tuple[tuple[str, str, float], ...]
-
-    @property
-    def coefficients(self) -> set[str]:
-        return {c for c, _, _ in self.entries}
-
-
-#: Relative tolerance of "moves together" and of a point lying on the variables' span.
-SPAN_TOL = 1e-9
-
-
-def choose_variables(coefficients: dict[str, np.ndarray]) -> list[Variable]:
-    """The variables spanning a scan's coefficients, from its probe points (arrays (P,)).
-
-    Per coefficient: rank of its (Re, Im) values over the probes (1: a fixed phase, one
-    variable; 2: Re and Im separately). Rank-1 coefficients whose values are proportional
-    over all probes are merged into one variable.
-    """
-    singles = []  # (coefficient, direction (2,), t (P,))
-    out = []
-    for name in sorted(coefficients):
-        values = np.asarray(coefficients[name], dtype=complex)
-        values = values[np.isfinite(values)]
-        if values.size == 0 or not np.any(values != 0):
-            continue
-        xy = np.stack([values.real, values.imag], axis=-1)
-        _, sv, vt = np.linalg.svd(xy, full_matrices=False)
-        if sv.size < 2 or sv[1] <= SPAN_TOL * sv[0]:
-            d = vt[0] * (1 if vt[0][np.argmax(np.abs(vt[0]))] > 0 else -1)
-            singles.append((name, d, xy @ d))
-        else:
-            for k, part in enumerate(("re", "im")):
-                size = float(np.max(np.abs(xy[:, k])))
-                out.append(Variable(f"{name}:{part}", ((name, part, _scale(size)),)))
-    groups: list[list] = []
-    for name, d, t in singles:
-        ref = t / t[np.argmax(np.abs(t))]
-        for g in groups:
-            if np.all(np.abs(ref - g[0]) <= SPAN_TOL * np.max(np.abs(ref))):
-                g[1].append((name, d, t))
-                break
-        else:
-            groups.append([ref, [(name, d, t)]])
-    for _, members in groups:
-        t0 = members[0][2]
-        scale = _scale(float(np.max(np.abs(t0))))
-        i = int(np.argmax(np.abs(t0)))
-        entries = []
-        for name, d, t in members:
-            alpha = t[i] / t0[i]
-            for k, part in enumerate(("re", "im")):
-                if d[k] != 0:
-                    # 10 digits: the same physics ratio from other probe points gives the same
-                    # variable (and cache entry); the span check (SPAN_TOL) is unaffected
-                    entries.append((name, part, float(f"{scale * alpha * d[k]:.10g}")))
-        out.append(Variable("+".join(m[0] for m in members), tuple(entries)))
+def _coefficients() -> dict[str, float]:
+    """The flavio WET coefficients bridge.matching produces, with the design step of each
+    (a typical size: its unit in u). Steps only affect rounding, not the representation."""
+    out = {}
+    for lep in ("ee", "mumu", "tautau"):
+        for c in ("C9", "C10", "C9p", "C10p"):
+            out[f"{c}_bs{lep}"] = 1.0
+    nus = ("nue", "numu", "nutau")
+    for c in ("CL", "CR"):
+        for a in nus:
+            for b in nus:
+                out[f"{c}_bs{a}{b}"] = 1.0
+    for c in ("C7_bs", "C7p_bs", "C8_bs", "C8p_bs"):
+        out[c] = 0.1
+    # ΔF = 2 (GeV⁻²): the SM M_12 of B_s corresponds to CVLL ≈ 7e-11
+    out["CVLL_bsbs"] = out["CVRR_bsbs"] = 1e-10
+    for lep in ("ee", "mumu", "tautau"):
+        out[f"C7_{lep}"] = 1.0
+    # Cγ (GeV⁻¹): BR(μ→eγ) ~ 1e-13 for |Cγ| ~ 2e-14
+    out["Cgamma_mue"] = out["Cgamma_emu"] = 1e-13
     return out
 
 
-def _scale(size: float) -> float:
-    """The power of ten just above ``size`` (so that cached designs are shared)."""
-    return 10.0 ** math.ceil(math.log10(size)) if size > 0 else 1.0
+#: coefficient name → design step (u = value / step)
+COEFFICIENTS: dict[str, float] = _coefficients()
 
 
-def to_units(variables: list[Variable], coefficients: dict[str, np.ndarray], n: int):
-    """(u (N, n_var), outside (N,) bool): the variables of N points, and the points that
-    leave their span (a coefficient outside them, or off the probed directions by more than
-    SPAN_TOL): these need direct flavio."""
-    u = np.zeros((n, len(variables)))
+@dataclass(frozen=True)
+class Variable:
+    """u = (Re or Im of ``coefficient``) / ``step``."""
+
+    coefficient: str
+    part: str  # "re" | "im"
+    step: float
+
+    @property
+    def label(self) -> str:
+        return f"{self.coefficient}:{self.part}"
+
+
+VARIABLES: tuple[Variable, ...] = tuple(Variable(c, p, s) for c, s in COEFFICIENTS.items()
+                                        for p in ("re", "im"))
+#: coefficient name → (index of Re, index of Im) in u
+POSITION = {c: (2 * k, 2 * k + 1) for k, c in enumerate(COEFFICIENTS)}
+N_VARIABLES = len(VARIABLES)
+_STEPS = np.array([v.step for v in VARIABLES])
+
+
+def to_units(coefficients: dict[str, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(u (N, n_var), outside (N,) bool) of N points: ``outside`` marks the points with a
+    non-zero coefficient that is not in :data:`COEFFICIENTS` (flavio evaluates them)."""
+    u = np.zeros((n, N_VARIABLES))
     outside = np.zeros(n, dtype=bool)
-    parts = {}
     for name, values in coefficients.items():
-        values = np.broadcast_to(np.asarray(values, dtype=complex), (n,))
-        parts[(name, "re")], parts[(name, "im")] = values.real, values.imag
-    used = set()
-    for k, v in enumerate(variables):
-        w = np.array([e[2] for e in v.entries])
-        x = np.stack([parts.get((c, p), np.zeros(n)) for c, p, _ in v.entries], axis=-1)
-        u[:, k] = x @ w / (w @ w)
-        resid = np.max(np.abs(x - u[:, k, None] * w), axis=-1)
-        outside |= resid > SPAN_TOL * np.maximum(np.max(np.abs(x), axis=-1), 1e-300)
-        used.update((c, p) for c, p, _ in v.entries)
-    for key, comp in parts.items():
-        if key not in used:
-            outside |= (comp != 0) & np.isfinite(comp)
+        values = np.asarray(values)
+        pos = POSITION.get(name)
+        if pos is None:
+            bad = (values != 0) & np.isfinite(values)
+            outside |= np.broadcast_to(bad, (n,))
+            continue
+        i, j = pos
+        u[:, i] = np.real(values) / _STEPS[i]
+        if np.iscomplexobj(values):
+            u[:, j] = values.imag / _STEPS[j]
     return u, outside
 
 
-def from_units(variables: list[Variable], u: np.ndarray) -> dict[str, complex]:
-    """The coefficient dict of one point u (n_var,)."""
+def from_units(u: np.ndarray) -> dict[str, complex]:
+    """The coefficient dict (non-zero entries) of one point u (n_var,)."""
     out: dict[str, complex] = {}
-    for v, x in zip(variables, u, strict=True):
-        for name, part, w in v.entries:
-            value = float(x) * w
-            out[name] = out.get(name, 0j) + (value if part == "re" else 1j * value)
-    return {k: c for k, c in out.items() if c != 0}
+    for name, (i, j) in POSITION.items():
+        value = complex(float(u[i]) * _STEPS[i], float(u[j]) * _STEPS[j])
+        if value != 0:
+            out[name] = value
+    return out
 
 
 # ---------------------------------------------------------------------------
 # polynomials
 # ---------------------------------------------------------------------------
 @dataclass
-class Quadratic:
-    """q(u) = a + b·u_S + u_S·Q·u_S on the variables ``index`` (S) of the scan."""
+class Polynomial:
+    """p(u) = a + b·u_S + u_S·Q·u_S on the variables ``index`` (S); real, or complex for an
+    amplitude (M_12, Γ_12)."""
 
     index: np.ndarray  # int (d,)
-    a: float
+    a: complex | float
     b: np.ndarray  # (d,)
     q: np.ndarray  # (d, d) symmetric
+
+    @property
+    def complex(self) -> bool:
+        return np.iscomplexobj(self.b) or isinstance(self.a, complex)
 
     def __call__(self, u: np.ndarray) -> np.ndarray:
         if self.index.size == 0:
             return np.full(u.shape[0], self.a)
         us = u[:, self.index]
-        return self.a + us @ self.b + np.einsum("ni,ij,nj->n", us, self.q, us)
+        return self.a + us @ self.b + np.einsum("ni,ni->n", us @ self.q, us)
 
     def as_dict(self) -> dict:
-        return {"index": self.index.tolist(), "a": self.a, "b": self.b.tolist(), "q": self.q.tolist()}
+        d = {"index": self.index.tolist()}
+        if self.complex:
+            d["a"] = [float(np.real(self.a)), float(np.imag(self.a))]
+            d["b"] = [self.b.real.tolist(), self.b.imag.tolist()]
+            d["q"] = [_upper(self.q.real), _upper(self.q.imag)]
+        else:
+            d.update(a=float(self.a), b=self.b.tolist(), q=_upper(self.q))
+        return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> Quadratic:
-        return cls(np.array(d["index"], dtype=int), float(d["a"]), np.array(d["b"], dtype=float),
-                   np.array(d["q"], dtype=float).reshape(len(d["index"]), len(d["index"])))
+    def from_dict(cls, d: dict) -> Polynomial:
+        index = np.array(d["index"], dtype=int)
+        n = index.size
+        if isinstance(d["a"], list):
+            a = complex(cache.real(d["a"][0], "a"), cache.real(d["a"][1], "a"))
+            b = cache.array(d["b"], (2, n), "b")
+            return cls(index, a, b[0] + 1j * b[1],
+                       _full(d["q"][0], n) + 1j * _full(d["q"][1], n))
+        return cls(index, cache.real(d["a"], "a"), cache.array(d["b"], (n,), "b"), _full(d["q"], n))
 
     @classmethod
-    def from_design(cls, index, f0: float, plus, minus, cross) -> Quadratic:
-        """Exact coefficients from f(0), f(±e_i) and f(e_i + e_j) (i < j)."""
+    def from_design(cls, index, f0, plus, minus, cross: dict) -> Polynomial:
+        """Exact coefficients from f(0), f(±e_i) and f(e_i + e_j) (i < j, positions in index)."""
         d = len(index)
-        plus, minus = np.asarray(plus, float), np.asarray(minus, float)
+        dtype = complex if any(np.iscomplexobj(np.asarray(x)) for x in (f0, plus, minus)) else float
+        plus, minus = np.asarray(plus, dtype).reshape(d), np.asarray(minus, dtype).reshape(d)
         b = 0.5 * (plus - minus)
         diag = 0.5 * (plus + minus) - f0
-        q = np.diag(diag)
+        q = np.diag(diag).astype(dtype)
         for (i, j), fij in cross.items():
             q[i, j] = q[j, i] = 0.5 * (fij - f0 - b[i] - b[j] - diag[i] - diag[j])
-        return cls(np.asarray(index, dtype=int).reshape(d), float(f0), b, q)
+        a = complex(f0) if dtype is complex else float(f0)
+        return cls(np.asarray(index, dtype=int).reshape(d), a, b, q)
 
 
-#: How the components of a form combine into the observable.
-COMBINE: dict[str, Callable] = {
-    "quadratic": lambda q: q[0],
-    "modulus": lambda q: np.sqrt(np.maximum(q[0], 0.0)),
-    "ratio": lambda q: _safe_div(q[0], q[1]),
-    "pprime": lambda q: _safe_div(q[0], 2.0 * np.sqrt(np.maximum(-q[1] * q[2], 0.0))),
-}
+def _upper(q: np.ndarray) -> list[float]:
+    return q[np.triu_indices(q.shape[0])].tolist()
 
 
-def _safe_div(num, den):
+def _full(values, n: int) -> np.ndarray:
+    tri = cache.array(values, (n * (n + 1) // 2,), "q")
+    q = np.zeros((n, n))
+    q[np.triu_indices(n)] = tri
+    return q + np.triu(q, 1).T
+
+
+@dataclass
+class Quadrature:
+    """α · QAGS[g] + β: flavio's value of one binned integral (bridge.scan.quadpack), with the
+    integrand g known at the 63 nodes of QUADPACK's first two levels, each node value a
+    polynomial of degree two in u. They are stored in low rank: y = P u_S (P of shape (r, d)
+    spans every node polynomial's linear and quadratic part; r = 8 for B → K ℓℓ, 16 for
+    B → K* ℓℓ), node values = φ(y) · W with φ(y) = (1, y_i, y_i y_j (i ≤ j)). ``__call__``
+    gives NaN at points QUADPACK would bisect beyond two levels (evaluated by flavio)."""
+
+    index: np.ndarray  # int (d,)
+    proj: np.ndarray  # (r, d)
+    weights: np.ndarray  # (1 + r + r(r+1)/2, 63)
+    a: float
+    b: float
+    epsabs: float
+    epsrel: float
+    limit: int
+    alpha: float
+    beta: Polynomial
+
+    complex = False
+
+    def node_values(self, u: np.ndarray) -> np.ndarray:
+        y = u[:, self.index] @ self.proj.T
+        r = y.shape[1]
+        iu, ju = np.triu_indices(r)
+        phi = np.concatenate([np.ones((y.shape[0], 1)), y, y[:, iu] * y[:, ju]], axis=1)
+        return phi @ self.weights
+
+    def __call__(self, u: np.ndarray) -> np.ndarray:
+        from bridge.scan.quadpack import qags
+
+        q, _ = qags(self.node_values(u), self.a, self.b, self.epsabs, self.epsrel, self.limit)
+        return self.alpha * q + self.beta(u)
+
+    @classmethod
+    def from_nodes(cls, index, polys: list[Polynomial], meta: dict, alpha: float,
+                   beta: Polynomial) -> Quadrature:
+        """From the 63 node polynomials (on the variables ``index``)."""
+        d = len(index)
+        if d:
+            stack = np.concatenate([np.stack([p.b for p in polys], axis=1),
+                                    *[p.q for p in polys]], axis=1)
+            u_, sv, _ = np.linalg.svd(stack, full_matrices=False)
+            r = int(np.sum(sv > 1e-13 * sv[0])) if sv.size and sv[0] > 0 else 0
+            proj = u_[:, :r].T
+        else:
+            r, proj = 0, np.zeros((0, 0))
+        iu, ju = np.triu_indices(r)
+        weights = np.empty((1 + r + iu.size, len(polys)))
+        for k, p in enumerate(polys):
+            qy = proj @ p.q @ proj.T
+            weights[0, k] = p.a
+            weights[1:1 + r, k] = proj @ p.b
+            weights[1 + r:, k] = np.where(iu == ju, 1.0, 2.0) * qy[iu, ju]
+        return cls(np.asarray(index, dtype=int), proj, weights, float(meta["a"]), float(meta["b"]),
+                   float(meta["epsabs"]), float(meta["epsrel"]), int(meta["limit"]), float(alpha), beta)
+
+    def as_dict(self) -> dict:
+        return {"kind": "quadrature", "index": self.index.tolist(), "a": self.a, "b": self.b,
+                "epsabs": self.epsabs, "epsrel": self.epsrel, "limit": self.limit, "alpha": self.alpha,
+                "beta": self.beta.as_dict(), "rank": int(self.proj.shape[0]),
+                "proj": _pack(self.proj), "weights": _pack(self.weights)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Quadrature:
+        from bridge.scan.quadpack import PER_INTERVAL
+
+        index = np.array(d["index"], dtype=int)
+        r = int(d["rank"])
+        proj = _unpack(d["proj"], (r, index.size), "proj")
+        weights = _unpack(d["weights"], (1 + r + r * (r + 1) // 2, 3 * PER_INTERVAL), "weights")
+        vals = [cache.real(d[k], k) for k in ("a", "b", "epsabs", "epsrel", "alpha")]
+        return cls(index, proj, weights, *vals[:4], int(d["limit"]), vals[4],
+                   Polynomial.from_dict(d["beta"]))
+
+
+def _pack(a: np.ndarray) -> str:
+    import base64
+    import zlib
+
+    return base64.b64encode(zlib.compress(np.ascontiguousarray(a, dtype="<f8").tobytes(), 9)).decode()
+
+
+def _unpack(text, shape, what) -> np.ndarray:
+    import base64
+    import binascii
+    import zlib
+
+    try:
+        a = np.frombuffer(zlib.decompress(base64.b64decode(text)), dtype="<f8")
+    except (TypeError, ValueError, binascii.Error, zlib.error):
+        raise cache.Invalid(f"{what} is not readable") from None
+    if a.size != int(np.prod(shape)) or not np.all(np.isfinite(a)):
+        raise cache.Invalid(f"{what} has the wrong size or a non-finite entry")
+    return a.reshape(shape)
+
+
+# ---------------------------------------------------------------------------
+# forms
+# ---------------------------------------------------------------------------
+def _ratio(num, den):
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(num == 0, 0.0, num / np.where(den == 0, np.nan, den))
 
 
+def mixing_phase(m12, g12) -> tuple[np.ndarray, np.ndarray]:
+    """(cos φ, sin φ), φ = arg(−q/p), q/p = −√((2M_12^* − iΓ_12^*)/(2M_12 − iΓ_12)) (flavio's
+    ``q_over_p``; −1 where 2M_12 − iΓ_12 = 0)."""
+    den = 2 * m12 - 1j * g12
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = np.sqrt(np.conj(2 * m12 + 1j * g12) / den)  # 2M* − iΓ* = conj(2M + iΓ)
+    s = np.where(den == 0, 1.0 + 0j, s)
+    r = np.abs(s)
+    return s.real / r, s.imag / r
+
+
+def delta_m(m12, g12) -> np.ndarray:
+    """|ΔM| = |−2 Re[(q/p)(M_12 − iΓ_12/2)]| (flavio's ``DeltaM_positive``)."""
+    den = 2 * m12 - 1j * g12
+    with np.errstate(divide="ignore", invalid="ignore"):
+        qp = -np.sqrt(np.conj(2 * m12 + 1j * g12) / den)
+    qp = np.where(den == 0, -1.0 + 0j, qp)
+    return np.abs(-2 * (qp * (m12 - 0.5j * g12)).real)
+
+
+def _timeint(g0, g1, g2, cos, sin):
+    a = 0.5 * (g0 + g2)
+    return a + 0.5 * (g0 - g2) * cos + (g1 - a) * sin
+
+
+def _mixing(c):
+    cos, sin = mixing_phase(c[3], c[4])
+    return _timeint(c[0], c[1], c[2], cos, sin)
+
+
+def _mixing_ratio(c):
+    cos, sin = mixing_phase(c[6], c[7])
+    return _ratio(_timeint(c[0], c[1], c[2], cos, sin), _timeint(c[3], c[4], c[5], cos, sin))
+
+
+def _pprime(c):
+    with np.errstate(invalid="ignore"):
+        return _ratio(c[0], 2.0 * np.sqrt(-c[1] * c[2]))
+
+
+#: form → (number of components, which of them are complex, combination)
+FORMS: dict[str, tuple[int, tuple[int, ...], Callable]] = {
+    "quadratic": (1, (), lambda c: c[0]),
+    "ratio": (2, (), lambda c: _ratio(c[0], c[1])),
+    "pprime": (3, (), _pprime),
+    "deltam": (2, (0, 1), lambda c: delta_m(c[0], c[1])),
+    "mixing": (5, (3, 4), _mixing),
+    "mixing_ratio": (8, (6, 7), _mixing_ratio),
+    "direct": (0, (), None),
+}
+
+
 @dataclass
 class Representation:
-    """One observable: a form and its quadratic components, or ``direct`` (flavio per point)."""
+    """One observable: a form and its components, or ``direct`` (flavio at every point)."""
 
     observable: Observable
     form: str
-    components: list[Quadratic] = field(default_factory=list)
+    components: list[Polynomial] = field(default_factory=list)
     max_rel_diff: float = math.nan  # over the validation points
-    tried: dict = field(default_factory=dict)  # form -> max rel. diff
+    info: dict = field(default_factory=dict)  # validation points, flavio calls, why direct
 
     @property
     def fast(self) -> bool:
         return self.form != "direct"
 
     def __call__(self, u: np.ndarray) -> np.ndarray:
-        return COMBINE[self.form]([c(u) for c in self.components])
+        return np.real(FORMS[self.form][2]([c(u) for c in self.components]))
+
+    @property
+    def variables(self) -> list[int]:
+        """Indices of the variables it depends on."""
+        return sorted({int(i) for c in self.components for i in c.index})
 
     def as_dict(self) -> dict:
         return {"name": self.observable.name, "args": list(self.observable.args), "form": self.form,
                 "components": [c.as_dict() for c in self.components],
-                "max_rel_diff": self.max_rel_diff, "tried": self.tried}
+                "max_rel_diff": self.max_rel_diff if math.isfinite(self.max_rel_diff) else None,
+                "info": self.info}
 
     @classmethod
     def from_dict(cls, d: dict) -> Representation:
-        return cls(Observable(d["name"], tuple(d["args"])), d["form"],
-                   [Quadratic.from_dict(c) for c in d["components"]], float(d["max_rel_diff"]),
-                   dict(d.get("tried", {})))
+        """From its dict, checked (raises :class:`bridge.cache.Invalid`): a known form, the
+        right number and kind of finite components on existing variables."""
+        if not isinstance(d, dict):
+            raise cache.Invalid("a representation is not an object")
+        form = d.get("form")
+        if form not in FORMS:
+            raise cache.Invalid(f"unknown form {form!r}")
+        n, complex_parts, _ = FORMS[form]
+        comps = d.get("components")
+        if not isinstance(comps, list) or len(comps) != n:
+            raise cache.Invalid(f"form {form} needs {n} components")
+        parsed = []
+        for k, c in enumerate(comps):
+            if isinstance(c, dict) and c.get("kind") == "quadrature":
+                if k in complex_parts:
+                    raise cache.Invalid(f"component {k} of form {form} must be complex")
+                quad = Quadrature.from_dict(c)
+                if any(i < 0 or i >= N_VARIABLES for i in quad.index.tolist()):
+                    raise cache.Invalid(f"variable index outside 0..{N_VARIABLES - 1}")
+                parsed.append(quad)
+                continue
+            if not isinstance(c, dict) or not {"index", "a", "b", "q"} <= c.keys():
+                raise cache.Invalid("a component lacks index, a, b or q")
+            index = c["index"]
+            if not (isinstance(index, list) and all(isinstance(i, int) and not isinstance(i, bool)
+                                                    for i in index)):
+                raise cache.Invalid("a component's index is not a list of integers")
+            if any(i < 0 or i >= N_VARIABLES for i in index) or len(set(index)) != len(index):
+                raise cache.Invalid(f"variable index outside 0..{N_VARIABLES - 1} or repeated")
+            if isinstance(c["a"], list) != (k in complex_parts):
+                raise cache.Invalid(f"component {k} of form {form} has the wrong kind (real/complex)")
+            parsed.append(Polynomial.from_dict(c))
+        diff = d.get("max_rel_diff")
+        diff = math.nan if diff is None else float(diff)
+        obs = Observable(str(d["name"]), tuple(d.get("args", ())))
+        return cls(obs, form, parsed, diff, dict(d.get("info") or {}))
+
+
+# ---------------------------------------------------------------------------
+# evaluation of many observables on many points
+# ---------------------------------------------------------------------------
+class _Group:
+    """Real components on one variable set, evaluated together (one matrix product)."""
+
+    def __init__(self, index: np.ndarray, comps: list[Polynomial]):
+        self.index = index
+        self.a = np.array([c.a for c in comps])
+        self.b = np.stack([c.b for c in comps])  # (K, d)
+        self.q = np.stack([c.q for c in comps])  # (K, d, d)
+
+    def __call__(self, u: np.ndarray) -> np.ndarray:
+        """(N, K) values; only the variables that are non-zero somewhere in u enter."""
+        n, k = u.shape[0], self.a.size
+        if self.index.size == 0:
+            return np.broadcast_to(self.a, (n, k))
+        us = u[:, self.index]
+        act = np.flatnonzero(np.any(us != 0, axis=0))
+        out = np.broadcast_to(self.a, (n, k)).copy()
+        if act.size == 0:
+            return out
+        us = us[:, act]
+        out += us @ self.b[:, act].T
+        q = self.q[:, act][:, :, act]  # (K, d', d')
+        d = act.size
+        t = us @ q.transpose(1, 0, 2).reshape(d, k * d)  # (N, K d'): u_S Q_k for every k
+        out += np.einsum("nkd,nd->nk", t.reshape(n, k, d), us)
+        return out
 
 
 @dataclass
 class FastPath:
-    """Representations of a list of observables over ``variables`` at hand-over ``scale``."""
+    """Representations of a list of observables at hand-over ``scale`` with SMINPUTS
+    ``overrides`` (flavio names)."""
 
     observables: list[Observable]
-    variables: list[Variable]
     scale: float
     overrides: dict
     representations: dict[str, Representation]
-    info: dict = field(default_factory=dict)  # versions, timings, cache file, validation size
+    info: dict = field(default_factory=dict)  # where each came from, timings
+
+    def __post_init__(self):
+        self._compiled = None
+
+    def __getstate__(self):  # pickled to workers without the compiled evaluator
+        return {**self.__dict__, "_compiled": None}
+
+    def _compile(self):
+        """Real components grouped by variable set; complex ones kept apart."""
+        groups: dict[tuple, list] = {}
+        slots = {}  # label -> [(kind, group key or component, position)]
+        for label, rep in self.representations.items():
+            if not rep.fast:
+                continue
+            where = []
+            for c in rep.components:
+                if c.complex or isinstance(c, Quadrature):
+                    where.append(("apart", c, 0))
+                else:
+                    key = tuple(c.index.tolist())
+                    groups.setdefault(key, []).append(c)
+                    where.append(("real", key, len(groups[key]) - 1))
+            slots[label] = where
+        compiled = {key: _Group(np.array(key, dtype=int), comps) for key, comps in groups.items()}
+        self._compiled = (compiled, slots)
 
     def evaluate(self, u: np.ndarray) -> dict[str, np.ndarray]:
-        """Observable label -> values (N,) for the fast observables (others are absent)."""
-        return {k: r(u) for k, r in self.representations.items() if r.fast}
+        """Observable label → values (N,) for the fast observables (others are absent)."""
+        if self._compiled is None:
+            self._compile()
+        groups, slots = self._compiled
+        values = {key: g(u) for key, g in groups.items()}
+        out = {}
+        for label, where in slots.items():
+            comps = [values[key][:, k] if kind == "real" else key(u) for kind, key, k in where]
+            # NaN where a quadrature needs more than QUADPACK's first two levels: flavio
+            out[label] = np.real(FORMS[self.representations[label].form][2](comps))
+        return out
 
     @property
     def direct(self) -> list[Observable]:
         return [r.observable for r in self.representations.values() if not r.fast]
 
-    def as_dict(self) -> dict:
-        return {"format": FORMAT, "scale": self.scale, "overrides": self.overrides,
-                "observables": [[o.name, list(o.args)] for o in self.observables],
-                "variables": [[v.label, [list(e) for e in v.entries]] for v in self.variables],
-                "representations": {k: r.as_dict() for k, r in self.representations.items()},
-                "info": self.info}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> FastPath:
-        return cls([Observable(n, tuple(a)) for n, a in d["observables"]],
-                   [Variable(lab, tuple((c, p, float(w)) for c, p, w in e)) for lab, e in d["variables"]],
-                   float(d["scale"]),
-                   dict(d["overrides"]),
-                   {k: Representation.from_dict(r) for k, r in d["representations"].items()},
-                   dict(d.get("info", {})))
-
     def summary(self) -> list[str]:
         lines = []
         for k, r in self.representations.items():
-            dims = "+".join(str(len(c.index)) for c in r.components) or "-"
-            lines.append(f"{k:<34s} {r.form:<9s} vars {dims:<8s} max rel. diff {r.max_rel_diff:.1e}")
+            nvar = len(r.variables)
+            lines.append(f"{k:<34s} {r.form:<12s} {nvar:3d} variables  max rel. diff "
+                         f"{r.max_rel_diff:.1e}  ({r.info.get('source', '')})")
         return lines
 
 
 # ---------------------------------------------------------------------------
-# flavio side: direct predictions and component functions
+# keys, the shipped file and the disk cache
 # ---------------------------------------------------------------------------
-def flavio_parameters(overrides: dict | None) -> dict:
-    """flavio's central parameters with SMINPUTS overrides (as bridge.observables uses them)."""
-    from bridge.observables import parameter_constraints
-
-    return parameter_constraints(overrides or None).get_central_all()
-
-
-def wilson_object(coefficients: dict[str, complex], scale: float, par: dict):
-    """flavio's WilsonCoefficients for NP coefficients at ``scale`` (flavio WET basis)."""
-    import flavio
-
-    from bridge.observables import make_wilson
-
-    w = make_wilson(coefficients, scale)
-    w.set_option("parameters", {k: par[k] for k in _CKM})
-    return flavio.WilsonCoefficients.from_wilson(w, par)
-
-
-def direct_values(coefficients: dict[str, complex], scale: float, observables, par: dict) -> np.ndarray:
-    """flavio's predictions (SM + NP) of ``observables`` at one coefficient point."""
-    import flavio
-
-    wc = wilson_object(coefficients, scale, par)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # QCDF and resonance-region notices of flavio
-        return np.array([float(flavio.Observable[o.name].prediction_par(par, wc, *o.args))
-                         for o in observables])
-
-
-def _closure(fn) -> dict:
-    names = fn.__code__.co_freevars
-    return {n: c.cell_contents for n, c in zip(names, fn.__closure__ or (), strict=True)}
-
-
-def components_of(obs: Observable) -> tuple[str, list[Callable]]:
-    """(form, component functions f(wc, par) -> float) of a flavio observable.
-
-    Recognises flavio 2.7.1's binned ratio families by the function that made the
-    prediction; anything else is one component, the prediction itself (quadratic, or
-    modulus if that validates better).
-    """
-    import flavio
-
-    fn = flavio.Observable[obs.name].prediction.function
-    qual = getattr(fn, "__qualname__", "")
-    args = obs.args
-    try:
-        if qual == "bpll_obs_int_ratio_leptonflavour.<locals>.fct" and len(args) == 2:
-            return "ratio", _bpll_lfu(_closure(fn), *args)
-        if qual == "bvll_obs_int_ratio_leptonflavour.<locals>.fct" and len(args) == 2:
-            return "ratio", _bvll_lfu(_closure(fn), *args)
-        if qual in ("make_obs.<locals>.<lambda>", "make_obs_p.<locals>.<lambda>") and len(args) == 2 \
-                and "BVll_int_ratio" in fn.__code__.co_names:
-            return "ratio", _bvll_ratio(_closure(fn), fn.__code__.co_names, *args)
-        if qual == "make_obs_pprime.<locals>.<lambda>" and len(args) == 2 \
-                and "BVll_int_pprime" in fn.__code__.co_names:
-            return "pprime", _bvll_pprime(_closure(fn), *args)
-    except (KeyError, ValueError, TypeError):
-        pass  # an unexpected closure: treat the observable as one component
-    pred = flavio.Observable[obs.name]
-    return "value", [lambda wc, par: float(pred.prediction_par(par, wc, *args))]
-
-
-def _bpll_lfu(cv, q2min, q2max):
-    from flavio.physics.bdecays import bpll
-
-    def comp(lep):
-        # flavio: bpll_obs_int(func, ..., lep, epsrel=0.0005) for numerator and denominator
-        return lambda wc, par: float(bpll.bpll_obs_int(cv["func"], q2min, q2max, wc, par, cv["B"],
-                                                       cv["P"], lep, epsrel=0.0005))
-    return [comp(cv["lnum"]), comp(cv["lden"])]
-
-
-def _bvll_lfu(cv, q2min, q2max):
-    from flavio.physics.bdecays.bvll import observables as bvo
-
-    def comp(lep):
-        def f(wc, par):
-            o = bvo.BVll_obs_int(cv["func"], q2min, q2max, cv["B"], cv["V"], lep, wc, par)
-            o.epsrel = 0.0005  # as flavio's bvll_obs_int_ratio_leptonflavour
-            return float(o())
-        return f
-    return [comp(cv["l1"]), comp(cv["l2"])]
-
-
-def _bvll_integrals(make, q2min, q2max, names):
-    from flavio.physics.bdecays.bvll import observables as bvo
-
-    def comp(method):
-        def f(wc, par):
-            o = make(q2min, q2max, wc, par)
-            if o.q2max_allowed <= o.q2min_allowed:
-                return 0.0
-            return float(bvo.nintegrate_pole(getattr(o, method), o.q2min_allowed, o.q2max_allowed,
-                                             epsrel=o.epsrel))
-        return f
-    return [comp(m) for m in names]
-
-
-def _bvll_ratio(cv, names, q2min, q2max):
-    from flavio.physics.bdecays.bvll import observables as bvo
-
-    den = bvo.SA_den if "SA_den" in names else bvo.P_den
-
-    def make(lo, hi, wc, par):
-        return bvo.BVll_int_ratio(cv["func_num"], den, lo, hi, cv["B"], cv["V"], cv["l"], wc, par)
-    return _bvll_integrals(make, q2min, q2max, ("obs_num", "obs_den"))
-
-
-def _bvll_pprime(cv, q2min, q2max):
-    from flavio.physics.bdecays.bvll import observables as bvo
-
-    def make(lo, hi, wc, par):
-        return bvo.BVll_int_pprime(cv["func_num"], lo, hi, cv["B"], cv["V"], cv["l"], wc, par)
-    return _bvll_integrals(make, q2min, q2max, ("obs_num", "obs_2s", "obs_2c"))
-
-
-# ---------------------------------------------------------------------------
-# construction
-# ---------------------------------------------------------------------------
-class _Evaluator:
-    """Component values at design points u, one flavio WilsonCoefficients per point."""
-
-    def __init__(self, variables, scale, par, comps):
-        self.variables, self.scale, self.par, self.comps = variables, scale, par, comps
-        self.calls = 0
-
-    def values(self, u, which, sectors: dict | None = None) -> dict:
-        """{component key: value}; with ``sectors``, also record the WCxf sectors each
-        component asks wilson for (flavio's ``WilsonCoefficients.get_wc``)."""
-        from flavio.physics.eft import sectors_flavio2wcxf
-
-        wc = wilson_object(from_units(self.variables, np.asarray(u, float)), self.scale, self.par)
-        out = {}
-        asked: set = set()
-        if sectors is not None:
-            get_wc = wc.get_wc
-
-            def recording(sector, *args, **kwargs):
-                asked.add(sectors_flavio2wcxf.get(sector, sector))
-                return get_wc(sector, *args, **kwargs)
-            wc.get_wc = recording
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for key in which:
-                asked.clear()
-                out[key] = self.comps[key[0]][1][key[1]](wc, self.par)
-                self.calls += 1
-                if sectors is not None:
-                    sectors[key] = set(asked)
-        return out
-
-
-def _sector_dependencies(variables, sectors: set) -> list[int]:
-    """Variables with a coefficient in one of the WCxf ``sectors`` (closed under running)."""
-    from wilson.wcxf import Basis
-
-    by_coef = {c: sec for sec, cs in Basis["WET", "flavio"].sectors.items() for c in cs}
-    return [i for i, v in enumerate(variables)
-            if "all" in sectors or any(by_coef.get(c) in sectors for c in v.coefficients)]
-
-
-def build(observables, variables: list[Variable], scale: float, overrides: dict | None,
-          validation: list[dict[str, complex]], tolerance: float = TOLERANCE,
-          progress: Callable[[str], None] | None = None) -> FastPath:
-    """Build and validate the representations with flavio (a one-off, then cached on disk).
-
-    Design: a component's candidate variables are those in the WCxf sectors it reads; it is
-    evaluated at 0 and +e_i for those, keeps the i that change it, and is then evaluated at
-    −e_i and e_i + e_j for the kept ones only. ``validation``: coefficient dicts (the model
-    at random points of the scan) at which each representation is compared with flavio.
-    """
-    import flavio
-
-    start = time.perf_counter()
-    say = progress or (lambda msg: None)
-    par = flavio_parameters(overrides)
-    observables = list(dict.fromkeys(observables))
-    comps = {o.label: components_of(o) for o in observables}
-    keys = [(o.label, c) for o in observables for c in range(len(comps[o.label][1]))]
-    ev = _Evaluator(variables, scale, par, comps)
-    n = len(variables)
-    eye = np.eye(n)
-    say(f"fast path: {len(observables)} observables, {len(keys)} components, {n} variables")
-    sectors: dict = {}
-    f0 = ev.values(np.zeros(n), keys, sectors)
-    candidates = {k: _sector_dependencies(variables, sectors[k]) for k in keys}
-    plus = {i: ev.values(eye[i], [k for k in keys if i in candidates[k]]) for i in range(n)}
-    deps = {k: [i for i in candidates[k] if plus[i][k] != f0[k]] for k in keys}
-    minus = {i: ev.values(-eye[i], [k for k in keys if i in deps[k]]) for i in range(n)}
-    pairs: dict[tuple[int, int], list] = {}
-    for k in keys:
-        d = deps[k]
-        for a in range(len(d)):
-            for b in range(a + 1, len(d)):
-                pairs.setdefault((d[a], d[b]), []).append(k)
-    say(f"fast path: {n} + {n} + {len(pairs)} design points")
-    cross = {p: ev.values(eye[p[0]] + eye[p[1]], ks) for p, ks in pairs.items()}
-    design_seconds = time.perf_counter() - start
-
-    def quadratic(k, t):
-        d = deps[k]
-        return Quadratic.from_design(
-            d, t(f0[k]), [t(plus[i][k]) for i in d], [t(minus[i][k]) for i in d],
-            {(a, b): t(cross[(d[a], d[b])][k]) for a in range(len(d)) for b in range(a + 1, len(d))})
-
-    say(f"fast path: validating against flavio at {len(validation)} model points")
-    direct = np.array([direct_values(c, scale, observables, par) for c in validation]) \
-        if validation else np.zeros((0, len(observables)))
-    u_val = to_units(variables, _stack(validation), len(validation))[0] if validation \
-        else np.zeros((0, n))
-    reps = {}
-    for j, o in enumerate(observables):
-        form, funcs = comps[o.label]
-        ks = [(o.label, c) for c in range(len(funcs))]
-        if form == "value":
-            forms = {"quadratic": [quadratic(ks[0], float)],
-                     "modulus": [quadratic(ks[0], lambda v: float(v) ** 2)]}
-        else:
-            forms = {form: [quadratic(k, float) for k in ks]}
-        tried, best = {}, None
-        for name, parts in forms.items():
-            rep = Representation(o, name, parts)
-            diff = _max_rel_diff(rep(u_val), direct[:, j])
-            tried[name] = diff
-            if diff <= tolerance and (best is None or diff < best.max_rel_diff):
-                rep.max_rel_diff = diff
-                best = rep
-        if best is None:
-            best = Representation(o, "direct", [], min(tried.values()))
-        best.tried = tried
-        reps[o.label] = best
-    info = {"flavio": flavio.__version__, "flavio_calls": ev.calls,
-            "design_seconds": round(design_seconds, 2),
-            "seconds": round(time.perf_counter() - start, 2), "validation_points": len(validation),
-            "tolerance": tolerance}
-    return FastPath(observables, variables, scale, dict(overrides or {}), reps, info)
-
-
-def _stack(points: list[dict[str, complex]]) -> dict[str, np.ndarray]:
-    names = sorted({k for p in points for k in p})
-    return {k: np.array([p.get(k, 0j) for p in points], dtype=complex) for k in names}
-
-
-def _max_rel_diff(fast: np.ndarray, direct: np.ndarray) -> float:
-    fast, direct = np.asarray(fast, float), np.asarray(direct, float)
-    if fast.size == 0:
-        return 0.0
-    if not np.all(np.isfinite(fast)):
-        return math.inf
-    scale = np.maximum(np.abs(direct), 1e-300)
-    diff = np.abs(fast - direct)
-    rel = np.where(diff == 0, 0.0, diff / scale)
-    return float(np.max(rel))
-
-
-# ---------------------------------------------------------------------------
-# disk cache
-# ---------------------------------------------------------------------------
-def cache_key(observables, variables, scale, overrides, tolerance, n_validation) -> dict:
+def _versions() -> dict:
     from importlib.metadata import version
 
-    return {"format": FORMAT, "flavio": version("flavio"), "wilson": version("wilson"),
-            "observables": [o.label for o in observables],
-            "variables": [[v.label, [list(e) for e in v.entries]] for v in variables],
-            "scale": float(scale), "overrides": {k: float(v) for k, v in sorted((overrides or {}).items())},
-            "tolerance": tolerance, "validation": n_validation}
+    return {"flavio": version("flavio"), "wilson": version("wilson")}
 
 
-def cache_file(key: dict) -> Path:
-    return cache.entry_path("fastpath", key)
+def entry_key(observable: Observable, scale: float, overrides: dict) -> dict:
+    """What a representation depends on (the disk-cache key, also checked for shipped ones)."""
+    return {"format": FORMAT, **_versions(), "observable": observable.label, "scale": float(scale),
+            "overrides": {k: float(v) for k, v in sorted(overrides.items())}}
 
 
-#: Number of quadratic components of each form.
-_COMPONENTS = {"quadratic": 1, "modulus": 1, "ratio": 2, "pprime": 3, "direct": 0}
+@lru_cache(maxsize=1)
+def shipped() -> dict:
+    """bridge/data/fastpath.json: {"key": common key, "defaults": flavio's central values of
+    the SMINPUTS parameters, "entries": label → representation}; {} if absent or unreadable."""
+    from bridge.likelihoods.data import data_text
+
+    try:
+        doc = json.loads(data_text(SHIPPED_FILE))
+    except (OSError, ValueError):
+        return {}
+    return doc if isinstance(doc, dict) else {}
 
 
-def parse_cached(payload, key: dict) -> FastPath:
-    """A cached FastPath, checked against the key it was built for: its observables and
-    variables, finite polynomial coefficients of the right shapes on existing variables, and
-    every fast observable within the tolerance (raises :class:`bridge.cache.Invalid`)."""
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise cache.Invalid(f"not a fast path of format {FORMAT}")
-    fp = FastPath.from_dict(payload)
-    if [o.label for o in fp.observables] != key["observables"]:
-        raise cache.Invalid("observables differ from the key")
-    if [[v.label, [list(e) for e in v.entries]] for v in fp.variables] != key["variables"]:
-        raise cache.Invalid("variables differ from the key")
-    n = len(fp.variables)
-    if sorted(fp.representations) != sorted(key["observables"]):
-        raise cache.Invalid("representations do not match the observables")
-    for label, rep in fp.representations.items():
-        if rep.form not in _COMPONENTS:
-            raise cache.Invalid(f"{label}: unknown form {rep.form!r}")
-        if len(rep.components) != _COMPONENTS[rep.form]:
-            raise cache.Invalid(f"{label}: {len(rep.components)} components for form {rep.form}")
-        if rep.fast and not (math.isfinite(rep.max_rel_diff) and rep.max_rel_diff <= key["tolerance"]):
-            raise cache.Invalid(f"{label}: max. rel. diff {rep.max_rel_diff:g} above the tolerance "
-                                f"{key['tolerance']:g}")
-        for c in rep.components:
-            d = c.index.size
-            if c.b.shape != (d,) or c.q.shape != (d, d):
-                raise cache.Invalid(f"{label}: component of the wrong shape")
-            if np.any((c.index < 0) | (c.index >= n)) or len(set(c.index.tolist())) != d:
-                raise cache.Invalid(f"{label}: variable index outside 0..{n - 1} or repeated")
-            if not (math.isfinite(c.a) and np.all(np.isfinite(c.b)) and np.all(np.isfinite(c.q))):
-                raise cache.Invalid(f"{label}: coefficient not finite")
-    return fp
+def normalised_overrides(overrides: dict | None) -> dict:
+    """The SMINPUTS overrides without those equal to flavio's own value (the shipped file
+    holds flavio's central values, so a card repeating them still uses it)."""
+    doc = shipped()
+    defaults = doc.get("defaults", {}) if doc.get("key", {}).get("flavio") == _versions()["flavio"] else {}
+    return {k: float(v) for k, v in sorted((overrides or {}).items())
+            if not (k in defaults and float(defaults[k]) == float(v))}
 
 
-def obtain(observables, variables, scale, overrides, validation, *, tolerance=TOLERANCE,
-           progress=None, use_cache: bool = True) -> FastPath:
-    """The cached representation for these inputs, or a new one (built, validated, saved)."""
-    key = cache_key(observables, variables, scale, overrides, tolerance, len(validation))
-    path = cache_file(key)
-    if use_cache:
-        fp = cache.load(path, key, lambda payload: parse_cached(payload, key))
-        if fp is not None:
-            fp.info["cache"] = str(path)
-            fp.info["cached"] = True
-            return fp
-    fp = build(observables, variables, scale, overrides, validation, tolerance, progress)
-    fp.info["cache"] = str(path)
-    fp.info["cached"] = False
-    if use_cache:
-        cache.store(path, key, fp.as_dict())
-    return fp
+def _from_shipped(observable: Observable, key: dict) -> Representation | None:
+    doc = shipped()
+    common = doc.get("key")
+    if not isinstance(common, dict):
+        return None
+    if {k: v for k, v in key.items() if k != "observable"} != common:
+        return None
+    entry = doc.get("entries", {}).get(observable.label)
+    if entry is None:
+        return None
+    try:
+        rep = Representation.from_dict(entry)
+    except (cache.Invalid, KeyError, TypeError, ValueError) as exc:
+        from bridge.likelihoods.data import DATA_DIR
+
+        cache.warn(DATA_DIR / SHIPPED_FILE, f"entry {observable.label}: {exc}")
+        return None
+    if rep.observable != observable:
+        return None
+    rep.info["source"] = "shipped"
+    return rep
+
+
+def _parse_cached(payload, observable: Observable) -> Representation:
+    rep = Representation.from_dict(payload)
+    if rep.observable != observable:
+        raise cache.Invalid(f"holds {rep.observable.label}, not {observable.label}")
+    return rep
+
+
+def _usable(rep: Representation, tolerance: float) -> Representation:
+    """A representation whose validation missed ``tolerance`` is used as ``direct``."""
+    if rep.fast and not (math.isfinite(rep.max_rel_diff) and rep.max_rel_diff <= tolerance):
+        return Representation(rep.observable, "direct", [], rep.max_rel_diff,
+                              {**rep.info, "why": f"max rel. diff {rep.max_rel_diff:.1e} above "
+                                                  f"the tolerance {tolerance:g}"})
+    return rep
+
+
+def load(observables, scale: float, overrides: dict | None, tolerance: float = TOLERANCE,
+         use_cache: bool = True, use_shipped: bool = True
+         ) -> tuple[dict[str, Representation], list[Observable]]:
+    """(label → representation found in the shipped file or the cache, the missing ones)."""
+    overrides = normalised_overrides(overrides)
+    found, missing = {}, []
+    for o in dict.fromkeys(observables):
+        key = entry_key(o, scale, overrides)
+        rep = _from_shipped(o, key) if use_shipped else None
+        if rep is None and use_cache:
+            path = cache.entry_path("fastpath", key)
+            rep = cache.load(path, key, lambda payload, o=o: _parse_cached(payload, o))
+            if rep is not None:
+                rep.info["source"] = f"cache {path.name}"
+        if rep is None:
+            missing.append(o)
+        else:
+            found[o.label] = _usable(rep, tolerance)
+    return found, missing
+
+
+def obtain(observables, scale: float, overrides: dict | None, *, tolerance: float = TOLERANCE,
+           progress: Callable[[str], None] | None = None, workers: int | None = None,
+           use_cache: bool = True, use_shipped: bool = True) -> FastPath:
+    """The fast path of ``observables``: shipped or cached representations, the others built
+    with flavio (once: then cached)."""
+    import time
+
+    start = time.perf_counter()
+    observables = list(dict.fromkeys(observables))
+    found, missing = load(observables, scale, overrides, tolerance, use_cache, use_shipped)
+    info = {"loaded": len(found), "built": len(missing)}
+    if missing:
+        from bridge.scan import fastpath_build
+
+        norm = normalised_overrides(overrides)
+        built = fastpath_build.build(missing, scale, norm, tolerance=tolerance, progress=progress,
+                                     workers=workers)
+        for o in missing:
+            rep = built[o.label]
+            rep.info["source"] = "built now"
+            if use_cache:
+                key = entry_key(o, scale, norm)
+                cache.store(cache.entry_path("fastpath", key), key, rep.as_dict())
+            found[o.label] = _usable(rep, tolerance)
+    info["seconds"] = round(time.perf_counter() - start, 3)
+    return FastPath(observables, float(scale), dict(overrides or {}),
+                    {o.label: found[o.label] for o in observables}, info)
+
+
+def shipped_path() -> Path:
+    from bridge.likelihoods.data import DATA_DIR
+
+    return DATA_DIR / SHIPPED_FILE

@@ -54,6 +54,7 @@ class Context:
     vectorised: bool = True
     card: str = ""  # names the card in the messages of refused points
     dark_matter: bool = False  # store the dark-matter summary (columns dm:NAME)
+    contributions: bool = False  # store the box/penguin breakdown (contrib: columns)
 
 
 @dataclass
@@ -64,6 +65,7 @@ class ChunkResult:
     routes: list
     seconds: float
     fallback_points: int = 0
+    derived: tuple = ()  # obs: columns the fast path gives at every point (see bridge.scan.store)
 
 
 # ---------------------------------------------------------------------------
@@ -89,10 +91,19 @@ def _model(ctx: Context):
 
 
 def _flavio_par(ctx: Context) -> dict:
+    from bridge.scan.fastpath_build import flavio_parameters
+
     key = ("par", json.dumps(ctx.overrides, sort_keys=True))
     if key not in _WORKER:
-        _WORKER[key] = fpm.flavio_parameters(ctx.overrides)
+        _WORKER[key] = flavio_parameters(ctx.overrides)
     return _WORKER[key]
+
+
+def _fast(ctx: Context) -> fpm.FastPath | None:
+    """The context's fast path, one per process (its evaluator is compiled once)."""
+    if ctx.fastpath is None:
+        return None
+    return _WORKER.setdefault(("fastpath", ctx.digest), ctx.fastpath)
 
 
 def run_chunk(ctx: Context, ids, values) -> ChunkResult:
@@ -113,10 +124,11 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
         cols[f"mass:{name}"] = v
     for name, v in res.coefficients.items():
         cols[f"wc:{name}:re"], cols[f"wc:{name}:im"] = v.real, v.imag
-    for name, v in res.contributions.items():
-        cols[f"contrib:{name}"] = v.real
-        if np.any(v.imag[ok] != 0):
-            cols[f"contrib:{name}:im"] = v.imag
+    if ctx.contributions:
+        for name, v in res.contributions.items():
+            cols[f"contrib:{name}"] = v.real
+            if np.any(v.imag[ok] != 0):
+                cols[f"contrib:{name}:im"] = v.imag
     for name, v in res.one_loop.items():
         cols[f"ol:{name}"] = v
     for name, v in res.dark_matter.items():
@@ -132,10 +144,18 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
     data = PointData(n, res.coefficients, res.contributions, res.one_loop, {}, ctx.scale,
                      ctx.overrides, ctx.model_name, res.dark_matter)
     fallback = 0
+    derived: tuple = ()
     if ctx.observables:
-        data.observables, routes, fallback = _observables(ctx, res, ok, errors)
+        data.observables, routes, fallback, refused = _observables(ctx, res, ok, errors)
         for label, v in data.observables.items():
             cols[f"obs:{label}"] = v
+        fp = _fast(ctx)
+        if ctx.route == "fast" and fp is not None and all(
+                r in ("fast", "mixed") for r, e in zip(routes, errors, strict=True) if e is None):
+            # every value of these comes from the fast path: the store keeps the recipe, not
+            # the numbers (it evaluates them again from the wc: columns when read)
+            derived = tuple(f"obs:{o.label}" for o in ctx.observables
+                            if fp.representations[o.label].fast and o.label not in refused)
     if ctx.route == "direct" and ctx.likelihood is not None:
         cols.update(direct(ctx.likelihood, data, np.array([e is None for e in errors])))
     else:
@@ -147,47 +167,62 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
         if bad.any() and not name.startswith(("par:", "in:")):
             v[bad] = np.nan  # a failed point keeps its inputs and its message only
         cols[name] = v
-    return ChunkResult(ids, cols, errors, routes, time.perf_counter() - start, fallback)
+    return ChunkResult(ids, cols, errors, routes, time.perf_counter() - start, fallback, derived)
 
 
 def _observables(ctx: Context, res, ok, errors):
-    """Fast-path values where possible, direct flavio elsewhere (counted as fallbacks)."""
+    """Fast-path values where possible, flavio elsewhere: (values, routes, fallback points,
+    labels flavio computed at some point of the chunk although the fast path covers them)."""
     n = res.size
     out = {o.label: np.full(n, np.nan) for o in ctx.observables}
     routes = ["none"] * n
-    need_direct = np.zeros(n, dtype=bool)
-    direct_obs = list(ctx.observables)
-    if ctx.route == "fast" and ctx.fastpath is not None:
-        u, outside = fpm.to_units(ctx.fastpath.variables, res.coefficients, n)
+    todo: dict[int, list] = {}  # point -> observables flavio computes there
+    fallback = 0
+    refused: set = set()
+    fp = _fast(ctx)
+    if ctx.route == "fast" and fp is not None:
+        u, outside = fpm.to_units(res.coefficients, n)
         fast = ok & ~outside
-        values = ctx.fastpath.evaluate(u[fast])
-        for label, v in values.items():
-            if label in out:
-                out[label][fast] = v
+        idx = np.flatnonzero(fast)
+        values = fp.evaluate(u[fast])
         direct_obs = [o for o in ctx.observables if o.label not in values]
-        for i in np.flatnonzero(fast):
+        for label, v in values.items():
+            out[label][fast] = v
+        for i in idx:
             routes[i] = "mixed" if direct_obs else "fast"
-        need_direct = ok & outside
-        partial = fast if direct_obs else np.zeros(n, dtype=bool)
+            if direct_obs:
+                todo[i] = list(direct_obs)
+        extra = set()
+        for o in ctx.observables:  # NaN: a quadrature QUADPACK would bisect further (or none)
+            v = values.get(o.label)
+            if v is not None and np.isnan(v).any():
+                refused.add(o.label)
+                for i in idx[np.isnan(v)]:
+                    todo.setdefault(i, []).append(o)
+                    routes[i] = "mixed"
+                    extra.add(int(i))
+        fallback = int((ok & outside).sum()) + len(extra)
+        for i in np.flatnonzero(ok & outside):
+            todo[i] = list(ctx.observables)
+            routes[i] = "direct"
     else:
-        need_direct = ok.copy()
-        partial = np.zeros(n, dtype=bool)
-    fallback = int(need_direct.sum())
-    if need_direct.any() or partial.any():
+        for i in np.flatnonzero(ok):
+            todo[i] = list(ctx.observables)
+            routes[i] = "direct"
+    if todo:
+        from bridge.scan.fastpath_build import direct_values
+
         par = _flavio_par(ctx)
-        for i in np.flatnonzero(need_direct | partial):
-            obs = ctx.observables if need_direct[i] else direct_obs
+        for i, obs in sorted(todo.items()):
             coeffs = {k: complex(v[i]) for k, v in res.coefficients.items() if v[i] != 0}
             try:
-                vals = fpm.direct_values(coeffs, ctx.scale, obs, par)
+                vals = direct_values(coeffs, ctx.scale, obs, par)
             except Exception as exc:  # flavio/wilson failing at a point: store the message
                 errors[i] = f"flavio: {type(exc).__name__}: {exc}"
                 continue
             for o, v in zip(obs, vals, strict=True):
                 out[o.label][i] = v
-            if need_direct[i]:
-                routes[i] = "direct"
-    return out, routes, fallback
+    return out, routes, fallback, refused
 
 
 # ---------------------------------------------------------------------------
@@ -209,12 +244,13 @@ class ScanOptions:
     mpi: bool = False
     chunk_size: int | None = None
     tolerance: float = fpm.TOLERANCE
-    validate: int = 20
+    validate: int = 0  # model points of the scan compared with flavio at setup (imports flavio)
     retry_failed: bool = False
     progress: bool = True
     vectorised: bool = True
     max_points: int | None = None  # stop after this many new points (benchmarks, tests)
     dark_matter: bool = False  # dark-matter summary per point (on anyway for relic & co.)
+    contributions: bool = False  # also store the box/penguin breakdown of the coefficients
 
 
 @dataclass
@@ -228,7 +264,8 @@ class ScanSummary:
     setup_seconds: float
     fallback_points: int
     backend: str
-    fastpath: list[str]
+    direct_observables: list[str]
+    validation: dict = field(default_factory=dict)
 
     def report(self) -> str:
         rate = self.computed / self.seconds if self.seconds > 0 else math.nan
@@ -238,9 +275,13 @@ class ScanSummary:
         if self.fallback_points:
             lines.append(f"  {self.fallback_points} points left the fast path's coefficients "
                          "and were computed with flavio directly")
-        if self.fastpath:
-            lines.append("  fast path (form, variables per component, max rel. diff vs flavio):")
-            lines += [f"    {s}" for s in self.fastpath]
+        if self.direct_observables:
+            lines.append("  no exact fast path (flavio at every point): "
+                         + ", ".join(self.direct_observables))
+        if self.validation:
+            worst = max(self.validation.items(), key=lambda kv: kv[1])
+            lines.append(f"  fast path vs flavio at points of this scan: max rel. diff {worst[1]:.1e} "
+                         f"({worst[0]})")
         return "\n".join(lines)
 
 
@@ -278,12 +319,13 @@ def prepare(opts: ScanOptions, pm=None, say=print) -> tuple[Context, dict]:
         likelihood = parts[0] if len(parts) == 1 else CombinedLikelihood(parts)
     extra = [Observable.parse(s) for s in opts.extra_observables]
     card_hash = hashlib.sha256(Path(opts.card).read_bytes()).hexdigest()
-    identity = {"card": str(opts.card), "card_sha256": card_hash,
+    # the card by content, never by path: the same command from another folder resumes
+    identity = {"card_sha256": card_hash,
                 "model": model.name, "vary": list(opts.vary), "space": space.as_dict(),
                 "likelihoods": [lk if isinstance(lk, str) else lk.name for lk in opts.likelihoods],
                 "observables": bool(opts.observables),
                 "extra_observables": [o.label for o in extra], "route": opts.route,
-                "scale": scale, "overrides": overrides}
+                "scale": scale, "overrides": overrides, "contributions": bool(opts.contributions)}
     if likelihood is not None:
         from bridge.likelihoods.registry import needs_dark_matter
 
@@ -294,66 +336,55 @@ def prepare(opts: ScanOptions, pm=None, say=print) -> tuple[Context, dict]:
     sm = cached_sm_inputs(overrides)
     ctx = Context(digest, model.name, type(model.plugin).__module__ if not hasattr(model.plugin, "__name__")
                   else model.plugin.__name__, inputs, space, sm, scale, overrides, opts.route, [], None,
-                  [], likelihood, opts.vectorised, str(opts.card), opts.dark_matter)
-    vectors = []
-    if likelihood is not None and opts.route == "fast":
-        vectors = vectorise(likelihood, overrides)
+                  [], likelihood, opts.vectorised, str(opts.card), opts.dark_matter,
+                  bool(opts.contributions))
     observables = []
     if opts.observables:
         from bridge.observables import CORE_OBSERVABLES
 
         observables += [s.observable for s in CORE_OBSERVABLES]
     observables += extra
-    for v in vectors:
-        observables += list(v.observables)
-    if opts.route == "direct" and likelihood is not None:
+    flavio_parts = []
+    if likelihood is not None:
         from bridge.likelihoods.base import CombinedLikelihood
         from bridge.likelihoods.flavio_fast import FlavioLikelihood
 
         parts = likelihood.parts if isinstance(likelihood, CombinedLikelihood) else [likelihood]
-        for p in parts:
-            if isinstance(p, FlavioLikelihood):
-                observables += list(p.observables)
+        flavio_parts = [p for p in parts if isinstance(p, FlavioLikelihood)]
+        for p in flavio_parts:
+            observables += list(p.observables)
     ctx.observables = list(dict.fromkeys(observables))
-    ctx.vector_likelihoods = vectors
     if ctx.observables and opts.route == "fast":
-        ctx.fastpath = _fastpath(ctx, model, opts, say)
+        # a property of the observables in coefficient space: shipped, cached or built once
+        ctx.fastpath = fpm.obtain(ctx.observables, scale, overrides, tolerance=opts.tolerance,
+                                  progress=say, workers=opts.workers)
+    if likelihood is not None and opts.route == "fast":
+        sm_values = None
+        if flavio_parts and ctx.fastpath is not None:  # the SM predictions: u = 0
+            sm_values = {k: float(v[0]) for k, v in
+                         ctx.fastpath.evaluate(np.zeros((1, fpm.N_VARIABLES))).items()}
+        ctx.vector_likelihoods = vectorise(likelihood, overrides, sm_values)
     return ctx, identity
 
 
-def _fastpath(ctx: Context, model, opts: ScanOptions, say) -> fpm.FastPath:
-    """Variables from probe points of this scan, then the cached or new representation."""
-    space = ctx.space
-    rng = np.random.default_rng([opts.seed, 104729])
-    ids = np.unique(np.concatenate([np.linspace(0, space.size - 1, min(space.size, 9)).astype(np.int64),
-                                    rng.choice(space.size, min(space.size, 55), replace=False)]))
-    probe = _evaluate_ids(ctx, model, ids)
-    ok = probe.ok
-    if not ok.any():
-        raise BridgeError("the model fails at every probe point of the scan: "
-                          + next(e for e in probe.errors if e))
-    variables = fpm.choose_variables({k: v[ok] for k, v in probe.coefficients.items()})
-    k = min(opts.validate, space.size)
-    vids = np.sort(rng.choice(space.size, k, replace=False)) if k else np.zeros(0, np.int64)
-    val = _evaluate_ids(ctx, model, vids) if k else None
-    points = [] if val is None else [
-        {name: complex(v[i]) for name, v in val.coefficients.items() if v[i] != 0}
-        for i in np.flatnonzero(val.ok)]
-    outside = fpm.to_units(variables, fpm._stack(points), len(points))[1] if points else []
-    points = [p for p, out in zip(points, outside, strict=True) if not out]
-    from bridge import progress
+def validate(ctx: Context, points: int, seed: int = 1) -> dict[str, float]:
+    """Max relative difference fast path vs flavio per observable at ``points`` random points
+    of the scan (imports flavio; a check the user can ask for with --validate)."""
+    from bridge.scan.fastpath_build import _max_rel_diff, direct_values
 
-    with progress.task("scan: fast path (flavio at design and validation points; first use only)") as t:
-        return fpm.obtain(ctx.observables, variables, ctx.scale, ctx.overrides, points,
-                          tolerance=opts.tolerance,  # each phase: on the report line, or said
-                          progress=lambda msg: t.describe(msg) if progress.enabled() else say(msg))
-
-
-def _evaluate_ids(ctx: Context, model, ids):
-    values = ctx.space.values(ids)
-    binputs, _ = batch_inputs(ctx.space, ctx.inputs, values)
-    return evaluate_batch(model, binputs, ctx.sm, source=ctx.card, vectorised=ctx.vectorised,
-                          handover_scale=ctx.scale, par=_flavio_par(ctx))
+    rng = np.random.default_rng([seed, 104729])
+    ids = np.sort(rng.choice(ctx.space.size, min(points, ctx.space.size), replace=False))
+    binputs, _ = batch_inputs(ctx.space, ctx.inputs, ctx.space.values(ids))
+    res = evaluate_batch(_model(ctx), binputs, ctx.sm, source=ctx.card, vectorised=ctx.vectorised,
+                         handover_scale=ctx.scale, par=_flavio_par(ctx))
+    u, outside = fpm.to_units(res.coefficients, res.size)
+    good = np.flatnonzero(res.ok & ~outside)
+    fast = ctx.fastpath.evaluate(u[good])
+    par = _flavio_par(ctx)
+    obs = [o for o in ctx.observables if o.label in fast]
+    direct = np.array([direct_values({k: complex(v[i]) for k, v in res.coefficients.items() if v[i] != 0},
+                                     ctx.scale, obs, par) for i in good]).reshape(good.size, len(obs))
+    return {o.label: _max_rel_diff(fast[o.label], direct[:, j]) for j, o in enumerate(obs)}
 
 
 class Progress:
@@ -388,32 +419,58 @@ class Progress:
 
 
 def run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
-    """Run (or resume) a scan; see the module docstring."""
+    """Run (or resume) a scan; see the module docstring. Everything that can refuse the scan
+    is checked before the results file is created or changed."""
+    from bridge.scan import store as stm
+
     t0 = time.perf_counter()
     say = say or (lambda msg: print(msg, file=sys.stderr))
-    store = Store(opts.results)
-    try:
-        ctx, identity = prepare(opts, pm, say)
-        stored = store.get_meta("scan")
-        if stored is not None and stored != identity:
-            changed = sorted(k for k in identity if identity.get(k) != stored.get(k))
+    results = Path(opts.results)
+    existed = results.exists()
+    if existed:
+        stm.open_results(results).close()  # a foreign, empty or damaged file: refused now
+    ctx, identity = prepare(opts, pm, say)
+    if existed:
+        stored = stm.meta(results).get("scan")
+        if stored is not None and _comparable(stored) != identity:
+            changed = sorted(k for k in set(identity) | set(_comparable(stored))
+                             if identity.get(k) != stored.get(k))
             raise InputError(f"{opts.results} holds a different scan (differs in: {', '.join(changed)}); "
                              "give another -o or remove the file")
+    checks = validate(ctx, opts.validate) if opts.validate and ctx.fastpath is not None else None
+    store = stm.Store(results)
+    try:
         store.set_meta("scan", identity)
         store.set_meta("card_text", Path(opts.card).read_text(errors="replace"))
         if ctx.fastpath is not None:
             store.set_meta("fastpath", {"summary": ctx.fastpath.summary(), "info": ctx.fastpath.info,
-                                        "variables": [v.label for v in ctx.fastpath.variables]})
+                                        **({"validation": checks} if checks else {})})
+            # the recipe of the derived obs: columns (bridge.scan.store)
+            store.set_meta("fastpath_representations",
+                           {k: r.as_dict() for k, r in ctx.fastpath.representations.items() if r.fast})
         if opts.retry_failed:
-            store.delete_failed()
+            store.retry_failed()
         setup = time.perf_counter() - t0
         summary = _run_chunks(opts, ctx, store, say)
         summary.setup_seconds = setup
+        summary.validation = checks or {}
         store.set_meta("last_run", {"seconds": summary.seconds, "computed": summary.computed,
                                     "backend": summary.backend, "setup_seconds": setup})
         return summary
+    except BaseException:
+        if not existed and store.count()[0] == 0:  # nothing of this new file is worth keeping
+            store.close()
+            stm.remove(results)
+            store = None
+        raise
     finally:
-        store.close()
+        if store is not None:
+            store.close()
+
+
+def _comparable(stored: dict) -> dict:
+    """A stored scan identity as today's (older files also held the card's path)."""
+    return {k: v for k, v in stored.items() if k != "card"}
 
 
 def _chunk_size(opts: ScanOptions, ctx: Context) -> int:
@@ -453,7 +510,7 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSumma
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
                 res = fut.result()
-                store.write(res.ids, res.columns, res.errors, res.routes)
+                store.write(res.ids, res.columns, res.errors, res.routes, res.derived)
                 computed += res.ids.size
                 fallback += res.fallback_points
                 progress.update(res.ids.size)
@@ -465,4 +522,5 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSumma
         backend.close()
     n, bad = store.count()
     return ScanSummary(str(opts.results), size, n, bad, computed, time.perf_counter() - start, 0.0,
-                       fallback, backend.label, ctx.fastpath.summary() if ctx.fastpath else [])
+                       fallback, backend.label,
+                       [o.label for o in ctx.fastpath.direct] if ctx.fastpath else [])

@@ -2,62 +2,203 @@
 
 Why SQLite (and not Parquet chunks): it is in Python's standard library; a chunk of points
 is committed in one transaction, so a scan killed mid-write leaves the file as it was
-before that chunk; the point id is a primary key, so a point is stored once whatever
-happens; failed points are rows with their message; readers (``bridge plot``) see the
-committed chunks while the scan writes (WAL mode). Parquet (and CSV) are exports.
+before that chunk; readers (``bridge plot``) see the committed chunks while the scan writes
+(WAL mode while the scan runs; a closed file is a plain database again, so reading it
+creates no side files). Parquet (and CSV) are exports; :func:`bridge.scan.read_results`
+gives a pandas DataFrame.
 
-Tables:
+Tables (format :data:`FORMAT`, recorded in ``meta`` under ``bridge_results``: a database
+without it is not a results file and is refused):
 
-* ``points``: one row per point, ``id`` (its index in the scan, primary key), ``status``
-  (0 ok, 1 failed), ``error``, ``route`` (``fast``, ``mixed``, ``direct``, ``none``) and
-  ``chunk``, the chunk that holds its numbers;
-* ``chunks``: one row per chunk, ``columns`` (JSON list of names) and ``data``, the chunk's
-  numbers as a little-endian float64 array (points × columns; NaN where not computed).
-  Writing one array per chunk instead of one SQL value per number keeps the writer at
-  ~10⁶ points/s, so it never holds a scan back;
-* ``meta``: the scan's definition (JSON), the card, the fast path's validation.
+* ``chunks``: one row per chunk: ``n`` points, ``ids`` (their indices in the scan, int64),
+  ``routes`` (uint8 codes of :data:`ROUTES`), both zlib-compressed, ``columns`` (JSON: the
+  names stored in ``data``, the ``constant`` columns with their one value and the
+  ``alias`` columns equal to a stored one) and ``data``, the stored columns as little-endian
+  float64, one column after the other. A column holding one value for the whole chunk, or
+  the same numbers as another column (C10 of the Z penguin and CL of ν_eν_e, a varied entry
+  and its parameter), is not repeated: ~8 bytes per point and distinct varying column;
+* ``failed``: the points that failed (``id``, ``chunk``, ``error``: the message);
+* ``meta``: the scan's definition (JSON), the card, the fast path, the format.
+
+A point is stored exactly once: the writer keeps the set of stored ids (read from the file
+when it opens it) and leaves out any id already stored (a chunk computed again after a kill).
 
 Column names carry a prefix: ``par:`` scan parameters, ``in:`` the card entries they set,
 ``mass:``, ``wc:NAME:re|im`` (hand-over scale), ``contrib:``, ``ol:`` (one loop), ``mnu:``,
-``obs:`` (flavio), ``chi2:NAME``, ``pull:NAME:TERM``. :func:`read` returns columns as
-arrays; :func:`export` writes Parquet or CSV for other tools.
+``obs:`` (flavio), ``chi2:NAME``, ``pull:NAME:TERM``. :func:`read` returns columns as arrays;
+:func:`export` writes Parquet or CSV for other tools.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import zlib
 from pathlib import Path
 
 import numpy as np
 
 from bridge.errors import InputError
 
+FORMAT = 2
+MARKER = "bridge_results"
 STATUS_OK, STATUS_FAILED = 0, 1
 FIXED = ("id", "status", "error", "route")
+ROUTES = ("none", "fast", "mixed", "direct")
+_ROUTE_CODE = {r: k for k, r in enumerate(ROUTES)}
+_TABLES = {"meta", "chunks", "failed"}
+
+
+def _damaged(path, exc) -> InputError:
+    return InputError(f"{path}: the results file is damaged ({exc}); export what can be read "
+                      "with an older copy, or give another -o")
+
+
+def _check(path: Path) -> None:
+    """Refuse a file that is not a bridge results file of this format (InputError)."""
+    if not path.is_file():
+        raise InputError(f"{path}: not a regular file")
+    wal = path.with_name(path.name + "-wal")
+    if path.stat().st_size == 0 and not (wal.exists() and wal.stat().st_size > 0):
+        raise InputError(f"{path}: empty file (0 bytes), not a bridge results file; remove it or "
+                         "give another -o")
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise InputError(f"{path}: cannot be opened ({exc})") from None
+    try:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        marker = None
+        if "meta" in tables:
+            row = con.execute("SELECT value FROM meta WHERE key = ?", (MARKER,)).fetchone()
+            marker = json.loads(row[0]) if row else None
+    except sqlite3.DatabaseError as exc:
+        if "file is not a database" in str(exc) or "not a database" in str(exc):
+            raise InputError(f"{path}: not a bridge results file (not an SQLite database)") from None
+        raise _damaged(path, exc) from None
+    except ValueError:
+        marker = None
+    finally:
+        con.close()
+    if not isinstance(marker, dict):
+        if tables == {"meta", "points", "chunks"}:
+            raise InputError(f"{path}: a results file of an older bridge (format 1); read it with "
+                             "that version, or give another -o")
+        shown = ", ".join(sorted(tables)) or "none"
+        raise InputError(f"{path}: an SQLite database that is not a bridge results file "
+                         f"(tables: {shown}); give another -o")
+    if marker.get("format") != FORMAT or not _TABLES <= tables:
+        raise InputError(f"{path}: a bridge results file of format {marker.get('format')!r}; this "
+                         f"bridge reads format {FORMAT}")
+
+
+def _create(path: Path) -> None:
+    """A new empty results file, made under a temporary name and renamed (never half-made)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        con = sqlite3.connect(str(tmp))
+        try:
+            with con:
+                con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+                con.execute("CREATE TABLE chunks (chunk INTEGER PRIMARY KEY, n INTEGER, ids BLOB, "
+                            "routes BLOB, columns TEXT, data BLOB)")
+                con.execute("CREATE TABLE failed (id INTEGER PRIMARY KEY, chunk INTEGER, error TEXT)")
+                con.execute("INSERT INTO meta VALUES (?, ?)", (MARKER, json.dumps({"format": FORMAT})))
+        finally:
+            con.close()
+        os.replace(tmp, path)
+    except (OSError, sqlite3.Error) as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"{path}: cannot create the results file ({exc})") from None
+
+
+def side_files(path) -> list[Path]:
+    p = Path(path)
+    return [p.with_name(p.name + s) for s in ("-wal", "-shm", "-journal")]
+
+
+def remove(path) -> None:
+    """Remove a results file and its SQLite side files."""
+    for p in (Path(path), *side_files(path)):
+        p.unlink(missing_ok=True)
+
+
+def _pack(a: np.ndarray) -> bytes:
+    return zlib.compress(np.ascontiguousarray(a).tobytes(), 1)
+
+
+def _unpack(blob: bytes, dtype) -> np.ndarray:
+    try:
+        return np.frombuffer(zlib.decompress(blob), dtype=dtype)
+    except (zlib.error, TypeError) as exc:
+        raise sqlite3.DatabaseError(f"a chunk's ids or routes are not readable ({exc})") from None
+
+
+def _layout(columns: dict[str, np.ndarray], n: int):
+    """(stored names, constant {name: value}, alias {name: stored name}, data) of a chunk."""
+    stored, constant, alias = [], {}, {}
+    arrays, seen = [], {}
+    for name, v in columns.items():
+        v = np.ascontiguousarray(v, dtype="<f8").reshape(n)
+        bits = v.view("<i8")
+        if n and np.all(bits == bits[0]):
+            constant[name] = float(v[0])  # NaN and inf as JSON's NaN, Infinity
+            continue
+        key = hash(bits.tobytes())
+        same = next((s for s in seen.get(key, ()) if np.array_equal(arrays[s[1]].view("<i8"), bits)),
+                    None)
+        if same is not None:
+            alias[name] = same[0]
+            continue
+        seen.setdefault(key, []).append((name, len(arrays)))
+        stored.append(name)
+        arrays.append(v)
+    data = np.concatenate(arrays).tobytes() if arrays else b""
+    return stored, constant, alias, data
 
 
 class Store:
-    """A results file opened for writing (one writer: the process that runs the scan)."""
+    """A results file opened for writing (one writer: the process that runs the scan).
+
+    Creates the file if it does not exist; refuses one that is not a bridge results file."""
 
     def __init__(self, path):
         self.path = Path(path)
+        if self.path.exists():
+            _check(self.path)
+        else:
+            _create(self.path)
+        self.retry = False
         try:
             self.con = sqlite3.connect(str(self.path), timeout=60)
-            # WAL: readers see committed chunks while the scan writes; synchronous=NORMAL
-            # keeps every committed chunk when the process is killed
+            # WAL while writing: readers see committed chunks; synchronous=NORMAL keeps every
+            # committed chunk when the process is killed
             self.con.execute("PRAGMA journal_mode=WAL")
             self.con.execute("PRAGMA synchronous=NORMAL")
-            self.con.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-            self.con.execute("CREATE TABLE IF NOT EXISTS points (id INTEGER PRIMARY KEY, status INTEGER, "
-                             "error TEXT, route TEXT, chunk INTEGER)")
-            self.con.execute("CREATE TABLE IF NOT EXISTS chunks (chunk INTEGER PRIMARY KEY, "
-                             "columns TEXT, n INTEGER, data BLOB)")
-            self.con.commit()
+            self._done = np.zeros(0, dtype=bool)
+            self._chunk = -1
+            for chunk, ids in self.con.execute("SELECT chunk, ids FROM chunks"):
+                self._mark(_unpack(ids, "<i8"))
+                self._chunk = max(self._chunk, chunk)
+            self._failed = {r[0] for r in self.con.execute("SELECT id FROM failed")}
         except sqlite3.DatabaseError as exc:
-            raise InputError(f"{path}: not a bridge scan results file ({exc})") from None
+            raise _damaged(self.path, exc) from None
+
+    def _mark(self, ids: np.ndarray) -> None:
+        if ids.size and ids.max() >= self._done.size:
+            grown = np.zeros(max(int(ids.max()) + 1, 2 * self._done.size), dtype=bool)
+            grown[: self._done.size] = self._done
+            self._done = grown
+        self._done[ids] = True
 
     def close(self) -> None:
+        try:
+            # back to a rollback journal: a closed results file has no side files (fails
+            # harmlessly while a reader holds it open)
+            self.con.execute("PRAGMA journal_mode=DELETE")
+        except sqlite3.Error:
+            pass
         self.con.close()
 
     def __enter__(self):
@@ -66,130 +207,279 @@ class Store:
     def __exit__(self, *exc):
         self.close()
 
+    def _run(self, fn):
+        try:
+            return fn()
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(self.path, exc) from None
+
     def get_meta(self, key: str, default=None):
-        row = self.con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        row = self._run(lambda: self.con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone())
         return default if row is None else json.loads(row[0])
 
     def set_meta(self, key: str, value) -> None:
-        with self.con:
-            self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+        def go():
+            with self.con:
+                self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+        self._run(go)
+
+    def retry_failed(self) -> int:
+        """Let the failed points be computed and stored again (each replaces its failed copy
+        when it is written, so a kill in between loses nothing). Returns their number."""
+        self.retry = True
+        return len(self._failed)
 
     def done_ids(self) -> np.ndarray:
-        """Ids of every stored point (failed ones included)."""
-        return np.array([r[0] for r in self.con.execute("SELECT id FROM points")], dtype=np.int64)
+        """Ids of every stored point (failed ones too, unless they are to be retried)."""
+        done = self._done.copy()
+        if self.retry and self._failed:
+            done[np.fromiter(self._failed, np.int64)] = False
+        return np.flatnonzero(done)
 
     def count(self) -> tuple[int, int]:
         """(stored points, failed points)."""
-        n, bad = self.con.execute("SELECT COUNT(*), COALESCE(SUM(status), 0) FROM points").fetchone()
-        return int(n), int(bad)
+        return int(self._done.sum()), len(self._failed)
 
-    def delete_failed(self) -> int:
-        with self.con:
-            return self.con.execute("DELETE FROM points WHERE status != 0").rowcount
-
-    def write(self, ids, columns: dict[str, np.ndarray], errors, routes) -> int:
-        """Store one chunk in one transaction; ids already stored keep their old numbers."""
+    def write(self, ids, columns: dict[str, np.ndarray], errors, routes, derived=()) -> int:
+        """Store one chunk in one transaction; ids already stored are left out (except failed
+        ones after :meth:`retry_failed`). Returns the number of points added. ``derived``:
+        ``obs:`` columns that the fast path gives at every point with route fast or mixed (the
+        meta entry ``fastpath_representations`` holds the recipe): not stored, evaluated again
+        from the ``wc:`` columns when read."""
         ids = np.asarray(ids, dtype=np.int64)
-        names = ["id", *(c for c in columns if c != "id")]
-        data = np.empty((ids.size, len(names)), dtype="<f8")
-        data[:, 0] = ids
-        for k, name in enumerate(names[1:], start=1):
-            data[:, k] = columns[name]
-        with self.con:
-            (chunk,) = self.con.execute("SELECT COALESCE(MAX(chunk), -1) + 1 FROM chunks").fetchone()
-            cur = self.con.executemany(
-                "INSERT OR IGNORE INTO points VALUES (?, ?, ?, ?, ?)",
-                zip(ids.tolist(), [STATUS_OK if e is None else STATUS_FAILED for e in errors], errors,
-                    routes, [chunk] * ids.size, strict=True))
-            added = cur.rowcount
-            if added:
-                self.con.execute("INSERT INTO chunks VALUES (?, ?, ?, ?)",
-                                 (chunk, json.dumps(names), int(ids.size), data.tobytes()))
-        return added
+        new = ids >= self._done.size
+        new[~new] = ~self._done[ids[~new]]
+        retried = [i for i in ids[~new].tolist() if i in self._failed] if self.retry else []
+        if retried:
+            new |= np.isin(ids, retried)
+        if not new.any():
+            return 0
+        if not new.all():
+            ids = ids[new]
+            columns = {k: np.asarray(v)[new] for k, v in columns.items()}
+            errors = [e for e, keep in zip(errors, new, strict=True) if keep]
+            routes = [r for r, keep in zip(routes, new, strict=True) if keep]
+        n = ids.size
+        derived = [c for c in derived if c in columns]
+        if derived:
+            columns = {k: v for k, v in columns.items() if k not in derived}
+        stored, constant, alias, data = _layout(columns, n)
+        codes = np.array([_ROUTE_CODE.get(r, 0) for r in routes], dtype=np.uint8)
+        failed = [(int(i), e) for i, e in zip(ids.tolist(), errors, strict=True) if e is not None]
+        layout = json.dumps({"stored": stored, "constant": constant, "alias": alias,
+                             **({"derived": derived} if derived else {})})
+        chunk = self._chunk + 1
+
+        def go():
+            with self.con:
+                if retried:
+                    self.con.executemany("DELETE FROM failed WHERE id = ?", [(i,) for i in retried])
+                self.con.execute("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
+                                 (chunk, n, _pack(ids), _pack(codes), layout, data))
+                if failed:
+                    self.con.executemany("INSERT INTO failed VALUES (?, ?, ?)",
+                                         [(i, chunk, e) for i, e in failed])
+        self._run(go)
+        self._chunk = chunk
+        self._mark(ids)
+        self._failed.difference_update(retried)
+        self._failed.update(i for i, _ in failed)
+        return n
 
 
 # ---------------------------------------------------------------------------
 # reading
 # ---------------------------------------------------------------------------
 def open_results(path) -> sqlite3.Connection:
+    """A read-only connection to a checked results file (InputError otherwise)."""
     p = Path(path)
     if not p.exists():
         raise InputError(f"{path}: no such results file")
-    try:
-        con = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
-        con.execute("SELECT id, chunk FROM points LIMIT 1")
-        con.execute("SELECT chunk FROM chunks LIMIT 1")
-    except sqlite3.DatabaseError as exc:
-        raise InputError(f"{path}: not a bridge scan results file ({exc})") from None
-    return con
+    _check(p)
+    return sqlite3.connect(f"file:{p}?mode=ro", uri=True)
 
 
-def _chunk_columns(con) -> dict[int, list[str]]:
-    return {c: json.loads(names) for c, names in con.execute("SELECT chunk, columns FROM chunks")}
+class _Chunk:
+    """column(name) → a stored, constant or alias column over all points of a chunk (or None)."""
+
+    def __init__(self, lay, stored, table, n):
+        self.lay, self.stored, self.table, self.n = lay, stored, table, n
+
+    def __call__(self, name):
+        src = self.lay["alias"].get(name, name)
+        if src in self.stored:
+            return self.table[self.stored[src]]
+        if name in self.lay["constant"]:
+            return np.full(self.n, float(self.lay["constant"][name]))
+        return None
+
+
+class _Reader:
+    """The chunks of a results file, each point once (the newest copy of a point is the one
+    in the chunk written after it was last forgotten by --retry-failed)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.con = open_results(path)
+
+    def close(self):
+        self.con.close()
+
+    def _q(self, sql, args=()):
+        try:
+            return self.con.execute(sql, args).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(self.path, exc) from None
+
+    def meta(self) -> dict:
+        return {k: json.loads(v) for k, v in self._q("SELECT key, value FROM meta")}
+
+    def columns(self) -> list[str]:
+        names = list(FIXED)
+        seen = set(names)
+        for (layout,) in self._q("SELECT columns FROM chunks ORDER BY chunk"):
+            lay = json.loads(layout)
+            for group in (lay["stored"], lay["constant"], lay["alias"], lay.get("derived", ())):
+                for c in group:
+                    if c not in seen:
+                        seen.add(c)
+                        names.append(c)
+        return names
+
+    def blocks(self, names: list[str], failed: bool):
+        """Per chunk: {name: values} of the points it holds, NaN where a column is absent. A
+        point retried after failing lives in two chunks: the later one holds it."""
+        errors = {}
+        for i, c, e in self._q("SELECT id, chunk, error FROM failed"):
+            errors[(c, i)] = e
+        try:
+            chunks = [(c, _unpack(b, "<i8")) for c, b in self._ids()]
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(self.path, exc) from None
+        top = max((int(ids.max()) for _, ids in chunks if ids.size), default=-1)
+        owner = np.full(top + 1, -1, dtype=np.int64)
+        for c, ids in chunks:  # in chunk order: the last chunk holding an id owns it
+            owner[ids] = c
+        for chunk, n, ids_blob, routes_blob, layout, data in self._rows():
+            try:
+                ids = _unpack(ids_blob, "<i8")
+                codes = _unpack(routes_blob, np.uint8)
+            except sqlite3.DatabaseError as exc:
+                raise _damaged(self.path, exc) from None
+            keep = owner[ids] == chunk
+            bad = np.array([(chunk, i) in errors for i in ids.tolist()], dtype=bool) if errors \
+                else np.zeros(ids.size, dtype=bool)
+            if not failed:
+                keep &= ~bad
+            if not keep.any():
+                continue
+            lay = json.loads(layout)
+            stored = {c: k for k, c in enumerate(lay["stored"])}
+            table = np.frombuffer(data, dtype="<f8").reshape(len(lay["stored"]), n)
+            sel = np.flatnonzero(keep)
+            column = _Chunk(lay, stored, table, n)
+            derived = {}
+            wanted = [c for c in lay.get("derived", ()) if c in names]
+            if wanted:
+                derived = self._derive(wanted, column, lay, codes, bad, n)
+            block = {}
+            for name in names:
+                if name == "id":
+                    block[name] = ids[sel].astype(float)
+                elif name == "status":
+                    block[name] = bad[sel].astype(float)
+                elif name == "error":
+                    block[name] = np.array([errors.get((chunk, i)) for i in ids[sel].tolist()],
+                                           dtype=object)
+                elif name == "route":
+                    block[name] = np.array(ROUTES, dtype=object)[codes[sel]]
+                elif name in derived:
+                    block[name] = derived[name][sel]
+                else:
+                    values = column(name)
+                    block[name] = values[sel] if values is not None else np.full(sel.size, np.nan)
+            yield block
+
+    def _derive(self, wanted, column, lay, codes, bad, n) -> dict[str, np.ndarray]:
+        """The derived obs: columns of a chunk: the fast path (from meta) on its wc: columns, at
+        the points with route fast or mixed, as the scan evaluated them (NaN at failed points)."""
+        from bridge.scan import fastpath as fpm
+
+        if not hasattr(self, "_fastpath"):
+            reps = self.meta().get("fastpath_representations") or {}
+            try:
+                parsed = {k: fpm.Representation.from_dict(r) for k, r in reps.items()}
+            except (KeyError, TypeError, ValueError) as exc:  # cache.Invalid is a ValueError
+                raise _damaged(self.path, f"fast-path recipe: {exc}") from None
+            self._fastpath = fpm.FastPath([r.observable for r in parsed.values()], 0.0, {}, parsed)
+        coefficients = {}
+        names = {*lay["stored"], *lay["constant"], *lay["alias"]}
+        for name in names:
+            if name.startswith("wc:") and name.endswith(":re"):
+                coef = name[3:-3]
+                re, im = column(name), column(f"wc:{coef}:im")
+                coefficients[coef] = re + 1j * (im if im is not None else 0.0)
+        fast = np.isin(codes, [_ROUTE_CODE["fast"], _ROUTE_CODE["mixed"]])
+        u, _ = fpm.to_units({k: v[fast] for k, v in coefficients.items()}, int(fast.sum()))
+        values = self._fastpath.evaluate(u)
+        out = {}
+        for name in wanted:
+            label = name[4:]
+            if label not in values:
+                raise _damaged(self.path, f"no fast-path recipe for {name}")
+            col = np.full(n, np.nan)
+            col[fast] = values[label]
+            col[bad] = np.nan
+            out[name] = col
+        return out
+
+    def _ids(self):
+        return self._q("SELECT chunk, ids FROM chunks ORDER BY chunk")
+
+
+    def _rows(self):
+        try:
+            yield from self.con.execute("SELECT chunk, n, ids, routes, columns, data FROM chunks "
+                                        "ORDER BY chunk")
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(self.path, exc) from None
 
 
 def columns(path) -> list[str]:
     """All column names (the fixed ones first, then in order of appearance)."""
-    con = open_results(path)
+    r = _Reader(path)
     try:
-        names = list(FIXED)
-        for cols in _chunk_columns(con).values():
-            names += [c for c in cols if c not in names]
-        return names
+        return r.columns()
     finally:
-        con.close()
+        r.close()
 
 
 def meta(path) -> dict:
-    con = open_results(path)
+    r = _Reader(path)
     try:
-        return {k: json.loads(v) for k, v in con.execute("SELECT key, value FROM meta")}
+        return r.meta()
     finally:
-        con.close()
+        r.close()
 
 
-def _blocks(con, names: list[str], failed: bool):
-    """For each chunk: {name: values} of the points it holds (points.chunk), NaN where absent."""
-    for chunk, cols, n, blob in con.execute("SELECT chunk, columns, n, data FROM chunks ORDER BY chunk"):
-        rows = con.execute("SELECT id, status, error, route FROM points WHERE chunk = ? ORDER BY id",
-                           (chunk,)).fetchall()
-        if not failed:
-            rows = [r for r in rows if r[1] == STATUS_OK]
-        if not rows:
-            continue
-        cols = json.loads(cols)
-        data = np.frombuffer(blob, dtype="<f8").reshape(n, len(cols))
-        index = {c: k for k, c in enumerate(cols)}
-        ids = np.array([r[0] for r in rows], dtype=np.int64)
-        # a point stored by an earlier chunk is not taken from this one (exactly once)
-        pos = np.searchsorted(data[:, 0], ids)
-        block = {}
-        for name in names:
-            if name == "id":
-                block[name] = ids.astype(float)
-            elif name == "status":
-                block[name] = np.array([r[1] for r in rows], dtype=float)
-            elif name in ("error", "route"):
-                block[name] = np.array([r[2 if name == "error" else 3] for r in rows], dtype=object)
-            elif name in index:
-                block[name] = data[pos, index[name]]
-            else:
-                block[name] = np.full(ids.size, np.nan)
-        yield block
+def count(path) -> tuple[int, int]:
+    """(stored points, failed points) of a results file."""
+    data = read(path, ["status"], failed=True)
+    return int(data["status"].size), int(np.sum(data["status"] != STATUS_OK))
 
 
 def read(path, names: list[str] | None = None, *, failed: bool = False) -> dict[str, np.ndarray]:
     """Columns as arrays ordered by id (NaN where not computed); failed points only if asked."""
-    have = columns(path)
-    names = have if names is None else list(names)
-    missing = [n for n in names if n not in have]
-    if missing:
-        raise InputError(f"{path}: no column {missing[0]!r}")
-    con = open_results(path)
+    r = _Reader(path)
     try:
-        blocks = list(_blocks(con, list(dict.fromkeys(["id", *names])), failed))
+        have = r.columns()
+        names = have if names is None else list(names)
+        missing = [n for n in names if n not in have]
+        if missing:
+            raise InputError(f"{path}: no column {missing[0]!r}")
+        blocks = list(r.blocks(list(dict.fromkeys(["id", *names])), failed))
     finally:
-        con.close()
+        r.close()
     out = {}
     for n in names:
         obj = n in ("error", "route")
@@ -207,30 +497,35 @@ def export(path, target) -> int:
     target = Path(target)
     if target.suffix not in (".csv", ".parquet", ".pq"):
         raise InputError(f"{target}: export needs a .parquet or .csv file name")
-    names = columns(path)
+    if not target.parent.is_dir():
+        raise InputError(f"{target}: no such directory {target.parent}")
+    r = _Reader(path)
     tmp = target.with_name(f".{target.name}.tmp")
-    con = open_results(path)
     n = 0
     try:
+        names = r.columns()
         if target.suffix == ".csv":
             import csv
 
             with open(tmp, "w", newline="") as fh:
                 w = csv.writer(fh)
                 w.writerow(names)
-                for b in _blocks(con, names, True):
+                for b in r.blocks(names, True):
                     for i in range(b["id"].size):
                         w.writerow([_csv_value(b[c][i], c) for c in names])
                     n += b["id"].size
         else:
-            n = _export_parquet(con, names, tmp)
+            n = _export_parquet(r, names, tmp)
+        tmp.replace(target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"{target}: cannot be written ({exc.strerror or exc})") from None
     finally:
-        con.close()
-    tmp.replace(target)
+        r.close()
     return n
 
 
-def _export_parquet(con, names, tmp: Path) -> int:
+def _export_parquet(reader: _Reader, names, tmp: Path) -> int:
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -240,7 +535,7 @@ def _export_parquet(con, names, tmp: Path) -> int:
     schema = pa.schema([(c, types.get(c, pa.float64())) for c in names])
     n = 0
     with pq.ParquetWriter(str(tmp), schema) as writer:
-        for b in _blocks(con, names, True):
+        for b in reader.blocks(names, True):
             arrays = [pa.array(b[c].astype(np.int64)) if c in ("id", "status")
                       else pa.array(list(b[c]), type=pa.string()) if c in ("error", "route")
                       else pa.array(b[c], from_pandas=True) for c in names]
@@ -255,3 +550,24 @@ def _csv_value(v, name):
     if name in ("error", "route"):
         return "" if v is None else v
     return "" if not np.isfinite(v) else repr(float(v))
+
+
+def read_results(path, columns: list[str] | None = None, *, failed: bool = False):
+    """The points of a results file as a pandas DataFrame indexed by point id: one column per
+    stored quantity (``par:``, ``mass:``, ``wc:``, ``obs:``, ``chi2:``, ...), NaN where not
+    computed; with ``failed=True`` the failed points too, with ``status`` and ``error``.
+    pandas is optional: an ImportError says how to install it."""
+    try:
+        import pandas as pd
+    except ImportError:
+        raise ImportError("bridge.scan.read_results needs pandas: pip install pandas") from None
+    names = None if columns is None else ["id", *[c for c in columns if c != "id"]]
+    data = read(path, names, failed=failed)
+    ids = data.pop("id").astype(np.int64)
+    if not failed:
+        data.pop("status", None)
+        data.pop("error", None)
+    frame = pd.DataFrame(data, index=pd.Index(ids, name="id"))
+    if "status" in frame:
+        frame["status"] = frame["status"].astype(np.int64)
+    return frame

@@ -1,0 +1,129 @@
+"""scipy's ``quad`` (QUADPACK QAGS) on integrands known at its nodes, for N points at once.
+
+flavio integrates its binned observables with ``scipy.integrate.quad`` (flavio/math/integrate.py
+``nintegrate``): QUADPACK's QAGS, an adaptive 21-point Gauss–Kronrod rule (Piessens, de
+Doncker-Kapenga, Überhuber, Kahaner, QUADPACK, Springer 1983, routines DQK21 and DQAGSE). Its
+result is an exact function of the integrand's values at the nodes it visits, and which nodes it
+visits depends on its error estimates. :func:`qags` reproduces that for the first two levels —
+the whole interval, then its two halves — with the arithmetic of DQK21 and DQAGSE in the same
+order (the bisection point, the running sums ``area`` and ``errsum``, the acceptance tests, the
+order of the final sum), so that with the same node values the result is QUADPACK's to the last
+bit; a point QUADPACK would bisect further is reported, not guessed.
+
+:func:`nodes` gives the abscissae of those 63 nodes in the order the values are expected.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: DQK21 abscissae (Kronrod, the odd ones also Gauss) and weights.
+XGK = (0.995657163025808080735527280689003, 0.973906528517171720077964012084452,
+       0.930157491355708226001207180059508, 0.865063366688984510732096688423493,
+       0.780817726586416897063717578345042, 0.679409568299024406234327365114874,
+       0.562757134668604683339000099272694, 0.433395394129247190799265943165784,
+       0.294392862701460198131126603103866, 0.148874338981631210884826001129720, 0.0)
+WGK = (0.011694638867371874278064396062192, 0.032558162307964727478818972459390,
+       0.054755896574351996031381300244580, 0.075039674810919952767043140916190,
+       0.093125454583697605535065465083366, 0.109387158802297641899210590325805,
+       0.123491976262065851077208980715781, 0.134709217311473325928054001771707,
+       0.142775938577060080797094273138717, 0.147739104901338491374841515972068,
+       0.149445554002916905664936468389821)
+WG = (0.066671344308688137593568809893332, 0.149451349150580593145776339657697,
+      0.219086362515982043995534934228163, 0.269266719309996355091226921569469,
+      0.295524224714752870173892994651338)
+EPMACH = np.finfo(float).eps
+UFLOW = np.finfo(float).tiny
+#: Node values per interval: the centre, then centre − h·x_k and centre + h·x_k (k = 0..9).
+PER_INTERVAL = 21
+
+
+def _interval_nodes(a: float, b: float) -> list[float]:
+    centr = (a + b) * 0.5
+    hlgth = (b - a) * 0.5
+    absc = [hlgth * XGK[k] for k in range(10)]
+    return [centr, *[centr - x for x in absc], *[centr + x for x in absc]]
+
+
+def halves(a: float, b: float) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The two intervals DQAGSE bisects [a, b] into first."""
+    mid = (a + b) * 0.5
+    return (a, mid), (mid, b)
+
+
+def nodes(a: float, b: float) -> list[float]:
+    """The 63 abscissae of levels 0 and 1: [a, b], then its two halves (21 each)."""
+    (a1, b1), (a2, b2) = halves(a, b)
+    return _interval_nodes(a, b) + _interval_nodes(a1, b1) + _interval_nodes(a2, b2)
+
+
+def qk21(f: np.ndarray, a: float, b: float):
+    """DQK21 on [a, b] for node values f (N, 21): (result, abserr, resabs, resasc), each (N,)."""
+    hlgth = (b - a) * 0.5
+    dhlgth = abs(hlgth)
+    fc, fm, fp = f[:, 0], f[:, 1:11], f[:, 11:21]
+    resg = np.zeros(f.shape[0])
+    resk = WGK[10] * fc
+    resabs = np.abs(resk)
+    for j in range(1, 6):  # Gauss nodes: k = 1, 3, 5, 7, 9
+        k = 2 * j - 1
+        f1, f2 = fm[:, k], fp[:, k]
+        fsum = f1 + f2
+        resg = resg + WG[j - 1] * fsum
+        resk = resk + WGK[k] * fsum
+        resabs = resabs + WGK[k] * (np.abs(f1) + np.abs(f2))
+    for j in range(1, 6):  # Kronrod-only nodes: k = 0, 2, 4, 6, 8
+        k = 2 * j - 2
+        f1, f2 = fm[:, k], fp[:, k]
+        fsum = f1 + f2
+        resk = resk + WGK[k] * fsum
+        resabs = resabs + WGK[k] * (np.abs(f1) + np.abs(f2))
+    reskh = resk * 0.5
+    resasc = WGK[10] * np.abs(fc - reskh)
+    for k in range(10):
+        resasc = resasc + WGK[k] * (np.abs(fm[:, k] - reskh) + np.abs(fp[:, k] - reskh))
+    result = resk * hlgth
+    resabs = resabs * dhlgth
+    resasc = resasc * dhlgth
+    abserr = np.abs((resk - resg) * hlgth)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scaled = resasc * np.minimum(1.0, (abserr * 200.0 / resasc) ** 1.5)
+    abserr = np.where((resasc != 0) & (abserr != 0), scaled, abserr)
+    abserr = np.where(resabs > UFLOW / (EPMACH * 50.0), np.maximum(EPMACH * 50.0 * resabs, abserr), abserr)
+    return result, abserr, resabs, resasc
+
+
+def qags(values: np.ndarray, a: float, b: float, epsabs: float, epsrel: float, limit: int = 50):
+    """(result (N,), deeper (N,) bool) of DQAGSE for node values (N, 63) (:func:`nodes`):
+    ``deeper`` marks the points at which QUADPACK would bisect beyond the two halves (their
+    result is NaN)."""
+    result, abserr, defabs, resabs = qk21(values[:, :PER_INTERVAL], a, b)
+    errbnd = np.maximum(epsabs, epsrel * np.abs(result))
+    ier = (abserr <= EPMACH * 100.0 * defabs) & (abserr > errbnd)
+    if limit == 1:
+        ier[:] = True
+    done = ier | ((abserr <= errbnd) & (abserr != resabs)) | (abserr == 0.0)
+    out = np.where(done, result, np.nan)
+    deeper = np.zeros(result.shape, dtype=bool)
+    todo = np.flatnonzero(~done)
+    if todo.size:
+        (a1, b1), (a2, b2) = halves(a, b)
+        v = values[todo]
+        area1, error1, _, _ = qk21(v[:, PER_INTERVAL:2 * PER_INTERVAL], a1, b1)
+        area2, error2, _, _ = qk21(v[:, 2 * PER_INTERVAL:], a2, b2)
+        area12 = area1 + area2
+        erro12 = error1 + error2
+        errsum = abserr[todo] + erro12 - abserr[todo]
+        area = result[todo] + area12 - result[todo]
+        errbnd1 = np.maximum(epsabs, epsrel * np.abs(area))
+        # DQAGSE also stops here (and sums the two halves) when it may not bisect further:
+        # the limit of subintervals reached, or an interval too small to bisect (ier = 1, 4)
+        stop = limit == 2 or max(abs(a1), abs(b2)) <= (EPMACH * 100.0 + 1.0) * (abs(a2) + UFLOW * 1e3)
+        ok = (errsum <= errbnd1) | stop
+        swap = error2 > error1
+        first = np.where(swap, area2, area1)
+        second = np.where(swap, area1, area2)
+        total = (0.0 + first) + second
+        out[todo] = np.where(ok, total, np.nan)
+        deeper[todo] = ~ok
+    return out, deeper

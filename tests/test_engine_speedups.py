@@ -1,0 +1,145 @@
+"""The engine's speed-ups change no coefficient: the shipped cards and degenerate points against
+the values of the engine before them.
+
+tests/data/engine_reference.json holds the Wilson coefficients that bridge computed at commit
+b700f03 (the engine and loop functions before the speed-ups of issue 12) for the points of
+:func:`reference_points`: each shipped card, and for every pair of mass entries of each model
+the two masses equal or split by 1e-12 ... 0.5 relative (exact and near degeneracies, at and
+around the switch of the loop functions' series), and all masses equal. It was written by this
+file run as a script with that commit first on the path:
+
+    PYTHONPATH=<checkout of b700f03> python tests/test_engine_speedups.py --write
+
+Each coefficient must agree to 1e-12 relative — of itself, or where it is a cancellation of
+larger terms, of the size of those terms, which bounds what the engine can know of it before
+or after any change of rounding: a dipole coefficient against the same sum with every term's
+modulus (the scotogenic card tunes C_γ^{μe} to cancel, seed 001), any other against the
+largest coefficient of the same operator (C9 of ee against C9 of μμ; the scotogenic boxes of
+ν_e ν̄_e cancel between the two real components of η⁰).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "tests" / "data" / "engine_reference.json"
+CARDS = {"F_Ib": "cards/F_Ib.slha", "F_IIb": "cards/F_IIb.slha", "scotogenic": "cards/scotogenic.slha"}
+MASSES = {"F_Ib": (1, 2, 3, 4), "F_IIb": (1, 2, 3, 4), "scotogenic": (1, 2, 3, 4, 5)}
+SPLITS = (0.0, 1e-12, 1e-8, 1e-4, 0.05, 0.29, 0.31, 0.5)
+RTOL = 1e-12
+DIPOLES = ("C7_bs", "C7p_bs", "C8_bs", "C8p_bs", "C7_ee", "C7_mumu", "C7_tautau", "Cgamma_mue", "Cgamma_emu")
+
+
+def reference_points(name: str, card: dict) -> list[dict]:
+    """MINPAR values of the points: the card, pairs of masses equal or split, all equal."""
+    base = {k: float(v) for k, v in card["MINPAR"].items()}
+    points = [dict(base)]
+    ms = MASSES[name]
+    for i, a in enumerate(ms):
+        for b in ms[i + 1:]:
+            for split in SPLITS:
+                p = dict(base)
+                p[b] = p[a] * (1 + split)
+                points.append(p)
+    for split in SPLITS:
+        p = dict(base)
+        for k, m in enumerate(ms):
+            p[m] = 700.0 * (1 + split * (k % 2))
+        points.append(p)
+    return points
+
+
+def coefficients(name: str) -> list[dict]:
+    """{coefficient: (re, im)} at each reference point (point by point: bridge.pipeline.evaluate)."""
+    from bridge.pipeline import evaluate
+    from bridge.run import load_point
+    from bridge.sm import cached_sm_inputs
+
+    sm = cached_sm_inputs({})
+    _, model, info, inputs, _, _ = load_point(str(ROOT / CARDS[name]))
+    out = []
+    for p in reference_points(name, {b: dict(inputs[b]) for b in inputs}):
+        ev = evaluate(model, inputs.with_values({"MINPAR": p}), sm, info=info)
+        out.append({k: [complex(v).real, complex(v).imag] for k, v in ev.coefficients.items()})
+    return out
+
+
+def family_of(name: str) -> tuple[str, bool]:
+    """Coefficients of the same operator: C9_bsee, C9_bsmumu, ... (quark or lepton sector)."""
+    return name.split("_")[0], "_bs" in name
+
+
+def term_scale(ev, name: str, sm) -> float:
+    """Σ |terms| of a dipole coefficient (the sum of bridge.engine.dipole with every term's
+    modulus), in the coefficient's normalisation."""
+    from bridge import engine
+
+    sector = ev.sector
+    lepton = {"C7_ee": ("e", "e"), "C7_mumu": ("mu", "mu"), "C7_tautau": ("tau", "tau"),
+              "Cgamma_mue": ("e", "mu"), "Cgamma_emu": ("mu", "e")}
+    quark = {"C7_bs": ("photon", "R"), "C7p_bs": ("photon", "L"), "C8_bs": ("gluon", "R"),
+             "C8p_bs": ("gluon", "L")}
+    masses = {"e": sm.m_e, "mu": sm.m_mu, "tau": sm.m_tau, "s": sm.m_s, "b": sm.m_b}
+    if name in lepton:
+        f_out, f_in, gauge, chir = *lepton[name], "photon", "R"
+    else:
+        f_out, f_in, (gauge, chir) = "s", "b", quark[name]
+    _, _, mult = engine._gauge_charges(sector, gauge, f_out, f_in)
+    no_flip, flip = (np.abs(k) for k in sector.dipole_kernels(gauge, mult))
+    lo, ro, li, ri = (np.abs(c) for c in (sector.l(f_out), sector.r(f_out), sector.l(f_in), sector.r(f_in)))
+    if chir == "L":
+        lo, ro, li, ri = ro, lo, ri, li
+    m_out, m_in = masses[f_out], masses[f_in]
+    terms = (lo * li * m_in + ro * ri * m_out) * no_flip + lo * ri * flip
+    value = float(np.sum(terms)) / (64 * math.pi**2)
+    full = complex(ev.coefficients.get(name, 0j))
+    c_r = engine.dipole(sector, f_out, f_in, m_out, m_in, gauge)[0 if chir == "R" else 1]
+    return value * abs(full / complex(c_r)) if c_r != 0 else 0.0
+
+
+@pytest.mark.parametrize("name", list(CARDS))
+def test_coefficients_equal_the_engine_before_the_speedups(name):
+    from bridge.pipeline import evaluate
+    from bridge.run import load_point
+    from bridge.sm import cached_sm_inputs
+
+    reference = json.loads(REFERENCE.read_text())[name]
+    got = coefficients(name)
+    assert len(got) == len(reference) > 50
+    sm = cached_sm_inputs({})
+    _, model, info, inputs, _, _ = load_point(str(ROOT / CARDS[name]))
+    points = reference_points(name, {b: dict(inputs[b]) for b in inputs})
+    worst = 0.0
+    for k, (ref, new) in enumerate(zip(reference, got, strict=True)):
+        assert sorted(ref) == sorted(new), k
+        ev = None
+        family: dict = {}
+        for c, (re, im) in ref.items():
+            key = family_of(c)
+            family[key] = max(family.get(key, 0.0), abs(complex(re, im)))
+        for c, (re, im) in ref.items():
+            r, v = complex(re, im), complex(*new[c])
+            scale = abs(r)
+            if c not in DIPOLES:
+                scale = max(scale, family[family_of(c)])
+            elif abs(v - r) > RTOL * scale:
+                if ev is None:
+                    ev = evaluate(model, inputs.with_values({"MINPAR": points[k]}), sm, info=info)
+                scale = max(scale, term_scale(ev, c, sm))
+            assert abs(v - r) <= RTOL * scale, (name, k, points[k], c, r, v)
+            worst = max(worst, abs(v - r) / scale if scale else 0.0)
+    assert worst < RTOL
+
+
+if __name__ == "__main__" and "--write" in sys.argv:
+    REFERENCE.parent.mkdir(exist_ok=True)
+    doc = {name: coefficients(name) for name in CARDS}
+    REFERENCE.write_text(json.dumps(doc, separators=(",", ":")) + "\n")
+    print(f"written {REFERENCE}")

@@ -1,0 +1,331 @@
+"""The results file of a scan: what it refuses, what it leaves behind, how it is keyed and read.
+
+Issue 13 items 4, 10, 12 (a foreign SQLite database as -o, a damaged or empty file, a refused
+scan leaving files), issue 14 item 3 (resume keyed by the card's content, not its path) and
+item 5 (the scan results into pandas), and the store's own guarantees (each point once, the
+columns it does not repeat, the observables it evaluates again from the coefficients).
+No flavio: seed likelihoods and the shipped SM inputs.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sqlite3
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CARD = str(ROOT / "cards" / "F_Ib.slha")
+VARY = ["--vary", "MINPAR:1:50:800:4", "--vary", "MINPAR:2:300:2000:3"]
+COMMON = ["--likelihood", "seed2021", "--no-observables", "--workers", "1", "-q"]
+
+
+def scan(*args) -> int:
+    from bridge.cli import main
+
+    return main(["scan", *args])
+
+
+def leftovers(db: Path) -> list[str]:
+    return sorted(p.name for p in db.parent.iterdir() if p.name.startswith(db.name))
+
+
+def one_error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip()
+    assert "Traceback" not in err and len(err.splitlines()) == 1, err
+    return err
+
+
+# ---------------------------------------------------------------------------
+# issue 13 item 4: a foreign SQLite database
+# ---------------------------------------------------------------------------
+def test_foreign_sqlite_database_is_refused_and_left_unchanged(tmp_path, capsys):
+    db = tmp_path / "mine.db"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE people (name TEXT)")
+    con.execute("INSERT INTO people VALUES ('Ada')")
+    con.commit()
+    con.close()
+    before = db.read_bytes()
+    assert scan(CARD, *VARY, *COMMON, "-o", str(db)) == 2
+    err = one_error_line(capsys)
+    assert str(db) in err and "not a bridge results file" in err and "people" in err
+    assert db.read_bytes() == before and leftovers(db) == ["mine.db"]
+    tables = {r[0] for r in sqlite3.connect(db).execute("SELECT name FROM sqlite_master")}
+    assert tables == {"people"}
+
+
+def test_other_files_are_refused(tmp_path, capsys):
+    text = tmp_path / "notes.db"
+    text.write_text("not a database at all\n" * 100)
+    assert scan(CARD, *VARY, *COMMON, "-o", str(text)) == 2
+    assert "not an SQLite database" in one_error_line(capsys)
+    assert scan(CARD, *VARY, *COMMON, "-o", str(tmp_path)) == 2  # a directory
+    assert "not a regular file" in one_error_line(capsys)
+
+
+# ---------------------------------------------------------------------------
+# issue 13 item 10: a damaged or empty results file
+# ---------------------------------------------------------------------------
+def test_zero_length_results_file_is_refused_not_rescanned(tmp_path, capsys):
+    db = tmp_path / "empty.db"
+    db.touch()
+    assert scan(CARD, *VARY, *COMMON, "-o", str(db)) == 2
+    err = one_error_line(capsys)
+    assert "empty file (0 bytes)" in err and str(db) in err
+    assert db.stat().st_size == 0 and leftovers(db) == ["empty.db"]
+
+
+def test_corrupt_page_gives_one_line_on_resume_export_and_plot(tmp_path, capsys):
+    db = tmp_path / "r.db"
+    assert scan(CARD, *VARY, *COMMON, "--chunk-size", "3", "-o", str(db)) == 0
+    root = sqlite3.connect(db).execute("SELECT rootpage FROM sqlite_master WHERE name = 'chunks'")
+    (page,) = root.fetchone()
+    size = sqlite3.connect(db).execute("PRAGMA page_size").fetchone()[0]
+    with open(db, "r+b") as fh:  # the b-tree page of the chunks table
+        fh.seek((page - 1) * size)
+        fh.write(b"\xa5" * size)
+    capsys.readouterr()
+    assert scan(CARD, *VARY, *COMMON, "-o", str(db)) == 2
+    assert "damaged" in one_error_line(capsys)
+    assert scan("--export", str(tmp_path / "x.csv"), "-o", str(db), "-q") == 2
+    assert "damaged" in one_error_line(capsys)
+    assert not (tmp_path / "x.csv").exists()
+
+
+# ---------------------------------------------------------------------------
+# issue 13 item 12: a refused scan leaves nothing behind
+# ---------------------------------------------------------------------------
+def test_refused_scan_leaves_no_file(tmp_path, capsys):
+    db = tmp_path / "new.db"
+    for card, bad in ((CARD, ["--likelihood", "nonsense"]), (CARD, ["--vary", "MINPAR:9:1:2:3"]),
+                      (CARD, ["--sample", "sobol:3"]), (str(tmp_path / "none.slha"), [])):
+        code = scan(card, *VARY, *bad, "--no-observables", "--workers", "1", "-q", "-o", str(db))
+        assert code == 2
+        one_error_line(capsys)
+        assert leftovers(db) == []
+
+
+def test_scan_of_another_definition_is_refused_without_side_files(tmp_path, capsys):
+    db = tmp_path / "r.db"
+    assert scan(CARD, *VARY, *COMMON, "-o", str(db)) == 0
+    assert leftovers(db) == ["r.db"]  # closed: no -wal / -shm
+    before = db.read_bytes()
+    other = ["--vary", "MINPAR:1:50:900:4", "--vary", "MINPAR:2:300:2000:3"]
+    assert scan(CARD, *other, *COMMON, "-o", str(db)) == 2
+    assert "holds a different scan (differs in: space, vary)" in one_error_line(capsys)
+    assert leftovers(db) == ["r.db"] and db.read_bytes() == before
+
+
+def test_results_file_is_created_atomically(tmp_path, monkeypatch, capsys):
+    """A scan that fails before storing any point removes the file it created."""
+    from bridge.scan import runner
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("worker lost")
+
+    monkeypatch.setattr(runner, "run_chunk", boom)
+    db = tmp_path / "r.db"
+    with pytest.raises(RuntimeError):
+        runner.run(runner.ScanOptions(CARD, ["MINPAR:1:50:800:4"], str(db), likelihoods=["seed2021"],
+                                      observables=False, workers=1, progress=False))
+    assert leftovers(db) == []
+
+
+# ---------------------------------------------------------------------------
+# issue 14 item 3: resume keyed by content
+# ---------------------------------------------------------------------------
+def test_resume_from_another_folder_and_with_an_absolute_path(tmp_path, monkeypatch, capsys):
+    from bridge.scan import store
+    from bridge.scan.runner import ScanOptions, run
+
+    work = tmp_path / "work"
+    (work / "cards").mkdir(parents=True)
+    (work / "cards" / "F_Ib.slha").write_text(Path(CARD).read_text())
+    (work / "sub").mkdir()
+
+    def go(card, results, max_points=None):
+        return run(ScanOptions(card, ["MINPAR:1:50:800:4", "MINPAR:2:300:2000:3"], results,
+                               likelihoods=["seed2021"], observables=False, workers=1,
+                               progress=False, max_points=max_points))
+
+    monkeypatch.chdir(work)
+    assert go("cards/F_Ib.slha", "r.db", 5).computed == 5
+    monkeypatch.chdir(work / "sub")  # the same scan from another folder
+    assert go("../cards/F_Ib.slha", "../r.db", 3).computed == 3
+    assert go(str(work / "cards" / "F_Ib.slha"), str(work / "r.db")).computed == 4  # absolute
+    assert store.count(work / "r.db") == (12, 0)
+    # the content, not the name, is the key: an edited card is another scan
+    card = work / "cards" / "F_Ib.slha"
+    card.write_text(card.read_text().replace("6.00000000E+02", "6.5E+02"))
+    assert scan(str(card), *VARY, *COMMON, "-o", str(work / "r.db")) == 2
+    assert "differs in: card_sha256" in one_error_line(capsys)
+
+
+# ---------------------------------------------------------------------------
+# issue 14 item 5: the scan results into pandas
+# ---------------------------------------------------------------------------
+def test_read_results_gives_a_dataframe(tmp_path):
+    pd = pytest.importorskip("pandas")
+    from bridge.scan import read_results, store
+
+    db = tmp_path / "r.db"
+    assert scan(CARD, *VARY, *COMMON, "-o", str(db)) == 0
+    df = read_results(db)
+    assert isinstance(df, pd.DataFrame) and df.index.name == "id"
+    assert list(df.index) == list(range(12))
+    raw = store.read(db)
+    for c in ("par:MINPAR:1", "mass:F0_1", "wc:C9_bsmumu:re", "chi2:seed2021"):
+        np.testing.assert_array_equal(df[c].to_numpy(), raw[c])
+    sub = read_results(db, ["chi2:seed2021"])
+    assert list(sub.columns) == ["chi2:seed2021"]
+
+
+def test_read_results_without_pandas_says_so(tmp_path, monkeypatch):
+    from bridge.scan import read_results
+
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(ImportError, match="needs pandas: pip install pandas"):
+        read_results(tmp_path / "r.db")
+
+
+# ---------------------------------------------------------------------------
+# the store itself
+# ---------------------------------------------------------------------------
+def test_constant_and_repeated_columns_are_stored_once(tmp_path):
+    from bridge.scan import store
+
+    path = tmp_path / "r.db"
+    x = np.linspace(0.0, 1.0, 50)
+    cols = {"par:x": x, "in:X": x.copy(), "wc:a:re": np.sin(x), "wc:a:im": np.zeros(50),
+            "obs:c": np.full(50, 3.5), "obs:nan": np.full(50, np.nan), "obs:negzero": np.full(50, -0.0)}
+    with store.Store(path) as st:
+        st.write(np.arange(50), cols, [None] * 50, ["fast"] * 50)
+    con = sqlite3.connect(path)
+    import json
+
+    (layout,) = con.execute("SELECT columns FROM chunks").fetchone()
+    lay = json.loads(layout)
+    assert lay["stored"] == ["par:x", "wc:a:re"] and lay["alias"] == {"in:X": "par:x"}
+    assert set(lay["constant"]) == {"wc:a:im", "obs:c", "obs:nan", "obs:negzero"}
+    back = store.read(path)
+    for name, v in cols.items():
+        np.testing.assert_array_equal(back[name], v)  # NaN and -0.0 included
+    assert math.copysign(1.0, back["obs:negzero"][0]) == -1.0
+
+
+def test_retry_failed_replaces_the_failed_copy_only_when_written(tmp_path):
+    from bridge.scan import store
+
+    path = tmp_path / "r.db"
+    with store.Store(path) as st:
+        st.write([0, 1, 2], {"v": np.array([1.0, np.nan, 3.0])}, [None, "bad", None], ["fast"] * 3)
+    with store.Store(path) as st:  # a retry killed before it stored anything: nothing lost
+        assert st.retry_failed() == 1
+        np.testing.assert_array_equal(st.done_ids(), [0, 2])
+    assert store.count(path) == (3, 1)
+    with store.Store(path) as st:
+        st.retry_failed()
+        assert st.write([1], {"v": np.array([2.0])}, [None], ["fast"]) == 1
+        assert st.count() == (3, 0)
+    data = store.read(path, ["id", "v", "status"], failed=True)
+    np.testing.assert_array_equal(data["v"], [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(data["status"], [0, 0, 0])
+
+
+def test_derived_observables_are_evaluated_again_from_the_coefficients(tmp_path):
+    """obs: columns the fast path gives are not stored; read back, they equal what the scan
+    computed, point by point, and failed points stay NaN."""
+    from bridge.observable import Observable
+    from bridge.scan import fastpath as fpm
+    from bridge.scan import store
+
+    rng = np.random.default_rng(3)
+    i, j = fpm.POSITION["C10_bsmumu"]
+    q = rng.normal(size=(2, 2))
+    rep = fpm.Representation(Observable("toy"), "quadratic",
+                             [fpm.Polynomial(np.array([i, j]), 2.0, rng.normal(size=2), q + q.T)], 0.0)
+    fp = fpm.FastPath([rep.observable], 160.0, {}, {"toy": rep})
+    n = 20
+    c10 = rng.normal(size=n) + 1j * rng.normal(size=n)
+    c10[4] = np.nan
+    u, _ = fpm.to_units({"C10_bsmumu": c10}, n)
+    ok = np.isfinite(c10)
+    values = np.full(n, np.nan)
+    values[ok] = fp.evaluate(u[ok])["toy"]
+    routes = ["fast" if k else "none" for k in ok]
+    errors = [None if k else "failed" for k in ok]
+    path = tmp_path / "r.db"
+    with store.Store(path) as st:
+        st.set_meta("fastpath_representations", {"toy": rep.as_dict()})
+        st.write(np.arange(n), {"wc:C10_bsmumu:re": c10.real, "wc:C10_bsmumu:im": c10.imag,
+                                "obs:toy": values}, errors, routes, derived=("obs:toy",))
+    import json
+
+    (layout,) = sqlite3.connect(path).execute("SELECT columns FROM chunks").fetchone()
+    assert json.loads(layout)["derived"] == ["obs:toy"] and "obs:toy" not in json.loads(layout)["stored"]
+    back = store.read(path, ["obs:toy"], failed=True)["obs:toy"]
+    np.testing.assert_array_equal(back, values)
+
+
+def test_bytes_per_point_of_a_seed_scan_are_few(tmp_path):
+    """Each point costs 8 bytes per distinct varying column and almost nothing besides."""
+    import json
+
+    from bridge.scan.runner import ScanOptions, run
+
+    db = tmp_path / "r.db"
+    s = run(ScanOptions(CARD, ["MINPAR:1:20:1000:40", "MINPAR:2:100:2000:50"], str(db),
+                        likelihoods=["seed2021"], observables=False, workers=1, progress=False))
+    assert s.stored == 2000
+    layouts = [json.loads(r[0]) for r in sqlite3.connect(db).execute("SELECT columns FROM chunks")]
+    stored = max(len(lay["stored"]) for lay in layouts)
+    assert 20 < stored < 40  # F_Ib: repeated and constant columns are not among them
+    assert os.path.getsize(db) / 2000 < 8 * stored + 12
+
+
+# ---------------------------------------------------------------------------
+# the shipped data a first scan starts from
+# ---------------------------------------------------------------------------
+def test_shipped_fast_path_covers_the_default_observables():
+    """bridge/data/fastpath.json: for the installed flavio and wilson, every observable of
+    `bridge run` and of the flavio likelihoods, exact (no 'direct'), validated to 1e-6."""
+    from bridge.likelihoods.flavio_fast import FLAVIO_OBSERVABLES
+    from bridge.observables import CORE_OBSERVABLES
+    from bridge.scan import fastpath as fpm
+
+    observables = list(dict.fromkeys([s.observable for s in CORE_OBSERVABLES] + list(FLAVIO_OBSERVABLES)))
+    found, missing = fpm.load(observables, 160.0, {}, use_cache=False)
+    assert missing == []
+    for label, rep in found.items():
+        assert rep.fast and rep.info["source"] == "shipped", label
+        assert rep.max_rel_diff <= fpm.TOLERANCE, label
+    assert found["DeltaM_s"].form == "deltam"
+    assert found["<dBR/dq2>(Bs->phimumu) [15,19]"].form == "mixing"
+
+
+def test_first_scan_imports_neither_flavio_nor_wilson(tmp_path):
+    """A new user's first scan with the default observables and a seed likelihood, in a fresh
+    process with an empty cache: shipped SM inputs and fast path, no flavio import."""
+    import subprocess
+
+    code = ("import sys; from bridge.cli import main; "
+            f"rc = main(['scan', {CARD!r}, '--vary', 'MINPAR:1:50:800:3', '--likelihood', 'seed2021', "
+            f"'--workers', '1', '-q', '-o', {str(tmp_path / 'r.db')!r}]); "
+            "print(rc, 'flavio' in sys.modules, 'wilson' in sys.modules)")
+    env = {**os.environ, "BRIDGE_CACHE_DIR": str(tmp_path / "cache")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=300)
+    assert out.stdout.split() == ["0", "False", "False"], out.stderr
+    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").iterdir())
+
+
+@pytest.mark.flavio
+def test_shipped_sm_inputs_are_flavios():
+    from bridge.sm import SMInputs, cached_sm_inputs
+
+    assert cached_sm_inputs({}) == SMInputs.from_flavio({})
