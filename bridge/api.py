@@ -205,7 +205,7 @@ def _card(model_or_card, blocks: dict, scale):
         card = cardmod.read_card(model_or_card)
         if not values:
             return card
-        text = _slha({name: dict(block.items()) for name, block in card.doc.blocks.items()}, values)
+        text = _slha({name: dict(card.block(name)) for name in card.blocks}, values)
         return _parse(text, f"{card.path} (with entries changed by bridge.evaluate)")
     if "BRIDGE" in values and 1 in values["BRIDGE"]:
         raise InputError("give the model as the first argument, not as BRIDGE entry 1")
@@ -249,8 +249,11 @@ def _slha(base: dict, changes: dict) -> str:
     for name, entries in blocks.items():
         lines.append(f"Block {name}")
         for key, value in entries.items():
-            keys = " ".join(str(k) for k in key) if isinstance(key, tuple) else str(key)
             text = value if isinstance(value, str) else repr(float(value))
+            if key is None:  # an unindexed block: its one value
+                lines.append(f"  {text}")
+                continue
+            keys = " ".join(str(k) for k in key) if isinstance(key, tuple) else str(key)
             lines.append(f"  {keys}  {text}")
     return "\n".join(lines) + "\n"
 

@@ -213,9 +213,9 @@ def sminputs_overrides(sminputs: dict) -> dict[str, float]:
 # ---------------------------------------------------------------------------
 # SM inputs cached on disk (a scan needs them without importing flavio)
 # ---------------------------------------------------------------------------
-#: Version of the cached SMInputs fields (2: the CKM matrix), part of the cache key so an entry
+#: Version of the cached SMInputs fields (2: the CKM matrix, 3: m_d), part of the cache key so an entry
 #: written before a field was added is simply not found (no warning).
-SM_INPUTS_FORMAT = 2
+SM_INPUTS_FORMAT = 3
 
 
 def _ckm_part(value, name: str):

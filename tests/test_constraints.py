@@ -69,7 +69,9 @@ def test_a_fit_flags_observables_outside_their_limits_at_its_best_fit():
     result = fit(objective)
     meg = [f for f in result.flags if f.startswith("BR(mu->e gamma)")]
     assert meg and "exceeds the limit 1.5e-13 (90% CL, MEG II mu->egamma 2025)" in meg[0]
-    assert len(result.predictions) == 10
+    from bridge.observables import RUN_OBSERVABLES
+
+    assert len(result.predictions) == len(RUN_OBSERVABLES)
     report = format_fit(result)
     assert "OUTSIDE ITS EXPERIMENTAL LIMIT: BR(mu->e gamma)" in report
     doc = result.as_dict()

@@ -38,7 +38,9 @@ def test_outputs_written_and_table_printed(f_ib_run):
         assert label in proc.stdout
     doc = json.loads((out / "F_Ib.json").read_text())
     assert doc["versions"]["flavio"] == "2.7.1"
-    assert len(doc["observables"]) == 10
+    from bridge.observables import RUN_OBSERVABLES
+
+    assert len(doc["observables"]) == len(RUN_OBSERVABLES)
     assert all(math.isfinite(o["np"]) for o in doc["observables"])
 
 

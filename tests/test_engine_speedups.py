@@ -118,7 +118,9 @@ def test_coefficients_equal_the_engine_before_the_speedups(name):
     points = reference_points(name, {b: dict(inputs[b]) for b in inputs})
     worst = 0.0
     for k, (ref, new) in enumerate(zip(reference, got, strict=True)):
-        assert sorted(ref) == sorted(new), k
+        # coefficients added since (b→d, s→d, up quarks, LFV) are tested in test_flavour.py
+        # and test_lfv.py; every one the reference has must be there and equal
+        assert set(ref) <= set(new), k
         ev = None
         family: dict = {}
         for c, (re, im) in ref.items():

@@ -114,7 +114,7 @@ def test_default_sigma_th_is_shipped_and_pulls_are_stable(monkeypatch):
 
     shipped = json.loads(data_text(obs.SHIPPED_UNCERTAINTIES))["entries"][0]
     monkeypatch.setattr(obs, "_Draws", None)  # drawing would fail: the shipped entry is used
-    errors, draws = obs.sm_uncertainty_draws(obs.CORE_OBSERVABLES, {}, 50, 1)
+    errors, draws = obs.sm_uncertainty_draws(obs.RUN_OBSERVABLES, {}, 50, 1)
     assert errors == shipped["errors"] and draws == shipped["draws"]
     assert draws["a_mu"] > 10000 and draws["DeltaM_s"] > 10000 and draws["<Rmue>(B+->Kll) [1.1,6]"] == 50
     assert errors["a_mu"] == pytest.approx(62e-11, rel=0.02)  # WP25's SM error, as flavio holds it

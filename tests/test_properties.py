@@ -287,15 +287,24 @@ def test_rephasing_without_mixing_frees_gamma_e(name, point, a, b):
 def test_quark_and_lepton_rephasing_covariance(name, point, phi):
     base, _ = run(name, point)
     moved, _ = run(name, _times(point, "GAMMAQIN", phase(phi), keys=(2,)))  # s_L
-    expected = {}
+    expected, other_flavour = {}, []
     for n, v in base.items():
+        sector = n.split("_", 1)[1] if "_" in n else ""
         if n.startswith("CV") and n.endswith("bsbs"):
             expected[n] = v * phase(2 * phi)
         elif "_bs" in n:
             expected[n] = v * phase(phi)
+        elif sector[:1] in ("u", "c", "t") and sector[1:2] in ("u", "c", "t"):
+            # up-type quarks couple through V Γ^Q (the CKM matrix held fixed): rephasing s_L
+            # alone is no symmetry there
+            continue
+        elif sector.startswith(("sd", "ds")):
+            other_flavour.append(n)  # s→d: its own phase convention, the size is fixed
         else:
             expected[n] = v
-    assert_same(moved, expected, point=point)
+    assert_same({n: moved.get(n, 0j) for n in expected}, expected, point=point)
+    for n in other_flavour:
+        assert abs(moved.get(n, 0j)) == pytest.approx(abs(base[n]), rel=1e-9, abs=1e-30)
     c9, c10 = base.get("C9_bsmumu", 0j), base.get("C10_bsmumu", 0j)
     assert abs(moved.get("C9_bsmumu", 0j)) == pytest.approx(abs(c9), rel=1e-10)
     assert abs(moved.get("CVLL_bsbs", 0j)) == pytest.approx(abs(base.get("CVLL_bsbs", 0j)), rel=1e-10)
@@ -305,8 +314,10 @@ def test_quark_and_lepton_rephasing_covariance(name, point, phi):
                                    "GAMMAEIN", phase(phi), keys=(2,)))  # μ, L and E together
     for n in ("C7_mumu", "C9_bsmumu", "C10_bsmumu"):
         assert mu_moved.get(n, 0) == pytest.approx(base.get(n, 0), rel=1e-9, abs=1e-14)
-    for n in ("Cgamma_mue", "Cgamma_emu"):
-        assert abs(mu_moved.get(n, 0)) == pytest.approx(abs(base.get(n, 0)), rel=1e-9, abs=1e-30)
+    g2 = max(abs(v) ** 2 for blk, vals in point.items() if blk != "MINPAR" for v in vals.values())
+    floor = 1e-13 * g2 / min(point["MINPAR"][k] for k in (1, 2, 3, 4)) ** 2  # as assert_same
+    for n in ("Cgamma_mue", "Cgamma_emu"):  # (exact cancellations leave rounding residues)
+        assert abs(mu_moved.get(n, 0)) == pytest.approx(abs(base.get(n, 0)), rel=1e-9, abs=floor)
 
 
 def test_gamma_e_phase_alone_is_physical_with_mixing():
