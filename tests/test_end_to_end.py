@@ -13,7 +13,9 @@ import pytest
 ROOT = Path(__file__).parent.parent
 CARDS = sorted((ROOT / "cards").glob("*.slha"))
 
-pytestmark = [pytest.mark.flavio, pytest.mark.slow]
+# One `bridge run` of F_Ib (module fixture) is in the default run; every other card through the
+# command line is `slow` (~30 s each: a flavio import and 32 predictions per process).
+pytestmark = [pytest.mark.flavio]
 
 
 def bridge_run(card: Path, outdir: Path):
@@ -98,6 +100,19 @@ def test_flavio_delta_a_mu_includes_qed_running(f_ib_run):
     assert flavio_value / one_loop == pytest.approx(0.945, abs=0.01)
 
 
+@pytest.mark.parametrize("card", CARDS, ids=[c.stem for c in CARDS])
+def test_every_shipped_card_evaluates(card):
+    """Every card through the run pipeline in this process (no flavio predictions): finite
+    coefficients, a spectrum and the dark-matter summary; the command line below is `slow`."""
+    from bridge.run import run_card
+
+    result = run_card(str(card), predictions=False, dark_matter=True)
+    assert result.coefficients and result.spectrum.particles
+    assert all(math.isfinite(abs(v)) for v in result.coefficients.values())
+    assert result.dark_matter is not None
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("card", CARDS, ids=[c.stem for c in CARDS])
 def test_every_shipped_card_runs(card, tmp_path):
     bridge_run(card, tmp_path)
