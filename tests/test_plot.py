@@ -292,3 +292,31 @@ def test_a_chi2_region_drawn_between_grid_points_has_its_legend_entry(tmp_path, 
     assert [t for t in labels if "σ" in t] == ["1σ (Δχ² ≤ 2.30)", "2σ (Δχ² ≤ 6.18)",
                                                "3σ (Δχ² ≤ 11.83)"]
     assert "adds nothing" not in capsys.readouterr().err
+
+
+def test_default_labels_are_mathtext_and_automatic_levels_round(db):
+    """A band on a pull is named by its term in mathtext (it read "Delta_a_mu (seed2021)"),
+    and automatic contour levels are round numbers (they were 2.25e-09, 5.45e-09, ...)."""
+    from matplotlib.contour import ContourSet
+
+    fig = _figure(db, bands=["pull:seed2021:Delta_a_mu;n=1", "seed2021:C9_mu=-C10_mu;n=2"],
+                  contours=["ol:Delta_a_mu"])
+    labels = _legend(fig)
+    assert r"$\Delta a_\mu$ (seed2021) within 1σ" in labels
+    assert r"$C_9^\mu = -C_{10}^\mu$ (seed2021) within 2σ" in labels
+    (ax,) = fig.axes
+    (lines,) = [c for c in ax.collections if isinstance(c, ContourSet) and not c.filled]
+    assert len(lines.levels) >= 3
+    for level in lines.levels:  # axis-tick numbers: 1, 2, 2.5, 5 times a power of ten
+        mantissa = abs(level) / 10 ** np.floor(np.log10(abs(level))) if level else 0
+        assert mantissa * 100 == pytest.approx(round(mantissa * 100)), level
+
+
+def test_observable_labels_carry_their_bin():
+    from bridge.observables import RUN_OBSERVABLES
+    from bridge.scan.labels import column_label
+
+    assert column_label(None, "obs:<Rmue>(B0->K*ll) [0.1,1.1]") == r"$R_{K^*}$ [0.1, 1.1]"
+    assert column_label(None, "pull:flavio:a_mu") == r"$a_\mu$"
+    for row in RUN_OBSERVABLES:  # every observable of the run table has a typeset label
+        assert column_label(None, f"obs:{row.name}").count("$") >= 2, row.name

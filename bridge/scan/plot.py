@@ -422,11 +422,11 @@ def _default_label(layer: Layer, frame: Frame) -> str:
     from bridge.scan.labels import column_label
 
     col, opts = layer.column, layer.opts
-    if col.startswith("pull:"):
-        _, lik, term = col.split(":", 2)
-        side = "beyond" if layer.kind == "exclude" else "within"
-        return f"{term} ({lik}) {side} {opts.get('n', '1')}σ"
     name = column_label(frame.model, col)
+    if col.startswith("pull:"):
+        lik = col.split(":", 2)[1]
+        side = "beyond" if layer.kind == "exclude" else "within"
+        return f"{name} ({lik}) {side} {opts.get('n', '1')}σ"
     for prefix in ("", "abs_"):
         shown = f"|{name}|" if prefix else name
         lo, hi = (level_label(float(opts[k])) if k in opts else None
@@ -644,7 +644,6 @@ def _legend(fig, ax, handles: list, where: str) -> None:
 
 def _contour(ax, frame: Frame, values: np.ndarray, layer: Layer) -> bool:
     """Contour lines of ``values``; returns whether any line was drawn (notes why not)."""
-    X, Y = frame.xy
     opts = layer.opts
     finite = values[np.isfinite(values)]
     if finite.size == 0:
@@ -662,8 +661,11 @@ def _contour(ax, frame: Frame, values: np.ndarray, layer: Layer) -> bool:
             raise InputError(f"{layer.where}: log levels need positive values of {layer.column}")
         lo, hi = math.floor(math.log10(finite.min())), math.ceil(math.log10(finite.max()))
         levels = [10.0**e for e in range(lo, hi + 1)]
-    else:
-        levels = list(np.linspace(finite.min(), finite.max(), 7)[1:-1])
+    else:  # round numbers, as an axis would have: labels a reader can read
+        from matplotlib.ticker import MaxNLocator
+
+        ticks = MaxNLocator(nbins=6).tick_values(finite.min(), finite.max())
+        levels = [float(v) for v in ticks if finite.min() < v < finite.max()]
     inside = [lv for lv in levels if finite.min() <= lv <= finite.max()]
     if not inside:
         _note(f"{layer.where} draws nothing: no level lies in the plotted range "
@@ -676,14 +678,8 @@ def _contour(ax, frame: Frame, values: np.ndarray, layer: Layer) -> bool:
     style = opts.get("style", "--")
     if style not in LINESTYLES:
         raise InputError(f"{layer.where}: style must be one of {', '.join(LINESTYLES)}")
-    if frame.mesh is None:
-        m = np.isfinite(values)
-        cs = ax.tricontour(X[m], Y[m], values[m], levels=inside, colors=[layer.color],
-                           linestyles=style)
-    else:
-        cs = ax.contour(X, Y, np.ma.masked_invalid(values), levels=inside, colors=[layer.color],
-                        linestyles=style)
-    if not _drawn(cs):
+    cs = _contours(ax, frame, values, inside, filled=False, colors=[layer.color], linestyles=style)
+    if cs is None or not _drawn(cs):
         _note(f"{layer.where} draws nothing on this mesh")
         return False
     ax.clabel(cs, fontsize=7, fmt=level_label)
