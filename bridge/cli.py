@@ -167,16 +167,13 @@ def _shown(path) -> str:
 # ---------------------------------------------------------------------------
 # tables
 # ---------------------------------------------------------------------------
-#: An imaginary part below this fraction of |z| is rounding noise (a real coupling passed through
-#: complex mixing matrices gives ~1e-20 relative): the table shows z as real; the JSON keeps it.
-IMAG_NOISE = 1e-12
-
-
 def _num(x) -> str:
     if x is None:
         return "-"
     if isinstance(x, complex):
-        if abs(x.imag) <= IMAG_NOISE * abs(x):
+        from bridge.flha import is_rounding_noise
+
+        if is_rounding_noise(x):  # shown as real; the JSON keeps the digits (bridge/flha.py)
             return f"{x.real: .4e}"
         return f"{x.real: .4e}{x.imag:+.2e}i"
     return f"{x: .4e}"
