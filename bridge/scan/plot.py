@@ -38,7 +38,7 @@ import numpy as np
 
 from bridge.errors import BridgeError, InputError
 from bridge.scan import store
-from bridge.scan.space import grid_values
+from bridge.scan.space import Axis
 
 PREFIXES = ("par:", "obs:", "chi2:", "pull:", "ol:", "wc:", "mass:", "in:", "contrib:", "mnu:", "dm:")
 #: Colour-blind-safe palette (Okabe & Ito) for layers without ``color=``.
@@ -228,7 +228,8 @@ class Frame:
         ix, iy = axes.index(self.x), axes.index(self.y)
         # the coordinates are the scan's definition, not the stored points: a failed point has
         # no values (a chunk lost with its worker: not even its parameters)
-        self.grid = tuple(grid_values(a["lo"], a["hi"], a["n"], a.get("log", False))
+        self.grid = tuple(Axis(a["spec"], a["name"], float(a["lo"]), float(a["hi"]), int(a["n"]),
+                               bool(a.get("log", False)), None).values()
                           for a in (space["axes"][ix], space["axes"][iy]))
         self._axes = (shape, ix, iy)
         flat = self._cells(self.data["id"])

@@ -31,12 +31,6 @@ MAX_POINTS = 10**8
 MAX_LHS_POINTS = 10**7
 
 
-def grid_values(lo: float, hi: float, n: int, log: bool) -> np.ndarray:
-    """The n grid values of an axis (log-spaced for a log axis): also how ``bridge plot`` places
-    a grid's points from the scan's definition, whether or not they were computed."""
-    return np.geomspace(lo, hi, n) if log else np.linspace(lo, hi, n)
-
-
 @dataclass(frozen=True)
 class Axis:
     """One scan parameter."""
@@ -50,7 +44,9 @@ class Axis:
     parameter: CardParameter  # targets and product rule
 
     def values(self) -> np.ndarray:
-        return grid_values(self.lo, self.hi, self.n, self.log)
+        if self.log:
+            return np.geomspace(self.lo, self.hi, self.n)
+        return np.linspace(self.lo, self.hi, self.n)
 
     def from_unit(self, t: np.ndarray) -> np.ndarray:
         """Map [0, 1] to the axis (log-uniform for a log axis)."""
