@@ -214,9 +214,9 @@ def format_report(result) -> str:
         from bridge.likelihoods.experiment import FLAG_SIGMA, SET_NAME, format_pull
 
         lines.append("")
-        lines.append("flavio predictions (a_mu row: Delta a_mu = NP shift; sigma_th = flavio SM "
-                     "uncertainty unless --np-uncertainty; ! = outside the experimental limit: "
-                     f"above an upper limit or more than {FLAG_SIGMA:g} sigma off)")
+        lines.append("flavio predictions (Delta a_l rows: the NP shift a_l - a_l(SM); sigma_th = "
+                     "flavio SM uncertainty unless --np-uncertainty; ! = outside the experimental "
+                     f"limit: above an upper limit or more than {FLAG_SIGMA:g} sigma off)")
         width = max([20] + [len(p.label) for p in result.predictions])
         head = f"  {'observable':<{width}s} {'SM':>12s} {'SM+NP':>12s} {'sigma_th':>9s} " \
                f"{'experiment':>22s} {'pull':>6s}"

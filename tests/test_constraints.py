@@ -74,6 +74,9 @@ def test_a_fit_flags_observables_outside_their_limits_at_its_best_fit():
     assert len(result.predictions) == len(RUN_OBSERVABLES)
     report = format_fit(result)
     assert "OUTSIDE ITS EXPERIMENTAL LIMIT: BR(mu->e gamma)" in report
+    # 32 rows, one column each: the long labels (dBR/dq2(B+->pi mu mu) [15,22]) pushed theirs
+    rows = report.split("observables at the best fit", 1)[1].splitlines()[1:len(RUN_OBSERVABLES) + 1]
+    assert len({row.index(" pull ") for row in rows}) == 1, rows
     doc = result.as_dict()
     assert doc["outside_experimental_limits"] == result.flags
     assert {p["key"] for p in doc["observables_at_best_fit"]} >= {"BR(mu->egamma)", "a_mu"}
