@@ -320,3 +320,35 @@ def test_observable_labels_carry_their_bin():
     assert column_label(None, "pull:flavio:a_mu") == r"$a_\mu$"
     for row in RUN_OBSERVABLES:  # every observable of the run table has a typeset label
         assert column_label(None, f"obs:{row.name}").count("$") >= 2, row.name
+
+
+def test_labels_of_two_contour_layers_do_not_overlap(db):
+    """matplotlib places each contour set's labels on its own: two layers' labels could sit on
+    each other (the shipped table2_F_Ib figure had Δa_μ's 2.51e-9 on the mass contour's 400).
+    Here two layers with the same lines put their labels at the same places unless moved."""
+    import matplotlib.pyplot as plt
+    from matplotlib.contour import ContourSet
+
+    from bridge.scan.plot import figure
+
+    fig = figure(db, "MINPAR:1", "MINPAR:2",
+                 contours=["ol:Delta_a_mu;label=a", "ol:Delta_a_mu;label=b;color=black"])
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    (ax,) = fig.axes
+    sets = [c for c in ax.collections if isinstance(c, ContourSet)]
+    texts = [t for cs in sets for t in cs.labelTexts]
+    assert len(sets) == 2 and all(cs.labelTexts for cs in sets)
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    for i in range(len(boxes)):
+        for j in range(i):
+            assert not boxes[i].overlaps(boxes[j]), (texts[i].get_text(), texts[j].get_text())
+    from bridge.scan.plot import level_label
+
+    for cs in sets:  # a moved label still names the line it sits on
+        for t in cs.labelTexts:
+            x, y = ax.transData.transform(t.get_position())
+            dist = [np.min(np.hypot(*(ax.transData.transform(p.vertices) - (x, y)).T))
+                    if len(p.vertices) else np.inf for p in cs.get_paths()]
+            assert level_label(cs.levels[int(np.argmin(dist))]) == t.get_text()
+    plt.close(fig)
