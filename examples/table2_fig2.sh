@@ -17,7 +17,9 @@
 # 12 x 12 points per plane (S_Ib from M_Phi = 50 GeV, M_Phi' = 200 GeV: below, a_H = 50 GeV makes
 # the lightest neutral scalar tachyonic and the scan refuses the point). Measured on 2 cores
 # shared with other jobs (load ~7): ~0.85 points/s, 3 min per plane plus 3-4 min of fast-path
-# setup, and ~8 min once for the covariances of flavio-bsmumu (cached afterwards).
+# setup (the covariances of flavio-bsmumu ship with the package). At load ~9, with every point
+# sent to flavio (main after the flavour merge: CVLL_ucuc was outside the fast path's
+# variables), 0.15-0.17 points/s: 14-16 min per plane.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-${TMPDIR:-/tmp}/bridge-table2-figures}"  # results files (not in the repository)
