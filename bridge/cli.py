@@ -167,16 +167,13 @@ def _shown(path) -> str:
 # ---------------------------------------------------------------------------
 # tables
 # ---------------------------------------------------------------------------
-#: An imaginary part below this fraction of |z| is rounding noise (a real coupling passed through
-#: complex mixing matrices gives ~1e-20 relative): the table shows z as real; the JSON keeps it.
-IMAG_NOISE = 1e-12
-
-
 def _num(x) -> str:
     if x is None:
         return "-"
     if isinstance(x, complex):
-        if abs(x.imag) <= IMAG_NOISE * abs(x):
+        from bridge.flha import is_rounding_noise
+
+        if is_rounding_noise(x):  # shown as real; the JSON keeps the digits (bridge/flha.py)
             return f"{x.real: .4e}"
         return f"{x.real: .4e}{x.imag:+.2e}i"
     return f"{x: .4e}"
@@ -217,9 +214,9 @@ def format_report(result) -> str:
         from bridge.likelihoods.experiment import FLAG_SIGMA, SET_NAME, format_pull
 
         lines.append("")
-        lines.append("flavio predictions (a_mu row: Delta a_mu = NP shift; sigma_th = flavio SM "
-                     "uncertainty unless --np-uncertainty; ! = outside the experimental limit: "
-                     f"above an upper limit or more than {FLAG_SIGMA:g} sigma off)")
+        lines.append("flavio predictions (Delta a_l rows: the NP shift a_l - a_l(SM); sigma_th = "
+                     "flavio SM uncertainty unless --np-uncertainty; ! = outside the experimental "
+                     f"limit: above an upper limit or more than {FLAG_SIGMA:g} sigma off)")
         width = max([20] + [len(p.label) for p in result.predictions])
         head = f"  {'observable':<{width}s} {'SM':>12s} {'SM+NP':>12s} {'sigma_th':>9s} " \
                f"{'experiment':>22s} {'pull':>6s}"

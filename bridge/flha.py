@@ -116,7 +116,32 @@ Own choices:
   3.55) distinct. R_K and R_K* are type 11 with the numerator's daughters
   ``321/313 13 -13``.
 * ``a_mu`` goes in FDIPOLE as ``13 2 1``, M = 1 (NP only). The value written
-  must be Delta a_mu, not flavio's total ``a_mu`` (see :data:`FDIPOLE_IDS`).
+  must be Delta a_mu, not flavio's total ``a_mu`` (see :data:`FDIPOLE_IDS`); ``a_e`` and
+  ``a_tau`` likewise as ``11 2 1`` and ``15 2 1``.
+* The flavour rows beyond b -> s (issue 16) where the accord's scheme names the quantity: a
+  branching ratio is type 1 with the parent's and the daughters' PDG codes, so
+  BR(tau -> mu gamma) is ``15 1 ... 2 13 22``, BR(mu -> 3e) ``13 1 ... 3 11 11 -11``
+  (like charges first), BR(B0 -> mu mu) ``511 1 ... 2 13 -13``, BR(K+ -> pi+ nu nu)
+  ``321 1 ... 3 211 12 -12`` and BR(K_L -> pi0 nu nu) ``130 1 ... 3 111 12 -12`` (neutrino
+  flavours summed, as for B -> K nu nu); Delta M_d is ``511 7 ... 1 -511`` in ps^-1, as
+  NMSSMTools writes it.
+* Not written, for want of a code (:data:`NO_FOBS_CODE` says why, and the FOBS block says
+  so in a comment line): mu -> e conversion rates (normalised to muon capture, not a
+  branching ratio), S_psiK, eps_K and x12Im_D (CP asymmetries and mixing parameters, for
+  which producers use different type numbers), the short-distance part of Delta M_K (type 7
+  would claim the physical mass difference), a q^2-differential branching ratio and the
+  Z-pole ratios R_l.
+
+Imaginary parts that are rounding noise
+---------------------------------------
+A real coupling passed through complex mixing matrices leaves imaginary parts ~1e-20 of
+the value (``C7_ee -1.1156e-04+1.36e-24i``). :func:`is_rounding_noise` calls an imaginary
+part noise below :data:`IMAG_NOISE` = 10^4 double-precision epsilons (2.2e-12) of the
+value: the one-loop sums add up to ~10^2 terms that may cancel to ~1%, so their rounding
+stays below ~10^4 epsilon of the result; and no measurement resolves a CP phase within many
+orders of magnitude of 2e-12 rad (eps_K, the finest, resolves ~1e-5 of Im M12/Re M12). Such
+a part is not written to IMFWCOEF and the `bridge run` table shows the value as real; the
+JSON and WCxf files keep every digit.
 """
 
 from __future__ import annotations
@@ -124,6 +149,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import sys
 import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -138,6 +164,8 @@ __all__ = [
     "FLHA_BLOCKS",
     "FLHA_TO_FLAVIO",
     "FOBS_IDS",
+    "IMAG_NOISE",
+    "NO_FOBS_CODE",
     "DipoleEntry",
     "FlhaDipoleBlock",
     "FlhaFormatError",
@@ -153,6 +181,7 @@ __all__ = [
     "format_dipole_block",
     "format_obs_block",
     "format_wc_block",
+    "is_rounding_noise",
     "obs_entry",
     "obs_entry_from_flavio",
     "read_flha_blocks",
@@ -324,11 +353,40 @@ FOBS_IDS: dict[str, tuple[int, int, tuple[int, ...]]] = {
     "DeltaM_s": (531, 7, (-531,)),
     "<Rmue>(B+->Kll)": (521, 11, (321, 13, -13)),
     "<Rmue>(B0->K*ll)": (511, 11, (313, 13, -13)),
+    # beyond b -> s: branching ratios (type 1) and Delta M_d (type 7, as NMSSMTools)
+    "BR(mu->eee)": (13, 1, (11, 11, -11)),
+    "BR(tau->mugamma)": (15, 1, (13, 22)),
+    "BR(tau->egamma)": (15, 1, (11, 22)),
+    "BR(tau->mumumu)": (15, 1, (13, 13, -13)),
+    "BR(tau->eee)": (15, 1, (11, 11, -11)),
+    "DeltaM_d": (511, 7, (-511,)),
+    "BR(B0->mumu)": (511, 1, (13, -13)),
+    "BR(K+->pinunu)": (321, 1, (211, 12, -12)),
+    "BR(KL->pinunu)": (130, 1, (111, 12, -12)),
 }
 #: Observables that take (q2min, q2max); their FOBS q is the bin centre.
 BINNED_OBSERVABLES = frozenset({"<Rmue>(B+->Kll)", "<Rmue>(B0->K*ll)"})
 #: flavio observable -> FDIPOLE (PDG, type, M). The value is the NP shift only.
-FDIPOLE_IDS: dict[str, tuple[int, int, int]] = {"a_mu": (13, 2, 1)}
+FDIPOLE_IDS: dict[str, tuple[int, int, int]] = {"a_mu": (13, 2, 1), "a_e": (11, 2, 1),
+                                                "a_tau": (15, 2, 1)}
+#: Observables of `bridge run` that have no FLHA code, and why: not written (a comment line of
+#: the FOBS block names them), never given a made-up code.
+NO_FOBS_CODE: dict[str, str] = {
+    "CR(mu->e, Au)": "a conversion rate", "CR(mu->e, Al)": "a conversion rate",
+    "CR(mu->e, Ti)": "a conversion rate", "S_psiK": "a CP asymmetry", "eps_K": "a CP parameter",
+    "x12Im_D": "a mixing parameter", "DeltaM_K": "the short-distance part only",
+    "<dBR/dq2>(B+->pimumu)": "a differential rate", "R_e": "a ratio of Z widths",
+    "R_mu": "a ratio of Z widths", "R_tau": "a ratio of Z widths",
+}
+
+#: Imaginary parts at most this fraction of the value are rounding noise (module docstring).
+IMAG_NOISE = 1e4 * sys.float_info.epsilon
+
+
+def is_rounding_noise(value: complex) -> bool:
+    """Whether the imaginary part of ``value`` is rounding noise (|Im| <= IMAG_NOISE |value|)."""
+    value = complex(value)
+    return abs(value.imag) <= IMAG_NOISE * abs(value)
 
 
 def _name_and_bin(
@@ -391,7 +449,8 @@ def obs_entry(
 #: hbar in GeV ps (CODATA 2018, exact since the 2019 SI): 1 GeV = 1/HBAR_GEV_PS ps^-1.
 HBAR_GEV_PS = 6.582119569e-13
 #: flavio observable -> (factor from flavio's unit to the FOBS unit, FOBS unit).
-FOBS_UNITS: dict[str, tuple[float, str]] = {"DeltaM_s": (1.0 / HBAR_GEV_PS, "ps^-1")}
+FOBS_UNITS: dict[str, tuple[float, str]] = {"DeltaM_s": (1.0 / HBAR_GEV_PS, "ps^-1"),
+                                             "DeltaM_d": (1.0 / HBAR_GEV_PS, "ps^-1")}
 
 
 def obs_entry_from_flavio(
@@ -437,7 +496,8 @@ def wc_blocks_from_flavio(
     """Split flavio-basis coefficients into (FWCOEF, IMFWCOEF) blocks.
 
     Values are copied unchanged: the normalisation stays flavio's WET basis and
-    must be stated when the blocks are formatted.
+    must be stated when the blocks are formatted. An imaginary part that is rounding noise
+    (:func:`is_rounding_noise`) gets no IMFWCOEF line unless ``keep_zero_imag``.
     """
     unknown = sorted(set(wcs) - FLAVIO_TO_FLHA.keys())
     if unknown:
@@ -448,7 +508,7 @@ def wc_blocks_from_flavio(
         value = complex(wcs[name])
         fermions, operator = FLAVIO_TO_FLHA[name]
         re_block.entries.append(WCEntry(fermions, operator, order, m, value.real, name))
-        if value.imag != 0 or keep_zero_imag:
+        if keep_zero_imag or (value.imag != 0 and not is_rounding_noise(value)):
             im_block.entries.append(
                 WCEntry(fermions, operator, order, m, value.imag, f"Im {name}")
             )
@@ -547,13 +607,13 @@ def _real(value: object, where: str) -> float:
 
 
 def format_wc_block(
-    block: FlhaWCBlock, normalisation: str | None = None, *, digits: int = 8
+    block: FlhaWCBlock, normalisation: str | None = None, *, digits: int = 8, note: str = ""
 ) -> str:
     """SLHA text of a FWCOEF/IMFWCOEF block.
 
     ``normalisation`` (default: ``block.normalisation``) is required because
     the accord leaves it open; it goes into the header comment and into
-    ``# normalisation:`` lines under the header.
+    ``# normalisation:`` lines under the header. ``note`` adds comment lines after them.
     """
     where = f"block {block.name}"
     if block.name not in WC_BLOCKS:
@@ -568,6 +628,7 @@ def format_wc_block(
     # the header stays short; the normalisation follows as wrapped comment lines
     lines = [f"Block {block.name} Q= {_fmt(block.scale)}  # {comment} (normalisation below)"]
     lines += [f"{_NORM_PREFIX} {chunk}" for chunk in textwrap.wrap(norm, 70)]
+    lines += [f"# {chunk}" for chunk in textwrap.wrap(_clean(note), 76)]
     lines.append("#  fermions oper order M       value            comment")
     for e in block.entries:
         _check_code(e.fermions, "fermion", where)

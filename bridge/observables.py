@@ -248,13 +248,10 @@ def sm_uncertainty_entry(specs, overrides, samples: int, seed: int,
 
 
 def experimental_sigmas(specs) -> dict[str, float]:
-    """label → σ_exp (σ_L of a limit) of the rows that the measurement set holds."""
-    from bridge.likelihoods.experiment import experiments
-    from bridge.likelihoods.flavio_fast import FLAVIO_OBSERVABLES
-
-    known = {o.label for o in FLAVIO_OBSERVABLES}
-    ours = [s.observable for s in specs if s.observable.label in known]
-    return {label: e.sigma for label, e in experiments(ours).items()}
+    """label → σ_exp (σ_L of a limit) of the rows, from the measurements the table compares
+    them with (:func:`row_experiments`: the flavour rows too, not only the ``flavio``
+    likelihood's)."""
+    return {label: e.sigma for label, e in row_experiments(specs).items()}
 
 
 def _parse_errors(payload, sm_values: dict[str, float]) -> tuple[dict[str, float], dict[str, int]]:

@@ -121,25 +121,42 @@ def slha_text(result) -> str:
                             "dark-sector mass eigenstates [GeV]"))
     parts += _mixing_blocks(result)
     parts += _dark_matter_blocks(result)
+    parts += _flha_blocks(result)
+    return "\n".join(parts)
+
+
+def _flha_blocks(result) -> list[str]:
+    """FWCOEF, IMFWCOEF, FOBS, FOBSSM, FDIPOLE. What FLHA has no code for is not written with a
+    made-up one: a comment line names it (the WCxf and JSON files hold it)."""
+    parts = []
+    uncoded = sorted(k for k, v in result.coefficients.items()
+                     if k not in flha.FLAVIO_TO_FLHA and v != 0)
+    note = (f"not written here, for want of an FLHA code (in the WCxf and JSON files): "
+            f"{', '.join(uncoded)}") if uncoded else ""
     re_block, im_block = flha.wc_blocks_from_flavio(
         {k: v for k, v in result.coefficients.items() if k in flha.FLAVIO_TO_FLHA}, result.scale)
-    parts.append(flha.format_wc_block(re_block, NORMALISATION))
+    parts.append(flha.format_wc_block(re_block, NORMALISATION, note=note))
     if im_block.entries:
         parts.append(flha.format_wc_block(im_block, NORMALISATION))
     if result.predictions:
         fobs = [p for p in result.predictions if p.flavio_name in flha.FOBS_IDS]
+        skipped = [f"{p.label} ({flha.NO_FOBS_CODE.get(p.flavio_name, 'no code')})"
+                   for p in result.predictions
+                   if p.flavio_name not in flha.FOBS_IDS and p.flavio_name not in flha.FDIPOLE_IDS]
+        missing = (" Not written, for want of an FLHA code (in the JSON file): "
+                   + "; ".join(skipped) + ".") if skipped else ""
         np_entries = [flha.obs_entry_from_flavio(p.flavio_name, p.np, *(p.q2 or ())) for p in fobs]
         sm_entries = [flha.obs_entry_from_flavio(p.flavio_name, p.sm, *(p.q2 or ())) for p in fobs]
         parts.append(flha.format_obs_block(flha.FlhaObsBlock("FOBS", np_entries),
-                                           "flavio predictions, SM + NP"))
+                                           "flavio predictions, SM + NP." + missing))
         parts.append(flha.format_obs_block(flha.FlhaObsBlock("FOBSSM", sm_entries),
-                                           "flavio SM predictions"))
+                                           "flavio SM predictions." + missing))
         dip = [flha.dipole_entry(p.flavio_name, p.np) for p in result.predictions
                if p.flavio_name in flha.FDIPOLE_IDS]
         if dip:
             parts.append(flha.format_dipole_block(flha.FlhaDipoleBlock("FDIPOLE", dip),
                                                   "NP shift predicted by flavio"))
-    return "\n".join(parts)
+    return parts
 
 
 def _dark_matter_blocks(result) -> list[str]:

@@ -101,6 +101,9 @@ class Task:
             unit = f" {self.unit}" if self.unit else ""
             return (f"{what} [{bar:<20s}] {self.done}/{self.total}{unit}, "
                     f"{_clock(elapsed)} elapsed, ETA {_clock(eta)}")
+        if self.expected and elapsed > self.expected:  # no "ETA ~0:00" for minutes on end
+            return (f"{what}, {_clock(elapsed)} elapsed, longer than the typical "
+                    f"{_clock(self.expected)} (a busy machine or a cold disk cache)")
         if self.expected:
             frac = min(elapsed / self.expected, 0.99)
             bar = "#" * int(20 * frac)

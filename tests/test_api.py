@@ -90,3 +90,23 @@ def test_the_notebook_example_runs(monkeypatch, capsys):
     runpy.run_path(str(ROOT / "examples" / "notebook_api.py"), run_name="__main__")
     out = capsys.readouterr().out
     assert "outside the experimental limits:" in out and "refused: F_Ib parameters" in out
+
+
+@pytest.mark.flavio
+def test_the_readme_example_runs_as_written(tmp_path, monkeypatch):
+    """The README's lines, in its order (the third evaluate used to replace the result that
+    had the likelihoods, and r.likelihoods[0] failed)."""
+    import shutil
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    code = text.split("<!-- API example: run by tests/test_api.py -->", 1)[1]
+    code = code.split("```python\n", 1)[1].split("```", 1)[0]
+    shutil.copytree(ROOT / "cards", tmp_path / "cards")
+    monkeypatch.chdir(tmp_path)
+    names: dict = {}
+    exec(compile(code, "README.md", "exec"), names)
+    r, d, c = names["r"], names["d"], names["c"]
+    assert (tmp_path / "output" / "F_Ib.json").is_file()
+    assert r.likelihoods[0].name == "seed2021" and len(r.to_dataframe("observable")) == 32
+    assert d.coefficients["C9_bsmumu"] == pytest.approx(r.coefficients["C9_bsmumu"], rel=1e-3)
+    assert c.masses["F0_1"] != r.masses["F0_1"]

@@ -7,6 +7,7 @@ its best fit, whatever likelihood it used, and constraint terms can be added to 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,9 @@ def test_a_fit_flags_observables_outside_their_limits_at_its_best_fit():
     assert len(result.predictions) == len(RUN_OBSERVABLES)
     report = format_fit(result)
     assert "OUTSIDE ITS EXPERIMENTAL LIMIT: BR(mu->e gamma)" in report
+    # 32 rows, one column each: the long labels (dBR/dq2(B+->pi mu mu) [15,22]) pushed theirs
+    rows = report.split("observables at the best fit", 1)[1].splitlines()[1:len(RUN_OBSERVABLES) + 1]
+    assert len({row.index(" pull ") for row in rows}) == 1, rows
     doc = result.as_dict()
     assert doc["outside_experimental_limits"] == result.flags
     assert {p["key"] for p in doc["observables_at_best_fit"]} >= {"BR(mu->egamma)", "a_mu"}
@@ -88,6 +92,16 @@ def test_bridge_run_flags_with_and_without_predictions(tmp_path, capsys):
     assert main(["run", str(card), "--no-predictions", "-q", "-o", str(tmp_path / "a")]) == 0
     err = capsys.readouterr().err
     assert "outside its experimental limit: BR(mu->e gamma) = " in err and "(one loop)" in err
+    # the dark-matter flags (F_Ib's candidate is 472 times the LZ limit), also in the JSON
+    fib = str(Path(SCOTO).with_name("F_Ib.slha"))
+    assert main(["run", fib, "--no-predictions", "-q", "-o", str(tmp_path / "b")]) == 0
+    err = capsys.readouterr().err
+    assert "outside its experimental limit: sigma_SI of F0_1 (m = 188.6 GeV) = " in err
+    doc = json.loads((tmp_path / "b" / "F_Ib.json").read_text())
+    assert any("times the LZ 2024 limit" in f for f in doc["outside_experimental_limits"])
+    assert main(["run", fib, "--no-predictions", "--no-dark-matter", "-q", "-o",
+                 str(tmp_path / "c")]) == 0
+    assert "sigma_SI" not in capsys.readouterr().err  # not computed, not flagged
 
 
 @pytest.mark.flavio
@@ -117,3 +131,31 @@ def test_a_new_kind_of_term_is_added_the_same_way(monkeypatch):
     toy = next(t for t in res.terms if t.name.endswith("toy"))
     assert toy.prediction == pytest.approx(188.556, rel=1e-5)  # F0_1 of the card
     assert toy.chi2 == pytest.approx(((188.556 - 200) / 10) ** 2, rel=1e-4)
+
+
+def test_dark_matter_flags_name_value_limit_and_source():
+    """`bridge run` flags the dark-matter numbers outside their limits with the observable, its
+    value, the limit and the experiment; too little dark matter is not flagged (another
+    component may make up the rest), a summary without a result flags nothing."""
+    import math
+
+    from bridge.likelihoods.experiment import dark_matter_flags
+
+    dm = {"candidate": "F0_1", "mass": 188.56, "omega_h2": 0.046, "si_ratio": 472.0,
+          "sigma_si_p": 5.036e-45, "si_limit": 1.076e-47, "h_inv_ratio": 0.0, "br_h_inv": 0.0,
+          "z_inv_ratio": 0.0, "gamma_z_inv": 0.0, "error": ""}
+    (si,) = dark_matter_flags(dm)
+    assert si == ("sigma_SI of F0_1 (m = 188.6 GeV) = 5.04e-45 cm^2 (proton) is 472 times the "
+                  "LZ 2024 limit 1.08e-47 cm^2 (90% CL)")
+    heavy = {**dm, "si_ratio": 0.5, "omega_h2": 0.5, "h_inv_ratio": 3.0, "br_h_inv": 0.27,
+             "z_inv_ratio": 2.0, "gamma_z_inv": 4e-3}
+    flags = dark_matter_flags(heavy)
+    assert len(flags) == 3
+    assert flags[0] == ("BR(h -> inv) = 0.27 from F0_1 (m = 188.6 GeV) is 3 times its limit 0.107 "
+                        "(95% CL, ATLAS 2023)")
+    assert flags[1] == ("Gamma(Z -> inv) = 4 MeV from F0_1 (m = 188.6 GeV) is 2 times its limit "
+                        "2 MeV (95% CL, LEP)")
+    assert flags[2].startswith("Omega h^2 = 0.5 of F0_1") and "overclose" in flags[2]
+    assert dark_matter_flags({**dm, "si_ratio": 0.9, "omega_h2": 0.001}) == []
+    assert dark_matter_flags({**dm, "error": "no candidate: the lightest dark state is charged"}) == []
+    assert dark_matter_flags({**dm, "si_ratio": math.nan}) == []

@@ -261,7 +261,8 @@ def test_lost_zero_padding_is_restored_and_fortran_exponents_read():
 
 def test_full_precision_round_trip():
     values = {"C9_bsee": 0.1 + 0.2j, "Cgamma_mue": -1.0 / 3.0 + 1e-17j}
-    re_block, im_block = wc_blocks_from_flavio(values, 160.0)
+    # keep_zero_imag: the 1e-17 is below the rounding-noise threshold, written only when asked
+    re_block, im_block = wc_blocks_from_flavio(values, 160.0, keep_zero_imag=True)
     text = format_wc_block(re_block, NORM, digits=16) + format_wc_block(
         im_block, NORM, digits=16
     )
@@ -385,3 +386,73 @@ def test_read_flha_blocks_takes_a_path_or_the_text(tmp_path):
         read_flha_blocks(str(tmp_path / "missing.slha"))
     with pytest.raises(TypeError):
         read_flha_blocks(3)
+
+
+# ---------------------------------------------------------------------------
+# the 32 rows of `bridge run` (issue 16) in FLHA: a code from the accord's scheme or none
+# ---------------------------------------------------------------------------
+def test_every_run_observable_has_a_code_or_a_reason_for_none():
+    from bridge.flha import NO_FOBS_CODE
+    from bridge.observables import RUN_OBSERVABLES
+
+    for row in RUN_OBSERVABLES:
+        homes = [row.name in table for table in (FOBS_IDS, FDIPOLE_IDS, NO_FOBS_CODE)]
+        assert sum(homes) == 1, row.name
+    # the accord's scheme: a branching ratio is type 1 with parent and daughters by PDG code
+    assert fobs_key("BR(tau->mugamma)") == (15, 1, 0.0, (13, 22))
+    assert fobs_key("BR(mu->eee)") == (13, 1, 0.0, (11, 11, -11))
+    assert fobs_key("BR(KL->pinunu)") == (130, 1, 0.0, (111, 12, -12))
+    assert fobs_key("DeltaM_d") == (511, 7, 0.0, (-511,))  # as NMSSMTools writes it
+    assert FDIPOLE_IDS["a_e"] == (11, 2, 1) and FDIPOLE_IDS["a_tau"] == (15, 2, 1)
+
+
+class _Prediction:
+    def __init__(self, name, label, np_value, sm_value):
+        self.flavio_name, self.label, self.np, self.sm, self.q2 = name, label, np_value, sm_value, None
+
+
+class _Result:
+    def __init__(self):
+        self.scale = 160.0
+        self.coefficients = {"C9_bsmumu": -0.48 - 0.0087j, "C7_ee": -1.0950e-4 - 2.99e-24j,
+                             "C7_mumu": 0.27 + 0.0j, "CVLL_ucuc": -4.1e-13 + 1.2e-14j,
+                             "C9_bdmumu": 0j}
+        self.predictions = [_Prediction("BR(tau->mugamma)", "BR(tau->mu gamma)", 2e-9, 0.0),
+                            _Prediction("DeltaM_d", "Delta M_d [GeV]", 3.5e-13, 3.4e-13),
+                            _Prediction("CR(mu->e, Au)", "CR(mu->e, Au)", 1e-13, 0.0),
+                            _Prediction("a_e", "Delta a_e", -2e-14, 0.0)]
+
+
+def test_flha_output_writes_what_has_a_code_and_names_the_rest():
+    """FOBS gets the new rows with codes from the accord's scheme (Delta M_d in ps^-1); what has
+    no code is named in a comment line, not written with a made-up code; an imaginary part that
+    is rounding noise (C7_ee's 3e-24) gets no IMFWCOEF line, a real phase keeps its line."""
+    from bridge.flha import HBAR_GEV_PS
+    from bridge.output import _flha_blocks
+
+    text = "\n".join(_flha_blocks(_Result()))
+    blocks = read_flha_blocks(text)
+    fobs = blocks["FOBS"][0].as_dict()
+    assert fobs[(15, 1, 0.0, (13, 22))] == pytest.approx(2e-9)
+    assert fobs[(511, 7, 0.0, (-511,))] == pytest.approx(3.5e-13 / HBAR_GEV_PS)
+    assert len(fobs) == 2 and blocks["FOBSSM"][0].as_dict()[(511, 7, 0.0, (-511,))] > 0
+    assert blocks["FDIPOLE"][0].as_dict() == {(11, 2, 1): pytest.approx(-2e-14)}
+    comments = " ".join(line[1:].strip() for line in text.splitlines() if line.startswith("#"))
+    assert "CR(mu->e, Au) (a conversion rate)" in comments
+    assert "for want of an FLHA code (in the WCxf and JSON files): CVLL_ucuc" in comments
+    assert "C9_bdmumu" not in comments  # zero: nothing to say
+    im = {e.comment for e in blocks["IMFWCOEF"][0].entries}
+    assert im == {"Im C9_bsmumu"}
+    re_ = {e.comment: e.value for e in blocks["FWCOEF"][0].entries}
+    assert re_["C7_ee"] == pytest.approx(-1.0950e-4) and "CVLL_ucuc" not in re_
+
+
+def test_rounding_noise_threshold():
+    from bridge.flha import IMAG_NOISE, is_rounding_noise
+
+    assert 1e-12 < IMAG_NOISE < 1e-11  # 1e4 double-precision epsilons
+    assert is_rounding_noise(-1.0950e-4 - 2.99e-24j)  # scotogenic C7_ee
+    assert is_rounding_noise(0.2668 + 0.2668 * 4.9e-15j)  # S_Ib's C7_mumu
+    assert is_rounding_noise(0j) and is_rounding_noise(3.0)
+    assert not is_rounding_noise(1 + 1e-9j)  # a phase of 1e-9 is kept
+    assert not is_rounding_noise(-4.1e-13 + 1.2e-14j)  # CVLL_ucuc's CKM phase

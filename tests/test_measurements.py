@@ -130,6 +130,26 @@ def test_default_sigma_th_is_shipped_and_pulls_are_stable(monkeypatch):
     assert abs(pull(other["a_mu"]) - pull(errors["a_mu"])) < 0.05
 
 
+@pytest.mark.flavio
+def test_every_measured_row_has_the_draws_its_pull_needs():
+    """The flavour rows of the 32-row table kept the minimum 50 draws: their σ_exp was looked up
+    in the `flavio` likelihood only, not in the set the table compares them with. ε_K (σ_th ten
+    times σ_exp) needs ~10^4 draws for its pull to be stable to 0.05σ."""
+    from bridge import observables as obs
+    from bridge.likelihoods.data import data_text
+
+    shipped = json.loads(data_text(obs.SHIPPED_UNCERTAINTIES))["entries"][0]
+    sigma_exp = obs.experimental_sigmas(obs.RUN_OBSERVABLES)
+    assert set(sigma_exp) == set(obs.row_experiments(obs.RUN_OBSERVABLES))  # every compared row
+    assert "eps_K" in sigma_exp and "DeltaM_d" in sigma_exp and "a_e" in sigma_exp
+    for label, s_exp in sigma_exp.items():
+        s_th, n = shipped["errors"][label], shipped["draws"][label]
+        f = s_th**2 / (s_th**2 + s_exp**2)
+        # (κ − 1)/4 with κ = 2, lighter-tailed than any Gaussian draw (κ = 3): a lower bound
+        need = min(obs.MAX_DRAWS, 0.25 * (obs.CONFIDENCE * obs.PULL_RANGE * f / obs.PULL_TOLERANCE) ** 2)
+        assert n >= need, (label, n, need)
+
+
 # ---------------------------------------------------------------------------
 # the run table and the flavio likelihood
 # ---------------------------------------------------------------------------

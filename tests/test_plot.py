@@ -214,3 +214,141 @@ def test_a_chi2_region_that_adds_nothing_has_no_legend_entry(db, capsys):
     labels = _legend(fig)
     assert any(t.startswith("1σ") for t in labels) and not any(t.startswith("1.0001σ") for t in labels)
     assert "the 1.0001 sigma region of chi2:seed2021 adds nothing" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------
+# failed points: the grid's coordinates come from the scan's definition, never from the points
+# ---------------------------------------------------------------------------
+def _grid_with_failures(path, failed_ids, chi2_of=None):
+    """A 9 x 7 grid over (MINPAR:1, MINPAR:2) with χ² = a smooth bowl (or chi2_of(x, y)); the
+    failed points have no values at all, coordinates included (as a chunk lost with its worker
+    is stored)."""
+    from bridge.scan import store
+
+    xs, ys = np.linspace(100, 900, 9), np.linspace(200, 1400, 7)
+    ids = np.arange(xs.size * ys.size)
+    ix, iy = np.unravel_index(ids, (xs.size, ys.size))
+    x, y = xs[ix], ys[iy]
+    chi2 = chi2_of(x, y) if chi2_of else ((x - 500) / 150) ** 2 + ((y - 800) / 300) ** 2
+    bad = np.isin(ids, failed_ids)
+    cols = {"par:MINPAR:1": np.where(bad, np.nan, x), "par:MINPAR:2": np.where(bad, np.nan, y),
+            "chi2:seed2021": np.where(bad, np.nan, chi2)}
+    axes = [{"spec": "MINPAR:1:100:900:9", "name": "MINPAR:1", "lo": 100.0, "hi": 900.0, "n": 9,
+             "log": False},
+            {"spec": "MINPAR:2:200:1400:7", "name": "MINPAR:2", "lo": 200.0, "hi": 1400.0, "n": 7,
+             "log": False}]
+    with store.Store(path) as st:
+        st.set_meta("scan", {"model": "F_Ib", "space": {"axes": axes, "sampler": "grid",
+                                                        "size": int(ids.size), "seed": 1,
+                                                        "shape": [9, 7]}})
+        st.write(ids, cols, ["worker died" if b else None for b in bad], ["none"] * ids.size)
+    return str(path)
+
+
+def test_failed_grid_points_leave_a_marked_hole_not_a_wrong_plane(tmp_path, capsys):
+    """Failed points (the middle of the plane and the top edge) used to give NaN coordinates
+    to the mesh: the plane came out empty, cut or wrong. The mesh is the scan's grid; the failed
+    points are drawn as crosses, counted in the legend and on stderr."""
+    from bridge.scan.plot import Frame
+
+    middle = [4 * 7 + 3, 4 * 7 + 2, 3 * 7 + 3]  # around the χ² minimum at (500, 800)
+    top = [i * 7 + 6 for i in range(9)]  # every point of the last row
+    db = _grid_with_failures(tmp_path / "f.db", middle + top)
+    frame = Frame(db, "MINPAR:1", "MINPAR:2", [], "chi2:seed2021")
+    X, Y = frame.xy
+    assert np.isfinite(X).all() and np.isfinite(Y).all()
+    assert X[0] == pytest.approx(np.linspace(100, 900, 9)) and Y[:, 0] == pytest.approx(
+        np.linspace(200, 1400, 7))
+    assert sorted(frame.failed_ids.tolist()) == sorted(middle + top)
+    fig = _figure_xy(db, chi2="chi2:seed2021")
+    (ax,) = fig.axes
+    assert ax.get_xlim() == pytest.approx((100, 900)) and ax.get_ylim() == pytest.approx((200, 1400))
+    labels = _legend(fig)
+    assert "failed points (12)" in labels and any(t.startswith("1σ") for t in labels)
+    err = capsys.readouterr().err
+    assert "12 of 63 points failed (first: worker died)" in err
+    # the crosses sit on the failed points' grid coordinates
+    crosses = next(line for line in ax.lines if line.get_marker() == "x")
+    assert sorted(zip(*crosses.get_data(), strict=True)) == sorted(
+        (100 + 100 * (i // 7), 200 + 200 * (i % 7)) for i in middle + top)
+
+
+def _figure_xy(db, **kw):
+    import matplotlib.pyplot as plt
+
+    from bridge.scan.plot import figure
+
+    fig = figure(db, "MINPAR:1", "MINPAR:2", **kw)
+    plt.close(fig)
+    return fig
+
+
+def test_a_chi2_region_drawn_between_grid_points_has_its_legend_entry(tmp_path, capsys):
+    """No grid point has 2.30 < Δχ² <= 6.18 (Δχ² jumps from 0 to 9 between neighbours), but
+    the filled map interpolates and draws the 2σ band: it is in the legend (it was left out,
+    an orange band without a name)."""
+    db = _grid_with_failures(tmp_path / "j.db", [], lambda x, y: np.where(x <= 400, 0.0, 9.0))
+    labels = _legend(_figure_xy(db, chi2="chi2:seed2021"))
+    assert [t for t in labels if "σ" in t] == ["1σ (Δχ² ≤ 2.30)", "2σ (Δχ² ≤ 6.18)",
+                                               "3σ (Δχ² ≤ 11.83)"]
+    assert "adds nothing" not in capsys.readouterr().err
+
+
+def test_default_labels_are_mathtext_and_automatic_levels_round(db):
+    """A band on a pull is named by its term in mathtext (it read "Delta_a_mu (seed2021)"),
+    and automatic contour levels are round numbers (they were 2.25e-09, 5.45e-09, ...)."""
+    from matplotlib.contour import ContourSet
+
+    fig = _figure(db, bands=["pull:seed2021:Delta_a_mu;n=1", "seed2021:C9_mu=-C10_mu;n=2"],
+                  contours=["ol:Delta_a_mu"])
+    labels = _legend(fig)
+    assert r"$\Delta a_\mu$ (seed2021) within 1σ" in labels
+    assert r"$C_9^\mu = -C_{10}^\mu$ (seed2021) within 2σ" in labels
+    (ax,) = fig.axes
+    (lines,) = [c for c in ax.collections if isinstance(c, ContourSet) and not c.filled]
+    assert len(lines.levels) >= 3
+    for level in lines.levels:  # axis-tick numbers: 1, 2, 2.5, 5 times a power of ten
+        mantissa = abs(level) / 10 ** np.floor(np.log10(abs(level))) if level else 0
+        assert mantissa * 100 == pytest.approx(round(mantissa * 100)), level
+
+
+def test_observable_labels_carry_their_bin():
+    from bridge.observables import RUN_OBSERVABLES
+    from bridge.scan.labels import column_label
+
+    assert column_label(None, "obs:<Rmue>(B0->K*ll) [0.1,1.1]") == r"$R_{K^*}$ [0.1, 1.1]"
+    assert column_label(None, "pull:flavio:a_mu") == r"$a_\mu$"
+    for row in RUN_OBSERVABLES:  # every observable of the run table has a typeset label
+        assert column_label(None, f"obs:{row.name}").count("$") >= 2, row.name
+
+
+def test_labels_of_two_contour_layers_do_not_overlap(db):
+    """matplotlib places each contour set's labels on its own: two layers' labels could sit on
+    each other (the shipped table2_F_Ib figure had Δa_μ's 2.51e-9 on the mass contour's 400).
+    Here two layers with the same lines put their labels at the same places unless moved."""
+    import matplotlib.pyplot as plt
+    from matplotlib.contour import ContourSet
+
+    from bridge.scan.plot import figure
+
+    fig = figure(db, "MINPAR:1", "MINPAR:2",
+                 contours=["ol:Delta_a_mu;label=a", "ol:Delta_a_mu;label=b;color=black"])
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    (ax,) = fig.axes
+    sets = [c for c in ax.collections if isinstance(c, ContourSet)]
+    texts = [t for cs in sets for t in cs.labelTexts]
+    assert len(sets) == 2 and all(cs.labelTexts for cs in sets)
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    for i in range(len(boxes)):
+        for j in range(i):
+            assert not boxes[i].overlaps(boxes[j]), (texts[i].get_text(), texts[j].get_text())
+    from bridge.scan.plot import level_label
+
+    for cs in sets:  # a moved label still names the line it sits on
+        for t in cs.labelTexts:
+            x, y = ax.transData.transform(t.get_position())
+            dist = [np.min(np.hypot(*(ax.transData.transform(p.vertices) - (x, y)).T))
+                    if len(p.vertices) else np.inf for p in cs.get_paths()]
+            assert level_label(cs.levels[int(np.argmin(dist))]) == t.get_text()
+    plt.close(fig)

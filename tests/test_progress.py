@@ -97,3 +97,12 @@ def test_the_sm_uncertainty_draws_report_their_progress(reports, capsys):
     err = capsys.readouterr().err
     assert "bridge: flavio SM uncertaint" in err and "/2 observables" in err
     assert "bridge: flavio SM uncertainties (first run only): done in" in err
+
+
+def test_a_wait_longer_than_typical_says_so_instead_of_eta_zero(reports):
+    """It printed "ETA ~0:00 (typically 3:01)" for seven minutes on a loaded machine."""
+    out = io.StringIO()
+    with reports.task("covariances of likelihood flavio-bsmumu", expected=0.1, stream=out):
+        time.sleep(0.4)
+    late = [line for line in out.getvalue().splitlines() if "longer than the typical 0:00" in line]
+    assert late and not any("ETA ~0:00" in line for line in late)

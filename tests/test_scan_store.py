@@ -343,3 +343,21 @@ def test_shipped_sm_inputs_are_flavios():
     from bridge.sm import SMInputs, cached_sm_inputs
 
     assert cached_sm_inputs({}) == SMInputs.from_flavio({})
+
+
+def test_the_readme_read_results_example_runs(tmp_path, monkeypatch, capsys):
+    """The README's example of reading a scan into pandas, run as written on a scan of its
+    columns (issue 14 item 5: one documented call)."""
+    pytest.importorskip("pandas")
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    marker = "<!-- read_results example: run by tests/test_scan_store.py -->"
+    assert text.count(marker) == 1
+    code = text.split(marker, 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    assert scan(CARD, *VARY, *COMMON, "-o", "fib.db") == 0  # the README's scan, smaller
+    names: dict = {}
+    exec(compile(code, "README.md", "exec"), names)
+    assert len(names["df"]) == 12 and names["plane"].shape == (12, 3)
+    assert names["best"]["chi2:seed2021"] == names["df"]["chi2:seed2021"].min()
+    assert names["failed"].empty
+    assert "par:MINPAR:1" in capsys.readouterr().out

@@ -24,10 +24,10 @@ def cmd_likelihoods(args) -> int:
             extra = "  [not installed: pip install smelli]"
         print(f"{name:<{width}}  {lik.description}{extra}")
         cost = lik.cost
-        if isinstance(lik, FlavioLikelihood):
+        if isinstance(lik, FlavioLikelihood) and not lik.is_shipped():
             sm_file, exp_file = lik.cache_files()
             cached = sm_file.exists() and exp_file.exists()
-            cost += f"; covariances {'cached' if cached else 'not cached yet'} ({sm_file.parent})"
+            cost += f"; {'cached' if cached else 'not computed yet'} ({sm_file.parent})"
         print(f"{'':<{width}}  cost: {cost}")
         if args.verbose:
             for line in lik.describe():

@@ -39,8 +39,9 @@ def format_fit(result: FitResult) -> str:
 
         lines += ["", f"`bridge run` observables at the best fit (flavio; ! = above an upper limit "
                       f"or more than {FLAG_SIGMA:g} sigma from the measurement):"]
+        width = max(len(p.label) for p in result.predictions)  # 32 rows: the longest sets it
         for p in result.predictions:
-            lines.append(f"  {p.label:<20s} {p.np: .4e}  {p.describe_experiment():>22s}  "
+            lines.append(f"  {p.label:<{width}s} {p.np: .4e}  {p.describe_experiment():>22s}  "
                          f"pull {format_pull(p.pull)}{' !' if p.flag else ''}")
     for flag in result.flags:
         lines.append(f"OUTSIDE ITS EXPERIMENTAL LIMIT: {flag}")

@@ -235,13 +235,25 @@ def dark_matter_flags(dm: dict | None) -> list[str]:
     who = f"{dm.get('candidate') or 'the candidate'} (m = {dm.get('mass', math.nan):.4g} GeV)"
     si = finite("si_ratio")
     if si is not None and si > 1:
-        out.append(f"sigma_SI of {who} is {si:.3g} times the LZ 2024 limit (90% CL)")
-    for key, what in (("h_inv_ratio", "Gamma(h -> inv) is {r:.3g} times its limit BR < 0.107 "
-                                      "(95% CL, ATLAS 2023)"),
-                      ("z_inv_ratio", "Gamma(Z -> inv) is {r:.3g} times its limit 2 MeV (95% CL, LEP)")):
-        r = finite(key)
-        if r is not None and r > 1:
-            out.append(what.format(r=r))
+        values = ""
+        if finite("sigma_si_p") is not None and finite("si_limit") is not None:
+            values = f" = {dm['sigma_si_p']:.3g} cm^2 (proton)"
+            limit = f" {dm['si_limit']:.3g} cm^2"
+        else:
+            limit = ""
+        out.append(f"sigma_SI of {who}{values} is {si:.3g} times the LZ 2024 limit{limit} (90% CL)")
+    r = finite("h_inv_ratio")
+    if r is not None and r > 1:
+        br = finite("br_h_inv")
+        shown = f" = {br:.3g}" if br is not None else ""
+        out.append(f"BR(h -> inv){shown} from {who} is {r:.3g} times its limit 0.107 "
+                   "(95% CL, ATLAS 2023)")
+    r = finite("z_inv_ratio")
+    if r is not None and r > 1:
+        gz = finite("gamma_z_inv")
+        shown = f" = {1e3 * gz:.3g} MeV" if gz is not None else ""
+        out.append(f"Gamma(Z -> inv){shown} from {who} is {r:.3g} times its limit 2 MeV "
+                   "(95% CL, LEP)")
     omega = finite("omega_h2")
     if omega is not None:
         sigma = math.hypot(C.OMEGA_H2_PLANCK_ERR, THEORY_REL_ERROR * omega)

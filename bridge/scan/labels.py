@@ -141,26 +141,55 @@ def _unit(unit: str) -> str:
     return unit
 
 
-#: Labels of the one-loop and observable columns (mathtext), by column name without prefix.
+#: Labels of the one-loop, observable and likelihood-term columns (mathtext), by column name
+#: without prefix (and without a q² bin, which is appended): the `bridge run` observables and
+#: the terms of the seed likelihoods.
 QUANTITIES = {
-    "Delta_a_mu": r"$\Delta a_\mu$", "Delta_a_e": r"$\Delta a_e$",
+    "Delta_a_mu": r"$\Delta a_\mu$", "Delta_a_e": r"$\Delta a_e$", "a_mu": r"$a_\mu$",
+    "a_e": r"$a_e$", "a_tau": r"$a_\tau$",
     "BR_mu_egamma": r"BR$(\mu\to e\gamma)$", "BR(mu->egamma)": r"BR$(\mu\to e\gamma)$",
+    "<Rmue>(B+->Kll)": r"$R_K$", "<Rmue>(B0->K*ll)": r"$R_{K^*}$",
     "BR(B->Xsgamma)": r"BR$(B\to X_s\gamma)$", "DeltaM_s": r"$\Delta M_s$ [GeV]",
     "BR(Bs->mumu)": r"BR$(B_s\to\mu^+\mu^-)$", "BR(B+->Knunu)": r"BR$(B^+\to K^+\nu\bar\nu)$",
-    "BR(B0->K*nunu)": r"BR$(B^0\to K^{*0}\nu\bar\nu)$", "a_mu": r"$a_\mu$",
+    "BR(B0->K*nunu)": r"BR$(B^0\to K^{*0}\nu\bar\nu)$",
+    "BR(mu->eee)": r"BR$(\mu\to 3e)$", "BR(tau->mugamma)": r"BR$(\tau\to\mu\gamma)$",
+    "BR(tau->egamma)": r"BR$(\tau\to e\gamma)$", "BR(tau->mumumu)": r"BR$(\tau\to 3\mu)$",
+    "BR(tau->eee)": r"BR$(\tau\to 3e)$", "CR(mu->e, Au)": r"CR$(\mu\to e$, Au$)$",
+    "CR(mu->e, Al)": r"CR$(\mu\to e$, Al$)$", "CR(mu->e, Ti)": r"CR$(\mu\to e$, Ti$)$",
+    "DeltaM_d": r"$\Delta M_d$ [GeV]", "S_psiK": r"$S_{\psi K_S}$",
+    "BR(B0->mumu)": r"BR$(B^0\to\mu^+\mu^-)$", "<dBR/dq2>(B+->pimumu)": r"$dBR/dq^2(B^+\to\pi^+\mu^+\mu^-)$",
+    "eps_K": r"$\epsilon_K$", "DeltaM_K": r"$\Delta M_K$ [GeV]",
+    "BR(K+->pinunu)": r"BR$(K^+\to\pi^+\nu\bar\nu)$", "BR(KL->pinunu)": r"BR$(K_L\to\pi^0\nu\bar\nu)$",
+    "x12Im_D": r"Im $x_{12}^D$", "R_e": r"$R_e$", "R_mu": r"$R_\mu$", "R_tau": r"$R_\tau$",
+    # likelihood terms (bridge/data/seed_likelihoods.yml)
+    "C9_mu=-C10_mu": r"$C_9^\mu = -C_{10}^\mu$", "C9V_mu": r"$C_{9,\mu}^V$",
+    "C10V_mu": r"$C_{10,\mu}^V$", "C9U": r"$C_9^U$", "C10U": r"$C_{10}^U$",
 }
+
+
+def quantity_label(name: str) -> str:
+    """``<Rmue>(B+->Kll) [1.1,6]`` → ``$R_K$ [1.1, 6]``; a name without a label stays as it is."""
+    base, bin_ = name, ""
+    if name.endswith("]") and " [" in name:
+        base, _, rest = name.rpartition(" [")
+        bin_ = " [" + rest[:-1].replace(",", ", ") + "]"
+    label = QUANTITIES.get(base)
+    return label + bin_ if label else name
 
 
 def column_label(model, column: str) -> str:
     """The label of a results column: the model's symbols for ``par:`` and ``in:`` columns,
-    mathtext for known observables, masses as ``m(F0_1) [GeV]``, else the name."""
+    mathtext for known observables and likelihood terms, masses as ``m(F0_1) [GeV]``, else the
+    name."""
     prefix, _, name = column.partition(":")
     if prefix in ("par", "in") and model is not None:
         label = parameter_label(model, name)
         if label:
             return label
-    if prefix in ("ol", "obs") and name in QUANTITIES:
-        return QUANTITIES[name]
+    if prefix in ("ol", "obs"):
+        return quantity_label(name)
+    if prefix == "pull":
+        return quantity_label(name.split(":", 1)[-1])
     if prefix == "mass":
         return f"m({name}) [GeV]"
     return name

@@ -38,6 +38,7 @@ import numpy as np
 
 from bridge.errors import BridgeError, InputError
 from bridge.scan import store
+from bridge.scan.space import Axis
 
 PREFIXES = ("par:", "obs:", "chi2:", "pull:", "ol:", "wc:", "mass:", "in:", "contrib:", "mnu:", "dm:")
 #: Colour-blind-safe palette (Okabe & Ito) for layers without ``color=``.
@@ -203,11 +204,18 @@ class Frame:
         self.y = resolve(y, self.columns, prefer=("par:",))
         self.chi2 = resolve(chi2, self.columns, prefer=("chi2:",)) if chi2 else None
         names = list(dict.fromkeys([self.x, self.y, *extra, *([self.chi2] if self.chi2 else []),
-                                    "id"]))
-        self.data = store.read(path, names)
+                                    "id", "status", "error"]))
+        everything = store.read(path, names, failed=True)
+        bad = everything["status"] != store.STATUS_OK
+        self.data = {k: v[~bad] for k, v in everything.items()}
+        failed = {k: everything[k][bad] for k in ("id", "error", self.x, self.y)}
+        self.total = int(bad.size)
         if self.data["id"].size == 0:
-            raise InputError(f"{path}: no successful points to plot")
+            raise InputError(f"{path}: no successful points to plot ({int(bad.sum())} failed)")
+        self.grid = None  # the grid's (x values, y values) when the plane is one
         self.mesh = self._mesh()
+        self.failed_ids, self.failed_xy = self._failed(failed)
+        self.first_error = str(failed["error"][0]) if failed["id"].size else ""
 
     def _mesh(self):
         space = self.meta.get("scan", {}).get("space", {})
@@ -218,15 +226,40 @@ class Frame:
             return None
         shape = tuple(space["shape"])
         ix, iy = axes.index(self.x), axes.index(self.y)
-        index = np.unravel_index(self.data["id"].astype(np.int64), shape)
+        # the coordinates are the scan's definition, not the stored points: a failed point has
+        # no values (a chunk lost with its worker: not even its parameters)
+        self.grid = tuple(Axis(a["spec"], a["name"], float(a["lo"]), float(a["hi"]), int(a["n"]),
+                               bool(a.get("log", False)), None).values()
+                          for a in (space["axes"][ix], space["axes"][iy]))
+        self._axes = (shape, ix, iy)
+        flat = self._cells(self.data["id"])
         nx, ny = shape[ix], shape[iy]
-        flat = index[iy] * nx + index[ix]
         # profile the other grid parameters: keep the lowest χ² per (x, y)
         order = np.argsort(self.data[self.chi2]) if self.chi2 else np.arange(flat.size)
         order = order[::-1]  # later assignments win: the lowest χ² is written last
         pick = np.full(nx * ny, -1)
         pick[flat[order]] = order
         return (ny, nx), pick
+
+    def _cells(self, ids: np.ndarray) -> np.ndarray:
+        """The flat (y, x) mesh cell of each grid point id."""
+        shape, ix, iy = self._axes
+        index = np.unravel_index(np.asarray(ids).astype(np.int64), shape)
+        return index[iy] * shape[ix] + index[ix]
+
+    def _failed(self, failed: dict) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        """Ids of the failed points and where to mark them: on a grid, the cells where no point
+        succeeded (a profiled cell with a successful point is drawn); otherwise the failed
+        points whose coordinates were stored."""
+        ids = failed["id"].astype(np.int64)
+        if self.mesh is None:
+            fx, fy = (np.asarray(failed[c], float) for c in (self.x, self.y))
+            keep = np.isfinite(fx) & np.isfinite(fy)
+            return ids, (fx[keep], fy[keep])
+        (_, nx), pick = self.mesh
+        cells = np.unique(self._cells(ids))
+        cells = cells[pick[cells] < 0]
+        return ids, (self.grid[0][cells % nx], self.grid[1][cells // nx])
 
     def field(self, name: str) -> np.ndarray:
         return self.values(self.data[name])
@@ -243,6 +276,8 @@ class Frame:
 
     @property
     def xy(self):
+        if self.grid is not None:
+            return tuple(np.meshgrid(*self.grid))
         return self.field(self.x), self.field(self.y)
 
     @property
@@ -331,25 +366,53 @@ def _fill(ax, frame: Frame, g: np.ndarray, lo: float, hi: float, color, alpha=0.
     span = max(float(finite.max() - finite.min()), 1e-300)
     levels = [lo if math.isfinite(lo) else float(finite.min()) - span,
               hi if math.isfinite(hi) else float(finite.max()) + span]
-    X, Y = frame.xy
     kw = {"colors": "none", "hatches": [hatch]} if hatch else {"colors": [color], "alpha": alpha}
+    cs = _contours(ax, frame, g, levels, filled=True, **kw)
+    if cs is None:
+        return False
     edges = [lv for lv in (lo, hi) if math.isfinite(lv)]
-    if frame.mesh is None:
-        m = np.isfinite(g)
-        if m.sum() < 3:
-            return False
-        cs = ax.tricontourf(X[m], Y[m], g[m], levels=levels, **kw)
-        if hatch and edges:
-            ax.tricontour(X[m], Y[m], g[m], levels=edges, colors=[color], linewidths=1)
-    else:
-        gm = np.ma.masked_invalid(g)
-        cs = ax.contourf(X, Y, gm, levels=levels, **kw)
-        if hatch and edges:
-            ax.contour(X, Y, gm, levels=edges, colors=[color], linewidths=1)
+    if hatch and edges:
+        _contours(ax, frame, g, edges, filled=False, colors=[color], linewidths=1)
     if hatch:
         cs.set_edgecolor(color)
         cs.set_linewidth(0)
     return _drawn(cs)
+
+
+def _contours(ax, frame: Frame, g: np.ndarray, levels, *, filled: bool, **kw):
+    """contour(f) of g on the grid's mesh (NaN masked), or triangulated over the points where
+    g is finite; None if fewer than 3 such points."""
+    X, Y = frame.xy
+    if frame.mesh is None:
+        m = np.isfinite(g)
+        if m.sum() < 3:
+            return None
+        draw = ax.tricontourf if filled else ax.tricontour
+        return draw(X[m], Y[m], g[m], levels=levels, **kw)
+    draw = ax.contourf if filled else ax.contour
+    return draw(X, Y, np.ma.masked_invalid(g), levels=levels, **kw)
+
+
+#: A filled region smaller than this fraction of the axes is not seen (about 6 pixels of the
+#: default figure at 150 dpi); it gets no legend entry.
+MIN_AREA = 1e-5
+
+
+def _areas(cs, ax) -> list[float]:
+    """The area of each band of a filled contour set, as a fraction of the axes (measured in
+    the axes' coordinates, so log axes count as drawn). Holes are polygons of the other
+    orientation, so the signed areas of a band's polygons add up to its area."""
+    to_axes = ax.transScale + ax.transLimits
+    out = []
+    for path in cs.get_paths():
+        total = 0.0
+        for poly in path.to_polygons(closed_only=False):
+            if len(poly) < 3:
+                continue
+            x, y = to_axes.transform(poly).T
+            total += 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
+        out.append(abs(total))
+    return out
 
 
 def _note(message: str) -> None:
@@ -360,11 +423,11 @@ def _default_label(layer: Layer, frame: Frame) -> str:
     from bridge.scan.labels import column_label
 
     col, opts = layer.column, layer.opts
-    if col.startswith("pull:"):
-        _, lik, term = col.split(":", 2)
-        side = "beyond" if layer.kind == "exclude" else "within"
-        return f"{term} ({lik}) {side} {opts.get('n', '1')}σ"
     name = column_label(frame.model, col)
+    if col.startswith("pull:"):
+        lik = col.split(":", 2)[1]
+        side = "beyond" if layer.kind == "exclude" else "within"
+        return f"{name} ({lik}) {side} {opts.get('n', '1')}σ"
     for prefix in ("", "abs_"):
         shown = f"|{name}|" if prefix else name
         lo, hi = (level_label(float(opts[k])) if k in opts else None
@@ -429,12 +492,14 @@ def figure(path, x: str, y: str, *, chi2: str | None = None, sigmas=(1, 2, 3), b
     fig, ax = plt.subplots(figsize=(6.4, 5.6), layout="constrained")
     handles = []
     X, Y = frame.xy
+    _axes(ax, frame, X, Y, logx, logy)  # first: the areas of the regions are measured on them
     if frame.chi2:
         handles += _chi2_regions(ax, frame, sigmas, chi2_dist, Patch, Line2D)
+    labels: list = []  # the contour labels placed so far (display boxes): none may overlap
     for layer in layers:
         values = frame.field(layer.column)
         if layer.kind == "contour":
-            drawn = _contour(ax, frame, values, layer)
+            drawn = _contour(ax, frame, values, layer, labels)
             if drawn:
                 layer.handle = Line2D([], [], color=layer.color,
                                       ls=layer.opts.get("style", "--"), label=layer.label)
@@ -459,10 +524,11 @@ def figure(path, x: str, y: str, *, chi2: str | None = None, sigmas=(1, 2, 3), b
             handles.append(layer.handle)
     if not frame.chi2 and not any(lay.handle for lay in layers):
         # nothing else on the map: show where the scan has points
-        ax.plot(np.ravel(X), np.ravel(Y), ".", color="0.55", ms=2, zorder=1, clip_on=False)
+        px, py = frame.field(frame.x), frame.field(frame.y)
+        ax.plot(np.ravel(px), np.ravel(py), ".", color="0.55", ms=2, zorder=1, clip_on=False)
         handles.append(Line2D([], [], marker=".", ls="", color="0.55",
                               label=f"scan points ({frame.data['id'].size})"))
-    _axes(ax, frame, X, Y, logx, logy)
+    handles += _failed_points(ax, frame, Line2D)
     ax.set_xlabel(xlabel or column_label(frame.model, frame.x))
     ax.set_ylabel(ylabel or column_label(frame.model, frame.y))
     if title is None:  # say what the map is; --title "" for none
@@ -482,6 +548,22 @@ def _default_chi2(columns: list[str]) -> str | None:
         return chi2s[0]
     _note("no layer given and no chi2 column: drawing the scanned points")
     return None
+
+
+def _failed_points(ax, frame: Frame, Line2D) -> list:
+    """Crosses where points failed (a hole in the map is never silent), with a note."""
+    n = frame.failed_ids.size
+    if not n:
+        return []
+    fx, fy = frame.failed_xy
+    shown = f"drawn as crosses ({fx.size})" if fx.size else "not drawn (no coordinates stored)"
+    _note(f"{n} of {frame.total} points failed (first: {frame.first_error}); {shown}; "
+          "bridge.scan.read_results(RESULTS, failed=True) lists them")
+    if not fx.size:
+        return []
+    ax.plot(fx, fy, "x", color="0.3", ms=4, mew=0.9, zorder=4, clip_on=False)
+    return [Line2D([], [], marker="x", ls="", color="0.3", mew=0.9,
+                   label=f"failed points ({fx.size})")]
 
 
 def _hatch(layer: Layer) -> str:
@@ -508,17 +590,20 @@ def _chi2_regions(ax, frame: Frame, sigmas, chi2_dist, Patch, Line2D) -> list:
     best = np.nanargmin(c2)
     delta = c2 - np.nanmin(c2)
     levels = [float(chi2_dist.ppf(math.erf(s / math.sqrt(2)), 2)) for s in sigmas]
+    colors = list(CHI2_COLORS[:len(levels)])
+    # one filled contour set, a band per region: each region's legend entry follows what it
+    # draws (between grid points too, where the interpolated Δχ² crosses its band)
+    cs = _contours(ax, frame, delta, [-1.0, *levels], filled=True, colors=colors)
+    areas = _areas(cs, ax) if cs is not None else [0.0] * len(levels)
     handles = []
-    for lev, col in reversed(list(zip(levels, CHI2_COLORS, strict=False))):
-        _fill(ax, frame, delta, -1.0, lev, col, alpha=1.0)
-    below = -1.0
-    for s_, lev, col in zip(sigmas, levels, CHI2_COLORS, strict=False):
-        # a region is seen only where Δχ² lies between the level below and its own
-        if np.any((delta > below) & (delta <= lev)):
+    below = 0.0
+    for s_, lev, col, area in zip(sigmas, levels, colors, areas, strict=False):
+        if area >= MIN_AREA:
             handles.append(Patch(color=col, label=f"{s_:g}σ (Δχ² ≤ {lev:.2f})"))
         else:
             _note(f"the {s_:g} sigma region of {frame.chi2} adds nothing on this map "
-                  f"(no point has {below:.2f} < Delta chi2 <= {lev:.2f}): no legend entry")
+                  f"({below:.2f} < Delta chi2 <= {lev:.2f} covers {100 * area:.2g}% of it): "
+                  "no legend entry")
         below = lev
     bx, by = np.ravel(X)[best], np.ravel(Y)[best]
     ax.plot([bx], [by], "o", color="#e8590c", ms=6, zorder=5, clip_on=False)
@@ -559,9 +644,8 @@ def _legend(fig, ax, handles: list, where: str) -> None:
                              "matplotlib's: best, upper right, lower left, ...)") from None
 
 
-def _contour(ax, frame: Frame, values: np.ndarray, layer: Layer) -> bool:
+def _contour(ax, frame: Frame, values: np.ndarray, layer: Layer, labels: list) -> bool:
     """Contour lines of ``values``; returns whether any line was drawn (notes why not)."""
-    X, Y = frame.xy
     opts = layer.opts
     finite = values[np.isfinite(values)]
     if finite.size == 0:
@@ -579,8 +663,11 @@ def _contour(ax, frame: Frame, values: np.ndarray, layer: Layer) -> bool:
             raise InputError(f"{layer.where}: log levels need positive values of {layer.column}")
         lo, hi = math.floor(math.log10(finite.min())), math.ceil(math.log10(finite.max()))
         levels = [10.0**e for e in range(lo, hi + 1)]
-    else:
-        levels = list(np.linspace(finite.min(), finite.max(), 7)[1:-1])
+    else:  # round numbers, as an axis would have: labels a reader can read
+        from matplotlib.ticker import MaxNLocator
+
+        ticks = MaxNLocator(nbins=6).tick_values(finite.min(), finite.max())
+        levels = [float(v) for v in ticks if finite.min() < v < finite.max()]
     inside = [lv for lv in levels if finite.min() <= lv <= finite.max()]
     if not inside:
         _note(f"{layer.where} draws nothing: no level lies in the plotted range "
@@ -593,18 +680,54 @@ def _contour(ax, frame: Frame, values: np.ndarray, layer: Layer) -> bool:
     style = opts.get("style", "--")
     if style not in LINESTYLES:
         raise InputError(f"{layer.where}: style must be one of {', '.join(LINESTYLES)}")
-    if frame.mesh is None:
-        m = np.isfinite(values)
-        cs = ax.tricontour(X[m], Y[m], values[m], levels=inside, colors=[layer.color],
-                           linestyles=style)
-    else:
-        cs = ax.contour(X, Y, np.ma.masked_invalid(values), levels=inside, colors=[layer.color],
-                        linestyles=style)
-    if not _drawn(cs):
+    cs = _contours(ax, frame, values, inside, filled=False, colors=[layer.color], linestyles=style)
+    if cs is None or not _drawn(cs):
         _note(f"{layer.where} draws nothing on this mesh")
         return False
-    ax.clabel(cs, fontsize=7, fmt=level_label)
+    _label_lines(ax, cs, labels)
     return True
+
+
+#: Candidate places of a contour label along its line (fractions of the line's points).
+_LABEL_PLACES = (0.5, 0.35, 0.65, 0.2, 0.8, 0.1, 0.9)
+
+
+def _label_lines(ax, cs, taken: list) -> None:
+    """Inline labels of a contour set that overlap no label placed before (``taken``: their
+    boxes in display coordinates; this set's are added): matplotlib places each set's labels
+    on its own, so two layers' labels could sit on each other (Δa_μ's 2.51e-9 on the 400 of
+    a mass contour). A label that would collide moves along its line; with no free place on
+    it, it is left out."""
+    renderer = ax.figure.canvas.get_renderer()
+    frame_box = ax.get_window_extent(renderer)
+    trial = list(ax.clabel(cs, fontsize=7, fmt=level_label, inline=False))
+    places, mine = [], []
+    for text, value in zip(trial, list(cs.labelCValues), strict=True):
+        box = text.get_window_extent(renderer).expanded(1.15, 1.3)
+        text.remove()
+        # labelCValues holds colour values or, with colours given, indices into labelIndiceList
+        level = int(cs.labelIndiceList[list(cs.labelCValueList).index(value)])
+        for xy in [text.get_position(), *_along(cs, level)]:
+            cx, cy = ax.transData.transform(xy)
+            moved = box.translated(cx - box.x0 - box.width / 2, cy - box.y0 - box.height / 2)
+            inside = frame_box.contains(*moved.p0) and frame_box.contains(*moved.p1)
+            if inside and not any(moved.overlaps(other) for other in taken + mine):
+                places.append(tuple(xy))
+                mine.append(moved)
+                break
+    del cs.labelTexts[:], cs.labelCValues[:]
+    if places:  # inline at the chosen places: the line is cut under each label only
+        ax.clabel(cs, fontsize=7, fmt=level_label, inline=True, manual=places)
+    taken.extend(mine)
+
+
+def _along(cs, level: int) -> list:
+    """Points along the line(s) of one level of a contour set, in data coordinates."""
+    paths = cs.get_paths()
+    if level >= len(paths) or len(paths[level].vertices) == 0:
+        return []
+    vertices = paths[level].vertices
+    return [tuple(vertices[int(f * (len(vertices) - 1))]) for f in _LABEL_PLACES]
 
 
 def level_label(v: float) -> str:
