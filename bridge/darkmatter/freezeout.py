@@ -87,13 +87,13 @@ def _thermal_kernel(p: np.ndarray, m1: float, masses: np.ndarray, g: np.ndarray,
     return f * w[None, :]
 
 
-def y_equilibrium(x, m1: float, masses: np.ndarray, g: np.ndarray):
-    """Y_eq(x) = n_eq/s summed over the species."""
+def y_equilibrium(x, m1: float, masses: np.ndarray, g: np.ndarray, eos=thermo.SM):
+    """Y_eq(x) = n_eq/s summed over the species (``eos``: SM h_eff, :mod:`.thermo`)."""
     x = np.asarray(x, dtype=float)
     T = m1 / x
     z = masses[None, :] / T[:, None]
     n_over_T3 = np.sum(g[None, :] * z**2 * kve(2, z) * np.exp(-z), axis=1)
-    return 45.0 / (4 * math.pi**4) * n_over_T3 / thermo.h_eff(T)
+    return 45.0 / (4 * math.pi**4) * n_over_T3 / eos.h_eff(T)
 
 
 def sigma_v(x, m1: float, masses, g, p, w_eff):
@@ -140,8 +140,9 @@ class FreezeOut:
     sigma_v: np.ndarray  # ⟨σ_eff v⟩(x) [GeV⁻²]
 
 
-def solve(m1: float, masses, g, sigma_v_of_x, channel_sigma_v=None) -> FreezeOut:
+def solve(m1: float, masses, g, sigma_v_of_x, channel_sigma_v=None, eos=thermo.SM) -> FreezeOut:
     """Integrate dY/dx through freeze-out for a given ⟨σ_eff v⟩(x) (array on :func:`x_grid`).
+    ``eos``: the SM plasma's g_eff, h_eff, g_*^{1/2} (:class:`.thermo.EquationOfState`).
 
     ``channel_sigma_v``: optional {channel: ⟨σv⟩_c(x)} whose sum is ``sigma_v_of_x``; each
     channel's share is its part of ∫_{x_f}^∞ λ(x) dx, the integral that sets 1/Y_0 after
@@ -152,8 +153,8 @@ def solve(m1: float, masses, g, sigma_v_of_x, channel_sigma_v=None) -> FreezeOut
     x = x_grid()
     sv = np.asarray(sigma_v_of_x, float)
     T = m1 / x
-    lam = math.sqrt(math.pi / 45) * C.M_PLANCK * thermo.gstar_half(T) * m1 / x**2 * sv
-    yeq = y_equilibrium(x, m1, masses, g)
+    lam = math.sqrt(math.pi / 45) * C.M_PLANCK * eos.gstar_half(T) * m1 / x**2 * sv
+    yeq = y_equilibrium(x, m1, masses, g, eos)
     y = bdf2(x, lam[None, :], yeq[None, :])[0]
     y0 = y[-1]
     omega = m1 * y0 * C.S0_CM3 / C.RHO_CRIT_H2_GEV_CM3
