@@ -1,10 +1,17 @@
 """Direct detection at tree level: SI and SD cross sections per nucleon, LZ 2024 exclusion.
 
 DirectDM (PyPI ``directdm`` 2.2.2, Bishara, Brod, Grinstein, Zupan, arXiv:1708.02678) was the
-intended EFT chain; here its 5-flavour classes for Dirac and Majorana dark matter fail with
-numpy ≥ 1.19 (``np.delete`` with an out-of-range index in WC_5flavor.__init__, checked with the
-pinned numpy 2.x) and its import needs ``pkg_resources`` (setuptools < 81). So the standard
-tree-level formulas are implemented instead, with DirectDM's default nucleon inputs.
+intended EFT chain. Checked with this project's numpy 2.4 and setuptools 84 (not a dependency):
+(1) its import fails, ``directdm/run/adm.py`` needs ``pkg_resources`` (removed from setuptools);
+(2) with that worked around, ``WC_5f(..., "M")`` and ``WC_5f(..., "D")`` fail in
+``WC_5flavor.__init__`` (wilson_coefficients.py, ~line 2650) — ``np.delete`` with index lists that
+run past the coefficient array (65 entries for Majorana, 131 for Dirac), which numpy < 1.19
+dropped with a DeprecationWarning and numpy ≥ 1.19 rejects (IndexError). Making it run would mean
+patching numpy's behaviour inside the package, and its 5-flavour output would still need a
+validated map from this module's couplings to its basis; neither is done. So the standard
+tree-level formulas are implemented instead, with DirectDM's default nucleon inputs, and tested
+against textbook cross sections (Higgs-only scalar and fermion points, Goodman–Witten Z exchange:
+tests/test_darkmatter_direct_invisible.py).
 
 Effective Lagrangians (tree level, heavy mediators), L_eff = Σ_q [f_q χ̄χ q̄q + b_q χ̄γ^μχ q̄γ_μq
 + d_q χ̄γ^μγ5χ q̄γ_μγ5q] for a fermion candidate χ:
