@@ -281,3 +281,21 @@ def test_relic_likelihood_term():
     # σ² = 0.001² + (0.1 × 0.132)²
     assert relic_chi2(0.132) == pytest.approx(0.012**2 / (0.001**2 + 0.0132**2))
     assert relic_loglikelihood(0.120) > relic_loglikelihood(0.15)
+
+
+@pytest.mark.parametrize("sector", [
+    DarkSector((DarkFermion("chi", 100.0, 0.0, majorana=True),), (DarkScalar("S-", 110.0, -1.0),),
+               right={"mu": np.array([[1.0]])}),  # coannihilation: thresholds, S+S- -> f f, a a
+    z_portal(45.0)], ids=["coannihilating slepton", "Z pole"])
+def test_production_grids_against_denser_ones(sector, monkeypatch):
+    """Ωh² with the production nodes and kernel quadrature against all of them three times as
+    dense (nodes per decade, per threshold, per pole; points of the kernel grid): ≤ 1e-3."""
+    production = relic.relic_density(sector, SM).omega_h2
+    grid = fo.momentum_grid
+
+    def dense(m1, poles=(), thresholds=(), q_max=2.0, **kw):
+        return grid(m1, poles, thresholds, q_max, per_decade=36, n_pole=96, n_threshold=48)
+
+    monkeypatch.setattr(fo, "momentum_grid", dense)
+    monkeypatch.setattr(fo, "FINE_PER_UNIT", 3 * fo.FINE_PER_UNIT)
+    assert production == pytest.approx(relic.relic_density(sector, SM).omega_h2, rel=1e-3)
