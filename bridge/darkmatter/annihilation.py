@@ -153,10 +153,24 @@ def _spinors_cached(key: bytes, shape: tuple, m1, m2, m3, m4, cos_key: bytes):
     """Momenta and external spinors, shared by all channels of a pair on the same √s grid
     (every final state of a pair reuses the initial-state spinors, massless finals all of them)."""
     sqrt_s = np.frombuffer(key).reshape(shape)
-    p1, p2, k1, k2 = H.cm_momenta(sqrt_s, m1, m2, m3, m4, np.frombuffer(cos_key))
-    return {"p": (p1, p2, k1, k2), "u1": H.u_spinors(p1), "v2": H.v_spinors(p2),
-            "ub3": H.bar(H.u_spinors(k1)), "v4": H.v_spinors(k2),
-            "u2": H.u_spinors(p2), "vb1": H.bar(H.v_spinors(p1))}
+    return _LazySpinors(H.cm_momenta(sqrt_s, m1, m2, m3, m4, np.frombuffer(cos_key)))
+
+
+_SPINOR_OF_MOMENTA = {"u1": lambda p: H.u_spinors(p[0]), "v2": lambda p: H.v_spinors(p[1]),
+                      "ub3": lambda p: H.bar(H.u_spinors(p[2])), "v4": lambda p: H.v_spinors(p[3]),
+                      "u2": lambda p: H.u_spinors(p[1]), "vb1": lambda p: H.bar(H.v_spinors(p[0]))}
+
+
+class _LazySpinors(dict):
+    """The momenta ("p") and the spinors of :func:`_spinors_cached`, each computed when first
+    read (scalar pairs need no initial-state spinors, Dirac pairs not u2/vb1)."""
+
+    def __init__(self, momenta):
+        super().__init__(p=momenta)
+
+    def __missing__(self, name):
+        value = self[name] = _SPINOR_OF_MOMENTA[name](self["p"])
+        return value
 
 
 def _spinors(sqrt_s, m1, m2, m3, m4, cos=None):
