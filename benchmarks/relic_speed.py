@@ -1,15 +1,21 @@
-"""Relic density speed: one point (target ≤ 0.2 s) and a batch (10⁴ points in minutes).
+"""Relic density: speed of one point (target ≤ 0.2 s), of a batch (10⁴ points in minutes) and the
+accuracy of the production grids against grids three times as dense.
 
 Points (bridge.darkmatter.relic_density, after one warm-up call):
 
-1. lepton portal — Majorana χ, charged scalar S⁻ coupled to μ_R, S⁻ outside the 20% window;
-2. the same with S⁻ inside the window (coannihilation: S⁺S⁻ → f f̄ via γ, S⁺S⁻ → γγ);
-3. Z portal — Majorana χ with an axial Z coupling near m_Z/2 (s-channel Z into all 12 fermions).
+1. F_Ib — cards/F_Ib.slha (singlet-like Majorana χ at 200 GeV, doublet at 1 TeV: Higgs and Z
+   couplings from the mixing, t-channel coloured and lepton-side scalars, W⁺W⁻, ZZ, Zh, hh);
+2. lepton portal — Majorana χ, charged scalar S⁻ coupled to μ_R, S⁻ outside the 20% window;
+3. the same with S⁻ inside the window (coannihilation: S⁺S⁻ → f f̄ via γ, S⁺S⁻ → γγ);
+4. Z portal — Majorana χ with an axial Z coupling at m_Z/2 (s-channel Z into all 12 fermions);
+5. Higgs portal — Majorana χ with a scalar h coupling just above m_h/2 (the narrow h pole,
+   Γ_h/m_h = 3e-5, inside the thermal average).
 
-The batch timing runs ``relic_density_batch`` on N points of case 1 over a mass line and
-extrapolates to 10⁴ points.
+``--batch N``: ``relic_density_batch`` on N points of case 2 along a mass line, extrapolated to 10⁴.
+``--accuracy``: Ωh² of each case with the production settings against momentum nodes, kernel
+quadrature and x points of the thermal average all three times as dense, and 48 angular nodes.
 
-Usage: python benchmarks/relic_speed.py [--repeat 5] [--batch 40]
+Usage: python benchmarks/relic_speed.py [--repeat 5] [--batch 40] [--accuracy]
 """
 
 from __future__ import annotations
@@ -17,16 +23,26 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from pathlib import Path
 
 import numpy as np
 
-from bridge.darkmatter import annihilation, relic_density, relic_density_batch
-from bridge.engine import DarkFermion, DarkScalar, DarkSector, ZCouplings
+from bridge.darkmatter import annihilation, bosons, freezeout, relic_density, relic_density_batch
+from bridge.engine import DarkFermion, DarkScalar, DarkSector, HiggsCouplings, ZCouplings
 from bridge.sm import SMInputs
 
 SM = SMInputs(GF=1.1663787e-5, alpha_e_bsll=1 / 133.0, alpha_e_0=1 / 137.035999084, s2w=0.23121,
               m_W=80.377, m_Z=91.1876, m_e=0.000510999, m_mu=0.1056584, m_tau=1.77686, m_s=0.0935,
               m_b=4.18, m_t=172.69, lambda_t_re=-0.0405, lambda_t_im=0.00074)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def f_ib():
+    from bridge import pipeline
+    from bridge.run import load_point
+
+    _, model, _, inputs, _, _ = load_point(ROOT / "cards" / "F_Ib.slha")
+    return pipeline.spectrum(model, inputs, SM).sector
 
 
 def lepton_portal(m, M):
@@ -40,40 +56,90 @@ def z_portal(m):
                       z=ZCouplings(np.array([[0.05]]), np.array([[-0.05]]), np.zeros((1, 1))))
 
 
+def higgs_portal(m):
+    return DarkSector((DarkFermion("chi", m, 0.0, majorana=True),), (DarkScalar("S-", 500.0, -1.0),),
+                      right={"mu": np.array([[0.3]])},
+                      higgs=HiggsCouplings(np.array([[0.02]]), np.zeros((1, 1))))
+
+
+def cases():
+    return {"F_Ib card (22 channels)": f_ib(),
+            "lepton portal, no coannihilation": lepton_portal(100.0, 150.0),
+            "lepton portal, S- within 20%": lepton_portal(100.0, 110.0),
+            "Z portal at m_Z/2 (13 channels)": z_portal(45.0),
+            "h portal just above m_h/2": higgs_portal(63.0)}
+
+
 def timed(fn, repeat):
-    """Warm-up call (imports, table load), then timings with the spinor cache cleared so a
+    """Warm-up call (imports, table load), then CPU times of this process (the machine is shared:
+    wall-clock times grow with the load, CPU times much less) with the spinor cache cleared so a
     repeat does not reuse the previous call's amplitudes."""
     fn()
     times = []
     for _ in range(repeat):
         annihilation._spinors_cached.cache_clear()
-        t = time.perf_counter()
+        t = time.process_time()
         out = fn()
-        times.append(time.perf_counter() - t)
+        times.append(time.process_time() - t)
     return out, times
+
+
+def dense(factor: int = 3):
+    """Context: every grid of the thermal average ``factor`` times as dense, 48 angular nodes."""
+    class Dense:
+        def __enter__(self):
+            self.saved = (freezeout.momentum_grid, freezeout.FINE_PER_UNIT, freezeout.N_AVERAGE,
+                          annihilation._COS, annihilation._WCOS, bosons.A_COS, annihilation._COS_SLOW,
+                          annihilation._WCOS_SLOW)
+            grid = self.saved[0]
+
+            def denser(m1, poles=(), thresholds=(), q_max=2.0, **kw):
+                return grid(m1, poles, thresholds, q_max, per_decade=12 * factor, n_pole=32 * factor,
+                            n_threshold=16 * factor)
+
+            freezeout.momentum_grid = denser
+            freezeout.FINE_PER_UNIT *= factor
+            freezeout.N_AVERAGE *= 2
+            cos, wcos = np.polynomial.legendre.leggauss(48)
+            annihilation._COS, annihilation._WCOS = cos, wcos
+            annihilation._COS_SLOW, annihilation._WCOS_SLOW = cos, wcos
+            bosons.A_COS = cos  # bosons' W uses annihilation._WCOS
+
+        def __exit__(self, *exc):
+            (freezeout.momentum_grid, freezeout.FINE_PER_UNIT, freezeout.N_AVERAGE, annihilation._COS,
+             annihilation._WCOS, bosons.A_COS, annihilation._COS_SLOW, annihilation._WCOS_SLOW) = self.saved
+            annihilation._spinors_cached.cache_clear()
+
+    return Dense()
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--batch", type=int, default=40)
+    ap.add_argument("--batch", type=int, default=0)
+    ap.add_argument("--accuracy", action="store_true")
     args = ap.parse_args()
-    cases = {"lepton portal, no coannihilation": lambda: relic_density(lepton_portal(100.0, 150.0), SM),
-             "lepton portal, S- within 20%": lambda: relic_density(lepton_portal(100.0, 110.0), SM),
-             "Z portal at m_Z/2 (13 channels)": lambda: relic_density(z_portal(45.0), SM)}
-    for name, fn in cases.items():
-        out, times = timed(fn, args.repeat)
-        print(f"{name:36s} Omega h^2 = {out.omega_h2:.4g}  x_f = {out.x_f:.2f}  "
-              f"time min/median/max = {min(times):.3f}/{statistics.median(times):.3f}/{max(times):.3f} s")
-    masses = np.linspace(50.0, 500.0, args.batch)
-    batch = DarkSector((DarkFermion("chi", masses, 0.0, majorana=True),),
-                       (DarkScalar("S-", 1.5 * masses, -1.0),),
-                       right={"mu": np.array([[1.0]])})
-    t = time.perf_counter()
-    out = relic_density_batch(batch, SM)
-    dt = time.perf_counter() - t
-    print(f"batch of {args.batch}: {dt:.2f} s ({dt / args.batch:.3f} s/point) -> 10^4 points ~ "
-          f"{dt / args.batch * 1e4 / 60:.1f} min on one core; finite: {np.isfinite(out['omega_h2']).all()}")
+    for name, sector in cases().items():
+        out, times = timed(lambda s=sector: relic_density(s, SM), args.repeat)
+        line = (f"{name:34s} Omega h^2 = {out.omega_h2:.5g}  x_f = {out.x_f:.2f}  "
+                f"CPU time min/median/max = {min(times):.3f}/{statistics.median(times):.3f}/"
+                f"{max(times):.3f} s")
+        if args.accuracy:
+            with dense():
+                ref = relic_density(sector, SM).omega_h2
+            line += f"  dense grids: {out.omega_h2 / ref - 1:+.1e}"
+        print(line)
+    if args.batch:
+        masses = np.linspace(50.0, 500.0, args.batch)
+        batch = DarkSector((DarkFermion("chi", masses, 0.0, majorana=True),),
+                           (DarkScalar("S-", 1.5 * masses, -1.0),),
+                           right={"mu": np.array([[1.0]])})
+        t = time.process_time()
+        out = relic_density_batch(batch, SM)
+        dt = time.process_time() - t
+        print(f"batch of {args.batch}: {dt:.2f} s ({dt / args.batch:.3f} s/point) -> 10^4 points ~ "
+              f"{dt / args.batch * 1e4 / 60:.1f} min on one core; "
+              f"finite: {np.isfinite(out['omega_h2']).all()}")
 
 
 if __name__ == "__main__":

@@ -52,6 +52,22 @@ from bridge.engine import SM_CHARGE, SM_FERMIONS
 #: smooth on [−1, 1] because dark mediators are heavier than the SM final states).
 N_COS = 24
 _COS, _WCOS = np.polynomial.legendre.leggauss(N_COS)
+#: Fewer nodes where the initial state is slow: a t-channel exchange of mass M ≥ m₁ into massless
+#: finals has its pole at cos θ = c₀ ≥ 1/β (β = p₁/E₁), and the n-node rule's error falls as
+#: ρ^{−2n}, ρ = c₀ + √(c₀² − 1) (Bernstein ellipse): for β ≤ 0.75, 12 nodes leave ≤ 5e-9; above,
+#: the 24 nodes of N_COS (≤ 2e-7 up to β = 0.95, q = 3).
+BETA_SPLIT, N_COS_SLOW = 0.75, 12
+_COS_SLOW, _WCOS_SLOW = np.polynomial.legendre.leggauss(N_COS_SLOW)
+
+
+def angular_rules(sqrt_s, m1, m2):
+    """[(indices into sqrt_s, cos θ nodes, weights)] by the speed of the particle at p₁."""
+    sqrt_s = np.asarray(sqrt_s, float)
+    e1 = (sqrt_s**2 + m1**2 - m2**2) / (2 * sqrt_s)
+    beta = H.two_body_momentum(sqrt_s, m1, m2) / e1
+    slow = beta <= BETA_SPLIT
+    out = [(np.flatnonzero(slow), _COS_SLOW, _WCOS_SLOW), (np.flatnonzero(~slow), _COS, _WCOS)]
+    return [(idx, c, w) for idx, c, w in out if idx.size]
 
 T3 = {"u": 0.5, "c": 0.5, "t": 0.5, "d": -0.5, "s": -0.5, "b": -0.5, "e": -0.5, "mu": -0.5,
       "tau": -0.5, "nu_e": 0.5, "nu_mu": 0.5, "nu_tau": 0.5}
@@ -127,8 +143,8 @@ class SMCouplings:
 # ---------------------------------------------------------------------------------------------
 # kinematics shared by the channels
 # ---------------------------------------------------------------------------------------------
-def _kinematics(sqrt_s, m1, m2, m3, m4):
-    p1, p2, k1, k2 = H.cm_momenta(sqrt_s, m1, m2, m3, m4, _COS)
+def _kinematics(sqrt_s, m1, m2, m3, m4, cos=None):
+    p1, p2, k1, k2 = H.cm_momenta(sqrt_s, m1, m2, m3, m4, _COS if cos is None else cos)
     return p1, p2, k1, k2
 
 
@@ -137,22 +153,36 @@ def _spinors_cached(key: bytes, shape: tuple, m1, m2, m3, m4, cos_key: bytes):
     """Momenta and external spinors, shared by all channels of a pair on the same √s grid
     (every final state of a pair reuses the initial-state spinors, massless finals all of them)."""
     sqrt_s = np.frombuffer(key).reshape(shape)
-    p1, p2, k1, k2 = H.cm_momenta(sqrt_s, m1, m2, m3, m4, np.frombuffer(cos_key))
-    return {"p": (p1, p2, k1, k2), "u1": H.u_spinors(p1), "v2": H.v_spinors(p2),
-            "ub3": H.bar(H.u_spinors(k1)), "v4": H.v_spinors(k2),
-            "u2": H.u_spinors(p2), "vb1": H.bar(H.v_spinors(p1))}
+    return _LazySpinors(H.cm_momenta(sqrt_s, m1, m2, m3, m4, np.frombuffer(cos_key)))
 
 
-def _spinors(sqrt_s, m1, m2, m3, m4):
+_SPINOR_OF_MOMENTA = {"u1": lambda p: H.u_spinors(p[0]), "v2": lambda p: H.v_spinors(p[1]),
+                      "ub3": lambda p: H.bar(H.u_spinors(p[2])), "v4": lambda p: H.v_spinors(p[3]),
+                      "u2": lambda p: H.u_spinors(p[1]), "vb1": lambda p: H.bar(H.v_spinors(p[0]))}
+
+
+class _LazySpinors(dict):
+    """The momenta ("p") and the spinors of :func:`_spinors_cached`, each computed when first
+    read (scalar pairs need no initial-state spinors, Dirac pairs not u2/vb1)."""
+
+    def __init__(self, momenta):
+        super().__init__(p=momenta)
+
+    def __missing__(self, name):
+        value = self[name] = _SPINOR_OF_MOMENTA[name](self["p"])
+        return value
+
+
+def _spinors(sqrt_s, m1, m2, m3, m4, cos=None):
     sqrt_s = np.ascontiguousarray(sqrt_s, dtype=float)
     return _spinors_cached(sqrt_s.tobytes(), sqrt_s.shape, float(m1), float(m2), float(m3), float(m4),
-                           np.ascontiguousarray(_COS, dtype=float).tobytes())
+                           np.ascontiguousarray(_COS if cos is None else cos, dtype=float).tobytes())
 
 
-def _w_from_msq(sqrt_s, m3, m4, msq_sum, average: float, symmetry: float = 1.0):
+def _w_from_msq(sqrt_s, m3, m4, msq_sum, average: float, symmetry: float = 1.0, wcos=None):
     """W = k/(8π√s) ∫ dcos θ ⟨|M|²⟩ S from Σ|M|² on the Gauss–Legendre nodes (n_s, n_cos)."""
     k = H.two_body_momentum(sqrt_s, m3, m4)
-    integral = msq_sum @ _WCOS
+    integral = msq_sum @ (_WCOS if wcos is None else wcos)
     return k / (8 * math.pi * sqrt_s) * integral * average * symmetry
 
 
@@ -177,15 +207,20 @@ def fermion_pair_to_fermions(sector, smc: SMCouplings, si: Species, sj: Species,
     if not np.any(ok):
         return out
     rs = sqrt_s[ok]
-    amp = fermion_pair_amplitude(sector, smc, si, sj, f, fp, rs)
-    msq = np.sum(np.abs(amp) ** 2, axis=(-4, -3, -2, -1))
-    out[ok] = _w_from_msq(rs, mf, mfp, msq, 0.25) * COLOUR[f]
+    w = np.zeros_like(rs)
+    for idx, cos, wcos in angular_rules(rs, si.mass, sj.mass):
+        amp = fermion_pair_amplitude(sector, smc, si, sj, f, fp, rs[idx], cos)
+        if np.ndim(amp) == 0:  # no diagram couples this pair to f f̄' (e.g. h exchange into ν ν̄)
+            return out
+        msq = np.sum(np.abs(amp) ** 2, axis=(-4, -3, -2, -1))
+        w[idx] = _w_from_msq(rs[idx], mf, mfp, msq, 0.25, wcos=wcos)
+    out[ok] = w * COLOUR[f]
     return out
 
 
-def fermion_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s):
+def fermion_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s, cos=None):
     """M[s_i, s_j, s_f, s_f'] on (√s, cos θ nodes) for F_i F_j → f f̄' (module conventions)."""
-    sp = _spinors(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp])
+    sp = _spinors(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp], cos)
     p1, p2, k1, _ = sp["p"]
     u1, v2, ub3, v4 = sp["u1"], sp["v2"], sp["ub3"], sp["v4"]
     vb2 = H.bar(v2)
@@ -326,17 +361,20 @@ def scalar_pair_to_fermions(sector, smc: SMCouplings, si: Species, sj: Species, 
     if not np.any(ok):
         return out
     rs = sqrt_s[ok]
-    amp = scalar_pair_amplitude(sector, smc, si, sj, f, fp, rs)
-    if np.ndim(amp) == 0:  # no diagram couples this pair to f f̄' (the amplitude stayed 0j)
-        return out
-    msq = np.sum(np.abs(amp) ** 2, axis=(-2, -1))
-    out[ok] = _w_from_msq(rs, mf, mfp, msq, 1.0) * COLOUR[f]
+    w = np.zeros_like(rs)
+    for idx, cos, wcos in angular_rules(rs, si.mass, sj.mass):
+        amp = scalar_pair_amplitude(sector, smc, si, sj, f, fp, rs[idx], cos)
+        if np.ndim(amp) == 0:  # no diagram couples this pair to f f̄' (the amplitude stayed 0j)
+            return out
+        msq = np.sum(np.abs(amp) ** 2, axis=(-2, -1))
+        w[idx] = _w_from_msq(rs[idx], mf, mfp, msq, 1.0, wcos=wcos)
+    out[ok] = w * COLOUR[f]
     return out
 
 
-def scalar_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s):
+def scalar_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s, cos=None):
     """M[s_f, s_f'] on (√s, cos θ nodes) for S_i S_j → f f̄'."""
-    sp = _spinors(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp])
+    sp = _spinors(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp], cos)
     p1, p2, k1, _ = sp["p"]
     ub3, v4 = sp["ub3"], sp["v4"]
     A, B = si.index, sj.index
@@ -408,15 +446,19 @@ def scalar_pair_to_photons(smc: SMCouplings, mass: float, charge: float, sqrt_s)
     out = np.zeros_like(sqrt_s)
     ok = _open(sqrt_s, 2 * mass)
     if np.any(ok):
-        amp = scalar_photon_amplitude(smc, mass, charge, sqrt_s[ok])
-        msq = np.sum(np.abs(amp) ** 2, axis=(-2, -1))
-        out[ok] = _w_from_msq(sqrt_s[ok], 0.0, 0.0, msq, 1.0, 0.5)
+        rs = sqrt_s[ok]
+        w = np.zeros_like(rs)
+        for idx, cos, wcos in angular_rules(rs, mass, mass):
+            amp = scalar_photon_amplitude(smc, mass, charge, rs[idx], cos=cos)
+            msq = np.sum(np.abs(amp) ** 2, axis=(-2, -1))
+            w[idx] = _w_from_msq(rs[idx], 0.0, 0.0, msq, 1.0, 0.5, wcos=wcos)
+        out[ok] = w
     return out
 
 
-def scalar_photon_amplitude(smc, mass, charge, sqrt_s, pols=None):
+def scalar_photon_amplitude(smc, mass, charge, sqrt_s, pols=None, cos=None):
     """M[λ1, λ2] = 2e²Q² [ε1·ε2 − (p1·ε1)(p2·ε2)/(p1·k1) − (p1·ε2)(p2·ε1)/(p1·k2)]."""
-    p1, p2, k1, k2 = _kinematics(sqrt_s, mass, mass, 0.0, 0.0)
+    p1, p2, k1, k2 = _kinematics(sqrt_s, mass, mass, 0.0, 0.0, cos)
     e1, e2 = pols if pols is not None else (H.polarisations(k1, False), H.polarisations(k2, False))
     d = lambda x, y: x[..., 0] * y[..., 0] - np.sum(x[..., 1:] * y[..., 1:], axis=-1)  # noqa: E731
     ee = d(e1[..., :, None, :], e2[..., None, :, :])
@@ -435,15 +477,19 @@ def fermion_pair_to_photons(smc: SMCouplings, mass: float, charge: float, sqrt_s
     out = np.zeros_like(sqrt_s)
     ok = _open(sqrt_s, 2 * mass)
     if np.any(ok):
-        amp = fermion_photon_amplitude(smc, mass, charge, sqrt_s[ok])
-        msq = np.sum(np.abs(amp) ** 2, axis=(-4, -3, -2, -1))
-        out[ok] = _w_from_msq(sqrt_s[ok], 0.0, 0.0, msq, 0.25, 0.5)
+        rs = sqrt_s[ok]
+        w = np.zeros_like(rs)
+        for idx, cos, wcos in angular_rules(rs, mass, mass):
+            amp = fermion_photon_amplitude(smc, mass, charge, rs[idx], cos)
+            msq = np.sum(np.abs(amp) ** 2, axis=(-4, -3, -2, -1))
+            w[idx] = _w_from_msq(rs[idx], 0.0, 0.0, msq, 0.25, 0.5, wcos=wcos)
+        out[ok] = w
     return out
 
 
-def fermion_photon_amplitude(smc, mass, charge, sqrt_s):
+def fermion_photon_amplitude(smc, mass, charge, sqrt_s, cos=None):
     """M[s1, s2, λ1, λ2] = e²Q² v̄(p2)[ε̸2 (p̸1 − k̸1 + m) ε̸1/(t − m²) + ε̸1 (p̸1 − k̸2 + m) ε̸2/(u − m²)]u(p1)."""
-    p1, p2, k1, k2 = _kinematics(sqrt_s, mass, mass, 0.0, 0.0)
+    p1, p2, k1, k2 = _kinematics(sqrt_s, mass, mass, 0.0, 0.0, cos)
     u1, vb2 = H.u_spinors(p1), H.bar(H.v_spinors(p2))
     e1 = H.slash(H.polarisations(k1, False))  # (…, λ, 4, 4)
     e2 = H.slash(H.polarisations(k2, False))

@@ -48,7 +48,7 @@ import numpy as np
 from bridge.darkmatter import constants as C
 from bridge.darkmatter import helicity as H
 from bridge.darkmatter.annihilation import _COS as A_COS
-from bridge.darkmatter.annihilation import _w_from_msq
+from bridge.darkmatter.annihilation import _w_from_msq, angular_rules
 
 GAMMA_W = 2.085  # PDG 2024
 CHARGE = {"W+": 1, "W-": -1, "Z": 0, "a": 0, "h": 0}
@@ -439,10 +439,13 @@ def w_fermions(cp: Couplings, start, end, X, Y, sqrt_s, average=0.25):
     if not np.any(ok):
         return out
     rs = sqrt_s[ok]
-    total, _ = fermion_pair_amplitude(cp, start, end, X, Y, rs)
-    amp = _sandwich_fermions(total, rs, m1, m2, X, Y, g)
-    msq = np.sum(np.abs(amp) ** 2, axis=(-4, -3, -2, -1))
-    out[ok] = _w_from_msq(rs, g.mass(X), g.mass(Y), msq, average, width_factor(X, Y))
+    w = np.zeros_like(rs)
+    for idx, cos, wcos in angular_rules(rs, m1, m2):
+        total, _ = fermion_pair_amplitude(cp, start, end, X, Y, rs[idx], cos)
+        amp = _sandwich_fermions(total, rs[idx], m1, m2, X, Y, g, cos)
+        msq = np.sum(np.abs(amp) ** 2, axis=(-4, -3, -2, -1))
+        w[idx] = _w_from_msq(rs[idx], g.mass(X), g.mass(Y), msq, average, width_factor(X, Y), wcos)
+    out[ok] = w
     return out
 
 
@@ -456,8 +459,11 @@ def w_scalars(cp: Couplings, start, end, X, Y, sqrt_s):
     if not np.any(ok):
         return out
     rs = sqrt_s[ok]
-    amp = scalar_pair_amplitude(cp, start, end, X, Y, rs)
-    msq = np.sum(np.abs(amp) ** 2, axis=(-2, -1))
-    out[ok] = _w_from_msq(rs, g.mass(X), g.mass(Y), msq, 1.0, width_factor(X, Y))
+    w = np.zeros_like(rs)
+    for idx, cos, wcos in angular_rules(rs, m1, m2):
+        amp = scalar_pair_amplitude(cp, start, end, X, Y, rs[idx], cos)
+        msq = np.sum(np.abs(amp) ** 2, axis=(-2, -1))
+        w[idx] = _w_from_msq(rs[idx], g.mass(X), g.mass(Y), msq, 1.0, width_factor(X, Y), wcos)
+    out[ok] = w
     return out
 

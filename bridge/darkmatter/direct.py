@@ -1,10 +1,17 @@
 """Direct detection at tree level: SI and SD cross sections per nucleon, LZ 2024 exclusion.
 
 DirectDM (PyPI ``directdm`` 2.2.2, Bishara, Brod, Grinstein, Zupan, arXiv:1708.02678) was the
-intended EFT chain; here its 5-flavour classes for Dirac and Majorana dark matter fail with
-numpy ≥ 1.19 (``np.delete`` with an out-of-range index in WC_5flavor.__init__, checked with the
-pinned numpy 2.x) and its import needs ``pkg_resources`` (setuptools < 81). So the standard
-tree-level formulas are implemented instead, with DirectDM's default nucleon inputs.
+intended EFT chain. Checked with this project's numpy 2.4 and setuptools 84 (not a dependency):
+(1) its import fails, ``directdm/run/adm.py`` needs ``pkg_resources`` (removed from setuptools);
+(2) with that worked around, ``WC_5f(..., "M")`` and ``WC_5f(..., "D")`` fail in
+``WC_5flavor.__init__`` (wilson_coefficients.py, ~line 2650) — ``np.delete`` with index lists that
+run past the coefficient array (65 entries for Majorana, 131 for Dirac), which numpy < 1.19
+dropped with a DeprecationWarning and numpy ≥ 1.19 rejects (IndexError). Making it run would mean
+patching numpy's behaviour inside the package, and its 5-flavour output would still need a
+validated map from this module's couplings to its basis; neither is done. So the standard
+tree-level formulas are implemented instead, with DirectDM's default nucleon inputs, and tested
+against textbook cross sections (Higgs-only scalar and fermion points, Goodman–Witten Z exchange:
+tests/test_darkmatter_direct_invisible.py).
 
 Effective Lagrangians (tree level, heavy mediators), L_eff = Σ_q [f_q χ̄χ q̄q + b_q χ̄γ^μχ q̄γ_μq
 + d_q χ̄γ^μγ5χ q̄γ_μγ5q] for a fermion candidate χ:
@@ -36,14 +43,9 @@ Nucleon inputs (DirectDM defaults, arXiv:1708.02678 and refs. there): σ_u^p = 1
 σ_d^p = 32 MeV, σ_u^n = 15 MeV, σ_d^n = 36 MeV, σ_s = 52.9 MeV (f_Tq = σ_q/m_N);
 g_A = 1.2756, Δu + Δd = 0.440, Δs = −0.035.
 
-Exclusion: LZ 2024 (4.2 tonne-years, PRL 135 (2025) 011802, arXiv:2410.17036): 90% CL SI limit
-2.2 × 10⁻⁴⁸ cm² at 40 GeV (the collaboration's quoted strongest limit). Without the published
-curve in machine-readable form, the limit is continued to m > 40 GeV by exposure scaling,
-σ_lim(m) = σ_ref (m/m_ref) (μ_p(m)/μ_p(m_ref))²: the number of WIMPs per unit mass density falls
-as 1/m, and the per-nucleon normalisation carries μ_p². This ignores that the recoil spectrum
-still hardens between 40 and ~100 GeV (more events inside the analysis window), so it is
-conservative — weaker than LZ's own curve at high mass, by up to a factor ~2 (an estimate, not
-a likelihood). Below 40 GeV it returns NaN. Validation: the reference point itself.
+Exclusion: LZ 2024 (4.2 tonne-years, arXiv:2410.17036), the curve of :mod:`.lz` — the quoted
+2.2 × 10⁻⁴⁸ cm² at 40 GeV carried to other masses by the computed number of expected recoils
+(halo model, Helm form factor, an efficiency window); how and where it holds is said there.
 """
 
 from __future__ import annotations
@@ -55,13 +57,13 @@ import numpy as np
 
 from bridge.darkmatter import annihilation as A
 from bridge.darkmatter import constants as C
+from bridge.darkmatter import lz
 
 SIGMA_Q = {"p": {"u": 17e-3, "d": 32e-3, "s": 52.9e-3}, "n": {"u": 15e-3, "d": 36e-3, "s": 52.9e-3}}
 G_A, DU_PLUS_DD, DELTA_S = 1.2756, 0.440, -0.035
 DELTA_Q = {"p": {"u": (G_A + DU_PLUS_DD) / 2, "d": (DU_PLUS_DD - G_A) / 2, "s": DELTA_S},
            "n": {"u": (DU_PLUS_DD - G_A) / 2, "d": (G_A + DU_PLUS_DD) / 2, "s": DELTA_S}}
 M_NUCLEON = {"p": C.M_PROTON, "n": C.M_NEUTRON}
-LZ_SI_REF_MASS, LZ_SI_REF_LIMIT_CM2 = 40.0, 2.2e-48
 LIGHT, HEAVY = ("u", "d", "s"), ("c", "b", "t")
 
 
@@ -78,15 +80,8 @@ class DirectResult:
 
 
 def lz_si_limit(m: float) -> float:
-    """LZ 2024 90% CL SI limit [cm²] continued above 40 GeV (module docstring); NaN below."""
-    if m < LZ_SI_REF_MASS:
-        return float("nan")
-
-    def mu(a, b):
-        return a * b / (a + b)
-
-    ref = LZ_SI_REF_MASS
-    return LZ_SI_REF_LIMIT_CM2 * (m / ref) * (mu(C.M_PROTON, m) / mu(C.M_PROTON, ref)) ** 2
+    """LZ 2024 90% CL SI limit per nucleon [cm²] at mass m [GeV] (:func:`.lz.si_limit`)."""
+    return lz.si_limit(m)
 
 
 def _heavy_f(f_q_over_m: dict, nucleon: str) -> float:

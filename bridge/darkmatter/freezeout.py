@@ -15,19 +15,21 @@ and p_eff the CM momentum of a pair of candidates at the same √s (EG Eqs. (2.7
 
     Y_eq = (45/4π⁴) Σ_i g_i (m_i/T)² K_2(m_i/T)/h_eff,   Ωh² = m_1 Y_0 s_0/(ρ_c/h²).
 
-Here W_eff arrives tabulated on a grid of p_eff (dense near thresholds and poles, see
-:func:`momentum_grid`), and the integral over p_eff is a trapezoid rule in ln p_eff, so narrow
-resonances are integrated exactly as resolved by the grid. The Boltzmann equation is integrated
-with the second-order backward-differentiation formula (BDF2, stiff, L-stable) on a uniform grid
-in ln x; each implicit step is a quadratic in Y_{n+1} solved in closed form, so the same code
-runs one point or a batch of points at once. tests/test_darkmatter_relic.py checks it against
-scipy's Radau solver.
+Here W_eff arrives tabulated on nodes in p_eff (dense near thresholds and poles, see
+:func:`momentum_grid`) and is interpolated linearly in p_eff² between them; the integral of the
+Boltzmann kernel against that interpolant is done on a dense grid in ln p_eff, so narrow
+resonances are integrated as resolved by the nodes and smooth W_eff needs few of them. The
+Boltzmann equation is integrated with the second-order backward-differentiation formula (BDF2,
+stiff, L-stable) on a uniform grid in ln x; each implicit step is a quadratic in Y_{n+1} solved
+in closed form, so the same code runs one point or a batch of points at once.
+tests/test_darkmatter_relic.py checks it against scipy's Radau solver.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from scipy.special import kve
@@ -41,22 +43,28 @@ X_START, X_END, N_STEPS = 1.5, 2.0e4, 3000
 DELTA_XF = 1.5
 
 
-def momentum_grid(m1: float, poles=(), thresholds=(), q_max: float = 2.0, per_decade: int = 20,
-                  n_pole: int = 24, n_threshold: int = 8) -> np.ndarray:
-    """p_eff grid [GeV] for one point: geometric in p_eff/m_1 from 1e-3 to q_max, plus points
-    clustered at each threshold √s_th and around each pole (mass, width) by √s = M + Γ tan θ.
+def momentum_grid(m1: float, poles=(), thresholds=(), q_max: float = 2.0, per_decade: int = 12,
+                  n_pole: int = 32, n_threshold: int = 16) -> np.ndarray:
+    """Nodes of W_eff [GeV of p_eff] for one point: geometric in q = p_eff/m_1 from 1e-3 to
+    q_max, plus nodes clustered above each threshold √s_th (``n_threshold`` from 1e-6 √s_th to
+    0.1 √s_th, where the √ onset of a new channel needs them; two below) and around each pole
+    (mass, width) by √s = M + Γ tan θ.
 
-    q_max = 2: at x ≥ 4, where Y starts to leave Y_eq only for the weakest couplings, the
-    weight e^{−2x(√(1+q²)−1)} of q > 2 is < e⁻⁹; the defaults (20 per decade, 24 points per
-    pole, 8 per side of a threshold) move Ωh² by ≤ 0.2% from a grid twice as dense to q = 3
-    (F_Ib card, a Z-pole and an off-pole toy; benchmarks/relic_speed.py)."""
+    Between nodes W_eff is taken linear in p² (exact for the s- plus p-wave terms a + b p²);
+    the thermal kernel is integrated exactly against that interpolant (:func:`_thermal_kernel`),
+    so the nodes only have to resolve W_eff itself, not the Boltzmann factor. q_max = 2: at
+    x ≥ 4, where Y starts to leave Y_eq only for the weakest couplings, the weight
+    e^{−2x(√(1+q²)−1)} of q > 2 is < e⁻⁹. Measured against all grids three times as dense
+    (benchmarks/relic_speed.py --accuracy): see the README's dark-matter section."""
     q = np.geomspace(1e-3, q_max, int(per_decade * math.log10(q_max / 1e-3)) + 1)
     extra = [np.zeros(1)]
     s_min = 4 * m1**2
     for sqrt_s in thresholds:
-        if sqrt_s**2 > s_min:
-            d = np.geomspace(1e-6, 0.1, n_threshold) * sqrt_s
-            extra.append(_p_eff(np.concatenate([sqrt_s + d, sqrt_s - d[d < sqrt_s - 2 * m1]]), m1) / m1)
+        if s_min < sqrt_s**2 < 4 * m1**2 * (1 + q_max**2):
+            up = np.geomspace(1e-6, 0.1, n_threshold) * sqrt_s
+            down = np.array([1e-6, 1e-2]) * sqrt_s
+            below = sqrt_s - down[down < sqrt_s - 2 * m1]
+            extra.append(_p_eff(np.concatenate([sqrt_s + up, below]), m1) / m1)
     for mass, width in poles:
         theta = np.linspace(-1.5, 1.5, n_pole)  # ±14 widths at the ends, dense at the peak
         sqrt_s = mass + max(width, 1e-9 * mass) * np.tan(theta)
@@ -70,30 +78,78 @@ def _p_eff(sqrt_s, m1):
     return np.sqrt(np.maximum(sqrt_s**2 / 4 - m1**2, 0.0))
 
 
+#: Quadrature of the thermal kernel: points per unit of ln q, uniform in ln q from Q_FINE_MIN to
+#: Q_FINE_MAX, joined with the nodes (trapezoid in ln q: spectrally accurate for the smooth
+#: Boltzmann factor, whose width in ln q is ≥ 0.3; benchmarks/relic_speed.py --accuracy).
+FINE_PER_UNIT, Q_FINE_MIN, Q_FINE_MAX = 40, 3e-4, 3.0
+
+
+def _interpolation_matrix(p_fine: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Φ[i, j]: the interpolant linear in p² between the nodes p (sorted, ≥ 0), at p_fine."""
+    u, v = p**2, np.minimum(p_fine**2, p[-1] ** 2)
+    j = np.clip(np.searchsorted(u, v, side="right") - 1, 0, p.size - 2)
+    t = (v - u[j]) / (u[j + 1] - u[j])
+    phi = np.zeros((p_fine.size, p.size))
+    rows = np.arange(p_fine.size)
+    phi[rows, j] = 1 - t
+    phi[rows, j + 1] += t
+    return phi
+
+
+def _boltzmann(q: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """G[k, j] = q_j² x_k K₁(2x_k√(1 + q_j²)) e^{2x_k}: the p_eff-dependence of the kernel of EG
+    (3.3) in q = p/m₁ (K₁ scaled: kve(1, z) e^{−(z − 2x)})."""
+    z = 2 * x[:, None] * np.sqrt(1 + q[None, :] ** 2)
+    return q[None, :] ** 2 * x[:, None] * kve(1, z) * np.exp(-(z - 2 * x[:, None]))
+
+
+@cache
+def _fine_boltzmann(x_key: bytes, fine_per_unit: int) -> tuple[np.ndarray, np.ndarray]:
+    """The universal grid q of the kernel quadrature and G on it (x fixed: the thermal-average
+    points of :func:`sigma_v_on_grid`, or a caller's)."""
+    x = np.frombuffer(x_key)
+    q = np.geomspace(Q_FINE_MIN, Q_FINE_MAX, int(fine_per_unit * math.log(Q_FINE_MAX / Q_FINE_MIN)) + 1)
+    return q, _boltzmann(q, x)
+
+
 def _thermal_kernel(p: np.ndarray, m1: float, masses: np.ndarray, g: np.ndarray, x: np.ndarray):
-    """Matrix K[k, j] with ⟨σ_eff v⟩(x_k) = Σ_j K[k, j] W_eff(p_j) (EG 3.3, trapezoid in p)."""
-    T = m1 / x[:, None]
-    sqrt_s = 2 * np.sqrt(p**2 + m1**2)[None, :]
-    # K_1(√s/T) e^{2m_1/T} and the K_2 sum times e^{m_1/T}, with scaled Bessel functions
-    k1 = kve(1, sqrt_s / T) * np.exp(-(sqrt_s - 2 * m1) / T)
+    """Matrix K[k, j] with ⟨σ_eff v⟩(x_k) = Σ_j K[k, j] W_eff(p_j) (EG 3.3),
+
+        ⟨σ_eff v⟩ = ∫ dq G(x, q) W_eff(m₁q) / (m₁² [Σ_i (g_i/g₁)(m_i/m₁)² K₂(x m_i/m₁) e^{x}]²),
+
+    with W_eff interpolated linearly in p² between the nodes p and the integral done by the
+    trapezoid rule in ln q on the nodes joined with a universal grid uniform in ln q
+    (G there cached per x grid); the piece below the first positive point, ∝ q³, by the
+    trapezoid rule in q."""
+    p = np.asarray(p, float)
+    x = np.ascontiguousarray(x, dtype=float)
+    q_nodes = p / m1
+    q_fine, g_fine = _fine_boltzmann(x.tobytes(), FINE_PER_UNIT)
+    keep = (q_fine < q_nodes[-1]) & ~np.isin(q_fine, q_nodes)
+    pos = q_nodes > 0
+    q = np.concatenate([q_fine[keep], q_nodes[pos]])
+    order = np.argsort(q)
+    q = q[order]
+    G = np.concatenate([g_fine[:, keep], _boltzmann(q_nodes[pos], x)], axis=1)[:, order]
+    du = np.diff(np.log(q))
+    w = np.zeros_like(q)
+    w[:-1] += du / 2 * q[:-1]
+    w[1:] += du / 2 * q[1:]
+    w[0] += q[0] / 2  # [0, q_first]: the integrand ∝ q² there, 0 at q = 0
     ratio = (masses / m1) ** 2 * g / g[0]
-    k2sum = np.sum(ratio[None, :] * kve(2, masses[None, :] / T) * np.exp(-(masses[None, :] - m1) / T),
-                   axis=1)
-    f = p[None, :] ** 2 * k1 / (m1**4 * T * k2sum[:, None] ** 2)
-    w = np.zeros_like(p)
-    dp = np.diff(p)
-    w[:-1] += dp / 2
-    w[1:] += dp / 2
-    return f * w[None, :]
+    k2sum = np.sum(ratio[None, :] * kve(2, masses[None, :] * x[:, None] / m1)
+                   * np.exp(-(masses[None, :] - m1) * x[:, None] / m1), axis=1)
+    scale = 1.0 / (m1**2 * k2sum**2)
+    return ((G * w[None, :]) @ _interpolation_matrix(m1 * q, p)) * scale[:, None]
 
 
-def y_equilibrium(x, m1: float, masses: np.ndarray, g: np.ndarray):
-    """Y_eq(x) = n_eq/s summed over the species."""
+def y_equilibrium(x, m1: float, masses: np.ndarray, g: np.ndarray, eos=thermo.SM):
+    """Y_eq(x) = n_eq/s summed over the species (``eos``: SM h_eff, :mod:`.thermo`)."""
     x = np.asarray(x, dtype=float)
     T = m1 / x
     z = masses[None, :] / T[:, None]
     n_over_T3 = np.sum(g[None, :] * z**2 * kve(2, z) * np.exp(-z), axis=1)
-    return 45.0 / (4 * math.pi**4) * n_over_T3 / thermo.h_eff(T)
+    return 45.0 / (4 * math.pi**4) * n_over_T3 / eos.h_eff(T)
 
 
 def sigma_v(x, m1: float, masses, g, p, w_eff):
@@ -140,8 +196,9 @@ class FreezeOut:
     sigma_v: np.ndarray  # ⟨σ_eff v⟩(x) [GeV⁻²]
 
 
-def solve(m1: float, masses, g, sigma_v_of_x, channel_sigma_v=None) -> FreezeOut:
+def solve(m1: float, masses, g, sigma_v_of_x, channel_sigma_v=None, eos=thermo.SM) -> FreezeOut:
     """Integrate dY/dx through freeze-out for a given ⟨σ_eff v⟩(x) (array on :func:`x_grid`).
+    ``eos``: the SM plasma's g_eff, h_eff, g_*^{1/2} (:class:`.thermo.EquationOfState`).
 
     ``channel_sigma_v``: optional {channel: ⟨σv⟩_c(x)} whose sum is ``sigma_v_of_x``; each
     channel's share is its part of ∫_{x_f}^∞ λ(x) dx, the integral that sets 1/Y_0 after
@@ -152,8 +209,8 @@ def solve(m1: float, masses, g, sigma_v_of_x, channel_sigma_v=None) -> FreezeOut
     x = x_grid()
     sv = np.asarray(sigma_v_of_x, float)
     T = m1 / x
-    lam = math.sqrt(math.pi / 45) * C.M_PLANCK * thermo.gstar_half(T) * m1 / x**2 * sv
-    yeq = y_equilibrium(x, m1, masses, g)
+    lam = math.sqrt(math.pi / 45) * C.M_PLANCK * eos.gstar_half(T) * m1 / x**2 * sv
+    yeq = y_equilibrium(x, m1, masses, g, eos)
     y = bdf2(x, lam[None, :], yeq[None, :])[0]
     y0 = y[-1]
     omega = m1 * y0 * C.S0_CM3 / C.RHO_CRIT_H2_GEV_CM3

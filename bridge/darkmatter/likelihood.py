@@ -7,8 +7,11 @@ Phys. Rev. D47 (1993) 376) and electroweak Sommerfeld/bound-state effects for co
 charged states (a few % at the masses of the seeds' figures, more for TeV multiplets); the
 g_eff(T) tables of Saikawa–Shirai (arXiv:1803.01038) and Borsanyi et al. (arXiv:1606.07494)
 differ by 3-5% between 1 and 20 GeV (tests/test_darkmatter_thermo.py), which moves Ωh² by 1-3%;
-and the constant-σv toy sits 4-8% above Steigman–Dasgupta–Beacom's 2.2e-26 cm³/s above 100 GeV
-(tests/test_darkmatter_relic.py, unresolved). Channels not implemented at a point (gg,
+against the free-particle plasma of the older calculations the lattice-based table moves Ωh² by
+4-12% between 10 GeV and 1 TeV (the constant-σv toy reproduces Steigman–Dasgupta–Beacom's curve
+to 2% with their kind of plasma, and sits 3-7% above it with the shipped one:
+tests/test_darkmatter_relic.py) — the spread between equation-of-state determinations is part
+of this error. Channels not implemented at a point (gg,
 fermion–scalar coannihilation, coloured coannihilators; listed per point) are not covered:
 such points are upper estimates.
 """

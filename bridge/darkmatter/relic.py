@@ -207,28 +207,40 @@ def w_eff_table(sector: DarkSector, sm, window: float = WINDOW):
     g = bosons.Gauge.from_sm(sm)
     gauge = (g, bosons.Couplings(sector, g, sm.s2w))
     poles = [(smc.m_z, smc.gamma_z), (smc.m_h, smc.gamma_h)]
-    thresholds = [a.mass + b.mass for a in bath for b in bath]
-    thresholds += [2 * m for m in smc.mass.values() if m > 0] + [2 * sm.m_W, 2 * sm.m_Z]
-    thresholds += [sm.m_Z + smc.m_h, 2 * smc.m_h, sm.m_W + sm.m_Z, sm.m_W + smc.m_h]
-    p = freezeout.momentum_grid(m1, poles, thresholds)
-    sqrt_s = 2 * np.sqrt(p**2 + m1**2)
-    g1 = chi.g
-    contributions, missing = {}, []
+    pairs, missing, thresholds = [], [], []
     for i, si in enumerate(bath):
         for sj in bath[i:]:
             channels, miss = pair_channels(sector, smc, si, sj, gauge)
             missing += miss
-            if not channels:
-                continue
-            p_ij = A.H.two_body_momentum(sqrt_s, si.mass, sj.mass)
-            at_rest = np.ones_like(p) if si.mass + sj.mass == 2 * m1 else np.zeros_like(p)
-            ratio = np.divide(p_ij, p, out=at_rest, where=p > 0)
-            weight = ratio * si.g * sj.g / g1**2 * (1 if si is sj else 2)
-            for name, fn in channels:
-                w = weight * fn(sqrt_s)
-                if np.any(w):
-                    contributions[name] = w
+            if channels:
+                pairs.append((si, sj, channels))
+                # nodes where a pair or a final state opens (only those of the channels present)
+                thresholds.append(si.mass + sj.mass)
+                thresholds += [_final_mass(name, smc, g) for name, _ in channels]
+    p = freezeout.momentum_grid(m1, poles, thresholds)
+    sqrt_s = 2 * np.sqrt(p**2 + m1**2)
+    g1 = chi.g
+    contributions = {}
+    for si, sj, channels in pairs:
+        p_ij = A.H.two_body_momentum(sqrt_s, si.mass, sj.mass)
+        at_rest = np.ones_like(p) if si.mass + sj.mass == 2 * m1 else np.zeros_like(p)
+        ratio = np.divide(p_ij, p, out=at_rest, where=p > 0)
+        weight = ratio * si.g * sj.g / g1**2 * (1 if si is sj else 2)
+        for name, fn in channels:
+            w = weight * fn(sqrt_s)
+            if np.any(w):
+                contributions[name] = w
     return bath, p, contributions, missing
+
+
+def _final_mass(label: str, smc: A.SMCouplings, gauge) -> float:
+    """m₃ + m₄ of a channel from its label ("… -> X Y" or "… -> f f'~")."""
+    final = label.split(" -> ")[1].split()
+    total = 0.0
+    for name in final:
+        name = name.rstrip("~")
+        total += smc.mass[name] if name in smc.mass else gauge.mass(name)
+    return total
 
 
 def relic_density(sector: DarkSector, sm, window: float = WINDOW) -> RelicResult:
