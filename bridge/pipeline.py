@@ -238,7 +238,8 @@ def evaluate(model: Model, inputs: ModelInputs, sm, *, info=None, source: str = 
     With ``handover_scale`` (the hand-over scale in GeV) the coefficients are matched at the dark
     masses and run there (bridge.handover; ``par``: α_s(M_Z), α_e(M_Z) under flavio's names —
     the card's SMINPUTS overrides, or a whole flavio parameter dict —, flavio's defaults where
-    absent; no flavio import, bridge.couplings); without it they are the one-loop values, unrun (the behaviour before issue 16).
+    absent; no flavio import, bridge.couplings); without it they are the one-loop values, unrun
+    (the behaviour before issue 16).
     """
     info = info or model.info()
     warnings: list[str] = []

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bridge import sectors
 from bridge.errors import BridgeError, InputError
 from bridge.observable import Observable
 from bridge.pipeline import evaluate_batch
@@ -182,7 +183,9 @@ def _observables(ctx: Context, res, ok, errors):
     refused: set = set()
     fp = _fast(ctx)
     if ctx.route == "fast" and fp is not None:
-        u, outside = fpm.to_units(res.coefficients, n)
+        # only the coefficients these observables can depend on (bridge.sectors: CVLL_ucuc,
+        # say, no b->s row reads) decide whether a point leaves the fast path
+        u, outside = fpm.to_units(sectors.relevant(res.coefficients, ctx.observables), n)
         fast = ok & ~outside
         idx = np.flatnonzero(fast)
         values = fp.evaluate(u[fast])
