@@ -15,6 +15,15 @@ reads, and a non-zero coefficient of any other sector leaves it unchanged, exact
 * a row of the `bridge run` table whose sectors hold no non-zero coefficient of the point has
   its SM value (:func:`untouched`; :mod:`bridge.runtable`).
 
+A sector can be coarse: the ΔF = 0 sector holds every lepton's dipole, so a model with a muon
+coupling (C7_μμ) would send a_e and a_τ to flavio. For the lepton dipoles, the ΔF = 0
+coefficients the engine produces (:data:`PROBES`), each row also records those it does not
+depend on (*exempt*): flavio's prediction with that coefficient alone, at two generic complex
+values, equals the SM one exactly. (wilson's running is linear and the observables are functions
+of amplitudes linear in the low-scale coefficients, so a coefficient that reaches none of the
+row's amplitudes changes nothing at any value and with any other coefficient, and one that
+reaches them changes the prediction at a generic value.)
+
 The sectors each observable reads are recorded once with flavio (every ``get_wcxf`` call while
 it is predicted at a point with non-zero coefficients in many sectors) and shipped in
 ``bridge/data/observable_sectors.json`` with the coefficient → sector map of wilson's WET
@@ -35,6 +44,8 @@ import numpy as np
 SHIPPED_FILE = "observable_sectors.json"
 #: Version of the file layout.
 FORMAT = 1
+#: Coefficients probed one by one for the rows whose sectors hold them (see the module docstring).
+PROBES = ("C7_ee", "C7_mumu", "C7_tautau")
 
 
 def _versions() -> dict:
@@ -44,9 +55,9 @@ def _versions() -> dict:
 
 
 @cache
-def _shipped() -> tuple[dict[str, str], dict[str, frozenset[str]]] | None:
-    """(coefficient → sector, observable label → sectors read) for the installed versions, or
-    None (no shipped map for them)."""
+def _shipped() -> tuple[dict[str, str], dict[str, frozenset[str]], dict[str, frozenset[str]]] | None:
+    """(coefficient → sector, observable label → sectors read, label → exempt coefficients) for
+    the installed versions, or None (no shipped map for them)."""
     from bridge.likelihoods.data import data_text
 
     try:
@@ -58,9 +69,10 @@ def _shipped() -> tuple[dict[str, str], dict[str, frozenset[str]]] | None:
     try:
         by_name = {name: sector for sector, names in doc["sectors"].items() for name in names}
         reads = {label: frozenset(s) for label, s in doc["observables"].items()}
+        exempt = {label: frozenset(s) for label, s in doc["exempt"].items()}
     except (KeyError, TypeError, AttributeError):
         return None
-    return by_name, reads
+    return by_name, reads, exempt
 
 
 def sector_of(name: str) -> str | None:
@@ -73,6 +85,12 @@ def reads(label: str) -> frozenset[str] | None:
     """The sectors the observable ``label`` reads (None: not recorded)."""
     maps = _shipped()
     return None if maps is None else maps[1].get(label)
+
+
+def exempt(label: str) -> frozenset[str]:
+    """Coefficients of the sectors ``label`` reads that it was found not to depend on."""
+    maps = _shipped()
+    return frozenset() if maps is None else maps[2].get(label, frozenset())
 
 
 def _nonzero(value) -> bool:
@@ -100,11 +118,13 @@ def relevant(coefficients: Mapping, observables: Iterable) -> dict:
 def untouched(observable, coefficients: Mapping) -> bool:
     """True if no non-zero coefficient lies in a sector ``observable`` reads, so that its
     prediction is the SM one; False when that is not known (no record, unknown coefficient)."""
-    sectors = reads(getattr(observable, "label", observable))
+    label = getattr(observable, "label", observable)
+    sectors = reads(label)
     if sectors is None:
         return False
+    free = exempt(label)
     for name, value in coefficients.items():
-        if not _nonzero(value):
+        if name in free or not _nonzero(value):
             continue
         sector = sector_of(name)
         if sector is None or sector in sectors:
@@ -161,6 +181,36 @@ def record_sectors(observables) -> dict[str, list[str]]:
     return out
 
 
+def record_exemptions(observables, reads_map: dict[str, list[str]]) -> dict[str, list[str]]:
+    """label → the :data:`PROBES` of its sectors whose value alone (two generic complex values)
+    leaves flavio's prediction at the SM one exactly (imports flavio)."""
+    import flavio
+
+    from bridge.observables import make_wilson
+
+    par = flavio.default_parameters.get_central_all()
+    probe_sector = {name: sector for sector, names in basis_sectors().items() for name in names
+                    if name in PROBES}
+    out = {}
+    for o in observables:
+        read = set(reads_map.get(o.label, ()))
+        candidates = [p for p in PROBES if probe_sector[p] in read]
+        if not candidates:
+            continue
+        obs = flavio.Observable[o.name]
+        sm = obs.prediction_par(par, flavio.WilsonCoefficients(), *o.args)
+        free = []
+        for name in candidates:
+            same = all(obs.prediction_par(par, flavio.WilsonCoefficients.from_wilson(
+                make_wilson({name: value}, 160.0), par), *o.args) == sm
+                for value in (0.31 - 0.17j, -0.05 + 0.23j))
+            if same:
+                free.append(name)
+        if free:
+            out[o.label] = free
+    return out
+
+
 def basis_sectors() -> dict[str, list[str]]:
     """wilson's WET flavio basis: sector → coefficient names."""
     from wilson import wcxf
@@ -173,9 +223,12 @@ def write_shipped(path=None) -> str:
     ``python -c "from bridge.sectors import write_shipped as w; w()"``."""
     from bridge.likelihoods.data import DATA_DIR
 
-    doc = {"description": "WCxf sectors each flavio observable of the bridge reads, and the "
-                          "sector of every WET flavio-basis coefficient (bridge.sectors)",
-           "key": _versions(), "observables": record_sectors(known_observables()),
+    observables = known_observables()
+    read = record_sectors(observables)
+    doc = {"description": "WCxf sectors each flavio observable of the bridge reads, the probed "
+                          "coefficients of those sectors it does not depend on, and the sector "
+                          "of every WET flavio-basis coefficient (bridge.sectors)",
+           "key": _versions(), "observables": read, "exempt": record_exemptions(observables, read),
            "sectors": basis_sectors()}
     path = path or DATA_DIR / SHIPPED_FILE
     with open(path, "w", encoding="utf-8") as fh:

@@ -103,6 +103,33 @@ class Experiment:
         return (f"{label} = {value:.4g} is {self.pull(value, sigma_th, shift):+.1f} sigma from "
                 f"{self.describe(shift)}{theory} ({self.source()})")
 
+    def record(self) -> dict:
+        """Its numbers as JSON data (the observable aside): :meth:`from_record` reads them back."""
+        return {"measurements": list(self.measurements), "central": self.central, "error": self.error,
+                "limit": self.limit, "cl": self.cl, "note": self.note}
+
+    @classmethod
+    def from_record(cls, observable: Observable, rec: dict) -> Experiment:
+        """From :meth:`record` data; ValueError if it is neither a limit nor a measurement."""
+        def number(key):
+            value = rec.get(key)
+            if value is None:
+                return None
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ValueError(f"{observable.label}: {key} is not a finite number")
+            return float(value)
+
+        names = rec.get("measurements")
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ValueError(f"{observable.label}: measurements are not a list of names")
+        exp = cls(observable, tuple(names), number("central"), number("error"), number("limit"),
+                  number("cl"), str(rec.get("note", "")))
+        gaussian = exp.central is not None and exp.error is not None and exp.error > 0
+        limit = exp.limit is not None and exp.cl is not None and 0 < exp.cl < 1 and exp.limit > 0
+        if gaussian == limit:
+            raise ValueError(f"{observable.label}: neither a measurement nor an upper limit")
+        return exp
+
     def as_dict(self, shift: float = 0.0) -> dict:
         return {"measurements": list(self.measurements), "set": SET_NAME,
                 "kind": "upper limit" if self.is_limit else "gaussian",
