@@ -233,13 +233,22 @@ def run_coefficients(coefficients: Mapping[str, complex], mu_high: float, mu_low
     steps = segments(mu_high, mu_low, par)
     out: dict[str, complex] = {}
     for sector in groups.values():
-        u = sector.matrix(steps)
+        u = _evolution(sector.names, tuple(steps))
         values = [coefficients.get(name, 0j) for name in sector.names]
         for i, name in enumerate(sector.names):
             value = sum(u[i, j] * values[j] for j in range(len(values)) if u[i, j] != 0)
             if name in coefficients or np.any(value != 0):
                 out[name] = value + 0j
     return out
+
+
+@lru_cache(maxsize=1024)
+def _evolution(names: tuple[str, ...], steps: tuple) -> np.ndarray:
+    """The evolution matrix of a sector over ``steps`` (a fit at fixed dark masses asks for the
+    same ones at every point: cached, read-only)."""
+    u = sector_of(names[0]).matrix(steps)
+    u.setflags(write=False)
+    return u
 
 
 def matching_scale(masses: Iterable[float], rule: str = "heaviest") -> float:
