@@ -34,7 +34,10 @@ def test_untouched_rows_are_the_ones_no_coefficient_reaches():
     assert sectors.untouched("BR(mu->egamma)", F_IB_LIKE)
     assert sectors.untouched(Observable("eps_K"), F_IB_LIKE)
     assert not sectors.untouched("x12Im_D", F_IB_LIKE)  # CVLL_ucuc
-    assert not sectors.untouched("a_e", F_IB_LIKE)  # C7_mumu shares the dF=0 sector
+    # C7_mumu shares the dF=0 sector with a_e but was probed exempt; C7_ee is not
+    assert sectors.untouched("a_e", F_IB_LIKE) and not sectors.untouched("a_mu", F_IB_LIKE)
+    assert not sectors.untouched("a_e", {**F_IB_LIKE, "C7_ee": 1e-3})
+    assert sectors.exempt("a_e") == {"C7_mumu", "C7_tautau"} and sectors.exempt("eps_K") == set()
     assert sectors.untouched("x12Im_D", {**F_IB_LIKE, "CVLL_ucuc": 0j})
     assert not sectors.untouched("R_e", F_IB_LIKE)  # no record (a Z-pole row)
     assert not sectors.untouched("BR(mu->egamma)", {"C_nonsense": 1.0})
@@ -85,3 +88,23 @@ def test_coefficients_of_other_sectors_change_nothing(name):
     others = draw(n for s, names in feeds.items() if s not in read for n in names)
     assert predict(mine) == predict({**mine, **others})
     assert predict(mine) != predict({k: 2 * v for k, v in mine.items()})
+
+
+@pytest.mark.flavio
+def test_lepton_dipole_exemptions_against_flavio():
+    """a_τ with C7_ee and C7_μμ (exempt) is flavio's SM a_τ; with C7_ττ it is not. (a_e with
+    F_Ib's C7_μμ: tests/test_runtable.py, against flavio at the card point.)"""
+    import flavio
+
+    from bridge.observables import make_wilson
+
+    assert sectors.exempt("a_tau") == {"C7_ee", "C7_mumu"}
+    par = flavio.default_parameters.get_central_all()
+    obs = flavio.Observable["a_tau"]
+
+    def predict(coeffs):
+        return obs.prediction_par(par, flavio.WilsonCoefficients.from_wilson(make_wilson(coeffs, 160.0), par))
+
+    sm = obs.prediction_par(par, flavio.WilsonCoefficients())
+    assert predict({"C7_ee": 0.4 - 0.1j, "C7_mumu": -0.27 + 0.05j}) == sm
+    assert predict({"C7_tautau": 0.01}) != sm
