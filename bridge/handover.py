@@ -60,7 +60,8 @@ def matching_scales(masses: np.ndarray, handover: float) -> np.ndarray | float:
 def to_handover(coefficients: dict, spectrum, sm, handover: float, *, engine_dipoles: bool,
                 par=None) -> Handover:
     """Run ``coefficients`` (at μ_M) to ``handover``; ``engine_dipoles``: the lepton dipoles
-    are the engine's (renormalised with m_ℓ(μ_M)); ``par``: flavio parameters for α_s, α_e."""
+    are the engine's (renormalised with m_ℓ(μ_M)); ``par``: α_s(M_Z), α_e(M_Z) under flavio's
+    names (bridge.couplings.inputs), None: flavio's defaults."""
     masses = dark_masses(spectrum)
     mu_m = matching_scales(masses, handover)
     # the route's reason names the lightest state (of the batch's lightest point)

@@ -247,11 +247,14 @@ def sm_uncertainty_entry(specs, overrides, samples: int, seed: int,
     return cache.entry_path("sm-uncertainty", key), key
 
 
-def experimental_sigmas(specs) -> dict[str, float]:
+def experimental_sigmas(specs, exps: dict | None = None) -> dict[str, float]:
     """label → σ_exp (σ_L of a limit) of the rows, from the measurements the table compares
     them with (:func:`row_experiments`: the flavour rows too, not only the ``flavio``
-    likelihood's)."""
-    return {label: e.sigma for label, e in row_experiments(specs).items()}
+    likelihood's); ``exps``: their Experiments, if known."""
+    if exps is None:
+        exps = row_experiments(specs)
+    labels = {s.observable.label for s in specs}
+    return {label: e.sigma for label, e in exps.items() if label in labels}
 
 
 def _parse_errors(payload, sm_values: dict[str, float]) -> tuple[dict[str, float], dict[str, int]]:
@@ -293,14 +296,10 @@ def sm_uncertainty_draws(specs, overrides, samples: int, seed: int,
         sm_values = {s.observable.label: float(flavio.Observable[s.name].prediction_par(
             central, wc_sm, *s.observable.args)) for s in specs}
     sigma_exp = experimental_sigmas(specs)
-    path, key = sm_uncertainty_entry(specs, overrides, samples, seed, sigma_exp)
-
-    def parse(payload):
-        return _parse_errors(payload, sm_values)
-
-    stored = cache.load(path, key, parse) or _shipped_uncertainties(key, parse)
+    stored = stored_uncertainties(specs, overrides, samples, seed, sm_values, sigma_exp)
     if stored is not None:
         return stored
+    path, key = sm_uncertainty_entry(specs, overrides, samples, seed, sigma_exp)
     draws = _Draws(par, samples, seed)
     wc_sm = flavio.WilsonCoefficients()
     errors, counts = {}, {}
@@ -320,6 +319,18 @@ def sm_uncertainty_draws(specs, overrides, samples: int, seed: int,
             bar.advance()
     cache.store(path, key, {"errors": errors, "draws": counts})
     return errors, counts
+
+
+def stored_uncertainties(specs, overrides, samples: int, seed: int, sm_values: dict[str, float],
+                         sigma_exp: dict[str, float]) -> tuple[dict[str, float], dict[str, int]] | None:
+    """(label → σ_th, label → draws) from the disk cache or the shipped defaults, None if
+    neither holds them; needs no flavio (``sm_values`` and ``sigma_exp`` given)."""
+    path, key = sm_uncertainty_entry(specs, overrides, samples, seed, sigma_exp)
+
+    def parse(payload):
+        return _parse_errors(payload, sm_values)
+
+    return cache.load(path, key, parse) or _shipped_uncertainties(key, parse)
 
 
 def draws_needed(values, sigma_exp: float | None) -> int:
@@ -533,20 +544,27 @@ def predict(coefficients: dict[str, complex], scale: float, *, overrides=None,
             else:
                 sigma_th, n = sm_errors[o.label], sm_draws[o.label]
                 kind = f"SM, N={n} draws"
-            shift = sm_value if spec.show_delta else 0.0
-            shown = np_value - shift
-            exp = exps.get(o.label)
-            row = Prediction(o.label, spec.label or o.label, o.name, o.q2, sm_value - shift, shown,
-                             sigma_th, kind, None, None, None, "", None, spec.show_delta, draws=n)
-            if exp is not None:
-                row.measurement = exp.source()
-                row.experiment = exp.as_dict(shift)
-                if not exp.is_limit:
-                    row.exp_central = exp.central - shift
-                    row.exp_error_up = row.exp_error_down = exp.error
-                row.pull = exp.pull(shown, sigma_th, shift)
-                if exp.outside(shown, sigma_th, shift):
-                    row.flag = exp.flag_text(spec.label or o.label, shown, sigma_th, shift)
-            out.append(row)
+            out.append(prediction_row(spec, sm_value, np_value, sigma_th, kind, n, exps.get(o.label)))
             bar.advance()
     return out
+
+
+def prediction_row(spec: RunObservable, sm_value: float, np_value: float, sigma_th: float,
+                   kind: str, draws: int, exp) -> Prediction:
+    """One row of the table from its numbers: Δ shown for a_ℓ, the measurement set's
+    :class:`~bridge.likelihoods.experiment.Experiment` (or None), pull and flag."""
+    o = spec.observable
+    shift = sm_value if spec.show_delta else 0.0
+    shown = np_value - shift
+    row = Prediction(o.label, spec.label or o.label, o.name, o.q2, sm_value - shift, shown,
+                     sigma_th, kind, None, None, None, "", None, spec.show_delta, draws=draws)
+    if exp is not None:
+        row.measurement = exp.source()
+        row.experiment = exp.as_dict(shift)
+        if not exp.is_limit:
+            row.exp_central = exp.central - shift
+            row.exp_error_up = row.exp_error_down = exp.error
+        row.pull = exp.pull(shown, sigma_th, shift)
+        if exp.outside(shown, sigma_th, shift):
+            row.flag = exp.flag_text(spec.label or o.label, shown, sigma_th, shift)
+    return row

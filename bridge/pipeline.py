@@ -236,8 +236,10 @@ def evaluate(model: Model, inputs: ModelInputs, sm, *, info=None, source: str = 
     ``dark_matter`` the dark-matter summary (:func:`bridge.darkmatter.summary.summary`: relic
     density, direct detection, invisible widths; ~0.1-0.5 s) is added for models with a sector.
     With ``handover_scale`` (the hand-over scale in GeV) the coefficients are matched at the dark
-    masses and run there (bridge.handover; ``par``: flavio parameters for α_s, α_e, default
-    flavio's); without it they are the one-loop values, unrun (the behaviour before issue 16).
+    masses and run there (bridge.handover; ``par``: α_s(M_Z), α_e(M_Z) under flavio's names —
+    the card's SMINPUTS overrides, or a whole flavio parameter dict —, flavio's defaults where
+    absent; no flavio import, bridge.couplings); without it they are the one-loop values, unrun
+    (the behaviour before issue 16).
     """
     info = info or model.info()
     warnings: list[str] = []

@@ -13,11 +13,14 @@ C_i into C_j, dα_s/dlnμ = −2β_0 α_s²/(4π)):
 
     U^{(n_f)} = η^{γᵀ/(2β_0)} = exp(ln η · γᵀ/(2β_0)),   η = α_s(μ_start)/α_s(μ_end),   β_0 = 11 − 2n_f/3,
 
-with α_s from flavio (flavio.physics.running.running.get_alpha_s: three-loop RunDec values for
+with flavio's α_s (flavio.physics.running.running.get_alpha_s: three-loop RunDec values for
 flavio's α_s(M_Z), n_f = 6 above flavio's threshold m_t = config['RGE thresholds']['mt'], 5
-below). The LO form evaluated with these α_s values is also what wilson's WETrunner does, so below
-m_t this module and wilson's QCD running agree to 1e-16 for the same α_s(M_Z); with wilson's QED
-on they differ by the QED running neglected here (0.35% C7, 0.3% CVLL over 150 → 5 GeV).
+below), computed by bridge.couplings, which reproduces flavio's get_alpha_s and get_alpha_e
+to the last bit from α_s(M_Z), α_e(M_Z) without importing flavio (a scan worker or a fit does
+not pay flavio's ~10 s import for the running). The LO form evaluated with these α_s values is
+also what wilson's WETrunner does, so below m_t this module and wilson's QCD running agree to
+1e-16 for the same α_s(M_Z); with wilson's QED on they differ by the QED running neglected here
+(0.35% C7, 0.3% CVLL over 150 → 5 GeV).
 
 LO anomalous dimensions (units α_s/(4π), N = 3 colours; none depends on n_f):
 
@@ -52,7 +55,8 @@ LO anomalous dimensions (units α_s/(4π), N = 3 colours; none depends on n_f):
   γ_e = 16 Q_ℓ² = 16 (units α_e/(4π)), the coefficient of wilson's WET running (JMS ADM as
   implemented in wilson) and the model-independent LL QED factor of Degrassi and Giudice,
   hep-ph/9803384: Δa_μ^NP(low) = Δa_μ^NP(M) [1 − (4α/π) ln(M/μ)] (4α/π = 16 α/(4π)). Resummed
-  with flavio's one-loop α_e(μ) (get_alpha_e): U = (α_e(μ_start)/α_e(μ_end))^{γ_e/(2β_0e)},
+  with flavio's one-loop α_e(μ) (get_alpha_e, via bridge.couplings):
+  U = (α_e(μ_start)/α_e(μ_end))^{γ_e/(2β_0e)},
   β_0e = −(4/3) Σ N_c Q_f² over the n_f quarks and three leptons (−80/9 for n_f = 5, −32/3 for
   n_f = 6, flavio's run_alpha_e; the W is not in flavio's α_e). γ_e = 16 = 10 (dimensionful
   dipole/e: tensor current + photon-emission diagrams) + 6 (running m_ℓ): like C7_bs, C7_ℓℓ at
@@ -83,6 +87,8 @@ from itertools import pairwise
 
 import numpy as np
 from scipy.linalg import expm
+
+from bridge import couplings
 
 N_COLOURS = 3
 
@@ -176,27 +182,19 @@ def sector_of(name: str) -> Sector:
     raise ValueError(f"bridge.running has no leading-log rule for coefficient {name!r}")
 
 
-@lru_cache(maxsize=1)
-def _default_parameters() -> dict:
-    import flavio
-
-    return flavio.default_parameters.get_central_all()
-
-
 def _thresholds() -> tuple[float, float]:
-    from flavio.config import config
-
-    return config["RGE thresholds"]["mb"], config["RGE thresholds"]["mt"]
+    """flavio's m_b and m_t thresholds of the running (config['RGE thresholds'])."""
+    th = couplings.constants().thresholds
+    return th["mb"], th["mt"]
 
 
 def segments(mu_high: float, mu_low: float, par: Mapping | None = None) -> list[tuple]:
     """[(n_f, η_s, η_e), ...] from ``mu_high`` to ``mu_low`` (either order), split at m_t.
 
-    η = α(start)/α(end) of each segment, α_s and α_e from flavio with n_f fixed in the segment.
+    η = α(start)/α(end) of each segment, flavio's α_s and α_e (bridge.couplings) with n_f fixed
+    in the segment; ``par``: α_s(M_Z), α_e(M_Z) under flavio's names (None: flavio's defaults).
     """
-    from flavio.physics.running.running import get_alpha_e, get_alpha_s
-
-    par = _default_parameters() if par is None else par
+    alphas = couplings.inputs(par)
     m_b, m_t = _thresholds()
     for mu in (mu_high, mu_low):
         if not (math.isfinite(mu) and mu >= m_b):
@@ -208,8 +206,8 @@ def segments(mu_high: float, mu_low: float, par: Mapping | None = None) -> list[
     out = []
     for start, end in pairwise(points):
         nf = 6 if min(start, end) >= m_t else 5
-        eta_s = get_alpha_s(par, start, nf_out=nf) / get_alpha_s(par, end, nf_out=nf)
-        eta_e = get_alpha_e(par, start, nf_out=nf) / get_alpha_e(par, end, nf_out=nf)
+        eta_s = _alpha("s", alphas, start, nf) / _alpha("s", alphas, end, nf)
+        eta_e = _alpha("e", alphas, start, nf) / _alpha("e", alphas, end, nf)
         out.append((nf, eta_s, eta_e))
     return out
 
@@ -219,8 +217,9 @@ def run_coefficients(coefficients: Mapping[str, complex], mu_high: float, mu_low
     """flavio WET coefficients at ``mu_low`` from their values at ``mu_high`` (leading log).
 
     ``coefficients``: flavio WET names → complex numbers, or numpy arrays of one shape (a batch
-    at a common pair of scales). ``par``: flavio parameter values (a dict of central values,
-    e.g. bridge.sm.flavio_parameters(overrides)); None takes flavio's defaults. ``mu_low`` above
+    at a common pair of scales). ``par``: α_s(M_Z) and α_e(M_Z) under flavio's names ('alpha_s',
+    'alpha_e': a card's SMINPUTS overrides, bridge.couplings.inputs, or a whole flavio parameter
+    dict); None or an absent name takes flavio's defaults. ``mu_low`` above
     ``mu_high`` runs upwards (the inverse evolution). Mixing can create coefficients absent from
     the input (C7 from C8, CSLR from CVLR); they are returned when non-zero. A name without a
     rule here raises ValueError (nothing passes through unrun by accident).
@@ -234,13 +233,22 @@ def run_coefficients(coefficients: Mapping[str, complex], mu_high: float, mu_low
     steps = segments(mu_high, mu_low, par)
     out: dict[str, complex] = {}
     for sector in groups.values():
-        u = sector.matrix(steps)
+        u = _evolution(sector.names, tuple(steps))
         values = [coefficients.get(name, 0j) for name in sector.names]
         for i, name in enumerate(sector.names):
             value = sum(u[i, j] * values[j] for j in range(len(values)) if u[i, j] != 0)
             if name in coefficients or np.any(value != 0):
                 out[name] = value + 0j
     return out
+
+
+@lru_cache(maxsize=1024)
+def _evolution(names: tuple[str, ...], steps: tuple) -> np.ndarray:
+    """The evolution matrix of a sector over ``steps`` (a fit at fixed dark masses asks for the
+    same ones at every point: cached, read-only)."""
+    u = sector_of(names[0]).matrix(steps)
+    u.setflags(write=False)
+    return u
 
 
 def matching_scale(masses: Iterable[float], rule: str = "heaviest") -> float:
@@ -306,14 +314,11 @@ def route(dark_masses: Iterable[float], vev: float = 246.22) -> str:
 # ---------------------------------------------------------------------------
 # batches: one matching scale per point
 # ---------------------------------------------------------------------------
-def _alpha(kind: str, par, scales: np.ndarray, nf: int) -> np.ndarray:
-    """α_s or α_e from flavio with n_f fixed, at each distinct scale (scales: array)."""
-    from flavio.physics.running.running import get_alpha_e, get_alpha_s
-
-    fn = get_alpha_s if kind == "s" else get_alpha_e
-    uniq, inverse = np.unique(scales, return_inverse=True)
-    values = np.array([fn(par, float(mu), nf_out=nf) for mu in uniq])
-    return values[inverse].reshape(scales.shape)
+def _alpha(kind: str, alphas: Mapping, scales, nf: int):
+    """flavio's α_s or α_e with n_f fixed (bridge.couplings), at a scale or an array of them."""
+    if kind == "s":
+        return couplings.alpha_s(scales, nf, alphas["alpha_s"])
+    return couplings.alpha_e(scales, nf, alphas["alpha_e"])
 
 
 @cache
@@ -332,7 +337,7 @@ def run_batch(coefficients: Mapping[str, np.ndarray], mu_high, mu_low: float,
     mu_high <= mu_low are not run. The same leading-log evolution U^(5)(μ_0, m_t) U^(6)(m_t, μ_M)
     per point, written as V diag(η^{λ/(2β_0)}) V⁻¹ with γᵀ = V diag(λ) V⁻¹ (the ADMs here have
     distinct eigenvalues) so that a batch needs no matrix exponential per point."""
-    par = _default_parameters() if par is None else par
+    alphas = couplings.inputs(par)
     mu_high = np.maximum(np.asarray(mu_high, dtype=float), mu_low)
     _, m_t = _thresholds()
     if not (math.isfinite(mu_low) and mu_low >= _thresholds()[0]):
@@ -343,8 +348,8 @@ def run_batch(coefficients: Mapping[str, np.ndarray], mu_high, mu_low: float,
     for kind in ("s", "e"):
         hi6, lo6 = np.maximum(mu_high, m_t), np.maximum(lo, m_t)
         hi5, lo5 = np.minimum(mu_high, m_t), np.minimum(lo, m_t)
-        eta[kind, 6] = _alpha(kind, par, hi6, 6) / _alpha(kind, par, lo6, 6)
-        eta[kind, 5] = _alpha(kind, par, hi5, 5) / _alpha(kind, par, lo5, 5)
+        eta[kind, 6] = _alpha(kind, alphas, hi6, 6) / _alpha(kind, alphas, lo6, 6)
+        eta[kind, 5] = _alpha(kind, alphas, hi5, 5) / _alpha(kind, alphas, lo5, 5)
     groups: dict[tuple[str, ...], Sector] = {}
     for name in coefficients:
         sector = sector_of(name)
@@ -388,8 +393,7 @@ def lepton_mass_ratio(mu, par: Mapping | None = None) -> np.ndarray | float:
     ratio is ≈ 0.975, the 2.5% of the module docstring. The same for every lepton (Q_ℓ = −1).
     The integral is tabulated once per α_e(M_Z) (Gauss–Legendre, 16 nodes per interval of a
     200-point grid in ln μ) and interpolated linearly (3e-8 from an adaptive quadrature)."""
-    par = _default_parameters() if par is None else par
-    grid, integral = _alpha_e_integral(float(par["alpha_e"]), float(par["m_Z"]))
+    grid, integral = _alpha_e_integral(couplings.inputs(par)["alpha_e"])
     mu_arr = np.asarray(mu, dtype=float)
     logs = np.log(mu_arr)
     if np.any(logs < grid[0] - 1e-12) or np.any(logs > grid[-1] + 1e-12):
@@ -399,18 +403,14 @@ def lepton_mass_ratio(mu, par: Mapping | None = None) -> np.ndarray | float:
 
 
 @lru_cache(maxsize=8)
-def _alpha_e_integral(alpha_e_mz: float, m_z: float):
-    """(ln μ grid, ∫_{ln 1 GeV}^{ln μ} α_e dlnμ') for the lepton-mass running."""
-    from flavio.physics.running.running import get_alpha_e
-
-    par = dict(_default_parameters())
-    par["alpha_e"], par["m_Z"] = alpha_e_mz, m_z
+def _alpha_e_integral(alpha_e_mz: float):
+    """(ln μ grid, ∫_{ln 1 GeV}^{ln μ} α_e dlnμ') for the lepton-mass running (flavio's α_e
+    depends on α_e(M_Z) only: it takes M_Z as a constant)."""
     grid = np.linspace(math.log(LEPTON_MASS_SCALE), math.log(1e7), 201)
     nodes, weights = np.polynomial.legendre.leggauss(16)
-    pieces = []
-    for a, b in pairwise(grid):
-        half = 0.5 * (b - a)
-        pts = a + half * (nodes + 1.0)
-        alphas = [get_alpha_e(par, math.exp(t)) for t in pts]
-        pieces.append(half * float(np.dot(weights, alphas)))
+    halves = [0.5 * (b - a) for a, b in pairwise(grid)]
+    scales = np.array([[math.exp(t) for t in a + half * (nodes + 1.0)]
+                       for a, half in zip(grid[:-1], halves, strict=True)])
+    alphas = couplings.alpha_e(scales, None, alpha_e_mz)
+    pieces = [half * float(np.dot(weights, row)) for half, row in zip(halves, alphas, strict=True)]
     return grid, np.concatenate([[0.0], np.cumsum(pieces)])

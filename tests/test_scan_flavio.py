@@ -114,7 +114,6 @@ def test_fast_path_equals_direct_flavio_on_every_model(tmp_path, name):
         np.testing.assert_allclose(fast.columns[c], direct.columns[c], rtol=1e-6, atol=0, err_msg=c)
 
 
-@OPEN_BINNED
 @pytest.mark.flavio
 @pytest.mark.slow
 def test_flavio_chi2_fast_serial_and_spawned_worker(tmp_path):

@@ -30,9 +30,6 @@ OPEN_BINNED = pytest.mark.xfail(strict=True, reason=(
 OPEN_MORE_COLUMNS = pytest.mark.xfail(strict=True, reason=(
     "issue 12 open: the flavour coefficients (b->d, s->d, up quarks, LFV) added columns: "
     "268 B/point against 8 B per varying column + 12"))
-OPEN_RUNNING_FLAVIO = pytest.mark.xfail(strict=True, reason=(
-    "issue 12 open: running from the dark masses (issue 16) takes alpha_s, alpha_e from flavio "
-    "in every scan worker"))
 
 
 def scan(*args) -> int:
@@ -321,7 +318,6 @@ def test_shipped_fast_path_covers_the_default_observables():
     assert found["<dBR/dq2>(Bs->phimumu) [15,19]"].form == "mixing"
 
 
-@OPEN_RUNNING_FLAVIO
 def test_first_scan_imports_neither_flavio_nor_wilson(tmp_path):
     """A new user's first scan with the default observables and a seed likelihood, in a fresh
     process with an empty cache: shipped SM inputs and fast path, no flavio import."""

@@ -27,6 +27,10 @@ def add_parser(subparsers) -> None:
     p.add_argument("--fix", action="append", default=[], metavar="BLOCK:ENTRY=VALUE",
                    help="set a fixed parameter to VALUE for this fit (the card is not changed)")
     p.add_argument("--minos", action="store_true", help="run MINOS for asymmetric errors")
+    p.add_argument("--no-flavio", action="store_true",
+                   help="never import flavio (~8 s): at the best fit, the `bridge run` rows that "
+                        "need it (no fast path, coefficients in their sectors) are listed as not "
+                        "checked instead of flagged; refused with a flavio likelihood or constraint")
     p.add_argument("--ncall", type=int, default=None, metavar="N",
                    help="maximum number of MIGRAD calls (default: iminuit's)")
     p.add_argument("--samples", type=int, default=None, metavar="N",
@@ -74,13 +78,18 @@ def cmd_fit(args) -> int:
         refuse_overwriting([outdir / f"{stem}{suffix}" for suffix in FIT_SUFFIXES], args.card)
     _check_inputs(args.card, args.fix)
     lik = _with_options(get_likelihoods(args.likelihood, args.constraint), args.samples, args.seed)
+    if args.no_flavio and lik.needs_flavio:
+        raise InputError(f"--no-flavio: likelihood {lik.name} needs flavio")
     objective = Objective(args.card, args.free, lik, fixed=args.fix)
-    result = fit(objective, minos=args.minos, ncall=args.ncall)
+    result = fit(objective, minos=args.minos, ncall=args.ncall, use_flavio=not args.no_flavio)
     if not args.quiet:
         print(format_fit(result))
     for flag in result.flags:  # also with -q: a best fit outside a limit is never silent
         print(f"bridge: warning: at the best fit, outside its experimental limit: {flag}",
               file=sys.stderr)
+    if result.unchecked:  # nor one that was not checked
+        print(f"bridge: warning: at the best fit, not checked against their limits (--no-flavio): "
+              f"{', '.join(result.unchecked)}", file=sys.stderr)
     if args.no_write:
         return 0
     try:

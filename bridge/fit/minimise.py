@@ -47,6 +47,9 @@ class FitResult:
     card_text: str = ""
     predictions: list = field(default_factory=list)  # the `bridge run` table at the best fit
     flags: list[str] = field(default_factory=list)  # observables there outside their limits
+    #: where each row's value came from (bridge.runtable: SM value, fast path, flavio)
+    sources: dict[str, str] = field(default_factory=dict)
+    unchecked: list[str] = field(default_factory=list)  # rows left out (they need flavio)
 
     @property
     def delta_chi2(self) -> float:
@@ -74,8 +77,10 @@ class FitResult:
                 "valid": self.valid, "edm": self.edm, "nfcn": self.nfcn, "failures": self.failures,
                 "messages": self.messages, "one_loop_at_best_fit": self.one_loop,
                 "likelihoods": [r.as_dict() for r in self.results],
-                "observables_at_best_fit": [p.as_dict() for p in self.predictions],
-                "outside_experimental_limits": list(self.flags)}
+                "observables_at_best_fit": [dict(p.as_dict(), source=self.sources.get(p.key))
+                                            for p in self.predictions],
+                "outside_experimental_limits": list(self.flags),
+                "not_checked_at_best_fit": list(self.unchecked)}
 
 
 def _step(p: FreeParameter) -> float:
@@ -86,10 +91,12 @@ def _step(p: FreeParameter) -> float:
 
 
 def fit(objective: Objective, *, minos: bool = False, ncall: int | None = None,
-        strategy: int = 1, check_limits: bool = True) -> FitResult:
+        strategy: int = 1, check_limits: bool = True, use_flavio: bool = True) -> FitResult:
     """MIGRAD, then HESSE (and MINOS with ``minos=True``) on ``objective``. With
     ``check_limits`` the `bridge run` observables are predicted at the best fit and each one
-    outside its experimental limit is flagged (``FitResult.flags``), whatever the likelihood."""
+    outside its experimental limit is flagged (``FitResult.flags``), whatever the likelihood:
+    from their SM values or the fast path where that is exact, flavio for the others
+    (:mod:`bridge.runtable`); ``use_flavio=False`` leaves those out (``FitResult.unchecked``)."""
     from iminuit import Minuit
 
     from bridge.progress import task
@@ -145,10 +152,15 @@ def fit(objective: Objective, *, minos: bool = False, ncall: int | None = None,
                        float(chi2_start), results, dict(point.one_loop), bool(m.valid),
                        float(m.fmin.edm), int(m.nfcn), objective.failures, messages)
     if check_limits:
-        from bridge.observables import predict
+        from bridge import runtable
+        from bridge.zpole import warsaw_coefficients
 
-        with task("flavio predictions at the best fit"):
-            result.predictions = predict(point.coefficients, point.scale, overrides=point.overrides)
+        with task("the `bridge run` observables at the best fit"):
+            table = runtable.predict(point.coefficients, point.scale, overrides=point.overrides,
+                                     z_pole=warsaw_coefficients(point.contributions, objective.sm),
+                                     use_flavio=use_flavio)
+        result.predictions, result.sources, result.unchecked = (table.predictions, table.sources,
+                                                                 table.unchecked)
         result.flags = [p.flag for p in result.predictions if p.flag]
     result.card_text = bestfit_card_text(objective, best, result)
     return result

@@ -57,8 +57,9 @@ class Objective:
                                      f"and {p.name!r})")
                 seen[t] = p.name
         self.overrides = sminputs_overrides(sminputs)
-        load_flavio()  # after the input checks, with a report (slow the first time)
-        self.sm = cached_sm_inputs(self.overrides)
+        if likelihood.needs_flavio:
+            load_flavio()  # after the input checks, with a report (slow the first time)
+        self.sm = cached_sm_inputs(self.overrides)  # shipped or cached: no flavio import
         self.calls = 0
         self.failures = 0
         self.last_failure = ""
@@ -103,18 +104,10 @@ class Objective:
 
         ev = evaluate(self.model, self.inputs_at(*values), self.sm, info=self.info, source=self.card,
                       dark_matter=needs_dark_matter(self.likelihood), handover_scale=self.scale,
-                      par=self._flavio_par())
+                      par=self.overrides)  # the running needs α_s(M_Z), α_e(M_Z) only
         return ModelPoint(ev.coefficients, self.scale, dict(ev.contributions), dict(ev.one_loop),
                           dict(self.overrides), self.model.name, self.card, ev.dark_matter,
                           spectrum=ev.spectrum)
-
-    def _flavio_par(self) -> dict:
-        """flavio's parameters with the card's SMINPUTS (α_s, α_e of the running), once."""
-        if getattr(self, "_par", None) is None:
-            from bridge.sm import flavio_parameters
-
-            self._par = flavio_parameters(self.overrides)
-        return self._par
 
     def results(self, *values):
         """Per-likelihood results at a parameter point (``n_free`` set)."""

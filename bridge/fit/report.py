@@ -37,12 +37,17 @@ def format_fit(result: FitResult) -> str:
     if result.predictions:
         from bridge.likelihoods.experiment import FLAG_SIGMA, format_pull
 
-        lines += ["", f"`bridge run` observables at the best fit (flavio; ! = above an upper limit "
-                      f"or more than {FLAG_SIGMA:g} sigma from the measurement):"]
+        lines += ["", f"`bridge run` observables at the best fit (! = above an upper limit or more "
+                      f"than {FLAG_SIGMA:g} sigma from the measurement; value from flavio, the "
+                      "fast path, or the SM value where no coefficient reaches the row):"]
         width = max(len(p.label) for p in result.predictions)  # 32 rows: the longest sets it
         for p in result.predictions:
+            source = result.sources.get(p.key, "flavio")
             lines.append(f"  {p.label:<{width}s} {p.np: .4e}  {p.describe_experiment():>22s}  "
-                         f"pull {format_pull(p.pull)}{' !' if p.flag else ''}")
+                         f"pull {format_pull(p.pull):>8s}  ({source}){' !' if p.flag else ''}")
+    if result.unchecked:
+        lines.append("NOT CHECKED at the best fit (they need flavio; --no-flavio was given): "
+                     + ", ".join(result.unchecked))
     for flag in result.flags:
         lines.append(f"OUTSIDE ITS EXPERIMENTAL LIMIT: {flag}")
     for msg in result.messages:

@@ -46,6 +46,8 @@ class Experiment:
     limit: float | None = None  # one-sided upper limit at confidence level `cl`
     cl: float | None = None
     note: str = ""
+    #: σ_L of a limit as computed when the record was written (saves importing scipy.stats)
+    limit_sigma: float | None = None
 
     @property
     def is_limit(self) -> bool:
@@ -55,6 +57,8 @@ class Experiment:
     def sigma(self) -> float:
         """σ_exp of the Gaussian, or σ_L of the half-normal of a limit."""
         if self.is_limit:
+            if self.limit_sigma is not None:
+                return self.limit_sigma
             from scipy.stats import norm
 
             return self.limit / float(norm.ppf(0.5 * (1.0 + self.cl)))
@@ -102,6 +106,35 @@ class Experiment:
         theory = f" ± {sigma_th:.1e} (theory)" if sigma_th else ""
         return (f"{label} = {value:.4g} is {self.pull(value, sigma_th, shift):+.1f} sigma from "
                 f"{self.describe(shift)}{theory} ({self.source()})")
+
+    def record(self) -> dict:
+        """Its numbers as JSON data (the observable aside): :meth:`from_record` reads them back."""
+        return {"measurements": list(self.measurements), "central": self.central, "error": self.error,
+                "limit": self.limit, "cl": self.cl, "note": self.note,
+                "limit_sigma": self.sigma if self.is_limit else None}
+
+    @classmethod
+    def from_record(cls, observable: Observable, rec: dict) -> Experiment:
+        """From :meth:`record` data; ValueError if it is neither a limit nor a measurement."""
+        def number(key):
+            value = rec.get(key)
+            if value is None:
+                return None
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ValueError(f"{observable.label}: {key} is not a finite number")
+            return float(value)
+
+        names = rec.get("measurements")
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ValueError(f"{observable.label}: measurements are not a list of names")
+        exp = cls(observable, tuple(names), number("central"), number("error"), number("limit"),
+                  number("cl"), str(rec.get("note", "")), number("limit_sigma"))
+        gaussian = exp.central is not None and exp.error is not None and exp.error > 0
+        limit = (exp.limit is not None and exp.cl is not None and 0 < exp.cl < 1 and exp.limit > 0
+                 and exp.limit_sigma is not None and 0 < exp.limit_sigma < exp.limit)
+        if gaussian == limit:
+            raise ValueError(f"{observable.label}: neither a measurement nor an upper limit")
+        return exp
 
     def as_dict(self, shift: float = 0.0) -> dict:
         return {"measurements": list(self.measurements), "set": SET_NAME,

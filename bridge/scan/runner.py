@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bridge import sectors
 from bridge.errors import BridgeError, InputError
 from bridge.observable import Observable
 from bridge.pipeline import evaluate_batch
@@ -113,8 +114,9 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
     values = np.asarray(values, dtype=float)
     n = ids.size
     binputs, entries = batch_inputs(ctx.space, ctx.inputs, values)
+    # the running needs only α_s(M_Z), α_e(M_Z): the overrides (bridge.couplings), no flavio import
     res = evaluate_batch(_model(ctx), binputs, ctx.sm, source=ctx.card, vectorised=ctx.vectorised,
-                         dark_matter=ctx.dark_matter, handover_scale=ctx.scale, par=_flavio_par(ctx))
+                         dark_matter=ctx.dark_matter, handover_scale=ctx.scale, par=ctx.overrides)
     ok = res.ok
     cols: dict[str, np.ndarray] = {}
     for k, axis in enumerate(ctx.space.axes):
@@ -181,7 +183,9 @@ def _observables(ctx: Context, res, ok, errors):
     refused: set = set()
     fp = _fast(ctx)
     if ctx.route == "fast" and fp is not None:
-        u, outside = fpm.to_units(res.coefficients, n)
+        # only the coefficients these observables can depend on (bridge.sectors: CVLL_ucuc,
+        # say, no b->s row reads) decide whether a point leaves the fast path
+        u, outside = fpm.to_units(sectors.relevant(res.coefficients, ctx.observables), n)
         fast = ok & ~outside
         idx = np.flatnonzero(fast)
         values = fp.evaluate(u[fast])
@@ -376,7 +380,7 @@ def validate(ctx: Context, points: int, seed: int = 1) -> dict[str, float]:
     ids = np.sort(rng.choice(ctx.space.size, min(points, ctx.space.size), replace=False))
     binputs, _ = batch_inputs(ctx.space, ctx.inputs, ctx.space.values(ids))
     res = evaluate_batch(_model(ctx), binputs, ctx.sm, source=ctx.card, vectorised=ctx.vectorised,
-                         handover_scale=ctx.scale, par=_flavio_par(ctx))
+                         handover_scale=ctx.scale, par=ctx.overrides)
     u, outside = fpm.to_units(res.coefficients, res.size)
     good = np.flatnonzero(res.ok & ~outside)
     fast = ctx.fastpath.evaluate(u[good])
