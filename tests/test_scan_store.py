@@ -283,6 +283,20 @@ def test_derived_observables_are_evaluated_again_from_the_coefficients(tmp_path)
     np.testing.assert_array_equal(back, values)
 
 
+def test_a_refused_point_is_named_by_its_scan_id(tmp_path):
+    """A chunk's refused point names the point's id in the scan, not its place in the chunk
+    (a resumed scan's chunks start anywhere)."""
+    from bridge.scan.runner import ScanOptions, prepare, run_chunk
+
+    ctx, _ = prepare(ScanOptions(CARD, ["MINPAR:1:20:1000:150", "MINPAR:2:100:2000:150"],
+                                 str(tmp_path / "r.db"), likelihoods=["seed2021"],
+                                 observables=False, progress=False), say=lambda msg: None)
+    # point 1202: M_Psi = 72.6, M_Psi' = 125.5 GeV mix F0_1 down to 0.097 GeV (refused)
+    res = run_chunk(ctx, np.array([7001, 7002]), ctx.space.values(np.array([0, 1202])))
+    bad = [(i, e) for i, e in zip(res.ids.tolist(), res.errors, strict=True) if e is not None]
+    assert [i for i, _ in bad] == [7002] and all(f"point {i}, " in e for i, e in bad), bad
+
+
 @OPEN_MORE_COLUMNS
 def test_bytes_per_point_of_a_seed_scan_are_few(tmp_path):
     """Each point costs 8 bytes per distinct varying column and almost nothing besides."""

@@ -114,7 +114,8 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
     n = ids.size
     binputs, entries = batch_inputs(ctx.space, ctx.inputs, values)
     res = evaluate_batch(_model(ctx), binputs, ctx.sm, source=ctx.card, vectorised=ctx.vectorised,
-                         dark_matter=ctx.dark_matter, handover_scale=ctx.scale, par=_flavio_par(ctx))
+                         dark_matter=ctx.dark_matter, handover_scale=ctx.scale, par=_flavio_par(ctx),
+                         point_ids=ids)
     ok = res.ok
     cols: dict[str, np.ndarray] = {}
     for k, axis in enumerate(ctx.space.axes):
@@ -376,7 +377,7 @@ def validate(ctx: Context, points: int, seed: int = 1) -> dict[str, float]:
     ids = np.sort(rng.choice(ctx.space.size, min(points, ctx.space.size), replace=False))
     binputs, _ = batch_inputs(ctx.space, ctx.inputs, ctx.space.values(ids))
     res = evaluate_batch(_model(ctx), binputs, ctx.sm, source=ctx.card, vectorised=ctx.vectorised,
-                         handover_scale=ctx.scale, par=_flavio_par(ctx))
+                         handover_scale=ctx.scale, par=_flavio_par(ctx), point_ids=ids)
     u, outside = fpm.to_units(res.coefficients, res.size)
     good = np.flatnonzero(res.ok & ~outside)
     fast = ctx.fastpath.evaluate(u[good])
