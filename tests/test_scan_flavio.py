@@ -161,18 +161,6 @@ def test_dask_local_cluster_equals_serial(tmp_path):
         np.testing.assert_array_equal(a[c], b[c])
 
 
-def _stored_ids(db) -> np.ndarray:
-    """Every id the results file holds, one entry per stored copy (chunks in order)."""
-    from bridge.scan import store
-
-    con = store.open_results(db)
-    try:
-        blobs = [b for (b,) in con.execute("SELECT ids FROM chunks ORDER BY chunk")]
-    finally:
-        con.close()
-    return np.concatenate([store._unpack(b, "<i8") for b in blobs]) if blobs else np.zeros(0, int)
-
-
 @pytest.mark.slow
 def test_killed_scan_resumes_each_point_once(tmp_path):
     """SIGKILL a scan mid-way (some chunks committed, the scan unfinished), start the same
@@ -196,7 +184,7 @@ def test_killed_scan_resumes_each_point_once(tmp_path):
         while time.time() < deadline and proc.poll() is None:
             time.sleep(0.1)
             try:
-                seen = _stored_ids(db).size if db.exists() else 0
+                seen = store.stored_ids(db).size if db.exists() else 0
             except Exception:  # the file is being created: try again
                 continue
             if seen >= 1000:
@@ -208,13 +196,13 @@ def test_killed_scan_resumes_each_point_once(tmp_path):
             proc.kill()
     # killed for real: by the signal, mid-way (chunks committed, no end-of-run record)
     assert proc.returncode == -signal.SIGKILL
-    killed = _stored_ids(db)
+    killed = store.stored_ids(db)
     assert 1000 <= seen <= killed.size < total, (seen, killed.size)
     assert store.meta(db).get("last_run") is None
     assert np.unique(killed).size == killed.size
 
     subprocess.run(cmd, env=env, check=True, timeout=600)
-    ids = _stored_ids(db)
+    ids = store.stored_ids(db)
     assert ids.size == total  # each point once: no chunk of the killed run was stored again
     np.testing.assert_array_equal(np.sort(ids), np.arange(total))
     assert store.meta(db)["last_run"]["computed"] == total - killed.size

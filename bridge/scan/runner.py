@@ -439,7 +439,7 @@ def run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
             raise InputError(f"{opts.results} holds a different scan (differs in: {', '.join(changed)}); "
                              "give another -o or remove the file")
     checks = validate(ctx, opts.validate) if opts.validate and ctx.fastpath is not None else None
-    store = stm.Store(results)
+    store = stm.Store(results, ctx.space)
     try:
         store.set_meta("scan", identity)
         store.set_meta("card_text", Path(opts.card).read_text(errors="replace"))

@@ -41,7 +41,7 @@ class Axis:
     hi: float
     n: int
     log: bool
-    parameter: CardParameter  # targets and product rule
+    parameter: CardParameter | None  # targets and product rule (None: values only)
 
     def values(self) -> np.ndarray:
         if self.log:
@@ -105,7 +105,7 @@ class Space:
         if not axes:
             raise InputError("nothing to scan: give at least one --vary")
         names = [a.name for a in axes]
-        targets = [t for a in axes for t in a.parameter.targets]
+        targets = [t for a in axes if a.parameter is not None for t in a.parameter.targets]
         if len(set(names)) != len(names) or len(set(targets)) != len(targets):
             raise InputError("a card entry is varied twice")
         if sampler not in SAMPLERS:
@@ -129,6 +129,13 @@ class Space:
     def as_dict(self) -> dict:
         return {"axes": [a.as_dict() for a in self.axes], "sampler": self.sampler, "size": self.size,
                 "seed": self.seed, "shape": list(self.shape) if self.shape else None}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Space:
+        """The points of :meth:`as_dict` (axes without their card targets: values only)."""
+        axes = [Axis(str(a["spec"]), str(a["name"]), float(a["lo"]), float(a["hi"]), int(a["n"]),
+                     bool(a["log"]), None) for a in d["axes"]]
+        return cls(axes, str(d["sampler"]), d.get("size"), int(d.get("seed", 1)))
 
     def values(self, ids: np.ndarray) -> np.ndarray:
         """Parameter values (len(ids), n_axes) of the points ``ids``."""
