@@ -145,26 +145,29 @@ def _chunk_ids(blob: bytes, layout: dict) -> np.ndarray:
     return np.cumsum(ids) if layout.get("ids") == "delta" else ids
 
 
-def _layout(columns: dict[str, np.ndarray], n: int):
-    """(stored names, constant {name: value}, alias {name: stored name}, data) of a chunk."""
+def _layout(columns: dict[str, np.ndarray], n: int, known: tuple[str, ...] = ()):
+    """(stored names, constant {name: value}, alias {name: stored or known name}, data) of a
+    chunk; the ``known`` columns (computed when read) are not stored, others may alias them."""
     stored, constant, alias = [], {}, {}
     arrays, seen = [], {}
-    for name, v in columns.items():
-        v = np.ascontiguousarray(v, dtype="<f8").reshape(n)
+    for name in [*known, *(c for c in columns if c not in known)]:
+        v = np.ascontiguousarray(columns[name], dtype="<f8").reshape(n)
         bits = v.view("<i8")
-        if n and np.all(bits == bits[0]):
+        if name not in known and n and np.all(bits == bits[0]):
             constant[name] = float(v[0])  # NaN and inf as JSON's NaN, Infinity
             continue
         key = hash(bits.tobytes())
         same = next((s for s in seen.get(key, ()) if np.array_equal(arrays[s[1]].view("<i8"), bits)),
                     None)
-        if same is not None:
+        if same is not None and name not in known:
             alias[name] = same[0]
             continue
         seen.setdefault(key, []).append((name, len(arrays)))
-        stored.append(name)
         arrays.append(v)
-    data = np.concatenate(arrays).tobytes() if arrays else b""
+        if name not in known:
+            stored.append(name)
+    data = np.concatenate([arrays[k] for k in range(len(known), len(arrays))]).tobytes() \
+        if len(arrays) > len(known) else b""
     return stored, constant, alias, data
 
 
@@ -277,9 +280,7 @@ class Store:
         if derived:
             columns = {k: v for k, v in columns.items() if k not in derived}
         space = self._space_columns(ids, columns)
-        if space:
-            columns = {k: v for k, v in columns.items() if k not in space}
-        stored, constant, alias, data = _layout(columns, n)
+        stored, constant, alias, data = _layout(columns, n, tuple(space))
         codes = np.array([_ROUTE_CODE.get(r, 0) for r in routes], dtype=np.uint8)
         failed = [(int(i), e) for i, e in zip(ids.tolist(), errors, strict=True) if e is not None]
         layout = json.dumps({"stored": stored, "constant": constant, "alias": alias, "ids": "delta",
