@@ -64,6 +64,32 @@ def test_build_is_exact_in_coefficient_space():
             assert fast[o.label][i] == pytest.approx(direct[j], rel=1e-9), o.label
 
 
+@pytest.mark.flavio
+def test_mixing_forms_are_exact_for_the_flavour_observables():
+    """S_psiK, x12Im_D (functions of the phases of M_12 and Gamma_12) and bridge's DeltaM_K
+    (2|M_12|) get exact forms on the B_d, D and K mixing coefficients: flavio at fresh random
+    points of coefficient space (every coefficient at once), to 1e-9."""
+    from bridge.observable import Observable
+    from bridge.scan import fastpath as fpm
+    from bridge.scan import fastpath_build as fb
+
+    obs = [Observable("S_psiK"), Observable("x12Im_D"), Observable("DeltaM_K")]
+    reps = fb.build(obs, 160.0, {}, workers=1, n_validation=2)
+    assert [reps[o.label].form for o in obs] == ["cp_mixing", "x12im", "deltam"]
+    names = {k: {fpm.VARIABLES[i].coefficient for i in r.variables} for k, r in reps.items()}
+    assert names["S_psiK"] == {"CVLL_bdbd", "CVRR_bdbd"}
+    assert names["x12Im_D"] == {"CVLL_ucuc", "CVRR_ucuc"}
+    assert names["DeltaM_K"] == {"CVLL_sdsd", "CVRR_sdsd"}
+    fp = fpm.FastPath(obs, 160.0, {}, reps)
+    u = fb.validation_points(3, seed=7)
+    fast = fp.evaluate(u)
+    par = fb.flavio_parameters({})
+    for i in range(3):
+        direct = fb.direct_values(fpm.from_units(u[i]), 160.0, obs, par)
+        for j, o in enumerate(obs):
+            assert fast[o.label][i] == pytest.approx(direct[j], rel=1e-9), o.label
+
+
 def _model_points(name):
     """Random points of each model in ranges other than the tests' (complex couplings,
     near-degenerate masses): (card, --vary specs, values (n, axes))."""

@@ -95,8 +95,8 @@ def _closure(fn) -> dict:
     return {n: c.cell_contents for n, c in zip(names, fn.__closure__ or (), strict=True)}
 
 
-#: ΔM of the neutral mesons: observable name → flavio meson
-_MIXING = {"DeltaM_s": "Bs", "DeltaM_d": "B0"}
+#: ΔM of the neutral mesons: observable name → flavio meson (DeltaM_K: bridge's, 2|M_12|)
+_MIXING = {"DeltaM_s": "Bs", "DeltaM_d": "B0", "DeltaM_K": "K0"}
 
 
 def components_of(obs: Observable) -> tuple[str, list[Callable]]:
@@ -109,6 +109,10 @@ def components_of(obs: Observable) -> tuple[str, list[Callable]]:
     try:
         if obs.name in _MIXING and not args:
             return "deltam", _mixing_amplitudes(_MIXING[obs.name])
+        if obs.name == "S_psiK" and not args and fn.__name__ == "S_BJpsiK":
+            return "cp_mixing", [*_mixing_amplitudes("B0"), _psik_amplitude_ratio]
+        if obs.name == "x12Im_D" and not args and "x12Im" in fn.__code__.co_names:
+            return "x12im", [*_mixing_amplitudes("D0"), lambda wc, par: float(par["tau_D0"])]
         if len(args) == 2:
             cv = _closure(fn)
             if qual == "bpll_obs_int_ratio_leptonflavour.<locals>.fct":
@@ -139,6 +143,14 @@ def _mixing_amplitudes(meson: str):
 
     return [lambda wc, par: complex(get_M12_G12(wc, par, meson)[0]),
             lambda wc, par: complex(get_M12_G12(wc, par, meson)[1])]
+
+
+def _psik_amplitude_ratio(wc, par) -> complex:
+    """η_CP A/Ā of B⁰ → J/ψ K_S as flavio's ``S_BJpsiK`` forms it (η_CP = −1)."""
+    from flavio.physics.common import conjugate_par
+    from flavio.physics.mesonmixing.observables import amplitude_BJpsiK
+
+    return complex(-1 * amplitude_BJpsiK(par) / amplitude_BJpsiK(conjugate_par(par)))
 
 
 def _bpll_lfu(cv, q2min, q2max):
@@ -310,6 +322,9 @@ def _setup(observables, scale, overrides):
     objects cannot be pickled, so each process makes its own)."""
     key = (tuple(o.label for o in observables), scale, tuple(sorted(overrides.items())))
     if _STATE.get("key") != key:
+        from bridge.observables import register_observables
+
+        register_observables()  # DeltaM_K
         _STATE.clear()
         _STATE.update(key=key, par=flavio_parameters(overrides), scale=scale,
                       comps={o.label: components_of(o) for o in observables},
