@@ -456,7 +456,6 @@ _INTEGRAL_FORMS = ("quadratic", "ratio", "pprime", "mixing", "mixing_ratio")
 
 def _build(observables, scale: float, overrides: dict, *, tolerance, progress, workers,
            n_validation, quadrature: set) -> dict[str, fpm.Representation]:
-    import flavio
 
     start = time.perf_counter()
     say = progress or (lambda msg: None)
@@ -541,59 +540,97 @@ def _build(observables, scale: float, overrides: dict, *, tolerance, progress, w
     for j, o in enumerate(observables):
         form, funcs = comps[o.label]
         rep = fpm.Representation(o, form, [polys[(o.label, c)] for c in range(len(funcs))])
-        fast = rep(u_val)
-        # a quadrature needing more than two levels at a point leaves it to flavio (NaN)
-        deeper = np.isnan(fast) & np.any([isinstance(c, fpm.Quadrature) for c in rep.components])
-        diff = _max_rel_diff(fast[~deeper], direct[~deeper, j])
-        rep.max_rel_diff = diff
-        rep.info = {"validation_points": n_validation, "flavio": flavio.__version__,
-                    "variables": len(rep.variables)}
-        if deeper.any():
-            rep.info["validation_points_to_flavio"] = int(deeper.sum())
-        if not diff <= tolerance:
-            rep = fpm.Representation(o, "direct", [], diff, {
-                **rep.info, "form": form,
-                "why": f"form {form} misses flavio by {diff:.1e} (tolerance {tolerance:g})"})
-        out[o.label] = rep
+        out[o.label] = _validated(rep, u_val, direct[:, j], tolerance)
     say(f"fast path: built in {time.perf_counter() - start:.0f} s (design {design_seconds:.0f} s, "
         f"{len(pairs)} pairs, {calls} component evaluations)")
     return out
+
+
+def _validated(rep: fpm.Representation, u_val: np.ndarray, direct: np.ndarray,
+               tolerance: float) -> fpm.Representation:
+    """``rep`` with its largest relative difference from flavio's values ``direct`` at the
+    validation points ``u_val``; ``direct`` if that misses ``tolerance``."""
+    import flavio
+
+    fast = rep(u_val)
+    # a quadrature needing more than two levels at a point leaves it to flavio (NaN)
+    deeper = np.isnan(fast) & np.any([isinstance(c, fpm.Quadrature) for c in rep.components])
+    diff = _max_rel_diff(fast[~deeper], direct[~deeper])
+    rep.max_rel_diff = diff
+    rep.info = {"validation_points": int(u_val.shape[0]), "flavio": flavio.__version__,
+                "variables": len(rep.variables)}
+    if deeper.any():
+        rep.info["validation_points_to_flavio"] = int(deeper.sum())
+    if not diff <= tolerance:
+        return fpm.Representation(rep.observable, "direct", [], diff, {
+            **rep.info, "form": rep.form,
+            "why": f"form {rep.form} misses flavio by {diff:.1e} (tolerance {tolerance:g})"})
+    return rep
+
+
+def revalidate(reps: dict[str, fpm.Representation], scale: float, overrides: dict, *,
+               tolerance: float = fpm.TOLERANCE, workers: int = 1, n_validation: int = VALIDATION_POINTS,
+               seed: int = 2024) -> dict[str, fpm.Representation]:
+    """Representations (built earlier, e.g. before variables were appended to
+    :data:`bridge.scan.fastpath.VARIABLES`) validated again against flavio at random points of
+    today's coefficient space (every variable at once)."""
+    observables = [r.observable for r in reps.values()]
+    setup = (observables, float(scale), dict(overrides))
+    u_val = validation_points(n_validation, seed)
+    pool = _Pool(workers)
+    try:
+        direct = np.array(pool.map(_direct, [(setup, u) for u in u_val]))
+    finally:
+        pool.close()
+    return {label: _validated(rep, u_val, direct[:, j], tolerance)
+            for j, (label, rep) in enumerate(reps.items())}
 
 
 # ---------------------------------------------------------------------------
 # the shipped file
 # ---------------------------------------------------------------------------
 def default_observables() -> list[Observable]:
-    """The observables of ``bridge run`` and of the ``flavio`` likelihoods."""
-    from bridge.likelihoods.flavio_fast import FLAVIO_OBSERVABLES
-    from bridge.observables import CORE_OBSERVABLES
+    """The observables of ``bridge run`` (but its Z-pole rows, which flavio reads from SMEFT
+    coefficients, not from the WET ones of a scan) and of the ``flavio``, ``flavio-lfv``,
+    ``flavio-lfv-projected`` and ``flavio-quark`` likelihoods."""
+    from bridge.likelihoods import flavio_fast as ff
+    from bridge.observables import RUN_OBSERVABLES
+    from bridge.zpole import Z_POLE_OBSERVABLES
 
-    return list(dict.fromkeys([s.observable for s in CORE_OBSERVABLES] + list(FLAVIO_OBSERVABLES)))
+    run = [s.observable for s in RUN_OBSERVABLES if s.observable.name not in Z_POLE_OBSERVABLES]
+    return list(dict.fromkeys([*run, *ff.FLAVIO_OBSERVABLES, *ff.LFV_OBSERVABLES,
+                               *ff.LFV_PROJECTED_OBSERVABLES, *ff.QUARK_OBSERVABLES]))
 
 
 #: Hand-over scale of the shipped representations (Block BRIDGE entry 2's default).
 DEFAULT_SCALE = 160.0
 
 
-def write_shipped(path=None, *, workers: int | None = None, progress=print) -> str:
+def write_shipped(path=None, *, workers: int | None = None, progress=print,
+                  representations: dict[str, fpm.Representation] | None = None) -> str:
     """Build (or take from the disk cache) the default representations and write
     bridge/data/fastpath.json: ``python -c "from bridge.scan.fastpath_build import
-    write_shipped as w; w()"`` after changing flavio, wilson or the default observables."""
+    write_shipped as w; w()"`` after changing flavio, wilson or the default observables.
+    ``representations``: validated ones to write instead (:func:`revalidate`)."""
     import json
 
     from bridge.sm import SMINPUTS
 
     observables = default_observables()
-    # the disk cache may hold them from an earlier (interrupted) call; never the old file
-    fp = fpm.obtain(observables, DEFAULT_SCALE, {}, progress=progress, workers=workers,
-                    use_shipped=False)
+    if representations is None:
+        # the disk cache may hold them from an earlier (interrupted) call; never the old file
+        representations = fpm.obtain(observables, DEFAULT_SCALE, {}, progress=progress, workers=workers,
+                                     use_shipped=False).representations
+    missing = [o.label for o in observables if o.label not in representations]
+    if missing:
+        raise ValueError(f"no representation of {missing[0]}")
     par = flavio_parameters({})
     key = fpm.entry_key(observables[0], DEFAULT_SCALE, {})
     key.pop("observable")
     doc = {"description": "Exact fast-path representations of the default observables "
                           "(bridge.scan.fastpath); used when the key matches exactly",
            "key": key, "defaults": {row.flavio: float(par[row.flavio]) for row in SMINPUTS.values()},
-           "entries": {label: rep.as_dict() for label, rep in fp.representations.items()}}
+           "entries": {o.label: representations[o.label].as_dict() for o in observables}}
     for entry in doc["entries"].values():
         entry["info"].pop("source", None)
     path = path or fpm.shipped_path()
