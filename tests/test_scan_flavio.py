@@ -19,10 +19,6 @@ ROOT = Path(__file__).resolve().parents[1]
 CARD = str(ROOT / "cards" / "F_Ib.slha")
 GRID = ["MINPAR:1:50:900:5", "MINPAR:2:300:2000:4"]
 
-OPEN_BINNED = pytest.mark.xfail(strict=True, reason=(
-    "issue 12 open: four binned observables (R_K [0.1,1.1], dBR(B+->Kmumu) [1.1,6], P5' [2.5,4] "
-    "and [4,6]) are not yet exact on the fast path (flavio's adaptive QUADPACK bisection; "
-    "bridge.scan.quadpack is unfinished)"))
 
 
 def _small_flavio_likelihood():
@@ -110,17 +106,17 @@ def _model_points(name):
     return str(ROOT / "cards" / f"{name}.slha"), vary, values
 
 
-@OPEN_BINNED
 @pytest.mark.flavio
 @pytest.mark.parametrize("name", ["F_Ib", "F_IIb", "scotogenic"])
 def test_fast_path_equals_direct_flavio_on_every_model(tmp_path, name):
     """The shipped fast path against --route direct at model points, every observable of
-    `bridge run` and of the flavio likelihoods: max relative difference 1e-6 per observable."""
-    from bridge.likelihoods.flavio_fast import FLAVIO_OBSERVABLES
+    `bridge run` (Z-pole rows aside) and of the flavio likelihoods (b->s, LFV, quark flavour):
+    max relative difference 1e-6 per observable."""
+    from bridge.scan.fastpath_build import default_observables
     from bridge.scan.runner import ScanOptions, prepare, run_chunk
 
     card, vary, values = _model_points(name)
-    extra = [":".join([o.name, *map(str, o.args)]) for o in FLAVIO_OBSERVABLES]
+    extra = [":".join([o.name, *map(str, o.args)]) for o in default_observables()]
     common = dict(extra_observables=extra, progress=False)
     fast_ctx, _ = prepare(ScanOptions(card, vary, str(tmp_path / "f.db"), **common))
     assert fast_ctx.fastpath.direct == []  # every observable exact, from the shipped file
@@ -132,12 +128,11 @@ def test_fast_path_equals_direct_flavio_on_every_model(tmp_path, name):
     assert all(e is None for e in fast.errors + direct.errors), fast.errors + direct.errors
     assert set(fast.routes) == {"fast"} and set(direct.routes) == {"direct"}
     obs = [c for c in direct.columns if c.startswith("obs:")]
-    assert len(obs) == len(fast_ctx.observables) == 22
+    assert len(obs) == len(fast_ctx.observables) == 42
     for c in obs:
         np.testing.assert_allclose(fast.columns[c], direct.columns[c], rtol=1e-6, atol=0, err_msg=c)
 
 
-@OPEN_BINNED
 @pytest.mark.flavio
 @pytest.mark.slow
 def test_flavio_chi2_fast_serial_and_spawned_worker(tmp_path):

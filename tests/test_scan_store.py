@@ -23,10 +23,6 @@ CARD = str(ROOT / "cards" / "F_Ib.slha")
 VARY = ["--vary", "MINPAR:1:50:800:4", "--vary", "MINPAR:2:300:2000:3"]
 COMMON = ["--likelihood", "seed2021", "--no-observables", "--workers", "1", "-q"]
 
-OPEN_BINNED = pytest.mark.xfail(strict=True, reason=(
-    "issue 12 open: four binned observables (R_K [0.1,1.1], dBR(B+->Kmumu) [1.1,6], P5' [2.5,4] "
-    "and [4,6]) are not yet exact on the fast path (flavio's adaptive QUADPACK bisection; "
-    "bridge.scan.quadpack is unfinished)"))
 OPEN_RUNNING_FLAVIO = pytest.mark.xfail(strict=True, reason=(
     "issue 12 open: running from the dark masses (issue 16) takes alpha_s, alpha_e from flavio "
     "in every scan worker"))
@@ -325,15 +321,20 @@ def test_bytes_per_point_of_a_seed_scan_are_few(tmp_path):
 # ---------------------------------------------------------------------------
 # the shipped data a first scan starts from
 # ---------------------------------------------------------------------------
-@OPEN_BINNED
 def test_shipped_fast_path_covers_the_default_observables():
     """bridge/data/fastpath.json: for the installed flavio and wilson, every observable of
-    `bridge run` and of the flavio likelihoods, exact (no 'direct'), validated to 1e-6."""
-    from bridge.likelihoods.flavio_fast import FLAVIO_OBSERVABLES
-    from bridge.observables import CORE_OBSERVABLES
+    `bridge run` (its Z-pole rows aside: SMEFT) and of the flavio likelihoods (flavio,
+    flavio-lfv, flavio-lfv-projected, flavio-quark), exact (no 'direct'), validated to 1e-6;
+    the binned rates whose QUADPACK bisection depends on the point are quadratures."""
+    from bridge.likelihoods import flavio_fast as ff
+    from bridge.observables import RUN_OBSERVABLES
     from bridge.scan import fastpath as fpm
+    from bridge.zpole import Z_POLE_OBSERVABLES
 
-    observables = list(dict.fromkeys([s.observable for s in CORE_OBSERVABLES] + list(FLAVIO_OBSERVABLES)))
+    run = [s.observable for s in RUN_OBSERVABLES if s.observable.name not in Z_POLE_OBSERVABLES]
+    observables = list(dict.fromkeys([*run, *ff.FLAVIO_OBSERVABLES, *ff.LFV_OBSERVABLES,
+                                      *ff.LFV_PROJECTED_OBSERVABLES, *ff.QUARK_OBSERVABLES]))
+    assert len(observables) == 42
     found, missing = fpm.load(observables, 160.0, {}, use_cache=False)
     assert missing == []
     for label, rep in found.items():
@@ -341,6 +342,10 @@ def test_shipped_fast_path_covers_the_default_observables():
         assert rep.max_rel_diff <= fpm.TOLERANCE, label
     assert found["DeltaM_s"].form == "deltam"
     assert found["<dBR/dq2>(Bs->phimumu) [15,19]"].form == "mixing"
+    assert found["S_psiK"].form == "cp_mixing" and found["x12Im_D"].form == "x12im"
+    for label in ("<Rmue>(B+->Kll) [0.1,1.1]", "<P5p>(B0->K*mumu) [2.5,4]", "<P5p>(B0->K*mumu) [4,6]",
+                  "<dBR/dq2>(B+->Kmumu) [1.1,6]"):
+        assert any(isinstance(c, fpm.Quadrature) for c in found[label].components), label
 
 
 @OPEN_RUNNING_FLAVIO
