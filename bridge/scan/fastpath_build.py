@@ -80,6 +80,9 @@ def direct_values(coefficients: dict[str, complex], scale: float, observables, p
     """flavio's predictions (SM + NP) of ``observables`` at one coefficient point."""
     import flavio
 
+    from bridge.observables import register_observables
+
+    register_observables()  # DeltaM_K
     wc = wilson_object(coefficients, scale, par)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # QCDF and resonance-region notices of flavio
