@@ -23,11 +23,15 @@
    phases); one that misses the tolerance is marked ``direct``.
 
 Exactness rests on two facts, both checked by the validation rather than assumed: wilson's
-running and flavio's amplitudes are linear in the coefficients, and flavio's adaptive
-quadrature (scipy ``quad``, first Gauss–Kronrod pass) is a fixed linear functional of its
-integrand at the tolerances flavio uses.
+running and flavio's amplitudes are linear in the coefficients, and a binned integral is a
+fixed linear functional of its integrand wherever flavio's adaptive quadrature (scipy
+``quad``, QUADPACK QAGS) makes the same choices. Where it does not (a polynomial that misses
+flavio by more than :data:`QUADRATURE_THRESHOLD`), the component is captured at the level of
+its integrand (:func:`capture`: the integrand at the nodes of QAGS's first two levels, each a
+polynomial) and QAGS's choices are replayed per point (:class:`bridge.scan.fastpath.Quadrature`).
 
-:func:`write_shipped` writes bridge/data/fastpath.json for the default configuration.
+:func:`write_shipped` writes bridge/data/fastpath.json for the default configuration;
+:func:`revalidate` checks representations built earlier against today's coefficient space.
 """
 
 from __future__ import annotations

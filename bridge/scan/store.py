@@ -304,7 +304,6 @@ class Store:
         self._failed.update(i for i, _ in failed)
         return n
 
-
     def _space_columns(self, ids: np.ndarray, columns: dict) -> list[str]:
         """The ``par:`` columns that hold exactly (bit for bit) the scan's points ``ids``."""
         if self.space is None:
