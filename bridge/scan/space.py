@@ -25,7 +25,8 @@ from bridge.targets import CardParameter, resolve_product, target_value
 SAMPLERS = ("grid", "random", "lhs")
 _BLOCK = 4096  # points per generator block of a random sample
 #: Most points of a scan. The scanning process keeps ~10 bytes of bookkeeping per point
-#: (1 GB here) and the results file ~800 bytes (80 GB), about a day at the fast path's rate.
+#: (1 GB here) and the results file ~250 bytes (25 GB for F_Ib with seed2021), about a day
+#: at the fast path's rate.
 MAX_POINTS = 10**8
 #: Most points of a Latin hypercube, whose design is held in memory (8 bytes per point and axis).
 MAX_LHS_POINTS = 10**7
