@@ -62,15 +62,14 @@ def session_processes(sid: int) -> list[tuple[int, str]]:
 
 def stored(db: Path) -> int:
     """Points in the results file (0 if it is not there yet or busy)."""
+    from bridge.errors import InputError
+    from bridge.scan.store import stored_ids
+
     if not db.exists():
         return 0
     try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-        try:
-            return con.execute("SELECT COUNT(*) FROM points").fetchone()[0]
-        finally:
-            con.close()
-    except sqlite3.DatabaseError:
+        return int(stored_ids(db).size)
+    except (InputError, sqlite3.DatabaseError):  # not created yet, or busy
         return 0
 
 

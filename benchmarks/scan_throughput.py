@@ -1,21 +1,27 @@
-"""Scan throughput: the exact fast path against direct flavio, on the same points, in one run.
+"""Scan throughput per model and likelihood, against a lean numpy kernel, in one run.
 
-The scan of seed 000's Fig. 2 (F_Ib, M_Psi x M_Psi', cards/F_Ib.slha) with the `bridge run`
-observables and the `seed2021` chi2, evaluated
+For each model (F_Ib, F_IIb, the scotogenic model, S_Ib of the seed's Table II) and each
+likelihood (``seed2021``; ``flavio``, whose 21 observables come from the fast path) it reports
 
-1. directly (``--route direct``): the model, then flavio for every observable at every
-   point, and the chi2 from ``Likelihood.evaluate``; one process, ``--direct`` points;
-2. with the fast path (``--route fast``) on the *same* points: values compared with 1
-   (max relative difference per observable), time per point;
-3. with the fast path through the full scan (``bridge.scan.runner.run``: chunks, two local
-   processes, SQLite store) on ``--points`` points: points per second after the setup;
-4. optionally (``--million``) a 1000 x 1000 grid through the same runner, with the peak
-   resident memory of the scanning process and of its workers.
+* ``setup_cold_s`` / ``setup_cached_s``: a fresh process that prepares the scan (card, SM
+  inputs, fast path, covariances) with an empty cache, then again with the cache it left:
+  wall seconds and CPU seconds of the whole process;
+* ``points_per_cpu_s``: one process, chunks of 4096 points, CPU time (``run_chunk``: model,
+  running, fast path, χ²; no store);
+* ``lean_points_per_cpu_s`` and ``ratio``: the lean numpy kernel of the same arithmetic on the
+  same points (benchmarks/lean_kernel.py) and points_per_cpu_s divided by it;
+* ``two_workers_points_per_s``: ``bridge.scan.runner.run`` with two worker processes and the
+  results file, points per wall second after the setup;
+* ``bytes_per_point`` of that results file;
+* ``max_rel_diff_fast_vs_direct`` (with ``--direct N``, rows of the flavio likelihood): the
+  fast path against ``--route direct`` on N points of the scan, for each of the 42 shipped
+  observables and the χ² (flavio at every point: slow);
 
-The setup (probe points, the fast path's flavio design and its validation) is timed with an
-empty cache (``--cold``, the default) so that its cost is the one-off cost a user pays.
+and, with ``--million``, a 1000 × 1000 F_Ib grid through ``bridge scan`` in a fresh process:
+wall time and the peak resident memory of the scanning process and of each worker.
 
-Usage: python benchmarks/scan_throughput.py [--direct 100] [--points 200000] [--million]
+Usage: python benchmarks/scan_throughput.py [--points 20000] [--direct 0] [--million]
+       [--models F_Ib,F_IIb,scotogenic,S_Ib] [--likelihoods seed2021,flavio]
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,113 +39,176 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-CARD = str(ROOT / "cards" / "F_Ib.slha")
+sys.path.insert(0, str(ROOT / "benchmarks"))
+#: model → (card, two scanned parameters: a grid over them)
+MODELS = {
+    "F_Ib": ("F_Ib.slha", ("MINPAR:1:20:1000", "MINPAR:2:100:2000")),
+    "F_IIb": ("F_IIb.slha", ("MINPAR:1:200:1500", "MINPAR:4:50:1000")),
+    "scotogenic": ("scotogenic.slha", ("MINPAR:1:500:2000", "MINPAR:4:500:2000")),
+    "S_Ib": ("S_Ib.slha", ("MINPAR:1:100:1000", "MINPAR:3:800:2500")),
+}
+CHUNK = 4096
+
+
+def _vary(model: str, points: int) -> list[str]:
+    side = max(2, round(points ** 0.5))
+    return [f"{v}:{side}" for v in MODELS[model][1]]
+
+
+def _card(model: str) -> str:
+    return str(ROOT / "cards" / MODELS[model][0])
+
+
+def setup_process(model: str, likelihood: str, cache: str) -> dict:
+    """Wall and CPU seconds of a fresh process that prepares the scan (cache dir ``cache``)."""
+    code = ("import sys; from bridge.scan.runner import ScanOptions, prepare; "
+            f"prepare(ScanOptions({_card(model)!r}, {_vary(model, 100)!r}, '/nonexistent/x.db', "
+            f"likelihoods=[{likelihood!r}], progress=False), say=lambda m: None)")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "BRIDGE_CACHE_DIR": cache},
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2)}
+
+
+def _lean(ctx, ids, values):
+    """The lean kernel on the points of a chunk (its inputs made by the bridge, not timed)."""
+    from lean_kernel import LeanKernel, lean_points_per_cpu_second
+
+    from bridge.pipeline import evaluate_batch, spectrum
+    from bridge.scan import fastpath as fpm
+    from bridge.scan.chi2 import PointData
+    from bridge.scan.runner import _flavio_par, _model
+    from bridge.scan.space import batch_inputs
+
+    model = _model(ctx)
+    binputs, _ = batch_inputs(ctx.space, ctx.inputs, values)
+    sector = spectrum(model, binputs, ctx.sm, batch=True).sector
+    res = evaluate_batch(model, binputs, ctx.sm, handover_scale=ctx.scale, par=_flavio_par(ctx))
+    names = [k for k, v in res.coefficients.items() if np.any(v != 0)]
+    n_dipole = sum(k.startswith(("C7", "C8", "Cgamma")) for k in names)
+    data = PointData(res.size, res.coefficients, res.contributions, res.one_loop, {}, ctx.scale,
+                     ctx.overrides, ctx.model_name, res.dark_matter)
+    if ctx.fastpath is not None:
+        u, _ = fpm.to_units(res.coefficients, res.size)
+        data.observables = ctx.fastpath.evaluate(u)
+    kernel = LeanKernel(sector, len(names) - n_dipole, n_dipole, ctx.fastpath, ctx.vector_likelihoods, data)
+    return lean_points_per_cpu_second(kernel, res.size), len(names)
+
+
+def one(model: str, likelihood: str, args, tmp: str) -> dict:
+    from bridge.scan.runner import ScanOptions, prepare, run, run_chunk
+
+    out: dict = {}
+    cache = tempfile.mkdtemp(prefix="cache-", dir=tmp)
+    out["setup_cold"] = setup_process(model, likelihood, cache)
+    out["setup_cached"] = setup_process(model, likelihood, cache)
+    vary = _vary(model, args.points)
+    common = dict(likelihoods=[likelihood], observables=False, progress=False)
+    ctx, _ = prepare(ScanOptions(_card(model), vary, os.path.join(tmp, "x.db"), **common), say=lambda m: None)
+    ids = np.arange(min(2 * CHUNK, ctx.space.size))
+    chunks = [ids[i:i + CHUNK] for i in range(0, ids.size, CHUNK)]
+    run_chunk(ctx, chunks[0][:16], ctx.space.values(chunks[0][:16]))  # first calls not timed
+    t = time.process_time()
+    routes = []
+    for c in chunks:
+        routes += run_chunk(ctx, c, ctx.space.values(c)).routes
+    out["points_per_cpu_s"] = round(ids.size / (time.process_time() - t), 1)
+    out["routes"] = {r: routes.count(r) for r in sorted(set(routes))}
+    lean, n_coef = _lean(ctx, chunks[0], ctx.space.values(chunks[0]))
+    out["coefficients"] = n_coef
+    out["lean_points_per_cpu_s"] = round(lean, 1)
+    out["ratio"] = round(out["points_per_cpu_s"] / lean, 3)
+    db = os.path.join(tmp, f"{model}-{likelihood}.db")
+    s = run(ScanOptions(_card(model), vary, db, workers=2, **common), say=lambda m: None)
+    out["two_workers_points_per_s"] = round(s.computed / s.seconds, 1)
+    out["points"] = s.stored
+    out["bytes_per_point"] = round(Path(db).stat().st_size / s.stored, 1)
+    if args.direct and likelihood == "flavio":
+        out["max_rel_diff_fast_vs_direct"] = fast_vs_direct(model, likelihood, args.direct, tmp)
+    return out
+
+
+def fast_vs_direct(model: str, likelihood: str, n: int, tmp: str) -> dict:
+    """Max relative difference per observable (the 42 of the shipped fast path: `bridge run`
+    and the flavio likelihoods) and of the χ² of the fast path against flavio."""
+    from bridge.scan.fastpath_build import default_observables
+    from bridge.scan.runner import ScanOptions, prepare, run_chunk
+
+    vary = _vary(model, 10**4)
+    extra = [":".join([o.name, *map(str, o.args)]) for o in default_observables()]
+    common = dict(likelihoods=[likelihood], extra_observables=extra, progress=False)
+    fast, _ = prepare(ScanOptions(_card(model), vary, os.path.join(tmp, "f.db"), **common),
+                      say=lambda m: None)
+    direct, _ = prepare(ScanOptions(_card(model), vary, os.path.join(tmp, "d.db"), route="direct", **common),
+                        say=lambda m: None)
+    ids = np.sort(np.random.default_rng(2021).choice(fast.space.size, n, replace=False))
+    a = run_chunk(fast, ids, fast.space.values(ids))
+    b = run_chunk(direct, ids, direct.space.values(ids))
+    out = {}
+    for name, v in b.columns.items():
+        if name.startswith(("obs:", "chi2:")):
+            w = a.columns[name]
+            d = np.abs(w - v) / np.maximum(np.abs(v), 1e-300)
+            out[name] = float(np.nanmax(np.where(w == v, 0.0, d)))
+    return out
 
 
 def million(tmp: str, workers: int) -> dict:
-    """A 1000 x 1000 grid with `bridge scan` in a fresh process (fast path and SM inputs
-    cached by the steps before, so it does not import flavio), its resident memory and that
-    of its workers sampled every 0.2 s (psutil, installed with dask.distributed)."""
+    """A 1000 x 1000 F_Ib grid with `bridge scan` (seed2021) in a fresh process: wall time and
+    the peak resident memory of the scanning process and of its workers (psutil, sampled
+    every 0.2 s)."""
     import psutil
 
     db = os.path.join(tmp, "million.db")
-    cmd = [sys.executable, "-m", "bridge.cli", "scan", CARD, "--vary", "MINPAR:1:20:1000:1000",
+    cmd = [sys.executable, "-m", "bridge.cli", "scan", _card("F_Ib"), "--vary", "MINPAR:1:20:1000:1000",
            "--vary", "MINPAR:2:100:2000:1000", "--likelihood", "seed2021", "--workers", str(workers),
            "-o", db, "-q"]
     t = time.perf_counter()
     proc = psutil.Popen(cmd)
-    peak_main = peak_worker = peak_total = 0
+    peak_main = peak_worker = 0
     while proc.poll() is None:
         try:
-            rss_main = proc.memory_info().rss
-            kids = [c.memory_info().rss for c in proc.children(recursive=True)]
+            peak_main = max(peak_main, proc.memory_info().rss)
+            peak_worker = max([peak_worker, *(c.memory_info().rss for c in proc.children(recursive=True))])
         except psutil.Error:
-            continue
-        peak_main = max(peak_main, rss_main)
-        peak_worker = max([peak_worker, *kids])
-        peak_total = max(peak_total, rss_main + sum(kids))
+            pass
         time.sleep(0.2)
     wall = time.perf_counter() - t
     if proc.returncode:
         raise SystemExit(f"bridge scan failed ({proc.returncode})")
-    from bridge.scan.store import Store
+    from bridge.scan import store
 
-    with Store(db) as st:
-        last = st.get_meta("last_run")
-        stored = st.count()[0]
+    last = store.meta(db)["last_run"]
+    stored = store.count(db)[0]
     mib = 2**20
-    return {"points": stored, "wall_seconds": round(wall, 1), "scan_seconds": round(last["seconds"], 1),
-            "points_per_s": last["computed"] / last["seconds"],
+    return {"points": stored, "wall_s": round(wall, 1), "scan_s": round(last["seconds"], 1),
+            "points_per_s": round(last["computed"] / last["seconds"], 1),
             "peak_rss_scan_process_MiB": round(peak_main / mib, 1),
             "peak_rss_largest_worker_MiB": round(peak_worker / mib, 1),
-            "peak_rss_all_processes_MiB": round(peak_total / mib, 1),
-            "results_file_MiB": round(Path(db).stat().st_size / mib, 1)}
+            "bytes_per_point": round(Path(db).stat().st_size / stored, 1)}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--direct", type=int, default=100, help="points for the direct route (default 100)")
-    ap.add_argument("--points", type=int, default=200_000, help="points for the fast scan (default 2e5)")
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--million", action="store_true", help="also scan 10^6 points and report peak RSS")
-    ap.add_argument("--warm", action="store_true", help="keep the user's cache (no cold setup)")
+    ap.add_argument("--points", type=int, default=20_000, help="points of each two-worker scan")
+    ap.add_argument("--direct", type=int, default=0, help="points compared with --route direct")
+    ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--likelihoods", default="seed2021,flavio")
+    ap.add_argument("--million", action="store_true", help="also the 10^6-point grid")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="bridge-scan-bench-")
-    if not args.warm:
-        os.environ["BRIDGE_CACHE_DIR"] = os.path.join(tmp, "cache")
-    from bridge.scan.runner import ScanOptions, prepare, run, run_chunk
-    from bridge.sm import cached_sm_inputs
-
+    os.environ.setdefault("BRIDGE_CACHE_DIR", os.path.join(tmp, "cache"))
     out: dict = {}
-    side = round(args.points ** 0.5)
-    vary = [f"MINPAR:1:20:1000:{side}", f"MINPAR:2:100:2000:{side}"]
-    common = dict(likelihoods=["seed2021"], progress=False)
-
-    t = time.perf_counter()
-    cached_sm_inputs({})
-    out["sm_inputs_seconds (flavio import, once)"] = round(time.perf_counter() - t, 1)
-    t = time.perf_counter()
-    fast_ctx, _ = prepare(ScanOptions(CARD, vary, os.path.join(tmp, "x.db"), **common), say=print)
-    out["setup_seconds (probes + fast-path design + validation)"] = round(time.perf_counter() - t, 1)
-    out["fast_path"] = fast_ctx.fastpath.summary()
-    out["fast_path_info"] = fast_ctx.fastpath.info
-    direct_ctx, _ = prepare(ScanOptions(CARD, vary, os.path.join(tmp, "y.db"), route="direct", **common))
-
-    rng = np.random.default_rng(2021)
-    ids = np.sort(rng.choice(fast_ctx.space.size, args.direct, replace=False))
-    values = fast_ctx.space.values(ids)
-    run_chunk(direct_ctx, ids[:1], values[:1])  # flavio's first calls (a_mu running) not timed
-    t = time.perf_counter()
-    ref = run_chunk(direct_ctx, ids, values)
-    t_direct = time.perf_counter() - t
-    run_chunk(fast_ctx, ids[:1], values[:1])
-    t = time.perf_counter()
-    fast = run_chunk(fast_ctx, ids, values)
-    t_fast_same = time.perf_counter() - t
-    diffs = {}
-    for name, v in ref.columns.items():
-        if name.startswith(("obs:", "chi2:")):
-            d = np.abs(fast.columns[name] - v) / np.maximum(np.abs(v), 1e-300)
-            diffs[name] = float(np.max(np.where(fast.columns[name] == v, 0.0, d)))
-    out["same_points"] = {"points": int(ids.size), "direct_points_per_s": ids.size / t_direct,
-                          "fast_points_per_s (one process, one small chunk)": ids.size / t_fast_same,
-                          "max_rel_diff_fast_vs_direct": diffs}
-
-    t = time.perf_counter()
-    s = run(ScanOptions(CARD, vary, os.path.join(tmp, "fast.db"), workers=args.workers, **common))
-    out["fast_scan"] = {"points": s.computed, "seconds": round(s.seconds, 2),
-                        "points_per_s": s.computed / s.seconds, "backend": s.backend,
-                        "wall_with_setup": round(time.perf_counter() - t, 2)}
-    ids = np.arange(min(fast_ctx.space.size, 4 * 4096))
-    values = fast_ctx.space.values(ids)
-    t = time.perf_counter()
-    run_chunk(fast_ctx, ids, values)
-    out["fast_one_process_points_per_s (4 chunks of 4096, no store)"] = ids.size / (time.perf_counter() - t)
-    print(json.dumps(out, indent=2, default=float), flush=True)
-    out["speed-up (fast scan / direct)"] = out["fast_scan"]["points_per_s"] / \
-        out["same_points"]["direct_points_per_s"]
+    for model in args.models.split(","):
+        for likelihood in args.likelihoods.split(","):
+            out[f"{model} / {likelihood}"] = row = one(model, likelihood, args, tmp)
+            print(json.dumps({f"{model} / {likelihood}": row}, default=float), flush=True)
     if args.million:
-        out["million"] = million(tmp, args.workers)
+        out["million (F_Ib, seed2021, 2 workers)"] = million(tmp, 2)
     print(json.dumps(out, indent=2, default=float))
     print(f"(scratch files in {tmp})", file=sys.stderr)
 

@@ -335,24 +335,27 @@ class BatchResult:
 
 def evaluate_batch(model: Model, inputs: BatchInputs, sm, *, info=None, source: str = "",
                    vectorised: bool = True, dark_matter: bool = False,
-                   handover_scale: float | None = None, par=None) -> BatchResult:
+                   handover_scale: float | None = None, par=None, point_ids=None) -> BatchResult:
     """N points: vectorised where the model allows it; every point the sanity checks might
     refuse, or that a vectorised evaluation leaves non-finite, is evaluated alone with
     :func:`evaluate`, so it fails (or passes) with exactly its own message. ``handover_scale``,
-    ``par`` as for :func:`evaluate` (one matching scale per point, ``one_loop["matching_scale"]``)."""
+    ``par`` as for :func:`evaluate` (one matching scale per point, ``one_loop["matching_scale"]``).
+    ``point_ids``: the numbers the messages give the points (a scan's ids; default 0..N-1)."""
     info = info or model.info()
     result = None
     run = (handover_scale, par)
+    ids = list(range(inputs.size)) if point_ids is None else [int(i) for i in point_ids]
     if vectorised and (model.description is not None or model.implements("bridge_batch_spectrum")):
         try:
             result = _evaluate_vectorised(model, inputs, sm, info, dark_matter, run)
         except (BridgeError, *POINT_ERRORS, TypeError, IndexError):
             result = None  # one bad point spoils the batch: isolate it point by point
     if result is None:
-        return _evaluate_points(model, inputs, sm, info, source, range(inputs.size), dark_matter, run)
+        return _evaluate_points(model, inputs, sm, info, source, range(inputs.size), dark_matter, run,
+                                ids)
     suspect = [i for i, err in enumerate(result.errors) if err is not None]
     if suspect:
-        alone = _evaluate_points(model, inputs, sm, info, source, suspect, dark_matter, run)
+        alone = _evaluate_points(model, inputs, sm, info, source, suspect, dark_matter, run, ids)
         _merge(result, alone, suspect)
     return result
 
@@ -398,13 +401,15 @@ def _as_array(value, n: int, dtype=complex) -> np.ndarray:
 
 
 def _evaluate_points(model: Model, inputs: BatchInputs, sm, info, source, indices,
-                     dark_matter: bool = False, run=(None, None)) -> BatchResult:
-    """Point by point with :func:`evaluate`; failures keep their message."""
+                     dark_matter: bool = False, run=(None, None), ids=None) -> BatchResult:
+    """Point by point with :func:`evaluate`; failures keep their message (naming the point
+    by ``ids[i]``)."""
     indices = list(indices)
     n = len(indices)
     rows = []
     for i in indices:
-        where = f"{source}, point {i}" if source else f"point {i}"
+        label = i if ids is None else ids[i]
+        where = f"{source}, point {label}" if source else f"point {label}"
         try:
             ev = evaluate(model, inputs.point(i), sm, info=info, source=where, dark_matter=dark_matter,
                           handover_scale=run[0], par=run[1])

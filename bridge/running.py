@@ -356,24 +356,34 @@ def run_batch(coefficients: Mapping[str, np.ndarray], mu_high, mu_low: float,
         groups[sector.names] = sector
     out: dict[str, np.ndarray] = {}
     for names, sector in groups.items():
-        n = len(names)
-        u = np.broadcast_to(np.eye(n), (*mu_high.shape, n, n))
-        eig = _eigen(names)
-        for nf in (6, 5):  # U = U5 U6
-            if eig is not None:
-                lam, vec, inv = eig
-                power = eta["s", nf][..., None] ** (lam / (2.0 * beta0_qcd(nf)))
-                seg = np.einsum("ij,...j,jk->...ik", vec, power, inv)
-                u = np.einsum("...ij,...jk->...ik", seg, u)
-            if sector.gamma_e is not None:
-                u = (eta["e", nf] ** (sector.gamma_e / (2.0 * beta0_qed(nf))))[..., None, None] * u
         values = np.stack([np.broadcast_to(np.asarray(coefficients.get(k, 0j), dtype=complex),
                                            mu_high.shape) for k in names], axis=-1)
-        ran = np.einsum("...ij,...j->...i", u, values)
+        # points not run (μ_M at or below the hand-over scale) keep their values exactly
+        ran = np.where((mu_high > mu_low)[..., None], _evolve(values, sector, _eigen(names), eta),
+                       values)
         for i, name in enumerate(names):
             if name in coefficients or np.any(ran[..., i] != 0):
                 out[name] = ran[..., i]
     return out
+
+
+def _evolve(values: np.ndarray, sector: Sector, eig, eta: dict) -> np.ndarray:
+    """U^(5) U^(6) c for a batch (values (..., n)) without an n×n matrix per point: the LO
+    QCD ADM is the same for five and six flavours, so both segments share V and
+    U c = V (η_6^{λ/(2β_0^(6))} η_5^{λ/(2β_0^(5))} ∘ V⁻¹ c), times the QED factor."""
+    factor = None
+    if eig is not None:
+        lam, vec, inv = eig
+        power = 1.0
+        for nf in (6, 5):
+            power = power * eta["s", nf][..., None] ** (lam / (2.0 * beta0_qcd(nf)))
+        values = (power * (values @ inv.T)) @ vec.T
+    if sector.gamma_e is not None:
+        for nf in (6, 5):
+            f = eta["e", nf] ** (sector.gamma_e / (2.0 * beta0_qed(nf)))
+            factor = f if factor is None else factor * f
+        values = factor[..., None] * values
+    return values
 
 
 #: QED anomalous dimension of a lepton mass, dm/dlnμ = −γ_m (α_e/4π) m (γ_m = 6 Q_ℓ²): the part

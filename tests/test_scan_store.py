@@ -23,13 +23,6 @@ CARD = str(ROOT / "cards" / "F_Ib.slha")
 VARY = ["--vary", "MINPAR:1:50:800:4", "--vary", "MINPAR:2:300:2000:3"]
 COMMON = ["--likelihood", "seed2021", "--no-observables", "--workers", "1", "-q"]
 
-OPEN_BINNED = pytest.mark.xfail(strict=True, reason=(
-    "issue 12 open: four binned observables (R_K [0.1,1.1], dBR(B+->Kmumu) [1.1,6], P5' [2.5,4] "
-    "and [4,6]) are not yet exact on the fast path (flavio's adaptive QUADPACK bisection; "
-    "bridge.scan.quadpack is unfinished)"))
-OPEN_MORE_COLUMNS = pytest.mark.xfail(strict=True, reason=(
-    "issue 12 open: the flavour coefficients (b->d, s->d, up quarks, LFV) added columns: "
-    "268 B/point against 8 B per varying column + 12"))
 
 
 def scan(*args) -> int:
@@ -280,7 +273,20 @@ def test_derived_observables_are_evaluated_again_from_the_coefficients(tmp_path)
     np.testing.assert_array_equal(back, values)
 
 
-@OPEN_MORE_COLUMNS
+def test_a_refused_point_is_named_by_its_scan_id(tmp_path):
+    """A chunk's refused point names the point's id in the scan, not its place in the chunk
+    (a resumed scan's chunks start anywhere)."""
+    from bridge.scan.runner import ScanOptions, prepare, run_chunk
+
+    ctx, _ = prepare(ScanOptions(CARD, ["MINPAR:1:20:1000:150", "MINPAR:2:100:2000:150"],
+                                 str(tmp_path / "r.db"), likelihoods=["seed2021"],
+                                 observables=False, progress=False), say=lambda msg: None)
+    # point 1202: M_Psi = 72.6, M_Psi' = 125.5 GeV mix F0_1 down to 0.097 GeV (refused)
+    res = run_chunk(ctx, np.array([7001, 7002]), ctx.space.values(np.array([0, 1202])))
+    bad = [(i, e) for i, e in zip(res.ids.tolist(), res.errors, strict=True) if e is not None]
+    assert [i for i, _ in bad] == [7002] and all(f"point {i}, " in e for i, e in bad), bad
+
+
 def test_bytes_per_point_of_a_seed_scan_are_few(tmp_path):
     """Each point costs 8 bytes per distinct varying column and almost nothing besides."""
     import json
@@ -294,21 +300,38 @@ def test_bytes_per_point_of_a_seed_scan_are_few(tmp_path):
     layouts = [json.loads(r[0]) for r in sqlite3.connect(db).execute("SELECT columns FROM chunks")]
     stored = max(len(lay["stored"]) for lay in layouts)
     assert 20 < stored < 40  # F_Ib: repeated and constant columns are not among them
-    assert os.path.getsize(db) / 2000 < 8 * stored + 12
+    assert os.path.getsize(db) / 2000 < min(8 * stored + 12, 300)
+    # the scan parameters are the scan's own points: computed again from its definition
+    assert all(lay["space"] == ["par:MINPAR:1", "par:MINPAR:2"] for lay in layouts)
+    from bridge.scan import store
+    from bridge.scan.space import Space
+
+    back = store.read(db, ["id", "par:MINPAR:1", "par:MINPAR:2", "in:MINPAR:1"], failed=True)
+    grid = Space.from_dict(store.meta(db)["scan"]["space"]).values(np.arange(2000))
+    np.testing.assert_array_equal(back["id"], np.arange(2000))
+    np.testing.assert_array_equal(back["par:MINPAR:1"], grid[:, 0])
+    np.testing.assert_array_equal(back["par:MINPAR:2"], grid[:, 1])
+    np.testing.assert_array_equal(back["in:MINPAR:1"], grid[:, 0])
+    np.testing.assert_array_equal(np.sort(store.stored_ids(db)), np.arange(2000))
 
 
 # ---------------------------------------------------------------------------
 # the shipped data a first scan starts from
 # ---------------------------------------------------------------------------
-@OPEN_BINNED
 def test_shipped_fast_path_covers_the_default_observables():
     """bridge/data/fastpath.json: for the installed flavio and wilson, every observable of
-    `bridge run` and of the flavio likelihoods, exact (no 'direct'), validated to 1e-6."""
-    from bridge.likelihoods.flavio_fast import FLAVIO_OBSERVABLES
-    from bridge.observables import CORE_OBSERVABLES
+    `bridge run` (its Z-pole rows aside: SMEFT) and of the flavio likelihoods (flavio,
+    flavio-lfv, flavio-lfv-projected, flavio-quark), exact (no 'direct'), validated to 1e-6;
+    the binned rates whose QUADPACK bisection depends on the point are quadratures."""
+    from bridge.likelihoods import flavio_fast as ff
+    from bridge.observables import RUN_OBSERVABLES
     from bridge.scan import fastpath as fpm
+    from bridge.zpole import Z_POLE_OBSERVABLES
 
-    observables = list(dict.fromkeys([s.observable for s in CORE_OBSERVABLES] + list(FLAVIO_OBSERVABLES)))
+    run = [s.observable for s in RUN_OBSERVABLES if s.observable.name not in Z_POLE_OBSERVABLES]
+    observables = list(dict.fromkeys([*run, *ff.FLAVIO_OBSERVABLES, *ff.LFV_OBSERVABLES,
+                                      *ff.LFV_PROJECTED_OBSERVABLES, *ff.QUARK_OBSERVABLES]))
+    assert len(observables) == 42
     found, missing = fpm.load(observables, 160.0, {}, use_cache=False)
     assert missing == []
     for label, rep in found.items():
@@ -316,6 +339,10 @@ def test_shipped_fast_path_covers_the_default_observables():
         assert rep.max_rel_diff <= fpm.TOLERANCE, label
     assert found["DeltaM_s"].form == "deltam"
     assert found["<dBR/dq2>(Bs->phimumu) [15,19]"].form == "mixing"
+    assert found["S_psiK"].form == "cp_mixing" and found["x12Im_D"].form == "x12im"
+    for label in ("<Rmue>(B+->Kll) [0.1,1.1]", "<P5p>(B0->K*mumu) [2.5,4]", "<P5p>(B0->K*mumu) [4,6]",
+                  "<dBR/dq2>(B+->Kmumu) [1.1,6]"):
+        assert any(isinstance(c, fpm.Quadrature) for c in found[label].components), label
 
 
 def test_first_scan_imports_neither_flavio_nor_wilson(tmp_path):

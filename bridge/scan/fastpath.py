@@ -14,7 +14,11 @@ real variables u (real and imaginary parts of the coefficients, :data:`VARIABLES
 * ``pprime``: O = q_1/(2√(−q_2 q_3)) (binned P'_i, flavio's ``BVll_int_pprime``);
 * ``deltam``: ΔM = |2 Re[√r (M_12 − iΓ_12/2)]|, r = (2M_12^* − iΓ_12^*)/(2M_12 − iΓ_12)
   (flavio/physics/mesonmixing/common.py ``DeltaM``, ``q_over_p``) with the complex
-  components M_12 (linear in CVLL, CVRR) and Γ_12 (flavio 2.7.1: SM only, a constant);
+  components M_12 (linear in CVLL, CVRR) and Γ_12 (flavio 2.7.1: SM only, a constant; 0 for
+  K mixing, where ΔM = 2|M_12|);
+* ``cp_mixing``: S_ψK = −2 Im ξ/(1 + |ξ|²), ξ = η_CP (q/p) A/Ā (flavio's
+  mesonmixing/observables.py ``S``) of the same M_12, Γ_12 and the constant η_CP A/Ā;
+* ``x12im``: x_12^Im = 2|M_12| τ sin arg(M_12/Γ_12) (``x12Im``), τ a constant;
 * ``mixing``: the time-integrated rates of B_s → V ℓℓ (arXiv:1502.05509, Eq. (48), flavio's
   ``bsvll_obs``): O = A + C cos φ + S sin φ with φ = arg(−q/p) = arg √r of the same M_12,
   Γ_12, because the interference term J_h depends on φ only through e^{iφ} linearly
@@ -53,7 +57,7 @@ from bridge import cache
 from bridge.observable import Observable
 
 #: Bump when the representation or its construction changes (invalidates cache entries).
-FORMAT = 2
+FORMAT = 3
 #: Default acceptance: max |fast − flavio|/|flavio| over the validation points.
 TOLERANCE = 1e-6
 #: The shipped representations (bridge/data).
@@ -83,6 +87,32 @@ def _coefficients() -> dict[str, float]:
         out[f"C7_{lep}"] = 1.0
     # Cγ (GeV⁻¹): BR(μ→eγ) ~ 1e-13 for |Cγ| ~ 2e-14
     out["Cgamma_mue"] = out["Cgamma_emu"] = 1e-13
+    # the flavour sectors beyond b→s (bridge.matching.down_quark_coefficients, bridge.lfv),
+    # after the first ones so that the variables of those keep their place
+    for pair in ("bd", "sd"):
+        for lep in ("ee", "mumu", "tautau"):
+            for c in ("C9", "C10", "C9p", "C10p"):
+                out[f"{c}_{pair}{lep}"] = 1.0
+        for c in ("CL", "CR"):
+            for a in nus:
+                for b in nus:
+                    out[f"{c}_{pair}{a}{b}"] = 1.0
+        for c in ("C7", "C7p", "C8", "C8p"):
+            out[f"{c}_{pair}"] = 0.1
+    # ΔF = 2 beyond B_s (GeV⁻²): the SM M_12 of B_d, K, D are ~25, ~1e4, ~1e5 times smaller
+    out["CVLL_bdbd"] = out["CVRR_bdbd"] = 1e-12
+    for pair in ("sdsd", "ucuc"):
+        out[f"CVLL_{pair}"] = out[f"CVRR_{pair}"] = 1e-14
+    for name in ("Cgamma_taumu", "Cgamma_mutau", "Cgamma_taue", "Cgamma_etau"):
+        out[name] = 1e-12
+    # four-fermion LFV (GeV⁻²): BR(μ→3e) ~ 1e-12 for |C| ~ 1e-11
+    from bridge import lfv
+
+    for table in (lfv.FOUR_LEPTON, lfv.CONVERSION):
+        for names in table.values():
+            out.update(dict.fromkeys(names, 1e-11))
+    for crossed in lfv.CROSSED.values():
+        out.update(dict.fromkeys((name for name, _ in crossed.values()), 1e-11))
     return out
 
 
@@ -327,13 +357,38 @@ def mixing_phase(m12, g12) -> tuple[np.ndarray, np.ndarray]:
     return s.real / r, s.imag / r
 
 
-def delta_m(m12, g12) -> np.ndarray:
-    """|ΔM| = |−2 Re[(q/p)(M_12 − iΓ_12/2)]| (flavio's ``DeltaM_positive``)."""
+def q_over_p(m12, g12) -> np.ndarray:
+    """q/p = −√((2M_12^* − iΓ_12^*)/(2M_12 − iΓ_12)), −1 where 2M_12 − iΓ_12 = 0 (flavio's
+    ``mesonmixing.common.q_over_p``, principal root)."""
     den = 2 * m12 - 1j * g12
     with np.errstate(divide="ignore", invalid="ignore"):
         qp = -np.sqrt(np.conj(2 * m12 + 1j * g12) / den)
-    qp = np.where(den == 0, -1.0 + 0j, qp)
-    return np.abs(-2 * (qp * (m12 - 0.5j * g12)).real)
+    return np.where(den == 0, -1.0 + 0j, qp)
+
+
+def _delta_m_signed(m12, g12, qp) -> np.ndarray:
+    return -2 * (qp * (m12 - 0.5j * g12)).real
+
+
+def delta_m(m12, g12) -> np.ndarray:
+    """|ΔM| = |−2 Re[(q/p)(M_12 − iΓ_12/2)]| (flavio's ``DeltaM_positive``; with Γ_12 = 0,
+    flavio's K mixing, it is 2|M_12|: bridge's ``DeltaM_K``)."""
+    return np.abs(_delta_m_signed(m12, g12, q_over_p(m12, g12)))
+
+
+def cp_asymmetry(m12, g12, k) -> np.ndarray:
+    """S = −2 Im ξ/(1 + |ξ|²), ξ = k q/p with the sign of q/p that makes ΔM positive and k the
+    constant η_CP A/Ā of the final state (flavio's ``mesonmixing.observables.S``: S_ψK)."""
+    qp = q_over_p(m12, g12)
+    qp = np.where(_delta_m_signed(m12, g12, qp) < 0, -qp, qp)
+    xi = k * qp
+    return -2 * xi.imag / (1 + np.abs(xi) ** 2)
+
+
+def x12_im(m12, g12, tau) -> np.ndarray:
+    """x_12^Im = 2|M_12| τ sin φ_12, φ_12 = arg(M_12/Γ_12) (flavio's ``x12Im``: x12Im_D)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 2 * np.abs(m12) * tau * np.sin(np.angle(m12 / g12))
 
 
 def _timeint(g0, g1, g2, cos, sin):
@@ -362,6 +417,8 @@ FORMS: dict[str, tuple[int, tuple[int, ...], Callable]] = {
     "ratio": (2, (), lambda c: _ratio(c[0], c[1])),
     "pprime": (3, (), _pprime),
     "deltam": (2, (0, 1), lambda c: delta_m(c[0], c[1])),
+    "cp_mixing": (3, (0, 1, 2), lambda c: cp_asymmetry(c[0], c[1], c[2])),
+    "x12im": (3, (0, 1), lambda c: x12_im(c[0], c[1], c[2])),
     "mixing": (5, (3, 4), _mixing),
     "mixing_ratio": (8, (6, 7), _mixing_ratio),
     "direct": (0, (), None),

@@ -23,11 +23,15 @@
    phases); one that misses the tolerance is marked ``direct``.
 
 Exactness rests on two facts, both checked by the validation rather than assumed: wilson's
-running and flavio's amplitudes are linear in the coefficients, and flavio's adaptive
-quadrature (scipy ``quad``, first Gauss–Kronrod pass) is a fixed linear functional of its
-integrand at the tolerances flavio uses.
+running and flavio's amplitudes are linear in the coefficients, and a binned integral is a
+fixed linear functional of its integrand wherever flavio's adaptive quadrature (scipy
+``quad``, QUADPACK QAGS) makes the same choices. Where it does not (a polynomial that misses
+flavio by more than :data:`QUADRATURE_THRESHOLD`), the component is captured at the level of
+its integrand (:func:`capture`: the integrand at the nodes of QAGS's first two levels, each a
+polynomial) and QAGS's choices are replayed per point (:class:`bridge.scan.fastpath.Quadrature`).
 
-:func:`write_shipped` writes bridge/data/fastpath.json for the default configuration.
+:func:`write_shipped` writes bridge/data/fastpath.json for the default configuration;
+:func:`revalidate` checks representations built earlier against today's coefficient space.
 """
 
 from __future__ import annotations
@@ -80,6 +84,9 @@ def direct_values(coefficients: dict[str, complex], scale: float, observables, p
     """flavio's predictions (SM + NP) of ``observables`` at one coefficient point."""
     import flavio
 
+    from bridge.observables import register_observables
+
+    register_observables()  # DeltaM_K
     wc = wilson_object(coefficients, scale, par)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # QCDF and resonance-region notices of flavio
@@ -95,8 +102,8 @@ def _closure(fn) -> dict:
     return {n: c.cell_contents for n, c in zip(names, fn.__closure__ or (), strict=True)}
 
 
-#: ΔM of the neutral mesons: observable name → flavio meson
-_MIXING = {"DeltaM_s": "Bs", "DeltaM_d": "B0"}
+#: ΔM of the neutral mesons: observable name → flavio meson (DeltaM_K: bridge's, 2|M_12|)
+_MIXING = {"DeltaM_s": "Bs", "DeltaM_d": "B0", "DeltaM_K": "K0"}
 
 
 def components_of(obs: Observable) -> tuple[str, list[Callable]]:
@@ -109,6 +116,10 @@ def components_of(obs: Observable) -> tuple[str, list[Callable]]:
     try:
         if obs.name in _MIXING and not args:
             return "deltam", _mixing_amplitudes(_MIXING[obs.name])
+        if obs.name == "S_psiK" and not args and fn.__name__ == "S_BJpsiK":
+            return "cp_mixing", [*_mixing_amplitudes("B0"), _psik_amplitude_ratio]
+        if obs.name == "x12Im_D" and not args and "x12Im" in fn.__code__.co_names:
+            return "x12im", [*_mixing_amplitudes("D0"), lambda wc, par: float(par["tau_D0"])]
         if len(args) == 2:
             cv = _closure(fn)
             if qual == "bpll_obs_int_ratio_leptonflavour.<locals>.fct":
@@ -139,6 +150,14 @@ def _mixing_amplitudes(meson: str):
 
     return [lambda wc, par: complex(get_M12_G12(wc, par, meson)[0]),
             lambda wc, par: complex(get_M12_G12(wc, par, meson)[1])]
+
+
+def _psik_amplitude_ratio(wc, par) -> complex:
+    """η_CP A/Ā of B⁰ → J/ψ K_S as flavio's ``S_BJpsiK`` forms it (η_CP = −1)."""
+    from flavio.physics.common import conjugate_par
+    from flavio.physics.mesonmixing.observables import amplitude_BJpsiK
+
+    return complex(-1 * amplitude_BJpsiK(par) / amplitude_BJpsiK(conjugate_par(par)))
 
 
 def _bpll_lfu(cv, q2min, q2max):
@@ -310,6 +329,9 @@ def _setup(observables, scale, overrides):
     objects cannot be pickled, so each process makes its own)."""
     key = (tuple(o.label for o in observables), scale, tuple(sorted(overrides.items())))
     if _STATE.get("key") != key:
+        from bridge.observables import register_observables
+
+        register_observables()  # DeltaM_K
         _STATE.clear()
         _STATE.update(key=key, par=flavio_parameters(overrides), scale=scale,
                       comps={o.label: components_of(o) for o in observables},
@@ -441,7 +463,6 @@ _INTEGRAL_FORMS = ("quadratic", "ratio", "pprime", "mixing", "mixing_ratio")
 
 def _build(observables, scale: float, overrides: dict, *, tolerance, progress, workers,
            n_validation, quadrature: set) -> dict[str, fpm.Representation]:
-    import flavio
 
     start = time.perf_counter()
     say = progress or (lambda msg: None)
@@ -526,59 +547,97 @@ def _build(observables, scale: float, overrides: dict, *, tolerance, progress, w
     for j, o in enumerate(observables):
         form, funcs = comps[o.label]
         rep = fpm.Representation(o, form, [polys[(o.label, c)] for c in range(len(funcs))])
-        fast = rep(u_val)
-        # a quadrature needing more than two levels at a point leaves it to flavio (NaN)
-        deeper = np.isnan(fast) & np.any([isinstance(c, fpm.Quadrature) for c in rep.components])
-        diff = _max_rel_diff(fast[~deeper], direct[~deeper, j])
-        rep.max_rel_diff = diff
-        rep.info = {"validation_points": n_validation, "flavio": flavio.__version__,
-                    "variables": len(rep.variables)}
-        if deeper.any():
-            rep.info["validation_points_to_flavio"] = int(deeper.sum())
-        if not diff <= tolerance:
-            rep = fpm.Representation(o, "direct", [], diff, {
-                **rep.info, "form": form,
-                "why": f"form {form} misses flavio by {diff:.1e} (tolerance {tolerance:g})"})
-        out[o.label] = rep
+        out[o.label] = _validated(rep, u_val, direct[:, j], tolerance)
     say(f"fast path: built in {time.perf_counter() - start:.0f} s (design {design_seconds:.0f} s, "
         f"{len(pairs)} pairs, {calls} component evaluations)")
     return out
+
+
+def _validated(rep: fpm.Representation, u_val: np.ndarray, direct: np.ndarray,
+               tolerance: float) -> fpm.Representation:
+    """``rep`` with its largest relative difference from flavio's values ``direct`` at the
+    validation points ``u_val``; ``direct`` if that misses ``tolerance``."""
+    import flavio
+
+    fast = rep(u_val)
+    # a quadrature needing more than two levels at a point leaves it to flavio (NaN)
+    deeper = np.isnan(fast) & np.any([isinstance(c, fpm.Quadrature) for c in rep.components])
+    diff = _max_rel_diff(fast[~deeper], direct[~deeper])
+    rep.max_rel_diff = diff
+    rep.info = {"validation_points": int(u_val.shape[0]), "flavio": flavio.__version__,
+                "variables": len(rep.variables)}
+    if deeper.any():
+        rep.info["validation_points_to_flavio"] = int(deeper.sum())
+    if not diff <= tolerance:
+        return fpm.Representation(rep.observable, "direct", [], diff, {
+            **rep.info, "form": rep.form,
+            "why": f"form {rep.form} misses flavio by {diff:.1e} (tolerance {tolerance:g})"})
+    return rep
+
+
+def revalidate(reps: dict[str, fpm.Representation], scale: float, overrides: dict, *,
+               tolerance: float = fpm.TOLERANCE, workers: int = 1, n_validation: int = VALIDATION_POINTS,
+               seed: int = 2024) -> dict[str, fpm.Representation]:
+    """Representations (built earlier, e.g. before variables were appended to
+    :data:`bridge.scan.fastpath.VARIABLES`) validated again against flavio at random points of
+    today's coefficient space (every variable at once)."""
+    observables = [r.observable for r in reps.values()]
+    setup = (observables, float(scale), dict(overrides))
+    u_val = validation_points(n_validation, seed)
+    pool = _Pool(workers)
+    try:
+        direct = np.array(pool.map(_direct, [(setup, u) for u in u_val]))
+    finally:
+        pool.close()
+    return {label: _validated(rep, u_val, direct[:, j], tolerance)
+            for j, (label, rep) in enumerate(reps.items())}
 
 
 # ---------------------------------------------------------------------------
 # the shipped file
 # ---------------------------------------------------------------------------
 def default_observables() -> list[Observable]:
-    """The observables of ``bridge run`` and of the ``flavio`` likelihoods."""
-    from bridge.likelihoods.flavio_fast import FLAVIO_OBSERVABLES
-    from bridge.observables import CORE_OBSERVABLES
+    """The observables of ``bridge run`` (but its Z-pole rows, which flavio reads from SMEFT
+    coefficients, not from the WET ones of a scan) and of the ``flavio``, ``flavio-lfv``,
+    ``flavio-lfv-projected`` and ``flavio-quark`` likelihoods."""
+    from bridge.likelihoods import flavio_fast as ff
+    from bridge.observables import RUN_OBSERVABLES
+    from bridge.zpole import Z_POLE_OBSERVABLES
 
-    return list(dict.fromkeys([s.observable for s in CORE_OBSERVABLES] + list(FLAVIO_OBSERVABLES)))
+    run = [s.observable for s in RUN_OBSERVABLES if s.observable.name not in Z_POLE_OBSERVABLES]
+    return list(dict.fromkeys([*run, *ff.FLAVIO_OBSERVABLES, *ff.LFV_OBSERVABLES,
+                               *ff.LFV_PROJECTED_OBSERVABLES, *ff.QUARK_OBSERVABLES]))
 
 
 #: Hand-over scale of the shipped representations (Block BRIDGE entry 2's default).
 DEFAULT_SCALE = 160.0
 
 
-def write_shipped(path=None, *, workers: int | None = None, progress=print) -> str:
+def write_shipped(path=None, *, workers: int | None = None, progress=print,
+                  representations: dict[str, fpm.Representation] | None = None) -> str:
     """Build (or take from the disk cache) the default representations and write
     bridge/data/fastpath.json: ``python -c "from bridge.scan.fastpath_build import
-    write_shipped as w; w()"`` after changing flavio, wilson or the default observables."""
+    write_shipped as w; w()"`` after changing flavio, wilson or the default observables.
+    ``representations``: validated ones to write instead (:func:`revalidate`)."""
     import json
 
     from bridge.sm import SMINPUTS
 
     observables = default_observables()
-    # the disk cache may hold them from an earlier (interrupted) call; never the old file
-    fp = fpm.obtain(observables, DEFAULT_SCALE, {}, progress=progress, workers=workers,
-                    use_shipped=False)
+    if representations is None:
+        # the disk cache may hold them from an earlier (interrupted) call; never the old file
+        representations = fpm.obtain(observables, DEFAULT_SCALE, {}, progress=progress, workers=workers,
+                                     use_shipped=False).representations
+    missing = [o.label for o in observables if o.label not in representations]
+    if missing:
+        raise ValueError(f"no representation of {missing[0]}")
     par = flavio_parameters({})
     key = fpm.entry_key(observables[0], DEFAULT_SCALE, {})
     key.pop("observable")
     doc = {"description": "Exact fast-path representations of the default observables "
                           "(bridge.scan.fastpath); used when the key matches exactly",
            "key": key, "defaults": {row.flavio: float(par[row.flavio]) for row in SMINPUTS.values()},
-           "entries": {label: rep.as_dict() for label, rep in fp.representations.items()}}
+           "entries": {o.label: representations[o.label].as_dict() for o in observables}}
     for entry in doc["entries"].values():
         entry["info"].pop("source", None)
     path = path or fpm.shipped_path()

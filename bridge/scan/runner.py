@@ -116,7 +116,8 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
     binputs, entries = batch_inputs(ctx.space, ctx.inputs, values)
     # the running needs only α_s(M_Z), α_e(M_Z): the overrides (bridge.couplings), no flavio import
     res = evaluate_batch(_model(ctx), binputs, ctx.sm, source=ctx.card, vectorised=ctx.vectorised,
-                         dark_matter=ctx.dark_matter, handover_scale=ctx.scale, par=ctx.overrides)
+                         dark_matter=ctx.dark_matter, handover_scale=ctx.scale, par=ctx.overrides,
+                         point_ids=ids)
     ok = res.ok
     cols: dict[str, np.ndarray] = {}
     for k, axis in enumerate(ctx.space.axes):
@@ -380,7 +381,7 @@ def validate(ctx: Context, points: int, seed: int = 1) -> dict[str, float]:
     ids = np.sort(rng.choice(ctx.space.size, min(points, ctx.space.size), replace=False))
     binputs, _ = batch_inputs(ctx.space, ctx.inputs, ctx.space.values(ids))
     res = evaluate_batch(_model(ctx), binputs, ctx.sm, source=ctx.card, vectorised=ctx.vectorised,
-                         handover_scale=ctx.scale, par=ctx.overrides)
+                         handover_scale=ctx.scale, par=ctx.overrides, point_ids=ids)
     u, outside = fpm.to_units(res.coefficients, res.size)
     good = np.flatnonzero(res.ok & ~outside)
     fast = ctx.fastpath.evaluate(u[good])
@@ -442,7 +443,7 @@ def run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
             raise InputError(f"{opts.results} holds a different scan (differs in: {', '.join(changed)}); "
                              "give another -o or remove the file")
     checks = validate(ctx, opts.validate) if opts.validate and ctx.fastpath is not None else None
-    store = stm.Store(results)
+    store = stm.Store(results, ctx.space)
     try:
         store.set_meta("scan", identity)
         store.set_meta("card_text", Path(opts.card).read_text(errors="replace"))

@@ -10,13 +10,17 @@ gives a pandas DataFrame.
 Tables (format :data:`FORMAT`, recorded in ``meta`` under ``bridge_results``: a database
 without it is not a results file and is refused):
 
-* ``chunks``: one row per chunk: ``n`` points, ``ids`` (their indices in the scan, int64),
-  ``routes`` (uint8 codes of :data:`ROUTES`), both zlib-compressed, ``columns`` (JSON: the
-  names stored in ``data``, the ``constant`` columns with their one value and the
-  ``alias`` columns equal to a stored one) and ``data``, the stored columns as little-endian
-  float64, one column after the other. A column holding one value for the whole chunk, or
-  the same numbers as another column (C10 of the Z penguin and CL of ν_eν_e, a varied entry
-  and its parameter), is not repeated: ~8 bytes per point and distinct varying column;
+* ``chunks``: one row per chunk: ``n`` points, ``ids`` (their indices in the scan, int64;
+  as differences from the previous id when the layout says ``"ids": "delta"``, so that a run
+  of consecutive ids compresses to almost nothing), ``routes`` (uint8 codes of
+  :data:`ROUTES`), both zlib-compressed, ``columns`` (JSON: the names stored in ``data``,
+  the ``constant`` columns with their one value, the ``alias`` columns equal to a stored
+  one and the ``space`` columns, scan parameters equal to the scan's own points, computed
+  again from the scan definition in ``meta`` when read) and ``data``, the stored columns as
+  little-endian float64, one column after the other. A column holding one value for the
+  whole chunk, or the same numbers as another column (C10 of the Z penguin and CL of
+  ν_eν_e, a varied entry and its parameter), is not repeated: ~8 bytes per point and
+  distinct varying column that is not a scan parameter;
 * ``failed``: the points that failed (``id``, ``chunk``, ``error``: the message);
 * ``meta``: the scan's definition (JSON), the card, the fast path, the format.
 
@@ -135,26 +139,35 @@ def _unpack(blob: bytes, dtype) -> np.ndarray:
         raise sqlite3.DatabaseError(f"a chunk's ids or routes are not readable ({exc})") from None
 
 
-def _layout(columns: dict[str, np.ndarray], n: int):
-    """(stored names, constant {name: value}, alias {name: stored name}, data) of a chunk."""
+def _chunk_ids(blob: bytes, layout: dict) -> np.ndarray:
+    """A chunk's ids from its stored blob (differences or plain, as its layout says)."""
+    ids = _unpack(blob, "<i8")
+    return np.cumsum(ids) if layout.get("ids") == "delta" else ids
+
+
+def _layout(columns: dict[str, np.ndarray], n: int, known: tuple[str, ...] = ()):
+    """(stored names, constant {name: value}, alias {name: stored or known name}, data) of a
+    chunk; the ``known`` columns (computed when read) are not stored, others may alias them."""
     stored, constant, alias = [], {}, {}
     arrays, seen = [], {}
-    for name, v in columns.items():
-        v = np.ascontiguousarray(v, dtype="<f8").reshape(n)
+    for name in [*known, *(c for c in columns if c not in known)]:
+        v = np.ascontiguousarray(columns[name], dtype="<f8").reshape(n)
         bits = v.view("<i8")
-        if n and np.all(bits == bits[0]):
+        if name not in known and n and np.all(bits == bits[0]):
             constant[name] = float(v[0])  # NaN and inf as JSON's NaN, Infinity
             continue
         key = hash(bits.tobytes())
         same = next((s for s in seen.get(key, ()) if np.array_equal(arrays[s[1]].view("<i8"), bits)),
                     None)
-        if same is not None:
+        if same is not None and name not in known:
             alias[name] = same[0]
             continue
         seen.setdefault(key, []).append((name, len(arrays)))
-        stored.append(name)
         arrays.append(v)
-    data = np.concatenate(arrays).tobytes() if arrays else b""
+        if name not in known:
+            stored.append(name)
+    data = np.concatenate([arrays[k] for k in range(len(known), len(arrays))]).tobytes() \
+        if len(arrays) > len(known) else b""
     return stored, constant, alias, data
 
 
@@ -163,8 +176,11 @@ class Store:
 
     Creates the file if it does not exist; refuses one that is not a bridge results file."""
 
-    def __init__(self, path):
+    def __init__(self, path, space=None):
         self.path = Path(path)
+        #: the scan's points (bridge.scan.space.Space, the one in meta ``scan``): ``par:``
+        #: columns equal to its values are not stored (:meth:`write`)
+        self.space = space
         if self.path.exists():
             _check(self.path)
         else:
@@ -178,8 +194,8 @@ class Store:
             self.con.execute("PRAGMA synchronous=NORMAL")
             self._done = np.zeros(0, dtype=bool)
             self._chunk = -1
-            for chunk, ids in self.con.execute("SELECT chunk, ids FROM chunks"):
-                self._mark(_unpack(ids, "<i8"))
+            for chunk, ids, layout in self.con.execute("SELECT chunk, ids, columns FROM chunks"):
+                self._mark(_chunk_ids(ids, json.loads(layout)))
                 self._chunk = max(self._chunk, chunk)
             self._failed = {r[0] for r in self.con.execute("SELECT id FROM failed")}
         except sqlite3.DatabaseError as exc:
@@ -263,11 +279,13 @@ class Store:
         derived = [c for c in derived if c in columns]
         if derived:
             columns = {k: v for k, v in columns.items() if k not in derived}
-        stored, constant, alias, data = _layout(columns, n)
+        space = self._space_columns(ids, columns)
+        stored, constant, alias, data = _layout(columns, n, tuple(space))
         codes = np.array([_ROUTE_CODE.get(r, 0) for r in routes], dtype=np.uint8)
         failed = [(int(i), e) for i, e in zip(ids.tolist(), errors, strict=True) if e is not None]
-        layout = json.dumps({"stored": stored, "constant": constant, "alias": alias,
-                             **({"derived": derived} if derived else {})})
+        layout = json.dumps({"stored": stored, "constant": constant, "alias": alias, "ids": "delta",
+                             **({"derived": derived} if derived else {}),
+                             **({"space": space} if space else {})})
         chunk = self._chunk + 1
 
         def go():
@@ -275,7 +293,7 @@ class Store:
                 if retried:
                     self.con.executemany("DELETE FROM failed WHERE id = ?", [(i,) for i in retried])
                 self.con.execute("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
-                                 (chunk, n, _pack(ids), _pack(codes), layout, data))
+                                 (chunk, n, _pack(np.diff(ids, prepend=0)), _pack(codes), layout, data))
                 if failed:
                     self.con.executemany("INSERT INTO failed VALUES (?, ?, ?)",
                                          [(i, chunk, e) for i, e in failed])
@@ -285,6 +303,22 @@ class Store:
         self._failed.difference_update(retried)
         self._failed.update(i for i, _ in failed)
         return n
+
+    def _space_columns(self, ids: np.ndarray, columns: dict) -> list[str]:
+        """The ``par:`` columns that hold exactly (bit for bit) the scan's points ``ids``."""
+        if self.space is None:
+            return []
+        names = [f"par:{a.name}" for a in self.space.axes]
+        if not any(name in columns for name in names):
+            return []
+        values = self.space.values(ids)
+        out = []
+        for k, name in enumerate(names):
+            if name in columns:
+                v = np.ascontiguousarray(columns[name], dtype="<f8").reshape(ids.size)
+                if np.array_equal(v.view("<i8"), values[:, k].view("<i8")):
+                    out.append(name)
+        return out
 
 
 # ---------------------------------------------------------------------------
@@ -302,13 +336,16 @@ def open_results(path) -> sqlite3.Connection:
 class _Chunk:
     """column(name) → a stored, constant or alias column over all points of a chunk (or None)."""
 
-    def __init__(self, lay, stored, table, n):
+    def __init__(self, lay, stored, table, n, space=None):
         self.lay, self.stored, self.table, self.n = lay, stored, table, n
+        self.space = space or {}  # the scan parameters computed from the scan definition
 
     def __call__(self, name):
         src = self.lay["alias"].get(name, name)
         if src in self.stored:
             return self.table[self.stored[src]]
+        if src in self.space:
+            return self.space[src]
         if name in self.lay["constant"]:
             return np.full(self.n, float(self.lay["constant"][name]))
         return None
@@ -339,7 +376,8 @@ class _Reader:
         seen = set(names)
         for (layout,) in self._q("SELECT columns FROM chunks ORDER BY chunk"):
             lay = json.loads(layout)
-            for group in (lay["stored"], lay["constant"], lay["alias"], lay.get("derived", ())):
+            for group in (lay["stored"], lay["constant"], lay["alias"], lay.get("derived", ()),
+                          lay.get("space", ())):
                 for c in group:
                     if c not in seen:
                         seen.add(c)
@@ -353,7 +391,7 @@ class _Reader:
         for i, c, e in self._q("SELECT id, chunk, error FROM failed"):
             errors[(c, i)] = e
         try:
-            chunks = [(c, _unpack(b, "<i8")) for c, b in self._ids()]
+            chunks = [(c, _chunk_ids(b, json.loads(lay))) for c, b, lay in self._ids()]
         except sqlite3.DatabaseError as exc:
             raise _damaged(self.path, exc) from None
         top = max((int(ids.max()) for _, ids in chunks if ids.size), default=-1)
@@ -361,8 +399,9 @@ class _Reader:
         for c, ids in chunks:  # in chunk order: the last chunk holding an id owns it
             owner[ids] = c
         for chunk, n, ids_blob, routes_blob, layout, data in self._rows():
+            lay = json.loads(layout)
             try:
-                ids = _unpack(ids_blob, "<i8")
+                ids = _chunk_ids(ids_blob, lay)
                 codes = _unpack(routes_blob, np.uint8)
             except sqlite3.DatabaseError as exc:
                 raise _damaged(self.path, exc) from None
@@ -373,11 +412,10 @@ class _Reader:
                 keep &= ~bad
             if not keep.any():
                 continue
-            lay = json.loads(layout)
             stored = {c: k for k, c in enumerate(lay["stored"])}
             table = np.frombuffer(data, dtype="<f8").reshape(len(lay["stored"]), n)
             sel = np.flatnonzero(keep)
-            column = _Chunk(lay, stored, table, n)
+            column = _Chunk(lay, stored, table, n, self._space_values(lay.get("space", ()), ids))
             derived = {}
             wanted = [c for c in lay.get("derived", ()) if c in names]
             if wanted:
@@ -433,8 +471,26 @@ class _Reader:
             out[name] = col
         return out
 
+    def _space_values(self, names, ids) -> dict[str, np.ndarray]:
+        """The ``space`` columns of a chunk: the scan's points ``ids`` (meta ``scan``)."""
+        if not names:
+            return {}
+        if not hasattr(self, "_space"):
+            from bridge.scan.space import Space
+
+            try:
+                self._space = Space.from_dict(self.meta()["scan"]["space"])
+            except (KeyError, TypeError, ValueError, InputError) as exc:
+                raise _damaged(self.path, f"scan definition: {exc}") from None
+        values = self._space.values(ids)
+        index = {f"par:{a.name}": k for k, a in enumerate(self._space.axes)}
+        missing = [c for c in names if c not in index]
+        if missing:
+            raise _damaged(self.path, f"no scan axis for {missing[0]}")
+        return {c: values[:, index[c]] for c in names}
+
     def _ids(self):
-        return self._q("SELECT chunk, ids FROM chunks ORDER BY chunk")
+        return self._q("SELECT chunk, ids, columns FROM chunks ORDER BY chunk")
 
 
     def _rows(self):
@@ -460,6 +516,19 @@ def meta(path) -> dict:
         return r.meta()
     finally:
         r.close()
+
+
+def stored_ids(path) -> np.ndarray:
+    """Every id the file holds, once per stored copy, chunk by chunk (a point retried after
+    failing is held twice; the reader gives the later copy)."""
+    r = _Reader(path)
+    try:
+        parts = [_chunk_ids(b, json.loads(lay)) for _, b, lay in r._ids()]
+    except (sqlite3.DatabaseError, ValueError) as exc:
+        raise _damaged(path, exc) from None
+    finally:
+        r.close()
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 def count(path) -> tuple[int, int]:

@@ -1,0 +1,52 @@
+"""bridge.scan.quadpack against scipy's quad (QUADPACK QAGS) on integrands whose bisection
+depends on a parameter: the same value where QAGS stops within two levels, NaN (and ``deeper``)
+exactly where it goes further. No flavio."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import integrate
+
+from bridge.scan import quadpack
+
+
+def _peak(c, w):
+    return lambda x: 1.0 / ((x - c) ** 2 + w) + 0.1 * x
+
+
+@pytest.mark.parametrize("epsrel", [0.005, 0.0005])
+def test_two_levels_of_qags_as_scipy(epsrel):
+    a, b = 1.1, 6.0
+    xs = np.array(quadpack.nodes(a, b))
+    assert xs.size == 3 * quadpack.PER_INTERVAL
+    cases = [(c, w) for c in np.linspace(-3.0, 9.0, 25) for w in (0.05, 0.5, 3.0, 30.0)]
+    values = np.array([_peak(c, w)(xs) for c, w in cases])
+    ours, deeper = quadpack.qags(values, a, b, 0.0, epsrel, 50)
+    levels = []
+    for k, (c, w) in enumerate(cases):
+        ref, _, info = integrate.quad(_peak(c, w), a, b, epsabs=0.0, epsrel=epsrel, limit=50,
+                                      full_output=1)[:3]
+        levels.append(info["last"])
+        if info["last"] <= 2:
+            assert not deeper[k]
+            assert ours[k] == pytest.approx(ref, rel=1e-15, abs=0), (c, w)
+        else:
+            assert deeper[k] and np.isnan(ours[k]), (c, w)
+    # the cases span all three: one interval, the two halves, further bisection
+    assert {1, 2} <= set(levels) and max(levels) > 2
+
+
+def test_nodes_are_the_abscissae_qags_asks_for():
+    """The integrand is asked for exactly the first 21 nodes (then the 42 of the halves)."""
+    a, b = 2.5, 4.0
+    asked = []
+
+    def f(x):
+        asked.append(x)
+        return 1.0 / (x - 2.4)
+
+    integrate.quad(f, a, b, epsabs=0.0, epsrel=1e-3)
+    xs = quadpack.nodes(a, b)
+    assert sorted(asked[:21]) == sorted(xs[:21])
+    assert sorted(asked[21:63]) == sorted(xs[21:])
