@@ -254,7 +254,7 @@ def experimental_sigmas(specs, exps: dict | None = None) -> dict[str, float]:
     if exps is None:
         exps = row_experiments(specs)
     labels = {s.observable.label for s in specs}
-    return {label: e.sigma for label, e in exps.items() if label in labels}
+    return {label: e.sigma for label, e in exps.items() if label in labels and e is not None}
 
 
 def _parse_errors(payload, sm_values: dict[str, float]) -> tuple[dict[str, float], dict[str, int]]:
