@@ -402,15 +402,10 @@ def parse_payload(payload) -> Constants:
 
 
 def _shipped(key: dict) -> Constants | None:
-    import json
+    from bridge.likelihoods.data import DATA_DIR, shipped_doc
 
-    from bridge.likelihoods.data import DATA_DIR, data_text
-
-    try:
-        doc = json.loads(data_text(SHIPPED_FILE))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(doc, dict) or doc.get("key") != key:
+    doc = shipped_doc(SHIPPED_FILE, key)
+    if doc is None:
         return None
     try:
         return parse_payload(doc.get("payload"))

@@ -66,14 +66,11 @@ def shipped() -> dict | None:
     """label → (SM value, Experiment or None) of the run table, for the installed versions and
     overlay; None if the file does not match them (or is damaged: one warning line)."""
     from bridge import cache as diskcache
-    from bridge.likelihoods.data import DATA_DIR, data_text
+    from bridge.likelihoods.data import DATA_DIR, shipped_doc
     from bridge.likelihoods.experiment import Experiment
 
-    try:
-        doc = json.loads(data_text(SHIPPED_FILE))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(doc, dict) or doc.get("key") != _key():
+    doc = shipped_doc(SHIPPED_FILE, _key())
+    if doc is None:
         return None
     out = {}
     try:

@@ -58,13 +58,10 @@ def _versions() -> dict:
 def _shipped() -> tuple[dict[str, str], dict[str, frozenset[str]], dict[str, frozenset[str]]] | None:
     """(coefficient → sector, observable label → sectors read, label → exempt coefficients) for
     the installed versions, or None (no shipped map for them)."""
-    from bridge.likelihoods.data import data_text
+    from bridge.likelihoods.data import shipped_doc
 
-    try:
-        doc = json.loads(data_text(SHIPPED_FILE))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(doc, dict) or doc.get("key") != _versions():
+    doc = shipped_doc(SHIPPED_FILE, _versions())
+    if doc is None:
         return None
     try:
         by_name = {name: sector for sector, names in doc["sectors"].items() for name in names}

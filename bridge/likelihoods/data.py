@@ -15,6 +15,18 @@ def data_text(name: str) -> str:
     return resources.files("bridge").joinpath("data", name).read_text(encoding="utf-8")
 
 
+def shipped_doc(name: str, key) -> dict | None:
+    """bridge/data/``name`` as JSON if it is an object computed for ``key`` (its "key" entry),
+    else None (absent, unreadable, or for other versions or settings)."""
+    import json
+
+    try:
+        doc = json.loads(data_text(name))
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) and doc.get("key") == key else None
+
+
 def data_file(name: str):
     """A context manager giving a real file path of bridge/data/``name``."""
     return resources.as_file(resources.files("bridge").joinpath("data", name))
