@@ -38,15 +38,16 @@ def f_ib_point():
 
 
 def test_f_ib_plan(f_ib_point):
-    """b->s, B_s mixing, a_mu: fast path; LFV, b->d, K and a_e, a_tau (C7_mumu exempt): SM
-    values; D mixing (CVLL_ucuc) and the Z-pole rows (lepton vertex shifts): flavio."""
+    """b->s, B_s mixing, a_mu and D mixing (CVLL_ucuc): fast path; LFV, b->d, K and a_e, a_tau
+    (C7_mumu exempt): SM values; the Z-pole rows (lepton vertex shifts, SMEFT): flavio."""
     coefficients, scale, z_pole = f_ib_point
     sources, values = runtable.plan(coefficients, scale, {}, z_pole)
     core = [s.observable.label for s in RUN_OBSERVABLES[:10]]
     assert all(sources[k] == runtable.FAST_PATH for k in core if k != "BR(mu->egamma)")
     assert sources["BR(mu->egamma)"] == runtable.SM_VALUE  # no e-mu coupling on the card
     assert sorted(k for k, v in sources.items() if v == runtable.FLAVIO) == sorted(
-        ["x12Im_D", "R_e", "R_mu", "R_tau"])
+        ["R_e", "R_mu", "R_tau"])
+    assert sources["x12Im_D"] == runtable.FAST_PATH
     assert sources["a_e"] == sources["a_tau"] == sources["eps_K"] == runtable.SM_VALUE
     assert values["eps_K"] == runtable.shipped()["eps_K"][0]
     # without the Z-pole shifts and the D-mixing coefficient nothing needs flavio
@@ -79,9 +80,10 @@ def test_without_flavio_the_rows_that_need_it_are_named():
     doc, flavio, wilson = out.stdout.rsplit(" ", 2)
     assert (flavio, wilson.strip()) == ("False", "False")
     doc = json.loads(doc)
-    assert doc["unchecked"] == ["x12Im_D", "R_e", "R_mu", "R_tau"]
-    assert len(doc["keys"]) == len(RUN_OBSERVABLES) - 4 and "x12Im_D" not in doc["keys"]
-    assert {f.split(" = ")[0] for f in doc["flags"]} == {"R_K [1.1,6]", "R_K* [1.1,6]", "Delta a_mu"}
+    assert doc["unchecked"] == ["R_e", "R_mu", "R_tau"]
+    assert len(doc["keys"]) == len(RUN_OBSERVABLES) - 3 and "R_e" not in doc["keys"]
+    assert {f.split(" = ")[0] for f in doc["flags"]} == {"R_K [1.1,6]", "R_K* [1.1,6]", "Delta a_mu",
+                                                          "x12Im_D"}
 
 
 def table_without_flavio() -> dict:
@@ -164,9 +166,9 @@ def test_fit_with_a_seed_likelihood_and_no_flavio(tmp_path):
     would need it are named, on stderr and in the JSON, and the fit is the same."""
     out, err, doc = run_fit([*FREE, "--no-flavio"], tmp_path)
     assert "RC 0 False" in out, err
-    assert "not checked against their limits (--no-flavio): x12Im_D, R_e, R_mu, R_tau" in err
+    assert "not checked against their limits (--no-flavio): R_e, R_mu, R_tau" in err
     assert "NOT CHECKED at the best fit" in out and "(fast path)" in out and "(SM value)" in out
-    assert doc["not_checked_at_best_fit"] == ["x12Im_D", "R_e", "R_mu", "R_tau"]
+    assert doc["not_checked_at_best_fit"] == ["R_e", "R_mu", "R_tau"]
     assert doc["outside_experimental_limits"][0].startswith("Delta a_mu")
     sources = {p["key"]: p["source"] for p in doc["observables_at_best_fit"]}
     assert sources["DeltaM_s"] == "fast path" and sources["eps_K"] == "SM value"
@@ -179,7 +181,7 @@ def test_fit_default_imports_flavio_only_for_the_table(tmp_path):
     assert "RC 0 True" in out, err
     assert doc["not_checked_at_best_fit"] == []
     sources = {p["key"]: p["source"] for p in doc["observables_at_best_fit"]}
-    assert [k for k, v in sources.items() if v == "flavio"] == ["x12Im_D", "R_e", "R_mu", "R_tau"]
+    assert [k for k, v in sources.items() if v == "flavio"] == ["R_e", "R_mu", "R_tau"]
     assert np.isfinite([p["np"] for p in doc["observables_at_best_fit"]]).all()
 
 
