@@ -53,7 +53,7 @@ def _box(mf2, ms2):
 def _contract(a, b, d):
     """Σ_{ijkl} a*_{ik} b_{jk} a*_{jl} b_{il} D_{ijkl} for couplings (nF, nS, N)."""
     p = a.conj()[:, None] * b[None, :]  # (i, j, k, N)
-    q = a.conj().transpose(1, 0, 2)[None, :] * b[:, None]  # a*_{jl} b_{il}: (i, j, l, N)
+    q = a.conj()[None, :] * b[:, None]  # a*_{jl} b_{il}: (i, j, l, N)
     return (p * (d * q[:, :, None]).sum(axis=3)).sum(axis=(0, 1, 2))
 
 

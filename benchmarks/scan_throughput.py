@@ -36,7 +36,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+# per-core figures with one BLAS thread, as in the scan's worker processes (bridge.scan.executors)
+for _name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))

@@ -74,6 +74,10 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
+#: Environment variables that set the threads of numpy's BLAS (OpenBLAS, MKL, OpenMP builds).
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
+
+
 def make_backend(workers: int | None = None, scheduler: str | None = None, mpi: bool = False) -> Backend:
     """The executor for ``--workers``, ``--scheduler`` or ``--mpi``."""
     if sum(bool(x) for x in (scheduler, mpi)) > 1:
@@ -87,6 +91,11 @@ def make_backend(workers: int | None = None, scheduler: str | None = None, mpi: 
         raise InputError("--workers must be >= 1")
     if workers == 1:
         return Backend(SerialExecutor(), 1, "in-process")
+    # one BLAS thread per worker: the workers are the parallelism, and a multi-threaded
+    # OpenBLAS on top of them spins on the same cores (small matrix products 10-30x slower
+    # on a loaded 2-core machine); spawned workers read this when they import numpy
+    for name in BLAS_THREADS:
+        os.environ.setdefault(name, "1")
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=watch_parent, initargs=(os.getpid(),))
     return Backend(pool, workers, f"{workers} local processes",

@@ -97,7 +97,16 @@ def qags(values: np.ndarray, a: float, b: float, epsabs: float, epsrel: float, l
     """(result (N,), deeper (N,) bool) of DQAGSE for node values (N, 63) (:func:`nodes`):
     ``deeper`` marks the points at which QUADPACK would bisect beyond the two halves (their
     result is NaN)."""
-    result, abserr, defabs, resabs = qk21(values[:, :PER_INTERVAL], a, b)
+    return qags_lazy(values[:, :PER_INTERVAL], lambda todo: values[todo, PER_INTERVAL:], a, b,
+                     epsabs, epsrel, limit)
+
+
+def qags_lazy(first: np.ndarray, halves_at, a: float, b: float, epsabs: float, epsrel: float,
+              limit: int = 50):
+    """:func:`qags` with the values at the 21 nodes of [a, b] (N, 21) and ``halves_at(todo)``
+    giving those at the 42 nodes of the halves (len(todo), 42) for the points ``todo`` that
+    QUADPACK bisects (so they are computed only there)."""
+    result, abserr, defabs, resabs = qk21(first, a, b)
     errbnd = np.maximum(epsabs, epsrel * np.abs(result))
     ier = (abserr <= EPMACH * 100.0 * defabs) & (abserr > errbnd)
     if limit == 1:
@@ -108,9 +117,9 @@ def qags(values: np.ndarray, a: float, b: float, epsabs: float, epsrel: float, l
     todo = np.flatnonzero(~done)
     if todo.size:
         (a1, b1), (a2, b2) = halves(a, b)
-        v = values[todo]
-        area1, error1, _, _ = qk21(v[:, PER_INTERVAL:2 * PER_INTERVAL], a1, b1)
-        area2, error2, _, _ = qk21(v[:, 2 * PER_INTERVAL:], a2, b2)
+        v = halves_at(todo)
+        area1, error1, _, _ = qk21(v[:, :PER_INTERVAL], a1, b1)
+        area2, error2, _, _ = qk21(v[:, PER_INTERVAL:], a2, b2)
         area12 = area1 + area2
         erro12 = error1 + error2
         errsum = abserr[todo] + erro12 - abserr[todo]
