@@ -31,6 +31,22 @@ def _small_flavio_likelihood():
 
 
 @pytest.mark.flavio
+def assert_fast_equals_flavio(obs, reps, seed: int) -> None:
+    """The representations ``reps`` of ``obs`` equal flavio (1e-9) at 3 random points of the
+    whole coefficient space."""
+    from bridge.scan import fastpath as fpm
+    from bridge.scan import fastpath_build as fb
+
+    fp = fpm.FastPath(obs, 160.0, {}, reps)
+    u = fb.validation_points(3, seed=seed)
+    fast = fp.evaluate(u)
+    par = fb.flavio_parameters({})
+    for i in range(3):
+        direct = fb.direct_values(fpm.from_units(u[i]), 160.0, obs, par)
+        for j, o in enumerate(obs):
+            assert fast[o.label][i] == pytest.approx(direct[j], rel=1e-9), o.label
+
+
 def test_build_is_exact_in_coefficient_space():
     """Representations built from flavio at designed points reproduce flavio at fresh random
     points of coefficient space (every coefficient at once, complex), to 1e-6 and better."""
@@ -50,14 +66,7 @@ def test_build_is_exact_in_coefficient_space():
         "C9_bsmumu", "C10_bsmumu", "C9p_bsmumu", "C10p_bsmumu"}
     assert names["DeltaM_s"] == {"CVLL_bsbs", "CVRR_bsbs"}
     assert names["a_mu"] == {"C7_mumu"} and names["BR(mu->egamma)"] == {"Cgamma_mue", "Cgamma_emu"}
-    fp = fpm.FastPath(obs, 160.0, {}, reps)
-    u = fb.validation_points(3, seed=99)
-    fast = fp.evaluate(u)
-    par = fb.flavio_parameters({})
-    for i in range(3):
-        direct = fb.direct_values(fpm.from_units(u[i]), 160.0, obs, par)
-        for j, o in enumerate(obs):
-            assert fast[o.label][i] == pytest.approx(direct[j], rel=1e-9), o.label
+    assert_fast_equals_flavio(obs, reps, seed=99)
 
 
 @pytest.mark.flavio
@@ -76,14 +85,7 @@ def test_mixing_forms_are_exact_for_the_flavour_observables():
     assert names["S_psiK"] == {"CVLL_bdbd", "CVRR_bdbd"}
     assert names["x12Im_D"] == {"CVLL_ucuc", "CVRR_ucuc"}
     assert names["DeltaM_K"] == {"CVLL_sdsd", "CVRR_sdsd"}
-    fp = fpm.FastPath(obs, 160.0, {}, reps)
-    u = fb.validation_points(3, seed=7)
-    fast = fp.evaluate(u)
-    par = fb.flavio_parameters({})
-    for i in range(3):
-        direct = fb.direct_values(fpm.from_units(u[i]), 160.0, obs, par)
-        for j, o in enumerate(obs):
-            assert fast[o.label][i] == pytest.approx(direct[j], rel=1e-9), o.label
+    assert_fast_equals_flavio(obs, reps, seed=7)
 
 
 def _model_points(name):

@@ -129,6 +129,17 @@ class _FlavioState:
     shipped: bool = False  # ... or taken from bridge/data/flavio_covariances.json
 
 
+def parse_shipped_entry(entry: dict, observables, sm_values: dict[str, float]) -> tuple[dict, dict]:
+    """(SM covariance, experimental covariance) of one entry of the shipped covariance file,
+    checked as cache entries are (raises cache.Invalid, KeyError or TypeError)."""
+    obs = entry["observables"]
+    sm = parse_sm_covariance({"observables": obs, "covariance": entry["sm_covariance"]},
+                             observables, sm_values)
+    exp = parse_exp_covariance({"observables": obs, "central": entry["exp_central"],
+                                "covariance": entry["exp_covariance"]}, observables)
+    return sm, exp
+
+
 class FlavioLikelihood(Likelihood):
     """flavio's FastLikelihood over ``observables`` with ``measurements``.
 
@@ -303,11 +314,7 @@ class FlavioLikelihood(Likelihood):
         if entry is None:
             return False
         try:
-            obs = entry["observables"]
-            sm_cov = parse_sm_covariance({"observables": obs, "covariance": entry["sm_covariance"]},
-                                         self.observables, sm_values)
-            exp_cov = parse_exp_covariance({"observables": obs, "central": entry["exp_central"],
-                                            "covariance": entry["exp_covariance"]}, self.observables)
+            sm_cov, exp_cov = parse_shipped_entry(entry, self.observables, sm_values)
         except (cache.Invalid, KeyError, TypeError) as exc:
             cache.warn(DATA_DIR / SHIPPED_FILE, f"entry of likelihood {self.name}: {exc}")
             return False

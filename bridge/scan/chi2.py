@@ -188,6 +188,7 @@ def stored_covariances(lik, overrides: dict | None, sm_values: dict) -> tuple | 
         parse_sm_covariance,
         shipped_covariances,
     )
+    from bridge.likelihoods.flavio_fast import parse_shipped_entry
 
     if any(o.label not in sm_values for o in lik.observables):
         return None
@@ -199,11 +200,7 @@ def stored_covariances(lik, overrides: dict | None, sm_values: dict) -> tuple | 
         if entry is None:
             return None
         try:
-            obs = entry["observables"]
-            sm = parse_sm_covariance({"observables": obs, "covariance": entry["sm_covariance"]},
-                                     lik.observables, sm_values)
-            exp = parse_exp_covariance({"observables": obs, "central": entry["exp_central"],
-                                        "covariance": entry["exp_covariance"]}, lik.observables)
+            sm, exp = parse_shipped_entry(entry, lik.observables, sm_values)
         except (cache.Invalid, KeyError, TypeError):
             return None  # FlavioLikelihood.prepare reports it and recomputes
     keys = [o.key for o in lik.observables]
