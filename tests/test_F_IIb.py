@@ -16,22 +16,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 from legacy import F_IIb as legacy_F_IIb
-from models import model, model_evaluate
+from models import SM, model, model_evaluate
 from scipy import integrate
 
 from bridge import card as cardmod
 from bridge import matching
 from bridge.errors import InputError
 from bridge.model import ModelInputs
-from bridge.sm import SMInputs
 
 CARD = Path(__file__).resolve().parents[1] / "cards" / "F_IIb.slha"
 
 #: flavio 2.7.1 central values (SMInputs.from_flavio()), fixed so that most tests need no flavio.
-SM = SMInputs(GF=1.1663788e-05, alpha_e_bsll=0.007569084895987922,
-              alpha_e_0=0.0072973525692838015, s2w=0.23121, m_W=80.379, m_Z=91.1876,
-              m_e=0.00051099895, m_mu=0.1056583755, m_tau=1.77686, m_s=0.09247, m_b=4.195,
-              m_t=172.5, lambda_t_re=-0.04119293936908705, lambda_t_im=0.0007457752431333196)
 
 BENCH = dict(m_psi=600.0, m_psi_prime=900.0, m_phi_q=1200.0, m_phi_l=300.0, lam_l=0.5, lam_r=0.5,
              gamma_s=0.4, gamma_b=-0.375, gamma_l=2.15, gamma_e=-0.015)

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pytest
-from dm_helpers import SM
+from models import SM
 from scipy.integrate import quad
 
 from bridge import assembly

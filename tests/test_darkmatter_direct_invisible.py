@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from dm_helpers import SM
+from models import SM
 
 from bridge.darkmatter import annihilation as A
 from bridge.darkmatter import constants as C

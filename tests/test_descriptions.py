@@ -13,7 +13,7 @@ import pytest
 from legacy import F_Ib as legacy_F_Ib
 from legacy import F_IIb as legacy_F_IIb
 from legacy import scotogenic as legacy_scotogenic
-from models import model
+from models import SM, model
 
 from bridge import assembly, matching, pipeline
 from bridge.card import parse_inputs, read_card
@@ -30,13 +30,8 @@ from bridge.fields import (
     trilinear,
 )
 from bridge.plugins import get_model, get_plugin_manager
-from bridge.sm import SMInputs
 from bridge_plugins import scotogenic as scotogenic_plugin
 
-SM = SMInputs(GF=1.1663788e-05, alpha_e_bsll=0.007569084895987922,
-              alpha_e_0=0.0072973525692838015, s2w=0.23121, m_W=80.379, m_Z=91.1876,
-              m_e=0.00051099895, m_mu=0.1056583755, m_tau=1.77686, m_s=0.09247, m_b=4.195,
-              m_t=172.5, lambda_t_re=-0.04119293936908705, lambda_t_im=0.0007457752431333196)
 CARDS = {"F_Ib": "cards/F_Ib.slha", "F_IIb": "cards/F_IIb.slha", "scotogenic": "cards/scotogenic.slha"}
 LEGACY = {"F_Ib": legacy_F_Ib, "F_IIb": legacy_F_IIb, "scotogenic": legacy_scotogenic}
 

@@ -34,14 +34,11 @@ import math
 import numpy as np
 import pytest
 import wick_oracle as oracle
+from models import SM
 
 from bridge import engine, loops, matching
 from bridge.engine import DarkFermion, DarkScalar, DarkSector, ZCouplings
-from bridge.sm import SMInputs
 
-SM = SMInputs(GF=1.1663787e-5, alpha_e_bsll=1 / 133.0, alpha_e_0=1 / 137.035999084, s2w=0.23121,
-              m_W=80.379, m_Z=91.1876, m_e=0.000510999, m_mu=0.1056584, m_tau=1.77686,
-              m_s=0.0935, m_b=4.18, m_t=172.69, lambda_t_re=-0.0404, lambda_t_im=-0.00073)
 LOOP = 16 * math.pi**2
 CHIRALITIES = [("L", "L"), ("L", "R"), ("R", "L"), ("R", "R")]
 

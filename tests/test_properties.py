@@ -36,17 +36,14 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from models import SM
 
 from bridge import matching
 from bridge.engine import DarkFermion, DarkScalar, DarkSector, ZCouplings
 from bridge.model import ModelInputs
 from bridge.pipeline import evaluate as pipeline_evaluate
 from bridge.plugins import get_model, get_plugin_manager
-from bridge.sm import SMInputs
 
-SM = SMInputs(GF=1.1663787e-5, alpha_e_bsll=1 / 133.0, alpha_e_0=1 / 137.035999084, s2w=0.23121,
-              m_W=80.379, m_Z=91.1876, m_e=0.000510999, m_mu=0.1056584, m_tau=1.77686,
-              m_s=0.0935, m_b=4.18, m_t=172.69, lambda_t_re=-0.0404, lambda_t_im=-0.00073)
 #: BRIDGE_PROPERTY_EXAMPLES=N runs N random (not derandomized) examples per test instead.
 _EXAMPLES = int(os.environ.get("BRIDGE_PROPERTY_EXAMPLES", "0"))
 SETTINGS = settings(max_examples=_EXAMPLES or 12, deadline=None, derandomize=not _EXAMPLES,

@@ -10,14 +10,13 @@ import mpmath as mp
 import numpy as np
 import pytest
 from legacy import scotogenic as legacy
-from models import model_evaluate
+from models import SM, model_evaluate
 
 from bridge import engine, loops, matching
 from bridge.card import parse_inputs, read_card
 from bridge.engine import DarkFermion, DarkScalar, DarkSector
 from bridge.errors import InputError
 from bridge.model import ModelInputs
-from bridge.sm import SMInputs
 from bridge_plugins import scotogenic as sc
 
 CARD = Path(__file__).resolve().parents[1] / "cards" / "scotogenic.slha"
@@ -25,10 +24,6 @@ INFO = sc.DESCRIPTION.info()
 
 #: flavio 2.7.1 default central values (SMInputs.from_flavio()), so that these tests need no
 #: flavio; the benchmark's μ→eγ cancellation is tuned with exactly these.
-SM = SMInputs(GF=1.1663788e-05, alpha_e_bsll=0.007569084895987922,
-              alpha_e_0=0.0072973525692838015, s2w=0.23121, m_W=80.379, m_Z=91.1876,
-              m_e=0.00051099895, m_mu=0.1056583755, m_tau=1.77686, m_s=0.09247, m_b=4.195,
-              m_t=172.5, lambda_t_re=-0.04119293936908705, lambda_t_im=0.0007457752431333196)
 V = SM.vev
 TAU_MU_TREE = 192 * math.pi**3 / (SM.GF**2 * SM.m_mu**5)
 

@@ -40,19 +40,15 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from models import SM
 from scipy.integrate import quad
 
 from bridge import assembly, engine, matching
 from bridge.engine import ZCouplings
 from bridge.fields import FermionMixing
 from bridge.model import ModelInputs
-from bridge.sm import SMInputs
 from bridge_plugins._table2 import DARK_MATTER, ROWS, TABLE_II, table_ii_model
 
-SM = SMInputs(GF=1.1663788e-05, alpha_e_bsll=0.007569084895987922,
-              alpha_e_0=0.0072973525692838015, s2w=0.23121, m_W=80.379, m_Z=91.1876,
-              m_e=0.00051099895, m_mu=0.1056583755, m_tau=1.77686, m_s=0.09247, m_b=4.195,
-              m_t=172.5, lambda_t_re=-0.04119293936908705, lambda_t_im=0.0007457752431333196)
 MODELS = [(cls, row) for cls in "FS" for row in ROWS]
 
 
