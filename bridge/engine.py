@@ -847,9 +847,9 @@ def delta_a_split(sector: DarkSector, lepton: str, m_lepton: float) -> tuple:
     rest, Δa − LL − RR, is the chirally enhanced l r^* term."""
     _, _, mult = _gauge_charges(sector, "photon", lepton, lepton)
     no_flip, flip = sector.dipole_kernels("photon", mult)
-    l, r, none = sector.l(lepton), sector.r(lepton), (sector._zero, sector._zero)
-    ll = _dipole_sum(sector, (l, l), none, none, m_lepton, m_lepton, no_flip, flip)
-    rr = _dipole_sum(sector, none, (r, r), none, m_lepton, m_lepton, no_flip, flip)
+    left, right, none = sector.l(lepton), sector.r(lepton), (sector._zero, sector._zero)
+    ll = _dipole_sum(sector, (left, left), none, none, m_lepton, m_lepton, no_flip, flip)
+    rr = _dipole_sum(sector, none, (right, right), none, m_lepton, m_lepton, no_flip, flip)
     return (delta_a_lepton(sector, lepton, m_lepton), 4.0 * m_lepton * ll.real, 4.0 * m_lepton * rr.real)
 
 
