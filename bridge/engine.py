@@ -811,30 +811,28 @@ def dipole(sector: DarkSector, f_out: str, f_in: str, m_out: float, m_in: float,
     no_flip, flip = sector.dipole_kernels(gauge, mult)
     lo, ro = sector.l(f_out), sector.r(f_out)
     li, ri = sector.l(f_in), sector.r(f_in)
-    h = sector.has
-    has_l = (h(lo, li), h(ro, ri), h(lo, ri))
-    has_r = (h(ro, ri), h(lo, li), h(ro, li))
-    pre = 1.0 / (64.0 * math.pi**2)
-
-    def one(x_o, x_i, y_o, y_i, f_o, f_i, has):
-        # (x_o x_i^* m_in + y_o y_i^* m_out) no_flip + f_o f_i^* flip, terms with a vanishing
-        # coupling left out (the same arithmetic otherwise)
-        pair = None
-        if has[0]:
-            pair = x_o * x_i.conj() * m_in
-        if has[1]:
-            term = y_o * y_i.conj() * m_out
-            pair = term if pair is None else pair + term
-        total = None if pair is None else pair * no_flip
-        if has[2]:
-            term = f_o * f_i.conj() * flip
-            total = term if total is None else total + term
-        return sector._result(0j) if total is None else sector._result(pre * _sum(total, 2))
-
-    c_r = one(lo, li, ro, ri, lo, ri, has_l)
+    c_r = _dipole_sum(sector, (lo, li), (ro, ri), (lo, ri), m_out, m_in, no_flip, flip)
     if "L" not in chiralities:
         return c_r, sector._result(0j)
-    return c_r, one(ro, ri, lo, li, ro, li, has_r)
+    return c_r, _dipole_sum(sector, (ro, ri), (lo, li), (ro, li), m_out, m_in, no_flip, flip)
+
+
+def _dipole_sum(sector: DarkSector, x, y, f, m_out, m_in, no_flip, flip):
+    """c/e = 1/(64π²) Σ_{a,A} [(x_o x_i^* m_in + y_o y_i^* m_out) no_flip + f_o f_i^* flip] of
+    :func:`dipole` (x, y, f: (out, in) coupling pairs); a term whose couplings vanish is left
+    out (the same arithmetic otherwise)."""
+    h = sector.has
+    pair = None
+    if h(*x):
+        pair = x[0] * x[1].conj() * m_in
+    if h(*y):
+        term = y[0] * y[1].conj() * m_out
+        pair = term if pair is None else pair + term
+    total = None if pair is None else pair * no_flip
+    if h(*f):
+        term = f[0] * f[1].conj() * flip
+        total = term if total is None else total + term
+    return sector._result(0j) if total is None else sector._result(1.0 / (64.0 * math.pi**2) * _sum(total, 2))
 
 
 def delta_a_lepton(sector: DarkSector, lepton: str, m_lepton: float) -> float:
@@ -844,19 +842,15 @@ def delta_a_lepton(sector: DarkSector, lepton: str, m_lepton: float) -> float:
 
 
 def delta_a_split(sector: DarkSector, lepton: str, m_lepton: float) -> tuple:
-    """(Δa_ℓ, its LL part ∝ |l|², its RR part ∝ |r|²) from the terms of :func:`dipole`
-    (Δa = (4 m_ℓ/e) Re c_R^{ℓℓ}; the rest, Δa − LL − RR, is the chirally enhanced l r^* term)."""
+    """(Δa_ℓ, its LL part ∝ |l|², its RR part ∝ |r|²): Δa = (4 m_ℓ/e) Re c_R^{ℓℓ} of
+    :func:`dipole`, and the same c_R with only the l (only the r) couplings of the lepton; the
+    rest, Δa − LL − RR, is the chirally enhanced l r^* term."""
     _, _, mult = _gauge_charges(sector, "photon", lepton, lepton)
-    no_flip, _ = sector.dipole_kernels("photon", mult)
-    pre = 1.0 / (64.0 * math.pi**2)
-    parts = []
-    for c in (sector.l(lepton), sector.r(lepton)):
-        # the c_R of the sector with only these couplings
-        part = sector._result(pre * _sum(c * c.conj() * m_lepton * no_flip, 2)) if sector.has(c) \
-            else sector._result(0j)
-        parts.append(4.0 * m_lepton * part.real)
-    c_r, _ = dipole(sector, lepton, lepton, m_lepton, m_lepton, chiralities="R")
-    return (4.0 * m_lepton * c_r.real, *parts)
+    no_flip, flip = sector.dipole_kernels("photon", mult)
+    left, right, none = sector.l(lepton), sector.r(lepton), (sector._zero, sector._zero)
+    ll = _dipole_sum(sector, (left, left), none, none, m_lepton, m_lepton, no_flip, flip)
+    rr = _dipole_sum(sector, none, (right, right), none, m_lepton, m_lepton, no_flip, flip)
+    return (delta_a_lepton(sector, lepton, m_lepton), 4.0 * m_lepton * ll.real, 4.0 * m_lepton * rr.real)
 
 
 # ---------------------------------------------------------------------------

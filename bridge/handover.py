@@ -30,6 +30,8 @@ from bridge import lfv, matching, running
 
 #: Coefficients whose flavio normalisation or matching involves the lepton masses.
 LEPTON_MASS_DEPENDENT = ("C7_ee", "C7_mumu", "C7_tautau")
+#: The lepton dipoles of matching.lepton_dipoles and lfv.tau_dipoles (the engine's).
+_ENGINE_DIPOLE_NAMES = (*LEPTON_MASS_DEPENDENT, "Cgamma_mue", "Cgamma_emu", *lfv.TAU_DIPOLES)
 
 
 @dataclass
@@ -68,8 +70,9 @@ def to_handover(coefficients: dict, spectrum, sm, handover: float, *, engine_dip
     route = running.route(np.abs(masses).reshape(masses.shape[0], -1).min(axis=1))
     at_mu_m = dict(coefficients)
     if engine_dipoles and spectrum.sector is not None:
+        # the engine's dipoles at the physical masses are already in ``coefficients``
         at_mu_m.update(lepton_dipoles_at(spectrum.sector, sm, running.lepton_mass_ratio(mu_m, par),
-                                         set(coefficients)))
+                                         set(coefficients), at_masses=coefficients))
     ruled = {k: v for k, v in at_mu_m.items() if _has_rule(k)}
     unrun = sorted(set(at_mu_m) - set(ruled))
     if np.ndim(mu_m):
@@ -93,11 +96,17 @@ def _has_rule(name: str) -> bool:
     return True
 
 
-def lepton_dipoles_at(sector, sm, ratio, names: set[str]) -> dict:
+def lepton_dipoles_at(sector, sm, ratio, names: set[str], at_masses: dict | None = None) -> dict:
     """C7_ℓℓ and Cgamma with every lepton mass m_ℓ → ratio × m_ℓ (in the dipole and in the
-    C7_ℓℓ normalisation), for the names present; ``ratio`` a number or an array (N,)."""
+    C7_ℓℓ normalisation), for the names present; ``ratio`` a number or an array (N,).
+    ``at_masses``: the engine's values at the physical masses (matching.lepton_dipoles and
+    lfv.tau_dipoles of the same sector, as the pipeline has them), so that only the doubled
+    masses cost an engine evaluation; None: computed here."""
     heavy = sm.replace(m_e=2 * sm.m_e, m_mu=2 * sm.m_mu, m_tau=2 * sm.m_tau)
-    one = {**matching.lepton_dipoles(sector, sm), **lfv.tau_dipoles(sector, sm)}
+    if at_masses is None:
+        one = {**matching.lepton_dipoles(sector, sm), **lfv.tau_dipoles(sector, sm)}
+    else:
+        one = {k: v for k, v in at_masses.items() if k in _ENGINE_DIPOLE_NAMES}
     two = {**matching.lepton_dipoles(sector, heavy), **lfv.tau_dipoles(sector, heavy)}
     out = {}
     for name in names:

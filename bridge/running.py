@@ -339,8 +339,8 @@ def run_batch(coefficients: Mapping[str, np.ndarray], mu_high, mu_low: float,
     distinct eigenvalues) so that a batch needs no matrix exponential per point."""
     alphas = couplings.inputs(par)
     mu_high = np.maximum(np.asarray(mu_high, dtype=float), mu_low)
-    _, m_t = _thresholds()
-    if not (math.isfinite(mu_low) and mu_low >= _thresholds()[0]):
+    m_b, m_t = _thresholds()
+    if not (math.isfinite(mu_low) and mu_low >= m_b):
         raise ValueError(f"scale {mu_low!r} GeV is outside the five/six-flavour range")
     lo = np.full_like(mu_high, mu_low)
     # η of each segment (1 where a segment is empty): six flavours above m_t, five below

@@ -6,8 +6,11 @@ bridge.engine.z_penguin) with a flavour-diagonal pair gives L ⊃ (g/c_W) Y_X/(1
 
     δg_X^ℓ = −Y_X^ℓ/(16π²),   δg_L^ν = −Y_L^ν/(16π²).
 
-flavio computes the Z-pole observables (Γ(Z→ℓℓ), R_ℓ, A_ℓ, ...) from SMEFT Warsaw coefficients at
-M_Z (flavio/physics/zdecays/smeftew.py: δg_V^ℓ = −(C_φe + C_φl¹ + C_φl³)/(4√2 G_F), δg_V^ν =
+The Z penguin is physics.md §9 (derived there; tested against the charged-Higgs closed form in
+tests/test_lfv.py and tests/test_zpole.py). flavio computes the Z-pole observables (Γ(Z→ℓℓ), R_ℓ,
+A_ℓ, ...) from SMEFT Warsaw coefficients at M_Z with the Z-coupling shifts of Brivio and Trott,
+arXiv:1706.08945, Appendix A.1 (flavio/physics/zdecays/smeftew.py, which cites it):
+δg_V^ℓ = −(C_φe + C_φl¹ + C_φl³)/(4√2 G_F), δg_V^ν =
 −(C_φl¹ − C_φl³)/(4√2 G_F), the convention v² = 1/(√2 G_F)); the shifts above are that with
 
     C_φl¹ + C_φl³ = −2√2 G_F δg_L^ℓ,   C_φl¹ − C_φl³ = −2√2 G_F δg_L^ν,   C_φe = −2√2 G_F δg_R^ℓ.

@@ -140,6 +140,50 @@ def test_coefficients_equal_the_engine_before_the_speedups(name):
     assert worst < RTOL
 
 
+
+def test_shared_evaluations_equal_the_single_loop_functions():
+    """loops.box_integrals, dd2_pair, dipole_functions and penguin_functions (one evaluation
+    for several functions) give the values of the functions called one by one, at split,
+    near-degenerate (series) and degenerate points."""
+    from bridge import loops
+
+    rng = np.random.default_rng(3)
+    base = rng.uniform(0.1, 5.0, 40)
+    split = np.concatenate([base, base, base * (1 + 1e-9), base * 1.2])
+    args = [np.concatenate([rng.uniform(0.1, 5.0, 40), base, base * (1 + 1e-7), base * (1 + 0.1 * k)])
+            for k in range(1, 4)]
+    i2, i1 = loops.box_integrals(split, *args)
+    np.testing.assert_array_equal(i2, loops.box_I2(split, *args))
+    np.testing.assert_array_equal(i1, loops.box_I1(split, *args))
+    u2, u1 = loops.dd2_pair(split, *args[:2])
+    np.testing.assert_array_equal(u2, loops.dd2_u2logu(split, *args[:2]))
+    np.testing.assert_array_equal(u1, loops.dd2_ulogu(split, *args[:2]))
+    x = np.concatenate([rng.uniform(0.01, 50.0, 40), 1 + rng.uniform(-1e-3, 1e-3, 20), [1.0]])
+    singles = (loops.f_N1, loops.f_C1, loops.f_N2, loops.f_C2)
+    for got, fn in zip(loops.dipole_functions(x), singles, strict=True):
+        np.testing.assert_array_equal(got, fn(x))
+    for got, fn in zip(loops.penguin_functions(x), (loops.j_S, loops.j_F), strict=True):
+        np.testing.assert_array_equal(got, fn(x))
+
+
+def test_delta_a_split_equals_the_sectors_with_one_chirality(sm):
+    """engine.delta_a_split: its LL (RR) part is Δa_μ of the sector keeping only the l (r)
+    couplings of the muon, computed from scratch (new sectors), the total that of the sector."""
+    from bridge.engine import DarkFermion, DarkScalar, DarkSector, delta_a_lepton, delta_a_split
+
+    fermions = (DarkFermion("F1", 700.0, 0.0), DarkFermion("F2", 950.0, -1.0))
+    scalars = (DarkScalar("S1", 600.0, -1.0), DarkScalar("S2", 1200.0, 0.0))
+    left = {"mu": np.array([[0.9 + 0.2j, 0.0], [0.0, 0.5j]])}
+    right = {"mu": np.array([[0.05, 0.0], [0.0, -0.4]])}
+    sector = DarkSector(fermions, scalars, left, right)
+    total, ll, rr = delta_a_split(sector, "mu", sm.m_mu)
+    assert total == delta_a_lepton(sector, "mu", sm.m_mu)
+    only_l = delta_a_lepton(DarkSector(fermions, scalars, left, {}), "mu", sm.m_mu)
+    only_r = delta_a_lepton(DarkSector(fermions, scalars, {}, right), "mu", sm.m_mu)
+    assert ll == pytest.approx(only_l, rel=1e-14) and rr == pytest.approx(only_r, rel=1e-14)
+    assert abs(total - ll - rr) > abs(ll) + abs(rr)  # the chirally enhanced part dominates
+
+
 if __name__ == "__main__" and "--write" in sys.argv:
     REFERENCE.parent.mkdir(exist_ok=True)
     doc = {name: coefficients(name) for name in CARDS}
