@@ -122,7 +122,7 @@ class SMCouplings:
     gamma_h: float
     vev: float
     m_w: float = 80.377
-    gamma_w: float = 2.085  # PDG 2024
+    gamma_w: float = C.GAMMA_W
     g2: float = 0.0  # g² = 4√2 G_F m_W²
 
     @classmethod
@@ -133,7 +133,7 @@ class SMCouplings:
         g_z2 = 8 * sm.GF * sm.m_Z**2 / math.sqrt(2)
         e2 = 4 * math.sqrt(2) * sm.GF * sm.m_W**2 * sm.s2w
         return cls(mass, g_z2, e2, sm.s2w, sm.m_Z, C.GAMMA_Z, C.M_HIGGS, C.GAMMA_HIGGS_SM, sm.vev, sm.m_W,
-                   2.085, 4 * math.sqrt(2) * sm.GF * sm.m_W**2)
+                   C.GAMMA_W, 4 * math.sqrt(2) * sm.GF * sm.m_W**2)
 
     def z_chiral(self, f: str) -> tuple[float, float]:
         q = SM_CHARGE[f]
@@ -389,7 +389,7 @@ def scalar_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s, cos=None):
             if not (np.any(gam) and np.any(gbar)):
                 continue
             q = k1 - pin
-            prop = (H.slash(q) + F.mass * H.ONE) / (H.dot(q, q) - F.mass**2)[..., None, None]
+            prop = H.fermion_propagator(q, F.mass)
             amp = amp - H.sandwich(ub3, gam @ prop @ gbar, v4)
     if f == fp:
         amp = amp + _scalar_s_channel(sector, smc, si, sj, f, p1, p2, ub3, v4)
@@ -493,8 +493,7 @@ def fermion_photon_amplitude(smc, mass, charge, sqrt_s, cos=None):
     u1, vb2 = H.u_spinors(p1), H.bar(H.v_spinors(p2))
     e1 = H.slash(H.polarisations(k1, False))  # (…, λ, 4, 4)
     e2 = H.slash(H.polarisations(k2, False))
-    prop_t = (H.slash(p1 - k1) + mass * H.ONE) / (H.dot(p1 - k1, p1 - k1) - mass**2)[..., None, None]
-    prop_u = (H.slash(p1 - k2) + mass * H.ONE) / (H.dot(p1 - k2, p1 - k2) - mass**2)[..., None, None]
+    prop_t, prop_u = H.fermion_propagator(p1 - k1, mass), H.fermion_propagator(p1 - k2, mass)
     chain = (np.einsum("...jab,...bc,...icd->...ijad", e2, prop_t, e1)
              + np.einsum("...iab,...bc,...jcd->...ijad", e1, prop_u, e2))
     return smc.e2 * charge**2 * np.einsum("...sa,...ijab,...rb->...rsij", vb2, chain, u1)
