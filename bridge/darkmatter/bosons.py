@@ -47,7 +47,7 @@ import numpy as np
 
 from bridge.darkmatter import constants as C
 from bridge.darkmatter import helicity as H
-from bridge.darkmatter.annihilation import _breit_wigner, _kinematics, _open, _w_from_msq, angular_rules
+from bridge.darkmatter.annihilation import _breit_wigner, _kinematics, w_on_nodes
 from bridge.darkmatter.helicity import dot as _dot
 
 CHARGE = {"W+": 1, "W-": -1, "Z": 0, "a": 0, "h": 0}
@@ -425,41 +425,29 @@ def scalar_pair_amplitude(cp: Couplings, start, end, X: str, Y: str, sqrt_s, cos
 
 
 def width_factor(X, Y):
+    """S = ½ for two identical bosons in the final state (phase space counted twice), else 1."""
     return 0.5 if X == Y else 1.0
 
 
-def _w_pair(m1: float, m2: float, gauge: Gauge, X: str, Y: str, sqrt_s, spin_summed, average: float):
-    """W_ij(√s) = k/(8π√s) ∫ dcos θ ⟨|M|²⟩ S (Edsjö & Gondolo, hep-ph/9704361, Eq. (2.4) with
-    σ from the 2 → 2 formula; S = ½ for identical bosons), 0 below threshold; ``spin_summed``
-    (√s, cos θ) → Σ|M|² on the angular nodes of :func:`.annihilation.angular_rules`."""
-    sqrt_s = np.asarray(sqrt_s, float)
-    out = np.zeros_like(sqrt_s)
-    m3, m4 = gauge.mass(X), gauge.mass(Y)
-    ok = _open(sqrt_s, max(m1 + m2, m3 + m4))
-    if not np.any(ok):
-        return out
-    rs = sqrt_s[ok]
-    w = np.zeros_like(rs)
-    for idx, cos, wcos in angular_rules(rs, m1, m2):
-        w[idx] = _w_from_msq(rs[idx], m3, m4, spin_summed(rs[idx], cos), average, width_factor(X, Y), wcos)
-    out[ok] = w
-    return out
-
-
 def w_fermions(cp: Couplings, start, end, X, Y, sqrt_s, average=0.25):
-    """W_ij(√s) for a fermion pair → X Y (:func:`_w_pair`; ``average`` over the 4 spin states)."""
+    """W_ij(√s) for a fermion pair → X Y (:func:`.annihilation.w_on_nodes`; ``average`` over the
+    4 spin states; S = ½ for identical bosons)."""
 
     def spin_summed(rs, cos):
         return np.sum(np.abs(_sandwich_fermions(*fermion_pair_amplitude(cp, start, end, X, Y, rs, cos))) ** 2,
                       axis=(-4, -3, -2, -1))
 
-    return _w_pair(cp.mf[start[0]], cp.mf[end[0]], cp.gauge, X, Y, sqrt_s, spin_summed, average)
+    g = cp.gauge
+    return w_on_nodes(sqrt_s, cp.mf[start[0]], cp.mf[end[0]], g.mass(X), g.mass(Y), spin_summed, average,
+                      width_factor(X, Y))
 
 
 def w_scalars(cp: Couplings, start, end, X, Y, sqrt_s):
-    """W_ij(√s) for a scalar pair → X Y (:func:`_w_pair`)."""
+    """W_ij(√s) for a scalar pair → X Y (:func:`.annihilation.w_on_nodes`)."""
 
     def spin_summed(rs, cos):
         return np.sum(np.abs(scalar_pair_amplitude(cp, start, end, X, Y, rs, cos)) ** 2, axis=(-2, -1))
 
-    return _w_pair(cp.ms[start[0]], cp.ms[end[0]], cp.gauge, X, Y, sqrt_s, spin_summed, 1.0)
+    g = cp.gauge
+    return w_on_nodes(sqrt_s, cp.ms[start[0]], cp.ms[end[0]], g.mass(X), g.mass(Y), spin_summed, 1.0,
+                      width_factor(X, Y))
