@@ -304,15 +304,19 @@ def _h_propagator(gauge: Gauge, s, threshold: float):
     return 1j * _breit_wigner(s, gauge.m_h, gauge.gamma_h if threshold < gauge.m_h else 0.0)
 
 
+def _external(gauge: Gauge, m1, m2, X: str, Y: str, sqrt_s, cos):
+    """CM momenta p₁, p₂, k₁, k₂ and the polarisations of X and Y (:func:`_polarisations`)."""
+    p1, p2, k1, k2 = _kinematics(sqrt_s, m1, m2, gauge.mass(X), gauge.mass(Y), cos)
+    return p1, p2, k1, k2, _polarisations(X, k1), _polarisations(Y, k2)
+
+
 def fermion_pair_amplitude(cp: Couplings, start, end, X: str, Y: str, sqrt_s, cos=None):
     """iM[λ_X, λ_Y, s₂, s₁] on (√s, cos θ) for F(start) F(end) → X Y: start = (index,
     orientation) of the particle at p₁ (u spinor), end = that of the line leaving through
     v̄(p₂) (orientation +1 when the incoming state at p₂ is the field's antiparticle or a
     Majorana fermion)."""
     g = cp.gauge
-    m1, m2 = cp.mf[start[0]], cp.mf[end[0]]
-    p1, p2, k1, k2 = _kinematics(sqrt_s, m1, m2, g.mass(X), g.mass(Y), cos)
-    e1, e2 = _polarisations(X, k1), _polarisations(Y, k2)
+    p1, p2, k1, k2, e1, e2 = _external(g, cp.mf[start[0]], cp.mf[end[0]], X, Y, sqrt_s, cos)
     E1, E2 = e1[..., :, None, :], e2[..., None, :, :]  # (…, λ1, λ2, 4)
     shape = (*p1.shape[:-1], e1.shape[-2], e2.shape[-2], 4, 4)
     total = np.zeros(shape, complex)
@@ -378,8 +382,7 @@ def scalar_pair_amplitude(cp: Couplings, start, end, X: str, Y: str, sqrt_s, cos
     the line leaving with momentum −p₂)."""
     g = cp.gauge
     m1, m2 = cp.ms[start[0]], cp.ms[end[0]]
-    p1, p2, k1, k2 = _kinematics(sqrt_s, m1, m2, g.mass(X), g.mass(Y), cos)
-    e1, e2 = _polarisations(X, k1), _polarisations(Y, k2)
+    p1, p2, k1, k2, e1, e2 = _external(g, m1, m2, X, Y, sqrt_s, cos)
     E1, E2 = e1[..., :, None, :], e2[..., None, :, :]
     ex = lambda a: a[..., None, None, :]  # noqa: E731
     P1, P2, K1, K2 = ex(p1), ex(p2), ex(k1), ex(k2)
