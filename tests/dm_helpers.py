@@ -8,8 +8,3 @@ from bridge.sm import SMInputs
 SM = SMInputs(GF=1.1663787e-5, alpha_e_bsll=1 / 133.0, alpha_e_0=1 / 137.035999084, s2w=0.23121,
               m_W=80.377, m_Z=91.1876, m_e=0.000510999, m_mu=0.1056584, m_tau=1.77686, m_s=0.0935,
               m_b=4.18, m_t=172.69, lambda_t_re=-0.0405, lambda_t_im=0.00074)
-#: flavio's default parameters (the tests that assemble sectors from the shipped cards).
-SM_FLAVIO = SMInputs(GF=1.1663788e-05, alpha_e_bsll=0.007569084895987922,
-                     alpha_e_0=0.0072973525692838015, s2w=0.23121, m_W=80.379, m_Z=91.1876,
-                     m_e=0.00051099895, m_mu=0.1056583755, m_tau=1.77686, m_s=0.09247, m_b=4.195,
-                     m_t=172.5, lambda_t_re=-0.04119293936908705, lambda_t_im=0.0007457752431333196)

@@ -98,7 +98,7 @@ def _longitudinal(cp, start, end, X, Y, rs, kind):
 
 
 def inert_doublet_sector(m=500.0, lam5=0.05):
-    from dm_helpers import SM_FLAVIO as SM2
+    from test_darkmatter_couplings import SM as SM2
     from test_darkmatter_couplings import inert_doublet
 
     inputs = ModelInputs({"MINPAR": {1: 3000.0, 2: m, 3: lam5}, "YIN": {1: 0j, 2: 0j, 3: 0j}})
@@ -131,7 +131,7 @@ def test_longitudinal_amplitudes_do_not_grow(case):
             start, end, X, Y = (ch, 1), (neutral[0], 1), W, "h"
         assert names
     else:
-        from dm_helpers import SM_FLAVIO as SM2
+        from test_darkmatter_couplings import SM as SM2
         from test_darkmatter_couplings import f_ib
 
         desc, inputs = f_ib({"MINPAR": {1: 400.0, 2: 450.0}})

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from dm_helpers import SM_FLAVIO
 from models import model
 
 from bridge import assembly
@@ -28,8 +27,12 @@ from bridge.fields import (
     mass,
 )
 from bridge.model import ModelInputs
+from bridge.sm import SMInputs
 
-SM = SM_FLAVIO
+SM = SMInputs(GF=1.1663788e-05, alpha_e_bsll=0.007569084895987922,
+              alpha_e_0=0.0072973525692838015, s2w=0.23121, m_W=80.379, m_Z=91.1876,
+              m_e=0.00051099895, m_mu=0.1056583755, m_tau=1.77686, m_s=0.09247, m_b=4.195,
+              m_t=172.5, lambda_t_re=-0.04119293936908705, lambda_t_im=0.0007457752431333196)
 
 
 def f_ib(changes=None):

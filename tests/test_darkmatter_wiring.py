@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from dm_helpers import SM_FLAVIO as SM
 from models import model
+from test_darkmatter_couplings import SM
 
 from bridge import pipeline
 from bridge.card import parse_inputs, read_card
