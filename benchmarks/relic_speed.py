@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bridge.darkmatter import annihilation, bosons, freezeout, relic_density, relic_density_batch
+from bridge.darkmatter import annihilation, freezeout, relic_density, relic_density_batch
 from bridge.engine import DarkFermion, DarkScalar, DarkSector, HiggsCouplings, ZCouplings
 from bridge.sm import SMInputs
 
@@ -89,7 +89,7 @@ def dense(factor: int = 3):
     class Dense:
         def __enter__(self):
             self.saved = (freezeout.momentum_grid, freezeout.FINE_PER_UNIT, freezeout.N_AVERAGE,
-                          annihilation._COS, annihilation._WCOS, bosons.A_COS, annihilation._COS_SLOW,
+                          annihilation._COS, annihilation._WCOS, annihilation._COS_SLOW,
                           annihilation._WCOS_SLOW)
             grid = self.saved[0]
 
@@ -103,11 +103,10 @@ def dense(factor: int = 3):
             cos, wcos = np.polynomial.legendre.leggauss(48)
             annihilation._COS, annihilation._WCOS = cos, wcos
             annihilation._COS_SLOW, annihilation._WCOS_SLOW = cos, wcos
-            bosons.A_COS = cos  # bosons' W uses annihilation._WCOS
 
         def __exit__(self, *exc):
             (freezeout.momentum_grid, freezeout.FINE_PER_UNIT, freezeout.N_AVERAGE, annihilation._COS,
-             annihilation._WCOS, bosons.A_COS, annihilation._COS_SLOW, annihilation._WCOS_SLOW) = self.saved
+             annihilation._WCOS, annihilation._COS_SLOW, annihilation._WCOS_SLOW) = self.saved
             annihilation._spinors_cached.cache_clear()
 
     return Dense()

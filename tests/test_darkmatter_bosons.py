@@ -81,8 +81,8 @@ def test_photon_ward_identity_fermions(monkeypatch, start, end, X, Y):
     cp = B.Couplings(wino(500.0, 520.0), G, G.s2w)
     _photon_as_momentum(monkeypatch)
     rs, cos = np.array([1500.0]), np.array([0.3, -0.7])
-    total, _ = B.fermion_pair_amplitude(cp, start, end, X, Y, rs, cos)
-    amp = B._sandwich_fermions(total, rs, cp.mf[start[0]], cp.mf[end[0]], X, Y, G, cos)
+    total, momenta = B.fermion_pair_amplitude(cp, start, end, X, Y, rs, cos)
+    amp = B._sandwich_fermions(total, momenta)
     assert np.max(np.abs(amp)) < 1e-12 * G.e**2 * rs[0]  # each diagram alone is O(e² √s)
 
 
@@ -91,8 +91,8 @@ def _longitudinal(cp, start, end, X, Y, rs, kind):
     lx, ly = (0 if b == "h" else 2 for b in (X, Y))
     rs, cos = np.array([rs]), np.array([0.3])
     if kind == "F":
-        total, _ = B.fermion_pair_amplitude(cp, start, end, X, Y, rs, cos)
-        amp = B._sandwich_fermions(total, rs, cp.mf[start[0]], cp.mf[end[0]], X, Y, G, cos)
+        total, momenta = B.fermion_pair_amplitude(cp, start, end, X, Y, rs, cos)
+        amp = B._sandwich_fermions(total, momenta)
         return float(np.sum(np.abs(amp[..., lx, ly, :, :]) ** 2))
     return float(np.sum(np.abs(B.scalar_pair_amplitude(cp, start, end, X, Y, rs, cos)[..., lx, ly]) ** 2))
 
@@ -199,8 +199,8 @@ def test_gauss_legendre_against_quadrature_for_ww(rs):
     w = B.w_fermions(cp, (1, 1), (1, 1), "W+", "W-", np.array([rs]))[0]
 
     def msq(c):
-        total, _ = B.fermion_pair_amplitude(cp, (1, 1), (1, 1), "W+", "W-", np.array([rs]), np.array([c]))
-        amp = B._sandwich_fermions(total, np.array([rs]), 500.0, 500.0, "W+", "W-", G, np.array([c]))
+        amp = B._sandwich_fermions(*B.fermion_pair_amplitude(cp, (1, 1), (1, 1), "W+", "W-", np.array([rs]),
+                                                             np.array([c])))
         return float(np.sum(np.abs(amp) ** 2))
 
     val, _ = quad(msq, -1, 1, epsabs=0, epsrel=1e-10, limit=200)

@@ -87,11 +87,10 @@ def test_majorana_sd_from_coloured_mediator_and_z_interfere():
 
 
 def test_lz_limit_reference_point_and_scaling():
-    """The curve goes through the quoted 2.2e-48 cm² at 40 GeV (arXiv:2410.17036; its
-    normalisation), has its minimum near there (LZ quote their strongest limit at 40 GeV; the
+    """The curve (normalised to the quoted 2.2e-48 cm² at 40 GeV, arXiv:2410.17036, so its value
+    there is no check) has its minimum near there (LZ quote their strongest limit at 40 GeV; the
     computed one is flat to 1% over 35-55 GeV), rises steeply towards the threshold, returns
     NaN below LZ's 9 GeV, and is ∝ m at high mass (exposure-limited: fixed events ∝ n_χ ∝ 1/m)."""
-    assert direct.lz_si_limit(40.0) == pytest.approx(2.2e-48, rel=1e-12)
     masses = np.geomspace(9.0, 300.0, 200)
     curve = np.array([lz.si_limit(m) for m in masses])
     m_min = masses[np.argmin(curve)]
@@ -136,6 +135,23 @@ def test_helm_form_factor_limits():
     q = 4.493409457909064 / rn / (1 / lz.HBARC_GEV_FM)  # GeV
     e_kev = q * q / (2 * lz.M_XENON) * 1e6
     assert lz.helm_form_factor_sq(e_kev) < 1e-12
+
+
+def test_helm_form_factor_has_the_radius_of_the_fermi_nucleus():
+    """Lewin & Smith (§4) choose Helm's r_n so that the form factor has the rms radius of the
+    two-parameter Fermi density ρ ∝ 1/(1 + e^{(r − c)/a}) it stands for. Independent route: ⟨r²⟩
+    of that density by quadrature; the form factor's low-q slope, F² ≈ 1 − q²⟨r²⟩/3, must match."""
+    from scipy.integrate import quad
+
+    c, a = 1.23 * lz.A_XENON ** (1 / 3) - 0.60, 0.52  # fm, Lewin & Smith's xenon parameters
+
+    def moment(n):
+        return quad(lambda r: r**n / (1 + math.exp((r - c) / a)), 0, c + 60 * a, epsabs=0, epsrel=1e-12)[0]
+
+    r2 = moment(4) / moment(2)
+    q = 1e-3  # fm⁻¹: the O(q⁴) term is < 1e-5 of the slope here
+    e_kev = (q * lz.HBARC_GEV_FM) ** 2 / (2 * lz.M_XENON) * 1e6
+    assert 3 * (1 - lz.helm_form_factor_sq(e_kev)) / q**2 == pytest.approx(r2, rel=1e-5)
 
 
 def test_z_to_neutrinos_width_textbook():

@@ -14,7 +14,13 @@ from test_darkmatter_couplings import SM
 from bridge import pipeline
 from bridge.card import parse_inputs, read_card
 from bridge.darkmatter.summary import NUMBERS, report_lines, summary
-from bridge.likelihoods.darkmatter import Z90, DirectDetectionLikelihood, InvisibleLikelihood, RelicLikelihood
+from bridge.likelihoods.darkmatter import (
+    Z90,
+    Z95,
+    DirectDetectionLikelihood,
+    InvisibleLikelihood,
+    RelicLikelihood,
+)
 from bridge.likelihoods.point import ModelPoint
 from bridge.likelihoods.registry import get_likelihoods, needs_dark_matter
 from bridge.model import BatchInputs
@@ -71,8 +77,10 @@ def test_dark_matter_likelihood_terms():
     point = ModelPoint({}, 160.0, dark_matter=dm)
     relic = RelicLikelihood().evaluate(point)
     assert relic.chi2 == pytest.approx(0.012**2 / (0.001**2 + 0.0132**2))
+    # the 90% and 95% one-sided Gaussian quantiles (tables: 1.28155, 1.64485)
+    assert (Z90, Z95) == pytest.approx((1.2815516, 1.6448536), abs=1e-7)
     assert DirectDetectionLikelihood().evaluate(point).chi2 == pytest.approx((Z90 * 2.0) ** 2)
-    assert InvisibleLikelihood().evaluate(point).chi2 == pytest.approx((1.6448536 * 0.5) ** 2)
+    assert InvisibleLikelihood().evaluate(point).chi2 == pytest.approx((Z95 * 0.5) ** 2)
     assert needs_dark_matter(get_likelihoods(["seed2021", "relic"]))
     assert not needs_dark_matter(get_likelihoods(["seed2021"]))
 

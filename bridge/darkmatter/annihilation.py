@@ -122,7 +122,7 @@ class SMCouplings:
     gamma_h: float
     vev: float
     m_w: float = 80.377
-    gamma_w: float = 2.085  # PDG 2024
+    gamma_w: float = C.GAMMA_W
     g2: float = 0.0  # g² = 4√2 G_F m_W²
 
     @classmethod
@@ -133,7 +133,7 @@ class SMCouplings:
         g_z2 = 8 * sm.GF * sm.m_Z**2 / math.sqrt(2)
         e2 = 4 * math.sqrt(2) * sm.GF * sm.m_W**2 * sm.s2w
         return cls(mass, g_z2, e2, sm.s2w, sm.m_Z, C.GAMMA_Z, C.M_HIGGS, C.GAMMA_HIGGS_SM, sm.vev, sm.m_W,
-                   2.085, 4 * math.sqrt(2) * sm.GF * sm.m_W**2)
+                   C.GAMMA_W, 4 * math.sqrt(2) * sm.GF * sm.m_W**2)
 
     def z_chiral(self, f: str) -> tuple[float, float]:
         q = SM_CHARGE[f]
@@ -190,6 +190,26 @@ def _open(sqrt_s, threshold):
     return sqrt_s > threshold * (1 + 1e-12)
 
 
+def w_on_nodes(sqrt_s, m1, m2, m3, m4, spin_summed, average: float, symmetry: float = 1.0) -> np.ndarray:
+    """W(√s) = k/(8π√s) ∫ dcos θ ⟨|M|²⟩ S (module docstring), 0 below threshold: ``spin_summed``
+    (√s, cos θ nodes) → Σ|M|² (n_s, n_cos), or None when no diagram couples the pair to the final
+    state; the nodes are those of :func:`angular_rules` for the initial masses m1, m2."""
+    sqrt_s = np.asarray(sqrt_s, float)
+    out = np.zeros_like(sqrt_s)
+    ok = _open(sqrt_s, max(m1 + m2, m3 + m4))
+    if not np.any(ok):
+        return out
+    rs = sqrt_s[ok]
+    w = np.zeros_like(rs)
+    for idx, cos, wcos in angular_rules(rs, m1, m2):
+        msq = spin_summed(rs[idx], cos)
+        if msq is None:
+            return out
+        w[idx] = _w_from_msq(rs[idx], m3, m4, msq, average, symmetry, wcos)
+    out[ok] = w
+    return out
+
+
 def _breit_wigner(s, mass, width):
     return 1.0 / (s - mass**2 + 1j * mass * width)
 
@@ -200,22 +220,13 @@ def _breit_wigner(s, mass, width):
 def fermion_pair_to_fermions(sector, smc: SMCouplings, si: Species, sj: Species, f: str, fp: str,
                              sqrt_s) -> np.ndarray:
     """W(√s) of F_i(p1) F_j(p2) → f(k1) f̄'(k2); F_i particle-like, F_j anti-like (canonical)."""
-    sqrt_s = np.asarray(sqrt_s, float)
-    mf, mfp = smc.mass[f], smc.mass[fp]
-    out = np.zeros_like(sqrt_s)
-    ok = _open(sqrt_s, max(si.mass + sj.mass, mf + mfp))
-    if not np.any(ok):
-        return out
-    rs = sqrt_s[ok]
-    w = np.zeros_like(rs)
-    for idx, cos, wcos in angular_rules(rs, si.mass, sj.mass):
-        amp = fermion_pair_amplitude(sector, smc, si, sj, f, fp, rs[idx], cos)
-        if np.ndim(amp) == 0:  # no diagram couples this pair to f f̄' (e.g. h exchange into ν ν̄)
-            return out
-        msq = np.sum(np.abs(amp) ** 2, axis=(-4, -3, -2, -1))
-        w[idx] = _w_from_msq(rs[idx], mf, mfp, msq, 0.25, wcos=wcos)
-    out[ok] = w * COLOUR[f]
-    return out
+
+    def spin_summed(rs, cos):
+        amp = fermion_pair_amplitude(sector, smc, si, sj, f, fp, rs, cos)
+        # a scalar 0j: no diagram couples this pair to f f̄' (e.g. h exchange into ν ν̄)
+        return None if np.ndim(amp) == 0 else np.sum(np.abs(amp) ** 2, axis=(-4, -3, -2, -1))
+
+    return COLOUR[f] * w_on_nodes(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp], spin_summed, 0.25)
 
 
 def fermion_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s, cos=None):
@@ -348,28 +359,27 @@ def _contract_massive(j_d, j_f, q, mass):
     return _contract(j_d, j_f) - np.einsum("...ba,...cd->...abcd", jdq, jfq) / mass**2
 
 
+def _scalar_contract_massive(dp, j_f, q, mass):
+    """(p₁ − p₂)^μ (g_μν − q_μ q_ν/M²) J_f^ν: a scalar pair's current through a unitary-gauge
+    massive vector, j_f (…, s_f, s_f', ν) → (…, s_f, s_f')."""
+    ql = q * np.array([1, -1, -1, -1])
+    return np.einsum("...m,mn,...cdn->...cd", dp, H.METRIC, j_f) \
+        - (H.dot(dp, q))[..., None, None] * np.einsum("...cdm,...m->...cd", j_f, ql) / mass**2
+
+
 # ---------------------------------------------------------------------------------------------
 # S_i S_j → f f̄'
 # ---------------------------------------------------------------------------------------------
 def scalar_pair_to_fermions(sector, smc: SMCouplings, si: Species, sj: Species, f: str, fp: str,
                             sqrt_s) -> np.ndarray:
     """W(√s) of S_i(p1) S_j(p2) → f(k1) f̄'(k2); S_i particle-like, S_j anti-like (canonical)."""
-    sqrt_s = np.asarray(sqrt_s, float)
-    mf, mfp = smc.mass[f], smc.mass[fp]
-    out = np.zeros_like(sqrt_s)
-    ok = _open(sqrt_s, max(si.mass + sj.mass, mf + mfp))
-    if not np.any(ok):
-        return out
-    rs = sqrt_s[ok]
-    w = np.zeros_like(rs)
-    for idx, cos, wcos in angular_rules(rs, si.mass, sj.mass):
-        amp = scalar_pair_amplitude(sector, smc, si, sj, f, fp, rs[idx], cos)
-        if np.ndim(amp) == 0:  # no diagram couples this pair to f f̄' (the amplitude stayed 0j)
-            return out
-        msq = np.sum(np.abs(amp) ** 2, axis=(-2, -1))
-        w[idx] = _w_from_msq(rs[idx], mf, mfp, msq, 1.0, wcos=wcos)
-    out[ok] = w * COLOUR[f]
-    return out
+
+    def spin_summed(rs, cos):
+        amp = scalar_pair_amplitude(sector, smc, si, sj, f, fp, rs, cos)
+        # a scalar 0j: no diagram couples this pair to f f̄' (the amplitude stayed 0j)
+        return None if np.ndim(amp) == 0 else np.sum(np.abs(amp) ** 2, axis=(-2, -1))
+
+    return COLOUR[f] * w_on_nodes(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp], spin_summed, 1.0)
 
 
 def scalar_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s, cos=None):
@@ -389,7 +399,7 @@ def scalar_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s, cos=None):
             if not (np.any(gam) and np.any(gbar)):
                 continue
             q = k1 - pin
-            prop = (H.slash(q) + F.mass * H.ONE) / (H.dot(q, q) - F.mass**2)[..., None, None]
+            prop = H.fermion_propagator(q, F.mass)
             amp = amp - H.sandwich(ub3, gam @ prop @ gbar, v4)
     if f == fp:
         amp = amp + _scalar_s_channel(sector, smc, si, sj, f, p1, p2, ub3, v4)
@@ -397,11 +407,8 @@ def scalar_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s, cos=None):
         up = SM_CHARGE[f] > SM_CHARGE[fp]
         c_w = _dark_w_couplings(sector, si, sj, up, scalar=True)
         if c_w != 0:
-            q, dp = p1 + p2, p1 - p2
-            j_f = H.vector_current(ub3, H.PL, v4)
-            ql = q * np.array([1, -1, -1, -1])
-            num = np.einsum("...m,mn,...cdn->...cd", dp, H.METRIC, j_f) \
-                - (H.dot(dp, q))[..., None, None] * np.einsum("...cdm,...m->...cd", j_f, ql) / smc.m_w**2
+            q = p1 + p2
+            num = _scalar_contract_massive(p1 - p2, H.vector_current(ub3, H.PL, v4), q, smc.m_w)
             bw = _breit_wigner(H.dot(q, q), smc.m_w, smc.gamma_w if si.mass + sj.mass < smc.m_w else 0.0)
             amp = amp + smc.g2 / 2 * c_w * num * bw[..., None, None]
     return amp
@@ -423,10 +430,7 @@ def _scalar_s_channel(sector, smc, si, sj, f, p1, p2, ub3, v4):
             - (zs[A, B] if (sj.particle_like and si.anti_like and si.self_conjugate) else 0)
         if c_z != 0:
             gl, gr = smc.z_chiral(f)
-            j_f = H.vector_current(ub3, gl * H.PL + gr * H.PR, v4)
-            ql = q * np.array([1, -1, -1, -1])
-            num = np.einsum("...m,mn,...cdn->...cd", dp, H.METRIC, j_f) \
-                - (H.dot(dp, q))[..., None, None] * np.einsum("...cdm,...m->...cd", j_f, ql) / smc.m_z**2
+            num = _scalar_contract_massive(dp, H.vector_current(ub3, gl * H.PL + gr * H.PR, v4), q, smc.m_z)
             total = total + smc.g_z2 * c_z * num * _breit_wigner(s, smc.m_z, smc.gamma_z)[..., None, None]
     if sector.higgs is not None and smc.mass[f] > 0:
         c_h = np.asarray(sector.higgs.scalar)[B, A]
@@ -442,18 +446,11 @@ def _scalar_s_channel(sector, smc, si, sj, f, p1, p2, ub3, v4):
 # ---------------------------------------------------------------------------------------------
 def scalar_pair_to_photons(smc: SMCouplings, mass: float, charge: float, sqrt_s) -> np.ndarray:
     """W(√s) of S S̄ → γγ in scalar QED (t, u exchange and the seagull)."""
-    sqrt_s = np.asarray(sqrt_s, float)
-    out = np.zeros_like(sqrt_s)
-    ok = _open(sqrt_s, 2 * mass)
-    if np.any(ok):
-        rs = sqrt_s[ok]
-        w = np.zeros_like(rs)
-        for idx, cos, wcos in angular_rules(rs, mass, mass):
-            amp = scalar_photon_amplitude(smc, mass, charge, rs[idx], cos=cos)
-            msq = np.sum(np.abs(amp) ** 2, axis=(-2, -1))
-            w[idx] = _w_from_msq(rs[idx], 0.0, 0.0, msq, 1.0, 0.5, wcos=wcos)
-        out[ok] = w
-    return out
+
+    def spin_summed(rs, cos):
+        return np.sum(np.abs(scalar_photon_amplitude(smc, mass, charge, rs, cos=cos)) ** 2, axis=(-2, -1))
+
+    return w_on_nodes(sqrt_s, mass, mass, 0.0, 0.0, spin_summed, 1.0, 0.5)
 
 
 def scalar_photon_amplitude(smc, mass, charge, sqrt_s, pols=None, cos=None):
@@ -473,18 +470,12 @@ def scalar_photon_amplitude(smc, mass, charge, sqrt_s, pols=None, cos=None):
 
 def fermion_pair_to_photons(smc: SMCouplings, mass: float, charge: float, sqrt_s) -> np.ndarray:
     """W(√s) of F F̄ → γγ in spinor QED (t and u exchange)."""
-    sqrt_s = np.asarray(sqrt_s, float)
-    out = np.zeros_like(sqrt_s)
-    ok = _open(sqrt_s, 2 * mass)
-    if np.any(ok):
-        rs = sqrt_s[ok]
-        w = np.zeros_like(rs)
-        for idx, cos, wcos in angular_rules(rs, mass, mass):
-            amp = fermion_photon_amplitude(smc, mass, charge, rs[idx], cos)
-            msq = np.sum(np.abs(amp) ** 2, axis=(-4, -3, -2, -1))
-            w[idx] = _w_from_msq(rs[idx], 0.0, 0.0, msq, 0.25, 0.5, wcos=wcos)
-        out[ok] = w
-    return out
+
+    def spin_summed(rs, cos):
+        amp = fermion_photon_amplitude(smc, mass, charge, rs, cos)
+        return np.sum(np.abs(amp) ** 2, axis=(-4, -3, -2, -1))
+
+    return w_on_nodes(sqrt_s, mass, mass, 0.0, 0.0, spin_summed, 0.25, 0.5)
 
 
 def fermion_photon_amplitude(smc, mass, charge, sqrt_s, cos=None):
@@ -493,8 +484,7 @@ def fermion_photon_amplitude(smc, mass, charge, sqrt_s, cos=None):
     u1, vb2 = H.u_spinors(p1), H.bar(H.v_spinors(p2))
     e1 = H.slash(H.polarisations(k1, False))  # (…, λ, 4, 4)
     e2 = H.slash(H.polarisations(k2, False))
-    prop_t = (H.slash(p1 - k1) + mass * H.ONE) / (H.dot(p1 - k1, p1 - k1) - mass**2)[..., None, None]
-    prop_u = (H.slash(p1 - k2) + mass * H.ONE) / (H.dot(p1 - k2, p1 - k2) - mass**2)[..., None, None]
+    prop_t, prop_u = H.fermion_propagator(p1 - k1, mass), H.fermion_propagator(p1 - k2, mass)
     chain = (np.einsum("...jab,...bc,...icd->...ijad", e2, prop_t, e1)
              + np.einsum("...iab,...bc,...jcd->...ijad", e1, prop_u, e2))
     return smc.e2 * charge**2 * np.einsum("...sa,...ijab,...rb->...rsij", vb2, chain, u1)

@@ -47,10 +47,9 @@ import numpy as np
 
 from bridge.darkmatter import constants as C
 from bridge.darkmatter import helicity as H
-from bridge.darkmatter.annihilation import _COS as A_COS
-from bridge.darkmatter.annihilation import _w_from_msq, angular_rules
+from bridge.darkmatter.annihilation import _breit_wigner, _kinematics, w_on_nodes
+from bridge.darkmatter.helicity import dot as _dot
 
-GAMMA_W = 2.085  # PDG 2024
 CHARGE = {"W+": 1, "W-": -1, "Z": 0, "a": 0, "h": 0}
 VECTOR = ("W+", "W-", "Z", "a")
 #: Final states by total charge of the pair.
@@ -176,13 +175,18 @@ def fermion_vertex(cp: Couplings, boson: str, y, x, eps=None):
     return -1j * gx * eps @ (lv * H.PL + rv * H.PR)
 
 
+def _scalar_flow(cp: Couplings, y, x) -> tuple[bool, bool]:
+    """(θ₊, θ₋) of the scalar rules in the module docstring for the line x → y."""
+    (ix, ox), (iy, oy) = x, y
+    rx, ry = cp.real[ix], cp.real[iy]
+    return (ry or oy > 0) and (rx or ox > 0), (rx or ox < 0) and (ry or oy < 0)
+
+
 def scalar_vertex(cp: Couplings, boson: str, y, x, p_sum=None):
     """Number (…) of the vertex x → y (states (index, orientation)) emitting ``boson``;
     ``p_sum`` = (p_x + p_y)·ε* for vectors."""
-    (ix, ox), (iy, oy) = x, y
-    rx, ry = cp.real[ix], cp.real[iy]
-    plus = (ry or oy > 0) and (rx or ox > 0)
-    minus = (rx or ox < 0) and (ry or oy < 0)
+    (ix, _), (iy, _) = x, y
+    plus, minus = _scalar_flow(cp, y, x)
     if boson == "h":
         c = (cp.sh[iy, ix] if plus else 0) + (cp.sh[ix, iy] if minus else 0)
         return None if c == 0 else -1j * c
@@ -192,10 +196,9 @@ def scalar_vertex(cp: Couplings, boson: str, y, x, p_sum=None):
 
 
 def _sym_matrix_vertex(cp: Couplings, m: np.ndarray, y, x):
-    (ix, ox), (iy, oy) = x, y
-    rx, ry = cp.real[ix], cp.real[iy]
-    plus = (ry or oy > 0) and (rx or ox > 0)
-    minus = (rx or ox < 0) and (ry or oy < 0)
+    """Contact vertex S_x → S_y with a symmetric coupling matrix m (seagulls, hh S S)."""
+    (ix, _), (iy, _) = x, y
+    plus, minus = _scalar_flow(cp, y, x)
     return (m[iy, ix] if plus else 0) + (m[ix, iy] if minus else 0)
 
 
@@ -214,14 +217,6 @@ def _state_charge(q: np.ndarray, state) -> float:
 # ---------------------------------------------------------------------------------------------
 # boson self-couplings
 # ---------------------------------------------------------------------------------------------
-def _dot(a, b):
-    return a[..., 0] * b[..., 0] - np.sum(a[..., 1:] * b[..., 1:], axis=-1)
-
-
-def _lower(v):
-    return v * np.array([1.0, -1.0, -1.0, -1.0])
-
-
 def triple(gauge: Gauge, neutral: str, legs):
     """i g_N [g^{μν}(k₊ − k₋)^ρ + g^{νρ}(k₋ − q)^μ + g^{ρμ}(q − k₊)^ν] contracted with the legs
     (W⁺_in, W⁻_in, N_in), each (polarisation or None for the open index, incoming momentum);
@@ -247,9 +242,9 @@ def _propagator_vector(gauge: Gauge, boson: str, q, current, width: bool):
     if boson == "a":
         return -1j * current / s[..., None]
     m = gauge.m_z if boson == "Z" else gauge.m_w
-    gam = (gauge.gamma_z if boson == "Z" else GAMMA_W) if width else 0.0
+    gam = (gauge.gamma_z if boson == "Z" else C.GAMMA_W) if width else 0.0
     num = current - q * (_dot(q, current) / m**2)[..., None]
-    return -1j * num / (s - m * m + 1j * m * gam)[..., None]
+    return -1j * num * _breit_wigner(s, m, gam)[..., None]
 
 
 def _h_final(gauge: Gauge, X: str, Y: str, e1, e2):
@@ -299,10 +294,20 @@ def _polarisations(b: str, k):
     return H.polarisations(k, massive=b != "a")
 
 
-def kinematics(sqrt_s, m1, m2, X, Y, gauge, cos=None):
-    cos = A_COS if cos is None else cos
-    p1, p2, k1, k2 = H.cm_momenta(sqrt_s, m1, m2, gauge.mass(X), gauge.mass(Y), cos)
-    return p1, p2, k1, k2
+def _s_channel_vectors(X: str, Y: str) -> tuple[str, ...]:
+    """The vectors that can be exchanged in the s-channel into X Y (by the pair's charge)."""
+    return {0: ("Z", "a"), 1: ("W+",), -1: ("W-",)}.get(CHARGE[X] + CHARGE[Y], ())
+
+
+def _h_propagator(gauge: Gauge, s, threshold: float):
+    """i/(s − m_h² + i m_h Γ_h), the width only where the initial pair can sit on the pole."""
+    return 1j * _breit_wigner(s, gauge.m_h, gauge.gamma_h if threshold < gauge.m_h else 0.0)
+
+
+def _external(gauge: Gauge, m1, m2, X: str, Y: str, sqrt_s, cos):
+    """CM momenta p₁, p₂, k₁, k₂ and the polarisations of X and Y (:func:`_polarisations`)."""
+    p1, p2, k1, k2 = _kinematics(sqrt_s, m1, m2, gauge.mass(X), gauge.mass(Y), cos)
+    return p1, p2, k1, k2, _polarisations(X, k1), _polarisations(Y, k2)
 
 
 def fermion_pair_amplitude(cp: Couplings, start, end, X: str, Y: str, sqrt_s, cos=None):
@@ -311,9 +316,7 @@ def fermion_pair_amplitude(cp: Couplings, start, end, X: str, Y: str, sqrt_s, co
     v̄(p₂) (orientation +1 when the incoming state at p₂ is the field's antiparticle or a
     Majorana fermion)."""
     g = cp.gauge
-    m1, m2 = cp.mf[start[0]], cp.mf[end[0]]
-    p1, p2, k1, k2 = kinematics(sqrt_s, m1, m2, X, Y, g, cos)
-    e1, e2 = _polarisations(X, k1), _polarisations(Y, k2)
+    p1, p2, k1, k2, e1, e2 = _external(g, cp.mf[start[0]], cp.mf[end[0]], X, Y, sqrt_s, cos)
     E1, E2 = e1[..., :, None, :], e2[..., None, :, :]  # (…, λ1, λ2, 4)
     shape = (*p1.shape[:-1], e1.shape[-2], e2.shape[-2], 4, 4)
     total = np.zeros(shape, complex)
@@ -335,7 +338,7 @@ def fermion_pair_amplitude(cp: Couplings, start, end, X: str, Y: str, sqrt_s, co
             key = (k[0], order)
             if key not in props:  # the same line for both orientations of a Dirac state
                 q = p1 - kb_first
-                props[key] = mat(1j * (H.slash(q) + mk * H.ONE) / (H.dot(q, q) - mk * mk)[..., None, None])
+                props[key] = mat(1j * H.fermion_propagator(q, mk))
             total = total + v2 @ props[key] @ v1
     # s-channel h
     q = p1 + p2
@@ -344,11 +347,10 @@ def fermion_pair_amplitude(cp: Couplings, start, end, X: str, Y: str, sqrt_s, co
     vh = fermion_vertex(cp, "h", end, start)
     fin = _h_final(g, X, Y, E1, E2)
     if vh is not None and fin is not None:
-        d = 1j / (s - g.m_h**2 + 1j * g.m_h * (g.gamma_h if th < g.m_h else 0.0))
+        d = _h_propagator(g, s, th)
         total = total + mat(vh) * (d[..., None, None] * fin)[..., None, None]
     # s-channel vectors
-    charge = CHARGE[X] + CHARGE[Y]
-    for V in (("Z", "a") if charge == 0 else (("W+",) if charge == 1 else ("W-",) if charge == -1 else ())):
+    for V in _s_channel_vectors(X, Y):
         fin = _vector_final(g, V, X, Y, ex(k1), ex(k2), E1, E2)
         if fin is None:
             continue
@@ -366,8 +368,10 @@ def fermion_pair_amplitude(cp: Couplings, start, end, X: str, Y: str, sqrt_s, co
     return total, (p1, p2)
 
 
-def _sandwich_fermions(total, sqrt_s, m1, m2, X, Y, gauge, cos=None):
-    p1, p2, _, _ = kinematics(sqrt_s, m1, m2, X, Y, gauge, cos)
+def _sandwich_fermions(total, momenta):
+    """v̄(p₂) Γ u(p₁) for the Dirac matrices of :func:`fermion_pair_amplitude` and the initial
+    momenta (p₁, p₂) it returns with them."""
+    p1, p2 = momenta
     u1 = H.u_spinors(p1)[..., None, None, :, :]
     vb2 = H.bar(H.v_spinors(p2))[..., None, None, :, :]
     return (vb2 @ total) @ np.swapaxes(u1, -1, -2)  # (…, λ1, λ2, s2, s1)
@@ -378,8 +382,7 @@ def scalar_pair_amplitude(cp: Couplings, start, end, X: str, Y: str, sqrt_s, cos
     the line leaving with momentum −p₂)."""
     g = cp.gauge
     m1, m2 = cp.ms[start[0]], cp.ms[end[0]]
-    p1, p2, k1, k2 = kinematics(sqrt_s, m1, m2, X, Y, g, cos)
-    e1, e2 = _polarisations(X, k1), _polarisations(Y, k2)
+    p1, p2, k1, k2, e1, e2 = _external(g, m1, m2, X, Y, sqrt_s, cos)
     E1, E2 = e1[..., :, None, :], e2[..., None, :, :]
     ex = lambda a: a[..., None, None, :]  # noqa: E731
     P1, P2, K1, K2 = ex(p1), ex(p2), ex(k1), ex(k2)
@@ -412,9 +415,8 @@ def scalar_pair_amplitude(cp: Couplings, start, end, X: str, Y: str, sqrt_s, cos
     vh = scalar_vertex(cp, "h", end, start)
     fin = _h_final(g, X, Y, E1, E2)
     if vh is not None and fin is not None:
-        total = total + vh * 1j / (s - g.m_h**2 + 1j * g.m_h * (g.gamma_h if th < g.m_h else 0.0)) * fin
-    charge = CHARGE[X] + CHARGE[Y]
-    for V in (("Z", "a") if charge == 0 else (("W+",) if charge == 1 else ("W-",) if charge == -1 else ())):
+        total = total + vh * _h_propagator(g, s, th) * fin
+    for V in _s_channel_vectors(X, Y):
         fin = _vector_final(g, V, X, Y, K1, K2, E1, E2)
         if fin is None:
             continue
@@ -426,44 +428,29 @@ def scalar_pair_amplitude(cp: Couplings, start, end, X: str, Y: str, sqrt_s, cos
 
 
 def width_factor(X, Y):
+    """S = ½ for two identical bosons in the final state (phase space counted twice), else 1."""
     return 0.5 if X == Y else 1.0
 
 
 def w_fermions(cp: Couplings, start, end, X, Y, sqrt_s, average=0.25):
-    """W_ij(√s) = k/(8π√s) ∫ dcos θ ⟨|M|²⟩ S for a fermion pair → X Y (0 below threshold)."""
-    sqrt_s = np.asarray(sqrt_s, float)
+    """W_ij(√s) for a fermion pair → X Y (:func:`.annihilation.w_on_nodes`; ``average`` over the
+    4 spin states; S = ½ for identical bosons)."""
+
+    def spin_summed(rs, cos):
+        return np.sum(np.abs(_sandwich_fermions(*fermion_pair_amplitude(cp, start, end, X, Y, rs, cos))) ** 2,
+                      axis=(-4, -3, -2, -1))
+
     g = cp.gauge
-    out = np.zeros_like(sqrt_s)
-    m1, m2 = cp.mf[start[0]], cp.mf[end[0]]
-    ok = sqrt_s > max(m1 + m2, g.mass(X) + g.mass(Y)) * (1 + 1e-12)
-    if not np.any(ok):
-        return out
-    rs = sqrt_s[ok]
-    w = np.zeros_like(rs)
-    for idx, cos, wcos in angular_rules(rs, m1, m2):
-        total, _ = fermion_pair_amplitude(cp, start, end, X, Y, rs[idx], cos)
-        amp = _sandwich_fermions(total, rs[idx], m1, m2, X, Y, g, cos)
-        msq = np.sum(np.abs(amp) ** 2, axis=(-4, -3, -2, -1))
-        w[idx] = _w_from_msq(rs[idx], g.mass(X), g.mass(Y), msq, average, width_factor(X, Y), wcos)
-    out[ok] = w
-    return out
+    return w_on_nodes(sqrt_s, cp.mf[start[0]], cp.mf[end[0]], g.mass(X), g.mass(Y), spin_summed, average,
+                      width_factor(X, Y))
 
 
 def w_scalars(cp: Couplings, start, end, X, Y, sqrt_s):
-    """W_ij(√s) for a scalar pair → X Y."""
-    sqrt_s = np.asarray(sqrt_s, float)
-    g = cp.gauge
-    out = np.zeros_like(sqrt_s)
-    m1, m2 = cp.ms[start[0]], cp.ms[end[0]]
-    ok = sqrt_s > max(m1 + m2, g.mass(X) + g.mass(Y)) * (1 + 1e-12)
-    if not np.any(ok):
-        return out
-    rs = sqrt_s[ok]
-    w = np.zeros_like(rs)
-    for idx, cos, wcos in angular_rules(rs, m1, m2):
-        amp = scalar_pair_amplitude(cp, start, end, X, Y, rs[idx], cos)
-        msq = np.sum(np.abs(amp) ** 2, axis=(-2, -1))
-        w[idx] = _w_from_msq(rs[idx], g.mass(X), g.mass(Y), msq, 1.0, width_factor(X, Y), wcos)
-    out[ok] = w
-    return out
+    """W_ij(√s) for a scalar pair → X Y (:func:`.annihilation.w_on_nodes`)."""
 
+    def spin_summed(rs, cos):
+        return np.sum(np.abs(scalar_pair_amplitude(cp, start, end, X, Y, rs, cos)) ** 2, axis=(-2, -1))
+
+    g = cp.gauge
+    return w_on_nodes(sqrt_s, cp.ms[start[0]], cp.ms[end[0]], g.mass(X), g.mass(Y), spin_summed, 1.0,
+                      width_factor(X, Y))

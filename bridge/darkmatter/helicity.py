@@ -41,6 +41,12 @@ def slash(p):
     return (lowered @ GAMMA.reshape(4, 16)).reshape(*p.shape[:-1], 4, 4)
 
 
+def fermion_propagator(q, m):
+    """(q̸ + m)/(q² − m²), the Dirac propagator without its factor i (Peskin & Schroeder Eq. (4.118)):
+    (…, 4) momenta → (…, 4, 4)."""
+    return (slash(q) + m * ONE) / (dot(q, q) - m * m)[..., None, None]
+
+
 def _sqrt_sigma(p):
     """(√(p·σ), √(p·σ̄)) for p = (E, p⃗), shape (…, 2, 2) each."""
     E = p[..., 0]

@@ -74,8 +74,7 @@ def z_width_fermions(smc: A.SMCouplings, m_a, m_b, zl, zr, identical: bool) -> f
     cos = np.array([0.3])
     _, _, k1, k2 = H.cm_momenta(np.array([m_z]), m_z / 2, m_z / 2, m_a, m_b, cos)
     q = k1 + k2
-    eps = H.polarisations(np.concatenate([q[..., :1], np.array([[[0.0, 0.0, 1e-300]]])], axis=-1)
-                          if False else _z_at_rest(q), True)
+    eps = H.polarisations(_z_at_rest(q), True)
     cur = H.vector_current(H.bar(H.u_spinors(k1)), zl * H.PL + zr * H.PR, H.v_spinors(k2))
     amp = np.einsum("...srm,mn,...ln->...lsr", cur, H.METRIC, eps)
     msq = smc.g_z2 * float(np.sum(np.abs(amp) ** 2))

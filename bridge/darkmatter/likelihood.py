@@ -26,13 +26,17 @@ from bridge.darkmatter import constants as C
 THEORY_REL_ERROR = 0.10
 
 
+def relic_sigma(omega_h2: float, theory_rel_error: float = THEORY_REL_ERROR) -> float:
+    """σ = √(0.001² + (δ_th Ωh²)²): Planck's error and the theory error in quadrature."""
+    return math.hypot(C.OMEGA_H2_PLANCK_ERR, theory_rel_error * omega_h2)
+
+
 def relic_chi2(omega_h2: float, theory_rel_error: float = THEORY_REL_ERROR) -> float:
     """χ² = (Ωh² − 0.120)² / (0.001² + (δ_th Ωh²)²)."""
-    sigma2 = C.OMEGA_H2_PLANCK_ERR**2 + (theory_rel_error * omega_h2) ** 2
-    return (omega_h2 - C.OMEGA_H2_PLANCK) ** 2 / sigma2
+    return ((omega_h2 - C.OMEGA_H2_PLANCK) / relic_sigma(omega_h2, theory_rel_error)) ** 2
 
 
 def relic_loglikelihood(omega_h2: float, theory_rel_error: float = THEORY_REL_ERROR) -> float:
     """Gaussian log-likelihood −χ²/2 − ½ ln(2π σ²) of the ``relic`` term."""
-    sigma2 = C.OMEGA_H2_PLANCK_ERR**2 + (theory_rel_error * omega_h2) ** 2
-    return -0.5 * relic_chi2(omega_h2, theory_rel_error) - 0.5 * math.log(2 * math.pi * sigma2)
+    sigma = relic_sigma(omega_h2, theory_rel_error)
+    return -0.5 * relic_chi2(omega_h2, theory_rel_error) - 0.5 * math.log(2 * math.pi * sigma**2)

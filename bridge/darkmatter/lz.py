@@ -99,8 +99,14 @@ def events_per_sigma(m: float) -> float:
     return float(np.trapezoid(integrand, e)) * A_XENON**2 / (m * mu_n**2)
 
 
+@cache
+def _reference_events() -> float:
+    """N(REF_MASS), the normalisation: the same for every point, computed once."""
+    return events_per_sigma(REF_MASS)
+
+
 def si_limit(m: float) -> float:
     """LZ 2024 90% CL σ_SI per nucleon [cm²] at mass m [GeV] (module docstring); NaN below 9 GeV."""
     if not m >= MIN_MASS:
         return float("nan")
-    return REF_LIMIT_CM2 * events_per_sigma(REF_MASS) / events_per_sigma(m)
+    return REF_LIMIT_CM2 * _reference_events() / events_per_sigma(m)

@@ -110,24 +110,19 @@ def table() -> np.ndarray:
         return np.loadtxt(fh, delimiter=",", comments="#")
 
 
-def _interp(T, column: int):
-    tab = table()
-    return np.interp(np.log10(T), tab[:, 0], tab[:, column])
-
-
 def g_eff(T):
-    """Energy-density degrees of freedom at T [GeV] (clamped outside 10⁻⁵–10⁵ GeV)."""
-    return _interp(T, 1)
+    """Energy-density degrees of freedom at T [GeV] (clamped outside 10⁻⁵–10⁵ GeV): :data:`SM`."""
+    return SM.g_eff(T)
 
 
 def h_eff(T):
-    """Entropy degrees of freedom at T [GeV]."""
-    return _interp(T, 2)
+    """Entropy degrees of freedom at T [GeV]: :data:`SM`."""
+    return SM.h_eff(T)
 
 
 def gstar_half(T):
-    """g_*^{1/2} = h_eff/√g_eff (1 + ⅓ d ln h_eff/d ln T) at T [GeV] (Gondolo–Gelmini)."""
-    return _interp(T, 3)
+    """g_*^{1/2} = h_eff/√g_eff (1 + ⅓ d ln h_eff/d ln T) at T [GeV] (Gondolo–Gelmini): :data:`SM`."""
+    return SM.gstar_half(T)
 
 
 class EquationOfState:

@@ -23,13 +23,16 @@ from __future__ import annotations
 
 import math
 
+from scipy.stats import norm
+
 from bridge.darkmatter import constants as C
-from bridge.darkmatter.likelihood import THEORY_REL_ERROR, relic_chi2
+from bridge.darkmatter.likelihood import THEORY_REL_ERROR, relic_chi2, relic_sigma
 from bridge.likelihoods.base import Likelihood
 from bridge.likelihoods.point import ModelPoint
 from bridge.likelihoods.result import LikelihoodResult, Term
 
-Z90, Z95 = 1.2815516, 1.6448536
+#: One-sided Gaussian quantiles of the 90% and 95% CL limits (1.2816, 1.6449).
+Z90, Z95 = float(norm.ppf(0.90)), float(norm.ppf(0.95))
 
 
 def dark_matter_of(point: ModelPoint) -> dict:
@@ -59,9 +62,9 @@ class RelicLikelihood(DarkMatterLikelihood):
         dm = dark_matter_of(point)
         omega = dm["omega_h2"]
         finite = math.isfinite(omega)
-        sigma = math.hypot(C.OMEGA_H2_PLANCK_ERR, THEORY_REL_ERROR * omega) if finite else math.nan
-        chi2 = relic_chi2(omega) if math.isfinite(omega) else math.inf
-        pull = (omega - C.OMEGA_H2_PLANCK) / sigma if math.isfinite(omega) else math.inf
+        sigma = relic_sigma(omega) if finite else math.nan
+        pull = (omega - C.OMEGA_H2_PLANCK) / sigma if finite else math.inf
+        chi2 = pull**2 if finite else math.inf
         notes = [dm["error"]] if dm.get("error") else []
         if dm.get("missing"):
             notes.append("channels not implemented here: " + "; ".join(dm["missing"]))
