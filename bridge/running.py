@@ -386,8 +386,11 @@ def _evolve(values: np.ndarray, sector: Sector, eig, eta: dict) -> np.ndarray:
     return values
 
 
-#: QED anomalous dimension of a lepton mass, dm/dlnμ = −γ_m (α_e/4π) m (γ_m = 6 Q_ℓ²): the part
-#: of GAMMA_LEPTON_DIPOLE that is the running of m_ℓ in the C7_ℓℓ normalisation.
+#: QED anomalous dimension of a lepton mass, dm/dlnμ = −γ_m (α_e/4π) m (γ_m = 6 Q_ℓ²): the
+#: abelian case (C_F → Q_ℓ²) of the one-loop quark-mass anomalous dimension γ_m^(0) = 6 C_F
+#: (Buras, hep-ph/9806471, Sec. 3); the part of GAMMA_LEPTON_DIPOLE (16, Degrassi–Giudice
+#: hep-ph/9803384: a_ℓ runs as 1 − (4α/π) ln) that is the running of m_ℓ in the C7_ℓℓ
+#: normalisation.
 GAMMA_LEPTON_MASS = 6.0
 #: The scale at which flavio evaluates a_ℓ (config['renormalization scale']['mudecays']) and at
 #: which the m_ℓ of its normalisation is the pole mass.
