@@ -426,17 +426,13 @@ def _random_parameters(par, samples: int, seed) -> list[dict]:
 def _shipped_uncertainties(key: dict, parse):
     """The shipped entry for ``key`` (bridge/data/sm_uncertainties.json), checked as a cache
     entry is; None if there is none."""
-    from bridge.likelihoods.data import data_text
+    from bridge.likelihoods.data import shipped_entries
 
-    try:
-        doc = json.loads(data_text(SHIPPED_UNCERTAINTIES))
-    except (FileNotFoundError, ValueError):
-        return None
     # σ_th of one observable depends on its own settings only (draw i is the same parameter
     # point for every observable), so an entry serves any subset of its observables
     wanted = dict(zip(key["obs"], key["sigma_exp"], strict=True))
     rest = {k: v for k, v in key.items() if k not in ("obs", "sigma_exp")}
-    for entry in doc.get("entries", []):
+    for entry in shipped_entries(SHIPPED_UNCERTAINTIES):
         ekey = entry.get("key") if isinstance(entry.get("key"), dict) else {}
         have = dict(zip(ekey.get("obs", []), ekey.get("sigma_exp", []), strict=False))
         same = json.dumps({k: v for k, v in ekey.items() if k not in ("obs", "sigma_exp")},
