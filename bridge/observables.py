@@ -481,6 +481,8 @@ def row_experiments(specs) -> dict:
 
     out, left = {}, list(specs)
     for make in (flavio_today, flavio_lfv, flavio_quark):
+        if not left:
+            break
         lik = make()
         held = {o.label for o in lik.observables}
         mine = [s.observable for s in left if s.observable.label in held]
