@@ -11,7 +11,8 @@ The ``bridge run`` table, the ``flavio`` likelihood, the constraint terms
   ``GaussianUpperLimit``, ``GeneralGammaUpperLimit``...): the tightest, at its confidence
   level (MEG II: BR(μ→eγ) < 1.5×10⁻¹³; Belle 2017, arXiv:1702.03224: BR(B⁰→K*⁰νν̄) < 1.8×10⁻⁵,
   both at 90% CL). Its one-sided likelihood is a half-normal at zero whose CL quantile is the
-  limit, σ_L = limit/Φ⁻¹((1 + CL)/2) (the form flavio gives "< L @ 90% CL"), with the theory
+  limit, σ_L = limit/Φ⁻¹((1 + CL)/2) (flavio 2.7.1, flavio/statistics/probability.py,
+  ``GaussianUpperLimit.get_standard_deviation``: the form flavio gives "< L @ 90% CL"), with the theory
   error added in quadrature: χ² = (max(x, 0))²/(σ_L² + σ_th²), 2.71 at a 90% limit.
 * **a Gaussian** otherwise: the central value and error of the measurements combined exactly as
   the ``flavio`` likelihood combines them (the same seeded draws, inverse-covariance weighting;
