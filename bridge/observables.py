@@ -279,13 +279,14 @@ def sm_uncertainties(specs, overrides, samples: int, seed: int,
 
 
 def sm_uncertainty_draws(specs, overrides, samples: int, seed: int,
-                         sm_values: dict[str, float] | None = None
+                         sm_values: dict[str, float] | None = None, exps: dict | None = None
                          ) -> tuple[dict[str, float], dict[str, int]]:
     """(label → σ_th, label → number of draws): from the disk cache, the shipped defaults, or
     portable seeded draws (at least ``samples``, more where a pull needs them).
 
     ``sm_values`` (label → SM central value) bound the plausible uncertainties of a stored
-    entry; computed here when not given."""
+    entry; computed here when not given. ``exps``: the rows' Experiments
+    (:func:`row_experiments`), if the caller has them."""
     import flavio
 
     from bridge.progress import task
@@ -295,7 +296,7 @@ def sm_uncertainty_draws(specs, overrides, samples: int, seed: int,
         central, wc_sm = par.get_central_all(), flavio.WilsonCoefficients()
         sm_values = {s.observable.label: float(flavio.Observable[s.name].prediction_par(
             central, wc_sm, *s.observable.args)) for s in specs}
-    sigma_exp = experimental_sigmas(specs)
+    sigma_exp = experimental_sigmas(specs, exps)
     stored = stored_uncertainties(specs, overrides, samples, seed, sm_values, sigma_exp)
     if stored is not None:
         return stored
@@ -426,17 +427,13 @@ def _random_parameters(par, samples: int, seed) -> list[dict]:
 def _shipped_uncertainties(key: dict, parse):
     """The shipped entry for ``key`` (bridge/data/sm_uncertainties.json), checked as a cache
     entry is; None if there is none."""
-    from bridge.likelihoods.data import data_text
+    from bridge.likelihoods.data import shipped_entries
 
-    try:
-        doc = json.loads(data_text(SHIPPED_UNCERTAINTIES))
-    except (FileNotFoundError, ValueError):
-        return None
     # σ_th of one observable depends on its own settings only (draw i is the same parameter
     # point for every observable), so an entry serves any subset of its observables
     wanted = dict(zip(key["obs"], key["sigma_exp"], strict=True))
     rest = {k: v for k, v in key.items() if k not in ("obs", "sigma_exp")}
-    for entry in doc.get("entries", []):
+    for entry in shipped_entries(SHIPPED_UNCERTAINTIES):
         ekey = entry.get("key") if isinstance(entry.get("key"), dict) else {}
         have = dict(zip(ekey.get("obs", []), ekey.get("sigma_exp", []), strict=False))
         same = json.dumps({k: v for k, v in ekey.items() if k not in ("obs", "sigma_exp")},
@@ -484,6 +481,8 @@ def row_experiments(specs) -> dict:
 
     out, left = {}, list(specs)
     for make in (flavio_today, flavio_lfv, flavio_quark):
+        if not left:
+            break
         lik = make()
         held = {o.label for o in lik.observables}
         mine = [s.observable for s in left if s.observable.label in held]
@@ -524,28 +523,42 @@ def predict(coefficients: dict[str, complex], scale: float, *, overrides=None,
             sm_values[s.observable.label] = float(flavio.Observable[s.name].prediction_par(
                 par_central, wc_sm, *s.observable.args))
             bar.advance()
-    if np_samples <= 0:
-        sm_errors, sm_draws = sm_uncertainty_draws(specs, overrides, samples, seed, sm_values)
-    draws = _random_parameters(par, np_samples, seed) if np_samples > 0 else []
     exps = row_experiments(specs)
-    out = []
+    if np_samples <= 0:
+        sigma_th, counts = sm_uncertainty_draws(specs, overrides, samples, seed, sm_values, exps)
+    else:
+        sigma_th, counts = {}, {s.observable.label: np_samples for s in specs}
+    draws = _random_parameters(par, np_samples, seed) if np_samples > 0 else []
+    np_values = {}
     with task("flavio predictions at the point", total=len(specs), unit="observables") as bar:
         for spec in specs:
             o = spec.observable
             obs = flavio.Observable[o.name]
-            sm_value = sm_values[o.label]
             z_row = o.name in Z_POLE_OBSERVABLES
-            np_value = float(obs.prediction_par(par_central, wc_z if z_row else wc_np, *o.args))
+            np_values[o.label] = float(obs.prediction_par(par_central, wc_z if z_row else wc_np, *o.args))
             if draws:
                 w_row = w_z if z_row else w
                 values = [obs.prediction_par(p, flavio.WilsonCoefficients.from_wilson(w_row, p), *o.args)
                           for p in draws]
-                sigma_th, kind, n = float(np.std(values)), f"NP point, N={np_samples}", np_samples
-            else:
-                sigma_th, n = sm_errors[o.label], sm_draws[o.label]
-                kind = f"SM, N={n} draws"
-            out.append(prediction_row(spec, sm_value, np_value, sigma_th, kind, n, exps.get(o.label)))
+                sigma_th[o.label] = float(np.std(values))
             bar.advance()
+    return table_rows(specs, sm_values, np_values, sigma_th, counts, exps,
+                      at_point=np_samples > 0)
+
+
+def table_rows(specs, sm_values: dict, np_values: dict, sigma_th: dict, draws: dict, exps: dict,
+               at_point: bool = False) -> list[Prediction]:
+    """The rows of ``specs`` from their numbers (each a dict label → value; ``exps`` label →
+    Experiment): the one row builder of the table, for the rows flavio computes
+    (:func:`predict`) and those :mod:`bridge.runtable` takes from the shipped SM values.
+    ``at_point``: σ_th from draws at the NP point, else flavio's SM uncertainty."""
+    out = []
+    for spec in specs:
+        label = spec.observable.label
+        n = draws[label]
+        kind = f"NP point, N={n}" if at_point else f"SM, N={n} draws"
+        out.append(prediction_row(spec, sm_values[label], np_values[label], sigma_th[label], kind,
+                                  n, exps.get(label)))
     return out
 
 

@@ -12,7 +12,7 @@ from bridge.errors import InputError
 from bridge.model import ModelInfo, ModelInputs, Spectrum
 from bridge.plugins import Model, get_model
 from bridge.progress import load_flavio
-from bridge.sm import SMInputs, flavio_parameters, sminputs_overrides
+from bridge.sm import SMInputs, cached_sm_inputs, sminputs_overrides
 
 #: Hand-over scales outside this window get a warning (WET runs with 5-flavour RGEs).
 SCALE_WINDOW = (4.2, 200.0)
@@ -92,10 +92,12 @@ def run_card(card_path, *, predictions: bool = True, samples: int = 50, seed: in
             f"hand-over scale {scale:g} GeV is outside {SCALE_WINDOW}: wilson runs WET with "
             "five-flavour equations there (C7_bs at 4.8 GeV moves by ~15% from 1 TeV)")
     overrides = sminputs_overrides(sminputs)
-    load_flavio()
-    sm = SMInputs.from_flavio(overrides)
+    if predictions:
+        load_flavio()  # with a report (slow the first time)
+    sm = cached_sm_inputs(overrides)  # shipped or cached, as `bridge fit` and `bridge scan`
+    # the running needs α_s(M_Z), α_e(M_Z) only: the overrides (bridge.couplings), no flavio
     ev = pipeline.evaluate(model, inputs, sm, info=info, source=card_path, dark_matter=dark_matter,
-                           handover_scale=scale, par=flavio_parameters(overrides))
+                           handover_scale=scale, par=overrides)
     warnings += ev.warnings + sanity.unread_blocks(card, info, ev.spectrum)
     result = PointResult(card_path, model, info, inputs, scale, sminputs, sm, ev.spectrum,
                          ev.quark_coefficients, ev.lepton_dipoles, ev.neutrino_mass_matrix,

@@ -39,7 +39,7 @@ from functools import cache
 import numpy as np
 
 from bridge import sectors
-from bridge.observables import RUN_OBSERVABLES, prediction_row
+from bridge.observables import RUN_OBSERVABLES
 from bridge.zpole import Z_POLE_OBSERVABLES
 
 #: The shipped SM values and experiments (bridge/data).
@@ -169,10 +169,8 @@ def predict(coefficients: dict, scale: float, *, overrides=None, z_pole: dict | 
             offline = []
         else:
             errors, draws = stored
-            for s in offline:
-                label = s.observable.label
-                rows[label] = prediction_row(s, sm_values[label], values[label], errors[label],
-                                             f"SM, N={draws[label]} draws", draws[label], exps[label])
+            rows.update((r.key, r) for r in obs.table_rows(offline, sm_values, values, errors,
+                                                            draws, exps))
     online = [s for s in specs if sources[s.observable.label] == FLAVIO]
     out = Table(sources=sources)
     if online and use_flavio:

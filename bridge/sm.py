@@ -295,16 +295,10 @@ SHIPPED_FILE = "sminputs.json"
 
 def _shipped_sm_inputs(key: dict, overrides: dict) -> SMInputs | None:
     """The shipped entry for ``key`` (flavio version and overrides), checked as a cache entry."""
-    import json
+    from bridge.likelihoods.data import DATA_DIR, shipped_entries
 
-    from bridge.likelihoods.data import DATA_DIR, data_text
-
-    try:
-        doc = json.loads(data_text(SHIPPED_FILE))
-    except (OSError, ValueError):
-        return None
-    for entry in doc.get("entries", []) if isinstance(doc, dict) else []:
-        if isinstance(entry, dict) and entry.get("key") == key:
+    for entry in shipped_entries(SHIPPED_FILE):
+        if entry.get("key") == key:
             try:
                 return parse_sm_inputs(entry.get("sm_inputs"), overrides)
             except cache.Invalid as exc:

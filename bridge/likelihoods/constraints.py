@@ -104,18 +104,23 @@ class Context:
         """flavio's SM uncertainty, as in the `bridge run` table (defaults: shipped)."""
         key = ("sigma_th", json.dumps(self.overrides, sort_keys=True))
         if key not in self._cache:
-            from bridge.observables import CORE_OBSERVABLES, sm_uncertainties
+            from bridge.observables import CORE_OBSERVABLES, sm_uncertainty_draws
 
-            self._cache[key] = sm_uncertainties(CORE_OBSERVABLES, self.overrides, 50, 1)
+            # the SM values this context computes (not a second flavio pass inside)
+            sm_values = {s.observable.label: self.sm(s.observable) for s in CORE_OBSERVABLES}
+            self._cache[key] = sm_uncertainty_draws(CORE_OBSERVABLES, self.overrides, 50, 1,
+                                                    sm_values, self._experiments())[0]
         return self._cache[key][obs.label]
 
-    def experiment(self, obs: Observable):
+    def _experiments(self) -> dict:
         if "experiments" not in self._cache:
-            from bridge.likelihoods.experiment import experiments
-            from bridge.observables import CORE_OBSERVABLES
+            from bridge.observables import CORE_OBSERVABLES, row_experiments
 
-            self._cache["experiments"] = experiments([s.observable for s in CORE_OBSERVABLES])
-        return self._cache["experiments"][obs.label]
+            self._cache["experiments"] = row_experiments(CORE_OBSERVABLES)
+        return self._cache["experiments"]
+
+    def experiment(self, obs: Observable):
+        return self._experiments()[obs.label]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import json
 import numpy as np
 
 from bridge import cache
-from bridge.likelihoods.data import data_text
+from bridge.likelihoods.data import shipped_entries
 from bridge.observable import Observable
 from bridge.observables import check_theory_error
 
@@ -82,8 +82,4 @@ SHIPPED_FILE = "flavio_covariances.json"
 
 def shipped_covariances() -> dict[str, dict]:
     """Covariances shipped with the bridge, by cache key (empty if the file is absent)."""
-    try:
-        doc = json.loads(data_text(SHIPPED_FILE))
-    except (FileNotFoundError, ValueError):
-        return {}
-    return {json.dumps(e["key"], sort_keys=True): e for e in doc.get("entries", [])}
+    return {json.dumps(e["key"], sort_keys=True): e for e in shipped_entries(SHIPPED_FILE) if "key" in e}

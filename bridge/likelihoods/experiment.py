@@ -11,7 +11,8 @@ The ``bridge run`` table, the ``flavio`` likelihood, the constraint terms
   ``GaussianUpperLimit``, ``GeneralGammaUpperLimit``...): the tightest, at its confidence
   level (MEG II: BR(μ→eγ) < 1.5×10⁻¹³; Belle 2017, arXiv:1702.03224: BR(B⁰→K*⁰νν̄) < 1.8×10⁻⁵,
   both at 90% CL). Its one-sided likelihood is a half-normal at zero whose CL quantile is the
-  limit, σ_L = limit/Φ⁻¹((1 + CL)/2) (the form flavio gives "< L @ 90% CL"), with the theory
+  limit, σ_L = limit/Φ⁻¹((1 + CL)/2) (flavio 2.7.1, flavio/statistics/probability.py,
+  ``GaussianUpperLimit.get_standard_deviation``: the form flavio gives "< L @ 90% CL"), with the theory
   error added in quadrature: χ² = (max(x, 0))²/(σ_L² + σ_th²), 2.71 at a 90% limit.
 * **a Gaussian** otherwise: the central value and error of the measurements combined exactly as
   the ``flavio`` likelihood combines them (the same seeded draws, inverse-covariance weighting;
@@ -275,18 +276,17 @@ def dark_matter_flags(dm: dict | None) -> list[str]:
         else:
             limit = ""
         out.append(f"sigma_SI of {who}{values} is {si:.3g} times the LZ 2024 limit{limit} (90% CL)")
-    r = finite("h_inv_ratio")
-    if r is not None and r > 1:
-        br = finite("br_h_inv")
-        shown = f" = {br:.3g}" if br is not None else ""
-        out.append(f"BR(h -> inv){shown} from {who} is {r:.3g} times its limit 0.107 "
-                   "(95% CL, ATLAS 2023)")
-    r = finite("z_inv_ratio")
-    if r is not None and r > 1:
-        gz = finite("gamma_z_inv")
-        shown = f" = {1e3 * gz:.3g} MeV" if gz is not None else ""
-        out.append(f"Gamma(Z -> inv){shown} from {who} is {r:.3g} times its limit 2 MeV "
-                   "(95% CL, LEP)")
+    from bridge.darkmatter.invisible import BR_H_INV_MAX, DGAMMA_Z_INV_MAX
+
+    # the two invisible widths: (ratio key, value key, what, unit factor and name, limit, source)
+    for ratio, key, what, factor, unit, limit, source in (
+            ("h_inv_ratio", "br_h_inv", "BR(h -> inv)", 1.0, "", BR_H_INV_MAX, "ATLAS 2023"),
+            ("z_inv_ratio", "gamma_z_inv", "Gamma(Z -> inv)", 1e3, " MeV", DGAMMA_Z_INV_MAX, "LEP")):
+        r, value = finite(ratio), finite(key)
+        if r is not None and r > 1:
+            shown = f" = {factor * value:.3g}{unit}" if value is not None else ""
+            out.append(f"{what}{shown} from {who} is {r:.3g} times its limit "
+                       f"{factor * limit:g}{unit} (95% CL, {source})")
     omega = finite("omega_h2")
     if omega is not None:
         sigma = math.hypot(C.OMEGA_H2_PLANCK_ERR, THEORY_REL_ERROR * omega)

@@ -44,7 +44,6 @@ a scalar operator) is evaluated by flavio directly; the scan reports how many.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -616,13 +615,9 @@ def entry_key(observable: Observable, scale: float, overrides: dict) -> dict:
 def shipped() -> dict:
     """bridge/data/fastpath.json: {"key": common key, "defaults": flavio's central values of
     the SMINPUTS parameters, "entries": label → representation}; {} if absent or unreadable."""
-    from bridge.likelihoods.data import data_text
+    from bridge.likelihoods.data import shipped_json
 
-    try:
-        doc = json.loads(data_text(SHIPPED_FILE))
-    except (OSError, ValueError):
-        return {}
-    return doc if isinstance(doc, dict) else {}
+    return shipped_json(SHIPPED_FILE)
 
 
 def normalised_overrides(overrides: dict | None) -> dict:
