@@ -23,7 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bridge import running
-from bridge.observables import make_wilson
+from bridge.flavio_setup import make_wilson
 from bridge.run import run_card
 
 ROOT = Path(__file__).resolve().parent.parent

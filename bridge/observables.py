@@ -39,6 +39,8 @@ from pathlib import Path
 import numpy as np
 
 from bridge import cache
+from bridge.flavio_setup import make_wilson, parameter_constraints
+from bridge.likelihoods.covariances import check_theory_error
 from bridge.observable import Observable
 from bridge.zpole import Z_POLE_OBSERVABLES, z_pole_wilson
 
@@ -126,23 +128,6 @@ FLAVOUR_OBSERVABLES = (
 RUN_OBSERVABLES = CORE_OBSERVABLES + FLAVOUR_OBSERVABLES
 
 
-def register_observables() -> None:
-    """Observables the bridge adds to flavio (idempotent): ``DeltaM_K``, the K_L–K_S mass
-    difference 2|M_12| from flavio's own K mixing amplitude (short distance: SM top, charm and
-    top–charm boxes with flavio's η factors, plus the NP CVLL..CSLR_sdsd), the quantity flavio
-    2.7.1 takes as an input parameter (``DeltaM_K0``) but does not predict. The long-distance
-    part (tens of percent of the measured value) is not in it: read the pull with that in mind."""
-    import flavio
-    from flavio.physics.mesonmixing import observables as mixing
-
-    if "DeltaM_K" in flavio.Observable.instances:
-        return
-    obs = flavio.classes.Observable("DeltaM_K")
-    obs.tex = r"$\Delta M_K$"
-    obs.set_description("K_L-K_S mass difference, short-distance 2|M_12| (registered by bridge)")
-    flavio.classes.Prediction("DeltaM_K", lambda wc_obj, par: mixing.DeltaM_positive(wc_obj, par, "K0"))
-
-
 @dataclass
 class Prediction:
     """One row of the `bridge run` table (values in flavio's units; a_mu as Δa_μ)."""
@@ -180,55 +165,6 @@ class Prediction:
         if self.exp_central is None:
             return "-"
         return f"{self.exp_central:.4e} ± {self.exp_error_up:.1e}"
-
-
-def parameter_constraints(overrides: dict[str, float] | None):
-    """flavio's default parameters with SMINPUTS overrides fixed to their values."""
-    import flavio
-
-    par = flavio.default_parameters
-    if overrides:
-        par = par.copy()
-        for name, value in overrides.items():
-            par.set_constraint(name, repr(float(value)))
-    return par
-
-
-def make_wilson(coefficients: dict[str, complex], scale: float, eft: str = "WET"):
-    """A wilson.Wilson in the flavio basis, refusing unknown names with a clear error."""
-    import wilson
-    from wilson.wcxf import Basis
-
-    from bridge.errors import ModelError
-
-    known = set(Basis[eft, "flavio"].all_wcs)
-    unknown = sorted(set(coefficients) - known)
-    if unknown:
-        raise ModelError(f"coefficient {unknown[0]!r} is not in wilson's {eft} flavio basis")
-    values = {k: complex(v) for k, v in coefficients.items() if v != 0}
-    return wilson.Wilson(values, scale=scale, eft=eft, basis="flavio")
-
-
-#: Largest plausible SM theory uncertainty relative to the SM value: a cached σ_th above it is
-#: refused. Today's largest: 10% (B→K*νν̄) in the `bridge run` table, 61% (P5' [1.1,2.5]) in
-#: the `flavio` likelihood; an observable whose SM value is 0 (μ→eγ) has σ_th = 0. A bin where
-#: an observable crosses zero could exceed it (it would then be recomputed on every use).
-THEORY_ERROR_MAX = 10.0
-#: Observables exempt from that bound: zero at the SM central values but not over the draws
-#: (x12Im_D, CP violation in D mixing: 3e-23 at the centre, σ_th ≈ 6e-6 from the CKM phase).
-ZERO_AT_SM_CENTRE = frozenset({"x12Im_D"})
-
-
-def check_theory_error(label: str, sigma, sm_value: float) -> float:
-    """A cached SM uncertainty: a finite number, ≥ 0, at most THEORY_ERROR_MAX × |SM value|
-    (raises :class:`bridge.cache.Invalid`)."""
-    sigma = cache.real(sigma, f"sigma_th of {label}")
-    if sigma < 0:
-        raise cache.Invalid(f"sigma_th of {label} is negative ({sigma:g})")
-    if sigma > THEORY_ERROR_MAX * abs(sm_value) and label not in ZERO_AT_SM_CENTRE:
-        raise cache.Invalid(f"sigma_th of {label} = {sigma:g} is implausible for its SM value "
-                            f"{sm_value:g} (more than {THEORY_ERROR_MAX:g} times it)")
-    return sigma
 
 
 def sm_uncertainty_entry(specs, overrides, samples: int, seed: int,

@@ -193,7 +193,7 @@ def _alpha_mz(result) -> float:
 # ---------------------------------------------------------------------------
 def wcxf_text(result) -> str:
     """WCxf YAML written by wilson, with provenance in its metadata."""
-    from bridge.observables import make_wilson
+    from bridge.flavio_setup import make_wilson
 
     w = make_wilson(result.coefficients, result.scale)
     wc = w.wc

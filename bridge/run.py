@@ -44,6 +44,11 @@ class PointResult:
     flags: list[str] = field(default_factory=list)
 
     @property
+    def overrides(self) -> dict[str, float]:
+        """The card's SMINPUTS as flavio parameter overrides."""
+        return sminputs_overrides(self.sminputs)
+
+    @property
     def coefficients(self) -> dict[str, complex]:
         """All coefficients handed to wilson at ``scale`` (quark sector + lepton dipoles + LFV)."""
         return {**self.quark_coefficients, **self.lepton_dipoles, **self.lfv_coefficients}

@@ -191,9 +191,10 @@ def write_shipped(path=None) -> str:
     ``python -c "from bridge.runtable import write_shipped as w; w()"``."""
     import flavio
 
+    from bridge.flavio_setup import parameter_constraints
     from bridge.likelihoods.data import DATA_DIR
     from bridge.likelihoods.flavio_fast import register_overlay
-    from bridge.observables import parameter_constraints, row_experiments
+    from bridge.observables import row_experiments
 
     register_overlay()
     par = parameter_constraints(None).get_central_all()

@@ -148,8 +148,8 @@ def record_sectors(observables) -> dict[str, list[str]]:
     import flavio
     from flavio.physics import eft
 
+    from bridge.flavio_setup import make_wilson
     from bridge.likelihoods.flavio_fast import register_overlay
-    from bridge.observables import make_wilson
 
     register_overlay()
     par = flavio.default_parameters.get_central_all()
@@ -183,7 +183,7 @@ def record_exemptions(observables, reads_map: dict[str, list[str]]) -> dict[str,
     leaves flavio's prediction at the SM one exactly (imports flavio)."""
     import flavio
 
-    from bridge.observables import make_wilson
+    from bridge.flavio_setup import make_wilson
 
     par = flavio.default_parameters.get_central_all()
     probe_sector = {name: sector for sector, names in basis_sectors().items() for name in names

@@ -262,14 +262,15 @@ def test_sm_uncertainty_cache_is_validated(cache_dir, capsys, case, payload, wha
 def test_fastpath_cache_is_validated(cache_dir, capsys):
     from bridge.observable import Observable
     from bridge.scan import fastpath as fpm
+    from bridge.scan import fastpath_build
 
     # SMINPUTS that differ from flavio's: not the shipped representation, one built and cached
     obs, scale, overrides = [Observable("BR(Bs->mumu)")], 160.0, {"m_t": 173.0}
-    first = fpm.obtain(obs, scale, overrides, workers=1)
+    first = fastpath_build.obtain(obs, scale, overrides, workers=1)
     assert first.representations["BR(Bs->mumu)"].info["source"] == "built now"
     key = fpm.entry_key(obs[0], scale, overrides)
     path = cache.entry_path("fastpath", key)
-    again = fpm.obtain(obs, scale, overrides, workers=1)
+    again = fastpath_build.obtain(obs, scale, overrides, workers=1)
     assert again.representations["BR(Bs->mumu)"].info["source"].startswith("cache")
     good = json.loads(path.read_text())["payload"]
     u = np.zeros((1, fpm.N_VARIABLES))
@@ -294,13 +295,13 @@ def test_fastpath_cache_is_validated(cache_dir, capsys):
     for write, what in cases:
         write()
         capsys.readouterr()
-        fp = fpm.obtain(obs, scale, overrides, workers=1)
+        fp = fastpath_build.obtain(obs, scale, overrides, workers=1)
         assert_one_warning(capsys, path, what)
         assert fp.representations["BR(Bs->mumu)"].info["source"] == "built now"
         np.testing.assert_array_equal(fp.evaluate(u)["BR(Bs->mumu)"], first.evaluate(u)["BR(Bs->mumu)"])
     # a representation that missed the tolerance is used as direct (flavio at every point)
     cache.store(path, key, damaged(lambda r: r.update(max_rel_diff=0.5)))
-    fp = fpm.obtain(obs, scale, overrides, workers=1)
+    fp = fastpath_build.obtain(obs, scale, overrides, workers=1)
     assert fp.direct == obs and "above the tolerance" in fp.representations["BR(Bs->mumu)"].info["why"]
 
 

@@ -83,7 +83,7 @@ def test_unreadable_or_non_slha_file(tmp_path, content):
 def test_unknown_coefficient_name_is_a_clear_error():
     """wilson raises a bare AssertionError for unknown names; the bridge names the coefficient."""
     from bridge.errors import ModelError
-    from bridge.observables import make_wilson
+    from bridge.flavio_setup import make_wilson
 
     with pytest.raises(ModelError, match="C9_bsmumux"):
         make_wilson({"C9_bsmumux": 1.0}, 160.0)

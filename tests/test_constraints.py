@@ -127,7 +127,10 @@ def test_a_new_kind_of_term_is_added_the_same_way(monkeypatch):
 
     monkeypatch.setitem(TERMS, "toy", LightestMass)
     lik = get_likelihoods(["seed2021"], ["toy"])
-    res = lik.evaluate(ModelPoint.from_card(str(ROOT / "cards" / "F_Ib.slha")))
+    from bridge.run import run_card
+
+    res = lik.evaluate(ModelPoint.from_result(run_card(str(ROOT / "cards" / "F_Ib.slha"),
+                                                       predictions=False)))
     toy = next(t for t in res.terms if t.name.endswith("toy"))
     assert toy.prediction == pytest.approx(188.556, rel=1e-5)  # F0_1 of the card
     assert toy.chi2 == pytest.approx(((188.556 - 200) / 10) ** 2, rel=1e-4)

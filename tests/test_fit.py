@@ -187,7 +187,12 @@ def test_bind_gives_the_same_objective():
     f = fitmod.bind(lik, F_IB, ["GAMMALIN:2"])
     assert isinstance(f, fitmod.Objective) and f.likelihood is lik
     assert f.names == ["GAMMALIN:2"]
-    assert f(2.0) == pytest.approx(get_likelihood("seed2021").chi2(F_IB), rel=1e-12)
+    from bridge.run import run_card
+
+    at_card = get_likelihood("seed2021").chi2(run_card(F_IB, predictions=False))
+    assert f(2.0) == pytest.approx(at_card, rel=1e-12)
+    with pytest.raises(TypeError, match="evaluated point"):
+        get_likelihood("seed2021").chi2(F_IB)
 
 
 @pytest.mark.flavio

@@ -118,7 +118,7 @@ def test_ckm_rotation_of_up_type_couplings_and_d_mixing_closed_form(sm):
 def test_positive_cvll_bdbd_lowers_delta_m_d():
     import flavio
 
-    from bridge.observables import make_wilson
+    from bridge.flavio_setup import make_wilson
 
     sm_value = flavio.sm_prediction("DeltaM_d")
     np_value = flavio.np_prediction("DeltaM_d", make_wilson({"CVLL_bdbd": 2e-12}, 160.0))

@@ -115,7 +115,7 @@ def test_light_dark_sector_is_not_run_and_unknown_names_pass_unrun(sm, par):
 
 
 def c7_at_low_scale(coefficients, scale):
-    from bridge.observables import make_wilson
+    from bridge.flavio_setup import make_wilson
 
     return make_wilson(coefficients, scale).match_run(4.8, "WET", "flavio", sectors=("sb",)).dict["C7_bs"]
 

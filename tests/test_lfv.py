@@ -265,7 +265,7 @@ def test_dipole_dominated_mu_to_3e_ratio_in_flavio():
     """Only Cgamma_emu: BR(μ→3e)/BR(μ→eγ) = (α/3π)(ln(m_μ²/m_e²) − 11/4) (Kuno & Okada)."""
     import flavio
 
-    from bridge.observables import make_wilson
+    from bridge.flavio_setup import make_wilson
 
     w = make_wilson({"Cgamma_emu": 1e-14}, 2.0, "WET-4")
     par = flavio.default_parameters.get_central_all()
@@ -280,7 +280,7 @@ def test_tau_to_mu_gamma_from_the_engine_through_flavio():
     """BR(τ→μγ) = τ_τ m_τ³(|Cγ_τμ|² + |Cγ_μτ|²)/(4π) at the scale flavio evaluates it."""
     import flavio
 
-    from bridge.observables import make_wilson
+    from bridge.flavio_setup import make_wilson
 
     sector = lepton_sector(right=("mu", "tau"))
     wcs = lfv.tau_dipoles(sector, SM)

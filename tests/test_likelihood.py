@@ -200,7 +200,7 @@ def test_flavio_likelihood_matches_a_hand_built_fastlikelihood(small_flavio, f_i
     import flavio
     from flavio.statistics.likelihood import FastLikelihood
 
-    from bridge.observables import make_wilson
+    from bridge.flavio_setup import make_wilson
 
     res = small_flavio.evaluate(f_ib_point)
     state = small_flavio.prepare()

@@ -62,7 +62,8 @@ def test_portable_draws_do_not_depend_on_lapack(monkeypatch):
     them flipped (another machine) its draws change, the bridge's do not."""
     import numpy.linalg
 
-    from bridge.observables import _random_arrays, parameter_constraints
+    from bridge.flavio_setup import parameter_constraints
+    from bridge.observables import _random_arrays
 
     par = parameter_constraints({})
     ours = _random_arrays(par, 20, 3)

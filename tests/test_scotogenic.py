@@ -544,7 +544,7 @@ def flavio_point():
 def np_prediction(coefficients, obs, *args):
     import flavio
 
-    from bridge.observables import make_wilson
+    from bridge.flavio_setup import make_wilson
 
     return flavio.np_prediction(obs, make_wilson(coefficients, 160.0), *args)
 

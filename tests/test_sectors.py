@@ -64,7 +64,7 @@ def test_coefficients_of_other_sectors_change_nothing(name):
     a read sector does change it."""
     import flavio
 
-    from bridge.observables import make_wilson
+    from bridge.flavio_setup import make_wilson
 
     feeds = {"sb": ("C9_bsmumu", "C10_bsmumu", "C7_bs"), "sbsb": ("CVLL_bsbs",),
              "sbnunu": ("CL_bsnumunumu",), "dF=0": ("C7_mumu", "C7_ee"), "mue": ("Cgamma_mue",),
@@ -96,7 +96,7 @@ def test_lepton_dipole_exemptions_against_flavio():
     F_Ib's C7_μμ: tests/test_runtable.py, against flavio at the card point.)"""
     import flavio
 
-    from bridge.observables import make_wilson
+    from bridge.flavio_setup import make_wilson
 
     assert sectors.exempt("a_tau") == {"C7_ee", "C7_mumu"}
     par = flavio.default_parameters.get_central_all()

@@ -107,7 +107,7 @@ class Objective:
                       par=self.overrides)  # the running needs α_s(M_Z), α_e(M_Z) only
         return ModelPoint(ev.coefficients, self.scale, dict(ev.contributions), dict(ev.one_loop),
                           dict(self.overrides), self.model.name, self.card, ev.dark_matter,
-                          spectrum=ev.spectrum)
+                          spectrum=ev.spectrum, sm=self.sm)
 
     def results(self, *values):
         """Per-likelihood results at a parameter point (``n_free`` set)."""

@@ -13,7 +13,7 @@ from bridge.likelihoods.result import LikelihoodResult, merge_results
 
 
 class Likelihood:
-    """A named likelihood. ``chi2(card_or_point)`` for quick use, ``evaluate`` for the terms."""
+    """A named likelihood. ``chi2(point)`` for quick use, ``evaluate`` for the terms."""
 
     name: str = ""
     description: str = ""
@@ -25,9 +25,9 @@ class Likelihood:
     def evaluate(self, point: ModelPoint) -> LikelihoodResult:
         raise NotImplementedError
 
-    def chi2(self, card_or_point, pm=None) -> float:
-        """χ² at a card (path), a :class:`bridge.run.PointResult` or a :class:`ModelPoint`."""
-        return self.evaluate(as_point(card_or_point, pm)).chi2
+    def chi2(self, point) -> float:
+        """χ² at a :class:`bridge.run.PointResult` or a :class:`ModelPoint`."""
+        return self.evaluate(as_point(point)).chi2
 
     def describe(self) -> list[str]:
         """One line per term (``bridge likelihoods -v``)."""

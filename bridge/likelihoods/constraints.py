@@ -69,7 +69,7 @@ class Context:
     def _par(self) -> dict:
         key = ("par", json.dumps(self.overrides, sort_keys=True))
         if key not in self._cache:
-            from bridge.observables import parameter_constraints
+            from bridge.flavio_setup import parameter_constraints
 
             self._cache[key] = parameter_constraints(self.overrides).get_central_all()
         return self._cache[key]
@@ -91,7 +91,7 @@ class Context:
         if obs.label not in self._np:
             import flavio
 
-            from bridge.observables import make_wilson
+            from bridge.flavio_setup import make_wilson
 
             if self._wc is None:
                 w = make_wilson(self.point.coefficients, self.point.scale)
@@ -229,14 +229,3 @@ class ConstraintLikelihood(Likelihood):
                  "(limit/z_CL)^2 + sigma_th^2; Gaussian terms: sigma^2 = sigma_exp^2 + sigma_th^2"]
         return LikelihoodResult(self.name, float(sum(t.chi2 for t in terms)), self._cache[key],
                                 terms, notes)
-
-
-def constrained(base: str, terms=FLAVOUR_LIMITS) -> Callable[[], Likelihood]:
-    """Factory of the named combination ``<base>-constrained``: the likelihood plus the terms."""
-    def make():
-        from bridge.likelihoods.base import CombinedLikelihood
-        from bridge.likelihoods.registry import get_likelihood
-
-        return CombinedLikelihood([get_likelihood(base), ConstraintLikelihood(
-            terms, origin=f"likelihood {base}-constrained")])
-    return make

@@ -12,7 +12,6 @@ import numpy as np
 from bridge import cache
 from bridge.likelihoods.data import shipped_entries
 from bridge.observable import Observable
-from bridge.observables import check_theory_error
 
 
 def experimental_covariance(ml, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -83,3 +82,25 @@ SHIPPED_FILE = "flavio_covariances.json"
 def shipped_covariances() -> dict[str, dict]:
     """Covariances shipped with the bridge, by cache key (empty if the file is absent)."""
     return {json.dumps(e["key"], sort_keys=True): e for e in shipped_entries(SHIPPED_FILE) if "key" in e}
+
+
+#: Largest plausible SM theory uncertainty relative to the SM value: a cached σ_th above it is
+#: refused. Today's largest: 10% (B→K*νν̄) in the `bridge run` table, 61% (P5' [1.1,2.5]) in
+#: the `flavio` likelihood; an observable whose SM value is 0 (μ→eγ) has σ_th = 0. A bin where
+#: an observable crosses zero could exceed it (it would then be recomputed on every use).
+THEORY_ERROR_MAX = 10.0
+#: Observables exempt from that bound: zero at the SM central values but not over the draws
+#: (x12Im_D, CP violation in D mixing: 3e-23 at the centre, σ_th ≈ 6e-6 from the CKM phase).
+ZERO_AT_SM_CENTRE = frozenset({"x12Im_D"})
+
+
+def check_theory_error(label: str, sigma, sm_value: float) -> float:
+    """A cached SM uncertainty: a finite number, ≥ 0, at most THEORY_ERROR_MAX × |SM value|
+    (raises :class:`bridge.cache.Invalid`)."""
+    sigma = cache.real(sigma, f"sigma_th of {label}")
+    if sigma < 0:
+        raise cache.Invalid(f"sigma_th of {label} is negative ({sigma:g})")
+    if sigma > THEORY_ERROR_MAX * abs(sm_value) and label not in ZERO_AT_SM_CENTRE:
+        raise cache.Invalid(f"sigma_th of {label} = {sigma:g} is implausible for its SM value "
+                            f"{sm_value:g} (more than {THEORY_ERROR_MAX:g} times it)")
+    return sigma

@@ -36,14 +36,16 @@ Z90, Z95 = float(norm.ppf(0.90)), float(norm.ppf(0.95))
 
 
 def dark_matter_of(point: ModelPoint) -> dict:
-    """The point's dark-matter summary (computed from its card if the point lacks it)."""
+    """The point's dark-matter summary, computed from its own dark sector if the point lacks it
+    (never from its card: a fit's or scan's point is not the card's)."""
     if point.dark_matter is not None:
         return point.dark_matter
-    if not point.source:
-        raise ValueError("this model point carries no dark-matter summary and no card to compute it")
-    from bridge.run import run_card
+    if point.sector is None or point.sm is None:
+        raise ValueError("this model point carries no dark-matter summary and no dark sector to "
+                         "compute it (evaluate it with dark_matter=True)")
+    from bridge.darkmatter.summary import summary
 
-    point.dark_matter = run_card(point.source, predictions=False, dark_matter=True).dark_matter
+    point.dark_matter = summary(point.sector, point.sm)
     return point.dark_matter
 
 

@@ -102,7 +102,7 @@ def register_overlay(name: str = OVERLAY_FILE) -> list[str]:
     bridge/data) with flavio, after the observables the bridge adds (idempotent)."""
     import flavio
 
-    from bridge.observables import register_observables
+    from bridge.flavio_setup import register_observables
 
     register_observables()
     with data_file(name) as p:
@@ -246,7 +246,7 @@ class FlavioLikelihood(Likelihood):
         import flavio
         from flavio.statistics.likelihood import FastLikelihood
 
-        from bridge.observables import parameter_constraints
+        from bridge.flavio_setup import parameter_constraints
 
         start = time.perf_counter()
         if self.overlay:
@@ -402,7 +402,7 @@ class FlavioLikelihood(Likelihood):
             np.random.set_state(state)
 
     def evaluate(self, point: ModelPoint) -> LikelihoodResult:
-        from bridge.observables import make_wilson
+        from bridge.flavio_setup import make_wilson
 
         st = self.prepare(point.overrides)
         w = make_wilson(point.coefficients, point.scale)

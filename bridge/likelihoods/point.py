@@ -19,6 +19,7 @@ class ModelPoint:
     source: str = ""
     dark_matter: dict | None = None  # bridge.darkmatter.summary, where computed
     spectrum: object = None  # bridge.model.Spectrum: the dark sector for terms that need it
+    sm: object = None  # bridge.sm.SMInputs the point was evaluated with (dark-matter terms)
 
     @property
     def has_dark_matter(self) -> bool:
@@ -32,26 +33,23 @@ class ModelPoint:
     @classmethod
     def from_result(cls, result) -> ModelPoint:
         """From a :class:`bridge.run.PointResult` (``run_card(..., predictions=False)`` suffices)."""
-        from bridge.sm import sminputs_overrides
-
         return cls(dict(result.coefficients), result.scale, dict(result.contributions),
-                   dict(result.one_loop), sminputs_overrides(result.sminputs), result.model.name,
+                   dict(result.one_loop), dict(result.overrides), result.model.name,
                    str(result.card_path), getattr(result, "dark_matter", None),
-                   spectrum=result.spectrum)
-
-    @classmethod
-    def from_card(cls, path, pm=None) -> ModelPoint:
-        from bridge.run import run_card
-
-        return cls.from_result(run_card(str(path), predictions=False, pm=pm))
+                   spectrum=result.spectrum, sm=result.sm)
 
 
-def as_point(x, pm=None) -> ModelPoint:
-    """A card path, a PointResult or a ModelPoint as a :class:`ModelPoint`."""
+
+def as_point(x) -> ModelPoint:
+    """A PointResult or a ModelPoint as a :class:`ModelPoint`. A card is read by the layer above
+    (``bridge.run.run_card(path, predictions=False)``, or ``bridge.evaluate``): the likelihoods
+    sit below the run pipeline and do not import it."""
     if isinstance(x, ModelPoint):
         return x
     if isinstance(x, (str, os.PathLike)):
-        return ModelPoint.from_card(x, pm)
+        raise TypeError(f"a likelihood takes an evaluated point, not the card {str(x)!r}: "
+                        "bridge.run.run_card(card, predictions=False), or bridge.evaluate(card, "
+                        "likelihoods=[...]).chi2")
     if hasattr(x, "coefficients") and hasattr(x, "spectrum"):
         return ModelPoint.from_result(x)
-    raise TypeError(f"expected a card path, a PointResult or a ModelPoint, got {type(x).__name__}")
+    raise TypeError(f"expected a PointResult or a ModelPoint, got {type(x).__name__}")

@@ -73,7 +73,7 @@ from collections.abc import Callable, Iterable
 
 from bridge.errors import InputError
 from bridge.likelihoods.base import CombinedLikelihood, Likelihood, check_overlap
-from bridge.likelihoods.constraints import TERMS, ConstraintLikelihood, constrained
+from bridge.likelihoods.constraints import FLAVOUR_LIMITS, TERMS, ConstraintLikelihood
 from bridge.likelihoods.darkmatter import DirectDetectionLikelihood, InvisibleLikelihood, RelicLikelihood
 from bridge.likelihoods.flavio_fast import (
     flavio_2_7_1,
@@ -85,6 +85,15 @@ from bridge.likelihoods.flavio_fast import (
 )
 from bridge.likelihoods.gaussian import seed_likelihood
 from bridge.likelihoods.smelli import SmelliLikelihood
+
+
+def constrained(base: str, terms=FLAVOUR_LIMITS):
+    """Factory of the named combination ``<base>-constrained``: the likelihood plus the terms."""
+    def make():
+        return CombinedLikelihood([get_likelihood(base), ConstraintLikelihood(
+            terms, origin=f"likelihood {base}-constrained")])
+    return make
+
 
 #: name → factory. Factories are cheap (flavio is imported on first evaluation).
 REGISTRY: dict[str, Callable[[], Likelihood]] = {

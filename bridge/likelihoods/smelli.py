@@ -58,7 +58,7 @@ class SmelliLikelihood(Likelihood):
         return self._gl
 
     def evaluate(self, point: ModelPoint) -> LikelihoodResult:
-        from bridge.observables import make_wilson
+        from bridge.flavio_setup import make_wilson
 
         gl = self.prepare()
         pp = gl.parameter_point(make_wilson(point.coefficients, point.scale))

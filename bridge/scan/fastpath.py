@@ -659,7 +659,7 @@ def _parse_cached(payload, observable: Observable) -> Representation:
     return rep
 
 
-def _usable(rep: Representation, tolerance: float) -> Representation:
+def usable(rep: Representation, tolerance: float) -> Representation:
     """A representation whose validation missed ``tolerance`` is used as ``direct``."""
     if rep.fast and not (math.isfinite(rep.max_rel_diff) and rep.max_rel_diff <= tolerance):
         return Representation(rep.observable, "direct", [], rep.max_rel_diff,
@@ -685,37 +685,8 @@ def load(observables, scale: float, overrides: dict | None, tolerance: float = T
         if rep is None:
             missing.append(o)
         else:
-            found[o.label] = _usable(rep, tolerance)
+            found[o.label] = usable(rep, tolerance)
     return found, missing
-
-
-def obtain(observables, scale: float, overrides: dict | None, *, tolerance: float = TOLERANCE,
-           progress: Callable[[str], None] | None = None, workers: int | None = None,
-           use_cache: bool = True, use_shipped: bool = True) -> FastPath:
-    """The fast path of ``observables``: shipped or cached representations, the others built
-    with flavio (once: then cached)."""
-    import time
-
-    start = time.perf_counter()
-    observables = list(dict.fromkeys(observables))
-    found, missing = load(observables, scale, overrides, tolerance, use_cache, use_shipped)
-    info = {"loaded": len(found), "built": len(missing)}
-    if missing:
-        from bridge.scan import fastpath_build
-
-        norm = normalised_overrides(overrides)
-        built = fastpath_build.build(missing, scale, norm, tolerance=tolerance, progress=progress,
-                                     workers=workers)
-        for o in missing:
-            rep = built[o.label]
-            rep.info["source"] = "built now"
-            if use_cache:
-                key = entry_key(o, scale, norm)
-                cache.store(cache.entry_path("fastpath", key), key, rep.as_dict())
-            found[o.label] = _usable(rep, tolerance)
-    info["seconds"] = round(time.perf_counter() - start, 3)
-    return FastPath(observables, float(scale), dict(overrides or {}),
-                    {o.label: found[o.label] for o in observables}, info)
 
 
 def shipped_path() -> Path:

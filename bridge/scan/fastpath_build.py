@@ -64,7 +64,7 @@ _PROBE = 2.0**20
 # ---------------------------------------------------------------------------
 def flavio_parameters(overrides: dict | None) -> dict:
     """flavio's central parameters with SMINPUTS overrides (as bridge.observables uses them)."""
-    from bridge.observables import parameter_constraints
+    from bridge.flavio_setup import parameter_constraints
 
     return parameter_constraints(overrides or None).get_central_all()
 
@@ -73,7 +73,7 @@ def wilson_object(coefficients: dict[str, complex], scale: float, par: dict):
     """flavio's WilsonCoefficients for NP coefficients at ``scale`` (flavio WET basis)."""
     import flavio
 
-    from bridge.observables import make_wilson
+    from bridge.flavio_setup import make_wilson
 
     w = make_wilson(coefficients, scale)
     w.set_option("parameters", {k: par[k] for k in _CKM})
@@ -84,7 +84,7 @@ def direct_values(coefficients: dict[str, complex], scale: float, observables, p
     """flavio's predictions (SM + NP) of ``observables`` at one coefficient point."""
     import flavio
 
-    from bridge.observables import register_observables
+    from bridge.flavio_setup import register_observables
 
     register_observables()  # DeltaM_K
     wc = wilson_object(coefficients, scale, par)
@@ -329,7 +329,7 @@ def _setup(observables, scale, overrides):
     objects cannot be pickled, so each process makes its own)."""
     key = (tuple(o.label for o in observables), scale, tuple(sorted(overrides.items())))
     if _STATE.get("key") != key:
-        from bridge.observables import register_observables
+        from bridge.flavio_setup import register_observables
 
         register_observables()  # DeltaM_K
         _STATE.clear()
@@ -626,7 +626,7 @@ def write_shipped(path=None, *, workers: int | None = None, progress=print,
     observables = default_observables()
     if representations is None:
         # the disk cache may hold them from an earlier (interrupted) call; never the old file
-        representations = fpm.obtain(observables, DEFAULT_SCALE, {}, progress=progress, workers=workers,
+        representations = obtain(observables, DEFAULT_SCALE, {}, progress=progress, workers=workers,
                                      use_shipped=False).representations
     missing = [o.label for o in observables if o.label not in representations]
     if missing:
@@ -645,3 +645,29 @@ def write_shipped(path=None, *, workers: int | None = None, progress=print,
         fh.write(json.dumps(doc, allow_nan=False) + "\n")
     fpm.shipped.cache_clear()
     return str(path)
+
+
+def obtain(observables, scale: float, overrides: dict | None, *, tolerance: float = fpm.TOLERANCE,
+           progress: Callable[[str], None] | None = None, workers: int | None = None,
+           use_cache: bool = True, use_shipped: bool = True) -> fpm.FastPath:
+    """The fast path of ``observables``: shipped or cached representations
+    (:func:`bridge.scan.fastpath.load`), the others built here with flavio (once: then cached)."""
+    from bridge import cache
+
+    start = time.perf_counter()
+    observables = list(dict.fromkeys(observables))
+    found, missing = fpm.load(observables, scale, overrides, tolerance, use_cache, use_shipped)
+    info = {"loaded": len(found), "built": len(missing)}
+    if missing:
+        norm = fpm.normalised_overrides(overrides)
+        built = build(missing, scale, norm, tolerance=tolerance, progress=progress, workers=workers)
+        for o in missing:
+            rep = built[o.label]
+            rep.info["source"] = "built now"
+            if use_cache:
+                key = fpm.entry_key(o, scale, norm)
+                cache.store(cache.entry_path("fastpath", key), key, rep.as_dict())
+            found[o.label] = fpm.usable(rep, tolerance)
+    info["seconds"] = round(time.perf_counter() - start, 3)
+    return fpm.FastPath(observables, float(scale), dict(overrides or {}),
+                        {o.label: found[o.label] for o in observables}, info)

@@ -361,8 +361,10 @@ def prepare(opts: ScanOptions, pm=None, say=print) -> tuple[Context, dict]:
     ctx.observables = list(dict.fromkeys(observables))
     if ctx.observables and opts.route == "fast":
         # a property of the observables in coefficient space: shipped, cached or built once
-        ctx.fastpath = fpm.obtain(ctx.observables, scale, overrides, tolerance=opts.tolerance,
-                                  progress=say, workers=opts.workers)
+        from bridge.scan.fastpath_build import obtain
+
+        ctx.fastpath = obtain(ctx.observables, scale, overrides, tolerance=opts.tolerance,
+                              progress=say, workers=opts.workers)
     if likelihood is not None and opts.route == "fast":
         sm_values = None
         if flavio_parts and ctx.fastpath is not None:  # the SM predictions: u = 0
