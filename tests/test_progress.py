@@ -75,14 +75,17 @@ def test_short_waits_nested_tasks_counters_and_quiet(reports, monkeypatch):
 
 
 def test_minus_q_turns_reports_off_for_the_command_only(reports, tmp_path, monkeypatch):
+    import bridge.observables
     import bridge.run
     from bridge.cli import main
 
     seen = []
+    # the flavio import (a report of its own) and the predictions, stubbed: this test is about -q
     monkeypatch.setattr(bridge.run, "load_flavio", lambda: seen.append(reports.enabled()))
+    monkeypatch.setattr(bridge.observables, "predict", lambda *a, **k: [])
     card = str(Path(__file__).resolve().parents[1] / "cards" / "F_Ib.slha")
-    assert main(["run", card, "--no-predictions", "-q", "-o", str(tmp_path / "q")]) == 0
-    assert main(["run", card, "--no-predictions", "-o", str(tmp_path / "v")]) == 0
+    assert main(["run", card, "-q", "-o", str(tmp_path / "q")]) == 0
+    assert main(["run", card, "-o", str(tmp_path / "v")]) == 0
     assert seen == [False, True]  # off during `-q`, on otherwise
     assert reports.enabled()  # and restored after the command
 
