@@ -11,7 +11,8 @@ value here comes from, in this order:
 * **fast path** — the shipped exact representation of the row in coefficient space
   (:mod:`bridge.scan.fastpath`, validated against flavio to ≤ 1e-6 relative; the ten
   CORE_OBSERVABLES at the hand-over scale 160 GeV without SMINPUTS overrides), when every
-  coefficient the row can depend on is one the fast path covers;
+  coefficient the row can depend on is one the fast path covers; for the Z-pole rows the
+  exact ratio of polynomials in the SMEFT coefficients of bridge.zpole (≤ 1e-12);
 * **flavio** — :func:`bridge.observables.predict` for those rows only.
 
 The SM values, the measurement set's numbers (:class:`~bridge.likelihoods.experiment.Experiment`
@@ -24,9 +25,8 @@ values) or files for other flavio/wilson versions or another measurement overlay
 goes to flavio.
 
 For F_Ib's `bridge fit` with seed2021 at the card's hand-over scale, the ten b→s, B_s-mixing and
-dipole rows come from the fast path and the charged-lepton-flavour, b→d and kaon rows are SM
-values; D mixing (CVLL_ucuc through the CKM rotation of the quark doublet couplings), a_e and
-a_τ (C7_μμ shares the ΔF = 0 sector) and the three Z-pole rows need flavio.
+dipole rows, D mixing and the three Z-pole rows come from the fast path and the
+charged-lepton-flavour, b→d, kaon and a_e, a_τ rows are SM values: nothing needs flavio.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from functools import cache
 
 import numpy as np
 
-from bridge import sectors
+from bridge import sectors, zpole
 from bridge.observables import RUN_OBSERVABLES
 from bridge.zpole import Z_POLE_OBSERVABLES
 
@@ -131,11 +131,16 @@ def plan(coefficients: dict, scale: float, overrides=None, z_pole: dict | None =
         return {s.observable.label: FLAVIO for s in specs}, {}
     coefficients = {k: v for k, v in coefficients.items() if v != 0}
     fast = _fast_values(specs, coefficients, scale, overrides)
+    z_pole = {k: v for k, v in (z_pole or {}).items() if v != 0}
+    z_rows = [s for s in specs if s.name in Z_POLE_OBSERVABLES]
+    if z_pole and z_rows:  # the shipped exact representation in SMEFT space (bridge.zpole)
+        z_fast = zpole.fast_values(z_pole, [s.name for s in z_rows])
+        fast.update((s.observable.label, z_fast[s.name]) for s in z_rows if s.name in z_fast)
     sources, values = {}, {}
     for spec in specs:
         label = spec.observable.label
         if spec.name in Z_POLE_OBSERVABLES:
-            sm_like = not any(v != 0 for v in (z_pole or {}).values())
+            sm_like = not z_pole
         else:
             sm_like = sectors.untouched(spec.observable, coefficients)
         if sm_like:

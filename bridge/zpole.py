@@ -23,6 +23,19 @@ Scope: the vertex at q² = 0: O(M_Z²/M²) corrections of the q² = M_Z² vertex
 M = 1 TeV, more for light states), as are the oblique corrections (S, T of the dark multiplets)
 and the dipole and photon-penguin terms, which do not contribute at the Z pole at this order.
 The Z penguin needs the sector's Z couplings (None: nothing is computed).
+
+**Exact representation** (:func:`fast_values`). flavio's R_ℓ = Γ_had/Γ(Z→ℓℓ)
+(flavio/physics/zdecays/gammaz.py ``Remutau``) with every partial width
+Γ_f = Γ_f^SM + √2 G_F M_Z³ N_c/(3π) [2 g_V δg_V + 2 g_A δg_A + δg_V² + δg_A²] (``GammaZ_NP``)
+and δg_V, δg_A linear in the SMEFT coefficients (smeftew.py: the flavour-specific terms and the
+universal ones of d_GF, d_sh2, d_gZb through phil3_11 + phil3_22, which shift G_F) is, at fixed
+SM parameters, a ratio of two polynomials of degree two in the coefficients
+:func:`warsaw_coefficients` produces (:data:`Z_COEFFICIENTS`, real), the numerator Γ_had (the
+quark couplings shift only through the universal terms). wilson hands flavio those coefficients
+unchanged (same EFT, basis and scale as flavio's ``zdecays`` scale: no running). The two
+polynomials are computed once with flavio (:func:`bridge.scan.fastpath_build.build_z_pole`:
+f(0), f(±e_i), f(e_i + e_j) determine them exactly) and ship in the ``z_pole`` section of
+bridge/data/fastpath.json; reading them imports neither flavio nor wilson.
 """
 
 from __future__ import annotations
@@ -40,6 +53,18 @@ FAMILY = {"e": 1, "mu": 2, "tau": 3, "nu_e": 1, "nu_mu": 2, "nu_tau": 3}
 Z_POLE_OBSERVABLES = ("R_e", "R_mu", "R_tau")
 #: Scale of the SMEFT coefficients handed to flavio for the Z-pole observables.
 Z_SCALE = 91.1876
+#: The coefficients :func:`warsaw_coefficients` can produce: the variables of the exact
+#: representation of the Z-pole rows (u_i = C_i / Z_STEP, real).
+Z_COEFFICIENTS = tuple(f"{c}_{i}{i}" for i in (1, 2, 3) for c in ("phil1", "phil3", "phie"))
+#: Design step of the representation (GeV⁻²): C = 2√2 G_F δg, so u = 1 is δg ≈ 0.3, where
+#: the quadratic part of Γ(Z→ℓℓ) is as large as the linear one and both are read off the design
+#: points to rounding (the representation is exact; the step only sets that rounding).
+Z_STEP = 1e-5
+#: Version of the ``z_pole`` section of bridge/data/fastpath.json.
+Z_FORMAT = 1
+#: Acceptance of the shipped representation: max |fast − flavio|/|flavio| at its validation
+#: points (the representation is exact up to rounding).
+Z_TOLERANCE = 1e-12
 
 
 def vertex_shifts(sector: DarkSector, sm) -> dict[str, complex]:
@@ -79,3 +104,77 @@ def z_pole_wilson(coefficients: dict[str, float]):
 
     return wilson.Wilson({k: v for k, v in coefficients.items() if v != 0}, scale=Z_SCALE,
                          eft="SMEFT", basis="Warsaw")
+
+
+# ---------------------------------------------------------------------------
+# the exact representation of the Z-pole rows (built by bridge.scan.fastpath_build)
+# ---------------------------------------------------------------------------
+def z_pole_key() -> dict:
+    """What the representation depends on: flavio and wilson versions (flavio's central
+    parameters, no SMINPUTS overrides: the callers send those to flavio)."""
+    from importlib.metadata import version
+
+    return {"format": Z_FORMAT, "flavio": version("flavio"), "wilson": version("wilson"),
+            "scale": Z_SCALE, "variables": list(Z_COEFFICIENTS), "step": Z_STEP}
+
+
+def to_units(coefficients: dict[str, float]) -> np.ndarray | None:
+    """u (1, n) of one point; None if a non-zero coefficient is not in :data:`Z_COEFFICIENTS`
+    or has an imaginary part (flavio computes the rows then)."""
+    u = np.zeros((1, len(Z_COEFFICIENTS)))
+    where = {c: i for i, c in enumerate(Z_COEFFICIENTS)}
+    for name, value in coefficients.items():
+        if value == 0:
+            continue
+        if name not in where or complex(value).imag != 0:
+            return None
+        u[0, where[name]] = complex(value).real / Z_STEP
+    return u
+
+
+def parse_representations(section) -> dict:
+    """observable name → :class:`bridge.scan.fastpath.Representation` of the ``z_pole``
+    section (checked: raises :class:`bridge.cache.Invalid`); ``ratio`` forms on the variables
+    0 .. len(Z_COEFFICIENTS) − 1 only."""
+    from bridge import cache
+    from bridge.scan.fastpath import Representation
+
+    if not isinstance(section, dict) or not isinstance(section.get("entries"), dict):
+        raise cache.Invalid("the z_pole section has no entries")
+    out = {}
+    for name, entry in section["entries"].items():
+        rep = Representation.from_dict(entry)
+        if rep.form != "ratio" or rep.observable.name != name:
+            raise cache.Invalid(f"entry {name}: not a ratio of {name}")
+        if any(i >= len(Z_COEFFICIENTS) for i in rep.variables):
+            raise cache.Invalid(f"entry {name}: a variable outside the Z-pole coefficients")
+        out[name] = rep
+    return out
+
+
+def shipped_representations() -> dict:
+    """name → representation of the shipped ``z_pole`` section for the installed flavio and
+    wilson; {} if absent, for other versions or damaged (one warning line)."""
+    from bridge import cache
+    from bridge.scan import fastpath as fpm
+
+    section = fpm.shipped().get("z_pole")
+    if not isinstance(section, dict) or section.get("key") != z_pole_key():
+        return {}
+    try:
+        reps = parse_representations(section)
+    except (cache.Invalid, KeyError, TypeError, ValueError) as exc:
+        cache.warn(fpm.shipped_path(), f"z_pole: {exc}")
+        return {}
+    return {k: r for k, r in reps.items() if r.max_rel_diff <= Z_TOLERANCE}
+
+
+def fast_values(coefficients: dict[str, float], names=Z_POLE_OBSERVABLES) -> dict[str, float]:
+    """name → flavio's value of the Z-pole rows ``names`` at the SMEFT coefficients
+    :func:`warsaw_coefficients` gives, from the shipped exact representation (module
+    docstring), at flavio's central parameters; the rows it cannot give are absent."""
+    reps = shipped_representations()
+    u = to_units(coefficients)
+    if u is None:
+        return {}
+    return {n: float(reps[n](u)[0]) for n in names if n in reps}

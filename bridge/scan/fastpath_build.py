@@ -594,6 +594,118 @@ def revalidate(reps: dict[str, fpm.Representation], scale: float, overrides: dic
 
 
 # ---------------------------------------------------------------------------
+# the Z-pole rows: SMEFT coefficients at M_Z (bridge.zpole), not WET
+# ---------------------------------------------------------------------------
+def z_pole_wc(coefficients: dict[str, float], par: dict):
+    """flavio's WilsonCoefficients of the Z-pole rows, as bridge.observables.predict makes them."""
+    import flavio
+
+    from bridge.zpole import z_pole_wilson
+
+    return flavio.WilsonCoefficients.from_wilson(z_pole_wilson(coefficients), par)
+
+
+def z_pole_components(name: str) -> list[Callable]:
+    """[Γ_had, Γ(Z→ℓℓ)] of flavio's R_ℓ (``gammaz.Remutau``: Γ_had/Γ_ℓℓ), each called as
+    flavio calls it; ValueError if flavio computes ``name`` some other way."""
+    import flavio
+    from flavio.physics.zdecays import gammaz
+
+    fn = flavio.Observable[name].prediction.function
+    if getattr(fn, "__qualname__", "") != "Remutau.<locals>._Remutau":
+        raise ValueError(f"{name}: flavio does not compute it as Remutau")
+    lep = _closure(fn)["f"]
+    return [lambda wc, par: float(gammaz.Gammahad(wc, par)),
+            lambda wc, par: float(gammaz.GammaZ(wc, par, lep, lep))]
+
+
+def _z_coefficients(u) -> dict[str, float]:
+    from bridge.zpole import Z_COEFFICIENTS, Z_STEP
+
+    return {c: float(x) * Z_STEP for c, x in zip(Z_COEFFICIENTS, u, strict=True) if x != 0}
+
+
+def z_pole_direct(u_points: np.ndarray, names, par: dict) -> np.ndarray:
+    """flavio's predictions (n_points, n_names) of the Z-pole rows at points u."""
+    import flavio
+
+    return np.array([[float(flavio.Observable[n].prediction_par(par, z_pole_wc(_z_coefficients(u), par)))
+                      for n in names] for u in u_points])
+
+
+def z_validation_points(n: int, seed: int = 2025) -> np.ndarray:
+    """n points of the Z-pole variables: every one at once, |u| log-uniform in [1e-5, 0.3]
+    (δg from 3e-6 to 0.1) with a random sign, reproducible."""
+    from bridge.zpole import Z_COEFFICIENTS
+
+    rng = np.random.default_rng(seed)
+    size = 10.0 ** rng.uniform(-5.0, math.log10(0.3), (n, len(Z_COEFFICIENTS)))
+    return size * rng.choice([-1.0, 1.0], size.shape)
+
+
+def build_z_pole(names=None, *, n_validation: int = 32, tolerance: float | None = None
+                 ) -> dict[str, fpm.Representation]:
+    """name → exact representation (form ``ratio``: Γ_had/Γ_ℓℓ, each a polynomial of degree
+    two in u = C/Z_STEP) of the Z-pole rows, validated against flavio's R_ℓ at
+    ``n_validation`` random points; ``direct`` if it misses ``tolerance`` (bridge.zpole)."""
+    import flavio
+
+    from bridge import zpole
+
+    names = list(names or zpole.Z_POLE_OBSERVABLES)
+    tolerance = zpole.Z_TOLERANCE if tolerance is None else tolerance
+    par = flavio_parameters({})
+    d = len(zpole.Z_COEFFICIENTS)
+    eye = np.eye(d)
+    comps = {n: z_pole_components(n) for n in names}
+
+    def at(u) -> dict:
+        wc = z_pole_wc(_z_coefficients(u), par)
+        return {n: [f(wc, par) for f in fs] for n, fs in comps.items()}
+    f0 = at(np.zeros(d))
+    plus, minus = [at(eye[i]) for i in range(d)], [at(-eye[i]) for i in range(d)]
+    cross = {(i, j): at(eye[i] + eye[j]) for i in range(d) for j in range(i + 1, d)}
+    u_val = z_validation_points(n_validation)
+    direct = z_pole_direct(u_val, names, par)
+    out = {}
+    for k, n in enumerate(names):
+        polys = [fpm.Polynomial.from_design(list(range(d)), f0[n][c], [p[n][c] for p in plus],
+                                            [m[n][c] for m in minus],
+                                            {ij: v[n][c] for ij, v in cross.items()})
+                 for c in range(2)]
+        rep = fpm.Representation(Observable(n), "ratio", polys)
+        out[n] = _validated(rep, u_val, direct[:, k], tolerance)
+    return out
+
+
+def z_pole_section(representations: dict[str, fpm.Representation] | None = None) -> dict:
+    """The ``z_pole`` section of bridge/data/fastpath.json (bridge.zpole reads it)."""
+    from bridge.zpole import z_pole_key
+
+    reps = representations or build_z_pole()
+    return {"description": "R_e, R_mu, R_tau as exact ratios of polynomials of degree two in "
+                           "u = C/step of the SMEFT coefficients (variables) at M_Z "
+                           "(bridge.zpole); flavio's central parameters",
+            "key": z_pole_key(), "entries": {n: r.as_dict() for n, r in reps.items()}}
+
+
+def write_shipped_z_pole(path=None) -> str:
+    """Rebuild only the ``z_pole`` section of bridge/data/fastpath.json (seconds), keeping the
+    rest of the file: ``python -c "from bridge.scan.fastpath_build import write_shipped_z_pole
+    as w; w()"``."""
+    import json
+
+    path = path or fpm.shipped_path()
+    with open(path, encoding="utf-8") as fh:
+        doc = json.load(fh)
+    doc["z_pole"] = z_pole_section()
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(doc, allow_nan=False) + "\n")
+    fpm.shipped.cache_clear()
+    return str(path)
+
+
+# ---------------------------------------------------------------------------
 # the shipped file
 # ---------------------------------------------------------------------------
 def default_observables() -> list[Observable]:
@@ -637,7 +749,8 @@ def write_shipped(path=None, *, workers: int | None = None, progress=print,
     doc = {"description": "Exact fast-path representations of the default observables "
                           "(bridge.scan.fastpath); used when the key matches exactly",
            "key": key, "defaults": {row.flavio: float(par[row.flavio]) for row in SMINPUTS.values()},
-           "entries": {o.label: representations[o.label].as_dict() for o in observables}}
+           "entries": {o.label: representations[o.label].as_dict() for o in observables},
+           "z_pole": z_pole_section()}
     for entry in doc["entries"].values():
         entry["info"].pop("source", None)
     path = path or fpm.shipped_path()
