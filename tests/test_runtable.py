@@ -1,6 +1,7 @@
 """bridge.runtable and `bridge fit` without flavio: the rows it computes are `bridge run`'s rows
 (flavio compared), the rows it leaves to flavio are the right ones, and a seed-likelihood fit
-imports flavio only for those (never with --no-flavio)."""
+on a shipped card imports neither flavio nor wilson (every row is an SM value or on the fast
+path, the Z-pole rows included)."""
 
 from __future__ import annotations
 
@@ -38,21 +39,21 @@ def f_ib_point():
 
 
 def test_f_ib_plan(f_ib_point):
-    """b->s, B_s mixing, a_mu and D mixing (CVLL_ucuc): fast path; LFV, b->d, K and a_e, a_tau
-    (C7_mumu exempt): SM values; the Z-pole rows (lepton vertex shifts, SMEFT): flavio."""
+    """b->s, B_s mixing, a_mu, D mixing (CVLL_ucuc) and the Z-pole rows (lepton vertex shifts,
+    SMEFT): fast path; LFV, b->d, K and a_e, a_tau (C7_mumu exempt): SM values; none: flavio."""
     coefficients, scale, z_pole = f_ib_point
     sources, values = runtable.plan(coefficients, scale, {}, z_pole)
     core = [s.observable.label for s in RUN_OBSERVABLES[:10]]
     assert all(sources[k] == runtable.FAST_PATH for k in core if k != "BR(mu->egamma)")
     assert sources["BR(mu->egamma)"] == runtable.SM_VALUE  # no e-mu coupling on the card
-    assert sorted(k for k, v in sources.items() if v == runtable.FLAVIO) == sorted(
-        ["R_e", "R_mu", "R_tau"])
-    assert sources["x12Im_D"] == runtable.FAST_PATH
+    assert runtable.FLAVIO not in sources.values()
+    assert sources["x12Im_D"] == sources["R_mu"] == runtable.FAST_PATH
+    # F_Ib's dark loop couples to the muon only: R_e, R_tau move through G_F (phil3_22) alone
+    assert sources["R_e"] == sources["R_tau"] == runtable.FAST_PATH
     assert sources["a_e"] == sources["a_tau"] == sources["eps_K"] == runtable.SM_VALUE
     assert values["eps_K"] == runtable.shipped()["eps_K"][0]
-    # without the Z-pole shifts and the D-mixing coefficient nothing needs flavio
-    quiet = {k: v for k, v in coefficients.items() if k != "CVLL_ucuc"}
-    assert runtable.FLAVIO not in runtable.plan(quiet, scale, {}, {})[0].values()
+    # without the Z-pole shifts the Z-pole rows are the SM values
+    assert runtable.plan(coefficients, scale, {}, {})[0]["R_mu"] == runtable.SM_VALUE
 
 
 def test_what_sends_rows_to_flavio(f_ib_point):
@@ -68,6 +69,10 @@ def test_what_sends_rows_to_flavio(f_ib_point):
     # a coefficient the fast path does not cover, in a sector a b->s row reads
     assert runtable.plan({**coefficients, "CS_bsmumu": 0.1}, scale, {}, z_pole)[0]["BR(Bs->mumu)"] \
         == runtable.FLAVIO
+    # SMEFT coefficients the Z-pole representation does not cover: those rows go to flavio
+    for extra in ({"phiWB": 1e-8}, {"phil1_22": 1e-8 + 1e-9j}):
+        z_rows = runtable.plan(coefficients, scale, {}, {**z_pole, **extra})[0]
+        assert [z_rows[k] for k in ("R_e", "R_mu", "R_tau")] == [runtable.FLAVIO] * 3
 
 
 def test_without_flavio_the_rows_that_need_it_are_named():
@@ -80,8 +85,10 @@ def test_without_flavio_the_rows_that_need_it_are_named():
     doc, flavio, wilson = out.stdout.rsplit(" ", 2)
     assert (flavio, wilson.strip()) == ("False", "False")
     doc = json.loads(doc)
-    assert doc["unchecked"] == ["R_e", "R_mu", "R_tau"]
-    assert len(doc["keys"]) == len(RUN_OBSERVABLES) - 3 and "R_e" not in doc["keys"]
+    assert doc["unchecked"] == []
+    assert doc["keys"] == [s.observable.label for s in RUN_OBSERVABLES]
+    # other SM inputs: no shipped SM values, every row would need flavio and is named
+    assert doc["unchecked_with_overrides"] == doc["keys"]
     assert {f.split(" = ")[0] for f in doc["flags"]} == {"R_K [1.1,6]", "R_K* [1.1,6]", "Delta a_mu",
                                                           "x12Im_D"}
 
@@ -96,17 +103,20 @@ def table_without_flavio() -> dict:
     _, model, info, inputs, scale, _ = load_point(F_IB)
     sm = cached_sm_inputs({})
     ev = evaluate(model, inputs, sm, info=info, handover_scale=scale)
-    t = runtable.predict(ev.coefficients, scale, overrides={},
-                         z_pole=warsaw_coefficients(ev.contributions, sm), use_flavio=False)
+    z_pole = warsaw_coefficients(ev.contributions, sm)
+    t = runtable.predict(ev.coefficients, scale, overrides={}, z_pole=z_pole, use_flavio=False)
+    other = runtable.predict(ev.coefficients, scale, overrides={"alpha_s": 0.12}, z_pole=z_pole,
+                             use_flavio=False)
     return {"unchecked": t.unchecked, "keys": [p.key for p in t.predictions],
-            "flags": [p.flag for p in t.predictions if p.flag]}
+            "flags": [p.flag for p in t.predictions if p.flag],
+            "unchecked_with_overrides": other.unchecked}
 
 
 @pytest.mark.flavio
 def test_rows_without_flavio_are_bridge_runs_rows(f_ib_point):
     """Every row computed without flavio against bridge.observables.predict (flavio) at F_Ib's
     point: SM values, σ_th, measurement and flag identical, fast-path values within the fast
-    path's validation (1e-6)."""
+    path's validation (1e-6; the Z-pole rows' exact representation 1e-12)."""
     from bridge.observables import predict
 
     coefficients, scale, z_pole = f_ib_point
@@ -119,6 +129,9 @@ def test_rows_without_flavio_are_bridge_runs_rows(f_ib_point):
                 mine.exp_central) == (ref.sm, ref.theory_error, ref.draws, ref.measurement,
                                       ref.experiment, ref.exp_central), ref.key
         tol = 1e-6 if table.sources[ref.key] == runtable.FAST_PATH else 0.0
+        if ref.key in ("R_e", "R_mu", "R_tau"):
+            assert table.sources[ref.key] == runtable.FAST_PATH
+            tol = 1e-12
         assert abs(mine.np - ref.np) <= tol * abs(ref.np), ref.key
         assert (mine.flag is None) == (ref.flag is None), ref.key
         if ref.pull is not None:
@@ -152,7 +165,7 @@ def test_experiment_records_round_trip_and_are_checked():
 # ---------------------------------------------------------------------------
 def run_fit(args, tmp_path) -> tuple[str, str, dict]:
     code = ("import sys; from bridge.cli import main; rc = main(sys.argv[1:]); "
-            "print('RC', rc, 'flavio' in sys.modules)")
+            "print('RC', rc, 'flavio' in sys.modules, 'wilson' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, "fit", F_IB, *args, "-o", str(tmp_path)],
                          capture_output=True, text=True, cwd=ROOT, timeout=300,
                          env={**os.environ, "BRIDGE_PROGRESS": "0"})
@@ -161,28 +174,24 @@ def run_fit(args, tmp_path) -> tuple[str, str, dict]:
 
 
 @pytest.mark.slow
-def test_fit_with_a_seed_likelihood_and_no_flavio(tmp_path):
-    """The whole fit (MIGRAD, HESSE, the best-fit table) without importing flavio: the rows that
-    would need it are named, on stderr and in the JSON, and the fit is the same."""
-    out, err, doc = run_fit([*FREE, "--no-flavio"], tmp_path)
-    assert "RC 0 False" in out, err
-    assert "not checked against their limits (--no-flavio): R_e, R_mu, R_tau" in err
-    assert "NOT CHECKED at the best fit" in out and "(fast path)" in out and "(SM value)" in out
-    assert doc["not_checked_at_best_fit"] == ["R_e", "R_mu", "R_tau"]
+def test_fit_with_a_seed_likelihood_imports_neither_flavio_nor_wilson(tmp_path):
+    """The whole default fit (MIGRAD, HESSE, the best-fit table with its flags) without
+    importing flavio or wilson: every row of F_Ib's table is an SM value or on the fast path
+    (the Z-pole rows too), so nothing is left unchecked and --no-flavio changes nothing."""
+    out, err, doc = run_fit(FREE, tmp_path / "a")
+    assert "RC 0 False False" in out, err
+    assert "NOT CHECKED" not in out and "not checked" not in err
+    assert doc["not_checked_at_best_fit"] == []
     assert doc["outside_experimental_limits"][0].startswith("Delta a_mu")
     sources = {p["key"]: p["source"] for p in doc["observables_at_best_fit"]}
-    assert sources["DeltaM_s"] == "fast path" and sources["eps_K"] == "SM value"
-    assert doc["valid"] and doc["chi2_min"] < 1e-4
-
-
-@pytest.mark.slow
-def test_fit_default_imports_flavio_only_for_the_table(tmp_path):
-    out, err, doc = run_fit(FREE, tmp_path / "a")
-    assert "RC 0 True" in out, err
-    assert doc["not_checked_at_best_fit"] == []
-    sources = {p["key"]: p["source"] for p in doc["observables_at_best_fit"]}
-    assert [k for k, v in sources.items() if v == "flavio"] == ["R_e", "R_mu", "R_tau"]
+    assert len(sources) == len(RUN_OBSERVABLES)
+    assert set(sources.values()) == {"fast path", "SM value"}
+    assert sources["DeltaM_s"] == sources["R_mu"] == "fast path" and sources["eps_K"] == "SM value"
     assert np.isfinite([p["np"] for p in doc["observables_at_best_fit"]]).all()
+    assert doc["valid"] and doc["chi2_min"] < 1e-4
+    out2, err2, doc2 = run_fit([*FREE, "--no-flavio"], tmp_path / "b")
+    assert "RC 0 False False" in out2, err2
+    assert doc2["observables_at_best_fit"] == doc["observables_at_best_fit"]
 
 
 def test_no_flavio_is_refused_with_a_flavio_likelihood(tmp_path, capsys):

@@ -22,8 +22,7 @@ and a note saying why.
 from __future__ import annotations
 
 import math
-
-from scipy.stats import norm
+from functools import cache
 
 from bridge.darkmatter import constants as C
 from bridge.darkmatter.likelihood import THEORY_REL_ERROR, relic_chi2, relic_sigma
@@ -32,7 +31,22 @@ from bridge.likelihoods.point import ModelPoint
 from bridge.likelihoods.result import LikelihoodResult, Term
 
 #: One-sided Gaussian quantiles of the 90% and 95% CL limits (1.2816, 1.6449).
-Z90, Z95 = float(norm.ppf(0.90)), float(norm.ppf(0.95))
+
+
+@cache
+def z_score(cl: float) -> float:
+    """The one-sided Gaussian quantile of a limit at confidence level ``cl`` (1.28 at 90%,
+    1.64 at 95%). scipy.stats is imported here, on first use: its import (~0.5 CPU-s) would
+    otherwise be paid by every command that lists the likelihoods (`bridge fit` among them)."""
+    from scipy.stats import norm
+
+    return float(norm.ppf(cl))
+
+
+def __getattr__(name: str) -> float:  # the module's constants Z90, Z95, computed on first use
+    if name in ("Z90", "Z95"):
+        return z_score(0.90 if name == "Z90" else 0.95)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def dark_matter_of(point: ModelPoint) -> dict:
@@ -91,8 +105,9 @@ class DirectDetectionLikelihood(DarkMatterLikelihood):
         if not math.isfinite(ratio):
             notes.append("no limit at this mass (below the curve's range) or no candidate: term left at 0")
             ratio = 0.0
-        pull = Z90 * ratio
-        term = Term("sigma_SI / LZ limit", ratio, 0.0, 1 / Z90, pull, pull**2, "LZ 2024 90% CL", sm=0.0)
+        z90 = z_score(0.90)
+        pull = z90 * ratio
+        term = Term("sigma_SI / LZ limit", ratio, 0.0, 1 / z90, pull, pull**2, "LZ 2024 90% CL", sm=0.0)
         return LikelihoodResult(self.name, pull**2, 0.0, [term], notes)
 
     def describe(self) -> list[str]:
@@ -106,11 +121,11 @@ class InvisibleLikelihood(DarkMatterLikelihood):
 
     def evaluate(self, point: ModelPoint) -> LikelihoodResult:
         dm = dark_matter_of(point)
-        terms = []
+        terms, z95 = [], z_score(0.95)
         for name, key, src in (("Gamma(h->inv) / limit", "h_inv_ratio", "ATLAS 2023, BR < 0.107 (95%)"),
                                ("Gamma(Z->inv) / limit", "z_inv_ratio", "LEP, < 2.0 MeV (95%)")):
             r = dm[key] if math.isfinite(dm[key]) else 0.0
-            terms.append(Term(name, r, 0.0, 1 / Z95, Z95 * r, (Z95 * r) ** 2, src, sm=0.0))
+            terms.append(Term(name, r, 0.0, 1 / z95, z95 * r, (z95 * r) ** 2, src, sm=0.0))
         notes = [dm["error"]] if dm.get("error") else []
         return LikelihoodResult(self.name, sum(t.chi2 for t in terms), 0.0, terms, notes)
 

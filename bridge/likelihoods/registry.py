@@ -74,7 +74,6 @@ from collections.abc import Callable, Iterable
 from bridge.errors import InputError
 from bridge.likelihoods.base import CombinedLikelihood, Likelihood, check_overlap
 from bridge.likelihoods.constraints import FLAVOUR_LIMITS, TERMS, ConstraintLikelihood
-from bridge.likelihoods.darkmatter import DirectDetectionLikelihood, InvisibleLikelihood, RelicLikelihood
 from bridge.likelihoods.flavio_fast import (
     flavio_2_7_1,
     flavio_bsmumu,
@@ -85,6 +84,17 @@ from bridge.likelihoods.flavio_fast import (
 )
 from bridge.likelihoods.gaussian import seed_likelihood
 from bridge.likelihoods.smelli import SmelliLikelihood
+
+
+def dark_matter(class_name: str):
+    """Factory of a dark-matter likelihood, imported when asked for: bridge.darkmatter imports
+    scipy.special and scipy.stats (~0.4 CPU-s), which a command naming other likelihoods
+    (a seed fit) does not need."""
+    def make():
+        from bridge.likelihoods import darkmatter
+
+        return getattr(darkmatter, class_name)()
+    return make
 
 
 def constrained(base: str, terms=FLAVOUR_LIMITS):
@@ -106,9 +116,9 @@ REGISTRY: dict[str, Callable[[], Likelihood]] = {
     "seed2023": lambda: seed_likelihood("seed2023"),
     "seed2021": lambda: seed_likelihood("seed2021"),
     "smelli": SmelliLikelihood,
-    "relic": RelicLikelihood,
-    "direct-detection": DirectDetectionLikelihood,
-    "invisible": InvisibleLikelihood,
+    "relic": dark_matter("RelicLikelihood"),
+    "direct-detection": dark_matter("DirectDetectionLikelihood"),
+    "invisible": dark_matter("InvisibleLikelihood"),
     "constraints": lambda: ConstraintLikelihood(list(TERMS), origin="likelihood constraints"),
     "seed2023-constrained": constrained("seed2023"),
     "seed2021-constrained": constrained("seed2021"),
