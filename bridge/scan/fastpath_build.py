@@ -648,8 +648,6 @@ def build_z_pole(names=None, *, n_validation: int = 32, tolerance: float | None 
     """name → exact representation (form ``ratio``: Γ_had/Γ_ℓℓ, each a polynomial of degree
     two in u = C/Z_STEP) of the Z-pole rows, validated against flavio's R_ℓ at
     ``n_validation`` random points; ``direct`` if it misses ``tolerance`` (bridge.zpole)."""
-    import flavio
-
     from bridge import zpole
 
     names = list(names or zpole.Z_POLE_OBSERVABLES)
