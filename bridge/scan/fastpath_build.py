@@ -32,6 +32,8 @@ polynomial) and QAGS's choices are replayed per point (:class:`bridge.scan.fastp
 
 :func:`write_shipped` writes bridge/data/fastpath.json for the default configuration;
 :func:`revalidate` checks representations built earlier against today's coefficient space.
+:func:`build_z_pole` makes the Z-pole rows' representation in their own space, the SMEFT
+coefficients of bridge.zpole (the file's ``z_pole`` section, :func:`write_shipped_z_pole`).
 """
 
 from __future__ import annotations
@@ -708,8 +710,9 @@ def write_shipped_z_pole(path=None) -> str:
 # ---------------------------------------------------------------------------
 def default_observables() -> list[Observable]:
     """The observables of ``bridge run`` (but its Z-pole rows, which flavio reads from SMEFT
-    coefficients, not from the WET ones of a scan) and of the ``flavio``, ``flavio-lfv``,
-    ``flavio-lfv-projected`` and ``flavio-quark`` likelihoods."""
+    coefficients, not from the WET ones of a scan: :func:`build_z_pole`, the file's ``z_pole``
+    section) and of the ``flavio``, ``flavio-lfv``, ``flavio-lfv-projected`` and
+    ``flavio-quark`` likelihoods."""
     from bridge.likelihoods import flavio_fast as ff
     from bridge.observables import RUN_OBSERVABLES
     from bridge.zpole import Z_POLE_OBSERVABLES
