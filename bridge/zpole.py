@@ -119,14 +119,14 @@ def z_pole_key() -> dict:
 
 
 def to_units(coefficients: dict[str, float]) -> np.ndarray | None:
-    """u (1, n) of one point; None if a non-zero coefficient is not in :data:`Z_COEFFICIENTS`
-    or has an imaginary part (flavio computes the rows then)."""
+    """u (1, n) of one point; None if a non-zero coefficient is not in :data:`Z_COEFFICIENTS`,
+    has an imaginary part or is not finite (flavio computes the rows then)."""
     u = np.zeros((1, len(Z_COEFFICIENTS)))
     where = {c: i for i, c in enumerate(Z_COEFFICIENTS)}
     for name, value in coefficients.items():
         if value == 0:
             continue
-        if name not in where or complex(value).imag != 0:
+        if name not in where or complex(value).imag != 0 or not math.isfinite(complex(value).real):
             return None
         u[0, where[name]] = complex(value).real / Z_STEP
     return u
