@@ -909,6 +909,18 @@ def z_penguin(sector: DarkSector, sm, chirality: str = "L", f_bar: str = "s",
     check alike. Colour factor 1 for the implemented quark couplings (the Z on the triplet
     fermion of class S or the triplet scalar of class F).
     """
+    # one value per (chirality, pair, s_W²) and sector: the LFV processes ask for the same
+    # (ē γ P_X μ) penguin once per spectator f, the Z-pole shifts again (a copy is returned)
+    cache = sector.__dict__.setdefault("_z_penguin_cache", {})
+    key = (chirality, f_bar, f, float(sm.s2w))
+    if key not in cache:
+        cache[key] = _z_penguin(sector, sm, chirality, f_bar, f)
+    hit = cache[key]
+    return hit.copy() if isinstance(hit, np.ndarray) else hit
+
+
+def _z_penguin(sector: DarkSector, sm, chirality: str, f_bar: str, f: str):
+    """:func:`z_penguin`, uncached."""
     Qs, Qb = _quark_couplings(sector, chirality, f_bar, f)
     if sector.z is None or not sector.has(Qs, Qb):
         return sector._result(0j)
@@ -920,36 +932,25 @@ def z_penguin(sector: DarkSector, sm, chirality: str = "L", f_bar: str = "s",
     # real states: the vertex S_A → S_B is g_BA − g_AB (ZCouplings docstring)
     gS = gS - sector.rho * np.swapaxes(gS, -1, -2)
     g_d = _z_coupling_sm(f, chirality, sm.s2w)  # −½ + s_W²/3 (L), s_W²/3 (R) for s, b
-    mf2, ms2 = sector.m_fermion**2, sector.m_scalar**2
-    mf = sector.m_fermion
+    support = None
     if sector.batched:  # every term carries Q_s Q_b^*: keep their fermions and scalars only
-        f, sq = _support(sector, Qs, Qb)
-        Qs, Qb = _take(Qs, f, sq), _take(Qb, f, sq)
-        gL, gR = (np.take(np.take(g, list(f), axis=-2), list(f), axis=-1) for g in (gL, gR))
+        fs, sq = support = _support(sector, Qs, Qb)
+        Qs, Qb = _take(Qs, fs, sq), _take(Qb, fs, sq)
+        gL, gR = (np.take(np.take(g, list(fs), axis=-2), list(fs), axis=-1) for g in (gL, gR))
         gS = np.take(np.take(gS, list(sq), axis=-2), list(sq), axis=-1)
-        mf, ms2 = mf[..., list(f)], ms2[..., list(sq)]
-        mf2 = mf**2
-    # Y is dimensionless and, with the poles cancelled, independent of the unit of mass: measure
-    # masses in units of the heaviest so the ln u in each term is O(1), not ln(M²/GeV²) ~ 30,
-    # which shrinks the rounding left by the cancellation between the terms.
-    unit2 = np.maximum(np.max(mf2, axis=-1), np.max(ms2, axis=-1))[..., None]
-    mf2, ms2, mf = mf2 / unit2, ms2 / unit2, mf / np.sqrt(unit2)
+    mm, f_ffs, g_ffs, f_fss, f_leg = _z_penguin_functions(sector, support)
     # fermion-line Z: indices (a, b, A)
-    f_ffs, g_ffs = loops.dd2_pair(mf2[..., :, None, None], mf2[..., None, :, None], ms2[..., None, None, :])
     coup_ff = np.einsum("...bA,...aA->...abA", Qs, Qb.conj())
     gR_ab = np.swapaxes(gR, -1, -2)  # gR[b, a] indexed as [a, b]
     gL_ab = np.swapaxes(gL, -1, -2)
-    mm = mf[..., :, None] * mf[..., None, :]
     term_f_r = np.einsum("...abA,...ab,...abA->...abA", coup_ff, 0.5 * gR_ab, f_ffs - 0.5)
     term_f_l = np.einsum("...abA,...ab,...abA->...abA", coup_ff, gL_ab * mm, g_ffs)
     term_f = _sum(term_f_r, 3) - _sum(term_f_l, 3)
     # scalar-line Z: indices (a, A, B)
-    f_fss = loops.dd2_u2logu(mf2[..., :, None, None], ms2[..., None, :, None], ms2[..., None, None, :])
     coup_ss = np.einsum("...aB,...aA->...aAB", Qs, Qb.conj())
     term_s_all = np.einsum("...aAB,...BA,...aAB->...aAB", coup_ss, 0.5 * gS, f_fss - 1.5)
     term_s = _sum(term_s_all, 3)
     # external-leg (self-energy) part
-    f_leg = loops.dd2_u2logu(mf2[..., :, None], ms2[..., None, :], ms2[..., None, :])
     term_leg_all = -g_d * Qs * Qb.conj() * 0.5 * (f_leg - 1.5)
     term_leg = _sum(term_leg_all, 2)
     # coefficient of ln μ²: u² ln u → u² (ln u − ln μ²) shifts f[...] by −ln μ², g[...] by 0
@@ -968,3 +969,30 @@ def z_penguin(sector: DarkSector, sm, chirality: str = "L", f_bar: str = "s",
         return 0j if abs(total) < 1e-13 * scale else total
     total[np.abs(total) < 1e-13 * scale] = 0
     return total
+
+
+def _z_penguin_functions(sector: DarkSector, support):
+    """(m_a m_b, f[m_a², m_b², M_A²], g[m_a², m_b², M_A²], f[m_a², M_A², M_B²], f[m_a², M_A², M_A²])
+    of :func:`z_penguin` on the fermions and scalars ``support`` (None: all of them), masses in
+    units of the heaviest of them; they depend on the masses only, so every Z penguin of the
+    sector with the same support shares them (cached)."""
+    cache = sector.__dict__.setdefault("_z_function_cache", {})
+    if support in cache:
+        return cache[support]
+    mf2, ms2 = sector.m_fermion**2, sector.m_scalar**2
+    mf = sector.m_fermion
+    if support is not None:
+        fs, sq = support
+        mf, ms2 = mf[..., list(fs)], ms2[..., list(sq)]
+        mf2 = mf**2
+    # Y is dimensionless and, with the poles cancelled, independent of the unit of mass: measure
+    # masses in units of the heaviest so the ln u in each term is O(1), not ln(M²/GeV²) ~ 30,
+    # which shrinks the rounding left by the cancellation between the terms.
+    unit2 = np.maximum(np.max(mf2, axis=-1), np.max(ms2, axis=-1))[..., None]
+    mf2, ms2, mf = mf2 / unit2, ms2 / unit2, mf / np.sqrt(unit2)
+    f_ffs, g_ffs = loops.dd2_pair(mf2[..., :, None, None], mf2[..., None, :, None], ms2[..., None, None, :])
+    mm = mf[..., :, None] * mf[..., None, :]
+    f_fss = loops.dd2_u2logu(mf2[..., :, None, None], ms2[..., None, :, None], ms2[..., None, None, :])
+    f_leg = loops.dd2_u2logu(mf2[..., :, None], ms2[..., None, :], ms2[..., None, :])
+    cache[support] = out = (mm, f_ffs, g_ffs, f_fss, f_leg)
+    return out
