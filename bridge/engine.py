@@ -990,9 +990,49 @@ def _z_penguin_functions(sector: DarkSector, support):
     # which shrinks the rounding left by the cancellation between the terms.
     unit2 = np.maximum(np.max(mf2, axis=-1), np.max(ms2, axis=-1))[..., None]
     mf2, ms2, mf = mf2 / unit2, ms2 / unit2, mf / np.sqrt(unit2)
-    f_ffs, g_ffs = loops.dd2_pair(mf2[..., :, None, None], mf2[..., None, :, None], ms2[..., None, None, :])
     mm = mf[..., :, None] * mf[..., None, :]
-    f_fss = loops.dd2_u2logu(mf2[..., :, None, None], ms2[..., None, :, None], ms2[..., None, None, :])
-    f_leg = loops.dd2_u2logu(mf2[..., :, None], ms2[..., None, :], ms2[..., None, :])
-    cache[support] = out = (mm, f_ffs, g_ffs, f_fss, f_leg)
+    # The divided differences are symmetric and sort their points first, so f[a, b, A] = f[b, a, A]
+    # and states of equal mass at every point of the batch (the components of a multiplet) give
+    # the same numbers: each is evaluated once, on the distinct unordered tuples, and spread.
+    fcol, scol = _equal_columns(mf2), _equal_columns(ms2)
+    fpairs, fpair_of = _unordered_pairs(fcol)
+    spairs, spair_of = _unordered_pairs(scol)
+    fs, ss = sorted(set(fcol)), sorted(set(scol))
+    f_at = np.array([fs.index(c) for c in fcol])
+    s_at = np.array([ss.index(c) for c in scol])
+    a, b = [p[0] for p in fpairs], [p[1] for p in fpairs]
+    f2, g2 = loops.dd2_pair(mf2[..., a, None], mf2[..., b, None], ms2[..., None, ss])
+    ix = (Ellipsis, fpair_of[:, :, None], s_at[None, None, :])
+    f_ffs, g_ffs = f2[ix], g2[ix]
+    A, B = [p[0] for p in spairs], [p[1] for p in spairs]
+    f3 = loops.dd2_u2logu(mf2[..., fs, None], ms2[..., None, A], ms2[..., None, B])
+    f_fss = f3[..., f_at[:, None, None], spair_of[None, :, :]]
+    f_leg = f3[..., f_at[:, None], np.diagonal(spair_of)[None, :]]  # f[m_a², M_A², M_A²]
+    # C order, as the broadcast evaluation gave: the sums over them then add in the same order
+    out = (mm, *(np.ascontiguousarray(x) for x in (f_ffs, g_ffs, f_fss, f_leg)))
+    cache[support] = out
     return out
+
+
+def _equal_columns(m2: np.ndarray) -> list[int]:
+    """For each column of ``m2`` (..., n): the first column equal to it at every point."""
+    first: list[int] = []
+    out = []
+    for k in range(m2.shape[-1]):
+        same = next((u for u in first if np.array_equal(m2[..., u], m2[..., k])), None)
+        if same is None:
+            first.append(k)
+        out.append(k if same is None else same)
+    return out
+
+
+def _unordered_pairs(column: list[int]):
+    """The unordered pairs (i <= j) of the distinct columns, and the (n, n) index of the pair of
+    each (column[a], column[b])."""
+    distinct = sorted(set(column))
+    pairs = [(i, j) for k, i in enumerate(distinct) for j in distinct[k:]]
+    slot = {p: k for k, p in enumerate(pairs)}
+    n = len(column)
+    of = np.array([[slot[tuple(sorted((column[x], column[y])))] for y in range(n)] for x in range(n)],
+                  dtype=int).reshape(n, n)
+    return pairs, of
