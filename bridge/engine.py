@@ -451,38 +451,38 @@ class DarkSector:
     def _scalar_columns(self) -> dict[int, int]:
         """scalar index → index of the first scalar with the same mass at every point (the
         components of a multiplet are degenerate: their loop functions are computed once)."""
-        ms2 = self.m_scalar**2
-        first: list[int] = []
-        where = {}
-        for A in range(len(self.scalars)):
-            same = next((u for u in first if np.array_equal(ms2[..., u], ms2[..., A])), None)
-            if same is None:
-                first.append(A)
-            where[A] = A if same is None else same
-        return where
+        return dict(enumerate(_equal_columns(self.m_scalar**2)))
 
     def _box_kernels(self, fermions: tuple, columns: tuple):
         """(I2, I1) of shape (N, pairs, columns) for the unordered pairs of ``fermions`` and the
-        unordered scalar column pairs ``columns``; each (pairs, column pair) is computed once
-        per batch and shared by every box."""
+        unordered scalar column pairs ``columns``. I1, I2 are symmetric in their four masses and
+        their divided differences sort them first, so each distinct set of masses — fermions
+        and scalars of equal mass at every point share one (:attr:`_fermion_columns`,
+        :attr:`_scalar_columns`) — is evaluated once per batch and shared by every box."""
         cache = self.__dict__.setdefault("_box_kernels_cache", {})
-        todo = [c for c in columns if (fermions, c) not in cache]
+        fw = self._fermion_columns
+        nf = len(fermions)
+        pairs = [(i, j) for i in range(nf) for j in range(i, nf)]
+        keys = []
+        for i, j in pairs:
+            fa, fb = sorted((fw[fermions[i]], fw[fermions[j]]))
+            keys += [(fa, fb, *c) for c in columns]
+        todo = list(dict.fromkeys(k for k in keys if k not in cache))
         if todo:
-            ms2 = self.m_scalar**2
-            nf = len(fermions)
-            pairs = [(i, j) for i in range(nf) for j in range(i, nf)]
-            mf2 = self.m_fermion[..., list(fermions)] ** 2
-            pi, pj = [p[0] for p in pairs], [p[1] for p in pairs]
-            ua, ub = [c[0] for c in todo], [c[1] for c in todo]
-            args = (mf2[..., pi, None], mf2[..., pj, None], ms2[..., None, ua], ms2[..., None, ub])
+            mf2, ms2 = self.m_fermion**2, self.m_scalar**2
+            args = [m[..., [k[pos] for k in todo]] for m, pos in ((mf2, 0), (mf2, 1), (ms2, 2), (ms2, 3))]
             i2, i1 = loops.box_integrals(*args)
-            i2, i1 = np.broadcast_to(i2, np.broadcast_shapes(*(np.shape(a) for a in args))), \
-                np.broadcast_to(i1, np.broadcast_shapes(*(np.shape(a) for a in args)))
-            for k, c in enumerate(todo):
-                cache[(fermions, c)] = (i2[..., k], i1[..., k])
-        i2 = np.stack([cache[(fermions, c)][0] for c in columns], axis=-1)
-        i1 = np.stack([cache[(fermions, c)][1] for c in columns], axis=-1)
+            for k, key in enumerate(todo):
+                cache[key] = (i2[..., k], i1[..., k])
+        shape = (*self.batch_shape, len(pairs), len(columns))
+        i2 = np.stack([cache[k][0] for k in keys], axis=-1).reshape(shape)
+        i1 = np.stack([cache[k][1] for k in keys], axis=-1).reshape(shape)
         return i2, i1
+
+    @cached_property
+    def _fermion_columns(self) -> dict[int, int]:
+        """fermion index → index of the first fermion with the same mass at every point."""
+        return dict(enumerate(_equal_columns(self.m_fermion**2)))
 
 
 def _support(sector: DarkSector, *couplings) -> tuple[tuple, tuple]:
