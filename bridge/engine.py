@@ -927,17 +927,12 @@ def _z_penguin(sector: DarkSector, sm, chirality: str, f_bar: str, f: str):
     sector.require_implemented_colour((f_bar, f), "Z penguin")
     if SM_COLOUR.get(f_bar, 1) == 1 and SM_COLOUR.get(f, 1) == 1:
         Qb = Qb * colour_multiplicity(sector)
-    gL, gR = (sector.z.left, sector.z.right) if chirality == "L" else (sector.z.right, sector.z.left)
-    gS = np.asarray(sector.z.scalar)
-    # real states: the vertex S_A → S_B is g_BA − g_AB (ZCouplings docstring)
-    gS = gS - sector.rho * np.swapaxes(gS, -1, -2)
     g_d = _z_coupling_sm(f, chirality, sm.s2w)  # −½ + s_W²/3 (L), s_W²/3 (R) for s, b
     support = None
     if sector.batched:  # every term carries Q_s Q_b^*: keep their fermions and scalars only
         fs, sq = support = _support(sector, Qs, Qb)
         Qs, Qb = _take(Qs, fs, sq), _take(Qb, fs, sq)
-        gL, gR = (np.take(np.take(g, list(fs), axis=-2), list(fs), axis=-1) for g in (gL, gR))
-        gS = np.take(np.take(gS, list(sq), axis=-2), list(sq), axis=-1)
+    gL, gR, gS = _z_vertices(sector, chirality, support)
     mm, f_ffs, g_ffs, f_fss, f_leg = _z_penguin_functions(sector, support)
     # fermion-line Z: indices (a, b, A)
     coup_ff = np.einsum("...bA,...aA->...abA", Qs, Qb.conj())
@@ -969,6 +964,25 @@ def _z_penguin(sector: DarkSector, sm, chirality: str, f_bar: str, f: str):
         return 0j if abs(total) < 1e-13 * scale else total
     total[np.abs(total) < 1e-13 * scale] = 0
     return total
+
+
+def _z_vertices(sector: DarkSector, chirality: str, support):
+    """(g^L, g^R, g^S) of :func:`z_penguin` (g^L ↔ g^R for ``chirality`` R; real scalars'
+    g^S − ρ ∘ (g^S)ᵀ) on ``support`` (None: everything); cached per sector."""
+    cache = sector.__dict__.setdefault("_z_vertex_cache", {})
+    key = (chirality, support)
+    if key not in cache:
+        z = sector.z
+        gL, gR = (z.left, z.right) if chirality == "L" else (z.right, z.left)
+        gS = np.asarray(z.scalar)
+        # real states: the vertex S_A → S_B is g_BA − g_AB (ZCouplings docstring)
+        gS = gS - sector.rho * np.swapaxes(gS, -1, -2)
+        if support is not None:
+            fs, sq = support
+            gL, gR = (np.take(np.take(g, list(fs), axis=-2), list(fs), axis=-1) for g in (gL, gR))
+            gS = np.take(np.take(gS, list(sq), axis=-2), list(sq), axis=-1)
+        cache[key] = (gL, gR, gS)
+    return cache[key]
 
 
 def _z_penguin_functions(sector: DarkSector, support):
