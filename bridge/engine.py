@@ -870,6 +870,17 @@ def photon_penguin(sector: DarkSector, chirality: str = "L", f_bar: str = "s",
     implemented quark couplings (one coloured triplet in the loop, the photon on either
     particle); Majorana fermions and real scalars are neutral and do not radiate.
     """
+    # one value per (chirality, pair) and sector (the LFV processes ask once per spectator)
+    cache = sector.__dict__.setdefault("_photon_penguin_cache", {})
+    key = (chirality, f_bar, f)
+    if key not in cache:
+        cache[key] = _photon_penguin(sector, chirality, f_bar, f)
+    hit = cache[key]
+    return hit.copy() if isinstance(hit, np.ndarray) else hit
+
+
+def _photon_penguin(sector: DarkSector, chirality: str, f_bar: str, f: str):
+    """:func:`photon_penguin`, uncached."""
     Qs, Qb = _quark_couplings(sector, chirality, f_bar, f)
     if not sector.has(Qs, Qb):
         return sector._result(0j)
@@ -878,12 +889,21 @@ def photon_penguin(sector: DarkSector, chirality: str = "L", f_bar: str = "s",
         Qb = Qb * mult
     fi, sq = _support(sector, Qs, Qb)
     Qs, Qb = _take(Qs, fi, sq), _take(Qb, fi, sq)
-    qf = charge_f[list(fi)][:, None]
-    qs = charge_s[list(sq)][None, :]
-    mf, ms = sector.m_fermion[..., list(fi)][..., :, None], sector.m_scalar[..., list(sq)][..., None, :]
-    js, jf = loops.penguin_functions((mf / ms) ** 2)
-    kern = (qf * jf + qs * js) / ms**2
+    kern = _photon_penguin_kernel(sector, fi, sq, charge_f, charge_s)
     return sector._result(-_sum(Qs * Qb.conj() * kern, 2)) / _LOOP
+
+
+def _photon_penguin_kernel(sector: DarkSector, fi: tuple, sq: tuple, charge_f, charge_s):
+    """[Q_a J_F(x) + Q_A J_S(x)]/M_A² of :func:`photon_penguin` on the block fi × sq (masses and
+    charges only: cached per block)."""
+    cache = sector.__dict__.setdefault("_photon_kernel_cache", {})
+    if (fi, sq) not in cache:
+        qf = charge_f[list(fi)][:, None]
+        qs = charge_s[list(sq)][None, :]
+        mf, ms = sector.m_fermion[..., list(fi)][..., :, None], sector.m_scalar[..., list(sq)][..., None, :]
+        js, jf = loops.penguin_functions((mf / ms) ** 2)
+        cache[(fi, sq)] = (qf * jf + qs * js) / ms**2
+    return cache[(fi, sq)]
 
 
 def z_penguin(sector: DarkSector, sm, chirality: str = "L", f_bar: str = "s",
