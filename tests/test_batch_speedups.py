@@ -79,8 +79,9 @@ def reference_batch(name: str, inputs) -> dict[str, dict]:
     return blocks
 
 
-def evaluated(name: str) -> dict[str, list]:
-    """quantity → [re, im] per point of evaluate_batch on the reference batch (NaN → None)."""
+def evaluated(name: str, **options) -> dict[str, list]:
+    """quantity → [re, im] per point of evaluate_batch on the reference batch (NaN → None);
+    ``options`` go to evaluate_batch."""
     from bridge.model import BatchInputs
     from bridge.pipeline import evaluate_batch
     from bridge.run import load_point
@@ -91,7 +92,7 @@ def evaluated(name: str) -> dict[str, list]:
     blocks = reference_batch(name, inputs)
     n = blocks["MINPAR"][1].size
     res = evaluate_batch(model, BatchInputs(blocks, n, inputs.source), sm, info=info,
-                         handover_scale=SCALE, par={})
+                         handover_scale=SCALE, par={}, **options)
     out = {}
     for kind, table in (("wc", res.coefficients), ("contrib", res.contributions),
                         ("ol", res.one_loop), ("mass", res.masses)):
@@ -102,10 +103,7 @@ def evaluated(name: str) -> dict[str, list]:
     return out
 
 
-@pytest.mark.parametrize("name", list(CARDS))
-def test_batch_equals_the_pipeline_before_the_speedups(name):
-    reference = json.loads(REFERENCE.read_text())[name]
-    got = evaluated(name)
+def _compare(name: str, reference: dict, got: dict) -> None:
     assert got["errors"] == reference["errors"]
     ok = [e is None for e in reference["errors"]]
     assert sum(ok) > 50
@@ -127,6 +125,22 @@ def test_batch_equals_the_pipeline_before_the_speedups(name):
         assert not bad.any(), (name, key, np.flatnonzero(bad)[:5], r[bad][:3], v[bad][:3])
         worst = max(worst, float(np.max(np.where(scale > 0, diff / np.where(scale > 0, scale, 1), 0))))
     assert worst < RTOL
+
+
+@pytest.mark.parametrize("name", list(CARDS))
+def test_batch_equals_the_pipeline_before_the_speedups(name):
+    _compare(name, json.loads(REFERENCE.read_text())[name], evaluated(name))
+
+
+@pytest.mark.parametrize("name", ["F_Ib", "scotogenic"])
+def test_without_z_pole_only_the_lepton_z_couplings_are_missing(name):
+    """evaluate_batch(z_pole=False) (a scan reading no Z-pole row) leaves out the one-loop Z
+    couplings of the leptons and nothing else: every other number as before."""
+    reference = json.loads(REFERENCE.read_text())[name]
+    got = evaluated(name, z_pole=False)
+    shifts = {k for k in reference if k.startswith(("contrib:dgL_Z_", "contrib:dgR_Z_"))}
+    assert shifts and not shifts & set(got)
+    _compare(name, {k: v for k, v in reference.items() if k not in shifts}, got)
 
 
 if __name__ == "__main__" and "--write" in sys.argv:
