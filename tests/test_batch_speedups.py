@@ -143,6 +143,21 @@ def test_without_z_pole_only_the_lepton_z_couplings_are_missing(name):
     _compare(name, {k: v for k, v in reference.items() if k not in shifts}, got)
 
 
+def test_z_pole_rows_are_the_ones_that_need_the_shifts():
+    """bridge.sectors.reads_z_pole: the `bridge run` table needs the shifts (R_e, R_mu, R_tau),
+    its other rows and the flavio likelihoods' observables do not."""
+    from bridge import sectors
+    from bridge.observable import Observable
+    from bridge.observables import RUN_OBSERVABLES
+    from bridge.zpole import Z_POLE_OBSERVABLES
+
+    table = [s.observable for s in RUN_OBSERVABLES]
+    assert sectors.reads_z_pole(table)
+    assert not sectors.reads_z_pole([o for o in table if o.name not in Z_POLE_OBSERVABLES])
+    assert not sectors.reads_z_pole(sectors.known_observables())
+    assert sectors.reads_z_pole([Observable("R_mu")]) and sectors.reads_z_pole(["R_e"])
+
+
 if __name__ == "__main__" and "--write" in sys.argv:
     REFERENCE.parent.mkdir(exist_ok=True)
     doc = {name: evaluated(name) for name in CARDS}
