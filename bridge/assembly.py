@@ -820,25 +820,25 @@ def _couplings(p: Plan, values, derived, a_l, a_r, b_s, batch):
 
 
 def _w_couplings(p: Plan, a_l, a_r, b_s, batch, nf, ns) -> WCouplings:
-    """T⁺ of the components (Dirac fermions, complex scalars; −(T⁺)ᵀ for oriented φ*)."""
-    wl = np.zeros((*batch, nf, nf), complex)
-    wr = np.zeros((*batch, nf, nf), complex)
-    ws = np.zeros((*batch, ns, ns), complex)
-    d = p.description
-    for f in d.fields:
+    """T⁺ of the components (Dirac fermions, complex scalars; −(T⁺)ᵀ for oriented φ*), rotated
+    to the mass basis: A† T A with T the raising operators of the multiplets on the components
+    (one matrix product per batch instead of one outer product per entry of T)."""
+    t_f, t_s = _raising_matrices(p)
+    return WCouplings(_h(a_l) @ (t_f @ a_l), _h(a_r) @ (t_f @ a_r), _h(b_s) @ (t_s @ b_s))
+
+
+def _raising_matrices(p: Plan) -> tuple[np.ndarray, np.ndarray]:
+    """T⁺ on the fermion components and on the scalar components of the plan (block matrices
+    over the multiplets; zero for singlets and self-conjugate fields)."""
+    t_f = np.zeros((len(p.fermions), len(p.fermions)))
+    t_s = np.zeros((len(p.scalars), len(p.scalars)))
+    for f in p.description.fields:
         if f.su2 == 1 or f.self_conjugate:
             continue
         tp = su2.raising(f.su2)
-        if f.fermion:
-            idx = [_comp_index(p.fermions, f.name, i) for i in range(f.su2)]
-            for (i, j), t in su2.nonzero_entries(tp):
-                ki, kj = idx[i], idx[j]
-                wl += t * a_l[..., ki, :].conj()[..., :, None] * a_l[..., kj, :][..., None, :]
-                wr += t * a_r[..., ki, :].conj()[..., :, None] * a_r[..., kj, :][..., None, :]
-        else:
-            idx = [_comp_index(p.scalars, f.name, i) for i in range(f.su2)]
-            mat = -tp.T if p.orientation[f.name] else tp
-            for (i, j), t in su2.nonzero_entries(mat):
-                ki, kj = idx[i], idx[j]
-                ws += t * b_s[..., ki, :].conj()[..., :, None] * b_s[..., kj, :][..., None, :]
-    return WCouplings(wl, wr, ws)
+        comps, t = (p.fermions, t_f) if f.fermion else (p.scalars, t_s)
+        mat = tp if f.fermion or not p.orientation[f.name] else -tp.T
+        idx = [_comp_index(comps, f.name, i) for i in range(f.su2)]
+        for (i, j), value in su2.nonzero_entries(mat):
+            t[idx[i], idx[j]] += value
+    return t_f, t_s

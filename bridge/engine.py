@@ -451,38 +451,38 @@ class DarkSector:
     def _scalar_columns(self) -> dict[int, int]:
         """scalar index → index of the first scalar with the same mass at every point (the
         components of a multiplet are degenerate: their loop functions are computed once)."""
-        ms2 = self.m_scalar**2
-        first: list[int] = []
-        where = {}
-        for A in range(len(self.scalars)):
-            same = next((u for u in first if np.array_equal(ms2[..., u], ms2[..., A])), None)
-            if same is None:
-                first.append(A)
-            where[A] = A if same is None else same
-        return where
+        return dict(enumerate(_equal_columns(self.m_scalar**2)))
 
     def _box_kernels(self, fermions: tuple, columns: tuple):
         """(I2, I1) of shape (N, pairs, columns) for the unordered pairs of ``fermions`` and the
-        unordered scalar column pairs ``columns``; each (pairs, column pair) is computed once
-        per batch and shared by every box."""
+        unordered scalar column pairs ``columns``. I1, I2 are symmetric in their four masses and
+        their divided differences sort them first, so each distinct set of masses — fermions
+        and scalars of equal mass at every point share one (:attr:`_fermion_columns`,
+        :attr:`_scalar_columns`) — is evaluated once per batch and shared by every box."""
         cache = self.__dict__.setdefault("_box_kernels_cache", {})
-        todo = [c for c in columns if (fermions, c) not in cache]
+        fw = self._fermion_columns
+        nf = len(fermions)
+        pairs = [(i, j) for i in range(nf) for j in range(i, nf)]
+        keys = []
+        for i, j in pairs:
+            fa, fb = sorted((fw[fermions[i]], fw[fermions[j]]))
+            keys += [(fa, fb, *c) for c in columns]
+        todo = list(dict.fromkeys(k for k in keys if k not in cache))
         if todo:
-            ms2 = self.m_scalar**2
-            nf = len(fermions)
-            pairs = [(i, j) for i in range(nf) for j in range(i, nf)]
-            mf2 = self.m_fermion[..., list(fermions)] ** 2
-            pi, pj = [p[0] for p in pairs], [p[1] for p in pairs]
-            ua, ub = [c[0] for c in todo], [c[1] for c in todo]
-            args = (mf2[..., pi, None], mf2[..., pj, None], ms2[..., None, ua], ms2[..., None, ub])
+            mf2, ms2 = self.m_fermion**2, self.m_scalar**2
+            args = [m[..., [k[pos] for k in todo]] for m, pos in ((mf2, 0), (mf2, 1), (ms2, 2), (ms2, 3))]
             i2, i1 = loops.box_integrals(*args)
-            i2, i1 = np.broadcast_to(i2, np.broadcast_shapes(*(np.shape(a) for a in args))), \
-                np.broadcast_to(i1, np.broadcast_shapes(*(np.shape(a) for a in args)))
-            for k, c in enumerate(todo):
-                cache[(fermions, c)] = (i2[..., k], i1[..., k])
-        i2 = np.stack([cache[(fermions, c)][0] for c in columns], axis=-1)
-        i1 = np.stack([cache[(fermions, c)][1] for c in columns], axis=-1)
+            for k, key in enumerate(todo):
+                cache[key] = (i2[..., k], i1[..., k])
+        shape = (*self.batch_shape, len(pairs), len(columns))
+        i2 = np.stack([cache[k][0] for k in keys], axis=-1).reshape(shape)
+        i1 = np.stack([cache[k][1] for k in keys], axis=-1).reshape(shape)
         return i2, i1
+
+    @cached_property
+    def _fermion_columns(self) -> dict[int, int]:
+        """fermion index → index of the first fermion with the same mass at every point."""
+        return dict(enumerate(_equal_columns(self.m_fermion**2)))
 
 
 def _support(sector: DarkSector, *couplings) -> tuple[tuple, tuple]:
@@ -870,6 +870,17 @@ def photon_penguin(sector: DarkSector, chirality: str = "L", f_bar: str = "s",
     implemented quark couplings (one coloured triplet in the loop, the photon on either
     particle); Majorana fermions and real scalars are neutral and do not radiate.
     """
+    # one value per (chirality, pair) and sector (the LFV processes ask once per spectator)
+    cache = sector.__dict__.setdefault("_photon_penguin_cache", {})
+    key = (chirality, f_bar, f)
+    if key not in cache:
+        cache[key] = _photon_penguin(sector, chirality, f_bar, f)
+    hit = cache[key]
+    return hit.copy() if isinstance(hit, np.ndarray) else hit
+
+
+def _photon_penguin(sector: DarkSector, chirality: str, f_bar: str, f: str):
+    """:func:`photon_penguin`, uncached."""
     Qs, Qb = _quark_couplings(sector, chirality, f_bar, f)
     if not sector.has(Qs, Qb):
         return sector._result(0j)
@@ -878,12 +889,21 @@ def photon_penguin(sector: DarkSector, chirality: str = "L", f_bar: str = "s",
         Qb = Qb * mult
     fi, sq = _support(sector, Qs, Qb)
     Qs, Qb = _take(Qs, fi, sq), _take(Qb, fi, sq)
-    qf = charge_f[list(fi)][:, None]
-    qs = charge_s[list(sq)][None, :]
-    mf, ms = sector.m_fermion[..., list(fi)][..., :, None], sector.m_scalar[..., list(sq)][..., None, :]
-    js, jf = loops.penguin_functions((mf / ms) ** 2)
-    kern = (qf * jf + qs * js) / ms**2
+    kern = _photon_penguin_kernel(sector, fi, sq, charge_f, charge_s)
     return sector._result(-_sum(Qs * Qb.conj() * kern, 2)) / _LOOP
+
+
+def _photon_penguin_kernel(sector: DarkSector, fi: tuple, sq: tuple, charge_f, charge_s):
+    """[Q_a J_F(x) + Q_A J_S(x)]/M_A² of :func:`photon_penguin` on the block fi × sq (masses and
+    charges only: cached per block)."""
+    cache = sector.__dict__.setdefault("_photon_kernel_cache", {})
+    if (fi, sq) not in cache:
+        qf = charge_f[list(fi)][:, None]
+        qs = charge_s[list(sq)][None, :]
+        mf, ms = sector.m_fermion[..., list(fi)][..., :, None], sector.m_scalar[..., list(sq)][..., None, :]
+        js, jf = loops.penguin_functions((mf / ms) ** 2)
+        cache[(fi, sq)] = (qf * jf + qs * js) / ms**2
+    return cache[(fi, sq)]
 
 
 def z_penguin(sector: DarkSector, sm, chirality: str = "L", f_bar: str = "s",
@@ -909,47 +929,43 @@ def z_penguin(sector: DarkSector, sm, chirality: str = "L", f_bar: str = "s",
     check alike. Colour factor 1 for the implemented quark couplings (the Z on the triplet
     fermion of class S or the triplet scalar of class F).
     """
+    # one value per (chirality, pair, s_W²) and sector: the LFV processes ask for the same
+    # (ē γ P_X μ) penguin once per spectator f, the Z-pole shifts again (a copy is returned)
+    cache = sector.__dict__.setdefault("_z_penguin_cache", {})
+    key = (chirality, f_bar, f, float(sm.s2w))
+    if key not in cache:
+        cache[key] = _z_penguin(sector, sm, chirality, f_bar, f)
+    hit = cache[key]
+    return hit.copy() if isinstance(hit, np.ndarray) else hit
+
+
+def _z_penguin(sector: DarkSector, sm, chirality: str, f_bar: str, f: str):
+    """:func:`z_penguin`, uncached."""
     Qs, Qb = _quark_couplings(sector, chirality, f_bar, f)
     if sector.z is None or not sector.has(Qs, Qb):
         return sector._result(0j)
     sector.require_implemented_colour((f_bar, f), "Z penguin")
     if SM_COLOUR.get(f_bar, 1) == 1 and SM_COLOUR.get(f, 1) == 1:
         Qb = Qb * colour_multiplicity(sector)
-    gL, gR = (sector.z.left, sector.z.right) if chirality == "L" else (sector.z.right, sector.z.left)
-    gS = np.asarray(sector.z.scalar)
-    # real states: the vertex S_A → S_B is g_BA − g_AB (ZCouplings docstring)
-    gS = gS - sector.rho * np.swapaxes(gS, -1, -2)
     g_d = _z_coupling_sm(f, chirality, sm.s2w)  # −½ + s_W²/3 (L), s_W²/3 (R) for s, b
-    mf2, ms2 = sector.m_fermion**2, sector.m_scalar**2
-    mf = sector.m_fermion
+    support = None
     if sector.batched:  # every term carries Q_s Q_b^*: keep their fermions and scalars only
-        f, sq = _support(sector, Qs, Qb)
-        Qs, Qb = _take(Qs, f, sq), _take(Qb, f, sq)
-        gL, gR = (np.take(np.take(g, list(f), axis=-2), list(f), axis=-1) for g in (gL, gR))
-        gS = np.take(np.take(gS, list(sq), axis=-2), list(sq), axis=-1)
-        mf, ms2 = mf[..., list(f)], ms2[..., list(sq)]
-        mf2 = mf**2
-    # Y is dimensionless and, with the poles cancelled, independent of the unit of mass: measure
-    # masses in units of the heaviest so the ln u in each term is O(1), not ln(M²/GeV²) ~ 30,
-    # which shrinks the rounding left by the cancellation between the terms.
-    unit2 = np.maximum(np.max(mf2, axis=-1), np.max(ms2, axis=-1))[..., None]
-    mf2, ms2, mf = mf2 / unit2, ms2 / unit2, mf / np.sqrt(unit2)
+        fs, sq = support = _support(sector, Qs, Qb)
+        Qs, Qb = _take(Qs, fs, sq), _take(Qb, fs, sq)
+    gL, gR, gS = _z_vertices(sector, chirality, support)
+    mm, f_ffs, g_ffs, f_fss, f_leg = _z_penguin_functions(sector, support)
     # fermion-line Z: indices (a, b, A)
-    f_ffs, g_ffs = loops.dd2_pair(mf2[..., :, None, None], mf2[..., None, :, None], ms2[..., None, None, :])
     coup_ff = np.einsum("...bA,...aA->...abA", Qs, Qb.conj())
     gR_ab = np.swapaxes(gR, -1, -2)  # gR[b, a] indexed as [a, b]
     gL_ab = np.swapaxes(gL, -1, -2)
-    mm = mf[..., :, None] * mf[..., None, :]
     term_f_r = np.einsum("...abA,...ab,...abA->...abA", coup_ff, 0.5 * gR_ab, f_ffs - 0.5)
     term_f_l = np.einsum("...abA,...ab,...abA->...abA", coup_ff, gL_ab * mm, g_ffs)
     term_f = _sum(term_f_r, 3) - _sum(term_f_l, 3)
     # scalar-line Z: indices (a, A, B)
-    f_fss = loops.dd2_u2logu(mf2[..., :, None, None], ms2[..., None, :, None], ms2[..., None, None, :])
     coup_ss = np.einsum("...aB,...aA->...aAB", Qs, Qb.conj())
     term_s_all = np.einsum("...aAB,...BA,...aAB->...aAB", coup_ss, 0.5 * gS, f_fss - 1.5)
     term_s = _sum(term_s_all, 3)
     # external-leg (self-energy) part
-    f_leg = loops.dd2_u2logu(mf2[..., :, None], ms2[..., None, :], ms2[..., None, :])
     term_leg_all = -g_d * Qs * Qb.conj() * 0.5 * (f_leg - 1.5)
     term_leg = _sum(term_leg_all, 2)
     # coefficient of ln μ²: u² ln u → u² (ln u − ln μ²) shifts f[...] by −ln μ², g[...] by 0
@@ -968,3 +984,89 @@ def z_penguin(sector: DarkSector, sm, chirality: str = "L", f_bar: str = "s",
         return 0j if abs(total) < 1e-13 * scale else total
     total[np.abs(total) < 1e-13 * scale] = 0
     return total
+
+
+def _z_vertices(sector: DarkSector, chirality: str, support):
+    """(g^L, g^R, g^S) of :func:`z_penguin` (g^L ↔ g^R for ``chirality`` R; real scalars'
+    g^S − ρ ∘ (g^S)ᵀ) on ``support`` (None: everything); cached per sector."""
+    cache = sector.__dict__.setdefault("_z_vertex_cache", {})
+    key = (chirality, support)
+    if key not in cache:
+        z = sector.z
+        gL, gR = (z.left, z.right) if chirality == "L" else (z.right, z.left)
+        gS = np.asarray(z.scalar)
+        # real states: the vertex S_A → S_B is g_BA − g_AB (ZCouplings docstring)
+        gS = gS - sector.rho * np.swapaxes(gS, -1, -2)
+        if support is not None:
+            fs, sq = support
+            gL, gR = (np.take(np.take(g, list(fs), axis=-2), list(fs), axis=-1) for g in (gL, gR))
+            gS = np.take(np.take(gS, list(sq), axis=-2), list(sq), axis=-1)
+        cache[key] = (gL, gR, gS)
+    return cache[key]
+
+
+def _z_penguin_functions(sector: DarkSector, support):
+    """(m_a m_b, f[m_a², m_b², M_A²], g[m_a², m_b², M_A²], f[m_a², M_A², M_B²], f[m_a², M_A², M_A²])
+    of :func:`z_penguin` on the fermions and scalars ``support`` (None: all of them), masses in
+    units of the heaviest of them; they depend on the masses only, so every Z penguin of the
+    sector with the same support shares them (cached)."""
+    cache = sector.__dict__.setdefault("_z_function_cache", {})
+    if support in cache:
+        return cache[support]
+    mf2, ms2 = sector.m_fermion**2, sector.m_scalar**2
+    mf = sector.m_fermion
+    if support is not None:
+        fs, sq = support
+        mf, ms2 = mf[..., list(fs)], ms2[..., list(sq)]
+        mf2 = mf**2
+    # Y is dimensionless and, with the poles cancelled, independent of the unit of mass: measure
+    # masses in units of the heaviest so the ln u in each term is O(1), not ln(M²/GeV²) ~ 30,
+    # which shrinks the rounding left by the cancellation between the terms.
+    unit2 = np.maximum(np.max(mf2, axis=-1), np.max(ms2, axis=-1))[..., None]
+    mf2, ms2, mf = mf2 / unit2, ms2 / unit2, mf / np.sqrt(unit2)
+    mm = mf[..., :, None] * mf[..., None, :]
+    # The divided differences are symmetric and sort their points first, so f[a, b, A] = f[b, a, A]
+    # and states of equal mass at every point of the batch (the components of a multiplet) give
+    # the same numbers: each is evaluated once, on the distinct unordered tuples, and spread.
+    fcol, scol = _equal_columns(mf2), _equal_columns(ms2)
+    fpairs, fpair_of = _unordered_pairs(fcol)
+    spairs, spair_of = _unordered_pairs(scol)
+    fs, ss = sorted(set(fcol)), sorted(set(scol))
+    f_at = np.array([fs.index(c) for c in fcol])
+    s_at = np.array([ss.index(c) for c in scol])
+    a, b = [p[0] for p in fpairs], [p[1] for p in fpairs]
+    f2, g2 = loops.dd2_pair(mf2[..., a, None], mf2[..., b, None], ms2[..., None, ss])
+    ix = (Ellipsis, fpair_of[:, :, None], s_at[None, None, :])
+    f_ffs, g_ffs = f2[ix], g2[ix]
+    A, B = [p[0] for p in spairs], [p[1] for p in spairs]
+    f3 = loops.dd2_u2logu(mf2[..., fs, None], ms2[..., None, A], ms2[..., None, B])
+    f_fss = f3[..., f_at[:, None, None], spair_of[None, :, :]]
+    f_leg = f3[..., f_at[:, None], np.diagonal(spair_of)[None, :]]  # f[m_a², M_A², M_A²]
+    # C order, as the broadcast evaluation gave: the sums over them then add in the same order
+    out = (mm, *(np.ascontiguousarray(x) for x in (f_ffs, g_ffs, f_fss, f_leg)))
+    cache[support] = out
+    return out
+
+
+def _equal_columns(m2: np.ndarray) -> list[int]:
+    """For each column of ``m2`` (..., n): the first column equal to it at every point."""
+    first: list[int] = []
+    out = []
+    for k in range(m2.shape[-1]):
+        same = next((u for u in first if np.array_equal(m2[..., u], m2[..., k])), None)
+        if same is None:
+            first.append(k)
+        out.append(k if same is None else same)
+    return out
+
+
+def _unordered_pairs(column: list[int]):
+    """The unordered pairs (i <= j) of the distinct columns, and the (n, n) index of the pair of
+    each (column[a], column[b])."""
+    distinct = sorted(set(column))
+    pairs = [(i, j) for k, i in enumerate(distinct) for j in distinct[k:]]
+    slot = {p: k for k, p in enumerate(pairs)}
+    n = len(column)
+    of = np.array([[slot[tuple(sorted((column[x], column[y])))] for y in range(n)] for x in range(n)],
+                  dtype=int).reshape(n, n)
+    return pairs, of

@@ -217,19 +217,23 @@ def _divdiff(pts, kind, s=None):
     return _divdiffs(pts, (kind,), s)[kind]
 
 
-def _firsts(kinds, a, b, la, s):
+def _firsts(kinds, a, b, la, s, lb=None):
     """{kind: f[a, b]} for sorted rows a <= b (exact ties included): log1p form in a cluster
     (b − a <= _CLUSTER a: d = b − a exact, no cancellation), the plain difference quotient
-    elsewhere; u(u + 2s) ln u is u² ln u + 2s u ln u."""
+    elsewhere; u(u + 2s) ln u is u² ln u + 2s u ln u. ``lb``: ln b if at hand. Each form is
+    evaluated only where it is used (the same numbers as evaluating both everywhere)."""
     d = b - a
     close = d <= _CLUSTER * a
     n_close = np.count_nonzero(close)
+    every = n_close == close.size
+    some = 0 < n_close < close.size
     with np.errstate(divide="ignore", invalid="ignore"):
         if n_close:
-            ratio = np.log1p(d / a) / d  # ln(b/a)/(b − a)
-            ratio = np.where(d == 0, 1.0 / a, ratio)  # its limit
-        if n_close < close.size:
-            lb = np.log(b)
+            ac, bc, dc, lac = (a, b, d, la) if every else (a[close], b[close], d[close], la[close])
+            ratio = np.log1p(dc / ac) / dc  # ln(b/a)/(b − a)
+            ratio = np.where(dc == 0, 1.0 / ac, ratio)  # its limit
+        if not every:
+            lb = np.log(b) if lb is None else lb
         out = {}
         for kind in {"h": ("u2", "u1")}.get(kinds[0], ()) + tuple(k for k in kinds if k != "h"):
             if kind in out:
@@ -237,15 +241,17 @@ def _firsts(kinds, a, b, la, s):
             near = far = None
             if kind == "u2":
                 if n_close:
-                    near = (a + b) * la + b * b * ratio
-                if n_close < close.size:
+                    near = (ac + bc) * lac + bc * bc * ratio
+                if not every:
                     far = (b * b * lb - a * a * la) / d
             else:
                 if n_close:
-                    near = la + b * ratio
-                if n_close < close.size:
+                    near = lac + bc * ratio
+                if not every:
                     far = (b * lb - a * la) / d
-            out[kind] = near if far is None else far if near is None else np.where(close, near, far)
+            if some:
+                far[close] = near
+            out[kind] = near if far is None else far
     if "h" in kinds:
         out["h"] = out["u2"] + 2.0 * s * out["u1"]
     return out
@@ -263,7 +269,7 @@ def _divdiffs(pts, kinds, s=None):
         return {kind: _fvalue(kind, x[0], s, logs[0]) for kind in kinds}
     tables = {kind: {} for kind in kinds}
     for i in range(last):
-        first = _firsts(kinds, x[i], x[i + 1], logs[i], s)
+        first = _firsts(kinds, x[i], x[i + 1], logs[i], s, logs[i + 1])
         for kind in kinds:
             tables[kind][i, i + 1] = first[kind]
     if last == 1:

@@ -103,7 +103,7 @@ def spectrum(model: Model, inputs: ModelInputs, sm, *, batch: bool = False) -> S
 # ---------------------------------------------------------------------------
 # coefficients and summaries
 # ---------------------------------------------------------------------------
-def _coefficients(model: Model, spec: Spectrum, inputs, sm, parts: dict):
+def _coefficients(model: Model, spec: Spectrum, inputs, sm, parts: dict, z_pole: bool = True):
     sector = spec.sector
     if model.implements("bridge_wilson_coefficients"):
         quark = model.call("bridge_wilson_coefficients", spectrum=spec, inputs=inputs, sm=sm)
@@ -125,22 +125,24 @@ def _coefficients(model: Model, spec: Spectrum, inputs, sm, parts: dict):
         zero = 0j
         parts["C9V_mu_minus_e"] = quark.get("C9_bsmumu", zero) - quark.get("C9_bsee", zero)
         parts["C10V_mu_minus_e"] = quark.get("C10_bsmumu", zero) - quark.get("C10_bsee", zero)
-    extension = {} if sector is None else flavour_extension(sector, sm, parts)
+    extension = {} if sector is None else flavour_extension(sector, sm, parts, z_pole=z_pole)
     given = {**quark, **dipoles}  # a hand-written hook's values win
     quark = {**quark, **{k: v for k, v in extension["quark"].items() if k not in given}}
     other = {k: v for k, v in extension["lepton"].items() if k not in given} if extension else {}
     return quark, dipoles, other
 
 
-def flavour_extension(sector: DarkSector, sm, parts: dict) -> dict[str, dict]:
+def flavour_extension(sector: DarkSector, sm, parts: dict, *, z_pole: bool = True) -> dict[str, dict]:
     """The flavour processes beyond b→s and the lepton dipoles, from the sector (issue 16):
     ``quark`` — b→d, s→d (C9, C10, CL, C7, C8 and primes), B_d, K, D mixing
     (bridge.matching.down_quark_coefficients); ``lepton`` — Cgamma of τ→μγ, τ→eγ, the
     four-lepton operators of μ→3e, τ→3ℓ and the vector operators of μ–e conversion
     (bridge.lfv). Up-type quark couplings are rotated to the mass basis (matching.ckm_rotated).
-    The one-loop shifts of the leptons' Z couplings (bridge.zpole) go to ``parts``."""
+    The one-loop shifts of the leptons' Z couplings (bridge.zpole) go to ``parts`` unless
+    ``z_pole`` is False (they enter no Wilson coefficient: only the Z-pole rows read them)."""
     up = matching.ckm_rotated(sector, sm)
-    parts.update(zpole.vertex_shifts(sector, sm))  # Z couplings of the leptons (Z-pole rows)
+    if z_pole:
+        parts.update(zpole.vertex_shifts(sector, sm))  # Z couplings of the leptons (Z-pole rows)
     quark = matching.down_quark_coefficients(sector, sm, parts, up_sector=up)
     lepton = lfv.tau_dipoles(sector, sm)
     lepton.update(lfv.lfv_coefficients(sector, sm, parts, quark_sector=up))
@@ -228,7 +230,7 @@ def _neutrino(model: Model, spec: Spectrum, inputs, sm, shape) -> np.ndarray:
 # ---------------------------------------------------------------------------
 def evaluate(model: Model, inputs: ModelInputs, sm, *, info=None, source: str = "",
              checks: bool = True, dark_matter: bool = False,
-             handover_scale: float | None = None, par=None) -> Evaluation:
+             handover_scale: float | None = None, par=None, z_pole: bool = True) -> Evaluation:
     """Spectrum, sanity, coefficients and summaries of one point.
 
     Refusals are InputError (bad inputs, naming block and entry) or ModelError (the model
@@ -239,7 +241,9 @@ def evaluate(model: Model, inputs: ModelInputs, sm, *, info=None, source: str = 
     masses and run there (bridge.handover; ``par``: α_s(M_Z), α_e(M_Z) under flavio's names —
     the card's SMINPUTS overrides, or a whole flavio parameter dict —, flavio's defaults where
     absent; no flavio import, bridge.couplings); without it they are the one-loop values, unrun
-    (the behaviour before issue 16).
+    (the behaviour before issue 16). ``z_pole=False`` leaves out the one-loop Z couplings of
+    the leptons (contributions ``dgL_Z_*``, ``dgR_Z_*``: the inputs of the Z-pole rows, ~20% of a
+    batch's arithmetic), for a caller that reads no Z-pole row; no coefficient changes.
     """
     info = info or model.info()
     warnings: list[str] = []
@@ -250,7 +254,7 @@ def evaluate(model: Model, inputs: ModelInputs, sm, *, info=None, source: str = 
         if checks:
             warnings += sanity.check_spectrum(spec, sm, info, path=source or None)
         parts: dict = {}
-        quark, dipoles, other = _coefficients(model, spec, inputs, sm, parts)
+        quark, dipoles, other = _coefficients(model, spec, inputs, sm, parts, z_pole)
         m_nu = _neutrino(model, spec, inputs, sm, ())[()]
         shaped = [k for k, v in {**quark, **dipoles, **other}.items() if np.ndim(v)]
         if shaped:
@@ -335,15 +339,17 @@ class BatchResult:
 
 def evaluate_batch(model: Model, inputs: BatchInputs, sm, *, info=None, source: str = "",
                    vectorised: bool = True, dark_matter: bool = False,
-                   handover_scale: float | None = None, par=None, point_ids=None) -> BatchResult:
+                   handover_scale: float | None = None, par=None, point_ids=None,
+                   z_pole: bool = True) -> BatchResult:
     """N points: vectorised where the model allows it; every point the sanity checks might
     refuse, or that a vectorised evaluation leaves non-finite, is evaluated alone with
     :func:`evaluate`, so it fails (or passes) with exactly its own message. ``handover_scale``,
     ``par`` as for :func:`evaluate` (one matching scale per point, ``one_loop["matching_scale"]``).
-    ``point_ids``: the numbers the messages give the points (a scan's ids; default 0..N-1)."""
+    ``point_ids``: the numbers the messages give the points (a scan's ids; default 0..N-1).
+    ``z_pole``: as for :func:`evaluate`."""
     info = info or model.info()
     result = None
-    run = (handover_scale, par)
+    run = (handover_scale, par, z_pole)
     ids = list(range(inputs.size)) if point_ids is None else [int(i) for i in point_ids]
     if vectorised and (model.description is not None or model.implements("bridge_batch_spectrum")):
         try:
@@ -361,17 +367,17 @@ def evaluate_batch(model: Model, inputs: BatchInputs, sm, *, info=None, source: 
 
 
 def _evaluate_vectorised(model: Model, inputs: BatchInputs, sm, info,
-                         dark_matter: bool = False, run=(None, None)) -> BatchResult | None:
+                         dark_matter: bool = False, run=(None, None, True)) -> BatchResult | None:
     n = inputs.size
     flagged = sanity.flag_inputs(info, inputs, n)
     spec = spectrum(model, inputs, sm, batch=True)
     if spec is None:
         return None
     parts: dict = {}
-    quark, dipoles, other = _coefficients(model, spec, inputs, sm, parts)
+    quark, dipoles, other = _coefficients(model, spec, inputs, sm, parts, run[2])
     summary = one_loop_summary(dipoles, sm)
     if run[0] is not None:
-        ran = _run_to_handover(model, spec, sm, quark, dipoles, other, *run)
+        ran = _run_to_handover(model, spec, sm, quark, dipoles, other, *run[:2])
         quark, dipoles, other = _split(ran.coefficients, quark, dipoles, other)
         summary["matching_scale"] = ran.matching_scale
     out = BatchResult(n, vectorised=True)
@@ -401,7 +407,7 @@ def _as_array(value, n: int, dtype=complex) -> np.ndarray:
 
 
 def _evaluate_points(model: Model, inputs: BatchInputs, sm, info, source, indices,
-                     dark_matter: bool = False, run=(None, None), ids=None) -> BatchResult:
+                     dark_matter: bool = False, run=(None, None, True), ids=None) -> BatchResult:
     """Point by point with :func:`evaluate`; failures keep their message (naming the point
     by ``ids[i]``)."""
     indices = list(indices)
@@ -412,7 +418,7 @@ def _evaluate_points(model: Model, inputs: BatchInputs, sm, info, source, indice
         where = f"{source}, point {label}" if source else f"point {label}"
         try:
             ev = evaluate(model, inputs.point(i), sm, info=info, source=where, dark_matter=dark_matter,
-                          handover_scale=run[0], par=run[1])
+                          handover_scale=run[0], par=run[1], z_pole=run[2])
             rows.append((ev, None))
         except BridgeError as exc:
             rows.append((None, str(exc)))

@@ -315,7 +315,14 @@ def route(dark_masses: Iterable[float], vev: float = 246.22) -> str:
 # batches: one matching scale per point
 # ---------------------------------------------------------------------------
 def _alpha(kind: str, alphas: Mapping, scales, nf: int):
-    """flavio's α_s or α_e with n_f fixed (bridge.couplings), at a scale or an array of them."""
+    """flavio's α_s or α_e with n_f fixed (bridge.couplings), at a scale or an array of them.
+    An array is evaluated at its distinct scales only (a batch's lower ends are one scale, and
+    the clamped upper ends often m_t): bridge.couplings treats the scales of one call
+    elementwise, with the same path for the same set of scales, so the numbers are the same."""
+    if np.ndim(scales):
+        distinct, where = np.unique(scales, return_inverse=True)
+        if distinct.size < np.size(scales):
+            return _alpha(kind, alphas, distinct, nf)[where].reshape(np.shape(scales))
     if kind == "s":
         return couplings.alpha_s(scales, nf, alphas["alpha_s"])
     return couplings.alpha_e(scales, nf, alphas["alpha_e"])

@@ -112,6 +112,15 @@ def relevant(coefficients: Mapping, observables: Iterable) -> dict:
     return out
 
 
+def reads_z_pole(observables: Iterable) -> bool:
+    """True if one of ``observables`` (Observable or flavio name) is a Z-pole row, which flavio
+    computes from the leptons' one-loop Z couplings (bridge.zpole): only then must a batch
+    compute them (``bridge.pipeline.evaluate_batch(z_pole=...)``; no coefficient needs them)."""
+    from bridge.zpole import Z_POLE_OBSERVABLES
+
+    return any(getattr(o, "name", o) in Z_POLE_OBSERVABLES for o in observables)
+
+
 def untouched(observable, coefficients: Mapping) -> bool:
     """True if no non-zero coefficient lies in a sector ``observable`` reads, so that its
     prediction is the SM one; False when that is not known (no record, unknown coefficient)."""

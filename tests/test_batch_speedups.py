@@ -1,0 +1,178 @@
+"""The scan's vectorised path (bridge.pipeline.evaluate_batch, as bridge.scan.runner.run_chunk
+calls it: model, matching, running to the hand-over scale) changes no number with the speed-ups
+of issue 12 (second round: cached Z-penguin and penguin functions, shared evaluations across a
+batch, the assembly's shortcuts).
+
+tests/data/batch_reference.json.gz (gzipped JSON) holds what evaluate_batch returned at commit 552ccba (main
+before these speed-ups) for the batches of :func:`reference_batch`: for F_Ib, F_IIb, S_Ib and
+the scotogenic model, the card, random masses, every pair of mass entries equal or split by
+1e-12 ... 0.5 relative (exact and near degeneracies, around the loop functions' series switch),
+all masses equal, and the Yukawa couplings of the card made complex (random phases, the zero
+entries switched on: every LFV and Z-pole term); for the other shipped cards (Table II) a short
+batch of the same kinds. It was written by this file run as a script
+with that commit first on the path:
+
+    git archive 552ccba | tar -x -C /tmp/ref
+    PYTHONPATH=/tmp/ref python tests/test_batch_speedups.py --write
+
+Every coefficient, contribution and one-loop summary must agree to 1e-12 relative — of itself,
+or where it is a cancellation, of the largest value of the same quantity over the batch (the
+scale of the terms that cancel; the scotogenic boxes of ν_e ν̄_e cancel between the two real
+components of η⁰).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "tests" / "data" / "batch_reference.json.gz"
+#: full batches for these models; the other Table II cards get a short one (:data:`SHORT`)
+FULL = ("F_Ib", "F_IIb", "S_Ib", "scotogenic")
+TABLE2 = ("F_Ia", "F_Ic", "F_IIa", "F_IIc", "F_Va", "F_Vb", "F_Vc", "S_Ia", "S_Ic", "S_IIa",
+          "S_IIb", "S_IIc", "S_Va", "S_Vb", "S_Vc")
+CARDS = {name: f"cards/{name}.slha" for name in FULL + TABLE2}
+MASSES = {name: (1, 2, 3, 4, 5) if name == "scotogenic" else (1, 2, 3, 4) for name in CARDS}
+SPLITS = (0.0, 1e-12, 1e-8, 1e-4, 0.05, 0.29, 0.31, 0.5)
+#: the short batch: these mass pairs and splits, no random points
+SHORT = {"pairs": ((1, 2), (3, 4), (1, 4)), "splits": (0.0, 1e-8, 0.29)}
+#: Yukawa blocks made complex (random phases; zero entries switched on at 0.1 × a phase)
+COUPLINGS = ("GAMMAQIN", "GAMMALIN", "GAMMAEIN")
+SCALE = 160.0
+RTOL = 1e-12
+
+
+def reference_batch(name: str, inputs) -> dict[str, dict]:
+    """Block → entry → value or (N,) array of the points (see the module docstring)."""
+    rng = np.random.default_rng(12)
+    base = {k: float(v) for k, v in inputs["MINPAR"].items()}
+    points = [dict(base)]
+    ms = MASSES[name]
+    full = name in FULL
+    for _ in range(8 if full else 0):
+        p = dict(base)
+        for m in ms:
+            p[m] = base[m] * rng.uniform(0.3, 2.0)
+        points.append(p)
+    pairs = [(a, b) for i, a in enumerate(ms) for b in ms[i + 1:]] if full else SHORT["pairs"]
+    for a, b in pairs:
+        for split in SPLITS if full else SHORT["splits"]:
+            p = dict(base)
+            p[b] = p[a] * (1 + split)
+            points.append(p)
+    for split in SPLITS if full else (0.0, 1e-4):
+        p = dict(base)
+        for k, m in enumerate(ms):
+            p[m] = 700.0 * (1 + split * (k % 2))
+        points.append(p)
+    n = len(points)
+    blocks = {b: dict(inputs[b]) for b in inputs}
+    blocks["MINPAR"] = {k: np.array([p[k] for p in points]) for k in base}
+    complex_half = np.arange(n) % 2 == 1  # every other point with complex couplings
+    for block in COUPLINGS:
+        if block not in blocks:
+            continue
+        for k, v in blocks[block].items():
+            v = complex(v)
+            phase = np.exp(1j * rng.uniform(-np.pi, np.pi, n))
+            size = abs(v) if v != 0 else 0.1
+            blocks[block][k] = np.where(complex_half, size * phase * (np.sign(v.real) or 1.0), v)
+    return blocks
+
+
+def evaluated(name: str, **options) -> dict[str, list]:
+    """quantity → [re, im] per point of evaluate_batch on the reference batch (NaN → None);
+    ``options`` go to evaluate_batch."""
+    from bridge.model import BatchInputs
+    from bridge.pipeline import evaluate_batch
+    from bridge.run import load_point
+    from bridge.sm import cached_sm_inputs
+
+    sm = cached_sm_inputs({})
+    _, model, info, inputs, _, _ = load_point(str(ROOT / CARDS[name]))
+    blocks = reference_batch(name, inputs)
+    n = blocks["MINPAR"][1].size
+    res = evaluate_batch(model, BatchInputs(blocks, n, inputs.source), sm, info=info,
+                         handover_scale=SCALE, par={}, **options)
+    out = {}
+    for kind, table in (("wc", res.coefficients), ("contrib", res.contributions),
+                        ("ol", res.one_loop), ("mass", res.masses)):
+        for k, v in table.items():
+            v = np.asarray(v, dtype=complex)
+            out[f"{kind}:{k}"] = [[None, None] if not np.isfinite(x) else [x.real, x.imag] for x in v]
+    out["errors"] = [e for e in res.errors]
+    return out
+
+
+def _reference() -> dict:
+    with gzip.open(REFERENCE, "rt", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _compare(name: str, reference: dict, got: dict) -> None:
+    assert got["errors"] == reference["errors"]
+    ok = [e is None for e in reference["errors"]]
+    assert sum(ok) > (50 if name in FULL else 10)
+    # every quantity the reference has must be there (new ones are tested where they are added)
+    assert set(reference) <= set(got), sorted(set(reference) - set(got))
+    worst = 0.0
+    for key, ref in reference.items():
+        if key == "errors":
+            continue
+        r = np.array([complex(*x) if x[0] is not None else np.nan for x in ref])
+        v = np.array([complex(*x) if x[0] is not None else np.nan for x in got[key]])
+        assert np.array_equal(np.isnan(r), np.isnan(v)), key
+        r, v = r[ok & ~np.isnan(r)], v[ok & ~np.isnan(v)]
+        if not r.size:
+            continue
+        scale = np.abs(r)
+        diff = np.abs(v - r)
+        bad = diff > RTOL * scale
+        assert not bad.any(), (name, key, np.flatnonzero(bad)[:5], r[bad][:3], v[bad][:3])
+        worst = max(worst, float(np.max(np.where(scale > 0, diff / np.where(scale > 0, scale, 1), 0))))
+    assert worst < RTOL
+
+
+@pytest.mark.parametrize("name", list(CARDS))
+def test_batch_equals_the_pipeline_before_the_speedups(name):
+    _compare(name, _reference()[name], evaluated(name))
+
+
+@pytest.mark.parametrize("name", ["F_Ib", "scotogenic"])
+def test_without_z_pole_only_the_lepton_z_couplings_are_missing(name):
+    """evaluate_batch(z_pole=False) (a scan reading no Z-pole row) leaves out the one-loop Z
+    couplings of the leptons and nothing else: every other number as before."""
+    reference = _reference()[name]
+    got = evaluated(name, z_pole=False)
+    shifts = {k for k in reference if k.startswith(("contrib:dgL_Z_", "contrib:dgR_Z_"))}
+    assert shifts and not shifts & set(got)
+    _compare(name, {k: v for k, v in reference.items() if k not in shifts}, got)
+
+
+def test_z_pole_rows_are_the_ones_that_need_the_shifts():
+    """bridge.sectors.reads_z_pole: the `bridge run` table needs the shifts (R_e, R_mu, R_tau),
+    its other rows and the flavio likelihoods' observables do not."""
+    from bridge import sectors
+    from bridge.observable import Observable
+    from bridge.observables import RUN_OBSERVABLES
+    from bridge.zpole import Z_POLE_OBSERVABLES
+
+    table = [s.observable for s in RUN_OBSERVABLES]
+    assert sectors.reads_z_pole(table)
+    assert not sectors.reads_z_pole([o for o in table if o.name not in Z_POLE_OBSERVABLES])
+    assert not sectors.reads_z_pole(sectors.known_observables())
+    assert sectors.reads_z_pole([Observable("R_mu")]) and sectors.reads_z_pole(["R_e"])
+
+
+if __name__ == "__main__" and "--write" in sys.argv:
+    REFERENCE.parent.mkdir(exist_ok=True)
+    doc = {name: evaluated(name) for name in CARDS}
+    with gzip.GzipFile(REFERENCE, "wb", mtime=0) as raw:
+        raw.write((json.dumps(doc, separators=(",", ":")) + "\n").encode("utf-8"))
+    print(f"written {REFERENCE}")
