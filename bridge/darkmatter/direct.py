@@ -1,17 +1,20 @@
-"""Direct detection at tree level: SI and SD cross sections per nucleon, LZ 2024 exclusion.
+"""Direct detection: SI and SD cross sections per nucleon, LZ 2024 exclusion.
 
-DirectDM (PyPI ``directdm`` 2.2.2, Bishara, Brod, Grinstein, Zupan, arXiv:1708.02678) was the
-intended EFT chain. Checked with this project's numpy 2.4 and setuptools 84 (not a dependency):
-(1) its import fails, ``directdm/run/adm.py`` needs ``pkg_resources`` (removed from setuptools);
-(2) with that worked around, ``WC_5f(..., "M")`` and ``WC_5f(..., "D")`` fail in
-``WC_5flavor.__init__`` (wilson_coefficients.py, ~line 2650) — ``np.delete`` with index lists that
-run past the coefficient array (65 entries for Majorana, 131 for Dirac), which numpy < 1.19
-dropped with a DeprecationWarning and numpy ≥ 1.19 rejects (IndexError). Making it run would mean
-patching numpy's behaviour inside the package, and its 5-flavour output would still need a
-validated map from this module's couplings to its basis; neither is done. So the standard
-tree-level formulas are implemented instead, with DirectDM's default nucleon inputs, and tested
-against textbook cross sections (Higgs-only scalar and fermion points, Goodman–Witten Z exchange:
-tests/test_darkmatter_direct_invisible.py).
+Two chains compute σ from the same couplings (:func:`quark_couplings`): the native tree-level
+formulas below (:func:`native_cross_sections`, always available) and DirectDM (PyPI
+``directdm``, Bishara, Brod, Grinstein, Zupan, arXiv:1708.02678; optional extra
+``bridge-flavour[directdm]``), to which :mod:`.directdm_handover` hands the couplings — with a
+compatibility layer for directdm 2.2.2 under current numpy and setuptools, documented there —
+for its running from M_Z, heavy-quark thresholds and nucleon matching. :func:`direct_detection`
+takes ``method`` "native", "directdm" or "auto" (DirectDM when installed and passing its
+calibration check); ``bridge run`` uses "auto", scans and fits the native formulas (speed), and
+:attr:`DirectResult.method` says which ran. Measured on the shipped cards (all candidates are
+Majorana fermions or real scalars; tests/test_darkmatter_directdm.py): σ_SD identical to 1e-9;
+σ_SI from Higgs exchange higher with DirectDM by 1.4% (proton) and 1.5% (neutron), from the
+running of its gluonic operator α_s G G/(12π) between M_Z, m_b and 2 GeV (the top piece +2.6%,
+the b piece +0.75%); with DirectDM's running off the two agree to 5e-4. For Z vector exchange of
+a Dirac χ DirectDM's running (QED, weak double insertions, arXiv:1801.04240) lowers the
+accidentally small proton coupling, σ_SI^p by ~33%; no shipped card has a Dirac candidate.
 
 Effective Lagrangians (tree level, heavy mediators), L_eff = Σ_q [f_q χ̄χ q̄q + b_q χ̄γ^μχ q̄γ_μq
 + d_q χ̄γ^μγ5χ q̄γ_μγ5q] for a fermion candidate χ:
@@ -205,7 +208,7 @@ def direct_detection(sector, sm, method: str = "native") -> DirectResult:
             raise ModelError(f"DirectDM cannot be used: {reason}")
         if reason:
             result = native_cross_sections(coup)
-            label += f" (DirectDM not used: {reason})"
+            label += " (DirectDM not used: " + " ".join(reason.split()) + ")"
         else:
             result = directdm_handover.cross_sections(coup)
             label = directdm_handover.label()
@@ -217,4 +220,5 @@ def direct_detection(sector, sm, method: str = "native") -> DirectResult:
     si_p, si_n = result["si_p"] * conv, result["si_n"] * conv
     # xenon: A ≈ 131, Z = 54 — compare the isospin-averaged per-nucleon cross section
     amp = (54 * math.sqrt(si_p) + 77 * math.sqrt(si_n)) / 131
-    return DirectResult(si_p, si_n, result["sd_p"] * conv, result["sd_n"] * conv, limit, amp**2 / limit, label)
+    return DirectResult(si_p, si_n, result["sd_p"] * conv, result["sd_n"] * conv, limit, amp**2 / limit,
+                        label)

@@ -208,11 +208,11 @@ def wilson_coefficients(coup) -> dict[str, float]:
     return out
 
 
-def _nr_coefficients(ddm, kind: str, coeffs: dict, mass: float) -> dict:
+def _nr_coefficients(ddm, kind: str, coeffs: dict, mass: float, rge: bool = True) -> dict:
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the odeint and key warnings of its running
-        # _my_cNR: the c_i with their q dependence split off, i.e. at q = 0 (see the docstring)
-        return ddm.WC_5f(coeffs, kind)._my_cNR(mass)
+        warnings.simplefilter("ignore")  # the odeint warning of its quark-mass running
+        # _my_cNR: the c_i with their q dependence split off, i.e. at q = 0 (item 3 above)
+        return ddm.WC_5f(coeffs, kind)._my_cNR(mass, RGE=rge)
 
 
 def _calibrated(ddm, kind: str) -> str:
@@ -252,18 +252,19 @@ def unavailable(coup) -> str:
     return _calibrated(ddm, dm_type(coup))
 
 
-def nr_coefficients(coup) -> dict:
-    """DirectDM's c_1^N, c_4^N (N = p, n) of the candidate [GeV⁻²]."""
+def nr_coefficients(coup, rge: bool = True) -> dict:
+    """DirectDM's c_1^N, c_4^N (N = p, n) of the candidate [GeV⁻²]; ``rge=False`` switches its
+    running off (thresholds and nucleon matching only: the tree-level chain, for checks)."""
     ddm = _load()
-    c = _nr_coefficients(ddm, dm_type(coup), wilson_coefficients(coup), coup.mass)
+    c = _nr_coefficients(ddm, dm_type(coup), wilson_coefficients(coup), coup.mass, rge)
     return {k: float(c[k]) for k in ("cNR1p", "cNR1n", "cNR4p", "cNR4n")}
 
 
-def cross_sections(coup) -> dict:
+def cross_sections(coup, rge: bool = True) -> dict:
     """σ_SI and σ_SD per proton and neutron [GeV⁻²] (module docstring)."""
     from bridge.darkmatter.direct import M_NUCLEON
 
-    c = nr_coefficients(coup)
+    c = nr_coefficients(coup, rge)
     out = {}
     for N in ("p", "n"):
         mu = coup.mass * M_NUCLEON[N] / (coup.mass + M_NUCLEON[N])
