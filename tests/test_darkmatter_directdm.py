@@ -96,11 +96,13 @@ def test_higgs_only_fermion_reproduces_textbook_si(majorana):
 
 
 @needs_directdm
-def test_higgs_only_real_scalar_reproduces_textbook_si():
+@pytest.mark.parametrize("real", [True, False])
+def test_higgs_only_scalar_reproduces_textbook_si(real):
     """Real scalar singlet, Higgs exchange only: σ_SI = λ_hs² f_N'² μ²/(4π m_h⁴ m_S²) (Cline,
-    Scott, Kainulainen, Weniger, arXiv:1306.4710, Eq. (3.2); the hSS vertex is λ_hs v)."""
+    Scott, Kainulainen, Weniger, arXiv:1306.4710, Eq. (3.2); the hSS vertex is λ_hs v). A complex
+    scalar with the same vertex (L ⊃ −λ_hs v h S*S) has the same amplitude, hence the same σ."""
     ms, lam = 300.0, 0.1
-    sec = DarkSector((DarkFermion("F-", 500.0, -1.0),), (DarkScalar("S", ms, 0.0, real=True),),
+    sec = DarkSector((DarkFermion("F-", 500.0, -1.0),), (DarkScalar("S", ms, 0.0, real=real),),
                      higgs=HiggsCouplings(np.zeros((1, 1)), np.array([[lam * SMC.vev]])))
     sig = H.cross_sections(direct.quark_couplings(sec, SM), rge=False)
     for N in ("p", "n"):

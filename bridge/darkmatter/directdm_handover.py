@@ -11,8 +11,9 @@ without it :mod:`.direct` computes the same cross sections natively at tree leve
 Compatibility layer (read against directdm 2.2.2, the newest release on PyPI; the upstream
 repository's unreleased 2.2.3 of March 2025 has both problems below for a Majorana candidate):
 
-1. ``directdm/run/adm.py`` does ``from pkg_resources import resource_filename``; setuptools ≥ 81
-   no longer ships ``pkg_resources`` (and a Python ≥ 3.12 venv has no setuptools at all). When
+1. ``directdm/run/adm.py`` does ``from pkg_resources import resource_filename``; recent
+   setuptools (84.2 here) no longer ships ``pkg_resources``, and a Python ≥ 3.12 venv has no
+   setuptools at all (directdm's own ``install_requires`` then brings the newest). When
    it cannot be imported, a stand-in module that provides only ``resource_filename`` (through
    :func:`importlib.resources.files`) is put in ``sys.modules`` for the import of directdm and
    removed after it (adm.py keeps its own reference), so nothing else sees it.
