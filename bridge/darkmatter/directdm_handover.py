@@ -61,7 +61,9 @@ The map (operators and normalisation of DirectDM: the docstrings of ``WC_5flavor
 * The top quark is not in the five-flavour theory: it is integrated out at tree level,
   m_t t̄t → −α_s/(12π) G G (Shifman, Vainshtein, Zakharov, Phys. Lett. B78 (1978) 443), i.e.
   C_1^(7) = −C_{5,t}^(7) (fermions), C_5^(6) = −C_{3,t}^(6) (scalars) — the same step DirectDM
-  takes itself at the b and c thresholds (``C71 = C71 − C75b`` in ``WC_5flavor.match``).
+  takes itself at the b and c thresholds (``C71 = C71 − C75b`` in ``WC_5flavor.match``) and in
+  its own electroweak matching of the Higgs portal (``WilCo_EW.match``: C75q = −C53/M_h²,
+  C71 = +C53/M_h²).
 * The couplings are tree-level exchanges of the Higgs, the Z and the coloured mediator; they are
   put in at μ = M_Z without running from the mediator mass down to M_Z.
 
