@@ -12,7 +12,8 @@ Public entry points (not yet wired into the command line, bridge.run or the like
 
 Modules: thermo (SM g_eff, h_eff), helicity (spinors), annihilation (amplitudes → W_ij),
 freezeout (thermal average, Boltzmann equation), relic (species, bath, result), direct,
-directdm_handover (the optional DirectDM chain), invisible, likelihood, constants (inputs beyond bridge.sm.SMInputs).
+directdm_handover (the optional DirectDM chain), invisible, likelihood, constants (inputs
+beyond bridge.sm.SMInputs).
 """
 
 from bridge.darkmatter.direct import DirectResult, direct_detection
