@@ -73,7 +73,8 @@ def summary(sector, sm, direct: str = "native") -> dict:
 
 def summary_batch(sector, sm) -> dict[str, np.ndarray]:
     """The numbers of :func:`summary` over a batched DarkSector (point by point), as arrays;
-    direct detection with the native formulas (DirectDM takes 0.02-0.2 s of CPU a point)."""
+    direct detection with the native formulas (0.4 ms of CPU a point; DirectDM 30-90 ms,
+    benchmarks/directdm_speed.py)."""
     from bridge.darkmatter.relic import point
 
     n = sector.batch_shape[0] if sector.batched else 1
