@@ -233,3 +233,19 @@ def test_without_directdm_auto_is_native(monkeypatch):
         direct.direct_detection(sec, SM, "directdm")
     native_si_p = direct.native_cross_sections(direct.quark_couplings(sec, SM))["si_p"]
     assert res.sigma_si_p == pytest.approx(native_si_p * C.GEV2_TO_CM2, rel=1e-15)
+
+
+@needs_directdm
+def test_directdm_failing_at_a_point_falls_back_with_the_reason(monkeypatch):
+    def broken(*a, **k):
+        raise FloatingPointError("odeint gave up")
+
+    sec = _card_sector("F_Ia")
+    direct.direct_detection(sec, SM, "auto")  # calibrated before the chain breaks
+    monkeypatch.setattr(H, "_nr_coefficients", broken)
+    res = direct.direct_detection(sec, SM, "auto")
+    assert res.method == ("native tree level (DirectDM not used: DirectDM failed here: "
+                          "FloatingPointError: odeint gave up)")
+    assert res.sigma_sd_p == direct.direct_detection(sec, SM, "native").sigma_sd_p
+    with pytest.raises(ModelError, match="odeint gave up"):
+        direct.direct_detection(sec, SM, "directdm")

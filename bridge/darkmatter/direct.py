@@ -203,15 +203,18 @@ def direct_detection(sector, sm, method: str = "native") -> DirectResult:
     if method == "native":
         result = native_cross_sections(coup)
     elif method in ("directdm", "auto"):
-        reason = directdm_handover.unavailable(coup)
+        reason, result = directdm_handover.unavailable(coup), None
+        if not reason:
+            try:
+                result = directdm_handover.cross_sections(coup)
+                label = directdm_handover.label()
+            except Exception as exc:  # DirectDM failing at this point: say so, never crash a run
+                reason = f"DirectDM failed here: {type(exc).__name__}: {exc}"
         if reason and method == "directdm":
             raise ModelError(f"DirectDM cannot be used: {reason}")
         if reason:
             result = native_cross_sections(coup)
             label += " (DirectDM not used: " + " ".join(reason.split()) + ")"
-        else:
-            result = directdm_handover.cross_sections(coup)
-            label = directdm_handover.label()
     else:
         raise ValueError(f"unknown direct-detection method {method!r}")
     conv = C.GEV2_TO_CM2
