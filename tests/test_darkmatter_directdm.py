@@ -24,7 +24,7 @@ from bridge.errors import ModelError
 ROOT = Path(__file__).resolve().parents[1]
 SMC = A.SMCouplings.from_sm(SM)
 
-needs_directdm = pytest.mark.skipif(H._load() is None, reason="directdm is not installed "
+needs_directdm = pytest.mark.skipif(bool(H.missing()), reason="directdm is not installed "
                                     "(pip install bridge-flavour[directdm])")
 
 

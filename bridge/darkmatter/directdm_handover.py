@@ -180,6 +180,11 @@ def _load():
     return ddm
 
 
+def missing() -> str:
+    """'' when directdm can be imported (with the compatibility layer), else why not."""
+    return "" if _load() is not None else _STATE["reason"]
+
+
 def label() -> str:
     """What :class:`.direct.DirectResult` calls this chain."""
     return f"DirectDM {_STATE.get('version', '?')}"
