@@ -174,6 +174,8 @@ def _dark_matter_blocks(result) -> list[str]:
     comment = "bridge.darkmatter.summary: relic density, direct detection, invisible widths"
     if dm.get("error"):
         comment += "; " + " ".join(dm["error"].split())
+    elif dm.get("direct_method"):
+        comment += f"; direct detection: {dm['direct_method']}"
     out = [slha_block("DARKMATTER", rows, comment)]
     shares = [(k, v) for k, v in dm.get("shares", {}).items() if v >= 1e-3]
     if shares:

@@ -229,14 +229,15 @@ def _neutrino(model: Model, spec: Spectrum, inputs, sm, shape) -> np.ndarray:
 # one point
 # ---------------------------------------------------------------------------
 def evaluate(model: Model, inputs: ModelInputs, sm, *, info=None, source: str = "",
-             checks: bool = True, dark_matter: bool = False,
+             checks: bool = True, dark_matter: bool = False, direct: str = "native",
              handover_scale: float | None = None, par=None, z_pole: bool = True) -> Evaluation:
     """Spectrum, sanity, coefficients and summaries of one point.
 
     Refusals are InputError (bad inputs, naming block and entry) or ModelError (the model
     cannot be evaluated there); ``source`` (the card) prefixes every message. With
     ``dark_matter`` the dark-matter summary (:func:`bridge.darkmatter.summary.summary`: relic
-    density, direct detection, invisible widths; ~0.1-0.5 s) is added for models with a sector.
+    density, direct detection, invisible widths; ~0.1-0.5 s) is added for models with a sector;
+    ``direct`` chooses its direct-detection chain ("native", or "auto": DirectDM when installed).
     With ``handover_scale`` (the hand-over scale in GeV) the coefficients are matched at the dark
     masses and run there (bridge.handover; ``par``: α_s(M_Z), α_e(M_Z) under flavio's names —
     the card's SMINPUTS overrides, or a whole flavio parameter dict —, flavio's defaults where
@@ -281,7 +282,7 @@ def evaluate(model: Model, inputs: ModelInputs, sm, *, info=None, source: str = 
     if dark_matter and spec.sector is not None:
         from bridge.darkmatter.summary import summary
 
-        dm = summary(spec.sector, sm)
+        dm = summary(spec.sector, sm, direct)
     if spec.sector is not None:
         warnings += lfv.scalar_box_note(spec.sector)
     run = None

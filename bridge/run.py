@@ -101,8 +101,9 @@ def run_card(card_path, *, predictions: bool = True, samples: int = 50, seed: in
         load_flavio()  # with a report (slow the first time)
     sm = cached_sm_inputs(overrides)  # shipped or cached, as `bridge fit` and `bridge scan`
     # the running needs α_s(M_Z), α_e(M_Z) only: the overrides (bridge.couplings), no flavio
+    # `bridge run` hands the candidate's couplings to DirectDM when it is installed
     ev = pipeline.evaluate(model, inputs, sm, info=info, source=card_path, dark_matter=dark_matter,
-                           handover_scale=scale, par=overrides)
+                           direct="auto", handover_scale=scale, par=overrides)
     warnings += ev.warnings + sanity.unread_blocks(card, info, ev.spectrum)
     result = PointResult(card_path, model, info, inputs, scale, sminputs, sm, ev.spectrum,
                          ev.quark_coefficients, ev.lepton_dipoles, ev.neutrino_mass_matrix,

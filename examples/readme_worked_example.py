@@ -6,7 +6,9 @@
 The block between the two marker lines of README.md is the terminal session of
 ``bridge run cards/F_Ib.slha`` in a fresh directory holding the shipped card: the command
 and what it prints on stdout and stderr, in that order, exactly (progress reports off).
-tests/test_readme.py checks that README.md holds what this script prints today.
+tests/test_readme.py checks that README.md holds what this script prints today. Run it with
+the [test] extra installed: its directdm carries bridge run's direct detection (the "direct
+detection: DirectDM" line); without directdm that test skips.
 """
 
 from __future__ import annotations

@@ -61,6 +61,11 @@ def test_run_outputs_carry_the_summary(tmp_path):
     first = next(line.split() for line in block.splitlines()[1:] if line.strip())
     assert first[0] == "1" and float(first[1]) == pytest.approx(r.dark_matter["omega_h2"], rel=1e-7)
     assert "Block DMCHANNELS" in slha
+    # bridge run asks for DirectDM: the outputs say which direct-detection chain ran
+    method = r.dark_matter["direct_method"]
+    assert method.startswith(("DirectDM ", "native tree level (DirectDM not used: "))
+    assert doc["dark_matter"]["direct_method"] == method
+    assert f"direct detection: {method}" in slha.split("Block DARKMATTER", 1)[1].splitlines()[0]
 
 
 def test_charged_lightest_state_is_a_clear_statement_not_a_number():

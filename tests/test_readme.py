@@ -13,6 +13,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.mark.flavio
 def test_readme_worked_example_is_generated(capsys):
+    from bridge.darkmatter.directdm_handover import missing
+
+    if missing():  # bridge run's direct detection goes through DirectDM when it is installed
+        pytest.skip("the worked example is generated with directdm (the [test] extra); "
+                    f"here: {missing()}")
     script = runpy.run_path(str(ROOT / "examples" / "readme_worked_example.py"))
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     block = script["block"]()

@@ -5,14 +5,15 @@ Public entry points (not yet wired into the command line, bridge.run or the like
 
 * :func:`relic_density` (sector, sm) → :class:`RelicResult` (Ωh², x_f, channel shares, the
   coannihilating states and the channels not implemented), :func:`relic_density_batch`;
-* :func:`direct_detection` (sector, sm) → :class:`DirectResult` (SI/SD per nucleon, LZ 2024
-  exclusion ratio);
+* :func:`direct_detection` (sector, sm, method) → :class:`DirectResult` (SI/SD per nucleon,
+  LZ 2024 exclusion ratio; native tree level or through DirectDM, :mod:`.directdm_handover`);
 * :func:`invisible_widths` (sector, sm) → :class:`InvisibleResult`;
 * :func:`relic_loglikelihood`, :func:`relic_chi2` (the ``relic`` term).
 
 Modules: thermo (SM g_eff, h_eff), helicity (spinors), annihilation (amplitudes → W_ij),
 freezeout (thermal average, Boltzmann equation), relic (species, bath, result), direct,
-invisible, likelihood, constants (inputs beyond bridge.sm.SMInputs).
+directdm_handover (the optional DirectDM chain), invisible, likelihood, constants (inputs
+beyond bridge.sm.SMInputs).
 """
 
 from bridge.darkmatter.direct import DirectResult, direct_detection

@@ -1,17 +1,20 @@
-"""Direct detection at tree level: SI and SD cross sections per nucleon, LZ 2024 exclusion.
+"""Direct detection: SI and SD cross sections per nucleon, LZ 2024 exclusion.
 
-DirectDM (PyPI ``directdm`` 2.2.2, Bishara, Brod, Grinstein, Zupan, arXiv:1708.02678) was the
-intended EFT chain. Checked with this project's numpy 2.4 and setuptools 84 (not a dependency):
-(1) its import fails, ``directdm/run/adm.py`` needs ``pkg_resources`` (removed from setuptools);
-(2) with that worked around, ``WC_5f(..., "M")`` and ``WC_5f(..., "D")`` fail in
-``WC_5flavor.__init__`` (wilson_coefficients.py, ~line 2650) — ``np.delete`` with index lists that
-run past the coefficient array (65 entries for Majorana, 131 for Dirac), which numpy < 1.19
-dropped with a DeprecationWarning and numpy ≥ 1.19 rejects (IndexError). Making it run would mean
-patching numpy's behaviour inside the package, and its 5-flavour output would still need a
-validated map from this module's couplings to its basis; neither is done. So the standard
-tree-level formulas are implemented instead, with DirectDM's default nucleon inputs, and tested
-against textbook cross sections (Higgs-only scalar and fermion points, Goodman–Witten Z exchange:
-tests/test_darkmatter_direct_invisible.py).
+Two chains compute σ from the same couplings (:func:`quark_couplings`): the native tree-level
+formulas below (:func:`native_cross_sections`, always available) and DirectDM (PyPI
+``directdm``, Bishara, Brod, Grinstein, Zupan, arXiv:1708.02678; optional extra
+``bridge-flavour[directdm]``), to which :mod:`.directdm_handover` hands the couplings — with a
+compatibility layer for directdm 2.2.2 under current numpy and setuptools, documented there —
+for its running from M_Z, heavy-quark thresholds and nucleon matching. :func:`direct_detection`
+takes ``method`` "native", "directdm" or "auto" (DirectDM when installed and passing its
+calibration check); ``bridge run`` uses "auto", scans and fits the native formulas (speed), and
+:attr:`DirectResult.method` says which ran. Measured on the shipped cards (all candidates are
+Majorana fermions or real scalars; tests/test_darkmatter_directdm.py): σ_SD identical to 1e-9;
+σ_SI from Higgs exchange higher with DirectDM by 1.4% (proton) and 1.5% (neutron), from the
+running of its gluonic operator α_s G G/(12π) between M_Z, m_b and 2 GeV (the top piece +2.6%,
+the b piece +0.75%); with DirectDM's running off the two agree to 5e-4. For Z vector exchange of
+a Dirac χ DirectDM's running (QED, weak double insertions, arXiv:1801.04240) lowers the
+accidentally small proton coupling, σ_SI^p by ~33%; no shipped card has a Dirac candidate.
 
 Effective Lagrangians (tree level, heavy mediators), L_eff = Σ_q [f_q χ̄χ q̄q + b_q χ̄γ^μχ q̄γ_μq
 + d_q χ̄γ^μγ5χ q̄γ_μγ5q] for a fermion candidate χ:
@@ -51,13 +54,14 @@ Exclusion: LZ 2024 (4.2 tonne-years, arXiv:2410.17036), the curve of :mod:`.lz` 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from bridge.darkmatter import annihilation as A
 from bridge.darkmatter import constants as C
 from bridge.darkmatter import lz
+from bridge.errors import ModelError
 
 SIGMA_Q = {"p": {"u": 17e-3, "d": 32e-3, "s": 52.9e-3}, "n": {"u": 15e-3, "d": 36e-3, "s": 52.9e-3}}
 G_A, DU_PLUS_DD, DELTA_S = 1.2756, 0.440, -0.035
@@ -69,7 +73,8 @@ LIGHT, HEAVY = ("u", "d", "s"), ("c", "b", "t")
 
 @dataclass
 class DirectResult:
-    """Cross sections per nucleon [cm²] and the LZ SI exclusion ratio (> 1: excluded)."""
+    """Cross sections per nucleon [cm²], the LZ SI exclusion ratio (> 1: excluded) and the chain
+    that computed them (``method``: "native tree level" or "DirectDM <version>")."""
 
     sigma_si_p: float
     sigma_si_n: float
@@ -77,6 +82,29 @@ class DirectResult:
     sigma_sd_n: float
     lz_si_limit: float
     lz_ratio: float
+    method: str = "native tree level"
+
+
+@dataclass
+class QuarkCouplings:
+    """The candidate's tree-level couplings to quarks, ready for the nucleon level (module
+    docstring): what the native formulas and :mod:`.directdm_handover` both start from.
+
+    Fermion χ (``kind`` "F"): L_eff = Σ_q [f_q χ̄χ q̄q + b_q χ̄γ^μχ q̄γ_μq + d_q χ̄γ^μγ5χ q̄γ_μγ5q]
+    with the full operators (no ½ for a Majorana χ), ``f_over_m`` = f_q/m_q for u…t, ``b`` and
+    ``d`` for u, d, s. Scalar S (``kind`` "S"): ``c_h`` the hSS vertex (L ⊃ −½ c_h h S² for a real
+    S, −c_h h S*S for a complex one) and ``b`` the Z-exchange vector coefficients (complex S).
+    """
+
+    kind: str
+    self_conjugate: bool
+    mass: float
+    f_over_m: dict = field(default_factory=dict)
+    b: dict = field(default_factory=lambda: dict.fromkeys(LIGHT, 0.0))
+    d: dict = field(default_factory=lambda: dict.fromkeys(LIGHT, 0.0))
+    c_h: float = 0.0
+    vev: float = 0.0
+    m_h: float = 0.0
 
 
 def lz_si_limit(m: float) -> float:
@@ -93,67 +121,107 @@ def _heavy_f(f_q_over_m: dict, nucleon: str) -> float:
         + 2 / 27 * ftg * sum(f_q_over_m.get(q, 0.0) for q in HEAVY)
 
 
-def direct_detection(sector, sm) -> DirectResult:
-    """SI and SD cross sections per nucleon of the candidate at tree level (module docstring)."""
+def quark_couplings(sector, sm) -> QuarkCouplings:
+    """The candidate's tree-level couplings to quarks (Higgs, Z and coloured-mediator exchange;
+    module docstring for the formulas and their sources)."""
     from bridge.darkmatter.relic import candidate, dark_species
 
     chi = candidate(dark_species(sector))
     smc = A.SMCouplings.from_sm(sm)
     m = chi.mass
-    quark_mass = smc.mass
-    f_over_m, b, d = {}, dict.fromkeys(LIGHT, 0.0), dict.fromkeys(LIGHT, 0.0)
     i = chi.index
-    result = {}
+    out = QuarkCouplings(chi.kind, chi.self_conjugate, m, vev=smc.vev, m_h=smc.m_h)
     if chi.kind == "F":
         majorana = chi.self_conjugate
-        kappa = 4.0 if majorana else 1.0
         if sector.higgs is not None:
             y = float(np.real(np.asarray(sector.higgs.fermion)[i, i])) * (0.5 if majorana else 1.0)
             for q in LIGHT + HEAVY:
-                f_over_m[q] = y / (smc.vev * smc.m_h**2)
+                out.f_over_m[q] = y / (smc.vev * smc.m_h**2)
         if sector.z is not None:
             zl, zr = np.asarray(sector.z.left)[i, i], np.asarray(sector.z.right)[i, i]
             v_chi = 0.0 if majorana else float(np.real(zl + zr)) / 2
             a_chi = -float(np.real(zl - zr)) / 2 * (0.5 if majorana else 1.0)
             for q in LIGHT:
                 gl, gr = smc.z_chiral(q)
-                b[q] += -smc.g_z2 * v_chi * (gl + gr) / 2 / smc.m_z**2
-                d[q] += -smc.g_z2 * a_chi * (-(gl - gr) / 2) / smc.m_z**2
+                out.b[q] += -smc.g_z2 * v_chi * (gl + gr) / 2 / smc.m_z**2
+                out.d[q] += -smc.g_z2 * a_chi * (-(gl - gr) / 2) / smc.m_z**2
         for q in LIGHT:
             l_q, r_q = sector.l(q)[i], sector.r(q)[i]
             for A_idx, S in enumerate(sector.scalars):
                 c2 = abs(l_q[A_idx]) ** 2 + abs(r_q[A_idx]) ** 2
                 if c2 == 0:
                     continue
-                delta = S.mass**2 - (m + quark_mass[q]) ** 2
-                d[q] += c2 / (8 * delta)
+                delta = S.mass**2 - (m + smc.mass[q]) ** 2
+                out.d[q] += c2 / (8 * delta)
                 if not majorana:
-                    b[q] -= c2 / (8 * delta)
-        for N in ("p", "n"):
-            mu = m * M_NUCLEON[N] / (m + M_NUCLEON[N])
-            f_n = M_NUCLEON[N] * _heavy_f(f_over_m, N)
-            b_n = 2 * b["u"] + b["d"] if N == "p" else b["u"] + 2 * b["d"]
-            a_n = sum(d[q] * DELTA_Q[N][q] for q in LIGHT)
-            # scalar and vector exchange both give the NR operator 1 and add coherently
-            result[f"si_{N}"] = mu**2 / math.pi * (math.sqrt(kappa) * f_n + b_n) ** 2
-            result[f"sd_{N}"] = 3 * kappa * mu**2 / math.pi * a_n**2
+                    out.b[q] -= c2 / (8 * delta)
     else:
-        c_h = float(np.real(np.asarray(sector.higgs.scalar)[i, i])) if sector.higgs is not None else 0.0
+        out.c_h = float(np.real(np.asarray(sector.higgs.scalar)[i, i])) if sector.higgs is not None else 0.0
         z_s = 0.0
         if sector.z is not None and not chi.self_conjugate:
             z_s = float(np.real(np.asarray(sector.z.scalar)[i, i]))
-        for N in ("p", "n"):
-            mn = M_NUCLEON[N]
-            mu = m * mn / (m + mn)
+        for q in ("u", "d"):
+            out.b[q] = -smc.g_z2 * z_s * sum(smc.z_chiral(q)) / 2 / smc.m_z**2
+    return out
+
+
+def native_cross_sections(c: QuarkCouplings) -> dict:
+    """σ_SI and σ_SD per proton and neutron [GeV⁻²] from the couplings at tree level, with the
+    SVZ heavy-quark term (module docstring)."""
+    result = {}
+    m = c.mass
+    for N in ("p", "n"):
+        mn = M_NUCLEON[N]
+        mu = m * mn / (m + mn)
+        b_n = 2 * c.b["u"] + c.b["d"] if N == "p" else c.b["u"] + 2 * c.b["d"]
+        if c.kind == "F":
+            kappa = 4.0 if c.self_conjugate else 1.0
+            f_n = mn * _heavy_f(c.f_over_m, N)
+            a_n = sum(c.d[q] * DELTA_Q[N][q] for q in LIGHT)
+            # scalar and vector exchange both give the NR operator 1 and add coherently
+            result[f"si_{N}"] = mu**2 / math.pi * (math.sqrt(kappa) * f_n + b_n) ** 2
+            result[f"sd_{N}"] = 3 * kappa * mu**2 / math.pi * a_n**2
+        else:
             fprime = mn * _heavy_f(dict.fromkeys(LIGHT + HEAVY, 1.0), N)  # Σ f_Tq + 2/9 f_TG, × m_N
-            si_h = c_h**2 * fprime**2 * mu**2 / (4 * math.pi * m**2 * smc.vev**2 * smc.m_h**4)
-            bq = {q: -smc.g_z2 * z_s * sum(smc.z_chiral(q)) / 2 / smc.m_z**2 for q in ("u", "d")}
-            b_n = 2 * bq["u"] + bq["d"] if N == "p" else bq["u"] + 2 * bq["d"]
+            si_h = c.c_h**2 * fprime**2 * mu**2 / (4 * math.pi * m**2 * c.vev**2 * c.m_h**4)
             result[f"si_{N}"] = si_h + mu**2 / math.pi * b_n**2
             result[f"sd_{N}"] = 0.0
+    return result
+
+
+def direct_detection(sector, sm, method: str = "native") -> DirectResult:
+    """SI and SD cross sections per nucleon of the candidate (module docstring).
+
+    ``method``: "native" (the tree-level formulas here), "directdm" (the couplings handed to
+    DirectDM, :mod:`.directdm_handover`; raises ModelError when it cannot be used) or "auto"
+    (DirectDM when it is installed and covers the candidate, else native; ``method`` of the
+    result says which ran)."""
+    from bridge.darkmatter import directdm_handover
+
+    coup = quark_couplings(sector, sm)
+    label = "native tree level"
+    if method == "native":
+        result = native_cross_sections(coup)
+    elif method in ("directdm", "auto"):
+        reason, result = directdm_handover.unavailable(coup), None
+        if not reason:
+            try:
+                result = directdm_handover.cross_sections(coup)
+                label = directdm_handover.label()
+            except Exception as exc:  # DirectDM failing at this point: say so, never crash a run
+                reason = f"DirectDM failed here: {type(exc).__name__}: {exc}"
+        if reason and method == "directdm":
+            raise ModelError(f"DirectDM cannot be used: {reason}")
+        if reason:
+            result = native_cross_sections(coup)
+            label += " (DirectDM not used: " + " ".join(reason.split()) + ")"
+    else:
+        raise ValueError(f"unknown direct-detection method {method!r}")
     conv = C.GEV2_TO_CM2
+    m = coup.mass
     limit = lz_si_limit(m)
     si_p, si_n = result["si_p"] * conv, result["si_n"] * conv
     # xenon: A ≈ 131, Z = 54 — compare the isospin-averaged per-nucleon cross section
     amp = (54 * math.sqrt(si_p) + 77 * math.sqrt(si_n)) / 131
-    return DirectResult(si_p, si_n, result["sd_p"] * conv, result["sd_n"] * conv, limit, amp**2 / limit)
+    return DirectResult(si_p, si_n, result["sd_p"] * conv, result["sd_n"] * conv, limit, amp**2 / limit,
+                        label)

@@ -9,7 +9,7 @@ Numbers (:data:`NUMBERS`, also the entries of Block DARKMATTER, in this order):
   2   x_f              m_χ/T_f, where Y = 2.5 Y_eq
   3   mass             candidate mass [GeV]
   4   sigma_v_xf       ⟨σ_eff v⟩ at x_f [cm³/s]
-  5   sigma_si_p       SI cross section per proton [cm²] (tree level, :mod:`.direct`)
+  5   sigma_si_p       SI cross section per proton [cm²] (:mod:`.direct`; ``direct_method``)
   6   sigma_si_n       SI per neutron [cm²]
   7   sigma_sd_p       SD per proton [cm²]
   8   sigma_sd_n       SD per neutron [cm²]
@@ -22,7 +22,9 @@ Numbers (:data:`NUMBERS`, also the entries of Block DARKMATTER, in this order):
  15   z_inv_ratio      Γ(Z → inv) / its 95% CL limit
 ====  ===============  =====================================================================
 
-plus ``shares`` (channel → fraction of the annihilation after freeze-out; Block DMCHANNELS
+plus ``direct_method`` (which chain gave σ_SI, σ_SD: "native tree level", with the reason
+when DirectDM was asked for but not used, or "DirectDM <version>", :mod:`.directdm_handover`),
+``shares`` (channel → fraction of the annihilation after freeze-out; Block DMCHANNELS
 lists those above 0.1%), ``candidate``, ``coannihilators``, ``missing`` (channels not
 implemented at this point) and ``error`` (the one-line reason when there is no result, e.g. a
 charged lightest dark state).
@@ -40,15 +42,16 @@ NUMBERS = ("omega_h2", "x_f", "mass", "sigma_v_xf", "sigma_si_p", "sigma_si_n", 
            "si_limit", "si_ratio", "gamma_h_inv", "br_h_inv", "gamma_z_inv", "h_inv_ratio", "z_inv_ratio")
 
 
-def summary(sector, sm) -> dict:
+def summary(sector, sm, direct: str = "native") -> dict:
     """The dark-matter summary of one (unbatched) DarkSector; never raises for a model that has
-    no candidate (``error`` says why, the numbers are NaN)."""
+    no candidate (``error`` says why, the numbers are NaN). ``direct``: the direct-detection
+    chain, "native" or "auto" (DirectDM when installed; :func:`.direct.direct_detection`)."""
     from bridge.darkmatter.direct import direct_detection
     from bridge.darkmatter.invisible import invisible_widths
     from bridge.darkmatter.relic import relic_density
 
     out: dict = dict.fromkeys(NUMBERS, math.nan)
-    out.update(shares={}, candidate="", coannihilators=[], missing=[], error="")
+    out.update(shares={}, candidate="", coannihilators=[], missing=[], error="", direct_method="")
     try:
         r = relic_density(sector, sm)
     except ModelError as exc:
@@ -57,9 +60,10 @@ def summary(sector, sm) -> dict:
     out.update(omega_h2=r.omega_h2, x_f=r.x_f, mass=r.mass, sigma_v_xf=r.sigma_v_xf,
                shares={k: float(v) for k, v in sorted(r.shares.items(), key=lambda kv: -kv[1])},
                candidate=r.candidate, coannihilators=list(r.coannihilators), missing=list(r.missing))
-    d = direct_detection(sector, sm)
+    d = direct_detection(sector, sm, direct)
     out.update(sigma_si_p=float(d.sigma_si_p), sigma_si_n=float(d.sigma_si_n), sigma_sd_p=float(d.sigma_sd_p),
-               sigma_sd_n=float(d.sigma_sd_n), si_limit=float(d.lz_si_limit), si_ratio=float(d.lz_ratio))
+               sigma_sd_n=float(d.sigma_sd_n), si_limit=float(d.lz_si_limit), si_ratio=float(d.lz_ratio),
+               direct_method=d.method)
     inv = invisible_widths(sector, sm)
     out.update(gamma_h_inv=float(inv.gamma_h_inv), br_h_inv=float(inv.br_h_inv),
                gamma_z_inv=float(inv.gamma_z_inv), h_inv_ratio=float(inv.ratio_h),
@@ -68,7 +72,9 @@ def summary(sector, sm) -> dict:
 
 
 def summary_batch(sector, sm) -> dict[str, np.ndarray]:
-    """The numbers of :func:`summary` over a batched DarkSector (point by point), as arrays."""
+    """The numbers of :func:`summary` over a batched DarkSector (point by point), as arrays;
+    direct detection with the native formulas (0.4 ms of CPU a point; DirectDM 30-90 ms,
+    benchmarks/directdm_speed.py)."""
     from bridge.darkmatter.relic import point
 
     n = sector.batch_shape[0] if sector.batched else 1
@@ -94,6 +100,8 @@ def report_lines(dm: dict) -> list[str]:
     lines.append(f"  sigma_SI(p) = {dm['sigma_si_p']:.3e} cm^2, sigma_SI(n) = {dm['sigma_si_n']:.3e} cm^2, "
                  f"LZ 2024 limit {dm['si_limit']:.3e} cm^2 -> ratio {dm['si_ratio']:.3g}")
     lines.append(f"  sigma_SD(p) = {dm['sigma_sd_p']:.3e} cm^2, sigma_SD(n) = {dm['sigma_sd_n']:.3e} cm^2")
+    if dm.get("direct_method"):
+        lines.append(f"  (direct detection: {dm['direct_method']})")
     lines.append(f"  Gamma(h -> inv) = {dm['gamma_h_inv']:.3e} GeV (BR {dm['br_h_inv']:.3g}, "
                  f"ratio to limit {dm['h_inv_ratio']:.3g}), Gamma(Z -> inv) = {dm['gamma_z_inv']:.3e} GeV "
                  f"(ratio {dm['z_inv_ratio']:.3g})")
