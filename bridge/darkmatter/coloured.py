@@ -1,0 +1,318 @@
+"""Coloured dark pairs and fermion–scalar coannihilation, tree level, exact in s.
+
+Completes :mod:`.annihilation` (same helicity amplitudes, Gauss–Legendre nodes in cos θ and
+W(√s) = k/(8π√s) ∫ dcos θ ⟨|M|²⟩ S) for the channels that matter when a coloured mediator is
+close in mass to the candidate (coloured coannihilation, e.g. the F_Ib / S_Ib models of
+arXiv:2104.03228 with M_Φq or M_Ψq near the candidate):
+
+* X X̄ → g g for a Dirac fermion or complex scalar X in the 3, 3̄ or 8 of SU(3): t-, u-channel X
+  exchange, s-channel gluon (triple-gluon vertex) and, for scalars, the seagull;
+* X_i X̄_j → f f̄' for coloured pairs: s-channel gluon into quarks plus the diagrams of
+  :mod:`.annihilation` (t/u-channel dark exchange through the Γ couplings, s-channel Z, γ, h, W),
+  with the colour algebra done on the colour-stripped amplitudes (below);
+* F S → f V, V = γ, Z, g, h (fermion–scalar coannihilation through f̄ (l P_R + r P_L) F S):
+  s-channel f, t-channel dark fermion, u-channel dark scalar.
+
+Colour (sum over final colours, average over initial ones). Gluon pairs: with the
+colour-ordered amplitudes M = g_s² [(T^bT^a) M_ba + (T^aT^b) M_ab] the sum is
+Σ|M|² = g_s⁴ [c₁(|M_ba|² + |M_ab|²) + 2c₂ Re M_ba M_ab*], c₁ = Tr T^aT^bT^bT^a = d_R C_R²,
+c₂ = Tr T^aT^bT^aT^b = d_R C_R (C_R − C_A/2) (e.g. Ellis, Stirling, Webber, "QCD and collider
+physics", §7.1 and App. B for the trace identities). Coloured pairs into quarks: the t-channel
+exchange of a colourless dark state carries δ_ci δ_dj = 2 T^a_ji T^a_cd + δ_ij δ_cd / N
+(Fierz), so the amplitude splits into an octet part 2M_t + M_g (with the gluon's) and a singlet
+part M_t/N + M_Z,γ,h, orthogonal in colour space with weights Σ|T^a_ji T^a_cd|² = 4 T_R and
+Σ|δ_ij δ_cd|² = 3 d_R. F S → f g: the colour tensor of the Yukawa vertex times one generator,
+conserved like a charge (Q_f = Q_F + Q_S), summed to C_R d_R (4 for triplets, 24 for octets).
+Quark couplings of two coloured dark states (3̄ 3̄, 3 8, 8 3) are not implemented (reported as
+missing by :mod:`.relic`).
+
+α_s: α_s(μ) with μ = m_i + m_j (flavio's running from constants.ALPHA_S_MZ through
+:func:`bridge.couplings.alpha_s`); QCD corrections beyond tree level and the Sommerfeld
+enhancement/suppression of coloured initial states are left out: for coloured coannihilation
+they change Ωh² by O(10–50%) (de Simone, Giudice, Strumia, JHEP 06 (2014) 081,
+arXiv:1402.6287, Figs. 3–5; bound states add more, Harz & Petraki arXiv:1805.01200), so Ωh² of
+a point dominated by coloured channels is good to that level only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from bridge.darkmatter import annihilation as A
+from bridge.darkmatter import constants as C
+from bridge.darkmatter import helicity as H
+from bridge.engine import SM_CHARGE
+
+DIM = {1: 1, 3: 3, -3: 3, 8: 8}
+#: Quadratic Casimir C_R and Dynkin index T_R of SU(3) representations.
+CASIMIR = {3: 4 / 3, -3: 4 / 3, 8: 3.0}
+INDEX = {3: 0.5, -3: 0.5, 8: 3.0}
+C_A = 3.0
+
+
+def alpha_s(mu: float) -> float:
+    """α_s(μ) (five flavours below wilson's decoupling scale, six above)."""
+    from bridge.couplings import alpha_s as run
+    from bridge.couplings import constants
+
+    return float(run(float(mu), 6 if mu > constants().decoupling else 5, C.ALPHA_S_MZ))
+
+
+def gluon_pair_colour(rep: int) -> tuple[float, float]:
+    """(c₁, c₂) = (Tr T^aT^bT^bT^a, Tr T^aT^bT^aT^b) in the representation ``rep``."""
+    d, c = DIM[rep], CASIMIR[rep]
+    return d * c * c, d * c * (c - C_A / 2)
+
+
+def _ex(a):
+    return a[..., None, None, :]
+
+
+def _external_gluons(m1, m2, sqrt_s, cos, pols):
+    p1, p2, k1, k2 = A._kinematics(sqrt_s, m1, m2, 0.0, 0.0, cos)
+    e1, e2 = pols(k1, k2) if pols is not None else (H.polarisations(k1, False), H.polarisations(k2, False))
+    return p1, p2, k1, k2, e1, e2
+
+
+def _triple_gluon_current(K1, K2, E1, E2):
+    """J^ρ = (ε₁·ε₂)(k₁ − k₂)^ρ − 2(k₁·ε₂) ε₁^ρ + 2(k₂·ε₁) ε₂^ρ: the triple-gluon vertex with two
+    outgoing transverse gluons (k_i·ε_i = 0), up to its colour factor f^{abc}."""
+    d = H.dot
+    return d(E1, E2)[..., None] * (K1 - K2) - 2 * d(K1, E2)[..., None] * E1 + 2 * d(K2, E1)[..., None] * E2
+
+
+def scalar_gluon_partials(mass, sqrt_s, cos=None, pols=None):
+    """Colour-ordered amplitudes (M_ba, M_ab)[λ₁, λ₂] of S(p₁) S̄(p₂) → g(k₁) g(k₂) in units of
+    g_s² (scalar QCD: the QED amplitude of :func:`.annihilation.scalar_photon_amplitude` with
+    2Q² → {T^a, T^b} on the seagull, T^bT^a on the t-, T^aT^b on the u-channel, plus
+    [T^a, T^b] (p₁ − p₂)·J/s from the s-channel gluon; its sign is the one that makes the sum
+    transverse, checked in tests by ε → k for either gluon). ``pols(k1, k2)`` overrides the
+    polarisation vectors (tests)."""
+    p1, p2, k1, k2, e1, e2 = _external_gluons(mass, mass, sqrt_s, cos, pols)
+    E1, E2 = e1[..., :, None, :], e2[..., None, :, :]
+    P1, P2, K1, K2 = _ex(p1), _ex(p2), _ex(k1), _ex(k2)
+    d = H.dot
+    ee = d(E1, E2)
+    a_t = -2 * d(P1, E1) * d(P2, E2) / d(P1, K1)
+    a_u = -2 * d(P1, E2) * d(P2, E1) / d(P1, K2)
+    a_s = d(P1 - P2, _triple_gluon_current(K1, K2, E1, E2)) / d(P1 + P2, P1 + P2)
+    return a_t + ee - a_s, a_u + ee + a_s
+
+
+def fermion_gluon_partials(mass, sqrt_s, cos=None, pols=None):
+    """Colour-ordered amplitudes (M_ba, M_ab)[s₁, s₂, λ₁, λ₂] of F(p₁) F̄(p₂) → g g in units of
+    g_s²: v̄(p₂)[ε̸₂ S_t ε̸₁ + J̸/s] u(p₁) (colour T^bT^a) and v̄(p₂)[ε̸₁ S_u ε̸₂ − J̸/s] u(p₁)
+    (T^aT^b), S_t,u the Dirac propagators of :func:`.annihilation.fermion_photon_amplitude`
+    (its QED chain split by colour order) and J the triple-gluon current."""
+    p1, p2, k1, k2, e1, e2 = _external_gluons(mass, mass, sqrt_s, cos, pols)
+    u1, vb2 = H.u_spinors(p1), H.bar(H.v_spinors(p2))
+    s1, s2 = H.slash(e1), H.slash(e2)
+    prop_t, prop_u = H.fermion_propagator(p1 - k1, mass), H.fermion_propagator(p1 - k2, mass)
+    chain_t = np.einsum("...jab,...bc,...icd->...ijad", s2, prop_t, s1)
+    chain_u = np.einsum("...iab,...bc,...jcd->...ijad", s1, prop_u, s2)
+    q = p1 + p2
+    cur = _triple_gluon_current(_ex(k1), _ex(k2), e1[..., :, None, :], e2[..., None, :, :])
+    chain_s = H.slash(cur) / H.dot(q, q)[..., None, None, None, None]
+
+    def sandwich(chain):
+        return np.einsum("...sa,...ijab,...rb->...rsij", vb2, chain, u1)
+
+    return sandwich(chain_t + chain_s), sandwich(chain_u - chain_s)
+
+
+def _colour_summed_gluons(m_ba, m_ab, rep, axes):
+    c1, c2 = gluon_pair_colour(rep)
+    return np.sum(c1 * (np.abs(m_ba) ** 2 + np.abs(m_ab) ** 2) + 2 * c2 * np.real(m_ba * np.conj(m_ab)), axis=axes)
+
+
+def scalar_pair_to_gluons(mass: float, rep: int, sqrt_s, a_s: float | None = None) -> np.ndarray:
+    """W(√s) of S S̄ → g g (complex scalar in ``rep``), α_s = ``a_s`` or α_s(2m)."""
+    g4 = (4 * math.pi * (alpha_s(2 * mass) if a_s is None else a_s)) ** 2
+
+    def spin_summed(rs, cos):
+        return g4 * _colour_summed_gluons(*scalar_gluon_partials(mass, rs, cos), rep, (-2, -1))
+
+    return A.w_on_nodes(sqrt_s, mass, mass, 0.0, 0.0, spin_summed, 1.0 / DIM[rep] ** 2, 0.5)
+
+
+def fermion_pair_to_gluons(mass: float, rep: int, sqrt_s, a_s: float | None = None) -> np.ndarray:
+    """W(√s) of F F̄ → g g (Dirac fermion in ``rep``), α_s = ``a_s`` or α_s(2m)."""
+    g4 = (4 * math.pi * (alpha_s(2 * mass) if a_s is None else a_s)) ** 2
+
+    def spin_summed(rs, cos):
+        return g4 * _colour_summed_gluons(*fermion_gluon_partials(mass, rs, cos), rep, (-4, -3, -2, -1))
+
+    return A.w_on_nodes(sqrt_s, mass, mass, 0.0, 0.0, spin_summed, 0.25 / DIM[rep] ** 2, 0.5)
+
+
+# ---------------------------------------------------------------------------------------------
+# coloured pairs → f f̄'
+# ---------------------------------------------------------------------------------------------
+def _t_channel_only(sector):
+    """The sector without its Z, W and h couplings (the t/u-channel diagrams alone)."""
+    return dataclasses.replace(sector, z=None, w=None, higgs=None)
+
+
+def coloured_pair_to_fermions(sector, smc: A.SMCouplings, si: A.Species, sj: A.Species, f: str, fp: str,
+                              sqrt_s, a_s: float | None = None, t_sector=None) -> np.ndarray:
+    """W(√s) of a coloured pair X_i X̄_j (canonical order, as in :mod:`.annihilation`) into
+    f f̄', colour as in the module docstring. Leptons: only colour-singlet structures (t-channel
+    exchange of the conjugate-coloured state, Z/γ/h), Σ_colour = d_R. Quarks: octet part
+    2M_t + M_g (M_g the s-channel gluon, for X_i = X_j), singlet part M_t/3 + M_Z,γ,h,W; the
+    t-channel must exchange a colourless state (triplet pairs, quark couplings (1,3) or (3,1))."""
+    rep = si.colour
+    d = DIM[rep]
+    fermions = si.kind == "F"
+    amplitude = A.fermion_pair_amplitude if fermions else A.scalar_pair_amplitude
+    axes = (-4, -3, -2, -1) if fermions else (-2, -1)
+    quark = A.COLOUR[f] == 3
+    gluon = quark and f == fp and si.index == sj.index and not si.self_conjugate
+    if gluon:
+        g2 = 4 * math.pi * (alpha_s(si.mass + sj.mass) if a_s is None else a_s)
+    if quark:
+        t_sector = _t_channel_only(sector) if t_sector is None else t_sector
+        neutral_i, neutral_j = dataclasses.replace(si, charge=0.0), dataclasses.replace(sj, charge=0.0)
+
+    def spin_summed(rs, cos):
+        full = amplitude(sector, smc, si, sj, f, fp, rs, cos)
+        if not quark:
+            return None if np.ndim(full) == 0 else d * np.sum(np.abs(full) ** 2, axis=axes)
+        t = amplitude(t_sector, smc, neutral_i, neutral_j, f, fp, rs, cos)
+        octet = 2 * t + (g2 * _gluon_s_channel(fermions, si.mass, sj.mass, smc.mass[f], rs, cos) if gluon else 0)
+        singlet = full - t + t / 3
+        if np.ndim(octet) == 0 and np.ndim(singlet) == 0:
+            return None
+        return (4 * INDEX[rep] * np.sum(np.abs(octet + np.zeros_like(singlet)) ** 2, axis=axes)
+                + 3 * d * np.sum(np.abs(singlet + np.zeros_like(octet)) ** 2, axis=axes))
+
+    spins = 0.25 if fermions else 1.0
+    return A.w_on_nodes(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp], spin_summed, spins / d**2)
+
+
+def _gluon_s_channel(fermions: bool, m1, m2, mq, sqrt_s, cos):
+    """Colour-stripped s-channel gluon X X̄ → q q̄ in units of g_s², in the sign convention of
+    the photon term of :mod:`.annihilation` (e²Q_XQ_q → g_s²)."""
+    sp = A._spinors(sqrt_s, m1, m2, mq, mq, cos)
+    p1, p2, _, _ = sp["p"]
+    s = H.dot(p1 + p2, p1 + p2)
+    j_q = H.vector_current(sp["ub3"], H.ONE, sp["v4"])
+    if fermions:
+        j_d = H.vector_current(H.bar(sp["v2"]), H.ONE, sp["u1"])
+        return -A._contract(j_d, j_q) / s[..., None, None, None, None]
+    return np.einsum("...m,mn,...cdn->...cd", p1 - p2, H.METRIC, j_q) / s[..., None, None]
+
+
+# ---------------------------------------------------------------------------------------------
+# F S → f V
+# ---------------------------------------------------------------------------------------------
+#: Colour of f̄ F S by (colour of F, colour of S, quark?): (Σ|colour tensor|², colour charges
+#: (Q_f, Q_F, Q_S) of the gluon vertex, Σ|tensor × generator|²) — module docstring.
+FS_COLOUR = {(1, 1, False): (1, None, 0), (1, 3, True): (3, (1, 0, 1), 4), (3, 1, True): (3, (1, 1, 0), 4),
+             (3, -3, False): (3, (0, 1, -1), 4), (-3, 3, False): (3, (0, 1, -1), 4),
+             (8, 8, False): (8, (0, 1, -1), 24)}
+FS_BOSONS = ("a", "Z", "h", "g")
+
+
+def _yukawa(sector, f, a, A_):
+    """Γ = l P_R + r P_L of f̄ Γ F_a S_A (a 4×4 matrix, or None when zero)."""
+    lv, rv = sector.l(f)[a, A_], sector.r(f)[a, A_]
+    if lv == 0 and rv == 0:
+        return None
+    return lv * H.PR + rv * H.PL
+
+
+def fermion_scalar_amplitude(sector, cp, f: str, mf: float, boson: str, a: int, A_: int, sqrt_s, cos=None,
+                             pols=None, g_s: float = 1.0, colour_charges=(1, 1, 1)):
+    """iM[λ, s_f, s_F] of F_a(p₁) S_A(p₂) → f(k₁) V(k₂) for the term f̄ Γ F S (F, S entering as
+    particles, or self-conjugate; m_f the kinematic mass of f):
+
+        iM = ū(k₁)[V_f i(q̸ + m_f)/(s − m_f²) iΓ_aA + Σ_k iΓ_kA i(q̸' + m_k)/(q'² − m_k²) V_ka] u(p₁)
+           + Σ_B ū(k₁) iΓ_aB u(p₁) · i/(u − M_B²) · V_BA,
+
+    q = p₁ + p₂, q' = p₁ − k₂, u = (p₂ − k₂)², vertices of :mod:`.bosons` for the dark lines
+    (γ, Z, h; ``cp`` a bosons.Couplings) and −i e Q_f ε̸, −i g_Z ε̸(g_L P_L + g_R P_R), −i m_f/v for
+    the SM fermion; the gluon as the photon with e Q → g_s × ``colour_charges`` (Q_f, Q_F, Q_S).
+    ``pols(k2)`` overrides the boson's polarisations (Ward-identity tests)."""
+    from bridge.darkmatter import bosons as B
+
+    g = cp.gauge
+    mF, mS = cp.mf[a], cp.ms[A_]
+    mV = 0.0 if boson == "g" else g.mass(boson)
+    p1, p2, k1, k2 = A._kinematics(sqrt_s, mF, mS, mf, mV, cos)
+    eps = pols(k2) if pols is not None else B._polarisations(boson, k2)  # (…, λ, 4)
+    n_pol = eps.shape[-2]
+    slash_eps = H.slash(eps) if boson != "h" else None
+    mat = lambda x: x[..., None, :, :]  # noqa: E731  (…, 4, 4) → (…, 1, 4, 4)
+    total = np.zeros((*p1.shape[:-1], n_pol, 4, 4), complex)
+    q, qt, qu = p1 + p2, p1 - k2, p2 - k2
+    # s-channel: the SM fermion emits V
+    gam = _yukawa(sector, f, a, A_)
+    if gam is not None:
+        if boson == "h":
+            v_f = -1j * mf / g.vev * H.ONE
+        elif boson == "Z":
+            t3 = A.T3[f]
+            v_f = -1j * g.gz * slash_eps @ ((t3 - SM_CHARGE[f] * g.s2w) * H.PL - SM_CHARGE[f] * g.s2w * H.PR)
+        else:
+            charge = g.e * SM_CHARGE[f] if boson == "a" else g_s * colour_charges[0]
+            v_f = -1j * charge * slash_eps
+        if boson == "h" or np.any(v_f):
+            total = total + v_f @ mat(1j * H.fermion_propagator(q, mf)) @ (1j * gam)
+    # t-channel: the dark fermion emits V, then F_k S_A → f
+    for k, mk in enumerate(cp.mf):
+        gam = _yukawa(sector, f, k, A_)
+        if gam is None:
+            continue
+        if boson == "g":
+            v = -1j * g_s * colour_charges[1] * slash_eps if (k == a and colour_charges[1]) else None
+        else:
+            v = B.fermion_vertex(cp, boson, (k, 1), (a, 1), slash_eps)
+        if v is None:
+            continue
+        total = total + (1j * gam) @ mat(1j * H.fermion_propagator(qt, mk)) @ v
+    # u-channel: the dark scalar emits V, then F_a S_B → f
+    for b_, mb in enumerate(cp.ms):
+        gam = _yukawa(sector, f, a, b_)
+        if gam is None:
+            continue
+        p_sum = H.dot(_ex1(p2 + qu), eps) if boson != "h" else None
+        if boson == "g":
+            v = -1j * g_s * colour_charges[2] * p_sum if (b_ == A_ and colour_charges[2]) else None
+        else:
+            v = B.scalar_vertex(cp, boson, (b_, 1), (A_, 1), p_sum)
+        if v is None:
+            continue
+        prop = 1j / (H.dot(qu, qu) - mb * mb)
+        total = total + (1j * gam) * (prop[..., None] * v * np.ones(n_pol))[..., None, None]
+    ub3 = H.bar(H.u_spinors(k1))[..., None, :, :]
+    u1 = H.u_spinors(p1)[..., None, :, :]
+    return (ub3 @ total) @ np.swapaxes(u1, -1, -2)  # (…, λ, s_f, s_F)
+
+
+def _ex1(a):
+    return a[..., None, :]
+
+
+def fermion_scalar_to_fermion_boson(sector, smc: A.SMCouplings, cp, sf: A.Species, ss: A.Species, f: str,
+                                    boson: str, sqrt_s, a_s: float | None = None) -> np.ndarray:
+    """W(√s) of F S → f V (and the CP-conjugate F̄ S* → f̄ V, same rate at tree level, where the
+    pair allows it: a Majorana F or a real S opens both), averaged over the 2 spins of F and
+    the colours of F and S; None-free: 0 where no diagram couples the pair to f V."""
+    key = (sf.colour, ss.colour, A.COLOUR[f] == 3)
+    tensor, charges, gen = FS_COLOUR[key]
+    if boson == "g" and charges is None:
+        return np.zeros_like(np.asarray(sqrt_s, float))
+    n = int(sf.particle_like and ss.particle_like) + int(sf.anti_like and ss.anti_like)
+    g_s = math.sqrt(4 * math.pi * (alpha_s(sf.mass + ss.mass) if a_s is None else a_s)) if boson == "g" else 1.0
+    colour = (gen if boson == "g" else tensor) / (DIM[sf.colour] * DIM[ss.colour])
+    m_v = 0.0 if boson == "g" else cp.gauge.mass(boson)
+
+    def spin_summed(rs, cos):
+        amp = fermion_scalar_amplitude(sector, cp, f, smc.mass[f], boson, sf.index, ss.index, rs, cos, g_s=g_s,
+                                       colour_charges=charges or (1, 1, 1))
+        return np.sum(np.abs(amp) ** 2, axis=(-3, -2, -1))
+
+    return n * A.w_on_nodes(sqrt_s, sf.mass, ss.mass, smc.mass[f], m_v, spin_summed, 0.5 * colour)
