@@ -44,7 +44,7 @@ import numpy as np
 from bridge.darkmatter import annihilation as A
 from bridge.darkmatter import constants as C
 from bridge.darkmatter import helicity as H
-from bridge.engine import SM_CHARGE
+from bridge.engine import _SINGLET_PAIRS, SM_CHARGE
 
 DIM = {1: 1, 3: 3, -3: 3, 8: 8}
 #: Quadratic Casimir C_R and Dynkin index T_R of SU(3) representations.
@@ -242,7 +242,10 @@ def fermion_scalar_amplitude(sector, cp, f: str, mf: float, boson: str, a: int, 
     mF, mS = cp.mf[a], cp.ms[A_]
     mV = 0.0 if boson == "g" else g.mass(boson)
     p1, p2, k1, k2 = A._kinematics(sqrt_s, mF, mS, mf, mV, cos)
-    eps = pols(k2) if pols is not None else B._polarisations(boson, k2)  # (…, λ, 4)
+    if pols is not None:
+        eps = pols(k2)
+    else:  # (…, λ, 4)
+        eps = H.polarisations(k2, False) if boson == "g" else B._polarisations(boson, k2)
     n_pol = eps.shape[-2]
     slash_eps = H.slash(eps) if boson != "h" else None
     mat = lambda x: x[..., None, :, :]  # noqa: E731  (…, 4, 4) → (…, 1, 4, 4)
@@ -316,3 +319,119 @@ def fermion_scalar_to_fermion_boson(sector, smc: A.SMCouplings, cp, sf: A.Specie
         return np.sum(np.abs(amp) ** 2, axis=(-3, -2, -1))
 
     return n * A.w_on_nodes(sqrt_s, sf.mass, ss.mass, smc.mass[f], m_v, spin_summed, 0.5 * colour)
+
+
+# ---------------------------------------------------------------------------------------------
+# the channels of a pair (called by relic.pair_channels)
+# ---------------------------------------------------------------------------------------------
+def _quark_exchange_colourless(sector, p: A.Species, f: str) -> bool:
+    """Whether every dark state exchanged in the t-channel of the coloured pair p into the quark
+    f is a colour singlet (the only case the octet/singlet split above covers)."""
+    c = np.abs(sector.l(f)) + np.abs(sector.r(f))
+    if p.kind == "F":
+        return all(sector.scalars[B].colour == 1 for B in np.flatnonzero(c[p.index, :]))
+    return all(sector.fermions[b].colour == 1 for b in np.flatnonzero(c[:, p.index]))
+
+
+def coloured_pair_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Species, gauge, label: str):
+    """([(label, √s → W)], [missing]) of a pair of coloured dark states of the same kind."""
+    from bridge.darkmatter import relic as R
+    from bridge.engine import SM_FERMIONS
+
+    channels, missing = [], []
+    d = DIM[si.colour]
+    pair = R._canonical(si, sj)
+    if pair is None:
+        if R._yukawa_used(sector, si.kind, si.index) & R._yukawa_used(sector, sj.kind, sj.index):
+            missing.append(f"{label}: same-sign fermion final states")
+        return channels + _per_colour(R._boson_channels(gauge, si, sj, label), d), missing
+    p, q = pair
+    a_s = alpha_s(p.mass + q.mass)
+    if p.index == q.index and p.kind == q.kind and not p.self_conjugate:
+        gg = fermion_pair_to_gluons if p.kind == "F" else scalar_pair_to_gluons
+        channels.append((f"{label} -> g g", lambda rs: gg(p.mass, p.colour, rs, a_s)))
+    elif p.self_conjugate and p.index == q.index:
+        missing.append(f"{label}: g g of a self-conjugate coloured state")
+    gluon = p.index == q.index and not p.self_conjugate
+    q_total = p.charge + q.charge
+    yuk_p, yuk_q = R._yukawa_used(sector, p.kind, p.index), R._yukawa_used(sector, q.kind, q.index)
+    s_channel = q_total == 0 and (sector.z is not None or sector.higgs is not None or (gluon and p.charge != 0))
+    w_channel = abs(q_total) == 1 and sector.w is not None and R._w_vertex(sector, p, q)
+    t_sector = _t_channel_only(sector)
+    for f in SM_FERMIONS:
+        for fp in SM_FERMIONS:
+            if abs(SM_CHARGE[f] - SM_CHARGE[fp] - q_total) > 1e-9:
+                continue
+            t_chan = f in yuk_p and fp in yuk_q
+            w_pair = w_channel and (A.W_PARTNER.get(f) == fp or A.W_PARTNER.get(fp) == f)
+            g_chan = gluon and f == fp and A.COLOUR[f] == 3
+            if not (t_chan or w_pair or g_chan or (f == fp and s_channel and R._s_channel_nonzero(sector, p, q, f))):
+                continue
+            if t_chan and A.COLOUR[f] == 3 and not (p.colour == 3 and _quark_exchange_colourless(sector, p, f)
+                                                      and _quark_exchange_colourless(sector, q, fp)):
+                missing.append(f"{label} -> {f} {fp}~: quark couplings of two coloured dark states")
+                continue
+            channels.append((f"{label} -> {f} {fp}~", lambda rs, f=f, fp=fp: coloured_pair_to_fermions(
+                sector, smc, p, q, f, fp, rs, a_s, t_sector)))
+    channels += _per_colour(R._boson_channels(gauge, p, q, label), d)
+    z_diag = sector.z is not None and p.kind == q.kind and gluon and (
+        np.any(np.asarray(sector.z.left if p.kind == "F" else sector.z.scalar)[p.index, p.index]))
+    if gluon and (p.charge != 0 or z_diag):
+        missing.append(f"{label}: g γ, g Z final states")
+    return channels, missing
+
+
+def _per_colour(channels, d: int):
+    """Electroweak two-boson channels of a coloured pair: colour δ_ij, Σ = d, average 1/d²."""
+    return [(name, lambda rs, fn=fn: fn(rs) / d) for name, fn in channels]
+
+
+def fermion_scalar_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Species, gauge, label: str):
+    """([(label, √s → W)], [missing]) of a fermion–scalar pair: F S → f V, V = γ, Z, h, g."""
+    from bridge.darkmatter import relic as R
+    from bridge.engine import SM_FERMIONS
+
+    sf, ss = (si, sj) if si.kind == "F" else (sj, si)
+    channels, missing = [], []
+    if not ((sf.particle_like and ss.particle_like) or (sf.anti_like and ss.anti_like)):
+        return channels, missing
+    if gauge is None:
+        return channels, [f"{label}: fermion-scalar coannihilation (no gauge inputs)"]
+    _, cp = gauge
+    conj_only = not (sf.particle_like and ss.particle_like)
+    touched = R._yukawa_used(sector, "F", sf.index) | R._yukawa_used(sector, "S", ss.index)
+    coloured = sf.colour != 1 or ss.colour != 1
+    for f in SM_FERMIONS:
+        if f not in touched:
+            continue
+        key = (sf.colour, ss.colour, A.COLOUR[f] == 3)
+        if (sf.colour, ss.colour) not in _SINGLET_PAIRS[A.COLOUR[f]]:
+            continue  # no f̄ F S vertex between these colours (nor in the t/u channels)
+        if key not in FS_COLOUR:
+            missing.append(f"{label} -> {f} V: colour structure {key[:2]} not implemented")
+            continue
+        for boson in FS_BOSONS:
+            if (boson == "g" and not coloured) or (boson == "Z" and sector.z is None) \
+                    or (boson == "h" and sector.higgs is None):
+                continue
+            threshold = max(sf.mass + ss.mass, smc.mass[f] + (0.0 if boson == "g" else cp.gauge.mass(boson)))
+            probe = np.array([1.05, 1.6]) * threshold
+            a_s = alpha_s(sf.mass + ss.mass) if boson == "g" else None
+
+            def fn(rs, f=f, boson=boson, a_s=a_s):
+                return fermion_scalar_to_fermion_boson(sector, smc, cp, sf, ss, f, boson, rs, a_s)
+
+            if not np.any(fn(probe)):
+                continue
+            name = "g" if boson == "g" else boson
+            channels.append((f"{label} -> {f}{'~' if conj_only else ''} {name}", fn))
+    if sector.w is not None and touched and (sf.charge != 0 or ss.charge != 0 or _has_w(sector, sf, ss)):
+        missing.append(f"{label}: f' W final states")
+    return channels, missing
+
+
+def _has_w(sector, sf, ss) -> bool:
+    w = sector.w
+    return bool(np.any(np.asarray(w.left)[:, sf.index]) or np.any(np.asarray(w.right)[:, sf.index])
+                or np.any(np.asarray(w.left)[sf.index, :]) or np.any(np.asarray(w.scalar)[:, ss.index])
+                or np.any(np.asarray(w.scalar)[ss.index, :]))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bridge.darkmatter import annihilation as A
+from bridge.darkmatter import coloured
 from bridge.darkmatter import constants as C
 from bridge.darkmatter import freezeout
 from bridge.engine import SM_CHARGE, SM_FERMIONS, DarkSector
@@ -100,12 +101,14 @@ def pair_channels(sector: DarkSector, smc: A.SMCouplings, si: A.Species, sj: A.S
     bosons.Couplings) of the sector for the two-boson final states."""
     channels, missing = [], []
     label = f"{si.name} {sj.name}"
-    if si.colour != 1 or sj.colour != 1:
-        return channels, [f"{label}: coloured dark states (no channels implemented)"]
     if si.kind != sj.kind:
-        if _yukawa_used(sector, si.kind, si.index) or si.charge or sj.charge:
-            missing.append(f"{label}: fermion-scalar coannihilation (f + γ/Z/h/W)")
+        return coloured.fermion_scalar_channels(sector, smc, si, sj, gauge, label)
+    if si.colour != sj.colour:
+        if _yukawa_used(sector, si.kind, si.index) & _yukawa_used(sector, sj.kind, sj.index):
+            missing.append(f"{label}: pair of different colours (no channels implemented)")
         return channels, missing
+    if si.colour != 1:
+        return coloured.coloured_pair_channels(sector, smc, si, sj, gauge, label)
     pair = _canonical(si, sj)
     if pair is None:
         if _yukawa_used(sector, si.kind, si.index) & _yukawa_used(sector, sj.kind, sj.index):
@@ -239,7 +242,7 @@ def _final_mass(label: str, smc: A.SMCouplings, gauge) -> float:
     total = 0.0
     for name in final:
         name = name.rstrip("~")
-        total += smc.mass[name] if name in smc.mass else gauge.mass(name)
+        total += smc.mass[name] if name in smc.mass else (0.0 if name == "g" else gauge.mass(name))
     return total
 
 
