@@ -51,6 +51,9 @@ DIM = {1: 1, 3: 3, -3: 3, 8: 8}
 CASIMIR = {3: 4 / 3, -3: 4 / 3, 8: 3.0}
 INDEX = {3: 0.5, -3: 0.5, 8: 3.0}
 C_A = 3.0
+#: Top width [GeV] (PDG 2024 summary table, 1.42 +0.19 −0.15), in the s-channel top of F S → t V
+#: where m_F + m_S < m_t puts its pole inside the physical region.
+GAMMA_TOP = 1.42
 
 
 def alpha_s(mu: float) -> float:
@@ -263,7 +266,11 @@ def fermion_scalar_amplitude(sector, cp, f: str, mf: float, boson: str, a: int, 
             charge = g.e * SM_CHARGE[f] if boson == "a" else g_s * colour_charges[0]
             v_f = -1j * charge * slash_eps
         if boson == "h" or np.any(v_f):
-            total = total + v_f @ mat(1j * H.fermion_propagator(q, mf)) @ (1j * gam)
+            prop = H.fermion_propagator(q, mf)
+            if f == "t" and mF + mS < mf:  # t → F S open: the s-channel top can go on shell
+                s = H.dot(q, q)
+                prop = prop * ((s - mf * mf) / (s - mf * mf + 1j * mf * GAMMA_TOP))[..., None, None]
+            total = total + v_f @ mat(1j * prop) @ (1j * gam)
     # t-channel: the dark fermion emits V, then F_k S_A → f
     for k, mk in enumerate(cp.mf):
         gam = _yukawa(sector, f, k, A_)
@@ -373,12 +380,31 @@ def coloured_pair_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Spec
                 continue
             channels.append((f"{label} -> {f} {fp}~", lambda rs, f=f, fp=fp: coloured_pair_to_fermions(
                 sector, smc, p, q, f, fp, rs, a_s, t_sector)))
-    channels += _per_colour(R._boson_channels(gauge, p, q, label), d)
-    z_diag = sector.z is not None and p.kind == q.kind and gluon and (
-        np.any(np.asarray(sector.z.left if p.kind == "F" else sector.z.scalar)[p.index, p.index]))
-    if gluon and (p.charge != 0 or z_diag):
-        missing.append(f"{label}: g γ, g Z final states")
+    electroweak = R._boson_channels(gauge, p, q, label)
+    channels += _per_colour(electroweak, d)
+    if gluon and p.charge != 0:
+        channels += _gluon_photon(electroweak, gauge, p, a_s)
+    elif gluon and sector.z is not None and np.any(
+            np.asarray(sector.z.left if p.kind == "F" else sector.z.scalar)[p.index, p.index]):
+        missing.append(f"{label}: g Z final state of a neutral coloured state")
     return channels, missing
+
+
+def _gluon_photon(electroweak, gauge, p: A.Species, a_s: float):
+    """X X̄ → g γ and g Z from the γγ and Zγ channels of :mod:`.bosons`: every diagram has one
+    photon vertex −ieQ; replacing it by the gluon's −ig_s T^a turns |M|² into
+    |M|² g_s² Σ|T^a_ji|²/(e²Q²) = |M|² g_s² C_R d_R/(e²Q²) (no s-channel: no γ–g or Z–g vertex),
+    and g γ has no identical-particle ½ (γγ has)."""
+    g, _ = gauge
+    ratio = 4 * math.pi * a_s * CASIMIR[p.colour] * DIM[p.colour] / (g.e * p.charge) ** 2 / DIM[p.colour] ** 2
+    out = []
+    for name, fn in electroweak:
+        final = name.split(" -> ")[1]
+        if final == "a a":
+            out.append((name.replace("-> a a", "-> g a"), lambda rs, fn=fn: 2 * ratio * fn(rs)))
+        elif final in ("Z a", "a Z"):
+            out.append((name.replace(f"-> {final}", "-> g Z"), lambda rs, fn=fn: ratio * fn(rs)))
+    return out
 
 
 def _per_colour(channels, d: int):

@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bridge.darkmatter import annihilation as A
-from bridge.darkmatter import coloured
+from bridge.darkmatter import coloured, freezeout
 from bridge.darkmatter import constants as C
-from bridge.darkmatter import freezeout
 from bridge.engine import SM_CHARGE, SM_FERMIONS, DarkSector
 from bridge.errors import ModelError
 
