@@ -129,8 +129,8 @@ def test_squark_pair_to_gluons_exact_in_s(rs):
     m = 200.0
     s = rs * rs
     beta = math.sqrt(1 - 4 * m * m / s)
-    sig = math.pi * AS**2 * (s * beta * (62 * m * m + 5 * s) - 16 * m * m * (m * m + 4 * s) * math.atanh(beta)) \
-        / (48 * s**3)
+    bracket = s * beta * (62 * m * m + 5 * s) - 16 * m * m * (m * m + 4 * s) * math.atanh(beta)
+    sig = math.pi * AS**2 * bracket / (48 * s**3)
     W = CO.scalar_pair_to_gluons(m, 3, np.array([rs]), AS)[0]
     assert W == pytest.approx(_w_from_gg_production(sig, rs, m, 3), rel=1e-6)
     p, k = p_cm(rs, m, m), rs / 2
@@ -182,10 +182,10 @@ def test_octet_colour_sum_by_brute_force(kind):
     ba = np.einsum("bjk,aki->abji", t, t)  # (T^b T^a)_ji
     ab = np.einsum("ajk,bki->abji", t, t)
     total = np.einsum("abji,...->...abji", ba, m_ba) + np.einsum("abji,...->...abji", ab, m_ab)
-    brute = np.sum(np.abs(total) ** 2, axis=(-4, -3, -2, -1))
-    axes = (-2, -1) if kind == "S" else (-4, -3, -2, -1)
-    assert np.sum(brute, axis=axes[:len(axes)]) == pytest.approx(CO._colour_summed_gluons(m_ba, m_ab, 8, axes),
-                                                                 rel=1e-12)
+    brute = np.sum(np.abs(total) ** 2, axis=(-4, -3, -2, -1))  # colours
+    axes = (-2, -1) if kind == "S" else (-4, -3, -2, -1)  # spins and helicities
+    expected = CO._colour_summed_gluons(m_ba, m_ab, 8, axes)
+    assert np.sum(brute, axis=axes) == pytest.approx(expected, rel=1e-12)
 
 
 # -------------------------------------------------------------------------------------------
@@ -196,8 +196,9 @@ def _massless_u():
 
 
 def _species(name, kind, m, charge, colour, conj=False):
-    g = (2 if kind == "F" else 1) * abs(colour) if colour != -3 else (2 if kind == "F" else 1) * 3
-    return A.Species(name + ("~" if conj else ""), kind, 0, m, -charge if conj else charge, colour, g, False, conj)
+    g = (2 if kind == "F" else 1) * CO.DIM[colour]
+    q = -charge if conj else charge
+    return A.Species(name + ("~" if conj else ""), kind, 0, m, q, colour, g, False, conj)
 
 
 @pytest.mark.parametrize("rs", [401.0, 450.0, 800.0])
@@ -297,9 +298,9 @@ def msq_fs_vector(rs, c, mF, mS, mf, mV, gam, s_vert, t_vert, c_u):
     ops = []
     for mu in range(4):
         gmu = GD[mu]
-        o = s_vert[0] * 0
-        o = (gmu @ (s_vert[0] * PLD + s_vert[1] * PRD)) @ (sl(q) + mf * np.eye(4)) @ gam / (mdot(q, q) - mf * mf)
-        o = o + gam @ (sl(qt) + mF * np.eye(4)) @ gmu @ (t_vert[0] * PLD + t_vert[1] * PRD) / (mdot(qt, qt) - mF**2)
+        v_s, v_t = s_vert[0] * PLD + s_vert[1] * PRD, t_vert[0] * PLD + t_vert[1] * PRD
+        o = gmu @ v_s @ (sl(q) + mf * np.eye(4)) @ gam / (mdot(q, q) - mf * mf)
+        o = o + gam @ (sl(qt) + mF * np.eye(4)) @ gmu @ v_t / (mdot(qt, qt) - mF**2)
         o = o + c_u * gam * (2 * p2 - k2)[mu] / (mdot(qu, qu) - mS**2)
         ops.append(o)
     total = 0.0
@@ -343,7 +344,8 @@ def test_fermion_scalar_to_fermion_photon(case, rs):
     cp = B.Couplings(sec, G, SM.s2w)
     smc = dataclasses.replace(SMC, mass={**SMC.mass, f: mf})
     amp = CO.fermion_scalar_amplitude(sec, cp, f, mf, "a", 0, 0, np.array([rs]))
-    ward = CO.fermion_scalar_amplitude(sec, cp, f, mf, "a", 0, 0, np.array([rs]), pols=lambda k: k[..., None, :])
+    ward = CO.fermion_scalar_amplitude(sec, cp, f, mf, "a", 0, 0, np.array([rs]),
+                                       pols=lambda k: k[..., None, :])
     assert np.max(np.abs(ward)) < 1e-12 * rs * np.max(np.abs(amp))  # k ~ √s replaces ε ~ 1
     sf, ss = _fs_species(F, S, sec)
     W = CO.fermion_scalar_to_fermion_boson(sec, smc, cp, sf, ss, f, "a", np.array([rs]))[0]
@@ -397,8 +399,8 @@ def test_fermion_scalar_to_fermion_gluon_is_the_photon_with_colour():
     ratio = (4 * math.pi * AS * 4 / 3) / (G.e**2 / 9 * 3 / 3)
     assert w_g == pytest.approx(ratio * w_a, rel=1e-12)
     amp = CO.fermion_scalar_amplitude(sec, cp, "b", SMC.mass["b"], "g", 0, 0, rs, colour_charges=(1, 0, 1))
-    ward = CO.fermion_scalar_amplitude(sec, cp, "b", SMC.mass["b"], "g", 0, 0, rs, pols=lambda k: k[..., None, :],
-                                       colour_charges=(1, 0, 1))
+    ward = CO.fermion_scalar_amplitude(sec, cp, "b", SMC.mass["b"], "g", 0, 0, rs,
+                                       pols=lambda k: k[..., None, :], colour_charges=(1, 0, 1))
     assert np.max(np.abs(ward)) < 1e-12 * rs[-1] * np.max(np.abs(amp))
 
 
@@ -429,8 +431,8 @@ def test_fermion_scalar_to_fermion_z_against_traces(rs):
         ops = []
         for mu in range(4):
             gmu = GD[mu]
-            o = gz * gmu @ (gl * PLD + gr * PRD) @ (sl(q) + mf * np.eye(4)) @ (lq[0, 0] * PRD + rq[0, 0] * PLD) \
-                / (mdot(q, q) - mf * mf)
+            yuk = lq[0, 0] * PRD + rq[0, 0] * PLD
+            o = gz * gmu @ (gl * PLD + gr * PRD) @ (sl(q) + mf * np.eye(4)) @ yuk / (mdot(q, q) - mf * mf)
             for k in range(2):
                 qt = p1 - k2
                 o = o + (lq[k, 0] * PRD + rq[k, 0] * PLD) @ (sl(qt) + F[k].mass * np.eye(4)) @ gmu \
@@ -442,7 +444,8 @@ def test_fermion_scalar_to_fermion_z_against_traces(rs):
         for mu in range(4):
             for nu in range(4):
                 pol = -METRIC[mu, nu] + k2[mu] * k2[nu] / mz**2
-                tr = np.trace((sl(k1) + mf * np.eye(4)) @ ops[mu] @ (sl(p1) + 150.0 * np.eye(4)) @ dbar(ops[nu]))
+                spin_f, spin_F = sl(k1) + mf * np.eye(4), sl(p1) + 150.0 * np.eye(4)
+                tr = np.trace(spin_f @ ops[mu] @ spin_F @ dbar(ops[nu]))
                 total += (METRIC[mu, mu] * METRIC[nu, nu] * pol * tr).real
         return total
 

@@ -128,7 +128,8 @@ def fermion_gluon_partials(mass, sqrt_s, cos=None, pols=None):
 
 def _colour_summed_gluons(m_ba, m_ab, rep, axes):
     c1, c2 = gluon_pair_colour(rep)
-    return np.sum(c1 * (np.abs(m_ba) ** 2 + np.abs(m_ab) ** 2) + 2 * c2 * np.real(m_ba * np.conj(m_ab)), axis=axes)
+    interference = 2 * c2 * np.real(m_ba * np.conj(m_ab))
+    return np.sum(c1 * (np.abs(m_ba) ** 2 + np.abs(m_ab) ** 2) + interference, axis=axes)
 
 
 def scalar_pair_to_gluons(mass: float, rep: int, sqrt_s, a_s: float | None = None) -> np.ndarray:
@@ -184,7 +185,8 @@ def coloured_pair_to_fermions(sector, smc: A.SMCouplings, si: A.Species, sj: A.S
         if not quark:
             return None if np.ndim(full) == 0 else d * np.sum(np.abs(full) ** 2, axis=axes)
         t = amplitude(t_sector, smc, neutral_i, neutral_j, f, fp, rs, cos)
-        octet = 2 * t + (g2 * _gluon_s_channel(fermions, si.mass, sj.mass, smc.mass[f], rs, cos) if gluon else 0)
+        m_g = g2 * _gluon_s_channel(fermions, si.mass, sj.mass, smc.mass[f], rs, cos) if gluon else 0
+        octet = 2 * t + m_g
         singlet = full - t + t / 3
         if np.ndim(octet) == 0 and np.ndim(singlet) == 0:
             return None
@@ -316,13 +318,16 @@ def fermion_scalar_to_fermion_boson(sector, smc: A.SMCouplings, cp, sf: A.Specie
     if boson == "g" and charges is None:
         return np.zeros_like(np.asarray(sqrt_s, float))
     n = int(sf.particle_like and ss.particle_like) + int(sf.anti_like and ss.anti_like)
-    g_s = math.sqrt(4 * math.pi * (alpha_s(sf.mass + ss.mass) if a_s is None else a_s)) if boson == "g" else 1.0
+    if boson == "g":
+        g_s = math.sqrt(4 * math.pi * (alpha_s(sf.mass + ss.mass) if a_s is None else a_s))
+    else:
+        g_s = 1.0
     colour = (gen if boson == "g" else tensor) / (DIM[sf.colour] * DIM[ss.colour])
     m_v = 0.0 if boson == "g" else cp.gauge.mass(boson)
 
     def spin_summed(rs, cos):
-        amp = fermion_scalar_amplitude(sector, cp, f, smc.mass[f], boson, sf.index, ss.index, rs, cos, g_s=g_s,
-                                       colour_charges=charges or (1, 1, 1))
+        amp = fermion_scalar_amplitude(sector, cp, f, smc.mass[f], boson, sf.index, ss.index, rs, cos,
+                                       g_s=g_s, colour_charges=charges or (1, 1, 1))
         return np.sum(np.abs(amp) ** 2, axis=(-3, -2, -1))
 
     return n * A.w_on_nodes(sqrt_s, sf.mass, ss.mass, smc.mass[f], m_v, spin_summed, 0.5 * colour)
@@ -362,7 +367,8 @@ def coloured_pair_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Spec
     gluon = p.index == q.index and not p.self_conjugate
     q_total = p.charge + q.charge
     yuk_p, yuk_q = R._yukawa_used(sector, p.kind, p.index), R._yukawa_used(sector, q.kind, q.index)
-    s_channel = q_total == 0 and (sector.z is not None or sector.higgs is not None or (gluon and p.charge != 0))
+    s_channel = q_total == 0 and (sector.z is not None or sector.higgs is not None
+                                  or (gluon and p.charge != 0))
     w_channel = abs(q_total) == 1 and sector.w is not None and R._w_vertex(sector, p, q)
     t_sector = _t_channel_only(sector)
     for f in SM_FERMIONS:
@@ -372,7 +378,8 @@ def coloured_pair_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Spec
             t_chan = f in yuk_p and fp in yuk_q
             w_pair = w_channel and (A.W_PARTNER.get(f) == fp or A.W_PARTNER.get(fp) == f)
             g_chan = gluon and f == fp and A.COLOUR[f] == 3
-            if not (t_chan or w_pair or g_chan or (f == fp and s_channel and R._s_channel_nonzero(sector, p, q, f))):
+            s_chan = f == fp and s_channel and R._s_channel_nonzero(sector, p, q, f)
+            if not (t_chan or w_pair or g_chan or s_chan):
                 continue
             if t_chan and A.COLOUR[f] == 3 and not (p.colour == 3 and _quark_exchange_colourless(sector, p, f)
                                                       and _quark_exchange_colourless(sector, q, fp)):
