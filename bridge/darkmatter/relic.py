@@ -3,7 +3,8 @@
 The candidate is the lightest dark state; it must be electrically neutral and colourless. Every
 dark state within ``window`` (default 20%) of its mass joins the bath (Edsjö–Gondolo, see
 :mod:`.freezeout`); W_ij of each pair comes from the tree-level amplitudes of
-:mod:`.annihilation`, tabulated on a p_eff grid that resolves the thresholds and the Z and h
+:mod:`.annihilation`, :mod:`.bosons` and (coloured pairs, fermion–scalar pairs) :mod:`.coloured`,
+tabulated on a p_eff grid that resolves the thresholds and the Z and h
 poles, thermally averaged and fed to the Boltzmann solver. Pairs or final states whose
 amplitudes are not implemented are listed in ``RelicResult.missing`` (their omission makes Ωh²
 an upper estimate).
@@ -18,7 +19,7 @@ import numpy as np
 from bridge.darkmatter import annihilation as A
 from bridge.darkmatter import coloured, freezeout
 from bridge.darkmatter import constants as C
-from bridge.engine import SM_CHARGE, SM_FERMIONS, DarkSector
+from bridge.engine import COLOUR_DIM, SM_CHARGE, SM_FERMIONS, DarkSector
 from bridge.errors import ModelError
 
 #: Coannihilation window: states with m ≤ (1 + WINDOW) m_1 join the bath.
@@ -46,18 +47,19 @@ def dark_species(sector: DarkSector) -> list[A.Species]:
         raise ValueError("dark_species takes one point; use relic_density_batch for a batch")
     out = []
     for i, F in enumerate(sector.fermions):
-        g = 2 * F.colour
+        g = 2 * COLOUR_DIM[F.colour]  # an anti-triplet (colour −3) has 3 colour states
         if F.majorana:
             out.append(A.Species(F.name, "F", i, float(F.mass), F.charge, F.colour, g, True))
         else:
             out.append(A.Species(F.name, "F", i, float(F.mass), F.charge, F.colour, g, False))
             out.append(A.Species(F.name + "~", "F", i, float(F.mass), -F.charge, F.colour, g, False, True))
     for i, S in enumerate(sector.scalars):
+        g = COLOUR_DIM[S.colour]
         if S.real:
-            out.append(A.Species(S.name, "S", i, float(S.mass), S.charge, S.colour, S.colour, True))
+            out.append(A.Species(S.name, "S", i, float(S.mass), S.charge, S.colour, g, True))
         else:
-            out.append(A.Species(S.name, "S", i, float(S.mass), S.charge, S.colour, S.colour, False))
-            out.append(A.Species(S.name + "~", "S", i, float(S.mass), -S.charge, S.colour, S.colour,
+            out.append(A.Species(S.name, "S", i, float(S.mass), S.charge, S.colour, g, False))
+            out.append(A.Species(S.name + "~", "S", i, float(S.mass), -S.charge, S.colour, g,
                                  False, True))
     return out
 
