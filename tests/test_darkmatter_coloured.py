@@ -519,3 +519,23 @@ def test_omega_continuous_where_the_top_channels_open():
     om = _no_jump(lambda m: relic_density(toy(m, 1.08 * m), SM).omega_h2, SM.m_t, 0.05)
     assert abs(om[1] / om[-1] - 1) < 0.02
     _no_jump(lambda m: relic_density(toy(m, 1.1 * m), SM).omega_h2, SM.m_t / 2.1, 0.01)
+
+
+def test_lepton_coupled_triplet_pair_gluon_ward_and_species_counting():
+    """(F, S) = (3, 3̄) coupled to μ: F S → μ g has colour charges (0, 1, −1) (the generator of
+    the 3̄ is −T^T): Ward identity; an anti-triplet state counts 3 colours in the bath."""
+    from bridge.darkmatter.relic import dark_species
+
+    fermions = (DarkFermion("chi", 150.0, 0.0, majorana=True), DarkFermion("Fq", 160.0, -1 / 3, colour=3))
+    sec = DarkSector(fermions,
+                     (DarkScalar("Sq", 170.0, -2 / 3, colour=-3),),
+                     left={"mu": np.array([[0.0], [0.6]])}, right={"mu": np.array([[0.0], [0.2]])})
+    cp = B.Couplings(sec, G, SM.s2w)
+    rs = np.array([350.0, 700.0])
+    kw = dict(colour_charges=CO.FS_COLOUR[(3, -3, False)][1])
+    amp = CO.fermion_scalar_amplitude(sec, cp, "mu", SMC.mass["mu"], "g", 1, 0, rs, **kw)
+    ward = CO.fermion_scalar_amplitude(sec, cp, "mu", SMC.mass["mu"], "g", 1, 0, rs,
+                                       pols=lambda k: k[..., None, :], **kw)
+    assert np.max(np.abs(amp)) > 0
+    assert np.max(np.abs(ward)) < 1e-12 * rs[-1] * np.max(np.abs(amp))
+    assert {s.name: s.g for s in dark_species(sec)} == {"chi": 2, "Fq": 6, "Fq~": 6, "Sq": 3, "Sq~": 3}

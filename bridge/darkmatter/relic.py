@@ -24,6 +24,8 @@ from bridge.errors import ModelError
 
 #: Coannihilation window: states with m ≤ (1 + WINDOW) m_1 join the bath.
 WINDOW = 0.2
+#: Momentum nodes clustered above each threshold (freezeout.momentum_grid's n_threshold).
+N_THRESHOLD = 32
 
 
 @dataclass
@@ -221,7 +223,9 @@ def w_eff_table(sector: DarkSector, sm, window: float = WINDOW):
                 # nodes where a pair or a final state opens (only those of the channels present)
                 thresholds.append(si.mass + sj.mass)
                 thresholds += [_final_mass(name, smc, g) for name, _ in channels]
-    p = freezeout.momentum_grid(m1, poles, thresholds)
+    # 32 nodes above each threshold (freezeout's default 16 leaves 1.5e-3 in Ωh² once an s-wave
+    # coannihilation channel such as χ S → f γ opens at the pair threshold: √ onset)
+    p = freezeout.momentum_grid(m1, poles, thresholds, n_threshold=N_THRESHOLD)
     sqrt_s = 2 * np.sqrt(p**2 + m1**2)
     g1 = chi.g
     contributions = {}
