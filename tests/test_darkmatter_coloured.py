@@ -23,6 +23,7 @@ from bridge.darkmatter import annihilation as A
 from bridge.darkmatter import bosons as B
 from bridge.darkmatter import coloured as CO
 from bridge.darkmatter import helicity as H
+from bridge.darkmatter import relic as relic_module
 from bridge.darkmatter.relic import relic_density
 from bridge.engine import DarkFermion, DarkScalar, DarkSector, HiggsCouplings, ZCouplings
 
@@ -539,3 +540,14 @@ def test_lepton_coupled_triplet_pair_gluon_ward_and_species_counting():
     assert np.max(np.abs(amp)) > 0
     assert np.max(np.abs(ward)) < 1e-12 * rs[-1] * np.max(np.abs(amp))
     assert {s.name: s.g for s in dark_species(sec)} == {"chi": 2, "Fq": 6, "Fq~": 6, "Sq": 3, "Sq~": 3}
+
+
+@pytest.mark.parametrize("edge", [1.2, 1.0 + relic_module.WINDOW_COLOURED])
+def test_omega_continuous_across_the_window_edges_with_a_coloured_partner(edge):
+    """A coloured partner stays in the bath up to WINDOW_COLOURED (with the 20% window of
+    colourless states Ωh² of this toy doubled at 1.2 m: 0.300 → 0.605): no jump at 1.2 m, and
+    at the coloured edge a jump below 0.5% (the partner's weight there is ~e^{−Δ x_f})."""
+    m, h = 200.0, 2e-3
+    om = {k: relic_density(toy(m, m * (edge + k * h), f="b"), SM).omega_h2 for k in (-2, -0.5, 0.5, 2)}
+    step = max(abs(om[-0.5] - om[-2]), abs(om[2] - om[0.5])) / 1.5
+    assert abs(om[0.5] - om[-0.5]) < 2 * step + 5e-3 * om[0.5]

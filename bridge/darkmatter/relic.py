@@ -24,6 +24,11 @@ from bridge.errors import ModelError
 
 #: Coannihilation window: states with m ≤ (1 + WINDOW) m_1 join the bath.
 WINDOW = 0.2
+#: Coloured states join the bath up to this splitting: their α_s² annihilation outweighs the
+#: Boltzmann factor e^{−Δ x_f} at Δ = 0.2 (a coloured partner of a weakly annihilating χ leaving
+#: the 20% window moved Ωh² by ×2 to ×5, tests/test_darkmatter_coloured.py); at 0.5 its weight
+#: is e^{−12} or less at x_f ≳ 25.
+WINDOW_COLOURED = 0.5
 #: Momentum nodes clustered above each threshold (freezeout.momentum_grid's n_threshold).
 N_THRESHOLD = 32
 
@@ -204,7 +209,7 @@ def w_eff_table(sector: DarkSector, sm, window: float = WINDOW):
     species = dark_species(sector)
     chi = candidate(species)
     m1 = chi.mass
-    bath = sorted([s for s in species if s.mass <= (1 + window) * m1], key=lambda s: s.mass)
+    bath = sorted([s for s in species if s.mass <= (1 + _window(s, window)) * m1], key=lambda s: s.mass)
     bath.remove(chi)
     bath.insert(0, chi)
     smc = A.SMCouplings.from_sm(sm)
@@ -239,6 +244,12 @@ def w_eff_table(sector: DarkSector, sm, window: float = WINDOW):
             if np.any(w):
                 contributions[name] = w
     return bath, p, contributions, missing
+
+
+def _window(s: A.Species, window: float) -> float:
+    """The coannihilation window of a species: ``window``, widened to WINDOW_COLOURED for coloured
+    states unless ``window`` is already wider."""
+    return max(window, WINDOW_COLOURED) if s.colour != 1 else window
 
 
 def _final_mass(label: str, smc: A.SMCouplings, gauge) -> float:
