@@ -551,3 +551,50 @@ def test_omega_continuous_across_the_window_edges_with_a_coloured_partner(edge):
     om = {k: relic_density(toy(m, m * (edge + k * h), f="b"), SM).omega_h2 for k in (-2, -0.5, 0.5, 2)}
     step = max(abs(om[-0.5] - om[-2]), abs(om[2] - om[0.5])) / 1.5
     assert abs(om[0.5] - om[-0.5]) < 2 * step + 5e-3 * om[0.5]
+
+
+def inert_lepton_doublet(y=0.8, m=150.0, M=170.0):
+    """Singlet Majorana χ, scalar doublet Φ = (φ⁰, φ⁻) of Y = −1/2 (degenerate), y L̄ P_R χ Φ
+    (the F_Ib lepton side without mixing): W couplings T⁺[φ⁰, φ⁻] = 1."""
+    from bridge.engine import WCouplings
+
+    return DarkSector((DarkFermion("chi", m, 0.0, majorana=True),),
+                      (DarkScalar("phi0", M, 0.0), DarkScalar("phi-", M, -1.0)),
+                      left={"nu_mu": np.array([[y, 0.0]]), "mu": np.array([[0.0, y]])},
+                      w=WCouplings(np.zeros((1, 1)), np.zeros((1, 1)), np.array([[0.0, 1.0], [0.0, 0.0]])))
+
+
+def test_fermion_scalar_to_fermion_w_longitudinal_growth_cancels():
+    """χ φ⁰ → μ⁻ W⁺_L: the s-channel ν and the u-channel φ⁻ each grow like √s/m_W; their sum
+    falls (Goldstone equivalence: χ φ⁰ → μ G⁺ vanishes for m_μ = 0 and a degenerate doublet)."""
+    sec = inert_lepton_doublet()
+
+    def longitudinal(rs, sector=sec):
+        def pols(k):  # the longitudinal polarisation only
+            return B._polarisations("W+", k)[..., 2:3, :]
+
+        amp = CO.fermion_scalar_amplitude(sector, B.Couplings(sector, G, SM.s2w), "mu", 0.0, "W+", 0, 0,
+                                          np.array([rs]), pols=pols)
+        return np.max(np.abs(amp))
+
+    s_only = DarkSector(sec.fermions, sec.scalars, left={"nu_mu": sec.left["nu_mu"]})
+    assert longitudinal(1e4) < 2e-3 * longitudinal(1e4, s_only)
+    assert longitudinal(1e5) < longitudinal(1e4) < longitudinal(1e3)
+
+
+@pytest.mark.parametrize("rs", [400.0, 900.0])
+def test_fermion_scalar_to_fermion_w_against_traces(rs):
+    """χ φ⁰ → μ W⁺ (massless μ, ν): W against the Dirac trace with −g + kk/m_W² (s-channel ν with
+    (g/√2) γ^μ P_L, u-channel φ⁻ with (g/√2)(p + p')^μ)."""
+    sec = inert_lepton_doublet()
+    cp = B.Couplings(sec, G, SM.s2w)
+    smc = dataclasses.replace(SMC, mass={**SMC.mass, "mu": 0.0, "nu_mu": 0.0})
+    sf = A.Species("chi", "F", 0, 150.0, 0.0, 1, 2, True)
+    ss = A.Species("phi0", "S", 0, 170.0, 0.0, 1, 1, False)
+    W = CO.fermion_scalar_to_fermion_boson(sec, smc, cp, sf, ss, "mu", "W+", np.array([rs]))[0]
+    gw = G.g / math.sqrt(2)
+
+    def msq(c):
+        return msq_fs_vector(rs, c, 150.0, 170.0, 0.0, G.m_w, 0.8 * PRD, (gw, 0.0), (0.0, 0.0), gw)
+
+    assert W == pytest.approx(w_quad(msq, rs, 150.0, 170.0, 0.0, G.m_w, 0.5), rel=1e-6)

@@ -32,11 +32,11 @@ literature and a numerical integration of an independently written |M|²):
 
 Elsewhere: the two-boson final states (W⁺W⁻, ZZ, Zh, Zγ, γγ, hh, …) in :mod:`.bosons`; pairs of
 coloured dark states (g g, g γ, g Z, and f f̄' with the s-channel gluon and the colour algebra)
-and fermion–scalar coannihilation F S → f γ/Z/h/g in :mod:`.coloured`.
+and fermion–scalar coannihilation F S → f γ/Z/h/g/W in :mod:`.coloured`.
 
 Not implemented (listed per pair in the relic result as ``missing``): the same-sign final states
 (f f, f̄ f̄) that Majorana mediators or real scalars allow between two dark particles of the same
-kind; F S → f' W; quark couplings with both dark states coloured (3̄ 3̄, 3 8, 8 3); g g of
+kind; quark couplings with both dark states coloured (3̄ 3̄, 3 8, 8 3); g g of
 self-conjugate (Majorana or real) colour octets; g Z of a neutral coloured state.
 """
 

@@ -10,8 +10,8 @@ arXiv:2104.03228 with M_Φq or M_Ψq near the candidate):
 * X_i X̄_j → f f̄' for coloured pairs: s-channel gluon into quarks plus the diagrams of
   :mod:`.annihilation` (t/u-channel dark exchange through the Γ couplings, s-channel Z, γ, h, W),
   with the colour algebra done on the colour-stripped amplitudes (below);
-* F S → f V, V = γ, Z, g, h (fermion–scalar coannihilation through f̄ (l P_R + r P_L) F S):
-  s-channel f, t-channel dark fermion, u-channel dark scalar.
+* F S → f V, V = γ, Z, g, h, W± (fermion–scalar coannihilation through f̄ (l P_R + r P_L) F S):
+  s-channel f (its SU(2) partner for W), t-channel dark fermion, u-channel dark scalar.
 
 Colour (sum over final colours, average over initial ones). Gluon pairs: with the
 colour-ordered amplitudes M = g_s² [(T^bT^a) M_ba + (T^aT^b) M_ab] the sum is
@@ -230,7 +230,8 @@ def _yukawa(sector, f, a, A_):
 
 
 def fermion_scalar_amplitude(sector, cp, f: str, mf: float, boson: str, a: int, A_: int, sqrt_s, cos=None,
-                             pols=None, g_s: float = 1.0, colour_charges=(1, 1, 1)):
+                             pols=None, g_s: float = 1.0, colour_charges=(1, 1, 1),
+                             partner_mass: float = 0.0):
     """iM[λ, s_f, s_F] of F_a(p₁) S_A(p₂) → f(k₁) V(k₂) for the term f̄ Γ F S (F, S entering as
     particles, or self-conjugate; m_f the kinematic mass of f):
 
@@ -238,8 +239,10 @@ def fermion_scalar_amplitude(sector, cp, f: str, mf: float, boson: str, a: int, 
            + Σ_B ū(k₁) iΓ_aB u(p₁) · i/(u − M_B²) · V_BA,
 
     q = p₁ + p₂, q' = p₁ − k₂, u = (p₂ − k₂)², vertices of :mod:`.bosons` for the dark lines
-    (γ, Z, h; ``cp`` a bosons.Couplings) and −i e Q_f ε̸, −i g_Z ε̸(g_L P_L + g_R P_R), −i m_f/v for
-    the SM fermion; the gluon as the photon with e Q → g_s × ``colour_charges`` (Q_f, Q_F, Q_S).
+    (γ, Z, h, W±; ``cp`` a bosons.Couplings) and −i e Q_f ε̸, −i g_Z ε̸(g_L P_L + g_R P_R), −i m_f/v
+    for the SM fermion; the gluon as the photon with e Q → g_s × ``colour_charges`` (Q_f, Q_F, Q_S).
+    W±: the s-channel fermion is f's SU(2) partner f' (Yukawa Γ^{f'}_aA, mass ``partner_mass``,
+    vertex −i(g/√2) ε̸ P_L, CKM diagonal); the t- and u-channels keep Γ^f.
     ``pols(k2)`` overrides the boson's polarisations (Ward-identity tests)."""
     from bridge.darkmatter import bosons as B
 
@@ -257,9 +260,13 @@ def fermion_scalar_amplitude(sector, cp, f: str, mf: float, boson: str, a: int, 
     total = np.zeros((*p1.shape[:-1], n_pol, 4, 4), complex)
     q, qt, qu = p1 + p2, p1 - k2, p2 - k2
     # s-channel: the SM fermion emits V
-    gam = _yukawa(sector, f, a, A_)
+    w_boson = boson in ("W+", "W-")
+    f_s, m_s = (A.W_PARTNER[f], partner_mass) if w_boson else (f, mf)
+    gam = _yukawa(sector, f_s, a, A_)
     if gam is not None:
-        if boson == "h":
+        if w_boson:
+            v_f = -1j * g.g / math.sqrt(2) * slash_eps @ H.PL
+        elif boson == "h":
             v_f = -1j * mf / g.vev * H.ONE
         elif boson == "Z":
             t3 = A.T3[f]
@@ -268,10 +275,10 @@ def fermion_scalar_amplitude(sector, cp, f: str, mf: float, boson: str, a: int, 
             charge = g.e * SM_CHARGE[f] if boson == "a" else g_s * colour_charges[0]
             v_f = -1j * charge * slash_eps
         if boson == "h" or np.any(v_f):
-            prop = H.fermion_propagator(q, mf)
-            if f == "t" and mF + mS < mf:  # t → F S open: the s-channel top can go on shell
+            prop = H.fermion_propagator(q, m_s)
+            if f_s == "t" and mF + mS < m_s:  # t → F S open: the s-channel top can go on shell
                 s = H.dot(q, q)
-                prop = prop * ((s - mf * mf) / (s - mf * mf + 1j * mf * GAMMA_TOP))[..., None, None]
+                prop = prop * ((s - m_s * m_s) / (s - m_s * m_s + 1j * m_s * GAMMA_TOP))[..., None, None]
             total = total + v_f @ mat(1j * prop) @ (1j * gam)
     # t-channel: the dark fermion emits V, then F_k S_A → f
     for k, mk in enumerate(cp.mf):
@@ -324,10 +331,11 @@ def fermion_scalar_to_fermion_boson(sector, smc: A.SMCouplings, cp, sf: A.Specie
         g_s = 1.0
     colour = (gen if boson == "g" else tensor) / (DIM[sf.colour] * DIM[ss.colour])
     m_v = 0.0 if boson == "g" else cp.gauge.mass(boson)
+    m_partner = smc.mass[A.W_PARTNER[f]] if boson in ("W+", "W-") else 0.0
 
     def spin_summed(rs, cos):
         amp = fermion_scalar_amplitude(sector, cp, f, smc.mass[f], boson, sf.index, ss.index, rs, cos,
-                                       g_s=g_s, colour_charges=charges or (1, 1, 1))
+                                       g_s=g_s, colour_charges=charges or (1, 1, 1), partner_mass=m_partner)
         return np.sum(np.abs(amp) ** 2, axis=(-3, -2, -1))
 
     return n * A.w_on_nodes(sqrt_s, sf.mass, ss.mass, smc.mass[f], m_v, spin_summed, 0.5 * colour)
@@ -434,8 +442,10 @@ def fermion_scalar_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Spe
     conj_only = not (sf.particle_like and ss.particle_like)
     touched = R._yukawa_used(sector, "F", sf.index) | R._yukawa_used(sector, "S", ss.index)
     coloured = sf.colour != 1 or ss.colour != 1
+    q_pair = sector.fermions[sf.index].charge + sector.scalars[ss.index].charge  # the direct process
     for f in SM_FERMIONS:
-        if f not in touched:
+        w_final = sector.w is not None and (f in touched or A.W_PARTNER.get(f) in touched)
+        if f not in touched and not w_final:
             continue
         key = (sf.colour, ss.colour, A.COLOUR[f] == 3)
         if (sf.colour, ss.colour) not in _SINGLET_PAIRS[A.COLOUR[f]]:
@@ -443,7 +453,11 @@ def fermion_scalar_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Spe
         if key not in FS_COLOUR:
             missing.append(f"{label} -> {f} V: colour structure {key[:2]} not implemented")
             continue
-        for boson in FS_BOSONS:
+        q_w = round(q_pair - SM_CHARGE[f])
+        bosons = FS_BOSONS if f in touched else ()
+        if w_final and abs(q_w) == 1 and abs(q_pair - SM_CHARGE[f] - q_w) < 1e-9:
+            bosons += ("W+" if q_w > 0 else "W-",)
+        for boson in bosons:
             if (boson == "g" and not coloured) or (boson == "Z" and sector.z is None) \
                     or (boson == "h" and sector.higgs is None):
                 continue
@@ -456,15 +470,6 @@ def fermion_scalar_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Spe
 
             if not np.any(fn(probe)):
                 continue
-            name = "g" if boson == "g" else boson
+            name = {"W+": "W-", "W-": "W+"}.get(boson, boson) if conj_only else boson
             channels.append((f"{label} -> {f}{'~' if conj_only else ''} {name}", fn))
-    if sector.w is not None and touched and (sf.charge != 0 or ss.charge != 0 or _has_w(sector, sf, ss)):
-        missing.append(f"{label}: f' W final states")
     return channels, missing
-
-
-def _has_w(sector, sf, ss) -> bool:
-    w = sector.w
-    return bool(np.any(np.asarray(w.left)[:, sf.index]) or np.any(np.asarray(w.right)[:, sf.index])
-                or np.any(np.asarray(w.left)[sf.index, :]) or np.any(np.asarray(w.scalar)[:, ss.index])
-                or np.any(np.asarray(w.scalar)[ss.index, :]))
