@@ -598,3 +598,34 @@ def test_fermion_scalar_to_fermion_w_against_traces(rs):
         return msq_fs_vector(rs, c, 150.0, 170.0, 0.0, G.m_w, 0.8 * PRD, (gw, 0.0), (0.0, 0.0), gw)
 
     assert W == pytest.approx(w_quad(msq, rs, 150.0, 170.0, 0.0, G.m_w, 0.5), rel=1e-6)
+
+
+@pytest.mark.parametrize("rs", [380.0, 700.0])
+def test_singlet_and_triplet_scalar_pair_to_lepton_and_quark(rs):
+    """S⁰ S̄_q → μ b̄ through the t-channel of a colourless Dirac Ψ⁻ (a colourless and a coloured
+    scalar, as F_Ic's S0_1 with Φ_q): Σ|M|² = |l_μ l_b|² 2[2(k₁·q)(k₂·q) − q² k₁·k₂]/(q² − M_Ψ²)²,
+    q = k₁ − p₁ (Tr[k̸₁ q̸ P_L k̸₂ q̸]), colour δ_cj: Σ = 3 over 3 initial colours."""
+    from bridge.darkmatter.relic import pair_channels
+
+    m0, mq, mpsi, l_mu, l_b = 180.0, 190.0, 260.0, 0.9, 0.4
+    sec = DarkSector((DarkFermion("Psi", mpsi, -1.0),),
+                     (DarkScalar("S0", m0, 0.0), DarkScalar("Sq", mq, 2 / 3, colour=3)),
+                     left={"mu": np.array([[l_mu, 0.0]]), "b": np.array([[0.0, l_b]])})
+    smc = dataclasses.replace(SMC, mass={**SMC.mass, "mu": 0.0, "b": 0.0})
+    s0 = A.Species("S0", "S", 0, m0, 0.0, 1, 1, False)
+    sq_bar = A.Species("Sq~", "S", 1, mq, -2 / 3, 3, 3, False, True)
+    channels, missing = pair_channels(sec, smc, s0, sq_bar, (G, B.Couplings(sec, G, SM.s2w)))
+    assert [name for name, _ in channels] == ["S0 Sq~ -> mu b~"] and not missing
+    W = channels[0][1](np.array([rs]))[0]
+    p, k = p_cm(rs, m0, mq), rs / 2
+    e1 = (rs * rs + m0 * m0 - mq * mq) / (2 * rs)
+
+    def msq(c):
+        p1 = np.array([e1, 0, 0, p])
+        k1 = np.array([k, k * math.sqrt(1 - c * c), 0, k * c])
+        k2 = np.array([k, -k * math.sqrt(1 - c * c), 0, -k * c])
+        q = k1 - p1
+        return (l_mu * l_b) ** 2 * 2 * (2 * mdot(k1, q) * mdot(k2, q) - mdot(q, q) * mdot(k1, k2)) \
+            / (mdot(q, q) - mpsi**2) ** 2
+
+    assert W == pytest.approx(w_quad(msq, rs, m0, mq, 0.0, 0.0, 1.0), rel=1e-6)

@@ -31,8 +31,9 @@ literature and a numerical integration of an independently written |M|²):
   fermions, spinor QED).
 
 Elsewhere: the two-boson final states (W⁺W⁻, ZZ, Zh, Zγ, γγ, hh, …) in :mod:`.bosons`; pairs of
-coloured dark states (g g, g γ, g Z, and f f̄' with the s-channel gluon and the colour algebra)
-and fermion–scalar coannihilation F S → f γ/Z/h/g/W in :mod:`.coloured`.
+coloured dark states (g g, g γ, g Z, and f f̄' with the s-channel gluon and the colour algebra),
+pairs of a colourless and a coloured state (t-channel into a quark and a lepton) and
+fermion–scalar coannihilation F S → f γ/Z/h/g/W in :mod:`.coloured`.
 
 Not implemented (listed per pair in the relic result as ``missing``): the same-sign final states
 (f f, f̄ f̄) that Majorana mediators or real scalars allow between two dark particles of the same

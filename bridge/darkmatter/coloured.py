@@ -10,6 +10,7 @@ arXiv:2104.03228 with M_Φq or M_Ψq near the candidate):
 * X_i X̄_j → f f̄' for coloured pairs: s-channel gluon into quarks plus the diagrams of
   :mod:`.annihilation` (t/u-channel dark exchange through the Γ couplings, s-channel Z, γ, h, W),
   with the colour algebra done on the colour-stripped amplitudes (below);
+* X_1 Y_3 → ℓ q̄ for a colourless and a coloured state of the same kind (colourless exchange);
 * F S → f V, V = γ, Z, g, h, W± (fermion–scalar coannihilation through f̄ (l P_R + r P_L) F S):
   s-channel f (its SU(2) partner for W), t-channel dark fermion, u-channel dark scalar.
 
@@ -420,6 +421,37 @@ def _gluon_photon(electroweak, gauge, p: A.Species, a_s: float):
         elif final in ("Z a", "a Z"):
             out.append((name.replace(f"-> {final}", "-> g Z"), lambda rs, fn=fn: ratio * fn(rs)))
     return out
+
+
+def mixed_colour_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Species, label: str):
+    """([(label, √s → W)], [missing]) of a pair of the same kind, one colourless and one coloured
+    (e.g. a singlet scalar with a squark-like triplet): t/u-channel exchange of colourless dark
+    states into one quark and one lepton, colour δ_cj (Σ = d over d initial colours: factor 1;
+    no s-channel connects different colours)."""
+    from bridge.darkmatter import relic as R
+    from bridge.engine import SM_FERMIONS
+
+    yuk_i, yuk_j = R._yukawa_used(sector, si.kind, si.index), R._yukawa_used(sector, sj.kind, sj.index)
+    if not (yuk_i and yuk_j):
+        return [], []
+    pair = R._canonical(si, sj)
+    if pair is None:
+        return [], [f"{label}: same-sign fermion final states"]
+    p, q = pair
+    if 1 not in (p.colour, q.colour) or (p.self_conjugate and q.self_conjugate):
+        return [], [f"{label}: pair of different colours (no channels implemented)"]
+    fn = A.fermion_pair_to_fermions if p.kind == "F" else A.scalar_pair_to_fermions
+    channels, missing = [], []
+    for f in R._yukawa_used(sector, p.kind, p.index):
+        for fp in R._yukawa_used(sector, q.kind, q.index):
+            if abs(SM_CHARGE[f] - SM_CHARGE[fp] - p.charge - q.charge) > 1e-9 or f not in SM_FERMIONS:
+                continue
+            if not (_quark_exchange_colourless(sector, p, f) and _quark_exchange_colourless(sector, q, fp)):
+                missing.append(f"{label} -> {f} {fp}~: coloured exchanged states")
+                continue
+            channels.append((f"{label} -> {f} {fp}~", lambda rs, f=f, fp=fp: fn(sector, smc, p, q, f, fp, rs)
+                             / A.COLOUR[f]))
+    return channels, missing
 
 
 def _per_colour(channels, d: int):

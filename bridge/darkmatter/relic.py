@@ -112,9 +112,7 @@ def pair_channels(sector: DarkSector, smc: A.SMCouplings, si: A.Species, sj: A.S
     if si.kind != sj.kind:
         return coloured.fermion_scalar_channels(sector, smc, si, sj, gauge, label)
     if si.colour != sj.colour:
-        if _yukawa_used(sector, si.kind, si.index) & _yukawa_used(sector, sj.kind, sj.index):
-            missing.append(f"{label}: pair of different colours (no channels implemented)")
-        return channels, missing
+        return coloured.mixed_colour_channels(sector, smc, si, sj, label)
     if si.colour != 1:
         return coloured.coloured_pair_channels(sector, smc, si, sj, gauge, label)
     pair = _canonical(si, sj)
