@@ -9,7 +9,9 @@ Points (bridge.darkmatter.relic_density, after one warm-up call):
 3. the same with S⁻ inside the window (coannihilation: S⁺S⁻ → f f̄ via γ, S⁺S⁻ → γγ);
 4. Z portal — Majorana χ with an axial Z coupling at m_Z/2 (s-channel Z into all 12 fermions);
 5. Higgs portal — Majorana χ with a scalar h coupling just above m_h/2 (the narrow h pole,
-   Γ_h/m_h = 3e-5, inside the thermal average).
+   Γ_h/m_h = 3e-5, inside the thermal average);
+6. coloured coannihilation — Majorana χ at 200 GeV with a colour-triplet scalar at 215 GeV coupled
+   to b_R and s_R (S S̄ → g g, g γ, q q̄; χ S → q g, q γ; bridge.darkmatter.coloured).
 
 ``--batch N``: ``relic_density_batch`` on N points of case 2 along a mass line, extrapolated to 10⁴.
 ``--accuracy``: Ωh² of each case with the production settings against momentum nodes, kernel
@@ -62,12 +64,18 @@ def higgs_portal(m):
                       higgs=HiggsCouplings(np.array([[0.02]]), np.zeros((1, 1))))
 
 
+def coloured_partner(m, M):
+    return DarkSector((DarkFermion("chi", m, 0.0, majorana=True),), (DarkScalar("Sq", M, -1 / 3, colour=3),),
+                      right={"b": np.array([[0.39]]), "s": np.array([[-0.39]])})
+
+
 def cases():
     return {"F_Ib card (22 channels)": f_ib(),
             "lepton portal, no coannihilation": lepton_portal(100.0, 150.0),
             "lepton portal, S- within 20%": lepton_portal(100.0, 110.0),
             "Z portal at m_Z/2 (13 channels)": z_portal(45.0),
-            "h portal just above m_h/2": higgs_portal(63.0)}
+            "h portal just above m_h/2": higgs_portal(63.0),
+            "coloured partner at 1.075 m": coloured_partner(200.0, 215.0)}
 
 
 def timed(fn, repeat):

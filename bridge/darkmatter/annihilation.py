@@ -30,10 +30,15 @@ literature and a numerical integration of an independently written |M|²):
 * S S̄ → γγ (charged colourless scalars, scalar QED) and F F̄ → γγ (charged colourless Dirac
   fermions, spinor QED).
 
-Not implemented (listed per pair in the relic result as ``missing``): W⁺W⁻, ZZ, Zh, Zγ, hh, gg
-final states; fermion–scalar coannihilation F S → f γ/Z/g/h; pairs of coloured dark states; the
-same-sign final states (f f, f̄ f̄) that Majorana mediators or real scalars allow between two
-dark particles of the same kind.
+Elsewhere: the two-boson final states (W⁺W⁻, ZZ, Zh, Zγ, γγ, hh, …) in :mod:`.bosons`; pairs of
+coloured dark states (g g, g γ, g Z, and f f̄' with the s-channel gluon and the colour algebra),
+pairs of a colourless and a coloured state (t-channel into a quark and a lepton) and
+fermion–scalar coannihilation F S → f γ/Z/h/g/W in :mod:`.coloured`.
+
+Not implemented (listed per pair in the relic result as ``missing``): the same-sign final states
+(f f, f̄ f̄) that Majorana mediators or real scalars allow between two dark particles of the same
+kind; quark couplings with both dark states coloured (3̄ 3̄, 3 8, 8 3); g g of
+self-conjugate (Majorana or real) colour octets; g Z of a neutral coloured state.
 """
 
 from __future__ import annotations

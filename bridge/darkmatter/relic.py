@@ -3,7 +3,8 @@
 The candidate is the lightest dark state; it must be electrically neutral and colourless. Every
 dark state within ``window`` (default 20%) of its mass joins the bath (Edsjö–Gondolo, see
 :mod:`.freezeout`); W_ij of each pair comes from the tree-level amplitudes of
-:mod:`.annihilation`, tabulated on a p_eff grid that resolves the thresholds and the Z and h
+:mod:`.annihilation`, :mod:`.bosons` and (coloured pairs, fermion–scalar pairs) :mod:`.coloured`,
+tabulated on a p_eff grid that resolves the thresholds and the Z and h
 poles, thermally averaged and fed to the Boltzmann solver. Pairs or final states whose
 amplitudes are not implemented are listed in ``RelicResult.missing`` (their omission makes Ωh²
 an upper estimate).
@@ -16,13 +17,20 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bridge.darkmatter import annihilation as A
+from bridge.darkmatter import coloured, freezeout
 from bridge.darkmatter import constants as C
-from bridge.darkmatter import freezeout
-from bridge.engine import SM_CHARGE, SM_FERMIONS, DarkSector
+from bridge.engine import COLOUR_DIM, SM_CHARGE, SM_FERMIONS, DarkSector
 from bridge.errors import ModelError
 
 #: Coannihilation window: states with m ≤ (1 + WINDOW) m_1 join the bath.
 WINDOW = 0.2
+#: Coloured states join the bath up to this splitting: their α_s² annihilation outweighs the
+#: Boltzmann factor e^{−Δ x_f} at Δ = 0.2 (a coloured partner of a weakly annihilating χ leaving
+#: the 20% window moved Ωh² by ×2 to ×5, tests/test_darkmatter_coloured.py); at 0.5 its weight
+#: is e^{−12} or less at x_f ≳ 25.
+WINDOW_COLOURED = 0.5
+#: Momentum nodes clustered above each threshold (freezeout.momentum_grid's n_threshold).
+N_THRESHOLD = 32
 
 
 @dataclass
@@ -46,18 +54,19 @@ def dark_species(sector: DarkSector) -> list[A.Species]:
         raise ValueError("dark_species takes one point; use relic_density_batch for a batch")
     out = []
     for i, F in enumerate(sector.fermions):
-        g = 2 * F.colour
+        g = 2 * COLOUR_DIM[F.colour]  # an anti-triplet (colour −3) has 3 colour states
         if F.majorana:
             out.append(A.Species(F.name, "F", i, float(F.mass), F.charge, F.colour, g, True))
         else:
             out.append(A.Species(F.name, "F", i, float(F.mass), F.charge, F.colour, g, False))
             out.append(A.Species(F.name + "~", "F", i, float(F.mass), -F.charge, F.colour, g, False, True))
     for i, S in enumerate(sector.scalars):
+        g = COLOUR_DIM[S.colour]
         if S.real:
-            out.append(A.Species(S.name, "S", i, float(S.mass), S.charge, S.colour, S.colour, True))
+            out.append(A.Species(S.name, "S", i, float(S.mass), S.charge, S.colour, g, True))
         else:
-            out.append(A.Species(S.name, "S", i, float(S.mass), S.charge, S.colour, S.colour, False))
-            out.append(A.Species(S.name + "~", "S", i, float(S.mass), -S.charge, S.colour, S.colour,
+            out.append(A.Species(S.name, "S", i, float(S.mass), S.charge, S.colour, g, False))
+            out.append(A.Species(S.name + "~", "S", i, float(S.mass), -S.charge, S.colour, g,
                                  False, True))
     return out
 
@@ -100,12 +109,12 @@ def pair_channels(sector: DarkSector, smc: A.SMCouplings, si: A.Species, sj: A.S
     bosons.Couplings) of the sector for the two-boson final states."""
     channels, missing = [], []
     label = f"{si.name} {sj.name}"
-    if si.colour != 1 or sj.colour != 1:
-        return channels, [f"{label}: coloured dark states (no channels implemented)"]
     if si.kind != sj.kind:
-        if _yukawa_used(sector, si.kind, si.index) or si.charge or sj.charge:
-            missing.append(f"{label}: fermion-scalar coannihilation (f + γ/Z/h/W)")
-        return channels, missing
+        return coloured.fermion_scalar_channels(sector, smc, si, sj, gauge, label)
+    if si.colour != sj.colour:
+        return coloured.mixed_colour_channels(sector, smc, si, sj, label)
+    if si.colour != 1:
+        return coloured.coloured_pair_channels(sector, smc, si, sj, gauge, label)
     pair = _canonical(si, sj)
     if pair is None:
         if _yukawa_used(sector, si.kind, si.index) & _yukawa_used(sector, sj.kind, sj.index):
@@ -198,7 +207,7 @@ def w_eff_table(sector: DarkSector, sm, window: float = WINDOW):
     species = dark_species(sector)
     chi = candidate(species)
     m1 = chi.mass
-    bath = sorted([s for s in species if s.mass <= (1 + window) * m1], key=lambda s: s.mass)
+    bath = sorted([s for s in species if s.mass <= (1 + _window(s, window)) * m1], key=lambda s: s.mass)
     bath.remove(chi)
     bath.insert(0, chi)
     smc = A.SMCouplings.from_sm(sm)
@@ -217,7 +226,9 @@ def w_eff_table(sector: DarkSector, sm, window: float = WINDOW):
                 # nodes where a pair or a final state opens (only those of the channels present)
                 thresholds.append(si.mass + sj.mass)
                 thresholds += [_final_mass(name, smc, g) for name, _ in channels]
-    p = freezeout.momentum_grid(m1, poles, thresholds)
+    # 32 nodes above each threshold (freezeout's default 16 leaves 1.5e-3 in Ωh² once an s-wave
+    # coannihilation channel such as χ S → f γ opens at the pair threshold: √ onset)
+    p = freezeout.momentum_grid(m1, poles, thresholds, n_threshold=N_THRESHOLD)
     sqrt_s = 2 * np.sqrt(p**2 + m1**2)
     g1 = chi.g
     contributions = {}
@@ -233,13 +244,19 @@ def w_eff_table(sector: DarkSector, sm, window: float = WINDOW):
     return bath, p, contributions, missing
 
 
+def _window(s: A.Species, window: float) -> float:
+    """The coannihilation window of a species: ``window``, widened to WINDOW_COLOURED for coloured
+    states unless ``window`` is already wider."""
+    return max(window, WINDOW_COLOURED) if s.colour != 1 else window
+
+
 def _final_mass(label: str, smc: A.SMCouplings, gauge) -> float:
     """m₃ + m₄ of a channel from its label ("… -> X Y" or "… -> f f'~")."""
     final = label.split(" -> ")[1].split()
     total = 0.0
     for name in final:
         name = name.rstrip("~")
-        total += smc.mass[name] if name in smc.mass else gauge.mass(name)
+        total += smc.mass[name] if name in smc.mass else (0.0 if name == "g" else gauge.mass(name))
     return total
 
 

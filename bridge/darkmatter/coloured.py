@@ -1,0 +1,507 @@
+"""Coloured dark pairs and fermion–scalar coannihilation, tree level, exact in s.
+
+Completes :mod:`.annihilation` (same helicity amplitudes, Gauss–Legendre nodes in cos θ and
+W(√s) = k/(8π√s) ∫ dcos θ ⟨|M|²⟩ S) for the channels that matter when a coloured mediator is
+close in mass to the candidate (coloured coannihilation, e.g. the F_Ib / S_Ib models of
+arXiv:2104.03228 with M_Φq or M_Ψq near the candidate):
+
+* X X̄ → g g for a Dirac fermion or complex scalar X in the 3, 3̄ or 8 of SU(3): t-, u-channel X
+  exchange, s-channel gluon (triple-gluon vertex) and, for scalars, the seagull;
+* X_i X̄_j → f f̄' for coloured pairs: s-channel gluon into quarks plus the diagrams of
+  :mod:`.annihilation` (t/u-channel dark exchange through the Γ couplings, s-channel Z, γ, h, W),
+  with the colour algebra done on the colour-stripped amplitudes (below);
+* X_1 Y_3 → ℓ q̄ for a colourless and a coloured state of the same kind (colourless exchange);
+* F S → f V, V = γ, Z, g, h, W± (fermion–scalar coannihilation through f̄ (l P_R + r P_L) F S):
+  s-channel f (its SU(2) partner for W), t-channel dark fermion, u-channel dark scalar.
+
+Colour (sum over final colours, average over initial ones). Gluon pairs: with the
+colour-ordered amplitudes M = g_s² [(T^bT^a) M_ba + (T^aT^b) M_ab] the sum is
+Σ|M|² = g_s⁴ [c₁(|M_ba|² + |M_ab|²) + 2c₂ Re M_ba M_ab*], c₁ = Tr T^aT^bT^bT^a = d_R C_R²,
+c₂ = Tr T^aT^bT^aT^b = d_R C_R (C_R − C_A/2) (e.g. Ellis, Stirling, Webber, "QCD and collider
+physics", §7.1 and App. B for the trace identities). Coloured pairs into quarks: the t-channel
+exchange of a colourless dark state carries δ_ci δ_dj = 2 T^a_ji T^a_cd + δ_ij δ_cd / N
+(Fierz), so the amplitude splits into an octet part 2M_t + M_g (with the gluon's) and a singlet
+part M_t/N + M_Z,γ,h, orthogonal in colour space with weights Σ|T^a_ji T^a_cd|² = 4 T_R and
+Σ|δ_ij δ_cd|² = 3 d_R. F S → f g: the colour tensor of the Yukawa vertex times one generator,
+conserved like a charge (Q_f = Q_F + Q_S), summed to C_R d_R (4 for triplets, 24 for octets).
+Quark couplings of two coloured dark states (3̄ 3̄, 3 8, 8 3) are not implemented (reported as
+missing by :mod:`.relic`).
+
+α_s: α_s(μ) with μ = m_i + m_j (flavio's running from constants.ALPHA_S_MZ through
+:func:`bridge.couplings.alpha_s`); QCD corrections beyond tree level and the Sommerfeld
+enhancement/suppression of coloured initial states are left out: for coloured coannihilation
+they change Ωh² by O(10–50%) (de Simone, Giudice, Strumia, JHEP 06 (2014) 081,
+arXiv:1402.6287, Figs. 3–5; bound states add more, Harz & Petraki arXiv:1805.01200), so Ωh² of
+a point dominated by coloured channels is good to that level only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from bridge.darkmatter import annihilation as A
+from bridge.darkmatter import constants as C
+from bridge.darkmatter import helicity as H
+from bridge.engine import _SINGLET_PAIRS, SM_CHARGE
+
+DIM = {1: 1, 3: 3, -3: 3, 8: 8}
+#: Quadratic Casimir C_R and Dynkin index T_R of SU(3) representations.
+CASIMIR = {3: 4 / 3, -3: 4 / 3, 8: 3.0}
+INDEX = {3: 0.5, -3: 0.5, 8: 3.0}
+C_A = 3.0
+#: Top width [GeV] (PDG 2024 summary table, 1.42 +0.19 −0.15), in the s-channel top of F S → t V
+#: where m_F + m_S < m_t puts its pole inside the physical region.
+GAMMA_TOP = 1.42
+
+
+def alpha_s(mu: float) -> float:
+    """α_s(μ) (five flavours below wilson's decoupling scale, six above)."""
+    from bridge.couplings import alpha_s as run
+    from bridge.couplings import constants
+
+    return float(run(float(mu), 6 if mu > constants().decoupling else 5, C.ALPHA_S_MZ))
+
+
+def gluon_pair_colour(rep: int) -> tuple[float, float]:
+    """(c₁, c₂) = (Tr T^aT^bT^bT^a, Tr T^aT^bT^aT^b) in the representation ``rep``."""
+    d, c = DIM[rep], CASIMIR[rep]
+    return d * c * c, d * c * (c - C_A / 2)
+
+
+def _ex(a):
+    return a[..., None, None, :]
+
+
+def _external_gluons(m1, m2, sqrt_s, cos, pols):
+    p1, p2, k1, k2 = A._kinematics(sqrt_s, m1, m2, 0.0, 0.0, cos)
+    e1, e2 = pols(k1, k2) if pols is not None else (H.polarisations(k1, False), H.polarisations(k2, False))
+    return p1, p2, k1, k2, e1, e2
+
+
+def _triple_gluon_current(K1, K2, E1, E2):
+    """J^ρ = (ε₁·ε₂)(k₁ − k₂)^ρ − 2(k₁·ε₂) ε₁^ρ + 2(k₂·ε₁) ε₂^ρ: the triple-gluon vertex with two
+    outgoing transverse gluons (k_i·ε_i = 0), up to its colour factor f^{abc}."""
+    d = H.dot
+    return d(E1, E2)[..., None] * (K1 - K2) - 2 * d(K1, E2)[..., None] * E1 + 2 * d(K2, E1)[..., None] * E2
+
+
+def scalar_gluon_partials(mass, sqrt_s, cos=None, pols=None):
+    """Colour-ordered amplitudes (M_ba, M_ab)[λ₁, λ₂] of S(p₁) S̄(p₂) → g(k₁) g(k₂) in units of
+    g_s² (scalar QCD: the QED amplitude of :func:`.annihilation.scalar_photon_amplitude` with
+    2Q² → {T^a, T^b} on the seagull, T^bT^a on the t-, T^aT^b on the u-channel, plus
+    [T^a, T^b] (p₁ − p₂)·J/s from the s-channel gluon; its sign is the one that makes the sum
+    transverse, checked in tests by ε → k for either gluon). ``pols(k1, k2)`` overrides the
+    polarisation vectors (tests)."""
+    p1, p2, k1, k2, e1, e2 = _external_gluons(mass, mass, sqrt_s, cos, pols)
+    E1, E2 = e1[..., :, None, :], e2[..., None, :, :]
+    P1, P2, K1, K2 = _ex(p1), _ex(p2), _ex(k1), _ex(k2)
+    d = H.dot
+    ee = d(E1, E2)
+    a_t = -2 * d(P1, E1) * d(P2, E2) / d(P1, K1)
+    a_u = -2 * d(P1, E2) * d(P2, E1) / d(P1, K2)
+    a_s = d(P1 - P2, _triple_gluon_current(K1, K2, E1, E2)) / d(P1 + P2, P1 + P2)
+    return a_t + ee - a_s, a_u + ee + a_s
+
+
+def fermion_gluon_partials(mass, sqrt_s, cos=None, pols=None):
+    """Colour-ordered amplitudes (M_ba, M_ab)[s₁, s₂, λ₁, λ₂] of F(p₁) F̄(p₂) → g g in units of
+    g_s²: v̄(p₂)[ε̸₂ S_t ε̸₁ + J̸/s] u(p₁) (colour T^bT^a) and v̄(p₂)[ε̸₁ S_u ε̸₂ − J̸/s] u(p₁)
+    (T^aT^b), S_t,u the Dirac propagators of :func:`.annihilation.fermion_photon_amplitude`
+    (its QED chain split by colour order) and J the triple-gluon current."""
+    p1, p2, k1, k2, e1, e2 = _external_gluons(mass, mass, sqrt_s, cos, pols)
+    u1, vb2 = H.u_spinors(p1), H.bar(H.v_spinors(p2))
+    s1, s2 = H.slash(e1), H.slash(e2)
+    prop_t, prop_u = H.fermion_propagator(p1 - k1, mass), H.fermion_propagator(p1 - k2, mass)
+    chain_t = np.einsum("...jab,...bc,...icd->...ijad", s2, prop_t, s1)
+    chain_u = np.einsum("...iab,...bc,...jcd->...ijad", s1, prop_u, s2)
+    q = p1 + p2
+    cur = _triple_gluon_current(_ex(k1), _ex(k2), e1[..., :, None, :], e2[..., None, :, :])
+    chain_s = H.slash(cur) / H.dot(q, q)[..., None, None, None, None]
+
+    def sandwich(chain):
+        return np.einsum("...sa,...ijab,...rb->...rsij", vb2, chain, u1)
+
+    return sandwich(chain_t + chain_s), sandwich(chain_u - chain_s)
+
+
+def _colour_summed_gluons(m_ba, m_ab, rep, axes):
+    c1, c2 = gluon_pair_colour(rep)
+    interference = 2 * c2 * np.real(m_ba * np.conj(m_ab))
+    return np.sum(c1 * (np.abs(m_ba) ** 2 + np.abs(m_ab) ** 2) + interference, axis=axes)
+
+
+def scalar_pair_to_gluons(mass: float, rep: int, sqrt_s, a_s: float | None = None) -> np.ndarray:
+    """W(√s) of S S̄ → g g (complex scalar in ``rep``), α_s = ``a_s`` or α_s(2m)."""
+    g4 = (4 * math.pi * (alpha_s(2 * mass) if a_s is None else a_s)) ** 2
+
+    def spin_summed(rs, cos):
+        return g4 * _colour_summed_gluons(*scalar_gluon_partials(mass, rs, cos), rep, (-2, -1))
+
+    return A.w_on_nodes(sqrt_s, mass, mass, 0.0, 0.0, spin_summed, 1.0 / DIM[rep] ** 2, 0.5)
+
+
+def fermion_pair_to_gluons(mass: float, rep: int, sqrt_s, a_s: float | None = None) -> np.ndarray:
+    """W(√s) of F F̄ → g g (Dirac fermion in ``rep``), α_s = ``a_s`` or α_s(2m)."""
+    g4 = (4 * math.pi * (alpha_s(2 * mass) if a_s is None else a_s)) ** 2
+
+    def spin_summed(rs, cos):
+        return g4 * _colour_summed_gluons(*fermion_gluon_partials(mass, rs, cos), rep, (-4, -3, -2, -1))
+
+    return A.w_on_nodes(sqrt_s, mass, mass, 0.0, 0.0, spin_summed, 0.25 / DIM[rep] ** 2, 0.5)
+
+
+# ---------------------------------------------------------------------------------------------
+# coloured pairs → f f̄'
+# ---------------------------------------------------------------------------------------------
+def _t_channel_only(sector):
+    """The sector without its Z, W and h couplings (the t/u-channel diagrams alone)."""
+    return dataclasses.replace(sector, z=None, w=None, higgs=None)
+
+
+def coloured_pair_to_fermions(sector, smc: A.SMCouplings, si: A.Species, sj: A.Species, f: str, fp: str,
+                              sqrt_s, a_s: float | None = None, t_sector=None) -> np.ndarray:
+    """W(√s) of a coloured pair X_i X̄_j (canonical order, as in :mod:`.annihilation`) into
+    f f̄', colour as in the module docstring. Leptons: only colour-singlet structures (t-channel
+    exchange of the conjugate-coloured state, Z/γ/h), Σ_colour = d_R. Quarks: octet part
+    2M_t + M_g (M_g the s-channel gluon, for X_i = X_j), singlet part M_t/3 + M_Z,γ,h,W; the
+    t-channel must exchange a colourless state (triplet pairs, quark couplings (1,3) or (3,1))."""
+    rep = si.colour
+    d = DIM[rep]
+    fermions = si.kind == "F"
+    amplitude = A.fermion_pair_amplitude if fermions else A.scalar_pair_amplitude
+    axes = (-4, -3, -2, -1) if fermions else (-2, -1)
+    quark = A.COLOUR[f] == 3
+    gluon = quark and f == fp and si.index == sj.index and not si.self_conjugate
+    if gluon:
+        g2 = 4 * math.pi * (alpha_s(si.mass + sj.mass) if a_s is None else a_s)
+    if quark:
+        t_sector = _t_channel_only(sector) if t_sector is None else t_sector
+        neutral_i, neutral_j = dataclasses.replace(si, charge=0.0), dataclasses.replace(sj, charge=0.0)
+
+    def spin_summed(rs, cos):
+        full = amplitude(sector, smc, si, sj, f, fp, rs, cos)
+        if not quark:
+            return None if np.ndim(full) == 0 else d * np.sum(np.abs(full) ** 2, axis=axes)
+        t = amplitude(t_sector, smc, neutral_i, neutral_j, f, fp, rs, cos)
+        m_g = g2 * _gluon_s_channel(fermions, si.mass, sj.mass, smc.mass[f], rs, cos) if gluon else 0
+        octet = 2 * t + m_g
+        singlet = full - t + t / 3
+        if np.ndim(octet) == 0 and np.ndim(singlet) == 0:
+            return None
+        return (4 * INDEX[rep] * np.sum(np.abs(octet + np.zeros_like(singlet)) ** 2, axis=axes)
+                + 3 * d * np.sum(np.abs(singlet + np.zeros_like(octet)) ** 2, axis=axes))
+
+    spins = 0.25 if fermions else 1.0
+    return A.w_on_nodes(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp], spin_summed, spins / d**2)
+
+
+def _gluon_s_channel(fermions: bool, m1, m2, mq, sqrt_s, cos):
+    """Colour-stripped s-channel gluon X X̄ → q q̄ in units of g_s², in the sign convention of
+    the photon term of :mod:`.annihilation` (e²Q_XQ_q → g_s²)."""
+    sp = A._spinors(sqrt_s, m1, m2, mq, mq, cos)
+    p1, p2, _, _ = sp["p"]
+    s = H.dot(p1 + p2, p1 + p2)
+    j_q = H.vector_current(sp["ub3"], H.ONE, sp["v4"])
+    if fermions:
+        j_d = H.vector_current(H.bar(sp["v2"]), H.ONE, sp["u1"])
+        return -A._contract(j_d, j_q) / s[..., None, None, None, None]
+    return np.einsum("...m,mn,...cdn->...cd", p1 - p2, H.METRIC, j_q) / s[..., None, None]
+
+
+# ---------------------------------------------------------------------------------------------
+# F S → f V
+# ---------------------------------------------------------------------------------------------
+#: Colour of f̄ F S by (colour of F, colour of S, quark?): (Σ|colour tensor|², colour charges
+#: (Q_f, Q_F, Q_S) of the gluon vertex, Σ|tensor × generator|²) — module docstring.
+FS_COLOUR = {(1, 1, False): (1, None, 0), (1, 3, True): (3, (1, 0, 1), 4), (3, 1, True): (3, (1, 1, 0), 4),
+             (3, -3, False): (3, (0, 1, -1), 4), (-3, 3, False): (3, (0, 1, -1), 4),
+             (8, 8, False): (8, (0, 1, -1), 24)}
+FS_BOSONS = ("a", "Z", "h", "g")
+
+
+def _yukawa(sector, f, a, A_):
+    """Γ = l P_R + r P_L of f̄ Γ F_a S_A (a 4×4 matrix, or None when zero)."""
+    lv, rv = sector.l(f)[a, A_], sector.r(f)[a, A_]
+    if lv == 0 and rv == 0:
+        return None
+    return lv * H.PR + rv * H.PL
+
+
+def fermion_scalar_amplitude(sector, cp, f: str, mf: float, boson: str, a: int, A_: int, sqrt_s, cos=None,
+                             pols=None, g_s: float = 1.0, colour_charges=(1, 1, 1),
+                             partner_mass: float = 0.0):
+    """iM[λ, s_f, s_F] of F_a(p₁) S_A(p₂) → f(k₁) V(k₂) for the term f̄ Γ F S (F, S entering as
+    particles, or self-conjugate; m_f the kinematic mass of f):
+
+        iM = ū(k₁)[V_f i(q̸ + m_f)/(s − m_f²) iΓ_aA + Σ_k iΓ_kA i(q̸' + m_k)/(q'² − m_k²) V_ka] u(p₁)
+           + Σ_B ū(k₁) iΓ_aB u(p₁) · i/(u − M_B²) · V_BA,
+
+    q = p₁ + p₂, q' = p₁ − k₂, u = (p₂ − k₂)², vertices of :mod:`.bosons` for the dark lines
+    (γ, Z, h, W±; ``cp`` a bosons.Couplings) and −i e Q_f ε̸, −i g_Z ε̸(g_L P_L + g_R P_R), −i m_f/v
+    for the SM fermion; the gluon as the photon with e Q → g_s × ``colour_charges`` (Q_f, Q_F, Q_S).
+    W±: the s-channel fermion is f's SU(2) partner f' (Yukawa Γ^{f'}_aA, mass ``partner_mass``,
+    vertex −i(g/√2) ε̸ P_L, CKM diagonal); the t- and u-channels keep Γ^f.
+    ``pols(k2)`` overrides the boson's polarisations (Ward-identity tests)."""
+    from bridge.darkmatter import bosons as B
+
+    g = cp.gauge
+    mF, mS = cp.mf[a], cp.ms[A_]
+    mV = 0.0 if boson == "g" else g.mass(boson)
+    p1, p2, k1, k2 = A._kinematics(sqrt_s, mF, mS, mf, mV, cos)
+    if pols is not None:
+        eps = pols(k2)
+    else:  # (…, λ, 4)
+        eps = H.polarisations(k2, False) if boson == "g" else B._polarisations(boson, k2)
+    n_pol = eps.shape[-2]
+    slash_eps = H.slash(eps) if boson != "h" else None
+    mat = lambda x: x[..., None, :, :]  # noqa: E731  (…, 4, 4) → (…, 1, 4, 4)
+    total = np.zeros((*p1.shape[:-1], n_pol, 4, 4), complex)
+    q, qt, qu = p1 + p2, p1 - k2, p2 - k2
+    # s-channel: the SM fermion emits V
+    w_boson = boson in ("W+", "W-")
+    f_s, m_s = (A.W_PARTNER[f], partner_mass) if w_boson else (f, mf)
+    gam = _yukawa(sector, f_s, a, A_)
+    if gam is not None:
+        if w_boson:
+            v_f = -1j * g.g / math.sqrt(2) * slash_eps @ H.PL
+        elif boson == "h":
+            v_f = -1j * mf / g.vev * H.ONE
+        elif boson == "Z":
+            t3 = A.T3[f]
+            v_f = -1j * g.gz * slash_eps @ ((t3 - SM_CHARGE[f] * g.s2w) * H.PL - SM_CHARGE[f] * g.s2w * H.PR)
+        else:
+            charge = g.e * SM_CHARGE[f] if boson == "a" else g_s * colour_charges[0]
+            v_f = -1j * charge * slash_eps
+        if boson == "h" or np.any(v_f):
+            prop = H.fermion_propagator(q, m_s)
+            if f_s == "t" and mF + mS < m_s:  # t → F S open: the s-channel top can go on shell
+                s = H.dot(q, q)
+                prop = prop * ((s - m_s * m_s) / (s - m_s * m_s + 1j * m_s * GAMMA_TOP))[..., None, None]
+            total = total + v_f @ mat(1j * prop) @ (1j * gam)
+    # t-channel: the dark fermion emits V, then F_k S_A → f
+    for k, mk in enumerate(cp.mf):
+        gam = _yukawa(sector, f, k, A_)
+        if gam is None:
+            continue
+        if boson == "g":
+            v = -1j * g_s * colour_charges[1] * slash_eps if (k == a and colour_charges[1]) else None
+        else:
+            v = B.fermion_vertex(cp, boson, (k, 1), (a, 1), slash_eps)
+        if v is None:
+            continue
+        total = total + (1j * gam) @ mat(1j * H.fermion_propagator(qt, mk)) @ v
+    # u-channel: the dark scalar emits V, then F_a S_B → f
+    for b_, mb in enumerate(cp.ms):
+        gam = _yukawa(sector, f, a, b_)
+        if gam is None:
+            continue
+        p_sum = H.dot(_ex1(p2 + qu), eps) if boson != "h" else None
+        if boson == "g":
+            v = -1j * g_s * colour_charges[2] * p_sum if (b_ == A_ and colour_charges[2]) else None
+        else:
+            v = B.scalar_vertex(cp, boson, (b_, 1), (A_, 1), p_sum)
+        if v is None:
+            continue
+        prop = 1j / (H.dot(qu, qu) - mb * mb)
+        total = total + (1j * gam) * (prop[..., None] * v * np.ones(n_pol))[..., None, None]
+    ub3 = H.bar(H.u_spinors(k1))[..., None, :, :]
+    u1 = H.u_spinors(p1)[..., None, :, :]
+    return (ub3 @ total) @ np.swapaxes(u1, -1, -2)  # (…, λ, s_f, s_F)
+
+
+def _ex1(a):
+    return a[..., None, :]
+
+
+def fermion_scalar_to_fermion_boson(sector, smc: A.SMCouplings, cp, sf: A.Species, ss: A.Species, f: str,
+                                    boson: str, sqrt_s, a_s: float | None = None) -> np.ndarray:
+    """W(√s) of F S → f V (and the CP-conjugate F̄ S* → f̄ V, same rate at tree level, where the
+    pair allows it: a Majorana F or a real S opens both), averaged over the 2 spins of F and
+    the colours of F and S; None-free: 0 where no diagram couples the pair to f V."""
+    key = (sf.colour, ss.colour, A.COLOUR[f] == 3)
+    tensor, charges, gen = FS_COLOUR[key]
+    if boson == "g" and charges is None:
+        return np.zeros_like(np.asarray(sqrt_s, float))
+    n = int(sf.particle_like and ss.particle_like) + int(sf.anti_like and ss.anti_like)
+    if boson == "g":
+        g_s = math.sqrt(4 * math.pi * (alpha_s(sf.mass + ss.mass) if a_s is None else a_s))
+    else:
+        g_s = 1.0
+    colour = (gen if boson == "g" else tensor) / (DIM[sf.colour] * DIM[ss.colour])
+    m_v = 0.0 if boson == "g" else cp.gauge.mass(boson)
+    m_partner = smc.mass[A.W_PARTNER[f]] if boson in ("W+", "W-") else 0.0
+
+    def spin_summed(rs, cos):
+        amp = fermion_scalar_amplitude(sector, cp, f, smc.mass[f], boson, sf.index, ss.index, rs, cos,
+                                       g_s=g_s, colour_charges=charges or (1, 1, 1), partner_mass=m_partner)
+        return np.sum(np.abs(amp) ** 2, axis=(-3, -2, -1))
+
+    return n * A.w_on_nodes(sqrt_s, sf.mass, ss.mass, smc.mass[f], m_v, spin_summed, 0.5 * colour)
+
+
+# ---------------------------------------------------------------------------------------------
+# the channels of a pair (called by relic.pair_channels)
+# ---------------------------------------------------------------------------------------------
+def _quark_exchange_colourless(sector, p: A.Species, f: str) -> bool:
+    """Whether every dark state exchanged in the t-channel of the coloured pair p into the quark
+    f is a colour singlet (the only case the octet/singlet split above covers)."""
+    c = np.abs(sector.l(f)) + np.abs(sector.r(f))
+    if p.kind == "F":
+        return all(sector.scalars[B].colour == 1 for B in np.flatnonzero(c[p.index, :]))
+    return all(sector.fermions[b].colour == 1 for b in np.flatnonzero(c[:, p.index]))
+
+
+def coloured_pair_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Species, gauge, label: str):
+    """([(label, √s → W)], [missing]) of a pair of coloured dark states of the same kind."""
+    from bridge.darkmatter import relic as R
+    from bridge.engine import SM_FERMIONS
+
+    channels, missing = [], []
+    d = DIM[si.colour]
+    pair = R._canonical(si, sj)
+    if pair is None:
+        if R._yukawa_used(sector, si.kind, si.index) & R._yukawa_used(sector, sj.kind, sj.index):
+            missing.append(f"{label}: same-sign fermion final states")
+        return channels + _per_colour(R._boson_channels(gauge, si, sj, label), d), missing
+    p, q = pair
+    a_s = alpha_s(p.mass + q.mass)
+    if p.index == q.index and p.kind == q.kind and not p.self_conjugate:
+        gg = fermion_pair_to_gluons if p.kind == "F" else scalar_pair_to_gluons
+        channels.append((f"{label} -> g g", lambda rs: gg(p.mass, p.colour, rs, a_s)))
+    elif p.self_conjugate and p.index == q.index:
+        missing.append(f"{label}: g g of a self-conjugate coloured state")
+    gluon = p.index == q.index and not p.self_conjugate
+    q_total = p.charge + q.charge
+    yuk_p, yuk_q = R._yukawa_used(sector, p.kind, p.index), R._yukawa_used(sector, q.kind, q.index)
+    s_channel = q_total == 0 and (sector.z is not None or sector.higgs is not None
+                                  or (gluon and p.charge != 0))
+    w_channel = abs(q_total) == 1 and sector.w is not None and R._w_vertex(sector, p, q)
+    t_sector = _t_channel_only(sector)
+    for f in SM_FERMIONS:
+        for fp in SM_FERMIONS:
+            if abs(SM_CHARGE[f] - SM_CHARGE[fp] - q_total) > 1e-9:
+                continue
+            t_chan = f in yuk_p and fp in yuk_q
+            w_pair = w_channel and (A.W_PARTNER.get(f) == fp or A.W_PARTNER.get(fp) == f)
+            g_chan = gluon and f == fp and A.COLOUR[f] == 3
+            s_chan = f == fp and s_channel and R._s_channel_nonzero(sector, p, q, f)
+            if not (t_chan or w_pair or g_chan or s_chan):
+                continue
+            if t_chan and A.COLOUR[f] == 3 and not (p.colour == 3 and _quark_exchange_colourless(sector, p, f)
+                                                      and _quark_exchange_colourless(sector, q, fp)):
+                missing.append(f"{label} -> {f} {fp}~: quark couplings of two coloured dark states")
+                continue
+            channels.append((f"{label} -> {f} {fp}~", lambda rs, f=f, fp=fp: coloured_pair_to_fermions(
+                sector, smc, p, q, f, fp, rs, a_s, t_sector)))
+    electroweak = R._boson_channels(gauge, p, q, label)
+    channels += _per_colour(electroweak, d)
+    if gluon and p.charge != 0:
+        channels += _gluon_photon(electroweak, gauge, p, a_s)
+    elif gluon and sector.z is not None and np.any(
+            np.asarray(sector.z.left if p.kind == "F" else sector.z.scalar)[p.index, p.index]):
+        missing.append(f"{label}: g Z final state of a neutral coloured state")
+    return channels, missing
+
+
+def _gluon_photon(electroweak, gauge, p: A.Species, a_s: float):
+    """X X̄ → g γ and g Z from the γγ and Zγ channels of :mod:`.bosons`: every diagram has one
+    photon vertex −ieQ; replacing it by the gluon's −ig_s T^a turns |M|² into
+    |M|² g_s² Σ|T^a_ji|²/(e²Q²) = |M|² g_s² C_R d_R/(e²Q²) (no s-channel: no γ–g or Z–g vertex),
+    and g γ has no identical-particle ½ (γγ has)."""
+    g, _ = gauge
+    ratio = 4 * math.pi * a_s * CASIMIR[p.colour] * DIM[p.colour] / (g.e * p.charge) ** 2 / DIM[p.colour] ** 2
+    out = []
+    for name, fn in electroweak:
+        final = name.split(" -> ")[1]
+        if final == "a a":
+            out.append((name.replace("-> a a", "-> g a"), lambda rs, fn=fn: 2 * ratio * fn(rs)))
+        elif final in ("Z a", "a Z"):
+            out.append((name.replace(f"-> {final}", "-> g Z"), lambda rs, fn=fn: ratio * fn(rs)))
+    return out
+
+
+def mixed_colour_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Species, label: str):
+    """([(label, √s → W)], [missing]) of a pair of the same kind, one colourless and one coloured
+    (e.g. a singlet scalar with a squark-like triplet): t/u-channel exchange of colourless dark
+    states into one quark and one lepton, colour δ_cj (Σ = d over d initial colours: factor 1;
+    no s-channel connects different colours)."""
+    from bridge.darkmatter import relic as R
+    from bridge.engine import SM_FERMIONS
+
+    yuk_i, yuk_j = R._yukawa_used(sector, si.kind, si.index), R._yukawa_used(sector, sj.kind, sj.index)
+    if not (yuk_i and yuk_j):
+        return [], []
+    pair = R._canonical(si, sj)
+    if pair is None:
+        return [], [f"{label}: same-sign fermion final states"]
+    p, q = pair
+    if 1 not in (p.colour, q.colour) or (p.self_conjugate and q.self_conjugate):
+        return [], [f"{label}: pair of different colours (no channels implemented)"]
+    fn = A.fermion_pair_to_fermions if p.kind == "F" else A.scalar_pair_to_fermions
+    channels, missing = [], []
+    for f in R._yukawa_used(sector, p.kind, p.index):
+        for fp in R._yukawa_used(sector, q.kind, q.index):
+            if abs(SM_CHARGE[f] - SM_CHARGE[fp] - p.charge - q.charge) > 1e-9 or f not in SM_FERMIONS:
+                continue
+            if not (_quark_exchange_colourless(sector, p, f) and _quark_exchange_colourless(sector, q, fp)):
+                missing.append(f"{label} -> {f} {fp}~: coloured exchanged states")
+                continue
+            channels.append((f"{label} -> {f} {fp}~", lambda rs, f=f, fp=fp: fn(sector, smc, p, q, f, fp, rs)
+                             / A.COLOUR[f]))
+    return channels, missing
+
+
+def _per_colour(channels, d: int):
+    """Electroweak two-boson channels of a coloured pair: colour δ_ij, Σ = d, average 1/d²."""
+    return [(name, lambda rs, fn=fn: fn(rs) / d) for name, fn in channels]
+
+
+def fermion_scalar_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Species, gauge, label: str):
+    """([(label, √s → W)], [missing]) of a fermion–scalar pair: F S → f V, V = γ, Z, h, g."""
+    from bridge.darkmatter import relic as R
+    from bridge.engine import SM_FERMIONS
+
+    sf, ss = (si, sj) if si.kind == "F" else (sj, si)
+    channels, missing = [], []
+    if not ((sf.particle_like and ss.particle_like) or (sf.anti_like and ss.anti_like)):
+        return channels, missing
+    if gauge is None:
+        return channels, [f"{label}: fermion-scalar coannihilation (no gauge inputs)"]
+    _, cp = gauge
+    conj_only = not (sf.particle_like and ss.particle_like)
+    touched = R._yukawa_used(sector, "F", sf.index) | R._yukawa_used(sector, "S", ss.index)
+    coloured = sf.colour != 1 or ss.colour != 1
+    q_pair = sector.fermions[sf.index].charge + sector.scalars[ss.index].charge  # the direct process
+    for f in SM_FERMIONS:
+        w_final = sector.w is not None and (f in touched or A.W_PARTNER.get(f) in touched)
+        if f not in touched and not w_final:
+            continue
+        key = (sf.colour, ss.colour, A.COLOUR[f] == 3)
+        if (sf.colour, ss.colour) not in _SINGLET_PAIRS[A.COLOUR[f]]:
+            continue  # no f̄ F S vertex between these colours (nor in the t/u channels)
+        if key not in FS_COLOUR:
+            missing.append(f"{label} -> {f} V: colour structure {key[:2]} not implemented")
+            continue
+        q_w = round(q_pair - SM_CHARGE[f])
+        bosons = FS_BOSONS if f in touched else ()
+        if w_final and abs(q_w) == 1 and abs(q_pair - SM_CHARGE[f] - q_w) < 1e-9:
+            bosons += ("W+" if q_w > 0 else "W-",)
+        for boson in bosons:
+            if (boson == "g" and not coloured) or (boson == "Z" and sector.z is None) \
+                    or (boson == "h" and sector.higgs is None):
+                continue
+            threshold = max(sf.mass + ss.mass, smc.mass[f] + (0.0 if boson == "g" else cp.gauge.mass(boson)))
+            probe = np.array([1.05, 1.6]) * threshold
+            a_s = alpha_s(sf.mass + ss.mass) if boson == "g" else None
+
+            def fn(rs, f=f, boson=boson, a_s=a_s):
+                return fermion_scalar_to_fermion_boson(sector, smc, cp, sf, ss, f, boson, rs, a_s)
+
+            if not np.any(fn(probe)):
+                continue
+            name = {"W+": "W-", "W-": "W+"}.get(boson, boson) if conj_only else boson
+            channels.append((f"{label} -> {f}{'~' if conj_only else ''} {name}", fn))
+    return channels, missing
