@@ -156,9 +156,18 @@ def _spinors_cached(key: bytes, shape: tuple, m1, m2, m3, m4, cos_key: bytes):
     return _LazySpinors(H.cm_momenta(sqrt_s, m1, m2, m3, m4, np.frombuffer(cos_key)))
 
 
-_SPINOR_OF_MOMENTA = {"u1": lambda p: H.u_spinors(p[0]), "v2": lambda p: H.v_spinors(p[1]),
+def initial_spinors(spinors, p):
+    """``spinors`` (H.u_spinors, …) of an initial momentum p (…, n_cos, 4), which is the same
+    at every cos θ node: computed on one node and broadcast (a read-only view)."""
+    one = spinors(p[..., :1, :])
+    return np.broadcast_to(one, (*p.shape[:-1], *one.shape[-2:]))
+
+
+_SPINOR_OF_MOMENTA = {"u1": lambda p: initial_spinors(H.u_spinors, p[0]),
+                      "v2": lambda p: initial_spinors(H.v_spinors, p[1]),
                       "ub3": lambda p: H.bar(H.u_spinors(p[2])), "v4": lambda p: H.v_spinors(p[3]),
-                      "u2": lambda p: H.u_spinors(p[1]), "vb1": lambda p: H.bar(H.v_spinors(p[0]))}
+                      "u2": lambda p: initial_spinors(H.u_spinors, p[1]),
+                      "vb1": lambda p: initial_spinors(lambda q: H.bar(H.v_spinors(q)), p[0])}
 
 
 class _LazySpinors(dict):
