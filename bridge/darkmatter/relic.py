@@ -275,7 +275,7 @@ def relic_densities(sector: DarkSector, sm, window: float = WINDOW) -> list[Reli
         [t[4].sum(axis=1) for t in todo],
         [dict(zip(t[6], t[4].T, strict=True)) for t in todo])
     x = freezeout.x_grid()
-    for (k, chi, _, _, per_channel, bath, names, missing), sol in zip(todo, sols, strict=True):
+    for (k, chi, _, _, per_channel, bath, _names, missing), sol in zip(todo, sols, strict=True):
         sv_xf = float(np.interp(sol.x_f, x, per_channel.sum(axis=1))) * C.GEV2_TO_CM3_S
         out[k] = RelicResult(sol.omega_h2, sol.x_f, chi.name, chi.mass, tuple(s.name for s in bath[1:]),
                              sol.shares, sv_xf, tuple(dict.fromkeys(missing)), sol)
