@@ -99,12 +99,21 @@ def bar(spinors):
 def sandwich(left_bar, matrix, right):
     """ψ̄_s M χ_r for all spin pairs: left_bar (…, 2, 4), matrix (…, 4, 4) or (4, 4), right
     (…, 2, 4) → (…, 2, 2)."""
+    if np.ndim(matrix) == 2:  # one matrix for all nodes: a single (…·2, 4) × (4, 4) product
+        left_bar = (left_bar.reshape(-1, 4) @ matrix).reshape(left_bar.shape)
+        return left_bar @ np.swapaxes(right, -1, -2)
     return (left_bar @ matrix) @ np.swapaxes(right, -1, -2)
 
 
 def vector_current(left_bar, matrix_after_gamma, right):
     """ψ̄_s γ^μ M χ_r for μ = 0…3 (upper index): (…, 2, 2, 4)."""
-    gm = GAMMA @ np.asarray(matrix_after_gamma)[..., None, :, :]  # (…, μ, 4, 4)
+    m = np.asarray(matrix_after_gamma)
+    if m.ndim == 2:  # one matrix for all nodes: ψ̄ (γ^μ M) as one product with a (4, 16) matrix
+        gm = np.swapaxes(GAMMA @ m, 0, 1).reshape(4, 16)  # [a, (μ, b)]
+        row = (left_bar @ gm).reshape(*left_bar.shape[:-1], 4, 4)  # (…, s, μ, b)
+        out = row.reshape(*row.shape[:-3], 8, 4) @ np.swapaxes(right, -1, -2)  # (…, (s, μ), r)
+        return np.swapaxes(out.reshape(*out.shape[:-2], 2, 4, 2), -1, -2)
+    gm = GAMMA @ m[..., None, :, :]  # (…, μ, 4, 4)
     out = (left_bar[..., None, :, :] @ gm) @ np.swapaxes(right, -1, -2)[..., None, :, :]
     return np.moveaxis(out, -3, -1)
 
