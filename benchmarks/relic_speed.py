@@ -78,6 +78,7 @@ def timed(fn, repeat):
     times = []
     for _ in range(repeat):
         annihilation._spinors_cached.cache_clear()
+        annihilation._initial_cached.cache_clear()
         t = time.process_time()
         out = fn()
         times.append(time.process_time() - t)
@@ -108,6 +109,7 @@ def dense(factor: int = 3):
             (freezeout.momentum_grid, freezeout.FINE_PER_UNIT, freezeout.N_AVERAGE, annihilation._COS,
              annihilation._WCOS, annihilation._COS_SLOW, annihilation._WCOS_SLOW) = self.saved
             annihilation._spinors_cached.cache_clear()
+            annihilation._initial_cached.cache_clear()
 
     return Dense()
 
