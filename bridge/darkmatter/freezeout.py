@@ -258,6 +258,7 @@ def bdf2(x: np.ndarray, lam: np.ndarray, yeq: np.ndarray) -> np.ndarray:
         return _bdf2_scalar(h, rate[0].tolist(), yeq[0].tolist())[None, :]
     # the steps run along the leading axis of (x, point) arrays (contiguous rows); the
     # expressions are those of _bdf2_scalar, so a point gets the same Y alone or in a batch
+    # (to rounding: tests/test_darkmatter_batch.py)
     rate_t = np.ascontiguousarray(rate.T)
     yeq2 = np.ascontiguousarray(yeq.T) ** 2
     y = np.empty_like(rate_t)

@@ -258,7 +258,7 @@ def relic_densities(sector: DarkSector, sm, window: float = WINDOW) -> list[Reli
     The amplitudes and the thermal average run point by point (each point has its own bath,
     channels and momentum nodes); the Boltzmann equations of all points are integrated together
     (:func:`.freezeout.solve_many`: the same steps on the common x grid, so every point gets
-    the numbers it gets alone)."""
+    the numbers it gets alone, to rounding)."""
     sectors = [point(sector, k) for k in range(sector.batch_shape[0])] if sector.batched else [sector]
     out: list = []
     todo = []  # (index in out, candidate, masses, g, ⟨σv⟩ per channel, bath, missing)
