@@ -154,9 +154,9 @@ def cm_momenta(sqrt_s, m1, m2, m3, m4, cos_theta):
     k = two_body_momentum(sqrt_s, m3, m4)
     e1 = (sqrt_s**2 + m1**2 - m2**2) / (2 * sqrt_s)
     e3 = (sqrt_s**2 + m3**2 - m4**2) / (2 * sqrt_s)
-    zero = np.zeros_like(c * sqrt_s)
-    p1 = np.stack([e1 + zero, zero, zero, p + zero], axis=-1)
-    p2 = np.stack([sqrt_s - e1 + zero, zero, zero, -p + zero], axis=-1)
-    k1 = np.stack([e3 + zero, k * sn, zero, k * c], axis=-1)
-    k2 = np.stack([sqrt_s - e3 + zero, -k * sn, zero, -k * c], axis=-1)
+    p1, p2, k1, k2 = np.zeros((4, sqrt_s.shape[0], c.shape[1], 4))
+    p1[..., 0], p1[..., 3] = e1, p
+    p2[..., 0], p2[..., 3] = sqrt_s - e1, -p
+    k1[..., 0], k1[..., 1], k1[..., 3] = e3, k * sn, k * c
+    k2[..., 0], k2[..., 1], k2[..., 3] = sqrt_s - e3, -k * sn, -k * c
     return p1, p2, k1, k2
