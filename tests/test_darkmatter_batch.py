@@ -110,3 +110,36 @@ def test_dark_matter_scans_spread_over_workers():
     assert runner._chunk_size(opts, ctx) == runner.CHUNK["dark_matter"] < runner.CHUNK["vectorised"] // 8
     opts.chunk_size = 7
     assert runner._chunk_size(opts, ctx) == 7
+
+
+#: Points of the shipped models (card, the two varied MINPAR entries, values): F_Ib at the h pole
+#: (the Z pole: the toy above) and coannihilating with Φ_ℓ, F_IIb's real-scalar candidate with a
+#: coannihilating fermion, the scotogenic N with a charged scalar within 20%.
+MODEL_POINTS = [("F_Ib.slha", (1, 2), [(62.3, 1500.0), (580.0, 2000.0)]),
+                ("F_IIb.slha", (1, 4), [(330.0, 300.0)]),
+                ("scotogenic.slha", (1, 5), [(370.0, 800.0)])]
+
+
+@pytest.mark.parametrize("card, entries, values", MODEL_POINTS)
+def test_model_batch_equals_cards_point_by_point(card, entries, values):
+    """The batched spectrum's relic densities against each point's own (unbatched) spectrum."""
+    from pathlib import Path
+
+    from bridge import pipeline
+    from bridge.run import load_point
+    from bridge.scan.space import Space, batch_inputs, parse_vary
+
+    path = Path(__file__).resolve().parents[1] / "cards" / card
+    _, model, info, inputs, _, _ = load_point(path)
+    space = Space([parse_vary(f"MINPAR:{e}:10:3000:2", info, inputs) for e in entries])
+    binputs, _ = batch_inputs(space, inputs, np.array(values, float))
+    together = relic.relic_densities(pipeline.spectrum(model, binputs, SM, batch=True).sector, SM)
+    for k in range(len(values)):
+        alone = relic.relic_density(pipeline.spectrum(model, binputs.point(k), SM).sector, SM)
+        r = together[k]
+        assert r.candidate == alone.candidate and r.coannihilators == alone.coannihilators
+        for name in ("omega_h2", "x_f", "sigma_v_xf"):
+            assert getattr(r, name) == pytest.approx(getattr(alone, name), rel=1e-10, abs=0)
+        assert r.shares.keys() == alone.shares.keys()
+        for name, share in alone.shares.items():
+            assert r.shares[name] == pytest.approx(share, rel=1e-10, abs=1e-14)
