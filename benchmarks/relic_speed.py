@@ -14,10 +14,13 @@ Points (bridge.darkmatter.relic_density, after one warm-up call):
    to b_R and s_R (S S̄ → g g, g γ, q q̄; χ S → q g, q γ; bridge.darkmatter.coloured).
 
 ``--batch N``: ``relic_density_batch`` on N points of case 2 along a mass line, extrapolated to 10⁴.
+``--plane N``: the dark-matter summary (``summary_batch``, what ``bridge scan --dark-matter``
+stores) of N random points of the F_Ib (M_Ψ, M_Ψ') plane 20-1000 × 100-2000 GeV, the scan's
+plane: CPU per point (coannihilation with Ψ' or Φ_l makes many of them dearer than the card).
 ``--accuracy``: Ωh² of each case with the production settings against momentum nodes, kernel
 quadrature and x points of the thermal average all three times as dense, and 48 angular nodes.
 
-Usage: python benchmarks/relic_speed.py [--repeat 5] [--batch 40] [--accuracy]
+Usage: python benchmarks/relic_speed.py [--repeat 5] [--batch 40] [--plane 100] [--accuracy]
 """
 
 from __future__ import annotations
@@ -78,6 +81,26 @@ def cases():
             "coloured partner at 1.075 m": coloured_partner(200.0, 215.0)}
 
 
+def clear_caches():
+    """Forget the spinors of earlier calls (a repeat must not reuse them)."""
+    annihilation._spinors_cached.cache_clear()
+    annihilation._initial_cached.cache_clear()
+
+
+def f_ib_plane(n: int, seed: int = 1):
+    """The batched DarkSector of n random points of the F_Ib (M_Ψ, M_Ψ') plane."""
+    from bridge import pipeline
+    from bridge.run import load_point
+    from bridge.scan.space import Space, batch_inputs, parse_vary
+
+    _, model, info, inputs, _, _ = load_point(ROOT / "cards" / "F_Ib.slha")
+    space = Space([parse_vary(v, info, inputs) for v in ("MINPAR:1:20:1000:100", "MINPAR:2:100:2000:100")],
+                  "grid", None, seed)
+    ids = np.sort(np.random.default_rng(seed).choice(space.size, n, replace=False))
+    binputs, _ = batch_inputs(space, inputs, space.values(ids))
+    return pipeline.spectrum(model, binputs, SM, batch=True).sector
+
+
 def timed(fn, repeat):
     """Warm-up call (imports, table load), then CPU times of this process (the machine is shared:
     wall-clock times grow with the load, CPU times much less) with the spinor cache cleared so a
@@ -85,7 +108,7 @@ def timed(fn, repeat):
     fn()
     times = []
     for _ in range(repeat):
-        annihilation._spinors_cached.cache_clear()
+        clear_caches()
         t = time.process_time()
         out = fn()
         times.append(time.process_time() - t)
@@ -115,7 +138,7 @@ def dense(factor: int = 3):
         def __exit__(self, *exc):
             (freezeout.momentum_grid, freezeout.FINE_PER_UNIT, freezeout.N_AVERAGE, annihilation._COS,
              annihilation._WCOS, annihilation._COS_SLOW, annihilation._WCOS_SLOW) = self.saved
-            annihilation._spinors_cached.cache_clear()
+            clear_caches()
 
     return Dense()
 
@@ -125,6 +148,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--batch", type=int, default=0)
     ap.add_argument("--accuracy", action="store_true")
+    ap.add_argument("--plane", type=int, default=0)
     args = ap.parse_args()
     for name, sector in cases().items():
         out, times = timed(lambda s=sector: relic_density(s, SM), args.repeat)
@@ -147,6 +171,19 @@ def main() -> None:
         print(f"batch of {args.batch}: {dt:.2f} s ({dt / args.batch:.3f} s/point) -> 10^4 points ~ "
               f"{dt / args.batch * 1e4 / 60:.1f} min on one core; "
               f"finite: {np.isfinite(out['omega_h2']).all()}")
+
+
+    if args.plane:
+        from bridge.darkmatter.summary import summary_batch
+
+        sector = f_ib_plane(args.plane)
+        clear_caches()
+        t = time.process_time()
+        out = summary_batch(sector, SM)
+        dt = time.process_time() - t
+        print(f"F_Ib plane, {args.plane} random points, summary_batch: {dt:.2f} s CPU "
+              f"({dt / args.plane:.3f} s/point) -> 10^4 points ~ {dt / args.plane * 1e4 / 60:.1f} CPU min; "
+              f"with a relic density: {np.isfinite(out['omega_h2']).sum()}")
 
 
 if __name__ == "__main__":

@@ -158,7 +158,23 @@ def _spinors_cached(key: bytes, shape: tuple, m1, m2, m3, m4, cos_key: bytes):
     """Momenta and external spinors, shared by all channels of a pair on the same √s grid
     (every final state of a pair reuses the initial-state spinors, massless finals all of them)."""
     sqrt_s = np.frombuffer(key).reshape(shape)
-    return _LazySpinors(H.cm_momenta(sqrt_s, m1, m2, m3, m4, np.frombuffer(cos_key)))
+    return _LazySpinors(H.cm_momenta(sqrt_s, m1, m2, m3, m4, np.frombuffer(cos_key)),
+                        _initial_cached(key, shape, m1, m2))
+
+
+@lru_cache(maxsize=32)
+def _initial_cached(key: bytes, shape: tuple, m1, m2):
+    """The initial-state spinors of :func:`_spinors_cached` on one cos θ node (p₁, p₂ lie along
+    ±z, the same at every node), shared by all final states of the pair."""
+    sqrt_s = np.frombuffer(key).reshape(shape)
+    return _LazySpinors(H.cm_momenta(sqrt_s, m1, m2, 0.0, 0.0, np.zeros(1)))
+
+
+def initial_spinors(spinors, p):
+    """``spinors`` (H.u_spinors, …) of an initial momentum p (…, n_cos, 4), which is the same
+    at every cos θ node: computed on one node and broadcast (a read-only view)."""
+    one = spinors(p[..., :1, :])
+    return np.broadcast_to(one, (*p.shape[:-1], *one.shape[-2:]))
 
 
 _SPINOR_OF_MOMENTA = {"u1": lambda p: H.u_spinors(p[0]), "v2": lambda p: H.v_spinors(p[1]),
@@ -168,13 +184,20 @@ _SPINOR_OF_MOMENTA = {"u1": lambda p: H.u_spinors(p[0]), "v2": lambda p: H.v_spi
 
 class _LazySpinors(dict):
     """The momenta ("p") and the spinors of :func:`_spinors_cached`, each computed when first
-    read (scalar pairs need no initial-state spinors, Dirac pairs not u2/vb1)."""
+    read (scalar pairs need no initial-state spinors, Dirac pairs not u2/vb1); ``initial``: the
+    same on one cos θ node, whose initial-state spinors are broadcast to all nodes."""
 
-    def __init__(self, momenta):
+    def __init__(self, momenta, initial=None):
         super().__init__(p=momenta)
+        self.initial = initial
 
     def __missing__(self, name):
-        value = self[name] = _SPINOR_OF_MOMENTA[name](self["p"])
+        if self.initial is not None and name in ("u1", "v2", "u2", "vb1"):
+            one = self.initial[name]
+            value = np.broadcast_to(one, (*self["p"][0].shape[:-1], *one.shape[-2:]))
+        else:
+            value = _SPINOR_OF_MOMENTA[name](self["p"])
+        self[name] = value
         return value
 
 

@@ -47,7 +47,7 @@ import numpy as np
 
 from bridge.darkmatter import constants as C
 from bridge.darkmatter import helicity as H
-from bridge.darkmatter.annihilation import _breit_wigner, _kinematics, w_on_nodes
+from bridge.darkmatter.annihilation import _breit_wigner, _kinematics, initial_spinors, w_on_nodes
 from bridge.darkmatter.helicity import dot as _dot
 
 CHARGE = {"W+": 1, "W-": -1, "Z": 0, "a": 0, "h": 0}
@@ -372,8 +372,8 @@ def _sandwich_fermions(total, momenta):
     """v̄(p₂) Γ u(p₁) for the Dirac matrices of :func:`fermion_pair_amplitude` and the initial
     momenta (p₁, p₂) it returns with them."""
     p1, p2 = momenta
-    u1 = H.u_spinors(p1)[..., None, None, :, :]
-    vb2 = H.bar(H.v_spinors(p2))[..., None, None, :, :]
+    u1 = initial_spinors(H.u_spinors, p1)[..., None, None, :, :]
+    vb2 = initial_spinors(lambda p: H.bar(H.v_spinors(p)), p2)[..., None, None, :, :]
     return (vb2 @ total) @ np.swapaxes(u1, -1, -2)  # (…, λ1, λ2, s2, s1)
 
 

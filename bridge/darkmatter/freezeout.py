@@ -204,14 +204,30 @@ def solve(m1: float, masses, g, sigma_v_of_x, channel_sigma_v=None, eos=thermo.S
     channel's share is its part of ∫_{x_f}^∞ λ(x) dx, the integral that sets 1/Y_0 after
     freeze-out (micrOMEGAs reports the same kind of fraction).
     """
-    masses = np.asarray(masses, float)
-    g = np.asarray(g, float)
+    return solve_many([m1], [masses], [g], [sigma_v_of_x], [channel_sigma_v], eos)[0]
+
+
+def solve_many(m1s, masses, gs, sigma_vs, channel_sigma_vs=None, eos=thermo.SM) -> list[FreezeOut]:
+    """:func:`solve` for several points at once (lists, one entry per point): the BDF2 steps of
+    all points advance together on the common :func:`x_grid`, the same arithmetic as one point
+    alone (:func:`bdf2`)."""
     x = x_grid()
-    sv = np.asarray(sigma_v_of_x, float)
-    T = m1 / x
-    lam = math.sqrt(math.pi / 45) * C.M_PLANCK * eos.gstar_half(T) * m1 / x**2 * sv
-    yeq = y_equilibrium(x, m1, masses, g, eos)
-    y = bdf2(x, lam[None, :], yeq[None, :])[0]
+    n = len(m1s)
+    channel_sigma_vs = channel_sigma_vs or [None] * n
+    lam = np.empty((n, x.size))
+    yeq = np.empty((n, x.size))
+    for k in range(n):
+        m1 = float(m1s[k])
+        lam[k] = (math.sqrt(math.pi / 45) * C.M_PLANCK * eos.gstar_half(m1 / x) * m1 / x**2
+                  * np.asarray(sigma_vs[k], float))
+        yeq[k] = y_equilibrium(x, m1, np.asarray(masses[k], float), np.asarray(gs[k], float), eos)
+    y = bdf2(x, lam, yeq)
+    return [_freeze_out(float(m1s[k]), x, lam[k], y[k], yeq[k], np.asarray(sigma_vs[k], float),
+                        channel_sigma_vs[k]) for k in range(n)]
+
+
+def _freeze_out(m1, x, lam, y, yeq, sv, channel_sigma_v) -> FreezeOut:
+    """Ωh², x_f and the channel shares of one point from its solution Y(x) (see :func:`solve`)."""
     y0 = y[-1]
     omega = m1 * y0 * C.S0_CM3 / C.RHO_CRIT_H2_GEV_CM3
     x_f = _crossing(x, y, yeq)
@@ -240,16 +256,22 @@ def bdf2(x: np.ndarray, lam: np.ndarray, yeq: np.ndarray) -> np.ndarray:
     rate = x[None, :] * lam
     if rate.shape[0] == 1:  # one point: plain floats are ~30× faster than size-1 arrays
         return _bdf2_scalar(h, rate[0].tolist(), yeq[0].tolist())[None, :]
-    y = np.empty_like(yeq)
-    y[:, 0] = yeq[:, 0]
-    a = h * rate[:, 1]
-    c = y[:, 0] + a * yeq[:, 1] ** 2
-    y[:, 1] = 2 * c / (1 + np.sqrt(1 + 4 * a * c))
+    # the steps run along the leading axis of (x, point) arrays (contiguous rows); the
+    # expressions are those of _bdf2_scalar, so a point gets the same Y alone or in a batch
+    # (to rounding: tests/test_darkmatter_batch.py)
+    rate_t = np.ascontiguousarray(rate.T)
+    yeq2 = np.ascontiguousarray(yeq.T) ** 2
+    y = np.empty_like(rate_t)
+    y[0] = yeq[:, 0]
+    a = h * rate_t[1]
+    c = y[0] + a * yeq2[1]
+    y[1] = 2 * c / (1 + np.sqrt(1 + 4 * a * c))
+    k = 2.0 / 3.0 * h
     for n in range(1, x.size - 1):
-        a = (2.0 / 3.0) * h * rate[:, n + 1]
-        c = (4.0 / 3.0) * y[:, n] - (1.0 / 3.0) * y[:, n - 1] + a * yeq[:, n + 1] ** 2
-        y[:, n + 1] = 2 * c / (1 + np.sqrt(1 + 4 * a * c))
-    return y
+        a = k * rate_t[n + 1]
+        c = (4.0 * y[n] - y[n - 1]) / 3.0 + a * yeq2[n + 1]
+        y[n + 1] = 2 * c / (1 + np.sqrt(1 + 4 * a * c))
+    return np.ascontiguousarray(y.T)
 
 
 def _bdf2_scalar(h: float, rate: list, yeq: list) -> np.ndarray:

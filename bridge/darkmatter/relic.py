@@ -262,21 +262,56 @@ def _final_mass(label: str, smc: A.SMCouplings, gauge) -> float:
 
 def relic_density(sector: DarkSector, sm, window: float = WINDOW) -> RelicResult:
     """Ωh², x_f and channel shares for one DarkSector point (see module docstring)."""
+    out = relic_densities(sector, sm, window)[0]
+    if isinstance(out, ModelError):
+        raise out
+    return out
+
+
+def relic_densities(sector: DarkSector, sm, window: float = WINDOW) -> list[RelicResult | ModelError]:
+    """:func:`relic_density` at every point of a batched DarkSector (leading batch axis; one
+    point for an unbatched one), the ModelError of a point without a result in its place.
+
+    The amplitudes and the thermal average run point by point (each point has its own bath,
+    channels and momentum nodes); the Boltzmann equations of all points are integrated together
+    (:func:`.freezeout.solve_many`: the same steps on the common x grid, so every point gets
+    the numbers it gets alone, to rounding)."""
+    sectors = [point(sector, k) for k in range(sector.batch_shape[0])] if sector.batched else [sector]
+    out: list = []
+    todo = []  # (index in out, candidate, masses, g, ⟨σv⟩ per channel, bath, missing)
+    for s in sectors:
+        try:
+            prepared = _thermal_averages(s, sm, window)
+        except ModelError as exc:
+            out.append(exc)
+            continue
+        todo.append((len(out), *prepared))
+        out.append(None)
+    sols = freezeout.solve_many(
+        [t[1].mass for t in todo], [t[2] for t in todo], [t[3] for t in todo],
+        [t[4].sum(axis=1) for t in todo],
+        [dict(zip(t[6], t[4].T, strict=True)) for t in todo])
+    x = freezeout.x_grid()
+    for (k, chi, _, _, per_channel, bath, _names, missing), sol in zip(todo, sols, strict=True):
+        sv_xf = float(np.interp(sol.x_f, x, per_channel.sum(axis=1))) * C.GEV2_TO_CM3_S
+        out[k] = RelicResult(sol.omega_h2, sol.x_f, chi.name, chi.mass, tuple(s.name for s in bath[1:]),
+                             sol.shares, sv_xf, tuple(dict.fromkeys(missing)), sol)
+    return out
+
+
+def _thermal_averages(sector: DarkSector, sm, window: float):
+    """(candidate, bath masses, bath g, ⟨σv⟩ per channel on the x grid (n_x, n_channels), bath,
+    channel names, missing) of one point; a ModelError when it has no candidate or no channel."""
     bath, p, contributions, missing = w_eff_table(sector, sm, window)
     chi = bath[0]
     if not contributions:
         raise ModelError(f"{chi.name} has no implemented annihilation channel: Ωh² not computed")
     masses = np.array([s.mass for s in bath])
     g = np.array([s.g for s in bath], float)
-    x = freezeout.x_grid()
     names = list(contributions)
     w = np.array([contributions[n] for n in names])
     per_channel = freezeout.sigma_v_on_grid(p, chi.mass, masses, g, w.T)  # (n_x, n_channels)
-    total = per_channel.sum(axis=1)
-    sol = freezeout.solve(chi.mass, masses, g, total, dict(zip(names, per_channel.T, strict=True)))
-    sv_xf = float(np.interp(sol.x_f, x, total)) * C.GEV2_TO_CM3_S
-    return RelicResult(sol.omega_h2, sol.x_f, chi.name, chi.mass, tuple(s.name for s in bath[1:]),
-                       sol.shares, sv_xf, tuple(dict.fromkeys(missing)), sol)
+    return chi, masses, g, per_channel, bath, names, missing
 
 
 def point(sector: DarkSector, k) -> DarkSector:
@@ -315,17 +350,9 @@ def point(sector: DarkSector, k) -> DarkSector:
 
 
 def relic_density_batch(sector: DarkSector, sm, window: float = WINDOW) -> dict[str, np.ndarray]:
-    """Ωh² and x_f over a batched DarkSector (leading batch axis), point by point; a point
-    without a candidate gets NaN (scans keep going)."""
-    n = sector.batch_shape[0] if sector.batched else 1
-    omega = np.full(n, np.nan)
-    x_f = np.full(n, np.nan)
-    for k in range(n):
-        try:
-            r = relic_density(point(sector, k) if sector.batched else sector, sm, window)
-        except ModelError:
-            continue
-        omega[k], x_f[k] = r.omega_h2, r.x_f
+    """Ωh² and x_f over a batched DarkSector (leading batch axis, :func:`relic_densities`); a
+    point without a candidate gets NaN (scans keep going)."""
+    results = relic_densities(sector, sm, window)
+    omega = np.array([np.nan if isinstance(r, ModelError) else r.omega_h2 for r in results])
+    x_f = np.array([np.nan if isinstance(r, ModelError) else r.x_f for r in results])
     return {"omega_h2": omega, "x_f": x_f}
-
-

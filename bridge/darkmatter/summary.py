@@ -46,44 +46,46 @@ def summary(sector, sm, direct: str = "native") -> dict:
     """The dark-matter summary of one (unbatched) DarkSector; never raises for a model that has
     no candidate (``error`` says why, the numbers are NaN). ``direct``: the direct-detection
     chain, "native" or "auto" (DirectDM when installed; :func:`.direct.direct_detection`)."""
+    return summaries(sector, sm, direct)[0]
+
+
+def summaries(sector, sm, direct: str = "native") -> list[dict]:
+    """:func:`summary` at every point of a batched DarkSector (one point for an unbatched one);
+    the relic densities of all points come from :func:`.relic.relic_densities` together."""
     from bridge.darkmatter.direct import direct_detection
     from bridge.darkmatter.invisible import invisible_widths
-    from bridge.darkmatter.relic import relic_density
+    from bridge.darkmatter.relic import point, relic_densities
 
-    out: dict = dict.fromkeys(NUMBERS, math.nan)
-    out.update(shares={}, candidate="", coannihilators=[], missing=[], error="", direct_method="")
-    try:
-        r = relic_density(sector, sm)
-    except ModelError as exc:
-        out["error"] = str(exc)
-        return out
-    out.update(omega_h2=r.omega_h2, x_f=r.x_f, mass=r.mass, sigma_v_xf=r.sigma_v_xf,
-               shares={k: float(v) for k, v in sorted(r.shares.items(), key=lambda kv: -kv[1])},
-               candidate=r.candidate, coannihilators=list(r.coannihilators), missing=list(r.missing))
-    d = direct_detection(sector, sm, direct)
-    out.update(sigma_si_p=float(d.sigma_si_p), sigma_si_n=float(d.sigma_si_n), sigma_sd_p=float(d.sigma_sd_p),
-               sigma_sd_n=float(d.sigma_sd_n), si_limit=float(d.lz_si_limit), si_ratio=float(d.lz_ratio),
-               direct_method=d.method)
-    inv = invisible_widths(sector, sm)
-    out.update(gamma_h_inv=float(inv.gamma_h_inv), br_h_inv=float(inv.br_h_inv),
-               gamma_z_inv=float(inv.gamma_z_inv), h_inv_ratio=float(inv.ratio_h),
-               z_inv_ratio=float(inv.ratio_z))
+    relics = relic_densities(sector, sm)
+    out = []
+    for k, r in enumerate(relics):
+        dm: dict = dict.fromkeys(NUMBERS, math.nan)
+        dm.update(shares={}, candidate="", coannihilators=[], missing=[], error="", direct_method="")
+        out.append(dm)
+        if isinstance(r, ModelError):
+            dm["error"] = str(r)
+            continue
+        one = point(sector, k) if sector.batched else sector
+        dm.update(omega_h2=r.omega_h2, x_f=r.x_f, mass=r.mass, sigma_v_xf=r.sigma_v_xf,
+                  shares={k: float(v) for k, v in sorted(r.shares.items(), key=lambda kv: -kv[1])},
+                  candidate=r.candidate, coannihilators=list(r.coannihilators), missing=list(r.missing))
+        d = direct_detection(one, sm, direct)
+        dm.update(sigma_si_p=float(d.sigma_si_p), sigma_si_n=float(d.sigma_si_n),
+                  sigma_sd_p=float(d.sigma_sd_p), sigma_sd_n=float(d.sigma_sd_n),
+                  si_limit=float(d.lz_si_limit), si_ratio=float(d.lz_ratio), direct_method=d.method)
+        inv = invisible_widths(one, sm)
+        dm.update(gamma_h_inv=float(inv.gamma_h_inv), br_h_inv=float(inv.br_h_inv),
+                  gamma_z_inv=float(inv.gamma_z_inv), h_inv_ratio=float(inv.ratio_h),
+                  z_inv_ratio=float(inv.ratio_z))
     return out
 
 
 def summary_batch(sector, sm) -> dict[str, np.ndarray]:
-    """The numbers of :func:`summary` over a batched DarkSector (point by point), as arrays;
+    """The numbers of :func:`summary` over a batched DarkSector (:func:`summaries`), as arrays;
     direct detection with the native formulas (0.4 ms of CPU a point; DirectDM 30-90 ms,
     benchmarks/directdm_speed.py)."""
-    from bridge.darkmatter.relic import point
-
-    n = sector.batch_shape[0] if sector.batched else 1
-    cols = {k: np.full(n, math.nan) for k in NUMBERS}
-    for k in range(n):
-        s = summary(point(sector, k) if sector.batched else sector, sm)
-        for name in NUMBERS:
-            cols[name][k] = s[name]
-    return cols
+    rows = summaries(sector, sm)
+    return {name: np.array([row[name] for row in rows], float) for name in NUMBERS}
 
 
 def report_lines(dm: dict) -> list[str]:
