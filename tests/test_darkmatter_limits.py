@@ -35,6 +35,14 @@ def test_xenonnt_file_reproduces_the_quoted_minimum():
     assert f"{limits.XENONNT_2025_SI(30.0):.1e}" == "1.7e-47"
 
 
+def test_xenon1t_file_reproduces_the_quoted_minimum():
+    """XENON1T, arXiv:1805.12562 abstract: "a minimum of 4.1×10⁻⁴⁷ cm² at 30 GeV/c² and 90%
+    confidence level" (the limit seed 000's Fig. 2 draws)."""
+    mass, limit, _ = limits.XENON1T_2018_SI.table
+    assert mass[np.argmin(limit)] == 30.0
+    assert f"{limits.XENON1T_2018_SI(30.0):.1e}" == "4.1e-47"
+
+
 def test_interpolation_is_log_log_between_the_published_points():
     """Midway in log m between two published masses the value is their geometric mean; at a
     published mass the published value is returned."""
@@ -50,7 +58,8 @@ def test_continuation_outside_the_published_range():
     published curves themselves behave over their last decade (log-slope within 5% of 1)."""
     assert math.isnan(LZ(8.99)) and math.isnan(direct.lz_si_limit(8.0))
     assert math.isnan(limits.XENONNT_2025_SI(9.5))
-    for curve in (LZ, limits.XENONNT_2025_SI, limits.XENONNT_2025_SD_NEUTRON, limits.XENONNT_2025_SD_PROTON):
+    for curve in (LZ, limits.XENONNT_2025_SI, limits.XENONNT_2025_SD_NEUTRON, limits.XENONNT_2025_SD_PROTON,
+                  limits.XENON1T_2018_SI):
         mass, limit, _ = curve.table
         j = int(np.searchsorted(mass, 1000.0))
         slope = math.log(limit[-1] / limit[j]) / math.log(mass[-1] / mass[j])

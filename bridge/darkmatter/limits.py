@@ -18,17 +18,25 @@ Shipped in ``data/`` (each file's header names its source; the numbers are copie
   0a5942061f0667c9b82d50aa6060b33f9c9b732e (doi:10.5281/zenodo.17381424), files
   ``SR0+SR1/xenonnt_2025_{si,sd_neutron,sd_proton}_wimp.csv``, columns ``upper_limit``
   (power-constrained at −1σ) and ``sensitivity_0`` (median), 103 masses 10-10⁴ GeV.
+* ``xenon1t_2018_si.csv`` — XENON1T, 1 tonne-year (arXiv:1805.12562, PRL 121 (2018) 111302),
+  the limit that seed 000 (arXiv:2104.03228, Fig. 2) draws: the collaboration's file
+  ``xe_likelihood/data/ancillary_data/xenon1t_1ty.csv`` of
+  github.com/XENON1T/xenon1t_approximate_nuclear_recoil_likelihood at commit
+  e4632582c5e17187c29f04f8bede7ed09c10c79d, columns "upper limit" and "0 sigma", 16 masses
+  6-10⁴ GeV.
 
 Checks against the numbers the collaborations quote (tests/test_darkmatter_limits.py): LZ's
 abstract, "strongest SI exclusion 2.2 × 10⁻⁴⁸ cm² ... best median sensitivity 5.1 × 10⁻⁴⁸ cm²,
 both for a mass of 40 GeV/c²" (the table: 2.18 and 5.06 × 10⁻⁴⁸ at 40 GeV, 40 GeV its
-minimum); XENONnT's minimum 1.7 × 10⁻⁴⁷ cm² at 30 GeV (the table: 1.72 × 10⁻⁴⁷ at 30.5 GeV).
+minimum); XENONnT's minimum 1.7 × 10⁻⁴⁷ cm² at 30 GeV (the table: 1.72 × 10⁻⁴⁷ at 30.5 GeV);
+XENON1T's minimum 4.1 × 10⁻⁴⁷ cm² at 30 GeV (the table: 4.05 × 10⁻⁴⁷ at 30 GeV).
 
 Between the published masses the curve is interpolated linearly in (log m, log σ). Above the
 heaviest mass it is continued ∝ m: there the recoil spectrum no longer changes shape, so the
 expected events per unit σ fall as the number density ρ/m and the limit on σ rises ∝ m (the
 published curves themselves do so over their last decade, slope 1.02 for LZ between 5 and
-10 TeV). Below the lightest published mass (LZ 9 GeV, XENONnT 10 GeV) nothing is claimed: NaN.
+10 TeV). Below the lightest published mass (LZ 9 GeV, XENONnT 10 GeV, XENON1T 6 GeV) nothing is
+claimed: NaN.
 """
 
 from __future__ import annotations
@@ -85,3 +93,4 @@ LZ_2024_SI = PublishedLimit("lz_2024_si.csv", "LZ 2024 (4.2 t·y) SI")
 XENONNT_2025_SI = PublishedLimit("xenonnt_2025_si.csv", "XENONnT 2025 (3.1 t·y) SI")
 XENONNT_2025_SD_NEUTRON = PublishedLimit("xenonnt_2025_sd_neutron.csv", "XENONnT 2025 SD neutron")
 XENONNT_2025_SD_PROTON = PublishedLimit("xenonnt_2025_sd_proton.csv", "XENONnT 2025 SD proton")
+XENON1T_2018_SI = PublishedLimit("xenon1t_2018_si.csv", "XENON1T 2018 (1 t·y) SI")
