@@ -10,7 +10,7 @@ from models import SM
 
 from bridge.darkmatter import annihilation as A
 from bridge.darkmatter import constants as C
-from bridge.darkmatter import direct, invisible, lz
+from bridge.darkmatter import direct, invisible
 from bridge.engine import DarkFermion, DarkScalar, DarkSector, HiggsCouplings, ZCouplings
 
 SMC = A.SMCouplings.from_sm(SM)
@@ -84,74 +84,6 @@ def test_majorana_sd_from_coloured_mediator_and_z_interfere():
     amp = math.sqrt(both)
     assert amp == pytest.approx(math.sqrt(s_only) + math.sqrt(z_only)) \
         or amp == pytest.approx(abs(math.sqrt(s_only) - math.sqrt(z_only)))
-
-
-def test_lz_limit_reference_point_and_scaling():
-    """The curve (normalised to the quoted 2.2e-48 cm² at 40 GeV, arXiv:2410.17036, so its value
-    there is no check) has its minimum near there (LZ quote their strongest limit at 40 GeV; the
-    computed one is flat to 1% over 35-55 GeV), rises steeply towards the threshold, returns
-    NaN below LZ's 9 GeV, and is ∝ m at high mass (exposure-limited: fixed events ∝ n_χ ∝ 1/m)."""
-    masses = np.geomspace(9.0, 300.0, 200)
-    curve = np.array([lz.si_limit(m) for m in masses])
-    m_min = masses[np.argmin(curve)]
-    assert 30.0 < m_min < 60.0
-    assert curve.min() == pytest.approx(2.2e-48, rel=0.02)
-    assert lz.si_limit(10.0) > 20 * lz.si_limit(40.0)
-    assert math.isnan(direct.lz_si_limit(8.0))
-    assert lz.si_limit(10000.0) / lz.si_limit(4000.0) == pytest.approx(2.5, rel=0.01)
-    assert lz.si_limit(4000.0) / lz.si_limit(400.0) == pytest.approx(10.0, rel=0.05)
-
-
-def test_mean_inverse_speed_against_quadrature():
-    """η(v_min) of lz.py (closed form of Savage, Freese, Gondolo) against a direct quadrature of
-    ∫ d³v f(v + v_E)/v over the truncated Maxwellian in the galactic frame."""
-    from scipy.integrate import dblquad
-
-    v0, vesc, ve = lz.V0, lz.V_ESC, lz.V_EARTH
-
-    def eta(vmin):
-        # v: speed in the Earth frame, c: cosine to v_E; galactic speed² = v² + ve² + 2 v ve c
-        def f(c, v):
-            return 2 * math.pi * v * math.exp(-(v * v + ve * ve + 2 * v * ve * c) / v0**2)
-
-        def c_max(v):  # galactic speed below v_esc
-            return min(1.0, max(-1.0, (vesc**2 - v * v - ve * ve) / (2 * v * ve)))
-
-        num, _ = dblquad(f, vmin, vesc + ve, -1, c_max, epsabs=0, epsrel=1e-9)
-        norm, _ = dblquad(lambda c, u: 2 * math.pi * u * u * math.exp(-u * u / v0**2), 0, vesc, -1, 1,
-                          epsabs=0, epsrel=1e-10)
-        return num / norm
-
-    for vmin in (50.0, 300.0, 600.0, 780.0):
-        assert lz.mean_inverse_speed(vmin) == pytest.approx(eta(vmin), rel=1e-5)
-    assert lz.mean_inverse_speed(vesc + ve + 1) == 0.0
-
-
-def test_helm_form_factor_limits():
-    """F² → 1 at zero recoil and vanishes at the first zero of j₁ (q r_n = 4.4934)."""
-    assert lz.helm_form_factor_sq(1e-9) == pytest.approx(1.0, abs=1e-9)
-    c = 1.23 * lz.A_XENON ** (1 / 3) - 0.60
-    rn = math.sqrt(c * c + 7 / 3 * math.pi**2 * 0.52**2 - 5 * 0.81)
-    q = 4.493409457909064 / rn / (1 / lz.HBARC_GEV_FM)  # GeV
-    e_kev = q * q / (2 * lz.M_XENON) * 1e6
-    assert lz.helm_form_factor_sq(e_kev) < 1e-12
-
-
-def test_helm_form_factor_has_the_radius_of_the_fermi_nucleus():
-    """Lewin & Smith (§4) choose Helm's r_n so that the form factor has the rms radius of the
-    two-parameter Fermi density ρ ∝ 1/(1 + e^{(r − c)/a}) it stands for. Independent route: ⟨r²⟩
-    of that density by quadrature; the form factor's low-q slope, F² ≈ 1 − q²⟨r²⟩/3, must match."""
-    from scipy.integrate import quad
-
-    c, a = 1.23 * lz.A_XENON ** (1 / 3) - 0.60, 0.52  # fm, Lewin & Smith's xenon parameters
-
-    def moment(n):
-        return quad(lambda r: r**n / (1 + math.exp((r - c) / a)), 0, c + 60 * a, epsabs=0, epsrel=1e-12)[0]
-
-    r2 = moment(4) / moment(2)
-    q = 1e-3  # fm⁻¹: the O(q⁴) term is < 1e-5 of the slope here
-    e_kev = (q * lz.HBARC_GEV_FM) ** 2 / (2 * lz.M_XENON) * 1e6
-    assert 3 * (1 - lz.helm_form_factor_sq(e_kev)) / q**2 == pytest.approx(r2, rel=1e-5)
 
 
 def test_z_to_neutrinos_width_textbook():

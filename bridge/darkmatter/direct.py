@@ -46,9 +46,10 @@ Nucleon inputs (DirectDM defaults, arXiv:1708.02678 and refs. there): σ_u^p = 1
 σ_d^p = 32 MeV, σ_u^n = 15 MeV, σ_d^n = 36 MeV, σ_s = 52.9 MeV (f_Tq = σ_q/m_N);
 g_A = 1.2756, Δu + Δd = 0.440, Δs = −0.035.
 
-Exclusion: LZ 2024 (4.2 tonne-years, arXiv:2410.17036), the curve of :mod:`.lz` — the quoted
-2.2 × 10⁻⁴⁸ cm² at 40 GeV carried to other masses by the computed number of expected recoils
-(halo model, Helm form factor, an efficiency window); how and where it holds is said there.
+Exclusion: LZ 2024 (4.2 tonne-years, arXiv:2410.17036), the collaboration's published 90% CL
+SI curve (HEPData ins2841863 v2), interpolated log-log: :data:`.limits.LZ_2024_SI`; the source,
+the check against LZ's quoted 2.2 × 10⁻⁴⁸ cm² at 40 GeV and the continuation above 10 TeV are
+described in :mod:`.limits`.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ import numpy as np
 
 from bridge.darkmatter import annihilation as A
 from bridge.darkmatter import constants as C
-from bridge.darkmatter import lz
+from bridge.darkmatter import limits
 from bridge.errors import ModelError
 
 SIGMA_Q = {"p": {"u": 17e-3, "d": 32e-3, "s": 52.9e-3}, "n": {"u": 15e-3, "d": 36e-3, "s": 52.9e-3}}
@@ -108,8 +109,8 @@ class QuarkCouplings:
 
 
 def lz_si_limit(m: float) -> float:
-    """LZ 2024 90% CL SI limit per nucleon [cm²] at mass m [GeV] (:func:`.lz.si_limit`)."""
-    return lz.si_limit(m)
+    """LZ 2024 90% CL SI limit per nucleon [cm²] at mass m [GeV], NaN below 9 GeV (:mod:`.limits`)."""
+    return limits.LZ_2024_SI(m)
 
 
 def _heavy_f(f_q_over_m: dict, nucleon: str) -> float:

@@ -11,7 +11,7 @@ pipeline for it when one of these likelihoods is chosen: ``needs_dark_matter``).
 * ``direct-detection``: the published 90% CL upper limits are read as one-sided Gaussians of
   zero mean, χ² = (1.2816 σ_SI/σ_lim)² (1.2816: the 90% quantile), with σ_SI the xenon-weighted
   per-nucleon cross section and σ_lim the LZ 2024 limit at the candidate's mass
-  (:mod:`bridge.darkmatter.lz`: how the curve is built and where it is valid).
+  (:mod:`bridge.darkmatter.limits`: the published curve, its source and where it is valid).
 * ``invisible``: Γ(h → inv) against BR(h → inv) < 0.107 (95% CL, ATLAS, arXiv:2301.10731)
   and ΔΓ_Z^inv < 2.0 MeV (95% CL, LEP, hep-ex/0509008), each χ² = (1.645 Γ/Γ_lim)².
 
