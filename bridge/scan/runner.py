@@ -28,7 +28,7 @@ from bridge.pipeline import evaluate_batch
 from bridge.scan import fastpath as fpm
 from bridge.scan.chi2 import PointData, direct, vectorise
 from bridge.scan.space import Space, batch_inputs, parse_vary
-from bridge.scan.store import Store
+from bridge.scan.store import Packed, Store, pack
 
 ROUTES = ("fast", "direct")
 #: Default points per chunk: vectorised models, point-by-point models, direct flavio.
@@ -171,6 +171,15 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
             v[bad] = np.nan  # a failed point keeps its inputs and its message only
         cols[name] = v
     return ChunkResult(ids, cols, errors, routes, time.perf_counter() - start, fallback, derived)
+
+
+def run_packed(ctx: Context, ids, values) -> tuple[Packed, int, float]:
+    """The task a worker runs: :func:`run_chunk`, then the chunk encoded as the results file
+    holds it (bridge.scan.store.pack): (packed chunk, fallback points, seconds). The workers
+    share the encoding, and send the scanning process a few hundred bytes per point."""
+    res = run_chunk(ctx, ids, values)
+    packed = pack(res.ids, res.columns, res.errors, res.routes, res.derived, ctx.space)
+    return packed, res.fallback_points, res.seconds
 
 
 def _observables(ctx: Context, res, ok, errors):
@@ -510,20 +519,20 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSumma
         pending = set()
         it = iter(chunks)
         for ids in it:
-            pending.add(backend.executor.submit(run_chunk, ctx, ids, ctx.space.values(ids)))
+            pending.add(backend.executor.submit(run_packed, ctx, ids, ctx.space.values(ids)))
             if len(pending) >= 2 * backend.slots:
                 break
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
-                res = fut.result()
-                store.write(res.ids, res.columns, res.errors, res.routes, res.derived)
-                computed += res.ids.size
-                fallback += res.fallback_points
-                progress.update(res.ids.size)
+                packed, fallback_points, _ = fut.result()
+                store.write_packed(packed)
+                computed += packed.ids.size
+                fallback += fallback_points
+                progress.update(packed.ids.size)
                 nxt = next(it, None)
                 if nxt is not None:
-                    pending.add(backend.executor.submit(run_chunk, ctx, nxt, ctx.space.values(nxt)))
+                    pending.add(backend.executor.submit(run_packed, ctx, nxt, ctx.space.values(nxt)))
     finally:
         progress.close()
         backend.close()

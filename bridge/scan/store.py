@@ -16,11 +16,12 @@ without it is not a results file and is refused):
   :data:`ROUTES`), both zlib-compressed, ``columns`` (JSON: the names stored in ``data``,
   the ``constant`` columns with their one value, the ``alias`` columns equal to a stored
   one and the ``space`` columns, scan parameters equal to the scan's own points, computed
-  again from the scan definition in ``meta`` when read) and ``data``, the stored columns as
-  little-endian float64, one column after the other. A column holding one value for the
-  whole chunk, or the same numbers as another column (C10 of the Z penguin and CL of
-  ν_eν_e, a varied entry and its parameter), is not repeated: ~8 bytes per point and
-  distinct varying column that is not a scan parameter;
+  again from the scan definition in ``meta`` when read, and the ``codec``) and ``data``, the
+  stored columns, losslessly encoded (:func:`encode_table`: each column's float64 bits minus
+  a prediction from its neighbours in the chunk, as small integers, byte planes deflated;
+  format 2 held plain float64, still read). A column holding one value for the whole chunk,
+  or the same numbers as another column (C10 of the Z penguin and CL of ν_eν_e, a varied
+  entry and its parameter), is not repeated;
 * ``failed``: the points that failed (``id``, ``chunk``, ``error``: the message);
 * ``meta``: the scan's definition (JSON), the card, the fast path, the format.
 
@@ -39,13 +40,17 @@ import json
 import os
 import sqlite3
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from bridge.errors import InputError
 
-FORMAT = 2
+FORMAT = 3
+#: Formats this bridge reads: 2 stored the columns as plain float64 (no ``codec`` in a
+#: chunk's layout); a writer that resumes such a file adds format-3 chunks and marks it 3.
+READABLE = (2, 3)
 MARKER = "bridge_results"
 STATUS_OK, STATUS_FAILED = 0, 1
 FIXED = ("id", "status", "error", "route")
@@ -59,8 +64,9 @@ def _damaged(path, exc) -> InputError:
                       "with an older copy, or give another -o")
 
 
-def _check(path: Path) -> None:
-    """Refuse a file that is not a bridge results file of this format (InputError)."""
+def _check(path: Path) -> int:
+    """Refuse a file that is not a bridge results file of a format this bridge reads
+    (InputError); returns its format."""
     if not path.is_file():
         raise InputError(f"{path}: not a regular file")
     wal = path.with_name(path.name + "-wal")
@@ -92,12 +98,13 @@ def _check(path: Path) -> None:
         shown = ", ".join(sorted(tables)) or "none"
         raise InputError(f"{path}: an SQLite database that is not a bridge results file "
                          f"(tables: {shown}); give another -o")
-    if marker.get("format") != FORMAT or not _TABLES <= tables:
+    if marker.get("format") not in READABLE or not _TABLES <= tables:
         raise InputError(f"{path}: a bridge results file of format {marker.get('format')!r}; this "
-                         f"bridge reads format {FORMAT}")
+                         f"bridge reads formats {', '.join(map(str, READABLE))}")
+    return marker["format"]
 
 
-def _create(path: Path) -> None:
+def _create(path: Path) -> int:
     """A new empty results file, made under a temporary name and renamed (never half-made)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -112,6 +119,7 @@ def _create(path: Path) -> None:
         finally:
             con.close()
         os.replace(tmp, path)
+        return FORMAT
     except (OSError, sqlite3.Error) as exc:
         tmp.unlink(missing_ok=True)
         raise InputError(f"{path}: cannot create the results file ({exc})") from None
@@ -145,8 +153,107 @@ def _chunk_ids(blob: bytes, layout: dict) -> np.ndarray:
     return np.cumsum(ids) if layout.get("ids") == "delta" else ids
 
 
+#: Transforms of a stored column (its float64 bit patterns as int64, arithmetic wrapping
+#: modulo 2**64, so every step is exact and inverted by cumulative sums): "" the bits
+#: themselves, "1" the difference with the previous point of the chunk, "11" twice that (a
+#: smooth column: its second difference), "W" the difference with the point one grid row
+#: back (lag W, the points of the fastest grid axis), and their products "1W", "11W". Within
+#: one binade a float's bit pattern is linear in its value, so a smooth function sampled in
+#: order leaves small integers, whose high bytes are zero (the lossless idea of fpzip and SZ).
+TRANSFORMS = ("", "1", "11", "1W", "11W")
+
+
+def _lagged(b: np.ndarray, lag: int) -> np.ndarray:
+    out = b.copy()
+    if 0 < lag < b.shape[-1]:
+        out[..., lag:] -= b[..., :-lag]
+    return out
+
+
+def _unlagged(r: np.ndarray, lag: int) -> np.ndarray:
+    """The inverse of :func:`_lagged` along the last axis (sums over every lag-th point)."""
+    n = r.shape[-1]
+    if not 0 < lag < n:
+        return r
+    if lag == 1:
+        return np.cumsum(r, axis=-1, dtype=np.int64)
+    rows = -(-n // lag)
+    padded = np.zeros((*r.shape[:-1], rows * lag), dtype=np.int64)
+    padded[..., :n] = r
+    summed = np.cumsum(padded.reshape(*r.shape[:-1], rows, lag), axis=-2, dtype=np.int64)
+    return summed.reshape(*r.shape[:-1], rows * lag)[..., :n]
+
+
+def _apply(b: np.ndarray, code: str, width: int, inverse: bool = False) -> np.ndarray:
+    lags = [1 if c == "1" else width for c in code]
+    for lag in (reversed(lags) if inverse else lags):
+        b = _unlagged(b, lag) if inverse else _lagged(b, lag)
+    return b
+
+
+def _zigzag(r: np.ndarray) -> np.ndarray:
+    return ((r << 1) ^ (r >> 63)).view(np.uint64)
+
+
+def _unzigzag(z: np.ndarray) -> np.ndarray:
+    return (z >> np.uint64(1)).view(np.int64) ^ -(z & np.uint64(1)).view(np.int64)
+
+
+def _cost(z: np.ndarray) -> np.ndarray:
+    """Estimated bits per value of each row of zigzagged residuals (their mean bit length, on
+    every 7th point: the choice of transform, not the encoding, rests on it)."""
+    sample = z[:, ::7].astype(np.float64)
+    return np.log2(sample + 1.0).mean(axis=1)
+
+
+def encode_table(table: np.ndarray, width: int) -> tuple[list[str], bytes]:
+    """(transform per row, blob) of a float64 table (rows: columns of a chunk). Each row takes
+    the :data:`TRANSFORMS` code leaving the smallest residuals; the zigzagged residuals are
+    split into byte planes (all high bytes together, mostly zero) and deflated (zlib level 1).
+    Lossless: :func:`decode_table` gives the same bits back."""
+    m, n = table.shape
+    if m == 0:
+        return [], b""
+    bits = np.ascontiguousarray(table, dtype="<f8").view(np.int64)
+    codes = [c for c in TRANSFORMS if "W" not in c or 1 < width < n]
+    best = np.zeros((m, n), dtype=np.uint64)
+    cost = np.full(m, np.inf)
+    choice = [""] * m
+    for code in codes:
+        z = _zigzag(_apply(bits, code, width))
+        c = _cost(z)
+        better = c < cost - 0.5  # a transform earns its place by half a bit per value
+        if better.any():
+            best[better] = z[better]
+            cost[better] = c[better]
+            for k in np.flatnonzero(better):
+                choice[k] = code
+    planes = best.view(np.uint8).reshape(m, n, 8).transpose(2, 0, 1)
+    return choice, zlib.compress(np.ascontiguousarray(planes).tobytes(), 1)
+
+
+def decode_table(blob: bytes, codes: list[str], n: int, width: int) -> np.ndarray:
+    """The float64 table of :func:`encode_table` (rows in ``codes`` order)."""
+    m = len(codes)
+    if m == 0:
+        return np.zeros((0, n))
+    try:
+        raw = zlib.decompress(blob)
+    except zlib.error as exc:
+        raise sqlite3.DatabaseError(f"a chunk's data are not readable ({exc})") from None
+    if len(raw) != 8 * m * n:
+        raise sqlite3.DatabaseError(f"a chunk's data hold {len(raw)} bytes, not {8 * m * n}")
+    z = np.frombuffer(raw, np.uint8).reshape(8, m, n).transpose(1, 2, 0).copy().view(np.uint64)
+    r = _unzigzag(z.reshape(m, n))
+    out = np.empty((m, n), dtype=np.int64)
+    for code in set(codes):
+        rows = [k for k, c in enumerate(codes) if c == code]
+        out[rows] = _apply(r[rows], code, width, inverse=True)
+    return out.view("<f8")
+
+
 def _layout(columns: dict[str, np.ndarray], n: int, known: tuple[str, ...] = ()):
-    """(stored names, constant {name: value}, alias {name: stored or known name}, data) of a
+    """(stored names, constant {name: value}, alias {name: stored or known name}, table) of a
     chunk; the ``known`` columns (computed when read) are not stored, others may alias them."""
     stored, constant, alias = [], {}, {}
     arrays, seen = [], {}
@@ -166,9 +273,8 @@ def _layout(columns: dict[str, np.ndarray], n: int, known: tuple[str, ...] = ())
         arrays.append(v)
         if name not in known:
             stored.append(name)
-    data = np.concatenate([arrays[k] for k in range(len(known), len(arrays))]).tobytes() \
-        if len(arrays) > len(known) else b""
-    return stored, constant, alias, data
+    table = np.stack(arrays[len(known):]) if len(arrays) > len(known) else np.zeros((0, n))
+    return stored, constant, alias, table
 
 
 class Store:
@@ -181,10 +287,7 @@ class Store:
         #: the scan's points (bridge.scan.space.Space, the one in meta ``scan``): ``par:``
         #: columns equal to its values are not stored (:meth:`write`)
         self.space = space
-        if self.path.exists():
-            _check(self.path)
-        else:
-            _create(self.path)
+        old = _check(self.path) if self.path.exists() else _create(self.path)
         self.retry = False
         try:
             self.con = sqlite3.connect(str(self.path), timeout=60)
@@ -198,6 +301,10 @@ class Store:
                 self._mark(_chunk_ids(ids, json.loads(layout)))
                 self._chunk = max(self._chunk, chunk)
             self._failed = {r[0] for r in self.con.execute("SELECT id FROM failed")}
+            if old != FORMAT:  # its chunks stay readable; the new ones need this bridge
+                with self.con:
+                    self.con.execute("UPDATE meta SET value = ? WHERE key = ?",
+                                     (json.dumps({"format": FORMAT}), MARKER))
         except sqlite3.DatabaseError as exc:
             raise _damaged(self.path, exc) from None
 
@@ -263,11 +370,7 @@ class Store:
         meta entry ``fastpath_representations`` holds the recipe): not stored, evaluated again
         from the ``wc:`` columns when read."""
         ids = np.asarray(ids, dtype=np.int64)
-        new = ids >= self._done.size
-        new[~new] = ~self._done[ids[~new]]
-        retried = [i for i in ids[~new].tolist() if i in self._failed] if self.retry else []
-        if retried:
-            new |= np.isin(ids, retried)
+        new, retried = self._new(ids)
         if not new.any():
             return 0
         if not new.all():
@@ -275,17 +378,27 @@ class Store:
             columns = {k: np.asarray(v)[new] for k, v in columns.items()}
             errors = [e for e, keep in zip(errors, new, strict=True) if keep]
             routes = [r for r, keep in zip(routes, new, strict=True) if keep]
-        n = ids.size
-        derived = [c for c in derived if c in columns]
-        if derived:
-            columns = {k: v for k, v in columns.items() if k not in derived}
-        space = self._space_columns(ids, columns)
-        stored, constant, alias, data = _layout(columns, n, tuple(space))
-        codes = np.array([_ROUTE_CODE.get(r, 0) for r in routes], dtype=np.uint8)
-        failed = [(int(i), e) for i, e in zip(ids.tolist(), errors, strict=True) if e is not None]
-        layout = json.dumps({"stored": stored, "constant": constant, "alias": alias, "ids": "delta",
-                             **({"derived": derived} if derived else {}),
-                             **({"space": space} if space else {})})
+        return self._insert(pack(ids, columns, errors, routes, derived, self.space), retried)
+
+    def write_packed(self, chunk: Packed) -> int:
+        """Store a chunk packed by :func:`pack` (in a worker); as :meth:`write`. A chunk holding
+        ids already stored (computed again after a kill) is unpacked and written without them."""
+        new, retried = self._new(chunk.ids)
+        if not new.any():
+            return 0
+        if not new.all():
+            return self.write(*unpack(chunk, self.space))
+        return self._insert(chunk, retried)
+
+    def _new(self, ids: np.ndarray) -> tuple[np.ndarray, list]:
+        new = ids >= self._done.size
+        new[~new] = ~self._done[ids[~new]]
+        retried = [i for i in ids[~new].tolist() if i in self._failed] if self.retry else []
+        if retried:
+            new |= np.isin(ids, retried)
+        return new, retried
+
+    def _insert(self, p: Packed, retried: list) -> int:
         chunk = self._chunk + 1
 
         def go():
@@ -293,32 +406,111 @@ class Store:
                 if retried:
                     self.con.executemany("DELETE FROM failed WHERE id = ?", [(i,) for i in retried])
                 self.con.execute("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
-                                 (chunk, n, _pack(np.diff(ids, prepend=0)), _pack(codes), layout, data))
-                if failed:
+                                 (chunk, p.ids.size, _pack(np.diff(p.ids, prepend=0)), p.routes,
+                                  p.layout, p.data))
+                if p.failed:
                     self.con.executemany("INSERT INTO failed VALUES (?, ?, ?)",
-                                         [(i, chunk, e) for i, e in failed])
+                                         [(i, chunk, e) for i, e in p.failed])
         self._run(go)
         self._chunk = chunk
-        self._mark(ids)
+        self._mark(p.ids)
         self._failed.difference_update(retried)
-        self._failed.update(i for i, _ in failed)
-        return n
+        self._failed.update(i for i, _ in p.failed)
+        return int(p.ids.size)
 
-    def _space_columns(self, ids: np.ndarray, columns: dict) -> list[str]:
-        """The ``par:`` columns that hold exactly (bit for bit) the scan's points ``ids``."""
-        if self.space is None:
-            return []
-        names = [f"par:{a.name}" for a in self.space.axes]
-        if not any(name in columns for name in names):
-            return []
-        values = self.space.values(ids)
-        out = []
-        for k, name in enumerate(names):
-            if name in columns:
-                v = np.ascontiguousarray(columns[name], dtype="<f8").reshape(ids.size)
-                if np.array_equal(v.view("<i8"), values[:, k].view("<i8")):
-                    out.append(name)
-        return out
+
+@dataclass
+class Packed:
+    """A chunk as the results file holds it (made by :func:`pack`, where the chunk was
+    computed: the workers share the encoding, and send a few hundred bytes per point)."""
+
+    ids: np.ndarray
+    routes: bytes  # zlib of uint8 route codes
+    layout: str  # JSON: stored, constant, alias, derived, space columns and the codec
+    data: bytes  # the stored columns, encode_table
+    failed: list  # (id, message) of the failed points
+
+
+def _width(space) -> int:
+    """Points per grid row (the fastest axis) of a grid space, else 0."""
+    shape = getattr(space, "shape", None)
+    return int(shape[-1]) if getattr(space, "sampler", None) == "grid" and shape and len(shape) > 1 else 0
+
+
+def pack(ids, columns: dict, errors, routes, derived=(), space=None) -> Packed:
+    """The chunk ``ids`` (every id new) in the file's layout: ``par:`` columns equal to the
+    scan's points, columns constant over the chunk, repeats of another column and the
+    ``derived`` obs: columns are named, not stored; the others go through :func:`encode_table`."""
+    ids = np.asarray(ids, dtype=np.int64)
+    n = ids.size
+    derived = [c for c in derived if c in columns]
+    if derived:
+        columns = {k: v for k, v in columns.items() if k not in derived}
+    known = _space_columns(space, ids, columns)
+    stored, constant, alias, table = _layout(columns, n, tuple(known))
+    width = _width(space)
+    codes, data = encode_table(table, width)
+    route_codes = np.array([_ROUTE_CODE.get(r, 0) for r in routes], dtype=np.uint8)
+    failed = [(int(i), e) for i, e in zip(ids.tolist(), errors, strict=True) if e is not None]
+    layout = json.dumps({"stored": stored, "constant": constant, "alias": alias, "ids": "delta",
+                         "codec": {"transforms": codes, "width": width},
+                         **({"derived": derived} if derived else {}),
+                         **({"space": known} if known else {})})
+    return Packed(ids, _pack(route_codes), layout, data, failed)
+
+
+def unpack(p: Packed, space=None):
+    """(ids, columns, errors, routes, derived) of a packed chunk: the arguments of Store.write."""
+    lay = json.loads(p.layout)
+    n = p.ids.size
+    table = _table(p.data, lay, n)
+    values = _space_values(space, lay.get("space", ()), p.ids)
+    column = _Chunk(lay, {c: k for k, c in enumerate(lay["stored"])}, table, n, values)
+    columns = {}
+    for group in (lay["space"] if "space" in lay else (), lay["stored"], lay["constant"], lay["alias"]):
+        for name in group:
+            columns[name] = column(name)
+    messages = dict(p.failed)
+    errors = [messages.get(i) for i in p.ids.tolist()]
+    routes = [ROUTES[c] for c in _unpack(p.routes, np.uint8)]
+    return p.ids, columns, errors, routes, tuple(lay.get("derived", ()))
+
+
+def _table(data: bytes, lay: dict, n: int) -> np.ndarray:
+    """The stored columns of a chunk (rows), encoded (format 3) or plain float64 (format 2)."""
+    codec = lay.get("codec")
+    if codec is None:
+        return np.frombuffer(data, dtype="<f8").reshape(len(lay["stored"]), n)
+    return decode_table(data, codec["transforms"], n, int(codec["width"]))
+
+
+def _space_columns(space, ids: np.ndarray, columns: dict) -> list[str]:
+    """The ``par:`` columns that hold exactly (bit for bit) the scan's points ``ids``."""
+    if space is None:
+        return []
+    names = [f"par:{a.name}" for a in space.axes]
+    if not any(name in columns for name in names):
+        return []
+    values = space.values(ids)
+    out = []
+    for k, name in enumerate(names):
+        if name in columns:
+            v = np.ascontiguousarray(columns[name], dtype="<f8").reshape(ids.size)
+            if np.array_equal(v.view("<i8"), values[:, k].view("<i8")):
+                out.append(name)
+    return out
+
+
+def _space_values(space, names, ids) -> dict[str, np.ndarray]:
+    """The ``space`` columns ``names`` of a chunk: the scan's points ``ids``."""
+    if not names:
+        return {}
+    values = space.values(ids)
+    index = {f"par:{a.name}": k for k, a in enumerate(space.axes)}
+    missing = [c for c in names if c not in index]
+    if missing:
+        raise sqlite3.DatabaseError(f"no scan axis for {missing[0]}")
+    return {c: values[:, index[c]] for c in names}
 
 
 # ---------------------------------------------------------------------------
@@ -413,7 +605,10 @@ class _Reader:
             if not keep.any():
                 continue
             stored = {c: k for k, c in enumerate(lay["stored"])}
-            table = np.frombuffer(data, dtype="<f8").reshape(len(lay["stored"]), n)
+            try:
+                table = _table(data, lay, n)
+            except sqlite3.DatabaseError as exc:
+                raise _damaged(self.path, exc) from None
             sel = np.flatnonzero(keep)
             column = _Chunk(lay, stored, table, n, self._space_values(lay.get("space", ()), ids))
             derived = {}
@@ -482,12 +677,10 @@ class _Reader:
                 self._space = Space.from_dict(self.meta()["scan"]["space"])
             except (KeyError, TypeError, ValueError, InputError) as exc:
                 raise _damaged(self.path, f"scan definition: {exc}") from None
-        values = self._space.values(ids)
-        index = {f"par:{a.name}": k for k, a in enumerate(self._space.axes)}
-        missing = [c for c in names if c not in index]
-        if missing:
-            raise _damaged(self.path, f"no scan axis for {missing[0]}")
-        return {c: values[:, index[c]] for c in names}
+        try:
+            return _space_values(self._space, names, ids)
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(self.path, exc) from None
 
     def _ids(self):
         return self._q("SELECT chunk, ids, columns FROM chunks ORDER BY chunk")
