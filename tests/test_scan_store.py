@@ -219,6 +219,115 @@ def test_constant_and_repeated_columns_are_stored_once(tmp_path):
     assert math.copysign(1.0, back["obs:negzero"][0]) == -1.0
 
 
+def _bits(a):
+    return np.ascontiguousarray(a, dtype="<f8").view("<i8")
+
+
+@pytest.mark.parametrize("width", [0, 1, 3, 64, 4095, 4096, 9000])
+def test_encoded_columns_come_back_bit_for_bit(width):
+    """The codec (bits minus a neighbour prediction, wrapping int64) loses nothing, whatever
+    the column holds: NaN payloads, ±inf, ±0, subnormals, random bit patterns, jumps."""
+    from bridge.scan import store
+
+    rng = np.random.default_rng(5)
+    n = 4096
+    x = np.linspace(0.0, 3.0, n)
+    nan_payload = np.array([0x7FF8_0000_DEAD_BEEF], dtype="<i8").view("<f8")[0]
+    rows = [np.sin(x), 1e300 * np.cos(40 * x), np.exp(-30 * x), rng.standard_normal(n),
+            rng.integers(-2**63, 2**63 - 1, n, dtype=np.int64).view("<f8"),
+            np.where(rng.random(n) < 0.2, np.nan, x), np.full(n, nan_payload),
+            np.r_[np.inf, -np.inf, 5e-324, -5e-324, -0.0, np.zeros(n - 5)],
+            np.where(x < 1.5, -1e-300, 1e300)]
+    table = np.array(rows)
+    codes, blob = store.encode_table(table, width)
+    assert len(codes) == len(rows) and set(codes) <= set(store.TRANSFORMS)
+    back = store.decode_table(blob, codes, n, width)
+    np.testing.assert_array_equal(_bits(back), _bits(table))
+    for m in (1, 2, 3):  # chunks shorter than the differences
+        codes, blob = store.encode_table(table[:, :m].copy(), width)
+        np.testing.assert_array_equal(_bits(store.decode_table(blob, codes, m, width)),
+                                      _bits(table[:, :m]))
+
+
+def test_smooth_columns_on_a_grid_take_a_few_bytes_per_value():
+    """Columns that are smooth functions of the scan's grid (the coefficients of a scan) are
+    stored in far fewer than 8 bytes a value; noise is not (nothing to gain, nothing lost)."""
+    from bridge.scan import store
+
+    # four rows of a 1000 x 1000 grid (a chunk of the benchmark's 10^6-point scan)
+    a, b = np.meshgrid(np.linspace(100, 1000, 1000)[:4], np.linspace(200, 2000, 1000), indexing="ij")
+    a, b = a.ravel(), b.ravel()
+    smooth = np.array([np.log(a / b) * k / (a * b) + 1e-9 * k for k in range(1, 41)])
+    codes, blob = store.encode_table(smooth, 1000)
+    assert len(blob) / smooth.size < 5.0, (len(blob) / smooth.size, codes)
+    assert all("1" in c for c in codes)  # differences, not the raw bits, were chosen
+    noise = np.random.default_rng(1).standard_normal((4, a.size))
+    _, blob = store.encode_table(noise, 1000)
+    assert len(blob) / noise.size > 7.0
+
+
+def test_a_format_2_file_is_read_and_a_resumed_scan_upgrades_it(tmp_path):
+    """Format 2 (plain float64 chunks) is still read; writing to it adds encoded chunks and
+    marks it format 3, so that an older bridge refuses it instead of misreading it."""
+    import json
+
+    from bridge.scan import store
+
+    path = tmp_path / "old.db"
+    x = np.linspace(1.0, 2.0, 30)
+    with store.Store(path) as st:
+        st.write(np.arange(30), {"wc:a:re": np.sin(x), "chi2:s": x ** 2}, [None] * 30, ["fast"] * 30)
+    con = sqlite3.connect(path)  # the same chunk as format 2 wrote it
+    (layout,) = con.execute("SELECT columns FROM chunks").fetchone()
+    lay = json.loads(layout)
+    codec = lay.pop("codec")
+    assert codec["transforms"] and len(codec["transforms"]) == len(lay["stored"])
+    plain = np.stack([{"wc:a:re": np.sin(x), "chi2:s": x ** 2}[c] for c in lay["stored"]])
+    with con:
+        con.execute("UPDATE chunks SET columns = ?, data = ?", (json.dumps(lay), plain.astype("<f8").tobytes()))
+        con.execute("UPDATE meta SET value = ? WHERE key = ?", (json.dumps({"format": 2}), store.MARKER))
+    con.close()
+    np.testing.assert_array_equal(store.read(path, ["chi2:s"])["chi2:s"], x ** 2)
+    with store.Store(path) as st:
+        st.write([30, 31], {"wc:a:re": np.array([5.0, 6.0]), "chi2:s": np.array([7.0, 8.0])},
+                 [None] * 2, ["fast"] * 2)
+    assert json.loads(sqlite3.connect(path).execute(
+        "SELECT value FROM meta WHERE key = ?", (store.MARKER,)).fetchone()[0]) == {"format": 3}
+    back = store.read(path, ["wc:a:re", "chi2:s"])
+    np.testing.assert_array_equal(back["wc:a:re"], [*np.sin(x), 5.0, 6.0])
+    np.testing.assert_array_equal(back["chi2:s"], [*(x ** 2), 7.0, 8.0])
+
+
+def test_a_packed_chunk_holding_stored_ids_is_written_without_them(tmp_path):
+    """A chunk packed in a worker and computed again after a kill: the ids already stored are
+    left out (it is unpacked and written again), the rest stored once, values intact."""
+    from bridge.scan import store
+    from bridge.scan.space import Axis, Space
+
+    space = Space([Axis("MINPAR:1:1:10:10", "MINPAR:1", 1.0, 10.0, 10, False, None),
+                   Axis("MINPAR:2:1:4:4", "MINPAR:2", 1.0, 4.0, 4, False, None)])
+    ids = np.arange(40)
+    values = space.values(ids)
+    cols = {"par:MINPAR:1": values[:, 0], "par:MINPAR:2": values[:, 1],
+            "chi2:s": values[:, 0] * values[:, 1] + 0.1}
+    errors = [None] * 40
+    errors[25] = "model F: refused"
+    path = tmp_path / "r.db"
+    with store.Store(path, space) as st:
+        st.set_meta("scan", {"space": space.as_dict()})  # the reader computes par: from it
+        st.write(ids[:20], {k: v[:20] for k, v in cols.items()}, errors[:20], ["fast"] * 20)
+        packed = store.pack(ids[10:], {k: v[10:] for k, v in cols.items()}, errors[10:],
+                            ["fast"] * 30, (), space)
+        assert st.write_packed(packed) == 20
+        assert st.write_packed(packed) == 0
+        assert st.count() == (40, 1)
+    back = store.read(path, ["id", "par:MINPAR:2", "chi2:s", "error"], failed=True)
+    np.testing.assert_array_equal(back["id"], ids)
+    np.testing.assert_array_equal(back["par:MINPAR:2"], values[:, 1])
+    np.testing.assert_array_equal(back["chi2:s"], cols["chi2:s"])
+    assert back["error"][25] == "model F: refused" and back["error"][24] is None
+
+
 def test_retry_failed_replaces_the_failed_copy_only_when_written(tmp_path):
     from bridge.scan import store
 

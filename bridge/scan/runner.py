@@ -31,8 +31,12 @@ from bridge.scan.space import Space, batch_inputs, parse_vary
 from bridge.scan.store import Packed, Store, pack
 
 ROUTES = ("fast", "direct")
-#: Default points per chunk: vectorised models, point-by-point models, direct flavio.
+#: Largest chunk (points per task): vectorised models, point-by-point models, direct flavio.
 CHUNK = {"vectorised": 4096, "points": 64, "direct": 2}
+#: Points of the first chunks, before the rate is known (see :class:`ChunkPlan`).
+FIRST_CHUNK = {"vectorised": 64, "points": 2, "direct": 1}
+#: Seconds a worker should spend on one chunk: the progress line moves when a chunk ends.
+CHUNK_SECONDS = 1.0
 
 
 @dataclass
@@ -489,14 +493,41 @@ def _comparable(stored: dict) -> dict:
     return {k: v for k, v in stored.items() if k != "card"}
 
 
-def _chunk_size(opts: ScanOptions, ctx: Context) -> int:
+class ChunkPlan:
+    """Points per chunk: small first chunks, then as many as a worker computes in
+    :data:`CHUNK_SECONDS` at the rate measured so far (at most ``largest``, at most 4x the
+    previous size), so that the progress line moves every second or so whatever the model's
+    speed; a ``--chunk-size`` fixes it."""
+
+    def __init__(self, first: int, largest: int, seconds: float = CHUNK_SECONDS, fixed: bool = False):
+        self.size, self.largest, self.seconds, self.fixed = max(1, first), max(1, largest), seconds, fixed
+        self.points = 0
+        self.busy = 0.0  # worker seconds of the chunks measured
+
+    def measured(self, points: int, seconds: float) -> None:
+        """A chunk of ``points`` took a worker ``seconds``."""
+        self.points += points
+        self.busy += max(seconds, 0.0)
+
+    def next_size(self) -> int:
+        if not self.fixed and self.points:
+            rate = self.points / max(self.busy, 1e-9)
+            wanted = int(rate * self.seconds)
+            self.size = max(1, min(wanted, 4 * self.size, self.largest))
+        return self.size
+
+
+def _chunk_plan(opts: ScanOptions, ctx: Context) -> ChunkPlan:
     if opts.chunk_size:
-        return max(1, int(opts.chunk_size))
+        size = max(1, int(opts.chunk_size))
+        return ChunkPlan(size, size, fixed=True)
     if ctx.route == "direct":
-        return CHUNK["direct"]
-    model = _model(ctx)
-    batched = model.description is not None or model.implements("bridge_batch_spectrum")
-    return CHUNK["vectorised"] if ctx.vectorised and batched else CHUNK["points"]
+        kind = "direct"
+    else:
+        model = _model(ctx)
+        batched = model.description is not None or model.implements("bridge_batch_spectrum")
+        kind = "vectorised" if ctx.vectorised and batched else "points"
+    return ChunkPlan(FIRST_CHUNK[kind], CHUNK[kind])
 
 
 def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSummary:
@@ -509,30 +540,36 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSumma
     todo = np.flatnonzero(mask)
     if opts.max_points is not None:
         todo = todo[: opts.max_points]
-    chunk = _chunk_size(opts, ctx)
-    chunks = [todo[i:i + chunk] for i in range(0, todo.size, chunk)]
+    plan = _chunk_plan(opts, ctx)
     progress = Progress(size, size - int(mask.sum()), opts.progress)
     start = time.perf_counter()
     computed = fallback = 0
-    backend = make_backend(opts.workers if chunks else 1, opts.scheduler, opts.mpi)
+    backend = make_backend(opts.workers if todo.size else 1, opts.scheduler, opts.mpi)
+    taken = 0
+
+    def submit() -> bool:
+        nonlocal taken
+        if taken >= todo.size:
+            return False
+        ids = todo[taken:taken + plan.next_size()]
+        taken += ids.size
+        pending.add(backend.executor.submit(run_packed, ctx, ids, ctx.space.values(ids)))
+        return True
+
     try:
-        pending = set()
-        it = iter(chunks)
-        for ids in it:
-            pending.add(backend.executor.submit(run_packed, ctx, ids, ctx.space.values(ids)))
-            if len(pending) >= 2 * backend.slots:
-                break
+        pending: set = set()
+        while len(pending) < 2 * backend.slots and submit():
+            pass
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
-                packed, fallback_points, _ = fut.result()
+                packed, fallback_points, seconds = fut.result()
                 store.write_packed(packed)
+                plan.measured(packed.ids.size, seconds)
                 computed += packed.ids.size
                 fallback += fallback_points
                 progress.update(packed.ids.size)
-                nxt = next(it, None)
-                if nxt is not None:
-                    pending.add(backend.executor.submit(run_packed, ctx, nxt, ctx.space.values(nxt)))
+                submit()
     finally:
         progress.close()
         backend.close()

@@ -199,37 +199,96 @@ def _unzigzag(z: np.ndarray) -> np.ndarray:
     return (z >> np.uint64(1)).view(np.int64) ^ -(z & np.uint64(1)).view(np.int64)
 
 
-def _cost(z: np.ndarray) -> np.ndarray:
-    """Estimated bits per value of each row of zigzagged residuals (their mean bit length, on
-    every 7th point: the choice of transform, not the encoding, rests on it)."""
-    sample = z[:, ::7].astype(np.float64)
-    return np.log2(sample + 1.0).mean(axis=1)
+def _operator(code: str, width: int) -> dict[int, int]:
+    """{offset: factor} of a transform: the product of its (1 - shift**lag) factors."""
+    poly = {0: 1}
+    for c in code:
+        lag = 1 if c == "1" else width
+        out = dict(poly)
+        for off, f in poly.items():
+            out[off + lag] = out.get(off + lag, 0) - f
+        poly = {k: v for k, v in out.items() if v}
+    return poly
+
+
+def _choose(bits: np.ndarray, width: int) -> list[str]:
+    """The transform of each row that leaves the smallest residuals, judged on every 8th point
+    past the longest reach of the transforms (their mean bit length; raw bits unless another
+    transform saves half a bit a value)."""
+    m, n = bits.shape
+    codes = [c for c in TRANSFORMS if "W" not in c or 1 < width < n]
+    ops = {c: _operator(c, width) for c in codes}
+    reach = max(max(op) for op in ops.values())
+    if n - reach < 16:  # too short to judge the grid's rows: the transforms along the chunk only
+        codes = [c for c in codes if "W" not in c]
+        ops = {c: ops[c] for c in codes}
+        reach = max(max(op) for op in ops.values())
+    if n - reach < 4:
+        return [""] * m
+    count = len(range(reach, n, 8))
+    cost = np.full(m, np.inf)
+    choice = [""] * m
+    for code in codes:
+        r = np.zeros((m, count), dtype=np.int64)
+        for off, f in ops[code].items():
+            r += f * bits[:, reach - off:n - off:8]
+        c = np.log2(_zigzag(r).astype(np.float64) + 1.0).mean(axis=1)
+        better = c < cost - (0.5 if code else 0.0)
+        cost[better] = c[better]
+        for k in np.flatnonzero(better):
+            choice[k] = code
+    return choice
+
+
+def _head(n: int, width: int) -> np.ndarray:
+    """Points whose residuals reach back to the chunk's start (the first two, and the first two
+    of the second grid row): large; kept as they are, out of the byte planes."""
+    return np.array(sorted({i for i in (0, 1, width, width + 1) if 0 <= i < n}), dtype=np.int64)
+
+
+#: Byte-plane rows of :func:`encode_table`: all zero (not stored), stored as they are, deflated.
+ZERO, RAW, DEFLATED = 0, 1, 2
 
 
 def encode_table(table: np.ndarray, width: int) -> tuple[list[str], bytes]:
-    """(transform per row, blob) of a float64 table (rows: columns of a chunk). Each row takes
-    the :data:`TRANSFORMS` code leaving the smallest residuals; the zigzagged residuals are
-    split into byte planes (all high bytes together, mostly zero) and deflated (zlib level 1).
-    Lossless: :func:`decode_table` gives the same bits back."""
+    """(transform per row, blob) of a float64 table (rows: columns of a chunk). Each column
+    takes the :data:`TRANSFORMS` code that leaves the smallest residuals; the zigzagged
+    residuals are split into byte planes, one row of n bytes per column and byte: a row of
+    zeros (the high bytes of small residuals) is left out, a skewed one deflated, a noisy one
+    (the low bytes) stored as it is (deflating noise costs time and saves nothing).
+    Lossless: :func:`decode_table` gives the same bits back.
+
+    blob: kinds (uint8 per plane row: ZERO, RAW, DEFLATED) | head residuals (int64, m x
+    len(_head)) | RAW rows | one zlib stream of the DEFLATED rows."""
     m, n = table.shape
     if m == 0:
         return [], b""
     bits = np.ascontiguousarray(table, dtype="<f8").view(np.int64)
-    codes = [c for c in TRANSFORMS if "W" not in c or 1 < width < n]
-    best = np.zeros((m, n), dtype=np.uint64)
-    cost = np.full(m, np.inf)
-    choice = [""] * m
-    for code in codes:
-        z = _zigzag(_apply(bits, code, width))
-        c = _cost(z)
-        better = c < cost - 0.5  # a transform earns its place by half a bit per value
-        if better.any():
-            best[better] = z[better]
-            cost[better] = c[better]
-            for k in np.flatnonzero(better):
-                choice[k] = code
-    planes = best.view(np.uint8).reshape(m, n, 8).transpose(2, 0, 1)
-    return choice, zlib.compress(np.ascontiguousarray(planes).tobytes(), 1)
+    choice = _choose(bits, width)
+    z = np.empty((m, n), dtype=np.uint64)
+    for code in set(choice):
+        rows = [k for k, c in enumerate(choice) if c == code]
+        z[rows] = _zigzag(_apply(bits[rows], code, width))
+    head = _head(n, width)
+    heads = z[:, head].copy()
+    z[:, head] = 0
+    planes = np.ascontiguousarray(z.view(np.uint8).reshape(m, n, 8).transpose(2, 0, 1)).reshape(8 * m, n)
+    # a plane row is all zero where no residual of its column reaches that byte (one OR per
+    # column); the others are judged on every 8th byte
+    reach = np.bitwise_or.reduce(z, axis=1)
+    used = ((reach[None, :] >> (8 * np.arange(8, dtype=np.uint64))[:, None]) & np.uint64(255)) != 0
+    used = used.reshape(8 * m)
+    sample = planes[:, ::8]
+    nonzero = np.count_nonzero(sample, axis=1) / sample.shape[1]
+    mean = sample.sum(axis=1, dtype=np.int64) / sample.shape[1]
+    kinds = np.full(8 * m, RAW, dtype=np.uint8)
+    # noise (uniform bytes: no zeros, mean 127.5) is stored as it is; a row with zeros or
+    # small bytes (the top bytes of the residuals) deflates well, and quickly
+    kinds[(nonzero < 0.98) | (mean < 115)] = DEFLATED
+    kinds[~used] = ZERO
+    raw = planes[kinds == RAW]
+    packed = zlib.compress(planes[kinds == DEFLATED].tobytes(), 1) if (kinds == DEFLATED).any() else b""
+    return choice, b"".join([kinds.tobytes(), heads.astype("<u8").tobytes(), raw.tobytes(), packed])
 
 
 def decode_table(blob: bytes, codes: list[str], n: int, width: int) -> np.ndarray:
@@ -237,14 +296,26 @@ def decode_table(blob: bytes, codes: list[str], n: int, width: int) -> np.ndarra
     m = len(codes)
     if m == 0:
         return np.zeros((0, n))
-    try:
-        raw = zlib.decompress(blob)
-    except zlib.error as exc:
-        raise sqlite3.DatabaseError(f"a chunk's data are not readable ({exc})") from None
-    if len(raw) != 8 * m * n:
-        raise sqlite3.DatabaseError(f"a chunk's data hold {len(raw)} bytes, not {8 * m * n}")
-    z = np.frombuffer(raw, np.uint8).reshape(8, m, n).transpose(1, 2, 0).copy().view(np.uint64)
-    r = _unzigzag(z.reshape(m, n))
+    head = _head(n, width)
+    kinds = np.frombuffer(blob, np.uint8, 8 * m) if len(blob) >= 8 * m else np.zeros(0, np.uint8)
+    n_raw = int(np.sum(kinds == RAW))
+    start = 8 * m + 8 * m * head.size
+    if kinds.size != 8 * m or len(blob) < start + n_raw * n or not np.all(kinds <= DEFLATED):
+        raise sqlite3.DatabaseError("a chunk's data are cut short")
+    planes = np.zeros((8 * m, n), dtype=np.uint8)
+    planes[kinds == RAW] = np.frombuffer(blob, np.uint8, n_raw * n, start).reshape(n_raw, n)
+    n_def = int(np.sum(kinds == DEFLATED))
+    if n_def:
+        try:
+            packed = zlib.decompress(blob[start + n_raw * n:])
+        except zlib.error as exc:
+            raise sqlite3.DatabaseError(f"a chunk's data are not readable ({exc})") from None
+        if len(packed) != n_def * n:
+            raise sqlite3.DatabaseError(f"a chunk's data hold {len(packed)} bytes, not {n_def * n}")
+        planes[kinds == DEFLATED] = np.frombuffer(packed, np.uint8).reshape(n_def, n)
+    z = np.ascontiguousarray(planes.reshape(8, m, n).transpose(1, 2, 0)).view(np.uint64).reshape(m, n)
+    z[:, head] = np.frombuffer(blob, "<u8", m * head.size, 8 * m).reshape(m, head.size)
+    r = _unzigzag(z)
     out = np.empty((m, n), dtype=np.int64)
     for code in set(codes):
         rows = [k for k, c in enumerate(codes) if c == code]
@@ -254,27 +325,35 @@ def decode_table(blob: bytes, codes: list[str], n: int, width: int) -> np.ndarra
 
 def _layout(columns: dict[str, np.ndarray], n: int, known: tuple[str, ...] = ()):
     """(stored names, constant {name: value}, alias {name: stored or known name}, table) of a
-    chunk; the ``known`` columns (computed when read) are not stored, others may alias them."""
+    chunk; the ``known`` columns (computed when read) are not stored, others may alias them
+    (the first column with the same bits, compared in full after a cheap fingerprint)."""
+    names = [*known, *(c for c in columns if c not in known)]
+    if not names:
+        return [], {}, {}, np.zeros((0, n))
+    table = np.empty((len(names), n), dtype="<f8")
+    for k, name in enumerate(names):
+        table[k] = np.broadcast_to(np.asarray(columns[name], dtype="<f8").reshape(-1), (n,))
+    bits = table.view(np.int64)
+    constant_rows = np.all(bits == bits[:, :1], axis=1) if n else np.zeros(len(names), dtype=bool)
+    fingerprint = bits[:, :: max(1, n // 32)]
     stored, constant, alias = [], {}, {}
-    arrays, seen = [], {}
-    for name in [*known, *(c for c in columns if c not in known)]:
-        v = np.ascontiguousarray(columns[name], dtype="<f8").reshape(n)
-        bits = v.view("<i8")
-        if name not in known and n and np.all(bits == bits[0]):
-            constant[name] = float(v[0])  # NaN and inf as JSON's NaN, Infinity
+    seen: dict[bytes, list[int]] = {}
+    keep = []
+    for k, name in enumerate(names):
+        is_known = k < len(known)
+        if not is_known and n and constant_rows[k]:
+            constant[name] = float(table[k, 0])  # NaN and inf as JSON's NaN, Infinity
             continue
-        key = hash(bits.tobytes())
-        same = next((s for s in seen.get(key, ()) if np.array_equal(arrays[s[1]].view("<i8"), bits)),
-                    None)
-        if same is not None and name not in known:
-            alias[name] = same[0]
+        key = fingerprint[k].tobytes()
+        same = next((j for j in seen.get(key, ()) if np.array_equal(bits[j], bits[k])), None)
+        if same is not None and not is_known:
+            alias[name] = names[same]
             continue
-        seen.setdefault(key, []).append((name, len(arrays)))
-        arrays.append(v)
-        if name not in known:
+        seen.setdefault(key, []).append(k)
+        if not is_known:
             stored.append(name)
-    table = np.stack(arrays[len(known):]) if len(arrays) > len(known) else np.zeros((0, n))
-    return stored, constant, alias, table
+            keep.append(k)
+    return stored, constant, alias, table[keep]
 
 
 class Store:
@@ -450,8 +529,8 @@ def pack(ids, columns: dict, errors, routes, derived=(), space=None) -> Packed:
     stored, constant, alias, table = _layout(columns, n, tuple(known))
     width = _width(space)
     codes, data = encode_table(table, width)
-    route_codes = np.array([_ROUTE_CODE.get(r, 0) for r in routes], dtype=np.uint8)
-    failed = [(int(i), e) for i, e in zip(ids.tolist(), errors, strict=True) if e is not None]
+    route_codes = np.fromiter((_ROUTE_CODE.get(r, 0) for r in routes), np.uint8, n)
+    failed = [(int(ids[k]), e) for k, e in enumerate(errors) if e is not None]
     layout = json.dumps({"stored": stored, "constant": constant, "alias": alias, "ids": "delta",
                          "codec": {"transforms": codes, "width": width},
                          **({"derived": derived} if derived else {}),
