@@ -397,7 +397,8 @@ def test_a_refused_point_is_named_by_its_scan_id(tmp_path):
 
 
 def test_bytes_per_point_of_a_seed_scan_are_few(tmp_path):
-    """Each point costs 8 bytes per distinct varying column and almost nothing besides."""
+    """Each point costs at most 8 bytes per distinct varying column (fewer: encoded) and almost
+    nothing besides."""
     import json
 
     from bridge.scan.runner import ScanOptions, run

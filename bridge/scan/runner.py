@@ -408,19 +408,26 @@ def validate(ctx: Context, points: int, seed: int = 1) -> dict[str, float]:
 
 
 class Progress:
-    """A progress line on stderr: done/total, rate and ETA (redrawn on a terminal)."""
+    """A progress line on stderr: done/total, rate and ETA, after every chunk (redrawn in place
+    on a terminal; elsewhere a line at most every :data:`PLAIN_EVERY` seconds). With the
+    chunk sizes of :class:`ChunkPlan` it moves about every second."""
 
-    def __init__(self, total: int, done: int, enabled: bool = True):
+    #: Seconds between two plain lines (stderr not a terminal: a log file, a pipe).
+    PLAIN_EVERY = 2.0
+
+    def __init__(self, total: int, done: int, enabled: bool = True, stream=None):
         self.total, self.done, self.start_done = total, done, done
         self.enabled = enabled
-        self.tty = sys.stderr.isatty()
+        self.stream = stream or sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.start = time.perf_counter()
         self.last = 0.0
 
     def update(self, n: int, failed: int = 0) -> None:
         self.done += n
         now = time.perf_counter()
-        if not self.enabled or (not self.tty and now - self.last < 5 and self.done < self.total):
+        if not self.enabled or (not self.tty and now - self.last < self.PLAIN_EVERY
+                                and self.done < self.total):
             return
         self.last = now
         rate = (self.done - self.start_done) / max(now - self.start, 1e-9)
@@ -430,12 +437,18 @@ class Progress:
         eta_s = time.strftime("%H:%M:%S", time.gmtime(eta)) if math.isfinite(eta) else "--:--:--"
         line = (f"[{bar:<30s}] {100 * frac:5.1f}% {self.done}/{self.total} points, "
                 f"{rate:.3g} points/s, ETA {eta_s}")
-        print(("\r" + line) if self.tty else line, end="" if self.tty else "\n", file=sys.stderr,
-              flush=True)
+        try:
+            self.stream.write(("\r" + line) if self.tty else line + "\n")
+            self.stream.flush()
+        except (OSError, ValueError):  # a closed stderr costs the report only
+            pass
 
     def close(self) -> None:
         if self.enabled and self.tty:
-            print(file=sys.stderr)
+            try:
+                self.stream.write("\n")
+            except (OSError, ValueError):
+                pass
 
 
 def run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
