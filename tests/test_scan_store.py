@@ -284,7 +284,8 @@ def test_a_format_2_file_is_read_and_a_resumed_scan_upgrades_it(tmp_path):
     assert codec["transforms"] and len(codec["transforms"]) == len(lay["stored"])
     plain = np.stack([{"wc:a:re": np.sin(x), "chi2:s": x ** 2}[c] for c in lay["stored"]])
     with con:
-        con.execute("UPDATE chunks SET columns = ?, data = ?", (json.dumps(lay), plain.astype("<f8").tobytes()))
+        con.execute("UPDATE chunks SET columns = ?, data = ?",
+                    (json.dumps(lay), plain.astype("<f8").tobytes()))
         con.execute("UPDATE meta SET value = ? WHERE key = ?", (json.dumps({"format": 2}), store.MARKER))
     con.close()
     np.testing.assert_array_equal(store.read(path, ["chi2:s"])["chi2:s"], x ** 2)
