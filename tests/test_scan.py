@@ -363,6 +363,6 @@ def test_scan_progress_moves_before_the_first_full_chunk(tmp_path, cached_sm, mo
     lines = [x for x in out.getvalue().split("\r") if x.strip()]
     assert len(lines) == len(sizes)  # one redraw per chunk
     assert all("points/s, ETA" in x for x in lines)
-    assert "900/900 points" in lines[-1] and "64/900 points" in lines[0]
+    assert "900/900 points" in lines[-1] and f"{sizes[0]}/900 points" in lines[0]
     assert json.loads(sqlite3.connect(db).execute(
         "SELECT value FROM meta WHERE key = 'last_run'").fetchone()[0])["computed"] == 900
