@@ -2,8 +2,12 @@
 
 The process that starts the scan does the one-off work (card, SM inputs, probe points,
 the fast path, the likelihoods' covariances) and packs it into a :class:`Context` of
-plain arrays and dataclasses. Each chunk is a task ``run_chunk(context, ids, values)``
-that returns columns; only this process writes to the store, one transaction per chunk.
+plain arrays and dataclasses. Each chunk is a task ``run_packed(context, ids, values)``:
+:func:`run_chunk` computes its columns (the dark-matter summary too, through
+``evaluate_batch(dark_matter=...)``), and the worker encodes them as the results file holds
+them (bridge.scan.store.pack); only this process writes to the store, one transaction per
+chunk. Chunk sizes follow :class:`ChunkPlan`: small first chunks, then about a second of a
+worker's time each, so that the progress line moves.
 A restart with the same command skips every stored id, so each point is stored exactly
 once; a chunk in flight when the scan was killed is computed again.
 """
