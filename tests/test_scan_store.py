@@ -207,10 +207,9 @@ def test_constant_and_repeated_columns_are_stored_once(tmp_path):
     with store.Store(path) as st:
         st.write(np.arange(50), cols, [None] * 50, ["fast"] * 50)
     con = sqlite3.connect(path)
-    import json
 
     (layout,) = con.execute("SELECT columns FROM chunks").fetchone()
-    lay = json.loads(layout)
+    lay = store._read_layout(layout)
     assert lay["stored"] == ["par:x", "wc:a:re"] and lay["alias"] == {"in:X": "par:x"}
     assert set(lay["constant"]) == {"wc:a:im", "obs:c", "obs:nan", "obs:negzero"}
     back = store.read(path)
@@ -279,7 +278,7 @@ def test_a_format_2_file_is_read_and_a_resumed_scan_upgrades_it(tmp_path):
         st.write(np.arange(30), {"wc:a:re": np.sin(x), "chi2:s": x ** 2}, [None] * 30, ["fast"] * 30)
     con = sqlite3.connect(path)  # the same chunk as format 2 wrote it
     (layout,) = con.execute("SELECT columns FROM chunks").fetchone()
-    lay = json.loads(layout)
+    lay = store._read_layout(layout)
     codec = lay.pop("codec")
     assert codec["transforms"] and len(codec["transforms"]) == len(lay["stored"])
     plain = np.stack([{"wc:a:re": np.sin(x), "chi2:s": x ** 2}[c] for c in lay["stored"]])
@@ -375,10 +374,10 @@ def test_derived_observables_are_evaluated_again_from_the_coefficients(tmp_path)
         st.set_meta("fastpath_representations", {"toy": rep.as_dict()})
         st.write(np.arange(n), {"wc:C10_bsmumu:re": c10.real, "wc:C10_bsmumu:im": c10.imag,
                                 "obs:toy": values}, errors, routes, derived=("obs:toy",))
-    import json
 
     (layout,) = sqlite3.connect(path).execute("SELECT columns FROM chunks").fetchone()
-    assert json.loads(layout)["derived"] == ["obs:toy"] and "obs:toy" not in json.loads(layout)["stored"]
+    lay = store._read_layout(layout)
+    assert lay["derived"] == ["obs:toy"] and "obs:toy" not in lay["stored"]
     back = store.read(path, ["obs:toy"], failed=True)["obs:toy"]
     np.testing.assert_array_equal(back, values)
 
@@ -400,7 +399,6 @@ def test_a_refused_point_is_named_by_its_scan_id(tmp_path):
 def test_bytes_per_point_of_a_seed_scan_are_few(tmp_path):
     """Each point costs at most 8 bytes per distinct varying column (fewer: encoded) and almost
     nothing besides."""
-    import json
 
     from bridge.scan.runner import ScanOptions, run
 
@@ -408,13 +406,14 @@ def test_bytes_per_point_of_a_seed_scan_are_few(tmp_path):
     s = run(ScanOptions(CARD, ["MINPAR:1:20:1000:40", "MINPAR:2:100:2000:50"], str(db),
                         likelihoods=["seed2021"], observables=False, workers=1, progress=False))
     assert s.stored == 2000
-    layouts = [json.loads(r[0]) for r in sqlite3.connect(db).execute("SELECT columns FROM chunks")]
+    from bridge.scan import store
+
+    layouts = [store._read_layout(r[0]) for r in sqlite3.connect(db).execute("SELECT columns FROM chunks")]
     stored = max(len(lay["stored"]) for lay in layouts)
     assert 20 < stored < 40  # F_Ib: repeated and constant columns are not among them
     assert os.path.getsize(db) / 2000 < min(8 * stored + 12, 300)
     # the scan parameters are the scan's own points: computed again from its definition
     assert all(lay["space"] == ["par:MINPAR:1", "par:MINPAR:2"] for lay in layouts)
-    from bridge.scan import store
     from bridge.scan.space import Space
 
     back = store.read(db, ["id", "par:MINPAR:1", "par:MINPAR:2", "in:MINPAR:1"], failed=True)

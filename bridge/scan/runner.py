@@ -40,7 +40,9 @@ CHUNK = {"vectorised": 4096, "points": 64, "direct": 2}
 #: Points of the first chunks, before the rate is known (see :class:`ChunkPlan`); "dark
 #: matter": any scan with --dark-matter (relic density per point, ~0.1-0.5 s each today).
 FIRST_CHUNK = {"vectorised": 16, "points": 2, "direct": 1, "dark matter": 2}
-#: Seconds a worker should spend on one chunk: the progress line moves when a chunk ends.
+#: Seconds between two chunk ends across the pool (a worker's chunk: this times the number of
+#: workers): the progress line moves when a chunk ends, and a larger chunk is stored in fewer
+#: bytes per point.
 CHUNK_SECONDS = 1.0
 
 
@@ -512,8 +514,8 @@ def _comparable(stored: dict) -> dict:
 
 
 class ChunkPlan:
-    """Points per chunk: small first chunks, then as many as a worker computes in
-    :data:`CHUNK_SECONDS` at the rate measured so far (at most ``largest``, at most 4x the
+    """Points per chunk: small first chunks, then as many as a worker computes in ``seconds``
+    (:data:`CHUNK_SECONDS` times the workers) at the rate measured so far (at most ``largest``, at most 4x the
     previous size), so that the progress line moves every second or so whatever the model's
     speed; a ``--chunk-size`` fixes it."""
 
@@ -564,6 +566,7 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSumma
     start = time.perf_counter()
     computed = fallback = 0
     backend = make_backend(opts.workers if todo.size else 1, opts.scheduler, opts.mpi)
+    plan.seconds = CHUNK_SECONDS * backend.slots
     taken = 0
 
     def submit() -> bool:

@@ -13,7 +13,8 @@ without it is not a results file and is refused):
 * ``chunks``: one row per chunk: ``n`` points, ``ids`` (their indices in the scan, int64;
   as differences from the previous id when the layout says ``"ids": "delta"``, so that a run
   of consecutive ids compresses to almost nothing), ``routes`` (uint8 codes of
-  :data:`ROUTES`), both zlib-compressed, ``columns`` (JSON: the names stored in ``data``,
+  :data:`ROUTES`), both zlib-compressed, ``columns`` (JSON, deflated in format 3: the names
+  stored in ``data``,
   the ``constant`` columns with their one value, the ``alias`` columns equal to a stored
   one and the ``space`` columns, scan parameters equal to the scan's own points, computed
   again from the scan definition in ``meta`` when read, and the ``codec``) and ``data``, the
@@ -145,6 +146,17 @@ def _unpack(blob: bytes, dtype) -> np.ndarray:
         return np.frombuffer(zlib.decompress(blob), dtype=dtype)
     except (zlib.error, TypeError) as exc:
         raise sqlite3.DatabaseError(f"a chunk's ids or routes are not readable ({exc})") from None
+
+
+def _read_layout(value) -> dict:
+    """A chunk's layout: JSON text (format 2), or deflated JSON (format 3: the column names
+    repeat in every chunk, ~3 kB of text that deflates to a few hundred bytes)."""
+    try:
+        if isinstance(value, bytes):
+            value = zlib.decompress(value)
+        return json.loads(value)
+    except (zlib.error, ValueError, UnicodeDecodeError) as exc:
+        raise sqlite3.DatabaseError(f"a chunk's layout is not readable ({exc})") from None
 
 
 def _chunk_ids(blob: bytes, layout: dict) -> np.ndarray:
@@ -377,7 +389,7 @@ class Store:
             self._done = np.zeros(0, dtype=bool)
             self._chunk = -1
             for chunk, ids, layout in self.con.execute("SELECT chunk, ids, columns FROM chunks"):
-                self._mark(_chunk_ids(ids, json.loads(layout)))
+                self._mark(_chunk_ids(ids, _read_layout(layout)))
                 self._chunk = max(self._chunk, chunk)
             self._failed = {r[0] for r in self.con.execute("SELECT id FROM failed")}
             if old != FORMAT:  # its chunks stay readable; the new ones need this bridge
@@ -505,7 +517,7 @@ class Packed:
 
     ids: np.ndarray
     routes: bytes  # zlib of uint8 route codes
-    layout: str  # JSON: stored, constant, alias, derived, space columns and the codec
+    layout: bytes  # deflated JSON: stored, constant, alias, derived, space columns, the codec
     data: bytes  # the stored columns, encode_table
     failed: list  # (id, message) of the failed points
 
@@ -535,12 +547,12 @@ def pack(ids, columns: dict, errors, routes, derived=(), space=None) -> Packed:
                          "codec": {"transforms": codes, "width": width},
                          **({"derived": derived} if derived else {}),
                          **({"space": known} if known else {})})
-    return Packed(ids, _pack(route_codes), layout, data, failed)
+    return Packed(ids, _pack(route_codes), zlib.compress(layout.encode(), 6), data, failed)
 
 
 def unpack(p: Packed, space=None):
     """(ids, columns, errors, routes, derived) of a packed chunk: the arguments of Store.write."""
-    lay = json.loads(p.layout)
+    lay = _read_layout(p.layout)
     n = p.ids.size
     table = _table(p.data, lay, n)
     values = _space_values(space, lay.get("space", ()), p.ids)
@@ -646,7 +658,10 @@ class _Reader:
         names = list(FIXED)
         seen = set(names)
         for (layout,) in self._q("SELECT columns FROM chunks ORDER BY chunk"):
-            lay = json.loads(layout)
+            try:
+                lay = _read_layout(layout)
+            except sqlite3.DatabaseError as exc:
+                raise _damaged(self.path, exc) from None
             for group in (lay["stored"], lay["constant"], lay["alias"], lay.get("derived", ()),
                           lay.get("space", ())):
                 for c in group:
@@ -662,7 +677,7 @@ class _Reader:
         for i, c, e in self._q("SELECT id, chunk, error FROM failed"):
             errors[(c, i)] = e
         try:
-            chunks = [(c, _chunk_ids(b, json.loads(lay))) for c, b, lay in self._ids()]
+            chunks = [(c, _chunk_ids(b, _read_layout(lay))) for c, b, lay in self._ids()]
         except sqlite3.DatabaseError as exc:
             raise _damaged(self.path, exc) from None
         top = max((int(ids.max()) for _, ids in chunks if ids.size), default=-1)
@@ -670,8 +685,8 @@ class _Reader:
         for c, ids in chunks:  # in chunk order: the last chunk holding an id owns it
             owner[ids] = c
         for chunk, n, ids_blob, routes_blob, layout, data in self._rows():
-            lay = json.loads(layout)
             try:
+                lay = _read_layout(layout)
                 ids = _chunk_ids(ids_blob, lay)
                 codes = _unpack(routes_blob, np.uint8)
             except sqlite3.DatabaseError as exc:
@@ -795,7 +810,7 @@ def stored_ids(path) -> np.ndarray:
     failing is held twice; the reader gives the later copy)."""
     r = _Reader(path)
     try:
-        parts = [_chunk_ids(b, json.loads(lay)) for _, b, lay in r._ids()]
+        parts = [_chunk_ids(b, _read_layout(lay)) for _, b, lay in r._ids()]
     except (sqlite3.DatabaseError, ValueError) as exc:
         raise _damaged(path, exc) from None
     finally:
