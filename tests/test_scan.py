@@ -325,8 +325,15 @@ def test_chunk_plan_starts_small_grows_by_at_most_4x_to_a_seconds_work():
     slow = ChunkPlan(64, 4096, seconds=1.0)
     slow.measured(64, 6.4)  # 10 points/s: a second's work is 10 points
     assert slow.next_size() == 10
-    slow.measured(10, 100.0)  # slower still: never below one point
+    for _ in range(ChunkPlan.RECENT):  # slower still: never below one point
+        slow.measured(10, 100.0)
     assert slow.next_size() == 1
+    warm = ChunkPlan(16, 4096, seconds=1.0)
+    warm.measured(16, 8.0)  # a worker's first chunk, with its start-up: 2 points/s
+    assert warm.next_size() == 2
+    warm.measured(2, 0.01)  # then 200 points/s: the start-up does not hold the size down
+    assert warm.next_size() == 8  # 4x the last size at most
+    assert warm.next_size() == 32 and warm.next_size() == 128 and warm.next_size() == 200
     fixed = ChunkPlan(7, 7, fixed=True)  # --chunk-size
     fixed.measured(7, 1e-6)
     assert fixed.next_size() == 7

@@ -515,24 +515,26 @@ def _comparable(stored: dict) -> dict:
 
 class ChunkPlan:
     """Points per chunk: small first chunks, then as many as a worker computes in ``seconds``
-    (:data:`CHUNK_SECONDS` times the workers) at the rate measured so far (at most ``largest``, at most 4x the
-    previous size), so that the progress line moves every second or so whatever the model's
-    speed; a ``--chunk-size`` fixes it."""
+    (:data:`CHUNK_SECONDS` times the workers) at the rate of the recent chunks (at most
+    ``largest``, at most 4x the previous size), so that the progress line moves every second
+    or so whatever the model's speed; a ``--chunk-size`` fixes it. The rate is the best of the
+    last few chunks: a worker's first chunk also pays its start-up (imports, the model's set-up),
+    and a chunk's fixed costs weigh more the smaller it is, so an average over all chunks
+    would keep the chunks small."""
+
+    RECENT = 4
 
     def __init__(self, first: int, largest: int, seconds: float = CHUNK_SECONDS, fixed: bool = False):
         self.size, self.largest, self.seconds, self.fixed = max(1, first), max(1, largest), seconds, fixed
-        self.points = 0
-        self.busy = 0.0  # worker seconds of the chunks measured
+        self.rates: list[float] = []  # points per second of the last chunks
 
     def measured(self, points: int, seconds: float) -> None:
         """A chunk of ``points`` took a worker ``seconds``."""
-        self.points += points
-        self.busy += max(seconds, 0.0)
+        self.rates = [*self.rates[1 - self.RECENT:], points / max(seconds, 1e-9)]
 
     def next_size(self) -> int:
-        if not self.fixed and self.points:
-            rate = self.points / max(self.busy, 1e-9)
-            wanted = int(rate * self.seconds)
+        if not self.fixed and self.rates:
+            wanted = int(max(self.rates) * self.seconds)
             self.size = max(1, min(wanted, 4 * self.size, self.largest))
         return self.size
 
