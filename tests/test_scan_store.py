@@ -382,6 +382,50 @@ def test_derived_observables_are_evaluated_again_from_the_coefficients(tmp_path)
     np.testing.assert_array_equal(back, values)
 
 
+def test_pulls_of_derived_observables_are_recipes_only_when_exact(tmp_path):
+    """A pull (obs - central) / sigma of a derived obs: column is kept as its recipe when it
+    equals it bit for bit at every point, and as numbers otherwise; both read back exactly,
+    also after a packed chunk holding stored ids is unpacked and written again."""
+    from bridge.observable import Observable
+    from bridge.scan import fastpath as fpm
+    from bridge.scan import store
+
+    rng = np.random.default_rng(4)
+    i, j = fpm.POSITION["C10_bsmumu"]
+    q = rng.normal(size=(2, 2))
+    rep = fpm.Representation(Observable("toy"), "quadratic",
+                             [fpm.Polynomial(np.array([i, j]), 2.0, rng.normal(size=2), q + q.T)], 0.0)
+    fp = fpm.FastPath([rep.observable], 160.0, {}, {"toy": rep})
+    n = 30
+    c10 = rng.normal(size=n) + 1j * rng.normal(size=n)
+    u, _ = fpm.to_units({"C10_bsmumu": c10}, n)
+    obs = fp.evaluate(u)["toy"]
+    central, sigma = 0.3, 0.07
+    exact = (obs - central) / sigma
+    other = obs / sigma - central / sigma  # the same pull, rounded differently
+    assert not np.array_equal(exact, other)
+    cols = {"wc:C10_bsmumu:re": c10.real, "wc:C10_bsmumu:im": c10.imag, "obs:toy": obs,
+            "pull:a:toy": exact, "pull:b:toy": other}
+    affine = {"pull:a:toy": ("obs:toy", central, sigma), "pull:b:toy": ("obs:toy", central, sigma)}
+    path = tmp_path / "r.db"
+    with store.Store(path) as st:
+        st.set_meta("fastpath_representations", {"toy": rep.as_dict()})
+        st.write(np.arange(20), {k: v[:20] for k, v in cols.items()}, [None] * 20, ["fast"] * 20,
+                 derived=("obs:toy",), affine=affine)
+        packed = store.pack(np.arange(10, 30), {k: v[10:] for k, v in cols.items()}, [None] * 20,
+                            ["fast"] * 20, ("obs:toy",), None, affine)
+        assert st.write_packed(packed) == 10  # ids 10-19 stored: unpacked, written without them
+    layouts = [store._read_layout(r[0]) for r in sqlite3.connect(path).execute("SELECT columns FROM chunks")]
+    for lay in layouts:
+        assert lay["affine"] == {"pull:a:toy": ["obs:toy", central, sigma]}
+        assert "pull:b:toy" in lay["stored"] and "pull:a:toy" not in lay["stored"]
+    back = store.read(path, ["id", "pull:a:toy", "pull:b:toy", "obs:toy"])
+    np.testing.assert_array_equal(back["id"], np.arange(n))
+    np.testing.assert_array_equal(_bits(back["pull:a:toy"]), _bits(exact))
+    np.testing.assert_array_equal(_bits(back["pull:b:toy"]), _bits(other))
+    np.testing.assert_array_equal(back["obs:toy"], obs)
+
+
 def test_a_refused_point_is_named_by_its_scan_id(tmp_path):
     """A chunk's refused point names the point's id in the scan, not its place in the chunk
     (a resumed scan's chunks start anywhere)."""

@@ -189,8 +189,25 @@ def run_packed(ctx: Context, ids, values) -> tuple[Packed, int, float]:
     holds it (bridge.scan.store.pack): (packed chunk, fallback points, seconds). The workers
     share the encoding, and send the scanning process a few hundred bytes per point."""
     res = run_chunk(ctx, ids, values)
-    packed = pack(res.ids, res.columns, res.errors, res.routes, res.derived, ctx.space)
+    packed = pack(res.ids, res.columns, res.errors, res.routes, res.derived, ctx.space, _pulls(ctx))
     return packed, res.fallback_points, res.seconds
+
+
+def _pulls(ctx: Context) -> dict:
+    """{pull column: (obs column, central, sigma)} of the likelihoods whose pulls are
+    (prediction - central) / sigma of an observable (bridge.scan.chi2.FlavioVector): the store
+    keeps those it finds equal bit for bit as a recipe, the others as numbers."""
+    out = {}
+    for vl in ctx.vector_likelihoods:
+        central, sigma = getattr(vl, "central", None), getattr(vl, "sigma", None)
+        observables = getattr(vl, "observables", ())
+        if central is None or sigma is None or len(observables) != len(central):
+            continue
+        for k, o in enumerate(observables):
+            label = getattr(o, "label", None)
+            if label is not None:
+                out[f"pull:{vl.name}:{label}"] = (f"obs:{label}", float(central[k]), float(sigma[k]))
+    return out
 
 
 def _observables(ctx: Context, res, ok, errors):

@@ -454,7 +454,7 @@ class Store:
         """(stored points, failed points)."""
         return int(self._done.sum()), len(self._failed)
 
-    def write(self, ids, columns: dict[str, np.ndarray], errors, routes, derived=()) -> int:
+    def write(self, ids, columns: dict[str, np.ndarray], errors, routes, derived=(), affine=None) -> int:
         """Store one chunk in one transaction; ids already stored are left out (except failed
         ones after :meth:`retry_failed`). Returns the number of points added. ``derived``:
         ``obs:`` columns that the fast path gives at every point with route fast or mixed (the
@@ -469,7 +469,7 @@ class Store:
             columns = {k: np.asarray(v)[new] for k, v in columns.items()}
             errors = [e for e, keep in zip(errors, new, strict=True) if keep]
             routes = [r for r, keep in zip(routes, new, strict=True) if keep]
-        return self._insert(pack(ids, columns, errors, routes, derived, self.space), retried)
+        return self._insert(pack(ids, columns, errors, routes, derived, self.space, affine), retried)
 
     def write_packed(self, chunk: Packed) -> int:
         """Store a chunk packed by :func:`pack` (in a worker); as :meth:`write`. A chunk holding
@@ -478,8 +478,16 @@ class Store:
         if not new.any():
             return 0
         if not new.all():
-            return self.write(*unpack(chunk, self.space))
+            try:
+                return self.write(*unpack(chunk, self.space, self._derived_evaluator()))
+            except sqlite3.DatabaseError as exc:
+                raise _damaged(self.path, exc) from None
         return self._insert(chunk, retried)
+
+    def _derived_evaluator(self):
+        if not hasattr(self, "_evaluator"):
+            self._evaluator = fastpath_from(self.get_meta("fastpath_representations") or {})
+        return self._evaluator
 
     def _new(self, ids: np.ndarray) -> tuple[np.ndarray, list]:
         new = ids >= self._done.size
@@ -528,15 +536,25 @@ def _width(space) -> int:
     return int(shape[-1]) if getattr(space, "sampler", None) == "grid" and shape and len(shape) > 1 else 0
 
 
-def pack(ids, columns: dict, errors, routes, derived=(), space=None) -> Packed:
+def pack(ids, columns: dict, errors, routes, derived=(), space=None, affine=None) -> Packed:
     """The chunk ``ids`` (every id new) in the file's layout: ``par:`` columns equal to the
     scan's points, columns constant over the chunk, repeats of another column and the
-    ``derived`` obs: columns are named, not stored; the others go through :func:`encode_table`."""
+    ``derived`` obs: columns are named, not stored; the others go through :func:`encode_table`.
+    ``affine``: {name: (source, a, b)}, columns that may equal (source - a) / b (a likelihood's
+    pulls of its observables): those that do, bit for bit at every point, are computed again
+    when read instead of stored."""
     ids = np.asarray(ids, dtype=np.int64)
     n = ids.size
     derived = [c for c in derived if c in columns]
-    if derived:
-        columns = {k: v for k, v in columns.items() if k not in derived}
+    recipes = {}
+    for name, (source, a, b) in (affine or {}).items():
+        if name in columns and source in columns and source != name:
+            v = np.ascontiguousarray(columns[name], dtype="<f8").reshape(n)
+            w = (np.asarray(columns[source], dtype="<f8").reshape(n) - float(a)) / float(b)
+            if np.array_equal(v.view("<i8"), w.view("<i8")):
+                recipes[name] = [source, float(a), float(b)]
+    if derived or recipes:
+        columns = {k: v for k, v in columns.items() if k not in derived and k not in recipes}
     known = _space_columns(space, ids, columns)
     stored, constant, alias, table = _layout(columns, n, tuple(known))
     width = _width(space)
@@ -546,12 +564,14 @@ def pack(ids, columns: dict, errors, routes, derived=(), space=None) -> Packed:
     layout = json.dumps({"stored": stored, "constant": constant, "alias": alias, "ids": "delta",
                          "codec": {"transforms": codes, "width": width},
                          **({"derived": derived} if derived else {}),
+                         **({"affine": recipes} if recipes else {}),
                          **({"space": known} if known else {})})
     return Packed(ids, _pack(route_codes), zlib.compress(layout.encode(), 6), data, failed)
 
 
-def unpack(p: Packed, space=None):
-    """(ids, columns, errors, routes, derived) of a packed chunk: the arguments of Store.write."""
+def unpack(p: Packed, space=None, fastpath=None):
+    """(ids, columns, errors, routes, derived, affine) of a packed chunk: the arguments of
+    Store.write (the derived obs: columns evaluated again with ``fastpath``, :func:`fastpath_from`)."""
     lay = _read_layout(p.layout)
     n = p.ids.size
     table = _table(p.data, lay, n)
@@ -563,8 +583,67 @@ def unpack(p: Packed, space=None):
             columns[name] = column(name)
     messages = dict(p.failed)
     errors = [messages.get(i) for i in p.ids.tolist()]
-    routes = [ROUTES[c] for c in _unpack(p.routes, np.uint8)]
-    return p.ids, columns, errors, routes, tuple(lay.get("derived", ()))
+    codes = _unpack(p.routes, np.uint8)
+    routes = [ROUTES[c] for c in codes]
+    derived = list(lay.get("derived", ()))
+    if derived:
+        bad = np.array([e is not None for e in errors], dtype=bool)
+        columns.update(_derive(fastpath, derived, column, lay, codes, bad, n))
+    recipes = lay.get("affine", {})
+    columns.update(_affine(lay, list(recipes), column, columns))
+    return p.ids, columns, errors, routes, tuple(derived), {k: tuple(v) for k, v in recipes.items()}
+
+
+def fastpath_from(representations: dict):
+    """The evaluator of the derived obs: columns from the meta entry ``fastpath_representations``."""
+    from bridge.scan import fastpath as fpm
+
+    try:
+        parsed = {k: fpm.Representation.from_dict(r) for k, r in (representations or {}).items()}
+    except (KeyError, TypeError, ValueError) as exc:  # cache.Invalid is a ValueError
+        raise sqlite3.DatabaseError(f"fast-path recipe: {exc}") from None
+    return fpm.FastPath([r.observable for r in parsed.values()], 0.0, {}, parsed)
+
+
+def _derive(fastpath, wanted, column, lay, codes, bad, n) -> dict[str, np.ndarray]:
+    """The derived obs: columns ``wanted`` of a chunk: the fast path on its wc: columns, at the
+    points with route fast or mixed, as the scan evaluated them (NaN at failed points)."""
+    from bridge.scan import fastpath as fpm
+
+    if fastpath is None:
+        raise sqlite3.DatabaseError("derived columns but no fast-path recipe")
+    coefficients = {}
+    for name in {*lay["stored"], *lay["constant"], *lay["alias"]}:
+        if name.startswith("wc:") and name.endswith(":re"):
+            coef = name[3:-3]
+            re, im = column(name), column(f"wc:{coef}:im")
+            coefficients[coef] = re + 1j * (im if im is not None else 0.0)
+    fast = np.isin(codes, [_ROUTE_CODE["fast"], _ROUTE_CODE["mixed"]])
+    u, _ = fpm.to_units({k: v[fast] for k, v in coefficients.items()}, int(fast.sum()))
+    values = fastpath.evaluate(u)
+    out = {}
+    for name in wanted:
+        label = name[4:]
+        if label not in values:
+            raise sqlite3.DatabaseError(f"no fast-path recipe for {name}")
+        col = np.full(n, np.nan)
+        col[fast] = values[label]
+        col[bad] = np.nan
+        out[name] = col
+    return out
+
+
+def _affine(lay, wanted, column, known) -> dict[str, np.ndarray]:
+    """The ``affine`` columns ``wanted`` of a chunk: (source - a) / b, the source a column of
+    the chunk or one of ``known`` (derived ones)."""
+    out = {}
+    for name in wanted:
+        source, a, b = lay["affine"][name]
+        values = known[source] if source in known else column(source)
+        if values is None:
+            raise sqlite3.DatabaseError(f"no column {source} for {name}")
+        out[name] = (values - float(a)) / float(b)
+    return out
 
 
 def _table(data: bytes, lay: dict, n: int) -> np.ndarray:
@@ -663,7 +742,7 @@ class _Reader:
             except sqlite3.DatabaseError as exc:
                 raise _damaged(self.path, exc) from None
             for group in (lay["stored"], lay["constant"], lay["alias"], lay.get("derived", ()),
-                          lay.get("space", ())):
+                          lay.get("affine", ()), lay.get("space", ())):
                 for c in group:
                     if c not in seen:
                         seen.add(c)
@@ -706,9 +785,15 @@ class _Reader:
             sel = np.flatnonzero(keep)
             column = _Chunk(lay, stored, table, n, self._space_values(lay.get("space", ()), ids))
             derived = {}
-            wanted = [c for c in lay.get("derived", ()) if c in names]
-            if wanted:
-                derived = self._derive(wanted, column, lay, codes, bad, n)
+            affine = [c for c in lay.get("affine", ()) if c in names]
+            sources = {lay["affine"][c][0] for c in affine}
+            wanted = [c for c in lay.get("derived", ()) if c in names or c in sources]
+            try:
+                if wanted:
+                    derived = _derive(self._evaluator(), wanted, column, lay, codes, bad, n)
+                derived.update(_affine(lay, affine, column, derived))
+            except sqlite3.DatabaseError as exc:
+                raise _damaged(self.path, exc) from None
             block = {}
             for name in names:
                 if name == "id":
@@ -727,38 +812,10 @@ class _Reader:
                     block[name] = values[sel] if values is not None else np.full(sel.size, np.nan)
             yield block
 
-    def _derive(self, wanted, column, lay, codes, bad, n) -> dict[str, np.ndarray]:
-        """The derived obs: columns of a chunk: the fast path (from meta) on its wc: columns, at
-        the points with route fast or mixed, as the scan evaluated them (NaN at failed points)."""
-        from bridge.scan import fastpath as fpm
-
-        if not hasattr(self, "_fastpath"):
-            reps = self.meta().get("fastpath_representations") or {}
-            try:
-                parsed = {k: fpm.Representation.from_dict(r) for k, r in reps.items()}
-            except (KeyError, TypeError, ValueError) as exc:  # cache.Invalid is a ValueError
-                raise _damaged(self.path, f"fast-path recipe: {exc}") from None
-            self._fastpath = fpm.FastPath([r.observable for r in parsed.values()], 0.0, {}, parsed)
-        coefficients = {}
-        names = {*lay["stored"], *lay["constant"], *lay["alias"]}
-        for name in names:
-            if name.startswith("wc:") and name.endswith(":re"):
-                coef = name[3:-3]
-                re, im = column(name), column(f"wc:{coef}:im")
-                coefficients[coef] = re + 1j * (im if im is not None else 0.0)
-        fast = np.isin(codes, [_ROUTE_CODE["fast"], _ROUTE_CODE["mixed"]])
-        u, _ = fpm.to_units({k: v[fast] for k, v in coefficients.items()}, int(fast.sum()))
-        values = self._fastpath.evaluate(u)
-        out = {}
-        for name in wanted:
-            label = name[4:]
-            if label not in values:
-                raise _damaged(self.path, f"no fast-path recipe for {name}")
-            col = np.full(n, np.nan)
-            col[fast] = values[label]
-            col[bad] = np.nan
-            out[name] = col
-        return out
+    def _evaluator(self):
+        if not hasattr(self, "_derived"):
+            self._derived = fastpath_from(self.meta().get("fastpath_representations") or {})
+        return self._derived
 
     def _space_values(self, names, ids) -> dict[str, np.ndarray]:
         """The ``space`` columns of a chunk: the scan's points ``ids`` (meta ``scan``)."""
