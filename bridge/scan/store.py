@@ -148,9 +148,13 @@ def _unpack(blob: bytes, dtype) -> np.ndarray:
         raise sqlite3.DatabaseError(f"a chunk's ids or routes are not readable ({exc})") from None
 
 
-def _read_layout(value) -> dict:
-    """A chunk's layout: JSON text (format 2), or deflated JSON (format 3: the column names
-    repeat in every chunk, ~3 kB of text that deflates to a few hundred bytes)."""
+#: Characters of JSON above which a meta value is stored deflated.
+META_DEFLATE = 65536
+
+
+def _read_layout(value):
+    """A chunk's layout or a meta value: JSON text (format 2), or deflated JSON (format 3: the
+    column names repeat in every chunk, ~3 kB of text that deflates to a few hundred bytes)."""
     try:
         if isinstance(value, bytes):
             value = zlib.decompress(value)
@@ -429,12 +433,17 @@ class Store:
 
     def get_meta(self, key: str, default=None):
         row = self._run(lambda: self.con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone())
-        return default if row is None else json.loads(row[0])
+        return default if row is None else self._run(lambda: _read_layout(row[0]))
 
     def set_meta(self, key: str, value) -> None:
+        """Store ``value`` (JSON) under ``key``; a long one (the fast-path recipe of the derived
+        columns, ~1 MB) deflated."""
+        text = json.dumps(value)
+        stored = zlib.compress(text.encode(), 6) if len(text) > META_DEFLATE else text
+
         def go():
             with self.con:
-                self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+                self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, stored))
         self._run(go)
 
     def retry_failed(self) -> int:
@@ -731,7 +740,10 @@ class _Reader:
             raise _damaged(self.path, exc) from None
 
     def meta(self) -> dict:
-        return {k: json.loads(v) for k, v in self._q("SELECT key, value FROM meta")}
+        try:
+            return {k: _read_layout(v) for k, v in self._q("SELECT key, value FROM meta")}
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(self.path, exc) from None
 
     def columns(self) -> list[str]:
         names = list(FIXED)
