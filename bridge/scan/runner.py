@@ -186,11 +186,14 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
 
 def run_packed(ctx: Context, ids, values) -> tuple[Packed, int, float]:
     """The task a worker runs: :func:`run_chunk`, then the chunk encoded as the results file
-    holds it (bridge.scan.store.pack): (packed chunk, fallback points, seconds). The workers
-    share the encoding, and send the scanning process a few hundred bytes per point."""
+    holds it (bridge.scan.store.pack): (packed chunk, fallback points, CPU seconds). The
+    workers share the encoding, and send the scanning process a few hundred bytes per point.
+    CPU, not wall seconds, size the next chunks (:class:`ChunkPlan`): on a machine shared with
+    other work, wall seconds would shrink the chunks, whose fixed costs then grow."""
+    cpu = time.process_time()
     res = run_chunk(ctx, ids, values)
     packed = pack(res.ids, res.columns, res.errors, res.routes, res.derived, ctx.space, _pulls(ctx))
-    return packed, res.fallback_points, res.seconds
+    return packed, res.fallback_points, time.process_time() - cpu
 
 
 def _pulls(ctx: Context) -> dict:
@@ -546,7 +549,7 @@ class ChunkPlan:
         self.rates: list[float] = []  # points per second of the last chunks
 
     def measured(self, points: int, seconds: float) -> None:
-        """A chunk of ``points`` took a worker ``seconds``."""
+        """A chunk of ``points`` took a worker ``seconds`` (of CPU: see :func:`run_packed`)."""
         self.rates = [*self.rates[1 - self.RECENT:], points / max(seconds, 1e-9)]
 
     def next_size(self) -> int:
