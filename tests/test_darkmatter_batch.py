@@ -107,9 +107,12 @@ def test_dark_matter_scans_spread_over_workers():
 
     ctx = SimpleNamespace(route="fast", dark_matter=True)
     opts = SimpleNamespace(chunk_size=None)
-    assert runner._chunk_size(opts, ctx) == runner.CHUNK["dark_matter"] < runner.CHUNK["vectorised"] // 8
+    plan = runner._chunk_plan(opts, ctx)
+    assert plan.size == runner.FIRST_CHUNK["dark matter"]
+    assert plan.largest == runner.CHUNK["dark matter"] < runner.CHUNK["vectorised"] // 8
     opts.chunk_size = 7
-    assert runner._chunk_size(opts, ctx) == 7
+    plan = runner._chunk_plan(opts, ctx)
+    assert plan.size == plan.largest == 7 and plan.fixed
 
 
 #: Points of the shipped models (card, the two varied MINPAR entries, values): F_Ib at the h pole

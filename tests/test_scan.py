@@ -310,3 +310,66 @@ def test_perturbativity_refusal_is_the_same_in_run_fit_and_scan(tmp_path, cached
               for k, v in failed.items()}
     assert list(failed["id"]) == [2]  # Γ^L = 20; 2 and 11 are below 4π
     assert failed["error"][0] == f"{CARD}, point 2, Block GAMMALIN, entry 2: {detail}"
+
+
+# ---------------------------------------------------------------------------
+# progress within what used to be one chunk
+# ---------------------------------------------------------------------------
+def test_chunk_plan_starts_small_grows_by_at_most_4x_to_a_seconds_work():
+    from bridge.scan.runner import ChunkPlan
+
+    plan = ChunkPlan(64, 4096, seconds=1.0)
+    assert plan.next_size() == 64  # nothing measured yet
+    plan.measured(64, 0.001)  # fast: 64000 points/s, but at most 4x the last size
+    assert [plan.next_size() for _ in range(4)] == [256, 1024, 4096, 4096]
+    slow = ChunkPlan(64, 4096, seconds=1.0)
+    slow.measured(64, 6.4)  # 10 points/s: a second's work is 10 points
+    assert slow.next_size() == 10
+    for _ in range(ChunkPlan.RECENT):  # slower still: never below one point
+        slow.measured(10, 100.0)
+    assert slow.next_size() == 1
+    warm = ChunkPlan(16, 4096, seconds=1.0)
+    warm.measured(16, 8.0)  # a worker's first chunk, with its start-up: 2 points/s
+    assert warm.next_size() == 2
+    warm.measured(2, 0.01)  # then 200 points/s: the start-up does not hold the size down
+    assert warm.next_size() == 8  # 4x the last size at most
+    assert warm.next_size() == 32 and warm.next_size() == 128 and warm.next_size() == 200
+    fixed = ChunkPlan(7, 7, fixed=True)  # --chunk-size
+    fixed.measured(7, 1e-6)
+    assert fixed.next_size() == 7
+
+
+def test_scan_progress_moves_before_the_first_full_chunk(tmp_path, cached_sm, monkeypatch):
+    """900 points were one chunk (4096 at most): one progress report, at the end. Now the first
+    chunks are small and the line moves several times; on a terminal it shows rate and ETA."""
+    import io
+    import json
+
+    from bridge.scan import runner
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    out = Terminal()
+    made = []
+
+    def progress(*args, **kwargs):
+        made.append(runner_progress(*args, **kwargs, stream=out))
+        return made[-1]
+
+    runner_progress = runner.Progress
+    monkeypatch.setattr(runner, "Progress", progress)
+    db = tmp_path / "p.db"
+    s = runner.run(runner.ScanOptions(CARD, ["MINPAR:1:50:800:30", "MINPAR:2:300:2000:30"], str(db),
+                                      likelihoods=["seed2021"], observables=False, workers=1))
+    assert s.stored == 900
+    sizes = [r[0] for r in sqlite3.connect(db).execute("SELECT n FROM chunks ORDER BY chunk")]
+    assert sizes[0] == runner.FIRST_CHUNK["vectorised"] and len(sizes) >= 3, sizes
+    assert max(sizes) <= runner.CHUNK["vectorised"] and sum(sizes) == 900
+    lines = [x for x in out.getvalue().split("\r") if x.strip()]
+    assert len(lines) == len(sizes)  # one redraw per chunk
+    assert all("points/s, ETA" in x for x in lines)
+    assert "900/900 points" in lines[-1] and f"{sizes[0]}/900 points" in lines[0]
+    assert json.loads(sqlite3.connect(db).execute(
+        "SELECT value FROM meta WHERE key = 'last_run'").fetchone()[0])["computed"] == 900

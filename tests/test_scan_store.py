@@ -207,16 +207,125 @@ def test_constant_and_repeated_columns_are_stored_once(tmp_path):
     with store.Store(path) as st:
         st.write(np.arange(50), cols, [None] * 50, ["fast"] * 50)
     con = sqlite3.connect(path)
-    import json
 
     (layout,) = con.execute("SELECT columns FROM chunks").fetchone()
-    lay = json.loads(layout)
+    lay = store._read_layout(layout)
     assert lay["stored"] == ["par:x", "wc:a:re"] and lay["alias"] == {"in:X": "par:x"}
     assert set(lay["constant"]) == {"wc:a:im", "obs:c", "obs:nan", "obs:negzero"}
     back = store.read(path)
     for name, v in cols.items():
         np.testing.assert_array_equal(back[name], v)  # NaN and -0.0 included
     assert math.copysign(1.0, back["obs:negzero"][0]) == -1.0
+
+
+def _bits(a):
+    return np.ascontiguousarray(a, dtype="<f8").view("<i8")
+
+
+@pytest.mark.parametrize("width", [0, 1, 3, 64, 4095, 4096, 9000])
+def test_encoded_columns_come_back_bit_for_bit(width):
+    """The codec (bits minus a neighbour prediction, wrapping int64) loses nothing, whatever
+    the column holds: NaN payloads, ±inf, ±0, subnormals, random bit patterns, jumps."""
+    from bridge.scan import store
+
+    rng = np.random.default_rng(5)
+    n = 4096
+    x = np.linspace(0.0, 3.0, n)
+    nan_payload = np.array([0x7FF8_0000_DEAD_BEEF], dtype="<i8").view("<f8")[0]
+    rows = [np.sin(x), 1e300 * np.cos(40 * x), np.exp(-30 * x), rng.standard_normal(n),
+            rng.integers(-2**63, 2**63 - 1, n, dtype=np.int64).view("<f8"),
+            np.where(rng.random(n) < 0.2, np.nan, x), np.full(n, nan_payload),
+            np.r_[np.inf, -np.inf, 5e-324, -5e-324, -0.0, np.zeros(n - 5)],
+            np.where(x < 1.5, -1e-300, 1e300)]
+    table = np.array(rows)
+    codes, blob = store.encode_table(table, width)
+    assert len(codes) == len(rows) and set(codes) <= set(store.TRANSFORMS)
+    back = store.decode_table(blob, codes, n, width)
+    np.testing.assert_array_equal(_bits(back), _bits(table))
+    for m in (1, 2, 3):  # chunks shorter than the differences
+        codes, blob = store.encode_table(table[:, :m].copy(), width)
+        np.testing.assert_array_equal(_bits(store.decode_table(blob, codes, m, width)),
+                                      _bits(table[:, :m]))
+
+
+def test_smooth_columns_on_a_grid_take_a_few_bytes_per_value():
+    """Columns that are smooth functions of the scan's grid (the coefficients of a scan) are
+    stored in far fewer than 8 bytes a value; noise is not (nothing to gain, nothing lost)."""
+    from bridge.scan import store
+
+    # four rows of a 1000 x 1000 grid (a chunk of the benchmark's 10^6-point scan)
+    a, b = np.meshgrid(np.linspace(100, 1000, 1000)[:4], np.linspace(200, 2000, 1000), indexing="ij")
+    a, b = a.ravel(), b.ravel()
+    smooth = np.array([np.log(a / b) * k / (a * b) + 1e-9 * k for k in range(1, 41)])
+    codes, blob = store.encode_table(smooth, 1000)
+    assert len(blob) / smooth.size < 5.0, (len(blob) / smooth.size, codes)
+    assert all("1" in c for c in codes)  # differences, not the raw bits, were chosen
+    noise = np.random.default_rng(1).standard_normal((4, a.size))
+    _, blob = store.encode_table(noise, 1000)
+    assert len(blob) / noise.size > 7.0
+
+
+def test_a_format_2_file_is_read_and_a_resumed_scan_upgrades_it(tmp_path):
+    """Format 2 (plain float64 chunks) is still read; writing to it adds encoded chunks and
+    marks it format 3, so that an older bridge refuses it instead of misreading it."""
+    import json
+
+    from bridge.scan import store
+
+    path = tmp_path / "old.db"
+    x = np.linspace(1.0, 2.0, 30)
+    with store.Store(path) as st:
+        st.write(np.arange(30), {"wc:a:re": np.sin(x), "chi2:s": x ** 2}, [None] * 30, ["fast"] * 30)
+    con = sqlite3.connect(path)  # the same chunk as format 2 wrote it
+    (layout,) = con.execute("SELECT columns FROM chunks").fetchone()
+    lay = store._read_layout(layout)
+    codec = lay.pop("codec")
+    assert codec["transforms"] and len(codec["transforms"]) == len(lay["stored"])
+    plain = np.stack([{"wc:a:re": np.sin(x), "chi2:s": x ** 2}[c] for c in lay["stored"]])
+    with con:
+        con.execute("UPDATE chunks SET columns = ?, data = ?",
+                    (json.dumps(lay), plain.astype("<f8").tobytes()))
+        con.execute("UPDATE meta SET value = ? WHERE key = ?", (json.dumps({"format": 2}), store.MARKER))
+    con.close()
+    np.testing.assert_array_equal(store.read(path, ["chi2:s"])["chi2:s"], x ** 2)
+    with store.Store(path) as st:
+        st.write([30, 31], {"wc:a:re": np.array([5.0, 6.0]), "chi2:s": np.array([7.0, 8.0])},
+                 [None] * 2, ["fast"] * 2)
+    assert json.loads(sqlite3.connect(path).execute(
+        "SELECT value FROM meta WHERE key = ?", (store.MARKER,)).fetchone()[0]) == {"format": 3}
+    back = store.read(path, ["wc:a:re", "chi2:s"])
+    np.testing.assert_array_equal(back["wc:a:re"], [*np.sin(x), 5.0, 6.0])
+    np.testing.assert_array_equal(back["chi2:s"], [*(x ** 2), 7.0, 8.0])
+
+
+def test_a_packed_chunk_holding_stored_ids_is_written_without_them(tmp_path):
+    """A chunk packed in a worker and computed again after a kill: the ids already stored are
+    left out (it is unpacked and written again), the rest stored once, values intact."""
+    from bridge.scan import store
+    from bridge.scan.space import Axis, Space
+
+    space = Space([Axis("MINPAR:1:1:10:10", "MINPAR:1", 1.0, 10.0, 10, False, None),
+                   Axis("MINPAR:2:1:4:4", "MINPAR:2", 1.0, 4.0, 4, False, None)])
+    ids = np.arange(40)
+    values = space.values(ids)
+    cols = {"par:MINPAR:1": values[:, 0], "par:MINPAR:2": values[:, 1],
+            "chi2:s": values[:, 0] * values[:, 1] + 0.1}
+    errors = [None] * 40
+    errors[25] = "model F: refused"
+    path = tmp_path / "r.db"
+    with store.Store(path, space) as st:
+        st.set_meta("scan", {"space": space.as_dict()})  # the reader computes par: from it
+        st.write(ids[:20], {k: v[:20] for k, v in cols.items()}, errors[:20], ["fast"] * 20)
+        packed = store.pack(ids[10:], {k: v[10:] for k, v in cols.items()}, errors[10:],
+                            ["fast"] * 30, (), space)
+        assert st.write_packed(packed) == 20
+        assert st.write_packed(packed) == 0
+        assert st.count() == (40, 1)
+    back = store.read(path, ["id", "par:MINPAR:2", "chi2:s", "error"], failed=True)
+    np.testing.assert_array_equal(back["id"], ids)
+    np.testing.assert_array_equal(back["par:MINPAR:2"], values[:, 1])
+    np.testing.assert_array_equal(back["chi2:s"], cols["chi2:s"])
+    assert back["error"][25] == "model F: refused" and back["error"][24] is None
 
 
 def test_retry_failed_replaces_the_failed_copy_only_when_written(tmp_path):
@@ -265,12 +374,56 @@ def test_derived_observables_are_evaluated_again_from_the_coefficients(tmp_path)
         st.set_meta("fastpath_representations", {"toy": rep.as_dict()})
         st.write(np.arange(n), {"wc:C10_bsmumu:re": c10.real, "wc:C10_bsmumu:im": c10.imag,
                                 "obs:toy": values}, errors, routes, derived=("obs:toy",))
-    import json
 
     (layout,) = sqlite3.connect(path).execute("SELECT columns FROM chunks").fetchone()
-    assert json.loads(layout)["derived"] == ["obs:toy"] and "obs:toy" not in json.loads(layout)["stored"]
+    lay = store._read_layout(layout)
+    assert lay["derived"] == ["obs:toy"] and "obs:toy" not in lay["stored"]
     back = store.read(path, ["obs:toy"], failed=True)["obs:toy"]
     np.testing.assert_array_equal(back, values)
+
+
+def test_pulls_of_derived_observables_are_recipes_only_when_exact(tmp_path):
+    """A pull (obs - central) / sigma of a derived obs: column is kept as its recipe when it
+    equals it bit for bit at every point, and as numbers otherwise; both read back exactly,
+    also after a packed chunk holding stored ids is unpacked and written again."""
+    from bridge.observable import Observable
+    from bridge.scan import fastpath as fpm
+    from bridge.scan import store
+
+    rng = np.random.default_rng(4)
+    i, j = fpm.POSITION["C10_bsmumu"]
+    q = rng.normal(size=(2, 2))
+    rep = fpm.Representation(Observable("toy"), "quadratic",
+                             [fpm.Polynomial(np.array([i, j]), 2.0, rng.normal(size=2), q + q.T)], 0.0)
+    fp = fpm.FastPath([rep.observable], 160.0, {}, {"toy": rep})
+    n = 30
+    c10 = rng.normal(size=n) + 1j * rng.normal(size=n)
+    u, _ = fpm.to_units({"C10_bsmumu": c10}, n)
+    obs = fp.evaluate(u)["toy"]
+    central, sigma = 0.3, 0.07
+    exact = (obs - central) / sigma
+    other = obs / sigma - central / sigma  # the same pull, rounded differently
+    assert not np.array_equal(exact, other)
+    cols = {"wc:C10_bsmumu:re": c10.real, "wc:C10_bsmumu:im": c10.imag, "obs:toy": obs,
+            "pull:a:toy": exact, "pull:b:toy": other}
+    affine = {"pull:a:toy": ("obs:toy", central, sigma), "pull:b:toy": ("obs:toy", central, sigma)}
+    path = tmp_path / "r.db"
+    with store.Store(path) as st:
+        st.set_meta("fastpath_representations", {"toy": rep.as_dict()})
+        st.write(np.arange(20), {k: v[:20] for k, v in cols.items()}, [None] * 20, ["fast"] * 20,
+                 derived=("obs:toy",), affine=affine)
+        packed = store.pack(np.arange(10, 30), {k: v[10:] for k, v in cols.items()}, [None] * 20,
+                            ["fast"] * 20, ("obs:toy",), None, affine)
+        assert st.write_packed(packed) == 10  # ids 10-19 stored: unpacked, written without them
+    layouts = [store._read_layout(r[0]) for r in sqlite3.connect(path).execute("SELECT columns FROM chunks")]
+    for lay in layouts:
+        assert lay["affine"] == {"pull:a:toy": ["obs:toy", central, sigma]}
+        assert "pull:b:toy" in lay["stored"] and "pull:a:toy" not in lay["stored"]
+    back = store.read(path, ["id", "pull:a:toy", "pull:b:toy", "obs:toy"])
+    np.testing.assert_array_equal(back["id"], np.arange(n))
+    np.testing.assert_array_equal(_bits(back["pull:a:toy"]), _bits(exact))
+    np.testing.assert_array_equal(_bits(back["pull:b:toy"]), _bits(other))
+    np.testing.assert_array_equal(back["obs:toy"], obs)
 
 
 def test_a_refused_point_is_named_by_its_scan_id(tmp_path):
@@ -288,8 +441,8 @@ def test_a_refused_point_is_named_by_its_scan_id(tmp_path):
 
 
 def test_bytes_per_point_of_a_seed_scan_are_few(tmp_path):
-    """Each point costs 8 bytes per distinct varying column and almost nothing besides."""
-    import json
+    """Each point costs at most 8 bytes per distinct varying column (fewer: encoded) and almost
+    nothing besides."""
 
     from bridge.scan.runner import ScanOptions, run
 
@@ -297,13 +450,14 @@ def test_bytes_per_point_of_a_seed_scan_are_few(tmp_path):
     s = run(ScanOptions(CARD, ["MINPAR:1:20:1000:40", "MINPAR:2:100:2000:50"], str(db),
                         likelihoods=["seed2021"], observables=False, workers=1, progress=False))
     assert s.stored == 2000
-    layouts = [json.loads(r[0]) for r in sqlite3.connect(db).execute("SELECT columns FROM chunks")]
+    from bridge.scan import store
+
+    layouts = [store._read_layout(r[0]) for r in sqlite3.connect(db).execute("SELECT columns FROM chunks")]
     stored = max(len(lay["stored"]) for lay in layouts)
     assert 20 < stored < 40  # F_Ib: repeated and constant columns are not among them
     assert os.path.getsize(db) / 2000 < min(8 * stored + 12, 300)
     # the scan parameters are the scan's own points: computed again from its definition
     assert all(lay["space"] == ["par:MINPAR:1", "par:MINPAR:2"] for lay in layouts)
-    from bridge.scan import store
     from bridge.scan.space import Space
 
     back = store.read(db, ["id", "par:MINPAR:1", "par:MINPAR:2", "in:MINPAR:1"], failed=True)

@@ -22,7 +22,10 @@ and a note saying why.
 from __future__ import annotations
 
 import math
-from functools import cache
+
+# the standard library's quantile (Wichura's AS241, ~1e-16): scipy.stats would cost every scan
+# worker ~1-5 s and 40 MiB of imports (the likelihood registry imports this module)
+from statistics import NormalDist
 
 from bridge.darkmatter import constants as C
 from bridge.darkmatter.likelihood import THEORY_REL_ERROR, relic_chi2, relic_sigma
@@ -31,22 +34,7 @@ from bridge.likelihoods.point import ModelPoint
 from bridge.likelihoods.result import LikelihoodResult, Term
 
 #: One-sided Gaussian quantiles of the 90% and 95% CL limits (1.2816, 1.6449).
-
-
-@cache
-def z_score(cl: float) -> float:
-    """The one-sided Gaussian quantile of a limit at confidence level ``cl`` (1.28 at 90%,
-    1.64 at 95%). scipy.stats is imported here, on first use: its import (~0.5 CPU-s) would
-    otherwise be paid by every command that lists the likelihoods (`bridge fit` among them)."""
-    from scipy.stats import norm
-
-    return float(norm.ppf(cl))
-
-
-def __getattr__(name: str) -> float:  # the module's constants Z90, Z95, computed on first use
-    if name in ("Z90", "Z95"):
-        return z_score(0.90 if name == "Z90" else 0.95)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+Z90, Z95 = NormalDist().inv_cdf(0.90), NormalDist().inv_cdf(0.95)
 
 
 def dark_matter_of(point: ModelPoint) -> dict:

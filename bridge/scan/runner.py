@@ -2,8 +2,12 @@
 
 The process that starts the scan does the one-off work (card, SM inputs, probe points,
 the fast path, the likelihoods' covariances) and packs it into a :class:`Context` of
-plain arrays and dataclasses. Each chunk is a task ``run_chunk(context, ids, values)``
-that returns columns; only this process writes to the store, one transaction per chunk.
+plain arrays and dataclasses. Each chunk is a task ``run_packed(context, ids, values)``:
+:func:`run_chunk` computes its columns (the dark-matter summary too, through
+``evaluate_batch(dark_matter=...)``), and the worker encodes them as the results file holds
+them (bridge.scan.store.pack); only this process writes to the store, one transaction per
+chunk. Chunk sizes follow :class:`ChunkPlan`: small first chunks, then about a second of a
+worker's time each, so that the progress line moves.
 A restart with the same command skips every stored id, so each point is stored exactly
 once; a chunk in flight when the scan was killed is computed again.
 """
@@ -28,13 +32,20 @@ from bridge.pipeline import evaluate_batch
 from bridge.scan import fastpath as fpm
 from bridge.scan.chi2 import PointData, direct, vectorise
 from bridge.scan.space import Space, batch_inputs, parse_vary
-from bridge.scan.store import Store
+from bridge.scan.store import Packed, Store, pack
 
 ROUTES = ("fast", "direct")
-#: Default points per chunk: vectorised models, point-by-point models, direct flavio, and
+#: Largest chunk (points per task): vectorised models, point-by-point models, direct flavio, and
 #: any model with the dark-matter summary (0.02-0.5 s CPU per point: a 10⁴-point plane in
 #: chunks of 4096 would keep one worker of two busy with most of it).
-CHUNK = {"vectorised": 4096, "points": 64, "direct": 2, "dark_matter": 128}
+CHUNK = {"vectorised": 4096, "points": 64, "direct": 2, "dark matter": 128}
+#: Points of the first chunks, before the rate is known (see :class:`ChunkPlan`); "dark
+#: matter": any scan with --dark-matter (relic density per point, ~0.1-0.5 s each today).
+FIRST_CHUNK = {"vectorised": 16, "points": 2, "direct": 1, "dark matter": 2}
+#: Seconds between two chunk ends across the pool (a worker's chunk: this times the number of
+#: workers): the progress line moves when a chunk ends, and a larger chunk is stored in fewer
+#: bytes per point.
+CHUNK_SECONDS = 1.0
 
 
 @dataclass
@@ -173,6 +184,35 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
             v[bad] = np.nan  # a failed point keeps its inputs and its message only
         cols[name] = v
     return ChunkResult(ids, cols, errors, routes, time.perf_counter() - start, fallback, derived)
+
+
+def run_packed(ctx: Context, ids, values) -> tuple[Packed, int, float]:
+    """The task a worker runs: :func:`run_chunk`, then the chunk encoded as the results file
+    holds it (bridge.scan.store.pack): (packed chunk, fallback points, CPU seconds). The
+    workers share the encoding, and send the scanning process a few hundred bytes per point.
+    CPU, not wall seconds, size the next chunks (:class:`ChunkPlan`): on a machine shared with
+    other work, wall seconds would shrink the chunks, whose fixed costs then grow."""
+    cpu = time.process_time()
+    res = run_chunk(ctx, ids, values)
+    packed = pack(res.ids, res.columns, res.errors, res.routes, res.derived, ctx.space, _pulls(ctx))
+    return packed, res.fallback_points, time.process_time() - cpu
+
+
+def _pulls(ctx: Context) -> dict:
+    """{pull column: (obs column, central, sigma)} of the likelihoods whose pulls are
+    (prediction - central) / sigma of an observable (bridge.scan.chi2.FlavioVector): the store
+    keeps those it finds equal bit for bit as a recipe, the others as numbers."""
+    out = {}
+    for vl in ctx.vector_likelihoods:
+        central, sigma = getattr(vl, "central", None), getattr(vl, "sigma", None)
+        observables = getattr(vl, "observables", ())
+        if central is None or sigma is None or len(observables) != len(central):
+            continue
+        for k, o in enumerate(observables):
+            label = getattr(o, "label", None)
+            if label is not None:
+                out[f"pull:{vl.name}:{label}"] = (f"obs:{label}", float(central[k]), float(sigma[k]))
+    return out
 
 
 def _observables(ctx: Context, res, ok, errors):
@@ -397,19 +437,26 @@ def validate(ctx: Context, points: int, seed: int = 1) -> dict[str, float]:
 
 
 class Progress:
-    """A progress line on stderr: done/total, rate and ETA (redrawn on a terminal)."""
+    """A progress line on stderr: done/total, rate and ETA, after every chunk (redrawn in place
+    on a terminal; elsewhere a line at most every :data:`PLAIN_EVERY` seconds). With the
+    chunk sizes of :class:`ChunkPlan` it moves about every second."""
 
-    def __init__(self, total: int, done: int, enabled: bool = True):
+    #: Seconds between two plain lines (stderr not a terminal: a log file, a pipe).
+    PLAIN_EVERY = 2.0
+
+    def __init__(self, total: int, done: int, enabled: bool = True, stream=None):
         self.total, self.done, self.start_done = total, done, done
         self.enabled = enabled
-        self.tty = sys.stderr.isatty()
+        self.stream = stream or sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.start = time.perf_counter()
         self.last = 0.0
 
     def update(self, n: int, failed: int = 0) -> None:
         self.done += n
         now = time.perf_counter()
-        if not self.enabled or (not self.tty and now - self.last < 5 and self.done < self.total):
+        if not self.enabled or (not self.tty and now - self.last < self.PLAIN_EVERY
+                                and self.done < self.total):
             return
         self.last = now
         rate = (self.done - self.start_done) / max(now - self.start, 1e-9)
@@ -419,12 +466,18 @@ class Progress:
         eta_s = time.strftime("%H:%M:%S", time.gmtime(eta)) if math.isfinite(eta) else "--:--:--"
         line = (f"[{bar:<30s}] {100 * frac:5.1f}% {self.done}/{self.total} points, "
                 f"{rate:.3g} points/s, ETA {eta_s}")
-        print(("\r" + line) if self.tty else line, end="" if self.tty else "\n", file=sys.stderr,
-              flush=True)
+        try:
+            self.stream.write(("\r" + line) if self.tty else line + "\n")
+            self.stream.flush()
+        except (OSError, ValueError):  # a closed stderr costs the report only
+            pass
 
     def close(self) -> None:
         if self.enabled and self.tty:
-            print(file=sys.stderr)
+            try:
+                self.stream.write("\n")
+            except (OSError, ValueError):
+                pass
 
 
 def run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
@@ -482,16 +535,45 @@ def _comparable(stored: dict) -> dict:
     return {k: v for k, v in stored.items() if k != "card"}
 
 
-def _chunk_size(opts: ScanOptions, ctx: Context) -> int:
+class ChunkPlan:
+    """Points per chunk: small first chunks, then as many as a worker computes in ``seconds``
+    (:data:`CHUNK_SECONDS` times the workers) at the rate of the recent chunks (at most
+    ``largest``, at most 4x the previous size), so that the progress line moves every second
+    or so whatever the model's speed; a ``--chunk-size`` fixes it. The rate is the best of the
+    last few chunks: a worker's first chunk also pays its start-up (imports, the model's set-up),
+    and a chunk's fixed costs weigh more the smaller it is, so an average over all chunks
+    would keep the chunks small."""
+
+    RECENT = 4
+
+    def __init__(self, first: int, largest: int, seconds: float = CHUNK_SECONDS, fixed: bool = False):
+        self.size, self.largest, self.seconds, self.fixed = max(1, first), max(1, largest), seconds, fixed
+        self.rates: list[float] = []  # points per second of the last chunks
+
+    def measured(self, points: int, seconds: float) -> None:
+        """A chunk of ``points`` took a worker ``seconds`` (of CPU: see :func:`run_packed`)."""
+        self.rates = [*self.rates[1 - self.RECENT:], points / max(seconds, 1e-9)]
+
+    def next_size(self) -> int:
+        if not self.fixed and self.rates:
+            wanted = int(max(self.rates) * self.seconds)
+            self.size = max(1, min(wanted, 4 * self.size, self.largest))
+        return self.size
+
+
+def _chunk_plan(opts: ScanOptions, ctx: Context) -> ChunkPlan:
     if opts.chunk_size:
-        return max(1, int(opts.chunk_size))
+        size = max(1, int(opts.chunk_size))
+        return ChunkPlan(size, size, fixed=True)
     if ctx.route == "direct":
-        return CHUNK["direct"]
-    if ctx.dark_matter:
-        return CHUNK["dark_matter"]
-    model = _model(ctx)
-    batched = model.description is not None or model.implements("bridge_batch_spectrum")
-    return CHUNK["vectorised"] if ctx.vectorised and batched else CHUNK["points"]
+        kind = "direct"
+    elif ctx.dark_matter:  # the relic density dominates whatever the model's batch speed
+        kind = "dark matter"
+    else:
+        model = _model(ctx)
+        batched = model.description is not None or model.implements("bridge_batch_spectrum")
+        kind = "vectorised" if ctx.vectorised and batched else "points"
+    return ChunkPlan(FIRST_CHUNK[kind], CHUNK[kind])
 
 
 def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSummary:
@@ -504,30 +586,37 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSumma
     todo = np.flatnonzero(mask)
     if opts.max_points is not None:
         todo = todo[: opts.max_points]
-    chunk = _chunk_size(opts, ctx)
-    chunks = [todo[i:i + chunk] for i in range(0, todo.size, chunk)]
+    plan = _chunk_plan(opts, ctx)
     progress = Progress(size, size - int(mask.sum()), opts.progress)
     start = time.perf_counter()
     computed = fallback = 0
-    backend = make_backend(opts.workers if chunks else 1, opts.scheduler, opts.mpi)
+    backend = make_backend(opts.workers if todo.size else 1, opts.scheduler, opts.mpi)
+    plan.seconds = CHUNK_SECONDS * backend.slots
+    taken = 0
+
+    def submit() -> bool:
+        nonlocal taken
+        if taken >= todo.size:
+            return False
+        ids = todo[taken:taken + plan.next_size()]
+        taken += ids.size
+        pending.add(backend.executor.submit(run_packed, ctx, ids, ctx.space.values(ids)))
+        return True
+
     try:
-        pending = set()
-        it = iter(chunks)
-        for ids in it:
-            pending.add(backend.executor.submit(run_chunk, ctx, ids, ctx.space.values(ids)))
-            if len(pending) >= 2 * backend.slots:
-                break
+        pending: set = set()
+        while len(pending) < 2 * backend.slots and submit():
+            pass
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
-                res = fut.result()
-                store.write(res.ids, res.columns, res.errors, res.routes, res.derived)
-                computed += res.ids.size
-                fallback += res.fallback_points
-                progress.update(res.ids.size)
-                nxt = next(it, None)
-                if nxt is not None:
-                    pending.add(backend.executor.submit(run_chunk, ctx, nxt, ctx.space.values(nxt)))
+                packed, fallback_points, seconds = fut.result()
+                store.write_packed(packed)
+                plan.measured(packed.ids.size, seconds)
+                computed += packed.ids.size
+                fallback += fallback_points
+                progress.update(packed.ids.size)
+                submit()
     finally:
         progress.close()
         backend.close()

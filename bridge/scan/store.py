@@ -13,14 +13,16 @@ without it is not a results file and is refused):
 * ``chunks``: one row per chunk: ``n`` points, ``ids`` (their indices in the scan, int64;
   as differences from the previous id when the layout says ``"ids": "delta"``, so that a run
   of consecutive ids compresses to almost nothing), ``routes`` (uint8 codes of
-  :data:`ROUTES`), both zlib-compressed, ``columns`` (JSON: the names stored in ``data``,
+  :data:`ROUTES`), both zlib-compressed, ``columns`` (JSON, deflated in format 3: the names
+  stored in ``data``,
   the ``constant`` columns with their one value, the ``alias`` columns equal to a stored
   one and the ``space`` columns, scan parameters equal to the scan's own points, computed
-  again from the scan definition in ``meta`` when read) and ``data``, the stored columns as
-  little-endian float64, one column after the other. A column holding one value for the
-  whole chunk, or the same numbers as another column (C10 of the Z penguin and CL of
-  ν_eν_e, a varied entry and its parameter), is not repeated: ~8 bytes per point and
-  distinct varying column that is not a scan parameter;
+  again from the scan definition in ``meta`` when read, and the ``codec``) and ``data``, the
+  stored columns, losslessly encoded (:func:`encode_table`: each column's float64 bits minus
+  a prediction from its neighbours in the chunk, as small integers, byte planes deflated;
+  format 2 held plain float64, still read). A column holding one value for the whole chunk,
+  or the same numbers as another column (C10 of the Z penguin and CL of ν_eν_e, a varied
+  entry and its parameter), is not repeated;
 * ``failed``: the points that failed (``id``, ``chunk``, ``error``: the message);
 * ``meta``: the scan's definition (JSON), the card, the fast path, the format.
 
@@ -39,13 +41,17 @@ import json
 import os
 import sqlite3
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from bridge.errors import InputError
 
-FORMAT = 2
+FORMAT = 3
+#: Formats this bridge reads: 2 stored the columns as plain float64 (no ``codec`` in a
+#: chunk's layout); a writer that resumes such a file adds format-3 chunks and marks it 3.
+READABLE = (2, 3)
 MARKER = "bridge_results"
 STATUS_OK, STATUS_FAILED = 0, 1
 FIXED = ("id", "status", "error", "route")
@@ -59,8 +65,9 @@ def _damaged(path, exc) -> InputError:
                       "with an older copy, or give another -o")
 
 
-def _check(path: Path) -> None:
-    """Refuse a file that is not a bridge results file of this format (InputError)."""
+def _check(path: Path) -> int:
+    """Refuse a file that is not a bridge results file of a format this bridge reads
+    (InputError); returns its format."""
     if not path.is_file():
         raise InputError(f"{path}: not a regular file")
     wal = path.with_name(path.name + "-wal")
@@ -92,12 +99,13 @@ def _check(path: Path) -> None:
         shown = ", ".join(sorted(tables)) or "none"
         raise InputError(f"{path}: an SQLite database that is not a bridge results file "
                          f"(tables: {shown}); give another -o")
-    if marker.get("format") != FORMAT or not _TABLES <= tables:
+    if marker.get("format") not in READABLE or not _TABLES <= tables:
         raise InputError(f"{path}: a bridge results file of format {marker.get('format')!r}; this "
-                         f"bridge reads format {FORMAT}")
+                         f"bridge reads formats {', '.join(map(str, READABLE))}")
+    return marker["format"]
 
 
-def _create(path: Path) -> None:
+def _create(path: Path) -> int:
     """A new empty results file, made under a temporary name and renamed (never half-made)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -112,6 +120,7 @@ def _create(path: Path) -> None:
         finally:
             con.close()
         os.replace(tmp, path)
+        return FORMAT
     except (OSError, sqlite3.Error) as exc:
         tmp.unlink(missing_ok=True)
         raise InputError(f"{path}: cannot create the results file ({exc})") from None
@@ -139,36 +148,228 @@ def _unpack(blob: bytes, dtype) -> np.ndarray:
         raise sqlite3.DatabaseError(f"a chunk's ids or routes are not readable ({exc})") from None
 
 
+#: Characters of JSON above which a meta value is stored deflated.
+META_DEFLATE = 65536
+
+
+def _read_layout(value):
+    """A chunk's layout or a meta value: JSON text (format 2), or deflated JSON (format 3: the
+    column names repeat in every chunk, ~3 kB of text that deflates to a few hundred bytes)."""
+    try:
+        if isinstance(value, bytes):
+            value = zlib.decompress(value)
+        return json.loads(value)
+    except (zlib.error, ValueError, UnicodeDecodeError) as exc:
+        raise sqlite3.DatabaseError(f"a chunk's layout is not readable ({exc})") from None
+
+
 def _chunk_ids(blob: bytes, layout: dict) -> np.ndarray:
     """A chunk's ids from its stored blob (differences or plain, as its layout says)."""
     ids = _unpack(blob, "<i8")
     return np.cumsum(ids) if layout.get("ids") == "delta" else ids
 
 
+#: Transforms of a stored column (its float64 bit patterns as int64, arithmetic wrapping
+#: modulo 2**64, so every step is exact and inverted by cumulative sums): "" the bits
+#: themselves, "1" the difference with the previous point of the chunk, "11" twice that (a
+#: smooth column: its second difference), "W" the difference with the point one grid row
+#: back (lag W, the points of the fastest grid axis), and their products "1W", "11W". Within
+#: one binade a float's bit pattern is linear in its value, so a smooth function sampled in
+#: order leaves small integers, whose high bytes are zero (the lossless idea of fpzip and SZ).
+TRANSFORMS = ("", "1", "11", "1W", "11W")
+
+
+def _lagged(b: np.ndarray, lag: int) -> np.ndarray:
+    out = b.copy()
+    if 0 < lag < b.shape[-1]:
+        out[..., lag:] -= b[..., :-lag]
+    return out
+
+
+def _unlagged(r: np.ndarray, lag: int) -> np.ndarray:
+    """The inverse of :func:`_lagged` along the last axis (sums over every lag-th point)."""
+    n = r.shape[-1]
+    if not 0 < lag < n:
+        return r
+    if lag == 1:
+        return np.cumsum(r, axis=-1, dtype=np.int64)
+    rows = -(-n // lag)
+    padded = np.zeros((*r.shape[:-1], rows * lag), dtype=np.int64)
+    padded[..., :n] = r
+    summed = np.cumsum(padded.reshape(*r.shape[:-1], rows, lag), axis=-2, dtype=np.int64)
+    return summed.reshape(*r.shape[:-1], rows * lag)[..., :n]
+
+
+def _apply(b: np.ndarray, code: str, width: int, inverse: bool = False) -> np.ndarray:
+    lags = [1 if c == "1" else width for c in code]
+    for lag in (reversed(lags) if inverse else lags):
+        b = _unlagged(b, lag) if inverse else _lagged(b, lag)
+    return b
+
+
+def _zigzag(r: np.ndarray) -> np.ndarray:
+    return ((r << 1) ^ (r >> 63)).view(np.uint64)
+
+
+def _unzigzag(z: np.ndarray) -> np.ndarray:
+    return (z >> np.uint64(1)).view(np.int64) ^ -(z & np.uint64(1)).view(np.int64)
+
+
+def _operator(code: str, width: int) -> dict[int, int]:
+    """{offset: factor} of a transform: the product of its (1 - shift**lag) factors."""
+    poly = {0: 1}
+    for c in code:
+        lag = 1 if c == "1" else width
+        out = dict(poly)
+        for off, f in poly.items():
+            out[off + lag] = out.get(off + lag, 0) - f
+        poly = {k: v for k, v in out.items() if v}
+    return poly
+
+
+def _choose(bits: np.ndarray, width: int) -> list[str]:
+    """The transform of each row that leaves the smallest residuals, judged on every 8th point
+    past the longest reach of the transforms (their mean bit length; raw bits unless another
+    transform saves half a bit a value)."""
+    m, n = bits.shape
+    codes = [c for c in TRANSFORMS if "W" not in c or 1 < width < n]
+    ops = {c: _operator(c, width) for c in codes}
+    reach = max(max(op) for op in ops.values())
+    if n - reach < 16:  # too short to judge the grid's rows: the transforms along the chunk only
+        codes = [c for c in codes if "W" not in c]
+        ops = {c: ops[c] for c in codes}
+        reach = max(max(op) for op in ops.values())
+    if n - reach < 4:
+        return [""] * m
+    count = len(range(reach, n, 8))
+    cost = np.full(m, np.inf)
+    choice = [""] * m
+    for code in codes:
+        r = np.zeros((m, count), dtype=np.int64)
+        for off, f in ops[code].items():
+            r += f * bits[:, reach - off:n - off:8]
+        c = np.log2(_zigzag(r).astype(np.float64) + 1.0).mean(axis=1)
+        better = c < cost - (0.5 if code else 0.0)
+        cost[better] = c[better]
+        for k in np.flatnonzero(better):
+            choice[k] = code
+    return choice
+
+
+def _head(n: int, width: int) -> np.ndarray:
+    """Points whose residuals reach back to the chunk's start (the first two, and the first two
+    of the second grid row): large; kept as they are, out of the byte planes."""
+    return np.array(sorted({i for i in (0, 1, width, width + 1) if 0 <= i < n}), dtype=np.int64)
+
+
+#: Byte-plane rows of :func:`encode_table`: all zero (not stored), stored as they are, deflated.
+ZERO, RAW, DEFLATED = 0, 1, 2
+
+
+def encode_table(table: np.ndarray, width: int) -> tuple[list[str], bytes]:
+    """(transform per row, blob) of a float64 table (rows: columns of a chunk). Each column
+    takes the :data:`TRANSFORMS` code that leaves the smallest residuals; the zigzagged
+    residuals are split into byte planes, one row of n bytes per column and byte: a row of
+    zeros (the high bytes of small residuals) is left out, a skewed one deflated, a noisy one
+    (the low bytes) stored as it is (deflating noise costs time and saves nothing).
+    Lossless: :func:`decode_table` gives the same bits back.
+
+    blob: kinds (uint8 per plane row: ZERO, RAW, DEFLATED) | head residuals (int64, m x
+    len(_head)) | RAW rows | one zlib stream of the DEFLATED rows."""
+    m, n = table.shape
+    if m == 0:
+        return [], b""
+    bits = np.ascontiguousarray(table, dtype="<f8").view(np.int64)
+    choice = _choose(bits, width)
+    z = np.empty((m, n), dtype=np.uint64)
+    for code in set(choice):
+        rows = [k for k, c in enumerate(choice) if c == code]
+        z[rows] = _zigzag(_apply(bits[rows], code, width))
+    head = _head(n, width)
+    heads = z[:, head].copy()
+    z[:, head] = 0
+    planes = np.ascontiguousarray(z.view(np.uint8).reshape(m, n, 8).transpose(2, 0, 1)).reshape(8 * m, n)
+    # a plane row is all zero where no residual of its column reaches that byte (one OR per
+    # column); the others are judged on every 8th byte
+    reach = np.bitwise_or.reduce(z, axis=1)
+    used = ((reach[None, :] >> (8 * np.arange(8, dtype=np.uint64))[:, None]) & np.uint64(255)) != 0
+    used = used.reshape(8 * m)
+    sample = planes[:, ::8]
+    nonzero = np.count_nonzero(sample, axis=1) / sample.shape[1]
+    mean = sample.sum(axis=1, dtype=np.int64) / sample.shape[1]
+    kinds = np.full(8 * m, RAW, dtype=np.uint8)
+    # noise (uniform bytes: no zeros, mean 127.5) is stored as it is; a row with zeros or
+    # small bytes (the top bytes of the residuals) deflates well, and quickly
+    kinds[(nonzero < 0.98) | (mean < 115)] = DEFLATED
+    kinds[~used] = ZERO
+    raw = planes[kinds == RAW]
+    packed = zlib.compress(planes[kinds == DEFLATED].tobytes(), 1) if (kinds == DEFLATED).any() else b""
+    return choice, b"".join([kinds.tobytes(), heads.astype("<u8").tobytes(), raw.tobytes(), packed])
+
+
+def decode_table(blob: bytes, codes: list[str], n: int, width: int) -> np.ndarray:
+    """The float64 table of :func:`encode_table` (rows in ``codes`` order)."""
+    m = len(codes)
+    if m == 0:
+        return np.zeros((0, n))
+    head = _head(n, width)
+    kinds = np.frombuffer(blob, np.uint8, 8 * m) if len(blob) >= 8 * m else np.zeros(0, np.uint8)
+    n_raw = int(np.sum(kinds == RAW))
+    start = 8 * m + 8 * m * head.size
+    if kinds.size != 8 * m or len(blob) < start + n_raw * n or not np.all(kinds <= DEFLATED):
+        raise sqlite3.DatabaseError("a chunk's data are cut short")
+    planes = np.zeros((8 * m, n), dtype=np.uint8)
+    planes[kinds == RAW] = np.frombuffer(blob, np.uint8, n_raw * n, start).reshape(n_raw, n)
+    n_def = int(np.sum(kinds == DEFLATED))
+    if n_def:
+        try:
+            packed = zlib.decompress(blob[start + n_raw * n:])
+        except zlib.error as exc:
+            raise sqlite3.DatabaseError(f"a chunk's data are not readable ({exc})") from None
+        if len(packed) != n_def * n:
+            raise sqlite3.DatabaseError(f"a chunk's data hold {len(packed)} bytes, not {n_def * n}")
+        planes[kinds == DEFLATED] = np.frombuffer(packed, np.uint8).reshape(n_def, n)
+    z = np.ascontiguousarray(planes.reshape(8, m, n).transpose(1, 2, 0)).view(np.uint64).reshape(m, n)
+    z[:, head] = np.frombuffer(blob, "<u8", m * head.size, 8 * m).reshape(m, head.size)
+    r = _unzigzag(z)
+    out = np.empty((m, n), dtype=np.int64)
+    for code in set(codes):
+        rows = [k for k, c in enumerate(codes) if c == code]
+        out[rows] = _apply(r[rows], code, width, inverse=True)
+    return out.view("<f8")
+
+
 def _layout(columns: dict[str, np.ndarray], n: int, known: tuple[str, ...] = ()):
-    """(stored names, constant {name: value}, alias {name: stored or known name}, data) of a
-    chunk; the ``known`` columns (computed when read) are not stored, others may alias them."""
+    """(stored names, constant {name: value}, alias {name: stored or known name}, table) of a
+    chunk; the ``known`` columns (computed when read) are not stored, others may alias them
+    (the first column with the same bits, compared in full after a cheap fingerprint)."""
+    names = [*known, *(c for c in columns if c not in known)]
+    if not names:
+        return [], {}, {}, np.zeros((0, n))
+    table = np.empty((len(names), n), dtype="<f8")
+    for k, name in enumerate(names):
+        table[k] = np.broadcast_to(np.asarray(columns[name], dtype="<f8").reshape(-1), (n,))
+    bits = table.view(np.int64)
+    constant_rows = np.all(bits == bits[:, :1], axis=1) if n else np.zeros(len(names), dtype=bool)
+    fingerprint = bits[:, :: max(1, n // 32)]
     stored, constant, alias = [], {}, {}
-    arrays, seen = [], {}
-    for name in [*known, *(c for c in columns if c not in known)]:
-        v = np.ascontiguousarray(columns[name], dtype="<f8").reshape(n)
-        bits = v.view("<i8")
-        if name not in known and n and np.all(bits == bits[0]):
-            constant[name] = float(v[0])  # NaN and inf as JSON's NaN, Infinity
+    seen: dict[bytes, list[int]] = {}
+    keep = []
+    for k, name in enumerate(names):
+        is_known = k < len(known)
+        if not is_known and n and constant_rows[k]:
+            constant[name] = float(table[k, 0])  # NaN and inf as JSON's NaN, Infinity
             continue
-        key = hash(bits.tobytes())
-        same = next((s for s in seen.get(key, ()) if np.array_equal(arrays[s[1]].view("<i8"), bits)),
-                    None)
-        if same is not None and name not in known:
-            alias[name] = same[0]
+        key = fingerprint[k].tobytes()
+        same = next((j for j in seen.get(key, ()) if np.array_equal(bits[j], bits[k])), None)
+        if same is not None and not is_known:
+            alias[name] = names[same]
             continue
-        seen.setdefault(key, []).append((name, len(arrays)))
-        arrays.append(v)
-        if name not in known:
+        seen.setdefault(key, []).append(k)
+        if not is_known:
             stored.append(name)
-    data = np.concatenate([arrays[k] for k in range(len(known), len(arrays))]).tobytes() \
-        if len(arrays) > len(known) else b""
-    return stored, constant, alias, data
+            keep.append(k)
+    return stored, constant, alias, table[keep]
 
 
 class Store:
@@ -181,10 +382,7 @@ class Store:
         #: the scan's points (bridge.scan.space.Space, the one in meta ``scan``): ``par:``
         #: columns equal to its values are not stored (:meth:`write`)
         self.space = space
-        if self.path.exists():
-            _check(self.path)
-        else:
-            _create(self.path)
+        old = _check(self.path) if self.path.exists() else _create(self.path)
         self.retry = False
         try:
             self.con = sqlite3.connect(str(self.path), timeout=60)
@@ -195,9 +393,13 @@ class Store:
             self._done = np.zeros(0, dtype=bool)
             self._chunk = -1
             for chunk, ids, layout in self.con.execute("SELECT chunk, ids, columns FROM chunks"):
-                self._mark(_chunk_ids(ids, json.loads(layout)))
+                self._mark(_chunk_ids(ids, _read_layout(layout)))
                 self._chunk = max(self._chunk, chunk)
             self._failed = {r[0] for r in self.con.execute("SELECT id FROM failed")}
+            if old != FORMAT:  # its chunks stay readable; the new ones need this bridge
+                with self.con:
+                    self.con.execute("UPDATE meta SET value = ? WHERE key = ?",
+                                     (json.dumps({"format": FORMAT}), MARKER))
         except sqlite3.DatabaseError as exc:
             raise _damaged(self.path, exc) from None
 
@@ -231,12 +433,17 @@ class Store:
 
     def get_meta(self, key: str, default=None):
         row = self._run(lambda: self.con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone())
-        return default if row is None else json.loads(row[0])
+        return default if row is None else self._run(lambda: _read_layout(row[0]))
 
     def set_meta(self, key: str, value) -> None:
+        """Store ``value`` (JSON) under ``key``; a long one (the fast-path recipe of the derived
+        columns, ~1 MB) deflated."""
+        text = json.dumps(value)
+        stored = zlib.compress(text.encode(), 6) if len(text) > META_DEFLATE else text
+
         def go():
             with self.con:
-                self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+                self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, stored))
         self._run(go)
 
     def retry_failed(self) -> int:
@@ -256,18 +463,14 @@ class Store:
         """(stored points, failed points)."""
         return int(self._done.sum()), len(self._failed)
 
-    def write(self, ids, columns: dict[str, np.ndarray], errors, routes, derived=()) -> int:
+    def write(self, ids, columns: dict[str, np.ndarray], errors, routes, derived=(), affine=None) -> int:
         """Store one chunk in one transaction; ids already stored are left out (except failed
         ones after :meth:`retry_failed`). Returns the number of points added. ``derived``:
         ``obs:`` columns that the fast path gives at every point with route fast or mixed (the
         meta entry ``fastpath_representations`` holds the recipe): not stored, evaluated again
         from the ``wc:`` columns when read."""
         ids = np.asarray(ids, dtype=np.int64)
-        new = ids >= self._done.size
-        new[~new] = ~self._done[ids[~new]]
-        retried = [i for i in ids[~new].tolist() if i in self._failed] if self.retry else []
-        if retried:
-            new |= np.isin(ids, retried)
+        new, retried = self._new(ids)
         if not new.any():
             return 0
         if not new.all():
@@ -275,17 +478,35 @@ class Store:
             columns = {k: np.asarray(v)[new] for k, v in columns.items()}
             errors = [e for e, keep in zip(errors, new, strict=True) if keep]
             routes = [r for r, keep in zip(routes, new, strict=True) if keep]
-        n = ids.size
-        derived = [c for c in derived if c in columns]
-        if derived:
-            columns = {k: v for k, v in columns.items() if k not in derived}
-        space = self._space_columns(ids, columns)
-        stored, constant, alias, data = _layout(columns, n, tuple(space))
-        codes = np.array([_ROUTE_CODE.get(r, 0) for r in routes], dtype=np.uint8)
-        failed = [(int(i), e) for i, e in zip(ids.tolist(), errors, strict=True) if e is not None]
-        layout = json.dumps({"stored": stored, "constant": constant, "alias": alias, "ids": "delta",
-                             **({"derived": derived} if derived else {}),
-                             **({"space": space} if space else {})})
+        return self._insert(pack(ids, columns, errors, routes, derived, self.space, affine), retried)
+
+    def write_packed(self, chunk: Packed) -> int:
+        """Store a chunk packed by :func:`pack` (in a worker); as :meth:`write`. A chunk holding
+        ids already stored (computed again after a kill) is unpacked and written without them."""
+        new, retried = self._new(chunk.ids)
+        if not new.any():
+            return 0
+        if not new.all():
+            try:
+                return self.write(*unpack(chunk, self.space, self._derived_evaluator()))
+            except sqlite3.DatabaseError as exc:
+                raise _damaged(self.path, exc) from None
+        return self._insert(chunk, retried)
+
+    def _derived_evaluator(self):
+        if not hasattr(self, "_evaluator"):
+            self._evaluator = fastpath_from(self.get_meta("fastpath_representations") or {})
+        return self._evaluator
+
+    def _new(self, ids: np.ndarray) -> tuple[np.ndarray, list]:
+        new = ids >= self._done.size
+        new[~new] = ~self._done[ids[~new]]
+        retried = [i for i in ids[~new].tolist() if i in self._failed] if self.retry else []
+        if retried:
+            new |= np.isin(ids, retried)
+        return new, retried
+
+    def _insert(self, p: Packed, retried: list) -> int:
         chunk = self._chunk + 1
 
         def go():
@@ -293,32 +514,182 @@ class Store:
                 if retried:
                     self.con.executemany("DELETE FROM failed WHERE id = ?", [(i,) for i in retried])
                 self.con.execute("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
-                                 (chunk, n, _pack(np.diff(ids, prepend=0)), _pack(codes), layout, data))
-                if failed:
+                                 (chunk, p.ids.size, _pack(np.diff(p.ids, prepend=0)), p.routes,
+                                  p.layout, p.data))
+                if p.failed:
                     self.con.executemany("INSERT INTO failed VALUES (?, ?, ?)",
-                                         [(i, chunk, e) for i, e in failed])
+                                         [(i, chunk, e) for i, e in p.failed])
         self._run(go)
         self._chunk = chunk
-        self._mark(ids)
+        self._mark(p.ids)
         self._failed.difference_update(retried)
-        self._failed.update(i for i, _ in failed)
-        return n
+        self._failed.update(i for i, _ in p.failed)
+        return int(p.ids.size)
 
-    def _space_columns(self, ids: np.ndarray, columns: dict) -> list[str]:
-        """The ``par:`` columns that hold exactly (bit for bit) the scan's points ``ids``."""
-        if self.space is None:
-            return []
-        names = [f"par:{a.name}" for a in self.space.axes]
-        if not any(name in columns for name in names):
-            return []
-        values = self.space.values(ids)
-        out = []
-        for k, name in enumerate(names):
-            if name in columns:
-                v = np.ascontiguousarray(columns[name], dtype="<f8").reshape(ids.size)
-                if np.array_equal(v.view("<i8"), values[:, k].view("<i8")):
-                    out.append(name)
-        return out
+
+@dataclass
+class Packed:
+    """A chunk as the results file holds it (made by :func:`pack`, where the chunk was
+    computed: the workers share the encoding, and send a few hundred bytes per point)."""
+
+    ids: np.ndarray
+    routes: bytes  # zlib of uint8 route codes
+    layout: bytes  # deflated JSON: stored, constant, alias, derived, space columns, the codec
+    data: bytes  # the stored columns, encode_table
+    failed: list  # (id, message) of the failed points
+
+
+def _width(space) -> int:
+    """Points per grid row (the fastest axis) of a grid space, else 0."""
+    shape = getattr(space, "shape", None)
+    return int(shape[-1]) if getattr(space, "sampler", None) == "grid" and shape and len(shape) > 1 else 0
+
+
+def pack(ids, columns: dict, errors, routes, derived=(), space=None, affine=None) -> Packed:
+    """The chunk ``ids`` (every id new) in the file's layout: ``par:`` columns equal to the
+    scan's points, columns constant over the chunk, repeats of another column and the
+    ``derived`` obs: columns are named, not stored; the others go through :func:`encode_table`.
+    ``affine``: {name: (source, a, b)}, columns that may equal (source - a) / b (a likelihood's
+    pulls of its observables): those that do, bit for bit at every point, are computed again
+    when read instead of stored."""
+    ids = np.asarray(ids, dtype=np.int64)
+    n = ids.size
+    derived = [c for c in derived if c in columns]
+    recipes = {}
+    for name, (source, a, b) in (affine or {}).items():
+        if name in columns and source in columns and source != name:
+            v = np.ascontiguousarray(columns[name], dtype="<f8").reshape(n)
+            w = (np.asarray(columns[source], dtype="<f8").reshape(n) - float(a)) / float(b)
+            if np.array_equal(v.view("<i8"), w.view("<i8")):
+                recipes[name] = [source, float(a), float(b)]
+    if derived or recipes:
+        columns = {k: v for k, v in columns.items() if k not in derived and k not in recipes}
+    known = _space_columns(space, ids, columns)
+    stored, constant, alias, table = _layout(columns, n, tuple(known))
+    width = _width(space)
+    codes, data = encode_table(table, width)
+    route_codes = np.fromiter((_ROUTE_CODE.get(r, 0) for r in routes), np.uint8, n)
+    failed = [(int(ids[k]), e) for k, e in enumerate(errors) if e is not None]
+    layout = json.dumps({"stored": stored, "constant": constant, "alias": alias, "ids": "delta",
+                         "codec": {"transforms": codes, "width": width},
+                         **({"derived": derived} if derived else {}),
+                         **({"affine": recipes} if recipes else {}),
+                         **({"space": known} if known else {})})
+    return Packed(ids, _pack(route_codes), zlib.compress(layout.encode(), 6), data, failed)
+
+
+def unpack(p: Packed, space=None, fastpath=None):
+    """(ids, columns, errors, routes, derived, affine) of a packed chunk: the arguments of
+    Store.write (the derived obs: columns evaluated again with ``fastpath``, :func:`fastpath_from`)."""
+    lay = _read_layout(p.layout)
+    n = p.ids.size
+    table = _table(p.data, lay, n)
+    values = _space_values(space, lay.get("space", ()), p.ids)
+    column = _Chunk(lay, {c: k for k, c in enumerate(lay["stored"])}, table, n, values)
+    columns = {}
+    for group in (lay["space"] if "space" in lay else (), lay["stored"], lay["constant"], lay["alias"]):
+        for name in group:
+            columns[name] = column(name)
+    messages = dict(p.failed)
+    errors = [messages.get(i) for i in p.ids.tolist()]
+    codes = _unpack(p.routes, np.uint8)
+    routes = [ROUTES[c] for c in codes]
+    derived = list(lay.get("derived", ()))
+    if derived:
+        bad = np.array([e is not None for e in errors], dtype=bool)
+        columns.update(_derive(fastpath, derived, column, lay, codes, bad, n))
+    recipes = lay.get("affine", {})
+    columns.update(_affine(lay, list(recipes), column, columns))
+    return p.ids, columns, errors, routes, tuple(derived), {k: tuple(v) for k, v in recipes.items()}
+
+
+def fastpath_from(representations: dict):
+    """The evaluator of the derived obs: columns from the meta entry ``fastpath_representations``."""
+    from bridge.scan import fastpath as fpm
+
+    try:
+        parsed = {k: fpm.Representation.from_dict(r) for k, r in (representations or {}).items()}
+    except (KeyError, TypeError, ValueError) as exc:  # cache.Invalid is a ValueError
+        raise sqlite3.DatabaseError(f"fast-path recipe: {exc}") from None
+    return fpm.FastPath([r.observable for r in parsed.values()], 0.0, {}, parsed)
+
+
+def _derive(fastpath, wanted, column, lay, codes, bad, n) -> dict[str, np.ndarray]:
+    """The derived obs: columns ``wanted`` of a chunk: the fast path on its wc: columns, at the
+    points with route fast or mixed, as the scan evaluated them (NaN at failed points)."""
+    from bridge.scan import fastpath as fpm
+
+    if fastpath is None:
+        raise sqlite3.DatabaseError("derived columns but no fast-path recipe")
+    coefficients = {}
+    for name in {*lay["stored"], *lay["constant"], *lay["alias"]}:
+        if name.startswith("wc:") and name.endswith(":re"):
+            coef = name[3:-3]
+            re, im = column(name), column(f"wc:{coef}:im")
+            coefficients[coef] = re + 1j * (im if im is not None else 0.0)
+    fast = np.isin(codes, [_ROUTE_CODE["fast"], _ROUTE_CODE["mixed"]])
+    u, _ = fpm.to_units({k: v[fast] for k, v in coefficients.items()}, int(fast.sum()))
+    values = fastpath.evaluate(u)
+    out = {}
+    for name in wanted:
+        label = name[4:]
+        if label not in values:
+            raise sqlite3.DatabaseError(f"no fast-path recipe for {name}")
+        col = np.full(n, np.nan)
+        col[fast] = values[label]
+        col[bad] = np.nan
+        out[name] = col
+    return out
+
+
+def _affine(lay, wanted, column, known) -> dict[str, np.ndarray]:
+    """The ``affine`` columns ``wanted`` of a chunk: (source - a) / b, the source a column of
+    the chunk or one of ``known`` (derived ones)."""
+    out = {}
+    for name in wanted:
+        source, a, b = lay["affine"][name]
+        values = known[source] if source in known else column(source)
+        if values is None:
+            raise sqlite3.DatabaseError(f"no column {source} for {name}")
+        out[name] = (values - float(a)) / float(b)
+    return out
+
+
+def _table(data: bytes, lay: dict, n: int) -> np.ndarray:
+    """The stored columns of a chunk (rows), encoded (format 3) or plain float64 (format 2)."""
+    codec = lay.get("codec")
+    if codec is None:
+        return np.frombuffer(data, dtype="<f8").reshape(len(lay["stored"]), n)
+    return decode_table(data, codec["transforms"], n, int(codec["width"]))
+
+
+def _space_columns(space, ids: np.ndarray, columns: dict) -> list[str]:
+    """The ``par:`` columns that hold exactly (bit for bit) the scan's points ``ids``."""
+    if space is None:
+        return []
+    names = [f"par:{a.name}" for a in space.axes]
+    if not any(name in columns for name in names):
+        return []
+    values = space.values(ids)
+    out = []
+    for k, name in enumerate(names):
+        if name in columns:
+            v = np.ascontiguousarray(columns[name], dtype="<f8").reshape(ids.size)
+            if np.array_equal(v.view("<i8"), values[:, k].view("<i8")):
+                out.append(name)
+    return out
+
+
+def _space_values(space, names, ids) -> dict[str, np.ndarray]:
+    """The ``space`` columns ``names`` of a chunk: the scan's points ``ids``."""
+    if not names:
+        return {}
+    values = space.values(ids)
+    index = {f"par:{a.name}": k for k, a in enumerate(space.axes)}
+    missing = [c for c in names if c not in index]
+    if missing:
+        raise sqlite3.DatabaseError(f"no scan axis for {missing[0]}")
+    return {c: values[:, index[c]] for c in names}
 
 
 # ---------------------------------------------------------------------------
@@ -369,15 +740,21 @@ class _Reader:
             raise _damaged(self.path, exc) from None
 
     def meta(self) -> dict:
-        return {k: json.loads(v) for k, v in self._q("SELECT key, value FROM meta")}
+        try:
+            return {k: _read_layout(v) for k, v in self._q("SELECT key, value FROM meta")}
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(self.path, exc) from None
 
     def columns(self) -> list[str]:
         names = list(FIXED)
         seen = set(names)
         for (layout,) in self._q("SELECT columns FROM chunks ORDER BY chunk"):
-            lay = json.loads(layout)
+            try:
+                lay = _read_layout(layout)
+            except sqlite3.DatabaseError as exc:
+                raise _damaged(self.path, exc) from None
             for group in (lay["stored"], lay["constant"], lay["alias"], lay.get("derived", ()),
-                          lay.get("space", ())):
+                          lay.get("affine", ()), lay.get("space", ())):
                 for c in group:
                     if c not in seen:
                         seen.add(c)
@@ -391,7 +768,7 @@ class _Reader:
         for i, c, e in self._q("SELECT id, chunk, error FROM failed"):
             errors[(c, i)] = e
         try:
-            chunks = [(c, _chunk_ids(b, json.loads(lay))) for c, b, lay in self._ids()]
+            chunks = [(c, _chunk_ids(b, _read_layout(lay))) for c, b, lay in self._ids()]
         except sqlite3.DatabaseError as exc:
             raise _damaged(self.path, exc) from None
         top = max((int(ids.max()) for _, ids in chunks if ids.size), default=-1)
@@ -399,8 +776,8 @@ class _Reader:
         for c, ids in chunks:  # in chunk order: the last chunk holding an id owns it
             owner[ids] = c
         for chunk, n, ids_blob, routes_blob, layout, data in self._rows():
-            lay = json.loads(layout)
             try:
+                lay = _read_layout(layout)
                 ids = _chunk_ids(ids_blob, lay)
                 codes = _unpack(routes_blob, np.uint8)
             except sqlite3.DatabaseError as exc:
@@ -413,13 +790,22 @@ class _Reader:
             if not keep.any():
                 continue
             stored = {c: k for k, c in enumerate(lay["stored"])}
-            table = np.frombuffer(data, dtype="<f8").reshape(len(lay["stored"]), n)
+            try:
+                table = _table(data, lay, n)
+            except sqlite3.DatabaseError as exc:
+                raise _damaged(self.path, exc) from None
             sel = np.flatnonzero(keep)
             column = _Chunk(lay, stored, table, n, self._space_values(lay.get("space", ()), ids))
             derived = {}
-            wanted = [c for c in lay.get("derived", ()) if c in names]
-            if wanted:
-                derived = self._derive(wanted, column, lay, codes, bad, n)
+            affine = [c for c in lay.get("affine", ()) if c in names]
+            sources = {lay["affine"][c][0] for c in affine}
+            wanted = [c for c in lay.get("derived", ()) if c in names or c in sources]
+            try:
+                if wanted:
+                    derived = _derive(self._evaluator(), wanted, column, lay, codes, bad, n)
+                derived.update(_affine(lay, affine, column, derived))
+            except sqlite3.DatabaseError as exc:
+                raise _damaged(self.path, exc) from None
             block = {}
             for name in names:
                 if name == "id":
@@ -438,38 +824,10 @@ class _Reader:
                     block[name] = values[sel] if values is not None else np.full(sel.size, np.nan)
             yield block
 
-    def _derive(self, wanted, column, lay, codes, bad, n) -> dict[str, np.ndarray]:
-        """The derived obs: columns of a chunk: the fast path (from meta) on its wc: columns, at
-        the points with route fast or mixed, as the scan evaluated them (NaN at failed points)."""
-        from bridge.scan import fastpath as fpm
-
-        if not hasattr(self, "_fastpath"):
-            reps = self.meta().get("fastpath_representations") or {}
-            try:
-                parsed = {k: fpm.Representation.from_dict(r) for k, r in reps.items()}
-            except (KeyError, TypeError, ValueError) as exc:  # cache.Invalid is a ValueError
-                raise _damaged(self.path, f"fast-path recipe: {exc}") from None
-            self._fastpath = fpm.FastPath([r.observable for r in parsed.values()], 0.0, {}, parsed)
-        coefficients = {}
-        names = {*lay["stored"], *lay["constant"], *lay["alias"]}
-        for name in names:
-            if name.startswith("wc:") and name.endswith(":re"):
-                coef = name[3:-3]
-                re, im = column(name), column(f"wc:{coef}:im")
-                coefficients[coef] = re + 1j * (im if im is not None else 0.0)
-        fast = np.isin(codes, [_ROUTE_CODE["fast"], _ROUTE_CODE["mixed"]])
-        u, _ = fpm.to_units({k: v[fast] for k, v in coefficients.items()}, int(fast.sum()))
-        values = self._fastpath.evaluate(u)
-        out = {}
-        for name in wanted:
-            label = name[4:]
-            if label not in values:
-                raise _damaged(self.path, f"no fast-path recipe for {name}")
-            col = np.full(n, np.nan)
-            col[fast] = values[label]
-            col[bad] = np.nan
-            out[name] = col
-        return out
+    def _evaluator(self):
+        if not hasattr(self, "_derived"):
+            self._derived = fastpath_from(self.meta().get("fastpath_representations") or {})
+        return self._derived
 
     def _space_values(self, names, ids) -> dict[str, np.ndarray]:
         """The ``space`` columns of a chunk: the scan's points ``ids`` (meta ``scan``)."""
@@ -482,12 +840,10 @@ class _Reader:
                 self._space = Space.from_dict(self.meta()["scan"]["space"])
             except (KeyError, TypeError, ValueError, InputError) as exc:
                 raise _damaged(self.path, f"scan definition: {exc}") from None
-        values = self._space.values(ids)
-        index = {f"par:{a.name}": k for k, a in enumerate(self._space.axes)}
-        missing = [c for c in names if c not in index]
-        if missing:
-            raise _damaged(self.path, f"no scan axis for {missing[0]}")
-        return {c: values[:, index[c]] for c in names}
+        try:
+            return _space_values(self._space, names, ids)
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(self.path, exc) from None
 
     def _ids(self):
         return self._q("SELECT chunk, ids, columns FROM chunks ORDER BY chunk")
@@ -523,7 +879,7 @@ def stored_ids(path) -> np.ndarray:
     failing is held twice; the reader gives the later copy)."""
     r = _Reader(path)
     try:
-        parts = [_chunk_ids(b, json.loads(lay)) for _, b, lay in r._ids()]
+        parts = [_chunk_ids(b, _read_layout(lay)) for _, b, lay in r._ids()]
     except (sqlite3.DatabaseError, ValueError) as exc:
         raise _damaged(path, exc) from None
     finally:
