@@ -98,6 +98,36 @@ def warsaw_coefficients(shifts: dict, sm) -> dict[str, float]:
     return out
 
 
+def represented(names=Z_POLE_OBSERVABLES) -> bool:
+    """Whether the shipped exact representation holds every row of ``names`` for the installed
+    flavio and wilson."""
+    reps = shipped_representations()
+    return all(n in reps for n in names)
+
+
+def batch_values(shifts: dict[str, np.ndarray], sm, size: int,
+                 names=Z_POLE_OBSERVABLES) -> dict[str, np.ndarray] | None:
+    """The Z-pole rows ``names`` at ``size`` points from their vertex shifts (arrays under the
+    names of :func:`vertex_shifts`; absent = zero): :func:`warsaw_coefficients` and the shipped
+    exact representation, point for point the arithmetic of :func:`fast_values` (so the same
+    bits). None when a row has no shipped representation (flavio or wilson versions)."""
+    if not represented(names):
+        return None
+    reps = shipped_representations()
+    norm = -2.0 * math.sqrt(2.0) * sm.GF
+    where = {c: i for i, c in enumerate(Z_COEFFICIENTS)}
+    u = np.zeros((size, len(Z_COEFFICIENTS)))
+    for lep, nu in zip(LEPTONS, NEUTRINOS, strict=True):
+        i = FAMILY[lep]
+        g_l, g_r, g_nu = (np.real(np.asarray(shifts.get(k, 0.0), dtype=complex))
+                          for k in (f"dgL_Z_{lep}", f"dgR_Z_{lep}", f"dgL_Z_{nu}"))
+        plus, minus = norm * g_l, norm * g_nu  # C1 + C3, C1 − C3
+        u[:, where[f"phil1_{i}{i}"]] = 0.5 * (plus + minus) / Z_STEP
+        u[:, where[f"phil3_{i}{i}"]] = 0.5 * (plus - minus) / Z_STEP
+        u[:, where[f"phie_{i}{i}"]] = norm * g_r / Z_STEP
+    return {n: np.asarray(reps[n](u), dtype=float).reshape(size) for n in names}
+
+
 def z_pole_wilson(coefficients: dict[str, float]):
     """A wilson.Wilson in the SMEFT Warsaw basis at M_Z holding the coefficients (may be empty)."""
     import wilson

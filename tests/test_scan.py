@@ -373,3 +373,72 @@ def test_scan_progress_moves_before_the_first_full_chunk(tmp_path, cached_sm, mo
     assert "900/900 points" in lines[-1] and f"{sizes[0]}/900 points" in lines[0]
     assert json.loads(sqlite3.connect(db).execute(
         "SELECT value FROM meta WHERE key = 'last_run'").fetchone()[0])["computed"] == 900
+
+
+def test_a_scan_without_z_pole_rows_skips_the_z_couplings_and_stores_the_same(tmp_path, monkeypatch):
+    """The leptons' one-loop Z couplings (~20% of a batch) are computed only when a Z-pole row,
+    the contrib: breakdown or a likelihood that may read them needs them; skipping them changes
+    no stored column by a single bit (they enter no Wilson coefficient)."""
+    from bridge.scan import runner
+    from bridge.scan.runner import ScanOptions, prepare, run_chunk
+
+    vary = ["MINPAR:1:20:1000:30", "MINPAR:2:100:2000:30"]
+    ctx, _ = prepare(ScanOptions(CARD, vary, str(tmp_path / "a.db"),
+                                 likelihoods=["seed2021"], progress=False), say=lambda msg: None)
+    assert ctx.observables and not runner._needs_z_pole(ctx)
+    with_z, _ = prepare(ScanOptions(CARD, vary, str(tmp_path / "b.db"),
+                                    likelihoods=["seed2021"], extra_observables=["R_mu"],
+                                    progress=False), say=lambda msg: None)
+    assert runner._needs_z_pole(with_z)
+
+    ids = np.arange(0, 900, 7)
+    skipped = run_chunk(ctx, ids, ctx.space.values(ids))
+    # beside the fast path's rows, stored as numbers (no recipe re-derives them from wc: columns)
+    z = run_chunk(with_z, ids, with_z.space.values(ids))
+    assert np.all(np.isfinite(z.columns["obs:R_mu"])) and "obs:R_mu" not in z.derived
+    assert "obs:DeltaM_s" in z.derived
+    monkeypatch.setattr(runner, "_needs_z_pole", lambda ctx: True)
+    computed = run_chunk(ctx, ids, ctx.space.values(ids))
+    assert skipped.columns.keys() == computed.columns.keys()
+    for name, col in computed.columns.items():
+        np.testing.assert_array_equal(skipped.columns[name], col, err_msg=name)
+
+
+def test_z_pole_rows_in_a_scan_equal_the_run_tables_exact_representation(tmp_path):
+    """R_mu, R_e as scan observables: from the points' Z-coupling shifts through the shipped
+    exact representation (bridge.zpole, tested against flavio in test_zpole), point for point
+    what bridge run's table computes; before, the scan asked wilson to run WET to SMEFT and
+    died with a traceback."""
+    from bridge import zpole
+    from bridge.pipeline import evaluate_batch
+    from bridge.scan import runner
+    from bridge.scan.runner import ScanOptions, prepare, run_chunk
+    from bridge.scan.space import batch_inputs
+
+    ctx, _ = prepare(ScanOptions(CARD, ["MINPAR:1:20:1000:30", "MINPAR:2:100:2000:30"],
+                                 str(tmp_path / "z.db"), observables=False,
+                                 extra_observables=["R_mu", "R_e"], progress=False),
+                     say=lambda msg: None)
+    assert ctx.fastpath is None  # nothing for the WET fast path to hold
+    ids = np.arange(3, 900, 41)
+    res = run_chunk(ctx, ids, ctx.space.values(ids))
+    binputs, _ = batch_inputs(ctx.space, ctx.inputs, ctx.space.values(ids))
+    batch = evaluate_batch(runner._model(ctx), binputs, ctx.sm, handover_scale=ctx.scale)
+    r_mu = res.columns["obs:R_mu"]
+    assert np.all(np.isfinite(r_mu)) and np.ptp(r_mu) > 0
+    for k in range(ids.size):
+        shifts = {name: v[k] for name, v in batch.contributions.items() if name.startswith("dg")}
+        one = zpole.fast_values(zpole.warsaw_coefficients(shifts, ctx.sm), ["R_mu", "R_e"])
+        assert r_mu[k] == one["R_mu"] and res.columns["obs:R_e"][k] == one["R_e"]
+
+
+def test_z_pole_rows_refused_where_the_representation_does_not_hold(tmp_path, monkeypatch):
+    from bridge import zpole
+    from bridge.scan.runner import ScanOptions, prepare
+
+    monkeypatch.setattr(zpole, "shipped_representations", lambda: {})
+    with pytest.raises(InputError, match="R_tau: no Z-pole representation"):
+        prepare(ScanOptions(CARD, ["MINPAR:1:20:1000:3"], str(tmp_path / "z.db"),
+                            observables=False, extra_observables=["R_tau"], progress=False),
+                say=lambda msg: None)
+    assert not (tmp_path / "z.db").exists()

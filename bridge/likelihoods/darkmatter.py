@@ -93,7 +93,7 @@ class DirectDetectionLikelihood(DarkMatterLikelihood):
         if not math.isfinite(ratio):
             notes.append("no limit at this mass (below the curve's range) or no candidate: term left at 0")
             ratio = 0.0
-        z90 = z_score(0.90)
+        z90 = Z90
         pull = z90 * ratio
         term = Term("sigma_SI / LZ limit", ratio, 0.0, 1 / z90, pull, pull**2, "LZ 2024 90% CL", sm=0.0)
         return LikelihoodResult(self.name, pull**2, 0.0, [term], notes)
@@ -109,7 +109,7 @@ class InvisibleLikelihood(DarkMatterLikelihood):
 
     def evaluate(self, point: ModelPoint) -> LikelihoodResult:
         dm = dark_matter_of(point)
-        terms, z95 = [], z_score(0.95)
+        terms, z95 = [], Z95
         for name, key, src in (("Gamma(h->inv) / limit", "h_inv_ratio", "ATLAS 2023, BR < 0.107 (95%)"),
                                ("Gamma(Z->inv) / limit", "z_inv_ratio", "LEP, < 2.0 MeV (95%)")):
             r = dm[key] if math.isfinite(dm[key]) else 0.0

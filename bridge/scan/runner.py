@@ -25,12 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
-from bridge import sectors
+from bridge import sectors, zpole
 from bridge.errors import BridgeError, InputError
 from bridge.observable import Observable
 from bridge.pipeline import evaluate_batch
 from bridge.scan import fastpath as fpm
-from bridge.scan.chi2 import PointData, direct, vectorise
+from bridge.scan.chi2 import FlavioVector, GaussianVector, PointData, direct, vectorise
 from bridge.scan.space import Space, batch_inputs, parse_vary
 from bridge.scan.store import Packed, Store, pack
 
@@ -120,6 +120,39 @@ def _fast(ctx: Context) -> fpm.FastPath | None:
     return _WORKER.setdefault(("fastpath", ctx.digest), ctx.fastpath)
 
 
+def _needs_z_pole(ctx: Context) -> bool:
+    """Whether the chunk must compute the leptons' one-loop Z couplings: they enter no Wilson
+    coefficient, only the Z-pole rows (bridge.zpole) and the stored contrib: breakdown, and cost
+    ~20% of a batch. Likelihoods other than the fast path's Gaussian and flavio vectors may read
+    anything, so they keep them."""
+    if ctx.contributions or ctx.route == "direct" or sectors.reads_z_pole(ctx.observables):
+        return True
+    return any(not isinstance(vl, (GaussianVector, FlavioVector))
+               or sectors.reads_z_pole(getattr(vl, "observables", ()))
+               for vl in ctx.vector_likelihoods)
+
+
+def _is_z_pole(o: Observable) -> bool:
+    """A Z-pole row (bridge.zpole): flavio computes it from SMEFT coefficients at M_Z, not
+    from the WET coefficients of the hand-over, so neither the fast path nor the direct WET
+    route holds it."""
+    return o.name in zpole.Z_POLE_OBSERVABLES and not o.args
+
+
+def _check_z_pole_rows(rows: list, overrides) -> None:
+    """A scan computes the Z-pole rows from the shipped exact representation (flavio's
+    functions of the SMEFT coefficients, 4e-16 from flavio): refuse them where it does not
+    hold rather than fail at every point."""
+    labels = ", ".join(o.label for o in rows)
+    if fpm.normalised_overrides(overrides):
+        raise InputError(f"{labels}: a scan computes the Z-pole rows for flavio's SM inputs; "
+                         "leave SMINPUTS at flavio's values or compute them with bridge run")
+    if not zpole.represented([o.name for o in rows]):
+        raise InputError(f"{labels}: no Z-pole representation for the installed flavio/wilson "
+                         "(python -c 'from bridge.scan.fastpath_build import write_shipped_z_pole "
+                         "as w; w()' builds one)")
+
+
 def run_chunk(ctx: Context, ids, values) -> ChunkResult:
     """Evaluate the points ``ids`` (parameter values (n, n_axes)); never raises for a point."""
     start = time.perf_counter()
@@ -130,7 +163,7 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
     # the running needs only α_s(M_Z), α_e(M_Z): the overrides (bridge.couplings), no flavio import
     res = evaluate_batch(_model(ctx), binputs, ctx.sm, source=ctx.card, vectorised=ctx.vectorised,
                          dark_matter=ctx.dark_matter, handover_scale=ctx.scale, par=ctx.overrides,
-                         point_ids=ids)
+                         point_ids=ids, z_pole=_needs_z_pole(ctx))
     ok = res.ok
     cols: dict[str, np.ndarray] = {}
     for k, axis in enumerate(ctx.space.axes):
@@ -171,7 +204,8 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
             # every value of these comes from the fast path: the store keeps the recipe, not
             # the numbers (it evaluates them again from the wc: columns when read)
             derived = tuple(f"obs:{o.label}" for o in ctx.observables
-                            if fp.representations[o.label].fast and o.label not in refused)
+                            if o.label in fp.representations  # not the Z-pole rows
+                            and fp.representations[o.label].fast and o.label not in refused)
     if ctx.route == "direct" and ctx.likelihood is not None:
         cols.update(direct(ctx.likelihood, data, np.array([e is None for e in errors])))
     else:
@@ -224,15 +258,23 @@ def _observables(ctx: Context, res, ok, errors):
     todo: dict[int, list] = {}  # point -> observables flavio computes there
     fallback = 0
     refused: set = set()
+    z_rows = [o for o in ctx.observables if _is_z_pole(o)]
+    if z_rows:  # from the Z-coupling shifts, exactly (bridge.zpole), on either route
+        z_values = zpole.batch_values(res.contributions, ctx.sm, n, [o.name for o in z_rows])
+        for o in z_rows:
+            out[o.label][ok] = z_values[o.name][ok]
+    observables = [o for o in ctx.observables if not _is_z_pole(o)]
+    if not observables:
+        return out, ["fast" if good else "none" for good in ok], 0, refused
     fp = _fast(ctx)
     if ctx.route == "fast" and fp is not None:
         # only the coefficients these observables can depend on (bridge.sectors: CVLL_ucuc,
         # say, no b->s row reads) decide whether a point leaves the fast path
-        u, outside = fpm.to_units(sectors.relevant(res.coefficients, ctx.observables), n)
+        u, outside = fpm.to_units(sectors.relevant(res.coefficients, observables), n)
         fast = ok & ~outside
         idx = np.flatnonzero(fast)
         values = fp.evaluate(u[fast])
-        direct_obs = [o for o in ctx.observables if o.label not in values]
+        direct_obs = [o for o in observables if o.label not in values]
         for label, v in values.items():
             out[label][fast] = v
         for i in idx:
@@ -240,7 +282,7 @@ def _observables(ctx: Context, res, ok, errors):
             if direct_obs:
                 todo[i] = list(direct_obs)
         extra = set()
-        for o in ctx.observables:  # NaN: a quadrature QUADPACK would bisect further (or none)
+        for o in observables:  # NaN: a quadrature QUADPACK would bisect further (or none)
             v = values.get(o.label)
             if v is not None and np.isnan(v).any():
                 refused.add(o.label)
@@ -250,11 +292,11 @@ def _observables(ctx: Context, res, ok, errors):
                     extra.add(int(i))
         fallback = int((ok & outside).sum()) + len(extra)
         for i in np.flatnonzero(ok & outside):
-            todo[i] = list(ctx.observables)
+            todo[i] = list(observables)
             routes[i] = "direct"
     else:
         for i in np.flatnonzero(ok):
-            todo[i] = list(ctx.observables)
+            todo[i] = list(observables)
             routes[i] = "direct"
     if todo:
         from bridge.scan.fastpath_build import direct_values
@@ -401,11 +443,15 @@ def prepare(opts: ScanOptions, pm=None, say=print) -> tuple[Context, dict]:
         for p in flavio_parts:
             observables += list(p.observables)
     ctx.observables = list(dict.fromkeys(observables))
-    if ctx.observables and opts.route == "fast":
+    z_rows = [o for o in ctx.observables if _is_z_pole(o)]
+    if z_rows:
+        _check_z_pole_rows(z_rows, overrides)
+    wet_rows = [o for o in ctx.observables if not _is_z_pole(o)]
+    if wet_rows and opts.route == "fast":
         # a property of the observables in coefficient space: shipped, cached or built once
         from bridge.scan.fastpath_build import obtain
 
-        ctx.fastpath = obtain(ctx.observables, scale, overrides, tolerance=opts.tolerance,
+        ctx.fastpath = obtain(wet_rows, scale, overrides, tolerance=opts.tolerance,
                               progress=say, workers=opts.workers)
     if likelihood is not None and opts.route == "fast":
         sm_values = None
