@@ -68,7 +68,7 @@ SIGMA_Q = {"p": {"u": 17e-3, "d": 32e-3, "s": 52.9e-3}, "n": {"u": 15e-3, "d": 3
 G_A, DU_PLUS_DD, DELTA_S = 1.2756, 0.440, -0.035
 DELTA_Q = {"p": {"u": (G_A + DU_PLUS_DD) / 2, "d": (DU_PLUS_DD - G_A) / 2, "s": DELTA_S},
            "n": {"u": (DU_PLUS_DD - G_A) / 2, "d": (G_A + DU_PLUS_DD) / 2, "s": DELTA_S}}
-M_NUCLEON = {"p": C.M_PROTON, "n": C.M_NEUTRON}
+M_NUCLEON = C.M_NUCLEON
 LIGHT, HEAVY = ("u", "d", "s"), ("c", "b", "t")
 
 

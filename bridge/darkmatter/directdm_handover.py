@@ -270,7 +270,7 @@ def nr_coefficients(coup, rge: bool = True) -> dict:
 
 def cross_sections(coup, rge: bool = True) -> dict:
     """σ_SI and σ_SD per proton and neutron [GeV⁻²] (module docstring)."""
-    from bridge.darkmatter.direct import M_NUCLEON
+    from bridge.darkmatter.constants import M_NUCLEON
 
     c = nr_coefficients(coup, rge)
     out = {}
