@@ -99,6 +99,92 @@ def f_ib_sector(m_psi, m_psip, card: dict, sm) -> dict:
             "gL": gl, "gR": gr, "gS": gs}
 
 
+def f_iib_sector(m_psi, m_phil, card: dict, sm) -> dict:
+    """F_IIb's sector arrays at the scanned (M_Ψ, M_Φℓ) and the card's other values
+    (plugins/F_IIb.py): the charged M = [[M_Ψ, λ_R v/√2], [λ_L v/√2, M_Ψ']] = U_L diag(m) U_R†
+    (real: one Jacobi angle of MᵀM, as bridge.linalg's 2×2 path), fermions F^−_1, F^−_2, Ψ^0,
+    scalars Φ_q (complex), Φ_ℓ (real); d_L–F_k: Γ^Q (U_R)_1k, μ_L–F_k: Γ^L (U_R)_1k,
+    μ_R–F_k: Γ^E (U_L)_2k; Z: U†diag(T3 − s_W²Q)U on either side."""
+    n = m_psi.shape[0]
+    hv = sm.vev / math.sqrt(2.0)
+    a, b, c, d = m_psi, card["lam_r"] * hv, card["lam_l"] * hv, card["m_psip"]
+    h00, h01, h11 = a * a + c * c, a * b + c * d, b * b + d * d  # MᵀM
+    t = 0.5 * np.arctan2(2.0 * h01, h00 - h11)
+    cos, sin = np.cos(t), np.sin(t)
+    ur = np.empty((n, 2, 2))
+    ur[:, 0, 1], ur[:, 1, 1] = cos, sin  # the larger singular value's vector
+    ur[:, 0, 0], ur[:, 1, 0] = -sin, cos
+    mv1 = np.stack([a * cos + b * sin, c * cos + d * sin], axis=-1)
+    s_big = np.hypot(mv1[:, 0], mv1[:, 1])
+    u_big = mv1 / s_big[:, None]
+    p = np.stack([-u_big[:, 1], u_big[:, 0]], axis=-1)
+    w = p[:, 0] * (-a * sin + b * cos) + p[:, 1] * (-c * sin + d * cos)
+    ul = np.empty((n, 2, 2))
+    ul[:, :, 0] = p * np.where(w < 0, -1.0, 1.0)[:, None]
+    ul[:, :, 1] = u_big
+    mf = np.stack([np.abs(w), s_big, m_psi], axis=-1)
+    ms = np.stack([np.full(n, card["m_phi_q"]), m_phil], axis=-1)
+    zero = np.zeros((n, 3, 2), complex)
+    ls, lb, lmu, rmu = zero.copy(), zero.copy(), zero.copy(), zero.copy()
+    ls[:, :2, 0] = card["gq"][1] * ur[:, 0, :]
+    lb[:, :2, 0] = card["gq"][2] * ur[:, 0, :]
+    lmu[:, :2, 1] = card["gl"][1] * ur[:, 0, :]
+    rmu[:, :2, 1] = card["ge"][1] * ul[:, 1, :]
+    z = np.array([-0.5 + sm.s2w, sm.s2w])
+    gl = np.zeros((n, 3, 3), complex)
+    gr = np.zeros((n, 3, 3), complex)
+    gl[:, :2, :2] = np.einsum("nai,a,naj->nij", ul, z, ul)
+    gr[:, :2, :2] = np.einsum("nai,a,naj->nij", ur, z, ur)
+    gl[:, 2, 2] = gr[:, 2, 2] = 0.5
+    gs = np.diag([-2 * sm.s2w / 3, 0.0]).astype(complex)
+    return {"mf": mf, "ms": ms, "qf": np.array([-1.0, -1.0, 0.0]), "qs": np.array([2 / 3, 0.0]),
+            "maj": np.zeros(3), "real": np.array([0.0, 1.0]), "colour_f": np.ones(3, int),
+            "colour_s": np.array([3, 1]), "ls": ls, "lb": lb, "rs": zero, "rb": zero,
+            "lmu": lmu, "rmu": rmu, "gL": gl, "gR": gr, "gS": gs}
+
+
+def s_ib_sector(m_phi, m_psiq, card: dict, sm) -> dict:
+    """S_Ib's sector arrays at the scanned (M_Φ, M_Ψq) and the card's other values
+    (plugins/_table2.py, class S): the neutral scalars in x = (Φ_R, Φ_I, Φ'^0_R, Φ'^0_I),
+    V = ½ xᵀ M² x, M² = [[M_Φ² ± λ_Φ v²/2 on R, I; a_H v/√2 to the same part of Φ'^0], [.., M_Φ'²]],
+    x = O S (numpy's eigh), Φ = (O_0k + i O_1k)/√2 S_k, Φ'^0 = (O_2k + i O_3k)/√2 S_k; fermions
+    Ψ_q^{2/3}, Ψ_q^{−1/3}, Ψ_ℓ^0, Ψ_ℓ^− (Dirac), scalars S0_1..4 (real), Φ'^−;
+    d_L–Ψ_q^{−1/3}–S_k: Γ^Q Φ_k, μ_L–Ψ_ℓ^−–S_k: Γ^L Φ_k, μ_R–Ψ_ℓ^−–S_k: −Γ^E Φ'^0_k,
+    μ_R–Ψ_ℓ^0–Φ'^−: Γ^E; Z of the S_k: ½ Φ'^0_k^* Φ'^0_l."""
+    n = m_phi.shape[0]
+    v = sm.vev
+    split = card["lam_phi"] * v * v / 2.0
+    mix = card["a_h"] * v / math.sqrt(2.0)
+    m2 = np.zeros((n, 4, 4))
+    m2[:, 0, 0] = m_phi * m_phi + split
+    m2[:, 1, 1] = m_phi * m_phi - split
+    m2[:, 2, 2] = m2[:, 3, 3] = card["m_phip"] ** 2
+    m2[:, 0, 2] = m2[:, 2, 0] = m2[:, 1, 3] = m2[:, 3, 1] = mix
+    eig, o = np.linalg.eigh(m2)
+    phi = (o[:, 0, :] + 1j * o[:, 1, :]) / math.sqrt(2.0)
+    phip = (o[:, 2, :] + 1j * o[:, 3, :]) / math.sqrt(2.0)
+    mf = np.stack([m_psiq, m_psiq, np.full(n, card["m_psil"]), np.full(n, card["m_psil"])], axis=-1)
+    ms = np.concatenate([np.sqrt(eig), np.full((n, 1), card["m_phip"])], axis=-1)
+    zero = np.zeros((n, 4, 5), complex)
+    ls, lb, lmu, rmu = zero.copy(), zero.copy(), zero.copy(), zero.copy()
+    ls[:, 1, :4] = card["gq"][1] * phi
+    lb[:, 1, :4] = card["gq"][2] * phi
+    lmu[:, 3, :4] = card["gl"][1] * phi
+    rmu[:, 3, :4] = -card["ge"][1] * phip
+    rmu[:, 2, 4] = card["ge"][1]
+    s2w = sm.s2w
+    gf = np.diag([0.5 - 2 * s2w / 3, -0.5 + s2w / 3, 0.5, -0.5 + s2w]).astype(complex)
+    gs = np.zeros((n, 5, 5), complex)
+    gs[:, :4, :4] = 0.5 * phip[:, :, None].conj() * phip[:, None, :]
+    gs[:, 4, 4] = -0.5 + s2w
+    return {"mf": mf, "ms": ms, "qf": np.array([2 / 3, -1 / 3, 0.0, -1.0]),
+            "qs": np.array([0.0, 0.0, 0.0, 0.0, -1.0]), "maj": np.zeros(4),
+            "real": np.array([1.0, 1.0, 1.0, 1.0, 0.0]), "colour_f": np.array([3, 3, 1, 1]),
+            "colour_s": np.ones(5, int), "ls": ls, "lb": lb, "rs": zero, "rb": zero,
+            "lmu": lmu, "rmu": rmu, "gL": np.broadcast_to(gf, (n, 4, 4)),
+            "gR": np.broadcast_to(gf, (n, 4, 4)), "gS": gs}
+
+
 def sector_arrays(sector) -> dict:
     """The same arrays from a batched bridge.engine.DarkSector (models without a lean spectrum)."""
     n = sector.batch_shape[0]
@@ -325,6 +411,24 @@ def point(s: dict, sm, terms):
 def f_ib_point(m_psi, m_psip, card, sm, terms):
     """The whole F_Ib point: spectrum, coefficients, χ²."""
     return point(f_ib_sector(m_psi, m_psip, card, sm), sm, terms)
+
+
+def f_iib_card(inputs) -> dict:
+    """The card's other values for :func:`f_iib_sector`."""
+    def val(block, k):
+        return float(np.real(inputs[block][k]))
+    return {"m_psip": val("MINPAR", 2), "m_phi_q": val("MINPAR", 3), "lam_l": val("MINPAR", 5),
+            "lam_r": val("MINPAR", 6), "gq": [val("GAMMAQIN", i) for i in (1, 2, 3)],
+            "gl": [val("GAMMALIN", i) for i in (1, 2, 3)], "ge": [val("GAMMAEIN", i) for i in (1, 2, 3)]}
+
+
+def s_ib_card(inputs) -> dict:
+    """The card's other values for :func:`s_ib_sector`."""
+    def val(block, k):
+        return float(np.real(inputs[block][k]))
+    return {"m_phip": val("MINPAR", 2), "m_psil": val("MINPAR", 4), "a_h": val("MINPAR", 5),
+            "lam_phi": val("MINPAR", 7), "gq": [val("GAMMAQIN", i) for i in (1, 2, 3)],
+            "gl": [val("GAMMALIN", i) for i in (1, 2, 3)], "ge": [val("GAMMAEIN", i) for i in (1, 2, 3)]}
 
 
 def f_ib_card(inputs) -> dict:
