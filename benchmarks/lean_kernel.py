@@ -4,8 +4,9 @@ What a ``seed2021`` scan point costs in the project (``bridge.scan.runner.run_ch
 ``observables=False``), done again here with plain arrays and functions (no dataclasses, no
 caches, no dicts of coefficients, no hooks, no sanity checks):
 
-1. the spectrum (F_Ib: :func:`f_ib_sector`, the seed's Eq. (6) neutral mass matrix, arXiv:2104.03228,
-   with M_Ψ' in its (2,3) entries as in plugins/F_Ib.py, Takagi-factorised by numpy's ``eigh``
+1. the spectrum (:func:`f_ib_sector`, :func:`f_iib_sector`, :func:`s_ib_sector`; F_Ib: the
+   seed's Eq. (6) neutral mass matrix, arXiv:2104.03228, with M_Ψ' in
+   its (2,3) entries as in plugins/F_Ib.py, Takagi-factorised by numpy's ``eigh``
    with the phase i on negative eigenvalues, as bridge.linalg.takagi; the couplings
    d_L–F_j–Φ_q: Γ^Q V_1j^*, μ_L–F_j–Φ_ℓ^−: Γ^L V_1j^*, μ_R–F_j–Φ_ℓ^−: Γ^E V_2j, μ_R–Ψ'^−–Φ_ℓ^0:
    −Γ^E, and the Z couplings G_ij = ½(V_2i^* V_2j − V_3i^* V_3j), −G^* on the right);
@@ -22,23 +23,31 @@ caches, no dicts of coefficients, no hooks, no sanity checks):
 
 The loop functions are the project's own scalar functions (bridge.loops.box_integrals,
 dd2_pair, dd2_u2logu, dipole_functions, penguin_functions: plain numpy on flat arrays, with
-the degenerate-mass series branches the scan grids hit — the two components of each scalar
-doublet are exactly degenerate at every point, and the Majorana F_j cross M_Ψ' on the grids).
-They are the arithmetic, not bookkeeping; they are evaluated once per distinct unordered set of
-masses, as any careful implementation would (I1, I2 and the divided differences are symmetric).
+the degenerate-mass series branches, which every point of the scan grids takes: a box has
+I(m_a², m_a², M_A², M_B²) for a = b, the two components of each doublet are exactly degenerate,
+and S_Ib's Φ_R, Φ_I are split by λ_Φ v² only). They are the arithmetic, not
+bookkeeping. Each box integral is evaluated once per distinct unordered set of four masses for
+all boxes of the point (LL and LR, every topology: one loops.box_integrals call), as any careful
+implementation would (I1, I2 are symmetric); the Z-penguin divided differences once per
+unordered pair.
 
 Less work than the project, legitimately (the project could skip it too for this likelihood):
-the other ~25 coefficients run_chunk computes and stores (C9/C10 of e and τ, CL_νν, C7, C8,
-B_s/D mixing, LFV, b→d and s→d), the Δa_μ split, the Z-pole shifts, the masses and coefficient
-columns of the store, the sanity flags and the Z-penguin pole check.
+the other coefficients run_chunk computes and stores (F_Ib: 14 more non-zero ones, C9/C10 of e
+and τ, CL_νν, C7, C8, B_s and D mixing, C7_μμ; scotogenic 42), the running of those, the Δa_μ
+split and other one-loop summaries, the Z-pole shifts, the mass and coefficient columns of
+the store, the sanity flags and the Z-penguin pole check. Not yet lean: the scotogenic
+spectrum (Casas-Ibarra Y_N, λ5-split η^0, η^±–φ^± mixing): :func:`sector_arrays` takes the
+project's batched sector, made before the clock starts, so that model's bound leaves the
+spectrum out; and no fast-path observables (the ``flavio`` likelihood): seed likelihoods only.
+Faster still, and open to the project too: closed-form 2×2 blocks instead of LAPACK ``eigh``
+(S_Ib's 4×4 scalar matrix splits into (Φ_R, Φ'_R) and (Φ_I, Φ'_I) for real a_H, λ_Φ; F_Ib's
+3×3 has a closed form); ``eigh`` is about a tenth of the kernel's time for S_Ib and F_Ib.
 
 Kept honest: every step runs on all points at once (no Python loop over points; the only
-Python loops run over the few fermion/scalar index combinations, fixed by the model), no array is
-copied that the arithmetic does not need, and the kernel's outputs are checked against
-run_chunk's to 1e-10 relative (tests/test_lean_kernel.py). For F_IIb, the scotogenic model and
-S_Ib there is no lean spectrum yet: :func:`sector_arrays` takes the project's batched sector
-(made outside the timed region), so their bound times steps 2-5 only (an upper bound on the
-lean speed: the spectrum's cost is left out).
+Python loops run over the few fermion/scalar index combinations, fixed by the model), no array
+is copied that the arithmetic does not need, nothing is cached between calls (the benchmark
+times whole calls: spectrum to χ²), and the outputs equal run_chunk's to 1e-10 relative
+(tests/test_lean_kernel.py; measured 2e-16 to 6e-12).
 
 Usage: imported by benchmarks/scan_throughput.py and tests/test_lean_kernel.py.
 """
@@ -224,49 +233,66 @@ def _nz(c) -> np.ndarray:
     return np.any(c != 0, axis=0)
 
 
-def _support(*cs):
-    used = _nz(cs[0])
-    for c in cs[1:]:
-        used = used | _nz(c)
+def _support(*masks):
+    """The fermions and scalars with a non-zero coupling in any of the (nF, nS) masks."""
+    used = masks[0]
+    for m in masks[1:]:
+        used = used | m
     return np.flatnonzero(used.any(axis=1)), np.flatnonzero(used.any(axis=0))
 
 
-def _box_table(mf2, ms2, fa, fb, sa, sb):
-    """(I2, I1) on fa × fb × sa × sb (N first), each distinct unordered mass set once."""
+def _box_blocks(qmask, xmask):
+    """The (fermion, fermion, scalar, scalar) blocks a box needs (see :func:`box`)."""
+    fq, sq = _support(qmask)
+    fl, sl = _support(xmask)
+    fb, sb = np.intersect1d(fq, fl), np.intersect1d(sq, sl)
+    blocks = []
+    if fb.size:
+        blocks.append((fb, fb, sq, sl))
+    if sb.size:
+        blocks.append((fq, fl, sb, sb))
+        if fb.size:
+            blocks.append((fb, fb, sb, sb))
+    return (fq, sq, fl, sl, fb, sb), blocks
+
+
+def _box_tables(mf2, ms2, blocks):
+    """(I2, I1) on each block (N first), one loops.box_integrals call for all of them, each
+    distinct unordered set of masses once (I1, I2 are symmetric in their four arguments)."""
     fc, sc = _columns(mf2), _columns(ms2)
     keys: dict = {}
-    idx = np.empty((len(fa), len(fb), len(sa), len(sb)), int)
-    for i, a in enumerate(fa):
-        for j, b in enumerate(fb):
-            for k, A in enumerate(sa):
-                for m, B in enumerate(sb):
-                    key = (*sorted((fc[a], fc[b])), *sorted((sc[A], sc[B])))
-                    idx[i, j, k, m] = keys.setdefault(key, len(keys))
+    idxs = []
+    for fa, fb, sa, sb in blocks:
+        idx = np.empty((len(fa), len(fb), len(sa), len(sb)), int)
+        for i, a in enumerate(fa):
+            for j, b in enumerate(fb):
+                for k, A in enumerate(sa):
+                    for m, B in enumerate(sb):
+                        key = (*sorted((fc[a], fc[b])), *sorted((sc[A], sc[B])))
+                        idx[i, j, k, m] = keys.setdefault(key, len(keys))
+        idxs.append(idx)
     ks = list(keys)
     i2, i1 = loops.box_integrals(mf2[:, [k[0] for k in ks]], mf2[:, [k[1] for k in ks]],
                                  ms2[:, [k[2] for k in ks]], ms2[:, [k[3] for k in ks]])
-    return i2[:, idx], i1[:, idx]
+    return {tuple(map(tuple, blk)): (i2[:, idx], i1[:, idx]) for blk, idx in zip(blocks, idxs, strict=True)}
 
 
 # ---------------------------------------------------------------------------
 # coefficients
 # ---------------------------------------------------------------------------
-def box(s: dict, qs, qb, xb, x, same: bool):
-    """16π² × box_semileptonic (GeV⁻²) for couplings (N, nF, nS); bridge.engine's table of
-    the six topologies: X = Y: FD −¼I2, FX +½mmI1, SD −¼I2, SX +¼I2, M1 +¼I2, M2 +½mmI1;
+def box(s: dict, qs, qb, xb, x, same: bool, support, tables):
+    """16π² × box_semileptonic (GeV⁻²) for couplings (N, nF, nS) on ``support`` (of
+    :func:`_box_blocks`) with the loop ``tables`` of :func:`_box_tables`; bridge.engine's table
+    of the six topologies: X = Y: FD −¼I2, FX +½mmI1, SD −¼I2, SX +¼I2, M1 +¼I2, M2 +½mmI1;
     X ≠ Y: FD −½mmI1, FX +¼I2, SD −¼I2, SX +¼I2, M1 −½mmI1, M2 −¼I2."""
-    mf, ms = s["mf"], s["ms"]
-    mf2, ms2 = mf * mf, ms * ms
-    fq, sq = _support(qs, qb)
-    fl, sl = _support(xb, x)
-    fb = np.intersect1d(fq, fl)
-    sb = np.intersect1d(sq, sl)
+    mf = s["mf"]
+    fq, sq, fl, sl, fb, sb = support
     qbc, xc = qb.conj(), x.conj()
     total = 0
     ix = np.ix_
 
     def kern(fa, fc, sa, sc, name):
-        i2, i1 = _box_table(mf2, ms2, fa, fc, sa, sc)
+        i2, i1 = tables[(tuple(fa), tuple(fc), tuple(sa), tuple(sc))]
         coeff, kind = {"FD": ((-0.25, 2), (-0.5, 1)), "FX": ((0.5, 1), (0.25, 2)),
                        "M1": ((0.25, 2), (-0.5, 1)), "M2": ((0.5, 1), (-0.25, 2)),
                        "SD": ((-0.25, 2), (-0.25, 2)), "SX": ((0.25, 2), (0.25, 2))}[name][0 if same else 1]
@@ -307,9 +333,9 @@ def box(s: dict, qs, qb, xb, x, same: bool):
     return total / LOOP
 
 
-def photon_penguin(s: dict, qs, qb):
-    """C_P/e (GeV⁻²) = −1/(16π²) Σ Q_s Q_b^* [Q_a J_F(x) + Q_A J_S(x)]/M_A² (bridge.engine)."""
-    f, a = _support(qs, qb)
+def photon_penguin(s: dict, qs, qb, f, a):
+    """C_P/e (GeV⁻²) = −1/(16π²) Σ Q_s Q_b^* [Q_a J_F(x) + Q_A J_S(x)]/M_A² (bridge.engine), on
+    the fermions f and scalars a coupled to both quarks."""
     mf, ms = s["mf"][:, f, None], s["ms"][:, None, a]
     js, jf = loops.penguin_functions((mf / ms) ** 2)
     k = (s["qf"][f][:, None] * jf + s["qs"][a][None, :] * js) / ms**2
@@ -317,9 +343,9 @@ def photon_penguin(s: dict, qs, qb):
     return -np.sum(qs[:, cut[0], cut[1]] * qb[:, cut[0], cut[1]].conj() * k, axis=(1, 2)) / LOOP
 
 
-def z_penguin(s: dict, qs, qb, g_d: float, gl, gr):
-    """Y_sb of bridge.engine.z_penguin (physics.md §9), masses in units of the heaviest."""
-    f, a = _support(qs, qb)
+def z_penguin(s: dict, qs, qb, g_d: float, gl, gr, f, a):
+    """Y_sb of bridge.engine.z_penguin (physics.md §9), masses in units of the heaviest, on the
+    fermions f and scalars a coupled to both quarks."""
     cf, ca = np.ix_(f, a)
     qs, qb = qs[:, cf, ca], qb[:, cf, ca]
     gs = s["gS"] - np.outer(s["real"], s["real"]) * np.swapaxes(s["gS"], -1, -2)
@@ -363,14 +389,20 @@ def c9_c10_bsmumu(s: dict, sm):
     xi = sm.xi_t("s", "b")
     two_nf = 2.0 * 4.0 * sm.GF / math.sqrt(2.0) * xi * sm.alpha_e_bsll / (4.0 * math.pi)
     ls, lb, lmu, rmu = s["ls"], s["lb"], s["lmu"], s["rmu"]
-    c9 = photon_penguin(s, ls, lb) * LOOP / (4.0 * sm.GF / math.sqrt(2.0) * xi)
+    # the zero patterns, once: which fermions and scalars each product couples
+    nq, nl, nr = _nz(ls) | _nz(lb), _nz(lmu), _nz(rmu)
+    f, a = _support(nq)
+    c9 = photon_penguin(s, ls, lb, f, a) * LOOP / (4.0 * sm.GF / math.sqrt(2.0) * xi)
     c10 = 0
     if s["gL"] is not None:
-        y = z_penguin(s, ls, lb, -0.5 + sm.s2w / 3, s["gL"], s["gR"])
+        y = z_penguin(s, ls, lb, -0.5 + sm.s2w / 3, s["gL"], s["gR"], f, a)
         c10 = y / (8.0 * math.pi * sm.alpha_e_bsll * xi)
         c9 = c9 + (4 * sm.s2w - 1) * c10
-    c_ll = box(s, ls, lb, lmu, lmu, True)
-    c_lr = box(s, ls, lb, rmu, rmu, False)
+    sup_ll, blocks_ll = _box_blocks(nq, nl)
+    sup_lr, blocks_lr = _box_blocks(nq, nr)
+    tables = _box_tables(s["mf"] ** 2, s["ms"] ** 2, blocks_ll + blocks_lr)
+    c_ll = box(s, ls, lb, lmu, lmu, True, sup_ll, tables)
+    c_lr = box(s, ls, lb, rmu, rmu, False, sup_lr, tables)
     return (c_ll + c_lr) / two_nf + c9, (c_lr - c_ll) / two_nf + c10
 
 
@@ -378,7 +410,7 @@ def delta_a_mu(s: dict, m_mu: float):
     """Δa_μ = 4 m_μ Re c_R^{μμ}, c_R = 1/(64π²) Σ N [(|l|² + |r|²) m_μ (Q_A f_N1 − Q_a f_C1)
     + l r^* m_a (Q_A f_N2 − Q_a f_C2)]/M_A² (bridge.engine.dipole, Hisano et al. hep-ph/9510309)."""
     lmu, rmu = s["lmu"], s["rmu"]
-    f, a = _support(lmu, rmu)
+    f, a = _support(_nz(lmu), _nz(rmu))
     cf, ca = np.ix_(f, a)
     lm, rm = lmu[:, cf, ca], rmu[:, cf, ca]
     mf, ms2 = s["mf"][:, f, None], s["ms"][:, None, a] ** 2
