@@ -4,10 +4,11 @@ What a ``seed2021`` scan point costs in the project (``bridge.scan.runner.run_ch
 ``observables=False``), done again here with plain arrays and functions (no dataclasses, no
 caches, no dicts of coefficients, no hooks, no sanity checks):
 
-1. the spectrum (:func:`f_ib_sector`, :func:`f_iib_sector`, :func:`s_ib_sector`; F_Ib: the
-   seed's Eq. (6) neutral mass matrix, arXiv:2104.03228, with M_Ψ' in
-   its (2,3) entries as in plugins/F_Ib.py, Takagi-factorised by numpy's ``eigh``
-   with the phase i on negative eigenvalues, as bridge.linalg.takagi; the couplings
+1. the spectrum (:func:`f_ib_sector`, :func:`f_iib_sector`, :func:`s_ib_sector`,
+   :func:`scotogenic_sector`, each documenting its own; F_Ib: the seed's Eq. (6) neutral mass
+   matrix, arXiv:2104.03228, with M_Ψ' in its (2,3) entries as in plugins/F_Ib.py,
+   Takagi-factorised by numpy's ``eigh`` with the phase i on negative eigenvalues, as
+   bridge.linalg.takagi; the couplings
    d_L–F_j–Φ_q: Γ^Q V_1j^*, μ_L–F_j–Φ_ℓ^−: Γ^L V_1j^*, μ_R–F_j–Φ_ℓ^−: Γ^E V_2j, μ_R–Ψ'^−–Φ_ℓ^0:
    −Γ^E, and the Z couplings G_ij = ½(V_2i^* V_2j − V_3i^* V_3j), −G^* on the right);
 2. every Wilson coefficient the χ² reads, C9_bsmumu and C10_bsmumu (:func:`c9_c10_bsmumu`):
@@ -35,10 +36,10 @@ Less work than the project, legitimately (the project could skip it too for this
 the other coefficients run_chunk computes and stores (F_Ib: 14 more non-zero ones, C9/C10 of e
 and τ, CL_νν, C7, C8, B_s and D mixing, C7_μμ; scotogenic 42), the running of those, the Δa_μ
 split and other one-loop summaries, the Z-pole shifts, the mass and coefficient columns of
-the store, the sanity flags and the Z-penguin pole check. Not yet lean: the scotogenic
-spectrum (Casas-Ibarra Y_N, λ5-split η^0, η^±–φ^± mixing): :func:`sector_arrays` takes the
-project's batched sector, made before the clock starts, so that model's bound leaves the
-spectrum out; and no fast-path observables (the ``flavio`` likelihood): seed likelihoods only.
+the store, the sanity flags and the Z-penguin pole check; what no scanned parameter enters (the
+scotogenic η^0 Nambu eigensystem and charged-scalar mixing) is computed once per batch, not per
+point. Not yet lean: the fast-path observables (the ``flavio`` likelihood): seed likelihoods
+only.
 Faster still, and open to the project too: closed-form 2×2 blocks instead of LAPACK ``eigh``
 (S_Ib's 4×4 scalar matrix splits into (Φ_R, Φ'_R) and (Φ_I, Φ'_I) for real a_H, λ_Φ; F_Ib's
 3×3 has a closed form); ``eigh`` is about a tenth of the kernel's time for S_Ib and F_Ib.
@@ -47,7 +48,9 @@ Kept honest: every step runs on all points at once (no Python loop over points; 
 Python loops run over the few fermion/scalar index combinations, fixed by the model), no array
 is copied that the arithmetic does not need, nothing is cached between calls (the benchmark
 times whole calls: spectrum to χ²), and the outputs equal run_chunk's to 1e-10 relative
-(tests/test_lean_kernel.py; measured 2e-16 to 6e-12).
+(tests/test_lean_kernel.py; measured 0 to 6e-12). The scotogenic Y_N uses
+bridge.neutrino.casas_ibarra_batch, a vectorised numpy function like bridge.loops' (its canonical
+Takagi of Σ fixes the convention R refers to).
 
 Usage: imported by benchmarks/scan_throughput.py and tests/test_lean_kernel.py.
 """
@@ -60,6 +63,7 @@ import time
 import numpy as np
 
 from bridge import loops
+from bridge import neutrino as nu
 
 LOOP = 16.0 * math.pi**2
 
@@ -194,8 +198,75 @@ def s_ib_sector(m_phi, m_psiq, card: dict, sm) -> dict:
             "gR": np.broadcast_to(gf, (n, 4, 4)), "gS": gs}
 
 
+def scotogenic_sector(m_n, m_s, card: dict, sm) -> dict:
+    """The scotogenic model's sector arrays at the scanned (M_N, m_S) and the card's other values
+    (plugins/scotogenic.py, seed 001, PRD 107 (2023) 035034): Σ of m_ν = Y_N Σ Y_Nᵀ exactly at
+    one loop in the Nambu basis (η^0, η^0*) (plugins/scotogenic.loop_sigma: 𝕄 = 𝔻 + 𝕃 = U μ² U†,
+    Σ = M_N/(16π²) [U (g[μ_i², d_j] ∘ U†𝕃)]_{12}, g the scotogenic kernel), Y_N by Casas–Ibarra
+    (bridge.neutrino.casas_ibarra_batch, seed 001 Eqs. (7)-(8): its canonical Takagi of Σ fixes
+    the convention R refers to); the charged M±² = [[m_η1², 0, −μ_1 v/√2], [0, m_η2², −μ_2 v/√2],
+    [.., .., m_φ²]] = U diag(m²) U†. Fermion N (Majorana); scalars: the four real η^0 states
+    (masses √(m_ηa² ± v²λ5_aa/2): they enter no output here), h^−_{1,2,3}, S^{2/3}, S^{−1/3};
+    d_L–N–S^{−1/3}: −Y_S, μ_L–N–h_k: Σ_a Y_N^*_{μa} U_ak, μ_R–N–h_k: −κ_μ^* U_3k; Z couplings:
+    N none, S^{−1/3}: −½ + s_W²/3 (the Z penguin cancels, as in the project)."""
+    n = m_n.shape[0]
+    v = sm.vev
+    # Σ (the Nambu form of loop_sigma; the η^0 eigensystem has no scanned parameter: once)
+    d2 = np.array(card["m_eta"]) ** 2
+    big_l = 0.5 * v * v * np.asarray(card["lam5"], complex)
+    pert = np.zeros((4, 4), complex)
+    pert[:2, 2:] = big_l.conj()
+    pert[2:, :2] = big_l
+    dd = np.concatenate([d2, d2])
+    mu2, u = np.linalg.eigh(pert + dd[:, None] * np.eye(4))
+    kern = loops.scoto_kernel(np.broadcast_to(mu2[:, None], (n, 4, 4)),
+                              np.broadcast_to(dd[None, :], (n, 4, 4)), (m_n * m_n)[:, None, None])
+    x = u @ (kern * (u.conj().T @ pert))
+    sigma = m_n[:, None, None] / LOOP * x[:, :2, 2:]
+    sigma = 0.5 * (sigma + np.swapaxes(sigma, -1, -2))
+    y_n = nu.casas_ibarra_batch(sigma, card["light"], card["pmns"], card["r"])  # (N, 3, 2)
+    # charged scalars: no scanned parameter enters, so once per batch
+    m2 = np.zeros((3, 3), complex)
+    m2[0, 0], m2[1, 1], m2[2, 2] = d2[0], d2[1], card["m_phi"] ** 2
+    off = -np.asarray(card["mu"], complex) * v / math.sqrt(2.0)
+    m2[0, 2], m2[1, 2] = off[0], off[1]
+    m2[2, 0], m2[2, 1] = off[0].conjugate(), off[1].conjugate()
+    mh2, uc = np.linalg.eigh(m2)
+    split = 0.5 * v * v * np.real(np.diagonal(card["lam5"]))
+    m_eta0 = np.sqrt(np.sort(np.concatenate([d2 - split, d2 + split])))
+    ms = np.concatenate([np.broadcast_to(m_eta0, (n, 4)), np.broadcast_to(np.sqrt(mh2), (n, 3)),
+                         m_s[:, None], m_s[:, None]], axis=-1)
+    zero = np.zeros((n, 1, 9), complex)
+    ls, lb, lmu, rmu = zero.copy(), zero.copy(), zero.copy(), zero.copy()
+    ls[:, 0, 8] = -card["y_s"][1]
+    lb[:, 0, 8] = -card["y_s"][2]
+    lmu[:, 0, 4:7] = y_n[:, 1, :].conj() @ uc[:2, :]
+    rmu[:, 0, 4:7] = -np.conj(card["kappa"][1]) * uc[2, :]
+    gs = np.zeros((9, 9), complex)
+    gs[8, 8] = -0.5 + sm.s2w / 3
+    gs[7, 7] = 0.5 - 2 * sm.s2w / 3
+    gs[4:7, 4:7] = np.eye(3) * (-0.5 + sm.s2w)  # the charged h^−: ηa^− and φ^− alike here
+    zf = np.zeros((n, 1, 1), complex)
+    return {"mf": m_n[:, None], "ms": ms, "qf": np.zeros(1),
+            "qs": np.array([0.0, 0.0, 0.0, 0.0, -1.0, -1.0, -1.0, 2 / 3, -1 / 3]), "maj": np.ones(1),
+            "real": np.array([1.0, 1.0, 1.0, 1.0, 0, 0, 0, 0, 0]), "colour_f": np.ones(1, int),
+            "colour_s": np.array([1, 1, 1, 1, 1, 1, 1, 3, 3]), "ls": ls, "lb": lb, "rs": zero,
+            "rb": zero, "lmu": lmu, "rmu": rmu, "gL": zf, "gR": zf, "gS": gs}
+
+
+def scotogenic_card(inputs) -> dict:
+    """The card's other values for :func:`scotogenic_sector` (the plugin's own card reader)."""
+    from bridge_plugins.scotogenic import read_parameters
+
+    par = read_parameters(inputs.point(0) if hasattr(inputs, "point") else inputs)
+    osc = par.oscillation
+    return {"m_eta": par.m_eta, "lam5": par.lam5, "m_phi": par.m_phi, "mu": par.mu,
+            "kappa": par.kappa, "y_s": par.y_s, "light": nu.light_masses(osc),
+            "pmns": nu.pmns_from_data(osc), "r": nu.rank2_r(par.theta, par.ordering)}
+
+
 def sector_arrays(sector) -> dict:
-    """The same arrays from a batched bridge.engine.DarkSector (models without a lean spectrum)."""
+    """The same arrays from a batched bridge.engine.DarkSector (to test steps 2-5 alone)."""
     n = sector.batch_shape[0]
     shape = (n, len(sector.fermions), len(sector.scalars))
 

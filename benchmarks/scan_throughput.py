@@ -11,8 +11,7 @@ likelihood (``seed2021``; ``flavio``, whose 21 observables come from the fast pa
 * ``lean_points_per_cpu_s`` and ``ratio``: the lean numpy kernel of the same arithmetic on the
   same points (benchmarks/lean_kernel.py: spectrum, C9_bsmumu, C10_bsmumu, Δa_μ, seed χ²;
   equal to run_chunk's to 1e-10, tests/test_lean_kernel.py) and points_per_cpu_s divided by
-  it; seed likelihoods only (no lean kernel of the fast path yet); ``lean_includes_spectrum``
-  is False for the scotogenic model (no lean spectrum: its bound leaves the spectrum out);
+  it; seed likelihoods only (no lean kernel of the fast path yet);
 * ``two_workers_points_per_s``: ``bridge.scan.runner.run`` with two worker processes and the
   results file, points per wall second after the setup;
 * ``bytes_per_point`` of that results file;
@@ -81,32 +80,25 @@ def setup_process(model: str, likelihood: str, cache: str) -> dict:
     return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2)}
 
 
-def _lean(ctx, values) -> tuple[float | None, bool]:
-    """Points per CPU second of the lean kernel (benchmarks/lean_kernel.py) on the points of a
-    chunk, and whether it includes the spectrum. The kernel is the seed-χ² arithmetic only
-    (C9_bsmumu, C10_bsmumu, Δa_μ, χ²): for other likelihoods there is no lean kernel (None).
-    The scotogenic model has no lean spectrum: its project-made sector arrays are inputs there
-    (made before the clock starts), so its bound leaves the spectrum out."""
+def _lean(ctx, values) -> float | None:
+    """Points per CPU second of the lean kernel (benchmarks/lean_kernel.py: spectrum to χ²) on
+    the points of a chunk. It is the seed-χ² arithmetic only (C9_bsmumu, C10_bsmumu, Δa_μ, χ²):
+    for other likelihoods, and models without a lean spectrum, there is no lean kernel (None)."""
     import lean_kernel as lk
 
-    from bridge.pipeline import spectrum
     from bridge.scan.chi2 import GaussianVector
-    from bridge.scan.runner import _model
-    from bridge.scan.space import batch_inputs
 
-    if ctx.fastpath is not None or not all(isinstance(v, GaussianVector) for v in ctx.vector_likelihoods):
-        return None, False
-    terms = [t for v in ctx.vector_likelihoods for t in v.terms]
     lean = {"F_Ib": (lk.f_ib_sector, lk.f_ib_card), "F_IIb": (lk.f_iib_sector, lk.f_iib_card),
-            "S_Ib": (lk.s_ib_sector, lk.s_ib_card)}.get(ctx.model_name)
-    if lean is not None:
-        sector, card = lean[0], lean[1](ctx.inputs)
-        a, b = np.ascontiguousarray(values[:, 0]), np.ascontiguousarray(values[:, 1])
-        return lk.points_per_cpu_second(lambda: lk.point(sector(a, b, card, ctx.sm), ctx.sm, terms),
-                                        values.shape[0]), True
-    binputs, _ = batch_inputs(ctx.space, ctx.inputs, values)
-    arrays = lk.sector_arrays(spectrum(_model(ctx), binputs, ctx.sm, batch=True).sector)
-    return lk.points_per_cpu_second(lambda: lk.point(arrays, ctx.sm, terms), values.shape[0]), False
+            "S_Ib": (lk.s_ib_sector, lk.s_ib_card),
+            "scotogenic": (lk.scotogenic_sector, lk.scotogenic_card)}.get(ctx.model_name)
+    if lean is None or ctx.fastpath is not None \
+            or not all(isinstance(v, GaussianVector) for v in ctx.vector_likelihoods):
+        return None
+    terms = [t for v in ctx.vector_likelihoods for t in v.terms]
+    sector, card = lean[0], lean[1](ctx.inputs)
+    a, b = np.ascontiguousarray(values[:, 0]), np.ascontiguousarray(values[:, 1])
+    return lk.points_per_cpu_second(lambda: lk.point(sector(a, b, card, ctx.sm), ctx.sm, terms),
+                                    values.shape[0])
 
 
 def one(model: str, likelihood: str, args, tmp: str) -> dict:
@@ -128,10 +120,9 @@ def one(model: str, likelihood: str, args, tmp: str) -> dict:
         routes += run_chunk(ctx, c, ctx.space.values(c)).routes
     out["points_per_cpu_s"] = round(ids.size / (time.process_time() - t), 1)
     out["routes"] = {r: routes.count(r) for r in sorted(set(routes))}
-    lean, with_spectrum = _lean(ctx, ctx.space.values(chunks[0]))
+    lean = _lean(ctx, ctx.space.values(chunks[0]))
     if lean is not None:
         out["lean_points_per_cpu_s"] = round(lean, 1)
-        out["lean_includes_spectrum"] = with_spectrum
         out["ratio"] = round(out["points_per_cpu_s"] / lean, 3)
     db = os.path.join(tmp, f"{model}-{likelihood}.db")
     s = run(ScanOptions(_card(model), vary, db, workers=2, **common), say=lambda m: None)
