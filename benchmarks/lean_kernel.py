@@ -219,8 +219,10 @@ def scotogenic_sector(m_n, m_s, card: dict, sm) -> dict:
     pert[2:, :2] = big_l
     dd = np.concatenate([d2, d2])
     mu2, u = np.linalg.eigh(pert + dd[:, None] * np.eye(4))
-    kern = loops.scoto_kernel(np.broadcast_to(mu2[:, None], (n, 4, 4)),
-                              np.broadcast_to(dd[None, :], (n, 4, 4)), (m_n * m_n)[:, None, None])
+    # g[μ_i², d_j] with d = (d_1, d_2, d_1, d_2): the two distinct columns once
+    half = loops.scoto_kernel(np.broadcast_to(mu2[:, None], (n, 4, 2)),
+                              np.broadcast_to(d2[None, :], (n, 4, 2)), (m_n * m_n)[:, None, None])
+    kern = np.concatenate([half, half], axis=-1)
     x = u @ (kern * (u.conj().T @ pert))
     sigma = m_n[:, None, None] / LOOP * x[:, :2, 2:]
     sigma = 0.5 * (sigma + np.swapaxes(sigma, -1, -2))
