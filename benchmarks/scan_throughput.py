@@ -9,7 +9,9 @@ likelihood (``seed2021``; ``flavio``, whose 21 observables come from the fast pa
 * ``points_per_cpu_s``: one process, chunks of 4096 points, CPU time (``run_chunk``: model,
   running, fast path, χ²; no store);
 * ``lean_points_per_cpu_s`` and ``ratio``: the lean numpy kernel of the same arithmetic on the
-  same points (benchmarks/lean_kernel.py) and points_per_cpu_s divided by it;
+  same points (benchmarks/lean_kernel.py: spectrum, C9_bsmumu, C10_bsmumu, Δa_μ, seed χ²;
+  equal to run_chunk's to 1e-10, tests/test_lean_kernel.py) and points_per_cpu_s divided by
+  it; seed likelihoods only (no lean kernel of the fast path yet);
 * ``two_workers_points_per_s``: ``bridge.scan.runner.run`` with two worker processes and the
   results file, points per wall second after the setup;
 * ``bytes_per_point`` of that results file;
@@ -78,29 +80,25 @@ def setup_process(model: str, likelihood: str, cache: str) -> dict:
     return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2)}
 
 
-def _lean(ctx, ids, values):
-    """The lean kernel on the points of a chunk (its inputs made by the bridge, not timed)."""
-    from lean_kernel import LeanKernel, lean_points_per_cpu_second
+def _lean(ctx, values) -> float | None:
+    """Points per CPU second of the lean kernel (benchmarks/lean_kernel.py: spectrum to χ²) on
+    the points of a chunk. It is the seed-χ² arithmetic only (C9_bsmumu, C10_bsmumu, Δa_μ, χ²):
+    for other likelihoods, and models without a lean spectrum, there is no lean kernel (None)."""
+    import lean_kernel as lk
 
-    from bridge.pipeline import evaluate_batch, spectrum
-    from bridge.scan import fastpath as fpm
-    from bridge.scan.chi2 import PointData
-    from bridge.scan.runner import _flavio_par, _model
-    from bridge.scan.space import batch_inputs
+    from bridge.scan.chi2 import GaussianVector
 
-    model = _model(ctx)
-    binputs, _ = batch_inputs(ctx.space, ctx.inputs, values)
-    sector = spectrum(model, binputs, ctx.sm, batch=True).sector
-    res = evaluate_batch(model, binputs, ctx.sm, handover_scale=ctx.scale, par=_flavio_par(ctx))
-    names = [k for k, v in res.coefficients.items() if np.any(v != 0)]
-    n_dipole = sum(k.startswith(("C7", "C8", "Cgamma")) for k in names)
-    data = PointData(res.size, res.coefficients, res.contributions, res.one_loop, {}, ctx.scale,
-                     ctx.overrides, ctx.model_name, res.dark_matter)
-    if ctx.fastpath is not None:
-        u, _ = fpm.to_units(res.coefficients, res.size)
-        data.observables = ctx.fastpath.evaluate(u)
-    kernel = LeanKernel(sector, len(names) - n_dipole, n_dipole, ctx.fastpath, ctx.vector_likelihoods, data)
-    return lean_points_per_cpu_second(kernel, res.size), len(names)
+    lean = {"F_Ib": (lk.f_ib_sector, lk.f_ib_card), "F_IIb": (lk.f_iib_sector, lk.f_iib_card),
+            "S_Ib": (lk.s_ib_sector, lk.s_ib_card),
+            "scotogenic": (lk.scotogenic_sector, lk.scotogenic_card)}.get(ctx.model_name)
+    if lean is None or ctx.fastpath is not None \
+            or not all(isinstance(v, GaussianVector) for v in ctx.vector_likelihoods):
+        return None
+    terms = [t for v in ctx.vector_likelihoods for t in v.terms]
+    sector, card = lean[0], lean[1](ctx.inputs)
+    a, b = np.ascontiguousarray(values[:, 0]), np.ascontiguousarray(values[:, 1])
+    return lk.points_per_cpu_second(lambda: lk.point(sector(a, b, card, ctx.sm), ctx.sm, terms),
+                                    values.shape[0])
 
 
 def one(model: str, likelihood: str, args, tmp: str) -> dict:
@@ -122,10 +120,10 @@ def one(model: str, likelihood: str, args, tmp: str) -> dict:
         routes += run_chunk(ctx, c, ctx.space.values(c)).routes
     out["points_per_cpu_s"] = round(ids.size / (time.process_time() - t), 1)
     out["routes"] = {r: routes.count(r) for r in sorted(set(routes))}
-    lean, n_coef = _lean(ctx, chunks[0], ctx.space.values(chunks[0]))
-    out["coefficients"] = n_coef
-    out["lean_points_per_cpu_s"] = round(lean, 1)
-    out["ratio"] = round(out["points_per_cpu_s"] / lean, 3)
+    lean = _lean(ctx, ctx.space.values(chunks[0]))
+    if lean is not None:
+        out["lean_points_per_cpu_s"] = round(lean, 1)
+        out["ratio"] = round(out["points_per_cpu_s"] / lean, 3)
     db = os.path.join(tmp, f"{model}-{likelihood}.db")
     s = run(ScanOptions(_card(model), vary, db, workers=2, **common), say=lambda m: None)
     out["two_workers_points_per_s"] = round(s.computed / s.seconds, 1)
