@@ -301,6 +301,30 @@ class DarkSector:
             cache[id(c)] = hit
         return hit[1]
 
+    def block(self, c: np.ndarray, fermions: tuple, scalars: tuple, conj: bool = False) -> np.ndarray:
+        """:func:`_take` of ``c`` (complex conjugated if ``conj``), cached per array and block:
+        the boxes of every lepton flavour and quark pair cut the same couplings to the same
+        blocks (the array is kept with its entry, so its id cannot be reused meanwhile)."""
+        cache = self.__dict__.setdefault("_block_cache", {})
+        key = (id(c), fermions, scalars, conj)
+        hit = cache.get(key)
+        if hit is None or hit[0] is not c:
+            cut = _take(c, fermions, scalars)
+            hit = (c, cut.conj() if conj else cut)
+            cache[key] = hit
+        return hit[1]
+
+    def product(self, spec: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """np.einsum(spec, a, b), cached per pair of arrays (the same numbers: the quark pair of
+        a box is shared by every lepton flavour, the lepton pair by every quark pair)."""
+        cache = self.__dict__.setdefault("_product_cache", {})
+        key = (spec, id(a), id(b))
+        hit = cache.get(key)
+        if hit is None or hit[0] is not a or hit[1] is not b:
+            hit = (a, b, np.einsum(spec, a, b))
+            cache[key] = hit
+        return hit[2]
+
     def has(self, *couplings) -> bool:
         """True if every one of ``couplings`` is non-zero somewhere."""
         return all(self.mask(c).any() for c in couplings)
@@ -593,11 +617,13 @@ def _box_topology(sector: DarkSector, name: str, same: bool, couplings, fermions
                   (fermions_l, scalars_q))
         order = {"SD": (0, 1, 2, 3), "SX": (0, 1, 3, 2)}[name]
     # the four couplings in the order of _BOX_INDICES, each on its (fermion, scalar) block
-    cut = [_take(c, *blocks[k]) for c, k in zip((Qs, Qb.conj(), X_bar, X.conj()), order, strict=True)]
+    cut = [sector.block(c, *blocks[k], conj)
+           for (c, conj), k in zip(((Qs, False), (Qb, True), (X_bar, False), (X, True)), order, strict=True)]
     if name in ("FD", "FX"):  # quark and lepton pairs first (fewer operations, the class-F order)
-        quark = np.einsum("...aA,...bA->...abA", cut[0], cut[1])
+        quark = sector.product("...aA,...bA->...abA", cut[0], cut[1])
         pair = "...aB,...bB->...abB"
-        lepton = np.einsum(pair, cut[3], cut[2]) if name == "FD" else np.einsum(pair, cut[2], cut[3])
+        lepton = (sector.product(pair, cut[3], cut[2]) if name == "FD"
+                  else sector.product(pair, cut[2], cut[3]))
         return np.einsum("...abA,...abB,...abAB->...", quark, lepton, kernel)
     return np.einsum(_BOX_INDICES[name], *cut, kernel)
 
