@@ -499,8 +499,14 @@ def _value(source, values: dict, derived: dict, batch):
     return values[source]
 
 
-def assemble(p: Plan, inputs, sm, derived: dict | None = None) -> Assembly:
-    """Masses, mixings and the DarkSector of one point or a batch (module docstring)."""
+def assemble(p: Plan, inputs, sm, derived: dict | None = None, *,
+             dark_matter: bool = True) -> Assembly:
+    """Masses, mixings and the DarkSector of one point or a batch (module docstring).
+
+    ``dark_matter=False`` leaves out what only the dark-matter code (bridge.darkmatter) reads:
+    the Higgs and W couplings of the sector (``sector.higgs``, ``sector.w`` are None) and the
+    multiplet composition of the states (``composition`` empty; read by
+    sanity.dark_matter_candidate). Masses, mixings, the Yukawa and Z couplings are unchanged."""
     derived = derived or {}
     values = parameter_values(p, inputs)
     shapes = [np.shape(v) for v in values.values()]
@@ -527,7 +533,7 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None) -> Assembly:
             m, u_l, u_r = linalg.biunitary(mat)
             a_l = _embed(u_l, s.components, n_fc)
             a_r = _embed(u_r, s.components, n_fc)
-            y = _h(u_l) @ dmat @ u_r
+            y = _h(u_l) @ dmat @ u_r if dark_matter else None
             z = np.array([float(p.fermions[k].t3 - s2w * p.fermions[k].charge) for k in s.components])
             zl = _h(u_l) @ (z[:, None] * u_l)
             zr = _h(u_r) @ (z[:, None] * u_r)
@@ -551,19 +557,20 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None) -> Assembly:
                 if chir in ("R", "M"):
                     a_r[..., k, :] = v[..., n, :].conj()
                 zw[n] = {"L": zc, "R": -zc, "M": 0.0}[chir]
-            y = _t(v) @ dmat @ v
+            y = _t(v) @ dmat @ v if dark_matter else None
             g = _h(v) @ (zw[:, None] * v)
             zl, zr = g, -g.conj()
             rows = tuple(f"{p.fermions[k].label()}{ {'L': '_L', 'R': '_R^c', 'M': ''}[c]}"
                          for k, c in s.coordinates)
             fmix.append((s.mixing_block, v, rows, tuple(s.names),
                          "zeta = V F (two-component spinors), V^T W V = diag(m)"))
-        if s.method == "dirac":
-            shares = [(k, (np.abs(u_l[..., j, :]) ** 2 + np.abs(u_r[..., j, :]) ** 2) / 2)
-                      for j, k in enumerate(s.components)]
-        else:
-            shares = [(k, np.abs(v[..., j, :]) ** 2) for j, (k, _) in enumerate(s.coordinates)]
-        _add_composition(composition, s, p.fermions, shares)
+        if dark_matter:  # the multiplets' shares of the states (the dark-matter candidate)
+            if s.method == "dirac":
+                shares = [(k, (np.abs(u_l[..., j, :]) ** 2 + np.abs(u_r[..., j, :]) ** 2) / 2)
+                          for j, k in enumerate(s.components)]
+            else:
+                shares = [(k, np.abs(v[..., j, :]) ** 2) for j, (k, _) in enumerate(s.coordinates)]
+            _add_composition(composition, s, p.fermions, shares)
         for n in range(m.shape[-1]):
             f_states.append((s, n))
             f_masses.append(m[..., n])
@@ -579,8 +586,8 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None) -> Assembly:
         if s.method == "hermitian":
             m2, u = linalg.hermitian(mat)
             b = _embed(u, s.components, n_sc)
-            y = _h(u) @ dmat @ u
-            y2 = _h(u) @ d2mat @ u
+            y = _h(u) @ dmat @ u if dark_matter else None
+            y2 = _h(u) @ d2mat @ u if dark_matter else None
             z = np.array([float(p.scalars[k].t3 - s2w * p.scalars[k].charge) for k in s.components])
             g = _h(u) @ (z[:, None] * u)
             if len(s.components) > 1:
@@ -602,17 +609,18 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None) -> Assembly:
             zc = np.array([float(p.scalars[k].t3 - s2w * p.scalars[k].charge)
                            if p.scalars[k].kind != "real" else 0.0 for k in comps])
             g = _h(w) @ (zc[:, None] * w)
-            y = _t(o) @ dmat @ o
-            y2 = _t(o) @ d2mat @ o
+            y = _t(o) @ dmat @ o if dark_matter else None
+            y2 = _t(o) @ d2mat @ o if dark_matter else None
             rows = tuple(f"{p.scalars[k].label()}{ {'R': '_R', 'I': '_I', '': ''}[c]}"
                          for k, c in s.coordinates)
             smix.append((s.mixing_block, o, rows, tuple(s.names),
                          "(phi_R, phi_I, real fields) = O S, M^2 = O diag(m^2) O^T"))
-        if s.method == "hermitian":
-            shares = [(k, np.abs(u[..., j, :]) ** 2) for j, k in enumerate(s.components)]
-        else:
-            shares = [(k, o[..., j, :] ** 2) for j, (k, _) in enumerate(s.coordinates)]
-        _add_composition(composition, s, p.scalars, shares)
+        if dark_matter:
+            if s.method == "hermitian":
+                shares = [(k, np.abs(u[..., j, :]) ** 2) for j, k in enumerate(s.components)]
+            else:
+                shares = [(k, o[..., j, :] ** 2) for j, (k, _) in enumerate(s.coordinates)]
+            _add_composition(composition, s, p.scalars, shares)
         m = _sqrt_masses(m2)
         for n in range(m.shape[-1]):
             s_states.append((s, n))
@@ -635,9 +643,11 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None) -> Assembly:
                     for k, (s, n) in enumerate(s_states))
     left, right = _couplings(p, values, derived, a_l, a_r, b_s, batch)
     z = ZCouplings(_block_diag(z_f_l, batch), _block_diag(z_f_r, batch), _block_diag(z_s, batch))
-    w = _w_couplings(p, a_l, a_r, b_s, batch, nf, ns)
-    higgs = HiggsCouplings(_block_diag(higgs_f, batch), _block_diag(higgs_s, batch),
-                           _block_diag(higgs_s2, batch))
+    w = higgs = None
+    if dark_matter:
+        w = _w_couplings(p, a_l, a_r, b_s, batch, nf, ns)
+        higgs = HiggsCouplings(_block_diag(higgs_f, batch), _block_diag(higgs_s, batch),
+                               _block_diag(higgs_s2, batch))
     sector = DarkSector(fermions, scalars, left, right, z, w, higgs)
     masses = []
     for states, mlist in ((f_states, f_masses), (s_states, s_masses)):

@@ -301,6 +301,41 @@ class DarkSector:
             cache[id(c)] = hit
         return hit[1]
 
+    def block(self, c: np.ndarray, fermions: tuple, scalars: tuple, conj: bool = False) -> np.ndarray:
+        """:func:`_take` of ``c`` (complex conjugated if ``conj``), cached per array and block:
+        the boxes of every lepton flavour and quark pair cut the same couplings to the same
+        blocks (the array is kept with its entry, so its id cannot be reused meanwhile)."""
+        cache = self.__dict__.setdefault("_block_cache", {})
+        key = (id(c), fermions, scalars, conj)
+        hit = cache.get(key)
+        if hit is None or hit[0] is not c:
+            cut = _take(c, fermions, scalars)
+            hit = (c, cut.conj() if conj else cut)
+            cache[key] = hit
+        return hit[1]
+
+    def product(self, spec: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """np.einsum(spec, a, b), cached per pair of arrays (the same numbers: the quark pair of
+        a box is shared by every lepton flavour, the lepton pair by every quark pair)."""
+        cache = self.__dict__.setdefault("_product_cache", {})
+        key = (spec, id(a), id(b))
+        hit = cache.get(key)
+        if hit is None or hit[0] is not a or hit[1] is not b:
+            hit = (a, b, np.einsum(spec, a, b))
+            cache[key] = hit
+        return hit[2]
+
+    def times_conj(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """a * b.conj(), cached per pair of arrays: a dipole's coupling products are shared by
+        the photon and the gluon, and by the lepton masses the hand-over varies."""
+        cache = self.__dict__.setdefault("_conj_product_cache", {})
+        key = (id(a), id(b))
+        hit = cache.get(key)
+        if hit is None or hit[0] is not a or hit[1] is not b:
+            hit = (a, b, a * b.conj())
+            cache[key] = hit
+        return hit[2]
+
     def has(self, *couplings) -> bool:
         """True if every one of ``couplings`` is non-zero somewhere."""
         return all(self.mask(c).any() for c in couplings)
@@ -593,11 +628,13 @@ def _box_topology(sector: DarkSector, name: str, same: bool, couplings, fermions
                   (fermions_l, scalars_q))
         order = {"SD": (0, 1, 2, 3), "SX": (0, 1, 3, 2)}[name]
     # the four couplings in the order of _BOX_INDICES, each on its (fermion, scalar) block
-    cut = [_take(c, *blocks[k]) for c, k in zip((Qs, Qb.conj(), X_bar, X.conj()), order, strict=True)]
+    cut = [sector.block(c, *blocks[k], conj)
+           for (c, conj), k in zip(((Qs, False), (Qb, True), (X_bar, False), (X, True)), order, strict=True)]
     if name in ("FD", "FX"):  # quark and lepton pairs first (fewer operations, the class-F order)
-        quark = np.einsum("...aA,...bA->...abA", cut[0], cut[1])
+        quark = sector.product("...aA,...bA->...abA", cut[0], cut[1])
         pair = "...aB,...bB->...abB"
-        lepton = np.einsum(pair, cut[3], cut[2]) if name == "FD" else np.einsum(pair, cut[2], cut[3])
+        lepton = (sector.product(pair, cut[3], cut[2]) if name == "FD"
+                  else sector.product(pair, cut[2], cut[3]))
         return np.einsum("...abA,...abB,...abAB->...", quark, lepton, kernel)
     return np.einsum(_BOX_INDICES[name], *cut, kernel)
 
@@ -821,16 +858,16 @@ def _dipole_sum(sector: DarkSector, x, y, f, m_out, m_in, no_flip, flip):
     """c/e = 1/(64π²) Σ_{a,A} [(x_o x_i^* m_in + y_o y_i^* m_out) no_flip + f_o f_i^* flip] of
     :func:`dipole` (x, y, f: (out, in) coupling pairs); a term whose couplings vanish is left
     out (the same arithmetic otherwise)."""
-    h = sector.has
+    h, prod = sector.has, sector.times_conj
     pair = None
     if h(*x):
-        pair = x[0] * x[1].conj() * m_in
+        pair = prod(*x) * m_in
     if h(*y):
-        term = y[0] * y[1].conj() * m_out
+        term = prod(*y) * m_out
         pair = term if pair is None else pair + term
     total = None if pair is None else pair * no_flip
     if h(*f):
-        term = f[0] * f[1].conj() * flip
+        term = prod(*f) * flip
         total = term if total is None else total + term
     return sector._result(0j) if total is None else sector._result(1.0 / (64.0 * math.pi**2) * _sum(total, 2))
 
@@ -955,23 +992,24 @@ def _z_penguin(sector: DarkSector, sm, chirality: str, f_bar: str, f: str):
     gL, gR, gS = _z_vertices(sector, chirality, support)
     mm, f_ffs, g_ffs, f_fss, f_leg = _z_penguin_functions(sector, support)
     # fermion-line Z: indices (a, b, A)
-    coup_ff = np.einsum("...bA,...aA->...abA", Qs, Qb.conj())
+    Qb_c = Qb.conj()
+    coup_ff = np.einsum("...bA,...aA->...abA", Qs, Qb_c)
     gR_ab = np.swapaxes(gR, -1, -2)  # gR[b, a] indexed as [a, b]
     gL_ab = np.swapaxes(gL, -1, -2)
     term_f_r = np.einsum("...abA,...ab,...abA->...abA", coup_ff, 0.5 * gR_ab, f_ffs - 0.5)
     term_f_l = np.einsum("...abA,...ab,...abA->...abA", coup_ff, gL_ab * mm, g_ffs)
     term_f = _sum(term_f_r, 3) - _sum(term_f_l, 3)
     # scalar-line Z: indices (a, A, B)
-    coup_ss = np.einsum("...aB,...aA->...aAB", Qs, Qb.conj())
+    coup_ss = np.einsum("...aB,...aA->...aAB", Qs, Qb_c)
     term_s_all = np.einsum("...aAB,...BA,...aAB->...aAB", coup_ss, 0.5 * gS, f_fss - 1.5)
     term_s = _sum(term_s_all, 3)
     # external-leg (self-energy) part
-    term_leg_all = -g_d * Qs * Qb.conj() * 0.5 * (f_leg - 1.5)
+    term_leg_all = -g_d * Qs * Qb_c * 0.5 * (f_leg - 1.5)
     term_leg = _sum(term_leg_all, 2)
     # coefficient of ln μ²: u² ln u → u² (ln u − ln μ²) shifts f[...] by −ln μ², g[...] by 0
     pole = (np.einsum("...abA,...ab->...", coup_ff, 0.5 * gR_ab)
             + np.einsum("...aAB,...BA->...", coup_ss, 0.5 * gS)
-            - g_d * 0.5 * _sum(Qs * Qb.conj(), 2))
+            - g_d * 0.5 * _sum(Qs * Qb_c, 2))
     size = _sum(np.abs(coup_ff), 3) + _sum(np.abs(coup_ss), 3)
     if np.any(np.abs(pole) > 1e-8 * np.maximum(size, 1e-300)):
         raise ValueError("Z-penguin divergence does not cancel: the model's Z couplings "

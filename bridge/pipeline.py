@@ -67,8 +67,11 @@ class Evaluation:
 # ---------------------------------------------------------------------------
 # spectrum
 # ---------------------------------------------------------------------------
-def spectrum(model: Model, inputs: ModelInputs, sm, *, batch: bool = False) -> Spectrum:
-    """The spectrum of ``model`` at ``inputs`` (a batch if ``batch``; None-free)."""
+def spectrum(model: Model, inputs: ModelInputs, sm, *, batch: bool = False,
+             dark_matter_couplings: bool = True) -> Spectrum:
+    """The spectrum of ``model`` at ``inputs`` (a batch if ``batch``; None-free).
+    ``dark_matter_couplings=False``: a described model's sector without what only the dark-matter
+    code reads (its Higgs and W couplings, the states' composition: assembly.assemble)."""
     desc = model.description
     if desc is None:
         hook = "bridge_batch_spectrum" if batch else "bridge_spectrum"
@@ -84,7 +87,8 @@ def spectrum(model: Model, inputs: ModelInputs, sm, *, batch: bool = False) -> S
     if missing:
         raise ModelError(f"plugin {model.name!r}: bridge_derived_parameters did not supply "
                          f"{', '.join(missing)}")
-    built = assembly.assemble(assembly.plan(desc), inputs, sm, derived)
+    built = assembly.assemble(assembly.plan(desc), inputs, sm, derived,
+                              dark_matter=dark_matter_couplings)
     particles = [Particle(code, name, mass) for code, name, mass in built.masses]
     mixings = [Mixing(name, mat, text, rows, cols) for name, mat, rows, cols, text in built.mixings]
     for der in desc.derived():
@@ -341,16 +345,18 @@ class BatchResult:
 def evaluate_batch(model: Model, inputs: BatchInputs, sm, *, info=None, source: str = "",
                    vectorised: bool = True, dark_matter: bool = False,
                    handover_scale: float | None = None, par=None, point_ids=None,
-                   z_pole: bool = True) -> BatchResult:
+                   z_pole: bool = True, dark_matter_couplings: bool = True) -> BatchResult:
     """N points: vectorised where the model allows it; every point the sanity checks might
     refuse, or that a vectorised evaluation leaves non-finite, is evaluated alone with
     :func:`evaluate`, so it fails (or passes) with exactly its own message. ``handover_scale``,
     ``par`` as for :func:`evaluate` (one matching scale per point, ``one_loop["matching_scale"]``).
     ``point_ids``: the numbers the messages give the points (a scan's ids; default 0..N-1).
-    ``z_pole``: as for :func:`evaluate`."""
+    ``z_pole``: as for :func:`evaluate`. ``dark_matter_couplings=False`` (ignored with
+    ``dark_matter``) skips the sector's Higgs and W couplings and the states' composition, read
+    only by the dark-matter summary (:func:`spectrum`); no coefficient changes."""
     info = info or model.info()
     result = None
-    run = (handover_scale, par, z_pole)
+    run = (handover_scale, par, z_pole, dark_matter or dark_matter_couplings)
     ids = list(range(inputs.size)) if point_ids is None else [int(i) for i in point_ids]
     if vectorised and (model.description is not None or model.implements("bridge_batch_spectrum")):
         try:
@@ -368,10 +374,10 @@ def evaluate_batch(model: Model, inputs: BatchInputs, sm, *, info=None, source: 
 
 
 def _evaluate_vectorised(model: Model, inputs: BatchInputs, sm, info,
-                         dark_matter: bool = False, run=(None, None, True)) -> BatchResult | None:
+                         dark_matter: bool = False, run=(None, None, True, True)) -> BatchResult | None:
     n = inputs.size
     flagged = sanity.flag_inputs(info, inputs, n)
-    spec = spectrum(model, inputs, sm, batch=True)
+    spec = spectrum(model, inputs, sm, batch=True, dark_matter_couplings=run[3])
     if spec is None:
         return None
     parts: dict = {}
@@ -408,7 +414,7 @@ def _as_array(value, n: int, dtype=complex) -> np.ndarray:
 
 
 def _evaluate_points(model: Model, inputs: BatchInputs, sm, info, source, indices,
-                     dark_matter: bool = False, run=(None, None, True), ids=None) -> BatchResult:
+                     dark_matter: bool = False, run=(None, None, True, True), ids=None) -> BatchResult:
     """Point by point with :func:`evaluate`; failures keep their message (naming the point
     by ``ids[i]``)."""
     indices = list(indices)

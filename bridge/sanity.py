@@ -240,14 +240,26 @@ def flag_spectrum(spectrum, sm, n: int) -> np.ndarray:
         ratio = mf[:, :, None] / ms[:, None, :]
         flagged |= np.any((ratio < 1.0 / RATIO_MAX) | (ratio > RATIO_MAX) | ~np.isfinite(ratio),
                           axis=(1, 2))
+        # one pass per condition over all couplings: the largest |c| per entry (fmax ignores a
+        # NaN as the comparison c > COUPLING_MAX does) and, per external mass, where any
+        # coupling to such a fermion is non-zero
+        largest = None
+        coupled: dict[float, np.ndarray] = {}
         for table in (sector.left, sector.right):
             for f, c in table.items():
-                c = np.broadcast_to(np.abs(c), (n, *c.shape[-2:]))
-                flagged |= np.any(c > COUPLING_MAX, axis=(1, 2))
+                size = np.abs(c)
+                largest = size if largest is None else np.fmax(largest, size)
                 m_ext = _external_mass(f, sm)
                 if m_ext > 0:
-                    total = mf[:, :, None] + ms[:, None, :]
-                    flagged |= np.any((c > 0) & (total <= m_ext), axis=(1, 2))
+                    on = size > 0
+                    coupled[m_ext] = on if m_ext not in coupled else coupled[m_ext] | on
+        if largest is not None:
+            big = np.broadcast_to(largest > COUPLING_MAX, (n, *largest.shape[-2:]))
+            flagged |= np.any(big, axis=(1, 2))
+        if coupled:
+            total = mf[:, :, None] + ms[:, None, :]
+            for m_ext, on in coupled.items():
+                flagged |= np.any(on & (total <= m_ext), axis=(1, 2))
     return flagged
 
 

@@ -155,6 +155,42 @@ def test_without_z_pole_only_the_lepton_z_couplings_are_missing(name):
     _compare(name, {k: v for k, v in reference.items() if k not in shifts}, got)
 
 
+@pytest.mark.parametrize("name", ["F_Ib", "scotogenic"])
+def test_without_dark_matter_couplings_no_flavour_number_changes(name):
+    """evaluate_batch(dark_matter_couplings=False) (a scan with no dark-matter request) skips the
+    sector's Higgs and W couplings and the composition: every number identical, bit for bit, to
+    the default evaluation, and the reference still holds."""
+    full = evaluated(name, z_pole=False)
+    lean = evaluated(name, z_pole=False, dark_matter_couplings=False)
+    assert lean == full
+
+
+def test_dark_matter_couplings_are_skipped_only_without_a_dark_matter_request(monkeypatch):
+    """The flag removes sector.higgs, sector.w and the composition from the spectrum; with
+    ``dark_matter=True`` the summary still gets them (equal to the default spectrum's)."""
+    from bridge import pipeline
+    from bridge.darkmatter import summary as dm_summary
+    from bridge.model import BatchInputs
+    from bridge.run import load_point
+    from bridge.sm import cached_sm_inputs
+
+    sm = cached_sm_inputs({})
+    _, model, info, inputs, _, _ = load_point(str(ROOT / CARDS["F_Ib"]))
+    blocks = reference_batch("F_Ib", inputs)
+    batch = BatchInputs(blocks, blocks["MINPAR"][1].size, inputs.source)
+    full = pipeline.spectrum(model, batch, sm, batch=True)
+    lean = pipeline.spectrum(model, batch, sm, batch=True, dark_matter_couplings=False)
+    assert full.sector.higgs is not None and full.sector.w is not None and full.data["composition"]
+    assert lean.sector.higgs is None and lean.sector.w is None and not lean.data["composition"]
+    seen = []
+    monkeypatch.setattr(dm_summary, "summary_batch", lambda sector, sm: seen.append(sector) or {})
+    pipeline.evaluate_batch(model, batch, sm, info=info, dark_matter=True, dark_matter_couplings=False)
+    assert len(seen) == 1 and seen[0].higgs is not None and seen[0].w is not None
+    for a, b in ((seen[0].higgs.fermion, full.sector.higgs.fermion),
+                 (seen[0].higgs.scalar, full.sector.higgs.scalar), (seen[0].w.left, full.sector.w.left)):
+        assert np.array_equal(a, b)
+
+
 def test_z_pole_rows_are_the_ones_that_need_the_shifts():
     """bridge.sectors.reads_z_pole: the `bridge run` table needs the shifts (R_e, R_mu, R_tau),
     its other rows and the flavio likelihoods' observables do not."""
