@@ -163,7 +163,8 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
     # the running needs only α_s(M_Z), α_e(M_Z): the overrides (bridge.couplings), no flavio import
     res = evaluate_batch(_model(ctx), binputs, ctx.sm, source=ctx.card, vectorised=ctx.vectorised,
                          dark_matter=ctx.dark_matter, handover_scale=ctx.scale, par=ctx.overrides,
-                         point_ids=ids, z_pole=_needs_z_pole(ctx))
+                         point_ids=ids, z_pole=_needs_z_pole(ctx),
+                         dark_matter_couplings=False)  # dark_matter=True overrides it
     ok = res.ok
     cols: dict[str, np.ndarray] = {}
     for k, axis in enumerate(ctx.space.axes):
