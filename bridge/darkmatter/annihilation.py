@@ -252,7 +252,7 @@ def fermion_pair_to_fermions(sector, smc: SMCouplings, si: Species, sj: Species,
     def spin_summed(rs, cos):
         amp = fermion_pair_amplitude(sector, smc, si, sj, f, fp, rs, cos)
         # a scalar 0j: no diagram couples this pair to f f̄' (e.g. h exchange into ν ν̄)
-        return None if np.ndim(amp) == 0 else np.sum(np.abs(amp) ** 2, axis=(-4, -3, -2, -1))
+        return None if np.ndim(amp) == 0 else np.sum(H.abs2(amp), axis=(-4, -3, -2, -1))
 
     return COLOUR[f] * w_on_nodes(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp], spin_summed, 0.25)
 
@@ -405,7 +405,7 @@ def scalar_pair_to_fermions(sector, smc: SMCouplings, si: Species, sj: Species, 
     def spin_summed(rs, cos):
         amp = scalar_pair_amplitude(sector, smc, si, sj, f, fp, rs, cos)
         # a scalar 0j: no diagram couples this pair to f f̄' (the amplitude stayed 0j)
-        return None if np.ndim(amp) == 0 else np.sum(np.abs(amp) ** 2, axis=(-2, -1))
+        return None if np.ndim(amp) == 0 else np.sum(H.abs2(amp), axis=(-2, -1))
 
     return COLOUR[f] * w_on_nodes(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp], spin_summed, 1.0)
 
@@ -476,7 +476,7 @@ def scalar_pair_to_photons(smc: SMCouplings, mass: float, charge: float, sqrt_s)
     """W(√s) of S S̄ → γγ in scalar QED (t, u exchange and the seagull)."""
 
     def spin_summed(rs, cos):
-        return np.sum(np.abs(scalar_photon_amplitude(smc, mass, charge, rs, cos=cos)) ** 2, axis=(-2, -1))
+        return np.sum(H.abs2(scalar_photon_amplitude(smc, mass, charge, rs, cos=cos)), axis=(-2, -1))
 
     return w_on_nodes(sqrt_s, mass, mass, 0.0, 0.0, spin_summed, 1.0, 0.5)
 
@@ -501,7 +501,7 @@ def fermion_pair_to_photons(smc: SMCouplings, mass: float, charge: float, sqrt_s
 
     def spin_summed(rs, cos):
         amp = fermion_photon_amplitude(smc, mass, charge, rs, cos)
-        return np.sum(np.abs(amp) ** 2, axis=(-4, -3, -2, -1))
+        return np.sum(H.abs2(amp), axis=(-4, -3, -2, -1))
 
     return w_on_nodes(sqrt_s, mass, mass, 0.0, 0.0, spin_summed, 0.25, 0.5)
 

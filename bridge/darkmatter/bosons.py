@@ -399,7 +399,7 @@ def fermion_pair_helicities(cp: Couplings, start, end, X: str, Y: str, sqrt_s, c
     # per final leg: v̄₂ ε̸ P and ε̸ P u₁ (P = P_L, P_R), shapes (…, λ, s2, 4) and (…, λ, 4, s1)
     legs = (X, Y)
     ends = []
-    for b, e in zip(legs, (e1, e2)):
+    for b, e in zip(legs, (e1, e2), strict=True):
         if b == "h":
             ends.append(({c: (vb2 @ m)[..., None, :, :] for c, m in chiral.items()},
                          {c: (m @ u1)[..., None, :, :] for c, m in chiral.items()}))
@@ -453,9 +453,10 @@ def fermion_pair_helicities(cp: Couplings, start, end, X: str, Y: str, sqrt_s, c
         if cv is None:
             continue
         prop = _propagator_vector(g, V, ex(q), fin, th < g.mass(V)) * np.array([1.0, -1.0, -1.0, -1.0])
-        current = H.vector_current(vb2, cv[0] * H.PL + cv[1] * H.PR, np.swapaxes(u1, -1, -2))  # (…, s2, s1, μ)
+        current = H.vector_current(vb2, cv[0] * H.PL + cv[1] * H.PR, np.swapaxes(u1, -1, -2))
+        current = np.swapaxes(current.reshape(*current.shape[:-3], 4, 4), -1, -2)  # (…, μ, (s2, s1))
         lead = prop.shape[:-3]
-        flat = prop.reshape(*lead, n1 * n2, 4) @ np.swapaxes(current.reshape(*current.shape[:-3], 4, 4), -1, -2)
+        flat = prop.reshape(*lead, n1 * n2, 4) @ current
         total = total + (-1j * cp.fv[V][0]) * flat.reshape(*lead, n1, n2, 2, 2)
     return total
 
@@ -554,7 +555,7 @@ def w_fermions(cp: Couplings, start, end, X, Y, sqrt_s, average=0.25):
 
     def spin_summed(rs, cos):
         amp = fermion_pair_helicities(cp, start, end, X, Y, rs, cos)
-        return np.sum(amp.real**2 + amp.imag**2, axis=(-4, -3, -2, -1))
+        return np.sum(H.abs2(amp), axis=(-4, -3, -2, -1))
 
     g = cp.gauge
     return w_on_nodes(sqrt_s, cp.mf[start[0]], cp.mf[end[0]], g.mass(X), g.mass(Y), spin_summed, average,
@@ -566,7 +567,7 @@ def w_scalars(cp: Couplings, start, end, X, Y, sqrt_s):
 
     def spin_summed(rs, cos):
         amp = scalar_pair_amplitude(cp, start, end, X, Y, rs, cos)
-        return np.sum(amp.real**2 + amp.imag**2, axis=(-2, -1))
+        return np.sum(H.abs2(amp), axis=(-2, -1))
 
     g = cp.gauge
     return w_on_nodes(sqrt_s, cp.ms[start[0]], cp.ms[end[0]], g.mass(X), g.mass(Y), spin_summed, 1.0,

@@ -130,7 +130,7 @@ def fermion_gluon_partials(mass, sqrt_s, cos=None, pols=None):
 def _colour_summed_gluons(m_ba, m_ab, rep, axes):
     c1, c2 = gluon_pair_colour(rep)
     interference = 2 * c2 * np.real(m_ba * np.conj(m_ab))
-    return np.sum(c1 * (np.abs(m_ba) ** 2 + np.abs(m_ab) ** 2) + interference, axis=axes)
+    return np.sum(c1 * (H.abs2(m_ba) + H.abs2(m_ab)) + interference, axis=axes)
 
 
 def scalar_pair_to_gluons(mass: float, rep: int, sqrt_s, a_s: float | None = None) -> np.ndarray:
@@ -184,15 +184,15 @@ def coloured_pair_to_fermions(sector, smc: A.SMCouplings, si: A.Species, sj: A.S
     def spin_summed(rs, cos):
         full = amplitude(sector, smc, si, sj, f, fp, rs, cos)
         if not quark:
-            return None if np.ndim(full) == 0 else d * np.sum(np.abs(full) ** 2, axis=axes)
+            return None if np.ndim(full) == 0 else d * np.sum(H.abs2(full), axis=axes)
         t = amplitude(t_sector, smc, neutral_i, neutral_j, f, fp, rs, cos)
         m_g = g2 * _gluon_s_channel(fermions, si.mass, sj.mass, smc.mass[f], rs, cos) if gluon else 0
         octet = 2 * t + m_g
         singlet = full - t + t / 3
         if np.ndim(octet) == 0 and np.ndim(singlet) == 0:
             return None
-        return (4 * INDEX[rep] * np.sum(np.abs(octet + np.zeros_like(singlet)) ** 2, axis=axes)
-                + 3 * d * np.sum(np.abs(singlet + np.zeros_like(octet)) ** 2, axis=axes))
+        return (4 * INDEX[rep] * np.sum(H.abs2(octet + np.zeros_like(singlet)), axis=axes)
+                + 3 * d * np.sum(H.abs2(singlet + np.zeros_like(octet)), axis=axes))
 
     spins = 0.25 if fermions else 1.0
     return A.w_on_nodes(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp], spin_summed, spins / d**2)
@@ -337,7 +337,7 @@ def fermion_scalar_to_fermion_boson(sector, smc: A.SMCouplings, cp, sf: A.Specie
     def spin_summed(rs, cos):
         amp = fermion_scalar_amplitude(sector, cp, f, smc.mass[f], boson, sf.index, ss.index, rs, cos,
                                        g_s=g_s, colour_charges=charges or (1, 1, 1), partner_mass=m_partner)
-        return np.sum(np.abs(amp) ** 2, axis=(-3, -2, -1))
+        return np.sum(H.abs2(amp), axis=(-3, -2, -1))
 
     return n * A.w_on_nodes(sqrt_s, sf.mass, ss.mass, smc.mass[f], m_v, spin_summed, 0.5 * colour)
 
