@@ -381,18 +381,17 @@ def _contract(j_d, j_f):
 
 def _contract_massive(j_d, j_f, q, mass):
     """J_d^μ (g_μν − q_μ q_ν/M²) J_f^ν (unitary-gauge massive vector propagator numerator)."""
-    ql = q * np.array([1, -1, -1, -1])
-    jdq = (j_d @ ql[..., None, :, None])[..., 0]
-    jfq = (j_f @ ql[..., None, :, None])[..., 0]
-    return _contract(j_d, j_f) - np.einsum("...ba,...cd->...abcd", jdq, jfq) / mass**2
+    qv = q[..., None, None, :]
+    jdq, jfq = H.dot(j_d, qv), H.dot(j_f, qv)  # (…, b, a), (…, c, d)
+    longitudinal = np.swapaxes(jdq, -1, -2)[..., :, :, None, None] * jfq[..., None, None, :, :]
+    return _contract(j_d, j_f) - longitudinal / mass**2
 
 
 def _scalar_contract_massive(dp, j_f, q, mass):
     """(p₁ − p₂)^μ (g_μν − q_μ q_ν/M²) J_f^ν: a scalar pair's current through a unitary-gauge
     massive vector, j_f (…, s_f, s_f', ν) → (…, s_f, s_f')."""
-    ql = q * np.array([1, -1, -1, -1])
-    return np.einsum("...m,mn,...cdn->...cd", dp, H.METRIC, j_f) \
-        - (H.dot(dp, q))[..., None, None] * np.einsum("...cdm,...m->...cd", j_f, ql) / mass**2
+    return H.dot(j_f, dp[..., None, None, :]) \
+        - (H.dot(dp, q))[..., None, None] * H.dot(j_f, q[..., None, None, :]) / mass**2
 
 
 # ---------------------------------------------------------------------------------------------
@@ -450,8 +449,8 @@ def _scalar_s_channel(sector, smc, si, sj, f, p1, p2, ub3, v4):
     total = 0j
     if not si.self_conjugate and sj.conj and A == B and si.charge != 0:
         j_v = H.vector_current(ub3, H.ONE, v4)
-        total = total + smc.e2 * si.charge * SM_CHARGE[f] * np.einsum(
-            "...m,mn,...cdn->...cd", dp, H.METRIC, j_v) / s[..., None, None]
+        total = total + smc.e2 * si.charge * SM_CHARGE[f] * H.dot(j_v, dp[..., None, None, :]) \
+            / s[..., None, None]
     if sector.z is not None:
         zs = np.asarray(sector.z.scalar)
         c_z = (zs[B, A] if (si.particle_like and sj.anti_like) else 0) \

@@ -115,14 +115,16 @@ def fermion_gluon_partials(mass, sqrt_s, cos=None, pols=None):
     u1, vb2 = H.u_spinors(p1), H.bar(H.v_spinors(p2))
     s1, s2 = H.slash(e1), H.slash(e2)
     prop_t, prop_u = H.fermion_propagator(p1 - k1, mass), H.fermion_propagator(p1 - k2, mass)
-    chain_t = np.einsum("...jab,...bc,...icd->...ijad", s2, prop_t, s1)
-    chain_u = np.einsum("...iab,...bc,...jcd->...ijad", s1, prop_u, s2)
+    # (…, λ₁, λ₂, 4, 4) chains as products of 4×4 matrices (a three-operand einsum loops naively)
+    chain_t = (s2[..., None, :, :, :] @ prop_t[..., None, None, :, :]) @ s1[..., :, None, :, :]
+    chain_u = (s1[..., :, None, :, :] @ prop_u[..., None, None, :, :]) @ s2[..., None, :, :, :]
     q = p1 + p2
     cur = _triple_gluon_current(_ex(k1), _ex(k2), e1[..., :, None, :], e2[..., None, :, :])
     chain_s = H.slash(cur) / H.dot(q, q)[..., None, None, None, None]
 
-    def sandwich(chain):
-        return np.einsum("...sa,...ijab,...rb->...rsij", vb2, chain, u1)
+    def sandwich(chain):  # v̄ chain u → (…, s₁, s₂, λ₁, λ₂)
+        out = (vb2[..., None, None, :, :] @ chain) @ np.swapaxes(u1, -1, -2)[..., None, None, :, :]
+        return np.moveaxis(out, (-4, -3, -2, -1), (-2, -1, -3, -4))
 
     return sandwich(chain_t + chain_s), sandwich(chain_u - chain_s)
 
@@ -208,7 +210,7 @@ def _gluon_s_channel(fermions: bool, m1, m2, mq, sqrt_s, cos):
     if fermions:
         j_d = H.vector_current(H.bar(sp["v2"]), H.ONE, sp["u1"])
         return -A._contract(j_d, j_q) / s[..., None, None, None, None]
-    return np.einsum("...m,mn,...cdn->...cd", p1 - p2, H.METRIC, j_q) / s[..., None, None]
+    return H.dot(j_q, (p1 - p2)[..., None, None, :]) / s[..., None, None]
 
 
 # ---------------------------------------------------------------------------------------------
