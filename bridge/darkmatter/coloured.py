@@ -260,7 +260,11 @@ def fermion_scalar_amplitude(sector, cp, f: str, mf: float, boson: str, a: int, 
     n_pol = eps.shape[-2]
     slash_eps = H.slash(eps) if boson != "h" else None
     mat = lambda x: x[..., None, :, :]  # noqa: E731  (…, 4, 4) → (…, 1, 4, 4)
-    total = np.zeros((*p1.shape[:-1], n_pol, 4, 4), complex)
+    # spinors applied to the outer vertices first: (…, λ, 2, 4) × (…, 4, 2) products, not
+    # (…, λ, 4, 4) chains sandwiched afterwards
+    ub3 = H.bar(H.u_spinors(k1))[..., None, :, :]  # (…, 1, s_f, 4)
+    u1 = np.swapaxes(H.u_spinors(p1), -1, -2)[..., None, :, :]  # (…, 1, 4, s_F)
+    total = np.zeros((*p1.shape[:-1], n_pol, 2, 2), complex)
     q, qt, qu = p1 + p2, p1 - k2, p2 - k2
     # s-channel: the SM fermion emits V
     w_boson = boson in ("W+", "W-")
@@ -282,7 +286,7 @@ def fermion_scalar_amplitude(sector, cp, f: str, mf: float, boson: str, a: int, 
             if f_s == "t" and mF + mS < m_s:  # t → F S open: the s-channel top can go on shell
                 s = H.dot(q, q)
                 prop = prop * ((s - m_s * m_s) / (s - m_s * m_s + 1j * m_s * GAMMA_TOP))[..., None, None]
-            total = total + v_f @ mat(1j * prop) @ (1j * gam)
+            total = total + (ub3 @ v_f) @ (mat(1j * prop) @ ((1j * gam) @ u1))
     # t-channel: the dark fermion emits V, then F_k S_A → f
     for k, mk in enumerate(cp.mf):
         gam = _yukawa(sector, f, k, A_)
@@ -294,7 +298,7 @@ def fermion_scalar_amplitude(sector, cp, f: str, mf: float, boson: str, a: int, 
             v = B.fermion_vertex(cp, boson, (k, 1), (a, 1), slash_eps)
         if v is None:
             continue
-        total = total + (1j * gam) @ mat(1j * H.fermion_propagator(qt, mk)) @ v
+        total = total + ((ub3 @ (1j * gam)) @ mat(1j * H.fermion_propagator(qt, mk))) @ (v @ u1)
     # u-channel: the dark scalar emits V, then F_a S_B → f
     for b_, mb in enumerate(cp.ms):
         gam = _yukawa(sector, f, a, b_)
@@ -308,10 +312,8 @@ def fermion_scalar_amplitude(sector, cp, f: str, mf: float, boson: str, a: int, 
         if v is None:
             continue
         prop = 1j / (H.dot(qu, qu) - mb * mb)
-        total = total + (1j * gam) * (prop[..., None] * v * np.ones(n_pol))[..., None, None]
-    ub3 = H.bar(H.u_spinors(k1))[..., None, :, :]
-    u1 = H.u_spinors(p1)[..., None, :, :]
-    return (ub3 @ total) @ np.swapaxes(u1, -1, -2)  # (…, λ, s_f, s_F)
+        total = total + (ub3 @ (1j * gam) @ u1) * (prop[..., None] * v * np.ones(n_pol))[..., None, None]
+    return total  # (…, λ, s_f, s_F)
 
 
 def _ex1(a):
