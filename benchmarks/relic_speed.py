@@ -20,21 +20,30 @@ plane: CPU per point (coannihilation with Ψ' or Φ_l makes many of them dearer 
 ``--accuracy``: Ωh² of each case with the production settings against momentum nodes, kernel
 quadrature and x points of the thermal average all three times as dense, and 48 angular nodes.
 
+CPU times with one BLAS thread (set unless OPENBLAS_NUM_THREADS etc. are given), as in the
+scan's workers.
+
 Usage: python benchmarks/relic_speed.py [--repeat 5] [--batch 40] [--plane 100] [--accuracy]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from pathlib import Path
 
-import numpy as np
+# one BLAS thread, as in the scan's worker processes (bridge.scan.executors): with OpenBLAS's
+# default threads the 4×4 products spin a second thread, and CPU time counts its spinning
+for _name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
 
-from bridge.darkmatter import annihilation, freezeout, relic_density, relic_density_batch
-from bridge.engine import DarkFermion, DarkScalar, DarkSector, HiggsCouplings, ZCouplings
-from bridge.sm import SMInputs
+import numpy as np  # noqa: E402
+
+from bridge.darkmatter import annihilation, freezeout, relic_density, relic_density_batch  # noqa: E402
+from bridge.engine import DarkFermion, DarkScalar, DarkSector, HiggsCouplings, ZCouplings  # noqa: E402
+from bridge.sm import SMInputs  # noqa: E402
 
 SM = SMInputs(GF=1.1663787e-5, alpha_e_bsll=1 / 133.0, alpha_e_0=1 / 137.035999084, s2w=0.23121,
               m_W=80.377, m_Z=91.1876, m_e=0.000510999, m_mu=0.1056584, m_tau=1.77686, m_s=0.0935,

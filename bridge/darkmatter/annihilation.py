@@ -252,7 +252,7 @@ def fermion_pair_to_fermions(sector, smc: SMCouplings, si: Species, sj: Species,
     def spin_summed(rs, cos):
         amp = fermion_pair_amplitude(sector, smc, si, sj, f, fp, rs, cos)
         # a scalar 0j: no diagram couples this pair to f f̄' (e.g. h exchange into ν ν̄)
-        return None if np.ndim(amp) == 0 else np.sum(np.abs(amp) ** 2, axis=(-4, -3, -2, -1))
+        return None if np.ndim(amp) == 0 else np.sum(H.abs2(amp), axis=(-4, -3, -2, -1))
 
     return COLOUR[f] * w_on_nodes(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp], spin_summed, 0.25)
 
@@ -381,18 +381,17 @@ def _contract(j_d, j_f):
 
 def _contract_massive(j_d, j_f, q, mass):
     """J_d^μ (g_μν − q_μ q_ν/M²) J_f^ν (unitary-gauge massive vector propagator numerator)."""
-    ql = q * np.array([1, -1, -1, -1])
-    jdq = (j_d @ ql[..., None, :, None])[..., 0]
-    jfq = (j_f @ ql[..., None, :, None])[..., 0]
-    return _contract(j_d, j_f) - np.einsum("...ba,...cd->...abcd", jdq, jfq) / mass**2
+    qv = q[..., None, None, :]
+    jdq, jfq = H.dot(j_d, qv), H.dot(j_f, qv)  # (…, b, a), (…, c, d)
+    longitudinal = np.swapaxes(jdq, -1, -2)[..., :, :, None, None] * jfq[..., None, None, :, :]
+    return _contract(j_d, j_f) - longitudinal / mass**2
 
 
 def _scalar_contract_massive(dp, j_f, q, mass):
     """(p₁ − p₂)^μ (g_μν − q_μ q_ν/M²) J_f^ν: a scalar pair's current through a unitary-gauge
     massive vector, j_f (…, s_f, s_f', ν) → (…, s_f, s_f')."""
-    ql = q * np.array([1, -1, -1, -1])
-    return np.einsum("...m,mn,...cdn->...cd", dp, H.METRIC, j_f) \
-        - (H.dot(dp, q))[..., None, None] * np.einsum("...cdm,...m->...cd", j_f, ql) / mass**2
+    return H.dot(j_f, dp[..., None, None, :]) \
+        - (H.dot(dp, q))[..., None, None] * H.dot(j_f, q[..., None, None, :]) / mass**2
 
 
 # ---------------------------------------------------------------------------------------------
@@ -405,7 +404,7 @@ def scalar_pair_to_fermions(sector, smc: SMCouplings, si: Species, sj: Species, 
     def spin_summed(rs, cos):
         amp = scalar_pair_amplitude(sector, smc, si, sj, f, fp, rs, cos)
         # a scalar 0j: no diagram couples this pair to f f̄' (the amplitude stayed 0j)
-        return None if np.ndim(amp) == 0 else np.sum(np.abs(amp) ** 2, axis=(-2, -1))
+        return None if np.ndim(amp) == 0 else np.sum(H.abs2(amp), axis=(-2, -1))
 
     return COLOUR[f] * w_on_nodes(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp], spin_summed, 1.0)
 
@@ -450,8 +449,8 @@ def _scalar_s_channel(sector, smc, si, sj, f, p1, p2, ub3, v4):
     total = 0j
     if not si.self_conjugate and sj.conj and A == B and si.charge != 0:
         j_v = H.vector_current(ub3, H.ONE, v4)
-        total = total + smc.e2 * si.charge * SM_CHARGE[f] * np.einsum(
-            "...m,mn,...cdn->...cd", dp, H.METRIC, j_v) / s[..., None, None]
+        total = total + smc.e2 * si.charge * SM_CHARGE[f] * H.dot(j_v, dp[..., None, None, :]) \
+            / s[..., None, None]
     if sector.z is not None:
         zs = np.asarray(sector.z.scalar)
         c_z = (zs[B, A] if (si.particle_like and sj.anti_like) else 0) \
@@ -476,7 +475,7 @@ def scalar_pair_to_photons(smc: SMCouplings, mass: float, charge: float, sqrt_s)
     """W(√s) of S S̄ → γγ in scalar QED (t, u exchange and the seagull)."""
 
     def spin_summed(rs, cos):
-        return np.sum(np.abs(scalar_photon_amplitude(smc, mass, charge, rs, cos=cos)) ** 2, axis=(-2, -1))
+        return np.sum(H.abs2(scalar_photon_amplitude(smc, mass, charge, rs, cos=cos)), axis=(-2, -1))
 
     return w_on_nodes(sqrt_s, mass, mass, 0.0, 0.0, spin_summed, 1.0, 0.5)
 
@@ -501,7 +500,7 @@ def fermion_pair_to_photons(smc: SMCouplings, mass: float, charge: float, sqrt_s
 
     def spin_summed(rs, cos):
         amp = fermion_photon_amplitude(smc, mass, charge, rs, cos)
-        return np.sum(np.abs(amp) ** 2, axis=(-4, -3, -2, -1))
+        return np.sum(H.abs2(amp), axis=(-4, -3, -2, -1))
 
     return w_on_nodes(sqrt_s, mass, mass, 0.0, 0.0, spin_summed, 0.25, 0.5)
 

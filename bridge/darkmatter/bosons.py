@@ -158,6 +158,17 @@ def _orientation(maj_or_real_x: bool, ox: int, maj_or_real_y: bool, oy: int) -> 
 def fermion_vertex(cp: Couplings, boson: str, y, x, eps=None):
     """4×4 Dirac matrix (…) of the vertex, fermion flow x → y emitting ``boson``; x, y are
     (index, orientation). ``eps`` (…, 4, 4): the boson's slashed polarisation ε̸* (vectors)."""
+    c = fermion_couplings(cp, boson, y, x)
+    if c is None:
+        return None
+    if boson == "h":
+        return -1j * (c[0] * H.PL + c[1] * H.PR)
+    return -1j * cp.fv[boson][0] * eps @ (c[0] * H.PL + c[1] * H.PR)
+
+
+def fermion_couplings(cp: Couplings, boson: str, y, x):
+    """(P_L, P_R) coefficients of the vertex x → y emitting ``boson`` (without −i g_X), read in
+    the orientation of the line (module docstring), or None where there is no vertex."""
     (ix, ox), (iy, oy) = x, y
     o = _orientation(cp.maj[ix], ox, cp.maj[iy], oy)
     if o == 0:
@@ -165,14 +176,10 @@ def fermion_vertex(cp: Couplings, boson: str, y, x, eps=None):
     if boson == "h":
         A, B = cp.fh
         a, b = (A[iy, ix], B[iy, ix]) if o > 0 else (A[ix, iy], B[ix, iy])
-        if a == 0 and b == 0:
-            return None
-        return -1j * (a * H.PL + b * H.PR)
-    gx, L, R = cp.fv[boson]
+        return None if a == 0 and b == 0 else (a, b)
+    _, L, R = cp.fv[boson]
     lv, rv = (L[iy, ix], R[iy, ix]) if o > 0 else (-R[ix, iy], -L[ix, iy])
-    if lv == 0 and rv == 0:
-        return None
-    return -1j * gx * eps @ (lv * H.PL + rv * H.PR)
+    return None if lv == 0 and rv == 0 else (lv, rv)
 
 
 def _scalar_flow(cp: Couplings, y, x) -> tuple[bool, bool]:
@@ -377,6 +384,116 @@ def _sandwich_fermions(total, momenta):
     return (vb2 @ total) @ np.swapaxes(u1, -1, -2)  # (…, λ1, λ2, s2, s1)
 
 
+def fermion_pair_helicities(cp: Couplings, start, end, X: str, Y: str, sqrt_s, cos=None):
+    """iM[λ_X, λ_Y, s₂, s₁] = v̄(p₂) Γ u(p₁) of :func:`fermion_pair_amplitude` with the spinors
+    applied to each vertex before the chain is multiplied (vectors × 4×4 matrices instead of
+    (λ_X, λ_Y, 4, 4) chains; the same diagrams, rules and sums)."""
+    g = cp.gauge
+    p1, p2, k1, k2, e1, e2 = _external(g, cp.mf[start[0]], cp.mf[end[0]], X, Y, sqrt_s, cos)
+    # p₁, p₂ are the same at every cos θ node: spinors on one node, broadcast by the products
+    u1 = np.swapaxes(H.u_spinors(p1[..., :1, :]), -1, -2)  # (n_s, 1, 4, s1)
+    vb2 = H.bar(H.v_spinors(p2[..., :1, :]))  # (n_s, 1, s2, 4)
+    n1, n2 = e1.shape[-2], e2.shape[-2]
+    total = np.zeros((*p1.shape[:-1], n1, n2, 2, 2), complex)
+    chiral = {"L": H.PL, "R": H.PR}
+    # per final leg: v̄₂ ε̸ P and ε̸ P u₁ (P = P_L, P_R), shapes (…, λ, s2, 4) and (…, λ, 4, s1)
+    legs = (X, Y)
+    ends = []
+    for b, e in zip(legs, (e1, e2), strict=True):
+        if b == "h":
+            ends.append(({c: (vb2 @ m)[..., None, :, :] for c, m in chiral.items()},
+                         {c: (m @ u1)[..., None, :, :] for c, m in chiral.items()}))
+        else:
+            sl = H.slash(e)
+            left = vb2[..., None, :, :] @ sl
+            ends.append(({"L": left * np.diag(H.PL).real, "R": left * np.diag(H.PR).real},
+                         {c: sl @ (m @ u1)[..., None, :, :] for c, m in chiral.items()}))
+
+    def sandwiched(leg, coeff, side):
+        gx = 1.0 if legs[leg] == "h" else cp.fv[legs[leg]][0]
+        pieces = ends[leg][side]
+        return -1j * gx * (coeff[0] * pieces["L"] + coeff[1] * pieces["R"])
+
+    props = {}
+    for k in _states(cp.maj):
+        mk = cp.mf[k[0]]
+        for order, (first, kb_first) in enumerate(((X, k1), (Y, k2))):
+            second = Y if first == X else X
+            c1 = fermion_couplings(cp, first, k, start)
+            if c1 is None:
+                continue
+            c2 = fermion_couplings(cp, second, end, k)
+            if c2 is None:
+                continue
+            key = (k[0], order)
+            if key not in props:  # the same line for both orientations of a Dirac state
+                props[key] = 1j * H.fermion_propagator(p1 - kb_first, mk)[..., None, None, :, :]
+            left = sandwiched(1 - order, c2, 0)  # (…, λ_second, s2, 4)
+            right = sandwiched(order, c1, 1)  # (…, λ_first, 4, s1)
+            if order == 0:  # λ_X on the right-hand vertex
+                total = total + (left[..., None, :, :, :] @ props[key]) @ right[..., :, None, :, :]
+            else:
+                total = total + (left[..., :, None, :, :] @ props[key]) @ right[..., None, :, :, :]
+    q = p1 + p2
+    s = H.dot(q, q)
+    th = cp.mf[start[0]] + cp.mf[end[0]]
+    E1, E2 = e1[..., :, None, :], e2[..., None, :, :]
+    ch = fermion_couplings(cp, "h", end, start)
+    fin = _h_final(g, X, Y, E1, E2)
+    if ch is not None and fin is not None:
+        x = vb2 @ (-1j * (ch[0] * H.PL + ch[1] * H.PR)) @ u1  # (n_s, 1, s2, s1)
+        d = _h_propagator(g, s, th)
+        total = total + x[..., None, None, :, :] * (d[..., None, None] * fin)[..., None, None]
+    ex = lambda a: a[..., None, None, :]  # noqa: E731
+    for V in _s_channel_vectors(X, Y):
+        fin = _vector_final(g, V, X, Y, ex(k1), ex(k2), E1, E2)
+        if fin is None:
+            continue
+        cv = fermion_couplings(cp, V, end, start)
+        if cv is None:
+            continue
+        prop = _propagator_vector(g, V, ex(q), fin, th < g.mass(V)) * np.array([1.0, -1.0, -1.0, -1.0])
+        current = H.vector_current(vb2, cv[0] * H.PL + cv[1] * H.PR, np.swapaxes(u1, -1, -2))
+        current = np.swapaxes(current.reshape(*current.shape[:-3], 4, 4), -1, -2)  # (…, μ, (s2, s1))
+        lead = prop.shape[:-3]
+        flat = prop.reshape(*lead, n1 * n2, 4) @ current
+        total = total + (-1j * cp.fv[V][0]) * flat.reshape(*lead, n1, n2, 2, 2)
+    return total
+
+
+def has_amplitude(cp: Couplings, start, end, X: str, Y: str, fermions: bool) -> bool:
+    """Whether any diagram of :func:`fermion_pair_amplitude` (``fermions``) or
+    :func:`scalar_pair_amplitude` has all its couplings non-zero: the same tests the amplitudes
+    make before adding a diagram, without kinematics."""
+    z = np.zeros(4)
+    g = cp.gauge
+    h_final = _h_final(g, X, Y, z, z) is not None
+    vectors = [V for V in _s_channel_vectors(X, Y) if _vector_final(g, V, X, Y, z, z, z, z) is not None]
+    if fermions:
+        for k in _states(cp.maj):
+            for first, second in ((X, Y), (Y, X)):
+                if fermion_couplings(cp, first, k, start) is not None \
+                        and fermion_couplings(cp, second, end, k) is not None:
+                    return True
+        if h_final and fermion_couplings(cp, "h", end, start) is not None:
+            return True
+        return any(fermion_couplings(cp, V, end, start) is not None for V in vectors)
+    for k in _states(cp.real):
+        for first, second in ((X, Y), (Y, X)):
+            if scalar_vertex(cp, first, k, start, 1.0) is not None \
+                    and scalar_vertex(cp, second, end, k, 1.0) is not None:
+                return True
+    if X != "h" and Y != "h":
+        key = (X, Y) if (X, Y) in cp.seagull else (Y, X)
+        if key in cp.seagull and _sym_matrix_vertex(cp, cp.seagull[key], end, start) != 0:
+            return True
+    if X == Y == "h" and _sym_matrix_vertex(cp, cp.sh2, end, start) != 0:
+        return True
+    if h_final and scalar_vertex(cp, "h", end, start) is not None:
+        return True
+    return any(scalar_vertex(cp, V, end, start, 1.0) is not None for V in vectors)
+
+
 def scalar_pair_amplitude(cp: Couplings, start, end, X: str, Y: str, sqrt_s, cos=None):
     """iM[λ_X, λ_Y] on (√s, cos θ) for S(start) S(end) → X Y (states as for fermions: end is
     the line leaving with momentum −p₂)."""
@@ -437,8 +554,8 @@ def w_fermions(cp: Couplings, start, end, X, Y, sqrt_s, average=0.25):
     4 spin states; S = ½ for identical bosons)."""
 
     def spin_summed(rs, cos):
-        return np.sum(np.abs(_sandwich_fermions(*fermion_pair_amplitude(cp, start, end, X, Y, rs, cos))) ** 2,
-                      axis=(-4, -3, -2, -1))
+        amp = fermion_pair_helicities(cp, start, end, X, Y, rs, cos)
+        return np.sum(H.abs2(amp), axis=(-4, -3, -2, -1))
 
     g = cp.gauge
     return w_on_nodes(sqrt_s, cp.mf[start[0]], cp.mf[end[0]], g.mass(X), g.mass(Y), spin_summed, average,
@@ -449,7 +566,8 @@ def w_scalars(cp: Couplings, start, end, X, Y, sqrt_s):
     """W_ij(√s) for a scalar pair → X Y (:func:`.annihilation.w_on_nodes`)."""
 
     def spin_summed(rs, cos):
-        return np.sum(np.abs(scalar_pair_amplitude(cp, start, end, X, Y, rs, cos)) ** 2, axis=(-2, -1))
+        amp = scalar_pair_amplitude(cp, start, end, X, Y, rs, cos)
+        return np.sum(H.abs2(amp), axis=(-2, -1))
 
     g = cp.gauge
     return w_on_nodes(sqrt_s, cp.ms[start[0]], cp.ms[end[0]], g.mass(X), g.mass(Y), spin_summed, 1.0,

@@ -115,14 +115,16 @@ def fermion_gluon_partials(mass, sqrt_s, cos=None, pols=None):
     u1, vb2 = H.u_spinors(p1), H.bar(H.v_spinors(p2))
     s1, s2 = H.slash(e1), H.slash(e2)
     prop_t, prop_u = H.fermion_propagator(p1 - k1, mass), H.fermion_propagator(p1 - k2, mass)
-    chain_t = np.einsum("...jab,...bc,...icd->...ijad", s2, prop_t, s1)
-    chain_u = np.einsum("...iab,...bc,...jcd->...ijad", s1, prop_u, s2)
+    # (…, λ₁, λ₂, 4, 4) chains as products of 4×4 matrices (a three-operand einsum loops naively)
+    chain_t = (s2[..., None, :, :, :] @ prop_t[..., None, None, :, :]) @ s1[..., :, None, :, :]
+    chain_u = (s1[..., :, None, :, :] @ prop_u[..., None, None, :, :]) @ s2[..., None, :, :, :]
     q = p1 + p2
     cur = _triple_gluon_current(_ex(k1), _ex(k2), e1[..., :, None, :], e2[..., None, :, :])
     chain_s = H.slash(cur) / H.dot(q, q)[..., None, None, None, None]
 
-    def sandwich(chain):
-        return np.einsum("...sa,...ijab,...rb->...rsij", vb2, chain, u1)
+    def sandwich(chain):  # v̄ chain u → (…, s₁, s₂, λ₁, λ₂)
+        out = (vb2[..., None, None, :, :] @ chain) @ np.swapaxes(u1, -1, -2)[..., None, None, :, :]
+        return np.moveaxis(out, (-4, -3, -2, -1), (-2, -1, -3, -4))
 
     return sandwich(chain_t + chain_s), sandwich(chain_u - chain_s)
 
@@ -130,7 +132,7 @@ def fermion_gluon_partials(mass, sqrt_s, cos=None, pols=None):
 def _colour_summed_gluons(m_ba, m_ab, rep, axes):
     c1, c2 = gluon_pair_colour(rep)
     interference = 2 * c2 * np.real(m_ba * np.conj(m_ab))
-    return np.sum(c1 * (np.abs(m_ba) ** 2 + np.abs(m_ab) ** 2) + interference, axis=axes)
+    return np.sum(c1 * (H.abs2(m_ba) + H.abs2(m_ab)) + interference, axis=axes)
 
 
 def scalar_pair_to_gluons(mass: float, rep: int, sqrt_s, a_s: float | None = None) -> np.ndarray:
@@ -184,15 +186,15 @@ def coloured_pair_to_fermions(sector, smc: A.SMCouplings, si: A.Species, sj: A.S
     def spin_summed(rs, cos):
         full = amplitude(sector, smc, si, sj, f, fp, rs, cos)
         if not quark:
-            return None if np.ndim(full) == 0 else d * np.sum(np.abs(full) ** 2, axis=axes)
+            return None if np.ndim(full) == 0 else d * np.sum(H.abs2(full), axis=axes)
         t = amplitude(t_sector, smc, neutral_i, neutral_j, f, fp, rs, cos)
         m_g = g2 * _gluon_s_channel(fermions, si.mass, sj.mass, smc.mass[f], rs, cos) if gluon else 0
         octet = 2 * t + m_g
         singlet = full - t + t / 3
         if np.ndim(octet) == 0 and np.ndim(singlet) == 0:
             return None
-        return (4 * INDEX[rep] * np.sum(np.abs(octet + np.zeros_like(singlet)) ** 2, axis=axes)
-                + 3 * d * np.sum(np.abs(singlet + np.zeros_like(octet)) ** 2, axis=axes))
+        return (4 * INDEX[rep] * np.sum(H.abs2(octet + np.zeros_like(singlet)), axis=axes)
+                + 3 * d * np.sum(H.abs2(singlet + np.zeros_like(octet)), axis=axes))
 
     spins = 0.25 if fermions else 1.0
     return A.w_on_nodes(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp], spin_summed, spins / d**2)
@@ -208,7 +210,7 @@ def _gluon_s_channel(fermions: bool, m1, m2, mq, sqrt_s, cos):
     if fermions:
         j_d = H.vector_current(H.bar(sp["v2"]), H.ONE, sp["u1"])
         return -A._contract(j_d, j_q) / s[..., None, None, None, None]
-    return np.einsum("...m,mn,...cdn->...cd", p1 - p2, H.METRIC, j_q) / s[..., None, None]
+    return H.dot(j_q, (p1 - p2)[..., None, None, :]) / s[..., None, None]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -258,7 +260,11 @@ def fermion_scalar_amplitude(sector, cp, f: str, mf: float, boson: str, a: int, 
     n_pol = eps.shape[-2]
     slash_eps = H.slash(eps) if boson != "h" else None
     mat = lambda x: x[..., None, :, :]  # noqa: E731  (…, 4, 4) → (…, 1, 4, 4)
-    total = np.zeros((*p1.shape[:-1], n_pol, 4, 4), complex)
+    # spinors applied to the outer vertices first: (…, λ, 2, 4) × (…, 4, 2) products, not
+    # (…, λ, 4, 4) chains sandwiched afterwards
+    ub3 = H.bar(H.u_spinors(k1))[..., None, :, :]  # (…, 1, s_f, 4)
+    u1 = np.swapaxes(H.u_spinors(p1), -1, -2)[..., None, :, :]  # (…, 1, 4, s_F)
+    total = np.zeros((*p1.shape[:-1], n_pol, 2, 2), complex)
     q, qt, qu = p1 + p2, p1 - k2, p2 - k2
     # s-channel: the SM fermion emits V
     w_boson = boson in ("W+", "W-")
@@ -280,7 +286,7 @@ def fermion_scalar_amplitude(sector, cp, f: str, mf: float, boson: str, a: int, 
             if f_s == "t" and mF + mS < m_s:  # t → F S open: the s-channel top can go on shell
                 s = H.dot(q, q)
                 prop = prop * ((s - m_s * m_s) / (s - m_s * m_s + 1j * m_s * GAMMA_TOP))[..., None, None]
-            total = total + v_f @ mat(1j * prop) @ (1j * gam)
+            total = total + (ub3 @ v_f) @ (mat(1j * prop) @ ((1j * gam) @ u1))
     # t-channel: the dark fermion emits V, then F_k S_A → f
     for k, mk in enumerate(cp.mf):
         gam = _yukawa(sector, f, k, A_)
@@ -292,7 +298,7 @@ def fermion_scalar_amplitude(sector, cp, f: str, mf: float, boson: str, a: int, 
             v = B.fermion_vertex(cp, boson, (k, 1), (a, 1), slash_eps)
         if v is None:
             continue
-        total = total + (1j * gam) @ mat(1j * H.fermion_propagator(qt, mk)) @ v
+        total = total + ((ub3 @ (1j * gam)) @ mat(1j * H.fermion_propagator(qt, mk))) @ (v @ u1)
     # u-channel: the dark scalar emits V, then F_a S_B → f
     for b_, mb in enumerate(cp.ms):
         gam = _yukawa(sector, f, a, b_)
@@ -306,10 +312,8 @@ def fermion_scalar_amplitude(sector, cp, f: str, mf: float, boson: str, a: int, 
         if v is None:
             continue
         prop = 1j / (H.dot(qu, qu) - mb * mb)
-        total = total + (1j * gam) * (prop[..., None] * v * np.ones(n_pol))[..., None, None]
-    ub3 = H.bar(H.u_spinors(k1))[..., None, :, :]
-    u1 = H.u_spinors(p1)[..., None, :, :]
-    return (ub3 @ total) @ np.swapaxes(u1, -1, -2)  # (…, λ, s_f, s_F)
+        total = total + (ub3 @ (1j * gam) @ u1) * (prop[..., None] * v * np.ones(n_pol))[..., None, None]
+    return total  # (…, λ, s_f, s_F)
 
 
 def _ex1(a):
@@ -337,7 +341,7 @@ def fermion_scalar_to_fermion_boson(sector, smc: A.SMCouplings, cp, sf: A.Specie
     def spin_summed(rs, cos):
         amp = fermion_scalar_amplitude(sector, cp, f, smc.mass[f], boson, sf.index, ss.index, rs, cos,
                                        g_s=g_s, colour_charges=charges or (1, 1, 1), partner_mass=m_partner)
-        return np.sum(np.abs(amp) ** 2, axis=(-3, -2, -1))
+        return np.sum(H.abs2(amp), axis=(-3, -2, -1))
 
     return n * A.w_on_nodes(sqrt_s, sf.mass, ss.mass, smc.mass[f], m_v, spin_summed, 0.5 * colour)
 

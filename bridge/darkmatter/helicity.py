@@ -36,6 +36,11 @@ def dot(a, b):
     return a[..., 0] * b[..., 0] - (a[..., 1] * b[..., 1] + a[..., 2] * b[..., 2] + a[..., 3] * b[..., 3])
 
 
+def abs2(a):
+    """|a|² of a complex array as re² + im² (np.abs squares a hypot: ~3× slower)."""
+    return a.real**2 + a.imag**2
+
+
 def slash(p):
     """p̸ = γ^μ p_μ, shape (…, 4, 4)."""
     lowered = p * np.array([1.0, -1.0, -1.0, -1.0])
@@ -99,7 +104,10 @@ def bar(spinors):
 def sandwich(left_bar, matrix, right):
     """ψ̄_s M χ_r for all spin pairs: left_bar (…, 2, 4), matrix (…, 4, 4) or (4, 4), right
     (…, 2, 4) → (…, 2, 2)."""
-    if np.ndim(matrix) == 2:  # one matrix for all nodes: a single (…·2, 4) × (4, 4) product
+    if np.ndim(matrix) == 2:  # one matrix for all nodes
+        diagonal = np.diagonal(matrix)
+        if not np.any(matrix - np.diag(diagonal)):  # chiral projections: a column scaling, no BLAS
+            return (left_bar * diagonal) @ np.swapaxes(right, -1, -2)
         left_bar = (left_bar.reshape(-1, 4) @ matrix).reshape(left_bar.shape)
         return left_bar @ np.swapaxes(right, -1, -2)
     return (left_bar @ matrix) @ np.swapaxes(right, -1, -2)

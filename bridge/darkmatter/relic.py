@@ -161,19 +161,19 @@ def flow_states(p: A.Species, q: A.Species):
 
 
 def _boson_channels(gauge, p: A.Species, q: A.Species, label: str):
-    """The two-boson final states of the pair that are open on the grid and not zero."""
+    """The two-boson final states of the pair with at least one diagram whose couplings are all
+    non-zero (bosons.has_amplitude: a check on the couplings, not on W at trial energies)."""
     from bridge.darkmatter import bosons
 
     if gauge is None:
         return []
-    g, cp = gauge
+    _, cp = gauge
     start, end = flow_states(p, q)
-    fn = bosons.w_fermions if p.kind == "F" else bosons.w_scalars
+    fermions = p.kind == "F"
+    fn = bosons.w_fermions if fermions else bosons.w_scalars
     out = []
     for X, Y in bosons.FINAL_STATES.get(round(p.charge + q.charge), ()):
-        threshold = max(p.mass + q.mass, g.mass(X) + g.mass(Y))
-        probe = np.array([1.3, 2.5]) * threshold
-        if not np.any(fn(cp, start, end, X, Y, probe)):
+        if not bosons.has_amplitude(cp, start, end, X, Y, fermions):
             continue
         out.append((f"{label} -> {X} {Y}", lambda rs, X=X, Y=Y: fn(cp, start, end, X, Y, rs)))
     return out
