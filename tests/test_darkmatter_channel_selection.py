@@ -1,6 +1,6 @@
 """The two-boson channels a pair contributes, chosen by a check on the couplings
 (bosons.has_amplitude), against the choice by probing W at two energies above threshold (what
-relic._boson_channels did before); and the spinor-first fermion amplitude
+relic._boson_channels did before; now pairs.boson_channels); and the spinor-first fermion amplitude
 (bosons.fermion_pair_helicities) against the Dirac-matrix chain sandwiched afterwards."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from bridge import pipeline
 from bridge.darkmatter import annihilation as A
 from bridge.darkmatter import bosons as B
 from bridge.darkmatter import helicity as H
-from bridge.darkmatter import relic
+from bridge.darkmatter import pairs, relic
 from bridge.engine import DarkFermion, DarkScalar, DarkSector, HiggsCouplings, ZCouplings
 from bridge.run import load_point
 
@@ -57,7 +57,7 @@ POINTS = points()
 def probed(gauge, p, q):
     """The former selection: a final state counts if W is non-zero at 1.3 or 2.5 × threshold."""
     g, cp = gauge
-    start, end = relic.flow_states(p, q)
+    start, end = pairs.flow_states(p, q)
     fn = B.w_fermions if p.kind == "F" else B.w_scalars
     out = []
     for X, Y in B.FINAL_STATES.get(round(p.charge + q.charge), ()):
@@ -77,7 +77,7 @@ def test_coupling_check_selects_the_probed_channels(name):
         for q in species:
             if p.kind != q.kind:
                 continue
-            selected = [label for label, _ in relic._boson_channels(gauge, p, q, f"{p.name} {q.name}")]
+            selected = [label for label, _ in pairs.boson_channels(gauge, p, q, f"{p.name} {q.name}")]
             assert selected == probed(gauge, p, q), (p.name, q.name)
             chosen += len(selected)
     if sector.z is not None or sector.w is not None or sector.higgs is not None or "portal" in name:
@@ -92,7 +92,7 @@ def test_spinor_first_amplitude_is_the_sandwiched_chain(name):
     compared = 0
     for p in fermions:
         for q in fermions:
-            start, end = relic.flow_states(p, q)
+            start, end = pairs.flow_states(p, q)
             for X, Y in B.FINAL_STATES.get(round(p.charge + q.charge), ()):
                 threshold = max(p.mass + q.mass, G.mass(X) + G.mass(Y))
                 rs = np.array([1.01, 1.7, 6.0]) * threshold

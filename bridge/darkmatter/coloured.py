@@ -45,6 +45,7 @@ import numpy as np
 from bridge.darkmatter import annihilation as A
 from bridge.darkmatter import constants as C
 from bridge.darkmatter import helicity as H
+from bridge.darkmatter import pairs as P
 from bridge.engine import _SINGLET_PAIRS, SM_CHARGE
 
 DIM = {1: 1, 3: 3, -3: 3, 8: 8}
@@ -360,16 +361,15 @@ def _quark_exchange_colourless(sector, p: A.Species, f: str) -> bool:
 
 def coloured_pair_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Species, gauge, label: str):
     """([(label, √s → W)], [missing]) of a pair of coloured dark states of the same kind."""
-    from bridge.darkmatter import relic as R
     from bridge.engine import SM_FERMIONS
 
     channels, missing = [], []
     d = DIM[si.colour]
-    pair = R._canonical(si, sj)
+    pair = P.canonical(si, sj)
     if pair is None:
-        if R._yukawa_used(sector, si.kind, si.index) & R._yukawa_used(sector, sj.kind, sj.index):
+        if P.yukawa_used(sector, si.kind, si.index) & P.yukawa_used(sector, sj.kind, sj.index):
             missing.append(f"{label}: same-sign fermion final states")
-        return channels + _per_colour(R._boson_channels(gauge, si, sj, label), d), missing
+        return channels + _per_colour(P.boson_channels(gauge, si, sj, label), d), missing
     p, q = pair
     a_s = alpha_s(p.mass + q.mass)
     if p.index == q.index and p.kind == q.kind and not p.self_conjugate:
@@ -379,10 +379,10 @@ def coloured_pair_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Spec
         missing.append(f"{label}: g g of a self-conjugate coloured state")
     gluon = p.index == q.index and not p.self_conjugate
     q_total = p.charge + q.charge
-    yuk_p, yuk_q = R._yukawa_used(sector, p.kind, p.index), R._yukawa_used(sector, q.kind, q.index)
+    yuk_p, yuk_q = P.yukawa_used(sector, p.kind, p.index), P.yukawa_used(sector, q.kind, q.index)
     s_channel = q_total == 0 and (sector.z is not None or sector.higgs is not None
                                   or (gluon and p.charge != 0))
-    w_channel = abs(q_total) == 1 and sector.w is not None and R._w_vertex(sector, p, q)
+    w_channel = abs(q_total) == 1 and sector.w is not None and P.w_vertex(sector, p, q)
     t_sector = _t_channel_only(sector)
     for f in SM_FERMIONS:
         for fp in SM_FERMIONS:
@@ -391,7 +391,7 @@ def coloured_pair_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Spec
             t_chan = f in yuk_p and fp in yuk_q
             w_pair = w_channel and (A.W_PARTNER.get(f) == fp or A.W_PARTNER.get(fp) == f)
             g_chan = gluon and f == fp and A.COLOUR[f] == 3
-            s_chan = f == fp and s_channel and R._s_channel_nonzero(sector, p, q, f)
+            s_chan = f == fp and s_channel and P.s_channel_nonzero(sector, p, q, f)
             if not (t_chan or w_pair or g_chan or s_chan):
                 continue
             if t_chan and A.COLOUR[f] == 3 and not (p.colour == 3 and _quark_exchange_colourless(sector, p, f)
@@ -400,7 +400,7 @@ def coloured_pair_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Spec
                 continue
             channels.append((f"{label} -> {f} {fp}~", lambda rs, f=f, fp=fp: coloured_pair_to_fermions(
                 sector, smc, p, q, f, fp, rs, a_s, t_sector)))
-    electroweak = R._boson_channels(gauge, p, q, label)
+    electroweak = P.boson_channels(gauge, p, q, label)
     channels += _per_colour(electroweak, d)
     if gluon and p.charge != 0:
         channels += _gluon_photon(electroweak, gauge, p, a_s)
@@ -432,13 +432,12 @@ def mixed_colour_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Speci
     (e.g. a singlet scalar with a squark-like triplet): t/u-channel exchange of colourless dark
     states into one quark and one lepton, colour δ_cj (Σ = d over d initial colours: factor 1;
     no s-channel connects different colours)."""
-    from bridge.darkmatter import relic as R
     from bridge.engine import SM_FERMIONS
 
-    yuk_i, yuk_j = R._yukawa_used(sector, si.kind, si.index), R._yukawa_used(sector, sj.kind, sj.index)
+    yuk_i, yuk_j = P.yukawa_used(sector, si.kind, si.index), P.yukawa_used(sector, sj.kind, sj.index)
     if not (yuk_i and yuk_j):
         return [], []
-    pair = R._canonical(si, sj)
+    pair = P.canonical(si, sj)
     if pair is None:
         return [], [f"{label}: same-sign fermion final states"]
     p, q = pair
@@ -446,8 +445,8 @@ def mixed_colour_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Speci
         return [], [f"{label}: pair of different colours (no channels implemented)"]
     fn = A.fermion_pair_to_fermions if p.kind == "F" else A.scalar_pair_to_fermions
     channels, missing = [], []
-    for f in R._yukawa_used(sector, p.kind, p.index):
-        for fp in R._yukawa_used(sector, q.kind, q.index):
+    for f in P.yukawa_used(sector, p.kind, p.index):
+        for fp in P.yukawa_used(sector, q.kind, q.index):
             if abs(SM_CHARGE[f] - SM_CHARGE[fp] - p.charge - q.charge) > 1e-9 or f not in SM_FERMIONS:
                 continue
             if not (_quark_exchange_colourless(sector, p, f) and _quark_exchange_colourless(sector, q, fp)):
@@ -465,7 +464,6 @@ def _per_colour(channels, d: int):
 
 def fermion_scalar_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Species, gauge, label: str):
     """([(label, √s → W)], [missing]) of a fermion–scalar pair: F S → f V, V = γ, Z, h, g."""
-    from bridge.darkmatter import relic as R
     from bridge.engine import SM_FERMIONS
 
     sf, ss = (si, sj) if si.kind == "F" else (sj, si)
@@ -476,7 +474,7 @@ def fermion_scalar_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Spe
         return channels, [f"{label}: fermion-scalar coannihilation (no gauge inputs)"]
     _, cp = gauge
     conj_only = not (sf.particle_like and ss.particle_like)
-    touched = R._yukawa_used(sector, "F", sf.index) | R._yukawa_used(sector, "S", ss.index)
+    touched = P.yukawa_used(sector, "F", sf.index) | P.yukawa_used(sector, "S", ss.index)
     coloured = sf.colour != 1 or ss.colour != 1
     q_pair = sector.fermions[sf.index].charge + sector.scalars[ss.index].charge  # the direct process
     for f in SM_FERMIONS:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bridge.darkmatter import annihilation as A
-from bridge.darkmatter import coloured, freezeout
+from bridge.darkmatter import coloured, freezeout, pairs
 from bridge.darkmatter import constants as C
 from bridge.engine import COLOUR_DIM, SM_CHARGE, SM_FERMIONS, DarkSector
 from bridge.errors import ModelError
@@ -83,26 +83,6 @@ def candidate(species: list[A.Species]) -> A.Species:
     return lightest
 
 
-def _canonical(si: A.Species, sj: A.Species):
-    """Order a pair so that the first is particle-like and the second anti-like, or None."""
-    if si.particle_like and sj.anti_like:
-        return si, sj
-    if sj.particle_like and si.anti_like:
-        return sj, si
-    return None
-
-
-def _yukawa_used(sector, kind: str, index: int) -> set[str]:
-    """SM fermions with a non-zero Yukawa coupling to the dark state."""
-    used = set()
-    for f in SM_FERMIONS:
-        c = np.abs(sector.l(f)) + np.abs(sector.r(f))
-        row = c[index, :] if kind == "F" else c[:, index]
-        if np.any(row):
-            used.add(f)
-    return used
-
-
 def pair_channels(sector: DarkSector, smc: A.SMCouplings, si: A.Species, sj: A.Species, gauge=None):
     """[(label, function √s → W)] for the implemented final states of the pair, and the list
     of final states of this pair that are not implemented. ``gauge``: (bosons.Gauge,
@@ -115,23 +95,23 @@ def pair_channels(sector: DarkSector, smc: A.SMCouplings, si: A.Species, sj: A.S
         return coloured.mixed_colour_channels(sector, smc, si, sj, label)
     if si.colour != 1:
         return coloured.coloured_pair_channels(sector, smc, si, sj, gauge, label)
-    pair = _canonical(si, sj)
+    pair = pairs.canonical(si, sj)
     if pair is None:
-        if _yukawa_used(sector, si.kind, si.index) & _yukawa_used(sector, sj.kind, sj.index):
+        if pairs.yukawa_used(sector, si.kind, si.index) & pairs.yukawa_used(sector, sj.kind, sj.index):
             missing.append(f"{label}: same-sign fermion final states")
-        channels += _boson_channels(gauge, si, sj, label)
+        channels += pairs.boson_channels(gauge, si, sj, label)
         return channels, missing
     p, q = pair
     q_total = p.charge + q.charge
     neutral_s = (q_total == 0)
-    yuk_p, yuk_q = _yukawa_used(sector, p.kind, p.index), _yukawa_used(sector, q.kind, q.index)
+    yuk_p, yuk_q = pairs.yukawa_used(sector, p.kind, p.index), pairs.yukawa_used(sector, q.kind, q.index)
     if p.kind == "F" and p.self_conjugate and q.self_conjugate:
         yuk_p = yuk_q = yuk_p | yuk_q  # exchanged (u-channel) diagram
     if p.kind == "S" and p.self_conjugate and q.self_conjugate:
         yuk_p = yuk_q = yuk_p | yuk_q
     s_channel = neutral_s and (sector.z is not None or sector.higgs is not None
                                or (p.index == q.index and p.charge != 0 and not p.self_conjugate))
-    w_channel = abs(q_total) == 1 and sector.w is not None and _w_vertex(sector, p, q)
+    w_channel = abs(q_total) == 1 and sector.w is not None and pairs.w_vertex(sector, p, q)
     func = A.fermion_pair_to_fermions if p.kind == "F" else A.scalar_pair_to_fermions
     for f in SM_FERMIONS:
         for fp in SM_FERMIONS:
@@ -141,65 +121,15 @@ def pair_channels(sector: DarkSector, smc: A.SMCouplings, si: A.Species, sj: A.S
             w_pair = (w_channel and A.W_PARTNER.get(f) == fp) or (w_channel and A.W_PARTNER.get(fp) == f)
             if not (t_chan or (f == fp and s_channel) or w_pair):
                 continue
-            if f == fp and not t_chan and not _s_channel_nonzero(sector, p, q, f):
+            if f == fp and not t_chan and not pairs.s_channel_nonzero(sector, p, q, f):
                 continue
             channels.append((f"{label} -> {f} {fp}~",
                              lambda rs, f=f, fp=fp: func(sector, smc, p, q, f, fp, rs)))
     if p.index == q.index and p.charge != 0 and not p.self_conjugate and gauge is None:
         photons = A.scalar_pair_to_photons if p.kind == "S" else A.fermion_pair_to_photons
         channels.append((f"{label} -> a a", lambda rs: photons(smc, p.mass, p.charge, rs)))
-    channels += _boson_channels(gauge, p, q, label)
+    channels += pairs.boson_channels(gauge, p, q, label)
     return channels, missing
-
-
-def flow_states(p: A.Species, q: A.Species):
-    """(index, orientation) of the line entering at p₁ and of the one leaving through p₂
-    (bosons.fermion_pair_amplitude): +1 along the field's particle number."""
-    start = (p.index, -1 if p.conj else 1)
-    end = (q.index, 1 if (q.conj or q.self_conjugate) else -1)
-    return start, end
-
-
-def _boson_channels(gauge, p: A.Species, q: A.Species, label: str):
-    """The two-boson final states of the pair with at least one diagram whose couplings are all
-    non-zero (bosons.has_amplitude: a check on the couplings, not on W at trial energies)."""
-    from bridge.darkmatter import bosons
-
-    if gauge is None:
-        return []
-    _, cp = gauge
-    start, end = flow_states(p, q)
-    fermions = p.kind == "F"
-    fn = bosons.w_fermions if fermions else bosons.w_scalars
-    out = []
-    for X, Y in bosons.FINAL_STATES.get(round(p.charge + q.charge), ()):
-        if not bosons.has_amplitude(cp, start, end, X, Y, fermions):
-            continue
-        out.append((f"{label} -> {X} {Y}", lambda rs, X=X, Y=Y: fn(cp, start, end, X, Y, rs)))
-    return out
-
-
-def _w_vertex(sector, p, q) -> bool:
-    w = sector.w
-    if p.kind == "F":
-        m = np.abs(np.asarray(w.left)) + np.abs(np.asarray(w.right))
-    else:
-        m = np.abs(np.asarray(w.scalar))
-    return bool(m[p.index, q.index] or m[q.index, p.index])
-
-
-def _s_channel_nonzero(sector, p, q, f) -> bool:
-    """Whether any s-channel (Z, h, γ) vertex of the dark pair is non-zero."""
-    a, b = p.index, q.index
-    if a == b and p.charge != 0 and not p.self_conjugate:
-        return True
-    if p.kind == "F":
-        z = sector.z is not None and (sector.z.left[b, a] != 0 or sector.z.right[b, a] != 0)
-        h = sector.higgs is not None and (sector.higgs.fermion[b, a] != 0 or sector.higgs.fermion[a, b] != 0)
-    else:
-        z = sector.z is not None and (sector.z.scalar[b, a] != 0 or sector.z.scalar[a, b] != 0)
-        h = sector.higgs is not None and sector.higgs.scalar[b, a] != 0
-    return bool(z or h)
 
 
 def w_eff_table(sector: DarkSector, sm, window: float = WINDOW):

@@ -1,0 +1,82 @@
+"""What a pair of dark species can annihilate through: which of its couplings are non-zero
+(Yukawa couplings to SM fermions, W and s-channel Z/h/γ vertices), how its fermion line is
+oriented, and its two-boson final states. Shared by :mod:`.relic` (colourless pairs) and
+:mod:`.coloured` (coloured and fermion–scalar pairs), so that both select channels by the same
+checks on the couplings."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bridge.darkmatter import annihilation as A
+from bridge.engine import SM_FERMIONS
+
+
+def canonical(si: A.Species, sj: A.Species):
+    """Order a pair so that the first is particle-like and the second anti-like, or None."""
+    if si.particle_like and sj.anti_like:
+        return si, sj
+    if sj.particle_like and si.anti_like:
+        return sj, si
+    return None
+
+
+def yukawa_used(sector, kind: str, index: int) -> set[str]:
+    """SM fermions with a non-zero Yukawa coupling to the dark state."""
+    used = set()
+    for f in SM_FERMIONS:
+        c = np.abs(sector.l(f)) + np.abs(sector.r(f))
+        row = c[index, :] if kind == "F" else c[:, index]
+        if np.any(row):
+            used.add(f)
+    return used
+
+
+def flow_states(p: A.Species, q: A.Species):
+    """(index, orientation) of the line entering at p₁ and of the one leaving through p₂
+    (bosons.fermion_pair_amplitude): +1 along the field's particle number."""
+    start = (p.index, -1 if p.conj else 1)
+    end = (q.index, 1 if (q.conj or q.self_conjugate) else -1)
+    return start, end
+
+
+def w_vertex(sector, p, q) -> bool:
+    w = sector.w
+    if p.kind == "F":
+        m = np.abs(np.asarray(w.left)) + np.abs(np.asarray(w.right))
+    else:
+        m = np.abs(np.asarray(w.scalar))
+    return bool(m[p.index, q.index] or m[q.index, p.index])
+
+
+def s_channel_nonzero(sector, p, q, f) -> bool:
+    """Whether any s-channel (Z, h, γ) vertex of the dark pair is non-zero."""
+    a, b = p.index, q.index
+    if a == b and p.charge != 0 and not p.self_conjugate:
+        return True
+    if p.kind == "F":
+        z = sector.z is not None and (sector.z.left[b, a] != 0 or sector.z.right[b, a] != 0)
+        h = sector.higgs is not None and (sector.higgs.fermion[b, a] != 0 or sector.higgs.fermion[a, b] != 0)
+    else:
+        z = sector.z is not None and (sector.z.scalar[b, a] != 0 or sector.z.scalar[a, b] != 0)
+        h = sector.higgs is not None and sector.higgs.scalar[b, a] != 0
+    return bool(z or h)
+
+
+def boson_channels(gauge, p: A.Species, q: A.Species, label: str):
+    """The two-boson final states of the pair with at least one diagram whose couplings are all
+    non-zero (bosons.has_amplitude: a check on the couplings, not on W at trial energies)."""
+    from bridge.darkmatter import bosons
+
+    if gauge is None:
+        return []
+    _, cp = gauge
+    start, end = flow_states(p, q)
+    fermions = p.kind == "F"
+    fn = bosons.w_fermions if fermions else bosons.w_scalars
+    out = []
+    for X, Y in bosons.FINAL_STATES.get(round(p.charge + q.charge), ()):
+        if not bosons.has_amplitude(cp, start, end, X, Y, fermions):
+            continue
+        out.append((f"{label} -> {X} {Y}", lambda rs, X=X, Y=Y: fn(cp, start, end, X, Y, rs)))
+    return out
