@@ -13,16 +13,24 @@ Numbers (:data:`NUMBERS`, also the entries of Block DARKMATTER, in this order):
   6   sigma_si_n       SI per neutron [cm²]
   7   sigma_sd_p       SD per proton [cm²]
   8   sigma_sd_n       SD per neutron [cm²]
-  9   si_limit         90% CL SI limit at the candidate's mass [cm²] (LZ 2024, :mod:`.direct`)
+  9   si_limit         90% CL SI limit at the candidate's mass [cm²]: the strongest of LZ 2024 and
+                       XENONnT 2025 there (``si_experiment`` names it; :func:`.direct.exclusion`)
  10   si_ratio         xenon-weighted σ_SI / limit (> 1: excluded)
  11   gamma_h_inv      Γ(h → dark pairs) [GeV] (:mod:`.invisible`)
  12   br_h_inv         BR(h → inv)
  13   gamma_z_inv      Γ(Z → dark pairs) [GeV]
  14   h_inv_ratio      Γ(h → inv) / its 95% CL limit
  15   z_inv_ratio      Γ(Z → inv) / its 95% CL limit
+ 16   sd_p_limit       90% CL SD proton-only limit [cm²] (XENONnT 2025; ``sd_experiment``)
+ 17   sd_n_limit       90% CL SD neutron-only limit [cm²] (XENONnT 2025)
+ 18   sd_p_ratio       σ_SD^p / sd_p_limit
+ 19   sd_n_ratio       σ_SD^n / sd_n_limit
+ 20   sd_ratio         both together on xenon, (√sd_p_ratio ± √sd_n_ratio)², the sign of a_p a_n
+                       (:mod:`.direct`): what the ``direct-detection`` likelihood uses
 ====  ===============  =====================================================================
 
-plus ``direct_method`` (which chain gave σ_SI, σ_SD: "native tree level", with the reason
+(16-20 were added after 1-15, which keep their codes.) Plus ``si_experiment``, ``sd_experiment``
+(which collaboration's curve gave the limits), ``direct_method`` (which chain gave σ_SI, σ_SD: "native tree level", with the reason
 when DirectDM was asked for but not used, or "DirectDM <version>", :mod:`.directdm_handover`),
 ``shares`` (channel → fraction of the annihilation after freeze-out; Block DMCHANNELS
 lists those above 0.1%), ``candidate``, ``coannihilators``, ``missing`` (channels not
@@ -39,7 +47,8 @@ import numpy as np
 from bridge.errors import ModelError
 
 NUMBERS = ("omega_h2", "x_f", "mass", "sigma_v_xf", "sigma_si_p", "sigma_si_n", "sigma_sd_p", "sigma_sd_n",
-           "si_limit", "si_ratio", "gamma_h_inv", "br_h_inv", "gamma_z_inv", "h_inv_ratio", "z_inv_ratio")
+           "si_limit", "si_ratio", "gamma_h_inv", "br_h_inv", "gamma_z_inv", "h_inv_ratio", "z_inv_ratio",
+           "sd_p_limit", "sd_n_limit", "sd_p_ratio", "sd_n_ratio", "sd_ratio")
 
 
 def summary(sector, sm, direct: str = "native") -> dict:
@@ -60,7 +69,8 @@ def summaries(sector, sm, direct: str = "native") -> list[dict]:
     out = []
     for k, r in enumerate(relics):
         dm: dict = dict.fromkeys(NUMBERS, math.nan)
-        dm.update(shares={}, candidate="", coannihilators=[], missing=[], error="", direct_method="")
+        dm.update(shares={}, candidate="", coannihilators=[], missing=[], error="", direct_method="",
+                  si_experiment="", sd_experiment="")
         out.append(dm)
         if isinstance(r, ModelError):
             dm["error"] = str(r)
@@ -71,8 +81,8 @@ def summaries(sector, sm, direct: str = "native") -> list[dict]:
                   candidate=r.candidate, coannihilators=list(r.coannihilators), missing=list(r.missing))
         d = direct_detection(one, sm, direct)
         dm.update(sigma_si_p=float(d.sigma_si_p), sigma_si_n=float(d.sigma_si_n),
-                  sigma_sd_p=float(d.sigma_sd_p), sigma_sd_n=float(d.sigma_sd_n),
-                  si_limit=float(d.lz_si_limit), si_ratio=float(d.lz_ratio), direct_method=d.method)
+                  sigma_sd_p=float(d.sigma_sd_p), sigma_sd_n=float(d.sigma_sd_n), direct_method=d.method)
+        dm.update({k: (v if isinstance(v, str) else float(v)) for k, v in vars(d.exclusion).items()})
         inv = invisible_widths(one, sm)
         dm.update(gamma_h_inv=float(inv.gamma_h_inv), br_h_inv=float(inv.br_h_inv),
                   gamma_z_inv=float(inv.gamma_z_inv), h_inv_ratio=float(inv.ratio_h),
@@ -100,8 +110,11 @@ def report_lines(dm: dict) -> list[str]:
     lines.append("  channels: " + ", ".join(f"{k.split(' -> ', 1)[-1] if ' -> ' in k else k} "
                                              f"[{k.split(' -> ')[0]}] {100 * v:.1f}%" for k, v in shown))
     lines.append(f"  sigma_SI(p) = {dm['sigma_si_p']:.3e} cm^2, sigma_SI(n) = {dm['sigma_si_n']:.3e} cm^2, "
-                 f"LZ 2024 limit {dm['si_limit']:.3e} cm^2 -> ratio {dm['si_ratio']:.3g}")
-    lines.append(f"  sigma_SD(p) = {dm['sigma_sd_p']:.3e} cm^2, sigma_SD(n) = {dm['sigma_sd_n']:.3e} cm^2")
+                 f"{dm.get('si_experiment') or 'no'} limit {dm['si_limit']:.3e} cm^2 -> ratio {dm['si_ratio']:.3g}")
+    sd_who = dm.get("sd_experiment") or "no"
+    lines.append(f"  sigma_SD(p) = {dm['sigma_sd_p']:.3e} cm^2 ({sd_who} limit {dm['sd_p_limit']:.3e} -> ratio "
+                 f"{dm['sd_p_ratio']:.3g}), sigma_SD(n) = {dm['sigma_sd_n']:.3e} cm^2 (limit "
+                 f"{dm['sd_n_limit']:.3e} -> ratio {dm['sd_n_ratio']:.3g}); on xenon together {dm['sd_ratio']:.3g}")
     if dm.get("direct_method"):
         lines.append(f"  (direct detection: {dm['direct_method']})")
     lines.append(f"  Gamma(h -> inv) = {dm['gamma_h_inv']:.3e} GeV (BR {dm['br_h_inv']:.3g}, "

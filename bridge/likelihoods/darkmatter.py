@@ -9,9 +9,13 @@ pipeline for it when one of these likelihoods is chosen: ``needs_dark_matter``).
   (:mod:`bridge.darkmatter.likelihood` says why 10%); χ²_SM is not defined (no dark matter in
   the SM) and is reported as the χ² of Ωh² = 0.
 * ``direct-detection``: the published 90% CL upper limits are read as one-sided Gaussians of
-  zero mean, χ² = (1.2816 σ_SI/σ_lim)² (1.2816: the 90% quantile), with σ_SI the xenon-weighted
-  per-nucleon cross section and σ_lim the LZ 2024 limit at the candidate's mass
-  (:mod:`bridge.darkmatter.limits`: the published curve, its source and where it is valid).
+  zero mean, χ² = (1.2816 σ/σ_lim)² per term (1.2816: the 90% quantile). Two terms, one per
+  independent interaction: SI (σ_SI the xenon-weighted per-nucleon cross section, σ_lim the
+  strongest published SI limit at the candidate's mass, LZ 2024 or XENONnT 2025) and SD
+  (XENONnT 2025's proton-only and neutron-only curves, which come from the same xenon events,
+  combined into one ratio ``sd_ratio``, :mod:`bridge.darkmatter.direct`). Taking the strongest
+  curve per interaction, not a product over experiments, never counts one coupling twice
+  (:mod:`bridge.darkmatter.limits`: the published curves, their sources, where they are valid).
 * ``invisible``: Γ(h → inv) against BR(h → inv) < 0.107 (95% CL, ATLAS, arXiv:2301.10731)
   and ΔΓ_Z^inv < 2.0 MeV (95% CL, LEP, hep-ex/0509008), each χ² = (1.645 Γ/Γ_lim)².
 
@@ -83,23 +87,33 @@ class RelicLikelihood(DarkMatterLikelihood):
 
 class DirectDetectionLikelihood(DarkMatterLikelihood):
     name = "direct-detection"
-    description = "spin-independent direct detection against the LZ 2024 90% CL limit (one-sided Gaussian)"
-    references = ("LZ, PRL 135 (2025) 011802, arXiv:2410.17036",)
+    description = ("spin-independent and spin-dependent direct detection against the strongest "
+                   "published 90% CL limits (LZ 2024, XENONnT 2025; one-sided Gaussians)")
+    references = ("LZ, PRL 135 (2025) 011802, arXiv:2410.17036",
+                  "XENONnT, PRL 135 (2025) 221003, arXiv:2502.18005",
+                  "Tovey et al., PLB 488 (2000) 17, hep-ph/0005041")
 
     def evaluate(self, point: ModelPoint) -> LikelihoodResult:
         dm = dark_matter_of(point)
-        ratio = dm["si_ratio"]
         notes = [dm["error"]] if dm.get("error") else []
-        if not math.isfinite(ratio):
-            notes.append("no limit at this mass (below the curve's range) or no candidate: term left at 0")
-            ratio = 0.0
-        z90 = Z90
-        pull = z90 * ratio
-        term = Term("sigma_SI / LZ limit", ratio, 0.0, 1 / z90, pull, pull**2, "LZ 2024 90% CL", sm=0.0)
-        return LikelihoodResult(self.name, pull**2, 0.0, [term], notes)
+        terms = []
+        for name, key, who_key in (("sigma_SI / limit", "si_ratio", "si_experiment"),
+                                   ("sigma_SD (p and n on xenon) / limit", "sd_ratio", "sd_experiment")):
+            ratio = dm.get(key, math.nan)
+            if not math.isfinite(ratio):
+                notes.append(f"{name}: no limit at this mass (below the curves' range) or no candidate: "
+                             "term left at 0")
+                ratio = 0.0
+            pull = Z90 * ratio
+            source = f"{dm.get(who_key) or 'no curve'} 90% CL"
+            terms.append(Term(name, ratio, 0.0, 1 / Z90, pull, pull**2, source, sm=0.0))
+        return LikelihoodResult(self.name, sum(t.chi2 for t in terms), 0.0, terms, notes)
 
     def describe(self) -> list[str]:
-        return ["sigma_SI (xenon-weighted, per nucleon) / LZ 2024 90% CL limit: chi2 = (1.28 ratio)^2"]
+        return ["sigma_SI (xenon-weighted, per nucleon) / strongest SI 90% CL limit (LZ 2024, XENONnT 2025): "
+                "chi2 = (1.28 ratio)^2",
+                "sigma_SD (proton and neutron combined on xenon) / XENONnT 2025 SD 90% CL limits: "
+                "chi2 = (1.28 ratio)^2"]
 
 
 class InvisibleLikelihood(DarkMatterLikelihood):

@@ -251,7 +251,9 @@ def one_loop_flags(one_loop: dict) -> list[str]:
 
 def dark_matter_flags(dm: dict | None) -> list[str]:
     """Flags of the dark-matter summary (:mod:`bridge.darkmatter.summary`), against the limits
-    of the dark-matter likelihoods: σ_SI above the LZ 2024 90% CL limit, Γ(h → inv) or
+    of the dark-matter likelihoods: σ_SI above the strongest SI limit at the mass (LZ 2024 or
+    XENONnT 2025, 90% CL), σ_SD^p or σ_SD^n above XENONnT 2025's proton-only or neutron-only
+    limit (or both together on xenon above 1 when neither is alone), Γ(h → inv) or
     Γ(Z → inv) above their 95% CL limits, and Ωh² above Planck's 0.120 by more than
     FLAG_SIGMA σ (with the relic likelihood's 10% theory error: the candidate would
     overclose the universe). Too little dark matter is not flagged (another component may
@@ -275,7 +277,23 @@ def dark_matter_flags(dm: dict | None) -> list[str]:
             limit = f" {dm['si_limit']:.3g} cm^2"
         else:
             limit = ""
-        out.append(f"sigma_SI of {who}{values} is {si:.3g} times the LZ 2024 limit{limit} (90% CL)")
+        out.append(f"sigma_SI of {who}{values} is {si:.3g} times the "
+                   f"{dm.get('si_experiment') or 'LZ 2024'} limit{limit} (90% CL)")
+    sd_who = dm.get("sd_experiment") or "XENONnT 2025"
+    sd_flagged = False
+    for nucleon, tag in (("proton", "p"), ("neutron", "n")):
+        r = finite(f"sd_{tag}_ratio")
+        if r is not None and r > 1:
+            sd_flagged = True
+            value, limit = finite(f"sigma_sd_{tag}"), finite(f"sd_{tag}_limit")
+            shown = f" = {value:.3g} cm^2" if value is not None else ""
+            bound = f" {limit:.3g} cm^2" if limit is not None else ""
+            out.append(f"sigma_SD({nucleon}) of {who}{shown} is {r:.3g} times the {sd_who} "
+                       f"{nucleon}-only limit{bound} (90% CL)")
+    both = finite("sd_ratio")
+    if not sd_flagged and both is not None and both > 1:
+        out.append(f"sigma_SD of {who}: proton and neutron together are {both:.3g} times the {sd_who} "
+                   "limits on xenon (90% CL; each alone is below its own)")
     from bridge.darkmatter.invisible import BR_H_INV_MAX, DGAMMA_Z_INV_MAX
 
     # the two invisible widths: (ratio key, value key, what, unit factor and name, limit, source)
