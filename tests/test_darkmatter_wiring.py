@@ -13,6 +13,7 @@ from test_darkmatter_couplings import SM
 
 from bridge import pipeline
 from bridge.card import parse_inputs, read_card
+from bridge.darkmatter import limits
 from bridge.darkmatter.summary import NUMBERS, report_lines, summary
 from bridge.likelihoods.darkmatter import (
     Z90,
@@ -47,6 +48,13 @@ def test_f_ib_summary_outputs():
     assert dm["si_ratio"] > 1  # λ_L = 0.5, λ_R = 0.3: excluded by LZ (tests/test_darkmatter_couplings.py)
     text = "\n".join(report_lines(dm))
     assert "Omega h^2" in text and "sigma_SI" in text
+    # the SI bound is the strongest curve at the mass, the SD ones XENONnT's, each named
+    assert dm["si_experiment"] == "LZ 2024" and dm["si_limit"] == limits.LZ_2024_SI(dm["mass"])
+    assert dm["sd_experiment"] == "XENONnT 2025"
+    assert dm["sd_n_ratio"] == pytest.approx(dm["sigma_sd_n"] / limits.XENONNT_2025_SD_NEUTRON(dm["mass"]))
+    assert dm["sd_p_ratio"] == pytest.approx(dm["sigma_sd_p"] / limits.XENONNT_2025_SD_PROTON(dm["mass"]))
+    assert 0 < dm["sd_ratio"] < dm["sd_n_ratio"]  # Z exchange: a_p a_n < 0, destructive on xenon
+    assert "LZ 2024 limit" in text and "XENONnT 2025 limit" in text
 
 
 def test_run_outputs_carry_the_summary(tmp_path):
@@ -61,6 +69,10 @@ def test_run_outputs_carry_the_summary(tmp_path):
     first = next(line.split() for line in block.splitlines()[1:] if line.strip())
     assert first[0] == "1" and float(first[1]) == pytest.approx(r.dark_matter["omega_h2"], rel=1e-7)
     assert "Block DMCHANNELS" in slha
+    rows = {int(line.split()[0]): line for line in block.splitlines()[1:] if line.strip()}
+    assert sorted(rows) == list(range(1, len(NUMBERS) + 1)) and rows[19].split("#")[1].strip() == "sd_n_ratio"
+    assert float(rows[19].split()[1]) == pytest.approx(r.dark_matter["sd_n_ratio"], rel=1e-7)
+    assert doc["dark_matter"]["sd_experiment"] == "XENONnT 2025"
     # bridge run asks for DirectDM: the outputs say which direct-detection chain ran
     method = r.dark_matter["direct_method"]
     assert method.startswith(("DirectDM ", "native tree level (DirectDM not used: "))
