@@ -54,7 +54,7 @@ def test_f_ib_summary_outputs():
     assert dm["sd_n_ratio"] == pytest.approx(dm["sigma_sd_n"] / limits.XENONNT_2025_SD_NEUTRON(dm["mass"]))
     assert dm["sd_p_ratio"] == pytest.approx(dm["sigma_sd_p"] / limits.XENONNT_2025_SD_PROTON(dm["mass"]))
     assert 0 < dm["sd_ratio"] < dm["sd_n_ratio"]  # Z exchange: a_p a_n < 0, destructive on xenon
-    assert "LZ 2024 limit" in text and "XENONnT 2025 limit" in text
+    assert "LZ 2024 limit" in text and "XENONnT 2025 SD limits" in text
 
 
 def test_run_outputs_carry_the_summary(tmp_path):

@@ -35,8 +35,8 @@ def add_parser(subparsers) -> None:
                    help="also store this flavio observable (repeatable)")
     p.add_argument("--dark-matter", action="store_true",
                    help="store the dark-matter summary per point (dm:omega_h2, dm:x_f, dm:sigma_si_p, "
-                        "dm:si_ratio, dm:sd_n_ratio, dm:br_h_inv, ...; ~0.1-0.5 s per point; on with --likelihood relic, "
-                        "direct-detection or invisible)")
+                        "dm:si_ratio, dm:sd_n_ratio, dm:br_h_inv, ...; ~0.1-0.5 s per point; on with "
+                        "--likelihood relic, direct-detection or invisible)")
     p.add_argument("--no-observables", action="store_true",
                    help="skip the `bridge run` observables (likelihood observables are still computed)")
     p.add_argument("--contributions", action="store_true",

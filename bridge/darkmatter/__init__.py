@@ -6,7 +6,8 @@ Public entry points (not yet wired into the command line, bridge.run or the like
 * :func:`relic_density` (sector, sm) → :class:`RelicResult` (Ωh², x_f, channel shares, the
   coannihilating states and the channels not implemented), :func:`relic_density_batch`;
 * :func:`direct_detection` (sector, sm, method) → :class:`DirectResult` (SI/SD per nucleon,
-  exclusion ratios against LZ 2024 / XENONnT 2025; native tree level or through DirectDM, :mod:`.directdm_handover`);
+  exclusion ratios against LZ 2024 / XENONnT 2025; native tree level or through DirectDM,
+  :mod:`.directdm_handover`);
 * :func:`invisible_widths` (sector, sm) → :class:`InvisibleResult`;
 * :func:`relic_loglikelihood`, :func:`relic_chi2` (the ``relic`` term).
 

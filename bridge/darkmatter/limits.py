@@ -94,7 +94,8 @@ LZ_2024_SI = PublishedLimit("lz_2024_si.csv", "LZ 2024 (4.2 t·y) SI", "LZ 2024"
 XENONNT_2025_SI = PublishedLimit("xenonnt_2025_si.csv", "XENONnT 2025 (3.1 t·y) SI", "XENONnT 2025")
 XENONNT_2025_SD_NEUTRON = PublishedLimit("xenonnt_2025_sd_neutron.csv", "XENONnT 2025 SD neutron",
                                          "XENONnT 2025")
-XENONNT_2025_SD_PROTON = PublishedLimit("xenonnt_2025_sd_proton.csv", "XENONnT 2025 SD proton", "XENONnT 2025")
+XENONNT_2025_SD_PROTON = PublishedLimit("xenonnt_2025_sd_proton.csv", "XENONnT 2025 SD proton",
+                                        "XENONnT 2025")
 XENON1T_2018_SI = PublishedLimit("xenon1t_2018_si.csv", "XENON1T 2018 (1 t·y) SI", "XENON1T 2018")
 
 #: The limits the summary, the flags and the ``direct-detection`` likelihood compare with: per

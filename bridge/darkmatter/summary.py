@@ -30,8 +30,9 @@ Numbers (:data:`NUMBERS`, also the entries of Block DARKMATTER, in this order):
 ====  ===============  =====================================================================
 
 (16-20 were added after 1-15, which keep their codes.) Plus ``si_experiment``, ``sd_experiment``
-(which collaboration's curve gave the limits), ``direct_method`` (which chain gave σ_SI, σ_SD: "native tree level", with the reason
-when DirectDM was asked for but not used, or "DirectDM <version>", :mod:`.directdm_handover`),
+(which collaboration's curve gave the limits), ``direct_method`` (which chain gave σ_SI, σ_SD:
+"native tree level", with the reason when DirectDM was asked for but not used, or
+"DirectDM <version>", :mod:`.directdm_handover`),
 ``shares`` (channel → fraction of the annihilation after freeze-out; Block DMCHANNELS
 lists those above 0.1%), ``candidate``, ``coannihilators``, ``missing`` (channels not
 implemented at this point) and ``error`` (the one-line reason when there is no result, e.g. a
@@ -110,11 +111,12 @@ def report_lines(dm: dict) -> list[str]:
     lines.append("  channels: " + ", ".join(f"{k.split(' -> ', 1)[-1] if ' -> ' in k else k} "
                                              f"[{k.split(' -> ')[0]}] {100 * v:.1f}%" for k, v in shown))
     lines.append(f"  sigma_SI(p) = {dm['sigma_si_p']:.3e} cm^2, sigma_SI(n) = {dm['sigma_si_n']:.3e} cm^2, "
-                 f"{dm.get('si_experiment') or 'no'} limit {dm['si_limit']:.3e} cm^2 -> ratio {dm['si_ratio']:.3g}")
-    sd_who = dm.get("sd_experiment") or "no"
-    lines.append(f"  sigma_SD(p) = {dm['sigma_sd_p']:.3e} cm^2 ({sd_who} limit {dm['sd_p_limit']:.3e} -> ratio "
-                 f"{dm['sd_p_ratio']:.3g}), sigma_SD(n) = {dm['sigma_sd_n']:.3e} cm^2 (limit "
-                 f"{dm['sd_n_limit']:.3e} -> ratio {dm['sd_n_ratio']:.3g}); on xenon together {dm['sd_ratio']:.3g}")
+                 f"{dm.get('si_experiment') or 'no'} limit {dm['si_limit']:.3e} cm^2 "
+                 f"-> ratio {dm['si_ratio']:.3g}")
+    lines.append(f"  sigma_SD(p) = {dm['sigma_sd_p']:.3e} cm^2, sigma_SD(n) = {dm['sigma_sd_n']:.3e} cm^2")
+    lines.append(f"    {dm.get('sd_experiment') or 'no'} SD limits: proton-only {dm['sd_p_limit']:.3e} cm^2 "
+                 f"-> ratio {dm['sd_p_ratio']:.3g}, neutron-only {dm['sd_n_limit']:.3e} cm^2 -> ratio "
+                 f"{dm['sd_n_ratio']:.3g}, together on xenon {dm['sd_ratio']:.3g}")
     if dm.get("direct_method"):
         lines.append(f"  (direct detection: {dm['direct_method']})")
     lines.append(f"  Gamma(h -> inv) = {dm['gamma_h_inv']:.3e} GeV (BR {dm['br_h_inv']:.3g}, "

@@ -48,7 +48,8 @@ Registered names:
     constrained by this one-dimensional fit).
 ``relic``, ``direct-detection``, ``invisible``
     the dark-matter terms (:mod:`bridge.likelihoods.darkmatter`): Ωh² against Planck with a
-    10% theory error, σ_SI against the strongest SI limit (LZ 2024 or XENONnT 2025), σ_SD against XENONnT 2025, the invisible Higgs and Z widths; they
+    10% theory error, σ_SI against the strongest SI limit (LZ 2024 or XENONnT 2025), σ_SD
+    against XENONnT 2025, the invisible Higgs and Z widths; they
     need the point's dark-matter summary, which run, fit and scan then compute.
 ``smelli`` (only with ``pip install smelli``)
     smelli's global likelihood in WET (Aebischer, Kumar, Stangl, Straub,
