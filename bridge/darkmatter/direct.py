@@ -86,19 +86,6 @@ M_NUCLEON = C.M_NUCLEON
 LIGHT, HEAVY = ("u", "d", "s"), ("c", "b", "t")
 
 
-@dataclass
-class DirectResult:
-    """Cross sections per nucleon [cm²], the exclusion ratios (> 1: excluded; :class:`Exclusion`)
-    and the chain that computed them (``method``: "native tree level" or "DirectDM <version>")."""
-
-    sigma_si_p: float
-    sigma_si_n: float
-    sigma_sd_p: float
-    sigma_sd_n: float
-    exclusion: Exclusion
-    method: str = "native tree level"
-
-
 @dataclass(frozen=True)
 class Exclusion:
     """The 90% CL limits at the candidate's mass [cm²], the experiments that set them, and
@@ -113,6 +100,19 @@ class Exclusion:
     sd_n_ratio: float
     sd_ratio: float
     sd_experiment: str
+
+
+@dataclass
+class DirectResult:
+    """Cross sections per nucleon [cm²], the exclusion ratios (> 1: excluded; :class:`Exclusion`)
+    and the chain that computed them (``method``: "native tree level" or "DirectDM <version>")."""
+
+    sigma_si_p: float
+    sigma_si_n: float
+    sigma_sd_p: float
+    sigma_sd_n: float
+    exclusion: Exclusion
+    method: str = "native tree level"
 
 
 @dataclass
