@@ -32,8 +32,10 @@ GAMMA_LOWER = np.einsum("mn,nab->mab", METRIC, GAMMA)
 
 def dot(a, b):
     """Minkowski product of (…, 4) arrays (the spatial terms added in index order, as np.sum
-    does for three terms; written out because it runs ~10⁵ times per scan chunk)."""
-    return a[..., 0] * b[..., 0] - (a[..., 1] * b[..., 1] + a[..., 2] * b[..., 2] + a[..., 3] * b[..., 3])
+    does for three terms; written out because it runs ~10⁵ times per scan chunk: one product of
+    the broadcast arrays, then its components, ~1.5× faster than four strided products)."""
+    ab = a * b
+    return ab[..., 0] - (ab[..., 1] + ab[..., 2] + ab[..., 3])
 
 
 def abs2(a):
