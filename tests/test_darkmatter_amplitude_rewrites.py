@@ -112,3 +112,13 @@ def test_fermion_pair_amplitude_equals_the_per_scalar_sum(make):
                     assert np.all(np.abs(new - old) <= 1e-12 * scale)
                     compared += bool(np.any(scale > 0))
     assert compared > 0
+
+
+def test_v_spinors_as_a_signed_permutation_equal_the_product_with_c_transpose():
+    rng = np.random.default_rng(3)
+    p = np.zeros((40, 4))
+    p[:, 1:] = rng.normal(size=(40, 3)) * 50
+    p[:5, 1:] = 0.0  # at rest
+    p[:, 0] = np.sqrt(np.sum(p[:, 1:] ** 2, axis=1) + rng.uniform(0, 100, 40) ** 2)
+    expected = H.bar(H.u_spinors(p)) @ H.CHARGE_CONJUGATION.T
+    assert np.array_equal(H.v_spinors(p), expected)
