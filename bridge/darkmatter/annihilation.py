@@ -267,33 +267,57 @@ def fermion_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s, cos=None):
     l_f, r_f = sector.l(f), sector.r(f)
     l_fp, r_fp = sector.l(fp), sector.r(fp)
     t = H.dot(p1 - k1, p1 - k1)
-    amp = 0j
-    majorana_pair = si.self_conjugate and sj.self_conjugate
-    if majorana_pair:
-        u2, vb1 = sp["u2"], sp["vb1"]
+    # t-channel: M[s_i, s_j, s_f, s_f'] = −Σ_A [ū₃ Γ_A u₁][v̄₂ Γ̄_A v₄]/(t − M_A²)
+    amp = -_scalar_exchange(l_f[a], r_f[a], l_fp[b], r_fp[b], sector.scalars, t, ub3, u1, vb2, v4)
+    if si.self_conjugate and sj.self_conjugate:
+        # u-channel, F_i and F_j exchanged with Denner's relative minus sign: [ū₃ Γ u₂][v̄₁ Γ̄ v₄]
         uu = H.dot(p2 - k1, p2 - k1)
-    for A, S in enumerate(sector.scalars):
-        m2 = S.mass**2
-        gam = l_f[a, A] * H.PR + r_f[a, A] * H.PL
-        gbar = np.conj(l_fp[b, A]) * H.PL + np.conj(r_fp[b, A]) * H.PR
-        if np.any(gam) and np.any(gbar):
-            x = H.sandwich(ub3, gam, u1)  # (…, s_f, s_i)
-            y = H.sandwich(vb2, gbar, v4)  # (…, s_j, s_f')
-            amp = amp - _outer(np.swapaxes(x, -1, -2), y) / (t - m2)[..., None, None, None, None]
-        if majorana_pair:
-            gam = l_f[b, A] * H.PR + r_f[b, A] * H.PL
-            gbar = np.conj(l_fp[a, A]) * H.PL + np.conj(r_fp[a, A]) * H.PR
-            if np.any(gam) and np.any(gbar):
-                x = H.sandwich(ub3, gam, u2)  # (…, s_f, s_j)
-                y = H.sandwich(vb1, gbar, v4)  # (…, s_i, s_f')
-                m_u = -np.swapaxes(_outer(np.swapaxes(x, -1, -2), y), -3, -4) \
-                    / (uu - m2)[..., None, None, None, None]
-                amp = amp - m_u
+        m_u = _scalar_exchange(l_f[b], r_f[b], l_fp[a], r_fp[a], sector.scalars, uu, ub3, sp["u2"],
+                               sp["vb1"], v4)
+        if np.ndim(m_u):
+            amp = amp + np.swapaxes(m_u, -3, -4)
     if f == fp:
         amp = amp - _fermion_s_channel(sector, smc, si, sj, f, p1, p2, u1, vb2, ub3, v4, sp)
     elif W_PARTNER.get(f) == fp and sector.w is not None:
         amp = amp - _fermion_w_channel(sector, smc, si, sj, f, p1 + p2, u1, vb2, ub3, v4)
     return amp
+
+
+def _chiral_bilinears(left_bar, right):
+    """(ψ̄_s P_L χ_r, ψ̄_s P_R χ_r) for (…, 2, 4) spinors → two (…, 2, 2): in the chiral basis
+    P_L = diag(1, 1, 0, 0), so each projection keeps two of the four components."""
+    def half(k):
+        return (left_bar[..., :, None, k] * right[..., None, :, k]
+                + left_bar[..., :, None, k + 1] * right[..., None, :, k + 1])
+    return half(0), half(2)
+
+
+def _scalar_exchange(l_in, r_in, l_out, r_out, scalars, t, ub3, u_in, vb_out, v4):
+    """Σ_A [ū₃ (l_A P_R + r_A P_L) u_in]_(s_f, s) [v̄_out (l'*_A P_L + r'*_A P_R) v₄]_(s', s_f')
+    / (t − M_A²) as (…, s, s', s_f, s_f'), 0j when no scalar has both vertices: the sum over
+    the scalars A is taken on the four chiral products (P_X ⊗ P_Y) first, so the spinor
+    products are formed once, not once per scalar (l, r of L ⊃ f̄ (l P_R + r P_L) F S)."""
+    coeff_in = {"R": np.asarray(l_in), "L": np.asarray(r_in)}
+    coeff_out = {"L": np.conj(l_out), "R": np.conj(r_out)}
+    live = [A for A in range(len(scalars))
+            if (coeff_in["L"][A] != 0 or coeff_in["R"][A] != 0)
+            and (coeff_out["L"][A] != 0 or coeff_out["R"][A] != 0)]
+    if not live:
+        return 0j
+    inv = 1.0 / (t[..., None] - np.array([scalars[A].mass ** 2 for A in live]))  # (…, n_live)
+    xl, xr = _chiral_bilinears(ub3, u_in)
+    yl, yr = _chiral_bilinears(vb_out, v4)
+    x = {"L": np.swapaxes(xl, -1, -2), "R": np.swapaxes(xr, -1, -2)}  # (…, s, s_f)
+    total = 0j
+    for cy, y in (("L", yl), ("R", yr)):
+        xc = 0j
+        for cx in ("L", "R"):
+            c = coeff_in[cx][live] * coeff_out[cy][live]
+            if np.any(c):
+                xc = xc + (inv @ c)[..., None, None] * x[cx]
+        if np.ndim(xc):
+            total = total + _outer(xc, y)
+    return total
 
 
 def _dark_w_couplings(sector, si, sj, up: bool, scalar: bool):

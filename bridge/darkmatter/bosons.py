@@ -395,19 +395,21 @@ def fermion_pair_helicities(cp: Couplings, start, end, X: str, Y: str, sqrt_s, c
     vb2 = H.bar(H.v_spinors(p2[..., :1, :]))  # (n_s, 1, s2, 4)
     n1, n2 = e1.shape[-2], e2.shape[-2]
     total = np.zeros((*p1.shape[:-1], n1, n2, 2, 2), complex)
-    chiral = {"L": H.PL, "R": H.PR}
+    # the chiral projections as 0/1 masks (P_L = diag(1, 1, 0, 0)): v̄₂ P zeroes columns, P u₁ rows
+    chiral = {"L": np.diag(H.PL).real, "R": np.diag(H.PR).real}
+    projected = {c: u1 * m[:, None] for c, m in chiral.items()}  # P u₁, (n_s, 1, 4, s1)
     # per final leg: v̄₂ ε̸ P and ε̸ P u₁ (P = P_L, P_R), shapes (…, λ, s2, 4) and (…, λ, 4, s1)
     legs = (X, Y)
     ends = []
     for b, e in zip(legs, (e1, e2), strict=True):
         if b == "h":
-            ends.append(({c: (vb2 @ m)[..., None, :, :] for c, m in chiral.items()},
-                         {c: (m @ u1)[..., None, :, :] for c, m in chiral.items()}))
+            ends.append(({c: (vb2 * m)[..., None, :, :] for c, m in chiral.items()},
+                         {c: pu[..., None, :, :] for c, pu in projected.items()}))
         else:
             sl = H.slash(e)
             left = vb2[..., None, :, :] @ sl
-            ends.append(({"L": left * np.diag(H.PL).real, "R": left * np.diag(H.PR).real},
-                         {c: sl @ (m @ u1)[..., None, :, :] for c, m in chiral.items()}))
+            ends.append(({c: left * m for c, m in chiral.items()},
+                         {c: sl @ pu[..., None, :, :] for c, pu in projected.items()}))
 
     def sandwiched(leg, coeff, side):
         gx = 1.0 if legs[leg] == "h" else cp.fv[legs[leg]][0]

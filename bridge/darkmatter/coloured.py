@@ -264,7 +264,8 @@ def fermion_scalar_amplitude(sector, cp, f: str, mf: float, boson: str, a: int, 
     # spinors applied to the outer vertices first: (…, λ, 2, 4) × (…, 4, 2) products, not
     # (…, λ, 4, 4) chains sandwiched afterwards
     ub3 = H.bar(H.u_spinors(k1))[..., None, :, :]  # (…, 1, s_f, 4)
-    u1 = np.swapaxes(H.u_spinors(p1), -1, -2)[..., None, :, :]  # (…, 1, 4, s_F)
+    # p₁ lies along +z at every cos θ node: its spinors on one node, broadcast
+    u1 = np.swapaxes(A.initial_spinors(H.u_spinors, p1), -1, -2)[..., None, :, :]  # (…, 1, 4, s_F)
     total = np.zeros((*p1.shape[:-1], n_pol, 2, 2), complex)
     q, qt, qu = p1 + p2, p1 - k2, p2 - k2
     # s-channel: the SM fermion emits V

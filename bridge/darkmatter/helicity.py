@@ -25,6 +25,9 @@ PR = np.diag([0, 0, 1, 1]).astype(complex)
 ONE = np.eye(4, dtype=complex)
 #: Charge conjugation C = iγ²γ⁰ (Cᵀ = −C, C γ^μ C⁻¹ = −γ^μᵀ).
 CHARGE_CONJUGATION = 1j * GAMMA[2] @ GAMMA[0]
+#: x @ Cᵀ = x[…, _C_PERMUTATION] × _C_SIGNS (Cᵀ a signed permutation matrix).
+_C_PERMUTATION = np.argmax(np.abs(CHARGE_CONJUGATION.T), axis=0)
+_C_SIGNS = CHARGE_CONJUGATION.T[_C_PERMUTATION, np.arange(4)].real
 METRIC = np.diag([1.0, -1.0, -1.0, -1.0])
 #: γ_μ (lower index): γ_μ = g_μν γ^ν.
 GAMMA_LOWER = np.einsum("mn,nab->mab", METRIC, GAMMA)
@@ -32,8 +35,10 @@ GAMMA_LOWER = np.einsum("mn,nab->mab", METRIC, GAMMA)
 
 def dot(a, b):
     """Minkowski product of (…, 4) arrays (the spatial terms added in index order, as np.sum
-    does for three terms; written out because it runs ~10⁵ times per scan chunk)."""
-    return a[..., 0] * b[..., 0] - (a[..., 1] * b[..., 1] + a[..., 2] * b[..., 2] + a[..., 3] * b[..., 3])
+    does for three terms; written out because it runs ~10⁵ times per scan chunk: one product of
+    the broadcast arrays, then its components, ~1.5× faster than four strided products)."""
+    ab = a * b
+    return ab[..., 0] - (ab[..., 1] + ab[..., 2] + ab[..., 3])
 
 
 def abs2(a):
@@ -93,7 +98,8 @@ def v_spinors(p):
     spin state: Denner's rules for Majorana lines (one diagram with u(p), another with v̄(p))
     need exactly this relation. Σ_s v v̄ = p̸ − m still holds.
     """
-    return bar(u_spinors(p)) @ CHARGE_CONJUGATION.T
+    # ū C^T: C^T has one entry ±1 per row and column, so the product is a signed permutation
+    return bar(u_spinors(p))[..., _C_PERMUTATION] * _C_SIGNS
 
 
 def bar(spinors):
