@@ -81,21 +81,25 @@ def vertex_shifts(sector: DarkSector, sm) -> dict[str, complex]:
     return {k: v for k, v in out.items() if np.any(v != 0)}
 
 
-def warsaw_coefficients(shifts: dict, sm) -> dict[str, float]:
-    """phil1_ii, phil3_ii, phie_ii (GeV⁻², real parts: the flavour-diagonal couplings of a
-    hermitian Lagrangian are real) reproducing the shifts in flavio's smeftew."""
+def _warsaw(shifts: dict, sm) -> dict[str, np.ndarray]:
+    """All nine coefficients of :func:`warsaw_coefficients`, zeros kept, for one point (0-d
+    arrays) or a batch (arrays of the shifts' shape)."""
     norm = -2.0 * math.sqrt(2.0) * sm.GF
     out = {}
     for lep, nu in zip(LEPTONS, NEUTRINOS, strict=True):
         i = FAMILY[lep]
-        g_l = complex(shifts.get(f"dgL_Z_{lep}", 0)).real
-        g_r = complex(shifts.get(f"dgR_Z_{lep}", 0)).real
-        g_nu = complex(shifts.get(f"dgL_Z_{nu}", 0)).real
+        g_l, g_r, g_nu = (np.real(np.asarray(shifts.get(k, 0.0), dtype=complex))
+                          for k in (f"dgL_Z_{lep}", f"dgR_Z_{lep}", f"dgL_Z_{nu}"))
         plus, minus = norm * g_l, norm * g_nu  # C1 + C3, C1 − C3
-        values = {f"phil1_{i}{i}": 0.5 * (plus + minus), f"phil3_{i}{i}": 0.5 * (plus - minus),
-                  f"phie_{i}{i}": norm * g_r}
-        out.update({k: v for k, v in values.items() if v != 0})
+        out.update({f"phil1_{i}{i}": 0.5 * (plus + minus), f"phil3_{i}{i}": 0.5 * (plus - minus),
+                    f"phie_{i}{i}": norm * g_r})
     return out
+
+
+def warsaw_coefficients(shifts: dict, sm) -> dict[str, float]:
+    """phil1_ii, phil3_ii, phie_ii (GeV⁻², real parts: the flavour-diagonal couplings of a
+    hermitian Lagrangian are real) reproducing the shifts in flavio's smeftew; zeros dropped."""
+    return {k: float(v) for k, v in _warsaw(shifts, sm).items() if v != 0}
 
 
 def represented(names=Z_POLE_OBSERVABLES) -> bool:
@@ -108,23 +112,17 @@ def represented(names=Z_POLE_OBSERVABLES) -> bool:
 def batch_values(shifts: dict[str, np.ndarray], sm, size: int,
                  names=Z_POLE_OBSERVABLES) -> dict[str, np.ndarray] | None:
     """The Z-pole rows ``names`` at ``size`` points from their vertex shifts (arrays under the
-    names of :func:`vertex_shifts`; absent = zero): :func:`warsaw_coefficients` and the shipped
-    exact representation, point for point the arithmetic of :func:`fast_values` (so the same
-    bits). None when a row has no shipped representation (flavio or wilson versions)."""
+    names of :func:`vertex_shifts`; absent = zero): the coefficients of
+    :func:`warsaw_coefficients` and the shipped exact representation, point for point the
+    arithmetic of :func:`fast_values` (so the same bits). None when a row has no shipped
+    representation (flavio or wilson versions)."""
     if not represented(names):
         return None
     reps = shipped_representations()
-    norm = -2.0 * math.sqrt(2.0) * sm.GF
-    where = {c: i for i, c in enumerate(Z_COEFFICIENTS)}
+    coefficients = _warsaw(shifts, sm)
     u = np.zeros((size, len(Z_COEFFICIENTS)))
-    for lep, nu in zip(LEPTONS, NEUTRINOS, strict=True):
-        i = FAMILY[lep]
-        g_l, g_r, g_nu = (np.real(np.asarray(shifts.get(k, 0.0), dtype=complex))
-                          for k in (f"dgL_Z_{lep}", f"dgR_Z_{lep}", f"dgL_Z_{nu}"))
-        plus, minus = norm * g_l, norm * g_nu  # C1 + C3, C1 − C3
-        u[:, where[f"phil1_{i}{i}"]] = 0.5 * (plus + minus) / Z_STEP
-        u[:, where[f"phil3_{i}{i}"]] = 0.5 * (plus - minus) / Z_STEP
-        u[:, where[f"phie_{i}{i}"]] = norm * g_r / Z_STEP
+    for k, name in enumerate(Z_COEFFICIENTS):  # the division to_units makes for one point
+        u[:, k] = coefficients[name] / Z_STEP
     return {n: np.asarray(reps[n](u), dtype=float).reshape(size) for n in names}
 
 
