@@ -137,20 +137,26 @@ def quark_coefficients(sector: DarkSector, sm, parts: dict | None = None) -> dic
 MIXING = {"bdbd": ("d", "b"), "sdsd": ("d", "s"), "ucuc": ("c", "u")}
 
 
+#: DarkSector caches whose entries depend on the couplings and are keyed without them.
+COUPLING_CACHES = ("_colour_checked", "_photon_penguin_cache", "_z_penguin_cache", "_z_vertex_cache")
+
+
 def ckm_rotated(sector: DarkSector, sm) -> DarkSector:
     """The sector with its left-handed up-type couplings in the quark mass basis.
 
     Models give Q-doublet couplings per family in the interaction basis Q_i = (V†u_L, d_L)_i
     (bridge.fields), so ū_j (mass) couples with l_j = Σ_i V_ji l_i. Down-type quarks and the
     right-handed (U) couplings are mass-basis already. A shallow copy: the loop tensors (masses
-    only) are shared, the colour check is redone for the new couplings.
+    only) are shared, the colour check and the penguins are redone for the new couplings.
     """
     if not any(u in sector.left for u in UP_QUARKS):
         return sector
     stacked = np.stack(np.broadcast_arrays(*(sector.l(u) for u in UP_QUARKS)))  # (3, ..., nF, nS)
     rotated = np.tensordot(sm.ckm, stacked, axes=(1, 0))
     out = copy.copy(sector)
-    out.__dict__ = {k: v for k, v in sector.__dict__.items() if k != "_colour_checked"}
+    # the caches of results that depend on the couplings are keyed by particle names only
+    # (bridge.engine): the rotated copy starts them afresh, those of masses are shared
+    out.__dict__ = {k: v for k, v in sector.__dict__.items() if k not in COUPLING_CACHES}
     out.left = {**sector.left, **{u: rotated[k] for k, u in enumerate(UP_QUARKS)}}
     return out
 

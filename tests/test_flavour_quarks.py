@@ -123,3 +123,19 @@ def test_positive_cvll_bdbd_lowers_delta_m_d():
     sm_value = flavio.sm_prediction("DeltaM_d")
     np_value = flavio.np_prediction("DeltaM_d", make_wilson({"CVLL_bdbd": 2e-12}, 160.0))
     assert np_value < sm_value
+
+
+def test_ckm_rotated_copy_does_not_reuse_the_originals_penguins(sm):
+    """The engine caches penguins by particle names only; the rotated copy shares the mass
+    tensors with the original but not the penguins of its other up-type couplings: a c→u
+    photon penguin asked of the original first, then of the copy, is the copy's own (before,
+    the copy handed back the original's zero)."""
+    y, m_f, m_s = 0.8, 1000.0, 1500.0
+    sector = DarkSector((DarkFermion("F", m_f, 0.0),), (DarkScalar("S", m_s, 2 / 3, colour=3),),
+                        {"c": [[y]]})
+    assert engine.photon_penguin(sector, "L", "u", "c") == 0  # ū couples to nothing here
+    rotated = matching.ckm_rotated(sector, sm)
+    alone = matching.ckm_rotated(DarkSector(sector.fermions, sector.scalars, {"c": [[y]]}), sm)
+    got = engine.photon_penguin(rotated, "L", "u", "c")
+    assert got != 0 and got == engine.photon_penguin(alone, "L", "u", "c")
+    assert engine.z_penguin(rotated, sm, "L", "u", "c") == engine.z_penguin(alone, sm, "L", "u", "c")
