@@ -25,7 +25,7 @@ from bridge.darkmatter import coloured as CO
 from bridge.darkmatter import helicity as H
 from bridge.darkmatter import relic as relic_module
 from bridge.darkmatter.relic import relic_density
-from bridge.engine import DarkFermion, DarkScalar, DarkSector, HiggsCouplings, ZCouplings
+from bridge.engine import COLOUR_DIM, DarkFermion, DarkScalar, DarkSector, HiggsCouplings, ZCouplings
 
 SMC = A.SMCouplings.from_sm(SM)
 G = B.Gauge.from_sm(SM)
@@ -70,7 +70,7 @@ def test_colour_factors_against_explicit_generators(rep):
     c2 = sum(np.trace(t[a] @ t[b] @ t[a] @ t[b]) for a in range(8) for b in range(8)).real
     assert (c1, c2) == pytest.approx(CO.gluon_pair_colour(rep), rel=1e-12)
     assert sum(np.trace(t[a] @ t[a]) for a in range(8)).real == pytest.approx(
-        CO.CASIMIR[rep] * CO.DIM[rep], rel=1e-12)
+        CO.CASIMIR[rep] * COLOUR_DIM[rep], rel=1e-12)
     if rep == 8:  # F S → ℓ g with an (8, 8) pair: Σ |f^{abc}|² (FS_COLOUR)
         assert np.sum(np.abs(t) ** 2) == pytest.approx(CO.FS_COLOUR[(8, 8, False)][2])
     else:
@@ -197,7 +197,7 @@ def _massless_u():
 
 
 def _species(name, kind, m, charge, colour, conj=False):
-    g = (2 if kind == "F" else 1) * CO.DIM[colour]
+    g = (2 if kind == "F" else 1) * COLOUR_DIM[colour]
     q = -charge if conj else charge
     return A.Species(name + ("~" if conj else ""), kind, 0, m, q, colour, g, False, conj)
 

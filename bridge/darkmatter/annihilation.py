@@ -51,7 +51,7 @@ import numpy as np
 
 from bridge.darkmatter import constants as C
 from bridge.darkmatter import helicity as H
-from bridge.engine import SM_CHARGE, SM_FERMIONS
+from bridge.engine import SM_CHARGE, SM_COLOUR, SM_FERMIONS
 
 #: Gauss–Legendre nodes in cos θ (exact for polynomials of degree 47; t-channel propagators are
 #: smooth on [−1, 1] because dark mediators are heavier than the SM final states).
@@ -76,7 +76,7 @@ def angular_rules(sqrt_s, m1, m2):
 
 T3 = {"u": 0.5, "c": 0.5, "t": 0.5, "d": -0.5, "s": -0.5, "b": -0.5, "e": -0.5, "mu": -0.5,
       "tau": -0.5, "nu_e": 0.5, "nu_mu": 0.5, "nu_tau": 0.5}
-COLOUR = {f: (3 if f in ("u", "c", "t", "d", "s", "b") else 1) for f in SM_FERMIONS}
+COLOUR = {f: SM_COLOUR.get(f, 1) for f in SM_FERMIONS}
 #: SU(2) partners: f f̄' is a W final state (CKM taken diagonal: the off-diagonal entries move
 #: the quark channels' shares, not their sum over flavours, by O(λ²)).
 W_PARTNER = {"u": "d", "c": "s", "t": "b", "nu_e": "e", "nu_mu": "mu", "nu_tau": "tau"}

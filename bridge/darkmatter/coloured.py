@@ -46,16 +46,12 @@ from bridge.darkmatter import annihilation as A
 from bridge.darkmatter import constants as C
 from bridge.darkmatter import helicity as H
 from bridge.darkmatter import pairs as P
-from bridge.engine import _SINGLET_PAIRS, SM_CHARGE
+from bridge.engine import _SINGLET_PAIRS, COLOUR_DIM, SM_CHARGE
 
-DIM = {1: 1, 3: 3, -3: 3, 8: 8}
 #: Quadratic Casimir C_R and Dynkin index T_R of SU(3) representations.
 CASIMIR = {3: 4 / 3, -3: 4 / 3, 8: 3.0}
 INDEX = {3: 0.5, -3: 0.5, 8: 3.0}
 C_A = 3.0
-#: Top width [GeV] (PDG 2024 summary table, 1.42 +0.19 −0.15), in the s-channel top of F S → t V
-#: where m_F + m_S < m_t puts its pole inside the physical region.
-GAMMA_TOP = 1.42
 
 
 def alpha_s(mu: float) -> float:
@@ -68,7 +64,7 @@ def alpha_s(mu: float) -> float:
 
 def gluon_pair_colour(rep: int) -> tuple[float, float]:
     """(c₁, c₂) = (Tr T^aT^bT^bT^a, Tr T^aT^bT^aT^b) in the representation ``rep``."""
-    d, c = DIM[rep], CASIMIR[rep]
+    d, c = COLOUR_DIM[rep], CASIMIR[rep]
     return d * c * c, d * c * (c - C_A / 2)
 
 
@@ -143,7 +139,7 @@ def scalar_pair_to_gluons(mass: float, rep: int, sqrt_s, a_s: float | None = Non
     def spin_summed(rs, cos):
         return g4 * _colour_summed_gluons(*scalar_gluon_partials(mass, rs, cos), rep, (-2, -1))
 
-    return A.w_on_nodes(sqrt_s, mass, mass, 0.0, 0.0, spin_summed, 1.0 / DIM[rep] ** 2, 0.5)
+    return A.w_on_nodes(sqrt_s, mass, mass, 0.0, 0.0, spin_summed, 1.0 / COLOUR_DIM[rep] ** 2, 0.5)
 
 
 def fermion_pair_to_gluons(mass: float, rep: int, sqrt_s, a_s: float | None = None) -> np.ndarray:
@@ -153,7 +149,7 @@ def fermion_pair_to_gluons(mass: float, rep: int, sqrt_s, a_s: float | None = No
     def spin_summed(rs, cos):
         return g4 * _colour_summed_gluons(*fermion_gluon_partials(mass, rs, cos), rep, (-4, -3, -2, -1))
 
-    return A.w_on_nodes(sqrt_s, mass, mass, 0.0, 0.0, spin_summed, 0.25 / DIM[rep] ** 2, 0.5)
+    return A.w_on_nodes(sqrt_s, mass, mass, 0.0, 0.0, spin_summed, 0.25 / COLOUR_DIM[rep] ** 2, 0.5)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -172,7 +168,7 @@ def coloured_pair_to_fermions(sector, smc: A.SMCouplings, si: A.Species, sj: A.S
     2M_t + M_g (M_g the s-channel gluon, for X_i = X_j), singlet part M_t/3 + M_Z,γ,h,W; the
     t-channel must exchange a colourless state (triplet pairs, quark couplings (1,3) or (3,1))."""
     rep = si.colour
-    d = DIM[rep]
+    d = COLOUR_DIM[rep]
     fermions = si.kind == "F"
     amplitude = A.fermion_pair_amplitude if fermions else A.scalar_pair_amplitude
     axes = (-4, -3, -2, -1) if fermions else (-2, -1)
@@ -287,7 +283,7 @@ def fermion_scalar_amplitude(sector, cp, f: str, mf: float, boson: str, a: int, 
             prop = H.fermion_propagator(q, m_s)
             if f_s == "t" and mF + mS < m_s:  # t → F S open: the s-channel top can go on shell
                 s = H.dot(q, q)
-                prop = prop * ((s - m_s * m_s) / (s - m_s * m_s + 1j * m_s * GAMMA_TOP))[..., None, None]
+                prop = prop * ((s - m_s * m_s) * A._breit_wigner(s, m_s, C.GAMMA_TOP))[..., None, None]
             total = total + (ub3 @ v_f) @ (mat(1j * prop) @ ((1j * gam) @ u1))
     # t-channel: the dark fermion emits V, then F_k S_A → f
     for k, mk in enumerate(cp.mf):
@@ -336,7 +332,7 @@ def fermion_scalar_to_fermion_boson(sector, smc: A.SMCouplings, cp, sf: A.Specie
         g_s = math.sqrt(4 * math.pi * (alpha_s(sf.mass + ss.mass) if a_s is None else a_s))
     else:
         g_s = 1.0
-    colour = (gen if boson == "g" else tensor) / (DIM[sf.colour] * DIM[ss.colour])
+    colour = (gen if boson == "g" else tensor) / (COLOUR_DIM[sf.colour] * COLOUR_DIM[ss.colour])
     m_v = 0.0 if boson == "g" else cp.gauge.mass(boson)
     m_partner = smc.mass[A.W_PARTNER[f]] if boson in ("W+", "W-") else 0.0
 
@@ -365,7 +361,7 @@ def coloured_pair_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Spec
     from bridge.engine import SM_FERMIONS
 
     channels, missing = [], []
-    d = DIM[si.colour]
+    d = COLOUR_DIM[si.colour]
     pair = P.canonical(si, sj)
     if pair is None:
         if P.yukawa_used(sector, si.kind, si.index) & P.yukawa_used(sector, sj.kind, sj.index):
@@ -417,7 +413,8 @@ def _gluon_photon(electroweak, gauge, p: A.Species, a_s: float):
     |M|² g_s² Σ|T^a_ji|²/(e²Q²) = |M|² g_s² C_R d_R/(e²Q²) (no s-channel: no γ–g or Z–g vertex),
     and g γ has no identical-particle ½ (γγ has)."""
     g, _ = gauge
-    ratio = 4 * math.pi * a_s * CASIMIR[p.colour] * DIM[p.colour] / (g.e * p.charge) ** 2 / DIM[p.colour] ** 2
+    d = COLOUR_DIM[p.colour]
+    ratio = 4 * math.pi * a_s * CASIMIR[p.colour] * d / (g.e * p.charge) ** 2 / d**2
     out = []
     for name, fn in electroweak:
         final = name.split(" -> ")[1]

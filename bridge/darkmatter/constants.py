@@ -32,6 +32,9 @@ GAMMA_HIGGS_SM = 4.088e-3
 GAMMA_Z = 2.4955
 #: W width [GeV] (PDG 2024 summary table: 2.085 ± 0.042), in the s-channel W propagators.
 GAMMA_W = 2.085
+#: Top width [GeV] (PDG 2024 summary table, 1.42 +0.19 −0.15), in the s-channel top of F S → t V
+#: where m_F + m_S < m_t puts its pole inside the physical region.
+GAMMA_TOP = 1.42
 #: Light-quark and charm masses used as kinematic masses in the final states (PDG 2024:
 #: m_u, m_d, m_s MSbar at 2 GeV, m_c(m_c)); only thresholds and helicity suppression use them.
 M_UP, M_DOWN, M_STRANGE, M_CHARM = 2.16e-3, 4.70e-3, 93.5e-3, 1.273
