@@ -101,16 +101,10 @@ def _lean(ctx, values) -> float | None:
                                     values.shape[0])
 
 
-def one(model: str, likelihood: str, args, tmp: str) -> dict:
-    from bridge.scan.runner import ScanOptions, prepare, run, run_chunk
+def _rate(ctx) -> tuple[float, dict, list]:
+    """(points per CPU second of run_chunk on two chunks of 4096 points, routes, the chunks)."""
+    from bridge.scan.runner import run_chunk
 
-    out: dict = {}
-    cache = tempfile.mkdtemp(prefix="cache-", dir=tmp)
-    out["setup_cold"] = setup_process(model, likelihood, cache)
-    out["setup_cached"] = setup_process(model, likelihood, cache)
-    vary = _vary(model, args.points)
-    common = dict(likelihoods=[likelihood], observables=False, progress=False)
-    ctx, _ = prepare(ScanOptions(_card(model), vary, os.path.join(tmp, "x.db"), **common), say=lambda m: None)
     ids = np.arange(min(2 * CHUNK, ctx.space.size))
     chunks = [ids[i:i + CHUNK] for i in range(0, ids.size, CHUNK)]
     run_chunk(ctx, chunks[0][:16], ctx.space.values(chunks[0][:16]))  # first calls not timed
@@ -118,8 +112,48 @@ def one(model: str, likelihood: str, args, tmp: str) -> dict:
     routes = []
     for c in chunks:
         routes += run_chunk(ctx, c, ctx.space.values(c)).routes
-    out["points_per_cpu_s"] = round(ids.size / (time.process_time() - t), 1)
-    out["routes"] = {r: routes.count(r) for r in sorted(set(routes))}
+    rate = round(ids.size / (time.process_time() - t), 1)
+    return rate, {r: routes.count(r) for r in sorted(set(routes))}, chunks
+
+
+def _fastpath_cost(ctx, ids) -> float | None:
+    """CPU µs per point of the fast path's evaluation of the scan's observables from the
+    coefficients at the hand-over scale (bridge.scan.runner._observables: coefficient columns to
+    units, the polynomials and quadratures, the forms), best of three on one chunk."""
+    from bridge.pipeline import evaluate_batch
+    from bridge.scan.runner import _model, _observables
+    from bridge.scan.space import batch_inputs
+
+    if ctx.fastpath is None:
+        return None
+    binputs, _ = batch_inputs(ctx.space, ctx.inputs, ctx.space.values(ids))
+    res = evaluate_batch(_model(ctx), binputs, ctx.sm, handover_scale=ctx.scale, par=ctx.overrides,
+                         z_pole=False, dark_matter_couplings=False)
+    best = np.inf
+    for _ in range(4):
+        t = time.process_time()
+        _observables(ctx, res, res.ok, list(res.errors))
+        best = min(best, time.process_time() - t)
+    return round(1e6 * best / ids.size, 2)
+
+
+def one(model: str, likelihood: str, args, tmp: str) -> dict:
+    from bridge.scan.runner import ScanOptions, prepare, run
+
+    out: dict = {}
+    cache = tempfile.mkdtemp(prefix="cache-", dir=tmp)
+    out["setup_cold"] = setup_process(model, likelihood, cache)
+    out["setup_cached"] = setup_process(model, likelihood, cache)
+    vary = _vary(model, args.points)
+    # the issue's workload (what a default `bridge scan` does): the 10 observables of `bridge run`
+    # from the fast path, and the χ²; then the same without the observables, labelled as such
+    common = dict(likelihoods=[likelihood], observables=True, progress=False)
+    ctx, _ = prepare(ScanOptions(_card(model), vary, os.path.join(tmp, "x.db"), **common), say=lambda m: None)
+    out["points_per_cpu_s"], out["routes"], chunks = _rate(ctx)
+    out["fastpath_us_per_point"] = _fastpath_cost(ctx, chunks[0])
+    off, _ = prepare(ScanOptions(_card(model), vary, os.path.join(tmp, "y.db"),
+                                 **{**common, "observables": False}), say=lambda m: None)
+    out["points_per_cpu_s_observables_off"], _, _ = _rate(off)
     lean = _lean(ctx, ctx.space.values(chunks[0]))
     if lean is not None:
         out["lean_points_per_cpu_s"] = round(lean, 1)

@@ -267,10 +267,18 @@ class Quadrature:
     complex = False
 
     def _phi(self, u: np.ndarray) -> np.ndarray:
+        """φ(y) (N, 1 + r + r(r+1)/2): 1, y_i, then y_i y_j for i ≤ j in numpy's triu order,
+        written row block by row block into one array (no index arrays, no concatenation)."""
         y = u[:, self.index] @ self.proj.T
-        r = y.shape[1]
-        iu, ju = np.triu_indices(r)
-        return np.concatenate([np.ones((y.shape[0], 1)), y, y[:, iu] * y[:, ju]], axis=1)
+        n, r = y.shape
+        phi = np.empty((n, 1 + r + r * (r + 1) // 2))
+        phi[:, 0] = 1.0
+        phi[:, 1:1 + r] = y
+        k = 1 + r
+        for i in range(r):
+            np.multiply(y[:, i, None], y[:, i:], out=phi[:, k:k + r - i])
+            k += r - i
+        return phi
 
     def node_values(self, u: np.ndarray) -> np.ndarray:
         return self._phi(u) @ self.weights
@@ -279,9 +287,11 @@ class Quadrature:
         from bridge.scan.quadpack import PER_INTERVAL, qags_lazy
 
         phi = self._phi(u)
-        # the halves' 42 nodes only at the points QUADPACK bisects
-        q, _ = qags_lazy(phi @ self.weights[:, :PER_INTERVAL],
-                         lambda todo: phi[todo] @ self.weights[:, PER_INTERVAL:],
+
+        def halves(todo):  # the halves' 42 nodes only at the points QUADPACK bisects
+            return (phi if todo.size == phi.shape[0] else phi[todo]) @ self.weights[:, PER_INTERVAL:]
+
+        q, _ = qags_lazy(phi @ self.weights[:, :PER_INTERVAL], halves,
                          self.a, self.b, self.epsabs, self.epsrel, self.limit)
         return self.alpha * q + self.beta(u)
 

@@ -59,29 +59,36 @@ def nodes(a: float, b: float) -> list[float]:
 
 def qk21(f: np.ndarray, a: float, b: float):
     """DQK21 on [a, b] for node values f (N, 21): (result, abserr, resabs, resasc), each (N,)."""
+    return qk21_rows(np.ascontiguousarray(f.T), a, b)
+
+
+def qk21_rows(g: np.ndarray, a: float, b: float):
+    """:func:`qk21` for node values by row, g (21, N) (each node's values contiguous: the sums
+    below run over the nodes, point by point, in DQK21's order)."""
     hlgth = (b - a) * 0.5
     dhlgth = abs(hlgth)
-    fc, fm, fp = f[:, 0], f[:, 1:11], f[:, 11:21]
-    resg = np.zeros(f.shape[0])
+    fc, fm, fp = g[0], g[1:11], g[11:21]
+    fsum = fm + fp
+    fabs = np.abs(fm) + np.abs(fp)
+    wgk = np.array(WGK[:10])[:, None]
+    wsum, wabs = wgk * fsum, wgk * fabs
+    resg = np.zeros(g.shape[1])
     resk = WGK[10] * fc
     resabs = np.abs(resk)
     for j in range(1, 6):  # Gauss nodes: k = 1, 3, 5, 7, 9
         k = 2 * j - 1
-        f1, f2 = fm[:, k], fp[:, k]
-        fsum = f1 + f2
-        resg = resg + WG[j - 1] * fsum
-        resk = resk + WGK[k] * fsum
-        resabs = resabs + WGK[k] * (np.abs(f1) + np.abs(f2))
+        resg = resg + WG[j - 1] * fsum[k]
+        resk = resk + wsum[k]
+        resabs = resabs + wabs[k]
     for j in range(1, 6):  # Kronrod-only nodes: k = 0, 2, 4, 6, 8
         k = 2 * j - 2
-        f1, f2 = fm[:, k], fp[:, k]
-        fsum = f1 + f2
-        resk = resk + WGK[k] * fsum
-        resabs = resabs + WGK[k] * (np.abs(f1) + np.abs(f2))
+        resk = resk + wsum[k]
+        resabs = resabs + wabs[k]
     reskh = resk * 0.5
+    dev = wgk * (np.abs(fm - reskh) + np.abs(fp - reskh))
     resasc = WGK[10] * np.abs(fc - reskh)
     for k in range(10):
-        resasc = resasc + WGK[k] * (np.abs(fm[:, k] - reskh) + np.abs(fp[:, k] - reskh))
+        resasc = resasc + dev[k]
     result = resk * hlgth
     resabs = resabs * dhlgth
     resasc = resasc * dhlgth
