@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -186,6 +186,11 @@ class Polynomial:
     def complex(self) -> bool:
         return np.iscomplexobj(self.b) or isinstance(self.a, complex)
 
+    @property
+    def zero(self) -> bool:
+        """p ≡ 0: every coefficient is zero."""
+        return self.a == 0 and not np.signbit(np.real(self.a)) and not np.any(self.b) and not np.any(self.q)
+
     def __call__(self, u: np.ndarray) -> np.ndarray:
         if self.index.size == 0:
             return np.full(u.shape[0], self.a)
@@ -267,20 +272,23 @@ class Quadrature:
     complex = False
 
     def _phi(self, u: np.ndarray) -> np.ndarray:
-        """φ(y) (N, 1 + r + r(r+1)/2): 1, y_i, then y_i y_j for i ≤ j in numpy's triu order,
-        written row block by row block into one array (no index arrays, no concatenation)."""
-        y = u[:, self.index] @ self.proj.T
-        n, r = y.shape
-        phi = np.empty((n, 1 + r + r * (r + 1) // 2))
-        phi[:, 0] = 1.0
-        phi[:, 1:1 + r] = y
+        """φ(y) (N, 1 + r + r(r+1)/2): 1, y_i, then y_i y_j for i ≤ j in numpy's triu order.
+        Built by row (each φ_k contiguous over the points, the products of one y_i with
+        y_i..y_r in one call) and returned as the transposed view: the products below then give
+        the same numbers, bit for bit, as on a point-major φ (BLAS packs either layout alike)."""
+        y = np.ascontiguousarray((u[:, self.index] @ self.proj.T).T)  # (r, N)
+        r, n = y.shape
+        phi = np.empty((1 + r + r * (r + 1) // 2, n))
+        phi[0] = 1.0
+        phi[1:1 + r] = y
         k = 1 + r
         for i in range(r):
-            np.multiply(y[:, i, None], y[:, i:], out=phi[:, k:k + r - i])
+            np.multiply(y[i], y[i:], out=phi[k:k + r - i])
             k += r - i
-        return phi
+        return phi.T
 
     def node_values(self, u: np.ndarray) -> np.ndarray:
+        """The integrand at the 63 nodes (N, 63) (:func:`bridge.scan.quadpack.nodes`)."""
         return self._phi(u) @ self.weights
 
     def __call__(self, u: np.ndarray) -> np.ndarray:
@@ -293,6 +301,8 @@ class Quadrature:
 
         q, _ = qags_lazy(phi @ self.weights[:, :PER_INTERVAL], halves,
                          self.a, self.b, self.epsabs, self.epsrel, self.limit)
+        if self.beta.zero:  # β ≡ 0 (R_K's quadratures): its value at any finite u is +0.0
+            return self.alpha * q + 0.0
         return self.alpha * q + self.beta(u)
 
     @classmethod
@@ -516,6 +526,26 @@ class Representation:
 # ---------------------------------------------------------------------------
 # evaluation of many observables on many points
 # ---------------------------------------------------------------------------
+def _indices(c) -> list[int]:
+    """The variables a component reads (a quadrature's and its β's)."""
+    out = c.index.tolist()
+    if isinstance(c, Quadrature):
+        out += c.beta.index.tolist()
+    return out
+
+
+def _on_columns(c, column: np.ndarray):
+    """The component ``c`` reading its variables from the columns ``column[i]`` of a compact u."""
+    if isinstance(c, Quadrature):
+        return replace(c, index=column[c.index], beta=_on_columns(c.beta, column))
+    return replace(c, index=column[c.index])
+
+
+@lru_cache(maxsize=64)
+def _column_of(used: tuple[int, ...]) -> dict[int, int]:
+    return {v: k for k, v in enumerate(used)}
+
+
 class _Group:
     """Real components on one variable set, evaluated together (one matrix product)."""
 
@@ -562,7 +592,15 @@ class FastPath:
         return {**self.__dict__, "_compiled": None}
 
     def _compile(self):
-        """Real components grouped by variable set; complex ones kept apart."""
+        """The variables the fast observables read (``used``: their columns of u, in order), and
+        the components on those columns: real ones grouped by variable set, complex ones and
+        quadratures kept apart. A scan point's u has hundreds of variables (every coefficient of
+        :data:`COEFFICIENTS`), the observables of a scan read a few dozen: only those are built
+        (:meth:`units`) and gathered."""
+        used = sorted({int(i) for rep in self.representations.values() if rep.fast
+                       for c in rep.components for i in _indices(c)})
+        column = np.full(N_VARIABLES, -1)
+        column[used] = np.arange(len(used))
         groups: dict[tuple, list] = {}
         slots = {}  # label -> [(kind, group key or component, position)]
         for label, rep in self.representations.items():
@@ -570,6 +608,7 @@ class FastPath:
                 continue
             where = []
             for c in rep.components:
+                c = _on_columns(c, column)
                 if c.complex or isinstance(c, Quadrature):
                     where.append(("apart", c, 0))
                 else:
@@ -578,13 +617,21 @@ class FastPath:
                     where.append(("real", key, len(groups[key]) - 1))
             slots[label] = where
         compiled = {key: _Group(np.array(key, dtype=int), comps) for key, comps in groups.items()}
-        self._compiled = (compiled, slots)
+        self._compiled = (np.array(used, dtype=int), compiled, slots)
 
     def evaluate(self, u: np.ndarray) -> dict[str, np.ndarray]:
-        """Observable label → values (N,) for the fast observables (others are absent)."""
+        """Observable label → values (N,) for the fast observables (others are absent), from
+        u (N, :data:`N_VARIABLES`) (:func:`to_units`)."""
         if self._compiled is None:
             self._compile()
-        groups, slots = self._compiled
+        return self.evaluate_units(u[:, self._compiled[0]])
+
+    def evaluate_units(self, u: np.ndarray) -> dict[str, np.ndarray]:
+        """:meth:`evaluate` from the used columns of u only, u (N, len(used)) (:meth:`units`):
+        the same numbers, bit for bit."""
+        if self._compiled is None:
+            self._compile()
+        _, groups, slots = self._compiled
         values = {key: g(u) for key, g in groups.items()}
         out = {}
         for label, where in slots.items():
@@ -592,6 +639,30 @@ class FastPath:
             # NaN where a quadrature needs more than QUADPACK's first two levels: flavio
             out[label] = np.real(FORMS[self.representations[label].form][2](comps))
         return out
+
+    def units(self, coefficients: dict[str, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+        """(u (N, len(used)), outside (N,) bool): :func:`to_units` with only the columns the fast
+        observables read, for :meth:`evaluate_units`; ``outside`` as there (every coefficient
+        counts, read or not)."""
+        if self._compiled is None:
+            self._compile()
+        used = self._compiled[0]
+        u = np.zeros((n, used.size))
+        outside = np.zeros(n, dtype=bool)
+        column = _column_of(tuple(used.tolist()))
+        for name, values in coefficients.items():
+            values = np.asarray(values)
+            pos = POSITION.get(name)
+            if pos is None:
+                bad = (values != 0) & np.isfinite(values)
+                outside |= np.broadcast_to(bad, (n,))
+                continue
+            i, j = pos
+            if i in column:
+                u[:, column[i]] = np.real(values) / _STEPS[i]
+            if j in column and np.iscomplexobj(values):
+                u[:, column[j]] = values.imag / _STEPS[j]
+        return u, outside
 
     @property
     def direct(self) -> list[Observable]:

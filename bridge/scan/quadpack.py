@@ -113,7 +113,15 @@ def qags_lazy(first: np.ndarray, halves_at, a: float, b: float, epsabs: float, e
     """:func:`qags` with the values at the 21 nodes of [a, b] (N, 21) and ``halves_at(todo)``
     giving those at the 42 nodes of the halves (len(todo), 42) for the points ``todo`` that
     QUADPACK bisects (so they are computed only there)."""
-    result, abserr, defabs, resabs = qk21(first, a, b)
+    return qags_rows(np.ascontiguousarray(first.T), lambda todo: np.ascontiguousarray(halves_at(todo).T),
+                     a, b, epsabs, epsrel, limit)
+
+
+def qags_rows(first: np.ndarray, halves_at, a: float, b: float, epsabs: float, epsrel: float,
+              limit: int = 50):
+    """:func:`qags_lazy` with node values by row: ``first`` (21, N), ``halves_at(todo)`` (42,
+    len(todo)) (:func:`qk21_rows`)."""
+    result, abserr, defabs, resabs = qk21_rows(first, a, b)
     errbnd = np.maximum(epsabs, epsrel * np.abs(result))
     ier = (abserr <= EPMACH * 100.0 * defabs) & (abserr > errbnd)
     if limit == 1:
@@ -125,8 +133,8 @@ def qags_lazy(first: np.ndarray, halves_at, a: float, b: float, epsabs: float, e
     if todo.size:
         (a1, b1), (a2, b2) = halves(a, b)
         v = halves_at(todo)
-        area1, error1, _, _ = qk21(v[:, :PER_INTERVAL], a1, b1)
-        area2, error2, _, _ = qk21(v[:, PER_INTERVAL:], a2, b2)
+        area1, error1, _, _ = qk21_rows(v[:PER_INTERVAL], a1, b1)
+        area2, error2, _, _ = qk21_rows(v[PER_INTERVAL:], a2, b2)
         area12 = area1 + area2
         erro12 = error1 + error2
         errsum = abserr[todo] + erro12 - abserr[todo]

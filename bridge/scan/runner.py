@@ -271,10 +271,10 @@ def _observables(ctx: Context, res, ok, errors):
     if ctx.route == "fast" and fp is not None:
         # only the coefficients these observables can depend on (bridge.sectors: CVLL_ucuc,
         # say, no b->s row reads) decide whether a point leaves the fast path
-        u, outside = fpm.to_units(sectors.relevant(res.coefficients, observables), n)
+        u, outside = fp.units(sectors.relevant(res.coefficients, observables), n)
         fast = ok & ~outside
         idx = np.flatnonzero(fast)
-        values = fp.evaluate(u[fast])
+        values = fp.evaluate_units(u if idx.size == n else u[fast])
         direct_obs = [o for o in observables if o.label not in values]
         for label, v in values.items():
             out[label][fast] = v
