@@ -6,12 +6,19 @@ likelihood (``seed2021``; ``flavio``, whose 21 observables come from the fast pa
 * ``setup_cold_s`` / ``setup_cached_s``: a fresh process that prepares the scan (card, SM
   inputs, fast path, covariances) with an empty cache, then again with the cache it left:
   wall seconds and CPU seconds of the whole process;
-* ``points_per_cpu_s``: one process, chunks of 4096 points, CPU time (``run_chunk``: model,
-  running, fast path, χ²; no store);
+* ``points_per_cpu_s``: the issue's workload, what a default ``bridge scan`` does: one process,
+  chunks of 4096 points, CPU time of ``run_chunk`` with the 10 observables of ``bridge run``
+  (fast path) and the likelihood's χ² (model, running, fast path, χ²; no store);
+* ``points_per_cpu_s_observables_off``: the same without the 10 observables (``--no-observables``:
+  the seed likelihoods then need no fast path), a second figure, not the issue's;
+* ``fastpath_us_per_point``: CPU µs per point of the fast-path evaluation alone
+  (bridge.scan.runner._observables on the chunk's coefficients);
 * ``lean_points_per_cpu_s`` and ``ratio``: the lean numpy kernel of the same arithmetic on the
-  same points (benchmarks/lean_kernel.py: spectrum, C9_bsmumu, C10_bsmumu, Δa_μ, seed χ²;
-  equal to run_chunk's to 1e-10, tests/test_lean_kernel.py) and points_per_cpu_s divided by
-  it; seed likelihoods only (no lean kernel of the fast path yet);
+  same points (benchmarks/lean_kernel.py: spectrum, the coefficients the observables read,
+  running to the hand-over scale, the 10 observables from the fast path's polynomials and
+  quadratures, Δa_μ, seed χ²; equal to run_chunk's to 1e-10, tests/test_lean_kernel.py) and
+  points_per_cpu_s divided by it; seed likelihoods only (no lean kernel of the flavio
+  likelihood's observables);
 * ``two_workers_points_per_s``: ``bridge.scan.runner.run`` with two worker processes and the
   results file, points per wall second after the setup;
 * ``bytes_per_point`` of that results file;
@@ -81,24 +88,30 @@ def setup_process(model: str, likelihood: str, cache: str) -> dict:
 
 
 def _lean(ctx, values) -> float | None:
-    """Points per CPU second of the lean kernel (benchmarks/lean_kernel.py: spectrum to χ²) on
-    the points of a chunk. It is the seed-χ² arithmetic only (C9_bsmumu, C10_bsmumu, Δa_μ, χ²):
-    for other likelihoods, and models without a lean spectrum, there is no lean kernel (None)."""
+    """Points per CPU second of the lean kernel (benchmarks/lean_kernel.py) on the points of a
+    chunk: the issue's workload, spectrum → the coefficients the 10 observables read → running
+    to the hand-over scale → the 10 observables (the fast path's polynomials and quadratures)
+    → Δa_μ and the seed χ². Seed likelihoods with the 10 observables only (the flavio
+    likelihood's 21 observables, B_s→φμμ's time integration among them, have no lean kernel);
+    None otherwise."""
     import lean_kernel as lk
 
+    from bridge import couplings
     from bridge.scan.chi2 import GaussianVector
 
     lean = {"F_Ib": (lk.f_ib_sector, lk.f_ib_card), "F_IIb": (lk.f_iib_sector, lk.f_iib_card),
             "S_Ib": (lk.s_ib_sector, lk.s_ib_card),
             "scotogenic": (lk.scotogenic_sector, lk.scotogenic_card)}.get(ctx.model_name)
-    if lean is None or ctx.fastpath is not None \
+    if lean is None or ctx.fastpath is None \
             or not all(isinstance(v, GaussianVector) for v in ctx.vector_likelihoods):
         return None
     terms = [t for v in ctx.vector_likelihoods for t in v.terms]
-    sector, card = lean[0], lean[1](ctx.inputs)
+    tables = lk.observable_tables(ctx.fastpath, [o.label for o in ctx.observables])
+    sector, card, alphas = lean[0], lean[1](ctx.inputs), couplings.inputs(ctx.overrides)
     a, b = np.ascontiguousarray(values[:, 0]), np.ascontiguousarray(values[:, 1])
-    return lk.points_per_cpu_second(lambda: lk.point(sector(a, b, card, ctx.sm), ctx.sm, terms),
-                                    values.shape[0])
+    return lk.points_per_cpu_second(
+        lambda: lk.point(sector(a, b, card, ctx.sm), ctx.sm, terms, tables, ctx.scale, alphas),
+        values.shape[0])
 
 
 def _rate(ctx) -> tuple[float, dict, list]:
@@ -252,7 +265,22 @@ def main() -> None:
     if args.million:
         out["million (F_Ib, seed2021, 2 workers)"] = million(tmp, 2)
     print(json.dumps(out, indent=2, default=float))
+    print(table(out))
     print(f"(scratch files in {tmp})", file=sys.stderr)
+
+
+def table(out: dict) -> str:
+    """The per-model figures as a markdown table."""
+    head = ("| model / likelihood | points/CPU-s (10 observables + χ²) | observables off | "
+            "lean bound | ratio | fast path µs/point |")
+    lines = [head, "|" + "---|" * 6]
+    for key, row in out.items():
+        if "points_per_cpu_s" not in row:
+            continue
+        cells = [row.get(k) for k in ("points_per_cpu_s", "points_per_cpu_s_observables_off",
+                                      "lean_points_per_cpu_s", "ratio", "fastpath_us_per_point")]
+        lines.append(f"| {key} | " + " | ".join("—" if c is None else f"{c:.4g}" for c in cells) + " |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
