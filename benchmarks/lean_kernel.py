@@ -752,10 +752,12 @@ def observable_tables(fastpath, labels) -> dict:
     return {"variables": [(v.coefficient, v.part, v.step) for v in var], "rows": rows}
 
 
-def _poly(p: dict, u):
-    """a + b·u_S + u_S·Q·u_S (complex a, b, Q for an amplitude)."""
-    us = u[:, p["cols"]]
-    return p["a"] + us @ p["b"] + ((us @ p["q"]) * us).sum(axis=1)
+def _poly(p: dict, u, present):
+    """a + b·u_S + u_S·Q·u_S (complex a, b, Q for an amplitude), on the variables of S that the
+    model has (``present``: the others are zero at every point of every call)."""
+    keep = present[p["cols"]]
+    us = u[:, p["cols"][keep]]
+    return p["a"] + us @ p["b"][keep] + ((us @ p["q"][np.ix_(keep, keep)]) * us).sum(axis=1)
 
 
 #: DQK21's weights in the node order of bridge.scan.quadpack (centre, centre − h x_k, centre + h x_k)
@@ -792,14 +794,22 @@ def _qk21(f, a: float, b: float):
     return resk * h, err, resabs, resasc
 
 
-def _quadrature(c: dict, u):
+def _quadrature(c: dict, u, present):
     """α · QAGS + β with QAGS's first two levels (DQAGSE): the whole interval, accepted if its
     error is within max(epsabs, epsrel |I|) (and not a round-off case), else the two halves,
     accepted if their summed error is; NaN where QUADPACK would bisect further (the project
-    asks flavio there). Node values: φ(y) W, y = P u_S, φ = (1, y_i, y_i y_j (i ≤ j))."""
-    y = u[:, c["cols"]] @ c["proj"].T
-    iu, ju = np.triu_indices(y.shape[1])
-    nodes = np.concatenate([np.ones((y.shape[0], 1)), y, y[:, iu] * y[:, ju]], axis=1) @ c["w"]
+    asks flavio there). Node values: φ(y) W, y = P u_S, φ = (1, y_i, y_i y_j (i ≤ j)), built
+    by row (y_i times y_i..y_r in one product)."""
+    keep = present[c["cols"]]
+    y = c["proj"][:, keep] @ u[:, c["cols"][keep]].T  # (r, N)
+    r, n = y.shape
+    phi = np.empty((1 + r + r * (r + 1) // 2, n))
+    phi[0], phi[1:1 + r] = 1.0, y
+    k = 1 + r
+    for i in range(r):
+        np.multiply(y[i], y[i:], out=phi[k:k + r - i])
+        k += r - i
+    nodes = phi.T @ c["w"]
     a, b = c["a"], c["b"]
     res, err, resabs, resasc = _qk21(nodes[:, :21], a, b)
     bound = np.maximum(c["epsabs"], c["epsrel"] * np.abs(res))
@@ -809,7 +819,7 @@ def _quadrature(c: dict, u):
     r1, e1, _, _ = _qk21(nodes[:, 21:42], a, mid)
     r2, e2, _, _ = _qk21(nodes[:, 42:], mid, b)
     halves = np.where(e1 + e2 <= np.maximum(c["epsabs"], c["epsrel"] * np.abs(r1 + r2)), r1 + r2, np.nan)
-    return c["alpha"] * np.where(done, res, halves) + _poly(c["beta"], u)
+    return c["alpha"] * np.where(done, res, halves) + _poly(c["beta"], u, present)
 
 
 def _delta_m(m12, g12):
@@ -821,15 +831,18 @@ def _delta_m(m12, g12):
 
 def observables(coefficients: dict, tables: dict, n: int) -> dict:
     """The observables of ``tables`` from the coefficients at the hand-over scale: u (the
-    coefficients over their design steps), then each form of its components."""
+    coefficients over their design steps; a coefficient the model does not produce is zero,
+    its variables are left out of the products), then each form of its components."""
     u = np.zeros((n, len(tables["variables"])))
+    present = np.zeros(len(tables["variables"]), dtype=bool)
     for k, (name, part, step) in enumerate(tables["variables"]):
         value = coefficients.get(name)
         if value is not None:
             u[:, k] = (value.real if part == "re" else value.imag) / step
+            present[k] = True
     out = {}
     for label, form, comps in tables["rows"]:
-        v = [_quadrature(c, u) if c.get("quad") else _poly(c, u) for c in comps]
+        v = [_quadrature(c, u, present) if c.get("quad") else _poly(c, u, present) for c in comps]
         if form == "quadratic":
             out[label] = np.real(v[0])
         elif form == "ratio":
