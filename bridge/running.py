@@ -320,6 +320,10 @@ def _alpha(kind: str, alphas: Mapping, scales, nf: int):
     the clamped upper ends often m_t): bridge.couplings treats the scales of one call
     elementwise, with the same path for the same set of scales, so the numbers are the same."""
     if np.ndim(scales):
+        first = np.ravel(scales)[:1]
+        # one scale (a batch's lower ends, m_t): unique's [x] without the sort
+        if np.size(scales) > 1 and np.all(scales == first):
+            return np.broadcast_to(_alpha(kind, alphas, first, nf), np.shape(scales))
         distinct, where = np.unique(scales, return_inverse=True)
         if distinct.size < np.size(scales):
             return _alpha(kind, alphas, distinct, nf)[where].reshape(np.shape(scales))
@@ -362,34 +366,47 @@ def run_batch(coefficients: Mapping[str, np.ndarray], mu_high, mu_low: float,
         sector = sector_of(name)
         groups[sector.names] = sector
     out: dict[str, np.ndarray] = {}
+    run = mu_high > mu_low
+    memo: dict = {}  # the η powers of one ADM, shared by the sectors that have it
     for names, sector in groups.items():
+        if sector.gamma_s is None and sector.gamma_e is None:  # conserved: handed over as is
+            out.update({k: np.broadcast_to(np.asarray(coefficients[k], dtype=complex), mu_high.shape)
+                        for k in names if k in coefficients})
+            continue
         values = np.stack([np.broadcast_to(np.asarray(coefficients.get(k, 0j), dtype=complex),
                                            mu_high.shape) for k in names], axis=-1)
         # points not run (μ_M at or below the hand-over scale) keep their values exactly
-        ran = np.where((mu_high > mu_low)[..., None], _evolve(values, sector, _eigen(names), eta),
-                       values)
+        ran = np.where(run[..., None], _evolve(values, sector, _eigen(names), eta, memo), values)
         for i, name in enumerate(names):
             if name in coefficients or np.any(ran[..., i] != 0):
                 out[name] = ran[..., i]
     return out
 
 
-def _evolve(values: np.ndarray, sector: Sector, eig, eta: dict) -> np.ndarray:
+def _evolve(values: np.ndarray, sector: Sector, eig, eta: dict, memo: dict | None = None) -> np.ndarray:
     """U^(5) U^(6) c for a batch (values (..., n)) without an n×n matrix per point: the LO
     QCD ADM is the same for five and six flavours, so both segments share V and
-    U c = V (η_6^{λ/(2β_0^(6))} η_5^{λ/(2β_0^(5))} ∘ V⁻¹ c), times the QED factor."""
-    factor = None
+    U c = V (η_6^{λ/(2β_0^(6))} η_5^{λ/(2β_0^(5))} ∘ V⁻¹ c), times the QED factor. ``memo``: the
+    powers of η by ADM, for the sectors of one batch (C7/C8 and C7p/C8p, the lepton dipoles)."""
+    memo = {} if memo is None else memo
     if eig is not None:
         lam, vec, inv = eig
-        power = 1.0
-        for nf in (6, 5):
-            power = power * eta["s", nf][..., None] ** (lam / (2.0 * beta0_qcd(nf)))
-        values = (power * (values @ inv.T)) @ vec.T
+        key = ("s", lam.tobytes())
+        if key not in memo:
+            power = 1.0
+            for nf in (6, 5):
+                power = power * eta["s", nf][..., None] ** (lam / (2.0 * beta0_qcd(nf)))
+            memo[key] = power
+        values = (memo[key] * (values @ inv.T)) @ vec.T
     if sector.gamma_e is not None:
-        for nf in (6, 5):
-            f = eta["e", nf] ** (sector.gamma_e / (2.0 * beta0_qed(nf)))
-            factor = f if factor is None else factor * f
-        values = factor[..., None] * values
+        key = ("e", sector.gamma_e)
+        if key not in memo:
+            factor = None
+            for nf in (6, 5):
+                f = eta["e", nf] ** (sector.gamma_e / (2.0 * beta0_qed(nf)))
+                factor = f if factor is None else factor * f
+            memo[key] = factor[..., None]
+        values = memo[key] * values
     return values
 
 
