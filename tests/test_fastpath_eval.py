@@ -1,0 +1,94 @@
+"""The fast path's evaluation (bridge.scan.fastpath) computes what its definition says, bit for
+bit: the scan's compact route (FastPath.units / evaluate_units: only the columns of u the
+observables read) equals the full one (to_units / evaluate) on every shipped observable, and a
+quadrature equals α · QAGS[φ(y) W] + β with φ = (1, y_i, y_i y_j (i ≤ j)) written out. These
+are the numbers the results file re-derives from its wc: columns (bridge.scan.store), so a
+faster evaluation must not move them. No flavio: the shipped representations are read."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bridge.scan import fastpath as fpm
+from bridge.scan import quadpack
+from bridge.scan.fastpath_build import default_observables
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    observables = default_observables()
+    found, _ = fpm.load(observables, 160.0, {}, use_cache=False)
+    if not found:
+        pytest.skip("no shipped fast path for the installed flavio")
+    return fpm.FastPath([o for o in observables if o.label in found], 160.0, {}, found)
+
+
+def _coefficients(n: int, seed: int) -> dict:
+    """Random complex coefficients (of their design sizes) for every fast-path coefficient but
+    a few left out (zero columns: the groups' active-variable selection), one identically zero,
+    and one the fast path does not hold at some points."""
+    rng = np.random.default_rng(seed)
+    names = list(fpm.COEFFICIENTS)
+    out = {}
+    for k, name in enumerate(names):
+        if k % 7 == 3:
+            continue
+        step = fpm.COEFFICIENTS[name]
+        out[name] = step * 0.3 * (rng.normal(size=n) + 1j * rng.normal(size=n))
+    out[names[3]] = np.zeros(n, complex)
+    out["CSL_bsmumu"] = np.where(rng.random(n) < 0.2, 0.1, 0.0)  # outside the fast path
+    return out
+
+
+def _same(a, b) -> bool:
+    a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+    return a.shape == b.shape and np.array_equal(a.view(np.uint8), b.view(np.uint8))
+
+
+@pytest.mark.parametrize("n", [1, 777, 3000])
+def test_compact_units_equal_the_full_evaluation_bit_for_bit(shipped, n):
+    coefficients = _coefficients(n, n)
+    u, outside = fpm.to_units(coefficients, n)
+    compact, outside_c = shipped.units(coefficients, n)
+    assert np.array_equal(outside, outside_c) and (n == 1 or outside.any())
+    assert compact.shape[1] < fpm.N_VARIABLES
+    full = shipped.evaluate(u)
+    short = shipped.evaluate_units(compact)
+    assert sorted(full) == sorted(short) and len(full) > 30
+    for label, v in full.items():
+        assert _same(short[label], v), label
+    # and the points on the fast path only, as the scan and the results file evaluate them (the
+    # same rows: BLAS may round a row differently in a matrix of another height)
+    rows = ~outside
+    sub, sub_full = shipped.evaluate_units(compact[rows]), shipped.evaluate(u[rows])
+    for label, v in sub_full.items():
+        assert _same(sub[label], v), label
+
+
+def test_quadrature_is_qags_of_its_node_polynomials(shipped):
+    """φ, the node values and the QUADPACK value against the definition written out (the
+    arithmetic of the representation before the row-major rewrite)."""
+    quads = [c for r in shipped.representations.values() if r.fast for c in r.components
+             if isinstance(c, fpm.Quadrature)]
+    assert any(q.beta.zero for q in quads) and any(not q.beta.zero for q in quads)
+    u, _ = fpm.to_units(_coefficients(1000, 5), 1000)
+    seen = []
+    for q in quads:
+        y = u[:, q.index] @ q.proj.T
+        iu, ju = np.triu_indices(y.shape[1])
+        phi = np.concatenate([np.ones((y.shape[0], 1)), y, y[:, iu] * y[:, ju]], axis=1)
+        assert _same(q._phi(u), phi)
+        nodes = phi @ q.weights
+        assert _same(q.node_values(u), nodes)
+        # the 21 first nodes everywhere, the halves' 42 where QUADPACK bisects (main's products)
+        def halves(todo, phi=phi, q=q):
+            seen.append(todo.size)
+            return phi[todo] @ q.weights[:, 21:]
+
+        value, deeper = quadpack.qags_lazy(phi @ q.weights[:, :21], halves, q.a, q.b, q.epsabs,
+                                           q.epsrel, q.limit)
+        assert _same(q(u), q.alpha * value + q.beta(u))
+        assert np.array_equal(np.isnan(q(u)), deeper)
+    # the halves are computed at all points for some quadratures, at part of them for others
+    assert 1000 in seen and any(0 < k < 1000 for k in seen)
