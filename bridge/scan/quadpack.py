@@ -36,6 +36,7 @@ EPMACH = np.finfo(float).eps
 UFLOW = np.finfo(float).tiny
 #: Node values per interval: the centre, then centre − h·x_k and centre + h·x_k (k = 0..9).
 PER_INTERVAL = 21
+_WGK_COLUMN = np.array(WGK[:10])[:, None]
 
 
 def _interval_nodes(a: float, b: float) -> list[float]:
@@ -64,34 +65,42 @@ def qk21(f: np.ndarray, a: float, b: float):
 
 def qk21_rows(g: np.ndarray, a: float, b: float):
     """:func:`qk21` for node values by row, g (21, N) (each node's values contiguous: the sums
-    below run over the nodes, point by point, in DQK21's order)."""
+    below run over the nodes, point by point, in DQK21's order; in place where that changes
+    no rounding)."""
     hlgth = (b - a) * 0.5
     dhlgth = abs(hlgth)
     fc, fm, fp = g[0], g[1:11], g[11:21]
-    fsum = fm + fp
-    fabs = np.abs(fm) + np.abs(fp)
-    wgk = np.array(WGK[:10])[:, None]
-    wsum, wabs = wgk * fsum, wgk * fabs
+    wgk = _WGK_COLUMN
+    wsum = np.add(fm, fp)
+    wsum *= wgk
+    wabs, tmp = np.abs(fm), np.abs(fp)
+    wabs += tmp
+    wabs *= wgk
     resg = np.zeros(g.shape[1])
     resk = WGK[10] * fc
     resabs = np.abs(resk)
     for j in range(1, 6):  # Gauss nodes: k = 1, 3, 5, 7, 9
         k = 2 * j - 1
-        resg = resg + WG[j - 1] * fsum[k]
-        resk = resk + wsum[k]
-        resabs = resabs + wabs[k]
+        resg += WG[j - 1] * (fm[k] + fp[k])
+        resk += wsum[k]
+        resabs += wabs[k]
     for j in range(1, 6):  # Kronrod-only nodes: k = 0, 2, 4, 6, 8
         k = 2 * j - 2
-        resk = resk + wsum[k]
-        resabs = resabs + wabs[k]
+        resk += wsum[k]
+        resabs += wabs[k]
     reskh = resk * 0.5
-    dev = wgk * (np.abs(fm - reskh) + np.abs(fp - reskh))
+    dev = np.subtract(fm, reskh, out=wsum)
+    np.abs(dev, out=dev)
+    np.subtract(fp, reskh, out=tmp)
+    np.abs(tmp, out=tmp)
+    dev += tmp
+    dev *= wgk
     resasc = WGK[10] * np.abs(fc - reskh)
     for k in range(10):
-        resasc = resasc + dev[k]
+        resasc += dev[k]
     result = resk * hlgth
-    resabs = resabs * dhlgth
-    resasc = resasc * dhlgth
+    resabs *= dhlgth
+    resasc *= dhlgth
     abserr = np.abs((resk - resg) * hlgth)
     with np.errstate(divide="ignore", invalid="ignore"):
         scaled = resasc * np.minimum(1.0, (abserr * 200.0 / resasc) ** 1.5)
