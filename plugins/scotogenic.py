@@ -295,10 +295,15 @@ def loop_sigma(m_n, m_eta, lam5, vev) -> np.ndarray:
     pert[..., n:, :n] = big_l
     dd = np.concatenate([d2, d2], axis=-1)
     nambu = pert + dd[..., :, None] * np.eye(2 * n)
+    if nambu.ndim > 2 and np.array_equal(nambu, np.broadcast_to(nambu[:1], nambu.shape)):
+        # no point of the batch changes 𝕄 (a scan of M_N): one eigensystem for all of them
+        nambu, pert, d2 = nambu[:1], pert[:1], d2[:1]
     mu2, u = np.linalg.eigh(nambu)
     if np.any(mu2 <= 0):
         raise ValueError("tachyonic neutral dark scalar")
-    kern = loops.scoto_kernel(mu2[..., :, None], dd[..., None, :], (m_n**2)[..., None, None])
+    # 𝔻 repeats D: the kernel on its n distinct entries, spread to both halves
+    half = loops.scoto_kernel(mu2[..., :, None], d2[..., None, :], (m_n**2)[..., None, None])
+    kern = np.concatenate([half, half], axis=-1)
     x = u @ (kern * (np.swapaxes(u, -1, -2).conj() @ pert))
     sigma = m_n[..., None, None] / _LOOP * x[..., :n, n:]
     return 0.5 * (sigma + np.swapaxes(sigma, -1, -2))  # symmetric exactly; the asymmetry is rounding
