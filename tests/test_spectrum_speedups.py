@@ -4,7 +4,10 @@ the sectors' blocks, the scotogenic Nambu eigensystem once per batch) change no 
 
 tests/data/spectrum_reference.npz holds, for the batches of
 test_batch_speedups.reference_batch (every shipped card; random masses, exact and near
-degeneracies, complex couplings), what the code before these speed-ups (commit eb41224) gave:
+degeneracies, complex couplings) and for scan-like batches of F_Ib, F_IIb, S_Ib and the
+scotogenic model (:func:`scan_batch`: two masses on a grid, everything else the card's, so that
+some sectors no scanned parameter enters), what the code before these speed-ups (commit
+eb41224) gave:
 every mass, mixing matrix, Yukawa, Z, W and Higgs coupling of the mass eigenstates, the
 multiplets' shares of the states, the model's derived parameters (scotogenic Y_N, Σ), the LFV
 coefficients (bridge.lfv) and the neutrino mass matrix. It was written by this file run as a
@@ -26,18 +29,32 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_batch_speedups import CARDS, reference_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "tests" / "data" / "spectrum_reference.npz"
 RTOL = 1e-12
 
-sys.path.insert(0, str(ROOT / "tests"))
-from test_batch_speedups import CARDS, reference_batch  # noqa: E402
 
 
-def computed(name: str) -> dict[str, np.ndarray]:
+#: the two MINPAR entries of the scan-like batches (those of benchmarks/scan_throughput.py)
+SCANNED = {"F_Ib": (1, 2), "F_IIb": (1, 4), "S_Ib": (1, 3), "scotogenic": (1, 4)}
+
+
+def scan_batch(name: str, inputs) -> dict[str, dict]:
+    """The card with two MINPAR masses on a 6 × 6 grid (0.5 to 2 times the card's)."""
+    a, b = SCANNED[name]
+    grid = np.linspace(0.5, 2.0, 6)
+    fa, fb = (x.ravel() for x in np.meshgrid(grid, grid))
+    blocks = {block: dict(inputs[block]) for block in inputs}
+    blocks["MINPAR"][a] = float(inputs["MINPAR"][a]) * fa
+    blocks["MINPAR"][b] = float(inputs["MINPAR"][b]) * fb
+    return blocks
+
+
+def computed(name: str, scan: bool = False) -> dict[str, np.ndarray]:
     """quantity → array (N, ...) of the spectrum, couplings and LFV coefficients of the
-    reference batch of ``name`` (see the module docstring)."""
+    reference batch of ``name`` (``scan``: of its scan-like batch; module docstring)."""
     from bridge import lfv, matching, pipeline
     from bridge.model import BatchInputs
     from bridge.run import load_point
@@ -45,7 +62,7 @@ def computed(name: str) -> dict[str, np.ndarray]:
 
     sm = cached_sm_inputs({})
     _, model, _, inputs, _, _ = load_point(str(ROOT / CARDS[name]))
-    blocks = reference_batch(name, inputs)
+    blocks = scan_batch(name, inputs) if scan else reference_batch(name, inputs)
     n = blocks["MINPAR"][1].size
     batch = BatchInputs(blocks, n, inputs.source)
     spec = pipeline.spectrum(model, batch, sm, batch=True)
@@ -90,7 +107,8 @@ def _reference() -> dict[str, np.ndarray]:
 
 
 def _compare(name: str, reference: dict, got: dict) -> None:
-    mine = {k.split("/", 1)[1]: v for k, v in reference.items() if k.startswith(name + "/")}
+    """``name``: the card, "+scan" for its scan-like batch."""
+    mine = {k.split("/", 1)[1]: v for k, v in reference.items() if k.split("/", 1)[0] == name}
     assert len(mine) > 10
     assert set(mine) == set(got), (sorted(set(mine) - set(got)), sorted(set(got) - set(mine)))
     for key, ref in mine.items():
@@ -109,6 +127,13 @@ def test_spectrum_and_lfv_equal_the_code_before_the_speedups(name):
     _compare(name, _reference(), computed(name))
 
 
+@pytest.mark.parametrize("name", list(SCANNED))
+def test_scan_batches_equal_the_code_before_the_speedups(name):
+    """Sectors no scanned parameter enters are diagonalised once for the batch (the scotogenic
+    η⁰ and charged scalars, its Nambu eigensystem): the same numbers as before."""
+    _compare(name + "+scan", _reference(), computed(name, scan=True))
+
+
 def test_a_changed_coupling_is_seen():
     """The comparison can fail: the reference of F_Ib against a batch whose quark Yukawa is
     rescaled by 1 + 1e-9 (every Yukawa-derived coupling and LFV coefficient moves)."""
@@ -124,6 +149,9 @@ def _write() -> None:
     for name in CARDS:
         for key, value in computed(name).items():
             out[f"{name}/{key}"] = np.ascontiguousarray(value)
+    for name in SCANNED:
+        for key, value in computed(name, scan=True).items():
+            out[f"{name}+scan/{key}"] = np.ascontiguousarray(value)
     np.savez_compressed(REFERENCE, **out)
 
 
