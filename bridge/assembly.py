@@ -534,8 +534,8 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None, *,
 
     nf = 0
     for s in p.fermion_sectors:
-        sb = _sector_batch(s, values, derived, batch)
-        mat, dmat = _fermion_matrix(s, values, derived, sb, vev)
+        sb = _sector_points(s, values, derived, batch)
+        mat, dmat = _pick(sb, *_fermion_matrix(s, values, derived, sb.build, vev))
         matrices[s.label or s.names[0]] = _grow(mat, sb, batch)
         rows_l, rows_r = [], []
         if s.method == "dirac":
@@ -573,8 +573,8 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None, *,
                          "zeta = V F (two-component spinors), V^T W V = diag(m)"))
         states = slice(nf, nf + m.shape[-1])
         nf += m.shape[-1]
-        f_rows["L"].update((k, (states, row)) for k, row in rows_l)
-        f_rows["R"].update((k, (states, row)) for k, row in rows_r)
+        f_rows["L"].update((k, (states, _grow(row, sb, batch, view=True))) for k, row in rows_l)
+        f_rows["R"].update((k, (states, _grow(row, sb, batch, view=True))) for k, row in rows_r)
         if dark_matter:  # the multiplets' shares of the states (the dark-matter candidate)
             if s.method == "dirac":
                 shares = [(k, (np.abs(u_l[..., j, :]) ** 2 + np.abs(u_r[..., j, :]) ** 2) / 2)
@@ -585,14 +585,14 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None, *,
         for n in range(m.shape[-1]):
             f_states.append((s, n))
             f_masses.append(_grow(m[..., n], sb, batch))
-        higgs_f.append(y)
-        z_f_l.append(zl)
-        z_f_r.append(zr)
+        higgs_f.append(_grow(y, sb, batch, view=True))
+        z_f_l.append(_grow(zl, sb, batch, view=True))
+        z_f_r.append(_grow(zr, sb, batch, view=True))
 
     ns = 0
     for s in p.scalar_sectors:
-        sb = _sector_batch(s, values, derived, batch)
-        mat, dmat, d2mat = _scalar_matrix(s, p, values, derived, sb, vev)
+        sb = _sector_points(s, values, derived, batch)
+        mat, dmat, d2mat = _pick(sb, *_scalar_matrix(s, p, values, derived, sb.build, vev))
         matrices[s.label or s.names[0]] = _grow(mat, sb, batch)
         if s.method == "hermitian":
             m2, u = linalg.hermitian(mat)
@@ -629,7 +629,7 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None, *,
                          "(phi_R, phi_I, real fields) = O S, M^2 = O diag(m^2) O^T"))
         states = slice(ns, ns + m2.shape[-1])
         ns += m2.shape[-1]
-        s_rows.update((k, (states, row)) for k, row in rows_s)
+        s_rows.update((k, (states, _grow(row, sb, batch, view=True))) for k, row in rows_s)
         if dark_matter:
             if s.method == "hermitian":
                 shares = [(k, np.abs(u[..., j, :]) ** 2) for j, k in enumerate(s.components)]
@@ -640,9 +640,9 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None, *,
         for n in range(m.shape[-1]):
             s_states.append((s, n))
             s_masses.append(_grow(m[..., n], sb, batch))
-        higgs_s.append(y)
-        higgs_s2.append(y2)
-        z_s.append(g)
+        higgs_s.append(_grow(y, sb, batch, view=True))
+        higgs_s2.append(_grow(y2, sb, batch, view=True))
+        z_s.append(_grow(g, sb, batch, view=True))
 
     fermions = tuple(DarkFermion(s.names[n], _engine_mass(f_masses[k], s, n, batch),
                                  float(s.charge), majorana=s.method == "takagi", colour=s.colour)
@@ -682,26 +682,67 @@ def _uniform(value, trailing: int):
     return first if np.array_equal(arr, np.broadcast_to(first, arr.shape)) else arr
 
 
-def _sector_batch(s: Sector, values, derived, batch) -> tuple:
-    """The batch shape a sector's mass matrix needs: ``batch`` if a parameter entering it
-    varies over the batch, else (1,) — the matrix (no scanned parameter enters it, e.g. the
-    scotogenic η⁰ and η^±–φ^± mixings when masses of N and S are scanned) is diagonalised once
-    for the batch, by the same routine (a stack of one matrix takes the batched code path of
-    bridge.linalg, so the result is that of every point), and broadcast (:func:`_grow`)."""
+@dataclass(frozen=True)
+class _Points:
+    """The points a sector's mass matrix is diagonalised at: all of the batch (``shape`` the
+    batch's), one for all (``shape`` (1,): no parameter entering the sector varies) or the
+    distinct ones (``first``: a representative point of each, ``inverse``: point → its
+    representative). ``build``: the batch shape the matrix is built at."""
+
+    shape: tuple
+    first: np.ndarray | None = None
+    inverse: np.ndarray | None = None
+
+    @property
+    def build(self) -> tuple:
+        return self.shape if self.first is None else (self.inverse.size,)
+
+
+def _sector_points(s: Sector, values, derived, batch) -> _Points:
+    """Where a sector's mass matrix must be diagonalised (:class:`_Points`). A matrix no scanned
+    parameter enters (the scotogenic η⁰ and η^±–φ^± mixings when the masses of N and S are
+    scanned) is diagonalised once for the batch; one that LAPACK diagonalises (3 × 3 and larger,
+    a real Takagi 2 × 2), whose parameters take at most half as many distinct values as there are
+    points (a grid scan over a parameter and another that does not enter it), once per distinct
+    set of values (bit for bit). Each by the same routine on a stack of matrices as for the whole
+    batch (the batched code paths of bridge.linalg; LAPACK treats every matrix alone), so every
+    point gets exactly the numbers it got before; :func:`_grow` spreads them."""
     if not batch:
-        return batch
-    for entry in _sector_entries(s):
-        if np.ndim(_param(values, derived, entry[2], False)):
-            return batch
-    return (1,)
+        return _Points(batch)
+    params = {id(e[2]): e[2] for e in _sector_entries(s)}.values()
+    varying = [v for v in (np.asarray(_param(values, derived, par, False)) for par in params) if v.ndim]
+    if not varying:
+        return _Points((1,))
+    if len(batch) != 1 or not (s.size >= 3 or (s.size == 2 and s.method == "takagi")):
+        return _Points(batch)
+    columns = [np.broadcast_to(c, batch) for v in varying
+               for c in ((v.real, v.imag) if np.iscomplexobj(v) else (v,))]
+    bits = np.ascontiguousarray(np.stack(columns, axis=-1), dtype=float).view(np.uint64)
+    if bits.shape[-1] == 1:
+        _, first, inverse = np.unique(bits[:, 0], return_index=True, return_inverse=True)
+    else:
+        _, first, inverse = np.unique(bits, axis=0, return_index=True, return_inverse=True)
+    if first.size > batch[0] // 2:
+        return _Points(batch)
+    return _Points((first.size,), first, inverse.reshape(-1))
 
 
-def _grow(x: np.ndarray, sb: tuple, batch: tuple) -> np.ndarray:
-    """A sector's array computed for the batch shape ``sb`` (:func:`_sector_batch`) at the
-    full ``batch`` shape (a copy: it leaves the assembly in the spectrum)."""
-    if sb == batch:
+def _pick(points: _Points, *mats):
+    """The matrices at the representative points (all of them if there is no choice)."""
+    if points.first is None:
+        return mats
+    return tuple(m[points.first] for m in mats)
+
+
+def _grow(x, points: _Points, batch: tuple, view: bool = False):
+    """A sector's array computed at ``points`` (:func:`_sector_points`) for the full ``batch``
+    (a copy unless ``view``: it leaves the assembly in the spectrum); None stays None."""
+    if x is None or (points.shape == batch and points.first is None):
         return x
-    return np.broadcast_to(x, (*batch, *np.shape(x)[len(sb):])).copy()
+    if points.inverse is not None:
+        return x[points.inverse]
+    grown = np.broadcast_to(x, (*batch, *np.shape(x)[len(points.shape):]))
+    return grown if view else grown.copy()
 
 
 def _columns(rows: dict, n_comp: int, n_states: int, batch) -> np.ndarray:
