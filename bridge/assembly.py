@@ -906,6 +906,7 @@ def _couplings(p: Plan, values, derived, f_rows: dict, s_rows: dict, batch, nf: 
     for (name, table), entries in p.yukawa.items():
         rows = f_rows["R" if table == "l" else "L"]
         c = None
+        blocks = set()  # c vanishes outside them
         for source, factor, kf, ks, s_conj, y_conj in entries:
             y = _value(source, values, derived, batch)
             y = np.conj(y) if y_conj else y
@@ -918,7 +919,8 @@ def _couplings(p: Plan, values, derived, f_rows: dict, s_rows: dict, batch, nf: 
                 c = np.zeros((*batch, nf, ns), complex)
             c[..., f_states, s_states] += (np.asarray(y * factor)[..., None, None] * f_row[..., :, None]
                                            * s_row[..., None, :])
-        if c is not None and np.any(c):
+            blocks.add((f_states.start, f_states.stop, s_states.start, s_states.stop))
+        if c is not None and any(np.any(c[..., a:b, x:y]) for a, b, x, y in blocks):
             (left if table == "l" else right)[name] = c
     return left, right
 

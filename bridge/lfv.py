@@ -78,7 +78,8 @@ CROSSED = {
 
 
 def four_fermion(sector: DarkSector, sm, j: str, i: str, f: str, *, quark_sector=None,
-                 parts: dict | None = None, prefix: str = "") -> dict[tuple[str, str], complex]:
+                 parts: dict | None = None, prefix: str = "",
+                 colour: np.ndarray | None = None) -> dict[tuple[str, str], complex]:
     """C_XY (GeV⁻²) of (ℓ̄_j γ P_X ℓ_i)(f̄ γ P_Y f): photon penguin + Z penguin + boxes.
 
     ``quark_sector``: the sector whose f couplings are in the quark mass basis (for up-type
@@ -87,7 +88,7 @@ def four_fermion(sector: DarkSector, sm, j: str, i: str, f: str, *, quark_sector
     """
     e2 = 4.0 * math.pi * alpha_matching(sm)
     z_norm = 4.0 * math.sqrt(2.0) * sm.GF / (16.0 * math.pi**2)
-    box = boxes(quark_sector if quark_sector is not None else sector, j, i, f)
+    box = boxes(quark_sector if quark_sector is not None else sector, j, i, f, colour=colour)
     photon = {x: engine.photon_penguin(sector, x, j, i) for x in ("L", "R")}
     z_pen = {x: engine.z_penguin(sector, sm, x, j, i) for x in ("L", "R")}
     out = {}
@@ -102,13 +103,15 @@ def four_fermion(sector: DarkSector, sm, j: str, i: str, f: str, *, quark_sector
     return out
 
 
-def boxes(sector: DarkSector, j: str, i: str, f: str) -> dict[tuple[str, str], complex]:
+def boxes(sector: DarkSector, j: str, i: str, f: str,
+          colour: np.ndarray | None = None) -> dict[tuple[str, str], complex]:
     """The box part of C_XY (GeV⁻²) of (ℓ̄_j γ P_X ℓ_i)(f̄ γ P_Y f), with the combinatorics of
     identical fields (f = j: ½ for X = Y) and the colour trace of a closed colour loop
-    (module docstring)."""
+    (module docstring). ``colour``: :func:`bridge.engine.colour_multiplicity` of the sector
+    (computed if not given)."""
     weight = None
-    if engine.SM_COLOUR.get(f, 1) == 1 and np.any(engine.colour_multiplicity(sector) != 1):
-        weight = engine.colour_multiplicity(sector)
+    if engine.SM_COLOUR.get(f, 1) == 1:
+        weight = _loop_colour(sector, colour)
     out = {}
     for x, y in CHIRALITIES:
         box = engine.box_semileptonic(sector, x, y, f, f, j, i, colour_weight=weight)
@@ -130,36 +133,44 @@ def lfv_coefficients(sector: DarkSector, sm, parts: dict | None = None,
     """
     out = {}
     table = {**FOUR_LEPTON, **CONVERSION}
+    couples = {f: _couples(sector, f) for f in ("e", "mu", "tau")}
+    colour = engine.colour_multiplicity(sector)  # one array for every process below
     for (j, i, f), names in table.items():
-        if not _couples(sector, j) or not _couples(sector, i):
+        if not couples[j] or not couples[i]:
             continue
         if f in engine.QUARKS + engine.UP_QUARKS:
             src = quark_sector if (quark_sector is not None and f in engine.UP_QUARKS) else sector
             engine._require_single_chirality(src, (f,), "μ–e conversion")
         pieces: dict = {}
-        coeffs = four_fermion(sector, sm, j, i, f, parts=pieces,
+        coeffs = four_fermion(sector, sm, j, i, f, parts=pieces, colour=colour,
                               quark_sector=quark_sector if f in engine.UP_QUARKS else None)
         for (x, y), name in zip(CHIRALITIES, names, strict=True):
             out[name] = coeffs[(x, y)]
             if parts is not None:
                 for kind in ("photon", "Z", "box"):
                     parts[f"{name}_{kind}"] = pieces[f"{x}{y}_{kind}"]
-        for (x, y), value in crossed_boxes(sector, j, i, f).items():
+        for (x, y), value in crossed_boxes(sector, j, i, f, colour=colour).items():
             name, conjugate = CROSSED[(j, i, f)][(x, y)]
             out[name] = np.conj(value) if conjugate else value
     return {k: v for k, v in out.items() if np.any(v != 0)}
 
 
-def crossed_boxes(sector: DarkSector, j: str, i: str, f: str) -> dict[tuple[str, str], complex]:
+def crossed_boxes(sector: DarkSector, j: str, i: str, f: str,
+                  colour: np.ndarray | None = None) -> dict[tuple[str, str], complex]:
     """C_XY (GeV⁻²) of the crossed operators (ℓ̄_j γ P_X f)(f̄ γ P_Y ℓ_i), X ≠ Y (boxes only:
-    the penguins change flavour on the ℓ_j ℓ_i line); empty unless (j, i, f) is in CROSSED."""
+    the penguins change flavour on the ℓ_j ℓ_i line); empty unless (j, i, f) is in CROSSED.
+    ``colour`` as for :func:`boxes`."""
     if (j, i, f) not in CROSSED:
         return {}
-    weight = None
-    if np.any(engine.colour_multiplicity(sector) != 1):
-        weight = engine.colour_multiplicity(sector)
+    weight = _loop_colour(sector, colour)
     return {(x, y): engine.box_semileptonic(sector, x, y, f, i, j, f, colour_weight=weight)
             for x, y in CROSSED[(j, i, f)]}
+
+
+def _loop_colour(sector: DarkSector, colour: np.ndarray | None) -> np.ndarray | None:
+    """The colour weight of a four-lepton box (a closed colour loop), None where it is 1."""
+    colour = engine.colour_multiplicity(sector) if colour is None else colour
+    return colour if np.any(colour != 1) else None
 
 
 def _couples(sector: DarkSector, f: str) -> bool:
