@@ -715,16 +715,27 @@ def _sector_points(s: Sector, values, derived, batch) -> _Points:
         return _Points((1,))
     if len(batch) != 1 or not (s.size >= 3 or (s.size == 2 and s.method == "takagi")):
         return _Points(batch)
-    columns = [np.broadcast_to(c, batch) for v in varying
-               for c in ((v.real, v.imag) if np.iscomplexobj(v) else (v,))]
-    bits = np.ascontiguousarray(np.stack(columns, axis=-1), dtype=float).view(np.uint64)
+    pick = distinct_points(varying, batch[0])
+    if pick is None:
+        return _Points(batch)
+    return _Points((pick[0].size,), *pick)
+
+
+def distinct_points(columns: list, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """(first, inverse) of the distinct points of a batch of ``n`` given by the values
+    ``columns`` (arrays (n,), real or complex; equal means equal bits): ``first`` a point of
+    each distinct set of values, ``inverse`` point → its position in ``first``. None unless there
+    are at most n/2 of them (then computing on every point costs little more)."""
+    parts = [np.broadcast_to(c, (n,)) for v in columns
+             for c in ((np.real(v), np.imag(v)) if np.iscomplexobj(v) else (v,))]
+    bits = np.ascontiguousarray(np.stack(parts, axis=-1), dtype=float).view(np.uint64)
     if bits.shape[-1] == 1:
         _, first, inverse = np.unique(bits[:, 0], return_index=True, return_inverse=True)
     else:
         _, first, inverse = np.unique(bits, axis=0, return_index=True, return_inverse=True)
-    if first.size > batch[0] // 2:
-        return _Points(batch)
-    return _Points((first.size,), first, inverse.reshape(-1))
+    if first.size > n // 2:
+        return None
+    return first, inverse.reshape(-1)
 
 
 def _pick(points: _Points, *mats):

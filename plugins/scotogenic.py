@@ -95,6 +95,7 @@ import numpy as np
 
 from bridge import hookimpl, loops
 from bridge import neutrino as nu
+from bridge.assembly import distinct_points
 from bridge.errors import InputError
 from bridge.fields import (
     Derived,
@@ -366,11 +367,18 @@ def bridge_derived_parameters(inputs, sm) -> dict:
         return {**out, "Y_N": np.broadcast_to(par.y_n, (n, 3, 2))}
     m_n = np.broadcast_to(np.asarray(minpar[1], float), (n,))
     m_eta = np.stack([np.broadcast_to(np.asarray(minpar[k], float), (n,)) for k in (2, 3)], -1)
+    # a grid scan repeats each value of M_N, m_eta, lambda5 (Sigma and Y_N depend on no other
+    # input): each distinct point once, the same numbers spread to its repetitions
+    varying = [x for x in (m_n, m_eta[:, 0], m_eta[:, 1], *lam5.reshape(n, 4).T)
+               if not np.array_equal(x, np.broadcast_to(x[:1], x.shape))]
+    pick = distinct_points(varying, n) if varying else (np.zeros(1, int), np.zeros(n, int))
+    first, spread = pick if pick is not None else (slice(None), slice(None))
     try:
-        sigma = loop_sigma(m_n, m_eta, lam5, sm.vev)
+        sigma = loop_sigma(m_n[first], m_eta[first], lam5[first], sm.vev)
         osc = par.oscillation
         y_n = nu.casas_ibarra_batch(sigma, nu.light_masses(osc), nu.pmns_from_data(osc),
                                     nu.rank2_r(par.theta, par.ordering))
+        sigma, y_n = sigma[spread], y_n[spread]
     except ValueError:  # a tachyonic or singular point: each point alone, with its message
         points = [derived_point(inputs.point(i), sm) for i in range(inputs.size)]
         return {k: np.stack([np.asarray(p[k]) for p in points]) for k in points[0]}
