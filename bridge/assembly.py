@@ -29,6 +29,10 @@ G = V† diag(±(T3 − s_W² Q)) V (− for the (ψ_R)^c spinors); scalars U†
 with the sign of T3 and Q flipped for a conjugated (oriented) field; for real states the
 Hermitian W† diag(T3 − s_W² Q) W of their complex components (only its antisymmetric part is
 physical, see bridge.engine).
+
+A batch (issue 12) diagonalises a sector no varying parameter enters once, and one that LAPACK
+diagonalises once per distinct set of its varying parameters (a grid scan): every point gets
+the numbers it would get in a batch of its own (:func:`_sector_points`).
 """
 
 from __future__ import annotations
@@ -516,7 +520,7 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None, *,
             shapes.append(value_shape[:len(value_shape) - len(der.shape)])
     batch = np.broadcast_shapes(*shapes) if shapes else ()
     vev, s2w = sm.vev, sm.s2w
-    if batch:  # a value no point of the batch changes is one number (see _sector_batch)
+    if batch:  # a value no point of the batch changes is one number (see _sector_points)
         values = {par: _uniform(v, 0) for par, v in values.items()}
         derived = {**derived, **{der.name: _uniform(derived[der.name], len(der.shape))
                                  for der in p.description.derived() if der.name in derived}}
