@@ -157,3 +157,24 @@ def _write() -> None:
 
 if __name__ == "__main__" and "--write" in sys.argv:
     _write()
+
+
+def test_distinct_points_find_the_repeated_points():
+    """assembly.distinct_points: every point maps to a representative with the same bits (real
+    and complex columns, a column that does not vary), -0.0 and 0.0 are different points, and a
+    batch with more than half its points distinct is left alone (None)."""
+    from bridge.assembly import distinct_points
+
+    rng = np.random.default_rng(3)
+    n = 60
+    values = rng.normal(size=3)
+    a = values[rng.integers(0, 3, n)]
+    b = (values + 1j * values[::-1])[rng.integers(0, 3, n)]
+    first, inverse = distinct_points([a, b, np.full(n, 2.0)], n)
+    assert np.array_equal(a[first][inverse], a) and np.array_equal(b[first][inverse], b)
+    assert len({(x, y) for x, y in zip(a, b, strict=True)}) == first.size <= 9
+    zeros = np.where(np.arange(n) % 2 == 0, 0.0, -0.0)
+    first, inverse = distinct_points([zeros], n)
+    assert first.size == 2 and np.array_equal(np.signbit(zeros[first][inverse]), np.signbit(zeros))
+    assert distinct_points([rng.normal(size=n)], n) is None
+    assert distinct_points([a, rng.normal(size=n)], n) is None
