@@ -29,6 +29,10 @@ G = V† diag(±(T3 − s_W² Q)) V (− for the (ψ_R)^c spinors); scalars U†
 with the sign of T3 and Q flipped for a conjugated (oriented) field; for real states the
 Hermitian W† diag(T3 − s_W² Q) W of their complex components (only its antisymmetric part is
 physical, see bridge.engine).
+
+A batch (issue 12) diagonalises a sector no varying parameter enters once, and one that LAPACK
+diagonalises once per distinct set of its varying parameters (a grid scan): every point gets
+the numbers it would get in a batch of its own (:func:`_sector_points`).
 """
 
 from __future__ import annotations
@@ -516,96 +520,108 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None, *,
             shapes.append(value_shape[:len(value_shape) - len(der.shape)])
     batch = np.broadcast_shapes(*shapes) if shapes else ()
     vev, s2w = sm.vev, sm.s2w
+    if batch:  # a value no point of the batch changes is one number (see _sector_points)
+        values = {par: _uniform(v, 0) for par, v in values.items()}
+        derived = {**derived, **{der.name: _uniform(derived[der.name], len(der.shape))
+                                 for der in p.description.derived() if der.name in derived}}
 
     f_states, s_states = [], []  # (sector, position) per state
     fmix, smix, matrices = [], [], {}
     n_fc, n_sc = len(p.fermions), len(p.scalars)
-    left_cols, right_cols, scal_cols = [], [], []  # per sector: (N?, n_comp, n_states)
+    #: component → (its sector's slice of the states, its row of the mixing matrix there)
+    f_rows: dict[str, dict[int, tuple]] = {"L": {}, "R": {}}
+    s_rows: dict[int, tuple] = {}
     higgs_f, higgs_s, higgs_s2 = [], [], []
     z_f_l, z_f_r, z_s = [], [], []
     f_masses, s_masses = [], []
     composition: dict[str, dict[str, object]] = {}
 
+    nf = 0
     for s in p.fermion_sectors:
-        mat, dmat = _fermion_matrix(s, values, derived, batch, vev)
-        matrices[s.label or s.names[0]] = mat
+        sb = _sector_points(s, values, derived, batch)
+        mat, dmat = _pick(sb, *_fermion_matrix(s, values, derived, sb.build, vev))
+        matrices[s.label or s.names[0]] = _grow(mat, sb, batch)
+        rows_l, rows_r = [], []
         if s.method == "dirac":
             m, u_l, u_r = linalg.biunitary(mat)
-            a_l = _embed(u_l, s.components, n_fc)
-            a_r = _embed(u_r, s.components, n_fc)
+            rows_l = [(k, u_l[..., j, :]) for j, k in enumerate(s.components)]
+            rows_r = [(k, u_r[..., j, :]) for j, k in enumerate(s.components)]
             y = _h(u_l) @ dmat @ u_r if dark_matter else None
             z = np.array([float(p.fermions[k].t3 - s2w * p.fermions[k].charge) for k in s.components])
             zl = _h(u_l) @ (z[:, None] * u_l)
             zr = _h(u_r) @ (z[:, None] * u_r)
             if len(s.components) > 1:
                 rows = tuple(p.fermions[k].label() for k in s.components)
-                fmix.append((s.mixing_block + "L" if s.mixing_block else None, u_l,
+                fmix.append((s.mixing_block + "L" if s.mixing_block else None, _grow(u_l, sb, batch),
                              tuple(r + "_L" for r in rows), tuple(s.names),
                              "psi_L = U_L F_L, L > -psi_L-bar D psi_R, D = U_L diag(m) U_R^+"))
-                fmix.append((s.mixing_block + "R" if s.mixing_block else None, u_r,
+                fmix.append((s.mixing_block + "R" if s.mixing_block else None, _grow(u_r, sb, batch),
                              tuple(r + "_R" for r in rows), tuple(s.names), "psi_R = U_R F_R"))
         else:
             m, v = linalg.takagi(mat)
-            a_l = np.zeros((*batch, n_fc, m.shape[-1]), complex)
-            a_r = np.zeros_like(a_l)
             zw = np.zeros(len(s.coordinates))
             for n, (k, chir) in enumerate(s.coordinates):
                 comp = p.fermions[k]
                 zc = float(comp.t3 - s2w * comp.charge)
                 if chir in ("L", "M"):
-                    a_l[..., k, :] = v[..., n, :]
+                    rows_l.append((k, v[..., n, :]))
                 if chir in ("R", "M"):
-                    a_r[..., k, :] = v[..., n, :].conj()
+                    rows_r.append((k, v[..., n, :].conj()))
                 zw[n] = {"L": zc, "R": -zc, "M": 0.0}[chir]
             y = _t(v) @ dmat @ v if dark_matter else None
             g = _h(v) @ (zw[:, None] * v)
             zl, zr = g, -g.conj()
             rows = tuple(f"{p.fermions[k].label()}{ {'L': '_L', 'R': '_R^c', 'M': ''}[c]}"
                          for k, c in s.coordinates)
-            fmix.append((s.mixing_block, v, rows, tuple(s.names),
+            fmix.append((s.mixing_block, _grow(v, sb, batch), rows, tuple(s.names),
                          "zeta = V F (two-component spinors), V^T W V = diag(m)"))
+        states = slice(nf, nf + m.shape[-1])
+        nf += m.shape[-1]
+        f_rows["L"].update((k, (states, _grow(row, sb, batch, view=True))) for k, row in rows_l)
+        f_rows["R"].update((k, (states, _grow(row, sb, batch, view=True))) for k, row in rows_r)
         if dark_matter:  # the multiplets' shares of the states (the dark-matter candidate)
             if s.method == "dirac":
                 shares = [(k, (np.abs(u_l[..., j, :]) ** 2 + np.abs(u_r[..., j, :]) ** 2) / 2)
                           for j, k in enumerate(s.components)]
             else:
                 shares = [(k, np.abs(v[..., j, :]) ** 2) for j, (k, _) in enumerate(s.coordinates)]
-            _add_composition(composition, s, p.fermions, shares)
+            _add_composition(composition, s, p.fermions, [(k, _grow(w, sb, batch)) for k, w in shares])
         for n in range(m.shape[-1]):
             f_states.append((s, n))
-            f_masses.append(m[..., n])
-        left_cols.append(a_l)
-        right_cols.append(a_r)
-        higgs_f.append(y)
-        z_f_l.append(zl)
-        z_f_r.append(zr)
+            f_masses.append(_grow(m[..., n], sb, batch))
+        higgs_f.append(_grow(y, sb, batch, view=True))
+        z_f_l.append(_grow(zl, sb, batch, view=True))
+        z_f_r.append(_grow(zr, sb, batch, view=True))
 
+    ns = 0
     for s in p.scalar_sectors:
-        mat, dmat, d2mat = _scalar_matrix(s, p, values, derived, batch, vev)
-        matrices[s.label or s.names[0]] = mat
+        sb = _sector_points(s, values, derived, batch)
+        mat, dmat, d2mat = _pick(sb, *_scalar_matrix(s, p, values, derived, sb.build, vev))
+        matrices[s.label or s.names[0]] = _grow(mat, sb, batch)
         if s.method == "hermitian":
             m2, u = linalg.hermitian(mat)
-            b = _embed(u, s.components, n_sc)
+            rows_s = [(k, u[..., j, :]) for j, k in enumerate(s.components)]
             y = _h(u) @ dmat @ u if dark_matter else None
             y2 = _h(u) @ d2mat @ u if dark_matter else None
             z = np.array([float(p.scalars[k].t3 - s2w * p.scalars[k].charge) for k in s.components])
             g = _h(u) @ (z[:, None] * u)
             if len(s.components) > 1:
                 rows = tuple(p.scalars[k].label() for k in s.components)
-                smix.append((s.mixing_block, u, rows, tuple(s.names), "phi = U h, A = U diag(m^2) U^+"))
+                smix.append((s.mixing_block, _grow(u, sb, batch), rows, tuple(s.names),
+                             "phi = U h, A = U diag(m^2) U^+"))
         else:
             m2, o = linalg.real_symmetric(mat)
-            b = np.zeros((*batch, n_sc, m2.shape[-1]), complex)
-            zc = []
+            comps = sorted({k for k, _ in s.coordinates})
+            at = {k: j for j, k in enumerate(comps)}
+            w = np.zeros((*o.shape[:-2], len(comps), m2.shape[-1]), complex)
             for n, (k, part) in enumerate(s.coordinates):
                 if part == "":
-                    b[..., k, :] = o[..., n, :]
+                    w[..., at[k], :] = o[..., n, :]
                 elif part == "R":
-                    b[..., k, :] += o[..., n, :] / SQRT2
+                    w[..., at[k], :] += o[..., n, :] / SQRT2
                 else:
-                    b[..., k, :] += 1j * o[..., n, :] / SQRT2
-            comps = sorted({k for k, _ in s.coordinates})
-            w = b[..., comps, :]
+                    w[..., at[k], :] += 1j * o[..., n, :] / SQRT2
+            rows_s = [(k, w[..., at[k], :]) for k in comps]
             zc = np.array([float(p.scalars[k].t3 - s2w * p.scalars[k].charge)
                            if p.scalars[k].kind != "real" else 0.0 for k in comps])
             g = _h(w) @ (zc[:, None] * w)
@@ -613,27 +629,24 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None, *,
             y2 = _t(o) @ d2mat @ o if dark_matter else None
             rows = tuple(f"{p.scalars[k].label()}{ {'R': '_R', 'I': '_I', '': ''}[c]}"
                          for k, c in s.coordinates)
-            smix.append((s.mixing_block, o, rows, tuple(s.names),
+            smix.append((s.mixing_block, _grow(o, sb, batch), rows, tuple(s.names),
                          "(phi_R, phi_I, real fields) = O S, M^2 = O diag(m^2) O^T"))
+        states = slice(ns, ns + m2.shape[-1])
+        ns += m2.shape[-1]
+        s_rows.update((k, (states, _grow(row, sb, batch, view=True))) for k, row in rows_s)
         if dark_matter:
             if s.method == "hermitian":
                 shares = [(k, np.abs(u[..., j, :]) ** 2) for j, k in enumerate(s.components)]
             else:
                 shares = [(k, o[..., j, :] ** 2) for j, (k, _) in enumerate(s.coordinates)]
-            _add_composition(composition, s, p.scalars, shares)
+            _add_composition(composition, s, p.scalars, [(k, _grow(w, sb, batch)) for k, w in shares])
         m = _sqrt_masses(m2)
         for n in range(m.shape[-1]):
             s_states.append((s, n))
-            s_masses.append(m[..., n])
-        scal_cols.append(b)
-        higgs_s.append(y)
-        higgs_s2.append(y2)
-        z_s.append(g)
-
-    a_l = np.concatenate(left_cols, axis=-1)
-    a_r = np.concatenate(right_cols, axis=-1)
-    b_s = np.concatenate(scal_cols, axis=-1)
-    nf, ns = a_l.shape[-1], b_s.shape[-1]
+            s_masses.append(_grow(m[..., n], sb, batch))
+        higgs_s.append(_grow(y, sb, batch, view=True))
+        higgs_s2.append(_grow(y2, sb, batch, view=True))
+        z_s.append(_grow(g, sb, batch, view=True))
 
     fermions = tuple(DarkFermion(s.names[n], _engine_mass(f_masses[k], s, n, batch),
                                  float(s.charge), majorana=s.method == "takagi", colour=s.colour)
@@ -641,10 +654,13 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None, *,
     scalars = tuple(DarkScalar(s.names[n], _engine_mass(s_masses[k], s, n, batch),
                                float(s.charge), colour=s.colour, real=s.method == "real")
                     for k, (s, n) in enumerate(s_states))
-    left, right = _couplings(p, values, derived, a_l, a_r, b_s, batch)
+    left, right = _couplings(p, values, derived, f_rows, s_rows, batch, nf, ns)
     z = ZCouplings(_block_diag(z_f_l, batch), _block_diag(z_f_r, batch), _block_diag(z_s, batch))
     w = higgs = None
     if dark_matter:
+        a_l = _columns(f_rows["L"], n_fc, nf, batch)
+        a_r = _columns(f_rows["R"], n_fc, nf, batch)
+        b_s = _columns(s_rows, n_sc, ns, batch)
         w = _w_couplings(p, a_l, a_r, b_s, batch, nf, ns)
         higgs = HiggsCouplings(_block_diag(higgs_f, batch), _block_diag(higgs_s, batch),
                                _block_diag(higgs_s2, batch))
@@ -657,6 +673,109 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None, *,
     mixings = [(name, mat, rows, cols, text) for name, mat, rows, cols, text in fmix + smix
                if name is not None]
     return Assembly(p, sector, masses, mixings, matrices, batch, composition)
+
+
+def _uniform(value, trailing: int):
+    """``value`` (batch axes, then ``trailing`` axes of its own) as one value when every point
+    of the batch has the same (bit for bit: NaN counts as different), else unchanged."""
+    arr = np.asarray(value)
+    lead = arr.ndim - trailing
+    if lead <= 0:
+        return arr
+    first = arr[(0,) * lead]
+    return first if np.array_equal(arr, np.broadcast_to(first, arr.shape)) else arr
+
+
+@dataclass(frozen=True)
+class _Points:
+    """The points a sector's mass matrix is diagonalised at: all of the batch (``shape`` the
+    batch's), one for all (``shape`` (1,): no parameter entering the sector varies) or the
+    distinct ones (``first``: a representative point of each, ``inverse``: point → its
+    representative). ``build``: the batch shape the matrix is built at."""
+
+    shape: tuple
+    first: np.ndarray | None = None
+    inverse: np.ndarray | None = None
+
+    @property
+    def build(self) -> tuple:
+        return self.shape if self.first is None else (self.inverse.size,)
+
+
+def _sector_points(s: Sector, values, derived, batch) -> _Points:
+    """Where a sector's mass matrix must be diagonalised (:class:`_Points`). A matrix no scanned
+    parameter enters (the scotogenic η⁰ and η^±–φ^± mixings when the masses of N and S are
+    scanned) is diagonalised once for the batch; one that LAPACK diagonalises (3 × 3 and larger,
+    a real Takagi 2 × 2), whose parameters take at most half as many distinct values as there are
+    points (a grid scan over a parameter and another that does not enter it), once per distinct
+    set of values (bit for bit). Each by the same routine on a stack of matrices as for the whole
+    batch (the batched code paths of bridge.linalg; LAPACK treats every matrix alone), so every
+    point gets exactly the numbers it got before; :func:`_grow` spreads them."""
+    if not batch:
+        return _Points(batch)
+    params = {id(e[2]): e[2] for e in _sector_entries(s)}.values()
+    varying = [v for v in (np.asarray(_param(values, derived, par, False)) for par in params) if v.ndim]
+    if not varying:
+        return _Points((1,))
+    if len(batch) != 1 or not (s.size >= 3 or (s.size == 2 and s.method == "takagi")):
+        return _Points(batch)
+    pick = distinct_points(varying, batch[0])
+    if pick is None:
+        return _Points(batch)
+    return _Points((pick[0].size,), *pick)
+
+
+def distinct_points(columns: list, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """(first, inverse) of the distinct points of a batch of ``n`` given by the values
+    ``columns`` (arrays (n,), real or complex; equal means equal bits): ``first`` a point of
+    each distinct set of values, ``inverse`` point → its position in ``first``. None unless there
+    are at most n/2 of them (then computing on every point costs little more)."""
+    parts = [np.broadcast_to(c, (n,)) for v in columns
+             for c in ((np.real(v), np.imag(v)) if np.iscomplexobj(v) else (v,))]
+    if len(parts) > 1 and np.unique(parts[0]).size > n // 2:  # a random scan: give up early
+        return None
+    bits = np.ascontiguousarray(np.stack(parts, axis=-1), dtype=float).view(np.uint64)
+    # one 64-bit key per point (the bits themselves, or a multiplicative hash of them); a hash
+    # collision is caught by comparing every point with its representative
+    key = bits[:, 0] if bits.shape[-1] == 1 else (bits * _HASH[:bits.shape[-1]]).sum(axis=-1)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if bits.shape[-1] > 1 and not np.array_equal(bits, bits[first][inverse]):
+        _, first, inverse = np.unique(bits, axis=0, return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
+    if first.size > n // 2:
+        return None
+    return first, inverse
+
+
+#: odd 64-bit multipliers of :func:`distinct_points`' hash (wrapping arithmetic)
+_HASH = np.random.default_rng(20261130).integers(1, 2**63, size=4096, dtype=np.uint64) * 2 + 1
+
+
+def _pick(points: _Points, *mats):
+    """The matrices at the representative points (all of them if there is no choice)."""
+    if points.first is None:
+        return mats
+    return tuple(m[points.first] for m in mats)
+
+
+def _grow(x, points: _Points, batch: tuple, view: bool = False):
+    """A sector's array computed at ``points`` (:func:`_sector_points`) for the full ``batch``
+    (a copy unless ``view``: it leaves the assembly in the spectrum); None stays None."""
+    if x is None or (points.shape == batch and points.first is None):
+        return x
+    if points.inverse is not None:
+        return x[points.inverse]
+    grown = np.broadcast_to(x, (*batch, *np.shape(x)[len(points.shape):]))
+    return grown if view else grown.copy()
+
+
+def _columns(rows: dict, n_comp: int, n_states: int, batch) -> np.ndarray:
+    """The mixing matrix of all components × all states (block per sector) from the rows."""
+    out = np.zeros((*batch, n_comp, n_states), complex)
+    for k, (states, row) in rows.items():
+        out[..., k, states] = row
+    return out
 
 
 def _add_composition(out: dict, s: Sector, comps: list[Component], shares) -> None:
@@ -715,12 +834,6 @@ def _sqrt_masses(m2: np.ndarray) -> np.ndarray:
     ok = m2 > 0
     m[ok] = np.sqrt(m2[ok])
     return m
-
-
-def _embed(u: np.ndarray, comps: list[int], n: int) -> np.ndarray:
-    out = np.zeros((*u.shape[:-2], n, u.shape[-1]), complex)
-    out[..., comps, :] = u
-    return out
 
 
 def _block_diag(blocks: list[np.ndarray], batch) -> np.ndarray:
@@ -810,21 +923,29 @@ def _scalar_matrix(s: Sector, p: Plan, values, derived, batch, vev):
     return mat, dmat, d2mat
 
 
-def _couplings(p: Plan, values, derived, a_l, a_r, b_s, batch):
-    nf, ns = a_l.shape[-1], b_s.shape[-1]
+def _couplings(p: Plan, values, derived, f_rows: dict, s_rows: dict, batch, nf: int, ns: int):
+    """Yukawa couplings of the mass eigenstates, c[F_a, S_A] = Σ y·factor·(fermion row)_a
+    (scalar row)_A over the plan's entries, each product formed on the block of the two sectors
+    the components belong to (their rows vanish elsewhere) rather than on all nf × ns pairs."""
     left, right = {}, {}
     for (name, table), entries in p.yukawa.items():
-        c = np.zeros((*batch, nf, ns), complex)
+        rows = f_rows["R" if table == "l" else "L"]
+        c = None
+        blocks = set()  # c vanishes outside them
         for source, factor, kf, ks, s_conj, y_conj in entries:
             y = _value(source, values, derived, batch)
             y = np.conj(y) if y_conj else y
             if not np.any(y):
                 continue
-            f_col = (a_r if table == "l" else a_l)[..., kf, :]
-            s_col = b_s[..., ks, :]
-            s_col = s_col.conj() if s_conj else s_col
-            c += (np.asarray(y * factor)[..., None, None] * f_col[..., :, None] * s_col[..., None, :])
-        if np.any(c):
+            f_states, f_row = rows[kf]
+            s_states, s_row = s_rows[ks]
+            s_row = s_row.conj() if s_conj else s_row
+            if c is None:
+                c = np.zeros((*batch, nf, ns), complex)
+            c[..., f_states, s_states] += (np.asarray(y * factor)[..., None, None] * f_row[..., :, None]
+                                           * s_row[..., None, :])
+            blocks.add((f_states.start, f_states.stop, s_states.start, s_states.stop))
+        if c is not None and any(np.any(c[..., a:b, x:y]) for a, b, x, y in blocks):
             (left if table == "l" else right)[name] = c
     return left, right
 

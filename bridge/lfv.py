@@ -44,11 +44,13 @@ through a loop with both particles coloured close one colour loop (factor dim, b
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
 from bridge import engine
-from bridge.engine import DarkSector
+from bridge.assembly import distinct_points
+from bridge.engine import DarkSector, ZCouplings
 
 #: (j, i, f): ℓ_i → ℓ_j with spectator pair f̄ f → flavio names of the operators for
 #: (X, Y) = (L, L), (R, R), (L, R), (R, L), X the chirality of (ℓ̄_j ℓ_i), Y of (f̄ f).
@@ -78,18 +80,23 @@ CROSSED = {
 
 
 def four_fermion(sector: DarkSector, sm, j: str, i: str, f: str, *, quark_sector=None,
-                 parts: dict | None = None, prefix: str = "") -> dict[tuple[str, str], complex]:
+                 parts: dict | None = None, prefix: str = "",
+                 colour: np.ndarray | None = None, penguins=None) -> dict[tuple[str, str], complex]:
     """C_XY (GeV⁻²) of (ℓ̄_j γ P_X ℓ_i)(f̄ γ P_Y f): photon penguin + Z penguin + boxes.
 
     ``quark_sector``: the sector whose f couplings are in the quark mass basis (for up-type
     quarks, bridge.matching.ckm_rotated); ``parts`` receives the three pieces per (X, Y) under
-    ``prefix + "XY_photon"``, ``"XY_Z"``, ``"XY_box"``.
+    ``prefix + "XY_photon"``, ``"XY_Z"``, ``"XY_box"``. ``colour``: the sector's
+    :func:`bridge.engine.colour_multiplicity` if the caller has it (the same for every process).
+    ``penguins``: (sector, spread) that gives the penguins of the ℓ_j ℓ_i line (default: this
+    sector; :func:`lepton_points`).
     """
     e2 = 4.0 * math.pi * alpha_matching(sm)
     z_norm = 4.0 * math.sqrt(2.0) * sm.GF / (16.0 * math.pi**2)
-    box = boxes(quark_sector if quark_sector is not None else sector, j, i, f)
-    photon = {x: engine.photon_penguin(sector, x, j, i) for x in ("L", "R")}
-    z_pen = {x: engine.z_penguin(sector, sm, x, j, i) for x in ("L", "R")}
+    box = boxes(quark_sector if quark_sector is not None else sector, j, i, f, colour=colour)
+    pen, spread = penguins if penguins is not None else (sector, _same)
+    photon = {x: spread(engine.photon_penguin(pen, x, j, i)) for x in ("L", "R")}
+    z_pen = {x: spread(engine.z_penguin(pen, sm, x, j, i)) for x in ("L", "R")}
     out = {}
     for x, y in CHIRALITIES:
         c_photon = -e2 * engine.SM_CHARGE[f] * photon[x]
@@ -102,13 +109,15 @@ def four_fermion(sector: DarkSector, sm, j: str, i: str, f: str, *, quark_sector
     return out
 
 
-def boxes(sector: DarkSector, j: str, i: str, f: str) -> dict[tuple[str, str], complex]:
+def boxes(sector: DarkSector, j: str, i: str, f: str,
+          colour: np.ndarray | None = None) -> dict[tuple[str, str], complex]:
     """The box part of C_XY (GeV⁻²) of (ℓ̄_j γ P_X ℓ_i)(f̄ γ P_Y f), with the combinatorics of
     identical fields (f = j: ½ for X = Y) and the colour trace of a closed colour loop
-    (module docstring)."""
+    (module docstring). ``colour``: :func:`bridge.engine.colour_multiplicity` of the sector
+    (computed if not given)."""
     weight = None
-    if engine.SM_COLOUR.get(f, 1) == 1 and np.any(engine.colour_multiplicity(sector) != 1):
-        weight = engine.colour_multiplicity(sector)
+    if engine.SM_COLOUR.get(f, 1) == 1:
+        weight = _loop_colour(sector, colour)
     out = {}
     for x, y in CHIRALITIES:
         box = engine.box_semileptonic(sector, x, y, f, f, j, i, colour_weight=weight)
@@ -127,39 +136,124 @@ def lfv_coefficients(sector: DarkSector, sm, parts: dict | None = None,
 
     ``quark_sector``: the sector with up-type couplings in the mass basis (default: ``sector``).
     The pieces go to ``parts`` as "<flavio name>_photon", "_Z", "_box".
+
+    The penguins and the four-lepton boxes involve only the charged leptons' couplings and the
+    states they reach: they are computed once per distinct point of those (:func:`lepton_points`;
+    a grid scan over a parameter they do not depend on) and spread over the batch; the μ–e
+    conversion boxes (quark couplings) on the whole batch.
     """
     out = {}
     table = {**FOUR_LEPTON, **CONVERSION}
+    couples = {f: _couples(sector, f) for f in LEPTONS}
+    colour = engine.colour_multiplicity(sector)  # one array for every process below
+    lep, spread = lepton_points(sector)
+    lep_colour = colour if lep is sector else engine.colour_multiplicity(lep)
     for (j, i, f), names in table.items():
-        if not _couples(sector, j) or not _couples(sector, i):
+        if not couples[j] or not couples[i]:
             continue
+        pieces: dict = {}
         if f in engine.QUARKS + engine.UP_QUARKS:
             src = quark_sector if (quark_sector is not None and f in engine.UP_QUARKS) else sector
             engine._require_single_chirality(src, (f,), "μ–e conversion")
-        pieces: dict = {}
-        coeffs = four_fermion(sector, sm, j, i, f, parts=pieces,
-                              quark_sector=quark_sector if f in engine.UP_QUARKS else None)
+            coeffs = four_fermion(sector, sm, j, i, f, parts=pieces, colour=colour,
+                                  quark_sector=quark_sector if f in engine.UP_QUARKS else None,
+                                  penguins=(lep, spread))
+            crossed = {}
+        else:
+            coeffs = four_fermion(lep, sm, j, i, f, parts=pieces, colour=lep_colour)
+            coeffs = {k: spread(v) for k, v in coeffs.items()}
+            pieces = {k: spread(v) for k, v in pieces.items()}
+            crossed = {k: spread(v) for k, v in crossed_boxes(lep, j, i, f, colour=lep_colour).items()}
         for (x, y), name in zip(CHIRALITIES, names, strict=True):
             out[name] = coeffs[(x, y)]
             if parts is not None:
                 for kind in ("photon", "Z", "box"):
                     parts[f"{name}_{kind}"] = pieces[f"{x}{y}_{kind}"]
-        for (x, y), value in crossed_boxes(sector, j, i, f).items():
+        for (x, y), value in crossed.items():
             name, conjugate = CROSSED[(j, i, f)][(x, y)]
             out[name] = np.conj(value) if conjugate else value
     return {k: v for k, v in out.items() if np.any(v != 0)}
 
 
-def crossed_boxes(sector: DarkSector, j: str, i: str, f: str) -> dict[tuple[str, str], complex]:
+LEPTONS = ("e", "mu", "tau")
+
+
+def lepton_points(sector: DarkSector):
+    """(sub-sector, spread): the states the charged leptons couple to, with their masses, lepton
+    couplings and Z couplings, at one point of each distinct set of those values in a batch, and
+    the function that spreads a result over the batch (a grid over M_N and m_S of the
+    scotogenic model: the leptons see M_N only, ~40 distinct points in 4096). Each engine
+    function computes every point alone, so a point gets the numbers it would get in the whole
+    batch. (sector, identity) for one point, or where fewer than half the points repeat.
+    Cached on the sector."""
+    cache = sector.__dict__
+    if "_lepton_points" not in cache:
+        cache["_lepton_points"] = _lepton_points(sector)
+    return cache["_lepton_points"]
+
+
+def _same(value):
+    return value
+
+
+def _lepton_points(sector: DarkSector):
+    if not sector.batched or len(sector.batch_shape) != 1 or sector.z is None \
+            or sum(_couples(sector, f) for f in LEPTONS) < 2:  # no flavour violation to compute
+        return sector, _same
+    n = sector.batch_shape[0]
+    used = np.zeros((len(sector.fermions), len(sector.scalars)), bool)
+    for f in LEPTONS:
+        used = used | sector.mask(sector.l(f)) | sector.mask(sector.r(f))
+    fs, ss = np.flatnonzero(used.any(axis=1)), np.flatnonzero(used.any(axis=0))
+    if not fs.size:
+        return sector, _same
+
+    def cut(c, rows, cols):
+        c = np.asarray(c)
+        return np.broadcast_to(c, (n, *c.shape[-2:]))[:, rows[:, None], cols[None, :]]
+
+    left = {f: cut(c, fs, ss) for f, c in sector.left.items() if f in LEPTONS}
+    right = {f: cut(c, fs, ss) for f, c in sector.right.items() if f in LEPTONS}
+    z = (cut(sector.z.left, fs, fs), cut(sector.z.right, fs, fs), cut(sector.z.scalar, ss, ss))
+    states = [sector.fermions[k] for k in fs] + [sector.scalars[k] for k in ss]
+    masses = [np.broadcast_to(np.asarray(s.mass, float), (n,)) for s in states]
+    values = np.concatenate([np.stack(masses, axis=-1)]
+                            + [c.reshape(n, -1) for c in (*left.values(), *right.values(), *z)], axis=-1)
+    values = np.concatenate([values.real, values.imag], axis=-1)
+    varying = values[:, np.any(values != values[:1], axis=0)]
+    pick = (distinct_points(list(varying.T), n) if varying.shape[-1]
+            else (np.zeros(1, int), np.zeros(n, int)))
+    if pick is None:
+        return sector, _same
+    first, inverse = pick
+    sub = DarkSector(tuple(replace(sector.fermions[k], mass=masses[a][first]) for a, k in enumerate(fs)),
+                     tuple(replace(sector.scalars[k], mass=masses[fs.size + a][first])
+                           for a, k in enumerate(ss)),
+                     {f: c[first] for f, c in left.items()}, {f: c[first] for f, c in right.items()},
+                     ZCouplings(*(c[first] for c in z)))
+
+    def spread(value):
+        return np.asarray(value)[inverse] if np.ndim(value) else value
+
+    return sub, spread
+
+
+def crossed_boxes(sector: DarkSector, j: str, i: str, f: str,
+                  colour: np.ndarray | None = None, penguins=None) -> dict[tuple[str, str], complex]:
     """C_XY (GeV⁻²) of the crossed operators (ℓ̄_j γ P_X f)(f̄ γ P_Y ℓ_i), X ≠ Y (boxes only:
-    the penguins change flavour on the ℓ_j ℓ_i line); empty unless (j, i, f) is in CROSSED."""
+    the penguins change flavour on the ℓ_j ℓ_i line); empty unless (j, i, f) is in CROSSED.
+    ``colour`` as for :func:`boxes`."""
     if (j, i, f) not in CROSSED:
         return {}
-    weight = None
-    if np.any(engine.colour_multiplicity(sector) != 1):
-        weight = engine.colour_multiplicity(sector)
+    weight = _loop_colour(sector, colour)
     return {(x, y): engine.box_semileptonic(sector, x, y, f, i, j, f, colour_weight=weight)
             for x, y in CROSSED[(j, i, f)]}
+
+
+def _loop_colour(sector: DarkSector, colour: np.ndarray | None) -> np.ndarray | None:
+    """The colour weight of a four-lepton box (a closed colour loop), None where it is 1."""
+    colour = engine.colour_multiplicity(sector) if colour is None else colour
+    return colour if np.any(colour != 1) else None
 
 
 def _couples(sector: DarkSector, f: str) -> bool:
@@ -213,8 +307,9 @@ def tau_dipoles(sector: DarkSector, sm) -> dict[str, complex]:
     c_R of the engine's dipole times e = √(4πα(0)) (on-shell photon); zeros dropped."""
     e0 = math.sqrt(4.0 * math.pi * sm.alpha_e_0)
     masses = {"e": sm.m_e, "mu": sm.m_mu, "tau": sm.m_tau}
+    lep, spread = lepton_points(sector)  # once per distinct point of what the leptons see
     out = {}
     for name, (f_out, f_in) in TAU_DIPOLES.items():
-        c_r, _ = engine.dipole(sector, f_out, f_in, masses[f_out], masses[f_in])
-        out[name] = e0 * c_r
+        c_r, _ = engine.dipole(lep, f_out, f_in, masses[f_out], masses[f_in])
+        out[name] = e0 * spread(c_r)
     return {k: v for k, v in out.items() if np.any(v != 0)}

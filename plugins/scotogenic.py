@@ -95,6 +95,7 @@ import numpy as np
 
 from bridge import hookimpl, loops
 from bridge import neutrino as nu
+from bridge.assembly import distinct_points
 from bridge.errors import InputError
 from bridge.fields import (
     Derived,
@@ -295,10 +296,15 @@ def loop_sigma(m_n, m_eta, lam5, vev) -> np.ndarray:
     pert[..., n:, :n] = big_l
     dd = np.concatenate([d2, d2], axis=-1)
     nambu = pert + dd[..., :, None] * np.eye(2 * n)
+    if nambu.ndim > 2 and np.array_equal(nambu, np.broadcast_to(nambu[:1], nambu.shape)):
+        # no point of the batch changes 𝕄 (a scan of M_N): one eigensystem for all of them
+        nambu, pert, d2 = nambu[:1], pert[:1], d2[:1]
     mu2, u = np.linalg.eigh(nambu)
     if np.any(mu2 <= 0):
         raise ValueError("tachyonic neutral dark scalar")
-    kern = loops.scoto_kernel(mu2[..., :, None], dd[..., None, :], (m_n**2)[..., None, None])
+    # 𝔻 repeats D: the kernel on its n distinct entries, spread to both halves
+    half = loops.scoto_kernel(mu2[..., :, None], d2[..., None, :], (m_n**2)[..., None, None])
+    kern = np.concatenate([half, half], axis=-1)
     x = u @ (kern * (np.swapaxes(u, -1, -2).conj() @ pert))
     sigma = m_n[..., None, None] / _LOOP * x[..., :n, n:]
     return 0.5 * (sigma + np.swapaxes(sigma, -1, -2))  # symmetric exactly; the asymmetry is rounding
@@ -361,11 +367,18 @@ def bridge_derived_parameters(inputs, sm) -> dict:
         return {**out, "Y_N": np.broadcast_to(par.y_n, (n, 3, 2))}
     m_n = np.broadcast_to(np.asarray(minpar[1], float), (n,))
     m_eta = np.stack([np.broadcast_to(np.asarray(minpar[k], float), (n,)) for k in (2, 3)], -1)
+    # a grid scan repeats each value of M_N, m_eta, lambda5 (Sigma and Y_N depend on no other
+    # input): each distinct point once, the same numbers spread to its repetitions
+    varying = [x for x in (m_n, m_eta[:, 0], m_eta[:, 1], *lam5.reshape(n, 4).T)
+               if not np.array_equal(x, np.broadcast_to(x[:1], x.shape))]
+    pick = distinct_points(varying, n) if varying else (np.zeros(1, int), np.zeros(n, int))
+    first, spread = pick if pick is not None else (slice(None), slice(None))
     try:
-        sigma = loop_sigma(m_n, m_eta, lam5, sm.vev)
+        sigma = loop_sigma(m_n[first], m_eta[first], lam5[first], sm.vev)
         osc = par.oscillation
         y_n = nu.casas_ibarra_batch(sigma, nu.light_masses(osc), nu.pmns_from_data(osc),
                                     nu.rank2_r(par.theta, par.ordering))
+        sigma, y_n = sigma[spread], y_n[spread]
     except ValueError:  # a tachyonic or singular point: each point alone, with its message
         points = [derived_point(inputs.point(i), sm) for i in range(inputs.size)]
         return {k: np.stack([np.asarray(p[k]) for p in points]) for k in points[0]}

@@ -1,0 +1,180 @@
+"""The spectrum and lepton-flavour speed-ups of issue 12 ("scans at the arithmetic limit": mass
+matrices that no scanned parameter enters diagonalised once per batch, Yukawa couplings built on
+the sectors' blocks, the scotogenic Nambu eigensystem once per batch) change no number.
+
+tests/data/spectrum_reference.npz holds, for the batches of
+test_batch_speedups.reference_batch (every shipped card; random masses, exact and near
+degeneracies, complex couplings) and for scan-like batches of F_Ib, F_IIb, S_Ib and the
+scotogenic model (:func:`scan_batch`: two masses on a grid, everything else the card's, so that
+some sectors no scanned parameter enters), what the code before these speed-ups (commit
+eb41224) gave:
+every mass, mixing matrix, Yukawa, Z, W and Higgs coupling of the mass eigenstates, the
+multiplets' shares of the states, the model's derived parameters (scotogenic Y_N, Σ), the LFV
+coefficients (bridge.lfv) and the neutrino mass matrix. It was written by this file run as a
+script with that commit first on the path:
+
+    git archive eb41224 | tar -x -C /tmp/ref
+    PYTHONPATH=/tmp/ref python tests/test_spectrum_speedups.py --write
+
+Each array must agree to 1e-12 of the largest |entry| of the same quantity at the same point
+(a mixing matrix's or a coupling matrix's own scale: the entries are sums of products of
+unit-norm mixing columns, whose rounding is bounded by a few ε times that scale). Mixing
+matrices are compared as they are: the speed-ups keep LAPACK's phase conventions.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_batch_speedups import CARDS, reference_batch
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "tests" / "data" / "spectrum_reference.npz"
+RTOL = 1e-12
+
+
+
+#: the two MINPAR entries of the scan-like batches (those of benchmarks/scan_throughput.py)
+SCANNED = {"F_Ib": (1, 2), "F_IIb": (1, 4), "S_Ib": (1, 3), "scotogenic": (1, 4)}
+
+
+def scan_batch(name: str, inputs) -> dict[str, dict]:
+    """The card with two MINPAR masses on a 6 × 6 grid (0.5 to 2 times the card's)."""
+    a, b = SCANNED[name]
+    grid = np.linspace(0.5, 2.0, 6)
+    fa, fb = (x.ravel() for x in np.meshgrid(grid, grid))
+    blocks = {block: dict(inputs[block]) for block in inputs}
+    blocks["MINPAR"][a] = float(inputs["MINPAR"][a]) * fa
+    blocks["MINPAR"][b] = float(inputs["MINPAR"][b]) * fb
+    return blocks
+
+
+def computed(name: str, scan: bool = False) -> dict[str, np.ndarray]:
+    """quantity → array (N, ...) of the spectrum, couplings and LFV coefficients of the
+    reference batch of ``name`` (``scan``: of its scan-like batch; module docstring)."""
+    from bridge import lfv, matching, pipeline
+    from bridge.model import BatchInputs
+    from bridge.run import load_point
+    from bridge.sm import cached_sm_inputs
+
+    sm = cached_sm_inputs({})
+    _, model, _, inputs, _, _ = load_point(str(ROOT / CARDS[name]))
+    blocks = scan_batch(name, inputs) if scan else reference_batch(name, inputs)
+    n = blocks["MINPAR"][1].size
+    batch = BatchInputs(blocks, n, inputs.source)
+    spec = pipeline.spectrum(model, batch, sm, batch=True)
+    out: dict[str, np.ndarray] = {}
+
+    def grow(v):  # (N, ...): a value the batch does not change is repeated
+        arr = np.asarray(v, complex)
+        return arr if arr.ndim and arr.shape[0] == n else np.broadcast_to(arr, (n, *arr.shape))
+
+    for p in spec.particles:
+        out[f"mass:{p.name}"] = np.broadcast_to(np.asarray(p.mass, complex), (n,))
+    for m in spec.mixings:
+        out[f"mixing:{m.name}"] = grow(m.matrix)
+    for key, mat in spec.data["mass_matrices"].items():
+        out[f"mass_matrix:{key}"] = grow(mat)
+    for key, value in spec.data["derived"].items():
+        out[f"derived:{key}"] = grow(value)
+    for state, shares in spec.data["composition"].items():
+        for field, w in shares.items():
+            out[f"share:{state}:{field}"] = np.broadcast_to(np.asarray(w, complex), (n,))
+    sec = spec.sector
+    for table, couplings in (("l", sec.left), ("r", sec.right)):
+        for key, c in couplings.items():
+            out[f"yukawa_{table}:{key}"] = grow(c)
+    for kind, obj in (("z", sec.z), ("w", sec.w), ("higgs", sec.higgs)):
+        for attr, value in vars(obj).items():
+            if value is not None and np.asarray(value).dtype != object:
+                out[f"{kind}:{attr}"] = grow(value)
+    up = matching.ckm_rotated(sec, sm)
+    coefficients = {**lfv.tau_dipoles(sec, sm), **lfv.lfv_coefficients(sec, sm, {}, quark_sector=up)}
+    for key, value in coefficients.items():
+        out[f"lfv:{key}"] = np.broadcast_to(np.asarray(value, complex), (n,))
+    if model.implements("bridge_neutrino_mass_matrix"):
+        m_nu = model.call("bridge_neutrino_mass_matrix", spectrum=spec, inputs=batch, sm=sm)
+        out["m_nu"] = grow(m_nu)
+    return out
+
+
+def _reference() -> dict[str, np.ndarray]:
+    with np.load(REFERENCE) as data:
+        return {k: data[k] for k in data.files}
+
+
+def _compare(name: str, reference: dict, got: dict) -> None:
+    """``name``: the card, "+scan" for its scan-like batch."""
+    mine = {k.split("/", 1)[1]: v for k, v in reference.items() if k.split("/", 1)[0] == name}
+    assert len(mine) > 10
+    assert set(mine) == set(got), (sorted(set(mine) - set(got)), sorted(set(got) - set(mine)))
+    for key, ref in mine.items():
+        value = got[key]
+        assert value.shape == ref.shape, key
+        assert np.array_equal(np.isnan(ref), np.isnan(value)), key
+        r, v = np.nan_to_num(ref), np.nan_to_num(value)
+        axes = tuple(range(1, r.ndim))
+        scale = np.max(np.abs(r), axis=axes, keepdims=True) if axes else np.abs(r)
+        bad = np.abs(v - r) > RTOL * scale
+        assert not bad.any(), (name, key, np.argwhere(bad)[:3], r[bad][:3], v[bad][:3])
+
+
+@pytest.mark.parametrize("name", list(CARDS))
+def test_spectrum_and_lfv_equal_the_code_before_the_speedups(name):
+    _compare(name, _reference(), computed(name))
+
+
+@pytest.mark.parametrize("name", list(SCANNED))
+def test_scan_batches_equal_the_code_before_the_speedups(name):
+    """Sectors no scanned parameter enters are diagonalised once for the batch (the scotogenic
+    η⁰ and charged scalars, its Nambu eigensystem): the same numbers as before."""
+    _compare(name + "+scan", _reference(), computed(name, scan=True))
+
+
+def test_a_changed_coupling_is_seen():
+    """The comparison can fail: the reference of F_Ib against a batch whose quark Yukawa is
+    rescaled by 1 + 1e-9 (every Yukawa-derived coupling and LFV coefficient moves)."""
+    got = computed("F_Ib")
+    key = next(k for k in got if k.startswith("yukawa_l:"))
+    got[key] = got[key] * (1 + 1e-9)
+    with pytest.raises(AssertionError):
+        _compare("F_Ib", _reference(), got)
+
+
+def _write() -> None:
+    out = {}
+    for name in CARDS:
+        for key, value in computed(name).items():
+            out[f"{name}/{key}"] = np.ascontiguousarray(value)
+    for name in SCANNED:
+        for key, value in computed(name, scan=True).items():
+            out[f"{name}+scan/{key}"] = np.ascontiguousarray(value)
+    np.savez_compressed(REFERENCE, **out)
+
+
+if __name__ == "__main__" and "--write" in sys.argv:
+    _write()
+
+
+def test_distinct_points_find_the_repeated_points():
+    """assembly.distinct_points: every point maps to a representative with the same bits (real
+    and complex columns, a column that does not vary), -0.0 and 0.0 are different points, and a
+    batch with more than half its points distinct is left alone (None)."""
+    from bridge.assembly import distinct_points
+
+    rng = np.random.default_rng(3)
+    n = 60
+    values = rng.normal(size=3)
+    a = values[rng.integers(0, 3, n)]
+    b = (values + 1j * values[::-1])[rng.integers(0, 3, n)]
+    first, inverse = distinct_points([a, b, np.full(n, 2.0)], n)
+    assert np.array_equal(a[first][inverse], a) and np.array_equal(b[first][inverse], b)
+    assert len({(x, y) for x, y in zip(a, b, strict=True)}) == first.size <= 9
+    zeros = np.where(np.arange(n) % 2 == 0, 0.0, -0.0)
+    first, inverse = distinct_points([zeros], n)
+    assert first.size == 2 and np.array_equal(np.signbit(zeros[first][inverse]), np.signbit(zeros))
+    assert distinct_points([rng.normal(size=n)], n) is None
+    assert distinct_points([a, rng.normal(size=n)], n) is None
