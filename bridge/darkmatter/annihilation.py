@@ -260,119 +260,27 @@ def fermion_pair_to_fermions(sector, smc: SMCouplings, si: Species, sj: Species,
 def fermion_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s, cos=None):
     """M[s_i, s_j, s_f, s_f'] on (√s, cos θ nodes) for F_i F_j → f f̄' (module conventions)."""
     sp = _spinors(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp], cos)
-    amp = _fermion_pair_diagrams(sector, smc, si, sj, _Finals.of(sector, smc, f, fp), sp)
-    if f != fp and W_PARTNER.get(f) == fp and sector.w is not None:
-        p1, p2, _, _ = sp["p"]
-        amp = amp - _fermion_w_channel(sector, smc, si, sj, f, p1 + p2, sp["u1"], H.bar(sp["v2"]), sp["ub3"],
-                                       sp["v4"])
-    return amp
-
-
-@dataclass(frozen=True)
-class _Finals:
-    """What the diagrams of :func:`_fermion_pair_diagrams` need of the final state f f̄': the
-    Yukawa matrices of f and f' (n_F, n_S), the Z couplings (g_L, g_R), charge and mass of f and
-    whether f = f' (s-channel). One final state: plain numbers; several stacked on the leading
-    (row) axis of the kinematics: arrays (n_rows, 1, …) broadcasting against it."""
-
-    l_f: np.ndarray
-    r_f: np.ndarray
-    l_fp: np.ndarray
-    r_fp: np.ndarray
-    g_l: float | np.ndarray
-    g_r: float | np.ndarray
-    charge: float | np.ndarray
-    mass: float | np.ndarray
-    same: bool | np.ndarray
-
-    @classmethod
-    def of(cls, sector, smc, f, fp) -> _Finals:
-        g_l, g_r = smc.z_chiral(f)
-        return cls(sector.l(f), sector.r(f), sector.l(fp), sector.r(fp), g_l, g_r, SM_CHARGE[f], smc.mass[f],
-                   f == fp)
-
-    @classmethod
-    def rows(cls, sector, smc, finals, owner) -> _Finals:
-        """The final states ``finals`` [(f, f')] on rows whose final state is finals[owner]."""
-        def stack(values):
-            return np.asarray(values)[owner][:, None]
-
-        def yukawa(get, pick):
-            return np.stack([get(pick(ff)) for ff in finals])[owner][:, None]
-
-        z = [smc.z_chiral(f) for f, _ in finals]
-        return cls(yukawa(sector.l, lambda ff: ff[0]), yukawa(sector.r, lambda ff: ff[0]),
-                   yukawa(sector.l, lambda ff: ff[1]), yukawa(sector.r, lambda ff: ff[1]),
-                   stack([g[0] for g in z]), stack([g[1] for g in z]),
-                   stack([SM_CHARGE[f] for f, _ in finals]), stack([smc.mass[f] for f, _ in finals]),
-                   stack([f == fp for f, fp in finals]))
-
-
-def _per_row(x, extra: int):
-    """A per-row coefficient (n_rows, 1) of :class:`_Finals` with ``extra`` more axes (a number
-    is returned as it is)."""
-    return x.reshape(x.shape + (1,) * extra) if np.ndim(x) else x
-
-
-def _fermion_pair_diagrams(sector, smc, si, sj, fin: _Finals, sp):
-    """t-, u- and s-channel (Z, γ, h) diagrams of F_i F_j → f f̄' on the momenta and spinors
-    ``sp`` (:func:`_spinors`, or rows of several final states with ``fin`` from
-    :meth:`_Finals.rows`); the s-channel W is added by the callers that need it."""
     p1, p2, k1, _ = sp["p"]
     u1, v2, ub3, v4 = sp["u1"], sp["v2"], sp["ub3"], sp["v4"]
     vb2 = H.bar(v2)
     a, b = si.index, sj.index
+    l_f, r_f = sector.l(f), sector.r(f)
+    l_fp, r_fp = sector.l(fp), sector.r(fp)
     t = H.dot(p1 - k1, p1 - k1)
     # t-channel: M[s_i, s_j, s_f, s_f'] = −Σ_A [ū₃ Γ_A u₁][v̄₂ Γ̄_A v₄]/(t − M_A²)
-    amp = -_scalar_exchange(fin.l_f[..., a, :], fin.r_f[..., a, :], fin.l_fp[..., b, :], fin.r_fp[..., b, :],
-                            sector.scalars, t, ub3, u1, vb2, v4)
+    amp = -_scalar_exchange(l_f[a], r_f[a], l_fp[b], r_fp[b], sector.scalars, t, ub3, u1, vb2, v4)
     if si.self_conjugate and sj.self_conjugate:
         # u-channel, F_i and F_j exchanged with Denner's relative minus sign: [ū₃ Γ u₂][v̄₁ Γ̄ v₄]
         uu = H.dot(p2 - k1, p2 - k1)
-        m_u = _scalar_exchange(fin.l_f[..., b, :], fin.r_f[..., b, :], fin.l_fp[..., a, :],
-                               fin.r_fp[..., a, :], sector.scalars, uu, ub3, sp["u2"], sp["vb1"], v4)
+        m_u = _scalar_exchange(l_f[b], r_f[b], l_fp[a], r_fp[a], sector.scalars, uu, ub3, sp["u2"],
+                               sp["vb1"], v4)
         if np.ndim(m_u):
             amp = amp + np.swapaxes(m_u, -3, -4)
-    if np.all(fin.same):
-        amp = amp - _fermion_s_channel(sector, smc, si, sj, fin, p1, p2, u1, vb2, ub3, v4, sp)
-    elif np.any(fin.same):  # rows of several final states: the s-channel on those with f = f'
-        s_chan = _fermion_s_channel(sector, smc, si, sj, fin, p1, p2, u1, vb2, ub3, v4, sp)
-        amp = amp - _per_row(fin.same, 4) * s_chan
+    if f == fp:
+        amp = amp - _fermion_s_channel(sector, smc, si, sj, f, p1, p2, u1, vb2, ub3, v4, sp)
+    elif W_PARTNER.get(f) == fp and sector.w is not None:
+        amp = amp - _fermion_w_channel(sector, smc, si, sj, f, p1 + p2, u1, vb2, ub3, v4)
     return amp
-
-
-def fermion_pair_to_fermion_finals(sector, smc: SMCouplings, si: Species, sj: Species, finals,
-                                   sqrt_s) -> list[np.ndarray]:
-    """W(√s) of F_i F_j → f f̄' for each (f, f') of ``finals`` (none of them an s-channel W
-    final state): :func:`fermion_pair_to_fermions` of each, computed in one array pass — the
-    open (√s, final state) rows of all final states stacked on the leading axis, with per-row
-    masses and couplings (the same diagrams and arithmetic, so the same W to rounding)."""
-    sqrt_s = np.asarray(sqrt_s, float)
-    out = [np.zeros_like(sqrt_s) for _ in finals]
-    m3 = np.array([smc.mass[f] for f, _ in finals])
-    m4 = np.array([smc.mass[fp] for _, fp in finals])
-    where = np.flatnonzero(_open(sqrt_s, si.mass + sj.mass))
-    if where.size == 0:
-        return out
-    for idx, cos, wcos in angular_rules(sqrt_s[where], si.mass, sj.mass):
-        nodes = where[idx]
-        picks = [nodes[_open(sqrt_s[nodes], m3[k] + m4[k])] for k in range(len(finals))]
-        owner = np.concatenate([np.full(pick.size, k) for k, pick in enumerate(picks)])
-        if owner.size == 0:
-            continue
-        rs = np.concatenate([sqrt_s[pick] for pick in picks])
-        m3_rows, m4_rows = m3[owner], m4[owner]
-        momenta = H.cm_momenta(rs, si.mass, sj.mass, m3_rows[:, None], m4_rows[:, None], cos)
-        # the initial-state spinors on one cos θ node, broadcast (as _initial_cached does)
-        sp = _LazySpinors(momenta, _LazySpinors(H.cm_momenta(rs, si.mass, sj.mass, 0.0, 0.0, np.zeros(1))))
-        amp = _fermion_pair_diagrams(sector, smc, si, sj, _Finals.rows(sector, smc, finals, owner), sp)
-        msq = np.sum(H.abs2(amp), axis=(-4, -3, -2, -1)) if np.ndim(amp) else np.zeros((rs.size, cos.size))
-        w = _w_from_msq(rs, m3_rows, m4_rows, msq, 0.25, 1.0, wcos)
-        start = 0
-        for k, pick in enumerate(picks):
-            out[k][pick] = w[start:start + pick.size]
-            start += pick.size
-    return [COLOUR[f] * w for (f, _), w in zip(finals, out, strict=True)]
 
 
 def _chiral_bilinears(left_bar, right):
@@ -391,11 +299,9 @@ def _scalar_exchange(l_in, r_in, l_out, r_out, scalars, t, ub3, u_in, vb_out, v4
     products are formed once, not once per scalar (l, r of L ⊃ f̄ (l P_R + r P_L) F S)."""
     coeff_in = {"R": np.asarray(l_in), "L": np.asarray(r_in)}
     coeff_out = {"L": np.conj(l_out), "R": np.conj(r_out)}
-    # coefficients (n_S) or, for rows of several final states, (n_rows, 1, n_S): a scalar is live
-    # when some row has both its vertices
     live = [A for A in range(len(scalars))
-            if np.any(((coeff_in["L"][..., A] != 0) | (coeff_in["R"][..., A] != 0))
-                      & ((coeff_out["L"][..., A] != 0) | (coeff_out["R"][..., A] != 0)))]
+            if (coeff_in["L"][A] != 0 or coeff_in["R"][A] != 0)
+            and (coeff_out["L"][A] != 0 or coeff_out["R"][A] != 0)]
     if not live:
         return 0j
     inv = 1.0 / (t[..., None] - np.array([scalars[A].mass ** 2 for A in live]))  # (…, n_live)
@@ -406,10 +312,9 @@ def _scalar_exchange(l_in, r_in, l_out, r_out, scalars, t, ub3, u_in, vb_out, v4
     for cy, y in (("L", yl), ("R", yr)):
         xc = 0j
         for cx in ("L", "R"):
-            c = coeff_in[cx][..., live] * coeff_out[cy][..., live]
+            c = coeff_in[cx][live] * coeff_out[cy][live]
             if np.any(c):
-                summed = inv @ c if c.ndim == 1 else np.sum(inv * c, axis=-1)
-                xc = xc + summed[..., None, None] * x[cx]
+                xc = xc + (inv @ c)[..., None, None] * x[cx]
         if np.ndim(xc):
             total = total + _outer(xc, y)
     return total
@@ -446,9 +351,7 @@ def _fermion_w_channel(sector, smc, si, sj, f, q, u1, vb2, ub3, v4):
 
 
 def _fermion_s_channel(sector, smc, si, sj, f, p1, p2, u1, vb2, ub3, v4, cache=None):
-    """Z, γ and h exchange in the s-channel for F_i F_j → f f̄ (before the fermion sign); ``f``
-    the SM fermion's name or a :class:`_Finals` (rows of several final states)."""
-    fin = _Finals.of(sector, smc, f, f) if isinstance(f, str) else f
+    """Z, γ and h exchange in the s-channel for F_i F_j → f f̄ (before the fermion sign)."""
     a, b = si.index, sj.index
     q = p1 + p2
     s = H.dot(q, q)
@@ -456,11 +359,8 @@ def _fermion_s_channel(sector, smc, si, sj, f, p1, p2, u1, vb2, ub3, v4, cache=N
     if sector.z is not None:
         zl, zr = np.asarray(sector.z.left)[b, a], np.asarray(sector.z.right)[b, a]
         if zl != 0 or zr != 0:
-            if np.ndim(fin.g_l):  # per-row couplings: (g_L P_L + g_R P_R) v₄ scales v₄'s Weyl halves
-                chiral = np.repeat(np.concatenate([fin.g_l, fin.g_r], axis=-1), 2, axis=-1)  # (rows, 4)
-                j_f = H.vector_current(ub3, H.ONE, v4 * chiral[:, None, None, :])
-            else:
-                j_f = H.vector_current(ub3, fin.g_l * H.PL + fin.g_r * H.PR, v4)  # (…, s_f, s_f', μ)
+            gl, gr = smc.z_chiral(f)
+            j_f = H.vector_current(ub3, gl * H.PL + gr * H.PR, v4)  # (…, s_f, s_f', μ)
             key = ("j_d", complex(zl), complex(zr))  # the dark current is shared by all final states
             if cache is None or key not in cache:
                 j_d = H.vector_current(vb2, zl * H.PL + zr * H.PR, u1)  # (…, s_j, s_i, μ)
@@ -472,9 +372,9 @@ def _fermion_s_channel(sector, smc, si, sj, f, p1, p2, u1, vb2, ub3, v4, cache=N
     if not si.self_conjugate and sj.conj and si.index == sj.index and si.charge != 0:
         j_d = H.vector_current(vb2, H.ONE, u1)
         j_v = H.vector_current(ub3, H.ONE, v4)
-        coupling = smc.e2 * si.charge * _per_row(fin.charge, 4)
+        coupling = smc.e2 * si.charge * SM_CHARGE[f]
         total = total + coupling * _contract(j_d, j_v) / s[..., None, None, None, None]
-    if sector.higgs is not None and np.any(np.asarray(fin.mass) > 0):
+    if sector.higgs is not None and smc.mass[f] > 0:
         y = np.asarray(sector.higgs.fermion)
         if si.self_conjugate:
             gam = y[b, a] * H.PL + np.conj(y[b, a]) * H.PR
@@ -484,7 +384,7 @@ def _fermion_s_channel(sector, smc, si, sj, f, p1, p2, u1, vb2, ub3, v4, cache=N
             x = H.sandwich(vb2, gam, u1)  # (…, s_j, s_i)
             yf = H.sandwich(ub3, H.ONE, v4)  # (…, s_f, s_f')
             bw = _breit_wigner(s, smc.m_h, smc.gamma_h)
-            total = total - (_per_row(fin.mass, 4) / smc.vev) * _outer(np.swapaxes(x, -1, -2), yf) \
+            total = total - (smc.mass[f] / smc.vev) * _outer(np.swapaxes(x, -1, -2), yf) \
                 * bw[..., None, None, None, None]
     return total
 

@@ -113,7 +113,6 @@ def pair_channels(sector: DarkSector, smc: A.SMCouplings, si: A.Species, sj: A.S
                                or (p.index == q.index and p.charge != 0 and not p.self_conjugate))
     w_channel = abs(q_total) == 1 and sector.w is not None and pairs.w_vertex(sector, p, q)
     func = A.fermion_pair_to_fermions if p.kind == "F" else A.scalar_pair_to_fermions
-    finals = []
     for f in SM_FERMIONS:
         for fp in SM_FERMIONS:
             if abs(SM_CHARGE[f] - SM_CHARGE[fp] - q_total) > 1e-9:
@@ -124,18 +123,6 @@ def pair_channels(sector: DarkSector, smc: A.SMCouplings, si: A.Species, sj: A.S
                 continue
             if f == fp and not t_chan and not pairs.s_channel_nonzero(sector, p, q, f):
                 continue
-            finals.append((f, fp))
-    # a fermion pair's final states without an s-channel W in one array pass (the W of each read
-    # from the pass's result; annihilation.fermion_pair_to_fermion_finals)
-    w_finals = sector.w is not None
-    together = [(f, fp) for f, fp in finals
-                if p.kind == "F" and not (w_finals and f != fp and A.W_PARTNER.get(f) == fp)]
-    group = _once_per_grid(lambda rs: A.fermion_pair_to_fermion_finals(sector, smc, p, q, together, rs))
-    for f, fp in finals:
-        if (f, fp) in together:
-            k = together.index((f, fp))
-            channels.append((f"{label} -> {f} {fp}~", lambda rs, k=k: group(rs)[k]))
-        else:
             channels.append((f"{label} -> {f} {fp}~",
                              lambda rs, f=f, fp=fp: func(sector, smc, p, q, f, fp, rs)))
     if p.index == q.index and p.charge != 0 and not p.self_conjugate and gauge is None:
@@ -143,21 +130,6 @@ def pair_channels(sector: DarkSector, smc: A.SMCouplings, si: A.Species, sj: A.S
         channels.append((f"{label} -> a a", lambda rs: photons(smc, p.mass, p.charge, rs)))
     channels += pairs.boson_channels(gauge, p, q, label)
     return channels, missing
-
-
-def _once_per_grid(fn):
-    """fn(√s) evaluated once for the √s grid it is called with (the last one kept): the channels
-    of one array pass each read their part."""
-    memo: dict = {}
-
-    def get(sqrt_s):
-        key = np.ascontiguousarray(sqrt_s, dtype=float).tobytes()
-        if key not in memo:
-            memo.clear()
-            memo[key] = fn(sqrt_s)
-        return memo[key]
-
-    return get
 
 
 def w_eff_table(sector: DarkSector, sm, window: float = WINDOW):
