@@ -31,6 +31,10 @@ WINDOW = 0.2
 WINDOW_COLOURED = 0.5
 #: Momentum nodes clustered above each threshold (freezeout.momentum_grid's n_threshold).
 N_THRESHOLD = 32
+#: A coannihilating pair is evaluated on the nodes of its own thresholds and on every node of
+#: the grid from its threshold to (1 + ONSET) times it, where its W rises as √(s − s_th) and
+#: the nodes other pairs bring are needed (w_eff_table).
+ONSET = 0.03
 
 
 @dataclass
@@ -152,26 +156,46 @@ def w_eff_table(sector: DarkSector, sm, window: float = WINDOW):
             channels, miss = pair_channels(sector, smc, si, sj, gauge)
             missing += miss
             if channels:
-                pairs.append((si, sj, channels))
-                # nodes where a pair or a final state opens (only those of the channels present)
-                thresholds.append(si.mass + sj.mass)
-                thresholds += [_final_mass(name, smc, g) for name, _ in channels]
+                # nodes where the pair or one of its final states opens (only the channels present)
+                opens = [si.mass + sj.mass] + [_final_mass(name, smc, g) for name, _ in channels]
+                pairs.append((si, sj, channels, opens))
+                thresholds += opens
     # 32 nodes above each threshold (freezeout's default 16 leaves 1.5e-3 in Ωh² once an s-wave
     # coannihilation channel such as χ S → f γ opens at the pair threshold: √ onset)
     p = freezeout.momentum_grid(m1, poles, thresholds, n_threshold=N_THRESHOLD)
-    sqrt_s = 2 * np.sqrt(p**2 + m1**2)
+    sqrt_s_all = 2 * np.sqrt(p**2 + m1**2)
     g1 = chi.g
     contributions = {}
-    for si, sj, channels in pairs:
-        p_ij = A.H.two_body_momentum(sqrt_s, si.mass, sj.mass)
-        at_rest = np.ones_like(p) if si.mass + sj.mass == 2 * m1 else np.zeros_like(p)
-        ratio = np.divide(p_ij, p, out=at_rest, where=p > 0)
+    for si, sj, channels, opens in pairs:
+        # each pair on the nodes of its own thresholds (and the poles), a subset of p: its W has no
+        # structure where another pair opens, and the thermal kernel takes W_eff linear in p²
+        # between nodes, so carrying the pair's W onto p linearly in p² is the interpolant the
+        # kernel would integrate on the pair's own nodes (a pair whose thresholds are all the
+        # grid's is evaluated on p itself)
+        own = np.isin(p, freezeout.momentum_grid(m1, poles, opens, n_threshold=N_THRESHOLD))
+        if si.mass + sj.mass > 2 * m1:  # its √ onset: all nodes up to ONSET above its threshold
+            own |= (sqrt_s_all >= opens[0]) & (sqrt_s_all <= (1 + ONSET) * opens[0])
+        p_ij = p[own]
+        sqrt_s = sqrt_s_all[own]
+        k_ij = A.H.two_body_momentum(sqrt_s, si.mass, sj.mass)
+        at_rest = np.ones_like(p_ij) if si.mass + sj.mass == 2 * m1 else np.zeros_like(p_ij)
+        ratio = np.divide(k_ij, p_ij, out=at_rest, where=p_ij > 0)
         weight = ratio * si.g * sj.g / g1**2 * (1 if si is sj else 2)
         for name, fn in channels:
             w = weight * fn(sqrt_s)
             if np.any(w):
-                contributions[name] = w
+                contributions[name] = w if own.all() else _onto(p, p_ij, w, own)
     return bath, p, contributions, missing
+
+
+def _onto(p, p_own, w_own, own):
+    """W tabulated on the nodes p_own (a subset of p, ``own`` marks them) on all of p: the same
+    values on p_own, linear in p² in between (zero below the first open node stays zero)."""
+    from scipy.interpolate import PchipInterpolator
+
+    out = PchipInterpolator(p_own**2, w_own)(p**2)
+    out[own] = w_own  # exactly, not through the interpolation formula
+    return out
 
 
 def _window(s: A.Species, window: float) -> float:
