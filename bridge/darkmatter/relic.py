@@ -167,13 +167,12 @@ def w_eff_table(sector: DarkSector, sm, window: float = WINDOW):
     g1 = chi.g
     contributions = {}
     for si, sj, channels, opens in pairs:
-        # each pair on the nodes of its own thresholds (and the poles), a subset of p: its W has no
-        # structure where another pair opens, and the thermal kernel takes W_eff linear in p²
-        # between nodes, so carrying the pair's W onto p linearly in p² is the interpolant the
-        # kernel would integrate on the pair's own nodes (a pair whose thresholds are all the
-        # grid's is evaluated on p itself)
+        # each pair on the nodes of its own thresholds and the poles (a subset of p) and, above
+        # its own threshold, on all nodes up to ONSET: its W has no structure where another pair
+        # opens, so it is carried onto the rest of p by a monotone cubic in p² (a bath of one
+        # state, whose thresholds are all the grid's, is evaluated on p itself)
         own = np.isin(p, freezeout.momentum_grid(m1, poles, opens, n_threshold=N_THRESHOLD))
-        if si.mass + sj.mass > 2 * m1:  # its √ onset: all nodes up to ONSET above its threshold
+        if si.mass + sj.mass > 2 * m1:  # its √ onset
             own |= (sqrt_s_all >= opens[0]) & (sqrt_s_all <= (1 + ONSET) * opens[0])
         p_ij = p[own]
         sqrt_s = sqrt_s_all[own]
@@ -181,19 +180,22 @@ def w_eff_table(sector: DarkSector, sm, window: float = WINDOW):
         at_rest = np.ones_like(p_ij) if si.mass + sj.mass == 2 * m1 else np.zeros_like(p_ij)
         ratio = np.divide(k_ij, p_ij, out=at_rest, where=p_ij > 0)
         weight = ratio * si.g * sj.g / g1**2 * (1 if si is sj else 2)
-        for name, fn in channels:
-            w = weight * fn(sqrt_s)
-            if np.any(w):
-                contributions[name] = w if own.all() else _onto(p, p_ij, w, own)
+        ws = {name: weight * fn(sqrt_s) for name, fn in channels}
+        ws = {name: w for name, w in ws.items() if np.any(w)}
+        if ws and not own.all():  # all channels of the pair in one interpolation
+            ws = dict(zip(ws, _onto(p, p_ij, np.array(list(ws.values())).T, own).T, strict=True))
+        contributions.update(ws)
     return bath, p, contributions, missing
 
 
 def _onto(p, p_own, w_own, own):
-    """W tabulated on the nodes p_own (a subset of p, ``own`` marks them) on all of p: the same
-    values on p_own, linear in p² in between (zero below the first open node stays zero)."""
+    """W tabulated on the nodes p_own (a subset of p, ``own`` marks them; columns of w_own
+    (n_own, …) are separate channels) on all of p: the same values on p_own, a monotone cubic
+    in p² in between (Fritsch–Carlson/PCHIP: exact for W linear in p², the s- plus p-wave,
+    and without overshoot at a threshold)."""
     from scipy.interpolate import PchipInterpolator
 
-    out = PchipInterpolator(p_own**2, w_own)(p**2)
+    out = PchipInterpolator(p_own**2, w_own, axis=0)(p**2)
     out[own] = w_own  # exactly, not through the interpolation formula
     return out
 
