@@ -19,7 +19,7 @@ import numpy as np
 from bridge.darkmatter import annihilation as A
 from bridge.darkmatter import coloured, freezeout, pairs
 from bridge.darkmatter import constants as C
-from bridge.engine import COLOUR_DIM, SM_CHARGE, SM_FERMIONS, DarkSector
+from bridge.engine import COLOUR_DIM, DarkSector
 from bridge.errors import ModelError
 
 #: Coannihilation window: states with m ≤ (1 + WINDOW) m_1 join the bath.
@@ -106,29 +106,9 @@ def pair_channels(sector: DarkSector, smc: A.SMCouplings, si: A.Species, sj: A.S
         channels += pairs.boson_channels(gauge, si, sj, label)
         return channels, missing
     p, q = pair
-    q_total = p.charge + q.charge
-    neutral_s = (q_total == 0)
-    yuk_p, yuk_q = pairs.yukawa_used(sector, p.kind, p.index), pairs.yukawa_used(sector, q.kind, q.index)
-    if p.kind == "F" and p.self_conjugate and q.self_conjugate:
-        yuk_p = yuk_q = yuk_p | yuk_q  # exchanged (u-channel) diagram
-    if p.kind == "S" and p.self_conjugate and q.self_conjugate:
-        yuk_p = yuk_q = yuk_p | yuk_q
-    s_channel = neutral_s and (sector.z is not None or sector.higgs is not None
-                               or (p.index == q.index and p.charge != 0 and not p.self_conjugate))
-    w_channel = abs(q_total) == 1 and sector.w is not None and pairs.w_vertex(sector, p, q)
     func = A.fermion_pair_to_fermions if p.kind == "F" else A.scalar_pair_to_fermions
-    for f in SM_FERMIONS:
-        for fp in SM_FERMIONS:
-            if abs(SM_CHARGE[f] - SM_CHARGE[fp] - q_total) > 1e-9:
-                continue
-            t_chan = f in yuk_p and fp in yuk_q
-            w_pair = (w_channel and A.W_PARTNER.get(f) == fp) or (w_channel and A.W_PARTNER.get(fp) == f)
-            if not (t_chan or (f == fp and s_channel) or w_pair):
-                continue
-            if f == fp and not t_chan and not pairs.s_channel_nonzero(sector, p, q, f):
-                continue
-            channels.append((f"{label} -> {f} {fp}~",
-                             lambda rs, f=f, fp=fp: func(sector, smc, p, q, f, fp, rs)))
+    for f, fp, _ in pairs.fermion_final_states(sector, p, q):
+        channels.append((f"{label} -> {f} {fp}~", lambda rs, f=f, fp=fp: func(sector, smc, p, q, f, fp, rs)))
     if p.index == q.index and p.charge != 0 and not p.self_conjugate and gauge is None:
         photons = A.scalar_pair_to_photons if p.kind == "S" else A.fermion_pair_to_photons
         channels.append((f"{label} -> a a", lambda rs: photons(smc, p.mass, p.charge, rs)))
