@@ -19,11 +19,17 @@ stores) of N random points of the F_Ib (M_Ψ, M_Ψ') plane 20-1000 × 100-2000 G
 plane: CPU per point (coannihilation with Ψ' or Φ_l makes many of them dearer than the card).
 ``--accuracy``: Ωh² of each case with the production settings against momentum nodes, kernel
 quadrature and x points of the thermal average all three times as dense, and 48 angular nodes.
+``--save FILE`` / ``--against FILE``: Ωh², x_f and the channel shares of the cases and of
+``--points N`` random F_Ib-plane points (``--seed``) written to a JSON file / compared with one
+written by another checkout (before/after a change; add ``--dense`` to write the dense-grid
+values instead).
 
 CPU times with one BLAS thread (set unless OPENBLAS_NUM_THREADS etc. are given), as in the
 scan's workers.
 
 Usage: python benchmarks/relic_speed.py [--repeat 5] [--batch 40] [--plane 100] [--accuracy]
+       python benchmarks/relic_speed.py --points 60 --seed 7 --save before.json [--dense]
+       python benchmarks/relic_speed.py --points 60 --seed 7 --against before.json
 """
 
 from __future__ import annotations
@@ -96,8 +102,9 @@ def clear_caches():
     annihilation._initial_cached.cache_clear()
 
 
-def f_ib_plane(n: int, seed: int = 1):
-    """The batched DarkSector of n random points of the F_Ib (M_Ψ, M_Ψ') plane."""
+def f_ib_plane(n: int, seed: int = 1, values: bool = False):
+    """The batched DarkSector of n random points of the F_Ib (M_Ψ, M_Ψ') plane (and their
+    (M_Ψ, M_Ψ') with ``values``)."""
     from bridge import pipeline
     from bridge.run import load_point
     from bridge.scan.space import Space, batch_inputs, parse_vary
@@ -107,7 +114,55 @@ def f_ib_plane(n: int, seed: int = 1):
                   "grid", None, seed)
     ids = np.sort(np.random.default_rng(seed).choice(space.size, n, replace=False))
     binputs, _ = batch_inputs(space, inputs, space.values(ids))
-    return pipeline.spectrum(model, binputs, SM, batch=True).sector
+    sector = pipeline.spectrum(model, binputs, SM, batch=True).sector
+    return (sector, space.values(ids)) if values else sector
+
+
+def results(n: int, seed: int) -> dict:
+    """Ωh², x_f and shares of the cases and of n random plane points (the ModelError text where
+    there is none), with the CPU time of the plane points."""
+    import json
+
+    from bridge.darkmatter.relic import relic_densities
+    from bridge.errors import ModelError
+
+    def record(r):
+        if isinstance(r, ModelError):
+            return {"error": str(r)}
+        return {"omega_h2": r.omega_h2, "x_f": r.x_f, "shares": r.shares}
+
+    sector, values = f_ib_plane(n, seed, values=True)
+    t = time.process_time()
+    plane = [record(r) for r in relic_densities(sector, SM)]
+    cpu = time.process_time() - t
+    out = {"values": values.tolist(), "plane": plane, "cpu_per_point": cpu / n,
+           "cases": {name: record(relic_densities(s, SM)[0]) for name, s in cases().items()}}
+    return json.loads(json.dumps(out))
+
+
+def compare(new: dict, old: dict) -> None:
+    """Largest relative differences of Ωh² and x_f and absolute of the shares, new against old."""
+    worst = {"omega_h2": (0.0, ""), "x_f": (0.0, ""), "share": (0.0, "")}
+    rows = [(f"plane point {v}", a, b)
+            for v, a, b in zip(new["values"], new["plane"], old["plane"], strict=True)]
+    rows += [(name, new["cases"][name], old["cases"][name]) for name in new["cases"]]
+    for name, a, b in rows:
+        if "error" in a or "error" in b:
+            if a.get("error") != b.get("error"):
+                print(f"{name}: {a.get('error', 'a result')} against {b.get('error', 'a result')}")
+            continue
+        for key in ("omega_h2", "x_f"):
+            d = abs(a[key] / b[key] - 1)
+            worst[key] = max(worst[key], (d, name))
+        if set(a["shares"]) != set(b["shares"]):
+            print(f"{name}: channels differ: {sorted(set(a['shares']) ^ set(b['shares']))}")
+            continue
+        d = max((abs(a["shares"][k] - b["shares"][k]) for k in a["shares"]), default=0.0)
+        worst["share"] = max(worst["share"], (d, name))
+    for key, (d, name) in worst.items():
+        print(f"largest difference in {key}: {d:.2e} ({name})")
+    print(f"CPU per plane point: {new['cpu_per_point']:.3f} s here, {old['cpu_per_point']:.3f} s in the file "
+          "(compare only runs made side by side)")
 
 
 def timed(fn, repeat):
@@ -158,7 +213,23 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=0)
     ap.add_argument("--accuracy", action="store_true")
     ap.add_argument("--plane", type=int, default=0)
+    ap.add_argument("--points", type=int, default=60)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--save")
+    ap.add_argument("--against")
+    ap.add_argument("--dense", action="store_true")
     args = ap.parse_args()
+    if args.save or args.against:
+        import contextlib
+        import json
+
+        with dense() if args.dense else contextlib.nullcontext():
+            out = results(args.points, args.seed)
+        if args.save:
+            Path(args.save).write_text(json.dumps(out, indent=1))
+        if args.against:
+            compare(out, json.loads(Path(args.against).read_text()))
+        return
     for name, sector in cases().items():
         out, times = timed(lambda s=sector: relic_density(s, SM), args.repeat)
         line = (f"{name:34s} Omega h^2 = {out.omega_h2:.5g}  x_f = {out.x_f:.2f}  "

@@ -358,8 +358,6 @@ def _quark_exchange_colourless(sector, p: A.Species, f: str) -> bool:
 
 def coloured_pair_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Species, gauge, label: str):
     """([(label, √s → W)], [missing]) of a pair of coloured dark states of the same kind."""
-    from bridge.engine import SM_FERMIONS
-
     channels, missing = [], []
     d = COLOUR_DIM[si.colour]
     pair = P.canonical(si, sj)
@@ -375,28 +373,14 @@ def coloured_pair_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Spec
     elif p.self_conjugate and p.index == q.index:
         missing.append(f"{label}: g g of a self-conjugate coloured state")
     gluon = p.index == q.index and not p.self_conjugate
-    q_total = p.charge + q.charge
-    yuk_p, yuk_q = P.yukawa_used(sector, p.kind, p.index), P.yukawa_used(sector, q.kind, q.index)
-    s_channel = q_total == 0 and (sector.z is not None or sector.higgs is not None
-                                  or (gluon and p.charge != 0))
-    w_channel = abs(q_total) == 1 and sector.w is not None and P.w_vertex(sector, p, q)
     t_sector = _t_channel_only(sector)
-    for f in SM_FERMIONS:
-        for fp in SM_FERMIONS:
-            if abs(SM_CHARGE[f] - SM_CHARGE[fp] - q_total) > 1e-9:
-                continue
-            t_chan = f in yuk_p and fp in yuk_q
-            w_pair = w_channel and (A.W_PARTNER.get(f) == fp or A.W_PARTNER.get(fp) == f)
-            g_chan = gluon and f == fp and A.COLOUR[f] == 3
-            s_chan = f == fp and s_channel and P.s_channel_nonzero(sector, p, q, f)
-            if not (t_chan or w_pair or g_chan or s_chan):
-                continue
-            if t_chan and A.COLOUR[f] == 3 and not (p.colour == 3 and _quark_exchange_colourless(sector, p, f)
-                                                      and _quark_exchange_colourless(sector, q, fp)):
-                missing.append(f"{label} -> {f} {fp}~: quark couplings of two coloured dark states")
-                continue
-            channels.append((f"{label} -> {f} {fp}~", lambda rs, f=f, fp=fp: coloured_pair_to_fermions(
-                sector, smc, p, q, f, fp, rs, a_s, t_sector)))
+    for f, fp, t_chan in P.fermion_final_states(sector, p, q, gluon=gluon, exchanged=False):
+        if t_chan and A.COLOUR[f] == 3 and not (p.colour == 3 and _quark_exchange_colourless(sector, p, f)
+                                                  and _quark_exchange_colourless(sector, q, fp)):
+            missing.append(f"{label} -> {f} {fp}~: quark couplings of two coloured dark states")
+            continue
+        channels.append((f"{label} -> {f} {fp}~", lambda rs, f=f, fp=fp: coloured_pair_to_fermions(
+            sector, smc, p, q, f, fp, rs, a_s, t_sector)))
     electroweak = P.boson_channels(gauge, p, q, label)
     channels += _per_colour(electroweak, d)
     if gluon and p.charge != 0:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from bridge.darkmatter import annihilation as A
-from bridge.engine import SM_FERMIONS
+from bridge.engine import SM_CHARGE, SM_FERMIONS
 
 
 def canonical(si: A.Species, sj: A.Species):
@@ -61,6 +61,35 @@ def s_channel_nonzero(sector, p, q, f) -> bool:
         z = sector.z is not None and (sector.z.scalar[b, a] != 0 or sector.z.scalar[a, b] != 0)
         h = sector.higgs is not None and sector.higgs.scalar[b, a] != 0
     return bool(z or h)
+
+
+def fermion_final_states(sector, p: A.Species, q: A.Species, gluon: bool = False, exchanged: bool = True):
+    """[(f, f', t-channel?)]: the f f̄' final states of the canonical pair (p, q) (:func:`canonical`)
+    with at least one diagram whose couplings are all non-zero — the t-channel (p couples to f,
+    q to f'; with ``exchanged``, for two self-conjugate states, also the u-channel, either
+    order), the s-channel Z, h or γ (f = f', :func:`s_channel_nonzero`), the s-channel W
+    (SU(2) partners, a W vertex of the pair) and, with ``gluon``, the s-channel gluon into
+    quarks. The one selection of :func:`.relic.pair_channels` (colourless pairs) and
+    :func:`.coloured.coloured_pair_channels`."""
+    q_total = p.charge + q.charge
+    yuk_p, yuk_q = yukawa_used(sector, p.kind, p.index), yukawa_used(sector, q.kind, q.index)
+    if exchanged and p.self_conjugate and q.self_conjugate:
+        yuk_p = yuk_q = yuk_p | yuk_q
+    s_channel = q_total == 0 and (sector.z is not None or sector.higgs is not None
+                                  or (p.index == q.index and p.charge != 0 and not p.self_conjugate))
+    w_channel = abs(q_total) == 1 and sector.w is not None and w_vertex(sector, p, q)
+    out = []
+    for f in SM_FERMIONS:
+        for fp in SM_FERMIONS:
+            if abs(SM_CHARGE[f] - SM_CHARGE[fp] - q_total) > 1e-9:
+                continue
+            t_chan = f in yuk_p and fp in yuk_q
+            w_pair = w_channel and (A.W_PARTNER.get(f) == fp or A.W_PARTNER.get(fp) == f)
+            g_chan = gluon and f == fp and A.COLOUR[f] == 3
+            s_chan = f == fp and s_channel and s_channel_nonzero(sector, p, q, f)
+            if t_chan or w_pair or g_chan or s_chan:
+                out.append((f, fp, t_chan))
+    return out
 
 
 def boson_channels(gauge, p: A.Species, q: A.Species, label: str):

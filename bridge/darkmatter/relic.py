@@ -19,7 +19,7 @@ import numpy as np
 from bridge.darkmatter import annihilation as A
 from bridge.darkmatter import coloured, freezeout, pairs
 from bridge.darkmatter import constants as C
-from bridge.engine import COLOUR_DIM, SM_CHARGE, SM_FERMIONS, DarkSector
+from bridge.engine import COLOUR_DIM, DarkSector
 from bridge.errors import ModelError
 
 #: Coannihilation window: states with m ≤ (1 + WINDOW) m_1 join the bath.
@@ -31,6 +31,10 @@ WINDOW = 0.2
 WINDOW_COLOURED = 0.5
 #: Momentum nodes clustered above each threshold (freezeout.momentum_grid's n_threshold).
 N_THRESHOLD = 32
+#: A coannihilating pair is evaluated on the nodes of its own thresholds and on every node of
+#: the grid from its threshold to (1 + ONSET) times it, where its W rises as √(s − s_th) and
+#: the nodes other pairs bring are needed (w_eff_table).
+ONSET = 0.03
 
 
 @dataclass
@@ -102,29 +106,9 @@ def pair_channels(sector: DarkSector, smc: A.SMCouplings, si: A.Species, sj: A.S
         channels += pairs.boson_channels(gauge, si, sj, label)
         return channels, missing
     p, q = pair
-    q_total = p.charge + q.charge
-    neutral_s = (q_total == 0)
-    yuk_p, yuk_q = pairs.yukawa_used(sector, p.kind, p.index), pairs.yukawa_used(sector, q.kind, q.index)
-    if p.kind == "F" and p.self_conjugate and q.self_conjugate:
-        yuk_p = yuk_q = yuk_p | yuk_q  # exchanged (u-channel) diagram
-    if p.kind == "S" and p.self_conjugate and q.self_conjugate:
-        yuk_p = yuk_q = yuk_p | yuk_q
-    s_channel = neutral_s and (sector.z is not None or sector.higgs is not None
-                               or (p.index == q.index and p.charge != 0 and not p.self_conjugate))
-    w_channel = abs(q_total) == 1 and sector.w is not None and pairs.w_vertex(sector, p, q)
     func = A.fermion_pair_to_fermions if p.kind == "F" else A.scalar_pair_to_fermions
-    for f in SM_FERMIONS:
-        for fp in SM_FERMIONS:
-            if abs(SM_CHARGE[f] - SM_CHARGE[fp] - q_total) > 1e-9:
-                continue
-            t_chan = f in yuk_p and fp in yuk_q
-            w_pair = (w_channel and A.W_PARTNER.get(f) == fp) or (w_channel and A.W_PARTNER.get(fp) == f)
-            if not (t_chan or (f == fp and s_channel) or w_pair):
-                continue
-            if f == fp and not t_chan and not pairs.s_channel_nonzero(sector, p, q, f):
-                continue
-            channels.append((f"{label} -> {f} {fp}~",
-                             lambda rs, f=f, fp=fp: func(sector, smc, p, q, f, fp, rs)))
+    for f, fp, _ in pairs.fermion_final_states(sector, p, q):
+        channels.append((f"{label} -> {f} {fp}~", lambda rs, f=f, fp=fp: func(sector, smc, p, q, f, fp, rs)))
     if p.index == q.index and p.charge != 0 and not p.self_conjugate and gauge is None:
         photons = A.scalar_pair_to_photons if p.kind == "S" else A.fermion_pair_to_photons
         channels.append((f"{label} -> a a", lambda rs: photons(smc, p.mass, p.charge, rs)))
@@ -152,26 +136,48 @@ def w_eff_table(sector: DarkSector, sm, window: float = WINDOW):
             channels, miss = pair_channels(sector, smc, si, sj, gauge)
             missing += miss
             if channels:
-                pairs.append((si, sj, channels))
-                # nodes where a pair or a final state opens (only those of the channels present)
-                thresholds.append(si.mass + sj.mass)
-                thresholds += [_final_mass(name, smc, g) for name, _ in channels]
+                # nodes where the pair or one of its final states opens (only the channels present)
+                opens = [si.mass + sj.mass] + [_final_mass(name, smc, g) for name, _ in channels]
+                pairs.append((si, sj, channels, opens))
+                thresholds += opens
     # 32 nodes above each threshold (freezeout's default 16 leaves 1.5e-3 in Ωh² once an s-wave
     # coannihilation channel such as χ S → f γ opens at the pair threshold: √ onset)
     p = freezeout.momentum_grid(m1, poles, thresholds, n_threshold=N_THRESHOLD)
-    sqrt_s = 2 * np.sqrt(p**2 + m1**2)
+    sqrt_s_all = 2 * np.sqrt(p**2 + m1**2)
     g1 = chi.g
     contributions = {}
-    for si, sj, channels in pairs:
-        p_ij = A.H.two_body_momentum(sqrt_s, si.mass, sj.mass)
-        at_rest = np.ones_like(p) if si.mass + sj.mass == 2 * m1 else np.zeros_like(p)
-        ratio = np.divide(p_ij, p, out=at_rest, where=p > 0)
+    for si, sj, channels, opens in pairs:
+        # each pair on the nodes of its own thresholds and the poles (a subset of p) and, above
+        # its own threshold, on all nodes up to ONSET: its W has no structure where another pair
+        # opens, so it is carried onto the rest of p by a monotone cubic in p² (a bath of one
+        # state, whose thresholds are all the grid's, is evaluated on p itself)
+        own = np.isin(p, freezeout.momentum_grid(m1, poles, opens, n_threshold=N_THRESHOLD))
+        if si.mass + sj.mass > 2 * m1:  # its √ onset
+            own |= (sqrt_s_all >= opens[0]) & (sqrt_s_all <= (1 + ONSET) * opens[0])
+        p_ij = p[own]
+        sqrt_s = sqrt_s_all[own]
+        k_ij = A.H.two_body_momentum(sqrt_s, si.mass, sj.mass)
+        at_rest = np.ones_like(p_ij) if si.mass + sj.mass == 2 * m1 else np.zeros_like(p_ij)
+        ratio = np.divide(k_ij, p_ij, out=at_rest, where=p_ij > 0)
         weight = ratio * si.g * sj.g / g1**2 * (1 if si is sj else 2)
-        for name, fn in channels:
-            w = weight * fn(sqrt_s)
-            if np.any(w):
-                contributions[name] = w
+        ws = {name: weight * fn(sqrt_s) for name, fn in channels}
+        ws = {name: w for name, w in ws.items() if np.any(w)}
+        if ws and not own.all():  # all channels of the pair in one interpolation
+            ws = dict(zip(ws, _onto(p, p_ij, np.array(list(ws.values())).T, own).T, strict=True))
+        contributions.update(ws)
     return bath, p, contributions, missing
+
+
+def _onto(p, p_own, w_own, own):
+    """W tabulated on the nodes p_own (a subset of p, ``own`` marks them; columns of w_own
+    (n_own, …) are separate channels) on all of p: the same values on p_own, a monotone cubic
+    in p² in between (Fritsch–Carlson/PCHIP: exact for W linear in p², the s- plus p-wave,
+    and without overshoot at a threshold)."""
+    from scipy.interpolate import PchipInterpolator
+
+    out = PchipInterpolator(p_own**2, w_own, axis=0)(p**2)
+    out[own] = w_own  # exactly, not through the interpolation formula
+    return out
 
 
 def _window(s: A.Species, window: float) -> float:

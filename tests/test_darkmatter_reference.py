@@ -1,0 +1,123 @@
+"""Ωh², x_f, ⟨σv⟩(x_f) and the channel shares of points of the F_Ib (M_Ψ, M_Ψ') plane (the plane
+`bridge scan --dark-matter` covers, cards/F_Ib.slha with MINPAR 1 and 2 set) against values
+stored in tests/data/darkmatter_relic_reference.json.
+
+The stored values were computed by the relic-density code of commit eb41224 (before any work
+on the speed of the amplitudes or the momentum nodes), with this module's :func:`plane_point`
+and tests/models.SM (the command is in :func:`_write_reference`). They guard rewrites of the
+arithmetic: a reordering (spinors shared between final states, flavours or points stacked in
+one array pass, chirality blocks) must leave every number equal to rounding (1e-10 relative;
+shares 1e-10 absolute); a change of the momentum nodes must keep Ωh² within 1e-4 of them.
+
+Since the coannihilating pairs are evaluated on their own nodes (relic.w_eff_table, after
+eb41224) the points with a bath of more than one state move by up to 3e-5 in Ωh² and 1e-4 in
+⟨σv⟩(x_f) (on 60 random plane points and the benchmark cases: ≤ 6e-5 in Ωh², and their
+distance to grids three times as dense, benchmarks/relic_speed.py --accuracy, unchanged to
+that size); a bath of one state is evaluated on the same nodes as before and stays equal to
+rounding.
+
+The points: a light χ (m = 11.6 GeV, Z and h poles inside the thermal average), χ at 61 GeV
+just below m_h/2 (b b̄ through the h), χ coannihilating with the lepton-side scalars Φ_l⁰,
+Φ_l⁻ (fermion–scalar channels F S → f V), and χ coannihilating with the doublet (Ψ'⁻, F0_2;
+W⁺W⁻ and Z Z).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from models import SM
+
+from bridge.darkmatter import relic
+from bridge.errors import ModelError
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).parent / "data" / "darkmatter_relic_reference.json"
+#: (M_Ψ, M_Ψ') [GeV] (MINPAR 1, 2 of cards/F_Ib.slha).
+POINTS = [(20.0, 1097.979797979798), (69.4949494949495, 1097.979797979798),
+          (584.2424242424242, 1078.7878787878788), (623.8383838383838, 407.07070707070704)]
+
+
+def plane_point(values):
+    """The batched DarkSector of cards/F_Ib.slha at the (M_Ψ, M_Ψ') rows of ``values``."""
+    from bridge import pipeline
+    from bridge.run import load_point
+    from bridge.scan.space import Space, batch_inputs, parse_vary
+
+    _, model, info, inputs, _, _ = load_point(ROOT / "cards" / "F_Ib.slha")
+    space = Space([parse_vary(v, info, inputs) for v in ("MINPAR:1:20:1000:2", "MINPAR:2:100:2000:2")],
+                  "grid", None, 0)
+    binputs, _ = batch_inputs(space, inputs, np.asarray(values, float))
+    return pipeline.spectrum(model, binputs, SM, batch=True).sector
+
+
+def _record(result) -> dict:
+    if isinstance(result, ModelError):
+        return {"error": str(result)}
+    return {"omega_h2": result.omega_h2, "x_f": result.x_f, "sigma_v_xf": result.sigma_v_xf,
+            "candidate": result.candidate, "coannihilators": list(result.coannihilators),
+            "shares": result.shares}
+
+
+def _write_reference():  # pragma: no cover - run by hand with the code the values are to come from
+    """PYTHONPATH=<checkout>:tests python -c "import test_darkmatter_reference as t; t._write_reference()" """
+    rows = [_record(r) for r in relic.relic_densities(plane_point(POINTS), SM)]
+    DATA.write_text(json.dumps({"commit": "eb41224", "points": POINTS, "results": rows}, indent=1) + "\n")
+
+
+@pytest.fixture(scope="module")
+def computed():
+    return [_record(r) for r in relic.relic_densities(plane_point(POINTS), SM)]
+
+
+@pytest.fixture(scope="module")
+def stored():
+    data = json.loads(DATA.read_text())
+    assert [tuple(p) for p in data["points"]] == POINTS
+    return data["results"]
+
+
+@pytest.mark.parametrize("k", range(len(POINTS)))
+def test_relic_density_equals_the_stored_reference(computed, stored, k):
+    new, old = computed[k], stored[k]
+    assert "error" not in new and "error" not in old
+    assert (new["candidate"], new["coannihilators"]) == (old["candidate"], old["coannihilators"])
+    # a bath of one: the same nodes, the same numbers; coannihilation: the pairs' own nodes
+    rel, share = (1e-10, 1e-10) if not old["coannihilators"] else (1e-4, 1e-4)
+    for key in ("omega_h2", "x_f", "sigma_v_xf"):
+        assert new[key] == pytest.approx(old[key], rel=rel, abs=0), key
+    assert set(new["shares"]) == set(old["shares"])
+    for name, value in old["shares"].items():
+        assert new["shares"][name] == pytest.approx(value, rel=0, abs=share), name
+
+
+def test_the_reference_points_cover_what_they_claim(stored):
+    """The four points are the cases the module docstring names: the stored data must keep
+    exercising them."""
+    light, h_pole, scalars, doublet = stored
+    assert not light["coannihilators"] and not h_pole["coannihilators"]
+    assert max(h_pole["shares"], key=h_pole["shares"].get).endswith("-> b b~")
+    assert {"Phi_l0", "Phi_l-"} <= set(scalars["coannihilators"])
+    assert any(" Phi_l0 -> " in k and k.endswith(" W+") for k in scalars["shares"])
+    assert "F0_2" in doublet["coannihilators"]
+    assert doublet["shares"]["F0_1 F0_1 -> W+ W-"] > 0.1
+
+
+def test_a_pair_on_its_own_nodes_is_carried_onto_the_grid_without_change_where_it_is_smooth():
+    """relic._onto: the pair's own values unchanged at its nodes, and a W that is linear in p²
+    (s- plus p-wave, a + b p²) reproduced between them to rounding (monotone cubic in p²); a
+    W with a √ onset at a threshold stays zero below it and does not overshoot above."""
+    p = np.geomspace(1e-3, 2.0, 60)
+    own = np.zeros(p.size, bool)
+    own[::3] = own[-1] = True
+    a, b = 3.0, 7.0
+    w = relic._onto(p, p[own], a + b * p[own] ** 2, own)
+    assert w[own] == pytest.approx(a + b * p[own] ** 2, rel=0, abs=0)
+    assert w == pytest.approx(a + b * p**2, rel=1e-13)
+    onset = np.sqrt(np.maximum(p**2 - 0.25, 0.0))
+    w = relic._onto(p, p[own], onset[own], own)
+    assert np.all(w[p**2 <= 0.25] == 0)
+    assert np.all(w <= onset.max()) and np.all(w >= 0)
