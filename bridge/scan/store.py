@@ -42,16 +42,19 @@ import os
 import sqlite3
 import zlib
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
 
 from bridge.errors import InputError
 
-FORMAT = 3
+FORMAT = 4
 #: Formats this bridge reads: 2 stored the columns as plain float64 (no ``codec`` in a
-#: chunk's layout); a writer that resumes such a file adds format-3 chunks and marks it 3.
-READABLE = (2, 3)
+#: chunk's layout), 3 without the ``R`` transform (a column predicted from another one) and
+#: without the checksum of the scan's parameters; a writer that resumes such a file adds
+#: chunks of today's format and marks the file so (an older bridge then refuses it).
+READABLE = (2, 3, 4)
 MARKER = "bridge_results"
 STATUS_OK, STATUS_FAILED = 0, 1
 FIXED = ("id", "status", "error", "route")
@@ -227,10 +230,59 @@ def _operator(code: str, width: int) -> dict[int, int]:
     return poly
 
 
+def _ratio_code(code: str) -> tuple[int, float] | None:
+    """(reference row, ratio) of an ``R`` transform ``R<row>:<ratio>``, else None."""
+    if not code.startswith("R"):
+        return None
+    row, _, ratio = code[1:].partition(":")
+    return int(row), float(ratio)
+
+
+def _proportional(table: np.ndarray, sample: np.ndarray) -> dict[int, tuple[int, float]]:
+    """{row: (earlier row, ratio)}: rows that look like an earlier row times a constant on the
+    ``sample`` points (equal to 1e-9 once both are divided by their value at the sample's
+    largest entry). The real part and the imaginary part of a coefficient with a fixed phase,
+    or two coefficients from one loop function with different couplings, are such rows: the
+    product of the earlier row and the ratio, rounded as float64 multiplication rounds, leaves
+    residuals of a few units in the last place (checked in :func:`_choose`)."""
+    m = table.shape[0]
+    s = table[:, sample]
+    finite = np.isfinite(s)
+    piv = np.where(finite, np.abs(s), 0.0).argmax(axis=1)
+    pv = s[np.arange(m), piv]
+    with np.errstate(all="ignore"):
+        w = np.round(s / pv[:, None], 9) + 0.0  # + 0.0: -0.0 and 0.0 alike
+    w[~finite] = 9.0
+    first: dict = {}
+    out = {}
+    for k in np.flatnonzero(np.isfinite(pv) & (pv != 0)).tolist():
+        j = first.setdefault((int(piv[k]), w[k].tobytes()), k)
+        if j != k:
+            at = int(sample[piv[k]])
+            out[k] = (j, float(table[k, at] / table[j, at]))
+    return out
+
+
+def _predicted(table: np.ndarray, refs: list[int], ratios: list[float]) -> np.ndarray:
+    """The bits of rows ``refs`` times ``ratios`` (float64 products: exact IEEE rounding, the
+    same in every process)."""
+    return (table[refs] * np.asarray(ratios, dtype=np.float64)[:, None]).view(np.int64)
+
+
+def _cost(r: np.ndarray) -> np.ndarray:
+    """Mean bit length of the zigzagged residuals of each row."""
+    return np.log2(_zigzag(r).astype(np.float64) + 1.0).mean(axis=1)
+
+
+#: Every STRIDE-th point of a chunk judges the transforms (:func:`_choose`).
+STRIDE = 16
+
+
 def _choose(bits: np.ndarray, width: int) -> list[str]:
     """The transform of each row that leaves the smallest residuals, judged on every 8th point
     past the longest reach of the transforms (their mean bit length; raw bits unless another
-    transform saves half a bit a value)."""
+    transform saves half a bit a value): a :data:`TRANSFORMS` code, or ``R<row>:<ratio>``
+    (an earlier row times a constant, :func:`_proportional`)."""
     m, n = bits.shape
     codes = [c for c in TRANSFORMS if "W" not in c or 1 < width < n]
     ops = {c: _operator(c, width) for c in codes}
@@ -241,18 +293,28 @@ def _choose(bits: np.ndarray, width: int) -> list[str]:
         reach = max(max(op) for op in ops.values())
     if n - reach < 4:
         return [""] * m
-    count = len(range(reach, n, 8))
+    count = len(range(reach, n, STRIDE))
     cost = np.full(m, np.inf)
     choice = [""] * m
     for code in codes:
         r = np.zeros((m, count), dtype=np.int64)
         for off, f in ops[code].items():
-            r += f * bits[:, reach - off:n - off:8]
-        c = np.log2(_zigzag(r).astype(np.float64) + 1.0).mean(axis=1)
+            r += f * bits[:, reach - off:n - off:STRIDE]
+        c = _cost(r)
         better = c < cost - (0.5 if code else 0.0)
         cost[better] = c[better]
         for k in np.flatnonzero(better):
             choice[k] = code
+    sample = np.arange(reach, n, STRIDE)
+    table = bits.view(np.float64)
+    pairs = _proportional(table, sample)
+    if pairs:
+        rows = list(pairs)
+        refs, ratios = zip(*(pairs[k] for k in rows), strict=True)
+        c = _cost(bits[rows][:, sample] - _predicted(table[:, sample], list(refs), list(ratios)))
+        for k, ck, j, ratio in zip(rows, c, refs, ratios, strict=True):
+            if ck < cost[k] - 0.5:
+                choice[k] = f"R{j}:{ratio!r}"
     return choice
 
 
@@ -264,11 +326,36 @@ def _head(n: int, width: int) -> np.ndarray:
 
 #: Byte-plane rows of :func:`encode_table`: all zero (not stored), stored as they are, deflated.
 ZERO, RAW, DEFLATED = 0, 1, 2
+#: zlib level and strategy of the deflated byte planes: level 1 with run-length matches only
+#: (Z_RLE): the planes are runs of zeros and small bytes; a full match search (the default
+#: strategy) saves 2-4% of their bytes at 1.4-1.6x the time, level 6 another 5% at 2.5x
+#: (scotogenic and F_Ib chunks, grid and random, benchmarks/scan_store.py).
+LEVEL = 1
+
+
+def _deflate(data: bytes) -> bytes:
+    z = zlib.compressobj(LEVEL, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
+    return z.compress(data) + z.flush()
+
+
+def _residuals(bits: np.ndarray, codes: list[str], width: int) -> np.ndarray:
+    """The zigzagged residuals of each row under its transform (``codes``)."""
+    m, n = bits.shape
+    z = np.empty((m, n), dtype=np.uint64)
+    ratio_rows = [k for k, c in enumerate(codes) if c.startswith("R")]
+    for code in set(codes) - {codes[k] for k in ratio_rows}:
+        rows = [k for k, c in enumerate(codes) if c == code]
+        z[rows] = _zigzag(_apply(bits[rows], code, width))
+    if ratio_rows:
+        refs, ratios = zip(*(_ratio_code(codes[k]) for k in ratio_rows), strict=True)
+        z[ratio_rows] = _zigzag(bits[ratio_rows] - _predicted(bits.view(np.float64), list(refs),
+                                                               list(ratios)))
+    return z
 
 
 def encode_table(table: np.ndarray, width: int) -> tuple[list[str], bytes]:
     """(transform per row, blob) of a float64 table (rows: columns of a chunk). Each column
-    takes the :data:`TRANSFORMS` code that leaves the smallest residuals; the zigzagged
+    takes the transform that leaves the smallest residuals (:func:`_choose`); the zigzagged
     residuals are split into byte planes, one row of n bytes per column and byte: a row of
     zeros (the high bytes of small residuals) is left out, a skewed one deflated, a noisy one
     (the low bytes) stored as it is (deflating noise costs time and saves nothing).
@@ -281,10 +368,7 @@ def encode_table(table: np.ndarray, width: int) -> tuple[list[str], bytes]:
         return [], b""
     bits = np.ascontiguousarray(table, dtype="<f8").view(np.int64)
     choice = _choose(bits, width)
-    z = np.empty((m, n), dtype=np.uint64)
-    for code in set(choice):
-        rows = [k for k, c in enumerate(choice) if c == code]
-        z[rows] = _zigzag(_apply(bits[rows], code, width))
+    z = _residuals(bits, choice, width)
     head = _head(n, width)
     heads = z[:, head].copy()
     z[:, head] = 0
@@ -298,12 +382,13 @@ def encode_table(table: np.ndarray, width: int) -> tuple[list[str], bytes]:
     nonzero = np.count_nonzero(sample, axis=1) / sample.shape[1]
     mean = sample.sum(axis=1, dtype=np.int64) / sample.shape[1]
     kinds = np.full(8 * m, RAW, dtype=np.uint8)
-    # noise (uniform bytes: no zeros, mean 127.5) is stored as it is; a row with zeros or
-    # small bytes (the top bytes of the residuals) deflates well, and quickly
-    kinds[(nonzero < 0.98) | (mean < 115)] = DEFLATED
+    # noise (uniform bytes: mean 127.5, a zero in 256) is stored as it is; a row of small
+    # bytes or of many zeros (the top bytes of the residuals) deflates well, and quickly;
+    # between the two, deflating saves under 10% (measured), not worth its time
+    kinds[(nonzero < 0.9) | (mean < 100)] = DEFLATED
     kinds[~used] = ZERO
     raw = planes[kinds == RAW]
-    packed = zlib.compress(planes[kinds == DEFLATED].tobytes(), 1) if (kinds == DEFLATED).any() else b""
+    packed = _deflate(planes[kinds == DEFLATED].tobytes()) if (kinds == DEFLATED).any() else b""
     return choice, b"".join([kinds.tobytes(), heads.astype("<u8").tobytes(), raw.tobytes(), packed])
 
 
@@ -333,9 +418,19 @@ def decode_table(blob: bytes, codes: list[str], n: int, width: int) -> np.ndarra
     z[:, head] = np.frombuffer(blob, "<u8", m * head.size, 8 * m).reshape(m, head.size)
     r = _unzigzag(z)
     out = np.empty((m, n), dtype=np.int64)
-    for code in set(codes):
+    try:
+        ratio = {k: _ratio_code(c) for k, c in enumerate(codes) if c.startswith("R")}
+    except ValueError:
+        raise sqlite3.DatabaseError("a chunk's layout names an unknown transform") from None
+    if any(j >= m or j in ratio for j, _ in ratio.values()):
+        raise sqlite3.DatabaseError("a chunk's layout predicts a column from a missing one")
+    for code in set(codes) - {codes[k] for k in ratio}:
         rows = [k for k, c in enumerate(codes) if c == code]
         out[rows] = _apply(r[rows], code, width, inverse=True)
+    if ratio:
+        rows = list(ratio)
+        refs, ratios = zip(*ratio.values(), strict=True)
+        out[rows] = r[rows] + _predicted(out.view(np.float64), list(refs), list(ratios))
     return out.view("<f8")
 
 
@@ -346,9 +441,13 @@ def _layout(columns: dict[str, np.ndarray], n: int, known: tuple[str, ...] = ())
     names = [*known, *(c for c in columns if c not in known)]
     if not names:
         return [], {}, {}, np.zeros((0, n))
-    table = np.empty((len(names), n), dtype="<f8")
-    for k, name in enumerate(names):
-        table[k] = np.broadcast_to(np.asarray(columns[name], dtype="<f8").reshape(-1), (n,))
+    arrays = [columns[name] for name in names]
+    if all(isinstance(a, np.ndarray) and a.shape == (n,) for a in arrays):
+        table = np.array(arrays, dtype="<f8")  # one copy (a scan's chunk: every column an array)
+    else:
+        table = np.empty((len(names), n), dtype="<f8")
+        for k, a in enumerate(arrays):
+            table[k] = np.broadcast_to(np.asarray(a, dtype="<f8").reshape(-1), (n,))
     bits = table.view(np.int64)
     constant_rows = np.all(bits == bits[:, :1], axis=1) if n else np.zeros(len(names), dtype=bool)
     fingerprint = bits[:, :: max(1, n // 32)]
@@ -568,7 +667,7 @@ def pack(ids, columns: dict, errors, routes, derived=(), space=None, affine=None
     stored, constant, alias, table = _layout(columns, n, tuple(known))
     width = _width(space)
     codes, data = encode_table(table, width)
-    route_codes = np.fromiter((_ROUTE_CODE.get(r, 0) for r in routes), np.uint8, n)
+    route_codes = np.fromiter(map(_ROUTE_CODE.get, routes, repeat(0)), np.uint8, n)
     failed = [(int(ids[k]), e) for k, e in enumerate(errors) if e is not None]
     layout = json.dumps({"stored": stored, "constant": constant, "alias": alias, "ids": "delta",
                          "codec": {"transforms": codes, "width": width},
