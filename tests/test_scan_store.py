@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bridge.errors import InputError
+
 ROOT = Path(__file__).resolve().parents[1]
 CARD = str(ROOT / "cards" / "F_Ib.slha")
 VARY = ["--vary", "MINPAR:1:50:800:4", "--vary", "MINPAR:2:300:2000:3"]
@@ -266,6 +268,63 @@ def test_smooth_columns_on_a_grid_take_a_few_bytes_per_value():
     noise = np.random.default_rng(1).standard_normal((4, a.size))
     _, blob = store.encode_table(noise, 1000)
     assert len(blob) / noise.size > 7.0
+
+
+def test_a_column_proportional_to_another_is_stored_as_its_rounding_residuals():
+    """Random-order values (a random sample: no neighbour to predict from) that are another
+    column times a constant (the imaginary part of a coefficient with a fixed phase, a coupling
+    times the same loop function) take about a byte a value, not eight, and come back bit for
+    bit, NaN, inf and zeros included."""
+    from bridge.scan import store
+
+    rng = np.random.default_rng(11)
+    n = 2000
+    base = np.exp(rng.uniform(-30, 5, n)) * rng.choice([-1.0, 1.0], n)
+    base[[7, 99]] = np.nan
+    base[50] = np.inf
+    base[60] = 0.0
+    ratios = [0.0181044, -2.0 / 3.0, 1.0 / 3.0, 3.7e-9]
+    # products rounded otherwise than the codec's own (three roundings): residuals of a few ulp
+    rows = [base, *[(base * (r * 3.0)) / 3.0 for r in ratios], rng.standard_normal(n)]
+    table = np.array(rows)
+    codes, blob = store.encode_table(table, 0)
+    assert not codes[0].startswith("R") and not codes[-1].startswith("R"), codes
+    assert all(c.startswith("R0:") for c in codes[1:-1]), codes
+    np.testing.assert_array_equal(_bits(store.decode_table(blob, codes, n, 0)), _bits(table))
+    # two noise rows at ~8 bytes a value; the four predicted ones at about one
+    assert len(blob) / n < 2 * 8 + 4 * 1.5, len(blob) / n
+    with pytest.raises(sqlite3.DatabaseError):
+        store.decode_table(blob, [codes[0], "R9:2.0", *codes[2:]], n, 0)
+
+
+def test_random_sample_parameters_are_drawn_again_and_checked(tmp_path, monkeypatch):
+    """A random sample's parameters are a function of its seed and the point's index: the
+    store keeps the sampler, not 8 random bytes per axis and point, with a CRC-32 of what the
+    points were computed at; a reader that draws other numbers is refused, not misled."""
+    from bridge.scan import space as spm
+    from bridge.scan import store
+    from bridge.scan.runner import ScanOptions, run
+
+    db = tmp_path / "r.db"
+    run(ScanOptions(CARD, ["MINPAR:1:20:1000:1", "MINPAR:2:100:2000:1:log"], str(db),
+                    sample="random:300", likelihoods=["seed2021"], observables=False, workers=1,
+                    progress=False, chunk_size=128))
+    layouts = [store._read_layout(r[0]) for r in sqlite3.connect(db).execute("SELECT columns FROM chunks")]
+    assert len(layouts) == 3
+    for lay in layouts:
+        assert lay["space"] == ["par:MINPAR:1", "par:MINPAR:2"] and "space_crc32" in lay
+        assert not any(c.startswith("par:") for c in lay["stored"])
+    drawn = store.read(db, ["id", "par:MINPAR:1", "par:MINPAR:2"])
+    sample = spm.Space.from_dict(store.meta(db)["scan"]["space"]).values(np.arange(300))
+    np.testing.assert_array_equal(drawn["par:MINPAR:1"], sample[:, 0])
+    np.testing.assert_array_equal(drawn["par:MINPAR:2"], sample[:, 1])
+    assert 20 <= np.min(sample[:, 0]) and np.max(sample[:, 0]) <= 1000
+
+    draw = spm.Space._random
+    monkeypatch.setattr(spm.Space, "_random", lambda self, ids: np.nextafter(draw(self, ids), np.inf))
+    with pytest.raises(InputError, match="differ from those the points were computed at"):
+        store.read(db, ["par:MINPAR:1"])
+    assert store.read(db, ["chi2:seed2021"])["chi2:seed2021"].size == 300  # other columns: read
 
 
 def test_a_format_2_file_is_read_and_a_resumed_scan_upgrades_it(tmp_path):

@@ -664,6 +664,7 @@ def pack(ids, columns: dict, errors, routes, derived=(), space=None, affine=None
     if derived or recipes:
         columns = {k: v for k, v in columns.items() if k not in derived and k not in recipes}
     known = _space_columns(space, ids, columns)
+    check = _checksum([columns[c] for c in known])
     stored, constant, alias, table = _layout(columns, n, tuple(known))
     width = _width(space)
     codes, data = encode_table(table, width)
@@ -673,7 +674,7 @@ def pack(ids, columns: dict, errors, routes, derived=(), space=None, affine=None
                          "codec": {"transforms": codes, "width": width},
                          **({"derived": derived} if derived else {}),
                          **({"affine": recipes} if recipes else {}),
-                         **({"space": known} if known else {})})
+                         **({"space": known, "space_crc32": check} if known else {})})
     return Packed(ids, _pack(route_codes), zlib.compress(layout.encode(), 6), data, failed)
 
 
@@ -683,7 +684,7 @@ def unpack(p: Packed, space=None, fastpath=None):
     lay = _read_layout(p.layout)
     n = p.ids.size
     table = _table(p.data, lay, n)
-    values = _space_values(space, lay.get("space", ()), p.ids)
+    values = _space_values(space, lay.get("space", ()), p.ids, lay.get("space_crc32"))
     column = _Chunk(lay, {c: k for k, c in enumerate(lay["stored"])}, table, n, values)
     columns = {}
     for group in (lay["space"] if "space" in lay else (), lay["stored"], lay["constant"], lay["alias"]):
@@ -779,8 +780,20 @@ def _space_columns(space, ids: np.ndarray, columns: dict) -> list[str]:
     return out
 
 
-def _space_values(space, names, ids) -> dict[str, np.ndarray]:
-    """The ``space`` columns ``names`` of a chunk: the scan's points ``ids``."""
+def _checksum(columns) -> int:
+    """CRC-32 of the float64 bits of ``columns``, one after the other."""
+    crc = 0
+    for v in columns:
+        crc = zlib.crc32(np.ascontiguousarray(v, dtype="<f8").tobytes(), crc)
+    return crc
+
+
+def _space_values(space, names, ids, check=None) -> dict[str, np.ndarray]:
+    """The ``space`` columns ``names`` of a chunk: the scan's points ``ids``, computed again
+    from the scan's definition (a grid's axes; a random sample's seed, drawn again). ``check``:
+    the CRC-32 of the values the writer found equal to its own (format 4): a reader whose
+    numpy draws or maps the points otherwise (another generator, another ``exp``) would give
+    other parameters for the stored results, and is refused instead."""
     if not names:
         return {}
     values = space.values(ids)
@@ -788,7 +801,14 @@ def _space_values(space, names, ids) -> dict[str, np.ndarray]:
     missing = [c for c in names if c not in index]
     if missing:
         raise sqlite3.DatabaseError(f"no scan axis for {missing[0]}")
-    return {c: values[:, index[c]] for c in names}
+    out = {c: values[:, index[c]] for c in names}
+    if check is not None and _checksum(out.values()) != int(check):
+        raise sqlite3.DatabaseError(
+            f"the scan's parameters ({', '.join(names)}) computed again from its definition "
+            f"(sampler {space.sampler!r}, seed {space.seed}) differ from those the points were "
+            "computed at: this numpy does not reproduce them; read the file with the numpy "
+            "version that wrote it")
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -808,13 +828,17 @@ class _Chunk:
 
     def __init__(self, lay, stored, table, n, space=None):
         self.lay, self.stored, self.table, self.n = lay, stored, table, n
-        self.space = space or {}  # the scan parameters computed from the scan definition
+        # the scan parameters computed from the scan definition: a dict, or a function giving
+        # it, called when a space column is first asked for (drawn again and checked only then)
+        self.space = space or {}
 
     def __call__(self, name):
         src = self.lay["alias"].get(name, name)
         if src in self.stored:
             return self.table[self.stored[src]]
-        if src in self.space:
+        if src in self.lay.get("space", ()):
+            if callable(self.space):
+                self.space = self.space()
             return self.space[src]
         if name in self.lay["constant"]:
             return np.full(self.n, float(self.lay["constant"][name]))
@@ -894,7 +918,8 @@ class _Reader:
             except sqlite3.DatabaseError as exc:
                 raise _damaged(self.path, exc) from None
             sel = np.flatnonzero(keep)
-            column = _Chunk(lay, stored, table, n, self._space_values(lay.get("space", ()), ids))
+            column = _Chunk(lay, stored, table, n, lambda lay=lay, ids=ids: self._space_values(
+                lay.get("space", ()), ids, lay.get("space_crc32")))
             derived = {}
             affine = [c for c in lay.get("affine", ()) if c in names]
             sources = {lay["affine"][c][0] for c in affine}
@@ -928,7 +953,7 @@ class _Reader:
             self._derived = fastpath_from(self.meta().get("fastpath_representations") or {})
         return self._derived
 
-    def _space_values(self, names, ids) -> dict[str, np.ndarray]:
+    def _space_values(self, names, ids, check=None) -> dict[str, np.ndarray]:
         """The ``space`` columns of a chunk: the scan's points ``ids`` (meta ``scan``)."""
         if not names:
             return {}
@@ -940,7 +965,7 @@ class _Reader:
             except (KeyError, TypeError, ValueError, InputError) as exc:
                 raise _damaged(self.path, f"scan definition: {exc}") from None
         try:
-            return _space_values(self._space, names, ids)
+            return _space_values(self._space, names, ids, check)
         except sqlite3.DatabaseError as exc:
             raise _damaged(self.path, exc) from None
 
