@@ -210,8 +210,15 @@ def _apply(b: np.ndarray, code: str, width: int, inverse: bool = False) -> np.nd
     return b
 
 
-def _zigzag(r: np.ndarray) -> np.ndarray:
-    return ((r << 1) ^ (r >> 63)).view(np.uint64)
+def _zigzag(r: np.ndarray, inplace: bool = False) -> np.ndarray:
+    """Signed residuals as unsigned ones, small magnitudes first (0, -1, 1, -2, ...);
+    ``inplace``: overwriting ``r`` (one temporary instead of three)."""
+    if not inplace:
+        return ((r << 1) ^ (r >> 63)).view(np.uint64)
+    sign = r >> 63
+    r <<= 1
+    r ^= sign
+    return r.view(np.uint64)
 
 
 def _unzigzag(z: np.ndarray) -> np.ndarray:
@@ -345,11 +352,12 @@ def _residuals(bits: np.ndarray, codes: list[str], width: int) -> np.ndarray:
     ratio_rows = [k for k, c in enumerate(codes) if c.startswith("R")]
     for code in set(codes) - {codes[k] for k in ratio_rows}:
         rows = [k for k, c in enumerate(codes) if c == code]
-        z[rows] = _zigzag(_apply(bits[rows], code, width))
+        z[rows] = _zigzag(_apply(bits[rows], code, width), inplace=True)
     if ratio_rows:
         refs, ratios = zip(*(_ratio_code(codes[k]) for k in ratio_rows), strict=True)
-        z[ratio_rows] = _zigzag(bits[ratio_rows] - _predicted(bits.view(np.float64), list(refs),
-                                                               list(ratios)))
+        r = bits[ratio_rows]
+        r -= _predicted(bits.view(np.float64), list(refs), list(ratios))
+        z[ratio_rows] = _zigzag(r, inplace=True)
     return z
 
 
@@ -388,8 +396,8 @@ def encode_table(table: np.ndarray, width: int) -> tuple[list[str], bytes]:
     kinds[(nonzero < 0.9) | (mean < 100)] = DEFLATED
     kinds[~used] = ZERO
     raw = planes[kinds == RAW]
-    packed = _deflate(planes[kinds == DEFLATED].tobytes()) if (kinds == DEFLATED).any() else b""
-    return choice, b"".join([kinds.tobytes(), heads.astype("<u8").tobytes(), raw.tobytes(), packed])
+    packed = _deflate(memoryview(planes[kinds == DEFLATED])) if (kinds == DEFLATED).any() else b""
+    return choice, b"".join([kinds.tobytes(), heads.astype("<u8").tobytes(), memoryview(raw), packed])
 
 
 def decode_table(blob: bytes, codes: list[str], n: int, width: int) -> np.ndarray:
