@@ -13,6 +13,8 @@ second of two workers, at most ``--points``), then packs them as a worker does
 
 CPU time (time.process_time), one BLAS thread, as in the scan's workers.
 
+Run with PYTHONPATH naming the checkout to measure (two checkouts: before and after).
+
 Usage: python benchmarks/scan_store.py [--points 4096] [--models F_Ib,scotogenic] [--columns]
 """
 
@@ -21,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 import zlib
 from pathlib import Path
@@ -125,7 +126,6 @@ def main() -> None:
     ap.add_argument("--samplers", default="grid,random")
     ap.add_argument("--columns", action="store_true")
     args = ap.parse_args()
-    sys.path.insert(0, str(ROOT))
     for model in args.models.split(","):
         for sampler in args.samplers.split(","):
             print(json.dumps({f"{model} / {sampler}": one(model, sampler, args.points, args.columns)}),
