@@ -19,8 +19,12 @@ without it is not a results file and is refused):
   one and the ``space`` columns, scan parameters equal to the scan's own points, computed
   again from the scan definition in ``meta`` when read, and the ``codec``) and ``data``, the
   stored columns, losslessly encoded (:func:`encode_table`: each column's float64 bits minus
-  a prediction from its neighbours in the chunk, as small integers, byte planes deflated;
-  format 2 held plain float64, still read). A column holding one value for the whole chunk,
+  a prediction from its neighbours in the chunk or from an earlier column times a constant,
+  as small integers, byte planes deflated; format 2 held plain float64, format 3 had no
+  prediction from another column, both still read). The ``space`` columns carry a CRC-32 of
+  the values the points were computed at (``space_crc32``): a random sample is drawn again
+  from its seed when read, and a numpy that draws other numbers is refused. A column holding
+  one value for the whole chunk,
   or the same numbers as another column (C10 of the Z penguin and CL of ν_eν_e, a varied
   entry and its parameter), is not repeated;
 * ``failed``: the points that failed (``id``, ``chunk``, ``error``: the message);
