@@ -344,6 +344,14 @@ ZERO, RAW, DEFLATED = 0, 1, 2
 LEVEL = 1
 
 
+#: A byte-plane row is deflated if fewer than this fraction of its sampled bytes are non-zero,
+#: or their mean is below DEFLATE_MEAN; other rows are stored as they are. Rows between these
+#: and noise deflate to 70-95% of their size at 1-2 µs per point of a scotogenic chunk; stored
+#: raw, the chunk takes 15-20% less CPU and 4-8% more bytes (0.9 and 100 before; measured on
+#: 2736-point scotogenic chunks, grid and random, benchmarks/scan_store.py).
+DEFLATE_NONZERO, DEFLATE_MEAN = 0.3, 40
+
+
 def _deflate(data: bytes) -> bytes:
     z = zlib.compressobj(LEVEL, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
     return z.compress(data) + z.flush()
@@ -396,8 +404,8 @@ def encode_table(table: np.ndarray, width: int) -> tuple[list[str], bytes]:
     kinds = np.full(8 * m, RAW, dtype=np.uint8)
     # noise (uniform bytes: mean 127.5, a zero in 256) is stored as it is; a row of small
     # bytes or of many zeros (the top bytes of the residuals) deflates well, and quickly;
-    # between the two, deflating saves under 10% (measured), not worth its time
-    kinds[(nonzero < 0.9) | (mean < 100)] = DEFLATED
+    # between the two, deflating saves too little for its time (DEFLATE_NONZERO)
+    kinds[(nonzero < DEFLATE_NONZERO) | (mean < DEFLATE_MEAN)] = DEFLATED
     kinds[~used] = ZERO
     raw = planes[kinds == RAW]
     packed = _deflate(memoryview(planes[kinds == DEFLATED])) if (kinds == DEFLATED).any() else b""
@@ -681,7 +689,8 @@ def pack(ids, columns: dict, errors, routes, derived=(), space=None, affine=None
     width = _width(space)
     codes, data = encode_table(table, width)
     route_codes = np.fromiter(map(_ROUTE_CODE.get, routes, repeat(0)), np.uint8, n)
-    failed = [(int(ids[k]), e) for k, e in enumerate(errors) if e is not None]
+    failed = [] if errors.count(None) == n else \
+        [(int(ids[k]), e) for k, e in enumerate(errors) if e is not None]
     layout = json.dumps({"stored": stored, "constant": constant, "alias": alias, "ids": "delta",
                          "codec": {"transforms": codes, "width": width},
                          **({"derived": derived} if derived else {}),
