@@ -12,7 +12,9 @@
    bit (the CSV holds ``repr`` of each float).
 
 Prints the kills (when, points stored by then, processes left and how long they took to
-end), then points lost, duplicated, values differing and processes left behind.
+end), then points lost, duplicated, values differing and processes left behind, and for the
+last resume (run to the end) the defunct orphans its session showed (a process that ended
+after the scan, e.g. multiprocessing's resource tracker) and the processes left after it.
 
 Usage:  python benchmarks/scan_kill.py [--kills 20] [--workers 2] [--grid 200] [--seed 1]
 """
@@ -58,6 +60,40 @@ def session_processes(sid: int) -> list[tuple[int, str]]:
         if int(fields[3]) == sid and fields[0] != "Z":
             out.append((int(entry), cmd))
     return out
+
+
+def session_defunct(sid: int) -> set[int]:
+    """Pids of the defunct (zombie) processes of session ``sid`` whose parent is not the scan
+    itself (orphans: the scan ended before them, and nobody of the scan reaps them)."""
+    out = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            # the scan itself (pid sid) is defunct until this benchmark reaps it: not counted
+            if int(fields[3]) == sid and fields[0] == "Z" and sid not in (int(entry), int(fields[1])):
+                out.add(int(entry))
+    return out
+
+
+def watched_run(cmd, env) -> tuple[int, int]:
+    """Run the scan to its end in a session of its own, watching the session every 5 ms:
+    (defunct orphans seen, processes left once it ended)."""
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True)
+    orphans: set = set()
+    while proc.poll() is None:
+        orphans |= session_defunct(proc.pid)
+        time.sleep(0.005)
+    t = time.perf_counter()
+    while session_processes(proc.pid) and time.perf_counter() - t < 2.0:
+        orphans |= session_defunct(proc.pid)
+        time.sleep(0.005)
+    if proc.returncode:
+        raise SystemExit(f"the last resume failed ({proc.returncode})")
+    return len(orphans), len(session_processes(proc.pid))
 
 
 def stored(db: Path) -> int:
@@ -148,7 +184,7 @@ def main(argv=None) -> int:
               f"{len(members)} processes at the kill, {len(left)} left after {cleanup:.2f} s"
               + (f": {left}" if left else ""), flush=True)
     log.close()
-    subprocess.run(cmd, check=True, env=env, timeout=3600)
+    orphans, left_end = watched_run(cmd, env)
     a, b = export(ref, work / "ref.csv", env), export(killed, work / "killed.csv", env)
     dup_a, dup_b = a.pop("duplicates"), b.pop("duplicates")
     lost = sorted(set(range(size)) - set(b))
@@ -162,8 +198,10 @@ def main(argv=None) -> int:
     print(f"points {size}: lost {len(lost)}, duplicated {dup_b + len(extra)}, reference duplicated {dup_a}")
     print(f"values compared {len(a) * len(columns)} ({len(columns)} columns): differing {differing}")
     print(f"processes left behind after the kills: {left_total} (slowest clean-up {worst_cleanup:.2f} s)")
+    print(f"last resume: {orphans} defunct orphans seen in its session, {left_end} processes left "
+          "2 s after it ended")
     print(f"work directory {work}")
-    bad = lost or extra or dup_b or differing or left_total
+    bad = lost or extra or dup_b or differing or left_total or orphans or left_end
     return 1 if bad else 0
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
+import time
 from pathlib import Path
 
 import numpy as np
@@ -373,6 +374,58 @@ def test_scan_progress_moves_before_the_first_full_chunk(tmp_path, cached_sm, mo
     assert "900/900 points" in lines[-1] and f"{sizes[0]}/900 points" in lines[0]
     assert json.loads(sqlite3.connect(db).execute(
         "SELECT value FROM meta WHERE key = 'last_run'").fetchone()[0])["computed"] == 900
+
+
+def test_slow_chunks_report_points_before_they_end(tmp_path, cached_sm, monkeypatch):
+    """A chunk of slow points (the dark-matter summary: ~0.25 s each) showed nothing until it
+    ended. Now a chunk expected to take over twice REPORT_SECONDS of CPU runs in parts of about
+    that size, each reported as done, so the line moves within the chunk; the parts are joined
+    into one stored chunk whose values equal those of the chunk run at once."""
+    from bridge.scan import runner, store
+
+    def slow(ctx, ids, values):  # CPU, as the chunk plan and the parts are sized by CPU time
+        t = time.process_time()
+        while time.process_time() - t < 0.01 * len(ids):
+            pass
+        return run_chunk(ctx, ids, values)
+
+    run_chunk = runner.run_chunk
+    monkeypatch.setattr(runner, "run_chunk", slow)
+    monkeypatch.setattr(runner, "REPORT_SECONDS", 0.05)
+    seen = []  # (points stored, points in flight) at each report
+    in_flight = runner.Progress.in_flight
+
+    def record(self, n):
+        seen.append((self.done, n))
+        in_flight(self, n)
+
+    monkeypatch.setattr(runner.Progress, "in_flight", record)
+    vary = ["MINPAR:1:50:800:8", "MINPAR:2:300:2000:9"]
+
+    def go(name):
+        db = tmp_path / name
+        runner.run(runner.ScanOptions(CARD, vary, str(db), likelihoods=["seed2021"], observables=False,
+                                      workers=1, chunk_size=24, progress=False))
+        return db
+
+    db = go("parts.db")
+    sizes = [r[0] for r in sqlite3.connect(db).execute("SELECT n FROM chunks ORDER BY chunk")]
+    assert sizes == [24, 24, 24]  # the parts of a chunk are stored as one chunk
+    # the first two chunks ran at once (no rate yet); the third in parts of about 5 points,
+    # each reported while the chunk was still running (none of its points stored yet)
+    within = [n for done, n in seen if 0 < n < 24 and done <= 48]
+    assert len(within) >= 3 and within == sorted(within), seen
+    monkeypatch.setattr(runner, "REPORT_SECONDS", 1e6)  # no parts: each chunk at once
+    seen.clear()
+    whole = go("whole.db")
+    assert not [n for _, n in seen if n]
+    a, b = store.read(db), store.read(whole)
+    assert a.keys() == b.keys()
+    for k in a:
+        if a[k].dtype == object:
+            assert list(a[k]) == list(b[k]), k
+        else:
+            np.testing.assert_array_equal(a[k].view(np.int64), b[k].view(np.int64), err_msg=k)
 
 
 def test_a_scan_without_z_pole_rows_skips_the_z_couplings_and_stores_the_same(tmp_path, monkeypatch):

@@ -115,6 +115,41 @@ def test_pool_workers_and_resource_tracker_die_with_the_scan():
                 os.kill(child, signal.SIGKILL)
 
 
+def _all_children(pid: int) -> dict[int, str]:
+    """{pid: state} of every child of ``pid``, defunct (Z) ones included."""
+    out = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out[int(entry)] = fields[0]
+    return out
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+def test_a_scan_with_worker_processes_leaves_no_child_behind(tmp_path, capsys, cached_sm):
+    """Every ``bridge scan`` with a process pool left multiprocessing's resource tracker running
+    as a child of the scanning process: in a long-lived process it stayed, and when ``bridge
+    scan`` exited it ended after its parent, a defunct process in the scan's process group
+    until init reaped it. Now the scan reaps its workers and the tracker before it returns."""
+    from multiprocessing import resource_tracker
+
+    before = _all_children(os.getpid())
+    rc, _, err = _main(capsys, "scan", CARD, *SMALL[:-1], "2", "--chunk-size", "1",
+                       "-o", str(tmp_path / "r.db"), "-q")
+    assert rc == 0, err
+    after = _all_children(os.getpid())
+    assert {p: st for p, st in after.items() if p not in before} == {}
+    assert resource_tracker._resource_tracker._pid is None
+    if not before:  # nothing of this process's own to reap: the kernel agrees
+        with pytest.raises(ChildProcessError):
+            os.waitpid(-1, os.WNOHANG)
+
+
 def test_serial_backend_starts_no_process():
     from bridge.scan.executors import make_backend
 

@@ -78,8 +78,15 @@ def default_workers() -> int:
 BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
 
 
-def make_backend(workers: int | None = None, scheduler: str | None = None, mpi: bool = False) -> Backend:
-    """The executor for ``--workers``, ``--scheduler`` or ``--mpi``."""
+#: In a local worker process: the shared counters of points done per task slot
+#: (bridge.scan.runner.run_packed), set by the worker's initializer.
+REPORTS = None
+
+
+def make_backend(workers: int | None = None, scheduler: str | None = None, mpi: bool = False,
+                 reports=None) -> Backend:
+    """The executor for ``--workers``, ``--scheduler`` or ``--mpi``. ``reports``: shared
+    counters (multiprocessing.RawArray) local workers see as :data:`REPORTS`."""
     if sum(bool(x) for x in (scheduler, mpi)) > 1:
         raise InputError("give either --scheduler or --mpi, not both")
     if scheduler:
@@ -97,9 +104,40 @@ def make_backend(workers: int | None = None, scheduler: str | None = None, mpi: 
     for name in BLAS_THREADS:
         os.environ.setdefault(name, "1")
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=watch_parent, initargs=(os.getpid(),))
-    return Backend(pool, workers, f"{workers} local processes",
-                   close=lambda: pool.shutdown(wait=True, cancel_futures=True))
+                               initializer=start_worker, initargs=(os.getpid(), reports))
+    return Backend(pool, workers, f"{workers} local processes", close=lambda: close_pool(pool))
+
+
+def close_pool(pool: ProcessPoolExecutor) -> None:
+    """Shut a local pool down and reap every process it started: its workers (joined by
+    ``shutdown``) and multiprocessing's resource tracker. The tracker is a child of this
+    process that the pool's semaphores started; left running, it outlives the scan in a
+    long-lived process (a notebook, the tests) and, when a ``bridge scan`` exits, it ends after
+    its parent and is a defunct process until someone else reaps it. Stopped here, once the
+    pool's queues are gone (their semaphores unregistered, which would start it again), it
+    ends at once: the workers that shared its pipe have exited."""
+    pool.shutdown(wait=True, cancel_futures=True)
+    stop_resource_tracker()
+
+
+def stop_resource_tracker() -> None:
+    """End and reap this process's multiprocessing resource tracker, if it runs (the next
+    pool starts another)."""
+    import gc
+    from multiprocessing import resource_tracker
+
+    gc.collect()  # semaphores of the pool's queues held in reference cycles: released now
+    tracker = resource_tracker._resource_tracker
+    stop = getattr(tracker, "_stop", None)  # CPython 3.8+: closes its pipe, waits for it
+    if stop is not None and getattr(tracker, "_pid", None) is not None:
+        stop()
+
+
+def start_worker(parent: int, reports=None) -> None:
+    """Initializer of a local worker: the reports' counters, and :func:`watch_parent`."""
+    global REPORTS
+    REPORTS = reports
+    watch_parent(parent)
 
 
 def watch_parent(parent: int, interval: float = WATCH_INTERVAL) -> None:

@@ -46,6 +46,10 @@ FIRST_CHUNK = {"vectorised": 16, "points": 2, "direct": 1, "dark matter": 2}
 #: workers): the progress line moves when a chunk ends, and a larger chunk is stored in fewer
 #: bytes per point.
 CHUNK_SECONDS = 1.0
+#: CPU seconds of a worker between two reports of the points it has done within a chunk
+#: (a chunk expected to take more than twice this runs in parts of about this size, each
+#: reported when done; see :func:`run_packed`).
+REPORT_SECONDS = 1.0
 
 
 @dataclass
@@ -221,16 +225,63 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
     return ChunkResult(ids, cols, errors, routes, time.perf_counter() - start, fallback, derived)
 
 
-def run_packed(ctx: Context, ids, values) -> tuple[Packed, int, float]:
+def run_packed(ctx: Context, ids, values, report=None) -> tuple[Packed, int, float]:
     """The task a worker runs: :func:`run_chunk`, then the chunk encoded as the results file
     holds it (bridge.scan.store.pack): (packed chunk, fallback points, CPU seconds). The
     workers share the encoding, and send the scanning process a few hundred bytes per point.
     CPU, not wall seconds, size the next chunks (:class:`ChunkPlan`): on a machine shared with
-    other work, wall seconds would shrink the chunks, whose fixed costs then grow."""
+    other work, wall seconds would shrink the chunks, whose fixed costs then grow.
+
+    ``report``: (slot, step): the points of the chunk run ``step`` at a time (step None: all
+    at once), and after each part the points done so far go to counter ``slot`` of
+    :data:`bridge.scan.executors.REPORTS` (shared memory the scanning process reads: its
+    progress line moves within a slow chunk). The parts are joined into one chunk: each point
+    is computed alone or in a vectorised batch whatever the chunk, so the values are the
+    ones a single call gives (the chunk sizes of a scan already vary with its speed)."""
     cpu = time.process_time()
-    res = run_chunk(ctx, ids, values)
+    slot, step = report if report is not None else (None, None)
+    if step is None or len(ids) <= step:
+        res = run_chunk(ctx, ids, values)
+    else:
+        parts = []
+        for start in range(0, len(ids), step):
+            parts.append(run_chunk(ctx, ids[start:start + step], values[start:start + step]))
+            _report(slot, min(start + step, len(ids)))
+        res = _joined(parts)
     packed = pack(res.ids, res.columns, res.errors, res.routes, res.derived, ctx.space, _pulls(ctx))
     return packed, res.fallback_points, time.process_time() - cpu
+
+
+#: In the scanning process with the in-process backend: called after each report (the
+#: progress line is drawn while the chunk runs, as no other thread waits for it).
+_LISTENER: list = []
+
+
+def _report(slot, done: int) -> None:
+    """Counter ``slot`` of the shared reports := ``done`` points of the chunk in hand."""
+    from bridge.scan import executors
+
+    if slot is None or executors.REPORTS is None:
+        return
+    executors.REPORTS[slot] = done
+    for listener in _LISTENER:
+        listener()
+
+
+def _joined(parts: list[ChunkResult]) -> ChunkResult:
+    """One chunk of the parts of a chunk (run one after the other by :func:`run_packed`). A
+    column some part lacks (the box breakdown's imaginary parts where all are zero, the
+    neutrino masses) is NaN at that part's points, as the results file reads a column that a
+    chunk lacks; a column is derived (bridge.scan.store) only if it is in every part."""
+    if len(parts) == 1:
+        return parts[0]
+    names = list(dict.fromkeys(k for p in parts for k in p.columns))
+    columns = {k: np.concatenate([p.columns[k] if k in p.columns else np.full(p.ids.size, np.nan)
+                                  for p in parts]) for k in names}
+    derived = tuple(c for c in parts[0].derived if all(c in p.derived for p in parts[1:]))
+    return ChunkResult(np.concatenate([p.ids for p in parts]), columns,
+                       [e for p in parts for e in p.errors], [r for p in parts for r in p.routes],
+                       sum(p.seconds for p in parts), sum(p.fallback_points for p in parts), derived)
 
 
 def _pulls(ctx: Context) -> dict:
@@ -484,15 +535,17 @@ def validate(ctx: Context, points: int, seed: int = 1) -> dict[str, float]:
 
 
 class Progress:
-    """A progress line on stderr: done/total, rate and ETA, after every chunk (redrawn in place
-    on a terminal; elsewhere a line at most every :data:`PLAIN_EVERY` seconds). With the
-    chunk sizes of :class:`ChunkPlan` it moves about every second."""
+    """A progress line on stderr: done/total, rate and ETA, after every chunk and every report
+    of points done within the chunks in flight (:func:`run_packed`; redrawn in place on a
+    terminal; elsewhere a line at most every :data:`PLAIN_EVERY` seconds). With the chunk
+    sizes of :class:`ChunkPlan` and the reports it moves about every second."""
 
     #: Seconds between two plain lines (stderr not a terminal: a log file, a pipe).
     PLAIN_EVERY = 2.0
 
     def __init__(self, total: int, done: int, enabled: bool = True, stream=None):
         self.total, self.done, self.start_done = total, done, done
+        self.running = 0  # points done within the chunks in flight (not stored yet)
         self.enabled = enabled
         self.stream = stream or sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
@@ -500,18 +553,29 @@ class Progress:
         self.last = 0.0
 
     def update(self, n: int, failed: int = 0) -> None:
+        """``n`` more points stored."""
         self.done += n
+        self._draw()
+
+    def in_flight(self, n: int) -> None:
+        """``n`` points done within the chunks in flight."""
+        if n != self.running:
+            self.running = n
+            self._draw()
+
+    def _draw(self) -> None:
         now = time.perf_counter()
+        done = min(self.done + self.running, self.total)
         if not self.enabled or (not self.tty and now - self.last < self.PLAIN_EVERY
-                                and self.done < self.total):
+                                and done < self.total):
             return
         self.last = now
-        rate = (self.done - self.start_done) / max(now - self.start, 1e-9)
-        eta = (self.total - self.done) / rate if rate > 0 else math.inf
-        frac = self.done / self.total if self.total else 1.0
+        rate = (done - self.start_done) / max(now - self.start, 1e-9)
+        eta = (self.total - done) / rate if rate > 0 else math.inf
+        frac = done / self.total if self.total else 1.0
         bar = "#" * int(30 * frac)
         eta_s = time.strftime("%H:%M:%S", time.gmtime(eta)) if math.isfinite(eta) else "--:--:--"
-        line = (f"[{bar:<30s}] {100 * frac:5.1f}% {self.done}/{self.total} points, "
+        line = (f"[{bar:<30s}] {100 * frac:5.1f}% {done}/{self.total} points, "
                 f"{rate:.3g} points/s, ETA {eta_s}")
         try:
             self.stream.write(("\r" + line) if self.tty else line + "\n")
@@ -601,6 +665,12 @@ class ChunkPlan:
         """A chunk of ``points`` took a worker ``seconds`` (of CPU: see :func:`run_packed`)."""
         self.rates = [*self.rates[1 - self.RECENT:], points / max(seconds, 1e-9)]
 
+    def step(self, seconds: float | None = None) -> int | None:
+        """Points a worker computes in ``seconds`` (default :data:`REPORT_SECONDS`) at the best
+        recent rate (None before the first chunk ends)."""
+        seconds = REPORT_SECONDS if seconds is None else seconds
+        return max(1, int(max(self.rates) * seconds)) if self.rates else None
+
     def next_size(self) -> int:
         if not self.fixed and self.rates:
             wanted = int(max(self.rates) * self.seconds)
@@ -624,6 +694,7 @@ def _chunk_plan(opts: ScanOptions, ctx: Context) -> ChunkPlan:
 
 
 def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSummary:
+    from bridge.scan import executors
     from bridge.scan.executors import make_backend
 
     size = ctx.space.size
@@ -637,9 +708,25 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSumma
     progress = Progress(size, size - int(mask.sum()), opts.progress)
     start = time.perf_counter()
     computed = fallback = 0
-    backend = make_backend(opts.workers if todo.size else 1, opts.scheduler, opts.mpi)
+    workers = opts.workers if todo.size else 1
+    local = not (opts.scheduler or opts.mpi)
+    # points done within the chunks in flight, one counter per task slot, in memory the local
+    # workers share (Dask and MPI workers report at the end of their chunks only)
+    reports = _shared_counters(4 * (workers or executors.default_workers()) + 4) if local else None
+    backend = make_backend(workers, opts.scheduler, opts.mpi, reports=reports)
     plan.seconds = CHUNK_SECONDS * backend.slots
     taken = 0
+    free = list(range(len(reports))) if reports is not None else []
+    slot_of: dict = {}  # future -> its counter
+    busy: set = set()  # counters of the chunks in flight
+
+    def in_flight() -> None:
+        progress.in_flight(sum(reports[k] for k in busy))
+
+    serial = isinstance(backend.executor, executors.SerialExecutor)
+    if serial and reports is not None:  # the chunk runs in this thread: draw from its reports
+        executors.REPORTS = reports
+        _LISTENER.append(in_flight)
 
     def submit() -> bool:
         nonlocal taken
@@ -647,7 +734,17 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSumma
             return False
         ids = todo[taken:taken + plan.next_size()]
         taken += ids.size
-        pending.add(backend.executor.submit(run_packed, ctx, ids, ctx.space.values(ids)))
+        report = None
+        if reports is not None:
+            slot = free.pop()
+            reports[slot] = 0
+            busy.add(slot)
+            step = plan.step()
+            report = (slot, step if step is not None and ids.size > 2 * step else None)
+        fut = backend.executor.submit(run_packed, ctx, ids, ctx.space.values(ids), report)
+        if report is not None:
+            slot_of[fut] = report[0]
+        pending.add(fut)
         return True
 
     try:
@@ -655,19 +752,38 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSumma
         while len(pending) < 2 * backend.slots and submit():
             pass
         while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            finished, pending = wait(pending, timeout=REPORT_SECONDS if reports is not None else None,
+                                     return_when=FIRST_COMPLETED)
             for fut in finished:
                 packed, fallback_points, seconds = fut.result()
                 store.write_packed(packed)
+                if fut in slot_of:
+                    slot = slot_of.pop(fut)
+                    busy.discard(slot)
+                    free.append(slot)
+                    progress.running = sum(reports[k] for k in busy)  # stored now, not in flight
                 plan.measured(packed.ids.size, seconds)
                 computed += packed.ids.size
                 fallback += fallback_points
                 progress.update(packed.ids.size)
                 submit()
+            if reports is not None:
+                in_flight()
     finally:
+        if serial and reports is not None:
+            executors.REPORTS = None
+            _LISTENER.remove(in_flight)
         progress.close()
         backend.close()
     n, bad = store.count()
     return ScanSummary(str(opts.results), size, n, bad, computed, time.perf_counter() - start, 0.0,
                        fallback, backend.label,
                        [o.label for o in ctx.fastpath.direct] if ctx.fastpath else [])
+
+
+def _shared_counters(n: int):
+    """``n`` int64 counters in shared memory (no lock: each has one writer at a time, a worker
+    while its chunk runs; a killed worker cannot leave a lock held)."""
+    import multiprocessing
+
+    return multiprocessing.get_context("spawn").RawArray("q", n)

@@ -9,7 +9,9 @@ A grid has Π N_i points, numbered in C order (the last ``--vary`` fastest). Wit
 ``--sample random:M`` or ``--sample lhs:M`` the N_i are ignored and M points are drawn in
 the box (uniform in log for ``:log`` axes) from ``numpy.random.default_rng(seed)``:
 reproducible, so a restarted scan draws the same points. Point i of a random sample comes
-from a generator seeded with (seed, i // 4096), so no chunk needs the others.
+from a generator seeded with (seed, i // 4096), so no chunk needs the others, and the results
+file keeps the sampler instead of the points (bridge.scan.store: drawn again when read, checked
+against a CRC-32 of the values the points were computed at).
 """
 
 from __future__ import annotations

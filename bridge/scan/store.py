@@ -19,8 +19,12 @@ without it is not a results file and is refused):
   one and the ``space`` columns, scan parameters equal to the scan's own points, computed
   again from the scan definition in ``meta`` when read, and the ``codec``) and ``data``, the
   stored columns, losslessly encoded (:func:`encode_table`: each column's float64 bits minus
-  a prediction from its neighbours in the chunk, as small integers, byte planes deflated;
-  format 2 held plain float64, still read). A column holding one value for the whole chunk,
+  a prediction from its neighbours in the chunk or from an earlier column times a constant,
+  as small integers, byte planes deflated; format 2 held plain float64, format 3 had no
+  prediction from another column, both still read). The ``space`` columns carry a CRC-32 of
+  the values the points were computed at (``space_crc32``): a random sample is drawn again
+  from its seed when read, and a numpy that draws other numbers is refused. A column holding
+  one value for the whole chunk,
   or the same numbers as another column (C10 of the Z penguin and CL of ν_eν_e, a varied
   entry and its parameter), is not repeated;
 * ``failed``: the points that failed (``id``, ``chunk``, ``error``: the message);
@@ -42,16 +46,19 @@ import os
 import sqlite3
 import zlib
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
 
 from bridge.errors import InputError
 
-FORMAT = 3
+FORMAT = 4
 #: Formats this bridge reads: 2 stored the columns as plain float64 (no ``codec`` in a
-#: chunk's layout); a writer that resumes such a file adds format-3 chunks and marks it 3.
-READABLE = (2, 3)
+#: chunk's layout), 3 without the ``R`` transform (a column predicted from another one) and
+#: without the checksum of the scan's parameters; a writer that resumes such a file adds
+#: chunks of today's format and marks the file so (an older bridge then refuses it).
+READABLE = (2, 3, 4)
 MARKER = "bridge_results"
 STATUS_OK, STATUS_FAILED = 0, 1
 FIXED = ("id", "status", "error", "route")
@@ -207,8 +214,15 @@ def _apply(b: np.ndarray, code: str, width: int, inverse: bool = False) -> np.nd
     return b
 
 
-def _zigzag(r: np.ndarray) -> np.ndarray:
-    return ((r << 1) ^ (r >> 63)).view(np.uint64)
+def _zigzag(r: np.ndarray, inplace: bool = False) -> np.ndarray:
+    """Signed residuals as unsigned ones, small magnitudes first (0, -1, 1, -2, ...);
+    ``inplace``: overwriting ``r`` (one temporary instead of three)."""
+    if not inplace:
+        return ((r << 1) ^ (r >> 63)).view(np.uint64)
+    sign = r >> 63
+    r <<= 1
+    r ^= sign
+    return r.view(np.uint64)
 
 
 def _unzigzag(z: np.ndarray) -> np.ndarray:
@@ -227,10 +241,59 @@ def _operator(code: str, width: int) -> dict[int, int]:
     return poly
 
 
+def _ratio_code(code: str) -> tuple[int, float] | None:
+    """(reference row, ratio) of an ``R`` transform ``R<row>:<ratio>``, else None."""
+    if not code.startswith("R"):
+        return None
+    row, _, ratio = code[1:].partition(":")
+    return int(row), float(ratio)
+
+
+def _proportional(table: np.ndarray, sample: np.ndarray) -> dict[int, tuple[int, float]]:
+    """{row: (earlier row, ratio)}: rows that look like an earlier row times a constant on the
+    ``sample`` points (equal to 1e-9 once both are divided by their value at the sample's
+    largest entry). The real part and the imaginary part of a coefficient with a fixed phase,
+    or two coefficients from one loop function with different couplings, are such rows: the
+    product of the earlier row and the ratio, rounded as float64 multiplication rounds, leaves
+    residuals of a few units in the last place (checked in :func:`_choose`)."""
+    m = table.shape[0]
+    s = table[:, sample]
+    finite = np.isfinite(s)
+    piv = np.where(finite, np.abs(s), 0.0).argmax(axis=1)
+    pv = s[np.arange(m), piv]
+    with np.errstate(all="ignore"):
+        w = np.round(s / pv[:, None], 9) + 0.0  # + 0.0: -0.0 and 0.0 alike
+    w[~finite] = 9.0
+    first: dict = {}
+    out = {}
+    for k in np.flatnonzero(np.isfinite(pv) & (pv != 0)).tolist():
+        j = first.setdefault((int(piv[k]), w[k].tobytes()), k)
+        if j != k:
+            at = int(sample[piv[k]])
+            out[k] = (j, float(table[k, at] / table[j, at]))
+    return out
+
+
+def _predicted(table: np.ndarray, refs: list[int], ratios: list[float]) -> np.ndarray:
+    """The bits of rows ``refs`` times ``ratios`` (float64 products: exact IEEE rounding, the
+    same in every process)."""
+    return (table[refs] * np.asarray(ratios, dtype=np.float64)[:, None]).view(np.int64)
+
+
+def _cost(r: np.ndarray) -> np.ndarray:
+    """Mean bit length of the zigzagged residuals of each row."""
+    return np.log2(_zigzag(r).astype(np.float64) + 1.0).mean(axis=1)
+
+
+#: Every STRIDE-th point of a chunk judges the transforms (:func:`_choose`).
+STRIDE = 16
+
+
 def _choose(bits: np.ndarray, width: int) -> list[str]:
     """The transform of each row that leaves the smallest residuals, judged on every 8th point
     past the longest reach of the transforms (their mean bit length; raw bits unless another
-    transform saves half a bit a value)."""
+    transform saves half a bit a value): a :data:`TRANSFORMS` code, or ``R<row>:<ratio>``
+    (an earlier row times a constant, :func:`_proportional`)."""
     m, n = bits.shape
     codes = [c for c in TRANSFORMS if "W" not in c or 1 < width < n]
     ops = {c: _operator(c, width) for c in codes}
@@ -241,18 +304,28 @@ def _choose(bits: np.ndarray, width: int) -> list[str]:
         reach = max(max(op) for op in ops.values())
     if n - reach < 4:
         return [""] * m
-    count = len(range(reach, n, 8))
+    count = len(range(reach, n, STRIDE))
     cost = np.full(m, np.inf)
     choice = [""] * m
     for code in codes:
         r = np.zeros((m, count), dtype=np.int64)
         for off, f in ops[code].items():
-            r += f * bits[:, reach - off:n - off:8]
-        c = np.log2(_zigzag(r).astype(np.float64) + 1.0).mean(axis=1)
+            r += f * bits[:, reach - off:n - off:STRIDE]
+        c = _cost(r)
         better = c < cost - (0.5 if code else 0.0)
         cost[better] = c[better]
         for k in np.flatnonzero(better):
             choice[k] = code
+    sample = np.arange(reach, n, STRIDE)
+    table = bits.view(np.float64)
+    pairs = _proportional(table, sample)
+    if pairs:
+        rows = list(pairs)
+        refs, ratios = zip(*(pairs[k] for k in rows), strict=True)
+        c = _cost(bits[rows][:, sample] - _predicted(table[:, sample], list(refs), list(ratios)))
+        for k, ck, j, ratio in zip(rows, c, refs, ratios, strict=True):
+            if ck < cost[k] - 0.5:
+                choice[k] = f"R{j}:{ratio!r}"
     return choice
 
 
@@ -264,11 +337,45 @@ def _head(n: int, width: int) -> np.ndarray:
 
 #: Byte-plane rows of :func:`encode_table`: all zero (not stored), stored as they are, deflated.
 ZERO, RAW, DEFLATED = 0, 1, 2
+#: zlib level and strategy of the deflated byte planes: level 1 with run-length matches only
+#: (Z_RLE): the planes are runs of zeros and small bytes; a full match search (the default
+#: strategy) saves 2-4% of their bytes at 1.4-1.6x the time, level 6 another 5% at 2.5x
+#: (scotogenic and F_Ib chunks, grid and random, benchmarks/scan_store.py).
+LEVEL = 1
+
+
+#: A byte-plane row is deflated if fewer than this fraction of its sampled bytes are non-zero,
+#: or their mean is below DEFLATE_MEAN; other rows are stored as they are. Rows between these
+#: and noise deflate to 70-95% of their size at 1-2 µs per point of a scotogenic chunk; stored
+#: raw, the chunk takes 15-20% less CPU and 4-8% more bytes (0.9 and 100 before; measured on
+#: 2736-point scotogenic chunks, grid and random, benchmarks/scan_store.py).
+DEFLATE_NONZERO, DEFLATE_MEAN = 0.3, 40
+
+
+def _deflate(data: bytes) -> bytes:
+    z = zlib.compressobj(LEVEL, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
+    return z.compress(data) + z.flush()
+
+
+def _residuals(bits: np.ndarray, codes: list[str], width: int) -> np.ndarray:
+    """The zigzagged residuals of each row under its transform (``codes``)."""
+    m, n = bits.shape
+    z = np.empty((m, n), dtype=np.uint64)
+    ratio_rows = [k for k, c in enumerate(codes) if c.startswith("R")]
+    for code in set(codes) - {codes[k] for k in ratio_rows}:
+        rows = [k for k, c in enumerate(codes) if c == code]
+        z[rows] = _zigzag(_apply(bits[rows], code, width), inplace=True)
+    if ratio_rows:
+        refs, ratios = zip(*(_ratio_code(codes[k]) for k in ratio_rows), strict=True)
+        r = bits[ratio_rows]
+        r -= _predicted(bits.view(np.float64), list(refs), list(ratios))
+        z[ratio_rows] = _zigzag(r, inplace=True)
+    return z
 
 
 def encode_table(table: np.ndarray, width: int) -> tuple[list[str], bytes]:
     """(transform per row, blob) of a float64 table (rows: columns of a chunk). Each column
-    takes the :data:`TRANSFORMS` code that leaves the smallest residuals; the zigzagged
+    takes the transform that leaves the smallest residuals (:func:`_choose`); the zigzagged
     residuals are split into byte planes, one row of n bytes per column and byte: a row of
     zeros (the high bytes of small residuals) is left out, a skewed one deflated, a noisy one
     (the low bytes) stored as it is (deflating noise costs time and saves nothing).
@@ -281,10 +388,7 @@ def encode_table(table: np.ndarray, width: int) -> tuple[list[str], bytes]:
         return [], b""
     bits = np.ascontiguousarray(table, dtype="<f8").view(np.int64)
     choice = _choose(bits, width)
-    z = np.empty((m, n), dtype=np.uint64)
-    for code in set(choice):
-        rows = [k for k, c in enumerate(choice) if c == code]
-        z[rows] = _zigzag(_apply(bits[rows], code, width))
+    z = _residuals(bits, choice, width)
     head = _head(n, width)
     heads = z[:, head].copy()
     z[:, head] = 0
@@ -298,13 +402,14 @@ def encode_table(table: np.ndarray, width: int) -> tuple[list[str], bytes]:
     nonzero = np.count_nonzero(sample, axis=1) / sample.shape[1]
     mean = sample.sum(axis=1, dtype=np.int64) / sample.shape[1]
     kinds = np.full(8 * m, RAW, dtype=np.uint8)
-    # noise (uniform bytes: no zeros, mean 127.5) is stored as it is; a row with zeros or
-    # small bytes (the top bytes of the residuals) deflates well, and quickly
-    kinds[(nonzero < 0.98) | (mean < 115)] = DEFLATED
+    # noise (uniform bytes: mean 127.5, a zero in 256) is stored as it is; a row of small
+    # bytes or of many zeros (the top bytes of the residuals) deflates well, and quickly;
+    # between the two, deflating saves too little for its time (DEFLATE_NONZERO)
+    kinds[(nonzero < DEFLATE_NONZERO) | (mean < DEFLATE_MEAN)] = DEFLATED
     kinds[~used] = ZERO
     raw = planes[kinds == RAW]
-    packed = zlib.compress(planes[kinds == DEFLATED].tobytes(), 1) if (kinds == DEFLATED).any() else b""
-    return choice, b"".join([kinds.tobytes(), heads.astype("<u8").tobytes(), raw.tobytes(), packed])
+    packed = _deflate(memoryview(planes[kinds == DEFLATED])) if (kinds == DEFLATED).any() else b""
+    return choice, b"".join([kinds.tobytes(), heads.astype("<u8").tobytes(), memoryview(raw), packed])
 
 
 def decode_table(blob: bytes, codes: list[str], n: int, width: int) -> np.ndarray:
@@ -333,9 +438,19 @@ def decode_table(blob: bytes, codes: list[str], n: int, width: int) -> np.ndarra
     z[:, head] = np.frombuffer(blob, "<u8", m * head.size, 8 * m).reshape(m, head.size)
     r = _unzigzag(z)
     out = np.empty((m, n), dtype=np.int64)
-    for code in set(codes):
+    try:
+        ratio = {k: _ratio_code(c) for k, c in enumerate(codes) if c.startswith("R")}
+    except ValueError:
+        raise sqlite3.DatabaseError("a chunk's layout names an unknown transform") from None
+    if any(j >= m or j in ratio for j, _ in ratio.values()):
+        raise sqlite3.DatabaseError("a chunk's layout predicts a column from a missing one")
+    for code in set(codes) - {codes[k] for k in ratio}:
         rows = [k for k, c in enumerate(codes) if c == code]
         out[rows] = _apply(r[rows], code, width, inverse=True)
+    if ratio:
+        rows = list(ratio)
+        refs, ratios = zip(*ratio.values(), strict=True)
+        out[rows] = r[rows] + _predicted(out.view(np.float64), list(refs), list(ratios))
     return out.view("<f8")
 
 
@@ -346,9 +461,13 @@ def _layout(columns: dict[str, np.ndarray], n: int, known: tuple[str, ...] = ())
     names = [*known, *(c for c in columns if c not in known)]
     if not names:
         return [], {}, {}, np.zeros((0, n))
-    table = np.empty((len(names), n), dtype="<f8")
-    for k, name in enumerate(names):
-        table[k] = np.broadcast_to(np.asarray(columns[name], dtype="<f8").reshape(-1), (n,))
+    arrays = [columns[name] for name in names]
+    if all(isinstance(a, np.ndarray) and a.shape == (n,) for a in arrays):
+        table = np.array(arrays, dtype="<f8")  # one copy (a scan's chunk: every column an array)
+    else:
+        table = np.empty((len(names), n), dtype="<f8")
+        for k, a in enumerate(arrays):
+            table[k] = np.broadcast_to(np.asarray(a, dtype="<f8").reshape(-1), (n,))
     bits = table.view(np.int64)
     constant_rows = np.all(bits == bits[:, :1], axis=1) if n else np.zeros(len(names), dtype=bool)
     fingerprint = bits[:, :: max(1, n // 32)]
@@ -565,16 +684,18 @@ def pack(ids, columns: dict, errors, routes, derived=(), space=None, affine=None
     if derived or recipes:
         columns = {k: v for k, v in columns.items() if k not in derived and k not in recipes}
     known = _space_columns(space, ids, columns)
+    check = _checksum([columns[c] for c in known])
     stored, constant, alias, table = _layout(columns, n, tuple(known))
     width = _width(space)
     codes, data = encode_table(table, width)
-    route_codes = np.fromiter((_ROUTE_CODE.get(r, 0) for r in routes), np.uint8, n)
-    failed = [(int(ids[k]), e) for k, e in enumerate(errors) if e is not None]
+    route_codes = np.fromiter(map(_ROUTE_CODE.get, routes, repeat(0)), np.uint8, n)
+    failed = [] if errors.count(None) == n else \
+        [(int(ids[k]), e) for k, e in enumerate(errors) if e is not None]
     layout = json.dumps({"stored": stored, "constant": constant, "alias": alias, "ids": "delta",
                          "codec": {"transforms": codes, "width": width},
                          **({"derived": derived} if derived else {}),
                          **({"affine": recipes} if recipes else {}),
-                         **({"space": known} if known else {})})
+                         **({"space": known, "space_crc32": check} if known else {})})
     return Packed(ids, _pack(route_codes), zlib.compress(layout.encode(), 6), data, failed)
 
 
@@ -584,7 +705,7 @@ def unpack(p: Packed, space=None, fastpath=None):
     lay = _read_layout(p.layout)
     n = p.ids.size
     table = _table(p.data, lay, n)
-    values = _space_values(space, lay.get("space", ()), p.ids)
+    values = _space_values(space, lay.get("space", ()), p.ids, lay.get("space_crc32"))
     column = _Chunk(lay, {c: k for k, c in enumerate(lay["stored"])}, table, n, values)
     columns = {}
     for group in (lay["space"] if "space" in lay else (), lay["stored"], lay["constant"], lay["alias"]):
@@ -680,8 +801,20 @@ def _space_columns(space, ids: np.ndarray, columns: dict) -> list[str]:
     return out
 
 
-def _space_values(space, names, ids) -> dict[str, np.ndarray]:
-    """The ``space`` columns ``names`` of a chunk: the scan's points ``ids``."""
+def _checksum(columns) -> int:
+    """CRC-32 of the float64 bits of ``columns``, one after the other."""
+    crc = 0
+    for v in columns:
+        crc = zlib.crc32(np.ascontiguousarray(v, dtype="<f8").tobytes(), crc)
+    return crc
+
+
+def _space_values(space, names, ids, check=None) -> dict[str, np.ndarray]:
+    """The ``space`` columns ``names`` of a chunk: the scan's points ``ids``, computed again
+    from the scan's definition (a grid's axes; a random sample's seed, drawn again). ``check``:
+    the CRC-32 of the values the writer found equal to its own (format 4): a reader whose
+    numpy draws or maps the points otherwise (another generator, another ``exp``) would give
+    other parameters for the stored results, and is refused instead."""
     if not names:
         return {}
     values = space.values(ids)
@@ -689,7 +822,14 @@ def _space_values(space, names, ids) -> dict[str, np.ndarray]:
     missing = [c for c in names if c not in index]
     if missing:
         raise sqlite3.DatabaseError(f"no scan axis for {missing[0]}")
-    return {c: values[:, index[c]] for c in names}
+    out = {c: values[:, index[c]] for c in names}
+    if check is not None and _checksum(out.values()) != int(check):
+        raise sqlite3.DatabaseError(
+            f"the scan's parameters ({', '.join(names)}) computed again from its definition "
+            f"(sampler {space.sampler!r}, seed {space.seed}) differ from those the points were "
+            "computed at: this numpy does not reproduce them; read the file with the numpy "
+            "version that wrote it")
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -709,13 +849,17 @@ class _Chunk:
 
     def __init__(self, lay, stored, table, n, space=None):
         self.lay, self.stored, self.table, self.n = lay, stored, table, n
-        self.space = space or {}  # the scan parameters computed from the scan definition
+        # the scan parameters computed from the scan definition: a dict, or a function giving
+        # it, called when a space column is first asked for (drawn again and checked only then)
+        self.space = space or {}
 
     def __call__(self, name):
         src = self.lay["alias"].get(name, name)
         if src in self.stored:
             return self.table[self.stored[src]]
-        if src in self.space:
+        if src in self.lay.get("space", ()):
+            if callable(self.space):
+                self.space = self.space()
             return self.space[src]
         if name in self.lay["constant"]:
             return np.full(self.n, float(self.lay["constant"][name]))
@@ -795,7 +939,8 @@ class _Reader:
             except sqlite3.DatabaseError as exc:
                 raise _damaged(self.path, exc) from None
             sel = np.flatnonzero(keep)
-            column = _Chunk(lay, stored, table, n, self._space_values(lay.get("space", ()), ids))
+            column = _Chunk(lay, stored, table, n, lambda lay=lay, ids=ids: self._space_values(
+                lay.get("space", ()), ids, lay.get("space_crc32")))
             derived = {}
             affine = [c for c in lay.get("affine", ()) if c in names]
             sources = {lay["affine"][c][0] for c in affine}
@@ -829,7 +974,7 @@ class _Reader:
             self._derived = fastpath_from(self.meta().get("fastpath_representations") or {})
         return self._derived
 
-    def _space_values(self, names, ids) -> dict[str, np.ndarray]:
+    def _space_values(self, names, ids, check=None) -> dict[str, np.ndarray]:
         """The ``space`` columns of a chunk: the scan's points ``ids`` (meta ``scan``)."""
         if not names:
             return {}
@@ -841,7 +986,7 @@ class _Reader:
             except (KeyError, TypeError, ValueError, InputError) as exc:
                 raise _damaged(self.path, f"scan definition: {exc}") from None
         try:
-            return _space_values(self._space, names, ids)
+            return _space_values(self._space, names, ids, check)
         except sqlite3.DatabaseError as exc:
             raise _damaged(self.path, exc) from None
 

@@ -1,0 +1,136 @@
+"""The results store's cost per scan: bytes per point and its share of the scan's CPU, per
+model, for a grid and for a random sample, per column and per encoding step.
+
+For each model (F_Ib, F_IIb, the scotogenic model, S_Ib) and sampler (a grid over two masses;
+``--sample random``) it computes chunks as a scan does (``run_chunk``: the 10 ``bridge run``
+observables and the seed χ², chunk sizes of the scan's :class:`ChunkPlan` at one chunk per
+second of two workers, at most ``--points``), then packs them as a worker does
+(``bridge.scan.store.pack``) and reports
+
+* ``bytes_per_point``: ids, routes, layout and data of the packed chunks (the SQLite rows);
+* ``store_share``: CPU seconds of ``pack`` over those of ``run_chunk`` + ``pack``;
+* ``columns``: with ``--columns``, the stored bytes per point of each stored column.
+
+CPU time (time.process_time), one BLAS thread, as in the scan's workers.
+
+Run with PYTHONPATH naming the checkout to measure (two checkouts: before and after).
+
+Usage: python benchmarks/scan_store.py [--points 4096] [--models F_Ib,scotogenic] [--columns]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+import zlib
+from pathlib import Path
+
+for _name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+import numpy as np  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = {
+    "F_Ib": ("F_Ib.slha", ("MINPAR:1:20:1000", "MINPAR:2:100:2000")),
+    "F_IIb": ("F_IIb.slha", ("MINPAR:1:200:1500", "MINPAR:4:50:1000")),
+    "scotogenic": ("scotogenic.slha", ("MINPAR:1:500:2000", "MINPAR:4:500:2000")),
+    "S_Ib": ("S_Ib.slha", ("MINPAR:1:100:1000", "MINPAR:3:800:2500")),
+}
+
+
+def column_bytes(packed) -> dict[str, float]:
+    """Stored bytes of each stored column of a packed chunk (its byte planes: raw ones as
+    they are, deflated ones deflated on their own), and of the head residuals."""
+    from bridge.scan import store
+
+    lay = json.loads(zlib.decompress(packed.layout))
+    names, n = lay["stored"], packed.ids.size
+    m = len(names)
+    if not m:
+        return {}
+    kinds = np.frombuffer(packed.data, np.uint8, 8 * m)
+    width = int(lay["codec"]["width"])
+    head = store._head(n, width)
+    codes = lay["codec"]["transforms"]
+    table = store.decode_table(packed.data, codes, n, width)
+    z = store._residuals(table.view(np.int64), codes, width)
+    z[:, head] = 0
+    out = {}
+    for k, name in enumerate(names):
+        planes = z[k].view(np.uint8).reshape(n, 8).T
+        size = 8 + 8 * head.size
+        for b in range(8):
+            kind = kinds[b * m + k]
+            if kind == store.RAW:
+                size += n
+            elif kind == store.DEFLATED:
+                size += len(zlib.compress(planes[b].tobytes(), store.LEVEL))
+        out[name] = size
+    return out
+
+
+def one(model: str, sampler: str, points: int, columns: bool) -> dict:
+    from bridge.scan import store
+    from bridge.scan.runner import ChunkPlan, ScanOptions, _chunk_plan, _pulls, prepare, run_chunk
+
+    card, vary = MODELS[model]
+    side = max(2, round(points ** 0.5))
+    opts = ScanOptions(str(ROOT / "cards" / card), [f"{v}:{side}" for v in vary], "/nonexistent/x.db",
+                       likelihoods=["seed2021"], progress=False,
+                       sample=None if sampler == "grid" else f"random:{side * side}")
+    ctx, _ = prepare(opts, say=lambda m: None)
+    plan: ChunkPlan = _chunk_plan(opts, ctx)
+    plan.seconds = 2.0  # one chunk end per second across two workers
+    run_chunk(ctx, np.arange(2), ctx.space.values(np.arange(2)))  # first calls not timed
+    pulls = _pulls(ctx)
+    taken = 0
+    compute = packing = 0.0
+    size = 0
+    per_column: dict[str, float] = {}
+    sizes = []
+    while taken < min(points, ctx.space.size):
+        ids = np.arange(taken, min(taken + plan.next_size(), ctx.space.size))
+        taken += ids.size
+        t = time.process_time()
+        res = run_chunk(ctx, ids, ctx.space.values(ids))
+        c = time.process_time() - t
+        t = time.process_time()
+        p = store.pack(res.ids, res.columns, res.errors, res.routes, res.derived, ctx.space, pulls)
+        k = time.process_time() - t
+        compute += c
+        packing += k
+        plan.measured(ids.size, c + k)
+        sizes.append(ids.size)
+        size += len(p.layout) + len(p.data) + len(p.routes) + len(store._pack(np.diff(p.ids, prepend=0)))
+        if columns:
+            for name, b in column_bytes(p).items():
+                per_column[name] = per_column.get(name, 0) + b
+    out = {"points": taken, "chunk_sizes": f"{min(sizes)}-{max(sizes)}",
+           "bytes_per_point": round(size / taken, 1),
+           "store_share_pct": round(100 * packing / (compute + packing), 2),
+           "pack_us_per_point": round(1e6 * packing / taken, 1),
+           "compute_us_per_point": round(1e6 * compute / taken, 1)}
+    if columns:
+        out["columns"] = {k: round(v / taken, 1) for k, v in
+                          sorted(per_column.items(), key=lambda kv: -kv[1])}
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--points", type=int, default=4096)
+    ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--samplers", default="grid,random")
+    ap.add_argument("--columns", action="store_true")
+    args = ap.parse_args()
+    for model in args.models.split(","):
+        for sampler in args.samplers.split(","):
+            print(json.dumps({f"{model} / {sampler}": one(model, sampler, args.points, args.columns)}),
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main()
