@@ -68,27 +68,44 @@ def test_compact_units_equal_the_full_evaluation_bit_for_bit(shipped, n):
 
 def test_quadrature_is_qags_of_its_node_polynomials(shipped):
     """φ, the node values and the QUADPACK value against the definition written out (the
-    arithmetic of the representation before the row-major rewrite)."""
+    arithmetic of the representation before the row-major rewrite; the products through
+    fpm.point_rows, the padding that makes a row's value independent of its batch)."""
     quads = [c for r in shipped.representations.values() if r.fast for c in r.components
              if isinstance(c, fpm.Quadrature)]
     assert any(q.beta.zero for q in quads) and any(not q.beta.zero for q in quads)
     u, _ = fpm.to_units(_coefficients(1000, 5), 1000)
     seen = []
     for q in quads:
-        y = u[:, q.index] @ q.proj.T
+        y = fpm.point_rows(u[:, q.index], q.proj.T)
         iu, ju = np.triu_indices(y.shape[1])
         phi = np.concatenate([np.ones((y.shape[0], 1)), y, y[:, iu] * y[:, ju]], axis=1)
         assert _same(q._phi(u), phi)
-        nodes = phi @ q.weights
+        nodes = fpm.point_rows(phi, q.weights)
         assert _same(q.node_values(u), nodes)
         # the 21 first nodes everywhere, the halves' 42 where QUADPACK bisects (main's products)
         def halves(todo, phi=phi, q=q):
             seen.append(todo.size)
-            return phi[todo] @ q.weights[:, 21:]
+            return fpm.point_rows(phi[todo], q.weights[:, 21:])
 
-        value, deeper = quadpack.qags_lazy(phi @ q.weights[:, :21], halves, q.a, q.b, q.epsabs,
+        value, deeper = quadpack.qags_lazy(fpm.point_rows(phi, q.weights[:, :21]), halves, q.a, q.b, q.epsabs,
                                            q.epsrel, q.limit)
         assert _same(q(u), q.alpha * value + q.beta(u))
         assert np.array_equal(np.isnan(q(u)), deeper)
     # the halves are computed at all points for some quadratures, at part of them for others
     assert 1000 in seen and any(0 < k < 1000 for k in seen)
+
+
+def test_a_points_fast_path_values_do_not_depend_on_its_batch():
+    """point_rows gives each row the value it has in any other batch, bit for bit: rows of
+    products of odd-sized batches (the last row of N = 17, 333 through OpenBLAS's tail
+    kernels) equal the same rows inside a batch of 4096, at the start of a batch and inside
+    one."""
+    from bridge.scan.fastpath import point_rows
+
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(size=(4096, 30)), rng.normal(size=(30, 30))
+    full = point_rows(a, b)
+    for n in (1, 17, 200, 333, 1001, 1003):
+        np.testing.assert_array_equal(point_rows(a[:n], b).view(np.int64), full[:n].view(np.int64))
+        np.testing.assert_array_equal(point_rows(a[n:n + 37], b).view(np.int64),
+                                      full[n:n + 37].view(np.int64))

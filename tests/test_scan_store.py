@@ -454,12 +454,6 @@ np.savez(sys.argv[2], **{k.replace("/", "|"): v for k, v in data.items()})
 """
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bridge.scan.fastpath.FastPath.evaluate is not bit-reproducible: matrix products and einsum "
-    "whose rounding depends on the batch (and memory layout): 4 of 900 values of "
-    "<Rmue>(B+->Kll) [1.1,6] read back 1 ulp off, with 1 BLAS thread as with 2; the same point "
-    "evaluated in a batch of 200 instead of 450 differs by 1 ulp. Fix in fastpath.py "
-    "(fixed-order sums), then drop this mark."))
 def test_derived_observables_read_back_equal_the_workers_whatever_the_blas_threads(tmp_path,
                                                                                  monkeypatch):
     """The fast-path obs: columns are not stored but evaluated again when read (matrix

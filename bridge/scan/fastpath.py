@@ -119,6 +119,27 @@ def _coefficients() -> dict[str, float]:
 COEFFICIENTS: dict[str, float] = _coefficients()
 
 
+#: Rows of a point-major matrix product are padded to a multiple of this (see point_rows).
+ROW_BLOCK = 16
+
+
+def point_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b for a point-major ``a`` (N, ...), each row's value independent of N and of the
+    other rows. OpenBLAS computes the last rows of a block whose size is not a multiple of its
+    unrolling with other kernels, 1 ulp apart (measured: the last row of N = 17, 333, 1001
+    differs from the same row in a larger product), so a point's observables would depend on
+    the batch it is evaluated in and a scan's columns re-derived on read (bridge.scan.store)
+    would not equal the workers' bit for bit. Zero rows up to a multiple of ROW_BLOCK give
+    every real row the full kernel."""
+    n = a.shape[0]
+    pad = -n % ROW_BLOCK
+    if pad == 0:
+        return a @ b
+    padded = np.zeros((n + pad, *a.shape[1:]), dtype=a.dtype)
+    padded[:n] = a
+    return (padded @ b)[:n]
+
+
 @dataclass(frozen=True)
 class Variable:
     """u = (Re or Im of ``coefficient``) / ``step``."""
@@ -196,10 +217,10 @@ class Polynomial:
             return np.full(u.shape[0], self.a)
         us = u[:, self.index]
         if not self.complex:
-            return self.a + us @ self.b + np.einsum("ni,ni->n", us @ self.q, us)
+            return self.a + point_rows(us, self.b) + np.einsum("ni,ni->n", point_rows(us, self.q), us)
         # real and imaginary parts apart: numpy multiplies a real by a complex matrix without BLAS
-        re = us @ self.b.real + np.einsum("ni,ni->n", us @ self.q.real, us)
-        im = us @ self.b.imag + np.einsum("ni,ni->n", us @ self.q.imag, us)
+        re = point_rows(us, self.b.real) + np.einsum("ni,ni->n", point_rows(us, self.q.real), us)
+        im = point_rows(us, self.b.imag) + np.einsum("ni,ni->n", point_rows(us, self.q.imag), us)
         return self.a + (re + 1j * im)
 
     def as_dict(self) -> dict:
@@ -276,7 +297,7 @@ class Quadrature:
         Built by row (each φ_k contiguous over the points, the products of one y_i with
         y_i..y_r in one call) and returned as the transposed view: the products below then give
         the same numbers, bit for bit, as on a point-major φ (BLAS packs either layout alike)."""
-        y = np.ascontiguousarray((u[:, self.index] @ self.proj.T).T)  # (r, N)
+        y = np.ascontiguousarray(point_rows(u[:, self.index], self.proj.T).T)  # (r, N)
         r, n = y.shape
         phi = np.empty((1 + r + r * (r + 1) // 2, n))
         phi[0] = 1.0
@@ -289,7 +310,7 @@ class Quadrature:
 
     def node_values(self, u: np.ndarray) -> np.ndarray:
         """The integrand at the 63 nodes (N, 63) (:func:`bridge.scan.quadpack.nodes`)."""
-        return self._phi(u) @ self.weights
+        return point_rows(self._phi(u), self.weights)
 
     def __call__(self, u: np.ndarray) -> np.ndarray:
         from bridge.scan.quadpack import PER_INTERVAL, qags_lazy
@@ -297,9 +318,9 @@ class Quadrature:
         phi = self._phi(u)
 
         def halves(todo):  # the halves' 42 nodes only at the points QUADPACK bisects
-            return (phi if todo.size == phi.shape[0] else phi[todo]) @ self.weights[:, PER_INTERVAL:]
+            return point_rows(phi if todo.size == phi.shape[0] else phi[todo], self.weights[:, PER_INTERVAL:])
 
-        q, _ = qags_lazy(phi @ self.weights[:, :PER_INTERVAL], halves,
+        q, _ = qags_lazy(point_rows(phi, self.weights[:, :PER_INTERVAL]), halves,
                          self.a, self.b, self.epsabs, self.epsrel, self.limit)
         if self.beta.zero:  # β ≡ 0 (R_K's quadratures): its value at any finite u is +0.0
             return self.alpha * q + 0.0
@@ -566,10 +587,10 @@ class _Group:
         if act.size == 0:
             return out
         us = us[:, act]
-        out += us @ self.b[:, act].T
+        out += point_rows(us, self.b[:, act].T)
         q = self.q[:, act][:, :, act]  # (K, d', d')
         d = act.size
-        t = us @ q.transpose(1, 0, 2).reshape(d, k * d)  # (N, K d'): u_S Q_k for every k
+        t = point_rows(us, q.transpose(1, 0, 2).reshape(d, k * d))  # (N, K d'): u_S Q_k for every k
         out += np.einsum("nkd,nd->nk", t.reshape(n, k, d), us)
         return out
 
