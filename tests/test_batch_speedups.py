@@ -33,6 +33,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "tests" / "data" / "batch_reference.json.gz"
+#: S of every quantity and point (:func:`piece_scales`), written with the code of eb41224 (main
+#: before these changes; its values equal the reference to 1e-12) by this file run as a script:
+#:     git archive eb41224 | tar -x -C /tmp/base
+#:     PYTHONPATH=/tmp/base python tests/test_batch_speedups.py --write-scales
+SCALES = ROOT / "tests" / "data" / "batch_reference_scales.json.gz"
 #: full batches for these models; the other Table II cards get a short one (:data:`SHORT`)
 FULL = ("F_Ib", "F_IIb", "S_Ib", "scotogenic")
 TABLE2 = ("F_Ia", "F_Ic", "F_IIa", "F_IIc", "F_Va", "F_Vb", "F_Vc", "S_Ia", "S_Ic", "S_IIa",
@@ -86,8 +91,8 @@ def reference_batch(name: str, inputs) -> dict[str, dict]:
     return blocks
 
 
-def evaluated(name: str, **options) -> dict[str, list]:
-    """quantity → [re, im] per point of evaluate_batch on the reference batch (NaN → None);
+def _evaluate(name: str, **options) -> tuple[dict[str, np.ndarray], list]:
+    """quantity → complex (N,) array of evaluate_batch on the reference batch, and the errors;
     ``options`` go to evaluate_batch."""
     from bridge.model import BatchInputs
     from bridge.pipeline import evaluate_batch
@@ -104,10 +109,86 @@ def evaluated(name: str, **options) -> dict[str, list]:
     for kind, table in (("wc", res.coefficients), ("contrib", res.contributions),
                         ("ol", res.one_loop), ("mass", res.masses)):
         for k, v in table.items():
-            v = np.asarray(v, dtype=complex)
-            out[f"{kind}:{k}"] = [[None, None] if not np.isfinite(x) else [x.real, x.imag] for x in v]
-    out["errors"] = [e for e in res.errors]
+            out[f"{kind}:{k}"] = np.asarray(v, dtype=complex)
+    return out, list(res.errors)
+
+
+def evaluated(name: str, **options) -> dict[str, list]:
+    """quantity → [re, im] per point of evaluate_batch on the reference batch (NaN → None);
+    ``options`` go to evaluate_batch."""
+    values, errors = _evaluate(name, **options)
+    out = {key: [[None, None] if not np.isfinite(x) else [x.real, x.imag] for x in v]
+           for key, v in values.items()}
+    out["errors"] = errors
     return out
+
+
+#: The loop functions through which bridge.engine's coefficients depend on the masses (it calls
+#: them as ``loops.<name>``); each coefficient is linear in each value they return (one loop).
+LOOP_FUNCTIONS = ("box_integrals", "dd2_pair", "dd2_u2logu", "dipole_functions", "penguin_functions")
+#: relative step of a loop-function value in :func:`piece_scales` (any step: c is linear in it)
+STEP = 2.0**-8
+
+
+def piece_scales(name: str) -> dict[str, np.ndarray]:
+    """S of every quantity at every point of the reference batch: Σ_j |L_j ∂c/∂L_j| over the
+    loop-function values L_j the engine evaluates (each box integral of a mass set, each
+    penguin divided difference, dipole and photon-penguin function: one value per point and
+    argument set), i.e. the sum of the magnitudes of the pieces L_j w_j that are added to
+    make c = Σ_j L_j w_j (w_j: couplings and constants). c is linear in each L_j, so
+    L_j ∂c/∂L_j = (c(L_j (1 + h)) − c)/h exactly up to rounding: one evaluate_batch per
+    value, with that value scaled by 1 + h at every point (the batch's points are
+    independent). Values computed point by point (points the batch refuses) are not varied:
+    those points are errors in the reference, not compared."""
+    from bridge import loops
+
+    originals = {f: getattr(loops, f) for f in LOOP_FUNCTIONS}
+    n = len(reference_batch(name, _card_inputs(name))["MINPAR"][1])
+    slots: list[tuple[int, int, int]] = []
+    state = {"call": 0, "target": None, "record": False}
+
+    def wrapped(function):
+        def call(*args):
+            values = originals[function](*args)
+            many = isinstance(values, tuple)
+            outs = [np.array(v, dtype=float) for v in (values if many else (values,))]
+            k = state["call"]
+            state["call"] += 1
+            for o, v in enumerate(outs):
+                if v.ndim < 2 or v.shape[0] != n:
+                    continue  # a single point's values (see above)
+                flat = v.reshape(n, -1)
+                if state["record"]:
+                    slots.extend((k, o, j) for j in range(flat.shape[1]))
+                if state["target"] is not None and state["target"][:2] == (k, o):
+                    flat[:, state["target"][2]] *= 1.0 + STEP
+            return tuple(outs) if many else outs[0]
+        return call
+
+    try:
+        for f in LOOP_FUNCTIONS:
+            setattr(loops, f, wrapped(f))
+        state["record"] = True
+        base, _ = _evaluate(name)
+        state["record"] = False
+        scales = {key: np.zeros(n) for key in base}
+        for slot in slots:
+            state["call"], state["target"] = 0, slot
+            varied, _ = _evaluate(name)
+            for key, v in base.items():
+                if key in varied:
+                    change = np.abs(varied[key] - v) / STEP
+                    scales[key] += np.where(np.isfinite(change), change, 0.0)
+    finally:
+        for f, fn in originals.items():
+            setattr(loops, f, fn)
+    return {key: s for key, s in scales.items() if np.any(s > 0)}
+
+
+def _card_inputs(name: str):
+    from bridge.run import load_point
+
+    return load_point(str(ROOT / CARDS[name]))[3]
 
 
 def _reference() -> dict:
@@ -212,3 +293,12 @@ if __name__ == "__main__" and "--write" in sys.argv:
     with gzip.GzipFile(REFERENCE, "wb", mtime=0) as raw:
         raw.write((json.dumps(doc, separators=(",", ":")) + "\n").encode("utf-8"))
     print(f"written {REFERENCE}")
+
+if __name__ == "__main__" and "--write-scales" in sys.argv:
+    doc = {}
+    for name in CARDS:
+        doc[name] = {key: [float(f"{x:.3g}") for x in s] for key, s in piece_scales(name).items()}
+        print(name, len(doc[name]), flush=True)
+    with gzip.GzipFile(SCALES, "wb", mtime=0) as raw:
+        raw.write((json.dumps(doc, separators=(",", ":")) + "\n").encode("utf-8"))
+    print(f"written {SCALES}")
