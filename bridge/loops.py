@@ -27,7 +27,7 @@ Feynman-parameter representations, for |x - 1| < ``_NEAR1``.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from math import comb
 
 import numpy as np
@@ -193,7 +193,7 @@ def _cluster_series(kinds, pts, s):
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _series_constants(kind, n, k_terms):
     """b_{n+k}, k < k_terms, of u² ln u or u ln u without their ln c parts (n >= 2: only
     b_2 of u² ln u has one, added by the caller)."""
