@@ -416,11 +416,10 @@ class DarkSector:
         return _frozen(used)
 
     @cached_property
-    def dipole_functions(self) -> tuple[np.ndarray, ...]:
-        """f_N1, f_C1, f_N2, f_C2 at x = m_a²/M_A², shape (nF, nS) or (N, nF, nS), shared by
-        every dipole of the sector; evaluated on the coupled pairs only (0 elsewhere, where
-        every dipole term carries a vanishing coupling), once per distinct pair of mass columns
-        (states of equal mass at every point share the values; read only)."""
+    def _dipole_values(self):
+        """(a, A, (f_N1, f_C1, f_N2, f_C2)): the coupled pairs (F_a, S_A) and the functions at
+        x = m_a²/M_A² on them, shape (len(a),) or (N, len(a)); evaluated once per distinct pair
+        of mass columns (states of equal mass at every point share the values)."""
         a, A = np.nonzero(self.coupled)
         fw, sw = self._fermion_columns, self._scalar_columns
         pairs = list(dict.fromkeys(zip((fw[i] for i in a.tolist()), (sw[i] for i in A.tolist()),
@@ -430,27 +429,45 @@ class DarkSector:
         fi = np.array([p[0] for p in pairs], dtype=int)
         si = np.array([p[1] for p in pairs], dtype=int)
         x = (self.m_fermion[..., fi] / self.m_scalar[..., si]) ** 2
-        out = []
-        for f in loops.dipole_functions(x) if a.size else ((),) * 4:
-            full = np.zeros((*self.batch_shape, len(self.fermions), len(self.scalars)))
-            if a.size:
-                full[..., a, A] = f[..., at]
-            out.append(_frozen(full))
-        return tuple(out)
+        values = tuple(_frozen(f[..., at]) for f in loops.dipole_functions(x)) if a.size else ()
+        return a, A, values
+
+    def _on_coupled(self, values) -> np.ndarray:
+        """(nF, nS) or (N, nF, nS) array: ``values`` on the coupled pairs, 0 elsewhere."""
+        a, A, _ = self._dipole_values
+        full = np.zeros((*self.batch_shape, len(self.fermions), len(self.scalars)))
+        if a.size:
+            full[..., a, A] = values
+        return _frozen(full)
+
+    @cached_property
+    def dipole_functions(self) -> tuple[np.ndarray, ...]:
+        """f_N1, f_C1, f_N2, f_C2 at x = m_a²/M_A², shape (nF, nS) or (N, nF, nS), shared by
+        every dipole of the sector; evaluated on the coupled pairs only (0 elsewhere, where
+        every dipole term carries a vanishing coupling; read only)."""
+        values = self._dipole_values[2] or ((),) * 4
+        return tuple(self._on_coupled(f) for f in values)
 
     def dipole_kernels(self, gauge: str, multiplicity) -> tuple[np.ndarray, np.ndarray]:
         """(no-flip, flip) kernels of :func:`dipole` for a gauge boson, cached per sector:
-        N_{aA}[Q_A f_N1 − Q_a f_C1]/M_A² and N_{aA} m_a [Q_A f_N2 − Q_a f_C2]/M_A²."""
+        N_{aA}[Q_A f_N1 − Q_a f_C1]/M_A² and N_{aA} m_a [Q_A f_N2 − Q_a f_C2]/M_A², computed on
+        the coupled pairs (0 elsewhere, as the functions), read only."""
         cache = self.__dict__.setdefault("_dipole_kernel_cache", {})
         mult = np.asarray(multiplicity)
         key = (gauge, mult.shape, mult.dtype.str, mult.tobytes())  # equal bytes, other shape
         if key not in cache:
             qf, qs = _gauge_charge_arrays(self, gauge)
-            mf, ms2 = self.m_fermion[..., :, None], self.m_scalar[..., None, :] ** 2
-            f_n1, f_c1, f_n2, f_c2 = self.dipole_functions
-            no_flip = multiplicity * (qs[None, :] * f_n1 - qf[:, None] * f_c1) / ms2
-            flip = multiplicity * mf * (qs[None, :] * f_n2 - qf[:, None] * f_c2) / ms2
-            cache[key] = _frozen(no_flip, flip)
+            a, A, values = self._dipole_values
+            if not a.size:
+                cache[key] = (self._on_coupled(()), self._on_coupled(()))
+                return cache[key]
+            f_n1, f_c1, f_n2, f_c2 = values
+            # the operations of the (nF, nS) form, in its order, on the coupled pairs only
+            m = np.broadcast_to(mult, (len(self.fermions), len(self.scalars)))[a, A] if mult.ndim else mult
+            mf, ms2 = self.m_fermion[..., a], self.m_scalar[..., A] ** 2
+            no_flip = m * (qs[A] * f_n1 - qf[a] * f_c1) / ms2
+            flip = m * mf * (qs[A] * f_n2 - qf[a] * f_c2) / ms2
+            cache[key] = (self._on_coupled(no_flip), self._on_coupled(flip))
         return cache[key]
 
     def box_block(self, fermions: tuple, scalars_a: tuple, scalars_b: tuple):
@@ -596,6 +613,15 @@ _BOX_INDICES = {
     "SX": "...aA,...aB,...cA,...cB,...acAB->...",
 }
 
+#: the couplings of _BOX_INDICES grouped by fermion line (SD, SX: a quark line a, a lepton line
+#: c; M1, M2: lines a and b), each pair as (einsum of the pair to (fermion, A, B), slots in cut)
+_BOX_PAIRS = {
+    "SD": (("...aA,...aB->...aAB", 0, 1), ("...cB,...cA->...cAB", 2, 3)),
+    "SX": (("...aA,...aB->...aAB", 0, 1), ("...cA,...cB->...cAB", 2, 3)),
+    "M1": (("...aA,...aB->...aAB", 0, 3), ("...bB,...bA->...bAB", 1, 2)),
+    "M2": (("...aA,...aB->...aAB", 0, 2), ("...bB,...bA->...bAB", 1, 3)),
+}
+
 
 def _box_topology(sector: DarkSector, name: str, same: bool, couplings, fermions_q, fermions_l,
                   scalars_q, scalars_l):
@@ -640,7 +666,12 @@ def _box_topology(sector: DarkSector, name: str, same: bool, couplings, fermions
         lepton = (sector.product(pair, cut[3], cut[2]) if name == "FD"
                   else sector.product(pair, cut[2], cut[3]))
         return np.einsum("...abA,...abB,...abAB->...", quark, lepton, kernel)
-    return np.einsum(_BOX_INDICES[name], *cut, kernel)
+    # the others: the two couplings on each fermion line first (the quark line's pair is shared
+    # by every lepton flavour), then one three-operand contraction, not one of five
+    first, second = _BOX_PAIRS[name]
+    left = sector.product(first[0], cut[first[1]], cut[first[2]])
+    right = sector.product(second[0], cut[second[1]], cut[second[2]])
+    return np.einsum("...aAB,...bAB,...abAB->...", left, right, kernel)
 
 
 def box_semileptonic(sector: DarkSector, quark_chirality: str, lepton_chirality: str,

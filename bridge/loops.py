@@ -197,7 +197,9 @@ def _cluster_series(kinds, pts, s):
 def _series_constants(kind, n, k_terms):
     """b_{n+k}, k < k_terms, of u² ln u or u ln u without their ln c parts (n >= 2: only
     b_2 of u² ln u has one, added by the caller)."""
-    return np.array([_series_b(kind, n + k, 0.0, None, None) for k in range(k_terms)])
+    out = np.array([_series_b(kind, n + k, 0.0, None, None) for k in range(k_terms)])
+    out.flags.writeable = False  # cached
+    return out
 
 
 #: Comparator networks sorting 2, 3 or 4 rows elementwise (min/max of contiguous rows is
