@@ -143,7 +143,7 @@ def _n_terms(rho, n):
 
 #: Term counts a cluster's series is evaluated with: each element gets the smallest one that
 #: reaches _SERIES_TOL for its own spread (near-degenerate points need few terms).
-_TERM_GROUPS = (4, 7, 10, 14, 19, _NTAYLOR)
+_TERM_GROUPS = (1, 4, 7, 10, 14, 19, _NTAYLOR)
 
 
 def _rho_limit(k, n):
@@ -163,15 +163,34 @@ def _cluster_series(kinds, pts, s):
     """Divided differences over tight clusters of sorted points pts[(n+1), M] (Taylor series
     about the centre) for each kind in ``kinds``; the powers h_k of the offsets are shared.
 
-    One term count for the whole selection: the fewest of _TERM_GROUPS that reaches
-    _SERIES_TOL for its largest spread (more terms than an element needs add terms below
-    _SERIES_TOL of it; exactly degenerate points have h_k = 0 for k >= 1 and give b_n exactly).
-    The constant coefficients b_{n+k} are summed as one dot product per kind."""
+    The elements are grouped by spread: each group takes the fewest of _TERM_GROUPS terms that
+    reach _SERIES_TOL for its largest spread (near-degenerate points need few terms; exactly
+    degenerate points have h_k = 0 for k >= 1 and give b_n exactly), and sums the constant
+    coefficients b_{n+k} with one contraction per kind."""
     n = pts.shape[0] - 1
     c = 0.5 * (pts[0] + pts[-1])
     dh = (pts - c) / c  # pts - c is exact (Sterbenz); |dh| < 0.131
-    rho = float(np.max(np.abs(dh))) if c.size else 0.0
-    k_terms = next((k for k in _TERM_GROUPS if rho <= _rho_limit(k, n)), _NTAYLOR) if rho > 0 else 1
+    rho = np.max(np.abs(dh), axis=0)
+    out = {kind: np.empty_like(c) for kind in kinds}
+    todo = np.ones(c.size, dtype=bool)
+    for k_terms in _TERM_GROUPS:
+        sel = todo & (rho <= _rho_limit(k_terms, n)) if k_terms < _NTAYLOR else todo
+        n_sel = np.count_nonzero(sel)
+        if not n_sel:
+            continue
+        every = n_sel == c.size
+        todo = todo & ~sel
+        part = slice(None) if every else sel
+        for kind, value in _series_group(kinds, n, k_terms, dh[:, part], c[part],
+                                         None if s is None else s[part]).items():
+            out[kind][part] = value
+        if not todo.any():
+            break
+    return out
+
+
+def _series_group(kinds, n, k_terms, dh, c, s):
+    """:func:`_cluster_series` of one group with ``k_terms`` terms (offsets dh, centres c)."""
     hk = np.zeros((k_terms, c.size))
     hk[0] = 1.0
     for d in dh:  # h_k(d_0..d_v) = h_k(d_0..d_{v-1}) + d_v h_{k-1}(d_0..d_v)
