@@ -1028,16 +1028,15 @@ def _z_penguin(sector: DarkSector, sm, chirality: str, f_bar: str, f: str):
     mm, f_ffs, g_ffs, f_fss, f_leg = _z_penguin_functions(sector, support)
     # fermion-line Z: indices (a, b, A)
     Qb_c = Qb.conj()
-    # elementwise products by broadcasting (an elementwise einsum of three operands is slower)
-    coup_ff = Qb_c[..., :, None, :] * Qs[..., None, :, :]
+    coup_ff = np.einsum("...bA,...aA->...abA", Qs, Qb_c)
     gR_ab = np.swapaxes(gR, -1, -2)  # gR[b, a] indexed as [a, b]
     gL_ab = np.swapaxes(gL, -1, -2)
-    term_f_r = coup_ff * ((0.5 * gR_ab)[..., None] * (f_ffs - 0.5))
-    term_f_l = coup_ff * ((gL_ab * mm)[..., None] * g_ffs)
+    term_f_r = np.einsum("...abA,...ab,...abA->...abA", coup_ff, 0.5 * gR_ab, f_ffs - 0.5)
+    term_f_l = np.einsum("...abA,...ab,...abA->...abA", coup_ff, gL_ab * mm, g_ffs)
     term_f = _sum(term_f_r, 3) - _sum(term_f_l, 3)
     # scalar-line Z: indices (a, A, B)
-    coup_ss = Qb_c[..., :, :, None] * Qs[..., :, None, :]
-    term_s_all = coup_ss * ((0.5 * np.swapaxes(gS, -1, -2))[..., None, :, :] * (f_fss - 1.5))
+    coup_ss = np.einsum("...aB,...aA->...aAB", Qs, Qb_c)
+    term_s_all = np.einsum("...aAB,...BA,...aAB->...aAB", coup_ss, 0.5 * gS, f_fss - 1.5)
     term_s = _sum(term_s_all, 3)
     # external-leg (self-energy) part
     term_leg_all = -g_d * Qs * Qb_c * 0.5 * (f_leg - 1.5)
