@@ -30,9 +30,9 @@ between Dirac fermions, are apart there), stored in tests/data/batch_reference_s
 same sum evaluated another way (Higham, Accuracy and Stability of Numerical Algorithms, 2nd
 ed., §4.2: a sum of n terms in any order is exact to γ_{n−1} Σ|terms| ≈ (n−1) ε S, for the
 old and the new order alike) plus the change of each L_j: the speed-ups of issue 12 (third
-round: an artanh series for close first differences, one Taylor pass per cluster, powers by
-multiplication) change loop-function values by their own rounding, a few tens of ulp where
-their recursion loses them (I1, I2 of both versions agree with 50-digit quadrature to
+round: an artanh series for close first differences, the Taylor terms of a cluster summed as one
+contraction, powers by multiplication) change loop-function values by their own rounding, a
+few tens of ulp where their recursion loses them (I1, I2 of both versions agree with 50-digit quadrature to
 ≤ 3e-14 ≈ 140 ε relative). k = 256 covers both with a margin of ~2. Where c does not cancel
 (S ≈ |c|) this is the 1e-12 relative comparison of before (changed by 6e-14 at most); where the
 pieces cancel (Z penguins, S_Ib's C10_bsee, boxes of couplings the card sets to zero that the
@@ -57,6 +57,8 @@ REFERENCE = ROOT / "tests" / "data" / "batch_reference.json.gz"
 #: before these changes; its values equal the reference to 1e-12) by this file run as a script:
 #:     git archive eb41224 | tar -x -C /tmp/base
 #:     PYTHONPATH=/tmp/base python tests/test_batch_speedups.py --write-scales
+#: (the shipped file was written in two passes, piece_scales then topology_scales added: the
+#: same sums, rounded to 3 digits once more)
 SCALES = ROOT / "tests" / "data" / "batch_reference_scales.json.gz"
 #: full batches for these models; the other Table II cards get a short one (:data:`SHORT`)
 FULL = ("F_Ib", "F_IIb", "S_Ib", "scotogenic")
