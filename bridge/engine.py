@@ -297,7 +297,7 @@ class DarkSector:
         hit = cache.get(id(c))
         if hit is None or hit[0] is not c:
             m = np.any(c != 0, axis=tuple(range(c.ndim - 2))) if c.ndim > 2 else np.asarray(c != 0)
-            hit = (c, m)
+            hit = (c, _frozen(m))
             cache[id(c)] = hit
         return hit[1]
 
@@ -310,7 +310,8 @@ class DarkSector:
         hit = cache.get(key)
         if hit is None or hit[0] is not c:
             cut = _take(c, fermions, scalars)
-            hit = (c, cut.conj() if conj else cut)
+            cut = cut.conj() if conj else cut
+            hit = (c, cut if cut is c else _frozen(cut))  # the sector's own array stays as it is
             cache[key] = hit
         return hit[1]
 
@@ -321,7 +322,7 @@ class DarkSector:
         key = (spec, id(a), id(b))
         hit = cache.get(key)
         if hit is None or hit[0] is not a or hit[1] is not b:
-            hit = (a, b, np.einsum(spec, a, b))
+            hit = (a, b, _frozen(np.einsum(spec, a, b)))
             cache[key] = hit
         return hit[2]
 
@@ -332,7 +333,7 @@ class DarkSector:
         key = (id(a), id(b))
         hit = cache.get(key)
         if hit is None or hit[0] is not a or hit[1] is not b:
-            hit = (a, b, a * b.conj())
+            hit = (a, b, _frozen(a * b.conj()))
             cache[key] = hit
         return hit[2]
 
@@ -354,9 +355,9 @@ class DarkSector:
     # masses and cached loop tensors -----------------------------------------
     def _masses(self, particles) -> np.ndarray:
         if not self.batched:
-            return np.array([p.mass for p in particles])
-        return np.stack([np.broadcast_to(np.asarray(p.mass, dtype=float), self.batch_shape)
-                         for p in particles], axis=-1)
+            return _frozen(np.array([p.mass for p in particles]))
+        return _frozen(np.stack([np.broadcast_to(np.asarray(p.mass, dtype=float), self.batch_shape)
+                                 for p in particles], axis=-1))
 
     @cached_property
     def m_fermion(self) -> np.ndarray:
@@ -372,13 +373,13 @@ class DarkSector:
     def kappa(self) -> np.ndarray:
         """κ_ab = 1 where both fermions are Majorana (crossed boxes exist)."""
         maj = np.array([F.majorana for F in self.fermions], dtype=float)
-        return np.outer(maj, maj)
+        return _frozen(np.outer(maj, maj))
 
     @cached_property
     def rho(self) -> np.ndarray:
         """ρ_AB = 1 where both scalars are real (crossed scalar contractions exist)."""
         real = np.array([S.real for S in self.scalars], dtype=float)
-        return np.outer(real, real)
+        return _frozen(np.outer(real, real))
 
     @cached_property
     def _box_args(self):
@@ -390,14 +391,14 @@ class DarkSector:
     @cached_property
     def box_I2(self) -> np.ndarray:
         """I2(m_a², m_b², M_A², M_B²), shape (nF, nF, nS, nS), GeV⁻²."""
-        return np.broadcast_to(loops.box_I2(*self._box_args), self._box_shape).copy()
+        return _frozen(np.broadcast_to(loops.box_I2(*self._box_args), self._box_shape).copy())
 
     @cached_property
     def box_I1_mm(self) -> np.ndarray:
         """m_a m_b I1(m_a², m_b², M_A², M_B²), shape (nF, nF, nS, nS), GeV⁻²."""
         mf = self.m_fermion
         mm = (mf[..., :, None] * mf[..., None, :])[..., :, :, None, None]
-        return np.broadcast_to(mm * loops.box_I1(*self._box_args), self._box_shape).copy()
+        return _frozen(np.broadcast_to(mm * loops.box_I1(*self._box_args), self._box_shape).copy())
 
     @property
     def _box_shape(self):
@@ -412,35 +413,61 @@ class DarkSector:
         for table in (self.left, self.right):
             for c in table.values():
                 used |= self.mask(c)
-        return used
+        return _frozen(used)
+
+    @cached_property
+    def _dipole_values(self):
+        """(a, A, (f_N1, f_C1, f_N2, f_C2)): the coupled pairs (F_a, S_A) and the functions at
+        x = m_a²/M_A² on them, shape (len(a),) or (N, len(a)); evaluated once per distinct pair
+        of mass columns (states of equal mass at every point share the values)."""
+        a, A = np.nonzero(self.coupled)
+        fw, sw = self._fermion_columns, self._scalar_columns
+        pairs = list(dict.fromkeys(zip((fw[i] for i in a.tolist()), (sw[i] for i in A.tolist()),
+                                       strict=True)))
+        slot = {p: k for k, p in enumerate(pairs)}
+        at = np.array([slot[fw[i], sw[j]] for i, j in zip(a.tolist(), A.tolist(), strict=True)], dtype=int)
+        fi = np.array([p[0] for p in pairs], dtype=int)
+        si = np.array([p[1] for p in pairs], dtype=int)
+        x = (self.m_fermion[..., fi] / self.m_scalar[..., si]) ** 2
+        values = tuple(_frozen(f[..., at]) for f in loops.dipole_functions(x)) if a.size else ()
+        return a, A, values
+
+    def _on_coupled(self, values) -> np.ndarray:
+        """(nF, nS) or (N, nF, nS) array: ``values`` on the coupled pairs, 0 elsewhere."""
+        a, A, _ = self._dipole_values
+        full = np.zeros((*self.batch_shape, len(self.fermions), len(self.scalars)))
+        if a.size:
+            full[..., a, A] = values
+        return _frozen(full)
 
     @cached_property
     def dipole_functions(self) -> tuple[np.ndarray, ...]:
         """f_N1, f_C1, f_N2, f_C2 at x = m_a²/M_A², shape (nF, nS) or (N, nF, nS), shared by
         every dipole of the sector; evaluated on the coupled pairs only (0 elsewhere, where
-        every dipole term carries a vanishing coupling)."""
-        a, A = np.nonzero(self.coupled)
-        x = (self.m_fermion[..., a] / self.m_scalar[..., A]) ** 2
-        out = []
-        for f in loops.dipole_functions(x) if a.size else ((),) * 4:
-            full = np.zeros((*self.batch_shape, len(self.fermions), len(self.scalars)))
-            if a.size:
-                full[..., a, A] = f
-            out.append(full)
-        return tuple(out)
+        every dipole term carries a vanishing coupling; read only)."""
+        values = self._dipole_values[2] or ((),) * 4
+        return tuple(self._on_coupled(f) for f in values)
 
     def dipole_kernels(self, gauge: str, multiplicity) -> tuple[np.ndarray, np.ndarray]:
         """(no-flip, flip) kernels of :func:`dipole` for a gauge boson, cached per sector:
-        N_{aA}[Q_A f_N1 − Q_a f_C1]/M_A² and N_{aA} m_a [Q_A f_N2 − Q_a f_C2]/M_A²."""
+        N_{aA}[Q_A f_N1 − Q_a f_C1]/M_A² and N_{aA} m_a [Q_A f_N2 − Q_a f_C2]/M_A², computed on
+        the coupled pairs (0 elsewhere, as the functions), read only."""
         cache = self.__dict__.setdefault("_dipole_kernel_cache", {})
-        key = (gauge, np.asarray(multiplicity).tobytes())
+        mult = np.asarray(multiplicity)
+        key = (gauge, mult.shape, mult.dtype.str, mult.tobytes())  # equal bytes, other shape
         if key not in cache:
             qf, qs = _gauge_charge_arrays(self, gauge)
-            mf, ms2 = self.m_fermion[..., :, None], self.m_scalar[..., None, :] ** 2
-            f_n1, f_c1, f_n2, f_c2 = self.dipole_functions
-            no_flip = multiplicity * (qs[None, :] * f_n1 - qf[:, None] * f_c1) / ms2
-            flip = multiplicity * mf * (qs[None, :] * f_n2 - qf[:, None] * f_c2) / ms2
-            cache[key] = (no_flip, flip)
+            a, A, values = self._dipole_values
+            if not a.size:
+                cache[key] = (self._on_coupled(()), self._on_coupled(()))
+                return cache[key]
+            f_n1, f_c1, f_n2, f_c2 = values
+            # the operations of the (nF, nS) form, in its order, on the coupled pairs only
+            m = np.broadcast_to(mult, (len(self.fermions), len(self.scalars)))[a, A] if mult.ndim else mult
+            mf, ms2 = self.m_fermion[..., a], self.m_scalar[..., A] ** 2
+            no_flip = m * (qs[A] * f_n1 - qf[a] * f_c1) / ms2
+            flip = m * mf * (qs[A] * f_n2 - qf[a] * f_c2) / ms2
+            cache[key] = (self._on_coupled(no_flip), self._on_coupled(flip))
         return cache[key]
 
     def box_block(self, fermions: tuple, scalars_a: tuple, scalars_b: tuple):
@@ -450,36 +477,29 @@ class DarkSector:
     def box_tensors(self, fermions_a: tuple, fermions_b: tuple, scalars_a: tuple, scalars_b: tuple):
         """(I2, m_a m_b I1) on the sub-block fermions_a × fermions_b × scalars_a × scalars_b.
 
-        For a batch only the entries with non-zero couplings are evaluated (an F_Ib box needs 18
-        of the 256 entries), once per unordered fermion pair (I1, I2 are symmetric) and once per
-        distinct scalar mass column (the components of a doublet are degenerate); for one point
-        the block is a slice of the full tensors (fewer calls); cached per block.
+        For a batch only the entries of the block are evaluated (an F_Ib box needs 18 of the
+        256 entries), each distinct unordered set of four masses once (:meth:`_box_integrals`);
+        for one point the block is a slice of the full tensors (fewer calls); cached per block
+        (read only).
         """
         cache = self.__dict__.setdefault("_box_blocks", {})
         key = (fermions_a, fermions_b, scalars_a, scalars_b)
         if key not in cache and not self.batched:  # one point: slices of the full tensors
             ix = np.ix_(fermions_a, fermions_b, scalars_a, scalars_b)
-            cache[key] = (self.box_I2[ix], self.box_I1_mm[ix])
+            cache[key] = _frozen(self.box_I2[ix], self.box_I1_mm[ix])
         if key not in cache:
-            union = tuple(sorted({*fermions_a, *fermions_b}))
-            where = self._scalar_columns
-            nf = len(union)
-            slot = np.zeros((nf, nf), dtype=int)
-            pairs = [(a, b) for a in range(nf) for b in range(a, nf)]  # as in _box_kernels
-            for k, (i, j) in enumerate(pairs):
-                slot[i, j] = slot[j, i] = k
-            pos = {f: k for k, f in enumerate(union)}
-            sl = slot[np.ix_([pos[f] for f in fermions_a], [pos[f] for f in fermions_b])]
-            columns = sorted({tuple(sorted((where[A], where[B]))) for A in scalars_a for B in scalars_b})
-            i2, i1 = self._box_kernels(union, tuple(columns))
-            cpos = {c: k for k, c in enumerate(columns)}
-            cix = np.array([[cpos[tuple(sorted((where[A], where[B])))] for B in scalars_b]
-                            for A in scalars_a], dtype=int)
-            ix = (Ellipsis, sl[:, :, None, None], cix[None, None, :, :])
+            fw, sw = self._fermion_columns, self._scalar_columns
+            sets = [(*sorted((fw[a], fw[b])), *sorted((sw[A], sw[B])))
+                    for a in fermions_a for b in fermions_b for A in scalars_a for B in scalars_b]
+            distinct = list(dict.fromkeys(sets))
+            slot = {k: n for n, k in enumerate(distinct)}
+            i2, i1 = self._box_integrals(distinct)
+            ix = np.array([slot[k] for k in sets]).reshape(
+                len(fermions_a), len(fermions_b), len(scalars_a), len(scalars_b))
             mfa = self.m_fermion[..., list(fermions_a)]
             mfb = self.m_fermion[..., list(fermions_b)]
             mm = (mfa[..., :, None] * mfb[..., None, :])[..., :, :, None, None]
-            cache[key] = (i2[ix], mm * i1[ix])
+            cache[key] = _frozen(i2[..., ix], mm * i1[..., ix])
         return cache[key]
 
     @cached_property
@@ -488,36 +508,37 @@ class DarkSector:
         components of a multiplet are degenerate: their loop functions are computed once)."""
         return dict(enumerate(_equal_columns(self.m_scalar**2)))
 
-    def _box_kernels(self, fermions: tuple, columns: tuple):
-        """(I2, I1) of shape (N, pairs, columns) for the unordered pairs of ``fermions`` and the
-        unordered scalar column pairs ``columns``. I1, I2 are symmetric in their four masses and
+    def _box_integrals(self, sets: list) -> tuple[np.ndarray, np.ndarray]:
+        """(I2, I1) of shape (N, len(sets)) for the mass sets (a, b, A, B) (fermion, fermion,
+        scalar, scalar columns, each pair sorted). I1, I2 are symmetric in their four masses and
         their divided differences sort them first, so each distinct set of masses — fermions
         and scalars of equal mass at every point share one (:attr:`_fermion_columns`,
-        :attr:`_scalar_columns`) — is evaluated once per batch and shared by every box."""
+        :attr:`_scalar_columns`) — is evaluated once per batch and shared by every box: one
+        loops.box_integrals call for the sets not yet cached."""
         cache = self.__dict__.setdefault("_box_kernels_cache", {})
-        fw = self._fermion_columns
-        nf = len(fermions)
-        pairs = [(i, j) for i in range(nf) for j in range(i, nf)]
-        keys = []
-        for i, j in pairs:
-            fa, fb = sorted((fw[fermions[i]], fw[fermions[j]]))
-            keys += [(fa, fb, *c) for c in columns]
-        todo = list(dict.fromkeys(k for k in keys if k not in cache))
+        todo = [k for k in sets if k not in cache]
         if todo:
             mf2, ms2 = self.m_fermion**2, self.m_scalar**2
             args = [m[..., [k[pos] for k in todo]] for m, pos in ((mf2, 0), (mf2, 1), (ms2, 2), (ms2, 3))]
             i2, i1 = loops.box_integrals(*args)
             for k, key in enumerate(todo):
                 cache[key] = (i2[..., k], i1[..., k])
-        shape = (*self.batch_shape, len(pairs), len(columns))
-        i2 = np.stack([cache[k][0] for k in keys], axis=-1).reshape(shape)
-        i1 = np.stack([cache[k][1] for k in keys], axis=-1).reshape(shape)
-        return i2, i1
+        return (np.stack([cache[k][0] for k in sets], axis=-1),
+                np.stack([cache[k][1] for k in sets], axis=-1))
 
     @cached_property
     def _fermion_columns(self) -> dict[int, int]:
         """fermion index → index of the first fermion with the same mass at every point."""
         return dict(enumerate(_equal_columns(self.m_fermion**2)))
+
+
+def _frozen(*arrays):
+    """The arrays made read only (a cache hands them out: a caller cannot corrupt it); one
+    array for one argument, a tuple otherwise."""
+    for x in arrays:
+        if isinstance(x, np.ndarray):
+            x.flags.writeable = False
+    return arrays[0] if len(arrays) == 1 else arrays
 
 
 def _support(sector: DarkSector, *couplings) -> tuple[tuple, tuple]:
@@ -592,6 +613,15 @@ _BOX_INDICES = {
     "SX": "...aA,...aB,...cA,...cB,...acAB->...",
 }
 
+#: the couplings of _BOX_INDICES grouped by fermion line (SD, SX: a quark line a, a lepton line
+#: c; M1, M2: lines a and b), each pair as (einsum of the pair to (fermion, A, B), slots in cut)
+_BOX_PAIRS = {
+    "SD": (("...aA,...aB->...aAB", 0, 1), ("...cB,...cA->...cAB", 2, 3)),
+    "SX": (("...aA,...aB->...aAB", 0, 1), ("...cA,...cB->...cAB", 2, 3)),
+    "M1": (("...aA,...aB->...aAB", 0, 3), ("...bB,...bA->...bAB", 1, 2)),
+    "M2": (("...aA,...aB->...aAB", 0, 2), ("...bB,...bA->...bAB", 1, 3)),
+}
+
 
 def _box_topology(sector: DarkSector, name: str, same: bool, couplings, fermions_q, fermions_l,
                   scalars_q, scalars_l):
@@ -611,7 +641,7 @@ def _box_topology(sector: DarkSector, name: str, same: bool, couplings, fermions
             kernel = kernel * sector.kappa[np.ix_(fermions_q, fermions_l)][:, :, None, None]
         if name in ("SX", "M1"):
             kernel = kernel * sector.rho[np.ix_(scalars_q, scalars_l)][None, None, :, :]
-        cache[key] = kernel
+        cache[key] = _frozen(kernel)
     kernel = cache[key]
     # slots: FD/FX (a: s̄ & ℓ, b: b & ℓ̄, A: quark, B: lepton); M1/M2 (a, b as FD; A: s̄ & ℓ̄
     # or ℓ, B: b & the other lepton); SD/SX (a: quark line, c: lepton line, A: s̄ & ℓ or ℓ̄)
@@ -636,7 +666,12 @@ def _box_topology(sector: DarkSector, name: str, same: bool, couplings, fermions
         lepton = (sector.product(pair, cut[3], cut[2]) if name == "FD"
                   else sector.product(pair, cut[2], cut[3]))
         return np.einsum("...abA,...abB,...abAB->...", quark, lepton, kernel)
-    return np.einsum(_BOX_INDICES[name], *cut, kernel)
+    # the others: the two couplings on each fermion line first (the quark line's pair is shared
+    # by every lepton flavour), then one three-operand contraction, not one of five
+    first, second = _BOX_PAIRS[name]
+    left = sector.product(first[0], cut[first[1]], cut[first[2]])
+    right = sector.product(second[0], cut[second[1]], cut[second[2]])
+    return np.einsum("...aAB,...bAB,...abAB->...", left, right, kernel)
 
 
 def box_semileptonic(sector: DarkSector, quark_chirality: str, lepton_chirality: str,
@@ -939,7 +974,7 @@ def _photon_penguin_kernel(sector: DarkSector, fi: tuple, sq: tuple, charge_f, c
         qs = charge_s[list(sq)][None, :]
         mf, ms = sector.m_fermion[..., list(fi)][..., :, None], sector.m_scalar[..., list(sq)][..., None, :]
         js, jf = loops.penguin_functions((mf / ms) ** 2)
-        cache[(fi, sq)] = (qf * jf + qs * js) / ms**2
+        cache[(fi, sq)] = _frozen((qf * jf + qs * js) / ms**2)
     return cache[(fi, sq)]
 
 
@@ -1039,7 +1074,8 @@ def _z_vertices(sector: DarkSector, chirality: str, support):
             fs, sq = support
             gL, gR = (np.take(np.take(g, list(fs), axis=-2), list(fs), axis=-1) for g in (gL, gR))
             gS = np.take(np.take(gS, list(sq), axis=-2), list(sq), axis=-1)
-        cache[key] = (gL, gR, gS)
+            gL, gR = _frozen(gL, gR)  # new arrays (without a support: the sector's own)
+        cache[key] = (gL, gR, _frozen(gS))
     return cache[key]
 
 
@@ -1081,7 +1117,7 @@ def _z_penguin_functions(sector: DarkSector, support):
     f_fss = f3[..., f_at[:, None, None], spair_of[None, :, :]]
     f_leg = f3[..., f_at[:, None], np.diagonal(spair_of)[None, :]]  # f[m_a², M_A², M_A²]
     # C order, as the broadcast evaluation gave: the sums over them then add in the same order
-    out = (mm, *(np.ascontiguousarray(x) for x in (f_ffs, g_ffs, f_fss, f_leg)))
+    out = _frozen(mm, *(np.ascontiguousarray(x) for x in (f_ffs, g_ffs, f_fss, f_leg)))
     cache[support] = out
     return out
 

@@ -27,6 +27,7 @@ Feynman-parameter representations, for |x - 1| < ``_NEAR1``.
 
 from __future__ import annotations
 
+from functools import cache
 from math import comb
 
 import numpy as np
@@ -142,7 +143,7 @@ def _n_terms(rho, n):
 
 #: Term counts a cluster's series is evaluated with: each element gets the smallest one that
 #: reaches _SERIES_TOL for its own spread (near-degenerate points need few terms).
-_TERM_GROUPS = (4, 7, 10, 14, 19, _NTAYLOR)
+_TERM_GROUPS = (1, 4, 7, 10, 14, 19, _NTAYLOR)
 
 
 def _rho_limit(k, n):
@@ -160,40 +161,63 @@ def _series_b(kind, m, logc, c, s):
 
 def _cluster_series(kinds, pts, s):
     """Divided differences over tight clusters of sorted points pts[(n+1), M] (Taylor series
-    about the centre) for each kind in ``kinds``; the powers h_k of the offsets are shared."""
+    about the centre) for each kind in ``kinds``; the powers h_k of the offsets are shared.
+
+    The elements are grouped by spread: each group takes the fewest of _TERM_GROUPS terms that
+    reach _SERIES_TOL for its largest spread (near-degenerate points need few terms; exactly
+    degenerate points have h_k = 0 for k >= 1 and give b_n exactly), and sums the constant
+    coefficients b_{n+k} with one contraction per kind."""
     n = pts.shape[0] - 1
     c = 0.5 * (pts[0] + pts[-1])
     dh = (pts - c) / c  # pts - c is exact (Sterbenz); |dh| < 0.131
     rho = np.max(np.abs(dh), axis=0)
     out = {kind: np.empty_like(c) for kind in kinds}
     todo = np.ones(c.size, dtype=bool)
-    for k_terms in (1, *_TERM_GROUPS):
-        if k_terms == 1:
-            sel = rho == 0.0
-        elif k_terms < _NTAYLOR:
-            sel = todo & (rho <= _rho_limit(k_terms, n))
-        else:
-            sel = todo.copy()
-        if not sel.any():
+    for k_terms in _TERM_GROUPS:
+        sel = todo & (rho <= _rho_limit(k_terms, n)) if k_terms < _NTAYLOR else todo
+        n_sel = np.count_nonzero(sel)
+        if not n_sel:
             continue
-        todo &= ~sel
-        part = slice(None) if sel.all() else sel
-        dsel, csel = dh[:, part], c[part]
-        hk = np.zeros((k_terms, csel.size))
-        hk[0] = 1.0
-        for d in dsel:  # h_k(d_0..d_v) = h_k(d_0..d_{v-1}) + d_v h_{k-1}(d_0..d_v)
-            for k in range(1, k_terms):
-                hk[k] += d * hk[k - 1]
-        logc = np.log(csel)
-        ssel = None if s is None else s[part]
-        for kind in kinds:
-            total = np.zeros_like(csel)
-            for k in range(k_terms):
-                total += _series_b(kind, n + k, logc, csel, ssel) * hk[k]
-            power = 2 - n if kind == "u2" else 1 - n
-            out[kind][part] = total * csel**power
+        every = n_sel == c.size
+        todo = todo & ~sel
+        part = slice(None) if every else sel
+        for kind, value in _series_group(kinds, n, k_terms, dh[:, part], c[part],
+                                         None if s is None else s[part]).items():
+            out[kind][part] = value
         if not todo.any():
             break
+    return out
+
+
+def _series_group(kinds, n, k_terms, dh, c, s):
+    """:func:`_cluster_series` of one group with ``k_terms`` terms (offsets dh, centres c)."""
+    hk = np.zeros((k_terms, c.size))
+    hk[0] = 1.0
+    for d in dh:  # h_k(d_0..d_v) = h_k(d_0..d_{v-1}) + d_v h_{k-1}(d_0..d_v)
+        for k in range(1, k_terms):
+            hk[k] += d * hk[k - 1]
+    logc = np.log(c)
+    out = {}
+    for kind in kinds:
+        if kind == "h":  # coefficients depend on c and s (seed_D_tilde only)
+            total = np.zeros_like(c)
+            for k in range(k_terms):
+                total += _series_b(kind, n + k, logc, c, s) * hk[k]
+        else:
+            total = np.einsum("k,km->m", _series_constants(kind, n, k_terms), hk)  # no BLAS threads
+            if kind == "u2" and n == 2:  # b_2 of u² ln u is ln c + 3/2 (n >= 2 here)
+                total += logc
+        power = 2 - n if kind == "u2" else 1 - n
+        out[kind] = total * c**power
+    return out
+
+
+@cache
+def _series_constants(kind, n, k_terms):
+    """b_{n+k}, k < k_terms, of u² ln u or u ln u without their ln c parts (n >= 2: only
+    b_2 of u² ln u has one, added by the caller)."""
+    out = np.array([_series_b(kind, n + k, 0.0, None, None) for k in range(k_terms)])
+    out.flags.writeable = False  # cached
     return out
 
 
@@ -217,21 +241,33 @@ def _divdiff(pts, kind, s=None):
     return _divdiffs(pts, (kind,), s)[kind]
 
 
+#: 1/(2k + 1), k < 10: ln(b/a) = 2 artanh(z) = 2 Σ_k z^(2k+1)/(2k + 1), z = (b − a)/(b + a); in a
+#: cluster (b − a <= _CLUSTER a) z² <= (0.3/2.3)² < 0.018, and 0.018^10/21 < 1e-19.
+_ATANH_SERIES = 1.0 / (2.0 * np.arange(10) + 1.0)
+
+
+def _log_ratio_close(a, b, d):
+    """ln(b/a)/(b − a) for 0 < a <= b <= (1 + _CLUSTER) a, d = b − a (exact there, Sterbenz):
+    (2/(a + b)) artanh(z)/z as its series in z² (a few ulp; the limit 1/a at d = 0 exactly,
+    no log1p, no division by d)."""
+    total = a + b
+    z = d / total
+    return (2.0 / total) * _horner(_ATANH_SERIES, z * z)
+
+
 def _firsts(kinds, a, b, la, s, lb=None):
-    """{kind: f[a, b]} for sorted rows a <= b (exact ties included): log1p form in a cluster
-    (b − a <= _CLUSTER a: d = b − a exact, no cancellation), the plain difference quotient
-    elsewhere; u(u + 2s) ln u is u² ln u + 2s u ln u. ``lb``: ln b if at hand. Each form is
-    evaluated only where it is used (the same numbers as evaluating both everywhere)."""
+    """{kind: f[a, b]} for sorted rows a <= b (exact ties included): in a cluster
+    (b − a <= _CLUSTER a: d = b − a exact) from L = ln(b/a)/(b − a) (:func:`_log_ratio_close`),
+    f = (a + b) ln a + b² L for u² ln u and ln a + b L for u ln u (no cancellation); elsewhere the
+    plain difference quotient. u(u + 2s) ln u is u² ln u + 2s u ln u. ``lb``: ln b if at hand.
+    Where both forms occur both are evaluated everywhere and one is picked per element (cheaper
+    than selecting the elements of each: the series is a handful of multiplications)."""
     d = b - a
     close = d <= _CLUSTER * a
     n_close = np.count_nonzero(close)
     every = n_close == close.size
-    some = 0 < n_close < close.size
     with np.errstate(divide="ignore", invalid="ignore"):
-        if n_close:
-            ac, bc, dc, lac = (a, b, d, la) if every else (a[close], b[close], d[close], la[close])
-            ratio = np.log1p(dc / ac) / dc  # ln(b/a)/(b − a)
-            ratio = np.where(dc == 0, 1.0 / ac, ratio)  # its limit
+        ratio = _log_ratio_close(a, b, d) if n_close else None
         if not every:
             lb = np.log(b) if lb is None else lb
         out = {}
@@ -241,17 +277,15 @@ def _firsts(kinds, a, b, la, s, lb=None):
             near = far = None
             if kind == "u2":
                 if n_close:
-                    near = (ac + bc) * lac + bc * bc * ratio
+                    near = (a + b) * la + b * b * ratio
                 if not every:
                     far = (b * b * lb - a * a * la) / d
             else:
                 if n_close:
-                    near = lac + bc * ratio
+                    near = la + b * ratio
                 if not every:
                     far = (b * lb - a * la) / d
-            if some:
-                far[close] = near
-            out[kind] = near if far is None else far
+            out[kind] = far if near is None else near if far is None else np.where(close, near, far)
     if "h" in kinds:
         out["h"] = out["u2"] + 2.0 * s * out["u1"]
     return out
@@ -303,11 +337,17 @@ def _divdiffs(pts, kinds, s=None):
 
 
 def _box_dd(args, kinds):
-    """3rd divided differences of ``kinds`` over 4 points, rescaled by an exact power of two."""
-    shape, flat = _positive(*args)
-    pts = np.stack(flat)
-    scale = np.ldexp(1.0, np.frexp(pts.max(axis=0))[1])
-    return shape, _divdiffs(pts / scale, kinds), scale
+    """3rd divided differences of ``kinds`` over 4 points, rescaled by an exact power of two
+    (the checks of :func:`_positive` on one stacked copy of the points)."""
+    arrs = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in args))
+    shape = arrs[0].shape
+    pts = np.stack(arrs).reshape(len(arrs), -1)
+    top = pts.max(axis=0) if pts.size else np.ones(0)
+    if not (np.all(pts > 0) and np.all(np.isfinite(top))):
+        raise ValueError("loop-function arguments must be finite and strictly positive")
+    scale = np.ldexp(1.0, np.frexp(top)[1])
+    pts /= scale
+    return shape, _divdiffs(pts, kinds), scale
 
 
 def box_I2(a1, a2, a3, a4):
@@ -470,8 +510,9 @@ def scoto_kernel(ma2, mb2, MN2):
 def _horner(coeffs, t):
     """Σ_k coeffs[k] t^k."""
     acc = np.full_like(t, coeffs[-1])
-    for c in coeffs[-2::-1]:
-        acc = acc * t + c
+    for c in coeffs[-2::-1]:  # in place: the same operations without a temporary per step
+        acc *= t
+        acc += c
     return acc
 
 
@@ -523,42 +564,53 @@ def _near1_many(x, functions):
     return outs
 
 
+def _pow3(t):
+    """t³ by multiplication (numpy's power with a float exponent calls pow: several times slower)."""
+    return t * t * t
+
+
+def _pow4(t):
+    """t⁴ by multiplication (see :func:`_pow3`)."""
+    t2 = t * t
+    return t2 * t2
+
+
 def _closed_N1(x, lx=None):
     """f_N1 closed form, physics.md §7."""
     lx = np.log(x) if lx is None else lx
-    return (((2.0 * x + 3.0) * x - 6.0) * x + 1.0 - 6.0 * x * x * lx) / (6.0 * (1.0 - x) ** 4)
+    return (((2.0 * x + 3.0) * x - 6.0) * x + 1.0 - 6.0 * x * x * lx) / (6.0 * _pow4(1.0 - x))
 
 
 def _closed_C1(x, lx=None):
     """f_C1 closed form, physics.md §7."""
     lx = np.log(x) if lx is None else lx
-    return (((x - 6.0) * x + 3.0) * x + 2.0 + 6.0 * x * lx) / (6.0 * (1.0 - x) ** 4)
+    return (((x - 6.0) * x + 3.0) * x + 2.0 + 6.0 * x * lx) / (6.0 * _pow4(1.0 - x))
 
 
 def _closed_N2(x, lx=None):
     """f_N2 closed form, physics.md §7."""
     lx = np.log(x) if lx is None else lx
-    return (1.0 - x * x + 2.0 * x * lx) / (1.0 - x) ** 3
+    return (1.0 - x * x + 2.0 * x * lx) / _pow3(1.0 - x)
 
 
 def _closed_C2(x, lx=None):
     """f_C2 closed form, physics.md §7."""
     lx = np.log(x) if lx is None else lx
-    return ((4.0 - x) * x - 3.0 - 2.0 * lx) / (1.0 - x) ** 3
+    return ((4.0 - x) * x - 3.0 - 2.0 * lx) / _pow3(1.0 - x)
 
 
 def _closed_JS(x, lx=None):
     """J_S closed form, physics.md §8."""
     lx = np.log(x) if lx is None else lx
     poly = ((-11.0 * x + 18.0) * x - 9.0) * x + 2.0
-    return (poly + 6.0 * x**3 * lx) / (36.0 * (1.0 - x) ** 4)
+    return (poly + 6.0 * x**3 * lx) / (36.0 * _pow4(1.0 - x))
 
 
 def _closed_JF(x, lx=None):
     """J_F closed form, physics.md §8."""
     lx = np.log(x) if lx is None else lx
     poly = ((-7.0 * x + 36.0) * x - 45.0) * x + 16.0
-    return -(poly + 6.0 * (2.0 - 3.0 * x) * lx) / (36.0 * (1.0 - x) ** 4)
+    return -(poly + 6.0 * (2.0 - 3.0 * x) * lx) / (36.0 * _pow4(1.0 - x))
 
 
 def dipole_functions(x):

@@ -184,6 +184,73 @@ def test_delta_a_split_equals_the_sectors_with_one_chirality(sm):
     assert abs(total - ll - rr) > abs(ll) + abs(rr)  # the chirally enhanced part dominates
 
 
+def _batched_sector(n: int = 5):
+    """F_Ib's sector (the shipped card) at n points of (M_Ψ, M_Ψ'): Majorana and Dirac fermions,
+    coloured and lepton-side scalars, Z couplings (every kind of array the engine caches);
+    a fresh sector (fresh caches) each call."""
+    from bridge.model import BatchInputs
+    from bridge.pipeline import spectrum
+    from bridge.run import load_point
+    from bridge.sm import cached_sm_inputs
+
+    _, model, _, inputs, _, _ = load_point(str(ROOT / CARDS["F_Ib"]))
+    blocks = {b: dict(inputs[b]) for b in inputs}
+    blocks["MINPAR"][1] = np.linspace(150.0, 900.0, n)
+    blocks["MINPAR"][2] = np.linspace(1200.0, 400.0, n)
+    return spectrum(model, BatchInputs(blocks, n, inputs.source), cached_sm_inputs({}), batch=True).sector
+
+
+def test_cached_engine_arrays_are_read_only(sm):
+    """Every array the sector hands out from a cache is read only: a caller writing into one
+    gets an error instead of changing what every later coefficient of the sector uses."""
+    from bridge import engine, matching
+
+    sector = _batched_sector()
+    matching.quark_coefficients(sector, sm)
+    matching.lepton_dipoles(sector, sm)
+    handed_out = {
+        "m_fermion": sector.m_fermion, "m_scalar": sector.m_scalar, "kappa": sector.kappa,
+        "rho": sector.rho, "coupled": sector.coupled, "mask": sector.mask(sector.l("mu")),
+        "dipole_functions": sector.dipole_functions[0],
+        "dipole_kernels": sector.dipole_kernels("photon", 1.0)[1],
+        "box_tensors": sector.box_tensors((0, 1), (0, 1), (0,), (1,))[0],
+        "block": sector.block(sector.l("mu"), (0, 1), (1,), conj=True),
+        "times_conj": sector.times_conj(sector.l("mu"), sector.r("mu")),
+    }
+    handed_out.update({f"z_function_{k}": v for k, v in
+                       enumerate(next(iter(sector.__dict__["_z_function_cache"].values())))})
+    handed_out["photon_kernel"] = next(iter(sector.__dict__["_photon_kernel_cache"].values()))
+    handed_out["box_kernel"] = next(iter(sector.__dict__["_box_kernel_cache"].values()))
+    for name, array in handed_out.items():
+        assert isinstance(array, np.ndarray) and array.size, name
+        with pytest.raises(ValueError, match="read-only"):
+            array[...] = 0.0
+    # and the results still equal a fresh sector's (nothing above reached a cache)
+    again = matching.quark_coefficients(_batched_sector(), sm)
+    for k, v in matching.quark_coefficients(sector, sm).items():
+        assert np.array_equal(v, again[k]), k
+    assert engine.box_bsbs(sector, "L").shape == (5,)
+
+
+def test_dipole_kernel_cache_tells_shapes_apart():
+    """dipole_kernels is cached per multiplicity: two multiplicities with the same bytes but
+    different shapes (a factor per scalar, (nS,), or per fermion, (nF, 1)) are different
+    kernels; asked one after the other each equals the one a fresh sector gives (before the
+    fix the second came back as the first: the key held the bytes only)."""
+    nf, ns = 4, 4
+    per_scalar = np.array([1.0, 3.0, 8.0, 3.0])  # broadcasts along the scalars
+    per_fermion = per_scalar.reshape(nf, 1)  # the same bytes, along the fermions
+    assert per_scalar.tobytes() == per_fermion.tobytes() and ns == nf
+    fresh = [_batched_sector().dipole_kernels("photon", m) for m in (per_scalar, per_fermion)]
+    sector = _batched_sector()
+    first = sector.dipole_kernels("photon", per_scalar)
+    second = sector.dipole_kernels("photon", per_fermion)
+    for got, want in zip((first, second), fresh, strict=True):
+        for a, b in zip(got, want, strict=True):
+            assert np.array_equal(a, b)
+    assert not np.array_equal(first[0], second[0])
+
+
 if __name__ == "__main__" and "--write" in sys.argv:
     REFERENCE.parent.mkdir(exist_ok=True)
     doc = {name: coefficients(name) for name in CARDS}
