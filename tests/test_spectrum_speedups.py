@@ -11,10 +11,13 @@ eb41224) gave:
 every mass, mixing matrix, Yukawa, Z, W and Higgs coupling of the mass eigenstates, the
 multiplets' shares of the states, the model's derived parameters (scotogenic Y_N, Σ), the LFV
 coefficients (bridge.lfv) and the neutrino mass matrix. It was written by this file run as a
-script with that commit first on the path:
+script with that code first on the path — eb41224 with the loop-function and engine speed-ups
+of branch wt-bsfast-3 (e64fa31), which move the loop integrals, and so the LFV coefficients
+that cancel, by rounding (≤ 4e-14 per loop value; tests/test_loops.py), while the spectrum
+speed-ups pinned here are separate:
 
-    git archive eb41224 | tar -x -C /tmp/ref
-    PYTHONPATH=/tmp/ref python tests/test_spectrum_speedups.py --write
+    git archive e64fa31 | tar -x -C /tmp/ref   # and /tmp/ref/plugins as bridge_plugins
+    PYTHONPATH=/tmp/ref:<dir with bridge_plugins> OPENBLAS_NUM_THREADS=1 python tests/test_spectrum_speedups.py --write
 
 Each array must agree to 1e-12 of the largest |entry| of the same quantity at the same point
 (a mixing matrix's or a coupling matrix's own scale: the entries are sums of products of
