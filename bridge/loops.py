@@ -204,7 +204,12 @@ def _series_group(kinds, n, k_terms, dh, c, s):
             for k in range(k_terms):
                 total += _series_b(kind, n + k, logc, c, s) * hk[k]
         else:
-            total = np.einsum("k,km->m", _series_constants(kind, n, k_terms), hk)  # no BLAS threads
+            # term by term, in order: einsum's contraction over k sums in another order when
+            # there is a single element, which made a point's value depend on its batch
+            constants = _series_constants(kind, n, k_terms)
+            total = constants[0] * hk[0]
+            for k in range(1, k_terms):
+                total += constants[k] * hk[k]
             if kind == "u2" and n == 2:  # b_2 of u² ln u is ln c + 3/2 (n >= 2 here)
                 total += logc
         power = 2 - n if kind == "u2" else 1 - n

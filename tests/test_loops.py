@@ -724,3 +724,27 @@ def test_box_speed():
     start = time.perf_counter()
     L.box_I2(*a.T)
     assert time.perf_counter() - start < 1.0
+
+
+def test_a_points_loop_integrals_do_not_depend_on_its_batch():
+    """Box integrals and second divided differences of one point equal, bit for bit, the same
+    point's inside a larger batch (exact, near- and far-from-degenerate points mixed): a scan
+    splits and resumes chunks anywhere, and its stored values must not move with the split
+    (a single-element einsum over the series terms once summed them in another order)."""
+    rng = np.random.default_rng(0)
+    n = 200
+    pts = rng.uniform(0.1, 10.0, size=(4, n))
+    pts[1, :50] = pts[0, :50]
+    pts[1, 50:100] = pts[0, 50:100] * (1 + rng.uniform(-1e-3, 1e-3, 50))
+    pts[3, 100:150] = pts[2, 100:150] * (1 + rng.uniform(-1e-6, 1e-6, 50))
+    pts[:, 150:] = pts[0, 150:] * (1 + rng.uniform(-0.05, 0.05, (4, 50)))
+    for f, k in ((L.box_integrals, 4), (L.dd2_pair, 3), (L.dd2_u2logu, 3)):
+        whole = f(*pts[:k])
+        whole = whole if isinstance(whole, tuple) else (whole,)
+        for size in (1, 3):
+            for i in range(0, n, size):
+                part = f(*pts[:k, i:i + size])
+                part = part if isinstance(part, tuple) else (part,)
+                for w, p in zip(whole, part, strict=True):
+                    np.testing.assert_array_equal(np.asarray(p).view(np.int64),
+                                                  np.asarray(w)[i:i + size].view(np.int64))

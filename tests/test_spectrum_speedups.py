@@ -17,7 +17,8 @@ that cancel, by rounding (≤ 4e-14 per loop value; tests/test_loops.py), while 
 speed-ups pinned here are separate:
 
     git archive e64fa31 | tar -x -C /tmp/ref   # and /tmp/ref/plugins as bridge_plugins
-    PYTHONPATH=/tmp/ref:<dir with bridge_plugins> OPENBLAS_NUM_THREADS=1 python tests/test_spectrum_speedups.py --write
+    PYTHONPATH=/tmp/ref:<dir with bridge_plugins> OPENBLAS_NUM_THREADS=1 \
+        python tests/test_spectrum_speedups.py --write
 
 Each array must agree to 1e-12 of the largest |entry| of the same quantity at the same point
 (a mixing matrix's or a coupling matrix's own scale: the entries are sums of products of
