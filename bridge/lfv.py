@@ -188,8 +188,12 @@ def lepton_points(sector: DarkSector):
     Cached on the sector."""
     cache = sector.__dict__
     if "_lepton_points" not in cache:
-        cache["_lepton_points"] = _lepton_points(sector)
-    return cache["_lepton_points"]
+        sub, spread = _lepton_points(sector)
+        # the sector itself is not kept in its own cache: that cycle left every scan chunk's
+        # arrays to the cyclic garbage collector (a worker grew to ~600 MiB on the 10⁶ grid)
+        cache["_lepton_points"] = (None if sub is sector else sub, spread)
+    sub, spread = cache["_lepton_points"]
+    return (sector if sub is None else sub), spread
 
 
 def _same(value):
