@@ -37,6 +37,8 @@ from scipy.special import kve
 from bridge.darkmatter import constants as C
 from bridge.darkmatter import thermo
 
+#: Nodes a decade in |√s − M| on the tails of a pole (momentum_grid).
+TAIL_PER_DECADE = 16
 #: Integration range in x = m_1/T and number of BDF2 steps (uniform in ln x).
 X_START, X_END, N_STEPS = 1.5, 2.0e4, 3000
 #: x_f is where Y = (1 + DELTA_XF) Y_eq (micrOMEGAs' convention, hep-ph/0112278 §3: Y = 2.5 Y_eq).
@@ -44,11 +46,16 @@ DELTA_XF = 1.5
 
 
 def momentum_grid(m1: float, poles=(), thresholds=(), q_max: float = 2.0, per_decade: int = 12,
-                  n_pole: int = 32, n_threshold: int = 16) -> np.ndarray:
+                  n_pole: int = 32, n_threshold: int = 16, tail_per_decade: int = TAIL_PER_DECADE
+                  ) -> np.ndarray:
     """Nodes of W_eff [GeV of p_eff] for one point: geometric in q = p_eff/m_1 from 1e-3 to
     q_max, plus nodes clustered above each threshold √s_th (``n_threshold`` from 1e-6 √s_th to
     0.1 √s_th, where the √ onset of a new channel needs them; two below) and around each pole
-    (mass, width) by √s = M + Γ tan θ.
+    (mass, width) by √s = M + Γ tan θ (|θ| ≤ 1.5: the core, ±14 Γ), with its tails geometric in
+    |√s − M| from Γ to M/3 on both sides (``tail_per_decade`` nodes a decade): the Breit–Wigner
+    falls as Γ²/(√s − M)² there, and for the narrow h (Γ/M = 3e-5) the base grid alone left one
+    interval from 14 Γ to a few GeV, interpolated linearly in p² across a 1/(√s − M)² fall — Ωh²
+    of F_Ib-plane points with m_χ just below m_h/2 was 10–25% off (benchmarks/relic_speed.py).
 
     Between nodes W_eff is taken linear in p² (exact for the s- plus p-wave terms a + b p²);
     the thermal kernel is integrated exactly against that interpolant (:func:`_thermal_kernel`),
@@ -67,7 +74,12 @@ def momentum_grid(m1: float, poles=(), thresholds=(), q_max: float = 2.0, per_de
             extra.append(_p_eff(np.concatenate([sqrt_s + up, below]), m1) / m1)
     for mass, width in poles:
         theta = np.linspace(-1.5, 1.5, n_pole)  # ±14 widths at the ends, dense at the peak
-        sqrt_s = mass + max(width, 1e-9 * mass) * np.tan(theta)
+        width = max(width, 1e-9 * mass)
+        sqrt_s = mass + width * np.tan(theta)
+        if width < mass / 3:
+            n_tail = max(2, int(tail_per_decade * math.log10(mass / 3 / width)) + 1)
+            tail = np.geomspace(width, mass / 3, n_tail)
+            sqrt_s = np.concatenate([sqrt_s, mass - tail, mass + tail])
         sqrt_s = sqrt_s[sqrt_s > 2 * m1]
         extra.append(_p_eff(sqrt_s, m1) / m1)
     q = np.unique(np.concatenate([q, *extra]))
