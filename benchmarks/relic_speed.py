@@ -185,23 +185,26 @@ def dense(factor: int = 3):
         def __enter__(self):
             self.saved = (freezeout.momentum_grid, freezeout.FINE_PER_UNIT, freezeout.N_AVERAGE,
                           annihilation._COS, annihilation._WCOS, annihilation._COS_SLOW,
-                          annihilation._WCOS_SLOW)
+                          annihilation._WCOS_SLOW, freezeout.POLE_QUADRATURE, freezeout.TAIL_QUADRATURE)
             grid = self.saved[0]
 
             def denser(m1, poles=(), thresholds=(), q_max=2.0, **kw):
-                return grid(m1, poles, thresholds, q_max, per_decade=12 * factor, n_pole=32 * factor,
-                            n_threshold=16 * factor)
+                return grid(m1, poles, thresholds, q_max, per_decade=12 * factor, n_pole=64 * factor,
+                            n_threshold=16 * factor, tail_per_decade=freezeout.TAIL_PER_DECADE * factor)
 
             freezeout.momentum_grid = denser
             freezeout.FINE_PER_UNIT *= factor
             freezeout.N_AVERAGE *= 2
+            freezeout.POLE_QUADRATURE *= factor
+            freezeout.TAIL_QUADRATURE *= factor
             cos, wcos = np.polynomial.legendre.leggauss(48)
             annihilation._COS, annihilation._WCOS = cos, wcos
             annihilation._COS_SLOW, annihilation._WCOS_SLOW = cos, wcos
 
         def __exit__(self, *exc):
             (freezeout.momentum_grid, freezeout.FINE_PER_UNIT, freezeout.N_AVERAGE, annihilation._COS,
-             annihilation._WCOS, annihilation._COS_SLOW, annihilation._WCOS_SLOW) = self.saved
+             annihilation._WCOS, annihilation._COS_SLOW, annihilation._WCOS_SLOW, freezeout.POLE_QUADRATURE,
+             freezeout.TAIL_QUADRATURE) = self.saved
             clear_caches()
 
     return Dense()
