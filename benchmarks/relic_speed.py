@@ -189,7 +189,7 @@ def dense(factor: int = 3):
             grid = self.saved[0]
 
             def denser(m1, poles=(), thresholds=(), q_max=2.0, **kw):
-                return grid(m1, poles, thresholds, q_max, per_decade=12 * factor, n_pole=64 * factor,
+                return grid(m1, poles, thresholds, q_max, per_decade=18 * factor, n_pole=64 * factor,
                             n_threshold=16 * factor, tail_per_decade=freezeout.TAIL_PER_DECADE * factor)
 
             freezeout.momentum_grid = denser

@@ -6,6 +6,7 @@ four times as dense."""
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -48,7 +49,7 @@ def eg_average(x, m1, w, mass, width):
     cuts = sorted({lo, hi, *[c for c in (mass - 30 * width, mass - width, mass, mass + width,
                                          mass + 30 * width) if lo < c < hi]})
     total = sum(quad(integrand, a, b, limit=400, epsabs=0, epsrel=1e-11)[0]
-                for a, b in zip(cuts[:-1], cuts[1:], strict=False))
+                for a, b in itertools.pairwise(cuts))
     return total / (m1**4 * T * kve(2, x) ** 2)
 
 
@@ -97,8 +98,8 @@ def test_omega_just_below_half_the_higgs_mass_against_denser_grids(monkeypatch):
     grid = fo.momentum_grid
 
     def dense(m1, poles=(), thresholds=(), q_max=2.0, **kw):
-        return grid(m1, poles, thresholds, q_max, per_decade=48, n_pole=256, n_threshold=4 * relic.N_THRESHOLD,
-                    tail_per_decade=4 * fo.TAIL_PER_DECADE)
+        return grid(m1, poles, thresholds, q_max, per_decade=72, n_pole=256,
+                    n_threshold=4 * relic.N_THRESHOLD, tail_per_decade=4 * fo.TAIL_PER_DECADE)
 
     monkeypatch.setattr(fo, "momentum_grid", dense)
     for name in ("FINE_PER_UNIT", "POLE_QUADRATURE", "TAIL_QUADRATURE"):

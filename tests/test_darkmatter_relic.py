@@ -295,7 +295,7 @@ def test_production_grids_against_denser_ones(sector, monkeypatch):
     grid = fo.momentum_grid
 
     def dense(m1, poles=(), thresholds=(), q_max=2.0, **kw):
-        return grid(m1, poles, thresholds, q_max, per_decade=36, n_pole=192, n_threshold=48,
+        return grid(m1, poles, thresholds, q_max, per_decade=54, n_pole=192, n_threshold=48,
                     tail_per_decade=3 * fo.TAIL_PER_DECADE)
 
     monkeypatch.setattr(fo, "momentum_grid", dense)

@@ -16,9 +16,11 @@ and p_eff the CM momentum of a pair of candidates at the same √s (EG Eqs. (2.7
     Y_eq = (45/4π⁴) Σ_i g_i (m_i/T)² K_2(m_i/T)/h_eff,   Ωh² = m_1 Y_0 s_0/(ρ_c/h²).
 
 Here W_eff arrives tabulated on nodes in p_eff (dense near thresholds and poles, see
-:func:`momentum_grid`) and is interpolated linearly in p_eff² between them; the integral of the
-Boltzmann kernel against that interpolant is done on a dense grid in ln p_eff, so narrow
-resonances are integrated as resolved by the nodes and smooth W_eff needs few of them. The
+:func:`momentum_grid`) and W_eff/B is interpolated linearly in p_eff² between them, B the
+Breit–Wigner envelope of the Z and h poles (:func:`_pole_envelope`); the integral of the
+Boltzmann kernel against that interpolant is done on a dense grid in ln p_eff with extra points
+through each pole, so narrow resonances are integrated with their shape between the nodes and
+smooth W_eff needs few of them. The
 Boltzmann equation is integrated with the second-order backward-differentiation formula (BDF2,
 stiff, L-stable) on a uniform grid in ln x; each implicit step is a quadratic in Y_{n+1} solved
 in closed form, so the same code runs one point or a batch of points at once.
@@ -37,6 +39,11 @@ from scipy.special import kve
 from bridge.darkmatter import constants as C
 from bridge.darkmatter import thermo
 
+#: The base nodes of momentum_grid: 12 a decade in q = p_eff/m₁ from 1e-3 to Q_NODE_DENSE, then
+#: 18 a decade (its per_decade) up to q_max, where the thermal weight of x ≈ 15-40 sits: 12 a
+#: decade throughout left 1.9e-3 in Ωh² of a light χ (11.6 GeV, F_Ib plane; 8e-4 with 18);
+#: nodes below q = 1e-2 are kept, they moved a coannihilating point by 8e-4 (issue 15).
+Q_NODE_DENSE = 1e-2
 #: Nodes a decade in |√s − M| on the tails of a pole (momentum_grid).
 TAIL_PER_DECADE = 24
 #: Integration range in x = m_1/T and number of BDF2 steps (uniform in ln x).
@@ -45,25 +52,28 @@ X_START, X_END, N_STEPS = 1.5, 2.0e4, 3000
 DELTA_XF = 1.5
 
 
-def momentum_grid(m1: float, poles=(), thresholds=(), q_max: float = 2.0, per_decade: int = 12,
+def momentum_grid(m1: float, poles=(), thresholds=(), q_max: float = 2.0, per_decade: int = 18,
                   n_pole: int = 64, n_threshold: int = 16, tail_per_decade: int = TAIL_PER_DECADE
                   ) -> np.ndarray:
-    """Nodes of W_eff [GeV of p_eff] for one point: geometric in q = p_eff/m_1 from 1e-3 to
-    q_max, plus nodes clustered above each threshold √s_th (``n_threshold`` from 1e-6 √s_th to
-    0.1 √s_th, where the √ onset of a new channel needs them; two below) and around each pole
-    (mass, width) by √s = M + Γ tan θ (|θ| ≤ 1.5: the core, ±14 Γ), with its tails geometric in
-    |√s − M| from Γ to M/3 on both sides (``tail_per_decade`` nodes a decade): the Breit–Wigner
+    """Nodes of W_eff [GeV of p_eff] for one point: 0, geometric in q = p_eff/m_1 from 1e-3 to
+    q_max (2/3 ``per_decade`` a decade below Q_NODE_DENSE, ``per_decade`` above), plus nodes
+    clustered above each threshold √s_th (``n_threshold`` from 1e-6 √s_th to 0.1 √s_th, where
+    the √ onset of a new channel needs them; two below) and around each pole (mass, width) by √s = M + Γ tan θ (|θ| ≤ 1.5: the core, ±14 Γ), with its tails geometric in
+    |√s − M| from Γ/4 to M/3 on both sides (``tail_per_decade`` nodes a decade): the Breit–Wigner
     falls as Γ²/(√s − M)² there, and for the narrow h (Γ/M = 3e-5) the base grid alone left one
     interval from 14 Γ to a few GeV, interpolated linearly in p² across a 1/(√s − M)² fall — Ωh²
     of F_Ib-plane points with m_χ just below m_h/2 was 10–25% off (benchmarks/relic_speed.py).
 
-    Between nodes W_eff is taken linear in p² (exact for the s- plus p-wave terms a + b p²);
-    the thermal kernel is integrated exactly against that interpolant (:func:`_thermal_kernel`),
+    Between nodes W_eff/B is taken linear in p² (B the Breit–Wigner envelope of the poles,
+    :func:`_pole_envelope`; exact for (a + b p²)·B, the s- plus p-wave); the thermal kernel is
+    integrated against that interpolant (:func:`_thermal_kernel`),
     so the nodes only have to resolve W_eff itself, not the Boltzmann factor. q_max = 2: at
     x ≥ 4, where Y starts to leave Y_eq only for the weakest couplings, the weight
     e^{−2x(√(1+q²)−1)} of q > 2 is < e⁻⁹. Measured against all grids three times as dense
     (benchmarks/relic_speed.py --accuracy): see the README's dark-matter section."""
-    q = np.geomspace(1e-3, q_max, int(per_decade * math.log10(q_max / 1e-3)) + 1)
+    dense = int(per_decade * math.log10(q_max / Q_NODE_DENSE)) + 1
+    q = np.concatenate([np.geomspace(1e-3, Q_NODE_DENSE, int(per_decade * 2 / 3) + 1)[:-1],
+                        np.geomspace(Q_NODE_DENSE, q_max, dense)])
     extra = [np.zeros(1)]
     s_min = 4 * m1**2
     for sqrt_s in thresholds:
@@ -167,9 +177,10 @@ def _thermal_kernel(p: np.ndarray, m1: float, masses: np.ndarray, g: np.ndarray,
 
         ⟨σ_eff v⟩ = ∫ dq G(x, q) W_eff(m₁q) / (m₁² [Σ_i (g_i/g₁)(m_i/m₁)² K₂(x m_i/m₁) e^{x}]²),
 
-    with W_eff interpolated linearly in p² between the nodes p and the integral done by the
-    trapezoid rule in ln q on the nodes joined with a universal grid uniform in ln q
-    (G there cached per x grid); the piece below the first positive point, ∝ q³, by the
+    with W_eff/B interpolated linearly in p² between the nodes p (B: :func:`_pole_envelope` of
+    ``poles``, 1 without) and the integral done by the trapezoid rule in ln q on the nodes joined
+    with a universal grid uniform in ln q (G there cached per x grid) and the points of
+    :func:`_pole_quadrature`; the piece below the first positive point, ∝ q³, by the
     trapezoid rule in q."""
     p = np.asarray(p, float)
     x = np.ascontiguousarray(x, dtype=float)
