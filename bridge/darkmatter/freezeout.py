@@ -58,10 +58,11 @@ def momentum_grid(m1: float, poles=(), thresholds=(), q_max: float = 2.0, per_de
     """Nodes of W_eff [GeV of p_eff] for one point: 0, geometric in q = p_eff/m_1 from 1e-3 to
     q_max (2/3 ``per_decade`` a decade below Q_NODE_DENSE, ``per_decade`` above), plus nodes
     clustered above each threshold √s_th (``n_threshold`` from 1e-6 √s_th to 0.1 √s_th, where
-    the √ onset of a new channel needs them; two below) and around each pole (mass, width) by √s = M + Γ tan θ (|θ| ≤ 1.5: the core, ±14 Γ), with its tails geometric in
-    |√s − M| from Γ/4 to M/3 on both sides (``tail_per_decade`` nodes a decade): the Breit–Wigner
-    falls as Γ²/(√s − M)² there, and for the narrow h (Γ/M = 3e-5) the base grid alone left one
-    interval from 14 Γ to a few GeV, interpolated linearly in p² across a 1/(√s − M)² fall — Ωh²
+    the √ onset of a new channel needs them; two below) and around each pole (mass, width) by
+    √s = M + Γ tan θ (|θ| ≤ 1.5: the core, ±14 Γ), with its tails geometric in |√s − M| from
+    Γ/4 to M/3 on both sides (``tail_per_decade`` nodes a decade): the Breit–Wigner falls as
+    Γ²/(√s − M)² there, and for the narrow h (Γ/M = 3e-5) the base grid alone left one interval
+    from 14 Γ to a few GeV, interpolated linearly in p² across a 1/(√s − M)² fall — Ωh²
     of F_Ib-plane points with m_χ just below m_h/2 was 10–25% off (benchmarks/relic_speed.py).
 
     Between nodes W_eff/B is taken linear in p² (B the Breit–Wigner envelope of the poles,
