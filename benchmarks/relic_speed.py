@@ -17,8 +17,9 @@ Points (bridge.darkmatter.relic_density, after one warm-up call):
 ``--plane N``: the dark-matter summary (``summary_batch``, what ``bridge scan --dark-matter``
 stores) of N random points of the F_Ib (M_Ψ, M_Ψ') plane 20-1000 × 100-2000 GeV, the scan's
 plane: CPU per point (coannihilation with Ψ' or Φ_l makes many of them dearer than the card).
-``--accuracy``: Ωh² of each case with the production settings against momentum nodes, kernel
-quadrature and x points of the thermal average all three times as dense, and 48 angular nodes.
+``--accuracy``: Ωh² of each case with the production settings against momentum nodes (base, per
+threshold, per pole core and on the pole tails), kernel quadrature (with its points around the
+poles) and x points of the thermal average all three times as dense, and 48 angular nodes.
 ``--save FILE`` / ``--against FILE``: Ωh², x_f and the channel shares of the cases and of
 ``--points N`` random F_Ib-plane points (``--seed``) written to a JSON file / compared with one
 written by another checkout (before/after a change; add ``--dense`` to write the dense-grid
