@@ -127,8 +127,8 @@ def _pole_envelope(p: np.ndarray, m1: float, poles) -> np.ndarray:
     pole, → 1 farther than ~w from it. Near a pole W = R/|s − M² + iMΓ|² + (background), so W/B
     is smooth on the scale w and is what gets interpolated linearly in p² (a linear interpolant
     of W itself across the 1/(√s − M)² fall of the narrow h overestimates it between nodes; the
-    s-wave Higgs-portal rate through the h of Griest & Seckel, PRD 43 (1991) 3191 §IV, is such a
-    W). Exact for W = (a + b p²)·B; Φ stays linear in the node values, so it costs nothing."""
+    annihilation near a pole of Griest & Seckel, PRD 43 (1991) 3191, "three exceptions", has
+    such a W). Exact for W = (a + b p²)·B; Φ stays linear in the node values, so it costs nothing."""
     s = 4 * (p**2 + m1**2)
     b = np.ones_like(s)
     for mass, width in poles:
