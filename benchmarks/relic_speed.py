@@ -17,8 +17,9 @@ Points (bridge.darkmatter.relic_density, after one warm-up call):
 ``--plane N``: the dark-matter summary (``summary_batch``, what ``bridge scan --dark-matter``
 stores) of N random points of the F_Ib (M_Ψ, M_Ψ') plane 20-1000 × 100-2000 GeV, the scan's
 plane: CPU per point (coannihilation with Ψ' or Φ_l makes many of them dearer than the card).
-``--accuracy``: Ωh² of each case with the production settings against momentum nodes, kernel
-quadrature and x points of the thermal average all three times as dense, and 48 angular nodes.
+``--accuracy``: Ωh² of each case with the production settings against momentum nodes (base, per
+threshold, per pole core and on the pole tails), kernel quadrature (with its points around the
+poles) and x points of the thermal average all three times as dense, and 48 angular nodes.
 ``--save FILE`` / ``--against FILE``: Ωh², x_f and the channel shares of the cases and of
 ``--points N`` random F_Ib-plane points (``--seed``) written to a JSON file / compared with one
 written by another checkout (before/after a change; add ``--dense`` to write the dense-grid
@@ -185,23 +186,26 @@ def dense(factor: int = 3):
         def __enter__(self):
             self.saved = (freezeout.momentum_grid, freezeout.FINE_PER_UNIT, freezeout.N_AVERAGE,
                           annihilation._COS, annihilation._WCOS, annihilation._COS_SLOW,
-                          annihilation._WCOS_SLOW)
+                          annihilation._WCOS_SLOW, freezeout.POLE_QUADRATURE, freezeout.TAIL_QUADRATURE)
             grid = self.saved[0]
 
             def denser(m1, poles=(), thresholds=(), q_max=2.0, **kw):
-                return grid(m1, poles, thresholds, q_max, per_decade=12 * factor, n_pole=32 * factor,
-                            n_threshold=16 * factor)
+                return grid(m1, poles, thresholds, q_max, per_decade=18 * factor, n_pole=64 * factor,
+                            n_threshold=16 * factor, tail_per_decade=freezeout.TAIL_PER_DECADE * factor)
 
             freezeout.momentum_grid = denser
             freezeout.FINE_PER_UNIT *= factor
             freezeout.N_AVERAGE *= 2
+            freezeout.POLE_QUADRATURE *= factor
+            freezeout.TAIL_QUADRATURE *= factor
             cos, wcos = np.polynomial.legendre.leggauss(48)
             annihilation._COS, annihilation._WCOS = cos, wcos
             annihilation._COS_SLOW, annihilation._WCOS_SLOW = cos, wcos
 
         def __exit__(self, *exc):
             (freezeout.momentum_grid, freezeout.FINE_PER_UNIT, freezeout.N_AVERAGE, annihilation._COS,
-             annihilation._WCOS, annihilation._COS_SLOW, annihilation._WCOS_SLOW) = self.saved
+             annihilation._WCOS, annihilation._COS_SLOW, annihilation._WCOS_SLOW, freezeout.POLE_QUADRATURE,
+             freezeout.TAIL_QUADRATURE) = self.saved
             clear_caches()
 
     return Dense()

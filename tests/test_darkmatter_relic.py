@@ -289,13 +289,17 @@ def test_relic_likelihood_term():
     z_portal(45.0)], ids=["coannihilating slepton", "Z pole"])
 def test_production_grids_against_denser_ones(sector, monkeypatch):
     """Ωh² with the production nodes and kernel quadrature against all of them three times as
-    dense (nodes per decade, per threshold, per pole; points of the kernel grid): ≤ 1e-3."""
+    dense (nodes per decade, per threshold, per pole and on its tails; points of the kernel grid
+    and around the poles): ≤ 1e-3."""
     production = relic.relic_density(sector, SM).omega_h2
     grid = fo.momentum_grid
 
     def dense(m1, poles=(), thresholds=(), q_max=2.0, **kw):
-        return grid(m1, poles, thresholds, q_max, per_decade=36, n_pole=96, n_threshold=48)
+        return grid(m1, poles, thresholds, q_max, per_decade=54, n_pole=192, n_threshold=48,
+                    tail_per_decade=3 * fo.TAIL_PER_DECADE)
 
     monkeypatch.setattr(fo, "momentum_grid", dense)
     monkeypatch.setattr(fo, "FINE_PER_UNIT", 3 * fo.FINE_PER_UNIT)
+    monkeypatch.setattr(fo, "POLE_QUADRATURE", 3 * fo.POLE_QUADRATURE)
+    monkeypatch.setattr(fo, "TAIL_QUADRATURE", 3 * fo.TAIL_QUADRATURE)
     assert production == pytest.approx(relic.relic_density(sector, SM).omega_h2, rel=1e-3)

@@ -16,9 +16,11 @@ and p_eff the CM momentum of a pair of candidates at the same √s (EG Eqs. (2.7
     Y_eq = (45/4π⁴) Σ_i g_i (m_i/T)² K_2(m_i/T)/h_eff,   Ωh² = m_1 Y_0 s_0/(ρ_c/h²).
 
 Here W_eff arrives tabulated on nodes in p_eff (dense near thresholds and poles, see
-:func:`momentum_grid`) and is interpolated linearly in p_eff² between them; the integral of the
-Boltzmann kernel against that interpolant is done on a dense grid in ln p_eff, so narrow
-resonances are integrated as resolved by the nodes and smooth W_eff needs few of them. The
+:func:`momentum_grid`) and W_eff/B is interpolated linearly in p_eff² between them, B the
+Breit–Wigner envelope of the Z and h poles (:func:`_pole_envelope`); the integral of the
+Boltzmann kernel against that interpolant is done on a dense grid in ln p_eff with extra points
+through each pole, so narrow resonances are integrated with their shape between the nodes and
+smooth W_eff needs few of them. The
 Boltzmann equation is integrated with the second-order backward-differentiation formula (BDF2,
 stiff, L-stable) on a uniform grid in ln x; each implicit step is a quadratic in Y_{n+1} solved
 in closed form, so the same code runs one point or a batch of points at once.
@@ -37,26 +39,42 @@ from scipy.special import kve
 from bridge.darkmatter import constants as C
 from bridge.darkmatter import thermo
 
+#: The base nodes of momentum_grid: 12 a decade in q = p_eff/m₁ from 1e-3 to Q_NODE_DENSE, then
+#: 18 a decade (its per_decade) up to q_max, where the thermal weight of x ≈ 15-40 sits: 12 a
+#: decade throughout left 1.9e-3 in Ωh² of a light χ (11.6 GeV, F_Ib plane; 8e-4 with 18);
+#: nodes below q = 1e-2 are kept, they moved a coannihilating point by 8e-4 (issue 15).
+Q_NODE_DENSE = 1e-2
+#: Nodes a decade in |√s − M| on the tails of a pole (momentum_grid).
+TAIL_PER_DECADE = 24
 #: Integration range in x = m_1/T and number of BDF2 steps (uniform in ln x).
 X_START, X_END, N_STEPS = 1.5, 2.0e4, 3000
 #: x_f is where Y = (1 + DELTA_XF) Y_eq (micrOMEGAs' convention, hep-ph/0112278 §3: Y = 2.5 Y_eq).
 DELTA_XF = 1.5
 
 
-def momentum_grid(m1: float, poles=(), thresholds=(), q_max: float = 2.0, per_decade: int = 12,
-                  n_pole: int = 32, n_threshold: int = 16) -> np.ndarray:
-    """Nodes of W_eff [GeV of p_eff] for one point: geometric in q = p_eff/m_1 from 1e-3 to
-    q_max, plus nodes clustered above each threshold √s_th (``n_threshold`` from 1e-6 √s_th to
-    0.1 √s_th, where the √ onset of a new channel needs them; two below) and around each pole
-    (mass, width) by √s = M + Γ tan θ.
+def momentum_grid(m1: float, poles=(), thresholds=(), q_max: float = 2.0, per_decade: int = 18,
+                  n_pole: int = 64, n_threshold: int = 16, tail_per_decade: int = TAIL_PER_DECADE
+                  ) -> np.ndarray:
+    """Nodes of W_eff [GeV of p_eff] for one point: 0, geometric in q = p_eff/m_1 from 1e-3 to
+    q_max (2/3 ``per_decade`` a decade below Q_NODE_DENSE, ``per_decade`` above), plus nodes
+    clustered above each threshold √s_th (``n_threshold`` from 1e-6 √s_th to 0.1 √s_th, where
+    the √ onset of a new channel needs them; two below) and around each pole (mass, width) by
+    √s = M + Γ tan θ (|θ| ≤ 1.5: the core, ±14 Γ), with its tails geometric in |√s − M| from
+    Γ/4 to M/3 on both sides (``tail_per_decade`` nodes a decade): the Breit–Wigner falls as
+    Γ²/(√s − M)² there, and for the narrow h (Γ/M = 3e-5) the base grid alone left one interval
+    from 14 Γ to a few GeV, interpolated linearly in p² across a 1/(√s − M)² fall — Ωh²
+    of F_Ib-plane points with m_χ just below m_h/2 was 10–25% off (benchmarks/relic_speed.py).
 
-    Between nodes W_eff is taken linear in p² (exact for the s- plus p-wave terms a + b p²);
-    the thermal kernel is integrated exactly against that interpolant (:func:`_thermal_kernel`),
+    Between nodes W_eff/B is taken linear in p² (B the Breit–Wigner envelope of the poles,
+    :func:`_pole_envelope`; exact for (a + b p²)·B, the s- plus p-wave); the thermal kernel is
+    integrated against that interpolant (:func:`_thermal_kernel`),
     so the nodes only have to resolve W_eff itself, not the Boltzmann factor. q_max = 2: at
     x ≥ 4, where Y starts to leave Y_eq only for the weakest couplings, the weight
     e^{−2x(√(1+q²)−1)} of q > 2 is < e⁻⁹. Measured against all grids three times as dense
     (benchmarks/relic_speed.py --accuracy): see the README's dark-matter section."""
-    q = np.geomspace(1e-3, q_max, int(per_decade * math.log10(q_max / 1e-3)) + 1)
+    dense = int(per_decade * math.log10(q_max / Q_NODE_DENSE)) + 1
+    q = np.concatenate([np.geomspace(1e-3, Q_NODE_DENSE, int(per_decade * 2 / 3) + 1)[:-1],
+                        np.geomspace(Q_NODE_DENSE, q_max, dense)])
     extra = [np.zeros(1)]
     s_min = 4 * m1**2
     for sqrt_s in thresholds:
@@ -67,7 +85,12 @@ def momentum_grid(m1: float, poles=(), thresholds=(), q_max: float = 2.0, per_de
             extra.append(_p_eff(np.concatenate([sqrt_s + up, below]), m1) / m1)
     for mass, width in poles:
         theta = np.linspace(-1.5, 1.5, n_pole)  # ±14 widths at the ends, dense at the peak
-        sqrt_s = mass + max(width, 1e-9 * mass) * np.tan(theta)
+        width = max(width, 1e-9 * mass)
+        sqrt_s = mass + width * np.tan(theta)
+        if width < mass / 3:
+            n_tail = max(2, int(tail_per_decade * math.log10(mass / 3 / (width / 4))) + 1)
+            tail = np.geomspace(width / 4, mass / 3, n_tail)
+            sqrt_s = np.concatenate([sqrt_s, mass - tail, mass + tail])
         sqrt_s = sqrt_s[sqrt_s > 2 * m1]
         extra.append(_p_eff(sqrt_s, m1) / m1)
     q = np.unique(np.concatenate([q, *extra]))
@@ -84,8 +107,9 @@ def _p_eff(sqrt_s, m1):
 FINE_PER_UNIT, Q_FINE_MIN, Q_FINE_MAX = 40, 3e-4, 3.0
 
 
-def _interpolation_matrix(p_fine: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Φ[i, j]: the interpolant linear in p² between the nodes p (sorted, ≥ 0), at p_fine."""
+def _interpolation_matrix(p_fine: np.ndarray, p: np.ndarray, m1: float = 1.0, poles=()) -> np.ndarray:
+    """Φ[i, j]: the interpolant between the nodes p (sorted, ≥ 0) at p_fine: W/B linear in p²,
+    times B (:func:`_pole_envelope`; B = 1 without poles, W itself linear in p²)."""
     u, v = p**2, np.minimum(p_fine**2, p[-1] ** 2)
     j = np.clip(np.searchsorted(u, v, side="right") - 1, 0, p.size - 2)
     t = (v - u[j]) / (u[j + 1] - u[j])
@@ -93,7 +117,24 @@ def _interpolation_matrix(p_fine: np.ndarray, p: np.ndarray) -> np.ndarray:
     rows = np.arange(p_fine.size)
     phi[rows, j] = 1 - t
     phi[rows, j + 1] += t
+    if poles:
+        phi *= _pole_envelope(p_fine, m1, poles)[:, None] / _pole_envelope(p, m1, poles)[None, :]
     return phi
+
+
+def _pole_envelope(p: np.ndarray, m1: float, poles) -> np.ndarray:
+    """B(s) = Π_poles [1 + M² w²/((s − M²)² + M²Γ²)], w = M/3: the Breit–Wigner shape of each
+    pole, → 1 farther than ~w from it. Near a pole W = R/|s − M² + iMΓ|² + (background), so W/B
+    is smooth on the scale w and is what gets interpolated linearly in p² (a linear interpolant
+    of W itself across the 1/(√s − M)² fall of the narrow h overestimates it between nodes; the
+    annihilation near a pole of Griest & Seckel, PRD 43 (1991) 3191, "three exceptions", has
+    such a W). Exact for W = (a + b p²)·B; Φ stays linear in the node values, so it costs nothing."""
+    s = 4 * (p**2 + m1**2)
+    b = np.ones_like(s)
+    for mass, width in poles:
+        m2 = mass**2
+        b *= 1 + m2 * (mass / 3) ** 2 / ((s - m2) ** 2 + m2 * max(width, 1e-9 * mass) ** 2)
+    return b
 
 
 def _boltzmann(q: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -112,25 +153,48 @@ def _fine_boltzmann(x_key: bytes, fine_per_unit: int) -> tuple[np.ndarray, np.nd
     return q, _boltzmann(q, x)
 
 
-def _thermal_kernel(p: np.ndarray, m1: float, masses: np.ndarray, g: np.ndarray, x: np.ndarray):
+#: Quadrature points (not W nodes) around a pole: POLE_QUADRATURE uniform in θ over the core
+#: √s = M + Γ tan θ, |θ| ≤ 1.5, and TAIL_QUADRATURE a decade in |√s − M| from Γ to M/3, where
+#: the envelope B of the interpolant (:func:`_pole_envelope`) varies between W nodes.
+POLE_QUADRATURE, TAIL_QUADRATURE = 256, 64
+
+
+def _pole_quadrature(m1: float, poles) -> np.ndarray:
+    """q = p_eff/m₁ of the quadrature points around the poles above 2 m₁."""
+    out = [np.zeros(0)]
+    for mass, width in poles:
+        width = max(width, 1e-9 * mass)
+        sqrt_s = mass + width * np.tan(np.linspace(-1.5, 1.5, POLE_QUADRATURE))
+        if width < mass / 3:
+            tail = np.geomspace(width, mass / 3, int(TAIL_QUADRATURE * math.log10(mass / 3 / width)) + 2)
+            sqrt_s = np.concatenate([sqrt_s, mass - tail, mass + tail])
+        out.append(_p_eff(sqrt_s[sqrt_s > 2 * m1], m1) / m1)
+    return np.concatenate(out)
+
+
+def _thermal_kernel(p: np.ndarray, m1: float, masses: np.ndarray, g: np.ndarray, x: np.ndarray,
+                    poles=()):
     """Matrix K[k, j] with ⟨σ_eff v⟩(x_k) = Σ_j K[k, j] W_eff(p_j) (EG 3.3),
 
         ⟨σ_eff v⟩ = ∫ dq G(x, q) W_eff(m₁q) / (m₁² [Σ_i (g_i/g₁)(m_i/m₁)² K₂(x m_i/m₁) e^{x}]²),
 
-    with W_eff interpolated linearly in p² between the nodes p and the integral done by the
-    trapezoid rule in ln q on the nodes joined with a universal grid uniform in ln q
-    (G there cached per x grid); the piece below the first positive point, ∝ q³, by the
+    with W_eff/B interpolated linearly in p² between the nodes p (B: :func:`_pole_envelope` of
+    ``poles``, 1 without) and the integral done by the trapezoid rule in ln q on the nodes joined
+    with a universal grid uniform in ln q (G there cached per x grid) and the points of
+    :func:`_pole_quadrature`; the piece below the first positive point, ∝ q³, by the
     trapezoid rule in q."""
     p = np.asarray(p, float)
     x = np.ascontiguousarray(x, dtype=float)
     q_nodes = p / m1
     q_fine, g_fine = _fine_boltzmann(x.tobytes(), FINE_PER_UNIT)
     keep = (q_fine < q_nodes[-1]) & ~np.isin(q_fine, q_nodes)
-    pos = q_nodes > 0
-    q = np.concatenate([q_fine[keep], q_nodes[pos]])
+    q_pole = _pole_quadrature(m1, poles)
+    q_pole = np.unique(q_pole[(q_pole > 0) & (q_pole < q_nodes[-1]) & ~np.isin(q_pole, q_nodes)])
+    extra = np.concatenate([q_nodes[q_nodes > 0], q_pole])
+    q = np.concatenate([q_fine[keep], extra])
     order = np.argsort(q)
     q = q[order]
-    G = np.concatenate([g_fine[:, keep], _boltzmann(q_nodes[pos], x)], axis=1)[:, order]
+    G = np.concatenate([g_fine[:, keep], _boltzmann(extra, x)], axis=1)[:, order]
     du = np.diff(np.log(q))
     w = np.zeros_like(q)
     w[:-1] += du / 2 * q[:-1]
@@ -140,7 +204,7 @@ def _thermal_kernel(p: np.ndarray, m1: float, masses: np.ndarray, g: np.ndarray,
     k2sum = np.sum(ratio[None, :] * kve(2, masses[None, :] * x[:, None] / m1)
                    * np.exp(-(masses[None, :] - m1) * x[:, None] / m1), axis=1)
     scale = 1.0 / (m1**2 * k2sum**2)
-    return ((G * w[None, :]) @ _interpolation_matrix(m1 * q, p)) * scale[:, None]
+    return ((G * w[None, :]) @ _interpolation_matrix(m1 * q, p, m1, poles)) * scale[:, None]
 
 
 def y_equilibrium(x, m1: float, masses: np.ndarray, g: np.ndarray, eos=thermo.SM):
@@ -152,10 +216,11 @@ def y_equilibrium(x, m1: float, masses: np.ndarray, g: np.ndarray, eos=thermo.SM
     return 45.0 / (4 * math.pi**4) * n_over_T3 / eos.h_eff(T)
 
 
-def sigma_v(x, m1: float, masses, g, p, w_eff):
-    """⟨σ_eff v⟩(x) [GeV⁻²] from W_eff tabulated at p (EG 3.3)."""
+def sigma_v(x, m1: float, masses, g, p, w_eff, poles=()):
+    """⟨σ_eff v⟩(x) [GeV⁻²] from W_eff tabulated at p (EG 3.3); ``poles`` [(M, Γ)]: the
+    s-channel resonances W has (interpolated with their Breit–Wigner shape, :func:`_pole_envelope`)."""
     K = _thermal_kernel(np.asarray(p, float), m1, np.asarray(masses, float), np.asarray(g, float),
-                        np.atleast_1d(np.asarray(x, float)))
+                        np.atleast_1d(np.asarray(x, float)), poles)
     return K @ np.asarray(w_eff, float)
 
 
@@ -164,13 +229,15 @@ def sigma_v(x, m1: float, masses, g, p, w_eff):
 N_AVERAGE = 160
 
 
-def sigma_v_on_grid(p, m1: float, masses, g, w_eff):
-    """⟨σ_eff v⟩ on :func:`x_grid` (rows) for W_eff columns ``w_eff`` (n_p, n) [GeV⁻²]."""
+def sigma_v_on_grid(p, m1: float, masses, g, w_eff, poles=()):
+    """⟨σ_eff v⟩ on :func:`x_grid` (rows) for W_eff columns ``w_eff`` (n_p, n) [GeV⁻²]
+    (``poles`` as in :func:`sigma_v`)."""
     from scipy.interpolate import CubicSpline
 
     x = x_grid()
     xs = np.exp(np.linspace(math.log(x[0]), math.log(x[-1]), N_AVERAGE))
-    K = _thermal_kernel(np.asarray(p, float), m1, np.asarray(masses, float), np.asarray(g, float), xs)
+    K = _thermal_kernel(np.asarray(p, float), m1, np.asarray(masses, float), np.asarray(g, float), xs,
+                        poles)
     coarse = K @ np.asarray(w_eff, float)
     # interpolate the logarithm where positive (⟨σv⟩ spans decades for p-wave), linearly elsewhere
     positive = np.all(coarse > 0, axis=0)

@@ -129,7 +129,7 @@ def w_eff_table(sector: DarkSector, sm, window: float = WINDOW):
 
     g = bosons.Gauge.from_sm(sm)
     gauge = (g, bosons.Couplings(sector, g, sm.s2w))
-    poles = [(smc.m_z, smc.gamma_z), (smc.m_h, smc.gamma_h)]
+    poles = s_channel_poles(smc)
     pairs, missing, thresholds = [], [], []
     for i, si in enumerate(bath):
         for sj in bath[i:]:
@@ -178,6 +178,11 @@ def _onto(p, p_own, w_own, own):
     out = PchipInterpolator(p_own**2, w_own, axis=0)(p**2)
     out[own] = w_own  # exactly, not through the interpolation formula
     return out
+
+
+def s_channel_poles(smc: A.SMCouplings) -> list[tuple[float, float]]:
+    """(mass, width) of the s-channel resonances of W_eff: the Z and the h."""
+    return [(smc.m_z, smc.gamma_z), (smc.m_h, smc.gamma_h)]
 
 
 def _window(s: A.Species, window: float) -> float:
@@ -246,7 +251,8 @@ def _thermal_averages(sector: DarkSector, sm, window: float):
     g = np.array([s.g for s in bath], float)
     names = list(contributions)
     w = np.array([contributions[n] for n in names])
-    per_channel = freezeout.sigma_v_on_grid(p, chi.mass, masses, g, w.T)  # (n_x, n_channels)
+    per_channel = freezeout.sigma_v_on_grid(p, chi.mass, masses, g, w.T,  # (n_x, n_channels)
+                                            s_channel_poles(A.SMCouplings.from_sm(sm)))
     return chi, masses, g, per_channel, bath, names, missing
 
 
