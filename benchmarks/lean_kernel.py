@@ -872,31 +872,34 @@ def point(s: dict, sm, terms, tables: dict, handover: float, alphas: dict) -> di
             "chi2": seed_chi2(c["C9_bsmumu"], c["C10_bsmumu"], da, terms)}
 
 
+def _value(inputs, block: str, entry: int) -> float:
+    return float(np.real(inputs[block][entry]))
+
+
+def _minpar(inputs, entries: dict[str, int]) -> dict:
+    """{name: MINPAR entry} read, with the card's Γ vectors (:func:`_gammas`)."""
+    return {**{name: _value(inputs, "MINPAR", k) for name, k in entries.items()}, **_gammas(inputs)}
+
+
+def _gammas(inputs) -> dict:
+    """The Γ^Q, Γ^L, Γ^E vectors of a card (blocks GAMMAQIN, GAMMALIN, GAMMAEIN)."""
+    return {key: [_value(inputs, block, i) for i in (1, 2, 3)]
+            for key, block in (("gq", "GAMMAQIN"), ("gl", "GAMMALIN"), ("ge", "GAMMAEIN"))}
+
+
 def f_iib_card(inputs) -> dict:
     """The card's other values for :func:`f_iib_sector`."""
-    def val(block, k):
-        return float(np.real(inputs[block][k]))
-    return {"m_psip": val("MINPAR", 2), "m_phi_q": val("MINPAR", 3), "lam_l": val("MINPAR", 5),
-            "lam_r": val("MINPAR", 6), "gq": [val("GAMMAQIN", i) for i in (1, 2, 3)],
-            "gl": [val("GAMMALIN", i) for i in (1, 2, 3)], "ge": [val("GAMMAEIN", i) for i in (1, 2, 3)]}
+    return _minpar(inputs, {"m_psip": 2, "m_phi_q": 3, "lam_l": 5, "lam_r": 6})
 
 
 def s_ib_card(inputs) -> dict:
     """The card's other values for :func:`s_ib_sector`."""
-    def val(block, k):
-        return float(np.real(inputs[block][k]))
-    return {"m_phip": val("MINPAR", 2), "m_psil": val("MINPAR", 4), "a_h": val("MINPAR", 5),
-            "lam_phi": val("MINPAR", 7), "gq": [val("GAMMAQIN", i) for i in (1, 2, 3)],
-            "gl": [val("GAMMALIN", i) for i in (1, 2, 3)], "ge": [val("GAMMAEIN", i) for i in (1, 2, 3)]}
+    return _minpar(inputs, {"m_phip": 2, "m_psil": 4, "a_h": 5, "lam_phi": 7})
 
 
 def f_ib_card(inputs) -> dict:
     """The card's other values for :func:`f_ib_sector` (bridge.model.ModelInputs of F_Ib)."""
-    def val(block, k):
-        return float(np.real(inputs[block][k]))
-    return {"m_phi_q": val("MINPAR", 3), "m_phi_l": val("MINPAR", 4), "lam_l": val("MINPAR", 5),
-            "lam_r": val("MINPAR", 6), "gq": [val("GAMMAQIN", i) for i in (1, 2, 3)],
-            "gl": [val("GAMMALIN", i) for i in (1, 2, 3)], "ge": [val("GAMMAEIN", i) for i in (1, 2, 3)]}
+    return _minpar(inputs, {"m_phi_q": 3, "m_phi_l": 4, "lam_l": 5, "lam_r": 6})
 
 
 def points_per_cpu_second(call, n: int, repeats: int = 3) -> float:

@@ -68,8 +68,8 @@ time.sleep(600)
 """
 
 
-def _children(pid: int) -> list[int]:
-    out = []
+def _processes():
+    """(pid, state, parent pid) of every process this machine's /proc lists."""
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
@@ -77,9 +77,12 @@ def _children(pid: int) -> list[int]:
                     fields = fh.read().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if int(fields[1]) == pid and fields[0] != "Z":
-                out.append(int(entry))
-    return out
+            yield int(entry), fields[0], int(fields[1])
+
+
+def _children(pid: int) -> list[int]:
+    """The live (not defunct) children of ``pid``."""
+    return [p for p, state, parent in _processes() if parent == pid and state != "Z"]
 
 
 def _alive(pid: int) -> bool:
@@ -117,17 +120,7 @@ def test_pool_workers_and_resource_tracker_die_with_the_scan():
 
 def _all_children(pid: int) -> dict[int, str]:
     """{pid: state} of every child of ``pid``, defunct (Z) ones included."""
-    out = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as fh:
-                    fields = fh.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                out[int(entry)] = fields[0]
-    return out
+    return {p: state for p, state, parent in _processes() if parent == pid}
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")

@@ -409,19 +409,26 @@ def test_retry_failed_replaces_the_failed_copy_only_when_written(tmp_path):
     np.testing.assert_array_equal(data["status"], [0, 0, 0])
 
 
-def test_derived_observables_are_evaluated_again_from_the_coefficients(tmp_path):
-    """obs: columns the fast path gives are not stored; read back, they equal what the scan
-    computed, point by point, and failed points stay NaN."""
+def _toy_fast_path(rng):
+    """A fast path of one observable "toy": a random quadratic form in Re, Im C10_bsmumu."""
     from bridge.observable import Observable
     from bridge.scan import fastpath as fpm
-    from bridge.scan import store
 
-    rng = np.random.default_rng(3)
     i, j = fpm.POSITION["C10_bsmumu"]
     q = rng.normal(size=(2, 2))
     rep = fpm.Representation(Observable("toy"), "quadratic",
                              [fpm.Polynomial(np.array([i, j]), 2.0, rng.normal(size=2), q + q.T)], 0.0)
-    fp = fpm.FastPath([rep.observable], 160.0, {}, {"toy": rep})
+    return fpm.FastPath([rep.observable], 160.0, {}, {"toy": rep})
+
+
+def test_derived_observables_are_evaluated_again_from_the_coefficients(tmp_path):
+    """obs: columns the fast path gives are not stored; read back, they equal what the scan
+    computed, point by point, and failed points stay NaN."""
+    from bridge.scan import fastpath as fpm
+    from bridge.scan import store
+
+    rng = np.random.default_rng(3)
+    fp = _toy_fast_path(rng)
     n = 20
     c10 = rng.normal(size=n) + 1j * rng.normal(size=n)
     c10[4] = np.nan
@@ -433,7 +440,7 @@ def test_derived_observables_are_evaluated_again_from_the_coefficients(tmp_path)
     errors = [None if k else "failed" for k in ok]
     path = tmp_path / "r.db"
     with store.Store(path) as st:
-        st.set_meta("fastpath_representations", {"toy": rep.as_dict()})
+        st.set_meta("fastpath_representations", {"toy": fp.representations["toy"].as_dict()})
         st.write(np.arange(n), {"wc:C10_bsmumu:re": c10.real, "wc:C10_bsmumu:im": c10.imag,
                                 "obs:toy": values}, errors, routes, derived=("obs:toy",))
 
@@ -507,16 +514,11 @@ def test_pulls_of_derived_observables_are_recipes_only_when_exact(tmp_path):
     """A pull (obs - central) / sigma of a derived obs: column is kept as its recipe when it
     equals it bit for bit at every point, and as numbers otherwise; both read back exactly,
     also after a packed chunk holding stored ids is unpacked and written again."""
-    from bridge.observable import Observable
     from bridge.scan import fastpath as fpm
     from bridge.scan import store
 
     rng = np.random.default_rng(4)
-    i, j = fpm.POSITION["C10_bsmumu"]
-    q = rng.normal(size=(2, 2))
-    rep = fpm.Representation(Observable("toy"), "quadratic",
-                             [fpm.Polynomial(np.array([i, j]), 2.0, rng.normal(size=2), q + q.T)], 0.0)
-    fp = fpm.FastPath([rep.observable], 160.0, {}, {"toy": rep})
+    fp = _toy_fast_path(rng)
     n = 30
     c10 = rng.normal(size=n) + 1j * rng.normal(size=n)
     u, _ = fpm.to_units({"C10_bsmumu": c10}, n)
@@ -530,7 +532,7 @@ def test_pulls_of_derived_observables_are_recipes_only_when_exact(tmp_path):
     affine = {"pull:a:toy": ("obs:toy", central, sigma), "pull:b:toy": ("obs:toy", central, sigma)}
     path = tmp_path / "r.db"
     with store.Store(path) as st:
-        st.set_meta("fastpath_representations", {"toy": rep.as_dict()})
+        st.set_meta("fastpath_representations", {"toy": fp.representations["toy"].as_dict()})
         st.write(np.arange(20), {k: v[:20] for k, v in cols.items()}, [None] * 20, ["fast"] * 20,
                  derived=("obs:toy",), affine=affine)
         packed = store.pack(np.arange(10, 30), {k: v[10:] for k, v in cols.items()}, [None] * 20,

@@ -161,10 +161,14 @@ N_VARIABLES = len(VARIABLES)
 _STEPS = np.array([v.step for v in VARIABLES])
 
 
-def to_units(coefficients: dict[str, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+def to_units(coefficients: dict[str, np.ndarray], n: int,
+             columns: tuple[int, ...] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(u (N, n_var), outside (N,) bool) of N points: ``outside`` marks the points with a
-    non-zero coefficient that is not in :data:`COEFFICIENTS` (flavio evaluates them)."""
-    u = np.zeros((n, N_VARIABLES))
+    non-zero coefficient that is not in :data:`COEFFICIENTS` (flavio evaluates them, whether or
+    not an observable reads them). ``columns``: only these variables, in this order (u (N,
+    len(columns)); :meth:`FastPath.units`); None for all of them."""
+    column = None if columns is None else _column_of(columns)
+    u = np.zeros((n, N_VARIABLES if columns is None else len(columns)))
     outside = np.zeros(n, dtype=bool)
     for name, values in coefficients.items():
         values = np.asarray(values)
@@ -173,10 +177,11 @@ def to_units(coefficients: dict[str, np.ndarray], n: int) -> tuple[np.ndarray, n
             bad = (values != 0) & np.isfinite(values)
             outside |= np.broadcast_to(bad, (n,))
             continue
-        i, j = pos
-        u[:, i] = np.real(values) / _STEPS[i]
-        if np.iscomplexobj(values):
-            u[:, j] = values.imag / _STEPS[j]
+        for k, part in zip(pos, (np.real(values), values.imag if np.iscomplexobj(values) else None),
+                           strict=True):
+            at = k if column is None else column.get(k)
+            if part is not None and at is not None:
+                u[:, at] = part / _STEPS[k]
     return u, outside
 
 
@@ -667,23 +672,7 @@ class FastPath:
         counts, read or not)."""
         if self._compiled is None:
             self._compile()
-        used = self._compiled[0]
-        u = np.zeros((n, used.size))
-        outside = np.zeros(n, dtype=bool)
-        column = _column_of(tuple(used.tolist()))
-        for name, values in coefficients.items():
-            values = np.asarray(values)
-            pos = POSITION.get(name)
-            if pos is None:
-                bad = (values != 0) & np.isfinite(values)
-                outside |= np.broadcast_to(bad, (n,))
-                continue
-            i, j = pos
-            if i in column:
-                u[:, column[i]] = np.real(values) / _STEPS[i]
-            if j in column and np.iscomplexobj(values):
-                u[:, column[j]] = values.imag / _STEPS[j]
-        return u, outside
+        return to_units(coefficients, n, tuple(self._compiled[0].tolist()))
 
     @property
     def direct(self) -> list[Observable]:
