@@ -190,30 +190,42 @@ def _cluster_series(kinds, pts, s):
 
 
 def _series_group(kinds, n, k_terms, dh, c, s):
-    """:func:`_cluster_series` of one group with ``k_terms`` terms (offsets dh, centres c)."""
-    hk = np.zeros((k_terms, c.size))
+    """:func:`_cluster_series` of one group with ``k_terms`` terms (offsets dh, centres c).
+
+    The complete homogeneous polynomials h_k(d_0..d_v) obey h_k(d_0..d_v) = h_k(d_0..d_{v-1})
+    + d_v h_{k-1}(d_0..d_v), i.e. h_k(d_0..d_v) = Σ_{u<=v} d_u h_{k-1}(d_0..d_u): for each k one
+    product over all offsets and a running sum over them (u = 0, 1, … in this order, the
+    order of the point-by-point recursion: the same numbers; n + 1 array operations per term
+    instead of 2(n + 1))."""
+    hk = np.empty((k_terms, *dh.shape))  # hk[k, v] = h_k(d_0..d_v)
     hk[0] = 1.0
-    for d in dh:  # h_k(d_0..d_v) = h_k(d_0..d_{v-1}) + d_v h_{k-1}(d_0..d_v)
-        for k in range(1, k_terms):
-            hk[k] += d * hk[k - 1]
+    for k in range(1, k_terms):
+        row = hk[k]
+        np.multiply(dh, hk[k - 1], out=row)
+        for v in range(1, dh.shape[0]):
+            row[v] += row[v - 1]
+    last = hk[:, -1]  # h_k(d_0..d_n)
     logc = np.log(c)
     out = {}
-    for kind in kinds:
-        if kind == "h":  # coefficients depend on c and s (seed_D_tilde only)
-            total = np.zeros_like(c)
-            for k in range(k_terms):
-                total += _series_b(kind, n + k, logc, c, s) * hk[k]
-        else:
-            # term by term, in order: einsum's contraction over k sums in another order when
-            # there is a single element, which made a point's value depend on its batch
-            constants = _series_constants(kind, n, k_terms)
-            total = constants[0] * hk[0]
-            for k in range(1, k_terms):
-                total += constants[k] * hk[k]
+    plain = [kind for kind in kinds if kind != "h"]
+    if plain:
+        # term by term, in order (an einsum over k sums a single element in another order,
+        # which made a point's value depend on its batch); every kind in one (kinds, M) array
+        constants = np.stack([_series_constants(kind, n, k_terms) for kind in plain])[:, :, None]
+        total = constants[:, 0] * last[0]
+        for k in range(1, k_terms):
+            total += constants[:, k] * last[k]
+        for row, kind in enumerate(plain):
+            value = total[row]
             if kind == "u2" and n == 2:  # b_2 of u² ln u is ln c + 3/2 (n >= 2 here)
-                total += logc
-        power = 2 - n if kind == "u2" else 1 - n
-        out[kind] = total * c**power
+                value = value + logc
+            power = 2 - n if kind == "u2" else 1 - n
+            out[kind] = value * c**power
+    if "h" in kinds:  # coefficients depend on c and s (seed_D_tilde only)
+        total = np.zeros_like(c)
+        for k in range(k_terms):
+            total += _series_b("h", n + k, logc, c, s) * last[k]
+        out["h"] = total * c ** (1 - n)
     return out
 
 
