@@ -623,17 +623,13 @@ _BOX_PAIRS = {
 }
 
 
-def _box_topology(sector: DarkSector, name: str, same: bool, couplings, fermions_q, fermions_l,
-                  scalars_q, scalars_l):
-    """16π² × one topology of box_semileptonic on the given support (see there).
-
-    ``fermions_q``/``fermions_l`` index the two fermion slots of the loop tensor, ``scalars_q``,
-    ``scalars_l`` the two scalar slots; the couplings are cut to the matching sub-blocks.
-    """
-    Qs, Qb, X_bar, X = couplings
+def _box_kernel(sector: DarkSector, name: str, same: bool, fermions_q, fermions_l, scalars_q,
+                scalars_l) -> np.ndarray:
+    """16π² × the loop kernel of one topology (_BOX_KERNELS, with κ or ρ) on the block, cached
+    per sector (masses only: shared by all lepton flavours and calls; read only)."""
     cache = sector.__dict__.setdefault("_box_kernel_cache", {})
     key = (name, same, fermions_q, fermions_l, scalars_q, scalars_l)
-    if key not in cache:  # shared by all lepton flavours and calls
+    if key not in cache:
         coeff, kind = _BOX_KERNELS[name][0 if same else 1]
         i2, mm_i1 = sector.box_tensors(fermions_q, fermions_l, scalars_q, scalars_l)
         kernel = coeff * (i2 if kind == "I2" else mm_i1)
@@ -642,7 +638,18 @@ def _box_topology(sector: DarkSector, name: str, same: bool, couplings, fermions
         if name in ("SX", "M1"):
             kernel = kernel * sector.rho[np.ix_(scalars_q, scalars_l)][None, None, :, :]
         cache[key] = _frozen(kernel)
-    kernel = cache[key]
+    return cache[key]
+
+
+def _box_topology(sector: DarkSector, name: str, same: bool, couplings, fermions_q, fermions_l,
+                  scalars_q, scalars_l):
+    """16π² × one topology of box_semileptonic on the given support (see there).
+
+    ``fermions_q``/``fermions_l`` index the two fermion slots of the loop tensor, ``scalars_q``,
+    ``scalars_l`` the two scalar slots; the couplings are cut to the matching sub-blocks.
+    """
+    Qs, Qb, X_bar, X = couplings
+    kernel = _box_kernel(sector, name, same, fermions_q, fermions_l, scalars_q, scalars_l)
     # slots: FD/FX (a: s̄ & ℓ, b: b & ℓ̄, A: quark, B: lepton); M1/M2 (a, b as FD; A: s̄ & ℓ̄
     # or ℓ, B: b & the other lepton); SD/SX (a: quark line, c: lepton line, A: s̄ & ℓ or ℓ̄)
     if name in ("FD", "FX"):
@@ -762,6 +769,112 @@ def box_semileptonic(sector: DarkSector, quark_chirality: str, lepton_chirality:
                 total = total + _box_topology(sector, "M2", same, couplings, f_both, f_both,
                                               s_both, s_both)
     return sector._result(total) / _LOOP
+
+
+def semileptonic_boxes(sector: DarkSector, quark_chirality: str, lepton_chirality: str,
+                       leptons: tuple[str, ...], diagonal: bool, q_bar: str = "s",
+                       q: str = "b") -> dict[tuple[str, str], np.ndarray | complex | None]:
+    """:func:`box_semileptonic` of every lepton pair (ℓ̄_i, ℓ_j) of ``leptons`` (only i = j if
+    ``diagonal``) for one quark pair and chirality pair, contracted over an axis of lepton
+    flavours: {(ℓ̄_i, ℓ_j): value}, None where a coupling vanishes over the whole batch (the
+    box is then exactly 0; box_semileptonic returns zeros there).
+
+    The same sum as box_semileptonic (its table of topologies, arXiv:1608.07832 and
+    arXiv:1904.05890 structure, physics.md §4-§6) grouped differently: the quark couplings and
+    the loop kernel of a topology do not depend on the leptons, so they are contracted first,
+
+        class F:  W_ab^B = Σ_A Q_s^{aA} Q_b^{bA*} (K^FD_abAB + K^FX_baAB),
+                  16π² C_ij = Σ_{a,b,B} W_ab^B X_j^{aB*} X̄_i^{bB}
+        class S:  V_c^{AB} = Σ_a Q_s^{aA} Q_b^{aB*} (K^SD_acAB + K^SX_acBA),
+                  16π² C_ij = Σ_{c,A,B} V_c^{AB} X̄_i^{cB} X_j^{cA*}
+
+    (FX is FD with the lepton fermion indices a ↔ b exchanged, SX is SD with the lepton
+    scalar indices A ↔ B exchanged), and every lepton pair then costs one contraction of the
+    small W or V with its couplings, all pairs of leptons of equal support in one call.
+    Leptons whose couplings live on other fermions or scalars are grouped apart; a sector with
+    a state coupling to quarks and leptons on both lines (M1, M2: never with colour-singlet
+    leptons and the implemented quark couplings) goes through box_semileptonic pair by pair.
+    """
+    Qs, Qb = _quark_couplings(sector, quark_chirality, q_bar, q)
+    pairs = [(i, j) for i in leptons for j in leptons if not diagonal or i == j]
+    out: dict = dict.fromkeys(pairs)
+    if not sector.has(Qs, Qb):
+        return out
+    side = sector.l if lepton_chirality == "L" else sector.r
+    live = [f for f in leptons if sector.has(side(f))]
+    if not live:
+        return out
+    sector.require_implemented_colour((q_bar, q, *live), "b→sℓℓ box")
+    same = quark_chirality == lepton_chirality
+    fq, sq = _support(sector, Qs, Qb)
+    groups: dict = {}
+    for f in live:
+        groups.setdefault(_support(sector, side(f)), []).append(f)
+    for (fl, sl), group in groups.items():
+        f_both = tuple(a for a in fq if a in fl)
+        s_both = tuple(A for A in sq if A in sl)
+        if f_both and s_both:  # the mixed topologies M1, M2: the general route
+            for i in group:
+                for j in group:
+                    if (i, j) in out:
+                        out[i, j] = box_semileptonic(sector, quark_chirality, lepton_chirality,
+                                                     i, j, q_bar, q)
+            continue
+        values = _lepton_axis_box(sector, same, Qs, Qb, [side(f) for f in group], diagonal,
+                                  fq, sq, fl, sl, f_both, s_both)
+        for m, i in enumerate(group):
+            for n, j in enumerate(group):
+                if (i, j) in out:
+                    value = values[..., m] if diagonal else values[..., m, n]
+                    out[i, j] = sector._result(value)
+    # pairs across groups (ℓ̄_i and ℓ_j on different states): the general route
+    for i, j in pairs:
+        if out[i, j] is None and i in live and j in live:
+            out[i, j] = box_semileptonic(sector, quark_chirality, lepton_chirality, i, j, q_bar, q)
+    return out
+
+
+def _lepton_axis_box(sector: DarkSector, same: bool, Qs, Qb, lepton_couplings: list, diagonal: bool,
+                     fq, sq, fl, sl, f_both, s_both):
+    """C (GeV⁻²) of :func:`semileptonic_boxes` for the leptons of one support (fl, sl), shape
+    (..., L) if ``diagonal`` else (..., L, L) ([..., i, j]: ℓ̄_i, ℓ_j); zeros if no state
+    couples to both sides."""
+    n_lep = len(lepton_couplings)
+    if f_both:  # class F (fl ⊇ f_both, the lepton blocks on f_both × sl)
+        quark = sector.product("...aA,...bA->...abA", sector.block(Qs, f_both, sq),
+                               sector.block(Qb, f_both, sq, True))
+        weight = np.einsum("...abA,...abAB->...abB", quark,
+                           _box_kernel(sector, "FD", same, f_both, f_both, sq, sl))
+        if np.any(sector.kappa[np.ix_(f_both, f_both)]):
+            crossed = np.einsum("...abA,...abAB->...abB", quark,
+                                _box_kernel(sector, "FX", same, f_both, f_both, sq, sl))
+            weight = weight + np.swapaxes(crossed, -3, -2)
+        x_bar = np.stack([sector.block(c, f_both, sl) for c in lepton_couplings], axis=-3)
+        x_conj = x_bar.conj()
+        if diagonal:
+            total = np.einsum("...abB,...iaB,...ibB->...i", weight, x_conj, x_bar)
+        else:
+            total = np.einsum("...jbB,...ibB->...ij",
+                              np.einsum("...abB,...jaB->...jbB", weight, x_conj), x_bar)
+    elif s_both:  # class S (the lepton blocks on fl × s_both)
+        quark = sector.product("...aA,...aB->...aAB", sector.block(Qs, fq, s_both),
+                               sector.block(Qb, fq, s_both, True))
+        weight = np.einsum("...aAB,...acAB->...cAB", quark,
+                           _box_kernel(sector, "SD", same, fq, fl, s_both, s_both))
+        if np.any(sector.rho[np.ix_(s_both, s_both)]):
+            crossed = np.einsum("...aAB,...acAB->...cAB", quark,
+                                _box_kernel(sector, "SX", same, fq, fl, s_both, s_both))
+            weight = weight + np.swapaxes(crossed, -1, -2)
+        x_bar = np.stack([sector.block(c, fl, s_both) for c in lepton_couplings], axis=-3)
+        x_conj = x_bar.conj()
+        if diagonal:
+            total = np.einsum("...cAB,...icB,...icA->...i", weight, x_bar, x_conj)
+        else:
+            total = np.einsum("...icA,...jcA->...ij",
+                              np.einsum("...cAB,...icB->...icA", weight, x_bar), x_conj)
+    else:
+        total = np.zeros((*sector.batch_shape, n_lep) if diagonal else (*sector.batch_shape, n_lep, n_lep))
+    return total / _LOOP
 
 
 def box_bsbs(sector: DarkSector, chirality: str = "L", q_bar: str = "s", q: str = "b") -> complex:

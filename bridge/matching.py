@@ -61,21 +61,22 @@ def semileptonic(sector: DarkSector, sm, parts: dict | None = None, pair: str = 
         parts.update({f"C9_{tag}photon_penguin": c9_gamma, f"C9p_{tag}photon_penguin": c9p_gamma,
                       f"C9_{tag}Z_penguin": c9_z, f"C10_{tag}Z_penguin": c10_z,
                       f"C9p_{tag}Z_penguin": c9p_z, f"C10p_{tag}Z_penguin": c10p_z})
+    # the boxes of every lepton flavour and chirality in one contraction each (None: exactly 0)
+    boxes = {(x, y): engine.semileptonic_boxes(sector, x, y, LEPTONS, True, q_bar, q)
+             for x in "LR" for y in "LR"}
     for lep in LEPTONS:
-        c_ll = engine.box_semileptonic(sector, "L", "L", lep, lep, q_bar, q)
-        c_lr = engine.box_semileptonic(sector, "L", "R", lep, lep, q_bar, q)
-        c_rr = engine.box_semileptonic(sector, "R", "R", lep, lep, q_bar, q)
-        c_rl = engine.box_semileptonic(sector, "R", "L", lep, lep, q_bar, q)
+        c_ll, c_lr = boxes["L", "L"][lep, lep], boxes["L", "R"][lep, lep]
+        c_rr, c_rl = boxes["R", "R"][lep, lep], boxes["R", "L"][lep, lep]
         name = pair + 2 * FLAVIO_LEPTON[lep]
-        box = {"C9": (c_ll + c_lr) / two_nf, "C10": (c_lr - c_ll) / two_nf,
-               "C9p": (c_rr + c_rl) / two_nf, "C10p": (c_rr - c_rl) / two_nf}
+        box = {"C9": _over(_plus(c_ll, c_lr), two_nf), "C10": _over(_minus(c_lr, c_ll), two_nf),
+               "C9p": _over(_plus(c_rr, c_rl), two_nf), "C10p": _over(_minus(c_rr, c_rl), two_nf)}
         if parts is not None:
             for k, v in box.items():
-                parts[f"{k}_{name}_box"] = v
-        out[f"C9_{name}"] = box["C9"] + c9_gamma + c9_z
-        out[f"C10_{name}"] = box["C10"] + c10_z
-        out[f"C9p_{name}"] = box["C9p"] + c9p_gamma + c9p_z
-        out[f"C10p_{name}"] = box["C10p"] + c10p_z
+                parts[f"{k}_{name}_box"] = _value(sector, v)
+        out[f"C9_{name}"] = _value(sector, _plus(_plus(box["C9"], c9_gamma), c9_z))
+        out[f"C10_{name}"] = _value(sector, _plus(box["C10"], c10_z))
+        out[f"C9p_{name}"] = _value(sector, _plus(_plus(box["C9p"], c9p_gamma), c9p_z))
+        out[f"C10p_{name}"] = _value(sector, _plus(box["C10p"], c10p_z))
     nu_q_bar, nu_q = NU_PAIRS[pair]
     two_nf_nu = 2.0 * n_f(sm, nu_q_bar, nu_q)
     if (nu_q_bar, nu_q) == (q_bar, q):
@@ -84,18 +85,44 @@ def semileptonic(sector: DarkSector, sm, parts: dict | None = None, pair: str = 
         z_norm_nu = 8.0 * math.pi * sm.alpha_e_bsll * sm.xi_t(nu_q_bar, nu_q)
         cl_z = engine.z_penguin(sector, sm, "L", nu_q_bar, nu_q) / z_norm_nu
         cr_z = engine.z_penguin(sector, sm, "R", nu_q_bar, nu_q) / z_norm_nu
+    nu_l = engine.semileptonic_boxes(sector, "L", "L", NEUTRINOS, False, nu_q_bar, nu_q)
+    nu_r = engine.semileptonic_boxes(sector, "R", "L", NEUTRINOS, False, nu_q_bar, nu_q)
     for nu_bar in NEUTRINOS:
         for nu in NEUTRINOS:
             # flavio's CL_bs{X}{Y} multiplies ν̄_Y ... ν_X
             name = f"{pair}{engine.FLAVIO_NU[nu]}{engine.FLAVIO_NU[nu_bar]}"
-            c_l = engine.box_semileptonic(sector, "L", "L", nu_bar, nu, nu_q_bar, nu_q) / two_nf_nu
-            c_r = engine.box_semileptonic(sector, "R", "L", nu_bar, nu, nu_q_bar, nu_q) / two_nf_nu
+            c_l = _over(nu_l[nu_bar, nu], two_nf_nu)
+            c_r = _over(nu_r[nu_bar, nu], two_nf_nu)
             if nu == nu_bar:
-                c_l += cl_z
-                c_r += cr_z
-            out[f"CL_{name}"] = c_l
-            out[f"CR_{name}"] = c_r
+                c_l = _plus(c_l, cl_z)
+                c_r = _plus(c_r, cr_z)
+            out[f"CL_{name}"] = _value(sector, c_l)
+            out[f"CR_{name}"] = _value(sector, c_r)
     return out
+
+
+# Sums of terms that may be exactly zero over the whole batch (None, or a penguin that vanished):
+# a zero term is left out, which changes no number (x + 0 = x, 0 − x = −x, 0/y = 0 exactly, up
+# to the sign of a zero) and spares the array operations on zeros.
+def _is_zero(x) -> bool:
+    return x is None or (not isinstance(x, np.ndarray) and x == 0)
+
+
+def _plus(a, b):
+    return b if _is_zero(a) else a if _is_zero(b) else a + b
+
+
+def _minus(a, b):
+    return (None if _is_zero(b) else -b) if _is_zero(a) else a if _is_zero(b) else a - b
+
+
+def _over(a, y):
+    return None if _is_zero(a) else a / y
+
+
+def _value(sector: DarkSector, x):
+    """The coefficient as the engine returns it (zeros over the batch for an exact zero)."""
+    return sector._result(0j) if _is_zero(x) else x
 
 
 def photon_c9(sector: DarkSector, sm, chirality: str = "L", q_bar: str = "s", q: str = "b") -> complex:
