@@ -211,7 +211,7 @@ def _series_group(kinds, n, k_terms, dh, c, s):
     if plain:
         # term by term, in order (an einsum over k sums a single element in another order,
         # which made a point's value depend on its batch); every kind in one (kinds, M) array
-        constants = np.stack([_series_constants(kind, n, k_terms) for kind in plain])[:, :, None]
+        constants = _stacked_constants(tuple(plain), n, k_terms)
         total = constants[:, 0] * last[0]
         for k in range(1, k_terms):
             total += constants[:, k] * last[k]
@@ -226,6 +226,14 @@ def _series_group(kinds, n, k_terms, dh, c, s):
         for k in range(k_terms):
             total += _series_b("h", n + k, logc, c, s) * last[k]
         out["h"] = total * c ** (1 - n)
+    return out
+
+
+@cache
+def _stacked_constants(kinds, n, k_terms):
+    """(kinds, k_terms, 1): :func:`_series_constants` of each kind, stacked (read only)."""
+    out = np.stack([_series_constants(kind, n, k_terms) for kind in kinds])[:, :, None]
+    out.flags.writeable = False
     return out
 
 
