@@ -349,6 +349,8 @@ class DarkSector:
     def _result(self, value):
         """A complex number, or a complex array over the batch."""
         if self.batched:
+            if isinstance(value, np.ndarray) and value.shape == self.batch_shape:
+                return value.astype(complex)  # a copy (the same numbers, fewer calls)
             return np.broadcast_to(np.asarray(value, dtype=complex), self.batch_shape).copy()
         return complex(value)
 
