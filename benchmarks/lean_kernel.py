@@ -402,7 +402,7 @@ def _box_tables(mf2, ms2, blocks):
 # ---------------------------------------------------------------------------
 # coefficients
 # ---------------------------------------------------------------------------
-def box(s: dict, qs, qb, xb, x, same: bool, support, tables):
+def box(s: dict, qs, qb, xb, x, same: bool, support, tables, weights: dict):
     """16π² × box_semileptonic (GeV⁻²) for couplings (N, nF, nS) on ``support`` (of
     :func:`_box_blocks`) with the loop ``tables`` of :func:`_box_tables`; bridge.engine's table
     of the six topologies: X = Y: FD −¼I2, FX +½mmI1, SD −¼I2, SX +¼I2, M1 +¼I2, M2 +½mmI1;
@@ -430,6 +430,32 @@ def box(s: dict, qs, qb, xb, x, same: bool, support, tables):
 
     kappa = fb.size and np.any(np.outer(s["maj"][fb], s["maj"][fb]))
     real = sb.size and np.any(np.outer(s["real"][sb], s["real"][sb]))
+    if fb.size and not sb.size:
+        # class F as bridge.engine.semileptonic_boxes: W_ab^B = Σ_A Q_s Q_b^* (K^FD + K^FX with
+        # a ↔ b), shared by every lepton of the same support (``weights``), then one contraction
+        key = ("F", same, tuple(fb), tuple(sq), tuple(sl))
+        if key not in weights:
+            a_s, a_b = qs[:, ix(fb, sq)[0], ix(fb, sq)[1]], qbc[:, ix(fb, sq)[0], ix(fb, sq)[1]]
+            quark = np.einsum("naA,nbA->nabA", a_s, a_b)
+            w = np.einsum("nabA,nabAB->nabB", quark, kern(fb, fb, sq, sl, "FD"))
+            if kappa:
+                w = w + np.swapaxes(np.einsum("nabA,nabAB->nabB", quark, kern(fb, fb, sq, sl, "FX")), 1, 2)
+            weights[key] = w
+        l_bar, l_c = xb[:, ix(fb, sl)[0], ix(fb, sl)[1]], xc[:, ix(fb, sl)[0], ix(fb, sl)[1]]
+        return np.einsum("nabB,naB,nbB->n", weights[key], l_c, l_bar) / LOOP
+    if sb.size and not fb.size:
+        # class S likewise: V_c^{AB} = Σ_a Q_s Q_b^* (K^SD + K^SX with A ↔ B)
+        key = ("S", same, tuple(fq), tuple(fl), tuple(sb))
+        if key not in weights:
+            quark = np.einsum("naA,naB->naAB", qs[:, ix(fq, sb)[0], ix(fq, sb)[1]],
+                              qbc[:, ix(fq, sb)[0], ix(fq, sb)[1]])
+            v = np.einsum("naAB,nacAB->ncAB", quark, kern(fq, fl, sb, sb, "SD"))
+            if real:
+                v = v + np.swapaxes(np.einsum("naAB,nacAB->ncAB", quark, kern(fq, fl, sb, sb, "SX")), 2, 3)
+            weights[key] = v
+        cut = ix(fl, sb)
+        return np.einsum("ncAB,ncB,ncA->n", weights[key], xb[:, cut[0], cut[1]], xc[:, cut[0], cut[1]]) / LOOP
+    # both classes at once (M1, M2 possible): every topology on its own
     if fb.size:
         a_s, a_b = qs[:, ix(fb, sq)[0], ix(fb, sq)[1]], qbc[:, ix(fb, sq)[0], ix(fb, sq)[1]]
         quark = np.einsum("naA,nbA->nabA", a_s, a_b)
@@ -543,7 +569,8 @@ def b_to_s(s: dict, sm) -> dict:
     fs, ss = np.flatnonzero(nq.any(axis=1)), np.flatnonzero(nq.any(axis=0))
     blocks.append((fs, fs, ss, ss))  # B_s mixing
     tables = _box_tables(s["mf"] ** 2, s["ms"] ** 2, blocks)
-    c = {key: box(s, ls, lb, xb, x, same, supports[key], tables) for key, xb, x, same in boxes}
+    weights: dict = {}  # the quark × kernel contractions shared by the leptons
+    c = {key: box(s, ls, lb, xb, x, same, supports[key], tables, weights) for key, xb, x, same in boxes}
     out = {}
     for name in CHARGED:
         c_ll, c_lr = c.get((name, "L"), 0), c.get((name, "R"), 0)
