@@ -62,14 +62,12 @@ def slow_box(mf, ms, maj, real, qs, qb, xb, x, same: bool) -> complex:
 
 
 def _sector(kind: str, n: int, phases: bool, seed: int = 5) -> DarkSector:
-    """A batch of ``n`` points. kind "F": Majorana singlets coupling to quarks (through a
-    coloured scalar) and leptons (through two singlet scalars, one real); kind "S": a real
-    singlet scalar and a complex one coupling to quarks (through a coloured fermion) and to
-    leptons (through two singlet fermions, one Majorana). The muon and the ν's couple to the
-    same states in "S" (μ on other ones: two groups); in "F" the ν's and μ couple to other
-    scalars (two groups) and e
-    (right-handed) to states the quarks do not see (a zero box that is computed); τ not at all
-    (exact zeros, skipped)."""
+    """A batch of ``n`` points. kind "F": Majorana singlets N1, N2 couple to quarks (through a
+    coloured scalar), to the ν's (through a real and a complex neutral scalar) and to μ (through
+    a charged scalar): two lepton groups of other supports; e couples right-handed to a charged
+    fermion the quarks do not see (a box computed as zero). kind "S": a coloured fermion couples
+    to quarks through a real and a complex neutral scalar, the ν's through a Majorana fermion
+    and μ through a charged one (two groups). τ couples to nothing (exact zeros, skipped)."""
     rng = np.random.default_rng(seed)
 
     def mass(lo, hi):
@@ -246,3 +244,40 @@ def test_series_group_is_bitwise_the_recursion(n, k_terms):
     ref = _series_recursion(("u2", "u1"), n, k_terms, dh, c)
     for kind in ("u2", "u1"):
         assert np.array_equal(got[kind], ref[kind])
+
+
+@pytest.mark.parametrize("card", ["F_Ib", "S_Ib", "scotogenic"])
+def test_card_point_alone_equals_the_point_in_a_batch(card):
+    """Every quark-side coefficient (b→s, b→d, s→d, meson mixing) of a point evaluated as a
+    batch of one equals, bit for bit, the same point inside a batch of 37 (masses spread over
+    the card's ranges, couplings with random phases)."""
+    from pathlib import Path
+
+    from bridge import pipeline
+    from bridge.model import BatchInputs
+    from bridge.run import load_point
+    from bridge.sm import cached_sm_inputs
+
+    sm = cached_sm_inputs({})
+    path = Path(__file__).resolve().parents[1] / "cards" / f"{card}.slha"
+    _, model, _, inputs, _, _ = load_point(str(path))
+    rng = np.random.default_rng(8)
+    n, k = 37, 5
+    blocks = {b: dict(inputs[b]) for b in inputs}
+    blocks["MINPAR"] = {key: float(v) * rng.uniform(0.5, 1.5, n) for key, v in inputs["MINPAR"].items()}
+    for block in ("GAMMAQIN", "GAMMALIN", "GAMMAEIN"):
+        for key, v in blocks.get(block, {}).items():
+            blocks[block][key] = complex(v) * np.exp(1j * rng.uniform(-np.pi, np.pi, n))
+    one = {b: {key: (v[k:k + 1] if np.ndim(v) else v) for key, v in table.items()}
+           for b, table in blocks.items()}
+
+    def coefficients(values, size):
+        sector = pipeline.spectrum(model, BatchInputs(values, size, inputs.source), sm, batch=True,
+                                   dark_matter_couplings=False).sector
+        return {**matching.quark_coefficients(sector, sm, {}),
+                **matching.down_quark_coefficients(sector, sm, {})}
+
+    many, alone = coefficients(blocks, n), coefficients(one, 1)
+    assert set(alone) <= set(many) and len(alone) > 10
+    for key, value in many.items():
+        assert alone.get(key, np.zeros(1))[0] == value[k], key
