@@ -785,9 +785,9 @@ def semileptonic_boxes(sector: DarkSector, quark_chirality: str, lepton_chiralit
     arXiv:1904.05890 structure, physics.md §4-§6) grouped differently: the quark couplings and
     the loop kernel of a topology do not depend on the leptons, so they are contracted first,
 
-        class F:  W_ab^B = Σ_A Q_s^{aA} Q_b^{bA*} (K^FD_abAB + K^FX_baAB),
+        class F:  W_ab^B = Σ_A [Q_s^{aA} Q_b^{bA*} K^FD_abAB + Q_s^{bA} Q_b^{aA*} K^FX_baAB],
                   16π² C_ij = Σ_{a,b,B} W_ab^B X_j^{aB*} X̄_i^{bB}
-        class S:  V_c^{AB} = Σ_a Q_s^{aA} Q_b^{aB*} (K^SD_acAB + K^SX_acBA),
+        class S:  V_c^{AB} = Σ_a [Q_s^{aA} Q_b^{aB*} K^SD_acAB + Q_s^{aB} Q_b^{aA*} K^SX_acBA],
                   16π² C_ij = Σ_{c,A,B} V_c^{AB} X̄_i^{cB} X_j^{cA*}
 
     (FX is FD with the lepton fermion indices a ↔ b exchanged, SX is SD with the lepton
