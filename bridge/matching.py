@@ -50,17 +50,23 @@ def semileptonic(sector: DarkSector, sm, parts: dict | None = None, pair: str = 
     q_bar, q = PAIRS[pair]
     out: dict[str, complex] = {}
     two_nf = 2.0 * n_f(sm, q_bar, q)
-    c9_gamma = photon_c9(sector, sm, "L", q_bar, q)
-    c9p_gamma = photon_c9(sector, sm, "R", q_bar, q)
-    y_l, y_r = engine.z_penguin(sector, sm, "L", q_bar, q), engine.z_penguin(sector, sm, "R", q_bar, q)
     z_norm = 8.0 * math.pi * sm.alpha_e_bsll * sm.xi_t(q_bar, q)
-    c10_z, c10p_z = y_l / z_norm, y_r / z_norm
-    c9_z, c9p_z = (4 * sm.s2w - 1) * c10_z, (4 * sm.s2w - 1) * c10p_z
+    # the penguins of a quark chirality without couplings are exactly 0 (None: left out below)
+    c9_gamma = c9p_gamma = c10_z = c10p_z = c9_z = c9p_z = None
+    if sector.has(*engine._quark_couplings(sector, "L", q_bar, q)):
+        c9_gamma = photon_c9(sector, sm, "L", q_bar, q)
+        c10_z = engine.z_penguin(sector, sm, "L", q_bar, q) / z_norm
+        c9_z = (4 * sm.s2w - 1) * c10_z
+    if sector.has(*engine._quark_couplings(sector, "R", q_bar, q)):
+        c9p_gamma = photon_c9(sector, sm, "R", q_bar, q)
+        c10p_z = engine.z_penguin(sector, sm, "R", q_bar, q) / z_norm
+        c9p_z = (4 * sm.s2w - 1) * c10p_z
     tag = "" if pair == "bs" else pair + "_"  # the b→s names predate the other pairs
     if parts is not None:
-        parts.update({f"C9_{tag}photon_penguin": c9_gamma, f"C9p_{tag}photon_penguin": c9p_gamma,
-                      f"C9_{tag}Z_penguin": c9_z, f"C10_{tag}Z_penguin": c10_z,
-                      f"C9p_{tag}Z_penguin": c9p_z, f"C10p_{tag}Z_penguin": c10p_z})
+        penguins = {f"C9_{tag}photon_penguin": c9_gamma, f"C9p_{tag}photon_penguin": c9p_gamma,
+                    f"C9_{tag}Z_penguin": c9_z, f"C10_{tag}Z_penguin": c10_z,
+                    f"C9p_{tag}Z_penguin": c9p_z, f"C10p_{tag}Z_penguin": c10p_z}
+        parts.update({key: _value(sector, value) for key, value in penguins.items()})
     # the boxes of every lepton flavour and chirality in one contraction each (None: exactly 0)
     boxes = {(x, y): engine.semileptonic_boxes(sector, x, y, LEPTONS, True, q_bar, q)
              for x in "LR" for y in "LR"}
@@ -83,8 +89,11 @@ def semileptonic(sector: DarkSector, sm, parts: dict | None = None, pair: str = 
         cl_z, cr_z = c10_z, c10p_z
     else:  # (s̄ d): its own Z penguin and normalisation
         z_norm_nu = 8.0 * math.pi * sm.alpha_e_bsll * sm.xi_t(nu_q_bar, nu_q)
-        cl_z = engine.z_penguin(sector, sm, "L", nu_q_bar, nu_q) / z_norm_nu
-        cr_z = engine.z_penguin(sector, sm, "R", nu_q_bar, nu_q) / z_norm_nu
+        cl_z = cr_z = None
+        if sector.has(*engine._quark_couplings(sector, "L", nu_q_bar, nu_q)):
+            cl_z = engine.z_penguin(sector, sm, "L", nu_q_bar, nu_q) / z_norm_nu
+        if sector.has(*engine._quark_couplings(sector, "R", nu_q_bar, nu_q)):
+            cr_z = engine.z_penguin(sector, sm, "R", nu_q_bar, nu_q) / z_norm_nu
     nu_l = engine.semileptonic_boxes(sector, "L", "L", NEUTRINOS, False, nu_q_bar, nu_q)
     nu_r = engine.semileptonic_boxes(sector, "R", "L", NEUTRINOS, False, nu_q_bar, nu_q)
     for nu_bar in NEUTRINOS:

@@ -15,7 +15,10 @@ larger terms, of the size of those terms, which bounds what the engine can know 
 or after any change of rounding: a dipole coefficient against the same sum with every term's
 modulus (the scotogenic card tunes C_γ^{μe} to cancel, seed 001), any other against the
 largest coefficient of the same operator (C9 of ee against C9 of μμ; the scotogenic boxes of
-ν_e ν̄_e cancel between the two real components of η⁰).
+ν_e ν̄_e cancel between the two real components of η⁰). Where a box coefficient misses this
+bound it may still be rounding of cancelling topologies (a Majorana mediator at M_S = M_F, where
+F + 2G = 0): it then passes within k ε S, S the sum of the topologies' moduli
+(:func:`box_scale`, the bound of tests/test_batch_speedups.py, k = 256).
 """
 
 from __future__ import annotations
@@ -76,6 +79,55 @@ def family_of(name: str) -> tuple[str, bool]:
     return name.split("_")[0], "_bs" in name
 
 
+#: flavio's neutrino names in CL_bs{X}{Y} (the operator ν̄_Y … ν_X)
+_NU = {"nue": "nu_e", "numu": "nu_mu", "nutau": "nu_tau"}
+
+
+def box_pairs(name: str):
+    """(quark chirality, [(lepton chirality, ℓ̄, ℓ)]) of the boxes in a b→sℓℓ/νν coefficient,
+    None for other coefficients."""
+    head, _, rest = name.partition("_bs")
+    if head in ("C9", "C10", "C9p", "C10p") and rest in ("ee", "mumu", "tautau"):
+        lep = rest[: len(rest) // 2]
+        return ("R" if head.endswith("p") else "L"), [(y, lep, lep) for y in "LR"]
+    if head in ("CL", "CR"):
+        for x in _NU:
+            for y in _NU:
+                if rest == x + y:
+                    return ("L" if head == "CL" else "R"), [("L", _NU[y], _NU[x])]
+    return None
+
+
+def box_scale(ev, name: str, sm) -> float:
+    """S = Σ |topology| of the boxes in a coefficient (FD, FX, SD, SX of bridge.engine's
+    table, each summed on its own), in the coefficient's normalisation: the boxes of a Majorana
+    mediator at M_S = M_F (F + 2G = 0) or of the two real components of η⁰ cancel to the
+    rounding of these pieces, which no evaluation order fixes (the bound k ε S of
+    tests/test_batch_speedups.py)."""
+    from bridge import engine, matching
+
+    sector = ev.sector
+    chir, boxes = box_pairs(name)
+    total = 0.0
+    for y, lep_bar, lep in boxes:
+        qs, qb = engine._quark_couplings(sector, chir)
+        side = sector.l if y == "L" else sector.r
+        couplings = (qs, qb, side(lep_bar), side(lep))
+        if not sector.has(*couplings):
+            continue
+        fq, sq = engine._support(sector, qs, qb)
+        fl, sl = engine._support(sector, *couplings[2:])
+        fb, sb = tuple(a for a in fq if a in fl), tuple(a for a in sq if a in sl)
+        same = chir == y
+        if fb:
+            for topo in ("FD", "FX"):
+                total += abs(engine._box_topology(sector, topo, same, couplings, fb, fb, sq, sl))
+        if sb:
+            for topo in ("SD", "SX"):
+                total += abs(engine._box_topology(sector, topo, same, couplings, fq, fl, sb, sb))
+    return total / (16 * math.pi**2) / abs(2 * matching.n_f(sm))
+
+
 def term_scale(ev, name: str, sm) -> float:
     """Σ |terms| of a dipole coefficient (the sum of bridge.engine.dipole with every term's
     modulus), in the coefficient's normalisation."""
@@ -129,14 +181,19 @@ def test_coefficients_equal_the_engine_before_the_speedups(name):
         for c, (re, im) in ref.items():
             r, v = complex(re, im), complex(*new[c])
             scale = abs(r)
+            rounding = 0.0
             if c not in DIPOLES:
                 scale = max(scale, family[family_of(c)])
+                if abs(v - r) > RTOL * scale and box_pairs(c):
+                    if ev is None:
+                        ev = evaluate(model, inputs.with_values({"MINPAR": points[k]}), sm, info=info)
+                    rounding = 256 * 2.2e-16 * box_scale(ev, c, sm)
             elif abs(v - r) > RTOL * scale:
                 if ev is None:
                     ev = evaluate(model, inputs.with_values({"MINPAR": points[k]}), sm, info=info)
                 scale = max(scale, term_scale(ev, c, sm))
-            assert abs(v - r) <= RTOL * scale, (name, k, points[k], c, r, v)
-            worst = max(worst, abs(v - r) / scale if scale else 0.0)
+            assert abs(v - r) <= RTOL * scale + rounding, (name, k, points[k], c, r, v)
+            worst = max(worst, max(abs(v - r) - rounding, 0.0) / scale if scale else 0.0)
     assert worst < RTOL
 
 
