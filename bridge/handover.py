@@ -138,15 +138,19 @@ def _chirality_flips(sector, sm, names) -> dict:
     """F of :func:`lepton_dipoles_at` in each name's normalisation, for the names whose flip
     couplings l_out, r_in are not all zero (the others have F = 0 exactly): the names' values
     with every lepton mass set to zero (the C7_ℓℓ normalisation keeps the physical m_ℓ)."""
+    # on the distinct points of what the leptons couple to (lfv.lepton_points, cached on the
+    # sector; each point computed alone, so the same numbers), spread to the batch
+    lep, spread = lfv.lepton_points(sector)
     flipping = [name for name in names
-                if np.any(sector.l(_DIPOLE_LEPTONS[name][0])) and np.any(sector.r(_DIPOLE_LEPTONS[name][1]))]
+                if np.any(lep.l(_DIPOLE_LEPTONS[name][0])) and np.any(lep.r(_DIPOLE_LEPTONS[name][1]))]
     if not flipping:
         return {}
     e0 = math.sqrt(4.0 * math.pi * sm.alpha_e_0)  # Cgamma = e c_R (matching.lepton_dipoles)
     out = {}
     for name in flipping:
         f_out, f_in = _DIPOLE_LEPTONS[name]
-        c_r, _ = engine.dipole(sector, f_out, f_in, 0.0, 0.0, chiralities="R")
+        c_r, _ = engine.dipole(lep, f_out, f_in, 0.0, 0.0, chiralities="R")
+        c_r = spread(c_r)
         if name in LEPTON_MASS_DEPENDENT:  # C7_ℓℓ = c_R/(4 G_F/√2 m_ℓ/(16π²)), physical m_ℓ
             m = {"e": sm.m_e, "mu": sm.m_mu, "tau": sm.m_tau}[f_out]
             out[name] = c_r / (4.0 * sm.GF / math.sqrt(2.0) * m / (16.0 * math.pi**2))
