@@ -107,9 +107,10 @@ def lepton_dipoles_at(sector, sm, ratio, names: set[str], at_masses: dict | None
     dark sector is c = m_in X + m_out Y + F: linear in the external masses with the chirality
     flip F = c(m_ℓ = 0) (the l_o r_i^* m_a term) independent of them, so
     c(λ m) = c + (λ − 1)(c − F). F is an engine evaluation at zero lepton masses, and only where
-    the flip couplings (l of the outgoing, r of the incoming lepton) are not all zero: a sector
-    whose leptons couple with one chirality (the scotogenic model, F_Ib) needs no second engine
-    evaluation at all (F = 0 exactly)."""
+    the flip couplings (l of the outgoing, r of the incoming lepton) are not all zero (F = 0
+    exactly otherwise: the scotogenic model's C7_ee, Cgamma and τ dipoles whose leptons couple to
+    N and η with one chirality; its leptoquark gives the others a flip), on the distinct points
+    of what the leptons couple to (lfv.lepton_points)."""
     if at_masses is None:
         one = {**matching.lepton_dipoles(sector, sm), **lfv.tau_dipoles(sector, sm)}
     else:
