@@ -647,8 +647,8 @@ def lepton_dipoles(s: dict, sm, ratio) -> dict:
     """C7_mumu, Cgamma_mue, Cgamma_emu at the matching scale (bridge.matching.lepton_dipoles with
     bridge.handover's renormalisation: every lepton mass m_ℓ → λ m_ℓ, λ = m_ℓ(μ_M)/m_ℓ, in the
     dipole and in C7_ℓℓ's normalisation; the dipole is linear in the lepton masses, so this is
-    what the hand-over's two evaluations give). Colour multiplicity N_{aA}: dim(F) where both
-    loop particles are coloured."""
+    what the hand-over's c + (λ − 1)(c − F) gives, F its chirality-flip part). Colour
+    multiplicity N_{aA}: dim(F) where both loop particles are coloured."""
     lep, rlep = s["lep"], s["rlep"]
     zero = np.zeros_like(lep["mu"])
     f, a = _support(*[_nz(c) for k, c in (*lep.items(), *rlep.items()) if k in CHARGED])

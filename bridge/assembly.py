@@ -837,6 +837,14 @@ def _sqrt_masses(m2: np.ndarray) -> np.ndarray:
 
 
 def _block_diag(blocks: list[np.ndarray], batch) -> np.ndarray:
+    """The block-diagonal matrix of the sectors' blocks over the batch. Where every block is
+    one point spread over the batch (a view with zero strides on the batch axes: :func:`_grow`
+    of a sector no scanned parameter enters, e.g. the Z couplings of the scotogenic η and S
+    when M_N and m_S are scanned), it is built once and spread the same way (a read-only view:
+    the same numbers, no (N, n, n) array filled block by block)."""
+    if batch and blocks and all(_spread_point(b, len(batch)) for b in blocks):
+        one = _block_diag([b[(0,) * len(batch)] for b in blocks], ())
+        return np.broadcast_to(one, (*batch, *one.shape))
     n = sum(b.shape[-1] for b in blocks)
     out = np.zeros((*batch, n, n), complex)
     k = 0
@@ -845,6 +853,11 @@ def _block_diag(blocks: list[np.ndarray], batch) -> np.ndarray:
         out[..., k:k + m, k:k + m] = b
         k += m
     return out
+
+
+def _spread_point(x, lead: int) -> bool:
+    """``x`` is an array whose ``lead`` batch axes repeat one point (zero strides)."""
+    return isinstance(x, np.ndarray) and x.ndim >= lead + 2 and not any(x.strides[:lead])
 
 
 def _param(values, derived, p, conj: bool):

@@ -22,11 +22,12 @@ of every point is bridge.running.route (today always leading-log WET; the reason
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from bridge import lfv, matching, running
+from bridge import engine, lfv, matching, running
 
 #: Coefficients whose flavio normalisation or matching involves the lepton masses.
 LEPTON_MASS_DEPENDENT = ("C7_ee", "C7_mumu", "C7_tautau")
@@ -100,21 +101,60 @@ def lepton_dipoles_at(sector, sm, ratio, names: set[str], at_masses: dict | None
     """C7_ℓℓ and Cgamma with every lepton mass m_ℓ → ratio × m_ℓ (in the dipole and in the
     C7_ℓℓ normalisation), for the names present; ``ratio`` a number or an array (N,).
     ``at_masses``: the engine's values at the physical masses (matching.lepton_dipoles and
-    lfv.tau_dipoles of the same sector, as the pipeline has them), so that only the doubled
-    masses cost an engine evaluation; None: computed here."""
-    heavy = sm.replace(m_e=2 * sm.m_e, m_mu=2 * sm.m_mu, m_tau=2 * sm.m_tau)
+    lfv.tau_dipoles of the same sector, as the pipeline has them); None: computed here.
+
+    The dipole of Hisano et al. (hep-ph/9510309; physics.md §7, bridge.engine.dipole) at fixed
+    dark sector is c = m_in X + m_out Y + F: linear in the external masses with the chirality
+    flip F = c(m_ℓ = 0) (the l_o r_i^* m_a term) independent of them, so
+    c(λ m) = c + (λ − 1)(c − F). F is an engine evaluation at zero lepton masses, and only where
+    the flip couplings (l of the outgoing, r of the incoming lepton) are not all zero (F = 0
+    exactly otherwise: the scotogenic model's C7_ee, Cgamma and τ dipoles whose leptons couple to
+    N and η with one chirality; its leptoquark gives the others a flip), on the distinct points
+    of what the leptons couple to (lfv.lepton_points)."""
     if at_masses is None:
         one = {**matching.lepton_dipoles(sector, sm), **lfv.tau_dipoles(sector, sm)}
     else:
         one = {k: v for k, v in at_masses.items() if k in _ENGINE_DIPOLE_NAMES}
-    two = {**matching.lepton_dipoles(sector, heavy), **lfv.tau_dipoles(sector, heavy)}
+    flip = _chirality_flips(sector, sm, [name for name in names if name in one])
     out = {}
     for name in names:
         if name not in one:
             continue
-        c1, c2 = one[name], two.get(name, 0j)
-        if name in LEPTON_MASS_DEPENDENT:  # C7 = c/(N m): c(λ) = N m [C7(1) + (λ−1)(2 C7(2) − C7(1))]
-            out[name] = (c1 + (ratio - 1.0) * (2.0 * c2 - c1)) / ratio
-        else:  # Cgamma: dimensionful, c(λ) = c(1) + (λ − 1)(c(2) − c(1))
-            out[name] = c1 + (ratio - 1.0) * (c2 - c1)
+        c1, f = one[name], flip.get(name, 0.0)
+        moving = c1 - f if name in flip else c1  # the part ∝ the lepton masses
+        if name in LEPTON_MASS_DEPENDENT:  # C7 = c/(N m): C7(λ) = [C7 + (λ−1)(C7 − F/(N m))]/λ
+            out[name] = (c1 + (ratio - 1.0) * moving) / ratio
+        else:  # Cgamma: dimensionful, c(λ) = c + (λ − 1)(c − F)
+            out[name] = c1 + (ratio - 1.0) * moving
+    return out
+
+
+#: The (outgoing, incoming) leptons of each engine dipole name.
+_DIPOLE_LEPTONS = {"C7_ee": ("e", "e"), "C7_mumu": ("mu", "mu"), "C7_tautau": ("tau", "tau"),
+                   "Cgamma_mue": ("e", "mu"), "Cgamma_emu": ("mu", "e"),
+                   **lfv.TAU_DIPOLES}
+
+
+def _chirality_flips(sector, sm, names) -> dict:
+    """F of :func:`lepton_dipoles_at` in each name's normalisation, for the names whose flip
+    couplings l_out, r_in are not all zero (the others have F = 0 exactly): the names' values
+    with every lepton mass set to zero (the C7_ℓℓ normalisation keeps the physical m_ℓ)."""
+    # on the distinct points of what the leptons couple to (lfv.lepton_points, cached on the
+    # sector; each point computed alone, so the same numbers), spread to the batch
+    lep, spread = lfv.lepton_points(sector)
+    flipping = [name for name in names
+                if np.any(lep.l(_DIPOLE_LEPTONS[name][0])) and np.any(lep.r(_DIPOLE_LEPTONS[name][1]))]
+    if not flipping:
+        return {}
+    e0 = math.sqrt(4.0 * math.pi * sm.alpha_e_0)  # Cgamma = e c_R (matching.lepton_dipoles)
+    out = {}
+    for name in flipping:
+        f_out, f_in = _DIPOLE_LEPTONS[name]
+        c_r, _ = engine.dipole(lep, f_out, f_in, 0.0, 0.0, chiralities="R")
+        c_r = spread(c_r)
+        if name in LEPTON_MASS_DEPENDENT:  # C7_ℓℓ = c_R/(4 G_F/√2 m_ℓ/(16π²)), physical m_ℓ
+            m = {"e": sm.m_e, "mu": sm.m_mu, "tau": sm.m_tau}[f_out]
+            out[name] = c_r / (4.0 * sm.GF / math.sqrt(2.0) * m / (16.0 * math.pi**2))
+        else:
+            out[name] = e0 * c_r
     return out

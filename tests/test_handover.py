@@ -94,6 +94,61 @@ def test_lepton_dipoles_at_the_running_mass_equal_a_direct_evaluation(sm):
     assert at == pytest.approx(ll + rr + (pole - ll - rr) / ratio, rel=1e-12)
 
 
+def test_lepton_dipoles_at_a_batch_with_flips_and_one_chirality_equal_direct_evaluations(sm, monkeypatch):
+    """The decomposition c(λm) = c + (λ − 1)(c − F), F = c(m_ℓ = 0), on a batch of two dark
+    fermions and two scalars with complex couplings of both chiralities to every lepton (every
+    name has a chirality flip) and a ratio per point, against the engine at the scaled masses
+    point by point; a sector whose leptons couple with one chirality needs no engine dipole
+    beyond the one at the physical masses (F = 0 exactly) and gives the same numbers. The batch
+    repeats 5 distinct points (with Z couplings: lfv.lepton_points computes F once per distinct
+    point) or has 20 distinct ones (no repetition: every point)."""
+    from bridge import engine, lfv
+    from bridge.engine import ZCouplings
+
+    rng = np.random.default_rng(7)
+    n = 20
+    for tile in (4, 1):
+        at_point = np.tile(np.arange(n // tile), tile)  # the distinct point of each point
+
+        def draw(*shape, _at=at_point):
+            return rng.normal(size=(_at.max() + 1, *shape))[_at]
+
+        fermions = (DarkFermion("N1", 600 + 300 * draw() ** 2, 0.0, majorana=True),
+                    DarkFermion("N2", 600 + 300 * draw() ** 2, 0.0, majorana=True))
+        scalars = (DarkScalar("h1", 500 + 300 * draw() ** 2, -1.0),
+                   DarkScalar("h2", 500 + 300 * draw() ** 2, -1.0))
+
+        def couplings(_d=draw):
+            return {f: _d(2, 2) + 1j * _d(2, 2) for f in ("e", "mu", "tau")}
+
+        z = ZCouplings(np.zeros((2, 2)), np.zeros((2, 2)), np.eye(2))
+        ratio = rng.uniform(0.9, 1.0, n)
+        both = DarkSector(fermions, scalars, couplings(), couplings(), z)
+        left_only = DarkSector(fermions, scalars, couplings(), {}, z)
+        assert lfv.lepton_points(both)[0].batch_shape == ((n // tile,) if tile > 1 else (n,))
+        for sector, flips in ((both, 9), (left_only, 0)):
+            at = {**matching.lepton_dipoles(sector, sm), **lfv.tau_dipoles(sector, sm)}
+            calls = []
+            monkeypatch.setattr(engine, "dipole",
+                                lambda *a, _d=engine.dipole, _c=calls, **k: _c.append(a) or _d(*a, **k))
+            got = handover.lepton_dipoles_at(sector, sm, ratio, set(at), at_masses=at)
+            monkeypatch.undo()
+            assert len(calls) == flips  # the values at m_ℓ are given: the flips only
+            fresh = handover.lepton_dipoles_at(sector, sm, ratio, set(at))
+            assert set(got) == set(at)
+            for k in range(n):
+                scaled = sm.replace(m_e=ratio[k] * sm.m_e, m_mu=ratio[k] * sm.m_mu, m_tau=ratio[k] * sm.m_tau)
+                point = DarkSector(tuple(DarkFermion(f.name, f.mass[k], 0.0, majorana=True)
+                                         for f in fermions),
+                                   tuple(DarkScalar(s.name, s.mass[k], s.charge) for s in scalars),
+                                   {f: c[k] for f, c in sector.left.items()},
+                                   {f: c[k] for f, c in sector.right.items()}, z)
+                direct = {**matching.lepton_dipoles(point, scaled), **lfv.tau_dipoles(point, scaled)}
+                for name, value in direct.items():
+                    assert got[name][k] == pytest.approx(value, rel=1e-12, abs=1e-15 * abs(at[name][k])), name
+                    assert fresh[name][k] == got[name][k]
+
+
 class _Spectrum:
     def __init__(self, sector):
         self.sector = sector

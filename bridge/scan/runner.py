@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bridge import sectors, zpole
+from bridge import linalg, sectors, zpole
 from bridge.errors import BridgeError, InputError
 from bridge.observable import Observable
 from bridge.pipeline import evaluate_batch
@@ -190,7 +190,7 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
     if res.m_nu is not None and np.any(np.nan_to_num(res.m_nu[ok]) != 0):
         sv = np.full((n, 3), np.nan)
         good = ok & np.all(np.isfinite(res.m_nu), axis=(1, 2))
-        sv[good] = np.sort(np.linalg.svd(res.m_nu[good], compute_uv=False), axis=-1)
+        sv[good] = linalg.singular_values(res.m_nu[good])  # once per distinct m_nu
         for j in range(3):
             cols[f"mnu:m{j + 1}"] = sv[:, j]
     routes = ["none"] * n
