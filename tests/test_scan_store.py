@@ -341,21 +341,21 @@ def test_a_format_4_file_is_read_and_a_resumed_scan_upgrades_it(tmp_path, monkey
     from bridge.scan import store
 
     rng = np.random.default_rng(3)
-    a, b = rng.standard_normal((2, 600))
+    a, b = rng.standard_normal((2, 2400))
     cols = {"wc:a:re": a, "wc:b:re": b, "wc:c:re": a / 3.0 - 0.71 * b}
     path = tmp_path / "old.db"
     monkeypatch.setattr(store, "LINEAR_TERMS", ())  # chunks as format 4 wrote them
     with store.Store(path) as st:
-        st.write(np.arange(300), {k: v[:300] for k, v in cols.items()}, [None] * 300, ["fast"] * 300)
+        st.write(np.arange(1200), {k: v[:1200] for k, v in cols.items()}, [None] * 1200, ["fast"] * 1200)
     with sqlite3.connect(path) as con:
         con.execute("UPDATE meta SET value = ? WHERE key = ?", (json.dumps({"format": 4}), store.MARKER))
     con.close()
     monkeypatch.undo()
     back = store.read(path, list(cols))
     for k, v in cols.items():
-        np.testing.assert_array_equal(_bits(back[k]), _bits(v[:300]))
+        np.testing.assert_array_equal(_bits(back[k]), _bits(v[:1200]))
     with store.Store(path) as st:
-        st.write(np.arange(300, 600), {k: v[300:] for k, v in cols.items()}, [None] * 300, ["fast"] * 300)
+        st.write(np.arange(1200, 2400), {k: v[1200:] for k, v in cols.items()}, [None] * 1200, ["fast"] * 1200)
     con = sqlite3.connect(path)
     assert json.loads(con.execute("SELECT value FROM meta WHERE key = ?",
                                   (store.MARKER,)).fetchone()[0]) == {"format": 5}

@@ -391,6 +391,8 @@ def _combined(table: np.ndarray, terms: list[tuple[int, float]]) -> np.ndarray:
 #: LINEAR_SEARCH chunks.
 _LINEAR_CACHE: dict = {}
 LINEAR_SEARCH = 8
+#: Fewest sampled points (1024-point chunks) on which combinations are searched.
+LINEAR_SAMPLE = 64
 
 
 def _linear(bits: np.ndarray, choice: list[str], cost: np.ndarray, sample: np.ndarray,
@@ -419,8 +421,10 @@ def _linear(bits: np.ndarray, choice: list[str], cost: np.ndarray, sample: np.nd
                 choice[k] = code
             cached[1] += 1
             return
+    if sample.size < LINEAR_SAMPLE:  # the first chunks of a scan: a few points, little to save
+        return
     _linear_search(bits, choice, cost, sample)
-    if key is not None and sample.size >= 64:  # not the first chunks' few points
+    if key is not None:
         if len(_LINEAR_CACHE) > 16:
             _LINEAR_CACHE.clear()
         _LINEAR_CACHE[key] = [{k: c for k, c in enumerate(choice) if c.startswith("L")}, 0]
@@ -459,17 +463,26 @@ def _linear_search(bits: np.ndarray, choice: list[str], cost: np.ndarray,
                if cost[rows[k]] > LINEAR_GAIN + 1.0 and rows[k] not in ratio_refs]
     if not targets:
         return
-    full, *_ = np.linalg.lstsq(a[:, piv[:rank]], (s[targets] / scale[targets, None]).T, rcond=None)
+    ab = a[:, piv[:rank]]  # the independent rows, scaled, as columns
+    at = s[targets] / scale[targets, None]
+    full, *_ = np.linalg.lstsq(ab, at.T, rcond=None)
+    # the fits on a few rows from the normal equations (a few µs each; an lstsq call is ~50):
+    # coefficients need not be the best, only good, the residuals are stored whatever they are
+    gram, rhs = ab.T @ ab, ab.T @ at.T
+    bscale = scale[basis]
     sbits = bits[:, sample]
     for t, k in enumerate(targets):
         order = np.argsort(-np.abs(full[:, t]), kind="stable")
         best, code = cost[k] - LINEAR_GAIN, None
-        for size in (k for k in LINEAR_TERMS if k <= rank):
-            refs = [basis[i] for i in sorted(order[:size])]
-            coef, *_ = np.linalg.lstsq(s[refs].T, s[k], rcond=None)
+        for size in (z for z in LINEAR_TERMS if z <= rank):
+            idx = np.sort(order[:size])
+            try:
+                coef = np.linalg.solve(gram[np.ix_(idx, idx)], rhs[idx, t]) * (scale[k] / bscale[idx])
+            except np.linalg.LinAlgError:
+                break
             if not np.all(np.isfinite(coef)):
                 break
-            terms = [(j, float(c)) for j, c in zip(refs, coef, strict=True) if c != 0.0]
+            terms = [(basis[i], float(c)) for i, c in zip(idx.tolist(), coef, strict=True) if c != 0.0]
             if not terms:
                 break
             ck = _cost((sbits[k] - _combined(s, terms))[None, :])[0]
