@@ -333,6 +333,23 @@ def test_columns_that_combine_a_few_others_are_stored_as_their_rounding_residual
             store.decode_table(blob, [*codes[:k], bad, *codes[k + 1:]], n, 0)
 
 
+def test_the_pivoted_basis_finds_the_rank_and_the_least_squares_coordinates():
+    """The store's Gram-Schmidt with pivoting (no LAPACK) against numpy's SVD rank and lstsq:
+    ten independent columns with scales 1 to 1e-6, five combinations of them."""
+    from bridge.scan import store
+
+    rng = np.random.default_rng(23)
+    base = rng.standard_normal((256, 10)) * np.logspace(0, -6, 10)
+    mix = rng.standard_normal((10, 5))
+    a = np.hstack([base[:, :4], base @ mix, base[:, 4:]])
+    a /= np.abs(a).max(axis=0)
+    piv, rank, coords = store._pivoted_basis(a)
+    assert rank == np.linalg.matrix_rank(a) == 10
+    assert sorted(piv.tolist()) == list(range(15))
+    want, *_ = np.linalg.lstsq(a[:, piv[:rank]], a[:, piv[rank:]], rcond=None)
+    np.testing.assert_allclose(coords, want, rtol=0, atol=1e-9 * np.abs(want).max())
+
+
 def test_a_format_4_file_is_read_and_a_resumed_scan_upgrades_it(tmp_path, monkeypatch):
     """Format 4 (no ``L`` transform) is still read; a scan resumed on it adds chunks of today's
     format and marks the file so."""
@@ -355,7 +372,8 @@ def test_a_format_4_file_is_read_and_a_resumed_scan_upgrades_it(tmp_path, monkey
     for k, v in cols.items():
         np.testing.assert_array_equal(_bits(back[k]), _bits(v[:1200]))
     with store.Store(path) as st:
-        st.write(np.arange(1200, 2400), {k: v[1200:] for k, v in cols.items()}, [None] * 1200, ["fast"] * 1200)
+        st.write(np.arange(1200, 2400), {k: v[1200:] for k, v in cols.items()}, [None] * 1200,
+                 ["fast"] * 1200)
     con = sqlite3.connect(path)
     assert json.loads(con.execute("SELECT value FROM meta WHERE key = ?",
                                   (store.MARKER,)).fetchone()[0]) == {"format": 5}
