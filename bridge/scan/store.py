@@ -344,12 +344,12 @@ def _choose(bits: np.ndarray, width: int, costs: bool = False, key=None):
 #: transform. The rows that are exact linear combinations of a few others (a Wilson coefficient
 #: and the contributions it sums, coefficients of one coupling structure with other charges)
 #: take 1-3 terms and leave 1-5 bits a value of 50-58; observables, pulls and χ² are nearly
-#: linear in many coefficients: 5-8 terms save them 8-13 bits a value (scotogenic chunks of a
-#: random sample: 531 -> 406 B/point with up to 3 terms, 372 with up to 6, 364 with up to 16,
-#: each term a multiply-add per point when written and when read).
+#: linear in many coefficients: 5-8 terms save them 8-13 bits a value (a 4096-point scotogenic
+#: chunk of a random sample: 531 -> 406 B/point with up to 3 terms, 372 with up to 6, 364 with
+#: up to 16; each term a multiply-add per point when written and when read).
 LINEAR_TERMS, LINEAR_GAIN = (1, 2, 3, 5, 8), 4.0
-#: Relative size of the pivots of the sampled rows' QR decomposition below which a row counts
-#: as a combination of the ones before it.
+#: Relative size of the pivots of the sampled rows' pivoted Gram-Schmidt decomposition below
+#: which a row counts as a combination of the ones before it (:func:`_pivoted_basis`).
 LINEAR_RANK = 1e-10
 
 
@@ -385,10 +385,10 @@ def _combined(table: np.ndarray, terms: list[tuple[int, float]]) -> np.ndarray:
 
 #: {rows' key: [the L codes of the last chunk with these rows, chunks since the last search]}:
 #: the rows of a scan's chunks are the same columns, combined with the same coefficients where
-#: the combination is exact (a coefficient and its contributions); the search (a QR
-#: decomposition and ~100 small fits, ~2 µs a point of a 4096-point scotogenic chunk) runs
-#: again when a reused combination no longer saves LINEAR_GAIN bits a value, and every
-#: LINEAR_SEARCH chunks.
+#: the combination is exact (a coefficient and its contributions); the search (a pivoted
+#: Gram-Schmidt decomposition of the sample and batched small fits, ~20 ms for a scotogenic
+#: chunk, 5 µs a point of a 4096-point chunk) runs again when a reused combination no longer
+#: saves LINEAR_GAIN bits a value, and every LINEAR_SEARCH chunks.
 _LINEAR_CACHE: dict = {}
 LINEAR_SEARCH = 8
 #: Fewest sampled points (1024-point chunks) on which combinations are searched.
