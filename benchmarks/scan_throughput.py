@@ -21,6 +21,9 @@ likelihood (``seed2021``; ``flavio``, whose 21 observables come from the fast pa
   likelihood's observables);
 * ``two_workers_points_per_s``: ``bridge.scan.runner.run`` with two worker processes and the
   results file, points per wall second after the setup;
+* ``two_workers_cpu_us_per_point``: that scan's CPU µs per point (user + system, getrusage)
+  of the scanning process (setup, scheduling, writing) and of its workers (start-up, chunks,
+  encoding), the workers reaped at the end of the scan;
 * ``bytes_per_point`` of that results file;
 * ``max_rel_diff_fast_vs_direct`` (with ``--direct N``, rows of the flavio likelihood): the
   fast path against ``--route direct`` on N points of the scan, for each of the 42 shipped
@@ -172,13 +175,24 @@ def one(model: str, likelihood: str, args, tmp: str) -> dict:
         out["lean_points_per_cpu_s"] = round(lean, 1)
         out["ratio"] = round(out["points_per_cpu_s"] / lean, 3)
     db = os.path.join(tmp, f"{model}-{likelihood}.db")
+    cpu = _cpu()
     s = run(ScanOptions(_card(model), vary, db, workers=2, **common), say=lambda m: None)
+    parent, workers = (b - a for a, b in zip(cpu, _cpu(), strict=True))
     out["two_workers_points_per_s"] = round(s.computed / s.seconds, 1)
+    # the whole scan's CPU per point (setup, worker start-up, chunks, store), by process
+    out["two_workers_cpu_us_per_point"] = {"scan_process": round(1e6 * parent / s.computed, 1),
+                                           "workers": round(1e6 * workers / s.computed, 1)}
     out["points"] = s.stored
     out["bytes_per_point"] = round(Path(db).stat().st_size / s.stored, 1)
     if args.direct and likelihood == "flavio":
         out["max_rel_diff_fast_vs_direct"] = fast_vs_direct(model, likelihood, args.direct, tmp)
     return out
+
+
+def _cpu() -> tuple[float, float]:
+    """CPU seconds (user + system) of this process and of its reaped children."""
+    me, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
 
 
 def fast_vs_direct(model: str, likelihood: str, n: int, tmp: str) -> dict:

@@ -316,13 +316,14 @@ def test_perturbativity_refusal_is_the_same_in_run_fit_and_scan(tmp_path, cached
 # ---------------------------------------------------------------------------
 # progress within what used to be one chunk
 # ---------------------------------------------------------------------------
-def test_chunk_plan_starts_small_grows_by_at_most_4x_to_a_seconds_work():
-    from bridge.scan.runner import ChunkPlan
+def test_chunk_plan_starts_small_grows_by_at_most_16x_to_a_seconds_work():
+    from bridge.scan.runner import GROWTH, ChunkPlan
 
-    plan = ChunkPlan(64, 4096, seconds=1.0)
-    assert plan.next_size() == 64  # nothing measured yet
-    plan.measured(64, 0.001)  # fast: 64000 points/s, but at most 4x the last size
-    assert [plan.next_size() for _ in range(4)] == [256, 1024, 4096, 4096]
+    assert GROWTH == 16
+    plan = ChunkPlan(16, 4096, seconds=1.0)
+    assert plan.next_size() == 16  # nothing measured yet
+    plan.measured(16, 0.00025)  # fast: 64000 points/s, but at most 16x the last size
+    assert [plan.next_size() for _ in range(3)] == [256, 4096, 4096]
     slow = ChunkPlan(64, 4096, seconds=1.0)
     slow.measured(64, 6.4)  # 10 points/s: a second's work is 10 points
     assert slow.next_size() == 10
@@ -333,8 +334,8 @@ def test_chunk_plan_starts_small_grows_by_at_most_4x_to_a_seconds_work():
     warm.measured(16, 8.0)  # a worker's first chunk, with its start-up: 2 points/s
     assert warm.next_size() == 2
     warm.measured(2, 0.01)  # then 200 points/s: the start-up does not hold the size down
-    assert warm.next_size() == 8  # 4x the last size at most
-    assert warm.next_size() == 32 and warm.next_size() == 128 and warm.next_size() == 200
+    assert warm.next_size() == 32  # 16x the last size at most
+    assert warm.next_size() == 200 and warm.next_size() == 200
     fixed = ChunkPlan(7, 7, fixed=True)  # --chunk-size
     fixed.measured(7, 1e-6)
     assert fixed.next_size() == 7

@@ -242,7 +242,7 @@ def test_encoded_columns_come_back_bit_for_bit(width):
     table = np.array(rows)
     codes, blob = store.encode_table(table, width)
     assert len(codes) == len(rows)
-    assert all(c in store.TRANSFORMS or c.startswith("R") for c in codes)
+    assert all(c in store.TRANSFORMS or c.startswith(("R", "L")) for c in codes)
     back = store.decode_table(blob, codes, n, width)
     np.testing.assert_array_equal(_bits(back), _bits(table))
     for m in (1, 2, 3):  # chunks shorter than the differences
@@ -295,6 +295,95 @@ def test_a_column_proportional_to_another_is_stored_as_its_rounding_residuals():
     assert len(blob) / n < 2 * 8 + 4 * 1.5, len(blob) / n
     with pytest.raises(sqlite3.DatabaseError):
         store.decode_table(blob, [codes[0], "R9:2.0", *codes[2:]], n, 0)
+
+
+def test_columns_that_combine_a_few_others_are_stored_as_their_rounding_residuals():
+    """Random-order rows (no neighbour to predict from) that are linear combinations of two or
+    three other rows with coefficients of no simple ratio (a Wilson coefficient and the loop
+    contributions it sums) take an ``L`` transform, about a byte a value instead of eight, and
+    come back bit for bit, NaN, inf and zeros included; a chunk with the same rows whose
+    combinations no longer hold (the reused ones are checked) is still exact and stores them
+    otherwise."""
+    from bridge.scan import store
+
+    rng = np.random.default_rng(17)
+    n = 4096
+    base = rng.standard_normal((4, n)) * np.array([[1.0], [3e-3], [40.0], [1e-7]])
+    base[1, [5, 900]] = np.nan
+    base[2, 77] = np.inf
+    base[0, 3] = 0.0
+    sums = [base[0] - 0.37 * base[1], 2.0 / 7.0 * base[2] + base[3] * 1.3e6 - base[0] / 3.0,
+            base[3] * 5.5 + base[1] * 0.001]
+    table = np.array([*base, *sums])
+    store._LINEAR_CACHE.clear()
+    codes, blob = store.encode_table(table, 0, key=("chunk",))
+    linear = [k for k, c in enumerate(codes) if c.startswith("L")]
+    assert len(linear) == 3, codes  # any three of the seven: each is a combination of the others
+    np.testing.assert_array_equal(_bits(store.decode_table(blob, codes, n, 0)), _bits(table))
+    assert len(blob) / n < 4 * 8 + 3 * 2.0, len(blob) / n  # the noise rows and ~1 byte each
+    # the same rows in the next chunk: the combinations are reused, checked on its sample
+    other = np.array([*base[:, ::-1], *sums[:2], rng.standard_normal(n)])  # the last one: noise
+    codes2, blob2 = store.encode_table(other, 0, key=("chunk",))
+    assert not codes2[-1].startswith("L"), codes2
+    np.testing.assert_array_equal(_bits(store.decode_table(blob2, codes2, n, 0)), _bits(other))
+    # a layout naming a combination of a missing row, or of another combination, is refused
+    k = linear[0]
+    for bad in ("L99:1.0", f"L{linear[1]}:1.0", "Lx", "L"):
+        with pytest.raises(sqlite3.DatabaseError):
+            store.decode_table(blob, [*codes[:k], bad, *codes[k + 1:]], n, 0)
+
+
+def test_the_pivoted_basis_finds_the_rank_and_the_least_squares_coordinates():
+    """The store's Gram-Schmidt with pivoting (no LAPACK) against numpy's SVD rank and lstsq:
+    ten independent columns with scales 1 to 1e-6, five combinations of them."""
+    from bridge.scan import store
+
+    rng = np.random.default_rng(23)
+    base = rng.standard_normal((256, 10)) * np.logspace(0, -6, 10)
+    mix = rng.standard_normal((10, 5))
+    a = np.hstack([base[:, :4], base @ mix, base[:, 4:]])
+    a /= np.abs(a).max(axis=0)
+    piv, rank, coords = store._pivoted_basis(a)
+    assert rank == np.linalg.matrix_rank(a) == 10
+    assert sorted(piv.tolist()) == list(range(15))
+    want, *_ = np.linalg.lstsq(a[:, piv[:rank]], a[:, piv[rank:]], rcond=None)
+    np.testing.assert_allclose(coords, want, rtol=0, atol=1e-9 * np.abs(want).max())
+
+
+def test_a_format_4_file_is_read_and_a_resumed_scan_upgrades_it(tmp_path, monkeypatch):
+    """Format 4 (no ``L`` transform) is still read; a scan resumed on it adds chunks of today's
+    format and marks the file so."""
+    import json
+
+    from bridge.scan import store
+
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((2, 2400))
+    cols = {"wc:a:re": a, "wc:b:re": b, "wc:c:re": a / 3.0 - 0.71 * b}
+    path = tmp_path / "old.db"
+    monkeypatch.setattr(store, "LINEAR_TERMS", ())  # chunks as format 4 wrote them
+    with store.Store(path) as st:
+        st.write(np.arange(1200), {k: v[:1200] for k, v in cols.items()}, [None] * 1200, ["fast"] * 1200)
+    with sqlite3.connect(path) as con:
+        con.execute("UPDATE meta SET value = ? WHERE key = ?", (json.dumps({"format": 4}), store.MARKER))
+    con.close()
+    monkeypatch.undo()
+    back = store.read(path, list(cols))
+    for k, v in cols.items():
+        np.testing.assert_array_equal(_bits(back[k]), _bits(v[:1200]))
+    with store.Store(path) as st:
+        st.write(np.arange(1200, 2400), {k: v[1200:] for k, v in cols.items()}, [None] * 1200,
+                 ["fast"] * 1200)
+    con = sqlite3.connect(path)
+    assert json.loads(con.execute("SELECT value FROM meta WHERE key = ?",
+                                  (store.MARKER,)).fetchone()[0]) == {"format": 5}
+    layouts = [store._read_layout(r[0]) for r in con.execute("SELECT columns FROM chunks ORDER BY chunk")]
+    con.close()
+    assert not any(c.startswith("L") for c in layouts[0]["codec"]["transforms"])
+    assert any(c.startswith("L") for c in layouts[1]["codec"]["transforms"])
+    back = store.read(path, list(cols))
+    for k, v in cols.items():
+        np.testing.assert_array_equal(_bits(back[k]), _bits(v))
 
 
 def test_random_sample_parameters_are_drawn_again_and_checked(tmp_path, monkeypatch):

@@ -19,6 +19,7 @@ import json
 import math
 import sys
 import time
+import types
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,11 @@ CHUNK = {"vectorised": 4096, "points": 64, "direct": 2, "dark matter": 128}
 #: Points of the first chunks, before the rate is known (see :class:`ChunkPlan`); "dark
 #: matter": any scan with --dark-matter (relic density per point, ~0.1-0.5 s each today).
 FIRST_CHUNK = {"vectorised": 16, "points": 2, "direct": 1, "dark matter": 2}
+#: Largest factor between two chunk sizes (:class:`ChunkPlan`): 16 → 256 → 4096 for a vectorised
+#: model, three small chunks a worker instead of five at 4 (each small chunk costs the ~30 ms of
+#: a chunk's fixed work for a few points; a scan of 3.6e5 F_Ib points made nine chunks below
+#: 4096 points with 4).
+GROWTH = 16
 #: Seconds between two chunk ends across the pool (a worker's chunk: this times the number of
 #: workers): the progress line moves when a chunk ends, and a larger chunk is stored in fewer
 #: bytes per point.
@@ -73,6 +79,9 @@ class Context:
     card: str = ""  # names the card in the messages of refused points
     dark_matter: bool = False  # store the dark-matter summary (columns dm:NAME)
     contributions: bool = False  # store the box/penguin breakdown (contrib: columns)
+    #: the plugin object's name in plugin_module ("": the module is the plugin; None: not known,
+    #: the worker loads the installed models to find it)
+    plugin_attr: str | None = None
 
 
 @dataclass
@@ -93,19 +102,53 @@ _WORKER: dict = {}  # per process: model handle and flavio parameters, by contex
 
 
 def _model(ctx: Context):
+    """The context's model, one per process. A worker registers the one plugin the scan uses
+    (``plugin_module``, ``plugin_attr``) instead of loading every installed model through the
+    entry points: that reads the metadata of every installed package and validates each model,
+    ~0.5 CPU-s per worker (a tenth of a 10⁵-point scan's CPU). The parent validated it."""
     key = ("model", ctx.digest)
     if key not in _WORKER:
         from bridge.plugins import get_model, get_plugin_manager
 
         try:
-            model = get_model(ctx.model_name)
-        except BridgeError:  # a plugin registered by hand in the parent (tests, scripts)
-            import importlib
+            model = _registered_alone(ctx)
+        except (BridgeError, ImportError, AttributeError):
+            try:
+                model = get_model(ctx.model_name)
+            except BridgeError:  # a plugin registered by hand in the parent (tests, scripts)
+                import importlib
 
-            module = importlib.import_module(ctx.plugin_module)
-            model = get_model(ctx.model_name, get_plugin_manager(plugins=[(ctx.model_name, module)]))
+                module = importlib.import_module(ctx.plugin_module)
+                model = get_model(ctx.model_name,
+                                  get_plugin_manager(plugins=[(ctx.model_name, module)]))
         _WORKER[key] = model
     return _WORKER[key]
+
+
+def _registered_alone(ctx: Context):
+    """The model of ``ctx`` from its plugin object alone (no entry-point scan)."""
+    import importlib
+
+    from bridge.plugins import get_model, get_plugin_manager
+
+    if ctx.plugin_attr is None:
+        raise ImportError("no module-level name of the plugin")
+    module = importlib.import_module(ctx.plugin_module)
+    plugin = getattr(module, ctx.plugin_attr) if ctx.plugin_attr else module
+    return get_model(ctx.model_name, get_plugin_manager(autoload=False,
+                                                        plugins=[(ctx.model_name, plugin)]))
+
+
+def _plugin_reference(plugin) -> tuple[str, str | None]:
+    """(module, attribute) under which a worker finds ``plugin``: a module plugin by its name
+    (attribute ""), an object plugin by the module-level name bound to it (None if none)."""
+    if isinstance(plugin, types.ModuleType):
+        return plugin.__name__, ""
+    module = sys.modules.get(type(plugin).__module__)
+    attr = next((k for k, v in vars(module).items() if v is plugin), None) if module else None
+    if attr is None:  # as before: a hand-registered plugin's module, loaded by the fallback
+        return getattr(plugin, "__name__", type(plugin).__module__), None
+    return type(plugin).__module__, attr
 
 
 def _flavio_par(ctx: Context) -> dict:
@@ -475,10 +518,11 @@ def prepare(opts: ScanOptions, pm=None, say=print) -> tuple[Context, dict]:
         identity["dark_matter"] = True
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
     sm = cached_sm_inputs(overrides)
-    ctx = Context(digest, model.name, type(model.plugin).__module__ if not hasattr(model.plugin, "__name__")
-                  else model.plugin.__name__, inputs, space, sm, scale, overrides, opts.route, [], None,
-                  [], likelihood, opts.vectorised, str(opts.card), opts.dark_matter,
-                  bool(opts.contributions))
+    module, attr = _plugin_reference(model.plugin)
+    ctx = Context(digest, model.name, module, inputs, space, sm, scale, overrides, opts.route, [],
+                  None, [], likelihood, opts.vectorised, str(opts.card), opts.dark_matter,
+                  bool(opts.contributions), plugin_attr=attr)
+    _WORKER[("model", digest)] = model  # this process has it: no second plugin load
     observables = []
     if opts.observables:
         from bridge.observables import CORE_OBSERVABLES
@@ -649,7 +693,7 @@ def _comparable(stored: dict) -> dict:
 class ChunkPlan:
     """Points per chunk: small first chunks, then as many as a worker computes in ``seconds``
     (:data:`CHUNK_SECONDS` times the workers) at the rate of the recent chunks (at most
-    ``largest``, at most 4x the previous size), so that the progress line moves every second
+    ``largest``, at most :data:`GROWTH` times the previous size), so that the progress line moves every second
     or so whatever the model's speed; a ``--chunk-size`` fixes it. The rate is the best of the
     last few chunks: a worker's first chunk also pays its start-up (imports, the model's set-up),
     and a chunk's fixed costs weigh more the smaller it is, so an average over all chunks
@@ -674,7 +718,7 @@ class ChunkPlan:
     def next_size(self) -> int:
         if not self.fixed and self.rates:
             wanted = int(max(self.rates) * self.seconds)
-            self.size = max(1, min(wanted, 4 * self.size, self.largest))
+            self.size = max(1, min(wanted, GROWTH * self.size, self.largest))
         return self.size
 
 

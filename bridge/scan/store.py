@@ -19,9 +19,11 @@ without it is not a results file and is refused):
   one and the ``space`` columns, scan parameters equal to the scan's own points, computed
   again from the scan definition in ``meta`` when read, and the ``codec``) and ``data``, the
   stored columns, losslessly encoded (:func:`encode_table`: each column's float64 bits minus
-  a prediction from its neighbours in the chunk or from an earlier column times a constant,
-  as small integers, byte planes deflated; format 2 held plain float64, format 3 had no
-  prediction from another column, both still read). The ``space`` columns carry a CRC-32 of
+  a prediction from its neighbours in the chunk, from an earlier column times a constant or,
+  format 5, from a linear combination of a few other columns with coefficients fitted on the
+  chunk and stored in its layout, as small integers, byte planes deflated; format 2 held plain
+  float64, format 3 had no prediction from another column, format 4 none from several, all
+  still read). The ``space`` columns carry a CRC-32 of
   the values the points were computed at (``space_crc32``): a random sample is drawn again
   from its seed when read, and a numpy that draws other numbers is refused. A column holding
   one value for the whole chunk,
@@ -53,12 +55,13 @@ import numpy as np
 
 from bridge.errors import InputError
 
-FORMAT = 4
+FORMAT = 5
 #: Formats this bridge reads: 2 stored the columns as plain float64 (no ``codec`` in a
 #: chunk's layout), 3 without the ``R`` transform (a column predicted from another one) and
-#: without the checksum of the scan's parameters; a writer that resumes such a file adds
+#: without the checksum of the scan's parameters, 4 without the ``L`` transform (a linear
+#: combination of other columns); a writer that resumes such a file adds
 #: chunks of today's format and marks the file so (an older bridge then refuses it).
-READABLE = (2, 3, 4)
+READABLE = (2, 3, 4, 5)
 MARKER = "bridge_results"
 STATUS_OK, STATUS_FAILED = 0, 1
 FIXED = ("id", "status", "error", "route")
@@ -289,11 +292,14 @@ def _cost(r: np.ndarray) -> np.ndarray:
 STRIDE = 16
 
 
-def _choose(bits: np.ndarray, width: int) -> list[str]:
+def _choose(bits: np.ndarray, width: int, costs: bool = False, key=None):
     """The transform of each row that leaves the smallest residuals, judged on every 8th point
     past the longest reach of the transforms (their mean bit length; raw bits unless another
     transform saves half a bit a value): a :data:`TRANSFORMS` code, or ``R<row>:<ratio>``
-    (an earlier row times a constant, :func:`_proportional`)."""
+    (an earlier row times a constant, :func:`_proportional`), or ``L...`` (a combination of
+    other rows, :func:`_linear`). ``costs``: (codes, mean bit length of each row's residuals on
+    the sample), the codes without ``L``; ``key``: names the rows (the chunk's stored columns),
+    for :func:`_linear`'s reuse of the last chunk's combinations."""
     m, n = bits.shape
     codes = [c for c in TRANSFORMS if "W" not in c or 1 < width < n]
     ops = {c: _operator(c, width) for c in codes}
@@ -303,7 +309,7 @@ def _choose(bits: np.ndarray, width: int) -> list[str]:
         ops = {c: ops[c] for c in codes}
         reach = max(max(op) for op in ops.values())
     if n - reach < 4:
-        return [""] * m
+        return ([""] * m, None) if costs else [""] * m
     count = len(range(reach, n, STRIDE))
     cost = np.full(m, np.inf)
     choice = [""] * m
@@ -326,7 +332,221 @@ def _choose(bits: np.ndarray, width: int) -> list[str]:
         for k, ck, j, ratio in zip(rows, c, refs, ratios, strict=True):
             if ck < cost[k] - 0.5:
                 choice[k] = f"R{j}:{ratio!r}"
+                cost[k] = ck
+    if costs:
+        return choice, cost
+    _linear(bits, choice, cost, sample, key)
     return choice
+
+
+#: Numbers of other rows an ``L`` transform may combine (tried in turn, the largest terms of
+#: the fit on all independent rows first), and the bits a value it must save over the row's own
+#: transform. The rows that are exact linear combinations of a few others (a Wilson coefficient
+#: and the contributions it sums, coefficients of one coupling structure with other charges)
+#: take 1-3 terms and leave 1-5 bits a value of 50-58; observables, pulls and χ² are nearly
+#: linear in many coefficients: 5-8 terms save them 8-13 bits a value (a 4096-point scotogenic
+#: chunk of a random sample: 531 -> 406 B/point with up to 3 terms, 372 with up to 6, 364 with
+#: up to 16; each term a multiply-add per point when written and when read).
+LINEAR_TERMS, LINEAR_GAIN = (1, 2, 3, 5, 8), 4.0
+#: Relative size of the pivots of the sampled rows' pivoted Gram-Schmidt decomposition below
+#: which a row counts as a combination of the ones before it (:func:`_pivoted_basis`).
+LINEAR_RANK = 1e-10
+
+
+def _linear_code(terms: list[tuple[int, float]]) -> str:
+    return "L" + ",".join(f"{j}:{c!r}" for j, c in terms)
+
+
+def _linear_terms(code: str) -> list[tuple[int, float]] | None:
+    """[(row, coefficient), ...] of an ``L`` transform ``L<row>:<c>,<row>:<c>...``, else None."""
+    if not code.startswith("L"):
+        return None
+    out = []
+    for part in code[1:].split(","):
+        row, _, c = part.partition(":")
+        out.append((int(row), float(c)))
+    if not out:
+        raise ValueError("an L transform without terms")
+    return out
+
+
+def _combined(table: np.ndarray, terms: list[tuple[int, float]]) -> np.ndarray:
+    """The bits of the sum of ``table[row] * coefficient`` over ``terms``, added in their order
+    (float64 products and sums, each rounded as IEEE rounds it: the same in every process; a
+    matrix product would not be, its order of summation is the BLAS library's); 0.0 where the
+    sum is not finite (NaN payloads are not reproduced alike by every processor)."""
+    j, c = terms[0]
+    p = table[j] * c
+    for j, c in terms[1:]:
+        p += table[j] * c
+    p[~np.isfinite(p)] = 0.0
+    return p.view(np.int64)
+
+
+#: {rows' key: [the L codes of the last chunk with these rows, chunks since the last search]}:
+#: the rows of a scan's chunks are the same columns, combined with the same coefficients where
+#: the combination is exact (a coefficient and its contributions); the search (a pivoted
+#: Gram-Schmidt decomposition of the sample and batched small fits, ~20 ms for a scotogenic
+#: chunk, 5 µs a point of a 4096-point chunk) runs again when a reused combination no longer
+#: saves LINEAR_GAIN bits a value, and every LINEAR_SEARCH chunks.
+_LINEAR_CACHE: dict = {}
+LINEAR_SEARCH = 8
+#: Fewest sampled points (1024-point chunks) on which combinations are searched.
+LINEAR_SAMPLE = 64
+
+
+def _linear(bits: np.ndarray, choice: list[str], cost: np.ndarray, sample: np.ndarray,
+            key=None) -> None:
+    """:func:`_linear_search`, or the combinations it found for the last chunk with the same
+    rows (``key``) if each still saves :data:`LINEAR_GAIN` bits a value on this one."""
+    cached = _LINEAR_CACHE.get(key) if key is not None else None
+    if cached is not None and cached[0] and cached[1] < LINEAR_SEARCH:
+        ratio = {k: _ratio_code(c) for k, c in enumerate(choice) if c.startswith("R")}
+        taken = {j for j, _ in ratio.values()} | set(ratio)
+        codes = cached[0]
+        table = bits.view(np.float64)[:, sample]
+        sbits = bits[:, sample]
+        good = True
+        for k, code in codes.items():
+            terms = _linear_terms(code)
+            if k >= len(choice) or k in taken or any(j >= len(choice) or j in codes or j in ratio
+                                                      for j, _ in terms):
+                good = False
+                break
+            if not _cost((sbits[k] - _combined(table, terms))[None, :])[0] < cost[k] - LINEAR_GAIN:
+                good = False
+                break
+        if good:
+            for k, code in codes.items():
+                choice[k] = code
+            cached[1] += 1
+            return
+    if sample.size < LINEAR_SAMPLE:  # the first chunks of a scan: a few points, little to save
+        return
+    _linear_search(bits, choice, cost, sample)
+    if key is not None:
+        if len(_LINEAR_CACHE) > 16:
+            _LINEAR_CACHE.clear()
+        _LINEAR_CACHE[key] = [{k: c for k, c in enumerate(choice) if c.startswith("L")}, 0]
+
+
+def _pivoted_basis(a: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
+    """(column order, rank, coordinates) of ``a`` (sample x rows, each row scaled to at most 1):
+    Gram-Schmidt with column pivoting (the largest remaining column next, orthogonalised twice)
+    until the remaining columns are below :data:`LINEAR_RANK` of the first; ``coordinates``
+    (rank x the other columns): each other column in the first ``rank`` ones, by least squares.
+    Elementwise numpy and einsum, no BLAS or LAPACK call: in a process whose BLAS runs several
+    threads (an in-process scan) a 256 x 90 QR decomposition took 0.3 CPU-s on a loaded
+    machine instead of 1 ms."""
+    r = np.array(a, dtype=np.float64)
+    p = r.shape[1]
+    order: list[int] = []
+    qs: list = []
+    norms = np.einsum("sj,sj->j", r, r)
+    first = float(norms.max()) if p else 0.0
+    if not first > 0:
+        return np.arange(p), 0, np.zeros((0, p))
+    left = np.ones(p, dtype=bool)
+    while left.any():
+        norms = np.where(left, np.einsum("sj,sj->j", r, r), -1.0)
+        j = int(np.argmax(norms))
+        if not norms[j] > LINEAR_RANK ** 2 * first:
+            break
+        q = r[:, j] / np.sqrt(norms[j])
+        c = np.zeros(p)
+        for _ in range(2):
+            step = np.einsum("s,sj->j", q, r)
+            r -= q[:, None] * step[None, :]
+            c += step
+        r[:, j] = 0.0
+        left[j] = False
+        order.append(j)
+        qs.append(c)  # the row of R: each column's component along q
+    rank = len(order)
+    rest = [j for j in range(p) if left[j]]
+    piv = np.array(order + rest, dtype=np.int64)
+    if not rest or not rank:
+        return piv, rank, np.zeros((rank, len(rest)))
+    big_r = np.array(qs)  # rank x columns: a = Q R + what is left
+    upper, rhs = big_r[:, order], big_r[:, rest]
+    coords = np.zeros((rank, len(rest)))
+    for k in range(rank - 1, -1, -1):  # back substitution
+        coords[k] = (rhs[k] - np.einsum("i,ij->j", upper[k, k + 1:], coords[k + 1:])) / upper[k, k]
+    return piv, rank, coords
+
+
+def _linear_search(bits: np.ndarray, choice: list[str], cost: np.ndarray,
+                   sample: np.ndarray) -> None:
+    """Give the rows that are (nearly) linear combinations of other rows an ``L`` transform
+    (in ``choice``), where it saves :data:`LINEAR_GAIN` bits a value. The independent rows are
+    the pivots of a Gram-Schmidt decomposition with column pivoting of the sampled rows (each
+    scaled to its largest value, :func:`_pivoted_basis`); each other row is fitted by least
+    squares on the sample with the :data:`LINEAR_TERMS` largest terms of its fit on all
+    independent rows. The
+    coefficients are stored in the code: the residuals are the float64 bits of the row minus
+    those of the prediction (:func:`_combined`), lossless whatever the fit's quality."""
+    table = bits.view(np.float64)
+    s = table[:, sample]
+    m = len(choice)
+    ratio_rows = {k for k, c in enumerate(choice) if c.startswith("R")}
+    ratio_refs = {_ratio_code(choice[k])[0] for k in ratio_rows}
+    with np.errstate(all="ignore"):
+        scale = np.abs(s).max(axis=1)
+        usable = np.all(np.isfinite(s), axis=1) & (scale > 0) & np.isfinite(scale)
+    rows = [k for k in range(m) if usable[k] and k not in ratio_rows]
+    if len(rows) < 2 or sample.size < 8:
+        return
+    a = (s[rows] / scale[rows, None]).T
+    piv, rank, coords = _pivoted_basis(a)
+    if rank == 0 or rank == len(rows):
+        return
+    basis = [rows[k] for k in piv[:rank]]
+    keep = [t for t, k in enumerate(piv[rank:])
+            if cost[rows[k]] > LINEAR_GAIN + 1.0 and rows[k] not in ratio_refs]
+    targets = [rows[piv[rank + t]] for t in keep]
+    if not targets:
+        return
+    full = coords[:, keep]  # rank x targets: each target in the basis rows (scaled)
+    ab = a[:, piv[:rank]]  # the independent rows, scaled, as columns
+    at = s[targets] / scale[targets, None]
+    # the fits on a few rows, for all rows at once: normal equations of the sampled basis (a
+    # ridge of 1e-12 of its diagonal keeps them solvable) and two steps of iterative refinement
+    # (back to the precision of a least-squares solver: the exact combinations then leave 1-5
+    # bits a value); the sample's residuals from an einsum (for the cost only: the stored
+    # residuals come from _combined)
+    gram, rhs = np.einsum("sk,sj->kj", ab, ab), np.einsum("sk,ts->kt", ab, at)
+    ridge = 1e-12 * np.max(np.diag(gram))
+    ranked = np.argsort(-np.abs(full), axis=0, kind="stable")  # largest terms first, per row
+    basis_arr = np.asarray(basis)
+    abt = np.ascontiguousarray(ab.T)
+    rows_t = np.arange(len(targets))
+    best = cost[targets] - LINEAR_GAIN
+    chosen: list = [None] * len(targets)
+    tbits = bits[targets][:, sample]
+    for size in (z for z in LINEAR_TERMS if z <= rank):
+        top = np.sort(ranked[:size], axis=0).T  # targets x size
+        g = gram[top[:, :, None], top[:, None, :]] + ridge * np.eye(size)
+        sub = abt[top]  # targets x size x sample
+        try:
+            coef = np.linalg.solve(g, rhs.T[rows_t[:, None], top][..., None])[..., 0]
+            for _ in range(2):
+                res = at - np.einsum("tk,tks->ts", coef, sub)
+                coef += np.linalg.solve(g, np.einsum("tks,ts->tk", sub, res)[..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            break
+        coef *= scale[targets][:, None] / scale[basis_arr[top]]
+        with np.errstate(all="ignore"):
+            pred = np.einsum("tk,tks->ts", coef, s[basis_arr[top]])
+        pred[~np.isfinite(pred)] = 0.0
+        ck = _cost(tbits - pred.view(np.int64))
+        better = np.isfinite(coef).all(axis=1) & (ck < best)
+        for t in np.flatnonzero(better).tolist():
+            best[t] = ck[t]
+            chosen[t] = [(int(basis_arr[i]), float(c)) for i, c in zip(top[t], coef[t], strict=True)
+                         if c != 0.0]
+    for k, terms in zip(targets, chosen, strict=True):
+        if terms:
+            choice[k] = _linear_code(terms)
 
 
 def _head(n: int, width: int) -> np.ndarray:
@@ -362,7 +582,11 @@ def _residuals(bits: np.ndarray, codes: list[str], width: int) -> np.ndarray:
     m, n = bits.shape
     z = np.empty((m, n), dtype=np.uint64)
     ratio_rows = [k for k, c in enumerate(codes) if c.startswith("R")]
-    for code in set(codes) - {codes[k] for k in ratio_rows}:
+    table = bits.view(np.float64)
+    for k, c in enumerate(codes):
+        if c.startswith("L"):
+            z[k] = _zigzag(bits[k] - _combined(table, _linear_terms(c)), inplace=True)
+    for code in set(codes) - {c for c in codes if c.startswith(("R", "L"))}:
         rows = [k for k, c in enumerate(codes) if c == code]
         z[rows] = _zigzag(_apply(bits[rows], code, width), inplace=True)
     if ratio_rows:
@@ -373,7 +597,7 @@ def _residuals(bits: np.ndarray, codes: list[str], width: int) -> np.ndarray:
     return z
 
 
-def encode_table(table: np.ndarray, width: int) -> tuple[list[str], bytes]:
+def encode_table(table: np.ndarray, width: int, key=None) -> tuple[list[str], bytes]:
     """(transform per row, blob) of a float64 table (rows: columns of a chunk). Each column
     takes the transform that leaves the smallest residuals (:func:`_choose`); the zigzagged
     residuals are split into byte planes, one row of n bytes per column and byte: a row of
@@ -387,7 +611,7 @@ def encode_table(table: np.ndarray, width: int) -> tuple[list[str], bytes]:
     if m == 0:
         return [], b""
     bits = np.ascontiguousarray(table, dtype="<f8").view(np.int64)
-    choice = _choose(bits, width)
+    choice = _choose(bits, width, key=key)
     z = _residuals(bits, choice, width)
     head = _head(n, width)
     heads = z[:, head].copy()
@@ -440,17 +664,26 @@ def decode_table(blob: bytes, codes: list[str], n: int, width: int) -> np.ndarra
     out = np.empty((m, n), dtype=np.int64)
     try:
         ratio = {k: _ratio_code(c) for k, c in enumerate(codes) if c.startswith("R")}
+        linear = {k: _linear_terms(c) for k, c in enumerate(codes) if c.startswith("L")}
     except ValueError:
         raise sqlite3.DatabaseError("a chunk's layout names an unknown transform") from None
-    if any(j >= m or j in ratio for j, _ in ratio.values()):
+    # decoded in three rounds: the rows under their own transform, those proportional to one
+    # of them, then the linear combinations (of rows of the first two rounds)
+    if any(j >= m or j in ratio or j in linear for j, _ in ratio.values()) or any(
+            not 0 <= j < m or j in linear for terms in linear.values() for j, _ in terms):
         raise sqlite3.DatabaseError("a chunk's layout predicts a column from a missing one")
-    for code in set(codes) - {codes[k] for k in ratio}:
+    unknown = {c for c in codes if c[:1] not in ("R", "L") and c not in TRANSFORMS}
+    if unknown:
+        raise sqlite3.DatabaseError("a chunk's layout names an unknown transform")
+    for code in set(codes) - {codes[k] for k in (*ratio, *linear)}:
         rows = [k for k, c in enumerate(codes) if c == code]
         out[rows] = _apply(r[rows], code, width, inverse=True)
     if ratio:
         rows = list(ratio)
         refs, ratios = zip(*ratio.values(), strict=True)
         out[rows] = r[rows] + _predicted(out.view(np.float64), list(refs), list(ratios))
+    for k, terms in linear.items():
+        out[k] = r[k] + _combined(out.view(np.float64), terms)
     return out.view("<f8")
 
 
@@ -687,7 +920,7 @@ def pack(ids, columns: dict, errors, routes, derived=(), space=None, affine=None
     check = _checksum([columns[c] for c in known])
     stored, constant, alias, table = _layout(columns, n, tuple(known))
     width = _width(space)
-    codes, data = encode_table(table, width)
+    codes, data = encode_table(table, width, key=(width, *stored))
     route_codes = np.fromiter(map(_ROUTE_CODE.get, routes, repeat(0)), np.uint8, n)
     failed = [] if errors.count(None) == n else \
         [(int(ids[k]), e) for k, e in enumerate(errors) if e is not None]
