@@ -178,6 +178,7 @@ def initial_spinors(spinors, p):
 
 
 _SPINOR_OF_MOMENTA = {"u1": lambda p: H.u_spinors(p[0]), "v2": lambda p: H.v_spinors(p[1]),
+                      "vb2": lambda p: H.bar(H.v_spinors(p[1])),
                       "ub3": lambda p: H.bar(H.u_spinors(p[2])), "v4": lambda p: H.v_spinors(p[3]),
                       "u2": lambda p: H.u_spinors(p[1]), "vb1": lambda p: H.bar(H.v_spinors(p[0]))}
 
@@ -192,7 +193,7 @@ class _LazySpinors(dict):
         self.initial = initial
 
     def __missing__(self, name):
-        if self.initial is not None and name in ("u1", "v2", "u2", "vb1"):
+        if self.initial is not None and name in ("u1", "v2", "vb2", "u2", "vb1"):
             one = self.initial[name]
             value = np.broadcast_to(one, (*self["p"][0].shape[:-1], *one.shape[-2:]))
         else:
@@ -258,17 +259,40 @@ def fermion_pair_to_fermions(sector, smc: SMCouplings, si: Species, sj: Species,
 
 
 def fermion_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s, cos=None):
-    """M[s_i, s_j, s_f, s_f'] on (√s, cos θ nodes) for F_i F_j → f f̄' (module conventions)."""
+    """M[s_i, s_j, s_f, s_f'] on (√s, cos θ nodes) for F_i F_j → f f̄' (module conventions).
+
+    Written in the Weyl blocks of :mod:`.helicity` (the chiral basis; Dreiner, Haber, Martin,
+    arXiv:0812.1594): every diagram is a sum of products of two 2-spinor brackets, grouped by
+    how the four spins pair up —
+
+    * (s_i, s_f) ⊗ (s_j, s_f'): [ū₃ P_X u₁][v̄₂ P_Y v₄], the t-channel scalars and the P_L ⊗ P_R
+      pieces of the s-channel Z, γ, W (Fierz: (x σ^μ y)(z σ̄_μ w) = 2 (x·w)(z·y));
+    * (s_i, s_f') ⊗ (s_j, s_f): the P_L ⊗ P_L and P_R ⊗ P_R pieces of the vector exchanges
+      ((x σ̄^μ y)(z σ̄_μ w) = 2 [x z][y w]) and the u-channel of two Majorana states;
+    * (s_i, s_j) ⊗ (s_f, s_f'): the h exchange and the q_μ q_ν/M² term of the massive vectors
+      (currents contracted with q = p₁ + p₂);
+
+    the coefficients of each chiral product (couplings × propagators, one number per node) are
+    summed first, so each product of spinor brackets is formed once per call. The same diagrams,
+    signs and propagators as the 4×4 Dirac form it replaces (kept in
+    tests/test_darkmatter_amplitude_rewrites.py as the reference, equal to ≤ 1e-12).
+    """
     sp = _spinors(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp], cos)
     p1, p2, k1, _ = sp["p"]
-    u1, v2, ub3, v4 = sp["u1"], sp["v2"], sp["ub3"], sp["v4"]
-    vb2 = H.bar(v2)
+    u1, vb2, ub3, v4 = sp["u1"], sp["vb2"], sp["ub3"], sp["v4"]
     a, b = si.index, sj.index
     l_f, r_f = sector.l(f), sector.r(f)
     l_fp, r_fp = sector.l(fp), sector.r(fp)
     t = H.dot(p1 - k1, p1 - k1)
-    # t-channel: M[s_i, s_j, s_f, s_f'] = −Σ_A [ū₃ Γ_A u₁][v̄₂ Γ̄_A v₄]/(t − M_A²)
-    amp = -_scalar_exchange(l_f[a], r_f[a], l_fp[b], r_fp[b], sector.scalars, t, ub3, u1, vb2, v4)
+    # (s_i, s_f) ⊗ (s_j, s_f') coefficients: t-channel M = −Σ_A [ū₃ Γ_A u₁][v̄₂ Γ̄_A v₄]/(t − M_A²)
+    terms = _Terms()
+    for key, c in _exchange_coefficients(l_f[a], r_f[a], l_fp[b], r_fp[b], sector.scalars, t).items():
+        terms.add_a(key, -c)
+    if f == fp:
+        _fermion_s_channel(sector, smc, si, sj, f, sp, terms)
+    elif W_PARTNER.get(f) == fp and sector.w is not None:
+        _fermion_w_channel(sector, smc, si, sj, f, sp, terms)
+    amp = terms.assemble(u1, vb2, ub3, v4)
     if si.self_conjugate and sj.self_conjugate:
         # u-channel, F_i and F_j exchanged with Denner's relative minus sign: [ū₃ Γ u₂][v̄₁ Γ̄ v₄]
         uu = H.dot(p2 - k1, p2 - k1)
@@ -276,20 +300,100 @@ def fermion_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s, cos=None):
                                sp["vb1"], v4)
         if np.ndim(m_u):
             amp = amp + np.swapaxes(m_u, -3, -4)
-    if f == fp:
-        amp = amp - _fermion_s_channel(sector, smc, si, sj, f, p1, p2, u1, vb2, ub3, v4, sp)
-    elif W_PARTNER.get(f) == fp and sector.w is not None:
-        amp = amp - _fermion_w_channel(sector, smc, si, sj, f, p1 + p2, u1, vb2, ub3, v4)
     return amp
 
 
-def _chiral_bilinears(left_bar, right):
-    """(ψ̄_s P_L χ_r, ψ̄_s P_R χ_r) for (…, 2, 4) spinors → two (…, 2, 2): in the chiral basis
-    P_L = diag(1, 1, 0, 0), so each projection keeps two of the four components."""
-    def half(k):
-        return (left_bar[..., :, None, k] * right[..., None, :, k]
-                + left_bar[..., :, None, k + 1] * right[..., None, :, k + 1])
-    return half(0), half(2)
+class _Terms:
+    """Coefficients (one number per node) of the chiral spinor products of
+    :func:`fermion_pair_amplitude`, collected diagram by diagram, then multiplied out once."""
+
+    def __init__(self):
+        self.a = {}  # (X, Y): [ū₃ P_X u₁]_(s_f, s_i) [v̄₂ P_Y v₄]_(s_j, s_f')
+        self.b = {}  # X: [v̄₂ P_X… ū₃]_ε (s_j, s_f) [u₁ … v₄]_ε (s_i, s_f'), X = L (σ̄σ̄) or R (σσ)
+        self.c = []  # (coefficient, (s_i, s_j) bracket, (s_f, s_f') bracket)
+
+    @staticmethod
+    def _add(store, key, c):
+        store[key] = store[key] + c if key in store else c
+
+    def add_a(self, key, c):
+        self._add(self.a, key, c)
+
+    def add_b(self, key, c):
+        self._add(self.b, key, c)
+
+    def vector(self, coeff, dark, final, q=None, mass=None, dark_q=None, final_q=None):
+        """coeff × J_d^μ (g_μν − q_μ q_ν/M²) J_f^ν with J_d = v̄₂ γ^μ (d_L P_L + d_R P_R) u₁ and
+        J_f = ū₃ γ^μ (f_L P_L + f_R P_R) v₄ (the q q term only with ``mass``; ``dark_q``,
+        ``final_q``: the two currents contracted with q, from :func:`_currents_with_q`)."""
+        (dl, dr), (fl, fr) = dark, final
+        # Fierz: P_L⊗P_R and P_R⊗P_L pieces pair (s_i, s_f) with (s_j, s_f')
+        if dl != 0 and fr != 0:
+            self.add_a(("L", "R"), 2 * dl * fr * coeff)
+        if dr != 0 and fl != 0:
+            self.add_a(("R", "L"), 2 * dr * fl * coeff)
+        if dl != 0 and fl != 0:
+            self.add_b("L", 2 * dl * fl * coeff)
+        if dr != 0 and fr != 0:
+            self.add_b("R", 2 * dr * fr * coeff)
+        if mass is not None:
+            self.c.append((-coeff / mass**2, np.swapaxes(dark_q, -1, -2), final_q))
+
+    def assemble(self, u1, vb2, ub3, v4):
+        """Σ of the collected terms as (…, s_i, s_j, s_f, s_f'), 0j when there is none."""
+        total = 0j
+        u1_lo, u1_hi = H.weyl(u1)
+        vb2_lo, vb2_hi = H.weyl(vb2)
+        ub3_lo, ub3_hi = H.weyl(ub3)
+        v4_lo, v4_hi = H.weyl(v4)
+        if self.a:
+            x = {"L": np.swapaxes(H.bracket_dot(ub3_lo, u1_lo), -1, -2),  # (s_i, s_f)
+                 "R": np.swapaxes(H.bracket_dot(ub3_hi, u1_hi), -1, -2)}
+            for cy in ("L", "R"):
+                xc = 0j
+                for cx in ("L", "R"):
+                    if (cx, cy) in self.a:
+                        xc = xc + self.a[cx, cy][..., None, None] * x[cx]
+                if np.ndim(xc):
+                    yb = H.bracket_dot(vb2_lo, v4_lo) if cy == "L" else H.bracket_dot(vb2_hi, v4_hi)
+                    total = total + _outer(xc, yb)
+        for cx, c in self.b.items():
+            # L: (v̄₂_hi σ̄ u₁_lo)(ū₃_hi σ̄ v₄_lo) = 2 [v̄₂_hi ū₃_hi][u₁_lo v₄_lo]; R: the lower halves
+            if cx == "L":
+                q_jf, p_if = H.bracket_eps(vb2_hi, ub3_hi), H.bracket_eps(u1_lo, v4_lo)
+            else:
+                q_jf, p_if = H.bracket_eps(vb2_lo, ub3_lo), H.bracket_eps(u1_hi, v4_hi)
+            total = total + (c[..., None, None] * p_if)[..., :, None, None, :] * q_jf[..., None, :, :, None]
+        for c, x_ij, y_ff in self.c:
+            total = total + (c[..., None, None] * x_ij)[..., :, :, None, None] * y_ff[..., None, None, :, :]
+        return total
+
+
+def _currents_with_q(sp, q, dark, final, m3, m4):
+    """(J_d·q (…, s_j, s_i), J_f·q (…, s_f, s_f')) of :meth:`_Terms.vector` for q = p₁ + p₂ = k₁ + k₂.
+
+    ψ̄ γ^μ P_L χ q_μ = ψ̄_hi (q·σ̄) χ_lo, ψ̄ γ^μ P_R χ q_μ = ψ̄_lo (q·σ) χ_hi; the dark current on one
+    cos θ node (the initial spinors and q are the same at all). Not by the Dirac equation
+    (ū₃ q̸ v₄ = (m₃ − m₄)…): the spinors of a light final state (√(E − |k|) by subtraction) satisfy
+    it only to ~1e-6 relatively, and the t-channel uses the same spinors, so the currents are
+    formed from them as they are (m3, m4 unused but kept for that alternative).
+    """
+    init = sp.initial if sp.initial is not None else sp
+    lo, hi = H.weyl(init["vb2"])
+    r_lo, r_hi = H.weyl(init["u1"])
+    q1 = init["p"][0] + init["p"][1]
+    dark_q = 0j
+    if dark[0] != 0:
+        dark_q = dark_q + dark[0] * H.bracket_dot(hi, H.sigma_times(q1, r_lo, True))
+    if dark[1] != 0:
+        dark_q = dark_q + dark[1] * H.bracket_dot(lo, H.sigma_times(q1, r_hi, False))
+    (ub_lo, ub_hi), (v_lo, v_hi) = H.weyl(sp["ub3"]), H.weyl(sp["v4"])
+    final_q = 0j
+    if final[0] != 0:
+        final_q = final_q + final[0] * H.bracket_dot(ub_hi, H.sigma_times(q, v_lo, True))
+    if final[1] != 0:
+        final_q = final_q + final[1] * H.bracket_dot(ub_lo, H.sigma_times(q, v_hi, False))
+    return dark_q, final_q
 
 
 def _scalar_exchange(l_in, r_in, l_out, r_out, scalars, t, ub3, u_in, vb_out, v4):
@@ -297,27 +401,43 @@ def _scalar_exchange(l_in, r_in, l_out, r_out, scalars, t, ub3, u_in, vb_out, v4
     / (t − M_A²) as (…, s, s', s_f, s_f'), 0j when no scalar has both vertices: the sum over
     the scalars A is taken on the four chiral products (P_X ⊗ P_Y) first, so the spinor
     products are formed once, not once per scalar (l, r of L ⊃ f̄ (l P_R + r P_L) F S)."""
+    coeffs = _exchange_coefficients(l_in, r_in, l_out, r_out, scalars, t)
+    if not coeffs:
+        return 0j
+    (ub3_lo, ub3_hi), (u_lo, u_hi) = H.weyl(ub3), H.weyl(u_in)
+    (vb_lo, vb_hi), (v4_lo, v4_hi) = H.weyl(vb_out), H.weyl(v4)
+    x = {"L": np.swapaxes(H.bracket_dot(ub3_lo, u_lo), -1, -2),
+         "R": np.swapaxes(H.bracket_dot(ub3_hi, u_hi), -1, -2)}
+    total = 0j
+    for cy, y in (("L", (vb_lo, v4_lo)), ("R", (vb_hi, v4_hi))):
+        xc = 0j
+        for cx in ("L", "R"):
+            if (cx, cy) in coeffs:
+                xc = xc + coeffs[cx, cy][..., None, None] * x[cx]
+        if np.ndim(xc):
+            total = total + _outer(xc, H.bracket_dot(*y))
+    return total
+
+
+def _exchange_coefficients(l_in, r_in, l_out, r_out, scalars, t):
+    """{(X, Y): Σ_A c_A^{XY}/(t − M_A²)} of the chiral products [ū₃ P_X u_in][v̄_out P_Y v₄] of a
+    scalar exchange (couplings of L ⊃ f̄ (l P_R + r P_L) F S: ū₃ (l_A P_R + r_A P_L) u_in and
+    v̄_out (l'*_A P_L + r'*_A P_R) v₄); empty when no scalar has both vertices."""
     coeff_in = {"R": np.asarray(l_in), "L": np.asarray(r_in)}
     coeff_out = {"L": np.conj(l_out), "R": np.conj(r_out)}
     live = [A for A in range(len(scalars))
             if (coeff_in["L"][A] != 0 or coeff_in["R"][A] != 0)
             and (coeff_out["L"][A] != 0 or coeff_out["R"][A] != 0)]
     if not live:
-        return 0j
+        return {}
     inv = 1.0 / (t[..., None] - np.array([scalars[A].mass ** 2 for A in live]))  # (…, n_live)
-    xl, xr = _chiral_bilinears(ub3, u_in)
-    yl, yr = _chiral_bilinears(vb_out, v4)
-    x = {"L": np.swapaxes(xl, -1, -2), "R": np.swapaxes(xr, -1, -2)}  # (…, s, s_f)
-    total = 0j
-    for cy, y in (("L", yl), ("R", yr)):
-        xc = 0j
+    out = {}
+    for cy in ("L", "R"):
         for cx in ("L", "R"):
             c = coeff_in[cx][live] * coeff_out[cy][live]
             if np.any(c):
-                xc = xc + (inv @ c)[..., None, None] * x[cx]
-        if np.ndim(xc):
-            total = total + _outer(xc, y)
-    return total
+                out[cx, cy] = inv @ c
+    return out
 
 
 def _dark_w_couplings(sector, si, sj, up: bool, scalar: bool):
@@ -336,57 +456,51 @@ def _dark_w_couplings(sector, si, sj, up: bool, scalar: bool):
     return wl[b, a], wr[b, a]
 
 
-def _fermion_w_channel(sector, smc, si, sj, f, q, u1, vb2, ub3, v4):
-    """s-channel W for F_i F_j → f f̄' (the Z term of :func:`_fermion_s_channel` with the W's
-    coupling (g/√2)γ^μ P_L to the SM pair and the dark W couplings)."""
+def _fermion_w_channel(sector, smc, si, sj, f, sp, terms):
+    """s-channel W for F_i F_j → f f̄' into ``terms`` (the Z term of :func:`_fermion_s_channel`
+    with the W's coupling (g/√2)γ^μ P_L to the SM pair and the dark W couplings)."""
     up = SM_CHARGE[f] > SM_CHARGE[W_PARTNER[f]]
     wl, wr = _dark_w_couplings(sector, si, sj, up, scalar=False)
     if wl == 0 and wr == 0:
-        return 0j
-    s = H.dot(q, q)
-    j_d = H.vector_current(vb2, wl * H.PL + wr * H.PR, u1)
-    j_f = H.vector_current(ub3, H.PL, v4)
-    bw = _breit_wigner(s, smc.m_w, smc.gamma_w if si.mass + sj.mass < smc.m_w else 0.0)
-    return smc.g2 / 2 * _contract_massive(j_d, j_f, q, smc.m_w) * bw[..., None, None, None, None]
-
-
-def _fermion_s_channel(sector, smc, si, sj, f, p1, p2, u1, vb2, ub3, v4, cache=None):
-    """Z, γ and h exchange in the s-channel for F_i F_j → f f̄ (before the fermion sign)."""
-    a, b = si.index, sj.index
+        return
+    p1, p2 = sp["p"][0], sp["p"][1]
     q = p1 + p2
     s = H.dot(q, q)
-    total = 0j
+    bw = _breit_wigner(s, smc.m_w, smc.gamma_w if si.mass + sj.mass < smc.m_w else 0.0)
+    dark, final = (wl, wr), (1.0, 0.0)
+    terms.vector(-smc.g2 / 2 * bw, dark, final, q, smc.m_w,
+                 *_currents_with_q(sp, q, dark, final, smc.mass[f], smc.mass[W_PARTNER[f]]))
+
+
+def _fermion_s_channel(sector, smc, si, sj, f, sp, terms):
+    """Z, γ and h exchange in the s-channel for F_i F_j → f f̄ into ``terms``, with the fermion
+    sign (−1 relative to the t-channel)."""
+    a, b = si.index, sj.index
+    p1, p2 = sp["p"][0], sp["p"][1]
+    q = p1 + p2
+    s = H.dot(q, q)
     if sector.z is not None:
         zl, zr = np.asarray(sector.z.left)[b, a], np.asarray(sector.z.right)[b, a]
         if zl != 0 or zr != 0:
-            gl, gr = smc.z_chiral(f)
-            j_f = H.vector_current(ub3, gl * H.PL + gr * H.PR, v4)  # (…, s_f, s_f', μ)
-            key = ("j_d", complex(zl), complex(zr))  # the dark current is shared by all final states
-            if cache is None or key not in cache:
-                j_d = H.vector_current(vb2, zl * H.PL + zr * H.PR, u1)  # (…, s_j, s_i, μ)
-                if cache is not None:
-                    cache[key] = j_d
-            j_d = cache[key] if cache is not None else j_d
-            total = total + smc.g_z2 * _contract_massive(j_d, j_f, q, smc.m_z) \
-                * _breit_wigner(s, smc.m_z, smc.gamma_z)[..., None, None, None, None]
+            dark, final = (zl, zr), smc.z_chiral(f)
+            terms.vector(-smc.g_z2 * _breit_wigner(s, smc.m_z, smc.gamma_z), dark, final, q, smc.m_z,
+                         *_currents_with_q(sp, q, dark, final, smc.mass[f], smc.mass[f]))
     if not si.self_conjugate and sj.conj and si.index == sj.index and si.charge != 0:
-        j_d = H.vector_current(vb2, H.ONE, u1)
-        j_v = H.vector_current(ub3, H.ONE, v4)
-        coupling = smc.e2 * si.charge * SM_CHARGE[f]
-        total = total + coupling * _contract(j_d, j_v) / s[..., None, None, None, None]
+        terms.vector(-smc.e2 * si.charge * SM_CHARGE[f] / s, (1.0, 1.0), (1.0, 1.0))
     if sector.higgs is not None and smc.mass[f] > 0:
         y = np.asarray(sector.higgs.fermion)
         if si.self_conjugate:
-            gam = y[b, a] * H.PL + np.conj(y[b, a]) * H.PR
+            c_l, c_r = y[b, a], np.conj(y[b, a])
         else:
-            gam = y[b, a] * H.PR + np.conj(y[a, b]) * H.PL
-        if np.any(gam):
-            x = H.sandwich(vb2, gam, u1)  # (…, s_j, s_i)
-            yf = H.sandwich(ub3, H.ONE, v4)  # (…, s_f, s_f')
+            c_l, c_r = np.conj(y[a, b]), y[b, a]
+        if c_l != 0 or c_r != 0:
+            init = sp.initial if sp.initial is not None else sp  # the initial state on one node
+            (vb_lo, vb_hi), (u_lo, u_hi) = H.weyl(init["vb2"]), H.weyl(init["u1"])
+            x = c_l * H.bracket_dot(vb_lo, u_lo) + c_r * H.bracket_dot(vb_hi, u_hi)  # (…, s_j, s_i)
+            (ub_lo, ub_hi), (v_lo, v_hi) = H.weyl(sp["ub3"]), H.weyl(sp["v4"])
+            yf = H.bracket_dot(ub_lo, v_lo) + H.bracket_dot(ub_hi, v_hi)  # (…, s_f, s_f')
             bw = _breit_wigner(s, smc.m_h, smc.gamma_h)
-            total = total - (smc.mass[f] / smc.vev) * _outer(np.swapaxes(x, -1, -2), yf) \
-                * bw[..., None, None, None, None]
-    return total
+            terms.c.append(((smc.mass[f] / smc.vev) * bw, np.swapaxes(x, -1, -2), yf))
 
 
 def _outer(x, y):
@@ -401,14 +515,6 @@ def _contract(j_d, j_f):
     jf = j_f.reshape(*j_f.shape[:-3], 4, 4)  # rows (c, d)
     out = (jd @ np.swapaxes(jf, -1, -2)).reshape(*lead, 2, 2, 2, 2)  # (b, a, c, d)
     return np.swapaxes(out, -4, -3)
-
-
-def _contract_massive(j_d, j_f, q, mass):
-    """J_d^μ (g_μν − q_μ q_ν/M²) J_f^ν (unitary-gauge massive vector propagator numerator)."""
-    qv = q[..., None, None, :]
-    jdq, jfq = H.dot(j_d, qv), H.dot(j_f, qv)  # (…, b, a), (…, c, d)
-    longitudinal = np.swapaxes(jdq, -1, -2)[..., :, :, None, None] * jfq[..., None, None, :, :]
-    return _contract(j_d, j_f) - longitudinal / mass**2
 
 
 def _scalar_contract_massive(dp, j_f, q, mass):
