@@ -215,8 +215,8 @@ def charged_dirac_portal():
     return DarkSector(fermions, scalars,
                       left={"mu": y, "nu_mu": np.array([[0.5, 0.0], [0.0, 0.0]])},
                       right={"mu": 0.4 * y.conj()},
-                      z=ZCouplings(np.array([[0.04, 0.0], [0.0, -0.27]]), np.array([[-0.04, 0.0], [0.0, 0.23]]),
-                                   np.zeros((2, 2))),
+                      z=ZCouplings(np.array([[0.04, 0.0], [0.0, -0.27]]),
+                                   np.array([[-0.04, 0.0], [0.0, 0.23]]), np.zeros((2, 2))),
                       higgs=HiggsCouplings(np.array([[0.02, 0.0], [0.0, 0.05 + 0.01j]]), np.zeros((2, 2))),
                       w=WCouplings(w, 0.7 * w, np.zeros((2, 2))))
 
