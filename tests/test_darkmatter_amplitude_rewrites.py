@@ -301,3 +301,27 @@ def test_z_and_h_interference_against_dirac_traces():
                         * np.trace(fk @ fin[1] @ barred(fl) @ fin[0])
                         for ck, dk, fk in pieces for cl, dl, fl in pieces)
             assert abs(new[n] - trace.real) <= 1e-9 * abs(trace.real)
+
+
+@pytest.mark.parametrize("make", [f_ib_card, lambda: coannihilating(f_ib_card()), charged_dirac_portal])
+def test_stacked_flavours_equal_one_flavour_at_a_time(make):
+    """annihilation.fermion_pair_to_fermion_pairs (all f f̄ of a pair as rows of one array) against
+    fermion_pair_to_fermions called flavour by flavour, on √s from below the lightest threshold to
+    far above, so rows open at different nodes per flavour (t t̄ opens late)."""
+    sector = make()
+    smc = A.SMCouplings.from_sm(SM)
+    species = [s for s in relic.dark_species(sector) if s.kind == "F"]
+    compared = 0
+    for si in species:
+        for sj in species:
+            if not (si.particle_like and sj.anti_like):
+                continue
+            threshold = si.mass + sj.mass
+            sqrt_s = threshold * np.concatenate([[0.99], 1 + np.geomspace(1e-5, 3.0, 12)])
+            sqrt_s = np.sort(np.append(sqrt_s, [2 * smc.mass["t"] * (1 + 1e-3), smc.m_z, smc.m_h]))
+            stacked = A.fermion_pair_to_fermion_pairs(sector, smc, si, sj, SM_FERMIONS, sqrt_s)
+            for f in SM_FERMIONS:
+                one = A.fermion_pair_to_fermions(sector, smc, si, sj, f, f, sqrt_s)
+                np.testing.assert_allclose(stacked[f], one, rtol=1e-12, atol=0)
+                compared += bool(np.any(one))
+    assert compared > 0

@@ -258,6 +258,40 @@ def fermion_pair_to_fermions(sector, smc: SMCouplings, si: Species, sj: Species,
     return COLOUR[f] * w_on_nodes(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp], spin_summed, 0.25)
 
 
+def fermion_pair_to_fermion_pairs(sector, smc: SMCouplings, si: Species, sj: Species, flavours,
+                                  sqrt_s) -> dict:
+    """{f: W(√s)} of F_i F_j → f f̄ for several flavours f in one array pass: the open √s of all
+    flavours stacked as rows of one kinematic array (final masses and couplings row by row), so
+    the spinor products, the angular sum and the spin sum are formed once for all of them.
+    Each W equals :func:`fermion_pair_to_fermions` of its flavour to rounding (the same nodes,
+    angular rules and diagrams; tests/test_darkmatter_amplitude_rewrites.py)."""
+    sqrt_s = np.asarray(sqrt_s, float)
+    flavours = list(flavours)
+    out = {f: np.zeros_like(sqrt_s) for f in flavours}
+    masses = np.array([smc.mass[f] for f in flavours])
+    is_open = [_open(sqrt_s, max(si.mass + sj.mass, 2 * m)) for m in masses]
+    for idx, cos, wcos in angular_rules(sqrt_s, si.mass, sj.mass):
+        picked = [idx[is_open[k][idx]] for k in range(len(flavours))]
+        which = np.concatenate([np.full(len(x), k) for k, x in enumerate(picked)])
+        if not which.size:
+            continue
+        rows = np.concatenate(picked)
+        rs, m3 = sqrt_s[rows], masses[which]
+        sp = _LazySpinors(H.cm_momenta(rs, si.mass, sj.mass, m3[:, None], m3[:, None], cos),
+                          _LazySpinors(H.cm_momenta(rs, si.mass, sj.mass, 0.0, 0.0, np.zeros(1))))
+        fin = _Finals.of(sector, smc, si, sj, flavours, flavours, which)
+        amp = _fermion_pair_core(sector, smc, si, sj, sp, fin)
+        if np.ndim(amp) == 0:
+            continue
+        w = _w_from_msq(rs, m3, m3, np.sum(H.abs2(amp), axis=(-4, -3, -2, -1)), 0.25, 1.0, wcos)
+        start = 0
+        for k, f in enumerate(flavours):
+            n = len(picked[k])
+            out[f][picked[k]] = COLOUR[f] * w[start:start + n]
+            start += n
+    return out
+
+
 def fermion_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s, cos=None):
     """M[s_i, s_j, s_f, s_f'] on (√s, cos θ nodes) for F_i F_j → f f̄' (module conventions).
 
@@ -278,26 +312,62 @@ def fermion_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s, cos=None):
     tests/test_darkmatter_amplitude_rewrites.py as the reference, equal to ≤ 1e-12).
     """
     sp = _spinors(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp], cos)
+    return _fermion_pair_core(sector, smc, si, sj, sp, _Finals.of(sector, smc, si, sj, [f], [fp]))
+
+
+class _Finals:
+    """Couplings of the final states f f̄' of the rows of a (stacked) kinematic array: each an
+    array (rows, 1) (or (rows, 1, n_scalars) for the dark Yukawas) that broadcasts against the
+    nodes (rows, n_cos), one row per √s of one flavour; a single final state has rows = 1."""
+
+    def __init__(self, sector, smc, si, sj, fs, fps, which=None):
+        a, b = si.index, sj.index
+        which = np.zeros(1, int) if which is None else which
+        fs, fps = list(fs), list(fps)
+
+        def rows(values):
+            return np.asarray(values)[which][:, None]
+
+        def yukawa(side, flavours, index):
+            return np.stack([np.asarray(side(x))[index] for x in flavours])[which][:, None, :]
+
+        self.same = all(x == y for x, y in zip(fs, fps, strict=True))
+        self.w_partner = (not self.same and len(fs) == 1 and W_PARTNER.get(fs[0]) == fps[0])
+        self.f = fs[0] if len(fs) == 1 else None
+        # t-channel (F_i → f, F_j → f') and u-channel (F_j → f, F_i → f') Yukawas
+        self.t = (yukawa(sector.l, fs, a), yukawa(sector.r, fs, a), yukawa(sector.l, fps, b),
+                  yukawa(sector.r, fps, b))
+        self.u = (yukawa(sector.l, fs, b), yukawa(sector.r, fs, b), yukawa(sector.l, fps, a),
+                  yukawa(sector.r, fps, a))
+        gl_gr = [smc.z_chiral(x) for x in fs]
+        self.gl, self.gr = rows([g[0] for g in gl_gr]), rows([g[1] for g in gl_gr])
+        self.charge = rows([SM_CHARGE[x] for x in fs])
+        self.mass = rows([smc.mass[x] for x in fs])
+
+    @classmethod
+    def of(cls, sector, smc, si, sj, fs, fps, which=None):
+        return cls(sector, smc, si, sj, fs, fps, which)
+
+
+def _fermion_pair_core(sector, smc, si, sj, sp, fin: _Finals):
+    """The amplitude of :func:`fermion_pair_amplitude` on the spinors ``sp`` of all rows, with
+    the final-state couplings ``fin`` of each row (0j when no diagram has all its couplings)."""
     p1, p2, k1, _ = sp["p"]
     u1, vb2, ub3, v4 = sp["u1"], sp["vb2"], sp["ub3"], sp["v4"]
-    a, b = si.index, sj.index
-    l_f, r_f = sector.l(f), sector.r(f)
-    l_fp, r_fp = sector.l(fp), sector.r(fp)
     t = H.dot(p1 - k1, p1 - k1)
     # (s_i, s_f) ⊗ (s_j, s_f') coefficients: t-channel M = −Σ_A [ū₃ Γ_A u₁][v̄₂ Γ̄_A v₄]/(t − M_A²)
     terms = _Terms()
-    for key, c in _exchange_coefficients(l_f[a], r_f[a], l_fp[b], r_fp[b], sector.scalars, t).items():
+    for key, c in _exchange_coefficients(*fin.t, sector.scalars, t).items():
         terms.add_a(key, -c)
-    if f == fp:
-        _fermion_s_channel(sector, smc, si, sj, f, sp, terms)
-    elif W_PARTNER.get(f) == fp and sector.w is not None:
-        _fermion_w_channel(sector, smc, si, sj, f, sp, terms)
+    if fin.same:
+        _fermion_s_channel(sector, smc, si, sj, fin, sp, terms)
+    elif fin.w_partner and sector.w is not None:
+        _fermion_w_channel(sector, smc, si, sj, fin.f, sp, terms)
     amp = terms.assemble(u1, vb2, ub3, v4)
     if si.self_conjugate and sj.self_conjugate:
         # u-channel, F_i and F_j exchanged with Denner's relative minus sign: [ū₃ Γ u₂][v̄₁ Γ̄ v₄]
         uu = H.dot(p2 - k1, p2 - k1)
-        m_u = _scalar_exchange(l_f[b], r_f[b], l_fp[a], r_fp[a], sector.scalars, uu, ub3, sp["u2"],
-                               sp["vb1"], v4)
+        m_u = _scalar_exchange(*fin.u, sector.scalars, uu, ub3, sp["u2"], sp["vb1"], v4)
         if np.ndim(m_u):
             amp = amp + np.swapaxes(m_u, -3, -4)
     return amp
@@ -327,14 +397,15 @@ class _Terms:
         J_f = ū₃ γ^μ (f_L P_L + f_R P_R) v₄ (the q q term only with ``mass``; ``dark_q``,
         ``final_q``: the two currents contracted with q, from :func:`_currents_with_q`)."""
         (dl, dr), (fl, fr) = dark, final
-        # Fierz: P_L⊗P_R and P_R⊗P_L pieces pair (s_i, s_f) with (s_j, s_f')
-        if dl != 0 and fr != 0:
+        # Fierz: P_L⊗P_R and P_R⊗P_L pieces pair (s_i, s_f) with (s_j, s_f'); final couplings may
+        # be arrays over stacked rows
+        if dl != 0 and np.any(fr):
             self.add_a(("L", "R"), 2 * dl * fr * coeff)
-        if dr != 0 and fl != 0:
+        if dr != 0 and np.any(fl):
             self.add_a(("R", "L"), 2 * dr * fl * coeff)
-        if dl != 0 and fl != 0:
+        if dl != 0 and np.any(fl):
             self.add_b("L", 2 * dl * fl * coeff)
-        if dr != 0 and fr != 0:
+        if dr != 0 and np.any(fr):
             self.add_b("R", 2 * dr * fr * coeff)
         if mass is not None:
             self.c.append((-coeff / mass**2, np.swapaxes(dark_q, -1, -2), final_q))
@@ -369,14 +440,14 @@ class _Terms:
         return total
 
 
-def _currents_with_q(sp, q, dark, final, m3, m4):
+def _currents_with_q(sp, q, dark, final):
     """(J_d·q (…, s_j, s_i), J_f·q (…, s_f, s_f')) of :meth:`_Terms.vector` for q = p₁ + p₂ = k₁ + k₂.
 
     ψ̄ γ^μ P_L χ q_μ = ψ̄_hi (q·σ̄) χ_lo, ψ̄ γ^μ P_R χ q_μ = ψ̄_lo (q·σ) χ_hi; the dark current on one
     cos θ node (the initial spinors and q are the same at all). Not by the Dirac equation
     (ū₃ q̸ v₄ = (m₃ − m₄)…): the spinors of a light final state (√(E − |k|) by subtraction) satisfy
     it only to ~1e-6 relatively, and the t-channel uses the same spinors, so the currents are
-    formed from them as they are (m3, m4 unused but kept for that alternative).
+    formed from them as they are.
     """
     init = sp.initial if sp.initial is not None else sp
     lo, hi = H.weyl(init["vb2"])
@@ -389,10 +460,11 @@ def _currents_with_q(sp, q, dark, final, m3, m4):
         dark_q = dark_q + dark[1] * H.bracket_dot(lo, H.sigma_times(q1, r_hi, False))
     (ub_lo, ub_hi), (v_lo, v_hi) = H.weyl(sp["ub3"]), H.weyl(sp["v4"])
     final_q = 0j
-    if final[0] != 0:
-        final_q = final_q + final[0] * H.bracket_dot(ub_hi, H.sigma_times(q, v_lo, True))
-    if final[1] != 0:
-        final_q = final_q + final[1] * H.bracket_dot(ub_lo, H.sigma_times(q, v_hi, False))
+    fl, fr = (np.asarray(c)[..., None, None] for c in final)  # per stacked row
+    if np.any(fl):
+        final_q = final_q + fl * H.bracket_dot(ub_hi, H.sigma_times(q, v_lo, True))
+    if np.any(fr):
+        final_q = final_q + fr * H.bracket_dot(ub_lo, H.sigma_times(q, v_hi, False))
     return dark_q, final_q
 
 
@@ -425,18 +497,19 @@ def _exchange_coefficients(l_in, r_in, l_out, r_out, scalars, t):
     v̄_out (l'*_A P_L + r'*_A P_R) v₄); empty when no scalar has both vertices."""
     coeff_in = {"R": np.asarray(l_in), "L": np.asarray(r_in)}
     coeff_out = {"L": np.conj(l_out), "R": np.conj(r_out)}
+    # couplings (n_scalars,) or, stacked, (rows, 1, n_scalars): a scalar is live if any row has both
     live = [A for A in range(len(scalars))
-            if (coeff_in["L"][A] != 0 or coeff_in["R"][A] != 0)
-            and (coeff_out["L"][A] != 0 or coeff_out["R"][A] != 0)]
+            if np.any((coeff_in["L"][..., A] != 0) | (coeff_in["R"][..., A] != 0))
+            and np.any((coeff_out["L"][..., A] != 0) | (coeff_out["R"][..., A] != 0))]
     if not live:
         return {}
     inv = 1.0 / (t[..., None] - np.array([scalars[A].mass ** 2 for A in live]))  # (…, n_live)
     out = {}
     for cy in ("L", "R"):
         for cx in ("L", "R"):
-            c = coeff_in[cx][live] * coeff_out[cy][live]
+            c = coeff_in[cx][..., live] * coeff_out[cy][..., live]
             if np.any(c):
-                out[cx, cy] = inv @ c
+                out[cx, cy] = inv @ c if c.ndim == 1 else np.einsum("...k,...k->...", inv, c)
     return out
 
 
@@ -469,12 +542,12 @@ def _fermion_w_channel(sector, smc, si, sj, f, sp, terms):
     bw = _breit_wigner(s, smc.m_w, smc.gamma_w if si.mass + sj.mass < smc.m_w else 0.0)
     dark, final = (wl, wr), (1.0, 0.0)
     terms.vector(-smc.g2 / 2 * bw, dark, final, q, smc.m_w,
-                 *_currents_with_q(sp, q, dark, final, smc.mass[f], smc.mass[W_PARTNER[f]]))
+                 *_currents_with_q(sp, q, dark, final))
 
 
-def _fermion_s_channel(sector, smc, si, sj, f, sp, terms):
+def _fermion_s_channel(sector, smc, si, sj, fin: _Finals, sp, terms):
     """Z, γ and h exchange in the s-channel for F_i F_j → f f̄ into ``terms``, with the fermion
-    sign (−1 relative to the t-channel)."""
+    sign (−1 relative to the t-channel); the final couplings of ``fin`` row by row."""
     a, b = si.index, sj.index
     p1, p2 = sp["p"][0], sp["p"][1]
     q = p1 + p2
@@ -482,12 +555,12 @@ def _fermion_s_channel(sector, smc, si, sj, f, sp, terms):
     if sector.z is not None:
         zl, zr = np.asarray(sector.z.left)[b, a], np.asarray(sector.z.right)[b, a]
         if zl != 0 or zr != 0:
-            dark, final = (zl, zr), smc.z_chiral(f)
+            dark, final = (zl, zr), (fin.gl, fin.gr)
             terms.vector(-smc.g_z2 * _breit_wigner(s, smc.m_z, smc.gamma_z), dark, final, q, smc.m_z,
-                         *_currents_with_q(sp, q, dark, final, smc.mass[f], smc.mass[f]))
-    if not si.self_conjugate and sj.conj and si.index == sj.index and si.charge != 0:
-        terms.vector(-smc.e2 * si.charge * SM_CHARGE[f] / s, (1.0, 1.0), (1.0, 1.0))
-    if sector.higgs is not None and smc.mass[f] > 0:
+                         *_currents_with_q(sp, q, dark, final))
+    if not si.self_conjugate and sj.conj and si.index == sj.index and si.charge != 0 and np.any(fin.charge):
+        terms.vector(-smc.e2 * si.charge * fin.charge / s, (1.0, 1.0), (1.0, 1.0))
+    if sector.higgs is not None and np.any(fin.mass > 0):
         y = np.asarray(sector.higgs.fermion)
         if si.self_conjugate:
             c_l, c_r = y[b, a], np.conj(y[b, a])
@@ -500,7 +573,7 @@ def _fermion_s_channel(sector, smc, si, sj, f, sp, terms):
             (ub_lo, ub_hi), (v_lo, v_hi) = H.weyl(sp["ub3"]), H.weyl(sp["v4"])
             yf = H.bracket_dot(ub_lo, v_lo) + H.bracket_dot(ub_hi, v_hi)  # (…, s_f, s_f')
             bw = _breit_wigner(s, smc.m_h, smc.gamma_h)
-            terms.c.append(((smc.mass[f] / smc.vev) * bw, np.swapaxes(x, -1, -2), yf))
+            terms.c.append(((fin.mass / smc.vev) * bw, np.swapaxes(x, -1, -2), yf))
 
 
 def _outer(x, y):

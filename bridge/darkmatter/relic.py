@@ -107,8 +107,23 @@ def pair_channels(sector: DarkSector, smc: A.SMCouplings, si: A.Species, sj: A.S
         return channels, missing
     p, q = pair
     func = A.fermion_pair_to_fermions if p.kind == "F" else A.scalar_pair_to_fermions
-    for f, fp, _ in pairs.fermion_final_states(sector, p, q):
-        channels.append((f"{label} -> {f} {fp}~", lambda rs, f=f, fp=fp: func(sector, smc, p, q, f, fp, rs)))
+    finals = pairs.fermion_final_states(sector, p, q)
+    # F F → f f̄ of all flavours in one stacked pass, computed at the first channel's call and
+    # read by the others (w_eff_table calls all channels of a pair on the same √s)
+    stacked = [f for f, fp, _ in finals if f == fp] if p.kind == "F" else []
+    memo = {}
+
+    def neutral(rs, f):
+        key = np.asarray(rs, float).tobytes()
+        if memo.get("key") != key:
+            memo.clear()
+            memo.update(key=key, w=A.fermion_pair_to_fermion_pairs(sector, smc, p, q, stacked, rs))
+        return memo["w"][f]
+
+    for f, fp, _ in finals:
+        fn = (lambda rs, f=f: neutral(rs, f)) if f in stacked and f == fp else \
+            (lambda rs, f=f, fp=fp: func(sector, smc, p, q, f, fp, rs))
+        channels.append((f"{label} -> {f} {fp}~", fn))
     if p.index == q.index and p.charge != 0 and not p.self_conjugate and gauge is None:
         photons = A.scalar_pair_to_photons if p.kind == "S" else A.fermion_pair_to_photons
         channels.append((f"{label} -> a a", lambda rs: photons(smc, p.mass, p.charge, rs)))
