@@ -129,6 +129,8 @@ class SMCouplings:
     m_w: float = 80.377
     gamma_w: float = C.GAMMA_W
     g2: float = 0.0  # g² = 4√2 G_F m_W²
+    #: α_s(M_Z) of the coloured channels: the card's SMINPUTS 3, else the PDG 2024 world average
+    alpha_s_mz: float = C.ALPHA_S_MZ
 
     @classmethod
     def from_sm(cls, sm) -> SMCouplings:
@@ -137,8 +139,10 @@ class SMCouplings:
                 "nu_e": 0.0, "nu_mu": 0.0, "nu_tau": 0.0}
         g_z2 = 8 * sm.GF * sm.m_Z**2 / math.sqrt(2)
         e2 = 4 * math.sqrt(2) * sm.GF * sm.m_W**2 * sm.s2w
+        a_s = getattr(sm, "alpha_s_mz", None)
         return cls(mass, g_z2, e2, sm.s2w, sm.m_Z, C.GAMMA_Z, C.M_HIGGS, C.GAMMA_HIGGS_SM, sm.vev, sm.m_W,
-                   C.GAMMA_W, 4 * math.sqrt(2) * sm.GF * sm.m_W**2)
+                   C.GAMMA_W, 4 * math.sqrt(2) * sm.GF * sm.m_W**2,
+                   C.ALPHA_S_MZ if a_s is None else float(a_s))
 
     def z_chiral(self, f: str) -> tuple[float, float]:
         q = SM_CHARGE[f]
