@@ -32,9 +32,10 @@ missing by :mod:`.relic`).
 PDG 2024 world average 0.1180 (constants.ALPHA_S_MZ; PDG, Phys. Rev. D 110 (2024) 030001, QCD
 review): at fixed μ, W of g g and of the s-channel gluon scales as α_s², of F S → q g as α_s.
 QCD corrections beyond tree level and the Sommerfeld enhancement/suppression of coloured initial
-states are left out: for coloured coannihilation they change Ωh² by O(10–50%) (de Simone, Giudice, Strumia, JHEP 06 (2014) 081,
-arXiv:1402.6287, Figs. 3–5; bound states add more, Harz & Petraki arXiv:1805.01200), so Ωh² of
-a point dominated by coloured channels is good to that level only.
+states are left out: for coloured coannihilation they change Ωh² by O(10–50%) (de Simone,
+Giudice, Strumia, JHEP 06 (2014) 081, arXiv:1402.6287, Figs. 3–5; bound states add more, Harz &
+Petraki arXiv:1805.01200), so Ωh² of a point dominated by coloured channels is good to that
+level only.
 """
 
 from __future__ import annotations
