@@ -257,7 +257,7 @@ def fermion_pair_to_fermions(sector, smc: SMCouplings, si: Species, sj: Species,
     def spin_summed(rs, cos):
         amp = fermion_pair_amplitude(sector, smc, si, sj, f, fp, rs, cos)
         # a scalar 0j: no diagram couples this pair to f f̄' (e.g. h exchange into ν ν̄)
-        return None if np.ndim(amp) == 0 else np.sum(H.abs2(amp), axis=(-4, -3, -2, -1))
+        return None if np.ndim(amp) == 0 else H.spin_sum(amp, 4)
 
     return COLOUR[f] * w_on_nodes(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp], spin_summed, 0.25)
 
@@ -287,7 +287,7 @@ def fermion_pair_to_fermion_pairs(sector, smc: SMCouplings, si: Species, sj: Spe
         amp = _fermion_pair_core(sector, smc, si, sj, sp, fin)
         if np.ndim(amp) == 0:
             continue
-        w = _w_from_msq(rs, m3, m3, np.sum(H.abs2(amp), axis=(-4, -3, -2, -1)), 0.25, 1.0, wcos)
+        w = _w_from_msq(rs, m3, m3, H.spin_sum(amp, 4), 0.25, 1.0, wcos)
         start = 0
         for k, f in enumerate(flavours):
             n = len(picked[k])
@@ -431,17 +431,30 @@ class _Terms:
                         xc = xc + self.a[cx, cy][..., None, None] * x[cx]
                 if np.ndim(xc):
                     yb = H.bracket_dot(vb2_lo, v4_lo) if cy == "L" else H.bracket_dot(vb2_hi, v4_hi)
-                    total = total + _outer(xc, yb)
+                    total = _accumulate(total, _outer(xc, yb))
         for cx, c in self.b.items():
             # L: (v̄₂_hi σ̄ u₁_lo)(ū₃_hi σ̄ v₄_lo) = 2 [v̄₂_hi ū₃_hi][u₁_lo v₄_lo]; R: the lower halves
             if cx == "L":
                 q_jf, p_if = H.bracket_eps(vb2_hi, ub3_hi), H.bracket_eps(u1_lo, v4_lo)
             else:
                 q_jf, p_if = H.bracket_eps(vb2_lo, ub3_lo), H.bracket_eps(u1_hi, v4_hi)
-            total = total + (c[..., None, None] * p_if)[..., :, None, None, :] * q_jf[..., None, :, :, None]
+            total = _accumulate(total, (c[..., None, None] * p_if)[..., :, None, None, :]
+                                * q_jf[..., None, :, :, None])
         for c, x_ij, y_ff in self.c:
-            total = total + (c[..., None, None] * x_ij)[..., :, :, None, None] * y_ff[..., None, None, :, :]
+            total = _accumulate(total, (c[..., None, None] * x_ij)[..., :, :, None, None]
+                                * y_ff[..., None, None, :, :])
         return total
+
+
+def _accumulate(total, term):
+    """total + term, in place when ``total`` is already an array of the full shape (the terms of
+    :meth:`_Terms.assemble` are fresh products: no caller's array is written to)."""
+    if np.ndim(total) == 0:
+        return term
+    if np.shape(term) == total.shape:
+        total += term
+        return total
+    return total + term
 
 
 def _currents_with_q(sp, q, dark, final):
@@ -611,7 +624,7 @@ def scalar_pair_to_fermions(sector, smc: SMCouplings, si: Species, sj: Species, 
     def spin_summed(rs, cos):
         amp = scalar_pair_amplitude(sector, smc, si, sj, f, fp, rs, cos)
         # a scalar 0j: no diagram couples this pair to f f̄' (the amplitude stayed 0j)
-        return None if np.ndim(amp) == 0 else np.sum(H.abs2(amp), axis=(-2, -1))
+        return None if np.ndim(amp) == 0 else H.spin_sum(amp, 2)
 
     return COLOUR[f] * w_on_nodes(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp], spin_summed, 1.0)
 
@@ -707,7 +720,7 @@ def fermion_pair_to_photons(smc: SMCouplings, mass: float, charge: float, sqrt_s
 
     def spin_summed(rs, cos):
         amp = fermion_photon_amplitude(smc, mass, charge, rs, cos)
-        return np.sum(H.abs2(amp), axis=(-4, -3, -2, -1))
+        return H.spin_sum(amp, 4)
 
     return w_on_nodes(sqrt_s, mass, mass, 0.0, 0.0, spin_summed, 0.25, 0.5)
 

@@ -344,7 +344,7 @@ def fermion_scalar_to_fermion_boson(sector, smc: A.SMCouplings, cp, sf: A.Specie
     def spin_summed(rs, cos):
         amp = fermion_scalar_amplitude(sector, cp, f, smc.mass[f], boson, sf.index, ss.index, rs, cos,
                                        g_s=g_s, colour_charges=charges or (1, 1, 1), partner_mass=m_partner)
-        return np.sum(H.abs2(amp), axis=(-3, -2, -1))
+        return H.spin_sum(amp, 3)
 
     return n * A.w_on_nodes(sqrt_s, sf.mass, ss.mass, smc.mass[f], m_v, spin_summed, 0.5 * colour)
 

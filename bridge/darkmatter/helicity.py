@@ -224,3 +224,11 @@ def sigma_times(q, y, barred: bool):
     top = (q0 + sign * qz) * y0 + sign * (qx - 1j * qy) * y1
     bottom = sign * (qx + 1j * qy) * y0 + (q0 - sign * qz) * y1
     return np.stack([top, bottom], axis=-1)
+
+
+def spin_sum(amp, n_axes: int):
+    """Σ |amp|² over the last ``n_axes`` axes (the spins): one pass over the real and imaginary
+    parts as a float view (np.sum of abs2 makes two temporaries of the amplitude's size)."""
+    a = np.ascontiguousarray(amp)
+    flat = a.reshape(*a.shape[:a.ndim - n_axes], -1).view(float)
+    return np.einsum("...i,...i->...", flat, flat)
