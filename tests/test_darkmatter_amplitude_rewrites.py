@@ -18,6 +18,11 @@ from bridge.engine import SM_CHARGE, SM_FERMIONS, DarkFermion, DarkScalar, DarkS
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def reference_outer(x, y):
+    """out[…, a, b, c, d] = x[…, a, c] y[…, b, d] (annihilation._outer of 7a0e809, nodes first)."""
+    return x[..., :, None, :, None] * y[..., None, :, None, :]
+
+
 def reference_fermion_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s, cos=None, sizes=None):
     """annihilation.fermion_pair_amplitude before the chiral rewrite (commit 931db03): 4×4
     sandwiches and one outer product per exchanged scalar; its s-channel Z, γ, h and W as 4×4
@@ -49,14 +54,14 @@ def reference_fermion_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s, cos=Non
         if np.any(gam) and np.any(gbar):
             x = H.sandwich(ub3, gam, u1)
             y = H.sandwich(vb2, gbar, v4)
-            amp = amp - diagram(A._outer(np.swapaxes(x, -1, -2), y) / (t - m2)[..., None, None, None, None])
+            amp = amp - diagram(reference_outer(np.swapaxes(x, -1, -2), y) / (t - m2)[..., None, None, None, None])
         if majorana_pair:
             gam = l_f[b, S_index] * H.PR + r_f[b, S_index] * H.PL
             gbar = np.conj(l_fp[a, S_index]) * H.PL + np.conj(r_fp[a, S_index]) * H.PR
             if np.any(gam) and np.any(gbar):
                 x = H.sandwich(ub3, gam, u2)
                 y = H.sandwich(vb1, gbar, v4)
-                m_u = -np.swapaxes(A._outer(np.swapaxes(x, -1, -2), y), -3, -4) \
+                m_u = -np.swapaxes(reference_outer(np.swapaxes(x, -1, -2), y), -3, -4) \
                     / (uu - m2)[..., None, None, None, None]
                 amp = amp - diagram(m_u)
     if f == fp:
@@ -237,23 +242,23 @@ def test_sigma_fierz_identities_of_the_weyl_contractions():
     rng = np.random.default_rng(5)
     spinors = rng.normal(size=(4, 3, 2, 4)) + 1j * rng.normal(size=(4, 3, 2, 4))
     xb, y, zb, w = spinors
+    lo = lambda a: H.weyl(H.soa(a))[0]  # noqa: E731
+    hi = lambda a: H.weyl(H.soa(a))[1]  # noqa: E731
     for pa, pb in ((H.PL, H.PL), (H.PL, H.PR), (H.PR, H.PL), (H.PR, H.PR)):
         j1 = H.vector_current(xb, pa, y)  # (…, s, r, μ)
         j2 = H.vector_current(zb, pb, w)
         direct = np.einsum("...abm,...cdm->...abcd", j1 * metric, j2)
-        lo = lambda a: a[..., :2]  # noqa: E731
-        hi = lambda a: a[..., 2:]  # noqa: E731
         if pa is H.PL and pb is H.PL:  # (x̄_hi σ̄ y_lo)(z̄_hi σ̄ w_lo) = 2 [x̄ z̄][y w]
-            weyl = 2 * np.einsum("...ac,...bd->...abcd", H.bracket_eps(hi(xb), hi(zb)),
+            weyl = 2 * np.einsum("ac...,bd...->...abcd", H.bracket_eps(hi(xb), hi(zb)),
                                  H.bracket_eps(lo(y), lo(w)))
         elif pa is H.PR and pb is H.PR:
-            weyl = 2 * np.einsum("...ac,...bd->...abcd", H.bracket_eps(lo(xb), lo(zb)),
+            weyl = 2 * np.einsum("ac...,bd...->...abcd", H.bracket_eps(lo(xb), lo(zb)),
                                  H.bracket_eps(hi(y), hi(w)))
         elif pa is H.PL:  # (x̄_hi σ̄ y_lo)(z̄_lo σ w_hi) = 2 (x̄·w)(z̄·y)
-            weyl = 2 * np.einsum("...ad,...cb->...abcd", H.bracket_dot(hi(xb), hi(w)),
+            weyl = 2 * np.einsum("ad...,cb...->...abcd", H.bracket_dot(hi(xb), hi(w)),
                                  H.bracket_dot(lo(zb), lo(y)))
         else:
-            weyl = 2 * np.einsum("...ad,...cb->...abcd", H.bracket_dot(lo(xb), lo(w)),
+            weyl = 2 * np.einsum("ad...,cb...->...abcd", H.bracket_dot(lo(xb), lo(w)),
                                  H.bracket_dot(hi(zb), hi(y)))
         assert np.allclose(weyl, direct, rtol=1e-13, atol=1e-13)
 

@@ -287,7 +287,7 @@ def fermion_pair_to_fermion_pairs(sector, smc: SMCouplings, si: Species, sj: Spe
         amp = _fermion_pair_core(sector, smc, si, sj, sp, fin)
         if np.ndim(amp) == 0:
             continue
-        w = _w_from_msq(rs, m3, m3, H.spin_sum(amp, 4), 0.25, 1.0, wcos)
+        w = _w_from_msq(rs, m3, m3, H.spin_sum_leading(amp, 4), 0.25, 1.0, wcos)
         start = 0
         for k, f in enumerate(flavours):
             n = len(picked[k])
@@ -316,7 +316,8 @@ def fermion_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s, cos=None):
     tests/test_darkmatter_amplitude_rewrites.py as the reference, equal to ≤ 1e-12).
     """
     sp = _spinors(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp], cos)
-    return _fermion_pair_core(sector, smc, si, sj, sp, _Finals.of(sector, smc, si, sj, [f], [fp]))
+    amp = _fermion_pair_core(sector, smc, si, sj, sp, _Finals.of(sector, smc, si, sj, [f], [fp]))
+    return np.moveaxis(amp, (0, 1, 2, 3), (-4, -3, -2, -1)) if np.ndim(amp) else amp
 
 
 class _Finals:
@@ -355,9 +356,10 @@ class _Finals:
 
 def _fermion_pair_core(sector, smc, si, sj, sp, fin: _Finals):
     """The amplitude of :func:`fermion_pair_amplitude` on the spinors ``sp`` of all rows, with
-    the final-state couplings ``fin`` of each row (0j when no diagram has all its couplings)."""
+    the final-state couplings ``fin`` of each row, in the layout (s_i, s_j, s_f, s_f', nodes…) of
+    :func:`.helicity.soa` (0j when no diagram has all its couplings)."""
     p1, p2, k1, _ = sp["p"]
-    u1, vb2, ub3, v4 = sp["u1"], sp["vb2"], sp["ub3"], sp["v4"]
+    u1, vb2, ub3, v4 = (_soa(sp, name) for name in ("u1", "vb2", "ub3", "v4"))
     t = H.dot(p1 - k1, p1 - k1)
     # (s_i, s_f) ⊗ (s_j, s_f') coefficients: t-channel M = −Σ_A [ū₃ Γ_A u₁][v̄₂ Γ̄_A v₄]/(t − M_A²)
     terms = _Terms()
@@ -371,10 +373,20 @@ def _fermion_pair_core(sector, smc, si, sj, sp, fin: _Finals):
     if si.self_conjugate and sj.self_conjugate:
         # u-channel, F_i and F_j exchanged with Denner's relative minus sign: [ū₃ Γ u₂][v̄₁ Γ̄ v₄]
         uu = H.dot(p2 - k1, p2 - k1)
-        m_u = _scalar_exchange(*fin.u, sector.scalars, uu, ub3, sp["u2"], sp["vb1"], v4)
+        m_u = _scalar_exchange(*fin.u, sector.scalars, uu, ub3, _soa(sp, "u2"), _soa(sp, "vb1"), v4)
         if np.ndim(m_u):
-            amp = amp + np.swapaxes(m_u, -3, -4)
+            amp = amp + np.swapaxes(m_u, 0, 1)
     return amp
+
+
+def _soa(sp, name):
+    """Spinor ``name`` of ``sp`` in the (spin, component, nodes…) layout, computed once per
+    spinor set; the initial-state ones on their one cos θ node (they broadcast over the nodes)."""
+    key = ("soa", name)
+    if key not in sp:
+        one = sp.initial is not None and name in ("u1", "vb2", "u2", "vb1")
+        sp[key] = H.soa(sp.initial[name] if one else sp[name])
+    return sp[key]
 
 
 class _Terms:
@@ -412,23 +424,24 @@ class _Terms:
         if dr != 0 and np.any(fr):
             self.add_b("R", 2 * dr * fr * coeff)
         if mass is not None:
-            self.c.append((-coeff / mass**2, np.swapaxes(dark_q, -1, -2), final_q))
+            self.c.append((-coeff / mass**2, np.swapaxes(dark_q, 0, 1), final_q))
 
     def assemble(self, u1, vb2, ub3, v4):
-        """Σ of the collected terms as (…, s_i, s_j, s_f, s_f'), 0j when there is none."""
+        """Σ of the collected terms as (s_i, s_j, s_f, s_f', …) from spinors in the layout of
+        :func:`.helicity.soa`, 0j when there is none."""
         total = 0j
         u1_lo, u1_hi = H.weyl(u1)
         vb2_lo, vb2_hi = H.weyl(vb2)
         ub3_lo, ub3_hi = H.weyl(ub3)
         v4_lo, v4_hi = H.weyl(v4)
         if self.a:
-            x = {"L": np.swapaxes(H.bracket_dot(ub3_lo, u1_lo), -1, -2),  # (s_i, s_f)
-                 "R": np.swapaxes(H.bracket_dot(ub3_hi, u1_hi), -1, -2)}
+            x = {"L": np.swapaxes(H.bracket_dot(ub3_lo, u1_lo), 0, 1),  # (s_i, s_f)
+                 "R": np.swapaxes(H.bracket_dot(ub3_hi, u1_hi), 0, 1)}
             for cy in ("L", "R"):
                 xc = 0j
                 for cx in ("L", "R"):
                     if (cx, cy) in self.a:
-                        xc = xc + self.a[cx, cy][..., None, None] * x[cx]
+                        xc = xc + self.a[cx, cy] * x[cx]
                 if np.ndim(xc):
                     yb = H.bracket_dot(vb2_lo, v4_lo) if cy == "L" else H.bracket_dot(vb2_hi, v4_hi)
                     total = _accumulate(total, _outer(xc, yb))
@@ -438,11 +451,9 @@ class _Terms:
                 q_jf, p_if = H.bracket_eps(vb2_hi, ub3_hi), H.bracket_eps(u1_lo, v4_lo)
             else:
                 q_jf, p_if = H.bracket_eps(vb2_lo, ub3_lo), H.bracket_eps(u1_hi, v4_hi)
-            total = _accumulate(total, (c[..., None, None] * p_if)[..., :, None, None, :]
-                                * q_jf[..., None, :, :, None])
+            total = _accumulate(total, (c * p_if)[:, None, None, :] * q_jf[None, :, :, None])
         for c, x_ij, y_ff in self.c:
-            total = _accumulate(total, (c[..., None, None] * x_ij)[..., :, :, None, None]
-                                * y_ff[..., None, None, :, :])
+            total = _accumulate(total, (c * x_ij)[:, :, None, None] * y_ff[None, None, :, :])
         return total
 
 
@@ -467,17 +478,17 @@ def _currents_with_q(sp, q, dark, final):
     formed from them as they are.
     """
     init = sp.initial if sp.initial is not None else sp
-    lo, hi = H.weyl(init["vb2"])
-    r_lo, r_hi = H.weyl(init["u1"])
+    lo, hi = H.weyl(_soa(sp, "vb2"))
+    r_lo, r_hi = H.weyl(_soa(sp, "u1"))
     q1 = init["p"][0] + init["p"][1]
     dark_q = 0j
     if dark[0] != 0:
         dark_q = dark_q + dark[0] * H.bracket_dot(hi, H.sigma_times(q1, r_lo, True))
     if dark[1] != 0:
         dark_q = dark_q + dark[1] * H.bracket_dot(lo, H.sigma_times(q1, r_hi, False))
-    (ub_lo, ub_hi), (v_lo, v_hi) = H.weyl(sp["ub3"]), H.weyl(sp["v4"])
+    (ub_lo, ub_hi), (v_lo, v_hi) = H.weyl(_soa(sp, "ub3")), H.weyl(_soa(sp, "v4"))
     final_q = 0j
-    fl, fr = (np.asarray(c)[..., None, None] for c in final)  # per stacked row
+    fl, fr = final  # per stacked row
     if np.any(fl):
         final_q = final_q + fl * H.bracket_dot(ub_hi, H.sigma_times(q, v_lo, True))
     if np.any(fr):
@@ -495,14 +506,14 @@ def _scalar_exchange(l_in, r_in, l_out, r_out, scalars, t, ub3, u_in, vb_out, v4
         return 0j
     (ub3_lo, ub3_hi), (u_lo, u_hi) = H.weyl(ub3), H.weyl(u_in)
     (vb_lo, vb_hi), (v4_lo, v4_hi) = H.weyl(vb_out), H.weyl(v4)
-    x = {"L": np.swapaxes(H.bracket_dot(ub3_lo, u_lo), -1, -2),
-         "R": np.swapaxes(H.bracket_dot(ub3_hi, u_hi), -1, -2)}
+    x = {"L": np.swapaxes(H.bracket_dot(ub3_lo, u_lo), 0, 1),
+         "R": np.swapaxes(H.bracket_dot(ub3_hi, u_hi), 0, 1)}
     total = 0j
     for cy, y in (("L", (vb_lo, v4_lo)), ("R", (vb_hi, v4_hi))):
         xc = 0j
         for cx in ("L", "R"):
             if (cx, cy) in coeffs:
-                xc = xc + coeffs[cx, cy][..., None, None] * x[cx]
+                xc = xc + coeffs[cx, cy] * x[cx]
         if np.ndim(xc):
             total = total + _outer(xc, H.bracket_dot(*y))
     return total
@@ -584,18 +595,17 @@ def _fermion_s_channel(sector, smc, si, sj, fin: _Finals, sp, terms):
         else:
             c_l, c_r = np.conj(y[a, b]), y[b, a]
         if c_l != 0 or c_r != 0:
-            init = sp.initial if sp.initial is not None else sp  # the initial state on one node
-            (vb_lo, vb_hi), (u_lo, u_hi) = H.weyl(init["vb2"]), H.weyl(init["u1"])
-            x = c_l * H.bracket_dot(vb_lo, u_lo) + c_r * H.bracket_dot(vb_hi, u_hi)  # (…, s_j, s_i)
-            (ub_lo, ub_hi), (v_lo, v_hi) = H.weyl(sp["ub3"]), H.weyl(sp["v4"])
-            yf = H.bracket_dot(ub_lo, v_lo) + H.bracket_dot(ub_hi, v_hi)  # (…, s_f, s_f')
+            (vb_lo, vb_hi), (u_lo, u_hi) = H.weyl(_soa(sp, "vb2")), H.weyl(_soa(sp, "u1"))
+            x = c_l * H.bracket_dot(vb_lo, u_lo) + c_r * H.bracket_dot(vb_hi, u_hi)  # (s_j, s_i, …)
+            (ub_lo, ub_hi), (v_lo, v_hi) = H.weyl(_soa(sp, "ub3")), H.weyl(_soa(sp, "v4"))
+            yf = H.bracket_dot(ub_lo, v_lo) + H.bracket_dot(ub_hi, v_hi)  # (s_f, s_f', …)
             bw = _breit_wigner(s, smc.m_h, smc.gamma_h)
-            terms.c.append(((fin.mass / smc.vev) * bw, np.swapaxes(x, -1, -2), yf))
+            terms.c.append(((fin.mass / smc.vev) * bw, np.swapaxes(x, 0, 1), yf))
 
 
 def _outer(x, y):
-    """out[…, a, b, c, d] = x[…, a, c] y[…, b, d]."""
-    return x[..., :, None, :, None] * y[..., None, :, None, :]
+    """out[a, b, c, d, …] = x[a, c, …] y[b, d, …] (the layout of :func:`.helicity.soa`)."""
+    return x[:, None, :, None] * y[None, :, None, :]
 
 
 def _contract(j_d, j_f):
