@@ -54,7 +54,8 @@ def reference_fermion_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s, cos=Non
         if np.any(gam) and np.any(gbar):
             x = H.sandwich(ub3, gam, u1)
             y = H.sandwich(vb2, gbar, v4)
-            amp = amp - diagram(reference_outer(np.swapaxes(x, -1, -2), y) / (t - m2)[..., None, None, None, None])
+            propagator = (t - m2)[..., None, None, None, None]
+            amp = amp - diagram(reference_outer(np.swapaxes(x, -1, -2), y) / propagator)
         if majorana_pair:
             gam = l_f[b, S_index] * H.PR + r_f[b, S_index] * H.PL
             gbar = np.conj(l_fp[a, S_index]) * H.PL + np.conj(r_fp[a, S_index]) * H.PR
