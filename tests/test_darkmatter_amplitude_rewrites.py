@@ -310,10 +310,11 @@ def test_z_and_h_interference_against_dirac_traces():
 
 
 @pytest.mark.parametrize("make", [f_ib_card, lambda: coannihilating(f_ib_card()), charged_dirac_portal])
-def test_stacked_flavours_equal_one_flavour_at_a_time(make):
-    """annihilation.fermion_pair_to_fermion_pairs (all f f̄ of a pair as rows of one array) against
-    fermion_pair_to_fermions called flavour by flavour, on √s from below the lightest threshold to
-    far above, so rows open at different nodes per flavour (t t̄ opens late)."""
+def test_stacked_final_states_equal_one_at_a_time(make):
+    """annihilation.fermion_pair_to_fermion_pairs (the f f̄ and, for charged pairs, the W-partner
+    final states of a pair as rows of one array) against fermion_pair_to_fermions called final
+    state by final state, on √s from below the lightest threshold to far above, so rows open at
+    different nodes per final state (t t̄ and t b̄ open late)."""
     sector = make()
     smc = A.SMCouplings.from_sm(SM)
     species = [s for s in relic.dark_species(sector) if s.kind == "F"]
@@ -325,9 +326,16 @@ def test_stacked_flavours_equal_one_flavour_at_a_time(make):
             threshold = si.mass + sj.mass
             sqrt_s = threshold * np.concatenate([[0.99], 1 + np.geomspace(1e-5, 3.0, 12)])
             sqrt_s = np.sort(np.append(sqrt_s, [2 * smc.mass["t"] * (1 + 1e-3), smc.m_z, smc.m_h]))
-            stacked = A.fermion_pair_to_fermion_pairs(sector, smc, si, sj, SM_FERMIONS, sqrt_s)
-            for f in SM_FERMIONS:
-                one = A.fermion_pair_to_fermions(sector, smc, si, sj, f, f, sqrt_s)
-                np.testing.assert_allclose(stacked[f], one, rtol=1e-12, atol=0)
-                compared += bool(np.any(one))
+            charge = round(si.charge + sj.charge)
+            if charge == 0:
+                groups = [[(f, f) for f in SM_FERMIONS]]
+            else:  # the pair's charge fixes the orientation: Q_f − Q_f' = Q_i + Q_j
+                groups = [[(f, fp) for f, fp in A.W_PARTNER.items()
+                           if round(A.SM_CHARGE[f] - A.SM_CHARGE[fp]) == charge]]
+            for finals in groups:
+                stacked = A.fermion_pair_to_fermion_pairs(sector, smc, si, sj, finals, sqrt_s)
+                for f, fp in finals:
+                    one = A.fermion_pair_to_fermions(sector, smc, si, sj, f, fp, sqrt_s)
+                    np.testing.assert_allclose(stacked[f, fp], one, rtol=1e-12, atol=0)
+                    compared += bool(np.any(one))
     assert compared > 0

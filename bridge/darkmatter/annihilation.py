@@ -266,20 +266,24 @@ def fermion_pair_to_fermions(sector, smc: SMCouplings, si: Species, sj: Species,
 STACK_NODES = 6144
 
 
-def fermion_pair_to_fermion_pairs(sector, smc: SMCouplings, si: Species, sj: Species, flavours,
+def fermion_pair_to_fermion_pairs(sector, smc: SMCouplings, si: Species, sj: Species, finals,
                                   sqrt_s) -> dict:
-    """{f: W(√s)} of F_i F_j → f f̄ for several flavours f in one array pass: the open √s of all
-    flavours stacked as rows of one kinematic array (final masses and couplings row by row), so
-    the spinor products, the angular sum and the spin sum are formed once for all of them.
-    Each W equals :func:`fermion_pair_to_fermions` of its flavour to rounding (the same nodes,
-    angular rules and diagrams; tests/test_darkmatter_amplitude_rewrites.py)."""
+    """{(f, f'): W(√s)} of F_i F_j → f f̄' for several final states in one array pass: the open √s
+    of all of them stacked as rows of one kinematic array (final masses and couplings row by row),
+    so the spinor products, the angular sum and the spin sum are formed once for all. ``finals``:
+    all f = f' (Z, γ, h) or all SU(2) partners of one orientation (the s-channel W; a pair's
+    charge fixes which of f, f' is up-type). Each W equals :func:`fermion_pair_to_fermions` of
+    its final state to rounding (the same nodes, angular rules and diagrams;
+    tests/test_darkmatter_amplitude_rewrites.py)."""
     sqrt_s = np.asarray(sqrt_s, float)
-    flavours = list(flavours)
-    out = {f: np.zeros_like(sqrt_s) for f in flavours}
-    masses = np.array([smc.mass[f] for f in flavours])
-    is_open = [_open(sqrt_s, max(si.mass + sj.mass, 2 * m)) for m in masses]
+    finals = [tuple(x) for x in finals]
+    out = {x: np.zeros_like(sqrt_s) for x in finals}
+    m3s = np.array([smc.mass[f] for f, _ in finals])
+    m4s = np.array([smc.mass[fp] for _, fp in finals])
+    is_open = [_open(sqrt_s, max(si.mass + sj.mass, m3 + m4)) for m3, m4 in zip(m3s, m4s, strict=True)]
+    fs, fps = [f for f, _ in finals], [fp for _, fp in finals]
     for idx, cos, wcos in angular_rules(sqrt_s, si.mass, sj.mass):
-        picked = [idx[is_open[k][idx]] for k in range(len(flavours))]
+        picked = [idx[is_open[k][idx]] for k in range(len(finals))]
         which = np.concatenate([np.full(len(x), k) for k, x in enumerate(picked)])
         if not which.size:
             continue
@@ -290,17 +294,17 @@ def fermion_pair_to_fermion_pairs(sector, smc: SMCouplings, si: Species, sj: Spe
         step = max(1, STACK_NODES // cos.size)
         for lo in range(0, rows.size, step):
             block = slice(lo, lo + step)
-            rs, m3 = sqrt_s[rows[block]], masses[which[block]]
-            sp = _LazySpinors(H.cm_momenta(rs, si.mass, sj.mass, m3[:, None], m3[:, None], cos),
+            rs, m3, m4 = sqrt_s[rows[block]], m3s[which[block]], m4s[which[block]]
+            sp = _LazySpinors(H.cm_momenta(rs, si.mass, sj.mass, m3[:, None], m4[:, None], cos),
                               _LazySpinors(H.cm_momenta(rs, si.mass, sj.mass, 0.0, 0.0, np.zeros(1))))
-            fin = _Finals.of(sector, smc, si, sj, flavours, flavours, which[block])
+            fin = _Finals.of(sector, smc, si, sj, fs, fps, which[block])
             amp = _fermion_pair_core(sector, smc, si, sj, sp, fin)
             if np.ndim(amp):
-                w[block] = _w_from_msq(rs, m3, m3, H.spin_sum_leading(amp, 4), 0.25, 1.0, wcos)
+                w[block] = _w_from_msq(rs, m3, m4, H.spin_sum_leading(amp, 4), 0.25, 1.0, wcos)
         start = 0
-        for k, f in enumerate(flavours):
+        for k, x in enumerate(finals):
             n = len(picked[k])
-            out[f][picked[k]] = COLOUR[f] * w[start:start + n]
+            out[x][picked[k]] = COLOUR[x[0]] * w[start:start + n]
             start += n
     return out
 
@@ -346,8 +350,11 @@ class _Finals:
             return np.stack([np.asarray(side(x))[index] for x in flavours])[which][:, None, :]
 
         self.same = all(x == y for x, y in zip(fs, fps, strict=True))
-        self.w_partner = (not self.same and len(fs) == 1 and W_PARTNER.get(fs[0]) == fps[0])
-        self.f = fs[0] if len(fs) == 1 else None
+        self.w_partner = all(W_PARTNER.get(x) == y for x, y in zip(fs, fps, strict=True))
+        ups = {SM_CHARGE[x] > SM_CHARGE[y] for x, y in zip(fs, fps, strict=True)}
+        if self.w_partner and len(ups) != 1:
+            raise ValueError("stacked W final states must share one orientation (f up- or down-type)")
+        self.f = fs[0]  # the orientation of the s-channel W
         # t-channel (F_i → f, F_j → f') and u-channel (F_j → f, F_i → f') Yukawas
         self.t = (yukawa(sector.l, fs, a), yukawa(sector.r, fs, a), yukawa(sector.l, fps, b),
                   yukawa(sector.r, fps, b))
