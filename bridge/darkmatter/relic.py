@@ -122,7 +122,8 @@ def pair_channels(sector: DarkSector, smc: A.SMCouplings, si: A.Species, sj: A.S
     def stacked(rs, kind, final):
         key = (kind, np.asarray(rs, float).tobytes())
         if key not in memo:
-            memo.clear() if len(memo) > 1 else None
+            if len(memo) > 1:  # one √s per pair and group: older entries are not read again
+                memo.clear()
             memo[key] = A.fermion_pair_to_fermion_pairs(sector, smc, p, q, groups[kind], rs)
         return memo[key][final]
 
