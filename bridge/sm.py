@@ -52,7 +52,7 @@ class SMInputEntry:
 SMINPUTS = {row.entry: row for row in (
     SMInputEntry(1, "alpha_e", "alpha_em^-1(M_Z) MSbar", 127.951, "alpha_e_mz", inverse=True),
     SMInputEntry(2, "GF", "G_F [GeV^-2]", 1.1663788e-5, "GF"),
-    SMInputEntry(3, "alpha_s", "alpha_s(M_Z) MSbar", 0.1179, window=(0.10, 0.135)),
+    SMInputEntry(3, "alpha_s", "alpha_s(M_Z) MSbar", 0.1179, "alpha_s_mz", window=(0.10, 0.135)),
     SMInputEntry(4, "m_Z", "m_Z pole [GeV]", 91.1876, "m_Z"),
     SMInputEntry(5, "m_b", "m_b(m_b) MSbar [GeV]", 4.18, "m_b"),
     SMInputEntry(6, "m_t", "m_t pole [GeV]", 172.69, "m_t"),
@@ -109,6 +109,9 @@ class SMInputs:
     ckm_re: tuple[tuple[float, ...], ...] | None = None
     ckm_im: tuple[tuple[float, ...], ...] | None = None
     m_d: float | None = None  # m_d(2 GeV) MSbar; None: flavio's default
+    # alpha_s(M_Z) MSbar of the card's SMINPUTS 3; None: the card has none (the dark-matter code
+    # then takes the PDG 2024 world average, bridge.darkmatter.constants.ALPHA_S_MZ)
+    alpha_s_mz: float | None = None
 
     @property
     def lambda_t(self) -> complex:
@@ -153,7 +156,7 @@ class SMInputs:
     def from_flavio(cls, overrides: dict[str, float] | None = None) -> SMInputs:
         """Central values of flavio's default parameters, with flavio-named overrides."""
         par = flavio_parameters(overrides)
-        return cls.from_parameter_dict(par)
+        return cls.from_parameter_dict(par).replace(alpha_s_mz=(overrides or {}).get("alpha_s"))
 
     @classmethod
     def from_parameter_dict(cls, par: dict) -> SMInputs:
@@ -213,9 +216,9 @@ def sminputs_overrides(sminputs: dict) -> dict[str, float]:
 # ---------------------------------------------------------------------------
 # SM inputs cached on disk (a scan needs them without importing flavio)
 # ---------------------------------------------------------------------------
-#: Version of the cached SMInputs fields (2: the CKM matrix, 3: m_d), part of the cache key so an entry
-#: written before a field was added is simply not found (no warning).
-SM_INPUTS_FORMAT = 3
+#: Version of the cached SMInputs fields (2: the CKM matrix, 3: m_d, 4: alpha_s_mz), part of the cache
+#: key so an entry written before a field was added is simply not found (no warning).
+SM_INPUTS_FORMAT = 4
 
 
 def _ckm_part(value, name: str):
@@ -250,7 +253,7 @@ def parse_sm_inputs(payload, overrides: dict) -> SMInputs:
                                       + [f"unknown field {n}" for n in extra]))
     # alpha_e_mz may be None: the SLHA output then asks flavio for it
     matrices = ("ckm_re", "ckm_im")
-    optional = ("alpha_e_mz", "m_d")
+    optional = ("alpha_e_mz", "m_d", "alpha_s_mz")
     values = {n: None if n in optional and payload[n] is None else cache.real(payload[n], n)
               for n in names if n not in matrices}
     values.update({n: _ckm_part(payload[n], n) for n in matrices})

@@ -16,6 +16,13 @@ arithmetic: a reordering (spinors shared between final states, flavours or point
 one array pass, chirality blocks) must leave every number equal to rounding (1e-10 relative;
 shares 1e-10 absolute); a change of the momentum nodes must keep Ωh² within 1e-4 of them.
 
+Re-generated a second time (issue 15, branch wt-relicweyl-4) with the code of 7a0e809 and one
+change: the h s-channel of F F → f f̄ paired the spins (s_i, s_f) ⊗ (s_j, s_f') instead of
+(s_i, s_j) ⊗ (s_f, s_f') (the h term alone sums to the same Σ|M|², its interference with the Z and
+the t-channel did not; tests/test_darkmatter_amplitude_rewrites.py checks it against Dirac
+traces). The fix moved Ωh² by −9.3e-5 (light χ), −1.0e-5 (61 GeV), +3.1e-4 (Φ_l coannihilation)
+and +1.3e-5 (doublet); the Weyl-block amplitudes then equal those values to rounding.
+
 Since the coannihilating pairs are evaluated on their own nodes (relic.w_eff_table, after
 eb41224) the points with a bath of more than one state move by up to 3e-5 in Ωh² and 1e-4 in
 ⟨σv⟩(x_f) (on 60 random plane points and the benchmark cases: ≤ 6e-5 in Ωh², and their

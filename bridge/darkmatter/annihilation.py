@@ -129,6 +129,8 @@ class SMCouplings:
     m_w: float = 80.377
     gamma_w: float = C.GAMMA_W
     g2: float = 0.0  # g² = 4√2 G_F m_W²
+    #: α_s(M_Z) of the coloured channels: the card's SMINPUTS 3, else the PDG 2024 world average
+    alpha_s_mz: float = C.ALPHA_S_MZ
 
     @classmethod
     def from_sm(cls, sm) -> SMCouplings:
@@ -137,8 +139,10 @@ class SMCouplings:
                 "nu_e": 0.0, "nu_mu": 0.0, "nu_tau": 0.0}
         g_z2 = 8 * sm.GF * sm.m_Z**2 / math.sqrt(2)
         e2 = 4 * math.sqrt(2) * sm.GF * sm.m_W**2 * sm.s2w
+        a_s = getattr(sm, "alpha_s_mz", None)
         return cls(mass, g_z2, e2, sm.s2w, sm.m_Z, C.GAMMA_Z, C.M_HIGGS, C.GAMMA_HIGGS_SM, sm.vev, sm.m_W,
-                   C.GAMMA_W, 4 * math.sqrt(2) * sm.GF * sm.m_W**2)
+                   C.GAMMA_W, 4 * math.sqrt(2) * sm.GF * sm.m_W**2,
+                   C.ALPHA_S_MZ if a_s is None else float(a_s))
 
     def z_chiral(self, f: str) -> tuple[float, float]:
         q = SM_CHARGE[f]
@@ -178,6 +182,7 @@ def initial_spinors(spinors, p):
 
 
 _SPINOR_OF_MOMENTA = {"u1": lambda p: H.u_spinors(p[0]), "v2": lambda p: H.v_spinors(p[1]),
+                      "vb2": lambda p: H.bar(H.v_spinors(p[1])),
                       "ub3": lambda p: H.bar(H.u_spinors(p[2])), "v4": lambda p: H.v_spinors(p[3]),
                       "u2": lambda p: H.u_spinors(p[1]), "vb1": lambda p: H.bar(H.v_spinors(p[0]))}
 
@@ -192,7 +197,7 @@ class _LazySpinors(dict):
         self.initial = initial
 
     def __missing__(self, name):
-        if self.initial is not None and name in ("u1", "v2", "u2", "vb1"):
+        if self.initial is not None and name in ("u1", "v2", "vb2", "u2", "vb1"):
             one = self.initial[name]
             value = np.broadcast_to(one, (*self["p"][0].shape[:-1], *one.shape[-2:]))
         else:
@@ -252,44 +257,259 @@ def fermion_pair_to_fermions(sector, smc: SMCouplings, si: Species, sj: Species,
     def spin_summed(rs, cos):
         amp = fermion_pair_amplitude(sector, smc, si, sj, f, fp, rs, cos)
         # a scalar 0j: no diagram couples this pair to f f̄' (e.g. h exchange into ν ν̄)
-        return None if np.ndim(amp) == 0 else np.sum(H.abs2(amp), axis=(-4, -3, -2, -1))
+        return None if np.ndim(amp) == 0 else H.spin_sum(amp, 4)
 
     return COLOUR[f] * w_on_nodes(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp], spin_summed, 0.25)
 
 
+#: Nodes (√s × cos θ) per block of :func:`fermion_pair_to_fermion_pairs`.
+STACK_NODES = 6144
+
+
+def fermion_pair_to_fermion_pairs(sector, smc: SMCouplings, si: Species, sj: Species, finals,
+                                  sqrt_s) -> dict:
+    """{(f, f'): W(√s)} of F_i F_j → f f̄' for several final states in one array pass: the open √s
+    of all of them stacked as rows of one kinematic array (final masses and couplings row by row),
+    so the spinor products, the angular sum and the spin sum are formed once for all. ``finals``:
+    all f = f' (Z, γ, h) or all SU(2) partners of one orientation (the s-channel W; a pair's
+    charge fixes which of f, f' is up-type). Each W equals :func:`fermion_pair_to_fermions` of
+    its final state to rounding (the same nodes, angular rules and diagrams;
+    tests/test_darkmatter_amplitude_rewrites.py)."""
+    sqrt_s = np.asarray(sqrt_s, float)
+    finals = [tuple(x) for x in finals]
+    out = {x: np.zeros_like(sqrt_s) for x in finals}
+    m3s = np.array([smc.mass[f] for f, _ in finals])
+    m4s = np.array([smc.mass[fp] for _, fp in finals])
+    is_open = [_open(sqrt_s, max(si.mass + sj.mass, m3 + m4)) for m3, m4 in zip(m3s, m4s, strict=True)]
+    fs, fps = [f for f, _ in finals], [fp for _, fp in finals]
+    for idx, cos, wcos in angular_rules(sqrt_s, si.mass, sj.mass):
+        picked = [idx[is_open[k][idx]] for k in range(len(finals))]
+        which = np.concatenate([np.full(len(x), k) for k, x in enumerate(picked)])
+        if not which.size:
+            continue
+        rows = np.concatenate(picked)
+        w = np.zeros(rows.size)
+        # blocks of ≤ STACK_NODES nodes: the temporaries stay in cache instead of being mapped
+        # afresh for every product (whole-process CPU: fewer page faults)
+        step = max(1, STACK_NODES // cos.size)
+        for lo in range(0, rows.size, step):
+            block = slice(lo, lo + step)
+            rs, m3, m4 = sqrt_s[rows[block]], m3s[which[block]], m4s[which[block]]
+            sp = _LazySpinors(H.cm_momenta(rs, si.mass, sj.mass, m3[:, None], m4[:, None], cos),
+                              _LazySpinors(H.cm_momenta(rs, si.mass, sj.mass, 0.0, 0.0, np.zeros(1))))
+            fin = _Finals.of(sector, smc, si, sj, fs, fps, which[block])
+            amp = _fermion_pair_core(sector, smc, si, sj, sp, fin)
+            if np.ndim(amp):
+                w[block] = _w_from_msq(rs, m3, m4, H.spin_sum_leading(amp, 4), 0.25, 1.0, wcos)
+        start = 0
+        for k, x in enumerate(finals):
+            n = len(picked[k])
+            out[x][picked[k]] = COLOUR[x[0]] * w[start:start + n]
+            start += n
+    return out
+
+
 def fermion_pair_amplitude(sector, smc, si, sj, f, fp, sqrt_s, cos=None):
-    """M[s_i, s_j, s_f, s_f'] on (√s, cos θ nodes) for F_i F_j → f f̄' (module conventions)."""
+    """M[s_i, s_j, s_f, s_f'] on (√s, cos θ nodes) for F_i F_j → f f̄' (module conventions).
+
+    Written in the Weyl blocks of :mod:`.helicity` (the chiral basis; Dreiner, Haber, Martin,
+    arXiv:0812.1594): every diagram is a sum of products of two 2-spinor brackets, grouped by
+    how the four spins pair up —
+
+    * (s_i, s_f) ⊗ (s_j, s_f'): [ū₃ P_X u₁][v̄₂ P_Y v₄], the t-channel scalars and the P_L ⊗ P_R
+      pieces of the s-channel Z, γ, W (Fierz: (x σ^μ y)(z σ̄_μ w) = 2 (x·w)(z·y));
+    * (s_i, s_f') ⊗ (s_j, s_f): the P_L ⊗ P_L and P_R ⊗ P_R pieces of the vector exchanges
+      ((x σ̄^μ y)(z σ̄_μ w) = 2 [x z][y w]) and the u-channel of two Majorana states;
+    * (s_i, s_j) ⊗ (s_f, s_f'): the h exchange and the q_μ q_ν/M² term of the massive vectors
+      (currents contracted with q = p₁ + p₂);
+
+    the coefficients of each chiral product (couplings × propagators, one number per node) are
+    summed first, so each product of spinor brackets is formed once per call. The same diagrams,
+    signs and propagators as the 4×4 Dirac form it replaces (kept in
+    tests/test_darkmatter_amplitude_rewrites.py as the reference, equal to ≤ 1e-12).
+    """
     sp = _spinors(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp], cos)
+    amp = _fermion_pair_core(sector, smc, si, sj, sp, _Finals.of(sector, smc, si, sj, [f], [fp]))
+    return np.moveaxis(amp, (0, 1, 2, 3), (-4, -3, -2, -1)) if np.ndim(amp) else amp
+
+
+class _Finals:
+    """Couplings of the final states f f̄' of the rows of a (stacked) kinematic array: each an
+    array (rows, 1) (or (rows, 1, n_scalars) for the dark Yukawas) that broadcasts against the
+    nodes (rows, n_cos), one row per √s of one flavour; a single final state has rows = 1."""
+
+    def __init__(self, sector, smc, si, sj, fs, fps, which=None):
+        a, b = si.index, sj.index
+        which = np.zeros(1, int) if which is None else which
+        fs, fps = list(fs), list(fps)
+
+        def rows(values):
+            return np.asarray(values)[which][:, None]
+
+        def yukawa(side, flavours, index):
+            return np.stack([np.asarray(side(x))[index] for x in flavours])[which][:, None, :]
+
+        self.same = all(x == y for x, y in zip(fs, fps, strict=True))
+        self.w_partner = all(W_PARTNER.get(x) == y for x, y in zip(fs, fps, strict=True))
+        ups = {SM_CHARGE[x] > SM_CHARGE[y] for x, y in zip(fs, fps, strict=True)}
+        if self.w_partner and len(ups) != 1:
+            raise ValueError("stacked W final states must share one orientation (f up- or down-type)")
+        self.f = fs[0]  # the orientation of the s-channel W
+        # t-channel (F_i → f, F_j → f') and u-channel (F_j → f, F_i → f') Yukawas
+        self.t = (yukawa(sector.l, fs, a), yukawa(sector.r, fs, a), yukawa(sector.l, fps, b),
+                  yukawa(sector.r, fps, b))
+        self.u = (yukawa(sector.l, fs, b), yukawa(sector.r, fs, b), yukawa(sector.l, fps, a),
+                  yukawa(sector.r, fps, a))
+        gl_gr = [smc.z_chiral(x) for x in fs]
+        self.gl, self.gr = rows([g[0] for g in gl_gr]), rows([g[1] for g in gl_gr])
+        self.charge = rows([SM_CHARGE[x] for x in fs])
+        self.mass = rows([smc.mass[x] for x in fs])
+
+    @classmethod
+    def of(cls, sector, smc, si, sj, fs, fps, which=None):
+        return cls(sector, smc, si, sj, fs, fps, which)
+
+
+def _fermion_pair_core(sector, smc, si, sj, sp, fin: _Finals):
+    """The amplitude of :func:`fermion_pair_amplitude` on the spinors ``sp`` of all rows, with
+    the final-state couplings ``fin`` of each row, in the layout (s_i, s_j, s_f, s_f', nodes…) of
+    :func:`.helicity.soa` (0j when no diagram has all its couplings)."""
     p1, p2, k1, _ = sp["p"]
-    u1, v2, ub3, v4 = sp["u1"], sp["v2"], sp["ub3"], sp["v4"]
-    vb2 = H.bar(v2)
-    a, b = si.index, sj.index
-    l_f, r_f = sector.l(f), sector.r(f)
-    l_fp, r_fp = sector.l(fp), sector.r(fp)
+    u1, vb2, ub3, v4 = (_soa(sp, name) for name in ("u1", "vb2", "ub3", "v4"))
     t = H.dot(p1 - k1, p1 - k1)
-    # t-channel: M[s_i, s_j, s_f, s_f'] = −Σ_A [ū₃ Γ_A u₁][v̄₂ Γ̄_A v₄]/(t − M_A²)
-    amp = -_scalar_exchange(l_f[a], r_f[a], l_fp[b], r_fp[b], sector.scalars, t, ub3, u1, vb2, v4)
+    # (s_i, s_f) ⊗ (s_j, s_f') coefficients: t-channel M = −Σ_A [ū₃ Γ_A u₁][v̄₂ Γ̄_A v₄]/(t − M_A²)
+    terms = _Terms()
+    for key, c in _exchange_coefficients(*fin.t, sector.scalars, t).items():
+        terms.add_a(key, -c)
+    if fin.same:
+        _fermion_s_channel(sector, smc, si, sj, fin, sp, terms)
+    elif fin.w_partner and sector.w is not None:
+        _fermion_w_channel(sector, smc, si, sj, fin.f, sp, terms)
+    amp = terms.assemble(u1, vb2, ub3, v4)
     if si.self_conjugate and sj.self_conjugate:
         # u-channel, F_i and F_j exchanged with Denner's relative minus sign: [ū₃ Γ u₂][v̄₁ Γ̄ v₄]
         uu = H.dot(p2 - k1, p2 - k1)
-        m_u = _scalar_exchange(l_f[b], r_f[b], l_fp[a], r_fp[a], sector.scalars, uu, ub3, sp["u2"],
-                               sp["vb1"], v4)
+        m_u = _scalar_exchange(*fin.u, sector.scalars, uu, ub3, _soa(sp, "u2"), _soa(sp, "vb1"), v4)
         if np.ndim(m_u):
-            amp = amp + np.swapaxes(m_u, -3, -4)
-    if f == fp:
-        amp = amp - _fermion_s_channel(sector, smc, si, sj, f, p1, p2, u1, vb2, ub3, v4, sp)
-    elif W_PARTNER.get(f) == fp and sector.w is not None:
-        amp = amp - _fermion_w_channel(sector, smc, si, sj, f, p1 + p2, u1, vb2, ub3, v4)
+            amp = amp + np.swapaxes(m_u, 0, 1)
     return amp
 
 
-def _chiral_bilinears(left_bar, right):
-    """(ψ̄_s P_L χ_r, ψ̄_s P_R χ_r) for (…, 2, 4) spinors → two (…, 2, 2): in the chiral basis
-    P_L = diag(1, 1, 0, 0), so each projection keeps two of the four components."""
-    def half(k):
-        return (left_bar[..., :, None, k] * right[..., None, :, k]
-                + left_bar[..., :, None, k + 1] * right[..., None, :, k + 1])
-    return half(0), half(2)
+def _soa(sp, name):
+    """Spinor ``name`` of ``sp`` in the (spin, component, nodes…) layout, computed once per
+    spinor set; the initial-state ones on their one cos θ node (they broadcast over the nodes)."""
+    key = ("soa", name)
+    if key not in sp:
+        one = sp.initial is not None and name in ("u1", "vb2", "u2", "vb1")
+        sp[key] = H.soa(sp.initial[name] if one else sp[name])
+    return sp[key]
+
+
+class _Terms:
+    """Coefficients (one number per node) of the chiral spinor products of
+    :func:`fermion_pair_amplitude`, collected diagram by diagram, then multiplied out once."""
+
+    def __init__(self):
+        self.a = {}  # (X, Y): [ū₃ P_X u₁]_(s_f, s_i) [v̄₂ P_Y v₄]_(s_j, s_f')
+        self.b = {}  # X: [v̄₂ P_X… ū₃]_ε (s_j, s_f) [u₁ … v₄]_ε (s_i, s_f'), X = L (σ̄σ̄) or R (σσ)
+        self.c = []  # (coefficient, (s_i, s_j) bracket, (s_f, s_f') bracket)
+
+    @staticmethod
+    def _add(store, key, c):
+        store[key] = store[key] + c if key in store else c
+
+    def add_a(self, key, c):
+        self._add(self.a, key, c)
+
+    def add_b(self, key, c):
+        self._add(self.b, key, c)
+
+    def vector(self, coeff, dark, final, q=None, mass=None, dark_q=None, final_q=None):
+        """coeff × J_d^μ (g_μν − q_μ q_ν/M²) J_f^ν with J_d = v̄₂ γ^μ (d_L P_L + d_R P_R) u₁ and
+        J_f = ū₃ γ^μ (f_L P_L + f_R P_R) v₄ (the q q term only with ``mass``; ``dark_q``,
+        ``final_q``: the two currents contracted with q, from :func:`_currents_with_q`)."""
+        (dl, dr), (fl, fr) = dark, final
+        # Fierz: P_L⊗P_R and P_R⊗P_L pieces pair (s_i, s_f) with (s_j, s_f'); final couplings may
+        # be arrays over stacked rows
+        if dl != 0 and np.any(fr):
+            self.add_a(("L", "R"), 2 * dl * fr * coeff)
+        if dr != 0 and np.any(fl):
+            self.add_a(("R", "L"), 2 * dr * fl * coeff)
+        if dl != 0 and np.any(fl):
+            self.add_b("L", 2 * dl * fl * coeff)
+        if dr != 0 and np.any(fr):
+            self.add_b("R", 2 * dr * fr * coeff)
+        if mass is not None:
+            self.c.append((-coeff / mass**2, np.swapaxes(dark_q, 0, 1), final_q))
+
+    def assemble(self, u1, vb2, ub3, v4):
+        """Σ of the collected terms as (s_i, s_j, s_f, s_f', …) from spinors in the layout of
+        :func:`.helicity.soa`, 0j when there is none."""
+        total = 0j
+        u1_lo, u1_hi = H.weyl(u1)
+        vb2_lo, vb2_hi = H.weyl(vb2)
+        ub3_lo, ub3_hi = H.weyl(ub3)
+        v4_lo, v4_hi = H.weyl(v4)
+        if self.a:
+            x = {"L": np.swapaxes(H.bracket_dot(ub3_lo, u1_lo), 0, 1),  # (s_i, s_f)
+                 "R": np.swapaxes(H.bracket_dot(ub3_hi, u1_hi), 0, 1)}
+            for cy in ("L", "R"):
+                xc = 0j
+                for cx in ("L", "R"):
+                    if (cx, cy) in self.a:
+                        xc = xc + self.a[cx, cy] * x[cx]
+                if np.ndim(xc):
+                    yb = H.bracket_dot(vb2_lo, v4_lo) if cy == "L" else H.bracket_dot(vb2_hi, v4_hi)
+                    total = _accumulate(total, _outer(xc, yb))
+        for cx, c in self.b.items():
+            # L: (v̄₂_hi σ̄ u₁_lo)(ū₃_hi σ̄ v₄_lo) = 2 [v̄₂_hi ū₃_hi][u₁_lo v₄_lo]; R: the lower halves
+            if cx == "L":
+                q_jf, p_if = H.bracket_eps(vb2_hi, ub3_hi), H.bracket_eps(u1_lo, v4_lo)
+            else:
+                q_jf, p_if = H.bracket_eps(vb2_lo, ub3_lo), H.bracket_eps(u1_hi, v4_hi)
+            total = _accumulate(total, (c * p_if)[:, None, None, :] * q_jf[None, :, :, None])
+        for c, x_ij, y_ff in self.c:
+            total = _accumulate(total, (c * x_ij)[:, :, None, None] * y_ff[None, None, :, :])
+        return total
+
+
+def _accumulate(total, term):
+    """total + term, in place when ``total`` is already an array of the full shape (the terms of
+    :meth:`_Terms.assemble` are fresh products: no caller's array is written to)."""
+    if np.ndim(total) == 0:
+        return term
+    if np.shape(term) == total.shape:
+        total += term
+        return total
+    return total + term
+
+
+def _currents_with_q(sp, q, dark, final):
+    """(J_d·q (…, s_j, s_i), J_f·q (…, s_f, s_f')) of :meth:`_Terms.vector` for q = p₁ + p₂ = k₁ + k₂.
+
+    ψ̄ γ^μ P_L χ q_μ = ψ̄_hi (q·σ̄) χ_lo, ψ̄ γ^μ P_R χ q_μ = ψ̄_lo (q·σ) χ_hi; the dark current on one
+    cos θ node (the initial spinors and q are the same at all). Not by the Dirac equation
+    (ū₃ q̸ v₄ = (m₃ − m₄)…): the spinors of a light final state (√(E − |k|) by subtraction) satisfy
+    it only to ~1e-6 relatively, and the t-channel uses the same spinors, so the currents are
+    formed from them as they are.
+    """
+    init = sp.initial if sp.initial is not None else sp
+    lo, hi = H.weyl(_soa(sp, "vb2"))
+    r_lo, r_hi = H.weyl(_soa(sp, "u1"))
+    q1 = init["p"][0] + init["p"][1]
+    dark_q = 0j
+    if dark[0] != 0:
+        dark_q = dark_q + dark[0] * H.bracket_dot(hi, H.sigma_times(q1, r_lo, True))
+    if dark[1] != 0:
+        dark_q = dark_q + dark[1] * H.bracket_dot(lo, H.sigma_times(q1, r_hi, False))
+    (ub_lo, ub_hi), (v_lo, v_hi) = H.weyl(_soa(sp, "ub3")), H.weyl(_soa(sp, "v4"))
+    final_q = 0j
+    fl, fr = final  # per stacked row
+    if np.any(fl):
+        final_q = final_q + fl * H.bracket_dot(ub_hi, H.sigma_times(q, v_lo, True))
+    if np.any(fr):
+        final_q = final_q + fr * H.bracket_dot(ub_lo, H.sigma_times(q, v_hi, False))
+    return dark_q, final_q
 
 
 def _scalar_exchange(l_in, r_in, l_out, r_out, scalars, t, ub3, u_in, vb_out, v4):
@@ -297,27 +517,44 @@ def _scalar_exchange(l_in, r_in, l_out, r_out, scalars, t, ub3, u_in, vb_out, v4
     / (t − M_A²) as (…, s, s', s_f, s_f'), 0j when no scalar has both vertices: the sum over
     the scalars A is taken on the four chiral products (P_X ⊗ P_Y) first, so the spinor
     products are formed once, not once per scalar (l, r of L ⊃ f̄ (l P_R + r P_L) F S)."""
-    coeff_in = {"R": np.asarray(l_in), "L": np.asarray(r_in)}
-    coeff_out = {"L": np.conj(l_out), "R": np.conj(r_out)}
-    live = [A for A in range(len(scalars))
-            if (coeff_in["L"][A] != 0 or coeff_in["R"][A] != 0)
-            and (coeff_out["L"][A] != 0 or coeff_out["R"][A] != 0)]
-    if not live:
+    coeffs = _exchange_coefficients(l_in, r_in, l_out, r_out, scalars, t)
+    if not coeffs:
         return 0j
-    inv = 1.0 / (t[..., None] - np.array([scalars[A].mass ** 2 for A in live]))  # (…, n_live)
-    xl, xr = _chiral_bilinears(ub3, u_in)
-    yl, yr = _chiral_bilinears(vb_out, v4)
-    x = {"L": np.swapaxes(xl, -1, -2), "R": np.swapaxes(xr, -1, -2)}  # (…, s, s_f)
+    (ub3_lo, ub3_hi), (u_lo, u_hi) = H.weyl(ub3), H.weyl(u_in)
+    (vb_lo, vb_hi), (v4_lo, v4_hi) = H.weyl(vb_out), H.weyl(v4)
+    x = {"L": np.swapaxes(H.bracket_dot(ub3_lo, u_lo), 0, 1),
+         "R": np.swapaxes(H.bracket_dot(ub3_hi, u_hi), 0, 1)}
     total = 0j
-    for cy, y in (("L", yl), ("R", yr)):
+    for cy, y in (("L", (vb_lo, v4_lo)), ("R", (vb_hi, v4_hi))):
         xc = 0j
         for cx in ("L", "R"):
-            c = coeff_in[cx][live] * coeff_out[cy][live]
-            if np.any(c):
-                xc = xc + (inv @ c)[..., None, None] * x[cx]
+            if (cx, cy) in coeffs:
+                xc = xc + coeffs[cx, cy] * x[cx]
         if np.ndim(xc):
-            total = total + _outer(xc, y)
+            total = total + _outer(xc, H.bracket_dot(*y))
     return total
+
+
+def _exchange_coefficients(l_in, r_in, l_out, r_out, scalars, t):
+    """{(X, Y): Σ_A c_A^{XY}/(t − M_A²)} of the chiral products [ū₃ P_X u_in][v̄_out P_Y v₄] of a
+    scalar exchange (couplings of L ⊃ f̄ (l P_R + r P_L) F S: ū₃ (l_A P_R + r_A P_L) u_in and
+    v̄_out (l'*_A P_L + r'*_A P_R) v₄); empty when no scalar has both vertices."""
+    coeff_in = {"R": np.asarray(l_in), "L": np.asarray(r_in)}
+    coeff_out = {"L": np.conj(l_out), "R": np.conj(r_out)}
+    # couplings (n_scalars,) or, stacked, (rows, 1, n_scalars): a scalar is live if any row has both
+    live = [A for A in range(len(scalars))
+            if np.any((coeff_in["L"][..., A] != 0) | (coeff_in["R"][..., A] != 0))
+            and np.any((coeff_out["L"][..., A] != 0) | (coeff_out["R"][..., A] != 0))]
+    if not live:
+        return {}
+    inv = 1.0 / (t[..., None] - np.array([scalars[A].mass ** 2 for A in live]))  # (…, n_live)
+    out = {}
+    for cy in ("L", "R"):
+        for cx in ("L", "R"):
+            c = coeff_in[cx][..., live] * coeff_out[cy][..., live]
+            if np.any(c):
+                out[cx, cy] = inv @ c if c.ndim == 1 else np.einsum("...k,...k->...", inv, c)
+    return out
 
 
 def _dark_w_couplings(sector, si, sj, up: bool, scalar: bool):
@@ -336,62 +573,55 @@ def _dark_w_couplings(sector, si, sj, up: bool, scalar: bool):
     return wl[b, a], wr[b, a]
 
 
-def _fermion_w_channel(sector, smc, si, sj, f, q, u1, vb2, ub3, v4):
-    """s-channel W for F_i F_j → f f̄' (the Z term of :func:`_fermion_s_channel` with the W's
-    coupling (g/√2)γ^μ P_L to the SM pair and the dark W couplings)."""
+def _fermion_w_channel(sector, smc, si, sj, f, sp, terms):
+    """s-channel W for F_i F_j → f f̄' into ``terms`` (the Z term of :func:`_fermion_s_channel`
+    with the W's coupling (g/√2)γ^μ P_L to the SM pair and the dark W couplings)."""
     up = SM_CHARGE[f] > SM_CHARGE[W_PARTNER[f]]
     wl, wr = _dark_w_couplings(sector, si, sj, up, scalar=False)
     if wl == 0 and wr == 0:
-        return 0j
-    s = H.dot(q, q)
-    j_d = H.vector_current(vb2, wl * H.PL + wr * H.PR, u1)
-    j_f = H.vector_current(ub3, H.PL, v4)
-    bw = _breit_wigner(s, smc.m_w, smc.gamma_w if si.mass + sj.mass < smc.m_w else 0.0)
-    return smc.g2 / 2 * _contract_massive(j_d, j_f, q, smc.m_w) * bw[..., None, None, None, None]
-
-
-def _fermion_s_channel(sector, smc, si, sj, f, p1, p2, u1, vb2, ub3, v4, cache=None):
-    """Z, γ and h exchange in the s-channel for F_i F_j → f f̄ (before the fermion sign)."""
-    a, b = si.index, sj.index
+        return
+    p1, p2 = sp["p"][0], sp["p"][1]
     q = p1 + p2
     s = H.dot(q, q)
-    total = 0j
+    bw = _breit_wigner(s, smc.m_w, smc.gamma_w if si.mass + sj.mass < smc.m_w else 0.0)
+    dark, final = (wl, wr), (1.0, 0.0)
+    terms.vector(-smc.g2 / 2 * bw, dark, final, q, smc.m_w,
+                 *_currents_with_q(sp, q, dark, final))
+
+
+def _fermion_s_channel(sector, smc, si, sj, fin: _Finals, sp, terms):
+    """Z, γ and h exchange in the s-channel for F_i F_j → f f̄ into ``terms``, with the fermion
+    sign (−1 relative to the t-channel); the final couplings of ``fin`` row by row."""
+    a, b = si.index, sj.index
+    p1, p2 = sp["p"][0], sp["p"][1]
+    q = p1 + p2
+    s = H.dot(q, q)
     if sector.z is not None:
         zl, zr = np.asarray(sector.z.left)[b, a], np.asarray(sector.z.right)[b, a]
         if zl != 0 or zr != 0:
-            gl, gr = smc.z_chiral(f)
-            j_f = H.vector_current(ub3, gl * H.PL + gr * H.PR, v4)  # (…, s_f, s_f', μ)
-            key = ("j_d", complex(zl), complex(zr))  # the dark current is shared by all final states
-            if cache is None or key not in cache:
-                j_d = H.vector_current(vb2, zl * H.PL + zr * H.PR, u1)  # (…, s_j, s_i, μ)
-                if cache is not None:
-                    cache[key] = j_d
-            j_d = cache[key] if cache is not None else j_d
-            total = total + smc.g_z2 * _contract_massive(j_d, j_f, q, smc.m_z) \
-                * _breit_wigner(s, smc.m_z, smc.gamma_z)[..., None, None, None, None]
-    if not si.self_conjugate and sj.conj and si.index == sj.index and si.charge != 0:
-        j_d = H.vector_current(vb2, H.ONE, u1)
-        j_v = H.vector_current(ub3, H.ONE, v4)
-        coupling = smc.e2 * si.charge * SM_CHARGE[f]
-        total = total + coupling * _contract(j_d, j_v) / s[..., None, None, None, None]
-    if sector.higgs is not None and smc.mass[f] > 0:
+            dark, final = (zl, zr), (fin.gl, fin.gr)
+            terms.vector(-smc.g_z2 * _breit_wigner(s, smc.m_z, smc.gamma_z), dark, final, q, smc.m_z,
+                         *_currents_with_q(sp, q, dark, final))
+    if not si.self_conjugate and sj.conj and si.index == sj.index and si.charge != 0 and np.any(fin.charge):
+        terms.vector(-smc.e2 * si.charge * fin.charge / s, (1.0, 1.0), (1.0, 1.0))
+    if sector.higgs is not None and np.any(fin.mass > 0):
         y = np.asarray(sector.higgs.fermion)
         if si.self_conjugate:
-            gam = y[b, a] * H.PL + np.conj(y[b, a]) * H.PR
+            c_l, c_r = y[b, a], np.conj(y[b, a])
         else:
-            gam = y[b, a] * H.PR + np.conj(y[a, b]) * H.PL
-        if np.any(gam):
-            x = H.sandwich(vb2, gam, u1)  # (…, s_j, s_i)
-            yf = H.sandwich(ub3, H.ONE, v4)  # (…, s_f, s_f')
+            c_l, c_r = np.conj(y[a, b]), y[b, a]
+        if c_l != 0 or c_r != 0:
+            (vb_lo, vb_hi), (u_lo, u_hi) = H.weyl(_soa(sp, "vb2")), H.weyl(_soa(sp, "u1"))
+            x = c_l * H.bracket_dot(vb_lo, u_lo) + c_r * H.bracket_dot(vb_hi, u_hi)  # (s_j, s_i, …)
+            (ub_lo, ub_hi), (v_lo, v_hi) = H.weyl(_soa(sp, "ub3")), H.weyl(_soa(sp, "v4"))
+            yf = H.bracket_dot(ub_lo, v_lo) + H.bracket_dot(ub_hi, v_hi)  # (s_f, s_f', …)
             bw = _breit_wigner(s, smc.m_h, smc.gamma_h)
-            total = total - (smc.mass[f] / smc.vev) * _outer(np.swapaxes(x, -1, -2), yf) \
-                * bw[..., None, None, None, None]
-    return total
+            terms.c.append(((fin.mass / smc.vev) * bw, np.swapaxes(x, 0, 1), yf))
 
 
 def _outer(x, y):
-    """out[…, a, b, c, d] = x[…, a, c] y[…, b, d]."""
-    return x[..., :, None, :, None] * y[..., None, :, None, :]
+    """out[a, b, c, d, …] = x[a, c, …] y[b, d, …] (the layout of :func:`.helicity.soa`)."""
+    return x[:, None, :, None] * y[None, :, None, :]
 
 
 def _contract(j_d, j_f):
@@ -401,14 +631,6 @@ def _contract(j_d, j_f):
     jf = j_f.reshape(*j_f.shape[:-3], 4, 4)  # rows (c, d)
     out = (jd @ np.swapaxes(jf, -1, -2)).reshape(*lead, 2, 2, 2, 2)  # (b, a, c, d)
     return np.swapaxes(out, -4, -3)
-
-
-def _contract_massive(j_d, j_f, q, mass):
-    """J_d^μ (g_μν − q_μ q_ν/M²) J_f^ν (unitary-gauge massive vector propagator numerator)."""
-    qv = q[..., None, None, :]
-    jdq, jfq = H.dot(j_d, qv), H.dot(j_f, qv)  # (…, b, a), (…, c, d)
-    longitudinal = np.swapaxes(jdq, -1, -2)[..., :, :, None, None] * jfq[..., None, None, :, :]
-    return _contract(j_d, j_f) - longitudinal / mass**2
 
 
 def _scalar_contract_massive(dp, j_f, q, mass):
@@ -428,7 +650,7 @@ def scalar_pair_to_fermions(sector, smc: SMCouplings, si: Species, sj: Species, 
     def spin_summed(rs, cos):
         amp = scalar_pair_amplitude(sector, smc, si, sj, f, fp, rs, cos)
         # a scalar 0j: no diagram couples this pair to f f̄' (the amplitude stayed 0j)
-        return None if np.ndim(amp) == 0 else np.sum(H.abs2(amp), axis=(-2, -1))
+        return None if np.ndim(amp) == 0 else H.spin_sum(amp, 2)
 
     return COLOUR[f] * w_on_nodes(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp], spin_summed, 1.0)
 
@@ -524,7 +746,7 @@ def fermion_pair_to_photons(smc: SMCouplings, mass: float, charge: float, sqrt_s
 
     def spin_summed(rs, cos):
         amp = fermion_photon_amplitude(smc, mass, charge, rs, cos)
-        return np.sum(H.abs2(amp), axis=(-4, -3, -2, -1))
+        return H.spin_sum(amp, 4)
 
     return w_on_nodes(sqrt_s, mass, mass, 0.0, 0.0, spin_summed, 0.25, 0.5)
 

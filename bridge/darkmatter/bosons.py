@@ -557,7 +557,7 @@ def w_fermions(cp: Couplings, start, end, X, Y, sqrt_s, average=0.25):
 
     def spin_summed(rs, cos):
         amp = fermion_pair_helicities(cp, start, end, X, Y, rs, cos)
-        return np.sum(H.abs2(amp), axis=(-4, -3, -2, -1))
+        return H.spin_sum(amp, 4)
 
     g = cp.gauge
     return w_on_nodes(sqrt_s, cp.mf[start[0]], cp.mf[end[0]], g.mass(X), g.mass(Y), spin_summed, average,
@@ -569,7 +569,7 @@ def w_scalars(cp: Couplings, start, end, X, Y, sqrt_s):
 
     def spin_summed(rs, cos):
         amp = scalar_pair_amplitude(cp, start, end, X, Y, rs, cos)
-        return np.sum(H.abs2(amp), axis=(-2, -1))
+        return H.spin_sum(amp, 2)
 
     g = cp.gauge
     return w_on_nodes(sqrt_s, cp.ms[start[0]], cp.ms[end[0]], g.mass(X), g.mass(Y), spin_summed, 1.0,

@@ -27,12 +27,15 @@ conserved like a charge (Q_f = Q_F + Q_S), summed to C_R d_R (4 for triplets, 24
 Quark couplings of two coloured dark states (3̄ 3̄, 3 8, 8 3) are not implemented (reported as
 missing by :mod:`.relic`).
 
-α_s: α_s(μ) with μ = m_i + m_j (flavio's running from constants.ALPHA_S_MZ through
-:func:`bridge.couplings.alpha_s`); QCD corrections beyond tree level and the Sommerfeld
-enhancement/suppression of coloured initial states are left out: for coloured coannihilation
-they change Ωh² by O(10–50%) (de Simone, Giudice, Strumia, JHEP 06 (2014) 081,
-arXiv:1402.6287, Figs. 3–5; bound states add more, Harz & Petraki arXiv:1805.01200), so Ωh² of
-a point dominated by coloured channels is good to that level only.
+α_s: α_s(μ) with μ = m_i + m_j, run (flavio's running, :func:`bridge.couplings.alpha_s`) from
+α_s(M_Z) of the card's SMINPUTS 3 (``SMCouplings.alpha_s_mz``), or, when the card has none, the
+PDG 2024 world average 0.1180 (constants.ALPHA_S_MZ; PDG, Phys. Rev. D 110 (2024) 030001, QCD
+review): at fixed μ, W of g g and of the s-channel gluon scales as α_s², of F S → q g as α_s.
+QCD corrections beyond tree level and the Sommerfeld enhancement/suppression of coloured initial
+states are left out: for coloured coannihilation they change Ωh² by O(10–50%) (de Simone,
+Giudice, Strumia, JHEP 06 (2014) 081, arXiv:1402.6287, Figs. 3–5; bound states add more, Harz &
+Petraki arXiv:1805.01200), so Ωh² of a point dominated by coloured channels is good to that
+level only.
 """
 
 from __future__ import annotations
@@ -54,12 +57,13 @@ INDEX = {3: 0.5, -3: 0.5, 8: 3.0}
 C_A = 3.0
 
 
-def alpha_s(mu: float) -> float:
-    """α_s(μ) (five flavours below wilson's decoupling scale, six above)."""
+def alpha_s(mu: float, alpha_s_mz: float = C.ALPHA_S_MZ) -> float:
+    """α_s(μ) from α_s(M_Z) = ``alpha_s_mz`` (five flavours below wilson's decoupling scale, six
+    above)."""
     from bridge.couplings import alpha_s as run
     from bridge.couplings import constants
 
-    return float(run(float(mu), 6 if mu > constants().decoupling else 5, C.ALPHA_S_MZ))
+    return float(run(float(mu), 6 if mu > constants().decoupling else 5, alpha_s_mz))
 
 
 def gluon_pair_colour(rep: int) -> tuple[float, float]:
@@ -175,7 +179,7 @@ def coloured_pair_to_fermions(sector, smc: A.SMCouplings, si: A.Species, sj: A.S
     quark = A.COLOUR[f] == 3
     gluon = quark and f == fp and si.index == sj.index and not si.self_conjugate
     if gluon:
-        g2 = 4 * math.pi * (alpha_s(si.mass + sj.mass) if a_s is None else a_s)
+        g2 = 4 * math.pi * (alpha_s(si.mass + sj.mass, smc.alpha_s_mz) if a_s is None else a_s)
     if quark:
         t_sector = _t_channel_only(sector) if t_sector is None else t_sector
         neutral_i, neutral_j = dataclasses.replace(si, charge=0.0), dataclasses.replace(sj, charge=0.0)
@@ -329,7 +333,8 @@ def fermion_scalar_to_fermion_boson(sector, smc: A.SMCouplings, cp, sf: A.Specie
         return np.zeros_like(np.asarray(sqrt_s, float))
     n = int(sf.particle_like and ss.particle_like) + int(sf.anti_like and ss.anti_like)
     if boson == "g":
-        g_s = math.sqrt(4 * math.pi * (alpha_s(sf.mass + ss.mass) if a_s is None else a_s))
+        a_s = alpha_s(sf.mass + ss.mass, smc.alpha_s_mz) if a_s is None else a_s
+        g_s = math.sqrt(4 * math.pi * a_s)
     else:
         g_s = 1.0
     colour = (gen if boson == "g" else tensor) / (COLOUR_DIM[sf.colour] * COLOUR_DIM[ss.colour])
@@ -339,7 +344,7 @@ def fermion_scalar_to_fermion_boson(sector, smc: A.SMCouplings, cp, sf: A.Specie
     def spin_summed(rs, cos):
         amp = fermion_scalar_amplitude(sector, cp, f, smc.mass[f], boson, sf.index, ss.index, rs, cos,
                                        g_s=g_s, colour_charges=charges or (1, 1, 1), partner_mass=m_partner)
-        return np.sum(H.abs2(amp), axis=(-3, -2, -1))
+        return H.spin_sum(amp, 3)
 
     return n * A.w_on_nodes(sqrt_s, sf.mass, ss.mass, smc.mass[f], m_v, spin_summed, 0.5 * colour)
 
@@ -366,7 +371,7 @@ def coloured_pair_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Spec
             missing.append(f"{label}: same-sign fermion final states")
         return channels + _per_colour(P.boson_channels(gauge, si, sj, label), d), missing
     p, q = pair
-    a_s = alpha_s(p.mass + q.mass)
+    a_s = alpha_s(p.mass + q.mass, smc.alpha_s_mz)
     if p.index == q.index and p.kind == q.kind and not p.self_conjugate:
         gg = fermion_pair_to_gluons if p.kind == "F" else scalar_pair_to_gluons
         channels.append((f"{label} -> g g", lambda rs: gg(p.mass, p.colour, rs, a_s)))
@@ -479,7 +484,7 @@ def fermion_scalar_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Spe
                 continue
             threshold = max(sf.mass + ss.mass, smc.mass[f] + (0.0 if boson == "g" else cp.gauge.mass(boson)))
             probe = np.array([1.05, 1.6]) * threshold
-            a_s = alpha_s(sf.mass + ss.mass) if boson == "g" else None
+            a_s = alpha_s(sf.mass + ss.mass, smc.alpha_s_mz) if boson == "g" else None
 
             def fn(rs, f=f, boson=boson, a_s=a_s):
                 return fermion_scalar_to_fermion_boson(sector, smc, cp, sf, ss, f, boson, rs, a_s)

@@ -174,3 +174,75 @@ def cm_momenta(sqrt_s, m1, m2, m3, m4, cos_theta):
     k1[..., 0], k1[..., 1], k1[..., 3] = e3, k * sn, k * c
     k2[..., 0], k2[..., 1], k2[..., 3] = sqrt_s - e3, -k * sn, -k * c
     return p1, p2, k1, k2
+
+
+# ---------------------------------------------------------------------------------------------
+# Two-component (Weyl) blocks of the chiral basis
+# ---------------------------------------------------------------------------------------------
+# In the chiral basis a Dirac spinor is (ψ_L, ψ_R) and γ^μ = [[0, σ^μ], [σ̄^μ, 0]] (Peskin &
+# Schroeder Eq. (3.25); Dreiner, Haber, Martin, arXiv:0812.1594, Sec. 3.1 with their σ, σ̄), so
+# for a row spinor ψ̄ = (ψ̄_lo, ψ̄_hi) and a column χ = (χ_lo, χ_hi):
+#
+#     ψ̄ P_L χ = ψ̄_lo·χ_lo,   ψ̄ P_R χ = ψ̄_hi·χ_hi,
+#     ψ̄ γ^μ P_L χ = ψ̄_hi σ̄^μ χ_lo,   ψ̄ γ^μ P_R χ = ψ̄_lo σ^μ χ_hi,
+#
+# and the Lorentz contraction of two such currents is a product of two 2-spinor brackets by the
+# Fierz identities of the σ matrices (Peskin & Schroeder Eq. (3.77) and its σ σ̄ partner, the
+# completeness relations of Dreiner–Haber–Martin Sec. 2; metric (+,−,−,−)):
+#
+#     σ^μ_{ab} σ_μ{}_{cd} = σ̄^μ_{ab} σ̄_μ{}_{cd} = 2 ε_{ac} ε_{bd},   σ^μ_{ab} σ̄_μ{}_{cd} = 2 δ_{ad} δ_{bc}
+#
+# (ε = [[0, 1], [−1, 0]]; checked entry by entry in tests/test_darkmatter_amplitude_rewrites.py), i.e.
+#
+#     (x σ̄^μ y)(z σ̄_μ w) = (x σ^μ y)(z σ_μ w) = 2 [x z][y w],   (x σ^μ y)(z σ̄_μ w) = 2 (x·w)(z·y)
+#
+# with [x z] = x₁z₂ − x₂z₁ and x·w = x₁w₁ + x₂w₂: a current–current contraction costs two 2×2
+# brackets and one outer product instead of a (4, 4) × (4, 4, 4) chain per node. These functions
+# take spinors in the (spin, component, nodes…) layout of :func:`soa`, so every product runs over
+# the nodes in one loop (with the nodes last, numpy would loop over axes of length 2).
+
+
+def soa(spinors):
+    """(…, 2, 4) spinors or bars → (2, 4, …) (spin, component, then the node axes), contiguous:
+    the Weyl-block arithmetic below then runs its loops over the nodes, not over 2-element axes."""
+    return np.ascontiguousarray(np.moveaxis(spinors, (-2, -1), (0, 1)))
+
+
+def weyl(spinors):
+    """(lower, upper) Weyl halves (2, 2, …) of (2, 4, …) spinors or bars of :func:`soa` (views)."""
+    return spinors[:, 0:2], spinors[:, 2:4]
+
+
+def bracket_dot(x, w):
+    """x_s·w_r = x₁w₁ + x₂w₂ for all spin pairs: (2, 2, …) halves → (s, r, …)."""
+    return x[:, None, 0] * w[None, :, 0] + x[:, None, 1] * w[None, :, 1]
+
+
+def bracket_eps(x, z):
+    """[x_s z_r] = x₁z₂ − x₂z₁ (ε-contraction) for all spin pairs: (2, 2, …) halves → (s, r, …)."""
+    return x[:, None, 0] * z[None, :, 1] - x[:, None, 1] * z[None, :, 0]
+
+
+def sigma_times(q, y, barred: bool):
+    """(q·σ̄) y (``barred``) or (q·σ) y for column 2-spinors y (s, 2, …) and momenta q (…, 4):
+    q_μ σ̄^μ = q⁰ + q⃗·σ⃗, q_μ σ^μ = q⁰ − q⃗·σ⃗ (the contraction of a current with q)."""
+    sign = 1.0 if barred else -1.0
+    q0, qx, qy, qz = (q[..., k] for k in range(4))
+    y0, y1 = y[:, 0], y[:, 1]
+    top = (q0 + sign * qz) * y0 + sign * (qx - 1j * qy) * y1
+    bottom = sign * (qx + 1j * qy) * y0 + (q0 - sign * qz) * y1
+    return np.stack([top, bottom], axis=1)
+
+
+def spin_sum(amp, n_axes: int):
+    """Σ |amp|² over the last ``n_axes`` axes (the spins): one pass over the real and imaginary
+    parts as a float view (np.sum of abs2 makes two temporaries of the amplitude's size)."""
+    a = np.ascontiguousarray(amp)
+    flat = a.reshape(*a.shape[:a.ndim - n_axes], -1).view(float)
+    return np.einsum("...i,...i->...", flat, flat)
+
+
+def spin_sum_leading(amp, n_axes: int):
+    """Σ |amp|² over the first ``n_axes`` axes (the spins of a :func:`soa`-layout amplitude)."""
+    a = amp.reshape(-1, *amp.shape[n_axes:])
+    return np.sum(a.real**2 + a.imag**2, axis=0)

@@ -107,8 +107,31 @@ def pair_channels(sector: DarkSector, smc: A.SMCouplings, si: A.Species, sj: A.S
         return channels, missing
     p, q = pair
     func = A.fermion_pair_to_fermions if p.kind == "F" else A.scalar_pair_to_fermions
-    for f, fp, _ in pairs.fermion_final_states(sector, p, q):
-        channels.append((f"{label} -> {f} {fp}~", lambda rs, f=f, fp=fp: func(sector, smc, p, q, f, fp, rs)))
+    finals = pairs.fermion_final_states(sector, p, q)
+    # F F → f f̄' of all final states in stacked passes (f = f' in one, the W partners in another),
+    # computed at the first channel's call and read by the others (w_eff_table calls all channels
+    # of a pair on the same √s)
+    groups = {}
+    if p.kind == "F":
+        for f, fp, _ in finals:
+            kind = "s" if f == fp else "w" if A.W_PARTNER.get(f) == fp else None
+            if kind:
+                groups.setdefault(kind, []).append((f, fp))
+    memo = {}
+
+    def stacked(rs, kind, final):
+        key = (kind, np.asarray(rs, float).tobytes())
+        if key not in memo:
+            if len(memo) > 1:  # one √s per pair and group: older entries are not read again
+                memo.clear()
+            memo[key] = A.fermion_pair_to_fermion_pairs(sector, smc, p, q, groups[kind], rs)
+        return memo[key][final]
+
+    for f, fp, _ in finals:
+        kind = next((k for k, members in groups.items() if (f, fp) in members), None)
+        fn = (lambda rs, kind=kind, final=(f, fp): stacked(rs, kind, final)) if kind else \
+            (lambda rs, f=f, fp=fp: func(sector, smc, p, q, f, fp, rs))
+        channels.append((f"{label} -> {f} {fp}~", fn))
     if p.index == q.index and p.charge != 0 and not p.self_conjugate and gauge is None:
         photons = A.scalar_pair_to_photons if p.kind == "S" else A.fermion_pair_to_photons
         channels.append((f"{label} -> a a", lambda rs: photons(smc, p.mass, p.charge, rs)))
