@@ -580,6 +580,22 @@ class _Group:
         self.a = np.array([c.a for c in comps])
         self.b = np.stack([c.b for c in comps])  # (K, d)
         self.q = np.stack([c.q for c in comps])  # (K, d, d)
+        self._on: dict[bytes, tuple] = {}  # active variables -> (b', Q' as one matrix)
+
+    def _restricted(self, act: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(b' (d', K), [Q'_1 .. Q'_K] (d', K d')) on the variables ``act``: the same arrays,
+        strides included, as built anew each call before, kept for the next chunk (a scan's
+        chunks have the same active variables)."""
+        key = act.tobytes()
+        hit = self._on.get(key)
+        if hit is None:
+            k, d = self.a.size, act.size
+            q = self.q[:, act][:, :, act]  # (K, d', d')
+            hit = (self.b[:, act].T, q.transpose(1, 0, 2).reshape(d, k * d))
+            if len(self._on) >= 16:
+                self._on.clear()
+            self._on[key] = hit
+        return hit
 
     def __call__(self, u: np.ndarray) -> np.ndarray:
         """(N, K) values; only the variables that are non-zero somewhere in u enter."""
@@ -588,15 +604,15 @@ class _Group:
             return np.broadcast_to(self.a, (n, k))
         us = u[:, self.index]
         act = np.flatnonzero(np.any(us != 0, axis=0))
-        out = np.broadcast_to(self.a, (n, k)).copy()
+        out = np.empty((n, k))
+        out[:] = self.a
         if act.size == 0:
             return out
         us = us[:, act]
-        out += point_rows(us, self.b[:, act].T)
-        q = self.q[:, act][:, :, act]  # (K, d', d')
-        d = act.size
-        t = point_rows(us, q.transpose(1, 0, 2).reshape(d, k * d))  # (N, K d'): u_S Q_k for every k
-        out += np.einsum("nkd,nd->nk", t.reshape(n, k, d), us)
+        b, q = self._restricted(act)
+        out += point_rows(us, b)
+        t = point_rows(us, q)  # (N, K d'): u_S Q_k for every k
+        out += np.einsum("nkd,nd->nk", t.reshape(n, k, act.size), us)
         return out
 
 
