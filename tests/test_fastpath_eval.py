@@ -109,3 +109,20 @@ def test_a_points_fast_path_values_do_not_depend_on_its_batch():
         np.testing.assert_array_equal(point_rows(a[:n], b).view(np.int64), full[:n].view(np.int64))
         np.testing.assert_array_equal(point_rows(a[n:n + 37], b).view(np.int64),
                                       full[n:n + 37].view(np.int64))
+
+
+def test_groups_kept_restrictions_follow_the_active_variables(shipped):
+    """_Group keeps b', Q' per set of active variables across calls: chunks with other zero
+    columns, one after another, get the values a fresh fast path (nothing kept) gives them."""
+    compact, _ = shipped.units(_coefficients(300, 11), 300)
+    fewer = compact.copy()
+    fewer[:, ::3] = 0.0  # other active variables, the same points otherwise
+    first = shipped.evaluate_units(compact)
+    second = shipped.evaluate_units(fewer)
+    again = shipped.evaluate_units(compact)
+    fresh = fpm.FastPath(shipped.observables, shipped.scale, shipped.overrides, shipped.representations)
+    fresh_second = fresh.evaluate_units(fewer)
+    assert any(not np.array_equal(first[k], second[k], equal_nan=True) for k in first)
+    for label in first:
+        assert _same(again[label], first[label]), label
+        assert _same(second[label], fresh_second[label]), label
