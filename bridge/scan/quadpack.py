@@ -147,12 +147,13 @@ def qags_rows(first: np.ndarray, halves_at, a: float, b: float, epsabs: float, e
     if todo.size:
         (a1, b1), (a2, b2) = halves(a, b)
         v = halves_at(todo)
+        at = slice(None) if todo.size == result.size else todo  # every point: views, no gathers
         area1, error1, _, _ = qk21_rows(v[:PER_INTERVAL], a1, b1)
         area2, error2, _, _ = qk21_rows(v[PER_INTERVAL:], a2, b2)
         area12 = area1 + area2
         erro12 = error1 + error2
-        errsum = abserr[todo] + erro12 - abserr[todo]
-        area = result[todo] + area12 - result[todo]
+        errsum = abserr[at] + erro12 - abserr[at]
+        area = result[at] + area12 - result[at]
         errbnd1 = np.maximum(epsabs, epsrel * np.abs(area))
         # DQAGSE also stops here (and sums the two halves) when it may not bisect further:
         # the limit of subintervals reached, or an interval too small to bisect (ier = 1, 4)
@@ -162,6 +163,6 @@ def qags_rows(first: np.ndarray, halves_at, a: float, b: float, epsabs: float, e
         first = np.where(swap, area2, area1)
         second = np.where(swap, area1, area2)
         total = (0.0 + first) + second
-        out[todo] = np.where(ok, total, np.nan)
-        deeper[todo] = ~ok
+        out[at] = np.where(ok, total, np.nan)
+        deeper[at] = ~ok
     return out, deeper
