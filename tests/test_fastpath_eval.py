@@ -126,3 +126,15 @@ def test_groups_kept_restrictions_follow_the_active_variables(shipped):
     for label in first:
         assert _same(again[label], first[label]), label
         assert _same(second[label], fresh_second[label]), label
+
+
+@pytest.mark.parametrize("rows", [(0, 777), (5, 1006), (1000, 1001), (3000, 4096)])
+def test_fast_path_values_of_any_batch_equal_those_of_a_batch_of_4096(shipped, rows):
+    """Batches of any size, not only multiples of fpm.ROW_BLOCK, give a point's observables the
+    bits it has in a chunk of 4096 (evaluate_units pads u once, so φ keeps its row layout in
+    every product; the results file re-derives the observables in batches of its own)."""
+    compact, _ = shipped.units(_coefficients(4096, 3), 4096)
+    full = shipped.evaluate_units(compact)
+    part = shipped.evaluate_units(compact[rows[0]:rows[1]])
+    for label, v in part.items():
+        assert _same(v, full[label][rows[0]:rows[1]]), label

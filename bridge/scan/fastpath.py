@@ -135,9 +135,19 @@ def point_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     pad = -n % ROW_BLOCK
     if pad == 0:
         return a @ b
-    padded = np.zeros((n + pad, *a.shape[1:]), dtype=a.dtype)
+    # in a's layout: a point-major φ stored by row (Quadrature._phi) must reach BLAS as it does
+    # unpadded, or the products (another transposition flag) differ in the last bit
+    order = "F" if a.ndim == 2 and a.flags.f_contiguous and not a.flags.c_contiguous else "C"
+    padded = np.zeros((n + pad, *a.shape[1:]), dtype=a.dtype, order=order)
     padded[:n] = a
     return (padded @ b)[:n]
+
+
+def _rows_at(phi: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The rows ``rows`` of a point-major φ held by column (Quadrature._phi), held by column
+    too: BLAS then multiplies them as it does the whole φ (numpy's gather along the second
+    axis need not return a C-ordered array, hence the explicit copy)."""
+    return np.ascontiguousarray(phi.T[:, rows]).T
 
 
 @dataclass(frozen=True)
@@ -323,7 +333,9 @@ class Quadrature:
         phi = self._phi(u)
 
         def halves(todo):  # the halves' 42 nodes only at the points QUADPACK bisects
-            return point_rows(phi if todo.size == phi.shape[0] else phi[todo], self.weights[:, PER_INTERVAL:])
+            # gathered by row as φ is built, so that BLAS sees the same layout at every size
+            at = phi if todo.size == phi.shape[0] else _rows_at(phi, todo)
+            return point_rows(at, self.weights[:, PER_INTERVAL:])
 
         q, _ = qags_lazy(point_rows(phi, self.weights[:, :PER_INTERVAL]), halves,
                          self.a, self.b, self.epsabs, self.epsrel, self.limit)
@@ -674,12 +686,15 @@ class FastPath:
         if self._compiled is None:
             self._compile()
         _, groups, slots = self._compiled
+        n = u.shape[0]
+        if n % ROW_BLOCK:  # zero rows (u = 0: the SM) once here, not in each product (point_rows)
+            u = np.concatenate([u, np.zeros((-n % ROW_BLOCK, u.shape[1]))])
         values = {key: g(u) for key, g in groups.items()}
         out = {}
         for label, where in slots.items():
             comps = [values[key][:, k] if kind == "real" else key(u) for kind, key, k in where]
             # NaN where a quadrature needs more than QUADPACK's first two levels: flavio
-            out[label] = np.real(FORMS[self.representations[label].form][2](comps))
+            out[label] = np.real(FORMS[self.representations[label].form][2](comps))[:n]
         return out
 
     def units(self, coefficients: dict[str, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -74,10 +74,12 @@ def qk21_rows(g: np.ndarray, a: float, b: float):
     a C-contiguous array numpy adds whole rows one after the other, the same additions in the
     same order as DQK21's loop, so the same numbers to the last bit, in a few calls instead of
     ~60: a chunk's fixed cost)."""
+    n = g.shape[1]
+    if n == 1:  # numpy would sum the rows of a (k, 1) array as one contiguous vector: pairwise
+        return tuple(x[:1] for x in qk21_rows(np.concatenate([g, g], axis=1), a, b))
     hlgth = (b - a) * 0.5
     dhlgth = abs(hlgth)
     fc, fm, fp = g[0], g[1:11], g[11:21]
-    n = g.shape[1]
     terms = np.empty((11, n))  # a sum's terms: the centre, then DQK21's nodes in its order
     raw = np.add(fm, fp)
     np.multiply(raw[_GAUSS], WG_COLUMN, out=terms[1:6])  # resg = 0 + Σ_j wg_j (f_-k + f_+k)
