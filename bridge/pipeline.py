@@ -410,7 +410,13 @@ def _evaluate_vectorised(model: Model, inputs: BatchInputs, sm, info,
 
 
 def _as_array(value, n: int, dtype=complex) -> np.ndarray:
-    return np.broadcast_to(np.asarray(value, dtype=dtype), (n,)).copy()
+    """A fresh (n,) array of ``value`` (a number or an array that broadcasts to (n,))."""
+    value = np.asarray(value, dtype=dtype)
+    if value.shape == (n,):
+        return value.copy()
+    if value.ndim == 0:
+        return np.full(n, value)
+    return np.broadcast_to(value, (n,)).copy()
 
 
 def _evaluate_points(model: Model, inputs: BatchInputs, sm, info, source, indices,

@@ -109,3 +109,32 @@ def test_a_points_fast_path_values_do_not_depend_on_its_batch():
         np.testing.assert_array_equal(point_rows(a[:n], b).view(np.int64), full[:n].view(np.int64))
         np.testing.assert_array_equal(point_rows(a[n:n + 37], b).view(np.int64),
                                       full[n:n + 37].view(np.int64))
+
+
+def test_groups_kept_restrictions_follow_the_active_variables(shipped):
+    """_Group keeps b', Q' per set of active variables across calls: chunks with other zero
+    columns, one after another, get the values a fresh fast path (nothing kept) gives them."""
+    compact, _ = shipped.units(_coefficients(300, 11), 300)
+    fewer = compact.copy()
+    fewer[:, ::3] = 0.0  # other active variables, the same points otherwise
+    first = shipped.evaluate_units(compact)
+    second = shipped.evaluate_units(fewer)
+    again = shipped.evaluate_units(compact)
+    fresh = fpm.FastPath(shipped.observables, shipped.scale, shipped.overrides, shipped.representations)
+    fresh_second = fresh.evaluate_units(fewer)
+    assert any(not np.array_equal(first[k], second[k], equal_nan=True) for k in first)
+    for label in first:
+        assert _same(again[label], first[label]), label
+        assert _same(second[label], fresh_second[label]), label
+
+
+@pytest.mark.parametrize("rows", [(0, 777), (5, 1006), (1000, 1001), (3000, 4096)])
+def test_fast_path_values_of_any_batch_equal_those_of_a_batch_of_4096(shipped, rows):
+    """Batches of any size, not only multiples of fpm.ROW_BLOCK, give a point's observables the
+    bits it has in a chunk of 4096 (evaluate_units pads u once, so φ keeps its row layout in
+    every product; the results file re-derives the observables in batches of its own)."""
+    compact, _ = shipped.units(_coefficients(4096, 3), 4096)
+    full = shipped.evaluate_units(compact)
+    part = shipped.evaluate_units(compact[rows[0]:rows[1]])
+    for label, v in part.items():
+        assert _same(v, full[label][rows[0]:rows[1]]), label

@@ -496,3 +496,25 @@ def test_z_pole_rows_refused_where_the_representation_does_not_hold(tmp_path, mo
                             observables=False, extra_observables=["R_tau"], progress=False),
                 say=lambda msg: None)
     assert not (tmp_path / "z.db").exists()
+
+
+def test_chunk_columns_are_float_arrays_of_their_own(tmp_path):
+    """run_chunk copies only the columns that are views (Re/Im parts, broadcast inputs, the
+    parameter values): every column is a contiguous, writable float array sharing memory with
+    no other column, with the caller's values, or with another chunk's."""
+    from bridge.scan.runner import ScanOptions, prepare, run_chunk
+
+    ctx, _ = prepare(ScanOptions(CARD, ["MINPAR:1:20:1000:10", "MINPAR:2:100:2000:10"],
+                                 str(tmp_path / "a.db"), likelihoods=["seed2021"], progress=False),
+                     say=lambda msg: None)
+    ids = np.arange(40)
+    values = ctx.space.values(ids)
+    res = run_chunk(ctx, ids, values)
+    other = run_chunk(ctx, ids, values)
+    cols = list(res.columns.values())
+    assert len(cols) > 50 and any(k.startswith("obs:") for k in res.columns)
+    for k, v in enumerate(cols):
+        assert v.dtype == float and v.shape == (40,) and v.flags.c_contiguous and v.flags.writeable
+        assert not np.shares_memory(v, values)
+        assert not any(np.shares_memory(v, w) for w in cols[k + 1:])
+        assert not any(np.shares_memory(v, w) for w in other.columns.values())

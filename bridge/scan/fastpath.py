@@ -135,9 +135,19 @@ def point_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     pad = -n % ROW_BLOCK
     if pad == 0:
         return a @ b
-    padded = np.zeros((n + pad, *a.shape[1:]), dtype=a.dtype)
+    # in a's layout: a point-major φ stored by row (Quadrature._phi) must reach BLAS as it does
+    # unpadded, or the products (another transposition flag) differ in the last bit
+    order = "F" if a.ndim == 2 and a.flags.f_contiguous and not a.flags.c_contiguous else "C"
+    padded = np.zeros((n + pad, *a.shape[1:]), dtype=a.dtype, order=order)
     padded[:n] = a
     return (padded @ b)[:n]
+
+
+def _rows_at(phi: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The rows ``rows`` of a point-major φ held by column (Quadrature._phi), held by column
+    too: BLAS then multiplies them as it does the whole φ (numpy's gather along the second
+    axis need not return a C-ordered array, hence the explicit copy)."""
+    return np.ascontiguousarray(phi.T[:, rows]).T
 
 
 @dataclass(frozen=True)
@@ -323,7 +333,9 @@ class Quadrature:
         phi = self._phi(u)
 
         def halves(todo):  # the halves' 42 nodes only at the points QUADPACK bisects
-            return point_rows(phi if todo.size == phi.shape[0] else phi[todo], self.weights[:, PER_INTERVAL:])
+            # gathered by row as φ is built, so that BLAS sees the same layout at every size
+            at = phi if todo.size == phi.shape[0] else _rows_at(phi, todo)
+            return point_rows(at, self.weights[:, PER_INTERVAL:])
 
         q, _ = qags_lazy(point_rows(phi, self.weights[:, :PER_INTERVAL]), halves,
                          self.a, self.b, self.epsabs, self.epsrel, self.limit)
@@ -580,6 +592,22 @@ class _Group:
         self.a = np.array([c.a for c in comps])
         self.b = np.stack([c.b for c in comps])  # (K, d)
         self.q = np.stack([c.q for c in comps])  # (K, d, d)
+        self._on: dict[bytes, tuple] = {}  # active variables -> (b', Q' as one matrix)
+
+    def _restricted(self, act: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(b' (d', K), [Q'_1 .. Q'_K] (d', K d')) on the variables ``act``: the same arrays,
+        strides included, as built anew each call before, kept for the next chunk (a scan's
+        chunks have the same active variables)."""
+        key = act.tobytes()
+        hit = self._on.get(key)
+        if hit is None:
+            k, d = self.a.size, act.size
+            q = self.q[:, act][:, :, act]  # (K, d', d')
+            hit = (self.b[:, act].T, q.transpose(1, 0, 2).reshape(d, k * d))
+            if len(self._on) >= 16:
+                self._on.clear()
+            self._on[key] = hit
+        return hit
 
     def __call__(self, u: np.ndarray) -> np.ndarray:
         """(N, K) values; only the variables that are non-zero somewhere in u enter."""
@@ -588,15 +616,15 @@ class _Group:
             return np.broadcast_to(self.a, (n, k))
         us = u[:, self.index]
         act = np.flatnonzero(np.any(us != 0, axis=0))
-        out = np.broadcast_to(self.a, (n, k)).copy()
+        out = np.empty((n, k))
+        out[:] = self.a
         if act.size == 0:
             return out
         us = us[:, act]
-        out += point_rows(us, self.b[:, act].T)
-        q = self.q[:, act][:, :, act]  # (K, d', d')
-        d = act.size
-        t = point_rows(us, q.transpose(1, 0, 2).reshape(d, k * d))  # (N, K d'): u_S Q_k for every k
-        out += np.einsum("nkd,nd->nk", t.reshape(n, k, d), us)
+        b, q = self._restricted(act)
+        out += point_rows(us, b)
+        t = point_rows(us, q)  # (N, K d'): u_S Q_k for every k
+        out += np.einsum("nkd,nd->nk", t.reshape(n, k, act.size), us)
         return out
 
 
@@ -658,12 +686,15 @@ class FastPath:
         if self._compiled is None:
             self._compile()
         _, groups, slots = self._compiled
+        n = u.shape[0]
+        if n % ROW_BLOCK:  # zero rows (u = 0: the SM) once here, not in each product (point_rows)
+            u = np.concatenate([u, np.zeros((-n % ROW_BLOCK, u.shape[1]))])
         values = {key: g(u) for key, g in groups.items()}
         out = {}
         for label, where in slots.items():
             comps = [values[key][:, k] if kind == "real" else key(u) for kind, key, k in where]
             # NaN where a quadrature needs more than QUADPACK's first two levels: flavio
-            out[label] = np.real(FORMS[self.representations[label].form][2](comps))
+            out[label] = np.real(FORMS[self.representations[label].form][2](comps))[:n]
         return out
 
     def units(self, coefficients: dict[str, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -37,6 +37,10 @@ UFLOW = np.finfo(float).tiny
 #: Node values per interval: the centre, then centre − h·x_k and centre + h·x_k (k = 0..9).
 PER_INTERVAL = 21
 _WGK_COLUMN = np.array(WGK[:10])[:, None]
+#: DQK21 sums the Gauss nodes k = 1, 3, .., 9 first, then the Kronrod-only ones k = 0, 2, .., 8.
+_GAUSS, _KRONROD = slice(1, 10, 2), slice(0, 10, 2)
+_WGK_GAUSS, _WGK_KRONROD = _WGK_COLUMN[_GAUSS], _WGK_COLUMN[_KRONROD]
+WG_COLUMN = np.array(WG)[:, None]
 
 
 def _interval_nodes(a: float, b: float) -> list[float]:
@@ -64,40 +68,43 @@ def qk21(f: np.ndarray, a: float, b: float):
 
 
 def qk21_rows(g: np.ndarray, a: float, b: float):
-    """:func:`qk21` for node values by row, g (21, N) (each node's values contiguous: the sums
-    below run over the nodes, point by point, in DQK21's order; in place where that changes
-    no rounding)."""
+    """:func:`qk21` for node values by row, g (21, N) (each node's values contiguous). DQK21's
+    sums run point by point over the nodes in its order: the terms of each sum are written as
+    the rows of one array, in that order, and summed by one ``np.add.reduce`` over the rows (on
+    a C-contiguous array numpy adds whole rows one after the other, the same additions in the
+    same order as DQK21's loop, so the same numbers to the last bit, in a few calls instead of
+    ~60: a chunk's fixed cost)."""
+    n = g.shape[1]
+    if n == 1:  # numpy would sum the rows of a (k, 1) array as one contiguous vector: pairwise
+        return tuple(x[:1] for x in qk21_rows(np.concatenate([g, g], axis=1), a, b))
     hlgth = (b - a) * 0.5
     dhlgth = abs(hlgth)
     fc, fm, fp = g[0], g[1:11], g[11:21]
-    wgk = _WGK_COLUMN
-    wsum = np.add(fm, fp)
-    wsum *= wgk
-    wabs, tmp = np.abs(fm), np.abs(fp)
-    wabs += tmp
-    wabs *= wgk
-    resg = np.zeros(g.shape[1])
-    resk = WGK[10] * fc
-    resabs = np.abs(resk)
-    for j in range(1, 6):  # Gauss nodes: k = 1, 3, 5, 7, 9
-        k = 2 * j - 1
-        resg += WG[j - 1] * (fm[k] + fp[k])
-        resk += wsum[k]
-        resabs += wabs[k]
-    for j in range(1, 6):  # Kronrod-only nodes: k = 0, 2, 4, 6, 8
-        k = 2 * j - 2
-        resk += wsum[k]
-        resabs += wabs[k]
+    terms = np.empty((11, n))  # a sum's terms: the centre, then DQK21's nodes in its order
+    raw = np.add(fm, fp)
+    np.multiply(raw[_GAUSS], WG_COLUMN, out=terms[1:6])  # resg = 0 + Σ_j wg_j (f_-k + f_+k)
+    resg = np.add.reduce(terms[1:6], axis=0)
+    np.multiply(WGK[10], fc, out=terms[0])
+    np.multiply(raw[_GAUSS], _WGK_GAUSS, out=terms[1:6])  # Gauss nodes first, then Kronrod-only
+    np.multiply(raw[_KRONROD], _WGK_KRONROD, out=terms[6:11])
+    resk = np.add.reduce(terms, axis=0)
+    np.abs(terms[0], out=terms[0])
+    wabs = np.abs(fm)
+    wabs += np.abs(fp)
+    np.multiply(wabs[_GAUSS], _WGK_GAUSS, out=terms[1:6])
+    np.multiply(wabs[_KRONROD], _WGK_KRONROD, out=terms[6:11])
+    resabs = np.add.reduce(terms, axis=0)
     reskh = resk * 0.5
-    dev = np.subtract(fm, reskh, out=wsum)
+    dev = np.subtract(fm, reskh, out=raw)
     np.abs(dev, out=dev)
-    np.subtract(fp, reskh, out=tmp)
+    tmp = np.subtract(fp, reskh, out=wabs)
     np.abs(tmp, out=tmp)
-    dev += tmp
-    dev *= wgk
-    resasc = WGK[10] * np.abs(fc - reskh)
-    for k in range(10):
-        resasc += dev[k]
+    np.add(dev, tmp, out=terms[1:11])  # resasc: the nodes in their natural order k = 0..9
+    terms[1:11] *= _WGK_COLUMN
+    np.subtract(fc, reskh, out=terms[0])
+    np.abs(terms[0], out=terms[0])
+    terms[0] *= WGK[10]
+    resasc = np.add.reduce(terms, axis=0)
     result = resk * hlgth
     resabs *= dhlgth
     resasc *= dhlgth
@@ -142,12 +149,13 @@ def qags_rows(first: np.ndarray, halves_at, a: float, b: float, epsabs: float, e
     if todo.size:
         (a1, b1), (a2, b2) = halves(a, b)
         v = halves_at(todo)
+        at = slice(None) if todo.size == result.size else todo  # every point: views, no gathers
         area1, error1, _, _ = qk21_rows(v[:PER_INTERVAL], a1, b1)
         area2, error2, _, _ = qk21_rows(v[PER_INTERVAL:], a2, b2)
         area12 = area1 + area2
         erro12 = error1 + error2
-        errsum = abserr[todo] + erro12 - abserr[todo]
-        area = result[todo] + area12 - result[todo]
+        errsum = abserr[at] + erro12 - abserr[at]
+        area = result[at] + area12 - result[at]
         errbnd1 = np.maximum(epsabs, epsrel * np.abs(area))
         # DQAGSE also stops here (and sums the two halves) when it may not bisect further:
         # the limit of subintervals reached, or an interval too small to bisect (ier = 1, 4)
@@ -157,6 +165,6 @@ def qags_rows(first: np.ndarray, halves_at, a: float, b: float, epsabs: float, e
         first = np.where(swap, area2, area1)
         second = np.where(swap, area1, area2)
         total = (0.0 + first) + second
-        out[todo] = np.where(ok, total, np.nan)
-        deeper[todo] = ~ok
+        out[at] = np.where(ok, total, np.nan)
+        deeper[at] = ~ok
     return out, deeper

@@ -259,12 +259,17 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
     else:
         for vl in ctx.vector_likelihoods:
             cols.update(vl.evaluate(data))
-    bad = ~np.array([e is None for e in errors])
-    for name, v in cols.items():
-        v = np.array(v, dtype=float)
-        if bad.any() and not name.startswith(("par:", "in:")):
-            v[bad] = np.nan  # a failed point keeps its inputs and its message only
-        cols[name] = v
+    bad = np.fromiter((e is not None for e in errors), dtype=bool, count=n)
+    if bad.any():
+        for name, v in cols.items():
+            v = np.array(v, dtype=float)
+            if not name.startswith(("par:", "in:")):
+                v[bad] = np.nan  # a failed point keeps its inputs and its message only
+            cols[name] = v
+    else:  # a copy only of views into other arrays (Re/Im parts, broadcast inputs, a column of values)
+        for name, v in cols.items():
+            cols[name] = v if type(v) is np.ndarray and v.dtype == float and v.flags.c_contiguous \
+                and v.flags.owndata and v.flags.writeable else np.array(v, dtype=float)
     return ChunkResult(ids, cols, errors, routes, time.perf_counter() - start, fallback, derived)
 
 
