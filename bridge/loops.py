@@ -210,11 +210,14 @@ def _series_group(kinds, n, k_terms, dh, c, s):
     plain = [kind for kind in kinds if kind != "h"]
     if plain:
         # term by term, in order (an einsum over k sums a single element in another order,
-        # which made a point's value depend on its batch); every kind in one (kinds, M) array
+        # which made a point's value depend on its batch); every kind in one (kinds, M) array,
+        # each term's product in one reused buffer
         constants = _stacked_constants(tuple(plain), n, k_terms)
         total = constants[:, 0] * last[0]
+        term = np.empty_like(total)
         for k in range(1, k_terms):
-            total += constants[:, k] * last[k]
+            np.multiply(constants[:, k], last[k], out=term)
+            total += term
         for row, kind in enumerate(plain):
             value = total[row]
             if kind == "u2" and n == 2:  # b_2 of u² ln u is ln c + 3/2 (n >= 2 here)
@@ -251,19 +254,24 @@ def _series_constants(kind, n, k_terms):
 _NETWORKS = {2: ((0, 1),), 3: ((0, 1), (1, 2), (0, 1)), 4: ((0, 1), (2, 3), (0, 2), (1, 3), (1, 2))}
 
 
-def _sorted(pts):
-    rows = [np.asarray(r, dtype=np.float64) for r in pts]
-    net = _NETWORKS.get(len(rows))
+def _sorted(pts, overwrite=False):
+    """pts (n+1, M) sorted along the first axis, elementwise; ``overwrite``: pts is a float64
+    array of the caller's own that may be sorted in place (no copies: one scratch row)."""
+    net = _NETWORKS.get(len(pts))
     if net is None:
-        return np.sort(np.stack(rows), axis=0)
+        return np.sort(np.asarray(pts, dtype=np.float64), axis=0)
+    x = pts if overwrite else np.array(pts, dtype=np.float64)
+    low = np.empty_like(x[0])
     for i, j in net:
-        rows[i], rows[j] = np.minimum(rows[i], rows[j]), np.maximum(rows[i], rows[j])
-    return np.stack(rows)
+        np.minimum(x[i], x[j], out=low)
+        np.maximum(x[i], x[j], out=x[j])
+        x[i] = low
+    return x
 
 
-def _divdiff(pts, kind, s=None):
+def _divdiff(pts, kind, s=None, overwrite=False):
     """f[x_0, ..., x_n] for pts of shape (n+1, N), any order; s (N,) only for kind 'h'."""
-    return _divdiffs(pts, (kind,), s)[kind]
+    return _divdiffs(pts, (kind,), s, overwrite)[kind]
 
 
 #: 1/(2k + 1), k < 10: ln(b/a) = 2 artanh(z) = 2 Σ_k z^(2k+1)/(2k + 1), z = (b − a)/(b + a); in a
@@ -271,13 +279,16 @@ def _divdiff(pts, kind, s=None):
 _ATANH_SERIES = 1.0 / (2.0 * np.arange(10) + 1.0)
 
 
-def _log_ratio_close(a, b, d):
+def _log_ratio_close(a, b, d, total=None):
     """ln(b/a)/(b − a) for 0 < a <= b <= (1 + _CLUSTER) a, d = b − a (exact there, Sterbenz):
     (2/(a + b)) artanh(z)/z as its series in z² (a few ulp; the limit 1/a at d = 0 exactly,
-    no log1p, no division by d)."""
-    total = a + b
+    no log1p, no division by d). ``total``: a + b if at hand."""
+    total = a + b if total is None else total
     z = d / total
-    return (2.0 / total) * _horner(_ATANH_SERIES, z * z)
+    z *= z
+    out = _horner(_ATANH_SERIES, z)
+    out *= 2.0 / total
+    return out
 
 
 def _firsts(kinds, a, b, la, s, lb=None):
@@ -286,44 +297,62 @@ def _firsts(kinds, a, b, la, s, lb=None):
     f = (a + b) ln a + b² L for u² ln u and ln a + b L for u ln u (no cancellation); elsewhere the
     plain difference quotient. u(u + 2s) ln u is u² ln u + 2s u ln u. ``lb``: ln b if at hand.
     Where both forms occur both are evaluated everywhere and one is picked per element (cheaper
-    than selecting the elements of each: the series is a handful of multiplications)."""
+    than selecting the elements of each: the series is a handful of multiplications). The
+    pieces shared by the forms and kinds (a + b, b², ...) are formed once, the rest in place:
+    each form is the same sequence of roundings as its formula written out."""
     d = b - a
     close = d <= _CLUSTER * a
     n_close = np.count_nonzero(close)
     every = n_close == close.size
+    wanted = {"h": ("u2", "u1")}.get(kinds[0], ()) + tuple(k for k in kinds if k != "h")
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = _log_ratio_close(a, b, d) if n_close else None
+        if n_close:
+            total = a + b
+            ratio = _log_ratio_close(a, b, d, total)
         if not every:
             lb = np.log(b) if lb is None else lb
+            far_pick = ~close if n_close else None
+        bb = b * b if "u2" in wanted else None
         out = {}
-        for kind in {"h": ("u2", "u1")}.get(kinds[0], ()) + tuple(k for k in kinds if k != "h"):
+        for kind in wanted:
             if kind in out:
                 continue
             near = far = None
             if kind == "u2":
-                if n_close:
-                    near = (a + b) * la + b * b * ratio
-                if not every:
-                    far = (b * b * lb - a * a * la) / d
+                if n_close:  # (a + b) ln a + b² L
+                    near = total * la
+                    near += bb * ratio
+                if not every:  # (b² ln b − a² ln a)/d
+                    far = bb * lb
+                    aa = a * a
+                    aa *= la
+                    far -= aa
+                    far /= d
             else:
-                if n_close:
-                    near = la + b * ratio
-                if not every:
-                    far = (b * lb - a * la) / d
-            out[kind] = far if near is None else near if far is None else np.where(close, near, far)
+                if n_close:  # ln a + b L
+                    near = b * ratio
+                    near += la
+                if not every:  # (b ln b − a ln a)/d
+                    far = b * lb
+                    far -= a * la
+                    far /= d
+            if near is not None and far is not None:
+                np.copyto(near, far, where=far_pick)
+            out[kind] = far if near is None else near
     if "h" in kinds:
         out["h"] = out["u2"] + 2.0 * s * out["u1"]
     return out
 
 
-def _divdiffs(pts, kinds, s=None):
+def _divdiffs(pts, kinds, s=None, overwrite=False):
     """{kind: f[x_0, ..., x_n]} for several kinds over the same points (shared sort, logs,
-    cluster detection and series powers; see _CLUSTER)."""
-    x = _sorted(pts)
+    cluster detection and series powers; see _CLUSTER). ``overwrite``: pts is a float64 array
+    of the caller's own, sorted in place."""
+    x = _sorted(pts, overwrite)
     npts = x.shape[0]
     last = npts - 1
     size = x.shape[1]
-    logs = [np.log(x[i]) for i in range(npts)]
+    logs = np.log(x)  # one call: the same numbers as row by row
     if last == 0:
         return {kind: _fvalue(kind, x[0], s, logs[0]) for kind in kinds}
     tables = {kind: {} for kind in kinds}
@@ -364,15 +393,18 @@ def _divdiffs(pts, kinds, s=None):
 def _box_dd(args, kinds):
     """3rd divided differences of ``kinds`` over 4 points, rescaled by an exact power of two
     (the checks of :func:`_positive` on one stacked copy of the points)."""
-    arrs = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in args))
-    shape = arrs[0].shape
-    pts = np.stack(arrs).reshape(len(arrs), -1)
+    arrs = [np.asarray(a, dtype=np.float64) for a in args]
+    shape = np.broadcast_shapes(*(a.shape for a in arrs))
+    pts = np.empty((len(arrs), *shape))
+    for row, a in zip(pts, arrs, strict=True):
+        row[...] = a  # broadcast straight into the stacked copy
+    pts = pts.reshape(len(arrs), -1)
     top = pts.max(axis=0) if pts.size else np.ones(0)
     if not (np.all(pts > 0) and np.all(np.isfinite(top))):
         raise ValueError("loop-function arguments must be finite and strictly positive")
     scale = np.ldexp(1.0, np.frexp(top)[1])
     pts /= scale
-    return shape, _divdiffs(pts, kinds), scale
+    return shape, _divdiffs(pts, kinds, overwrite=True), scale
 
 
 def box_I2(a1, a2, a3, a4):
@@ -479,7 +511,7 @@ def dd2_u2logu(a, b, c):
     ∫_simplex (2 ln u + 3). Symmetric; (u² ln u)[a, a, a] = ln a + 3/2.
     """
     shape, flat = _positive(a, b, c)
-    return _out(_divdiff(np.stack(flat), "u2"), shape)
+    return _out(_divdiff(np.stack(flat), "u2", overwrite=True), shape)
 
 
 def dd2_ulogu(a, b, c):
@@ -489,14 +521,14 @@ def dd2_ulogu(a, b, c):
     Symmetric, scale λ → result/λ, (u ln u)[a, a, a] = 1/(2a).
     """
     shape, flat = _positive(a, b, c)
-    return _out(_divdiff(np.stack(flat), "u1"), shape)
+    return _out(_divdiff(np.stack(flat), "u1", overwrite=True), shape)
 
 
 def dd2_pair(a, b, c):
     """((u² ln u)[a, b, c], (u ln u)[a, b, c]) of :func:`dd2_u2logu` and :func:`dd2_ulogu` from
     one evaluation (shared points)."""
     shape, flat = _positive(a, b, c)
-    dd = _divdiffs(np.stack(flat), ("u2", "u1"))
+    dd = _divdiffs(np.stack(flat), ("u2", "u1"), overwrite=True)
     return _out(dd["u2"], shape), _out(dd["u1"], shape)
 
 
