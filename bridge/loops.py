@@ -396,8 +396,8 @@ def _box_dd(args, kinds):
     arrs = [np.asarray(a, dtype=np.float64) for a in args]
     shape = np.broadcast_shapes(*(a.shape for a in arrs))
     pts = np.empty((len(arrs), *shape))
-    for row, a in zip(pts, arrs, strict=True):
-        row[...] = a  # broadcast straight into the stacked copy
+    for k, a in enumerate(arrs):
+        pts[k, ...] = a  # broadcast straight into the stacked copy
     pts = pts.reshape(len(arrs), -1)
     top = pts.max(axis=0) if pts.size else np.ones(0)
     if not (np.all(pts > 0) and np.all(np.isfinite(top))):
