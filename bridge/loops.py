@@ -163,34 +163,57 @@ def _cluster_series(kinds, pts, s):
     """Divided differences over tight clusters of sorted points pts[(n+1), M] (Taylor series
     about the centre) for each kind in ``kinds``; the powers h_k of the offsets are shared.
 
-    The elements are grouped by spread: each group takes the fewest of _TERM_GROUPS terms that
-    reach _SERIES_TOL for its largest spread (near-degenerate points need few terms; exactly
-    degenerate points have h_k = 0 for k >= 1 and give b_n exactly), and sums the constant
-    coefficients b_{n+k} with one contraction per kind."""
+    Each element takes the fewest of _TERM_GROUPS terms that reach _SERIES_TOL for its own
+    spread (near-degenerate points need few terms; exactly degenerate points have h_k = 0 for
+    k >= 1 and give b_n exactly). The elements are summed either group by group (a group per
+    term count) or all in one pass of the largest term count with the terms beyond an element's
+    own count set to exactly 0 (adding 0.0 leaves a sum's bits unchanged: the same numbers),
+    whichever takes fewer array operations of the same size-weighted cost: a cluster of a few
+    hundred elements spread over several groups pays the per-call cost of numpy, not its
+    arithmetic, and one pass is cheaper."""
     n = pts.shape[0] - 1
     c = 0.5 * (pts[0] + pts[-1])
     dh = (pts - c) / c  # pts - c is exact (Sterbenz); |dh| < 0.131
     rho = np.max(np.abs(dh), axis=0)
+    # group of each element: the first term count whose spread limit it meets (the limits
+    # increase with the count; the last count takes every element)
+    group = np.searchsorted(_rho_limits(n), rho, side="left")
+    counts = np.bincount(group, minlength=len(_TERM_GROUPS))
+    used = np.flatnonzero(counts)
+    terms = np.array(_TERM_GROUPS)
+    # cost of an array operation ~ _CALL_COST elements' worth of arithmetic plus its size;
+    # (n + 3) operations per term either way, a group adds ~ 6 selections
+    per_group = sum((terms[g] * (n + 3) + 6) * (_CALL_COST + counts[g]) for g in used)
+    k_max = int(terms[used[-1]])
+    if len(used) == 1 or k_max * (n + 3) * (_CALL_COST + c.size) <= per_group:
+        own = None if len(used) == 1 else terms[group]
+        return _series_group(kinds, n, k_max, dh, c, s, own)
     out = {kind: np.empty_like(c) for kind in kinds}
-    todo = np.ones(c.size, dtype=bool)
-    for k_terms in _TERM_GROUPS:
-        sel = todo & (rho <= _rho_limit(k_terms, n)) if k_terms < _NTAYLOR else todo
-        n_sel = np.count_nonzero(sel)
-        if not n_sel:
-            continue
-        every = n_sel == c.size
-        todo = todo & ~sel
-        part = slice(None) if every else sel
-        for kind, value in _series_group(kinds, n, k_terms, dh[:, part], c[part],
-                                         None if s is None else s[part]).items():
-            out[kind][part] = value
-        if not todo.any():
-            break
+    for g in used:
+        sel = group == g
+        for kind, value in _series_group(kinds, n, int(terms[g]), dh[:, sel], c[sel],
+                                         None if s is None else s[sel]).items():
+            out[kind][sel] = value
     return out
 
 
-def _series_group(kinds, n, k_terms, dh, c, s):
-    """:func:`_cluster_series` of one group with ``k_terms`` terms (offsets dh, centres c).
+#: the per-call cost of a numpy operation in elements' worth of its arithmetic (~1-2 µs against
+#: ~1-2 ns an element): the break-even of :func:`_cluster_series`' two ways
+_CALL_COST = 1000
+
+
+@cache
+def _rho_limits(n):
+    """The spread limits of _TERM_GROUPS but the last (read only, increasing)."""
+    out = np.array([_rho_limit(k, n) for k in _TERM_GROUPS[:-1]])
+    assert np.all(np.diff(out) > 0)
+    out.flags.writeable = False
+    return out
+
+
+def _series_group(kinds, n, k_terms, dh, c, s, own=None):
+    """:func:`_cluster_series` of one group with ``k_terms`` terms (offsets dh, centres c);
+    ``own``: per element its own term count (<= k_terms; its terms beyond it are exactly 0).
 
     The complete homogeneous polynomials h_k(d_0..d_v) obey h_k(d_0..d_v) = h_k(d_0..d_{v-1})
     + d_v h_{k-1}(d_0..d_v), i.e. h_k(d_0..d_v) = Σ_{u<=v} d_u h_{k-1}(d_0..d_u): for each k one
@@ -202,9 +225,11 @@ def _series_group(kinds, n, k_terms, dh, c, s):
     for k in range(1, k_terms):
         row = hk[k]
         np.multiply(dh, hk[k - 1], out=row)
-        for v in range(1, dh.shape[0]):
+        for v in range(1, dh.shape[0]):  # (np.add.accumulate along axis 0: much slower)
             row[v] += row[v - 1]
     last = hk[:, -1]  # h_k(d_0..d_n)
+    if own is not None:
+        last[np.arange(k_terms)[:, None] >= own[None, :]] = 0.0
     logc = np.log(c)
     out = {}
     plain = [kind for kind in kinds if kind != "h"]
