@@ -748,3 +748,37 @@ def test_a_points_loop_integrals_do_not_depend_on_its_batch():
                 for w, p in zip(whole, part, strict=True):
                     np.testing.assert_array_equal(np.asarray(p).view(np.int64),
                                                   np.asarray(w)[i:i + size].view(np.int64))
+
+
+def test_cluster_series_one_pass_equals_groups(monkeypatch):
+    """The cluster series summed in one pass of the largest term count (an element's terms
+    beyond its own count set to 0) gives, bit for bit, the values of the pass per term-count
+    group: both ways are forced (the call-cost weight of the choice set to its extremes) and
+    seen to be taken (one _series_group call against several)."""
+    rng = np.random.default_rng(5)
+    n = 600
+    base = rng.uniform(0.5, 5.0, n)
+    # spreads from exact ties to the cluster edge: every term-count group is populated
+    spread = np.concatenate([np.zeros(60), 10.0 ** rng.uniform(-9, np.log10(0.12), n - 60)])
+    pts = np.sort(base * (1 + spread * rng.uniform(0, 1, (4, n))), axis=0)
+    pts[:, :60] = base[:60]
+    calls = []
+    group = L._series_group
+
+    def counted(*args, **kw):
+        calls.append(args[3].shape[1])
+        return group(*args, **kw)
+
+    monkeypatch.setattr(L, "_series_group", counted)
+    out = {}
+    for cost in (0, 10**12):
+        monkeypatch.setattr(L, "_CALL_COST", cost)
+        calls.clear()
+        out[cost] = [L._cluster_series(kinds, pts[:k], None) for kinds, k in
+                     ((("u2", "u1"), 4), (("u2", "u1"), 3), (("u2",), 3))]
+        out[cost, "calls"] = list(calls)
+    assert len(out[0, "calls"]) > 3 * len(out[10**12, "calls"])  # the two ways were taken
+    assert all(size == n for size in out[10**12, "calls"])
+    for grouped, single in zip(out[0], out[10**12], strict=True):
+        for kind in grouped:
+            np.testing.assert_array_equal(single[kind].view(np.int64), grouped[kind].view(np.int64))
