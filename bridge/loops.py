@@ -220,40 +220,48 @@ def _series_group(kinds, n, k_terms, dh, c, s, own=None):
     product over all offsets and a running sum over them (u = 0, 1, … in this order, the
     order of the point-by-point recursion: the same numbers; n + 1 array operations per term
     instead of 2(n + 1))."""
-    hk = np.empty((k_terms, *dh.shape))  # hk[k, v] = h_k(d_0..d_v)
-    hk[0] = 1.0
-    for k in range(1, k_terms):
-        row = hk[k]
-        np.multiply(dh, hk[k - 1], out=row)
-        for v in range(1, dh.shape[0]):  # (np.add.accumulate along axis 0: much slower)
-            row[v] += row[v - 1]
-    last = hk[:, -1]  # h_k(d_0..d_n)
-    if own is not None:
-        last[np.arange(k_terms)[:, None] >= own[None, :]] = 0.0
+    # h_k row by row (two rows of (n + 1, M) at a time: the whole (k_terms, n + 1, M) table of
+    # a large cluster does not fit in a cache), each term added to the sums as it is formed
+    prev = np.ones_like(dh)  # h_0 = 1
+    row = np.empty_like(dh)
+    masked = np.empty_like(c) if own is not None else None
+    first_dead = int(own.min()) if own is not None else k_terms
     logc = np.log(c)
-    out = {}
     plain = [kind for kind in kinds if kind != "h"]
     if plain:
         # term by term, in order (an einsum over k sums a single element in another order,
         # which made a point's value depend on its batch); every kind in one (kinds, M) array,
         # each term's product in one reused buffer
         constants = _stacked_constants(tuple(plain), n, k_terms)
-        total = constants[:, 0] * last[0]
+        total = constants[:, 0] * prev[-1]
         term = np.empty_like(total)
-        for k in range(1, k_terms):
-            np.multiply(constants[:, k], last[k], out=term)
+    if "h" in kinds:  # coefficients depend on c and s (seed_D_tilde only)
+        total_h = np.zeros_like(c)
+        total_h += _series_b("h", n, logc, c, s) * prev[-1]
+    for k in range(1, k_terms):
+        np.multiply(dh, prev, out=row)
+        for v in range(1, dh.shape[0]):
+            row[v] += row[v - 1]
+        last = row[-1]  # h_k(d_0..d_n)
+        if k >= first_dead:  # elements past their own term count add exactly 0
+            np.multiply(last, own > k, out=masked)
+            last = masked
+        if plain:
+            np.multiply(constants[:, k], last, out=term)
             total += term
-        for row, kind in enumerate(plain):
-            value = total[row]
+        if "h" in kinds:
+            total_h += _series_b("h", n + k, logc, c, s) * last
+        prev, row = row, prev
+    out = {}
+    if plain:
+        for index, kind in enumerate(plain):
+            value = total[index]
             if kind == "u2" and n == 2:  # b_2 of u² ln u is ln c + 3/2 (n >= 2 here)
                 value = value + logc
             power = 2 - n if kind == "u2" else 1 - n
             out[kind] = value * c**power
-    if "h" in kinds:  # coefficients depend on c and s (seed_D_tilde only)
-        total = np.zeros_like(c)
-        for k in range(k_terms):
-            total += _series_b("h", n + k, logc, c, s) * last[k]
-        out["h"] = total * c ** (1 - n)
+    if "h" in kinds:
+        out["h"] = total_h * c ** (1 - n)
     return out
 
 
