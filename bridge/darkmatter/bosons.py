@@ -415,9 +415,9 @@ def fermion_pair_helicities(cp: Couplings, start, end, X: str, Y: str, sqrt_s, c
         v̄₂ ε̸_b P_L = (x_hi (ε_b·σ̄), 0),   v̄₂ ε̸_b P_R = (0, x_lo (ε_b·σ)),
         (l_lo, l_hi)(q̸ + m)(r_lo, r_hi) = m (l_lo·r_lo + l_hi·r_hi) + l_lo (q·σ) r_hi + l_hi (q·σ̄) r_lo
 
-    (a Higgs leg: P u₁ and v̄₂ P directly). The mass terms do not depend on the exchanged
-    state: per (leg order) two brackets, per exchanged mass two more, combined with the sums of
-    the coupling products over the line's orientations.
+    (a Higgs leg: P u₁ and v̄₂ P directly). All states exchanged between the legs in one order
+    carry the same q = p₁ − k: their c/(q² − m²) are summed on the nodes first, so each order
+    costs one (q̸ + m) on the right pieces and one bracket with the left pieces.
     """
     g = cp.gauge
     p1, p2, k1, k2, e1, e2 = _external(g, cp.mf[start[0]], cp.mf[end[0]], X, Y, sqrt_s, cos)
@@ -465,21 +465,25 @@ def fermion_pair_helicities(cp: Couplings, start, end, X: str, Y: str, sqrt_s, c
                 sums[key] = [a + b for a, b in zip(sums[key], c, strict=True)]
             else:
                 sums[key] = c
-    mass_brackets = {}
+    # every exchanged state of one leg order carries the same momentum q = p₁ − k: the weights
+    # c/(q² − m²) of the four half-pairings summed over the states first, (q̸ + m) applied to
+    # the right pieces once, and one bracket with the left pieces per order
+    by_order = {}
     for (k, order), c in sums.items():
+        by_order.setdefault(order, []).append((cp.mf[k], c))
+    for order, lines in by_order.items():
         lf, rt = left[1 - order], right[order]
-        if order not in mass_brackets:
-            mass_brackets[order] = (_pair_bracket(lf["lo"][1], rt["lo"][1]),
-                                    _pair_bracket(lf["hi"][1], rt["hi"][1]))
-        lolo, hihi = mass_brackets[order]
         exchanged = p1 - (k1 if order == 0 else k2)
+        q2 = H.dot(exchanged, exchanged)
+        w = [0.0, 0.0, 0.0, 0.0]
+        for mk, c in lines:
+            d = 1.0 / (q2 - mk * mk)
+            w = [w[0] + mk * c[0] * d, w[1] + mk * c[1] * d, w[2] + c[2] * d, w[3] + c[3] * d]
         q = np.moveaxis(exchanged, -1, 0)  # (4, nodes)
-        mk = cp.mf[k]
-        term = (c[2] * _pair_bracket(lf["lo"][1], _sigma_product(q, rt["hi"][1], False))
-                + c[3] * _pair_bracket(lf["hi"][1], _sigma_product(q, rt["lo"][1], True)))
-        if mk != 0:
-            term = term + mk * (c[0] * lolo + c[1] * hihi)
-        term = term / (H.dot(exchanged, exchanged) - mk * mk)
+        r_lo, r_hi = rt["lo"][1], rt["hi"][1]
+        p_lo = w[2] * _sigma_product(q, r_hi, False) + w[0] * r_lo  # lower half of (q̸ + m) r
+        p_hi = w[3] * _sigma_product(q, r_lo, True) + w[1] * r_hi
+        term = _pair_bracket(lf["lo"][1], p_lo) + _pair_bracket(lf["hi"][1], p_hi)
         # order 0: (s₂, λ_Y, s₁, λ_X); order 1: (s₂, λ_X, s₁, λ_Y)
         total = total + (term if order == 0 else np.swapaxes(term, 1, 3))
     q = p1 + p2
