@@ -402,6 +402,18 @@ def _pair_bracket(left, right):
             + left[:, 1, :, None, None] * right[None, None, :, 1])
 
 
+_UNIT_COMPONENTS = np.eye(4).reshape(4, 4, 1, 1)  # [component, μ]: the basis vectors e_μ
+
+
+def _initial_currents(x_lo, x_hi, u_lo, u_hi):
+    """(J_L, J_R) with v̄₂ P̸ P_L u₁ = Σ_μ P^μ J_L[…, μ, …] for upper components P^μ (so J_μ =
+    v̄₂ γ_μ P u₁, lower index): x_hi (e_μ·σ̄) u_lo and x_lo (e_μ·σ) u_hi, each (s₂, s₁, μ, n_s, 1)
+    from the initial spinors on one cos θ node."""
+    left = H.bracket_dot(x_hi[:, :, None], _sigma_product(_UNIT_COMPONENTS, u_lo[:, :, None], True))
+    right = H.bracket_dot(x_lo[:, :, None], _sigma_product(_UNIT_COMPONENTS, u_hi[:, :, None], False))
+    return left, right
+
+
 def fermion_pair_helicities(cp: Couplings, start, end, X: str, Y: str, sqrt_s, cos=None):
     """iM[s₂, λ_Y, s₁, λ_X, √s, cos θ] = v̄(p₂) Γ u(p₁) of :func:`fermion_pair_amplitude` in
     two-component (Weyl) blocks with the nodes last (the layout of :func:`.helicity.soa`).
@@ -499,6 +511,7 @@ def fermion_pair_helicities(cp: Couplings, start, end, X: str, Y: str, sqrt_s, c
         f = np.moveaxis(f, (-1, -2), (0, 1))  # (λ_Y, λ_X, nodes)
         total = total + x[:, None, :, None] * f[None, :, None, :]
     ex = lambda a: a[..., None, None, :]  # noqa: E731
+    currents = None
     for V in _s_channel_vectors(X, Y):
         fin = _vector_final(g, V, X, Y, ex(k1), ex(k2), E1, E2)
         if fin is None:
@@ -508,16 +521,12 @@ def fermion_pair_helicities(cp: Couplings, start, end, X: str, Y: str, sqrt_s, c
             continue
         prop = _propagator_vector(g, V, ex(q), fin, th < g.mass(V))  # (nodes, λ_X, λ_Y, 4), upper
         pq = np.moveaxis(prop, (-1, -2, -3), (0, 1, 2))  # (4, λ_Y, λ_X, nodes)
-        # v̄₂ P̸ (L P_L + R P_R) u₁ = L x_hi (P·σ̄) u_lo + R x_lo (P·σ) u_hi
-        amp = 0
-        if cv[0] != 0:
-            r = _sigma_product(pq, u_lo[:, :, None, None], True)  # (s₁, 2, λ_Y, λ_X, nodes)
-            amp = amp + cv[0] * (x_hi[:, None, :, None, None] * r[None, :]).sum(axis=2)
-        if cv[1] != 0:
-            r = _sigma_product(pq, u_hi[:, :, None, None], False)
-            amp = amp + cv[1] * (x_lo[:, None, :, None, None] * r[None, :]).sum(axis=2)
-        # (s₂, s₁, λ_Y, λ_X, nodes) → (s₂, λ_Y, s₁, λ_X, nodes)
-        total = total + (-1j * cp.fv[V][0]) * np.swapaxes(amp, 1, 2)
+        if currents is None:
+            currents = _initial_currents(x_lo, x_hi, u_lo, u_hi)
+        # v̄₂ P̸ (L P_L + R P_R) u₁ = Σ_μ P^μ J_μ with J_μ the coefficients of the upper components
+        j = cv[0] * currents[0] + cv[1] * currents[1]  # (s₂, s₁, μ, n_s, 1)
+        amp = sum(j[:, None, :, None, mu] * pq[mu][None, :, None, :] for mu in range(4))
+        total = total + (-1j * cp.fv[V][0]) * amp
     return total
 
 
