@@ -384,16 +384,32 @@ def _sandwich_fermions(total, momenta):
     return (vb2 @ total) @ np.swapaxes(u1, -1, -2)  # (…, λ1, λ2, s2, s1)
 
 
-def _sigma_product(q, y, barred: bool, row: bool = False):
-    """(q·σ̄) y (``barred``) or (q·σ) y for 2-spinors y (s, 2, …) and upper-index components q
-    (4, …) (q_μ σ̄^μ = q⁰ + q⃗·σ⃗, q_μ σ^μ = q⁰ − q⃗·σ⃗); ``row``: the row spinor times the matrix,
-    y (q·σ̄) = (q·σ̄)ᵀ y, i.e. the same with q_y → −q_y (σ_yᵀ = −σ_y, the other σ symmetric)."""
-    sign = 1.0 if barred else -1.0
-    qy = -q[2] if row else q[2]
+def _sigma_entries(q):
+    """Entries (a, b, c, d) of q·σ̄ = q_μ σ̄^μ = q⁰ + q⃗·σ⃗ = [[a, b], [c, d]] for upper-index
+    components q (4, …); q·σ = q⁰ − q⃗·σ⃗ = [[d, −b], [−c, a]]. Computed once per momentum or
+    polarisation and applied to several spinors."""
+    return q[0] + q[3], q[1] - 1j * q[2], q[1] + 1j * q[2], q[0] - q[3]
+
+
+def _sigma_apply(entries, y, barred: bool, row: bool = False):
+    """(q·σ̄) y (``barred``) or (q·σ) y for 2-spinors y (s, 2, …) and the :func:`_sigma_entries`
+    of q; ``row``: the row spinor times the matrix, y M = Mᵀ y (b and c swapped)."""
+    a, b, c, d = entries
+    if not barred:
+        a, b, c, d = d, -b, -c, a
+    if row:
+        b, c = c, b
     y0, y1 = y[:, 0], y[:, 1]
-    top = (q[0] + sign * q[3]) * y0 + sign * (q[1] - 1j * qy) * y1
-    bottom = sign * (q[1] + 1j * qy) * y0 + (q[0] - sign * q[3]) * y1
-    return np.stack([top, bottom], axis=1)
+    top = a * y0 + b * y1
+    out = np.empty((top.shape[0], 2, *top.shape[1:]), complex)
+    out[:, 0] = top
+    out[:, 1] = c * y0 + d * y1
+    return out
+
+
+def _sigma_product(q, y, barred: bool, row: bool = False):
+    """(q·σ̄) y or (q·σ) y (:func:`_sigma_apply`) for upper-index components q (4, …)."""
+    return _sigma_apply(_sigma_entries(q), y, barred, row)
 
 
 def _pair_bracket(left, right):
@@ -448,12 +464,11 @@ def fermion_pair_helicities(cp: Couplings, start, end, X: str, Y: str, sqrt_s, c
             right.append({"lo": (0, u_lo[:, :, None]), "hi": (1, u_hi[:, :, None])})
             left.append({"lo": (0, x_lo[:, :, None]), "hi": (1, x_hi[:, :, None])})
         else:
-            eu = np.moveaxis(e, -1, 0)  # (4, n_s, n_c, λ)
-            eu = np.moveaxis(eu, -1, 1)  # (4, λ, n_s, n_c)
-            right.append({"lo": (1, _sigma_product(eu, u_hi[:, :, None], False)),
-                          "hi": (0, _sigma_product(eu, u_lo[:, :, None], True))})
-            left.append({"lo": (0, _sigma_product(eu, x_hi[:, :, None], True, row=True)),
-                         "hi": (1, _sigma_product(eu, x_lo[:, :, None], False, row=True))})
+            es = _sigma_entries(np.ascontiguousarray(e.transpose(3, 2, 0, 1)))  # of (4, λ, n_s, n_c)
+            right.append({"lo": (1, _sigma_apply(es, u_hi[:, :, None], False)),
+                          "hi": (0, _sigma_apply(es, u_lo[:, :, None], True))})
+            left.append({"lo": (0, _sigma_apply(es, x_hi[:, :, None], True, row=True)),
+                         "hi": (1, _sigma_apply(es, x_lo[:, :, None], False, row=True))})
     total = np.zeros((2, n2, 2, n1, *nodes), complex)  # (s₂, λ_Y, s₁, λ_X, nodes)
     # coefficient sums per (exchanged mass, order): [lo·lo, hi·hi, lo (q·σ) hi, hi (q·σ̄) lo]
     sums = {}
@@ -491,10 +506,10 @@ def fermion_pair_helicities(cp: Couplings, start, end, X: str, Y: str, sqrt_s, c
         for mk, c in lines:
             d = 1.0 / (q2 - mk * mk)
             w = [w[0] + mk * c[0] * d, w[1] + mk * c[1] * d, w[2] + c[2] * d, w[3] + c[3] * d]
-        q = np.moveaxis(exchanged, -1, 0)  # (4, nodes)
+        qs = _sigma_entries(np.ascontiguousarray(np.moveaxis(exchanged, -1, 0)))  # of (4, nodes)
         r_lo, r_hi = rt["lo"][1], rt["hi"][1]
-        p_lo = w[2] * _sigma_product(q, r_hi, False) + w[0] * r_lo  # lower half of (q̸ + m) r
-        p_hi = w[3] * _sigma_product(q, r_lo, True) + w[1] * r_hi
+        p_lo = w[2] * _sigma_apply(qs, r_hi, False) + w[0] * r_lo  # lower half of (q̸ + m) r
+        p_hi = w[3] * _sigma_apply(qs, r_lo, True) + w[1] * r_hi
         term = _pair_bracket(lf["lo"][1], p_lo) + _pair_bracket(lf["hi"][1], p_hi)
         # order 0: (s₂, λ_Y, s₁, λ_X); order 1: (s₂, λ_X, s₁, λ_Y)
         total = total + (term if order == 0 else np.swapaxes(term, 1, 3))
