@@ -97,7 +97,9 @@ def test_spinor_first_amplitude_is_the_sandwiched_chain(name):
                 threshold = max(p.mass + q.mass, G.mass(X) + G.mass(Y))
                 rs = np.array([1.01, 1.7, 6.0]) * threshold
                 chain = B._sandwich_fermions(*B.fermion_pair_amplitude(cp, start, end, X, Y, rs, A._COS))
+                # (s₂, λ_Y, s₁, λ_X, √s, cos θ) → (√s, cos θ, λ_X, λ_Y, s₂, s₁)
                 first = B.fermion_pair_helicities(cp, start, end, X, Y, rs, A._COS)
+                first = np.transpose(first, (4, 5, 3, 1, 0, 2))
                 assert first.shape == chain.shape
                 scale = np.max(np.abs(chain))
                 np.testing.assert_allclose(first, chain, rtol=0, atol=1e-11 * scale)

@@ -384,58 +384,135 @@ def _sandwich_fermions(total, momenta):
     return (vb2 @ total) @ np.swapaxes(u1, -1, -2)  # (…, λ1, λ2, s2, s1)
 
 
+def _sigma_entries(q):
+    """Entries (a, b, c, d) of q·σ̄ = q_μ σ̄^μ = q⁰ + q⃗·σ⃗ = [[a, b], [c, d]] for upper-index
+    components q (4, …); q·σ = q⁰ − q⃗·σ⃗ = [[d, −b], [−c, a]]. Computed once per momentum or
+    polarisation and applied to several spinors."""
+    return q[0] + q[3], q[1] - 1j * q[2], q[1] + 1j * q[2], q[0] - q[3]
+
+
+def _sigma_apply(entries, y, barred: bool, row: bool = False):
+    """(q·σ̄) y (``barred``) or (q·σ) y for 2-spinors y (s, 2, …) and the :func:`_sigma_entries`
+    of q; ``row``: the row spinor times the matrix, y M = Mᵀ y (b and c swapped)."""
+    a, b, c, d = entries
+    if not barred:
+        a, b, c, d = d, -b, -c, a
+    if row:
+        b, c = c, b
+    y0, y1 = y[:, 0], y[:, 1]
+    top = a * y0 + b * y1
+    out = np.empty((top.shape[0], 2, *top.shape[1:]), complex)
+    out[:, 0] = top
+    out[:, 1] = c * y0 + d * y1
+    return out
+
+
+def _sigma_product(q, y, barred: bool, row: bool = False):
+    """(q·σ̄) y or (q·σ) y (:func:`_sigma_apply`) for upper-index components q (4, …)."""
+    return _sigma_apply(_sigma_entries(q), y, barred, row)
+
+
+def _pair_bracket(left, right):
+    """Σ_c left[s₂, c, λ_b, …] right[s₁, c, λ_a, …] → (s₂, λ_b, s₁, λ_a, …)."""
+    return (left[:, 0, :, None, None] * right[None, None, :, 0]
+            + left[:, 1, :, None, None] * right[None, None, :, 1])
+
+
+_UNIT_COMPONENTS = np.eye(4).reshape(4, 4, 1, 1)  # [component, μ]: the basis vectors e_μ
+
+
+def _initial_currents(x_lo, x_hi, u_lo, u_hi):
+    """(J_L, J_R) with v̄₂ P̸ P_L u₁ = Σ_μ P^μ J_L[…, μ, …] for upper components P^μ (so J_μ =
+    v̄₂ γ_μ P u₁, lower index): x_hi (e_μ·σ̄) u_lo and x_lo (e_μ·σ) u_hi, each (s₂, s₁, μ, n_s, 1)
+    from the initial spinors on one cos θ node."""
+    left = H.bracket_dot(x_hi[:, :, None], _sigma_product(_UNIT_COMPONENTS, u_lo[:, :, None], True))
+    right = H.bracket_dot(x_lo[:, :, None], _sigma_product(_UNIT_COMPONENTS, u_hi[:, :, None], False))
+    return left, right
+
+
 def fermion_pair_helicities(cp: Couplings, start, end, X: str, Y: str, sqrt_s, cos=None):
-    """iM[λ_X, λ_Y, s₂, s₁] = v̄(p₂) Γ u(p₁) of :func:`fermion_pair_amplitude` with the spinors
-    applied to each vertex before the chain is multiplied (vectors × 4×4 matrices instead of
-    (λ_X, λ_Y, 4, 4) chains; the same diagrams, rules and sums)."""
+    """iM[s₂, λ_Y, s₁, λ_X, √s, cos θ] = v̄(p₂) Γ u(p₁) of :func:`fermion_pair_amplitude` in
+    two-component (Weyl) blocks with the nodes last (the layout of :func:`.helicity.soa`).
+
+    The same diagrams, rules and sums as the Dirac chain; in the chiral basis (Peskin &
+    Schroeder Eq. (3.25); Dreiner, Haber, Martin, arXiv:0812.1594, Sec. 3.1) ε̸ =
+    [[0, ε·σ], [ε·σ̄, 0]], q̸ + m = [[m, q·σ], [q·σ̄, m]], P_L = diag(1, 0), so for the
+    t/u-channel chain v̄₂ ε̸_b P_b (q̸ + m) ε̸_a P_a u₁ with v̄₂ = (x_lo, x_hi), u₁ = (u_lo, u_hi):
+
+        ε̸_a P_L u₁ = (0, (ε_a·σ̄) u_lo),   ε̸_a P_R u₁ = ((ε_a·σ) u_hi, 0),
+        v̄₂ ε̸_b P_L = (x_hi (ε_b·σ̄), 0),   v̄₂ ε̸_b P_R = (0, x_lo (ε_b·σ)),
+        (l_lo, l_hi)(q̸ + m)(r_lo, r_hi) = m (l_lo·r_lo + l_hi·r_hi) + l_lo (q·σ) r_hi + l_hi (q·σ̄) r_lo
+
+    (a Higgs leg: P u₁ and v̄₂ P directly). All states exchanged between the legs in one order
+    carry the same q = p₁ − k: their c/(q² − m²) are summed on the nodes first, so each order
+    costs one (q̸ + m) on the right pieces and one bracket with the left pieces.
+    """
     g = cp.gauge
     p1, p2, k1, k2, e1, e2 = _external(g, cp.mf[start[0]], cp.mf[end[0]], X, Y, sqrt_s, cos)
-    # p₁, p₂ are the same at every cos θ node: spinors on one node, broadcast by the products
-    u1 = np.swapaxes(H.u_spinors(p1[..., :1, :]), -1, -2)  # (n_s, 1, 4, s1)
-    vb2 = H.bar(H.v_spinors(p2[..., :1, :]))  # (n_s, 1, s2, 4)
+    # p₁, p₂ are the same at every cos θ node: spinors on one node, (2, 4, n_s, 1)
+    u1 = H.soa(H.u_spinors(p1[..., :1, :]))
+    vb2 = H.soa(H.bar(H.v_spinors(p2[..., :1, :])))
+    (x_lo, x_hi), (u_lo, u_hi) = H.weyl(vb2), H.weyl(u1)
     n1, n2 = e1.shape[-2], e2.shape[-2]
-    total = np.zeros((*p1.shape[:-1], n1, n2, 2, 2), complex)
-    # the chiral projections as 0/1 masks (P_L = diag(1, 1, 0, 0)): v̄₂ P zeroes columns, P u₁ rows
-    chiral = {"L": np.diag(H.PL).real, "R": np.diag(H.PR).real}
-    projected = {c: u1 * m[:, None] for c, m in chiral.items()}  # P u₁, (n_s, 1, 4, s1)
-    # per final leg: v̄₂ ε̸ P and ε̸ P u₁ (P = P_L, P_R), shapes (…, λ, s2, 4) and (…, λ, 4, s1)
+    nodes = p1.shape[:-1]
     legs = (X, Y)
-    ends = []
+    # per leg: right pieces (ε̸ P u₁ or P u₁) and left pieces (v̄₂ ε̸ P or v̄₂ P) by half,
+    # each (spin, 2, λ, nodes…) with the index (0: P_L, 1: P_R) of the coupling multiplying it
+    right, left = [], []
     for b, e in zip(legs, (e1, e2), strict=True):
         if b == "h":
-            ends.append(({c: (vb2 * m)[..., None, :, :] for c, m in chiral.items()},
-                         {c: pu[..., None, :, :] for c, pu in projected.items()}))
+            right.append({"lo": (0, u_lo[:, :, None]), "hi": (1, u_hi[:, :, None])})
+            left.append({"lo": (0, x_lo[:, :, None]), "hi": (1, x_hi[:, :, None])})
         else:
-            sl = H.slash(e)
-            left = vb2[..., None, :, :] @ sl
-            ends.append(({c: left * m for c, m in chiral.items()},
-                         {c: sl @ pu[..., None, :, :] for c, pu in projected.items()}))
-
-    def sandwiched(leg, coeff, side):
-        gx = 1.0 if legs[leg] == "h" else cp.fv[legs[leg]][0]
-        pieces = ends[leg][side]
-        return -1j * gx * (coeff[0] * pieces["L"] + coeff[1] * pieces["R"])
-
-    props = {}
+            es = _sigma_entries(np.ascontiguousarray(e.transpose(3, 2, 0, 1)))  # of (4, λ, n_s, n_c)
+            right.append({"lo": (1, _sigma_apply(es, u_hi[:, :, None], False)),
+                          "hi": (0, _sigma_apply(es, u_lo[:, :, None], True))})
+            left.append({"lo": (0, _sigma_apply(es, x_hi[:, :, None], True, row=True)),
+                         "hi": (1, _sigma_apply(es, x_lo[:, :, None], False, row=True))})
+    total = np.zeros((2, n2, 2, n1, *nodes), complex)  # (s₂, λ_Y, s₁, λ_X, nodes)
+    # coefficient sums per (exchanged mass, order): [lo·lo, hi·hi, lo (q·σ) hi, hi (q·σ̄) lo]
+    sums = {}
     for k in _states(cp.maj):
-        mk = cp.mf[k[0]]
-        for order, (first, kb_first) in enumerate(((X, k1), (Y, k2))):
-            second = Y if first == X else X
+        for order, first in enumerate(legs):
+            second = legs[1 - order]
             c1 = fermion_couplings(cp, first, k, start)
             if c1 is None:
                 continue
             c2 = fermion_couplings(cp, second, end, k)
             if c2 is None:
                 continue
+            gx = (1.0 if first == "h" else cp.fv[first][0]) * (1.0 if second == "h" else cp.fv[second][0])
+            lf, rt = left[1 - order], right[order]
+            halves = (("lo", "lo"), ("hi", "hi"), ("lo", "hi"), ("hi", "lo"))
+            c = [c2[lf[a][0]] * c1[rt[b][0]] for a, b in halves]
             key = (k[0], order)
-            if key not in props:  # the same line for both orientations of a Dirac state
-                props[key] = 1j * H.fermion_propagator(p1 - kb_first, mk)[..., None, None, :, :]
-            left = sandwiched(1 - order, c2, 0)  # (…, λ_second, s2, 4)
-            right = sandwiched(order, c1, 1)  # (…, λ_first, 4, s1)
-            if order == 0:  # λ_X on the right-hand vertex
-                total = total + (left[..., None, :, :, :] @ props[key]) @ right[..., :, None, :, :]
+            # (−i g_a)(−i g_b) i = −i g_a g_b: the two vertices and the propagator's i
+            c = [-1j * gx * x for x in c]
+            if key in sums:  # the same line for both orientations of a Dirac state
+                sums[key] = [a + b for a, b in zip(sums[key], c, strict=True)]
             else:
-                total = total + (left[..., :, None, :, :] @ props[key]) @ right[..., None, :, :, :]
+                sums[key] = c
+    # every exchanged state of one leg order carries the same momentum q = p₁ − k: the weights
+    # c/(q² − m²) of the four half-pairings summed over the states first, (q̸ + m) applied to
+    # the right pieces once, and one bracket with the left pieces per order
+    by_order = {}
+    for (k, order), c in sums.items():
+        by_order.setdefault(order, []).append((cp.mf[k], c))
+    for order, lines in by_order.items():
+        lf, rt = left[1 - order], right[order]
+        exchanged = p1 - (k1 if order == 0 else k2)
+        q2 = H.dot(exchanged, exchanged)
+        w = [0.0, 0.0, 0.0, 0.0]
+        for mk, c in lines:
+            d = 1.0 / (q2 - mk * mk)
+            w = [w[0] + mk * c[0] * d, w[1] + mk * c[1] * d, w[2] + c[2] * d, w[3] + c[3] * d]
+        qs = _sigma_entries(np.ascontiguousarray(np.moveaxis(exchanged, -1, 0)))  # of (4, nodes)
+        r_lo, r_hi = rt["lo"][1], rt["hi"][1]
+        p_lo = w[2] * _sigma_apply(qs, r_hi, False) + w[0] * r_lo  # lower half of (q̸ + m) r
+        p_hi = w[3] * _sigma_apply(qs, r_lo, True) + w[1] * r_hi
+        term = _pair_bracket(lf["lo"][1], p_lo) + _pair_bracket(lf["hi"][1], p_hi)
+        # order 0: (s₂, λ_Y, s₁, λ_X); order 1: (s₂, λ_X, s₁, λ_Y)
+        total = total + (term if order == 0 else np.swapaxes(term, 1, 3))
     q = p1 + p2
     s = H.dot(q, q)
     th = cp.mf[start[0]] + cp.mf[end[0]]
@@ -443,10 +520,13 @@ def fermion_pair_helicities(cp: Couplings, start, end, X: str, Y: str, sqrt_s, c
     ch = fermion_couplings(cp, "h", end, start)
     fin = _h_final(g, X, Y, E1, E2)
     if ch is not None and fin is not None:
-        x = vb2 @ (-1j * (ch[0] * H.PL + ch[1] * H.PR)) @ u1  # (n_s, 1, s2, s1)
+        x = -1j * (ch[0] * H.bracket_dot(x_lo, u_lo) + ch[1] * H.bracket_dot(x_hi, u_hi))  # (s₂, s₁, n_s, 1)
         d = _h_propagator(g, s, th)
-        total = total + x[..., None, None, :, :] * (d[..., None, None] * fin)[..., None, None]
+        f = np.broadcast_to(d[..., None, None] * fin, (*nodes, n1, n2))
+        f = np.moveaxis(f, (-1, -2), (0, 1))  # (λ_Y, λ_X, nodes)
+        total = total + x[:, None, :, None] * f[None, :, None, :]
     ex = lambda a: a[..., None, None, :]  # noqa: E731
+    currents = None
     for V in _s_channel_vectors(X, Y):
         fin = _vector_final(g, V, X, Y, ex(k1), ex(k2), E1, E2)
         if fin is None:
@@ -454,12 +534,14 @@ def fermion_pair_helicities(cp: Couplings, start, end, X: str, Y: str, sqrt_s, c
         cv = fermion_couplings(cp, V, end, start)
         if cv is None:
             continue
-        prop = _propagator_vector(g, V, ex(q), fin, th < g.mass(V)) * np.array([1.0, -1.0, -1.0, -1.0])
-        current = H.vector_current(vb2, cv[0] * H.PL + cv[1] * H.PR, np.swapaxes(u1, -1, -2))
-        current = np.swapaxes(current.reshape(*current.shape[:-3], 4, 4), -1, -2)  # (…, μ, (s2, s1))
-        lead = prop.shape[:-3]
-        flat = prop.reshape(*lead, n1 * n2, 4) @ current
-        total = total + (-1j * cp.fv[V][0]) * flat.reshape(*lead, n1, n2, 2, 2)
+        prop = _propagator_vector(g, V, ex(q), fin, th < g.mass(V))  # (nodes, λ_X, λ_Y, 4), upper
+        pq = np.moveaxis(prop, (-1, -2, -3), (0, 1, 2))  # (4, λ_Y, λ_X, nodes)
+        if currents is None:
+            currents = _initial_currents(x_lo, x_hi, u_lo, u_hi)
+        # v̄₂ P̸ (L P_L + R P_R) u₁ = Σ_μ P^μ J_μ with J_μ the coefficients of the upper components
+        j = cv[0] * currents[0] + cv[1] * currents[1]  # (s₂, s₁, μ, n_s, 1)
+        amp = sum(j[:, None, :, None, mu] * pq[mu][None, :, None, :] for mu in range(4))
+        total = total + (-1j * cp.fv[V][0]) * amp
     return total
 
 
@@ -557,7 +639,7 @@ def w_fermions(cp: Couplings, start, end, X, Y, sqrt_s, average=0.25):
 
     def spin_summed(rs, cos):
         amp = fermion_pair_helicities(cp, start, end, X, Y, rs, cos)
-        return H.spin_sum(amp, 4)
+        return H.spin_sum_leading(amp, 4)
 
     g = cp.gauge
     return w_on_nodes(sqrt_s, cp.mf[start[0]], cp.mf[end[0]], g.mass(X), g.mass(Y), spin_summed, average,
