@@ -56,6 +56,7 @@ from bridge.engine import (
 )
 from bridge.errors import InputError
 from bridge.fields import Derived, DescriptionError, FermionMixing, ModelDescription, Parameter, Quartic
+from bridge.repeats import distinct_points
 
 SQRT2 = math.sqrt(2.0)
 
@@ -723,33 +724,6 @@ def _sector_points(s: Sector, values, derived, batch) -> _Points:
     if pick is None:
         return _Points(batch)
     return _Points((pick[0].size,), *pick)
-
-
-def distinct_points(columns: list, n: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """(first, inverse) of the distinct points of a batch of ``n`` given by the values
-    ``columns`` (arrays (n,), real or complex; equal means equal bits): ``first`` a point of
-    each distinct set of values, ``inverse`` point → its position in ``first``. None unless there
-    are at most n/2 of them (then computing on every point costs little more)."""
-    parts = [np.broadcast_to(c, (n,)) for v in columns
-             for c in ((np.real(v), np.imag(v)) if np.iscomplexobj(v) else (v,))]
-    if len(parts) > 1 and np.unique(parts[0]).size > n // 2:  # a random scan: give up early
-        return None
-    bits = np.ascontiguousarray(np.stack(parts, axis=-1), dtype=float).view(np.uint64)
-    # one 64-bit key per point (the bits themselves, or a multiplicative hash of them); a hash
-    # collision is caught by comparing every point with its representative
-    key = bits[:, 0] if bits.shape[-1] == 1 else (bits * _HASH[:bits.shape[-1]]).sum(axis=-1)
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    if bits.shape[-1] > 1 and not np.array_equal(bits, bits[first][inverse]):
-        _, first, inverse = np.unique(bits, axis=0, return_index=True, return_inverse=True)
-        inverse = inverse.reshape(-1)
-    if first.size > n // 2:
-        return None
-    return first, inverse
-
-
-#: odd 64-bit multipliers of :func:`distinct_points`' hash (wrapping arithmetic)
-_HASH = np.random.default_rng(20261130).integers(1, 2**63, size=4096, dtype=np.uint64) * 2 + 1
 
 
 def _pick(points: _Points, *mats):

@@ -49,8 +49,8 @@ from dataclasses import replace
 import numpy as np
 
 from bridge import engine
-from bridge.assembly import distinct_points
 from bridge.engine import DarkSector, ZCouplings
+from bridge.repeats import distinct_points
 
 #: (j, i, f): ℓ_i → ℓ_j with spectator pair f̄ f → flavio names of the operators for
 #: (X, Y) = (L, L), (R, R), (L, R), (R, L), X the chirality of (ℓ̄_j ℓ_i), Y of (f̄ f).

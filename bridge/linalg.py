@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from bridge.repeats import distinct_points
+
 
 def _eigh(m: np.ndarray, small: bool = True):
     """numpy's eigh; a batch of 1x1 or (``small``) 2x2 matrices needs no LAPACK call per matrix
@@ -149,13 +151,12 @@ def real_symmetric(mass_matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def singular_values(matrices: np.ndarray) -> np.ndarray:
     """Singular values of a batch of matrices (N, n, k), ascending along the last axis: LAPACK's
-    (numpy.linalg.svd) once per distinct matrix (equal bits; bridge.assembly.distinct_points),
+    (numpy.linalg.svd) once per distinct matrix (equal bits; bridge.repeats.distinct_points),
     spread to its repetitions. LAPACK treats every matrix of a stack alone, so each gets the
     numbers it gets in the whole stack. A grid scan of the scotogenic model over M_N and another
     mass repeats the neutrino mass matrix, which depends on M_N, m_η, λ5 only (~32 distinct in a
     chunk of 4096), and numpy's per-matrix overhead (~3–5 µs) made this the largest single
     numpy call of its scan chunk."""
-    from bridge.assembly import distinct_points  # assembly imports this module
 
     m = np.asarray(matrices)
     pick = distinct_points([c for c in m.reshape(m.shape[0], -1).T], m.shape[0]) \

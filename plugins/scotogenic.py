@@ -95,7 +95,6 @@ import numpy as np
 
 from bridge import hookimpl, loops
 from bridge import neutrino as nu
-from bridge.assembly import distinct_points
 from bridge.errors import InputError
 from bridge.fields import (
     Derived,
@@ -110,6 +109,7 @@ from bridge.fields import (
     trilinear,
 )
 from bridge.model import BatchInputs, Entry, InputBlock
+from bridge.repeats import distinct_points
 
 _LOOP = 16.0 * math.pi**2
 MINPAR = "MINPAR"

@@ -164,10 +164,10 @@ if __name__ == "__main__" and "--write" in sys.argv:
 
 
 def test_distinct_points_find_the_repeated_points():
-    """assembly.distinct_points: every point maps to a representative with the same bits (real
+    """repeats.distinct_points: every point maps to a representative with the same bits (real
     and complex columns, a column that does not vary), -0.0 and 0.0 are different points, and a
     batch with more than half its points distinct is left alone (None)."""
-    from bridge.assembly import distinct_points
+    from bridge.repeats import distinct_points
 
     rng = np.random.default_rng(3)
     n = 60
