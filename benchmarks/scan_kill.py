@@ -44,39 +44,37 @@ def scan_command(db: Path, grid: int, workers: int, chunk: int, vectorise: bool)
             *([] if vectorise else ["--no-vectorise"])]
 
 
+def _stat_fields():
+    """(pid, fields of /proc/<pid>/stat after the command name) of every process listed."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    yield int(entry), fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+
+
+def _command(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read().replace(b"\0", b" ").decode(errors="replace")[:120]
+    except OSError:
+        return ""
+
+
 def session_processes(sid: int) -> list[tuple[int, str]]:
     """(pid, command) of the live (not zombie) processes of session ``sid``."""
-    out = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-            with open(f"/proc/{entry}/cmdline", "rb") as fh:
-                cmd = fh.read().replace(b"\0", b" ").decode(errors="replace")[:120]
-        except OSError:
-            continue
-        if int(fields[3]) == sid and fields[0] != "Z":
-            out.append((int(entry), cmd))
-    return out
+    return [(pid, _command(pid)) for pid, fields in _stat_fields()
+            if int(fields[3]) == sid and fields[0] != "Z"]
 
 
 def session_defunct(sid: int) -> set[int]:
     """Pids of the defunct (zombie) processes of session ``sid`` whose parent is not the scan
     itself (orphans: the scan ended before them, and nobody of the scan reaps them)."""
-    out = set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as fh:
-                    fields = fh.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            # the scan itself (pid sid) is defunct until this benchmark reaps it: not counted
-            if int(fields[3]) == sid and fields[0] == "Z" and sid not in (int(entry), int(fields[1])):
-                out.add(int(entry))
-    return out
+    # the scan itself (pid sid) is defunct until this benchmark reaps it: not counted
+    return {pid for pid, fields in _stat_fields()
+            if int(fields[3]) == sid and fields[0] == "Z" and sid not in (pid, int(fields[1]))}
 
 
 def watched_run(cmd, env) -> tuple[int, int]:
