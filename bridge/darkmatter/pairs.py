@@ -109,3 +109,40 @@ def boson_channels(gauge, p: A.Species, q: A.Species, label: str):
             continue
         out.append((f"{label} -> {X} {Y}", lambda rs, X=X, Y=Y: fn(cp, start, end, X, Y, rs)))
     return out
+
+
+def same_sign_final_states(sector, si: A.Species, sj: A.Species):
+    """[(f, f', coloured)] the same-sign final states f f' (f̄ f̄' for two antiparticles) of a pair
+    that :func:`canonical` rejects (two particles or two antiparticles, neither self-conjugate),
+    f ≤ f' in SM_FERMIONS order, with at least one diagram whose couplings are all non-zero: a
+    Majorana fermion (for scalars) or a real scalar (for Dirac fermions) coupled to f and si and
+    to f' and sj, or to f and sj and to f' and si (:mod:`.samesign`); ``coloured``: whether one
+    of those exchanged states is coloured. Exchanging a Dirac fermion or a complex scalar conserves
+    the dark and SM fermion numbers: no same-sign diagram exists then."""
+    anti = si.conj
+    if si.kind == "S":
+        mediators = [a for a, F in enumerate(sector.fermions) if F.majorana]
+        colours = [sector.fermions[a].colour for a in mediators]
+
+        def couples(f, s):
+            c = np.abs(sector.l(f)) + np.abs(sector.r(f))
+            return c[mediators, s.index] != 0
+    else:
+        mediators = [S for S, X in enumerate(sector.scalars) if X.real]
+        colours = [sector.scalars[S].colour for S in mediators]
+
+        def couples(f, s):
+            c = np.abs(sector.l(f)) + np.abs(sector.r(f))
+            return c[s.index, mediators] != 0
+    if not mediators:
+        return []
+    sign = -1.0 if anti else 1.0
+    out = []
+    for n, f in enumerate(SM_FERMIONS):
+        for fp in SM_FERMIONS[n:]:
+            if abs(sign * (SM_CHARGE[f] + SM_CHARGE[fp]) - si.charge - sj.charge) > 1e-9:
+                continue
+            live = (couples(f, si) & couples(fp, sj)) | (couples(f, sj) & couples(fp, si))
+            if np.any(live):
+                out.append((f, fp, any(c != 1 for c, on in zip(colours, live, strict=True) if on)))
+    return out

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bridge.darkmatter import annihilation as A
-from bridge.darkmatter import coloured, freezeout, pairs
+from bridge.darkmatter import coloured, freezeout, pairs, samesign
 from bridge.darkmatter import constants as C
 from bridge.engine import COLOUR_DIM, DarkSector
 from bridge.errors import ModelError
@@ -100,9 +100,15 @@ def pair_channels(sector: DarkSector, smc: A.SMCouplings, si: A.Species, sj: A.S
     if si.colour != 1:
         return coloured.coloured_pair_channels(sector, smc, si, sj, gauge, label)
     pair = pairs.canonical(si, sj)
-    if pair is None:
-        if pairs.yukawa_used(sector, si.kind, si.index) & pairs.yukawa_used(sector, sj.kind, sj.index):
-            missing.append(f"{label}: same-sign fermion final states")
+    if pair is None:  # two particles or two antiparticles: same-sign fermion finals
+        for f, fp, coloured_exchange in pairs.same_sign_final_states(sector, si, sj):
+            final = samesign.label(f, fp, si.conj)
+            if coloured_exchange or A.COLOUR[f] != 1 or A.COLOUR[fp] != 1:
+                missing.append(f"{label} -> {final}: same-sign final state through a coloured "
+                               "exchanged state (colour algebra not implemented)")
+                continue
+            channels.append((f"{label} -> {final}", lambda rs, f=f, fp=fp: samesign.same_sign_w(
+                sector, smc, si, sj, f, fp, rs)))
         channels += pairs.boson_channels(gauge, si, sj, label)
         return channels, missing
     p, q = pair
