@@ -49,6 +49,7 @@ from bridge.darkmatter import annihilation as A
 from bridge.darkmatter import constants as C
 from bridge.darkmatter import helicity as H
 from bridge.darkmatter import pairs as P
+from bridge.darkmatter import samesign
 from bridge.engine import _SINGLET_PAIRS, COLOUR_DIM, SM_CHARGE
 
 #: Quadratic Casimir C_R and Dynkin index T_R of SU(3) representations.
@@ -367,8 +368,7 @@ def coloured_pair_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Spec
     d = COLOUR_DIM[si.colour]
     pair = P.canonical(si, sj)
     if pair is None:
-        if P.yukawa_used(sector, si.kind, si.index) & P.yukawa_used(sector, sj.kind, sj.index):
-            missing.append(f"{label}: same-sign fermion final states")
+        channels, missing = samesign.pair_channels(sector, smc, si, sj, label)
         return channels + _per_colour(P.boson_channels(gauge, si, sj, label), d), missing
     p, q = pair
     a_s = alpha_s(p.mass + q.mass, smc.alpha_s_mz)
@@ -426,7 +426,7 @@ def mixed_colour_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Speci
         return [], []
     pair = P.canonical(si, sj)
     if pair is None:
-        return [], [f"{label}: same-sign fermion final states"]
+        return samesign.pair_channels(sector, smc, si, sj, label)
     p, q = pair
     if 1 not in (p.colour, q.colour) or (p.self_conjugate and q.self_conjugate):
         return [], [f"{label}: pair of different colours (no channels implemented)"]

@@ -120,29 +120,31 @@ def same_sign_final_states(sector, si: A.Species, sj: A.Species):
     of those exchanged states is coloured. Exchanging a Dirac fermion or a complex scalar conserves
     the dark and SM fermion numbers: no same-sign diagram exists then."""
     anti = si.conj
-    if si.kind == "S":
+    scalars = si.kind == "S"
+    if scalars:
         mediators = [a for a, F in enumerate(sector.fermions) if F.majorana]
         colours = [sector.fermions[a].colour for a in mediators]
-
-        def couples(f, s):
-            c = np.abs(sector.l(f)) + np.abs(sector.r(f))
-            return c[mediators, s.index] != 0
     else:
         mediators = [S for S, X in enumerate(sector.scalars) if X.real]
         colours = [sector.scalars[S].colour for S in mediators]
-
-        def couples(f, s):
-            c = np.abs(sector.l(f)) + np.abs(sector.r(f))
-            return c[s.index, mediators] != 0
     if not mediators:
         return []
+    # per SM fermion: which mediators couple it to si and to sj (one look at each coupling table)
+    to_i, to_j = {}, {}
+    for f in SM_FERMIONS:
+        c = np.abs(sector.l(f)) + np.abs(sector.r(f))
+        c = c[mediators, :] if scalars else c[:, mediators].T  # (mediator, dark state)
+        if np.any(c):
+            to_i[f], to_j[f] = c[:, si.index] != 0, c[:, sj.index] != 0
     sign = -1.0 if anti else 1.0
     out = []
     for n, f in enumerate(SM_FERMIONS):
         for fp in SM_FERMIONS[n:]:
+            if f not in to_i or fp not in to_i:
+                continue
             if abs(sign * (SM_CHARGE[f] + SM_CHARGE[fp]) - si.charge - sj.charge) > 1e-9:
                 continue
-            live = (couples(f, si) & couples(fp, sj)) | (couples(f, sj) & couples(fp, si))
+            live = (to_i[f] & to_j[fp]) | (to_j[f] & to_i[fp])
             if np.any(live):
                 out.append((f, fp, any(c != 1 for c, on in zip(colours, live, strict=True) if on)))
     return out

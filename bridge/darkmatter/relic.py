@@ -101,14 +101,7 @@ def pair_channels(sector: DarkSector, smc: A.SMCouplings, si: A.Species, sj: A.S
         return coloured.coloured_pair_channels(sector, smc, si, sj, gauge, label)
     pair = pairs.canonical(si, sj)
     if pair is None:  # two particles or two antiparticles: same-sign fermion finals
-        for f, fp, coloured_exchange in pairs.same_sign_final_states(sector, si, sj):
-            final = samesign.label(f, fp, si.conj)
-            if coloured_exchange or A.COLOUR[f] != 1 or A.COLOUR[fp] != 1:
-                missing.append(f"{label} -> {final}: same-sign final state through a coloured "
-                               "exchanged state (colour algebra not implemented)")
-                continue
-            channels.append((f"{label} -> {final}", lambda rs, f=f, fp=fp: samesign.same_sign_w(
-                sector, smc, si, sj, f, fp, rs)))
+        channels, missing = samesign.pair_channels(sector, smc, si, sj, label)
         channels += pairs.boson_channels(gauge, si, sj, label)
         return channels, missing
     p, q = pair

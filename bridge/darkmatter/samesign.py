@@ -188,3 +188,29 @@ def same_sign_w(sector, smc, si, sj, f, fp, sqrt_s, interference: float = 1.0) -
 
     return A.w_on_nodes(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp], spin_summed,
                         1.0 if scalars else 0.25, 0.5 if f == fp else 1.0)
+
+
+def pair_channels(sector, smc, si, sj, label_of_pair: str):
+    """([(label, √s → W)], [missing]) of the same-sign final states of a pair that
+    :func:`.pairs.canonical` rejects (relic.pair_channels, coloured.coloured_pair_channels and
+    coloured.mixed_colour_channels call it). Computed: colourless exchanged states between two
+    colourless states (into leptons), two colour (anti-)triplets (into quarks, T U* weighted 1/d)
+    or a colourless and an (anti-)triplet state (a lepton and a quark: one colour structure, δ_cj,
+    so the colour-averaged W is the colour-stripped one); listed as missing: a same-sign final
+    state reached through a coloured exchanged state (e.g. a gluino-like octet between two
+    triplets: T^a T^a colour algebra) and the pairs 3 3̄ (both particles), 3 8, 8 8."""
+    from bridge.darkmatter import pairs
+
+    channels, missing = [], []
+    covered = si.colour == sj.colour != 8 or sorted((abs(si.colour), abs(sj.colour))) == [1, 3]
+    weight = 1.0 / abs(si.colour) if si.colour == sj.colour and si.colour != 1 else 1.0
+    for f, fp, coloured_exchange in pairs.same_sign_final_states(sector, si, sj):
+        final = label(f, fp, si.conj)
+        if coloured_exchange or not covered:
+            missing.append(f"{label_of_pair} -> {final}: same-sign final state through a coloured exchanged "
+                           "state, or of colours other than 1 1, 3 3, 3̄ 3̄, 1 3, 1 3̄ (colour algebra not "
+                           "implemented)")
+            continue
+        channels.append((f"{label_of_pair} -> {final}", lambda rs, f=f, fp=fp: same_sign_w(
+            sector, smc, si, sj, f, fp, rs, weight)))
+    return channels, missing
