@@ -30,6 +30,15 @@ distance to grids three times as dense, benchmarks/relic_speed.py --accuracy, un
 that size); a bath of one state is evaluated on the same nodes as before and stays equal to
 rounding.
 
+Re-generated a third time (issue 15, branch wt-samesign-6) for one reason, physics: the
+same-sign final states of two scalar particles (or antiparticles) through the Majorana χ
+(bridge.darkmatter.samesign) are computed instead of listed as missing. Only the point with
+Φ_l⁰, Φ_l⁻ in the bath moves: Φ_l⁻Φ_l⁻ → μ⁻μ⁻, Φ_l⁰Φ_l⁰ → ν_μν_μ, Φ_l⁰Φ_l⁻ → μ⁻ν_μ and their
+conjugates are s-wave (the Majorana mass insertion; Φ Φ̄ → f f̄ is p-wave) and take 39.5% of the
+annihilation at x_f, so Ωh² 0.0290753 → 0.0175874 (−39.5%), x_f 27.77 → 28.69, ⟨σv⟩(x_f)
+×2.53. The other three points are equal to the stored values to rounding (the doublet point's
+Ψ'⁻Ψ'⁻ pairs have no real scalar to exchange, hence no same-sign state: its number is unchanged).
+
 The points: a light χ (m = 11.6 GeV, Z and h poles inside the thermal average), χ at 61 GeV
 just below m_h/2 (b b̄ through the h), χ coannihilating with the lepton-side scalars Φ_l⁰,
 Φ_l⁻ (fermion–scalar channels F S → f V), and χ coannihilating with the doublet (Ψ'⁻, F0_2;
