@@ -33,12 +33,15 @@ literature and a numerical integration of an independently written |M|²):
 Elsewhere: the two-boson final states (W⁺W⁻, ZZ, Zh, Zγ, γγ, hh, …) in :mod:`.bosons`; pairs of
 coloured dark states (g g, g γ, g Z, and f f̄' with the s-channel gluon and the colour algebra),
 pairs of a colourless and a coloured state (t-channel into a quark and a lepton) and
-fermion–scalar coannihilation F S → f γ/Z/h/g/W in :mod:`.coloured`.
+fermion–scalar coannihilation F S → f γ/Z/h/g/W in :mod:`.coloured`; the same-sign final states
+(f f', f̄ f̄') of two dark particles (or antiparticles) through Majorana fermions or real scalars
+in :mod:`.samesign`.
 
-Not implemented (listed per pair in the relic result as ``missing``): the same-sign final states
-(f f, f̄ f̄) that Majorana mediators or real scalars allow between two dark particles of the same
-kind; quark couplings with both dark states coloured (3̄ 3̄, 3 8, 8 3); g g of
-self-conjugate (Majorana or real) colour octets; g Z of a neutral coloured state.
+Not implemented (listed per pair in the relic result as ``missing``): same-sign final states
+through a coloured exchanged state (e.g. a colour-octet Majorana between two triplets) or of
+colours other than 1 1, 3 3, 3̄ 3̄, 1 3, 1 3̄; quark couplings with both dark states coloured
+(3̄ 3̄, 3 8, 8 3); g g of self-conjugate (Majorana or real) colour octets; g Z of a neutral
+coloured state.
 """
 
 from __future__ import annotations
