@@ -115,8 +115,9 @@ def msq_scalars(sec, A_, B_, f, fp, anti, sqrt_s, c, d=1):
     return total
 
 
-def msq_fermions(sec, a, b, f, fp, anti, sqrt_s, c):
-    """Σ|M|² of F_a F_b → f f' (F̄ F̄ → f̄ f̄') via real scalars: two lines, t minus u."""
+def msq_fermions(sec, a, b, f, fp, anti, sqrt_s, c, d=1):
+    """Σ|M|² of F_a F_b → f f' (F̄ F̄ → f̄ f̄') via real scalars: two lines, t minus u; ``d``: both
+    fermions colour triplets (colourless scalars, f, f' quarks), colour-averaged."""
     m1, m2 = sec.fermions[a].mass, sec.fermions[b].mass
     m3, m4 = SMC.mass[f], SMC.mass[fp]
     p1, p2, k1, k2 = momenta(sqrt_s, m1, m2, m3, m4, c)
@@ -134,16 +135,15 @@ def msq_fermions(sec, a, b, f, fp, anti, sqrt_s, c):
         for s2 in range(2):
             for s3 in range(2):
                 for s4 in range(2):
-                    amp = 0j
+                    t_amp = u_amp = 0j
                     for S, X in enumerate(sec.scalars):
                         if not X.real:
                             continue
                         g = lambda ff, i, S=S: gam(sec.l(ff)[i, S], sec.r(ff)[i, S], anti)  # noqa: E731
-                        amp += br(ins[0][s1], outs[0][s3], g(f, a)) * br(ins[1][s2], outs[1][s4], g(fp, b)) \
-                            / (t - X.mass**2)
-                        amp -= br(ins[0][s1], outs[1][s4], g(fp, a)) * br(ins[1][s2], outs[0][s3], g(f, b)) \
-                            / (u - X.mass**2)
-                    total += abs(amp) ** 2
+                        i1, i2, o3, o4 = ins[0][s1], ins[1][s2], outs[0][s3], outs[1][s4]
+                        t_amp += br(i1, o3, g(f, a)) * br(i2, o4, g(fp, b)) / (t - X.mass**2)
+                        u_amp -= br(i1, o4, g(fp, a)) * br(i2, o3, g(f, b)) / (u - X.mass**2)
+                    total += colour_sum(t_amp, u_amp, d)
     return total
 
 
@@ -346,3 +346,22 @@ def test_relic_coloured_same_sign_computed():
     res = relic.relic_density(sec, SM)
     assert res.missing == ()
     assert res.shares["Sq Sq -> b b"] > 0 and res.shares["Sq~ Sq~ -> b~ b~"] > 0
+
+
+@pytest.mark.parametrize("anti", [False, True])
+def test_dirac_triplets_colour_interference(anti):
+    """Two Dirac colour triplets F F → u c (F̄ F̄ → ū c̄) through a real colourless scalar: W of
+    samesign.pair_channels against the independent Σ|M|² with the explicit colour loop."""
+    fermions = (DarkFermion("T1", 400.0, 2 / 3, colour=3), DarkFermion("T2", 430.0, 2 / 3, colour=3))
+    scalars = (DarkScalar("s", 500.0, 0.0, real=True),)
+    sec = DarkSector(fermions, scalars, {"u": np.array([[0.7], [0.2j]]), "c": np.array([[0.3], [0.6]])},
+                     {"c": np.array([[0.4], [0.0]])})
+    X = [A.Species(F.name + ("~" if anti else ""), "F", k, F.mass, -F.charge if anti else F.charge, 3, 6,
+                   False, anti) for k, F in enumerate(fermions)]
+    channels, missing = samesign.pair_channels(sec, SMC, X[0], X[1], "pair")
+    assert missing == []
+    fn = dict(channels)[f"pair -> {samesign.label('u', 'c', anti)}"]
+    rs = 1.25 * (X[0].mass + X[1].mass)
+    ref = w_quad(lambda c: msq_fermions(sec, 0, 1, "u", "c", anti, rs, c, 3), rs, X[0].mass, X[1].mass,
+                 SMC.mass["u"], SMC.mass["c"], 0.25, 1.0)
+    assert fn(np.array([rs]))[0] == pytest.approx(ref, rel=1e-6)
