@@ -31,11 +31,17 @@ missing by :mod:`.relic`).
 α_s(M_Z) of the card's SMINPUTS 3 (``SMCouplings.alpha_s_mz``), or, when the card has none, the
 PDG 2024 world average 0.1180 (constants.ALPHA_S_MZ; PDG, Phys. Rev. D 110 (2024) 030001, QCD
 review): at fixed μ, W of g g and of the s-channel gluon scales as α_s², of F S → q g as α_s.
-QCD corrections beyond tree level and the Sommerfeld enhancement/suppression of coloured initial
-states are left out: for coloured coannihilation they change Ωh² by O(10–50%) (de Simone,
-Giudice, Strumia, JHEP 06 (2014) 081, arXiv:1402.6287, Figs. 3–5; bound states add more, Harz &
-Petraki arXiv:1805.01200), so Ωh² of a point dominated by coloured channels is good to that
-level only.
+Sommerfeld factors (gluon exchange between two coloured initial states, :mod:`.sommerfeld`):
+the channel functions take a ``coulomb`` (a :class:`.sommerfeld.Coulomb` of the pair, None: tree
+level) and multiply each colour representation of the initial state by its factor at every √s:
+g g split into 1, 8 (triplets) or 1, 8, 27 (octets) through the symmetric and antisymmetric
+colour-ordered combinations, q q̄ into its singlet and octet parts above, the electroweak
+two-boson final states and leptons as singlets, g γ and g Z as octets, coloured F S → f V by V.
+The pair functions build it by default (``sommerfeld=True``, relic.SOMMERFELD). Other QCD
+corrections beyond tree level and bound-state formation (Harz & Petraki arXiv:1805.01200) are
+left out: for coloured coannihilation they change Ωh² by O(10%) and more (de Simone, Giudice,
+Strumia, JHEP 06 (2014) 081, arXiv:1402.6287), so Ωh² of a point dominated by coloured channels
+is good to that level only.
 """
 
 from __future__ import annotations

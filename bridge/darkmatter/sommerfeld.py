@@ -117,18 +117,21 @@ class Coulomb:
         self.m1, self.m2, self.rep1, self.rep2 = m1, m2, rep1, rep2
         self.alpha_s_mz, self.alpha = alpha_s_mz, alpha
         self._memo: dict = {}
+        self._bohr: dict = {}
 
     def kappa(self, q: int) -> float:
         return strength(self.rep1, self.rep2, q)
 
     def bohr_momentum(self, q: int) -> float:
         """p_B = μ|κ_Q|α_s(p_B) (fixed point of a few iterations from α_s(M_Z))."""
-        mu_red = self.m1 * self.m2 / (self.m1 + self.m2)
-        kap = abs(self.kappa(q))
-        p = mu_red * kap * self.alpha_s_mz
-        for _ in range(4):
-            p = mu_red * kap * float(running_alpha(p, self.alpha_s_mz))
-        return p
+        if q not in self._bohr:
+            mu_red = self.m1 * self.m2 / (self.m1 + self.m2)
+            kap = abs(self.kappa(q))
+            p = mu_red * kap * self.alpha_s_mz
+            for _ in range(4):
+                p = mu_red * kap * float(running_alpha(p, self.alpha_s_mz))
+            self._bohr[q] = p
+        return self._bohr[q]
 
     def alpha_s(self, sqrt_s, q: int):
         """α_s of the potential of channel Q at √s (module docstring)."""
