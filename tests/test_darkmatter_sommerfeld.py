@@ -67,15 +67,15 @@ def test_coulomb_factor_limits():
     assert SF.factor(-1e4) == 0.0  # no overflow warning turned into NaN
 
 
-def test_velocity_is_half_the_relative_velocity():
+def test_velocity_is_the_reduced_mass_velocity():
+    """β = k/(2μ) = v_rel/2 of the non-relativistic two-body problem, k exact in √s."""
     m1, m2, rs = 200.0, 260.0, 470.0
     k = float(A.H.two_body_momentum(np.array(rs), m1, m2))
-    v1, v2 = k / math.hypot(k, m1), k / math.hypot(k, m2)
-    assert SF.velocity(rs, m1, m2) == pytest.approx((v1 + v2) / 2, rel=1e-14)
-    m = 300.0  # equal masses: the velocity of each particle in the CM frame
-    assert SF.velocity(700.0, m, m) == pytest.approx(math.sqrt(1 - 4 * m * m / 700.0**2), rel=1e-14)
-    small = SF.velocity(2 * m * (1 + 1e-6), m, m)  # non-relativistic: k/(2μ)... = k/m for m1 = m2
-    assert small == pytest.approx(math.sqrt(2e-6), rel=1e-5)
+    assert SF.velocity(rs, m1, m2) == pytest.approx(k / 2 * (1 / m1 + 1 / m2), rel=1e-14)
+    m = 300.0  # equal masses, β ≪ 1: the velocity of each particle in the CM frame
+    rs = 2 * m * (1 + 1e-6)
+    beta_cm = math.sqrt(1 - 4 * m * m / rs**2)
+    assert SF.velocity(rs, m, m) == pytest.approx(beta_cm, rel=1e-5)
     assert SF.velocity(np.array([2 * m, 100.0]), m, m).tolist() == [0.0, 0.0]
 
 
@@ -242,7 +242,7 @@ def test_thermal_average_against_a_non_relativistic_integral():
     the Gondolo–Gelmini average of freezeout.sigma_v_on_grid against ∫ dv v² e^{−x v²/4} S(v)
     σv(v) / ∫ dv v² e^{−x v²/4} σv(v) over the Maxwell–Boltzmann relative velocity v = 2β (the
     σv(v) of the code's W, non-relativistic in the weight): equal up to O(1/x) relativistic
-    terms; at x = 25 the triplet's colour-averaged enhancement of g g is 1.39 (2/7 of an
+    terms; at x = 25 the triplet's colour-averaged enhancement of g g is 1.38 (2/7 of an
     attractive S₁ ≈ 2.5, 5/7 of a repulsive S₈ ≈ 0.93 at α = 0.1)."""
     m = 500.0
     p = freezeout.momentum_grid(m, (), [2 * m], n_threshold=32)

@@ -20,11 +20,12 @@ scattering state with 2πη = πx, η = κα μ/k, e.g. Landau–Lifshitz QM §1
 checked in tests/test_darkmatter_sommerfeld.py against the radial Schrödinger equation solved
 numerically.
 
-Velocity, exact in √s: β = v_rel/2 with v_rel = k/E₁ + k/E₂ the relative velocity of the two
-states in their CM frame (k the CM momentum, E_i = √(k² + m_i²)); it reduces to k/μ (μ the
-reduced mass: the Coulomb problem's velocity) for β ≪ 1 and to the velocity of each particle
-for m₁ = m₂. Relativistically the Sommerfeld factor is not defined beyond this; above β ~ 0.5
-S − 1 is a few per cent of a Boltzmann-suppressed tail.
+Velocity, exact in √s: β = k/(2μ), k the CM momentum of the pair at √s and μ = m₁m₂/(m₁ + m₂)
+the reduced mass: the Coulomb problem's η = κα μ/k = x/2 with k exact (for m₁ = m₂, β = k/m,
+the velocity of each particle in the CM frame for β ≪ 1). El Hedri, Kaminska, de Vries
+(arXiv:1612.02825 and its published code, github.com/MDT-Maikel/Sommerfeld) write the same
+argument as πα√(1 − v²)/v = πα m/k. The relativistic relative velocity k/E₁ + k/E₂ would
+differ by O(β²): beyond the non-relativistic Coulomb problem, on a Boltzmann-suppressed tail.
 
 α_s: α_s(μ_Q) with μ_Q = max(k, p_B, MU_MIN), p_B = μ|κ_Q|α_s(p_B) the Bohr momentum (solved by
 iteration): the momentum exchanged by the gluons is ~k while S − 1 is of first order in α (the
@@ -79,11 +80,10 @@ def factor(x):
 
 
 def velocity(sqrt_s, m1: float, m2: float):
-    """β = v_rel/2, v_rel = k/E₁ + k/E₂ (module docstring); 0 at and below threshold."""
+    """β = k/(2μ) (module docstring); 0 at and below threshold."""
     s = np.asarray(sqrt_s, float) ** 2
-    k2 = np.maximum((s - (m1 + m2) ** 2) * (s - (m1 - m2) ** 2), 0.0) / (4 * s)
-    k = np.sqrt(k2)
-    return 0.5 * k * (1 / np.sqrt(k2 + m1 * m1) + 1 / np.sqrt(k2 + m2 * m2))
+    k = np.sqrt(np.maximum((s - (m1 + m2) ** 2) * (s - (m1 - m2) ** 2), 0.0) / (4 * s))
+    return k * (m1 + m2) / (2 * m1 * m2)
 
 
 @functools.lru_cache(maxsize=8)
