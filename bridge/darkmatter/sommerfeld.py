@@ -12,11 +12,12 @@ each Q component is multiplied by the Coulomb Sommerfeld factor
     S(x) = πx / (1 − e^{−πx}),    x = κ_Q α_s / β,
 
 β half the relative velocity of the pair (for equal masses the velocity of each particle in the
-CM frame). Sources: de Simone, Giudice, Strumia, JHEP 06 (2014) 081, arXiv:1402.6287, §2
-(Eqs. 2.1–2.10: the potential per colour channel, S, the colour decomposition of X X̄ → g g and
-q q̄); Hisano, Matsumoto, Nagai, Saito, Senami, hep-ph/0610249 (the formalism: the
-non-relativistic two-body wave function at the origin); for S from |ψ(0)|² of the Coulomb
-scattering state with 2πη = πx, η = κα μ/k, e.g. Landau–Lifshitz QM §136. The convention is
+CM frame). Sources: de Simone, Giudice, Strumia, JHEP 06 (2014) 081, arXiv:1402.6287, §2 (the
+potential per colour channel, S, the colour decomposition of X X̄ → g g and q q̄; Eqs. 2.1–2.10
+as issue 15 cites them, the paper itself was not at hand here); Hisano, Matsumoto, Nagai, Saito,
+Senami, hep-ph/0610249 (the formalism: the non-relativistic two-body wave function at the
+origin); S = |ψ(0)|² of the Coulomb scattering state, 2πη/(1 − e^{−2πη}) with η = κα μ/k = x/2
+(e.g. Landau & Lifshitz, Quantum Mechanics, the Coulomb scattering problem). The convention is
 checked in tests/test_darkmatter_sommerfeld.py against the radial Schrödinger equation solved
 numerically.
 
@@ -28,27 +29,31 @@ argument as πα√(1 − v²)/v = πα m/k. The relativistic relative velocity 
 differ by O(β²): beyond the non-relativistic Coulomb problem, on a Boltzmann-suppressed tail.
 
 α_s: α_s(μ_Q) with μ_Q = max(k, p_B, MU_MIN), p_B = μ|κ_Q|α_s(p_B) the Bohr momentum (solved by
-iteration): the momentum exchanged by the gluons is ~k while S − 1 is of first order in α (the
-one-gluon exchange, x ≲ 1), and the wave function at the origin is set at the Bohr radius once
-x ≳ 1 (k < p_B). (de Simone et al. and El Hedri, Kaminska, de Vries, arXiv:1612.02825, take α_s
-at a scale of this order; the choice moves S by O(α_s²) terms, the size of what is left out.)
-α_s runs with :func:`.coloured.alpha_s`' five/six-flavour running from the card's α_s(M_Z),
-floored at MU_MIN = 2 GeV (the running below m_b is not used).
+iteration): the momentum the exchanged gluons carry is ~k while S − 1 is of first order in α
+(one-gluon exchange, x ≲ 1), and the wave function at the origin is set at the Bohr radius once
+k < p_B (x ≳ 1). El Hedri et al.'s micrOMEGAs interface (the code above) takes α_s(k); the two
+agree where k > p_B, which at freeze-out (β ≈ 0.2–0.3) is every channel of states heavier than
+a few GeV (p_B ≈ 0.15 μ for the triplet singlet); near threshold α_s(k) would run into the
+non-perturbative region. The choice moves S by O(α_s²) terms, the size of what is left out.
+α_s runs with flavio's five/six-flavour running (:func:`bridge.couplings.alpha_s`, as
+:func:`.coloured.alpha_s`) from the card's α_s(M_Z), floored at MU_MIN = 2 GeV.
 
 Applied (:mod:`.coloured`) to every channel of a coloured pair, per colour representation of the
 initial state, at every √s: X X̄ → g g (1 and 8 for triplets, 1, 8 and 27 for octets; weights
 :data:`GLUON_PAIR_WEIGHTS`), X X̄ → q q̄ (the octet part through the s-channel gluon and the
 Fierz-octet t-channel, the singlet part), leptons and the electroweak two-boson final states
 (singlet), g γ and g Z (octet), and coloured F S → f V (singlet for V = γ, Z, h, W, octet for
-V = g). The whole W of a channel is multiplied, also its p-wave part, whose Coulomb factor is
-S (1 + x²/4) (Cassel, arXiv:0903.5307, Eq. 12): the difference x²/4 times the p-wave share is
-≲ 1% at freeze-out for the repulsive and weak channels and is left out, as are the
-electromagnetic and Z potentials (Q²α ≪ κα_s) and the ±2% corrections of NLO QCD.
+V = g). The whole W of a channel is multiplied, also its p-wave part, whose Coulomb factor would be
+S (1 + x²/4) (Cassel, arXiv:0903.5307): for the repulsive octet x²/4 < 1% at freeze-out, for the
+attractive singlet (x ≈ 0.5–1 at x_f ≈ 25) the p-wave part of a singlet channel (e.g. a scalar
+pair into f f̄ through the s-channel γ, Z) is underestimated by 6–25%; these are small shares of
+a coloured pair's annihilation, dominated by the s-wave g g. Also left out: the electromagnetic
+and Z potentials (Q²α ≪ κα_s) and the NLO QCD corrections of the hard process.
 
 Left out: bound-state formation (Harz & Petraki, arXiv:1805.01200; Ellis, Luo, Olive,
-arXiv:1503.07142): bound states of the attractive singlet (and octet-8 for gluinos) add an
-annihilation channel that lowers Ωh² of coloured coannihilation further, by tens of per cent
-for gluinos; and the colour-non-singlet → singlet transitions by gluon emission.
+arXiv:1503.07142 for gluinos): bound states of the attractive channels, formed by gluon emission
+and decaying into gluons, add an annihilation channel that lowers Ωh² of coloured
+coannihilation further (by tens of per cent for gluinos, per these papers).
 """
 
 from __future__ import annotations
