@@ -225,6 +225,30 @@ def test_vanishing_potential_gives_the_tree_level_w(case, monkeypatch):
     assert changed and set(changed) == {n for n in coloured_both if np.any(tree[n])}
 
 
+def test_potential_follows_the_cards_alpha_s():
+    """The potential's α_s runs from the card's α_s(M_Z) (SMCouplings.alpha_s_mz): at √s with
+    k > p_B it is α_s(k); raising α_s(M_Z) strengthens the attractive singlet and the repulsive
+    octet."""
+    m, rs = 300.0, np.array([620.0])
+    k = float(A.H.two_body_momentum(rs, m, m)[0])
+    low, high = SF.Coulomb(m, m, 3, 3, 0.112), SF.Coulomb(m, m, 3, 3, 0.125)
+    assert k > low.bohr_momentum(1)
+    from bridge.couplings import alpha_s
+    assert low.alpha_s(rs, 1)[0] == pytest.approx(alpha_s(k, 5, 0.112), rel=1e-4)  # interpolated
+    assert high(rs, 1)[0] > low(rs, 1)[0] > 1 > low(rs, 8)[0] > high(rs, 8)[0]
+    smc = A.SMCouplings.from_sm(SM.replace(alpha_s_mz=0.125))
+    sector = toy(200.0, 215.0)
+    species = R.dark_species(sector)
+    g = B.Gauge.from_sm(SM)
+    gauge = (g, B.Couplings(sector, g, SM.s2w))
+    chans = dict(R.pair_channels(sector, smc, species[1], species[2], gauge)[0])
+    ref = SF.Coulomb(215.0, 215.0, 3, 3, 0.125)
+    tree = dict(R.pair_channels(sector, smc, species[1], species[2], gauge, sommerfeld=False)[0])
+    rs = np.array([460.0])
+    w = chans["Sq Sq~ -> g a"](rs) / tree["Sq Sq~ -> g a"](rs)  # an octet channel
+    assert w == pytest.approx(ref(rs, 8), rel=1e-12)
+
+
 def test_relic_default_is_sommerfeld_and_it_can_be_switched_off():
     sector = toy(200.0, 215.0)
     on, off = R.relic_density(sector, SM), R.relic_density(sector, SM, sommerfeld=False)
