@@ -33,7 +33,8 @@ def channels(sector, sm):
     out = {}
     for i, si in enumerate(bath):
         for sj in bath[i:]:
-            found, _ = relic.pair_channels(sector, smc, si, sj, gauge)
+            # tree level: the Sommerfeld factors' own α_s is tested in test_darkmatter_sommerfeld
+            found, _ = relic.pair_channels(sector, smc, si, sj, gauge, sommerfeld=False)
             rs = (si.mass + sj.mass) * np.array([1.001, 1.05, 1.3, 2.0])
             out.update({label: (fn(rs), si.mass + sj.mass) for label, fn in found})
     return out

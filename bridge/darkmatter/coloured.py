@@ -31,11 +31,17 @@ missing by :mod:`.relic`).
 α_s(M_Z) of the card's SMINPUTS 3 (``SMCouplings.alpha_s_mz``), or, when the card has none, the
 PDG 2024 world average 0.1180 (constants.ALPHA_S_MZ; PDG, Phys. Rev. D 110 (2024) 030001, QCD
 review): at fixed μ, W of g g and of the s-channel gluon scales as α_s², of F S → q g as α_s.
-QCD corrections beyond tree level and the Sommerfeld enhancement/suppression of coloured initial
-states are left out: for coloured coannihilation they change Ωh² by O(10–50%) (de Simone,
-Giudice, Strumia, JHEP 06 (2014) 081, arXiv:1402.6287, Figs. 3–5; bound states add more, Harz &
-Petraki arXiv:1805.01200), so Ωh² of a point dominated by coloured channels is good to that
-level only.
+Sommerfeld factors (gluon exchange between two coloured initial states, :mod:`.sommerfeld`):
+the channel functions take a ``coulomb`` (a :class:`.sommerfeld.Coulomb` of the pair, None: tree
+level) and multiply each colour representation of the initial state by its factor at every √s:
+g g split into 1, 8 (triplets) or 1, 8, 27 (octets) through the symmetric and antisymmetric
+colour-ordered combinations, q q̄ into its singlet and octet parts above, the electroweak
+two-boson final states and leptons as singlets, g γ and g Z as octets, coloured F S → f V by V.
+The pair functions build it by default (``sommerfeld=True``, relic.SOMMERFELD). Other QCD
+corrections beyond tree level and bound-state formation (Harz & Petraki arXiv:1805.01200) are
+left out: for coloured coannihilation they change Ωh² by O(10%) and more (de Simone, Giudice,
+Strumia, JHEP 06 (2014) 081, arXiv:1402.6287), so Ωh² of a point dominated by coloured channels
+is good to that level only.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ from bridge.darkmatter import constants as C
 from bridge.darkmatter import helicity as H
 from bridge.darkmatter import pairs as P
 from bridge.darkmatter import samesign
+from bridge.darkmatter import sommerfeld as SF
 from bridge.engine import _SINGLET_PAIRS, COLOUR_DIM, SM_CHARGE
 
 #: Quadratic Casimir C_R and Dynkin index T_R of SU(3) representations.
@@ -131,28 +138,42 @@ def fermion_gluon_partials(mass, sqrt_s, cos=None, pols=None):
     return sandwich(chain_t + chain_s), sandwich(chain_u - chain_s)
 
 
-def _colour_summed_gluons(m_ba, m_ab, rep, axes):
-    c1, c2 = gluon_pair_colour(rep)
-    interference = 2 * c2 * np.real(m_ba * np.conj(m_ab))
-    return np.sum(c1 * (H.abs2(m_ba) + H.abs2(m_ab)) + interference, axis=axes)
+def _colour_summed_gluons(m_ba, m_ab, rep, axes, coulomb=None, rs=None):
+    """Σ_colour,spin |M|² of X X̄ → g g; with ``coulomb`` (a :class:`.sommerfeld.Coulomb`) each
+    colour representation Q of the initial pair times its S_Q(√s) (sommerfeld.GLUON_PAIR_WEIGHTS)."""
+    if coulomb is None:
+        c1, c2 = gluon_pair_colour(rep)
+        interference = 2 * c2 * np.real(m_ba * np.conj(m_ab))
+        return np.sum(c1 * (H.abs2(m_ba) + H.abs2(m_ab)) + interference, axis=axes)
+    sym = np.sum(H.abs2(0.5 * (m_ba + m_ab)), axis=axes)
+    anti = np.sum(H.abs2(0.5 * (m_ba - m_ab)), axis=axes)
+    total = 0.0
+    for q, (w_s, w_a) in SF.GLUON_PAIR_WEIGHTS[rep].items():
+        total = total + (w_s * sym + w_a * anti) * coulomb(rs, q)[:, None]
+    return total
 
 
-def scalar_pair_to_gluons(mass: float, rep: int, sqrt_s, a_s: float | None = None) -> np.ndarray:
-    """W(√s) of S S̄ → g g (complex scalar in ``rep``), α_s = ``a_s`` or α_s(2m)."""
+def scalar_pair_to_gluons(mass: float, rep: int, sqrt_s, a_s: float | None = None,
+                          coulomb=None) -> np.ndarray:
+    """W(√s) of S S̄ → g g (complex scalar in ``rep``), α_s = ``a_s`` or α_s(2m); ``coulomb``: the
+    Sommerfeld factors of the pair (:mod:`.sommerfeld`) or None (tree level)."""
     g4 = (4 * math.pi * (alpha_s(2 * mass) if a_s is None else a_s)) ** 2
 
     def spin_summed(rs, cos):
-        return g4 * _colour_summed_gluons(*scalar_gluon_partials(mass, rs, cos), rep, (-2, -1))
+        return g4 * _colour_summed_gluons(*scalar_gluon_partials(mass, rs, cos), rep, (-2, -1), coulomb, rs)
 
     return A.w_on_nodes(sqrt_s, mass, mass, 0.0, 0.0, spin_summed, 1.0 / COLOUR_DIM[rep] ** 2, 0.5)
 
 
-def fermion_pair_to_gluons(mass: float, rep: int, sqrt_s, a_s: float | None = None) -> np.ndarray:
-    """W(√s) of F F̄ → g g (Dirac fermion in ``rep``), α_s = ``a_s`` or α_s(2m)."""
+def fermion_pair_to_gluons(mass: float, rep: int, sqrt_s, a_s: float | None = None,
+                           coulomb=None) -> np.ndarray:
+    """W(√s) of F F̄ → g g (Dirac fermion in ``rep``), α_s = ``a_s`` or α_s(2m); ``coulomb`` as
+    for :func:`scalar_pair_to_gluons`."""
     g4 = (4 * math.pi * (alpha_s(2 * mass) if a_s is None else a_s)) ** 2
 
     def spin_summed(rs, cos):
-        return g4 * _colour_summed_gluons(*fermion_gluon_partials(mass, rs, cos), rep, (-4, -3, -2, -1))
+        return g4 * _colour_summed_gluons(*fermion_gluon_partials(mass, rs, cos), rep, (-4, -3, -2, -1),
+                                          coulomb, rs)
 
     return A.w_on_nodes(sqrt_s, mass, mass, 0.0, 0.0, spin_summed, 0.25 / COLOUR_DIM[rep] ** 2, 0.5)
 
@@ -166,12 +187,14 @@ def _t_channel_only(sector):
 
 
 def coloured_pair_to_fermions(sector, smc: A.SMCouplings, si: A.Species, sj: A.Species, f: str, fp: str,
-                              sqrt_s, a_s: float | None = None, t_sector=None) -> np.ndarray:
+                              sqrt_s, a_s: float | None = None, t_sector=None, coulomb=None) -> np.ndarray:
     """W(√s) of a coloured pair X_i X̄_j (canonical order, as in :mod:`.annihilation`) into
     f f̄', colour as in the module docstring. Leptons: only colour-singlet structures (t-channel
     exchange of the conjugate-coloured state, Z/γ/h), Σ_colour = d_R. Quarks: octet part
     2M_t + M_g (M_g the s-channel gluon, for X_i = X_j), singlet part M_t/3 + M_Z,γ,h,W; the
-    t-channel must exchange a colourless state (triplet pairs, quark couplings (1,3) or (3,1))."""
+    t-channel must exchange a colourless state (triplet pairs, quark couplings (1,3) or (3,1)).
+    ``coulomb`` (:class:`.sommerfeld.Coulomb`): the singlet part times S₁(√s), the octet part
+    (the adjoint: 8_A for an octet X) times S₈(√s); None: tree level."""
     rep = si.colour
     d = COLOUR_DIM[rep]
     fermions = si.kind == "F"
@@ -185,18 +208,21 @@ def coloured_pair_to_fermions(sector, smc: A.SMCouplings, si: A.Species, sj: A.S
         t_sector = _t_channel_only(sector) if t_sector is None else t_sector
         neutral_i, neutral_j = dataclasses.replace(si, charge=0.0), dataclasses.replace(sj, charge=0.0)
 
+    def sommerfeld(rs, q):
+        return 1.0 if coulomb is None else coulomb(rs, q)[:, None]
+
     def spin_summed(rs, cos):
         full = amplitude(sector, smc, si, sj, f, fp, rs, cos)
         if not quark:
-            return None if np.ndim(full) == 0 else d * np.sum(H.abs2(full), axis=axes)
+            return None if np.ndim(full) == 0 else d * np.sum(H.abs2(full), axis=axes) * sommerfeld(rs, 1)
         t = amplitude(t_sector, smc, neutral_i, neutral_j, f, fp, rs, cos)
         m_g = g2 * _gluon_s_channel(fermions, si.mass, sj.mass, smc.mass[f], rs, cos) if gluon else 0
         octet = 2 * t + m_g
         singlet = full - t + t / 3
         if np.ndim(octet) == 0 and np.ndim(singlet) == 0:
             return None
-        return (4 * INDEX[rep] * np.sum(H.abs2(octet + np.zeros_like(singlet)), axis=axes)
-                + 3 * d * np.sum(H.abs2(singlet + np.zeros_like(octet)), axis=axes))
+        return (4 * INDEX[rep] * np.sum(H.abs2(octet + np.zeros_like(singlet)), axis=axes) * sommerfeld(rs, 8)
+                + 3 * d * np.sum(H.abs2(singlet + np.zeros_like(octet)), axis=axes) * sommerfeld(rs, 1))
 
     spins = 0.25 if fermions else 1.0
     return A.w_on_nodes(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp], spin_summed, spins / d**2)
@@ -362,8 +388,11 @@ def _quark_exchange_colourless(sector, p: A.Species, f: str) -> bool:
     return all(sector.fermions[b].colour == 1 for b in np.flatnonzero(c[:, p.index]))
 
 
-def coloured_pair_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Species, gauge, label: str):
-    """([(label, √s → W)], [missing]) of a pair of coloured dark states of the same kind."""
+def coloured_pair_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Species, gauge, label: str,
+                           sommerfeld: bool = True):
+    """([(label, √s → W)], [missing]) of a pair of coloured dark states of the same kind; with
+    ``sommerfeld`` each channel's colour representations times their Sommerfeld factors
+    (:mod:`.sommerfeld`; same-sign pairs without them)."""
     channels, missing = [], []
     d = COLOUR_DIM[si.colour]
     pair = P.canonical(si, sj)
@@ -372,9 +401,10 @@ def coloured_pair_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Spec
         return channels + _per_colour(P.boson_channels(gauge, si, sj, label), d), missing
     p, q = pair
     a_s = alpha_s(p.mass + q.mass, smc.alpha_s_mz)
+    coulomb = SF.Coulomb(p.mass, q.mass, p.colour, q.colour, smc.alpha_s_mz) if sommerfeld else None
     if p.index == q.index and p.kind == q.kind and not p.self_conjugate:
         gg = fermion_pair_to_gluons if p.kind == "F" else scalar_pair_to_gluons
-        channels.append((f"{label} -> g g", lambda rs: gg(p.mass, p.colour, rs, a_s)))
+        channels.append((f"{label} -> g g", lambda rs: gg(p.mass, p.colour, rs, a_s, coulomb)))
     elif p.self_conjugate and p.index == q.index:
         missing.append(f"{label}: g g of a self-conjugate coloured state")
     gluon = p.index == q.index and not p.self_conjugate
@@ -385,32 +415,37 @@ def coloured_pair_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Spec
             missing.append(f"{label} -> {f} {fp}~: quark couplings of two coloured dark states")
             continue
         channels.append((f"{label} -> {f} {fp}~", lambda rs, f=f, fp=fp: coloured_pair_to_fermions(
-            sector, smc, p, q, f, fp, rs, a_s, t_sector)))
+            sector, smc, p, q, f, fp, rs, a_s, t_sector, coulomb)))
     electroweak = P.boson_channels(gauge, p, q, label)
-    channels += _per_colour(electroweak, d)
+    channels += _per_colour(electroweak, d, coulomb)
     if gluon and p.charge != 0:
-        channels += _gluon_photon(electroweak, gauge, p, a_s)
+        channels += _gluon_photon(electroweak, gauge, p, a_s, coulomb)
     elif gluon and sector.z is not None and np.any(
             np.asarray(sector.z.left if p.kind == "F" else sector.z.scalar)[p.index, p.index]):
         missing.append(f"{label}: g Z final state of a neutral coloured state")
     return channels, missing
 
 
-def _gluon_photon(electroweak, gauge, p: A.Species, a_s: float):
+def _gluon_photon(electroweak, gauge, p: A.Species, a_s: float, coulomb=None):
     """X X̄ → g γ and g Z from the γγ and Zγ channels of :mod:`.bosons`: every diagram has one
     photon vertex −ieQ; replacing it by the gluon's −ig_s T^a turns |M|² into
     |M|² g_s² Σ|T^a_ji|²/(e²Q²) = |M|² g_s² C_R d_R/(e²Q²) (no s-channel: no γ–g or Z–g vertex),
-    and g γ has no identical-particle ½ (γγ has)."""
+    and g γ has no identical-particle ½ (γγ has). The colour structure T^a_ji is the adjoint of
+    R ⊗ R̄: with ``coulomb`` times S₈(√s)."""
     g, _ = gauge
     d = COLOUR_DIM[p.colour]
     ratio = 4 * math.pi * a_s * CASIMIR[p.colour] * d / (g.e * p.charge) ** 2 / d**2
+
+    def octet(rs):
+        return 1.0 if coulomb is None else coulomb(rs, 8)
+
     out = []
     for name, fn in electroweak:
         final = name.split(" -> ")[1]
         if final == "a a":
-            out.append((name.replace("-> a a", "-> g a"), lambda rs, fn=fn: 2 * ratio * fn(rs)))
+            out.append((name.replace("-> a a", "-> g a"), lambda rs, fn=fn: 2 * ratio * fn(rs) * octet(rs)))
         elif final in ("Z a", "a Z"):
-            out.append((name.replace(f"-> {final}", "-> g Z"), lambda rs, fn=fn: ratio * fn(rs)))
+            out.append((name.replace(f"-> {final}", "-> g Z"), lambda rs, fn=fn: ratio * fn(rs) * octet(rs)))
     return out
 
 
@@ -444,13 +479,20 @@ def mixed_colour_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Speci
     return channels, missing
 
 
-def _per_colour(channels, d: int):
-    """Electroweak two-boson channels of a coloured pair: colour δ_ij, Σ = d, average 1/d²."""
-    return [(name, lambda rs, fn=fn: fn(rs) / d) for name, fn in channels]
+def _per_colour(channels, d: int, coulomb=None):
+    """Electroweak two-boson channels of a coloured pair: colour δ_ij, Σ = d, average 1/d²; the
+    colour singlet: with ``coulomb`` times S₁(√s)."""
+    if coulomb is None:
+        return [(name, lambda rs, fn=fn: fn(rs) / d) for name, fn in channels]
+    return [(name, lambda rs, fn=fn: fn(rs) / d * coulomb(rs, 1)) for name, fn in channels]
 
 
-def fermion_scalar_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Species, gauge, label: str):
-    """([(label, √s → W)], [missing]) of a fermion–scalar pair: F S → f V, V = γ, Z, h, g."""
+def fermion_scalar_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Species, gauge, label: str,
+                            sommerfeld: bool = True):
+    """([(label, √s → W)], [missing]) of a fermion–scalar pair: F S → f V, V = γ, Z, h, g. With
+    ``sommerfeld``, a pair of two coloured states (3 ⊗ 3̄, 8 ⊗ 8; FS_COLOUR) times S₁(√s) for
+    V = γ, Z, h, W (colour singlet into a lepton) and S₈(√s) for V = g (:mod:`.sommerfeld`); a
+    colourless state with a coloured one feels no potential."""
     from bridge.engine import SM_FERMIONS
 
     sf, ss = (si, sj) if si.kind == "F" else (sj, si)
@@ -463,6 +505,8 @@ def fermion_scalar_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Spe
     conj_only = not (sf.particle_like and ss.particle_like)
     touched = P.yukawa_used(sector, "F", sf.index) | P.yukawa_used(sector, "S", ss.index)
     coloured = sf.colour != 1 or ss.colour != 1
+    coulomb = SF.Coulomb(sf.mass, ss.mass, sf.colour, ss.colour, smc.alpha_s_mz) \
+        if sommerfeld and sf.colour != 1 and ss.colour != 1 else None
     q_pair = sector.fermions[sf.index].charge + sector.scalars[ss.index].charge  # the direct process
     for f in SM_FERMIONS:
         w_final = sector.w is not None and (f in touched or A.W_PARTNER.get(f) in touched)
@@ -487,7 +531,8 @@ def fermion_scalar_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Spe
             a_s = alpha_s(sf.mass + ss.mass, smc.alpha_s_mz) if boson == "g" else None
 
             def fn(rs, f=f, boson=boson, a_s=a_s):
-                return fermion_scalar_to_fermion_boson(sector, smc, cp, sf, ss, f, boson, rs, a_s)
+                w = fermion_scalar_to_fermion_boson(sector, smc, cp, sf, ss, f, boson, rs, a_s)
+                return w if coulomb is None else w * coulomb(rs, 8 if boson == "g" else 1)
 
             if not np.any(fn(probe)):
                 continue

@@ -5,7 +5,9 @@ dark state within ``window`` (default 20%) of its mass joins the bath (Edsjö–
 :mod:`.freezeout`); W_ij of each pair comes from the tree-level amplitudes of
 :mod:`.annihilation`, :mod:`.bosons` and (coloured pairs, fermion–scalar pairs) :mod:`.coloured`,
 tabulated on a p_eff grid that resolves the thresholds and the Z and h
-poles, thermally averaged and fed to the Boltzmann solver. Pairs or final states whose
+poles, thermally averaged and fed to the Boltzmann solver. Pairs of coloured states carry the
+Sommerfeld factors of gluon exchange per colour representation (:mod:`.sommerfeld`; on by
+default, ``sommerfeld=False`` switches them off). Pairs or final states whose
 amplitudes are not implemented are listed in ``RelicResult.missing`` (their omission makes Ωh²
 an upper estimate).
 """
@@ -22,6 +24,9 @@ from bridge.darkmatter import constants as C
 from bridge.engine import COLOUR_DIM, DarkSector
 from bridge.errors import ModelError
 
+#: Sommerfeld factors of coloured pairs (gluon exchange, :mod:`.sommerfeld`) on by default;
+#: ``sommerfeld=False`` in relic_density etc. gives the tree-level W.
+SOMMERFELD = True
 #: Coannihilation window: states with m ≤ (1 + WINDOW) m_1 join the bath.
 WINDOW = 0.2
 #: Coloured states join the bath up to this splitting: their α_s² annihilation outweighs the
@@ -87,18 +92,20 @@ def candidate(species: list[A.Species]) -> A.Species:
     return lightest
 
 
-def pair_channels(sector: DarkSector, smc: A.SMCouplings, si: A.Species, sj: A.Species, gauge=None):
+def pair_channels(sector: DarkSector, smc: A.SMCouplings, si: A.Species, sj: A.Species, gauge=None,
+                  sommerfeld: bool = SOMMERFELD):
     """[(label, function √s → W)] for the implemented final states of the pair, and the list
     of final states of this pair that are not implemented. ``gauge``: (bosons.Gauge,
-    bosons.Couplings) of the sector for the two-boson final states."""
+    bosons.Couplings) of the sector for the two-boson final states; ``sommerfeld``: the
+    Sommerfeld factors of two coloured states (:mod:`.sommerfeld`)."""
     channels, missing = [], []
     label = f"{si.name} {sj.name}"
     if si.kind != sj.kind:
-        return coloured.fermion_scalar_channels(sector, smc, si, sj, gauge, label)
+        return coloured.fermion_scalar_channels(sector, smc, si, sj, gauge, label, sommerfeld)
     if si.colour != sj.colour:
         return coloured.mixed_colour_channels(sector, smc, si, sj, label)
     if si.colour != 1:
-        return coloured.coloured_pair_channels(sector, smc, si, sj, gauge, label)
+        return coloured.coloured_pair_channels(sector, smc, si, sj, gauge, label, sommerfeld)
     pair = pairs.canonical(si, sj)
     if pair is None:  # two particles or two antiparticles: same-sign fermion finals
         channels, missing = samesign.pair_channels(sector, smc, si, sj, label)
@@ -138,7 +145,7 @@ def pair_channels(sector: DarkSector, smc: A.SMCouplings, si: A.Species, sj: A.S
     return channels, missing
 
 
-def w_eff_table(sector: DarkSector, sm, window: float = WINDOW):
+def w_eff_table(sector: DarkSector, sm, window: float = WINDOW, sommerfeld: bool = SOMMERFELD):
     """(species in the bath, p_eff grid, {channel: W_eff contribution on the grid}, missing)."""
     species = dark_species(sector)
     chi = candidate(species)
@@ -155,7 +162,7 @@ def w_eff_table(sector: DarkSector, sm, window: float = WINDOW):
     pairs, missing, thresholds = [], [], []
     for i, si in enumerate(bath):
         for sj in bath[i:]:
-            channels, miss = pair_channels(sector, smc, si, sj, gauge)
+            channels, miss = pair_channels(sector, smc, si, sj, gauge, sommerfeld)
             missing += miss
             if channels:
                 # nodes where the pair or one of its final states opens (only the channels present)
@@ -223,15 +230,18 @@ def _final_mass(label: str, smc: A.SMCouplings, gauge) -> float:
     return total
 
 
-def relic_density(sector: DarkSector, sm, window: float = WINDOW) -> RelicResult:
-    """Ωh², x_f and channel shares for one DarkSector point (see module docstring)."""
-    out = relic_densities(sector, sm, window)[0]
+def relic_density(sector: DarkSector, sm, window: float = WINDOW,
+                  sommerfeld: bool = SOMMERFELD) -> RelicResult:
+    """Ωh², x_f and channel shares for one DarkSector point (see module docstring); ``sommerfeld``:
+    the Sommerfeld factors of coloured pairs (default on; :mod:`.sommerfeld`)."""
+    out = relic_densities(sector, sm, window, sommerfeld)[0]
     if isinstance(out, ModelError):
         raise out
     return out
 
 
-def relic_densities(sector: DarkSector, sm, window: float = WINDOW) -> list[RelicResult | ModelError]:
+def relic_densities(sector: DarkSector, sm, window: float = WINDOW,
+                    sommerfeld: bool = SOMMERFELD) -> list[RelicResult | ModelError]:
     """:func:`relic_density` at every point of a batched DarkSector (leading batch axis; one
     point for an unbatched one), the ModelError of a point without a result in its place.
 
@@ -244,7 +254,7 @@ def relic_densities(sector: DarkSector, sm, window: float = WINDOW) -> list[Reli
     todo = []  # (index in out, candidate, masses, g, ⟨σv⟩ per channel, bath, missing)
     for s in sectors:
         try:
-            prepared = _thermal_averages(s, sm, window)
+            prepared = _thermal_averages(s, sm, window, sommerfeld)
         except ModelError as exc:
             out.append(exc)
             continue
@@ -262,10 +272,10 @@ def relic_densities(sector: DarkSector, sm, window: float = WINDOW) -> list[Reli
     return out
 
 
-def _thermal_averages(sector: DarkSector, sm, window: float):
+def _thermal_averages(sector: DarkSector, sm, window: float, sommerfeld: bool = SOMMERFELD):
     """(candidate, bath masses, bath g, ⟨σv⟩ per channel on the x grid (n_x, n_channels), bath,
     channel names, missing) of one point; a ModelError when it has no candidate or no channel."""
-    bath, p, contributions, missing = w_eff_table(sector, sm, window)
+    bath, p, contributions, missing = w_eff_table(sector, sm, window, sommerfeld)
     chi = bath[0]
     if not contributions:
         raise ModelError(f"{chi.name} has no implemented annihilation channel: Ωh² not computed")
@@ -313,10 +323,11 @@ def point(sector: DarkSector, k) -> DarkSector:
     return DarkSector(fermions, scalars, left, right, z, w, h)
 
 
-def relic_density_batch(sector: DarkSector, sm, window: float = WINDOW) -> dict[str, np.ndarray]:
+def relic_density_batch(sector: DarkSector, sm, window: float = WINDOW,
+                        sommerfeld: bool = SOMMERFELD) -> dict[str, np.ndarray]:
     """Ωh² and x_f over a batched DarkSector (leading batch axis, :func:`relic_densities`); a
     point without a candidate gets NaN (scans keep going)."""
-    results = relic_densities(sector, sm, window)
+    results = relic_densities(sector, sm, window, sommerfeld)
     omega = np.array([np.nan if isinstance(r, ModelError) else r.omega_h2 for r in results])
     x_f = np.array([np.nan if isinstance(r, ModelError) else r.x_f for r in results])
     return {"omega_h2": omega, "x_f": x_f}
