@@ -89,9 +89,11 @@ def colour_sum(t, u, d):
     return total / d**2
 
 
-def msq_scalars(sec, A_, B_, f, fp, anti, sqrt_s, c, d=1):
+def msq_scalars(sec, A_, B_, f, fp, anti, sqrt_s, c, d=1, colour=None):
     """Σ|M|² of S_A S_B → f f' (S̄ S̄ → f̄ f̄'): natural orientation of each diagram; ``d``: both
-    scalars colour triplets (f, f' quarks, colourless exchange), colour-averaged."""
+    scalars colour triplets (f, f' quarks, colourless exchange), colour-averaged by ``colour``
+    (t, u, d) (default :func:`colour_sum`)."""
+    colour = colour or colour_sum
     mS1, mS2 = sec.scalars[A_].mass, sec.scalars[B_].mass
     m3, m4 = SMC.mass[f], SMC.mass[fp]
     p1, _, k1, k2 = momenta(sqrt_s, mS1, mS2, m3, m4, c)
@@ -111,7 +113,7 @@ def msq_scalars(sec, A_, B_, f, fp, anti, sqrt_s, c, d=1):
                 t_amp += ub3 @ gf(A_) @ prop(k1 - p1) @ gfp(B_) @ v4
                 # f'(k2) at S_A, f(k1) at S_B, natural orientation ū(k2) … v(k1): spinors swapped, −1
                 u_amp -= ub4 @ gfp(A_) @ prop(k2 - p1) @ gf(B_) @ v3
-            total += colour_sum(t_amp, u_amp, d)
+            total += colour(t_amp, u_amp, d)
     return total
 
 
@@ -365,3 +367,67 @@ def test_dirac_triplets_colour_interference(anti):
     ref = w_quad(lambda c: msq_fermions(sec, 0, 1, "u", "c", anti, rs, c, 3), rs, X[0].mass, X[1].mass,
                  SMC.mass["u"], SMC.mass["c"], 0.25, 1.0)
     assert fn(np.array([rs]))[0] == pytest.approx(ref, rel=1e-6)
+
+
+def colour_projected(t, u, d, part):
+    """Σ over colours of |P M|² for the projector P onto the symmetric (``part`` = +1) or
+    antisymmetric (−1) states of two colour indices, M = δ_ci δ_dj T + δ_cj δ_di U, averaged over
+    the d² initial colours (explicit matrices on the d²-dimensional colour space)."""
+    eye = np.eye(d * d)
+    swap = np.zeros((d * d, d * d))
+    for i in range(d):
+        for j in range(d):
+            swap[i * d + j, j * d + i] = 1.0
+    proj = (eye + part * swap) / 2
+    m = t * eye + u * swap
+    return float(np.sum(np.abs(proj @ m) ** 2)) / d**2
+
+
+class Indicator:
+    """A stand-in for sommerfeld.Coulomb: 1 on the representation ``q``, 0 on the others."""
+
+    def __init__(self, q):
+        self.q = q
+
+    def __call__(self, rs, q):
+        return np.full(np.shape(rs), float(q == self.q))
+
+
+@pytest.mark.parametrize("anti", [False, True])
+@pytest.mark.parametrize("i, j, f, fp", [(0, 0, "b", "b"), (0, 1, "s", "b")])
+def test_triplet_colour_representations(i, j, f, fp, anti):
+    """The symmetric (6, 6̄) and antisymmetric (3̄, 3) parts that the Sommerfeld factors multiply:
+    each against the independent Σ|M|² projected with explicit colour projectors; they add up to
+    the 1/d-weighted total."""
+    sec = squarks()
+    X = [A.Species(s.name + ("~" if anti else ""), "S", k, s.mass, -s.charge if anti else s.charge, s.colour,
+                   3, False, anti) for k, s in enumerate(sec.scalars)]
+    rs = 1.3 * (X[i].mass + X[j].mass)
+    sym_q, anti_q = (6, 3) if anti else (6, -3)
+    parts = {q: samesign.same_sign_w(sec, SMC, X[i], X[j], f, fp, np.array([rs]), coulomb=Indicator(q))[0]
+             for q in (sym_q, anti_q)}
+    total = samesign.same_sign_w(sec, SMC, X[i], X[j], f, fp, np.array([rs]), 1 / 3)[0]
+    assert parts[sym_q] > 0 and parts[anti_q] > 0
+    assert parts[sym_q] + parts[anti_q] == pytest.approx(total, rel=1e-12)
+    for q, part in ((sym_q, 1), (anti_q, -1)):
+        def projected(t, u, d, part=part):
+            return colour_projected(t, u, d, part)
+        ref = w_quad(lambda c, projected=projected: msq_scalars(sec, i, j, f, fp, anti, rs, c, 3, projected),
+                     rs, X[i].mass, X[j].mass, SMC.mass[f], SMC.mass[fp], 1.0, 0.5 if f == fp else 1.0)
+        assert parts[q] == pytest.approx(ref, rel=1e-6)
+
+
+def test_triplet_sommerfeld_signs():
+    """With the pair's Coulomb factors the 3̄ part rises and the 6 part falls (κ = 2/3, −1/3)."""
+    from bridge.darkmatter import sommerfeld as SF
+
+    sec = squarks()
+    X = [A.Species(s.name, "S", k, s.mass, s.charge, s.colour, 3, False, False)
+         for k, s in enumerate(sec.scalars)]
+    rs = np.array([1.02 * 2 * X[0].mass])
+    coulomb = SF.Coulomb(X[0].mass, X[0].mass, 3, 3, 0.118)
+    assert coulomb(rs, -3)[0] > 1 > coulomb(rs, 6)[0]
+    tree = {q: samesign.same_sign_w(sec, SMC, X[0], X[0], "b", "b", rs, coulomb=Indicator(q))[0]
+            for q in (6, -3)}
+    dressed = samesign.same_sign_w(sec, SMC, X[0], X[0], "b", "b", rs, coulomb=coulomb)[0]
+    assert dressed == pytest.approx(coulomb(rs, 6)[0] * tree[6] + coulomb(rs, -3)[0] * tree[-3], rel=1e-12)

@@ -392,12 +392,12 @@ def coloured_pair_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Spec
                            sommerfeld: bool = True):
     """([(label, √s → W)], [missing]) of a pair of coloured dark states of the same kind; with
     ``sommerfeld`` each channel's colour representations times their Sommerfeld factors
-    (:mod:`.sommerfeld`; same-sign pairs without them)."""
+    (:mod:`.sommerfeld`; same-sign pairs of two (anti-)triplets per 6 and 3̄, :mod:`.samesign`)."""
     channels, missing = [], []
     d = COLOUR_DIM[si.colour]
     pair = P.canonical(si, sj)
     if pair is None:
-        channels, missing = samesign.pair_channels(sector, smc, si, sj, label)
+        channels, missing = samesign.pair_channels(sector, smc, si, sj, label, sommerfeld)
         return channels + _per_colour(P.boson_channels(gauge, si, sj, label), d), missing
     p, q = pair
     a_s = alpha_s(p.mass + q.mass, smc.alpha_s_mz)

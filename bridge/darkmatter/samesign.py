@@ -44,7 +44,12 @@ two external fermions (Denner's (−1)^P); the anti-pair with [v̄(p) Γ̄ v(k)]
 Identical finals (f = f') get the symmetry factor ½ in W. Colour: a colourless pair into leptons,
 or a pair of colour triplets (or anti-triplets) exchanging colourless states into quarks, whose
 t- and u-channel colour structures δ_ci δ_dj and δ_cj δ_di give, summed over final and averaged
-over initial colours, |T|² + |U|² + (2/d) Re T U* (Σ δ_ci δ_dj δ_cj δ_di = d).
+over initial colours, |T|² + |U|² + (2/d) Re T U* (Σ δ_ci δ_dj δ_cj δ_di = d). The colour operator
+T·1 + U·P (P the swap of the two colour indices) is T + U on the symmetric states (the 6 of 3 ⊗ 3,
+d(d+1)/2 of them) and T − U on the antisymmetric ones (the 3̄, d(d−1)/2), so the same sum is
+[d(d+1)/2 |T + U|² + d(d−1)/2 |T − U|²]/d²; with a :class:`.sommerfeld.Coulomb` of the pair each
+part is multiplied by its Sommerfeld factor (6: repulsive, κ = −1/3; 3̄: attractive, κ = 2/3;
+de Simone, Giudice, Strumia, arXiv:1402.6287, Sec. 2, for the decomposition of 3 ⊗ 3).
 
 W(√s) = k/(8π√s) ∫ dcos θ ⟨|M|²⟩ S as in :mod:`.annihilation` (same nodes, :func:`.annihilation.w_on_nodes`).
 """
@@ -173,24 +178,47 @@ def _spin_sum(t_amp, u_amp, n_spins: int, interference: float):
     return total
 
 
-def same_sign_w(sector, smc, si, sj, f, fp, sqrt_s, interference: float = 1.0) -> np.ndarray:
+def _colour_split(t_amp, u_amp, n_spins: int, d: int, sym, anti):
+    """Σ_spins [d(d+1)/2 S_sym |T + U|² + d(d−1)/2 S_anti |T − U|²]/d² (n_s, n_cos): the colour
+    sum of two (anti-)triplets split into the symmetric and antisymmetric representations
+    (module docstring), ``sym``, ``anti`` their Sommerfeld factors (n_s,)."""
+    t_amp = t_amp if np.ndim(t_amp) else np.zeros_like(u_amp)
+    u_amp = u_amp if np.ndim(u_amp) else np.zeros_like(t_amp)
+    plus = H.spin_sum_leading(t_amp + u_amp, n_spins)
+    minus = H.spin_sum_leading(t_amp - u_amp, n_spins)
+    return ((d + 1) / (2 * d) * sym[:, None] * plus + (d - 1) / (2 * d) * anti[:, None] * minus)
+
+
+def same_sign_w(sector, smc, si, sj, f, fp, sqrt_s, interference: float = 1.0, coulomb=None) -> np.ndarray:
     """W(√s) of X_i X_j → f f' (X̄ X̄ → f̄ f̄'), X two scalars or two Dirac fermions, neither the
     other's antiparticle; ½ for f = f'; ``interference`` the colour weight of T U* (module
-    docstring: 1 colourless, 1/d for two colour (anti-)triplets exchanging colourless states)."""
+    docstring: 1 colourless, 1/d for two colour (anti-)triplets exchanging colourless states);
+    ``coulomb`` (two (anti-)triplets only): the pair's :class:`.sommerfeld.Coulomb`, whose factors
+    multiply the symmetric and antisymmetric colour parts."""
     if si.conj != sj.conj or si.self_conjugate or sj.self_conjugate:
         raise ValueError(f"{si.name} {sj.name} is not a pair of two particles or two antiparticles")
     scalars = si.kind == "S"
     amplitude = scalar_amplitude if scalars else fermion_amplitude
     n_spins = 2 if scalars else 4
+    if coulomb is not None:
+        d = abs(si.colour)
+        if si.colour != sj.colour or d != 3:
+            raise ValueError("Sommerfeld factors of a same-sign pair: two colour (anti-)triplets only")
+        rep = -si.colour if si.conj else si.colour  # an antiparticle's species keeps its field's label
+        q_sym, q_anti = (6, -3) if rep == 3 else (6, 3)  # 3 ⊗ 3 = 6 ⊕ 3̄; 3̄ ⊗ 3̄ = 6̄ ⊕ 3 (C_6̄ = C_6)
 
-    def spin_summed(rs, cos):
-        return _spin_sum(*amplitude(sector, smc, si, sj, f, fp, rs, cos), n_spins, interference)
+        def spin_summed(rs, cos):
+            t_amp, u_amp = amplitude(sector, smc, si, sj, f, fp, rs, cos)
+            return _colour_split(t_amp, u_amp, n_spins, d, coulomb(rs, q_sym), coulomb(rs, q_anti))
+    else:
+        def spin_summed(rs, cos):
+            return _spin_sum(*amplitude(sector, smc, si, sj, f, fp, rs, cos), n_spins, interference)
 
     return A.w_on_nodes(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp], spin_summed,
                         1.0 if scalars else 0.25, 0.5 if f == fp else 1.0)
 
 
-def pair_channels(sector, smc, si, sj, label_of_pair: str):
+def pair_channels(sector, smc, si, sj, label_of_pair: str, sommerfeld: bool = False):
     """([(label, √s → W)], [missing]) of the same-sign final states of a pair that
     :func:`.pairs.canonical` rejects (relic.pair_channels, coloured.coloured_pair_channels and
     coloured.mixed_colour_channels call it). Computed: colourless exchanged states between two
@@ -204,6 +232,12 @@ def pair_channels(sector, smc, si, sj, label_of_pair: str):
     channels, missing = [], []
     covered = si.colour == sj.colour != 8 or sorted((abs(si.colour), abs(sj.colour))) == [1, 3]
     weight = 1.0 / abs(si.colour) if si.colour == sj.colour and si.colour != 1 else 1.0
+    coulomb = None
+    if sommerfeld and si.colour == sj.colour and abs(si.colour) == 3:
+        from bridge.darkmatter import sommerfeld as SF
+
+        rep = -si.colour if si.conj else si.colour
+        coulomb = SF.Coulomb(si.mass, sj.mass, rep, rep, smc.alpha_s_mz)
     for f, fp, coloured_exchange in pairs.same_sign_final_states(sector, si, sj):
         final = label(f, fp, si.conj)
         if coloured_exchange or not covered:
@@ -212,5 +246,5 @@ def pair_channels(sector, smc, si, sj, label_of_pair: str):
                            "implemented)")
             continue
         channels.append((f"{label_of_pair} -> {final}", lambda rs, f=f, fp=fp: same_sign_w(
-            sector, smc, si, sj, f, fp, rs, weight)))
+            sector, smc, si, sj, f, fp, rs, weight, coulomb)))
     return channels, missing
