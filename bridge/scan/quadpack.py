@@ -67,18 +67,23 @@ def qk21(f: np.ndarray, a: float, b: float):
     return qk21_rows(np.ascontiguousarray(f.T), a, b)
 
 
-def qk21_rows(g: np.ndarray, a: float, b: float):
-    """:func:`qk21` for node values by row, g (21, N) (each node's values contiguous). DQK21's
-    sums run point by point over the nodes in its order: the terms of each sum are written as
-    the rows of one array, in that order, and summed by one ``np.add.reduce`` over the rows (on
-    a C-contiguous array numpy adds whole rows one after the other, the same additions in the
-    same order as DQK21's loop, so the same numbers to the last bit, in a few calls instead of
-    ~60: a chunk's fixed cost)."""
+def qk21_rows(g: np.ndarray, a, b):
+    """:func:`qk21` for node values by row, g (21, N) (each node's values contiguous); ``a``,
+    ``b`` floats or arrays (N,) (the intervals of several integrals side by side: the halves of
+    :func:`qags_rows`). DQK21's sums run point by point over the nodes in its order: the terms
+    of each sum are written as the rows of one array, in that order, and summed by one
+    ``np.add.reduce`` over the rows (on a C-contiguous array numpy adds whole rows one after
+    the other, the same additions in the same order as DQK21's loop, so the same numbers to
+    the last bit, in a few calls instead of ~60: a chunk's fixed cost).
+
+    Where every node value is positive (a rate: the binned observables' integrands) |f| = f,
+    so DQK21's ``resabs`` has the terms of ``resk`` in the same order: the same number, taken
+    from ``resk`` instead of summed again (a NaN or a value ≤ 0 anywhere: summed as DQK21 does)."""
     n = g.shape[1]
     if n == 1:  # numpy would sum the rows of a (k, 1) array as one contiguous vector: pairwise
         return tuple(x[:1] for x in qk21_rows(np.concatenate([g, g], axis=1), a, b))
-    hlgth = (b - a) * 0.5
-    dhlgth = abs(hlgth)
+    hlgth = (np.subtract(b, a)) * 0.5
+    dhlgth = np.abs(hlgth)
     fc, fm, fp = g[0], g[1:11], g[11:21]
     terms = np.empty((11, n))  # a sum's terms: the centre, then DQK21's nodes in its order
     raw = np.add(fm, fp)
@@ -88,22 +93,21 @@ def qk21_rows(g: np.ndarray, a: float, b: float):
     np.multiply(raw[_GAUSS], _WGK_GAUSS, out=terms[1:6])  # Gauss nodes first, then Kronrod-only
     np.multiply(raw[_KRONROD], _WGK_KRONROD, out=terms[6:11])
     resk = np.add.reduce(terms, axis=0)
-    np.abs(terms[0], out=terms[0])
-    wabs = np.abs(fm)
-    wabs += np.abs(fp)
-    np.multiply(wabs[_GAUSS], _WGK_GAUSS, out=terms[1:6])
-    np.multiply(wabs[_KRONROD], _WGK_KRONROD, out=terms[6:11])
-    resabs = np.add.reduce(terms, axis=0)
+    if g.min() > 0.0:  # resabs: resk's terms (NaN compares False)
+        resabs = resk.copy()
+    else:
+        np.abs(terms[0], out=terms[0])
+        wabs = np.abs(fm)
+        wabs += np.abs(fp, out=raw)
+        np.multiply(wabs[_GAUSS], _WGK_GAUSS, out=terms[1:6])
+        np.multiply(wabs[_KRONROD], _WGK_KRONROD, out=terms[6:11])
+        resabs = np.add.reduce(terms, axis=0)
     reskh = resk * 0.5
-    dev = np.subtract(fm, reskh, out=raw)
+    dev = np.subtract(g, reskh, out=np.empty((PER_INTERVAL, n)))  # |f - resk/2| at every node
     np.abs(dev, out=dev)
-    tmp = np.subtract(fp, reskh, out=wabs)
-    np.abs(tmp, out=tmp)
-    np.add(dev, tmp, out=terms[1:11])  # resasc: the nodes in their natural order k = 0..9
+    np.add(dev[1:11], dev[11:21], out=terms[1:11])  # resasc: the nodes in their natural order
     terms[1:11] *= _WGK_COLUMN
-    np.subtract(fc, reskh, out=terms[0])
-    np.abs(terms[0], out=terms[0])
-    terms[0] *= WGK[10]
+    np.multiply(dev[0], WGK[10], out=terms[0])
     resasc = np.add.reduce(terms, axis=0)
     result = resk * hlgth
     resabs *= dhlgth
@@ -129,42 +133,60 @@ def qags_lazy(first: np.ndarray, halves_at, a: float, b: float, epsabs: float, e
     """:func:`qags` with the values at the 21 nodes of [a, b] (N, 21) and ``halves_at(todo)``
     giving those at the 42 nodes of the halves (len(todo), 42) for the points ``todo`` that
     QUADPACK bisects (so they are computed only there)."""
-    return qags_rows(np.ascontiguousarray(first.T), lambda todo: np.ascontiguousarray(halves_at(todo).T),
+    return qags_rows(np.ascontiguousarray(first.T), lambda todo: side_by_side(halves_at(todo)),
                      a, b, epsabs, epsrel, limit)
+
+
+def side_by_side(values: np.ndarray) -> np.ndarray:
+    """The halves' node values (m, 42) (:func:`nodes`) by row with the two halves side by side,
+    (21, 2m): row j holds node j of the first half at the m points, then of the second half
+    (one copy, as a transposition; :func:`qags_rows` then runs one DQK21 over both)."""
+    m = values.shape[0]
+    out = np.empty((PER_INTERVAL, 2, m))
+    out[...] = values.reshape(m, 2, PER_INTERVAL).transpose(2, 1, 0)
+    return out.reshape(PER_INTERVAL, 2 * m)
 
 
 def qags_rows(first: np.ndarray, halves_at, a: float, b: float, epsabs: float, epsrel: float,
               limit: int = 50):
-    """:func:`qags_lazy` with node values by row: ``first`` (21, N), ``halves_at(todo)`` (42,
-    len(todo)) (:func:`qk21_rows`)."""
+    """:func:`qags_lazy` with node values by row: ``first`` (21, N), ``halves_at(todo)`` (21,
+    2 len(todo)), the halves side by side (:func:`side_by_side`): one :func:`qk21_rows` for
+    both, each column with its own interval (the elementwise operations and the sums over rows
+    are those of one call per half, point by point)."""
     result, abserr, defabs, resabs = qk21_rows(first, a, b)
     errbnd = np.maximum(epsabs, epsrel * np.abs(result))
     ier = (abserr <= EPMACH * 100.0 * defabs) & (abserr > errbnd)
     if limit == 1:
         ier[:] = True
     done = ier | ((abserr <= errbnd) & (abserr != resabs)) | (abserr == 0.0)
-    out = np.where(done, result, np.nan)
-    deeper = np.zeros(result.shape, dtype=bool)
     todo = np.flatnonzero(~done)
-    if todo.size:
-        (a1, b1), (a2, b2) = halves(a, b)
-        v = halves_at(todo)
-        at = slice(None) if todo.size == result.size else todo  # every point: views, no gathers
-        area1, error1, _, _ = qk21_rows(v[:PER_INTERVAL], a1, b1)
-        area2, error2, _, _ = qk21_rows(v[PER_INTERVAL:], a2, b2)
-        area12 = area1 + area2
-        erro12 = error1 + error2
-        errsum = abserr[at] + erro12 - abserr[at]
-        area = result[at] + area12 - result[at]
-        errbnd1 = np.maximum(epsabs, epsrel * np.abs(area))
-        # DQAGSE also stops here (and sums the two halves) when it may not bisect further:
-        # the limit of subintervals reached, or an interval too small to bisect (ier = 1, 4)
-        stop = limit == 2 or max(abs(a1), abs(b2)) <= (EPMACH * 100.0 + 1.0) * (abs(a2) + UFLOW * 1e3)
-        ok = (errsum <= errbnd1) | stop
-        swap = error2 > error1
-        first = np.where(swap, area2, area1)
-        second = np.where(swap, area1, area2)
-        total = (0.0 + first) + second
-        out[at] = np.where(ok, total, np.nan)
-        deeper[at] = ~ok
+    if not todo.size:
+        return result, np.zeros(result.shape, dtype=bool)
+    every = todo.size == result.size
+    out = None if every else np.where(done, result, np.nan)
+    (a1, b1), (a2, b2) = halves(a, b)
+    m = todo.size
+    v = halves_at(todo)
+    ends = np.repeat(np.array([[a1, a2], [b1, b2]]), m, axis=1)
+    area, error, _, _ = qk21_rows(v, ends[0], ends[1])
+    area1, area2, error1, error2 = area[:m], area[m:], error[:m], error[m:]
+    at = slice(None) if every else todo  # every point: views, no gathers
+    area12 = area1 + area2
+    erro12 = error1 + error2
+    errsum = abserr[at] + erro12 - abserr[at]
+    area = result[at] + area12 - result[at]
+    errbnd1 = np.maximum(epsabs, epsrel * np.abs(area))
+    # DQAGSE also stops here (and sums the two halves) when it may not bisect further:
+    # the limit of subintervals reached, or an interval too small to bisect (ier = 1, 4)
+    stop = limit == 2 or max(abs(a1), abs(b2)) <= (EPMACH * 100.0 + 1.0) * (abs(a2) + UFLOW * 1e3)
+    ok = (errsum <= errbnd1) | stop
+    swap = error2 > error1
+    first = np.where(swap, area2, area1)
+    second = np.where(swap, area1, area2)
+    total = (0.0 + first) + second
+    if every:
+        return np.where(ok, total, np.nan), ~ok
+    out[at] = np.where(ok, total, np.nan)
+    deeper = np.zeros(result.shape, dtype=bool)
+    deeper[at] = ~ok
     return out, deeper
