@@ -79,19 +79,20 @@ def qk21_rows(g: np.ndarray, a, b):
     Where every node value is positive (a rate: the binned observables' integrands) |f| = f,
     so DQK21's ``resabs`` has the terms of ``resk`` in the same order: the same number, taken
     from ``resk`` instead of summed again (a NaN or a value ≤ 0 anywhere: summed as DQK21 does)."""
-    n = g.shape[1]
-    if n == 1:  # numpy would sum the rows of a (k, 1) array as one contiguous vector: pairwise
-        return tuple(x[:1] for x in qk21_rows(np.concatenate([g, g], axis=1), a, b))
+    if g.shape[-1] == 1:  # numpy would sum the rows of a (k, 1) array as one contiguous vector: pairwise
+        return tuple(x[..., :1] for x in qk21_rows(np.concatenate([g, g], axis=-1), a, b))
+    rows = g.shape[1:]  # the points (and the intervals side by side: (2, m) for the halves)
+    col = (-1,) + (1,) * (g.ndim - 1)  # a weight per row, broadcast over the points
     hlgth = (np.subtract(b, a)) * 0.5
     dhlgth = np.abs(hlgth)
     fc, fm, fp = g[0], g[1:11], g[11:21]
-    terms = np.empty((11, n))  # a sum's terms: the centre, then DQK21's nodes in its order
+    terms = np.empty((11, *rows))  # a sum's terms: the centre, then DQK21's nodes in its order
     raw = np.add(fm, fp)
-    np.multiply(raw[_GAUSS], WG_COLUMN, out=terms[1:6])  # resg = 0 + Σ_j wg_j (f_-k + f_+k)
+    np.multiply(raw[_GAUSS], WG_COLUMN.reshape(col), out=terms[1:6])  # resg = 0 + Σ_j wg_j (f_-k + f_+k)
     resg = np.add.reduce(terms[1:6], axis=0)
     np.multiply(WGK[10], fc, out=terms[0])
-    np.multiply(raw[_GAUSS], _WGK_GAUSS, out=terms[1:6])  # Gauss nodes first, then Kronrod-only
-    np.multiply(raw[_KRONROD], _WGK_KRONROD, out=terms[6:11])
+    np.multiply(raw[_GAUSS], _WGK_GAUSS.reshape(col), out=terms[1:6])  # Gauss nodes first, then Kronrod-only
+    np.multiply(raw[_KRONROD], _WGK_KRONROD.reshape(col), out=terms[6:11])
     resk = np.add.reduce(terms, axis=0)
     if g.min() > 0.0:  # resabs: resk's terms (NaN compares False)
         resabs = resk.copy()
@@ -99,14 +100,14 @@ def qk21_rows(g: np.ndarray, a, b):
         np.abs(terms[0], out=terms[0])
         wabs = np.abs(fm)
         wabs += np.abs(fp, out=raw)
-        np.multiply(wabs[_GAUSS], _WGK_GAUSS, out=terms[1:6])
-        np.multiply(wabs[_KRONROD], _WGK_KRONROD, out=terms[6:11])
+        np.multiply(wabs[_GAUSS], _WGK_GAUSS.reshape(col), out=terms[1:6])
+        np.multiply(wabs[_KRONROD], _WGK_KRONROD.reshape(col), out=terms[6:11])
         resabs = np.add.reduce(terms, axis=0)
     reskh = resk * 0.5
-    dev = np.subtract(g, reskh, out=np.empty((PER_INTERVAL, n)))  # |f - resk/2| at every node
+    dev = np.subtract(g, reskh, out=np.empty((PER_INTERVAL, *rows)))  # |f - resk/2| at every node
     np.abs(dev, out=dev)
     np.add(dev[1:11], dev[11:21], out=terms[1:11])  # resasc: the nodes in their natural order
-    terms[1:11] *= _WGK_COLUMN
+    terms[1:11] *= _WGK_COLUMN.reshape(col)
     np.multiply(dev[0], WGK[10], out=terms[0])
     resasc = np.add.reduce(terms, axis=0)
     result = resk * hlgth
@@ -133,25 +134,24 @@ def qags_lazy(first: np.ndarray, halves_at, a: float, b: float, epsabs: float, e
     """:func:`qags` with the values at the 21 nodes of [a, b] (N, 21) and ``halves_at(todo)``
     giving those at the 42 nodes of the halves (len(todo), 42) for the points ``todo`` that
     QUADPACK bisects (so they are computed only there)."""
-    return qags_rows(np.ascontiguousarray(first.T), lambda todo: side_by_side(halves_at(todo)),
-                     a, b, epsabs, epsrel, limit)
+    return qags_rows(np.ascontiguousarray(first.T), lambda todo: side_by_side(halves_at(todo)), a, b, epsabs, epsrel,
+                     limit)
 
 
 def side_by_side(values: np.ndarray) -> np.ndarray:
     """The halves' node values (m, 42) (:func:`nodes`) by row with the two halves side by side,
-    (21, 2m): row j holds node j of the first half at the m points, then of the second half
-    (one copy, as a transposition; :func:`qags_rows` then runs one DQK21 over both)."""
+    (21, 2, m): [j, h] holds node j of half h at the m points, each contiguous (one copy, the
+    transposition; :func:`qags_rows` runs one DQK21 over both halves; measured: DQK21 reading
+    the strided transposed view instead costs more than the copy)."""
     m = values.shape[0]
-    out = np.empty((PER_INTERVAL, 2, m))
-    out[...] = values.reshape(m, 2, PER_INTERVAL).transpose(2, 1, 0)
-    return out.reshape(PER_INTERVAL, 2 * m)
+    return np.ascontiguousarray(values.T).reshape(2, PER_INTERVAL, m).transpose(1, 0, 2)
 
 
 def qags_rows(first: np.ndarray, halves_at, a: float, b: float, epsabs: float, epsrel: float,
               limit: int = 50):
     """:func:`qags_lazy` with node values by row: ``first`` (21, N), ``halves_at(todo)`` (21,
-    2 len(todo)), the halves side by side (:func:`side_by_side`): one :func:`qk21_rows` for
-    both, each column with its own interval (the elementwise operations and the sums over rows
+    2, len(todo)), the halves side by side (:func:`side_by_side`): one :func:`qk21_rows` for
+    both, each half with its own interval (the elementwise operations and the sums over rows
     are those of one call per half, point by point)."""
     result, abserr, defabs, resabs = qk21_rows(first, a, b)
     errbnd = np.maximum(epsabs, epsrel * np.abs(result))
@@ -165,11 +165,9 @@ def qags_rows(first: np.ndarray, halves_at, a: float, b: float, epsabs: float, e
     every = todo.size == result.size
     out = None if every else np.where(done, result, np.nan)
     (a1, b1), (a2, b2) = halves(a, b)
-    m = todo.size
     v = halves_at(todo)
-    ends = np.repeat(np.array([[a1, a2], [b1, b2]]), m, axis=1)
-    area, error, _, _ = qk21_rows(v, ends[0], ends[1])
-    area1, area2, error1, error2 = area[:m], area[m:], error[:m], error[m:]
+    area, error, _, _ = qk21_rows(v, np.array([[a1], [a2]]), np.array([[b1], [b2]]))
+    area1, area2, error1, error2 = area[0], area[1], error[0], error[1]
     at = slice(None) if every else todo  # every point: views, no gathers
     area12 = area1 + area2
     erro12 = error1 + error2
