@@ -134,8 +134,8 @@ def qags_lazy(first: np.ndarray, halves_at, a: float, b: float, epsabs: float, e
     """:func:`qags` with the values at the 21 nodes of [a, b] (N, 21) and ``halves_at(todo)``
     giving those at the 42 nodes of the halves (len(todo), 42) for the points ``todo`` that
     QUADPACK bisects (so they are computed only there)."""
-    return qags_rows(np.ascontiguousarray(first.T), lambda todo: side_by_side(halves_at(todo)), a, b, epsabs, epsrel,
-                     limit)
+    return qags_rows(np.ascontiguousarray(first.T), lambda todo: side_by_side(halves_at(todo)), a, b,
+                     epsabs, epsrel, limit)
 
 
 def side_by_side(values: np.ndarray) -> np.ndarray:
