@@ -609,18 +609,23 @@ class _Group:
             self._on[key] = hit
         return hit
 
-    def __call__(self, u: np.ndarray) -> np.ndarray:
-        """(N, K) values; only the variables that are non-zero somewhere in u enter."""
+    def __call__(self, u: np.ndarray, nonzero: np.ndarray | None = None) -> np.ndarray:
+        """(N, K) values; only the variables that are non-zero somewhere in u enter
+        (``nonzero``: which columns of u are, if known: FastPath.evaluate_units finds them once
+        for every group)."""
         n, k = u.shape[0], self.a.size
         if self.index.size == 0:
             return np.broadcast_to(self.a, (n, k))
-        us = u[:, self.index]
-        act = np.flatnonzero(np.any(us != 0, axis=0))
+        if nonzero is None:
+            nonzero = np.any(u[:, self.index] != 0, axis=0)
+        else:
+            nonzero = nonzero[self.index]
+        act = np.flatnonzero(nonzero)
         out = np.empty((n, k))
         out[:] = self.a
         if act.size == 0:
             return out
-        us = us[:, act]
+        us = u[:, self.index[act]]  # one gather, the layout of u[:, index][:, act]
         b, q = self._restricted(act)
         out += point_rows(us, b)
         t = point_rows(us, q)  # (N, K d'): u_S Q_k for every k
@@ -689,7 +694,8 @@ class FastPath:
         n = u.shape[0]
         if n % ROW_BLOCK:  # zero rows (u = 0: the SM) once here, not in each product (point_rows)
             u = np.concatenate([u, np.zeros((-n % ROW_BLOCK, u.shape[1]))])
-        values = {key: g(u) for key, g in groups.items()}
+        nonzero = np.any(u != 0, axis=0)
+        values = {key: g(u, nonzero) for key, g in groups.items()}
         out = {}
         for label, where in slots.items():
             comps = [values[key][:, k] if kind == "real" else key(u) for kind, key, k in where]
