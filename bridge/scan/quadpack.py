@@ -153,38 +153,74 @@ def qags_rows(first: np.ndarray, halves_at, a: float, b: float, epsabs: float, e
     2, len(todo)), the halves side by side (:func:`side_by_side`): one :func:`qk21_rows` for
     both, each half with its own interval (the elementwise operations and the sums over rows
     are those of one call per half, point by point)."""
+    out, deeper = qags_many(first[:, None], lambda k, todo: halves_at(todo),
+                            [(a, b, epsabs, epsrel, limit)])
+    return out[0], deeper[0]
+
+
+def qags_many(first: np.ndarray, halves_at, integrals) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`qags_rows` of Q integrals over the same N points at once: (result (Q, N), deeper
+    (Q, N)). ``first`` (21, Q, N): the values at the 21 nodes of each integral's interval,
+    ``halves_at(k, todo)`` (21, 2, len(todo)) those at the halves' nodes of integral k
+    (:func:`side_by_side`), ``integrals`` [(a, b, epsabs, epsrel, limit)] per integral. Every
+    operation is elementwise (each integral's constants broadcast over its row) or a sum over
+    the node rows, so each value is the one a call per integral gives, bit for bit; the
+    integrals that QUADPACK bisects at every point (all of them, for the binned rates of a
+    scan) share one DQK21 of their halves."""
+    q = len(integrals)
+    col = np.array([[float(x) for x in k[:4]] for k in integrals]).T[:, :, None]  # (4, Q, 1)
+    a, b, epsabs, epsrel = col
+    limit = [int(k[4]) for k in integrals]
     result, abserr, defabs, resabs = qk21_rows(first, a, b)
     errbnd = np.maximum(epsabs, epsrel * np.abs(result))
     ier = (abserr <= EPMACH * 100.0 * defabs) & (abserr > errbnd)
-    if limit == 1:
-        ier[:] = True
+    ier[[lim == 1 for lim in limit]] = True
     done = ier | ((abserr <= errbnd) & (abserr != resabs)) | (abserr == 0.0)
-    todo = np.flatnonzero(~done)
-    if not todo.size:
-        return result, np.zeros(result.shape, dtype=bool)
-    every = todo.size == result.size
-    out = None if every else np.where(done, result, np.nan)
-    (a1, b1), (a2, b2) = halves(a, b)
-    v = halves_at(todo)
-    area, error, _, _ = qk21_rows(v, np.array([[a1], [a2]]), np.array([[b1], [b2]]))
-    area1, area2, error1, error2 = area[0], area[1], error[0], error[1]
-    at = slice(None) if every else todo  # every point: views, no gathers
+    out = np.where(done, result, np.nan)
+    deeper = np.zeros(result.shape, dtype=bool)
+    every = [k for k in range(q) if not done[k].any()]
+    some = [k for k in range(q) if k not in every and not done[k].all()]
+    if every:
+        n = first.shape[-1]
+        v = np.empty((PER_INTERVAL, len(every), 2, n))
+        for j, k in enumerate(every):
+            v[:, j] = halves_at(k, np.arange(n))
+        out[every], deeper[every] = _second_level(v, [integrals[k] for k in every], result[every],
+                                                  abserr[every])
+    for k in some:
+        todo = np.flatnonzero(~done[k])
+        value, worse = _second_level(halves_at(k, todo)[:, None], [integrals[k]], result[k:k + 1, todo],
+                                     abserr[k:k + 1, todo])
+        out[k, todo], deeper[k, todo] = value[0], worse[0]
+    return out, deeper
+
+
+def _too_small(first: tuple[float, float], second: tuple[float, float]) -> bool:
+    """DQAGSE's test that the halves are too small to bisect (ier = 4)."""
+    (a1, _), (a2, b2) = first, second
+    return max(abs(a1), abs(b2)) <= (EPMACH * 100.0 + 1.0) * (abs(a2) + UFLOW * 1e3)
+
+
+def _second_level(v: np.ndarray, integrals, result: np.ndarray, abserr: np.ndarray):
+    """DQAGSE's step after the first bisection for Q integrals at m points: the halves' node
+    values v (21, Q, 2, m), the whole interval's result and abserr (Q, m): (value (Q, m), NaN
+    where QUADPACK bisects further; deeper (Q, m))."""
+    ends = np.array([[halves(float(k[0]), float(k[1]))] for k in integrals])  # (Q, 1, 2, 2)
+    area, error, _, _ = qk21_rows(v, ends[:, 0, :, :1], ends[:, 0, :, 1:])  # (Q, 2, m)
+    area1, area2, error1, error2 = area[:, 0], area[:, 1], error[:, 0], error[:, 1]
+    epsabs = np.array([[float(k[2])] for k in integrals])
+    epsrel = np.array([[float(k[3])] for k in integrals])
     area12 = area1 + area2
     erro12 = error1 + error2
-    errsum = abserr[at] + erro12 - abserr[at]
-    area = result[at] + area12 - result[at]
+    errsum = abserr + erro12 - abserr
+    area = result + area12 - result
     errbnd1 = np.maximum(epsabs, epsrel * np.abs(area))
     # DQAGSE also stops here (and sums the two halves) when it may not bisect further:
     # the limit of subintervals reached, or an interval too small to bisect (ier = 1, 4)
-    stop = limit == 2 or max(abs(a1), abs(b2)) <= (EPMACH * 100.0 + 1.0) * (abs(a2) + UFLOW * 1e3)
+    stop = np.array([[int(k[4]) == 2 or _too_small(*halves(float(k[0]), float(k[1])))] for k in integrals])
     ok = (errsum <= errbnd1) | stop
     swap = error2 > error1
     first = np.where(swap, area2, area1)
     second = np.where(swap, area1, area2)
     total = (0.0 + first) + second
-    if every:
-        return np.where(ok, total, np.nan), ~ok
-    out[at] = np.where(ok, total, np.nan)
-    deeper = np.zeros(result.shape, dtype=bool)
-    deeper[at] = ~ok
-    return out, deeper
+    return np.where(ok, total, np.nan), ~ok
