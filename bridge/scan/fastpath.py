@@ -385,20 +385,24 @@ class Quadrature:
                    Polynomial.from_dict(d["beta"]))
 
 
-#: Quadratures evaluated together (their φ kept until the halves are known): a bound on memory
-QUADRATURE_BATCH = 4
+#: Points × quadratures evaluated together (their φ kept until the halves are known): larger
+#: batches leave the caches (measured: 4 quadratures of 4096 points at once cost 1.5 times
+#: one after the other), smaller ones pay numpy's fixed cost per call more often
+QUADRATURE_BATCH = 2048
 
 
 def quadratures(quads: list[Quadrature], u: np.ndarray) -> list[np.ndarray]:
     """[q(u) for q in quads], the same numbers bit for bit, with QUADPACK's arithmetic run for
-    :data:`QUADRATURE_BATCH` quadratures at once (bridge.scan.quadpack.qags_many: one DQK21
-    over their first levels, one over the halves of those bisected at every point): a scan's
-    chunk pays the fixed cost of those array operations once, not once per bin."""
+    several quadratures at once, up to :data:`QUADRATURE_BATCH` points × quadratures
+    (bridge.scan.quadpack.qags_many: one DQK21 over their first levels, one over the halves
+    of those bisected at every point): a small batch pays the fixed cost of those array
+    operations once, not once per bin; a chunk of 4096 points runs them one by one."""
     from bridge.scan.quadpack import PER_INTERVAL, qags_many, side_by_side
 
     out = []
-    for start in range(0, len(quads), QUADRATURE_BATCH):
-        batch = quads[start:start + QUADRATURE_BATCH]
+    step = max(1, QUADRATURE_BATCH // u.shape[0])
+    for start in range(0, len(quads), step):
+        batch = quads[start:start + step]
         phis = [q._phi(u) for q in batch]
         first = np.empty((PER_INTERVAL, len(batch), u.shape[0]))
         for k, (q, phi) in enumerate(zip(batch, phis, strict=True)):

@@ -176,15 +176,21 @@ def qags_many(first: np.ndarray, halves_at, integrals) -> tuple[np.ndarray, np.n
     ier = (abserr <= EPMACH * 100.0 * defabs) & (abserr > errbnd)
     ier[[lim == 1 for lim in limit]] = True
     done = ier | ((abserr <= errbnd) & (abserr != resabs)) | (abserr == 0.0)
-    out = np.where(done, result, np.nan)
-    deeper = np.zeros(result.shape, dtype=bool)
     every = [k for k in range(q) if not done[k].any()]
     some = [k for k in range(q) if k not in every and not done[k].all()]
     if every:
         n = first.shape[-1]
-        v = np.empty((PER_INTERVAL, len(every), 2, n))
-        for j, k in enumerate(every):
-            v[:, j] = halves_at(k, np.arange(n))
+        if len(every) == 1:
+            v = halves_at(every[0], np.arange(n))[:, None]
+        else:
+            v = np.empty((PER_INTERVAL, len(every), 2, n))
+            for j, k in enumerate(every):
+                v[:, j] = halves_at(k, np.arange(n))
+        if len(every) == q:  # the common case: no gathers
+            return _second_level(v, integrals, result, abserr)
+    out = np.where(done, result, np.nan)
+    deeper = np.zeros(result.shape, dtype=bool)
+    if every:
         out[every], deeper[every] = _second_level(v, [integrals[k] for k in every], result[every],
                                                   abserr[every])
     for k in some:
