@@ -68,13 +68,14 @@ def qk21(f: np.ndarray, a: float, b: float):
 
 
 def qk21_rows(g: np.ndarray, a, b):
-    """:func:`qk21` for node values by row, g (21, N) (each node's values contiguous); ``a``,
-    ``b`` floats or arrays (N,) (the intervals of several integrals side by side: the halves of
-    :func:`qags_rows`). DQK21's sums run point by point over the nodes in its order: the terms
-    of each sum are written as the rows of one array, in that order, and summed by one
-    ``np.add.reduce`` over the rows (on a C-contiguous array numpy adds whole rows one after
-    the other, the same additions in the same order as DQK21's loop, so the same numbers to
-    the last bit, in a few calls instead of ~60: a chunk's fixed cost).
+    """:func:`qk21` for node values by row, g (21, *S) (S: the points, or integrals × points;
+    each node's values contiguous over the points); ``a``, ``b`` floats or arrays that
+    broadcast to S (an interval per integral: :func:`qags_many`). DQK21's sums run point by
+    point over the nodes in its order: the terms of each sum are written as the rows of one
+    array, in that order, and summed by one ``np.add.reduce`` over the rows (on a C-contiguous
+    array numpy adds whole rows one after the other, the same additions in the same order as
+    DQK21's loop, so the same numbers to the last bit, in a few calls instead of ~60: a
+    chunk's fixed cost).
 
     Where every node value is positive (a rate: the binned observables' integrands) |f| = f,
     so DQK21's ``resabs`` has the terms of ``resk`` in the same order: the same number, taken
