@@ -807,10 +807,12 @@ _EPS, _TINY = np.finfo(float).eps, np.finfo(float).tiny
 
 def _qk21(f, a: float, b: float):
     """DQK21 (QUADPACK, Piessens et al. 1983) of node values f (N, 21): (result, error, resabs,
-    resasc), with weight vectors instead of the node-by-node sums."""
+    resasc), with weight vectors instead of the node-by-node sums; resabs is resk where every
+    node value is positive (as bridge.scan.quadpack takes it)."""
     h = 0.5 * (b - a)
     resk, resg = f @ _WK, f @ _WG
-    resabs = np.abs(f) @ _WK
+    # positive node values (rates): |f| = f, resabs is resk (bridge.scan.quadpack does the same)
+    resabs = resk if f.min() > 0.0 else np.abs(f) @ _WK
     resasc = np.abs(f - 0.5 * resk[:, None]) @ _WK
     err = np.abs((resk - resg) * h)
     resabs, resasc = resabs * abs(h), resasc * abs(h)

@@ -138,3 +138,37 @@ def test_fast_path_values_of_any_batch_equal_those_of_a_batch_of_4096(shipped, r
     part = shipped.evaluate_units(compact[rows[0]:rows[1]])
     for label, v in part.items():
         assert _same(v, full[label][rows[0]:rows[1]]), label
+
+
+@pytest.mark.parametrize("n", [3, 300, 2048])
+def test_quadratures_together_equal_each_on_its_own(shipped, n, monkeypatch):
+    """fpm.quadratures (QUADPACK's arithmetic for several bins at once, quadpack.qags_many)
+    gives each quadrature's own value (Quadrature.__call__) bit for bit: batches of several
+    bins (n = 3, 300) and one by one (2048); coefficients of their design sizes (bins bisected
+    at every point) and 10 times those (bins bisected at some points, some points beyond
+    QUADPACK's second level: NaN)."""
+    quads = [c for r in shipped.representations.values() if r.fast for c in r.components
+             if isinstance(c, fpm.Quadrature)]
+    many = quadpack.qags_many
+    bisected, calls, nan = [], [], []
+
+    def spy(first, halves_at, integrals):
+        calls.append(len(integrals))
+
+        def counted(k, todo):
+            bisected.append(todo.size)
+            return halves_at(k, todo)
+        return many(first, counted, integrals)
+
+    monkeypatch.setattr(quadpack, "qags_many", spy)
+    for size in (1.0, 10.0):
+        u, _ = fpm.to_units({k: size * v for k, v in _coefficients(n, 40 + n).items()}, n)
+        calls.clear()
+        together = fpm.quadratures(quads, u)
+        assert len(together) == len(quads) and sum(calls) == len(quads)
+        assert max(calls) == min(len(quads), max(1, fpm.QUADRATURE_BATCH // n))
+        for q, v in zip(quads, together, strict=True):
+            assert _same(v, q(u))
+            nan.append(np.isnan(v).any())
+    assert n in bisected and (n == 3 or any(0 < k < n for k in bisected))
+    assert n == 3 or any(nan)

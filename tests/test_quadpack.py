@@ -98,3 +98,39 @@ def test_qk21_rows_is_dqk21_point_by_point(n):
     for p in range(n):
         ref = _dqk21_scalar([float(x) for x in g[:, p]], 0.1, 1.1)
         assert tuple(float(o[p]) for o in ours) == ref
+
+
+@pytest.mark.parametrize("n", [1, 2, 13, 64])
+def test_qk21_rows_of_positive_values_is_dqk21_point_by_point(n):
+    """Positive node values (a rate's integrand) take resabs from resk (|f| = f: the same terms
+    in the same order): every output equals the scalar loop's, which sums |f| itself, and the
+    bits the call gives when one more point with a negative value sends every point through
+    DQK21's own sum of |f|."""
+    rng = np.random.default_rng(100 + n)
+    g = np.exp(3 * rng.normal(size=(21, n)))
+    ours = quadpack.qk21_rows(np.ascontiguousarray(g), 0.1, 1.1)
+    mixed = np.concatenate([g, -g[:, :1]], axis=1)
+    summed = quadpack.qk21_rows(mixed, 0.1, 1.1)
+    for o, s in zip(ours, summed, strict=True):
+        assert np.array_equal(o.view(np.int64), s[:n].view(np.int64))
+    for p in range(n):
+        ref = _dqk21_scalar([float(x) for x in g[:, p]], 0.1, 1.1)
+        assert tuple(float(o[p]) for o in ours) == ref
+
+
+@pytest.mark.parametrize("m", [1, 5, 40])
+def test_both_halves_in_one_call_equal_one_call_per_half(m):
+    """qags_rows runs DQK21 once over the two halves side by side ((21, 2, m), an interval per
+    half): the same bits as a call per half on its own (2, m) contiguous rows."""
+    rng = np.random.default_rng(m)
+    a, b = 0.1, 1.1
+    values = rng.normal(size=(m, 42)) * np.exp(2 * rng.normal(size=(1, 42)))
+    (a1, b1), (a2, b2) = quadpack.halves(a, b)
+    for v in (values, np.abs(values)):  # DQK21's own resabs and the positive shortcut
+        stacked = quadpack.qk21_rows(quadpack.side_by_side(v), np.array([[a1], [a2]]),
+                                     np.array([[b1], [b2]]))
+        one = quadpack.qk21_rows(np.ascontiguousarray(v[:, :21].T), a1, b1)
+        two = quadpack.qk21_rows(np.ascontiguousarray(v[:, 21:].T), a2, b2)
+        for s, x, y in zip(stacked, one, two, strict=True):
+            assert np.array_equal(s[0].view(np.int64), x.view(np.int64))
+            assert np.array_equal(s[1].view(np.int64), y.view(np.int64))

@@ -385,6 +385,42 @@ class Quadrature:
                    Polynomial.from_dict(d["beta"]))
 
 
+#: Points × quadratures evaluated together (their φ kept until the halves are known): larger
+#: batches leave the caches (measured: 4 quadratures of 4096 points at once cost 1.5 times
+#: one after the other), smaller ones pay numpy's fixed cost per call more often
+QUADRATURE_BATCH = 2048
+
+
+def quadratures(quads: list[Quadrature], u: np.ndarray) -> list[np.ndarray]:
+    """[q(u) for q in quads], the same numbers bit for bit, with QUADPACK's arithmetic run for
+    several quadratures at once, up to :data:`QUADRATURE_BATCH` points × quadratures
+    (bridge.scan.quadpack.qags_many: one DQK21 over their first levels, one over the halves
+    of those bisected at every point): a small batch pays the fixed cost of those array
+    operations once, not once per bin; a chunk of 4096 points runs them one by one."""
+    from bridge.scan.quadpack import PER_INTERVAL, qags_many, side_by_side
+
+    out = []
+    step = max(1, QUADRATURE_BATCH // u.shape[0])
+    for start in range(0, len(quads), step):
+        batch = quads[start:start + step]
+        phis = [q._phi(u) for q in batch]
+        first = np.empty((PER_INTERVAL, len(batch), u.shape[0]))
+        for k, (q, phi) in enumerate(zip(batch, phis, strict=True)):
+            first[:, k] = point_rows(phi, q.weights[:, :PER_INTERVAL]).T
+
+        def halves(k, todo, batch=batch, phis=phis):
+            # gathered by row as φ is built, so that BLAS sees the same layout at every size
+            phi = phis[k]
+            at = phi if todo.size == phi.shape[0] else _rows_at(phi, todo)
+            return side_by_side(point_rows(at, batch[k].weights[:, PER_INTERVAL:]))
+
+        value, _ = qags_many(first, halves, [(q.a, q.b, q.epsabs, q.epsrel, q.limit) for q in batch])
+        for k, q in enumerate(batch):
+            # β ≡ 0 (R_K's quadratures): its value at any finite u is +0.0
+            out.append(q.alpha * value[k] + (0.0 if q.beta.zero else q.beta(u)))
+    return out
+
+
 def _pack(a: np.ndarray) -> str:
     import base64
     import zlib
@@ -609,18 +645,23 @@ class _Group:
             self._on[key] = hit
         return hit
 
-    def __call__(self, u: np.ndarray) -> np.ndarray:
-        """(N, K) values; only the variables that are non-zero somewhere in u enter."""
+    def __call__(self, u: np.ndarray, nonzero: np.ndarray | None = None) -> np.ndarray:
+        """(N, K) values; only the variables that are non-zero somewhere in u enter
+        (``nonzero``: which columns of u are, if known: FastPath.evaluate_units finds them once
+        for every group)."""
         n, k = u.shape[0], self.a.size
         if self.index.size == 0:
             return np.broadcast_to(self.a, (n, k))
-        us = u[:, self.index]
-        act = np.flatnonzero(np.any(us != 0, axis=0))
+        if nonzero is None:
+            nonzero = np.any(u[:, self.index] != 0, axis=0)
+        else:
+            nonzero = nonzero[self.index]
+        act = np.flatnonzero(nonzero)
         out = np.empty((n, k))
         out[:] = self.a
         if act.size == 0:
             return out
-        us = us[:, act]
+        us = u[:, self.index[act]]  # one gather, the layout of u[:, index][:, act]
         b, q = self._restricted(act)
         out += point_rows(us, b)
         t = point_rows(us, q)  # (N, K d'): u_S Q_k for every k
@@ -656,14 +697,18 @@ class FastPath:
         column = np.full(N_VARIABLES, -1)
         column[used] = np.arange(len(used))
         groups: dict[tuple, list] = {}
-        slots = {}  # label -> [(kind, group key or component, position)]
+        quads: list[Quadrature] = []
+        slots = {}  # label -> [(kind, group key, quadrature or component, position)]
         for label, rep in self.representations.items():
             if not rep.fast:
                 continue
             where = []
             for c in rep.components:
                 c = _on_columns(c, column)
-                if c.complex or isinstance(c, Quadrature):
+                if isinstance(c, Quadrature):
+                    quads.append(c)
+                    where.append(("quad", len(quads) - 1, 0))
+                elif c.complex:
                     where.append(("apart", c, 0))
                 else:
                     key = tuple(c.index.tolist())
@@ -671,7 +716,7 @@ class FastPath:
                     where.append(("real", key, len(groups[key]) - 1))
             slots[label] = where
         compiled = {key: _Group(np.array(key, dtype=int), comps) for key, comps in groups.items()}
-        self._compiled = (np.array(used, dtype=int), compiled, slots)
+        self._compiled = (np.array(used, dtype=int), compiled, slots, quads)
 
     def evaluate(self, u: np.ndarray) -> dict[str, np.ndarray]:
         """Observable label → values (N,) for the fast observables (others are absent), from
@@ -685,14 +730,17 @@ class FastPath:
         the same numbers, bit for bit."""
         if self._compiled is None:
             self._compile()
-        _, groups, slots = self._compiled
+        _, groups, slots, quads = self._compiled
         n = u.shape[0]
         if n % ROW_BLOCK:  # zero rows (u = 0: the SM) once here, not in each product (point_rows)
             u = np.concatenate([u, np.zeros((-n % ROW_BLOCK, u.shape[1]))])
-        values = {key: g(u) for key, g in groups.items()}
+        nonzero = np.any(u != 0, axis=0)
+        values = {key: g(u, nonzero) for key, g in groups.items()}
+        integrals = quadratures(quads, u)
         out = {}
         for label, where in slots.items():
-            comps = [values[key][:, k] if kind == "real" else key(u) for kind, key, k in where]
+            comps = [values[key][:, k] if kind == "real" else integrals[key] if kind == "quad" else key(u)
+                     for kind, key, k in where]
             # NaN where a quadrature needs more than QUADPACK's first two levels: flavio
             out[label] = np.real(FORMS[self.representations[label].form][2](comps))[:n]
         return out

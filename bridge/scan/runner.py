@@ -376,10 +376,14 @@ def _observables(ctx: Context, res, ok, errors):
         values = fp.evaluate_units(u if idx.size == n else u[fast])
         direct_obs = [o for o in observables if o.label not in values]
         for label, v in values.items():
-            out[label][fast] = v
-        for i in idx:
-            routes[i] = "mixed" if direct_obs else "fast"
-            if direct_obs:
+            if idx.size == n:
+                out[label][:] = v
+            else:
+                out[label][fast] = v
+        route = "mixed" if direct_obs else "fast"
+        routes = [route if f else "none" for f in fast.tolist()]
+        if direct_obs:
+            for i in idx.tolist():
                 todo[i] = list(direct_obs)
         extra = set()
         for o in observables:  # NaN: a quadrature QUADPACK would bisect further (or none)
