@@ -845,38 +845,59 @@ def _lepton_axis_box(sector: DarkSector, same: bool, Qs, Qb, lepton_couplings: l
     if f_both:  # class F (fl ⊇ f_both, the lepton blocks on f_both × sl)
         quark = sector.product("...aA,...bA->...abA", sector.block(Qs, f_both, sq),
                                sector.block(Qb, f_both, sq, True))
-        weight = np.einsum("...abA,...abAB->...abB", quark,
-                           _box_kernel(sector, "FD", same, f_both, f_both, sq, sl))
+        weight = _sum_one("...abA,...abAB->...abB", quark,
+                          _box_kernel(sector, "FD", same, f_both, f_both, sq, sl), -1)
         if np.any(sector.kappa[np.ix_(f_both, f_both)]):
-            crossed = np.einsum("...abA,...abAB->...abB", quark,
-                                _box_kernel(sector, "FX", same, f_both, f_both, sq, sl))
+            crossed = _sum_one("...abA,...abAB->...abB", quark,
+                               _box_kernel(sector, "FX", same, f_both, f_both, sq, sl), -1)
             weight = weight + np.swapaxes(crossed, -3, -2)
         x_bar = np.stack([sector.block(c, f_both, sl) for c in lepton_couplings], axis=-3)
         x_conj = x_bar.conj()
         if diagonal:
             total = np.einsum("...abB,...iaB,...ibB->...i", weight, x_conj, x_bar)
         else:
-            total = np.einsum("...jbB,...ibB->...ij",
-                              np.einsum("...abB,...jaB->...jbB", weight, x_conj), x_bar)
+            total = _pair_sum(x_bar, np.einsum("...abB,...jaB->...jbB", weight, x_conj))
     elif s_both:  # class S (the lepton blocks on fl × s_both)
         quark = sector.product("...aA,...aB->...aAB", sector.block(Qs, fq, s_both),
                                sector.block(Qb, fq, s_both, True))
-        weight = np.einsum("...aAB,...acAB->...cAB", quark,
-                           _box_kernel(sector, "SD", same, fq, fl, s_both, s_both))
+        weight = _sum_one("...aAB,...acAB->...cAB", quark,
+                          _box_kernel(sector, "SD", same, fq, fl, s_both, s_both), -3)
         if np.any(sector.rho[np.ix_(s_both, s_both)]):
-            crossed = np.einsum("...aAB,...acAB->...cAB", quark,
-                                _box_kernel(sector, "SX", same, fq, fl, s_both, s_both))
+            crossed = _sum_one("...aAB,...acAB->...cAB", quark,
+                               _box_kernel(sector, "SX", same, fq, fl, s_both, s_both), -3)
             weight = weight + np.swapaxes(crossed, -1, -2)
         x_bar = np.stack([sector.block(c, fl, s_both) for c in lepton_couplings], axis=-3)
         x_conj = x_bar.conj()
         if diagonal:
             total = np.einsum("...cAB,...icB,...icA->...i", weight, x_bar, x_conj)
         else:
-            total = np.einsum("...icA,...jcA->...ij",
-                              np.einsum("...cAB,...icB->...icA", weight, x_bar), x_conj)
+            total = _pair_sum(np.einsum("...cAB,...icB->...icA", weight, x_bar), x_conj)
     else:
         total = np.zeros((*sector.batch_shape, n_lep) if diagonal else (*sector.batch_shape, n_lep, n_lep))
     return total / _LOOP
+
+
+def _sum_one(spec: str, quark: np.ndarray, kernel: np.ndarray, axis: int) -> np.ndarray:
+    """np.einsum(spec, quark, kernel) of :func:`_lepton_axis_box` (the quark pair with a real
+    loop kernel, summed over the quark pair's ``axis``); where that axis has one entry (one
+    scalar of class F, one fermion of class S on the quark line: F_Ib, S_Ib) the one term as a
+    broadcast product: bit-identical (einsum adds it to 0, and its complex × real product
+    rounds as numpy's multiply), at half the cost of einsum's loops over the small axes."""
+    if quark.shape[axis] != 1:
+        return np.einsum(spec, quark, kernel)
+    if axis == -1:  # "...abA,...abAB->...abB"
+        return quark[..., 0, None] * kernel[..., 0, :]
+    return quark[..., 0, None, :, :] * kernel[..., 0, :, :, :]  # "...aAB,...acAB->...cAB"
+
+
+def _pair_sum(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """out[..., i, j] = Σ_{x, y} left[..., i, x, y] right[..., j, x, y] (einsum
+    "...ixy,...jxy->...ij") as one batched matrix product over the flattened (x, y): numpy's
+    matmul instead of einsum's loops over the small axes (a sum of the same products in
+    another order: rounding only)."""
+    n = left.shape[-2] * left.shape[-1]
+    return np.matmul(left.reshape(*left.shape[:-2], n),
+                     np.swapaxes(right.reshape(*right.shape[:-2], n), -1, -2))
 
 
 def box_bsbs(sector: DarkSector, chirality: str = "L", q_bar: str = "s", q: str = "b") -> complex:
