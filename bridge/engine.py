@@ -351,6 +351,8 @@ class DarkSector:
         if self.batched:
             if isinstance(value, np.ndarray) and value.shape == self.batch_shape:
                 return value.astype(complex)  # a copy (the same numbers, fewer calls)
+            if isinstance(value, complex | float | int) and value == 0:
+                return np.zeros(self.batch_shape, complex)  # the engine's zeros (fewer calls)
             return np.broadcast_to(np.asarray(value, dtype=complex), self.batch_shape).copy()
         return complex(value)
 
@@ -1210,15 +1212,18 @@ def _z_vertices(sector: DarkSector, chirality: str, support):
     if key not in cache:
         z = sector.z
         gL, gR = (z.left, z.right) if chirality == "L" else (z.right, z.left)
-        gS = np.asarray(z.scalar)
-        # real states: the vertex S_A → S_B is g_BA − g_AB (ZCouplings docstring)
-        gS = gS - sector.rho * np.swapaxes(gS, -1, -2)
-        if support is not None:
+        gS, rho = np.asarray(z.scalar), sector.rho
+        if support is not None:  # the block first: the elementwise operations below on it alone
             fs, sq = support
             gL, gR = (np.take(np.take(g, list(fs), axis=-2), list(fs), axis=-1) for g in (gL, gR))
             gS = np.take(np.take(gS, list(sq), axis=-2), list(sq), axis=-1)
+            rho = rho[np.ix_(sq, sq)]
             gL, gR = _frozen(gL, gR)  # new arrays (without a support: the sector's own)
-        cache[key] = (gL, gR, _frozen(gS))
+        # real states: the vertex S_A → S_B is g_BA − g_AB (ZCouplings docstring); nothing to
+        # subtract where no two real scalars meet (g − 0 g^T = g: left out)
+        if np.any(rho):
+            gS = gS - rho * np.swapaxes(gS, -1, -2)
+        cache[key] = (gL, gR, gS if gS is z.scalar else _frozen(gS))  # the sector's own stays
     return cache[key]
 
 
