@@ -1025,13 +1025,33 @@ def dipole(sector: DarkSector, f_out: str, f_in: str, m_out: float, m_in: float,
     only (c_L is then returned as 0). Terms whose couplings vanish are skipped.
     """
     _, _, mult = _gauge_charges(sector, gauge, f_out, f_in)
-    no_flip, flip = sector.dipole_kernels(gauge, mult)
     lo, ro = sector.l(f_out), sector.r(f_out)
     li, ri = sector.l(f_in), sector.r(f_in)
+    no_flip, flip, (lo, ro, li, ri) = _dipole_block(sector, gauge, mult, (lo, ro, li, ri))
     c_r = _dipole_sum(sector, (lo, li), (ro, ri), (lo, ri), m_out, m_in, no_flip, flip)
     if "L" not in chiralities:
         return c_r, sector._result(0j)
     return c_r, _dipole_sum(sector, (ro, ri), (lo, li), (ro, li), m_out, m_in, no_flip, flip)
+
+
+def _dipole_block(sector: DarkSector, gauge: str, mult, couplings: tuple):
+    """(no-flip kernel, flip kernel, couplings) of :func:`dipole`: for a batch cut to the block
+    of the fermions and scalars any of ``couplings`` reaches (every term of the sum carries two
+    of them: the other entries add exact zeros), cached per block; the sum over a few coupled
+    pairs instead of all nF × nS of them (the same terms, added in another order)."""
+    no_flip, flip = sector.dipole_kernels(gauge, mult)
+    if not sector.batched:
+        return no_flip, flip, couplings
+    fs, sq = _support(sector, *couplings)
+    if len(fs) == len(sector.fermions) and len(sq) == len(sector.scalars):
+        return no_flip, flip, couplings
+    cache = sector.__dict__.setdefault("_dipole_block_cache", {})
+    key = (id(no_flip), fs, sq)
+    hit = cache.get(key)
+    if hit is None or hit[0] is not no_flip:
+        hit = (no_flip, _frozen(_take(no_flip, fs, sq)), _frozen(_take(flip, fs, sq)))
+        cache[key] = hit
+    return hit[1], hit[2], tuple(sector.block(c, fs, sq) for c in couplings)
 
 
 def _dipole_sum(sector: DarkSector, x, y, f, m_out, m_in, no_flip, flip):
