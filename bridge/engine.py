@@ -1083,8 +1083,10 @@ def delta_a_split(sector: DarkSector, lepton: str, m_lepton: float) -> tuple:
     :func:`dipole`, and the same c_R with only the l (only the r) couplings of the lepton; the
     rest, Δa − LL − RR, is the chirally enhanced l r^* term."""
     _, _, mult = _gauge_charges(sector, "photon", lepton, lepton)
-    no_flip, flip = sector.dipole_kernels("photon", mult)
-    left, right, none = sector.l(lepton), sector.r(lepton), (sector._zero, sector._zero)
+    # the block of delta_a_lepton's dipole (the same couplings): its cut kernels and products
+    no_flip, flip, (left, right, zero) = _dipole_block(
+        sector, "photon", mult, (sector.l(lepton), sector.r(lepton), sector._zero))
+    none = (zero, zero)
     ll = _dipole_sum(sector, (left, left), none, none, m_lepton, m_lepton, no_flip, flip)
     rr = _dipole_sum(sector, none, (right, right), none, m_lepton, m_lepton, no_flip, flip)
     return (delta_a_lepton(sector, lepton, m_lepton), 4.0 * m_lepton * ll.real, 4.0 * m_lepton * rr.real)
