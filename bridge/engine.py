@@ -1218,12 +1218,30 @@ def _z_penguin(sector: DarkSector, sm, chirality: str, f_bar: str, f: str):
                          "are not gauge invariant")
     total = sector._result(term_f + term_s + term_leg)
     # the pieces cancel exactly without mixing; do not report their rounding residue
-    scale = (_sum(np.abs(term_f_r), 3) + _sum(np.abs(term_f_l), 3) + _sum(np.abs(term_s_all), 3)
-             + _sum(np.abs(term_leg_all), 2))
+    pieces = ((term_f_r, 3), (term_f_l, 3), (term_s_all, 3), (term_leg_all, 2))
     if not sector.batched:
-        return 0j if abs(total) < 1e-13 * scale else total
-    total[np.abs(total) < 1e-13 * scale] = 0
+        return 0j if abs(total) < 1e-13 * _residue_scale(pieces) else total
+    # a bound first: |z| <= |Re z| + |Im z| (absolute values of the real and imaginary parts are
+    # cheap, numpy's complex |z| is a hypot), so only the points under 1e-13 of Σ(|Re| + |Im|)
+    # can be cut, and the scale (the sum of |z|) is formed on those points alone: the same sums
+    # row by row, the same points cut
+    bound = sum(_sum(np.abs(np.ascontiguousarray(x).view(float)), n) for x, n in pieces)
+    size = np.abs(total)
+    maybe = size < 1e-13 * (1.0 + 1e-9) * bound
+    if np.any(maybe):
+        near = total[maybe]
+        near[size[maybe] < 1e-13 * _residue_scale(tuple((x[maybe], n) for x, n in pieces))] = 0
+        total[maybe] = near
     return total
+
+
+def _residue_scale(pieces) -> np.ndarray:
+    """Σ|term| of the Z penguin's pieces ((array, number of trailing axes summed)), in order."""
+    scale = None
+    for x, n in pieces:
+        part = _sum(np.abs(x), n)
+        scale = part if scale is None else scale + part
+    return scale
 
 
 def _z_vertices(sector: DarkSector, chirality: str, support):
