@@ -1221,10 +1221,17 @@ def _z_penguin(sector: DarkSector, sm, chirality: str, f_bar: str, f: str):
     pieces = ((term_f_r, 3), (term_f_l, 3), (term_s_all, 3), (term_leg_all, 2))
     if not sector.batched:
         return 0j if abs(total) < 1e-13 * _residue_scale(pieces) else total
-    # a bound first: |z| <= |Re z| + |Im z| (absolute values of the real and imaginary parts are
-    # cheap, numpy's complex |z| is a hypot), so only the points under 1e-13 of Σ(|Re| + |Im|)
-    # can be cut, and the scale (the sum of |z|) is formed on those points alone: the same sums
-    # row by row, the same points cut
+    return _cut_residue(total, pieces)
+
+
+def _cut_residue(total: np.ndarray, pieces) -> np.ndarray:
+    """``total`` (a batch, changed in place) set to 0 where |total| < 1e-13 Σ|term| over the
+    ``pieces`` ((array, number of trailing axes summed)) of :func:`z_penguin`.
+
+    A bound first: |z| <= |Re z| + |Im z| (absolute values of the real and imaginary parts are
+    cheap, numpy's complex |z| is a hypot), so only the points under 1e-13 of Σ(|Re| + |Im|)
+    can be cut, and the scale Σ|term| is formed on those points alone: the same sums row by
+    row (:func:`_residue_scale`), the same points cut."""
     bound = sum(_sum(np.abs(np.ascontiguousarray(x).view(float)), n) for x, n in pieces)
     size = np.abs(total)
     maybe = size < 1e-13 * (1.0 + 1e-9) * bound
