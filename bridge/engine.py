@@ -1045,13 +1045,18 @@ def _dipole_block(sector: DarkSector, gauge: str, mult, couplings: tuple):
     fs, sq = _support(sector, *couplings)
     if len(fs) == len(sector.fermions) and len(sq) == len(sector.scalars):
         return no_flip, flip, couplings
+    # C order (the fancy-index cut of a batch comes out batch-fastest): the sums over the block
+    # then add each point's terms as for a batch of one, whatever the batch (bit for bit)
     cache = sector.__dict__.setdefault("_dipole_block_cache", {})
-    key = (id(no_flip), fs, sq)
-    hit = cache.get(key)
-    if hit is None or hit[0] is not no_flip:
-        hit = (no_flip, _frozen(_take(no_flip, fs, sq)), _frozen(_take(flip, fs, sq)))
-        cache[key] = hit
-    return hit[1], hit[2], tuple(sector.block(c, fs, sq) for c in couplings)
+    out = []
+    for c in (no_flip, flip, *couplings):
+        key = (id(c), fs, sq)
+        hit = cache.get(key)
+        if hit is None or hit[0] is not c:
+            hit = (c, _frozen(np.ascontiguousarray(_take(c, fs, sq))))
+            cache[key] = hit
+        out.append(hit[1])
+    return out[0], out[1], tuple(out[2:])
 
 
 def _dipole_sum(sector: DarkSector, x, y, f, m_out, m_in, no_flip, flip):
