@@ -402,6 +402,16 @@ def _box_tables(mf2, ms2, blocks):
 # ---------------------------------------------------------------------------
 # coefficients
 # ---------------------------------------------------------------------------
+def _one_or_sum(spec: str, quark, kernel, axis: int):
+    """np.einsum(spec, quark, kernel), a sum over the quark pair's ``axis``; one term (that axis
+    of one entry) as the product alone, no addition to 0 (bridge.engine._sum_one does the same)."""
+    if quark.shape[axis] != 1:
+        return np.einsum(spec, quark, kernel)
+    if axis == -1:
+        return quark[..., 0, None] * kernel[..., 0, :]
+    return quark[..., 0, None, :, :] * kernel[..., 0, :, :, :]
+
+
 def box(s: dict, qs, qb, xb, x, same: bool, support, tables, weights: dict):
     """16π² × box_semileptonic (GeV⁻²) for couplings (N, nF, nS) on ``support`` (of
     :func:`_box_blocks`) with the loop ``tables`` of :func:`_box_tables`; bridge.engine's table
@@ -437,9 +447,10 @@ def box(s: dict, qs, qb, xb, x, same: bool, support, tables, weights: dict):
         if key not in weights:
             a_s, a_b = qs[:, ix(fb, sq)[0], ix(fb, sq)[1]], qbc[:, ix(fb, sq)[0], ix(fb, sq)[1]]
             quark = np.einsum("naA,nbA->nabA", a_s, a_b)
-            w = np.einsum("nabA,nabAB->nabB", quark, kern(fb, fb, sq, sl, "FD"))
+            w = _one_or_sum("nabA,nabAB->nabB", quark, kern(fb, fb, sq, sl, "FD"), -1)
             if kappa:
-                w = w + np.swapaxes(np.einsum("nabA,nabAB->nabB", quark, kern(fb, fb, sq, sl, "FX")), 1, 2)
+                crossed = _one_or_sum("nabA,nabAB->nabB", quark, kern(fb, fb, sq, sl, "FX"), -1)
+                w = w + np.swapaxes(crossed, 1, 2)
             weights[key] = w
         l_bar, l_c = xb[:, ix(fb, sl)[0], ix(fb, sl)[1]], xc[:, ix(fb, sl)[0], ix(fb, sl)[1]]
         return np.einsum("nabB,naB,nbB->n", weights[key], l_c, l_bar) / LOOP
@@ -449,9 +460,10 @@ def box(s: dict, qs, qb, xb, x, same: bool, support, tables, weights: dict):
         if key not in weights:
             quark = np.einsum("naA,naB->naAB", qs[:, ix(fq, sb)[0], ix(fq, sb)[1]],
                               qbc[:, ix(fq, sb)[0], ix(fq, sb)[1]])
-            v = np.einsum("naAB,nacAB->ncAB", quark, kern(fq, fl, sb, sb, "SD"))
+            v = _one_or_sum("naAB,nacAB->ncAB", quark, kern(fq, fl, sb, sb, "SD"), -3)
             if real:
-                v = v + np.swapaxes(np.einsum("naAB,nacAB->ncAB", quark, kern(fq, fl, sb, sb, "SX")), 2, 3)
+                crossed = _one_or_sum("naAB,nacAB->ncAB", quark, kern(fq, fl, sb, sb, "SX"), -3)
+                v = v + np.swapaxes(crossed, 2, 3)
             weights[key] = v
         cut = ix(fl, sb)
         return np.einsum("ncAB,ncB,ncA->n", weights[key], xb[:, cut[0], cut[1]], xc[:, cut[0], cut[1]]) / LOOP
@@ -496,10 +508,12 @@ def z_penguin(s: dict, qs, qb, g_d: float, gl, gr, f, a):
     fermions f and scalars a coupled to both quarks."""
     cf, ca = np.ix_(f, a)
     qs, qb = qs[:, cf, ca], qb[:, cf, ca]
-    gs = s["gS"] - np.outer(s["real"], s["real"]) * np.swapaxes(s["gS"], -1, -2)
     ff = np.ix_(f, f)
     gl, gr = gl[:, ff[0], ff[1]], gr[:, ff[0], ff[1]]
-    gs = gs[..., a[:, None], a[None, :]]
+    gs = s["gS"][..., a[:, None], a[None, :]]  # cut first, as bridge.engine._z_vertices
+    rho = np.outer(s["real"][a], s["real"][a])
+    if np.any(rho):
+        gs = gs - rho * np.swapaxes(gs, -1, -2)
     mf2, ms2 = s["mf"][:, f] ** 2, s["ms"][:, a] ** 2
     unit2 = np.maximum(mf2.max(axis=1), ms2.max(axis=1))[:, None]
     mf2, ms2 = mf2 / unit2, ms2 / unit2
@@ -526,9 +540,17 @@ def z_penguin(s: dict, qs, qb, g_d: float, gl, gr, f, a):
     t_leg = -g_d * qq * 0.5 * (f_leg - 1.5)
     total = (t_r.sum(axis=(1, 2, 3)) - t_l.sum(axis=(1, 2, 3)) + t_s.sum(axis=(1, 2, 3))
              + t_leg.sum(axis=(1, 2)))
-    scale = (np.abs(t_r).sum(axis=(1, 2, 3)) + np.abs(t_l).sum(axis=(1, 2, 3))
-             + np.abs(t_s).sum(axis=(1, 2, 3)) + np.abs(t_leg).sum(axis=(1, 2)))
-    total[np.abs(total) < 1e-13 * scale] = 0
+    # the residue cut as bridge.engine._cut_residue: Σ(|Re| + |Im|) bounds Σ|term| from above,
+    # the exact scale only on the points under 1e-13 of the bound
+    pieces = ((t_r, (1, 2, 3)), (t_l, (1, 2, 3)), (t_s, (1, 2, 3)), (t_leg, (1, 2)))
+    bound = sum(np.abs(np.ascontiguousarray(t).view(float)).sum(axis=ax) for t, ax in pieces)
+    size = np.abs(total)
+    maybe = size < 1e-13 * (1.0 + 1e-9) * bound
+    if np.any(maybe):
+        scale = sum(np.abs(t[maybe]).sum(axis=ax) for t, ax in pieces)
+        near = total[maybe]
+        near[size[maybe] < 1e-13 * scale] = 0
+        total[maybe] = near
     return total
 
 
@@ -633,13 +655,18 @@ def bs_mixing(s: dict, ls, lb, f, a, tables):
     i2, i1 = tables[(tuple(f), tuple(f), tuple(a), tuple(a))]
     mf = s["mf"][:, f]
     mm_i1 = (mf[:, :, None] * mf[:, None, :])[:, :, :, None, None] * i1
-    kappa = np.outer(s["maj"][f], s["maj"][f])[None, :, :, None, None]
-    total = (-0.125 * np.einsum("naA,naB,nbB,nbA,nabAB->n", qs, qbc, qs, qbc, i2)
-             + 0.25 * np.einsum("naA,naB,nbA,nbB,nabAB->n", qs, qs, qbc, qbc, kappa * mm_i1))
+    kappa = np.outer(s["maj"][f], s["maj"][f])
+    # P_aAB = Q_s^{aA} Q_b^{aB*} formed once (it is both pairs of the direct and the real-scalar
+    # box), the crossed Majorana box only where κ ≠ 0 (bridge.engine.box_bsbs does the same)
+    pair = np.einsum("naA,naB->naAB", qs, qbc)
+    total = -0.125 * np.einsum("naAB,nbBA,nabAB->n", pair, pair, i2)
+    if np.any(kappa):
+        total = total + 0.25 * np.einsum("naAB,nbAB,nabAB->n", np.einsum("naA,naB->naAB", qs, qs),
+                                         np.einsum("naA,naB->naAB", qbc, qbc),
+                                         kappa[None, :, :, None, None] * mm_i1)
     rho = np.outer(s["real"][a], s["real"][a])
     if np.any(rho):
-        total = total + 0.125 * np.einsum("naA,nbA,naB,nbB,nabAB->n", qs, qs, qbc, qbc,
-                                          rho[None, None, None] * i2)
+        total = total + 0.125 * np.einsum("naAB,nbAB,nabAB->n", pair, pair, rho[None, None, None] * i2)
     return total / LOOP
 
 

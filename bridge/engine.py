@@ -351,6 +351,8 @@ class DarkSector:
         if self.batched:
             if isinstance(value, np.ndarray) and value.shape == self.batch_shape:
                 return value.astype(complex)  # a copy (the same numbers, fewer calls)
+            if isinstance(value, complex | float | int) and value == 0:
+                return np.zeros(self.batch_shape, complex)  # the engine's zeros (fewer calls)
             return np.broadcast_to(np.asarray(value, dtype=complex), self.batch_shape).copy()
         return complex(value)
 
@@ -845,38 +847,59 @@ def _lepton_axis_box(sector: DarkSector, same: bool, Qs, Qb, lepton_couplings: l
     if f_both:  # class F (fl ⊇ f_both, the lepton blocks on f_both × sl)
         quark = sector.product("...aA,...bA->...abA", sector.block(Qs, f_both, sq),
                                sector.block(Qb, f_both, sq, True))
-        weight = np.einsum("...abA,...abAB->...abB", quark,
-                           _box_kernel(sector, "FD", same, f_both, f_both, sq, sl))
+        weight = _sum_one("...abA,...abAB->...abB", quark,
+                          _box_kernel(sector, "FD", same, f_both, f_both, sq, sl), -1)
         if np.any(sector.kappa[np.ix_(f_both, f_both)]):
-            crossed = np.einsum("...abA,...abAB->...abB", quark,
-                                _box_kernel(sector, "FX", same, f_both, f_both, sq, sl))
+            crossed = _sum_one("...abA,...abAB->...abB", quark,
+                               _box_kernel(sector, "FX", same, f_both, f_both, sq, sl), -1)
             weight = weight + np.swapaxes(crossed, -3, -2)
         x_bar = np.stack([sector.block(c, f_both, sl) for c in lepton_couplings], axis=-3)
         x_conj = x_bar.conj()
         if diagonal:
             total = np.einsum("...abB,...iaB,...ibB->...i", weight, x_conj, x_bar)
         else:
-            total = np.einsum("...jbB,...ibB->...ij",
-                              np.einsum("...abB,...jaB->...jbB", weight, x_conj), x_bar)
+            total = _pair_sum(x_bar, np.einsum("...abB,...jaB->...jbB", weight, x_conj))
     elif s_both:  # class S (the lepton blocks on fl × s_both)
         quark = sector.product("...aA,...aB->...aAB", sector.block(Qs, fq, s_both),
                                sector.block(Qb, fq, s_both, True))
-        weight = np.einsum("...aAB,...acAB->...cAB", quark,
-                           _box_kernel(sector, "SD", same, fq, fl, s_both, s_both))
+        weight = _sum_one("...aAB,...acAB->...cAB", quark,
+                          _box_kernel(sector, "SD", same, fq, fl, s_both, s_both), -3)
         if np.any(sector.rho[np.ix_(s_both, s_both)]):
-            crossed = np.einsum("...aAB,...acAB->...cAB", quark,
-                                _box_kernel(sector, "SX", same, fq, fl, s_both, s_both))
+            crossed = _sum_one("...aAB,...acAB->...cAB", quark,
+                               _box_kernel(sector, "SX", same, fq, fl, s_both, s_both), -3)
             weight = weight + np.swapaxes(crossed, -1, -2)
         x_bar = np.stack([sector.block(c, fl, s_both) for c in lepton_couplings], axis=-3)
         x_conj = x_bar.conj()
         if diagonal:
             total = np.einsum("...cAB,...icB,...icA->...i", weight, x_bar, x_conj)
         else:
-            total = np.einsum("...icA,...jcA->...ij",
-                              np.einsum("...cAB,...icB->...icA", weight, x_bar), x_conj)
+            total = _pair_sum(np.einsum("...cAB,...icB->...icA", weight, x_bar), x_conj)
     else:
         total = np.zeros((*sector.batch_shape, n_lep) if diagonal else (*sector.batch_shape, n_lep, n_lep))
     return total / _LOOP
+
+
+def _sum_one(spec: str, quark: np.ndarray, kernel: np.ndarray, axis: int) -> np.ndarray:
+    """np.einsum(spec, quark, kernel) of :func:`_lepton_axis_box` (the quark pair with a real
+    loop kernel, summed over the quark pair's ``axis``); where that axis has one entry (one
+    scalar of class F, one fermion of class S on the quark line: F_Ib, S_Ib) the one term as a
+    broadcast product: bit-identical (einsum adds it to 0, and its complex × real product
+    rounds as numpy's multiply), at half the cost of einsum's loops over the small axes."""
+    if quark.shape[axis] != 1:
+        return np.einsum(spec, quark, kernel)
+    if axis == -1:  # "...abA,...abAB->...abB"
+        return quark[..., 0, None] * kernel[..., 0, :]
+    return quark[..., 0, None, :, :] * kernel[..., 0, :, :, :]  # "...aAB,...acAB->...cAB"
+
+
+def _pair_sum(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """out[..., i, j] = Σ_{x, y} left[..., i, x, y] right[..., j, x, y] (einsum
+    "...ixy,...jxy->...ij") as one batched matrix product over the flattened (x, y): numpy's
+    matmul instead of einsum's loops over the small axes (a sum of the same products in
+    another order: rounding only)."""
+    n = left.shape[-2] * left.shape[-1]
+    return np.matmul(left.reshape(*left.shape[:-2], n),
+                     np.swapaxes(right.reshape(*right.shape[:-2], n), -1, -2))
 
 
 def box_bsbs(sector: DarkSector, chirality: str = "L", q_bar: str = "s", q: str = "b") -> complex:
@@ -920,15 +943,22 @@ def box_bsbs(sector: DarkSector, chirality: str = "L", q_bar: str = "s", q: str 
     f, sq = _support(sector, Qs, Qb)
     Qs, Qb = _take(Qs, f, sq), _take(Qb, f, sq)
     I2, mmI1 = sector.box_block(f, sq, sq)
-    kappa = sector.kappa[np.ix_(f, f)][:, :, None, None]
-    direct = np.einsum("...aA,...aB,...bB,...bA,...abAB->...", Qs, Qb.conj(), Qs, Qb.conj(), I2)
-    crossed = np.einsum("...aA,...aB,...bA,...bB,...abAB->...", Qs, Qs, Qb.conj(), Qb.conj(),
-                        kappa * mmI1)
-    total = -0.125 * direct + 0.25 * crossed
+    # the coupling pairs of one fermion line, formed once: P_aAB = Q_s^{aA} Q_b^{aB*} enters the
+    # direct box twice (P_aAB P_bBA) and the real-scalar one twice (P_aAB P_bAB); then one
+    # three-operand contraction per topology instead of a five-operand one (half the products)
+    Qb_c = Qb.conj()
+    pair = np.einsum("...aA,...aB->...aAB", Qs, Qb_c)
+    total = -0.125 * np.einsum("...aAB,...bBA,...abAB->...", pair, pair, I2)
+    kappa = sector.kappa[np.ix_(f, f)]
+    if np.any(kappa):  # crossed boxes of Majorana fermions (exactly 0 without: left out)
+        crossed = np.einsum("...aAB,...bAB,...abAB->...", np.einsum("...aA,...aB->...aAB", Qs, Qs),
+                            np.einsum("...aA,...aB->...aAB", Qb_c, Qb_c),
+                            kappa[:, :, None, None] * mmI1)
+        total = total + 0.25 * crossed
     rho = sector.rho[np.ix_(sq, sq)]
     if np.any(rho):
-        total = total + 0.125 * np.einsum("...aA,...bA,...aB,...bB,...abAB->...", Qs, Qs, Qb.conj(),
-                                          Qb.conj(), rho[None, None, :, :] * I2)
+        total = total + 0.125 * np.einsum("...aAB,...bAB,...abAB->...", pair, pair,
+                                          rho[None, None, :, :] * I2)
     return sector._result(total) / _LOOP
 
 
@@ -995,13 +1025,38 @@ def dipole(sector: DarkSector, f_out: str, f_in: str, m_out: float, m_in: float,
     only (c_L is then returned as 0). Terms whose couplings vanish are skipped.
     """
     _, _, mult = _gauge_charges(sector, gauge, f_out, f_in)
-    no_flip, flip = sector.dipole_kernels(gauge, mult)
     lo, ro = sector.l(f_out), sector.r(f_out)
     li, ri = sector.l(f_in), sector.r(f_in)
+    no_flip, flip, (lo, ro, li, ri) = _dipole_block(sector, gauge, mult, (lo, ro, li, ri))
     c_r = _dipole_sum(sector, (lo, li), (ro, ri), (lo, ri), m_out, m_in, no_flip, flip)
     if "L" not in chiralities:
         return c_r, sector._result(0j)
     return c_r, _dipole_sum(sector, (ro, ri), (lo, li), (ro, li), m_out, m_in, no_flip, flip)
+
+
+def _dipole_block(sector: DarkSector, gauge: str, mult, couplings: tuple):
+    """(no-flip kernel, flip kernel, couplings) of :func:`dipole`: for a batch cut to the block
+    of the fermions and scalars any of ``couplings`` reaches (every term of the sum carries two
+    of them: the other entries add exact zeros), cached per block; the sum over a few coupled
+    pairs instead of all nF × nS of them (the same terms, added in another order)."""
+    no_flip, flip = sector.dipole_kernels(gauge, mult)
+    if not sector.batched:
+        return no_flip, flip, couplings
+    fs, sq = _support(sector, *couplings)
+    if len(fs) == len(sector.fermions) and len(sq) == len(sector.scalars):
+        return no_flip, flip, couplings
+    # C order (the fancy-index cut of a batch comes out batch-fastest): the sums over the block
+    # then add each point's terms as for a batch of one, whatever the batch (bit for bit)
+    cache = sector.__dict__.setdefault("_dipole_block_cache", {})
+    out = []
+    for c in (no_flip, flip, *couplings):
+        key = (id(c), fs, sq)
+        hit = cache.get(key)
+        if hit is None or hit[0] is not c:
+            hit = (c, _frozen(np.ascontiguousarray(_take(c, fs, sq))))
+            cache[key] = hit
+        out.append(hit[1])
+    return out[0], out[1], tuple(out[2:])
 
 
 def _dipole_sum(sector: DarkSector, x, y, f, m_out, m_in, no_flip, flip):
@@ -1033,8 +1088,10 @@ def delta_a_split(sector: DarkSector, lepton: str, m_lepton: float) -> tuple:
     :func:`dipole`, and the same c_R with only the l (only the r) couplings of the lepton; the
     rest, Δa − LL − RR, is the chirally enhanced l r^* term."""
     _, _, mult = _gauge_charges(sector, "photon", lepton, lepton)
-    no_flip, flip = sector.dipole_kernels("photon", mult)
-    left, right, none = sector.l(lepton), sector.r(lepton), (sector._zero, sector._zero)
+    # the block of delta_a_lepton's dipole (the same couplings): its cut kernels and products
+    no_flip, flip, (left, right, zero) = _dipole_block(
+        sector, "photon", mult, (sector.l(lepton), sector.r(lepton), sector._zero))
+    none = (zero, zero)
     ll = _dipole_sum(sector, (left, left), none, none, m_lepton, m_lepton, no_flip, flip)
     rr = _dipole_sum(sector, none, (right, right), none, m_lepton, m_lepton, no_flip, flip)
     return (delta_a_lepton(sector, lepton, m_lepton), 4.0 * m_lepton * ll.real, 4.0 * m_lepton * rr.real)
@@ -1166,12 +1223,37 @@ def _z_penguin(sector: DarkSector, sm, chirality: str, f_bar: str, f: str):
                          "are not gauge invariant")
     total = sector._result(term_f + term_s + term_leg)
     # the pieces cancel exactly without mixing; do not report their rounding residue
-    scale = (_sum(np.abs(term_f_r), 3) + _sum(np.abs(term_f_l), 3) + _sum(np.abs(term_s_all), 3)
-             + _sum(np.abs(term_leg_all), 2))
+    pieces = ((term_f_r, 3), (term_f_l, 3), (term_s_all, 3), (term_leg_all, 2))
     if not sector.batched:
-        return 0j if abs(total) < 1e-13 * scale else total
-    total[np.abs(total) < 1e-13 * scale] = 0
+        return 0j if abs(total) < 1e-13 * _residue_scale(pieces) else total
+    return _cut_residue(total, pieces)
+
+
+def _cut_residue(total: np.ndarray, pieces) -> np.ndarray:
+    """``total`` (a batch, changed in place) set to 0 where |total| < 1e-13 Σ|term| over the
+    ``pieces`` ((array, number of trailing axes summed)) of :func:`z_penguin`.
+
+    A bound first: |z| <= |Re z| + |Im z| (absolute values of the real and imaginary parts are
+    cheap, numpy's complex |z| is a hypot), so only the points under 1e-13 of Σ(|Re| + |Im|)
+    can be cut, and the scale Σ|term| is formed on those points alone: the same sums row by
+    row (:func:`_residue_scale`), the same points cut."""
+    bound = sum(_sum(np.abs(np.ascontiguousarray(x).view(float)), n) for x, n in pieces)
+    size = np.abs(total)
+    maybe = size < 1e-13 * (1.0 + 1e-9) * bound
+    if np.any(maybe):
+        near = total[maybe]
+        near[size[maybe] < 1e-13 * _residue_scale(tuple((x[maybe], n) for x, n in pieces))] = 0
+        total[maybe] = near
     return total
+
+
+def _residue_scale(pieces) -> np.ndarray:
+    """Σ|term| of the Z penguin's pieces ((array, number of trailing axes summed)), in order."""
+    scale = None
+    for x, n in pieces:
+        part = _sum(np.abs(x), n)
+        scale = part if scale is None else scale + part
+    return scale
 
 
 def _z_vertices(sector: DarkSector, chirality: str, support):
@@ -1182,15 +1264,18 @@ def _z_vertices(sector: DarkSector, chirality: str, support):
     if key not in cache:
         z = sector.z
         gL, gR = (z.left, z.right) if chirality == "L" else (z.right, z.left)
-        gS = np.asarray(z.scalar)
-        # real states: the vertex S_A → S_B is g_BA − g_AB (ZCouplings docstring)
-        gS = gS - sector.rho * np.swapaxes(gS, -1, -2)
-        if support is not None:
+        gS, rho = np.asarray(z.scalar), sector.rho
+        if support is not None:  # the block first: the elementwise operations below on it alone
             fs, sq = support
             gL, gR = (np.take(np.take(g, list(fs), axis=-2), list(fs), axis=-1) for g in (gL, gR))
             gS = np.take(np.take(gS, list(sq), axis=-2), list(sq), axis=-1)
+            rho = rho[np.ix_(sq, sq)]
             gL, gR = _frozen(gL, gR)  # new arrays (without a support: the sector's own)
-        cache[key] = (gL, gR, _frozen(gS))
+        # real states: the vertex S_A → S_B is g_BA − g_AB (ZCouplings docstring); nothing to
+        # subtract where no two real scalars meet (g − 0 g^T = g: left out)
+        if np.any(rho):
+            gS = gS - rho * np.swapaxes(gS, -1, -2)
+        cache[key] = (gL, gR, gS if gS is z.scalar else _frozen(gS))  # the sector's own stays
     return cache[key]
 
 

@@ -361,7 +361,9 @@ def lh_coefficients(desc, masses):
     sector = sector_of(desc, inputs(desc, masses))
     parts: dict = {}
     wc = matching.quark_coefficients(sector, SM, parts)
-    return parts["C9_bsmumu_box"], wc["CVLL_bsbs"]
+    # a B_s box that cancels exactly (a real Φ: the direct and crossed sums are the same
+    # products, engine.box_bsbs) is dropped as a zero coefficient
+    return parts["C9_bsmumu_box"], wc.get("CVLL_bsbs", 0j)
 
 
 DEGENERATE = {1: 1000.0, 2: 1500.0, 3: 1000.0, 4: 1000.0}
