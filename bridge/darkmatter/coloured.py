@@ -376,13 +376,17 @@ def coloured_pair_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Spec
         gg = fermion_pair_to_gluons if p.kind == "F" else scalar_pair_to_gluons
         channels.append((f"{label} -> g g", lambda rs: gg(p.mass, p.colour, rs, a_s)))
     elif p.self_conjugate and p.index == q.index:
-        missing.append(f"{label}: g g of a self-conjugate coloured state")
+        channels.append((f"{label} -> g g",
+                         lambda rs: self_conjugate_octet_to_gluons(p.kind, p.mass, rs, a_s)))
     gluon = p.index == q.index and not p.self_conjugate
     t_sector = _t_channel_only(sector)
-    for f, fp, t_chan in P.fermion_final_states(sector, p, q, gluon=gluon, exchanged=False):
-        if t_chan and A.COLOUR[f] == 3 and not (p.colour == 3 and _quark_exchange_colourless(sector, p, f)
-                                                  and _quark_exchange_colourless(sector, q, fp)):
-            missing.append(f"{label} -> {f} {fp}~: quark couplings of two coloured dark states")
+    # self-conjugate octets: the s-channel gluon into quarks too (f^{abc} vertex)
+    for f, fp, t_chan in P.fermion_final_states(sector, p, q, gluon=p.index == q.index, exchanged=False):
+        if A.COLOUR[f] == 3 and (p.self_conjugate or (t_chan and not (
+                p.colour == 3 and _quark_exchange_colourless(sector, p, f)
+                and _quark_exchange_colourless(sector, q, fp)))):
+            channels.append((f"{label} -> {f} {fp}~", lambda rs, f=f, fp=fp: colour_matrix_pair_to_quarks(
+                sector, smc, p, q, f, fp, rs, a_s)))
             continue
         channels.append((f"{label} -> {f} {fp}~", lambda rs, f=f, fp=fp: coloured_pair_to_fermions(
             sector, smc, p, q, f, fp, rs, a_s, t_sector)))
@@ -428,20 +432,45 @@ def mixed_colour_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Speci
     if pair is None:
         return [], [f"{label}: same-sign fermion final states"]
     p, q = pair
-    if 1 not in (p.colour, q.colour) or (p.self_conjugate and q.self_conjugate):
-        return [], [f"{label}: pair of different colours (no channels implemented)"]
+    general = 1 not in (p.colour, q.colour) or (p.self_conjugate and q.self_conjugate)
     fn = A.fermion_pair_to_fermions if p.kind == "F" else A.scalar_pair_to_fermions
     channels, missing = [], []
-    for f in P.yukawa_used(sector, p.kind, p.index):
-        for fp in P.yukawa_used(sector, q.kind, q.index):
+    finals = P.yukawa_used(sector, p.kind, p.index)
+    if p.self_conjugate and q.self_conjugate:  # the u-channel: q → f, p → f'
+        finals = finals | P.yukawa_used(sector, q.kind, q.index)
+    for f in finals:
+        for fp in finals | P.yukawa_used(sector, q.kind, q.index):
             if abs(SM_CHARGE[f] - SM_CHARGE[fp] - p.charge - q.charge) > 1e-9 or f not in SM_FERMIONS:
                 continue
-            if not (_quark_exchange_colourless(sector, p, f) and _quark_exchange_colourless(sector, q, fp)):
-                missing.append(f"{label} -> {f} {fp}~: coloured exchanged states")
+            if A.COLOUR[f] == 3 and A.COLOUR[fp] == 3:  # both quarks: explicit colour tensors
+                if _shared_exchange(sector, p, q, f, fp):
+                    channels.append((f"{label} -> {f} {fp}~", lambda rs, f=f, fp=fp:
+                                     colour_matrix_pair_to_quarks(sector, smc, p, q, f, fp, rs)))
                 continue
+            if general or not (_quark_exchange_colourless(sector, p, f)
+                               and _quark_exchange_colourless(sector, q, fp)):
+                if _shared_exchange(sector, p, q, f, fp):
+                    missing.append(f"{label} -> {f} {fp}~: quark and lepton of two coloured dark states")
+                continue
+            if f not in P.yukawa_used(sector, p.kind, p.index) \
+                    or fp not in P.yukawa_used(sector, q.kind, q.index):
+                continue  # the selection of the colourless-exchange branch as before
             channels.append((f"{label} -> {f} {fp}~", lambda rs, f=f, fp=fp: fn(sector, smc, p, q, f, fp, rs)
                              / A.COLOUR[f]))
     return channels, missing
+
+
+def _shared_exchange(sector, p: A.Species, q: A.Species, f: str, fp: str) -> bool:
+    """Whether one dark state couples p to f and q to f' (t-channel), or, for two
+    self-conjugate states, q to f and p to f' (u-channel)."""
+    def row(x, flavour):
+        c = np.abs(sector.l(flavour)) + np.abs(sector.r(flavour))
+        c = c.reshape(-1, *c.shape[-2:]).any(axis=0)
+        return c[x.index, :] if x.kind == "F" else c[:, x.index]
+
+    t = np.any(row(p, f) & row(q, fp))
+    u = p.self_conjugate and q.self_conjugate and np.any(row(q, f) & row(p, fp))
+    return bool(t or u)
 
 
 def _per_colour(channels, d: int):
@@ -494,3 +523,195 @@ def fermion_scalar_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Spe
             name = {"W+": "W-", "W-": "W+"}.get(boson, boson) if conj_only else boson
             channels.append((f"{label} -> {f}{'~' if conj_only else ''} {name}", fn))
     return channels, missing
+
+
+# ---------------------------------------------------------------------------------------------
+# general colour algebra: quark couplings of two coloured dark states, self-conjugate octets
+# ---------------------------------------------------------------------------------------------
+def _gell_mann_generators() -> np.ndarray:
+    """T^a = λ^a/2 of the triplet (Gell-Mann, Phys. Rev. 125 (1962) 1067), (8, 3, 3)."""
+    lam = np.zeros((8, 3, 3), complex)
+    lam[0][0, 1] = lam[0][1, 0] = 1
+    lam[1][0, 1], lam[1][1, 0] = -1j, 1j
+    lam[2][0, 0], lam[2][1, 1] = 1, -1
+    lam[3][0, 2] = lam[3][2, 0] = 1
+    lam[4][0, 2], lam[4][2, 0] = -1j, 1j
+    lam[5][1, 2] = lam[5][2, 1] = 1
+    lam[6][1, 2], lam[6][2, 1] = -1j, 1j
+    lam[7] = np.diag([1, 1, -2]) / math.sqrt(3)
+    return lam / 2
+
+
+def generators(rep: int) -> np.ndarray:
+    """(T^a)_{ij} of ``rep``: λ^a/2 (3), −(λ^a)ᵀ/2 (3̄), (T^a)_{bc} = −i f^{abc} (8), f^{abc} =
+    −2i Tr([T^a, T^b] T^c)."""
+    t = _gell_mann_generators()
+    if rep == 3:
+        return t
+    if rep == -3:
+        return -np.swapaxes(t, 1, 2)
+    comm = np.einsum("aij,bjk->abik", t, t) - np.einsum("bij,ajk->abik", t, t)
+    f = np.real(-2j * np.einsum("abik,cki->abc", comm, t))
+    return -1j * f
+
+
+def _levi_civita() -> np.ndarray:
+    eps = np.zeros((3, 3, 3))
+    for (i, j, k), sign in (((0, 1, 2), 1), ((1, 2, 0), 1), ((2, 0, 1), 1),
+                            ((0, 2, 1), -1), ((2, 1, 0), -1), ((1, 0, 2), -1)):
+        eps[i, j, k] = sign
+    return eps
+
+
+def quark_colour_tensor(colour_f: int, colour_s: int) -> np.ndarray:
+    """Y_{c α β} of the Yukawa vertex q̄_c (l P_R + r P_L) F_α S_β, q in the 3 (α, β the colour
+    indices of F and S; a singlet has one index value).
+
+    Convention of this module (the engine implements loops only for (1, 3), (3, 1), where Y = δ,
+    so nothing else fixes the normalisation of the others): Y is the Clebsch–Gordan coefficient
+    of 3 ⊂ R_F ⊗ R_S normalised as δ is, Σ_{αβ} Y_{cαβ} Y*_{c'αβ} = δ_{cc'}: ε_{cαβ}/√2 for
+    (3̄, 3̄); (√3/2) T^a_{cα} for (3, 8) (β = a) and (√3/2) T^a_{cβ} for (8, 3) (α = a), since
+    Σ_a (T^aT^a)_{cc'} = C_F δ_{cc'} = (4/3) δ_{cc'}. A model written with plain ε or T^a has
+    its Γ rescaled by √2 or 2/√3 relative to this."""
+    if (colour_f, colour_s) == (1, 3):
+        return np.eye(3)[:, None, :]
+    if (colour_f, colour_s) == (3, 1):
+        return np.eye(3)[:, :, None]
+    if (colour_f, colour_s) == (-3, -3):
+        return _levi_civita() / math.sqrt(2)
+    t = generators(3) * (math.sqrt(3) / 2)
+    if (colour_f, colour_s) == (3, 8):
+        return np.transpose(t, (1, 2, 0))  # (c, α, a)
+    if (colour_f, colour_s) == (8, 3):
+        return np.transpose(t, (1, 0, 2))  # (c, a, β)
+    raise ValueError(f"no colour singlet in 3̄ ⊗ {colour_f} ⊗ {colour_s}")
+
+
+def _exchange_tensor(p: A.Species, q: A.Species, k_colour: int, crossed: bool) -> np.ndarray:
+    """C_{αβcd} of one t-channel (``crossed``: u-channel) exchange of a dark state of colour
+    ``k_colour`` in X_p(α) X̄_q(β) → q_c q̄_d: the vertex Y of the state entering the quark line
+    times Y* of the one entering the antiquark line, summed over the exchanged colour γ
+    (t: Σ_γ Y^p_{cαγ} Y^q*_{dβγ}; u: Σ_γ Y^q_{cβγ} Y^p*_{dαγ}). Fermion pairs exchange a scalar,
+    scalar pairs a fermion (the index order of Y is (q, F, S))."""
+    def y(x):
+        if x.kind == "F":
+            return quark_colour_tensor(x.colour, k_colour)  # (c, α_x, γ)
+        return np.swapaxes(quark_colour_tensor(k_colour, x.colour), 1, 2)  # (c, α_x, γ)
+
+    yp, yq = y(p), y(q)
+    if crossed:
+        return np.einsum("cbg,dag->abcd", yq, yp.conj())
+    return np.einsum("cag,dbg->abcd", yp, yq.conj())
+
+
+def _gluon_tensor(rep: int) -> np.ndarray:
+    """C_{αβcd} = Σ_a (T^a_R)_{βα} (T^a)_{cd} of the s-channel gluon (as in the Fierz split of
+    the module docstring, whose octet structure T^a_ji T^a_cd it is)."""
+    return np.einsum("xba,xcd->abcd", generators(rep), generators(3))
+
+
+def _restricted(sector, f: str, fp: str, kind: str, k: int):
+    """The t-channel-only sector with the Yukawa couplings of f and f' kept only for the
+    exchanged dark state k (a scalar for a fermion pair, a fermion for a scalar pair)."""
+    def keep(c):
+        out = np.zeros_like(np.asarray(c))
+        if kind == "F":
+            out[..., :, k] = np.asarray(c)[..., :, k]
+        else:
+            out[..., k, :] = np.asarray(c)[..., k, :]
+        return out
+
+    flavours = dict.fromkeys((f, fp))
+    return dataclasses.replace(_t_channel_only(sector), left={x: keep(sector.l(x)) for x in flavours},
+                               right={x: keep(sector.r(x)) for x in flavours})
+
+
+def colour_matrix_pair_to_quarks(sector, smc: A.SMCouplings, p: A.Species, q: A.Species, f: str, fp: str,
+                                 sqrt_s, a_s: float | None = None) -> np.ndarray:
+    """W(√s) of a pair of coloured dark states of the same kind (canonical order, any of the
+    representations 3, 3̄, 8, self-conjugate octets included) into the quarks f f̄', with the
+    colour algebra done on explicit colour tensors: the amplitude is Σ_D C_D M_D over the
+    diagrams D —
+
+    * one t-channel (and, for two self-conjugate states, one u-channel) diagram per exchanged
+      dark state k, C from :func:`_exchange_tensor` (coloured or colourless k),
+    * the s-channel gluon for p = q (Dirac, complex or self-conjugate octet: the octet's
+      vertex f^{abc} has the Dirac adjoint's Feynman rule, the ½ of the Majorana / real
+      Lagrangian cancelled by the two contractions), C = T^a_R ⊗ T^a,
+    * the colour-singlet s-channel (Z, γ, h, W), C = δ_αβ δ_cd (same representation only),
+
+    M_D colour-stripped from :func:`.annihilation.fermion_pair_amplitude` /
+    ``scalar_pair_amplitude`` (sectors restricted to one exchanged state; the u-channel as the
+    self-conjugate amplitude minus the t-channel one) and :func:`_gluon_s_channel`; then
+    Σ_colours |M|² = Σ_{DD'} K_{DD'} M_D M_D'*, K_{DD'} = Σ_{αβcd} C_D C_D'*, averaged over
+    1/(d_p d_q). For a triplet pair with colourless exchange this is the Fierz split of
+    :func:`coloured_pair_to_fermions` (tests/test_darkmatter_coloured2.py checks it equals)."""
+    fermions = p.kind == "F"
+    amplitude = A.fermion_pair_amplitude if fermions else A.scalar_pair_amplitude
+    axes = (-4, -3, -2, -1) if fermions else (-2, -1)
+    both_sc = p.self_conjugate and q.self_conjugate
+    other = sector.scalars if fermions else sector.fermions
+    coupled = np.abs(sector.l(f)) + np.abs(sector.r(f)) + np.abs(sector.l(fp)) + np.abs(sector.r(fp))
+    live = [k for k in range(len(other))
+            if (np.any(coupled[..., p.index, k]) and np.any(coupled[..., q.index, k]) if fermions
+                else np.any(coupled[..., k, p.index]) and np.any(coupled[..., k, q.index]))]
+    flat_p = dataclasses.replace(p, charge=0.0, self_conjugate=False)
+    flat_q = dataclasses.replace(q, charge=0.0, self_conjugate=False)
+    neutral_p, neutral_q = dataclasses.replace(p, charge=0.0), dataclasses.replace(q, charge=0.0)
+    tensors = []  # (C, how to get M_D)
+    for k in live:
+        tensors.append((_exchange_tensor(p, q, other[k].colour, False), ("t", k)))
+        if both_sc:
+            tensors.append((_exchange_tensor(p, q, other[k].colour, True), ("u", k)))
+    gluon = f == fp and p.index == q.index and p.kind == q.kind
+    if gluon:
+        g2 = 4 * math.pi * (alpha_s(p.mass + q.mass, smc.alpha_s_mz) if a_s is None else a_s)
+        tensors.append((_gluon_tensor(p.colour), ("g", None)))
+    same_rep = p.colour == q.colour
+    if same_rep:
+        d = COLOUR_DIM[p.colour]
+        tensors.append((np.einsum("ab,cd->abcd", np.eye(d), np.eye(3)), ("1", None)))
+    flat = [c.reshape(-1) for c, _ in tensors]
+    kmat = np.array([[np.sum(x * np.conj(y)) for y in flat] for x in flat])
+
+    def spin_summed(rs, cos):
+        pieces, t_sum = [], 0
+        for _, (what, k) in tensors:
+            if what in ("t", "u"):
+                sec_k = _restricted(sector, f, fp, p.kind, k)
+                m_t = amplitude(sec_k, smc, flat_p, flat_q, f, fp, rs, cos)
+                m = m_t if what == "t" else amplitude(sec_k, smc, neutral_p, neutral_q, f, fp, rs, cos) - m_t
+                t_sum = t_sum + m
+            elif what == "g":
+                m = g2 * _gluon_s_channel(fermions, p.mass, q.mass, smc.mass[f], rs, cos)
+            else:
+                m = amplitude(sector, smc, p, q, f, fp, rs, cos) - t_sum
+            pieces.append(m)
+        if all(np.ndim(m) == 0 for m in pieces):
+            return None
+        shape = np.broadcast_shapes(*(np.shape(m) for m in pieces))
+        pieces = [np.broadcast_to(m, shape) for m in pieces]
+        total = 0
+        for x, mx in enumerate(pieces):
+            for y, my in enumerate(pieces):
+                if kmat[x, y] != 0:
+                    total = total + np.real(kmat[x, y] * mx * np.conj(my))
+        return np.sum(total, axis=axes)
+
+    spins = 0.25 if fermions else 1.0
+    average = spins / (COLOUR_DIM[p.colour] * COLOUR_DIM[q.colour])
+    return A.w_on_nodes(sqrt_s, p.mass, q.mass, smc.mass[f], smc.mass[fp], spin_summed, average)
+
+
+def self_conjugate_octet_to_gluons(kind: str, mass: float, sqrt_s, a_s: float) -> np.ndarray:
+    """W(√s) of a self-conjugate colour octet pair (Majorana fermion, gluino-like, or real
+    scalar) into g g. With L = ½ ψ̄^a iD̸_{ab} ψ^b (or ½ (D_μS)^a (D^μS)^a) each gauge vertex
+    has two Wick contractions that cancel the ½, so the Feynman rules are those of a Dirac
+    fermion (complex scalar) in the adjoint, and the amplitude of the ordered pair is the same
+    (t-, u-channel and s-channel gluon; the u-channel is the Dirac pair's other ordering, no
+    further diagram): W equals :func:`fermion_pair_to_gluons` (:func:`scalar_pair_to_gluons`)
+    at rep 8, averaged over the 2 × 8 (8) states of each. Closed form (tests): σ(gg → g̃g̃) of
+    Beenakker, Höpker, Spira, Zerwas, Nucl. Phys. B492 (1997) 51, hep-ph/9610490 (Born term,
+    identical gluinos), by detailed balance."""
+    fn = fermion_pair_to_gluons if kind == "F" else scalar_pair_to_gluons
+    return fn(mass, 8, sqrt_s, a_s)
