@@ -148,7 +148,8 @@ def test_real_scalar_octet_pair_to_gluons_exact_in_s(rs):
     assert sig8 == pytest.approx(math.pi * AS**2 / s * (beta * (15 / 8 + 51 * x / 4) - 9 * x * (1 - x) * log))
     p, k = p_cm(rs, m, m), rs / 2
     W = CO.self_conjugate_octet_to_gluons("S", m, np.array([rs]), AS)[0]
-    assert W == pytest.approx(4 * p * rs * (sig8 / 2) * (16 / 8) ** 2 * (k / p) ** 2, rel=1e-6)  # 16 gluon, 8 octet states
+    # 16 gluon, 8 octet states
+    assert W == pytest.approx(4 * p * rs * (sig8 / 2) * (16 / 8) ** 2 * (k / p) ** 2, rel=1e-6)
 
 
 @pytest.mark.parametrize("rs", [601.0, 700.0, 1500.0])
@@ -207,7 +208,8 @@ def test_majorana_singlet_and_gluino_into_quarks_t_and_u_channels():
     against the explicit sum; and the u-channel really present (≠ the t-only W)."""
     m1, m2, M, rs = 300.0, 320.0, 400.0, np.array([700.0])
     smc = _massless_u()
-    sec = DarkSector((DarkFermion("chi", m1, 0.0, majorana=True), DarkFermion("G", m2, 0.0, colour=8, majorana=True)),
+    sec = DarkSector((DarkFermion("chi", m1, 0.0, majorana=True),
+                      DarkFermion("G", m2, 0.0, colour=8, majorana=True)),
                      (DarkScalar("Su", M, 2 / 3, colour=3),),
                      left={"u": np.array([[0.7], [0.5]])}, right={"u": np.array([[0.2], [0.6]])})
     chi = _sp("chi", "F", m1, 0.0, 1, sc=True)
@@ -249,7 +251,8 @@ def test_self_conjugate_octet_and_coloured_exchange_channels_computed():
 def test_anti_triplet_pair_with_anti_triplet_exchange_is_a_channel():
     """(3̄, 3̄) quark coupling: a Dirac 3̄ F near the candidate, exchanging a 3̄ scalar into d:
     F F̄ → d d̄ computed (was `missing`)."""
-    sec = DarkSector((DarkFermion("chi", 300.0, 0.0, majorana=True), DarkFermion("F", 310.0, 1 / 3, colour=-3)),
+    sec = DarkSector((DarkFermion("chi", 300.0, 0.0, majorana=True),
+                      DarkFermion("F", 310.0, 1 / 3, colour=-3)),
                      (DarkScalar("S", 600.0, -2 / 3, colour=-3), DarkScalar("E", 900.0, -1.0)),
                      left={"d": np.array([[0.0, 0.0], [0.8, 0.0]]), "mu": np.array([[0.0, 0.9], [0.0, 0.0]])})
     r = relic_density(sec, SM)
