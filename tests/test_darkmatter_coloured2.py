@@ -258,3 +258,73 @@ def test_anti_triplet_pair_with_anti_triplet_exchange_is_a_channel():
     r = relic_density(sec, SM)
     assert not any("two coloured" in x for x in r.missing)
     assert r.shares["F F~ -> d d~"] > 0
+
+
+# -------------------------------------------------------------------------------------------
+# g Z of a neutral coloured state
+# -------------------------------------------------------------------------------------------
+def _z_sector(kind, charge, zl, zr=None):
+    from bridge.engine import ZCouplings
+
+    if kind == "F":
+        return DarkSector((DarkFermion("Q", 250.0, charge, colour=3),), (DarkScalar("S", 900.0, 0.0),),
+                          z=ZCouplings(np.array([[zl]]), np.array([[zl if zr is None else zr]]),
+                                       np.zeros((1, 1))))
+    return DarkSector((DarkFermion("N", 900.0, 0.0),), (DarkScalar("Q", 250.0, charge, colour=3),),
+                      z=ZCouplings(np.zeros((1, 1)), np.zeros((1, 1)), np.array([[zl]])))
+
+
+@pytest.mark.parametrize("kind", ["F", "S"])
+def test_gluon_z_of_a_charged_triplet_equals_the_photon_rescaling(kind):
+    """For a charged triplet the g Z rate from the colour-stripped couplings equals the Zγ
+    channel with e Q → g_s (× C_R d_R / d_R², :func:`coloured._gluon_photon`): two routes."""
+    from bridge.darkmatter import bosons as B
+
+    sm_s2w = SM.s2w
+    q = -1 / 3
+    sec = _z_sector(kind, q, 0.3 - q * sm_s2w, -q * sm_s2w)
+    gauge = B.Gauge.from_sm(SM)
+    cp = B.Couplings(sec, gauge, sm_s2w)
+    x, xb = _sp("Q", kind, 250.0, q, 3), _sp("Q", kind, 250.0, q, 3, conj=True)
+    rs = np.array([520.0, 700.0, 1200.0])
+    new = CO.coloured_pair_to_gluon_z(sec, cp, x, xb, rs, AS)
+    ew = [(n, f) for n, f in CO.P.boson_channels((gauge, cp), x, xb, "Q Q~") if n.endswith("Z a")]
+    old = dict(CO._gluon_photon(ew, (gauge, cp), x, AS))["Q Q~ -> g Z"](rs)
+    assert np.all(old > 0)
+    assert new == pytest.approx(old, rel=1e-10)
+
+
+@pytest.mark.parametrize("rs", [520.0, 800.0])
+def test_gluon_z_of_a_neutral_triplet_in_the_massless_z_limit(rs):
+    """Neutral Dirac triplet with a pure vector Z coupling c (L = R = c): with m_Z → 0 the
+    amplitude is the γγ one with e²Q² → g_s T^a g_Z c, so W(g Z) = 2 (g_s g_Z c)² C_R d_R/d_R²
+    × W(γγ; e²Q² = 1) (no identical-boson ½): against annihilation.fermion_pair_to_photons
+    (tested against Breit–Wheeler); non-zero, so g Z is a channel and not `missing`."""
+    from bridge.darkmatter import bosons as B
+
+    c = 0.4
+    sec = _z_sector("F", 0.0, c)
+    gauge = dataclasses.replace(B.Gauge.from_sm(SM), m_z=1e-4)
+    cp = B.Couplings(sec, gauge, gauge.s2w)
+    x, xb = _sp("Q", "F", 250.0, 0.0, 3), _sp("Q", "F", 250.0, 0.0, 3, conj=True)
+    W = CO.coloured_pair_to_gluon_z(sec, cp, x, xb, np.array([rs]), AS)[0]
+    unit = dataclasses.replace(SMC, e2=1.0)
+    w_aa = A.fermion_pair_to_photons(unit, 250.0, 1.0, np.array([rs]))[0]
+    expected = 2 * 4 * math.pi * AS * (gauge.gz * c) ** 2 * (4 / 3 * 3) / 9 * w_aa
+    assert W > 0
+    assert W == pytest.approx(expected, rel=1e-6)
+
+
+def test_gluon_z_is_a_channel_of_a_neutral_coloured_pair():
+    """A neutral triplet with a Z coupling 3% above a singlet candidate: g Z is computed (was
+    `missing`)."""
+    from bridge.engine import ZCouplings
+
+    sec = DarkSector((DarkFermion("chi", 300.0, 0.0, majorana=True),
+                      DarkFermion("Q", 310.0, 0.0, colour=3)),
+                     (DarkScalar("S", 700.0, 0.0, colour=-3), DarkScalar("E", 900.0, -1.0)),
+                     left={"mu": np.array([[0.0, 0.9], [0.0, 0.0]])},
+                     z=ZCouplings(np.diag([0.0, 0.3]), np.diag([0.0, 0.3]), np.zeros((2, 2))))
+    r = relic_density(sec, SM)
+    assert not any("g Z" in x for x in r.missing)
+    assert r.shares["Q Q~ -> g Z"] > 0

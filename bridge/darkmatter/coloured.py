@@ -394,10 +394,16 @@ def coloured_pair_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Spec
     channels += _per_colour(electroweak, d)
     if gluon and p.charge != 0:
         channels += _gluon_photon(electroweak, gauge, p, a_s)
-    elif gluon and sector.z is not None and np.any(
-            np.asarray(sector.z.left if p.kind == "F" else sector.z.scalar)[p.index, p.index]):
-        missing.append(f"{label}: g Z final state of a neutral coloured state")
+    elif gluon and gauge is not None and sector.z is not None and _z_diagonal(sector, p):
+        channels.append((f"{label} -> g Z",
+                         lambda rs: coloured_pair_to_gluon_z(sector, gauge[1], p, q, rs, a_s)))
     return channels, missing
+
+
+def _z_diagonal(sector, p: A.Species) -> bool:
+    z = sector.z
+    mats = (z.left, z.right) if p.kind == "F" else (z.scalar,)
+    return bool(any(np.any(np.asarray(m)[..., p.index, p.index]) for m in mats))
 
 
 def _gluon_photon(electroweak, gauge, p: A.Species, a_s: float):
@@ -715,3 +721,38 @@ def self_conjugate_octet_to_gluons(kind: str, mass: float, sqrt_s, a_s: float) -
     identical gluinos), by detailed balance."""
     fn = fermion_pair_to_gluons if kind == "F" else scalar_pair_to_gluons
     return fn(mass, 8, sqrt_s, a_s)
+
+
+def gluon_z_couplings(cp, sector, rep: int):
+    """A copy of the bosons.Couplings ``cp`` whose photon stands for the gluon with its colour
+    stripped: vertex coupling 1 and "charge" 1 for every dark state in the representation
+    ``rep`` (the gluon's T^a is the same on all of them and 0 elsewhere), the Z–γ seagull
+    rebuilt from it; W of X X̄ → "Z γ" with it is the colour-stripped g Z rate (no s-channel:
+    neither a Z–g–V nor a γ–g–V vertex)."""
+    import copy
+
+    out = copy.copy(cp)
+    gf = np.diag([1.0 if F.colour == rep else 0.0 for F in sector.fermions]).astype(complex)
+    gs = np.diag([1.0 if S.colour == rep else 0.0 for S in sector.scalars]).astype(complex)
+    out.fv = {**cp.fv, "a": (1.0, gf, gf)}
+    out.sv = {**cp.sv, "a": (1.0, gs)}
+    gz, cz = cp.sv["Z"]
+    out.seagull = {**cp.seagull, ("Z", "a"): gz * (cz @ gs + gs @ cz)}
+    return out
+
+
+def coloured_pair_to_gluon_z(sector, cp, p: A.Species, q: A.Species, sqrt_s, a_s: float) -> np.ndarray:
+    """W(√s) of X X̄ → g Z for a coloured Dirac fermion or complex scalar X (canonical pair of
+    the same state), any electric charge: t- and u-channel X (and any state of its
+    representation with a Z coupling to it), the scalar seagull; the diagrams of X X̄ → Zγ of
+    :mod:`.bosons` with −ieQ → −ig_s T^a. Colour: one generator between the initial colours,
+    Σ|T^a_ji|² = C_R d_R, averaged over d_R²; no identical-particle ½. Non-zero at tree level
+    for a neutral X with a vector Z coupling (as q q̄ → Z g is; the colour-octet initial state
+    carries the gluon's colour), which the γ-rescaling of :func:`_gluon_photon` cannot give."""
+    from bridge.darkmatter import bosons
+
+    d = COLOUR_DIM[p.colour]
+    start, end = P.flow_states(p, q)
+    stripped = gluon_z_couplings(cp, sector, p.colour)
+    fn = bosons.w_fermions if p.kind == "F" else bosons.w_scalars
+    return 4 * math.pi * a_s * CASIMIR[p.colour] * d / d**2 * fn(stripped, start, end, "Z", "a", sqrt_s)
