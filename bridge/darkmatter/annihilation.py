@@ -37,8 +37,8 @@ fermion–scalar coannihilation F S → f γ/Z/h/g/W in :mod:`.coloured`.
 
 Not implemented (listed per pair in the relic result as ``missing``): the same-sign final states
 (f f, f̄ f̄) that Majorana mediators or real scalars allow between two dark particles of the same
-kind; quark couplings with both dark states coloured (3̄ 3̄, 3 8, 8 3); g g of
-self-conjugate (Majorana or real) colour octets; g Z of a neutral coloured state.
+kind. (Quark couplings with both dark states coloured, g g of self-conjugate octets and g Z of a
+neutral coloured state are in :mod:`.coloured`.)
 """
 
 from __future__ import annotations

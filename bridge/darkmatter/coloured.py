@@ -6,7 +6,8 @@ close in mass to the candidate (coloured coannihilation, e.g. the F_Ib / S_Ib mo
 arXiv:2104.03228 with M_Φq or M_Ψq near the candidate):
 
 * X X̄ → g g for a Dirac fermion or complex scalar X in the 3, 3̄ or 8 of SU(3): t-, u-channel X
-  exchange, s-channel gluon (triple-gluon vertex) and, for scalars, the seagull;
+  exchange, s-channel gluon (triple-gluon vertex) and, for scalars, the seagull; the same for
+  self-conjugate octets (Majorana, gluino-like, or real scalar);
 * X_i X̄_j → f f̄' for coloured pairs: s-channel gluon into quarks plus the diagrams of
   :mod:`.annihilation` (t/u-channel dark exchange through the Γ couplings, s-channel Z, γ, h, W),
   with the colour algebra done on the colour-stripped amplitudes (below);
@@ -24,8 +25,13 @@ exchange of a colourless dark state carries δ_ci δ_dj = 2 T^a_ji T^a_cd + δ_i
 part M_t/N + M_Z,γ,h, orthogonal in colour space with weights Σ|T^a_ji T^a_cd|² = 4 T_R and
 Σ|δ_ij δ_cd|² = 3 d_R. F S → f g: the colour tensor of the Yukawa vertex times one generator,
 conserved like a charge (Q_f = Q_F + Q_S), summed to C_R d_R (4 for triplets, 24 for octets).
-Quark couplings of two coloured dark states (3̄ 3̄, 3 8, 8 3) are not implemented (reported as
-missing by :mod:`.relic`).
+Quark couplings of two coloured dark states (3̄ 3̄, 3 8, 8 3; also a singlet with an octet
+sharing a triplet, e.g. χ–gluino) and self-conjugate octets into quarks (t, u and the s-channel
+gluon, whose f^{abc} vertex has the Dirac adjoint's rule): :func:`colour_matrix_pair_to_quarks`,
+an explicit sum over colour tensors (:func:`quark_colour_tensor`, its normalisation stated
+there), Σ_colours |Σ_D C_D M_D|² = Σ K_DD' M_D M_D'*. Self-conjugate octets into g g:
+:func:`self_conjugate_octet_to_gluons`. X X̄ → g Z of a neutral coloured X with a Z coupling
+(non-zero at tree level): :func:`coloured_pair_to_gluon_z`.
 
 α_s: α_s(μ) with μ = m_i + m_j, run (flavio's running, :func:`bridge.couplings.alpha_s`) from
 α_s(M_Z) of the card's SMINPUTS 3 (``SMCouplings.alpha_s_mz``), or, when the card has none, the
@@ -397,6 +403,9 @@ def coloured_pair_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Spec
     elif gluon and gauge is not None and sector.z is not None and _z_diagonal(sector, p):
         channels.append((f"{label} -> g Z",
                          lambda rs: coloured_pair_to_gluon_z(sector, gauge[1], p, q, rs, a_s)))
+    elif p.self_conjugate and p.kind == "F" and p.index == q.index and sector.z is not None \
+            and _z_diagonal(sector, p):
+        missing.append(f"{label}: g Z of a self-conjugate coloured state")  # axial Z of a Majorana octet
     return channels, missing
 
 
