@@ -328,3 +328,43 @@ def test_gluon_z_is_a_channel_of_a_neutral_coloured_pair():
     r = relic_density(sec, SM)
     assert not any("g Z" in x for x in r.missing)
     assert r.shares["Q Q~ -> g Z"] > 0
+
+
+@pytest.mark.parametrize("rs", [601.0, 760.0, 1300.0])
+def test_gluino_pair_to_quarks_with_squark_exchange_against_dawson_eichten_quigg(rs):
+    """Majorana octet G with a triplet scalar q̃_L coupled to u_L with the supersymmetric
+    strength (−√2 g_s ū T^a P_R G^a q̃_L, i.e. l = 2√2 g_s/√3 in the (√3/2) T^a normalisation of
+    quark_colour_tensor): G G → u ū by t- and u-channel q̃_L and the s-channel gluon, against
+    dσ/dt(q q̄ → g̃ g̃) of Dawson, Eichten, Quigg, Phys. Rev. D31 (1985) 1581 (as written out in
+    PYTHIA 8's SigmaSUSY, with one squark chirality: ½ σ_Q̃ for the average over the quark
+    helicity, m_q̃R → ∞): (πα_s²/s²)(8/3)·½·[(t_g² + u_g² + 2m²s)/s² + ½{(4/9)(t_g²/t_q² +
+    u_g²/u_q²) + (1/9)m²s/(t_q u_q) + (t_g² + m²s)/(s t_q) + (u_g² + m²s)/(s u_q)}], t_g = t − m²,
+    t_q = t − M²; integrated with quad, reversed (g_u = 6, g_G = 16, identical gluinos). The
+    t–s interference is ∝ |l|², so this fixes the relative sign of the gluon and squark
+    diagrams, the Majorana u-channel and the colour factors at once."""
+    from scipy.integrate import quad
+
+    m, M = 300.0, 450.0
+    smc = _massless_u()
+    g_s = math.sqrt(4 * math.pi * AS)
+    sec = DarkSector((DarkFermion("G", m, 0.0, colour=8, majorana=True),),
+                     (DarkScalar("uL", M, 2 / 3, colour=3),),
+                     left={"u": np.array([[2 * math.sqrt(2) * g_s / math.sqrt(3)]])})
+    gl = _sp("G", "F", m, 0.0, 8, sc=True)
+    W = CO.colour_matrix_pair_to_quarks(sec, smc, gl, gl, "u", "u", np.array([rs]), AS)[0]
+    s = rs * rs
+    beta = math.sqrt(1 - 4 * m * m / s)
+
+    def dsig_dcos(c):
+        t = m * m - s / 2 * (1 - beta * c)
+        u = 2 * m * m - s - t
+        tg, ug, tq, uq = t - m * m, u - m * m, t - M * M, u - M * M
+        sig_s = (tg**2 + ug**2 + 2 * m * m * s) / s**2
+        sig_q = (4 / 9 * (tg**2 / tq**2 + ug**2 / uq**2) + m * m * s / (9 * tq * uq)
+                 + (tg**2 + s * m * m) / (s * tq) + (ug**2 + s * m * m) / (s * uq))
+        return math.pi * AS**2 / s**2 * 8 / 3 * 0.5 * (sig_s + 0.5 * sig_q) * s * beta / 2
+
+    sig_prod = quad(dsig_dcos, -1, 1, epsabs=0, epsrel=1e-12)[0]
+    p = p_cm(rs, m, m)
+    sigma = sig_prod * (6 / 16) ** 2 * (rs / 2 / p) ** 2 * 2
+    assert W == pytest.approx(4 * p * rs * sigma, rel=1e-6)
