@@ -437,7 +437,10 @@ def mixed_colour_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Speci
     """([(label, √s → W)], [missing]) of a pair of the same kind, one colourless and one coloured
     (e.g. a singlet scalar with a squark-like triplet): t/u-channel exchange of colourless dark
     states into one quark and one lepton, colour δ_cj (Σ = d over d initial colours: factor 1;
-    no s-channel connects different colours)."""
+    no s-channel connects different colours). Two quarks (a coloured exchange, e.g. a singlet
+    and an octet sharing a triplet; or two coloured states of different representations) go
+    through :func:`colour_matrix_pair_to_quarks`, t- and, for two self-conjugate states,
+    u-channel."""
     from bridge.engine import SM_FERMIONS
 
     yuk_i, yuk_j = P.yukawa_used(sector, si.kind, si.index), P.yukawa_used(sector, sj.kind, sj.index)
