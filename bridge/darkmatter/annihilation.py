@@ -39,9 +39,9 @@ in :mod:`.samesign`.
 
 Not implemented (listed per pair in the relic result as ``missing``): same-sign final states
 through a coloured exchanged state (e.g. a colour-octet Majorana between two triplets) or of
-colours other than 1 1, 3 3, 3̄ 3̄, 1 3, 1 3̄; quark couplings with both dark states coloured
-(3̄ 3̄, 3 8, 8 3); g g of self-conjugate (Majorana or real) colour octets; g Z of a neutral
-coloured state.
+colours other than 1 1, 3 3, 3̄ 3̄, 1 3, 1 3̄; g Z of a self-conjugate (Majorana) coloured state
+with a Z coupling. (Quark couplings with both dark states coloured, g g of self-conjugate octets
+and g Z of a neutral coloured Dirac fermion or complex scalar are in :mod:`.coloured`.)
 """
 
 from __future__ import annotations
