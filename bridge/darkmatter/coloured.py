@@ -431,8 +431,10 @@ def coloured_pair_channels(sector, smc: A.SMCouplings, si: A.Species, sj: A.Spec
     if gluon and p.charge != 0:
         channels += _gluon_photon(electroweak, gauge, p, a_s, coulomb)
     elif gluon and gauge is not None and sector.z is not None and _z_diagonal(sector, p):
-        channels.append((f"{label} -> g Z", lambda rs: coloured_pair_to_gluon_z(sector, gauge[1], p, q, rs, a_s)
-                         * (1.0 if coulomb is None else coulomb(rs, 8))))  # colour octet, as g γ
+        def gluon_z(rs):  # a colour octet, as g γ
+            w = coloured_pair_to_gluon_z(sector, gauge[1], p, q, rs, a_s)
+            return w if coulomb is None else w * coulomb(rs, 8)
+        channels.append((f"{label} -> g Z", gluon_z))
     elif p.self_conjugate and p.kind == "F" and p.index == q.index and sector.z is not None \
             and _z_diagonal(sector, p):
         missing.append(f"{label}: g Z of a self-conjugate coloured state")  # axial Z of a Majorana octet

@@ -43,11 +43,15 @@ initial state, at every √s: X X̄ → g g (1 and 8 for triplets, 1, 8 and 27 f
 :data:`GLUON_PAIR_WEIGHTS`), X X̄ → q q̄ (the octet part through the s-channel gluon and the
 Fierz-octet t-channel, the singlet part), leptons and the electroweak two-boson final states
 (singlet), g γ and g Z (octet), and coloured F S → f V (singlet for V = γ, Z, h, W, octet for
-V = g), and the same-sign pairs of two (anti-)triplets X X → q q' (:mod:`.samesign`: the 6 and
-the 3̄ of 3 ⊗ 3, κ = −1/3 and 2/3). The whole W of a channel is multiplied, also its p-wave part, whose Coulomb factor would be
-S (1 + x²/4) (Cassel, arXiv:0903.5307): for the repulsive octet x²/4 < 1% at freeze-out, for the
-attractive singlet (x ≈ 0.5–1 at x_f ≈ 25) the p-wave part of a singlet channel (e.g. a scalar
-pair into f f̄ through the s-channel γ, Z) is underestimated by 6–25%; these are small shares of
+V = g), the same-sign pairs of two (anti-)triplets X X → q q' (:mod:`.samesign`: the 6 and the
+3̄ of 3 ⊗ 3, κ = −1/3 and 2/3), g g of self-conjugate octets (as the Dirac octet) and g Z of a
+neutral coloured state (octet). Not applied: X X̄ → q q̄' through the general colour matrices
+(:func:`.coloured.colour_matrix_pair_to_quarks`: two coloured dark states with a coloured
+exchanged state; tree level). The whole W of a channel is multiplied, also its p-wave part, whose
+Coulomb factor would be S (1 + x²/4) (Cassel, arXiv:0903.5307): for the repulsive octet x²/4 < 1%
+at freeze-out, for the attractive singlet (x ≈ 0.5–1 at x_f ≈ 25) the p-wave part of a singlet
+channel (e.g. a scalar pair into f f̄ through the s-channel γ, Z) is underestimated by 6–25%;
+these are small shares of
 a coloured pair's annihilation, dominated by the s-wave g g. Also left out: the electromagnetic
 and Z potentials (Q²α ≪ κα_s) and the NLO QCD corrections of the hard process.
 
