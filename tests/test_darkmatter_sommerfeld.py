@@ -335,3 +335,29 @@ def test_near_threshold_against_the_published_s_wave_factors(process, kind, beta
         ratio = (CO.coloured_pair_to_fermions(sec, smc, x, xb, "u", "u", rs, 0.1, coulomb=coulomb)[0]
                  / CO.coloured_pair_to_fermions(sec, smc, x, xb, "u", "u", rs, 0.1)[0])
     assert ratio == pytest.approx(published_s_wave_ratio(process, k / m, alpha), rel=beta**2)
+
+
+def test_octet_and_gluon_z_channels_carry_their_factors():
+    """G G → g g of a gluino-like octet equals the Dirac octet's per-representation sum with the
+    same Coulomb factors; Q Q̄ → g Z of a neutral triplet is an octet (S₈ < 1 multiplies it)."""
+    from bridge.darkmatter import annihilation as A
+    from bridge.engine import ZCouplings
+
+    rs = np.array([2 * 315.0 * 1.001, 2 * 315.0 * 1.05])
+    coulomb = SF.Coulomb(315.0, 315.0, 8, 8, 0.118)
+    dressed = CO.self_conjugate_octet_to_gluons("F", 315.0, rs, 0.1, coulomb)
+    tree = CO.self_conjugate_octet_to_gluons("F", 315.0, rs, 0.1)
+    parts = sum(coulomb(rs, q) * CO.fermion_pair_to_gluons(315.0, 8, rs, 0.1, Indicator(q))
+                for q in SF.GLUON_PAIR_WEIGHTS[8])
+    assert dressed == pytest.approx(parts, rel=1e-12)
+    assert np.all(dressed > tree)  # the attractive singlet dominates near threshold
+
+    sec = DarkSector((DarkFermion("chi", 300.0, 0.0, majorana=True), DarkFermion("Q", 310.0, 0.0, colour=3)),
+                     (DarkScalar("S", 700.0, 0.0, colour=-3), DarkScalar("E", 900.0, -1.0)),
+                     left={"mu": np.array([[0.0, 0.9], [0.0, 0.0]])},
+                     z=ZCouplings(np.diag([0.0, 0.3]), np.diag([0.0, 0.3]), np.zeros((2, 2))))
+    rs = np.array([2 * 310.0 * 1.01 + 91.2, 900.0])
+    on, off = _pair_ws(sec, True, rs), _pair_ws(sec, False, rs)
+    s8 = SF.Coulomb(310.0, 310.0, 3, -3, A.SMCouplings.from_sm(SM).alpha_s_mz)(rs, 8)
+    assert np.all(s8 < 1)
+    assert on["Q Q~ -> g Z"] == pytest.approx(off["Q Q~ -> g Z"] * s8, rel=1e-12)
