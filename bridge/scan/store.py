@@ -54,14 +54,16 @@ from pathlib import Path
 import numpy as np
 
 from bridge.errors import InputError
+from bridge.scan.store_order import Lifting, chunk_order, unit_coordinates
 
-FORMAT = 5
+FORMAT = 6
 #: Formats this bridge reads: 2 stored the columns as plain float64 (no ``codec`` in a
 #: chunk's layout), 3 without the ``R`` transform (a column predicted from another one) and
 #: without the checksum of the scan's parameters, 4 without the ``L`` transform (a linear
-#: combination of other columns); a writer that resumes such a file adds
+#: combination of other columns), 5 without the ``B`` transform and the Hilbert order of a random
+#: chunk (:mod:`bridge.scan.store_order`); a writer that resumes such a file adds
 #: chunks of today's format and marks the file so (an older bridge then refuses it).
-READABLE = (2, 3, 4, 5)
+READABLE = (2, 3, 4, 5, 6)
 MARKER = "bridge_results"
 STATUS_OK, STATUS_FAILED = 0, 1
 FIXED = ("id", "status", "error", "route")
@@ -292,7 +294,7 @@ def _cost(r: np.ndarray) -> np.ndarray:
 STRIDE = 16
 
 
-def _choose(bits: np.ndarray, width: int, costs: bool = False, key=None):
+def _choose(bits: np.ndarray, width: int, costs: bool = False, key=None, lift=None):
     """The transform of each row that leaves the smallest residuals, judged on every 8th point
     past the longest reach of the transforms (their mean bit length; raw bits unless another
     transform saves half a bit a value): a :data:`TRANSFORMS` code, or ``R<row>:<ratio>``
@@ -324,6 +326,12 @@ def _choose(bits: np.ndarray, width: int, costs: bool = False, key=None):
             choice[k] = code
     sample = np.arange(reach, n, STRIDE)
     table = bits.view(np.float64)
+    if lift is not None:  # a random chunk in Hilbert order: interpolation between neighbours
+        c = _cost(bits[:, sample] - lift.predict(table, sample))
+        better = c < cost
+        cost[better] = c[better]
+        for k in np.flatnonzero(better):
+            choice[k] = "B"
     pairs = _proportional(table, sample)
     if pairs:
         rows = list(pairs)
@@ -577,8 +585,9 @@ def _deflate(data: bytes) -> bytes:
     return z.compress(data) + z.flush()
 
 
-def _residuals(bits: np.ndarray, codes: list[str], width: int) -> np.ndarray:
-    """The zigzagged residuals of each row under its transform (``codes``)."""
+def _residuals(bits: np.ndarray, codes: list[str], width: int, lift=None) -> np.ndarray:
+    """The zigzagged residuals of each row under its transform (``codes``; ``B``: the
+    interpolation ``lift``, :class:`bridge.scan.store_order.Lifting`)."""
     m, n = bits.shape
     z = np.empty((m, n), dtype=np.uint64)
     ratio_rows = [k for k, c in enumerate(codes) if c.startswith("R")]
@@ -588,7 +597,10 @@ def _residuals(bits: np.ndarray, codes: list[str], width: int) -> np.ndarray:
             z[k] = _zigzag(bits[k] - _combined(table, _linear_terms(c)), inplace=True)
     for code in set(codes) - {c for c in codes if c.startswith(("R", "L"))}:
         rows = [k for k, c in enumerate(codes) if c == code]
-        z[rows] = _zigzag(_apply(bits[rows], code, width), inplace=True)
+        if code == "B":
+            z[rows] = _zigzag(lift.residuals(bits[rows]), inplace=True)
+        else:
+            z[rows] = _zigzag(_apply(bits[rows], code, width), inplace=True)
     if ratio_rows:
         refs, ratios = zip(*(_ratio_code(codes[k]) for k in ratio_rows), strict=True)
         r = bits[ratio_rows]
@@ -597,13 +609,15 @@ def _residuals(bits: np.ndarray, codes: list[str], width: int) -> np.ndarray:
     return z
 
 
-def encode_table(table: np.ndarray, width: int, key=None) -> tuple[list[str], bytes]:
+def encode_table(table: np.ndarray, width: int, key=None, lift=None) -> tuple[list[str], bytes]:
     """(transform per row, blob) of a float64 table (rows: columns of a chunk). Each column
     takes the transform that leaves the smallest residuals (:func:`_choose`); the zigzagged
     residuals are split into byte planes, one row of n bytes per column and byte: a row of
     zeros (the high bytes of small residuals) is left out, a skewed one deflated, a noisy one
     (the low bytes) stored as it is (deflating noise costs time and saves nothing).
-    Lossless: :func:`decode_table` gives the same bits back.
+    Lossless: :func:`decode_table` gives the same bits back. ``lift``: the neighbours of a
+    random chunk stored in Hilbert order (:class:`bridge.scan.store_order.Lifting`), for the
+    ``B`` transform.
 
     blob: kinds (uint8 per plane row: ZERO, RAW, DEFLATED) | head residuals (int64, m x
     len(_head)) | RAW rows | one zlib stream of the DEFLATED rows."""
@@ -611,8 +625,8 @@ def encode_table(table: np.ndarray, width: int, key=None) -> tuple[list[str], by
     if m == 0:
         return [], b""
     bits = np.ascontiguousarray(table, dtype="<f8").view(np.int64)
-    choice = _choose(bits, width, key=key)
-    z = _residuals(bits, choice, width)
+    choice = _choose(bits, width, key=key, lift=lift)
+    z = _residuals(bits, choice, width, lift)
     head = _head(n, width)
     heads = z[:, head].copy()
     z[:, head] = 0
@@ -636,8 +650,9 @@ def encode_table(table: np.ndarray, width: int, key=None) -> tuple[list[str], by
     return choice, b"".join([kinds.tobytes(), heads.astype("<u8").tobytes(), memoryview(raw), packed])
 
 
-def decode_table(blob: bytes, codes: list[str], n: int, width: int) -> np.ndarray:
-    """The float64 table of :func:`encode_table` (rows in ``codes`` order)."""
+def decode_table(blob: bytes, codes: list[str], n: int, width: int, lift=None) -> np.ndarray:
+    """The float64 table of :func:`encode_table` (rows in ``codes`` order; ``lift`` as
+    there)."""
     m = len(codes)
     if m == 0:
         return np.zeros((0, n))
@@ -672,12 +687,14 @@ def decode_table(blob: bytes, codes: list[str], n: int, width: int) -> np.ndarra
     if any(j >= m or j in ratio or j in linear for j, _ in ratio.values()) or any(
             not 0 <= j < m or j in linear for terms in linear.values() for j, _ in terms):
         raise sqlite3.DatabaseError("a chunk's layout predicts a column from a missing one")
-    unknown = {c for c in codes if c[:1] not in ("R", "L") and c not in TRANSFORMS}
+    unknown = {c for c in codes if c[:1] not in ("R", "L") and c not in TRANSFORMS
+               and not (c == "B" and lift is not None)}
     if unknown:
         raise sqlite3.DatabaseError("a chunk's layout names an unknown transform")
     for code in set(codes) - {codes[k] for k in (*ratio, *linear)}:
         rows = [k for k, c in enumerate(codes) if c == code]
-        out[rows] = _apply(r[rows], code, width, inverse=True)
+        out[rows] = lift.restore(r[rows]) if code == "B" else _apply(r[rows], code, width,
+                                                                        inverse=True)
     if ratio:
         rows = list(ratio)
         refs, ratios = zip(*ratio.values(), strict=True)
@@ -920,12 +937,18 @@ def pack(ids, columns: dict, errors, routes, derived=(), space=None, affine=None
     check = _checksum([columns[c] for c in known])
     stored, constant, alias, table = _layout(columns, n, tuple(known))
     width = _width(space)
-    codes, data = encode_table(table, width, key=(width, *stored))
+    order, lift = (None, None)
+    if width == 0 and space is not None and known == [f"par:{a.name}" for a in space.axes]:
+        order, lift = _chunk_lifting(space, ids)
+    if order is not None:
+        table = table[:, order]
+    codes, data = encode_table(table, width, key=(width, order is not None, *stored), lift=lift)
     route_codes = np.fromiter(map(_ROUTE_CODE.get, routes, repeat(0)), np.uint8, n)
     failed = [] if errors.count(None) == n else \
         [(int(ids[k]), e) for k, e in enumerate(errors) if e is not None]
     layout = json.dumps({"stored": stored, "constant": constant, "alias": alias, "ids": "delta",
-                         "codec": {"transforms": codes, "width": width},
+                         "codec": {"transforms": codes, "width": width,
+                                   **({"order": "hilbert"} if order is not None else {})},
                          **({"derived": derived} if derived else {}),
                          **({"affine": recipes} if recipes else {}),
                          **({"space": known, "space_crc32": check} if known else {})})
@@ -937,7 +960,7 @@ def unpack(p: Packed, space=None, fastpath=None):
     Store.write (the derived obs: columns evaluated again with ``fastpath``, :func:`fastpath_from`)."""
     lay = _read_layout(p.layout)
     n = p.ids.size
-    table = _table(p.data, lay, n)
+    table = _table(p.data, lay, n, space, p.ids)
     values = _space_values(space, lay.get("space", ()), p.ids, lay.get("space_crc32"))
     column = _Chunk(lay, {c: k for k, c in enumerate(lay["stored"])}, table, n, values)
     columns = {}
@@ -1009,12 +1032,40 @@ def _affine(lay, wanted, column, known) -> dict[str, np.ndarray]:
     return out
 
 
-def _table(data: bytes, lay: dict, n: int) -> np.ndarray:
-    """The stored columns of a chunk (rows), encoded (format 3) or plain float64 (format 2)."""
+def _chunk_lifting(space, ids: np.ndarray, check=None):
+    """(storage order, :class:`~bridge.scan.store_order.Lifting`) of a random chunk ``ids``
+    (:func:`bridge.scan.store_order.chunk_order`; (None, None): id order). ``check``: the
+    CRC-32 of the parameters the writer computed the points at (a reader whose numpy draws
+    others would put the values back in the wrong order: refused)."""
+    values = space.values(ids)
+    if check is not None and _checksum(values.T) != int(check):
+        raise sqlite3.DatabaseError(
+            f"the scan's parameters computed again from its definition (sampler "
+            f"{space.sampler!r}, seed {space.seed}) differ from those the points were computed "
+            "at: this numpy does not reproduce them; read the file with the numpy version that "
+            "wrote it")
+    u = unit_coordinates(space, values)
+    order = chunk_order(u)
+    return (None, None) if order is None else (order, Lifting(u[order]))
+
+
+def _table(data: bytes, lay: dict, n: int, space=None, ids=None) -> np.ndarray:
+    """The stored columns of a chunk (rows), encoded (format 3) or plain float64 (format 2);
+    ``space`` and ``ids``: the scan's points, for a chunk stored in Hilbert order (format 6)."""
     codec = lay.get("codec")
     if codec is None:
         return np.frombuffer(data, dtype="<f8").reshape(len(lay["stored"]), n)
-    return decode_table(data, codec["transforms"], n, int(codec["width"]))
+    if codec.get("order") is None:
+        return decode_table(data, codec["transforms"], n, int(codec["width"]))
+    if codec["order"] != "hilbert" or space is None:
+        raise sqlite3.DatabaseError(f"a chunk stored in {codec['order']!r} order without the "
+                                    "scan's definition")
+    order, lift = _chunk_lifting(space, ids, lay.get("space_crc32"))
+    if order is None:
+        raise sqlite3.DatabaseError("a chunk stored in Hilbert order has no such order")
+    out = np.empty((len(codec["transforms"]), n))
+    out[:, order] = decode_table(data, codec["transforms"], n, int(codec["width"]), lift)
+    return out
 
 
 def _space_columns(space, ids: np.ndarray, columns: dict) -> list[str]:
@@ -1168,7 +1219,8 @@ class _Reader:
                 continue
             stored = {c: k for k, c in enumerate(lay["stored"])}
             try:
-                table = _table(data, lay, n)
+                table = _table(data, lay, n, self._scan_space() if "codec" in lay and
+                               lay["codec"].get("order") else None, ids)
             except sqlite3.DatabaseError as exc:
                 raise _damaged(self.path, exc) from None
             sel = np.flatnonzero(keep)
@@ -1207,10 +1259,8 @@ class _Reader:
             self._derived = fastpath_from(self.meta().get("fastpath_representations") or {})
         return self._derived
 
-    def _space_values(self, names, ids, check=None) -> dict[str, np.ndarray]:
-        """The ``space`` columns of a chunk: the scan's points ``ids`` (meta ``scan``)."""
-        if not names:
-            return {}
+    def _scan_space(self):
+        """The scan's points (meta ``scan``)."""
         if not hasattr(self, "_space"):
             from bridge.scan.space import Space
 
@@ -1218,8 +1268,15 @@ class _Reader:
                 self._space = Space.from_dict(self.meta()["scan"]["space"])
             except (KeyError, TypeError, ValueError, InputError) as exc:
                 raise _damaged(self.path, f"scan definition: {exc}") from None
+        return self._space
+
+    def _space_values(self, names, ids, check=None) -> dict[str, np.ndarray]:
+        """The ``space`` columns of a chunk: the scan's points ``ids`` (meta ``scan``)."""
+        if not names:
+            return {}
+        space = self._scan_space()
         try:
-            return _space_values(self._space, names, ids, check)
+            return _space_values(space, names, ids, check)
         except sqlite3.DatabaseError as exc:
             raise _damaged(self.path, exc) from None
 
