@@ -410,7 +410,7 @@ def _linear(bits: np.ndarray, choice: list[str], cost: np.ndarray, sample: np.nd
     cached = _LINEAR_CACHE.get(key) if key is not None else None
     if cached is not None and cached[0] and cached[1] < LINEAR_SEARCH:
         ratio = {k: _ratio_code(c) for k, c in enumerate(choice) if c.startswith("R")}
-        taken = {j for j, _ in ratio.values()} | set(ratio)
+        taken = set(ratio)  # an R row's reference may be an L row (decoded before it)
         codes = cached[0]
         table = bits.view(np.float64)[:, sample]
         sbits = bits[:, sample]
@@ -497,7 +497,6 @@ def _linear_search(bits: np.ndarray, choice: list[str], cost: np.ndarray,
     s = table[:, sample]
     m = len(choice)
     ratio_rows = {k for k, c in enumerate(choice) if c.startswith("R")}
-    ratio_refs = {_ratio_code(choice[k])[0] for k in ratio_rows}
     with np.errstate(all="ignore"):
         scale = np.abs(s).max(axis=1)
         usable = np.all(np.isfinite(s), axis=1) & (scale > 0) & np.isfinite(scale)
@@ -510,7 +509,7 @@ def _linear_search(bits: np.ndarray, choice: list[str], cost: np.ndarray,
         return
     basis = [rows[k] for k in piv[:rank]]
     keep = [t for t, k in enumerate(piv[rank:])
-            if cost[rows[k]] > LINEAR_GAIN + 1.0 and rows[k] not in ratio_refs]
+            if cost[rows[k]] > LINEAR_GAIN + 1.0]
     targets = [rows[piv[rank + t]] for t in keep]
     if not targets:
         return
@@ -682,10 +681,12 @@ def decode_table(blob: bytes, codes: list[str], n: int, width: int, lift=None) -
         linear = {k: _linear_terms(c) for k, c in enumerate(codes) if c.startswith("L")}
     except ValueError:
         raise sqlite3.DatabaseError("a chunk's layout names an unknown transform") from None
-    # decoded in three rounds: the rows under their own transform, those proportional to one
-    # of them, then the linear combinations (of rows of the first two rounds)
-    if any(j >= m or j in ratio or j in linear for j, _ in ratio.values()) or any(
-            not 0 <= j < m or j in linear for terms in linear.values() for j, _ in terms):
+    # decoded in three rounds: the rows under their own transform, the linear combinations
+    # of them, then the rows proportional to a row of the first two rounds (format 6: the
+    # reference of an R row may be an L row; before, an L row combined rows of the first
+    # round only, so the order reads them alike)
+    if any(j >= m or j in ratio for j, _ in ratio.values()) or any(
+            not 0 <= j < m or j in linear or j in ratio for terms in linear.values() for j, _ in terms):
         raise sqlite3.DatabaseError("a chunk's layout predicts a column from a missing one")
     unknown = {c for c in codes if c[:1] not in ("R", "L") and c not in TRANSFORMS
                and not (c == "B" and lift is not None)}
@@ -695,12 +696,12 @@ def decode_table(blob: bytes, codes: list[str], n: int, width: int, lift=None) -
         rows = [k for k, c in enumerate(codes) if c == code]
         out[rows] = lift.restore(r[rows]) if code == "B" else _apply(r[rows], code, width,
                                                                         inverse=True)
+    for k, terms in linear.items():
+        out[k] = r[k] + _combined(out.view(np.float64), terms)
     if ratio:
         rows = list(ratio)
         refs, ratios = zip(*ratio.values(), strict=True)
         out[rows] = r[rows] + _predicted(out.view(np.float64), list(refs), list(ratios))
-    for k, terms in linear.items():
-        out[k] = r[k] + _combined(out.view(np.float64), terms)
     return out.view("<f8")
 
 
