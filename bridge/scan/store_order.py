@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Bits per axis of the cells the Hilbert index is computed on (2**20 cells per chunk: a
-#: 4096-point chunk has its points in distinct cells but for a few).
-HILBERT_BITS = 10
+#: Bits per axis of the cells the Hilbert index is computed on (2**16 cells: a 4096-point
+#: chunk has a few points sharing a cell, kept in id order).
+HILBERT_BITS = 8
 #: Largest sum of the barycentric weights' magnitudes taken (a flat triangle extrapolates
 #: far: its weights are large and cancel); above, the point on the segment (i - h, i + h).
 MAX_WEIGHT = 4.0
@@ -85,59 +85,60 @@ class Lifting:
     def __init__(self, u: np.ndarray):
         n, d = u.shape
         self.n = n
-        self.a = np.zeros(n, dtype=np.int64)
-        self.b = np.zeros(n, dtype=np.int64)
-        self.c = np.zeros(n, dtype=np.int64)
-        self.wa = np.zeros(n)
-        self.wb = np.zeros(n)
-        self.wc = np.zeros(n)
         self.levels: list[np.ndarray] = []
         h = 1
         while 2 * h < n:
             h *= 2
         while h >= 1:
-            i = np.arange(h, n, 2 * h)
-            if i.size:
-                self.levels.append(i)
-                self._weights(u, i, h, d)
+            self.levels.append(np.arange(h, n, 2 * h))
             h //= 2
-
-    def _weights(self, u, i, h, d):
+        # every position at once: h = the lowest set bit of i
+        i = np.arange(n, dtype=np.int64)
+        h = i & -i
         a = i - h
-        has_b = i + h < self.n
+        has_b = i + h < n
         b = np.where(has_b, i + h, a)
         has_c = has_b & (i - 3 * h >= 0)
         c = np.where(has_c, i - 3 * h, a)
-        p, pa, pb = u[i], u[a], u[b]
-        e = pb - pa
-        ee = np.einsum("kj,kj->k", e, e) if d > 1 else e[:, 0] * e[:, 0]
+        if d == 2:  # the two axes as contiguous arrays (a third of the time of u[:, 0])
+            x, y = np.ascontiguousarray(u.T)
+            ex, ey = x[b] - x[a], y[b] - y[a]
+            qx, qy = x - x[a], y - y[a]
+            ee = ex * ex + ey * ey
+            qe = qx * ex + qy * ey
+        else:
+            e, q = u[b] - u[a], u - u[a]
+            ee = np.einsum("kj,kj->k", e, e)
+            qe = np.einsum("kj,kj->k", q, e)
         with np.errstate(all="ignore"):
-            q = p - pa
-            t = (np.einsum("kj,kj->k", q, e) if d > 1 else q[:, 0] * e[:, 0]) / ee
+            t = qe / ee
         segment = has_b & (ee > 0) & np.isfinite(t) & (np.abs(t) <= MAX_WEIGHT)
         wb = np.where(segment, t, 0.0)
         wa = 1.0 - wb
-        wc = np.zeros(i.size)
+        wc = np.zeros(n)
         if d == 2:
-            f = u[c] - pa
+            fx, fy = x[c] - x[a], y[c] - y[a]
             with np.errstate(all="ignore"):
-                det = e[:, 0] * f[:, 1] - e[:, 1] * f[:, 0]
-                lb = (q[:, 0] * f[:, 1] - q[:, 1] * f[:, 0]) / det
-                lc = (e[:, 0] * q[:, 1] - e[:, 1] * q[:, 0]) / det
+                det = ex * fy - ey * fx
+                lb = (qx * fy - qy * fx) / det
+                lc = (ex * qy - ey * qx) / det
                 la = 1.0 - lb - lc
                 size = np.abs(la) + np.abs(lb) + np.abs(lc)
             tri = has_c & np.isfinite(size) & (size <= MAX_WEIGHT)
             wa, wb, wc = np.where(tri, la, wa), np.where(tri, lb, wb), np.where(tri, lc, wc)
-        self.a[i], self.b[i], self.c[i] = a, b, c
-        self.wa[i], self.wb[i], self.wc[i] = wa, wb, wc
+        wa[0] = wb[0] = wc[0] = 0.0  # position 0: stored as it is
+        self.a, self.b, self.c = a, b, c
+        self.wa, self.wb, self.wc = wa, wb, wc
 
     def predict(self, table: np.ndarray, pos) -> np.ndarray:
         """The bits of the prediction of ``table``'s rows at positions ``pos`` (float64
         products and sums in a fixed order; 0.0 where not finite)."""
         a, b, c = self.a[pos], self.b[pos], self.c[pos]
-        p = table[:, a] * self.wa[pos]
-        p += table[:, b] * self.wb[pos]
-        p += table[:, c] * self.wc[pos]
+        # np.take: a quarter of the time of table[:, a] (numpy 2.4)
+        p = np.take(table, a, axis=1)
+        p *= self.wa[pos]
+        p += np.take(table, b, axis=1) * self.wb[pos]
+        p += np.take(table, c, axis=1) * self.wc[pos]
         p[~np.isfinite(p)] = 0.0
         return p.view(np.int64)
 
