@@ -344,7 +344,65 @@ def _choose(bits: np.ndarray, width: int, costs: bool = False, key=None, lift=No
     if costs:
         return choice, cost
     _linear(bits, choice, cost, sample, key)
+    if lift is not None:
+        _remainders(bits, choice, sample, lift)
     return choice
+
+
+def _remainders(bits: np.ndarray, choice: list[str], sample: np.ndarray, lift) -> None:
+    """Turn an ``L`` row into a ``K`` row where that leaves a smaller residual on the sample:
+    the combination plus the interpolation (:class:`~bridge.scan.store_order.Lifting`) of
+    what the combination leaves (a sum of a few terms of a smooth function of the parameters:
+    a combination fitted on all points leaves a remainder that varies slowly over the box)."""
+    rows = [k for k, c in enumerate(choice) if c.startswith("L")]
+    if not rows:
+        return
+    table = bits.view(np.float64)
+    base = np.array([_combined(table, _linear_terms(choice[k])).view(np.float64) for k in rows])
+    plain = _cost(bits[rows][:, sample] - base[:, sample].view(np.int64))
+    pred = _about(table[rows], base, lift, sample)
+    spatial = _cost(bits[rows][:, sample] - pred)
+    for k, a, b in zip(rows, plain, spatial, strict=True):
+        if b < a - 0.5:
+            choice[k] = "K" + choice[k][1:]
+
+
+def _about(values: np.ndarray, base: np.ndarray, lift, pos) -> np.ndarray:
+    """The bits of ``base`` plus the interpolation of ``values - base`` at positions ``pos``
+    (both as float64 elementwise arithmetic; non-finite remainders and sums as 0.0)."""
+    with np.errstate(all="ignore"):
+        g = values - base
+    g[~np.isfinite(g)] = 0.0
+    with np.errstate(all="ignore"):
+        p = base[:, pos] + lift.predict(g, pos).view(np.float64)
+    p[~np.isfinite(p)] = 0.0
+    return p.view(np.int64)
+
+
+def _restore_about(r: np.ndarray, base: np.ndarray, lift) -> np.ndarray:
+    """The inverse of the ``K`` residuals (``r``: bits minus :func:`_about` at every position
+    but the first, minus ``base`` there), level by level as :meth:`Lifting.restore`."""
+    out = np.empty_like(r)
+    table = out.view(np.float64)
+    g = np.zeros(r.shape)
+    first = base[:, 0].copy()
+    first[~np.isfinite(first)] = 0.0
+    out[:, 0] = r[:, 0] + first.view(np.int64)
+    for i in [np.array([0]), *lift.levels]:
+        if i.size and i[0] != 0:
+            out[:, i] = r[:, i] + _about_at(g, base, lift, i)
+        with np.errstate(all="ignore"):
+            gi = table[:, i] - base[:, i]
+        gi[~np.isfinite(gi)] = 0.0
+        g[:, i] = gi
+    return out
+
+
+def _about_at(g: np.ndarray, base: np.ndarray, lift, pos) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        p = base[:, pos] + lift.predict(g, pos).view(np.float64)
+    p[~np.isfinite(p)] = 0.0
+    return p.view(np.int64)
 
 
 #: Numbers of other rows an ``L`` transform may combine (tried in turn, the largest terms of
@@ -354,8 +412,11 @@ def _choose(bits: np.ndarray, width: int, costs: bool = False, key=None, lift=No
 #: take 1-3 terms and leave 1-5 bits a value of 50-58; observables, pulls and χ² are nearly
 #: linear in many coefficients: 5-8 terms save them 8-13 bits a value (a 4096-point scotogenic
 #: chunk of a random sample: 531 -> 406 B/point with up to 3 terms, 372 with up to 6, 364 with
-#: up to 16; each term a multiply-add per point when written and when read).
-LINEAR_TERMS, LINEAR_GAIN = (1, 2, 3, 5, 8), 4.0
+#: up to 16; each term a multiply-add per point when written and when read). Format 6 tries 12
+#: and 16 terms too: with the R rows' references free to be combinations (the re/im pairs of
+#: the b -> s coefficients), a scotogenic random chunk in Hilbert order stores 302 -> 296
+#: B/point; the search runs once in CHOICE_REUSE chunks.
+LINEAR_TERMS, LINEAR_GAIN = (1, 2, 3, 5, 8, 12, 16), 4.0
 #: Relative size of the pivots of the sampled rows' pivoted Gram-Schmidt decomposition below
 #: which a row counts as a combination of the ones before it (:func:`_pivoted_basis`).
 LINEAR_RANK = 1e-10
@@ -366,8 +427,9 @@ def _linear_code(terms: list[tuple[int, float]]) -> str:
 
 
 def _linear_terms(code: str) -> list[tuple[int, float]] | None:
-    """[(row, coefficient), ...] of an ``L`` transform ``L<row>:<c>,<row>:<c>...``, else None."""
-    if not code.startswith("L"):
+    """[(row, coefficient), ...] of an ``L`` transform ``L<row>:<c>,<row>:<c>...`` (or ``K``:
+    the same combination, its remainder interpolated between neighbours), else None."""
+    if not code.startswith(("L", "K")):
         return None
     out = []
     for part in code[1:].split(","):
@@ -591,10 +653,20 @@ def _residuals(bits: np.ndarray, codes: list[str], width: int, lift=None) -> np.
     z = np.empty((m, n), dtype=np.uint64)
     ratio_rows = [k for k, c in enumerate(codes) if c.startswith("R")]
     table = bits.view(np.float64)
+    remainder = []
     for k, c in enumerate(codes):
         if c.startswith("L"):
             z[k] = _zigzag(bits[k] - _combined(table, _linear_terms(c)), inplace=True)
-    for code in set(codes) - {c for c in codes if c.startswith(("R", "L"))}:
+        elif c.startswith("K"):
+            remainder.append(k)
+    if remainder:
+        base = np.array([_combined(table, _linear_terms(codes[k])).view(np.float64)
+                         for k in remainder])
+        r = bits[remainder]
+        r[:, 0] -= base[:, 0].view(np.int64)
+        r[:, 1:] -= _about(table[remainder], base, lift, slice(1, None))
+        z[remainder] = _zigzag(r, inplace=True)
+    for code in set(codes) - {c for c in codes if c.startswith(("R", "L", "K"))}:
         rows = [k for k, c in enumerate(codes) if c == code]
         if code == "B":
             z[rows] = _zigzag(lift.residuals(bits[rows]), inplace=True)
@@ -702,7 +774,7 @@ def decode_table(blob: bytes, codes: list[str], n: int, width: int, lift=None) -
     out = np.empty((m, n), dtype=np.int64)
     try:
         ratio = {k: _ratio_code(c) for k, c in enumerate(codes) if c.startswith("R")}
-        linear = {k: _linear_terms(c) for k, c in enumerate(codes) if c.startswith("L")}
+        linear = {k: _linear_terms(c) for k, c in enumerate(codes) if c.startswith(("L", "K"))}
     except ValueError:
         raise sqlite3.DatabaseError("a chunk's layout names an unknown transform") from None
     # decoded in three rounds: the rows under their own transform, the linear combinations
@@ -712,16 +784,24 @@ def decode_table(blob: bytes, codes: list[str], n: int, width: int, lift=None) -
     if any(j >= m or j in ratio for j, _ in ratio.values()) or any(
             not 0 <= j < m or j in linear or j in ratio for terms in linear.values() for j, _ in terms):
         raise sqlite3.DatabaseError("a chunk's layout predicts a column from a missing one")
-    unknown = {c for c in codes if c[:1] not in ("R", "L") and c not in TRANSFORMS
+    unknown = {c for c in codes if c[:1] not in ("R", "L", "K") and c not in TRANSFORMS
                and not (c == "B" and lift is not None)}
+    if lift is None and any(c.startswith("K") for c in codes):
+        unknown.add("K")
     if unknown:
         raise sqlite3.DatabaseError("a chunk's layout names an unknown transform")
     for code in set(codes) - {codes[k] for k in (*ratio, *linear)}:
         rows = [k for k, c in enumerate(codes) if c == code]
         out[rows] = lift.restore(r[rows]) if code == "B" else _apply(r[rows], code, width,
                                                                         inverse=True)
+    remainder = [k for k in linear if codes[k].startswith("K")]
     for k, terms in linear.items():
-        out[k] = r[k] + _combined(out.view(np.float64), terms)
+        if k not in remainder:
+            out[k] = r[k] + _combined(out.view(np.float64), terms)
+    if remainder:
+        base = np.array([_combined(out.view(np.float64), linear[k]).view(np.float64)
+                         for k in remainder])
+        out[remainder] = _restore_about(r[remainder], base, lift)
     if ratio:
         rows = list(ratio)
         refs, ratios = zip(*ratio.values(), strict=True)
