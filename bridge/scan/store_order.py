@@ -100,6 +100,8 @@ class Lifting:
         b = np.where(has_b, i + h, a)
         has_c = has_b & (i - 3 * h >= 0)
         c = np.where(has_c, i - 3 * h, a)
+        has_d = i + 3 * h < n  # the other side's third point (the better triangle is taken)
+        c2 = np.where(has_d, i + 3 * h, a)
         if d == 2:  # the two axes as contiguous arrays (a third of the time of u[:, 0])
             x, y = np.ascontiguousarray(u.T)
             ex, ey = x[b] - x[a], y[b] - y[a]
@@ -117,15 +119,19 @@ class Lifting:
         wa = 1.0 - wb
         wc = np.zeros(n)
         if d == 2:
-            fx, fy = x[c] - x[a], y[c] - y[a]
-            with np.errstate(all="ignore"):
-                det = ex * fy - ey * fx
-                lb = (qx * fy - qy * fx) / det
-                lc = (ex * qy - ey * qx) / det
-                la = 1.0 - lb - lc
-                size = np.abs(la) + np.abs(lb) + np.abs(lc)
-            tri = has_c & np.isfinite(size) & (size <= MAX_WEIGHT)
-            wa, wb, wc = np.where(tri, la, wa), np.where(tri, lb, wb), np.where(tri, lc, wc)
+            best = np.full(n, np.inf)
+            for third, has in ((c, has_c), (c2, has_b & has_d)):
+                fx, fy = x[third] - x[a], y[third] - y[a]
+                with np.errstate(all="ignore"):
+                    det = ex * fy - ey * fx
+                    lb = (qx * fy - qy * fx) / det
+                    lc = (ex * qy - ey * qx) / det
+                    la = 1.0 - lb - lc
+                    size = np.abs(la) + np.abs(lb) + np.abs(lc)
+                tri = has & np.isfinite(size) & (size <= MAX_WEIGHT) & (size < best)
+                best = np.where(tri, size, best)
+                wa, wb, wc = np.where(tri, la, wa), np.where(tri, lb, wb), np.where(tri, lc, wc)
+                c = np.where(tri, third, c)
         wa[0] = wb[0] = wc[0] = 0.0  # position 0: stored as it is
         self.a, self.b, self.c = a, b, c
         self.wa, self.wb, self.wc = wa, wb, wc
