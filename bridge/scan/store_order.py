@@ -142,9 +142,10 @@ class Lifting:
         a, b, c = self.a[pos], self.b[pos], self.c[pos]
         # np.take: a quarter of the time of table[:, a] (numpy 2.4)
         p = np.take(table, a, axis=1)
-        p *= self.wa[pos]
-        p += np.take(table, b, axis=1) * self.wb[pos]
-        p += np.take(table, c, axis=1) * self.wc[pos]
+        with np.errstate(all="ignore"):  # inf * 0 and inf - inf: NaN, set to 0.0 below
+            p *= self.wa[pos]
+            p += np.take(table, b, axis=1) * self.wb[pos]
+            p += np.take(table, c, axis=1) * self.wc[pos]
         p[~np.isfinite(p)] = 0.0
         return p.view(np.int64)
 
