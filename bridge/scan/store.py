@@ -192,9 +192,11 @@ TRANSFORMS = ("", "1", "11", "1W", "11W")
 
 
 def _lagged(b: np.ndarray, lag: int) -> np.ndarray:
-    out = b.copy()
-    if 0 < lag < b.shape[-1]:
-        out[..., lag:] -= b[..., :-lag]
+    if not 0 < lag < b.shape[-1]:
+        return b.copy()
+    out = np.empty_like(b)  # one pass (a copy and an in-place difference were two)
+    out[..., :lag] = b[..., :lag]
+    np.subtract(b[..., lag:], b[..., :-lag], out=out[..., lag:])
     return out
 
 
@@ -447,8 +449,11 @@ def _combined(table: np.ndarray, terms: list[tuple[int, float]]) -> np.ndarray:
     sum is not finite (NaN payloads are not reproduced alike by every processor)."""
     j, c = terms[0]
     p = table[j] * c
-    for j, c in terms[1:]:
-        p += table[j] * c
+    if len(terms) > 1:
+        term = np.empty_like(p)  # one temporary for all terms: the same roundings, fewer passes
+        for j, c in terms[1:]:
+            np.multiply(table[j], c, out=term)
+            p += term
     p[~np.isfinite(p)] = 0.0
     return p.view(np.int64)
 
