@@ -21,9 +21,12 @@ without it is not a results file and is refused):
   stored columns, losslessly encoded (:func:`encode_table`: each column's float64 bits minus
   a prediction from its neighbours in the chunk, from an earlier column times a constant or,
   format 5, from a linear combination of a few other columns with coefficients fitted on the
-  chunk and stored in its layout, as small integers, byte planes deflated; format 2 held plain
-  float64, format 3 had no prediction from another column, format 4 none from several, all
-  still read). The ``space`` columns carry a CRC-32 of
+  chunk and stored in its layout, as small integers, byte planes deflated; format 6 stores
+  a random chunk along the Hilbert curve through its points, computed again when read, and
+  predicts a column there by interpolation between neighbours, ``B``, or as a combination of
+  others plus the interpolation of its remainder, ``K``: :mod:`bridge.scan.store_order`;
+  format 2 held plain float64, format 3 had no prediction from another column, format 4 none
+  from several, format 5 no order, all still read). The ``space`` columns carry a CRC-32 of
   the values the points were computed at (``space_crc32``): a random sample is drawn again
   from its seed when read, and a numpy that draws other numbers is refused. A column holding
   one value for the whole chunk,
