@@ -1060,7 +1060,8 @@ def pack(ids, columns: dict, errors, routes, derived=(), space=None, affine=None
     width = _width(space)
     order, lift = (None, None)
     if width == 0 and space is not None and known == [f"par:{a.name}" for a in space.axes]:
-        order, lift = _chunk_lifting(space, ids)
+        # the par: columns are the scan's points, bit for bit (_space_columns): not drawn again
+        order, lift = _chunk_lifting(space, ids, values=np.stack([columns[c] for c in known], axis=1))
     if order is not None:
         table = np.take(table, order, axis=1)  # a quarter of the time of table[:, order]
     codes, data = encode_table(table, width, key=(width, order is not None, *stored), lift=lift)
@@ -1153,12 +1154,12 @@ def _affine(lay, wanted, column, known) -> dict[str, np.ndarray]:
     return out
 
 
-def _chunk_lifting(space, ids: np.ndarray, check=None):
+def _chunk_lifting(space, ids: np.ndarray, check=None, values=None):
     """(storage order, :class:`~bridge.scan.store_order.Lifting`) of a random chunk ``ids``
     (:func:`bridge.scan.store_order.chunk_order`; (None, None): id order). ``check``: the
     CRC-32 of the parameters the writer computed the points at (a reader whose numpy draws
     others would put the values back in the wrong order: refused)."""
-    values = space.values(ids)
+    values = space.values(ids) if values is None else values
     if check is not None and _checksum(values.T) != int(check):
         raise sqlite3.DatabaseError(
             f"the scan's parameters computed again from its definition (sampler "
