@@ -6,17 +6,18 @@ A random or Latin-hypercube sample scatters a chunk's points over the box: conse
 are far apart, so a column's difference from the previous point is as large as the column
 (a scotogenic chunk stored ~380 B/point, against ~150 for a grid). Stored along a Hilbert
 curve through the chunk's points (Hilbert, Math. Ann. 38 (1891) 459; the index of a cell as
-in Butz, IEEE Trans. Comput. C-20 (1971) 424, the iterative form of Warren, "Hacker's
-Delight", 2nd ed., sect. 16-2), neighbours in the file are neighbours in the box. The order
+in Butz, IEEE Trans. Comput. C-20 (1971) 424, in the iterative form of Warren, "Hacker's
+Delight", 2nd ed., ch. 16), neighbours in the file are neighbours in the box. The order
 is computed again when the file is read, from the points' parameters (drawn again from the
 sampler's seed and checked against the CRC-32 the writer stored): it costs no bytes.
 
 The ``B`` transform predicts a column by interpolation in a hierarchy over that order (the
 lifting scheme, Sweldens, SIAM J. Math. Anal. 29 (1998) 511): the point at position i, with
 h the largest power of two dividing i, is predicted from positions i - h, i + h and i - 3h
-(multiples of 2h: decoded one level earlier), with the barycentric weights of its parameters
-in that triangle: exact for a column linear in the two parameters, leaving the curvature
-times the squared spacing otherwise, where the difference with one neighbour leaves the
+or i + 3h (multiples of 2h: decoded one level earlier; of the two triangles the one with the
+smaller weights), with the barycentric weights of its parameters in that triangle: exact
+for a column linear in the two parameters, leaving the curvature times the squared spacing
+otherwise, where the difference with one neighbour leaves the
 gradient times the spacing. Decoding runs level by level (log2 n vectorised rounds). Weights
 use only IEEE-rounded elementwise arithmetic (+ - * /), so every process computes the same
 prediction bit for bit; the residual is the float64 bits of the value minus those of the
