@@ -17,6 +17,7 @@ last resume (run to the end) the defunct orphans its session showed (a process t
 after the scan, e.g. multiprocessing's resource tracker) and the processes left after it.
 
 Usage:  python benchmarks/scan_kill.py [--kills 20] [--workers 2] [--grid 200] [--seed 1]
+        [--sample random]
 """
 
 from __future__ import annotations
@@ -37,11 +38,13 @@ ROOT = Path(__file__).resolve().parents[1]
 CARD = str(ROOT / "cards" / "F_Ib.slha")
 
 
-def scan_command(db: Path, grid: int, workers: int, chunk: int, vectorise: bool) -> list[str]:
+def scan_command(db: Path, grid: int, workers: int, chunk: int, vectorise: bool,
+                 sample: str = "grid") -> list[str]:
     return [sys.executable, "-m", "bridge.cli", "scan", CARD, "--vary", f"MINPAR:1:20:1000:{grid}",
             "--vary", f"MINPAR:2:100:2000:{grid}", "--likelihood", "seed2021", "--no-observables",
             "--workers", str(workers), "--chunk-size", str(chunk), "-o", str(db), "-q",
-            *([] if vectorise else ["--no-vectorise"])]
+            *([] if vectorise else ["--no-vectorise"]),
+            *([] if sample == "grid" else ["--sample", f"random:{grid * grid}"])]
 
 
 def _stat_fields():
@@ -130,6 +133,9 @@ def main(argv=None) -> int:
     parser.add_argument("--vectorise", action="store_true",
                         help="batched model evaluation (fast: few kills land while workers run)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--sample", choices=("grid", "random"), default="grid",
+                        help="the scan's points: the grid, or as many drawn at random (chunks "
+                             "stored in Hilbert order)")
     parser.add_argument("--grace", type=float, default=15.0,
                         help="seconds the workers may take to end after a kill (default 15)")
     parser.add_argument("--max-delay", type=float, default=None,
@@ -146,13 +152,13 @@ def main(argv=None) -> int:
     size = args.grid**2
     ref, killed = work / "ref.db", work / "killed.db"
     start = time.perf_counter()
-    subprocess.run(scan_command(ref, args.grid, args.workers, args.chunk, args.vectorise), check=True,
-                   env=env, timeout=3600)
+    subprocess.run(scan_command(ref, args.grid, args.workers, args.chunk, args.vectorise,
+                                args.sample), check=True, env=env, timeout=3600)
     t_ref = time.perf_counter() - start
     print(f"reference: {size} points in {t_ref:.1f} s ({args.workers} workers, chunks of {args.chunk})")
     rng = random.Random(args.seed)
     max_delay = args.max_delay or min(0.6 * t_ref, 10.0)
-    cmd = scan_command(killed, args.grid, args.workers, args.chunk, args.vectorise)
+    cmd = scan_command(killed, args.grid, args.workers, args.chunk, args.vectorise, args.sample)
     kills, left_total, worst_cleanup = [], 0, 0.0
     log = open(work / "killed.stderr", "w")
     for k in range(args.kills):

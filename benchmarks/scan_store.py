@@ -41,7 +41,7 @@ MODELS = {
 }
 
 
-def column_bytes(packed) -> dict[str, float]:
+def column_bytes(packed, space=None) -> dict[str, float]:
     """Stored bytes of each stored column of a packed chunk (its byte planes: raw ones as
     they are, deflated ones deflated on their own), and of the head residuals."""
     from bridge.scan import store
@@ -55,8 +55,10 @@ def column_bytes(packed) -> dict[str, float]:
     width = int(lay["codec"]["width"])
     head = store._head(n, width)
     codes = lay["codec"]["transforms"]
-    table = store.decode_table(packed.data, codes, n, width)
-    z = store._residuals(table.view(np.int64), codes, width)
+    _, lift = (store._chunk_lifting(space, packed.ids) if lay["codec"].get("order")
+                   else (None, None))
+    table = store.decode_table(packed.data, codes, n, width, lift)
+    z = store._residuals(table.view(np.int64), codes, width, lift)
     z[:, head] = 0
     out = {}
     for k, name in enumerate(names):
@@ -106,7 +108,7 @@ def one(model: str, sampler: str, points: int, columns: bool) -> dict:
         sizes.append(ids.size)
         size += len(p.layout) + len(p.data) + len(p.routes) + len(store._pack(np.diff(p.ids, prepend=0)))
         if columns:
-            for name, b in column_bytes(p).items():
+            for name, b in column_bytes(p, ctx.space).items():
                 per_column[name] = per_column.get(name, 0) + b
     out = {"points": taken, "chunk_sizes": f"{min(sizes)}-{max(sizes)}",
            "bytes_per_point": round(size / taken, 1),

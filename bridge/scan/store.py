@@ -21,9 +21,12 @@ without it is not a results file and is refused):
   stored columns, losslessly encoded (:func:`encode_table`: each column's float64 bits minus
   a prediction from its neighbours in the chunk, from an earlier column times a constant or,
   format 5, from a linear combination of a few other columns with coefficients fitted on the
-  chunk and stored in its layout, as small integers, byte planes deflated; format 2 held plain
-  float64, format 3 had no prediction from another column, format 4 none from several, all
-  still read). The ``space`` columns carry a CRC-32 of
+  chunk and stored in its layout, as small integers, byte planes deflated; format 6 stores
+  a random chunk along the Hilbert curve through its points, computed again when read, and
+  predicts a column there by interpolation between neighbours, ``B``, or as a combination of
+  others plus the interpolation of its remainder, ``K``: :mod:`bridge.scan.store_order`;
+  format 2 held plain float64, format 3 had no prediction from another column, format 4 none
+  from several, format 5 no order, all still read). The ``space`` columns carry a CRC-32 of
   the values the points were computed at (``space_crc32``): a random sample is drawn again
   from its seed when read, and a numpy that draws other numbers is refused. A column holding
   one value for the whole chunk,
@@ -54,14 +57,16 @@ from pathlib import Path
 import numpy as np
 
 from bridge.errors import InputError
+from bridge.scan.store_order import Lifting, chunk_order, unit_coordinates
 
-FORMAT = 5
+FORMAT = 6
 #: Formats this bridge reads: 2 stored the columns as plain float64 (no ``codec`` in a
 #: chunk's layout), 3 without the ``R`` transform (a column predicted from another one) and
 #: without the checksum of the scan's parameters, 4 without the ``L`` transform (a linear
-#: combination of other columns); a writer that resumes such a file adds
+#: combination of other columns), 5 without the ``B`` transform and the Hilbert order of a random
+#: chunk (:mod:`bridge.scan.store_order`); a writer that resumes such a file adds
 #: chunks of today's format and marks the file so (an older bridge then refuses it).
-READABLE = (2, 3, 4, 5)
+READABLE = (2, 3, 4, 5, 6)
 MARKER = "bridge_results"
 STATUS_OK, STATUS_FAILED = 0, 1
 FIXED = ("id", "status", "error", "route")
@@ -190,9 +195,11 @@ TRANSFORMS = ("", "1", "11", "1W", "11W")
 
 
 def _lagged(b: np.ndarray, lag: int) -> np.ndarray:
-    out = b.copy()
-    if 0 < lag < b.shape[-1]:
-        out[..., lag:] -= b[..., :-lag]
+    if not 0 < lag < b.shape[-1]:
+        return b.copy()
+    out = np.empty_like(b)  # one pass (a copy and an in-place difference were two)
+    out[..., :lag] = b[..., :lag]
+    np.subtract(b[..., lag:], b[..., :-lag], out=out[..., lag:])
     return out
 
 
@@ -292,7 +299,7 @@ def _cost(r: np.ndarray) -> np.ndarray:
 STRIDE = 16
 
 
-def _choose(bits: np.ndarray, width: int, costs: bool = False, key=None):
+def _choose(bits: np.ndarray, width: int, costs: bool = False, key=None, lift=None):
     """The transform of each row that leaves the smallest residuals, judged on every 8th point
     past the longest reach of the transforms (their mean bit length; raw bits unless another
     transform saves half a bit a value): a :data:`TRANSFORMS` code, or ``R<row>:<ratio>``
@@ -324,6 +331,12 @@ def _choose(bits: np.ndarray, width: int, costs: bool = False, key=None):
             choice[k] = code
     sample = np.arange(reach, n, STRIDE)
     table = bits.view(np.float64)
+    if lift is not None:  # a random chunk in Hilbert order: interpolation between neighbours
+        c = _cost(bits[:, sample] - lift.predict(table, sample))
+        better = c < cost
+        cost[better] = c[better]
+        for k in np.flatnonzero(better):
+            choice[k] = "B"
     pairs = _proportional(table, sample)
     if pairs:
         rows = list(pairs)
@@ -336,7 +349,65 @@ def _choose(bits: np.ndarray, width: int, costs: bool = False, key=None):
     if costs:
         return choice, cost
     _linear(bits, choice, cost, sample, key)
+    if lift is not None:
+        _remainders(bits, choice, sample, lift)
     return choice
+
+
+def _remainders(bits: np.ndarray, choice: list[str], sample: np.ndarray, lift) -> None:
+    """Turn an ``L`` row into a ``K`` row where that leaves a smaller residual on the sample:
+    the combination plus the interpolation (:class:`~bridge.scan.store_order.Lifting`) of
+    what the combination leaves (a sum of a few terms of a smooth function of the parameters:
+    a combination fitted on all points leaves a remainder that varies slowly over the box)."""
+    rows = [k for k, c in enumerate(choice) if c.startswith("L")]
+    if not rows:
+        return
+    table = bits.view(np.float64)
+    base = np.array([_combined(table, _linear_terms(choice[k])).view(np.float64) for k in rows])
+    plain = _cost(bits[rows][:, sample] - base[:, sample].view(np.int64))
+    pred = _about(table[rows], base, lift, sample)
+    spatial = _cost(bits[rows][:, sample] - pred)
+    for k, a, b in zip(rows, plain, spatial, strict=True):
+        if b < a - 0.5:
+            choice[k] = "K" + choice[k][1:]
+
+
+def _about(values: np.ndarray, base: np.ndarray, lift, pos) -> np.ndarray:
+    """The bits of ``base`` plus the interpolation of ``values - base`` at positions ``pos``
+    (both as float64 elementwise arithmetic; non-finite remainders and sums as 0.0)."""
+    with np.errstate(all="ignore"):
+        g = values - base
+    g[~np.isfinite(g)] = 0.0
+    with np.errstate(all="ignore"):
+        p = base[:, pos] + lift.predict(g, pos).view(np.float64)
+    p[~np.isfinite(p)] = 0.0
+    return p.view(np.int64)
+
+
+def _restore_about(r: np.ndarray, base: np.ndarray, lift) -> np.ndarray:
+    """The inverse of the ``K`` residuals (``r``: bits minus :func:`_about` at every position
+    but the first, minus ``base`` there), level by level as :meth:`Lifting.restore`."""
+    out = np.empty_like(r)
+    table = out.view(np.float64)
+    g = np.zeros(r.shape)
+    first = base[:, 0].copy()
+    first[~np.isfinite(first)] = 0.0
+    out[:, 0] = r[:, 0] + first.view(np.int64)
+    for i in [np.array([0]), *lift.levels]:
+        if i.size and i[0] != 0:
+            out[:, i] = r[:, i] + _about_at(g, base, lift, i)
+        with np.errstate(all="ignore"):
+            gi = table[:, i] - base[:, i]
+        gi[~np.isfinite(gi)] = 0.0
+        g[:, i] = gi
+    return out
+
+
+def _about_at(g: np.ndarray, base: np.ndarray, lift, pos) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        p = base[:, pos] + lift.predict(g, pos).view(np.float64)
+    p[~np.isfinite(p)] = 0.0
+    return p.view(np.int64)
 
 
 #: Numbers of other rows an ``L`` transform may combine (tried in turn, the largest terms of
@@ -346,8 +417,11 @@ def _choose(bits: np.ndarray, width: int, costs: bool = False, key=None):
 #: take 1-3 terms and leave 1-5 bits a value of 50-58; observables, pulls and χ² are nearly
 #: linear in many coefficients: 5-8 terms save them 8-13 bits a value (a 4096-point scotogenic
 #: chunk of a random sample: 531 -> 406 B/point with up to 3 terms, 372 with up to 6, 364 with
-#: up to 16; each term a multiply-add per point when written and when read).
-LINEAR_TERMS, LINEAR_GAIN = (1, 2, 3, 5, 8), 4.0
+#: up to 16; each term a multiply-add per point when written and when read). Format 6 tries 12
+#: and 16 terms too: with the R rows' references free to be combinations (the re/im pairs of
+#: the b -> s coefficients), a scotogenic random chunk in Hilbert order stores 302 -> 296
+#: B/point; the search runs once in CHOICE_REUSE chunks.
+LINEAR_TERMS, LINEAR_GAIN = (1, 2, 3, 5, 8, 12, 16), 4.0
 #: Relative size of the pivots of the sampled rows' pivoted Gram-Schmidt decomposition below
 #: which a row counts as a combination of the ones before it (:func:`_pivoted_basis`).
 LINEAR_RANK = 1e-10
@@ -358,8 +432,9 @@ def _linear_code(terms: list[tuple[int, float]]) -> str:
 
 
 def _linear_terms(code: str) -> list[tuple[int, float]] | None:
-    """[(row, coefficient), ...] of an ``L`` transform ``L<row>:<c>,<row>:<c>...``, else None."""
-    if not code.startswith("L"):
+    """[(row, coefficient), ...] of an ``L`` transform ``L<row>:<c>,<row>:<c>...`` (or ``K``:
+    the same combination, its remainder interpolated between neighbours), else None."""
+    if not code.startswith(("L", "K")):
         return None
     out = []
     for part in code[1:].split(","):
@@ -377,8 +452,11 @@ def _combined(table: np.ndarray, terms: list[tuple[int, float]]) -> np.ndarray:
     sum is not finite (NaN payloads are not reproduced alike by every processor)."""
     j, c = terms[0]
     p = table[j] * c
-    for j, c in terms[1:]:
-        p += table[j] * c
+    if len(terms) > 1:
+        term = np.empty_like(p)  # one temporary for all terms: the same roundings, fewer passes
+        for j, c in terms[1:]:
+            np.multiply(table[j], c, out=term)
+            p += term
     p[~np.isfinite(p)] = 0.0
     return p.view(np.int64)
 
@@ -402,7 +480,7 @@ def _linear(bits: np.ndarray, choice: list[str], cost: np.ndarray, sample: np.nd
     cached = _LINEAR_CACHE.get(key) if key is not None else None
     if cached is not None and cached[0] and cached[1] < LINEAR_SEARCH:
         ratio = {k: _ratio_code(c) for k, c in enumerate(choice) if c.startswith("R")}
-        taken = {j for j, _ in ratio.values()} | set(ratio)
+        taken = set(ratio)  # an R row's reference may be an L row (decoded before it)
         codes = cached[0]
         table = bits.view(np.float64)[:, sample]
         sbits = bits[:, sample]
@@ -489,7 +567,6 @@ def _linear_search(bits: np.ndarray, choice: list[str], cost: np.ndarray,
     s = table[:, sample]
     m = len(choice)
     ratio_rows = {k for k, c in enumerate(choice) if c.startswith("R")}
-    ratio_refs = {_ratio_code(choice[k])[0] for k in ratio_rows}
     with np.errstate(all="ignore"):
         scale = np.abs(s).max(axis=1)
         usable = np.all(np.isfinite(s), axis=1) & (scale > 0) & np.isfinite(scale)
@@ -502,7 +579,7 @@ def _linear_search(bits: np.ndarray, choice: list[str], cost: np.ndarray,
         return
     basis = [rows[k] for k in piv[:rank]]
     keep = [t for t, k in enumerate(piv[rank:])
-            if cost[rows[k]] > LINEAR_GAIN + 1.0 and rows[k] not in ratio_refs]
+            if cost[rows[k]] > LINEAR_GAIN + 1.0]
     targets = [rows[piv[rank + t]] for t in keep]
     if not targets:
         return
@@ -577,18 +654,32 @@ def _deflate(data: bytes) -> bytes:
     return z.compress(data) + z.flush()
 
 
-def _residuals(bits: np.ndarray, codes: list[str], width: int) -> np.ndarray:
-    """The zigzagged residuals of each row under its transform (``codes``)."""
+def _residuals(bits: np.ndarray, codes: list[str], width: int, lift=None) -> np.ndarray:
+    """The zigzagged residuals of each row under its transform (``codes``; ``B``: the
+    interpolation ``lift``, :class:`bridge.scan.store_order.Lifting`)."""
     m, n = bits.shape
     z = np.empty((m, n), dtype=np.uint64)
     ratio_rows = [k for k, c in enumerate(codes) if c.startswith("R")]
     table = bits.view(np.float64)
+    remainder = []
     for k, c in enumerate(codes):
         if c.startswith("L"):
             z[k] = _zigzag(bits[k] - _combined(table, _linear_terms(c)), inplace=True)
-    for code in set(codes) - {c for c in codes if c.startswith(("R", "L"))}:
+        elif c.startswith("K"):
+            remainder.append(k)
+    if remainder:
+        base = np.array([_combined(table, _linear_terms(codes[k])).view(np.float64)
+                         for k in remainder])
+        r = bits[remainder]
+        r[:, 0] -= base[:, 0].view(np.int64)
+        r[:, 1:] -= _about(table[remainder], base, lift, slice(1, None))
+        z[remainder] = _zigzag(r, inplace=True)
+    for code in set(codes) - {c for c in codes if c.startswith(("R", "L", "K"))}:
         rows = [k for k, c in enumerate(codes) if c == code]
-        z[rows] = _zigzag(_apply(bits[rows], code, width), inplace=True)
+        if code == "B":
+            z[rows] = _zigzag(lift.residuals(bits[rows]), inplace=True)
+        else:
+            z[rows] = _zigzag(_apply(bits[rows], code, width), inplace=True)
     if ratio_rows:
         refs, ratios = zip(*(_ratio_code(codes[k]) for k in ratio_rows), strict=True)
         r = bits[ratio_rows]
@@ -597,13 +688,25 @@ def _residuals(bits: np.ndarray, codes: list[str], width: int) -> np.ndarray:
     return z
 
 
-def encode_table(table: np.ndarray, width: int, key=None) -> tuple[list[str], bytes]:
+#: {rows' key: [transforms, bytes per point, chunks since they were chosen]}: a scan's chunks
+#: hold the same columns, the same functions of the parameters over the same box, so the
+#: transforms chosen for one chunk (:func:`_choose`, 1-1.5 µs a point of a scotogenic chunk,
+#: a fifth of the encoding) suit the next ones: they are taken again for CHOICE_REUSE chunks
+#: of at least CHOICE_POINTS points, unless a chunk's bytes per point grow by CHOICE_GROWTH
+#: (lossless whatever the transforms: a worse choice costs bytes, never a value).
+_CHOICE_CACHE: dict = {}
+CHOICE_REUSE, CHOICE_POINTS, CHOICE_GROWTH = 8, 1024, 1.05
+
+
+def encode_table(table: np.ndarray, width: int, key=None, lift=None) -> tuple[list[str], bytes]:
     """(transform per row, blob) of a float64 table (rows: columns of a chunk). Each column
     takes the transform that leaves the smallest residuals (:func:`_choose`); the zigzagged
     residuals are split into byte planes, one row of n bytes per column and byte: a row of
     zeros (the high bytes of small residuals) is left out, a skewed one deflated, a noisy one
     (the low bytes) stored as it is (deflating noise costs time and saves nothing).
-    Lossless: :func:`decode_table` gives the same bits back.
+    Lossless: :func:`decode_table` gives the same bits back. ``lift``: the neighbours of a
+    random chunk stored in Hilbert order (:class:`bridge.scan.store_order.Lifting`), for the
+    ``B`` transform.
 
     blob: kinds (uint8 per plane row: ZERO, RAW, DEFLATED) | head residuals (int64, m x
     len(_head)) | RAW rows | one zlib stream of the DEFLATED rows."""
@@ -611,8 +714,14 @@ def encode_table(table: np.ndarray, width: int, key=None) -> tuple[list[str], by
     if m == 0:
         return [], b""
     bits = np.ascontiguousarray(table, dtype="<f8").view(np.int64)
-    choice = _choose(bits, width, key=key)
-    z = _residuals(bits, choice, width)
+    cached = _CHOICE_CACHE.get(key) if key is not None and n >= CHOICE_POINTS else None
+    if cached is not None and cached[2] < CHOICE_REUSE:
+        choice = list(cached[0])
+        cached[2] += 1
+    else:
+        cached = None
+        choice = _choose(bits, width, key=key, lift=lift)
+    z = _residuals(bits, choice, width, lift)
     head = _head(n, width)
     heads = z[:, head].copy()
     z[:, head] = 0
@@ -633,11 +742,20 @@ def encode_table(table: np.ndarray, width: int, key=None) -> tuple[list[str], by
     kinds[~used] = ZERO
     raw = planes[kinds == RAW]
     packed = _deflate(memoryview(planes[kinds == DEFLATED])) if (kinds == DEFLATED).any() else b""
-    return choice, b"".join([kinds.tobytes(), heads.astype("<u8").tobytes(), memoryview(raw), packed])
+    blob = b"".join([kinds.tobytes(), heads.astype("<u8").tobytes(), memoryview(raw), packed])
+    if key is not None and n >= CHOICE_POINTS:
+        if cached is None:
+            if len(_CHOICE_CACHE) > 16:
+                _CHOICE_CACHE.clear()
+            _CHOICE_CACHE[key] = [choice, len(blob) / n, 0]
+        elif len(blob) / n > CHOICE_GROWTH * cached[1]:
+            del _CHOICE_CACHE[key]  # the columns changed: the next chunk chooses again
+    return choice, blob
 
 
-def decode_table(blob: bytes, codes: list[str], n: int, width: int) -> np.ndarray:
-    """The float64 table of :func:`encode_table` (rows in ``codes`` order)."""
+def decode_table(blob: bytes, codes: list[str], n: int, width: int, lift=None) -> np.ndarray:
+    """The float64 table of :func:`encode_table` (rows in ``codes`` order; ``lift`` as
+    there)."""
     m = len(codes)
     if m == 0:
         return np.zeros((0, n))
@@ -664,27 +782,46 @@ def decode_table(blob: bytes, codes: list[str], n: int, width: int) -> np.ndarra
     out = np.empty((m, n), dtype=np.int64)
     try:
         ratio = {k: _ratio_code(c) for k, c in enumerate(codes) if c.startswith("R")}
-        linear = {k: _linear_terms(c) for k, c in enumerate(codes) if c.startswith("L")}
+        linear = {k: _linear_terms(c) for k, c in enumerate(codes) if c.startswith(("L", "K"))}
     except ValueError:
         raise sqlite3.DatabaseError("a chunk's layout names an unknown transform") from None
-    # decoded in three rounds: the rows under their own transform, those proportional to one
-    # of them, then the linear combinations (of rows of the first two rounds)
-    if any(j >= m or j in ratio or j in linear for j, _ in ratio.values()) or any(
-            not 0 <= j < m or j in linear for terms in linear.values() for j, _ in terms):
+    # decoded in three rounds: the rows under their own transform, the linear combinations
+    # of them, then the rows proportional to a row of the first two rounds (format 6: the
+    # reference of an R row may be an L row; before, an L row combined rows of the first
+    # round only, so the order reads them alike)
+    if any(j >= m or j in ratio for j, _ in ratio.values()) or any(
+            not 0 <= j < m or j in linear or j in ratio for terms in linear.values() for j, _ in terms):
         raise sqlite3.DatabaseError("a chunk's layout predicts a column from a missing one")
-    unknown = {c for c in codes if c[:1] not in ("R", "L") and c not in TRANSFORMS}
+    unknown = {c for c in codes if c[:1] not in ("R", "L", "K") and c not in TRANSFORMS
+               and not (c == "B" and lift is not None)}
+    if lift is None and any(c.startswith("K") for c in codes):
+        unknown.add("K")
     if unknown:
         raise sqlite3.DatabaseError("a chunk's layout names an unknown transform")
     for code in set(codes) - {codes[k] for k in (*ratio, *linear)}:
         rows = [k for k, c in enumerate(codes) if c == code]
-        out[rows] = _apply(r[rows], code, width, inverse=True)
+        out[rows] = lift.restore(r[rows]) if code == "B" else _apply(r[rows], code, width,
+                                                                        inverse=True)
+    remainder = [k for k in linear if codes[k].startswith("K")]
+    for k, terms in linear.items():
+        if k not in remainder:
+            out[k] = r[k] + _combined(out.view(np.float64), terms)
+    if remainder:
+        base = np.array([_combined(out.view(np.float64), linear[k]).view(np.float64)
+                         for k in remainder])
+        out[remainder] = _restore_about(r[remainder], base, lift)
     if ratio:
         rows = list(ratio)
         refs, ratios = zip(*ratio.values(), strict=True)
         out[rows] = r[rows] + _predicted(out.view(np.float64), list(refs), list(ratios))
-    for k, terms in linear.items():
-        out[k] = r[k] + _combined(out.view(np.float64), terms)
     return out.view("<f8")
+
+
+def _bits_of(a, n: int) -> np.ndarray:
+    """The float64 bits (int64, n values) of a column: a view of a scan's float64 array."""
+    if type(a) is np.ndarray and a.dtype == np.float64 and a.shape == (n,):
+        return a.view(np.int64)
+    return np.broadcast_to(np.asarray(a, dtype="<f8").reshape(-1), (n,)).view(np.int64)
 
 
 def _layout(columns: dict[str, np.ndarray], n: int, known: tuple[str, ...] = ()):
@@ -694,26 +831,23 @@ def _layout(columns: dict[str, np.ndarray], n: int, known: tuple[str, ...] = ())
     names = [*known, *(c for c in columns if c not in known)]
     if not names:
         return [], {}, {}, np.zeros((0, n))
-    arrays = [columns[name] for name in names]
-    if all(isinstance(a, np.ndarray) and a.shape == (n,) for a in arrays):
-        table = np.array(arrays, dtype="<f8")  # one copy (a scan's chunk: every column an array)
-    else:
-        table = np.empty((len(names), n), dtype="<f8")
-        for k, a in enumerate(arrays):
-            table[k] = np.broadcast_to(np.asarray(a, dtype="<f8").reshape(-1), (n,))
-    bits = table.view(np.int64)
-    constant_rows = np.all(bits == bits[:, :1], axis=1) if n else np.zeros(len(names), dtype=bool)
-    fingerprint = bits[:, :: max(1, n // 32)]
+    # each column as float64 bits (views, no copy for a scan's arrays); only the stored ones
+    # are copied into the table, once
+    bits = [_bits_of(columns[name], n) for name in names]
+    step = max(1, n // 32)
     stored, constant, alias = [], {}, {}
     seen: dict[bytes, list[int]] = {}
     keep = []
     for k, name in enumerate(names):
         is_known = k < len(known)
-        if not is_known and n and constant_rows[k]:
-            constant[name] = float(table[k, 0])  # NaN and inf as JSON's NaN, Infinity
+        b = bits[k]
+        fingerprint = b[::step]
+        # constant over the chunk: checked in full only where the fingerprint is constant
+        if not is_known and n and (fingerprint == b[0]).all() and (b == b[0]).all():
+            constant[name] = float(b[:1].view(np.float64)[0])  # NaN and inf as JSON's NaN, Infinity
             continue
-        key = fingerprint[k].tobytes()
-        same = next((j for j in seen.get(key, ()) if np.array_equal(bits[j], bits[k])), None)
+        key = fingerprint.tobytes()
+        same = next((j for j in seen.get(key, ()) if np.array_equal(bits[j], b)), None)
         if same is not None and not is_known:
             alias[name] = names[same]
             continue
@@ -721,7 +855,11 @@ def _layout(columns: dict[str, np.ndarray], n: int, known: tuple[str, ...] = ())
         if not is_known:
             stored.append(name)
             keep.append(k)
-    return stored, constant, alias, table[keep]
+    table = np.empty((len(keep), n), dtype="<f8")
+    view = table.view(np.int64)
+    for row, k in enumerate(keep):
+        view[row] = bits[k]
+    return stored, constant, alias, table
 
 
 class Store:
@@ -920,12 +1058,19 @@ def pack(ids, columns: dict, errors, routes, derived=(), space=None, affine=None
     check = _checksum([columns[c] for c in known])
     stored, constant, alias, table = _layout(columns, n, tuple(known))
     width = _width(space)
-    codes, data = encode_table(table, width, key=(width, *stored))
+    order, lift = (None, None)
+    if width == 0 and space is not None and known == [f"par:{a.name}" for a in space.axes]:
+        # the par: columns are the scan's points, bit for bit (_space_columns): not drawn again
+        order, lift = _chunk_lifting(space, ids, values=np.stack([columns[c] for c in known], axis=1))
+    if order is not None:
+        table = np.take(table, order, axis=1)  # a quarter of the time of table[:, order]
+    codes, data = encode_table(table, width, key=(width, order is not None, *stored), lift=lift)
     route_codes = np.fromiter(map(_ROUTE_CODE.get, routes, repeat(0)), np.uint8, n)
     failed = [] if errors.count(None) == n else \
         [(int(ids[k]), e) for k, e in enumerate(errors) if e is not None]
     layout = json.dumps({"stored": stored, "constant": constant, "alias": alias, "ids": "delta",
-                         "codec": {"transforms": codes, "width": width},
+                         "codec": {"transforms": codes, "width": width,
+                                   **({"order": "hilbert"} if order is not None else {})},
                          **({"derived": derived} if derived else {}),
                          **({"affine": recipes} if recipes else {}),
                          **({"space": known, "space_crc32": check} if known else {})})
@@ -937,7 +1082,7 @@ def unpack(p: Packed, space=None, fastpath=None):
     Store.write (the derived obs: columns evaluated again with ``fastpath``, :func:`fastpath_from`)."""
     lay = _read_layout(p.layout)
     n = p.ids.size
-    table = _table(p.data, lay, n)
+    table = _table(p.data, lay, n, space, p.ids)
     values = _space_values(space, lay.get("space", ()), p.ids, lay.get("space_crc32"))
     column = _Chunk(lay, {c: k for k, c in enumerate(lay["stored"])}, table, n, values)
     columns = {}
@@ -1009,12 +1154,40 @@ def _affine(lay, wanted, column, known) -> dict[str, np.ndarray]:
     return out
 
 
-def _table(data: bytes, lay: dict, n: int) -> np.ndarray:
-    """The stored columns of a chunk (rows), encoded (format 3) or plain float64 (format 2)."""
+def _chunk_lifting(space, ids: np.ndarray, check=None, values=None):
+    """(storage order, :class:`~bridge.scan.store_order.Lifting`) of a random chunk ``ids``
+    (:func:`bridge.scan.store_order.chunk_order`; (None, None): id order). ``check``: the
+    CRC-32 of the parameters the writer computed the points at (a reader whose numpy draws
+    others would put the values back in the wrong order: refused)."""
+    values = space.values(ids) if values is None else values
+    if check is not None and _checksum(values.T) != int(check):
+        raise sqlite3.DatabaseError(
+            f"the scan's parameters computed again from its definition (sampler "
+            f"{space.sampler!r}, seed {space.seed}) differ from those the points were computed "
+            "at: this numpy does not reproduce them; read the file with the numpy version that "
+            "wrote it")
+    u = unit_coordinates(space, values)
+    order = chunk_order(u)
+    return (None, None) if order is None else (order, Lifting(u[order]))
+
+
+def _table(data: bytes, lay: dict, n: int, space=None, ids=None) -> np.ndarray:
+    """The stored columns of a chunk (rows), encoded (format 3) or plain float64 (format 2);
+    ``space`` and ``ids``: the scan's points, for a chunk stored in Hilbert order (format 6)."""
     codec = lay.get("codec")
     if codec is None:
         return np.frombuffer(data, dtype="<f8").reshape(len(lay["stored"]), n)
-    return decode_table(data, codec["transforms"], n, int(codec["width"]))
+    if codec.get("order") is None:
+        return decode_table(data, codec["transforms"], n, int(codec["width"]))
+    if codec["order"] != "hilbert" or space is None:
+        raise sqlite3.DatabaseError(f"a chunk stored in {codec['order']!r} order without the "
+                                    "scan's definition")
+    order, lift = _chunk_lifting(space, ids, lay.get("space_crc32"))
+    if order is None:
+        raise sqlite3.DatabaseError("a chunk stored in Hilbert order has no such order")
+    out = np.empty((len(codec["transforms"]), n))
+    out[:, order] = decode_table(data, codec["transforms"], n, int(codec["width"]), lift)
+    return out
 
 
 def _space_columns(space, ids: np.ndarray, columns: dict) -> list[str]:
@@ -1168,7 +1341,8 @@ class _Reader:
                 continue
             stored = {c: k for k, c in enumerate(lay["stored"])}
             try:
-                table = _table(data, lay, n)
+                table = _table(data, lay, n, self._scan_space() if "codec" in lay and
+                               lay["codec"].get("order") else None, ids)
             except sqlite3.DatabaseError as exc:
                 raise _damaged(self.path, exc) from None
             sel = np.flatnonzero(keep)
@@ -1207,10 +1381,8 @@ class _Reader:
             self._derived = fastpath_from(self.meta().get("fastpath_representations") or {})
         return self._derived
 
-    def _space_values(self, names, ids, check=None) -> dict[str, np.ndarray]:
-        """The ``space`` columns of a chunk: the scan's points ``ids`` (meta ``scan``)."""
-        if not names:
-            return {}
+    def _scan_space(self):
+        """The scan's points (meta ``scan``)."""
         if not hasattr(self, "_space"):
             from bridge.scan.space import Space
 
@@ -1218,8 +1390,15 @@ class _Reader:
                 self._space = Space.from_dict(self.meta()["scan"]["space"])
             except (KeyError, TypeError, ValueError, InputError) as exc:
                 raise _damaged(self.path, f"scan definition: {exc}") from None
+        return self._space
+
+    def _space_values(self, names, ids, check=None) -> dict[str, np.ndarray]:
+        """The ``space`` columns of a chunk: the scan's points ``ids`` (meta ``scan``)."""
+        if not names:
+            return {}
+        space = self._scan_space()
         try:
-            return _space_values(self._space, names, ids, check)
+            return _space_values(space, names, ids, check)
         except sqlite3.DatabaseError as exc:
             raise _damaged(self.path, exc) from None
 

@@ -1,0 +1,207 @@
+"""Format 6 of the results file: a random chunk stored along the Hilbert curve through its
+points, its columns predicted by interpolation between neighbours (``B``) or as a combination
+of other columns plus the interpolation of the remainder (``K``); the transforms chosen for a
+chunk reused for the next ones. Every check is bit for bit (lossless), or a property of the
+curve and of the interpolation weights that could fail (adjacent cells, barycentric identity).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zlib
+
+import numpy as np
+import pytest
+
+from bridge.scan import store
+from bridge.scan import store_order as so
+from bridge.scan.space import Axis, Space
+
+
+def _bits(a):
+    return np.ascontiguousarray(a, dtype="<f8").view("<i8")
+
+
+def _space(n=4096, seed=5):
+    axes = [Axis("MINPAR:1:500:2000:1", "MINPAR:1", 500.0, 2000.0, 1, False, None),
+            Axis("MINPAR:4:500:2000:1", "MINPAR:4", 500.0, 2000.0, 1, True, None)]
+    return Space(axes, "random", n, seed)
+
+
+def _smooth(v):
+    """Columns of a chunk: smooth functions of the two masses (loop-function-like), a
+    combination of them with a smooth remainder, a noisy one, NaN, inf and -0.0."""
+    m1, m2 = v[:, 0], v[:, 1]
+    x = (m1 / m2) ** 2
+    f = np.where(np.abs(x - 1) > 1e-6, (1 - x + x * np.log(x)) / (1 - x) ** 2, 0.5)
+    g = 1.0 / m2**2
+    h = np.log(m1 * m2)
+    out = {"wc:a:re": f / m2**2, "wc:b:re": g, "ol:c": h,
+           "wc:d:re": 0.3 * f / m2**2 - 0.7 * g + 1e-11 * g * np.sin(m1 / 700.0),
+           "noise": np.random.default_rng(1).standard_normal(v.shape[0])}
+    out["wc:a:re"][7] = np.nan
+    out["wc:b:re"][11] = np.inf
+    out["ol:c"][13] = -0.0
+    return out
+
+
+def test_the_hilbert_order_steps_to_an_adjacent_cell():
+    """The curve through every cell of a 64 x 64 grid: consecutive points one cell apart
+    (the curve's defining property), each cell once."""
+    side = 64
+    cy, cx = np.divmod(np.random.default_rng(2).permutation(side * side), side)
+    u = (np.stack([cx, cy], axis=1) + 0.5) / side
+    order = so.chunk_order(u)
+    assert sorted(order.tolist()) == list(range(side * side))
+    steps = np.abs(np.diff(np.stack([cx, cy], axis=1)[order], axis=0)).sum(axis=1)
+    assert np.all(steps == 1)
+    assert so.chunk_order(u[:, :1]).tolist() == np.argsort(u[:, 0], kind="stable").tolist()
+    assert so.chunk_order(np.zeros((10, 3))) is None
+
+
+def test_the_interpolation_weights_reproduce_the_point_and_restore_every_bit():
+    """Where the triangle is taken, wa + wb + wc = 1 and the weighted neighbours give the point
+    itself (barycentric coordinates); a column linear in the parameters is predicted to a few
+    units in the last place there; residuals and their inverse give the bits back (NaN,
+    inf, -0.0 too), level by level."""
+    u = np.random.default_rng(4).random((3000, 2))
+    lift = so.Lifting(u[so.chunk_order(u)])
+    uo = u[so.chunk_order(u)]
+    tri = lift.wc != 0
+    assert tri.mean() > 0.8
+    np.testing.assert_allclose((lift.wa + lift.wb + lift.wc)[tri], 1.0, rtol=0, atol=1e-12)
+    for k in range(2):
+        back = lift.wa * uo[lift.a, k] + lift.wb * uo[lift.b, k] + lift.wc * uo[lift.c, k]
+        np.testing.assert_allclose(back[tri], uo[tri, k], rtol=0, atol=1e-12)
+    # every predictor is coarser than the point (decodable level by level)
+    i = np.arange(1, lift.n)
+    low = i & -i
+    for j in (lift.a[1:], lift.b[1:], lift.c[1:]):
+        assert np.all(j % (2 * low) == 0)
+    linear = np.array([10.0 + 2.0 * uo[:, 0] - 5.0 * uo[:, 1]])  # in [5, 12]
+    r = lift.residuals(_bits(linear))
+    assert np.max(np.abs(r[0, 1:][tri[1:]])) < 64
+    table = np.random.default_rng(6).standard_normal((3, lift.n))
+    table[0, 5], table[1, 9], table[2, 0], table[2, 3] = np.nan, -np.inf, -0.0, np.inf
+    bits = _bits(table)
+    np.testing.assert_array_equal(lift.restore(lift.residuals(bits)), bits)
+
+
+def test_a_random_chunk_is_stored_in_hilbert_order_and_read_back_exactly():
+    """pack / unpack of a random chunk of smooth columns: the codec names the order, the
+    smooth columns take B or K, every column comes back bit for bit, and the chunk is far
+    smaller than in id order (the same chunk packed without the scan's points)."""
+    space = _space()
+    ids = np.arange(4096, 8192)
+    v = space.values(ids)
+    cols = {"par:MINPAR:1": v[:, 0], "par:MINPAR:4": v[:, 1], **_smooth(v)}
+    store._CHOICE_CACHE.clear()
+    p = store.pack(ids, cols, [None] * ids.size, ["fast"] * ids.size, (), space)
+    lay = json.loads(zlib.decompress(p.layout))
+    assert lay["codec"]["order"] == "hilbert" and lay["space"] == ["par:MINPAR:1", "par:MINPAR:4"]
+    codes = dict(zip(lay["stored"], lay["codec"]["transforms"], strict=True))
+    assert codes["wc:b:re"] == "B" and codes["ol:c"] == "B"
+    assert codes["wc:d:re"][:1] in ("K", "B") and codes["noise"] in ("", "1")
+    _, back, *_ = store.unpack(p, space)
+    for k, a in cols.items():
+        np.testing.assert_array_equal(_bits(back[k]), _bits(a), err_msg=k)
+    plain = store.pack(ids, {k: a for k, a in cols.items()}, [None] * ids.size,
+                       ["fast"] * ids.size, (), None)
+    assert len(p.data) < 0.8 * len(plain.data)
+    # a chunk in Hilbert order cannot be read without the scan's points
+    with pytest.raises(sqlite3.DatabaseError):
+        store.unpack(p, None)
+
+
+def test_k_rows_combine_other_rows_and_interpolate_the_remainder_exactly():
+    """A column equal to a combination of two others plus a smooth remainder takes K (its L
+    residual, the remainder, is large; interpolated, small) and is decoded exactly; a layout
+    naming K without the order's neighbours is refused."""
+    space = _space(2048, 9)
+    ids = np.arange(2048)
+    v = space.values(ids)
+    u = so.unit_coordinates(space, v)
+    order = so.chunk_order(u)
+    lift = so.Lifting(u[order])
+    c = _smooth(v)
+    table = np.array([c["wc:a:re"], c["wc:b:re"], c["ol:c"], c["wc:d:re"]])[:, order]
+    store._CHOICE_CACHE.clear()
+    codes, blob = store.encode_table(table, 0, lift=lift)
+    assert codes[3].startswith("K"), codes
+    np.testing.assert_array_equal(_bits(store.decode_table(blob, codes, ids.size, 0, lift)),
+                                  _bits(table))
+    with pytest.raises(sqlite3.DatabaseError):
+        store.decode_table(blob, codes, ids.size, 0, None)
+
+
+def test_an_r_row_may_refer_to_a_combination():
+    """Format 6 decodes the combinations before the rows proportional to another: an R row
+    whose reference is an L row comes back exactly."""
+    rng = np.random.default_rng(8)
+    n = 3000
+    a, b = rng.standard_normal((2, n))
+    table = np.array([a, b, 0.3 * a - 1.7 * b, (0.3 * a - 1.7 * b) * 0.0181])
+    codes = ["", "", "L0:0.3,1:-1.7", "R2:0.0181"]
+    z = store._residuals(_bits(table), codes, 0)
+    assert np.max(z[3]) < 2**8  # the ratio row: a few units in the last place
+    head = store._head(n, 0)
+    heads = z[:, head].copy()
+    z[:, head] = 0
+    planes = np.ascontiguousarray(z.view(np.uint8).reshape(4, n, 8).transpose(2, 0, 1)).reshape(32, n)
+    kinds = np.full(32, store.RAW, dtype=np.uint8)
+    blob = b"".join([kinds.tobytes(), heads.astype("<u8").tobytes(), planes.tobytes()])
+    np.testing.assert_array_equal(_bits(store.decode_table(blob, codes, n, 0)), _bits(table))
+    with pytest.raises(sqlite3.DatabaseError):  # a combination of an R row: not decodable
+        store.decode_table(blob, ["", "", "L3:1.0", "R2:0.0181"], n, 0)
+
+
+def test_the_chosen_transforms_are_reused_and_chosen_again_when_the_bytes_grow():
+    """The next chunk with the same columns takes the last chunk's transforms (no search);
+    a chunk whose bytes per point grow by more than CHOICE_GROWTH drops them, and the one
+    after chooses again. Every chunk exact."""
+    rng = np.random.default_rng(12)
+    n = 2048
+    t = np.linspace(0, 1, n)
+    smooth = np.array([np.sin(3 * t + k) for k in range(4)])
+    store._CHOICE_CACHE.clear()
+    codes1, _ = store.encode_table(smooth, 0, key=("reuse",))
+    assert store._CHOICE_CACHE[("reuse",)][2] == 0
+    codes2, blob2 = store.encode_table(smooth[:, ::-1].copy(), 0, key=("reuse",))
+    assert codes2 == codes1 and store._CHOICE_CACHE[("reuse",)][2] == 1
+    np.testing.assert_array_equal(_bits(store.decode_table(blob2, codes2, n, 0)),
+                                  _bits(smooth[:, ::-1]))
+    noisy = rng.standard_normal((4, n))
+    codes3, blob3 = store.encode_table(noisy, 0, key=("reuse",))
+    assert codes3 == codes1 and ("reuse",) not in store._CHOICE_CACHE
+    np.testing.assert_array_equal(_bits(store.decode_table(blob3, codes3, n, 0)), _bits(noisy))
+    codes4, _ = store.encode_table(noisy, 0, key=("reuse",))
+    assert store._CHOICE_CACHE[("reuse",)][2] == 0 and codes4 != codes1  # chosen again
+
+
+def test_a_format_5_file_is_read_and_a_resumed_random_scan_upgrades_it(tmp_path):
+    """A random scan's chunks as format 5 wrote them (id order, no B or K) stay readable; a
+    writer resuming the file adds format 6 chunks (Hilbert order) and marks the file so."""
+    space = _space(4000, 3)
+    ids = np.arange(4000)
+    v = space.values(ids)
+    cols = {"par:MINPAR:1": v[:, 0], "par:MINPAR:4": v[:, 1], **_smooth(v)}
+    path = tmp_path / "r.db"
+    with store.Store(path) as st:  # no space: the chunk in id order, as format 5 stored it
+        st.set_meta("scan", {"space": space.as_dict()})
+        st.write(ids[:2000], {k: a[:2000] for k, a in cols.items()}, [None] * 2000, ["fast"] * 2000)
+    with sqlite3.connect(path) as con:
+        con.execute("UPDATE meta SET value = ? WHERE key = ?", (json.dumps({"format": 5}), store.MARKER))
+    con.close()
+    store._CHOICE_CACHE.clear()
+    with store.Store(path, space) as st:
+        st.write(ids[2000:], {k: a[2000:] for k, a in cols.items()}, [None] * 2000, ["fast"] * 2000)
+    con = sqlite3.connect(path)
+    fmt = json.loads(con.execute("SELECT value FROM meta WHERE key = ?", (store.MARKER,)).fetchone()[0])
+    layouts = [store._read_layout(r[0]) for r in con.execute("SELECT columns FROM chunks ORDER BY chunk")]
+    con.close()
+    assert fmt == {"format": 6}
+    assert "order" not in layouts[0]["codec"] and layouts[1]["codec"]["order"] == "hilbert"
+    back = store.read(path, list(cols))
+    for k, a in cols.items():
+        np.testing.assert_array_equal(_bits(back[k]), _bits(a), err_msg=k)
