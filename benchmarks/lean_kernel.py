@@ -690,6 +690,8 @@ def run(c: dict, mu_m, handover: float, alphas: dict) -> dict:
     segments = []  # (n_f, η_s, η_e), μ_M → m_t → μ_0
     for nf, hi, lo in ((6, np.maximum(mu_m, m_t), max(handover, m_t)),
                        (5, np.minimum(mu_m, m_t), min(handover, m_t))):
+        if np.all(hi == hi[0]):  # one scale for the batch (every μ_M above m_t): η and its powers once
+            hi = hi[0]
         a_s, a_e = alphas["alpha_s"], alphas["alpha_e"]
         segments.append((nf, couplings.alpha_s(hi, nf, a_s) / couplings.alpha_s(lo, nf, a_s),
                          couplings.alpha_e(hi, nf, a_e) / couplings.alpha_e(lo, nf, a_e)))
