@@ -172,7 +172,7 @@ def lfv_coefficients(sector: DarkSector, sm, parts: dict | None = None,
         for (x, y), value in crossed.items():
             name, conjugate = CROSSED[(j, i, f)][(x, y)]
             out[name] = np.conj(value) if conjugate else value
-    return {k: v for k, v in out.items() if np.any(v != 0)}
+    return {k: v for k, v in out.items() if np.asarray(v).any()}  # any entry non-zero (or NaN)
 
 
 LEPTONS = ("e", "mu", "tau")
@@ -334,4 +334,4 @@ def tau_dipoles(sector: DarkSector, sm) -> dict[str, complex]:
     for name, (f_out, f_in) in TAU_DIPOLES.items():
         c_r, _ = engine.dipole(lep, f_out, f_in, masses[f_out], masses[f_in])
         out[name] = e0 * spread(c_r)
-    return {k: v for k, v in out.items() if np.any(v != 0)}
+    return {k: v for k, v in out.items() if np.asarray(v).any()}  # any entry non-zero (or NaN)
