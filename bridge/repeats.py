@@ -23,8 +23,9 @@ def distinct_points(columns: list, n: int) -> tuple[np.ndarray, np.ndarray] | No
     inverse = inverse.reshape(-1)
     if first.size > n // 2:
         return None
+    # (each value compared in place, as the bits of its float64 view: no copy of the columns)
     if all(np.array_equal(b, b[first][inverse])
-           for b in (np.ascontiguousarray(c, dtype=float).view(np.uint64) for c in parts[1:])):
+           for b in (np.asarray(c, dtype=float).view(np.uint64) for c in parts[1:])):
         return first, inverse
     bits = np.ascontiguousarray(np.stack(parts, axis=-1), dtype=float).view(np.uint64)
     # one 64-bit key per point (the bits themselves, or a multiplicative hash of them); a hash
