@@ -108,8 +108,12 @@ def f_ib_sector(m_psi, m_psip, card: dict, sm) -> dict:
     mat[:, 1, 2] = mat[:, 2, 1] = m_psip
     eig, orth = np.linalg.eigh(mat)
     order = np.argsort(np.abs(eig), axis=-1, kind="stable")
-    m = np.take_along_axis(np.abs(eig), order, axis=-1)
-    v = np.take_along_axis(orth * np.where(eig < 0, 1j, 1.0)[:, None, :], order[:, None, :], axis=-1)
+    if np.array_equal(order, np.broadcast_to(order[0], order.shape)):  # one order for the batch
+        m = np.abs(eig)[:, order[0]]  # (as bridge.linalg._sort: one permutation)
+        v = (orth * np.where(eig < 0, 1j, 1.0)[:, None, :])[:, :, order[0]]
+    else:
+        m = np.take_along_axis(np.abs(eig), order, axis=-1)
+        v = np.take_along_axis(orth * np.where(eig < 0, 1j, 1.0)[:, None, :], order[:, None, :], axis=-1)
     mf = np.concatenate([m, m_psip[:, None]], axis=1)
     ms = np.broadcast_to(np.array([card["m_phi_q"], card["m_phi_q"], card["m_phi_l"], card["m_phi_l"]]),
                          (n, 4))
