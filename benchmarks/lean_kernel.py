@@ -61,7 +61,8 @@ Faster still, and open to the project too: closed-form 2×2 blocks instead of LA
 Kept honest: every step runs on all points at once (no Python loop over points; the only
 Python loops run over the few fermion/scalar index combinations, fixed by the model), no array
 is copied that the arithmetic does not need, nothing is cached between calls (the benchmark
-times whole calls: spectrum to χ²), and the outputs equal run_chunk's to 1e-10 relative
+times whole calls: spectrum to χ²) but α_s, α_e at the batch's common scales (m_t, μ_0: constants
+of the SM inputs, which bridge.running keeps too), and the outputs equal run_chunk's to 1e-10 relative
 (tests/test_lean_kernel.py: every coefficient, observable, Δa_μ and the χ²; measured ≤ 8e-11,
 the largest on the Z penguin's cancelling sum at S_Ib's near-degenerate scalars). α_s, α_e
 are bridge.couplings' (flavio's RunDec values, numpy), m_ℓ(μ_M)/m_ℓ bridge.running's
@@ -74,6 +75,7 @@ Usage: imported by benchmarks/scan_throughput.py and tests/test_lean_kernel.py.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 
@@ -106,8 +108,12 @@ def f_ib_sector(m_psi, m_psip, card: dict, sm) -> dict:
     mat[:, 1, 2] = mat[:, 2, 1] = m_psip
     eig, orth = np.linalg.eigh(mat)
     order = np.argsort(np.abs(eig), axis=-1, kind="stable")
-    m = np.take_along_axis(np.abs(eig), order, axis=-1)
-    v = np.take_along_axis(orth * np.where(eig < 0, 1j, 1.0)[:, None, :], order[:, None, :], axis=-1)
+    if np.array_equal(order, np.broadcast_to(order[0], order.shape)):  # one order for the batch
+        m = np.abs(eig)[:, order[0]]  # (as bridge.linalg._sort: one permutation)
+        v = (orth * np.where(eig < 0, 1j, 1.0)[:, None, :])[:, :, order[0]]
+    else:
+        m = np.take_along_axis(np.abs(eig), order, axis=-1)
+        v = np.take_along_axis(orth * np.where(eig < 0, 1j, 1.0)[:, None, :], order[:, None, :], axis=-1)
     mf = np.concatenate([m, m_psip[:, None]], axis=1)
     ms = np.broadcast_to(np.array([card["m_phi_q"], card["m_phi_q"], card["m_phi_l"], card["m_phi_l"]]),
                          (n, 4))
@@ -703,6 +709,23 @@ def matching_scale(s: dict, handover: float):
     return np.maximum(np.maximum(np.abs(s["mf"]).max(axis=1), np.abs(s["ms"]).max(axis=1)), handover)
 
 
+def _alpha(kind: str, scale, nf: int, value: float):
+    """bridge.couplings' α_s or α_e at ``scale``; at one scale (m_t, the hand-over scale: a
+    constant of the SM inputs) kept between calls, as bridge.running keeps it."""
+    if np.ndim(scale) == 0:
+        return _alpha_at(kind, float(scale), nf, float(value))
+    from bridge import couplings
+
+    return (couplings.alpha_s if kind == "s" else couplings.alpha_e)(scale, nf, value)
+
+
+@functools.lru_cache(maxsize=64)
+def _alpha_at(kind: str, scale: float, nf: int, value: float) -> float:
+    from bridge import couplings
+
+    return (couplings.alpha_s if kind == "s" else couplings.alpha_e)(scale, nf, value)
+
+
 def run(c: dict, mu_m, handover: float, alphas: dict) -> dict:
     """The coefficients at the hand-over scale μ_0 from μ_M (bridge.running, leading log):
     six flavours from μ_M to m_t, five from m_t to μ_0 (η = α(start)/α(end) of each,
@@ -717,9 +740,11 @@ def run(c: dict, mu_m, handover: float, alphas: dict) -> dict:
     segments = []  # (n_f, η_s, η_e), μ_M → m_t → μ_0
     for nf, hi, lo in ((6, np.maximum(mu_m, m_t), max(handover, m_t)),
                        (5, np.minimum(mu_m, m_t), min(handover, m_t))):
+        if np.all(hi == hi[0]):  # one scale for the batch (every μ_M above m_t): η and its powers once
+            hi = hi[0]
         a_s, a_e = alphas["alpha_s"], alphas["alpha_e"]
-        segments.append((nf, couplings.alpha_s(hi, nf, a_s) / couplings.alpha_s(lo, nf, a_s),
-                         couplings.alpha_e(hi, nf, a_e) / couplings.alpha_e(lo, nf, a_e)))
+        segments.append((nf, _alpha("s", hi, nf, a_s) / _alpha("s", lo, nf, a_s),
+                         _alpha("e", hi, nf, a_e) / _alpha("e", lo, nf, a_e)))
     g77, g88, g87 = 32.0 / 3.0, 28.0 / 3.0, -32.0 / 9.0
     out = dict(c)
     for prime in ("", "p"):

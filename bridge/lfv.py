@@ -172,7 +172,7 @@ def lfv_coefficients(sector: DarkSector, sm, parts: dict | None = None,
         for (x, y), value in crossed.items():
             name, conjugate = CROSSED[(j, i, f)][(x, y)]
             out[name] = np.conj(value) if conjugate else value
-    return {k: v for k, v in out.items() if np.any(v != 0)}
+    return {k: v for k, v in out.items() if np.asarray(v).any()}  # any entry non-zero (or NaN)
 
 
 LEPTONS = ("e", "mu", "tau")
@@ -212,19 +212,36 @@ def _lepton_points(sector: DarkSector):
     if not fs.size:
         return sector, _same
 
-    def cut(c, rows, cols):
+    def cut(c, rows, cols, points=None):
+        """The block rows × cols of ``c`` over the batch (or at ``points``)."""
         c = np.asarray(c)
-        return np.broadcast_to(c, (n, *c.shape[-2:]))[:, rows[:, None], cols[None, :]]
+        full = np.broadcast_to(c, (n, *c.shape[-2:]))
+        if points is None:
+            return full[:, rows[:, None], cols[None, :]]
+        return full[points[:, None, None], rows[None, :, None], cols[None, None, :]]
 
-    left = {f: cut(c, fs, ss) for f, c in sector.left.items() if f in LEPTONS}
-    right = {f: cut(c, fs, ss) for f, c in sector.right.items() if f in LEPTONS}
-    z = (cut(sector.z.left, fs, fs), cut(sector.z.right, fs, fs), cut(sector.z.scalar, ss, ss))
+    def fixed(c) -> bool:
+        """``c`` is one value for the whole batch (no batch axis, or a zero-stride one)."""
+        c = np.asarray(c)
+        return c.ndim < 3 or c.strides[0] == 0
+
+    left = {f: (c, fs, ss) for f, c in sector.left.items() if f in LEPTONS}
+    right = {f: (c, fs, ss) for f, c in sector.right.items() if f in LEPTONS}
+    z = ((sector.z.left, fs, fs), (sector.z.right, fs, fs), (sector.z.scalar, ss, ss))
     states = [sector.fermions[k] for k in fs] + [sector.scalars[k] for k in ss]
     masses = [np.broadcast_to(np.asarray(s.mass, float), (n,)) for s in states]
-    values = np.concatenate([np.stack(masses, axis=-1)]
-                            + [c.reshape(n, -1) for c in (*left.values(), *right.values(), *z)], axis=-1)
-    values = np.concatenate([values.real, values.imag], axis=-1)
-    varying = values[:, np.any(values != values[:1], axis=0)]
+    # the values that can differ between points, in the order (masses, left, right, Z), real
+    # parts then imaginary parts: a value one for the batch (a zero-stride view of the assembly,
+    # no batch axis) is left out unread — it could only have been dropped as not varying
+    varies = [m[:, None] for m in masses if m.strides[0] != 0]
+    varies += [cut(*entry).reshape(n, -1) for entry in (*left.values(), *right.values(), *z)
+               if not fixed(entry[0])]
+    if varies:
+        values = np.concatenate([v.astype(complex, copy=False) for v in varies], axis=-1)
+        values = np.concatenate([values.real, values.imag], axis=-1)
+        varying = values[:, np.any(values != values[:1], axis=0)]
+    else:
+        varying = np.zeros((n, 0))
     pick = (distinct_points(list(varying.T), n) if varying.shape[-1]
             else (np.zeros(1, int), np.zeros(n, int)))
     if pick is None:
@@ -233,8 +250,9 @@ def _lepton_points(sector: DarkSector):
     sub = DarkSector(tuple(replace(sector.fermions[k], mass=masses[a][first]) for a, k in enumerate(fs)),
                      tuple(replace(sector.scalars[k], mass=masses[fs.size + a][first])
                            for a, k in enumerate(ss)),
-                     {f: c[first] for f, c in left.items()}, {f: c[first] for f, c in right.items()},
-                     ZCouplings(*(c[first] for c in z)))
+                     {f: cut(*e, first) for f, e in left.items()},
+                     {f: cut(*e, first) for f, e in right.items()},
+                     ZCouplings(*(cut(*e, first) for e in z)))
 
     def spread(value):
         return np.asarray(value)[inverse] if np.ndim(value) else value
@@ -316,4 +334,4 @@ def tau_dipoles(sector: DarkSector, sm) -> dict[str, complex]:
     for name, (f_out, f_in) in TAU_DIPOLES.items():
         c_r, _ = engine.dipole(lep, f_out, f_in, masses[f_out], masses[f_in])
         out[name] = e0 * spread(c_r)
-    return {k: v for k, v in out.items() if np.any(v != 0)}
+    return {k: v for k, v in out.items() if np.asarray(v).any()}  # any entry non-zero (or NaN)

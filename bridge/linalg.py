@@ -57,6 +57,13 @@ def _eigh2(m: np.ndarray):
 
 def _sort(values: np.ndarray, *matrices: np.ndarray):
     order = np.argsort(values, axis=-1, kind="stable")
+    if order.ndim > 1:
+        first = order.reshape(-1, order.shape[-1])[0]
+        if np.array_equal(order, np.broadcast_to(first, order.shape)):
+            # one order for the whole batch (a scan whose points keep the signs of their
+            # eigenvalues): one permutation of the last axis, the same elements as the
+            # per-point take (no index array per point)
+            return (values[..., first], *(m[..., first] for m in matrices))
     values = np.take_along_axis(values, order, axis=-1)
     return (values, *(np.take_along_axis(m, order[..., None, :], axis=-1) for m in matrices))
 

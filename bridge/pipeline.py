@@ -390,23 +390,35 @@ def _evaluate_vectorised(model: Model, inputs: BatchInputs, sm, info,
     out = BatchResult(n, vectorised=True)
     for p in spec.particles:
         out.masses[p.name] = _as_array(p.mass, n, float)
-    for name, value in {**quark, **dipoles, **other}.items():
-        out.coefficients[name] = _as_array(value, n)
-    for name, value in parts.items():
-        if np.ndim(value) <= 1:
-            out.contributions[name] = _as_array(value, n)
+    out.coefficients, coefficients = _rows({**quark, **dipoles, **other}, n)
+    out.contributions, contributions = _rows({k: v for k, v in parts.items() if np.ndim(v) <= 1}, n)
     out.one_loop = {k: _as_array(v, n, float) for k, v in summary.items()}
     out.m_nu = _neutrino(model, spec, inputs, sm, (n,))
     flagged |= sanity.flag_spectrum(spec, sm, n)
-    for table in (out.masses, out.coefficients, out.contributions, out.one_loop):
+    for table in (out.masses, out.one_loop):
         for v in table.values():
             flagged |= ~np.isfinite(v)
+    for block in (coefficients, contributions):  # real and imaginary parts as one float array
+        flagged |= ~np.isfinite(block.view(float)).all(axis=0).reshape(n, 2).all(axis=1)
     out.errors = ["check" if f else None for f in flagged]
     if dark_matter and spec.sector is not None:
         from bridge.darkmatter.summary import summary_batch
 
         out.dark_matter = summary_batch(spec.sector, sm)
     return out
+
+
+def _rows(values: dict, n: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The complex values (numbers or arrays that broadcast to (n,)) as the rows of one fresh
+    (len(values), n) array, and that array: a table's hundreds of columns (the LFV and box
+    pieces of a scotogenic batch) are written by one assignment each and checked for finite
+    values by one pass, where an own array per column needed a conversion, a copy and a check
+    each. Each name gets a row of its own (the rows of a failed point are overwritten
+    independently, :func:`_merge`); the numbers are those of :func:`_as_array`."""
+    block = np.empty((len(values), n), complex)
+    for row, value in zip(block, values.values(), strict=True):
+        row[...] = value
+    return dict(zip(values, block, strict=True)), block
 
 
 def _as_array(value, n: int, dtype=complex) -> np.ndarray:

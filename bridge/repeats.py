@@ -14,8 +14,19 @@ def distinct_points(columns: list, n: int) -> tuple[np.ndarray, np.ndarray] | No
     are at most n/2 of them (then computing on every point costs little more)."""
     parts = [np.broadcast_to(c, (n,)) for v in columns
              for c in ((np.real(v), np.imag(v)) if np.iscomplexobj(v) else (v,))]
-    if len(parts) > 1 and np.unique(parts[0]).size > n // 2:  # a random scan: give up early
+    # the points grouped by the first value alone (its bits): more than n/2 groups, a random
+    # scan, gives up early; where every other value is the same within each group (a grid scan
+    # whose first value is the only one the quantity's inputs vary in, e.g. M_N for the
+    # scotogenic leptons), those are the distinct points, with no key over all values
+    head = np.ascontiguousarray(parts[0], dtype=float).view(np.uint64)
+    _, first, inverse = np.unique(head, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if first.size > n // 2:
         return None
+    # (each value compared in place, as the bits of its float64 view: no copy of the columns)
+    if all(np.array_equal(b, b[first][inverse])
+           for b in (np.asarray(c, dtype=float).view(np.uint64) for c in parts[1:])):
+        return first, inverse
     bits = np.ascontiguousarray(np.stack(parts, axis=-1), dtype=float).view(np.uint64)
     # one 64-bit key per point (the bits themselves, or a multiplicative hash of them); a hash
     # collision is caught by comparing every point with its representative

@@ -182,3 +182,25 @@ def test_distinct_points_find_the_repeated_points():
     assert first.size == 2 and np.array_equal(np.signbit(zeros[first][inverse]), np.signbit(zeros))
     assert distinct_points([rng.normal(size=n)], n) is None
     assert distinct_points([a, rng.normal(size=n)], n) is None
+
+
+def test_distinct_points_split_by_every_value_not_only_the_first():
+    """The grouping by the first value is taken only where every other value agrees within each
+    group: a second value that splits the first one's groups gives the product of the two
+    (a grid over two parameters), a third that repeats the first's grouping changes nothing,
+    and a NaN counts as a value (bits)."""
+    from bridge.repeats import distinct_points
+
+    rng = np.random.default_rng(7)
+    n = 48
+    ia, ib = rng.integers(0, 4, n), rng.integers(0, 3, n)
+    a, b = rng.normal(size=4)[ia], rng.normal(size=3)[ib]
+    for columns, groups in (([a], 4), ([a, 2 * a + 1j * a], 4), ([a, b], 12), ([b, a, a * a], 12)):
+        first, inverse = distinct_points(columns, n)
+        assert first.size == len({tuple(np.asarray(c)[i] for c in columns) for i in range(n)}) == groups
+        for c in columns:
+            assert np.array_equal(np.asarray(c)[first][inverse], c)
+    with_nan = np.where(ia == 0, np.nan, b)
+    first, inverse = distinct_points([a, with_nan], n)
+    assert np.array_equal(with_nan[first][inverse], with_nan, equal_nan=True)
+    assert first.size == len({(x, y) for x, y in zip(ia, np.where(ia == 0, -1, ib), strict=True)})

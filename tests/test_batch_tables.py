@@ -1,0 +1,52 @@
+"""The bookkeeping speed-ups of a batch (issue 12) keep its semantics: the complex tables of
+bridge.pipeline.evaluate_batch as rows of one array (each name its own row, non-finite values
+flagged as a per-column check flags them), and α at a batch's common scale kept between calls
+by bridge.running (the same numbers as evaluating it again, per input)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bridge import couplings, pipeline, running
+
+
+def test_rows_are_independent_columns_with_the_values_given():
+    n = 5
+    values = {"a": 2.0, "b": np.arange(n, dtype=float), "c": np.full(n, 1 + 2j), "d": np.array([3j])}
+    rows, block = pipeline._rows(values, n)
+    assert list(rows) == list(values) and block.shape == (4, n)
+    for name, value in values.items():
+        assert rows[name].dtype == complex
+        assert np.array_equal(rows[name], np.broadcast_to(np.asarray(value, complex), (n,)))
+    rows["b"][2] = -7.0  # a failed point's value is overwritten in its own column only
+    assert rows["b"][2] == -7.0 and rows["a"][2] == 2.0 and rows["c"][2] == 1 + 2j
+    assert not np.shares_memory(values["b"], rows["b"])
+
+
+def test_the_finite_check_of_a_block_flags_what_a_check_per_column_flags():
+    rng = np.random.default_rng(1)
+    n = 64
+    block = rng.normal(size=(7, n)) + 1j * rng.normal(size=(7, n))
+    for row, col, bad in ((0, 3, np.nan), (2, 10, np.inf * 1j), (6, 63, complex(1, np.nan)),
+                          (4, 20, -np.inf)):
+        block[row, col] = bad
+    flagged = ~np.isfinite(block.view(float)).all(axis=0).reshape(n, 2).all(axis=1)
+    per_column = np.zeros(n, bool)
+    for row in block:
+        per_column |= ~np.isfinite(row)
+    assert np.array_equal(flagged, per_column) and flagged.sum() == 4
+
+
+def test_alpha_at_a_common_scale_is_the_fresh_value_per_input():
+    m_t = running._thresholds()[1]
+    for kind in ("s", "e"):
+        for nf, scale in ((6, m_t), (5, m_t), (5, 160.0)):
+            for par in (None, {"alpha_s": 0.1185, "alpha_e": 1 / 127.0}):
+                alphas = couplings.inputs(par)
+                kept = running._alpha(kind, alphas, np.full(8, scale), nf)
+                fresh = (couplings.alpha_s if kind == "s" else couplings.alpha_e)(
+                    np.array([scale]), nf, alphas["alpha_s" if kind == "s" else "alpha_e"])
+                assert kept.shape == (8,) and np.array_equal(kept, np.broadcast_to(fresh, (8,)))
+    a = running._alpha("s", couplings.inputs({"alpha_s": 0.117}), np.full(3, m_t), 6)
+    b = running._alpha("s", couplings.inputs({"alpha_s": 0.119}), np.full(3, m_t), 6)
+    assert a[0] < b[0]  # another α_s(M_Z), another value
