@@ -51,6 +51,31 @@ d(d+1)/2 of them) and T − U on the antisymmetric ones (the 3̄, d(d−1)/2), s
 part is multiplied by its Sommerfeld factor (6: repulsive, κ = −1/3; 3̄: attractive, κ = 2/3;
 de Simone, Giudice, Strumia, arXiv:1402.6287, Sec. 2, for the decomposition of 3 ⊗ 3).
 
+Coloured exchange (two triplets, or two anti-triplets, exchanging colour octets: a gluino-like
+Majorana octet between two squark-like scalars, q̃ q̃ → q q, or a real octet scalar between two Dirac
+triplets). The vertex q̄_c Γ F S carries the colour tensor Y of :func:`.coloured.quark_colour_tensor`,
+normalised as δ is (Σ Y Y† = 1): Y = κ^{1/2} T^a_{cβ} for an octet, κ = 1/C_F = 2N/(N² − 1) (3/4 for
+N = 3). The t-channel octet diagram (S_i → q_c, S_j → q_d, the octet index a summed through the
+self-conjugate propagator, ⟨F^a F^b⟩ ∝ δ^{ab}) and the u-channel one (S_i → q_d, S_j → q_c) carry
+
+    t: κ T^a_ci T^a_dj = κ/2 (δ_cj δ_di − δ_ci δ_dj/N),   u: κ T^a_di T^a_cj = κ/2 (δ_ci δ_dj − δ_cj δ_di/N)
+
+by the SU(N) Fierz (completeness) identity T^a_ij T^a_kl = ½(δ_il δ_kj − δ_ij δ_kl/N) (Haber, "Useful
+relations among the generators in the defining and adjoint representations of SU(N)", arXiv:1912.13302,
+SciPost Phys. Lect. Notes 21 (2021), Eq. (6)). With T_1, U_1 the colour-stripped t- and u-channel
+amplitudes of the colourless exchanged states and T_8, U_8 those of the octets, the amplitude is
+A δ_ci δ_dj + B δ_cj δ_di = A·1 + B·P with
+
+    A = T_1 + κ (U_8 − T_8/N)/2,      B = U_1 + κ (T_8 − U_8/N)/2,
+
+and the colour sum above applies to (A, B) unchanged: |A|² + |B|² + (2/d) Re A B*, or the 6 / 3̄
+split on A ± B with their Sommerfeld factors (A ± B = T_1 ± U_1 ± κ(1 ∓ 1/N)(T_8 ± U_8)/2: an octet
+exchange adds κ(N − 1)/(2N) = 1/(N + 1) = 1/4 of T_8 + U_8 to the symmetric, −κ(N + 1)/(2N) =
+−1/(N − 1) = −1/2 of T_8 − U_8 to the antisymmetric part). The anti-pair's vertices carry Y*: the
+Fierz identity with conjugated generators has the same (real) δ δ on the right, so A, B are the
+same combinations. The colour factors are independent of the Lorentz structure, so the same
+recombination holds for the Dirac triplets with octet scalars (U including its fermionic minus sign).
+
 W(√s) = k/(8π√s) ∫ dcos θ ⟨|M|²⟩ S as in :mod:`.annihilation` (same nodes, :func:`.annihilation.w_on_nodes`).
 """
 
@@ -83,11 +108,12 @@ def real_scalars(sector) -> list[int]:
     return [A_ for A_, S in enumerate(sector.scalars) if S.real]
 
 
-def scalar_amplitude(sector, smc, si, sj, f, fp, sqrt_s, cos):
+def scalar_amplitude(sector, smc, si, sj, f, fp, sqrt_s, cos, mediators=None):
     """(T, U) of S_i(p₁) S_j(p₂) → f(k₁) f'(k₂) (S̄ S̄ → f̄ f̄' when both are antiparticles), each
     (s_f, s_f', n_s, n_cos) in the layout of :func:`.helicity.soa`, from the chain of the module
     docstring in Weyl blocks: ū P_R v = ū_hi·v_hi, ū P_L v = ū_lo·v_lo, ū q̸ P_L v = ū_hi (q·σ̄) v_lo,
-    ū q̸ P_R v = ū_lo (q·σ) v_hi (Dreiner, Haber, Martin, arXiv:0812.1594, Sec. 3.1)."""
+    ū q̸ P_R v = ū_lo (q·σ) v_hi (Dreiner, Haber, Martin, arXiv:0812.1594, Sec. 3.1); ``mediators``: the
+    exchanged Majorana fermions summed over (default all), colour-stripped."""
     anti = si.conj
     p1, p2, k1, k2 = H.cm_momenta(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp], cos)
     ub, v = H.soa(H.bar(H.u_spinors(k1))), H.soa(H.v_spinors(k2))
@@ -100,7 +126,7 @@ def scalar_amplitude(sector, smc, si, sj, f, fp, sqrt_s, cos):
         q2 = H.dot(q, q)
         amp = 0j
         mass_rr = mass_ll = flip_rl = flip_lr = 0j
-        for a in majorana_fermions(sector):
+        for a in majorana_fermions(sector) if mediators is None else mediators:
             m = sector.fermions[a].mass
             prop = 1.0 / (q2 - m * m)
             # Γ^f_X (q̸ + M) Γ^f'_Y: M (R R, L L) and q̸ (R q̸ L, L q̸ R) pieces
@@ -124,10 +150,11 @@ def scalar_amplitude(sector, smc, si, sj, f, fp, sqrt_s, cos):
     return tuple(out)
 
 
-def fermion_amplitude(sector, smc, si, sj, f, fp, sqrt_s, cos):
+def fermion_amplitude(sector, smc, si, sj, f, fp, sqrt_s, cos, mediators=None):
     """(T, −U) of F_i(p₁) F_j(p₂) → f(k₁) f'(k₂) (F̄ F̄ → f̄ f̄' when both are antiparticles), each
     (s_i, s_j, s_f, s_f', n_s, n_cos) (module docstring): particle brackets ū(k) Γ u(p), with
-    ū P_R u = ū_hi·u_hi and ū P_L u = ū_lo·u_lo; antiparticle brackets v̄(p) Γ̄ v(k)."""
+    ū P_R u = ū_hi·u_hi and ū P_L u = ū_lo·u_lo; antiparticle brackets v̄(p) Γ̄ v(k); ``mediators``:
+    the exchanged real scalars summed over (default all), colour-stripped."""
     anti = si.conj
     p1, p2, k1, k2 = H.cm_momenta(sqrt_s, si.mass, sj.mass, smc.mass[f], smc.mass[fp], cos)
     if anti:  # [v̄(p) Γ̄ v(k)]: rows the initial spin, columns the final
@@ -150,7 +177,7 @@ def fermion_amplitude(sector, smc, si, sj, f, fp, sqrt_s, cos):
     a, b = si.index, sj.index
     t, u = H.dot(p1 - k1, p1 - k1), H.dot(p1 - k2, p1 - k2)
     t_amp = u_amp = 0j
-    for S in real_scalars(sector):
+    for S in real_scalars(sector) if mediators is None else mediators:
         m2 = sector.scalars[S].mass ** 2
         # t: F_i → f(k₁), F_j → f'(k₂);  u: F_i → f'(k₂), F_j → f(k₁)
         if (c_rf[a, S] or c_lf[a, S]) and (c_rfp[b, S] or c_lfp[b, S]):
@@ -162,6 +189,24 @@ def fermion_amplitude(sector, smc, si, sj, f, fp, sqrt_s, cos):
             y = bracket(1, 0, c_rf[b, S], c_lf[b, S])  # (s_j, s_f)
             u_amp = u_amp - x[:, None, None, :] * y[None, :, :, None] / (u - m2)
     return t_amp, u_amp
+
+
+def _mediator_colours(sector, scalars: bool) -> dict[int, int]:
+    """{index: colour} of the self-conjugate states a same-sign pair exchanges: Majorana fermions
+    for scalars, real scalars for Dirac fermions."""
+    if scalars:
+        return {a: sector.fermions[a].colour for a in majorana_fermions(sector)}
+    return {S: sector.scalars[S].colour for S in real_scalars(sector)}
+
+
+def fierz_recombine(t1, u1, t8, u8, n: int = 3):
+    """(A, B), the coefficients of δ_ci δ_dj and δ_cj δ_di, from the colour-stripped t- and u-channel
+    amplitudes of the colourless (t1, u1) and octet (t8, u8) exchanges between two SU(n)
+    (anti-)triplets, the octet vertices normalised as :func:`.coloured.quark_colour_tensor` does
+    (κ^{1/2} T^a, κ = 2n/(n² − 1)): A = T_1 + κ(U_8 − T_8/n)/2, B = U_1 + κ(T_8 − U_8/n)/2 (module
+    docstring, Fierz identity)."""
+    kappa = 2 * n / (n * n - 1)
+    return t1 + kappa * (u8 - t8 / n) / 2, u1 + kappa * (t8 - u8 / n) / 2
 
 
 def _spin_sum(t_amp, u_amp, n_spins: int, interference: float):
@@ -198,8 +243,21 @@ def same_sign_w(sector, smc, si, sj, f, fp, sqrt_s, interference: float = 1.0, c
     if si.conj != sj.conj or si.self_conjugate or sj.self_conjugate:
         raise ValueError(f"{si.name} {sj.name} is not a pair of two particles or two antiparticles")
     scalars = si.kind == "S"
-    amplitude = scalar_amplitude if scalars else fermion_amplitude
+    stripped = scalar_amplitude if scalars else fermion_amplitude
     n_spins = 2 if scalars else 4
+    colours = _mediator_colours(sector, scalars)  # 1 or 8 (engine: self-conjugate states)
+    octets = [k for k, c in colours.items() if c == 8]
+    # an octet couples a quark only to a triplet (engine colour check): for other pairs its diagrams
+    # vanish on the couplings, and the colour-stripped sum over all mediators is the amplitude
+    if octets and si.colour == sj.colour and abs(si.colour) == 3:
+        singlets = [k for k, c in colours.items() if c == 1]
+
+        def amplitude(sector, smc, si, sj, f, fp, rs, cos):
+            t1, u1 = stripped(sector, smc, si, sj, f, fp, rs, cos, singlets) if singlets else (0j, 0j)
+            t8, u8 = stripped(sector, smc, si, sj, f, fp, rs, cos, octets)
+            return fierz_recombine(t1, u1, t8, u8)
+    else:
+        amplitude = stripped
     if coulomb is not None:
         d = abs(si.colour)
         if si.colour != sj.colour or d != 3:
@@ -224,13 +282,17 @@ def pair_channels(sector, smc, si, sj, label_of_pair: str, sommerfeld: bool = Fa
     coloured.mixed_colour_channels call it). Computed: colourless exchanged states between two
     colourless states (into leptons), two colour (anti-)triplets (into quarks, T U* weighted 1/d)
     or a colourless and an (anti-)triplet state (a lepton and a quark: one colour structure, δ_cj,
-    so the colour-averaged W is the colour-stripped one); listed as missing: a same-sign final
-    state reached through a coloured exchanged state (e.g. a gluino-like octet between two
-    triplets: T^a T^a colour algebra) and the pairs 3 3̄ (both particles), 3 8, 8 8."""
+    so the colour-averaged W is the colour-stripped one); two (anti-)triplets also through
+    colour-octet exchanged states (a gluino-like Majorana octet between squark-like triplets, a real
+    octet scalar between Dirac triplets: Fierz recombination, module docstring). Listed as missing:
+    the pairs 3 3̄ (both particles), 3 8, 8 8 and any other coloured exchange (none exists for the
+    colours the engine admits: a self-conjugate state is a singlet or an octet, and an octet couples
+    a quark only to a triplet)."""
     from bridge.darkmatter import pairs
 
     channels, missing = [], []
     covered = si.colour == sj.colour != 8 or sorted((abs(si.colour), abs(sj.colour))) == [1, 3]
+    octet_exchange = si.colour == sj.colour and abs(si.colour) == 3
     weight = 1.0 / abs(si.colour) if si.colour == sj.colour and si.colour != 1 else 1.0
     coulomb = None
     if sommerfeld and si.colour == sj.colour and abs(si.colour) == 3:
@@ -240,10 +302,10 @@ def pair_channels(sector, smc, si, sj, label_of_pair: str, sommerfeld: bool = Fa
         coulomb = SF.Coulomb(si.mass, sj.mass, rep, rep, smc.alpha_s_mz)
     for f, fp, coloured_exchange in pairs.same_sign_final_states(sector, si, sj):
         final = label(f, fp, si.conj)
-        if coloured_exchange or not covered:
-            missing.append(f"{label_of_pair} -> {final}: same-sign final state through a coloured exchanged "
-                           "state, or of colours other than 1 1, 3 3, 3̄ 3̄, 1 3, 1 3̄ (colour algebra not "
-                           "implemented)")
+        if not covered or (coloured_exchange and not octet_exchange):
+            missing.append(f"{label_of_pair} -> {final}: same-sign final state of colours other than 1 1, "
+                           "3 3, 3̄ 3̄, 1 3, 1 3̄, or through a coloured exchanged state other than an octet "
+                           "between two (anti-)triplets (colour algebra not implemented)")
             continue
         channels.append((f"{label_of_pair} -> {final}", lambda rs, f=f, fp=fp: same_sign_w(
             sector, smc, si, sj, f, fp, rs, weight, coulomb)))
