@@ -13,6 +13,7 @@ couplings: no same-sign amplitude without the mass insertion).
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -434,6 +435,7 @@ def gell_mann_t():
     return [np.array(x, complex) / 2 for x in lam]
 
 
+@functools.cache
 def exchange_colour(colour, anti):
     """(C_t, C_u)[c, d, i, j] of one exchanged state between triplets i (at p₁), j (at p₂) into quarks
     c (at k₁), d (at k₂), by explicit loops: δ_ci δ_dj, δ_cj δ_di for a singlet; for an octet the
@@ -526,7 +528,8 @@ def msq_fermions_colour(sec, a, b, f, fp, anti, sqrt_s, c):
 def squarks_gluino():
     """:func:`squarks` plus a gluino-like Majorana octet coupled to both triplets and b, s (complex,
     both chiralities): q̃ q̃ → q q' through the colourless N and the octet, interfering."""
-    fermions = (DarkFermion("N", 260.0, 0.0, majorana=True), DarkFermion("go", 520.0, 0.0, majorana=True, colour=8))
+    fermions = (DarkFermion("N", 260.0, 0.0, majorana=True),
+                DarkFermion("go", 520.0, 0.0, majorana=True, colour=8))
     scalars = (DarkScalar("q1", 300.0, -1 / 3, colour=3), DarkScalar("q2", 340.0, -1 / 3, colour=3))
     left = {"b": np.array([[0.8, 0.3j], [0.9, 0.4 - 0.5j]]), "s": np.array([[0.0, 0.5], [0.6j, 0.0]])}
     right = {"b": np.array([[0.2, 0.0], [0.3j, 0.7]]), "s": np.array([[0.0, 0.0], [0.2, 0.1]])}
@@ -536,8 +539,8 @@ def squarks_gluino():
 def triplet_species(sec, kind, anti):
     states = sec.scalars if kind == "S" else sec.fermions
     g = 3 if kind == "S" else 6
-    return [A.Species(x.name + ("~" if anti else ""), kind, k, x.mass, -x.charge if anti else x.charge, x.colour,
-                      g, False, anti) for k, x in enumerate(states)]
+    return [A.Species(x.name + ("~" if anti else ""), kind, k, x.mass, -x.charge if anti else x.charge,
+                      x.colour, g, False, anti) for k, x in enumerate(states)]
 
 
 OCTET_CASES = [(0, 0, "b", "b"), (0, 1, "s", "b"), (1, 1, "b", "s"), (1, 1, "s", "s")]
