@@ -37,9 +37,9 @@ fermion–scalar coannihilation F S → f γ/Z/h/g/W in :mod:`.coloured`; the sa
 (f f', f̄ f̄') of two dark particles (or antiparticles) through Majorana fermions or real scalars
 in :mod:`.samesign`.
 
-Not implemented (listed per pair in the relic result as ``missing``): same-sign final states
-through a coloured exchanged state (e.g. a colour-octet Majorana between two triplets) or of
-colours other than 1 1, 3 3, 3̄ 3̄, 1 3, 1 3̄; g Z of a self-conjugate (Majorana) coloured state
+Not implemented (listed per pair in the relic result as ``missing``): same-sign final states of
+colours other than 1 1, 3 3, 3̄ 3̄, 1 3, 1 3̄ (e.g. two complex octets into leptons through a
+Majorana octet; two triplets exchanging an octet are in :mod:`.samesign`); g Z of a self-conjugate (Majorana) coloured state
 with a Z coupling. (Quark couplings with both dark states coloured, g g of self-conjugate octets
 and g Z of a neutral coloured Dirac fermion or complex scalar are in :mod:`.coloured`.)
 """
