@@ -345,7 +345,8 @@ class BatchResult:
 def evaluate_batch(model: Model, inputs: BatchInputs, sm, *, info=None, source: str = "",
                    vectorised: bool = True, dark_matter: bool = False,
                    handover_scale: float | None = None, par=None, point_ids=None,
-                   z_pole: bool = True, dark_matter_couplings: bool = True) -> BatchResult:
+                   z_pole: bool = True, dark_matter_couplings: bool = True,
+                   direct: str = "native") -> BatchResult:
     """N points: vectorised where the model allows it; every point the sanity checks might
     refuse, or that a vectorised evaluation leaves non-finite, is evaluated alone with
     :func:`evaluate`, so it fails (or passes) with exactly its own message. ``handover_scale``,
@@ -353,28 +354,30 @@ def evaluate_batch(model: Model, inputs: BatchInputs, sm, *, info=None, source: 
     ``point_ids``: the numbers the messages give the points (a scan's ids; default 0..N-1).
     ``z_pole``: as for :func:`evaluate`. ``dark_matter_couplings=False`` (ignored with
     ``dark_matter``) skips the sector's Higgs and W couplings and the states' composition, read
-    only by the dark-matter summary (:func:`spectrum`); no coefficient changes."""
+    only by the dark-matter summary (:func:`spectrum`); no coefficient changes. ``direct``: the
+    summary's direct-detection chain (:func:`bridge.darkmatter.direct.direct_detection`)."""
     info = info or model.info()
     result = None
     run = (handover_scale, par, z_pole, dark_matter or dark_matter_couplings)
     ids = list(range(inputs.size)) if point_ids is None else [int(i) for i in point_ids]
     if vectorised and (model.description is not None or model.implements("bridge_batch_spectrum")):
         try:
-            result = _evaluate_vectorised(model, inputs, sm, info, dark_matter, run)
+            result = _evaluate_vectorised(model, inputs, sm, info, dark_matter, run, direct)
         except (BridgeError, *POINT_ERRORS, TypeError, IndexError):
             result = None  # one bad point spoils the batch: isolate it point by point
     if result is None:
         return _evaluate_points(model, inputs, sm, info, source, range(inputs.size), dark_matter, run,
-                                ids)
+                                ids, direct)
     suspect = [i for i, err in enumerate(result.errors) if err is not None]
     if suspect:
-        alone = _evaluate_points(model, inputs, sm, info, source, suspect, dark_matter, run, ids)
+        alone = _evaluate_points(model, inputs, sm, info, source, suspect, dark_matter, run, ids, direct)
         _merge(result, alone, suspect)
     return result
 
 
 def _evaluate_vectorised(model: Model, inputs: BatchInputs, sm, info,
-                         dark_matter: bool = False, run=(None, None, True, True)) -> BatchResult | None:
+                         dark_matter: bool = False, run=(None, None, True, True),
+                         direct: str = "native") -> BatchResult | None:
     n = inputs.size
     flagged = sanity.flag_inputs(info, inputs, n)
     spec = spectrum(model, inputs, sm, batch=True, dark_matter_couplings=run[3])
@@ -404,7 +407,7 @@ def _evaluate_vectorised(model: Model, inputs: BatchInputs, sm, info,
     if dark_matter and spec.sector is not None:
         from bridge.darkmatter.summary import summary_batch
 
-        out.dark_matter = summary_batch(spec.sector, sm)
+        out.dark_matter = summary_batch(spec.sector, sm, direct)
     return out
 
 
@@ -432,7 +435,8 @@ def _as_array(value, n: int, dtype=complex) -> np.ndarray:
 
 
 def _evaluate_points(model: Model, inputs: BatchInputs, sm, info, source, indices,
-                     dark_matter: bool = False, run=(None, None, True, True), ids=None) -> BatchResult:
+                     dark_matter: bool = False, run=(None, None, True, True), ids=None,
+                     direct: str = "native") -> BatchResult:
     """Point by point with :func:`evaluate`; failures keep their message (naming the point
     by ``ids[i]``)."""
     indices = list(indices)
@@ -443,7 +447,7 @@ def _evaluate_points(model: Model, inputs: BatchInputs, sm, info, source, indice
         where = f"{source}, point {label}" if source else f"point {label}"
         try:
             ev = evaluate(model, inputs.point(i), sm, info=info, source=where, dark_matter=dark_matter,
-                          handover_scale=run[0], par=run[1], z_pole=run[2])
+                          handover_scale=run[0], par=run[1], z_pole=run[2], direct=direct)
             rows.append((ev, None))
         except BridgeError as exc:
             rows.append((None, str(exc)))

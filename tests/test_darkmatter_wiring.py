@@ -113,3 +113,43 @@ def test_batch_summary_equals_single_points():
         single = summary(ev.sector, SM)
         assert res.dark_matter["omega_h2"][k] == pytest.approx(single["omega_h2"], rel=1e-10)
     assert np.all(np.isfinite(res.dark_matter["x_f"]))
+
+
+def test_batch_summary_with_directdm_equals_single_points():
+    """evaluate_batch(direct="auto") (what `bridge scan --direct-detection auto` asks for) gives
+    each point the σ_SI, σ_SD of the one-point summary through DirectDM, which differ from the
+    native batch (the running of the gluonic operator: ~1.5% on F_Ib's Higgs exchange)."""
+    from bridge.darkmatter import directdm_handover
+
+    if directdm_handover.missing():
+        pytest.skip(directdm_handover.missing())
+    base = inputs("F_Ib")
+    values = {b: dict(base[b]) for b in base}
+    values["MINPAR"][1] = np.array([150.0, 300.0])
+    binputs = BatchInputs(values, 2)
+    res = pipeline.evaluate_batch(model("F_Ib"), binputs, SM, dark_matter=True, direct="auto")
+    native = pipeline.evaluate_batch(model("F_Ib"), binputs, SM, dark_matter=True)
+    for k, m in enumerate((150.0, 300.0)):
+        ev = pipeline.evaluate(model("F_Ib"), base.with_values({"MINPAR": {1: m}}), SM)
+        single = summary(ev.sector, SM, "auto")
+        assert single["direct_method"].startswith("DirectDM")
+        for name in ("sigma_si_p", "sigma_si_n", "sigma_sd_p", "sigma_sd_n"):
+            assert res.dark_matter[name][k] == pytest.approx(single[name], rel=1e-10, abs=0)
+        assert abs(res.dark_matter["sigma_si_p"][k] / native.dark_matter["sigma_si_p"][k] - 1) > 1e-3
+
+
+@pytest.mark.parametrize("extra, message", [
+    ({"direct_detection": "directdm"}, "expected one of native, auto"),
+    ({"direct_detection": "auto", "dark_matter": False}, "needs the dark-matter summary"),
+])
+def test_scan_refuses_a_direct_detection_it_cannot_use(tmp_path, extra, message):
+    from bridge.errors import InputError
+    from bridge.scan.runner import ScanOptions, prepare
+
+    opts = ScanOptions(str(ROOT / "cards" / "F_Ib.slha"), ["MINPAR:1:100:200:2"], str(tmp_path / "s.db"),
+                       observables=False, progress=False, dark_matter=True)
+    for key, value in extra.items():
+        setattr(opts, key, value)
+    with pytest.raises(InputError, match=message):
+        prepare(opts, say=lambda m: None)
+    assert not (tmp_path / "s.db").exists()

@@ -7,7 +7,8 @@ formulas below (:func:`native_cross_sections`, always available) and DirectDM (P
 compatibility layer for directdm 2.2.2 under current numpy and setuptools, documented there —
 for its running from M_Z, heavy-quark thresholds and nucleon matching. :func:`direct_detection`
 takes ``method`` "native", "directdm" or "auto" (DirectDM when installed and passing its
-calibration check); ``bridge run`` uses "auto", scans and fits the native formulas (speed), and
+calibration check); ``bridge run`` uses "auto", scans the native formulas unless asked for "auto"
+(``--direct-detection``; speed), fits the native formulas, and
 :attr:`DirectResult.method` says which ran. Measured on the shipped cards (all candidates are
 Majorana fermions or real scalars; tests/test_darkmatter_directdm.py): σ_SD identical to 1e-9;
 σ_SI from Higgs exchange higher with DirectDM by 1.4% (proton) and 1.5% (neutron), from the

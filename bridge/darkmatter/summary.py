@@ -91,11 +91,11 @@ def summaries(sector, sm, direct: str = "native") -> list[dict]:
     return out
 
 
-def summary_batch(sector, sm) -> dict[str, np.ndarray]:
+def summary_batch(sector, sm, direct: str = "native") -> dict[str, np.ndarray]:
     """The numbers of :func:`summary` over a batched DarkSector (:func:`summaries`), as arrays;
-    direct detection with the native formulas (0.4 ms of CPU a point; DirectDM 30-90 ms,
-    benchmarks/directdm_speed.py)."""
-    rows = summaries(sector, sm)
+    direct detection with the native formulas by default (0.4 ms of CPU a point; DirectDM with
+    ``direct="auto"``: 30-90 ms, benchmarks/directdm_speed.py)."""
+    rows = summaries(sector, sm, direct)
     return {name: np.array([row[name] for row in rows], float) for name in NUMBERS}
 
 

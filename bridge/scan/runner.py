@@ -79,6 +79,10 @@ class Context:
     card: str = ""  # names the card in the messages of refused points
     dark_matter: bool = False  # store the dark-matter summary (columns dm:NAME)
     contributions: bool = False  # store the box/penguin breakdown (contrib: columns)
+    #: direct-detection chain of the dark-matter summary: "native" (tree-level formulas, 0.4 ms a
+    #: point) or "auto" (DirectDM's running and nucleon matching where it covers the candidate,
+    #: as `bridge run`; 30-90 ms a point)
+    direct_detection: str = "native"
     #: the plugin object's name in plugin_module ("": the module is the plugin; None: not known,
     #: the worker loads the installed models to find it)
     plugin_attr: str | None = None
@@ -210,7 +214,7 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
     # the running needs only α_s(M_Z), α_e(M_Z): the overrides (bridge.couplings), no flavio import
     res = evaluate_batch(_model(ctx), binputs, ctx.sm, source=ctx.card, vectorised=ctx.vectorised,
                          dark_matter=ctx.dark_matter, handover_scale=ctx.scale, par=ctx.overrides,
-                         point_ids=ids, z_pole=_needs_z_pole(ctx),
+                         point_ids=ids, z_pole=_needs_z_pole(ctx), direct=ctx.direct_detection,
                          dark_matter_couplings=False)  # dark_matter=True overrides it
     ok = res.ok
     cols: dict[str, np.ndarray] = {}
@@ -444,6 +448,15 @@ class ScanOptions:
     max_points: int | None = None  # stop after this many new points (benchmarks, tests)
     dark_matter: bool = False  # dark-matter summary per point (on anyway for relic & co.)
     contributions: bool = False  # also store the box/penguin breakdown of the coefficients
+    #: σ_SI, σ_SD of the dark-matter summary: "native" or "auto" (DIRECT_DETECTION)
+    direct_detection: str = "native"
+
+
+#: The direct-detection chains a scan can use (bridge.darkmatter.direct.direct_detection's
+#: methods): the native tree-level formulas, or "auto" — DirectDM (an optional extra) wherever it
+#: covers the candidate, the native formulas elsewhere, as `bridge run` does; refused at setup
+#: when DirectDM cannot be imported.
+DIRECT_DETECTION = ("native", "auto")
 
 
 @dataclass
@@ -488,6 +501,22 @@ def _parse_sample(sample: str | None) -> tuple[str, int | None]:
         raise InputError(f"--sample {sample!r}: expected random:N or lhs:N") from None
 
 
+def _check_direct_detection(opts) -> None:
+    """Refuse, before any point, a direct-detection chain the scan cannot use: an unknown name,
+    "auto" without the dark-matter summary, or DirectDM not importable (InputError, exit 2)."""
+    if opts.direct_detection not in DIRECT_DETECTION:
+        raise InputError(f"--direct-detection {opts.direct_detection}: expected one of "
+                         f"{', '.join(DIRECT_DETECTION)}")
+    if not opts.dark_matter:
+        raise InputError(f"--direct-detection {opts.direct_detection} needs the dark-matter summary "
+                         "(--dark-matter or a likelihood that reads it)")
+    from bridge.darkmatter import directdm_handover
+
+    reason = directdm_handover.missing()
+    if reason:
+        raise InputError(f"--direct-detection {opts.direct_detection}: {reason}")
+
+
 def prepare(opts: ScanOptions, pm=None, say=print) -> tuple[Context, dict]:
     """The context of a scan (one-off work) and its identity (stored in the results file)."""
     from bridge.run import load_point
@@ -525,12 +554,15 @@ def prepare(opts: ScanOptions, pm=None, say=print) -> tuple[Context, dict]:
         opts.dark_matter = opts.dark_matter or needs_dark_matter(likelihood)
     if opts.dark_matter:  # only then, so the identity of earlier scans stays what it was
         identity["dark_matter"] = True
+    if opts.direct_detection != "native":
+        _check_direct_detection(opts)
+        identity["direct_detection"] = opts.direct_detection
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
     sm = cached_sm_inputs(overrides)
     module, attr = _plugin_reference(model.plugin)
     ctx = Context(digest, model.name, module, inputs, space, sm, scale, overrides, opts.route, [],
                   None, [], likelihood, opts.vectorised, str(opts.card), opts.dark_matter,
-                  bool(opts.contributions), plugin_attr=attr)
+                  bool(opts.contributions), opts.direct_detection, plugin_attr=attr)
     _WORKER[("model", digest)] = model  # this process has it: no second plugin load
     observables = []
     if opts.observables:
