@@ -363,7 +363,7 @@ def test_dark_matter_couplings_are_skipped_only_without_a_dark_matter_request(mo
     assert full.sector.higgs is not None and full.sector.w is not None and full.data["composition"]
     assert lean.sector.higgs is None and lean.sector.w is None and not lean.data["composition"]
     seen = []
-    monkeypatch.setattr(dm_summary, "summary_batch", lambda sector, sm: seen.append(sector) or {})
+    monkeypatch.setattr(dm_summary, "summary_batch", lambda sector, sm, direct="native": seen.append(sector) or {})
     pipeline.evaluate_batch(model, batch, sm, info=info, dark_matter=True, dark_matter_couplings=False)
     assert len(seen) == 1 and seen[0].higgs is not None and seen[0].w is not None
     for a, b in ((seen[0].higgs.fermion, full.sector.higgs.fermion),
