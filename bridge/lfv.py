@@ -135,7 +135,8 @@ def lfv_coefficients(sector: DarkSector, sm, parts: dict | None = None,
     """flavio WET coefficients of μ→3e, τ→3ℓ, τ→μee, τ→eμμ and μ–e conversion (zeros dropped).
 
     ``quark_sector``: the sector with up-type couplings in the mass basis (default: ``sector``).
-    The pieces go to ``parts`` as "<flavio name>_photon", "_Z", "_box".
+    The pieces go to ``parts`` as "<flavio name>_photon", "_Z", "_box" (``parts=None``: not
+    kept, and not spread over the batch; the coefficients are the same numbers).
 
     The penguins and the four-lepton boxes involve only the charged leptons' couplings and the
     states they reach: they are computed once per distinct point of those (:func:`lepton_points`;
@@ -151,7 +152,7 @@ def lfv_coefficients(sector: DarkSector, sm, parts: dict | None = None,
     for (j, i, f), names in table.items():
         if not couples[j] or not couples[i]:
             continue
-        pieces: dict = {}
+        pieces: dict | None = {} if parts is not None else None  # None: the sums only
         if f in engine.QUARKS + engine.UP_QUARKS:
             src = quark_sector if (quark_sector is not None and f in engine.UP_QUARKS) else sector
             engine._require_single_chirality(src, (f,), "μ–e conversion")
@@ -162,7 +163,8 @@ def lfv_coefficients(sector: DarkSector, sm, parts: dict | None = None,
         else:
             coeffs = four_fermion(lep, sm, j, i, f, parts=pieces, colour=lep_colour)
             coeffs = {k: spread(v) for k, v in coeffs.items()}
-            pieces = {k: spread(v) for k, v in pieces.items()}
+            if pieces is not None:
+                pieces = {k: spread(v) for k, v in pieces.items()}
             crossed = {k: spread(v) for k, v in crossed_boxes(lep, j, i, f, colour=lep_colour).items()}
         for (x, y), name in zip(CHIRALITIES, names, strict=True):
             out[name] = coeffs[(x, y)]

@@ -107,7 +107,8 @@ def spectrum(model: Model, inputs: ModelInputs, sm, *, batch: bool = False,
 # ---------------------------------------------------------------------------
 # coefficients and summaries
 # ---------------------------------------------------------------------------
-def _coefficients(model: Model, spec: Spectrum, inputs, sm, parts: dict, z_pole: bool = True):
+def _coefficients(model: Model, spec: Spectrum, inputs, sm, parts: dict, z_pole: bool = True,
+                  lfv_parts: bool = True):
     sector = spec.sector
     if model.implements("bridge_wilson_coefficients"):
         quark = model.call("bridge_wilson_coefficients", spectrum=spec, inputs=inputs, sm=sm)
@@ -129,27 +130,31 @@ def _coefficients(model: Model, spec: Spectrum, inputs, sm, parts: dict, z_pole:
         zero = 0j
         parts["C9V_mu_minus_e"] = quark.get("C9_bsmumu", zero) - quark.get("C9_bsee", zero)
         parts["C10V_mu_minus_e"] = quark.get("C10_bsmumu", zero) - quark.get("C10_bsee", zero)
-    extension = {} if sector is None else flavour_extension(sector, sm, parts, z_pole=z_pole)
+    extension = {} if sector is None else flavour_extension(sector, sm, parts, z_pole=z_pole,
+                                                            lfv_parts=lfv_parts)
     given = {**quark, **dipoles}  # a hand-written hook's values win
     quark = {**quark, **{k: v for k, v in extension["quark"].items() if k not in given}}
     other = {k: v for k, v in extension["lepton"].items() if k not in given} if extension else {}
     return quark, dipoles, other
 
 
-def flavour_extension(sector: DarkSector, sm, parts: dict, *, z_pole: bool = True) -> dict[str, dict]:
+def flavour_extension(sector: DarkSector, sm, parts: dict, *, z_pole: bool = True,
+                      lfv_parts: bool = True) -> dict[str, dict]:
     """The flavour processes beyond b→s and the lepton dipoles, from the sector (issue 16):
     ``quark`` — b→d, s→d (C9, C10, CL, C7, C8 and primes), B_d, K, D mixing
     (bridge.matching.down_quark_coefficients); ``lepton`` — Cgamma of τ→μγ, τ→eγ, the
     four-lepton operators of μ→3e, τ→3ℓ and the vector operators of μ–e conversion
     (bridge.lfv). Up-type quark couplings are rotated to the mass basis (matching.ckm_rotated).
     The one-loop shifts of the leptons' Z couplings (bridge.zpole) go to ``parts`` unless
-    ``z_pole`` is False (they enter no Wilson coefficient: only the Z-pole rows read them)."""
+    ``z_pole`` is False (they enter no Wilson coefficient: only the Z-pole rows read them); the
+    photon/Z/box pieces of the LFV operators (bridge.lfv) unless ``lfv_parts`` is False (no
+    coefficient changes: each is the sum of its pieces, computed either way)."""
     up = matching.ckm_rotated(sector, sm)
     if z_pole:
         parts.update(zpole.vertex_shifts(sector, sm))  # Z couplings of the leptons (Z-pole rows)
     quark = matching.down_quark_coefficients(sector, sm, parts, up_sector=up)
     lepton = lfv.tau_dipoles(sector, sm)
-    lepton.update(lfv.lfv_coefficients(sector, sm, parts, quark_sector=up))
+    lepton.update(lfv.lfv_coefficients(sector, sm, parts if lfv_parts else None, quark_sector=up))
     return {"quark": quark, "lepton": lepton}
 
 
@@ -346,7 +351,7 @@ def evaluate_batch(model: Model, inputs: BatchInputs, sm, *, info=None, source: 
                    vectorised: bool = True, dark_matter: bool = False,
                    handover_scale: float | None = None, par=None, point_ids=None,
                    z_pole: bool = True, dark_matter_couplings: bool = True,
-                   direct: str = "native") -> BatchResult:
+                   direct: str = "native", lfv_parts: bool = True) -> BatchResult:
     """N points: vectorised where the model allows it; every point the sanity checks might
     refuse, or that a vectorised evaluation leaves non-finite, is evaluated alone with
     :func:`evaluate`, so it fails (or passes) with exactly its own message. ``handover_scale``,
@@ -354,12 +359,15 @@ def evaluate_batch(model: Model, inputs: BatchInputs, sm, *, info=None, source: 
     ``point_ids``: the numbers the messages give the points (a scan's ids; default 0..N-1).
     ``z_pole``: as for :func:`evaluate`. ``dark_matter_couplings=False`` (ignored with
     ``dark_matter``) skips the sector's Higgs and W couplings and the states' composition, read
-    only by the dark-matter summary (:func:`spectrum`); no coefficient changes. ``direct``: the
+    only by the dark-matter summary (:func:`spectrum`); no coefficient changes.
+    ``lfv_parts=False`` leaves the photon/Z/box pieces of the LFV operators (~100 entries of a
+    scotogenic batch, :func:`flavour_extension`) out of the vectorised ``contributions``; no
+    coefficient changes, and no point's flag: a piece that is not finite makes its coefficient,
+    their sum, not finite. Points evaluated alone (:func:`evaluate`) keep them. ``direct``: the
     summary's direct-detection chain (:func:`bridge.darkmatter.direct.direct_detection`)."""
     info = info or model.info()
     result = None
-    run = (handover_scale, par, z_pole, dark_matter or dark_matter_couplings)
-    ids = list(range(inputs.size)) if point_ids is None else [int(i) for i in point_ids]
+    run = (handover_scale, par, z_pole, dark_matter or dark_matter_couplings, lfv_parts)
     if vectorised and (model.description is not None or model.implements("bridge_batch_spectrum")):
         try:
             result = _evaluate_vectorised(model, inputs, sm, info, dark_matter, run, direct)
@@ -367,16 +375,23 @@ def evaluate_batch(model: Model, inputs: BatchInputs, sm, *, info=None, source: 
             result = None  # one bad point spoils the batch: isolate it point by point
     if result is None:
         return _evaluate_points(model, inputs, sm, info, source, range(inputs.size), dark_matter, run,
-                                ids, direct)
+                                _labels(point_ids, inputs.size), direct)
     suspect = [i for i, err in enumerate(result.errors) if err is not None]
     if suspect:
-        alone = _evaluate_points(model, inputs, sm, info, source, suspect, dark_matter, run, ids, direct)
+        alone = _evaluate_points(model, inputs, sm, info, source, suspect, dark_matter, run,
+                                 _labels(point_ids, inputs.size), direct)
         _merge(result, alone, suspect)
     return result
 
 
+def _labels(point_ids, n: int) -> list[int]:
+    """The numbers the messages give the points (built only where a point is evaluated alone:
+    ~1 ms of a 4096-point chunk otherwise)."""
+    return list(range(n)) if point_ids is None else [int(i) for i in point_ids]
+
+
 def _evaluate_vectorised(model: Model, inputs: BatchInputs, sm, info,
-                         dark_matter: bool = False, run=(None, None, True, True),
+                         dark_matter: bool = False, run=(None, None, True, True, True),
                          direct: str = "native") -> BatchResult | None:
     n = inputs.size
     flagged = sanity.flag_inputs(info, inputs, n)
@@ -384,7 +399,7 @@ def _evaluate_vectorised(model: Model, inputs: BatchInputs, sm, info,
     if spec is None:
         return None
     parts: dict = {}
-    quark, dipoles, other = _coefficients(model, spec, inputs, sm, parts, run[2])
+    quark, dipoles, other = _coefficients(model, spec, inputs, sm, parts, run[2], run[4])
     summary = one_loop_summary(dipoles, sm)
     if run[0] is not None:
         ran = _run_to_handover(model, spec, sm, quark, dipoles, other, *run[:2])
@@ -403,7 +418,7 @@ def _evaluate_vectorised(model: Model, inputs: BatchInputs, sm, info,
             flagged |= ~np.isfinite(v)
     for block in (coefficients, contributions):  # real and imaginary parts as one float array
         flagged |= ~np.isfinite(block.view(float)).all(axis=0).reshape(n, 2).all(axis=1)
-    out.errors = ["check" if f else None for f in flagged]
+    out.errors = ["check" if f else None for f in flagged.tolist()]  # Python bools: faster
     if dark_matter and spec.sector is not None:
         from bridge.darkmatter.summary import summary_batch
 
@@ -435,7 +450,7 @@ def _as_array(value, n: int, dtype=complex) -> np.ndarray:
 
 
 def _evaluate_points(model: Model, inputs: BatchInputs, sm, info, source, indices,
-                     dark_matter: bool = False, run=(None, None, True, True), ids=None,
+                     dark_matter: bool = False, run=(None, None, True, True, True), ids=None,
                      direct: str = "native") -> BatchResult:
     """Point by point with :func:`evaluate`; failures keep their message (naming the point
     by ``ids[i]``)."""

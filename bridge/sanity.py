@@ -240,27 +240,47 @@ def flag_spectrum(spectrum, sm, n: int) -> np.ndarray:
         ratio = mf[:, :, None] / ms[:, None, :]
         flagged |= np.any((ratio < 1.0 / RATIO_MAX) | (ratio > RATIO_MAX) | ~np.isfinite(ratio),
                           axis=(1, 2))
-        # one pass per condition over all couplings: the largest |c| per entry (fmax ignores a
-        # NaN as the comparison c > COUPLING_MAX does) and, per external mass, where any
-        # coupling to such a fermion is non-zero
-        largest = None
-        coupled: dict[float, np.ndarray] = {}
+        # |c| (a complex modulus: the costly pass) only where it can decide: for a table whose
+        # largest real or imaginary part bounds |c| below 4π (|c| <= √2 max(|Re c|, |Im c|)), and
+        # for the external masses some coupled pair can be as light as; NaN takes the full pass
+        total = mf[:, :, None] + ms[:, None, :]
+        light: dict[float, bool] = {}
         for table in (sector.left, sector.right):
             for f, c in table.items():
-                size = np.abs(c)
-                largest = size if largest is None else np.fmax(largest, size)
+                c = np.asarray(c)
                 m_ext = _external_mass(f, sm)
-                if m_ext > 0:
-                    on = size > 0
-                    coupled[m_ext] = on if m_ext not in coupled else coupled[m_ext] | on
-        if largest is not None:
-            big = np.broadcast_to(largest > COUPLING_MAX, (n, *largest.shape[-2:]))
-            flagged |= np.any(big, axis=(1, 2))
-        if coupled:
-            total = mf[:, :, None] + ms[:, None, :]
-            for m_ext, on in coupled.items():
-                flagged |= np.any(on & (total <= m_ext), axis=(1, 2))
+                if m_ext > 0 and m_ext not in light:
+                    light[m_ext] = bool(np.any(total <= m_ext))
+                near = m_ext > 0 and light[m_ext]
+                big = _may_exceed(c, COUPLING_MAX)
+                if not (big or near):
+                    continue
+                size = np.abs(c)
+                if big:
+                    over = np.broadcast_to(size > COUPLING_MAX, (n, *size.shape[-2:]))
+                    flagged |= np.any(over, axis=(1, 2))
+                if near:
+                    flagged |= np.any((size > 0) & (total <= m_ext), axis=(1, 2))
     return flagged
+
+
+#: √2 and a margin for the rounding of max(|Re c|, |Im c|)·√2 and of |c| (a few ulp)
+_MODULUS_BOUND = math.sqrt(2.0) * (1.0 + 1e-12)
+
+
+def _may_exceed(c: np.ndarray, limit: float) -> bool:
+    """Whether some entry of ``c`` may have |c| > ``limit``: False only when every real and
+    imaginary part is at most limit/√2 (less a margin), so that np.abs(c) (hypot) cannot pass
+    it; True for a NaN or an infinity (the exact modulus then decides)."""
+    if c.size == 0:
+        return False
+    if c.dtype.kind != "c":
+        return True  # a real table: its modulus is a cheap pass anyway
+    parts = (c.view(float),) if c.flags.c_contiguous else (c.real, c.imag)
+    ends = [v for p in parts for v in (float(np.max(p)), -float(np.min(p)))]
+    if any(math.isnan(v) for v in ends):
+        return True
+    return not max(ends) * _MODULUS_BOUND < limit
 
 
 def _check_ratios(sector, refuse) -> None:

@@ -345,6 +345,24 @@ def test_without_dark_matter_couplings_no_flavour_number_changes(name):
     assert lean == full
 
 
+def test_without_lfv_parts_only_the_lfv_pieces_are_missing():
+    """evaluate_batch(lfv_parts=False) (a scan that stores no contrib: breakdown) leaves out the
+    photon/Z/box pieces of the LFV operators and nothing else: every coefficient, flag and other
+    contribution identical, bit for bit, to the evaluation that keeps them."""
+    from bridge import lfv
+
+    pieces = {f"contrib:{op}_{kind}" for ops in (*lfv.FOUR_LEPTON.values(), *lfv.CONVERSION.values())
+              for op in ops for kind in ("photon", "Z", "box")}
+    full = evaluated("scotogenic", z_pole=False, dark_matter_couplings=False)
+    lean = evaluated("scotogenic", z_pole=False, dark_matter_couplings=False, lfv_parts=False)
+    missing = set(full) - set(lean)
+    assert len(missing) > 50 and missing <= pieces, sorted(missing - pieces)
+    assert set(lean) <= set(full)
+    assert any(k.startswith("wc:CVLL_") for k in lean)  # the LFV coefficients themselves stay
+    for key, value in lean.items():
+        assert value == full[key], key
+
+
 def test_dark_matter_couplings_are_skipped_only_without_a_dark_matter_request(monkeypatch):
     """The flag removes sector.higgs, sector.w and the composition from the spectrum; with
     ``dark_matter=True`` the summary still gets them (equal to the default spectrum's)."""
@@ -363,7 +381,8 @@ def test_dark_matter_couplings_are_skipped_only_without_a_dark_matter_request(mo
     assert full.sector.higgs is not None and full.sector.w is not None and full.data["composition"]
     assert lean.sector.higgs is None and lean.sector.w is None and not lean.data["composition"]
     seen = []
-    monkeypatch.setattr(dm_summary, "summary_batch", lambda sector, sm, direct="native": seen.append(sector) or {})
+    monkeypatch.setattr(dm_summary, "summary_batch",
+                        lambda sector, sm, direct="native": seen.append(sector) or {})
     pipeline.evaluate_batch(model, batch, sm, info=info, dark_matter=True, dark_matter_couplings=False)
     assert len(seen) == 1 and seen[0].higgs is not None and seen[0].w is not None
     for a, b in ((seen[0].higgs.fermion, full.sector.higgs.fermion),

@@ -14,8 +14,9 @@ from bridge.model import Particle, Spectrum
 from bridge.sm import cached_sm_inputs
 
 
-def _expected(mf, ms, extra, couplings, sm) -> list[bool]:
-    """Each point and entry read one at a time (the documented conditions, no arrays)."""
+def _expected(mf, ms, extra, couplings, sm, moduli=None) -> list[bool]:
+    """Each point and entry read one at a time (the documented conditions, no arrays);
+    ``moduli``: |c| per table, if not the scalar abs."""
     n = mf.shape[0]
     out = []
     for i in range(n):
@@ -28,7 +29,7 @@ def _expected(mf, ms, extra, couplings, sm) -> list[bool]:
                 if not (math.isfinite(r) and 1 / sanity.RATIO_MAX <= r <= sanity.RATIO_MAX):
                     bad = True
                 for f, c in couplings.items():
-                    size = abs(c[i, a, s])
+                    size = abs(c[i, a, s]) if moduli is None else moduli[f][i, a, s]
                     if size > sanity.COUPLING_MAX:
                         bad = True
                     m_ext = {"e": sm.m_e, "mu": sm.m_mu, "tau": sm.m_tau}[f]
@@ -70,3 +71,38 @@ def test_flag_spectrum_matches_a_per_point_reading():
     want = _expected(mf, ms, extra, couplings, sm)
     assert 0 < sum(want) < n
     assert got.tolist() == want
+
+
+def test_flag_spectrum_pre_filter_of_the_modulus_at_4pi():
+    """The modulus is taken only for tables whose real and imaginary parts could reach 4π and
+    external masses some pair is as light as: entries next to 4π on either side (real, on the
+    diagonal Re = Im, one ulp apart), tables far below it, no light pair, a table with one NaN —
+    every point as the per-entry reading with the table's modulus np.abs(c) (numpy's array
+    modulus, which the batch takes, and the scalar one differ by an ulp on the diagonal:
+    12.566370614359174 against 12.566370614359172 for 4π/√2 (1 + i), measured)."""
+    sm = cached_sm_inputs({})
+    rng = np.random.default_rng(7)
+    n, nf, ns = 60, 1, 2
+    mf = rng.uniform(100.0, 500.0, (n, nf))
+    ms = rng.uniform(100.0, 500.0, (n, ns))  # no pair near an external mass
+    limit = sanity.COUPLING_MAX
+    edge = [limit, np.nextafter(limit, 0), np.nextafter(limit, 10),
+            limit / math.sqrt(2) * (1 + 1j), np.nextafter(limit / math.sqrt(2), 0) * (1 + 1j),
+            np.nextafter(limit / math.sqrt(2), 10) * (1 + 1j), -limit * 1j,
+            np.nextafter(-limit, -10) * 1j, limit / math.sqrt(2) * (1 - 1e-13) * (1 - 1j)]
+    couplings = {f: 0.1 * (rng.normal(size=(n, nf, ns)) + 1j * rng.normal(size=(n, nf, ns)))
+                 for f in ("e", "mu", "tau")}
+    couplings["mu"][: len(edge), 0, 1] = edge  # near 4π
+    couplings["tau"][n - 1, 0, 0] = np.nan  # below 4π elsewhere: only a NaN
+    sector = DarkSector(tuple(DarkFermion(f"F{a}", mf[:, a], 0.0) for a in range(nf)),
+                        tuple(DarkScalar(f"S{s}", ms[:, s], -1.0) for s in range(ns)),
+                        {k: couplings[k] for k in ("tau", "mu")}, {"e": couplings["e"]})
+    extra = np.full(n, 10.0)
+    particles = [Particle(1000 + k, p.name, p.mass) for k, p in enumerate(sector.fermions + sector.scalars)]
+    particles.append(Particle(2000, "X", extra))
+    got = sanity.flag_spectrum(Spectrum(particles, sector=sector), sm, n)
+    want = _expected(mf, ms, extra, couplings, sm, {f: np.abs(c) for f, c in couplings.items()})
+    assert 0 < sum(want[: len(edge)]) < len(edge) and not any(want[len(edge):])
+    assert got.tolist() == want
+    assert not sanity._may_exceed(couplings["e"], limit) and sanity._may_exceed(couplings["mu"], limit)
+    assert sanity._may_exceed(couplings["tau"], limit)  # the NaN

@@ -458,6 +458,35 @@ def test_a_scan_without_z_pole_rows_skips_the_z_couplings_and_stores_the_same(tm
         np.testing.assert_array_equal(skipped.columns[name], col, err_msg=name)
 
 
+def test_a_scan_without_contributions_skips_the_lfv_pieces_and_stores_the_same(tmp_path, monkeypatch):
+    """The photon/Z/box pieces of the LFV coefficients are kept only for the contrib: breakdown
+    or a likelihood that may read any contribution; a scotogenic scan (flavour-violating lepton
+    couplings) that skips them stores every column identical, bit for bit, and one that asks for
+    the breakdown still gets them."""
+    from bridge.scan import runner
+    from bridge.scan.runner import ScanOptions, prepare, run_chunk
+
+    card = str(ROOT / "cards" / "scotogenic.slha")
+    vary = ["MINPAR:1:500:2000:30", "MINPAR:4:500:2000:30"]
+    ctx, _ = prepare(ScanOptions(card, vary, str(tmp_path / "a.db"), likelihoods=["seed2021"],
+                                 progress=False), say=lambda msg: None)
+    assert not runner._needs_lfv_parts(ctx)
+    breakdown, _ = prepare(ScanOptions(card, vary, str(tmp_path / "b.db"), likelihoods=["seed2021"],
+                                       contributions=True, progress=False), say=lambda msg: None)
+    assert runner._needs_lfv_parts(breakdown)
+    ids = np.arange(0, 900, 7)
+    kept = run_chunk(breakdown, ids, breakdown.space.values(ids))
+    assert "contrib:CVLL_eemue_box" in kept.columns
+
+    skipped = run_chunk(ctx, ids, ctx.space.values(ids))
+    monkeypatch.setattr(runner, "_needs_lfv_parts", lambda ctx: True)
+    computed = run_chunk(ctx, ids, ctx.space.values(ids))
+    assert any(k.startswith("wc:CVLL_") for k in skipped.columns)
+    assert skipped.columns.keys() == computed.columns.keys() and skipped.errors == computed.errors
+    for name, col in computed.columns.items():
+        np.testing.assert_array_equal(skipped.columns[name], col, err_msg=name)
+
+
 def test_z_pole_rows_in_a_scan_equal_the_run_tables_exact_representation(tmp_path):
     """R_mu, R_e as scan observables: from the points' Z-coupling shifts through the shipped
     exact representation (bridge.zpole, tested against flavio in test_zpole), point for point

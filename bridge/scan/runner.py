@@ -183,6 +183,16 @@ def _needs_z_pole(ctx: Context) -> bool:
                for vl in ctx.vector_likelihoods)
 
 
+def _needs_lfv_parts(ctx: Context) -> bool:
+    """Whether the chunk must keep the photon/Z/box pieces of the LFV coefficients in the
+    contributions (bridge.lfv; ~100 of a scotogenic batch's ~150): only the stored contrib:
+    breakdown and likelihoods that may read any contribution (the direct route's, vector
+    likelihoods other than the fast path's Gaussian and flavio vectors) see them."""
+    if ctx.contributions or ctx.route == "direct":
+        return True
+    return any(not isinstance(vl, (GaussianVector, FlavioVector)) for vl in ctx.vector_likelihoods)
+
+
 def _is_z_pole(o: Observable) -> bool:
     """A Z-pole row (bridge.zpole): flavio computes it from SMEFT coefficients at M_Z, not
     from the WET coefficients of the hand-over, so neither the fast path nor the direct WET
@@ -215,6 +225,7 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
     res = evaluate_batch(_model(ctx), binputs, ctx.sm, source=ctx.card, vectorised=ctx.vectorised,
                          dark_matter=ctx.dark_matter, handover_scale=ctx.scale, par=ctx.overrides,
                          point_ids=ids, z_pole=_needs_z_pole(ctx), direct=ctx.direct_detection,
+                         lfv_parts=_needs_lfv_parts(ctx),
                          dark_matter_couplings=False)  # dark_matter=True overrides it
     ok = res.ok
     cols: dict[str, np.ndarray] = {}
