@@ -311,7 +311,8 @@ def run_packed(ctx: Context, ids, values, report=None) -> tuple[Packed, int, flo
             parts.append(run_chunk(ctx, ids[start:start + step], values[start:start + step]))
             _report(slot, min(start + step, len(ids)))
         res = _joined(parts)
-    packed = pack(res.ids, res.columns, res.errors, res.routes, res.derived, ctx.space, _pulls(ctx))
+    packed = pack(res.ids, res.columns, res.errors, res.routes, res.derived, ctx.space, _pulls(ctx),
+                  values=values)
     return packed, res.fallback_points, time.process_time() - cpu
 
 

@@ -51,6 +51,7 @@ import os
 import sqlite3
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
 
@@ -431,9 +432,11 @@ def _linear_code(terms: list[tuple[int, float]]) -> str:
     return "L" + ",".join(f"{j}:{c!r}" for j, c in terms)
 
 
-def _linear_terms(code: str) -> list[tuple[int, float]] | None:
-    """[(row, coefficient), ...] of an ``L`` transform ``L<row>:<c>,<row>:<c>...`` (or ``K``:
-    the same combination, its remainder interpolated between neighbours), else None."""
+@lru_cache(maxsize=4096)
+def _linear_terms(code: str) -> tuple[tuple[int, float], ...] | None:
+    """((row, coefficient), ...) of an ``L`` transform ``L<row>:<c>,<row>:<c>...`` (or ``K``:
+    the same combination, its remainder interpolated between neighbours), else None. Cached: a
+    scan's chunks repeat their codes, parsed at every chunk (~1 ms of a scotogenic one)."""
     if not code.startswith(("L", "K")):
         return None
     out = []
@@ -442,7 +445,7 @@ def _linear_terms(code: str) -> list[tuple[int, float]] | None:
         out.append((int(row), float(c)))
     if not out:
         raise ValueError("an L transform without terms")
-    return out
+    return tuple(out)
 
 
 def _combined(table: np.ndarray, terms: list[tuple[int, float]]) -> np.ndarray:
@@ -1035,13 +1038,15 @@ def _width(space) -> int:
     return int(shape[-1]) if getattr(space, "sampler", None) == "grid" and shape and len(shape) > 1 else 0
 
 
-def pack(ids, columns: dict, errors, routes, derived=(), space=None, affine=None) -> Packed:
+def pack(ids, columns: dict, errors, routes, derived=(), space=None, affine=None,
+         values=None) -> Packed:
     """The chunk ``ids`` (every id new) in the file's layout: ``par:`` columns equal to the
     scan's points, columns constant over the chunk, repeats of another column and the
     ``derived`` obs: columns are named, not stored; the others go through :func:`encode_table`.
     ``affine``: {name: (source, a, b)}, columns that may equal (source - a) / b (a likelihood's
     pulls of its observables): those that do, bit for bit at every point, are computed again
-    when read instead of stored."""
+    when read instead of stored. ``values``: ``space.values(ids)`` if the caller has them (a
+    worker is handed its chunk's points: a random sample is not drawn twice)."""
     ids = np.asarray(ids, dtype=np.int64)
     n = ids.size
     derived = [c for c in derived if c in columns]
@@ -1054,7 +1059,7 @@ def pack(ids, columns: dict, errors, routes, derived=(), space=None, affine=None
                 recipes[name] = [source, float(a), float(b)]
     if derived or recipes:
         columns = {k: v for k, v in columns.items() if k not in derived and k not in recipes}
-    known = _space_columns(space, ids, columns)
+    known = _space_columns(space, ids, columns, values)
     check = _checksum([columns[c] for c in known])
     stored, constant, alias, table = _layout(columns, n, tuple(known))
     width = _width(space)
@@ -1190,14 +1195,15 @@ def _table(data: bytes, lay: dict, n: int, space=None, ids=None) -> np.ndarray:
     return out
 
 
-def _space_columns(space, ids: np.ndarray, columns: dict) -> list[str]:
-    """The ``par:`` columns that hold exactly (bit for bit) the scan's points ``ids``."""
+def _space_columns(space, ids: np.ndarray, columns: dict, values=None) -> list[str]:
+    """The ``par:`` columns that hold exactly (bit for bit) the scan's points ``ids``
+    (``values``: ``space.values(ids)``, if known)."""
     if space is None:
         return []
     names = [f"par:{a.name}" for a in space.axes]
     if not any(name in columns for name in names):
         return []
-    values = space.values(ids)
+    values = space.values(ids) if values is None else np.asarray(values, dtype=np.float64)
     out = []
     for k, name in enumerate(names):
         if name in columns:
