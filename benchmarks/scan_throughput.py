@@ -21,6 +21,9 @@ likelihood (``seed2021``; ``flavio``, whose 21 observables come from the fast pa
   quadratures, Δa_μ, seed χ²; equal to run_chunk's to 1e-10, tests/test_lean_kernel.py) and
   points_per_cpu_s divided by it; seed likelihoods only (no lean kernel of the flavio
   likelihood's observables);
+* ``random_points_per_cpu_s``, ``random_lean_points_per_cpu_s``, ``random_ratio``: the same
+  on a random sample of the same box (a grid repeats masses, and the steps computed once per
+  distinct value, bridge.repeats, save work that a random sample cannot);
 * ``two_workers_points_per_s``: ``bridge.scan.runner.run`` with two worker processes and the
   results file, points per wall second after the setup;
 * ``two_workers_cpu_us_per_point``: that scan's CPU µs per point (user + system, getrusage)
@@ -181,6 +184,16 @@ def one(model: str, likelihood: str, args, tmp: str) -> dict:
     if lean is not None:
         out["lean_points_per_cpu_s"] = round(lean, 1)
         out["ratio"] = round(out["points_per_cpu_s"] / lean, 3)
+    # the same on a random sample of the same box: a grid repeats masses, and the steps that
+    # compute once per distinct value (bridge.repeats) save work a random sample cannot
+    side = max(2, round(args.points ** 0.5))
+    rnd, _ = prepare(ScanOptions(_card(model), vary, os.path.join(tmp, "r.db"), **common,
+                                 sample=f"random:{side * side}"), say=lambda m: None)
+    out["random_points_per_cpu_s"], _, rchunks = _rate(rnd)
+    lean = _lean(rnd, rnd.space.values(rchunks[0]))
+    if lean is not None:
+        out["random_lean_points_per_cpu_s"] = round(lean, 1)
+        out["random_ratio"] = round(out["random_points_per_cpu_s"] / lean, 3)
     db = os.path.join(tmp, f"{model}-{likelihood}.db")
     cpu = _cpu()
     s = run(ScanOptions(_card(model), vary, db, workers=2, **common), say=lambda m: None)
@@ -296,13 +309,15 @@ def main() -> None:
 def table(out: dict) -> str:
     """The per-model figures as a markdown table."""
     head = ("| model / likelihood | points/CPU-s (10 observables + χ²) | observables off | "
-            "lean bound | ratio | fast path µs/point |")
-    lines = [head, "|" + "---|" * 6]
+            "lean bound | ratio | fast path µs/point | random sample: points/CPU-s | lean | ratio |")
+    lines = [head, "|" + "---|" * 9]
     for key, row in out.items():
         if "points_per_cpu_s" not in row:
             continue
         cells = [row.get(k) for k in ("points_per_cpu_s", "points_per_cpu_s_observables_off",
-                                      "lean_points_per_cpu_s", "ratio", "fastpath_us_per_point")]
+                                      "lean_points_per_cpu_s", "ratio", "fastpath_us_per_point",
+                                      "random_points_per_cpu_s", "random_lean_points_per_cpu_s",
+                                      "random_ratio")]
         lines.append(f"| {key} | " + " | ".join("—" if c is None else f"{c:.4g}" for c in cells) + " |")
     return "\n".join(lines)
 
