@@ -58,7 +58,7 @@ from pathlib import Path
 import numpy as np
 
 from bridge.errors import InputError
-from bridge.scan.store_order import Lifting, chunk_order, unit_coordinates
+from bridge.scan.store_order import Lifting, chunk_order, finite, unit_coordinates
 
 FORMAT = 6
 #: Formats this bridge reads: 2 stored the columns as plain float64 (no ``codec`` in a
@@ -378,11 +378,7 @@ def _about(values: np.ndarray, base: np.ndarray, lift, pos) -> np.ndarray:
     (both as float64 elementwise arithmetic; non-finite remainders and sums as 0.0)."""
     with np.errstate(all="ignore"):
         g = values - base
-    g[~np.isfinite(g)] = 0.0
-    with np.errstate(all="ignore"):
-        p = base[:, pos] + lift.predict(g, pos).view(np.float64)
-    p[~np.isfinite(p)] = 0.0
-    return p.view(np.int64)
+    return _about_at(finite(g), base, lift, pos)
 
 
 def _restore_about(r: np.ndarray, base: np.ndarray, lift) -> np.ndarray:
@@ -399,16 +395,18 @@ def _restore_about(r: np.ndarray, base: np.ndarray, lift) -> np.ndarray:
             out[:, i] = r[:, i] + _about_at(g, base, lift, i)
         with np.errstate(all="ignore"):
             gi = table[:, i] - base[:, i]
-        gi[~np.isfinite(gi)] = 0.0
+        finite(gi)
         g[:, i] = gi
     return out
 
 
 def _about_at(g: np.ndarray, base: np.ndarray, lift, pos) -> np.ndarray:
+    """The bits of ``base`` plus the interpolation of the remainders ``g`` at ``pos`` (the sum
+    taken in place: IEEE addition is commutative, bit for bit)."""
+    p = lift.predict(g, pos).view(np.float64)
     with np.errstate(all="ignore"):
-        p = base[:, pos] + lift.predict(g, pos).view(np.float64)
-    p[~np.isfinite(p)] = 0.0
-    return p.view(np.int64)
+        p += base[:, pos]
+    return finite(p).view(np.int64)
 
 
 #: Numbers of other rows an ``L`` transform may combine (tried in turn, the largest terms of
@@ -460,7 +458,7 @@ def _combined(table: np.ndarray, terms: list[tuple[int, float]]) -> np.ndarray:
         for j, c in terms[1:]:
             np.multiply(table[j], c, out=term)
             p += term
-    p[~np.isfinite(p)] = 0.0
+    finite(p)
     return p.view(np.int64)
 
 
@@ -617,7 +615,7 @@ def _linear_search(bits: np.ndarray, choice: list[str], cost: np.ndarray,
         coef *= scale[targets][:, None] / scale[basis_arr[top]]
         with np.errstate(all="ignore"):
             pred = np.einsum("tk,tks->ts", coef, s[basis_arr[top]])
-        pred[~np.isfinite(pred)] = 0.0
+        finite(pred)
         ck = _cost(tbits - pred.view(np.int64))
         better = np.isfinite(coef).all(axis=1) & (ck < best)
         for t in np.flatnonzero(better).tolist():
