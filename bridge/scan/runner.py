@@ -39,7 +39,7 @@ ROUTES = ("fast", "direct")
 #: Largest chunk (points per task): vectorised models, point-by-point models, direct flavio, and
 #: any model with the dark-matter summary (0.02-0.5 s CPU per point: a 10⁴-point plane in
 #: chunks of 4096 would keep one worker of two busy with most of it).
-CHUNK = {"vectorised": 4096, "points": 64, "direct": 2, "dark matter": 128}
+CHUNK = {"vectorised": 8192, "points": 64, "direct": 2, "dark matter": 128}
 #: Points of the first chunks, before the rate is known (see :class:`ChunkPlan`); "dark
 #: matter": any scan with --dark-matter (relic density per point, ~0.1-0.5 s each today).
 FIRST_CHUNK = {"vectorised": 16, "points": 2, "direct": 1, "dark matter": 2}

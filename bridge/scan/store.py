@@ -696,7 +696,7 @@ def _residuals(bits: np.ndarray, codes: list[str], width: int, lift=None) -> np.
 #: of at least CHOICE_POINTS points, unless a chunk's bytes per point grow by CHOICE_GROWTH
 #: (lossless whatever the transforms: a worse choice costs bytes, never a value).
 _CHOICE_CACHE: dict = {}
-CHOICE_REUSE, CHOICE_POINTS, CHOICE_GROWTH = 8, 1024, 1.05
+CHOICE_REUSE, CHOICE_POINTS, CHOICE_GROWTH = 32, 1024, 1.05
 
 
 def encode_table(table: np.ndarray, width: int, key=None, lift=None) -> tuple[list[str], bytes]:
@@ -825,10 +825,12 @@ def _bits_of(a, n: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(a, dtype="<f8").reshape(-1), (n,)).view(np.int64)
 
 
-def _layout(columns: dict[str, np.ndarray], n: int, known: tuple[str, ...] = ()):
+def _layout(columns: dict[str, np.ndarray], n: int, known: tuple[str, ...] = (), order=None):
     """(stored names, constant {name: value}, alias {name: stored or known name}, table) of a
     chunk; the ``known`` columns (computed when read) are not stored, others may alias them
-    (the first column with the same bits, compared in full after a cheap fingerprint)."""
+    (the first column with the same bits, compared in full after a cheap fingerprint).
+    ``order``: the table's points in this order (a permutation: the chunk's storage order),
+    taken as the rows are copied in (one pass instead of a copy and a reordered copy)."""
     names = [*known, *(c for c in columns if c not in known)]
     if not names:
         return [], {}, {}, np.zeros((0, n))
@@ -859,7 +861,10 @@ def _layout(columns: dict[str, np.ndarray], n: int, known: tuple[str, ...] = ())
     table = np.empty((len(keep), n), dtype="<f8")
     view = table.view(np.int64)
     for row, k in enumerate(keep):
-        view[row] = bits[k]
+        if order is None:
+            view[row] = bits[k]
+        else:
+            np.take(bits[k], order, out=view[row], mode="clip")  # clip: no buffered copy
     return stored, constant, alias, table
 
 
@@ -1059,14 +1064,12 @@ def pack(ids, columns: dict, errors, routes, derived=(), space=None, affine=None
         columns = {k: v for k, v in columns.items() if k not in derived and k not in recipes}
     known = _space_columns(space, ids, columns, values)
     check = _checksum([columns[c] for c in known])
-    stored, constant, alias, table = _layout(columns, n, tuple(known))
     width = _width(space)
     order, lift = (None, None)
     if width == 0 and space is not None and known == [f"par:{a.name}" for a in space.axes]:
         # the par: columns are the scan's points, bit for bit (_space_columns): not drawn again
         order, lift = _chunk_lifting(space, ids, values=np.stack([columns[c] for c in known], axis=1))
-    if order is not None:
-        table = np.take(table, order, axis=1)  # a quarter of the time of table[:, order]
+    stored, constant, alias, table = _layout(columns, n, tuple(known), order)
     codes, data = encode_table(table, width, key=(width, order is not None, *stored), lift=lift)
     route_codes = np.fromiter(map(_ROUTE_CODE.get, routes, repeat(0)), np.uint8, n)
     failed = [] if errors.count(None) == n else \

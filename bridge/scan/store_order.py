@@ -174,7 +174,7 @@ class Lifting:
             p *= self.wa[pos]
             term *= self.wb[pos]
             p += term
-            np.take(table, c, axis=1, out=term)
+            np.take(table, c, axis=1, out=term, mode="clip")  # "raise" with out= copies
             term *= self.wc[pos]
             p += term
         return finite(p).view(np.int64)
