@@ -179,9 +179,10 @@ class Lifting:
             p += term
         return finite(p).view(np.int64)
 
-    def residuals(self, bits: np.ndarray) -> np.ndarray:
-        """``bits`` (rows, n) minus the bits of their prediction (position 0: as they are)."""
-        r = bits.copy()
+    def residuals(self, bits: np.ndarray, inplace: bool = False) -> np.ndarray:
+        """``bits`` (rows, n) minus the bits of their prediction (position 0: as they are);
+        ``inplace``: overwriting ``bits`` (a copy the caller made)."""
+        r = bits if inplace else bits.copy()
         if self.n > 1:
             r[:, 1:] -= self.predict(bits.view(np.float64), slice(1, None))
         return r
