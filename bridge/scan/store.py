@@ -321,10 +321,18 @@ def _choose(bits: np.ndarray, width: int, costs: bool = False, key=None, lift=No
     count = len(range(reach, n, STRIDE))
     cost = np.full(m, np.inf)
     choice = [""] * m
+    shifted: dict = {}  # the sampled points `off` back, gathered once for all transforms
     for code in codes:
         r = np.zeros((m, count), dtype=np.int64)
         for off, f in ops[code].items():
-            r += f * bits[:, reach - off:n - off:STRIDE]
+            if off not in shifted:
+                shifted[off] = np.ascontiguousarray(bits[:, reach - off:n - off:STRIDE])
+            if f == 1:  # integers modulo 2**64: any order of the terms, the same residuals
+                r += shifted[off]
+            elif f == -1:
+                r -= shifted[off]
+            else:
+                r += f * shifted[off]
         c = _cost(r)
         better = c < cost - (0.5 if code else 0.0)
         cost[better] = c[better]
@@ -702,15 +710,23 @@ _ROWS = 4
 
 #: {rows' key: [transforms, bytes per point, chunks since they were chosen]}: a scan's chunks
 #: hold the same columns, the same functions of the parameters over the same box, so the
-#: transforms chosen for one chunk (:func:`_choose`, 1-1.5 µs a point of a scotogenic chunk,
-#: a fifth of the encoding) suit the next ones: they are taken again for CHOICE_REUSE chunks
-#: of at least CHOICE_POINTS points, unless a chunk's bytes per point grow by CHOICE_GROWTH
-#: (lossless whatever the transforms: a worse choice costs bytes, never a value).
+#: transforms chosen for one chunk (:func:`_choose`, 0.2-1.5 µs a point of an 8192-point
+#: chunk, as much as the rest of the encoding for F_Ib) suit the next ones: they are taken again for
+#: CHOICE_REUSE chunks of at least CHOICE_POINTS points, unless a chunk's bytes per point grow
+#: by CHOICE_GROWTH (lossless whatever the transforms: a worse choice costs bytes, never a
+#: value). The chunks of a random sample are alike (points drawn over the whole box): 32 (8
+#: before) stores as few bytes and saves 0.2-0.4 µs a point (F_Ib, S_Ib, scotogenic, chunks of
+#: 8192). A grid's chunks sweep the box, each a band of other masses, whose columns want other
+#: transforms while the bytes per point change by ±10% from band to band (the growth guard
+#: cannot tell): CHOICE_REUSE_GRID 1, choosing for every second chunk (65536-point grids,
+#: benchmarks/scan_store.py, B/point at 1 / 2 / 4 / 8: S_Ib 56.7 / 56.8 / 57.9 / 60.8,
+#: scotogenic 115.5 / 118.8 / 118.8 / 118.7; F_Ib, F_IIb alike within 0.2%).
 _CHOICE_CACHE: dict = {}
-CHOICE_REUSE, CHOICE_POINTS, CHOICE_GROWTH = 32, 1024, 1.05
+CHOICE_REUSE, CHOICE_REUSE_GRID, CHOICE_POINTS, CHOICE_GROWTH = 32, 1, 1024, 1.05
 
 
-def encode_table(table: np.ndarray, width: int, key=None, lift=None) -> tuple[list[str], bytes]:
+def encode_table(table: np.ndarray, width: int, key=None, lift=None,
+                 reuse: int | None = None) -> tuple[list[str], bytes]:
     """(transform per row, blob) of a float64 table (rows: columns of a chunk). Each column
     takes the transform that leaves the smallest residuals (:func:`_choose`); the zigzagged
     residuals are split into byte planes, one row of n bytes per column and byte: a row of
@@ -718,7 +734,8 @@ def encode_table(table: np.ndarray, width: int, key=None, lift=None) -> tuple[li
     (the low bytes) stored as it is (deflating noise costs time and saves nothing).
     Lossless: :func:`decode_table` gives the same bits back. ``lift``: the neighbours of a
     random chunk stored in Hilbert order (:class:`bridge.scan.store_order.Lifting`), for the
-    ``B`` transform.
+    ``B`` transform. ``reuse``: chunks that take the transforms chosen for an earlier one with
+    the same ``key`` (None: :data:`CHOICE_REUSE`).
 
     blob: kinds (uint8 per plane row: ZERO, RAW, DEFLATED) | head residuals (int64, m x
     len(_head)) | RAW rows | one zlib stream of the DEFLATED rows."""
@@ -727,7 +744,7 @@ def encode_table(table: np.ndarray, width: int, key=None, lift=None) -> tuple[li
         return [], b""
     bits = np.ascontiguousarray(table, dtype="<f8").view(np.int64)
     cached = _CHOICE_CACHE.get(key) if key is not None and n >= CHOICE_POINTS else None
-    if cached is not None and cached[2] < CHOICE_REUSE:
+    if cached is not None and cached[2] < (CHOICE_REUSE if reuse is None else reuse):
         choice = list(cached[0])
         cached[2] += 1
     else:
@@ -1081,7 +1098,9 @@ def pack(ids, columns: dict, errors, routes, derived=(), space=None, affine=None
         # the par: columns are the scan's points, bit for bit (_space_columns): not drawn again
         order, lift = _chunk_lifting(space, ids, values=np.stack([columns[c] for c in known], axis=1))
     stored, constant, alias, table = _layout(columns, n, tuple(known), order)
-    codes, data = encode_table(table, width, key=(width, order is not None, *stored), lift=lift)
+    reuse = CHOICE_REUSE if getattr(space, "sampler", "grid") != "grid" else CHOICE_REUSE_GRID
+    codes, data = encode_table(table, width, key=(width, order is not None, *stored), lift=lift,
+                               reuse=reuse)
     routes = routes if isinstance(routes, (list, tuple)) else list(routes)
     if n and routes.count(routes[0]) == n:  # one route for the whole chunk (a C-speed count)
         route_codes = np.full(n, _ROUTE_CODE.get(routes[0], 0), dtype=np.uint8)
