@@ -281,3 +281,28 @@ def test_the_encoding_of_a_chunk_is_the_one_format_6_wrote_first():
     with np.errstate(all="ignore"):
         cols = {"par:MINPAR:1": v[:, 0], "par:MINPAR:4": v[:, 1], **_smooth(v)}
     assert digest(grid, ids, cols) == "1202d1adc4021255a41f345355697a3ce8981aac"
+
+
+def test_a_grid_chooses_its_transforms_every_second_chunk_a_random_sample_keeps_them():
+    """pack's reuse of the chosen transforms: a grid's chunks (bands of other masses) take the
+    last choice for CHOICE_REUSE_GRID chunks and then choose again; a random sample's chunks
+    (alike) keep it for CHOICE_REUSE. Every chunk exact."""
+    axes = [Axis("MINPAR:1:500:2000:64", "MINPAR:1", 500.0, 2000.0, 64, False, None),
+            Axis("MINPAR:4:500:2000:64", "MINPAR:4", 500.0, 2000.0, 64, False, None)]
+    for space, reuse in ((Space(axes, "grid"), store.CHOICE_REUSE_GRID), (_space(), store.CHOICE_REUSE)):
+        store._CHOICE_CACHE.clear()
+        store._LINEAR_CACHE.clear()
+        counts = []
+        for k in range(3):
+            ids = np.arange(1024 * k, 1024 * (k + 1))
+            v = space.values(ids)
+            with np.errstate(all="ignore"):
+                cols = {"par:MINPAR:1": v[:, 0], "par:MINPAR:4": v[:, 1], **_smooth(v)}
+            p = store.pack(ids, cols, [None] * ids.size, ["fast"] * ids.size, (), space)
+            (entry,) = store._CHOICE_CACHE.values()
+            counts.append(entry[2])
+            _, back, *_ = store.unpack(p, space)
+            for name, a in cols.items():
+                np.testing.assert_array_equal(_bits(back[name]), _bits(a), err_msg=name)
+        # chunks since the choice: the grid chooses again after reuse chunks, the sample not
+        assert counts == [min(k, k % (reuse + 1)) for k in range(3)], (space.sampler, counts)
