@@ -760,7 +760,7 @@ def encode_table(table: np.ndarray, width: int, key=None, lift=None,
     reach = np.bitwise_or.reduce(z, axis=1)
     used = ((reach[None, :] >> (8 * np.arange(8, dtype=np.uint64))[:, None]) & np.uint64(255)) != 0
     used = used.reshape(8 * m)
-    sample = planes[:, ::8]
+    sample = np.ascontiguousarray(planes[:, ::8])  # counted and summed faster contiguous
     nonzero = np.count_nonzero(sample, axis=1) / sample.shape[1]
     mean = sample.sum(axis=1, dtype=np.int64) / sample.shape[1]
     kinds = np.full(8 * m, RAW, dtype=np.uint8)
