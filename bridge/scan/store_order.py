@@ -89,7 +89,9 @@ def _cell_indices() -> np.ndarray:
     index of a cell is below 2**(2 * HILBERT_BITS))."""
     side = 1 << HILBERT_BITS
     x, y = np.divmod(np.arange(side * side, dtype=np.int64), side)
-    return _hilbert_index(x, y, HILBERT_BITS).astype(np.uint16)
+    table = _hilbert_index(x, y, HILBERT_BITS).astype(np.uint16)
+    table.flags.writeable = False  # shared by every call (cached)
+    return table
 
 
 def finite(p: np.ndarray) -> np.ndarray:
