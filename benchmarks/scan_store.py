@@ -9,13 +9,19 @@ second of two workers, at most ``--points``), then packs them as a worker does
 
 * ``bytes_per_point``: ids, routes, layout and data of the packed chunks (the SQLite rows);
 * ``store_share``: CPU seconds of ``pack`` over those of ``run_chunk`` + ``pack``;
+* ``largest_chunks``: the same figures over the chunks of the plan's largest size only (a
+  long scan's chunks: the first ones, 16 and 256 points, pay a chunk's fixed costs and the
+  first choice of the transforms);
 * ``columns``: with ``--columns``, the stored bytes per point of each stored column.
 
-CPU time (time.process_time), one BLAS thread, as in the scan's workers.
+CPU time (time.process_time), one BLAS thread, in a process with the scan workers' malloc
+settings (bridge.scan.executors.tune_malloc: without them every chunk's large temporaries
+page-fault again, 20-40% of the encoding's CPU), each chunk packed with its points handed
+over (``values=``) as a worker packs it.
 
 Run with PYTHONPATH naming the checkout to measure (two checkouts: before and after).
 
-Usage: python benchmarks/scan_store.py [--points 4096] [--models F_Ib,scotogenic] [--columns]
+Usage: python benchmarks/scan_store.py [--points 65536] [--models F_Ib,scotogenic] [--columns]
 """
 
 from __future__ import annotations
@@ -89,32 +95,40 @@ def one(model: str, sampler: str, points: int, columns: bool) -> dict:
     run_chunk(ctx, np.arange(2), ctx.space.values(np.arange(2)))  # first calls not timed
     pulls = _pulls(ctx)
     taken = 0
-    compute = packing = 0.0
-    size = 0
     per_column: dict[str, float] = {}
-    sizes = []
+    rows = []  # (points, run_chunk CPU s, pack CPU s, bytes) per chunk
+    store._CHOICE_CACHE.clear()
+    store._LINEAR_CACHE.clear()
     while taken < min(points, ctx.space.size):
         ids = np.arange(taken, min(taken + plan.next_size(), ctx.space.size))
         taken += ids.size
+        values = ctx.space.values(ids)
         t = time.process_time()
-        res = run_chunk(ctx, ids, ctx.space.values(ids))
+        res = run_chunk(ctx, ids, values)
         c = time.process_time() - t
         t = time.process_time()
-        p = store.pack(res.ids, res.columns, res.errors, res.routes, res.derived, ctx.space, pulls)
+        p = store.pack(res.ids, res.columns, res.errors, res.routes, res.derived, ctx.space, pulls,
+                       values=values)
         k = time.process_time() - t
-        compute += c
-        packing += k
         plan.measured(ids.size, c + k)
-        sizes.append(ids.size)
-        size += len(p.layout) + len(p.data) + len(p.routes) + len(store._pack(np.diff(p.ids, prepend=0)))
+        size = len(p.layout) + len(p.data) + len(p.routes) + len(store._pack(np.diff(p.ids, prepend=0)))
+        rows.append((ids.size, c, k, size))
         if columns:
             for name, b in column_bytes(p, ctx.space).items():
                 per_column[name] = per_column.get(name, 0) + b
-    out = {"points": taken, "chunk_sizes": f"{min(sizes)}-{max(sizes)}",
-           "bytes_per_point": round(size / taken, 1),
-           "store_share_pct": round(100 * packing / (compute + packing), 2),
-           "pack_us_per_point": round(1e6 * packing / taken, 1),
-           "compute_us_per_point": round(1e6 * compute / taken, 1)}
+
+    def figures(chunks) -> dict:
+        n, compute, packing, size = (sum(r[i] for r in chunks) for i in range(4))
+        return {"points": n, "bytes_per_point": round(size / n, 1),
+                "store_share_pct": round(100 * packing / (compute + packing), 2),
+                "pack_us_per_point": round(1e6 * packing / n, 2),
+                "compute_us_per_point": round(1e6 * compute / n, 1)}
+
+    sizes = [r[0] for r in rows]
+    out = {"chunk_sizes": f"{min(sizes)}-{max(sizes)}", **figures(rows)}
+    largest = [r for r in rows if r[0] == plan.largest]
+    if largest:
+        out["largest_chunks"] = {"size": plan.largest, **figures(largest)}
     if columns:
         out["columns"] = {k: round(v / taken, 1) for k, v in
                           sorted(per_column.items(), key=lambda kv: -kv[1])}
@@ -123,11 +137,14 @@ def one(model: str, sampler: str, points: int, columns: bool) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--points", type=int, default=4096)
+    ap.add_argument("--points", type=int, default=65536)
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--samplers", default="grid,random")
     ap.add_argument("--columns", action="store_true")
     args = ap.parse_args()
+    from bridge.scan.executors import tune_malloc
+
+    tune_malloc()
     for model in args.models.split(","):
         for sampler in args.samplers.split(","):
             print(json.dumps({f"{model} / {sampler}": one(model, sampler, args.points, args.columns)}),

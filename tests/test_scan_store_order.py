@@ -205,3 +205,104 @@ def test_a_format_5_file_is_read_and_a_resumed_random_scan_upgrades_it(tmp_path)
     back = store.read(path, list(cols))
     for k, a in cols.items():
         np.testing.assert_array_equal(_bits(back[k]), _bits(a), err_msg=k)
+
+
+def test_the_cell_table_gives_each_cell_the_index_of_the_hilbert_loop():
+    """The table of every cell's Hilbert index (built once) equals the loop on each cell, and
+    the order of a chunk from it equals a stable sort of the indices the loop gives its
+    points (ties in cells kept in id order): every 2**16 cell, and points sharing cells."""
+    side = 1 << so.HILBERT_BITS
+    x, y = np.divmod(np.arange(side * side), side)
+    np.testing.assert_array_equal(so._cell_indices()[(x << so.HILBERT_BITS) | y],
+                                  so._hilbert_index(x, y, so.HILBERT_BITS))
+    u = np.random.default_rng(9).random((5000, 2))
+    u[100:200] = u[:100]  # shared cells
+    u[300, 0], u[301, 1] = 1.0, 0.0  # the box's edges
+    q = np.clip(np.floor(u * side), 0, side - 1).astype(np.int64)
+    expected = np.argsort(so._hilbert_index(q[:, 0], q[:, 1], so.HILBERT_BITS), kind="stable")
+    np.testing.assert_array_equal(so.chunk_order(u), expected)
+
+
+def test_finite_zeroes_what_is_not_finite_and_leaves_the_rest_alone():
+    """NaN and ±inf set to 0.0 in place; finite entries (-0.0, the largest floats, whose sum
+    overflows to inf) keep their bits."""
+    big = np.finfo(float).max
+    p = np.array([[1.5, -0.0, np.nan, big], [big, -np.inf, 2.0, np.inf]])
+    out = so.finite(p)
+    assert out is p
+    np.testing.assert_array_equal(_bits(p), _bits([[1.5, -0.0, 0.0, big], [big, 0.0, 2.0, 0.0]]))
+    q = np.array([big, big, -0.0, 3.0])  # all finite, the sum is inf
+    np.testing.assert_array_equal(_bits(so.finite(q.copy())), _bits(q))
+
+
+def test_the_prediction_is_the_weighted_sum_in_its_fixed_order():
+    """Lifting.predict gives, bit for bit, (x_a * wa + x_b * wb) + x_c * wc with non-finite
+    results as 0.0 (the arithmetic every reader repeats), on every position and on a level."""
+    u = np.random.default_rng(10).random((777, 2))
+    lift = so.Lifting(u[so.chunk_order(u)])
+    table = np.random.default_rng(11).standard_normal((4, lift.n)) * 1e3
+    table[0, 3], table[1, 8], table[2, 16], table[3, 0] = np.nan, np.inf, -np.inf, -0.0
+    for pos in (slice(1, None), lift.levels[3]):
+        a, b, c = lift.a[pos], lift.b[pos], lift.c[pos]
+        with np.errstate(all="ignore"):
+            ref = table[:, a] * lift.wa[pos] + table[:, b] * lift.wb[pos]
+            ref = ref + table[:, c] * lift.wc[pos]
+        ref[~np.isfinite(ref)] = 0.0
+        np.testing.assert_array_equal(lift.predict(table, pos), _bits(ref))
+
+
+def test_the_encoding_of_a_chunk_is_the_one_format_6_wrote_first():
+    """A fixed random chunk (Hilbert order, B, K, L and R rows) and a fixed grid chunk pack to
+    the bytes bridge wrote when format 6 was introduced (SHA-1 of layout, data and routes, by
+    commit 310e001): the speed-ups since change no stored bit, so every reader of format 6
+    decodes them alike and files written before read as they did."""
+    import hashlib
+
+    def digest(space, ids, cols):
+        store._CHOICE_CACHE.clear()
+        store._LINEAR_CACHE.clear()
+        p = store.pack(ids, cols, [None] * ids.size, ["fast"] * ids.size, (), space)
+        _, back, *_ = store.unpack(p, space)
+        for k, a in cols.items():
+            np.testing.assert_array_equal(_bits(back[k]), _bits(a), err_msg=k)
+        return hashlib.sha1(p.layout + p.data + p.routes).hexdigest()
+
+    space = _space()
+    ids = np.arange(4096, 8192)
+    v = space.values(ids)
+    with np.errstate(all="ignore"):
+        cols = {"par:MINPAR:1": v[:, 0], "par:MINPAR:4": v[:, 1], **_smooth(v)}
+    assert digest(space, ids, cols) == "d002282af0468fbb2ec56402dd43a8f17d24af64"
+    axes = [Axis("MINPAR:1:500:2000:64", "MINPAR:1", 500.0, 2000.0, 64, False, None),
+            Axis("MINPAR:4:500:2000:64", "MINPAR:4", 500.0, 2000.0, 64, False, None)]
+    grid = Space(axes, "grid")
+    ids = np.arange(4096)
+    v = grid.values(ids)
+    with np.errstate(all="ignore"):
+        cols = {"par:MINPAR:1": v[:, 0], "par:MINPAR:4": v[:, 1], **_smooth(v)}
+    assert digest(grid, ids, cols) == "1202d1adc4021255a41f345355697a3ce8981aac"
+
+
+def test_a_grid_chooses_its_transforms_every_second_chunk_a_random_sample_keeps_them():
+    """pack's reuse of the chosen transforms: a grid's chunks (bands of other masses) take the
+    last choice for CHOICE_REUSE_GRID chunks and then choose again; a random sample's chunks
+    (alike) keep it for CHOICE_REUSE. Every chunk exact."""
+    axes = [Axis("MINPAR:1:500:2000:64", "MINPAR:1", 500.0, 2000.0, 64, False, None),
+            Axis("MINPAR:4:500:2000:64", "MINPAR:4", 500.0, 2000.0, 64, False, None)]
+    for space, reuse in ((Space(axes, "grid"), store.CHOICE_REUSE_GRID), (_space(), store.CHOICE_REUSE)):
+        store._CHOICE_CACHE.clear()
+        store._LINEAR_CACHE.clear()
+        counts = []
+        for k in range(3):
+            ids = np.arange(1024 * k, 1024 * (k + 1))
+            v = space.values(ids)
+            with np.errstate(all="ignore"):
+                cols = {"par:MINPAR:1": v[:, 0], "par:MINPAR:4": v[:, 1], **_smooth(v)}
+            p = store.pack(ids, cols, [None] * ids.size, ["fast"] * ids.size, (), space)
+            (entry,) = store._CHOICE_CACHE.values()
+            counts.append(entry[2])
+            _, back, *_ = store.unpack(p, space)
+            for name, a in cols.items():
+                np.testing.assert_array_equal(_bits(back[name]), _bits(a), err_msg=name)
+        # chunks since the choice: the grid chooses again after reuse chunks, the sample not
+        assert counts == [k % (reuse + 1) for k in range(3)], (space.sampler, counts)

@@ -58,7 +58,7 @@ from pathlib import Path
 import numpy as np
 
 from bridge.errors import InputError
-from bridge.scan.store_order import Lifting, chunk_order, unit_coordinates
+from bridge.scan.store_order import Lifting, chunk_order, finite, unit_coordinates
 
 FORMAT = 6
 #: Formats this bridge reads: 2 stored the columns as plain float64 (no ``codec`` in a
@@ -321,10 +321,18 @@ def _choose(bits: np.ndarray, width: int, costs: bool = False, key=None, lift=No
     count = len(range(reach, n, STRIDE))
     cost = np.full(m, np.inf)
     choice = [""] * m
+    shifted: dict = {}  # the sampled points `off` back, gathered once for all transforms
     for code in codes:
         r = np.zeros((m, count), dtype=np.int64)
         for off, f in ops[code].items():
-            r += f * bits[:, reach - off:n - off:STRIDE]
+            if off not in shifted:
+                shifted[off] = np.ascontiguousarray(bits[:, reach - off:n - off:STRIDE])
+            if f == 1:  # integers modulo 2**64: any order of the terms, the same residuals
+                r += shifted[off]
+            elif f == -1:
+                r -= shifted[off]
+            else:
+                r += f * shifted[off]
         c = _cost(r)
         better = c < cost - (0.5 if code else 0.0)
         cost[better] = c[better]
@@ -378,11 +386,7 @@ def _about(values: np.ndarray, base: np.ndarray, lift, pos) -> np.ndarray:
     (both as float64 elementwise arithmetic; non-finite remainders and sums as 0.0)."""
     with np.errstate(all="ignore"):
         g = values - base
-    g[~np.isfinite(g)] = 0.0
-    with np.errstate(all="ignore"):
-        p = base[:, pos] + lift.predict(g, pos).view(np.float64)
-    p[~np.isfinite(p)] = 0.0
-    return p.view(np.int64)
+    return _about_at(finite(g), base, lift, pos)
 
 
 def _restore_about(r: np.ndarray, base: np.ndarray, lift) -> np.ndarray:
@@ -399,16 +403,18 @@ def _restore_about(r: np.ndarray, base: np.ndarray, lift) -> np.ndarray:
             out[:, i] = r[:, i] + _about_at(g, base, lift, i)
         with np.errstate(all="ignore"):
             gi = table[:, i] - base[:, i]
-        gi[~np.isfinite(gi)] = 0.0
+        finite(gi)
         g[:, i] = gi
     return out
 
 
 def _about_at(g: np.ndarray, base: np.ndarray, lift, pos) -> np.ndarray:
+    """The bits of ``base`` plus the interpolation of the remainders ``g`` at ``pos`` (the sum
+    taken in place: IEEE addition is commutative, bit for bit)."""
+    p = lift.predict(g, pos).view(np.float64)
     with np.errstate(all="ignore"):
-        p = base[:, pos] + lift.predict(g, pos).view(np.float64)
-    p[~np.isfinite(p)] = 0.0
-    return p.view(np.int64)
+        p += base[:, pos]
+    return finite(p).view(np.int64)
 
 
 #: Numbers of other rows an ``L`` transform may combine (tried in turn, the largest terms of
@@ -448,19 +454,20 @@ def _linear_terms(code: str) -> tuple[tuple[int, float], ...] | None:
     return tuple(out)
 
 
-def _combined(table: np.ndarray, terms: list[tuple[int, float]]) -> np.ndarray:
+def _combined(table: np.ndarray, terms: list[tuple[int, float]], out=None) -> np.ndarray:
     """The bits of the sum of ``table[row] * coefficient`` over ``terms``, added in their order
     (float64 products and sums, each rounded as IEEE rounds it: the same in every process; a
     matrix product would not be, its order of summation is the BLAS library's); 0.0 where the
-    sum is not finite (NaN payloads are not reproduced alike by every processor)."""
+    sum is not finite (NaN payloads are not reproduced alike by every processor). ``out``: a
+    float64 row to hold the sum."""
     j, c = terms[0]
-    p = table[j] * c
+    p = np.multiply(table[j], c, out=out)
     if len(terms) > 1:
         term = np.empty_like(p)  # one temporary for all terms: the same roundings, fewer passes
         for j, c in terms[1:]:
             np.multiply(table[j], c, out=term)
             p += term
-    p[~np.isfinite(p)] = 0.0
+    finite(p)
     return p.view(np.int64)
 
 
@@ -617,7 +624,7 @@ def _linear_search(bits: np.ndarray, choice: list[str], cost: np.ndarray,
         coef *= scale[targets][:, None] / scale[basis_arr[top]]
         with np.errstate(all="ignore"):
             pred = np.einsum("tk,tks->ts", coef, s[basis_arr[top]])
-        pred[~np.isfinite(pred)] = 0.0
+        finite(pred)
         ck = _cost(tbits - pred.view(np.int64))
         better = np.isfinite(coef).all(axis=1) & (ck < best)
         for t in np.flatnonzero(better).tolist():
@@ -659,49 +666,70 @@ def _deflate(data: bytes) -> bytes:
 
 def _residuals(bits: np.ndarray, codes: list[str], width: int, lift=None) -> np.ndarray:
     """The zigzagged residuals of each row under its transform (``codes``; ``B``: the
-    interpolation ``lift``, :class:`bridge.scan.store_order.Lifting`)."""
+    interpolation ``lift``, :class:`bridge.scan.store_order.Lifting`). Each row's residuals
+    are written into one table, zigzagged at the end (a few rows at a time)."""
     m, n = bits.shape
-    z = np.empty((m, n), dtype=np.uint64)
+    r = np.empty((m, n), dtype=np.int64)
     ratio_rows = [k for k, c in enumerate(codes) if c.startswith("R")]
     table = bits.view(np.float64)
     remainder = []
     for k, c in enumerate(codes):
         if c.startswith("L"):
-            z[k] = _zigzag(bits[k] - _combined(table, _linear_terms(c)), inplace=True)
+            np.subtract(bits[k], _combined(table, _linear_terms(c)), out=r[k])
         elif c.startswith("K"):
             remainder.append(k)
     if remainder:
-        base = np.array([_combined(table, _linear_terms(codes[k])).view(np.float64)
-                         for k in remainder])
-        r = bits[remainder]
-        r[:, 0] -= base[:, 0].view(np.int64)
-        r[:, 1:] -= _about(table[remainder], base, lift, slice(1, None))
-        z[remainder] = _zigzag(r, inplace=True)
+        base = np.empty((len(remainder), n))
+        for i, k in enumerate(remainder):
+            _combined(table, _linear_terms(codes[k]), out=base[i])
+        about = _about(table[remainder], base, lift, slice(1, None))
+        for i, k in enumerate(remainder):
+            np.subtract(bits[k, :1], base[i, :1].view(np.int64), out=r[k, :1])
+            np.subtract(bits[k, 1:], about[i], out=r[k, 1:])
     for code in set(codes) - {c for c in codes if c.startswith(("R", "L", "K"))}:
         rows = [k for k, c in enumerate(codes) if c == code]
         if code == "B":
-            z[rows] = _zigzag(lift.residuals(bits[rows]), inplace=True)
+            r[rows] = lift.residuals(bits[rows], inplace=True)
         else:
-            z[rows] = _zigzag(_apply(bits[rows], code, width), inplace=True)
+            r[rows] = _apply(bits[rows], code, width)
     if ratio_rows:
         refs, ratios = zip(*(_ratio_code(codes[k]) for k in ratio_rows), strict=True)
-        r = bits[ratio_rows]
-        r -= _predicted(bits.view(np.float64), list(refs), list(ratios))
-        z[ratio_rows] = _zigzag(r, inplace=True)
-    return z
+        pred = _predicted(table, list(refs), list(ratios))
+        for i, k in enumerate(ratio_rows):
+            np.subtract(bits[k], pred[i], out=r[k])
+    for i in range(0, m, _ROWS):  # a few rows at a time: the temporaries stay in the cache
+        _zigzag(r[i:i + _ROWS], inplace=True)
+    return r.view(np.uint64)
+
+
+#: Rows of a chunk's table taken together by the passes of :func:`_residuals` over all rows
+#: (4 rows of 8192 points: 256 KiB, within a core's L2 cache; a pass over the whole table of a
+#: scotogenic chunk, 6 MiB, ran at a third of the speed).
+_ROWS = 4
 
 
 #: {rows' key: [transforms, bytes per point, chunks since they were chosen]}: a scan's chunks
 #: hold the same columns, the same functions of the parameters over the same box, so the
-#: transforms chosen for one chunk (:func:`_choose`, 1-1.5 µs a point of a scotogenic chunk,
-#: a fifth of the encoding) suit the next ones: they are taken again for CHOICE_REUSE chunks
-#: of at least CHOICE_POINTS points, unless a chunk's bytes per point grow by CHOICE_GROWTH
-#: (lossless whatever the transforms: a worse choice costs bytes, never a value).
+#: transforms chosen for one chunk (:func:`_choose`, 0.2-1.5 µs a point of an 8192-point
+#: chunk, as much as the rest of the encoding for F_Ib) suit the next ones: they are taken again for
+#: CHOICE_REUSE chunks of at least CHOICE_POINTS points, unless a chunk's bytes per point grow
+#: by CHOICE_GROWTH (lossless whatever the transforms: a worse choice costs bytes, never a
+#: value). The chunks of a random sample are alike (points drawn over the whole box): 32 (8
+#: before) stores as few bytes and saves 0.2-0.4 µs a point (F_Ib, S_Ib, scotogenic, chunks of
+#: 8192). A grid's chunks sweep the box, each a band of other masses, whose columns want other
+#: transforms while the bytes per point change by ±10% from band to band (the growth guard
+#: cannot tell): CHOICE_REUSE_GRID 1, choosing for every second chunk (65536-point grids,
+#: benchmarks/scan_store.py, B/point at 1 / 2 / 4 / 8: S_Ib 56.7 / 56.8 / 57.9 / 60.8,
+#: scotogenic 115.5 / 118.8 / 118.8 / 118.7; F_Ib, F_IIb alike within 0.2%; a choice is
+#: judged on a sample, so a band may also store ~1% more: scotogenic, 48 chunks over the grid,
+#: 117.7 at 1, 116.6 at 8). Choosing costs 0.2-0.7 µs a point of a grid chunk (mostly
+#: np.log2 in _cost), about what the other speed-ups saved on grids.
 _CHOICE_CACHE: dict = {}
-CHOICE_REUSE, CHOICE_POINTS, CHOICE_GROWTH = 8, 1024, 1.05
+CHOICE_REUSE, CHOICE_REUSE_GRID, CHOICE_POINTS, CHOICE_GROWTH = 32, 1, 1024, 1.05
 
 
-def encode_table(table: np.ndarray, width: int, key=None, lift=None) -> tuple[list[str], bytes]:
+def encode_table(table: np.ndarray, width: int, key=None, lift=None,
+                 reuse: int | None = None) -> tuple[list[str], bytes]:
     """(transform per row, blob) of a float64 table (rows: columns of a chunk). Each column
     takes the transform that leaves the smallest residuals (:func:`_choose`); the zigzagged
     residuals are split into byte planes, one row of n bytes per column and byte: a row of
@@ -709,7 +737,8 @@ def encode_table(table: np.ndarray, width: int, key=None, lift=None) -> tuple[li
     (the low bytes) stored as it is (deflating noise costs time and saves nothing).
     Lossless: :func:`decode_table` gives the same bits back. ``lift``: the neighbours of a
     random chunk stored in Hilbert order (:class:`bridge.scan.store_order.Lifting`), for the
-    ``B`` transform.
+    ``B`` transform. ``reuse``: chunks that take the transforms chosen for an earlier one with
+    the same ``key`` (None: :data:`CHOICE_REUSE`).
 
     blob: kinds (uint8 per plane row: ZERO, RAW, DEFLATED) | head residuals (int64, m x
     len(_head)) | RAW rows | one zlib stream of the DEFLATED rows."""
@@ -718,7 +747,7 @@ def encode_table(table: np.ndarray, width: int, key=None, lift=None) -> tuple[li
         return [], b""
     bits = np.ascontiguousarray(table, dtype="<f8").view(np.int64)
     cached = _CHOICE_CACHE.get(key) if key is not None and n >= CHOICE_POINTS else None
-    if cached is not None and cached[2] < CHOICE_REUSE:
+    if cached is not None and cached[2] < (CHOICE_REUSE if reuse is None else reuse):
         choice = list(cached[0])
         cached[2] += 1
     else:
@@ -734,7 +763,7 @@ def encode_table(table: np.ndarray, width: int, key=None, lift=None) -> tuple[li
     reach = np.bitwise_or.reduce(z, axis=1)
     used = ((reach[None, :] >> (8 * np.arange(8, dtype=np.uint64))[:, None]) & np.uint64(255)) != 0
     used = used.reshape(8 * m)
-    sample = planes[:, ::8]
+    sample = np.ascontiguousarray(planes[:, ::8])  # counted and summed faster contiguous
     nonzero = np.count_nonzero(sample, axis=1) / sample.shape[1]
     mean = sample.sum(axis=1, dtype=np.int64) / sample.shape[1]
     kinds = np.full(8 * m, RAW, dtype=np.uint8)
@@ -827,10 +856,12 @@ def _bits_of(a, n: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(a, dtype="<f8").reshape(-1), (n,)).view(np.int64)
 
 
-def _layout(columns: dict[str, np.ndarray], n: int, known: tuple[str, ...] = ()):
+def _layout(columns: dict[str, np.ndarray], n: int, known: tuple[str, ...] = (), order=None):
     """(stored names, constant {name: value}, alias {name: stored or known name}, table) of a
     chunk; the ``known`` columns (computed when read) are not stored, others may alias them
-    (the first column with the same bits, compared in full after a cheap fingerprint)."""
+    (the first column with the same bits, compared in full after a cheap fingerprint).
+    ``order``: the table's points in this order (a permutation: the chunk's storage order),
+    taken as the rows are copied in (one pass instead of a copy and a reordered copy)."""
     names = [*known, *(c for c in columns if c not in known)]
     if not names:
         return [], {}, {}, np.zeros((0, n))
@@ -861,7 +892,10 @@ def _layout(columns: dict[str, np.ndarray], n: int, known: tuple[str, ...] = ())
     table = np.empty((len(keep), n), dtype="<f8")
     view = table.view(np.int64)
     for row, k in enumerate(keep):
-        view[row] = bits[k]
+        if order is None:
+            view[row] = bits[k]
+        else:
+            np.take(bits[k], order, out=view[row], mode="clip")  # clip: no buffered copy
     return stored, constant, alias, table
 
 
@@ -1061,16 +1095,20 @@ def pack(ids, columns: dict, errors, routes, derived=(), space=None, affine=None
         columns = {k: v for k, v in columns.items() if k not in derived and k not in recipes}
     known = _space_columns(space, ids, columns, values)
     check = _checksum([columns[c] for c in known])
-    stored, constant, alias, table = _layout(columns, n, tuple(known))
     width = _width(space)
     order, lift = (None, None)
     if width == 0 and space is not None and known == [f"par:{a.name}" for a in space.axes]:
         # the par: columns are the scan's points, bit for bit (_space_columns): not drawn again
         order, lift = _chunk_lifting(space, ids, values=np.stack([columns[c] for c in known], axis=1))
-    if order is not None:
-        table = np.take(table, order, axis=1)  # a quarter of the time of table[:, order]
-    codes, data = encode_table(table, width, key=(width, order is not None, *stored), lift=lift)
-    route_codes = np.fromiter(map(_ROUTE_CODE.get, routes, repeat(0)), np.uint8, n)
+    stored, constant, alias, table = _layout(columns, n, tuple(known), order)
+    reuse = CHOICE_REUSE if getattr(space, "sampler", "grid") != "grid" else CHOICE_REUSE_GRID
+    codes, data = encode_table(table, width, key=(width, order is not None, *stored), lift=lift,
+                               reuse=reuse)
+    routes = routes if isinstance(routes, (list, tuple)) else list(routes)
+    if n and routes.count(routes[0]) == n:  # one route for the whole chunk (a C-speed count)
+        route_codes = np.full(n, _ROUTE_CODE.get(routes[0], 0), dtype=np.uint8)
+    else:
+        route_codes = np.fromiter(map(_ROUTE_CODE.get, routes, repeat(0)), np.uint8, n)
     failed = [] if errors.count(None) == n else \
         [(int(ids[k]), e) for k, e in enumerate(errors) if e is not None]
     layout = json.dumps({"stored": stored, "constant": constant, "alias": alias, "ids": "delta",
