@@ -567,6 +567,21 @@ def _sum(x: np.ndarray, n: int):
     return np.sum(x) if x.ndim == n else np.sum(x, axis=tuple(range(-n, 0)))
 
 
+def _sum_fast(x: np.ndarray, n: int):
+    """:func:`_sum` of a batch through einsum ("...ij->..."): numpy's reduction over a few
+    trailing axes pays its per-row overhead at every point (4-7 times einsum's time for a
+    (4096, 1, 9) array). The same terms added in einsum's order: rounding only, for the sums
+    whose terms do not cancel to far below their size (dipoles, photon penguins) and for the
+    bounds and checks of the Z penguin; its cancelling sums keep :func:`_sum`'s order."""
+    if x.ndim == n:
+        return np.sum(x)
+    return np.einsum(_SUM_SPECS[n], x) if n in _SUM_SPECS else np.sum(x, axis=tuple(range(-n, 0)))
+
+
+#: :func:`_sum`'s einsum of the last 1, 2, 3, 4 axes
+_SUM_SPECS = {k: "..." + "ijkl"[:k] + "->..." for k in (1, 2, 3, 4)}
+
+
 # ---------------------------------------------------------------------------
 # four-fermion boxes
 # ---------------------------------------------------------------------------
@@ -1074,7 +1089,9 @@ def _dipole_sum(sector: DarkSector, x, y, f, m_out, m_in, no_flip, flip):
     if h(*f):
         term = prod(*f) * flip
         total = term if total is None else total + term
-    return sector._result(0j) if total is None else sector._result(1.0 / (64.0 * math.pi**2) * _sum(total, 2))
+    if total is None:
+        return sector._result(0j)
+    return sector._result(1.0 / (64.0 * math.pi**2) * _sum_fast(total, 2))
 
 
 def delta_a_lepton(sector: DarkSector, lepton: str, m_lepton: float) -> float:
@@ -1134,7 +1151,7 @@ def _photon_penguin(sector: DarkSector, chirality: str, f_bar: str, f: str):
     fi, sq = _support(sector, Qs, Qb)
     Qs, Qb = _take(Qs, fi, sq), _take(Qb, fi, sq)
     kern = _photon_penguin_kernel(sector, fi, sq, charge_f, charge_s)
-    return sector._result(-_sum(Qs * Qb.conj() * kern, 2)) / _LOOP
+    return sector._result(-_sum_fast(Qs * Qb.conj() * kern, 2)) / _LOOP
 
 
 def _photon_penguin_kernel(sector: DarkSector, fi: tuple, sq: tuple, charge_f, charge_s):
@@ -1216,8 +1233,8 @@ def _z_penguin(sector: DarkSector, sm, chirality: str, f_bar: str, f: str):
     # coefficient of ln μ²: u² ln u → u² (ln u − ln μ²) shifts f[...] by −ln μ², g[...] by 0
     pole = (np.einsum("...abA,...ab->...", coup_ff, 0.5 * gR_ab)
             + np.einsum("...aAB,...BA->...", coup_ss, 0.5 * gS)
-            - g_d * 0.5 * _sum(Qs * Qb_c, 2))
-    size = _sum(np.abs(coup_ff), 3) + _sum(np.abs(coup_ss), 3)
+            - g_d * 0.5 * _sum_fast(Qs * Qb_c, 2))
+    size = _sum_fast(np.abs(coup_ff), 3) + _sum_fast(np.abs(coup_ss), 3)
     if np.any(np.abs(pole) > 1e-8 * np.maximum(size, 1e-300)):
         raise ValueError("Z-penguin divergence does not cancel: the model's Z couplings "
                          "are not gauge invariant")
@@ -1237,7 +1254,7 @@ def _cut_residue(total: np.ndarray, pieces) -> np.ndarray:
     cheap, numpy's complex |z| is a hypot), so only the points under 1e-13 of Σ(|Re| + |Im|)
     can be cut, and the scale Σ|term| is formed on those points alone: the same sums row by
     row (:func:`_residue_scale`), the same points cut."""
-    bound = sum(_sum(np.abs(np.ascontiguousarray(x).view(float)), n) for x, n in pieces)
+    bound = sum(_sum_fast(np.abs(np.ascontiguousarray(x).view(float)), n) for x, n in pieces)
     size = np.abs(total)
     maybe = size < 1e-13 * (1.0 + 1e-9) * bound
     if np.any(maybe):
