@@ -645,7 +645,10 @@ _BOX_PAIRS = {
 def _box_kernel(sector: DarkSector, name: str, same: bool, fermions_q, fermions_l, scalars_q,
                 scalars_l) -> np.ndarray:
     """16π² × the loop kernel of one topology (_BOX_KERNELS, with κ or ρ) on the block, cached
-    per sector (masses only: shared by all lepton flavours and calls; read only)."""
+    per sector (masses only: shared by all lepton flavours and calls; read only). Held as a
+    complex array (imaginary part 0): every use multiplies it with complex couplings, which
+    numpy (and einsum) does by casting it to complex first — once here, not at every use, the
+    same numbers."""
     cache = sector.__dict__.setdefault("_box_kernel_cache", {})
     key = (name, same, fermions_q, fermions_l, scalars_q, scalars_l)
     if key not in cache:
@@ -656,7 +659,7 @@ def _box_kernel(sector: DarkSector, name: str, same: bool, fermions_q, fermions_
             kernel = kernel * sector.kappa[np.ix_(fermions_q, fermions_l)][:, :, None, None]
         if name in ("SX", "M1"):
             kernel = kernel * sector.rho[np.ix_(scalars_q, scalars_l)][None, None, :, :]
-        cache[key] = _frozen(kernel)
+        cache[key] = _frozen(kernel.astype(complex))
     return cache[key]
 
 
@@ -1207,28 +1210,31 @@ def _z_penguin(sector: DarkSector, sm, chirality: str, f_bar: str, f: str):
         return sector._result(0j)
     sector.require_implemented_colour((f_bar, f), "Z penguin")
     if SM_COLOUR.get(f_bar, 1) == 1 and SM_COLOUR.get(f, 1) == 1:
-        Qb = Qb * colour_multiplicity(sector)
+        mult = colour_multiplicity(sector)
+        if np.any(mult != 1):  # (a product with 1 everywhere changes nothing: left out)
+            Qb = Qb * mult
     g_d = _z_coupling_sm(f, chirality, sm.s2w)  # −½ + s_W²/3 (L), s_W²/3 (R) for s, b
     support = None
     if sector.batched:  # every term carries Q_s Q_b^*: keep their fermions and scalars only
         fs, sq = support = _support(sector, Qs, Qb)
         Qs, Qb = _take(Qs, fs, sq), _take(Qb, fs, sq)
     gL, gR, gS = _z_vertices(sector, chirality, support)
-    mm, f_ffs, g_ffs, f_fss, f_leg = _z_penguin_functions(sector, support)
+    mm, _, _, _, _ = _z_penguin_functions(sector, support)
+    f_ffs_r, g_ffs, f_fss_s, f_leg_s = _z_penguin_kernels(sector, support)
     # fermion-line Z: indices (a, b, A)
     Qb_c = Qb.conj()
     coup_ff = np.einsum("...bA,...aA->...abA", Qs, Qb_c)
     gR_ab = np.swapaxes(gR, -1, -2)  # gR[b, a] indexed as [a, b]
     gL_ab = np.swapaxes(gL, -1, -2)
-    term_f_r = np.einsum("...abA,...ab,...abA->...abA", coup_ff, 0.5 * gR_ab, f_ffs - 0.5)
+    term_f_r = np.einsum("...abA,...ab,...abA->...abA", coup_ff, 0.5 * gR_ab, f_ffs_r)
     term_f_l = np.einsum("...abA,...ab,...abA->...abA", coup_ff, gL_ab * mm, g_ffs)
     term_f = _sum(term_f_r, 3) - _sum(term_f_l, 3)
     # scalar-line Z: indices (a, A, B)
     coup_ss = np.einsum("...aB,...aA->...aAB", Qs, Qb_c)
-    term_s_all = np.einsum("...aAB,...BA,...aAB->...aAB", coup_ss, 0.5 * gS, f_fss - 1.5)
+    term_s_all = np.einsum("...aAB,...BA,...aAB->...aAB", coup_ss, 0.5 * gS, f_fss_s)
     term_s = _sum(term_s_all, 3)
     # external-leg (self-energy) part
-    term_leg_all = -g_d * Qs * Qb_c * 0.5 * (f_leg - 1.5)
+    term_leg_all = -g_d * Qs * Qb_c * 0.5 * f_leg_s
     term_leg = _sum(term_leg_all, 2)
     # coefficient of ln μ²: u² ln u → u² (ln u − ln μ²) shifts f[...] by −ln μ², g[...] by 0
     pole = (np.einsum("...abA,...ab->...", coup_ff, 0.5 * gR_ab)
@@ -1294,6 +1300,20 @@ def _z_vertices(sector: DarkSector, chirality: str, support):
             gS = gS - rho * np.swapaxes(gS, -1, -2)
         cache[key] = (gL, gR, gS if gS is z.scalar else _frozen(gS))  # the sector's own stays
     return cache[key]
+
+
+def _z_penguin_kernels(sector: DarkSector, support):
+    """(f[m_a², m_b², M_A²] − ½, g[m_a², m_b², M_A²], f[m_a², M_A², M_B²] − 3/2,
+    f[m_a², M_A², M_A²] − 3/2) of :func:`z_penguin` (:func:`_z_penguin_functions`) as complex
+    arrays, cached per support: every Z penguin of the sector (each lepton pair and chirality)
+    multiplies them with complex couplings, which numpy and einsum do by casting them to
+    complex; subtracted and cast once here, the same numbers."""
+    cache = sector.__dict__.setdefault("_z_kernel_cache", {})
+    if support not in cache:
+        _, f_ffs, g_ffs, f_fss, f_leg = _z_penguin_functions(sector, support)
+        cache[support] = _frozen(*((x - c).astype(complex) for x, c in
+                                   ((f_ffs, 0.5), (g_ffs, 0.0), (f_fss, 1.5), (f_leg, 1.5))))
+    return cache[support]
 
 
 def _z_penguin_functions(sector: DarkSector, support):
