@@ -208,10 +208,10 @@ def _jacobi_singular_values(matrices: np.ndarray) -> np.ndarray:
 
     A rotation is applied only to the matrices whose pair is not yet orthogonal (elsewhere
     c = 1, s = 0: the columns keep their values), matrices whose last sweep rotated nothing are
-    set aside once fewer than half of those worked on still rotate, and every operation acts on
-    each matrix alone in a fixed order (sums over a matrix's own entries, with at least two
-    matrices in a call: einsum sums a lone one in another order): a matrix's values do not
-    depend on the other matrices of its batch."""
+    set aside once fewer than three quarters of those worked on still rotate, and every
+    operation acts on each matrix alone in a fixed order (sums over a matrix's own entries, with
+    at least two matrices in a call: einsum sums a lone one in another order): a matrix's
+    values do not depend on the other matrices of its batch."""
     m = np.asarray(matrices)
     if m.shape[-2] < m.shape[-1]:
         m = np.swapaxes(m, -1, -2)  # the same singular values; columns no longer than rows
@@ -242,7 +242,7 @@ def _jacobi_singular_values(matrices: np.ndarray) -> np.ndarray:
         if active is None:
             break
         count = np.count_nonzero(active)
-        if 2 <= count and 2 * count < active.size:
+        if 2 <= count and 4 * count < 3 * active.size:
             if at is not None:
                 a[..., at] = work
             at = np.flatnonzero(active) if at is None else at[active]
