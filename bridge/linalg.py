@@ -157,136 +157,18 @@ def real_symmetric(mass_matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def singular_values(matrices: np.ndarray) -> np.ndarray:
-    """Singular values of a batch of matrices (N, n, k), ascending along the last axis: the
-    one-sided Jacobi SVD of all matrices at once (:func:`_jacobi_singular_values`), once per
-    distinct matrix (equal bits; bridge.repeats.distinct_points), spread to its repetitions.
-    Every matrix gets the numbers it gets alone (its rotations stop where its own columns are
-    orthogonal), so a grid, which repeats matrices, and a random sample, which does not, give a
-    matrix the same values. A grid scan of the scotogenic model over M_N and another mass
-    repeats the neutrino mass matrix (it depends on M_N, m_η, λ5 only: ~32 distinct in a chunk of
-    4096); a random sample repeats none, and numpy's SVD (LAPACK, one call per matrix: ~2 µs of
-    overhead per 3×3) was the largest single numpy call of its chunk."""
+    """Singular values of a batch of matrices (N, n, k), ascending along the last axis: LAPACK's
+    (numpy.linalg.svd) once per distinct matrix (equal bits; bridge.repeats.distinct_points),
+    spread to its repetitions. LAPACK treats every matrix of a stack alone, so each gets the
+    numbers it gets in the whole stack. A grid scan of the scotogenic model over M_N and another
+    mass repeats the neutrino mass matrix, which depends on M_N, m_η, λ5 only (~32 distinct in a
+    chunk of 4096), and numpy's per-matrix overhead (~3–5 µs) made this the largest single
+    numpy call of its scan chunk."""
 
     m = np.asarray(matrices)
     pick = distinct_points([c for c in m.reshape(m.shape[0], -1).T], m.shape[0]) \
         if m.ndim == 3 and m.shape[0] > 1 else None
     if pick is None:
-        return _jacobi_singular_values(m)
+        return np.sort(np.linalg.svd(m, compute_uv=False), axis=-1)
     first, inverse = pick
-    return _jacobi_singular_values(m[first])[inverse]
-
-
-#: :func:`_jacobi_singular_values` leaves a pair of columns of n entries where
-#: |a_p† a_q| <= n × this × ‖a_p‖ ‖a_q‖: the rounding of the computed a_p† a_q itself
-#: (Higham, Accuracy and Stability of Numerical Algorithms, §3.1: n ε ‖a_p‖ ‖a_q‖ for a real
-#: dot product, twice that for a complex one; LAPACK's zgesvj stops at √n ε)
-_JACOBI_TOL = 2.0**-52
-#: a bound on the sweeps (the convergence is quadratic: a 3×3 matrix takes 4-6, and one more
-#: finds nothing to rotate)
-_JACOBI_SWEEPS = 40
-
-
-def _jacobi_singular_values(matrices: np.ndarray) -> np.ndarray:
-    """Singular values (..., min(n, k)) of matrices (..., n, k), ascending: the one-sided
-    (Hestenes) Jacobi method on every matrix at once (Demmel and Veselić, "Jacobi's method is
-    more accurate than QR", SIAM J. Matrix Anal. Appl. 13 (1992) 1204; Golub and Van Loan,
-    Matrix Computations, 4th ed., §8.6.4). The columns a_p, a_q of a matrix (of its transpose
-    if it has more columns than rows) are rotated by the unitary 2×2 that diagonalises their
-    Gram block [[‖a_p‖², γ], [γ*, ‖a_q‖²]], γ = a_p† a_q = |γ| e^{iφ} (the Jacobi rotation of
-    :func:`_eigh2`): τ = (‖a_q‖² − ‖a_p‖²)/(2|γ|), t = sgn τ/(|τ| + √(1 + τ²)), c = 1/√(1 + t²),
-    s = t c, a_p ← c a_p − s e^{−iφ} a_q, a_q ← s a_p + c e^{−iφ} a_q; sweep after sweep over the
-    pairs p < q until every pair of every matrix is orthogonal to :data:`_JACOBI_TOL`; the
-    singular values are then the column norms. Each matrix is first scaled by a power of two
-    (exact), so that no square under- or overflows.
-
-    Accuracy: each rotation is unitary to rounding, so every singular value is exact to a small
-    multiple of ε σ_max, absolutely, a zero singular value of a rank-deficient matrix included
-    (√eig(M†M) loses the values below √ε σ_max). Measured against 40-digit mpmath SVDs of
-    complex symmetric (full rank and rank 2) and hierarchical (σ down to 1e-15 σ_max) 3×3
-    matrices: ≤ 3.6 ε σ_max (numpy.linalg.svd: ≤ 2 ε σ_max); tests/test_batch_repeats.py
-    checks it against numpy on hierarchical, degenerate and rank-deficient matrices.
-
-    A rotation is applied only to the matrices whose pair is not yet orthogonal (elsewhere
-    c = 1, s = 0: the columns keep their values), matrices whose last sweep rotated nothing are
-    set aside once fewer than three quarters of those worked on still rotate, and every
-    operation acts on each matrix alone in a fixed order (sums over a matrix's own entries, with
-    at least two matrices in a call: einsum sums a lone one in another order): a matrix's
-    values do not depend on the other matrices of its batch."""
-    m = np.asarray(matrices)
-    if m.shape[-2] < m.shape[-1]:
-        m = np.swapaxes(m, -1, -2)  # the same singular values; columns no longer than rows
-    batch, (rows, cols) = m.shape[:-2], m.shape[-2:]
-    m = m.reshape(-1, rows, cols)
-    n = m.shape[0]
-    if n == 0 or cols == 0:
-        return np.zeros((*batch, cols))
-    if n == 1:  # as one of two (see the docstring)
-        return _jacobi_singular_values(np.concatenate([m, m]))[:1].reshape(*batch, cols)
-    top = np.max(np.abs(m), axis=(-2, -1))
-    if not np.all(np.isfinite(top)):
-        raise np.linalg.LinAlgError("singular values of a matrix that is not finite")
-    scale = np.where(top > 0, np.ldexp(1.0, np.frexp(top)[1]), 1.0)
-    scaled = m / scale[:, None, None]
-    parts = (scaled.real, scaled.imag) if np.iscomplexobj(m) else (scaled,)
-    # (column, Re/Im, row, matrix): every operation acts on contiguous rows of n numbers
-    a = np.ascontiguousarray(np.stack([p.transpose(2, 1, 0) for p in parts], axis=1))
-    pairs = [(p, q) for p in range(cols) for q in range(p + 1, cols)]
-    tol = rows * _JACOBI_TOL
-    work, at = a, None  # the matrices still rotating (at: their index; None: all)
-    for _ in range(_JACOBI_SWEEPS):
-        active = None
-        for p, q in pairs:
-            todo = _jacobi_rotation(work[p], work[q], tol)
-            if todo is not None:
-                active = todo if active is None else active | todo
-        if active is None:
-            break
-        count = np.count_nonzero(active)
-        if 2 <= count and 4 * count < 3 * active.size:
-            if at is not None:
-                a[..., at] = work
-            at = np.flatnonzero(active) if at is None else at[active]
-            work = np.ascontiguousarray(a[..., at])
-    else:
-        raise np.linalg.LinAlgError("Jacobi SVD did not converge")
-    if at is not None:
-        a[..., at] = work
-    values = np.sqrt(np.einsum("cxrn,cxrn->nc", a, a)) * scale[:, None]
-    return np.sort(values, axis=-1).reshape(*batch, cols)
-
-
-def _jacobi_rotation(ap: np.ndarray, aq: np.ndarray, tol: float) -> np.ndarray | None:
-    """One rotation of :func:`_jacobi_singular_values`: columns ``ap``, ``aq`` (Re/Im, row,
-    matrix; changed in place) of every matrix; the matrices rotated (bool), None if none.
-    ``tol``: the orthogonality at which a pair is left alone."""
-    alpha = np.einsum("xrn,xrn->n", ap, ap)
-    beta = np.einsum("xrn,xrn->n", aq, aq)
-    g = np.einsum("xrn,yrn->xyn", ap, aq)  # products of the Re/Im parts
-    if ap.shape[0] == 2:
-        g_re, g_im = g[0, 0] + g[1, 1], g[0, 1] - g[1, 0]  # γ = a_p† a_q
-        size = np.hypot(g_re, g_im)
-    else:
-        g_re, g_im = g[0, 0], None
-        size = np.abs(g_re)
-    todo = size > tol * np.sqrt(alpha * beta)
-    if not todo.any():
-        return None
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tau = (beta - alpha) / (2.0 * size)
-        t = np.copysign(1.0, tau) / (np.abs(tau) + np.sqrt(1.0 + tau * tau))
-        e_re = np.where(todo, g_re / size, 1.0)  # e^{−iφ} = γ*/|γ|
-        e_im = None if g_im is None else np.where(todo, -g_im / size, 0.0)
-    t = np.where(todo, t, 0.0)
-    c = 1.0 / np.sqrt(1.0 + t * t)
-    s = t * c
-    w = e_re * aq  # e^{−iφ} a_q
-    if e_im is not None:
-        w[0] -= e_im * aq[1]
-        w[1] += e_im * aq[0]
-    new_p = c * ap
-    new_p -= s * w
-    w *= c
-    w += s * ap
-    aq[...] = w
-    ap[...] = new_p
-    return todo
+    return np.sort(np.linalg.svd(m[first], compute_uv=False), axis=-1)[inverse]

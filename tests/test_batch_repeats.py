@@ -1,16 +1,13 @@
 """Batches whose points repeat, computed once and spread, against the point-by-point route:
-bridge.linalg.singular_values (a scan chunk's neutrino masses: a batched one-sided Jacobi SVD,
-once per distinct m_ν) against numpy.linalg.svd and 40-digit mpmath SVDs (complex symmetric,
-rank-deficient, hierarchical, degenerate and near-degenerate matrices: ≤ a few ε σ_max), and
-against itself matrix by matrix (the same bits: a matrix's values do not depend on its batch);
-bridge.assembly._block_diag of blocks that repeat one point (built once, spread) against the
-blocks filled in point by point (the spectra of the shipped cards with it:
-tests/test_spectrum_speedups.py)."""
+bridge.linalg.singular_values (a scan chunk's neutrino masses, once per distinct m_ν) against
+numpy.linalg.svd matrix by matrix (the same bits, on repeated (grid-like), all-distinct,
+rank-deficient and near-degenerate complex symmetric matrices); bridge.assembly._block_diag of
+blocks that repeat one point (built once, spread) against the blocks filled in point by point
+(the spectra of the shipped cards with it: tests/test_spectrum_speedups.py)."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from bridge import assembly, linalg
 
@@ -21,30 +18,8 @@ def _symmetric(rng, n, rank=3, scale=1e-10):
     return scale * np.einsum("nia,na,nja->nij", y, d, y)
 
 
-def _numpy(m):
-    return np.sort(np.linalg.svd(m, compute_uv=False), axis=-1)
-
-
 def _one_by_one(m):
-    """singular_values of each matrix alone (a batch of one)."""
-    return np.concatenate([linalg.singular_values(x[None]) for x in m])
-
-
-#: |σ − σ_numpy| <= this × ε σ_max: the Jacobi SVD's error (≤ 3.6 ε σ_max against 40-digit
-#: SVDs, :func:`test_jacobi_singular_values_against_40_digit_svds`) plus LAPACK's (≤ 2 ε σ_max)
-#: with a margin
-NUMPY_EPS = 8
-EPS = 2.220446049250313e-16
-
-
-def _assert_close_to_numpy(got, m):
-    ref = _numpy(m)
-    err = np.abs(got - ref) / np.max(ref, axis=-1, keepdims=True).clip(1e-300)
-    assert np.max(err, initial=0.0) <= NUMPY_EPS * EPS, np.max(err)
-
-
-def _unitary(rng, n):
-    return np.linalg.qr(rng.normal(size=(n, 3, 3)) + 1j * rng.normal(size=(n, 3, 3)))[0]
+    return np.array([np.sort(np.linalg.svd(x, compute_uv=False)) for x in m])
 
 
 def test_repeated_matrices_get_the_numbers_of_a_call_per_matrix():
@@ -54,71 +29,20 @@ def test_repeated_matrices_get_the_numbers_of_a_call_per_matrix():
     got = linalg.singular_values(m)
     assert got.shape == (300, 3)
     assert np.array_equal(got, _one_by_one(m))
-    # a grid's repeated matrices get what a random sample's distinct ones get
-    assert np.array_equal(got, linalg.singular_values(np.concatenate([m, _symmetric(rng, 300)]))[:300])
-    _assert_close_to_numpy(got, m)
     assert np.all(got[:, 0] <= 1e-14 * got[:, 2])  # the zero stays at rounding of ‖M‖
 
 
-def test_distinct_and_near_degenerate_matrices_against_numpy():
+def test_distinct_and_near_degenerate_matrices_equal_numpy():
     rng = np.random.default_rng(4)
     m = _symmetric(rng, 50)
     # near-degenerate: U diag(1, 1 + 1e-9, 2) Uᵀ with U unitary (Takagi form)
-    q = _unitary(rng, 1)[0]
+    q, _ = np.linalg.qr(rng.normal(size=(3, 3)) + 1j * rng.normal(size=(3, 3)))
     near = (q @ np.diag([1.0, 1.0 + 1e-9, 2.0]) @ q.T)[None]
     m = np.concatenate([m, np.repeat(near, 3, axis=0)])
     got = linalg.singular_values(m)
-    _assert_close_to_numpy(got, m)
     assert np.array_equal(got, _one_by_one(m))
     assert np.allclose(got[-1], [1.0, 1.0 + 1e-9, 2.0], rtol=1e-14, atol=0)
-
-
-def test_hierarchical_degenerate_and_rank_deficient_matrices_against_numpy():
-    """U diag(σ) V† with σ down to 1e-15 σ_max, exactly and nearly equal pairs, exact zeros
-    (rank 2, 1, 0), and real, rectangular, tiny and huge matrices: within a few ε σ_max of
-    numpy's SVD, the zeros at the rounding of σ_max."""
-    rng = np.random.default_rng(5)
-    n = 400
-    u, v = _unitary(rng, n), _unitary(rng, n)
-    hier = 10.0 ** rng.uniform(-15, 0, size=(n, 3))
-    hier[:, 2] = 1.0
-    degen = np.ones((n, 3))
-    degen[:, 1] += rng.choice([0.0, 1e-15, 1e-9, 1e-4], size=n)
-    degen[:, 0] = rng.choice([0.0, 1.0, 1e-300], size=n)
-    rank = np.ones((n, 3))
-    rank[:, :2] *= (np.arange(n) % 3 > np.arange(2)[:, None]).T  # rank 1, 2, 3 in turn
-    for sigma in (hier, degen, rank):
-        m = np.einsum("nij,nj,njk->nik", u, sigma, v.conj().swapaxes(-1, -2))
-        got = linalg.singular_values(m)
-        _assert_close_to_numpy(got, m)
-        zero = np.sort(np.where(sigma == 0, 0.0, 1.0), axis=-1) == 0  # sorted first (σ_max ≈ 1)
-        assert np.all(got[zero] <= 4 * EPS)
-    for m in (rng.normal(size=(50, 3, 3)), _symmetric(rng, 50) * 1e-290, _symmetric(rng, 50) * 1e290,
-              rng.normal(size=(50, 3, 2)) + 1j * rng.normal(size=(50, 3, 2)),
-              rng.normal(size=(50, 2, 3)) + 1j * rng.normal(size=(50, 2, 3))):
-        got = linalg.singular_values(m)
-        assert got.shape == (50, min(m.shape[1:]))
-        _assert_close_to_numpy(got, m)
-    assert np.array_equal(linalg.singular_values(np.zeros((4, 3, 3), complex)), np.zeros((4, 3)))
-    assert np.array_equal(linalg.singular_values(np.array([np.diag([1.0, 0.0, 2.0])] * 2)),
-                          [[0.0, 1.0, 2.0]] * 2)
-
-
-def test_jacobi_singular_values_against_40_digit_svds():
-    """The Jacobi SVD's own error, against mpmath at 40 digits: ≤ 4 ε σ_max on complex symmetric
-    (rank 3 and 2) and hierarchical matrices (measured: 3.6 ε σ_max on 450 of them)."""
-    mp = pytest.importorskip("mpmath")
-    rng = np.random.default_rng(6)
-    u, v = _unitary(rng, 20), _unitary(rng, 20)
-    hier = 10.0 ** rng.uniform(-15, 0, size=(20, 3))
-    hier[:, 2] = 1.0
-    m = np.concatenate([_symmetric(rng, 20), _symmetric(rng, 20, rank=2),
-                        np.einsum("nij,nj,njk->nik", u, hier, v)])
-    with mp.workdps(40):
-        exact = np.array([sorted(float(x) for x in mp.svd_c(mp.matrix(x.tolist()), compute_uv=False))
-                          for x in m])
-    err = np.abs(linalg.singular_values(m) - exact) / exact[:, -1:]
-    assert np.max(err) <= 4 * EPS, np.max(err) / EPS
+    assert np.array_equal(linalg.singular_values(m[:1]), _one_by_one(m[:1]))
 
 
 def _filled(blocks, n_batch):
