@@ -1226,9 +1226,16 @@ def _z_penguin(sector: DarkSector, sm, chirality: str, f_bar: str, f: str):
     coup_ff = np.einsum("...bA,...aA->...abA", Qs, Qb_c)
     gR_ab = np.swapaxes(gR, -1, -2)  # gR[b, a] indexed as [a, b]
     gL_ab = np.swapaxes(gL, -1, -2)
-    term_f_r = np.einsum("...abA,...ab,...abA->...abA", coup_ff, 0.5 * gR_ab, f_ffs_r)
-    term_f_l = np.einsum("...abA,...ab,...abA->...abA", coup_ff, gL_ab * mm, g_ffs)
-    term_f = _sum(term_f_r, 3) - _sum(term_f_l, 3)
+    # fermions of the loop without Z couplings (neutral singlets: the scotogenic N) make every
+    # fermion-line term an exact zero: left out, with their zeros in the pole, the bound and
+    # the residue scale (adding 0 changes no sum)
+    fermion_line = bool(np.any(gR) or np.any(gL))
+    term_f, pieces_f = 0, ()
+    if fermion_line:
+        term_f_r = np.einsum("...abA,...ab,...abA->...abA", coup_ff, 0.5 * gR_ab, f_ffs_r)
+        term_f_l = np.einsum("...abA,...ab,...abA->...abA", coup_ff, gL_ab * mm, g_ffs)
+        term_f = _sum(term_f_r, 3) - _sum(term_f_l, 3)
+        pieces_f = ((term_f_r, 3), (term_f_l, 3))
     # scalar-line Z: indices (a, A, B)
     coup_ss = np.einsum("...aB,...aA->...aAB", Qs, Qb_c)
     term_s_all = np.einsum("...aAB,...BA,...aAB->...aAB", coup_ss, 0.5 * gS, f_fss_s)
@@ -1237,7 +1244,7 @@ def _z_penguin(sector: DarkSector, sm, chirality: str, f_bar: str, f: str):
     term_leg_all = -g_d * Qs * Qb_c * 0.5 * f_leg_s
     term_leg = _sum(term_leg_all, 2)
     # coefficient of ln μ²: u² ln u → u² (ln u − ln μ²) shifts f[...] by −ln μ², g[...] by 0
-    pole = (np.einsum("...abA,...ab->...", coup_ff, 0.5 * gR_ab)
+    pole = ((np.einsum("...abA,...ab->...", coup_ff, 0.5 * gR_ab) if fermion_line else 0)
             + np.einsum("...aAB,...BA->...", coup_ss, 0.5 * gS)
             - g_d * 0.5 * _sum_fast(Qs * Qb_c, 2))
     size = _sum_fast(np.abs(coup_ff), 3) + _sum_fast(np.abs(coup_ss), 3)
@@ -1246,7 +1253,7 @@ def _z_penguin(sector: DarkSector, sm, chirality: str, f_bar: str, f: str):
                          "are not gauge invariant")
     total = sector._result(term_f + term_s + term_leg)
     # the pieces cancel exactly without mixing; do not report their rounding residue
-    pieces = ((term_f_r, 3), (term_f_l, 3), (term_s_all, 3), (term_leg_all, 2))
+    pieces = (*pieces_f, (term_s_all, 3), (term_leg_all, 2))
     if not sector.batched:
         return 0j if abs(total) < 1e-13 * _residue_scale(pieces) else total
     return _cut_residue(total, pieces)
