@@ -544,18 +544,21 @@ def z_penguin(s: dict, qs, qb, g_d: float, gl, gr, f, a):
     f_fss = f3[:, :, spair]
     f_leg = f3[:, :, np.diagonal(spair)]
     mm = mf[:, :, None] * mf[:, None, :]
-    coup_ff = np.einsum("nbA,naA->nabA", qs, qb.conj())
-    t_r = coup_ff * (0.5 * np.swapaxes(gr, 1, 2))[..., None] * (f_ffs - 0.5)
-    t_l = coup_ff * (np.swapaxes(gl, 1, 2) * mm)[..., None] * g_ffs
     coup_ss = np.einsum("naB,naA->naAB", qs, qb.conj())
     t_s = coup_ss * (0.5 * np.swapaxes(gs, -1, -2))[..., None, :, :] * (f_fss - 1.5)
     qq = qs * qb.conj()
     t_leg = -g_d * qq * 0.5 * (f_leg - 1.5)
-    total = (t_r.sum(axis=(1, 2, 3)) - t_l.sum(axis=(1, 2, 3)) + t_s.sum(axis=(1, 2, 3))
-             + t_leg.sum(axis=(1, 2)))
+    total = t_s.sum(axis=(1, 2, 3)) + t_leg.sum(axis=(1, 2))
+    pieces = ((t_s, (1, 2, 3)), (t_leg, (1, 2)))
+    if np.any(gr) or np.any(gl):  # fermions without Z couplings: exact zeros, left out (as bridge)
+        coup_ff = np.einsum("nbA,naA->nabA", qs, qb.conj())
+        t_r = coup_ff * (0.5 * np.swapaxes(gr, 1, 2))[..., None] * (f_ffs - 0.5)
+        t_l = coup_ff * (np.swapaxes(gl, 1, 2) * mm)[..., None] * g_ffs
+        total = (t_r.sum(axis=(1, 2, 3)) - t_l.sum(axis=(1, 2, 3)) + t_s.sum(axis=(1, 2, 3))
+                 + t_leg.sum(axis=(1, 2)))
+        pieces = ((t_r, (1, 2, 3)), (t_l, (1, 2, 3)), *pieces)
     # the residue cut as bridge.engine._cut_residue: Σ(|Re| + |Im|) bounds Σ|term| from above,
     # the exact scale only on the points under 1e-13 of the bound
-    pieces = ((t_r, (1, 2, 3)), (t_l, (1, 2, 3)), (t_s, (1, 2, 3)), (t_leg, (1, 2)))
     bound = sum(_sum_points(np.abs(np.ascontiguousarray(t).view(float))) for t, _ in pieces)
     size = np.abs(total)
     maybe = size < 1e-13 * (1.0 + 1e-9) * bound
