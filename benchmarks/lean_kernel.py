@@ -532,11 +532,6 @@ def z_penguin(s: dict, qs, qb, g_d: float, gl, gr, f, a):
     mf2, ms2 = mf2 / unit2, ms2 / unit2
     mf = np.sqrt(mf2)
     nf, ns = f.size, a.size
-    iu, ju = np.triu_indices(nf)
-    pair = np.zeros((nf, nf), int)
-    pair[iu, ju] = pair[ju, iu] = np.arange(iu.size)
-    f2, g2 = loops.dd2_pair(mf2[:, iu, None], mf2[:, ju, None], ms2[:, None, :])
-    f_ffs, g_ffs = f2[:, pair], g2[:, pair]  # (N, a, b, A)
     iA, jA = np.triu_indices(ns)
     spair = np.zeros((ns, ns), int)
     spair[iA, jA] = spair[jA, iA] = np.arange(iA.size)
@@ -551,6 +546,11 @@ def z_penguin(s: dict, qs, qb, g_d: float, gl, gr, f, a):
     total = t_s.sum(axis=(1, 2, 3)) + t_leg.sum(axis=(1, 2))
     pieces = ((t_s, (1, 2, 3)), (t_leg, (1, 2)))
     if np.any(gr) or np.any(gl):  # fermions without Z couplings: exact zeros, left out (as bridge)
+        iu, ju = np.triu_indices(nf)
+        pair = np.zeros((nf, nf), int)
+        pair[iu, ju] = pair[ju, iu] = np.arange(iu.size)
+        f2, g2 = loops.dd2_pair(mf2[:, iu, None], mf2[:, ju, None], ms2[:, None, :])
+        f_ffs, g_ffs = f2[:, pair], g2[:, pair]  # (N, a, b, A)
         coup_ff = np.einsum("nbA,naA->nabA", qs, qb.conj())
         t_r = coup_ff * (0.5 * np.swapaxes(gr, 1, 2))[..., None] * (f_ffs - 0.5)
         t_l = coup_ff * (np.swapaxes(gl, 1, 2) * mm)[..., None] * g_ffs

@@ -1219,17 +1219,17 @@ def _z_penguin(sector: DarkSector, sm, chirality: str, f_bar: str, f: str):
         fs, sq = support = _support(sector, Qs, Qb)
         Qs, Qb = _take(Qs, fs, sq), _take(Qb, fs, sq)
     gL, gR, gS = _z_vertices(sector, chirality, support)
-    mm, _, _, _, _ = _z_penguin_functions(sector, support)
-    f_ffs_r, g_ffs, f_fss_s, f_leg_s = _z_penguin_kernels(sector, support)
+    # fermions of the loop without Z couplings (neutral singlets: the scotogenic N) make every
+    # fermion-line term an exact zero: left out, with their loop functions, and with their zeros
+    # in the pole, the bound and the residue scale (adding 0 changes no sum)
+    fermion_line = bool(np.any(gR) or np.any(gL))
+    mm = _z_penguin_functions(sector, support, fermion_line)[0]
+    f_ffs_r, g_ffs, f_fss_s, f_leg_s = _z_penguin_kernels(sector, support, fermion_line)
     # fermion-line Z: indices (a, b, A)
     Qb_c = Qb.conj()
     coup_ff = np.einsum("...bA,...aA->...abA", Qs, Qb_c)
     gR_ab = np.swapaxes(gR, -1, -2)  # gR[b, a] indexed as [a, b]
     gL_ab = np.swapaxes(gL, -1, -2)
-    # fermions of the loop without Z couplings (neutral singlets: the scotogenic N) make every
-    # fermion-line term an exact zero: left out, with their zeros in the pole, the bound and
-    # the residue scale (adding 0 changes no sum)
-    fermion_line = bool(np.any(gR) or np.any(gL))
     term_f, pieces_f = 0, ()
     if fermion_line:
         term_f_r = np.einsum("...abA,...ab,...abA->...abA", coup_ff, 0.5 * gR_ab, f_ffs_r)
@@ -1309,28 +1309,52 @@ def _z_vertices(sector: DarkSector, chirality: str, support):
     return cache[key]
 
 
-def _z_penguin_kernels(sector: DarkSector, support):
+def _z_penguin_kernels(sector: DarkSector, support, fermion_line: bool = True):
     """(f[m_a², m_b², M_A²] − ½, g[m_a², m_b², M_A²], f[m_a², M_A², M_B²] − 3/2,
     f[m_a², M_A², M_A²] − 3/2) of :func:`z_penguin` (:func:`_z_penguin_functions`) as complex
     arrays, cached per support: every Z penguin of the sector (each lepton pair and chirality)
     multiplies them with complex couplings, which numpy and einsum do by casting them to
-    complex; subtracted and cast once here, the same numbers."""
+    complex; subtracted and cast once here, the same numbers. Without ``fermion_line`` the first
+    two are None unless at hand."""
     cache = sector.__dict__.setdefault("_z_kernel_cache", {})
-    if support not in cache:
-        _, f_ffs, g_ffs, f_fss, f_leg = _z_penguin_functions(sector, support)
-        cache[support] = _frozen(*((x - c).astype(complex) for x, c in
-                                   ((f_ffs, 0.5), (g_ffs, 0.0), (f_fss, 1.5), (f_leg, 1.5))))
-    return cache[support]
+    entry = cache.setdefault(support, {})
+    if "scalar" not in entry or (fermion_line and "fermion" not in entry):
+        _, f_ffs, g_ffs, f_fss, f_leg = _z_penguin_functions(sector, support, fermion_line)
+        if "scalar" not in entry:
+            entry["scalar"] = _frozen((f_fss - 1.5).astype(complex), (f_leg - 1.5).astype(complex))
+        if fermion_line:
+            entry["fermion"] = _frozen((f_ffs - 0.5).astype(complex), (g_ffs - 0.0).astype(complex))
+    return (*entry.get("fermion", (None, None)), *entry["scalar"])
 
 
-def _z_penguin_functions(sector: DarkSector, support):
+def _z_penguin_functions(sector: DarkSector, support, fermion_line: bool = True):
     """(m_a m_b, f[m_a², m_b², M_A²], g[m_a², m_b², M_A²], f[m_a², M_A², M_B²], f[m_a², M_A², M_A²])
     of :func:`z_penguin` on the fermions and scalars ``support`` (None: all of them), masses in
     units of the heaviest of them; they depend on the masses only, so every Z penguin of the
-    sector with the same support shares them (cached)."""
-    cache = sector.__dict__.setdefault("_z_function_cache", {})
+    sector with the same support shares them (cached). The fermion-line functions f, g[m_a²,
+    m_b², M_A²] are evaluated only when asked for (``fermion_line``; None otherwise unless at
+    hand): a loop whose fermions have no Z coupling (:func:`_z_penguin`) does not need them."""
+    cache = sector.__dict__.setdefault("_z_function_cache", {})  # the full tuples
     if support in cache:
         return cache[support]
+    scalar = sector.__dict__.setdefault("_z_scalar_function_cache", {})
+    if support not in scalar:
+        scalar[support] = _z_scalar_functions(sector, support)
+    (mm, f_fss, f_leg), (mf2, ms2, fpairs, fpair_of, ss, s_at) = scalar[support]
+    if not fermion_line:
+        return mm, None, None, f_fss, f_leg
+    a, b = [p[0] for p in fpairs], [p[1] for p in fpairs]
+    f2, g2 = loops.dd2_pair(mf2[..., a, None], mf2[..., b, None], ms2[..., None, ss])
+    ix = (Ellipsis, fpair_of[:, :, None], s_at[None, None, :])
+    # C order, as the broadcast evaluation gave: the sums over them then add in the same order
+    cache[support] = (mm, *_frozen(*(np.ascontiguousarray(x) for x in (f2[ix], g2[ix]))),
+                      f_fss, f_leg)
+    return cache[support]
+
+
+def _z_scalar_functions(sector: DarkSector, support) -> tuple:
+    """((m_a m_b, f[m_a², M_A², M_B²], f[m_a², M_A², M_A²]), the points of the fermion-line
+    functions) of :func:`_z_penguin_functions`."""
     mf2, ms2 = sector.m_fermion**2, sector.m_scalar**2
     mf = sector.m_fermion
     if support is not None:
@@ -1352,18 +1376,12 @@ def _z_penguin_functions(sector: DarkSector, support):
     fs, ss = sorted(set(fcol)), sorted(set(scol))
     f_at = np.array([fs.index(c) for c in fcol])
     s_at = np.array([ss.index(c) for c in scol])
-    a, b = [p[0] for p in fpairs], [p[1] for p in fpairs]
-    f2, g2 = loops.dd2_pair(mf2[..., a, None], mf2[..., b, None], ms2[..., None, ss])
-    ix = (Ellipsis, fpair_of[:, :, None], s_at[None, None, :])
-    f_ffs, g_ffs = f2[ix], g2[ix]
     A, B = [p[0] for p in spairs], [p[1] for p in spairs]
     f3 = loops.dd2_u2logu(mf2[..., fs, None], ms2[..., None, A], ms2[..., None, B])
     f_fss = f3[..., f_at[:, None, None], spair_of[None, :, :]]
     f_leg = f3[..., f_at[:, None], np.diagonal(spair_of)[None, :]]  # f[m_a², M_A², M_A²]
-    # C order, as the broadcast evaluation gave: the sums over them then add in the same order
-    out = _frozen(mm, *(np.ascontiguousarray(x) for x in (f_ffs, g_ffs, f_fss, f_leg)))
-    cache[support] = out
-    return out
+    return (_frozen(mm, *(np.ascontiguousarray(x) for x in (f_fss, f_leg))),
+            (mf2, ms2, fpairs, fpair_of, ss, s_at))
 
 
 def _equal_columns(m2: np.ndarray) -> list[int]:
