@@ -232,6 +232,11 @@ def _lepton_points(sector: DarkSector):
     z = ((sector.z.left, fs, fs), (sector.z.right, fs, fs), (sector.z.scalar, ss, ss))
     states = [sector.fermions[k] for k in fs] + [sector.scalars[k] for k in ss]
     masses = [np.broadcast_to(np.asarray(s.mass, float), (n,)) for s in states]
+    # the masses alone first: where they have more than n/2 distinct points (a random sample)
+    # so have all values, and the couplings are not gathered (~1 µs a point) to find that out
+    mass_columns = [m for m in masses if m.strides[0] != 0]
+    if mass_columns and distinct_points(mass_columns, n) is None:
+        return sector, _same
     # the values that can differ between points, in the order (masses, left, right, Z), real
     # parts then imaginary parts: a value one for the batch (a zero-stride view of the assembly,
     # no batch axis) is left out unread — it could only have been dropped as not varying

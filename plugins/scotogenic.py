@@ -288,17 +288,19 @@ def loop_sigma(m_n, m_eta, lam5, vev) -> np.ndarray:
     and g[·,·] = loops.scoto_kernel (the divided difference of physics.md §10.1).
     """
     m_n = np.asarray(m_n, dtype=float)
-    d2 = np.asarray(m_eta, float) ** 2
+    m_eta, lam5 = np.asarray(m_eta, float), np.asarray(lam5, complex)
+    if m_eta.ndim > 1 and lam5.ndim > 2 and _one_point(m_eta) and _one_point(lam5):
+        # no point of the batch changes 𝕄 (a scan of M_N, m_S): one eigensystem for all of
+        # them, and 𝕄 built for one point (the inputs compared, not the 4n² entries of 𝕄)
+        m_eta, lam5 = m_eta[:1], lam5[:1]
+    d2 = m_eta**2
     n = d2.shape[-1]
-    big_l = 0.5 * vev**2 * np.asarray(lam5, complex)
+    big_l = 0.5 * vev**2 * lam5
     pert = np.zeros((*d2.shape[:-1], 2 * n, 2 * n), complex)
     pert[..., :n, n:] = big_l.conj()
     pert[..., n:, :n] = big_l
     dd = np.concatenate([d2, d2], axis=-1)
     nambu = pert + dd[..., :, None] * np.eye(2 * n)
-    if nambu.ndim > 2 and np.array_equal(nambu, np.broadcast_to(nambu[:1], nambu.shape)):
-        # no point of the batch changes 𝕄 (a scan of M_N): one eigensystem for all of them
-        nambu, pert, d2 = nambu[:1], pert[:1], d2[:1]
     mu2, u = np.linalg.eigh(nambu)
     if np.any(mu2 <= 0):
         raise ValueError("tachyonic neutral dark scalar")
@@ -308,6 +310,11 @@ def loop_sigma(m_n, m_eta, lam5, vev) -> np.ndarray:
     x = u @ (kern * (np.swapaxes(u, -1, -2).conj() @ pert))
     sigma = m_n[..., None, None] / _LOOP * x[..., :n, n:]
     return 0.5 * (sigma + np.swapaxes(sigma, -1, -2))  # symmetric exactly; the asymmetry is rounding
+
+
+def _one_point(x: np.ndarray) -> bool:
+    """The batch (first axis) of ``x`` holds one value (equal bits at every point)."""
+    return np.array_equal(x, np.broadcast_to(x[:1], x.shape))
 
 
 def yukawa_from_casas_ibarra(sigma, par: Parameters, inputs=None) -> np.ndarray:

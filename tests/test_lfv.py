@@ -325,3 +325,38 @@ def test_a_batched_sector_is_freed_by_reference_counting():
         assert ref() is None
     finally:
         gc.enable()
+
+
+def test_lepton_points_find_the_repeated_points_of_masses_and_couplings():
+    """lfv.lepton_points: masses and lepton couplings that repeat 5 points over a batch of 20
+    give a sub-sector of 5 points whose spread results equal the whole batch's (μ→3e); masses
+    that repeat but couplings that do not, or masses that do not repeat (a random sample: it
+    gives up on the masses alone), give the sector itself."""
+    rng = np.random.default_rng(11)
+    n = 20
+    tiled = np.tile(np.arange(5), 4)
+
+    def sector(mass_at, coupling_at):
+        def draw(at, *shape):
+            return rng.normal(size=(at.max() + 1, *shape))[at]
+
+        fermions = (DarkFermion("N", 700 + 200 * draw(mass_at) ** 2, 0.0, majorana=True),)
+        scalars = (DarkScalar("h1", 500 + 300 * draw(mass_at) ** 2, -1.0),
+                   DarkScalar("h2", 500 + 300 * draw(mass_at) ** 2, -1.0))
+        left = {f: draw(coupling_at, 1, 2) + 1j * draw(coupling_at, 1, 2) for f in ("e", "mu")}
+        g = engine._z_coupling_sm("e", "L", SM.s2w)  # h1, h2 doublet components, as e_L
+        z = ZCouplings(np.zeros((1, 1)), np.zeros((1, 1)), np.diag([g, g]))
+        return DarkSector(fermions, scalars, left, {}, z)
+
+    repeated = sector(tiled, tiled)
+    sub, _ = lfv.lepton_points(repeated)
+    assert sub.batch_shape == (5,)
+    whole = DarkSector(repeated.fermions, repeated.scalars, repeated.left, {}, repeated.z)
+    whole.__dict__["_lepton_points"] = (None, lfv._same)  # every point computed
+    got, ref = lfv.lfv_coefficients(repeated, SM), lfv.lfv_coefficients(whole, SM)
+    assert set(got) == set(ref) and got
+    for name in ref:
+        np.testing.assert_array_equal(got[name], ref[name])
+    for mass_at, coupling_at in ((tiled, np.arange(n)), (np.arange(n), tiled)):
+        s = sector(mass_at, coupling_at)
+        assert lfv.lepton_points(s)[0] is s
