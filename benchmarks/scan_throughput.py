@@ -7,8 +7,10 @@ likelihood (``seed2021``; ``flavio``, whose 21 observables come from the fast pa
   inputs, fast path, covariances) with an empty cache, then again with the cache it left:
   wall seconds and CPU seconds of the whole process;
 * ``points_per_cpu_s``: the issue's workload, what a default ``bridge scan`` does: one process,
-  chunks of 4096 points, CPU time of ``run_chunk`` with the 10 observables of ``bridge run``
-  (fast path) and the likelihood's χ² (model, running, fast path, χ²; no store), best of three
+  chunks of 4096 points (a scan's largest chunk is 8192, bridge.scan.runner.CHUNK, where
+  run_chunk is as fast or faster: 4096 keeps the figures comparable with earlier ones), CPU
+  time of ``run_chunk`` with the 10 observables of ``bridge run`` (fast path) and the
+  likelihood's χ² (model, running, fast path, χ²; no store), best of three
   passes over two chunks after a warm one, in a process with the scan workers' malloc settings
   (bridge.scan.executors.tune_malloc) — timed like the lean kernel;
 * ``points_per_cpu_s_observables_off``: the same without the 10 observables (``--no-observables``:
