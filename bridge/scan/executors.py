@@ -144,12 +144,14 @@ def start_worker(parent: int, reports=None) -> None:
 
 
 #: glibc malloc parameters of a process that runs chunks (mallopt: M_TRIM_THRESHOLD -1,
-#: M_MMAP_THRESHOLD -3): arrays up to 32 MiB come from the heap, and up to 64 MiB of freed
+#: M_MMAP_THRESHOLD -3): arrays up to 32 MiB come from the heap, and up to 128 MiB of freed
 #: heap is kept for the next chunk instead of being returned to the system. A chunk allocates
 #: and frees the same large temporaries again and again; with glibc's defaults a pool worker
 #: took ~2 page faults a point (F_Ib, chunks of 4096: 150 000 per 80 000 points, 12% of its
-#: CPU in the kernel), with these 0.3 (25 000), the same peak memory (119 MiB).
-MALLOC = {-1: 64 << 20, -3: 32 << 20}
+#: CPU in the kernel), with these 0.3 (25 000), the same peak memory (119 MiB). Chunks of 8192
+#: free more than 64 MiB at a time: with a 64 MiB threshold the 10⁶-point F_Ib grid spent
+#: 4.6 s of its 30 CPU-s in the kernel, with 128 MiB 1.0 s, the same peak (169 MiB).
+MALLOC = {-1: 128 << 20, -3: 32 << 20}
 
 
 def tune_malloc() -> bool:
