@@ -42,8 +42,12 @@ ROUTES = ("fast", "direct")
 #: 4096: run_chunk as fast or faster (CPU µs/point, 4 × 32768 points, best: F_Ib grid 21.0 →
 #: 19.0, scotogenic grid 21.9 → 17.3, random 30.1 → 27.8), the store's encoding 5-15% cheaper
 #: per point and 1-3% smaller; a 10⁶-point F_Ib grid's largest worker peaks at 161 MiB
-#: instead of 113 (benchmarks/scan_throughput.py --million).
+#: instead of 113 (benchmarks/scan_throughput.py --million; 169 with the scan CLI).
 CHUNK = {"vectorised": 8192, "points": 64, "direct": 2, "dark matter": 128}
+#: Most points the model computes at once within a chunk (:func:`run_packed`; the chunk is
+#: stored as one): the scotogenic model's temporaries at 8192 points took a worker to 200 MiB
+#: (130 at 4096), where the store's encoding of 8192 points costs ~15% less a point than of 4096.
+COMPUTE_PART = 4096
 #: Points of the first chunks, before the rate is known (see :class:`ChunkPlan`); "dark
 #: matter": any scan with --dark-matter (relic density per point, ~0.1-0.5 s each today).
 FIRST_CHUNK = {"vectorised": 16, "points": 2, "direct": 1, "dark matter": 2}
@@ -307,7 +311,10 @@ def run_packed(ctx: Context, ids, values, report=None) -> tuple[Packed, int, flo
     ones a single call gives (the chunk sizes of a scan already vary with its speed)."""
     cpu = time.process_time()
     slot, step = report if report is not None else (None, None)
-    if step is None or len(ids) <= step:
+    # the model runs on at most COMPUTE_PART points at a time: its temporaries, not the
+    # chunk's columns, set a worker's peak memory
+    step = COMPUTE_PART if step is None else min(step, COMPUTE_PART)
+    if len(ids) <= step:
         res = run_chunk(ctx, ids, values)
     else:
         parts = []
