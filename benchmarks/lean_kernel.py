@@ -543,9 +543,11 @@ def z_penguin(s: dict, qs, qb, g_d: float, gl, gr, f, a):
     t_s = coup_ss * (0.5 * np.swapaxes(gs, -1, -2))[..., None, :, :] * (f_fss - 1.5)
     qq = qs * qb.conj()
     t_leg = -g_d * qq * 0.5 * (f_leg - 1.5)
-    total = t_s.sum(axis=(1, 2, 3)) + t_leg.sum(axis=(1, 2))
+    sum_s, sum_leg = t_s.sum(axis=(1, 2, 3)), t_leg.sum(axis=(1, 2))
     pieces = ((t_s, (1, 2, 3)), (t_leg, (1, 2)))
-    if np.any(gr) or np.any(gl):  # fermions without Z couplings: exact zeros, left out (as bridge)
+    if not (np.any(gr) or np.any(gl)):  # fermions without Z couplings: exact zeros, left out (as bridge)
+        total = sum_s + sum_leg
+    else:
         iu, ju = np.triu_indices(nf)
         pair = np.zeros((nf, nf), int)
         pair[iu, ju] = pair[ju, iu] = np.arange(iu.size)
@@ -554,8 +556,8 @@ def z_penguin(s: dict, qs, qb, g_d: float, gl, gr, f, a):
         coup_ff = np.einsum("nbA,naA->nabA", qs, qb.conj())
         t_r = coup_ff * (0.5 * np.swapaxes(gr, 1, 2))[..., None] * (f_ffs - 0.5)
         t_l = coup_ff * (np.swapaxes(gl, 1, 2) * mm)[..., None] * g_ffs
-        total = (t_r.sum(axis=(1, 2, 3)) - t_l.sum(axis=(1, 2, 3)) + t_s.sum(axis=(1, 2, 3))
-                 + t_leg.sum(axis=(1, 2)))
+        # bridge.engine's order, (term_f + term_s) + term_leg, with the sums taken above
+        total = (t_r.sum(axis=(1, 2, 3)) - t_l.sum(axis=(1, 2, 3))) + sum_s + sum_leg
         pieces = ((t_r, (1, 2, 3)), (t_l, (1, 2, 3)), *pieces)
     # the residue cut as bridge.engine._cut_residue: Σ(|Re| + |Im|) bounds Σ|term| from above,
     # the exact scale only on the points under 1e-13 of the bound

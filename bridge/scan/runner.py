@@ -39,14 +39,14 @@ ROUTES = ("fast", "direct")
 #: Largest chunk (points per task): vectorised models, point-by-point models, direct flavio, and
 #: any model with the dark-matter summary (0.02-0.5 s CPU per point: a 10⁴-point plane in
 #: chunks of 4096 would keep one worker of two busy with most of it). Vectorised: 8192, not
-#: 4096: run_chunk as fast or faster (CPU µs/point, 4 × 32768 points, best: F_Ib grid 21.0 →
-#: 19.0, scotogenic grid 21.9 → 17.3, random 30.1 → 27.8), the store's encoding 5-15% cheaper
-#: per point and 1-3% smaller; a 10⁶-point F_Ib grid's largest worker peaks at 161 MiB
-#: instead of 113 (benchmarks/scan_throughput.py --million; 169 with the scan CLI).
+#: 4096, computed COMPUTE_PART points at a time and stored as one: the store's encoding costs
+#: 5-15% less a point and its chunks hold 1-3% fewer bytes (benchmarks/scan_store.py); a
+#: `bridge scan` of the 10⁶-point F_Ib grid stores 59.0 instead of 63.2 B a point, CPU ratio
+#: 0.99 (0.94-1.17, three pairs), its largest process at 127 MiB instead of 113.
 CHUNK = {"vectorised": 8192, "points": 64, "direct": 2, "dark matter": 128}
-#: Most points the model computes at once within a chunk (:func:`run_packed`; the chunk is
-#: stored as one): the scotogenic model's temporaries at 8192 points took a worker to 200 MiB
-#: (130 at 4096), where the store's encoding of 8192 points costs ~15% less a point than of 4096.
+#: Most points the model computes at once within a chunk (:func:`run_packed`): its
+#: temporaries set a worker's peak memory. All 8192 at once was ~8% less CPU but took a random
+#: scotogenic scan's worker to 200 MiB (144 in parts of 4096; 130 with chunks of 4096).
 COMPUTE_PART = 4096
 #: Points of the first chunks, before the rate is known (see :class:`ChunkPlan`); "dark
 #: matter": any scan with --dark-matter (relic density per point, ~0.1-0.5 s each today).
@@ -189,6 +189,12 @@ def _needs_z_pole(ctx: Context) -> bool:
     return any(not isinstance(vl, (GaussianVector, FlavioVector))
                or sectors.reads_z_pole(getattr(vl, "observables", ()))
                for vl in ctx.vector_likelihoods)
+
+
+def fastpath_recipe(ctx: Context) -> dict:
+    """The meta entry ``fastpath_representations``: the recipe of the derived obs: columns a
+    reader evaluates again (bridge.scan.store.fastpath_from)."""
+    return {k: r.as_dict() for k, r in ctx.fastpath.representations.items() if r.fast}
 
 
 def _needs_lfv_parts(ctx: Context) -> bool:
@@ -727,8 +733,7 @@ def run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
             store.set_meta("fastpath", {"summary": ctx.fastpath.summary(), "info": ctx.fastpath.info,
                                         **({"validation": checks} if checks else {})})
             # the recipe of the derived obs: columns (bridge.scan.store)
-            store.set_meta("fastpath_representations",
-                           {k: r.as_dict() for k, r in ctx.fastpath.representations.items() if r.fast})
+            store.set_meta("fastpath_representations", fastpath_recipe(ctx))
         if opts.retry_failed:
             store.retry_failed()
         setup = time.perf_counter() - t0
