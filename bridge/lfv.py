@@ -44,12 +44,14 @@ through a loop with both particles coloured close one colour loop (factor dim, b
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Collection
 from dataclasses import replace
 
 import numpy as np
 
 from bridge import engine
 from bridge.engine import DarkSector, ZCouplings
+from bridge.matching import reads
 from bridge.repeats import distinct_points
 
 #: (j, i, f): ℓ_i → ℓ_j with spectator pair f̄ f → flavio names of the operators for
@@ -131,10 +133,14 @@ def alpha_matching(sm) -> float:
 
 
 def lfv_coefficients(sector: DarkSector, sm, parts: dict | None = None,
-                     quark_sector: DarkSector | None = None) -> dict[str, complex]:
+                     quark_sector: DarkSector | Callable[[], DarkSector] | None = None,
+                     read: Collection[str] | None = None) -> dict[str, complex]:
     """flavio WET coefficients of μ→3e, τ→3ℓ, τ→μee, τ→eμμ and μ–e conversion (zeros dropped).
 
-    ``quark_sector``: the sector with up-type couplings in the mass basis (default: ``sector``).
+    ``quark_sector``: the sector with up-type couplings in the mass basis (default: ``sector``),
+    or a function that makes it (called only if an up-quark process is computed).
+    ``read``: the coefficients the caller reads (None: all); a process none of whose
+    coefficients (:func:`process_names`) is read is not computed (nor checked).
     The pieces go to ``parts`` as "<flavio name>_photon", "_Z", "_box" (``parts=None``: not
     kept, and not spread over the batch; the coefficients are the same numbers).
 
@@ -144,14 +150,17 @@ def lfv_coefficients(sector: DarkSector, sm, parts: dict | None = None,
     conversion boxes (quark couplings) on the whole batch.
     """
     out = {}
-    table = {**FOUR_LEPTON, **CONVERSION}
     couples = {f: _couples(sector, f) for f in LEPTONS}
+    table = {key: names for key, names in {**FOUR_LEPTON, **CONVERSION}.items()
+             if couples[key[0]] and couples[key[1]] and reads(read, process_names(key))}
+    if not table:
+        return out
     colour = engine.colour_multiplicity(sector)  # one array for every process below
     lep, spread = lepton_points(sector)
     lep_colour = colour if lep is sector else engine.colour_multiplicity(lep)
+    if callable(quark_sector) and any(f in engine.UP_QUARKS for _, _, f in table):
+        quark_sector = quark_sector()
     for (j, i, f), names in table.items():
-        if not couples[j] or not couples[i]:
-            continue
         pieces: dict | None = {} if parts is not None else None  # None: the sums only
         if f in engine.QUARKS + engine.UP_QUARKS:
             src = quark_sector if (quark_sector is not None and f in engine.UP_QUARKS) else sector
@@ -178,6 +187,14 @@ def lfv_coefficients(sector: DarkSector, sm, parts: dict | None = None,
 
 
 LEPTONS = ("e", "mu", "tau")
+
+
+def process_names(process: tuple[str, str, str]) -> frozenset[str]:
+    """The coefficients :func:`lfv_coefficients` can give for the process (j, i, f) of
+    :data:`FOUR_LEPTON` or :data:`CONVERSION`: its four vector operators and, for four distinct
+    leptons, the crossed ones (:data:`CROSSED`)."""
+    names = FOUR_LEPTON.get(process) or CONVERSION[process]
+    return frozenset((*names, *(name for name, _ in CROSSED.get(process, {}).values())))
 
 
 def lepton_points(sector: DarkSector):
@@ -331,14 +348,18 @@ TAU_DIPOLES = {"Cgamma_taumu": ("mu", "tau"), "Cgamma_mutau": ("tau", "mu"),
                "Cgamma_taue": ("e", "tau"), "Cgamma_etau": ("tau", "e")}
 
 
-def tau_dipoles(sector: DarkSector, sm) -> dict[str, complex]:
+def tau_dipoles(sector: DarkSector, sm, read: Collection[str] | None = None) -> dict[str, complex]:
     """Cgamma of τ→μγ, τ→eγ (GeV⁻¹), as bridge.matching.lepton_dipoles does for μ→eγ:
-    c_R of the engine's dipole times e = √(4πα(0)) (on-shell photon); zeros dropped."""
+    c_R of the engine's dipole times e = √(4πα(0)) (on-shell photon); zeros dropped.
+    ``read``: the coefficients the caller reads (None: all); the others are not computed."""
+    wanted = {name: ff for name, ff in TAU_DIPOLES.items() if reads(read, (name,))}
+    if not wanted:
+        return {}
     e0 = math.sqrt(4.0 * math.pi * sm.alpha_e_0)
     masses = {"e": sm.m_e, "mu": sm.m_mu, "tau": sm.m_tau}
     lep, spread = lepton_points(sector)  # once per distinct point of what the leptons see
     out = {}
-    for name, (f_out, f_in) in TAU_DIPOLES.items():
+    for name, (f_out, f_in) in wanted.items():
         c_r, _ = engine.dipole(lep, f_out, f_in, masses[f_out], masses[f_in])
         out[name] = e0 * spread(c_r)
     return {k: v for k, v in out.items() if np.asarray(v).any()}  # any entry non-zero (or NaN)

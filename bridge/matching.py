@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Collection
+from functools import cache
 
 import numpy as np
 
@@ -197,11 +199,14 @@ def ckm_rotated(sector: DarkSector, sm) -> DarkSector:
     return out
 
 
-def meson_mixing(sector: DarkSector, up_sector: DarkSector | None = None) -> dict[str, complex]:
-    """CVLL, CVRR of B_d, K and D mixing (GeV⁻², no prefactor): (d̄ b)², (d̄ s)², (c̄ u)²;
-    D mixing from ``up_sector`` (:func:`ckm_rotated`). Mixed chiralities are refused."""
+def meson_mixing(sector: DarkSector, up_sector: DarkSector | None = None,
+                 mesons: Collection[str] = tuple(MIXING)) -> dict[str, complex]:
+    """CVLL, CVRR of B_d, K and D mixing (GeV⁻², no prefactor): (d̄ b)², (d̄ s)², (c̄ u)²
+    (``mesons``: those of :data:`MIXING` to compute); D mixing from ``up_sector``
+    (:func:`ckm_rotated`). Mixed chiralities are refused."""
     out = {}
-    for name, (q_bar, q) in MIXING.items():
+    for name in mesons:
+        q_bar, q = MIXING[name]
         sec = up_sector if q in UP_QUARKS else sector
         if sec is None:
             continue
@@ -212,18 +217,51 @@ def meson_mixing(sector: DarkSector, up_sector: DarkSector | None = None) -> dic
 
 
 def down_quark_coefficients(sector: DarkSector, sm, parts: dict | None = None,
-                            up_sector: DarkSector | None = None) -> dict[str, complex]:
+                            up_sector: DarkSector | None = None,
+                            read: Collection[str] | None = None) -> dict[str, complex]:
     """b→d and s→d coefficients (C9, C10, primes, CL, CR, C7, C8) and B_d, K, D mixing,
     zeros dropped; the b→s set is :func:`quark_coefficients`. ``up_sector``: the sector with
-    up-type couplings in the mass basis (computed with :func:`ckm_rotated` if not given)."""
+    up-type couplings in the mass basis (computed with :func:`ckm_rotated` if not given).
+    ``read``: the coefficients the caller reads (None: all); a quark pair or a meson none of
+    whose coefficients (:func:`down_quark_names`) is read is not computed (nor checked)."""
+    names = down_quark_names()
     out = {}
     for pair in ("bd", "sd"):
+        if not reads(read, names[pair]):
+            continue
         q_bar, q = PAIRS[pair]
         engine._require_single_chirality(sector, (q_bar, q), pair)
         out.update(semileptonic(sector, sm, parts, pair))
         out.update(quark_dipoles(sector, sm, pair))
-    out.update(meson_mixing(sector, up_sector if up_sector is not None else ckm_rotated(sector, sm)))
+    mesons = [m for m in MIXING if reads(read, names[m])]
+    if mesons:
+        if up_sector is None and "ucuc" in mesons:
+            up_sector = ckm_rotated(sector, sm)
+        out.update(meson_mixing(sector, up_sector, mesons))
     return {k: v for k, v in out.items() if _nonzero(v)}
+
+
+def reads(read: Collection[str] | None, names: Collection[str]) -> bool:
+    """Whether a caller that reads ``read`` (None: every coefficient) reads one of ``names``."""
+    return read is None or not set(names).isdisjoint(read)
+
+
+@cache
+def down_quark_names() -> dict[str, frozenset[str]]:
+    """The coefficients :func:`down_quark_coefficients` can give, by quark pair ("bd", "sd":
+    :func:`semileptonic` and :func:`quark_dipoles`) and by meson ("bdbd", "sdsd", "ucuc":
+    :func:`meson_mixing`). tests/test_flavour_extension.py checks them against the functions'
+    output for a sector coupling to every fermion."""
+    out = {}
+    for pair in ("bd", "sd"):
+        leptons = [pair + 2 * FLAVIO_LEPTON[lep] for lep in LEPTONS]
+        nus = [pair + engine.FLAVIO_NU[a] + engine.FLAVIO_NU[b] for a in NEUTRINOS for b in NEUTRINOS]
+        out[pair] = frozenset([f"{c}_{x}" for c in ("C9", "C10", "C9p", "C10p") for x in leptons]
+                              + [f"{c}_{x}" for c in ("CL", "CR") for x in nus]
+                              + [f"{c}_{pair}" for c in ("C7", "C7p", "C8", "C8p")])
+    for meson in MIXING:
+        out[meson] = frozenset((f"CVLL_{meson}", f"CVRR_{meson}"))
+    return out
 
 
 def lepton_dipoles(sector: DarkSector, sm, parts: dict | None = None) -> dict[str, complex]:

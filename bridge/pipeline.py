@@ -18,6 +18,7 @@ same message.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -108,7 +109,7 @@ def spectrum(model: Model, inputs: ModelInputs, sm, *, batch: bool = False,
 # coefficients and summaries
 # ---------------------------------------------------------------------------
 def _coefficients(model: Model, spec: Spectrum, inputs, sm, parts: dict, z_pole: bool = True,
-                  lfv_parts: bool = True):
+                  lfv_parts: bool = True, read: Collection[str] | None = None):
     sector = spec.sector
     if model.implements("bridge_wilson_coefficients"):
         quark = model.call("bridge_wilson_coefficients", spectrum=spec, inputs=inputs, sm=sm)
@@ -131,7 +132,7 @@ def _coefficients(model: Model, spec: Spectrum, inputs, sm, parts: dict, z_pole:
         parts["C9V_mu_minus_e"] = quark.get("C9_bsmumu", zero) - quark.get("C9_bsee", zero)
         parts["C10V_mu_minus_e"] = quark.get("C10_bsmumu", zero) - quark.get("C10_bsee", zero)
     extension = {} if sector is None else flavour_extension(sector, sm, parts, z_pole=z_pole,
-                                                            lfv_parts=lfv_parts)
+                                                            lfv_parts=lfv_parts, read=read)
     given = {**quark, **dipoles}  # a hand-written hook's values win
     quark = {**quark, **{k: v for k, v in extension["quark"].items() if k not in given}}
     other = {k: v for k, v in extension["lepton"].items() if k not in given} if extension else {}
@@ -139,7 +140,7 @@ def _coefficients(model: Model, spec: Spectrum, inputs, sm, parts: dict, z_pole:
 
 
 def flavour_extension(sector: DarkSector, sm, parts: dict, *, z_pole: bool = True,
-                      lfv_parts: bool = True) -> dict[str, dict]:
+                      lfv_parts: bool = True, read: Collection[str] | None = None) -> dict[str, dict]:
     """The flavour processes beyond b→s and the lepton dipoles, from the sector (issue 16):
     ``quark`` — b→d, s→d (C9, C10, CL, C7, C8 and primes), B_d, K, D mixing
     (bridge.matching.down_quark_coefficients); ``lepton`` — Cgamma of τ→μγ, τ→eγ, the
@@ -148,13 +149,27 @@ def flavour_extension(sector: DarkSector, sm, parts: dict, *, z_pole: bool = Tru
     The one-loop shifts of the leptons' Z couplings (bridge.zpole) go to ``parts`` unless
     ``z_pole`` is False (they enter no Wilson coefficient: only the Z-pole rows read them); the
     photon/Z/box pieces of the LFV operators (bridge.lfv) unless ``lfv_parts`` is False (no
-    coefficient changes: each is the sum of its pieces, computed either way)."""
-    up = matching.ckm_rotated(sector, sm)
+    coefficient changes: each is the sum of its pieces, computed either way). ``read``: the
+    coefficients the caller reads (None: every one); a process none of whose coefficients is
+    read is left out (a scan whose observables read only b→s, B_s mixing and the lepton
+    dipoles, bridge.scan.runner; ~1/3 of a scotogenic batch). The coefficients computed are
+    the same numbers either way."""
+    up = None
+
+    def up_sector() -> DarkSector:
+        nonlocal up
+        if up is None:
+            up = matching.ckm_rotated(sector, sm)
+        return up
+
     if z_pole:
         parts.update(zpole.vertex_shifts(sector, sm))  # Z couplings of the leptons (Z-pole rows)
-    quark = matching.down_quark_coefficients(sector, sm, parts, up_sector=up)
-    lepton = lfv.tau_dipoles(sector, sm)
-    lepton.update(lfv.lfv_coefficients(sector, sm, parts if lfv_parts else None, quark_sector=up))
+    d_charm = matching.reads(read, matching.down_quark_names()["ucuc"])
+    quark = matching.down_quark_coefficients(sector, sm, parts, read=read,
+                                             up_sector=up_sector() if d_charm else None)
+    lepton = lfv.tau_dipoles(sector, sm, read)
+    lepton.update(lfv.lfv_coefficients(sector, sm, parts if lfv_parts else None,
+                                       quark_sector=up_sector, read=read))
     return {"quark": quark, "lepton": lepton}
 
 
@@ -239,7 +254,8 @@ def _neutrino(model: Model, spec: Spectrum, inputs, sm, shape) -> np.ndarray:
 # ---------------------------------------------------------------------------
 def evaluate(model: Model, inputs: ModelInputs, sm, *, info=None, source: str = "",
              checks: bool = True, dark_matter: bool = False, direct: str = "native",
-             handover_scale: float | None = None, par=None, z_pole: bool = True) -> Evaluation:
+             handover_scale: float | None = None, par=None, z_pole: bool = True,
+             read: Collection[str] | None = None) -> Evaluation:
     """Spectrum, sanity, coefficients and summaries of one point.
 
     Refusals are InputError (bad inputs, naming block and entry) or ModelError (the model
@@ -254,6 +270,7 @@ def evaluate(model: Model, inputs: ModelInputs, sm, *, info=None, source: str = 
     (the behaviour before issue 16). ``z_pole=False`` leaves out the one-loop Z couplings of
     the leptons (contributions ``dgL_Z_*``, ``dgR_Z_*``: the inputs of the Z-pole rows, ~20% of a
     batch's arithmetic), for a caller that reads no Z-pole row; no coefficient changes.
+    ``read``: the coefficients the caller reads (None: every one; :func:`flavour_extension`).
     """
     info = info or model.info()
     warnings: list[str] = []
@@ -264,7 +281,7 @@ def evaluate(model: Model, inputs: ModelInputs, sm, *, info=None, source: str = 
         if checks:
             warnings += sanity.check_spectrum(spec, sm, info, path=source or None)
         parts: dict = {}
-        quark, dipoles, other = _coefficients(model, spec, inputs, sm, parts, z_pole)
+        quark, dipoles, other = _coefficients(model, spec, inputs, sm, parts, z_pole, read=read)
         m_nu = _neutrino(model, spec, inputs, sm, ())[()]
         shaped = [k for k, v in {**quark, **dipoles, **other}.items() if np.ndim(v)]
         if shaped:
@@ -351,7 +368,8 @@ def evaluate_batch(model: Model, inputs: BatchInputs, sm, *, info=None, source: 
                    vectorised: bool = True, dark_matter: bool = False,
                    handover_scale: float | None = None, par=None, point_ids=None,
                    z_pole: bool = True, dark_matter_couplings: bool = True,
-                   direct: str = "native", lfv_parts: bool = True) -> BatchResult:
+                   direct: str = "native", lfv_parts: bool = True,
+                   read: Collection[str] | None = None) -> BatchResult:
     """N points: vectorised where the model allows it; every point the sanity checks might
     refuse, or that a vectorised evaluation leaves non-finite, is evaluated alone with
     :func:`evaluate`, so it fails (or passes) with exactly its own message. ``handover_scale``,
@@ -364,10 +382,13 @@ def evaluate_batch(model: Model, inputs: BatchInputs, sm, *, info=None, source: 
     scotogenic batch, :func:`flavour_extension`) out of the vectorised ``contributions``; no
     coefficient changes, and no point's flag: a piece that is not finite makes its coefficient,
     their sum, not finite. Points evaluated alone (:func:`evaluate`) keep them. ``direct``: the
-    summary's direct-detection chain (:func:`bridge.darkmatter.direct.direct_detection`)."""
+    summary's direct-detection chain (:func:`bridge.darkmatter.direct.direct_detection`).
+    ``read``: the coefficients the caller reads (None: every one); the flavour-extension
+    processes none of whose coefficients is read are left out (:func:`flavour_extension`),
+    for the points evaluated alone too."""
     info = info or model.info()
     result = None
-    run = (handover_scale, par, z_pole, dark_matter or dark_matter_couplings, lfv_parts)
+    run = (handover_scale, par, z_pole, dark_matter or dark_matter_couplings, lfv_parts, read)
     if vectorised and (model.description is not None or model.implements("bridge_batch_spectrum")):
         try:
             result = _evaluate_vectorised(model, inputs, sm, info, dark_matter, run, direct)
@@ -391,7 +412,7 @@ def _labels(point_ids, n: int) -> list[int]:
 
 
 def _evaluate_vectorised(model: Model, inputs: BatchInputs, sm, info,
-                         dark_matter: bool = False, run=(None, None, True, True, True),
+                         dark_matter: bool = False, run=(None, None, True, True, True, None),
                          direct: str = "native") -> BatchResult | None:
     n = inputs.size
     flagged = sanity.flag_inputs(info, inputs, n)
@@ -399,7 +420,7 @@ def _evaluate_vectorised(model: Model, inputs: BatchInputs, sm, info,
     if spec is None:
         return None
     parts: dict = {}
-    quark, dipoles, other = _coefficients(model, spec, inputs, sm, parts, run[2], run[4])
+    quark, dipoles, other = _coefficients(model, spec, inputs, sm, parts, run[2], run[4], run[5])
     summary = one_loop_summary(dipoles, sm)
     if run[0] is not None:
         ran = _run_to_handover(model, spec, sm, quark, dipoles, other, *run[:2])
@@ -450,7 +471,7 @@ def _as_array(value, n: int, dtype=complex) -> np.ndarray:
 
 
 def _evaluate_points(model: Model, inputs: BatchInputs, sm, info, source, indices,
-                     dark_matter: bool = False, run=(None, None, True, True, True), ids=None,
+                     dark_matter: bool = False, run=(None, None, True, True, True, None), ids=None,
                      direct: str = "native") -> BatchResult:
     """Point by point with :func:`evaluate`; failures keep their message (naming the point
     by ``ids[i]``)."""
@@ -462,7 +483,8 @@ def _evaluate_points(model: Model, inputs: BatchInputs, sm, info, source, indice
         where = f"{source}, point {label}" if source else f"point {label}"
         try:
             ev = evaluate(model, inputs.point(i), sm, info=info, source=where, dark_matter=dark_matter,
-                          handover_scale=run[0], par=run[1], z_pole=run[2], direct=direct)
+                          handover_scale=run[0], par=run[1], z_pole=run[2], direct=direct,
+                          read=run[5])
             rows.append((ev, None))
         except BridgeError as exc:
             rows.append((None, str(exc)))

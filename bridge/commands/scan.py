@@ -47,6 +47,12 @@ def add_parser(subparsers) -> None:
     p.add_argument("--contributions", action="store_true",
                    help="also store the box/penguin breakdown of the coefficients (contrib: columns, "
                         "~10-40 more per point; `bridge run` shows it for any single point)")
+    p.add_argument("--coefficients", choices=("read", "all"), default="read",
+                   help="Wilson coefficients to compute and store (wc: columns): read — those the "
+                        "observables and likelihoods of the scan read (default; the model's b→s, "
+                        "B_s-mixing and lepton-dipole ones always), all — every one the model gives, "
+                        "as `bridge run` (b→d, K and D mixing, τ dipoles, LFV operators: up to ~1.5x "
+                        "the CPU and bytes of a scan of a model coupling to every lepton)")
     p.add_argument("--route", choices=("fast", "direct"), default="fast",
                    help="fast: the observables as exact functions of the coefficients, validated "
                         "against flavio (default; shipped for the defaults, else built once and "
@@ -107,7 +113,7 @@ def cmd_scan(args) -> int:
                        tolerance=args.tolerance, validate=args.validate, retry_failed=args.retry_failed,
                        progress=not args.quiet, vectorised=not args.no_vectorise,
                        dark_matter=args.dark_matter, contributions=args.contributions,
-                       direct_detection=args.direct_detection)
+                       direct_detection=args.direct_detection, coefficients=args.coefficients)
     summary = run(opts, say=None if not args.quiet else (lambda msg: None))
     if not args.quiet:
         print(summary.report())

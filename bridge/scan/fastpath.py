@@ -757,6 +757,18 @@ class FastPath:
     def direct(self) -> list[Observable]:
         return [r.observable for r in self.representations.values() if not r.fast]
 
+    def coefficients_read(self) -> frozenset[str] | None:
+        """The coefficients the observables depend on (their representations' variables: the
+        build kept those that change a component, and the validation against flavio, with every
+        coefficient of :data:`COEFFICIENTS` non-zero at once, confirms that no other one does),
+        or None when an observable has no representation (flavio evaluates it, reading whole
+        sectors)."""
+        if self.direct:
+            return None
+        if self._compiled is None:
+            self._compile()
+        return frozenset(VARIABLES[i].coefficient for i in self._compiled[0].tolist())
+
     def summary(self) -> list[str]:
         lines = []
         for k, r in self.representations.items():

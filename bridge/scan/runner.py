@@ -94,6 +94,9 @@ class Context:
     #: the plugin object's name in plugin_module ("": the module is the plugin; None: not known,
     #: the worker loads the installed models to find it)
     plugin_attr: str | None = None
+    #: the Wilson coefficients the scan computes beyond the model's b→s, B_s-mixing and lepton
+    #: dipole ones (:func:`coefficients_read`; None: every one the model gives)
+    read: frozenset[str] | None = None
 
 
 @dataclass
@@ -207,6 +210,27 @@ def _needs_lfv_parts(ctx: Context) -> bool:
     return any(not isinstance(vl, (GaussianVector, FlavioVector)) for vl in ctx.vector_likelihoods)
 
 
+def coefficients_read(ctx: Context, which: str) -> frozenset[str] | None:
+    """The Wilson coefficients a scan's columns read (``which`` = "read", the default of
+    ``--coefficients``), or None: every coefficient the model gives (``which`` = "all", as
+    ``bridge run``). What reads coefficients: the fast path's observables (their
+    representations' variables, :meth:`FastPath.coefficients_read`) and the seed likelihoods
+    (b→s coefficients and Δa_μ, always computed); the stored contrib: breakdown, the direct
+    route, observables without a representation and likelihoods evaluated point by point may
+    read any, so they get all. The model's own b→s, B_s-mixing and lepton-dipole coefficients
+    are computed regardless; the others (b→d, s→d, K and D mixing, τ dipoles, the LFV
+    operators: bridge.pipeline.flavour_extension) only where read. A point's coefficients and
+    observables are the same numbers either way; the results file holds fewer wc: columns."""
+    if which == "all" or ctx.contributions or ctx.route == "direct":
+        return None
+    if any(not isinstance(vl, (GaussianVector, FlavioVector)) for vl in ctx.vector_likelihoods):
+        return None
+    wet_rows = [o for o in ctx.observables if not _is_z_pole(o)]
+    if not wet_rows:
+        return frozenset()
+    return None if ctx.fastpath is None else ctx.fastpath.coefficients_read()
+
+
 def _is_z_pole(o: Observable) -> bool:
     """A Z-pole row (bridge.zpole): flavio computes it from SMEFT coefficients at M_Z, not
     from the WET coefficients of the hand-over, so neither the fast path nor the direct WET
@@ -239,7 +263,7 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
     res = evaluate_batch(_model(ctx), binputs, ctx.sm, source=ctx.card, vectorised=ctx.vectorised,
                          dark_matter=ctx.dark_matter, handover_scale=ctx.scale, par=ctx.overrides,
                          point_ids=ids, z_pole=_needs_z_pole(ctx), direct=ctx.direct_detection,
-                         lfv_parts=_needs_lfv_parts(ctx),
+                         lfv_parts=_needs_lfv_parts(ctx), read=ctx.read,
                          dark_matter_couplings=False)  # dark_matter=True overrides it
     ok = res.ok
     cols: dict[str, np.ndarray] = {}
@@ -479,7 +503,13 @@ class ScanOptions:
     contributions: bool = False  # also store the box/penguin breakdown of the coefficients
     #: σ_SI, σ_SD of the dark-matter summary: "native" or "auto" (DIRECT_DETECTION)
     direct_detection: str = "native"
+    #: "read": the coefficients the scan's observables and likelihoods read; "all": every one
+    #: the model gives (COEFFICIENTS, :func:`coefficients_read`)
+    coefficients: str = "read"
 
+
+#: Which Wilson coefficients a scan computes and stores (ScanOptions.coefficients).
+COEFFICIENTS = ("read", "all")
 
 #: The direct-detection chains a scan can use (bridge.darkmatter.direct.direct_detection's
 #: methods): the native tree-level formulas, or "auto" — DirectDM (an optional extra) wherever it
@@ -553,6 +583,8 @@ def prepare(opts: ScanOptions, pm=None, say=print) -> tuple[Context, dict]:
 
     if opts.route not in ROUTES:
         raise InputError(f"--route must be one of {', '.join(ROUTES)}")
+    if opts.coefficients not in COEFFICIENTS:
+        raise InputError(f"--coefficients must be one of {', '.join(COEFFICIENTS)}")
     _, model, info, inputs, scale, sminputs = load_point(opts.card, pm)
     overrides = sminputs_overrides(sminputs)
     sampler, size = _parse_sample(opts.sample)
@@ -576,7 +608,8 @@ def prepare(opts: ScanOptions, pm=None, say=print) -> tuple[Context, dict]:
                 "likelihoods": [lk if isinstance(lk, str) else lk.name for lk in opts.likelihoods],
                 "observables": bool(opts.observables),
                 "extra_observables": [o.label for o in extra], "route": opts.route,
-                "scale": scale, "overrides": overrides, "contributions": bool(opts.contributions)}
+                "scale": scale, "overrides": overrides, "contributions": bool(opts.contributions),
+                "coefficients": opts.coefficients}
     if likelihood is not None:
         from bridge.likelihoods.registry import needs_dark_matter
 
@@ -625,6 +658,7 @@ def prepare(opts: ScanOptions, pm=None, say=print) -> tuple[Context, dict]:
             sm_values = {k: float(v[0]) for k, v in
                          ctx.fastpath.evaluate(np.zeros((1, fpm.N_VARIABLES))).items()}
         ctx.vector_likelihoods = vectorise(likelihood, overrides, sm_values)
+    ctx.read = coefficients_read(ctx, opts.coefficients)
     return ctx, identity
 
 
@@ -720,10 +754,15 @@ def run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
     if existed:
         stored = stm.meta(results).get("scan")
         if stored is not None and _comparable(stored) != identity:
-            changed = sorted(k for k in set(identity) | set(_comparable(stored))
-                             if identity.get(k) != stored.get(k))
-            raise InputError(f"{opts.results} holds a different scan (differs in: {', '.join(changed)}); "
-                             "give another -o or remove the file")
+            comparable = _comparable(stored)
+            changed = sorted(k for k in set(identity) | set(comparable)
+                             if identity.get(k) != comparable.get(k))
+            hint = ""
+            if changed == ["coefficients"] and "coefficients" not in stored:
+                hint = " (a scan of an earlier version, which stored every coefficient: resume it " \
+                       "with --coefficients all)"
+            raise InputError(f"{opts.results} holds a different scan (differs in: {', '.join(changed)})"
+                             f"{hint}; give another -o or remove the file")
     checks = validate(ctx, opts.validate) if opts.validate and ctx.fastpath is not None else None
     store = stm.Store(results, ctx.space)
     try:
@@ -755,8 +794,9 @@ def run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
 
 
 def _comparable(stored: dict) -> dict:
-    """A stored scan identity as today's (older files also held the card's path)."""
-    return {k: v for k, v in stored.items() if k != "card"}
+    """A stored scan identity as today's (older files also held the card's path, and stored
+    every coefficient: ``coefficients`` "all")."""
+    return {"coefficients": "all", **{k: v for k, v in stored.items() if k != "card"}}
 
 
 class ChunkPlan:
