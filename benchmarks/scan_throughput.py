@@ -10,9 +10,11 @@ likelihood (``seed2021``; ``flavio``, whose 21 observables come from the fast pa
   chunks of 4096 points (a scan's largest chunk is 8192, bridge.scan.runner.CHUNK, where
   run_chunk is as fast or faster: 4096 keeps the figures comparable with earlier ones), CPU
   time of ``run_chunk`` with the 10 observables of ``bridge run`` (fast path) and the
-  likelihood's χ² (model, running, fast path, χ²; no store), best of three
-  passes over two chunks after a warm one, in a process with the scan workers' malloc settings
-  (bridge.scan.executors.tune_malloc) — timed like the lean kernel;
+  likelihood's χ² (model, running, fast path, χ²; no store; the coefficients the scan reads,
+  ``--coefficients read``, the default), best of ``--repeats`` (5) passes over two chunks after
+  a warm one, in a process with the scan workers' malloc settings
+  (bridge.scan.executors.tune_malloc), each pass followed by a pass of the lean kernel on the
+  same points (the two in turn see the same load of a shared machine);
 * ``points_per_cpu_s_observables_off``: the same without the 10 observables (``--no-observables``:
   the seed likelihoods then need no fast path), a second figure, not the issue's;
 * ``fastpath_us_per_point``: CPU µs per point of the fast-path evaluation alone
@@ -40,7 +42,7 @@ and, with ``--million``, a 1000 × 1000 F_Ib grid through ``bridge scan`` in a f
 wall time and the peak resident memory of the scanning process and of each worker.
 
 Usage: python benchmarks/scan_throughput.py [--points 20000] [--direct 0] [--million]
-       [--models F_Ib,F_IIb,scotogenic,S_Ib] [--likelihoods seed2021,flavio]
+       [--models F_Ib,F_IIb,scotogenic,S_Ib] [--likelihoods seed2021,flavio] [--repeats 5]
 """
 
 from __future__ import annotations
@@ -97,13 +99,13 @@ def setup_process(model: str, likelihood: str, cache: str) -> dict:
     return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2)}
 
 
-def _lean(ctx, values) -> float | None:
-    """Points per CPU second of the lean kernel (benchmarks/lean_kernel.py) on the points of a
-    chunk: the issue's workload, spectrum → the coefficients the 10 observables read → running
-    to the hand-over scale → the 10 observables (the fast path's polynomials and quadratures)
-    → Δa_μ and the seed χ². Seed likelihoods with the 10 observables only (the flavio
-    likelihood's 21 observables, B_s→φμμ's time integration among them, have no lean kernel);
-    None otherwise."""
+def _lean(ctx, chunks):
+    """A call of the lean kernel (benchmarks/lean_kernel.py) on the points of ``chunks``, one
+    call per chunk as run_chunk: the issue's workload, spectrum → the coefficients the 10
+    observables read → running to the hand-over scale → the 10 observables (the fast path's
+    polynomials and quadratures) → Δa_μ and the seed χ². Seed likelihoods with the 10
+    observables only (the flavio likelihood's 21 observables, B_s→φμμ's time integration among
+    them, have no lean kernel); None otherwise."""
     import lean_kernel as lk
 
     from bridge import couplings
@@ -118,30 +120,45 @@ def _lean(ctx, values) -> float | None:
     terms = [t for v in ctx.vector_likelihoods for t in v.terms]
     tables = lk.observable_tables(ctx.fastpath, [o.label for o in ctx.observables])
     sector, card, alphas = lean[0], lean[1](ctx.inputs), couplings.inputs(ctx.overrides)
-    a, b = np.ascontiguousarray(values[:, 0]), np.ascontiguousarray(values[:, 1])
-    return lk.points_per_cpu_second(
-        lambda: lk.point(sector(a, b, card, ctx.sm), ctx.sm, terms, tables, ctx.scale, alphas),
-        values.shape[0])
+    axes = []
+    for c in chunks:
+        values = ctx.space.values(c)
+        axes.append((np.ascontiguousarray(values[:, 0]), np.ascontiguousarray(values[:, 1])))
+
+    def call():
+        for a, b in axes:
+            lk.point(sector(a, b, card, ctx.sm), ctx.sm, terms, tables, ctx.scale, alphas)
+
+    return call
 
 
-def _rate(ctx, repeats: int = 3) -> tuple[float, dict, list]:
-    """(points per CPU second of run_chunk on two chunks of 4096 points, routes, the chunks):
-    after one untimed chunk, the best of ``repeats`` passes over both, as the lean kernel is
-    timed (lean_kernel.points_per_cpu_second: a warm call, then best of three), so the ratio
-    compares the same kind of figure; a single cold pass read 10-30% low on a shared machine."""
+def _rates(ctx, repeats: int, lean: bool = True) -> tuple[float, float | None, dict, list]:
+    """(points per CPU second of run_chunk on two chunks of 4096 points, the same of the lean
+    kernel on the same points or None, routes, the chunks): after one untimed pass of each,
+    passes of run_chunk and of the lean kernel in turn, the best of ``repeats`` each. On a
+    shared machine the load drifts within a minute (single passes 10-30% apart): taken in turn,
+    both figures see the same load, and the ratio is fair."""
     from bridge.scan.runner import run_chunk
 
     ids = np.arange(min(2 * CHUNK, ctx.space.size))
     chunks = [ids[i:i + CHUNK] for i in range(0, ids.size, CHUNK)]
+    lean_call = _lean(ctx, chunks) if lean else None
     run_chunk(ctx, chunks[0], ctx.space.values(chunks[0]))  # first calls not timed
-    best, routes = np.inf, []
+    if lean_call is not None:
+        lean_call()
+    best, best_lean, routes = np.inf, np.inf, []
     for _ in range(repeats):
         t = time.process_time()
         routes = []
         for c in chunks:
             routes += run_chunk(ctx, c, ctx.space.values(c)).routes
         best = min(best, time.process_time() - t)
-    return round(ids.size / best, 1), {r: routes.count(r) for r in sorted(set(routes))}, chunks
+        if lean_call is not None:
+            t = time.process_time()
+            lean_call()
+            best_lean = min(best_lean, time.process_time() - t)
+    lean_rate = round(ids.size / best_lean, 1) if lean_call is not None else None
+    return round(ids.size / best, 1), lean_rate, {r: routes.count(r) for r in sorted(set(routes))}, chunks
 
 
 def _fastpath_cost(ctx, ids) -> float | None:
@@ -177,24 +194,22 @@ def one(model: str, likelihood: str, args, tmp: str) -> dict:
     # from the fast path, and the χ²; then the same without the observables, labelled as such
     common = dict(likelihoods=[likelihood], observables=True, progress=False)
     ctx, _ = prepare(ScanOptions(_card(model), vary, os.path.join(tmp, "x.db"), **common), say=lambda m: None)
-    out["points_per_cpu_s"], out["routes"], chunks = _rate(ctx)
+    out["points_per_cpu_s"], lean, out["routes"], chunks = _rates(ctx, args.repeats)
     out["fastpath_us_per_point"] = _fastpath_cost(ctx, chunks[0])
     off, _ = prepare(ScanOptions(_card(model), vary, os.path.join(tmp, "y.db"),
                                  **{**common, "observables": False}), say=lambda m: None)
-    out["points_per_cpu_s_observables_off"], _, _ = _rate(off)
-    lean = _lean(ctx, ctx.space.values(chunks[0]))
+    out["points_per_cpu_s_observables_off"] = _rates(off, args.repeats, lean=False)[0]
     if lean is not None:
-        out["lean_points_per_cpu_s"] = round(lean, 1)
+        out["lean_points_per_cpu_s"] = lean
         out["ratio"] = round(out["points_per_cpu_s"] / lean, 3)
     # the same on a random sample of the same box: a grid repeats masses, and the steps that
     # compute once per distinct value (bridge.repeats) save work a random sample cannot
     side = max(2, round(args.points ** 0.5))
     rnd, _ = prepare(ScanOptions(_card(model), vary, os.path.join(tmp, "r.db"), **common,
                                  sample=f"random:{side * side}"), say=lambda m: None)
-    out["random_points_per_cpu_s"], _, rchunks = _rate(rnd)
-    lean = _lean(rnd, rnd.space.values(rchunks[0]))
+    out["random_points_per_cpu_s"], lean, _, _ = _rates(rnd, args.repeats)
     if lean is not None:
-        out["random_lean_points_per_cpu_s"] = round(lean, 1)
+        out["random_lean_points_per_cpu_s"] = lean
         out["random_ratio"] = round(out["random_points_per_cpu_s"] / lean, 3)
     db = os.path.join(tmp, f"{model}-{likelihood}.db")
     cpu = _cpu()
@@ -290,6 +305,8 @@ def main() -> None:
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--likelihoods", default="seed2021,flavio")
     ap.add_argument("--million", action="store_true", help="also the 10^6-point grid")
+    ap.add_argument("--repeats", type=int, default=5,
+                    help="timed passes of run_chunk and of the lean kernel, in turn (best of each)")
     args = ap.parse_args()
     from bridge.scan.executors import tune_malloc
 
