@@ -260,15 +260,16 @@ def _ratio_code(code: str) -> tuple[int, float] | None:
     return int(row), float(ratio)
 
 
-def _proportional(table: np.ndarray, sample: np.ndarray) -> dict[int, tuple[int, float]]:
+def _proportional(table: np.ndarray, sample: np.ndarray, s=None) -> dict[int, tuple[int, float]]:
     """{row: (earlier row, ratio)}: rows that look like an earlier row times a constant on the
     ``sample`` points (equal to 1e-9 once both are divided by their value at the sample's
     largest entry). The real part and the imaginary part of a coefficient with a fixed phase,
     or two coefficients from one loop function with different couplings, are such rows: the
     product of the earlier row and the ratio, rounded as float64 multiplication rounds, leaves
-    residuals of a few units in the last place (checked in :func:`_choose`)."""
+    residuals of a few units in the last place (checked in :func:`_choose`). ``s``:
+    ``table[:, sample]``, if the caller has it."""
     m = table.shape[0]
-    s = table[:, sample]
+    s = table[:, sample] if s is None else s
     finite = np.isfinite(s)
     piv = np.where(finite, np.abs(s), 0.0).argmax(axis=1)
     pv = s[np.arange(m), piv]
@@ -292,12 +293,48 @@ def _predicted(table: np.ndarray, refs: list[int], ratios: list[float]) -> np.nd
 
 
 def _cost(r: np.ndarray) -> np.ndarray:
-    """Mean bit length of the zigzagged residuals of each row."""
-    return np.log2(_zigzag(r).astype(np.float64) + 1.0).mean(axis=1)
+    """Mean bit length of the zigzagged residuals of each row (log2 of 1 + each). Overwrites
+    ``r`` (every caller hands over a temporary): one float64 temporary instead of five."""
+    f = _zigzag(r, inplace=True).astype(np.float64)
+    f += 1.0
+    np.log2(f, out=f)
+    return f.mean(axis=1)
 
 
 #: Every STRIDE-th point of a chunk judges the transforms (:func:`_choose`).
 STRIDE = 16
+
+
+def _sampled_costs(bits: np.ndarray, codes: list[str], width: int, reach: int, sbits) -> dict:
+    """{code: :func:`_cost` of each row's residuals under a :data:`TRANSFORMS` code} on every
+    STRIDE-th point from ``reach``. The residuals as differences of differences, each taken
+    once and shared ("11" = "1" minus "1" a point back, "1W" = "1" minus "1" a row back,
+    "11W" = "11" minus "11" a row back; integers modulo 2**64: the same residuals as the
+    operator's terms summed in any order), read straight from the strided points: 9 passes
+    over the sample where summing each code's terms took ~30. ``sbits``: the sampled points
+    (``at(0)``, contiguous)."""
+    n = bits.shape[1]
+
+    def at(off):  # the sampled points `off` back (a view)
+        return bits[:, reach - off:n - off:STRIDE]
+
+    out = {}
+    if "" in codes:
+        out[""] = _cost(sbits.copy())
+    one = sbits - at(1)
+    two = one - (at(1) - at(2))
+    if "1W" in codes or "11W" in codes:
+        row = at(width) - at(width + 1)
+        one_w = one - row
+        row -= at(width + 1) - at(width + 2)
+        two -= row  # now "11W"; "11" costed first from a copy
+        out["11"] = _cost(two + row)
+        out["11W"] = _cost(two)
+        out["1W"] = _cost(one_w)
+    else:
+        out["11"] = _cost(two)
+    out["1"] = _cost(one)
+    return {c: out[c] for c in codes}
 
 
 def _choose(bits: np.ndarray, width: int, costs: bool = False, key=None, lift=None):
@@ -318,39 +355,29 @@ def _choose(bits: np.ndarray, width: int, costs: bool = False, key=None, lift=No
         reach = max(max(op) for op in ops.values())
     if n - reach < 4:
         return ([""] * m, None) if costs else [""] * m
-    count = len(range(reach, n, STRIDE))
     cost = np.full(m, np.inf)
     choice = [""] * m
-    shifted: dict = {}  # the sampled points `off` back, gathered once for all transforms
+    sample = np.arange(reach, n, STRIDE)
+    sbits = bits[:, sample]  # the sampled points of every row, gathered once
+    sampled = _sampled_costs(bits, codes, width, reach, sbits)
     for code in codes:
-        r = np.zeros((m, count), dtype=np.int64)
-        for off, f in ops[code].items():
-            if off not in shifted:
-                shifted[off] = np.ascontiguousarray(bits[:, reach - off:n - off:STRIDE])
-            if f == 1:  # integers modulo 2**64: any order of the terms, the same residuals
-                r += shifted[off]
-            elif f == -1:
-                r -= shifted[off]
-            else:
-                r += f * shifted[off]
-        c = _cost(r)
+        c = sampled[code]
         better = c < cost - (0.5 if code else 0.0)
         cost[better] = c[better]
         for k in np.flatnonzero(better):
             choice[k] = code
-    sample = np.arange(reach, n, STRIDE)
     table = bits.view(np.float64)
     if lift is not None:  # a random chunk in Hilbert order: interpolation between neighbours
-        c = _cost(bits[:, sample] - lift.predict(table, sample))
+        c = _cost(sbits - lift.predict(table, sample))
         better = c < cost
         cost[better] = c[better]
         for k in np.flatnonzero(better):
             choice[k] = "B"
-    pairs = _proportional(table, sample)
+    pairs = _proportional(table, sample, sbits.view(np.float64))
     if pairs:
         rows = list(pairs)
         refs, ratios = zip(*(pairs[k] for k in rows), strict=True)
-        c = _cost(bits[rows][:, sample] - _predicted(table[:, sample], list(refs), list(ratios)))
+        c = _cost(sbits[rows] - _predicted(sbits.view(np.float64), list(refs), list(ratios)))
         for k, ck, j, ratio in zip(rows, c, refs, ratios, strict=True):
             if ck < cost[k] - 0.5:
                 choice[k] = f"R{j}:{ratio!r}"
@@ -373,9 +400,10 @@ def _remainders(bits: np.ndarray, choice: list[str], sample: np.ndarray, lift) -
         return
     table = bits.view(np.float64)
     base = np.array([_combined(table, _linear_terms(choice[k])).view(np.float64) for k in rows])
-    plain = _cost(bits[rows][:, sample] - base[:, sample].view(np.int64))
+    sbits = bits[np.ix_(rows, sample)]  # the rows' sampled points only (not whole rows)
+    plain = _cost(sbits - base[:, sample].view(np.int64))
     pred = _about(table[rows], base, lift, sample)
-    spatial = _cost(bits[rows][:, sample] - pred)
+    spatial = _cost(sbits - pred)
     for k, a, b in zip(rows, plain, spatial, strict=True):
         if b < a - 0.5:
             choice[k] = "K" + choice[k][1:]
@@ -492,18 +520,16 @@ def _linear(bits: np.ndarray, choice: list[str], cost: np.ndarray, sample: np.nd
         ratio = {k: _ratio_code(c) for k, c in enumerate(choice) if c.startswith("R")}
         taken = set(ratio)  # an R row's reference may be an L row (decoded before it)
         codes = cached[0]
-        table = bits.view(np.float64)[:, sample]
-        sbits = bits[:, sample]
-        good = True
-        for k, code in codes.items():
-            terms = _linear_terms(code)
-            if k >= len(choice) or k in taken or any(j >= len(choice) or j in codes or j in ratio
-                                                      for j, _ in terms):
-                good = False
-                break
-            if not _cost((sbits[k] - _combined(table, terms))[None, :])[0] < cost[k] - LINEAR_GAIN:
-                good = False
-                break
+        good = all(k < len(choice) and k not in taken and not any(
+            j >= len(choice) or j in codes or j in ratio for j, _ in _linear_terms(code))
+            for k, code in codes.items())
+        if good and codes:  # each combination's residuals on the sample, costed at once
+            rows = list(codes)
+            table = bits.view(np.float64)[:, sample]
+            r = table.view(np.int64)[rows]
+            for i, k in enumerate(rows):
+                r[i] -= _combined(table, _linear_terms(codes[k]))
+            good = bool(np.all(_cost(r) < cost[rows] - LINEAR_GAIN))
         if good:
             for k, code in codes.items():
                 choice[k] = code
@@ -609,7 +635,7 @@ def _linear_search(bits: np.ndarray, choice: list[str], cost: np.ndarray,
     rows_t = np.arange(len(targets))
     best = cost[targets] - LINEAR_GAIN
     chosen: list = [None] * len(targets)
-    tbits = bits[targets][:, sample]
+    tbits = bits[np.ix_(targets, sample)]
     for size in (z for z in LINEAR_TERMS if z <= rank):
         top = np.sort(ranked[:size], axis=0).T  # targets x size
         g = gram[top[:, :, None], top[:, None, :]] + ridge * np.eye(size)
@@ -659,9 +685,11 @@ LEVEL = 1
 DEFLATE_NONZERO, DEFLATE_MEAN = 0.3, 40
 
 
-def _deflate(data: bytes) -> bytes:
+def _deflate(*parts) -> bytes:
+    """One zlib stream of ``parts`` one after the other (fed in turn: deflate's output does
+    not depend on how its input is handed over, so no joined copy is made)."""
     z = zlib.compressobj(LEVEL, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
-    return z.compress(data) + z.flush()
+    return b"".join([*map(z.compress, parts), z.flush()])
 
 
 def _residuals(bits: np.ndarray, codes: list[str], width: int, lift=None) -> np.ndarray:
@@ -757,13 +785,14 @@ def encode_table(table: np.ndarray, width: int, key=None, lift=None,
     head = _head(n, width)
     heads = z[:, head].copy()
     z[:, head] = 0
-    planes = np.ascontiguousarray(z.view(np.uint8).reshape(m, n, 8).transpose(2, 0, 1)).reshape(8 * m, n)
     # a plane row is all zero where no residual of its column reaches that byte (one OR per
-    # column); the others are judged on every 8th byte
+    # column); the others are judged on every 8th byte (of every 8th residual: the sample's
+    # planes taken apart without those of the whole table, whose rows are copied out below
+    # only if stored)
     reach = np.bitwise_or.reduce(z, axis=1)
     used = ((reach[None, :] >> (8 * np.arange(8, dtype=np.uint64))[:, None]) & np.uint64(255)) != 0
     used = used.reshape(8 * m)
-    sample = np.ascontiguousarray(planes[:, ::8])  # counted and summed faster contiguous
+    sample = _planes(np.ascontiguousarray(z[:, ::8]))
     nonzero = np.count_nonzero(sample, axis=1) / sample.shape[1]
     mean = sample.sum(axis=1, dtype=np.int64) / sample.shape[1]
     kinds = np.full(8 * m, RAW, dtype=np.uint8)
@@ -772,9 +801,10 @@ def encode_table(table: np.ndarray, width: int, key=None, lift=None,
     # between the two, deflating saves too little for its time (DEFLATE_NONZERO)
     kinds[(nonzero < DEFLATE_NONZERO) | (mean < DEFLATE_MEAN)] = DEFLATED
     kinds[~used] = ZERO
-    raw = planes[kinds == RAW]
-    packed = _deflate(memoryview(planes[kinds == DEFLATED])) if (kinds == DEFLATED).any() else b""
-    blob = b"".join([kinds.tobytes(), heads.astype("<u8").tobytes(), memoryview(raw), packed])
+    raw = _plane_rows(z, np.flatnonzero(kinds == RAW))
+    deflated = np.flatnonzero(kinds == DEFLATED)
+    packed = _deflate(*map(memoryview, _plane_rows(z, deflated))) if deflated.size else b""
+    blob = b"".join([kinds.tobytes(), heads.astype("<u8").tobytes(), *map(memoryview, raw), packed])
     if key is not None and n >= CHOICE_POINTS:
         if cached is None:
             if len(_CHOICE_CACHE) > 16:
@@ -783,6 +813,27 @@ def encode_table(table: np.ndarray, width: int, key=None, lift=None,
         elif len(blob) / n > CHOICE_GROWTH * cached[1]:
             del _CHOICE_CACHE[key]  # the columns changed: the next chunk chooses again
     return choice, blob
+
+
+def _planes(z: np.ndarray) -> np.ndarray:
+    """The byte planes of ``z`` (m x k uint64) as rows ``b * m + row``: byte b (little-endian)
+    of each value of that row (8m x k uint8)."""
+    m, k = z.shape
+    return np.ascontiguousarray(z.view(np.uint8).reshape(m, k, 8).transpose(2, 0, 1)).reshape(8 * m, k)
+
+
+def _plane_rows(z: np.ndarray, rows: np.ndarray) -> list[np.ndarray]:
+    """Rows ``rows`` (ascending) of :func:`_planes` of ``z``, in parts (one per byte), taken
+    out of ``z`` plane by plane (the whole table's planes, 8 bytes a value, were copied before,
+    though ~40% of a scotogenic table's plane rows are all zero and left out)."""
+    m, n = z.shape
+    by_byte = z.view(np.uint8).reshape(m, n, 8)
+    parts, start = [], 0
+    for b, count in enumerate(np.bincount(rows // m, minlength=8).tolist()):
+        if count:
+            parts.append(by_byte[rows[start:start + count] - b * m, :, b])
+            start += count
+    return parts
 
 
 def decode_table(blob: bytes, codes: list[str], n: int, width: int, lift=None) -> np.ndarray:
