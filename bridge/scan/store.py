@@ -25,10 +25,13 @@ without it is not a results file and is refused):
   a random chunk along the Hilbert curve through its points, computed again when read, and
   predicts a column there by interpolation between neighbours, ``B``, or as a combination of
   others plus the interpolation of its remainder, ``K``: :mod:`bridge.scan.store_order`;
+  format 7 stores a column's few residuals far above the others (a grid row's first point)
+  apart, as spikes, so that the byte planes only they reach are left out;
   format 2 held plain float64, format 3 had no prediction from another column, format 4 none
-  from several, format 5 no order, all still read). The ``space`` columns carry a CRC-32 of
-  the values the points were computed at (``space_crc32``): a random sample is drawn again
-  from its seed when read, and a numpy that draws other numbers is refused. A column holding
+  from several, format 5 no order, format 6 no spikes, all still read). The ``space``
+  columns carry a CRC-32 of the values the points were computed at (``space_crc32``): a
+  random sample is drawn again from its seed when read, and a numpy that draws other numbers
+  is refused. A column holding
   one value for the whole chunk,
   or the same numbers as another column (C10 of the Z penguin and CL of ν_eν_e, a varied
   entry and its parameter), is not repeated;
@@ -60,14 +63,15 @@ import numpy as np
 from bridge.errors import InputError
 from bridge.scan.store_order import Lifting, chunk_order, finite, unit_coordinates
 
-FORMAT = 6
+FORMAT = 7
 #: Formats this bridge reads: 2 stored the columns as plain float64 (no ``codec`` in a
 #: chunk's layout), 3 without the ``R`` transform (a column predicted from another one) and
 #: without the checksum of the scan's parameters, 4 without the ``L`` transform (a linear
 #: combination of other columns), 5 without the ``B`` transform and the Hilbert order of a random
-#: chunk (:mod:`bridge.scan.store_order`); a writer that resumes such a file adds
+#: chunk (:mod:`bridge.scan.store_order`), 6 without spikes (:func:`_spikes`: a format 6 chunk's
+#: data are a format 7 chunk's without any); a writer that resumes such a file adds
 #: chunks of today's format and marks the file so (an older bridge then refuses it).
-READABLE = (2, 3, 4, 5, 6)
+READABLE = (2, 3, 4, 5, 6, 7)
 MARKER = "bridge_results"
 STATUS_OK, STATUS_FAILED = 0, 1
 FIXED = ("id", "status", "error", "route")
@@ -768,8 +772,15 @@ def encode_table(table: np.ndarray, width: int, key=None, lift=None,
     ``B`` transform. ``reuse``: chunks that take the transforms chosen for an earlier one with
     the same ``key`` (None: :data:`CHOICE_REUSE`).
 
+    A residual far above the others of its column (a grid row's first point, predicted from
+    the end of the row before; a point where the interpolation fails) is a spike: its high
+    bytes are stored apart (:func:`_spikes`), so that the planes they alone reach are left out
+    instead of deflated (format 7).
+
     blob: kinds (uint8 per plane row: ZERO, RAW, DEFLATED) | head residuals (int64, m x
-    len(_head)) | RAW rows | one zlib stream of the DEFLATED rows."""
+    len(_head)) | RAW rows | one zlib stream of the DEFLATED rows and then the spikes (format
+    7; none in format 6): the gaps between their positions in the table (uint32, the first
+    from 0) and their high bytes (uint64), each as its byte planes."""
     m, n = table.shape
     if m == 0:
         return [], b""
@@ -786,14 +797,17 @@ def encode_table(table: np.ndarray, width: int, key=None, lift=None,
     heads = z[:, head].copy()
     z[:, head] = 0
     # a plane row is all zero where no residual of its column reaches that byte (one OR per
-    # column); the others are judged on every 8th byte (of every 8th residual: the sample's
-    # planes taken apart without those of the whole table, whose rows are copied out below
-    # only if stored)
+    # column)
     reach = np.bitwise_or.reduce(z, axis=1)
+    # spikes judged on every 8th residual from the 5th (a grid row of 8k points starts at a
+    # multiple of 8: from the first, a sample would hold 8 times as many row starts)
+    spikes = _spikes(z, _nonzero(_planes(np.ascontiguousarray(z[:, 4::8]))), reach)
+    # the planes judged on every 8th byte (of every 8th residual: the sample's planes taken
+    # apart without those of the whole table, whose rows are copied out below only if stored)
+    sample = _planes(np.ascontiguousarray(z[:, ::8]))
+    nonzero = _nonzero(sample)
     used = ((reach[None, :] >> (8 * np.arange(8, dtype=np.uint64))[:, None]) & np.uint64(255)) != 0
     used = used.reshape(8 * m)
-    sample = _planes(np.ascontiguousarray(z[:, ::8]))
-    nonzero = np.count_nonzero(sample, axis=1) / sample.shape[1]
     mean = sample.sum(axis=1, dtype=np.int64) / sample.shape[1]
     kinds = np.full(8 * m, RAW, dtype=np.uint8)
     # noise (uniform bytes: mean 127.5, a zero in 256) is stored as it is; a row of small
@@ -803,7 +817,8 @@ def encode_table(table: np.ndarray, width: int, key=None, lift=None,
     kinds[~used] = ZERO
     raw = _plane_rows(z, np.flatnonzero(kinds == RAW))
     deflated = np.flatnonzero(kinds == DEFLATED)
-    packed = _deflate(*map(memoryview, _plane_rows(z, deflated))) if deflated.size else b""
+    packed = (_deflate(*map(memoryview, _plane_rows(z, deflated)), *_spike_planes(*spikes))
+              if deflated.size or spikes[0].size else b"")
     blob = b"".join([kinds.tobytes(), heads.astype("<u8").tobytes(), *map(memoryview, raw), packed])
     if key is not None and n >= CHOICE_POINTS:
         if cached is None:
@@ -815,11 +830,79 @@ def encode_table(table: np.ndarray, width: int, key=None, lift=None,
     return choice, blob
 
 
+#: A column's residuals of 2**(8 b) or more are spikes (:func:`_spikes`) where its byte planes
+#: from b up are non-zero at no more than SPIKE_SAMPLE of the sampled residuals, at no more
+#: than SPIKE_COUNT of all, and taking them out leaves SPIKE_PLANES plane rows or more all zero
+#: (each spike's 12 bytes go through zlib, each column searched costs a pass over its residuals;
+#: each plane row left out saves deflating n bytes of zeros and spikes).
+SPIKE_SAMPLE, SPIKE_COUNT, SPIKE_PLANES = 1 / 16, 1 / 32, 2
+
+
+def _spikes(z: np.ndarray, counts: np.ndarray, reach: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(positions in the flattened table, high bytes) of the spikes of ``z`` (m x n uint64
+    zigzagged residuals), which are taken out of ``z`` (their high bytes set to zero; the low
+    ones stay in the planes). ``counts``: the non-zero bytes of each row of :func:`_planes` of
+    every 8th residual, as a fraction; ``reach``: the OR of each row of ``z`` (updated for the
+    rows that had spikes). A grid's row starts
+    (predicted across the end of the row before) are 1/W of a column's residuals and reach 3-6
+    bytes above the others: deflating those planes' zeros cost a scotogenic grid chunk ~0.6 µs
+    a point."""
+    m, n = z.shape
+    none = np.zeros(0, np.int64), np.zeros(0, np.uint64)
+    if m * n >= 2**32:
+        return none
+    dense = (counts > SPIKE_SAMPLE).reshape(8, m)
+    # b: one above the highest plane with many non-zero bytes (0: all sparse); top: the planes
+    # the column reaches
+    b = np.where(dense.any(axis=0), 8 - np.argmax(dense[::-1], axis=0), 0)
+    top = np.count_nonzero(reach[:, None] >= _BYTE_LIMITS[None, :], axis=1)
+    cand = np.flatnonzero(top - b >= SPIKE_PLANES)
+    if not cand.size:
+        return none
+    if 2 * cand.size > m:  # one comparison of the whole table (no gathered copy of its rows)
+        mask = (z >= _BYTE_LIMITS[np.minimum(b, 7)][:, None])[cand]
+    else:
+        mask = z[cand] >= _BYTE_LIMITS[b[cand]][:, None]
+    count = np.count_nonzero(mask, axis=1)
+    ok = (count > 0) & (count <= SPIKE_COUNT * n)
+    if not ok.any():
+        return none
+    cand, limits = cand[ok], _BYTE_LIMITS[b[cand[ok]]]
+    rows, at = np.divmod(np.flatnonzero(mask[ok]), n)
+    k = cand[rows]  # ascending (rows in order, points in order within a row)
+    values = z[k, at]
+    low = values & (limits[rows] - np.uint64(1))
+    z[k, at] = low
+    values -= low
+    # the other residuals of those rows are below the limit: the OR of what is left
+    reach[cand] &= limits - np.uint64(1)
+    return k * n + at, values
+
+
+#: 2**(8 b), b = 0..7: the least value whose byte b is non-zero.
+_BYTE_LIMITS = np.left_shift(np.uint64(1), np.arange(0, 64, 8, dtype=np.uint64))
+
+
+def _spike_planes(positions: np.ndarray, highs: np.ndarray) -> list:
+    """The spikes as :func:`encode_table` stores them: the byte planes of the gaps between
+    their positions (uint32) and those of their high bytes (uint64)."""
+    if not positions.size:
+        return []
+    gaps = np.diff(positions, prepend=0).astype("<u4")
+    return [np.ascontiguousarray(gaps.view(np.uint8).reshape(-1, 4).T),
+            _planes(highs.astype("<u8")[None, :])]
+
+
 def _planes(z: np.ndarray) -> np.ndarray:
     """The byte planes of ``z`` (m x k uint64) as rows ``b * m + row``: byte b (little-endian)
     of each value of that row (8m x k uint8)."""
     m, k = z.shape
     return np.ascontiguousarray(z.view(np.uint8).reshape(m, k, 8).transpose(2, 0, 1)).reshape(8 * m, k)
+
+
+def _nonzero(sample: np.ndarray) -> np.ndarray:
+    """The fraction of non-zero bytes of each row of ``sample`` (0 for rows of none)."""
+    return np.count_nonzero(sample, axis=1) / max(sample.shape[1], 1)
 
 
 def _plane_rows(z: np.ndarray, rows: np.ndarray) -> list[np.ndarray]:
@@ -834,6 +917,20 @@ def _plane_rows(z: np.ndarray, rows: np.ndarray) -> list[np.ndarray]:
             parts.append(by_byte[rows[start:start + count] - b * m, :, b])
             start += count
     return parts
+
+
+def _read_spikes(packed: bytes, start: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(positions, high bytes) of the spikes stored from ``start`` of a chunk's deflated
+    stream (:func:`_spike_planes`); ``size``: the table's values (positions must be below,
+    increasing)."""
+    e = (len(packed) - start) // 12
+    raw = np.frombuffer(packed, np.uint8, 12 * e, start)
+    gaps = np.ascontiguousarray(raw[:4 * e].reshape(4, e).T).view("<u4").reshape(e)
+    highs = np.ascontiguousarray(raw[4 * e:].reshape(8, e).T).view("<u8").reshape(e)
+    positions = np.cumsum(gaps, dtype=np.int64)
+    if e and (positions[-1] >= size or (gaps[1:] == 0).any()):
+        raise sqlite3.DatabaseError("a chunk's spikes lie outside its table")
+    return positions, highs.astype(np.uint64)
 
 
 def decode_table(blob: bytes, codes: list[str], n: int, width: int, lift=None) -> np.ndarray:
@@ -851,15 +948,20 @@ def decode_table(blob: bytes, codes: list[str], n: int, width: int, lift=None) -
     planes = np.zeros((8 * m, n), dtype=np.uint8)
     planes[kinds == RAW] = np.frombuffer(blob, np.uint8, n_raw * n, start).reshape(n_raw, n)
     n_def = int(np.sum(kinds == DEFLATED))
-    if n_def:
+    spikes = None
+    if n_def or len(blob) > start + n_raw * n:  # format 7: the stream may hold spikes only
         try:
             packed = zlib.decompress(blob[start + n_raw * n:])
         except zlib.error as exc:
             raise sqlite3.DatabaseError(f"a chunk's data are not readable ({exc})") from None
-        if len(packed) != n_def * n:
-            raise sqlite3.DatabaseError(f"a chunk's data hold {len(packed)} bytes, not {n_def * n}")
-        planes[kinds == DEFLATED] = np.frombuffer(packed, np.uint8).reshape(n_def, n)
+        if len(packed) < n_def * n or (len(packed) - n_def * n) % 12:
+            raise sqlite3.DatabaseError(f"a chunk's data hold {len(packed)} bytes, not {n_def * n} "
+                                        "and 12 a spike")
+        planes[kinds == DEFLATED] = np.frombuffer(packed, np.uint8, n_def * n).reshape(n_def, n)
+        spikes = _read_spikes(packed, n_def * n, m * n)
     z = np.ascontiguousarray(planes.reshape(8, m, n).transpose(1, 2, 0)).view(np.uint64).reshape(m, n)
+    if spikes is not None:
+        z.reshape(-1)[spikes[0]] |= spikes[1]
     z[:, head] = np.frombuffer(blob, "<u8", m * head.size, 8 * m).reshape(m, head.size)
     r = _unzigzag(z)
     out = np.empty((m, n), dtype=np.int64)
