@@ -270,6 +270,19 @@ def test_smooth_columns_on_a_grid_take_a_few_bytes_per_value():
     assert len(blob) / noise.size > 7.0
 
 
+@pytest.mark.parametrize("k", [0, 1, 7, 8, 9, 1021, 1024])
+def test_the_non_zero_fraction_of_sampled_planes_is_counted_exactly(k):
+    """_nonzero (8 bytes at a time, the rows padded to whole words) against count_nonzero, on
+    rows of any length, all-zero and all-non-zero rows among them."""
+    from bridge.scan import store
+
+    rng = np.random.default_rng(k)
+    a = (rng.integers(0, 256, (6, k)) * (rng.random((6, k)) < [[0], [0.01], [0.3], [0.9], [1], [0.5]]))
+    a = a.astype(np.uint8)
+    expected = np.count_nonzero(a, axis=1) / max(k, 1)
+    np.testing.assert_array_equal(store._nonzero(a), expected)
+
+
 def test_spikes_are_the_few_residuals_far_above_the_others_of_a_column():
     """_spikes takes out of a row the residuals that reach byte planes where the sample shows
     almost nothing (64 of 4096, at the starts of 64-point grid rows): their high bytes, at
