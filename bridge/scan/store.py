@@ -690,8 +690,9 @@ DEFLATE_NONZERO, DEFLATE_MEAN = 0.3, 40
 
 
 def _deflate(*parts) -> bytes:
-    """One zlib stream of ``parts`` one after the other (fed in turn: deflate's output does
-    not depend on how its input is handed over, so no joined copy is made)."""
+    """One zlib stream of ``parts`` one after the other, fed in turn (no joined copy; zlib
+    holds input back until it has a full match window, so the stream is the one of the parts
+    joined: the SHA-1 pins of tests/test_scan_store_order.py hold)."""
     z = zlib.compressobj(LEVEL, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
     return b"".join([*map(z.compress, parts), z.flush()])
 
@@ -799,8 +800,9 @@ def encode_table(table: np.ndarray, width: int, key=None, lift=None,
     # a plane row is all zero where no residual of its column reaches that byte (one OR per
     # column)
     reach = np.bitwise_or.reduce(z, axis=1)
-    # spikes judged on every 8th residual from the 5th (a grid row of 8k points starts at a
-    # multiple of 8: from the first, a sample would hold 8 times as many row starts)
+    # spikes judged on every 8th residual from the 5th (the rows of a grid whose fastest axis
+    # has a multiple of 8 points start at multiples of 8: a sample from the first would hold 8
+    # times as many row starts as the chunk)
     spikes = _spikes(z, _nonzero(_planes(np.ascontiguousarray(z[:, 4::8]))), reach)
     # the planes judged on every 8th byte (of every 8th residual: the sample's planes taken
     # apart without those of the whole table, whose rows are copied out below only if stored)
@@ -843,10 +845,9 @@ def _spikes(z: np.ndarray, counts: np.ndarray, reach: np.ndarray) -> tuple[np.nd
     zigzagged residuals), which are taken out of ``z`` (their high bytes set to zero; the low
     ones stay in the planes). ``counts``: the non-zero bytes of each row of :func:`_planes` of
     every 8th residual, as a fraction; ``reach``: the OR of each row of ``z`` (updated for the
-    rows that had spikes). A grid's row starts
-    (predicted across the end of the row before) are 1/W of a column's residuals and reach 3-6
-    bytes above the others: deflating those planes' zeros cost a scotogenic grid chunk ~0.6 µs
-    a point."""
+    rows that had spikes). A grid's row starts (predicted across the end of the row before)
+    are 1/W of a column's residuals and reach 3-6 bytes above the others: deflating those
+    planes' zeros cost a scotogenic grid chunk ~0.6 µs a point."""
     m, n = z.shape
     none = np.zeros(0, np.int64), np.zeros(0, np.uint64)
     if m * n >= 2**32:
