@@ -297,12 +297,17 @@ def _predicted(table: np.ndarray, refs: list[int], ratios: list[float]) -> np.nd
 
 
 def _cost(r: np.ndarray) -> np.ndarray:
-    """Mean bit length of the zigzagged residuals of each row (log2 of 1 + each). Overwrites
-    ``r`` (every caller hands over a temporary): one float64 temporary instead of five."""
+    """Mean bit length of the zigzagged residuals of each row: log2 of 1 + each, read off its
+    float64 bits (exponent and mantissa as one fixed-point number: Mitchell's approximation,
+    IRE Trans. Electron. Comput. EC-11 (1962) 512, below log2 by at most 0.086 and exact at
+    powers of two), a quarter of the choice's time less than np.log2 and the same transforms
+    on the benchmark's chunks but for 2 of 107 columns of a scotogenic random one. Overwrites
+    ``r`` (every caller hands over a temporary)."""
     f = _zigzag(r, inplace=True).astype(np.float64)
     f += 1.0
-    np.log2(f, out=f)
-    return f.mean(axis=1)
+    e = f.view(np.int64)
+    e >>= 20  # 2**20 units of 2**-32: the sum of 8192 stays below 2**63
+    return e.mean(axis=1) / 2.0**32 - 1023.0
 
 
 #: Every STRIDE-th point of a chunk judges the transforms (:func:`_choose`).
