@@ -270,6 +270,25 @@ def test_smooth_columns_on_a_grid_take_a_few_bytes_per_value():
     assert len(blob) / noise.size > 7.0
 
 
+def test_the_cost_of_residuals_is_their_mean_bit_length_within_mitchells_bound():
+    """_cost (log2 of 1 + each zigzagged residual read off its float64 bits) against np.log2:
+    never above, at most 0.0861 below (1 - (1 + ln ln 2) / ln 2), exact where 1 + the value is
+    a power of two; residuals of every size, both signs, the extremes of int64."""
+    from bridge.scan import store
+
+    rng = np.random.default_rng(4)
+    r = (rng.standard_normal((5, 3000)) * 2.0 ** rng.integers(0, 62, (5, 3000))).astype(np.int64)
+    r[0, :4] = [np.iinfo(np.int64).min, np.iinfo(np.int64).max, -1, 0]
+    z = store._zigzag(r.copy()).astype(np.float64) + 1.0
+    exact = np.log2(z).mean(axis=1)
+    got = store._cost(r.copy())
+    assert np.all(got <= exact + 1e-12) and np.all(got >= exact - 0.0861), got - exact
+    # zigzag(-2**k) + 1 = 2**(k + 1): bit lengths 0, 1, 2, 3, 21, 41, 64
+    powers = np.array([[0, -1, -2, -4, -2**20, -2**40, np.iinfo(np.int64).min]], dtype=np.int64)
+    np.testing.assert_allclose(store._cost(powers.copy()), [(0 + 1 + 2 + 3 + 21 + 41 + 64) / 7],
+                               rtol=0, atol=1e-9)
+
+
 @pytest.mark.parametrize("k", [0, 1, 7, 8, 9, 1021, 1024])
 def test_the_non_zero_fraction_of_sampled_planes_is_counted_exactly(k):
     """_nonzero (8 bytes at a time, the rows padded to whole words) against count_nonzero, on
