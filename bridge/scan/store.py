@@ -761,8 +761,9 @@ _ROWS = 4
 #: scotogenic 115.5 / 118.8 / 118.8 / 118.7; F_Ib, F_IIb alike within 0.2%; a choice is
 #: judged on a sample, so a band may also store ~1% more: scotogenic, 48 chunks over the grid,
 #: 117.7 at 1, 116.6 at 8). Choosing costs 0.3-0.9 µs a point of an 8192-point grid chunk
-#: (scotogenic the most: ~40% of it the cost estimates, _cost; ~20% checking the reused
-#: combinations), 0.15-0.45 a point of every chunk of a grid.
+#: (scotogenic the most: about a fifth each the sampled residuals, their cost estimates, the
+#: check of the reused combinations and the R pairs' search), 0.15-0.45 a point of every chunk
+#: of a grid.
 _CHOICE_CACHE: dict = {}
 CHOICE_REUSE, CHOICE_REUSE_GRID, CHOICE_POINTS, CHOICE_GROWTH = 32, 1, 1024, 1.05
 
