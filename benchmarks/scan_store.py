@@ -49,7 +49,8 @@ MODELS = {
 
 def column_bytes(packed, space=None) -> dict[str, float]:
     """Stored bytes of each stored column of a packed chunk (its byte planes: raw ones as
-    they are, deflated ones deflated on their own), and of the head residuals."""
+    they are, deflated ones deflated on their own), of the head residuals and of its spikes
+    (12 bytes each, not deflated)."""
     from bridge.scan import store
 
     lay = json.loads(zlib.decompress(packed.layout))
@@ -66,10 +67,15 @@ def column_bytes(packed, space=None) -> dict[str, float]:
     table = store.decode_table(packed.data, codes, n, width, lift)
     z = store._residuals(table.view(np.int64), codes, width, lift)
     z[:, head] = 0
+    # the spikes as the encoder takes them out (format 7): 12 bytes each, before deflate
+    reach = np.bitwise_or.reduce(z, axis=1)
+    positions, _ = store._spikes(z, store._nonzero(store._planes(np.ascontiguousarray(z[:, 4::8]))),
+                                 reach)
+    spikes = np.bincount(positions // n, minlength=m) if n else np.zeros(m, np.int64)
     out = {}
     for k, name in enumerate(names):
         planes = z[k].view(np.uint8).reshape(n, 8).T
-        size = 8 + 8 * head.size
+        size = 8 + 8 * head.size + 12 * int(spikes[k])
         for b in range(8):
             kind = kinds[b * m + k]
             if kind == store.RAW:

@@ -270,6 +270,164 @@ def test_smooth_columns_on_a_grid_take_a_few_bytes_per_value():
     assert len(blob) / noise.size > 7.0
 
 
+def test_the_cost_of_residuals_is_their_mean_bit_length_within_mitchells_bound():
+    """_cost (log2 of 1 + each zigzagged residual read off its float64 bits) against np.log2:
+    never above, at most 0.0861 below (1 - (1 + ln ln 2) / ln 2), exact where 1 + the value is
+    a power of two; residuals of every size, both signs, the extremes of int64."""
+    from bridge.scan import store
+
+    rng = np.random.default_rng(4)
+    r = (rng.standard_normal((5, 3000)) * 2.0 ** rng.integers(0, 62, (5, 3000))).astype(np.int64)
+    r[0, :4] = [np.iinfo(np.int64).min, np.iinfo(np.int64).max, -1, 0]
+    z = store._zigzag(r.copy()).astype(np.float64) + 1.0
+    exact = np.log2(z).mean(axis=1)
+    got = store._cost(r.copy())
+    assert np.all(got <= exact + 1e-12) and np.all(got >= exact - 0.0861), got - exact
+    # zigzag(-2**k) + 1 = 2**(k + 1): bit lengths 0, 1, 2, 3, 21, 41, 64
+    powers = np.array([[0, -1, -2, -4, -2**20, -2**40, np.iinfo(np.int64).min]], dtype=np.int64)
+    np.testing.assert_allclose(store._cost(powers.copy()), [(0 + 1 + 2 + 3 + 21 + 41 + 64) / 7],
+                               rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("k", [0, 1, 7, 8, 9, 1021, 1024])
+def test_the_non_zero_fraction_of_sampled_planes_is_counted_exactly(k):
+    """_nonzero (8 bytes at a time, the rows padded to whole words) against count_nonzero, on
+    rows of any length, all-zero and all-non-zero rows among them."""
+    from bridge.scan import store
+
+    rng = np.random.default_rng(k)
+    a = (rng.integers(0, 256, (6, k)) * (rng.random((6, k)) < [[0], [0.01], [0.3], [0.9], [1], [0.5]]))
+    a = a.astype(np.uint8)
+    expected = np.count_nonzero(a, axis=1) / max(k, 1)
+    np.testing.assert_array_equal(store._nonzero(a), expected)
+
+
+def test_spikes_are_the_few_residuals_far_above_the_others_of_a_column():
+    """_spikes takes out of a row the residuals that reach byte planes where the sample shows
+    almost nothing (64 of 4096, at the starts of 64-point grid rows): their high bytes, at
+    their positions; it leaves a row with too many of them (SPIKE_COUNT) or too few planes to
+    gain (SPIKE_PLANES) as it is, and the OR of a row becomes that of what is left."""
+    from bridge.scan import store
+
+    rng = np.random.default_rng(3)
+    n = 4096
+    z = rng.integers(0, 2**10, (4, n)).astype(np.uint64)
+    starts = np.arange(0, n, 64)
+    z[0, starts] = rng.integers(2**40, 2**48, starts.size).astype(np.uint64)
+    z[1, ::16] = np.uint64(2**40)  # 256 of them: too many
+    z[3, starts] = np.uint64(2**17)  # one plane above the others only: not worth it
+    before = z.copy()
+    # sampled as encode_table samples (from the 5th residual: not on the row starts)
+    counts = store._nonzero(store._planes(np.ascontiguousarray(z[:, 4::8])))
+    reach = np.bitwise_or.reduce(z, axis=1)
+    positions, highs = store._spikes(z, counts, reach)
+    np.testing.assert_array_equal(positions, starts)  # row 0: position = 0 * n + point
+    np.testing.assert_array_equal(highs, before[0, starts] & ~np.uint64(2**16 - 1))
+    np.testing.assert_array_equal(z[0], before[0] & np.uint64(2**16 - 1))
+    np.testing.assert_array_equal(z[1:], before[1:])
+    np.testing.assert_array_equal(reach, np.bitwise_or.reduce(z, axis=1))
+    assert reach[0] < 2**16
+
+
+def test_spikes_leave_their_planes_out_and_come_back_bit_for_bit(monkeypatch):
+    """Columns with a jump every 128 points (the start of a grid row, predicted from the end
+    of the one before) and a NaN (whose neighbours' residuals are huge) store those residuals'
+    high bytes as spikes: more plane rows are left out than without spikes (SPIKE_PLANES above
+    8: format 6's encoding), no more bytes, and both decode to the same bits, NaN payload
+    included. A stream whose spikes lie outside the table, or that holds a part of one, is
+    refused."""
+    import zlib
+
+    from bridge.scan import store
+
+    n = 4096
+    x = np.arange(n)
+    row = x // 256  # the rows of a 256-point grid axis: smooth along a row, a jump between
+    nan_payload = np.array([0x7FF8_0000_0BAD_F00D], dtype="<i8").view("<f8")[0]
+    table = np.array([1.0 + 0.05 * row / 16 + 1e-3 * np.sin(x / 300.0),
+                      -2.0 - 0.1 * np.cos(row / 3.0) * np.exp(-x / 5e3),
+                      np.cos(x / 700.0) * 1e-5])
+    table[1, 1000] = nan_payload
+    table[2, 7] = -0.0
+    found = []
+    spikes = store._spikes
+    monkeypatch.setattr(store, "_spikes", lambda *a: found.append(spikes(*a)) or found[-1])
+    codes, blob = store.encode_table(table, 0)
+    positions = found[-1][0]
+    assert set(positions // n) == {0, 1, 2}, codes
+    assert {1000, 1001} <= set(positions[positions // n == 1] % n)  # the NaN and the next
+    assert set(positions[positions // n == 0] % n) >= set(range(256, n, 256))  # row starts
+    monkeypatch.setattr(store, "SPIKE_PLANES", 9)
+    codes6, blob6 = store.encode_table(table, 0)
+    assert codes6 == codes and found[-1][0].size == 0
+
+    def zero_rows(b):
+        return int(np.sum(np.frombuffer(b, np.uint8, 8 * len(codes)) == store.ZERO))
+
+    assert zero_rows(blob) > zero_rows(blob6) and len(blob) <= len(blob6)
+    for b in (blob, blob6):
+        np.testing.assert_array_equal(_bits(store.decode_table(b, codes, n, 0)), _bits(table))
+    # the stream's tail: the spikes' gap planes (4 x e bytes) and high-byte planes (8 x e)
+    m = len(codes)
+    kinds = np.frombuffer(blob, np.uint8, 8 * m)
+    start = 8 * m + 8 * m * store._head(n, 0).size + int(np.sum(kinds == store.RAW)) * n
+    stream = zlib.decompress(blob[start:])
+    e = (len(stream) - int(np.sum(kinds == store.DEFLATED)) * n) // 12
+    at = len(stream) - 12 * e
+    far = bytearray(stream)
+    far[at + e - 1] = 255  # the last gap's low byte: beyond the table
+    far[at + 2 * e - 1] = 255
+    for bad in (bytes(far), stream[:-1]):
+        with pytest.raises(sqlite3.DatabaseError):
+            store.decode_table(blob[:start] + zlib.compress(bad), codes, n, 0)
+
+
+def test_a_format_6_file_is_read_and_a_resumed_grid_scan_upgrades_it(tmp_path, monkeypatch):
+    """A grid scan's chunk as format 6 wrote it (no spikes) stays readable; a writer resuming
+    the file adds chunks with spikes (the grid rows' first points) and marks the file as of
+    today's format; every column of both chunks comes back bit for bit."""
+    import json
+
+    from bridge.scan import store
+    from bridge.scan.space import Axis, Space
+
+    space = Space([Axis("MINPAR:1:500:2000:64", "MINPAR:1", 500.0, 2000.0, 64, False, None),
+                   Axis("MINPAR:4:500:2000:64", "MINPAR:4", 500.0, 2000.0, 64, False, None)])
+    ids = np.arange(4096)
+    v = space.values(ids)
+    a, b = v[:, 0], v[:, 1]
+    cols = {"par:MINPAR:1": a, "par:MINPAR:4": b, "wc:x:re": np.log(a / b) / (a * b),
+            "wc:y:re": 1.0 / b**2, "obs:y": np.sqrt(a) * 1e-3 + b,
+            "noise": np.random.default_rng(2).standard_normal(ids.size)}
+    cols["wc:x:re"][[100, 3000]] = np.nan, -0.0
+    found = []
+    spikes = store._spikes
+    monkeypatch.setattr(store, "_spikes", lambda *x: found.append(spikes(*x)) or found[-1])
+    path = tmp_path / "g.db"
+    monkeypatch.setattr(store, "SPIKE_PLANES", 9)
+    store._CHOICE_CACHE.clear()
+    with store.Store(path, space) as st:
+        st.set_meta("scan", {"space": space.as_dict()})
+        st.write(ids[:2048], {k: c[:2048] for k, c in cols.items()}, [None] * 2048, ["fast"] * 2048)
+    with sqlite3.connect(path) as con:
+        con.execute("UPDATE meta SET value = ? WHERE key = ?", (json.dumps({"format": 6}), store.MARKER))
+    con.close()
+    assert found[-1][0].size == 0
+    monkeypatch.undo()
+    monkeypatch.setattr(store, "_spikes", lambda *x: found.append(spikes(*x)) or found[-1])
+    store._CHOICE_CACHE.clear()
+    with store.Store(path, space) as st:
+        st.write(ids[2048:], {k: c[2048:] for k, c in cols.items()}, [None] * 2048, ["fast"] * 2048)
+    assert found[-1][0].size > 0
+    con = sqlite3.connect(path)
+    fmt = json.loads(con.execute("SELECT value FROM meta WHERE key = ?", (store.MARKER,)).fetchone()[0])
+    con.close()
+    assert fmt == {"format": store.FORMAT} and store.FORMAT == 7
+    back = store.read(path, list(cols))
+    for k, c in cols.items():
+        np.testing.assert_array_equal(_bits(back[k]), _bits(c), err_msg=k)
+
+
 def test_a_column_proportional_to_another_is_stored_as_its_rounding_residuals():
     """Random-order values (a random sample: no neighbour to predict from) that are another
     column times a constant (the imaginary part of a coefficient with a fixed phase, a coupling
