@@ -260,7 +260,9 @@ def _closed_form3(f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     scale2 = scale * scale
     a2 *= scale2
     big *= scale2
-    c2 = a2.sum(axis=0)  # row by row: each matrix gets the same sum in any batch
+    c2 = a2[0].copy()
+    for k in range(1, 9):  # in this order for every batch (a2.sum(axis=0) of one matrix would
+        c2 += a2[k]  # sum pairwise: other bits)
     c1 = np.zeros(n)
     for r, s in ((0, 1), (0, 2), (1, 2)):  # the 2x2 minors of M, rows r < s, columns c < d
         for c, d in ((0, 1), (0, 2), (1, 2)):
