@@ -190,10 +190,12 @@ def _lapack_singular_values(m: np.ndarray) -> np.ndarray:
 
 #: :func:`_singular_values3` takes LAPACK where its error estimate 1/(g₁₂ g₂₃) exceeds this
 #: (g₁₂ = (λ₁ − λ₂)/λ₁, g₂₃ = (λ₂ − λ₃)/λ₂ the relative gaps of the eigenvalues λ₁ ≥ λ₂ ≥ λ₃
-#: of M†M): measured against 40-digit SVDs the closed form's error is ≲ 1.3 ε σ_max/(g₁₂ g₂₃)
-#: and ≤ 3.5 ε σ_max below this threshold (LAPACK's own: ≤ 2.5 ε σ_max); 4.5% of Gaussian
-#: random complex matrices and 2% of random complex symmetric ones exceed it, a normal-ordered
-#: neutrino mass matrix (g₁₂ ≈ 0.97, g₂₃ ≈ 1) does not
+#: of M†M). Measured against 40-digit SVDs (benchmarks/singular_values.py): the closed form's
+#: error is ≤ ~2 ε σ_max/(g₁₂ g₂₃), and ≤ 5.5 ε σ_max on 2200 matrices just below this
+#: threshold (numpy's SVD on them: ≤ 3 ε σ_max; at 3 the closed form's would be ≤ 3 but 12% of
+#: Gaussian random matrices would fall back instead of 4%, 2% of random complex symmetric ones);
+#: a normal-ordered neutrino mass matrix (g₁₂ ≈ 0.97, g₂₃ ≈ 1) is far below it, an inverted
+#: one (g₁₂ ≈ 0.03) and quasi-degenerate ones far above
 SV3_CONDITION = 4.0
 
 # pivot 3p + q → the flat indices (3i + j) of M with row p and column q moved first (the rest
@@ -223,11 +225,14 @@ def _singular_values3(m: np.ndarray) -> np.ndarray:
 
     Each matrix is first scaled by a power of 2 (exact) to max|m_ij|² in [1/4, 1). The c's are
     as accurate as LAPACK needs (a 2x2 minor to ~ε σ_max², so σ_mid to ~ε σ_max), but a root
-    of the cubic moves by δc/f'(λ): the error grows like ε σ_max/(g₁₂ g₂₃) with the relative
-    gaps g₁₂ = (λ₁ − λ₂)/λ₁, g₂₃ = (λ₂ − λ₃)/λ₂. Where 1/(g₁₂ g₂₃) > :data:`SV3_CONDITION`
-    (near-degenerate pairs, rank ≤ 1) the values are LAPACK's (:func:`_lapack_singular_values`,
-    bit for bit); zero matrices give zeros, matrices with a NaN or infinite entry NaN, matrices
-    whose squared entries would overflow or underflow LAPACK's numbers."""
+    moves by δf(λ)/f'(λ): f'(λ₂) = (λ₁ − λ₂)(λ₂ − λ₃) against δf(λ₂) ~ ε λ₁^{3/2} λ₂^{3/2}
+    moves σ_mid by ~ε σ_max/(2 g₁₂ g₂₃) with the relative gaps g₁₂ = (λ₁ − λ₂)/λ₁,
+    g₂₃ = (λ₂ − λ₃)/λ₂ (σ_max likewise with g₁₃ ≥ g₂₃). Where 1/(g₁₂ g₂₃) > :data:`SV3_CONDITION`
+    (near-degenerate pairs; rank 1 at times, whose zero pair is rounding) the values are
+    LAPACK's (:func:`_lapack_singular_values`, bit for bit); so are those of matrices whose
+    squared entries would overflow or underflow. Zero matrices give zeros, matrices with a NaN
+    or infinite entry NaN (numpy's SVD raises LinAlgError for the whole batch). Every operation
+    is elementwise over the batch, in a fixed order: a matrix gets the same bits in any batch."""
     # (9, n): entry 3i + j of every matrix a contiguous row, every operation on arrays of n (a
     # copy, scaled in place)
     f = m.reshape(m.shape[0], 9).T.copy()
