@@ -293,6 +293,7 @@ def _closed_form3(f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     s_max, s_mid = np.sqrt(lam1), np.sqrt(lam2)
     out = np.stack([det / (s_max * s_mid), s_mid, s_max], axis=-1)
     out /= scale[:, None]
-    # 1/(g₁₂ g₂₃) ≤ SV3_CONDITION, without divisions (NaN compares False)
-    good = (lam1 - lam2) * split * SV3_CONDITION >= lam1 * lam2
+    # 1/(g₁₂ g₂₃) < SV3_CONDITION, without divisions (NaN compares False; an exact λ₂ = 0,
+    # rank 1, 0/0 in σ_min, is not taken)
+    good = (lam1 - lam2) * split * SV3_CONDITION > lam1 * lam2
     return out, good & normal

@@ -97,8 +97,15 @@ def test_neutrino_mass_matrices_against_40_digit_svds(name, units):
 
 
 def test_random_complex_matrices_against_40_digit_svds():
+    """Gaussian random complex and real matrices, tiny and huge ones, and hierarchical ones
+    U diag(σ) V† with σ log-uniform down to 1e-12 σ_max (σ_min there needs the pivoted
+    determinant: the cofactor expansion's error ε σ_max³ would give σ_min ± ε σ_max²/σ_mid)."""
     rng = np.random.default_rng(7)
-    for m in (rng.normal(size=(60, 3, 3)) + 1j * rng.normal(size=(60, 3, 3)),
+    sigma = np.sort(10.0 ** rng.uniform(-12, 0, size=(60, 3)), axis=-1)
+    sigma[:, 2] = 1.0
+    hierarchical = np.einsum("nij,nj,nkj->nik", _unitary(rng, 60), sigma, _unitary(rng, 60).conj())
+    for m in (hierarchical,
+              rng.normal(size=(60, 3, 3)) + 1j * rng.normal(size=(60, 3, 3)),
               rng.normal(size=(30, 3, 3)),  # real
               (rng.normal(size=(30, 3, 3)) + 1j * rng.normal(size=(30, 3, 3))) * 1e-150,
               (rng.normal(size=(30, 3, 3)) + 1j * rng.normal(size=(30, 3, 3))) * 1e150):
@@ -195,6 +202,18 @@ def test_zero_nan_inf_huge_and_tiny_matrices():
     assert np.array_equal(got[5:], lapack)
     assert _k(got[:1], _exact(m[:1])) <= K
     assert np.array_equal(linalg.singular_values(np.zeros((3, 3, 3))), np.zeros((3, 3)))
+
+
+def test_diagonal_matrices_with_exact_zeros():
+    """Rank 2, 1 and 0 with exact zeros (λ₂ = 0 exactly: σ_min would be 0/0 in the closed
+    form), real and complex."""
+    m = np.array([np.diag([0.0, 1.0, 2.0]), np.diag([0.0, 0.0, 1.0]), np.diag([0.0, 3.0, 0.0]),
+                  np.diag([1.0, 0.0, 2.0]), np.diag([3.0, 1.0, 2.0]), np.zeros((3, 3))])
+    expect = [[0, 1, 2], [0, 0, 1], [0, 0, 3], [0, 1, 2], [1, 2, 3], [0, 0, 0]]
+    for scale in (1.0, 1 - 1j, 1e-11j):
+        got = linalg.singular_values(m * scale)
+        assert not np.any(np.isnan(got))
+        np.testing.assert_allclose(got, np.multiply(expect, abs(scale)), rtol=4 * EPS, atol=0)
 
 
 def test_other_shapes_and_types_keep_lapack():
