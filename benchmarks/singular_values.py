@@ -4,7 +4,8 @@ fallback) against numpy's per-matrix LAPACK SVD, the route before it.
 * ``accuracy``: per kind of matrix, max |σ_i − σ_i(mpmath)|/(ε σ_max) of the closed form and of
   numpy's SVD against mpmath.svd_c at 40 digits, and the fraction that falls back to LAPACK
   (kinds: neutrino mass matrices U* diag(m) U† of tests/test_linalg_singular_values.py in GeV,
-  Gaussian random complex matrices, and U diag(σ) V† with 1/(g₁₂ g₂₃) uniform in [1.5, 6]
+  Gaussian random complex matrices, U diag(σ) V† with σ log-uniform down to 1e-12 σ_max, and
+  U diag(σ) V† with 1/(g₁₂ g₂₃) uniform in [1.5, 6]
   around linalg.SV3_CONDITION, where the closed form's error is largest);
 * ``speed``: CPU µs per matrix of numpy's SVD (sorted: the old route) and of singular_values on
   8192 distinct random matrices (Gaussian complex; complex symmetric rank 2 of scale 1e-11, as
@@ -48,6 +49,10 @@ def accuracy(n: int) -> None:
     rng = np.random.default_rng(2026)
     kinds = {f"{name} (GeV)": _takagi_form(rng, _masses(name, n, rng)) * 1e-9 for name in SPECTRA}
     kinds["Gaussian complex"] = rng.normal(size=(n, 3, 3)) + 1j * rng.normal(size=(n, 3, 3))
+    sigma = np.sort(10.0 ** rng.uniform(-12, 0, size=(n, 3)), axis=-1)
+    sigma[:, 2] = 1.0
+    kinds["hierarchical, σ to 1e-12 σ_max"] = np.einsum(
+        "nij,nj,nkj->nik", _unitary(rng, n), sigma, _unitary(rng, n).conj())
     cond = rng.uniform(1.5, 6, 4 * n)
     g12 = np.exp(rng.uniform(np.log(1 / cond), 0))
     g23 = 1 / (cond * g12)
