@@ -157,18 +157,143 @@ def real_symmetric(mass_matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def singular_values(matrices: np.ndarray) -> np.ndarray:
-    """Singular values of a batch of matrices (N, n, k), ascending along the last axis: LAPACK's
-    (numpy.linalg.svd) once per distinct matrix (equal bits; bridge.repeats.distinct_points),
-    spread to its repetitions. LAPACK treats every matrix of a stack alone, so each gets the
-    numbers it gets in the whole stack. A grid scan of the scotogenic model over M_N and another
-    mass repeats the neutrino mass matrix, which depends on M_N, m_η, λ5 only (~32 distinct in a
-    chunk of 4096), and numpy's per-matrix overhead (~3–5 µs) made this the largest single
-    numpy call of its scan chunk."""
+    """Singular values of a batch of matrices (N, n, k), ascending along the last axis, once per
+    distinct matrix (equal bits; bridge.repeats.distinct_points), spread to its repetitions.
+    A batch of 3x3 float64/complex128 matrices takes :func:`_singular_values3` (a closed form,
+    LAPACK where it is ill-conditioned); other shapes numpy.linalg.svd (LAPACK). Either treats
+    every matrix alone, so each gets the numbers it gets in any batch. A grid scan of the
+    scotogenic model over M_N and another mass repeats the neutrino mass matrix, which depends
+    on M_N, m_η, λ5 only (~32 distinct in a chunk of 4096); a random sample repeats none, and
+    there numpy's per-matrix overhead (~3 µs) was ~12% of its chunk's CPU."""
 
     m = np.asarray(matrices)
     pick = distinct_points([c for c in m.reshape(m.shape[0], -1).T], m.shape[0]) \
         if m.ndim == 3 and m.shape[0] > 1 else None
     if pick is None:
-        return np.sort(np.linalg.svd(m, compute_uv=False), axis=-1)
+        return _distinct_singular_values(m)
     first, inverse = pick
-    return np.sort(np.linalg.svd(m[first], compute_uv=False), axis=-1)[inverse]
+    return _distinct_singular_values(m[first])[inverse]
+
+
+def _distinct_singular_values(m: np.ndarray) -> np.ndarray:
+    if m.ndim == 3 and m.shape[1:] == (3, 3) and m.shape[0] > 0 \
+            and m.dtype in (np.float64, np.complex128):
+        return _singular_values3(m)
+    return _lapack_singular_values(m)
+
+
+def _lapack_singular_values(m: np.ndarray) -> np.ndarray:
+    """numpy.linalg.svd's singular values, ascending (the fallback of :func:`_singular_values3`:
+    a function of its own so that tests can count the matrices it gets)."""
+    return np.sort(np.linalg.svd(m, compute_uv=False), axis=-1)
+
+
+#: :func:`_singular_values3` takes LAPACK where its error estimate 1/(g₁₂ g₂₃) exceeds this
+#: (g₁₂ = (λ₁ − λ₂)/λ₁, g₂₃ = (λ₂ − λ₃)/λ₂ the relative gaps of the eigenvalues λ₁ ≥ λ₂ ≥ λ₃
+#: of M†M). Measured against 40-digit SVDs (benchmarks/singular_values.py): the closed form's
+#: error is ≤ ~2 ε σ_max/(g₁₂ g₂₃), and ≤ 5.5 ε σ_max on 2200 matrices just below this
+#: threshold (numpy's SVD on them: ≤ 3 ε σ_max; at 3 the closed form's would be ≤ 3 but 12% of
+#: Gaussian random matrices would fall back instead of 4%, 2% of random complex symmetric ones);
+#: a normal-ordered neutrino mass matrix (g₁₂ ≈ 0.97, g₂₃ ≈ 1) is far below it, an inverted
+#: one (g₁₂ ≈ 0.03) and quasi-degenerate ones far above
+SV3_CONDITION = 4.0
+
+# pivot 3p + q → the flat indices (3i + j) of M with row p and column q moved first (the rest
+# in order): the elimination of _singular_values3's determinant
+_OTHER = ((1, 2), (0, 2), (0, 1))
+_PIVOTED = np.array([[3 * i + j for i in (p, *_OTHER[p]) for j in (q, *_OTHER[q])]
+                     for p in range(3) for q in range(3)])
+
+
+def _abs2(z: np.ndarray) -> np.ndarray:
+    return z.real * z.real + z.imag * z.imag if np.iscomplexobj(z) else z * z
+
+
+def _singular_values3(m: np.ndarray) -> np.ndarray:
+    """Singular values of N 3x3 matrices (N, 3, 3), ascending, in closed form: the eigenvalues
+    λ₁ ≥ λ₂ ≥ λ₃ of H = M†M are σ², the roots of λ³ − c₂λ² + c₁λ − c₀ with, from M directly
+    (no H formed), c₂ = tr H = Σ|m_ij|², c₁ = the sum of H's principal 2x2 minors = Σ|2x2 minors
+    of M|² (Cauchy–Binet), c₀ = det H = |det M|².
+
+    * λ₁ by the trigonometric solution of the cubic (Viète; e.g. Press et al., Numerical
+      Recipes, 3rd ed., §5.6): p = (c₂² − 3c₁)/9, q = (2c₂³ − 9c₂c₁ + 27c₀)/54,
+      λ₁ = c₂/3 + 2√p cos(arccos(q/p^{3/2})/3);
+    * λ₂ + λ₃ = (c₁ − c₀/λ₁)/λ₁ and λ₂λ₃ = c₀/λ₁ (Vieta), λ₂ the larger root of that quadratic;
+    * σ_min = |det M|/(σ_max σ_mid), with det M by Gaussian elimination with complete pivoting
+      (backward stable: error ~ε σ_max² σ_mid, so σ_min to ~ε σ_max as LAPACK's; the cofactor
+      expansion's ~ε σ_max³ would not be).
+
+    Each matrix is first scaled by a power of 2 (exact) to max|m_ij|² in [1/4, 1). The c's are
+    as accurate as LAPACK needs (a 2x2 minor to ~ε σ_max², so σ_mid to ~ε σ_max), but a root
+    moves by δf(λ)/f'(λ): f'(λ₂) = (λ₁ − λ₂)(λ₂ − λ₃) against δf(λ₂) ~ ε λ₁^{3/2} λ₂^{3/2}
+    moves σ_mid by ~ε σ_max/(2 g₁₂ g₂₃) with the relative gaps g₁₂ = (λ₁ − λ₂)/λ₁,
+    g₂₃ = (λ₂ − λ₃)/λ₂ (σ_max likewise with g₁₃ ≥ g₂₃). Where 1/(g₁₂ g₂₃) > :data:`SV3_CONDITION`
+    (near-degenerate pairs; rank 1 at times, whose zero pair is rounding) the values are
+    LAPACK's (:func:`_lapack_singular_values`, bit for bit); so are those of matrices whose
+    squared entries would overflow or underflow. Zero matrices give zeros, matrices with a NaN
+    or infinite entry NaN (numpy's SVD raises LinAlgError for the whole batch). Every operation
+    is elementwise over the batch, in a fixed order: a matrix gets the same bits in any batch."""
+    # (9, n): entry 3i + j of every matrix a contiguous row, every operation on arrays of n (a
+    # copy, scaled in place)
+    f = m.reshape(m.shape[0], 9).T.copy()
+    with np.errstate(all="ignore"):  # NaN, inf, 0/0: those rows are not taken from here
+        out, good = _closed_form3(f)
+    if np.all(good):
+        return out
+    bad = np.flatnonzero(~good)
+    rest = m[bad]
+    # zero matrices give zeros, a NaN or inf entry NaN (LAPACK would raise), the rest LAPACK's
+    zero, finite = (rest == 0).all(axis=(1, 2)), np.isfinite(rest).all(axis=(1, 2))
+    out[bad] = np.where(zero, 0.0, np.nan)[:, None]
+    lapack = finite & ~zero
+    if np.any(lapack):
+        out[bad[lapack]] = _lapack_singular_values(rest[lapack])
+    return out
+
+
+def _closed_form3(f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_singular_values3` on f (9, N), M's entries by rows: the values, and where they
+    hold (the rest: LAPACK's). Overwrites f."""
+    n = f.shape[1]
+    a2 = _abs2(f)
+    big = a2.max(axis=0)
+    # the scale 2^e, e = −⌈log₂(max|m|²)/2⌉, exact; rows outside [2^-960, 2^960] (zero, NaN,
+    # overflowing or underflowing squares) are not taken from here
+    normal = (big >= 2.0 ** -960) & (big <= 2.0 ** 960)
+    scale = np.ldexp(1.0, -((np.frexp(np.where(normal, big, 1.0))[1] + 1) // 2))
+    f *= scale
+    scale2 = scale * scale
+    a2 *= scale2
+    big *= scale2
+    c2 = a2[0].copy()
+    for k in range(1, 9):  # in this order for every batch (a2.sum(axis=0) of one matrix would
+        c2 += a2[k]  # sum pairwise: other bits)
+    c1 = np.zeros(n)
+    for r, s in ((0, 1), (0, 2), (1, 2)):  # the 2x2 minors of M, rows r < s, columns c < d
+        for c, d in ((0, 1), (0, 2), (1, 2)):
+            c1 += _abs2(f[3 * r + c] * f[3 * s + d] - f[3 * r + d] * f[3 * s + c])
+    # |det M| = |m_pq| |det S|, S the Schur complement of the largest entry m_pq (the first of
+    # equal ones; the sign of the permutation does not matter)
+    pivot = np.full(n, 8)
+    for k in range(7, -1, -1):
+        np.copyto(pivot, k, where=a2[k] == big)
+    g = np.take_along_axis(f, _PIVOTED[pivot].T, axis=0)
+    l1, l2 = g[3] / g[0], g[6] / g[0]
+    det_s = (g[4] - l1 * g[1]) * (g[8] - l2 * g[2]) - (g[5] - l1 * g[2]) * (g[7] - l2 * g[1])
+    det = np.sqrt(big * _abs2(det_s))
+    c0 = det * det
+    p = (c2 * c2 - 3.0 * c1) / 9.0
+    q = (c2 * (2.0 * c2 * c2 - 9.0 * c1) + 27.0 * c0) / 54.0
+    root_p = np.sqrt(p)
+    lam1 = c2 / 3.0 + 2.0 * root_p * np.cos(np.arccos(np.clip(q / (p * root_p), -1.0, 1.0)) / 3.0)
+    prod = c0 / lam1  # λ₂λ₃
+    total = (c1 - prod) / lam1  # λ₂ + λ₃
+    split = np.sqrt(total * total - 4.0 * prod)  # λ₂ − λ₃
+    lam2 = (total + split) / 2.0
+    s_max, s_mid = np.sqrt(lam1), np.sqrt(lam2)
+    out = np.stack([det / (s_max * s_mid), s_mid, s_max], axis=-1)
+    out /= scale[:, None]
+    # 1/(g₁₂ g₂₃) < SV3_CONDITION, without divisions (NaN compares False; an exact λ₂ = 0,
+    # rank 1, 0/0 in σ_min, is not taken)
+    good = (lam1 - lam2) * split * SV3_CONDITION > lam1 * lam2
+    return out, good & normal

@@ -1,7 +1,9 @@
 """Batches whose points repeat, computed once and spread, against the point-by-point route:
 bridge.linalg.singular_values (a scan chunk's neutrino masses, once per distinct m_ν) against
-numpy.linalg.svd matrix by matrix (the same bits, on repeated (grid-like), all-distinct,
-rank-deficient and near-degenerate complex symmetric matrices); bridge.assembly._block_diag of
+itself matrix by matrix (the same bits, on repeated (grid-like), all-distinct, rank-deficient
+and near-degenerate complex symmetric matrices) and numpy.linalg.svd (within the bound of
+tests/test_linalg_singular_values.py; the same bits where it falls back to LAPACK, near-degenerate
+matrices); bridge.assembly._block_diag of
 blocks that repeat one point (built once, spread) against the blocks filled in point by point
 (the spectra of the shipped cards with it: tests/test_spectrum_speedups.py)."""
 
@@ -19,7 +21,19 @@ def _symmetric(rng, n, rank=3, scale=1e-10):
 
 
 def _one_by_one(m):
-    return np.array([np.sort(np.linalg.svd(x, compute_uv=False)) for x in m])
+    """singular_values of each matrix alone (a batch of one)."""
+    return np.concatenate([linalg.singular_values(x[None]) for x in m])
+
+
+def _numpy(m):
+    return np.sort(np.linalg.svd(m, compute_uv=False), axis=-1)
+
+
+def _assert_close_to_numpy(got, m):
+    """|σ − σ_numpy| ≤ (6 + 3) ε σ_max: this code's bound against 40-digit SVDs plus numpy's
+    measured error (tests/test_linalg_singular_values.py)."""
+    ref = _numpy(m)
+    assert np.max(np.abs(got - ref) / ref[:, -1:]) <= 9 * np.finfo(float).eps
 
 
 def test_repeated_matrices_get_the_numbers_of_a_call_per_matrix():
@@ -29,10 +43,11 @@ def test_repeated_matrices_get_the_numbers_of_a_call_per_matrix():
     got = linalg.singular_values(m)
     assert got.shape == (300, 3)
     assert np.array_equal(got, _one_by_one(m))
+    _assert_close_to_numpy(got, m)
     assert np.all(got[:, 0] <= 1e-14 * got[:, 2])  # the zero stays at rounding of ‖M‖
 
 
-def test_distinct_and_near_degenerate_matrices_equal_numpy():
+def test_distinct_and_near_degenerate_matrices_against_numpy():
     rng = np.random.default_rng(4)
     m = _symmetric(rng, 50)
     # near-degenerate: U diag(1, 1 + 1e-9, 2) Uᵀ with U unitary (Takagi form)
@@ -41,8 +56,9 @@ def test_distinct_and_near_degenerate_matrices_equal_numpy():
     m = np.concatenate([m, np.repeat(near, 3, axis=0)])
     got = linalg.singular_values(m)
     assert np.array_equal(got, _one_by_one(m))
+    _assert_close_to_numpy(got, m)
+    assert np.array_equal(got[-3:], _numpy(m[-3:]))  # LAPACK's: a near-degenerate pair
     assert np.allclose(got[-1], [1.0, 1.0 + 1e-9, 2.0], rtol=1e-14, atol=0)
-    assert np.array_equal(linalg.singular_values(m[:1]), _one_by_one(m[:1]))
 
 
 def _filled(blocks, n_batch):
