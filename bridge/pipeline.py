@@ -164,9 +164,9 @@ def flavour_extension(sector: DarkSector, sm, parts: dict, *, z_pole: bool = Tru
 
     if z_pole:
         parts.update(zpole.vertex_shifts(sector, sm))  # Z couplings of the leptons (Z-pole rows)
-    d_charm = matching.reads(read, matching.down_quark_names()["ucuc"])
+    reads_d_mixing = matching.reads(read, matching.down_quark_names()["ucuc"])
     quark = matching.down_quark_coefficients(sector, sm, parts, read=read,
-                                             up_sector=up_sector() if d_charm else None)
+                                             up_sector=up_sector() if reads_d_mixing else None)
     lepton = lfv.tau_dipoles(sector, sm, read)
     lepton.update(lfv.lfv_coefficients(sector, sm, parts if lfv_parts else None,
                                        quark_sector=up_sector, read=read))
