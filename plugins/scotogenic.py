@@ -377,7 +377,7 @@ def bridge_derived_parameters(inputs, sm) -> dict:
     # a grid scan repeats each value of M_N, m_eta, lambda5 (Sigma and Y_N depend on no other
     # input): each distinct point once, the same numbers spread to its repetitions
     varying = [x for x in (m_n, m_eta[:, 0], m_eta[:, 1], *lam5.reshape(n, 4).T)
-               if not np.array_equal(x, np.broadcast_to(x[:1], x.shape))]
+               if not _one_point(x)]
     pick = distinct_points(varying, n) if varying else (np.zeros(1, int), np.zeros(n, int))
     first, spread = pick if pick is not None else (slice(None), slice(None))
     try:

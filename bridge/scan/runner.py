@@ -182,16 +182,22 @@ def _fast(ctx: Context) -> fpm.FastPath | None:
     return _WORKER.setdefault(("fastpath", ctx.digest), ctx.fastpath)
 
 
+def _reads_anything(ctx: Context) -> bool:
+    """Whether the chunk's columns may read any quantity of a point: the stored contrib:
+    breakdown, the direct route's likelihood, or a vector likelihood other than the fast path's
+    Gaussian and flavio vectors (those read declared quantities and observables)."""
+    return ctx.contributions or ctx.route == "direct" or any(
+        not isinstance(vl, (GaussianVector, FlavioVector)) for vl in ctx.vector_likelihoods)
+
+
 def _needs_z_pole(ctx: Context) -> bool:
     """Whether the chunk must compute the leptons' one-loop Z couplings: they enter no Wilson
     coefficient, only the Z-pole rows (bridge.zpole) and the stored contrib: breakdown, and cost
     ~20% of a batch. Likelihoods other than the fast path's Gaussian and flavio vectors may read
     anything, so they keep them."""
-    if ctx.contributions or ctx.route == "direct" or sectors.reads_z_pole(ctx.observables):
+    if _reads_anything(ctx) or sectors.reads_z_pole(ctx.observables):
         return True
-    return any(not isinstance(vl, (GaussianVector, FlavioVector))
-               or sectors.reads_z_pole(getattr(vl, "observables", ()))
-               for vl in ctx.vector_likelihoods)
+    return any(sectors.reads_z_pole(getattr(vl, "observables", ())) for vl in ctx.vector_likelihoods)
 
 
 def fastpath_recipe(ctx: Context) -> dict:
@@ -205,9 +211,7 @@ def _needs_lfv_parts(ctx: Context) -> bool:
     contributions (bridge.lfv; ~100 of a scotogenic batch's ~150): only the stored contrib:
     breakdown and likelihoods that may read any contribution (the direct route's, vector
     likelihoods other than the fast path's Gaussian and flavio vectors) see them."""
-    if ctx.contributions or ctx.route == "direct":
-        return True
-    return any(not isinstance(vl, (GaussianVector, FlavioVector)) for vl in ctx.vector_likelihoods)
+    return _reads_anything(ctx)
 
 
 def coefficients_read(ctx: Context, which: str) -> frozenset[str] | None:
@@ -221,9 +225,7 @@ def coefficients_read(ctx: Context, which: str) -> frozenset[str] | None:
     are computed regardless; the others (b→d, s→d, K and D mixing, τ dipoles, the LFV
     operators: bridge.pipeline.flavour_extension) only where read. A point's coefficients and
     observables are the same numbers either way; the results file holds fewer wc: columns."""
-    if which == "all" or ctx.contributions or ctx.route == "direct":
-        return None
-    if any(not isinstance(vl, (GaussianVector, FlavioVector)) for vl in ctx.vector_likelihoods):
+    if which == "all" or _reads_anything(ctx):
         return None
     wet_rows = [o for o in ctx.observables if not _is_z_pole(o)]
     if not wet_rows:
