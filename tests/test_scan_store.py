@@ -242,7 +242,7 @@ def test_encoded_columns_come_back_bit_for_bit(width):
     table = np.array(rows)
     codes, blob = store.encode_table(table, width)
     assert len(codes) == len(rows)
-    assert all(c in store.TRANSFORMS or c.startswith(("R", "L")) for c in codes)
+    assert all(c in store.TRANSFORMS or c.startswith(("R", "L")) or c == "V" for c in codes)
     back = store.decode_table(blob, codes, n, width)
     np.testing.assert_array_equal(_bits(back), _bits(table))
     for m in (1, 2, 3):  # chunks shorter than the differences
@@ -422,7 +422,7 @@ def test_a_format_6_file_is_read_and_a_resumed_grid_scan_upgrades_it(tmp_path, m
     con = sqlite3.connect(path)
     fmt = json.loads(con.execute("SELECT value FROM meta WHERE key = ?", (store.MARKER,)).fetchone()[0])
     con.close()
-    assert fmt == {"format": store.FORMAT} and store.FORMAT == 7
+    assert fmt == {"format": store.FORMAT} and store.FORMAT == 8
     back = store.read(path, list(cols))
     for k, c in cols.items():
         np.testing.assert_array_equal(_bits(back[k]), _bits(c), err_msg=k)

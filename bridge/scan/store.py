@@ -63,7 +63,7 @@ import numpy as np
 from bridge.errors import InputError
 from bridge.scan.store_order import Lifting, chunk_order, finite, unit_coordinates
 
-FORMAT = 7
+FORMAT = 8
 #: Formats this bridge reads: 2 stored the columns as plain float64 (no ``codec`` in a
 #: chunk's layout), 3 without the ``R`` transform (a column predicted from another one) and
 #: without the checksum of the scan's parameters, 4 without the ``L`` transform (a linear
@@ -71,7 +71,7 @@ FORMAT = 7
 #: chunk (:mod:`bridge.scan.store_order`), 6 without spikes (:func:`_spikes`: a format 6 chunk's
 #: data are a format 7 chunk's without any); a writer that resumes such a file adds
 #: chunks of today's format and marks the file so (an older bridge then refuses it).
-READABLE = (2, 3, 4, 5, 6, 7)
+READABLE = (2, 3, 4, 5, 6, 7, 8)
 MARKER = "bridge_results"
 STATUS_OK, STATUS_FAILED = 0, 1
 FIXED = ("id", "status", "error", "route")
@@ -395,15 +395,49 @@ def _choose(bits: np.ndarray, width: int, costs: bool = False, key=None, lift=No
         return choice, cost
     _linear(bits, choice, cost, sample, key)
     if lift is not None:
-        _remainders(bits, choice, sample, lift)
+        _remainders(bits, choice, cost, sample, lift)
+    _verbatim(choice, cost)
     return choice
 
 
-def _remainders(bits: np.ndarray, choice: list[str], sample: np.ndarray, lift) -> None:
+#: Format 8: a row whose transform leaves residuals of VERBATIM_BITS or more a value (their
+#: mean bit length on the sample, :func:`_cost`) is stored verbatim (code ``V``: its float64
+#: bytes as they are, no residuals, byte planes or zlib), the noisiest first, while the chunk's
+#: estimated size (the rows' mean bit lengths / 8, bytes a point) stays within VERBATIM_BUDGET.
+#: Such a row's residuals fill 5-8 of its 8 byte planes with noise that neither interpolation
+#: nor deflate shrinks much: storing its bits costs 8 - cost / 8 bytes a point more and saves
+#: its share of every encoding pass (the residuals, the Hilbert interpolation's gathers, the
+#: plane copies, deflating its skewed top planes). The budget keeps the store below issue 12's
+#: 300 B a point (240 for the columns' data, the rest for the layout, ids, routes and the
+#: estimate's error). 0 turns it off (format 7's encoding).
+VERBATIM_BITS, VERBATIM_BUDGET = 40.0, 240.0
+
+
+def _verbatim(choice: list[str], cost: np.ndarray) -> None:
+    """Turn the rows of ``choice`` whose residuals cost VERBATIM_BITS or more a value into
+    ``V`` rows, the costliest first, while the chunk's estimated bytes a point (sum of ``cost``
+    / 8, with 8 for each ``V`` row) stay within VERBATIM_BUDGET."""
+    if VERBATIM_BUDGET <= 0:
+        return
+    cost = np.minimum(np.where(np.isfinite(cost), cost, 64.0), 64.0)
+    total = float(cost.sum()) / 8.0
+    for k in np.argsort(-cost, kind="stable").tolist():
+        if cost[k] < VERBATIM_BITS:
+            break
+        extra = 8.0 - cost[k] / 8.0
+        if total + extra > VERBATIM_BUDGET:
+            break
+        choice[k] = "V"
+        total += extra
+
+
+def _remainders(bits: np.ndarray, choice: list[str], cost: np.ndarray, sample: np.ndarray,
+                lift) -> None:
     """Turn an ``L`` row into a ``K`` row where that leaves a smaller residual on the sample:
     the combination plus the interpolation (:class:`~bridge.scan.store_order.Lifting`) of
     what the combination leaves (a sum of a few terms of a smooth function of the parameters:
-    a combination fitted on all points leaves a remainder that varies slowly over the box)."""
+    a combination fitted on all points leaves a remainder that varies slowly over the box).
+    ``cost``: each row's cost, updated for the rows that change."""
     rows = [k for k, c in enumerate(choice) if c.startswith("L")]
     if not rows:
         return
@@ -416,6 +450,7 @@ def _remainders(bits: np.ndarray, choice: list[str], sample: np.ndarray, lift) -
     for k, a, b in zip(rows, plain, spatial, strict=True):
         if b < a - 0.5:
             choice[k] = "K" + choice[k][1:]
+            cost[k] = b
 
 
 def _about(values: np.ndarray, base: np.ndarray, lift, pos) -> np.ndarray:
@@ -538,7 +573,10 @@ def _linear(bits: np.ndarray, choice: list[str], cost: np.ndarray, sample: np.nd
             r = table.view(np.int64)[rows]
             for i, k in enumerate(rows):
                 r[i] -= _combined(table, _linear_terms(codes[k]))
-            good = bool(np.all(_cost(r) < cost[rows] - LINEAR_GAIN))
+            reused = _cost(r)
+            good = bool(np.all(reused < cost[rows] - LINEAR_GAIN))
+            if good:
+                cost[rows] = reused
         if good:
             for k, code in codes.items():
                 choice[k] = code
@@ -666,9 +704,10 @@ def _linear_search(bits: np.ndarray, choice: list[str], cost: np.ndarray,
             best[t] = ck[t]
             chosen[t] = [(int(basis_arr[i]), float(c)) for i, c in zip(top[t], coef[t], strict=True)
                          if c != 0.0]
-    for k, terms in zip(targets, chosen, strict=True):
+    for k, terms, c in zip(targets, chosen, best.tolist(), strict=True):
         if terms:
             choice[k] = _linear_code(terms)
+            cost[k] = c
 
 
 def _head(n: int, width: int) -> np.ndarray:
@@ -677,8 +716,48 @@ def _head(n: int, width: int) -> np.ndarray:
     return np.array(sorted({i for i in (0, 1, width, width + 1) if 0 <= i < n}), dtype=np.int64)
 
 
-#: Byte-plane rows of :func:`encode_table`: all zero (not stored), stored as they are, deflated.
-ZERO, RAW, DEFLATED = 0, 1, 2
+#: Byte-plane rows of :func:`encode_table`: all zero (not stored), stored as they are, deflated,
+#: and (format 8) packed 1, 2 or 4 bits a byte (:func:`_bitpack`).
+ZERO, RAW, DEFLATED, PACK1, PACK2, PACK4 = 0, 1, 2, 3, 4, 5
+_PACKED = (PACK1, PACK2, PACK4)
+_PACK_BITS = {PACK1: 1, PACK2: 2, PACK4: 4}
+#: The packed kind of a row by the OR of its bytes (1..15; 0: ZERO).
+_PACK_KIND = (ZERO, PACK1, PACK2, PACK2, *[PACK4] * 12)
+#: Format 8: a plane row that would be deflated is packed instead when its bytes are all below
+#: 16 and at least PACK_NONZERO of its sampled bytes are non-zero. zlib (Z_RLE, level 1) takes
+#: ~11 ns a byte on such rows (bytes 0-9: 0.44 bytes out a byte in) and ~2 ns on sparse ones
+#: (1% non-zero: 0.02 out); packing takes ~0.7 ns a byte for 0.5 (4 bits), 0.25 or 0.125 out.
+#: Above 1 it is off (format 7's encoding).
+PACK_NONZERO = 0.1
+
+
+def _bitpack(part: np.ndarray, bits: int) -> np.ndarray:
+    """Rows of bytes below 2**bits (rows x n uint8), ``8 // bits`` to a byte: value j of each
+    group in bits ``bits * j`` up (little-endian order; the last group padded with zeros)."""
+    if bits == 1:
+        return np.packbits(part, axis=1, bitorder="little")
+    per = 8 // bits
+    rows, n = part.shape
+    if n % per:
+        full = np.zeros((rows, -(-n // per) * per), dtype=np.uint8)
+        full[:, :n] = part
+        part = full
+    out = part[:, ::per].copy()
+    for j in range(1, per):
+        out |= part[:, j::per] << np.uint8(bits * j)
+    return out
+
+
+def _bitunpack(packed: np.ndarray, bits: int, n: int) -> np.ndarray:
+    """The inverse of :func:`_bitpack` (rows x n uint8)."""
+    if bits == 1:
+        return np.unpackbits(packed, axis=1, count=n, bitorder="little")
+    per = 8 // bits
+    out = np.empty((packed.shape[0], packed.shape[1] * per), dtype=np.uint8)
+    mask = np.uint8((1 << bits) - 1)
+    for j in range(per):
+        np.bitwise_and(packed >> np.uint8(bits * j), mask, out=out[:, j::per])
+    return out[:, :n]
 #: zlib level and strategy of the deflated byte planes: level 1 with run-length matches only
 #: (Z_RLE): the planes are runs of zeros and small bytes; a full match search (the default
 #: strategy) saves 2-4% of their bytes at 1.4-1.6x the time, level 6 another 5% at 2.5x
@@ -691,7 +770,7 @@ LEVEL = 1
 #: and noise deflate to 70-95% of their size at 1-2 µs per point of a scotogenic chunk; stored
 #: raw, the chunk takes 15-20% less CPU and 4-8% more bytes (0.9 and 100 before; measured on
 #: 2736-point scotogenic chunks, grid and random, benchmarks/scan_store.py).
-DEFLATE_NONZERO, DEFLATE_MEAN = 0.3, 40
+DEFLATE_NONZERO, DEFLATE_MEAN = 0.3, 0
 
 
 def _deflate(*parts) -> bytes:
@@ -704,16 +783,22 @@ def _deflate(*parts) -> bytes:
 
 def _residuals(bits: np.ndarray, codes: list[str], width: int, lift=None) -> np.ndarray:
     """The zigzagged residuals of each row under its transform (``codes``; ``B``: the
-    interpolation ``lift``, :class:`bridge.scan.store_order.Lifting`). Each row's residuals
-    are written into one table, zigzagged at the end (a few rows at a time)."""
-    m, n = bits.shape
+    interpolation ``lift``, :class:`bridge.scan.store_order.Lifting`), the ``V`` rows (stored
+    verbatim) left out: one row per other row, in order. Each row's residuals are written into
+    one table, zigzagged at the end (a few rows at a time)."""
+    n = bits.shape[1]
+    at = {}  # row of the table -> row of the residuals
+    for k, c in enumerate(codes):
+        if c != "V":
+            at[k] = len(at)
+    m = len(at)
     r = np.empty((m, n), dtype=np.int64)
     ratio_rows = [k for k, c in enumerate(codes) if c.startswith("R")]
     table = bits.view(np.float64)
     remainder = []
     for k, c in enumerate(codes):
         if c.startswith("L"):
-            np.subtract(bits[k], _combined(table, _linear_terms(c)), out=r[k])
+            np.subtract(bits[k], _combined(table, _linear_terms(c)), out=r[at[k]])
         elif c.startswith("K"):
             remainder.append(k)
     if remainder:
@@ -722,19 +807,20 @@ def _residuals(bits: np.ndarray, codes: list[str], width: int, lift=None) -> np.
             _combined(table, _linear_terms(codes[k]), out=base[i])
         about = _about(table[remainder], base, lift, slice(1, None))
         for i, k in enumerate(remainder):
-            np.subtract(bits[k, :1], base[i, :1].view(np.int64), out=r[k, :1])
-            np.subtract(bits[k, 1:], about[i], out=r[k, 1:])
-    for code in set(codes) - {c for c in codes if c.startswith(("R", "L", "K"))}:
+            np.subtract(bits[k, :1], base[i, :1].view(np.int64), out=r[at[k], :1])
+            np.subtract(bits[k, 1:], about[i], out=r[at[k], 1:])
+    for code in set(codes) - {c for c in codes if c.startswith(("R", "L", "K", "V"))}:
         rows = [k for k, c in enumerate(codes) if c == code]
+        into = [at[k] for k in rows]
         if code == "B":
-            r[rows] = lift.residuals(bits[rows], inplace=True)
+            r[into] = lift.residuals(bits[rows], inplace=True)
         else:
-            r[rows] = _apply(bits[rows], code, width)
+            r[into] = _apply(bits[rows], code, width)
     if ratio_rows:
         refs, ratios = zip(*(_ratio_code(codes[k]) for k in ratio_rows), strict=True)
         pred = _predicted(table, list(refs), list(ratios))
         for i, k in enumerate(ratio_rows):
-            np.subtract(bits[k], pred[i], out=r[k])
+            np.subtract(bits[k], pred[i], out=r[at[k]])
     for i in range(0, m, _ROWS):  # a few rows at a time: the temporaries stay in the cache
         _zigzag(r[i:i + _ROWS], inplace=True)
     return r.view(np.uint64)
@@ -801,6 +887,8 @@ def encode_table(table: np.ndarray, width: int, key=None, lift=None,
         cached = None
         choice = _choose(bits, width, key=key, lift=lift)
     z = _residuals(bits, choice, width, lift)
+    verbatim = [k for k, c in enumerate(choice) if c == "V"]
+    m = z.shape[0]
     head = _head(n, width)
     heads = z[:, head].copy()
     z[:, head] = 0
@@ -815,20 +903,30 @@ def encode_table(table: np.ndarray, width: int, key=None, lift=None,
     # apart without those of the whole table, whose rows are copied out below only if stored)
     sample = _planes(np.ascontiguousarray(z[:, ::8]))
     nonzero = _nonzero(sample)
-    used = ((reach[None, :] >> (8 * np.arange(8, dtype=np.uint64))[:, None]) & np.uint64(255)) != 0
-    used = used.reshape(8 * m)
+    # the OR of each plane row's bytes (every byte of the row is at most this)
+    ors = ((reach[None, :] >> (8 * np.arange(8, dtype=np.uint64))[:, None]) & np.uint64(255))
+    ors = ors.reshape(8 * m)
     mean = sample.sum(axis=1, dtype=np.uint32) / sample.shape[1]  # exact below 2**24 sampled bytes
     kinds = np.full(8 * m, RAW, dtype=np.uint8)
     # noise (uniform bytes: mean 127.5, a zero in 256) is stored as it is; a row of small
     # bytes or of many zeros (the top bytes of the residuals) deflates well, and quickly;
     # between the two, deflating saves too little for its time (DEFLATE_NONZERO)
-    kinds[(nonzero < DEFLATE_NONZERO) | (mean < DEFLATE_MEAN)] = DEFLATED
-    kinds[~used] = ZERO
+    skewed = (nonzero < DEFLATE_NONZERO) | (mean < DEFLATE_MEAN)
+    kinds[skewed] = DEFLATED
+    # a dense row of bytes below 16 (the low byte of an R or L row's rounding residuals): a few
+    # bits a byte, packed (format 8; PACK_NONZERO)
+    dense = skewed & (ors < 16) & (nonzero >= PACK_NONZERO)
+    kinds[dense] = np.array(_PACK_KIND, dtype=np.uint8)[ors[dense].astype(np.intp)]
+    kinds[ors == 0] = ZERO
     raw = _plane_rows(z, np.flatnonzero(kinds == RAW))
+    bitpacked = [_bitpack(part, _PACK_BITS[kind]) for kind in _PACKED
+                 for part in _plane_rows(z, np.flatnonzero(kinds == kind))]
     deflated = np.flatnonzero(kinds == DEFLATED)
     packed = (_deflate(*map(memoryview, _plane_rows(z, deflated)), *_spike_planes(*spikes))
               if deflated.size or spikes[0].size else b"")
-    blob = b"".join([kinds.tobytes(), heads.astype("<u8").tobytes(), *map(memoryview, raw), packed])
+    blob = b"".join([kinds.tobytes(), heads.astype("<u8").tobytes(),
+                     bits[verbatim].astype("<i8", copy=False).tobytes() if verbatim else b"",
+                     *map(memoryview, raw), *map(memoryview, bitpacked), packed])
     if key is not None and n >= CHOICE_POINTS:
         if cached is None:
             if len(_CHOICE_CACHE) > 16:
@@ -952,22 +1050,36 @@ def _read_spikes(packed: bytes, start: int, size: int) -> tuple[np.ndarray, np.n
 def decode_table(blob: bytes, codes: list[str], n: int, width: int, lift=None) -> np.ndarray:
     """The float64 table of :func:`encode_table` (rows in ``codes`` order; ``lift`` as
     there)."""
-    m = len(codes)
-    if m == 0:
+    if not codes:
         return np.zeros((0, n))
+    verbatim = [k for k, c in enumerate(codes) if c == "V"]  # format 8
+    coded = [k for k, c in enumerate(codes) if c != "V"]
+    m = len(coded)
     head = _head(n, width)
     kinds = np.frombuffer(blob, np.uint8, 8 * m) if len(blob) >= 8 * m else np.zeros(0, np.uint8)
     n_raw = int(np.sum(kinds == RAW))
     start = 8 * m + 8 * m * head.size
-    if kinds.size != 8 * m or len(blob) < start + n_raw * n or not np.all(kinds <= DEFLATED):
+    sizes = {kind: int(np.sum(kinds == kind)) * -(-n * _PACK_BITS[kind] // 8) for kind in _PACKED}
+    end = start + 8 * n * len(verbatim) + n_raw * n + sum(sizes.values())  # the zlib stream's start
+    if kinds.size != 8 * m or len(blob) < end or not np.all(kinds <= PACK4):
         raise sqlite3.DatabaseError("a chunk's data are cut short")
+    out = np.empty((len(codes), n), dtype=np.int64)
+    out[verbatim] = np.frombuffer(blob, "<i8", n * len(verbatim), start).reshape(len(verbatim), n)
+    start += 8 * n * len(verbatim)
     planes = np.zeros((8 * m, n), dtype=np.uint8)
     planes[kinds == RAW] = np.frombuffer(blob, np.uint8, n_raw * n, start).reshape(n_raw, n)
+    start += n_raw * n
+    for kind in _PACKED:
+        rows = np.flatnonzero(kinds == kind)
+        if rows.size:
+            packed = np.frombuffer(blob, np.uint8, sizes[kind], start).reshape(rows.size, -1)
+            planes[rows] = _bitunpack(packed, _PACK_BITS[kind], n)
+            start += sizes[kind]
     n_def = int(np.sum(kinds == DEFLATED))
     spikes = None
-    if n_def or len(blob) > start + n_raw * n:  # format 7: the stream may hold spikes only
+    if n_def or len(blob) > end:  # format 7: the stream may hold spikes only
         try:
-            packed = zlib.decompress(blob[start + n_raw * n:])
+            packed = zlib.decompress(blob[end:])
         except zlib.error as exc:
             raise sqlite3.DatabaseError(f"a chunk's data are not readable ({exc})") from None
         if len(packed) < n_def * n or (len(packed) - n_def * n) % 12:
@@ -979,8 +1091,9 @@ def decode_table(blob: bytes, codes: list[str], n: int, width: int, lift=None) -
     if spikes is not None:
         z.reshape(-1)[spikes[0]] |= spikes[1]
     z[:, head] = np.frombuffer(blob, "<u8", m * head.size, 8 * m).reshape(m, head.size)
-    r = _unzigzag(z)
-    out = np.empty((m, n), dtype=np.int64)
+    r = np.empty((len(codes), n), dtype=np.int64)  # the V rows' residuals unused
+    r[coded] = _unzigzag(z)
+    m = len(codes)
     try:
         ratio = {k: _ratio_code(c) for k, c in enumerate(codes) if c.startswith("R")}
         linear = {k: _linear_terms(c) for k, c in enumerate(codes) if c.startswith(("L", "K"))}
@@ -994,12 +1107,12 @@ def decode_table(blob: bytes, codes: list[str], n: int, width: int, lift=None) -
             not 0 <= j < m or j in linear or j in ratio for terms in linear.values() for j, _ in terms):
         raise sqlite3.DatabaseError("a chunk's layout predicts a column from a missing one")
     unknown = {c for c in codes if c[:1] not in ("R", "L", "K") and c not in TRANSFORMS
-               and not (c == "B" and lift is not None)}
+               and c != "V" and not (c == "B" and lift is not None)}
     if lift is None and any(c.startswith("K") for c in codes):
         unknown.add("K")
     if unknown:
         raise sqlite3.DatabaseError("a chunk's layout names an unknown transform")
-    for code in set(codes) - {codes[k] for k in (*ratio, *linear)}:
+    for code in set(codes) - {codes[k] for k in (*ratio, *linear)} - {"V"}:
         rows = [k for k, c in enumerate(codes) if c == code]
         out[rows] = lift.restore(r[rows]) if code == "B" else _apply(r[rows], code, width,
                                                                         inverse=True)
