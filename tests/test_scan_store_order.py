@@ -94,7 +94,7 @@ def test_a_random_chunk_is_stored_in_hilbert_order_and_read_back_exactly(monkeyp
     smaller than in id order (the same chunk packed without the scan's points). No row stored
     verbatim (format 8's V, :func:`test_noisy_rows_are_stored_verbatim_within_the_budget`):
     the interpolation's own residuals are what this test reads."""
-    monkeypatch.setattr(store, "VERBATIM_BUDGET", 0.0)
+    monkeypatch.setattr(store, "BYTE_BUDGET", 0.0)
     space = _space()
     ids = np.arange(4096, 8192)
     v = space.values(ids)
@@ -256,7 +256,7 @@ def test_the_prediction_is_the_weighted_sum_in_its_fixed_order():
 
 #: The settings under which the encoder writes format 7's bytes: no row verbatim, no packed
 #: plane rows, dense plane rows of small bytes deflated.
-FORMAT_7 = {"VERBATIM_BUDGET": 0.0, "PACK_NONZERO": 2.0, "DEFLATE_MEAN": 40}
+FORMAT_7 = {"BYTE_BUDGET": 0.0, "PACK_NONZERO": 2.0}
 
 
 @pytest.mark.parametrize("spikes", [False, True])

@@ -346,14 +346,16 @@ def _sampled_costs(bits: np.ndarray, codes: list[str], width: int, reach: int, s
     return {c: out[c] for c in codes}
 
 
-def _choose(bits: np.ndarray, width: int, costs: bool = False, key=None, lift=None):
+def _choose(bits: np.ndarray, width: int, costs: bool = False, key=None, lift=None,
+            with_cost: bool = False):
     """The transform of each row that leaves the smallest residuals, judged on every 8th point
     past the longest reach of the transforms (their mean bit length; raw bits unless another
     transform saves half a bit a value): a :data:`TRANSFORMS` code, or ``R<row>:<ratio>``
     (an earlier row times a constant, :func:`_proportional`), or ``L...`` (a combination of
     other rows, :func:`_linear`). ``costs``: (codes, mean bit length of each row's residuals on
     the sample), the codes without ``L``; ``key``: names the rows (the chunk's stored columns),
-    for :func:`_linear`'s reuse of the last chunk's combinations."""
+    for :func:`_linear`'s reuse of the last chunk's combinations; ``with_cost``: (codes, each
+    row's cost under its code, 64 for a ``V`` row)."""
     m, n = bits.shape
     codes = [c for c in TRANSFORMS if "W" not in c or 1 < width < n]
     ops = {c: _operator(c, width) for c in codes}
@@ -363,6 +365,8 @@ def _choose(bits: np.ndarray, width: int, costs: bool = False, key=None, lift=No
         ops = {c: ops[c] for c in codes}
         reach = max(max(op) for op in ops.values())
     if n - reach < 4:
+        if with_cost:
+            return [""] * m, np.full(m, 64.0)
         return ([""] * m, None) if costs else [""] * m
     cost = np.full(m, np.inf)
     choice = [""] * m
@@ -397,38 +401,94 @@ def _choose(bits: np.ndarray, width: int, costs: bool = False, key=None, lift=No
     if lift is not None:
         _remainders(bits, choice, cost, sample, lift)
     _verbatim(choice, cost)
-    return choice
+    return (choice, cost) if with_cost else choice
 
 
 #: Format 8: a row whose transform leaves residuals of VERBATIM_BITS or more a value (their
 #: mean bit length on the sample, :func:`_cost`) is stored verbatim (code ``V``: its float64
 #: bytes as they are, no residuals, byte planes or zlib), the noisiest first, while the chunk's
-#: estimated size (the rows' mean bit lengths / 8, bytes a point) stays within VERBATIM_BUDGET.
+#: estimated size (:func:`_estimate`, bytes a point) stays within BYTE_BUDGET.
 #: Such a row's residuals fill 5-8 of its 8 byte planes with noise that neither interpolation
 #: nor deflate shrinks much: storing its bits costs 8 - cost / 8 bytes a point more and saves
 #: its share of every encoding pass (the residuals, the Hilbert interpolation's gathers, the
 #: plane copies, deflating its skewed top planes). The budget keeps the store below issue 12's
 #: 300 B a point (240 for the columns' data, the rest for the layout, ids, routes and the
 #: estimate's error). 0 turns it off (format 7's encoding).
-VERBATIM_BITS, VERBATIM_BUDGET = 40.0, 240.0
+VERBATIM_BITS, BYTE_BUDGET = 32.0, 260.0
+#: Bits a value that a coded row stores beyond its residuals' mean bit length: a byte plane is
+#: stored whole where the larger residuals reach it (the benchmark's chunks, format 7: 5-9 bits
+#: a row; with 8, the estimate of a chunk's bytes is within -10..+8% of what it stored).
+PLANE_PAD = 8.0
+
+
+def _estimate(cost: np.ndarray) -> float:
+    """Estimated bytes a point of a chunk's rows, given each row's cost (mean bit length of its
+    residuals; 64 for a ``V`` row, which stores exactly 8 bytes)."""
+    coded = cost < 64.0
+    return float(np.sum(cost[coded] + PLANE_PAD) + 64.0 * np.sum(~coded)) / 8.0
 
 
 def _verbatim(choice: list[str], cost: np.ndarray) -> None:
     """Turn the rows of ``choice`` whose residuals cost VERBATIM_BITS or more a value into
-    ``V`` rows, the costliest first, while the chunk's estimated bytes a point (sum of ``cost``
-    / 8, with 8 for each ``V`` row) stay within VERBATIM_BUDGET."""
-    if VERBATIM_BUDGET <= 0:
+    ``V`` rows, the costliest first, while the chunk's estimated bytes a point
+    (:func:`_estimate`) stay within BYTE_BUDGET; ``cost`` (bounded to 64) is updated."""
+    np.minimum(np.where(np.isfinite(cost), cost, 64.0), 64.0, out=cost)
+    if BYTE_BUDGET <= 0:
         return
-    cost = np.minimum(np.where(np.isfinite(cost), cost, 64.0), 64.0)
-    total = float(cost.sum()) / 8.0
+    total = _estimate(cost)
     for k in np.argsort(-cost, kind="stable").tolist():
-        if cost[k] < VERBATIM_BITS:
+        if cost[k] < VERBATIM_BITS or cost[k] >= 64.0:
             break
-        extra = 8.0 - cost[k] / 8.0
-        if total + extra > VERBATIM_BUDGET:
+        extra = 8.0 - (cost[k] + PLANE_PAD) / 8.0
+        if total + extra > BYTE_BUDGET:
             break
         choice[k] = "V"
+        cost[k] = 64.0
         total += extra
+
+
+#: Codes whose residuals depend on the order of the points (in a random chunk: the Hilbert
+#: order): the interpolation and its remainder form, and differences with the previous point.
+_ORDERED = ("B", "K", "1", "11")
+
+
+def _id_order(bits: np.ndarray, choice: list[str], cost: np.ndarray, order: np.ndarray) -> bool:
+    """Whether a random chunk's transforms (``choice`` and ``cost``, chosen on ``bits`` in the
+    Hilbert ``order``) may do without that order (format 8): if the rows whose codes depend on
+    it (:data:`_ORDERED`), costed again in id order (a ``K`` row as its combination ``L``, the
+    others under their best :data:`TRANSFORMS` code or verbatim from VERBATIM_BITS), leave the
+    chunk's estimated bytes a point within BYTE_BUDGET, their codes in ``choice`` become
+    those and the chunk's successors skip the order, its interpolation weights and the gather
+    of every column into that order (0.2-0.4 µs a point of a random chunk, for 20-35 B a
+    point). True if it may (``choice`` changed)."""
+    dep = [k for k, c in enumerate(choice) if c[:1] in ("B", "K") or c in _ORDERED]
+    if BYTE_BUDGET <= 0 or bits.shape[1] < 64:
+        return False
+    if not dep:
+        return True
+    ids = np.empty((len(dep), bits.shape[1]), dtype=np.int64)
+    ids[:, order] = bits[dep]  # these rows in id order
+    sample = slice(2, None, STRIDE)
+    own = _sampled_costs(ids, ["", "1", "11"], 0, 2, np.ascontiguousarray(ids[:, sample]))
+    new, codes = np.full(len(dep), np.inf), [""] * len(dep)
+    for code in ("", "1", "11"):
+        better = own[code] < new - (0.5 if code else 0.0)
+        new[better] = own[code][better]
+        for i in np.flatnonzero(better):
+            codes[i] = code
+    table = bits.view(np.float64)
+    for i, k in enumerate(dep):
+        if choice[k].startswith("K"):
+            plain = bits[k] - _combined(table, _linear_terms(choice[k]))  # any order alike
+            codes[i], new[i] = "L" + choice[k][1:], _cost(plain[None, 2::STRIDE].copy())[0]
+    new = np.where(new >= VERBATIM_BITS, 64.0, np.minimum(new, 64.0))
+    after = cost.copy()
+    after[dep] = new
+    if _estimate(after) > BYTE_BUDGET:
+        return False
+    for i, k in enumerate(dep):
+        choice[k] = "V" if new[i] == 64.0 else codes[i]
+    return True
 
 
 def _remainders(bits: np.ndarray, choice: list[str], cost: np.ndarray, sample: np.ndarray,
@@ -770,7 +830,12 @@ LEVEL = 1
 #: and noise deflate to 70-95% of their size at 1-2 µs per point of a scotogenic chunk; stored
 #: raw, the chunk takes 15-20% less CPU and 4-8% more bytes (0.9 and 100 before; measured on
 #: 2736-point scotogenic chunks, grid and random, benchmarks/scan_store.py).
-DEFLATE_NONZERO, DEFLATE_MEAN = 0.3, 0
+DEFLATE_NONZERO, DEFLATE_MEAN = 0.3, 40
+#: Format 8: the dense rows of small bytes that DEFLATE_MEAN would deflate (the low byte of an R
+#: or L row's rounding residuals, most of them 1-60) are stored as they are when the chunk's
+#: estimated bytes stay within BYTE_BUDGET with them (deflated rows counted at twice their
+#: sampled non-zero bytes): zlib takes ~8 ns a byte on them for 0.6-0.7 bytes out a byte in
+#: (a scotogenic random chunk: 0.3 µs a point for 12 B a point).
 
 
 def _deflate(*parts) -> bytes:
@@ -851,11 +916,11 @@ _ROWS = 4
 #: check of the reused combinations and the R pairs' search), 0.15-0.45 a point of every chunk
 #: of a grid.
 _CHOICE_CACHE: dict = {}
-CHOICE_REUSE, CHOICE_REUSE_GRID, CHOICE_POINTS, CHOICE_GROWTH = 32, 1, 1024, 1.05
+CHOICE_REUSE, CHOICE_REUSE_GRID, CHOICE_POINTS, CHOICE_GROWTH = 32, 3, 1024, 1.05
 
 
 def encode_table(table: np.ndarray, width: int, key=None, lift=None,
-                 reuse: int | None = None) -> tuple[list[str], bytes]:
+                 reuse: int | None = None, order=None) -> tuple[list[str], bytes]:
     """(transform per row, blob) of a float64 table (rows: columns of a chunk). Each column
     takes the transform that leaves the smallest residuals (:func:`_choose`); the zigzagged
     residuals are split into byte planes, one row of n bytes per column and byte: a row of
@@ -864,7 +929,10 @@ def encode_table(table: np.ndarray, width: int, key=None, lift=None,
     Lossless: :func:`decode_table` gives the same bits back. ``lift``: the neighbours of a
     random chunk stored in Hilbert order (:class:`bridge.scan.store_order.Lifting`), for the
     ``B`` transform. ``reuse``: chunks that take the transforms chosen for an earlier one with
-    the same ``key`` (None: :data:`CHOICE_REUSE`).
+    the same ``key`` (None: :data:`CHOICE_REUSE`). ``order``: the Hilbert order of a random
+    chunk given with ``lift``: if its transforms may do without it (:func:`_id_order`), the
+    cache of the choice says so (:func:`_reusable`), and the next chunks with this key are
+    stored in id order.
 
     A residual far above the others of its column (a grid row's first point, predicted from
     the end of the row before; a point where the interpolation fails) is a spike: its high
@@ -879,13 +947,15 @@ def encode_table(table: np.ndarray, width: int, key=None, lift=None,
     if m == 0:
         return [], b""
     bits = np.ascontiguousarray(table, dtype="<f8").view(np.int64)
-    cached = _CHOICE_CACHE.get(key) if key is not None and n >= CHOICE_POINTS else None
-    if cached is not None and cached[2] < (CHOICE_REUSE if reuse is None else reuse):
+    cached = _reusable(key, n, reuse)
+    ordered = lift is not None
+    if cached is not None:
         choice = list(cached[0])
         cached[2] += 1
     else:
-        cached = None
-        choice = _choose(bits, width, key=key, lift=lift)
+        choice, cost = _choose(bits, width, key=key, lift=lift, with_cost=True)
+        if order is not None and _id_order(bits, choice, cost, order):
+            ordered = False
     z = _residuals(bits, choice, width, lift)
     verbatim = [k for k, c in enumerate(choice) if c == "V"]
     m = z.shape[0]
@@ -911,13 +981,20 @@ def encode_table(table: np.ndarray, width: int, key=None, lift=None,
     # noise (uniform bytes: mean 127.5, a zero in 256) is stored as it is; a row of small
     # bytes or of many zeros (the top bytes of the residuals) deflates well, and quickly;
     # between the two, deflating saves too little for its time (DEFLATE_NONZERO)
-    skewed = (nonzero < DEFLATE_NONZERO) | (mean < DEFLATE_MEAN)
-    kinds[skewed] = DEFLATED
+    sparse = nonzero < DEFLATE_NONZERO
+    kinds[sparse | (mean < DEFLATE_MEAN)] = DEFLATED
     # a dense row of bytes below 16 (the low byte of an R or L row's rounding residuals): a few
     # bits a byte, packed (format 8; PACK_NONZERO)
-    dense = skewed & (ors < 16) & (nonzero >= PACK_NONZERO)
-    kinds[dense] = np.array(_PACK_KIND, dtype=np.uint8)[ors[dense].astype(np.intp)]
+    small = (kinds == DEFLATED) & (ors < 16) & (nonzero >= PACK_NONZERO)
+    kinds[small] = np.array(_PACK_KIND, dtype=np.uint8)[ors[small].astype(np.intp)]
     kinds[ors == 0] = ZERO
+    dense = (kinds == DEFLATED) & ~sparse
+    if dense.any() and BYTE_BUDGET > 0:  # stored as they are, within the budget (format 8)
+        raw_rows = np.count_nonzero(kinds == RAW) + np.count_nonzero(dense)
+        packed_bytes = sum(np.count_nonzero(kinds == k) * -(-n * _PACK_BITS[k] // 8) for k in _PACKED)
+        deflated_bytes = 2.0 * n * float(nonzero[(kinds == DEFLATED) & sparse].sum())
+        if (n * (raw_rows + 8 * len(verbatim)) + packed_bytes + deflated_bytes) / n <= BYTE_BUDGET:
+            kinds[dense] = RAW
     raw = _plane_rows(z, np.flatnonzero(kinds == RAW))
     bitpacked = [_bitpack(part, _PACK_BITS[kind]) for kind in _PACKED
                  for part in _plane_rows(z, np.flatnonzero(kinds == kind))]
@@ -931,10 +1008,24 @@ def encode_table(table: np.ndarray, width: int, key=None, lift=None,
         if cached is None:
             if len(_CHOICE_CACHE) > 16:
                 _CHOICE_CACHE.clear()
-            _CHOICE_CACHE[key] = [choice, len(blob) / n, 0]
+            # a chunk that gives up the order: its successors' bytes are the reference
+            _CHOICE_CACHE[key] = [choice, len(blob) / n if ordered == (lift is not None) else None,
+                                  0, ordered]
+        elif cached[1] is None:
+            cached[1] = len(blob) / n
         elif len(blob) / n > CHOICE_GROWTH * cached[1]:
             del _CHOICE_CACHE[key]  # the columns changed: the next chunk chooses again
     return choice, blob
+
+
+def _reusable(key, n: int, reuse: int | None = None):
+    """The entry of :data:`_CHOICE_CACHE` a chunk of ``n`` points with ``key`` takes its
+    transforms from (None: it chooses): [codes, bytes a point, chunks since, in Hilbert
+    order]."""
+    cached = _CHOICE_CACHE.get(key) if key is not None and n >= CHOICE_POINTS else None
+    if cached is not None and cached[2] < (CHOICE_REUSE if reuse is None else reuse):
+        return cached
+    return None
 
 
 #: A column's residuals of 2**(8 b) or more are spikes (:func:`_spikes`) where its byte planes
@@ -1138,15 +1229,15 @@ def _bits_of(a, n: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(a, dtype="<f8").reshape(-1), (n,)).view(np.int64)
 
 
-def _layout(columns: dict[str, np.ndarray], n: int, known: tuple[str, ...] = (), order=None):
-    """(stored names, constant {name: value}, alias {name: stored or known name}, table) of a
-    chunk; the ``known`` columns (computed when read) are not stored, others may alias them
-    (the first column with the same bits, compared in full after a cheap fingerprint).
-    ``order``: the table's points in this order (a permutation: the chunk's storage order),
-    taken as the rows are copied in (one pass instead of a copy and a reordered copy)."""
+def _layout(columns: dict[str, np.ndarray], n: int, known: tuple[str, ...] = ()):
+    """(stored names, constant {name: value}, alias {name: stored or known name}, the stored
+    rows' float64 bits: views where a column is a scan's array) of a chunk (:func:`_stack`
+    makes them a table); the ``known`` columns (computed when read) are not stored, others may
+    alias them (the first column with the same bits, compared in full after a cheap
+    fingerprint)."""
     names = [*known, *(c for c in columns if c not in known)]
     if not names:
-        return [], {}, {}, np.zeros((0, n))
+        return [], {}, {}, []
     # each column as float64 bits (views, no copy for a scan's arrays); only the stored ones
     # are copied into the table, once
     bits = [_bits_of(columns[name], n) for name in names]
@@ -1171,14 +1262,21 @@ def _layout(columns: dict[str, np.ndarray], n: int, known: tuple[str, ...] = (),
         if not is_known:
             stored.append(name)
             keep.append(k)
-    table = np.empty((len(keep), n), dtype="<f8")
+    return stored, constant, alias, [bits[k] for k in keep]
+
+
+def _stack(rows: list[np.ndarray], n: int, order=None) -> np.ndarray:
+    """The float64 table of :func:`_layout`'s stored rows (int64 bits), its points in
+    ``order`` if given, taken as the rows are copied in (one pass instead of a copy and a
+    reordered copy)."""
+    table = np.empty((len(rows), n), dtype="<f8")
     view = table.view(np.int64)
-    for row, k in enumerate(keep):
+    for row, b in enumerate(rows):
         if order is None:
-            view[row] = bits[k]
+            view[row] = b
         else:
-            np.take(bits[k], order, out=view[row], mode="clip")  # clip: no buffered copy
-    return stored, constant, alias, table
+            np.take(b, order, out=view[row], mode="clip")  # clip: no buffered copy
+    return table
 
 
 class Store:
@@ -1378,14 +1476,17 @@ def pack(ids, columns: dict, errors, routes, derived=(), space=None, affine=None
     known = _space_columns(space, ids, columns, values)
     check = _checksum([columns[c] for c in known])
     width = _width(space)
+    stored, constant, alias, rows = _layout(columns, n, tuple(known))
     order, lift = (None, None)
-    if width == 0 and space is not None and known == [f"par:{a.name}" for a in space.axes]:
+    random = width == 0 and space is not None and known == [f"par:{a.name}" for a in space.axes]
+    key = (width, random, *stored)
+    reuse = CHOICE_REUSE if getattr(space, "sampler", "grid") != "grid" else CHOICE_REUSE_GRID
+    cached = _reusable(key, n, reuse)
+    if random and (cached is None or cached[3]):  # the order, unless the transforms need none
         # the par: columns are the scan's points, bit for bit (_space_columns): not drawn again
         order, lift = _chunk_lifting(space, ids, values=np.stack([columns[c] for c in known], axis=1))
-    stored, constant, alias, table = _layout(columns, n, tuple(known), order)
-    reuse = CHOICE_REUSE if getattr(space, "sampler", "grid") != "grid" else CHOICE_REUSE_GRID
-    codes, data = encode_table(table, width, key=(width, order is not None, *stored), lift=lift,
-                               reuse=reuse)
+    codes, data = encode_table(_stack(rows, n, order), width, key=key, lift=lift, reuse=reuse,
+                               order=order)
     routes = routes if isinstance(routes, (list, tuple)) else list(routes)
     if n and routes.count(routes[0]) == n:  # one route for the whole chunk (a C-speed count)
         route_codes = np.full(n, _ROUTE_CODE.get(routes[0], 0), dtype=np.uint8)
