@@ -340,6 +340,9 @@ def test_spikes_leave_their_planes_out_and_come_back_bit_for_bit(monkeypatch):
 
     from bridge.scan import store
 
+    # format 7's layout (no verbatim row, no packed plane rows), whose stream this test reads
+    monkeypatch.setattr(store, "BYTE_BUDGET", 0.0)
+    monkeypatch.setattr(store, "PACK_NONZERO", 2.0)
     n = 4096
     x = np.arange(n)
     row = x // 256  # the rows of a 256-point grid axis: smooth along a row, a jump between
