@@ -1056,10 +1056,11 @@ def _spikes(z: np.ndarray, counts: np.ndarray, reach: np.ndarray) -> tuple[np.nd
     cand = np.flatnonzero(top - b >= SPIKE_PLANES)
     if not cand.size:
         return none
-    if 2 * cand.size > m:  # one comparison of the whole table (no gathered copy of its rows)
-        mask = (z >= _BYTE_LIMITS[np.minimum(b, 7)][:, None])[cand]
-    else:
-        mask = z[cand] >= _BYTE_LIMITS[b[cand]][:, None]
+    # each candidate row compared where it lies (no gathered copy of the rows, no comparison of
+    # the other rows)
+    mask = np.empty((cand.size, n), dtype=bool)
+    for i, (k, limit) in enumerate(zip(cand.tolist(), _BYTE_LIMITS[b[cand]], strict=True)):
+        np.greater_equal(z[k], limit, out=mask[i])
     count = np.count_nonzero(mask, axis=1)
     ok = (count > 0) & (count <= SPIKE_COUNT * n)
     if not ok.any():
