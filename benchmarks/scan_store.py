@@ -49,40 +49,44 @@ MODELS = {
 
 def column_bytes(packed, space=None) -> dict[str, float]:
     """Stored bytes of each stored column of a packed chunk (its byte planes: raw ones as
-    they are, deflated ones deflated on their own), of the head residuals and of its spikes
-    (12 bytes each, not deflated)."""
+    they are, bit-packed ones packed, deflated ones deflated on their own), of the head
+    residuals and of its spikes (12 bytes each, not deflated); 8 a point for a column stored
+    verbatim (format 8's ``V``)."""
     from bridge.scan import store
 
     lay = json.loads(zlib.decompress(packed.layout))
     names, n = lay["stored"], packed.ids.size
-    m = len(names)
-    if not m:
+    codes = lay["codec"]["transforms"]
+    coded = [k for k, c in enumerate(codes) if c != "V"]
+    m = len(coded)
+    if not names:
         return {}
     kinds = np.frombuffer(packed.data, np.uint8, 8 * m)
     width = int(lay["codec"]["width"])
     head = store._head(n, width)
-    codes = lay["codec"]["transforms"]
     _, lift = (store._chunk_lifting(space, packed.ids) if lay["codec"].get("order")
                    else (None, None))
     table = store.decode_table(packed.data, codes, n, width, lift)
-    z = store._residuals(table.view(np.int64), codes, width, lift)
+    z = store._residuals(table.view(np.int64), codes, width, lift)  # the coded rows only
     z[:, head] = 0
     # the spikes as the encoder takes them out (format 7): 12 bytes each, before deflate
     reach = np.bitwise_or.reduce(z, axis=1)
     positions, _ = store._spikes(z, store._nonzero(store._planes(np.ascontiguousarray(z[:, 4::8]))),
                                  reach)
     spikes = np.bincount(positions // n, minlength=m) if n else np.zeros(m, np.int64)
-    out = {}
-    for k, name in enumerate(names):
-        planes = z[k].view(np.uint8).reshape(n, 8).T
-        size = 8 + 8 * head.size + 12 * int(spikes[k])
+    out = {names[k]: 8 * n for k, c in enumerate(codes) if c == "V"}
+    for i, k in enumerate(coded):
+        planes = z[i].view(np.uint8).reshape(n, 8).T
+        size = 8 + 8 * head.size + 12 * int(spikes[i])
         for b in range(8):
-            kind = kinds[b * m + k]
+            kind = kinds[b * m + i]
             if kind == store.RAW:
                 size += n
+            elif kind in store._PACK_BITS:
+                size += -(-n * store._PACK_BITS[kind] // 8)
             elif kind == store.DEFLATED:
                 size += len(zlib.compress(planes[b].tobytes(), store.LEVEL))
-        out[name] = size
+        out[names[k]] = size
     return out
 
 

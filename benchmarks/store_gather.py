@@ -5,8 +5,8 @@ For each model it computes one chunk of the scan plan's largest size from a rand
 (``run_chunk``), then times, in interleaved rounds (median over rounds of the fastest of
 15 calls, CPU time, one BLAS thread, the workers' malloc settings):
 
-* ``layout_gather``: ``bridge.scan.store._layout`` as ``pack`` calls it (the columns copied
-  into the table in Hilbert order, ``np.take``);
+* ``layout_gather``: ``bridge.scan.store._layout`` and ``_stack`` as ``pack`` calls them (the
+  columns copied into the table in Hilbert order, ``np.take``);
 * ``layout_preordered``: the same table built from columns already in that order (a plain
   copy, which the encoder makes whatever the order);
 * ``saving``: the difference, the most a pre-ordered chunk can save (before the cost of
@@ -51,11 +51,13 @@ def one(model: str, side: int = 256, rounds: int = 7) -> dict:
     order, _ = store._chunk_lifting(ctx.space, ids, values=values)
     columns = {k: v for k, v in res.columns.items() if k not in res.derived}
     ordered = {k: np.asarray(v, dtype=np.float64)[order] for k, v in columns.items()}
-    assert np.array_equal(store._layout(columns, n, known, order)[3].view(np.int64),
-                          store._layout(ordered, n, known)[3].view(np.int64))
+    def layout(cols, order=None):  # the stored rows as the table pack encodes
+        return store._stack(store._layout(cols, n, known)[3], n, order)
+
+    assert np.array_equal(layout(columns, order).view(np.int64), layout(ordered).view(np.int64))
     pulls = _pulls(ctx)
-    calls = {"layout_gather": lambda: store._layout(columns, n, known, order),
-             "layout_preordered": lambda: store._layout(ordered, n, known),
+    calls = {"layout_gather": lambda: layout(columns, order),
+             "layout_preordered": lambda: layout(ordered),
              "pack": lambda: store.pack(res.ids, res.columns, res.errors, res.routes, res.derived,
                                         ctx.space, pulls, values=values)}
     seconds: dict[str, list[float]] = {k: [] for k in calls}
