@@ -13,11 +13,10 @@ import zlib
 
 import numpy as np
 import pytest
+from test_scan_store_order import FORMAT_7, _smooth, _space
 
 from bridge.scan import store
 from bridge.scan.space import Space
-
-from test_scan_store_order import FORMAT_7, _smooth, _space
 
 
 def _bits(a):

@@ -26,9 +26,15 @@ without it is not a results file and is refused):
   predicts a column there by interpolation between neighbours, ``B``, or as a combination of
   others plus the interpolation of its remainder, ``K``: :mod:`bridge.scan.store_order`;
   format 7 stores a column's few residuals far above the others (a grid row's first point)
-  apart, as spikes, so that the byte planes only they reach are left out;
+  apart, as spikes, so that the byte planes only they reach are left out; format 8 trades
+  bytes for CPU within a budget of bytes a point (``BYTE_BUDGET``, below issue 12's 300): a
+  column whose residuals would keep half of a float64's bits or more is stored verbatim, a
+  dense plane row of small bytes bit-packed or stored raw instead of deflated, and a random
+  chunk whose transforms do without the Hilbert order is stored in id order (its order,
+  interpolation weights and the gather into that order not computed);
   format 2 held plain float64, format 3 had no prediction from another column, format 4 none
-  from several, format 5 no order, format 6 no spikes, all still read). The ``space``
+  from several, format 5 no order, format 6 no spikes, format 7 none of format 8's choices, all
+  still read). The ``space``
   columns carry a CRC-32 of the values the points were computed at (``space_crc32``): a
   random sample is drawn again from its seed when read, and a numpy that draws other numbers
   is refused. A column holding
@@ -69,8 +75,10 @@ FORMAT = 8
 #: without the checksum of the scan's parameters, 4 without the ``L`` transform (a linear
 #: combination of other columns), 5 without the ``B`` transform and the Hilbert order of a random
 #: chunk (:mod:`bridge.scan.store_order`), 6 without spikes (:func:`_spikes`: a format 6 chunk's
-#: data are a format 7 chunk's without any); a writer that resumes such a file adds
-#: chunks of today's format and marks the file so (an older bridge then refuses it).
+#: data are a format 7 chunk's without any), 7 without verbatim rows, packed plane rows and
+#: random chunks in id order after one that chose (a format 7 chunk's data are a format 8
+#: chunk's without them); a writer that resumes such a file adds chunks of today's format and
+#: marks the file so (an older bridge then refuses it).
 READABLE = (2, 3, 4, 5, 6, 7, 8)
 MARKER = "bridge_results"
 STATUS_OK, STATUS_FAILED = 0, 1
@@ -405,15 +413,20 @@ def _choose(bits: np.ndarray, width: int, costs: bool = False, key=None, lift=No
 
 
 #: Format 8: a row whose transform leaves residuals of VERBATIM_BITS or more a value (their
-#: mean bit length on the sample, :func:`_cost`) is stored verbatim (code ``V``: its float64
-#: bytes as they are, no residuals, byte planes or zlib), the noisiest first, while the chunk's
-#: estimated size (:func:`_estimate`, bytes a point) stays within BYTE_BUDGET.
-#: Such a row's residuals fill 5-8 of its 8 byte planes with noise that neither interpolation
-#: nor deflate shrinks much: storing its bits costs 8 - cost / 8 bytes a point more and saves
-#: its share of every encoding pass (the residuals, the Hilbert interpolation's gathers, the
-#: plane copies, deflating its skewed top planes). The budget keeps the store below issue 12's
-#: 300 B a point (240 for the columns' data, the rest for the layout, ids, routes and the
-#: estimate's error). 0 turns it off (format 7's encoding).
+#: mean bit length on the sample, :func:`_cost`: half of a float64's bits or more) is stored
+#: verbatim (code ``V``: its float64 bytes as they are, no residuals, byte planes or zlib), the
+#: noisiest first, while the chunk's estimated size (:func:`_estimate`, bytes a point) stays
+#: within BYTE_BUDGET. Such a row's residuals fill 4-8 of its 8 byte planes with noise that
+#: neither interpolation nor deflate shrinks: storing its bits costs 8 - (cost + PLANE_PAD) / 8
+#: bytes a point more (1-3) and saves its share of every encoding pass (the residuals, the
+#: Hilbert interpolation's gathers, the plane copies, deflating its skewed top planes: a
+#: scotogenic random chunk's 25 such rows took ~0.4 µs a point). BYTE_BUDGET is what the
+#: store may spend for CPU (also on dense plane rows stored raw and on random chunks in id
+#: order): 260 estimated bytes a point of a chunk's data, with the estimate's error (within
+#: +8% on the benchmark's chunks) and the file's other bytes (layout, ids, routes ~1 B a point;
+#: the card and the fast-path recipe ~9 B a point of a 20 000-point scan) below issue 12's 300.
+#: A chunk estimated above the budget without them stores as format 7 did (but for packed
+#: plane rows); 0 turns them off.
 VERBATIM_BITS, BYTE_BUDGET = 32.0, 260.0
 #: Bits a value that a coded row stores beyond its residuals' mean bit length: a byte plane is
 #: stored whole where the larger residuals reach it (the benchmark's chunks, format 7: 5-9 bits
@@ -897,7 +910,8 @@ def _residuals(bits: np.ndarray, codes: list[str], width: int, lift=None) -> np.
 _ROWS = 4
 
 
-#: {rows' key: [transforms, bytes per point, chunks since they were chosen]}: a scan's chunks
+#: {rows' key: [transforms, bytes per point, chunks since they were chosen, in Hilbert order]}
+#: (:func:`_reusable`; bytes None: set by the next chunk, the first in id order): a scan's chunks
 #: hold the same columns, the same functions of the parameters over the same box, so the
 #: transforms chosen for one chunk (:func:`_choose`, 0.2-1.5 µs a point of an 8192-point
 #: chunk, as much as the rest of the encoding for F_Ib) suit the next ones: they are taken again for
@@ -914,7 +928,11 @@ _ROWS = 4
 #: 117.7 at 1, 116.6 at 8). Choosing costs 0.3-0.9 µs a point of an 8192-point grid chunk
 #: (scotogenic the most: about a fifth each the sampled residuals, their cost estimates, the
 #: check of the reused combinations and the R pairs' search), 0.15-0.45 a point of every chunk
-#: of a grid.
+#: of a grid. Format 8 chooses for every fourth chunk of a grid (CHOICE_REUSE_GRID 3): with the
+#: noisy rows verbatim a choice saves less, and choosing costs 0.5-1 µs a point of the chunk
+#: that chooses, a third of a scotogenic grid chunk's encoding (four 8192-point chunks of the
+#: 256 x 256 grids, B/point at 1 / 3: scotogenic 154.1 / 154.1, S_Ib 81.2 / 80.4, F_Ib
+#: 97.6 / 100.0, F_IIb 47.5 / 51.4).
 _CHOICE_CACHE: dict = {}
 CHOICE_REUSE, CHOICE_REUSE_GRID, CHOICE_POINTS, CHOICE_GROWTH = 32, 3, 1024, 1.05
 
@@ -922,10 +940,14 @@ CHOICE_REUSE, CHOICE_REUSE_GRID, CHOICE_POINTS, CHOICE_GROWTH = 32, 3, 1024, 1.0
 def encode_table(table: np.ndarray, width: int, key=None, lift=None,
                  reuse: int | None = None, order=None) -> tuple[list[str], bytes]:
     """(transform per row, blob) of a float64 table (rows: columns of a chunk). Each column
-    takes the transform that leaves the smallest residuals (:func:`_choose`); the zigzagged
-    residuals are split into byte planes, one row of n bytes per column and byte: a row of
-    zeros (the high bytes of small residuals) is left out, a skewed one deflated, a noisy one
-    (the low bytes) stored as it is (deflating noise costs time and saves nothing).
+    takes the transform that leaves the smallest residuals (:func:`_choose`), or is stored
+    verbatim (``V``, format 8: its residuals would keep VERBATIM_BITS or more a value, within
+    BYTE_BUDGET, :func:`_verbatim`); the zigzagged residuals of the others are split into
+    byte planes, one row of n bytes per column and byte: a row of zeros (the high bytes of
+    small residuals) is left out, a sparse one deflated, a dense one of bytes below 16
+    bit-packed (format 8, :func:`_bitpack`), a dense skewed one stored as it is within
+    BYTE_BUDGET (format 8; deflated otherwise, DEFLATE_MEAN), a noisy one (the low bytes)
+    stored as it is (deflating noise costs time and saves nothing).
     Lossless: :func:`decode_table` gives the same bits back. ``lift``: the neighbours of a
     random chunk stored in Hilbert order (:class:`bridge.scan.store_order.Lifting`), for the
     ``B`` transform. ``reuse``: chunks that take the transforms chosen for an earlier one with
@@ -939,10 +961,13 @@ def encode_table(table: np.ndarray, width: int, key=None, lift=None,
     bytes are stored apart (:func:`_spikes`), so that the planes they alone reach are left out
     instead of deflated (format 7).
 
-    blob: kinds (uint8 per plane row: ZERO, RAW, DEFLATED) | head residuals (int64, m x
-    len(_head)) | RAW rows | one zlib stream of the DEFLATED rows and then the spikes (format
-    7; none in format 6): the gaps between their positions in the table (uint32, the first
-    from 0) and their high bytes (uint64), each as its byte planes."""
+    blob (m: the rows not stored verbatim, in order): kinds (uint8 per plane row: ZERO, RAW,
+    DEFLATED; format 8 also PACK1, PACK2, PACK4) | head residuals (int64, m x len(_head)) |
+    the ``V`` rows' float64 bits (format 8; little-endian, n x 8 bytes each) | RAW rows |
+    PACK1 rows, PACK2 rows, PACK4 rows (format 8; ceil(n * bits / 8) bytes each) | one zlib
+    stream of the DEFLATED rows and then the spikes (format 7; none in format 6): the gaps
+    between their positions in the table (uint32, the first from 0) and their high bytes
+    (uint64), each as its byte planes."""
     m, n = table.shape
     if m == 0:
         return [], b""
