@@ -301,17 +301,21 @@ def test_the_encoding_of_a_chunk_is_the_one_its_format_wrote_first(spikes, monke
                                        else "1202d1adc4021255a41f345355697a3ce8981aac")
 
 
-def test_a_grid_chooses_its_transforms_every_second_chunk_a_random_sample_keeps_them():
+def test_a_grid_chooses_its_transforms_again_after_a_few_chunks_a_random_sample_keeps_them(
+        monkeypatch):
     """pack's reuse of the chosen transforms: a grid's chunks (bands of other masses) take the
-    last choice for CHOICE_REUSE_GRID chunks and then choose again; a random sample's chunks
-    (alike) keep it for CHOICE_REUSE. Every chunk exact."""
+    last choice for CHOICE_REUSE_GRID chunks and then choose again (2 here, so that four
+    1024-point chunks of the 64 x 64 grid reach the next choice; 7 in a scan); a random
+    sample's chunks (alike) keep it for CHOICE_REUSE. Every chunk exact."""
+    assert store.CHOICE_REUSE_GRID < store.CHOICE_REUSE
+    monkeypatch.setattr(store, "CHOICE_REUSE_GRID", 2)
     axes = [Axis("MINPAR:1:500:2000:64", "MINPAR:1", 500.0, 2000.0, 64, False, None),
             Axis("MINPAR:4:500:2000:64", "MINPAR:4", 500.0, 2000.0, 64, False, None)]
     for space, reuse in ((Space(axes, "grid"), store.CHOICE_REUSE_GRID), (_space(), store.CHOICE_REUSE)):
         store._CHOICE_CACHE.clear()
         store._LINEAR_CACHE.clear()
         counts = []
-        for k in range(3):
+        for k in range(4):
             ids = np.arange(1024 * k, 1024 * (k + 1))
             v = space.values(ids)
             with np.errstate(all="ignore"):
@@ -323,4 +327,4 @@ def test_a_grid_chooses_its_transforms_every_second_chunk_a_random_sample_keeps_
             for name, a in cols.items():
                 np.testing.assert_array_equal(_bits(back[name]), _bits(a), err_msg=name)
         # chunks since the choice: the grid chooses again after reuse chunks, the sample not
-        assert counts == [k % (reuse + 1) for k in range(3)], (space.sampler, counts)
+        assert counts == [k % (reuse + 1) for k in range(4)], (space.sampler, counts)

@@ -928,13 +928,15 @@ _ROWS = 4
 #: 117.7 at 1, 116.6 at 8). Choosing costs 0.3-0.9 µs a point of an 8192-point grid chunk
 #: (scotogenic the most: about a fifth each the sampled residuals, their cost estimates, the
 #: check of the reused combinations and the R pairs' search), 0.15-0.45 a point of every chunk
-#: of a grid. Format 8 chooses for every fourth chunk of a grid (CHOICE_REUSE_GRID 3): with the
+#: of a grid. Format 8 chooses for every eighth chunk of a grid (CHOICE_REUSE_GRID 7): with the
 #: noisy rows verbatim a choice saves less, and choosing costs 0.5-1 µs a point of the chunk
-#: that chooses, a third of a scotogenic grid chunk's encoding (four 8192-point chunks of the
-#: 256 x 256 grids, B/point at 1 / 3: scotogenic 154.1 / 154.1, S_Ib 81.2 / 80.4, F_Ib
-#: 97.6 / 100.0, F_IIb 47.5 / 51.4).
+#: that chooses, as much as the rest of a scotogenic grid chunk's encoding (four 8192-point
+#: chunks of the 256 x 256 grids, B/point at 1 / 3: scotogenic 154.1 / 154.1, S_Ib 81.2 /
+#: 80.4, F_Ib 97.6 / 100.0, F_IIb 47.5 / 51.4; benchmarks/scan_store.py, 65 536 points, three
+#: interleaved rounds, 3 / 7: B/point scotogenic 139.8 / 141.4, S_Ib 78.7 / 78.4, F_Ib 96.2 /
+#: 98.7, F_IIb 41.3 / 47.9, the scotogenic share on the largest chunks 4.5-5.4 / 3.9-5.2%).
 _CHOICE_CACHE: dict = {}
-CHOICE_REUSE, CHOICE_REUSE_GRID, CHOICE_POINTS, CHOICE_GROWTH = 32, 3, 1024, 1.05
+CHOICE_REUSE, CHOICE_REUSE_GRID, CHOICE_POINTS, CHOICE_GROWTH = 32, 7, 1024, 1.05
 
 
 def encode_table(table: np.ndarray, width: int, key=None, lift=None,
@@ -1027,7 +1029,7 @@ def encode_table(table: np.ndarray, width: int, key=None, lift=None,
     packed = (_deflate(*map(memoryview, _plane_rows(z, deflated)), *_spike_planes(*spikes))
               if deflated.size or spikes[0].size else b"")
     blob = b"".join([kinds.tobytes(), heads.astype("<u8").tobytes(),
-                     bits[verbatim].astype("<i8", copy=False).tobytes() if verbatim else b"",
+                     *(memoryview(bits[k]) for k in verbatim),  # the "<f8" bytes themselves
                      *map(memoryview, raw), *map(memoryview, bitpacked), packed])
     if key is not None and n >= CHOICE_POINTS:
         if cached is None:
