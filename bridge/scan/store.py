@@ -450,8 +450,10 @@ def _verbatim(choice: list[str], cost: np.ndarray) -> None:
         return
     total = _estimate(cost)
     for k in np.argsort(-cost, kind="stable").tolist():
-        if cost[k] < VERBATIM_BITS or cost[k] >= 64.0:
+        if cost[k] < VERBATIM_BITS:
             break
+        if choice[k] == "V":
+            continue
         extra = 8.0 - (cost[k] + PLANE_PAD) / 8.0
         if total + extra > BYTE_BUDGET:
             break
