@@ -463,8 +463,9 @@ def _verbatim(choice: list[str], cost: np.ndarray) -> None:
 
 
 #: Codes whose residuals depend on the order of the points (in a random chunk: the Hilbert
-#: order): the interpolation and its remainder form, and differences with the previous point.
-_ORDERED = ("B", "K", "1", "11")
+#: order): the interpolation and differences with the previous point; and every ``K...`` (a
+#: combination plus the interpolation of its remainder).
+_ORDERED = ("B", "1", "11")
 
 
 def _id_order(bits: np.ndarray, choice: list[str], cost: np.ndarray, order: np.ndarray) -> bool:
@@ -474,9 +475,9 @@ def _id_order(bits: np.ndarray, choice: list[str], cost: np.ndarray, order: np.n
     others under their best :data:`TRANSFORMS` code or verbatim from VERBATIM_BITS), leave the
     chunk's estimated bytes a point within BYTE_BUDGET, their codes in ``choice`` become
     those and the chunk's successors skip the order, its interpolation weights and the gather
-    of every column into that order (0.2-0.4 µs a point of a random chunk, for 20-35 B a
+    of every column into that order (0.2-0.4 µs a point of a random chunk, for 10-35 B a
     point). True if it may (``choice`` changed)."""
-    dep = [k for k, c in enumerate(choice) if c[:1] in ("B", "K") or c in _ORDERED]
+    dep = [k for k, c in enumerate(choice) if c in _ORDERED or c.startswith("K")]
     if BYTE_BUDGET <= 0 or bits.shape[1] < 64:
         return False
     if not dep:
@@ -850,7 +851,7 @@ DEFLATE_NONZERO, DEFLATE_MEAN = 0.3, 40
 #: or L row's rounding residuals, most of them 1-60) are stored as they are when the chunk's
 #: estimated bytes stay within BYTE_BUDGET with them (deflated rows counted at twice their
 #: sampled non-zero bytes): zlib takes ~8 ns a byte on them for 0.6-0.7 bytes out a byte in
-#: (a scotogenic random chunk: 0.3 µs a point for 12 B a point).
+#: (a scotogenic random chunk: 0.3-0.4 µs a point for 15 B a point).
 
 
 def _deflate(*parts) -> bytes:
