@@ -254,6 +254,33 @@ def test_the_prediction_is_the_weighted_sum_in_its_fixed_order():
         np.testing.assert_array_equal(lift.predict(table, pos), _bits(ref))
 
 
+def chunk_columns(v):
+    """A chunk's columns at the points ``v`` (N, 2): the two parameters and :func:`_smooth`'s."""
+    with np.errstate(all="ignore"):
+        return {"par:MINPAR:1": v[:, 0], "par:MINPAR:4": v[:, 1], **_smooth(v)}
+
+
+def pinned_digests() -> tuple[str, str]:
+    """SHA-1 of layout, data and routes of a fixed random chunk (Hilbert order, B, K, L and R
+    rows) and a fixed 64 x 64 grid chunk packed under the store's present settings, each
+    checked to decode bit for bit first (the pins of every format's test)."""
+    import hashlib
+
+    def digest(space, ids):
+        cols = chunk_columns(space.values(ids))
+        store._CHOICE_CACHE.clear()
+        store._LINEAR_CACHE.clear()
+        p = store.pack(ids, cols, [None] * ids.size, ["fast"] * ids.size, (), space)
+        _, back, *_ = store.unpack(p, space)
+        for k, a in cols.items():
+            np.testing.assert_array_equal(_bits(back[k]), _bits(a), err_msg=k)
+        return hashlib.sha1(p.layout + p.data + p.routes).hexdigest()
+
+    axes = [Axis("MINPAR:1:500:2000:64", "MINPAR:1", 500.0, 2000.0, 64, False, None),
+            Axis("MINPAR:4:500:2000:64", "MINPAR:4", 500.0, 2000.0, 64, False, None)]
+    return digest(_space(), np.arange(4096, 8192)), digest(Space(axes, "grid"), np.arange(4096))
+
+
 #: The settings under which the encoder writes format 7's bytes: no row verbatim, no packed
 #: plane rows, dense plane rows of small bytes deflated.
 FORMAT_7 = {"BYTE_BUDGET": 0.0, "PACK_NONZERO": 2.0}
@@ -267,38 +294,16 @@ def test_the_encoding_of_a_chunk_is_the_one_its_format_wrote_first(spikes, monke
     those of format 7 (the grid's row starts and a few B residuals of the random chunk taken
     out as spikes, chosen transforms unchanged). The speed-ups since change no stored bit, so
     every reader decodes them alike and files written before read as they did."""
-    import hashlib
-
     for name, value in FORMAT_7.items():  # format 8's choices off
         monkeypatch.setattr(store, name, value)
     if not spikes:
         monkeypatch.setattr(store, "SPIKE_PLANES", 9)
 
-    def digest(space, ids, cols):
-        store._CHOICE_CACHE.clear()
-        store._LINEAR_CACHE.clear()
-        p = store.pack(ids, cols, [None] * ids.size, ["fast"] * ids.size, (), space)
-        _, back, *_ = store.unpack(p, space)
-        for k, a in cols.items():
-            np.testing.assert_array_equal(_bits(back[k]), _bits(a), err_msg=k)
-        return hashlib.sha1(p.layout + p.data + p.routes).hexdigest()
-
-    space = _space()
-    ids = np.arange(4096, 8192)
-    v = space.values(ids)
-    with np.errstate(all="ignore"):
-        cols = {"par:MINPAR:1": v[:, 0], "par:MINPAR:4": v[:, 1], **_smooth(v)}
-    assert digest(space, ids, cols) == ("897eec8fc856264c3e7dfa219c6d1b85403bda30" if spikes
-                                        else "d002282af0468fbb2ec56402dd43a8f17d24af64")
-    axes = [Axis("MINPAR:1:500:2000:64", "MINPAR:1", 500.0, 2000.0, 64, False, None),
-            Axis("MINPAR:4:500:2000:64", "MINPAR:4", 500.0, 2000.0, 64, False, None)]
-    grid = Space(axes, "grid")
-    ids = np.arange(4096)
-    v = grid.values(ids)
-    with np.errstate(all="ignore"):
-        cols = {"par:MINPAR:1": v[:, 0], "par:MINPAR:4": v[:, 1], **_smooth(v)}
-    assert digest(grid, ids, cols) == ("6313b7bdbe6d348369e41d0a8bc6797a06c350a5" if spikes
-                                       else "1202d1adc4021255a41f345355697a3ce8981aac")
+    random_digest, grid_digest = pinned_digests()
+    assert random_digest == ("897eec8fc856264c3e7dfa219c6d1b85403bda30" if spikes
+                             else "d002282af0468fbb2ec56402dd43a8f17d24af64")
+    assert grid_digest == ("6313b7bdbe6d348369e41d0a8bc6797a06c350a5" if spikes
+                           else "1202d1adc4021255a41f345355697a3ce8981aac")
 
 
 def test_a_grid_chooses_its_transforms_again_after_a_few_chunks_a_random_sample_keeps_them(
