@@ -1,9 +1,11 @@
 """The fast path's evaluation (bridge.scan.fastpath) computes what its definition says, bit for
 bit: the scan's compact route (FastPath.units / evaluate_units: only the columns of u the
 observables read) equals the full one (to_units / evaluate) on every shipped observable, and a
-quadrature equals α · QAGS[φ(y) W] + β with φ = (1, y_i, y_i y_j (i ≤ j)) written out. These
-are the numbers the results file re-derives from its wc: columns (bridge.scan.store), so a
-faster evaluation must not move them. No flavio: the shipped representations are read."""
+quadrature equals α · QAGS[φ(y) W] + β with φ = (1, y_i, y_i y_j (i ≤ j)) written out: QUADPACK's
+decisions everywhere, its value bit for bit where the halves' node values are computed, and
+within the proved rounding bound where quadpack.certain decides without them. These are the
+numbers the results file re-derives from its wc: columns (bridge.scan.store), so a faster
+evaluation must not move them. No flavio: the shipped representations are read."""
 
 from __future__ import annotations
 
@@ -66,15 +68,40 @@ def test_compact_units_equal_the_full_evaluation_bit_for_bit(shipped, n):
         assert _same(sub[label], v), label
 
 
-def test_quadrature_is_qags_of_its_node_polynomials(shipped):
+def _quads(shipped):
+    return [c for r in shipped.representations.values() if r.fast for c in r.components
+            if isinstance(c, fpm.Quadrature)]
+
+
+@pytest.mark.parametrize("size", [1.0, 10.0, 100.0])
+def test_quadrature_is_qags_of_its_node_polynomials(shipped, size, monkeypatch):
     """φ, the node values and the QUADPACK value against the definition written out (the
-    arithmetic of the representation before the row-major rewrite; the products through
-    fpm.point_rows, the padding that makes a row's value independent of its batch)."""
-    quads = [c for r in shipped.representations.values() if r.fast for c in r.components
-             if isinstance(c, fpm.Quadrature)]
+    products through fpm.point_rows, the padding that makes a row's value independent of its
+    batch): the 21 first node values bit for bit (riding on one product with the 7 columns of
+    quadpack.certain); NaN (QUADPACK bisects beyond its second level) exactly where the exact
+    replay (quadpack.qags_lazy on the halves' node values at every bisected point) has it; the
+    exact replay's value bit for bit where the halves were computed; elsewhere within α·dev,
+    the bound quadpack.certain proves for |Â − (area1 + area2)| (dev = (K + 64) ε Σ_k |φ_k|
+    m_k: a few ulp of the sum of the terms' magnitudes, ~ (K + 64)·2.2e-16 relative for a
+    rate without cancellation; measured: the largest |Â − area12| is ~7 ε M). Coefficients of
+    their design sizes, and 10, 100 times those (bins not bisected at some points, points
+    beyond the second level: NaN, points whose decision the bound leaves open)."""
+    quads = _quads(shipped)
     assert any(q.beta.zero for q in quads) and any(not q.beta.zero for q in quads)
-    u, _ = fpm.to_units(_coefficients(1000, 5), 1000)
-    seen = []
+    u, _ = fpm.to_units({k: size * v for k, v in _coefficients(1000, 5).items()}, 1000)
+    asked = []
+    own = fpm.Quadrature._halves
+
+    def spy(self, phi):
+        halves = own(self, phi)
+
+        def counted(todo):
+            asked.append(todo)
+            return halves(todo)
+        return counted
+
+    monkeypatch.setattr(fpm.Quadrature, "_halves", spy)
+    shortcut = fallback = nan = 0
     for q in quads:
         y = fpm.point_rows(u[:, q.index], q.proj.T)
         iu, ju = np.triu_indices(y.shape[1])
@@ -82,17 +109,35 @@ def test_quadrature_is_qags_of_its_node_polynomials(shipped):
         assert _same(q._phi(u), phi)
         nodes = fpm.point_rows(phi, q.weights)
         assert _same(q.node_values(u), nodes)
-        # the 21 first nodes everywhere, the halves' 42 where QUADPACK bisects (main's products)
+        first, cols, dev = q._levels(q._phi(u))
+        assert _same(first, fpm.point_rows(phi, q.weights[:, :21]))
+        assert _same(cols, fpm.point_rows(phi, q._certainty[0][:, 21:]).T)
+
+        # the exact replay: the 21 first nodes everywhere, the halves' 42 where QUADPACK bisects
         def halves(todo, phi=phi, q=q):
-            seen.append(todo.size)
             return fpm.point_rows(phi[todo], q.weights[:, 21:])
 
-        value, deeper = quadpack.qags_lazy(fpm.point_rows(phi, q.weights[:, :21]), halves, q.a, q.b, q.epsabs,
-                                           q.epsrel, q.limit)
-        assert _same(q(u), q.alpha * value + q.beta(u))
-        assert np.array_equal(np.isnan(q(u)), deeper)
-    # the halves are computed at all points for some quadratures, at part of them for others
-    assert 1000 in seen and any(0 < k < 1000 for k in seen)
+        value, deeper = quadpack.qags_lazy(fpm.point_rows(phi, q.weights[:, :21]), halves, q.a, q.b,
+                                           q.epsabs, q.epsrel, q.limit)
+        exact = q.alpha * value + q.beta(u)
+        assert _same(q.exact(u), exact)
+        asked.clear()
+        ours = q(u)
+        assert np.array_equal(np.isnan(ours), deeper)
+        computed = np.zeros(u.shape[0], dtype=bool)
+        for todo in asked:
+            computed[todo] = True
+        assert _same(ours[computed], exact[computed])
+        rest = ~computed & ~deeper
+        assert np.all(np.abs(ours[rest] - exact[rest]) <= abs(q.alpha) * dev[rest])
+        differs = ours[rest] != exact[rest]
+        shortcut += int(differs.sum())
+        fallback += int(computed.sum())
+        nan += int(deeper.sum())
+    # the shortcut moves values (it is exercised), and at 10 and 100 times the design sizes the
+    # fallback and NaN occur
+    assert shortcut > 0
+    assert size == 1.0 or (fallback > 0 and nan > 0)
 
 
 def test_a_points_fast_path_values_do_not_depend_on_its_batch():
@@ -142,33 +187,37 @@ def test_fast_path_values_of_any_batch_equal_those_of_a_batch_of_4096(shipped, r
 
 @pytest.mark.parametrize("n", [3, 300, 2048])
 def test_quadratures_together_equal_each_on_its_own(shipped, n, monkeypatch):
-    """fpm.quadratures (QUADPACK's arithmetic for several bins at once, quadpack.qags_many)
-    gives each quadrature's own value (Quadrature.__call__) bit for bit: batches of several
-    bins (n = 3, 300) and one by one (2048); coefficients of their design sizes (bins bisected
-    at every point) and 10 times those (bins bisected at some points, some points beyond
-    QUADPACK's second level: NaN)."""
-    quads = [c for r in shipped.representations.values() if r.fast for c in r.components
-             if isinstance(c, fpm.Quadrature)]
+    """fpm.quadratures (QUADPACK's first level for several bins at once, quadpack.qags_many;
+    the second level by quadpack.certain where it proves the decision) gives each quadrature's
+    own value (Quadrature.__call__) bit for bit, and NaN exactly where QUADPACK's exact replay
+    (Quadrature.exact) has it: batches of several bins (n = 3, 300) and one by one (2048);
+    coefficients of their design sizes (bins bisected at every point) and 10 times those (bins
+    bisected at some points, some points beyond QUADPACK's second level: NaN, the halves' node
+    values computed at part of the points)."""
+    quads = _quads(shipped)
     many = quadpack.qags_many
-    bisected, calls, nan = [], [], []
+    bisected, calls, shortcuts, nan = [], [], [], []
 
-    def spy(first, halves_at, integrals):
+    def spy(first, halves_at, integrals, shortcut_at=None):
         calls.append(len(integrals))
+        shortcuts.append(shortcut_at is not None)
 
         def counted(k, todo):
             bisected.append(todo.size)
             return halves_at(k, todo)
-        return many(first, counted, integrals)
+        return many(first, counted, integrals, shortcut_at)
 
     monkeypatch.setattr(quadpack, "qags_many", spy)
     for size in (1.0, 10.0):
         u, _ = fpm.to_units({k: size * v for k, v in _coefficients(n, 40 + n).items()}, n)
         calls.clear()
+        shortcuts.clear()
         together = fpm.quadratures(quads, u)
-        assert len(together) == len(quads) and sum(calls) == len(quads)
+        assert len(together) == len(quads) and sum(calls) == len(quads) and all(shortcuts)
         assert max(calls) == min(len(quads), max(1, fpm.QUADRATURE_BATCH // n))
         for q, v in zip(quads, together, strict=True):
             assert _same(v, q(u))
+            assert np.array_equal(np.isnan(v), np.isnan(q.exact(u)))
             nan.append(np.isnan(v).any())
-    assert n in bisected and (n == 3 or any(0 < k < n for k in bisected))
+    assert n == 3 or any(0 < k < n for k in bisected)
     assert n == 3 or any(nan)

@@ -47,7 +47,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -119,6 +119,7 @@ def _coefficients() -> dict[str, float]:
 COEFFICIENTS: dict[str, float] = _coefficients()
 
 
+EPMACH = np.finfo(float).eps
 #: Rows of a point-major matrix product are padded to a multiple of this (see point_rows).
 ROW_BLOCK = 16
 
@@ -292,7 +293,9 @@ class Quadrature:
     polynomial of degree two in u. They are stored in low rank: y = P u_S (P of shape (r, d)
     spans every node polynomial's linear and quadratic part; r = 8 for B → K ℓℓ, 16 for
     B → K* ℓℓ), node values = φ(y) · W with φ(y) = (1, y_i, y_i y_j (i ≤ j)). ``__call__``
-    gives NaN at points QUADPACK would bisect beyond two levels (evaluated by flavio)."""
+    gives NaN at points QUADPACK would bisect beyond two levels (evaluated by flavio); it decides
+    the second level from φ S where it can (bridge.scan.quadpack.certain: the halves' node
+    values only elsewhere), :meth:`exact` always from the halves' node values."""
 
     index: np.ndarray  # int (d,)
     proj: np.ndarray  # (r, d)
@@ -327,21 +330,82 @@ class Quadrature:
         """The integrand at the 63 nodes (N, 63) (:func:`bridge.scan.quadpack.nodes`)."""
         return point_rows(self._phi(u), self.weights)
 
-    def __call__(self, u: np.ndarray) -> np.ndarray:
-        from bridge.scan.quadpack import PER_INTERVAL, qags_lazy
+    @cached_property
+    def _certainty(self) -> tuple[np.ndarray, np.ndarray, float, int]:
+        """([W's first 21 columns | S] (K, 28), [m_ij (i ≤ j, upper triangle) | m_i] (r, r + 1),
+        m_0, K) of the halves' node values φ W (bridge.scan.quadpack.certainty_columns, the
+        reference integrand W's first row: the node values at y = 0): φ S are the columns of
+        quadpack.certain, and Σ_k |φ_k| m_k = m_0 + Σ_i m_i |y_i| + Σ_(i ≤ j) m_ij |y_i||y_j|
+        (|y_i y_j| = |y_i||y_j| exactly) the magnitude M of their rounding bound
+        (:meth:`_levels`). S rides on the first level's product: 7 more columns cost little
+        there, a product of their own a φ-sized pass (measured: 28 columns as fast as 21, 7 on
+        their own half as long), and the 21 columns keep their bits (OpenBLAS sums each entry
+        over K alike at any width; tests/test_fastpath_eval.py checks it)."""
+        from bridge.scan.quadpack import PER_INTERVAL, certainty_columns
 
-        phi = self._phi(u)
+        halves = self.weights[:, PER_INTERVAL:]
+        cols, m = certainty_columns(halves, self.a, self.b, halves[0])
+        r = self.proj.shape[0]
+        quad = np.zeros((r, r + 1))
+        quad[np.triu_indices(r)] = m[1 + r:]
+        quad[:, r] = m[1:1 + r]
+        return np.concatenate([self.weights[:, :PER_INTERVAL], cols], axis=1), quad, float(m[0]), m.size
 
-        def halves(todo):  # the halves' 42 nodes only at the points QUADPACK bisects
-            # gathered by row as φ is built, so that BLAS sees the same layout at every size
+    def _levels(self, phi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(the 21 first node values (N, 21), φ S (7, N), dev (N,)) at the points of φ (N, K)
+        (:meth:`_phi`), the last two for quadpack.certain: dev = (K + 64) ε M with M = Σ_k
+        |φ_k| m_k (:attr:`_certainty`), the bound its derivation asks for (node values and
+        columns are products of K terms through BLAS, each within γ_K Σ|terms| in any order of
+        summation; M itself, computed in floating point, is within γ_(r+2) of its value, which
+        the margin of 64 − 20 ε M covers). Every product through :func:`point_rows`: a
+        point's decision and value do not depend on its batch."""
+        from bridge.scan.quadpack import PER_INTERVAL
+
+        both, quad, m0, k = self._certainty
+        r = quad.shape[0]
+        prod = point_rows(phi, both)
+        ay = np.abs(phi[:, 1:1 + r])  # |y| (N, r), in φ's layout
+        t = point_rows(ay, quad)
+        mag = m0 + t[:, r] + np.einsum("ni,ni->n", t[:, :r], ay)
+        return (prod[:, :PER_INTERVAL], np.ascontiguousarray(prod[:, PER_INTERVAL:].T),
+                (k + 64) * EPMACH * mag)
+
+    def _halves(self, phi: np.ndarray):
+        """halves(todo): the halves' 42 node values (len(todo), 42) at the points ``todo``,
+        gathered by row as φ is built, so that BLAS sees the same layout at every size."""
+        from bridge.scan.quadpack import PER_INTERVAL
+
+        def halves(todo):
             at = phi if todo.size == phi.shape[0] else _rows_at(phi, todo)
             return point_rows(at, self.weights[:, PER_INTERVAL:])
+        return halves
 
-        q, _ = qags_lazy(point_rows(phi, self.weights[:, :PER_INTERVAL]), halves,
-                         self.a, self.b, self.epsabs, self.epsrel, self.limit)
+    def __call__(self, u: np.ndarray) -> np.ndarray:
+        from bridge.scan.quadpack import qags_lazy
+
+        phi = self._phi(u)
+        first, cols, dev = self._levels(phi)
+
+        def shortcut(todo):
+            return (cols, dev) if todo.size == dev.size else (cols[:, todo], dev[todo])
+
+        # the halves' 42 nodes only where QUADPACK's decision is not proved (quadpack.certain)
+        q, _ = qags_lazy(first, self._halves(phi), self.a, self.b, self.epsabs, self.epsrel,
+                         self.limit, shortcut)
         if self.beta.zero:  # β ≡ 0 (R_K's quadratures): its value at any finite u is +0.0
             return self.alpha * q + 0.0
         return self.alpha * q + self.beta(u)
+
+    def exact(self, u: np.ndarray) -> np.ndarray:
+        """:meth:`__call__` with QUADPACK's second level run on the halves' node values at
+        every point it bisects (no quadpack.certain): QUADPACK on the node values φ W to the
+        last bit, the reference of the shortcut's tests."""
+        from bridge.scan.quadpack import qags_lazy
+
+        phi = self._phi(u)
+        q, _ = qags_lazy(self._levels(phi)[0], self._halves(phi), self.a, self.b, self.epsabs,
+                         self.epsrel, self.limit)
+        return self.alpha * q + (0.0 if self.beta.zero else self.beta(u))
 
     @classmethod
     def from_nodes(cls, index, polys: list[Polynomial], meta: dict, alpha: float,
@@ -392,10 +456,11 @@ QUADRATURE_BATCH = 2048
 
 
 def quadratures(quads: list[Quadrature], u: np.ndarray) -> list[np.ndarray]:
-    """[q(u) for q in quads], the same numbers bit for bit, with QUADPACK's arithmetic run for
+    """[q(u) for q in quads], the same numbers bit for bit, with QUADPACK's first level run for
     several quadratures at once, up to :data:`QUADRATURE_BATCH` points × quadratures
-    (bridge.scan.quadpack.qags_many: one DQK21 over their first levels, one over the halves
-    of those bisected at every point): a small batch pays the fixed cost of those array
+    (bridge.scan.quadpack.qags_many: one DQK21 over their first levels; the second level
+    decided by quadpack.certain from φ S (Quadrature._levels) and, where that leaves it
+    open, run on the halves' node values): a small batch pays the fixed cost of those array
     operations once, not once per bin; a chunk of 4096 points runs them one by one."""
     from bridge.scan.quadpack import PER_INTERVAL, qags_many, side_by_side
 
@@ -405,8 +470,11 @@ def quadratures(quads: list[Quadrature], u: np.ndarray) -> list[np.ndarray]:
         batch = quads[start:start + step]
         phis = [q._phi(u) for q in batch]
         first = np.empty((PER_INTERVAL, len(batch), u.shape[0]))
+        checks = []
         for k, (q, phi) in enumerate(zip(batch, phis, strict=True)):
-            first[:, k] = point_rows(phi, q.weights[:, :PER_INTERVAL]).T
+            nodes, cols, dev = q._levels(phi)
+            first[:, k] = nodes.T
+            checks.append((cols, dev))
 
         def halves(k, todo, batch=batch, phis=phis):
             # gathered by row as φ is built, so that BLAS sees the same layout at every size
@@ -414,7 +482,12 @@ def quadratures(quads: list[Quadrature], u: np.ndarray) -> list[np.ndarray]:
             at = phi if todo.size == phi.shape[0] else _rows_at(phi, todo)
             return side_by_side(point_rows(at, batch[k].weights[:, PER_INTERVAL:]))
 
-        value, _ = qags_many(first, halves, [(q.a, q.b, q.epsabs, q.epsrel, q.limit) for q in batch])
+        def shortcut(k, todo, checks=checks):
+            cols, dev = checks[k]
+            return (cols, dev) if todo.size == dev.size else (cols[:, todo], dev[todo])
+
+        integrals = [(q.a, q.b, q.epsabs, q.epsrel, q.limit) for q in batch]
+        value, _ = qags_many(first, halves, integrals, shortcut)
         for k, q in enumerate(batch):
             # β ≡ 0 (R_K's quadratures): its value at any finite u is +0.0
             out.append(q.alpha * value[k] + (0.0 if q.beta.zero else q.beta(u)))
