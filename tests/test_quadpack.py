@@ -134,3 +134,35 @@ def test_both_halves_in_one_call_equal_one_call_per_half(m):
         for s, x, y in zip(stacked, one, two, strict=True):
             assert np.array_equal(s[0].view(np.int64), x.view(np.int64))
             assert np.array_equal(s[1].view(np.int64), y.view(np.int64))
+
+
+def test_certain_decides_as_quadpack_on_linear_families():
+    """quadpack.certain on node values linear in coefficients c (f = c W, W of smooth functions
+    of x at the 63 nodes: a constant, powers, a pole, a peak, an oscillation; c of sizes from
+    1e-3 to 30 times the constant's, of either sign: rates, cancellations, integrands changing
+    sign), against QUADPACK's second level on the node values (quadpack.qags, the exact
+    arithmetic): where it is sure, QUADPACK accepts the halves and its value is within dev of
+    certain's; the decisions it leaves open include both outcomes (the family crosses QUADPACK's
+    boundary) and it is sure at most accepted points."""
+    rng = np.random.default_rng(12)
+    a, b, epsrel = 1.1, 6.0, 5e-4
+    x = np.array(quadpack.nodes(a, b))
+    basis = np.array([np.ones_like(x), x, x ** 2, 1.0 / (x - 0.9), 1.0 / ((x - 3.0) ** 2 + 0.3),
+                      np.sin(3.0 * x), np.exp(-x)])
+    n, k = 20000, basis.shape[0]
+    scale = 10.0 ** rng.uniform(-3.0, 1.5, size=(n, 1))
+    c = np.concatenate([np.ones((n, 1)), scale * rng.normal(size=(n, k - 1))], axis=1)
+    f = c @ basis
+    value, deeper = quadpack.qags(f, a, b, 0.0, epsrel, 50)
+    cols, m = quadpack.certainty_columns(basis[:, 21:], a, b, basis[0, 21:])
+    dev = (k + 64) * quadpack.EPMACH * (np.abs(c) @ m)
+    (result, abserr, done) = (x[0] for x in quadpack._first_level(np.ascontiguousarray(f[:, :21].T)[:, None],
+                                                                  [(a, b, 0.0, epsrel, 50)]))
+    todo = ~done
+    short, sure = quadpack.certain((c @ cols).T[:, todo], dev[todo], result[todo], abserr[todo], a, b, 0.0,
+                                   epsrel)
+    accepted = ~deeper[todo]
+    assert np.all(accepted[sure])
+    assert np.all(np.abs(short[sure] - value[todo][sure]) <= dev[todo][sure])
+    assert accepted.any() and (~accepted).any() and (accepted & ~sure).any()
+    assert sure.sum() >= 0.9 * accepted.sum()
