@@ -811,8 +811,10 @@ def observable_tables(fastpath, labels) -> dict:
     """The fast path's representations of ``labels`` as plain arrays (setup, like the card
     reader: the data of bridge/data/fastpath.json, read once): {"variables": [(coefficient,
     part, step), ...] of the columns of u, "rows": [(label, form, [component, ...])]}, each
-    component a dict: polynomial {a, b, q, cols}; quadrature {cols, proj, w (K, 63), a, b,
-    epsabs, epsrel, alpha, beta (a polynomial)}."""
+    component a dict: polynomial {a, b, q, cols}; quadrature {cols, proj, w1 (K, 28): the first
+    level's 21 node columns and the 7 of quadpack.certain, w2 (K, 42): the halves' nodes, mags
+    (r, r + 1), m0, dev: the rounding bound's magnitudes (bridge.scan.fastpath.Quadrature
+    ._certainty), a, b, epsabs, epsrel, alpha, beta (a polynomial)}."""
     from bridge.scan import fastpath as fpm
 
     variables: dict = {}
@@ -833,7 +835,9 @@ def observable_tables(fastpath, labels) -> dict:
             if isinstance(c, fpm.Quadrature):
                 if c.limit <= 2:
                     raise ValueError(f"{label}: a lean quadrature needs QUADPACK's limit > 2")
-                comps.append({"quad": True, "cols": cols(c.index), "proj": c.proj, "w": c.weights,
+                first, mags, m0, k = c._certainty  # [W's 21 first columns | S], the magnitudes
+                comps.append({"quad": True, "cols": cols(c.index), "proj": c.proj, "w1": first,
+                              "w2": c.weights[:, 21:], "mags": mags, "m0": m0, "dev": (k + 64) * _EPS,
                               "a": c.a, "b": c.b, "epsabs": c.epsabs, "epsrel": c.epsrel,
                               "alpha": c.alpha, "beta": poly(c.beta)})
             else:
@@ -892,7 +896,10 @@ def _quadrature(c: dict, u, present):
     error is within max(epsabs, epsrel |I|) (and not a round-off case), else the two halves,
     accepted if their summed error is; NaN where QUADPACK would bisect further (the project
     asks flavio there). Node values: φ(y) W, y = P u_S, φ = (1, y_i, y_i y_j (i ≤ j)), built
-    by row (y_i times y_i..y_r in one product)."""
+    by row (y_i times y_i..y_r in one product). The halves are decided as the project decides
+    them (bridge.scan.quadpack.certain): from 7 more columns of φ and the magnitude M of the
+    rounding bound where that proves QUADPACK accepts them (their area sum is then one of
+    the columns), from their 42 node values elsewhere."""
     keep = present[c["cols"]]
     y = c["proj"][:, keep] @ u[:, c["cols"][keep]].T  # (r, N)
     r, n = y.shape
@@ -902,17 +909,34 @@ def _quadrature(c: dict, u, present):
     for i in range(r):
         np.multiply(y[i], y[i:], out=phi[k:k + r - i])
         k += r - i
-    nodes = phi.T @ c["w"]
+    nodes = phi.T @ c["w1"]  # the first level's 21 node values, then quadpack.certain's 7 columns
     a, b = c["a"], c["b"]
     res, err, resabs, resasc = _qk21(nodes[:, :21], a, b)
     bound = np.maximum(c["epsabs"], c["epsrel"] * np.abs(res))
     roundoff = (err <= 100.0 * _EPS * resabs) & (err > bound)
     done = roundoff | ((err <= bound) & (err != resasc)) | (err == 0.0)
-    mid = 0.5 * (a + b)
-    r1, e1, _, _ = _qk21(nodes[:, 21:42], a, mid)
-    r2, e2, _, _ = _qk21(nodes[:, 42:], mid, b)
-    halves = np.where(e1 + e2 <= np.maximum(c["epsabs"], c["epsrel"] * np.abs(r1 + r2)), r1 + r2, np.nan)
-    return c["alpha"] * np.where(done, res, halves) + _poly(c["beta"], u, present)
+    area, g1, g2, t1, t2, p1, p2 = nodes[:, 21:].T
+    ay = np.abs(y.T)
+    t = ay @ c["mags"]
+    dev = c["dev"] * (c["m0"] + t[:, r] + (t[:, :r] * ay).sum(axis=1))
+    upper = dev + _EPS * err + 1e-290
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for g, s, p in ((g1, t1, p1), (g2, t2, p2)):
+            cg = 200.0 * (np.abs(g) + dev)
+            rho = np.maximum(np.maximum(np.abs(s), np.abs(p)) - 2.0 * dev, 0.0)
+            upper += cg * np.minimum(1.0, np.sqrt(cg / rho))
+    lower = np.maximum(c["epsabs"], c["epsrel"] * (np.abs(area) - dev - _EPS * np.abs(res)))
+    sure = (upper <= lower * (1.0 - 2.0 ** -40)) & (dev < 1e250)
+    value = np.where(done, res, np.where(sure, area, np.nan))
+    rest = np.flatnonzero(~done & ~sure)
+    if rest.size:
+        halves = phi[:, rest].T @ c["w2"]
+        mid = 0.5 * (a + b)
+        r1, e1, _, _ = _qk21(halves[:, :21], a, mid)
+        r2, e2, _, _ = _qk21(halves[:, 21:], mid, b)
+        ok = e1 + e2 <= np.maximum(c["epsabs"], c["epsrel"] * np.abs(r1 + r2))
+        value[rest] = np.where(ok, r1 + r2, np.nan)
+    return c["alpha"] * value + _poly(c["beta"], u, present)
 
 
 def _delta_m(m12, g12):

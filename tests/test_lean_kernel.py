@@ -124,11 +124,23 @@ def test_the_lean_quadrature_bisects_where_quadpack_does(tmp_path):
             u[:, k] = col / step
     y = u[:, c["cols"]] @ c["proj"].T
     iu, ju = np.triu_indices(y.shape[1])
-    nodes = np.concatenate([np.ones((y.shape[0], 1)), y, y[:, iu] * y[:, ju]], axis=1) @ c["w"]
+    phi = np.concatenate([np.ones((y.shape[0], 1)), y, y[:, iu] * y[:, ju]], axis=1)
+    nodes = phi @ np.concatenate([c["w1"][:, :21], c["w2"]], axis=1)
     first = quadpack.qk21(nodes[:, :21], c["a"], c["b"])[0]
     two, deeper = quadpack.qags(nodes, c["a"], c["b"], c["epsabs"], c["epsrel"], 50)
     assert not deeper.any() and np.all(first != two)
     assert _rel(lk._quadrature(c, u, np.ones(u.shape[1], bool)), two) <= 1e-12
+    # 10 and 30 times the coefficients: some points beyond the second level (NaN), some whose
+    # decision the lean kernel's bound (quadpack.certain's) leaves to the halves' node values
+    for size in (10.0, 30.0):
+        big = size * u
+        y = big[:, c["cols"]] @ c["proj"].T
+        phi = np.concatenate([np.ones((y.shape[0], 1)), y, y[:, iu] * y[:, ju]], axis=1)
+        nodes = phi @ np.concatenate([c["w1"][:, :21], c["w2"]], axis=1)
+        two, deeper = quadpack.qags(nodes, c["a"], c["b"], c["epsabs"], c["epsrel"], 50)
+        lean = lk._quadrature(c, big, np.ones(u.shape[1], bool))
+        assert np.array_equal(np.isnan(lean), deeper)
+        assert _rel(lean[~deeper], two[~deeper]) <= 1e-12
 
 
 def test_the_handed_over_c9_c10_are_unrun(tmp_path):
