@@ -925,7 +925,7 @@ def _quadrature(c: dict, u, present):
             cg = 200.0 * (np.abs(g) + dev)
             rho = np.maximum(np.maximum(np.abs(s), np.abs(p)) - 2.0 * dev, 0.0)
             upper += cg * np.minimum(1.0, np.sqrt(cg / rho))
-    lower = np.maximum(c["epsabs"], c["epsrel"] * (np.abs(area) - dev - _EPS * np.abs(res)))
+    lower = np.maximum(c["epsabs"], c["epsrel"] * (np.abs(area) - dev - 2.0 * _EPS * np.abs(res)))
     sure = (upper <= lower * (1.0 - 2.0 ** -40)) & (dev < 1e250)
     value = np.where(done, res, np.where(sure, area, np.nan))
     rest = np.flatnonzero(~done & ~sure)

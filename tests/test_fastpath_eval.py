@@ -246,7 +246,7 @@ def _second_level_exactly(q, phi):
 def test_certainty_bounds_hold_against_quadpacks_own_errors(shipped, size):
     """The bounds quadpack.certain decides by, against QUADPACK's own numbers computed from the
     halves' node values at every bisected point: error1 + error2 and errsum below U (errsum ≤
-    (1 + 14u) U), errbnd1 above L ((1 − 5u) L), |area12 − Â| ≤ dev; and the bound is not
+    (1 + 14u) U), errbnd1 above L ((1 − 3u) L), |area12 − Â| ≤ dev; and the bound is not
     vacuous: at the design size it proves nearly every decision (measured: all on the four
     models' scan grids; ≥ 98% of random points at 3–10 times the design size)."""
     u, _ = fpm.to_units({k: size * v for k, v in _coefficients(1500, 21).items()}, 1500)
@@ -259,7 +259,7 @@ def test_certainty_bounds_hold_against_quadpacks_own_errors(shipped, size):
         upper, lower = quadpack.bounds(cols, dev, result, abserr, q.epsabs, q.epsrel)
         b = bisected
         assert np.all(e12[b] <= upper[b]) and np.all(errsum[b] <= upper[b] * (1 + 7 * eps))
-        assert np.all(errbnd1[b] >= lower[b] * (1 - 3 * eps))
+        assert np.all(errbnd1[b] >= lower[b] * (1 - 1.5 * eps))
         assert np.all(np.abs(area12[b] - cols[0][b]) <= dev[b])
         _, sure = quadpack.certain(cols, dev, result, abserr, q.a, q.b, q.epsabs, q.epsrel)
         assert np.all(errsum[b & sure] <= errbnd1[b & sure])

@@ -375,14 +375,17 @@ def certain(cols: np.ndarray, dev: np.ndarray, result: np.ndarray, abserr: np.nd
        underflows errs by ≤ 2⁻¹⁰⁷⁵ absolutely, a few thousand of them ≪ 10⁻²⁹⁰).
     3. errbnd1 = max(epsabs, fl(epsrel·|fl(fl(result + area12) − result)|)), area12 =
        fl(area1 + area2) with |area12 − Â| ≤ dev: fl(result + area12) − result = area12 +
-       δ(result + area12), |δ| ≤ u, so errbnd1 ≥ (1 − 5u) max(epsabs, epsrel(|Â| − dev −
-       ε|result|)) =: (1 − 5u) L (the "result + area12 − result" of DQAGSE, not area12).
-    4. Computed in floating point, U (sums and products of non-negative terms, one square root)
-       is within (1 + 12u) of its exact value, and L's bracket (|Â| less non-negative terms)
-       is rounded by ≤ u relative to itself and its inputs by ≤ 2u, which ``dev``'s margin
-       (K + 64 against ≤ K + 20) covers, so L computed ≤ (1 + 2u) L. So sure := fl(U) ≤
-       fl(L)(1 − 2⁻⁴⁰) gives errsum ≤ (1 + 14u)(1 + 12u)(1 + 2u)(1 − 2⁻⁴⁰)(1 − 5u)⁻¹ errbnd1
-       < errbnd1 (33u ≈ 3.7e-15 ≪ 2⁻⁴⁰ ≈ 9.1e-13): QUADPACK accepts the halves.
+       δ(result + area12), |δ| ≤ u, rounded twice more: errbnd1 ≥ (1 − 3u) max(epsabs,
+       epsrel(|Â| − dev − ε|result|)) =: (1 − 3u) L (the "result + area12 − result" of
+       DQAGSE, not area12).
+    4. Computed in floating point, U (sums and products of non-negative terms, one quotient,
+       one square root; ρ's subtraction is rounded by ≤ u·2M, inside ``dev``'s margin of K +
+       64 against ≤ K + 20) is ≥ (1 + 12u)⁻¹ times its exact value; L's bracket is computed as
+       fl(fl(|Â| − dev) − 2ε|result|) ≤ (1 + u)²(|Â| − dev − ε|result|) (the doubled ε|result|
+       absorbs the first subtraction's rounding; a negative bracket stays negative), so L
+       computed ≤ (1 + 3u) L. So sure := fl(U) ≤ fl(fl(L)(1 − 2⁻⁴⁰)) gives errsum ≤ (1 +
+       14u)(1 + 12u)(1 + 4u)(1 − 2⁻⁴⁰)(1 − 3u)⁻¹ errbnd1 < errbnd1 (33u ≈ 3.7e-15 ≪ 2⁻⁴⁰ ≈
+       9.1e-13): QUADPACK accepts the halves.
     5. Its value is then (0.0 + first) + second, first/second = area1/area2 in the order of
        their errors: IEEE addition is commutative, so it is fl(area1 + area2) (+0.0 for −0.0),
        within dev of Â (item 3); ``value`` = Â + 0.0.
@@ -399,8 +402,8 @@ def certain(cols: np.ndarray, dev: np.ndarray, result: np.ndarray, abserr: np.nd
 
 def bounds(cols: np.ndarray, dev: np.ndarray, result: np.ndarray, abserr: np.ndarray, epsabs: float,
            epsrel: float) -> tuple[np.ndarray, np.ndarray]:
-    """(U, L) of :func:`certain`: errsum ≤ (1 + 14u) U and errbnd1 ≥ (1 − 5u) L (items 1–3 of
-    its derivation)."""
+    """(U, L) of :func:`certain`: errsum ≤ (1 + 14u) U and errbnd1 ≥ (1 − 3u) L (items 1–3 of
+    its derivation; L with 2ε|result| for ε|result|, item 4)."""
     A, G1, G2, T1, T2, P1, P2 = cols
     upper = dev + EPMACH * abserr + _FLOOR
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -408,5 +411,5 @@ def bounds(cols: np.ndarray, dev: np.ndarray, result: np.ndarray, abserr: np.nda
             c = 200.0 * (np.abs(g) + dev)
             rho = np.maximum(np.maximum(np.abs(t), np.abs(p)) - 2.0 * dev, 0.0)
             upper += c * np.minimum(1.0, np.sqrt(c / rho))  # ρ = 0: c (√inf); c = ρ = 0: NaN, not sure
-    lower = np.maximum(epsabs, epsrel * (np.abs(A) - dev - EPMACH * np.abs(result)))
+    lower = np.maximum(epsabs, epsrel * (np.abs(A) - dev - 2.0 * EPMACH * np.abs(result)))
     return upper, lower
