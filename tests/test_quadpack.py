@@ -166,3 +166,49 @@ def test_certain_decides_as_quadpack_on_linear_families():
     assert np.all(np.abs(short[sure] - value[todo][sure]) <= dev[todo][sure])
     assert accepted.any() and (~accepted).any() and (accepted & ~sure).any()
     assert sure.sum() >= 0.9 * accepted.sum()
+
+
+def _shortcut_and_exact(basis, c, a, b, epsabs, epsrel):
+    """qags_many on node values c·basis with quadpack.certain's shortcut (dev as
+    bridge.scan.fastpath.Quadrature computes it) and without: (shortcut value, exact value, dev)."""
+    cols, m = quadpack.certainty_columns(basis[:, 21:], a, b, basis[0, 21:])
+    dev = (basis.shape[0] + 64) * quadpack.EPMACH * (np.abs(c) @ m)
+    first = np.ascontiguousarray((c @ basis[:, :21]).T)[:, None]
+    integral = [(a, b, epsabs, epsrel, 50)]
+
+    def halves(k, todo):
+        return quadpack.side_by_side(c[todo] @ basis[:, 21:])
+
+    def checks(k, todo):
+        return (c @ cols).T[:, todo], dev[todo]
+
+    short = quadpack.qags_many(first, halves, integral, checks)[0][0]
+    return short, quadpack.qags_many(first, halves, integral)[0][0], dev
+
+
+def test_certain_is_not_fooled_by_a_reversed_interval_a_negative_epsrel_or_subnormal_values():
+    """Three inputs QUADPACK accepts on which a review found the shortcut wrong (the shipped fast
+    path has none of them: a < b, epsrel > 0, epsabs = 0): a reversed interval (half-lengths
+    negative: dev must use |h| as DQK21's dhlgth), epsrel < 0 with epsabs > 0 (errbnd1 is then
+    epsabs), and subnormal node values (Â's rounding no longer relative). Each oscillating or
+    cancelling integrand here needs more than two levels (exact route: NaN), or, for the
+    subnormal ones, is evaluated exactly by the fallback."""
+    x = np.array(quadpack.nodes(6.0, 1.0))
+    t = 3.540201005025126 * (x - 3.5)
+    basis = np.stack([np.sin(t) + 0.37 * np.cos(t), np.ones(63)])
+    short, exact, dev = _shortcut_and_exact(basis, np.array([[1.0, 0.0]]), 6.0, 1.0, 1e-300, 1e-12)
+    assert np.isnan(exact[0]) and np.isnan(short[0]) and dev[0] > 0
+
+    x = np.array(quadpack.nodes(1.0, 6.0))
+    basis = np.stack([np.ones(63), np.abs(x - 3.2)])
+    cols, _ = quadpack.certainty_columns(basis[:, 21:], 1.0, 6.0, basis[0, 21:])
+    c = np.array([[-cols[1, 0] / cols[0, 0], 1.0]])  # the halves' area ≈ 0
+    short, exact, _ = _shortcut_and_exact(basis, c, 1.0, 6.0, 1e-300, -1e14)
+    assert np.isnan(exact[0]) and np.isnan(short[0])
+
+    basis = np.stack([3.0 * np.sin(x) + np.abs(x - 2.0)])
+    c = np.geomspace(1e-322, 1e-305, 400)[:, None]
+    short, exact, dev = _shortcut_and_exact(basis, c, 1.0, 6.0, 1.49e-8, 0.005)
+    ok = np.isfinite(exact)
+    assert ok.sum() > 300
+    assert np.all((short[ok] == exact[ok]) | (np.abs(short[ok] - exact[ok]) <= dev[ok]))

@@ -288,6 +288,9 @@ _FLOOR = 1e-290
 _DEV_MAX = 1e250
 #: Half-lengths below this: no shortcut (an integrand of a finite ``dev`` could overflow there)
 _H_MIN = 1e-10
+#: Below this rounding bound, Â's own rounding errs by subnormal ulps that ``dev`` (underflowed)
+#: does not cover: no shortcut (:func:`certain`; found by review with node values ~1e-322)
+_DEV_MIN = 1e-280
 
 
 def _rule_weights() -> tuple[np.ndarray, np.ndarray]:
@@ -330,7 +333,8 @@ def certainty_columns(weights: np.ndarray, a: float, b: float, reference: np.nda
         f = reference[PER_INTERVAL * i:PER_INTERVAL * (i + 1)]
         pattern = np.sign(f - 0.5 * (wk @ f))
         cols.append(w[i] @ (h[i] * wk * (pattern - 0.5 * (wk @ pattern))))
-    m = np.abs(w[0]) @ (h[0] * (wk + wg)) + np.abs(w[1]) @ (h[1] * (wk + wg))
+    # |h| as DQK21's dhlgth: a reversed interval (a > b) has negative half-lengths
+    m = np.abs(w[0]) @ (abs(h[0]) * (wk + wg)) + np.abs(w[1]) @ (abs(h[1]) * (wk + wg))
     return np.stack(cols, axis=1), m
 
 
@@ -391,12 +395,16 @@ def certain(cols: np.ndarray, dev: np.ndarray, result: np.ndarray, abserr: np.nd
        within dev of Â (item 3); ``value`` = Â + 0.0.
 
     Not sure: NaN anywhere (every comparison False), ``dev`` ≥ 1e250 (QUADPACK's sums could
-    overflow: |f_j| ≤ M/(h wk_min)), half-lengths below 1e-10."""
+    overflow: |f_j| ≤ M/(h wk_min)) or ≤ 1e-280 (subnormal node values: Â's rounding is no
+    longer relative, item 5 fails), half-lengths below 1e-10, epsrel < 0 (DQAGSE accepts it
+    when epsabs > 0, and its errbnd1 is then epsabs: L's bracket times a negative epsrel would
+    overstate it). The derivation holds for a > b as well: every h enters through |h| (m,
+    ``dev``) or a modulus."""
     (a1, b1), (a2, b2) = halves(a, b)
-    if min(abs(b1 - a1), abs(b2 - a2)) * 0.5 < _H_MIN:
+    if min(abs(b1 - a1), abs(b2 - a2)) * 0.5 < _H_MIN or epsrel < 0:
         return np.full(dev.shape, np.nan), np.zeros(dev.shape, dtype=bool)
     upper, lower = bounds(cols, dev, result, abserr, epsabs, epsrel)
-    sure = (upper <= lower * _SLACK) & (dev < _DEV_MAX)
+    sure = (upper <= lower * _SLACK) & (dev < _DEV_MAX) & (dev > _DEV_MIN)
     return cols[0] + 0.0, sure
 
 
