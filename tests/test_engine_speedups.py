@@ -335,6 +335,27 @@ def test_box_tensors_of_one_kind_equal_both():
     assert np.array_equal(point.box_tensors(*block)[1], both[1][2])
 
 
+def test_nonzero_mask_equals_numpy():
+    """DarkSector.mask's test of a coupling table (real and imaginary parts as one float array)
+    gives np.any(c != 0) over the batch: random tables with zero rows, columns and −0.0 parts."""
+    from bridge.engine import _nonzero_anywhere
+
+    rng = np.random.default_rng(12)
+    for shape in ((5, 3, 4), (1, 2, 2), (0, 3, 2), (7, 1, 1), (3, 2, 4, 3), (3, 4)):
+        for trial in range(40):
+            c = (rng.integers(-1, 2, shape) * rng.random(shape)
+                 + 1j * rng.integers(-1, 2, shape) * rng.random(shape))
+            c[rng.random(shape) < 0.5] = 0
+            if trial % 3 == 0:
+                c = c * -0.0
+            if trial % 4 == 1:
+                c = np.real(c) + 1j * np.copysign(0.0, -np.abs(np.imag(c)))  # −0.0 imaginary parts
+            axes = tuple(range(c.ndim - 2))
+            assert np.array_equal(_nonzero_anywhere(c), np.any(c != 0, axis=axes)), (shape, trial)
+            assert np.array_equal(_nonzero_anywhere(np.asfortranarray(c)), np.any(c != 0, axis=axes))
+            assert np.array_equal(_nonzero_anywhere(c.real.copy()), np.any(c.real != 0, axis=axes))
+
+
 if __name__ == "__main__" and "--write" in sys.argv:
     REFERENCE.parent.mkdir(exist_ok=True)
     doc = {name: coefficients(name) for name in CARDS}
