@@ -384,9 +384,11 @@ def _box_blocks(qmask, xmask):
     return (fq, sq, fl, sl, fb, sb), blocks
 
 
-def _box_tables(mf2, ms2, blocks):
+def _box_tables(mf2, ms2, blocks, i1: bool = True):
     """(I2, I1) on each block (N first), one loops.box_integrals call for all of them, each
-    distinct unordered set of masses once (I1, I2 are symmetric in their four arguments)."""
+    distinct unordered set of masses once (I1, I2 are symmetric in their four arguments);
+    without ``i1`` (no topology reads it: class S boxes, B_s mixing without Majorana
+    fermions) I2 alone (loops.box_I2, I1 None), as bridge.engine asks for the kinds it reads."""
     fc, sc = _columns(mf2), _columns(ms2)
     keys: dict = {}
     idxs = []
@@ -400,9 +402,11 @@ def _box_tables(mf2, ms2, blocks):
                         idx[i, j, k, m] = keys.setdefault(key, len(keys))
         idxs.append(idx)
     ks = list(keys)
-    i2, i1 = loops.box_integrals(mf2[:, [k[0] for k in ks]], mf2[:, [k[1] for k in ks]],
-                                 ms2[:, [k[2] for k in ks]], ms2[:, [k[3] for k in ks]])
-    return {tuple(map(tuple, blk)): (i2[:, idx], i1[:, idx]) for blk, idx in zip(blocks, idxs, strict=True)}
+    args = (mf2[:, [k[0] for k in ks]], mf2[:, [k[1] for k in ks]],
+            ms2[:, [k[2] for k in ks]], ms2[:, [k[3] for k in ks]])
+    i2, i1 = loops.box_integrals(*args) if i1 else (loops.box_I2(*args), None)
+    return {tuple(map(tuple, blk)): (i2[:, idx], None if i1 is None else i1[:, idx])
+            for blk, idx in zip(blocks, idxs, strict=True)}
 
 
 # ---------------------------------------------------------------------------
@@ -608,7 +612,10 @@ def b_to_s(s: dict, sm) -> dict:
         blocks += more
     fs, ss = np.flatnonzero(nq.any(axis=1)), np.flatnonzero(nq.any(axis=0))
     blocks.append((fs, fs, ss, ss))  # B_s mixing
-    tables = _box_tables(s["mf"] ** 2, s["ms"] ** 2, blocks)
+    # I1 is read by the class-F and mixed topologies (a fermion on both sides: fb) and by the
+    # crossed B_s box of Majorana fermions; class S (SD, SX) and B_s mixing otherwise take I2
+    i1 = any(support[4].size for support in supports.values()) or bool(np.any(s["maj"][fs]))
+    tables = _box_tables(s["mf"] ** 2, s["ms"] ** 2, blocks, i1)
     weights: dict = {}  # the quark × kernel contractions shared by the leptons
     c = {key: box(s, ls, lb, xb, x, same, supports[key], tables, weights) for key, xb, x, same in boxes}
     out = {}
@@ -671,14 +678,14 @@ def bs_mixing(s: dict, ls, lb, f, a, tables):
     cf, ca = np.ix_(f, a)
     qs, qbc = ls[:, cf, ca], lb[:, cf, ca].conj()
     i2, i1 = tables[(tuple(f), tuple(f), tuple(a), tuple(a))]
-    mf = s["mf"][:, f]
-    mm_i1 = (mf[:, :, None] * mf[:, None, :])[:, :, :, None, None] * i1
     kappa = np.outer(s["maj"][f], s["maj"][f])
     # P_aAB = Q_s^{aA} Q_b^{aB*} formed once (it is both pairs of the direct and the real-scalar
     # box), the crossed Majorana box only where κ ≠ 0 (bridge.engine.box_bsbs does the same)
     pair = np.einsum("naA,naB->naAB", qs, qbc)
     total = -0.125 * np.einsum("naAB,nbBA,nabAB->n", pair, pair, i2)
     if np.any(kappa):
+        mf = s["mf"][:, f]
+        mm_i1 = (mf[:, :, None] * mf[:, None, :])[:, :, :, None, None] * i1
         total = total + 0.25 * np.einsum("naAB,nbAB,nabAB->n", np.einsum("naA,naB->naAB", qs, qs),
                                          np.einsum("naA,naB->naAB", qbc, qbc),
                                          kappa[None, :, :, None, None] * mm_i1)

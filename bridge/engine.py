@@ -86,6 +86,8 @@ _SINGLET_PAIRS = {3: {(1, 3), (3, 1), (-3, -3), (3, 8), (8, 3)},
 _QUARK_PAIRS_IMPLEMENTED = {(1, 3), (3, 1)}
 
 _LOOP = 16.0 * math.pi**2
+#: The box integrals of :meth:`DarkSector.box_tensors`: I2 and I1 (as m_a m_b I1).
+BOX_KINDS = ("I2", "I1")
 
 
 @dataclass(frozen=True)
@@ -296,8 +298,7 @@ class DarkSector:
         cache = self.__dict__.setdefault("_mask_cache", {})
         hit = cache.get(id(c))
         if hit is None or hit[0] is not c:
-            m = np.any(c != 0, axis=tuple(range(c.ndim - 2))) if c.ndim > 2 else np.asarray(c != 0)
-            hit = (c, _frozen(m))
+            hit = (c, _frozen(_nonzero_anywhere(c)))
             cache[id(c)] = hit
         return hit[1]
 
@@ -474,37 +475,46 @@ class DarkSector:
             cache[key] = (self._on_coupled(no_flip), self._on_coupled(flip))
         return cache[key]
 
-    def box_block(self, fermions: tuple, scalars_a: tuple, scalars_b: tuple):
+    def box_block(self, fermions: tuple, scalars_a: tuple, scalars_b: tuple, kinds=BOX_KINDS):
         """(I2, m_a m_b I1) on the sub-block fermions × fermions × scalars_a × scalars_b."""
-        return self.box_tensors(fermions, fermions, scalars_a, scalars_b)
+        return self.box_tensors(fermions, fermions, scalars_a, scalars_b, kinds)
 
-    def box_tensors(self, fermions_a: tuple, fermions_b: tuple, scalars_a: tuple, scalars_b: tuple):
+    def box_tensors(self, fermions_a: tuple, fermions_b: tuple, scalars_a: tuple, scalars_b: tuple,
+                    kinds=BOX_KINDS):
         """(I2, m_a m_b I1) on the sub-block fermions_a × fermions_b × scalars_a × scalars_b.
 
         For a batch only the entries of the block are evaluated (an F_Ib box needs 18 of the
         256 entries), each distinct unordered set of four masses once (:meth:`_box_integrals`);
         for one point the block is a slice of the full tensors (fewer calls); cached per block
-        (read only).
+        (read only). ``kinds``: the ones the caller reads, "I2" and/or "I1" (BOX_KINDS: both);
+        one it does not ask for is None unless at hand (a box whose topologies all take I2,
+        class S without Majorana fermions, needs no I1: half of the divided differences).
         """
         cache = self.__dict__.setdefault("_box_blocks", {})
-        key = (fermions_a, fermions_b, scalars_a, scalars_b)
-        if key not in cache and not self.batched:  # one point: slices of the full tensors
+        entry = cache.setdefault((fermions_a, fermions_b, scalars_a, scalars_b), {})
+        todo = [k for k in kinds if k not in entry]
+        if todo and not self.batched:  # one point: slices of the full tensors
             ix = np.ix_(fermions_a, fermions_b, scalars_a, scalars_b)
-            cache[key] = _frozen(self.box_I2[ix], self.box_I1_mm[ix])
-        if key not in cache:
+            for k in todo:
+                entry[k] = _frozen((self.box_I2 if k == "I2" else self.box_I1_mm)[ix])
+        elif todo:
             fw, sw = self._fermion_columns, self._scalar_columns
             sets = [(*sorted((fw[a], fw[b])), *sorted((sw[A], sw[B])))
                     for a in fermions_a for b in fermions_b for A in scalars_a for B in scalars_b]
             distinct = list(dict.fromkeys(sets))
             slot = {k: n for n, k in enumerate(distinct)}
-            i2, i1 = self._box_integrals(distinct)
+            values = self._box_integrals(distinct, tuple(todo))
             ix = np.array([slot[k] for k in sets]).reshape(
                 len(fermions_a), len(fermions_b), len(scalars_a), len(scalars_b))
-            mfa = self.m_fermion[..., list(fermions_a)]
-            mfb = self.m_fermion[..., list(fermions_b)]
-            mm = (mfa[..., :, None] * mfb[..., None, :])[..., :, :, None, None]
-            cache[key] = _frozen(i2[..., ix], mm * i1[..., ix])
-        return cache[key]
+            for k, v in zip(todo, values, strict=True):
+                if k == "I2":
+                    entry[k] = _frozen(v[..., ix])
+                else:
+                    mfa = self.m_fermion[..., list(fermions_a)]
+                    mfb = self.m_fermion[..., list(fermions_b)]
+                    mm = (mfa[..., :, None] * mfb[..., None, :])[..., :, :, None, None]
+                    entry[k] = _frozen(mm * v[..., ix])
+        return entry.get("I2"), entry.get("I1")
 
     @cached_property
     def _scalar_columns(self) -> dict[int, int]:
@@ -512,28 +522,49 @@ class DarkSector:
         components of a multiplet are degenerate: their loop functions are computed once)."""
         return dict(enumerate(_equal_columns(self.m_scalar**2)))
 
-    def _box_integrals(self, sets: list) -> tuple[np.ndarray, np.ndarray]:
-        """(I2, I1) of shape (N, len(sets)) for the mass sets (a, b, A, B) (fermion, fermion,
-        scalar, scalar columns, each pair sorted). I1, I2 are symmetric in their four masses and
-        their divided differences sort them first, so each distinct set of masses — fermions
-        and scalars of equal mass at every point share one (:attr:`_fermion_columns`,
-        :attr:`_scalar_columns`) — is evaluated once per batch and shared by every box: one
-        loops.box_integrals call for the sets not yet cached."""
+    def _box_integrals(self, sets: list, kinds=BOX_KINDS) -> tuple[np.ndarray, ...]:
+        """I2 and/or I1 (``kinds``, in that order) of shape (N, len(sets)) for the mass sets
+        (a, b, A, B) (fermion, fermion, scalar, scalar columns, each pair sorted). I1, I2 are
+        symmetric in their four masses and their divided differences sort them first, so each
+        distinct set of masses — fermions and scalars of equal mass at every point share one
+        (:attr:`_fermion_columns`, :attr:`_scalar_columns`) — is evaluated once per batch and
+        shared by every box: one loops call for the sets not yet cached (loops.box_integrals
+        for both kinds, shared points; loops.box_I2 or box_I1 for one: the same numbers)."""
         cache = self.__dict__.setdefault("_box_kernels_cache", {})
-        todo = [k for k in sets if k not in cache]
-        if todo:
-            mf2, ms2 = self.m_fermion**2, self.m_scalar**2
-            args = [m[..., [k[pos] for k in todo]] for m, pos in ((mf2, 0), (mf2, 1), (ms2, 2), (ms2, 3))]
-            i2, i1 = loops.box_integrals(*args)
-            for k, key in enumerate(todo):
-                cache[key] = (i2[..., k], i1[..., k])
-        return (np.stack([cache[k][0] for k in sets], axis=-1),
-                np.stack([cache[k][1] for k in sets], axis=-1))
+        todo: dict[tuple, list] = {}  # the kinds missing → the sets missing them
+        for key in sets:
+            missing = tuple(k for k in BOX_KINDS if k in kinds and (key, k) not in cache)
+            if missing:
+                todo.setdefault(missing, []).append(key)
+        mf2, ms2 = self.m_fermion**2, self.m_scalar**2
+        functions = {("I2", "I1"): loops.box_integrals, ("I2",): lambda *a: (loops.box_I2(*a),),
+                     ("I1",): lambda *a: (loops.box_I1(*a),)}
+        for missing, keys in todo.items():
+            args = [m[..., [k[pos] for k in keys]] for m, pos in ((mf2, 0), (mf2, 1), (ms2, 2), (ms2, 3))]
+            for kind, value in zip(missing, functions[missing](*args), strict=True):
+                for n, key in enumerate(keys):
+                    cache[key, kind] = value[..., n]
+        return tuple(np.stack([cache[key, kind] for key in sets], axis=-1)
+                     for kind in BOX_KINDS if kind in kinds)
 
     @cached_property
     def _fermion_columns(self) -> dict[int, int]:
         """fermion index → index of the first fermion with the same mass at every point."""
         return dict(enumerate(_equal_columns(self.m_fermion**2)))
+
+
+def _nonzero_anywhere(c: np.ndarray) -> np.ndarray:
+    """(nF, nS) bool: c != 0 at some point of the batch (c: (..., nF, nS)). For a complex batch
+    the test runs on its real and imaginary parts as one float array (N, 2 nF nS) reduced over
+    its rows, then the parts are joined: the same booleans as np.any(c != 0, axis=batch) (a
+    complex number is non-zero where a part is, −0.0 counting as 0 either way), at a third of
+    the cost (numpy's reduction of a (N, nF, nS) array over its first axis pays per row)."""
+    if c.ndim <= 2:
+        return np.asarray(c != 0)
+    if c.dtype != complex or not c.flags.c_contiguous:
+        return np.any(c != 0, axis=tuple(range(c.ndim - 2)))
+    parts = (c.reshape(-1, c.shape[-2] * c.shape[-1]).view(float) != 0).any(axis=0)
+    return (parts[0::2] | parts[1::2]).reshape(c.shape[-2:])
 
 
 def _frozen(*arrays):
@@ -653,7 +684,10 @@ def _box_kernel(sector: DarkSector, name: str, same: bool, fermions_q, fermions_
     key = (name, same, fermions_q, fermions_l, scalars_q, scalars_l)
     if key not in cache:
         coeff, kind = _BOX_KERNELS[name][0 if same else 1]
-        i2, mm_i1 = sector.box_tensors(fermions_q, fermions_l, scalars_q, scalars_l)
+        # the kinds any topology of this block may read, in one evaluation: SD and SX take I2
+        # for either chirality pair, the others I2 or I1 by it (FD of LL and LR: both)
+        kinds = ("I2",) if name in ("SD", "SX") else BOX_KINDS
+        i2, mm_i1 = sector.box_tensors(fermions_q, fermions_l, scalars_q, scalars_l, kinds)
         kernel = coeff * (i2 if kind == "I2" else mm_i1)
         if name in ("FX", "M2"):
             kernel = kernel * sector.kappa[np.ix_(fermions_q, fermions_l)][:, :, None, None]
@@ -960,14 +994,15 @@ def box_bsbs(sector: DarkSector, chirality: str = "L", q_bar: str = "s", q: str 
     sector.require_implemented_colour((q_bar, q), "ΔF=2 box")
     f, sq = _support(sector, Qs, Qb)
     Qs, Qb = _take(Qs, f, sq), _take(Qb, f, sq)
-    I2, mmI1 = sector.box_block(f, sq, sq)
+    kappa = sector.kappa[np.ix_(f, f)]
+    # m_a m_b I1 enters the crossed boxes of Majorana fermions only
+    I2, mmI1 = sector.box_block(f, sq, sq, BOX_KINDS if np.any(kappa) else ("I2",))
     # the coupling pairs of one fermion line, formed once: P_aAB = Q_s^{aA} Q_b^{aB*} enters the
     # direct box twice (P_aAB P_bBA) and the real-scalar one twice (P_aAB P_bAB); then one
     # three-operand contraction per topology instead of a five-operand one (half the products)
     Qb_c = Qb.conj()
     pair = np.einsum("...aA,...aB->...aAB", Qs, Qb_c)
     total = -0.125 * np.einsum("...aAB,...bBA,...abAB->...", pair, pair, I2)
-    kappa = sector.kappa[np.ix_(f, f)]
     if np.any(kappa):  # crossed boxes of Majorana fermions (exactly 0 without: left out)
         crossed = np.einsum("...aAB,...bAB,...abAB->...", np.einsum("...aA,...aB->...aAB", Qs, Qs),
                             np.einsum("...aA,...aB->...aAB", Qb_c, Qb_c),

@@ -361,6 +361,8 @@ class BatchResult:
 
     @property
     def ok(self) -> np.ndarray:
+        if self.errors.count(None) == len(self.errors):  # every point (one C loop, no array of objects)
+            return np.ones(len(self.errors), dtype=bool)
         return np.array([e is None for e in self.errors], dtype=bool)
 
 
@@ -397,7 +399,9 @@ def evaluate_batch(model: Model, inputs: BatchInputs, sm, *, info=None, source: 
     if result is None:
         return _evaluate_points(model, inputs, sm, info, source, range(inputs.size), dark_matter, run,
                                 _labels(point_ids, inputs.size), direct)
-    suspect = [i for i, err in enumerate(result.errors) if err is not None]
+    errors = result.errors  # no point flagged (the rule): no loop over the points
+    suspect = [] if errors.count(None) == len(errors) else [
+        i for i, err in enumerate(errors) if err is not None]
     if suspect:
         alone = _evaluate_points(model, inputs, sm, info, source, suspect, dark_matter, run,
                                  _labels(point_ids, inputs.size), direct)
@@ -439,7 +443,8 @@ def _evaluate_vectorised(model: Model, inputs: BatchInputs, sm, info,
             flagged |= ~np.isfinite(v)
     for block in (coefficients, contributions):  # real and imaginary parts as one float array
         flagged |= ~np.isfinite(block.view(float)).all(axis=0).reshape(n, 2).all(axis=1)
-    out.errors = ["check" if f else None for f in flagged.tolist()]  # Python bools: faster
+    # Python bools: faster; no point flagged (the rule): one list, no loop over the points
+    out.errors = ["check" if f else None for f in flagged.tolist()] if flagged.any() else [None] * n
     if dark_matter and spec.sector is not None:
         from bridge.darkmatter.summary import summary_batch
 

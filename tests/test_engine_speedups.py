@@ -308,6 +308,54 @@ def test_dipole_kernel_cache_tells_shapes_apart():
     assert not np.array_equal(first[0], second[0])
 
 
+def test_box_tensors_of_one_kind_equal_both():
+    """A box block asked for I2 or I1 alone (a class-S box reads I2 only) holds the numbers of
+    the block asked for both, bit for bit, in a batch (loops.box_I2, box_I1 against
+    box_integrals) and for one point (slices of the full tensors); the other kind stays None
+    until asked for."""
+    block = ((0, 1), (0, 1), (0,), (1,))
+    both = _batched_sector().box_tensors(*block)
+    sector = _batched_sector()
+    i2, i1 = sector.box_tensors(*block, ("I2",))
+    assert i1 is None and np.array_equal(i2, both[0])
+    i2_again, i1 = sector.box_tensors(*block, ("I1",))
+    assert i2_again is i2 and np.array_equal(i1, both[1])
+    other = _batched_sector()
+    assert other.box_tensors(*block, ("I1",))[0] is None
+    assert np.array_equal(other.box_tensors(*block, ("I1",))[1], both[1])
+    from bridge.engine import DarkSector
+
+    one = _batched_sector()  # its point 2 alone
+    point = DarkSector(
+        [type(f)(f.name, float(f.mass[2]), f.charge, f.majorana, f.colour) for f in one.fermions],
+        [type(s)(s.name, float(s.mass[2]), s.charge, s.colour, s.real) for s in one.scalars],
+        {k: v[2] for k, v in one.left.items()}, {k: v[2] for k, v in one.right.items()})
+    p2, p1 = point.box_tensors(*block, ("I2",))
+    assert p1 is None and np.array_equal(p2, both[0][2])
+    assert np.array_equal(point.box_tensors(*block)[1], both[1][2])
+
+
+def test_nonzero_mask_equals_numpy():
+    """DarkSector.mask's test of a coupling table (real and imaginary parts as one float array)
+    gives np.any(c != 0) over the batch: random tables with zero rows, columns and −0.0 parts."""
+    from bridge.engine import _nonzero_anywhere
+
+    rng = np.random.default_rng(12)
+    for shape in ((5, 3, 4), (1, 2, 2), (0, 3, 2), (7, 1, 1), (3, 2, 4, 3), (3, 4)):
+        for trial in range(40):
+            c = (rng.integers(-1, 2, shape) * rng.random(shape)
+                 + 1j * rng.integers(-1, 2, shape) * rng.random(shape))
+            c[rng.random(shape) < 0.5] = 0
+            if trial % 3 == 0:
+                c = c * -0.0
+            if trial % 4 == 1:
+                c = np.real(c) + 1j * np.copysign(0.0, -np.abs(np.imag(c)))  # −0.0 imaginary parts
+            axes = tuple(range(c.ndim - 2))
+            assert np.array_equal(_nonzero_anywhere(c), np.any(c != 0, axis=axes)), (shape, trial)
+            assert np.array_equal(_nonzero_anywhere(np.asfortranarray(c)), np.any(c != 0, axis=axes))
+            assert np.array_equal(_nonzero_anywhere(c.real.copy()), np.any(c.real != 0, axis=axes))
+
+
 if __name__ == "__main__" and "--write" in sys.argv:
     REFERENCE.parent.mkdir(exist_ok=True)
     doc = {name: coefficients(name) for name in CARDS}

@@ -302,8 +302,7 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
         for label, v in data.observables.items():
             cols[f"obs:{label}"] = v
         fp = _fast(ctx)
-        if ctx.route == "fast" and fp is not None and all(
-                r in ("fast", "mixed") for r, e in zip(routes, errors, strict=True) if e is None):
+        if ctx.route == "fast" and fp is not None and _all_fast(routes, errors):
             # every value of these comes from the fast path: the store keeps the recipe, not
             # the numbers (it evaluates them again from the wc: columns when read)
             derived = tuple(f"obs:{o.label}" for o in ctx.observables
@@ -314,8 +313,9 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
     else:
         for vl in ctx.vector_likelihoods:
             cols.update(vl.evaluate(data))
-    bad = np.fromiter((e is not None for e in errors), dtype=bool, count=n)
-    if bad.any():
+    every = errors.count(None) == n  # (one C loop over the list: the rule)
+    bad = None if every else np.fromiter((e is not None for e in errors), dtype=bool, count=n)
+    if not every and bad.any():
         for name, v in cols.items():
             v = np.array(v, dtype=float)
             if not name.startswith(("par:", "in:")):
@@ -326,6 +326,14 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
             cols[name] = v if type(v) is np.ndarray and v.dtype == float and v.flags.c_contiguous \
                 and v.flags.owndata and v.flags.writeable else np.array(v, dtype=float)
     return ChunkResult(ids, cols, errors, routes, time.perf_counter() - start, fallback, derived)
+
+
+def _all_fast(routes: list, errors: list) -> bool:
+    """Whether every point without an error took the fast path ("fast" or "mixed"): counted
+    over the lists (C loops) where no point has an error, the rule."""
+    if errors.count(None) == len(errors):
+        return routes.count("fast") + routes.count("mixed") == len(routes)
+    return all(r in ("fast", "mixed") for r, e in zip(routes, errors, strict=True) if e is None)
 
 
 def run_packed(ctx: Context, ids, values, report=None) -> tuple[Packed, int, float]:
@@ -440,7 +448,7 @@ def _observables(ctx: Context, res, ok, errors):
             else:
                 out[label][fast] = v
         route = "mixed" if direct_obs else "fast"
-        routes = [route if f else "none" for f in fast.tolist()]
+        routes = [route] * n if idx.size == n else [route if f else "none" for f in fast.tolist()]
         if direct_obs:
             for i in idx.tolist():
                 todo[i] = list(direct_obs)
