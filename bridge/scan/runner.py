@@ -301,39 +301,50 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
         data.observables, routes, fallback, refused = _observables(ctx, res, ok, errors)
         for label, v in data.observables.items():
             cols[f"obs:{label}"] = v
+    failed = _failed(errors)  # (the likelihoods below set no error)
+    if ctx.observables:
         fp = _fast(ctx)
-        if ctx.route == "fast" and fp is not None and _all_fast(routes, errors):
+        if ctx.route == "fast" and fp is not None and _all_fast(routes, failed):
             # every value of these comes from the fast path: the store keeps the recipe, not
             # the numbers (it evaluates them again from the wc: columns when read)
             derived = tuple(f"obs:{o.label}" for o in ctx.observables
                             if o.label in fp.representations  # not the Z-pole rows
                             and fp.representations[o.label].fast and o.label not in refused)
+    # this chunk's own arrays (the likelihoods' and the dark-matter summary's are theirs)
+    own = {name for name in cols if not name.startswith("dm:")}
     if ctx.route == "direct" and ctx.likelihood is not None:
         cols.update(direct(ctx.likelihood, data, np.array([e is None for e in errors])))
     else:
         for vl in ctx.vector_likelihoods:
             cols.update(vl.evaluate(data))
-    every = errors.count(None) == n  # (one C loop over the list: the rule)
-    bad = None if every else np.fromiter((e is not None for e in errors), dtype=bool, count=n)
-    if not every and bad.any():
-        for name, v in cols.items():
-            v = np.array(v, dtype=float)
-            if not name.startswith(("par:", "in:")):
-                v[bad] = np.nan  # a failed point keeps its inputs and its message only
-            cols[name] = v
-    else:  # a copy only of views into other arrays (Re/Im parts, broadcast inputs, a column of values)
-        for name, v in cols.items():
-            cols[name] = v if type(v) is np.ndarray and v.dtype == float and v.flags.c_contiguous \
-                and v.flags.owndata and v.flags.writeable else np.array(v, dtype=float)
+    for name, v in cols.items():
+        # a copy only of views into other arrays (Re/Im parts, broadcast inputs, a column of
+        # values) and of the likelihoods' arrays where failed points are overwritten: the
+        # chunk's own fresh arrays take the NaN of a failed point in place (the same numbers)
+        fresh = type(v) is np.ndarray and v.dtype == float and v.flags.c_contiguous \
+            and v.flags.owndata and v.flags.writeable and (not failed.size or name in own)
+        v = v if fresh else np.array(v, dtype=float)
+        if failed.size and not name.startswith(("par:", "in:")):
+            v[failed] = np.nan  # a failed point keeps its inputs and its message only
+        cols[name] = v
     return ChunkResult(ids, cols, errors, routes, time.perf_counter() - start, fallback, derived)
 
 
-def _all_fast(routes: list, errors: list) -> bool:
-    """Whether every point without an error took the fast path ("fast" or "mixed"): counted
-    over the lists (C loops) where no point has an error, the rule."""
+def _failed(errors: list) -> np.ndarray:
+    """The indices of the points with an error, ascending: no loop over the points where no
+    point has one (one C count over the list, the rule)."""
     if errors.count(None) == len(errors):
-        return routes.count("fast") + routes.count("mixed") == len(routes)
-    return all(r in ("fast", "mixed") for r, e in zip(routes, errors, strict=True) if e is None)
+        return np.empty(0, dtype=np.intp)
+    return np.flatnonzero(np.fromiter((e is not None for e in errors), dtype=bool, count=len(errors)))
+
+
+def _all_fast(routes: list, failed: np.ndarray) -> bool:
+    """Whether every point without an error (``failed``: the indices of those with one) took
+    the fast path ("fast" or "mixed"): counted over the list (C loops), less the few failed
+    points that carry such a route (a point whose flavio fallback failed)."""
+    taken = routes.count("fast") + routes.count("mixed")
+    taken -= sum(routes[i] in ("fast", "mixed") for i in failed.tolist())
+    return taken == len(routes) - failed.size
 
 
 def run_packed(ctx: Context, ids, values, report=None) -> tuple[Packed, int, float]:
