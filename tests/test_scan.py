@@ -576,3 +576,71 @@ def test_a_chunk_computed_in_parts_is_stored_as_computed_at_once(tmp_path, monke
     assert c1.keys() == c7.keys() and any(k.startswith("wc:") for k in c1)
     for name, col in c1.items():
         np.testing.assert_array_equal(c7[name], col, err_msg=name)
+
+
+def test_a_chunk_with_failed_points_keeps_the_others_as_computed_without_them(tmp_path):
+    """A chunk of a random sample with a failed point (1427: the lightest fermion at 0.1 GeV, a
+    mass ratio outside the loop functions' range), and the same chunk with two points whose
+    inputs are refused (M_Psi below the smallest mass): each failed point keeps its parameter
+    values and its message (naming its scan id) and is NaN in every other column; every other
+    point's columns, the routes and the derived columns are, bit for bit, those of a chunk of
+    the good points alone; the NaN written into a chunk's arrays reach no other chunk's."""
+    from bridge.scan.runner import ScanOptions, prepare
+
+    ctx, _ = prepare(ScanOptions(CARD, ["MINPAR:1:20:1000:90", "MINPAR:2:100:2000:90"],
+                                 str(tmp_path / "a.db"), likelihoods=["seed2021"], progress=False,
+                                 sample="random:8100"), say=lambda msg: None)
+    ids = np.arange(1400, 1440)
+    values = ctx.space.values(ids)
+    _check_failed_points(ctx, ids, values, 1)
+    values[[5, 30], 0] = 1e-9  # refused by the input checks
+    _check_failed_points(ctx, ids, values, 3)
+
+
+def _check_failed_points(ctx, ids, values, n_failed: int) -> None:
+    from bridge.scan.runner import run_chunk
+
+    res = run_chunk(ctx, ids, values)
+    failed = np.array([e is not None for e in res.errors])
+    assert failed.sum() == n_failed
+    for i in np.flatnonzero(failed):
+        assert f"point {ids[i]}," in res.errors[i]
+    good = ids[~failed]
+    alone = run_chunk(ctx, good, values[~failed])
+    assert all(e is None for e in alone.errors)
+    assert [r for r, f in zip(res.routes, failed, strict=True) if not f] == alone.routes
+    assert {res.routes[i] for i in np.flatnonzero(failed)} == {"none"}
+    assert res.derived == alone.derived and res.derived
+    assert res.columns.keys() == alone.columns.keys()
+    for name, col in res.columns.items():
+        np.testing.assert_array_equal(col[~failed], alone.columns[name], err_msg=name)
+        if name.startswith("par:"):
+            k = [a.name for a in ctx.space.axes].index(name[4:])
+            np.testing.assert_array_equal(col, values[:, k])
+        elif not name.startswith("in:"):
+            assert np.isnan(col[failed]).all(), name
+    kept = {name: col.copy() for name, col in alone.columns.items()}
+    again = run_chunk(ctx, ids, values)  # writes NaN again, into its own arrays
+    for name, col in alone.columns.items():
+        np.testing.assert_array_equal(col, kept[name], err_msg=name)
+        assert not any(np.shares_memory(col, w) for w in again.columns.values())
+
+
+def test_all_fast_counts_as_the_point_by_point_rule():
+    """runner._all_fast (counts over the route list, less the failed points' routes) against
+    the rule point by point, on random lists with failed points on every route."""
+    from bridge.scan.runner import _all_fast, _failed
+
+    rng = np.random.default_rng(12)
+    kinds = ["fast", "mixed", "direct", "none"]
+    seen = set()
+    for _ in range(400):
+        n = int(rng.integers(1, 12))
+        routes = [kinds[k] for k in rng.choice(4, n, p=[0.6, 0.2, 0.1, 0.1])]
+        errors = [None if rng.random() < 0.7 else "msg" for _ in range(n)]
+        rule = all(r in ("fast", "mixed") for r, e in zip(routes, errors, strict=True) if e is None)
+        got = _all_fast(routes, _failed(errors))
+        assert got == rule, (routes, errors)
+        np.testing.assert_array_equal(_failed(errors), [i for i, e in enumerate(errors) if e])
+        seen.add(got)
+    assert seen == {True, False}
