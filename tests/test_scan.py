@@ -644,3 +644,31 @@ def test_all_fast_counts_as_the_point_by_point_rule():
         np.testing.assert_array_equal(_failed(errors), [i for i, e in enumerate(errors) if e])
         seen.add(got)
     assert seen == {True, False}
+
+
+def test_a_chunk_of_failed_points_only_is_stored_with_its_messages(tmp_path):
+    """A chunk whose every point fails (random F_Ib points 1427 and 4056: mass ratios outside
+    the loop functions' range) leaves no point for the fast path: run_chunk returns their
+    messages and NaN (the fast path's quadratures once raised on the empty batch), and the
+    packed chunk reads back the same columns, routes and messages."""
+    from bridge.scan import runner
+    from bridge.scan.runner import ScanOptions, prepare, run_chunk, run_packed
+    from bridge.scan.store import fastpath_from, unpack
+
+    ctx, _ = prepare(ScanOptions(CARD, ["MINPAR:1:20:1000:90", "MINPAR:2:100:2000:90"],
+                                 str(tmp_path / "a.db"), likelihoods=["seed2021"], progress=False,
+                                 sample="random:8100"), say=lambda msg: None)
+    ids = np.array([1427, 4056])
+    values = ctx.space.values(ids)
+    res = run_chunk(ctx, ids, values)
+    assert [f"point {i}," in e for i, e in zip(ids, res.errors, strict=True)] == [True, True]
+    assert res.routes == ["none", "none"]
+    assert any(k.startswith("obs:") for k in res.columns)
+    for name, col in res.columns.items():
+        if not name.startswith(("par:", "in:")):
+            assert np.isnan(col).all(), name
+    packed, _, _ = run_packed(ctx, ids, values)
+    i, cols, errors, routes, *_ = unpack(packed, ctx.space, fastpath_from(runner.fastpath_recipe(ctx)))
+    assert i.tolist() == ids.tolist() and errors == res.errors and routes == res.routes
+    for name, col in res.columns.items():
+        np.testing.assert_array_equal(cols[name], col, err_msg=name)

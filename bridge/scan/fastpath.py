@@ -805,8 +805,10 @@ class FastPath:
             self._compile()
         _, groups, slots, quads = self._compiled
         n = u.shape[0]
-        if n % ROW_BLOCK:  # zero rows (u = 0: the SM) once here, not in each product (point_rows)
-            u = np.concatenate([u, np.zeros((-n % ROW_BLOCK, u.shape[1]))])
+        if n % ROW_BLOCK or not n:  # zero rows (u = 0: the SM) once here, not in each product
+            # (point_rows); a block of them where there is no point (a chunk whose every point
+            # failed), whose values are sliced off below: the quadratures take no empty batch
+            u = np.concatenate([u, np.zeros((-n % ROW_BLOCK or ROW_BLOCK, u.shape[1]))])
         nonzero = np.any(u != 0, axis=0)
         values = {key: g(u, nonzero) for key, g in groups.items()}
         integrals = quadratures(quads, u)
