@@ -684,9 +684,10 @@ def _box_kernel(sector: DarkSector, name: str, same: bool, fermions_q, fermions_
     key = (name, same, fermions_q, fermions_l, scalars_q, scalars_l)
     if key not in cache:
         coeff, kind = _BOX_KERNELS[name][0 if same else 1]
-        # the kinds any topology of this block may read, in one evaluation: SD and SX take I2
-        # for either chirality pair, the others I2 or I1 by it (FD of LL and LR: both)
-        kinds = ("I2",) if name in ("SD", "SX") else BOX_KINDS
+        # the kinds this topology reads for either chirality pair, in one evaluation (SD, SX:
+        # I2 alone; the others both): "mmI1" is m m' times I1
+        read = {k.removeprefix("mm") for _, k in _BOX_KERNELS[name]}
+        kinds = tuple(k for k in BOX_KINDS if k in read)
         i2, mm_i1 = sector.box_tensors(fermions_q, fermions_l, scalars_q, scalars_l, kinds)
         kernel = coeff * (i2 if kind == "I2" else mm_i1)
         if name in ("FX", "M2"):
@@ -995,15 +996,16 @@ def box_bsbs(sector: DarkSector, chirality: str = "L", q_bar: str = "s", q: str 
     f, sq = _support(sector, Qs, Qb)
     Qs, Qb = _take(Qs, f, sq), _take(Qb, f, sq)
     kappa = sector.kappa[np.ix_(f, f)]
+    majorana = bool(np.any(kappa))
     # m_a m_b I1 enters the crossed boxes of Majorana fermions only
-    I2, mmI1 = sector.box_block(f, sq, sq, BOX_KINDS if np.any(kappa) else ("I2",))
+    I2, mmI1 = sector.box_block(f, sq, sq, BOX_KINDS if majorana else ("I2",))
     # the coupling pairs of one fermion line, formed once: P_aAB = Q_s^{aA} Q_b^{aB*} enters the
     # direct box twice (P_aAB P_bBA) and the real-scalar one twice (P_aAB P_bAB); then one
     # three-operand contraction per topology instead of a five-operand one (half the products)
     Qb_c = Qb.conj()
     pair = np.einsum("...aA,...aB->...aAB", Qs, Qb_c)
     total = -0.125 * np.einsum("...aAB,...bBA,...abAB->...", pair, pair, I2)
-    if np.any(kappa):  # crossed boxes of Majorana fermions (exactly 0 without: left out)
+    if majorana:  # crossed boxes of Majorana fermions (exactly 0 without: left out)
         crossed = np.einsum("...aAB,...bAB,...abAB->...", np.einsum("...aA,...aB->...aAB", Qs, Qs),
                             np.einsum("...aA,...aB->...aAB", Qb_c, Qb_c),
                             kappa[:, :, None, None] * mmI1)

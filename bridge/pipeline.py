@@ -361,9 +361,17 @@ class BatchResult:
 
     @property
     def ok(self) -> np.ndarray:
-        if self.errors.count(None) == len(self.errors):  # every point (one C loop, no array of objects)
-            return np.ones(len(self.errors), dtype=bool)
-        return np.array([e is None for e in self.errors], dtype=bool)
+        ok = np.ones(len(self.errors), dtype=bool)
+        ok[failed_points(self.errors)] = False
+        return ok
+
+
+def failed_points(errors: list) -> np.ndarray:
+    """The indices of the points with an error (a message, not None), ascending: no loop over
+    the points where none has one (one C count over the list, the rule)."""
+    if errors.count(None) == len(errors):
+        return np.empty(0, dtype=np.intp)
+    return np.flatnonzero(np.fromiter((e is not None for e in errors), dtype=bool, count=len(errors)))
 
 
 def evaluate_batch(model: Model, inputs: BatchInputs, sm, *, info=None, source: str = "",
@@ -399,9 +407,7 @@ def evaluate_batch(model: Model, inputs: BatchInputs, sm, *, info=None, source: 
     if result is None:
         return _evaluate_points(model, inputs, sm, info, source, range(inputs.size), dark_matter, run,
                                 _labels(point_ids, inputs.size), direct)
-    errors = result.errors  # no point flagged (the rule): no loop over the points
-    suspect = [] if errors.count(None) == len(errors) else [
-        i for i, err in enumerate(errors) if err is not None]
+    suspect = failed_points(result.errors).tolist()
     if suspect:
         alone = _evaluate_points(model, inputs, sm, info, source, suspect, dark_matter, run,
                                  _labels(point_ids, inputs.size), direct)

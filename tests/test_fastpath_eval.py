@@ -228,11 +228,10 @@ def _second_level_exactly(q, phi):
     node values (DQK21 of each half, quadpack.qk21_rows, checked against the scalar loop in
     tests/test_quadpack.py): (result, abserr, bisected, error1 + error2, area12, errsum,
     errbnd1) as DQAGSE computes them."""
-    first = fpm.point_rows(phi, q.weights[:, :21])
-    result, abserr, defabs, resasc = quadpack.qk21_rows(np.ascontiguousarray(first.T), q.a, q.b)
-    errbnd = np.maximum(q.epsabs, q.epsrel * np.abs(result))
-    ier = (abserr <= quadpack.EPMACH * 100 * defabs) & (abserr > errbnd)
-    bisected = ~(ier | ((abserr <= errbnd) & (abserr != resasc)) | (abserr == 0.0))
+    first = np.ascontiguousarray(fpm.point_rows(phi, q.weights[:, :21]).T)[:, None]
+    result, abserr, done = (x[0] for x in quadpack._first_level(first, [(q.a, q.b, q.epsabs, q.epsrel,
+                                                                         q.limit)]))
+    bisected = ~done
     (a1, b1), (a2, b2) = quadpack.halves(q.a, q.b)
     v = quadpack.side_by_side(fpm.point_rows(phi, q.weights[:, 21:]))
     area, error, _, _ = quadpack.qk21_rows(v, np.array([[a1], [a2]]), np.array([[b1], [b2]]))
@@ -247,8 +246,9 @@ def test_certainty_bounds_hold_against_quadpacks_own_errors(shipped, size):
     """The bounds quadpack.certain decides by, against QUADPACK's own numbers computed from the
     halves' node values at every bisected point: error1 + error2 and errsum below U (errsum ≤
     (1 + 14u) U), errbnd1 above L ((1 − 3u) L), |area12 − Â| ≤ dev; and the bound is not
-    vacuous: at the design size it proves nearly every decision (measured: all on the four
-    models' scan grids; ≥ 98% of random points at 3–10 times the design size)."""
+    vacuous: at up to the design size it proves every decision (measured: all of them, and all
+    on the four models' scan grids); ≥ 97.5% of random points at 3–100 times the design size
+    (measured 98.1–99.8%)."""
     u, _ = fpm.to_units({k: size * v for k, v in _coefficients(1500, 21).items()}, 1500)
     eps = quadpack.EPMACH
     proved = total = 0
@@ -265,7 +265,7 @@ def test_certainty_bounds_hold_against_quadpacks_own_errors(shipped, size):
         assert np.all(errsum[b & sure] <= errbnd1[b & sure])
         proved += int((sure & b).sum())
         total += int(b.sum())
-    assert total > 0 and proved >= (0.999 if size <= 1.0 else 0.95) * total
+    assert total > 0 and proved >= (1.0 if size <= 1.0 else 0.975) * total
 
 
 def test_decisions_at_quadpacks_boundary_are_quadpacks(shipped):

@@ -155,7 +155,7 @@ def test_certain_decides_as_quadpack_on_linear_families():
     f = c @ basis
     value, deeper = quadpack.qags(f, a, b, 0.0, epsrel, 50)
     cols, m = quadpack.certainty_columns(basis[:, 21:], a, b, basis[0, 21:])
-    dev = (k + 64) * quadpack.EPMACH * (np.abs(c) @ m)
+    dev = quadpack.rounding_bound(np.abs(c) @ m, k)
     (result, abserr, done) = (x[0] for x in quadpack._first_level(np.ascontiguousarray(f[:, :21].T)[:, None],
                                                                   [(a, b, 0.0, epsrel, 50)]))
     todo = ~done
@@ -172,7 +172,7 @@ def _shortcut_and_exact(basis, c, a, b, epsabs, epsrel):
     """qags_many on node values c·basis with quadpack.certain's shortcut (dev as
     bridge.scan.fastpath.Quadrature computes it) and without: (shortcut value, exact value, dev)."""
     cols, m = quadpack.certainty_columns(basis[:, 21:], a, b, basis[0, 21:])
-    dev = (basis.shape[0] + 64) * quadpack.EPMACH * (np.abs(c) @ m)
+    dev = quadpack.rounding_bound(np.abs(c) @ m, basis.shape[0])
     first = np.ascontiguousarray((c @ basis[:, :21]).T)[:, None]
     integral = [(a, b, epsabs, epsrel, 50)]
 

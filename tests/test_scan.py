@@ -629,7 +629,8 @@ def _check_failed_points(ctx, ids, values, n_failed: int) -> None:
 def test_all_fast_counts_as_the_point_by_point_rule():
     """runner._all_fast (counts over the route list, less the failed points' routes) against
     the rule point by point, on random lists with failed points on every route."""
-    from bridge.scan.runner import _all_fast, _failed
+    from bridge.pipeline import failed_points
+    from bridge.scan.runner import _all_fast
 
     rng = np.random.default_rng(12)
     kinds = ["fast", "mixed", "direct", "none"]
@@ -639,9 +640,9 @@ def test_all_fast_counts_as_the_point_by_point_rule():
         routes = [kinds[k] for k in rng.choice(4, n, p=[0.6, 0.2, 0.1, 0.1])]
         errors = [None if rng.random() < 0.7 else "msg" for _ in range(n)]
         rule = all(r in ("fast", "mixed") for r, e in zip(routes, errors, strict=True) if e is None)
-        got = _all_fast(routes, _failed(errors))
+        got = _all_fast(routes, failed_points(errors))
         assert got == rule, (routes, errors)
-        np.testing.assert_array_equal(_failed(errors), [i for i, e in enumerate(errors) if e])
+        np.testing.assert_array_equal(failed_points(errors), [i for i, e in enumerate(errors) if e])
         seen.add(got)
     assert seen == {True, False}
 

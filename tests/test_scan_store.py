@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_scan_store_order import mark_format, marker_and_layouts
 
 from bridge.errors import InputError
 
@@ -389,7 +390,6 @@ def test_a_format_6_file_is_read_and_a_resumed_grid_scan_upgrades_it(tmp_path, m
     """A grid scan's chunk as format 6 wrote it (no spikes) stays readable; a writer resuming
     the file adds chunks with spikes (the grid rows' first points) and marks the file as of
     today's format; every column of both chunks comes back bit for bit."""
-    import json
 
     from bridge.scan import store
     from bridge.scan.space import Axis, Space
@@ -412,9 +412,7 @@ def test_a_format_6_file_is_read_and_a_resumed_grid_scan_upgrades_it(tmp_path, m
     with store.Store(path, space) as st:
         st.set_meta("scan", {"space": space.as_dict()})
         st.write(ids[:2048], {k: c[:2048] for k, c in cols.items()}, [None] * 2048, ["fast"] * 2048)
-    with sqlite3.connect(path) as con:
-        con.execute("UPDATE meta SET value = ? WHERE key = ?", (json.dumps({"format": 6}), store.MARKER))
-    con.close()
+    mark_format(path, 6)
     assert found[-1][0].size == 0
     monkeypatch.undo()
     monkeypatch.setattr(store, "_spikes", lambda *x: found.append(spikes(*x)) or found[-1])
@@ -422,10 +420,7 @@ def test_a_format_6_file_is_read_and_a_resumed_grid_scan_upgrades_it(tmp_path, m
     with store.Store(path, space) as st:
         st.write(ids[2048:], {k: c[2048:] for k, c in cols.items()}, [None] * 2048, ["fast"] * 2048)
     assert found[-1][0].size > 0
-    con = sqlite3.connect(path)
-    fmt = json.loads(con.execute("SELECT value FROM meta WHERE key = ?", (store.MARKER,)).fetchone()[0])
-    con.close()
-    assert fmt == {"format": store.FORMAT} and store.FORMAT == 8
+    assert marker_and_layouts(path)[0] == {"format": store.FORMAT} and store.FORMAT == 8
     back = store.read(path, list(cols))
     for k, c in cols.items():
         np.testing.assert_array_equal(_bits(back[k]), _bits(c), err_msg=k)
@@ -527,9 +522,7 @@ def test_a_format_4_file_is_read_and_a_resumed_scan_upgrades_it(tmp_path, monkey
     monkeypatch.setattr(store, "LINEAR_TERMS", ())  # chunks as format 4 wrote them
     with store.Store(path) as st:
         st.write(np.arange(1200), {k: v[:1200] for k, v in cols.items()}, [None] * 1200, ["fast"] * 1200)
-    with sqlite3.connect(path) as con:
-        con.execute("UPDATE meta SET value = ? WHERE key = ?", (json.dumps({"format": 4}), store.MARKER))
-    con.close()
+    mark_format(path, 4)
     monkeypatch.undo()
     store._CHOICE_CACHE.clear()  # today's writer is another process: nothing chosen yet
     back = store.read(path, list(cols))

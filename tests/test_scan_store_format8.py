@@ -13,14 +13,18 @@ import zlib
 
 import numpy as np
 import pytest
-from test_scan_store_order import FORMAT_7, _space, chunk_columns, pinned_digests
+from test_scan_store_order import (
+    FORMAT_7,
+    _bits,
+    _space,
+    chunk_columns,
+    mark_format,
+    marker_and_layouts,
+    pinned_digests,
+)
 
 from bridge.scan import store
 from bridge.scan.space import Space
-
-
-def _bits(a):
-    return np.ascontiguousarray(a, dtype="<f8").view("<i8")
 
 
 def _table(n=4096, seed=3):
@@ -187,18 +191,13 @@ def test_a_format_7_file_is_read_and_a_resumed_scan_writes_format_8(tmp_path, mo
     with store.Store(path, space) as st:
         st.set_meta("scan", {"space": space.as_dict()})
         st.write(ids[:2048], {k: a[:2048] for k, a in cols.items()}, [None] * 2048, ["fast"] * 2048)
-    with sqlite3.connect(path) as con:
-        con.execute("UPDATE meta SET value = ? WHERE key = ?", (json.dumps({"format": 7}), store.MARKER))
-    con.close()
+    mark_format(path, 7)
     monkeypatch.undo()
     store._CHOICE_CACHE.clear()
     store._LINEAR_CACHE.clear()
     with store.Store(path, space) as st:
         st.write(ids[2048:], {k: a[2048:] for k, a in cols.items()}, [None] * 2048, ["fast"] * 2048)
-    con = sqlite3.connect(path)
-    fmt = json.loads(con.execute("SELECT value FROM meta WHERE key = ?", (store.MARKER,)).fetchone()[0])
-    layouts = [store._read_layout(r[0]) for r in con.execute("SELECT columns FROM chunks ORDER BY chunk")]
-    con.close()
+    fmt, layouts = marker_and_layouts(path)
     assert fmt == {"format": 8} and store.FORMAT == 8 and 8 in store.READABLE
     first, second = (lay["codec"]["transforms"] for lay in layouts)
     assert "V" not in first and "V" in second
@@ -225,7 +224,8 @@ def test_a_format_8_blob_cut_short_or_naming_an_unknown_kind_is_refused():
 
 
 def test_a_grid_scan_of_format_8_reads_back_through_the_store(tmp_path):
-    """Store.write / read of a grid scan's chunks with verbatim, packed and coded rows."""
+    """Store.write / read of a grid scan's chunks, verbatim rows (the noise column) among coded
+    ones: every column back bit for bit."""
     from bridge.scan.space import Axis
 
     space = Space([Axis("MINPAR:1:500:2000:64", "MINPAR:1", 500.0, 2000.0, 64, False, None),
@@ -239,8 +239,7 @@ def test_a_grid_scan_of_format_8_reads_back_through_the_store(tmp_path):
         st.set_meta("scan", {"space": space.as_dict()})
         for part in (slice(0, 2048), slice(2048, 4096)):
             st.write(ids[part], {k: a[part] for k, a in cols.items()}, [None] * 2048, ["fast"] * 2048)
-    layouts = [store._read_layout(r[0]) for r in sqlite3.connect(path).execute("SELECT columns FROM chunks")]
-    assert all("V" in lay["codec"]["transforms"] for lay in layouts)  # the noise column
+    assert all("V" in lay["codec"]["transforms"] for lay in marker_and_layouts(path)[1])  # the noise column
     back = store.read(path, list(cols))
     for k, a in cols.items():
         np.testing.assert_array_equal(_bits(back[k]), _bits(a), err_msg=k)

@@ -182,27 +182,41 @@ def test_the_chosen_transforms_are_reused_and_chosen_again_when_the_bytes_grow()
     assert store._CHOICE_CACHE[("reuse",)][2] == 0 and codes4 != codes1  # chosen again
 
 
+def mark_format(path, fmt: int) -> None:
+    """Mark the results file at ``path`` as format ``fmt`` marks it (the marker in its meta
+    table): the chunks already in it then stand for that format's, for a reader or a resuming
+    writer of today's."""
+    con = sqlite3.connect(path)
+    with con:
+        con.execute("UPDATE meta SET value = ? WHERE key = ?", (json.dumps({"format": fmt}), store.MARKER))
+    con.close()
+
+
+def marker_and_layouts(path) -> tuple[dict, list[dict]]:
+    """(the file's format marker, each chunk's layout in chunk order) of the results file."""
+    con = sqlite3.connect(path)
+    fmt = json.loads(con.execute("SELECT value FROM meta WHERE key = ?", (store.MARKER,)).fetchone()[0])
+    layouts = [store._read_layout(r[0]) for r in con.execute("SELECT columns FROM chunks ORDER BY chunk")]
+    con.close()
+    return fmt, layouts
+
+
 def test_a_format_5_file_is_read_and_a_resumed_random_scan_upgrades_it(tmp_path):
     """A random scan's chunks as format 5 wrote them (id order, no B or K) stay readable; a
     writer resuming the file adds today's chunks (Hilbert order) and marks the file so."""
     space = _space(4000, 3)
     ids = np.arange(4000)
     v = space.values(ids)
-    cols = {"par:MINPAR:1": v[:, 0], "par:MINPAR:4": v[:, 1], **_smooth(v)}
+    cols = chunk_columns(v)
     path = tmp_path / "r.db"
     with store.Store(path) as st:  # no space: the chunk in id order, as format 5 stored it
         st.set_meta("scan", {"space": space.as_dict()})
         st.write(ids[:2000], {k: a[:2000] for k, a in cols.items()}, [None] * 2000, ["fast"] * 2000)
-    with sqlite3.connect(path) as con:
-        con.execute("UPDATE meta SET value = ? WHERE key = ?", (json.dumps({"format": 5}), store.MARKER))
-    con.close()
+    mark_format(path, 5)
     store._CHOICE_CACHE.clear()
     with store.Store(path, space) as st:
         st.write(ids[2000:], {k: a[2000:] for k, a in cols.items()}, [None] * 2000, ["fast"] * 2000)
-    con = sqlite3.connect(path)
-    fmt = json.loads(con.execute("SELECT value FROM meta WHERE key = ?", (store.MARKER,)).fetchone()[0])
-    layouts = [store._read_layout(r[0]) for r in con.execute("SELECT columns FROM chunks ORDER BY chunk")]
-    con.close()
+    fmt, layouts = marker_and_layouts(path)
     assert fmt == {"format": store.FORMAT}
     assert "order" not in layouts[0]["codec"] and layouts[1]["codec"]["order"] == "hilbert"
     back = store.read(path, list(cols))
@@ -323,8 +337,7 @@ def test_a_grid_chooses_its_transforms_again_after_a_few_chunks_a_random_sample_
         for k in range(4):
             ids = np.arange(1024 * k, 1024 * (k + 1))
             v = space.values(ids)
-            with np.errstate(all="ignore"):
-                cols = {"par:MINPAR:1": v[:, 0], "par:MINPAR:4": v[:, 1], **_smooth(v)}
+            cols = chunk_columns(v)
             p = store.pack(ids, cols, [None] * ids.size, ["fast"] * ids.size, (), space)
             (entry,) = store._CHOICE_CACHE.values()
             counts.append(entry[2])

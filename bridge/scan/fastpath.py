@@ -119,7 +119,6 @@ def _coefficients() -> dict[str, float]:
 COEFFICIENTS: dict[str, float] = _coefficients()
 
 
-EPMACH = np.finfo(float).eps
 #: Rows of a point-major matrix product are padded to a multiple of this (see point_rows).
 ROW_BLOCK = 16
 
@@ -359,7 +358,7 @@ class Quadrature:
         summation; M itself, computed in floating point, is within γ_(r+2) of its value, which
         the margin of 64 − 20 ε M covers). Every product through :func:`point_rows`: a
         point's decision and value do not depend on its batch."""
-        from bridge.scan.quadpack import PER_INTERVAL
+        from bridge.scan.quadpack import PER_INTERVAL, rounding_bound
 
         both, quad, m0, k = self._certainty
         r = quad.shape[0]
@@ -368,7 +367,7 @@ class Quadrature:
         t = point_rows(ay, quad)
         mag = m0 + t[:, r] + np.einsum("ni,ni->n", t[:, :r], ay)
         return (prod[:, :PER_INTERVAL], np.ascontiguousarray(prod[:, PER_INTERVAL:].T),
-                (k + 64) * EPMACH * mag)
+                rounding_bound(mag, k))
 
     def _halves(self, phi: np.ndarray):
         """halves(todo): the halves' 42 node values (len(todo), 42) at the points ``todo``,
@@ -386,12 +385,9 @@ class Quadrature:
         phi = self._phi(u)
         first, cols, dev = self._levels(phi)
 
-        def shortcut(todo):
-            return (cols, dev) if todo.size == dev.size else (cols[:, todo], dev[todo])
-
         # the halves' 42 nodes only where QUADPACK's decision is not proved (quadpack.certain)
         q, _ = qags_lazy(first, self._halves(phi), self.a, self.b, self.epsabs, self.epsrel,
-                         self.limit, shortcut)
+                         self.limit, lambda todo: _checks_at(cols, dev, todo))
         if self.beta.zero:  # β ≡ 0 (R_K's quadratures): its value at any finite u is +0.0
             return self.alpha * q + 0.0
         return self.alpha * q + self.beta(u)
@@ -449,6 +445,12 @@ class Quadrature:
                    Polynomial.from_dict(d["beta"]))
 
 
+def _checks_at(cols: np.ndarray, dev: np.ndarray, todo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """quadpack.certain's columns (7, N) and rounding bounds (N,) at the points ``todo`` (no
+    copy when they are all of them)."""
+    return (cols, dev) if todo.size == dev.size else (cols[:, todo], dev[todo])
+
+
 #: Points × quadratures evaluated together (their φ kept until the halves are known): larger
 #: batches leave the caches (measured: 4 quadratures of 4096 points at once cost 1.5 times
 #: one after the other), smaller ones pay numpy's fixed cost per call more often
@@ -477,14 +479,10 @@ def quadratures(quads: list[Quadrature], u: np.ndarray) -> list[np.ndarray]:
             checks.append((cols, dev))
 
         def halves(k, todo, batch=batch, phis=phis):
-            # gathered by row as φ is built, so that BLAS sees the same layout at every size
-            phi = phis[k]
-            at = phi if todo.size == phi.shape[0] else _rows_at(phi, todo)
-            return side_by_side(point_rows(at, batch[k].weights[:, PER_INTERVAL:]))
+            return side_by_side(batch[k]._halves(phis[k])(todo))
 
         def shortcut(k, todo, checks=checks):
-            cols, dev = checks[k]
-            return (cols, dev) if todo.size == dev.size else (cols[:, todo], dev[todo])
+            return _checks_at(*checks[k], todo)
 
         integrals = [(q.a, q.b, q.epsabs, q.epsrel, q.limit) for q in batch]
         value, _ = qags_many(first, halves, integrals, shortcut)

@@ -338,6 +338,14 @@ def certainty_columns(weights: np.ndarray, a: float, b: float, reference: np.nda
     return np.stack(cols, axis=1), m
 
 
+def rounding_bound(magnitude, k: int):
+    """``dev`` of :func:`certain` for node values and columns that are products of K = ``k``
+    terms: (K + 64) ε M, M = Σ_k |c_k| m_k (``magnitude``; m from :func:`certainty_columns`).
+    It covers the 2γ_K + γ_22 of the columns, DQK21's γ_15 and the 50 ε M of its floor, and
+    M's own rounding (derivation in :func:`certain`)."""
+    return (k + 64) * EPMACH * magnitude
+
+
 def certain(cols: np.ndarray, dev: np.ndarray, result: np.ndarray, abserr: np.ndarray, a: float,
             b: float, epsabs: float, epsrel: float) -> tuple[np.ndarray, np.ndarray]:
     """(value, sure) of DQAGSE's step after the first bisection at m points, proved from the
@@ -350,8 +358,11 @@ def certain(cols: np.ndarray, dev: np.ndarray, result: np.ndarray, abserr: np.nd
     themselves: see below) and on the rounding of QUADPACK's own sums; ``result``, ``abserr``:
     the first level's DQK21.
 
-    Derivation (u = ε/2 the unit roundoff, γ_n = nu/(1 − nu); QUADPACK, Piessens et al. 1983,
-    DQK21 and DQAGSE; the caller's bound, bridge.scan.fastpath.Quadrature: with node values f_j
+    Derivation (u = ε/2 the unit roundoff, γ_n = nu/(1 − nu), and a sum of n terms in any
+    order within γ_(n−1) Σ|terms| of its value: N. J. Higham, Accuracy and Stability of
+    Numerical Algorithms, 2nd ed., SIAM 2002, Lemma 3.1 and §4.2; QUADPACK, Piessens et al.
+    1983, DQK21 and DQAGSE; the caller's bound, :func:`rounding_bound` as
+    bridge.scan.fastpath.Quadrature applies it: with node values f_j
     = fl(Σ_k c_k W_kj) (K terms, any order: |f_j − Σ_k c_k W_kj| ≤ γ_K Σ_k |c_k W_kj|), columns
     X̂ = fl(c · fl(W s)) for a weight vector s over the nodes with |s_j| ≤ κ h_j (wk_j + wg_j),
     and M = Σ_k |c_k| m_k, |X̂ − Σ_j s_j f_j| ≤ (2γ_K + γ_22) κ M; DQK21's sums on the same f_j

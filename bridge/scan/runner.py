@@ -29,7 +29,7 @@ import numpy as np
 from bridge import linalg, sectors, zpole
 from bridge.errors import BridgeError, InputError
 from bridge.observable import Observable
-from bridge.pipeline import evaluate_batch
+from bridge.pipeline import evaluate_batch, failed_points
 from bridge.scan import fastpath as fpm
 from bridge.scan.chi2 import FlavioVector, GaussianVector, PointData, direct, vectorise
 from bridge.scan.space import Space, batch_inputs, parse_vary
@@ -301,7 +301,7 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
         data.observables, routes, fallback, refused = _observables(ctx, res, ok, errors)
         for label, v in data.observables.items():
             cols[f"obs:{label}"] = v
-    failed = _failed(errors)  # (the likelihoods below set no error)
+    failed = failed_points(errors)  # (the likelihoods below set no error)
     if ctx.observables:
         fp = _fast(ctx)
         if ctx.route == "fast" and fp is not None and _all_fast(routes, failed):
@@ -313,7 +313,9 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
     # this chunk's own arrays (the likelihoods' and the dark-matter summary's are theirs)
     own = {name for name in cols if not name.startswith("dm:")}
     if ctx.route == "direct" and ctx.likelihood is not None:
-        cols.update(direct(ctx.likelihood, data, np.array([e is None for e in errors])))
+        good = np.ones(n, dtype=bool)
+        good[failed] = False
+        cols.update(direct(ctx.likelihood, data, good))
     else:
         for vl in ctx.vector_likelihoods:
             cols.update(vl.evaluate(data))
@@ -328,14 +330,6 @@ def run_chunk(ctx: Context, ids, values) -> ChunkResult:
             v[failed] = np.nan  # a failed point keeps its inputs and its message only
         cols[name] = v
     return ChunkResult(ids, cols, errors, routes, time.perf_counter() - start, fallback, derived)
-
-
-def _failed(errors: list) -> np.ndarray:
-    """The indices of the points with an error, ascending: no loop over the points where no
-    point has one (one C count over the list, the rule)."""
-    if errors.count(None) == len(errors):
-        return np.empty(0, dtype=np.intp)
-    return np.flatnonzero(np.fromiter((e is not None for e in errors), dtype=bool, count=len(errors)))
 
 
 def _all_fast(routes: list, failed: np.ndarray) -> bool:

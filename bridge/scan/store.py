@@ -376,17 +376,9 @@ def _choose(bits: np.ndarray, width: int, costs: bool = False, key=None, lift=No
         if with_cost:
             return [""] * m, np.full(m, 64.0)
         return ([""] * m, None) if costs else [""] * m
-    cost = np.full(m, np.inf)
-    choice = [""] * m
     sample = np.arange(reach, n, STRIDE)
     sbits = bits[:, sample]  # the sampled points of every row, gathered once
-    sampled = _sampled_costs(bits, codes, width, reach, sbits)
-    for code in codes:
-        c = sampled[code]
-        better = c < cost - (0.5 if code else 0.0)
-        cost[better] = c[better]
-        for k in np.flatnonzero(better):
-            choice[k] = code
+    cost, choice = _cheapest(_sampled_costs(bits, codes, width, reach, sbits), codes, m)
     table = bits.view(np.float64)
     if lift is not None:  # a random chunk in Hilbert order: interpolation between neighbours
         c = _cost(sbits - lift.predict(table, sample))
@@ -468,6 +460,20 @@ def _verbatim(choice: list[str], cost: np.ndarray) -> None:
 _ORDERED = ("B", "1", "11")
 
 
+def _cheapest(sampled: dict, codes, m: int) -> tuple[np.ndarray, list[str]]:
+    """(cost, code) of each of ``m`` rows: the cheapest of ``codes`` by their sampled mean bit
+    lengths, a transform only where it saves half a bit a value over the one before it."""
+    cost = np.full(m, np.inf)
+    choice = [""] * m
+    for code in codes:
+        c = sampled[code]
+        better = c < cost - (0.5 if code else 0.0)
+        cost[better] = c[better]
+        for k in np.flatnonzero(better):
+            choice[k] = code
+    return cost, choice
+
+
 def _id_order(bits: np.ndarray, choice: list[str], cost: np.ndarray, order: np.ndarray) -> bool:
     """Whether a random chunk's transforms (``choice`` and ``cost``, chosen on ``bits`` in the
     Hilbert ``order``) may do without that order (format 8): if the rows whose codes depend on
@@ -484,19 +490,15 @@ def _id_order(bits: np.ndarray, choice: list[str], cost: np.ndarray, order: np.n
         return True
     ids = np.empty((len(dep), bits.shape[1]), dtype=np.int64)
     ids[:, order] = bits[dep]  # these rows in id order
-    sample = slice(2, None, STRIDE)
-    own = _sampled_costs(ids, ["", "1", "11"], 0, 2, np.ascontiguousarray(ids[:, sample]))
-    new, codes = np.full(len(dep), np.inf), [""] * len(dep)
-    for code in ("", "1", "11"):
-        better = own[code] < new - (0.5 if code else 0.0)
-        new[better] = own[code][better]
-        for i in np.flatnonzero(better):
-            codes[i] = code
+    along = [c for c in TRANSFORMS if "W" not in c]  # no grid rows in id order
+    reach = max(max(_operator(c, 0)) for c in along)
+    own = _sampled_costs(ids, along, 0, reach, np.ascontiguousarray(ids[:, reach::STRIDE]))
+    new, codes = _cheapest(own, along, len(dep))
     table = bits.view(np.float64)
     for i, k in enumerate(dep):
         if choice[k].startswith("K"):
             plain = bits[k] - _combined(table, _linear_terms(choice[k]))  # any order alike
-            codes[i], new[i] = "L" + choice[k][1:], _cost(plain[None, 2::STRIDE].copy())[0]
+            codes[i], new[i] = "L" + choice[k][1:], _cost(plain[None, reach::STRIDE].copy())[0]
     new = np.where(new >= VERBATIM_BITS, 64.0, np.minimum(new, 64.0))
     after = cost.copy()
     after[dep] = new
