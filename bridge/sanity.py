@@ -236,22 +236,30 @@ def flag_spectrum(spectrum, sm, n: int) -> np.ndarray:
         return flagged
     mf = np.broadcast_to(sector.m_fermion, (n, len(sector.fermions)))
     ms = np.broadcast_to(sector.m_scalar, (n, len(sector.scalars)))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = mf[:, :, None] / ms[:, None, :]
-        flagged |= np.any((ratio < 1.0 / RATIO_MAX) | (ratio > RATIO_MAX) | ~np.isfinite(ratio),
-                          axis=(1, 2))
+    if not (mf.shape[1] and ms.shape[1]):
+        return flagged  # no pair: no ratio, no coupling
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        # the extreme ratios of each point instead of every pair's: a DarkSector's masses are
+        # > 0 (not NaN; +inf passes), and a correctly rounded division is monotone in each
+        # argument, so max over pairs of fl(m_F/m_S) = fl(max m_F/min m_S) and the minimum
+        # likewise; a pair's ratio is infinite or NaN only with an infinite mass, which makes
+        # the extreme ratios infinite or NaN too: the same points as the per-pair test
+        low_f, low_s = mf.min(axis=1), ms.min(axis=1)
+        high = mf.max(axis=1) / low_s
+        low = low_f / ms.max(axis=1)
+        flagged |= (low < 1.0 / RATIO_MAX) | (high > RATIO_MAX) | ~np.isfinite(high) \
+            | ~np.isfinite(low)
         # |c| (a complex modulus: the costly pass) only where it can decide: for a table whose
         # largest real or imaginary part bounds |c| below 4π (|c| <= √2 max(|Re c|, |Im c|)), and
-        # for the external masses some coupled pair can be as light as; NaN takes the full pass
-        total = mf[:, :, None] + ms[:, None, :]
-        light: dict[float, bool] = {}
+        # for the external masses some coupled pair can be as light as (the lightest pair's sum
+        # is the smallest m_F + m_S: fl(+) is monotone too); NaN takes the full pass
+        lightest = float(np.min(low_f + low_s))
+        total = None
         for table in (sector.left, sector.right):
             for f, c in table.items():
                 c = np.asarray(c)
                 m_ext = _external_mass(f, sm)
-                if m_ext > 0 and m_ext not in light:
-                    light[m_ext] = bool(np.any(total <= m_ext))
-                near = m_ext > 0 and light[m_ext]
+                near = 0 < m_ext and not lightest > m_ext
                 big = _may_exceed(c, COUPLING_MAX)
                 if not (big or near):
                     continue
@@ -260,6 +268,7 @@ def flag_spectrum(spectrum, sm, n: int) -> np.ndarray:
                     over = np.broadcast_to(size > COUPLING_MAX, (n, *size.shape[-2:]))
                     flagged |= np.any(over, axis=(1, 2))
                 if near:
+                    total = mf[:, :, None] + ms[:, None, :] if total is None else total
                     flagged |= np.any((size > 0) & (total <= m_ext), axis=(1, 2))
     return flagged
 
