@@ -223,9 +223,11 @@ def flag_inputs(info, inputs, n: int) -> np.ndarray:
 def flag_spectrum(spectrum, sm, n: int) -> np.ndarray:
     """Points of a batch whose spectrum :func:`check_spectrum` might refuse."""
     flagged = np.zeros(n, dtype=bool)
-    for p in spectrum.particles:
-        m = np.broadcast_to(np.asarray(p.mass, dtype=float), (n,))
-        flagged |= ~np.isfinite(m) | (m <= 0) | (m > MASS_MAX)
+    if spectrum.particles:
+        # (particle, point): outside (0, MASS_MAX] (NaN included) at some particle, one pass
+        m = np.stack([np.broadcast_to(np.asarray(p.mass, dtype=float), (n,))
+                      for p in spectrum.particles])
+        flagged |= ~np.logical_and.reduce((m > 0) & (m <= MASS_MAX), axis=0)
     sector = spectrum.sector
     if sector is None:
         masses = np.stack([np.broadcast_to(np.asarray(p.mass, float), (n,))
@@ -244,9 +246,10 @@ def flag_spectrum(spectrum, sm, n: int) -> np.ndarray:
         # argument, so max over pairs of fl(m_F/m_S) = fl(max m_F/min m_S) and the minimum
         # likewise; a pair's ratio is infinite or NaN only with an infinite mass, which makes
         # the extreme ratios infinite or NaN too: the same points as the per-pair test
-        low_f, low_s = mf.min(axis=1), ms.min(axis=1)
-        high = mf.max(axis=1) / low_s
-        low = low_f / ms.max(axis=1)
+        # (column by column: numpy's reduction over a short last axis costs ~25 times more)
+        low_f, low_s = _fold(np.minimum, mf), _fold(np.minimum, ms)
+        high = _fold(np.maximum, mf) / low_s
+        low = low_f / _fold(np.maximum, ms)
         flagged |= (low < 1.0 / RATIO_MAX) | (high > RATIO_MAX) | ~np.isfinite(high) \
             | ~np.isfinite(low)
         # |c| (a complex modulus: the costly pass) only where it can decide: for a table whose
@@ -271,6 +274,15 @@ def flag_spectrum(spectrum, sm, n: int) -> np.ndarray:
                     total = mf[:, :, None] + ms[:, None, :] if total is None else total
                     flagged |= np.any((size > 0) & (total <= m_ext), axis=(1, 2))
     return flagged
+
+
+def _fold(ufunc, columns: np.ndarray) -> np.ndarray:
+    """``ufunc`` (np.minimum, np.maximum) over the columns of an (n, k) array: one (n,) pass per
+    column, the same numbers as ``.min(axis=1)`` / ``.max(axis=1)`` (NaN propagates in both)."""
+    out = columns[:, 0]
+    for k in range(1, columns.shape[1]):
+        out = ufunc(out, columns[:, k])
+    return out
 
 
 #: √2 and a margin for the rounding of max(|Re c|, |Im c|)·√2 and of |c| (a few ulp)
