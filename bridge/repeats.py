@@ -19,10 +19,13 @@ def distinct_points(columns: list, n: int) -> tuple[np.ndarray, np.ndarray] | No
     # whose first value is the only one the quantity's inputs vary in, e.g. M_N for the
     # scotogenic leptons), those are the distinct points, with no key over all values
     head = np.ascontiguousarray(parts[0], dtype=float).view(np.uint64)
+    # the number of groups from a plain sort first (~35 µs for 4096 points against ~270 µs for
+    # unique's stable argsort with index and inverse, which a random scan would throw away)
+    ordered = np.sort(head)
+    if ordered.size and np.count_nonzero(ordered[1:] != ordered[:-1]) + 1 > n // 2:
+        return None
     _, first, inverse = np.unique(head, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
-    if first.size > n // 2:
-        return None
     # (each value compared in place, as the bits of its float64 view: no copy of the columns)
     if all(np.array_equal(b, b[first][inverse])
            for b in (np.asarray(c, dtype=float).view(np.uint64) for c in parts[1:])):

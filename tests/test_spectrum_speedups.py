@@ -204,3 +204,28 @@ def test_distinct_points_split_by_every_value_not_only_the_first():
     first, inverse = distinct_points([a, with_nan], n)
     assert np.array_equal(with_nan[first][inverse], with_nan, equal_nan=True)
     assert first.size == len({(x, y) for x, y in zip(ia, np.where(ia == 0, -1, ib), strict=True)})
+
+
+def test_distinct_points_early_exit_at_half_the_points():
+    """The early exit counts the first value's groups from a plain sort: n/2 groups are still
+    grouped (the same representatives as numpy's unique), n/2 + 1 are left alone; the bits
+    decide (−0.0 and 0.0, two NaN), and an empty batch keeps its empty grouping."""
+    from bridge.repeats import distinct_points
+
+    rng = np.random.default_rng(19)
+    n = 40
+    for groups in (n // 2 - 1, n // 2, n // 2 + 1):
+        values = rng.normal(size=groups)
+        values[0], values[1] = 0.0, -0.0
+        index = np.concatenate([np.arange(groups), rng.integers(0, groups, n - groups)])
+        column = values[rng.permutation(index)]
+        pick = distinct_points([column], n)
+        if groups > n // 2:
+            assert pick is None
+            continue
+        _, first, inverse = np.unique(column.view(np.uint64), return_index=True, return_inverse=True)
+        assert np.array_equal(pick[0], first) and np.array_equal(pick[1], inverse.reshape(-1))
+    nan = np.where(np.arange(n) < n // 2, np.nan, 1.0)
+    assert distinct_points([nan], n)[0].size == 2
+    first, inverse = distinct_points([np.zeros(0)], 0)
+    assert first.size == 0 and inverse.size == 0
