@@ -540,7 +540,7 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None, *,
     nf = 0
     for s in p.fermion_sectors:
         sb = _sector_points(s, values, derived, batch)
-        mat, dmat = _pick(sb, *_fermion_matrix(s, values, derived, sb.build, vev))
+        mat, dmat = _pick(sb, *_fermion_matrix(s, values, derived, sb.build, vev, dark_matter))
         matrices[s.label or s.names[0]] = _grow(mat, sb, batch)
         rows_l, rows_r = [], []
         if s.method == "dirac":
@@ -571,7 +571,8 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None, *,
                 zw[n] = {"L": zc, "R": -zc, "M": 0.0}[chir]
             y = _t(v) @ dmat @ v if dark_matter else None
             g = _h(v) @ (zw[:, None] * v)
-            zl, zr = g, -g.conj()
+            zr = g.conj()
+            zl, zr = g, np.negative(zr, out=zr)  # −g*: one array
             rows = tuple(f"{p.fermions[k].label()}{ {'L': '_L', 'R': '_R^c', 'M': ''}[c]}"
                          for k, c in s.coordinates)
             fmix.append((s.mixing_block, _grow(v, sb, batch), rows, tuple(s.names),
@@ -597,7 +598,8 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None, *,
     ns = 0
     for s in p.scalar_sectors:
         sb = _sector_points(s, values, derived, batch)
-        mat, dmat, d2mat = _pick(sb, *_scalar_matrix(s, p, values, derived, sb.build, vev))
+        mat, dmat, d2mat = _pick(sb, *_scalar_matrix(s, p, values, derived, sb.build, vev,
+                                                          dark_matter))
         matrices[s.label or s.names[0]] = _grow(mat, sb, batch)
         if s.method == "hermitian":
             m2, u = linalg.hermitian(mat)
@@ -730,7 +732,7 @@ def _pick(points: _Points, *mats):
     """The matrices at the representative points (all of them if there is no choice)."""
     if points.first is None:
         return mats
-    return tuple(m[points.first] for m in mats)
+    return tuple(None if m is None else m[points.first] for m in mats)
 
 
 def _grow(x, points: _Points, batch: tuple, view: bool = False):
@@ -804,10 +806,7 @@ def _sector_entries(s: Sector) -> list[tuple]:
 
 def _sqrt_masses(m2: np.ndarray) -> np.ndarray:
     """√m², NaN where m² ≤ 0 (a tachyon, refused by bridge.sanity), without a warning."""
-    m = np.full(m2.shape, np.nan)
-    ok = m2 > 0
-    m[ok] = np.sqrt(m2[ok])
-    return m
+    return np.sqrt(np.where(m2 > 0, m2, np.nan))  # (sqrt(NaN) is NaN, quietly)
 
 
 def _block_diag(blocks: list[np.ndarray], batch) -> np.ndarray:
@@ -842,34 +841,40 @@ def _param(values, derived, p, conj: bool):
     return np.conj(v) if conj else v
 
 
-def _fermion_matrix(s: Sector, values, derived, batch, vev):
+def _fermion_matrix(s: Sector, values, derived, batch, vev, derivatives: bool = True):
+    """The sector's mass matrix and (``derivatives``, else None: only the Higgs couplings of
+    the dark-matter code read it) its derivative in v."""
     n = s.size
     mat = np.zeros((*batch, n, n), complex)
-    dmat = np.zeros((*batch, n, n), complex)
+    dmat = np.zeros((*batch, n, n), complex) if derivatives else None
     for r, c, p, factor, power, conj in s.entries:
         v = _param(values, derived, p, conj) * factor
         mat[..., r, c] += v * vev**power
-        if power:
+        if power and derivatives:
             dmat[..., r, c] += v * power * vev ** (power - 1)
         if s.method == "takagi" and r != c:
             mat[..., c, r] += v * vev**power
-            if power:
+            if power and derivatives:
                 dmat[..., c, r] += v * power * vev ** (power - 1)
     return mat, dmat
 
 
-def _scalar_matrix(s: Sector, p: Plan, values, derived, batch, vev):
+def _scalar_matrix(s: Sector, p: Plan, values, derived, batch, vev, derivatives: bool = True):
+    """The sector's mass-squared matrix and (``derivatives``, else None: only the Higgs
+    couplings of the dark-matter code read them) its first and second derivatives in v."""
     n = s.size
     if s.method == "hermitian":
         mat = np.zeros((*batch, n, n), complex)
-        dmat = np.zeros((*batch, n, n), complex)
-        d2mat = np.zeros((*batch, n, n), complex)
+        dmat = np.zeros((*batch, n, n), complex) if derivatives else None
+        d2mat = np.zeros((*batch, n, n), complex) if derivatives else None
         for r, c, par, factor, power, conj in s.entries:
             if factor is None:
                 mat[..., r, c] += np.abs(values[par]) ** 2
                 continue
             v = _param(values, derived, par, conj) * factor
             mat[..., r, c] += v * vev**power
+            if not derivatives:
+                continue
             dmat[..., r, c] += v * power * vev ** (power - 1)
             if power == 2:
                 d2mat[..., r, c] += 2 * v
@@ -887,8 +892,8 @@ def _scalar_matrix(s: Sector, p: Plan, values, derived, batch, vev):
         return a
 
     mat = np.zeros((*batch, n, n))
-    dmat = np.zeros((*batch, n, n))
-    d2mat = np.zeros((*batch, n, n))
+    dmat = np.zeros((*batch, n, n)) if derivatives else None
+    d2mat = np.zeros((*batch, n, n)) if derivatives else None
     for _, (a, sa, b, sb, par, factor, power, hc) in s.entries:
         if factor is None:  # M²|ψ|² (complex) or ½M²r² (real): both ½ M² Σ x²
             m2 = np.abs(values[par]) ** 2
@@ -903,9 +908,9 @@ def _scalar_matrix(s: Sector, p: Plan, values, derived, batch, vev):
         k_real = (2.0 if hc else 1.0) * quad.real
         contrib = k_real + np.swapaxes(k_real, -1, -2)
         mat = mat + contrib * vev**power
-        if power:
+        if power and derivatives:
             dmat = dmat + contrib * power * vev ** (power - 1)
-        if power == 2:
+        if power == 2 and derivatives:
             d2mat = d2mat + 2 * contrib
     return mat, dmat, d2mat
 
@@ -922,7 +927,7 @@ def _couplings(p: Plan, values, derived, f_rows: dict, s_rows: dict, batch, nf: 
         for source, factor, kf, ks, s_conj, y_conj in entries:
             y = _value(source, values, derived, batch)
             y = np.conj(y) if y_conj else y
-            if not np.any(y):
+            if not (bool(y) if np.ndim(y) == 0 else np.any(y)):  # (NaN counts as non-zero)
                 continue
             f_states, f_row = rows[kf]
             s_states, s_row = s_rows[ks]

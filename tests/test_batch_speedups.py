@@ -335,7 +335,7 @@ def test_without_z_pole_only_the_lepton_z_couplings_are_missing(name):
     _compare(name, {k: v for k, v in reference.items() if k not in shifts}, got)
 
 
-@pytest.mark.parametrize("name", ["F_Ib", "scotogenic"])
+@pytest.mark.parametrize("name", ["F_Ib", "scotogenic", "S_Ib", "F_IIb"])
 def test_without_dark_matter_couplings_no_flavour_number_changes(name):
     """evaluate_batch(dark_matter_couplings=False) (a scan with no dark-matter request) skips the
     sector's Higgs and W couplings and the composition: every number identical, bit for bit, to
