@@ -56,6 +56,16 @@ def _eigh2(m: np.ndarray):
 
 
 def _sort(values: np.ndarray, *matrices: np.ndarray):
+    """``values`` ascending along the last axis (numpy's stable argsort: ties keep their order),
+    the columns of ``matrices`` in the same order."""
+    if values.ndim > 1 and values.shape[-1] > 1 and values.size:
+        # a batch whose every point has the first point's order (a scan whose points keep the
+        # signs of their eigenvalues): checked by one comparison of columns per neighbouring
+        # pair instead of an argsort per point (~60 us against ~180 us for 4096 points)
+        rows = values.reshape(-1, values.shape[-1])
+        first = np.argsort(rows[0], kind="stable")
+        if _in_order(rows, first):
+            return (values[..., first], *(m[..., first] for m in matrices))
     order = np.argsort(values, axis=-1, kind="stable")
     if order.ndim > 1:
         first = order.reshape(-1, order.shape[-1])[0]
@@ -66,6 +76,17 @@ def _sort(values: np.ndarray, *matrices: np.ndarray):
             return (values[..., first], *(m[..., first] for m in matrices))
     values = np.take_along_axis(values, order, axis=-1)
     return (values, *(np.take_along_axis(m, order[..., None, :], axis=-1) for m in matrices))
+
+
+def _in_order(rows: np.ndarray, order: np.ndarray) -> bool:
+    """Whether ``order`` is the stable argsort of every row of ``rows`` (n, k): each neighbouring
+    pair in order, strictly where their indices are not (a tie keeps the lower index first);
+    a NaN fails every comparison (numpy sorts it last: the caller's argsort decides)."""
+    for j in range(order.size - 1):
+        a, b = rows[:, order[j]], rows[:, order[j + 1]]
+        if not np.all(a <= b if order[j] < order[j + 1] else a < b):
+            return False
+    return True
 
 
 def takagi(mass_matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

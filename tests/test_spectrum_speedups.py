@@ -229,3 +229,42 @@ def test_distinct_points_early_exit_at_half_the_points():
     assert distinct_points([nan], n)[0].size == 2
     first, inverse = distinct_points([np.zeros(0)], 0)
     assert first.size == 0 and inverse.size == 0
+
+
+def test_sort_of_a_batch_in_one_order_equals_the_per_point_argsort():
+    """linalg._sort: a batch whose points share the first point's order takes one permutation
+    (checked by neighbouring columns), any other the per-point stable argsort; either way the
+    values and matrix columns of numpy's per-point take: one order, ties (equal values,
+    0.0 against -0.0) in index order, a tie broken the other way at one point, mixed orders,
+    a point tied where the first point is not, NaN."""
+    from bridge import linalg
+
+    rng = np.random.default_rng(23)
+    n, k = 200, 4
+    base = np.sort(rng.uniform(1.0, 2.0, k))[[2, 0, 3, 1]]
+    one = base + rng.uniform(0.0, 1e-3, (n, k)) * [1, 0, 1, 0]  # keeps the order of base
+    ties = np.repeat(np.array([[1.0, 0.5, 1.0, 0.5]]), n, axis=0)
+    zeros = np.repeat(np.array([[0.0, -0.0, 1.0, 0.0]]), n, axis=0)
+    broken = ties.copy()
+    broken[7, 2] = np.nextafter(1.0, 0)  # the tie at point 7 now orders 2 before 0
+    tie_later = one.copy()
+    tie_later[9, 0] = tie_later[9, 3]  # 3 before 0 at point 0, a tie (0 first) at point 9
+    mixed = rng.uniform(size=(n, k))
+    nan = one.copy()
+    nan[3, 1] = np.nan
+    nan_first = one.copy()
+    nan_first[0, 2] = np.nan
+    for values in (one, ties, zeros, broken, tie_later, mixed, nan, nan_first):
+        mats = rng.normal(size=(n, k, k)) + 1j * rng.normal(size=(n, k, k))
+        order = np.argsort(values, axis=-1, kind="stable")
+        got = linalg._sort(values, mats)
+        want = (np.take_along_axis(values, order, axis=-1),
+                np.take_along_axis(mats, order[:, None, :], axis=-1))
+        for g, w in zip(got, want, strict=True):
+            assert np.array_equal(g, w, equal_nan=True)
+            assert np.array_equal(np.signbit(g.real), np.signbit(w.real))
+    rows = one.reshape(-1, k)
+    assert linalg._in_order(rows, np.argsort(rows[0], kind="stable"))
+    assert not linalg._in_order(broken, np.argsort(broken[0], kind="stable"))
+    assert not linalg._in_order(tie_later, np.argsort(tie_later[0], kind="stable"))
+    assert not linalg._in_order(nan, np.argsort(nan[0], kind="stable"))
