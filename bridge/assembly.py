@@ -559,7 +559,7 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None, *,
                 fmix.append((s.mixing_block + "R" if s.mixing_block else None, _grow(u_r, sb, batch),
                              tuple(r + "_R" for r in rows), tuple(s.names), "psi_R = U_R F_R"))
         else:
-            m, v = linalg.takagi(mat)
+            m, v = linalg.takagi(mat, symmetric=True)  # (_fermion_matrix mirrors every term)
             zw = np.zeros(len(s.coordinates))
             for n, (k, chir) in enumerate(s.coordinates):
                 comp = p.fermions[k]

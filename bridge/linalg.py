@@ -89,7 +89,7 @@ def _in_order(rows: np.ndarray, order: np.ndarray) -> bool:
     return True
 
 
-def takagi(mass_matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def takagi(mass_matrix: np.ndarray, symmetric: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Takagi factorisation of complex symmetric matrices: Vᵀ M V = diag(m), m ≥ 0.
 
     Returns ``(m, V)`` with m ascending and V unitary, the convention of the seed
@@ -102,15 +102,23 @@ def takagi(mass_matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     eigenpairs ±σ; an eigenvector (x, y) of +σ gives u = x + iy with M u* = σ u,
     so M = U Σ Uᵀ and V = U* (for σ > 0 the u of a degenerate σ are orthogonal as complex
     vectors, because iu belongs to −σ; a zero σ is re-orthonormalised).
+
+    ``symmetric``: the caller built M equal to Mᵀ bit for bit (bridge.assembly writes each
+    off-diagonal term to both entries): the symmetry test then reduces to its verdict on such
+    a matrix, a refusal where an entry is NaN (an infinity passes).
     """
     m = np.asarray(mass_matrix)
-    scale = max(float(np.max(np.abs(m), initial=0.0)), 1.0)
-    # |M − Mᵀ| ≤ 10⁻¹² max|M| everywhere: one reduction first, allclose's verdict (which
-    # also accepts equal infinities) only where that fails
-    mt = np.swapaxes(m, -1, -2)
-    if not np.max(np.abs(m - mt), initial=0.0) <= 1e-12 * scale \
-            and not np.allclose(m, mt, rtol=0, atol=1e-12 * scale):
-        raise ValueError("Takagi factorisation needs a symmetric matrix")
+    if symmetric:
+        if np.isnan(m).any():
+            raise ValueError("Takagi factorisation needs a symmetric matrix")
+    else:
+        scale = max(float(np.max(np.abs(m), initial=0.0)), 1.0)
+        # |M − Mᵀ| ≤ 10⁻¹² max|M| everywhere: one reduction first, allclose's verdict (which
+        # also accepts equal infinities) only where that fails
+        mt = np.swapaxes(m, -1, -2)
+        if not np.max(np.abs(m - mt), initial=0.0) <= 1e-12 * scale \
+                and not np.allclose(m, mt, rtol=0, atol=1e-12 * scale):
+            raise ValueError("Takagi factorisation needs a symmetric matrix")
     if np.all(np.imag(m) == 0):
         # LAPACK for 2x2 too: bridge.neutrino's Casas-Ibarra takes the eigenvectors of a
         # near-degenerate Sigma, which a different rounding would rotate

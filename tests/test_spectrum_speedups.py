@@ -29,6 +29,7 @@ matrices are compared as they are: the speed-ups keep LAPACK's phase conventions
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -268,3 +269,56 @@ def test_sort_of_a_batch_in_one_order_equals_the_per_point_argsort():
     assert not linalg._in_order(broken, np.argsort(broken[0], kind="stable"))
     assert not linalg._in_order(tie_later, np.argsort(tie_later[0], kind="stable"))
     assert not linalg._in_order(nan, np.argsort(nan[0], kind="stable"))
+
+
+@pytest.mark.parametrize("name", sorted(CARDS))
+def test_takagi_mass_matrices_are_symmetric_to_the_bit(name):
+    """bridge.assembly hands linalg.takagi its Majorana sectors' matrices with ``symmetric=True``
+    (no symmetry test): on every shipped card's reference batch (random complex couplings,
+    degeneracies) they equal their transposes bit for bit, and takagi gives the same masses and
+    mixing with and without the test."""
+    from bridge import assembly, linalg, pipeline
+    from bridge.model import BatchInputs
+    from bridge.run import load_point
+    from bridge.sm import cached_sm_inputs
+
+    sm = cached_sm_inputs({})
+    _, model, _, inputs, _, _ = load_point(str(ROOT / CARDS[name]))
+    blocks = reference_batch(name, inputs)
+    batch = BatchInputs(blocks, blocks["MINPAR"][1].size, inputs.source)
+    plan = assembly.plan(model.description)
+    values = assembly.parameter_values(plan, batch)
+    derived = model.call("bridge_derived_parameters", inputs=batch, sm=sm) or {}
+    sectors = [s for s in plan.fermion_sectors if s.method == "takagi"]
+    for s in sectors:
+        mat, _ = assembly._fermion_matrix(s, values, derived, (batch.size,), sm.vev)
+        assert np.array_equal(mat, np.swapaxes(mat, -1, -2))
+        for got, want in zip(linalg.takagi(mat, symmetric=True), linalg.takagi(mat), strict=True):
+            assert np.array_equal(got, want)
+    if not sectors:
+        assert pipeline.spectrum(model, batch, sm, batch=True).sector is not None
+
+
+def test_takagi_symmetric_flag_refuses_what_the_test_refuses():
+    """``symmetric=True`` refuses a matrix with a NaN entry as the symmetry test does, and lets
+    a symmetric one with infinite entries through as it does (to LAPACK)."""
+    from bridge import linalg
+
+    m = np.array([[[1.0, 2.0], [2.0, 3.0]]] * 3, complex)
+    m[1, 0, 1] = m[1, 1, 0] = np.nan
+    for symmetric in (False, True):
+        with pytest.raises(ValueError, match="symmetric"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # the test's allclose: atol NaN
+            linalg.takagi(m, symmetric=symmetric)
+    inf = np.array([[np.inf, 1.0], [1.0, 2.0]], complex)
+    outcomes = []
+    for symmetric in (False, True):
+        try:
+            with np.errstate(invalid="ignore"):  # inf − inf in the test, in LAPACK
+                outcomes.append(linalg.takagi(inf, symmetric=symmetric))
+        except np.linalg.LinAlgError as exc:  # LAPACK's verdict, the same either way
+            outcomes.append(type(exc))
+    assert type(outcomes[0]) is type(outcomes[1])
+    if isinstance(outcomes[0], tuple):
+        for got, want in zip(outcomes[1], outcomes[0], strict=True):
+            assert np.array_equal(got, want, equal_nan=True)
