@@ -923,7 +923,8 @@ def _couplings(p: Plan, values, derived, f_rows: dict, s_rows: dict, batch, nf: 
     for (name, table), entries in p.yukawa.items():
         rows = f_rows["R" if table == "l" else "L"]
         c = None
-        blocks = set()  # c vanishes outside them
+        #: the blocks c vanishes outside, each with its one product (None: several were added)
+        blocks: dict[tuple, np.ndarray | None] = {}
         for source, factor, kf, ks, s_conj, y_conj in entries:
             y = _value(source, values, derived, batch)
             y = np.conj(y) if y_conj else y
@@ -934,10 +935,14 @@ def _couplings(p: Plan, values, derived, f_rows: dict, s_rows: dict, batch, nf: 
             s_row = s_row.conj() if s_conj else s_row
             if c is None:
                 c = np.zeros((*batch, nf, ns), complex)
-            c[..., f_states, s_states] += (np.asarray(y * factor)[..., None, None] * f_row[..., :, None]
-                                           * s_row[..., None, :])
-            blocks.add((f_states.start, f_states.stop, s_states.start, s_states.stop))
-        if c is not None and any(np.any(c[..., a:b, x:y]) for a, b, x, y in blocks):
+            term = np.asarray(y * factor)[..., None, None] * f_row[..., :, None] * s_row[..., None, :]
+            c[..., f_states, s_states] += term
+            key = (f_states.start, f_states.stop, s_states.start, s_states.stop)
+            blocks[key] = None if key in blocks else term
+        # a block holding one product is 0 + it: non-zero where the product is (a fresh array,
+        # not c's strided block); one holding several sums may cancel: c's block is read
+        if c is not None and any(np.any(c[..., a:b, x:y]) if term is None else np.any(term)
+                                 for (a, b, x, y), term in blocks.items()):
             (left if table == "l" else right)[name] = c
     return left, right
 

@@ -322,3 +322,38 @@ def test_takagi_symmetric_flag_refuses_what_the_test_refuses():
     if isinstance(outcomes[0], tuple):
         for got, want in zip(outcomes[1], outcomes[0], strict=True):
             assert np.array_equal(got, want, equal_nan=True)
+
+
+def test_couplings_keep_exactly_the_tables_with_a_non_zero_entry():
+    """assembly._couplings keeps a table where some entry is non-zero at some point: a block
+    with one product is judged by the product, one with several by their sum (exact
+    cancellation, −0.0 rows, a NaN row, a non-zero entry at one point only)."""
+    from types import SimpleNamespace
+
+    from bridge import assembly
+
+    n, nf, ns = 5, 3, 2
+    rng = np.random.default_rng(29)
+    row = rng.normal(size=(n, 2)) + 1j * rng.normal(size=(n, 2))
+    zero = np.full((n, 2), -0.0 + 0.0j)
+    nan = row.copy()
+    nan[2, 1] = np.nan
+    one = np.zeros((n, 2), complex)
+    one[3, 0] = 1e-300
+    f_rows = {"L": {}, "R": {0: (slice(0, 2), row), 1: (slice(0, 2), zero), 2: (slice(0, 2), nan),
+                             3: (slice(0, 2), one)}}
+    s_rows = {0: (slice(0, 1), np.ones((n, 1), complex)), 1: (slice(1, 2), np.full((n, 1), 0.5 + 0j))}
+    values = {"y": np.asarray(0.7 + 0.2j), "w": np.asarray(-0.7 - 0.2j)}
+    y, w = (("y",), 0), (("w",), 0)
+    yukawa = {("e", "l"): [(y, 1.0, 0, 0, False, False)],  # one product
+              ("mu", "l"): [(y, 1.0, 1, 0, False, False)],  # a −0.0 row: dropped
+              ("tau", "l"): [(y, 1.0, 2, 1, False, False)],  # a NaN: kept
+              ("d", "l"): [(y, 1.0, 0, 1, False, False), (w, 1.0, 0, 1, False, False)],  # cancel
+              ("s", "l"): [(y, 1.0, 0, 1, False, False), (w, 0.5, 0, 1, False, False)],
+              ("b", "l"): [(y, 1.0, 1, 0, False, False), (y, 1.0, 3, 1, False, False)],  # one point
+              ("u", "l"): [(y, 1.0, 1, 0, False, False), (y, 1.0, 1, 0, False, False)]}  # −0.0 twice
+    left, _ = assembly._couplings(SimpleNamespace(yukawa=yukawa), values, {}, f_rows, s_rows,
+                                  (n,), nf, ns)
+    assert sorted(left) == ["b", "e", "s", "tau"]
+    assert np.allclose(left["e"][:, :2, 0], (0.7 + 0.2j) * row, rtol=1e-15, atol=0)
+    assert not np.any(left["e"][:, 2]) and not np.any(left["e"][:, :, 1])
