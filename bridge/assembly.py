@@ -617,13 +617,17 @@ def assemble(p: Plan, inputs, sm, derived: dict | None = None, *,
             comps = sorted({k for k, _ in s.coordinates})
             at = {k: j for j, k in enumerate(comps)}
             w = np.zeros((*o.shape[:-2], len(comps), m2.shape[-1]), complex)
+            # written part by part, no complex temporaries: the numbers of w += o/√2 (R) and
+            # w += 1j·o/√2 (I), whose complex division by √2 is numpy's o·fl(1/√2) (Smith's
+            # algorithm with a real divisor) and whose other part adds ±0 to a sum that starts
+            # at +0 (tests/test_spectrum_speedups.py)
             for n, (k, part) in enumerate(s.coordinates):
                 if part == "":
-                    w[..., at[k], :] = o[..., n, :]
+                    w.real[..., at[k], :] = o[..., n, :]
                 elif part == "R":
-                    w[..., at[k], :] += o[..., n, :] / SQRT2
+                    w.real[..., at[k], :] += o[..., n, :] / SQRT2
                 else:
-                    w[..., at[k], :] += 1j * o[..., n, :] / SQRT2
+                    w.imag[..., at[k], :] += o[..., n, :] * (1 / SQRT2)
             rows_s = [(k, w[..., at[k], :]) for k in comps]
             zc = np.array([float(p.scalars[k].t3 - s2w * p.scalars[k].charge)
                            if p.scalars[k].kind != "real" else 0.0 for k in comps])

@@ -357,3 +357,27 @@ def test_couplings_keep_exactly_the_tables_with_a_non_zero_entry():
     assert sorted(left) == ["b", "e", "s", "tau"]
     assert np.allclose(left["e"][:, :2, 0], (0.7 + 0.2j) * row, rtol=1e-15, atol=0)
     assert not np.any(left["e"][:, 2]) and not np.any(left["e"][:, :, 1])
+
+
+def test_real_coordinates_written_part_by_part_as_by_complex_sums():
+    """The complex components of a real-coordinate scalar sector, ψ = (x_R + i x_I)/√2, written
+    into w's real and imaginary parts (bridge.assembly) are bit for bit the complex sums
+    w += o_R/√2, w += 1j·o_I/√2 (either order; signed zeros, tiny and huge entries)."""
+    rng = np.random.default_rng(31)
+    o = rng.normal(size=(2, 4000)) * np.exp(rng.uniform(-700, 700, size=(2, 4000)))
+    o[:, :10] = [[0.0, -0.0, 0.0, -0.0, 1e-320, -1e-320, 1.0, -1.0, 5e-324, -5e-324],
+                 [-0.0, 0.0, 0.0, -0.0, -1e-320, 1e-320, -1.0, 1.0, -5e-324, 5e-324]]
+    sqrt2 = np.sqrt(2.0)
+    for order in ((0, 1), (1, 0)):
+        want = np.zeros(o.shape[1], complex)
+        got = np.zeros(o.shape[1], complex)
+        for part in order:
+            if part == 0:
+                want += o[0] / sqrt2
+                got.real += o[0] / sqrt2
+            else:
+                want += 1j * o[1] / sqrt2
+                got.imag += o[1] * (1 / sqrt2)
+        assert np.array_equal(got, want)
+        assert np.array_equal(np.signbit(got.real), np.signbit(want.real))
+        assert np.array_equal(np.signbit(got.imag), np.signbit(want.imag))
