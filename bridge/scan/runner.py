@@ -765,7 +765,18 @@ def run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
     existed = results.exists()
     if existed:
         stm.open_results(results).close()  # a foreign, empty or damaged file: refused now
-    ctx, identity = prepare(opts, pm, say)
+    from bridge.scan import executors
+
+    workers = executors.default_workers() if opts.workers is None else opts.workers
+    if workers > 1 and not (opts.scheduler or opts.mpi):
+        # the local pool's fork server imports the workers' modules while this process
+        # prepares the scan (on another core); stopped with the pool, or below on a refusal
+        executors.start_fork_server()
+    try:
+        ctx, identity = prepare(opts, pm, say)
+    except BaseException:
+        executors.stop_fork_server()
+        raise
     if existed:
         stored = stm.meta(results).get("scan")
         if stored is not None and _comparable(stored) != identity:
@@ -798,6 +809,7 @@ def run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
                                     "backend": summary.backend, "setup_seconds": setup})
         return summary
     except BaseException:
+        executors.stop_fork_server()  # (a refusal before the pool existed)
         if not existed and store.count()[0] == 0:  # nothing of this new file is worth keeping
             store.close()
             stm.remove(results)
