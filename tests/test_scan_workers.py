@@ -90,3 +90,31 @@ def _parent_and_preloaded():
 
     return os.getppid(), "bridge.scan.runner" in sys.modules
 
+
+
+def test_no_fork_server_left_by_a_scan_without_a_pool(tmp_path):
+    """run() starts the fork server before the set-up when it expects a local pool; a scan that
+    then makes none (a resume with nothing left: one in-process worker) or is refused (another
+    scan's file) stops it too, instead of leaving it to end after the scanning process."""
+    import dataclasses
+    from multiprocessing import forkserver
+    from pathlib import Path
+
+    import pytest
+
+    from bridge.errors import InputError
+    from bridge.scan.runner import ScanOptions, run
+    from bridge.sm import cached_sm_inputs
+
+    cached_sm_inputs({})  # flavio's SM inputs from the disk cache
+    card = str(Path(__file__).resolve().parents[1] / "cards" / "F_Ib.slha")
+    opts = ScanOptions(card, ["MINPAR:1:100:200:2", "MINPAR:2:500:900:2"], str(tmp_path / "r.db"),
+                       likelihoods=["seed2021"], observables=False, workers=1, progress=False)
+    assert run(opts, say=lambda m: None).stored == 4
+    again = run(dataclasses.replace(opts, workers=2), say=lambda m: None)
+    assert again.computed == 0 and again.backend == "in-process"
+    assert forkserver._forkserver._forkserver_pid is None
+    other = dataclasses.replace(opts, vary=["MINPAR:1:100:300:2", "MINPAR:2:500:900:2"], workers=2)
+    with pytest.raises(InputError, match="holds a different scan"):
+        run(other, say=lambda m: None)
+    assert forkserver._forkserver._forkserver_pid is None

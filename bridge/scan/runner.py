@@ -757,6 +757,7 @@ class Progress:
 def run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
     """Run (or resume) a scan; see the module docstring. Everything that can refuse the scan
     is checked before the results file is created or changed."""
+    from bridge.scan import executors
     from bridge.scan import store as stm
 
     t0 = time.perf_counter()
@@ -765,18 +766,25 @@ def run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
     existed = results.exists()
     if existed:
         stm.open_results(results).close()  # a foreign, empty or damaged file: refused now
-    from bridge.scan import executors
-
     workers = executors.default_workers() if opts.workers is None else opts.workers
     if workers > 1 and not (opts.scheduler or opts.mpi):
         # the local pool's fork server imports the workers' modules while this process
-        # prepares the scan (on another core); stopped with the pool, or below on a refusal
+        # prepares the scan (on another core)
         executors.start_fork_server()
     try:
-        ctx, identity = prepare(opts, pm, say)
-    except BaseException:
+        return _run(opts, pm, say, t0, existed)
+    finally:
+        # the pool stops it; this is for a scan that made none (nothing left to compute: one
+        # in-process worker) or was refused before
         executors.stop_fork_server()
-        raise
+
+
+def _run(opts: ScanOptions, pm, say, t0: float, existed: bool) -> ScanSummary:
+    """:func:`run` once the results file is known to be ours (or new)."""
+    from bridge.scan import store as stm
+
+    results = Path(opts.results)
+    ctx, identity = prepare(opts, pm, say)
     if existed:
         stored = stm.meta(results).get("scan")
         if stored is not None and _comparable(stored) != identity:
@@ -809,7 +817,6 @@ def run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
                                     "backend": summary.backend, "setup_seconds": setup})
         return summary
     except BaseException:
-        executors.stop_fork_server()  # (a refusal before the pool existed)
         if not existed and store.count()[0] == 0:  # nothing of this new file is worth keeping
             store.close()
             stm.remove(results)
