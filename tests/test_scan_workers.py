@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 
 def test_worker_imports_leave_scipy_linalg_out():
@@ -98,7 +99,6 @@ def test_no_fork_server_left_by_a_scan_without_a_pool(tmp_path):
     scan's file) stops it too, instead of leaving it to end after the scanning process."""
     import dataclasses
     from multiprocessing import forkserver
-    from pathlib import Path
 
     import pytest
 
@@ -118,3 +118,34 @@ def test_no_fork_server_left_by_a_scan_without_a_pool(tmp_path):
     with pytest.raises(InputError, match="holds a different scan"):
         run(other, say=lambda m: None)
     assert forkserver._forkserver._forkserver_pid is None
+
+
+def test_a_chunk_in_parts_leaves_no_batch_of_one(monkeypatch, tmp_path):
+    """run_packed splits a chunk into parts of equal size: 289 points of the 90 x 90 F_Ib grid
+    (ids 320-608) with parts of at most 144 were 144 + 144 + 1, and point 608 alone, a batch
+    of one, has C7_bs and C7p_bs 1-2 ulp from its batched value; a 2-worker scan's values
+    then depended on the chunk sizes its timing chose. Now every column read back equals the
+    chunk computed in one call, bit for bit."""
+    import numpy as np
+
+    from bridge.scan import runner
+    from bridge.scan.runner import ScanOptions, prepare, run_chunk, run_packed
+    from bridge.scan.store import fastpath_from, unpack
+    from bridge.sm import cached_sm_inputs
+
+    cached_sm_inputs({})
+    card = str(Path(__file__).resolve().parents[1] / "cards" / "F_Ib.slha")
+    ctx, _ = prepare(ScanOptions(card, ["MINPAR:1:20:1000:90", "MINPAR:2:100:2000:90"],
+                                 str(tmp_path / "a.db"), likelihoods=["seed2021"], progress=False),
+                     say=lambda m: None)
+    ids = np.arange(320, 609)
+    values = ctx.space.values(ids)
+    whole = run_chunk(ctx, ids, values)
+    alone = run_chunk(ctx, ids[-1:], values[-1:])  # the batch of one the parts once made
+    assert alone.columns["wc:C7p_bs:re"][0] != whole.columns["wc:C7p_bs:re"][-1]  # (why it matters)
+    monkeypatch.setattr(runner, "COMPUTE_PART", 144)
+    packed, _, _ = run_packed(ctx, ids, values)
+    i, cols, errors, routes, *_ = unpack(packed, ctx.space, fastpath_from(runner.fastpath_recipe(ctx)))
+    assert i.tolist() == ids.tolist() and errors == whole.errors and routes == whole.routes
+    for name, col in whole.columns.items():
+        np.testing.assert_array_equal(cols[name], col, err_msg=name)
