@@ -86,7 +86,6 @@ from functools import cache, lru_cache
 from itertools import pairwise
 
 import numpy as np
-from scipy.linalg import expm
 
 from bridge import couplings
 
@@ -137,6 +136,10 @@ class Sector:
 
     def matrix(self, segments) -> np.ndarray:
         """Evolution matrix over ``segments`` [(n_f, α_s ratio η, α_e ratio η_e), ...], in order."""
+        # imported here: the batched running never calls this, and scipy.linalg at import was
+        # ~0.25 CPU-s of every scan worker's start-up
+        from scipy.linalg import expm
+
         u = np.eye(len(self.names))
         for nf, eta_s, eta_e in segments:
             if self.gamma_s is not None:
