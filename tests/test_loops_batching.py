@@ -3,7 +3,10 @@
 * :func:`bridge.loops._divdiffs` sums the cluster series of all the clustered entries of an
   order in one call: against the recursion with a call per entry it replaced
   (:func:`_divdiffs_entrywise` below, that code), on random points with exact ties, near ties
-  (1e-9), clusters (< _CLUSTER) and chains of them.
+  (1e-9), clusters (< _CLUSTER) and chains of them;
+* :func:`bridge.loops._horner_rows` (the series of several one-variable functions at once)
+  against :func:`_horner` per row, and the shared evaluations :func:`dipole_functions`,
+  :func:`penguin_functions` against the single functions, around the series switch at x = 1.
 """
 
 from __future__ import annotations
@@ -89,3 +92,27 @@ def test_merged_series_of_one_element():
         got = L._divdiffs(pts.copy(), ("u2", "u1"))
         for kind in ("u2", "u1"):
             assert np.array_equal(got[kind], want[kind])
+
+
+def test_horner_rows_equal_horner_per_row():
+    rng = np.random.default_rng(3)
+    t = rng.uniform(-0.3, 0.3, 1000)
+    coeffs = np.stack([L._SER_N1, L._SER_C1, L._SER_N2, L._SER_C2, L._SER_JS, L._SER_JF])
+    rows = L._horner_rows(coeffs, t)
+    for row, c in zip(rows, coeffs, strict=True):
+        assert np.array_equal(row, L._horner(c, t))
+    assert L._horner_rows(coeffs, t[:0]).shape == (6, 0)
+
+
+def test_shared_one_variable_functions_equal_the_single_ones():
+    rng = np.random.default_rng(4)
+    x = np.concatenate([rng.uniform(0.69, 1.31, 3000), np.exp(rng.uniform(-9, 9, 3000)),
+                        [1.0, 0.7, 1.3, np.nextafter(0.7, 1), np.nextafter(1.3, 1)]])
+    for shape in (x.shape, (x.size // 3, 3)):
+        xs = x[: np.prod(shape)].reshape(shape)
+        for shared, singles in ((L.dipole_functions, (L.f_N1, L.f_C1, L.f_N2, L.f_C2)),
+                                (L.penguin_functions, (L.j_S, L.j_F))):
+            for got, single in zip(shared(xs), singles, strict=True):
+                assert np.array_equal(got, single(xs))
+    for scalar in (1.0, 0.9, 5.0):
+        assert L.dipole_functions(scalar)[2] == L.f_N2(scalar)
