@@ -164,6 +164,7 @@ def bs_mixing(sector: DarkSector) -> dict[str, complex]:
 def quark_coefficients(sector: DarkSector, sm, parts: dict | None = None) -> dict[str, complex]:
     """All b→s coefficients of the sector in the flavio basis, zeros dropped."""
     engine._require_single_chirality(sector, ("s", "b"), "b→s")
+    engine.plan_bsbs_boxes(sector)  # the mixing boxes join the semileptonic ones' loops call
     out = {}
     out.update(semileptonic(sector, sm, parts))
     out.update(quark_dipoles(sector, sm))

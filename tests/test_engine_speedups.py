@@ -356,6 +356,53 @@ def test_nonzero_mask_equals_numpy():
             assert np.array_equal(_nonzero_anywhere(c.real.copy()), np.any(c.real != 0, axis=axes))
 
 
+def test_planned_mixing_boxes_join_the_first_box_call(sm, monkeypatch):
+    """engine.plan_bsbs_boxes: the B_s-mixing boxes are evaluated in the semileptonic boxes'
+    loops call (one loops._box_dd call for both instead of two on F_Ib's sector) and every
+    coefficient is the same as without the plan, bit for bit."""
+    from bridge import engine, loops, matching
+
+    calls = []
+    box_dd = loops._box_dd
+    monkeypatch.setattr(loops, "_box_dd", lambda args, kinds: calls.append(kinds) or box_dd(args, kinds))
+    plain = _batched_sector()
+    want = {**matching.semileptonic(plain, sm), **matching.bs_mixing(plain)}
+    unplanned_calls = len(calls)
+    calls.clear()
+    planned = _batched_sector()
+    engine.plan_bsbs_boxes(planned)
+    assert calls == [] and planned.__dict__["_box_pending"]
+    got = {**matching.semileptonic(planned, sm), **matching.bs_mixing(planned)}
+    assert unplanned_calls == 2 and len(calls) == 1
+    assert not any(planned.__dict__["_box_pending"].values())
+    assert want.keys() == got.keys()
+    for k in want:
+        assert np.array_equal(got[k], want[k]), k
+
+
+def test_planned_boxes_of_other_kinds_wait_for_their_own():
+    """Sets announced for I2 alone join the next evaluation of I2 alone, not one of both kinds;
+    the values are those of a sector without the plan."""
+    from bridge import loops
+
+    blocks = (((0, 1), (0, 1), (0,), (2,)), ((3,), (3,), (2,), (2,)))  # distinct mass sets
+    fresh = [_batched_sector().box_tensors(*b, ("I2",))[0] for b in blocks]
+    sector = _batched_sector()
+    sector.plan_box_tensors(*blocks[1], ("I2",))
+    sector.box_tensors(*blocks[0])  # both kinds: the plan waits
+    assert sector.__dict__["_box_pending"][("I2",)]
+    sector.box_tensors(*blocks[0][:2], (2,), (2,), ("I2",))  # I2 alone: the planned sets join it
+    assert not sector.__dict__["_box_pending"].get(("I2",))
+    before = loops._box_dd
+    try:
+        loops._box_dd = None  # the planned block is cached: no evaluation
+        got = sector.box_tensors(*blocks[1], ("I2",))[0]
+    finally:
+        loops._box_dd = before
+    assert np.array_equal(got, fresh[1])
+    assert np.array_equal(sector.box_tensors(*blocks[0], ("I2",))[0], fresh[0])
+
+
 if __name__ == "__main__" and "--write" in sys.argv:
     REFERENCE.parent.mkdir(exist_ok=True)
     doc = {name: coefficients(name) for name in CARDS}
