@@ -341,11 +341,15 @@ def test_nonzero_mask_equals_numpy():
     from bridge.engine import _nonzero_anywhere
 
     rng = np.random.default_rng(12)
-    for shape in ((5, 3, 4), (1, 2, 2), (0, 3, 2), (7, 1, 1), (3, 2, 4, 3), (3, 4)):
+    # batches below, at and above whole blocks of rows (engine._ROW_BLOCK = 64) and their tails
+    for shape in ((5, 3, 4), (1, 2, 2), (0, 3, 2), (7, 1, 1), (3, 2, 4, 3), (3, 4), (64, 3, 2),
+                  (65, 2, 2), (130, 1, 3), (200, 2, 3), (2, 64, 2, 2)):
         for trial in range(40):
             c = (rng.integers(-1, 2, shape) * rng.random(shape)
                  + 1j * rng.integers(-1, 2, shape) * rng.random(shape))
-            c[rng.random(shape) < 0.5] = 0
+            c[rng.random(shape) < (0.5 if trial % 2 else 0.995)] = 0  # sparse: a lone non-zero
+            if trial % 5 == 2 and c.size:
+                c.flat[rng.integers(c.size)] = complex(0.0, np.nan)
             if trial % 3 == 0:
                 c = c * -0.0
             if trial % 4 == 1:
@@ -354,6 +358,39 @@ def test_nonzero_mask_equals_numpy():
             assert np.array_equal(_nonzero_anywhere(c), np.any(c != 0, axis=axes)), (shape, trial)
             assert np.array_equal(_nonzero_anywhere(np.asfortranarray(c)), np.any(c != 0, axis=axes))
             assert np.array_equal(_nonzero_anywhere(c.real.copy()), np.any(c.real != 0, axis=axes))
+
+
+def test_any_rows_equals_numpy():
+    """engine._any_rows (rows joined in blocks, then reduced) against np.any(x != 0, axis=0)."""
+    from bridge.engine import _ROW_BLOCK, _any_rows
+
+    rng = np.random.default_rng(5)
+    for m in (0, 1, _ROW_BLOCK - 1, _ROW_BLOCK, _ROW_BLOCK + 1, 3 * _ROW_BLOCK + 7, 4096):
+        for w in (1, 2, 24):
+            for fill in (0.0, -0.0, np.nan):
+                x = np.zeros((m, w))
+                if m:
+                    k = w // 2 + 1
+                    x[rng.integers(m, size=k), rng.integers(w, size=k)] = fill if fill else 1.5
+                x[:, 0] = -0.0
+                assert np.array_equal(_any_rows(x), np.any(x != 0, axis=0)), (m, w, fill)
+
+
+def test_coefficient_nonzero_equals_numpy():
+    """matching._nonzero (a complex batch's parts as floats) against np.any(value != 0)."""
+    from bridge.matching import _nonzero
+
+    rng = np.random.default_rng(6)
+    values = [0j, 1j, complex(-0.0, -0.0), complex(np.nan, 0.0), 0.0, np.zeros(3, complex)]
+    for n in (1, 5, 4096):
+        for part in ("real", "imag", "nan", "negzero", "none"):
+            v = np.zeros(n, complex)
+            k = rng.integers(n)
+            v[k] = {"real": 2.0, "imag": 3j, "nan": complex(0, np.nan), "negzero": complex(-0.0, -0.0),
+                    "none": 0}[part]
+            values += [v, v[::2], np.zeros((2, n), complex) + v]
+    for v in values:
+        assert _nonzero(v) == bool(np.any(np.asarray(v) != 0)), v
 
 
 def test_planned_mixing_boxes_join_the_first_box_call(sm, monkeypatch):
