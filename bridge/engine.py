@@ -632,6 +632,19 @@ def _take(c: np.ndarray, fermions: tuple, scalars: tuple) -> np.ndarray:
     return c[..., np.asarray(fermions, dtype=int)[:, None], np.asarray(scalars, dtype=int)[None, :]]
 
 
+def _take_c_order(c: np.ndarray, fermions: tuple, scalars: tuple) -> np.ndarray:
+    """np.ascontiguousarray(_take(c, fermions, scalars)) in one gather: the fancy-index cut of a
+    batch comes out batch-fastest and its C-order copy is a second pass; a C-contiguous ``c``
+    is read as (..., nF nS) and its columns of the block taken in C order, the same values in
+    the same layout (copies only)."""
+    if not c.flags.c_contiguous or c.ndim < 2:
+        return np.ascontiguousarray(_take(c, fermions, scalars))
+    nf, ns = c.shape[-2:]
+    flat = (np.asarray(fermions, dtype=int)[:, None] * ns + np.asarray(scalars, dtype=int)[None, :]).ravel()
+    return c.reshape(*c.shape[:-2], nf * ns).take(flat, axis=-1).reshape(
+        *c.shape[:-2], len(fermions), len(scalars))
+
+
 def _sum(x: np.ndarray, n: int):
     """Sum over the last ``n`` axes (all of them without a batch axis, as before)."""
     return np.sum(x) if x.ndim == n else np.sum(x, axis=tuple(range(-n, 0)))
@@ -1166,7 +1179,7 @@ def _dipole_block(sector: DarkSector, gauge: str, mult, couplings: tuple):
         key = (id(c), fs, sq)
         hit = cache.get(key)
         if hit is None or hit[0] is not c:
-            hit = (c, _frozen(np.ascontiguousarray(_take(c, fs, sq))))
+            hit = (c, _frozen(_take_c_order(c, fs, sq)))
             cache[key] = hit
         out.append(hit[1])
     return out[0], out[1], tuple(out[2:])

@@ -360,6 +360,27 @@ def test_nonzero_mask_equals_numpy():
             assert np.array_equal(_nonzero_anywhere(c.real.copy()), np.any(c.real != 0, axis=axes))
 
 
+def test_take_c_order_equals_the_fancy_cut_made_contiguous():
+    """engine._take_c_order (one gather of the block's columns) against
+    np.ascontiguousarray(_take(...)): values, dtype, shape and C layout, for batches and single
+    points, complex and real, C-contiguous and not (the fallback), blocks in any index order."""
+    from bridge.engine import _take, _take_c_order
+
+    rng = np.random.default_rng(9)
+    for shape in ((7, 3, 4), (4096, 4, 6), (2, 5, 3, 2), (3, 2)):
+        c = rng.normal(size=shape) + 1j * rng.normal(size=shape)
+        c[..., 0, 1] = complex(-0.0, np.nan)
+        nf, ns = shape[-2:]
+        for arr in (c, c.real.copy(), np.asfortranarray(c), c[..., ::-1, :]):
+            for fermions, scalars in (((0,), (1,)), (tuple(range(nf - 1)), (ns - 1, 0)),
+                                      ((nf - 1, 0), tuple(range(ns)))):
+                want = np.ascontiguousarray(_take(arr, fermions, scalars))
+                got = _take_c_order(arr, fermions, scalars)
+                assert got.dtype == want.dtype and got.shape == want.shape and got.flags.c_contiguous
+                assert np.array_equal(got, want, equal_nan=True)
+                assert np.array_equal(np.signbit(got.real), np.signbit(want.real))
+
+
 def test_any_rows_equals_numpy():
     """engine._any_rows (rows joined in blocks, then reduced) against np.any(x != 0, axis=0)."""
     from bridge.engine import _ROW_BLOCK, _any_rows
