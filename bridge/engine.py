@@ -498,9 +498,7 @@ class DarkSector:
             for k in todo:
                 entry[k] = _frozen((self.box_I2 if k == "I2" else self.box_I1_mm)[ix])
         elif todo:
-            fw, sw = self._fermion_columns, self._scalar_columns
-            sets = [(*sorted((fw[a], fw[b])), *sorted((sw[A], sw[B])))
-                    for a in fermions_a for b in fermions_b for A in scalars_a for B in scalars_b]
+            sets = self._box_sets(fermions_a, fermions_b, scalars_a, scalars_b)
             distinct = list(dict.fromkeys(sets))
             slot = {k: n for n, k in enumerate(distinct)}
             values = self._box_integrals(distinct, tuple(todo))
@@ -515,6 +513,25 @@ class DarkSector:
                     mm = (mfa[..., :, None] * mfb[..., None, :])[..., :, :, None, None]
                     entry[k] = _frozen(mm * v[..., ix])
         return entry.get("I2"), entry.get("I1")
+
+    def _box_sets(self, fermions_a: tuple, fermions_b: tuple, scalars_a: tuple, scalars_b: tuple):
+        """The mass sets (a, b, A, B) of :meth:`_box_integrals` of the block's entries, in C order."""
+        fw, sw = self._fermion_columns, self._scalar_columns
+        return [(*sorted((fw[a], fw[b])), *sorted((sw[A], sw[B])))
+                for a in fermions_a for b in fermions_b for A in scalars_a for B in scalars_b]
+
+    def plan_box_tensors(self, fermions_a: tuple, fermions_b: tuple, scalars_a: tuple,
+                         scalars_b: tuple, kinds=BOX_KINDS) -> None:
+        """Announce a :meth:`box_tensors` call to come (a batch only; nothing is evaluated): its
+        mass sets join the next evaluation of the same ``kinds``, so the boxes of the
+        semileptonic operators and of B_s mixing are one loops call, not two (a loops call
+        costs ~1 ms of per-array-operation overhead on a 4096-point chunk; each set's values
+        depend on its own masses alone, so they are the same numbers whichever call gives them)."""
+        if not self.batched:
+            return
+        pending = self.__dict__.setdefault("_box_pending", {})
+        sets = self._box_sets(fermions_a, fermions_b, scalars_a, scalars_b)
+        pending.setdefault(tuple(k for k in BOX_KINDS if k in kinds), {}).update(dict.fromkeys(sets))
 
     @cached_property
     def _scalar_columns(self) -> dict[int, int]:
@@ -536,6 +553,12 @@ class DarkSector:
             missing = tuple(k for k in BOX_KINDS if k in kinds and (key, k) not in cache)
             if missing:
                 todo.setdefault(missing, []).append(key)
+        pending = self.__dict__.get("_box_pending", {})
+        for missing, keys in todo.items():
+            # the sets announced for these kinds (plan_box_tensors) and still missing them all
+            ahead = pending.pop(missing, {})
+            keys.extend(key for key in ahead if key not in keys
+                        and all((key, kind) not in cache for kind in missing))
         mf2, ms2 = self.m_fermion**2, self.m_scalar**2
         functions = {("I2", "I1"): loops.box_integrals, ("I2",): lambda *a: (loops.box_I2(*a),),
                      ("I1",): lambda *a: (loops.box_I1(*a),)}
@@ -563,8 +586,24 @@ def _nonzero_anywhere(c: np.ndarray) -> np.ndarray:
         return np.asarray(c != 0)
     if c.dtype != complex or not c.flags.c_contiguous:
         return np.any(c != 0, axis=tuple(range(c.ndim - 2)))
-    parts = (c.reshape(-1, c.shape[-2] * c.shape[-1]).view(float) != 0).any(axis=0)
+    parts = _any_rows(c.reshape(-1, c.shape[-2] * c.shape[-1]).view(float))
     return (parts[0::2] | parts[1::2]).reshape(c.shape[-2:])
+
+
+#: rows of :func:`_any_rows` joined into one before the reduction over them
+_ROW_BLOCK = 64
+
+
+def _any_rows(x: np.ndarray) -> np.ndarray:
+    """np.any(x != 0, axis=0) of a C-contiguous float array (M, w): the rows taken _ROW_BLOCK
+    at a time as one row of _ROW_BLOCK w columns, reduced over those long rows, then over the
+    block (numpy's reduction over the first axis of a narrow array pays per row: 3-4 times the
+    time). A float is true where it is non-zero (NaN included, −0.0 not), as x != 0; the same
+    booleans, in any order."""
+    m, w = x.shape
+    whole = m // _ROW_BLOCK * _ROW_BLOCK
+    out = x[:whole].reshape(-1, _ROW_BLOCK * w).any(axis=0).reshape(_ROW_BLOCK, w).any(axis=0)
+    return out | x[whole:].any(axis=0) if whole < m else out
 
 
 def _frozen(*arrays):
@@ -591,6 +630,19 @@ def _take(c: np.ndarray, fermions: tuple, scalars: tuple) -> np.ndarray:
             and scalars == tuple(range(ns)):
         return c
     return c[..., np.asarray(fermions, dtype=int)[:, None], np.asarray(scalars, dtype=int)[None, :]]
+
+
+def _take_c_order(c: np.ndarray, fermions: tuple, scalars: tuple) -> np.ndarray:
+    """np.ascontiguousarray(_take(c, fermions, scalars)) in one gather: the fancy-index cut of a
+    batch comes out batch-fastest and its C-order copy is a second pass; a C-contiguous ``c``
+    is read as (..., nF nS) and its columns of the block taken in C order, the same values in
+    the same layout (copies only)."""
+    if not c.flags.c_contiguous or c.ndim < 2:
+        return np.ascontiguousarray(_take(c, fermions, scalars))
+    nf, ns = c.shape[-2:]
+    flat = (np.asarray(fermions, dtype=int)[:, None] * ns + np.asarray(scalars, dtype=int)[None, :]).ravel()
+    return c.reshape(*c.shape[:-2], nf * ns).take(flat, axis=-1).reshape(
+        *c.shape[:-2], len(fermions), len(scalars))
 
 
 def _sum(x: np.ndarray, n: int):
@@ -993,12 +1045,11 @@ def box_bsbs(sector: DarkSector, chirality: str = "L", q_bar: str = "s", q: str 
     if not sector.has(Qs, Qb):
         return sector._result(0j)
     sector.require_implemented_colour((q_bar, q), "ΔF=2 box")
-    f, sq = _support(sector, Qs, Qb)
+    f, sq, kinds = _bsbs_block(sector, Qs, Qb)
     Qs, Qb = _take(Qs, f, sq), _take(Qb, f, sq)
     kappa = sector.kappa[np.ix_(f, f)]
     majorana = bool(np.any(kappa))
-    # m_a m_b I1 enters the crossed boxes of Majorana fermions only
-    I2, mmI1 = sector.box_block(f, sq, sq, BOX_KINDS if majorana else ("I2",))
+    I2, mmI1 = sector.box_block(f, sq, sq, kinds)
     # the coupling pairs of one fermion line, formed once: P_aAB = Q_s^{aA} Q_b^{aB*} enters the
     # direct box twice (P_aAB P_bBA) and the real-scalar one twice (P_aAB P_bAB); then one
     # three-operand contraction per topology instead of a five-operand one (half the products)
@@ -1015,6 +1066,26 @@ def box_bsbs(sector: DarkSector, chirality: str = "L", q_bar: str = "s", q: str 
         total = total + 0.125 * np.einsum("...aAB,...bAB,...abAB->...", pair, pair,
                                           rho[None, None, :, :] * I2)
     return sector._result(total) / _LOOP
+
+
+def _bsbs_block(sector: DarkSector, Qs: np.ndarray, Qb: np.ndarray):
+    """(fermions, scalars, box kinds) of :func:`box_bsbs`: the support of Q_s, Q_b and the
+    kinds it reads (m_a m_b I1 enters the crossed boxes of Majorana fermions only)."""
+    f, sq = _support(sector, Qs, Qb)
+    return f, sq, BOX_KINDS if np.any(sector.kappa[np.ix_(f, f)]) else ("I2",)
+
+
+def plan_bsbs_boxes(sector: DarkSector, q_bar: str = "s", q: str = "b") -> None:
+    """Announce the box tensors :func:`box_bsbs` of both chiralities will read
+    (:meth:`DarkSector.plan_box_tensors`): evaluated with the next boxes of a batch (the
+    semileptonic ones), in one loops call; nothing is evaluated here."""
+    if not sector.batched:
+        return
+    for chirality in "LR":
+        Qs, Qb = _quark_couplings(sector, chirality, q_bar, q)
+        if sector.has(Qs, Qb):
+            f, sq, kinds = _bsbs_block(sector, Qs, Qb)
+            sector.plan_box_tensors(f, f, sq, sq, kinds)
 
 
 # ---------------------------------------------------------------------------
@@ -1108,7 +1179,7 @@ def _dipole_block(sector: DarkSector, gauge: str, mult, couplings: tuple):
         key = (id(c), fs, sq)
         hit = cache.get(key)
         if hit is None or hit[0] is not c:
-            hit = (c, _frozen(np.ascontiguousarray(_take(c, fs, sq))))
+            hit = (c, _frozen(_take_c_order(c, fs, sq)))
             cache[key] = hit
         out.append(hit[1])
     return out[0], out[1], tuple(out[2:])

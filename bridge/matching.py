@@ -164,6 +164,7 @@ def bs_mixing(sector: DarkSector) -> dict[str, complex]:
 def quark_coefficients(sector: DarkSector, sm, parts: dict | None = None) -> dict[str, complex]:
     """All b→s coefficients of the sector in the flavio basis, zeros dropped."""
     engine._require_single_chirality(sector, ("s", "b"), "b→s")
+    engine.plan_bsbs_boxes(sector)  # the mixing boxes join the semileptonic ones' loops call
     out = {}
     out.update(semileptonic(sector, sm, parts))
     out.update(quark_dipoles(sector, sm))
@@ -282,7 +283,13 @@ def lepton_dipoles(sector: DarkSector, sm, parts: dict | None = None) -> dict[st
 
 
 def _nonzero(value) -> bool:
-    """A coefficient is kept if it is non-zero (at any point of a batch, see bridge.engine)."""
+    """A coefficient is kept if it is non-zero (at any point of a batch, see bridge.engine).
+
+    A complex batch is tested on its real and imaginary parts as floats, whose truth is
+    x != 0 (NaN true, −0.0 false) and a complex number is non-zero where a part is: the same
+    answer without the comparison's boolean array (a third of the time)."""
+    if isinstance(value, np.ndarray) and value.ndim and value.dtype == complex and value.flags.c_contiguous:
+        return bool(value.view(float).any())
     return bool(np.any(value != 0))
 
 

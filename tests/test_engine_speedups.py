@@ -341,11 +341,15 @@ def test_nonzero_mask_equals_numpy():
     from bridge.engine import _nonzero_anywhere
 
     rng = np.random.default_rng(12)
-    for shape in ((5, 3, 4), (1, 2, 2), (0, 3, 2), (7, 1, 1), (3, 2, 4, 3), (3, 4)):
+    # batches below, at and above whole blocks of rows (engine._ROW_BLOCK = 64) and their tails
+    for shape in ((5, 3, 4), (1, 2, 2), (0, 3, 2), (7, 1, 1), (3, 2, 4, 3), (3, 4), (64, 3, 2),
+                  (65, 2, 2), (130, 1, 3), (200, 2, 3), (2, 64, 2, 2)):
         for trial in range(40):
             c = (rng.integers(-1, 2, shape) * rng.random(shape)
                  + 1j * rng.integers(-1, 2, shape) * rng.random(shape))
-            c[rng.random(shape) < 0.5] = 0
+            c[rng.random(shape) < (0.5 if trial % 2 else 0.995)] = 0  # sparse: a lone non-zero
+            if trial % 5 == 2 and c.size:
+                c.flat[rng.integers(c.size)] = complex(0.0, np.nan)
             if trial % 3 == 0:
                 c = c * -0.0
             if trial % 4 == 1:
@@ -354,6 +358,107 @@ def test_nonzero_mask_equals_numpy():
             assert np.array_equal(_nonzero_anywhere(c), np.any(c != 0, axis=axes)), (shape, trial)
             assert np.array_equal(_nonzero_anywhere(np.asfortranarray(c)), np.any(c != 0, axis=axes))
             assert np.array_equal(_nonzero_anywhere(c.real.copy()), np.any(c.real != 0, axis=axes))
+
+
+def test_take_c_order_equals_the_fancy_cut_made_contiguous():
+    """engine._take_c_order (one gather of the block's columns) against
+    np.ascontiguousarray(_take(...)): values, dtype, shape and C layout, for batches and single
+    points, complex and real, C-contiguous and not (the fallback), blocks in any index order."""
+    from bridge.engine import _take, _take_c_order
+
+    rng = np.random.default_rng(9)
+    for shape in ((7, 3, 4), (4096, 4, 6), (2, 5, 3, 2), (3, 2)):
+        c = rng.normal(size=shape) + 1j * rng.normal(size=shape)
+        c[..., 0, 1] = complex(-0.0, np.nan)
+        nf, ns = shape[-2:]
+        for arr in (c, c.real.copy(), np.asfortranarray(c), c[..., ::-1, :]):
+            for fermions, scalars in (((0,), (1,)), (tuple(range(nf - 1)), (ns - 1, 0)),
+                                      ((nf - 1, 0), tuple(range(ns)))):
+                want = np.ascontiguousarray(_take(arr, fermions, scalars))
+                got = _take_c_order(arr, fermions, scalars)
+                assert got.dtype == want.dtype and got.shape == want.shape and got.flags.c_contiguous
+                assert np.array_equal(got, want, equal_nan=True)
+                assert np.array_equal(np.signbit(got.real), np.signbit(want.real))
+
+
+def test_any_rows_equals_numpy():
+    """engine._any_rows (rows joined in blocks, then reduced) against np.any(x != 0, axis=0)."""
+    from bridge.engine import _ROW_BLOCK, _any_rows
+
+    rng = np.random.default_rng(5)
+    for m in (0, 1, _ROW_BLOCK - 1, _ROW_BLOCK, _ROW_BLOCK + 1, 3 * _ROW_BLOCK + 7, 4096):
+        for w in (1, 2, 24):
+            for fill in (0.0, -0.0, np.nan):
+                x = np.zeros((m, w))
+                if m:
+                    k = w // 2 + 1
+                    x[rng.integers(m, size=k), rng.integers(w, size=k)] = fill if fill else 1.5
+                x[:, 0] = -0.0
+                assert np.array_equal(_any_rows(x), np.any(x != 0, axis=0)), (m, w, fill)
+
+
+def test_coefficient_nonzero_equals_numpy():
+    """matching._nonzero (a complex batch's parts as floats) against np.any(value != 0)."""
+    from bridge.matching import _nonzero
+
+    rng = np.random.default_rng(6)
+    values = [0j, 1j, complex(-0.0, -0.0), complex(np.nan, 0.0), 0.0, np.zeros(3, complex)]
+    for n in (1, 5, 4096):
+        for part in ("real", "imag", "nan", "negzero", "none"):
+            v = np.zeros(n, complex)
+            k = rng.integers(n)
+            v[k] = {"real": 2.0, "imag": 3j, "nan": complex(0, np.nan), "negzero": complex(-0.0, -0.0),
+                    "none": 0}[part]
+            values += [v, v[::2], np.zeros((2, n), complex) + v]
+    for v in values:
+        assert _nonzero(v) == bool(np.any(np.asarray(v) != 0)), v
+
+
+def test_planned_mixing_boxes_join_the_first_box_call(sm, monkeypatch):
+    """engine.plan_bsbs_boxes: the B_s-mixing boxes are evaluated in the semileptonic boxes'
+    loops call (one loops._box_dd call for both instead of two on F_Ib's sector) and every
+    coefficient is the same as without the plan, bit for bit."""
+    from bridge import engine, loops, matching
+
+    calls = []
+    box_dd = loops._box_dd
+    monkeypatch.setattr(loops, "_box_dd", lambda args, kinds: calls.append(kinds) or box_dd(args, kinds))
+    plain = _batched_sector()
+    want = {**matching.semileptonic(plain, sm), **matching.bs_mixing(plain)}
+    unplanned_calls = len(calls)
+    calls.clear()
+    planned = _batched_sector()
+    engine.plan_bsbs_boxes(planned)
+    assert calls == [] and planned.__dict__["_box_pending"]
+    got = {**matching.semileptonic(planned, sm), **matching.bs_mixing(planned)}
+    assert unplanned_calls == 2 and len(calls) == 1
+    assert not any(planned.__dict__["_box_pending"].values())
+    assert want.keys() == got.keys()
+    for k in want:
+        assert np.array_equal(got[k], want[k]), k
+
+
+def test_planned_boxes_of_other_kinds_wait_for_their_own():
+    """Sets announced for I2 alone join the next evaluation of I2 alone, not one of both kinds;
+    the values are those of a sector without the plan."""
+    from bridge import loops
+
+    blocks = (((0, 1), (0, 1), (0,), (2,)), ((3,), (3,), (2,), (2,)))  # distinct mass sets
+    fresh = [_batched_sector().box_tensors(*b, ("I2",))[0] for b in blocks]
+    sector = _batched_sector()
+    sector.plan_box_tensors(*blocks[1], ("I2",))
+    sector.box_tensors(*blocks[0])  # both kinds: the plan waits
+    assert sector.__dict__["_box_pending"][("I2",)]
+    sector.box_tensors(*blocks[0][:2], (2,), (2,), ("I2",))  # I2 alone: the planned sets join it
+    assert not sector.__dict__["_box_pending"].get(("I2",))
+    before = loops._box_dd
+    try:
+        loops._box_dd = None  # the planned block is cached: no evaluation
+        got = sector.box_tensors(*blocks[1], ("I2",))[0]
+    finally:
+        loops._box_dd = before
+    assert np.array_equal(got, fresh[1])
+    assert np.array_equal(sector.box_tensors(*blocks[0], ("I2",))[0], fresh[0])
 
 
 if __name__ == "__main__" and "--write" in sys.argv:
