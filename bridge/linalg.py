@@ -1,4 +1,5 @@
-"""Mass-matrix diagonalisations, for one matrix (n, n) or a batch (..., n, n).
+"""Mass-matrix diagonalisations, for one matrix (n, n) or a batch (..., n, n), and the
+row-padded matrix product that keeps a point's value independent of its batch (point_rows).
 
 Every function returns the masses (or masses squared) ascending along the last axis, with the
 columns of the rotation matrices in the same order.
@@ -326,3 +327,27 @@ def _closed_form3(f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # rank 1, 0/0 in σ_min, is not taken)
     good = (lam1 - lam2) * split * SV3_CONDITION > lam1 * lam2
     return out, good & normal
+
+
+#: Rows of a point-major matrix product are padded to a multiple of this (see point_rows).
+ROW_BLOCK = 16
+
+
+def point_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b for a point-major ``a`` (N, ...), each row's value independent of N and of the
+    other rows. OpenBLAS computes the last rows of a block whose size is not a multiple of its
+    unrolling with other kernels, 1 ulp apart (measured: the last row of N = 17, 333, 1001
+    differs from the same row in a larger product), so a point's observables would depend on
+    the batch it is evaluated in and a scan's columns re-derived on read (bridge.scan.store)
+    would not equal the workers' bit for bit. Zero rows up to a multiple of ROW_BLOCK give
+    every real row the full kernel."""
+    n = a.shape[0]
+    pad = -n % ROW_BLOCK
+    if pad == 0:
+        return a @ b
+    # in a's layout: a point-major φ stored by row (Quadrature._phi) must reach BLAS as it does
+    # unpadded, or the products (another transposition flag) differ in the last bit
+    order = "F" if a.ndim == 2 and a.flags.f_contiguous and not a.flags.c_contiguous else "C"
+    padded = np.zeros((n + pad, *a.shape[1:]), dtype=a.dtype, order=order)
+    padded[:n] = a
+    return (padded @ b)[:n]

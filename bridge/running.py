@@ -88,6 +88,7 @@ from itertools import pairwise
 import numpy as np
 
 from bridge import couplings
+from bridge.linalg import point_rows
 
 N_COLOURS = 3
 
@@ -443,7 +444,11 @@ def _evolve(values: np.ndarray, sector: Sector, eig, eta: dict, memo: dict | Non
             for nf in (6, 5):
                 power = power * _one(eta["s", nf])[..., None] ** (lam / (2.0 * beta0_qcd(nf)))
             memo[key] = power
-        values = (memo[key] * (values @ inv.T)) @ vec.T
+        # through point_rows: a point's BLAS row (and so its C7, C7') must not depend on the
+        # batch size or its place in it; one point (values (n,)) as a batch of one
+        rows = values if values.ndim > 1 else values[None]
+        rows = point_rows(memo[key] * point_rows(rows, inv.T), vec.T)
+        values = rows if values.ndim > 1 else rows[0]
     if sector.gamma_e is not None:
         key = ("e", sector.gamma_e)
         if key not in memo:

@@ -53,6 +53,7 @@ from pathlib import Path
 import numpy as np
 
 from bridge import cache
+from bridge.linalg import ROW_BLOCK, point_rows
 from bridge.observable import Observable
 
 #: Bump when the representation or its construction changes (invalidates cache entries).
@@ -117,30 +118,6 @@ def _coefficients() -> dict[str, float]:
 
 #: coefficient name → design step (u = value / step)
 COEFFICIENTS: dict[str, float] = _coefficients()
-
-
-#: Rows of a point-major matrix product are padded to a multiple of this (see point_rows).
-ROW_BLOCK = 16
-
-
-def point_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a @ b for a point-major ``a`` (N, ...), each row's value independent of N and of the
-    other rows. OpenBLAS computes the last rows of a block whose size is not a multiple of its
-    unrolling with other kernels, 1 ulp apart (measured: the last row of N = 17, 333, 1001
-    differs from the same row in a larger product), so a point's observables would depend on
-    the batch it is evaluated in and a scan's columns re-derived on read (bridge.scan.store)
-    would not equal the workers' bit for bit. Zero rows up to a multiple of ROW_BLOCK give
-    every real row the full kernel."""
-    n = a.shape[0]
-    pad = -n % ROW_BLOCK
-    if pad == 0:
-        return a @ b
-    # in a's layout: a point-major φ stored by row (Quadrature._phi) must reach BLAS as it does
-    # unpadded, or the products (another transposition flag) differ in the last bit
-    order = "F" if a.ndim == 2 and a.flags.f_contiguous and not a.flags.c_contiguous else "C"
-    padded = np.zeros((n + pad, *a.shape[1:]), dtype=a.dtype, order=order)
-    padded[:n] = a
-    return (padded @ b)[:n]
 
 
 def _rows_at(phi: np.ndarray, rows: np.ndarray) -> np.ndarray:
