@@ -123,9 +123,9 @@ def test_no_fork_server_left_by_a_scan_without_a_pool(tmp_path):
 def test_a_chunk_in_parts_leaves_no_batch_of_one(monkeypatch, tmp_path):
     """run_packed splits a chunk into parts of equal size: 289 points of the 90 x 90 F_Ib grid
     (ids 320-608) with parts of at most 144 were 144 + 144 + 1, and point 608 alone, a batch
-    of one, has C7_bs and C7p_bs 1-2 ulp from its batched value; a 2-worker scan's values
-    then depended on the chunk sizes its timing chose. Now every column read back equals the
-    chunk computed in one call, bit for bit."""
+    of one, had C7_bs and C7p_bs 1-2 ulp from its batched value (the running's BLAS product,
+    since taken through linalg.point_rows: tests/test_batch_independence.py). Every column
+    read back equals the chunk computed in one call, bit for bit, and the batch of one agrees."""
     import numpy as np
 
     from bridge.scan import runner
@@ -142,7 +142,8 @@ def test_a_chunk_in_parts_leaves_no_batch_of_one(monkeypatch, tmp_path):
     values = ctx.space.values(ids)
     whole = run_chunk(ctx, ids, values)
     alone = run_chunk(ctx, ids[-1:], values[-1:])  # the batch of one the parts once made
-    assert alone.columns["wc:C7p_bs:re"][0] != whole.columns["wc:C7p_bs:re"][-1]  # (why it matters)
+    for name in ("wc:C7_bs:re", "wc:C7_bs:im", "wc:C7p_bs:re", "wc:C7p_bs:im"):
+        assert alone.columns[name][0] == whole.columns[name][-1], name
     monkeypatch.setattr(runner, "COMPUTE_PART", 144)
     packed, _, _ = run_packed(ctx, ids, values)
     i, cols, errors, routes, *_ = unpack(packed, ctx.space, fastpath_from(runner.fastpath_recipe(ctx)))
