@@ -1,4 +1,4 @@
-"""A scan worker's start-up: what it imports, how the pool starts (bridge.scan.executors)."""
+"""A scan worker's start-up (what it imports) and how a chunk is split into parts (bridge.scan.runner)."""
 
 import subprocess
 import sys
@@ -34,90 +34,6 @@ def test_running_matrix_after_the_lazy_import():
     closed = np.array([[math.exp(t * a), 0.0],
                        [b * (math.exp(t * a) - math.exp(t * d)) / (a - d), math.exp(t * d)]])
     np.testing.assert_allclose(sector.matrix([(5, eta, 1.0)]), closed, rtol=1e-13, atol=0)
-
-
-def test_exited_sees_a_process_end():
-    """The fork server's workers watch the scanning process through executors._exited: False
-    while it runs, True once it has exited (before anyone reaps it, and after), True at once
-    for a pid that does not exist."""
-    import time
-
-    from bridge.scan.executors import _exited
-
-    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    try:
-        gone = _exited(proc.pid)
-        assert not gone()
-        proc.kill()
-        deadline = time.monotonic() + 10
-        while not gone() and time.monotonic() < deadline:  # a zombie, not reaped yet
-            time.sleep(0.01)
-        assert gone()
-    finally:
-        proc.kill()
-        proc.wait()
-    assert gone()
-    assert _exited(proc.pid)()  # reaped: no such process (unless the pid is reused at once)
-
-
-def test_local_pool_forks_its_workers_from_the_fork_server():
-    """Where the platform has a fork server, a local pool's workers are its children (not the
-    scanning process's), they have bridge.scan.runner imported before any task, and closing the
-    backend ends the server too."""
-    import multiprocessing
-    import os
-    from multiprocessing import forkserver
-
-    import pytest
-
-    from bridge.scan.executors import make_backend
-
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        pytest.skip("no fork server on this platform")
-    backend = make_backend(workers=2)
-    try:
-        server = forkserver._forkserver._forkserver_pid
-        assert server is not None
-        parent, preloaded = backend.executor.submit(_parent_and_preloaded).result()
-        assert parent == server != os.getpid()
-        assert preloaded
-    finally:
-        backend.close()
-    assert forkserver._forkserver._forkserver_pid is None
-
-
-def _parent_and_preloaded():
-    import os
-
-    return os.getppid(), "bridge.scan.runner" in sys.modules
-
-
-
-def test_no_fork_server_left_by_a_scan_without_a_pool(tmp_path):
-    """run() starts the fork server before the set-up when it expects a local pool; a scan that
-    then makes none (a resume with nothing left: one in-process worker) or is refused (another
-    scan's file) stops it too, instead of leaving it to end after the scanning process."""
-    import dataclasses
-    from multiprocessing import forkserver
-
-    import pytest
-
-    from bridge.errors import InputError
-    from bridge.scan.runner import ScanOptions, run
-    from bridge.sm import cached_sm_inputs
-
-    cached_sm_inputs({})  # flavio's SM inputs from the disk cache
-    card = str(Path(__file__).resolve().parents[1] / "cards" / "F_Ib.slha")
-    opts = ScanOptions(card, ["MINPAR:1:100:200:2", "MINPAR:2:500:900:2"], str(tmp_path / "r.db"),
-                       likelihoods=["seed2021"], observables=False, workers=1, progress=False)
-    assert run(opts, say=lambda m: None).stored == 4
-    again = run(dataclasses.replace(opts, workers=2), say=lambda m: None)
-    assert again.computed == 0 and again.backend == "in-process"
-    assert forkserver._forkserver._forkserver_pid is None
-    other = dataclasses.replace(opts, vary=["MINPAR:1:100:300:2", "MINPAR:2:500:900:2"], workers=2)
-    with pytest.raises(InputError, match="holds a different scan"):
-        run(other, say=lambda m: None)
-    assert forkserver._forkserver._forkserver_pid is None
 
 
 def test_a_chunk_in_parts_leaves_no_batch_of_one(monkeypatch, tmp_path):

@@ -1,11 +1,8 @@
 """Where chunks run: anything that is a ``concurrent.futures.Executor``.
 
 * in-process (``--workers 1``): :class:`SerialExecutor`;
-* a local process pool (default): ``ProcessPoolExecutor`` whose workers a *fork server*
-  starts (:func:`start_fork_server`; *spawn* where there is none): a clean process, started
-  before the scan's set-up, that imports the scan's modules once and forks each worker from
-  them, so a worker inherits nothing of the scanning process (the conditions of the remote
-  backends) and no longer pays the imports itself (~0.5 CPU-s each with spawn);
+* a local process pool (default): ``ProcessPoolExecutor`` with the *spawn* start method,
+  the same conditions as the remote backends (nothing inherited from the parent);
 * Dask (``--scheduler tcp://HOST:PORT``): ``distributed.Client(address).get_executor()``,
   whose futures are ``concurrent.futures`` futures (dask/distributed cfexecutor.py);
 * MPI (``--mpi``): ``mpi4py.futures.MPIPoolExecutor``; start the scan under
@@ -17,8 +14,7 @@ Workers die with the scan. A killed parent (SIGKILL, OOM killer) cannot shut its
 and pool workers blocked on their task queue never see it go (they hold the queue's write
 end themselves), nor does multiprocessing's resource tracker (its pipe stays open in the
 workers). So every worker runs a watchdog thread (:func:`watch_parent`) that ends the worker
-once the scanning process is gone; the resource tracker then sees its pipe close and exits too,
-and so does the fork server once the last worker (which holds its "alive" pipe) has ended. MPI
+once its parent is gone; the resource tracker then sees its pipe close and exits too. MPI
 workers on the master's host watch the master process; a remote rank is left to mpiexec,
 which aborts the job when the master dies. A Dask scheduler and its workers belong to the
 cluster: killing the scan leaves them, as it should, and starts no process here.
@@ -33,7 +29,6 @@ import ipaddress
 import multiprocessing
 import os
 import re
-import select
 import socket
 import threading
 import time
@@ -109,42 +104,9 @@ def make_backend(workers: int | None = None, scheduler: str | None = None, mpi: 
     # on a loaded 2-core machine); spawned workers read this when they import numpy
     for name in BLAS_THREADS:
         os.environ.setdefault(name, "1")
-    context = multiprocessing.get_context("forkserver" if start_fork_server() else "spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=context,
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=start_worker, initargs=(os.getpid(), reports))
     return Backend(pool, workers, f"{workers} local processes", close=lambda: close_pool(pool))
-
-
-#: What the fork server imports before it forks the workers: the chunk's task
-#: (bridge.scan.runner.run_packed) and, through it, the model pipeline and the fast path.
-PRELOAD = ("bridge.scan.runner",)
-
-
-def start_fork_server() -> bool:
-    """Start multiprocessing's fork server of this process, if the platform has one (POSIX),
-    with :data:`PRELOAD` and one BLAS thread (it imports numpy, the workers inherit both); True
-    if it runs. It starts in the background: :func:`bridge.scan.runner.run` calls this before
-    the scan's set-up, which the server's imports then overlap. A server already running (of an
-    earlier scan, or the caller's own) is used as it is."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return False
-    from multiprocessing import forkserver
-
-    for name in BLAS_THREADS:
-        os.environ.setdefault(name, "1")
-    forkserver.set_forkserver_preload(list(PRELOAD))
-    forkserver.ensure_running()
-    return True
-
-
-def stop_fork_server() -> None:
-    """End and reap this process's fork server, if it runs (the next pool starts another).
-    After a pool's shutdown it ends at once: the workers that held its "alive" pipe are gone."""
-    from multiprocessing import forkserver
-
-    server = forkserver._forkserver
-    if getattr(server, "_forkserver_pid", None) is not None:
-        server._stop()  # CPython 3.7+: closes the alive pipe, waits for the server
 
 
 def close_pool(pool: ProcessPoolExecutor) -> None:
@@ -156,7 +118,6 @@ def close_pool(pool: ProcessPoolExecutor) -> None:
     pool's queues are gone (their semaphores unregistered, which would start it again), it
     ends at once: the workers that shared its pipe have exited."""
     pool.shutdown(wait=True, cancel_futures=True)
-    stop_fork_server()
     stop_resource_tracker()
 
 
@@ -209,38 +170,11 @@ def tune_malloc() -> bool:
 
 
 def watch_parent(parent: int, interval: float = WATCH_INTERVAL) -> None:
-    """Worker initializer: end this process once the scanning process ``parent`` is gone. A
-    spawned worker is its child: it polls getppid() until it changes (the worker re-parented),
-    immune to pid reuse, with no signal set-up; PR_SET_PDEATHSIG would fire on the death of the
-    *thread* that started the worker, which for a pool is not the scan's lifetime. A worker of
-    the fork server is the server's child (which lives on while a worker holds its alive pipe):
-    it watches ``parent`` itself, through a pidfd (readable once the process has exited, also
-    immune to pid reuse), else by signal 0."""
-    if os.getppid() == parent:
-        _watch(lambda: os.getppid() != parent, interval)
-    else:
-        _watch(_exited(parent), interval)
-
-
-def _exited(pid: int):
-    """A function that tells whether process ``pid`` (alive now) has exited since."""
-    try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return lambda: True
-    except (AttributeError, OSError):  # no pidfd (not Linux >= 5.3): signal 0 (a zombie counts as alive)
-        return lambda: not _exists(pid)
-    return lambda: bool(select.select([fd], [], [], 0)[0])
-
-
-def _exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else: pid reused, ours is gone
-        return False
-    return True
+    """Worker initializer: end this process once ``parent`` is no longer its parent (it died and
+    the worker was re-parented). Polling getppid() is immune to pid reuse, needs no signal
+    set-up and works for any start method; PR_SET_PDEATHSIG would fire on the death of the
+    *thread* that started the worker, which for a pool is not the scan's lifetime."""
+    _watch(lambda: os.getppid() != parent, interval)
 
 
 def watch_process(pid: int, host: str, interval: float = WATCH_INTERVAL) -> None:
@@ -249,7 +183,16 @@ def watch_process(pid: int, host: str, interval: float = WATCH_INTERVAL) -> None
     if socket.gethostname() != host:
         return
 
-    _watch(lambda: not _exists(pid), interval)
+    def gone() -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:  # exists, owned by someone else: pid reused, the master is gone
+            return True
+        return False
+
+    _watch(gone, interval)
 
 
 def _watch(gone, interval: float) -> None:

@@ -363,10 +363,9 @@ def run_packed(ctx: Context, ids, values, report=None) -> tuple[Packed, int, flo
     if len(ids) <= step:
         res = run_chunk(ctx, ids, values)
     else:
-        # parts of equal size (within one point), not `step` points and a remainder: a remainder
-        # of one point is a batch of one, where the model's b→sγ dipoles differ from the batched
-        # ones in the last bit (F_Ib: C7_bs 6e-16, C7p_bs 2e-15 relative), and a scan's values
-        # then depended on the chunk sizes its timing chose
+        # parts of equal size (within one point), not `step` points and a remainder: balanced
+        # parts, and no batch of one (a point's values no longer depend on its batch, see
+        # tests/test_batch_independence.py, but a batch of one costs a whole batch's overhead)
         bounds = np.linspace(0, len(ids), -(-len(ids) // step) + 1).round().astype(int)
         parts = []
         for start, end in itertools.pairwise(bounds.tolist()):
@@ -763,7 +762,6 @@ class Progress:
 def run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
     """Run (or resume) a scan; see the module docstring. Everything that can refuse the scan
     is checked before the results file is created or changed."""
-    from bridge.scan import executors
     from bridge.scan import store as stm
 
     t0 = time.perf_counter()
@@ -772,24 +770,6 @@ def run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
     existed = results.exists()
     if existed:
         stm.open_results(results).close()  # a foreign, empty or damaged file: refused now
-    workers = executors.default_workers() if opts.workers is None else opts.workers
-    if workers > 1 and not (opts.scheduler or opts.mpi):
-        # the local pool's fork server imports the workers' modules while this process
-        # prepares the scan (on another core)
-        executors.start_fork_server()
-    try:
-        return _run(opts, pm, say, t0, existed)
-    finally:
-        # the pool stops it; this is for a scan that made none (nothing left to compute: one
-        # in-process worker) or was refused before
-        executors.stop_fork_server()
-
-
-def _run(opts: ScanOptions, pm, say, t0: float, existed: bool) -> ScanSummary:
-    """:func:`run` once the results file is known to be ours (or new)."""
-    from bridge.scan import store as stm
-
-    results = Path(opts.results)
     ctx, identity = prepare(opts, pm, say)
     if existed:
         stored = stm.meta(results).get("scan")
