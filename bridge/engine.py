@@ -1053,7 +1053,7 @@ def box_bsbs(sector: DarkSector, chirality: str = "L", q_bar: str = "s", q: str 
     f, sq, kinds = _bsbs_block(sector, Qs, Qb)
     Qs, Qb = _take(Qs, f, sq), _take(Qb, f, sq)
     kappa = sector.kappa[np.ix_(f, f)]
-    majorana = bool(np.any(kappa))
+    majorana = "I1" in kinds  # (_bsbs_block: I1 is read by the Majorana crossed boxes alone)
     I2, mmI1 = sector.box_block(f, sq, sq, kinds)
     # the coupling pairs of one fermion line, formed once: P_aAB = Q_s^{aA} Q_b^{aB*} enters the
     # direct box twice (P_aAB P_bBA) and the real-scalar one twice (P_aAB P_bAB); then one
