@@ -1,0 +1,146 @@
+"""A local scan worker's start: what it takes from the scanning process (bridge.versions,
+bridge.couplings.adopt through bridge.scan.executors.make_backend's ``setup``), and the
+look-ups it no longer does on its own, against the ones they replace."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import math
+import platform
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bridge import couplings, versions
+
+ROOT = Path(__file__).resolve().parent.parent
+CARD = str(ROOT / "cards" / "F_Ib.slha")
+
+
+@pytest.mark.parametrize("name", ["flavio", "wilson", "numpy", "pluggy"])
+def test_installed_is_importlib_metadata(name):
+    assert versions.installed(name) == importlib.metadata.version(name)
+    assert versions.known()[name] == importlib.metadata.version(name)
+
+
+def test_a_missing_distribution_raises_and_is_not_remembered():
+    name = "no-such-distribution-of-bridge-tests"
+    for _ in range(2):  # the second call looks again
+        with pytest.raises(importlib.metadata.PackageNotFoundError):
+            versions.installed(name)
+    assert name not in versions.known()
+
+
+def test_adopt_takes_strings_only(monkeypatch):
+    monkeypatch.setattr(versions, "_KNOWN", {})
+    with pytest.raises(TypeError):
+        versions.adopt({"flavio": 2.7})
+    versions.adopt({"flavio": "9.9-test"})
+    assert versions.installed("flavio") == "9.9-test"  # adopted: not looked up again
+
+
+def _alpha_e_alone(mu: np.ndarray, nf, alpha: float) -> np.ndarray:
+    """Each scale as a batch of one (one n_f per call)."""
+    return np.array([couplings.alpha_e(float(m), nf, alpha) for m in mu])
+
+
+@pytest.mark.parametrize("nf", [None, 3, 4, 5, 6])
+def test_alpha_e_batch_over_segments_equals_each_scale_alone(nf):
+    """The batch's n_f segments (found without np.unique) against each scale alone, with
+    scales in every segment, on the thresholds and repeated, in no order."""
+    th = couplings.constants().thresholds
+    mu = np.array([2.0, th["mc"], 1.0, th["mb"], 100.0, th["mt"], 3000.0, 4.5, 2.0, 91.1876, 1e5])
+    for alpha in (couplings.constants().defaults["alpha_e"], 1 / 127.0):
+        batch = couplings.alpha_e(mu, nf, alpha)
+        assert batch.shape == mu.shape
+        assert np.array_equal(batch, _alpha_e_alone(mu, nf, alpha))
+
+
+def test_alpha_e_of_no_scale_and_of_one_segment():
+    a = couplings.constants().defaults["alpha_e"]
+    assert couplings.alpha_e(np.array([]), None, a).shape == (0,)
+    assert couplings.alpha_e(np.array([]), 6, a).shape == (0,)
+    with pytest.raises(ValueError):  # an n_f the function does not know, as before
+        couplings.alpha_e(np.array([10.0]), 7, a)
+    mu = np.linspace(5.0, 150.0, 7)  # all five-flavour
+    assert np.array_equal(couplings.alpha_e(mu, None, a), couplings.alpha_e(mu, 5, a))
+
+
+@pytest.fixture
+def adopted_reset():
+    yield
+    couplings._ADOPTED = None
+    couplings.constants.cache_clear()
+
+
+def test_adopted_constants_are_used_without_a_look_up(monkeypatch, adopted_reset):
+    found = couplings.constants()
+    before = couplings.alpha_s(np.array([3.0, 500.0]), 5, 0.118), couplings.alpha_e(700.0, None, 0.0078)
+
+    def no_look_up():
+        raise AssertionError("looked the versions up")
+
+    monkeypatch.setattr(couplings, "_versions", no_look_up)
+    copy = couplings.Constants(found.m_z, dict(found.thresholds), found.decoupling,
+                               dict(found.defaults), dict(found.reference), found.exact)
+    couplings.adopt(copy)
+    assert couplings.constants() is copy
+    after = couplings.alpha_s(np.array([3.0, 500.0]), 5, 0.118), couplings.alpha_e(700.0, None, 0.0078)
+    assert np.array_equal(before[0], after[0]) and before[1] == after[1]
+    with pytest.raises(TypeError):
+        couplings.adopt(found.reference)
+
+
+def test_libc_name_as_platform_finds_it():
+    from bridge.scan.executors import _libc
+
+    assert _libc() == platform.libc_ver()[0]
+
+
+def test_local_workers_take_the_scanning_process_state(adopted_reset):
+    """make_backend's ``setup`` runs in each local worker before its first task: the worker holds
+    the scanning process's versions and constants, and has not looked anything up itself."""
+    from bridge.scan import runner
+    from bridge.scan.executors import make_backend
+
+    setup = runner._worker_setup()
+    known, constants = setup[1]
+    assert {"flavio", "wilson", "rundec"} <= set(known)
+    backend = make_backend(workers=2, setup=setup)
+    try:
+        probe = ("(__import__('bridge.versions').versions.known(), "
+                 "__import__('bridge.couplings').couplings.constants(), "
+                 "'importlib.metadata' in __import__('sys').modules)")
+        results = [f.result(timeout=120) for f in [backend.executor.submit(eval, probe) for _ in range(4)]]
+    finally:
+        backend.close()
+    for worker_known, worker_constants, metadata_imported in results:
+        assert worker_known == known
+        assert worker_constants == constants
+        assert not metadata_imported
+
+
+def test_a_two_worker_scan_equals_the_in_process_one(tmp_path, monkeypatch):
+    """Every stored column of a scan whose workers took the scanning process's state, bit for
+    bit against the same scan in this process."""
+    from bridge.scan.runner import ScanOptions, run
+    from bridge.scan.store import read
+
+    monkeypatch.setenv("BRIDGE_CACHE_DIR", str(tmp_path / "cache"))
+    columns = {}
+    for workers in (1, 2):
+        db = tmp_path / f"w{workers}.db"
+        run(ScanOptions(CARD, ["MINPAR:1:20:1000:9", "MINPAR:2:100:2000:7"], str(db),
+                        likelihoods=["seed2021"], workers=workers, chunk_size=16, progress=False),
+            say=lambda m: None)
+        columns[workers] = read(db, failed=True)
+    one, two = columns[1], columns[2]
+    assert set(one) == set(two) and len(one["id"]) == 63
+    for name in one:
+        a, b = one[name], two[name]
+        if a.dtype.kind == "f":
+            assert np.array_equal(a, b, equal_nan=True), name
+        else:
+            assert list(a) == list(b), name
+    assert any(name.startswith("obs:") for name in one) and not math.isnan(float(one["chi2:seed2021"][0]))
