@@ -144,3 +144,35 @@ def test_a_two_worker_scan_equals_the_in_process_one(tmp_path, monkeypatch):
         else:
             assert list(a) == list(b), name
     assert any(name.startswith("obs:") for name in one) and not math.isnan(float(one["chi2:seed2021"][0]))
+
+
+def test_every_public_likelihood_name_is_its_module_s():
+    """bridge.likelihoods imports its names on first use: each name of __all__ is the object
+    of the module it comes from (as the eager imports gave), and an unknown one fails."""
+    import importlib
+
+    import bridge.likelihoods as L
+
+    for name in L.__all__:
+        module = importlib.import_module(f"bridge.likelihoods.{L._WHERE[name]}")
+        assert getattr(L, name) is getattr(module, name), name
+    assert set(L.__all__) <= set(dir(L))
+    with pytest.raises(AttributeError):
+        L.no_such_likelihood_name  # noqa: B018
+    from bridge.likelihoods import GaussianLikelihood, get_likelihood
+
+    assert isinstance(get_likelihood("seed2021"), GaussianLikelihood)
+
+
+def test_a_worker_s_imports_leave_the_likelihood_machinery_out():
+    """A worker imports bridge.scan.runner (and a `bridge scan` worker bridge.cli as its main
+    module) and unpickles a seed likelihood; the flavio likelihood's and the registry's modules
+    and importlib.metadata do not come with them."""
+    import subprocess
+    import sys
+
+    code = ("import sys, bridge.cli, bridge.scan.runner, bridge.likelihoods.gaussian; "
+            "print(sorted(m for m in sys.modules if m in ('bridge.likelihoods.flavio_fast', "
+            "'bridge.likelihoods.registry', 'bridge.likelihoods.covariances', 'importlib.metadata')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
