@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import math
-import platform
 from pathlib import Path
 
 import numpy as np
@@ -92,12 +91,6 @@ def test_adopted_constants_are_used_without_a_look_up(monkeypatch, adopted_reset
         couplings.adopt(found.reference)
 
 
-def test_libc_name_as_platform_finds_it():
-    from bridge.scan.executors import _libc
-
-    assert _libc() == platform.libc_ver()[0]
-
-
 def test_local_workers_take_the_scanning_process_state(adopted_reset):
     """make_backend's ``setup`` runs in each local worker before its first task: the worker holds
     the scanning process's versions and constants, and has not looked anything up itself."""
@@ -176,3 +169,21 @@ def test_a_worker_s_imports_leave_the_likelihood_machinery_out():
             "'bridge.likelihoods.registry', 'bridge.likelihoods.covariances', 'importlib.metadata')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_random_sample_values_of_ids_in_any_order_equal_each_id_alone():
+    """Space._random (the scanning process draws each chunk's values): the blocks of the ids
+    (found with np.unique's inverse) give each id its own value, whatever the other ids: ids
+    over several blocks, unsorted, repeated, one alone, none."""
+    from bridge.scan import space as sp
+
+    axes = [sp.Axis("A:1:1:2", "A:1", 1.0, 2.0, 0, False, None),
+            sp.Axis("A:2:10:1000", "A:2", 10.0, 1000.0, 0, True, None)]
+    s = sp.Space(axes, "random", 5 * sp._BLOCK, seed=7)
+    rng = np.random.default_rng(3)
+    ids = np.concatenate([rng.integers(0, s.size, 300), [0, sp._BLOCK - 1, sp._BLOCK, s.size - 1, 5, 5]])
+    alone = np.concatenate([s.values(np.array([i])) for i in ids])
+    assert np.array_equal(s.values(ids), alone)
+    assert np.array_equal(s.values(np.sort(ids)), alone[np.argsort(ids, kind="stable")])
+    assert s.values(np.array([], dtype=np.int64)).shape == (0, 2)
+    assert len({tuple(v) for v in alone.tolist()}) == len(set(ids.tolist()))  # distinct points

@@ -164,30 +164,15 @@ def tune_malloc() -> bool:
     """Set :data:`MALLOC` in this process if its C library is glibc (else nothing); True if set."""
     import ctypes
     import ctypes.util
+    import platform
 
-    if _libc() != "glibc":
+    if platform.libc_ver()[0] != "glibc":
         return False
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         return all(libc.mallopt(param, value) == 1 for param, value in MALLOC.items())
     except (OSError, AttributeError):
         return False
-
-
-def _libc() -> str:
-    """The C library's name, as ``platform.libc_ver()[0]`` finds it for this interpreter: from
-    ``confstr(CS_GNU_LIBC_VERSION)`` where the system has it (glibc), else by reading the
-    interpreter's binary (platform.libc_ver's own order); here, not through the platform module,
-    which is ~3 ms of every worker's start."""
-    try:
-        parts = os.confstr("CS_GNU_LIBC_VERSION").split(maxsplit=1)
-        if len(parts) == 2:
-            return parts[0]
-    except (AttributeError, ValueError, OSError):
-        pass
-    import platform
-
-    return platform.libc_ver()[0]
 
 
 def watch_parent(parent: int, interval: float = WATCH_INTERVAL) -> None:
