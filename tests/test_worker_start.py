@@ -117,10 +117,13 @@ def test_local_workers_take_the_scanning_process_state(adopted_reset):
 def test_a_two_worker_scan_equals_the_in_process_one(tmp_path, monkeypatch):
     """Every stored column of a scan whose workers took the scanning process's state, bit for
     bit against the same scan in this process."""
+    from bridge.scan import runner
     from bridge.scan.runner import ScanOptions, run
     from bridge.scan.store import read
 
     monkeypatch.setenv("BRIDGE_CACHE_DIR", str(tmp_path / "cache"))
+    setups = []  # the scanning process computes the workers' setup for a local pool only
+    monkeypatch.setattr(runner, "_worker_setup", lambda real=runner._worker_setup: setups.append(1) or real())
     columns = {}
     for workers in (1, 2):
         db = tmp_path / f"w{workers}.db"
@@ -128,6 +131,7 @@ def test_a_two_worker_scan_equals_the_in_process_one(tmp_path, monkeypatch):
                         likelihoods=["seed2021"], workers=workers, chunk_size=16, progress=False),
             say=lambda m: None)
         columns[workers] = read(db, failed=True)
+        assert len(setups) == workers - 1
     one, two = columns[1], columns[2]
     assert set(one) == set(two) and len(one["id"]) == 63
     for name in one:

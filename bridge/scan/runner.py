@@ -886,7 +886,11 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSumma
     # points done within the chunks in flight, one counter per task slot, in memory the local
     # workers share (Dask and MPI workers report at the end of their chunks only)
     reports = _shared_counters(4 * (workers or executors.default_workers()) + 4) if local else None
-    backend = make_backend(workers, opts.scheduler, opts.mpi, reports=reports, setup=_worker_setup())
+    # local worker processes take this process's versions and constants (Dask and MPI workers
+    # and the in-process backend need none from here: not computed for them)
+    pool = local and (workers or executors.default_workers()) > 1
+    backend = make_backend(workers, opts.scheduler, opts.mpi, reports=reports,
+                           setup=_worker_setup() if pool else None)
     plan.seconds = CHUNK_SECONDS * backend.slots
     taken = 0
     free = list(range(len(reports))) if reports is not None else []
