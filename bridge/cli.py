@@ -8,7 +8,6 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from bridge import __version__
 from bridge.errors import BridgeError
 
 EXIT_INPUT = 2
@@ -47,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    # the version here, not at import: a `bridge scan` worker runs this module as its main
+    # module (multiprocessing's spawn) and never parses a command line
+    from bridge import __version__
+
     parser = argparse.ArgumentParser(
         prog="bridge",
         description="Dark-loop models from an SLHA card to Wilson coefficients, "

@@ -305,7 +305,10 @@ def _alpha_e_exact(c: Constants, mu: np.ndarray, nf: int | None, alpha_e_mz: flo
     else:  # flavio's get_nf
         nfs = np.where(mu >= th["mt"], 6, np.where(mu >= th["mb"], 5, np.where(mu >= th["mc"], 4, 3)))
     out = np.empty(mu.shape)
-    for n in np.unique(nfs).tolist():
+    # the distinct n_f in increasing order, as np.unique(nfs) but without it: np.unique imports
+    # numpy.ma (numpy 2: np.ma.is_masked), ~15 ms of every scan worker's first chunk
+    present = [nf] if nf else [n for n in (3, 4, 5, 6) if np.any(nfs == n)]
+    for n in (present if mu.size else []):
         where = nfs == n
         out[where] = _alpha_e_nf(alpha_e_mz, mu[where], n, c)
     return out
@@ -335,7 +338,7 @@ def _from_flavio(kind: str, mu, nf, value):
 # the constants: shipped, cached or from flavio; checked once per process
 # ---------------------------------------------------------------------------
 def _versions() -> dict:
-    from importlib.metadata import version
+    from bridge.versions import installed as version  # once per process
 
     return {"flavio": version("flavio"), "wilson": version("wilson"), "rundec": version("rundec"),
             "format": FORMAT}
@@ -426,10 +429,29 @@ def mismatch(c: Constants) -> float:
     return max(float(np.max(np.abs(mine / np.asarray(theirs) - 1.0))) for mine, theirs in pairs)
 
 
+#: Constants a scan worker took from its scanning process (:func:`adopt`), or None.
+_ADOPTED: Constants | None = None
+
+
+def adopt(found: Constants) -> None:
+    """Use ``found``, the :func:`constants` of another process on this machine with the same
+    installation (a local scan worker's parent: bridge.scan.executors), instead of reading and
+    checking them again: the version look-up imports importlib.metadata, and the check runs
+    the α_e and α_s functions at the reference scales, ~40 ms of every worker's first chunk."""
+    global _ADOPTED
+    if not isinstance(found, Constants):
+        raise TypeError(f"expected Constants, got {type(found).__name__}")
+    _ADOPTED = found
+    constants.cache_clear()
+
+
 @cache
 def constants() -> Constants:
     """The constants for the installed flavio, wilson and rundec: shipped, cached on disk, or
-    computed with flavio (once; then cached). Checked against flavio's reference values."""
+    computed with flavio (once; then cached). Checked against flavio's reference values.
+    In a local scan worker: its scanning process's (:func:`adopt`)."""
+    if _ADOPTED is not None:
+        return _ADOPTED
     key = _versions()
     found = _shipped(key)
     if found is None:

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
-from importlib.metadata import version as dist_version
 
 import numpy as np
 import pluggy
@@ -54,6 +52,10 @@ def get_plugin_manager(autoload: bool = True, plugins=(), warn=None) -> pluggy.P
     registry = Registry(pm)
     _REGISTRIES[id(pm)] = registry
     if autoload and not os.environ.get("BRIDGE_DISABLE_PLUGIN_AUTOLOAD"):
+        # imported here, not with the module: a scan worker registers its one plugin without
+        # the entry points (bridge.scan.runner._model) and is spared importlib.metadata
+        from importlib.metadata import entry_points
+
         for ep in entry_points(group=ENTRY_POINT_GROUP):
             if pm.get_plugin(ep.name) is not None or pm.is_blocked(ep.name):
                 continue
@@ -228,6 +230,8 @@ def get_model(name: str, pm: pluggy.PluginManager | None = None) -> Model:
 
 
 def bridge_version() -> str:
+    from importlib.metadata import version as dist_version
+
     try:
         return dist_version("bridge-flavour")
     except Exception:

@@ -49,7 +49,7 @@ PROBES = ("C7_ee", "C7_mumu", "C7_tautau")
 
 
 def _versions() -> dict:
-    from importlib.metadata import version
+    from bridge.versions import installed as version  # once per process
 
     return {"flavio": version("flavio"), "wilson": version("wilson"), "format": FORMAT}
 

@@ -140,7 +140,7 @@ def z_pole_wilson(coefficients: dict[str, float]):
 def z_pole_key() -> dict:
     """What the representation depends on: flavio and wilson versions (flavio's central
     parameters, no SMINPUTS overrides: the callers send those to flavio)."""
-    from importlib.metadata import version
+    from bridge.versions import installed as version  # once per process
 
     return {"format": Z_FORMAT, "flavio": version("flavio"), "wilson": version("wilson"),
             "scale": Z_SCALE, "variables": list(Z_COEFFICIENTS), "step": Z_STEP}

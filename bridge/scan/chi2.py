@@ -24,7 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from bridge.likelihoods.base import CombinedLikelihood, evaluate_all
-from bridge.likelihoods.flavio_fast import FlavioLikelihood
 from bridge.likelihoods.gaussian import GaussianLikelihood
 from bridge.likelihoods.point import ModelPoint
 from bridge.observable import Observable
@@ -217,6 +216,9 @@ def stored_covariances(lik, overrides: dict | None, sm_values: dict) -> tuple | 
 def vectorise(lik, overrides: dict | None = None, sm_values: dict | None = None) -> list[VectorLikelihood]:
     """Adapters for a likelihood of bridge.likelihoods (a CombinedLikelihood gives several);
     ``sm_values``: SM predictions by observable label (lets FlavioVector skip flavio)."""
+    # here, not with the module: a scan worker (which imports this module) never vectorises
+    from bridge.likelihoods.flavio_fast import FlavioLikelihood
+
     if isinstance(lik, CombinedLikelihood):
         return [v for part in lik.parts for v in vectorise(part, overrides, sm_values)]
     if isinstance(lik, FlavioLikelihood):

@@ -25,7 +25,6 @@ workers send, which can run any code in the scanning process.
 
 from __future__ import annotations
 
-import ipaddress
 import multiprocessing
 import os
 import re
@@ -84,9 +83,13 @@ REPORTS = None
 
 
 def make_backend(workers: int | None = None, scheduler: str | None = None, mpi: bool = False,
-                 reports=None) -> Backend:
+                 reports=None, setup=None) -> Backend:
     """The executor for ``--workers``, ``--scheduler`` or ``--mpi``. ``reports``: shared
-    counters (multiprocessing.RawArray) local workers see as :data:`REPORTS`."""
+    counters (multiprocessing.RawArray) local workers see as :data:`REPORTS`. ``setup``:
+    (function, args) each local worker calls once when it starts (:func:`start_worker`): state
+    this process has computed and checked for this installation, which a local worker (same
+    machine, same installation) takes instead of doing it again; Dask and MPI workers, which
+    may run elsewhere, do not get it."""
     if sum(bool(x) for x in (scheduler, mpi)) > 1:
         raise InputError("give either --scheduler or --mpi, not both")
     if scheduler:
@@ -105,7 +108,7 @@ def make_backend(workers: int | None = None, scheduler: str | None = None, mpi: 
     for name in BLAS_THREADS:
         os.environ.setdefault(name, "1")
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=start_worker, initargs=(os.getpid(), reports))
+                               initializer=start_worker, initargs=(os.getpid(), reports, setup))
     return Backend(pool, workers, f"{workers} local processes", close=lambda: close_pool(pool))
 
 
@@ -134,13 +137,16 @@ def stop_resource_tracker() -> None:
         stop()
 
 
-def start_worker(parent: int, reports=None) -> None:
-    """Initializer of a local worker: the reports' counters, :func:`tune_malloc` and
-    :func:`watch_parent`."""
+def start_worker(parent: int, reports=None, setup=None) -> None:
+    """Initializer of a local worker: the reports' counters, :func:`tune_malloc`,
+    :func:`watch_parent` and the ``setup`` of :func:`make_backend`."""
     global REPORTS
     REPORTS = reports
     tune_malloc()
     watch_parent(parent)
+    if setup is not None:
+        function, args = setup
+        function(*args)
 
 
 #: glibc malloc parameters of a process that runs chunks (mallopt: M_TRIM_THRESHOLD -1,
@@ -219,6 +225,8 @@ def check_scheduler(address: str) -> tuple[str, int]:
         raise InputError(f"{where}: {scheme}:// is not supported; expected tcp://HOST:PORT")
     host, port = match.group("host"), match.group("port")
     if host.startswith("["):
+        import ipaddress  # here: a local worker imports this module and never parses an address
+
         try:
             ipaddress.IPv6Address(host[1:-1])
         except ValueError:

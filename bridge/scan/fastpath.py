@@ -832,7 +832,7 @@ class FastPath:
 # keys, the shipped file and the disk cache
 # ---------------------------------------------------------------------------
 def _versions() -> dict:
-    from importlib.metadata import version
+    from bridge.versions import installed as version  # once per process
 
     return {"flavio": version("flavio"), "wilson": version("wilson")}
 

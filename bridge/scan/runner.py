@@ -886,7 +886,11 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSumma
     # points done within the chunks in flight, one counter per task slot, in memory the local
     # workers share (Dask and MPI workers report at the end of their chunks only)
     reports = _shared_counters(4 * (workers or executors.default_workers()) + 4) if local else None
-    backend = make_backend(workers, opts.scheduler, opts.mpi, reports=reports)
+    # local worker processes take this process's versions and constants (Dask and MPI workers
+    # and the in-process backend need none from here: not computed for them)
+    pool = local and (workers or executors.default_workers()) > 1
+    backend = make_backend(workers, opts.scheduler, opts.mpi, reports=reports,
+                           setup=_worker_setup() if pool else None)
     plan.seconds = CHUNK_SECONDS * backend.slots
     taken = 0
     free = list(range(len(reports))) if reports is not None else []
@@ -952,6 +956,25 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSumma
     return ScanSummary(str(opts.results), size, n, bad, computed, time.perf_counter() - start, 0.0,
                        fallback, backend.label,
                        [o.label for o in ctx.fastpath.direct] if ctx.fastpath else [])
+
+
+def _worker_setup() -> tuple:
+    """What a local worker takes from this process when it starts (executors.make_backend's
+    ``setup``): the installed versions of flavio, wilson and rundec (bridge.versions) and the
+    checked constants of α_s and α_e (bridge.couplings), the same for every process of this
+    installation: a worker is spared importlib.metadata and the constants' check."""
+    from bridge import couplings, versions
+
+    constants = couplings.constants()  # (looks the versions up, if this process has not)
+    return _adopt, (versions.known(), constants)
+
+
+def _adopt(known: dict, constants) -> None:
+    """In a local worker: :func:`_worker_setup`'s state of the scanning process."""
+    from bridge import couplings, versions
+
+    versions.adopt(known)
+    couplings.adopt(constants)
 
 
 def _shared_counters(n: int):
