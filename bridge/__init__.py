@@ -36,3 +36,8 @@ def __getattr__(name: str):
             __version__ = "0+unknown"
         return __version__
     raise AttributeError(f"module 'bridge' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names and the ones :func:`__getattr__` gives on first use."""
+    return sorted(set(globals()) | set(__all__))

@@ -39,9 +39,17 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    """A public name of :data:`_WHERE` from its module, imported now (and kept here)."""
+    """A public name of :data:`_WHERE` from its module, or a submodule, imported now (a name is
+    kept here)."""
     where = _WHERE.get(name)
     if where is None:
+        # a submodule (``bridge.likelihoods.registry``), an attribute as when the package
+        # imported them all
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(f"{__name__}.{where}"), name)
     globals()[name] = value
