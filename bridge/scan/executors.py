@@ -28,6 +28,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import signal
 import socket
 import threading
 import time
@@ -107,9 +108,55 @@ def make_backend(workers: int | None = None, scheduler: str | None = None, mpi: 
     # on a loaded 2-core machine); spawned workers read this when they import numpy
     for name in BLAS_THREADS:
         os.environ.setdefault(name, "1")
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=start_worker, initargs=(os.getpid(), reports, setup))
+    pool = _LocalPool(workers, mp_context=multiprocessing.get_context("spawn"),
+                      initializer=start_worker, initargs=(os.getpid(), reports, setup))
     return Backend(pool, workers, f"{workers} local processes", close=lambda: close_pool(pool))
+
+
+class _LocalPool(ProcessPoolExecutor):
+    """The spawn pool of local workers, each started with SIGINT blocked. Ctrl-C reaches the
+    terminal's whole process group; a worker still starting (interpreter, imports, the first
+    task's unpickling, ~0.3-1 s) printed a KeyboardInterrupt traceback each, after the scan's
+    one line. Blocked, the signal waits for :func:`start_worker`, whose handler
+    (:func:`_worker_interrupted`) ends such a worker quietly."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        # submit starts the workers as they are needed, in this thread (spawn: fork and exec,
+        # which both keep this thread's signal mask). A SIGINT meanwhile waits until submit has
+        # returned: interrupted between starting a worker and sending it its set-up, the scan
+        # waited for that worker forever. Blocked here, it can still reach another thread of
+        # this process (the pool's own), and Python runs the handler in this one: so the
+        # handler, too, only notes it.
+        if not hasattr(signal, "pthread_sigmask") \
+                or threading.current_thread() is not threading.main_thread():
+            return super().submit(fn, *args, **kwargs)
+        noted = []
+        handler = signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            return super().submit(fn, *args, **kwargs)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            signal.signal(signal.SIGINT, handler)
+            if noted and callable(handler):
+                handler(signal.SIGINT, None)  # Python's: KeyboardInterrupt, now
+            elif noted and handler == signal.SIG_DFL:
+                os.kill(os.getpid(), signal.SIGINT)
+
+
+#: In a local worker: whether a task (bridge.scan.runner.run_packed) has begun.
+TASK_BEGUN = False
+
+
+def _worker_interrupted(signum, frame) -> None:
+    """SIGINT in a local worker. Once a task has begun, a KeyboardInterrupt as Python's own
+    handler raises (the pool hands it back to the scanning process, interrupted itself).
+    Before, the worker ends at once and quietly: it holds no result, and the scanning process,
+    which the same Ctrl-C interrupts, shuts the pool down (a worker gone breaks the pool: the
+    others are ended too)."""
+    if TASK_BEGUN:
+        raise KeyboardInterrupt
+    os._exit(130)
 
 
 def close_pool(pool: ProcessPoolExecutor) -> None:
@@ -138,10 +185,14 @@ def stop_resource_tracker() -> None:
 
 
 def start_worker(parent: int, reports=None, setup=None) -> None:
-    """Initializer of a local worker: the reports' counters, :func:`tune_malloc`,
+    """Initializer of a local worker: the reports' counters, its SIGINT handler
+    (:func:`_worker_interrupted`; a Ctrl-C during its start is delivered here), :func:`tune_malloc`,
     :func:`watch_parent` and the ``setup`` of :func:`make_backend`."""
     global REPORTS
     REPORTS = reports
+    if hasattr(signal, "pthread_sigmask"):  # blocked since the worker started (_LocalPool)
+        signal.signal(signal.SIGINT, _worker_interrupted)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     tune_malloc()
     watch_parent(parent)
     if setup is not None:

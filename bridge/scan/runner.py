@@ -355,7 +355,10 @@ def run_packed(ctx: Context, ids, values, report=None) -> tuple[Packed, int, flo
     progress line moves within a slow chunk). The parts are joined into one chunk: each point
     is computed alone or in a vectorised batch whatever the chunk, so the values are the
     ones a single call gives (the chunk sizes of a scan already vary with its speed)."""
+    from bridge.scan import executors
+
     cpu = time.process_time()
+    executors.TASK_BEGUN = True  # a Ctrl-C from now on interrupts the task (a local worker's handler)
     slot, step = report if report is not None else (None, None)
     # the model runs on at most COMPUTE_PART points at a time: its temporaries, not the
     # chunk's columns, set a worker's peak memory
