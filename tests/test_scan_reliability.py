@@ -181,6 +181,36 @@ def test_ctrl_c_while_workers_start_is_one_line(tmp_path, cached_sm, delay):
     assert not _group(proc.pid), "processes left behind"
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+def test_a_scan_started_with_sigint_ignored_ignores_it(tmp_path, cached_sm):
+    """A background job of a shell script starts with SIGINT ignored; the scan and its workers
+    keep ignoring it (review of the Ctrl-C change: its workers' handler ended them there)."""
+    db = tmp_path / "r.db"
+    cmd = [sys.executable, "-m", "bridge.cli", "scan", CARD, "--vary", "MINPAR:1:20:1000:9",
+           "--vary", "MINPAR:2:100:2000:7", "--sample", "random:30000", "--no-observables",
+           "--workers", "2", "-o", str(db), "-q"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        deadline = time.monotonic() + 60
+        while not _spawned_workers(proc.pid) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        for _ in range(3):  # while the workers start, and after
+            time.sleep(0.15)
+            assert proc.poll() is None, "the scan ended before the signals"
+            os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert proc.returncode == 0, err
+    from bridge.scan import store
+
+    assert store.count(str(db))[0] == 30000
+
+
 def _all_children(pid: int) -> dict[int, str]:
     """{pid: state} of every child of ``pid``, defunct (Z) ones included."""
     return {p: state for p, state, parent in _processes() if parent == pid}

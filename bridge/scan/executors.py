@@ -128,7 +128,10 @@ class _LocalPool(ProcessPoolExecutor):
         # this process (the pool's own), and Python runs the handler in this one: so the
         # handler, too, only notes it.
         if not hasattr(signal, "pthread_sigmask") \
-                or threading.current_thread() is not threading.main_thread():
+                or threading.current_thread() is not threading.main_thread() \
+                or signal.getsignal(signal.SIGINT) in (signal.SIG_IGN, None):
+            # ignored (a background job of a script): the workers inherit that, as before;
+            # None: a handler set outside Python, which signal.signal could not restore
             return super().submit(fn, *args, **kwargs)
         noted = []
         handler = signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))
@@ -191,7 +194,8 @@ def start_worker(parent: int, reports=None, setup=None) -> None:
     global REPORTS
     REPORTS = reports
     if hasattr(signal, "pthread_sigmask"):  # blocked since the worker started (_LocalPool)
-        signal.signal(signal.SIGINT, _worker_interrupted)
+        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # ignored: stays ignored
+            signal.signal(signal.SIGINT, _worker_interrupted)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     tune_malloc()
     watch_parent(parent)
