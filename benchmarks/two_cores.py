@@ -80,9 +80,10 @@ def _processes(args, n: int) -> list[dict]:
     return [json.loads(p.communicate()[0]) for p in procs]
 
 
-def task_costs(passes: int = 4) -> dict:
+def task_costs(passes: int = 2) -> dict:
     """µs a point: run_packed, run_chunk on its COMPUTE_PART parts, run_chunk on the whole
-    chunk, in turn on 8192-point chunks of the 10^6-point F_Ib grid (medians and bests)."""
+    chunk, in turn on 8192-point chunks of the 10^6-point F_Ib grid, each of the three first in
+    a third of the passes (medians and bests)."""
     from bridge.scan.executors import tune_malloc
     from bridge.scan.runner import COMPUTE_PART, run_chunk, run_packed
 
@@ -91,19 +92,21 @@ def task_costs(passes: int = 4) -> dict:
     chunks = [np.arange(k * 8192, (k + 1) * 8192) for k in range(2)]
     values = [ctx.space.values(c) for c in chunks]
     run_packed(ctx, chunks[0], values[0])
-    costs: dict[str, list[float]] = {"task": [], "parts": [], "whole": []}
-    for _ in range(passes):
+    def parts(c, v):
+        for lo in range(0, c.size, COMPUTE_PART):
+            run_chunk(ctx, c[lo:lo + COMPUTE_PART], v[lo:lo + COMPUTE_PART])
+
+    steps = {"task": lambda c, v: run_packed(ctx, c, v), "parts": parts,
+             "whole": lambda c, v: run_chunk(ctx, c, v)}
+    costs: dict[str, list[float]] = {name: [] for name in steps}
+    names = list(steps)
+    for k in range(3 * passes):  # each order of the three in turn: no step always first
+        order = names[k % 3:] + names[:k % 3]
         for c, v in zip(chunks, values, strict=True):
-            t = time.process_time()
-            run_packed(ctx, c, v)
-            costs["task"].append(time.process_time() - t)
-            t = time.process_time()
-            for lo in range(0, c.size, COMPUTE_PART):
-                run_chunk(ctx, c[lo:lo + COMPUTE_PART], v[lo:lo + COMPUTE_PART])
-            costs["parts"].append(time.process_time() - t)
-            t = time.process_time()
-            run_chunk(ctx, c, v)
-            costs["whole"].append(time.process_time() - t)
+            for name in order:
+                t = time.process_time()
+                steps[name](c, v)
+                costs[name].append(time.process_time() - t)
     return {k: {"median_us": round(1e6 * float(np.median(x)) / 8192, 2),
                 "best_us": round(1e6 * min(x) / 8192, 2)} for k, x in costs.items()}
 
