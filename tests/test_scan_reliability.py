@@ -5,6 +5,7 @@ refused up front with one line. Benchmarks: benchmarks/scan_kill.py (20 kills an
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import signal
@@ -143,6 +144,29 @@ def _spawned_workers(pgid: int) -> list[int]:
     return found
 
 
+@contextlib.contextmanager
+def _scan_with_workers(db, points: int, sigint):
+    """A 2-worker ``bridge scan`` of ``points`` random F_Ib points into ``db``, in a process
+    group of its own and started with SIGINT set to ``sigint`` (a test runner may ignore it);
+    yields the process once its first worker process exists, and kills the group if it is
+    still running at the end."""
+    cmd = [sys.executable, "-m", "bridge.cli", "scan", CARD, "--vary", "MINPAR:1:20:1000:9",
+           "--vary", "MINPAR:2:100:2000:7", "--sample", f"random:{points}", "--no-observables",
+           "--workers", "2", "-o", str(db), "-q"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, sigint))
+    try:
+        deadline = time.monotonic() + 60
+        while not _spawned_workers(proc.pid) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert _spawned_workers(proc.pid), "no worker started"
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+
+
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
 @pytest.mark.parametrize("delay", [0.0, 0.05, 0.2, 0.5])
 def test_ctrl_c_while_workers_start_is_one_line(tmp_path, cached_sm, delay):
@@ -152,27 +176,11 @@ def test_ctrl_c_while_workers_start_is_one_line(tmp_path, cached_sm, delay):
     interrupted between its start and its set-up left the scan waiting for it forever. Now:
     exit 130, that one line, no process left. The signal goes to the group ``delay`` s after
     the first worker process appears, while the scan still runs."""
-    db = tmp_path / "r.db"
-    cmd = [sys.executable, "-m", "bridge.cli", "scan", CARD, "--vary", "MINPAR:1:20:1000:9",
-           "--vary", "MINPAR:2:100:2000:7", "--sample", "random:100000", "--no-observables",
-           "--workers", "2", "-o", str(db), "-q"]
-    # the scan in a group of its own, with Python's Ctrl-C (a test runner may ignore SIGINT)
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    try:
-        deadline = time.monotonic() + 60
-        while not _spawned_workers(proc.pid) and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.005)
-        assert _spawned_workers(proc.pid), "no worker started"
+    with _scan_with_workers(tmp_path / "r.db", 100_000, signal.SIG_DFL) as proc:
         time.sleep(delay)
         assert proc.poll() is None, "the scan ended before the signal"
         os.killpg(proc.pid, signal.SIGINT)
         _, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
     assert proc.returncode == 130, err
     assert err.strip() == "bridge: interrupted", err
     deadline = time.monotonic() + 10
@@ -186,25 +194,12 @@ def test_a_scan_started_with_sigint_ignored_ignores_it(tmp_path, cached_sm):
     """A background job of a shell script starts with SIGINT ignored; the scan and its workers
     keep ignoring it (review of the Ctrl-C change: its workers' handler ended them there)."""
     db = tmp_path / "r.db"
-    cmd = [sys.executable, "-m", "bridge.cli", "scan", CARD, "--vary", "MINPAR:1:20:1000:9",
-           "--vary", "MINPAR:2:100:2000:7", "--sample", "random:30000", "--no-observables",
-           "--workers", "2", "-o", str(db), "-q"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
-    try:
-        deadline = time.monotonic() + 60
-        while not _spawned_workers(proc.pid) and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.005)
+    with _scan_with_workers(db, 30_000, signal.SIG_IGN) as proc:
         for _ in range(3):  # while the workers start, and after
             time.sleep(0.15)
             assert proc.poll() is None, "the scan ended before the signals"
             os.killpg(proc.pid, signal.SIGINT)
         _, err = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
     assert proc.returncode == 0, err
     from bridge.scan import store
 
