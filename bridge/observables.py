@@ -42,6 +42,7 @@ from bridge import cache
 from bridge.flavio_setup import make_wilson, parameter_constraints
 from bridge.likelihoods.covariances import check_theory_error
 from bridge.observable import Observable
+from bridge.versions import installed
 from bridge.zpole import Z_POLE_OBSERVABLES, z_pole_wilson
 
 #: Draws added per step beyond ``samples`` (each block seeded with (seed, block number)).
@@ -172,11 +173,9 @@ def sm_uncertainty_entry(specs, overrides, samples: int, seed: int,
     """(cache file, key) of the SM uncertainties of ``specs`` (rows of the run table);
     ``sigma_exp`` (label → σ_exp, default: from the measurement set) sets how many draws
     each needs."""
-    from importlib.metadata import version
-
     if sigma_exp is None:
         sigma_exp = experimental_sigmas(specs)
-    key = {"flavio": version("flavio"), "obs": [s.observable.label for s in specs],
+    key = {"flavio": installed("flavio"), "obs": [s.observable.label for s in specs],
            "N": samples, "seed": seed, "overrides": overrides or {}, "draws": DRAW_SCHEME,
            "precision": [PULL_TOLERANCE, PULL_RANGE, CONFIDENCE, DRAW_BLOCK, MAX_DRAWS],
            "sigma_exp": [sigma_exp.get(s.observable.label) for s in specs]}

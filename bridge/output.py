@@ -11,7 +11,7 @@ import json
 import os
 import platform
 import secrets
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,7 @@ import numpy as np
 from bridge import flha
 from bridge.plugins import bridge_version
 from bridge.sm import SMINPUTS_NAMES
+from bridge.versions import installed
 
 NORMALISATION = (
     "flavio WET basis of WCxf (wilson wet.flavio.basis.json), L_eff = sum C_i O_i, "
@@ -31,7 +32,7 @@ def versions() -> dict[str, str]:
     out = {"bridge": bridge_version(), "python": platform.python_version()}
     for dist in ("flavio", "wilson", "pyslha", "pluggy", "numpy", "scipy", "particle"):
         try:
-            out[dist] = version(dist)
+            out[dist] = installed(dist)
         except PackageNotFoundError:
             out[dist] = "not installed"
     return out

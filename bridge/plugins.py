@@ -230,9 +230,9 @@ def get_model(name: str, pm: pluggy.PluginManager | None = None) -> Model:
 
 
 def bridge_version() -> str:
-    from importlib.metadata import version as dist_version
+    from bridge.versions import installed
 
     try:
-        return dist_version("bridge-flavour")
+        return installed("bridge-flavour")
     except Exception:
         return "unknown"

@@ -40,6 +40,7 @@ import numpy as np
 
 from bridge import sectors, zpole
 from bridge.observables import RUN_OBSERVABLES
+from bridge.versions import installed
 from bridge.zpole import Z_POLE_OBSERVABLES
 
 #: The shipped SM values and experiments (bridge/data).
@@ -51,12 +52,10 @@ SM_VALUE, FAST_PATH, FLAVIO = "SM value", "fast path", "flavio"
 
 
 def _key(specs=RUN_OBSERVABLES) -> dict:
-    from importlib.metadata import version
-
     from bridge.likelihoods.data import data_text
     from bridge.likelihoods.flavio_fast import OVERLAY_FILE
 
-    return {"flavio": version("flavio"), "wilson": version("wilson"), "format": FORMAT,
+    return {"flavio": installed("flavio"), "wilson": installed("wilson"), "format": FORMAT,
             "overlay_sha256": hashlib.sha256(data_text(OVERLAY_FILE).encode()).hexdigest(),
             "rows": [s.observable.label for s in specs]}
 

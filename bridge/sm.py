@@ -233,9 +233,9 @@ def _ckm_part(value, name: str):
 
 def sm_inputs_entry(overrides: dict) -> tuple[Path, dict]:
     """(cache file, key) of the SM inputs for these flavio-named overrides."""
-    from importlib.metadata import version
+    from bridge.versions import installed
 
-    key = {"flavio": version("flavio"), "overrides": overrides, "fields": SM_INPUTS_FORMAT}
+    key = {"flavio": installed("flavio"), "overrides": overrides, "fields": SM_INPUTS_FORMAT}
     return cache.entry_path("sminputs", key), key
 
 

@@ -208,9 +208,9 @@ class FlavioLikelihood(Likelihood):
         return lines
 
     def cache_key(self, overrides: dict | None = None) -> dict:
-        from importlib.metadata import version
+        from bridge.versions import installed
 
-        ident = {"flavio": version("flavio"), "observables": [o.label for o in self.observables],
+        ident = {"flavio": installed("flavio"), "observables": [o.label for o in self.observables],
                  "measurements": sorted(self.measurements), "N": self.samples,
                  "Nexp": self.exp_samples, "seed": self.seed,
                  "overrides": {k: float(v) for k, v in sorted((overrides or {}).items())}}
