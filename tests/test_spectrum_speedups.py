@@ -438,3 +438,53 @@ def test_distinct_points_of_an_array_are_those_of_its_columns():
             assert np.array_equal(listed[0], whole[0]) and np.array_equal(listed[1], whole[1])
             assert np.array_equal(array[whole[0]][whole[1]], array, equal_nan=True)
     assert distinct_points(np.stack([rng.normal(size=n), *follows], axis=-1), n) is None
+
+
+def test_couplings_of_narrow_blocks_formed_points_last_equal_the_general_path():
+    """assembly._couplings' narrow blocks (at most _NARROW fermion × scalar states, formed with
+    the points last and added entry by entry) equal the general path (_NARROW = 0: the block
+    products and additions on (N, nF, nS)) to the bit, −0.0 included: rows spread over the
+    batch (zero strides) and per point, signed zeros, NaN and inf entries, a block with several
+    products (added in the entries' order), conjugated rows and Yukawas, a Yukawa per point and
+    one number, a block wider than _NARROW (the general path in both)."""
+    from types import SimpleNamespace
+
+    from bridge import assembly
+
+    n, nf, ns = 7, 4, 12
+    rng = np.random.default_rng(31)
+
+    def cplx(*shape):
+        return rng.normal(size=shape) + 1j * rng.normal(size=shape)
+
+    f1 = cplx(n, 1)
+    f1[0, 0] = complex(-0.0, 0.0)
+    f1[1, 0] = complex(np.nan, 1.0)
+    f3 = cplx(n, 3)
+    f3[2, 1] = complex(np.inf, -0.0)
+    s4 = np.broadcast_to(cplx(4), (n, 4))  # a sector no scanned parameter enters: zero strides
+    s3 = cplx(n, 3)
+    s3[3] = -0.0
+    s5 = cplx(n, 5)
+    f_rows = {"L": {0: (slice(0, 1), f1), 1: (slice(1, 4), f3)},
+              "R": {0: (slice(0, 1), f1.conj()), 1: (slice(1, 4), f3)}}
+    s_rows = {0: (slice(0, 4), s4), 1: (slice(4, 7), s3), 2: (slice(7, 12), s5)}
+    values = {"y": cplx(n), "c": np.asarray(-0.3 + 0.4j)}
+    values["y"][4] = complex(0.0, -0.0)
+    y, c = (("y",), 0), (("c",), 0)
+    yukawa = {("e", "l"): [(y, 1.0, 0, 0, False, True), (c, -1.0, 0, 0, True, False)],  # one block twice
+              ("mu", "l"): [(y, 0.5, 0, 1, True, True), (c, 1.0, 1, 0, False, False)],
+              ("tau", "l"): [(c, 2.0, 1, 2, False, True)],  # 3 × 5 states: the general path
+              ("e", "r"): [(y, -1.0, 0, 1, False, False), (y, 1.0, 1, 1, True, False)],
+              ("nu_e", "l"): [(c, 1.0, 0, 2, False, False)]}
+    plan = SimpleNamespace(yukawa=yukawa)
+    with np.errstate(invalid="ignore"):  # inf × 0 in either path
+        narrow = assembly._couplings(plan, values, {}, f_rows, s_rows, (n,), nf, ns)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(assembly, "_NARROW", 0)
+            general = assembly._couplings(plan, values, {}, f_rows, s_rows, (n,), nf, ns)
+    for mine, theirs in zip(narrow, general, strict=True):
+        assert sorted(mine) == sorted(theirs) and mine
+        for key in mine:
+            assert mine[key].shape == (n, nf, ns) and mine[key].flags.c_contiguous
+            assert np.array_equal(mine[key].view(np.uint64), theirs[key].view(np.uint64)), key
