@@ -413,7 +413,9 @@ def run_batch(coefficients: Mapping[str, np.ndarray], mu_high, mu_low: float,
         values = np.stack([np.broadcast_to(np.asarray(coefficients.get(k, 0j), dtype=complex),
                                            mu_high.shape) for k in names], axis=-1)
         # points not run (μ_M at or below the hand-over scale) keep their values exactly
-        ran = np.where(run[..., None], _evolve(values, sector, _eigen(names), eta, memo), values)
+        ran = _evolve(values, sector, _eigen(names), eta, memo)
+        if not run.all():
+            ran = np.where(run[..., None], ran, values)
         for i, name in enumerate(names):
             if name in coefficients or np.any(ran[..., i] != 0):
                 out[name] = ran[..., i]
