@@ -922,7 +922,14 @@ def _scalar_matrix(s: Sector, p: Plan, values, derived, batch, vev, derivatives:
 def _couplings(p: Plan, values, derived, f_rows: dict, s_rows: dict, batch, nf: int, ns: int):
     """Yukawa couplings of the mass eigenstates, c[F_a, S_A] = Σ y·factor·(fermion row)_a
     (scalar row)_A over the plan's entries, each product formed on the block of the two sectors
-    the components belong to (their rows vanish elsewhere) rather than on all nf × ns pairs."""
+    the components belong to (their rows vanish elsewhere) rather than on all nf × ns pairs.
+
+    In a batch of one axis a narrow block (at most :data:`_NARROW` entries: the scotogenic N
+    with 3 or 4 scalars) is formed with the points as its last axis and added to c one entry
+    (a column over the points) at a time: numpy's elementwise loops over a (N, 1, 4) block, or
+    over a scalar row spread over the batch (zero strides), run once per point, several times
+    the time of loops over the points. Every element gets the same operations in the same order
+    (((y·factor)·f)·s, added to 0 and to the block's other products): the same bits."""
     left, right = {}, {}
     for (name, table), entries in p.yukawa.items():
         rows = f_rows["R" if table == "l" else "L"]
@@ -939,8 +946,19 @@ def _couplings(p: Plan, values, derived, f_rows: dict, s_rows: dict, batch, nf: 
             s_row = s_row.conj() if s_conj else s_row
             if c is None:
                 c = np.zeros((*batch, nf, ns), complex)
-            term = np.asarray(y * factor)[..., None, None] * f_row[..., :, None] * s_row[..., None, :]
-            c[..., f_states, s_states] += term
+            yf = np.asarray(y * factor)[..., None, None] * f_row[..., :, None]
+            width = (yf.shape[-2], s_row.shape[-1])
+            if len(batch) == 1 and yf.shape[0] == s_row.shape[0] == batch[0] and yf.ndim == 3 \
+                    and s_row.ndim == 2 and width[0] * width[1] <= _NARROW:
+                term = np.empty((*width, *batch), complex)  # the points last
+                np.multiply(yf[:, :, 0].T[:, None, :], s_row.T[None], out=term)
+                for i in range(width[0]):
+                    for j in range(width[1]):
+                        column = c[:, f_states.start + i, s_states.start + j]
+                        column += term[i, j]
+            else:
+                term = yf * s_row[..., None, :]
+                c[..., f_states, s_states] += term
             key = (f_states.start, f_states.stop, s_states.start, s_states.stop)
             blocks[key] = None if key in blocks else term
         # a block holding one product is 0 + it: non-zero where the product is (a fresh array,
@@ -949,6 +967,11 @@ def _couplings(p: Plan, values, derived, f_rows: dict, s_rows: dict, batch, nf: 
                                  for (a, b, x, y), term in blocks.items()):
             (left if table == "l" else right)[name] = c
     return left, right
+
+
+#: The widest block (fermion states × scalar states) :func:`_couplings` forms with the points
+#: last and adds entry by entry (each entry one numpy call)
+_NARROW = 8
 
 
 def _w_couplings(p: Plan, a_l, a_r, b_s, batch, nf, ns) -> WCouplings:

@@ -204,8 +204,46 @@ def _path(alpha0: float, mu0: float, nf: int, up: bool) -> _Path:
 
 
 def _logs(mu: np.ndarray) -> np.ndarray:
-    """ln μ elementwise with the C library's log (as flavio and RunDec take it)."""
-    return np.fromiter(map(math.log, mu.ravel().tolist()), float, mu.size).reshape(mu.shape)
+    """ln μ elementwise with the C library's log (as flavio and RunDec take it): numpy's log of
+    the whole array where it is the C library's (:func:`_numpy_log_is_libm`) and every scale is
+    > 0 (~13 times faster than a Python call per scale: ~0.5 µs a point of a random scotogenic
+    chunk, whose matching scales are mostly distinct), math.log scale by scale otherwise (and
+    its ValueError for a scale ≤ 0, as before)."""
+    flat = mu.ravel()
+    if flat.size > 1 and _numpy_log_is_libm() and bool(np.all(flat > 0)):
+        return np.log(flat).reshape(mu.shape)
+    return np.fromiter(map(math.log, flat.tolist()), float, mu.size).reshape(mu.shape)
+
+
+def _log_probe() -> np.ndarray:
+    """The scales at which :func:`_numpy_log_is_libm` compares numpy's log with math.log
+    (deterministic: 10⁻³⁰⁰..10³⁰⁰, the range of running scales, the neighbourhood of 1,
+    subnormals)."""
+    rng = np.random.default_rng(20261201)
+    return np.concatenate([10.0 ** rng.uniform(-300.0, 300.0, 4000), rng.uniform(1.0, 2.0e4, 8000),
+                           rng.uniform(0.999, 1.001, 4000), np.exp(rng.uniform(-5.0, 12.0, 4000)),
+                           np.array([5e-324, 1e-310, 1.0, 2.0, np.e, 91.1876, 160.0, 173.0])])
+
+
+@cache
+def _numpy_log_is_libm() -> bool:
+    """Whether numpy's float64 log is the C library's here: numpy calls the C library's log for
+    float64 unless it dispatches its own SIMD log, which it has for AVX-512 (x86-64) only; so
+    True on x86-64 without AVX512F where numpy's log equals math.log on :func:`_log_probe` (a
+    check of the premise), False elsewhere (math.log is then taken, as before)."""
+    import platform
+
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:
+        try:
+            from numpy.core._multiarray_umath import __cpu_features__ as features
+        except ImportError:
+            return False
+    if platform.machine().lower() not in ("x86_64", "amd64") or features.get("AVX512F", True):
+        return False
+    probe = _log_probe()
+    return np.array_equal(np.log(probe), [math.log(x) for x in probe.tolist()])
 
 
 def _alphas_exact_batch(alpha0: float, mu0: float, mu: np.ndarray, nf: int) -> np.ndarray:

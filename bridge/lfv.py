@@ -266,7 +266,7 @@ def _lepton_points(sector: DarkSector):
         varying = values[:, np.any(values != values[:1], axis=0)]
     else:
         varying = np.zeros((n, 0))
-    pick = (distinct_points(list(varying.T), n) if varying.shape[-1]
+    pick = (distinct_points(varying, n) if varying.shape[-1]
             else (np.zeros(1, int), np.zeros(n, int)))
     if pick is None:
         return sector, _same

@@ -407,12 +407,13 @@ def bridge_neutrino_mass_matrix(spectrum, inputs, sm) -> np.ndarray:
     y_n = np.asarray(derived["Y_N"], complex)
     batch = np.broadcast_shapes(*(np.shape(minpar[k]) for k in (1, 2, 3)),
                                 *(np.shape(x) for x in lam), y_n.shape[:-2])
-    m_n = np.broadcast_to(np.asarray(minpar[1], float), batch)
-    m_eta = np.stack([np.broadcast_to(np.asarray(minpar[k], float), batch) for k in (2, 3)], axis=-1)
-    lam11, lam12, lam22 = (np.broadcast_to(x, batch) for x in lam)
-    lam5 = np.stack([np.stack([lam11, lam12], -1), np.stack([lam12, lam22], -1)], axis=-2)
     sigma = derived.get(_SIGMA)
-    if sigma is None or np.shape(sigma) != (*batch, 2, 2):
+    if sigma is None or np.shape(sigma) != (*batch, 2, 2):  # (the inputs of Σ built only here)
+        m_n = np.broadcast_to(np.asarray(minpar[1], float), batch)
+        m_eta = np.stack([np.broadcast_to(np.asarray(minpar[k], float), batch) for k in (2, 3)],
+                         axis=-1)
+        lam11, lam12, lam22 = (np.broadcast_to(x, batch) for x in lam)
+        lam5 = np.stack([np.stack([lam11, lam12], -1), np.stack([lam12, lam22], -1)], axis=-2)
         sigma = loop_sigma(m_n, m_eta, lam5, sm.vev)
     m_nu = y_n @ sigma @ np.swapaxes(y_n, -1, -2)
     return 0.5 * (m_nu + np.swapaxes(m_nu, -1, -2))

@@ -50,3 +50,23 @@ def test_alpha_at_a_common_scale_is_the_fresh_value_per_input():
     a = running._alpha("s", couplings.inputs({"alpha_s": 0.117}), np.full(3, m_t), 6)
     b = running._alpha("s", couplings.inputs({"alpha_s": 0.119}), np.full(3, m_t), 6)
     assert a[0] < b[0]  # another α_s(M_Z), another value
+
+
+def test_alpha_of_distinct_scales_skips_unique_with_the_same_numbers():
+    """running._all_distinct answers as numpy's unique counts (by value: −0.0 = 0.0, two NaN
+    one), and _alpha of every kind of batch — all distinct (a random sample's μ_M), repeated
+    (a grid's), with a NaN — gives the numbers of bridge.couplings at each scale alone."""
+    rng = np.random.default_rng(5)
+    distinct = rng.uniform(200.0, 3000.0, 40)
+    cases = [distinct, distinct[rng.integers(0, 10, 40)], np.array([0.0, -0.0, 1.0]),
+             np.array([np.nan, 1.0, 2.0]), np.array([np.nan, np.nan, 2.0]), np.array([3.0, 2.0])]
+    for scales in cases:
+        assert running._all_distinct(scales) == (np.unique(scales).size == scales.size
+                                                 and not np.isnan(scales).any())
+    alphas = couplings.inputs(None)
+    for kind, nf in (("s", 6), ("e", 6), ("s", 5)):
+        for scales in cases[:2]:
+            batch = running._alpha(kind, alphas, scales, nf)
+            alone = [(couplings.alpha_s if kind == "s" else couplings.alpha_e)(
+                np.array([x]), nf, alphas["alpha_s" if kind == "s" else "alpha_e"])[0] for x in scales]
+            assert np.array_equal(batch, alone)

@@ -226,3 +226,25 @@ def test_other_versions_are_computed_once_and_cached(monkeypatch, tmp_path):
         couplings.constants.cache_clear()
     assert first == second == third and first.exact
     assert len(calls) == 2  # once, and once more after the corruption
+
+
+def test_logs_are_the_c_library_logs_on_either_path(monkeypatch):
+    """couplings._logs is math.log elementwise, bit for bit, whether numpy's log is taken (where
+    _numpy_log_is_libm holds) or math.log scale by scale: random scales over 10⁻³⁰⁰..10³⁰⁰ and
+    near 1, batches of one and of many; a scale ≤ 0 raises math.log's ValueError on both
+    (no silent −inf or NaN), a NaN scale gives NaN."""
+    import math
+
+    rng = np.random.default_rng(41)
+    scales = np.concatenate([10.0 ** rng.uniform(-300, 300, 3000), rng.uniform(0.99, 1.01, 1000),
+                             rng.uniform(100.0, 5000.0, 3000)])
+    expected = np.array([math.log(x) for x in scales])
+    for libm in (couplings._numpy_log_is_libm(), False):
+        monkeypatch.setattr(couplings, "_numpy_log_is_libm", lambda libm=libm: libm)
+        assert np.array_equal(couplings._logs(scales), expected)
+        assert np.array_equal(couplings._logs(scales[:1]), expected[:1])
+        assert np.array_equal(couplings._logs(scales.reshape(7, 1000)), expected.reshape(7, 1000))
+        for bad in (0.0, -1.0):
+            with pytest.raises(ValueError):
+                couplings._logs(np.array([2.0, bad, 3.0]))
+        assert np.isnan(couplings._logs(np.array([2.0, np.nan]))[1])

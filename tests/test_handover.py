@@ -252,3 +252,19 @@ def test_batch_with_running_equals_point_by_point(sm, par, card, values):
     for name, v in pts.coefficients.items():
         np.testing.assert_allclose(vec.coefficients[name], v, rtol=1e-10, atol=1e-300, err_msg=name)
     np.testing.assert_allclose(vec.one_loop["matching_scale"], pts.one_loop["matching_scale"], rtol=1e-15)
+
+
+def test_run_batch_of_points_that_all_run_equals_them_among_points_that_do_not(par):
+    """run_batch takes np.where(run, evolved, values) only where some point is not run (μ_M at
+    the hand-over scale): a batch whose points all run gives their values in a mixed batch,
+    to the bit."""
+    coeffs = {"C7_bs": 1e-3 + 2e-4j, "C8_bs": -2e-3, "CVLL_bsbs": 1e-12, "C7_mumu": 0.1,
+              "C9_bsmumu": 0.3}
+    scales = np.array([160.0, 170.0, 200.0, 1000.0, 120.0, 5000.0])
+    mixed = running.run_batch({k: np.full(scales.size, v) for k, v in coeffs.items()}, scales, 160.0, par)
+    ran = scales > 160.0
+    alone = running.run_batch({k: np.full(ran.sum(), v) for k, v in coeffs.items()}, scales[ran], 160.0, par)
+    assert set(alone) == set(mixed)
+    for name, value in alone.items():
+        mine, theirs = (np.ascontiguousarray(x, dtype=complex).view(float) for x in (value, mixed[name][ran]))
+        assert np.array_equal(mine, theirs), name

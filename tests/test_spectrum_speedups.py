@@ -381,3 +381,110 @@ def test_real_coordinates_written_part_by_part_as_by_complex_sums():
         assert np.array_equal(got, want)
         assert np.array_equal(np.signbit(got.real), np.signbit(want.real))
         assert np.array_equal(np.signbit(got.imag), np.signbit(want.imag))
+
+
+def test_distinct_points_of_several_values_count_their_keys_first():
+    """Where the first value repeats but the others split its groups (a grid chunk varying two
+    parameters), the points' keys are counted by a plain sort before numpy's unique: n/2
+    distinct points are still grouped (numpy's unique on the rows of bits gives the same
+    representatives), n/2 + 1 are left alone; and a hash that collides on every point (all
+    multipliers 0) still gives the exact grouping (the comparison with the representatives)."""
+    from bridge import repeats
+
+    rng = np.random.default_rng(23)
+    n = 40
+    for groups in (n // 2 - 1, n // 2, n // 2 + 1):
+        # point → its group g; the first value (4 values) is that of g mod 4, the second
+        # (complex) that of g: `groups` distinct points, each first value shared by several
+        g = rng.permutation(np.concatenate([np.arange(groups), rng.integers(0, groups, n - groups)]))
+        head = rng.normal(size=4)[g % 4]
+        second = (rng.normal(size=groups) + 1j * rng.normal(size=groups))[g]
+        pick = repeats.distinct_points([head, second], n)
+        rows = np.stack([head, second.real, second.imag], axis=-1).view(np.uint64)
+        _, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+        assert first.size == groups
+        if groups > n // 2:
+            assert pick is None
+            continue
+        assert pick is not None and pick[0].size == groups
+        for c in (head, second):  # representatives with the same bits as every point
+            assert np.array_equal(c[pick[0]][pick[1]], c)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(repeats, "_HASH", np.zeros_like(repeats._HASH))
+            collided = repeats.distinct_points([head, second], n)
+        assert np.array_equal(collided[0], first) and np.array_equal(collided[1], inverse.reshape(-1))
+
+
+def test_distinct_points_of_an_array_are_those_of_its_columns():
+    """distinct_points of one real array (n, k) (bridge.lfv.lepton_points' values) gives what
+    its columns as a list give: columns that repeat the first one's grouping (one comparison of
+    the whole array), one that splits it (then the columns one by one), NaN and −0.0 by bits,
+    and None above n/2."""
+    from bridge.repeats import distinct_points
+
+    rng = np.random.default_rng(29)
+    n = 64
+    group = rng.integers(0, 6, n)
+    follows = [rng.normal(size=6)[group] for _ in range(3)]
+    splits = rng.normal(size=2)[rng.integers(0, 2, n)]
+    signed = np.where(group == 1, -0.0, 0.0)
+    nan = np.where(group == 2, np.nan, follows[0])
+    for cols in ([*follows], [*follows, splits], [follows[0], signed, nan], [follows[0], nan, splits],
+                 [rng.normal(size=n), *follows], [follows[1]]):
+        array = np.stack(cols, axis=-1)
+        listed, whole = distinct_points(list(array.T), n), distinct_points(array, n)
+        assert (listed is None) == (whole is None)
+        if listed is not None:
+            assert np.array_equal(listed[0], whole[0]) and np.array_equal(listed[1], whole[1])
+            assert np.array_equal(array[whole[0]][whole[1]], array, equal_nan=True)
+    assert distinct_points(np.stack([rng.normal(size=n), *follows], axis=-1), n) is None
+
+
+def test_couplings_of_narrow_blocks_formed_points_last_equal_the_general_path():
+    """assembly._couplings' narrow blocks (at most _NARROW fermion × scalar states, formed with
+    the points last and added entry by entry) equal the general path (_NARROW = 0: the block
+    products and additions on (N, nF, nS)) to the bit, −0.0 included: rows spread over the
+    batch (zero strides) and per point, signed zeros, NaN and inf entries, a block with several
+    products (added in the entries' order), conjugated rows and Yukawas, a Yukawa per point and
+    one number, a block wider than _NARROW (the general path in both)."""
+    from types import SimpleNamespace
+
+    from bridge import assembly
+
+    n, nf, ns = 7, 4, 12
+    rng = np.random.default_rng(31)
+
+    def cplx(*shape):
+        return rng.normal(size=shape) + 1j * rng.normal(size=shape)
+
+    f1 = cplx(n, 1)
+    f1[0, 0] = complex(-0.0, 0.0)
+    f1[1, 0] = complex(np.nan, 1.0)
+    f3 = cplx(n, 3)
+    f3[2, 1] = complex(np.inf, -0.0)
+    s4 = np.broadcast_to(cplx(4), (n, 4))  # a sector no scanned parameter enters: zero strides
+    s3 = cplx(n, 3)
+    s3[3] = -0.0
+    s5 = cplx(n, 5)
+    f_rows = {"L": {0: (slice(0, 1), f1), 1: (slice(1, 4), f3)},
+              "R": {0: (slice(0, 1), f1.conj()), 1: (slice(1, 4), f3)}}
+    s_rows = {0: (slice(0, 4), s4), 1: (slice(4, 7), s3), 2: (slice(7, 12), s5)}
+    values = {"y": cplx(n), "c": np.asarray(-0.3 + 0.4j)}
+    values["y"][4] = complex(0.0, -0.0)
+    y, c = (("y",), 0), (("c",), 0)
+    yukawa = {("e", "l"): [(y, 1.0, 0, 0, False, True), (c, -1.0, 0, 0, True, False)],  # one block twice
+              ("mu", "l"): [(y, 0.5, 0, 1, True, True), (c, 1.0, 1, 0, False, False)],
+              ("tau", "l"): [(c, 2.0, 1, 2, False, True)],  # 3 × 5 states: the general path
+              ("e", "r"): [(y, -1.0, 0, 1, False, False), (y, 1.0, 1, 1, True, False)],
+              ("nu_e", "l"): [(c, 1.0, 0, 2, False, False)]}
+    plan = SimpleNamespace(yukawa=yukawa)
+    with np.errstate(invalid="ignore"):  # inf × 0 in either path
+        narrow = assembly._couplings(plan, values, {}, f_rows, s_rows, (n,), nf, ns)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(assembly, "_NARROW", 0)
+            general = assembly._couplings(plan, values, {}, f_rows, s_rows, (n,), nf, ns)
+    for mine, theirs in zip(narrow, general, strict=True):
+        assert sorted(mine) == sorted(theirs) and mine
+        for key in mine:
+            assert mine[key].shape == (n, nf, ns) and mine[key].flags.c_contiguous
+            assert np.array_equal(mine[key].view(np.uint64), theirs[key].view(np.uint64)), key
