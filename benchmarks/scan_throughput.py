@@ -7,8 +7,8 @@ likelihood (``seed2021``; ``flavio``, whose 21 observables come from the fast pa
   inputs, fast path, covariances) with an empty cache, then again with the cache it left:
   wall seconds and CPU seconds of the whole process;
 * ``points_per_cpu_s``: the issue's workload, what a default ``bridge scan`` does: one process,
-  chunks of 4096 points (a scan's largest chunk is 8192, bridge.scan.runner.CHUNK, where
-  run_chunk is as fast or faster: 4096 keeps the figures comparable with earlier ones), CPU
+  chunks of ``--chunk`` points (default 4096, comparable with earlier figures; a scan's worker
+  computes its 8192-point chunks at once, bridge.scan.runner.compute_part: ``--chunk 8192``), CPU
   time of ``run_chunk`` with the 10 observables of ``bridge run`` (fast path) and the
   likelihood's χ² (model, running, fast path, χ²; no store; the coefficients the scan reads,
   ``--coefficients read``, the default), best of ``--repeats`` (5) passes over two chunks after
@@ -29,7 +29,9 @@ likelihood (``seed2021``; ``flavio``, whose 21 observables come from the fast pa
   on a random sample of the same box (a grid repeats masses, and the steps computed once per
   distinct value, bridge.repeats, save work that a random sample cannot);
 * ``two_workers_points_per_s``: ``bridge.scan.runner.run`` with two worker processes and the
-  results file, points per wall second after the setup;
+  results file, points per wall second after the setup (``--points``, default 2·10⁴; the
+  issue's 2-worker figure, scans of 2·10⁵ points in fresh processes with their peak memory:
+  ``benchmarks/two_cores.py --scans``);
 * ``two_workers_cpu_us_per_point``: that scan's CPU µs per point (user + system, getrusage)
   of the scanning process (setup, scheduling, writing) and of its workers (start-up, chunks,
   encoding), the workers reaped at the end of the scan;
@@ -43,6 +45,7 @@ wall time and the peak resident memory of the scanning process and of each worke
 
 Usage: python benchmarks/scan_throughput.py [--points 20000] [--direct 0] [--million]
        [--models F_Ib,F_IIb,scotogenic,S_Ib] [--likelihoods seed2021,flavio] [--repeats 5]
+       [--chunk 4096]
 """
 
 from __future__ import annotations
@@ -132,16 +135,17 @@ def _lean(ctx, chunks):
     return call
 
 
-def _rates(ctx, repeats: int, lean: bool = True) -> tuple[float, float | None, dict, list]:
-    """(points per CPU second of run_chunk on two chunks of 4096 points, the same of the lean
+def _rates(ctx, repeats: int, lean: bool = True,
+           chunk: int = CHUNK) -> tuple[float, float | None, dict, list]:
+    """(points per CPU second of run_chunk on two chunks of ``chunk`` points, the same of the lean
     kernel on the same points or None, routes, the chunks): after one untimed pass of each,
     passes of run_chunk and of the lean kernel in turn, the best of ``repeats`` each. On a
     shared machine the load drifts within a minute (single passes 10-30% apart): taken in turn,
     both figures see the same load, and the ratio is fair."""
     from bridge.scan.runner import run_chunk
 
-    ids = np.arange(min(2 * CHUNK, ctx.space.size))
-    chunks = [ids[i:i + CHUNK] for i in range(0, ids.size, CHUNK)]
+    ids = np.arange(min(2 * chunk, ctx.space.size))
+    chunks = [ids[i:i + chunk] for i in range(0, ids.size, chunk)]
     lean_call = _lean(ctx, chunks) if lean else None
     run_chunk(ctx, chunks[0], ctx.space.values(chunks[0]))  # first calls not timed
     if lean_call is not None:
@@ -194,11 +198,11 @@ def one(model: str, likelihood: str, args, tmp: str) -> dict:
     # from the fast path, and the χ²; then the same without the observables, labelled as such
     common = dict(likelihoods=[likelihood], observables=True, progress=False)
     ctx, _ = prepare(ScanOptions(_card(model), vary, os.path.join(tmp, "x.db"), **common), say=lambda m: None)
-    out["points_per_cpu_s"], lean, out["routes"], chunks = _rates(ctx, args.repeats)
+    out["points_per_cpu_s"], lean, out["routes"], chunks = _rates(ctx, args.repeats, chunk=args.chunk)
     out["fastpath_us_per_point"] = _fastpath_cost(ctx, chunks[0])
     off, _ = prepare(ScanOptions(_card(model), vary, os.path.join(tmp, "y.db"),
                                  **{**common, "observables": False}), say=lambda m: None)
-    out["points_per_cpu_s_observables_off"] = _rates(off, args.repeats, lean=False)[0]
+    out["points_per_cpu_s_observables_off"] = _rates(off, args.repeats, lean=False, chunk=args.chunk)[0]
     if lean is not None:
         out["lean_points_per_cpu_s"] = lean
         out["ratio"] = round(out["points_per_cpu_s"] / lean, 3)
@@ -207,7 +211,7 @@ def one(model: str, likelihood: str, args, tmp: str) -> dict:
     side = max(2, round(args.points ** 0.5))
     rnd, _ = prepare(ScanOptions(_card(model), vary, os.path.join(tmp, "r.db"), **common,
                                  sample=f"random:{side * side}"), say=lambda m: None)
-    out["random_points_per_cpu_s"], lean, _, _ = _rates(rnd, args.repeats)
+    out["random_points_per_cpu_s"], lean, _, _ = _rates(rnd, args.repeats, chunk=args.chunk)
     if lean is not None:
         out["random_lean_points_per_cpu_s"] = lean
         out["random_ratio"] = round(out["random_points_per_cpu_s"] / lean, 3)
@@ -305,6 +309,7 @@ def main() -> None:
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--likelihoods", default="seed2021,flavio")
     ap.add_argument("--million", action="store_true", help="also the 10^6-point grid")
+    ap.add_argument("--chunk", type=int, default=CHUNK, help="points of each timed run_chunk call")
     ap.add_argument("--repeats", type=int, default=5,
                     help="timed passes of run_chunk and of the lean kernel, in turn (best of each)")
     args = ap.parse_args()

@@ -9,12 +9,23 @@ Issue 12 asks for 1e5 points/s from two workers. Two bounds decide whether that 
   (cores that share caches, memory bandwidth or a host slow each other down). Twice the
   ``together`` median is the ceiling of two workers with no other cost;
 * ``task``: µs a point of ``run_packed`` (what a worker runs: the chunk in parts of
-  ``COMPUTE_PART`` points, then the store's encoding) on 8192-point chunks of the 10^6-point
-  F_Ib grid, against ``run_chunk`` on the two parts and on the whole chunk, in turn.
+  ``compute_part(ctx)`` points, bridge.scan.runner, then the store's encoding) on 8192-point
+  chunks of the 10^6-point F_Ib grid, against ``run_chunk`` on its parts and on the whole
+  chunk, in turn.
 
 Medians over the passes of ``--seconds`` each (the machine's load drifts; the best pass is
 reported too). Usage: python benchmarks/two_cores.py [--model F_Ib] [--sample grid|random]
 [--seconds 12]
+
+``--scans`` instead reports the issue's two-worker figure per model, whole processes: for each
+model of benchmarks/scan_throughput.py and each sample (its grid box, and a random sample of as
+many points in the same box), ``--repeats`` fresh processes each running ``bridge scan ...
+--likelihood seed2021 --workers 2`` of ``--points`` points (default 2·10⁵, a warm cache):
+points per wall second after the setup, CPU µs a point of the scanning process (start-up and
+setup included) and of its workers (start-up, chunks, encoding), and the peak resident memory
+of the scanning process and of its largest worker (the kernel's getrusage, no sampling);
+medians and ranges. Usage: python benchmarks/two_cores.py --scans [--models F_Ib,S_Ib]
+[--samples grid,random] [--points 200000] [--repeats 3] [--options "--coefficients all"]
 """
 
 from __future__ import annotations
@@ -81,20 +92,22 @@ def _processes(args, n: int) -> list[dict]:
 
 
 def task_costs(passes: int = 2) -> dict:
-    """µs a point: run_packed, run_chunk on its COMPUTE_PART parts, run_chunk on the whole
+    """µs a point: run_packed, run_chunk on its compute_part(ctx) parts, run_chunk on the whole
     chunk, in turn on 8192-point chunks of the 10^6-point F_Ib grid, each of the three first in
     a third of the passes (medians and bests)."""
     from bridge.scan.executors import tune_malloc
-    from bridge.scan.runner import COMPUTE_PART, run_chunk, run_packed
+    from bridge.scan.runner import compute_part, run_chunk, run_packed
 
     tune_malloc()
     ctx = _context("F_Ib", "grid", ["MINPAR:1:20:1000:1000", "MINPAR:2:100:2000:1000"])
     chunks = [np.arange(k * 8192, (k + 1) * 8192) for k in range(2)]
     values = [ctx.space.values(c) for c in chunks]
     run_packed(ctx, chunks[0], values[0])
+    part = compute_part(ctx)
+
     def parts(c, v):
-        for lo in range(0, c.size, COMPUTE_PART):
-            run_chunk(ctx, c[lo:lo + COMPUTE_PART], v[lo:lo + COMPUTE_PART])
+        for lo in range(0, c.size, part):
+            run_chunk(ctx, c[lo:lo + part], v[lo:lo + part])
 
     steps = {"task": lambda c, v: run_packed(ctx, c, v), "parts": parts,
              "whole": lambda c, v: run_chunk(ctx, c, v)}
@@ -111,14 +124,87 @@ def task_costs(passes: int = 2) -> dict:
                 "best_us": round(1e6 * min(x) / 8192, 2)} for k, x in costs.items()}
 
 
+def scan_process(argv: list[str]) -> dict:
+    """``bridge scan ARGV`` in this process (a fresh one: the figures are the scan's own), then
+    its figures: points per wall second after the setup (the results file's last run), CPU µs a
+    point of this process (the scanning process: start-up, setup, scheduling, writing) and of its
+    reaped children (the workers and multiprocessing's resource tracker), and the peak resident
+    memory of this process and of its largest child (getrusage ru_maxrss: the kernel's own
+    accounting, no sampling)."""
+    import resource
+
+    from bridge.cli import main as cli
+    from bridge.scan import store
+
+    code = cli(["scan", *argv])
+    if code:
+        raise SystemExit(f"bridge scan exited {code}")
+    me, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    db = argv[argv.index("-o") + 1]
+    last = store.meta(db)["last_run"]
+    n = last["computed"]
+    return {"points": n, "points_per_s": round(n / last["seconds"], 1),
+            "cpu_us_scan_process": round(1e6 * (me.ru_utime + me.ru_stime) / n, 2),
+            "cpu_us_workers": round(1e6 * (kids.ru_utime + kids.ru_stime) / n, 2),
+            "peak_rss_scan_process_MiB": round(me.ru_maxrss / 1024, 1),
+            "peak_rss_worker_MiB": round(kids.ru_maxrss / 1024, 1)}
+
+
+def scans(args) -> dict:
+    """The ``--scans`` figures: {model / sample: medians and ranges over the repeats}, each
+    scan a fresh process (:func:`scan_process`), models and samples in turn within a repeat."""
+    import shlex
+
+    import scan_throughput as st
+
+    tmp = tempfile.mkdtemp(prefix="two-workers-")
+    side = max(2, round(args.points ** 0.5))
+    runs: dict[str, list[dict]] = {}
+    for _ in range(args.repeats):
+        for model in args.models.split(","):
+            for sample in args.samples.split(","):
+                db = os.path.join(tmp, "scan.db")
+                for f in Path(tmp).glob("scan.db*"):
+                    f.unlink()
+                cmd = [st._card(model)] + [a for v in st._vary(model, side * side) for a in ("--vary", v)]
+                cmd += ["--sample", f"random:{side * side}"] if sample == "random" else []
+                cmd += ["--likelihood", "seed2021", *shlex.split(args.options), "--workers", "2",
+                        "-o", db, "-q"]
+                out = subprocess.run([sys.executable, __file__, "--scan-process", *cmd], check=True,
+                                     stdout=subprocess.PIPE, text=True).stdout
+                runs.setdefault(f"{model} / {sample}", []).append(json.loads(out.splitlines()[-1]))
+    report = {}
+    for key, rows in runs.items():
+        report[key] = {"points": rows[0]["points"]}
+        for name in rows[0]:
+            if name != "points":
+                v = [r[name] for r in rows]
+                report[key][name] = {"median": round(float(np.median(v)), 2),
+                                     "range": [min(v), max(v)]}
+    return report
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--scan-process"]:  # internal: one `bridge scan` (scan_process)
+        print(json.dumps(scan_process(sys.argv[2:])))
+        return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="F_Ib")
     ap.add_argument("--sample", default="grid", choices=("grid", "random"))
     ap.add_argument("--seconds", type=float, default=12.0, help="timed wall seconds per process")
     ap.add_argument("--child", type=float, help=argparse.SUPPRESS)  # internal: the common start
+    ap.add_argument("--scans", action="store_true", help="the two-worker scans per model instead")
+    ap.add_argument("--models", default="F_Ib,F_IIb,scotogenic,S_Ib", help="--scans: the models")
+    ap.add_argument("--samples", default="grid,random", help="--scans: grid, random or both")
+    ap.add_argument("--points", type=int, default=200_000, help="--scans: points of each scan")
+    ap.add_argument("--repeats", type=int, default=3, help="--scans: scans of each model and sample")
+    ap.add_argument("--options", default="", help="--scans: further bridge scan options")
     args = ap.parse_args()
     os.environ.setdefault("BRIDGE_CACHE_DIR", os.path.join(tempfile.gettempdir(), "bridge-two-cores"))
+    if args.scans:
+        for key, row in scans(args).items():  # one line a model and sample
+            print(json.dumps({key: row}))
+        return
     if args.child is not None:
         print(json.dumps(chunk_rates(args.model, args.sample, args.child, args.seconds)))
         return

@@ -578,6 +578,49 @@ def test_a_chunk_computed_in_parts_is_stored_as_computed_at_once(tmp_path, monke
         np.testing.assert_array_equal(c7[name], col, err_msg=name)
 
 
+@pytest.mark.parametrize("options, wide", [
+    ({}, False),
+    ({"observables": False}, False),
+    ({"coefficients": "all"}, True),
+    ({"contributions": True}, True),
+])
+def test_a_scan_of_every_coefficient_is_computed_in_smaller_parts(tmp_path, monkeypatch, options, wide):
+    """compute_part: COMPUTE_PART points at a time for a scan of the coefficients it reads,
+    COMPUTE_PART_ALL for one that computes every coefficient (twice the memory a point); and
+    run_packed gives run_chunk parts of at most that size, the chunk read back equal bit for bit
+    to the chunk computed in one call."""
+    from bridge.scan import runner
+    from bridge.scan.runner import ScanOptions, compute_part, prepare, run_chunk, run_packed
+    from bridge.scan.store import fastpath_from, unpack
+
+    assert runner.COMPUTE_PART_ALL < runner.COMPUTE_PART
+    ctx, _ = prepare(ScanOptions(CARD, ["MINPAR:1:20:1000:6", "MINPAR:2:100:2000:5"],
+                                 str(tmp_path / "a.db"), likelihoods=["seed2021"], progress=False,
+                                 **options), say=lambda msg: None)
+    assert (ctx.read is None) is wide
+    assert compute_part(ctx) == (runner.COMPUTE_PART_ALL if wide else runner.COMPUTE_PART)
+    monkeypatch.setattr(runner, "COMPUTE_PART", 11)
+    monkeypatch.setattr(runner, "COMPUTE_PART_ALL", 7)
+    sizes = []
+
+    def spy(c, ids, values):
+        sizes.append(len(ids))
+        return run_chunk(c, ids, values)
+
+    monkeypatch.setattr(runner, "run_chunk", spy)
+    ids = np.arange(ctx.space.size)
+    values = ctx.space.values(ids)
+    packed, _, _ = run_packed(ctx, ids, values)
+    assert sum(sizes) == ids.size and max(sizes) <= (7 if wide else 11) and len(sizes) == (5 if wide else 3)
+    whole = run_chunk(ctx, ids, values)
+    recipe = fastpath_from(runner.fastpath_recipe(ctx)) if ctx.fastpath is not None else None
+    i, cols, errors, routes, *_ = unpack(packed, ctx.space, recipe)
+    assert i.tolist() == ids.tolist() and errors == whole.errors and routes == whole.routes
+    assert cols.keys() == whole.columns.keys()
+    for name, col in whole.columns.items():
+        np.testing.assert_array_equal(cols[name], col, err_msg=name)
+
+
 def test_a_chunk_with_failed_points_keeps_the_others_as_computed_without_them(tmp_path):
     """A chunk of a random sample with a failed point (1427: the lightest fermion at 0.1 GeV, a
     mass ratio outside the loop functions' range), and the same chunk with two points whose

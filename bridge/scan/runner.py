@@ -45,10 +45,20 @@ ROUTES = ("fast", "direct")
 #: `bridge scan` of the 10⁶-point F_Ib grid stores 59.0 instead of 63.2 B a point, CPU ratio
 #: 0.99 (0.94-1.17, three pairs), its largest process at 127 MiB instead of 113.
 CHUNK = {"vectorised": 8192, "points": 64, "direct": 2, "dark matter": 128}
-#: Most points the model computes at once within a chunk (:func:`run_packed`): its
-#: temporaries set a worker's peak memory. All 8192 at once was ~8% less CPU but took a random
-#: scotogenic scan's worker to 200 MiB (144 in parts of 4096; 130 with chunks of 4096).
-COMPUTE_PART = 4096
+#: Most points the model computes at once within a chunk (:func:`run_packed`, :func:`compute_part`):
+#: its temporaries set a worker's peak memory. A scan of the coefficients its columns read
+#: (``--coefficients read``, the default) computes a whole 8192-point chunk at once: 2-worker
+#: scans of 2·10⁵ points spent 3-16% less worker CPU a point than in parts of 4096 (F_Ib,
+#: F_IIb, scotogenic, S_Ib, grid and random; benchmarks/two_cores.py --scans), the largest
+#: worker at 96-150 MiB instead of 80-102 (S_Ib the largest; 16384 took F_Ib to 215, S_Ib to
+#: 253). A scan that computes every coefficient (``--coefficients all``, ``--contributions``,
+#: the direct route: Context.read None) holds about twice the bytes a point and gains nothing
+#: measurable from a larger part (its CPU is elsewhere): :data:`COMPUTE_PART_ALL`.
+COMPUTE_PART = 8192
+#: :data:`COMPUTE_PART` of a scan that computes every coefficient: at 8192 an F_Ib scan with
+#: ``--contributions --coefficients all --likelihood flavio`` took a worker to 195 MiB, in
+#: parts of 4096 to 137.
+COMPUTE_PART_ALL = 4096
 #: Points of the first chunks, before the rate is known (see :class:`ChunkPlan`); "dark
 #: matter": any scan with --dark-matter (relic density per point, ~0.1-0.5 s each today).
 FIRST_CHUNK = {"vectorised": 16, "points": 2, "direct": 1, "dark matter": 2}
@@ -360,9 +370,10 @@ def run_packed(ctx: Context, ids, values, report=None) -> tuple[Packed, int, flo
     cpu = time.process_time()
     executors.TASK_BEGUN = True  # a Ctrl-C from now on interrupts the task (a local worker's handler)
     slot, step = report if report is not None else (None, None)
-    # the model runs on at most COMPUTE_PART points at a time: its temporaries, not the
+    # the model runs on at most compute_part(ctx) points at a time: its temporaries, not the
     # chunk's columns, set a worker's peak memory
-    step = COMPUTE_PART if step is None else min(step, COMPUTE_PART)
+    part = compute_part(ctx)
+    step = part if step is None else min(step, part)
     if len(ids) <= step:
         res = run_chunk(ctx, ids, values)
     else:
@@ -378,6 +389,14 @@ def run_packed(ctx: Context, ids, values, report=None) -> tuple[Packed, int, flo
     packed = pack(res.ids, res.columns, res.errors, res.routes, res.derived, ctx.space, _pulls(ctx),
                   values=values)
     return packed, res.fallback_points, time.process_time() - cpu
+
+
+def compute_part(ctx: Context) -> int:
+    """Most points :func:`run_packed` gives the model at once: :data:`COMPUTE_PART`, or
+    :data:`COMPUTE_PART_ALL` when the scan computes every coefficient the model gives (``ctx.read``
+    None: ``--coefficients all``, the contrib: breakdown, the direct route, likelihoods that may
+    read anything), whose temporaries take about twice the memory a point."""
+    return COMPUTE_PART_ALL if ctx.read is None else COMPUTE_PART
 
 
 #: In the scanning process with the in-process backend: called after each report (the
