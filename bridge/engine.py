@@ -458,6 +458,38 @@ class DarkSector:
         """(no-flip, flip) kernels of :func:`dipole` for a gauge boson, cached per sector:
         N_{aA}[Q_A f_N1 − Q_a f_C1]/M_A² and N_{aA} m_a [Q_A f_N2 − Q_a f_C2]/M_A², computed on
         the coupled pairs (0 elsewhere, as the functions), read only."""
+        entry = self._dipole_pair_kernels(gauge, multiplicity)
+        if "full" not in entry:
+            entry["full"] = tuple(self._on_coupled(k) for k in entry["pairs"])
+        return entry["full"]
+
+    def dipole_block_kernels(self, gauge: str, multiplicity, fermions: tuple,
+                             scalars: tuple) -> tuple[np.ndarray, np.ndarray]:
+        """The kernels of :meth:`dipole_kernels` on the block fermions × scalars, C order
+        (``_take_c_order`` of the full ones: the same values in the same layout), placed
+        straight from the coupled pairs (a batch's full (N, nF, nS) arrays are not formed:
+        they were written and cut back once per dipole block); cached per block, read only."""
+        entry = self._dipole_pair_kernels(gauge, multiplicity)
+        key = (fermions, scalars)
+        if key not in entry:
+            a, A, _ = self._dipole_values
+            fpos = {f: n for n, f in enumerate(fermions)}
+            spos = {s: n for n, s in enumerate(scalars)}
+            coupled = zip(a.tolist(), A.tolist(), strict=True)
+            inside = [(n, fpos[i], spos[j]) for n, (i, j) in enumerate(coupled) if i in fpos and j in spos]
+            at, rows, cols = (list(x) for x in zip(*inside, strict=True)) if inside else ([], [], [])
+            out = []
+            for k in entry["pairs"]:
+                block = np.zeros((*self.batch_shape, len(fermions), len(scalars)))
+                if at:
+                    block[..., rows, cols] = k[..., at]
+                out.append(_frozen(block))
+            entry[key] = tuple(out)
+        return entry[key]
+
+    def _dipole_pair_kernels(self, gauge: str, multiplicity) -> dict:
+        """Cache entry of the kernels of :meth:`dipole_kernels` for (gauge, multiplicity):
+        "pairs" holds them on the coupled pairs, shape (len(a),) or (N, len(a))."""
         cache = self.__dict__.setdefault("_dipole_kernel_cache", {})
         mult = np.asarray(multiplicity)
         key = (gauge, mult.shape, mult.dtype.str, mult.tobytes())  # equal bytes, other shape
@@ -465,7 +497,7 @@ class DarkSector:
             qf, qs = _gauge_charge_arrays(self, gauge)
             a, A, values = self._dipole_values
             if not a.size:
-                cache[key] = (self._on_coupled(()), self._on_coupled(()))
+                cache[key] = {"pairs": ((), ())}
                 return cache[key]
             f_n1, f_c1, f_n2, f_c2 = values
             # the operations of the (nF, nS) form, in its order, on the coupled pairs only
@@ -473,7 +505,7 @@ class DarkSector:
             mf, ms2 = self.m_fermion[..., a], self.m_scalar[..., A] ** 2
             no_flip = m * (qs[A] * f_n1 - qf[a] * f_c1) / ms2
             flip = m * mf * (qs[A] * f_n2 - qf[a] * f_c2) / ms2
-            cache[key] = (self._on_coupled(no_flip), self._on_coupled(flip))
+            cache[key] = {"pairs": (no_flip, flip)}
         return cache[key]
 
     def box_block(self, fermions: tuple, scalars_a: tuple, scalars_b: tuple, kinds=BOX_KINDS):
@@ -1251,24 +1283,24 @@ def _dipole_block(sector: DarkSector, gauge: str, mult, couplings: tuple):
     of the fermions and scalars any of ``couplings`` reaches (every term of the sum carries two
     of them: the other entries add exact zeros), cached per block; the sum over a few coupled
     pairs instead of all nF × nS of them (the same terms, added in another order)."""
-    no_flip, flip = sector.dipole_kernels(gauge, mult)
     if not sector.batched:
-        return no_flip, flip, couplings
+        return (*sector.dipole_kernels(gauge, mult), couplings)
     fs, sq = _support(sector, *couplings)
     if len(fs) == len(sector.fermions) and len(sq) == len(sector.scalars):
-        return no_flip, flip, couplings
+        return (*sector.dipole_kernels(gauge, mult), couplings)
+    no_flip, flip = sector.dipole_block_kernels(gauge, mult, fs, sq)
     # C order (the fancy-index cut of a batch comes out batch-fastest): the sums over the block
     # then add each point's terms as for a batch of one, whatever the batch (bit for bit)
     cache = sector.__dict__.setdefault("_dipole_block_cache", {})
     out = []
-    for c in (no_flip, flip, *couplings):
+    for c in couplings:
         key = (id(c), fs, sq)
         hit = cache.get(key)
         if hit is None or hit[0] is not c:
             hit = (c, _frozen(_take_c_order(c, fs, sq)))
             cache[key] = hit
         out.append(hit[1])
-    return out[0], out[1], tuple(out[2:])
+    return no_flip, flip, tuple(out)
 
 
 def _dipole_sum(sector: DarkSector, x, y, f, m_out, m_in, no_flip, flip):

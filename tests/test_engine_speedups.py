@@ -466,3 +466,43 @@ if __name__ == "__main__" and "--write" in sys.argv:
     doc = {name: coefficients(name) for name in CARDS}
     REFERENCE.write_text(json.dumps(doc, separators=(",", ":")) + "\n")
     print(f"written {REFERENCE}")
+
+
+def test_dipole_block_kernels_equal_the_cut_of_the_full_kernels():
+    """DarkSector.dipole_block_kernels (the kernels placed straight from the coupled pairs on a
+    block) against _take_c_order of dipole_kernels (the full (N, nF, nS) arrays cut back):
+    values, signs of zeros, shape and C layout, for every block of F_Ib's batched sector (blocks
+    holding all, some or none of the coupled pairs, indices in any order), both gauge bosons and
+    multiplicities scalar and per pair; and a sector without any coupled pair."""
+    import itertools
+
+    from bridge.engine import DarkSector, _take_c_order
+
+    sector = _batched_sector(7)
+    nf, ns = len(sector.fermions), len(sector.scalars)
+    coupled = sector.coupled
+    assert coupled.any() and not coupled.all()
+    mults = (1.0, np.arange(1.0, nf * ns + 1).reshape(nf, ns), np.array([1.0, 3.0, 8.0, 3.0][:ns]))
+    blocks = [(f, s) for k in range(1, nf + 1) for f in itertools.permutations(range(nf), k)
+              if len(f) < 3 or f == tuple(sorted(f))
+              for s in itertools.chain.from_iterable(itertools.permutations(range(ns), j) for j in (1, 2))]
+    blocks += [(tuple(range(nf)), tuple(range(ns)))]
+    seen_empty = seen_part = False
+    for gauge in ("photon", "gluon"):
+        for mult in mults:
+            full = sector.dipole_kernels(gauge, mult)
+            for fs, sq in blocks:
+                inside = coupled[np.ix_(fs, sq)]
+                seen_empty |= not inside.any()
+                seen_part |= inside.any() and not inside.all()
+                got = sector.dipole_block_kernels(gauge, mult, fs, sq)
+                for g, f in zip(got, full, strict=True):
+                    want = _take_c_order(f, fs, sq)
+                    assert g.shape == want.shape == (7, len(fs), len(sq)) and g.flags.c_contiguous
+                    assert np.array_equal(g, want) and np.array_equal(np.signbit(g), np.signbit(want))
+                    assert not g.flags.writeable
+    assert seen_empty and seen_part
+    empty = DarkSector(sector.fermions, sector.scalars, {}, {})
+    assert not empty.coupled.any()
+    for g in empty.dipole_block_kernels("photon", 1.0, (0, 1), (1,)):
+        assert np.array_equal(g, np.zeros((7, 2, 1))) and not np.signbit(g).any()
