@@ -194,3 +194,29 @@ def test_broken_plugin_adds_no_line_to_other_commands(tmp_path):
                           capture_output=True, text=True, env=env_with(tmp_path), timeout=120)
     assert proc.returncode == 2 and "installed but was left out" in proc.stderr
     assert "no_such_module_here" in proc.stderr
+
+
+def test_entry_point_origin_parses_each_distribution_once():
+    """plugins._origin: the "name version" the entry point's own dist.name / dist.version give,
+    each distribution's METADATA read once for all its models."""
+    from importlib.metadata import entry_points
+
+    from bridge import plugins
+
+    eps = list(entry_points(group=plugins.ENTRY_POINT_GROUP))
+    assert eps
+    known: dict = {}
+    got = [plugins._origin(ep.dist, known) for ep in eps]
+    assert got == [f"{ep.dist.name} {ep.dist.version}" for ep in eps]
+
+    class Dist:  # counts the metadata reads
+        reads = 0
+
+        @property
+        def metadata(self):
+            Dist.reads += 1
+            return {"Name": "pkg", "Version": "1.2"}
+
+    one, other, known = Dist(), Dist(), {}
+    assert [plugins._origin(d, known) for d in (one, one, other, one)] == ["pkg 1.2"] * 4
+    assert Dist.reads == 2

@@ -912,3 +912,38 @@ def test_the_readme_read_results_example_runs(tmp_path, monkeypatch, capsys):
     assert names["best"]["chi2:seed2021"] == names["df"]["chi2:seed2021"].min()
     assert names["failed"].empty
     assert "par:MINPAR:1" in capsys.readouterr().out
+
+
+def test_new_file_page_size_and_checkpoint_in_bytes(tmp_path):
+    """A new results file has store.PAGE_SIZE pages; a writer checkpoints its WAL every
+    WAL_CHECKPOINT_BYTES whatever the file's page size (an older file of 4096-byte pages keeps
+    them and is resumed with the same checkpoint size in bytes), and both read the same."""
+    import sqlite3
+
+    from bridge.scan import store as stm
+
+    ids = np.arange(5, dtype=np.int64)
+    cols = {"x": np.linspace(0.0, 1.0, 5)}
+    new = tmp_path / "new.db"
+    with stm.Store(new) as s:
+        assert s.con.execute("PRAGMA page_size").fetchone()[0] == stm.PAGE_SIZE
+        assert s.con.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == \
+            stm.WAL_CHECKPOINT_BYTES // stm.PAGE_SIZE
+        s.write(ids, cols, [None] * 5, ["fast"] * 5)
+    old = tmp_path / "old.db"
+    con = sqlite3.connect(new)
+    con.execute(f"VACUUM INTO '{old}'")  # the same content...
+    con.close()
+    con = sqlite3.connect(old)
+    con.execute("PRAGMA page_size = 4096")  # ...in 4096-byte pages, as earlier bridges made it
+    con.execute("VACUUM")
+    con.close()
+    with stm.Store(old) as s:
+        assert s.con.execute("PRAGMA page_size").fetchone()[0] == 4096
+        assert s.con.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == stm.WAL_CHECKPOINT_BYTES // 4096
+        s.write(ids + 5, cols, [None] * 5, ["fast"] * 5)
+    with stm.Store(new) as s:
+        s.write(ids + 5, cols, [None] * 5, ["fast"] * 5)
+    a, b = stm.read(new), stm.read(old)
+    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+    assert np.array_equal(a["x"], np.concatenate([cols["x"], cols["x"]]))
