@@ -182,8 +182,118 @@ def hermitian(mass_matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def real_symmetric(mass_matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """M² = O diag(m²) Oᵀ for real symmetric mass-squared matrices, m² ascending."""
-    return _eigh(np.real(np.asarray(mass_matrix)))
+    """M² = O diag(m²) Oᵀ for real symmetric mass-squared matrices, m² ascending.
+
+    A matrix whose entries couple its coordinates in separate blocks of at most two (after a
+    permutation: :func:`_blocks`) is diagonalised block by block (:func:`_block_eigh`), each
+    point by the blocks of its own pattern of zeros, so its numbers do not depend on its batch.
+    That is the real form of a complex scalar with a CP-conserving mixing (S_Ib's
+    (Φ_R, Φ_I, Φ'^0_R, Φ'^0_I): (Φ_R, Φ'^0_R) and (Φ_I, Φ'^0_I) for real a_H, λ_Φ). There the
+    blocks' near-degenerate eigenvalues (m²(Φ_R) − m²(Φ_I) = λ_Φ v², ~1e-6 of m²) belong to
+    different blocks: an eigen-solver of the whole matrix mixes their eigenvectors by its
+    rounding over their gap (~1e-16/1e-6), which the blocks' exact zeros leave out, and a
+    2×2 block costs a Jacobi rotation instead of a LAPACK call per matrix. Other matrices
+    (one block, or diagonal) take numpy's eigh as before."""
+    m = np.real(np.asarray(mass_matrix))
+    n = m.shape[-1]
+    if 3 <= n <= _MAX_SPLIT and m.ndim >= 2 and m.size:
+        split = _block_eigh(m)
+        if split is not None:
+            return split
+    return _eigh(m)
+
+
+#: Matrices up to this size are checked for blocks (their zero pattern is one int64 per point).
+_MAX_SPLIT = 11
+
+
+def _blocks(pattern: int, n: int) -> tuple[tuple[int, ...], ...]:
+    """The coordinates 0..n-1 grouped into the connected components of the graph whose edges
+    are the set bits of ``pattern`` (bit k: the k-th entry of the upper triangle in
+    np.triu_indices order), each ascending, ordered by their first coordinate."""
+    rows, cols = np.triu_indices(n, 1)
+    parent = list(range(n))
+
+    def root(i):
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for k, (i, j) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
+        if pattern >> k & 1:
+            a, b = root(i), root(j)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(root(i), []).append(i)
+    return tuple(tuple(g) for g in groups.values())
+
+
+def _block_eigh(m: np.ndarray):
+    """:func:`real_symmetric` by blocks, or None where no point of the batch splits into blocks
+    of at most two with one of two (the caller's eigh then takes the whole batch, as before).
+
+    Each point's pattern of nonzero off-diagonal entries (NaN counts as nonzero) gives its
+    blocks; a 1×1 block is its entry with the vector 1, a 2×2 block one Jacobi rotation
+    (:func:`_eigh2`: LAPACK's eigenvalues to rounding, accurate for a nearly diagonal block)
+    whatever the batch (a point alone too); points of other patterns take numpy's eigh of the
+    whole matrix, each matrix alone. The values are sorted ascending (stable: ties keep the
+    coordinates' order) with the columns."""
+    n = m.shape[-1]
+    flat = m.reshape(-1, n, n)
+    rows, cols = np.triu_indices(n, 1)
+    bits = flat[:, rows, cols] != 0
+    keys = bits @ (np.int64(1) << np.arange(rows.size, dtype=np.int64))
+    first = int(keys[0])
+    if np.all(keys == first):
+        patterns, inverse = [first], None
+    else:
+        uniq, inverse = np.unique(keys, return_inverse=True)
+        patterns = uniq.tolist()
+    splits = {}
+    for p in patterns:
+        blocks = _blocks(p, n)
+        sizes = [len(b) for b in blocks]
+        if max(sizes) == 2:
+            splits[p] = blocks
+    if not splits:
+        return None
+    values = np.empty(flat.shape[:-1])
+    vectors = np.zeros(flat.shape)
+    for k, p in enumerate(patterns):
+        at = None if inverse is None else np.flatnonzero(inverse == k)
+        part = flat if at is None else flat[at]
+        if p in splits:
+            val, vec = _split(part, splits[p])
+        else:
+            val, vec = np.linalg.eigh(part)
+        if at is None:
+            values, vectors = val, vec
+        else:
+            values[at], vectors[at] = val, vec
+    return values.reshape(m.shape[:-1]), vectors.reshape(m.shape)
+
+
+def _split(m: np.ndarray, blocks) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues (ascending) and eigenvectors of a batch (N, n, n) of real symmetric matrices
+    that are block-diagonal on ``blocks`` (coordinate tuples of one or two)."""
+    values = np.empty(m.shape[:-1])
+    vectors = np.zeros(m.shape)
+    start = 0
+    for block in blocks:
+        if len(block) == 1:
+            i = block[0]
+            values[:, start] = m[:, i, i]
+            vectors[:, i, start] = 1.0
+        else:
+            i, j = block
+            val, vec = _eigh2(m[:, [i, j]][:, :, [i, j]])
+            values[:, start:start + 2] = val
+            vectors[:, i, start:start + 2] = vec[:, 0]
+            vectors[:, j, start:start + 2] = vec[:, 1]
+        start += len(block)
+    return _sort(values, vectors)
 
 
 def singular_values(matrices: np.ndarray) -> np.ndarray:
