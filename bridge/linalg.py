@@ -31,7 +31,17 @@ def _eigh2(m: np.ndarray):
     diagonal H, and accurate for a nearly diagonal one: no (a + b)/2 ± r cancellation) with the
     eigenvectors (cos, −e^{−iφ} sin), (sin, e^{−iφ} cos), cos = 1/√(1 + t²), sin = t cos;
     returned ascending."""
-    a, b, c = np.real(m[..., 0, 0]), np.real(m[..., 1, 1]), m[..., 0, 1]
+    low, high, first, second = _eigh2_parts(np.real(m[..., 0, 0]), np.real(m[..., 1, 1]),
+                                            m[..., 0, 1], np.iscomplexobj(m))
+    vec = np.empty(m.shape, dtype=np.result_type(m.dtype, first[1].dtype))
+    vec[..., 0, 0], vec[..., 1, 0] = first
+    vec[..., 0, 1], vec[..., 1, 1] = second
+    return np.stack([low, high], axis=-1), vec
+
+
+def _eigh2_parts(a: np.ndarray, b: np.ndarray, c: np.ndarray, complex_: bool):
+    """:func:`_eigh2` of the matrices [[a, c], [c^*, b]] given by their entries: (lower
+    eigenvalue, higher, its eigenvector's two components, the other's)."""
     ac = np.abs(c)
     with np.errstate(divide="ignore", invalid="ignore"):
         tau = (b - a) / (2.0 * ac)
@@ -41,19 +51,16 @@ def _eigh2(m: np.ndarray):
     cos = 1.0 / np.sqrt(1.0 + t * t)
     sin = t * cos
     lam_p, lam_q = a - t * ac, b + t * ac
-    if np.iscomplexobj(m):
+    if complex_:
         with np.errstate(divide="ignore", invalid="ignore"):
             phase = np.where(ac > 0, c / np.where(ac > 0, ac, 1.0), 1.0)
     else:
         phase = np.where(c < 0, -1.0, 1.0)
     ph = np.conj(phase)  # the second components carry e^{−iφ}
     swap = lam_p > lam_q
-    vec = np.empty(m.shape, dtype=np.result_type(m.dtype, np.asarray(phase).dtype))
     first = (np.where(swap, sin, cos), np.where(swap, ph * cos, -ph * sin))
     second = (np.where(swap, cos, sin), np.where(swap, -ph * sin, ph * cos))
-    vec[..., 0, 0], vec[..., 1, 0] = first
-    vec[..., 0, 1], vec[..., 1, 1] = second
-    return np.stack([np.minimum(lam_p, lam_q), np.maximum(lam_p, lam_q)], axis=-1), vec
+    return np.minimum(lam_p, lam_q), np.maximum(lam_p, lam_q), first, second
 
 
 def _sort(values: np.ndarray, *matrices: np.ndarray):
@@ -277,22 +284,29 @@ def _block_eigh(m: np.ndarray):
 
 def _split(m: np.ndarray, blocks) -> tuple[np.ndarray, np.ndarray]:
     """Eigenvalues (ascending) and eigenvectors of a batch (N, n, n) of real symmetric matrices
-    that are block-diagonal on ``blocks`` (coordinate tuples of one or two)."""
-    values = np.empty(m.shape[:-1])
-    vectors = np.zeros(m.shape)
-    start = 0
+    that are block-diagonal on ``blocks`` (coordinate tuples of one or two): the blocks'
+    eigenpairs (:func:`_eigh2_parts`), written straight to their sorted columns where every
+    point has the first point's order (:func:`_sort`'s test), else sorted by :func:`_sort`."""
+    values, columns = [], []  # per eigenpair: its value, its (row, component or None: 1)
     for block in blocks:
         if len(block) == 1:
             i = block[0]
-            values[:, start] = m[:, i, i]
-            vectors[:, i, start] = 1.0
+            values.append(m[:, i, i])
+            columns.append(((i, None),))
         else:
             i, j = block
-            val, vec = _eigh2(m[:, [i, j]][:, :, [i, j]])
-            values[:, start:start + 2] = val
-            vectors[:, i, start:start + 2] = vec[:, 0]
-            vectors[:, j, start:start + 2] = vec[:, 1]
-        start += len(block)
+            low, high, first, second = _eigh2_parts(m[:, i, i], m[:, j, j], m[:, i, j], False)
+            values += [low, high]
+            columns += [((i, first[0]), (j, first[1])), ((i, second[0]), (j, second[1]))]
+    values = np.stack(values, axis=-1)
+    vectors = np.zeros(m.shape)
+    order = np.argsort(values[0], kind="stable")
+    uniform = _in_order(values, order)
+    for col, source in enumerate(order.tolist() if uniform else range(len(columns))):
+        for row, part in columns[source]:
+            vectors[:, row, col] = 1.0 if part is None else part
+    if uniform:
+        return values[:, order], vectors
     return _sort(values, vectors)
 
 
