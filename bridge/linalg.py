@@ -241,17 +241,19 @@ def _block_eigh(m: np.ndarray):
     """:func:`real_symmetric` by blocks, or None where no point of the batch splits into blocks
     of at most two with one of two (the caller's eigh then takes the whole batch, as before).
 
-    Each point's pattern of nonzero off-diagonal entries (NaN counts as nonzero) gives its
-    blocks; a 1×1 block is its entry with the vector 1, a 2×2 block one Jacobi rotation
-    (:func:`_eigh2`: LAPACK's eigenvalues to rounding, accurate for a nearly diagonal block)
-    whatever the batch (a point alone too); points of other patterns take numpy's eigh of the
-    whole matrix, each matrix alone. The values are sorted ascending (stable: ties keep the
-    coordinates' order) with the columns."""
+    Each point's pattern of nonzero off-diagonal entries gives its blocks (a point with a
+    non-finite entry none: numpy's eigh refuses it, as before); a 1×1 block is its entry with
+    the vector 1, a 2×2 block one Jacobi rotation (:func:`_eigh2`: LAPACK's eigenvalues to
+    rounding, accurate for a nearly diagonal block) whatever the batch (a point alone too);
+    points of other patterns take numpy's eigh of the whole matrix. The values are sorted
+    ascending (stable: ties keep the coordinates' order) with the columns."""
     n = m.shape[-1]
     flat = m.reshape(-1, n, n)
     rows, cols = np.triu_indices(n, 1)
     bits = flat[:, rows, cols] != 0
     keys = bits @ (np.int64(1) << np.arange(rows.size, dtype=np.int64))
+    # a matrix with a NaN or an infinity: numpy's eigh, which refuses it (LinAlgError) as before
+    keys[~np.isfinite(flat).all(axis=(-2, -1))] = -1
     first = int(keys[0])
     if np.all(keys == first):
         patterns, inverse = [first], None
@@ -260,6 +262,8 @@ def _block_eigh(m: np.ndarray):
         patterns = uniq.tolist()
     splits = {}
     for p in patterns:
+        if p < 0:
+            continue
         blocks = _blocks(p, n)
         sizes = [len(b) for b in blocks]
         if max(sizes) == 2:
@@ -274,7 +278,10 @@ def _block_eigh(m: np.ndarray):
         if p in splits:
             val, vec = _split(part, splits[p])
         else:
-            val, vec = np.linalg.eigh(part)
+            # (numpy's eigh of a batch of one (1, n, n) can differ in the last bit from the same
+            # matrix alone or in a longer batch, which agree: measured, numpy 2.x/OpenBLAS)
+            val, vec = np.linalg.eigh(part) if len(part) > 1 else \
+                (x[None] for x in np.linalg.eigh(part[0]))
         if at is None:
             values, vectors = val, vec
         else:

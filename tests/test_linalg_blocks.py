@@ -138,3 +138,27 @@ def test_block_partition():
     assert linalg._blocks(bit[0, 2], 4) == ((0, 2), (1,), (3,))
     assert linalg._blocks(bit[0, 2] | bit[2, 3], 4) == ((0, 2, 3), (1,))
     assert linalg._blocks(0, 4) == ((0,), (1,), (2,), (3,))
+
+
+def test_non_finite_matrices_take_numpy_eigh():
+    """A NaN or an infinity in a block matrix: numpy's eigh of the matrix, alone or in a batch
+    (its LinAlgError where it refuses one, its numbers where not: the caller's handling of the
+    point is unchanged)."""
+    good = s_ib_like(4.0e4, 0.3, 8705.18, 6.4e5)
+    raised = 0
+    for bad_value, at in ((np.nan, (0, 2)), (np.inf, (0, 0)), (np.nan, (1, 1)), (np.inf, (1, 3))):
+        bad = good.copy()
+        bad[at] = bad[at[::-1]] = bad_value
+        try:
+            want = np.linalg.eigh(bad)
+        except np.linalg.LinAlgError:
+            raised += 1
+            for batch in (bad, np.array([good, bad, good])):
+                with pytest.raises(np.linalg.LinAlgError):
+                    linalg.real_symmetric(batch)
+            continue
+        got = linalg.real_symmetric(bad)
+        assert all(np.array_equal(g, w, equal_nan=True) for g, w in zip(got, want, strict=True))
+        got = linalg.real_symmetric(np.array([good, bad, good]))
+        assert all(np.array_equal(g[1], w, equal_nan=True) for g, w in zip(got, want, strict=True))
+    assert raised  # a NaN off the diagonal is refused
