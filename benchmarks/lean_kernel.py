@@ -203,19 +203,17 @@ def s_ib_sector(m_phi, m_psiq, card: dict, sm) -> dict:
     split = card["lam_phi"] * v * v / 2.0
     mix = card["a_h"] * v / math.sqrt(2.0)
     # real a_H, λ_Φ: M² is block-diagonal on (Φ_R, Φ'^0_R) and (Φ_I, Φ'^0_I), each 2×2 block
-    # one Jacobi rotation (bridge.linalg._eigh2, as bridge.linalg.real_symmetric); S_k in the
-    # order of the blocks (the sums over states do not depend on it)
+    # [[M_Φ² ± split, mix], [mix, M_Φ'²]] one Jacobi rotation (bridge.linalg._eigh2_parts, as
+    # bridge.linalg.real_symmetric); S_k in the order of the blocks (the sums over states do not
+    # depend on it)
     eig = np.empty((n, 4))
     o = np.zeros((n, 4, 4))
+    heavy, off = np.full(n, card["m_phip"] ** 2), np.full(n, mix)
     for part, sign in ((0, 1.0), (1, -1.0)):
-        block = np.empty((n, 2, 2))
-        block[:, 0, 0] = m_phi * m_phi + sign * split
-        block[:, 0, 1] = block[:, 1, 0] = mix
-        block[:, 1, 1] = card["m_phip"] ** 2
-        val, vec = linalg._eigh2(block)
-        eig[:, 2 * part:2 * part + 2] = val
-        o[:, part, 2 * part:2 * part + 2] = vec[:, 0]
-        o[:, part + 2, 2 * part:2 * part + 2] = vec[:, 1]
+        low, high, first, second = linalg._eigh2_parts(m_phi * m_phi + sign * split, heavy, off, False)
+        eig[:, 2 * part], eig[:, 2 * part + 1] = low, high
+        o[:, part, 2 * part], o[:, part + 2, 2 * part] = first
+        o[:, part, 2 * part + 1], o[:, part + 2, 2 * part + 1] = second
     phi = (o[:, 0, :] + 1j * o[:, 1, :]) / math.sqrt(2.0)
     phip = (o[:, 2, :] + 1j * o[:, 3, :]) / math.sqrt(2.0)
     mf = np.stack([m_psiq, m_psiq, np.full(n, card["m_psil"]), np.full(n, card["m_psil"])], axis=-1)
