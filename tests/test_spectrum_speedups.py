@@ -246,9 +246,6 @@ def _compare(name: str, reference: dict, got: dict, layout: dict, skip=()) -> No
 #: LFV coefficients (bilinears of those couplings)
 AGAINST_MPMATH = ("mixing:SIBSNMIX", "yukawa_l", "yukawa_r", "z:scalar", "w:scalar",
                   "higgs:scalar", "higgs:scalar2", "lfv")
-#: quantities linear or bilinear in the neutral-scalar eigenvectors: where LAPACK's cross-block
-#: mixing of the near-degenerate pair sits at first order in the stored reference
-FIRST_ORDER = AGAINST_MPMATH[:-1]
 
 
 def _mpmath_compared(key: str) -> bool:
@@ -297,14 +294,15 @@ def _check_s_ib(name: str, scan: bool, monkeypatch, mutate=None) -> None:
     if mutate is not None:
         mutate(got)
     label = name + ("+scan" if scan else "")
-    stored = {k.split("/", 1)[1]: v for k, v in _reference().items() if k.split("/", 1)[0] == label}
+    reference = _reference()
+    stored = {k.split("/", 1)[1]: v for k, v in reference.items() if k.split("/", 1)[0] == label}
     exact = mpmath_evaluated(name, scan, monkeypatch)
     keys = [k for k in got if _mpmath_compared(k)]
-    _compare(label, _reference(), got, layout, skip=keys)
+    _compare(label, reference, got, layout, skip=keys)
     new = _max_deviations(exact, got, layout, keys)
     old = _max_deviations(exact, stored, layout, keys)
     assert all(v <= RTOL for v in new.values()), {k: v for k, v in new.items() if v > RTOL}
-    first = [k for k in keys if not k.startswith("lfv:")]
+    first = [k for k in keys if not k.startswith("lfv:")]  # linear or bilinear in O's columns
     assert "mixing:SIBSNMIX" in first
     # the stored reference (LAPACK's 4×4 eigh) misses the mpmath eigensystem beyond RTOL in
     # the mixing and every coupling with a scalar index, orders of magnitude farther than the
