@@ -31,7 +31,17 @@ def _eigh2(m: np.ndarray):
     diagonal H, and accurate for a nearly diagonal one: no (a + b)/2 ± r cancellation) with the
     eigenvectors (cos, −e^{−iφ} sin), (sin, e^{−iφ} cos), cos = 1/√(1 + t²), sin = t cos;
     returned ascending."""
-    a, b, c = np.real(m[..., 0, 0]), np.real(m[..., 1, 1]), m[..., 0, 1]
+    low, high, first, second = _eigh2_parts(np.real(m[..., 0, 0]), np.real(m[..., 1, 1]),
+                                            m[..., 0, 1], np.iscomplexobj(m))
+    vec = np.empty(m.shape, dtype=np.result_type(m.dtype, first[1].dtype))
+    vec[..., 0, 0], vec[..., 1, 0] = first
+    vec[..., 0, 1], vec[..., 1, 1] = second
+    return np.stack([low, high], axis=-1), vec
+
+
+def _eigh2_parts(a: np.ndarray, b: np.ndarray, c: np.ndarray, complex_: bool):
+    """:func:`_eigh2` of the matrices [[a, c], [c^*, b]] given by their entries: (lower
+    eigenvalue, higher, its eigenvector's two components, the other's)."""
     ac = np.abs(c)
     with np.errstate(divide="ignore", invalid="ignore"):
         tau = (b - a) / (2.0 * ac)
@@ -41,19 +51,16 @@ def _eigh2(m: np.ndarray):
     cos = 1.0 / np.sqrt(1.0 + t * t)
     sin = t * cos
     lam_p, lam_q = a - t * ac, b + t * ac
-    if np.iscomplexobj(m):
+    if complex_:
         with np.errstate(divide="ignore", invalid="ignore"):
             phase = np.where(ac > 0, c / np.where(ac > 0, ac, 1.0), 1.0)
     else:
         phase = np.where(c < 0, -1.0, 1.0)
     ph = np.conj(phase)  # the second components carry e^{−iφ}
     swap = lam_p > lam_q
-    vec = np.empty(m.shape, dtype=np.result_type(m.dtype, np.asarray(phase).dtype))
     first = (np.where(swap, sin, cos), np.where(swap, ph * cos, -ph * sin))
     second = (np.where(swap, cos, sin), np.where(swap, -ph * sin, ph * cos))
-    vec[..., 0, 0], vec[..., 1, 0] = first
-    vec[..., 0, 1], vec[..., 1, 1] = second
-    return np.stack([np.minimum(lam_p, lam_q), np.maximum(lam_p, lam_q)], axis=-1), vec
+    return np.minimum(lam_p, lam_q), np.maximum(lam_p, lam_q), first, second
 
 
 def _sort(values: np.ndarray, *matrices: np.ndarray):
@@ -182,8 +189,132 @@ def hermitian(mass_matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def real_symmetric(mass_matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """M² = O diag(m²) Oᵀ for real symmetric mass-squared matrices, m² ascending."""
-    return _eigh(np.real(np.asarray(mass_matrix)))
+    """M² = O diag(m²) Oᵀ for real symmetric mass-squared matrices, m² ascending.
+
+    A matrix whose entries couple its coordinates in separate blocks of at most two (after a
+    permutation: :func:`_blocks`) is diagonalised block by block (:func:`_block_eigh`), each
+    point by the blocks of its own pattern of zeros, so its numbers do not depend on its batch.
+    That is the real form of a complex scalar with a CP-conserving mixing (S_Ib's
+    (Φ_R, Φ_I, Φ'^0_R, Φ'^0_I): (Φ_R, Φ'^0_R) and (Φ_I, Φ'^0_I) for real a_H, λ_Φ). There the
+    blocks' near-degenerate eigenvalues (m²(Φ_R) − m²(Φ_I) = λ_Φ v², ~1e-6 of m²) belong to
+    different blocks: an eigen-solver of the whole matrix mixes their eigenvectors by its
+    rounding over their gap (~1e-16/1e-6), which the blocks' exact zeros leave out, and a
+    2×2 block costs a Jacobi rotation instead of a LAPACK call per matrix. Other matrices
+    (one block, or diagonal) take numpy's eigh as before."""
+    m = np.real(np.asarray(mass_matrix))
+    n = m.shape[-1]
+    if 3 <= n <= _MAX_SPLIT and m.ndim >= 2 and m.size:
+        split = _block_eigh(m)
+        if split is not None:
+            return split
+    return _eigh(m)
+
+
+#: Matrices up to this size are checked for blocks (their zero pattern is one int64 per point).
+_MAX_SPLIT = 11
+
+
+def _blocks(pattern: int, n: int) -> tuple[tuple[int, ...], ...]:
+    """The coordinates 0..n-1 grouped into the connected components of the graph whose edges
+    are the set bits of ``pattern`` (bit k: the k-th entry of the upper triangle in
+    np.triu_indices order), each ascending, ordered by their first coordinate."""
+    rows, cols = np.triu_indices(n, 1)
+    parent = list(range(n))
+
+    def root(i):
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for k, (i, j) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
+        if pattern >> k & 1:
+            a, b = root(i), root(j)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(root(i), []).append(i)
+    return tuple(tuple(g) for g in groups.values())
+
+
+def _block_eigh(m: np.ndarray):
+    """:func:`real_symmetric` by blocks, or None where no point of the batch splits into blocks
+    of at most two with one of two (the caller's eigh then takes the whole batch, as before).
+
+    Each point's pattern of nonzero off-diagonal entries gives its blocks (a point with a
+    non-finite entry none: numpy's eigh refuses it, as before); a 1×1 block is its entry with
+    the vector 1, a 2×2 block one Jacobi rotation (:func:`_eigh2`: LAPACK's eigenvalues to
+    rounding, accurate for a nearly diagonal block) whatever the batch (a point alone too);
+    points of other patterns take numpy's eigh of the whole matrix. The values are sorted
+    ascending (stable: ties keep the coordinates' order) with the columns."""
+    n = m.shape[-1]
+    flat = m.reshape(-1, n, n)
+    rows, cols = np.triu_indices(n, 1)
+    bits = flat[:, rows, cols] != 0
+    keys = bits @ (np.int64(1) << np.arange(rows.size, dtype=np.int64))
+    # a matrix with a NaN or an infinity: numpy's eigh, which refuses it (LinAlgError) as before
+    keys[~np.isfinite(flat).all(axis=(-2, -1))] = -1
+    first = int(keys[0])
+    if np.all(keys == first):
+        patterns, inverse = [first], None
+    else:
+        uniq, inverse = np.unique(keys, return_inverse=True)
+        patterns = uniq.tolist()
+    splits = {}
+    for p in patterns:
+        if p < 0:
+            continue
+        blocks = _blocks(p, n)
+        sizes = [len(b) for b in blocks]
+        if max(sizes) == 2:
+            splits[p] = blocks
+    if not splits:
+        return None
+    values = np.empty(flat.shape[:-1])
+    vectors = np.zeros(flat.shape)
+    for k, p in enumerate(patterns):
+        at = None if inverse is None else np.flatnonzero(inverse == k)
+        part = flat if at is None else flat[at]
+        if p in splits:
+            val, vec = _split(part, splits[p])
+        else:
+            # (numpy's eigh of a batch of one (1, n, n) can differ in the last bit from the same
+            # matrix alone or in a longer batch, which agree: measured, numpy 2.x/OpenBLAS)
+            val, vec = np.linalg.eigh(part) if len(part) > 1 else \
+                (x[None] for x in np.linalg.eigh(part[0]))
+        if at is None:
+            values, vectors = val, vec
+        else:
+            values[at], vectors[at] = val, vec
+    return values.reshape(m.shape[:-1]), vectors.reshape(m.shape)
+
+
+def _split(m: np.ndarray, blocks) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues (ascending) and eigenvectors of a batch (N, n, n) of real symmetric matrices
+    that are block-diagonal on ``blocks`` (coordinate tuples of one or two): the blocks'
+    eigenpairs (:func:`_eigh2_parts`), written straight to their sorted columns where every
+    point has the first point's order (:func:`_sort`'s test), else sorted by :func:`_sort`."""
+    values, columns = [], []  # per eigenpair: its value, its (row, component or None: 1)
+    for block in blocks:
+        if len(block) == 1:
+            i = block[0]
+            values.append(m[:, i, i])
+            columns.append(((i, None),))
+        else:
+            i, j = block
+            low, high, first, second = _eigh2_parts(m[:, i, i], m[:, j, j], m[:, i, j], False)
+            values += [low, high]
+            columns += [((i, first[0]), (j, first[1])), ((i, second[0]), (j, second[1]))]
+    values = np.stack(values, axis=-1)
+    vectors = np.zeros(m.shape)
+    order = np.argsort(values[0], kind="stable")
+    uniform = _in_order(values, order)
+    for col, source in enumerate(order.tolist() if uniform else range(len(columns))):
+        for row, part in columns[source]:
+            vectors[:, row, col] = 1.0 if part is None else part
+    if uniform:
+        return values[:, order], vectors
+    return _sort(values, vectors)
 
 
 def singular_values(matrices: np.ndarray) -> np.ndarray:
