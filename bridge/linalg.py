@@ -242,7 +242,7 @@ def _block_eigh(m: np.ndarray):
     of at most two with one of two (the caller's eigh then takes the whole batch, as before).
 
     Each point's pattern of nonzero off-diagonal entries gives its blocks (a point with a
-    non-finite entry none: numpy's eigh refuses it, as before); a 1×1 block is its entry with
+    non-finite entry none: numpy's eigh, whatever it gives, as before); a 1×1 block is its entry with
     the vector 1, a 2×2 block one Jacobi rotation (:func:`_eigh2`: LAPACK's eigenvalues to
     rounding, accurate for a nearly diagonal block) whatever the batch (a point alone too);
     points of other patterns take numpy's eigh of the whole matrix. The values are sorted
@@ -252,7 +252,8 @@ def _block_eigh(m: np.ndarray):
     rows, cols = np.triu_indices(n, 1)
     bits = flat[:, rows, cols] != 0
     keys = bits @ (np.int64(1) << np.arange(rows.size, dtype=np.int64))
-    # a matrix with a NaN or an infinity: numpy's eigh, which refuses it (LinAlgError) as before
+    # a matrix with a NaN or an infinity: numpy's eigh as before (LinAlgError, or with numpy 2.4
+    # and a NaN on the diagonal finite values without an error: what the caller got before)
     keys[~np.isfinite(flat).all(axis=(-2, -1))] = -1
     first = int(keys[0])
     if np.all(keys == first):

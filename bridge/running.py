@@ -343,6 +343,8 @@ def _all_distinct(scales) -> bool:
     then does not need): equal neighbours by value as unique compares them (−0.0 = 0.0), and
     a NaN, which unique merges with another NaN, leaves the answer to unique."""
     ordered = np.sort(np.ravel(scales))
+    if ordered.size == 0:  # nothing to merge
+        return True
     return bool(np.all(ordered[1:] != ordered[:-1])) and not np.isnan(ordered[-1])
 
 

@@ -30,12 +30,13 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import scan_throughput as st  # noqa: E402
 
 from bridge import engine  # noqa: E402
-from bridge.scan.runner import ScanOptions, prepare, run_chunk  # noqa: E402
+from bridge.scan.runner import COMPUTE_PART, ScanOptions, prepare, run_chunk  # noqa: E402
 
-#: above 4096, where the Z penguin's layout changed, and above 16384 / 3, where numpy elides
-#: the temporaries of a block of three complex numbers a point (scotogenic's lepton dipoles; four
-#: in S_Ib's: above 4096); the parts include batches of one point
-POINTS = 6000
+#: the largest batch a scan computes (a local worker's whole chunk, runner.COMPUTE_PART): above
+#: 4096, where the Z penguin's layout changed, above 16384 / 3, where numpy elides the
+#: temporaries of a block of three complex numbers a point (scotogenic's lepton dipoles; four in
+#: S_Ib's: above 4096), and at 16384 / 2 (two a point); the parts include batches of one point
+POINTS = COMPUTE_PART
 SPLITS = [1, 17, 700, 701, 2000, 3333]
 #: the first points also each alone (a batch of one adds some sums in other groups)
 ALONE = 24
@@ -48,7 +49,7 @@ def test_columns_do_not_depend_on_the_batch(model, tmp_path):
     card = st._card(model) if model in st.MODELS else str(ROOT / "cards" / f"{model}.slha")
     vary = VARY.get(model) or st._vary(model, 8100)
     opts = ScanOptions(card, vary, str(tmp_path / "x.db"), likelihoods=["seed2021"],
-                       observables=True, progress=False, sample="random:8100")
+                       observables=True, progress=False, sample=f"random:{POINTS}")
     ctx, _ = prepare(opts, say=lambda m: None)
     ids = np.arange(POINTS)
     whole = run_chunk(ctx, ids, ctx.space.values(ids))

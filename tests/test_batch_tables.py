@@ -59,7 +59,8 @@ def test_alpha_of_distinct_scales_skips_unique_with_the_same_numbers():
     rng = np.random.default_rng(5)
     distinct = rng.uniform(200.0, 3000.0, 40)
     cases = [distinct, distinct[rng.integers(0, 10, 40)], np.array([0.0, -0.0, 1.0]),
-             np.array([np.nan, 1.0, 2.0]), np.array([np.nan, np.nan, 2.0]), np.array([3.0, 2.0])]
+             np.array([np.nan, 1.0, 2.0]), np.array([np.nan, np.nan, 2.0]), np.array([3.0, 2.0]),
+             np.array([7.0]), np.array([])]
     for scales in cases:
         assert running._all_distinct(scales) == (np.unique(scales).size == scales.size
                                                  and not np.isnan(scales).any())

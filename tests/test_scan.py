@@ -555,7 +555,7 @@ def test_chunk_columns_are_float_arrays_of_their_own(tmp_path):
     ("F_Ib.slha", ["MINPAR:1:20:1000:9", "MINPAR:2:100:2000:9"]),
 ])
 def test_a_chunk_computed_in_parts_is_stored_as_computed_at_once(tmp_path, monkeypatch, card, vary):
-    """run_packed computes a chunk COMPUTE_PART points at a time (a worker's peak memory) and
+    """run_packed computes a chunk compute_part(ctx) points at a time (a worker's peak memory) and
     stores it as one: every column, route and message read back from the packed chunk equals,
     bit for bit, the chunk computed in one call."""
     from bridge.scan import runner
@@ -568,7 +568,7 @@ def test_a_chunk_computed_in_parts_is_stored_as_computed_at_once(tmp_path, monke
     values = ctx.space.values(ids)
     read = {}
     for part in (ids.size, 7):
-        monkeypatch.setattr(runner, "COMPUTE_PART", part)
+        monkeypatch.setattr(runner, "COMPUTE_PART_ALL", part)
         packed, _, _ = run_packed(ctx, ids, values)
         read[part] = unpack(packed, ctx.space, fastpath_from(runner.fastpath_recipe(ctx)))
     (i1, c1, e1, r1, *_), (i7, c7, e7, r7, *_) = read[ids.size], read[7]
@@ -585,11 +585,12 @@ def test_a_chunk_computed_in_parts_is_stored_as_computed_at_once(tmp_path, monke
     ({"contributions": True}, True),
 ])
 def test_a_scan_of_every_coefficient_is_computed_in_smaller_parts(tmp_path, monkeypatch, options, wide):
-    """compute_part: COMPUTE_PART points at a time for a scan of the coefficients it reads,
-    COMPUTE_PART_ALL for one that computes every coefficient (twice the memory a point); and
-    run_packed gives run_chunk parts of at most that size, the chunk read back equal bit for bit
-    to the chunk computed in one call."""
-    from bridge.scan import runner
+    """compute_part: COMPUTE_PART points at a time in a local worker of a scan of the
+    coefficients it reads (at most LARGE_PART_READ of them), COMPUTE_PART_ALL for one that
+    computes every coefficient (twice the memory a point), reads more, or runs in the scanning
+    process; and run_packed gives run_chunk parts of at most that size, the chunk read back
+    equal bit for bit to the chunk computed in one call."""
+    from bridge.scan import executors, runner
     from bridge.scan.runner import ScanOptions, compute_part, prepare, run_chunk, run_packed
     from bridge.scan.store import fastpath_from, unpack
 
@@ -598,7 +599,14 @@ def test_a_scan_of_every_coefficient_is_computed_in_smaller_parts(tmp_path, monk
                                  str(tmp_path / "a.db"), likelihoods=["seed2021"], progress=False,
                                  **options), say=lambda msg: None)
     assert (ctx.read is None) is wide
+    assert not executors.LOCAL_WORKER and compute_part(ctx) == runner.COMPUTE_PART_ALL
+    monkeypatch.setattr(executors, "LOCAL_WORKER", True)
     assert compute_part(ctx) == (runner.COMPUTE_PART_ALL if wide else runner.COMPUTE_PART)
+    if not wide:  # one coefficient more than LARGE_PART_READ: the smaller parts
+        assert len(ctx.read) <= runner.LARGE_PART_READ
+        monkeypatch.setattr(runner, "LARGE_PART_READ", len(ctx.read) - 1)
+        assert compute_part(ctx) == runner.COMPUTE_PART_ALL
+        monkeypatch.setattr(runner, "LARGE_PART_READ", len(ctx.read))
     monkeypatch.setattr(runner, "COMPUTE_PART", 11)
     monkeypatch.setattr(runner, "COMPUTE_PART_ALL", 7)
     sizes = []

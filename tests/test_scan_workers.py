@@ -60,7 +60,7 @@ def test_a_chunk_in_parts_leaves_no_batch_of_one(monkeypatch, tmp_path):
     alone = run_chunk(ctx, ids[-1:], values[-1:])  # the batch of one the parts once made
     for name in ("wc:C7_bs:re", "wc:C7_bs:im", "wc:C7p_bs:re", "wc:C7p_bs:im"):
         assert alone.columns[name][0] == whole.columns[name][-1], name
-    monkeypatch.setattr(runner, "COMPUTE_PART", 144)
+    monkeypatch.setattr(runner, "COMPUTE_PART_ALL", 144)
     packed, _, _ = run_packed(ctx, ids, values)
     i, cols, errors, routes, *_ = unpack(packed, ctx.space, fastpath_from(runner.fastpath_recipe(ctx)))
     assert i.tolist() == ids.tolist() and errors == whole.errors and routes == whole.routes

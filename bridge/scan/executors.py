@@ -81,6 +81,9 @@ BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
 #: In a local worker process: the shared counters of points done per task slot
 #: (bridge.scan.runner.run_packed), set by the worker's initializer.
 REPORTS = None
+#: True in a local worker process (set by its initializer): a process that runs chunks and
+#: holds nothing else (bridge.scan.runner.compute_part).
+LOCAL_WORKER = False
 
 
 def make_backend(workers: int | None = None, scheduler: str | None = None, mpi: bool = False,
@@ -191,8 +194,9 @@ def start_worker(parent: int, reports=None, setup=None) -> None:
     """Initializer of a local worker: the reports' counters, its SIGINT handler
     (:func:`_worker_interrupted`; a Ctrl-C during its start is delivered here), :func:`tune_malloc`,
     :func:`watch_parent` and the ``setup`` of :func:`make_backend`."""
-    global REPORTS
+    global REPORTS, LOCAL_WORKER
     REPORTS = reports
+    LOCAL_WORKER = True
     if hasattr(signal, "pthread_sigmask"):  # blocked since the worker started (_LocalPool)
         if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # ignored: stays ignored
             signal.signal(signal.SIGINT, _worker_interrupted)

@@ -46,19 +46,26 @@ ROUTES = ("fast", "direct")
 #: 0.99 (0.94-1.17, three pairs), its largest process at 127 MiB instead of 113.
 CHUNK = {"vectorised": 8192, "points": 64, "direct": 2, "dark matter": 128}
 #: Most points the model computes at once within a chunk (:func:`run_packed`, :func:`compute_part`):
-#: its temporaries set a worker's peak memory. A scan of the coefficients its columns read
-#: (``--coefficients read``, the default) computes a whole 8192-point chunk at once: 2-worker
+#: its temporaries set a process's peak memory. A local worker of a scan that reads at most
+#: :data:`LARGE_PART_READ` coefficients computes a whole 8192-point chunk at once: 2-worker
 #: scans of 2·10⁵ points spent 3-16% less worker CPU a point than in parts of 4096 (F_Ib,
 #: F_IIb, scotogenic, S_Ib, grid and random; benchmarks/two_cores.py --scans), the largest
 #: worker at 96-150 MiB instead of 80-102 (S_Ib the largest; 16384 took F_Ib to 215, S_Ib to
-#: 253). A scan that computes every coefficient (``--coefficients all``, ``--contributions``,
-#: the direct route: Context.read None) holds about twice the bytes a point and gains nothing
-#: measurable from a larger part (its CPU is elsewhere): :data:`COMPUTE_PART_ALL`.
+#: 253); of the 19 models with seed2021 and flavio (37 coefficients read), F_Vc's worker the
+#: largest at 161 MiB.
 COMPUTE_PART = 8192
-#: :data:`COMPUTE_PART` of a scan that computes every coefficient: at 8192 an F_Ib scan with
-#: ``--contributions --coefficients all --likelihood flavio`` took a worker to 195 MiB, in
-#: parts of 4096 to 137.
+#: :func:`compute_part` everywhere else: a scan that computes every coefficient (``--coefficients
+#: all``, ``--contributions``, the direct route: Context.read None; about twice the bytes a point,
+#: and at 8192 an F_Ib scan with ``--contributions --coefficients all --likelihood flavio`` took a
+#: worker to 195 MiB, in parts of 4096 to 137), one that reads more than LARGE_PART_READ
+#: coefficients (S_Ib with the seed2021, flavio, flavio-lfv and flavio-quark likelihoods, 105
+#: read: 218 MiB at 8192 in a 6·10⁵-point scan in one process, 155 at 4096), and the scanning
+#: process itself (``--workers 1``, which also holds the results file) or a Dask / MPI worker,
+#: whose memory at 8192 was not measured.
 COMPUTE_PART_ALL = 4096
+#: Most coefficients a scan may read for its local workers to compute COMPUTE_PART points at once
+#: (seed2021 and flavio read 37).
+LARGE_PART_READ = 48
 #: Points of the first chunks, before the rate is known (see :class:`ChunkPlan`); "dark
 #: matter": any scan with --dark-matter (relic density per point, ~0.1-0.5 s each today).
 FIRST_CHUNK = {"vectorised": 16, "points": 2, "direct": 1, "dark matter": 2}
@@ -392,11 +399,15 @@ def run_packed(ctx: Context, ids, values, report=None) -> tuple[Packed, int, flo
 
 
 def compute_part(ctx: Context) -> int:
-    """Most points :func:`run_packed` gives the model at once: :data:`COMPUTE_PART`, or
-    :data:`COMPUTE_PART_ALL` when the scan computes every coefficient the model gives (``ctx.read``
-    None: ``--coefficients all``, the contrib: breakdown, the direct route, likelihoods that may
-    read anything), whose temporaries take about twice the memory a point."""
-    return COMPUTE_PART_ALL if ctx.read is None else COMPUTE_PART
+    """Most points :func:`run_packed` gives the model at once: :data:`COMPUTE_PART` in a local
+    worker of a scan that reads at most :data:`LARGE_PART_READ` coefficients, otherwise
+    :data:`COMPUTE_PART_ALL` (every coefficient computed, ``ctx.read`` None; many read; the
+    scanning process itself, or a Dask / MPI worker)."""
+    from bridge.scan import executors
+
+    if executors.LOCAL_WORKER and ctx.read is not None and len(ctx.read) <= LARGE_PART_READ:
+        return COMPUTE_PART
+    return COMPUTE_PART_ALL
 
 
 #: In the scanning process with the in-process backend: called after each report (the
