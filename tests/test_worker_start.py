@@ -93,7 +93,8 @@ def test_adopted_constants_are_used_without_a_look_up(monkeypatch, adopted_reset
 
 def test_local_workers_take_the_scanning_process_state(adopted_reset):
     """make_backend's ``setup`` runs in each local worker before its first task: the worker holds
-    the scanning process's versions and constants, and has not looked anything up itself."""
+    the scanning process's versions and constants, has not looked anything up itself, and knows
+    it is a local worker."""
     from bridge.scan import runner
     from bridge.scan.executors import make_backend
 
@@ -104,14 +105,16 @@ def test_local_workers_take_the_scanning_process_state(adopted_reset):
     try:
         probe = ("(__import__('bridge.versions').versions.known(), "
                  "__import__('bridge.couplings').couplings.constants(), "
-                 "'importlib.metadata' in __import__('sys').modules)")
+                 "'importlib.metadata' in __import__('sys').modules, "
+                 "__import__('bridge.scan.executors').scan.executors.LOCAL_WORKER)")
         results = [f.result(timeout=120) for f in [backend.executor.submit(eval, probe) for _ in range(4)]]
     finally:
         backend.close()
-    for worker_known, worker_constants, metadata_imported in results:
+    for worker_known, worker_constants, metadata_imported, local_worker in results:
         assert worker_known == known
         assert worker_constants == constants
         assert not metadata_imported
+        assert local_worker  # its chunks in parts of runner.COMPUTE_PART
 
 
 def test_a_two_worker_scan_equals_the_in_process_one(tmp_path, monkeypatch):
