@@ -250,6 +250,8 @@ def _block_eigh(m: np.ndarray):
     n = m.shape[-1]
     flat = m.reshape(-1, n, n)
     rows, cols = np.triu_indices(n, 1)
+    # the upper triangle alone (numpy's eigh reads the lower): the mass matrices are exactly
+    # symmetric (bridge.assembly builds them as k + kᵀ)
     bits = flat[:, rows, cols] != 0
     keys = bits @ (np.int64(1) << np.arange(rows.size, dtype=np.int64))
     # a matrix with a NaN or an infinity: numpy's eigh as before (LinAlgError, or with numpy 2.4

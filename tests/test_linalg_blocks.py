@@ -181,9 +181,10 @@ def test_s_ib_coefficients_against_an_mpmath_eigensystem(monkeypatch):
     masses, exact and near degeneracies of every mass pair, complex Yukawa couplings) from the
     blocks, from LAPACK's eigh of the whole 4×4 (main's route) and from the mpmath eigensystem
     (the independent computation; the rest of the evaluation is the same float64 code): the
-    blocks are as close to the mpmath one as LAPACK's within a factor 2 (measured: closer in
-    all but four of ~100, those within 1.3×), and within 1e-13 relative where no cancellation
-    limits the float64 evaluation (C9, C10 and CL of μ, C7, C8, B_s mixing). The coefficients
+    blocks are as close to the mpmath one as LAPACK's within a factor 1.5 (measured: closer in
+    all but ~10 of ~100, those within 1.31×), exactly zero where the mpmath-fed one is, and
+    within 1e-13 relative where no cancellation limits the float64 evaluation (C9, C10 and CL of
+    μ, C7, C8, B_s mixing). The coefficients
     that are Z penguins alone (C10_bsee: Γ^L_e = 0) cancel between near-degenerate states: there
     one ulp of one m² moves them by ~1e-11 whatever the eigensystem."""
     from test_batch_speedups import _evaluate
@@ -196,12 +197,16 @@ def test_s_ib_coefficients_against_an_mpmath_eigensystem(monkeypatch):
     checked = 0
     for key in (k for k in exact if k.startswith("wc:")):
         ref = exact[key]
-        live = np.isfinite(ref) & (ref != 0)
+        # an exact zero of the mpmath-fed evaluation (e.g. Im C7_mumu, which LAPACK's spurious
+        # mixing of CP-even and CP-odd states made ~1e-15) is an exact zero from the blocks
+        dead = ref == 0
+        assert np.all(blocks[key][dead] == 0), key
+        live = np.isfinite(ref) & ~dead
         if not live.any():
             continue
         err_blocks = np.max(np.abs(blocks[key] - ref)[live] / np.abs(ref[live]))
         err_lapack = np.max(np.abs(lapack[key] - ref)[live] / np.abs(ref[live]))
-        assert err_blocks <= max(2.0 * err_lapack, 1e-14), (key, err_blocks, err_lapack)
+        assert err_blocks <= max(1.5 * err_lapack, 1e-14), (key, err_blocks, err_lapack)
         if key.split(":")[1] in ("C9_bsmumu", "C10_bsmumu", "CL_bsnumunumu", "C7_bs", "C7p_bs",
                                  "C8_bs", "C8p_bs", "CVLL_bsbs", "C7_mumu"):
             assert err_blocks <= 1e-13, (key, err_blocks)
