@@ -66,7 +66,9 @@ _PROBE = 2.0**20
 # ---------------------------------------------------------------------------
 def flavio_parameters(overrides: dict | None) -> dict:
     """flavio's central parameters with SMINPUTS overrides (as bridge.observables uses them)."""
-    from bridge.flavio_setup import parameter_constraints
+    from bridge.flavio_setup import import_flavio_for_predictions, parameter_constraints
+
+    import_flavio_for_predictions()  # a scan's fallback point: no measurement database
 
     return parameter_constraints(overrides or None).get_central_all()
 
@@ -84,9 +86,9 @@ def wilson_object(coefficients: dict[str, complex], scale: float, par: dict):
 
 def direct_values(coefficients: dict[str, complex], scale: float, observables, par: dict) -> np.ndarray:
     """flavio's predictions (SM + NP) of ``observables`` at one coefficient point."""
-    import flavio
+    from bridge.flavio_setup import import_flavio_for_predictions, register_observables
 
-    from bridge.flavio_setup import register_observables
+    flavio = import_flavio_for_predictions()
 
     register_observables()  # DeltaM_K
     wc = wilson_object(coefficients, scale, par)
