@@ -24,8 +24,7 @@ def distinct_points(columns: list, n: int) -> tuple[np.ndarray, np.ndarray] | No
     head = np.ascontiguousarray(parts[0], dtype=float).view(np.uint64)
     # the number of groups from a plain sort first (~35 µs for 4096 points against ~270 µs for
     # unique's stable argsort with index and inverse, which a random scan would throw away)
-    ordered = np.sort(head)
-    if ordered.size and np.count_nonzero(ordered[1:] != ordered[:-1]) + 1 > n // 2:
+    if sorted_count(head) > n // 2:
         return None
     _, first, inverse = np.unique(head, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
@@ -49,8 +48,7 @@ def distinct_points(columns: list, n: int) -> tuple[np.ndarray, np.ndarray] | No
     # keys are more than n/2 distinct points (a collision only merges points), the answer None
     # without unique's index and inverse (a grid scan's chunk that varies two parameters the
     # quantity reads: every point distinct, though the first value repeats)
-    ordered = np.sort(key)
-    if ordered.size and np.count_nonzero(ordered[1:] != ordered[:-1]) + 1 > n // 2:
+    if sorted_count(key) > n // 2:
         return None
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
@@ -61,6 +59,14 @@ def distinct_points(columns: list, n: int) -> tuple[np.ndarray, np.ndarray] | No
     if first.size > n // 2:
         return None
     return first, inverse
+
+
+def sorted_count(values: np.ndarray) -> int:
+    """The number of distinct entries of ``values`` from a plain sort (neighbours that differ;
+    a NaN differs from everything, itself included): ~8 times cheaper than np.unique with
+    index and inverse, for callers that only need the count (or to give up early)."""
+    ordered = np.sort(np.ravel(values))
+    return int(np.count_nonzero(ordered[1:] != ordered[:-1])) + 1 if ordered.size else 0
 
 
 def _distinct_rows(values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray] | None:
@@ -74,8 +80,7 @@ def _distinct_rows(values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray] 
         return distinct_points(list(values.T), n)
     bits = np.ascontiguousarray(values).view(np.uint64)
     head = np.ascontiguousarray(bits[:, 0])
-    ordered = np.sort(head)  # the early exit of distinct_points
-    if ordered.size and np.count_nonzero(ordered[1:] != ordered[:-1]) + 1 > n // 2:
+    if sorted_count(head) > n // 2:  # the early exit of distinct_points
         return None
     _, first, inverse = np.unique(head, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)

@@ -89,6 +89,7 @@ import numpy as np
 
 from bridge import couplings
 from bridge.linalg import point_rows
+from bridge.repeats import sorted_count
 
 N_COLOURS = 3
 
@@ -342,10 +343,8 @@ def _all_distinct(scales) -> bool:
     from a plain sort (~4 times cheaper than unique's index and inverse, which :func:`_alpha`
     then does not need): equal neighbours by value as unique compares them (−0.0 = 0.0), and
     a NaN, which unique merges with another NaN, leaves the answer to unique."""
-    ordered = np.sort(np.ravel(scales))
-    if ordered.size == 0:  # nothing to merge
-        return True
-    return bool(np.all(ordered[1:] != ordered[:-1])) and not np.isnan(ordered[-1])
+    flat = np.ravel(scales)
+    return sorted_count(flat) == flat.size and not (flat.size and np.isnan(flat).any())
 
 
 #: α at a batch's common scales, kept by :func:`_alpha_fixed`

@@ -71,3 +71,17 @@ def test_alpha_of_distinct_scales_skips_unique_with_the_same_numbers():
             alone = [(couplings.alpha_s if kind == "s" else couplings.alpha_e)(
                 np.array([x]), nf, alphas["alpha_s" if kind == "s" else "alpha_e"])[0] for x in scales]
             assert np.array_equal(batch, alone)
+
+
+def test_sorted_count_is_uniques_count_without_nan():
+    """repeats.sorted_count (the early exit of distinct_points, running._all_distinct) counts as
+    np.unique does for real and integer values with repeats, −0.0 and 0.0 as one, and each NaN
+    as its own value (np.unique merges them: the callers treat a NaN apart)."""
+    from bridge.repeats import sorted_count
+
+    rng = np.random.default_rng(9)
+    for values in (rng.integers(0, 7, 50), rng.uniform(size=30)[rng.integers(0, 9, 30)],
+                   np.array([0.0, -0.0, 1.0]), np.arange(5, dtype=np.uint64), np.array([3.0])):
+        assert sorted_count(values) == np.unique(values).size
+    assert sorted_count(np.array([])) == 0
+    assert sorted_count(np.array([np.nan, np.nan, 1.0])) == 3
