@@ -74,6 +74,10 @@ FIRST_CHUNK = {"vectorised": 16, "points": 2, "direct": 1, "dark matter": 2}
 #: a chunk's fixed work for a few points; a scan of 3.6e5 F_Ib points made nine chunks below
 #: 4096 points with 4).
 GROWTH = 16
+#: The scan's last chunks (:meth:`ChunkPlan.tail`): at most the points left / (TAIL_SHARE × the
+#: workers) each, and at least the largest chunk / TAIL_FLOOR.
+TAIL_SHARE = 1
+TAIL_FLOOR = 4
 #: Seconds between two chunk ends across the pool (a worker's chunk: this times the number of
 #: workers): the progress line moves when a chunk ends, and a larger chunk is stored in fewer
 #: bytes per point.
@@ -893,11 +897,27 @@ class ChunkPlan:
         seconds = REPORT_SECONDS if seconds is None else seconds
         return max(1, int(max(self.rates) * seconds)) if self.rates else None
 
-    def next_size(self) -> int:
+    def next_size(self, remaining: int | None = None, slots: int = 1) -> int:
+        """Points of the next chunk; ``remaining``: points of the scan not yet handed out,
+        ``slots``: the backend's workers (see :meth:`tail`)."""
         if not self.fixed and self.rates:
             wanted = int(max(self.rates) * self.seconds)
             self.size = max(1, min(wanted, GROWTH * self.size, self.largest))
-        return self.size
+        if remaining is None or self.fixed:
+            return self.size
+        return self.tail(remaining, slots)
+
+    def tail(self, remaining: int, slots: int) -> int:
+        """The chunk size near the scan's end: at most 1/(:data:`TAIL_SHARE` × ``slots``) of the
+        points left, never below 1/:data:`TAIL_FLOOR` of the largest chunk (nor above the planned
+        size), and all of them once fewer than half that floor and half this chunk would be
+        left (no last chunk of a few points; a small scan's first chunks stay small). The workers take
+        chunks from one queue, so the last one to finish runs on alone for at most a chunk: with
+        chunks of the full size to the end, one worker of two idled for up to a whole chunk
+        (0.2-0.4 s of a 2·10⁵-point scan)."""
+        floor = max(1, self.largest // TAIL_FLOOR)
+        size = min(self.size, max(-(-remaining // (TAIL_SHARE * slots)), floor))
+        return remaining if remaining - size < -(-min(floor, size) // 2) else size
 
 
 def _chunk_plan(opts: ScanOptions, ctx: Context) -> ChunkPlan:
@@ -1005,7 +1025,7 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say,
         nonlocal taken
         if taken >= todo.size:
             return False
-        ids = todo[taken:taken + plan.next_size()]
+        ids = todo[taken:taken + plan.next_size(todo.size - taken, backend.slots)]
         taken += ids.size
         report = None
         if reports is not None:
