@@ -233,3 +233,52 @@ def test_a_fixed_chunk_size_ignores_the_tail():
     plan = ChunkPlan(7, 7, fixed=True)
     plan.measured(7, 1e-6)
     assert plan.next_size(10, 2) == 7 and plan.next_size(3, 2) == 7
+
+
+def _spawned_workers(pgid: int) -> list[int]:
+    """The live spawn workers (multiprocessing.spawn) of process group ``pgid``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                if fh.read().rsplit(")", 1)[1].split()[0] == "Z" or os.getpgid(int(entry)) != pgid:
+                    continue
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                if b"spawn_main" in fh.read():
+                    found.append(int(entry))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+def test_workers_started_early_die_with_a_killed_scan(tmp_path, cached_sm):
+    """SIGKILL of the scanning process while its workers start (they now start before the scan
+    is prepared): every worker ends (its watchdog, once its initializer runs)."""
+    import signal
+    import time
+
+    cmd = [sys.executable, "-m", "bridge.cli", "scan", CARD, *VARY, "--likelihood", "seed2021",
+           "--workers", "2", "-o", str(tmp_path / "r.db"), "-q"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    workers = []
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
+            workers = _spawned_workers(proc.pid)
+            time.sleep(0.005)
+        assert len(workers) == 2, "the workers did not start"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        deadline = time.monotonic() + 30
+        while _spawned_workers(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _spawned_workers(proc.pid), "workers left behind"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for pid in _spawned_workers(proc.pid):  # only the processes this test started
+            os.kill(pid, signal.SIGKILL)
+        proc.wait(10)
