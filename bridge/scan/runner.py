@@ -7,7 +7,9 @@ plain arrays and dataclasses. Each chunk is a task ``run_packed(context, ids, va
 ``evaluate_batch(dark_matter=...)``), and the worker encodes them as the results file holds
 them (bridge.scan.store.pack); only this process writes to the store, one transaction per
 chunk. Chunk sizes follow :class:`ChunkPlan`: small first chunks, then about a second of a
-worker's time each, so that the progress line moves.
+worker's time each, so that the progress line moves, and smaller last chunks, so that the
+workers finish together. A local pool's workers start before the scan is prepared (their
+interpreter start and imports overlap it); a scan refused before its first chunk ends them.
 A restart with the same command skips every stored id, so each point is stored exactly
 once; a chunk in flight when the scan was killed is computed again.
 """
@@ -74,6 +76,10 @@ FIRST_CHUNK = {"vectorised": 16, "points": 2, "direct": 1, "dark matter": 2}
 #: a chunk's fixed work for a few points; a scan of 3.6e5 F_Ib points made nine chunks below
 #: 4096 points with 4).
 GROWTH = 16
+#: The scan's last chunks (:meth:`ChunkPlan.tail`): at most the points left / (TAIL_SHARE × the
+#: workers) each, and at least the largest chunk / TAIL_FLOOR.
+TAIL_SHARE = 1
+TAIL_FLOOR = 4
 #: Seconds between two chunk ends across the pool (a worker's chunk: this times the number of
 #: workers): the progress line moves when a chunk ends, and a larger chunk is stored in fewer
 #: bytes per point.
@@ -803,6 +809,22 @@ def run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
     existed = results.exists()
     if existed:
         stm.open_results(results).close()  # a foreign, empty or damaged file: refused now
+    # a local pool's workers start now, while this process prepares the scan; refused or
+    # interrupted before the first chunk, the scan ends them (Backend.abandon)
+    early = _early_backend(opts)
+    try:
+        return _run(opts, pm, say, t0, results, existed, early)
+    except BaseException:
+        if early is not None and not early.used:
+            early.backend.abandon()
+        raise
+
+
+def _run(opts: ScanOptions, pm, say, t0: float, results: Path, existed: bool,
+         early: _EarlyPool | None) -> ScanSummary:
+    """:func:`run` from its preparation on (``early``: the local pool started for it, or None)."""
+    from bridge.scan import store as stm
+
     ctx, identity = prepare(opts, pm, say)
     if existed:
         stored = stm.meta(results).get("scan")
@@ -829,7 +851,7 @@ def run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
         if opts.retry_failed:
             store.retry_failed()
         setup = time.perf_counter() - t0
-        summary = _run_chunks(opts, ctx, store, say)
+        summary = _run_chunks(opts, ctx, store, say, early)
         summary.setup_seconds = setup
         summary.validation = checks or {}
         store.set_meta("last_run", {"seconds": summary.seconds, "computed": summary.computed,
@@ -877,11 +899,27 @@ class ChunkPlan:
         seconds = REPORT_SECONDS if seconds is None else seconds
         return max(1, int(max(self.rates) * seconds)) if self.rates else None
 
-    def next_size(self) -> int:
+    def next_size(self, remaining: int | None = None, slots: int = 1) -> int:
+        """Points of the next chunk; ``remaining``: points of the scan not yet handed out,
+        ``slots``: the backend's workers (see :meth:`tail`)."""
         if not self.fixed and self.rates:
             wanted = int(max(self.rates) * self.seconds)
             self.size = max(1, min(wanted, GROWTH * self.size, self.largest))
-        return self.size
+        if remaining is None or self.fixed:
+            return self.size
+        return self.tail(remaining, slots)
+
+    def tail(self, remaining: int, slots: int) -> int:
+        """The chunk size near the scan's end: at most 1/(:data:`TAIL_SHARE` × ``slots``) of the
+        points left, never below 1/:data:`TAIL_FLOOR` of the largest chunk (nor above the planned
+        size), and all of them once fewer than half that floor and half this chunk would be
+        left (no last chunk of a few points; a small scan's first chunks stay small). The workers take
+        chunks from one queue, so the last one to finish runs on alone for at most a chunk: with
+        chunks of the full size to the end, one worker of two idled for up to a whole chunk
+        (0.2-0.4 s of a 2·10⁵-point scan)."""
+        floor = max(1, self.largest // TAIL_FLOOR)
+        size = min(self.size, max(-(-remaining // (TAIL_SHARE * slots)), floor))
+        return remaining if remaining - size < -(-min(floor, size) // 2) else size
 
 
 def _chunk_plan(opts: ScanOptions, ctx: Context) -> ChunkPlan:
@@ -899,7 +937,47 @@ def _chunk_plan(opts: ScanOptions, ctx: Context) -> ChunkPlan:
     return ChunkPlan(FIRST_CHUNK[kind], CHUNK[kind])
 
 
-def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSummary:
+@dataclass
+class _EarlyPool:
+    """A local pool started before the scan's preparation (:func:`_early_backend`), its shared
+    report counters, and whether :func:`_run_chunks` has taken it over (then it closes it)."""
+
+    backend: object  # bridge.scan.executors.Backend
+    reports: object
+    used: bool = False
+
+
+def _pool_wanted(opts: ScanOptions) -> bool:
+    """Whether the scan's chunks run in a local process pool (given points to compute)."""
+    from bridge.scan import executors
+
+    return not (opts.scheduler or opts.mpi) and (opts.workers or executors.default_workers()) > 1
+
+
+def _report_counters(opts: ScanOptions):
+    from bridge.scan import executors
+
+    return _shared_counters(4 * (opts.workers or executors.default_workers()) + 4)
+
+
+def _early_backend(opts: ScanOptions) -> _EarlyPool | None:
+    """The local pool of a scan that will have one, its workers started now (None otherwise)."""
+    if not _pool_wanted(opts):
+        return None
+    from bridge.scan import executors
+
+    reports = _report_counters(opts)
+    backend = executors.make_backend(opts.workers, reports=reports, setup=_worker_setup())
+    try:
+        executors.start_workers(backend)
+    except BaseException:
+        backend.abandon()
+        raise
+    return _EarlyPool(backend, reports)
+
+
+def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say,
+                early: _EarlyPool | None = None) -> ScanSummary:
     from bridge.scan import executors
     from bridge.scan.executors import make_backend
 
@@ -916,14 +994,21 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSumma
     computed = fallback = 0
     workers = opts.workers if todo.size else 1
     local = not (opts.scheduler or opts.mpi)
-    # points done within the chunks in flight, one counter per task slot, in memory the local
-    # workers share (Dask and MPI workers report at the end of their chunks only)
-    reports = _shared_counters(4 * (workers or executors.default_workers()) + 4) if local else None
-    # local worker processes take this process's versions and constants (Dask and MPI workers
-    # and the in-process backend need none from here: not computed for them)
-    pool = local and (workers or executors.default_workers()) > 1
-    backend = make_backend(workers, opts.scheduler, opts.mpi, reports=reports,
-                           setup=_worker_setup() if pool else None)
+    if early is not None and not todo.size:  # nothing to compute: the pool started for nothing
+        early.used = True
+        early.backend.abandon()
+        early = None
+    if early is not None:  # (run() abandons it if this fails before the chunks' loop)
+        backend, reports = early.backend, early.reports
+    else:
+        # points done within the chunks in flight, one counter per task slot, in memory the local
+        # workers share (Dask and MPI workers report at the end of their chunks only)
+        reports = _shared_counters(4 * (workers or executors.default_workers()) + 4) if local else None
+        # local worker processes take this process's versions and constants (Dask and MPI workers
+        # and the in-process backend need none from here: not computed for them)
+        pool = local and (workers or executors.default_workers()) > 1
+        backend = make_backend(workers, opts.scheduler, opts.mpi, reports=reports,
+                               setup=_worker_setup() if pool else None)
     plan.seconds = CHUNK_SECONDS * backend.slots
     taken = 0
     free = list(range(len(reports))) if reports is not None else []
@@ -942,7 +1027,7 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSumma
         nonlocal taken
         if taken >= todo.size:
             return False
-        ids = todo[taken:taken + plan.next_size()]
+        ids = todo[taken:taken + plan.next_size(todo.size - taken, backend.slots)]
         taken += ids.size
         report = None
         if reports is not None:
@@ -957,6 +1042,8 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSumma
         pending.add(fut)
         return True
 
+    if early is not None:
+        early.used = True  # closed below, whatever happens
     try:
         pending: set = set()
         while len(pending) < 2 * backend.slots and submit():
