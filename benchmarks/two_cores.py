@@ -37,12 +37,17 @@ on this machine with no bookkeeping, no start-up and no scanning process (and
 ``lean_points_per_cpu_s_each`` the two processes' mean per CPU second: where half the wall
 figure falls below it, other load kept them off their cores part of the time); ``ratio`` is
 the scan's ``points_per_s`` over it, ``ratio_whole_process`` its ``points_per_whole_process_s``
-over it, each taken within a repeat. Usage: python benchmarks/two_cores.py --scans [--models F_Ib,S_Ib]
-[--samples grid,random] [--points 200000] [--repeats 3] [--lean-seconds 5]
-[--options "--coefficients all"] (``--options`` changes the scan only: the lean kernel computes
-the issue's workload); a markdown table of the medians follows on stderr. Whole-process figures
-assume bytecode caches that can be written (PYTHONDONTWRITEBYTECODE unset, or a
-PYTHONPYCACHEPREFIX), else every process compiles bridge first.
+over it, each taken within a repeat. On a shared machine the wall figures follow the share of
+the two cores that other work leaves (a minute apart, F_Ib's lean pair gave 4.5 and 8.0×10⁴
+points a second, at 5.3 and 4.7×10⁴ a CPU second each); ``ratio_cpu`` does not: the scan's
+``points_per_cpu_s`` (a point's CPU in all its processes: workers, start-ups, scanning
+process) over ``lean_points_per_cpu_s_each``.
+Usage: python benchmarks/two_cores.py --scans [--models F_Ib,S_Ib] [--samples grid,random]
+[--points 200000] [--repeats 3] [--lean-seconds 5] [--options "--coefficients all"]
+(``--options`` changes the scan only: the lean kernel computes the issue's workload); a
+markdown table of the medians follows on stderr. Whole-process figures assume bytecode caches
+that can be written (PYTHONDONTWRITEBYTECODE unset, or a PYTHONPYCACHEPREFIX), else every
+process compiles bridge first.
 """
 
 from __future__ import annotations
@@ -302,6 +307,9 @@ def scans(args) -> dict:
                 row["ratio"] = round(row["points_per_s"] / row["lean_points_per_s"], 3)
                 row["ratio_whole_process"] = round(row["points_per_whole_process_s"]
                                                    / row["lean_points_per_s"], 3)
+                # per CPU second, blind to the share of the cores other work took
+                row["points_per_cpu_s"] = round(1e6 / (row["cpu_us_workers"] + row["cpu_us_scan_process"]), 1)
+                row["ratio_cpu"] = round(row["points_per_cpu_s"] / row["lean_points_per_cpu_s_each"], 3)
                 runs.setdefault(f"{model} / {sample}", []).append(row)
     report = {}
     for key, rows in runs.items():
@@ -318,7 +326,8 @@ def scans_table(report: dict) -> str:
     """The medians of :func:`scans` (ranges in brackets) as a markdown table."""
     cols = {"points_per_s": "2 workers: points/s", "points_per_whole_process_s": "whole process",
             "lean_points_per_s": "lean, 2 processes", "ratio": "ratio",
-            "ratio_whole_process": "ratio (whole)", "cpu_us_workers": "worker µs/pt",
+            "ratio_whole_process": "ratio (whole)", "ratio_cpu": "ratio (CPU)",
+            "cpu_us_workers": "worker µs/pt",
             "cpu_us_scan_process": "scanning µs/pt", "peak_rss_worker_MiB": "worker MiB"}
     lines = ["| model / sample | " + " | ".join(cols.values()) + " |", "|" + "---|" * (len(cols) + 1)]
     def g(x):  # 3 digits, 6.02e4 rather than 6.02e+04

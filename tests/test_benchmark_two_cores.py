@@ -22,7 +22,8 @@ import two_cores as tc  # noqa: E402
 #: the figures of each model and sample (medians and ranges), the earlier ones cited by the README
 KEYS = ("points_per_s", "cpu_us_scan_process", "cpu_us_workers", "peak_rss_scan_process_MiB",
         "peak_rss_worker_MiB", "whole_process_wall_s", "points_per_whole_process_s",
-        "lean_points_per_s", "lean_points_per_cpu_s_each", "ratio", "ratio_whole_process")
+        "lean_points_per_s", "lean_points_per_cpu_s_each", "ratio", "ratio_whole_process",
+        "points_per_cpu_s", "ratio_cpu")
 
 
 def test_scans_tiny_case():
