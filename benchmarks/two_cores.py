@@ -24,8 +24,30 @@ many points in the same box), ``--repeats`` fresh processes each running ``bridg
 points per wall second after the setup, CPU µs a point of the scanning process (start-up and
 setup included) and of its workers (start-up, chunks, encoding), and the peak resident memory
 of the scanning process and of its largest worker (the kernel's getrusage, no sampling);
-medians and ranges. Usage: python benchmarks/two_cores.py --scans [--models F_Ib,S_Ib]
-[--samples grid,random] [--points 200000] [--repeats 3] [--options "--coefficients all"]
+medians and ranges; also ``points_per_whole_process_s``: points per wall second of the whole
+scanning process (``whole_process_wall_s``, start to exit: Python's start-up, imports, setup,
+the workers' start and the last write included). Interleaved with each scan (after it in the
+first repeat, before it in the second, and so on), the issue's bound for it: the lean numpy
+kernel of the same arithmetic (benchmarks/lean_kernel.py, through scan_throughput._lean) on the
+same points, :data:`bridge.scan.runner.COMPUTE_PART` (8192) a call as a local worker computes,
+in two fresh processes at once (the scan's 8192-point blocks dealt out in turn, each process
+cycling through its own) timed over a common wall interval of ``--lean-seconds``:
+``lean_points_per_s``, their points per wall second together, is what two workers could reach
+on this machine with no bookkeeping, no start-up and no scanning process (and
+``lean_points_per_cpu_s_each`` the two processes' mean per CPU second: where half the wall
+figure falls below it, other load kept them off their cores part of the time); ``ratio`` is
+the scan's ``points_per_s`` over it, ``ratio_whole_process`` its ``points_per_whole_process_s``
+over it, each taken within a repeat. On a shared machine the wall figures follow the share of
+the two cores that other work leaves (a minute apart, F_Ib's lean pair gave 4.5 and 8.0×10⁴
+points a second, at 5.3 and 4.7×10⁴ a CPU second each); ``ratio_cpu`` does not: the scan's
+``points_per_cpu_s`` (a point's CPU in all its processes: workers, start-ups, scanning
+process) over ``lean_points_per_cpu_s_each``.
+Usage: python benchmarks/two_cores.py --scans [--models F_Ib,S_Ib] [--samples grid,random]
+[--points 200000] [--repeats 3] [--lean-seconds 5] [--options "--coefficients all"]
+(``--options`` changes the scan only: the lean kernel computes the issue's workload); a
+markdown table of the medians follows on stderr. Whole-process figures assume bytecode caches
+that can be written (PYTHONDONTWRITEBYTECODE unset, or a PYTHONPYCACHEPREFIX), else every
+process compiles bridge first.
 """
 
 from __future__ import annotations
@@ -150,43 +172,181 @@ def scan_process(argv: list[str]) -> dict:
             "peak_rss_worker_MiB": round(kids.ru_maxrss / 1024, 1)}
 
 
+def _scan_context(model: str, sample: str, points: int):
+    """The prepared scan of ``model`` over ``points`` points as :func:`scans` runs it (the
+    benchmark box of scan_throughput.py, a grid of side ``points``^½ or a random sample of as
+    many points, seed 1 as `bridge scan`'s default), seed2021 with the 10 observables."""
+    import scan_throughput as st
+
+    from bridge.scan.runner import ScanOptions, prepare
+
+    kw = {"sample": f"random:{points}"} if sample == "random" else {}
+    opts = ScanOptions(st._card(model), st._vary(model, points),
+                       os.path.join(tempfile.mkdtemp(), "x.db"), likelihoods=["seed2021"],
+                       observables=True, progress=False, **kw)
+    return prepare(opts, say=lambda m: None)[0]
+
+
+def lean_blocks(size: int, part: int, which: int, of: int) -> list[np.ndarray]:
+    """Process ``which`` of ``of``'s blocks of ``part`` point ids of a scan of ``size`` points:
+    every ``of``-th, from the ``which``-th (a scan of fewer blocks than processes: one shared)."""
+    ids = np.arange(size)
+    every = [ids[lo:lo + part] for lo in range(0, size, part)]
+    return every[which::of] or [every[which % len(every)]]
+
+
+def lean_rates(model: str, sample: str, points: int, which: int, of: int, seconds: float,
+               start_line) -> dict:
+    """The lean kernel (scan_throughput._lean) on the scan's points in ``COMPUTE_PART``-point
+    calls, this process taking blocks ``which``, ``which + of``, ... in turn, over the wall
+    interval [start, start + ``seconds``]: prepared and warmed (one untimed call), it prints
+    ``ready``, reads the common start (a wall time) from ``start_line()``, waits for it, and
+    calls until a call ends after the interval. Its points per wall second over the interval
+    (the call that straddles its end counted pro rata) and per CPU second of its calls."""
+    import scan_throughput as st
+
+    from bridge.scan.executors import tune_malloc
+    from bridge.scan.runner import COMPUTE_PART
+
+    tune_malloc()  # as a scan's worker
+    ctx = _scan_context(model, sample, points)
+    blocks = lean_blocks(ctx.space.size, COMPUTE_PART, which, of)
+    calls = [st._lean(ctx, [b]) for b in blocks]
+    if calls[0] is None:
+        raise SystemExit(f"{model}: no lean kernel")
+    calls[0]()  # first call not timed
+    print("ready", flush=True)
+    start = float(start_line())
+    end = start + seconds
+    while time.time() < start:
+        time.sleep(0.002)
+    done, cpu, k = 0.0, 0.0, 0
+    while True:
+        n = blocks[k % len(blocks)].size
+        t0, c0 = time.time(), time.process_time()
+        calls[k % len(blocks)]()
+        t1, c1 = time.time(), time.process_time()
+        k += 1
+        if t1 < end:
+            done, cpu = done + n, cpu + c1 - c0
+            continue
+        inside = max(0.0, end - t0) / (t1 - t0)  # the part of this call inside the interval
+        done, cpu = done + n * inside, cpu + (c1 - c0) * inside
+        break
+    return {"calls": k, "points_per_s": round(done / seconds, 1),
+            "points_per_cpu_s": round(done / cpu, 1)}
+
+
+def lean_pair(model: str, sample: str, points: int, seconds: float) -> dict:
+    """:func:`lean_rates` in two fresh processes started together once both are ready: their
+    points per wall second together (the two-process ceiling of the scan's arithmetic) and
+    each one's points per CPU second (their mean)."""
+    procs = [subprocess.Popen([sys.executable, __file__, "--lean-process", model, sample, str(points),
+                               str(which), "2", str(seconds)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+             for which in range(2)]
+    try:
+        for p in procs:
+            if p.stdout.readline().strip() != "ready":
+                raise SystemExit(f"lean process failed ({p.wait()})")
+        start = time.time() + 0.05
+        for p in procs:
+            p.stdin.write(f"{start!r}\n")
+            p.stdin.flush()
+        rows = []
+        for p in procs:
+            out = p.communicate()[0]
+            if p.returncode:
+                raise SystemExit(f"lean process exited {p.returncode}")
+            rows.append(json.loads(out.splitlines()[-1]))
+    finally:
+        for p in procs:  # the other one, if one failed
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    return {"lean_points_per_s": round(sum(r["points_per_s"] for r in rows), 1),
+            "lean_points_per_cpu_s_each": round(float(np.mean([r["points_per_cpu_s"] for r in rows])), 1)}
+
+
+def scan_arguments(model: str, sample: str, points: int, db: str, options=(), workers: int = 2) -> list[str]:
+    """``bridge scan`` arguments of :func:`scans`: the points of :func:`_scan_context`."""
+    import scan_throughput as st
+
+    vary = [a for v in st._vary(model, points) for a in ("--vary", v)]
+    sampled = ["--sample", f"random:{points}"] if sample == "random" else []
+    return [st._card(model), *vary, *sampled, "--likelihood", "seed2021", *options, "--workers",
+            str(workers), "-o", db, "-q"]
+
+
 def scans(args) -> dict:
     """The ``--scans`` figures: {model / sample: medians and ranges over the repeats}, each
-    scan a fresh process (:func:`scan_process`), models and samples in turn within a repeat."""
+    scan a fresh process (:func:`scan_process`) next to its lean bound (:func:`lean_pair`, two
+    more), models and samples in turn within a repeat."""
     import shlex
-
-    import scan_throughput as st
 
     tmp = tempfile.mkdtemp(prefix="two-workers-")
     side = max(2, round(args.points ** 0.5))
     runs: dict[str, list[dict]] = {}
-    for _ in range(args.repeats):
+    for rep in range(args.repeats):
         for model in args.models.split(","):
             for sample in args.samples.split(","):
                 db = os.path.join(tmp, "scan.db")
                 for f in Path(tmp).glob("scan.db*"):
                     f.unlink()
-                cmd = [st._card(model)] + [a for v in st._vary(model, side * side) for a in ("--vary", v)]
-                cmd += ["--sample", f"random:{side * side}"] if sample == "random" else []
-                cmd += ["--likelihood", "seed2021", *shlex.split(args.options), "--workers", "2",
-                        "-o", db, "-q"]
+                cmd = scan_arguments(model, sample, side * side, db, shlex.split(args.options))
+                # the scan and its lean bound in turn, each first in every other repeat
+                lean = lean_pair(model, sample, side * side, args.lean_seconds) if rep % 2 else None
+                t = time.perf_counter()
                 out = subprocess.run([sys.executable, __file__, "--scan-process", *cmd], check=True,
                                      stdout=subprocess.PIPE, text=True).stdout
-                runs.setdefault(f"{model} / {sample}", []).append(json.loads(out.splitlines()[-1]))
+                wall = time.perf_counter() - t
+                row = json.loads(out.splitlines()[-1])
+                row["whole_process_wall_s"] = round(wall, 2)
+                row["points_per_whole_process_s"] = round(row["points"] / wall, 1)
+                row.update(lean or lean_pair(model, sample, side * side, args.lean_seconds))
+                row["ratio"] = round(row["points_per_s"] / row["lean_points_per_s"], 3)
+                row["ratio_whole_process"] = round(row["points_per_whole_process_s"]
+                                                   / row["lean_points_per_s"], 3)
+                # per CPU second, blind to the share of the cores other work took
+                row["points_per_cpu_s"] = round(1e6 / (row["cpu_us_workers"] + row["cpu_us_scan_process"]), 1)
+                row["ratio_cpu"] = round(row["points_per_cpu_s"] / row["lean_points_per_cpu_s_each"], 3)
+                runs.setdefault(f"{model} / {sample}", []).append(row)
     report = {}
     for key, rows in runs.items():
         report[key] = {"points": rows[0]["points"]}
         for name in rows[0]:
             if name != "points":
                 v = [r[name] for r in rows]
-                report[key][name] = {"median": round(float(np.median(v)), 2),
+                report[key][name] = {"median": round(float(np.median(v)), 3 if "ratio" in name else 2),
                                      "range": [min(v), max(v)]}
     return report
+
+
+def scans_table(report: dict) -> str:
+    """The medians of :func:`scans` (ranges in brackets) as a markdown table."""
+    cols = {"points_per_s": "2 workers: points/s", "points_per_whole_process_s": "whole process",
+            "lean_points_per_s": "lean, 2 processes", "ratio": "ratio",
+            "ratio_whole_process": "ratio (whole)", "ratio_cpu": "ratio (CPU)",
+            "cpu_us_workers": "worker µs/pt",
+            "cpu_us_scan_process": "scanning µs/pt", "peak_rss_worker_MiB": "worker MiB"}
+    lines = ["| model / sample | " + " | ".join(cols.values()) + " |", "|" + "---|" * (len(cols) + 1)]
+    def g(x):  # 3 digits, 6.02e4 rather than 6.02e+04
+        return f"{x:.3g}".replace("e+0", "e").replace("e+", "e")
+
+    for key, row in report.items():
+        cells = [f"{g(row[c]['median'])} ({g(row[c]['range'][0])}-{g(row[c]['range'][1])})" for c in cols]
+        lines.append(f"| {key} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def main() -> None:
     if sys.argv[1:2] == ["--scan-process"]:  # internal: one `bridge scan` (scan_process)
         print(json.dumps(scan_process(sys.argv[2:])))
+        return
+    if sys.argv[1:2] == ["--lean-process"]:  # internal: one of lean_pair's processes
+        model, sample, points, which, of, seconds = sys.argv[2:8]
+        print(json.dumps(lean_rates(model, sample, int(points), int(which), int(of), float(seconds),
+                                    sys.stdin.readline)))
         return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="F_Ib")
@@ -199,11 +359,15 @@ def main() -> None:
     ap.add_argument("--points", type=int, default=200_000, help="--scans: points of each scan")
     ap.add_argument("--repeats", type=int, default=3, help="--scans: scans of each model and sample")
     ap.add_argument("--options", default="", help="--scans: further bridge scan options")
+    ap.add_argument("--lean-seconds", type=float, default=5.0,
+                    help="--scans: wall seconds of the two lean-kernel processes at once")
     args = ap.parse_args()
     os.environ.setdefault("BRIDGE_CACHE_DIR", os.path.join(tempfile.gettempdir(), "bridge-two-cores"))
     if args.scans:
-        for key, row in scans(args).items():  # one line a model and sample
+        report = scans(args)
+        for key, row in report.items():  # one line a model and sample
             print(json.dumps({key: row}))
+        print(scans_table(report), file=sys.stderr)
         return
     if args.child is not None:
         print(json.dumps(chunk_rates(args.model, args.sample, args.child, args.seconds)))
