@@ -7,9 +7,7 @@ plain arrays and dataclasses. Each chunk is a task ``run_packed(context, ids, va
 ``evaluate_batch(dark_matter=...)``), and the worker encodes them as the results file holds
 them (bridge.scan.store.pack); only this process writes to the store, one transaction per
 chunk. Chunk sizes follow :class:`ChunkPlan`: small first chunks, then about a second of a
-worker's time each, so that the progress line moves, and smaller last chunks, so that the
-workers finish together. A local pool's workers start before the scan is prepared (their
-interpreter start and imports overlap it); a scan refused before its first chunk ends them.
+worker's time each, so that the progress line moves.
 A restart with the same command skips every stored id, so each point is stored exactly
 once; a chunk in flight when the scan was killed is computed again.
 """
