@@ -59,24 +59,15 @@ class SerialExecutor(Executor):
 
 
 class Backend:
-    """An executor, how many tasks to keep in flight, and how to close it (``abandon``: how to
-    close it when the scan is refused or interrupted before its first chunk, default ``close``)."""
+    """An executor, how many tasks to keep in flight, and how to close it."""
 
-    def __init__(self, executor: Executor, slots: int, label: str, close=None, abandon=None):
+    def __init__(self, executor: Executor, slots: int, label: str, close=None):
         self.executor, self.slots, self.label = executor, max(1, int(slots)), label
-        self._close, self._abandon = close, abandon
+        self._close = close
 
     def close(self) -> None:
         if self._close is not None:
             self._close()
-
-    def abandon(self) -> None:
-        """Close a backend that has run no chunk: a local pool's workers, which may still be
-        starting (interpreter, imports), are ended at once instead of being waited for."""
-        if self._abandon is not None:
-            self._abandon()
-        else:
-            self.close()
 
 
 def default_workers() -> int:
@@ -122,22 +113,7 @@ def make_backend(workers: int | None = None, scheduler: str | None = None, mpi: 
         os.environ.setdefault(name, "1")
     pool = _LocalPool(workers, mp_context=_WorkerContext(),
                       initializer=start_worker, initargs=(os.getpid(), reports, setup))
-    return Backend(pool, workers, f"{workers} local processes", close=lambda: close_pool(pool),
-                   abandon=lambda: abandon_pool(pool))
-
-
-def start_workers(backend: Backend) -> None:
-    """Start a local pool's workers now (a no-op task each: the pool spawns a worker for each
-    task it cannot give an idle one), so that their interpreter start and imports (~0.35 CPU-s,
-    0.5-0.6 s wall each) overlap the scanning process's own set-up instead of following it.
-    Nothing for another backend."""
-    if isinstance(backend.executor, _LocalPool):
-        for _ in range(backend.slots):
-            backend.executor.submit(_started)
-
-
-def _started() -> None:
-    """The task of :func:`start_workers`: the worker has started (its initializer has run)."""
+    return Backend(pool, workers, f"{workers} local processes", close=lambda: close_pool(pool))
 
 
 class _WorkerProcess(multiprocessing.context.SpawnProcess):
@@ -217,17 +193,6 @@ def close_pool(pool: ProcessPoolExecutor) -> None:
     ends at once: the workers that shared its pipe have exited."""
     pool.shutdown(wait=True, cancel_futures=True)
     stop_resource_tracker()
-
-
-def abandon_pool(pool: ProcessPoolExecutor) -> None:
-    """Shut down a pool that has run no chunk: its workers, perhaps still starting, are ended
-    (SIGTERM: they hold nothing of the scan) and reaped, then as :func:`close_pool`."""
-    for process in list(getattr(pool, "_processes", {}).values()):  # CPython's pool
-        try:
-            process.terminate()
-        except (OSError, ValueError, AttributeError):  # gone already, or never started
-            pass
-    close_pool(pool)
 
 
 def stop_resource_tracker() -> None:

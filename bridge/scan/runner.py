@@ -807,22 +807,6 @@ def run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
     existed = results.exists()
     if existed:
         stm.open_results(results).close()  # a foreign, empty or damaged file: refused now
-    # a local pool's workers start now, while this process prepares the scan; refused or
-    # interrupted before the first chunk, the scan ends them (Backend.abandon)
-    early = _early_backend(opts)
-    try:
-        return _run(opts, pm, say, t0, results, existed, early)
-    except BaseException:
-        if early is not None and not early.used:
-            early.backend.abandon()
-        raise
-
-
-def _run(opts: ScanOptions, pm, say, t0: float, results: Path, existed: bool,
-         early: _EarlyPool | None) -> ScanSummary:
-    """:func:`run` from its preparation on (``early``: the local pool started for it, or None)."""
-    from bridge.scan import store as stm
-
     ctx, identity = prepare(opts, pm, say)
     if existed:
         stored = stm.meta(results).get("scan")
@@ -849,7 +833,7 @@ def _run(opts: ScanOptions, pm, say, t0: float, results: Path, existed: bool,
         if opts.retry_failed:
             store.retry_failed()
         setup = time.perf_counter() - t0
-        summary = _run_chunks(opts, ctx, store, say, early)
+        summary = _run_chunks(opts, ctx, store, say)
         summary.setup_seconds = setup
         summary.validation = checks or {}
         store.set_meta("last_run", {"seconds": summary.seconds, "computed": summary.computed,
@@ -935,47 +919,7 @@ def _chunk_plan(opts: ScanOptions, ctx: Context) -> ChunkPlan:
     return ChunkPlan(FIRST_CHUNK[kind], CHUNK[kind])
 
 
-@dataclass
-class _EarlyPool:
-    """A local pool started before the scan's preparation (:func:`_early_backend`), its shared
-    report counters, and whether :func:`_run_chunks` has taken it over (then it closes it)."""
-
-    backend: object  # bridge.scan.executors.Backend
-    reports: object
-    used: bool = False
-
-
-def _pool_wanted(opts: ScanOptions) -> bool:
-    """Whether the scan's chunks run in a local process pool (given points to compute)."""
-    from bridge.scan import executors
-
-    return not (opts.scheduler or opts.mpi) and (opts.workers or executors.default_workers()) > 1
-
-
-def _report_counters(opts: ScanOptions):
-    from bridge.scan import executors
-
-    return _shared_counters(4 * (opts.workers or executors.default_workers()) + 4)
-
-
-def _early_backend(opts: ScanOptions) -> _EarlyPool | None:
-    """The local pool of a scan that will have one, its workers started now (None otherwise)."""
-    if not _pool_wanted(opts):
-        return None
-    from bridge.scan import executors
-
-    reports = _report_counters(opts)
-    backend = executors.make_backend(opts.workers, reports=reports, setup=_worker_setup())
-    try:
-        executors.start_workers(backend)
-    except BaseException:
-        backend.abandon()
-        raise
-    return _EarlyPool(backend, reports)
-
-
-def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say,
-                early: _EarlyPool | None = None) -> ScanSummary:
+def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSummary:
     from bridge.scan import executors
     from bridge.scan.executors import make_backend
 
@@ -992,21 +936,14 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say,
     computed = fallback = 0
     workers = opts.workers if todo.size else 1
     local = not (opts.scheduler or opts.mpi)
-    if early is not None and not todo.size:  # nothing to compute: the pool started for nothing
-        early.used = True
-        early.backend.abandon()
-        early = None
-    if early is not None:  # (run() abandons it if this fails before the chunks' loop)
-        backend, reports = early.backend, early.reports
-    else:
-        # points done within the chunks in flight, one counter per task slot, in memory the local
-        # workers share (Dask and MPI workers report at the end of their chunks only)
-        reports = _shared_counters(4 * (workers or executors.default_workers()) + 4) if local else None
-        # local worker processes take this process's versions and constants (Dask and MPI workers
-        # and the in-process backend need none from here: not computed for them)
-        pool = local and (workers or executors.default_workers()) > 1
-        backend = make_backend(workers, opts.scheduler, opts.mpi, reports=reports,
-                               setup=_worker_setup() if pool else None)
+    # points done within the chunks in flight, one counter per task slot, in memory the local
+    # workers share (Dask and MPI workers report at the end of their chunks only)
+    reports = _shared_counters(4 * (workers or executors.default_workers()) + 4) if local else None
+    # local worker processes take this process's versions and constants (Dask and MPI workers
+    # and the in-process backend need none from here: not computed for them)
+    pool = local and (workers or executors.default_workers()) > 1
+    backend = make_backend(workers, opts.scheduler, opts.mpi, reports=reports,
+                           setup=_worker_setup() if pool else None)
     plan.seconds = CHUNK_SECONDS * backend.slots
     taken = 0
     free = list(range(len(reports))) if reports is not None else []
@@ -1040,8 +977,6 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say,
         pending.add(fut)
         return True
 
-    if early is not None:
-        early.used = True  # closed below, whatever happens
     try:
         pending: set = set()
         while len(pending) < 2 * backend.slots and submit():
