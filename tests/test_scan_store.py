@@ -947,3 +947,30 @@ def test_new_file_page_size_and_checkpoint_in_bytes(tmp_path):
     a, b = stm.read(new), stm.read(old)
     assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
     assert np.array_equal(a["x"], np.concatenate([cols["x"], cols["x"]]))
+
+
+def test_a_results_file_under_a_non_directory_is_refused_in_one_line(tmp_path):
+    """``-o`` through a regular file (a misspelt directory that is a card): an InputError naming
+    the path, not the NotADirectoryError of removing the temporary file there (a traceback and
+    exit code 1 before)."""
+    from bridge.scan import store
+
+    (tmp_path / "card.slha").write_text("BLOCK MODSEL\n")
+    target = tmp_path / "card.slha" / "r.db"
+    with pytest.raises(InputError, match="cannot create the results file"):
+        store._create(target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["card.slha"]
+
+
+def test_an_interrupted_creation_leaves_no_temporary_file(tmp_path, monkeypatch):
+    """Ctrl-C while a new results file is made (here: at its rename) removes the temporary
+    file; before, only OSError and sqlite3.Error did, and ``.r.db.PID.tmp`` stayed."""
+    from bridge.scan import store
+
+    def interrupted(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        store._create(tmp_path / "r.db")
+    assert list(tmp_path.iterdir()) == []

@@ -161,8 +161,20 @@ def _create(path: Path) -> int:
         os.replace(tmp, path)
         return FORMAT
     except (OSError, sqlite3.Error) as exc:
-        tmp.unlink(missing_ok=True)
+        _discard(tmp)
         raise InputError(f"{path}: cannot create the results file ({exc})") from None
+    except BaseException:  # Ctrl-C while the file is made: no stray temporary file either
+        _discard(tmp)
+        raise
+
+
+def _discard(tmp: Path) -> None:
+    """Remove a temporary file that may not exist, nor be reachable (a path through a
+    non-directory: unlink raises NotADirectoryError, not FileNotFoundError)."""
+    try:
+        tmp.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def side_files(path) -> list[Path]:
