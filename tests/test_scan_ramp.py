@@ -101,3 +101,15 @@ def test_a_fixed_chunk_size_ignores_the_tail():
     plan = ChunkPlan(7, 7, fixed=True)
     plan.measured(7, 1e-6)
     assert plan.next_size(10, 2) == 7 and plan.next_size(3, 2) == 7
+
+
+@pytest.mark.parametrize("slots", [1, 2, 3])
+def test_no_chunk_exceeds_the_largest(slots):
+    """Review rev14: with one slot the merged last chunk could exceed the largest chunk (103 677
+    points ended 8192, 8192, 9197). The merge now keeps to the planned size, and one worker
+    (the in-process backend) takes the plan's sizes as they are."""
+    for total in range(90_000, 110_001, 97):
+        sizes, planned = _sizes(total, slots=slots)
+        assert sum(sizes) == total and max(sizes) <= 8192, (total, sizes)
+        if slots == 1:
+            assert sizes[:-1] == planned[:-1], total

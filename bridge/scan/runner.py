@@ -887,7 +887,7 @@ class ChunkPlan:
         if not self.fixed and self.rates:
             wanted = int(max(self.rates) * self.seconds)
             self.size = max(1, min(wanted, GROWTH * self.size, self.largest))
-        if remaining is None or self.fixed:
+        if remaining is None or self.fixed or slots < 2:  # one worker never waits for another
             return self.size
         return self.tail(remaining, slots)
 
@@ -895,13 +895,15 @@ class ChunkPlan:
         """The chunk size near the scan's end: at most 1/(:data:`TAIL_SHARE` × ``slots``) of the
         points left, never below 1/:data:`TAIL_FLOOR` of the largest chunk (nor above the planned
         size), and all of them once fewer than half that floor and half this chunk would be
-        left (no last chunk of a few points; a small scan's first chunks stay small). The workers take
-        chunks from one queue, so the last one to finish runs on alone for at most a chunk: with
-        chunks of the full size to the end, one worker of two idled for up to a whole chunk
-        (0.2-0.4 s of a 2·10⁵-point scan)."""
+        left and they fit the planned size (no last chunk of a few points; a small scan's first
+        chunks stay small). The workers take chunks from one queue, so the last one to finish
+        runs on alone for at most a chunk: with chunks of the full size to the end, one worker of
+        two idled for up to a whole chunk (0.2-0.4 s of a 2·10⁵-point scan). Not for one worker
+        (:meth:`next_size`)."""
         floor = max(1, self.largest // TAIL_FLOOR)
         size = min(self.size, max(-(-remaining // (TAIL_SHARE * slots)), floor))
-        return remaining if remaining - size < -(-min(floor, size) // 2) else size
+        merge = remaining - size < -(-min(floor, size) // 2) and remaining <= self.size
+        return remaining if merge else size
 
 
 def _chunk_plan(opts: ScanOptions, ctx: Context) -> ChunkPlan:
