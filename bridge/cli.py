@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         if len(message) > 500:
             message = message[:500] + "..."
         print(f"bridge: error: {message}", file=sys.stderr)
-        return EXIT_INPUT
+        return exc.exit_code
     except KeyboardInterrupt:
         print("bridge: interrupted", file=sys.stderr)
         return 130

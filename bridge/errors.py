@@ -1,10 +1,14 @@
-"""Errors the bridge reports to users as one line (exit status 2)."""
+"""Errors the bridge reports to users as one line: exit status 2 for bad input, 1 for a
+run that could not finish (:class:`WorkerLost`)."""
 
 from __future__ import annotations
 
 
 class BridgeError(Exception):
     """Base class of errors that the command line reports without a traceback."""
+
+    #: the command line's exit status for this error
+    exit_code = 2
 
 
 class InputError(BridgeError):
@@ -45,3 +49,10 @@ class UnknownModelError(InputError):
 
 class ModelError(BridgeError):
     """A plugin failed or returned something the bridge cannot use."""
+
+
+class WorkerLost(BridgeError):
+    """A scan's local worker process ended before its chunk did (killed by a signal, the OOM
+    killer): not the input's fault, so exit status 1; the results file keeps what was stored."""
+
+    exit_code = 1

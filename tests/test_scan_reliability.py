@@ -353,3 +353,26 @@ def test_unknown_observable_is_refused_up_front(tmp_path, capsys, cached_sm, spe
     line = _one_error(err)
     assert f"--observable {spec!r}" in line and needle in line, line
     assert not db.exists()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+def test_a_killed_worker_ends_the_scan_in_one_line(tmp_path, cached_sm):
+    """A local worker killed (SIGKILL, as the OOM killer does) while the scan runs: one line
+    naming the results file, exit status 1 (not the input's fault), no process left, and the
+    same command resumes. Before, concurrent.futures' BrokenProcessPool reached the user as a
+    traceback with exit status 1 (review rev14)."""
+    db = tmp_path / "r.db"
+    with _scan_with_workers(db, 300_000, signal.SIG_DFL) as proc:
+        worker = _spawned_workers(proc.pid)[0]
+        time.sleep(1.0)  # the worker has imported and runs chunks
+        assert proc.poll() is None, "the scan ended before the kill"
+        os.kill(worker, signal.SIGKILL)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("bridge: error: a worker process"), err
+    assert str(db) in lines[0]
+    deadline = time.monotonic() + 10
+    while _group(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _group(proc.pid), "processes left behind"

@@ -21,14 +21,14 @@ import math
 import sys
 import time
 import types
-from concurrent.futures import FIRST_COMPLETED, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from bridge import linalg, sectors, zpole
-from bridge.errors import BridgeError, InputError
+from bridge.errors import BridgeError, InputError, WorkerLost
 from bridge.observable import Observable
 from bridge.pipeline import evaluate_batch, failed_points
 from bridge.scan import fastpath as fpm
@@ -1001,6 +1001,10 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSumma
                 submit()
             if reports is not None:
                 in_flight()
+    except BrokenExecutor:  # a local worker killed (a signal, the OOM killer): no traceback
+        raise WorkerLost(f"a worker process of the scan ended without finishing its chunk "
+                         f"(killed by a signal or out of memory); the points stored in "
+                         f"{opts.results} are kept: the same command resumes the scan") from None
     finally:
         if serial and reports is not None:
             executors.REPORTS = None
