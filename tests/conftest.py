@@ -24,3 +24,17 @@ def sm():
     from bridge.sm import SMInputs
 
     return SMInputs.from_flavio()
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    """The fast path shipped in the package for the default observables at the 160 GeV hand-over
+    scale, read without flavio (test_fastpath_eval, test_fastpath_gather)."""
+    from bridge.scan import fastpath as fpm
+    from bridge.scan.fastpath_build import default_observables
+
+    observables = default_observables()
+    found, _ = fpm.load(observables, 160.0, {}, use_cache=False)
+    if not found:
+        pytest.skip("no shipped fast path for the installed flavio")
+    return fpm.FastPath([o for o in observables if o.label in found], 160.0, {}, found)

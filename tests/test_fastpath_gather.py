@@ -11,16 +11,6 @@ import pytest
 from test_fastpath_eval import _coefficients, _same
 
 from bridge.scan import fastpath as fpm
-from bridge.scan.fastpath_build import default_observables
-
-
-@pytest.fixture(scope="module")
-def shipped():
-    observables = default_observables()
-    found, _ = fpm.load(observables, 160.0, {}, use_cache=False)
-    if not found:
-        pytest.skip("no shipped fast path for the installed flavio")
-    return fpm.FastPath([o for o in observables if o.label in found], 160.0, {}, found)
 
 
 def _layouts(n: int, d: int, seed: int):
