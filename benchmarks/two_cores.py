@@ -71,15 +71,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def _context(model: str, sample: str, vary=None):
+    """The prepared scan of chunk_rates and task_costs: the benchmark box on a 141 × 141 grid
+    (or ``vary``), or 20164 random points in it."""
     import scan_throughput as st
 
-    from bridge.scan.runner import ScanOptions, prepare
-
-    kw = {"sample": "random:20164"} if sample == "random" else {}
-    opts = ScanOptions(st._card(model), vary or st._vary(model, 20000),
-                       os.path.join(tempfile.mkdtemp(), "x.db"), likelihoods=["seed2021"],
-                       observables=True, progress=False, **kw)
-    return prepare(opts, say=lambda m: None)[0]
+    return _scan_context(model, sample, 20164, vary or st._vary(model, 20000))
 
 
 def chunk_rates(model: str, sample: str, start: float, seconds: float) -> dict:
@@ -172,16 +168,17 @@ def scan_process(argv: list[str]) -> dict:
             "peak_rss_worker_MiB": round(kids.ru_maxrss / 1024, 1)}
 
 
-def _scan_context(model: str, sample: str, points: int):
+def _scan_context(model: str, sample: str, points: int, vary=None):
     """The prepared scan of ``model`` over ``points`` points as :func:`scans` runs it (the
     benchmark box of scan_throughput.py, a grid of side ``points``^½ or a random sample of as
-    many points, seed 1 as `bridge scan`'s default), seed2021 with the 10 observables."""
+    many points, seed 1 as `bridge scan`'s default; ``vary``: other --vary ranges), seed2021
+    with the 10 observables."""
     import scan_throughput as st
 
     from bridge.scan.runner import ScanOptions, prepare
 
     kw = {"sample": f"random:{points}"} if sample == "random" else {}
-    opts = ScanOptions(st._card(model), st._vary(model, points),
+    opts = ScanOptions(st._card(model), vary or st._vary(model, points),
                        os.path.join(tempfile.mkdtemp(), "x.db"), likelihoods=["seed2021"],
                        observables=True, progress=False, **kw)
     return prepare(opts, say=lambda m: None)[0]
