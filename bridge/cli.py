@@ -36,14 +36,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bridge: error: {message}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        interrupt_handled()
-        print("bridge: interrupted", file=sys.stderr)
-        return 130
+        return _interrupted()
+    except RuntimeError as exc:
+        # CPython 3.11 wraps what a class's __set_name__ raises in a RuntimeError: a Ctrl-C
+        # while a module defines a dataclass (Field.__set_name__) ended the scan with exit 1
+        # and a traceback (1 of 300 Ctrl-Cs 0.25-1.45 s into a 2-worker scan, 2026-12-02)
+        if not isinstance(exc.__cause__, KeyboardInterrupt):
+            raise
+        return _interrupted()
     except BrokenPipeError:  # e.g. `bridge plugins -v | head`
         sys.stderr.close()
         return 0
     finally:
         progress.set_enabled(reports)
+
+
+def _interrupted() -> int:
+    """A Ctrl-C ends a command: one line, exit code 130."""
+    interrupt_handled()
+    print("bridge: interrupted", file=sys.stderr)
+    return 130
 
 
 def interrupt_handled() -> None:

@@ -1,5 +1,6 @@
 """Ctrl-C ends ``python -m bridge.cli`` with exit code 130 and one line, also when the
-KeyboardInterrupt leaves code compiled from a string (bridge.cli.interrupt_handled).
+KeyboardInterrupt leaves code compiled from a string (bridge.cli.interrupt_handled) or reaches
+bridge.cli as the cause of a RuntimeError (CPython 3.11: a class's ``__set_name__``).
 
 CPython 3.10-3.12 marks such an interrupt as unhandled even when bridge.cli catches it, and
 under ``-m`` Py_RunMain then ends the process by SIGINT after ``bridge: interrupted``
@@ -28,6 +29,9 @@ RAISES = {
     "exec": 'exec("raise KeyboardInterrupt", {})',
     "eval": 'eval("interrupt()", {"interrupt": interrupt})',
     "plain": "interrupt()",
+    # a class defined while the Ctrl-C arrives: CPython 3.11 wraps what __set_name__ raises in
+    # a RuntimeError (exit 1 and a traceback before); 3.12 and later raise it as it is
+    "set_name": 'type("Late", (), {"field": SetName()})',
 }
 
 
@@ -44,6 +48,11 @@ def _run_module(tmp_path: Path, how: str, after: str = "") -> subprocess.Complet
 
         def interrupt():
             raise KeyboardInterrupt
+
+
+        class SetName:
+            def __set_name__(self, owner, name):
+                interrupt()
 
 
         def run(opts, pm=None, say=None):
@@ -65,7 +74,8 @@ def _run_module(tmp_path: Path, how: str, after: str = "") -> subprocess.Complet
 @pytest.mark.parametrize("how", sorted(RAISES))
 def test_ctrl_c_in_string_code_exits_130_with_one_line(tmp_path, how):
     """exec and eval: returncode -2 before (the process killed itself with SIGINT after
-    printing the line); plain: 130 before and after."""
+    printing the line); set_name: exit 1 and a RuntimeError traceback before (CPython 3.11);
+    plain: 130 before and after."""
     proc = _run_module(tmp_path, how)
     assert proc.returncode == 130, (proc.returncode, proc.stderr)
     assert proc.stderr == "bridge: interrupted\n"
