@@ -60,9 +60,9 @@ def _interrupted() -> int:
 
 def interrupt_handled() -> None:
     """Tell CPython that the KeyboardInterrupt being handled was handled. CPython since 3.8
-    (3.11.7 here; Python/pythonrun.c, run_eval_code_obj) marks a KeyboardInterrupt that leaves the code of an
-    ``exec``/``eval`` of a *string* as unhandled, even when a caller catches it; under ``python
-    -m bridge.cli``, Py_RunMain then ends the process by SIGINT (exit_sigint: returncode -2)
+    (3.11.7 here; Python/pythonrun.c, run_eval_code_obj) marks a KeyboardInterrupt that leaves
+    the code of an ``exec``/``eval`` of a *string* as unhandled, even when a caller catches it;
+    under ``python -m bridge.cli``, Py_RunMain then ends the process by SIGINT (exit_sigint: returncode -2)
     after ``bridge: interrupted`` and the exit code 130 (a ``bridge`` script exits through
     Py_Exit, which skips that check). A Ctrl-C while the scan imports lands in such code often:
     dataclasses compiles each generated ``__init__``/``__repr__``/``__eq__`` with ``exec``, and
