@@ -62,15 +62,16 @@ def interrupt_handled() -> None:
     """Tell CPython that the KeyboardInterrupt being handled was handled. CPython since 3.8
     (3.11.7 here; Python/pythonrun.c, run_eval_code_obj) marks a KeyboardInterrupt that leaves
     the code of an ``exec``/``eval`` of a *string* as unhandled, even when a caller catches it;
-    under ``python -m bridge.cli``, Py_RunMain then ends the process by SIGINT (exit_sigint: returncode -2)
-    after ``bridge: interrupted`` and the exit code 130 (a ``bridge`` script exits through
-    Py_Exit, which skips that check). A Ctrl-C while the scan imports lands in such code often:
-    dataclasses compiles each generated ``__init__``/``__repr__``/``__eq__`` with ``exec``, and
-    the interrupt is raised at the first instruction of that code (3 of 12 Ctrl-Cs 0.50-0.65 s
-    into a 2-worker scan, 2026-12-02). Every string evaluation clears that mark when it starts;
-    one of nothing clears it now. CPython's main branch marks only the interrupt nobody caught
-    (Python/pythonrun.c, _Py_HandleSystemExitAndKeyboardInterrupt): there this changes nothing.
-    tests/test_ctrl_c_exit.py fails on any CPython where neither holds."""
+    under ``python -m bridge.cli``, Py_RunMain then ends the process by SIGINT (exit_sigint:
+    returncode -2) after ``bridge: interrupted`` and the exit code 130 (a ``bridge`` script
+    exits through Py_Exit, which skips that check). A Ctrl-C while the scan imports lands in
+    such code often: dataclasses compiles each generated ``__init__``/``__repr__``/``__eq__``
+    with ``exec``, and the interrupt is raised at the first instruction of that code (3 of 12
+    Ctrl-Cs 0.50-0.65 s into a 2-worker scan, 2026-12-02). Every string evaluation clears that
+    mark when it starts; one of nothing clears it now. CPython's main branch marks only the
+    interrupt nobody caught (Python/pythonrun.c, _Py_HandleSystemExitAndKeyboardInterrupt):
+    there this changes nothing. tests/test_ctrl_c_exit.py fails on any CPython where neither
+    holds."""
     exec("pass", {})  # a string: PyRun_String, whose evaluation starts by clearing the mark
 
 
