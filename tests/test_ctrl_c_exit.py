@@ -6,8 +6,9 @@ CPython since 3.8 (3.11.7 here) marks such an interrupt as unhandled even when b
 catches it, and under ``-m`` Py_RunMain then ends the process by SIGINT after ``bridge:
 interrupted`` (returncode -2). A Ctrl-C while a scan imports its modules lands there often:
 dataclasses compiles the methods it generates with ``exec`` (3 of 12 Ctrl-Cs 0.50-0.65 s into
-a 2-worker scan on 2026-12-02, review rev14). Here the interrupt is raised inside ``exec``/``eval`` of a
-string where the scan would run, so the outcome does not depend on timing.
+a 2-worker scan on 2026-12-02, review rev14). Here the interrupt is raised inside
+``exec``/``eval`` of a string where the scan would run, so the outcome does not depend on
+timing.
 """
 
 from __future__ import annotations
