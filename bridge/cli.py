@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
-import importlib
-import importlib.util
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bridge.errors import BridgeError
+
+if TYPE_CHECKING:
+    import argparse
 
 EXIT_INPUT = 2
 #: Modules in bridge/commands that add sub-commands (likelihoods, fit, scan, plot).
@@ -76,15 +77,27 @@ def interrupt_handled() -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    # the version here, not at import: a `bridge scan` worker runs this module as its main
-    # module (multiprocessing's spawn) and never parses a command line
-    from bridge import __version__
+    # here, not at import: a `bridge scan` worker runs this module as its main module
+    # (multiprocessing's spawn) and never parses a command line
+    import argparse
+    import importlib
+    import importlib.util
+
+    class Version(argparse._VersionAction):
+        """``--version``: bridge's version, read from the installed metadata only when asked for
+        (importlib.metadata and a parse of bridge's METADATA: ~5-50 ms of every command)."""
+
+        def __call__(self, parser, namespace, values, option_string=None):
+            from bridge import __version__
+
+            self.version = f"bridge {__version__}"
+            super().__call__(parser, namespace, values, option_string)
 
     parser = argparse.ArgumentParser(
         prog="bridge",
         description="Dark-loop models from an SLHA card to Wilson coefficients, "
                     "flavio predictions and SLHA/FLHA, WCxf and JSON files.")
-    parser.add_argument("--version", action="version", version=f"bridge {__version__}")
+    parser.add_argument("--version", action=Version)
     sub = parser.add_subparsers(title="commands")
 
     run = sub.add_parser("run", help="evaluate a card: spectrum, coefficients, predictions")

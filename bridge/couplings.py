@@ -225,12 +225,37 @@ def _log_probe() -> np.ndarray:
                            np.array([5e-324, 1e-310, 1.0, 2.0, np.e, 91.1876, 160.0, 173.0])])
 
 
+#: :func:`_numpy_log_is_libm` as a scan worker's scanning process found it (:func:`adopt_log_check`),
+#: or None.
+_ADOPTED_LOG_CHECK: bool | None = None
+
+
+def log_check() -> bool:
+    """Whether numpy's log is taken for the scales here (:func:`_numpy_log_is_libm`)."""
+    return _numpy_log_is_libm()
+
+
+def adopt_log_check(found: bool) -> None:
+    """Use ``found``, the :func:`log_check` of another process on this machine with the same
+    installation (a local scan worker's parent: bridge.scan.executors), instead of comparing
+    numpy's log with math.log at the 20 008 probe scales again (~8 ms of every worker's first
+    chunk)."""
+    global _ADOPTED_LOG_CHECK
+    if not isinstance(found, bool):
+        raise TypeError(f"expected a bool, got {type(found).__name__}")
+    _ADOPTED_LOG_CHECK = found
+    _numpy_log_is_libm.cache_clear()
+
+
 @cache
 def _numpy_log_is_libm() -> bool:
     """Whether numpy's float64 log is the C library's here: numpy calls the C library's log for
     float64 unless it dispatches its own SIMD log, which it has for AVX-512 (x86-64) only; so
     True on x86-64 without AVX512F where numpy's log equals math.log on :func:`_log_probe` (a
-    check of the premise), False elsewhere (math.log is then taken, as before)."""
+    check of the premise), False elsewhere (math.log is then taken, as before). In a local scan
+    worker: its scanning process's (:func:`adopt_log_check`)."""
+    if _ADOPTED_LOG_CHECK is not None:
+        return _ADOPTED_LOG_CHECK
     import platform
 
     try:

@@ -71,6 +71,29 @@ def adopted_reset():
     yield
     couplings._ADOPTED = None
     couplings.constants.cache_clear()
+    couplings._ADOPTED_LOG_CHECK = None
+    couplings._numpy_log_is_libm.cache_clear()
+
+
+def test_an_adopted_log_check_is_used_without_probing(monkeypatch, adopted_reset):
+    """couplings.adopt_log_check: the scanning process's finding is taken as it is (the probe
+    of numpy's log against math.log does not run), only a bool is taken, and the scales' logs
+    follow it: numpy's where True, math.log scale by scale where False (the same numbers here
+    only where the check holds)."""
+    found = couplings.log_check()
+    mu = np.array([1.5, 91.1876, 2.0e4])
+
+    def no_probe():
+        raise AssertionError("probed numpy's log again")
+
+    monkeypatch.setattr(couplings, "_log_probe", no_probe)
+    with pytest.raises(TypeError):
+        couplings.adopt_log_check(1)
+    for adopted in (not found, found):
+        couplings.adopt_log_check(adopted)
+        assert couplings.log_check() is adopted
+        logs = couplings._logs(mu)
+        assert np.array_equal(logs, np.log(mu) if adopted else [math.log(x) for x in mu.tolist()])
 
 
 def test_adopted_constants_are_used_without_a_look_up(monkeypatch, adopted_reset):
@@ -99,20 +122,22 @@ def test_local_workers_take_the_scanning_process_state(adopted_reset):
     from bridge.scan.executors import make_backend
 
     setup = runner._worker_setup()
-    known, constants = setup[1]
+    known, constants, log_check = setup[1]
     assert {"flavio", "wilson", "rundec"} <= set(known)
     backend = make_backend(workers=2, setup=setup)
     try:
         probe = ("(__import__('bridge.versions').versions.known(), "
                  "__import__('bridge.couplings').couplings.constants(), "
                  "'importlib.metadata' in __import__('sys').modules, "
-                 "__import__('bridge.scan.executors').scan.executors.LOCAL_WORKER)")
+                 "__import__('bridge.scan.executors').scan.executors.LOCAL_WORKER, "
+                 "__import__('bridge.couplings').couplings._ADOPTED_LOG_CHECK)")
         results = [f.result(timeout=120) for f in [backend.executor.submit(eval, probe) for _ in range(4)]]
     finally:
         backend.close()
-    for worker_known, worker_constants, metadata_imported, local_worker in results:
+    for worker_known, worker_constants, metadata_imported, local_worker, worker_log in results:
         assert worker_known == known
         assert worker_constants == constants
+        assert worker_log is log_check  # adopted, not None: the worker did not probe numpy's log
         assert not metadata_imported
         assert local_worker  # its chunks in parts of runner.COMPUTE_PART
 

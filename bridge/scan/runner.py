@@ -1019,21 +1019,23 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSumma
 
 def _worker_setup() -> tuple:
     """What a local worker takes from this process when it starts (executors.make_backend's
-    ``setup``): the installed versions of flavio, wilson and rundec (bridge.versions) and the
-    checked constants of α_s and α_e (bridge.couplings), the same for every process of this
-    installation: a worker is spared importlib.metadata and the constants' check."""
+    ``setup``): the installed versions of flavio, wilson and rundec (bridge.versions), the
+    checked constants of α_s and α_e and whether numpy's log is the C library's
+    (bridge.couplings), the same for every process of this installation on this machine: a
+    worker is spared importlib.metadata, the constants' check and the log's."""
     from bridge import couplings, versions
 
     constants = couplings.constants()  # (looks the versions up, if this process has not)
-    return _adopt, (versions.known(), constants)
+    return _adopt, (versions.known(), constants, couplings.log_check())
 
 
-def _adopt(known: dict, constants) -> None:
+def _adopt(known: dict, constants, log_check: bool) -> None:
     """In a local worker: :func:`_worker_setup`'s state of the scanning process."""
     from bridge import couplings, versions
 
     versions.adopt(known)
     couplings.adopt(constants)
+    couplings.adopt_log_check(log_check)
 
 
 def _shared_counters(n: int):
