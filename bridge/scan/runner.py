@@ -66,9 +66,17 @@ COMPUTE_PART_ALL = 4096
 #: Most coefficients a scan may read for its local workers to compute COMPUTE_PART points at once
 #: (seed2021 and flavio read 37).
 LARGE_PART_READ = 48
-#: Points of the first chunks, before the rate is known (see :class:`ChunkPlan`); "dark
-#: matter": any scan with --dark-matter (relic density per point, ~0.1-0.5 s each today).
+#: Points of each worker's first chunk (see :class:`ChunkPlan`): small, as it also pays the
+#: worker's warm-up (0.1-0.13 CPU-s of an F_Ib worker) and reports an early failure fast (a batch
+#: that raises is computed point by point, 3-5 ms each); "dark matter": any scan with
+#: --dark-matter (relic density per point, ~0.1-0.5 s each today).
 FIRST_CHUNK = {"vectorised": 16, "points": 2, "direct": 1, "dark matter": 2}
+#: Points of the chunks handed out after the workers' first ones while no other chunk has ended
+#: (the first chunks' rate is mostly their warm-up: 123 points/s of F_Ib's 16-point chunks
+#: against 5·10⁴ after it). A vectorised model's 512 points take 10-30 ms on the shipped models
+#: (1 s at 2 ms a point), and GROWTH times them is the full chunk: a worker of a 2-worker
+#: F_Ib scan went 16, 512, 8192 instead of 16, 16, 256, 1826, 8192.
+SECOND_CHUNK = {"vectorised": 512, "points": 2, "direct": 1, "dark matter": 2}
 #: Largest factor between two chunk sizes (:class:`ChunkPlan`): 16 → 256 → 4096 for a vectorised
 #: model, three small chunks a worker instead of five at 4 (each small chunk costs the ~30 ms of
 #: a chunk's fixed work for a few points; a scan of 3.6e5 F_Ib points made nine chunks below
@@ -863,17 +871,36 @@ class ChunkPlan:
     or so whatever the model's speed; a ``--chunk-size`` fixes it. The rate is the best of the
     last few chunks: a worker's first chunk also pays its start-up (imports, the model's set-up),
     and a chunk's fixed costs weigh more the smaller it is, so an average over all chunks
-    would keep the chunks small."""
+    would keep the chunks small.
+
+    The first ``slots`` chunks (one a worker, :meth:`next_size`) have ``first`` points, the next
+    ``slots`` ``second`` (default ``first``): both are handed out before any chunk ends. A first
+    chunk's rate is mostly the worker's warm-up (``measured(..., first=True)``: not a rate when
+    ``second`` differs), so no further chunk is planned (:meth:`ready`) until another chunk
+    has ended, whose rate may take the next straight to GROWTH times ``second``."""
 
     RECENT = 4
 
-    def __init__(self, first: int, largest: int, seconds: float = CHUNK_SECONDS, fixed: bool = False):
+    def __init__(self, first: int, largest: int, seconds: float = CHUNK_SECONDS, fixed: bool = False,
+                 second: int | None = None):
         self.size, self.largest, self.seconds, self.fixed = max(1, first), max(1, largest), seconds, fixed
+        self.first = self.size
+        self.second = max(1, min(self.first if second is None else second, self.largest))
         self.rates: list[float] = []  # points per second of the last chunks
+        self.handed = 0  # chunks handed out
 
-    def measured(self, points: int, seconds: float) -> None:
-        """A chunk of ``points`` took a worker ``seconds`` (of CPU: see :func:`run_packed`)."""
-        self.rates = [*self.rates[1 - self.RECENT:], points / max(seconds, 1e-9)]
+    def measured(self, points: int, seconds: float, first: bool = False) -> None:
+        """A chunk of ``points`` took a worker ``seconds`` (of CPU: see :func:`run_packed`);
+        ``first``: one of the first chunks (:meth:`next_size`), whose time holds the warm-up."""
+        if not (first and self.second != self.first):
+            self.rates = [*self.rates[1 - self.RECENT:], points / max(seconds, 1e-9)]
+
+    def ready(self, slots: int = 1) -> bool:
+        """Whether the next chunk can be planned: after the first 2 × ``slots`` chunks, only
+        once a rate is known (the caller hands out the next chunk anyway when none is in
+        flight: then one of those has ended and given a rate)."""
+        return self.fixed or bool(self.rates) or self.second == self.first \
+            or self.handed < 2 * slots
 
     def step(self, seconds: float | None = None) -> int | None:
         """Points a worker computes in ``seconds`` (default :data:`REPORT_SECONDS`) at the best
@@ -883,15 +910,20 @@ class ChunkPlan:
 
     def next_size(self, remaining: int | None = None, slots: int = 1) -> int:
         """Points of the next chunk; ``remaining``: points of the scan not yet handed out,
-        ``slots``: the backend's workers (see :meth:`tail`)."""
+        ``slots``: the backend's workers (the first ``slots`` chunks are the first ones; see
+        also :meth:`tail`)."""
+        size = self.size
         if not self.fixed and self.rates:
             wanted = int(max(self.rates) * self.seconds)
-            self.size = max(1, min(wanted, GROWTH * self.size, self.largest))
+            size = self.size = max(1, min(wanted, GROWTH * self.size, self.largest))
+        elif not self.fixed and self.handed >= slots:  # queued behind the workers' first chunks
+            size = self.size = self.second
+        self.handed += 1
         if remaining is None or self.fixed or slots < 2:  # one worker never waits for another
-            return self.size
-        return self.tail(remaining, slots)
+            return size
+        return self.tail(remaining, slots, size)
 
-    def tail(self, remaining: int, slots: int) -> int:
+    def tail(self, remaining: int, slots: int, planned: int | None = None) -> int:
         """The chunk size near the scan's end: at most 1/(:data:`TAIL_SHARE` × ``slots``) of the
         points left, never below 1/:data:`TAIL_FLOOR` of the largest chunk (nor above the planned
         size), and all of them once fewer than half that floor and half this chunk would be
@@ -899,10 +931,11 @@ class ChunkPlan:
         chunks stay small). The workers take chunks from one queue, so the last one to finish
         runs on alone for at most a chunk: with chunks of the full size to the end, one worker of
         two idled for up to a whole chunk (0.2-0.4 s of a 2·10⁵-point scan). Not for one worker
-        (:meth:`next_size`)."""
+        (:meth:`next_size`). ``planned``: the planned size (default the plan's)."""
+        planned = self.size if planned is None else planned
         floor = max(1, self.largest // TAIL_FLOOR)
-        size = min(self.size, max(-(-remaining // (TAIL_SHARE * slots)), floor))
-        merge = remaining - size < -(-min(floor, size) // 2) and remaining <= self.size
+        size = min(planned, max(-(-remaining // (TAIL_SHARE * slots)), floor))
+        merge = remaining - size < -(-min(floor, size) // 2) and remaining <= planned
         return remaining if merge else size
 
 
@@ -918,7 +951,7 @@ def _chunk_plan(opts: ScanOptions, ctx: Context) -> ChunkPlan:
         model = _model(ctx)
         batched = model.description is not None or model.implements("bridge_batch_spectrum")
         kind = "vectorised" if ctx.vectorised and batched else "points"
-    return ChunkPlan(FIRST_CHUNK[kind], CHUNK[kind])
+    return ChunkPlan(FIRST_CHUNK[kind], CHUNK[kind], second=SECOND_CHUNK[kind])
 
 
 def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSummary:
@@ -951,6 +984,9 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSumma
     free = list(range(len(reports))) if reports is not None else []
     slot_of: dict = {}  # future -> its counter
     busy: set = set()  # counters of the chunks in flight
+    first_round: set = set()  # futures of the workers' first chunks
+    unstored: set = set()  # chunks ended, not yet stored and measured
+    number: dict = {}  # future -> its place in the order of submission
 
     def in_flight() -> None:
         progress.in_flight(sum(reports[k] for k in busy))
@@ -962,8 +998,9 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSumma
 
     def submit() -> bool:
         nonlocal taken
-        if taken >= todo.size:
-            return False
+        if taken >= todo.size or ((pending or unstored) and not plan.ready(backend.slots)):
+            return False  # (a chunk still to end or to be looked at gives the plan its rate)
+        first = plan.handed < backend.slots  # a worker's first chunk (ChunkPlan.measured)
         ids = todo[taken:taken + plan.next_size(todo.size - taken, backend.slots)]
         taken += ids.size
         report = None
@@ -976,6 +1013,9 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSumma
         fut = backend.executor.submit(run_packed, ctx, ids, ctx.space.values(ids), report)
         if report is not None:
             slot_of[fut] = report[0]
+        if first:
+            first_round.add(fut)
+        number[fut] = plan.handed
         pending.add(fut)
         return True
 
@@ -986,7 +1026,11 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSumma
         while pending:
             finished, pending = wait(pending, timeout=REPORT_SECONDS if reports is not None else None,
                                      return_when=FIRST_COMPLETED)
-            for fut in finished:
+            unstored.update(finished)
+            # in the order handed out: chunks that end together (the in-process backend's) are
+            # stored in id order, and the plan hears of a worker's first chunk first
+            for fut in sorted(finished, key=number.pop):
+                unstored.discard(fut)
                 packed, fallback_points, seconds = fut.result()
                 store.write_packed(packed)
                 if fut in slot_of:
@@ -994,11 +1038,13 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSumma
                     busy.discard(slot)
                     free.append(slot)
                     progress.running = sum(reports[k] for k in busy)  # stored now, not in flight
-                plan.measured(packed.ids.size, seconds)
+                plan.measured(packed.ids.size, seconds, first=fut in first_round)
+                first_round.discard(fut)
                 computed += packed.ids.size
                 fallback += fallback_points
                 progress.update(packed.ids.size)
-                submit()
+                while len(pending) < 2 * backend.slots and submit():  # (ChunkPlan.ready)
+                    pass
             if reports is not None:
                 in_flight()
     except BrokenExecutor:  # a local worker killed (a signal, the OOM killer): no traceback

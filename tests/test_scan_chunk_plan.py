@@ -1,0 +1,113 @@
+"""The ramp of a scan's chunk sizes (bridge.scan.runner.ChunkPlan): each worker's first chunk
+small (its warm-up, an early failure fast), the chunks queued behind them larger, and no size
+taken from a first chunk's rate (mostly the worker's warm-up)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CARD = str(ROOT / "cards" / "F_Ib.slha")
+
+
+def _plan(**kwargs):
+    from bridge.scan.runner import ChunkPlan
+
+    return ChunkPlan(16, 8192, seconds=2.0, second=512, **kwargs)
+
+
+def test_the_workers_first_chunks_are_small_and_those_behind_them_larger():
+    plan = _plan()
+    assert [plan.next_size(10**6, 2) for _ in range(4)] == [16, 16, 512, 512]
+    assert plan.step() is None  # no rate: no reports within a chunk yet
+
+
+def test_a_first_chunk_s_rate_sizes_nothing():
+    """16 points in 0.13 s (the warm-up) would make the next chunk 246 points: no chunk is
+    planned until a chunk after the first ones has ended, whose rate (512 points in 25 ms)
+    takes the next straight to the largest (GROWTH × 512)."""
+    from bridge.scan.runner import GROWTH
+
+    plan = _plan()
+    for _ in range(4):
+        assert plan.ready(2)
+        plan.next_size(10**6, 2)
+    assert not plan.ready(2)
+    plan.measured(16, 0.13, first=True)
+    plan.measured(16, 0.12, first=True)
+    assert not plan.ready(2) and plan.rates == []
+    plan.measured(512, 0.025)
+    assert plan.ready(2)
+    assert plan.next_size(10**6, 2) == 8192 == GROWTH * 512
+    assert plan.step() == int(512 / 0.025)  # a second's points
+
+
+def test_a_slow_model_s_chunks_stay_a_chunk_s_seconds():
+    """The rate rule after the first chunks as before: 512 points in 1 s are 1024 points in the
+    plan's 2 s, not GROWTH × 512."""
+    plan = _plan()
+    for _ in range(4):
+        plan.next_size(10**6, 2)
+    plan.measured(16, 3.0, first=True)
+    plan.measured(512, 1.0)
+    assert plan.next_size(10**6, 2) == 1024
+
+
+def test_without_a_second_size_the_first_chunks_rate_counts_as_before():
+    """``second`` left out (``--chunk-size``, the tests' plans, a first chunk's rate of a kind
+    whose second size is its first): every rate counts, and nothing waits."""
+    from bridge.scan.runner import ChunkPlan
+
+    plan = ChunkPlan(16, 4096, seconds=1.0)
+    assert [plan.next_size(10**6, 2) for _ in range(4)] == [16] * 4 and plan.ready(2)
+    plan.measured(16, 0.00025, first=True)
+    assert plan.next_size() == 256
+
+
+@pytest.mark.parametrize("slots", [1, 2, 3])
+def test_sizes_with_the_second_size_keep_the_tail_rule(slots):
+    """As _run_chunks asks (first chunks tagged, the next planned once ready): the sizes add up,
+    none is above the largest, the first ``slots`` are 16, the next ``slots`` 512, and none but
+    the last few below the tail's floor."""
+    from bridge.scan.runner import TAIL_FLOOR
+
+    for total in (1, 40, 700, 5000, 20_000, 100_003, 199_809):
+        plan = _plan()
+        plan.seconds = 1.0 * slots
+        pending, sizes, taken = [], [], 0
+        while taken < total or pending:
+            while taken < total and len(pending) < 2 * slots and (not pending or plan.ready(slots)):
+                first = plan.handed < slots
+                n = min(plan.next_size(total - taken, slots), total - taken)
+                pending.append((n, first))
+                sizes.append(n)
+                taken += n
+            n, first = pending.pop(0)
+            plan.measured(n, n / 4e4, first=first)
+        assert sum(sizes) == total and max(sizes) <= 8192, (total, sizes)
+        head = [16] * slots + [512] * slots
+        assert sizes[:len(head)] == head[:len(sizes)] or total < sum(head), (total, sizes)
+        if total > 4 * 8192:
+            assert 8192 in sizes[len(head):len(head) + slots], sizes  # straight to the full size
+            rest = sizes[len(head):]
+            assert all(s >= 8192 // TAIL_FLOOR for s in rest[:-1]), sizes
+
+
+def test_a_scan_s_chunks_go_16_512_then_full(tmp_path, monkeypatch):
+    """The in-process backend (one slot): 16 points (its first chunk), 512 behind it, then the
+    full chunk (a chunk's seconds made long: the sizes do not depend on the machine's speed);
+    the old plan went 16, 256, 4096."""
+    from bridge.scan import runner
+
+    monkeypatch.setattr(runner, "CHUNK_SECONDS", 1000.0)
+    db = tmp_path / "r.db"
+    s = runner.run(runner.ScanOptions(CARD, ["MINPAR:1:50:800:120", "MINPAR:2:300:2000:120"],
+                                      str(db), likelihoods=["seed2021"], observables=False,
+                                      workers=1, progress=False))
+    assert s.stored == 14_400
+    sizes = [r[0] for r in sqlite3.connect(db).execute("SELECT n FROM chunks ORDER BY chunk")]
+    assert sizes[:3] == [16, 512, runner.CHUNK["vectorised"]], sizes
+    assert sum(sizes) == 14_400
