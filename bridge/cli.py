@@ -83,15 +83,20 @@ def _parser() -> argparse.ArgumentParser:
     import importlib
     import importlib.util
 
-    class Version(argparse._VersionAction):
-        """``--version``: bridge's version, read from the installed metadata only when asked for
-        (importlib.metadata and a parse of bridge's METADATA: ~5-50 ms of every command)."""
+    class Version(argparse.Action):
+        """``--version``: prints bridge's version, read from the installed metadata only when
+        asked for (importlib.metadata and a parse of bridge's METADATA: ~5-50 ms of every
+        command), and exits."""
+
+        def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                     help="show program's version number and exit"):
+            super().__init__(option_strings, dest, nargs=0, default=default, help=help)
 
         def __call__(self, parser, namespace, values, option_string=None):
             from bridge import __version__
 
-            self.version = f"bridge {__version__}"
-            super().__call__(parser, namespace, values, option_string)
+            print(f"bridge {__version__}")
+            parser.exit()
 
     parser = argparse.ArgumentParser(
         prog="bridge",
