@@ -91,3 +91,29 @@ def test_an_interrupt_nobody_handles_still_ends_the_process_by_sigint(tmp_path):
     assert proc.returncode == -signal.SIGINT, (proc.returncode, proc.stderr)
     assert proc.stderr.startswith("bridge: interrupted\n")
     assert proc.stderr.rstrip().endswith("KeyboardInterrupt")
+
+
+def test_ctrl_c_while_the_parser_imports_the_commands_is_one_line(tmp_path):
+    """Building the parser imports the command modules (~0.1-0.2 s of every command's start):
+    a Ctrl-C there printed a KeyboardInterrupt traceback (the parser was built before main's
+    try). Here the import of the last command module is interrupted."""
+    (tmp_path / "interrupted_parser.py").write_text(textwrap.dedent("""\
+        import sys
+
+        from bridge import cli
+
+
+        class Interrupting:
+            def find_spec(self, name, path=None, target=None):
+                if name == cli.COMMAND_MODULES[-1]:
+                    raise KeyboardInterrupt
+
+
+        sys.meta_path.insert(0, Interrupting())
+        sys.exit(cli.main(["plugins"]))
+        """))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))])}
+    proc = subprocess.run([sys.executable, "-m", "interrupted_parser"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert (proc.returncode, proc.stderr) == (130, "bridge: interrupted\n")
