@@ -86,9 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     import importlib.util
 
     class Version(argparse.Action):
-        """``--version``: prints bridge's version, read from the installed metadata only when
-        asked for (importlib.metadata and a parse of bridge's METADATA: ~5-50 ms of every
-        command), and exits."""
+        """``--version``: prints bridge's version and exits. The version is read from the
+        installed metadata (importlib.metadata) only when asked for, not by every command."""
 
         def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
                      help="show program's version number and exit"):

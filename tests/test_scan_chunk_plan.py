@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,3 +112,25 @@ def test_a_scan_s_chunks_go_16_512_then_full(tmp_path, monkeypatch):
     sizes = [r[0] for r in sqlite3.connect(db).execute("SELECT n FROM chunks ORDER BY chunk")]
     assert sizes[:3] == [16, 512, runner.CHUNK["vectorised"]], sizes
     assert sum(sizes) == 14_400
+
+
+def test_a_two_worker_scan_hands_out_16_16_512_512_then_full(tmp_path, monkeypatch):
+    """The real loop of _run_chunks with two local workers: the chunks in the order they were
+    handed out (by their first point: a grid's points are handed out in order) are each
+    worker's first 16, the two 512 queued behind them, then the full chunk, as soon as one
+    chunk after the first ones has given the plan its rate; every point stored once. Which
+    worker ends first does not matter. The old plan went 16, 16, 256, ..."""
+    from bridge.scan import runner, store
+
+    monkeypatch.setattr(runner, "CHUNK_SECONDS", 1000.0)
+    db = tmp_path / "r.db"
+    s = runner.run(runner.ScanOptions(CARD, ["MINPAR:1:50:800:150", "MINPAR:2:300:2000:150"],
+                                      str(db), likelihoods=["seed2021"], observables=False,
+                                      workers=2, progress=False))
+    assert s.stored == 22_500
+    rows = sqlite3.connect(db).execute("SELECT ids, columns FROM chunks").fetchall()
+    parts = sorted((store._chunk_ids(b, store._read_layout(lay)) for b, lay in rows),
+                   key=lambda ids: ids.min())
+    sizes = [ids.size for ids in parts]
+    assert sizes[:5] == [16, 16, 512, 512, runner.CHUNK["vectorised"]], sizes
+    assert np.array_equal(np.sort(np.concatenate(parts)), np.arange(22_500))
