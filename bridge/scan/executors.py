@@ -234,6 +234,12 @@ def start_worker(parent: int, reports=None, setup=None) -> None:
 #: CPU in the kernel), with these 0.3 (25 000), the same peak memory (119 MiB). Chunks of 8192
 #: free more than 64 MiB at a time: with a 64 MiB threshold the 10⁶-point F_Ib grid spent
 #: 4.6 s of its 30 CPU-s in the kernel, with 128 MiB 1.0 s, the same peak (169 MiB).
+#: What is left is the first touch of that heap (~23 000 faults, ~50-60 ms of kernel time in a
+#: worker's first chunks, ~2% of its CPU in a 2e5-point scan). Tried and not kept (2-core VM,
+#: THP "madvise"; 12-14 interleaved pairs of fresh workers): the heap grown in one step
+#: (M_TOP_PAD) and pre-faulted by madvise(MADV_POPULATE_WRITE) in the initializer moves that
+#: cost there (worker CPU 1.00x); MADV_HUGEPAGE on the heap, or glibc.malloc.hugetlb=1, makes
+#: 20-35x fewer faults but the fresh huge pages cost 4-7x the kernel time (first two chunks 1.4-1.6x).
 MALLOC = {-1: 128 << 20, -3: 32 << 20}
 
 
