@@ -8,6 +8,8 @@ import importlib.metadata
 import subprocess
 import sys
 
+import pytest
+
 
 def _fresh(code: str) -> str:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -21,13 +23,30 @@ def test_the_worker_main_module_imports_no_argument_parser():
     assert out.split() == ["False", "True"]
 
 
-def test_the_parser_reads_no_metadata_until_version_is_asked():
-    """Building the parser (every command) leaves importlib.metadata out where pluggy and numpy
-    alone do not import it; --version prints the installed version, as before."""
-    code = ("import sys, pluggy, numpy; before = 'importlib.metadata' in sys.modules; "
-            "import bridge.cli; bridge.cli._parser(); "
-            "print(before or 'importlib.metadata' not in sys.modules)")
-    assert _fresh(code) == "True"
+def test_the_parser_reads_no_metadata_until_version_is_asked(monkeypatch, capsys):
+    """Building the parser (every command) does not look bridge's version up in the installed
+    metadata; ``--version`` does, and prints it."""
+    import bridge
+    from bridge import cli
+
+    looked_up = []
+    monkeypatch.setattr(importlib.metadata, "version",
+                        lambda name: looked_up.append(name) or "9.9.9")
+    # read anew (bridge.__getattr__); not delattr, whose hasattr would look the version up
+    monkeypatch.delitem(vars(bridge), "__version__", raising=False)
+    try:
+        parser = cli._parser()
+        assert looked_up == []
+        with pytest.raises(SystemExit) as exit_:
+            parser.parse_args(["--version"])
+        assert exit_.value.code in (0, None)
+        assert looked_up == ["bridge-flavour"]
+        assert capsys.readouterr().out == "bridge 9.9.9\n"
+    finally:  # the stand-in's version goes; monkeypatch puts the real one back, if read
+        vars(bridge).pop("__version__", None)
+
+
+def test_version_prints_the_installed_version():
     out = subprocess.run([sys.executable, "-m", "bridge.cli", "--version"], capture_output=True,
                          text=True, check=True)
     assert out.stdout == f"bridge {importlib.metadata.version('bridge-flavour')}\n"
