@@ -97,40 +97,40 @@ def test_sizes_with_the_second_size_keep_the_tail_rule(slots):
             assert all(s >= 8192 // TAIL_FLOOR for s in rest[:-1]), sizes
 
 
-def test_a_scan_s_chunks_go_16_512_then_full(tmp_path, monkeypatch):
-    """The in-process backend (one slot): 16 points (its first chunk), 512 behind it, then the
-    full chunk (a chunk's seconds made long: the sizes do not depend on the machine's speed);
-    the old plan went 16, 256, 4096."""
-    from bridge.scan import runner
-
-    monkeypatch.setattr(runner, "CHUNK_SECONDS", 1000.0)
-    db = tmp_path / "r.db"
-    s = runner.run(runner.ScanOptions(CARD, ["MINPAR:1:50:800:120", "MINPAR:2:300:2000:120"],
-                                      str(db), likelihoods=["seed2021"], observables=False,
-                                      workers=1, progress=False))
-    assert s.stored == 14_400
-    sizes = [r[0] for r in sqlite3.connect(db).execute("SELECT n FROM chunks ORDER BY chunk")]
-    assert sizes[:3] == [16, 512, runner.CHUNK["vectorised"]], sizes
-    assert sum(sizes) == 14_400
-
-
-def test_a_two_worker_scan_hands_out_16_16_512_512_then_full(tmp_path, monkeypatch):
-    """The real loop of _run_chunks with two local workers: the chunks in the order they were
-    handed out (by their first point: a grid's points are handed out in order) are each
-    worker's first 16, the two 512 queued behind them, then the full chunk, as soon as one
-    chunk after the first ones has given the plan its rate; every point stored once. Which
-    worker ends first does not matter. The old plan went 16, 16, 256, ..."""
+def _chunks_in_hand_out_order(tmp_path, monkeypatch, side: int, workers: int) -> list:
+    """The ids of each chunk of an F_Ib grid scan of ``side`` × ``side`` points, in the order
+    the chunks were handed out (by their first point: a grid's points are handed out in order),
+    a chunk's seconds made long so that the sizes do not depend on the machine's speed."""
     from bridge.scan import runner, store
 
     monkeypatch.setattr(runner, "CHUNK_SECONDS", 1000.0)
     db = tmp_path / "r.db"
-    s = runner.run(runner.ScanOptions(CARD, ["MINPAR:1:50:800:150", "MINPAR:2:300:2000:150"],
+    s = runner.run(runner.ScanOptions(CARD, [f"MINPAR:1:50:800:{side}", f"MINPAR:2:300:2000:{side}"],
                                       str(db), likelihoods=["seed2021"], observables=False,
-                                      workers=2, progress=False))
-    assert s.stored == 22_500
+                                      workers=workers, progress=False))
+    assert s.stored == side * side
     rows = sqlite3.connect(db).execute("SELECT ids, columns FROM chunks").fetchall()
     parts = sorted((store._chunk_ids(b, store._read_layout(lay)) for b, lay in rows),
                    key=lambda ids: ids.min())
-    sizes = [ids.size for ids in parts]
+    assert np.array_equal(np.sort(np.concatenate(parts)), np.arange(side * side))  # each once
+    return parts
+
+
+def test_a_scan_s_chunks_go_16_512_then_full(tmp_path, monkeypatch):
+    """The in-process backend (one slot): 16 points (its first chunk), 512 behind it, then the
+    full chunk; the old plan went 16, 256, 4096."""
+    from bridge.scan import runner
+
+    sizes = [ids.size for ids in _chunks_in_hand_out_order(tmp_path, monkeypatch, 120, 1)]
+    assert sizes[:3] == [16, 512, runner.CHUNK["vectorised"]], sizes
+
+
+def test_a_two_worker_scan_hands_out_16_16_512_512_then_full(tmp_path, monkeypatch):
+    """The real loop of _run_chunks with two local workers: each worker's first 16, the two 512
+    queued behind them, then the full chunk, as soon as one chunk after the first ones has given
+    the plan its rate; every point stored once. Which worker ends first does not matter. The
+    old plan went 16, 16, 16, 16, 256."""
+    from bridge.scan import runner
+
+    sizes = [ids.size for ids in _chunks_in_hand_out_order(tmp_path, monkeypatch, 150, 2)]
     assert sizes[:5] == [16, 16, 512, 512, runner.CHUNK["vectorised"]], sizes
-    assert np.array_equal(np.sort(np.concatenate(parts)), np.arange(22_500))

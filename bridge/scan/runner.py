@@ -6,8 +6,9 @@ plain arrays and dataclasses. Each chunk is a task ``run_packed(context, ids, va
 :func:`run_chunk` computes its columns (the dark-matter summary too, through
 ``evaluate_batch(dark_matter=...)``), and the worker encodes them as the results file holds
 them (bridge.scan.store.pack); only this process writes to the store, one transaction per
-chunk. Chunk sizes follow :class:`ChunkPlan`: small first chunks, then about a second of a
-worker's time each, so that the progress line moves.
+chunk. Chunk sizes follow :class:`ChunkPlan`: a small first chunk a worker and larger ones
+queued behind it, then about a second of a worker's time each, so that the progress line
+moves, and smaller last chunks, so that the workers finish together.
 A restart with the same command skips every stored id, so each point is stored exactly
 once; a chunk in flight when the scan was killed is computed again.
 """
@@ -77,10 +78,10 @@ FIRST_CHUNK = {"vectorised": 16, "points": 2, "direct": 1, "dark matter": 2}
 #: (1 s at 2 ms a point), and GROWTH times them is the full chunk: a worker of a 2-worker
 #: F_Ib scan went 16, 512, 8192 instead of 16, 16, 256, 1826, 8192.
 SECOND_CHUNK = {"vectorised": 512, "points": 2, "direct": 1, "dark matter": 2}
-#: Largest factor between two chunk sizes (:class:`ChunkPlan`): 16 → 256 → 4096 for a vectorised
-#: model, three small chunks a worker instead of five at 4 (each small chunk costs the ~30 ms of
-#: a chunk's fixed work for a few points; a scan of 3.6e5 F_Ib points made nine chunks below
-#: 4096 points with 4).
+#: Largest factor between two chunk sizes (:class:`ChunkPlan`): 512 → 8192 after a vectorised
+#: model's SECOND_CHUNK, 2 → 32 → 512 for a model computed point by point; fewer small chunks
+#: than at 4 (each small chunk costs the ~30 ms of a chunk's fixed work for a few points; a scan
+#: of 3.6e5 F_Ib points made nine chunks below 4096 points with 4).
 GROWTH = 16
 #: The scan's last chunks (:meth:`ChunkPlan.tail`): at most the points left / (TAIL_SHARE × the
 #: workers) each, and at least the largest chunk / TAIL_FLOOR.
