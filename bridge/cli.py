@@ -18,7 +18,33 @@ COMMAND_MODULES = ("bridge.commands.likelihoods", "bridge.commands.fit", "bridge
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bridge import progress
+    """Run one command; its exit code. SIGINT's handler is bridge.interrupts' for the call
+    (restored on return), so that a Ctrl-C swallowed anywhere is not lost."""
+    from bridge import interrupts
+
+    with interrupts.handled():
+        return _main(argv)
+
+
+def console() -> int:
+    """The ``bridge`` script and ``python -m bridge.cli``: :func:`main`, then SIGINT and
+    SIGTERM only recorded for good, through the interpreter's teardown (multiprocessing's atexit
+    finalizers, where a Ctrl-C printed a traceback or ended the process by SIGINT)."""
+    import signal
+
+    from bridge import interrupts
+
+    with interrupts.handled((signal.SIGINT, signal.SIGTERM)):
+        try:
+            code = main()
+        except KeyboardInterrupt as exc:  # between main's return and this line
+            code = _interrupted(exc)
+        interrupts.keep_quiet()
+    return code
+
+
+def _main(argv: list[str] | None) -> int:
+    from bridge import interrupts, progress
 
     reports = progress.enabled()
     try:
@@ -31,22 +57,25 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if getattr(args, "quiet", False):
             progress.set_enabled(False)  # -q: no progress reports either
-        return args.func(args)
+        code = args.func(args)
+        if interrupts.requested() is not None:  # a Ctrl-C raised and swallowed meanwhile
+            return _interrupted(None)
+        return code
     except BridgeError as exc:
         message = " ".join(str(exc).split())  # always one line, even if a message quotes input
         if len(message) > 500:
             message = message[:500] + "..."
         print(f"bridge: error: {message}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        return _interrupted()
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
     except RuntimeError as exc:
         # CPython 3.11 wraps what a class's __set_name__ raises in a RuntimeError: a Ctrl-C
         # while a module defines a dataclass (Field.__set_name__) ended the scan with exit 1
         # and a traceback (1 of 300 Ctrl-Cs 0.25-1.45 s into a 2-worker scan, 2026-12-02)
         if not isinstance(exc.__cause__, KeyboardInterrupt):
             raise
-        return _interrupted()
+        return _interrupted(exc.__cause__)
     except BrokenPipeError:  # e.g. `bridge plugins -v | head`
         sys.stderr.close()
         return 0
@@ -54,11 +83,23 @@ def main(argv: list[str] | None = None) -> int:
         progress.set_enabled(reports)
 
 
-def _interrupted() -> int:
-    """A Ctrl-C ends a command: one line, exit code 130."""
-    interrupt_handled()
-    print("bridge: interrupted", file=sys.stderr)
-    return 130
+def _interrupted(exc: BaseException | None) -> int:
+    """A Ctrl-C (SIGTERM: a scan) ends a command: one line, exit code 130 (143). ``exc``: the
+    KeyboardInterrupt caught, if any (a scan's :class:`bridge.interrupts.Stopped` has its line)."""
+    import signal
+
+    from bridge import interrupts
+
+    if exc is not None:
+        interrupt_handled()
+    first = interrupts.take()
+    if isinstance(exc, interrupts.Stopped):
+        signum, message = exc.signum, exc.message
+    else:
+        signum = signal.SIGINT if first is None else first
+        message = interrupts.describe(signum)
+    print(f"bridge: {message}", file=sys.stderr)
+    return interrupts.exit_code(signum)
 
 
 def interrupt_handled() -> None:
@@ -287,4 +328,4 @@ def format_report(result) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(console())

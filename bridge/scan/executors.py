@@ -47,12 +47,18 @@ _ADDRESS = re.compile(r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?(?P<host>\[[^
 
 
 class SerialExecutor(Executor):
-    """Runs each task when it is submitted, in this process."""
+    """Runs each task when it is submitted, in this process. A SIGINT or SIGTERM raises in the
+    task (bridge.interrupts.raising): in a scan's loop the handler only records them, and the
+    task in this thread would run to its end."""
 
     def submit(self, fn, /, *args, **kwargs):
+        from bridge import interrupts
+
         future: Future = Future()
         try:
-            future.set_result(fn(*args, **kwargs))
+            with interrupts.raising():
+                result = fn(*args, **kwargs)
+            future.set_result(result)
         except BaseException as exc:  # the caller sees it through the future
             future.set_exception(exc)
         return future
@@ -168,17 +174,22 @@ class _LocalPool(ProcessPoolExecutor):
                 os.kill(os.getpid(), signal.SIGINT)
 
 
-#: In a local worker: whether a task (bridge.scan.runner.run_packed) has begun.
-TASK_BEGUN = False
+#: In a local worker: whether a task (bridge.scan.runner.run_packed) runs.
+TASK_RUNNING = False
 
 
 def _worker_interrupted(signum, frame) -> None:
-    """SIGINT in a local worker. Once a task has begun, a KeyboardInterrupt as Python's own
-    handler raises (the pool hands it back to the scanning process, interrupted itself).
-    Before, the worker ends at once and quietly: it holds no result, and the scanning process,
-    which the same Ctrl-C interrupts, shuts the pool down (a worker gone breaks the pool: the
-    others are ended too)."""
-    if TASK_BEGUN:
+    """SIGINT in a local worker. While a task runs, the first: a KeyboardInterrupt as Python's
+    own handler raises (the pool hands it back to the scanning process, interrupted itself).
+    Otherwise (the worker starts, waits for a task, or a second Ctrl-C) the worker ends at once
+    and quietly: it holds no result, and the scanning process, which the same Ctrl-C
+    interrupts, shuts the pool down (a worker gone breaks the pool: the others are ended too).
+    A KeyboardInterrupt outside a task lands in the pool's worker loop, whose traceback
+    multiprocessing prints (a worker waiting for its next task at a Ctrl-C, or a second Ctrl-C
+    after the first had ended the task)."""
+    global TASK_RUNNING
+    if TASK_RUNNING:
+        TASK_RUNNING = False
         raise KeyboardInterrupt
     os._exit(130)
 
@@ -372,4 +383,13 @@ def _mpi() -> Backend:
     except TypeError:  # mpi4py < 3.1 has no initializer
         pool = MPIPoolExecutor()
     slots = getattr(pool, "num_workers", 1) or 1
-    return Backend(pool, slots, f"MPI ({slots} workers)", close=lambda: pool.shutdown(wait=True))
+    return Backend(pool, slots, f"MPI ({slots} workers)", close=lambda: _close_mpi(pool))
+
+
+def _close_mpi(pool) -> None:
+    """Shut an MPIPoolExecutor down; the tasks not yet begun are cancelled (a scan closes its
+    backend early only when it stops: nothing would store their results)."""
+    try:
+        pool.shutdown(wait=True, cancel_futures=True)
+    except TypeError:  # mpi4py < 3.1
+        pool.shutdown(wait=True)

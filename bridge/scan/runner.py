@@ -95,6 +95,9 @@ CHUNK_SECONDS = 1.0
 #: (a chunk expected to take more than twice this runs in parts of about this size, each
 #: reported when done; see :func:`run_packed`).
 REPORT_SECONDS = 1.0
+#: Seconds between two looks of a scan's loop at a stop request (SIGINT, SIGTERM; bridge.interrupts)
+#: while it waits for its chunks.
+STOP_CHECK_SECONDS = 0.1
 
 
 @dataclass
@@ -388,7 +391,14 @@ def run_packed(ctx: Context, ids, values, report=None) -> tuple[Packed, int, flo
     from bridge.scan import executors
 
     cpu = time.process_time()
-    executors.TASK_BEGUN = True  # a Ctrl-C from now on interrupts the task (a local worker's handler)
+    executors.TASK_RUNNING = True  # a Ctrl-C now interrupts the task (a local worker's handler)
+    try:
+        return _run_packed(ctx, ids, values, report, cpu)
+    finally:
+        executors.TASK_RUNNING = False
+
+
+def _run_packed(ctx: Context, ids, values, report, cpu: float) -> tuple[Packed, int, float]:
     slot, step = report if report is not None else (None, None)
     # the model runs on at most compute_part(ctx) points at a time: its temporaries, not the
     # chunk's columns, set a worker's peak memory
@@ -807,7 +817,21 @@ class Progress:
 
 def run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
     """Run (or resume) a scan; see the module docstring. Everything that can refuse the scan
-    is checked before the results file is created or changed."""
+    is checked before the results file is created or changed.
+
+    SIGINT and SIGTERM stop it in order (bridge.interrupts): the chunks in flight are given up,
+    the workers ended, every point stored is kept, and :class:`bridge.interrupts.Stopped` (a
+    KeyboardInterrupt) is raised; the caller's handlers are restored on the way out, and a
+    SIGTERM is then handed to the caller's (by default, the process ends by it)."""
+    import signal
+
+    from bridge import interrupts
+
+    with interrupts.handled((signal.SIGINT, signal.SIGTERM), terminate=True):
+        return _run(opts, pm, say)
+
+
+def _run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
     from bridge.scan import store as stm
 
     t0 = time.perf_counter()
@@ -956,6 +980,27 @@ def _chunk_plan(opts: ScanOptions, ctx: Context) -> ChunkPlan:
 
 
 def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSummary:
+    """The chunks through the backend into ``store``. From the backend's start to its close, a
+    signal is only recorded (bridge.interrupts.recording: nothing there can swallow it) and
+    the loop looks at the record between its waits (:data:`STOP_CHECK_SECONDS`)."""
+    from bridge import interrupts
+
+    with interrupts.recording():
+        return _loop(opts, ctx, store, say)
+
+
+def _stop_if_requested(opts: ScanOptions) -> None:
+    """bridge.interrupts.stop with the scan's line for SIGTERM (SIGINT's is "interrupted")."""
+    from bridge import interrupts
+
+    signum = interrupts.requested()
+    if signum is not None:
+        interrupts.stop(f"{interrupts.describe(signum)}; the points stored in {opts.results} are "
+                        f"kept: the same command resumes the scan")
+
+
+def _loop(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSummary:
+    from bridge import interrupts
     from bridge.scan import executors
     from bridge.scan.executors import make_backend
 
@@ -999,6 +1044,8 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSumma
 
     def submit() -> bool:
         nonlocal taken
+        if interrupts.requested() is not None:  # stopping: nothing more (an in-process chunk
+            return False                        # ran and was interrupted in this thread)
         if taken >= todo.size or ((pending or unstored) and not plan.ready(backend.slots)):
             return False  # (a chunk still to end or to be looked at gives the plan its rate)
         first = plan.handed < backend.slots  # a worker's first chunk (ChunkPlan.measured)
@@ -1022,17 +1069,23 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSumma
 
     try:
         pending: set = set()
+        _stop_if_requested(opts)  # a signal recorded before (its KeyboardInterrupt swallowed)
         while len(pending) < 2 * backend.slots and submit():
             pass
+        reported = time.monotonic()
         while pending:
-            finished, pending = wait(pending, timeout=REPORT_SECONDS if reports is not None else None,
-                                     return_when=FIRST_COMPLETED)
+            finished, pending = wait(pending, timeout=STOP_CHECK_SECONDS, return_when=FIRST_COMPLETED)
+            _stop_if_requested(opts)
             unstored.update(finished)
             # in the order handed out: chunks that end together (the in-process backend's) are
             # stored in id order, and the plan hears of a worker's first chunk first
             for fut in sorted(finished, key=number.pop):
                 unstored.discard(fut)
-                packed, fallback_points, seconds = fut.result()
+                try:
+                    packed, fallback_points, seconds = fut.result()
+                except KeyboardInterrupt:  # a worker's (a SIGINT to it alone) or this thread's
+                    _stop_if_requested(opts)
+                    raise
                 store.write_packed(packed)
                 if fut in slot_of:
                     slot = slot_of.pop(fut)
@@ -1046,9 +1099,19 @@ def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSumma
                 progress.update(packed.ids.size)
                 while len(pending) < 2 * backend.slots and submit():  # (ChunkPlan.ready)
                     pass
-            if reports is not None:
+            if reports is not None and (finished or time.monotonic() - reported >= REPORT_SECONDS):
                 in_flight()
+                reported = time.monotonic()
     except BrokenExecutor:  # a local worker killed (a signal, the OOM killer): no traceback
+        # a SIGTERM to the process group ends the workers too (their default action): the
+        # scan's stop, not a lost worker. Its handler here has run by now (the signal reached
+        # this process before any worker died of it); the pause is a margin.
+        if interrupts.requested() is None:
+            time.sleep(STOP_CHECK_SECONDS)
+        try:
+            _stop_if_requested(opts)
+        except interrupts.Stopped as exc:
+            raise exc from None
         raise WorkerLost(f"a worker process of the scan ended without finishing its chunk "
                          f"(killed by a signal or out of memory); the points stored in "
                          f"{opts.results} are kept: the same command resumes the scan") from None
