@@ -1102,6 +1102,7 @@ def _loop(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSummary:
             if reports is not None and (finished or time.monotonic() - reported >= REPORT_SECONDS):
                 in_flight()
                 reported = time.monotonic()
+        _stop_if_requested(opts)  # (the in-process backend: nothing pending once submit refuses)
     except BrokenExecutor:  # a local worker killed (a signal, the OOM killer): no traceback
         # a SIGTERM to the process group ends the workers too (their default action): the
         # scan's stop, not a lost worker. Its handler here has run by now (the signal reached
