@@ -19,10 +19,15 @@ COMMAND_MODULES = ("bridge.commands.likelihoods", "bridge.commands.fit", "bridge
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; its exit code. SIGINT's handler is bridge.interrupts' for the call
-    (restored on return), so that a Ctrl-C swallowed anywhere is not lost."""
+    (restored on return), so that a Ctrl-C swallowed anywhere is not lost; for ``scan``,
+    SIGTERM's too, from the start (a scan stops in order on SIGTERM; the other commands keep
+    its default action: their outputs are written under a temporary name and renamed)."""
+    import signal
+
     from bridge import interrupts
 
-    with interrupts.handled():
+    scan = (sys.argv[1:] if argv is None else argv)[:1] == ["scan"]
+    with interrupts.handled((signal.SIGINT, signal.SIGTERM) if scan else (signal.SIGINT,), terminate=scan):
         return _main(argv)
 
 

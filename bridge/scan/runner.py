@@ -828,7 +828,12 @@ def run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
     from bridge import interrupts
 
     with interrupts.handled((signal.SIGINT, signal.SIGTERM), terminate=True):
-        return _run(opts, pm, say)
+        try:
+            return _run(opts, pm, say)
+        except interrupts.Stopped as exc:  # raised by the handler before the loop: the line
+            if exc.signum == signal.SIGINT or exc.message != interrupts.describe(exc.signum):
+                raise
+            raise interrupts.Stopped(exc.signum, _stopped(opts, exc.signum)) from None
 
 
 def _run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
@@ -995,8 +1000,15 @@ def _stop_if_requested(opts: ScanOptions) -> None:
 
     signum = interrupts.requested()
     if signum is not None:
-        interrupts.stop(f"{interrupts.describe(signum)}; the points stored in {opts.results} are "
-                        f"kept: the same command resumes the scan")
+        interrupts.stop(_stopped(opts, signum))
+
+
+def _stopped(opts: ScanOptions, signum: int) -> str:
+    """The line of a scan stopped by ``signum`` (other than SIGINT's "interrupted")."""
+    from bridge import interrupts
+
+    return (f"{interrupts.describe(signum)}; the points stored in {opts.results} are kept: "
+            f"the same command resumes the scan")
 
 
 def _loop(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSummary:
