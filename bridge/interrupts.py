@@ -172,6 +172,16 @@ def handled(signals=(signal.SIGINT,), terminate: bool = False):
                 signal.raise_signal(signum)
 
 
+@contextlib.contextmanager
+def deferred():
+    """A block that SIGINT and SIGTERM do not cut short: both are recorded and act at its end
+    (the outermost block hands them to the restored handlers: SIGTERM's default action ends
+    the process then; inside a command, its end reports them: bridge.cli). For a few
+    renames that must happen together (bridge.output.write_outputs)."""
+    with handled((signal.SIGINT, signal.SIGTERM), terminate=True), recording():
+        yield
+
+
 def keep_quiet() -> None:
     """For good (the console script, once its command has returned): SIGINT and SIGTERM are
     ignored through the interpreter's teardown. Ignored, not handled: CPython's teardown

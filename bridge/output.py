@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bridge import flha
+from bridge import flha, interrupts
 from bridge.plugins import bridge_version
 from bridge.sm import SMINPUTS_NAMES
 from bridge.versions import installed
@@ -399,26 +399,30 @@ def write_outputs(texts: dict[str, str], outdir: Path) -> list[Path]:
     """Write all files, each atomically; none is replaced before all are safely on disk.
 
     A failure while writing (disk full, permissions) leaves the previous set untouched; only
-    a kill between the final renames (microseconds) can leave a mix of old and new files,
-    each of them complete.
+    a SIGKILL between the final renames (microseconds) can leave a mix of old and new files,
+    each of them complete: SIGINT and SIGTERM wait for the end (bridge.interrupts.deferred).
     """
     created = _make_directories(outdir)
     staged = []
-    try:
-        for name, text in texts.items():
-            staged.append(_Staged(outdir / name, text))
-        for item in staged:
-            item.commit()
-    except BaseException:
-        for directory in reversed(created):  # a failed write leaves no empty directory behind
-            try:
-                directory.rmdir()
-            except OSError:  # not empty (a file made it) or gone
-                break
-        raise
-    finally:
-        for item in staged:
-            item.discard()
+    # SIGINT and SIGTERM act once the files are written and renamed or discarded: a SIGTERM's
+    # default action between a commit's link and its rename left the hidden name behind
+    # (.F_Ib.slha.093223a4, a SIGTERM sent from os.replace: main and before this)
+    with interrupts.deferred():
+        try:
+            for name, text in texts.items():
+                staged.append(_Staged(outdir / name, text))
+            for item in staged:
+                item.commit()
+        except BaseException:
+            for directory in reversed(created):  # a failed write leaves no empty directory behind
+                try:
+                    directory.rmdir()
+                except OSError:  # not empty (a file made it) or gone
+                    break
+            raise
+        finally:
+            for item in staged:
+                item.discard()
     _sync_directory(outdir)
     return [item.path for item in staged]
 

@@ -315,3 +315,33 @@ def test_link_failure_falls_back_to_a_hidden_file(tmp_path, monkeypatch):
     output.write_outputs({"a.json": "{}\n", "b.slha": "Block A\n 1 2\n"}, tmp_path)
     assert sorted(os.listdir(tmp_path)) == ["a.json", "b.slha"]
     assert (tmp_path / "b.slha").read_text() == "Block A\n 1 2\n"
+
+
+SIGTERM_IN_RENAME = """
+import os, signal, sys
+from pathlib import Path
+from bridge import output
+replace = os.replace
+def hooked(src, dst, *args, **kwargs):
+    signal.raise_signal(signal.SIGTERM)  # the first rename: between a link and its rename
+    return replace(src, dst, *args, **kwargs)
+output.os.replace = hooked
+output.write_outputs({"a.txt": "A" * 1000, "b.txt": "B" * 1000}, Path(sys.argv[1]))
+"""
+
+
+@pytest.mark.parametrize("no_tmpfile", [False, True])
+def test_sigterm_while_the_outputs_are_renamed(tmp_path, no_tmpfile):
+    """SIGTERM (its default action: ``kill``, a batch system) while write_outputs renames its
+    files left the hidden name of the file in hand (``.a.txt.xxxxxxxx``) and the set half
+    written (main d5eb2c6). Now it acts once the set is complete: the process still ends by
+    SIGTERM, as its caller's handler says, with both files whole and nothing hidden."""
+    script = SIGTERM_IN_RENAME
+    if no_tmpfile:  # the hidden files of systems without O_TMPFILE
+        script = script.replace("output.os.replace = hooked", "output.os.replace = hooked\n"
+                                "output._unnamed_file = lambda directory: None")
+    proc = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == -signal.SIGTERM, proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
+    assert (tmp_path / "a.txt").read_text() == "A" * 1000 and (tmp_path / "b.txt").read_text() == "B" * 1000
