@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bridge import interrupts
 from bridge.errors import BridgeError
 
 if TYPE_CHECKING:
@@ -24,8 +25,6 @@ def main(argv: list[str] | None = None) -> int:
     its default action: their outputs are written under a temporary name and renamed)."""
     import signal
 
-    from bridge import interrupts
-
     scan = (sys.argv[1:] if argv is None else argv)[:1] == ["scan"]
     with interrupts.handled((signal.SIGINT, signal.SIGTERM) if scan else (signal.SIGINT,), terminate=scan):
         return _main(argv)
@@ -37,19 +36,21 @@ def console() -> int:
     finalizers, where a Ctrl-C printed a traceback or ended the process by SIGINT)."""
     import signal
 
-    from bridge import interrupts
-
-    with interrupts.handled((signal.SIGINT, signal.SIGTERM)):
-        try:
-            code = main()
-        except KeyboardInterrupt as exc:  # between main's return and this line
-            code = _interrupted(exc)
+    try:
+        with interrupts.handled((signal.SIGINT, signal.SIGTERM)):
+            try:
+                code = main()
+            except KeyboardInterrupt as exc:  # between main's return and this line
+                code = _interrupted(exc)
+            interrupts.keep_quiet()
+    except KeyboardInterrupt as exc:  # before the handler was in place (a traceback and -2 in
+        code = _interrupted(exc)      # 1 of 64 Ctrl-Cs at 0.15 s, while this imported it)
         interrupts.keep_quiet()
     return code
 
 
 def _main(argv: list[str] | None) -> int:
-    from bridge import interrupts, progress
+    from bridge import progress
 
     reports = progress.enabled()
     try:
@@ -92,8 +93,6 @@ def _interrupted(exc: BaseException | None) -> int:
     """A Ctrl-C (SIGTERM: a scan) ends a command: one line, exit code 130 (143). ``exc``: the
     KeyboardInterrupt caught, if any (a scan's :class:`bridge.interrupts.Stopped` has its line)."""
     import signal
-
-    from bridge import interrupts
 
     if exc is not None:
         interrupt_handled()
