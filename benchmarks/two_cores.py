@@ -42,7 +42,9 @@ the two cores that other work leaves (a minute apart, F_Ib's lean pair gave 4.5 
 points a second, at 5.3 and 4.7×10⁴ a CPU second each); ``ratio_cpu`` does not: the scan's
 ``points_per_cpu_s`` (a point's CPU in all its processes: workers, start-ups, scanning
 process) over ``lean_points_per_cpu_s_each``.
-Usage: python benchmarks/two_cores.py --scans [--models F_Ib,S_Ib] [--samples grid,random]
+``--models all`` scans every shipped card (scan_throughput._models; boxes of the cards outside
+its MODELS as there); those have no lean kernel, so no bound and no ratios.
+Usage: python benchmarks/two_cores.py --scans [--models F_Ib,S_Ib | all] [--samples grid,random]
 [--points 200000] [--repeats 3] [--lean-seconds 5] [--options "--coefficients all"]
 (``--options`` changes the scan only: the lean kernel computes the issue's workload); a
 markdown table of the medians follows on stderr. Whole-process figures assume bytecode caches
@@ -278,21 +280,27 @@ def scan_arguments(model: str, sample: str, points: int, db: str, options=(), wo
 def scans(args) -> dict:
     """The ``--scans`` figures: {model / sample: medians and ranges over the repeats}, each
     scan a fresh process (:func:`scan_process`) next to its lean bound (:func:`lean_pair`, two
-    more), models and samples in turn within a repeat."""
+    more; models without a lean kernel: the scan alone), models and samples in turn within a
+    repeat."""
     import shlex
+
+    import scan_throughput as st
 
     tmp = tempfile.mkdtemp(prefix="two-workers-")
     side = max(2, round(args.points ** 0.5))
     runs: dict[str, list[dict]] = {}
     for rep in range(args.repeats):
-        for model in args.models.split(","):
+        for model in st._models(args.models):
+            # the lean kernel covers the four models of scan_throughput.MODELS only
+            bounded = model in st.MODELS
             for sample in args.samples.split(","):
                 db = os.path.join(tmp, "scan.db")
                 for f in Path(tmp).glob("scan.db*"):
                     f.unlink()
                 cmd = scan_arguments(model, sample, side * side, db, shlex.split(args.options))
                 # the scan and its lean bound in turn, each first in every other repeat
-                lean = lean_pair(model, sample, side * side, args.lean_seconds) if rep % 2 else None
+                lean = lean_pair(model, sample, side * side, args.lean_seconds) \
+                    if rep % 2 and bounded else None
                 t = time.perf_counter()
                 out = subprocess.run([sys.executable, __file__, "--scan-process", *cmd], check=True,
                                      stdout=subprocess.PIPE, text=True).stdout
@@ -300,13 +308,14 @@ def scans(args) -> dict:
                 row = json.loads(out.splitlines()[-1])
                 row["whole_process_wall_s"] = round(wall, 2)
                 row["points_per_whole_process_s"] = round(row["points"] / wall, 1)
-                row.update(lean or lean_pair(model, sample, side * side, args.lean_seconds))
-                row["ratio"] = round(row["points_per_s"] / row["lean_points_per_s"], 3)
-                row["ratio_whole_process"] = round(row["points_per_whole_process_s"]
-                                                   / row["lean_points_per_s"], 3)
                 # per CPU second, blind to the share of the cores other work took
                 row["points_per_cpu_s"] = round(1e6 / (row["cpu_us_workers"] + row["cpu_us_scan_process"]), 1)
-                row["ratio_cpu"] = round(row["points_per_cpu_s"] / row["lean_points_per_cpu_s_each"], 3)
+                if bounded:
+                    row.update(lean or lean_pair(model, sample, side * side, args.lean_seconds))
+                    row["ratio"] = round(row["points_per_s"] / row["lean_points_per_s"], 3)
+                    row["ratio_whole_process"] = round(row["points_per_whole_process_s"]
+                                                       / row["lean_points_per_s"], 3)
+                    row["ratio_cpu"] = round(row["points_per_cpu_s"] / row["lean_points_per_cpu_s_each"], 3)
                 runs.setdefault(f"{model} / {sample}", []).append(row)
     report = {}
     for key, rows in runs.items():
@@ -331,7 +340,8 @@ def scans_table(report: dict) -> str:
         return f"{x:.3g}".replace("e+0", "e").replace("e+", "e")
 
     for key, row in report.items():
-        cells = [f"{g(row[c]['median'])} ({g(row[c]['range'][0])}-{g(row[c]['range'][1])})" for c in cols]
+        cells = [f"{g(row[c]['median'])} ({g(row[c]['range'][0])}-{g(row[c]['range'][1])})"
+                 if c in row else "—" for c in cols]
         lines.append(f"| {key} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -351,7 +361,9 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=12.0, help="timed wall seconds per process")
     ap.add_argument("--child", type=float, help=argparse.SUPPRESS)  # internal: the common start
     ap.add_argument("--scans", action="store_true", help="the two-worker scans per model instead")
-    ap.add_argument("--models", default="F_Ib,F_IIb,scotogenic,S_Ib", help="--scans: the models")
+    ap.add_argument("--models", default="F_Ib,F_IIb,scotogenic,S_Ib",
+                    help="--scans: the models, or 'all' (every shipped card; the lean bound and "
+                         "the ratios for the four with a lean kernel only)")
     ap.add_argument("--samples", default="grid,random", help="--scans: grid, random or both")
     ap.add_argument("--points", type=int, default=200_000, help="--scans: points of each scan")
     ap.add_argument("--repeats", type=int, default=3, help="--scans: scans of each model and sample")
