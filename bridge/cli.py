@@ -68,6 +68,8 @@ def _main(argv: list[str] | None) -> int:
             return _interrupted(None)
         return code
     except BridgeError as exc:
+        if interrupts.requested() is not None:  # the Ctrl-C came first: the error may be its
+            return _interrupted(None)           # consequence, and the user asked to stop
         message = " ".join(str(exc).split())  # always one line, even if a message quotes input
         if len(message) > 500:
             message = message[:500] + "..."

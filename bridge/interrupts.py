@@ -102,6 +102,11 @@ def stop(message: str | None = None) -> None:
 
 @contextlib.contextmanager
 def _set(key: str, value: bool):
+    # the handler runs in the main thread: a scan run from another thread (whose handled()
+    # installed nothing) must not change what a Ctrl-C does there
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     before = _state[key]
     _state[key] = value
     try:
@@ -122,11 +127,18 @@ def raising():
     return _set("raising", True)
 
 
+#: The dispositions this module takes over: Python's own (SIGINT raises KeyboardInterrupt,
+#: SIGTERM ends the process). Not an ignored signal (a background job of a shell script
+#: ignores SIGINT; nohup), a handler not set from Python (signal.getsignal: None, which could
+#: not be restored), nor a library caller's own handler (a graceful-stop flag of its own: its
+#: handler is called as before, review rev16).
+_DEFAULTS = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
+
+
 def _ours(signum: int) -> bool:
-    """Whether this module may handle ``signum``: not where it is ignored (a background job
-    of a shell script ignores SIGINT; nohup), nor where a handler not set from Python is
-    installed (signal.getsignal: None, which could not be restored)."""
-    return signal.getsignal(signum) not in (signal.SIG_IGN, None)
+    """Whether this module may handle ``signum``: only where its disposition is Python's
+    default (:data:`_DEFAULTS`)."""
+    return signal.getsignal(signum) is _DEFAULTS.get(signum)
 
 
 @contextlib.contextmanager
@@ -192,5 +204,5 @@ def keep_quiet() -> None:
         return
     _state["quiet"] = True
     for signum in EXIT_CODES:
-        if _ours(signum):
+        if signal.getsignal(signum) is _handler or _ours(signum):
             signal.signal(signum, signal.SIG_IGN)

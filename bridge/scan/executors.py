@@ -169,7 +169,8 @@ class _LocalPool(ProcessPoolExecutor):
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             signal.signal(signal.SIGINT, handler)
             if noted and callable(handler):
-                handler(signal.SIGINT, None)  # Python's: KeyboardInterrupt, now
+                # the handler replaced (a scan's: bridge.interrupts records it)
+                handler(signal.SIGINT, None)
             elif noted and handler == signal.SIG_DFL:
                 os.kill(os.getpid(), signal.SIGINT)
 
