@@ -361,3 +361,19 @@ def test_a_ctrl_c_while_the_dask_scheduler_connects(tmp_path, capsys, monkeypatc
             release.set()
     err = capsys.readouterr().err
     assert (rc, err.strip()) == (130, "bridge: interrupted"), err
+
+
+def test_a_sigterm_while_the_scan_prepares_names_no_file(tmp_path, capsys, monkeypatch,
+                                                         cached_sm):  # noqa: F811
+    """A SIGTERM before the results file exists: 143 and one line that says no results file was
+    written (review rev16: the line said the points stored in it were kept), and none is."""
+    from bridge.cli import main
+    from bridge.scan import runner
+
+    monkeypatch.setattr(runner, "prepare", _once(runner.prepare,
+                                                 lambda: signal.raise_signal(signal.SIGTERM)))
+    db = tmp_path / "r.db"
+    rc = main([*SCAN, "-o", str(db)])
+    err = capsys.readouterr().err
+    assert (rc, err.strip()) == (143, "bridge: terminated (SIGTERM); no results file was written"), err
+    assert not db.exists()
