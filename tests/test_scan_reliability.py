@@ -131,6 +131,24 @@ def _group(pgid: int) -> list[int]:
     return out
 
 
+def _nothing_left(pgid: int) -> None:
+    """Assert that process group ``pgid`` empties within 10 s (a scan's workers reaped)."""
+    deadline = time.monotonic() + 10
+    while _group(pgid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _group(pgid), "processes left behind"
+
+
+def _ended_in_one_line(proc, err: str, code: int, start: str, db) -> None:
+    """A scan process ended with exit ``code`` and one line on stderr that starts with
+    ``start`` and names its results file ``db``, leaving no process of its group."""
+    assert proc.returncode == code, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(start), err
+    assert str(db) in lines[0]
+    _nothing_left(proc.pid)
+
+
 def _spawned_workers(pgid: int) -> list[int]:
     """The spawn workers (multiprocessing.spawn) of process group ``pgid``."""
     found = []
@@ -183,10 +201,7 @@ def test_ctrl_c_while_workers_start_is_one_line(tmp_path, cached_sm, delay):
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert err.strip() == "bridge: interrupted", err
-    deadline = time.monotonic() + 10
-    while _group(proc.pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _group(proc.pid), "processes left behind"
+    _nothing_left(proc.pid)
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
@@ -368,11 +383,4 @@ def test_a_killed_worker_ends_the_scan_in_one_line(tmp_path, cached_sm):
         assert proc.poll() is None, "the scan ended before the kill"
         os.kill(worker, signal.SIGKILL)
         _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 1, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("bridge: error: a worker process"), err
-    assert str(db) in lines[0]
-    deadline = time.monotonic() + 10
-    while _group(proc.pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _group(proc.pid), "processes left behind"
+    _ended_in_one_line(proc, err, 1, "bridge: error: a worker process", db)

@@ -14,7 +14,7 @@ import weakref
 
 import numpy as np
 import pytest
-from test_scan_reliability import CARD, SMALL, _group, _scan_with_workers, cached_sm  # noqa: F401
+from test_scan_reliability import CARD, SMALL, _ended_in_one_line, _scan_with_workers, cached_sm  # noqa: F401
 
 #: The scan of the in-process tests: 4 points, one a chunk (several looks of the loop).
 SCAN = ["scan", CARD, *SMALL, "--chunk-size", "1", "-q"]
@@ -284,14 +284,7 @@ def test_sigterm_to_the_process_group_of_a_scan_with_workers(tmp_path, cached_sm
         assert proc.poll() is None, "the scan ended before the signal"
         os.killpg(proc.pid, signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 143, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("bridge: terminated (SIGTERM)"), err
-    assert str(db) in lines[0]
-    deadline = time.monotonic() + 10
-    while _group(proc.pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _group(proc.pid), "processes left behind"
+    _ended_in_one_line(proc, err, 143, "bridge: terminated (SIGTERM)", db)
     assert 0 < store.count(str(db))[0] < 20_000
     for target in (db, whole):  # the same command again resumes; and one scan without a stop
         with _scan_with_workers(target, 20_000, signal.SIG_DFL) as again:

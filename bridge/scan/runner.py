@@ -822,8 +822,9 @@ def run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
 
     SIGINT and SIGTERM stop it in order (bridge.interrupts): the chunks in flight are given up,
     the workers ended, every point stored is kept, and :class:`bridge.interrupts.Stopped` (a
-    KeyboardInterrupt) is raised; the caller's handlers are restored on the way out, and a
-    SIGTERM is then handed to the caller's (by default, the process ends by it)."""
+    KeyboardInterrupt) is raised; the handlers are restored on the way out, and a SIGTERM then
+    takes its default action (the process ends by it). Where the caller installed its own SIGINT
+    or SIGTERM handler, that handler is left in place and decides (bridge.interrupts._ours)."""
     import signal
 
     from bridge import interrupts
