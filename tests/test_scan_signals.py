@@ -14,7 +14,8 @@ import weakref
 
 import numpy as np
 import pytest
-from test_scan_reliability import CARD, SMALL, _ended_in_one_line, _scan_with_workers, cached_sm  # noqa: F401
+from test_scan_reliability import (CARD, SMALL, _ended_in_one_line, _nothing_left,  # noqa: F401
+                                   _scan_with_workers, cached_sm)
 
 #: The scan of the in-process tests: 4 points, one a chunk (several looks of the loop).
 SCAN = ["scan", CARD, *SMALL, "--chunk-size", "1", "-q"]
@@ -322,6 +323,72 @@ def test_a_second_signal_while_the_scan_stops_changes_nothing(tmp_path, cached_s
     proc = subprocess.run([sys.executable, "-c", SECOND.format(target=target), *SCAN2, "-o",
                            str(tmp_path / "r.db")], capture_output=True, text=True, timeout=120)
     assert (proc.returncode, proc.stderr.strip()) == (130, "bridge: interrupted"), proc.stderr
+
+
+HELD = """
+import time
+def setup(scan_setup):
+    function, args = scan_setup  # the scan's own worker set-up (runner._worker_setup)
+    function(*args)
+    from bridge.scan import runner
+    compute = runner.run_packed
+    def held(ctx, ids, *args):
+        if ids.size > 16:  # the workers' first chunks (16 points each) pass
+            time.sleep(600)
+        return compute(ctx, ids, *args)
+    runner.run_packed = held  # (the pool's tasks are looked up by name in the worker)
+"""
+ALONE = """
+import runpy, signal, sys
+import held_chunks
+from bridge.scan import runner
+scan_setup = runner._worker_setup
+runner._worker_setup = lambda: (held_chunks.setup, (scan_setup(),))
+sys.argv = ["bridge", *sys.argv[1:]]
+runpy.run_module("bridge.cli", run_name="__main__", alter_sys=True)
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_to_the_scanning_process_alone_ends_the_chunks_in_flight(tmp_path, cached_sm, sig):  # noqa: F811
+    """SIGTERM or SIGINT to the scanning process alone (``kill PID``, a workflow manager's
+    ``Popen.terminate()``), not to its group: the workers do not get it. The scan's stop
+    waited for the chunks in flight, whose results it does not store (about a second each,
+    5.3 s with ``--chunk-size 100000`` on 2026-12-02); here every chunk after the workers'
+    first ones is held for 10 minutes in the worker, so that waiting for it fails the test's
+    60 s. Now the stop ends the workers: 143 / 130 with the one line, the first chunks' points
+    kept, no process left."""
+    from bridge.scan import store
+
+    (tmp_path / "held_chunks.py").write_text(HELD)
+    db = tmp_path / "r.db"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path),
+                                                                      os.environ.get("PYTHONPATH")]))}
+    cmd = [sys.executable, "-c", ALONE, "scan", CARD, "--vary", "MINPAR:1:20:1000:40", "--vary",
+           "MINPAR:2:100:2000:40", "--likelihood", "seed2021", "--no-observables", "--workers", "2",
+           "-q", "-o", str(db)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline \
+                and not (db.exists() and store.count(str(db))[0] > 0):
+            time.sleep(0.02)
+        assert proc.poll() is None, "the scan ended before the signal"
+        os.kill(proc.pid, sig)  # the process alone
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    if sig == signal.SIGTERM:
+        _ended_in_one_line(proc, err, 143, "bridge: terminated (SIGTERM)", db)
+    else:
+        assert (proc.returncode, err.strip()) == (130, "bridge: interrupted"), err
+        _nothing_left(proc.pid)
+    assert 0 < store.count(str(db))[0] <= 32  # the two first chunks at most
 
 
 def test_a_ctrl_c_while_the_dask_scheduler_connects(tmp_path, capsys, monkeypatch):

@@ -641,6 +641,34 @@ def test_a_packed_chunk_holding_stored_ids_is_written_without_them(tmp_path):
     assert back["error"][25] == "model F: refused" and back["error"][24] is None
 
 
+def test_a_file_read_while_its_scan_writes_gives_one_snapshot(tmp_path, monkeypatch):
+    """A results file read while its scan runs (a plot of the points so far, a test polling the
+    count): a chunk committed between the reader's query of the chunks' ids and that of their
+    rows was read without its ids (IndexError on 2026-12-02, or a point of the new chunk
+    dropped). The reader holds one snapshot: it sees the chunks committed before it began."""
+    from bridge.scan import store
+
+    path = tmp_path / "r.db"
+    writer = store.Store(path)
+    try:
+        writer.write([0, 1], {"v": np.array([1.0, 2.0])}, [None, None], ["fast"] * 2)
+        ids = store._Reader._ids
+
+        def chunk_committed_meanwhile(self):
+            got = ids(self)
+            writer.write([5, 6, 7], {"v": np.array([5.0, 6.0, 7.0])}, [None] * 3, ["fast"] * 3)
+            return got
+
+        monkeypatch.setattr(store._Reader, "_ids", chunk_committed_meanwhile)
+        data = store.read(path, ["id", "v"])
+        np.testing.assert_array_equal(data["id"], [0, 1])
+        np.testing.assert_array_equal(data["v"], [1.0, 2.0])
+        monkeypatch.undo()
+        assert store.count(path) == (5, 0)  # a new reader sees the new chunk
+    finally:
+        writer.close()
+
+
 def test_retry_failed_replaces_the_failed_copy_only_when_written(tmp_path):
     from bridge.scan import store
 

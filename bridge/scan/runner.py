@@ -1087,6 +1087,7 @@ def _loop(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSummary:
         pending.add(fut)
         return True
 
+    completed = False
     try:
         pending: set = set()
         _stop_if_requested(opts)  # a signal recorded before (its KeyboardInterrupt swallowed)
@@ -1123,6 +1124,7 @@ def _loop(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSummary:
                 in_flight()
                 reported = time.monotonic()
         _stop_if_requested(opts)  # (the in-process backend: nothing pending once submit refuses)
+        completed = True
     except BrokenExecutor:  # a local worker killed (a signal, the OOM killer): no traceback
         # a SIGTERM to the process group ends the workers too (their default action): the
         # scan's stop, not a lost worker. Its handler here has run by now (the signal reached
@@ -1141,7 +1143,7 @@ def _loop(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSummary:
             executors.REPORTS = None
             _LISTENER.remove(in_flight)
         progress.close()
-        backend.close()
+        backend.close(halt=not completed)  # a stop: the chunks in flight are ended, not awaited
     n, bad = store.count()
     return ScanSummary(str(opts.results), size, n, bad, computed, time.perf_counter() - start, 0.0,
                        fallback, backend.label,

@@ -1765,9 +1765,17 @@ class _Reader:
     def __init__(self, path):
         self.path = path
         self.con = open_results(path)
+        # one snapshot for all of this reader's queries (a deferred read transaction, taken at
+        # its first read): a file read while its scan runs gained a chunk between the chunks'
+        # ids and their rows, whose ids the first query had not seen (IndexError, 2026-12-02)
+        try:
+            self.con.execute("BEGIN")
+        except sqlite3.DatabaseError as exc:
+            self.con.close()
+            raise _damaged(self.path, exc) from None
 
     def close(self):
-        self.con.close()
+        self.con.close()  # (the read transaction ends with the connection)
 
     def _q(self, sql, args=()):
         try:
