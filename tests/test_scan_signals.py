@@ -14,8 +14,14 @@ import weakref
 
 import numpy as np
 import pytest
-from test_scan_reliability import (CARD, SMALL, _ended_in_one_line, _nothing_left,  # noqa: F401
-                                   _scan_with_workers, cached_sm)
+from test_scan_reliability import (  # noqa: F401
+    CARD,
+    SMALL,
+    _ended_in_one_line,
+    _nothing_left,
+    _scan_with_workers,
+    cached_sm,
+)
 
 #: The scan of the in-process tests: 4 points, one a chunk (several looks of the loop).
 SCAN = ["scan", CARD, *SMALL, "--chunk-size", "1", "-q"]
@@ -331,22 +337,62 @@ def setup(scan_setup):
     function, args = scan_setup  # the scan's own worker set-up (runner._worker_setup)
     function(*args)
     from bridge.scan import runner
-    compute = runner.run_packed
-    def held(ctx, ids, *args):
-        if ids.size > 16:  # the workers' first chunks (16 points each) pass
-            time.sleep(600)
-        return compute(ctx, ids, *args)
-    runner.run_packed = held  # (the pool's tasks are looked up by name in the worker)
+    compute, calls = runner.run_chunk, []
+    def slow(*args):
+        calls.append(1)
+        if len(calls) > 1:  # a worker's first chunk (16 points, one part) passes
+            time.sleep(5)
+        return compute(*args)
+    runner.run_chunk = slow
+    runner.compute_part = lambda ctx: 16  # parts of 16 points: a 512-point chunk in 32 parts
 """
-ALONE = """
-import runpy, signal, sys
-import held_chunks
+MIDSEND = """
+import signal
+def setup(scan_setup, signum):
+    function, args = scan_setup
+    function(*args)
+    from multiprocessing import connection
+    send, calls = connection.Connection._send, []
+    def _send(self, buf, *args):  # a worker's sends: its results (large ones in two writes)
+        send(self, buf[:4], *args)
+        calls.append(1)
+        if len(calls) == 3:  # within a result after the first one, its first 4 bytes sent
+            signal.raise_signal(signum)
+        send(self, buf[4:], *args)
+    connection.Connection._send = _send
+"""
+#: ``python -c`` of a scan whose local workers run ``module.setup(the scan's set-up, *extra)``.
+WORKER_SETUP = """
+import runpy, sys
+import {module}
 from bridge.scan import runner
 scan_setup = runner._worker_setup
-runner._worker_setup = lambda: (held_chunks.setup, (scan_setup(),))
+runner._worker_setup = lambda: ({module}.setup, (scan_setup(), *{extra!r}))
 sys.argv = ["bridge", *sys.argv[1:]]
 runpy.run_module("bridge.cli", run_name="__main__", alter_sys=True)
 """
+
+
+def _scan_with_worker_setup(tmp_path, module: str, text: str, extra=()) -> subprocess.Popen:
+    """A 1600-point 2-worker F_Ib scan into tmp_path/r.db, in a process group of its own with
+    SIGINT at its default, whose workers also run ``text`` (module ``module``)."""
+    (tmp_path / f"{module}.py").write_text(text)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path),
+                                                                      os.environ.get("PYTHONPATH")]))}
+    cmd = [sys.executable, "-c", WORKER_SETUP.format(module=module, extra=tuple(extra)), "scan",
+           CARD, "--vary", "MINPAR:1:20:1000:40", "--vary", "MINPAR:2:100:2000:40", "--likelihood",
+           "seed2021", "--no-observables", "--workers", "2", "-q", "-o", str(tmp_path / "r.db")]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def _stopped_in_one_line(proc, err: str, sig: int, db) -> None:
+    if sig == signal.SIGTERM:
+        _ended_in_one_line(proc, err, 143, "bridge: terminated (SIGTERM)", db)
+    else:
+        assert (proc.returncode, err.strip()) == (130, "bridge: interrupted"), err
+        _nothing_left(proc.pid)
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
@@ -354,23 +400,16 @@ runpy.run_module("bridge.cli", run_name="__main__", alter_sys=True)
 def test_a_signal_to_the_scanning_process_alone_ends_the_chunks_in_flight(tmp_path, cached_sm, sig):  # noqa: F811
     """SIGTERM or SIGINT to the scanning process alone (``kill PID``, a workflow manager's
     ``Popen.terminate()``), not to its group: the workers do not get it. The scan's stop
-    waited for the chunks in flight, whose results it does not store (about a second each,
-    5.3 s with ``--chunk-size 100000`` on 2026-12-02); here every chunk after the workers'
-    first ones is held for 10 minutes in the worker, so that waiting for it fails the test's
-    60 s. Now the stop ends the workers: 143 / 130 with the one line, the first chunks' points
-    kept, no process left."""
+    waited for the chunks in flight, whose results it does not store (1.9-4.7 s with
+    ``--chunk-size 100000`` on 2026-12-02). Here the workers compute in parts of 16 points, 5 s
+    each after their first chunk: the chunks in flight (512 points) would take 160 s, beyond
+    the test's 60 s. Now the stop asks the workers to end them (executors.HALT), which they do
+    after the part in hand: 143 / 130 with the one line, the first chunks' points kept, no
+    process left."""
     from bridge.scan import store
 
-    (tmp_path / "held_chunks.py").write_text(HELD)
     db = tmp_path / "r.db"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path),
-                                                                      os.environ.get("PYTHONPATH")]))}
-    cmd = [sys.executable, "-c", ALONE, "scan", CARD, "--vary", "MINPAR:1:20:1000:40", "--vary",
-           "MINPAR:2:100:2000:40", "--likelihood", "seed2021", "--no-observables", "--workers", "2",
-           "-q", "-o", str(db)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            start_new_session=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = _scan_with_worker_setup(tmp_path, "held_chunks", HELD)
     try:
         deadline = time.monotonic() + 60
         while proc.poll() is None and time.monotonic() < deadline \
@@ -383,12 +422,30 @@ def test_a_signal_to_the_scanning_process_alone_ends_the_chunks_in_flight(tmp_pa
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
-    if sig == signal.SIGTERM:
-        _ended_in_one_line(proc, err, 143, "bridge: terminated (SIGTERM)", db)
-    else:
-        assert (proc.returncode, err.strip()) == (130, "bridge: interrupted"), err
-        _nothing_left(proc.pid)
+    _stopped_in_one_line(proc, err, sig, db)
     assert 0 < store.count(str(db))[0] <= 32  # the two first chunks at most
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_to_a_worker_while_it_sends_a_result(tmp_path, cached_sm, sig):  # noqa: F811
+    """SIGINT or SIGTERM reaching a worker while it sends a chunk's result (a signal to the
+    process group, or to the worker alone, at that moment). The worker ended there (SIGINT:
+    its handler's exit outside a task; SIGTERM: the default action), leaving part of a message
+    on the pool's result pipe, on which the pool's thread waited forever: on main the scan hung
+    (still running after 12 minutes; a SIGTERM to it then changed nothing). Now the worker
+    notes the signal, sends the whole result, and its next task ends at once: the scan stops
+    with 130 / 143 and one line, no process left. The signal is raised in the worker once 4
+    bytes of a result message are written."""
+    db = tmp_path / "r.db"
+    proc = _scan_with_worker_setup(tmp_path, "midsend", MIDSEND, (int(sig),))
+    try:
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    _stopped_in_one_line(proc, err, sig, db)
 
 
 def test_a_ctrl_c_while_the_dask_scheduler_connects(tmp_path, capsys, monkeypatch):

@@ -65,8 +65,8 @@ class SerialExecutor(Executor):
 
 
 class Backend:
-    """An executor, how many tasks to keep in flight, how to close it, and how to end the
-    tasks it runs (``halt``: a local pool's, see :func:`end_workers`)."""
+    """An executor, how many tasks to keep in flight, how to close it, and how to ask the
+    tasks it runs to end early (``halt``: a local pool's :data:`HALT`)."""
 
     def __init__(self, executor: Executor, slots: int, label: str, close=None, halt=None):
         self.executor, self.slots, self.label = executor, max(1, int(slots)), label
@@ -74,8 +74,8 @@ class Backend:
 
     def close(self, halt: bool = False) -> None:
         """Close the backend; ``halt``: the scan stops before its end (a signal, an error), so
-        the chunks in flight, whose results nothing will store, are ended first, where the
-        backend can, instead of being waited for."""
+        the chunks in flight, whose results nothing will store, are asked to end first, where
+        the backend can (a local pool: :data:`HALT`), instead of being waited for."""
         if halt and self._halt is not None:
             self._halt()
         if self._close is not None:
@@ -96,6 +96,23 @@ REPORTS = None
 #: True in a local worker process (set by its initializer): a process that runs chunks and
 #: holds nothing else (bridge.scan.runner.compute_part).
 LOCAL_WORKER = False
+#: In a local worker process: a flag in shared memory that the scanning process sets when its
+#: scan stops before the end (Backend.close(halt=True)): the chunks in flight, whose results
+#: nothing will store, end at their next part (:func:`check_task`, bridge.scan.runner.run_packed)
+#: and the tasks still queued at once, so that the pool's shutdown does not wait for them. A
+#: signal sent to the scanning process alone (``kill PID``, a workflow manager's
+#: ``Popen.terminate()``) does not reach the workers, whose chunks it waited for (1.9-4.7 s
+#: with ``--chunk-size 100000``, 2026-12-02). Asked, not killed: a worker killed while it
+#: sends a result can leave a partial message on the result pipe, on which the pool's thread
+#: then waits forever (a first version of this sent SIGTERM to the workers: the 12th stop of
+#: a sweep hung, the pool's threads waiting on the result and the task pipes).
+HALT = None
+
+
+class Halted(Exception):
+    """A local worker's task ended early: its scan stops (:data:`HALT`)."""
+
+
 
 
 def make_backend(workers: int | None = None, scheduler: str | None = None, mpi: bool = False,
@@ -123,10 +140,11 @@ def make_backend(workers: int | None = None, scheduler: str | None = None, mpi: 
     # on a loaded 2-core machine); spawned workers read this when they import numpy
     for name in BLAS_THREADS:
         os.environ.setdefault(name, "1")
+    halt = multiprocessing.get_context("spawn").RawValue("b", 0)  # (see HALT)
     pool = _LocalPool(workers, mp_context=_WorkerContext(),
-                      initializer=start_worker, initargs=(os.getpid(), reports, setup))
+                      initializer=start_worker, initargs=(os.getpid(), reports, setup, halt))
     return Backend(pool, workers, f"{workers} local processes", close=lambda: close_pool(pool),
-                   halt=lambda: end_workers(pool))
+                   halt=lambda: setattr(halt, "value", 1))
 
 
 class _WorkerProcess(multiprocessing.context.SpawnProcess):
@@ -186,20 +204,44 @@ class _LocalPool(ProcessPoolExecutor):
 TASK_RUNNING = False
 
 
+#: In a local worker: the signals that reached it outside a task, for its next task.
+_NOTED: list = []
+
+
 def _worker_interrupted(signum, frame) -> None:
-    """SIGINT in a local worker. While a task runs, the first: a KeyboardInterrupt as Python's
-    own handler raises (the pool hands it back to the scanning process, interrupted itself).
-    Otherwise (the worker starts, waits for a task, or a second Ctrl-C) the worker ends at once
-    and quietly: it holds no result, and the scanning process, which the same Ctrl-C
-    interrupts, shuts the pool down (a worker gone breaks the pool: the others are ended too).
-    A KeyboardInterrupt outside a task lands in the pool's worker loop, whose traceback
-    multiprocessing prints (a worker waiting for its next task at a Ctrl-C, or a second Ctrl-C
-    after the first had ended the task)."""
+    """SIGINT or SIGTERM in a local worker. While a task runs, the first ends the task: a
+    KeyboardInterrupt (SIGTERM: bridge.interrupts.Stopped), which the pool hands back to the
+    scanning process (stopped by the same signal when it went to the process group; if it
+    went to this worker alone, the scanning process stops on it: bridge.scan.runner._loop).
+    Otherwise (the worker starts, waits for a task, sends a result, or a second signal) it is
+    noted, and the worker's next task ends at once (:func:`check_task`); the worker itself
+    ends with the pool's shutdown. It never ends here: a worker that ended while it sent a
+    result left a partial message on the pool's result pipe, on which the pool's thread then
+    waited forever, and the scan with it (a SIGINT in a worker during a result's transfer hung
+    the scan on main, 2026-12-02; a SIGTERM there, whose default action ends the worker,
+    likewise)."""
     global TASK_RUNNING
     if TASK_RUNNING:
         TASK_RUNNING = False
-        raise KeyboardInterrupt
-    os._exit(130)
+        raise _interrupt(signum)
+    _NOTED.append(signum)
+
+
+def _interrupt(signum: int) -> KeyboardInterrupt:
+    if signum == signal.SIGINT:
+        return KeyboardInterrupt()
+    from bridge.interrupts import Stopped
+
+    return Stopped(signum)
+
+
+def check_task() -> None:
+    """In a local worker, at the start of a task and between its parts: end the task if a
+    signal was noted (:func:`_worker_interrupted`) or its scan stops (:data:`HALT`)."""
+    if _NOTED:
+        raise _interrupt(_NOTED[0])
+    if HALT is not None and HALT.value:
+        raise Halted("the scan stops")
 
 
 def close_pool(pool: ProcessPoolExecutor) -> None:
@@ -212,25 +254,6 @@ def close_pool(pool: ProcessPoolExecutor) -> None:
     ends at once: the workers that shared its pipe have exited."""
     pool.shutdown(wait=True, cancel_futures=True)
     stop_resource_tracker()
-
-
-def end_workers(pool: ProcessPoolExecutor) -> None:
-    """SIGTERM to every worker of a local pool still running. A signal sent to the scanning
-    process alone (``kill PID``, ``Popen.terminate()`` of a workflow manager, a container's
-    stop) does not reach its workers: the scan's stop then waited for the chunks in flight
-    (about a second each at the default chunk size, 5.7 s with ``--chunk-size 100000``) whose
-    results it does not store. Ended, a worker breaks the pool: concurrent.futures ends the
-    others itself and fails the chunks in flight, and :func:`close_pool` reaps them all. The
-    workers hold nothing to save (a chunk's points are stored by this process only)."""
-    processes = getattr(pool, "_processes", None)  # CPython's; None once the pool is shut down
-    if not processes:
-        return
-    for process in processes.copy().values():  # (copied in one step: the pool's thread edits it)
-        try:
-            if process.exitcode is None:
-                process.terminate()  # (no signal to a process already reaped: its exitcode is set)
-        except (OSError, ValueError):  # gone meanwhile, or closed
-            continue
 
 
 def stop_resource_tracker() -> None:
@@ -246,16 +269,17 @@ def stop_resource_tracker() -> None:
         stop()
 
 
-def start_worker(parent: int, reports=None, setup=None) -> None:
-    """Initializer of a local worker: the reports' counters, its SIGINT handler
-    (:func:`_worker_interrupted`; a Ctrl-C during its start is delivered here), :func:`tune_malloc`,
-    :func:`watch_parent` and the ``setup`` of :func:`make_backend`."""
-    global REPORTS, LOCAL_WORKER
-    REPORTS = reports
+def start_worker(parent: int, reports=None, setup=None, halt=None) -> None:
+    """Initializer of a local worker: the reports' counters, the :data:`HALT` flag, its SIGINT
+    and SIGTERM handler (:func:`_worker_interrupted`; a Ctrl-C during its start is delivered here),
+    :func:`tune_malloc`, :func:`watch_parent` and the ``setup`` of :func:`make_backend`."""
+    global REPORTS, LOCAL_WORKER, HALT
+    REPORTS, HALT = reports, halt
     LOCAL_WORKER = True
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(signum) is not signal.SIG_IGN:  # ignored: stays ignored
+            signal.signal(signum, _worker_interrupted)
     if hasattr(signal, "pthread_sigmask"):  # blocked since the worker started (_LocalPool)
-        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # ignored: stays ignored
-            signal.signal(signal.SIGINT, _worker_interrupted)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     tune_malloc()
     watch_parent(parent)

@@ -20,6 +20,7 @@ import itertools
 import json
 import math
 import os
+import signal
 import sys
 import time
 import types
@@ -392,6 +393,7 @@ def run_packed(ctx: Context, ids, values, report=None) -> tuple[Packed, int, flo
     from bridge.scan import executors
 
     cpu = time.process_time()
+    executors.check_task()
     executors.TASK_RUNNING = True  # a Ctrl-C now interrupts the task (a local worker's handler)
     try:
         return _run_packed(ctx, ids, values, report, cpu)
@@ -400,6 +402,8 @@ def run_packed(ctx: Context, ids, values, report=None) -> tuple[Packed, int, flo
 
 
 def _run_packed(ctx: Context, ids, values, report, cpu: float) -> tuple[Packed, int, float]:
+    from bridge.scan import executors
+
     slot, step = report if report is not None else (None, None)
     # the model runs on at most compute_part(ctx) points at a time: its temporaries, not the
     # chunk's columns, set a worker's peak memory
@@ -416,7 +420,9 @@ def _run_packed(ctx: Context, ids, values, report, cpu: float) -> tuple[Packed, 
         for start, end in itertools.pairwise(bounds.tolist()):
             parts.append(run_chunk(ctx, ids[start:end], values[start:end]))
             _report(slot, end)
+            executors.check_task()
         res = _joined(parts)
+    executors.check_task()
     packed = pack(res.ids, res.columns, res.errors, res.routes, res.derived, ctx.space, _pulls(ctx),
                   values=values)
     return packed, res.fallback_points, time.process_time() - cpu
@@ -1104,9 +1110,12 @@ def _loop(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSummary:
                 unstored.discard(fut)
                 try:
                     packed, fallback_points, seconds = fut.result()
-                except KeyboardInterrupt:  # a worker's (a SIGINT to it alone) or this thread's
+                except KeyboardInterrupt as exc:  # a worker's (a signal to it alone) or this thread's
                     _stop_if_requested(opts)
-                    raise
+                    signum = getattr(exc, "signum", signal.SIGINT)  # (a worker's SIGTERM: Stopped)
+                    if signum == signal.SIGINT:
+                        raise
+                    raise interrupts.Stopped(signum, _stopped(opts, signum)) from None
                 store.write_packed(packed)
                 if fut in slot_of:
                     slot = slot_of.pop(fut)
@@ -1143,7 +1152,7 @@ def _loop(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSummary:
             executors.REPORTS = None
             _LISTENER.remove(in_flight)
         progress.close()
-        backend.close(halt=not completed)  # a stop: the chunks in flight are ended, not awaited
+        backend.close(halt=not completed)  # a stop: the chunks in flight end at their next part
     n, bad = store.count()
     return ScanSummary(str(opts.results), size, n, bad, computed, time.perf_counter() - start, 0.0,
                        fallback, backend.label,
