@@ -332,8 +332,8 @@ def test_a_second_signal_while_the_scan_stops_changes_nothing(tmp_path, cached_s
 
 
 HELD = """
-import time
-def setup(scan_setup):
+import pathlib, time
+def setup(scan_setup, marker):
     function, args = scan_setup  # the scan's own worker set-up (runner._worker_setup)
     function(*args)
     from bridge.scan import runner
@@ -341,6 +341,7 @@ def setup(scan_setup):
     def slow(*args):
         calls.append(1)
         if len(calls) > 1:  # a worker's first chunk (16 points, one part) passes
+            pathlib.Path(marker).touch()  # a held part has begun
             time.sleep(5)
         return compute(*args)
     runner.run_chunk = slow
@@ -388,7 +389,9 @@ def _scan_with_worker_setup(tmp_path, module: str, text: str, extra=()) -> subpr
 
 
 def _stopped_in_one_line(proc, err: str, sig: int, db) -> None:
-    if sig == signal.SIGTERM:
+    if sig == signal.SIGKILL:  # a lost worker
+        _ended_in_one_line(proc, err, 1, "bridge: error: a worker process of the scan ended", db)
+    elif sig == signal.SIGTERM:
         _ended_in_one_line(proc, err, 143, "bridge: terminated (SIGTERM)", db)
     else:
         assert (proc.returncode, err.strip()) == (130, "bridge: interrupted"), err
@@ -400,7 +403,7 @@ def _stopped_in_one_line(proc, err: str, sig: int, db) -> None:
 def test_a_signal_to_the_scanning_process_alone_ends_the_chunks_in_flight(tmp_path, cached_sm, sig):  # noqa: F811
     """SIGTERM or SIGINT to the scanning process alone (``kill PID``, a workflow manager's
     ``Popen.terminate()``), not to its group: the workers do not get it. The scan's stop
-    waited for the chunks in flight, whose results it does not store (1.9-4.7 s with
+    waited for the chunks in flight, whose results it does not store (1.9-8.0 s with
     ``--chunk-size 100000`` on 2026-12-02). Here the workers compute in parts of 16 points, 5 s
     each after their first chunk: the chunks in flight (512 points) would take 160 s, beyond
     the test's 60 s. Now the stop asks the workers to end them (executors.HALT), which they do
@@ -408,14 +411,13 @@ def test_a_signal_to_the_scanning_process_alone_ends_the_chunks_in_flight(tmp_pa
     process left."""
     from bridge.scan import store
 
-    db = tmp_path / "r.db"
-    proc = _scan_with_worker_setup(tmp_path, "held_chunks", HELD)
+    db, held = tmp_path / "r.db", tmp_path / "held"
+    proc = _scan_with_worker_setup(tmp_path, "held_chunks", HELD, (str(held),))
     try:
         deadline = time.monotonic() + 60
-        while proc.poll() is None and time.monotonic() < deadline \
-                and not (db.exists() and store.count(str(db))[0] > 0):
+        while proc.poll() is None and time.monotonic() < deadline and not held.exists():
             time.sleep(0.02)
-        assert proc.poll() is None, "the scan ended before the signal"
+        assert proc.poll() is None and held.exists(), "no chunk held before the signal"
         os.kill(proc.pid, sig)  # the process alone
         _, err = proc.communicate(timeout=60)
     finally:
@@ -427,16 +429,19 @@ def test_a_signal_to_the_scanning_process_alone_ends_the_chunks_in_flight(tmp_pa
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
 def test_a_signal_to_a_worker_while_it_sends_a_result(tmp_path, cached_sm, sig):  # noqa: F811
-    """SIGINT or SIGTERM reaching a worker while it sends a chunk's result (a signal to the
-    process group, or to the worker alone, at that moment). The worker ended there (SIGINT:
-    its handler's exit outside a task; SIGTERM: the default action), leaving part of a message
-    on the pool's result pipe, on which the pool's thread waited forever: on main the scan hung
-    (still running after 12 minutes; a SIGTERM to it then changed nothing). Now the worker
-    notes the signal, sends the whole result, and its next task ends at once: the scan stops
-    with 130 / 143 and one line, no process left. The signal is raised in the worker once 4
-    bytes of a result message are written."""
+    """SIGINT, SIGTERM or SIGKILL reaching a worker while it sends a chunk's result (a signal
+    to the process group, or to the worker alone, at that moment; the OOM killer). The worker
+    ended there (SIGINT: its handler's exit outside a task; SIGTERM: the default action),
+    leaving part of a message on the pool's result pipe, on which the pool's thread waited
+    forever: on main the scan hung (still running after 12 minutes; a SIGTERM to it then
+    changed nothing). Now the worker notes SIGINT and SIGTERM, sends the whole result, and its
+    next task ends at once: the scan stops with 130 / 143 and one line. A SIGKILL still leaves
+    the partial message: the scanning process finds the dead worker the pool has not noticed
+    (executors._LocalPool.watch), kills the other and closes its own end of the pipe: the
+    lost-worker line, exit 1. No process left. The signal is raised in the worker once 4 bytes
+    of a result message are written."""
     db = tmp_path / "r.db"
     proc = _scan_with_worker_setup(tmp_path, "midsend", MIDSEND, (int(sig),))
     try:

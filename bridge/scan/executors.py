@@ -26,6 +26,7 @@ workers send, which can run any code in the scanning process.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
 import re
 import signal
@@ -72,6 +73,12 @@ class Backend:
         self.executor, self.slots, self.label = executor, max(1, int(slots)), label
         self._close, self._halt = close, halt
 
+    def watch(self) -> None:
+        """A look at the executor's health between waits (a local pool: _LocalPool.watch)."""
+        watch = getattr(self.executor, "watch", None)
+        if watch is not None:
+            watch()
+
     def close(self, halt: bool = False) -> None:
         """Close the backend; ``halt``: the scan stops before its end (a signal, an error), so
         the chunks in flight, whose results nothing will store, are asked to end first, where
@@ -101,7 +108,7 @@ LOCAL_WORKER = False
 #: nothing will store, end at their next part (:func:`check_task`, bridge.scan.runner.run_packed)
 #: and the tasks still queued at once, so that the pool's shutdown does not wait for them. A
 #: signal sent to the scanning process alone (``kill PID``, a workflow manager's
-#: ``Popen.terminate()``) does not reach the workers, whose chunks it waited for (1.9-4.7 s
+#: ``Popen.terminate()``) does not reach the workers, whose chunks it waited for (1.9-8.0 s
 #: with ``--chunk-size 100000``, 2026-12-02). Asked, not killed: a worker killed while it
 #: sends a result can leave a partial message on the result pipe, on which the pool's thread
 #: then waits forever (a first version of this sent SIGTERM to the workers: the 12th stop of
@@ -170,7 +177,36 @@ class _LocalPool(ProcessPoolExecutor):
     terminal's whole process group; a worker still starting (interpreter, imports, the first
     task's unpickling, ~0.3-1 s) printed a KeyboardInterrupt traceback each, after the scan's
     one line. Blocked, the signal waits for :func:`start_worker`, whose handler
-    (:func:`_worker_interrupted`) ends such a worker quietly."""
+    (:func:`_worker_interrupted`) notes it.
+
+    A worker killed while it sends a result (SIGKILL, the OOM killer) leaves part of a message
+    on the result pipe; the pool's thread (concurrent.futures) waits for the rest forever, as
+    this process holds a write end too: the pool never learns of the death, nor the scan, and
+    its shutdown waits for that thread. :meth:`watch` (the scan's loop, every look) and
+    :func:`close_pool` find a worker dead for :data:`STUCK_SECONDS` that the pool has not
+    marked broken, kill the others (a dead worker breaks the pool anyway) and close this
+    process's write end: the thread's read then ends (EOF), and the pool breaks as for any
+    dead worker (BrokenProcessPool: the scan's lost-worker line). This reads CPython's
+    ProcessPoolExecutor internals (``_processes``, ``_broken``, ``_result_queue``,
+    ``_executor_manager_thread``; 3.9-3.13), each looked up with a default: without them,
+    nothing is done."""
+
+    _dead_since: float | None = None
+
+    def watch(self, processes=None, results=None) -> None:
+        """Unstick the pool (see the class) once a worker has been dead for
+        :data:`STUCK_SECONDS` and the pool has not marked itself broken. ``processes``,
+        ``results``: the pool's workers and result queue, once its shutdown has dropped them."""
+        if processes is None:
+            processes = list((getattr(self, "_processes", None) or {}).copy().values())
+            results = getattr(self, "_result_queue", None)
+        if getattr(self, "_broken", False) or not _any_dead(processes):
+            self._dead_since = None
+        elif self._dead_since is None:
+            self._dead_since = time.monotonic()
+        elif time.monotonic() - self._dead_since >= STUCK_SECONDS:
+            _unstick(processes, results)
+            self._dead_since = None
 
     def submit(self, fn, /, *args, **kwargs):
         # submit starts the workers as they are needed, in this thread (spawn: fork and exec,
@@ -251,9 +287,68 @@ def close_pool(pool: ProcessPoolExecutor) -> None:
     long-lived process (a notebook, the tests) and, when a ``bridge scan`` exits, it ends after
     its parent and is a defunct process until someone else reaps it. Stopped here, once the
     pool's queues are gone (their semaphores unregistered, which would start it again), it
-    ends at once: the workers that shared its pipe have exited."""
-    pool.shutdown(wait=True, cancel_futures=True)
-    stop_resource_tracker()
+    ends at once: the workers that shared its pipe have exited. The pool's thread is joined
+    a look at a time, and the pool unstuck if a worker died during a result's transfer
+    (:class:`_LocalPool`)."""
+    _shut_down(pool)
+    stop_resource_tracker()  # (once _shut_down's references to the queues are gone)
+
+
+def _shut_down(pool: ProcessPoolExecutor) -> None:
+    thread = getattr(pool, "_executor_manager_thread", None)
+    if thread is None or not isinstance(pool, _LocalPool):
+        pool.shutdown(wait=True, cancel_futures=True)
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).copy().values())
+    results = getattr(pool, "_result_queue", None)
+    pool.shutdown(wait=False, cancel_futures=True)  # (drops the pool's references)
+    while thread.is_alive():
+        thread.join(STUCK_LOOK_SECONDS)
+        if thread.is_alive():
+            pool.watch(processes, results)
+    if results is not None:
+        results.close()
+
+
+#: Seconds a dead worker may go unnoticed by its pool before :class:`_LocalPool` unsticks it
+#: (the pool's thread notices a death within milliseconds unless it waits on a partial result),
+#: and between two looks while the pool shuts down.
+STUCK_SECONDS = 1.0
+STUCK_LOOK_SECONDS = 0.1
+
+
+def _any_dead(processes) -> bool:
+    """Whether one of these worker processes has ended (its sentinel ready; nothing reaped)."""
+    try:
+        sentinels = [p.sentinel for p in processes]
+    except ValueError:  # a process closed: the pool is done with it
+        return False
+    return bool(sentinels) and bool(multiprocessing.connection.wait(sentinels, timeout=0))
+
+
+def _unstick(processes, results) -> None:
+    """Kill the workers (SIGKILL: none will be used again), wait until every one has ended
+    (their ends of the result pipe closed with them), then close this process's write end:
+    the pool's thread, waiting on a partial result, reads EOF and breaks the pool."""
+    for process in processes:
+        try:
+            process.kill()  # (not once reaped: multiprocessing sends nothing then)
+        except (OSError, ValueError):
+            continue
+    try:
+        left = [p.sentinel for p in processes]
+    except ValueError:
+        left = []
+    deadline = time.monotonic() + 5
+    while left and time.monotonic() < deadline:
+        ended = multiprocessing.connection.wait(left, timeout=max(0.0, deadline - time.monotonic()))
+        left = [x for x in left if x not in ended]
+    writer = getattr(results, "_writer", None)
+    if writer is not None:
+        try:
+            writer.close()
+        except OSError:
+            pass
 
 
 def stop_resource_tracker() -> None:

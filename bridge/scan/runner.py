@@ -1102,6 +1102,7 @@ def _loop(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSummary:
         reported = time.monotonic()
         while pending:
             finished, pending = wait(pending, timeout=STOP_CHECK_SECONDS, return_when=FIRST_COMPLETED)
+            backend.watch()  # (a local pool stuck on a worker killed mid-result: executors._LocalPool)
             _stop_if_requested(opts)
             unstored.update(finished)
             # in the order handed out: chunks that end together (the in-process backend's) are
