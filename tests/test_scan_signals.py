@@ -362,6 +362,20 @@ def setup(scan_setup, signum):
         send(self, buf[4:], *args)
     connection.Connection._send = _send
 """
+WAITKILL = """
+import os, signal
+def setup(scan_setup):
+    function, args = scan_setup
+    function(*args)
+    from multiprocessing import connection
+    receive, calls = connection.Connection._recv_bytes, []
+    def _recv_bytes(self, *args):  # a worker's reads: its tasks, under the call queue's lock
+        calls.append(1)
+        if len(calls) == 2:  # waiting for its second task
+            os.kill(os.getpid(), signal.SIGKILL)
+        return receive(self, *args)
+    connection.Connection._recv_bytes = _recv_bytes
+"""
 #: ``python -c`` of a scan whose local workers run ``module.setup(the scan's set-up, *extra)``.
 WORKER_SETUP = """
 import runpy, sys
@@ -374,15 +388,17 @@ runpy.run_module("bridge.cli", run_name="__main__", alter_sys=True)
 """
 
 
-def _scan_with_worker_setup(tmp_path, module: str, text: str, extra=()) -> subprocess.Popen:
-    """A 1600-point 2-worker F_Ib scan into tmp_path/r.db, in a process group of its own with
-    SIGINT at its default, whose workers also run ``text`` (module ``module``)."""
+def _scan_with_worker_setup(tmp_path, module: str, text: str, extra=(), options=()) -> subprocess.Popen:
+    """A 1600-point 2-worker F_Ib scan into tmp_path/r.db (and ``options``), in a process group
+    of its own with SIGINT at its default, whose workers also run ``text`` (module
+    ``module``)."""
     (tmp_path / f"{module}.py").write_text(text)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path),
                                                                       os.environ.get("PYTHONPATH")]))}
     cmd = [sys.executable, "-c", WORKER_SETUP.format(module=module, extra=tuple(extra)), "scan",
            CARD, "--vary", "MINPAR:1:20:1000:40", "--vary", "MINPAR:2:100:2000:40", "--likelihood",
-           "seed2021", "--no-observables", "--workers", "2", "-q", "-o", str(tmp_path / "r.db")]
+           "seed2021", "--no-observables", "--workers", "2", "-q", "-o", str(tmp_path / "r.db"),
+           *options]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                             start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
@@ -443,7 +459,8 @@ def test_a_signal_to_a_worker_while_it_sends_a_result(tmp_path, cached_sm, sig):
     lost-worker line, exit 1. No process left. The signal is raised in the worker once 4 bytes
     of a result message are written."""
     db = tmp_path / "r.db"
-    proc = _scan_with_worker_setup(tmp_path, "midsend", MIDSEND, (int(sig),))
+    # chunks of 64 points: each worker has many, some after the signal's
+    proc = _scan_with_worker_setup(tmp_path, "midsend", MIDSEND, (int(sig),), ("--chunk-size", "64"))
     try:
         _, err = proc.communicate(timeout=60)
     finally:
@@ -499,3 +516,23 @@ def test_a_sigterm_while_the_scan_prepares_names_no_file(tmp_path, capsys, monke
     err = capsys.readouterr().err
     assert (rc, err.strip()) == (143, "bridge: terminated (SIGTERM); no results file was written"), err
     assert not db.exists()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+def test_a_worker_killed_while_it_waits_for_a_task(tmp_path, cached_sm):  # noqa: F811
+    """A worker killed (SIGKILL, the OOM killer) while it waits for a task holds the call
+    queue's lock for good; the pool notices the death and ends the other worker with SIGTERM,
+    which that worker, waiting for the same lock or in its task, notes or raises and then waits
+    forever (review rev18: the scan hung; main, where SIGTERM's default action ended it, 0.3 s).
+    The local pool kills a worker still running a second after the pool broke: the lost-worker
+    line, exit 1, no process left. The worker kills itself as it begins to read its second task
+    (chunks of 64 points: tasks are left for the other worker)."""
+    db = tmp_path / "r.db"
+    proc = _scan_with_worker_setup(tmp_path, "waitkill", WAITKILL, options=("--chunk-size", "64"))
+    try:
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    _stopped_in_one_line(proc, err, signal.SIGKILL, db)

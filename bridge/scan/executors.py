@@ -194,18 +194,27 @@ class _LocalPool(ProcessPoolExecutor):
     _dead_since: float | None = None
 
     def watch(self, processes=None, results=None) -> None:
-        """Unstick the pool (see the class) once a worker has been dead for
-        :data:`STUCK_SECONDS` and the pool has not marked itself broken. ``processes``,
-        ``results``: the pool's workers and result queue, once its shutdown has dropped them."""
+        """Unstick the pool (see the class) once, for :data:`STUCK_SECONDS`, a worker has
+        ended abnormally (a signal, a non-zero exit) and the pool has not marked itself broken;
+        or the pool is broken and a worker still runs: the pool's thread ends the workers with
+        SIGTERM and joins them, and one that waits for a task on the call queue's lock, which a
+        worker killed while waiting held, notes that SIGTERM (_worker_interrupted) and waits
+        forever (review rev18: a scan hung after a SIGKILL to an idle worker); it is killed.
+        ``processes``, ``results``: the pool's workers and result queue, once its shutdown has
+        dropped them."""
         if processes is None:
             processes = list((getattr(self, "_processes", None) or {}).copy().values())
             results = getattr(self, "_result_queue", None)
-        if getattr(self, "_broken", False) or not _any_dead(processes):
+        broken = bool(getattr(self, "_broken", False))
+        if not (_running(processes) if broken else _ended_abnormally(processes)):
             self._dead_since = None
         elif self._dead_since is None:
             self._dead_since = time.monotonic()
         elif time.monotonic() - self._dead_since >= STUCK_SECONDS:
-            _unstick(processes, results)
+            if broken:
+                _kill(processes)
+            else:
+                _unstick(processes, results)
             self._dead_since = None
 
     def submit(self, fn, /, *args, **kwargs):
@@ -317,24 +326,49 @@ STUCK_SECONDS = 1.0
 STUCK_LOOK_SECONDS = 0.1
 
 
-def _any_dead(processes) -> bool:
-    """Whether one of these worker processes has ended (its sentinel ready; nothing reaped)."""
+def _running(processes) -> bool:
+    """Whether one of these worker processes still runs (its sentinel not ready)."""
     try:
         sentinels = [p.sentinel for p in processes]
     except ValueError:  # a process closed: the pool is done with it
         return False
-    return bool(sentinels) and bool(multiprocessing.connection.wait(sentinels, timeout=0))
+    return len(multiprocessing.connection.wait(sentinels, timeout=0)) < len(sentinels)
+
+
+def _ended_abnormally(processes) -> bool:
+    """Whether one of these worker processes has ended by a signal or a non-zero exit, and
+    is not reaped yet (waitid with WNOWAIT: it stays for the pool to reap). A worker ends with
+    exit 0 only when the pool shuts it down: a normal end, however long the others take.
+    Without waitid (Windows), any end counts."""
+    if not hasattr(os, "waitid"):
+        try:
+            sentinels = [p.sentinel for p in processes]
+        except ValueError:
+            return False
+        return bool(sentinels) and bool(multiprocessing.connection.wait(sentinels, timeout=0))
+    for process in processes:
+        try:
+            ended = os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except (ChildProcessError, ValueError):  # reaped by the pool (it noticed), or closed
+            continue
+        if ended is not None and not (ended.si_code == os.CLD_EXITED and ended.si_status == 0):
+            return True
+    return False
+
+
+def _kill(processes) -> None:
+    for process in processes:
+        try:
+            process.kill()  # (not once reaped: multiprocessing sends nothing then)
+        except (OSError, ValueError):
+            continue
 
 
 def _unstick(processes, results) -> None:
     """Kill the workers (SIGKILL: none will be used again), wait until every one has ended
     (their ends of the result pipe closed with them), then close this process's write end:
     the pool's thread, waiting on a partial result, reads EOF and breaks the pool."""
-    for process in processes:
-        try:
-            process.kill()  # (not once reaped: multiprocessing sends nothing then)
-        except (OSError, ValueError):
-            continue
+    _kill(processes)
     try:
         left = [p.sentinel for p in processes]
     except ValueError:
