@@ -363,17 +363,24 @@ def setup(scan_setup, signum):
     connection.Connection._send = _send
 """
 WAITKILL = """
-import os, signal
-def setup(scan_setup):
+import os, pathlib, signal, time
+def setup(scan_setup, folder):
     function, args = scan_setup
     function(*args)
     from multiprocessing import connection
-    receive, calls = connection.Connection._recv_bytes, []
+    from bridge.scan import runner
+    folder = pathlib.Path(folder)
+    (folder / f"started-{os.getpid()}").touch()
+    compute, receive, calls = runner.run_chunk, connection.Connection._recv_bytes, []
+    def slow(*args):  # 0.05 s a chunk: the scan lasts until both workers run
+        time.sleep(0.05)
+        return compute(*args)
     def _recv_bytes(self, *args):  # a worker's reads: its tasks, under the call queue's lock
         calls.append(1)
-        if len(calls) == 2:  # waiting for its second task
-            os.kill(os.getpid(), signal.SIGKILL)
+        if len(calls) >= 2 and len(list(folder.glob("started-*"))) == 2:
+            os.kill(os.getpid(), signal.SIGKILL)  # waiting for a task, both workers running
         return receive(self, *args)
+    runner.run_chunk = slow
     connection.Connection._recv_bytes = _recv_bytes
 """
 #: ``python -c`` of a scan whose local workers run ``module.setup(the scan's set-up, *extra)``.
@@ -525,10 +532,11 @@ def test_a_worker_killed_while_it_waits_for_a_task(tmp_path, cached_sm):  # noqa
     which that worker, waiting for the same lock or in its task, notes or raises and then waits
     forever (review rev18: the scan hung; main, where SIGTERM's default action ended it, 0.3 s).
     The local pool kills a worker still running a second after the pool broke: the lost-worker
-    line, exit 1, no process left. The worker kills itself as it begins to read its second task
-    (chunks of 64 points: tasks are left for the other worker)."""
+    line, exit 1, no process left. A worker kills itself as it begins to read a task once
+    both workers run (chunks of 64 points, 0.05 s each: tasks are left for the other)."""
     db = tmp_path / "r.db"
-    proc = _scan_with_worker_setup(tmp_path, "waitkill", WAITKILL, options=("--chunk-size", "64"))
+    proc = _scan_with_worker_setup(tmp_path, "waitkill", WAITKILL, (str(tmp_path),),
+                                   ("--chunk-size", "64"))
     try:
         _, err = proc.communicate(timeout=60)
     finally:
