@@ -120,8 +120,6 @@ class Halted(Exception):
     """A local worker's task ended early: its scan stops (:data:`HALT`)."""
 
 
-
-
 def make_backend(workers: int | None = None, scheduler: str | None = None, mpi: bool = False,
                  reports=None, setup=None) -> Backend:
     """The executor for ``--workers``, ``--scheduler`` or ``--mpi``. ``reports``: shared
@@ -183,10 +181,11 @@ class _LocalPool(ProcessPoolExecutor):
     on the result pipe; the pool's thread (concurrent.futures) waits for the rest forever, as
     this process holds a write end too: the pool never learns of the death, nor the scan, and
     its shutdown waits for that thread. :meth:`watch` (the scan's loop, every look) and
-    :func:`close_pool` find a worker dead for :data:`STUCK_SECONDS` that the pool has not
-    marked broken, kill the others (a dead worker breaks the pool anyway) and close this
-    process's write end: the thread's read then ends (EOF), and the pool breaks as for any
-    dead worker (BrokenProcessPool: the scan's lost-worker line). This reads CPython's
+    :func:`close_pool` find a worker ended abnormally for :data:`STUCK_SECONDS` that the pool
+    has not marked broken, kill the others (a dead worker breaks the pool anyway) and close
+    this process's write end: the thread's read then ends (EOF), and the pool breaks as for
+    any dead worker (BrokenProcessPool: the scan's lost-worker line); and they kill a broken
+    pool's worker still running after as long (see :meth:`watch`). This reads CPython's
     ProcessPoolExecutor internals (``_processes``, ``_broken``, ``_result_queue``,
     ``_executor_manager_thread``; 3.9-3.13), each looked up with a default: without them,
     nothing is done."""

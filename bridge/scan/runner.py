@@ -1136,9 +1136,10 @@ def _loop(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSummary:
         _stop_if_requested(opts)  # (the in-process backend: nothing pending once submit refuses)
         completed = True
     except BrokenExecutor:  # a local worker killed (a signal, the OOM killer): no traceback
-        # a SIGTERM to the process group ends the workers too (their default action): the
-        # scan's stop, not a lost worker. Its handler here has run by now (the signal reached
-        # this process before any worker died of it); the pause is a margin.
+        # a SIGTERM to the process group ends a worker still starting (its default action,
+        # before the worker's handler is in place): the scan's stop, not a lost worker. Its
+        # handler here has run by now (the signal reached this process before any worker died
+        # of it); the pause is a margin.
         if interrupts.requested() is None:
             time.sleep(STOP_CHECK_SECONDS)
         try:
