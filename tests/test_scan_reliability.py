@@ -163,6 +163,18 @@ def _spawned_workers(pgid: int) -> list[int]:
 
 
 @contextlib.contextmanager
+def _group_killed_at_exit(proc):
+    """Yield ``proc`` (a process group leader); kill its group if it still runs at the end
+    (a failed assertion or a timeout must not leave a scan and its workers behind)."""
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+
+
+@contextlib.contextmanager
 def _scan_with_workers(db, points: int, sigint):
     """A 2-worker ``bridge scan`` of ``points`` random F_Ib points into ``db``, in a process
     group of its own and started with SIGINT set to ``sigint`` (a test runner may ignore it);
@@ -173,16 +185,12 @@ def _scan_with_workers(db, points: int, sigint):
            "--workers", "2", "-o", str(db), "-q"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, sigint))
-    try:
+    with _group_killed_at_exit(proc):
         deadline = time.monotonic() + 60
         while not _spawned_workers(proc.pid) and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.005)
         assert _spawned_workers(proc.pid), "no worker started"
         yield proc
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")

@@ -18,6 +18,7 @@ from test_scan_reliability import (  # noqa: F401
     CARD,
     SMALL,
     _ended_in_one_line,
+    _group_killed_at_exit,
     _nothing_left,
     _scan_with_workers,
     cached_sm,
@@ -395,10 +396,10 @@ runpy.run_module("bridge.cli", run_name="__main__", alter_sys=True)
 """
 
 
-def _scan_with_worker_setup(tmp_path, module: str, text: str, extra=(), options=()) -> subprocess.Popen:
+def _scan_with_worker_setup(tmp_path, module: str, text: str, extra=(), options=()):
     """A 1600-point 2-worker F_Ib scan into tmp_path/r.db (and ``options``), in a process group
     of its own with SIGINT at its default, whose workers also run ``text`` (module
-    ``module``)."""
+    ``module``); a context (:func:`_group_killed_at_exit`) yielding the process."""
     (tmp_path / f"{module}.py").write_text(text)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path),
                                                                       os.environ.get("PYTHONPATH")]))}
@@ -406,9 +407,9 @@ def _scan_with_worker_setup(tmp_path, module: str, text: str, extra=(), options=
            CARD, "--vary", "MINPAR:1:20:1000:40", "--vary", "MINPAR:2:100:2000:40", "--likelihood",
            "seed2021", "--no-observables", "--workers", "2", "-q", "-o", str(tmp_path / "r.db"),
            *options]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            start_new_session=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    return _group_killed_at_exit(subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)))
 
 
 def _stopped_in_one_line(proc, err: str, sig: int, db) -> None:
@@ -435,18 +436,13 @@ def test_a_signal_to_the_scanning_process_alone_ends_the_chunks_in_flight(tmp_pa
     from bridge.scan import store
 
     db, held = tmp_path / "r.db", tmp_path / "held"
-    proc = _scan_with_worker_setup(tmp_path, "held_chunks", HELD, (str(held),))
-    try:
+    with _scan_with_worker_setup(tmp_path, "held_chunks", HELD, (str(held),)) as proc:
         deadline = time.monotonic() + 60
         while proc.poll() is None and time.monotonic() < deadline and not held.exists():
             time.sleep(0.02)
         assert proc.poll() is None and held.exists(), "no chunk held before the signal"
         os.kill(proc.pid, sig)  # the process alone
         _, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
     _stopped_in_one_line(proc, err, sig, db)
     assert 0 < store.count(str(db))[0] <= 32  # the two first chunks at most
 
@@ -467,13 +463,9 @@ def test_a_signal_to_a_worker_while_it_sends_a_result(tmp_path, cached_sm, sig):
     of a result message are written."""
     db = tmp_path / "r.db"
     # chunks of 64 points: each worker has many, some after the signal's
-    proc = _scan_with_worker_setup(tmp_path, "midsend", MIDSEND, (int(sig),), ("--chunk-size", "64"))
-    try:
+    with _scan_with_worker_setup(tmp_path, "midsend", MIDSEND, (int(sig),),
+                                 ("--chunk-size", "64")) as proc:
         _, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
     _stopped_in_one_line(proc, err, sig, db)
 
 
@@ -535,12 +527,7 @@ def test_a_worker_killed_while_it_waits_for_a_task(tmp_path, cached_sm):  # noqa
     line, exit 1, no process left. A worker kills itself as it begins to read a task once
     both workers run (chunks of 64 points, 0.05 s each: tasks are left for the other)."""
     db = tmp_path / "r.db"
-    proc = _scan_with_worker_setup(tmp_path, "waitkill", WAITKILL, (str(tmp_path),),
-                                   ("--chunk-size", "64"))
-    try:
+    with _scan_with_worker_setup(tmp_path, "waitkill", WAITKILL, (str(tmp_path),),
+                                 ("--chunk-size", "64")) as proc:
         _, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
     _stopped_in_one_line(proc, err, signal.SIGKILL, db)
