@@ -97,6 +97,10 @@ def test_quadrature_is_qags_of_its_node_polynomials(shipped, size, monkeypatch):
         iu, ju = np.triu_indices(y.shape[1])
         phi = np.concatenate([np.ones((y.shape[0], 1)), y, y[:, iu] * y[:, ju]], axis=1)
         assert _same(q._phi(u), phi)
+        # held by column, as Quadrature._phi holds it: BLAS multiplies a matrix by row and one
+        # by column with different kernels, whose last bits differ on some CPUs (OpenBLAS's
+        # SkylakeX kernels, AVX-512), so the definition takes the code's layout
+        phi = np.asfortranarray(phi)
         nodes = fpm.point_rows(phi, q.weights)
         assert _same(q.node_values(u), nodes)
         first, cols, dev = q._levels(q._phi(u))
@@ -104,8 +108,9 @@ def test_quadrature_is_qags_of_its_node_polynomials(shipped, size, monkeypatch):
         assert _same(cols, fpm.point_rows(phi, q._certainty[0][:, 21:]).T)
 
         # the exact replay: the 21 first nodes everywhere, the halves' 42 where QUADPACK bisects
-        def halves(todo, phi=phi, q=q):
-            return fpm.point_rows(phi[todo], q.weights[:, 21:])
+        def halves(todo, phi=phi, q=q):  # the rows gathered by column too (fastpath._rows_at)
+            at = phi if todo.size == phi.shape[0] else np.asfortranarray(phi[todo])
+            return fpm.point_rows(at, q.weights[:, 21:])
 
         value, deeper = quadpack.qags_lazy(fpm.point_rows(phi, q.weights[:, :21]), halves, q.a, q.b,
                                            q.epsabs, q.epsrel, q.limit)

@@ -21,6 +21,23 @@ from bridge.observables import RUN_OBSERVABLES
 
 ROOT = Path(__file__).resolve().parents[1]
 F_IB = str(ROOT / "cards" / "F_Ib.slha")
+#: flavio's numbers computed here against those of the shipped table, computed on another
+#: machine: BLAS kernels and numpy's SIMD routines (exp, log, ...) differ between CPUs in the
+#: last bits (BR(B+->Knunu)'s SM value is 4.7061217712112416e-06 on an AVX-512 CPU with
+#: OpenBLAS's SkylakeX kernels, 4.706121771211241e-06 in the table), so floats agree to this
+#: relative difference, far below any table gone stale; everything else is identical.
+ACROSS_MACHINES = 1e-12
+
+
+def _same_data(a, b) -> bool:
+    """``a`` equals ``b`` (JSON-like data, tuples), floats within :data:`ACROSS_MACHINES`."""
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or abs(a - b) <= ACROSS_MACHINES * max(abs(a), abs(b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_data(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same_data(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
 FREE = ["--free", "GAMMAEIN:2", "--free", "GAMMAQIN:2*GAMMAQIN:3", "--likelihood", "seed2021"]
 
 
@@ -115,8 +132,9 @@ def table_without_flavio() -> dict:
 @pytest.mark.flavio
 def test_rows_without_flavio_are_bridge_runs_rows(f_ib_point):
     """Every row computed without flavio against bridge.observables.predict (flavio) at F_Ib's
-    point: SM values, σ_th, measurement and flag identical, fast-path values within the fast
-    path's validation (1e-6; the Z-pole rows' exact representation 1e-12)."""
+    point: SM values and σ_th (the shipped table's) equal to :data:`ACROSS_MACHINES`,
+    measurement and flag identical, fast-path values within the fast path's validation (1e-6;
+    the Z-pole rows' exact representation 1e-12)."""
     from bridge.observables import predict
 
     coefficients, scale, z_pole = f_ib_point
@@ -125,9 +143,9 @@ def test_rows_without_flavio_are_bridge_runs_rows(f_ib_point):
     specs = [s for s in RUN_OBSERVABLES if s.observable.label in offline]
     for ref in predict(coefficients, scale, overrides={}, specs=specs, z_pole=z_pole):
         mine = offline[ref.key]
-        assert (mine.sm, mine.theory_error, mine.draws, mine.measurement, mine.experiment,
-                mine.exp_central) == (ref.sm, ref.theory_error, ref.draws, ref.measurement,
-                                      ref.experiment, ref.exp_central), ref.key
+        assert _same_data((mine.sm, mine.theory_error), (ref.sm, ref.theory_error)), ref.key
+        assert (mine.draws, mine.measurement, mine.experiment, mine.exp_central) == (
+            ref.draws, ref.measurement, ref.experiment, ref.exp_central), ref.key
         tol = 1e-6 if table.sources[ref.key] == runtable.FAST_PATH else 0.0
         if ref.key in ("R_e", "R_mu", "R_tau"):
             assert table.sources[ref.key] == runtable.FAST_PATH
@@ -140,10 +158,12 @@ def test_rows_without_flavio_are_bridge_runs_rows(f_ib_point):
 
 @pytest.mark.flavio
 def test_shipped_table_is_flavios(tmp_path):
+    """The shipped table is what flavio computes today: every entry identical, its floats equal
+    to :data:`ACROSS_MACHINES`."""
     fresh = tmp_path / "run_table.json"
     runtable.write_shipped(fresh)
-    assert json.loads(fresh.read_text()) == json.loads(
-        (ROOT / "bridge" / "data" / runtable.SHIPPED_FILE).read_text())
+    assert _same_data(json.loads(fresh.read_text()),
+                      json.loads((ROOT / "bridge" / "data" / runtable.SHIPPED_FILE).read_text()))
 
 
 def test_experiment_records_round_trip_and_are_checked():
