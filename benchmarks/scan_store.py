@@ -1,14 +1,20 @@
-"""The results store's cost per scan: bytes per point and its share of the scan's CPU, per
-model, for a grid and for a random sample, per column and per encoding step.
+"""The results store's cost per scan: bytes per point and its share of the scan's CPU (the
+workers' encoding and the scanning process's writing), per model, for a grid and for a random
+sample, per column.
 
 For each model (F_Ib, F_IIb, the scotogenic model, S_Ib) and sampler (a grid over two masses;
 ``--sample random``) it computes chunks as a scan does (``run_chunk``: the 10 ``bridge run``
 observables and the seed χ², chunk sizes of the scan's :class:`ChunkPlan` at one chunk per
 second of two workers, at most ``--points``), then packs them as a worker does
-(``bridge.scan.store.pack``) and reports
+(``bridge.scan.store.pack``), writes them into a new results file as the scanning process
+does (``Store.write_packed``: SQLite in WAL mode, its checkpoints and the closing one
+included) and reports
 
 * ``bytes_per_point``: ids, routes, layout and data of the packed chunks (the SQLite rows);
-* ``store_share``: CPU seconds of ``pack`` over those of ``run_chunk`` + ``pack``;
+* ``store_share_pct``: CPU seconds of ``pack`` and of the writing over those of ``run_chunk``
+  + ``pack`` + the writing (the issue's figure: the store's share of the scan's CPU), and its
+  two parts, ``encode_share_pct`` and ``write_share_pct``; the writing's CPU time includes the
+  kernel's (user + system), whose page-cache writeback varies from run to run;
 * ``largest_chunks``: the same figures over the chunks of the plan's largest size only (a
   long scan's chunks: the first ones, 16 and 256 points, pay a chunk's fixed costs and the
   first choice of the transforms);
@@ -29,6 +35,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import tempfile
 import time
 import zlib
 from pathlib import Path
@@ -109,6 +117,8 @@ def one(model: str, sampler: str, points: int, columns: bool) -> dict:
     rows = []  # (points, run_chunk CPU s, pack CPU s, bytes) per chunk
     store._CHOICE_CACHE.clear()
     store._LINEAR_CACHE.clear()
+    scratch = tempfile.mkdtemp(prefix="bridge-scan-store-")
+    results = store.Store(os.path.join(scratch, "w.db"), ctx.space)
     while taken < min(points, ctx.space.size):
         ids = np.arange(taken, min(taken + plan.next_size(), ctx.space.size))
         taken += ids.size
@@ -120,22 +130,35 @@ def one(model: str, sampler: str, points: int, columns: bool) -> dict:
         p = store.pack(res.ids, res.columns, res.errors, res.routes, res.derived, ctx.space, pulls,
                        values=values)
         k = time.process_time() - t
+        t = time.process_time()
+        results.write_packed(p)
+        w = time.process_time() - t
         plan.measured(ids.size, c + k)
         size = len(p.layout) + len(p.data) + len(p.routes) + len(store._pack(np.diff(p.ids, prepend=0)))
-        rows.append((ids.size, c, k, size))
+        rows.append((ids.size, c, k, size, w))
         if columns:
             for name, b in column_bytes(p, ctx.space).items():
                 per_column[name] = per_column.get(name, 0) + b
 
-    def figures(chunks) -> dict:
-        n, compute, packing, size = (sum(r[i] for r in chunks) for i in range(4))
+    t = time.process_time()
+    results.close()  # the last checkpoint: counted with the writing of the whole scan
+    closing = time.process_time() - t
+    shutil.rmtree(scratch, ignore_errors=True)
+
+    def figures(chunks, closing=0.0) -> dict:
+        n, compute, packing, size, writing = (sum(r[i] for r in chunks) for i in range(5))
+        writing += closing
+        total = compute + packing + writing
         return {"points": n, "bytes_per_point": round(size / n, 1),
-                "store_share_pct": round(100 * packing / (compute + packing), 2),
+                "store_share_pct": round(100 * (packing + writing) / total, 2),
+                "encode_share_pct": round(100 * packing / total, 2),
+                "write_share_pct": round(100 * writing / total, 2),
                 "pack_us_per_point": round(1e6 * packing / n, 2),
+                "write_us_per_point": round(1e6 * writing / n, 2),
                 "compute_us_per_point": round(1e6 * compute / n, 1)}
 
     sizes = [r[0] for r in rows]
-    out = {"chunk_sizes": f"{min(sizes)}-{max(sizes)}", **figures(rows)}
+    out = {"chunk_sizes": f"{min(sizes)}-{max(sizes)}", **figures(rows, closing)}
     largest = [r for r in rows if r[0] == plan.largest]
     if largest:
         out["largest_chunks"] = {"size": plan.largest, **figures(largest)}
