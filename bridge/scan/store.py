@@ -890,24 +890,22 @@ def _deflate(*parts) -> bytes:
 def _residuals(bits: np.ndarray, codes: list[str], width: int, lift=None) -> np.ndarray:
     """The zigzagged residuals of each row under its transform (``codes``; ``B``: the
     interpolation ``lift``, :class:`bridge.scan.store_order.Lifting`), the ``V`` rows (stored
-    verbatim) left out: one row per other row, in order. Each row's residuals are written into
-    one table, zigzagged at the end (a few rows at a time)."""
-    n = bits.shape[1]
+    verbatim) left out: one row per other row, in order. Row by row (but the ``B`` and ``K``
+    rows, a few at a time): each row's prediction, difference and zigzag are taken while the
+    row is in the cache, into one table, with two scratch rows (no gathered copies of the rows
+    of a code, no pass over the whole table; the same integers as the transforms' definitions:
+    the products and sums of :func:`_combined` and :func:`_predicted` in the same order)."""
+    n = bits[0].size
     at = {}  # row of the table -> row of the residuals
     for k, c in enumerate(codes):
         if c != "V":
             at[k] = len(at)
     m = len(at)
     r = np.empty((m, n), dtype=np.int64)
-    ratio_rows = [k for k, c in enumerate(codes) if c.startswith("R")]
-    table = bits.view(np.float64)
-    remainder = []
-    for k, c in enumerate(codes):
-        if c.startswith("L"):
-            np.subtract(bits[k], _combined(table, _linear_terms(c)), out=r[at[k]])
-        elif c.startswith("K"):
-            remainder.append(k)
-    if remainder:
+    grouped = []  # rows zigzagged after their group's residuals
+    remainder = [k for k, c in enumerate(codes) if c.startswith("K")]
+    if remainder:  # (B and K rows: a random chunk in Hilbert order, a table)
+        table = bits.view(np.float64)
         base = np.empty((len(remainder), n))
         for i, k in enumerate(remainder):
             _combined(table, _linear_terms(codes[k]), out=base[i])
@@ -915,27 +913,63 @@ def _residuals(bits: np.ndarray, codes: list[str], width: int, lift=None) -> np.
         for i, k in enumerate(remainder):
             np.subtract(bits[k, :1], base[i, :1].view(np.int64), out=r[at[k], :1])
             np.subtract(bits[k, 1:], about[i], out=r[at[k], 1:])
-    for code in set(codes) - {c for c in codes if c.startswith(("R", "L", "K", "V"))}:
-        rows = [k for k, c in enumerate(codes) if c == code]
-        into = [at[k] for k in rows]
-        if code == "B":
-            r[into] = lift.residuals(bits[rows], inplace=True)
+        grouped += remainder
+    lifted = [k for k, c in enumerate(codes) if c == "B"]
+    if lifted:
+        r[[at[k] for k in lifted]] = lift.residuals(bits[lifted], inplace=True)
+        grouped += lifted
+    total = np.empty(n)  # a prediction's float64 values
+    term = np.empty(n)  # one product of a combination
+    spare = term.view(np.int64)  # or a first difference; the sign of a zigzag
+    for k, c in enumerate(codes):
+        if c == "V" or c == "B" or c.startswith("K"):
+            continue
+        row, b = r[at[k]], bits[k]
+        if c.startswith("L"):
+            terms = _linear_terms(c)
+            np.multiply(bits[terms[0][0]].view(np.float64), terms[0][1], out=total)
+            for j, f in terms[1:]:  # the order and roundings of _combined
+                np.multiply(bits[j].view(np.float64), f, out=term)
+                total += term
+            finite(total)
+            np.subtract(b, total.view(np.int64), out=row)
+        elif c.startswith("R"):
+            j, ratio = _ratio_code(c)
+            np.multiply(bits[j].view(np.float64), ratio, out=total)  # _predicted's product
+            np.subtract(b, total.view(np.int64), out=row)
+        elif c in ("", "1", "1W"):
+            if c == "1W":
+                _lag_into(b, spare, 1)
+                _lag_into(spare, row, width)
+            else:
+                _lag_into(b, row, 1 if c else 0)
+        elif c == "11":
+            _lag_into(b, spare, 1)
+            _lag_into(spare, row, 1)
+        elif c == "11W":
+            _lag_into(b, row, 1)
+            _lag_into(row, spare, 1)
+            _lag_into(spare, row, width)
         else:
-            r[into] = _apply(bits[rows], code, width)
-    if ratio_rows:
-        refs, ratios = zip(*(_ratio_code(codes[k]) for k in ratio_rows), strict=True)
-        pred = _predicted(table, list(refs), list(ratios))
-        for i, k in enumerate(ratio_rows):
-            np.subtract(bits[k], pred[i], out=r[at[k]])
-    for i in range(0, m, _ROWS):  # a few rows at a time: the temporaries stay in the cache
-        _zigzag(r[i:i + _ROWS], inplace=True)
+            raise ValueError(f"unknown transform {c!r}")
+        np.right_shift(row, 63, out=spare)  # _zigzag in place
+        row <<= 1
+        row ^= spare
+    for k in grouped:
+        row = r[at[k]]
+        np.right_shift(row, 63, out=spare)
+        row <<= 1
+        row ^= spare
     return r.view(np.uint64)
 
 
-#: Rows of a chunk's table taken together by the passes of :func:`_residuals` over all rows
-#: (4 rows of 8192 points: 256 KiB, within a core's L2 cache; a pass over the whole table of a
-#: scotogenic chunk, 6 MiB, ran at a third of the speed).
-_ROWS = 4
+def _lag_into(src: np.ndarray, dst: np.ndarray, lag: int) -> None:
+    """``dst`` = :func:`_lagged` of the row ``src`` (a copy for a lag outside the row)."""
+    if 0 < lag < src.size:
+        dst[:lag] = src[:lag]
+        np.subtract(src[lag:], src[:-lag], out=dst[lag:])
+    else:
+        dst[...] = src
 
 
 #: {rows' key: [transforms, bytes per point, chunks since they were chosen, in Hilbert order]}
@@ -1001,13 +1035,23 @@ def encode_table(table: np.ndarray, width: int, key=None, lift=None,
     m, n = table.shape
     if m == 0:
         return [], b""
-    bits = np.ascontiguousarray(table, dtype="<f8").view(np.int64)
+    return _encode(np.ascontiguousarray(table, dtype="<f8").view(np.int64), n, width, key, lift,
+                   reuse, order)
+
+
+def _encode(bits, n: int, width: int, key=None, lift=None, reuse=None, order=None):
+    """:func:`encode_table` of the float64 bits ``bits`` (rows x ``n`` int64): a table, or a
+    list of rows (:func:`_layout`'s, stacked here only if the transforms are chosen: a chunk
+    that reuses a choice reads its columns where the scan left them, one copy of the table
+    less)."""
     cached = _reusable(key, n, reuse)
     ordered = lift is not None
     if cached is not None:
         choice = list(cached[0])
         cached[2] += 1
     else:
+        if isinstance(bits, list):
+            bits = _stack(bits, n).view(np.int64)
         choice, cost = _choose(bits, width, key=key, lift=lift, with_cost=True)
         if order is not None and _id_order(bits, choice, cost, order):
             ordered = False
@@ -1057,7 +1101,8 @@ def encode_table(table: np.ndarray, width: int, key=None, lift=None,
     packed = (_deflate(*map(memoryview, _plane_rows(z, deflated)), *_spike_planes(*spikes))
               if deflated.size or spikes[0].size else b"")
     blob = b"".join([kinds.tobytes(), heads.astype("<u8").tobytes(),
-                     *(memoryview(bits[k]) for k in verbatim),  # the "<f8" bytes themselves
+                     # the "<f8" bytes themselves (a row of a list may be a strided view)
+                     *(memoryview(np.ascontiguousarray(bits[k])) for k in verbatim),
                      *map(memoryview, raw), *map(memoryview, bitpacked), packed])
     if key is not None and n >= CHOICE_POINTS:
         if cached is None:
@@ -1544,8 +1589,12 @@ def pack(ids, columns: dict, errors, routes, derived=(), space=None, affine=None
     if random and (cached is None or cached[3]):  # the order, unless the transforms need none
         # the par: columns are the scan's points, bit for bit (_space_columns): not drawn again
         order, lift = _chunk_lifting(space, ids, values=np.stack([columns[c] for c in known], axis=1))
-    codes, data = encode_table(_stack(rows, n, order), width, key=key, lift=lift, reuse=reuse,
-                               order=order)
+    if not rows:
+        codes, data = [], b""
+    else:  # a chunk that reuses a choice in id order: its rows as they are (_encode)
+        codes, data = _encode(rows if order is None and cached is not None else
+                              _stack(rows, n, order).view(np.int64), n, width, key, lift, reuse,
+                              order)
     routes = routes if isinstance(routes, (list, tuple)) else list(routes)
     if n and routes.count(routes[0]) == n:  # one route for the whole chunk (a C-speed count)
         route_codes = np.full(n, _ROUTE_CODE.get(routes[0], 0), dtype=np.uint8)
