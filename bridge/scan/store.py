@@ -890,11 +890,21 @@ def _deflate(*parts) -> bytes:
 def _residuals(bits: np.ndarray, codes: list[str], width: int, lift=None) -> np.ndarray:
     """The zigzagged residuals of each row under its transform (``codes``; ``B``: the
     interpolation ``lift``, :class:`bridge.scan.store_order.Lifting`), the ``V`` rows (stored
-    verbatim) left out: one row per other row, in order. Row by row (but the ``B`` and ``K``
-    rows, a few at a time): each row's prediction, difference and zigzag are taken while the
-    row is in the cache, into one table, with two scratch rows (no gathered copies of the rows
-    of a code, no pass over the whole table; the same integers as the transforms' definitions:
-    the products and sums of :func:`_combined` and :func:`_predicted` in the same order)."""
+    verbatim) left out: one row per other row, in order (:func:`_coded`)."""
+    return _coded(bits, codes, width, lift)[0]
+
+
+def _coded(bits, codes: list[str], width: int, lift=None, head=None):
+    """(z, heads, reach, every 8th residual from the 5th, every 8th from the first) of the rows
+    of ``bits`` (a table, or a list of rows) under ``codes``: z the zigzagged residuals of
+    :func:`_residuals`; with ``head`` (:func:`_head`), those points' residuals taken out of z
+    into heads (z there 0), each row's OR and the two samples of :func:`_encode`, each taken
+    from the row while it is in the cache (three passes over the whole table were slower on
+    a chunk just computed, its residuals out of the cache). Row by row (but the ``B`` and
+    ``K`` rows, a few at a time): each row's prediction, difference and zigzag are taken while
+    the row is in the cache, into one table, with two scratch rows (no gathered copies of the
+    rows of a code; the same integers as the transforms' definitions: the products and sums
+    of :func:`_combined` and :func:`_predicted` in the same order)."""
     n = bits[0].size
     at = {}  # row of the table -> row of the residuals
     for k, c in enumerate(codes):
@@ -918,6 +928,22 @@ def _residuals(bits: np.ndarray, codes: list[str], width: int, lift=None) -> np.
     if lifted:
         r[[at[k] for k in lifted]] = lift.residuals(bits[lifted], inplace=True)
         grouped += lifted
+    if head is not None:
+        heads = np.empty((m, head.size), dtype=np.int64)
+        reach = np.empty(m, dtype=np.int64)
+        late, early = np.empty((m, len(range(4, n, 8))), np.int64), np.empty((m, -(-n // 8)), np.int64)
+
+    def done(i, row):  # a row's residuals zigzagged in place (spare: the sign), then its figures
+        np.right_shift(row, 63, out=spare)
+        row <<= 1
+        row ^= spare
+        if head is not None:
+            heads[i] = row[head]
+            row[head] = 0
+            reach[i] = np.bitwise_or.reduce(row)
+            late[i] = row[4::8]
+            early[i] = row[::8]
+
     total = np.empty(n)  # a prediction's float64 values
     term = np.empty(n)  # one product of a combination
     spare = term.view(np.int64)  # or a first difference; the sign of a zigzag
@@ -952,15 +978,13 @@ def _residuals(bits: np.ndarray, codes: list[str], width: int, lift=None) -> np.
             _lag_into(spare, row, width)
         else:
             raise ValueError(f"unknown transform {c!r}")
-        np.right_shift(row, 63, out=spare)  # _zigzag in place
-        row <<= 1
-        row ^= spare
+        done(at[k], row)
     for k in grouped:
-        row = r[at[k]]
-        np.right_shift(row, 63, out=spare)
-        row <<= 1
-        row ^= spare
-    return r.view(np.uint64)
+        done(at[k], r[at[k]])
+    if head is None:
+        return r.view(np.uint64), None, None, None, None
+    return (r.view(np.uint64), heads.view(np.uint64), reach.view(np.uint64), late.view(np.uint64),
+            early.view(np.uint64))
 
 
 def _lag_into(src: np.ndarray, dst: np.ndarray, lag: int) -> None:
@@ -1055,23 +1079,22 @@ def _encode(bits, n: int, width: int, key=None, lift=None, reuse=None, order=Non
         choice, cost = _choose(bits, width, key=key, lift=lift, with_cost=True)
         if order is not None and _id_order(bits, choice, cost, order):
             ordered = False
-    z = _residuals(bits, choice, width, lift)
+    head = _head(n, width)
+    # the head points' residuals kept apart (z there 0); a plane row is all zero where no
+    # residual of its column reaches that byte (reach: one OR per column); the samples below
+    z, heads, reach, late, sample = _coded(bits, choice, width, lift, head)
     verbatim = [k for k, c in enumerate(choice) if c == "V"]
     m = z.shape[0]
-    head = _head(n, width)
-    heads = z[:, head].copy()
-    z[:, head] = 0
-    # a plane row is all zero where no residual of its column reaches that byte (one OR per
-    # column)
-    reach = np.bitwise_or.reduce(z, axis=1)
     # spikes judged on every 8th residual from the 5th (the rows of a grid whose fastest axis
     # has a multiple of 8 points start at multiples of 8: a sample from the first would hold 8
     # times as many row starts as the chunk)
-    sample = np.ascontiguousarray(z[:, 4::8])
-    spikes = _spikes(z, _plane_counts(sample) / max(sample.shape[1], 1), reach)
+    spikes = _spikes(z, _plane_counts(late) / max(late.shape[1], 1), reach)
     # the planes judged on every 8th byte (of every 8th residual: counted and summed a plane
-    # at a time in the residuals' words, without taking the sample's planes apart)
-    sample = np.ascontiguousarray(z[:, ::8])
+    # at a time in the residuals' words, without taking the sample's planes apart), the
+    # spikes taken out of it as out of z
+    rows, at = np.divmod(spikes[0], n)
+    hit = at % 8 == 0
+    sample[rows[hit], at[hit] // 8] = z[rows[hit], at[hit]]
     nonzero = _plane_counts(sample) / max(sample.shape[1], 1)
     # the OR of each plane row's bytes (every byte of the row is at most this)
     ors = ((reach[None, :] >> (8 * np.arange(8, dtype=np.uint64))[:, None]) & np.uint64(255))
