@@ -123,3 +123,54 @@ def test_a_chunk_reusing_a_choice_encodes_its_columns_where_they_lie():
     plain = packed(False)
     assert store._CHOICE_CACHE and next(iter(store._CHOICE_CACHE.values()))[2] == 2  # reused
     assert packed(True) == plain
+
+
+def _spikes_by_mask(z, counts, reach):
+    """The spikes of :func:`store._spikes` as their definition finds them: a table of each
+    candidate row's comparison with its limit, counted, then searched."""
+    m, n = z.shape
+    dense = (counts > store.SPIKE_SAMPLE).reshape(8, m)
+    b = np.where(dense.any(axis=0), 8 - np.argmax(dense[::-1], axis=0), 0)
+    top = np.count_nonzero(reach[:, None] >= store._BYTE_LIMITS[None, :], axis=1)
+    cand = np.flatnonzero(top - b >= store.SPIKE_PLANES)
+    limits = store._BYTE_LIMITS[b[cand]]
+    mask = z[cand] >= limits[:, None]
+    count = mask.sum(axis=1)
+    ok = (count > 0) & (count <= store.SPIKE_COUNT * n)
+    cand, limits = cand[ok], limits[ok]
+    rows, at = np.divmod(np.flatnonzero(mask[ok]), n)
+    k = cand[rows]
+    values = z[k, at]
+    low = values & (limits[rows] - np.uint64(1))
+    z[k, at] = low
+    reach[cand] &= limits - np.uint64(1)
+    return k * n + at, values - low
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_spikes_are_those_of_their_definition(seed):
+    """Rows of small residuals with a few large ones (a grid's row starts), rows with too many
+    large ones to be spikes, rows of noise and of zeros: the same positions, high bytes, rows
+    left and ORs as the definition's."""
+    rng = np.random.default_rng(seed)
+    m, n = 12, 2048
+    z = rng.integers(0, 200, (m, n)).astype(np.uint64)
+    z[0, ::512] = rng.integers(2**20, 2**40, 4).astype(np.uint64)  # spikes, 3-5 bytes up
+    z[1, rng.choice(n, 100, replace=False)] = np.uint64(2**30)  # 100 of 2048: above 1/32
+    z[2] = rng.integers(0, 2**63, n).astype(np.uint64)  # noise
+    z[3] = 0
+    z[4, ::7] = np.uint64(2**56) + np.uint64(seed)  # 293 large ones
+    z[5, [0, n - 1]] = np.uint64(2**63 + 5)  # the first and the last point
+    z[6:] = rng.integers(0, 2**16, (m - 6, n)).astype(np.uint64)
+    z[7, 100] = np.uint64(2**48)
+    sample = np.ascontiguousarray(z[:, 4::8])
+    counts = store._plane_counts(sample) / sample.shape[1]
+    reach = np.bitwise_or.reduce(z, axis=1)
+    z_ref, reach_ref = z.copy(), reach.copy()
+    got = store._spikes(z, counts, reach)
+    want = _spikes_by_mask(z_ref, counts, reach_ref)
+    assert got[0].size  # some were found
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
+    np.testing.assert_array_equal(z, z_ref)
+    np.testing.assert_array_equal(reach, reach_ref)

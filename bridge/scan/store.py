@@ -1181,16 +1181,22 @@ def _spikes(z: np.ndarray, counts: np.ndarray, reach: np.ndarray) -> tuple[np.nd
     if not cand.size:
         return none
     # each candidate row compared where it lies (no gathered copy of the rows, no comparison of
-    # the other rows)
-    mask = np.empty((cand.size, n), dtype=bool)
-    for i, (k, limit) in enumerate(zip(cand.tolist(), _BYTE_LIMITS[b[cand]], strict=True)):
-        np.greater_equal(z[k], limit, out=mask[i])
-    count = np.count_nonzero(mask, axis=1)
-    ok = (count > 0) & (count <= SPIKE_COUNT * n)
-    if not ok.any():
+    # the other rows), its spikes' positions taken from the comparison at once (no table of
+    # the comparisons, counted and searched again)
+    flags = np.empty(n, dtype=bool)
+    found, kept = [], []
+    for k, limit in zip(cand.tolist(), _BYTE_LIMITS[b[cand]], strict=True):
+        np.greater_equal(z[k], limit, out=flags)
+        at = np.flatnonzero(flags)
+        if 0 < at.size <= SPIKE_COUNT * n:
+            found.append(at)
+            kept.append(k)
+    if not found:
         return none
-    cand, limits = cand[ok], _BYTE_LIMITS[b[cand[ok]]]
-    rows, at = np.divmod(np.flatnonzero(mask[ok]), n)
+    cand = np.array(kept, dtype=np.int64)
+    limits = _BYTE_LIMITS[b[cand]]
+    rows = np.repeat(np.arange(cand.size), [at.size for at in found])
+    at = np.concatenate(found)
     k = cand[rows]  # ascending (rows in order, points in order within a row)
     values = z[k, at]
     low = values & (limits[rows] - np.uint64(1))
