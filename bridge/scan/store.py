@@ -890,24 +890,32 @@ def _deflate(*parts) -> bytes:
 def _residuals(bits: np.ndarray, codes: list[str], width: int, lift=None) -> np.ndarray:
     """The zigzagged residuals of each row under its transform (``codes``; ``B``: the
     interpolation ``lift``, :class:`bridge.scan.store_order.Lifting`), the ``V`` rows (stored
-    verbatim) left out: one row per other row, in order. Each row's residuals are written into
-    one table, zigzagged at the end (a few rows at a time)."""
-    n = bits.shape[1]
+    verbatim) left out: one row per other row, in order (:func:`_coded`)."""
+    return _coded(bits, codes, width, lift)[0]
+
+
+def _coded(bits, codes: list[str], width: int, lift=None, head=None):
+    """(z, heads, reach, every 8th residual from the 5th, every 8th from the first) of the rows
+    of ``bits`` (a table, or a list of rows) under ``codes``: z the zigzagged residuals of
+    :func:`_residuals`; with ``head`` (:func:`_head`), those points' residuals taken out of z
+    into heads (z there 0), each row's OR and the two samples of :func:`_encode`, each taken
+    from the row while it is in the cache (three passes over the whole table were slower on
+    a chunk just computed, its residuals out of the cache). Row by row (but the ``B`` and
+    ``K`` rows, a few at a time): each row's prediction, difference and zigzag are taken while
+    the row is in the cache, into one table, with two scratch rows (no gathered copies of the
+    rows of a code; the same integers as the transforms' definitions: the products and sums
+    of :func:`_combined` and :func:`_predicted` in the same order)."""
+    n = bits[0].size
     at = {}  # row of the table -> row of the residuals
     for k, c in enumerate(codes):
         if c != "V":
             at[k] = len(at)
     m = len(at)
     r = np.empty((m, n), dtype=np.int64)
-    ratio_rows = [k for k, c in enumerate(codes) if c.startswith("R")]
-    table = bits.view(np.float64)
-    remainder = []
-    for k, c in enumerate(codes):
-        if c.startswith("L"):
-            np.subtract(bits[k], _combined(table, _linear_terms(c)), out=r[at[k]])
-        elif c.startswith("K"):
-            remainder.append(k)
-    if remainder:
+    grouped = []  # rows zigzagged after their group's residuals
+    remainder = [k for k, c in enumerate(codes) if c.startswith("K")]
+    if remainder:  # (B and K rows: a random chunk in Hilbert order, a table)
+        table = bits.view(np.float64)
         base = np.empty((len(remainder), n))
         for i, k in enumerate(remainder):
             _combined(table, _linear_terms(codes[k]), out=base[i])
@@ -915,27 +923,77 @@ def _residuals(bits: np.ndarray, codes: list[str], width: int, lift=None) -> np.
         for i, k in enumerate(remainder):
             np.subtract(bits[k, :1], base[i, :1].view(np.int64), out=r[at[k], :1])
             np.subtract(bits[k, 1:], about[i], out=r[at[k], 1:])
-    for code in set(codes) - {c for c in codes if c.startswith(("R", "L", "K", "V"))}:
-        rows = [k for k, c in enumerate(codes) if c == code]
-        into = [at[k] for k in rows]
-        if code == "B":
-            r[into] = lift.residuals(bits[rows], inplace=True)
+        grouped += remainder
+    lifted = [k for k, c in enumerate(codes) if c == "B"]
+    if lifted:
+        r[[at[k] for k in lifted]] = lift.residuals(bits[lifted], inplace=True)
+        grouped += lifted
+    if head is not None:
+        heads = np.empty((m, head.size), dtype=np.int64)
+        reach = np.empty(m, dtype=np.int64)
+        late, early = np.empty((m, len(range(4, n, 8))), np.int64), np.empty((m, -(-n // 8)), np.int64)
+
+    def done(i, row):  # a row's residuals zigzagged in place (spare: the sign), then its figures
+        np.right_shift(row, 63, out=spare)
+        row <<= 1
+        row ^= spare
+        if head is not None:
+            heads[i] = row[head]
+            row[head] = 0
+            reach[i] = np.bitwise_or.reduce(row)
+            late[i] = row[4::8]
+            early[i] = row[::8]
+
+    total = np.empty(n)  # a prediction's float64 values
+    term = np.empty(n)  # one product of a combination
+    spare = term.view(np.int64)  # or a first difference; the sign of a zigzag
+    for k, c in enumerate(codes):
+        if c == "V" or c == "B" or c.startswith("K"):
+            continue
+        row, b = r[at[k]], bits[k]
+        if c.startswith("L"):
+            terms = _linear_terms(c)
+            np.multiply(bits[terms[0][0]].view(np.float64), terms[0][1], out=total)
+            for j, f in terms[1:]:  # the order and roundings of _combined
+                np.multiply(bits[j].view(np.float64), f, out=term)
+                total += term
+            finite(total)
+            np.subtract(b, total.view(np.int64), out=row)
+        elif c.startswith("R"):
+            j, ratio = _ratio_code(c)
+            np.multiply(bits[j].view(np.float64), ratio, out=total)  # _predicted's product
+            np.subtract(b, total.view(np.int64), out=row)
+        elif c in ("", "1", "1W"):
+            if c == "1W":
+                _lag_into(b, spare, 1)
+                _lag_into(spare, row, width)
+            else:
+                _lag_into(b, row, 1 if c else 0)
+        elif c == "11":
+            _lag_into(b, spare, 1)
+            _lag_into(spare, row, 1)
+        elif c == "11W":
+            _lag_into(b, row, 1)
+            _lag_into(row, spare, 1)
+            _lag_into(spare, row, width)
         else:
-            r[into] = _apply(bits[rows], code, width)
-    if ratio_rows:
-        refs, ratios = zip(*(_ratio_code(codes[k]) for k in ratio_rows), strict=True)
-        pred = _predicted(table, list(refs), list(ratios))
-        for i, k in enumerate(ratio_rows):
-            np.subtract(bits[k], pred[i], out=r[at[k]])
-    for i in range(0, m, _ROWS):  # a few rows at a time: the temporaries stay in the cache
-        _zigzag(r[i:i + _ROWS], inplace=True)
-    return r.view(np.uint64)
+            raise ValueError(f"unknown transform {c!r}")
+        done(at[k], row)
+    for k in grouped:
+        done(at[k], r[at[k]])
+    if head is None:
+        return r.view(np.uint64), None, None, None, None
+    return (r.view(np.uint64), heads.view(np.uint64), reach.view(np.uint64), late.view(np.uint64),
+            early.view(np.uint64))
 
 
-#: Rows of a chunk's table taken together by the passes of :func:`_residuals` over all rows
-#: (4 rows of 8192 points: 256 KiB, within a core's L2 cache; a pass over the whole table of a
-#: scotogenic chunk, 6 MiB, ran at a third of the speed).
-_ROWS = 4
+def _lag_into(src: np.ndarray, dst: np.ndarray, lag: int) -> None:
+    """``dst`` = :func:`_lagged` of the row ``src`` (a copy for a lag outside the row)."""
+    if 0 < lag < src.size:
+        dst[:lag] = src[:lag]
+        np.subtract(src[lag:], src[:-lag], out=dst[lag:])
+    else:
+        dst[...] = src
 
 
 #: {rows' key: [transforms, bytes per point, chunks since they were chosen, in Hilbert order]}
@@ -1001,37 +1059,47 @@ def encode_table(table: np.ndarray, width: int, key=None, lift=None,
     m, n = table.shape
     if m == 0:
         return [], b""
-    bits = np.ascontiguousarray(table, dtype="<f8").view(np.int64)
+    return _encode(np.ascontiguousarray(table, dtype="<f8").view(np.int64), n, width, key, lift,
+                   reuse, order)
+
+
+def _encode(bits, n: int, width: int, key=None, lift=None, reuse=None, order=None):
+    """:func:`encode_table` of the float64 bits ``bits`` (rows x ``n`` int64): a table, or a
+    list of rows (:func:`_layout`'s, stacked here only if the transforms are chosen: a chunk
+    that reuses a choice reads its columns where the scan left them, one copy of the table
+    less)."""
     cached = _reusable(key, n, reuse)
     ordered = lift is not None
     if cached is not None:
         choice = list(cached[0])
         cached[2] += 1
     else:
+        if isinstance(bits, list):
+            bits = _stack(bits, n).view(np.int64)
         choice, cost = _choose(bits, width, key=key, lift=lift, with_cost=True)
         if order is not None and _id_order(bits, choice, cost, order):
             ordered = False
-    z = _residuals(bits, choice, width, lift)
+    head = _head(n, width)
+    # the head points' residuals kept apart (z there 0); a plane row is all zero where no
+    # residual of its column reaches that byte (reach: one OR per column); the samples below
+    z, heads, reach, late, sample = _coded(bits, choice, width, lift, head)
     verbatim = [k for k, c in enumerate(choice) if c == "V"]
     m = z.shape[0]
-    head = _head(n, width)
-    heads = z[:, head].copy()
-    z[:, head] = 0
-    # a plane row is all zero where no residual of its column reaches that byte (one OR per
-    # column)
-    reach = np.bitwise_or.reduce(z, axis=1)
     # spikes judged on every 8th residual from the 5th (the rows of a grid whose fastest axis
     # has a multiple of 8 points start at multiples of 8: a sample from the first would hold 8
     # times as many row starts as the chunk)
-    spikes = _spikes(z, _nonzero(_planes(np.ascontiguousarray(z[:, 4::8]))), reach)
-    # the planes judged on every 8th byte (of every 8th residual: the sample's planes taken
-    # apart without those of the whole table, whose rows are copied out below only if stored)
-    sample = _planes(np.ascontiguousarray(z[:, ::8]))
-    nonzero = _nonzero(sample)
+    spikes = _spikes(z, _plane_counts(late) / max(late.shape[1], 1), reach)
+    # the planes judged on every 8th byte (of every 8th residual: counted and summed a plane
+    # at a time in the residuals' words, without taking the sample's planes apart), the
+    # spikes taken out of it as out of z
+    rows, at = np.divmod(spikes[0], n)
+    hit = at % 8 == 0
+    sample[rows[hit], at[hit] // 8] = z[rows[hit], at[hit]]
+    nonzero = _plane_counts(sample) / max(sample.shape[1], 1)
     # the OR of each plane row's bytes (every byte of the row is at most this)
     ors = ((reach[None, :] >> (8 * np.arange(8, dtype=np.uint64))[:, None]) & np.uint64(255))
     ors = ors.reshape(8 * m)
-    mean = sample.sum(axis=1, dtype=np.uint32) / sample.shape[1]  # exact below 2**24 sampled bytes
+    mean = _plane_sums(sample) / sample.shape[1]  # exact integers
     kinds = np.full(8 * m, RAW, dtype=np.uint8)
     # noise (uniform bytes: mean 127.5, a zero in 256) is stored as it is; a row of small
     # bytes or of many zeros (the top bytes of the residuals) deflates well, and quickly;
@@ -1057,7 +1125,8 @@ def encode_table(table: np.ndarray, width: int, key=None, lift=None,
     packed = (_deflate(*map(memoryview, _plane_rows(z, deflated)), *_spike_planes(*spikes))
               if deflated.size or spikes[0].size else b"")
     blob = b"".join([kinds.tobytes(), heads.astype("<u8").tobytes(),
-                     *(memoryview(bits[k]) for k in verbatim),  # the "<f8" bytes themselves
+                     # the "<f8" bytes themselves (a row of a list may be a strided view)
+                     *(memoryview(np.ascontiguousarray(bits[k])) for k in verbatim),
                      *map(memoryview, raw), *map(memoryview, bitpacked), packed])
     if key is not None and n >= CHOICE_POINTS:
         if cached is None:
@@ -1112,16 +1181,22 @@ def _spikes(z: np.ndarray, counts: np.ndarray, reach: np.ndarray) -> tuple[np.nd
     if not cand.size:
         return none
     # each candidate row compared where it lies (no gathered copy of the rows, no comparison of
-    # the other rows)
-    mask = np.empty((cand.size, n), dtype=bool)
-    for i, (k, limit) in enumerate(zip(cand.tolist(), _BYTE_LIMITS[b[cand]], strict=True)):
-        np.greater_equal(z[k], limit, out=mask[i])
-    count = np.count_nonzero(mask, axis=1)
-    ok = (count > 0) & (count <= SPIKE_COUNT * n)
-    if not ok.any():
+    # the other rows), its spikes' positions taken from the comparison at once (no table of
+    # the comparisons, counted and searched again)
+    flags = np.empty(n, dtype=bool)
+    found, kept = [], []
+    for k, limit in zip(cand.tolist(), _BYTE_LIMITS[b[cand]], strict=True):
+        np.greater_equal(z[k], limit, out=flags)
+        at = np.flatnonzero(flags)
+        if 0 < at.size <= SPIKE_COUNT * n:
+            found.append(at)
+            kept.append(k)
+    if not found:
         return none
-    cand, limits = cand[ok], _BYTE_LIMITS[b[cand[ok]]]
-    rows, at = np.divmod(np.flatnonzero(mask[ok]), n)
+    cand = np.array(kept, dtype=np.int64)
+    limits = _BYTE_LIMITS[b[cand]]
+    rows = np.repeat(np.arange(cand.size), [at.size for at in found])
+    at = np.concatenate(found)
     k = cand[rows]  # ascending (rows in order, points in order within a row)
     values = z[k, at]
     low = values & (limits[rows] - np.uint64(1))
@@ -1164,6 +1239,39 @@ def _nonzero(sample: np.ndarray) -> np.ndarray:
     words *= np.uint64(0x0101010101010101)
     words >>= np.uint64(56)
     return words.sum(axis=1) / max(k, 1)
+
+
+def _plane_counts(s: np.ndarray) -> np.ndarray:
+    """The non-zero bytes of each row of :func:`_planes` of ``s`` (m x k uint64), counted in
+    the words: a flag a byte (0 or 1), the flags of 128 words summed as uint64 words (each
+    byte of the sum a count of at most 128, no carry into the next), then the counts of each
+    byte summed (a quarter of the time of the planes' copy and :func:`_nonzero`)."""
+    m, k = s.shape
+    blocks = -(-k // 128)
+    flags = np.zeros((m, blocks * 128, 8), dtype=bool)
+    np.not_equal(s.view(np.uint8).reshape(m, k, 8), 0, out=flags[:, :k])
+    lanes = flags.view(np.uint64).reshape(m, blocks, 128).sum(axis=2)
+    counts = lanes.view(np.uint8).reshape(m, blocks, 8).sum(axis=1, dtype=np.int64)
+    return counts.T.reshape(8 * m)
+
+
+#: The even bytes of a word (:func:`_plane_sums`).
+_EVEN_BYTES = np.uint64(0x00FF00FF00FF00FF)
+
+
+def _plane_sums(s: np.ndarray) -> np.ndarray:
+    """The sum of the bytes of each row of :func:`_planes` of ``s`` (m x k uint64): the even
+    bytes and the odd ones of each word as four 16-bit lanes, those of 256 words summed as
+    uint64 words (a lane's sum at most 65280, no carry into the next), then the lanes summed."""
+    m, k = s.shape
+    blocks = -(-k // 256)
+    out = np.empty((m, 8), dtype=np.int64)
+    lanes = np.zeros((m, blocks * 256), dtype=np.uint64)
+    for odd in (0, 1):
+        np.bitwise_and(s >> np.uint64(8) if odd else s, _EVEN_BYTES, out=lanes[:, :k])
+        sums = lanes.reshape(m, blocks, 256).sum(axis=2)
+        out[:, odd::2] = sums.view(np.uint16).reshape(m, blocks, 4).sum(axis=1, dtype=np.int64)
+    return out.T.reshape(8 * m)
 
 
 def _plane_rows(z: np.ndarray, rows: np.ndarray) -> list[np.ndarray]:
@@ -1298,18 +1406,23 @@ def _layout(columns: dict[str, np.ndarray], n: int, known: tuple[str, ...] = ())
     # are copied into the table, once
     bits = [_bits_of(columns[name], n) for name in names]
     step = max(1, n // 32)
+    # every column's fingerprint at once (a table of a few values a column): which are constant
+    # on it, and its bytes, the key of the columns it may repeat
+    prints = np.stack([b[::step] for b in bits])
+    flat = (prints == prints[:, :1]).all(axis=1).tolist() if n else [False] * len(names)
+    size = prints.shape[1] * 8
+    keys = prints.tobytes()
     stored, constant, alias = [], {}, {}
     seen: dict[bytes, list[int]] = {}
     keep = []
     for k, name in enumerate(names):
         is_known = k < len(known)
         b = bits[k]
-        fingerprint = b[::step]
         # constant over the chunk: checked in full only where the fingerprint is constant
-        if not is_known and n and (fingerprint == b[0]).all() and (b == b[0]).all():
+        if not is_known and flat[k] and (b == b[0]).all():
             constant[name] = float(b[:1].view(np.float64)[0])  # NaN and inf as JSON's NaN, Infinity
             continue
-        key = fingerprint.tobytes()
+        key = keys[k * size:(k + 1) * size]
         same = next((j for j in seen.get(key, ()) if np.array_equal(bits[j], b)), None)
         if same is not None and not is_known:
             alias[name] = names[same]
@@ -1544,8 +1657,12 @@ def pack(ids, columns: dict, errors, routes, derived=(), space=None, affine=None
     if random and (cached is None or cached[3]):  # the order, unless the transforms need none
         # the par: columns are the scan's points, bit for bit (_space_columns): not drawn again
         order, lift = _chunk_lifting(space, ids, values=np.stack([columns[c] for c in known], axis=1))
-    codes, data = encode_table(_stack(rows, n, order), width, key=key, lift=lift, reuse=reuse,
-                               order=order)
+    if not rows:
+        codes, data = [], b""
+    else:  # a chunk that reuses a choice in id order: its rows as they are (_encode)
+        codes, data = _encode(rows if order is None and cached is not None else
+                              _stack(rows, n, order).view(np.int64), n, width, key, lift, reuse,
+                              order)
     routes = routes if isinstance(routes, (list, tuple)) else list(routes)
     if n and routes.count(routes[0]) == n:  # one route for the whole chunk (a C-speed count)
         route_codes = np.full(n, _ROUTE_CODE.get(routes[0], 0), dtype=np.uint8)
