@@ -118,32 +118,34 @@ def one(model: str, sampler: str, points: int, columns: bool) -> dict:
     store._CHOICE_CACHE.clear()
     store._LINEAR_CACHE.clear()
     scratch = tempfile.mkdtemp(prefix="bridge-scan-store-")
-    results = store.Store(os.path.join(scratch, "w.db"), ctx.space)
-    while taken < min(points, ctx.space.size):
-        ids = np.arange(taken, min(taken + plan.next_size(), ctx.space.size))
-        taken += ids.size
-        values = ctx.space.values(ids)
-        t = time.process_time()
-        res = run_chunk(ctx, ids, values)
-        c = time.process_time() - t
-        t = time.process_time()
-        p = store.pack(res.ids, res.columns, res.errors, res.routes, res.derived, ctx.space, pulls,
-                       values=values)
-        k = time.process_time() - t
-        t = time.process_time()
-        results.write_packed(p)
-        w = time.process_time() - t
-        plan.measured(ids.size, c + k)
-        size = len(p.layout) + len(p.data) + len(p.routes) + len(store._pack(np.diff(p.ids, prepend=0)))
-        rows.append((ids.size, c, k, size, w))
-        if columns:
-            for name, b in column_bytes(p, ctx.space).items():
-                per_column[name] = per_column.get(name, 0) + b
+    try:
+        results = store.Store(os.path.join(scratch, "w.db"), ctx.space)
+        while taken < min(points, ctx.space.size):
+            ids = np.arange(taken, min(taken + plan.next_size(), ctx.space.size))
+            taken += ids.size
+            values = ctx.space.values(ids)
+            t = time.process_time()
+            res = run_chunk(ctx, ids, values)
+            c = time.process_time() - t
+            t = time.process_time()
+            p = store.pack(res.ids, res.columns, res.errors, res.routes, res.derived, ctx.space, pulls,
+                           values=values)
+            k = time.process_time() - t
+            t = time.process_time()
+            results.write_packed(p)
+            w = time.process_time() - t
+            plan.measured(ids.size, c + k)
+            size = len(p.layout) + len(p.data) + len(p.routes) + len(store._pack(np.diff(p.ids, prepend=0)))
+            rows.append((ids.size, c, k, size, w))
+            if columns:
+                for name, b in column_bytes(p, ctx.space).items():
+                    per_column[name] = per_column.get(name, 0) + b
 
-    t = time.process_time()
-    results.close()  # the last checkpoint: counted with the writing of the whole scan
-    closing = time.process_time() - t
-    shutil.rmtree(scratch, ignore_errors=True)
+        t = time.process_time()
+        results.close()  # the last checkpoint: counted with the writing of the whole scan
+        closing = time.process_time() - t
+    finally:  # no file left behind, whatever happens
+        shutil.rmtree(scratch, ignore_errors=True)
 
     def figures(chunks, closing=0.0) -> dict:
         n, compute, packing, size, writing = (sum(r[i] for r in chunks) for i in range(5))
