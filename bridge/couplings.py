@@ -247,6 +247,19 @@ def adopt_log_check(found: bool) -> None:
     _numpy_log_is_libm.cache_clear()
 
 
+def numpy_cpu() -> tuple[dict, list]:
+    """numpy's table of this CPU's features ({name: found}) and its dispatched targets (the
+    names ``NPY_DISABLE_CPU_FEATURES`` takes); ({}, []) where numpy does not expose them."""
+    try:
+        from numpy._core import _multiarray_umath as umath
+    except ImportError:  # numpy 1.x
+        try:
+            from numpy.core import _multiarray_umath as umath
+        except ImportError:
+            return {}, []
+    return dict(getattr(umath, "__cpu_features__", {})), list(getattr(umath, "__cpu_dispatch__", []))
+
+
 @cache
 def _numpy_log_is_libm() -> bool:
     """Whether numpy's float64 log is the C library's here: numpy calls the C library's log for
@@ -258,13 +271,9 @@ def _numpy_log_is_libm() -> bool:
         return _ADOPTED_LOG_CHECK
     import platform
 
-    try:
-        from numpy._core._multiarray_umath import __cpu_features__ as features
-    except ImportError:
-        try:
-            from numpy.core._multiarray_umath import __cpu_features__ as features
-        except ImportError:
-            return False
+    features, _ = numpy_cpu()
+    if not features:
+        return False
     if platform.machine().lower() not in ("x86_64", "amd64") or features.get("AVX512F", True):
         return False
     probe = _log_probe()

@@ -306,12 +306,11 @@ def pinned_digests(settings: dict | None = None) -> tuple[str, str]:
 def _avx512_dispatch() -> list[str]:
     """numpy's dispatched CPU targets of the AVX-512 level that this process uses (none on a
     CPU without AVX-512, or where they are switched off already)."""
-    try:
-        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
-    except ImportError:  # numpy 1.x
-        from numpy.core._multiarray_umath import __cpu_dispatch__, __cpu_features__
-    return [name for name in __cpu_dispatch__ if (name.startswith("AVX512") or name == "X86_V4")
-            and __cpu_features__.get(name)]
+    from bridge.couplings import numpy_cpu
+
+    features, dispatch = numpy_cpu()
+    return [name for name in dispatch if (name.startswith("AVX512") or name == "X86_V4")
+            and features.get(name)]
 
 
 def _pinned_digests_here(settings: dict) -> tuple[str, str]:
