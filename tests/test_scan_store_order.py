@@ -27,10 +27,10 @@ def _bits(a):
     return np.ascontiguousarray(a, dtype="<f8").view("<i8")
 
 
-def _space(n=4096, seed=5):
+def _space(n=4096, seed=5, log_map="portable"):
     axes = [Axis("MINPAR:1:500:2000:1", "MINPAR:1", 500.0, 2000.0, 1, False, None),
             Axis("MINPAR:4:500:2000:1", "MINPAR:4", 500.0, 2000.0, 1, True, None)]
-    return Space(axes, "random", n, seed)
+    return Space(axes, "random", n, seed, log_map=log_map)
 
 
 def _smooth(v):
@@ -333,7 +333,9 @@ def _pinned_digests_here(settings: dict) -> tuple[str, str]:
             setattr(store, name, value)
         axes = [Axis("MINPAR:1:500:2000:64", "MINPAR:1", 500.0, 2000.0, 64, False, None),
                 Axis("MINPAR:4:500:2000:64", "MINPAR:4", 500.0, 2000.0, 64, False, None)]
-        return (digest(_space(), np.arange(4096, 8192)),
+        # the points the pins were taken at: numpy's map of the log axis, as before the
+        # portable one (bridge.scan.space.portable_exp); the pins are the encoder's bytes
+        return (digest(_space(log_map="numpy"), np.arange(4096, 8192)),
                 digest(Space(axes, "grid"), np.arange(4096)))
     finally:
         for name, value in saved.items():

@@ -228,8 +228,9 @@ class Frame:
         ix, iy = axes.index(self.x), axes.index(self.y)
         # the coordinates are the scan's definition, not the stored points: a failed point has
         # no values (a chunk lost with its worker: not even its parameters)
+        log_map = space.get("log_map", "numpy")  # none stored: an earlier scan's (numpy's)
         self.grid = tuple(Axis(a["spec"], a["name"], float(a["lo"]), float(a["hi"]), int(a["n"]),
-                               bool(a.get("log", False)), None).values()
+                               bool(a.get("log", False)), None).values(log_map)
                           for a in (space["axes"][ix], space["axes"][iy]))
         self._axes = (shape, ix, iy)
         flat = self._cells(self.data["id"])

@@ -856,6 +856,11 @@ def _run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
     ctx, identity = prepare(opts, pm, say)
     if existed:
         stored = stm.meta(results).get("scan")
+        if stored is not None and _legacy_log_map(stored):
+            # an earlier scan's log axes: its points as it computed them (numpy's exp)
+            sp = ctx.space
+            ctx.space = Space(sp.axes, sp.sampler, sp.size, sp.seed, log_map="numpy")
+            identity["space"] = ctx.space.as_dict()
         if stored is not None and _comparable(stored) != identity:
             comparable = _comparable(stored)
             changed = sorted(k for k in set(identity) | set(comparable)
@@ -898,8 +903,20 @@ def _run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
 
 def _comparable(stored: dict) -> dict:
     """A stored scan identity as today's (older files also held the card's path, and stored
-    every coefficient: ``coefficients`` "all")."""
-    return {"coefficients": "all", **{k: v for k, v in stored.items() if k != "card"}}
+    every coefficient: ``coefficients`` "all"; their log axes used numpy's map, ``log_map``
+    "numpy")."""
+    out = {"coefficients": "all", **{k: v for k, v in stored.items() if k != "card"}}
+    if _legacy_log_map(stored):
+        out["space"] = {**stored["space"], "log_map": "numpy"}
+    return out
+
+
+def _legacy_log_map(stored: dict) -> bool:
+    """Whether a stored scan identity is of a scan whose log axes used numpy's map (one from
+    before bridge.scan.space.portable_exp: a log axis, no ``log_map``)."""
+    space = stored.get("space")
+    return (isinstance(space, dict) and "log_map" not in space
+            and any(isinstance(a, dict) and a.get("log") for a in space.get("axes", ())))
 
 
 class ChunkPlan:

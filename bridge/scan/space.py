@@ -12,12 +12,21 @@ reproducible, so a restarted scan draws the same points. Point i of a random sam
 from a generator seeded with (seed, i // 4096), so no chunk needs the others, and the results
 file keeps the sampler instead of the points (bridge.scan.store: drawn again when read, checked
 against a CRC-32 of the values the points were computed at).
+
+A logarithmic axis maps its unit interval with :func:`portable_exp` and logarithms taken in
+decimal arithmetic (:func:`_ln`), not with numpy's ``exp``/``log``/``geomspace``: numpy
+dispatches those to SIMD kernels chosen by the processor (AVX-512 on recent Intel CPUs), whose
+last bits differ from the others'. A results file keeps the sampler, not the points, so a file
+written on one machine must give the same points, bit for bit, on every other one. Files of
+scans before this map (no ``log_map`` in their space) keep numpy's (``log_map`` "numpy"): read
+and resumed as they were written, on a processor of the same kind.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import Context
 
 import numpy as np
 
@@ -32,6 +41,51 @@ _BLOCK = 4096  # points per generator block of a random sample
 MAX_POINTS = 10**8
 #: Most points of a Latin hypercube, whose design is held in memory (8 bytes per point and axis).
 MAX_LHS_POINTS = 10**7
+#: How a logarithmic axis maps [0, 1]: "portable" (:func:`portable_exp`, the same bits on every
+#: processor) or "numpy" (np.exp and np.geomspace: results files of earlier scans)
+LOG_MAPS = ("portable", "numpy")
+
+# exp's argument reduction y = k ln 2 + r (Cody and Waite, "Software Manual for the Elementary
+# Functions", Prentice-Hall 1980, ch. 6; the split of ln 2 as in fdlibm's e_exp.c): _LN2_HI holds
+# ln 2's leading 32 bits, so k * _LN2_HI is exact for |k| < 2**21, and y - k * _LN2_HI too
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+_INV_LN2 = 1.44269504088896338700e00
+# Taylor coefficients 1/13!, ..., 1/2! of (e^r - 1 - r) / r^2: for |r| <= ln(2)/2 the first term
+# left out, r^12/14!, is below 4e-18, a 30th of float64's unit roundoff
+_EXPM1_TAYLOR = tuple(1.0 / math.factorial(k) for k in range(13, 1, -1))
+_DECIMAL = Context(prec=40)
+
+
+def portable_exp(y) -> np.ndarray:
+    """e**y of a float64 array (|y| < 745), within one unit in the last place, computed with
+    IEEE-rounded elementwise + - * only (numpy never fuses them): the same bits on every
+    processor and numpy build, where np.exp's SIMD kernels are not. Reduction
+    y = k ln 2 + r with |r| <= ln(2)/2 (Cody and Waite, 1980), e^r from its Taylor series to r^13
+    (Horner), 2^k applied exactly by ldexp."""
+    y = np.asarray(y, dtype=np.float64)
+    k = np.rint(y * _INV_LN2)
+    r = (y - k * _LN2_HI) - k * _LN2_LO
+    q = np.full_like(r, _EXPM1_TAYLOR[0])
+    for c in _EXPM1_TAYLOR[1:]:
+        q *= r
+        q += c
+    q *= r * r  # e^r - 1 - r
+    q += r
+    q += 1.0
+    return np.ldexp(q, k.astype(np.int32))  # |k| <= 1075; int32: the ldexp loop numpy has
+
+
+def _ln(x: float) -> float:
+    """The natural logarithm of a positive float, correctly rounded (decimal arithmetic:
+    math.log is the platform's libm, whose last bit may differ between builds)."""
+    return float(_DECIMAL.ln(_DECIMAL.create_decimal_from_float(x)))
+
+
+def _ln_ratio(hi: float, lo: float) -> float:
+    """ln(hi / lo), correctly rounded, without the rounding of hi / lo."""
+    return float(_DECIMAL.subtract(_DECIMAL.ln(_DECIMAL.create_decimal_from_float(hi)),
+                                   _DECIMAL.ln(_DECIMAL.create_decimal_from_float(lo))))
 
 
 @dataclass(frozen=True)
@@ -46,16 +100,30 @@ class Axis:
     log: bool
     parameter: CardParameter | None  # targets and product rule (None: values only)
 
-    def values(self) -> np.ndarray:
-        if self.log:
+    def values(self, log_map: str = "portable") -> np.ndarray:
+        """The axis' N grid values (from LO to HI, both exact; equal steps in log for a log
+        axis, mapped as ``log_map`` says: :data:`LOG_MAPS`)."""
+        if not self.log:
+            return np.linspace(self.lo, self.hi, self.n)
+        if log_map == "numpy":
             return np.geomspace(self.lo, self.hi, self.n)
-        return np.linspace(self.lo, self.hi, self.n)
+        out = self.from_unit(np.linspace(0.0, 1.0, self.n), log_map)
+        out[0] = self.lo
+        if self.n > 1:
+            out[-1] = self.hi
+        return out
 
-    def from_unit(self, t: np.ndarray) -> np.ndarray:
-        """Map [0, 1] to the axis (log-uniform for a log axis)."""
-        if self.log:
+    def from_unit(self, t: np.ndarray, log_map: str = "portable") -> np.ndarray:
+        """Map [0, 1] to the axis (log-uniform for a log axis: ``log_map`` as in :meth:`values`;
+        "portable" stays within [LO, HI])."""
+        if not self.log:
+            return self.lo + t * (self.hi - self.lo)
+        if log_map == "numpy":
             return np.exp(math.log(self.lo) + t * (math.log(self.hi) - math.log(self.lo)))
-        return self.lo + t * (self.hi - self.lo)
+        if log_map != "portable":
+            raise ValueError(f"unknown log map {log_map!r}")
+        x = portable_exp(_ln(self.lo) + np.asarray(t, dtype=np.float64) * _ln_ratio(self.hi, self.lo))
+        return np.clip(x, self.lo, self.hi, out=x)
 
     def as_dict(self) -> dict:
         return {"spec": self.spec, "name": self.name, "lo": self.lo, "hi": self.hi, "n": self.n,
@@ -104,7 +172,8 @@ def parse_vary(spec: str, info, inputs) -> Axis:
 class Space:
     """The points of a scan: a grid over the axes, or a random / Latin-hypercube sample."""
 
-    def __init__(self, axes: list[Axis], sampler: str = "grid", size: int | None = None, seed: int = 1):
+    def __init__(self, axes: list[Axis], sampler: str = "grid", size: int | None = None, seed: int = 1,
+                 log_map: str = "portable"):
         if not axes:
             raise InputError("nothing to scan: give at least one --vary")
         names = [a.name for a in axes]
@@ -113,7 +182,11 @@ class Space:
             raise InputError("a card entry is varied twice")
         if sampler not in SAMPLERS:
             raise InputError(f"unknown sampler {sampler!r} (known: {', '.join(SAMPLERS)})")
+        if log_map not in LOG_MAPS:
+            raise InputError(f"unknown log map {log_map!r} (known: {', '.join(LOG_MAPS)})")
         self.axes, self.sampler, self.seed = list(axes), sampler, int(seed)
+        #: how the log axes map [0, 1] (:data:`LOG_MAPS`)
+        self.log_map = log_map
         if sampler == "grid":
             self.shape = tuple(a.n for a in axes)
             self.size = math.prod(self.shape)  # Python integers: exact, whatever the size
@@ -130,22 +203,30 @@ class Space:
         self._lhs = None
 
     def as_dict(self) -> dict:
-        return {"axes": [a.as_dict() for a in self.axes], "sampler": self.sampler, "size": self.size,
-                "seed": self.seed, "shape": list(self.shape) if self.shape else None}
+        """The scan's points as JSON; ``log_map`` only with a log axis (the identity of a scan
+        without one is what it was before the portable map)."""
+        out = {"axes": [a.as_dict() for a in self.axes], "sampler": self.sampler, "size": self.size,
+               "seed": self.seed, "shape": list(self.shape) if self.shape else None}
+        if any(a.log for a in self.axes):
+            out["log_map"] = self.log_map
+        return out
 
     @classmethod
     def from_dict(cls, d: dict) -> Space:
-        """The points of :meth:`as_dict` (axes without their card targets: values only)."""
+        """The points of :meth:`as_dict` (axes without their card targets: values only); a
+        space stored without ``log_map`` is an earlier scan's: numpy's map."""
         axes = [Axis(str(a["spec"]), str(a["name"]), float(a["lo"]), float(a["hi"]), int(a["n"]),
                      bool(a["log"]), None) for a in d["axes"]]
-        return cls(axes, str(d["sampler"]), d.get("size"), int(d.get("seed", 1)))
+        return cls(axes, str(d["sampler"]), d.get("size"), int(d.get("seed", 1)),
+                   str(d.get("log_map", "numpy")))
 
     def values(self, ids: np.ndarray) -> np.ndarray:
         """Parameter values (len(ids), n_axes) of the points ``ids``."""
         ids = np.asarray(ids, dtype=np.int64)
         if self.sampler == "grid":
             index = np.unravel_index(ids, self.shape)
-            return np.stack([a.values()[i] for a, i in zip(self.axes, index, strict=True)], axis=-1)
+            return np.stack([a.values(self.log_map)[i] for a, i in zip(self.axes, index, strict=True)],
+                            axis=-1)
         if self.sampler == "lhs":
             return self._lhs_design()[ids]
         return self._random(ids)
@@ -175,7 +256,7 @@ class Space:
         return self._lhs
 
     def _map(self, t: np.ndarray) -> np.ndarray:
-        return np.stack([a.from_unit(t[:, k]) for k, a in enumerate(self.axes)], axis=-1)
+        return np.stack([a.from_unit(t[:, k], self.log_map) for k, a in enumerate(self.axes)], axis=-1)
 
     def grid_index(self, ids: np.ndarray):
         """Multi-index of grid points (grids only)."""

@@ -1766,8 +1766,7 @@ def _chunk_lifting(space, ids: np.ndarray, check=None, values=None):
         raise sqlite3.DatabaseError(
             f"the scan's parameters computed again from its definition (sampler "
             f"{space.sampler!r}, seed {space.seed}) differ from those the points were computed "
-            "at: this numpy does not reproduce them; read the file with the numpy version that "
-            "wrote it")
+            f"at: {_unreproduced(space)}")
     u = unit_coordinates(space, values)
     order = chunk_order(u)
     return (None, None) if order is None else (order, Lifting(u[order]))
@@ -1818,6 +1817,16 @@ def _checksum(columns) -> int:
     return crc
 
 
+def _unreproduced(space) -> str:
+    """Why a reader does not get a file's points again, and what to do."""
+    if space.log_map == "numpy" and any(a.log for a in space.axes):
+        # numpy's exp and log give other last bits on processors with other SIMD (AVX-512)
+        return ("this numpy, or this processor, does not reproduce them (a scan of an earlier "
+                "bridge, whose log axes used numpy's exp); read the file with the numpy version "
+                "that wrote it, on a machine of the same kind")
+    return "this numpy does not reproduce them; read the file with the numpy version that wrote it"
+
+
 def _space_values(space, names, ids, check=None) -> dict[str, np.ndarray]:
     """The ``space`` columns ``names`` of a chunk: the scan's points ``ids``, computed again
     from the scan's definition (a grid's axes; a random sample's seed, drawn again). ``check``:
@@ -1836,8 +1845,7 @@ def _space_values(space, names, ids, check=None) -> dict[str, np.ndarray]:
         raise sqlite3.DatabaseError(
             f"the scan's parameters ({', '.join(names)}) computed again from its definition "
             f"(sampler {space.sampler!r}, seed {space.seed}) differ from those the points were "
-            "computed at: this numpy does not reproduce them; read the file with the numpy "
-            "version that wrote it")
+            f"computed at: {_unreproduced(space)}")
     return out
 
 
