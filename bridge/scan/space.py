@@ -201,6 +201,7 @@ class Space:
                              f"{_count(limit)} points for {what}; use fewer points per --vary "
                              "(or --sample random:N)")
         self._lhs = None
+        self._grid = None
 
     def as_dict(self) -> dict:
         """The scan's points as JSON; ``log_map`` only with a log axis (the identity of a scan
@@ -225,8 +226,9 @@ class Space:
         ids = np.asarray(ids, dtype=np.int64)
         if self.sampler == "grid":
             index = np.unravel_index(ids, self.shape)
-            return np.stack([a.values(self.log_map)[i] for a, i in zip(self.axes, index, strict=True)],
-                            axis=-1)
+            if self._grid is None:  # each axis' values once (a log axis' map: ~0.1 ms)
+                self._grid = [a.values(self.log_map) for a in self.axes]
+            return np.stack([v[i] for v, i in zip(self._grid, index, strict=True)], axis=-1)
         if self.sampler == "lhs":
             return self._lhs_design()[ids]
         return self._random(ids)
