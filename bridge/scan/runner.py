@@ -913,9 +913,9 @@ def _comparable(stored: dict) -> dict:
 
 def _legacy_log_map(stored: dict) -> bool:
     """Whether a stored scan identity is of a scan whose log axes used numpy's map (one from
-    before bridge.scan.space.portable_exp: a log axis, no ``log_map``)."""
+    before bridge.scan.space.portable_exp: a log axis, no ``log_map``, or "numpy" once resumed)."""
     space = stored.get("space")
-    return (isinstance(space, dict) and "log_map" not in space
+    return (isinstance(space, dict) and space.get("log_map", "numpy") == "numpy"
             and any(isinstance(a, dict) and a.get("log") for a in space.get("axes", ())))
 
 
