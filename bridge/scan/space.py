@@ -123,7 +123,8 @@ class Axis:
         if log_map != "portable":
             raise ValueError(f"unknown log map {log_map!r}")
         x = portable_exp(_ln(self.lo) + np.asarray(t, dtype=np.float64) * _ln_ratio(self.hi, self.lo))
-        return np.clip(x, self.lo, self.hi, out=x)
+        # min/max: a sampled axis of N = 1 may have LO > HI (parse_vary), drawn between them
+        return np.clip(x, min(self.lo, self.hi), max(self.lo, self.hi), out=x)
 
     def as_dict(self) -> dict:
         return {"spec": self.spec, "name": self.name, "lo": self.lo, "hi": self.hi, "n": self.n,
@@ -202,6 +203,11 @@ class Space:
                              "(or --sample random:N)")
         self._lhs = None
         self._grid = None
+
+    def __getstate__(self) -> dict:
+        # pickled with every chunk (runner.Context), whose values the worker is handed: the
+        # caches stay here (a 10^6-point axis' values: 8 MB; a hypercube's design: 8 MB an axis)
+        return {**self.__dict__, "_grid": None, "_lhs": None}
 
     def as_dict(self) -> dict:
         """The scan's points as JSON; ``log_map`` only with a log axis (the identity of a scan
