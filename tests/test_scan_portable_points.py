@@ -165,25 +165,24 @@ def test_a_results_file_written_with_other_simd_reads_here(tmp_path, sampler):
     assert store.meta(path)["scan"]["space"]["log_map"] == "portable"
 
 
-def test_an_earlier_log_scan_is_read_and_resumed_with_numpy_map(tmp_path, monkeypatch):
-    """A results file of a scan from before the portable map (its space without ``log_map``,
-    its points from numpy's exp): read with numpy's map, and resumed with it, not refused as
-    another scan nor given points of another map."""
+LEGACY_ARGS = ["scan", CARD, "--vary", "MINPAR:1:20:1000:5:log", "--vary", "MINPAR:2:100:2000:5:log",
+               "--sample", "random:120", "--seed", "4", "--likelihood", "seed2021", "--no-observables",
+               "--workers", "1", "--chunk-size", "40", "-q"]
+
+
+def _legacy_file(db, monkeypatch) -> np.ndarray:
+    """A random log-axis scan as an earlier bridge wrote it (numpy's map, no ``log_map`` in its
+    space), stopped after its first chunk of 40 points; returns the points of numpy's map."""
     from bridge.cli import main
-    from bridge.scan import runner, store
+    from bridge.scan import runner
     from bridge.scan.space import Space as RealSpace
 
-    db = tmp_path / "old.db"
-    args = ["scan", CARD, "--vary", "MINPAR:1:20:1000:5:log", "--vary", "MINPAR:2:100:2000:5:log",
-            "--sample", "random:120", "--seed", "4", "--likelihood", "seed2021", "--no-observables",
-            "--workers", "1", "--chunk-size", "40", "-o", str(db), "-q"]
-
-    def numpy_space(*a, **k):  # the earlier bridge: numpy's map, no log_map in the file
+    def numpy_space(*a, **k):
         return RealSpace(*a, **{**k, "log_map": "numpy"})
 
     with monkeypatch.context() as m:
         m.setattr(runner, "Space", numpy_space)
-        assert main(args) == 0
+        assert main([*LEGACY_ARGS, "-o", str(db)]) == 0
     con = sqlite3.connect(db)
     scan = json.loads(con.execute("SELECT value FROM meta WHERE key = 'scan'").fetchone()[0])
     assert scan["space"].pop("log_map") == "numpy"
@@ -192,15 +191,95 @@ def test_an_earlier_log_scan_is_read_and_resumed_with_numpy_map(tmp_path, monkey
         con.execute("DELETE FROM chunks WHERE chunk > 0")  # a scan stopped after its first chunk
     con.close()
     legacy = RealSpace.from_dict(scan["space"]).values(np.arange(120))
+    portable = RealSpace.from_dict({**scan["space"], "log_map": "portable"}).values(np.arange(120))
+    assert not np.array_equal(portable, legacy)  # the maps differ somewhere: the checks have teeth
+    return legacy
+
+
+def _stop_again(db) -> None:
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("DELETE FROM chunks WHERE chunk > 0")
+    con.close()
+
+
+def test_an_earlier_log_scan_is_read_and_resumed_with_numpy_map(tmp_path, monkeypatch):
+    """A results file of a scan from before the portable map (its space without ``log_map``,
+    its points from numpy's exp): read with numpy's map, and resumed with it, twice (the first
+    resume stores ``log_map`` "numpy"), not refused as another scan nor given points of
+    another map."""
+    from bridge.cli import main
+    from bridge.scan import store
+
+    db = tmp_path / "old.db"
+    legacy = _legacy_file(db, monkeypatch)
     first = store.read(db)
     assert first["id"].size == 40
     np.testing.assert_array_equal(first["par:MINPAR:1"], legacy[first["id"].astype(np.int64), 0])
+    for _ in range(2):  # resumed, stopped again, resumed again
+        assert main([*LEGACY_ARGS, "-o", str(db)]) == 0
+        assert store.meta(db)["scan"]["space"]["log_map"] == "numpy"
+        done = store.read(db)
+        assert done["id"].size == 120
+        for k in (0, 1):
+            np.testing.assert_array_equal(done[f"par:MINPAR:{k + 1}"],
+                                          legacy[done["id"].astype(np.int64), k])
+        _stop_again(db)
 
-    assert main(args) == 0  # today's bridge resumes it
-    done = store.read(db)
-    assert done["id"].size == 120
-    np.testing.assert_array_equal(done["par:MINPAR:1"], legacy[done["id"].astype(np.int64), 0])
-    np.testing.assert_array_equal(done["par:MINPAR:2"], legacy[done["id"].astype(np.int64), 1])
-    portable = RealSpace.from_dict({**scan["space"], "log_map": "portable"}).values(np.arange(120))
-    assert not np.array_equal(portable, legacy)  # the maps differ somewhere: the check has teeth
-    assert store.meta(db)["scan"]["space"]["log_map"] == "numpy"
+
+def test_an_earlier_log_scan_is_not_resumed_where_its_points_differ(tmp_path, monkeypatch):
+    """An earlier bridge's log-axis file resumed by a process whose numpy maps the axes otherwise
+    (numpy's dispatched targets off here; elsewhere a CPU without AVX-512) is refused before a
+    chunk is added (exit 2, one line): resumed, its new chunks would be points of the other exp,
+    and the file would read on neither machine."""
+    disabled = _dispatched()
+    if not disabled:
+        pytest.skip("numpy dispatches no SIMD target on this CPU: one code path only")
+    from bridge.scan import store
+    from bridge.scan.space import Space as RealSpace
+
+    db = tmp_path / "old.db"
+    legacy = _legacy_file(db, monkeypatch)
+    scan = store.meta(db)["scan"]["space"]
+    there = json.loads(_in_fresh_process(
+        "import json, sys; import numpy as np; from bridge.scan.space import Space; "
+        "print(json.dumps(Space.from_dict(json.loads(sys.argv[2])).values(np.arange(40)).tobytes().hex()))",
+        json.dumps(scan), disabled=disabled))
+    if there == RealSpace.from_dict(scan).values(np.arange(40)).tobytes().hex():
+        pytest.skip(f"numpy's map gives the same points with {disabled} on and off on this CPU")
+    env = {k: v for k, v in os.environ.items() if k != "NPY_DISABLE_CPU_FEATURES"}
+    out = subprocess.run([sys.executable, "-m", "bridge.cli", *LEGACY_ARGS, "-o", str(db)],
+                         env={**env, "NPY_DISABLE_CPU_FEATURES": " ".join(disabled)},
+                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert out.returncode == 2, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "not resumed" in lines[0] and "Traceback" not in out.stderr
+    read = store.read(db)  # untouched: still the first chunk, readable here
+    assert read["id"].size == 40
+    np.testing.assert_array_equal(read["par:MINPAR:1"], legacy[read["id"].astype(np.int64), 0])
+
+
+def test_a_sampled_log_axis_with_lo_above_hi_is_drawn_between_them():
+    """``--vary X:1000:20:1:log --sample random:M``: N = 1 lets LO > HI through parse_vary, and a
+    sampler ignores N; its points lie between the two, as numpy's map drew them (clipped to
+    [LO, HI] they all sat on one end)."""
+    axes = [Axis("MINPAR:1:1000:20:1:log", "MINPAR:1", 1000.0, 20.0, 1, True, None)]
+    portable = Space(axes, "random", 200).values(np.arange(200))[:, 0]
+    assert np.unique(portable).size == 200
+    assert 20.0 <= portable.min() and portable.max() <= 1000.0
+
+
+def test_a_space_pickled_to_a_worker_leaves_its_caches_behind():
+    """The scan's context (its Space with it) is pickled with every chunk, whose values the
+    worker is handed: a grid's cached axis values and a Latin hypercube's design (8 MB and
+    16 MB for 10^6 points) stay in the scanning process; unpickled, the same points."""
+    import pickle
+
+    for space in (Space([Axis("X", "X", 1.0, 2.0, 10**6, True, None)]),
+                  Space([Axis("X", "X", 1.0, 2.0, 2, True, None),
+                         Axis("Y", "Y", 1.0, 2.0, 2, False, None)], "lhs", 10**6)):
+        before = len(pickle.dumps(space))
+        v = space.values(np.arange(4096))
+        assert len(pickle.dumps(space)) < 2 * before
+        again = pickle.loads(pickle.dumps(space))
+        assert np.array_equal(again.values(np.arange(4096)), v)

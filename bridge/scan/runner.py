@@ -871,6 +871,8 @@ def _run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
                        "with --coefficients all)"
             raise InputError(f"{opts.results} holds a different scan (differs in: {', '.join(changed)})"
                              f"{hint}; give another -o or remove the file")
+        # the stored points as this process computes them, before a chunk is added
+        stm.check_points(results, ctx.space)
     checks = validate(ctx, opts.validate) if opts.validate and ctx.fastpath is not None else None
     store = stm.Store(results, ctx.space)
     try:

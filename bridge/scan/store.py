@@ -1817,14 +1817,15 @@ def _checksum(columns) -> int:
     return crc
 
 
-def _unreproduced(space) -> str:
-    """Why a reader does not get a file's points again, and what to do."""
+def _unreproduced(space, verb: str = "read") -> str:
+    """Why this process does not get a file's points again, and what to do (``verb``: read
+    or resume the file)."""
     if space.log_map == "numpy" and any(a.log for a in space.axes):
         # numpy's exp and log give other last bits on processors with other SIMD (AVX-512)
         return ("this numpy, or this processor, does not reproduce them (a scan of an earlier "
-                "bridge, whose log axes used numpy's exp); read the file with the numpy version "
-                "that wrote it, on a machine of the same kind")
-    return "this numpy does not reproduce them; read the file with the numpy version that wrote it"
+                f"bridge, whose log axes used numpy's exp); {verb} the file with the numpy "
+                "version that wrote it, on a machine of the same kind")
+    return f"this numpy does not reproduce them; {verb} the file with the numpy version that wrote it"
 
 
 def _space_values(space, names, ids, check=None) -> dict[str, np.ndarray]:
@@ -2031,6 +2032,31 @@ class _Reader:
                                         "ORDER BY chunk")
         except sqlite3.DatabaseError as exc:
             raise _damaged(self.path, exc) from None
+
+
+def check_points(path, space) -> None:
+    """Refuse (InputError, as a damaged file) a results file whose stored points ``space``
+    does not compute again bit for bit (each chunk's ``space_crc32``): a scan resumed there
+    would add chunks of other points, and the file would then read on no machine (an earlier
+    bridge's log axes, numpy's exp, resumed on a processor whose exp differs). Every chunk is
+    checked: 90 ns a point of a random sample over two log axes (9 s for 10^8; opening the
+    file for writing reads its ids at 12 ns a point)."""
+    reader = _Reader(path)
+    try:
+        for chunk, blob, layout in reader._ids():  # (a file that does not read: _damaged)
+            lay = _read_layout(layout)
+            names = lay.get("space")
+            if names and lay.get("space_crc32") is not None:
+                values = space.values(_chunk_ids(blob, lay))
+                index = {f"par:{a.name}": k for k, a in enumerate(space.axes)}
+                if any(c not in index for c in names) or \
+                        _checksum(values[:, index[c]] for c in names) != int(lay["space_crc32"]):
+                    raise InputError(
+                        f"{path}: not resumed: the points of its chunk {chunk} computed again here "
+                        f"differ from those it stored: {_unreproduced(space, 'resume')}; or give "
+                        "another -o")
+    finally:
+        reader.close()
 
 
 def columns(path) -> list[str]:
