@@ -16,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -284,3 +285,44 @@ def test_a_sequence_of_chunks_packs_to_the_bytes_of_its_encoder():
     new = sequence_digest(reuse)
     assert old == "70cf3e75762c23291227b02f48c7d5c6857d15ed"
     assert new == "b38eea335849b2a243d8618af0ce319614fa1217"
+
+
+def test_a_chunk_takes_the_last_layout_where_it_holds_and_finds_its_own_where_not(monkeypatch):
+    """pack's reuse of the last chunk's layout (constant columns, aliases, stored columns):
+    a constant column with another value in the next chunk is constant there with that value;
+    a constant that varies, an alias that differs from its column make the chunk find its own
+    layout; a stored column that became constant stays stored. Every chunk read back bit for
+    bit (NaN and -0.0 as constants too)."""
+    space = _grid()
+    store._CHOICE_CACHE.clear()
+    store._LINEAR_CACHE.clear()
+    store._LAYOUT_CACHE.clear()
+    fresh = []
+    new_layout = store._new_layout
+    monkeypatch.setattr(store, "_new_layout", lambda *a: fresh.append(1) or new_layout(*a))
+
+    def chunk(start, flat, twin, smooth):
+        ids = np.arange(start, start + 1024)
+        v = space.values(ids)
+        x = v[:, 0] / 2000.0
+        cols = {"par:MINPAR:1": v[:, 0], "par:MINPAR:4": v[:, 1], "mass:h": flat,
+                "wc:C9:re": np.sin(3 * x), "wc:C9:copy": twin(np.sin(3 * x)), "obs:b": smooth(x)}
+        p = store.pack(ids, cols, [None] * ids.size, ["fast"] * ids.size, (), space)
+        _, back, *_ = store.unpack(p, space)
+        for k, a in cols.items():
+            np.testing.assert_array_equal(_bits(back[k]), _bits(np.broadcast_to(a, (ids.size,))),
+                                          err_msg=k)
+        return json.loads(zlib.decompress(p.layout))
+
+    same = lambda a: a.copy()  # noqa: E731
+    lay = chunk(0, np.full(1024, 125.0), same, np.exp)
+    assert len(fresh) == 1 and "mass:h" in lay["constant"] and "wc:C9:copy" in lay["alias"]
+    for start, flat in ((1024, np.full(1024, -0.0)), (2048, np.full(1024, np.nan))):
+        lay = chunk(start, flat, same, np.exp)
+        assert len(fresh) == 1 and "mass:h" in lay["constant"]  # the last layout, this value
+    lay = chunk(3072, np.full(1024, 2.0), same, lambda x: np.full(x.size, 7.0))
+    assert len(fresh) == 1 and "obs:b" in lay["stored"]  # constant now: stored all the same
+    lay = chunk(0, np.linspace(0.0, 1.0, 1024), same, np.exp)
+    assert len(fresh) == 2 and "mass:h" in lay["stored"]  # not constant: a layout of its own
+    lay = chunk(1024, np.linspace(0.0, 1.0, 1024), lambda a: a + 1.0, np.exp)
+    assert len(fresh) == 3 and "wc:C9:copy" in lay["stored"]  # not a repeat: its own layout

@@ -1511,7 +1511,41 @@ def _bits_of(a, n: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(a, dtype="<f8").reshape(-1), (n,)).view(np.int64)
 
 
+#: {(column names, known names): (stored, constant names, alias)} of the last chunk of at
+#: least CHOICE_POINTS points with these columns (:func:`_layout`).
+_LAYOUT_CACHE: dict = {}
+
+
 def _layout(columns: dict[str, np.ndarray], n: int, known: tuple[str, ...] = ()):
+    """:func:`_new_layout`, or the last layout of a chunk with the same columns where it holds
+    for this one: its constant columns constant (this chunk's value), its aliases equal to
+    their columns, each checked in full; its stored columns stored whatever they hold (a
+    column that became constant or a repeat is stored: bytes, never a value). A scan's chunks
+    keep their layout; finding it (a fingerprint of every column, ~80 of a scotogenic scan)
+    took ~0.04 µs a point of an 8192-point chunk, checking it ~0.005."""
+    names = (tuple(columns), known)
+    cached = _LAYOUT_CACHE.get(names) if n >= CHOICE_POINTS else None
+    if cached is not None:
+        stored, constant_names, alias = cached
+        constant = {}
+        for name in constant_names:
+            b = _bits_of(columns[name], n)
+            if not (b == b[0]).all():
+                break
+            constant[name] = float(b[:1].view(np.float64)[0])
+        else:
+            if all(np.array_equal(_bits_of(columns[a], n), _bits_of(columns[b], n))
+                   for a, b in alias.items()):
+                return list(stored), constant, dict(alias), [_bits_of(columns[c], n) for c in stored]
+    stored, constant, alias, rows = _new_layout(columns, n, known)
+    if n >= CHOICE_POINTS:
+        if len(_LAYOUT_CACHE) > 16:
+            _LAYOUT_CACHE.clear()
+        _LAYOUT_CACHE[names] = (tuple(stored), tuple(constant), dict(alias))
+    return stored, constant, alias, rows
+
+
+def _new_layout(columns: dict[str, np.ndarray], n: int, known: tuple[str, ...] = ()):
     """(stored names, constant {name: value}, alias {name: stored or known name}, the stored
     rows' float64 bits: views where a column is a scan's array) of a chunk (:func:`_stack`
     makes them a table); the ``known`` columns (computed when read) are not stored, others may
