@@ -34,7 +34,9 @@ without it is not a results file and is refused):
   interpolation weights and the gather into that order not computed);
   format 2 held plain float64, format 3 had no prediction from another column, format 4 none
   from several, format 5 no order, format 6 no spikes, format 7 none of format 8's choices, all
-  still read). The ``space``
+  still read; a format 8 chunk after one that chose its transforms may also take that chunk's
+  plane decisions, :data:`PLANE_REUSE`, and its layout: other bytes, read as any format 8
+  chunk). The ``space``
   columns carry a CRC-32 of the values the points were computed at (``space_crc32``): a
   random sample is drawn again from its seed when read, and a numpy that draws other numbers
   is refused. A column holding
