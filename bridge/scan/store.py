@@ -1524,7 +1524,7 @@ def _layout(columns: dict[str, np.ndarray], n: int, known: tuple[str, ...] = ())
     their columns, each checked in full; its stored columns stored whatever they hold (a
     column that became constant or a repeat is stored: bytes, never a value). A scan's chunks
     keep their layout; finding it (a fingerprint of every column, ~80 of a scotogenic scan)
-    took ~0.04 µs a point of an 8192-point chunk, checking it ~0.005."""
+    took ~0.04 µs a point of an 8192-point chunk, checking it ~0.02 (perf_counter, 32 chunks)."""
     names = (tuple(columns), known)
     cached = _LAYOUT_CACHE.get(names) if n >= CHOICE_POINTS else None
     if cached is not None:
