@@ -1187,8 +1187,10 @@ def _planned(z: np.ndarray, reach: np.ndarray, late: np.ndarray, sample: np.ndar
 
 #: A chunk that reuses the transforms chosen for an earlier one (:func:`_reusable`) reuses that
 #: chunk's plane decisions too (:func:`_replanned`): the samples of its residuals, their plane
-#: statistics and the search for spike rows are not taken (0.06-0.09 µs a point of a
-#: scotogenic grid chunk, the dense rows it would deflate stored raw). The bytes differ, not
+#: statistics and the search for spike rows are not taken (benchmarks/scan_store.py, 262 144
+#: points, interleaved with it off: encoding 0.37-0.39 against 0.41-0.42 µs a point of the
+#: scotogenic random sample, 0.56-0.61 against 0.57-0.62 of its grid, where the rows that the
+#: plan's fall-backs deflate take back most of it; 1-2 B a point fewer). The bytes differ, not
 #: the format: the kinds and the spikes are those every format 8 reader reads. False: every
 #: chunk judges its own planes (the bytes of commit 07bfc46).
 PLANE_REUSE = True
