@@ -1190,7 +1190,8 @@ def _planned(z: np.ndarray, reach: np.ndarray, late: np.ndarray, sample: np.ndar
 #: statistics and the search for spike rows are not taken (benchmarks/scan_store.py, 262 144
 #: points, interleaved with it off: encoding 0.37-0.39 against 0.41-0.42 µs a point of the
 #: scotogenic random sample, 0.56-0.61 against 0.57-0.62 of its grid, where the rows that the
-#: plan's fall-backs deflate take back most of it; 1-2 B a point fewer). The bytes differ, not
+#: plan's fall-backs deflate take back most of it; grid 1.8 B a point fewer, random 0.3 more).
+#: The bytes differ, not
 #: the format: the kinds and the spikes are those every format 8 reader reads. False: every
 #: chunk judges its own planes (the bytes of commit 07bfc46).
 PLANE_REUSE = True
