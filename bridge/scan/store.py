@@ -1808,7 +1808,10 @@ def pack(ids, columns: dict, errors, routes, derived=(), space=None, affine=None
     stored, constant, alias, rows = _layout(columns, n, tuple(known))
     order, lift = (None, None)
     random = width == 0 and space is not None and known == [f"par:{a.name}" for a in space.axes]
-    key = (width, random, *stored)
+    # the axes' number: a random chunk of one or two axes is stored in Hilbert order (its B and
+    # K transforms need it), one of three or more is not (review revstore: a 3-axis chunk took
+    # a 2-axis scan's choice in the same process and raised)
+    key = (width, random, len(space.axes) if random else 0, *stored)
     reuse = CHOICE_REUSE if getattr(space, "sampler", "grid") != "grid" else CHOICE_REUSE_GRID
     cached = _reusable(key, n, reuse)
     if random and (cached is None or cached[3]):  # the order, unless the transforms need none
