@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import Context
+from decimal import Context, Decimal
 
 import numpy as np
 
@@ -77,15 +77,16 @@ def portable_exp(y) -> np.ndarray:
 
 
 def _ln(x: float) -> float:
-    """The natural logarithm of a positive float, correctly rounded (decimal arithmetic:
-    math.log is the platform's libm, whose last bit may differ between builds)."""
-    return float(_DECIMAL.ln(_DECIMAL.create_decimal_from_float(x)))
+    """The natural logarithm of a positive float (its exact decimal value), to 40 digits and
+    then to float64: correctly rounded but where it lies within 1e-40 of a tie (decimal
+    arithmetic, the same everywhere: math.log is the platform's libm, whose last bit may
+    differ between builds)."""
+    return float(_DECIMAL.ln(Decimal(x)))
 
 
 def _ln_ratio(hi: float, lo: float) -> float:
-    """ln(hi / lo), correctly rounded, without the rounding of hi / lo."""
-    return float(_DECIMAL.subtract(_DECIMAL.ln(_DECIMAL.create_decimal_from_float(hi)),
-                                   _DECIMAL.ln(_DECIMAL.create_decimal_from_float(lo))))
+    """ln(hi / lo) as :func:`_ln`, without the rounding of hi / lo."""
+    return float(_DECIMAL.subtract(_DECIMAL.ln(Decimal(hi)), _DECIMAL.ln(Decimal(lo))))
 
 
 @dataclass(frozen=True)

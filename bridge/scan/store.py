@@ -2195,7 +2195,7 @@ class _Reader:
 
 
 def check_points(path, space) -> None:
-    """Refuse (InputError, as a damaged file) a results file whose stored points ``space``
+    """Refuse (InputError: "not resumed", one line) a results file whose stored points ``space``
     does not compute again bit for bit (each chunk's ``space_crc32``): a scan resumed there
     would add chunks of other points, and the file would then read on no machine (an earlier
     bridge's log axes, numpy's exp, resumed on a processor whose exp differs). Every chunk is
