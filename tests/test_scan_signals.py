@@ -258,6 +258,30 @@ def test_sigterm_stops_the_chunk_computed_in_the_scanning_process(tmp_path, cach
     assert store.count(str(db))[0] == 2
 
 
+def test_a_chunk_that_ended_before_the_stop_is_stored(tmp_path, monkeypatch, cached_sm):  # noqa: F811
+    """A stop noted while chunks' results are already in hand (here: SIGTERM raised as the
+    loop's first wait returns the chunks that ended: the in-process backend's first two, of a
+    point each) stores them, then stops: 143, those points kept, nothing more computed.
+    Before, the loop stopped before it stored the chunks of its last wait: a scanning process
+    starved of CPU lost its finished first chunk, and with it the file."""
+    from bridge.cli import main
+    from bridge.scan import runner, store
+
+    original, calls = runner.wait, []
+
+    def then_sigterm(*args, **kwargs):
+        finished, pending = original(*args, **kwargs)
+        if finished and not calls:
+            calls.append(len(finished))
+            signal.raise_signal(signal.SIGTERM)  # noted by the loop's handler, not raised
+        return finished, pending
+
+    monkeypatch.setattr(runner, "wait", then_sigterm)
+    db = tmp_path / "r.db"
+    assert main([*SCAN, "-o", str(db)]) == 143
+    assert calls == [2] and store.count(str(db)) == (2, 0)
+
+
 def _columns(db) -> dict:
     from bridge.scan import store
 

@@ -1122,7 +1122,6 @@ def _loop(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSummary:
         while pending:
             finished, pending = wait(pending, timeout=STOP_CHECK_SECONDS, return_when=FIRST_COMPLETED)
             backend.watch()  # (a local pool stuck on a worker killed mid-result: executors._LocalPool)
-            _stop_if_requested(opts)
             unstored.update(finished)
             # in the order handed out: chunks that end together (the in-process backend's) are
             # stored in id order, and the plan hears of a worker's first chunk first
@@ -1152,6 +1151,10 @@ def _loop(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSummary:
             if reports is not None and (finished or time.monotonic() - reported >= REPORT_SECONDS):
                 in_flight()
                 reported = time.monotonic()
+            # a stop after the chunks that ended in this wait are stored (a few ms): their
+            # results are in hand (a starved scanning process dropped a finished first chunk,
+            # and with it the file)
+            _stop_if_requested(opts)
         _stop_if_requested(opts)  # (the in-process backend: nothing pending once submit refuses)
         completed = True
     except BrokenExecutor:  # a local worker killed (a signal, the OOM killer): no traceback
