@@ -7,6 +7,7 @@ curve and of the interpolation weights that could fail (adjacent cells, barycent
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sqlite3
@@ -290,17 +291,22 @@ def pinned_digests(settings: dict | None = None) -> tuple[str, str]:
     work, whose last bits differ, and so do the bytes (they decode exactly all the same): there
     the digests are taken in a fresh process with those routines switched off
     (NPY_DISABLE_CPU_FEATURES)."""
-    settings = dict(settings or {})
+    return tuple(without_avx512("test_scan_store_order", "_pinned_digests_here", dict(settings or {})))
+
+
+def without_avx512(module: str, function: str, settings: dict):
+    """``module.function(settings)`` (a test module of this folder; JSON in and out) in a fresh
+    process with numpy's AVX-512 targets switched off where this CPU has them, else here."""
     disabled = _avx512_dispatch()
     if not disabled:
-        return _pinned_digests_here(settings)
-    code = ("import json, sys; sys.path.insert(0, sys.argv[1]); import test_scan_store_order as t; "
-            "print(json.dumps(t._pinned_digests_here(json.loads(sys.argv[2]))))")
+        return getattr(importlib.import_module(module), function)(settings)
+    code = (f"import json, sys; sys.path.insert(0, sys.argv[1]); import {module} as t; "
+            f"print(json.dumps(t.{function}(json.loads(sys.argv[2]))))")
     env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": " ".join(disabled)}
     out = subprocess.run([sys.executable, "-c", code, str(Path(__file__).resolve().parent),
                           json.dumps(settings)], env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
-    return tuple(json.loads(out.stdout.splitlines()[-1]))
+    return json.loads(out.stdout.splitlines()[-1])
 
 
 def _avx512_dispatch() -> list[str]:

@@ -13,15 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 import zlib
-from pathlib import Path
 
 import numpy as np
 import pytest
-from test_scan_store_order import _avx512_dispatch, _bits, _space, chunk_columns
+from test_scan_store_order import _bits, _space, chunk_columns, without_avx512
 
 from bridge.scan import store
 from bridge.scan.space import Axis, Space
@@ -259,16 +255,7 @@ def sequence_digest(settings: dict) -> str:
     """:func:`_sequence_here`, in a fresh process with numpy's AVX-512 routines switched off
     where this CPU has them (as test_scan_store_order.pinned_digests: the pins are the bytes
     of numpy's code paths up to AVX2)."""
-    disabled = _avx512_dispatch()
-    if not disabled:
-        return _sequence_here(settings)
-    code = ("import json, sys; sys.path.insert(0, sys.argv[1]); import test_scan_store_plan as t; "
-            "print(json.dumps(t._sequence_here(json.loads(sys.argv[2]))))")
-    env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": " ".join(disabled)}
-    out = subprocess.run([sys.executable, "-c", code, str(Path(__file__).resolve().parent),
-                          json.dumps(settings)], env=env, capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout.splitlines()[-1])
+    return without_avx512("test_scan_store_plan", "_sequence_here", settings)
 
 
 #: The settings under which a scan's chunks after the first are encoded as format 8 encoded

@@ -1177,12 +1177,21 @@ def _planned(z: np.ndarray, reach: np.ndarray, late: np.ndarray, sample: np.ndar
     kinds[ors == 0] = ZERO
     dense = (kinds == DEFLATED) & ~sparse
     if dense.any() and BYTE_BUDGET > 0:  # stored as they are, within the budget (format 8)
-        raw_rows = np.count_nonzero(kinds == RAW) + np.count_nonzero(dense)
-        packed_bytes = sum(np.count_nonzero(kinds == k) * -(-n * _PACK_BITS[k] // 8) for k in _PACKED)
-        deflated_bytes = 2.0 * n * float(nonzero[(kinds == DEFLATED) & sparse].sum())
-        if (n * (raw_rows + 8 * verbatim) + packed_bytes + deflated_bytes) / n <= BYTE_BUDGET:
-            kinds[dense] = RAW
+        _raw_within_budget(kinds, dense, nonzero, n, verbatim)
     return kinds, spikes, kinds.copy()
+
+
+def _raw_within_budget(kinds: np.ndarray, dense: np.ndarray, nonzero: np.ndarray, n: int,
+                       verbatim: int) -> None:
+    """Make the ``dense`` DEFLATED plane rows RAW (in ``kinds``) if the chunk's estimated bytes
+    a point stay within BYTE_BUDGET with them: n a raw row, 8 n a V row, the packed rows'
+    bytes, and the other deflated rows at twice their sampled non-zero bytes (``nonzero``: the
+    fraction of each plane row; format 8)."""
+    raw_rows = np.count_nonzero(kinds == RAW) + np.count_nonzero(dense)
+    packed_bytes = sum(np.count_nonzero(kinds == k) * -(-n * _PACK_BITS[k] // 8) for k in _PACKED)
+    deflated_bytes = 2.0 * n * float(nonzero[(kinds == DEFLATED) & ~dense].sum())
+    if (n * (raw_rows + 8 * verbatim) + packed_bytes + deflated_bytes) / n <= BYTE_BUDGET:
+        kinds[dense] = RAW
 
 
 #: A chunk that reuses the transforms chosen for an earlier one (:func:`_reusable`) reuses that
@@ -1233,15 +1242,9 @@ def _replanned(z: np.ndarray, reach: np.ndarray, kinds: np.ndarray, verbatim: in
         # ~512 residuals a row, an odd stride: not all at one place of a grid's rows
         step = max(1, n // 512) | 1
         nonzero = _plane_counts(np.ascontiguousarray(z[:, 4::step])) / max(len(range(4, n, step)), 1)
-        deflated = kinds == DEFLATED
-        dense = deflated & (nonzero >= DEFLATE_NONZERO)
+        dense = (kinds == DEFLATED) & (nonzero >= DEFLATE_NONZERO)
         if dense.any():
-            raw_rows = np.count_nonzero(kinds == RAW) + np.count_nonzero(dense)
-            packed_bytes = sum(np.count_nonzero(kinds == k) * -(-n * _PACK_BITS[k] // 8)
-                               for k in _PACKED)
-            deflated_bytes = 2.0 * n * float(nonzero[deflated & ~dense].sum())
-            if (n * (raw_rows + 8 * verbatim) + packed_bytes + deflated_bytes) / n <= BYTE_BUDGET:
-                kinds[dense] = RAW
+            _raw_within_budget(kinds, dense, nonzero, n, verbatim)
     return kinds, spikes
 
 
@@ -2206,15 +2209,15 @@ def check_points(path, space) -> None:
         for chunk, blob, layout in reader._ids():  # (a file that does not read: _damaged)
             lay = _read_layout(layout)
             names = lay.get("space")
-            if names and lay.get("space_crc32") is not None:
-                values = space.values(_chunk_ids(blob, lay))
-                index = {f"par:{a.name}": k for k, a in enumerate(space.axes)}
-                if any(c not in index for c in names) or \
-                        _checksum(values[:, index[c]] for c in names) != int(lay["space_crc32"]):
-                    raise InputError(
-                        f"{path}: not resumed: the points of its chunk {chunk} computed again here "
-                        f"differ from those it stored: {_unreproduced(space, 'resume')}; or give "
-                        "another -o")
+            if not names or lay.get("space_crc32") is None:
+                continue
+            try:
+                _space_values(space, names, _chunk_ids(blob, lay), lay["space_crc32"])
+            except sqlite3.DatabaseError:  # (the points differ, or an axis is missing)
+                raise InputError(
+                    f"{path}: not resumed: the points of its chunk {chunk} computed again here "
+                    f"differ from those it stored: {_unreproduced(space, 'resume')}; or give "
+                    "another -o") from None
     finally:
         reader.close()
 
