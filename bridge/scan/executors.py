@@ -33,6 +33,7 @@ import signal
 import socket
 import threading
 import time
+import uuid
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 
 from bridge.errors import InputError
@@ -280,11 +281,15 @@ def _interrupt(signum: int) -> KeyboardInterrupt:
 
 
 def check_task() -> None:
-    """In a local worker, at the start of a task and between its parts: end the task if a
-    signal was noted (:func:`_worker_interrupted`) or its scan stops (:data:`HALT`)."""
+    """In a worker, at the start of a task and between its parts: end the task if a signal
+    was noted (:func:`_worker_interrupted`) or its scan stops (:data:`HALT`; on a Dask worker
+    the scan's halt event, :func:`_dask_task`)."""
     if _NOTED:
         raise _interrupt(_NOTED[0])
     if HALT is not None and HALT.value:
+        raise Halted("the scan stops")
+    halt = getattr(_DASK_TASK, "halt", None)
+    if halt is not None and halt.is_set():
         raise Halted("the scan stops")
 
 
@@ -544,8 +549,55 @@ def _dask(address: str) -> Backend:
                          f"{CONNECT_TIMEOUT:g} s{reason}")
     client = made["client"]
     threads = sum(w.get("nthreads", 1) for w in client.scheduler_info().get("workers", {}).values())
-    return Backend(client.get_executor(), max(1, threads), f"Dask at {address} ({threads} threads)",
-                   close=client.close)
+    halt = f"bridge-scan-halt-{uuid.uuid4().hex}"
+    return Backend(_DaskExecutor(client.get_executor(), halt), max(1, threads),
+                   f"Dask at {address} ({threads} threads)", close=client.close,
+                   halt=lambda: _set_dask_halt(client, halt))
+
+
+#: In a Dask worker's thread that runs a scan's task: its scan's halt event (:func:`_dask_task`).
+_DASK_TASK = threading.local()
+
+
+class _DaskExecutor(Executor):
+    """A Dask client's executor whose tasks run under their scan's halt event, the Dask
+    workers' :data:`HALT`: a scan that stops sets it (Backend.close(halt=True)), and its tasks
+    end at their next part. Closing the client does not end a task that runs: Dask cannot
+    interrupt a worker's thread, so the worker computed the rest of the chunk for nothing (an
+    F_Ib chunk of 4·10⁵ points: the Dask worker busy 9.7 s after the scan had ended on a
+    Ctrl-C, 2026-12-02)."""
+
+    def __init__(self, executor: Executor, halt: str):
+        self._executor, self._halt = executor, halt
+
+    def submit(self, fn, /, *args, **kwargs):
+        return self._executor.submit(_dask_task, self._halt, fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._executor.shutdown(wait=wait)
+
+
+def _dask_task(halt: str, fn, /, *args, **kwargs):
+    """``fn(*args, **kwargs)`` on a Dask worker, with the scan's halt event (named ``halt``,
+    on the scheduler) where :func:`check_task` looks: one look is one request to the
+    scheduler (a part of a chunk, up to ~1 s of work, between two)."""
+    from distributed import Event
+
+    _DASK_TASK.halt = Event(halt)
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        _DASK_TASK.halt = None
+
+
+def _set_dask_halt(client, halt: str) -> None:
+    """Set the scan's halt event (:class:`_DaskExecutor`). It stays on the scheduler (a name
+    and a flag) for the tasks that have not looked yet; a scheduler that is gone or does not
+    answer leaves its tasks to run to their end, as before."""
+    try:
+        client.sync(client.scheduler.event_set, name=halt, callback_timeout=CONNECT_TIMEOUT)
+    except Exception:  # the scan stops anyway; its tasks then run to their end
+        pass
 
 
 def _join(host: str, port: int) -> str:
