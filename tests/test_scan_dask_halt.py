@@ -45,7 +45,7 @@ def test_a_halt_ends_the_running_and_the_waiting_tasks(cluster):
         futures = [backend.executor.submit(_until_halted, k) for k in keys]
         started = distributed.Variable(keys[0], client=distributed.get_client())
         started.get(timeout=30)  # the first task runs
-        backend._halt()
+        backend.executor.halt()
         for f in futures:  # two run (two threads), the third starts after the halt
             with pytest.raises(executors.Halted):
                 f.result(timeout=30)
@@ -57,7 +57,7 @@ def test_tasks_of_another_scan_run_on(cluster):
     """The halt event is the scan's own: a second scan on the same cluster is not stopped."""
     first, second = _backend(cluster), _backend(cluster)
     try:
-        first._halt()
+        first.executor.halt()
         assert second.executor.submit(sum, [1, 2]).result(timeout=30) == 3
         with pytest.raises(executors.Halted):
             first.executor.submit(_until_halted, "started-first").result(timeout=30)

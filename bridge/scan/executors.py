@@ -34,7 +34,7 @@ import socket
 import threading
 import time
 import uuid
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, wait
 
 from bridge.errors import InputError
 
@@ -289,8 +289,17 @@ def check_task() -> None:
     if HALT is not None and HALT.value:
         raise Halted("the scan stops")
     halt = getattr(_DASK_TASK, "halt", None)
-    if halt is not None and halt.is_set():
+    if halt is not None and _dask_halted(halt):
         raise Halted("the scan stops")
+
+
+def _dask_halted(event) -> bool:
+    """Whether a Dask task's halt event is set; a look that fails (the scheduler restarts or
+    is gone) ends no task: the chunk goes on, as it did before there was an event."""
+    try:
+        return bool(event.is_set())
+    except Exception:  # any of Dask's communication errors
+        return False
 
 
 def close_pool(pool: ProcessPoolExecutor) -> None:
@@ -549,10 +558,9 @@ def _dask(address: str) -> Backend:
                          f"{CONNECT_TIMEOUT:g} s{reason}")
     client = made["client"]
     threads = sum(w.get("nthreads", 1) for w in client.scheduler_info().get("workers", {}).values())
-    halt = f"bridge-scan-halt-{uuid.uuid4().hex}"
-    return Backend(_DaskExecutor(client.get_executor(), halt), max(1, threads),
-                   f"Dask at {address} ({threads} threads)", close=client.close,
-                   halt=lambda: _set_dask_halt(client, halt))
+    executor = _DaskExecutor(client, f"bridge-scan-halt-{uuid.uuid4().hex}")
+    return Backend(executor, max(1, threads), f"Dask at {address} ({threads} threads)",
+                   close=client.close, halt=executor.halt)
 
 
 #: In a Dask worker's thread that runs a scan's task: its scan's halt event (:func:`_dask_task`).
@@ -567,14 +575,36 @@ class _DaskExecutor(Executor):
     F_Ib chunk of 4·10⁵ points: the Dask worker busy 9.7 s after the scan had ended on a
     Ctrl-C, 2026-12-02)."""
 
-    def __init__(self, executor: Executor, halt: str):
-        self._executor, self._halt = executor, halt
+    def __init__(self, client, event: str):
+        self._client, self._executor, self._event = client, client.get_executor(), event
+        self._running: set = set()
 
     def submit(self, fn, /, *args, **kwargs):
-        return self._executor.submit(_dask_task, self._halt, fn, *args, **kwargs)
+        future = self._executor.submit(_dask_task, self._event, fn, *args, **kwargs)
+        self._running.add(future)
+        future.add_done_callback(self._running.discard)
+        return future
+
+    def halt(self) -> None:
+        """Set the scan's halt event, then wait (up to HALT_WAIT seconds) for the tasks in
+        flight to end at their next part, before the client closes: a worker in this process
+        (``LocalCluster(processes=False)``) looks at the event through this client. The event
+        stays on the scheduler (a name and a flag). A scheduler that does not answer leaves
+        the tasks to run to their end, as before."""
+        try:
+            self._client.sync(self._client.scheduler.event_set, name=self._event,
+                              callback_timeout=CONNECT_TIMEOUT)
+        except Exception:  # the scan stops anyway; its tasks then run to their end
+            return
+        wait(list(self._running), timeout=HALT_WAIT)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self._executor.shutdown(wait=wait)
+
+
+#: Seconds a stopping scan waits for its Dask tasks to end at their next part (a part: at
+#: most about a second of work).
+HALT_WAIT = 5.0
 
 
 def _dask_task(halt: str, fn, /, *args, **kwargs):
@@ -588,16 +618,6 @@ def _dask_task(halt: str, fn, /, *args, **kwargs):
         return fn(*args, **kwargs)
     finally:
         _DASK_TASK.halt = None
-
-
-def _set_dask_halt(client, halt: str) -> None:
-    """Set the scan's halt event (:class:`_DaskExecutor`). It stays on the scheduler (a name
-    and a flag) for the tasks that have not looked yet; a scheduler that is gone or does not
-    answer leaves its tasks to run to their end, as before."""
-    try:
-        client.sync(client.scheduler.event_set, name=halt, callback_timeout=CONNECT_TIMEOUT)
-    except Exception:  # the scan stops anyway; its tasks then run to their end
-        pass
 
 
 def _join(host: str, port: int) -> str:
