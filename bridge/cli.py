@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bridge import interrupts
+from bridge import blas, interrupts
 from bridge.errors import BridgeError
 
 if TYPE_CHECKING:
@@ -33,9 +33,11 @@ def main(argv: list[str] | None = None) -> int:
 def console() -> int:
     """The ``bridge`` script and ``python -m bridge.cli``: :func:`main`, then SIGINT and
     SIGTERM only recorded for good, through the interpreter's teardown (multiprocessing's atexit
-    finalizers, where a Ctrl-C printed a traceback or ended the process by SIGINT)."""
+    finalizers, where a Ctrl-C printed a traceback or ended the process by SIGINT).
+    numpy's BLAS runs one thread (:func:`bridge.blas.one_thread`)."""
     import signal
 
+    blas.one_thread()
     try:
         with interrupts.handled((signal.SIGINT, signal.SIGTERM)):
             try:

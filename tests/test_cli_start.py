@@ -59,3 +59,22 @@ def test_help_lists_every_command_and_the_version_option():
     assert "--version" in out and "show program's version number and exit" in out
     for command in ("run", "plugins", "likelihoods", "fit", "scan", "plot"):
         assert command in out
+
+
+@pytest.mark.parametrize("preset", [None, "3"])
+def test_the_bridge_script_runs_one_blas_thread_unless_told(preset):
+    """``bridge`` (cli.console) sets numpy's BLAS threads to 1 before numpy is imported
+    (bridge.blas: small products, and threads that spin on a shared machine); a value the
+    environment sets is kept."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                                                            "OMP_NUM_THREADS")}
+    if preset is not None:
+        env["OPENBLAS_NUM_THREADS"] = preset
+    code = ("import os, sys; from bridge import cli; "
+            "cli.main = lambda argv=None: print(os.environ.get('OPENBLAS_NUM_THREADS'), "
+            "os.environ.get('OMP_NUM_THREADS'), 'numpy' in sys.modules) or 0; sys.exit(cli.console())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=env).stdout.split()
+    assert out == [preset or "1", "1", "False"]

@@ -36,6 +36,7 @@ import time
 import uuid
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, wait
 
+from bridge.blas import BLAS_THREADS
 from bridge.errors import InputError
 
 #: Seconds between two checks of a worker's watchdog.
@@ -94,8 +95,6 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
-#: Environment variables that set the threads of numpy's BLAS (OpenBLAS, MKL, OpenMP builds).
-BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
 
 
 #: In a local worker process: the shared counters of points done per task slot

@@ -1,0 +1,29 @@
+"""The threads of numpy's BLAS in bridge's processes: one.
+
+bridge's matrix products are small: a point's mass matrices and couplings, a chunk's fast-path
+rows (:func:`bridge.linalg.point_rows`). Threads buy nothing there, and on a machine shared with
+other work they spin on the same cores: reading an ``obs:`` column of a 10⁶-point results file
+(:mod:`bridge.scan.store` evaluates the fast path on every chunk) took 14-17 s with OpenBLAS's
+two threads beside a busy process, 4.7-5.3 s with one, the same bits (2026-12-02); on a loaded
+2-core machine a scan worker's small products were 10-30x slower with threads. No numpy here:
+the setting must come before numpy's import, where its BLAS reads it, once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+#: Environment variables that set the threads of numpy's BLAS (OpenBLAS, MKL, OpenMP builds).
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
+
+
+def one_thread() -> bool:
+    """Set each of :data:`BLAS_THREADS` to 1 where the environment does not set it, if numpy is
+    not imported yet; whether it was in time. The ``bridge`` script calls it first
+    (:func:`bridge.cli.console`); the processes it starts (a scan's workers) inherit it."""
+    if "numpy" in sys.modules:
+        return False
+    for name in BLAS_THREADS:
+        os.environ.setdefault(name, "1")
+    return True
