@@ -58,6 +58,25 @@ def test_compact_units_equal_the_full_evaluation_bit_for_bit(shipped, n):
         assert _same(sub[label], v), label
 
 
+@pytest.mark.parametrize("n", [1, 777])
+def test_labels_alone_or_in_any_subset_equal_all_of_them_bit_for_bit(shipped, n):
+    """FastPath.evaluate(u, labels) (a results file's reader that wants a few obs: columns)
+    gives each label's values as the evaluation of every observable does, bit for bit: each
+    label alone, and a random third of them; labels it does not hold are left out."""
+    u, _ = fpm.to_units(_coefficients(n, 11 + n), n)
+    full = shipped.evaluate(u)
+    labels = sorted(full)
+    assert any(isinstance(c, fpm.Quadrature) for label in labels
+               for c in shipped.representations[label].components)
+    for label in labels:
+        assert _same(shipped.evaluate(u, [label])[label], full[label]), label
+    some = list(np.random.default_rng(n).permutation(labels)[: len(labels) // 3])
+    part = shipped.evaluate(u, [*some, "not an observable"])
+    assert sorted(part) == sorted(some)
+    for label in some:
+        assert _same(part[label], full[label]), label
+
+
 def _quads(shipped):
     return [c for r in shipped.representations.values() if r.fast for c in r.components
             if isinstance(c, fpm.Quadrature)]

@@ -736,6 +736,8 @@ import numpy as np
 from bridge.scan import store
 names = [c for c in store.columns(sys.argv[1]) if c.startswith("obs:")]
 data = store.read(sys.argv[1], ["id", *names], failed=True)
+for name in names:  # each alone: the fast path evaluates its components only
+    data["alone " + name] = store.read(sys.argv[1], [name], failed=True)[name]
 np.savez(sys.argv[2], **{k.replace("/", "|"): v for k, v in data.items()})
 """
 
@@ -743,8 +745,9 @@ np.savez(sys.argv[2], **{k.replace("/", "|"): v for k, v in data.items()})
 def test_derived_observables_read_back_equal_the_workers_whatever_the_blas_threads(tmp_path,
                                                                                  monkeypatch):
     """The fast-path obs: columns are not stored but evaluated again when read (matrix
-    products through BLAS); read in processes with one and with two OpenBLAS threads, they
-    equal, bit for bit, the values the scan computed (and would otherwise have stored)."""
+    products through BLAS); read in processes with one and with two OpenBLAS threads, all
+    together and each alone (FastPath.evaluate's ``labels``), they equal, bit for bit, the
+    values the scan computed (and would otherwise have stored)."""
     from bridge.scan import runner
     from bridge.scan.runner import ScanOptions, run
 
@@ -781,6 +784,8 @@ def test_derived_observables_read_back_equal_the_workers_whatever_the_blas_threa
             got = back[name.replace("/", "|")]
             assert np.isfinite(want).all()
             np.testing.assert_array_equal(got.view(np.int64), want.view(np.int64), err_msg=name)
+            alone = back["alone " + name.replace("/", "|")]
+            np.testing.assert_array_equal(alone.view(np.int64), want.view(np.int64), err_msg=name)
 
 
 def _layouts(db):

@@ -791,19 +791,26 @@ class FastPath:
         compiled = {key: _Group(np.array(key, dtype=int), comps) for key, comps in groups.items()}
         self._compiled = (np.array(used, dtype=int), compiled, slots, quads)
 
-    def evaluate(self, u: np.ndarray) -> dict[str, np.ndarray]:
+    def evaluate(self, u: np.ndarray, labels=None) -> dict[str, np.ndarray]:
         """Observable label → values (N,) for the fast observables (others are absent), from
-        u (N, :data:`N_VARIABLES`) (:func:`to_units`)."""
+        u (N, :data:`N_VARIABLES`) (:func:`to_units`). ``labels``: only these (those of them
+        that are fast), each the same bits as among all."""
         if self._compiled is None:
             self._compile()
-        return self.evaluate_units(u[:, self._compiled[0]])
+        return self.evaluate_units(u[:, self._compiled[0]], labels)
 
-    def evaluate_units(self, u: np.ndarray) -> dict[str, np.ndarray]:
+    def evaluate_units(self, u: np.ndarray, labels=None) -> dict[str, np.ndarray]:
         """:meth:`evaluate` from the used columns of u only, u (N, len(used)) (:meth:`units`):
-        the same numbers, bit for bit."""
+        the same numbers, bit for bit. ``labels``: as there; a group of real components is
+        evaluated whole where one of its components is wanted (one product: its values do not
+        depend on what else is wanted), the quadratures wanted as :func:`quadratures` gives
+        them in any batch (a results file's reader that draws one observable takes its own
+        components only: bridge.scan.store._derive)."""
         if self._compiled is None:
             self._compile()
         _, groups, slots, quads = self._compiled
+        if labels is not None:
+            slots = {label: slots[label] for label in labels if label in slots}
         n = u.shape[0]
         if n % ROW_BLOCK or not n:  # zero rows (u = 0: the SM) once here, not in each product
             # (point_rows); a block of them where there is no point (a chunk whose every point
@@ -811,8 +818,15 @@ class FastPath:
             u = np.concatenate([u, np.zeros((-n % ROW_BLOCK or ROW_BLOCK, u.shape[1]))])
         nonzero = np.any(u != 0, axis=0)
         columns = _columns(u)
+        if labels is not None:
+            wanted = list(slots.values())
+            keys = {key for where in wanted for kind, key, _ in where if kind == "real"}
+            groups = {key: g for key, g in groups.items() if key in keys}
+            at = sorted({key for where in wanted for kind, key, _ in where if kind == "quad"})
+            integrals = dict(zip(at, quadratures([quads[k] for k in at], u, columns), strict=True))
+        else:
+            integrals = quadratures(quads, u, columns)
         values = {key: g(u, nonzero, columns) for key, g in groups.items()}
-        integrals = quadratures(quads, u, columns)
         out = {}
         for label, where in slots.items():
             comps = [values[key][:, k] if kind == "real" else integrals[key] if kind == "quad"

@@ -1893,7 +1893,7 @@ def _derive(fastpath, wanted, column, lay, codes, bad, n) -> dict[str, np.ndarra
             coefficients[coef] = re + 1j * (im if im is not None else 0.0)
     fast = np.isin(codes, [_ROUTE_CODE["fast"], _ROUTE_CODE["mixed"]])
     u, _ = fpm.to_units({k: v[fast] for k, v in coefficients.items()}, int(fast.sum()))
-    values = fastpath.evaluate(u)
+    values = fastpath.evaluate(u, [name[4:] for name in wanted])
     out = {}
     for name in wanted:
         label = name[4:]
