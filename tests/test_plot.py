@@ -352,3 +352,22 @@ def test_labels_of_two_contour_layers_do_not_overlap(db):
                     if len(p.vertices) else np.inf for p in cs.get_paths()]
             assert level_label(cs.levels[int(np.argmin(dist))]) == t.get_text()
     plt.close(fig)
+
+
+def test_delta_chi2_of_two_parameters_is_the_chi2_quantile():
+    """The Δχ² levels of the χ² regions (two parameters): PDG's table (Review of Particle
+    Physics, "Statistics", Table 40.2, 2 parameters: 2.30, 6.18, 11.83), and the χ² quantile of
+    two degrees of freedom by quadrature of its density (x/2 ... e^{-x/2}/2) at p = erf(n/√2),
+    also where p rounds to 1 in double precision."""
+    import math
+
+    from scipy.integrate import quad
+
+    from bridge.scan.plot import delta_chi2_two_dof
+
+    for n, pdg in ((1, 2.30), (2, 6.18), (3, 11.83)):
+        assert round(delta_chi2_two_dof(n), 2) == pdg
+    for n in (0.5, 1.0, 2.0, 3.0, 5.0, 9.0):
+        x = delta_chi2_two_dof(n)
+        tail, _ = quad(lambda t: 0.5 * math.exp(-0.5 * t), x, math.inf, epsabs=0, epsrel=1e-13)
+        assert math.isclose(tail, math.erfc(n / math.sqrt(2)), rel_tol=1e-10), n

@@ -468,7 +468,6 @@ def figure(path, x: str, y: str, *, chi2: str | None = None, sigmas=(1, 2, 3), b
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
-    from scipy.stats import chi2 as chi2_dist
 
     from bridge.scan.labels import column_label
 
@@ -495,7 +494,7 @@ def figure(path, x: str, y: str, *, chi2: str | None = None, sigmas=(1, 2, 3), b
     X, Y = frame.xy
     _axes(ax, frame, X, Y, logx, logy)  # first: the areas of the regions are measured on them
     if frame.chi2:
-        handles += _chi2_regions(ax, frame, sigmas, chi2_dist, Patch, Line2D)
+        handles += _chi2_regions(ax, frame, sigmas, Patch, Line2D)
     labels: list = []  # the contour labels placed so far (display boxes): none may overlap
     for layer in layers:
         values = frame.field(layer.column)
@@ -583,14 +582,23 @@ def _alpha(layer: Layer) -> float:
     return a
 
 
-def _chi2_regions(ax, frame: Frame, sigmas, chi2_dist, Patch, Line2D) -> list:
+def delta_chi2_two_dof(sigmas: float) -> float:
+    """Δχ² of the region of two fitted parameters whose probability content is that of ±n σ
+    of a Gaussian, p = erf(n/√2): the χ² distribution of two degrees of freedom has the CDF
+    1 − exp(−x/2), so Δχ² = −2 ln(1 − p) = −2 ln erfc(n/√2) (PDG, Review of Particle Physics,
+    "Statistics", Table 40.2: 2.30, 6.18, 11.83 for 1, 2, 3 σ). erfc keeps 1 − p exact where
+    p rounds to 1 (large n); scipy.stats, which gave it before, took ~1 s to import."""
+    return -2.0 * math.log(math.erfc(sigmas / math.sqrt(2.0)))
+
+
+def _chi2_regions(ax, frame: Frame, sigmas, Patch, Line2D) -> list:
     c2 = frame.field(frame.chi2)
     if not np.isfinite(c2).any():
         raise InputError(f"{frame.path}: column {frame.chi2} has no finite value")
     X, Y = frame.xy
     best = np.nanargmin(c2)
     delta = c2 - np.nanmin(c2)
-    levels = [float(chi2_dist.ppf(math.erf(s / math.sqrt(2)), 2)) for s in sigmas]
+    levels = [delta_chi2_two_dof(s) for s in sigmas]
     colors = list(CHI2_COLORS[:len(levels)])
     # one filled contour set, a band per region: each region's legend entry follows what it
     # draws (between grid points too, where the interpolated Δχ² crosses its band)
