@@ -283,3 +283,48 @@ def test_a_space_pickled_to_a_worker_leaves_its_caches_behind():
         assert len(pickle.dumps(space)) < 2 * before
         again = pickle.loads(pickle.dumps(space))
         assert np.array_equal(again.values(np.arange(4096)), v)
+
+
+def _marker(db) -> dict:
+    from bridge.scan import store
+
+    con = sqlite3.connect(db)
+    try:
+        return json.loads(con.execute("SELECT value FROM meta WHERE key = ?", (store.MARKER,)).fetchone()[0])
+    finally:
+        con.close()
+
+
+def test_a_portable_log_scan_is_marked_for_bridges_that_know_the_map(tmp_path, monkeypatch, capsys):
+    """A scan with a log axis (the portable map) marks its file format 9 (store.PORTABLE_POINTS),
+    resumed too: a bridge from before the map, which reads formats up to 8 (READABLE set so
+    here), refuses it naming its format, in one line, instead of as damaged ("this numpy does
+    not reproduce them": its own map gives other points). A scan without a log axis, and an
+    earlier log scan resumed with numpy's map, stay format 8, which earlier bridges read."""
+    from bridge.cli import main
+    from bridge.scan import store
+
+    portable = tmp_path / "portable.db"
+    args = [a for a in LEGACY_ARGS if a != "--chunk-size" and a != "40"]
+    assert main([*args, "-o", str(portable)]) == 0
+    assert _marker(portable) == {"format": store.PORTABLE_POINTS} and store.PORTABLE_POINTS == 9
+    _stop_again(portable)
+    assert main([*args, "--chunk-size", "40", "-o", str(portable)]) == 0  # resumed: still 9
+    assert _marker(portable) == {"format": 9} and store.read(portable)["id"].size == 120
+
+    linear = tmp_path / "linear.db"
+    assert main([a.replace(":log", "") for a in args] + ["-o", str(linear)]) == 0
+    assert _marker(linear) == {"format": 8}
+
+    legacy = tmp_path / "legacy.db"
+    _legacy_file(legacy, monkeypatch)
+    assert main([*LEGACY_ARGS, "-o", str(legacy)]) == 0
+    assert _marker(legacy) == {"format": 8}
+
+    capsys.readouterr()
+    monkeypatch.setattr(store, "READABLE", tuple(f for f in store.READABLE if f <= 8))
+    store.read(linear)
+    store.read(legacy)
+    assert main(["plot", str(portable), "-o", str(tmp_path / "p.png")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "format 9" in err[0] and "reads formats 2, 3, 4, 5, 6, 7, 8" in err[0]

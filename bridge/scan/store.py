@@ -8,7 +8,8 @@ creates no side files). Parquet (and CSV) are exports; :func:`bridge.scan.read_r
 gives a pandas DataFrame.
 
 Tables (format :data:`FORMAT`, recorded in ``meta`` under ``bridge_results``: a database
-without it is not a results file and is refused):
+without it is not a results file and is refused; a file whose scan maps log axes with the
+portable map is marked :data:`PORTABLE_POINTS`, 9, with format 8's chunks):
 
 * ``chunks``: one row per chunk: ``n`` points, ``ids`` (their indices in the scan, int64;
   as differences from the previous id when the layout says ``"ids": "delta"``, so that a run
@@ -81,7 +82,14 @@ FORMAT = 8
 #: random chunks in id order after one that chose (a format 7 chunk's data are a format 8
 #: chunk's without them); a writer that resumes such a file adds chunks of today's format and
 #: marks the file so (an older bridge then refuses it).
-READABLE = (2, 3, 4, 5, 6, 7, 8)
+READABLE = (2, 3, 4, 5, 6, 7, 8, 9)
+#: The format a file is marked with once its scan's log axes map with the portable map
+#: (:func:`bridge.scan.space.portable_exp`; the meta ``scan``'s space has ``log_map``
+#: "portable"): its chunks are format 8's, but a bridge from before that map computes other
+#: points for it, in their last bits, and refused it as damaged ("this numpy does not reproduce
+#: them"); marked 9, such a bridge names the file's format instead. A scan without a log axis,
+#: or resumed with numpy's map, keeps format 8, which earlier bridges read.
+PORTABLE_POINTS = 9
 MARKER = "bridge_results"
 #: page size of a new results file (SQLite's default is 4096; see _create)
 PAGE_SIZE = 16384
@@ -138,6 +146,13 @@ def _check(path: Path) -> int:
         raise InputError(f"{path}: a bridge results file of format {marker.get('format')!r}; this "
                          f"bridge reads formats {', '.join(map(str, READABLE))}")
     return marker["format"]
+
+
+def _portable_points(scan) -> bool:
+    """Whether a scan's definition (meta ``scan``) maps its log axes with the portable map
+    (:data:`PORTABLE_POINTS`)."""
+    space = scan.get("space") if isinstance(scan, dict) else None
+    return isinstance(space, dict) and space.get("log_map") == "portable"
 
 
 def _create(path: Path) -> int:
@@ -1635,7 +1650,7 @@ class Store:
                 self._mark(_chunk_ids(ids, _read_layout(layout)))
                 self._chunk = max(self._chunk, chunk)
             self._failed = {r[0] for r in self.con.execute("SELECT id FROM failed")}
-            if old != FORMAT:  # its chunks stay readable; the new ones need this bridge
+            if old < FORMAT:  # its chunks stay readable; the new ones need this bridge
                 with self.con:
                     self.con.execute("UPDATE meta SET value = ? WHERE key = ?",
                                      (json.dumps({"format": FORMAT}), MARKER))
@@ -1679,10 +1694,14 @@ class Store:
         columns, ~1 MB) deflated."""
         text = json.dumps(value)
         stored = zlib.compress(text.encode(), 6) if len(text) > META_DEFLATE else text
+        portable = key == "scan" and _portable_points(value)
 
         def go():
             with self.con:
                 self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, stored))
+                if portable:  # (before any chunk: the scan's definition comes first)
+                    self.con.execute("UPDATE meta SET value = ? WHERE key = ?",
+                                     (json.dumps({"format": PORTABLE_POINTS}), MARKER))
         self._run(go)
 
     def retry_failed(self) -> int:
