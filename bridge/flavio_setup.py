@@ -5,6 +5,7 @@ imported inside the functions (this module is imported by commands that make no 
 from __future__ import annotations
 
 from collections.abc import MutableMapping
+from contextlib import contextmanager
 
 _MEASUREMENTS_YML = ("flavio", "data/measurements.yml")
 
@@ -34,11 +35,34 @@ def import_flavio_for_predictions():
 
     pkgutil.get_data = without_measurements
     try:
-        import flavio
+        with libyaml():
+            import flavio
     finally:
         pkgutil.get_data = get_data
     flavio.classes.Measurement.instances = _DeferredMeasurements()
     return flavio
+
+
+@contextmanager
+def libyaml():
+    """``yaml.safe_load`` through libyaml's parser (PyYAML's ``CSafeLoader``: the C parser, the
+    same constructor and resolver) while flavio reads its data files at import: the pure-Python
+    parser took ~1.5 of the ~5.5 CPU-s of ``import flavio`` (measurements, parameters, form
+    factors). The same data: tests/test_flavio_import.py compares the two parses of every YAML
+    file flavio ships. Where PyYAML was built without libyaml, nothing changes. flavio looks
+    ``yaml.safe_load`` up at each call (no ``from yaml import``)."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is None:
+        yield
+        return
+    safe_load = yaml.safe_load
+    yaml.safe_load = lambda stream: yaml.load(stream, Loader=loader)
+    try:
+        yield
+    finally:
+        yaml.safe_load = safe_load
 
 
 class _DeferredMeasurements(MutableMapping):
@@ -55,7 +79,8 @@ class _DeferredMeasurements(MutableMapping):
             import flavio
 
             flavio.classes.Measurement.instances = OrderedDict()
-            flavio.measurements.read_default()
+            with libyaml():
+                flavio.measurements.read_default()
             self._loaded = flavio.classes.Measurement.instances
         return self._loaded
 

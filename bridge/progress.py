@@ -180,8 +180,11 @@ def task(what: str, total: int | None = None, unit: str = "", expected: float | 
 
 def load_flavio():
     """``import flavio`` with a report: its first import in a process takes 5-60 s (data
-    files, numba) and used to look like a hang."""
+    files, numba) and used to look like a hang. Its measurement database is read when first
+    used (bridge.flavio_setup.import_flavio_for_predictions: a prediction does not)."""
     if "flavio" not in sys.modules:
+        from bridge.flavio_setup import import_flavio_for_predictions
+
         with task("loading flavio (once per process)", expected=15.0):
-            import flavio  # noqa: F401
+            import_flavio_for_predictions()
     return sys.modules["flavio"]

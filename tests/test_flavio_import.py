@@ -45,3 +45,73 @@ def test_fallback_predictions_leave_the_measurements_unread():
     assert lean["values"] == eager["values"]  # bit for bit
     assert lean["names"] == eager["names"]  # read on first look, in flavio's order
     assert lean["constraints"] == eager["constraints"] > 0
+
+
+def _same(a, b) -> bool:
+    """Equal values of equal types, in the same order (dicts), NaN equal to NaN."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and a != a:
+        return b != b
+    return a == b
+
+
+def test_libyaml_parses_every_file_flavio_ships_as_pyyaml_does():
+    """bridge.flavio_setup.libyaml (flavio's data read through libyaml's parser at import): each
+    YAML file of the installed flavio gives the same data, types and key order as PyYAML's own
+    parser (files the safe loader refuses, a test file with a custom tag, are refused by both)."""
+    import importlib.util
+
+    import pytest
+    import yaml
+
+    from bridge.flavio_setup import libyaml
+
+    if getattr(yaml, "CSafeLoader", None) is None:
+        pytest.skip("PyYAML without libyaml: flavio's own parser is used")
+    root = os.path.dirname(importlib.util.find_spec("flavio").origin)
+    files = sorted(os.path.join(d, f) for d, _, names in os.walk(root) for f in names
+                   if f.endswith((".yml", ".yaml")))
+    compared = 0
+    for path in files:
+        with open(path, "rb") as f:
+            data = f.read()
+        try:
+            python = yaml.safe_load(data)
+        except yaml.YAMLError:
+            with libyaml(), pytest.raises(yaml.YAMLError):
+                yaml.safe_load(data)
+            continue
+        with libyaml():
+            c = yaml.safe_load(data)
+        assert _same(python, c), path
+        compared += 1
+    assert compared >= 10 and yaml.safe_load.__module__ == "yaml"  # restored
+
+
+_DIGEST = """
+import hashlib, json
+import numpy as np
+import flavio
+par = flavio.default_parameters
+h = hashlib.sha256()
+for name, value in sorted(par.get_central_all().items()):
+    h.update(name.encode() + np.asarray(value, dtype=float).tobytes())
+for name in flavio.Measurement.instances:
+    h.update(name.encode())
+    for key, value in sorted(flavio.Measurement[name].get_central_all().items(), key=str):
+        h.update(str(key).encode() + np.asarray(value, dtype=float).tobytes())
+print(json.dumps({"digest": h.hexdigest(), "measurements": len(flavio.Measurement.instances)}))
+"""
+
+
+def test_flavio_read_through_libyaml_has_the_same_parameters_and_measurements():
+    """flavio imported by the bridge (libyaml, measurements deferred) and by itself: the same
+    central values of every parameter and of every measurement, in the same order."""
+    ours = _run("from bridge.flavio_setup import import_flavio_for_predictions as f; f()\n" + _DIGEST)
+    theirs = _run(_DIGEST)
+    assert ours == theirs and ours["measurements"] > 300
