@@ -115,3 +115,45 @@ def test_flavio_read_through_libyaml_has_the_same_parameters_and_measurements():
     ours = _run("from bridge.flavio_setup import import_flavio_for_predictions as f; f()\n" + _DIGEST)
     theirs = _run(_DIGEST)
     assert ours == theirs and ours["measurements"] > 300
+
+
+_LOOKUPS = """
+import hashlib, json
+import numpy as np
+import flavio
+from bridge.likelihoods.flavio_fast import register_overlay
+BY_NAME = ["HFLAV rad 2018", "CMS Bs->mumu 2013", "LHCb phigamma 2019", "LHCb B->K*mumu 2020 S 1.1-2.5"]
+first = {name: flavio.Measurement[name] for name in BY_NAME}  # built alone where deferred
+inside = [name in flavio.Measurement.instances for name in BY_NAME + ["no such measurement"]]
+register_overlay()  # assigned before the whole read
+overlay = flavio.Measurement["Belle II B+->Knunu 2023"]
+inst = flavio.classes.Measurement.__dict__["instances"]
+partial = len(getattr(inst, "_built", inst)) if type(inst).__name__ == "_DeferredMeasurements" else None
+names = list(flavio.Measurement.instances)  # the whole read
+h = hashlib.sha256()
+for name in names:
+    m = flavio.Measurement[name]
+    h.update(name.encode() + str(m.all_parameters).encode())
+    for key, value in sorted(m.get_central_all().items(), key=str):
+        h.update(str(key).encode() + np.asarray(value, dtype=float).tobytes())
+same = all(flavio.Measurement[n] is m for n, m in first.items())
+print(json.dumps({"names": names, "digest": h.hexdigest(), "inside": inside, "partial": partial,
+                  "same_objects": same and flavio.Measurement["Belle II B+->Knunu 2023"] is overlay,
+                  "whole": type(flavio.classes.Measurement.__dict__["instances"]).__name__}))
+"""
+
+
+def test_measurements_built_by_name_then_read_whole_equal_flavios_own():
+    """bridge.flavio_setup._DeferredMeasurements: measurements looked up by name are built alone
+    (a univariate limit, multivariate and correlated ones), the overlay assigned before the
+    whole database is read; then read whole, the mapping equals the one of flavio's own import
+    followed by the same overlay: the same names in the same order, the same observables and
+    central values, and the objects built alone kept."""
+    ours = _run("from bridge.flavio_setup import import_flavio_for_predictions as f; f()\n" + _LOOKUPS)
+    theirs = _run(_LOOKUPS)
+    assert ours["inside"] == theirs["inside"] == [True, True, True, True, False]
+    assert theirs["partial"] is None and 4 <= ours["partial"] < 20  # built alone, not the database
+    assert ours["names"] == theirs["names"] and len(ours["names"]) > 311
+    assert ours["digest"] == theirs["digest"]
+    assert ours["same_objects"] and theirs["same_objects"]
+    assert ours["whole"] == theirs["whole"] == "OrderedDict"
