@@ -534,17 +534,17 @@ class DarkSector:
             sets = self._box_sets(fermions_a, fermions_b, scalars_a, scalars_b)
             distinct = list(dict.fromkeys(sets))
             slot = {k: n for n, k in enumerate(distinct)}
-            values = self._box_integrals(distinct, tuple(todo))
             ix = np.array([slot[k] for k in sets]).reshape(
                 len(fermions_a), len(fermions_b), len(scalars_a), len(scalars_b))
+            values = self._box_integrals(distinct, tuple(todo), ix)
             for k, v in zip(todo, values, strict=True):
                 if k == "I2":
-                    entry[k] = _frozen(v[..., ix])
+                    entry[k] = _frozen(v)
                 else:
                     mfa = self.m_fermion[..., list(fermions_a)]
                     mfb = self.m_fermion[..., list(fermions_b)]
                     mm = (mfa[..., :, None] * mfb[..., None, :])[..., :, :, None, None]
-                    entry[k] = _frozen(mm * v[..., ix])
+                    entry[k] = _frozen(np.multiply(mm, v, out=v))  # v: a fresh gather
         return entry.get("I2"), entry.get("I1")
 
     def _box_sets(self, fermions_a: tuple, fermions_b: tuple, scalars_a: tuple, scalars_b: tuple):
@@ -572,15 +572,23 @@ class DarkSector:
         components of a multiplet are degenerate: their loop functions are computed once)."""
         return dict(enumerate(_equal_columns(self.m_scalar**2)))
 
-    def _box_integrals(self, sets: list, kinds=BOX_KINDS) -> tuple[np.ndarray, ...]:
+    def _box_integrals(self, sets: list, kinds=BOX_KINDS, index=None) -> tuple[np.ndarray, ...]:
         """I2 and/or I1 (``kinds``, in that order) of shape (N, len(sets)) for the mass sets
         (a, b, A, B) (fermion, fermion, scalar, scalar columns, each pair sorted). I1, I2 are
         symmetric in their four masses and their divided differences sort them first, so each
         distinct set of masses — fermions and scalars of equal mass at every point share one
         (:attr:`_fermion_columns`, :attr:`_scalar_columns`) — is evaluated once per batch and
         shared by every box: one loops call for the sets not yet cached (loops.box_integrals
-        for both kinds, shared points; loops.box_I2 or box_I1 for one: the same numbers)."""
+        for both kinds, shared points; loops.box_I2 or box_I1 for one: the same numbers).
+
+        ``index`` (an int array of positions in ``sets``): the arrays taken at it instead,
+        shape (N, *index.shape), in one gather from the loops call's own (N, sets) result
+        where every set came from the same call (no (N, len(sets)) copy first: the same
+        values, C order as before)."""
         cache = self.__dict__.setdefault("_box_kernels_cache", {})
+        # (set, kind) → (the loops call's (N, sets) array, the set's column): the cache's
+        # entries are its columns (a copy of the sector shares the cache but may lack these)
+        columns = self.__dict__.setdefault("_box_kernel_columns", {})
         todo: dict[tuple, list] = {}  # the kinds missing → the sets missing them
         for key in sets:
             missing = tuple(k for k in BOX_KINDS if k in kinds and (key, k) not in cache)
@@ -600,8 +608,20 @@ class DarkSector:
             for kind, value in zip(missing, functions[missing](*args), strict=True):
                 for n, key in enumerate(keys):
                     cache[key, kind] = value[..., n]
-        return tuple(np.stack([cache[key, kind] for key in sets], axis=-1)
-                     for kind in BOX_KINDS if kind in kinds)
+                    columns[key, kind] = (value, n)
+        out = []
+        for kind in BOX_KINDS:
+            if kind not in kinds:
+                continue
+            if index is not None:
+                found = [columns.get((key, kind)) for key in sets]
+                if all(f is not None and f[0] is found[0][0] for f in found):
+                    at = np.array([f[1] for f in found])
+                    out.append(found[0][0][..., at[index]])
+                    continue
+            stacked = np.stack([cache[key, kind] for key in sets], axis=-1)
+            out.append(stacked if index is None else stacked[..., index])
+        return tuple(out)
 
     @cached_property
     def _fermion_columns(self) -> dict[int, int]:
