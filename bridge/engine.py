@@ -1628,13 +1628,11 @@ def _z_penguin_functions(sector: DarkSector, support, pairs=((), ())):
     at = np.full((n_f, n_f), len(needed), dtype=int)
     at[list(pairs[0]), list(pairs[1])] = [needed.index(k) for k in slots.tolist()]
     ix = (Ellipsis, at[:, :, None], s_at[None, None, :])
-    padded = []
-    for x in (f2, g2):
-        full = np.zeros((*x.shape[:-2], len(needed) + 1, x.shape[-1]))
-        full[..., :-1, :] = x
-        padded.append(full)
+    values = (f2, g2)
+    if len(pairs[0]) < n_f * n_f:  # a slot of zeros for the pairs left out
+        values = [np.concatenate([x, np.zeros_like(x[..., :1, :])], axis=-2) for x in values]
     # C order, as the broadcast evaluation gave: the sums over them then add in the same order
-    cache[support, pairs] = (mm, *_frozen(*(np.ascontiguousarray(x[ix]) for x in padded)),
+    cache[support, pairs] = (mm, *_frozen(*(np.ascontiguousarray(x[ix]) for x in values)),
                              f_fss, f_leg)
     return cache[support, pairs]
 
