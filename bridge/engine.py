@@ -544,7 +544,7 @@ class DarkSector:
                     mfa = self.m_fermion[..., list(fermions_a)]
                     mfb = self.m_fermion[..., list(fermions_b)]
                     mm = (mfa[..., :, None] * mfb[..., None, :])[..., :, :, None, None]
-                    entry[k] = _frozen(np.multiply(mm, v, out=v))  # v: a fresh gather
+                    entry[k] = _frozen(np.multiply(mm, v, out=v))  # v: a fresh gather (its layout kept)
         return entry.get("I2"), entry.get("I1")
 
     def _box_sets(self, fermions_a: tuple, fermions_b: tuple, scalars_a: tuple, scalars_b: tuple):
@@ -584,7 +584,7 @@ class DarkSector:
         ``index`` (an int array of positions in ``sets``): the arrays taken at it instead,
         shape (N, *index.shape), in one gather from the loops call's own (N, sets) result
         where every set came from the same call (no (N, len(sets)) copy first: the same
-        values, C order as before)."""
+        values in the same layout as the stacked array's gather)."""
         cache = self.__dict__.setdefault("_box_kernels_cache", {})
         # (set, kind) → (the loops call's (N, sets) array, the set's column): the cache's
         # entries are its columns (a copy of the sector shares the cache but may lack these)
