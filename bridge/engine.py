@@ -534,17 +534,17 @@ class DarkSector:
             sets = self._box_sets(fermions_a, fermions_b, scalars_a, scalars_b)
             distinct = list(dict.fromkeys(sets))
             slot = {k: n for n, k in enumerate(distinct)}
-            values = self._box_integrals(distinct, tuple(todo))
             ix = np.array([slot[k] for k in sets]).reshape(
                 len(fermions_a), len(fermions_b), len(scalars_a), len(scalars_b))
+            values = self._box_integrals(distinct, tuple(todo), ix)
             for k, v in zip(todo, values, strict=True):
                 if k == "I2":
-                    entry[k] = _frozen(v[..., ix])
+                    entry[k] = _frozen(v)
                 else:
                     mfa = self.m_fermion[..., list(fermions_a)]
                     mfb = self.m_fermion[..., list(fermions_b)]
                     mm = (mfa[..., :, None] * mfb[..., None, :])[..., :, :, None, None]
-                    entry[k] = _frozen(mm * v[..., ix])
+                    entry[k] = _frozen(np.multiply(mm, v, out=v))  # v: a fresh gather (its layout kept)
         return entry.get("I2"), entry.get("I1")
 
     def _box_sets(self, fermions_a: tuple, fermions_b: tuple, scalars_a: tuple, scalars_b: tuple):
@@ -572,15 +572,23 @@ class DarkSector:
         components of a multiplet are degenerate: their loop functions are computed once)."""
         return dict(enumerate(_equal_columns(self.m_scalar**2)))
 
-    def _box_integrals(self, sets: list, kinds=BOX_KINDS) -> tuple[np.ndarray, ...]:
+    def _box_integrals(self, sets: list, kinds=BOX_KINDS, index=None) -> tuple[np.ndarray, ...]:
         """I2 and/or I1 (``kinds``, in that order) of shape (N, len(sets)) for the mass sets
         (a, b, A, B) (fermion, fermion, scalar, scalar columns, each pair sorted). I1, I2 are
         symmetric in their four masses and their divided differences sort them first, so each
         distinct set of masses — fermions and scalars of equal mass at every point share one
         (:attr:`_fermion_columns`, :attr:`_scalar_columns`) — is evaluated once per batch and
         shared by every box: one loops call for the sets not yet cached (loops.box_integrals
-        for both kinds, shared points; loops.box_I2 or box_I1 for one: the same numbers)."""
+        for both kinds, shared points; loops.box_I2 or box_I1 for one: the same numbers).
+
+        ``index`` (an int array of positions in ``sets``): the arrays taken at it instead,
+        shape (N, *index.shape), in one gather from the loops call's own (N, sets) result
+        where every set came from the same call (no (N, len(sets)) copy first: the same
+        values in the same layout as the stacked array's gather)."""
         cache = self.__dict__.setdefault("_box_kernels_cache", {})
+        # (set, kind) → (the loops call's (N, sets) array, the set's column): the cache's
+        # entries are its columns (a copy of the sector shares the cache but may lack these)
+        columns = self.__dict__.setdefault("_box_kernel_columns", {})
         todo: dict[tuple, list] = {}  # the kinds missing → the sets missing them
         for key in sets:
             missing = tuple(k for k in BOX_KINDS if k in kinds and (key, k) not in cache)
@@ -600,8 +608,20 @@ class DarkSector:
             for kind, value in zip(missing, functions[missing](*args), strict=True):
                 for n, key in enumerate(keys):
                     cache[key, kind] = value[..., n]
-        return tuple(np.stack([cache[key, kind] for key in sets], axis=-1)
-                     for kind in BOX_KINDS if kind in kinds)
+                    columns[key, kind] = (value, n)
+        out = []
+        for kind in BOX_KINDS:
+            if kind not in kinds:
+                continue
+            if index is not None:
+                found = [columns.get((key, kind)) for key in sets]
+                if all(f is not None and f[0] is found[0][0] for f in found):
+                    at = np.array([f[1] for f in found])
+                    out.append(found[0][0][..., at[index]])
+                    continue
+            stacked = np.stack([cache[key, kind] for key in sets], axis=-1)
+            out.append(stacked if index is None else stacked[..., index])
+        return tuple(out)
 
     @cached_property
     def _fermion_columns(self) -> dict[int, int]:
@@ -1447,17 +1467,20 @@ def _z_penguin(sector: DarkSector, sm, chirality: str, f_bar: str, f: str):
     gL, gR, gS = _z_vertices(sector, chirality, support)
     # fermions of the loop without Z couplings (neutral singlets: the scotogenic N) make every
     # fermion-line term an exact zero: left out, with their loop functions, and with their zeros
-    # in the pole, the bound and the residue scale (adding 0 changes no sum)
-    fermion_line = bool(np.any(gR) or np.any(gL))
-    mm = _z_penguin_functions(sector, support, fermion_line)[0]
-    f_ffs_r, g_ffs, f_fss_s, f_leg_s = _z_penguin_kernels(sector, support, fermion_line)
+    # in the pole, the bound and the residue scale (adding 0 changes no sum); the loop functions
+    # of the fermion pairs without a Z vertex anywhere in the batch are not evaluated either
+    # (:func:`_z_fermion_pairs`: their terms are zeros whatever they multiply)
+    pairs = _z_fermion_pairs(sector, chirality, support)
+    fermion_line = len(pairs[0]) > 0
+    mm = _z_penguin_functions(sector, support, pairs)[0]
+    f_ffs_r, g_ffs, f_fss_s, f_leg_s = _z_penguin_kernels(sector, support, pairs)
     # fermion-line Z: indices (a, b, A)
     Qb_c = Qb.conj()
-    coup_ff = np.einsum("...bA,...aA->...abA", Qs, Qb_c)
     gR_ab = np.swapaxes(gR, -1, -2)  # gR[b, a] indexed as [a, b]
     gL_ab = np.swapaxes(gL, -1, -2)
     term_f, pieces_f = 0, ()
     if fermion_line:
+        coup_ff = np.einsum("...bA,...aA->...abA", Qs, Qb_c)
         term_f_r = np.einsum("...abA,...ab,...abA->...abA", coup_ff, 0.5 * gR_ab, f_ffs_r)
         term_f_l = np.einsum("...abA,...ab,...abA->...abA", coup_ff, gL_ab * mm, g_ffs)
         term_f = _sum(term_f_r, 3) - _sum(term_f_l, 3)
@@ -1473,7 +1496,11 @@ def _z_penguin(sector: DarkSector, sm, chirality: str, f_bar: str, f: str):
     pole = ((np.einsum("...abA,...ab->...", coup_ff, 0.5 * gR_ab) if fermion_line else 0)
             + np.einsum("...aAB,...BA->...", coup_ss, 0.5 * gS)
             - g_d * 0.5 * _sum_fast(Qs * Qb_c, 2))
-    size = _sum_fast(np.abs(coup_ff), 3) + _sum_fast(np.abs(coup_ss), 3)
+    # the scale of the check, Σ_abA |Q_s^bA Q_b^aA| + Σ_aAB |Q_s^aB Q_b^aA| over every pair,
+    # as products of sums of |Q| (the same sum but for rounding: a tolerance's scale)
+    abs_s, abs_b = np.abs(Qs), np.abs(Qb)
+    size = (np.einsum("...A,...A->...", np.einsum("...bA->...A", abs_s), np.einsum("...aA->...A", abs_b))
+            + np.einsum("...a,...a->...", np.einsum("...aB->...a", abs_s), np.einsum("...aA->...a", abs_b)))
     if np.any(np.abs(pole) > 1e-8 * np.maximum(size, 1e-300)):
         raise ValueError("Z-penguin divergence does not cancel: the model's Z couplings "
                          "are not gauge invariant")
@@ -1523,10 +1550,13 @@ def _z_vertices(sector: DarkSector, chirality: str, support):
         gS, rho = np.asarray(z.scalar), sector.rho
         if support is not None:  # the block first: the elementwise operations below on it alone
             fs, sq = support
-            gL, gR = (np.take(np.take(g, list(fs), axis=-2), list(fs), axis=-1) for g in (gL, gR))
-            gS = np.take(np.take(gS, list(sq), axis=-2), list(sq), axis=-1)
+            # (a support of every state keeps the sector's own arrays: a cut would copy them)
+            if tuple(fs) != tuple(range(np.shape(gL)[-1])):
+                gL, gR = (np.take(np.take(g, list(fs), axis=-2), list(fs), axis=-1) for g in (gL, gR))
+                gL, gR = _frozen(gL, gR)  # new arrays (without a cut: the sector's own)
+            if tuple(sq) != tuple(range(np.shape(gS)[-1])):
+                gS = np.take(np.take(gS, list(sq), axis=-2), list(sq), axis=-1)
             rho = rho[np.ix_(sq, sq)]
-            gL, gR = _frozen(gL, gR)  # new arrays (without a support: the sector's own)
         # real states: the vertex S_A → S_B is g_BA − g_AB (ZCouplings docstring); nothing to
         # subtract where no two real scalars meet (g − 0 g^T = g: left out)
         if np.any(rho):
@@ -1535,47 +1565,76 @@ def _z_vertices(sector: DarkSector, chirality: str, support):
     return cache[key]
 
 
-def _z_penguin_kernels(sector: DarkSector, support, fermion_line: bool = True):
+def _z_fermion_pairs(sector: DarkSector, chirality: str, support) -> tuple[tuple, tuple]:
+    """(a's, b's): the fermion pairs (a, b) of :func:`z_penguin`'s fermion-line terms whose Z
+    vertex g^L_ba or g^R_ba is non-zero at some point of the batch, in C order of (a, b) (on
+    ``support``); cached per sector with the vertices. The other pairs' terms are exact zeros."""
+    cache = sector.__dict__.setdefault("_z_vertex_cache", {})
+    key = ("pairs", chirality, support)
+    if key not in cache:
+        gL, gR, _ = _z_vertices(sector, chirality, support)
+        used = _nonzero_anywhere(np.asarray(gL)) | _nonzero_anywhere(np.asarray(gR))  # [b, a]
+        a, b = np.nonzero(used.T)
+        cache[key] = (tuple(a.tolist()), tuple(b.tolist()))
+    return cache[key]
+
+
+def _z_penguin_kernels(sector: DarkSector, support, pairs=((), ())):
     """(f[m_a², m_b², M_A²] − ½, g[m_a², m_b², M_A²], f[m_a², M_A², M_B²] − 3/2,
-    f[m_a², M_A², M_A²] − 3/2) of :func:`z_penguin` (:func:`_z_penguin_functions`) as complex
-    arrays, cached per support: every Z penguin of the sector (each lepton pair and chirality)
+    f[m_a², M_A², M_A²] − 3/2) of :func:`z_penguin` (:func:`_z_penguin_functions`; the first
+    two from f = g = 0 off the fermion ``pairs`` (a's, b's)) as complex arrays,
+    cached per support: every Z penguin of the sector (each lepton pair and chirality)
     multiplies them with complex couplings, which numpy and einsum do by casting them to
-    complex; subtracted and cast once here, the same numbers. Without ``fermion_line`` the first
-    two are None unless at hand."""
+    complex; subtracted and cast once here, the same numbers. Without pairs the first two are
+    None."""
     cache = sector.__dict__.setdefault("_z_kernel_cache", {})
     entry = cache.setdefault(support, {})
-    if "scalar" not in entry or (fermion_line and "fermion" not in entry):
-        _, f_ffs, g_ffs, f_fss, f_leg = _z_penguin_functions(sector, support, fermion_line)
+    fermion_line = len(pairs[0]) > 0
+    if "scalar" not in entry or (fermion_line and pairs not in entry):
+        _, f_ffs, g_ffs, f_fss, f_leg = _z_penguin_functions(sector, support, pairs)
         if "scalar" not in entry:
             entry["scalar"] = _frozen((f_fss - 1.5).astype(complex), (f_leg - 1.5).astype(complex))
         if fermion_line:
-            entry["fermion"] = _frozen((f_ffs - 0.5).astype(complex), (g_ffs - 0.0).astype(complex))
-    return (*entry.get("fermion", (None, None)), *entry["scalar"])
+            entry[pairs] = _frozen((f_ffs - 0.5).astype(complex), (g_ffs - 0.0).astype(complex))
+    return (*entry.get(pairs, (None, None)), *entry["scalar"])
 
 
-def _z_penguin_functions(sector: DarkSector, support, fermion_line: bool = True):
+def _z_penguin_functions(sector: DarkSector, support, pairs=((), ())):
     """(m_a m_b, f[m_a², m_b², M_A²], g[m_a², m_b², M_A²], f[m_a², M_A², M_B²], f[m_a², M_A², M_A²])
     of :func:`z_penguin` on the fermions and scalars ``support`` (None: all of them), masses in
     units of the heaviest of them; they depend on the masses only, so every Z penguin of the
     sector with the same support shares them (cached). The fermion-line functions f, g[m_a²,
-    m_b², M_A²] are evaluated only when asked for (``fermion_line``; None otherwise unless at
-    hand): a loop whose fermions have no Z coupling (:func:`_z_penguin`) does not need them."""
+    m_b², M_A²] are evaluated on the fermion ``pairs`` (a's, b's) alone, 0 on the others (None
+    without pairs): the pairs without a Z vertex (:func:`_z_fermion_pairs`) and a loop whose
+    fermions have no Z coupling (:func:`_z_penguin`) do not need them."""
     cache = sector.__dict__.setdefault("_z_function_cache", {})  # the full tuples
-    if support in cache:
-        return cache[support]
+    if (support, pairs) in cache:
+        return cache[support, pairs]
     scalar = sector.__dict__.setdefault("_z_scalar_function_cache", {})
     if support not in scalar:
         scalar[support] = _z_scalar_functions(sector, support)
     (mm, f_fss, f_leg), (mf2, ms2, fpairs, fpair_of, ss, s_at) = scalar[support]
-    if not fermion_line:
+    if not pairs[0]:
         return mm, None, None, f_fss, f_leg
-    a, b = [p[0] for p in fpairs], [p[1] for p in fpairs]
+    # the distinct unordered mass pairs of the fermion pairs, each evaluated once (as before
+    # on all of them: each element's value depends on its own points alone, the same numbers);
+    # the pairs left out get 0 (their terms are zeros: a Z vertex 0 at every point)
+    n_f = fpair_of.shape[0]
+    slots = fpair_of[list(pairs[0]), list(pairs[1])]
+    needed = sorted(set(slots.tolist()))
+    a, b = [fpairs[k][0] for k in needed], [fpairs[k][1] for k in needed]
     f2, g2 = loops.dd2_pair(mf2[..., a, None], mf2[..., b, None], ms2[..., None, ss])
-    ix = (Ellipsis, fpair_of[:, :, None], s_at[None, None, :])
+    # slot of every (a, b): its evaluated pair, or the extra last slot of zeros
+    at = np.full((n_f, n_f), len(needed), dtype=int)
+    at[list(pairs[0]), list(pairs[1])] = [needed.index(k) for k in slots.tolist()]
+    ix = (Ellipsis, at[:, :, None], s_at[None, None, :])
+    values = (f2, g2)
+    if len(pairs[0]) < n_f * n_f:  # a slot of zeros for the pairs left out
+        values = [np.concatenate([x, np.zeros_like(x[..., :1, :])], axis=-2) for x in values]
     # C order, as the broadcast evaluation gave: the sums over them then add in the same order
-    cache[support] = (mm, *_frozen(*(np.ascontiguousarray(x) for x in (f2[ix], g2[ix]))),
-                      f_fss, f_leg)
-    return cache[support]
+    cache[support, pairs] = (mm, *_frozen(*(np.ascontiguousarray(x[ix]) for x in values)),
+                             f_fss, f_leg)
+    return cache[support, pairs]
 
 
 def _z_scalar_functions(sector: DarkSector, support) -> tuple:
