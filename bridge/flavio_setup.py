@@ -48,20 +48,32 @@ def import_flavio_for_predictions():
 
 @contextmanager
 def libyaml():
-    """``yaml.safe_load`` through libyaml's parser (PyYAML's ``CSafeLoader``: the C parser, the
-    same constructor and resolver) while flavio reads its data files at import: the pure-Python
-    parser took ~1.5 of the ~5.5 CPU-s of ``import flavio`` (measurements, parameters, form
-    factors). The same data: tests/test_flavio_import.py compares the two parses of every YAML
-    file flavio ships. Where PyYAML was built without libyaml, nothing changes. flavio looks
-    ``yaml.safe_load`` up at each call (no ``from yaml import``)."""
+    """``yaml.safe_load`` through libyaml's parser while flavio reads its data files at import:
+    PyYAML's C parser with the constructors and resolvers ``yaml.SafeLoader`` has at each call
+    (flavio's own: ``flavio.io`` makes mappings OrderedDicts, at the start of its import). The
+    pure-Python parser took ~1.5 of the ~5.5 CPU-s of ``import flavio`` (measurements,
+    parameters, form factors). The same data: tests/test_flavio_import.py compares the two
+    parses of every YAML file flavio ships, types and order. Where PyYAML was built without
+    libyaml, nothing changes. flavio looks ``yaml.safe_load`` up at each call (no ``from yaml
+    import``)."""
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", None)
-    if loader is None:
+    parser = getattr(yaml, "CSafeLoader", None)
+    if parser is None:
         yield
         return
     safe_load = yaml.safe_load
-    yaml.safe_load = lambda stream: yaml.load(stream, Loader=loader)
+
+    def c_safe_load(stream):
+        safe = yaml.SafeLoader
+        loader = type("LibyamlSafeLoader", (parser,), {
+            "yaml_constructors": safe.yaml_constructors,
+            "yaml_multi_constructors": safe.yaml_multi_constructors,
+            "yaml_implicit_resolvers": safe.yaml_implicit_resolvers,
+            "yaml_path_resolvers": safe.yaml_path_resolvers})
+        return yaml.load(stream, Loader=loader)
+
+    yaml.safe_load = c_safe_load
     try:
         yield
     finally:
