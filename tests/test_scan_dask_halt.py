@@ -4,6 +4,7 @@ chunk to the end for nothing."""
 
 import time
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -11,14 +12,15 @@ from bridge.scan import executors
 
 distributed = pytest.importorskip("distributed")
 
+ROOT = Path(__file__).resolve().parents[1]
 #: Seconds a task below runs when nothing ends it: far longer than a halt takes to arrive.
 BOUND = 60.0
 
 
-def _until_halted(started_key: str) -> str:
+def _until_halted(started_key: str, bound: float = BOUND) -> str:
     """A task of parts: check_task between them, as runner.run_packed does."""
     distributed.Variable(started_key).set(True)
-    end = time.monotonic() + BOUND
+    end = time.monotonic() + bound
     while time.monotonic() < end:
         executors.check_task()
         time.sleep(0.01)
@@ -47,8 +49,7 @@ def test_a_halt_ends_the_running_and_the_waiting_tasks(cluster):
         started.get(timeout=30)  # the first task runs
         backend.executor.halt()
         for f in futures:  # two run (two threads), the third starts after the halt
-            with pytest.raises(executors.Halted):
-                f.result(timeout=30)
+            assert f.result(timeout=30) is None  # ended by the halt (not "ran to its end")
     finally:
         backend.close()
 
@@ -57,10 +58,13 @@ def test_tasks_of_another_scan_run_on(cluster):
     """The halt event is the scan's own: a second scan on the same cluster is not stopped."""
     first, second = _backend(cluster), _backend(cluster)
     try:
+        stopped = first.executor.submit(_until_halted, "started-first")
+        distributed.Variable("started-first", client=distributed.get_client()).get(timeout=30)
+        going = second.executor.submit(_until_halted, "started-second", 2.0)
+        distributed.Variable("started-second", client=distributed.get_client()).get(timeout=30)
         first.executor.halt()
-        assert second.executor.submit(sum, [1, 2]).result(timeout=30) == 3
-        with pytest.raises(executors.Halted):
-            first.executor.submit(_until_halted, "started-first").result(timeout=30)
+        assert stopped.result(timeout=30) is None
+        assert going.result(timeout=30) == "ran to its end"
     finally:
         first.close()
         second.close()
@@ -100,7 +104,7 @@ def test_a_ctrl_c_ends_the_dask_workers_chunk(tmp_path):
                 return any(client.run(lambda dask_worker: len(dask_worker.state.executing)).values())
 
             scan = subprocess.Popen(
-                [sys.executable, "-m", "bridge.cli", "scan", "cards/F_Ib.slha",
+                [sys.executable, "-m", "bridge.cli", "scan", str(ROOT / "cards" / "F_Ib.slha"),
                  "--vary", "MINPAR:1:20:1000:1000", "--vary", "MINPAR:2:100:2000:1000",
                  "--likelihood", "seed2021", "--scheduler", c.scheduler_address,
                  "--chunk-size", "400000", "-o", str(tmp_path / "r.db"), "-q"],
@@ -121,3 +125,77 @@ def test_a_ctrl_c_ends_the_dask_workers_chunk(tmp_path):
             finally:
                 scan.kill()
                 scan.wait()
+
+
+def _events(cluster) -> set:
+    """The names of the events the scheduler holds."""
+    with distributed.Client(cluster.scheduler_address) as client:
+        return set(client.run_on_scheduler(
+            lambda dask_scheduler: list(dask_scheduler.extensions["events"]._events)))
+
+
+def test_the_halt_event_is_forgotten_once_the_tasks_have_ended(cluster):
+    """A halt whose tasks all ended within its wait clears the event (the scheduler keeps no
+    name of it); one whose task did not end keeps it for that task."""
+    backend = _backend(cluster)
+    future = backend.executor.submit(_until_halted, "started-forget")
+    distributed.Variable("started-forget", client=distributed.get_client()).get(timeout=30)
+    backend.executor.halt()
+    assert future.result(timeout=30) is None
+    assert backend.executor._event not in _events(cluster)
+    backend.close()
+
+    slow = _backend(cluster)
+    monkey = executors.HALT_WAIT
+    try:
+        executors.HALT_WAIT = 0.0  # the task cannot end within the wait
+        stuck = slow.executor.submit(_until_halted, "started-stuck")
+        distributed.Variable("started-stuck", client=distributed.get_client()).get(timeout=30)
+        slow.executor.halt()
+        assert slow.executor._event in _events(cluster)
+        assert stuck.result(timeout=30) is None  # and it still ends on it
+    finally:
+        executors.HALT_WAIT = monkey
+        slow.close()
+
+
+def test_a_scheduler_that_does_not_answer_delays_the_stop_by_a_second_at_most(cluster):
+    """The halt's request to the scheduler has EVENT_TIMEOUT: a scheduler that does not answer
+    (stopped, overloaded) leaves the tasks to run on, and the stop goes on (it waited ~10 s)."""
+    import asyncio
+
+    class Silent:
+        def __getattr__(self, name):
+            async def never(**kwargs):
+                await asyncio.sleep(60)
+            return never
+
+    class Client:
+        def __init__(self, client):
+            self.sync, self.scheduler = client.sync, Silent()
+
+    backend = _backend(cluster)
+    try:
+        backend.executor._client = Client(backend.executor._client)
+        start = time.monotonic()
+        backend.executor.halt()
+        assert time.monotonic() - start < executors.EVENT_TIMEOUT + 1.0
+    finally:
+        backend.close()
+
+
+def test_workers_of_another_bridge_are_refused_before_any_task(cluster, monkeypatch):
+    """A cluster whose workers run another bridge (another DASK_PROTOCOL: an earlier one lacked
+    the halt's task function, and its workers left the cluster on the first task) is refused
+    in one line naming the scheduler, before a task is sent; the look itself is the one the
+    other tests' workers answered (their protocol equals this one)."""
+    from bridge.errors import InputError
+
+    monkeypatch.setattr(executors, "_WORKER_PROTOCOL", lambda: 1)
+    with pytest.raises(InputError, match="run an earlier bridge; install this bridge on them") as e:
+        _backend(cluster)
+    assert cluster.scheduler_address in str(e.value) and "\n" not in str(e.value)
+    monkeypatch.setattr(executors, "_WORKER_PROTOCOL",
+                        lambda: __import__("no_such_bridge_module"))
+    with pytest.raises(InputError, match="run no bridge"):
+        _backend(cluster)

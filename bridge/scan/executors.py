@@ -36,7 +36,7 @@ import time
 import uuid
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, wait
 
-from bridge.blas import BLAS_THREADS
+from bridge import blas
 from bridge.errors import InputError
 
 #: Seconds between two checks of a worker's watchdog.
@@ -142,9 +142,9 @@ def make_backend(workers: int | None = None, scheduler: str | None = None, mpi: 
         return Backend(SerialExecutor(), 1, "in-process")
     # one BLAS thread per worker: the workers are the parallelism, and a multi-threaded
     # OpenBLAS on top of them spins on the same cores (small matrix products 10-30x slower
-    # on a loaded 2-core machine); spawned workers read this when they import numpy
-    for name in BLAS_THREADS:
-        os.environ.setdefault(name, "1")
+    # on a loaded 2-core machine); spawned workers read this when they import numpy (a
+    # user's own setting is kept: bridge.blas)
+    blas.set_one()
     halt = multiprocessing.get_context("spawn").RawValue("b", 0)  # (see HALT)
     pool = _LocalPool(workers, mp_context=_WorkerContext(),
                       initializer=start_worker, initargs=(os.getpid(), reports, setup, halt))
@@ -292,12 +292,15 @@ def check_task() -> None:
         raise Halted("the scan stops")
 
 
-def _dask_halted(event) -> bool:
-    """Whether a Dask task's halt event is set; a look that fails (the scheduler restarts or
-    is gone) ends no task: the chunk goes on, as it did before there was an event."""
+def _dask_halted(halt) -> bool:
+    """Whether a Dask task's halt event (its worker's client, the event's name) is set; a look
+    that fails or takes over EVENT_TIMEOUT (the scheduler restarts, is stopped or gone) ends no
+    task: the chunk goes on, as it did before there was an event."""
+    client, name = halt
     try:
-        return bool(event.is_set())
-    except Exception:  # any of Dask's communication errors
+        return bool(client.sync(client.scheduler.event_is_set, name=name,
+                                callback_timeout=EVENT_TIMEOUT))
+    except Exception:  # any of Dask's communication errors, the timeout
         return False
 
 
@@ -556,13 +559,52 @@ def _dask(address: str) -> Backend:
         raise InputError(f"--scheduler {address}: no Dask scheduler answered within "
                          f"{CONNECT_TIMEOUT:g} s{reason}")
     client = made["client"]
+    try:
+        _check_dask_workers(client, address)
+    except BaseException:
+        client.close()
+        raise
     threads = sum(w.get("nthreads", 1) for w in client.scheduler_info().get("workers", {}).values())
     executor = _DaskExecutor(client, f"bridge-scan-halt-{uuid.uuid4().hex}")
     return Backend(executor, max(1, threads), f"Dask at {address} ({threads} threads)",
                    close=client.close, halt=executor.halt)
 
 
-#: In a Dask worker's thread that runs a scan's task: its scan's halt event (:func:`_dask_task`).
+#: What a scan hands its Dask workers and expects of them (the task function :func:`_dask_task`
+#: and its arguments); a worker whose bridge has another number is refused when the scan
+#: connects (:func:`_check_dask_workers`). 2: tasks under their scan's halt event.
+DASK_PROTOCOL = 2
+
+
+#: The look at a Dask worker's :data:`DASK_PROTOCOL` (1: a bridge from before it), sent by value
+#: (a lambda, which cloudpickle cannot send by name): it names nothing of this bridge, which the
+#: worker's may lack.
+_WORKER_PROTOCOL = lambda: getattr(  # noqa: E731
+    __import__("importlib").import_module("bridge.scan.executors"), "DASK_PROTOCOL", 1)
+
+
+def _check_dask_workers(client, address: str) -> None:
+    """Refuse a cluster whose workers run another bridge (:data:`DASK_PROTOCOL`) before any
+    task goes to them: a worker of a bridge from before protocol 2 that received a task of
+    protocol 2 (a function it does not have) left the cluster, and the scan waited for ever
+    (review rev20). The look is sent by value (a function of this module's would have to be
+    importable there)."""
+    try:
+        found = client.run(_WORKER_PROTOCOL, on_error="return")
+    except Exception as exc:  # the scheduler or a worker gone meanwhile: one line
+        raise InputError(f"--scheduler {address}: cannot ask its workers which bridge they run "
+                         f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]})") from None
+    other = sorted(w for w, v in found.items() if v != DASK_PROTOCOL)
+    if other:
+        v = found[other[0]]
+        what = ("no bridge" if isinstance(v, ImportError) else "an earlier bridge" if v == 1
+                else "another bridge")
+        raise InputError(f"--scheduler {address}: {len(other)} of its {len(found)} workers ({other[0]}"
+                         f"{', ...' if len(other) > 1 else ''}) run {what}; install this bridge on them")
+
+
+#: In a Dask worker's thread that runs a scan's task: (its worker's client, its scan's halt
+#: event) (:func:`_dask_task`).
 _DASK_TASK = threading.local()
 
 
@@ -585,36 +627,52 @@ class _DaskExecutor(Executor):
         return future
 
     def halt(self) -> None:
-        """Set the scan's halt event, then wait (up to HALT_WAIT seconds) for the tasks in
-        flight to end at their next part, before the client closes: a worker in this process
-        (``LocalCluster(processes=False)``) looks at the event through this client. The event
-        stays on the scheduler (a name and a flag). A scheduler that does not answer leaves
-        the tasks to run to their end, as before."""
-        try:
-            self._client.sync(self._client.scheduler.event_set, name=self._event,
-                              callback_timeout=CONNECT_TIMEOUT)
-        except Exception:  # the scan stops anyway; its tasks then run to their end
+        """Set the scan's halt event, then wait (HALT_WAIT seconds in all at most) for the
+        tasks in flight to end at their next part, before the client closes: a worker in this
+        process (``LocalCluster(processes=False)``) looks at the event through this client.
+        Once they have ended the event is cleared (the scheduler forgets it); a task that has
+        not (a part longer than the wait) still finds it. A scheduler that does not answer
+        within EVENT_TIMEOUT leaves the tasks to run to their end, as before (the stop waited
+        ~10 s for it, review rev20)."""
+        start = time.monotonic()
+        if not self._request("event_set"):
             return
-        wait(list(self._running), timeout=HALT_WAIT)
+        _, running = wait(list(self._running), timeout=max(0.0, HALT_WAIT - (time.monotonic() - start)))
+        if not running:
+            self._request("event_clear")
+
+    def _request(self, what: str) -> bool:
+        try:
+            self._client.sync(getattr(self._client.scheduler, what), name=self._event,
+                              callback_timeout=EVENT_TIMEOUT)
+            return True
+        except Exception:  # the scan stops anyway; its tasks then run to their end
+            return False
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self._executor.shutdown(wait=wait)
 
 
-#: Seconds a stopping scan waits for its Dask tasks to end at their next part (a part: at
-#: most about a second of work).
+#: Seconds a stopping scan waits for its Dask tasks to end at their next part (a part: about
+#: a second of work once the chunks are sized; a chunk of --chunk-size may hold longer ones).
 HALT_WAIT = 5.0
+#: Seconds a request about the halt event may take (the scanning process's and a task's look).
+EVENT_TIMEOUT = 1.0
 
 
 def _dask_task(halt: str, fn, /, *args, **kwargs):
     """``fn(*args, **kwargs)`` on a Dask worker, with the scan's halt event (named ``halt``,
     on the scheduler) where :func:`check_task` looks: one look is one request to the
-    scheduler (a part of a chunk, up to ~1 s of work, between two)."""
-    from distributed import Event
+    scheduler (a part of a chunk, up to ~1 s of work, between two). A task ended by the halt
+    returns None: nothing reads it, and as an exception each worker logged it as a failed
+    task with its traceback (review rev20)."""
+    from distributed import get_client
 
-    _DASK_TASK.halt = Event(halt)
+    _DASK_TASK.halt = (get_client(), halt)
     try:
         return fn(*args, **kwargs)
+    except Halted:
+        return None
     finally:
         _DASK_TASK.halt = None
 
