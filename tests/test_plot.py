@@ -371,3 +371,25 @@ def test_delta_chi2_of_two_parameters_is_the_chi2_quantile():
         x = delta_chi2_two_dof(n)
         tail, _ = quad(lambda t: 0.5 * math.exp(-0.5 * t), x, math.inf, epsabs=0, epsrel=1e-13)
         assert math.isclose(tail, math.erfc(n / math.sqrt(2)), rel_tol=1e-10), n
+
+
+def test_sigmas_out_of_order_or_not_positive_are_one_line_and_far_ones_draw(db, tmp_path, capsys):
+    """--sigmas: levels out of order, zero, negative, NaN or infinite are refused in one line
+    (matplotlib's traceback before); a region of 40 σ (erfc underflows: an infinite level, every
+    point) is drawn, and so are more regions than the four colours (as before)."""
+    import math
+
+    from bridge.cli import main
+    from bridge.scan.plot import delta_chi2_two_dof
+
+    png = tmp_path / "s.png"
+    for bad in ("3,1", "0,1", "-1", "nan", "1,inf", "1,,x", ""):
+        assert main(["plot", db, "--sigmas", bad, "-o", str(png)]) == 2, bad
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("bridge: error: --sigmas"), (bad, err)
+        assert not png.exists()
+    assert delta_chi2_two_dof(40.0) == math.inf and math.isfinite(delta_chi2_two_dof(38.0))
+    for good in ("1,40", "1,2,3,4,5"):
+        assert main(["plot", db, "--sigmas", good, "-o", str(png)]) == 0, good
+        assert png.stat().st_size > 0
+        png.unlink()

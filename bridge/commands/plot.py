@@ -44,6 +44,8 @@ def add_parser(subparsers) -> None:
 
 
 def cmd_plot(args) -> int:
+    import itertools
+    import math
     from pathlib import Path
 
     from bridge.errors import InputError
@@ -69,7 +71,12 @@ def cmd_plot(args) -> int:
     try:
         sigmas = [float(s) for s in args.sigmas.split(",") if s.strip()]
     except ValueError:
-        raise InputError("--sigmas: numbers separated by commas, e.g. 1,2,3") from None
+        sigmas = []
+    # (a level of 0 or below, NaN or out of order: matplotlib's traceback before)
+    if not (sigmas and all(math.isfinite(s) and s > 0 for s in sigmas)
+            and all(a < b for a, b in itertools.pairwise(sigmas))):
+        raise InputError(f"--sigmas {args.sigmas!r}: positive numbers in increasing order, "
+                         "separated by commas, e.g. 1,2,3")
     out = args.output or str(Path(args.results).with_suffix(".png"))
     draw(args.results, x, y, out, chi2=args.chi2, sigmas=sigmas, bands=args.band,
          contours=args.contour, excludes=args.exclude, alloweds=args.allowed, logx=args.logx,

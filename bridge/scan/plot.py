@@ -587,8 +587,11 @@ def delta_chi2_two_dof(sigmas: float) -> float:
     of a Gaussian, p = erf(n/√2): the χ² distribution of two degrees of freedom has the CDF
     1 − exp(−x/2), so Δχ² = −2 ln(1 − p) = −2 ln erfc(n/√2) (PDG, Review of Particle Physics,
     "Statistics", Table 40.2: 2.30, 6.18, 11.83 for 1, 2, 3 σ). erfc keeps 1 − p exact where
-    p rounds to 1 (large n); scipy.stats, which gave it before, took ~1 s to import."""
-    return -2.0 * math.log(math.erfc(sigmas / math.sqrt(2.0)))
+    p rounds to 1 (large n); scipy.stats, which gave it before, took ~1 s to import. Beyond
+    ~38.5 σ erfc underflows to 0: the level is infinite (a region of every point), as scipy's
+    was from 8.4 σ."""
+    tail = math.erfc(sigmas / math.sqrt(2.0))
+    return -2.0 * math.log(tail) if tail > 0.0 else math.inf
 
 
 def _chi2_regions(ax, frame: Frame, sigmas, Patch, Line2D) -> list:
