@@ -1,4 +1,4 @@
-"""The threads of numpy's BLAS in bridge's processes: one.
+"""The threads of numpy's BLAS in bridge's processes: one, unless the user chose.
 
 bridge's matrix products are small: a point's mass matrices and couplings, a chunk's fast-path
 rows (:func:`bridge.linalg.point_rows`). Threads buy nothing there, and on a machine shared with
@@ -16,14 +16,26 @@ import sys
 
 #: Environment variables that set the threads of numpy's BLAS (OpenBLAS, MKL, OpenMP builds).
 BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
+#: Those in which a user may have chosen the threads (GotoBLAS's name, which OpenBLAS reads too):
+#: with any of them set, none is touched. OpenBLAS reads OPENBLAS_NUM_THREADS before
+#: OMP_NUM_THREADS (MKL likewise its own first), so setting the others to 1 beside a user's
+#: OMP_NUM_THREADS=4 overrode it (review rev20).
+CHOSEN = (*BLAS_THREADS, "GOTO_NUM_THREADS")
+
+
+def set_one() -> bool:
+    """Set each of :data:`BLAS_THREADS` to 1 in this process's environment (for numpy's later
+    import here and for the processes it starts), unless one of :data:`CHOSEN` is set; whether
+    it did."""
+    if any(name in os.environ for name in CHOSEN):
+        return False
+    for name in BLAS_THREADS:
+        os.environ[name] = "1"
+    return True
 
 
 def one_thread() -> bool:
-    """Set each of :data:`BLAS_THREADS` to 1 where the environment does not set it, if numpy is
-    not imported yet; whether it was in time. The ``bridge`` script calls it first
-    (:func:`bridge.cli.console`); the processes it starts (a scan's workers) inherit it."""
-    if "numpy" in sys.modules:
-        return False
-    for name in BLAS_THREADS:
-        os.environ.setdefault(name, "1")
-    return True
+    """:func:`set_one` if numpy is not imported yet (where it would come too late); whether it
+    set them. The ``bridge`` script calls it first (:func:`bridge.cli.console`); the processes it
+    starts (a scan's workers) inherit the setting."""
+    return "numpy" not in sys.modules and set_one()
