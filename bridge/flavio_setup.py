@@ -90,7 +90,10 @@ class _DeferredMeasurements(MutableMapping):
     OrderedDict that replaces this mapping (which forwards to it from then on): flavio's entries
     in its order (those built already kept), then the names assigned meanwhile, in theirs: the
     mapping flavio's import and the same assignments give. The ~311 measurements'
-    distributions took ~2.5 CPU-s and ~580 MiB; a ``bridge run`` reads a few dozen."""
+    distributions took ~2.5 CPU-s and ~580 MiB; a ``bridge run`` reads a few dozen. One thread
+    reads at a time; a build that fails leaves nothing. Unlike flavio's OrderedDict it is not a
+    dict (no ``copy``, ``move_to_end``), and ``bool()`` reads it whole; pickled or copied, it
+    is the whole OrderedDict (nothing in flavio 2.7.1 or bridge needs more, review rev21)."""
 
     def __init__(self):
         self._entries = None  # flavio's database, parsed: name -> entry, in its order
@@ -98,7 +101,10 @@ class _DeferredMeasurements(MutableMapping):
         self._assigned: dict = {}  # names assigned by others, in their order
         self._building = False
         self._loaded = None  # the whole mapping, once read
-        # one reader at a time (threads of a Dask worker): a build marks what it adds
+        self._filling = None  # the whole mapping while it is read (where the constructor adds)
+        # one reader at a time (threads of a Dask worker, of a notebook): the others wait for
+        # its end, and see no half-read mapping (review rev21: a lookup during the whole read
+        # found the bridge's overlay missing, a measurement None or a KeyError)
         self._lock = threading.RLock()
 
     def _database(self) -> dict:
@@ -132,13 +138,15 @@ class _DeferredMeasurements(MutableMapping):
             return self._whole()
 
     def _whole(self):
+        """The whole mapping, read under the lock with ``Measurement.instances`` still this
+        mapping (the constructor's assignments go to ``_filling``), published once complete;
+        a read that fails leaves nothing of itself."""
         if self._loaded is None:
             from collections import OrderedDict
 
             import flavio
 
-            whole = OrderedDict()
-            flavio.classes.Measurement.instances = whole  # where the constructor adds
+            self._filling = whole = OrderedDict()
             try:
                 for name in self._database():
                     if name in self._built:
@@ -146,10 +154,10 @@ class _DeferredMeasurements(MutableMapping):
                     else:
                         self._read(name)
                 whole.update(self._assigned)
-            except BaseException:
-                flavio.classes.Measurement.instances = self
-                raise
+            finally:
+                self._filling = None
             self._loaded = whole
+            flavio.classes.Measurement.instances = whole
         return self._loaded
 
     def __getitem__(self, name):
@@ -159,9 +167,14 @@ class _DeferredMeasurements(MutableMapping):
             if name in self._assigned:
                 return self._assigned[name]
             if name not in self._built and name in self._database():
+                before = set(self._built)
                 self._building = True
                 try:
                     self._read(name)
+                except BaseException:  # (a Ctrl-C): no half-made measurement kept
+                    for added in set(self._built) - before:
+                        del self._built[added]
+                    raise
                 finally:
                     self._building = False
             return self._built[name]
@@ -176,6 +189,8 @@ class _DeferredMeasurements(MutableMapping):
         with self._lock:
             if self._loaded is not None:
                 self._loaded[name] = value
+            elif self._filling is not None:
+                self._filling[name] = value
             elif self._building:
                 self._built[name] = value
             else:
@@ -189,6 +204,11 @@ class _DeferredMeasurements(MutableMapping):
 
     def __len__(self):
         return len(self._measurements())
+
+    def __reduce__(self):  # pickled or copied: the whole mapping, as flavio's own
+        from collections import OrderedDict
+
+        return OrderedDict, (list(self._measurements().items()),)
 
 
 def register_observables() -> None:

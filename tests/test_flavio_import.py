@@ -183,3 +183,71 @@ def test_measurements_built_by_name_then_read_whole_equal_flavios_own():
     assert ours["digest"] == theirs["digest"]
     assert ours["same_objects"] and theirs["same_objects"]
     assert ours["whole"] == theirs["whole"] == "OrderedDict"
+
+
+_EDGES = """
+import json, os, pickle, sys, tempfile, threading, time
+import numpy as np
+import flavio
+from bridge.likelihoods.flavio_fast import register_overlay
+deferred = type(flavio.classes.Measurement.__dict__["instances"]).__name__ == "_DeferredMeasurements"
+out = {}
+
+def numbers(m):
+    # every numeric attribute of every constraint's distribution (not only its central value)
+    rows = []
+    for dist, params in m._constraints:
+        rows.append([type(dist).__name__, str(params)] + [
+            [k, np.asarray(v).tobytes().hex()] for k, v in sorted(vars(dist).items())
+            if np.asarray(v).dtype.kind in "fiuc"])
+    return rows
+
+# a build that fails (a Ctrl-C inside flavio's reader) leaves nothing: the next look builds it
+if deferred:
+    real = flavio.classes.Measurement.set_constraint
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    flavio.classes.Measurement.set_constraint = interrupted
+    try:
+        flavio.Measurement["HFLAV rad 2018"]
+    except KeyboardInterrupt:
+        out["interrupted"] = True
+    flavio.classes.Measurement.set_constraint = real
+out["retried"] = numbers(flavio.Measurement["HFLAV rad 2018"])
+# a measurement of the same name as one of flavio's, read after it was looked up: it replaces it
+with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as f:
+    f.write("HFLAV rad 2018:\\n  experiment: a test\\n  values:\\n    BR(B->Xsgamma): 3.1(2)e-4\\n")
+flavio.measurements.read_file(f.name)
+os.unlink(f.name)
+register_overlay()
+out["collided"] = numbers(flavio.Measurement["HFLAV rad 2018"])
+# a look from another thread while one thread reads the database whole: it waits for the end
+reader = threading.Thread(target=lambda: list(flavio.Measurement.instances))
+reader.start()
+time.sleep(0.3)
+out["while_read"] = ["MEG II mu->egamma 2025" in flavio.Measurement.instances,
+                     flavio.Measurement["Belle II B+->Knunu 2023"].name]
+reader.join()
+names = list(flavio.Measurement.instances)
+out["names"] = names
+out["numbers"] = {n: numbers(flavio.Measurement[n]) for n in names}
+out["pickled"] = list(pickle.loads(pickle.dumps(flavio.Measurement.instances))) == names
+print(json.dumps(out))
+"""
+
+
+def test_failed_builds_same_names_threads_and_pickles_as_flavios_own():
+    """bridge.flavio_setup._DeferredMeasurements against flavio's own import (review rev21): a
+    build interrupted inside flavio's reader leaves nothing (the next look builds the whole
+    measurement); a file that reads a measurement of one of flavio's names replaces it where
+    it stands; a look from another thread while one thread reads the database whole waits for
+    the end (before: the overlay missing, a KeyError); pickled, the mapping is flavio's; and
+    every numeric attribute of every distribution of every measurement is the same."""
+    ours = _run("from bridge.flavio_setup import import_flavio_for_predictions as f; f()\n" + _EDGES)
+    theirs = _run(_EDGES)
+    assert ours.pop("interrupted") and "interrupted" not in theirs
+    assert ours["retried"] == theirs["retried"] and len(ours["retried"]) > 0
+    assert ours["collided"] == theirs["collided"] != ours["retried"]
+    assert ours["while_read"] == theirs["while_read"] == [True, "Belle II B+->Knunu 2023"]
+    assert ours["names"] == theirs["names"] and ours["pickled"] and theirs["pickled"]
+    assert ours["numbers"] == theirs["numbers"]
