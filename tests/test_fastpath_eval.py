@@ -70,6 +70,7 @@ def test_labels_alone_or_in_any_subset_equal_all_of_them_bit_for_bit(shipped, n)
                for c in shipped.representations[label].components)
     for label in labels:
         assert _same(shipped.evaluate(u, [label])[label], full[label]), label
+    assert list(shipped.evaluate(u, labels[0])) == [labels[0]]  # a string: one label
     some = list(np.random.default_rng(n).permutation(labels)[: len(labels) // 3])
     part = shipped.evaluate(u, [*some, "not an observable"])
     assert sorted(part) == sorted(some)

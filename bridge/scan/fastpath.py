@@ -810,6 +810,7 @@ class FastPath:
             self._compile()
         _, groups, slots, quads = self._compiled
         if labels is not None:
+            labels = [labels] if isinstance(labels, str) else labels  # (one label, not its letters)
             slots = {label: slots[label] for label in labels if label in slots}
         n = u.shape[0]
         if n % ROW_BLOCK or not n:  # zero rows (u = 0: the SM) once here, not in each product
