@@ -95,8 +95,6 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
-
-
 #: In a local worker process: the shared counters of points done per task slot
 #: (bridge.scan.runner.run_packed), set by the worker's initializer.
 REPORTS = None
@@ -618,13 +616,20 @@ class _DaskExecutor(Executor):
 
     def __init__(self, client, event: str):
         self._client, self._executor, self._event = client, client.get_executor(), event
+        # the futures not done (their callbacks run in the client's thread: a lock)
         self._running: set = set()
+        self._lock = threading.Lock()
 
     def submit(self, fn, /, *args, **kwargs):
         future = self._executor.submit(_dask_task, self._event, fn, *args, **kwargs)
-        self._running.add(future)
-        future.add_done_callback(self._running.discard)
+        with self._lock:
+            self._running.add(future)
+        future.add_done_callback(self._done)
         return future
+
+    def _done(self, future) -> None:
+        with self._lock:
+            self._running.discard(future)
 
     def halt(self) -> None:
         """Set the scan's halt event, then wait (HALT_WAIT seconds in all at most) for the
@@ -637,7 +642,9 @@ class _DaskExecutor(Executor):
         start = time.monotonic()
         if not self._request("event_set"):
             return
-        _, running = wait(list(self._running), timeout=max(0.0, HALT_WAIT - (time.monotonic() - start)))
+        with self._lock:
+            running = list(self._running)
+        _, running = wait(running, timeout=max(0.0, HALT_WAIT - (time.monotonic() - start)))
         if not running:
             self._request("event_clear")
 
