@@ -38,7 +38,7 @@ import numpy as np
 
 from bridge.errors import BridgeError, InputError
 from bridge.scan import store
-from bridge.scan.space import Axis
+from bridge.scan.space import Space
 
 PREFIXES = ("par:", "obs:", "chi2:", "pull:", "ol:", "wc:", "mass:", "in:", "contrib:", "mnu:", "dm:")
 #: Colour-blind-safe palette (Okabe & Ito) for layers without ``color=``.
@@ -228,10 +228,8 @@ class Frame:
         ix, iy = axes.index(self.x), axes.index(self.y)
         # the coordinates are the scan's definition, not the stored points: a failed point has
         # no values (a chunk lost with its worker: not even its parameters)
-        log_map = space.get("log_map", "numpy")  # none stored: an earlier scan's (numpy's)
-        self.grid = tuple(Axis(a["spec"], a["name"], float(a["lo"]), float(a["hi"]), int(a["n"]),
-                               bool(a.get("log", False)), None).values(log_map)
-                          for a in (space["axes"][ix], space["axes"][iy]))
+        scan = Space.from_dict(space)  # (an earlier scan's log axes: numpy's map)
+        self.grid = tuple(scan.axes[i].values(scan.log_map) for i in (ix, iy))
         self._axes = (shape, ix, iy)
         flat = self._cells(self.data["id"])
         nx, ny = shape[ix], shape[iy]

@@ -1281,8 +1281,7 @@ def _reusable(key, n: int, reuse: int | None = None):
 SPIKE_SAMPLE, SPIKE_COUNT, SPIKE_PLANES = 1 / 16, 1 / 32, 2
 
 
-def _spikes(z: np.ndarray, counts: np.ndarray, reach: np.ndarray,
-            taken: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _spikes(z: np.ndarray, counts: np.ndarray, reach: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(positions in the flattened table, high bytes) of the spikes of ``z`` (m x n uint64
     zigzagged residuals), which are taken out of ``z`` (their high bytes set to zero; the low
     ones stay in the planes). ``counts``: the non-zero bytes of each row of :func:`_planes` of
@@ -1293,8 +1292,6 @@ def _spikes(z: np.ndarray, counts: np.ndarray, reach: np.ndarray,
     m, n = z.shape
     none = np.zeros(0, np.int64), np.zeros(0, np.uint64)
     if m * n >= 2**32:
-        if taken is not None:
-            taken.append((np.zeros(0, np.int64), _BYTE_LIMITS[:0]))
         return none
     dense = (counts > SPIKE_SAMPLE).reshape(8, m)
     # b: one above the highest plane with many non-zero bytes (0: all sparse); top: the planes
@@ -1303,19 +1300,16 @@ def _spikes(z: np.ndarray, counts: np.ndarray, reach: np.ndarray,
     top = np.count_nonzero(reach[:, None] >= _BYTE_LIMITS[None, :], axis=1)
     cand = np.flatnonzero(top - b >= SPIKE_PLANES)
     if not cand.size:
-        if taken is not None:
-            taken.append((cand, _BYTE_LIMITS[:0]))
         return none
-    return _take_spikes(z, cand, _BYTE_LIMITS[b[cand]], reach, taken)
+    return _take_spikes(z, cand, _BYTE_LIMITS[b[cand]], reach)
 
 
-def _take_spikes(z: np.ndarray, cand: np.ndarray, limits: np.ndarray, reach: np.ndarray,
-                 taken: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _take_spikes(z: np.ndarray, cand: np.ndarray, limits: np.ndarray,
+                 reach: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The spikes of :func:`_spikes` in the rows ``cand`` (ascending) of ``z``: each row's
     residuals of ``limits`` (its 2**(8 b)) or more, where they are at most SPIKE_COUNT of the
-    row's; taken out of ``z`` and ``reach`` as there. ``taken``: a list to which the rows
-    that had spikes and their limits are appended (a chunk that reuses the plane decisions of
-    the chunk that chose, :func:`_encode`, looks for spikes in those rows only)."""
+    row's; taken out of ``z`` and ``reach`` as there (:func:`_replanned` gives the rows above
+    its plan's planes)."""
     m, n = z.shape
     none = np.zeros(0, np.int64), np.zeros(0, np.uint64)
     if m * n >= 2**32:  # positions stored as uint32 gaps
@@ -1331,8 +1325,6 @@ def _take_spikes(z: np.ndarray, cand: np.ndarray, limits: np.ndarray, reach: np.
         if 0 < at.size <= SPIKE_COUNT * n:
             found.append(at)
             kept.append(i)
-    if taken is not None:
-        taken.append((cand[kept], limits[kept]))
     if not found:
         return none
     cand, limits = cand[kept], limits[kept]
