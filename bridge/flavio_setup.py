@@ -9,6 +9,8 @@ from collections.abc import MutableMapping
 from contextlib import contextmanager
 
 _MEASUREMENTS_YML = ("flavio", "data/measurements.yml")
+#: Per thread: the measurement names flavio's code enumerates (see :func:`enumerating_only`).
+_ENUMERATION = threading.local()
 
 
 def import_flavio_for_predictions():
@@ -80,20 +82,43 @@ def libyaml():
         yaml.safe_load = safe_load
 
 
+@contextmanager
+def enumerating_only(names):
+    """Within the block, in this thread, flavio's enumeration of its measurements
+    (``Measurement.instances.items()``) yields the measurements of ``names`` that exist and
+    those already built or assigned (the bridge's overlay, FastLikelihood pseudo-measurements)
+    instead of reading the whole database (:class:`_DeferredMeasurements`; nothing changes
+    once it is read whole, or if flavio was imported without the bridge).
+
+    Exact for code that keeps only ``include_measurements`` ⊆ ``names`` from the enumeration:
+    flavio 2.7.1's ``MeasurementLikelihood.get_measurements`` returns the set intersection of
+    the measurements constraining its observables with ``include_measurements``, the same set
+    from the whole database or from these (its list order follows a set's in both). The
+    FastLikelihood of a flavio likelihood read all 311 measurements there (~2.5 CPU-s, ~540
+    MiB peak RSS of ``bridge fit``) and enumerated them again at every point."""
+    before = getattr(_ENUMERATION, "names", None)
+    _ENUMERATION.names = tuple(names)
+    try:
+        yield
+    finally:
+        _ENUMERATION.names = before
+
+
 class _DeferredMeasurements(MutableMapping):
     """``flavio.Measurement.instances`` until it is read whole. A measurement looked up by name
     (``flavio.Measurement[name]``, ``name in instances``: a likelihood's measurements, a row of
     the ``bridge run`` table) is built alone, by flavio's own reader (``measurements._load``)
     from its entry of flavio's database; names assigned meanwhile (the bridge's overlay,
-    ``flavio.measurements.read_file``) are kept, in their order. Iteration, ``len`` or a
-    deletion reads the whole database, as ``import flavio`` would have, into a plain
-    OrderedDict that replaces this mapping (which forwards to it from then on): flavio's entries
-    in its order (those built already kept), then the names assigned meanwhile, in theirs: the
-    mapping flavio's import and the same assignments give. The ~311 measurements'
-    distributions took ~2.5 CPU-s and ~580 MiB; a ``bridge run`` reads a few dozen. One thread
-    reads at a time; a build that fails leaves nothing. Unlike flavio's OrderedDict it is not a
-    dict (no ``copy``, ``move_to_end``), and ``bool()`` reads it whole; pickled or copied, it
-    is the whole OrderedDict (nothing in flavio 2.7.1 or bridge needs more, review rev21)."""
+    ``flavio.measurements.read_file``) are kept, in their order. Iteration (but within
+    :func:`enumerating_only`), ``len`` or a deletion reads the whole database, as ``import
+    flavio`` would have, into a plain OrderedDict that replaces this mapping (which forwards
+    to it from then on): flavio's entries in its order (those built already kept), then the
+    names assigned meanwhile, in theirs: the mapping flavio's import and the same assignments
+    give. The ~311 measurements' distributions took ~2.5 CPU-s and ~580 MiB; a ``bridge run``
+    reads a few dozen. One thread reads at a time; a build that fails leaves nothing. Unlike
+    flavio's OrderedDict it is not a dict (no ``copy``, ``move_to_end``), and ``bool()`` reads
+    it whole; pickled or copied, it is the whole OrderedDict (nothing in flavio 2.7.1 or
+    bridge needs more, review rev21)."""
 
     def __init__(self):
         self._entries = None  # flavio's database, parsed: name -> entry, in its order
@@ -200,7 +225,19 @@ class _DeferredMeasurements(MutableMapping):
         del self._measurements()[name]
 
     def __iter__(self):
+        names = getattr(_ENUMERATION, "names", None)
+        if names is not None:
+            with self._lock:
+                if self._loaded is None:
+                    return iter(self._enumerated(names))
         return iter(self._measurements())
+
+    def _enumerated(self, names) -> list:
+        """The names :func:`enumerating_only` lets flavio see: those of ``names`` that exist,
+        then the others already built or assigned."""
+        present = [n for n in dict.fromkeys(names) if n in self]
+        seen = set(present)
+        return present + [n for n in dict.fromkeys((*self._built, *self._assigned)) if n not in seen]
 
     def __len__(self):
         return len(self._measurements())

@@ -238,9 +238,16 @@ class FlavioLikelihood(Likelihood):
             from bridge.progress import task
 
             with task(f"preparing likelihood {self.name} (flavio SM predictions, covariances; "
-                      "once per process)"):
+                      "once per process)"), self._enumerating():
                 self._states[key] = self._build(overrides or {})
         return self._states[key]
+
+    def _enumerating(self):
+        """flavio enumerates only this likelihood's measurements (and those already read):
+        its FastLikelihood keeps no others (:func:`bridge.flavio_setup.enumerating_only`)."""
+        from bridge.flavio_setup import enumerating_only
+
+        return enumerating_only(self.measurements)
 
     def _build(self, overrides: dict) -> _FlavioState:
         import flavio
@@ -350,7 +357,8 @@ class FlavioLikelihood(Likelihood):
                 cache.warn(DATA_DIR / SHIPPED_FILE, f"entry of likelihood {self.name}: {exc}")
                 exp = None
         if not exp:
-            exp = self._draw_experimental()
+            with self._enumerating():
+                exp = self._draw_experimental()
             cache.store(exp_file, exp_key, {
                 "observables": [Observable.from_key(k).label for k in exp["observables"]],
                 "central": np.asarray(exp["central"]).tolist(),
@@ -408,7 +416,8 @@ class FlavioLikelihood(Likelihood):
         w = make_wilson(point.coefficients, point.scale)
         # flavio sets this option itself and thereby empties wilson's cache once per point
         w.set_option("parameters", {k: st.par[k] for k in ("Vus", "Vcb", "Vub", "gamma")})
-        loglike = st.fast.log_likelihood(st.par, w, delta=True)
+        with self._enumerating():
+            loglike = st.fast.log_likelihood(st.par, w, delta=True)
         preds = st.fast.likelihood.measurement_likelihood.get_predictions_par(st.par, w)
         pred = np.array([float(preds[o.key]) for o in self.observables])
         sigma = np.sqrt(np.diag(st.cov))
