@@ -14,6 +14,7 @@ from bridge import fit as fitmod
 from bridge import targets
 from bridge.cli import main
 from bridge.errors import InputError
+from bridge.likelihoods.base import Likelihood
 from bridge.plugins import get_model
 
 F_IB = "cards/F_Ib.slha"
@@ -236,3 +237,60 @@ def test_cli_fit_writes_card_and_json(tmp_path, capsys):
     assert doc["likelihoods"][0]["name"] == "seed2023"
     card = (tmp_path / "F_Ib.bestfit.slha").read_text()
     assert card.startswith("# best fit of `bridge fit` (seed2023)")
+
+
+class _Counting(Likelihood):
+    """A likelihood that records the points it evaluates."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.points = inner, inner.name, []
+
+    def evaluate(self, point):
+        self.points.append(point)
+        return self.inner.evaluate(point)
+
+
+@pytest.mark.flavio
+def test_objective_evaluates_a_point_once():
+    """bridge.fit.Objective keeps the results of its last KEPT_POINTS points, by the bits of
+    their values: MIGRAD asks again for points it has had (`bridge fit` of F_Ib on `flavio`:
+    28 calls, 21 points); a refused point counts as a failure at every call."""
+    from bridge.fit.objective import KEPT_POINTS
+    from bridge.likelihoods import get_likelihood
+
+    lik = _Counting(get_likelihood("seed2023"))
+    free = ["GAMMAEIN:2", "MINPAR:1"]
+    obj = fitmod.Objective(F_IB, free, lik)
+    x = obj.start
+    first = obj(*x)
+    assert obj(*x) == first and obj(list(x)) == first
+    assert len(lik.points) == obj.evaluations == 1 and obj.calls == 3
+    res = obj.results(*x)  # the kept results, completed: no evaluation
+    assert len(lik.points) == 1 and res[0].n_free == 2 and res[0].chi2 == first
+    res[0].notes.append("changed")  # a copy: the kept results stay as they were
+    assert "changed" not in obj.results(*x)[0].notes
+    fresh = fitmod.Objective(F_IB, free, "seed2023").results(*x)
+    assert obj.results(*x)[0].as_dict() == fresh[0].as_dict()
+    obj(0.0, x[1]), obj(-0.0, x[1])  # equal floats, different bits: two points
+    assert len(lik.points) == 3
+    assert obj(x[0], -1.0) == obj(x[0], -1.0) == fitmod.PENALTY  # a negative mass is refused
+    assert obj.failures == 2 and obj.evaluations == 4 and obj.last_failure
+    for i in range(KEPT_POINTS):
+        obj(x[0] + 1e-3 * (i + 1), x[1])
+    assert len(lik.points) == 3 + KEPT_POINTS
+    assert obj(*x) == first and len(lik.points) == 4 + KEPT_POINTS  # x was dropped: evaluated again
+
+
+@pytest.mark.flavio
+def test_fit_with_kept_points_is_the_fit_without(monkeypatch):
+    from bridge.fit import objective as objective_module
+
+    def run():
+        obj = fitmod.Objective(F_IB, ["GAMMAQIN:2*GAMMAQIN:3", "GAMMAEIN:2"], "seed2023")
+        return obj, fitmod.fit(obj, check_limits=False)
+
+    kept, with_kept = run()
+    monkeypatch.setattr(objective_module, "KEPT_POINTS", 0)
+    every, without = run()
+    assert with_kept.as_dict() == without.as_dict() and with_kept.card_text == without.card_text
+    assert kept.calls == every.calls == every.evaluations > kept.evaluations

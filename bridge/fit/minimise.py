@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from bridge.fit.bestfit_card import bestfit_card_text
 from bridge.fit.objective import PENALTY, Objective
 from bridge.fit.parameters import FreeParameter
-from bridge.likelihoods.base import evaluate_all
 
 
 @dataclass
@@ -132,7 +131,7 @@ def fit(objective: Objective, *, minos: bool = False, ncall: int | None = None,
         messages.append("MIGRAD did not converge to a valid minimum (see fmin)")
     best = list(m.values)
     point = objective.point(*best)
-    results = evaluate_all(lik, point, n_free=len(objective.parameters))
+    results = objective.results(*best)  # kept from MIGRAD's evaluation of it, as a rule
     params = []
     for i, p in enumerate(objective.parameters):
         me = None

@@ -8,18 +8,25 @@ the model fails (e.g. a singular spectrum) gets χ² = :data:`PENALTY`.
 
 from __future__ import annotations
 
+import copy
 import math
+from collections import OrderedDict
 
 from bridge.errors import BridgeError, InputError
 from bridge.fit.parameters import parse_fixed, parse_free
-from bridge.likelihoods.base import Likelihood, evaluate_all
+from bridge.likelihoods.base import Likelihood, evaluate_all, evaluate_parts, finish_parts
 from bridge.likelihoods.point import ModelPoint
 from bridge.likelihoods.registry import get_likelihoods
+from bridge.likelihoods.result import merge_results
 from bridge.progress import load_flavio
 from bridge.targets import Target, changes_for
 
 #: χ² returned where the model cannot be evaluated (MIGRAD steps back from it).
 PENALTY = 1e10
+#: Points whose likelihood results an Objective keeps: ``bridge fit`` asks for the start point
+#: twice (χ² at the start, MIGRAD's first call) and for the minimum again after HESSE's 2n²+2n
+#: calls; one flavio point costs ~0.7 s.
+KEPT_POINTS = 64
 
 
 class Objective:
@@ -63,6 +70,10 @@ class Objective:
         self.calls = 0
         self.failures = 0
         self.last_failure = ""
+        self.evaluations = 0  # of the likelihood: calls less those of a point kept
+        # the last KEPT_POINTS points, by the bits of their values: per-part results or the
+        # refusal's message (a point's evaluation is deterministic)
+        self._kept: OrderedDict[tuple[str, ...], list | str] = OrderedDict()
         self.point(*self.start)  # the start point must pass the checks `bridge run` applies
 
     @property
@@ -111,16 +122,40 @@ class Objective:
 
     def results(self, *values):
         """Per-likelihood results at a parameter point (``n_free`` set)."""
+        kept = self._kept.get(self._key(values))
+        if isinstance(kept, list):  # a copy: finish_parts adds to its notes
+            return finish_parts(self.likelihood, copy.deepcopy(kept), len(self.parameters))
         return evaluate_all(self.likelihood, self.point(*values), n_free=len(self.parameters))
+
+    def _key(self, values) -> tuple[str, ...]:
+        # the bits (float.hex): -0.0 and 0.0 are equal floats but may not give the same point
+        return tuple(v.hex() for v in self._values(values))
+
+    def _parts(self, values) -> list | str:
+        """Per-part results at a point (:func:`bridge.likelihoods.base.evaluate_parts`), or the
+        message of its refusal; kept for the last :data:`KEPT_POINTS` points."""
+        key = self._key(values)
+        if key in self._kept:
+            self._kept.move_to_end(key)
+            return self._kept[key]
+        self.evaluations += 1
+        try:
+            kept = evaluate_parts(self.likelihood, self.point(*values))
+        except BridgeError as exc:  # refused or failed trial point
+            kept = str(exc)
+        self._kept[key] = kept
+        if len(self._kept) > KEPT_POINTS:
+            self._kept.popitem(last=False)
+        return kept
 
     def __call__(self, *values) -> float:
         self.calls += 1
-        try:
-            chi2 = self.likelihood.evaluate(self.point(*values)).chi2
-        except BridgeError as exc:  # refused or failed trial point: MIGRAD steps back
+        parts = self._parts(values)
+        if isinstance(parts, str):  # refused or failed trial point: MIGRAD steps back
             self.failures += 1
-            self.last_failure = str(exc)
+            self.last_failure = parts
             return PENALTY
+        chi2 = merge_results(parts, self.likelihood.name).chi2  # = likelihood.evaluate(...).chi2
         return chi2 if math.isfinite(chi2) else PENALTY
 
     chi2 = __call__

@@ -112,11 +112,22 @@ def _origin(lik: Likelihood) -> str:
 
 def evaluate_all(likelihood: Likelihood, point: ModelPoint, n_free: int = 0) -> list[LikelihoodResult]:
     """Per-likelihood results (a CombinedLikelihood gives one result per part)."""
+    return finish_parts(likelihood, evaluate_parts(likelihood, point), n_free)
+
+
+def evaluate_parts(likelihood: Likelihood, point: ModelPoint) -> list[LikelihoodResult]:
+    """The results :func:`evaluate_all` completes: one per part of a CombinedLikelihood, else
+    one. ``merge_results(parts, likelihood.name).chi2`` is ``likelihood.evaluate(point).chi2``."""
     if isinstance(likelihood, CombinedLikelihood):
-        results = likelihood.evaluate_all(point)
+        return likelihood.evaluate_all(point)
+    return [likelihood.evaluate(point)]
+
+
+def finish_parts(likelihood: Likelihood, results: list[LikelihoodResult],
+                 n_free: int = 0) -> list[LikelihoodResult]:
+    """``results`` of :func:`evaluate_parts` with a combination's notes and ``n_free`` (in place)."""
+    if isinstance(likelihood, CombinedLikelihood):
         results[-1].notes += likelihood.notes  # what two of them both constrain
-    else:
-        results = [likelihood.evaluate(point)]
     for r in results:
         r.n_free = n_free
     return results
