@@ -22,7 +22,8 @@ def import_flavio_for_predictions():
     fast-path quadrature refused there) carried them to its end: F_Vc, 2e4 random points,
     873 MiB peak RSS instead of 289 (flavio and wilson without the database: ~170 MiB).
     A measurement is built when code looks it up by name, the whole database when code goes
-    through ``flavio.Measurement.instances`` (:class:`_DeferredMeasurements`): code that needs
+    through ``flavio.Measurement.instances`` (:class:`_DeferredMeasurements`; but within
+    :func:`enumerating_only`, where FastLikelihood sees only its own): code that needs
     measurements sees them as flavio's import would have made them. ``bridge run`` of F_Ib's
     card reads a few dozen: 3.6 s and 292 MiB instead of 7.2 s and 824 MiB (2026-12-02)."""
     import sys
