@@ -70,7 +70,7 @@ class Objective:
         self.calls = 0
         self.failures = 0
         self.last_failure = ""
-        self.evaluations = 0  # of the likelihood: calls less those of a point kept
+        self.evaluations = 0  # the likelihood evaluations of the calls (a kept point: none)
         # the last KEPT_POINTS points, by the bits of their values: per-part results or the
         # refusal's message (a point's evaluation is deterministic)
         self._kept: OrderedDict[tuple[str, ...], list | str] = OrderedDict()
