@@ -256,17 +256,20 @@ def _worker_interrupted(signum, frame) -> None:
     scanning process (stopped by the same signal when it went to the process group; if it
     went to this worker alone, the scanning process stops on it: bridge.scan.runner._loop).
     Otherwise (the worker starts, waits for a task, sends a result, or a second signal) it is
-    noted, and the worker's next task ends at once (:func:`check_task`); the worker itself
+    only noted (it always is), and the worker's next task ends at once (:func:`check_task`),
+    as does the task in hand at its next look where the raise was ignored; the worker itself
     ends with the pool's shutdown. It never ends here: a worker that ended while it sent a
     result left a partial message on the pool's result pipe, on which the pool's thread then
     waited forever, and the scan with it (a SIGINT in a worker during a result's transfer hung
     the scan on main, 2026-12-02; a SIGTERM there, whose default action ends the worker,
     likewise)."""
     global TASK_RUNNING
+    # noted in any case: where CPython ignores what a handler raises (a __del__, a weakref
+    # callback running when the signal came), the task's next look (check_task) ends it
+    _NOTED.append(signum)
     if TASK_RUNNING:
         TASK_RUNNING = False
         raise _interrupt(signum)
-    _NOTED.append(signum)
 
 
 def _interrupt(signum: int) -> KeyboardInterrupt:
@@ -468,6 +471,31 @@ def watch_parent(parent: int, interval: float = WATCH_INTERVAL) -> None:
     set-up and works for any start method; PR_SET_PDEATHSIG would fire on the death of the
     *thread* that started the worker, which for a pool is not the scan's lifetime."""
     _watch(lambda: os.getppid() != parent, interval)
+
+
+def start_mpi_worker(master: int, host: str) -> None:
+    """Initializer of an MPI worker (a rank of ``mpiexec ... -m mpi4py.futures``), which
+    mpiexec started before the scan's master set anything: what :func:`start_worker` gives a
+    local worker, bar the shared memory (a rank may run on another host).
+
+    * one BLAS thread (:func:`bridge.blas.one_thread`, unless the user set one of its variables,
+      which mpiexec passes to every rank): nothing here has imported numpy yet (neither this
+      module nor the ``bridge.scan`` package imports it). Without it a 2-worker MPI scan of the
+      10⁶-point F_Ib grid ran 23.5 s instead of 13.3 (2026-12-02), OpenBLAS's threads of the
+      two workers spinning on the two cores;
+    * SIGINT and SIGTERM as a local worker takes them (:func:`_worker_interrupted`): mpiexec's
+      Ctrl-C and a batch system's cancel reach every rank, and the chunk a worker computes ends
+      at once, instead of running to its end while the master waited for it. Outside a task the
+      signal is noted, not raised: a KeyboardInterrupt raised in mpi4py's loop that sends a
+      result ended the rank with a traceback and an MPI_Abort of the job;
+    * the malloc settings of the workers (:func:`tune_malloc`);
+    * :func:`watch_process` of the master ``master`` on ``host``."""
+    blas.one_thread()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(signum) is not signal.SIG_IGN:  # ignored: stays ignored
+            signal.signal(signum, _worker_interrupted)
+    tune_malloc()
+    watch_process(master, host)
 
 
 def watch_process(pid: int, host: str, interval: float = WATCH_INTERVAL) -> None:
@@ -694,7 +722,7 @@ def _mpi() -> Backend:
     except ImportError:
         raise InputError("--mpi needs mpi4py and an MPI library: pip install mpi4py mpich") from None
     try:
-        pool = MPIPoolExecutor(initializer=watch_process, initargs=(os.getpid(), socket.gethostname()))
+        pool = MPIPoolExecutor(initializer=start_mpi_worker, initargs=(os.getpid(), socket.gethostname()))
     except TypeError:  # mpi4py < 3.1 has no initializer
         pool = MPIPoolExecutor()
     slots = getattr(pool, "num_workers", 1) or 1

@@ -845,6 +845,7 @@ def run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
 
 
 def _run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
+    from bridge import interrupts
     from bridge.scan import store as stm
 
     t0 = time.perf_counter()
@@ -892,11 +893,14 @@ def _run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
         store.set_meta("last_run", {"seconds": summary.seconds, "computed": summary.computed,
                                     "backend": summary.backend, "setup_seconds": setup})
         return summary
-    except BaseException:
+    except BaseException as exc:
         if not existed and store.count()[0] == 0:  # nothing of this new file is worth keeping
             store.close()
             stm.remove(results)
             store = None
+            if isinstance(exc, interrupts.Stopped) and exc.message != interrupts.describe(exc.signum):
+                # its line, made while the file existed, said that the points stored are kept
+                raise interrupts.Stopped(exc.signum, _stopped(opts, exc.signum)) from None
         raise
     finally:
         if store is not None:
