@@ -98,9 +98,9 @@ def default_workers() -> int:
 #: In a local worker process: the shared counters of points done per task slot
 #: (bridge.scan.runner.run_packed), set by the worker's initializer.
 REPORTS = None
-#: True in a local worker process (set by its initializer): a process that runs chunks and
-#: holds nothing else (bridge.scan.runner.compute_part).
-LOCAL_WORKER = False
+#: True in a local or MPI worker process (set by its initializer): a process that runs chunks
+#: and holds nothing else (bridge.scan.runner.compute_part).
+CHUNK_WORKER = False
 #: In a local worker process: a flag in shared memory that the scanning process sets when its
 #: scan stops before the end (Backend.close(halt=True)): the chunks in flight, whose results
 #: nothing will store, end at their next part (:func:`check_task`, bridge.scan.runner.run_packed)
@@ -418,9 +418,9 @@ def start_worker(parent: int, reports=None, setup=None, halt=None) -> None:
     """Initializer of a local worker: the reports' counters, the :data:`HALT` flag, its SIGINT
     and SIGTERM handler (:func:`_worker_interrupted`; a Ctrl-C during its start is delivered here),
     :func:`tune_malloc`, :func:`watch_parent` and the ``setup`` of :func:`make_backend`."""
-    global REPORTS, LOCAL_WORKER, HALT
+    global REPORTS, CHUNK_WORKER, HALT
     REPORTS, HALT = reports, halt
-    LOCAL_WORKER = True
+    CHUNK_WORKER = True
     for signum in (signal.SIGINT, signal.SIGTERM):
         if signal.getsignal(signum) is not signal.SIG_IGN:  # ignored: stays ignored
             signal.signal(signum, _worker_interrupted)
@@ -488,9 +488,12 @@ def start_mpi_worker(master: int, host: str) -> None:
       at once, instead of running to its end while the master waited for it. Outside a task the
       signal is noted, not raised: a KeyboardInterrupt raised in mpi4py's loop that sends a
       result ended the rank with a traceback and an MPI_Abort of the job;
-    * the malloc settings of the workers (:func:`tune_malloc`);
+    * the malloc settings of the workers (:func:`tune_malloc`), and their parts of a chunk
+      (:data:`CHUNK_WORKER`: bridge.scan.runner.compute_part);
     * :func:`watch_process` of the master ``master`` on ``host``."""
+    global CHUNK_WORKER
     blas.one_thread()
+    CHUNK_WORKER = True
     for signum in (signal.SIGINT, signal.SIGTERM):
         if signal.getsignal(signum) is not signal.SIG_IGN:  # ignored: stays ignored
             signal.signal(signum, _worker_interrupted)

@@ -63,8 +63,10 @@ COMPUTE_PART = 8192
 #: worker to 195 MiB, in parts of 4096 to 137), one that reads more than LARGE_PART_READ
 #: coefficients (S_Ib with the seed2021, flavio, flavio-lfv and flavio-quark likelihoods, 105
 #: read: 218 MiB at 8192 in a 6·10⁵-point scan in one process, 155 at 4096), and the scanning
-#: process itself (``--workers 1``, which also holds the results file) or a Dask / MPI worker,
-#: whose memory at 8192 was not measured.
+#: process itself (``--workers 1``, which also holds the results file) or a Dask worker, whose
+#: memory at 8192 was not measured. An MPI worker computes COMPUTE_PART at once, as a local one:
+#: 2 MPI workers on the 10⁶-point F_Ib grid spent 0.97 (0.96-0.98) of the CPU of parts of 4096,
+#: the largest process at 153 MiB instead of 119 (farm-bench, 3 pairs, 2026-12-02).
 COMPUTE_PART_ALL = 4096
 #: Most coefficients a scan may read for its local workers to compute COMPUTE_PART points at once
 #: (seed2021 and flavio read 37).
@@ -430,12 +432,12 @@ def _run_packed(ctx: Context, ids, values, report, cpu: float) -> tuple[Packed, 
 
 def compute_part(ctx: Context) -> int:
     """Most points :func:`run_packed` gives the model at once: :data:`COMPUTE_PART` in a local
-    worker of a scan that reads at most :data:`LARGE_PART_READ` coefficients, otherwise
+    or MPI worker of a scan that reads at most :data:`LARGE_PART_READ` coefficients, otherwise
     :data:`COMPUTE_PART_ALL` (every coefficient computed, ``ctx.read`` None; many read; the
-    scanning process itself, or a Dask / MPI worker)."""
+    scanning process itself, or a Dask worker)."""
     from bridge.scan import executors
 
-    if executors.LOCAL_WORKER and ctx.read is not None and len(ctx.read) <= LARGE_PART_READ:
+    if executors.CHUNK_WORKER and ctx.read is not None and len(ctx.read) <= LARGE_PART_READ:
         return COMPUTE_PART
     return COMPUTE_PART_ALL
 
