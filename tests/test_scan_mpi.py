@@ -85,7 +85,7 @@ def _environment(**extra) -> dict:
 def test_mpi_workers_run_one_blas_thread_unless_chosen(tmp_path, mpiexec, chosen):
     """mpiexec starts the workers before the scan's master can set their environment: each
     sets one BLAS thread in its initializer, before numpy's import (bridge.blas; the 10⁶-point
-    F_Ib grid on 2 MPI workers took 23.5 s with OpenBLAS's default threads, 13.3 s with one).
+    F_Ib grid on 2 MPI workers took 30.9 s with OpenBLAS's default threads, 16.3 s with one).
     A thread count the user chose (passed by mpiexec to every rank) is kept."""
     probe = tmp_path / "probe.py"
     probe.write_text(PROBE)

@@ -480,9 +480,9 @@ def start_mpi_worker(master: int, host: str) -> None:
 
     * one BLAS thread (:func:`bridge.blas.one_thread`, unless the user set one of its variables,
       which mpiexec passes to every rank): nothing here has imported numpy yet (neither this
-      module nor the ``bridge.scan`` package imports it). Without it a 2-worker MPI scan of the
-      10⁶-point F_Ib grid ran 23.5 s instead of 13.3 (2026-12-02), OpenBLAS's threads of the
-      two workers spinning on the two cores;
+      module nor the ``bridge.scan`` package imports it). Without it 2 MPI workers on the
+      10⁶-point F_Ib grid took 30.9 s instead of 16.3 (farm-bench, 3 pairs, 2026-12-02),
+      OpenBLAS's threads of the two workers spinning on the two cores;
     * SIGINT and SIGTERM as a local worker takes them (:func:`_worker_interrupted`): mpiexec's
       Ctrl-C and a batch system's cancel reach every rank, and the chunk a worker computes ends
       at once, instead of running to its end while the master waited for it. Outside a task the
