@@ -478,6 +478,10 @@ def figure(path, x: str, y: str, *, chi2: str | None = None, sigmas=(1, 2, 3), b
             layers.append(Layer(kind, text, resolve(col, columns), opts))
     if chi2 is None and not layers:
         chi2 = _default_chi2(columns)
+    for layer in layers:  # each spec's options checked before the file's points are read
+        if layer.kind != "contour":
+            region(np.zeros(0), layer.opts, layer.spec, inside=layer.kind != "exclude",
+                   column=layer.column, kind=layer.kind)
     frame = Frame(path, x, y, [lay.column for lay in layers], chi2)
     regions = {}
     for layer in layers:  # every spec is checked before anything is drawn
