@@ -852,6 +852,7 @@ def _run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
 
     t0 = time.perf_counter()
     say = say or (lambda msg: print(msg, file=sys.stderr))
+    _check_counts(opts)
     results = Path(opts.results)
     existed = results.exists()
     if existed:
@@ -907,6 +908,17 @@ def _run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
     finally:
         if store is not None:
             store.close()
+
+
+def _check_counts(opts: ScanOptions) -> None:
+    """Refuse a count option out of range in one line (InputError), before anything is done:
+    --workers -2 raised a ValueError from multiprocessing's shared counters, --seed -1 one from
+    numpy's generator, and --chunk-size 0 or below was taken as its default or as 1."""
+    for option, value, least in (("--workers", opts.workers, 1), ("--chunk-size", opts.chunk_size, 1),
+                                 ("--seed", opts.seed, 0)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+                                  or value < least):
+            raise InputError(f"{option} must be an integer >= {least}, got {value!r}")
 
 
 def _comparable(stored: dict) -> dict:
