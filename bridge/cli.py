@@ -207,12 +207,13 @@ def cmd_plugins(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from bridge.errors import InputError
+    from bridge.errors import InputError, check_seed
     from bridge.output import RUN_SUFFIXES, output_stem, output_texts, refuse_overwriting, write_outputs
     from bridge.run import run_card
 
     if args.samples < 2 or args.np_uncertainty < 0:
         raise InputError("--samples must be >= 2 and --np-uncertainty >= 0")
+    check_seed(args.seed)
     stem = output_stem(args.card)
     outdir = Path(args.output) if args.output else Path(args.card).resolve().parent / "output"
     refuse_overwriting([outdir / f"{stem}{suffix}" for suffix in RUN_SUFFIXES], args.card)

@@ -56,3 +56,13 @@ class WorkerLost(BridgeError):
     killer): not the input's fault, so exit status 1; the results file keeps what was stored."""
 
     exit_code = 1
+
+
+def check_seed(seed, option: str = "--seed") -> int:
+    """``seed`` if numpy's legacy generator takes it (``np.random.seed``, which the SM-uncertainty
+    draws of ``bridge run`` and flavio likelihoods' covariance draws use: 0 to 2**32 - 1), else an
+    :class:`InputError` naming ``option`` (numpy's ValueError came as a traceback, after seconds
+    of set-up)."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+        raise InputError(f"{option} must be an integer from 0 to 2**32 - 1, got {seed!r}")
+    return seed

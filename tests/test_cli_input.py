@@ -95,3 +95,20 @@ def test_help_and_plugins_do_not_import_flavio():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "F_Ib" in proc.stdout
+
+
+@pytest.mark.parametrize("command", ["run", "fit"])
+@pytest.mark.parametrize("seed", ["-1", str(2**32)])
+def test_a_seed_numpy_cannot_take_is_refused_at_once(tmp_path, capsys, command, seed):
+    """``bridge run --seed -1`` and ``bridge fit --seed -2`` gave numpy's ValueError as a traceback,
+    exit 1, after 3-5 s of set-up: np.random.seed takes 0 to 2**32 - 1. Now one line, exit 2,
+    before anything is computed or written."""
+    from bridge.cli import main
+
+    card = Path(__file__).resolve().parent.parent / "cards" / "F_Ib.slha"
+    extra = ["--free", "MINPAR:1", "--likelihood", "flavio"] if command == "fit" else []
+    rc = main([command, str(card), *extra, "--seed", seed, "-o", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2
+    assert err == f"bridge: error: --seed must be an integer from 0 to 2**32 - 1, got {int(seed)}", err
+    assert list(tmp_path.iterdir()) == []

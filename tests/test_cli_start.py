@@ -82,3 +82,29 @@ def test_the_bridge_script_runs_one_blas_thread_unless_told(preset):
     want = ["1", "1"] if not preset else [preset.get("OPENBLAS_NUM_THREADS", "None"),
                                           preset.get("OMP_NUM_THREADS", "None")]
     assert out == [*want, "False"]
+
+
+@pytest.mark.parametrize("preset", [{}, {"OPENBLAS_NUM_THREADS": "3"}])
+def test_an_mpi_workers_initializer_runs_before_numpy(preset):
+    """mpiexec starts a scan's MPI workers before its master sets anything; mpi4py imports the
+    initializer's module (bridge.scan.executors) and calls it: neither that module nor the
+    ``bridge.scan`` package imports numpy, so start_mpi_worker sets one BLAS thread in time (a
+    user's own setting kept), takes SIGINT and SIGTERM as a local worker does and computes its
+    chunks in a local worker's parts (executors.CHUNK_WORKER). Runs without
+    MPI (the master given as another host: no watchdog). tests/test_scan_mpi.py reads the
+    threads from OpenBLAS in the workers of a real MPI job."""
+    import os
+
+    from bridge.blas import CHOSEN
+
+    env = {k: v for k, v in os.environ.items() if k not in CHOSEN}
+    env.update(preset)
+    code = ("import os, signal, sys; from bridge.scan import executors; "
+            "before = 'numpy' in sys.modules; "
+            "executors.start_mpi_worker(os.getpid(), 'another-host.invalid'); "
+            "print(before, os.environ.get('OPENBLAS_NUM_THREADS'), "
+            "all(signal.getsignal(s) is executors._worker_interrupted "
+            "for s in (signal.SIGINT, signal.SIGTERM)), executors.CHUNK_WORKER)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=env).stdout.split()
+    assert out == ["False", preset.get("OPENBLAS_NUM_THREADS", "1"), "True", "True"]

@@ -90,6 +90,28 @@ def test_unknown_and_misplaced_keys_are_errors():
         ("ol:BR_mu_egamma", {"log": True, "style": "dotted"})
 
 
+def test_a_bad_layer_spec_is_refused_before_the_points_are_read(db, tmp_path, monkeypatch, capsys):
+    """A band or condition whose options are wrong (a value without its measurement, a band with
+    a condition, an empty range) or a --legend that is no location is refused in one line, exit
+    2, before the results file's points are read: on a 10⁶-point file the line came after reading
+    it (2.6 s of 4.1); a --dpi of 0 or below gave matplotlib's traceback, exit 1, once drawn."""
+    from bridge.cli import main
+    from bridge.scan import store
+
+    def unread(*args, **kwargs):
+        raise AssertionError("the points were read")
+
+    monkeypatch.setattr(store, "read", unread)
+    png = tmp_path / "m.png"
+    for layer in (["--band", "ol:Delta_a_mu;n=1"], ["--band", "ol:Delta_a_mu;gt=0"],
+                  ["--allowed", "ol:Delta_a_mu;gt=2;lt=1"], ["--legend", "nowhere"], ["--dpi", "0"],
+                  ["--dpi", "-5"]):
+        assert main(["plot", db, *layer, "-o", str(png)]) == 2, layer
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and layer[1] in err, err
+    assert not png.exists()
+
+
 def test_a_band_needs_a_pull_or_its_measurement():
     from bridge.scan.plot import region
 

@@ -599,8 +599,8 @@ def test_a_scan_of_every_coefficient_is_computed_in_smaller_parts(tmp_path, monk
                                  str(tmp_path / "a.db"), likelihoods=["seed2021"], progress=False,
                                  **options), say=lambda msg: None)
     assert (ctx.read is None) is wide
-    assert not executors.LOCAL_WORKER and compute_part(ctx) == runner.COMPUTE_PART_ALL
-    monkeypatch.setattr(executors, "LOCAL_WORKER", True)
+    assert not executors.CHUNK_WORKER and compute_part(ctx) == runner.COMPUTE_PART_ALL
+    monkeypatch.setattr(executors, "CHUNK_WORKER", True)
     assert compute_part(ctx) == (runner.COMPUTE_PART_ALL if wide else runner.COMPUTE_PART)
     if not wide:  # one coefficient more than LARGE_PART_READ: the smaller parts
         assert len(ctx.read) <= runner.LARGE_PART_READ

@@ -296,6 +296,20 @@ def test_huge_grid_is_refused_before_allocating(tmp_path, n):
     assert len(lines) == 1 and "limit of 10^8 points" in lines[0], proc.stderr[-3000:]
 
 
+@pytest.mark.parametrize(("option", "value"), [("--workers", "-2"), ("--workers", "0"),
+                                             ("--chunk-size", "0"), ("--chunk-size", "-5"),
+                                             ("--seed", "-1")])
+def test_a_count_option_out_of_range_is_refused(tmp_path, capsys, option, value):
+    """--workers -2 and --seed -1 (with a random sample) gave tracebacks (multiprocessing's,
+    numpy's), exit 1; --chunk-size 0 ran with the default chunks and -5 with chunks of 1. Now
+    one line naming the option, exit 2, and no results file."""
+    rc, _, err = _main(capsys, "scan", CARD, *SMALL, "--sample", "random:4", option, value,
+                       "-o", str(tmp_path / "x.db"))
+    assert rc == 2
+    assert _one_error(err).startswith(f"bridge: error: {option} must be an integer >= ")
+    assert list(tmp_path.iterdir()) == []
+
+
 # ---------------------------------------------------------------------------
 # item 8: --scheduler
 # ---------------------------------------------------------------------------

@@ -552,6 +552,43 @@ def test_a_sigterm_while_the_scan_prepares_names_no_file(tmp_path, capsys, monke
     assert not db.exists()
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the ignored raise
+def test_a_worker_signal_whose_raise_is_ignored_still_ends_the_task(monkeypatch):
+    """A worker's handler raises in its task (KeyboardInterrupt here); where CPython ignores what
+    it raises (a __del__ running when the signal came: "Exception ignored in ..."), the task's
+    next look between parts ends it (the signal is noted too). Before, the signal was lost and
+    the chunk ran to its end."""
+    from bridge.scan import executors
+
+    monkeypatch.setattr(executors, "_NOTED", [])
+    monkeypatch.setattr(executors, "TASK_RUNNING", True)
+
+    class Collected:
+        def __del__(self):
+            executors._worker_interrupted(signal.SIGINT, None)
+
+    Collected()  # its __del__ raises, and CPython goes on
+    with pytest.raises(KeyboardInterrupt):
+        executors.check_task()
+
+
+def test_a_sigterm_before_any_chunk_is_stored_names_no_file(tmp_path, capsys, monkeypatch,
+                                                            cached_sm):  # noqa: F811
+    """A SIGTERM while the first chunk is computed: the new results file holds no point and is
+    removed, and the line says that no results file was written (it said that the points stored
+    in it were kept and that the same command resumes the scan, 2026-12-02); nothing is left."""
+    from bridge.cli import main
+    from bridge.scan import runner
+
+    monkeypatch.setattr(runner, "run_chunk", _once(runner.run_chunk,
+                                                   lambda: signal.raise_signal(signal.SIGTERM)))
+    db = tmp_path / "r.db"
+    rc = main([*SCAN, "-o", str(db)])
+    err = capsys.readouterr().err
+    assert (rc, err.strip()) == (143, "bridge: terminated (SIGTERM); no results file was written"), err
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
 def test_a_worker_killed_while_it_waits_for_a_task(tmp_path, cached_sm):  # noqa: F811
     """A worker killed (SIGKILL, the OOM killer) while it waits for a task holds the call

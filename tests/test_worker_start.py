@@ -129,17 +129,17 @@ def test_local_workers_take_the_scanning_process_state(adopted_reset):
         probe = ("(__import__('bridge.versions').versions.known(), "
                  "__import__('bridge.couplings').couplings.constants(), "
                  "'importlib.metadata' in __import__('sys').modules, "
-                 "__import__('bridge.scan.executors').scan.executors.LOCAL_WORKER, "
+                 "__import__('bridge.scan.executors').scan.executors.CHUNK_WORKER, "
                  "__import__('bridge.couplings').couplings._ADOPTED_LOG_CHECK)")
         results = [f.result(timeout=120) for f in [backend.executor.submit(eval, probe) for _ in range(4)]]
     finally:
         backend.close()
-    for worker_known, worker_constants, metadata_imported, local_worker, worker_log in results:
+    for worker_known, worker_constants, metadata_imported, chunk_worker, worker_log in results:
         assert worker_known == known
         assert worker_constants == constants
         assert worker_log is log_check  # adopted, not None: the worker did not probe numpy's log
         assert not metadata_imported
-        assert local_worker  # its chunks in parts of runner.COMPUTE_PART
+        assert chunk_worker  # its chunks in parts of runner.COMPUTE_PART
 
 
 def test_a_two_worker_scan_equals_the_in_process_one(tmp_path, monkeypatch):

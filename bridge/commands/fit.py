@@ -63,7 +63,7 @@ FIT_SUFFIXES = (".bestfit.slha", ".fit.json")
 
 
 def cmd_fit(args) -> int:
-    from bridge.errors import BridgeError, InputError
+    from bridge.errors import BridgeError, InputError, check_seed
     from bridge.fit import Objective, fit, format_fit
     from bridge.likelihoods.registry import get_likelihoods
     from bridge.output import output_stem, refuse_overwriting, write_outputs
@@ -72,6 +72,8 @@ def cmd_fit(args) -> int:
         raise InputError("--samples must be >= 2")
     if args.ncall is not None and args.ncall < 1:
         raise InputError("--ncall must be >= 1")
+    if args.seed is not None:
+        check_seed(args.seed)
     stem = output_stem(args.card)
     outdir = Path(args.output) if args.output else Path(args.card).resolve().parent / "output"
     if not args.no_write:

@@ -66,7 +66,7 @@ def add_parser(subparsers) -> None:
                         "mpi4py.futures -m bridge.cli scan ...)")
     p.add_argument("--chunk-size", type=int, default=None, metavar="N",
                    help="points per task (default: small first tasks, then ~1 s of work each, at "
-                        "most 4096 vectorised, 64 point by point, 2 direct, 128 with the "
+                        "most 8192 vectorised, 64 point by point, 2 direct, 128 with the "
                         "dark-matter summary)")
     p.add_argument("--tolerance", type=float, default=1e-6,
                    help="fast path: max relative difference to flavio for an observable to use its "

@@ -13,6 +13,15 @@ Modules (each cheap to import; flavio is imported only where observables are bui
 * :mod:`bridge.scan.plot`: 2D maps (matplotlib, imported only there).
 """
 
-from bridge.scan.store import read_results
-
 __all__ = ["read_results"]
+
+
+def __getattr__(name):
+    # read_results imported when asked for (PEP 562): importing this package imports no numpy,
+    # so that an MPI worker's initializer (bridge.scan.executors) runs before numpy's import
+    # and can still set its BLAS threads (bridge.blas)
+    if name == "read_results":
+        from bridge.scan.store import read_results
+
+        return read_results
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

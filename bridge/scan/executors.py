@@ -98,9 +98,9 @@ def default_workers() -> int:
 #: In a local worker process: the shared counters of points done per task slot
 #: (bridge.scan.runner.run_packed), set by the worker's initializer.
 REPORTS = None
-#: True in a local worker process (set by its initializer): a process that runs chunks and
-#: holds nothing else (bridge.scan.runner.compute_part).
-LOCAL_WORKER = False
+#: True in a local or MPI worker process (set by its initializer): a process that runs chunks
+#: and holds nothing else (bridge.scan.runner.compute_part).
+CHUNK_WORKER = False
 #: In a local worker process: a flag in shared memory that the scanning process sets when its
 #: scan stops before the end (Backend.close(halt=True)): the chunks in flight, whose results
 #: nothing will store, end at their next part (:func:`check_task`, bridge.scan.runner.run_packed)
@@ -256,17 +256,20 @@ def _worker_interrupted(signum, frame) -> None:
     scanning process (stopped by the same signal when it went to the process group; if it
     went to this worker alone, the scanning process stops on it: bridge.scan.runner._loop).
     Otherwise (the worker starts, waits for a task, sends a result, or a second signal) it is
-    noted, and the worker's next task ends at once (:func:`check_task`); the worker itself
+    only noted (it always is), and the worker's next task ends at once (:func:`check_task`),
+    as does the task in hand at its next look where the raise was ignored; the worker itself
     ends with the pool's shutdown. It never ends here: a worker that ended while it sent a
     result left a partial message on the pool's result pipe, on which the pool's thread then
     waited forever, and the scan with it (a SIGINT in a worker during a result's transfer hung
     the scan on main, 2026-12-02; a SIGTERM there, whose default action ends the worker,
     likewise)."""
     global TASK_RUNNING
+    # noted in any case: where CPython ignores what a handler raises (a __del__, a weakref
+    # callback running when the signal came), the task's next look (check_task) ends it
+    _NOTED.append(signum)
     if TASK_RUNNING:
         TASK_RUNNING = False
         raise _interrupt(signum)
-    _NOTED.append(signum)
 
 
 def _interrupt(signum: int) -> KeyboardInterrupt:
@@ -415,9 +418,9 @@ def start_worker(parent: int, reports=None, setup=None, halt=None) -> None:
     """Initializer of a local worker: the reports' counters, the :data:`HALT` flag, its SIGINT
     and SIGTERM handler (:func:`_worker_interrupted`; a Ctrl-C during its start is delivered here),
     :func:`tune_malloc`, :func:`watch_parent` and the ``setup`` of :func:`make_backend`."""
-    global REPORTS, LOCAL_WORKER, HALT
+    global REPORTS, CHUNK_WORKER, HALT
     REPORTS, HALT = reports, halt
-    LOCAL_WORKER = True
+    CHUNK_WORKER = True
     for signum in (signal.SIGINT, signal.SIGTERM):
         if signal.getsignal(signum) is not signal.SIG_IGN:  # ignored: stays ignored
             signal.signal(signum, _worker_interrupted)
@@ -468,6 +471,34 @@ def watch_parent(parent: int, interval: float = WATCH_INTERVAL) -> None:
     set-up and works for any start method; PR_SET_PDEATHSIG would fire on the death of the
     *thread* that started the worker, which for a pool is not the scan's lifetime."""
     _watch(lambda: os.getppid() != parent, interval)
+
+
+def start_mpi_worker(master: int, host: str) -> None:
+    """Initializer of an MPI worker (a rank of ``mpiexec ... -m mpi4py.futures``), which
+    mpiexec started before the scan's master set anything: what :func:`start_worker` gives a
+    local worker, bar the shared memory (a rank may run on another host).
+
+    * one BLAS thread (:func:`bridge.blas.one_thread`, unless the user set one of its variables,
+      which mpiexec passes to every rank): nothing here has imported numpy yet (neither this
+      module nor the ``bridge.scan`` package imports it). Without it 2 MPI workers on the
+      10⁶-point F_Ib grid took 30.9 s instead of 16.3 (farm-bench, 3 pairs, 2026-12-02),
+      OpenBLAS's threads of the two workers spinning on the two cores;
+    * SIGINT and SIGTERM as a local worker takes them (:func:`_worker_interrupted`): mpiexec's
+      Ctrl-C and a batch system's cancel reach every rank, and the chunk a worker computes ends
+      at once, instead of running to its end while the master waited for it. Outside a task the
+      signal is noted, not raised: a KeyboardInterrupt raised in mpi4py's loop that sends a
+      result ended the rank with a traceback and an MPI_Abort of the job;
+    * the malloc settings of the workers (:func:`tune_malloc`), and their parts of a chunk
+      (:data:`CHUNK_WORKER`: bridge.scan.runner.compute_part);
+    * :func:`watch_process` of the master ``master`` on ``host``."""
+    global CHUNK_WORKER
+    blas.one_thread()
+    CHUNK_WORKER = True
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(signum) is not signal.SIG_IGN:  # ignored: stays ignored
+            signal.signal(signum, _worker_interrupted)
+    tune_malloc()
+    watch_process(master, host)
 
 
 def watch_process(pid: int, host: str, interval: float = WATCH_INTERVAL) -> None:
@@ -694,7 +725,7 @@ def _mpi() -> Backend:
     except ImportError:
         raise InputError("--mpi needs mpi4py and an MPI library: pip install mpi4py mpich") from None
     try:
-        pool = MPIPoolExecutor(initializer=watch_process, initargs=(os.getpid(), socket.gethostname()))
+        pool = MPIPoolExecutor(initializer=start_mpi_worker, initargs=(os.getpid(), socket.gethostname()))
     except TypeError:  # mpi4py < 3.1 has no initializer
         pool = MPIPoolExecutor()
     slots = getattr(pool, "num_workers", 1) or 1

@@ -444,6 +444,8 @@ def _default_label(layer: Layer, frame: Frame) -> str:
 def draw(path, x: str, y: str, out: str, *, dpi: int = 150, **options) -> str:
     """Draw the map to ``out`` (PNG, PDF, SVG: matplotlib's choice by suffix); ``options`` are
     those of :func:`figure`."""
+    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not 0 < dpi < math.inf:
+        raise InputError(f"--dpi must be a positive number, got {dpi!r}")  # (matplotlib's traceback)
     fig = figure(path, x, y, **options)  # matplotlib is checked there
     import matplotlib.pyplot as plt
 
@@ -469,6 +471,7 @@ def figure(path, x: str, y: str, *, chi2: str | None = None, sigmas=(1, 2, 3), b
 
     from bridge.scan.labels import column_label
 
+    _check_legend(legend)
     columns = store.columns(path)
     layers = []
     for kind, group in (("band", bands), ("allowed", alloweds), ("exclude", excludes),
@@ -478,6 +481,10 @@ def figure(path, x: str, y: str, *, chi2: str | None = None, sigmas=(1, 2, 3), b
             layers.append(Layer(kind, text, resolve(col, columns), opts))
     if chi2 is None and not layers:
         chi2 = _default_chi2(columns)
+    for layer in layers:  # each spec's options checked before the file's points are read
+        if layer.kind != "contour":
+            region(np.zeros(0), layer.opts, layer.spec, inside=layer.kind != "exclude",
+                   column=layer.column, kind=layer.kind)
     frame = Frame(path, x, y, [lay.column for lay in layers], chi2)
     regions = {}
     for layer in layers:  # every spec is checked before anything is drawn
@@ -647,11 +654,17 @@ def _legend(fig, ax, handles: list, where: str) -> None:
         fig.legend(handles=handles, loc="outside lower center", ncols=2 if len(handles) > 2 else 1,
                    fontsize=8, frameon=False)
     else:
-        try:
-            ax.legend(handles=handles, loc=where, fontsize=8, framealpha=0.85)
-        except ValueError:
-            raise InputError(f"--legend {where!r}: not a legend location (outside, none, or "
-                             "matplotlib's: best, upper right, lower left, ...)") from None
+        ax.legend(handles=handles, loc=where, fontsize=8, framealpha=0.85)
+
+
+def _check_legend(where: str) -> None:
+    """Refuse a ``--legend`` that is not ``outside``, ``none`` or one of matplotlib's locations
+    inside the axes (before the file's points are read: it was refused when drawn)."""
+    from matplotlib.legend import Legend
+
+    if where not in ("outside", "none") and where not in Legend.codes:
+        raise InputError(f"--legend {where!r}: not a legend location (outside, none, or "
+                         "matplotlib's: best, upper right, lower left, ...)")
 
 
 def _contour(ax, frame: Frame, values: np.ndarray, layer: Layer, labels: list) -> bool:

@@ -63,8 +63,10 @@ COMPUTE_PART = 8192
 #: worker to 195 MiB, in parts of 4096 to 137), one that reads more than LARGE_PART_READ
 #: coefficients (S_Ib with the seed2021, flavio, flavio-lfv and flavio-quark likelihoods, 105
 #: read: 218 MiB at 8192 in a 6·10⁵-point scan in one process, 155 at 4096), and the scanning
-#: process itself (``--workers 1``, which also holds the results file) or a Dask / MPI worker,
-#: whose memory at 8192 was not measured.
+#: process itself (``--workers 1``, which also holds the results file) or a Dask worker, whose
+#: memory at 8192 was not measured. An MPI worker computes COMPUTE_PART at once, as a local one:
+#: 2 MPI workers on the 10⁶-point F_Ib grid spent 0.97 (0.96-0.98) of the CPU of parts of 4096,
+#: the largest process at 153 MiB instead of 119 (farm-bench, 3 pairs, 2026-12-02).
 COMPUTE_PART_ALL = 4096
 #: Most coefficients a scan may read for its local workers to compute COMPUTE_PART points at once
 #: (seed2021 and flavio read 37).
@@ -430,12 +432,12 @@ def _run_packed(ctx: Context, ids, values, report, cpu: float) -> tuple[Packed, 
 
 def compute_part(ctx: Context) -> int:
     """Most points :func:`run_packed` gives the model at once: :data:`COMPUTE_PART` in a local
-    worker of a scan that reads at most :data:`LARGE_PART_READ` coefficients, otherwise
+    or MPI worker of a scan that reads at most :data:`LARGE_PART_READ` coefficients, otherwise
     :data:`COMPUTE_PART_ALL` (every coefficient computed, ``ctx.read`` None; many read; the
-    scanning process itself, or a Dask / MPI worker)."""
+    scanning process itself, or a Dask worker)."""
     from bridge.scan import executors
 
-    if executors.LOCAL_WORKER and ctx.read is not None and len(ctx.read) <= LARGE_PART_READ:
+    if executors.CHUNK_WORKER and ctx.read is not None and len(ctx.read) <= LARGE_PART_READ:
         return COMPUTE_PART
     return COMPUTE_PART_ALL
 
@@ -845,10 +847,12 @@ def run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
 
 
 def _run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
+    from bridge import interrupts
     from bridge.scan import store as stm
 
     t0 = time.perf_counter()
     say = say or (lambda msg: print(msg, file=sys.stderr))
+    _check_counts(opts)
     results = Path(opts.results)
     existed = results.exists()
     if existed:
@@ -892,15 +896,29 @@ def _run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
         store.set_meta("last_run", {"seconds": summary.seconds, "computed": summary.computed,
                                     "backend": summary.backend, "setup_seconds": setup})
         return summary
-    except BaseException:
+    except BaseException as exc:
         if not existed and store.count()[0] == 0:  # nothing of this new file is worth keeping
             store.close()
             stm.remove(results)
             store = None
+            if isinstance(exc, interrupts.Stopped) and exc.message != interrupts.describe(exc.signum):
+                # its line, made while the file existed, said that the points stored are kept
+                raise interrupts.Stopped(exc.signum, _stopped(opts, exc.signum)) from None
         raise
     finally:
         if store is not None:
             store.close()
+
+
+def _check_counts(opts: ScanOptions) -> None:
+    """Refuse a count option out of range in one line (InputError), before anything is done:
+    --workers -2 raised a ValueError from multiprocessing's shared counters, --seed -1 one from
+    numpy's generator, and --chunk-size 0 or below was taken as its default or as 1."""
+    for option, value, least in (("--workers", opts.workers, 1), ("--chunk-size", opts.chunk_size, 1),
+                                 ("--seed", opts.seed, 0)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+                                  or value < least):
+            raise InputError(f"{option} must be an integer >= {least}, got {value!r}")
 
 
 def _comparable(stored: dict) -> dict:

@@ -1,0 +1,209 @@
+"""``bridge scan --mpi`` under ``mpiexec ... python -m mpi4py.futures`` (bridge.scan.executors):
+the workers' set-up (start_mpi_worker: one BLAS thread, their SIGINT and SIGTERM) and a stop
+that reaches every rank (mpiexec's Ctrl-C, a batch system's cancel). Slow: each test starts an
+MPI job; skipped without mpi4py or an mpiexec that starts (``pip install mpi4py mpich``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from test_scan_reliability import _group
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+CARD = str(ROOT / "cards" / "F_Ib.slha")
+#: A 10⁶-point F_Ib grid in chunks of 4·10⁵ points: a worker's first chunk takes seconds, so a
+#: signal sent once the results file exists (the scan's set-up done) finds it computing.
+LONG = ["--vary", "MINPAR:1:20:1000:1000", "--vary", "MINPAR:2:100:2000:1000", "--likelihood",
+        "seed2021", "--mpi", "-q", "--chunk-size", "400000"]
+#: CPU seconds of a worker rank by which it computes its first chunk (:func:`_start`).
+WORKER_BUSY = 3.0
+BLAS_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS", "GOTO_NUM_THREADS")
+
+#: Run under mpiexec: the BLAS threads in the scan's MPI workers, read from OpenBLAS itself.
+PROBE = """
+import json
+from bridge.scan import executors
+
+
+def threads():
+    import ctypes
+
+    import numpy  # noqa: F401  (its BLAS loaded now, after the workers' initializer)
+
+    names = ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads",
+             "openblas_get_num_threads64_", "openblas_get_num_threads")
+    for line in open("/proc/self/maps"):
+        path = line.split()[-1]
+        if "openblas" in path.lower() and ".so" in path:
+            library = ctypes.CDLL(path)
+            for name in names:
+                if hasattr(library, name):
+                    return getattr(library, name)()
+    return None
+
+
+if __name__ == "__main__":
+    backend = executors.make_backend(mpi=True)
+    try:
+        print(json.dumps([backend.executor.submit(threads).result() for _ in range(4)]))
+    finally:
+        backend.close()
+"""
+
+
+@pytest.fixture(scope="module")
+def mpiexec():
+    pytest.importorskip("mpi4py")
+    found = shutil.which("mpiexec") or shutil.which("mpiexec", path=str(Path(sys.executable).parent))
+    if found is None:
+        pytest.skip("no mpiexec")
+    started = subprocess.run([found, "-n", "2", sys.executable, "-c", "from mpi4py import MPI"],
+                             capture_output=True, timeout=60)
+    if started.returncode:
+        pytest.skip(f"mpiexec cannot start a job here: {started.stderr.decode()[-300:]}")
+    return found
+
+
+def _environment(**extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in BLAS_VARIABLES}
+    return {**env, "PYTHONWARNINGS": "ignore", **extra}
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: OpenBLAS runs one thread anyway")
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+@pytest.mark.parametrize("chosen", [None, "2"])
+def test_mpi_workers_run_one_blas_thread_unless_chosen(tmp_path, mpiexec, chosen):
+    """mpiexec starts the workers before the scan's master can set their environment: each
+    sets one BLAS thread in its initializer, before numpy's import (bridge.blas; the 10⁶-point
+    F_Ib grid on 2 MPI workers took 30.9 s with OpenBLAS's default threads, 16.3 s with one).
+    A thread count the user chose (passed by mpiexec to every rank) is kept."""
+    probe = tmp_path / "probe.py"
+    probe.write_text(PROBE)
+    env = _environment(**({"OPENBLAS_NUM_THREADS": chosen} if chosen else {}))
+    out = subprocess.run([mpiexec, "-n", "3", sys.executable, "-m", "mpi4py.futures", str(probe)],
+                         capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    threads = json.loads(out.stdout.strip().splitlines()[-1])
+    if threads[0] is None:
+        pytest.skip("numpy's BLAS is not OpenBLAS")
+    assert threads == [int(chosen or 1)] * 4
+
+
+def _ranks(db: Path) -> list[int]:
+    """The python processes of the MPI job that writes ``db`` (master and workers)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError):
+            continue
+        if entry.name.isdigit() and b"mpi4py.futures" in args and str(db).encode() in args \
+                and not any(a.endswith(b"mpiexec") or b"hydra" in a for a in args[:1]):
+            out.append(int(entry.name))
+    return out
+
+
+def _start(mpiexec, db: Path):
+    """The long scan under mpiexec (its own process group), once its results file exists."""
+    proc = subprocess.Popen([mpiexec, "-n", "3", sys.executable, "-m", "mpi4py.futures", "-m", "bridge.cli",
+                             "scan", CARD, *LONG, "-o", str(db)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=_environment(), cwd=db.parent,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not db.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert db.exists(), proc.communicate(timeout=60)
+    # the workers on their first chunk: each has used WORKER_BUSY CPU seconds (its start-up and
+    # the scan's set-up take 1-2 s; a chunk takes several)
+    while min(_cpu(pid) for pid in _workers(db)) < WORKER_BUSY and proc.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None and len(_workers(db)) == 2
+    return proc
+
+
+def _workers(db: Path) -> list[int]:
+    """The worker ranks among :func:`_ranks` (MPI rank above 0: MPICH's PMI_RANK)."""
+    out = []
+    for pid in _ranks(db):
+        try:
+            env = dict(item.split(b"=", 1) for item in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+                       if b"=" in item)
+        except OSError:
+            continue
+        if int(env.get(b"PMI_RANK", b"0")) > 0:
+            out.append(pid)
+    return out
+
+
+def _cpu(pid: int) -> float:
+    """CPU seconds (user + system) of process ``pid``."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _stopped(proc, db: Path, sig_sent_at: float) -> tuple[float, str]:
+    """(seconds from the signal to mpiexec's exit, bridge's lines on stderr), once no process
+    of the job is left (mpiexec's group, and the ranks, each in a group of its own)."""
+    _, err = proc.communicate(timeout=120)
+    took = time.monotonic() - sig_sent_at
+    deadline = time.monotonic() + 10
+    while (_group(proc.pid) or _ranks(db)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _group(proc.pid) and not _ranks(db), "processes left behind"
+    # mpiexec's own notes, and MPICH's line for mpi4py's MPI_Abort of a job whose master
+    # exits with a status (mpi4py.run): not bridge's
+    ours = [line for line in err.splitlines() if not line.startswith(("[mpiexec@", "Abort("))]
+    return took, "\n".join(ours)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+def test_a_ctrl_c_to_mpiexec_ends_the_chunks_in_flight(tmp_path, mpiexec):
+    """mpiexec passes a Ctrl-C (SIGINT) to every rank. A worker's chunk ends at once
+    (start_mpi_worker's handler raises in it), and the scan stops in one line, without a
+    worker's traceback; nothing was stored, so no file is left. Before, the workers computed
+    their 4·10⁵-point chunks to the end (7.6 s after the signal, 2026-12-02), or one raised in
+    mpi4py's loop that sends a result: a traceback, an MPI_Abort of the job from that worker
+    and the results file's WAL left beside it."""
+    db = tmp_path / "r.db"
+    proc = _start(mpiexec, db)
+    sent = time.monotonic()
+    os.killpg(proc.pid, signal.SIGINT)  # the terminal's Ctrl-C: mpiexec's process group
+    took, err = _stopped(proc, db, sent)
+    assert proc.returncode == 130, err
+    assert err == "bridge: interrupted", err
+    assert took < 5, took
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+def test_a_sigterm_to_every_rank_stops_the_scan_in_one_line(tmp_path, mpiexec):
+    """A batch system's cancel sends SIGTERM to every rank. The workers' chunks end, the master
+    stops with its line, and nothing is left. Before, SIGTERM's default action ended the workers:
+    mpiexec's "BAD TERMINATION" banner, the master killed by it (exit 15), and the results
+    file's -wal and -shm left beside it."""
+    db = tmp_path / "r.db"
+    proc = _start(mpiexec, db)
+    ranks = _ranks(db)
+    assert len(ranks) == 3, ranks
+    sent = time.monotonic()
+    for pid in ranks:
+        os.kill(pid, signal.SIGTERM)
+    took, err = _stopped(proc, db, sent)
+    assert proc.returncode == 143, err
+    assert err == "bridge: terminated (SIGTERM); no results file was written", err
+    assert took < 5, took
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
