@@ -89,8 +89,11 @@ def test_an_mpi_workers_initializer_runs_before_numpy(preset):
     """mpiexec starts a scan's MPI workers before its master sets anything; mpi4py imports the
     initializer's module (bridge.scan.executors) and calls it: neither that module nor the
     ``bridge.scan`` package imports numpy, so start_mpi_worker sets one BLAS thread in time (a
-    user's own setting kept), takes SIGINT and SIGTERM as a local worker does and computes its
-    chunks in a local worker's parts (executors.CHUNK_WORKER). Runs without
+    user's own setting kept), takes SIGINT and SIGTERM as a local worker does (a signal noted
+    under an earlier pool of the same MPI job forgotten; both ignored once the interpreter
+    exits, whose teardown gave them their default actions back: a second SIGTERM ended the job
+    with exit 15, review rev22) and computes its chunks in a local worker's parts
+    (executors.CHUNK_WORKER). Runs without
     MPI (the master given as another host: no watchdog). tests/test_scan_mpi.py reads the
     threads from OpenBLAS in the workers of a real MPI job."""
     import os
@@ -99,12 +102,16 @@ def test_an_mpi_workers_initializer_runs_before_numpy(preset):
 
     env = {k: v for k, v in os.environ.items() if k not in CHOSEN}
     env.update(preset)
-    code = ("import os, signal, sys; from bridge.scan import executors; "
+    code = ("import atexit, os, signal, sys; from bridge.scan import executors; "
             "before = 'numpy' in sys.modules; "
+            # at the interpreter's exit, after the worker's own atexit function: SIGTERM ignored
+            "atexit.register(lambda: print(signal.getsignal(signal.SIGTERM) is signal.SIG_IGN)); "
+            "executors._NOTED.append(signal.SIGINT); executors.TASK_RUNNING = True; "  # a last pool's
             "executors.start_mpi_worker(os.getpid(), 'another-host.invalid'); "
             "print(before, os.environ.get('OPENBLAS_NUM_THREADS'), "
             "all(signal.getsignal(s) is executors._worker_interrupted "
-            "for s in (signal.SIGINT, signal.SIGTERM)), executors.CHUNK_WORKER)")
+            "for s in (signal.SIGINT, signal.SIGTERM)), executors.CHUNK_WORKER, "
+            "executors._NOTED == [] and not executors.TASK_RUNNING)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env=env).stdout.split()
-    assert out == ["False", preset.get("OPENBLAS_NUM_THREADS", "1"), "True", "True"]
+    assert out == ["False", preset.get("OPENBLAS_NUM_THREADS", "1"), "True", "True", "True", "True"]
