@@ -5,6 +5,7 @@ bridge's version from the installed metadata only for ``--version``."""
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import subprocess
 import sys
 
@@ -115,3 +116,27 @@ def test_an_mpi_workers_initializer_runs_before_numpy(preset):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env=env).stdout.split()
     assert out == ["False", preset.get("OPENBLAS_NUM_THREADS", "1"), "True", "True", "True", "True"]
+
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: OpenBLAS runs one thread anyway")
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+@pytest.mark.parametrize("preset", [{}, {"OPENBLAS_NUM_THREADS": "2"}])
+def test_openblas_set_to_one_thread_after_numpys_import(preset):
+    """bridge.blas.one_thread_loaded, where numpy is imported already: OpenBLAS's threads set to
+    one through its own setter (read back with its getter), unless the user chose (kept)."""
+    from bridge.blas import CHOSEN
+
+    env = {k: v for k, v in os.environ.items() if k not in CHOSEN}
+    env.update(preset)
+    code = ("import ctypes, numpy; from bridge import blas; done = blas.one_thread_loaded(); "
+            "paths = [l.split()[-1] for l in open('/proc/self/maps') if 'openblas' in l.lower() "
+            "and '.so' in l]; "
+            "getters = [getattr(ctypes.CDLL(p), n.replace('set_', 'get_'), None) for p in paths "
+            "for n in blas.OPENBLAS_SETTERS]; getters = [g for g in getters if g is not None]; "
+            "print(done, getters[0]() if getters else None)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=env).stdout.split()
+    if out[1] == "None":
+        pytest.skip("numpy's BLAS is not OpenBLAS")
+    assert out == (["True", "1"] if not preset else ["False", "2"])

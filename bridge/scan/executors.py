@@ -32,6 +32,7 @@ import os
 import re
 import signal
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -487,10 +488,11 @@ def start_mpi_worker(master: int, host: str) -> None:
     local worker, bar the shared memory (a rank may run on another host).
 
     * one BLAS thread (:func:`bridge.blas.one_thread`, unless the user set one of its variables,
-      which mpiexec passes to every rank): nothing here has imported numpy yet (neither this
-      module nor the ``bridge.scan`` package imports it). Without it 2 MPI workers on the
-      10⁶-point F_Ib grid took 30.9 s instead of 16.3 (farm-bench, 3 pairs, 2026-12-02),
-      OpenBLAS's threads of the two workers spinning on the two cores;
+      which mpiexec passes to every rank): neither this module nor the ``bridge.scan`` package
+      imports numpy; where the master's main module did (mpi4py imports it here first: a Python
+      script), OpenBLAS is set at run time (:func:`bridge.blas.one_thread_loaded`). Without
+      it 2 MPI workers on the 10⁶-point F_Ib grid took 30.9 s instead of 16.3 (farm-bench, 3
+      pairs, 2026-12-02), OpenBLAS's threads of the two workers spinning on the two cores;
     * SIGINT and SIGTERM as a local worker takes them (:func:`_worker_interrupted`): mpiexec's
       Ctrl-C and a batch system's cancel reach every rank, and the chunk a worker computes ends
       at once, instead of running to its end while the master waited for it. Outside a task the
@@ -500,7 +502,11 @@ def start_mpi_worker(master: int, host: str) -> None:
       (:data:`CHUNK_WORKER`: bridge.scan.runner.compute_part);
     * :func:`watch_process` of the master ``master`` on ``host``."""
     global CHUNK_WORKER, TASK_RUNNING
-    blas.one_thread()
+    # mpi4py imports the master's main module here first: a script's numpy may be loaded already
+    if "numpy" in sys.modules:
+        blas.one_thread_loaded()
+    else:
+        blas.one_thread()
     CHUNK_WORKER = True
     # the workers of an mpi4py.futures job outlive each pool (a library caller's scans one after
     # the other): a signal noted in the last scan must not end this one's tasks (review rev22)
