@@ -39,3 +39,38 @@ def one_thread() -> bool:
     set them. The ``bridge`` script calls it first (:func:`bridge.cli.console`); the processes it
     starts (a scan's workers) inherit the setting."""
     return "numpy" not in sys.modules and set_one()
+
+
+#: OpenBLAS's setter of its threads, by the names numpy's wheels (scipy-openblas, 64- and 32-bit
+#: integers) and system builds export.
+OPENBLAS_SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
+                    "openblas_set_num_threads64_", "openblas_set_num_threads")
+
+
+def one_thread_loaded() -> bool:
+    """Where numpy is imported already (its BLAS read the environment when it loaded): the
+    environment set as :func:`set_one` sets it (for the processes this one starts) and this
+    process's OpenBLAS set to one thread through its own setter, looked up among the libraries
+    the process has mapped (Linux's /proc/self/maps); whether it did. Nothing where the user
+    chose (:data:`CHOSEN`). An MPI worker of a script that imports numpy before mpi4py starts the
+    pool ran OpenBLAS's default threads (review rev22)."""
+    if not set_one():
+        return False
+    import ctypes
+
+    try:
+        with open("/proc/self/maps") as fh:
+            paths = [line.split()[-1] for line in fh if "openblas" in line.lower() and ".so" in line]
+    except OSError:
+        return False
+    for path in dict.fromkeys(paths):
+        try:
+            library = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name in OPENBLAS_SETTERS:
+            setter = getattr(library, name, None)
+            if setter is not None:
+                setter(1)
+                return True
+    return False

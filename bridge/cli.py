@@ -208,7 +208,14 @@ def cmd_plugins(args) -> int:
 
 def cmd_run(args) -> int:
     from bridge.errors import InputError, check_seed
-    from bridge.output import RUN_SUFFIXES, output_stem, output_texts, refuse_overwriting, write_outputs
+    from bridge.output import (
+        RUN_SUFFIXES,
+        check_output_directory,
+        output_stem,
+        output_texts,
+        refuse_overwriting,
+        write_outputs,
+    )
     from bridge.run import run_card
 
     if args.samples < 2 or args.np_uncertainty < 0:
@@ -216,6 +223,7 @@ def cmd_run(args) -> int:
     check_seed(args.seed)
     stem = output_stem(args.card)
     outdir = Path(args.output) if args.output else Path(args.card).resolve().parent / "output"
+    check_output_directory(outdir)
     refuse_overwriting([outdir / f"{stem}{suffix}" for suffix in RUN_SUFFIXES], args.card)
     likelihoods = None
     if args.likelihood or args.constraint:

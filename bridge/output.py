@@ -289,6 +289,22 @@ def refuse_overwriting(paths, card) -> None:
                              "directory (-o)", file=str(card))
 
 
+def check_output_directory(outdir: Path) -> None:
+    """Refuse, before any work, an output directory (``-o``) that cannot be made: an existing
+    path that is not a directory, or one whose nearest existing parent is not a directory or not
+    writable (found when the outputs were written, after the whole run: ``bridge run -o FILE``
+    computed everything, then said "File exists")."""
+    from bridge.errors import InputError
+
+    outdir = Path(outdir)
+    existing = next(p for p in (outdir, *outdir.parents, Path(".")) if p.exists())
+    if not existing.is_dir():
+        what = "is" if existing == outdir else f"lies under {existing}, which is"
+        raise InputError(f"-o {outdir}: {what} not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"-o {outdir}: directory {existing} is not writable")
+
+
 #: The files of ``bridge run``: DIR/<stem> + these.
 RUN_SUFFIXES = (".slha", ".wcxf.yaml", ".json")
 

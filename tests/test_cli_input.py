@@ -112,3 +112,38 @@ def test_a_seed_numpy_cannot_take_is_refused_at_once(tmp_path, capsys, command, 
     assert rc == 2
     assert err == f"bridge: error: --seed must be an integer from 0 to 2**32 - 1, got {int(seed)}", err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["run", "fit"])
+@pytest.mark.parametrize("where", ["file", "under-a-file", "fifo"])
+def test_an_output_directory_that_cannot_be_made_is_refused_first(tmp_path, capsys, monkeypatch,
+                                                                   command, where):
+    """``-o`` naming a file, a FIFO, or a path under a file: one line, exit 2, before the model
+    or a likelihood is computed (``bridge run -o FILE`` computed everything, then said "File
+    exists"), and the file left as it was."""
+    import os
+
+    import bridge.fit
+    import bridge.run
+    from bridge.cli import main
+
+    def not_reached(*args, **kwargs):
+        raise AssertionError("computed before the output directory was checked")
+
+    monkeypatch.setattr(bridge.run, "run_card", not_reached)
+    monkeypatch.setattr(bridge.fit, "Objective", not_reached)
+    blocker = tmp_path / "taken"
+    if where == "fifo":
+        os.mkfifo(blocker)
+    else:
+        blocker.write_text("mine")
+    out = blocker / "sub" if where == "under-a-file" else blocker
+    card = Path(__file__).resolve().parent.parent / "cards" / "F_Ib.slha"
+    extra = ["--free", "MINPAR:1", "--likelihood", "seed2021"] if command == "fit" else []
+    rc = main([command, str(card), *extra, "-o", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2
+    assert err.startswith(f"bridge: error: -o {out}: ") and "not a directory" in err, err
+    assert [p.name for p in tmp_path.iterdir()] == ["taken"]
+    if where != "fifo":
+        assert blocker.read_text() == "mine"

@@ -5,6 +5,7 @@ bridge's version from the installed metadata only for ``--version``."""
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import subprocess
 import sys
 
@@ -89,8 +90,11 @@ def test_an_mpi_workers_initializer_runs_before_numpy(preset):
     """mpiexec starts a scan's MPI workers before its master sets anything; mpi4py imports the
     initializer's module (bridge.scan.executors) and calls it: neither that module nor the
     ``bridge.scan`` package imports numpy, so start_mpi_worker sets one BLAS thread in time (a
-    user's own setting kept), takes SIGINT and SIGTERM as a local worker does and computes its
-    chunks in a local worker's parts (executors.CHUNK_WORKER). Runs without
+    user's own setting kept), takes SIGINT and SIGTERM as a local worker does (a signal noted
+    under an earlier pool of the same MPI job forgotten; both ignored once the interpreter
+    exits, whose teardown gave them their default actions back: a second SIGTERM ended the job
+    with exit 15, review rev22) and computes its chunks in a local worker's parts
+    (executors.CHUNK_WORKER). Runs without
     MPI (the master given as another host: no watchdog). tests/test_scan_mpi.py reads the
     threads from OpenBLAS in the workers of a real MPI job."""
     import os
@@ -99,12 +103,40 @@ def test_an_mpi_workers_initializer_runs_before_numpy(preset):
 
     env = {k: v for k, v in os.environ.items() if k not in CHOSEN}
     env.update(preset)
-    code = ("import os, signal, sys; from bridge.scan import executors; "
+    code = ("import atexit, os, signal, sys; from bridge.scan import executors; "
             "before = 'numpy' in sys.modules; "
+            # at the interpreter's exit, after the worker's own atexit function: SIGTERM ignored
+            "atexit.register(lambda: print(signal.getsignal(signal.SIGTERM) is signal.SIG_IGN)); "
+            "executors._NOTED.append(signal.SIGINT); executors.TASK_RUNNING = True; "  # a last pool's
             "executors.start_mpi_worker(os.getpid(), 'another-host.invalid'); "
             "print(before, os.environ.get('OPENBLAS_NUM_THREADS'), "
             "all(signal.getsignal(s) is executors._worker_interrupted "
-            "for s in (signal.SIGINT, signal.SIGTERM)), executors.CHUNK_WORKER)")
+            "for s in (signal.SIGINT, signal.SIGTERM)), executors.CHUNK_WORKER, "
+            "executors._NOTED == [] and not executors.TASK_RUNNING)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env=env).stdout.split()
-    assert out == ["False", preset.get("OPENBLAS_NUM_THREADS", "1"), "True", "True"]
+    assert out == ["False", preset.get("OPENBLAS_NUM_THREADS", "1"), "True", "True", "True", "True"]
+
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: OpenBLAS runs one thread anyway")
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+@pytest.mark.parametrize("preset", [{}, {"OPENBLAS_NUM_THREADS": "2"}])
+def test_openblas_set_to_one_thread_after_numpys_import(preset):
+    """bridge.blas.one_thread_loaded, where numpy is imported already: OpenBLAS's threads set to
+    one through its own setter (read back with its getter), unless the user chose (kept)."""
+    from bridge.blas import CHOSEN
+
+    env = {k: v for k, v in os.environ.items() if k not in CHOSEN}
+    env.update(preset)
+    code = ("import ctypes, numpy; from bridge import blas; done = blas.one_thread_loaded(); "
+            "paths = [l.split()[-1] for l in open('/proc/self/maps') if 'openblas' in l.lower() "
+            "and '.so' in l]; "
+            "getters = [getattr(ctypes.CDLL(p), n.replace('set_', 'get_'), None) for p in paths "
+            "for n in blas.OPENBLAS_SETTERS]; getters = [g for g in getters if g is not None]; "
+            "print(done, getters[0]() if getters else None)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=env).stdout.split()
+    if out[1] == "None":
+        pytest.skip("numpy's BLAS is not OpenBLAS")
+    assert out == (["True", "1"] if not preset else ["False", "2"])

@@ -105,11 +105,58 @@ def test_a_bad_layer_spec_is_refused_before_the_points_are_read(db, tmp_path, mo
     png = tmp_path / "m.png"
     for layer in (["--band", "ol:Delta_a_mu;n=1"], ["--band", "ol:Delta_a_mu;gt=0"],
                   ["--allowed", "ol:Delta_a_mu;gt=2;lt=1"], ["--legend", "nowhere"], ["--dpi", "0"],
-                  ["--dpi", "-5"]):
+                  ["--dpi", "-5"], ["--contour", "ol:Delta_a_mu;levels=a"],
+                  ["--contour", "ol:Delta_a_mu;levels=1,nan"], ["--contour", "ol:Delta_a_mu;style=wavy"]):
         assert main(["plot", db, *layer, "-o", str(png)]) == 2, layer
         err = capsys.readouterr().err
         assert len(err.strip().splitlines()) == 1 and layer[1] in err, err
-    assert not png.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("name", "needle"), [("", "is a directory"), ("map", "matplotlib's formats"),
+                                              ("map.nope", "matplotlib's formats"),
+                                              ("missing/map.png", "no such directory"),
+                                              ("fifo.png", "not a regular file")])
+def test_a_bad_output_is_refused_before_the_points_are_read(db, tmp_path, monkeypatch, capsys, name,
+                                                             needle):
+    """-o naming a directory, no suffix or one matplotlib has no format for, a missing directory
+    or a special file: one line, exit 2, before the points are read, and nothing written. Before,
+    -o DIR wrote DIR.png and said it wrote DIR, an unknown suffix gave matplotlib's ValueError
+    (exit 1), and a missing directory was found after reading and drawing the whole file."""
+    import os
+
+    from bridge.cli import main
+    from bridge.scan import store
+
+    def unread(*args, **kwargs):
+        raise AssertionError("the points were read")
+
+    monkeypatch.setattr(store, "read", unread)
+    out = tmp_path / name
+    if name == "fifo.png":
+        os.mkfifo(out)
+    assert main(["plot", db, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and needle in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["fifo.png"] if name == "fifo.png" else [])
+    assert not Path(str(tmp_path) + ".png").exists()
+
+
+def test_a_failed_write_leaves_no_file(db, tmp_path, monkeypatch, capsys):
+    """The figure is written under a temporary name and renamed: a write that fails midway (a
+    full disk) leaves neither a half-written plot nor the temporary file."""
+    from matplotlib.figure import Figure
+
+    from bridge.cli import main
+
+    def half_written(self, fname, **kwargs):
+        Path(fname).write_bytes(b"\x89PNG half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Figure, "savefig", half_written)
+    assert main(["plot", db, "-o", str(tmp_path / "map.png")]) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_band_needs_a_pull_or_its_measurement():

@@ -27,6 +27,9 @@ LONG = ["--vary", "MINPAR:1:20:1000:1000", "--vary", "MINPAR:2:100:2000:1000", "
         "seed2021", "--mpi", "-q", "--chunk-size", "400000"]
 #: CPU seconds of a worker rank by which it computes its first chunk (:func:`_start`).
 WORKER_BUSY = 3.0
+#: CPU seconds a worker may use after a stop reached it: a few parts of a chunk (~0.1 s each),
+#: far below a 4·10⁵-point chunk (several CPU-s).
+PART_CPU = 1.0
 BLAS_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS", "GOTO_NUM_THREADS")
 
 #: Run under mpiexec: the BLAS threads in the scan's MPI workers, read from OpenBLAS itself.
@@ -81,14 +84,16 @@ def _environment(**extra) -> dict:
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: OpenBLAS runs one thread anyway")
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
-@pytest.mark.parametrize("chosen", [None, "2"])
-def test_mpi_workers_run_one_blas_thread_unless_chosen(tmp_path, mpiexec, chosen):
+@pytest.mark.parametrize(("chosen", "numpy_first"), [(None, False), ("2", False), (None, True)])
+def test_mpi_workers_run_one_blas_thread_unless_chosen(tmp_path, mpiexec, chosen, numpy_first):
     """mpiexec starts the workers before the scan's master can set their environment: each
     sets one BLAS thread in its initializer, before numpy's import (bridge.blas; the 10⁶-point
     F_Ib grid on 2 MPI workers took 30.9 s with OpenBLAS's default threads, 16.3 s with one).
-    A thread count the user chose (passed by mpiexec to every rank) is kept."""
+    A thread count the user chose (passed by mpiexec to every rank) is kept. Where the master's
+    script imports numpy first (mpi4py imports it in each worker before the initializer runs),
+    OpenBLAS is set at run time: it kept its default threads (review rev22)."""
     probe = tmp_path / "probe.py"
-    probe.write_text(PROBE)
+    probe.write_text(("import numpy  # noqa: F401\n" if numpy_first else "") + PROBE)
     env = _environment(**({"OPENBLAS_NUM_THREADS": chosen} if chosen else {}))
     out = subprocess.run([mpiexec, "-n", "3", sys.executable, "-m", "mpi4py.futures", str(probe)],
                          capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
@@ -99,18 +104,37 @@ def test_mpi_workers_run_one_blas_thread_unless_chosen(tmp_path, mpiexec, chosen
     assert threads == [int(chosen or 1)] * 4
 
 
-def _ranks(db: Path) -> list[int]:
-    """The python processes of the MPI job that writes ``db`` (master and workers)."""
-    out = []
+def _ranks(db: Path) -> dict[int, int]:
+    """{pid: MPI rank} of the python processes of the MPI job that writes ``db`` (master 0 and
+    workers; a rank's rank in MPICH's PMI_RANK: a child it forks has its command line too)."""
+    out = {}
     for entry in Path("/proc").iterdir():
         try:
             args = (entry / "cmdline").read_bytes().split(b"\0")
+            environ = (entry / "environ").read_bytes().split(b"\0")
         except (OSError, ValueError):
             continue
-        if entry.name.isdigit() and b"mpi4py.futures" in args and str(db).encode() in args \
-                and not any(a.endswith(b"mpiexec") or b"hydra" in a for a in args[:1]):
-            out.append(int(entry.name))
+        if entry.name.isdigit() and b"mpi4py.futures" in args and str(db).encode() in args:
+            rank = [item[9:] for item in environ if item.startswith(b"PMI_RANK=")]
+            if rank:
+                out[int(entry.name)] = int(rank[0])
     return out
+
+
+def _workers(db: Path) -> list[int]:
+    """The worker ranks among :func:`_ranks` (MPI rank above 0)."""
+    return [pid for pid, rank in _ranks(db).items() if rank > 0]
+
+
+def _catches_sigterm(pid: int) -> bool:
+    """Whether process ``pid`` has a handler for SIGTERM (its SigCgt mask in /proc)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("SigCgt:"):
+                return bool(int(line.split()[1], 16) >> (signal.SIGTERM - 1) & 1)
+    except OSError:
+        pass
+    return False
 
 
 def _start(mpiexec, db: Path):
@@ -125,25 +149,11 @@ def _start(mpiexec, db: Path):
     assert db.exists(), proc.communicate(timeout=60)
     # the workers on their first chunk: each has used WORKER_BUSY CPU seconds (its start-up and
     # the scan's set-up take 1-2 s; a chunk takes several)
-    while min(_cpu(pid) for pid in _workers(db)) < WORKER_BUSY and proc.poll() is None \
+    while min((_cpu(pid) for pid in _workers(db)), default=0) < WORKER_BUSY and proc.poll() is None \
             and time.monotonic() < deadline:
         time.sleep(0.05)
     assert proc.poll() is None and len(_workers(db)) == 2
     return proc
-
-
-def _workers(db: Path) -> list[int]:
-    """The worker ranks among :func:`_ranks` (MPI rank above 0: MPICH's PMI_RANK)."""
-    out = []
-    for pid in _ranks(db):
-        try:
-            env = dict(item.split(b"=", 1) for item in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-                       if b"=" in item)
-        except OSError:
-            continue
-        if int(env.get(b"PMI_RANK", b"0")) > 0:
-            out.append(pid)
-    return out
 
 
 def _cpu(pid: int) -> float:
@@ -155,11 +165,19 @@ def _cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _stopped(proc, db: Path, sig_sent_at: float) -> tuple[float, str]:
-    """(seconds from the signal to mpiexec's exit, bridge's lines on stderr), once no process
-    of the job is left (mpiexec's group, and the ranks, each in a group of its own)."""
-    _, err = proc.communicate(timeout=120)
-    took = time.monotonic() - sig_sent_at
+def _stopped(proc, db: Path, workers: list[int]) -> tuple[list[float], str]:
+    """(CPU seconds each of ``workers`` used from now to its end, bridge's lines on stderr),
+    once no process of the job is left (mpiexec's group, and the ranks, each in a group of its
+    own). Call it right after the signal."""
+    first = {pid: _cpu(pid) for pid in workers}
+    last = dict(first)
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        for pid in workers:
+            if os.path.exists(f"/proc/{pid}"):
+                last[pid] = max(last[pid], _cpu(pid))
+        time.sleep(0.02)
+    _, err = proc.communicate(timeout=60)
     deadline = time.monotonic() + 10
     while (_group(proc.pid) or _ranks(db)) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -167,43 +185,71 @@ def _stopped(proc, db: Path, sig_sent_at: float) -> tuple[float, str]:
     # mpiexec's own notes, and MPICH's line for mpi4py's MPI_Abort of a job whose master
     # exits with a status (mpi4py.run): not bridge's
     ours = [line for line in err.splitlines() if not line.startswith(("[mpiexec@", "Abort("))]
-    return took, "\n".join(ours)
+    return [last[pid] - first[pid] for pid in workers], "\n".join(ours)
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
 def test_a_ctrl_c_to_mpiexec_ends_the_chunks_in_flight(tmp_path, mpiexec):
-    """mpiexec passes a Ctrl-C (SIGINT) to every rank. A worker's chunk ends at once
-    (start_mpi_worker's handler raises in it), and the scan stops in one line, without a
-    worker's traceback; nothing was stored, so no file is left. Before, the workers computed
-    their 4·10⁵-point chunks to the end (7.6 s after the signal, 2026-12-02), or one raised in
-    mpi4py's loop that sends a result: a traceback, an MPI_Abort of the job from that worker
-    and the results file's WAL left beside it."""
+    """mpiexec passes a Ctrl-C (SIGINT) to every rank. Each worker's chunk ends at once, and so
+    does the chunk the pool may hand it next (the third of three, queued): after the signal no
+    worker computes for PART_CPU (a chunk is several CPU-s, a part ~0.1). The scan stops in one
+    line, without a worker's traceback; nothing was stored, so no file is left. (Python's
+    default handler also ended a chunk in flight; a worker between tasks raised in mpi4py's
+    loop instead: its traceback, an MPI_Abort and the results file's WAL left.)"""
     db = tmp_path / "r.db"
     proc = _start(mpiexec, db)
-    sent = time.monotonic()
+    workers = _workers(db)
     os.killpg(proc.pid, signal.SIGINT)  # the terminal's Ctrl-C: mpiexec's process group
-    took, err = _stopped(proc, db, sent)
+    after, err = _stopped(proc, db, workers)
     assert proc.returncode == 130, err
     assert err == "bridge: interrupted", err
-    assert took < 5, took
+    assert max(after) < PART_CPU, after
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
 def test_a_sigterm_to_every_rank_stops_the_scan_in_one_line(tmp_path, mpiexec):
-    """A batch system's cancel sends SIGTERM to every rank. The workers' chunks end, the master
+    """A batch system's cancel sends SIGTERM to every rank. The workers' chunks end (and the
+    queued one at its first look: no worker computes for PART_CPU after the signal), the master
     stops with its line, and nothing is left. Before, SIGTERM's default action ended the workers:
     mpiexec's "BAD TERMINATION" banner, the master killed by it (exit 15), and the results
     file's -wal and -shm left beside it."""
     db = tmp_path / "r.db"
     proc = _start(mpiexec, db)
     ranks = _ranks(db)
-    assert len(ranks) == 3, ranks
-    sent = time.monotonic()
+    assert sorted(ranks.values()) == [0, 1, 2], ranks
+    workers = _workers(db)
     for pid in ranks:
         os.kill(pid, signal.SIGTERM)
-    took, err = _stopped(proc, db, sent)
+    after, err = _stopped(proc, db, workers)
     assert proc.returncode == 143, err
     assert err == "bridge: terminated (SIGTERM); no results file was written", err
-    assert took < 5, took
+    assert max(after) < PART_CPU, after
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+def test_the_workers_handle_a_stop_while_the_master_prepares(tmp_path, mpiexec):
+    """An --mpi scan starts its pool, and the workers' initializer runs, before its set-up: a
+    SIGTERM to every rank while the master prepares (here --validate, flavio at 30 points) stops
+    the scan in one line, exit 143, nothing written. Before, the pool was made after the set-up
+    (and the results file): until then the workers had no handler (a SIGTERM ended them, exit
+    15; a Ctrl-C gave their tracebacks and an MPI_Abort), review rev22."""
+    db = tmp_path / "r.db"
+    proc = subprocess.Popen([mpiexec, "-n", "3", sys.executable, "-m", "mpi4py.futures", "-m", "bridge.cli",
+                             "scan", CARD, *LONG, "--validate", "30", "-o", str(db)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_environment(),
+                            cwd=tmp_path, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline and not db.exists() and not (
+            len(_workers(db)) == 2 and all(_catches_sigterm(pid) for pid in _workers(db))):
+        time.sleep(0.02)
+    assert not db.exists(), "the workers had no handler until the set-up was done"
+    ranks = _ranks(db)
+    assert sorted(ranks.values()) == [0, 1, 2], ranks
+    for pid in ranks:
+        os.kill(pid, signal.SIGTERM)
+    _, err = _stopped(proc, db, _workers(db))
+    assert proc.returncode == 143, err
+    assert err == "bridge: terminated (SIGTERM); no results file was written", err
     assert sorted(p.name for p in tmp_path.iterdir()) == []

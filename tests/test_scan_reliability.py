@@ -175,14 +175,14 @@ def _group_killed_at_exit(proc):
 
 
 @contextlib.contextmanager
-def _scan_with_workers(db, points: int, sigint):
-    """A 2-worker ``bridge scan`` of ``points`` random F_Ib points into ``db``, in a process
-    group of its own and started with SIGINT set to ``sigint`` (a test runner may ignore it);
-    yields the process once its first worker process exists, and kills the group if it is
-    still running at the end."""
+def _scan_with_workers(db, points: int, sigint, extra=()):
+    """A 2-worker ``bridge scan`` of ``points`` random F_Ib points into ``db`` (options
+    ``extra`` added), in a process group of its own and started with SIGINT set to ``sigint``
+    (a test runner may ignore it); yields the process once its first worker process exists,
+    and kills the group if it is still running at the end."""
     cmd = [sys.executable, "-m", "bridge.cli", "scan", CARD, "--vary", "MINPAR:1:20:1000:9",
            "--vary", "MINPAR:2:100:2000:7", "--sample", f"random:{points}", "--no-observables",
-           "--workers", "2", "-o", str(db), "-q"]
+           "--workers", "2", "-o", str(db), "-q", *extra]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, sigint))
     with _group_killed_at_exit(proc):
@@ -393,6 +393,36 @@ def test_unknown_observable_is_refused_up_front(tmp_path, capsys, cached_sm, spe
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+def test_a_worker_killed_before_any_point_is_stored_names_no_file(tmp_path, cached_sm):
+    """A local worker killed during the scan's first chunks (2·10⁵ points each: seconds), before
+    any point is stored: exit 1, one line that says no results file was written, and none is
+    (the new empty file is removed). The line said that the points stored in it were kept and
+    that the same command resumes the scan (review rev22)."""
+    db = tmp_path / "r.db"
+    with _scan_with_workers(db, 400_000, signal.SIG_DFL, ("--chunk-size", "200000")) as proc:
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline and \
+                max((_cpu_seconds(w) for w in _spawned_workers(proc.pid)), default=0) < 1.0:
+            time.sleep(0.02)  # a worker in its chunk
+        assert proc.poll() is None, "the scan ended before the kill"
+        os.kill(_spawned_workers(proc.pid)[0], signal.SIGKILL)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err
+    assert err.strip() == ("bridge: error: a worker process of the scan ended without finishing its "
+                           "chunk (killed by a signal or out of memory); no results file was written"), err
+    assert list(tmp_path.iterdir()) == []
+    _nothing_left(proc.pid)
+
+
 def test_a_killed_worker_ends_the_scan_in_one_line(tmp_path, cached_sm):
     """A local worker killed (SIGKILL, as the OOM killer does) while the scan runs: one line
     naming the results file, exit status 1 (not the input's fault), no process left, and the

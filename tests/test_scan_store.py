@@ -84,6 +84,38 @@ def test_zero_length_results_file_is_refused_not_rescanned(tmp_path, capsys):
     assert db.stat().st_size == 0 and leftovers(db) == ["empty.db"]
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_write_killed_in_rollback_mode_is_rolled_back(tmp_path, capsys):
+    """A process killed while it wrote the file in rollback-journal mode (a scan killed while
+    its Store closed and the file left WAL mode) leaves a hot -journal. Reading, exporting and
+    resuming roll it back (a writable open) and see the last committed chunks; before, the
+    read-only check raised "attempt to write a readonly database" and refused the file as
+    damaged, resume included (review rev22)."""
+    from bridge.scan import store
+
+    db = tmp_path / "r.db"
+    assert scan(CARD, *VARY, *COMMON, "--chunk-size", "3", "-o", str(db)) == 0
+    before = store.read(db)
+    pid = os.fork()
+    if pid == 0:  # a writer killed mid-transaction, its changed pages spilled into the file
+        try:
+            con = sqlite3.connect(db, isolation_level=None)
+            con.execute("PRAGMA cache_size = 1")
+            con.execute("BEGIN")
+            con.execute("UPDATE chunks SET data = zeroblob(200000)")
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert (tmp_path / "r.db-journal").stat().st_size > 0
+    after = store.read(db)
+    assert set(after) == set(before)
+    for name, values in before.items():
+        np.testing.assert_array_equal(after[name], values, err_msg=name)
+    capsys.readouterr()
+    assert scan(CARD, *VARY, *COMMON, "-o", str(db)) == 0  # the same command: nothing left to do
+    assert leftovers(db) == ["r.db"]
+
+
 def test_corrupt_page_gives_one_line_on_resume_export_and_plot(tmp_path, capsys):
     db = tmp_path / "r.db"
     assert scan(CARD, *VARY, *COMMON, "--chunk-size", "3", "-o", str(db)) == 0

@@ -66,7 +66,7 @@ def cmd_fit(args) -> int:
     from bridge.errors import BridgeError, InputError, check_seed
     from bridge.fit import Objective, fit, format_fit
     from bridge.likelihoods.registry import get_likelihoods
-    from bridge.output import output_stem, refuse_overwriting, write_outputs
+    from bridge.output import check_output_directory, output_stem, refuse_overwriting, write_outputs
 
     if args.samples is not None and args.samples < 2:
         raise InputError("--samples must be >= 2")
@@ -77,6 +77,7 @@ def cmd_fit(args) -> int:
     stem = output_stem(args.card)
     outdir = Path(args.output) if args.output else Path(args.card).resolve().parent / "output"
     if not args.no_write:
+        check_output_directory(outdir)
         refuse_overwriting([outdir / f"{stem}{suffix}" for suffix in FIT_SUFFIXES], args.card)
     _check_inputs(args.card, args.fix)
     lik = _with_options(get_likelihoods(args.likelihood, args.constraint), args.samples, args.seed)

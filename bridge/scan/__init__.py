@@ -25,3 +25,7 @@ def __getattr__(name):
 
         return read_results
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), "read_results"])

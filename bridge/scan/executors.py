@@ -25,12 +25,14 @@ workers send, which can run any code in the scanning process.
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import multiprocessing.connection
 import os
 import re
 import signal
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -74,6 +76,7 @@ class Backend:
     def __init__(self, executor: Executor, slots: int, label: str, close=None, halt=None):
         self.executor, self.slots, self.label = executor, max(1, int(slots)), label
         self._close, self._halt = close, halt
+        self.closed = False
 
     def watch(self) -> None:
         """A look at the executor's health between waits (a local pool: _LocalPool.watch)."""
@@ -82,9 +85,13 @@ class Backend:
             watch()
 
     def close(self, halt: bool = False) -> None:
-        """Close the backend; ``halt``: the scan stops before its end (a signal, an error), so
-        the chunks in flight, whose results nothing will store, are asked to end first, where
-        the backend can (a local pool: :data:`HALT`), instead of being waited for."""
+        """Close the backend (once: a second call does nothing); ``halt``: the scan stops before
+        its end (a signal, an error), so the chunks in flight, whose results nothing will store,
+        are asked to end first, where the backend can (a local pool: :data:`HALT`), instead of
+        being waited for."""
+        if self.closed:
+            return
+        self.closed = True
         if halt and self._halt is not None:
             self._halt()
         if self._close is not None:
@@ -256,16 +263,18 @@ def _worker_interrupted(signum, frame) -> None:
     scanning process (stopped by the same signal when it went to the process group; if it
     went to this worker alone, the scanning process stops on it: bridge.scan.runner._loop).
     Otherwise (the worker starts, waits for a task, sends a result, or a second signal) it is
-    only noted (it always is), and the worker's next task ends at once (:func:`check_task`),
-    as does the task in hand at its next look where the raise was ignored; the worker itself
+    only noted. It is always noted: the worker's next task ends at once (:func:`check_task`),
+    be it one the pool hands it right after the raise (an MPI worker was given the scan's
+    queued chunk before the stopping scan cancelled it, and computed it whole: 3.6-7.5 s, 2 in
+    ~20 stops, review rev22), and the task in hand ends at its next look where CPython
+    ignored the raise (a ``__del__`` running when the signal came); the worker itself
     ends with the pool's shutdown. It never ends here: a worker that ended while it sent a
     result left a partial message on the pool's result pipe, on which the pool's thread then
     waited forever, and the scan with it (a SIGINT in a worker during a result's transfer hung
     the scan on main, 2026-12-02; a SIGTERM there, whose default action ends the worker,
     likewise)."""
     global TASK_RUNNING
-    # noted in any case: where CPython ignores what a handler raises (a __del__, a weakref
-    # callback running when the signal came), the task's next look (check_task) ends it
+    # noted in any case: a task handed out after the raise ends at its first look (check_task)
     _NOTED.append(signum)
     if TASK_RUNNING:
         TASK_RUNNING = False
@@ -479,10 +488,11 @@ def start_mpi_worker(master: int, host: str) -> None:
     local worker, bar the shared memory (a rank may run on another host).
 
     * one BLAS thread (:func:`bridge.blas.one_thread`, unless the user set one of its variables,
-      which mpiexec passes to every rank): nothing here has imported numpy yet (neither this
-      module nor the ``bridge.scan`` package imports it). Without it 2 MPI workers on the
-      10⁶-point F_Ib grid took 30.9 s instead of 16.3 (farm-bench, 3 pairs, 2026-12-02),
-      OpenBLAS's threads of the two workers spinning on the two cores;
+      which mpiexec passes to every rank): neither this module nor the ``bridge.scan`` package
+      imports numpy; where the master's main module did (mpi4py imports it here first: a Python
+      script), OpenBLAS is set at run time (:func:`bridge.blas.one_thread_loaded`). Without
+      it 2 MPI workers on the 10⁶-point F_Ib grid took 30.9 s instead of 16.3 (farm-bench, 3
+      pairs, 2026-12-02), OpenBLAS's threads of the two workers spinning on the two cores;
     * SIGINT and SIGTERM as a local worker takes them (:func:`_worker_interrupted`): mpiexec's
       Ctrl-C and a batch system's cancel reach every rank, and the chunk a worker computes ends
       at once, instead of running to its end while the master waited for it. Outside a task the
@@ -491,14 +501,37 @@ def start_mpi_worker(master: int, host: str) -> None:
     * the malloc settings of the workers (:func:`tune_malloc`), and their parts of a chunk
       (:data:`CHUNK_WORKER`: bridge.scan.runner.compute_part);
     * :func:`watch_process` of the master ``master`` on ``host``."""
-    global CHUNK_WORKER
-    blas.one_thread()
+    global CHUNK_WORKER, TASK_RUNNING
+    # mpi4py imports the master's main module here first: a script's numpy may be loaded already
+    if "numpy" in sys.modules:
+        blas.one_thread_loaded()
+    else:
+        blas.one_thread()
     CHUNK_WORKER = True
+    # the workers of an mpi4py.futures job outlive each pool (a library caller's scans one after
+    # the other): a signal noted in the last scan must not end this one's tasks (review rev22)
+    _NOTED.clear()
+    TASK_RUNNING = False
     for signum in (signal.SIGINT, signal.SIGTERM):
         if signal.getsignal(signum) is not signal.SIG_IGN:  # ignored: stays ignored
             signal.signal(signum, _worker_interrupted)
+    if not _MPI_EXIT:
+        # CPython gives the signals their default actions back during its teardown: a second
+        # SIGTERM then ended the worker, and mpiexec the job with exit 15 (review rev22); a
+        # local worker leaves through os._exit before that
+        _MPI_EXIT.append(atexit.register(_ignore_stop_signals))
     tune_malloc()
     watch_process(master, host)
+
+
+#: The atexit function of an MPI worker (:func:`start_mpi_worker`), once registered.
+_MPI_EXIT: list = []
+
+
+def _ignore_stop_signals() -> None:
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(signum) is _worker_interrupted:
+            signal.signal(signum, signal.SIG_IGN)
 
 
 def watch_process(pid: int, host: str, interval: float = WATCH_INTERVAL) -> None:
@@ -728,6 +761,8 @@ def _mpi() -> Backend:
         pool = MPIPoolExecutor(initializer=start_mpi_worker, initargs=(os.getpid(), socket.gethostname()))
     except TypeError:  # mpi4py < 3.1 has no initializer
         pool = MPIPoolExecutor()
+    if hasattr(pool, "bootup"):  # the workers ready, their initializer run, before it returns
+        pool.bootup(wait=True)
     slots = getattr(pool, "num_workers", 1) or 1
     return Backend(pool, slots, f"MPI ({slots} workers)", close=lambda: _close_mpi(pool))
 

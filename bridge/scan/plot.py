@@ -31,8 +31,10 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -442,20 +444,52 @@ def _default_label(layer: Layer, frame: Frame) -> str:
 
 
 def draw(path, x: str, y: str, out: str, *, dpi: int = 150, **options) -> str:
-    """Draw the map to ``out`` (PNG, PDF, SVG: matplotlib's choice by suffix); ``options`` are
-    those of :func:`figure`."""
+    """Draw the map to ``out`` (PNG, PDF, SVG: matplotlib's format by the suffix, written under
+    a temporary name and renamed: no half-written file); ``options`` are those of
+    :func:`figure`. ``out`` and ``dpi`` are checked before the results file is read."""
     if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not 0 < dpi < math.inf:
         raise InputError(f"--dpi must be a positive number, got {dpi!r}")  # (matplotlib's traceback)
+    target, fmt = _output(out)
     fig = figure(path, x, y, **options)  # matplotlib is checked there
     import matplotlib.pyplot as plt
 
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        fig.savefig(out, dpi=dpi)
+        fig.savefig(tmp, dpi=dpi, format=fmt)
+        os.replace(tmp, target)
     except OSError as exc:
         raise BridgeError(f"cannot write {out}: {exc.strerror or exc}") from None
     finally:
         plt.close(fig)
+        tmp.unlink(missing_ok=True)
     return out
+
+
+def _output(out) -> tuple[Path, str]:
+    """(path, format) of a plot's ``-o``, refused in one line unless it is a file name whose
+    suffix is one of matplotlib's formats in an existing, writable directory, and no directory
+    or special file: matplotlib added ".png" to a name without a suffix (-o DIR wrote DIR.png
+    and said it wrote DIR), raised its ValueError for an unknown suffix, and a missing directory
+    was found once the whole file had been read and drawn."""
+    require_matplotlib()
+    from matplotlib.figure import Figure
+
+    target = Path(out)
+    formats = Figure().canvas.get_supported_filetypes()
+    if target.is_dir():
+        raise InputError(f"{out}: is a directory; give a file name (e.g. {target / 'map.png'})")
+    if target.exists() and not target.is_file():
+        raise InputError(f"{out}: not a regular file")
+    fmt = target.suffix[1:].lower()
+    if fmt not in formats:
+        raise InputError(f"{out}: give a file name ending in one of matplotlib's formats: "
+                         f"{', '.join('.' + f for f in sorted(formats))}")
+    parent = target.parent
+    if not parent.is_dir():
+        raise InputError(f"{out}: no such directory {parent}")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"{out}: directory {parent} is not writable")
+    return target, fmt
 
 
 def figure(path, x: str, y: str, *, chi2: str | None = None, sigmas=(1, 2, 3), bands=(),
@@ -482,7 +516,9 @@ def figure(path, x: str, y: str, *, chi2: str | None = None, sigmas=(1, 2, 3), b
     if chi2 is None and not layers:
         chi2 = _default_chi2(columns)
     for layer in layers:  # each spec's options checked before the file's points are read
-        if layer.kind != "contour":
+        if layer.kind == "contour":
+            _contour_spec(layer)
+        else:
             region(np.zeros(0), layer.opts, layer.spec, inside=layer.kind != "exclude",
                    column=layer.column, kind=layer.kind)
     frame = Frame(path, x, y, [lay.column for lay in layers], chi2)
@@ -667,13 +703,11 @@ def _check_legend(where: str) -> None:
                          "matplotlib's: best, upper right, lower left, ...)")
 
 
-def _contour(ax, frame: Frame, values: np.ndarray, layer: Layer, labels: list) -> bool:
-    """Contour lines of ``values``; returns whether any line was drawn (notes why not)."""
+def _contour_spec(layer: Layer) -> tuple[list[float] | None, str]:
+    """(the levels given, or None; the line style) of a contour layer, its options checked (by
+    :func:`figure` before the file's points are read)."""
     opts = layer.opts
-    finite = values[np.isfinite(values)]
-    if finite.size == 0:
-        _note(f"{layer.where} draws nothing: {layer.column} has no finite value")
-        return False
+    levels = None
     if "levels" in opts:
         if "log" in opts:
             raise InputError(f"{layer.where}: give levels= or log, not both")
@@ -681,12 +715,28 @@ def _contour(ax, frame: Frame, values: np.ndarray, layer: Layer, labels: list) -
             levels = sorted(float(v) for v in str(opts["levels"]).split(","))
         except ValueError:
             raise InputError(f"{layer.where}: levels must be numbers separated by commas") from None
-    elif opts.get("log"):
+        if not all(math.isfinite(v) for v in levels):
+            raise InputError(f"{layer.where}: levels must be finite numbers")
+    style = opts.get("style", "--")
+    if style not in LINESTYLES:
+        raise InputError(f"{layer.where}: style must be one of {', '.join(LINESTYLES)}")
+    return levels, style
+
+
+def _contour(ax, frame: Frame, values: np.ndarray, layer: Layer, labels: list) -> bool:
+    """Contour lines of ``values``; returns whether any line was drawn (notes why not)."""
+    opts = layer.opts
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        _note(f"{layer.where} draws nothing: {layer.column} has no finite value")
+        return False
+    levels, style = _contour_spec(layer)
+    if levels is None and opts.get("log"):
         if not np.all(finite > 0):
             raise InputError(f"{layer.where}: log levels need positive values of {layer.column}")
         lo, hi = math.floor(math.log10(finite.min())), math.ceil(math.log10(finite.max()))
         levels = [10.0**e for e in range(lo, hi + 1)]
-    else:  # round numbers, as an axis would have: labels a reader can read
+    elif levels is None:  # round numbers, as an axis would have: labels a reader can read
         from matplotlib.ticker import MaxNLocator
 
         ticks = MaxNLocator(nbins=6).tick_values(finite.min(), finite.max())
@@ -700,9 +750,6 @@ def _contour(ax, frame: Frame, values: np.ndarray, layer: Layer, labels: list) -
     if outside:
         _note(f"{layer.where}: level(s) {', '.join(f'{v:g}' for v in outside)} outside the "
               f"plotted range {finite.min():.3g} .. {finite.max():.3g}: not drawn")
-    style = opts.get("style", "--")
-    if style not in LINESTYLES:
-        raise InputError(f"{layer.where}: style must be one of {', '.join(LINESTYLES)}")
     cs = _contours(ax, frame, values, inside, filled=False, colors=[layer.color], linestyles=style)
     if cs is None or not _drawn(cs):
         _note(f"{layer.where} draws nothing on this mesh")

@@ -848,11 +848,30 @@ def run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
 
 def _run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
     from bridge import interrupts
-    from bridge.scan import store as stm
+    from bridge.scan.executors import make_backend
 
     t0 = time.perf_counter()
-    say = say or (lambda msg: print(msg, file=sys.stderr))
     _check_counts(opts)
+    backend = None
+    if opts.mpi:
+        # the MPI workers started, and their initializer run (their SIGINT and SIGTERM handled),
+        # before the set-up and before the results file exists: mpiexec starts them with the
+        # master, and until the pool was made (after the set-up, ~1 s; 20 s with --validate 50)
+        # a Ctrl-C gave their tracebacks and an MPI_Abort, a SIGTERM ended them (review rev22)
+        with interrupts.raising():
+            backend = make_backend(mpi=True)
+    try:
+        return _scan(opts, pm, say, backend, t0)
+    finally:
+        if backend is not None:
+            backend.close()  # (closed already when the scan ran: then nothing)
+
+
+def _scan(opts: ScanOptions, pm, say, backend, t0: float) -> ScanSummary:
+    from bridge import interrupts
+    from bridge.scan import store as stm
+
+    say = say or (lambda msg: print(msg, file=sys.stderr))
     results = Path(opts.results)
     existed = results.exists()
     if existed:
@@ -890,7 +909,7 @@ def _run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
         if opts.retry_failed:
             store.retry_failed()
         setup = time.perf_counter() - t0
-        summary = _run_chunks(opts, ctx, store, say)
+        summary = _run_chunks(opts, ctx, store, say, backend)
         summary.setup_seconds = setup
         summary.validation = checks or {}
         store.set_meta("last_run", {"seconds": summary.seconds, "computed": summary.computed,
@@ -901,9 +920,11 @@ def _run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
             store.close()
             stm.remove(results)
             store = None
+            # their lines, made while the file existed, said that the points stored are kept
             if isinstance(exc, interrupts.Stopped) and exc.message != interrupts.describe(exc.signum):
-                # its line, made while the file existed, said that the points stored are kept
                 raise interrupts.Stopped(exc.signum, _stopped(opts, exc.signum)) from None
+            if isinstance(exc, WorkerLost):
+                raise WorkerLost(_lost(opts)) from None
         raise
     finally:
         if store is not None:
@@ -1029,14 +1050,15 @@ def _chunk_plan(opts: ScanOptions, ctx: Context) -> ChunkPlan:
     return ChunkPlan(FIRST_CHUNK[kind], CHUNK[kind], second=SECOND_CHUNK[kind])
 
 
-def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSummary:
-    """The chunks through the backend into ``store``. Once the backend has started, to its
-    close, a signal is only recorded (bridge.interrupts.recording: nothing there can swallow
-    it) and the loop looks at the record between its waits (:data:`STOP_CHECK_SECONDS`)."""
+def _run_chunks(opts: ScanOptions, ctx: Context, store: Store, say, backend=None) -> ScanSummary:
+    """The chunks through the backend (``backend``, or one made here) into ``store``. Once the
+    backend has started, to its close, a signal is only recorded (bridge.interrupts.recording:
+    nothing there can swallow it) and the loop looks at the record between its waits
+    (:data:`STOP_CHECK_SECONDS`)."""
     from bridge import interrupts
 
     with interrupts.recording():
-        return _loop(opts, ctx, store, say)
+        return _loop(opts, ctx, store, say, backend)
 
 
 def _stop_if_requested(opts: ScanOptions) -> None:
@@ -1058,7 +1080,16 @@ def _stopped(opts: ScanOptions, signum: int) -> str:
             f"the same command resumes the scan")
 
 
-def _loop(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSummary:
+def _lost(opts: ScanOptions) -> str:
+    """The line of a scan whose local worker ended without finishing its chunk."""
+    lost = ("a worker process of the scan ended without finishing its chunk (killed by a signal "
+            "or out of memory)")
+    if not os.path.exists(opts.results):  # no point stored: the new file was removed
+        return f"{lost}; no results file was written"
+    return f"{lost}; the points stored in {opts.results} are kept: the same command resumes the scan"
+
+
+def _loop(opts: ScanOptions, ctx: Context, store: Store, say, backend=None) -> ScanSummary:
     from bridge import interrupts
     from bridge.scan import executors
     from bridge.scan.executors import make_backend
@@ -1085,9 +1116,10 @@ def _loop(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSummary:
     # a signal raises while the backend starts, as outside the loop: a Dask connection waits up
     # to its timeout in a thread join that a record-only Ctrl-C would not cut short (review
     # rev16: 13.5 s, then the connection's error and exit 2 instead of 130)
-    with interrupts.raising():
-        backend = make_backend(workers, opts.scheduler, opts.mpi, reports=reports,
-                               setup=_worker_setup() if pool else None)
+    if backend is None:
+        with interrupts.raising():
+            backend = make_backend(workers, opts.scheduler, opts.mpi, reports=reports,
+                                   setup=_worker_setup() if pool else None)
     plan.seconds = CHUNK_SECONDS * backend.slots
     taken = 0
     free = list(range(len(reports))) if reports is not None else []
@@ -1186,9 +1218,7 @@ def _loop(opts: ScanOptions, ctx: Context, store: Store, say) -> ScanSummary:
             _stop_if_requested(opts)
         except interrupts.Stopped as exc:
             raise exc from None
-        raise WorkerLost(f"a worker process of the scan ended without finishing its chunk "
-                         f"(killed by a signal or out of memory); the points stored in "
-                         f"{opts.results} are kept: the same command resumes the scan") from None
+        raise WorkerLost(_lost(opts)) from None
     finally:
         if serial and reports is not None:
             executors.REPORTS = None

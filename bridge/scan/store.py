@@ -117,6 +117,7 @@ def _check(path: Path) -> int:
     if path.stat().st_size == 0 and not (wal.exists() and wal.stat().st_size > 0):
         raise InputError(f"{path}: empty file (0 bytes), not a bridge results file; remove it or "
                          "give another -o")
+    _roll_back(path)
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     except sqlite3.Error as exc:
@@ -146,6 +147,28 @@ def _check(path: Path) -> int:
         raise InputError(f"{path}: a bridge results file of format {marker.get('format')!r}; this "
                          f"bridge reads formats {', '.join(map(str, READABLE))}")
     return marker["format"]
+
+
+def _roll_back(path: Path) -> None:
+    """Roll back a write that a killed process left unfinished in rollback-journal mode (a
+    ``-journal`` beside the file: a scan killed while its Store closed, when the file leaves WAL
+    mode), which only a writable connection can do: opened read-only, such a file raised
+    "attempt to write a readonly database" and was refused as damaged, resume included (review
+    rev22). SQLite rolls a journal back only where it is hot (no process holds the write lock),
+    so a writer at work is not disturbed."""
+    journal = path.with_name(path.name + "-journal")
+    if not (journal.is_file() and journal.stat().st_size > 0):
+        return
+    try:
+        con = sqlite3.connect(str(path), timeout=10)
+        try:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        raise InputError(f"{path}: an interrupted write left {journal.name} beside it, which only a "
+                         f"writable open rolls back ({exc}); make the file and its directory "
+                         "writable, then try again") from None
 
 
 def _portable_points(scan) -> bool:
