@@ -324,6 +324,16 @@ def test_malformed_scheduler_address_is_refused(tmp_path, capsys, address):
     assert not (tmp_path / "x.db").exists()
 
 
+def test_mpi_and_a_scheduler_together_are_refused(tmp_path, capsys):
+    """--mpi with --scheduler: one line, exit 2, no file (an --mpi scan makes its backend before
+    its set-up; that first version made the MPI pool and ignored the scheduler)."""
+    rc, _, err = _main(capsys, "scan", CARD, *SMALL, "--mpi", "--scheduler", "tcp://127.0.0.1:1",
+                       "-o", str(tmp_path / "x.db"))
+    assert rc == 2
+    assert _one_error(err) == "bridge: error: give either --scheduler or --mpi, not both"
+    assert list(tmp_path.iterdir()) == []
+
+
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

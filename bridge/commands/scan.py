@@ -98,6 +98,8 @@ def cmd_scan(args) -> int:
         raise InputError("--validate must be >= 0")
     if not args.tolerance > 0:
         raise InputError("--tolerance must be > 0")
+    if args.scheduler and args.mpi:
+        raise InputError("give either --scheduler or --mpi, not both")
     if args.scheduler:  # before any work: a bad address or a closed port fails in seconds
         from bridge.scan.executors import check_scheduler
 

@@ -859,7 +859,7 @@ def _run(opts: ScanOptions, pm=None, say=None) -> ScanSummary:
         # master, and until the pool was made (after the set-up, ~1 s; 20 s with --validate 50)
         # a Ctrl-C gave their tracebacks and an MPI_Abort, a SIGTERM ended them (review rev22)
         with interrupts.raising():
-            backend = make_backend(mpi=True)
+            backend = make_backend(scheduler=opts.scheduler, mpi=True)  # (both: refused there)
     try:
         return _scan(opts, pm, say, backend, t0)
     finally:
