@@ -116,6 +116,39 @@ def test_a_write_killed_in_rollback_mode_is_rolled_back(tmp_path, capsys):
     assert leftovers(db) == ["r.db"]
 
 
+@pytest.mark.parametrize("sample", ["grid", "random"])
+def test_a_read_of_some_columns_equals_those_of_the_whole_read(tmp_path, sample):
+    """store.read of a few columns decodes only their rows and the rows they are predicted from
+    (decode_table's ``rows``): the same bits as the whole read, for every column alone and for
+    random sets of them, grid chunks and random ones stored in Hilbert order (with the B and K
+    transforms), derived obs: columns (which read every row) included."""
+    from bridge.scan import store
+
+    db = tmp_path / "r.db"
+    if sample == "grid":
+        args = ["--vary", "MINPAR:1:50:800:60", "--vary", "MINPAR:2:300:2000:50"]
+    else:
+        args = [*VARY, "--sample", "random:4000"]
+    assert scan(CARD, *args, "--likelihood", "seed2021", "--workers", "1", "-q", "--chunk-size", "2000",
+                "-o", str(db)) == 0
+    layouts = [store._read_layout(v)["codec"] for (v,) in
+               sqlite3.connect(db).execute("SELECT columns FROM chunks")]
+    codes = {c for lay in layouts for c in lay["transforms"]}
+    if sample == "random":
+        assert any(lay.get("order") == "hilbert" for lay in layouts)
+    assert {"V"} < codes and any(c.startswith(("R", "L")) for c in codes), codes
+    whole = store.read(db)
+    names = [c for c in whole if c not in store.FIXED]
+    rng = np.random.default_rng(7)
+    subsets = [[c] for c in names] + [list(rng.choice(names, size=k, replace=False))
+                                       for k in (2, 3, 5, 8) for _ in range(3)]
+    for subset in subsets:
+        some = store.read(db, subset)
+        for c in subset:
+            np.testing.assert_array_equal(some[c].view(np.int64), whole[c].view(np.int64),
+                                          err_msg=f"{c} of {subset}")
+
+
 def test_corrupt_page_gives_one_line_on_resume_export_and_plot(tmp_path, capsys):
     db = tmp_path / "r.db"
     assert scan(CARD, *VARY, *COMMON, "--chunk-size", "3", "-o", str(db)) == 0
