@@ -297,7 +297,8 @@ def check_output_directory(outdir: Path) -> None:
     from bridge.errors import InputError
 
     outdir = Path(outdir)
-    existing = next(p for p in (outdir, *outdir.parents, Path(".")) if p.exists())
+    # (lexists: a dangling link is something, and no directory; review rev23)
+    existing = next(p for p in (outdir, *outdir.parents, Path(".")) if os.path.lexists(p))
     if not existing.is_dir():
         what = "is" if existing == outdir else f"lies under {existing}, which is"
         raise InputError(f"-o {outdir}: {what} not a directory")

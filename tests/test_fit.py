@@ -294,3 +294,18 @@ def test_fit_with_kept_points_is_the_fit_without(monkeypatch):
     every, without = run()
     assert with_kept.as_dict() == without.as_dict() and with_kept.card_text == without.card_text
     assert kept.calls == every.calls == every.evaluations > kept.evaluations
+
+
+def test_a_swapped_likelihood_is_not_answered_from_the_kept_points():
+    """Objective keeps its last points' results; setting an attribute the evaluation reads (here
+    the likelihood, through the API) forgets them: the new likelihood's χ², as a new Objective
+    gives it (the old one's before, review rev23)."""
+    from bridge.fit import Objective
+    from bridge.likelihoods.registry import get_likelihoods
+
+    card = str(Path(__file__).resolve().parent.parent / "cards" / "F_Ib.slha")
+    f = Objective(card, ["MINPAR:1"], get_likelihoods(["seed2023", "seed2021"]))
+    both = f(200.0)
+    f.likelihood = get_likelihoods(["seed2021"])
+    alone = Objective(card, ["MINPAR:1"], get_likelihoods(["seed2021"]))(200.0)
+    assert f(200.0) == alone != both

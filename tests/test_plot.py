@@ -105,7 +105,7 @@ def test_a_bad_layer_spec_is_refused_before_the_points_are_read(db, tmp_path, mo
     png = tmp_path / "m.png"
     for layer in (["--band", "ol:Delta_a_mu;n=1"], ["--band", "ol:Delta_a_mu;gt=0"],
                   ["--allowed", "ol:Delta_a_mu;gt=2;lt=1"], ["--legend", "nowhere"], ["--dpi", "0"],
-                  ["--dpi", "-5"], ["--contour", "ol:Delta_a_mu;levels=a"],
+                  ["--dpi", "-5"], ["--dpi", "100000"], ["--contour", "ol:Delta_a_mu;levels=a"],
                   ["--contour", "ol:Delta_a_mu;levels=1,nan"], ["--contour", "ol:Delta_a_mu;style=wavy"]):
         assert main(["plot", db, *layer, "-o", str(png)]) == 2, layer
         err = capsys.readouterr().err
@@ -140,6 +140,54 @@ def test_a_bad_output_is_refused_before_the_points_are_read(db, tmp_path, monkey
     assert len(err.strip().splitlines()) == 1 and needle in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == (["fifo.png"] if name == "fifo.png" else [])
     assert not Path(str(tmp_path) + ".png").exists()
+
+
+def test_the_output_is_written_through_a_link_and_keeps_its_mode(db, tmp_path, capsys):
+    """-o naming a symbolic link writes the file it names (the link kept), an existing file keeps
+    its mode, a 250-byte name is written (its temporary name stays short), and a file this user
+    may not write is refused (it was replaced; review rev23)."""
+    import os
+    import stat
+
+    from bridge.cli import main
+
+    real = tmp_path / "real.png"
+    real.write_bytes(b"old")
+    os.chmod(real, 0o640)
+    link = tmp_path / "link.png"
+    link.symlink_to(real)
+    assert main(["plot", db, "-o", str(link)]) == 0
+    assert link.is_symlink() and real.read_bytes()[:4] == b"\x89PNG"
+    assert stat.S_IMODE(real.stat().st_mode) == 0o640
+    long = tmp_path / ("L" * 246 + ".png")
+    assert main(["plot", db, "-o", str(long)]) == 0 and long.read_bytes()[:4] == b"\x89PNG"
+    if os.geteuid() != 0:  # (root may write anything)
+        os.chmod(real, 0o440)
+        capsys.readouterr()
+        assert main(["plot", db, "-o", str(real)]) == 2
+        assert "not writable" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["real.png", "link.png", long.name])
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_a_stop_while_the_figure_is_written_leaves_nothing(db, tmp_path, monkeypatch, capsys, sig):
+    """A Ctrl-C or SIGTERM while matplotlib writes the figure: the command stops (130 / 143) and
+    neither the plot nor its temporary file is left (a SIGTERM left the temporary file, review
+    rev23)."""
+    import signal
+
+    from matplotlib.figure import Figure
+
+    from bridge.cli import main
+
+    def stopped(self, fname, **kwargs):
+        Path(fname).write_bytes(b"\x89PNG half")
+        signal.raise_signal(getattr(signal, sig))
+
+    monkeypatch.setattr(Figure, "savefig", stopped)
+    rc = main(["plot", db, "-o", str(tmp_path / "map.png")])
+    assert rc == (130 if sig == "SIGINT" else 143)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_failed_write_leaves_no_file(db, tmp_path, monkeypatch, capsys):

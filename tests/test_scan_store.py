@@ -149,6 +149,29 @@ def test_a_read_of_some_columns_equals_those_of_the_whole_read(tmp_path, sample)
                                           err_msg=f"{c} of {subset}")
 
 
+def test_a_file_another_process_holds_locked_is_said_to_be_in_use(tmp_path, monkeypatch):
+    """A results file in rollback mode whose writer holds its lock (a -journal beside it, not
+    hot): one line saying it is in use, not that an interrupted write left the journal (review
+    rev23), after store.ROLL_BACK_WAIT seconds."""
+    from bridge.scan import store
+
+    db = tmp_path / "r.db"
+    assert scan(CARD, *VARY, *COMMON, "--chunk-size", "3", "-o", str(db)) == 0
+    monkeypatch.setattr(store, "ROLL_BACK_WAIT", 0.2)
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("PRAGMA cache_size = 1")
+    writer.execute("BEGIN EXCLUSIVE")
+    writer.execute("UPDATE chunks SET data = zeroblob(200000)")
+    try:
+        assert (tmp_path / "r.db-journal").stat().st_size > 0
+        with pytest.raises(InputError, match="in use by another process"):
+            store.read(db)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert store.read(db)["id"].size == 12
+
+
 def test_corrupt_page_gives_one_line_on_resume_export_and_plot(tmp_path, capsys):
     db = tmp_path / "r.db"
     assert scan(CARD, *VARY, *COMMON, "--chunk-size", "3", "-o", str(db)) == 0

@@ -8,6 +8,7 @@ the model fails (e.g. a singular spectrum) gets χ² = :data:`PENALTY`.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 from collections import OrderedDict
@@ -120,6 +121,17 @@ class Objective:
                           dict(self.overrides), self.model.name, self.card, ev.dark_matter,
                           spectrum=ev.spectrum, sm=self.sm)
 
+    #: Attributes a point's evaluation reads: setting one forgets the kept points (an API caller
+    #: that swapped the likelihood got the old one's χ², review rev23). Changed in place (a
+    #: mutated ``inputs``), they are not seen: make a new Objective then.
+    _EVALUATION = frozenset({"likelihood", "inputs", "sm", "overrides", "model", "scale", "fixed",
+                             "fixes", "parameters", "info"})
+
+    def __setattr__(self, name, value):
+        if name in self._EVALUATION and "_kept" in self.__dict__:
+            self._kept.clear()
+        super().__setattr__(name, value)
+
     def results(self, *values):
         """Per-likelihood results at a parameter point (``n_free`` set)."""
         kept = self._kept.get(self._key(values))
@@ -135,9 +147,11 @@ class Objective:
         """Per-part results at a point (:func:`bridge.likelihoods.base.evaluate_parts`), or the
         message of its refusal; kept for the last :data:`KEPT_POINTS` points."""
         key = self._key(values)
-        if key in self._kept:
-            self._kept.move_to_end(key)
-            return self._kept[key]
+        kept = self._kept.get(key)  # (one lookup: another thread may evict the key meanwhile)
+        if kept is not None:
+            with contextlib.suppress(KeyError):
+                self._kept.move_to_end(key)
+            return kept
         self.evaluations += 1
         try:
             kept = evaluate_parts(self.likelihood, self.point(*values))

@@ -29,10 +29,14 @@ the scanned points.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import math
+import numbers
 import os
+import shutil
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -443,44 +447,71 @@ def _default_label(layer: Layer, frame: Frame) -> str:
     return name
 
 
+#: Largest --dpi: the default figure (6.4 x 5.6 in) at 1200 dpi is 7680 x 6720 pixels, ~200 MB of
+#: image; 100 000 ended in a MemoryError traceback (review rev23).
+MAX_DPI = 1200
+
+
 def draw(path, x: str, y: str, out: str, *, dpi: int = 150, **options) -> str:
-    """Draw the map to ``out`` (PNG, PDF, SVG: matplotlib's format by the suffix, written under
-    a temporary name and renamed: no half-written file); ``options`` are those of
-    :func:`figure`. ``out`` and ``dpi`` are checked before the results file is read."""
-    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not 0 < dpi < math.inf:
-        raise InputError(f"--dpi must be a positive number, got {dpi!r}")  # (matplotlib's traceback)
+    """Draw the map to ``out`` (PNG, PDF, SVG: matplotlib's format by the suffix; through a
+    symbolic link, to the file it names), written under a temporary name and renamed (no
+    half-written file, a Ctrl-C or SIGTERM included: the temporary file removed, the command
+    stopped); ``options`` are those of :func:`figure`. ``out`` and ``dpi`` are checked before the
+    results file is read."""
+    import signal
+
+    from bridge import interrupts
+
+    if isinstance(dpi, bool) or not isinstance(dpi, numbers.Real) or not 0 < dpi <= MAX_DPI:
+        raise InputError(f"--dpi must be a number above 0 and at most {MAX_DPI}, got {dpi!r}")
     target, fmt = _output(out)
     fig = figure(path, x, y, **options)  # matplotlib is checked there
     import matplotlib.pyplot as plt
 
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp = None
     try:
-        fig.savefig(tmp, dpi=dpi, format=fmt)
-        os.replace(tmp, target)
+        with interrupts.handled((signal.SIGINT, signal.SIGTERM), terminate=True):
+            try:
+                # a short name in the target's directory (its name plus a suffix could pass
+                # the file system's 255 bytes, review rev23)
+                handle, name = tempfile.mkstemp(prefix=".bridge-plot-", suffix=f".{fmt}",
+                                                dir=target.parent)
+                os.close(handle)
+                tmp = Path(name)
+                fig.savefig(tmp, dpi=float(dpi), format=fmt)
+                if target.exists():
+                    shutil.copymode(target, tmp)
+                os.replace(tmp, target)
+                tmp = None
+            finally:
+                if tmp is not None:
+                    with contextlib.suppress(OSError):
+                        tmp.unlink()
     except OSError as exc:
         raise BridgeError(f"cannot write {out}: {exc.strerror or exc}") from None
     finally:
         plt.close(fig)
-        tmp.unlink(missing_ok=True)
     return out
 
 
 def _output(out) -> tuple[Path, str]:
-    """(path, format) of a plot's ``-o``, refused in one line unless it is a file name whose
-    suffix is one of matplotlib's formats in an existing, writable directory, and no directory
-    or special file: matplotlib added ".png" to a name without a suffix (-o DIR wrote DIR.png
-    and said it wrote DIR), raised its ValueError for an unknown suffix, and a missing directory
-    was found once the whole file had been read and drawn."""
+    """(path, format) of a plot's ``-o`` (a symbolic link: the file it names), refused in one
+    line unless it is a file name whose suffix is one of matplotlib's formats, in an existing,
+    writable directory, and no directory, special file or file this user may not write:
+    matplotlib added ".png" to a name without a suffix (-o DIR wrote DIR.png and said it wrote
+    DIR), raised its ValueError for an unknown suffix, and a missing directory was found once the
+    whole file had been read and drawn."""
     require_matplotlib()
     from matplotlib.figure import Figure
 
-    target = Path(out)
+    given = Path(out)
     formats = Figure().canvas.get_supported_filetypes()
-    if target.is_dir():
-        raise InputError(f"{out}: is a directory; give a file name (e.g. {target / 'map.png'})")
+    if given.is_dir():
+        raise InputError(f"{out}: is a directory; give a file name (e.g. {given / 'map.png'})")
+    target = Path(os.path.realpath(given))  # written through a link, as matplotlib wrote
     if target.exists() and not target.is_file():
         raise InputError(f"{out}: not a regular file")
-    fmt = target.suffix[1:].lower()
+    fmt = given.suffix[1:].lower()
     if fmt not in formats:
         raise InputError(f"{out}: give a file name ending in one of matplotlib's formats: "
                          f"{', '.join('.' + f for f in sorted(formats))}")
@@ -489,6 +520,8 @@ def _output(out) -> tuple[Path, str]:
         raise InputError(f"{out}: no such directory {parent}")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise InputError(f"{out}: directory {parent} is not writable")
+    if target.exists() and not os.access(target, os.W_OK):
+        raise InputError(f"{out}: the file is not writable")
     return target, fmt
 
 

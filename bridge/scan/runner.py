@@ -931,15 +931,27 @@ def _scan(opts: ScanOptions, pm, say, backend, t0: float) -> ScanSummary:
             store.close()
 
 
+#: Most local worker processes a scan starts (--workers): 10¹² raised an OSError from the shared
+#: counters' file (review rev23); a machine's cores are far fewer.
+MAX_WORKERS = 1024
+
+
 def _check_counts(opts: ScanOptions) -> None:
-    """Refuse a count option out of range in one line (InputError), before anything is done:
-    --workers -2 raised a ValueError from multiprocessing's shared counters, --seed -1 one from
-    numpy's generator, and --chunk-size 0 or below was taken as its default or as 1."""
-    for option, value, least in (("--workers", opts.workers, 1), ("--chunk-size", opts.chunk_size, 1),
-                                 ("--seed", opts.seed, 0)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))
-                                  or value < least):
-            raise InputError(f"{option} must be an integer >= {least}, got {value!r}")
+    """Refuse a count option out of range in one line (InputError), before anything is done,
+    and make a numpy integer a Python one (``opts`` changed): --workers -2 raised a ValueError
+    from multiprocessing's shared counters, --seed -1 one from numpy's generator, --chunk-size 0
+    or below was taken as its default or as 1, and np.int64 workers a TypeError there."""
+    for attribute, option, least, most in (("workers", "--workers", 1, MAX_WORKERS),
+                                           ("chunk_size", "--chunk-size", 1, None),
+                                           ("seed", "--seed", 0, None)):
+        value = getattr(opts, attribute)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least \
+                or (most is not None and value > most):
+            bound = f">= {least}" if most is None else f"from {least} to {most}"
+            raise InputError(f"{option} must be an integer {bound}, got {value!r}")
+        setattr(opts, attribute, int(value))
 
 
 def _comparable(stored: dict) -> dict:

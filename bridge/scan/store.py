@@ -149,6 +149,10 @@ def _check(path: Path) -> int:
     return marker["format"]
 
 
+#: Seconds _roll_back waits for a file another process holds locked.
+ROLL_BACK_WAIT = 10.0
+
+
 def _roll_back(path: Path) -> None:
     """Roll back a write that a killed process left unfinished in rollback-journal mode (a
     ``-journal`` beside the file: a scan killed while its Store closed, when the file leaves WAL
@@ -160,12 +164,15 @@ def _roll_back(path: Path) -> None:
     if not (journal.is_file() and journal.stat().st_size > 0):
         return
     try:
-        con = sqlite3.connect(str(path), timeout=10)
+        con = sqlite3.connect(str(path), timeout=ROLL_BACK_WAIT)
         try:
             con.execute("SELECT count(*) FROM sqlite_master").fetchone()
         finally:
             con.close()
     except sqlite3.Error as exc:
+        if "locked" in str(exc):  # a live writer holds it (in rollback mode: not a scan's)
+            raise InputError(f"{path}: in use by another process ({exc}); try again when it ends") \
+                from None
         raise InputError(f"{path}: an interrupted write left {journal.name} beside it, which only a "
                          f"writable open rolls back ({exc}); make the file and its directory "
                          "writable, then try again") from None
