@@ -94,8 +94,8 @@ def test_an_mpi_workers_initializer_runs_before_numpy(preset):
     under an earlier pool of the same MPI job forgotten; both ignored once the interpreter
     exits, whose teardown gave them their default actions back: a second SIGTERM ended the job
     with exit 15, review rev22) and computes its chunks in a local worker's parts
-    (executors.CHUNK_WORKER). Runs without
-    MPI (the master given as another host: no watchdog). tests/test_scan_mpi.py reads the
+    (executors.CHUNK_WORKER); a second pool of the job starts no second watchdog. Runs without
+    MPI (this process as the master). tests/test_scan_mpi.py reads the
     threads from OpenBLAS in the workers of a real MPI job."""
     import os
 
@@ -108,7 +108,10 @@ def test_an_mpi_workers_initializer_runs_before_numpy(preset):
             # at the interpreter's exit, after the worker's own atexit function: SIGTERM ignored
             "atexit.register(lambda: print(signal.getsignal(signal.SIGTERM) is signal.SIG_IGN)); "
             "executors._NOTED.append(signal.SIGINT); executors.TASK_RUNNING = True; "  # a last pool's
-            "executors.start_mpi_worker(os.getpid(), 'another-host.invalid'); "
+            # two pools of one job: one watchdog (of this process, on this host: never gone)
+            "import socket, threading; "
+            "[executors.start_mpi_worker(os.getpid(), socket.gethostname()) for _ in range(2)]; "
+            "assert [t.name for t in threading.enumerate()].count('bridge-parent-watchdog') == 1; "
             "print(before, os.environ.get('OPENBLAS_NUM_THREADS'), "
             "all(signal.getsignal(s) is executors._worker_interrupted "
             "for s in (signal.SIGINT, signal.SIGTERM)), executors.CHUNK_WORKER, "

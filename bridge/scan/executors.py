@@ -515,17 +515,17 @@ def start_mpi_worker(master: int, host: str) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         if signal.getsignal(signum) is not signal.SIG_IGN:  # ignored: stays ignored
             signal.signal(signum, _worker_interrupted)
-    if not _MPI_EXIT:
+    tune_malloc()
+    if not _MPI_STARTED:  # once a process, whatever the pools of its job
         # CPython gives the signals their default actions back during its teardown: a second
         # SIGTERM then ended the worker, and mpiexec the job with exit 15 (review rev22); a
         # local worker leaves through os._exit before that
-        _MPI_EXIT.append(atexit.register(_ignore_stop_signals))
-    tune_malloc()
-    watch_process(master, host)
+        _MPI_STARTED.append(atexit.register(_ignore_stop_signals))
+        watch_process(master, host)
 
 
-#: The atexit function of an MPI worker (:func:`start_mpi_worker`), once registered.
-_MPI_EXIT: list = []
+#: Whether this MPI worker's atexit function and watchdog are in place (:func:`start_mpi_worker`).
+_MPI_STARTED: list = []
 
 
 def _ignore_stop_signals() -> None:
