@@ -169,6 +169,32 @@ def test_the_output_is_written_through_a_link_and_keeps_its_mode(db, tmp_path, c
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["real.png", "link.png", long.name])
 
 
+def test_a_new_plot_has_the_mode_the_umask_gives(db, tmp_path, capsys):
+    """A new plot file gets 0666 less the umask, as matplotlib's own open gave it (the temporary
+    file's 0600 was kept, review rev24); a loop of symbolic links is refused (it was replaced by
+    a file); a dpi below 1 through the API is refused in one line (matplotlib's ValueError)."""
+    import os
+    import stat
+
+    from bridge.cli import main
+    from bridge.scan.plot import draw
+
+    old = os.umask(0o027)
+    try:
+        assert main(["plot", db, "-o", str(tmp_path / "new.png")]) == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new.png").stat().st_mode) == 0o640
+    (tmp_path / "l1.png").symlink_to(tmp_path / "l2.png")
+    (tmp_path / "l2.png").symlink_to(tmp_path / "l1.png")
+    capsys.readouterr()
+    assert main(["plot", db, "-o", str(tmp_path / "l1.png")]) == 2
+    assert "loop of symbolic links" in capsys.readouterr().err
+    assert (tmp_path / "l1.png").is_symlink()
+    with pytest.raises(InputError, match="--dpi must be a number from 1"):
+        draw(db, "par:MINPAR:1", "par:MINPAR:2", str(tmp_path / "api.png"), dpi=0.01)
+
+
 @pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
 def test_a_stop_while_the_figure_is_written_leaves_nothing(db, tmp_path, monkeypatch, capsys, sig):
     """A Ctrl-C or SIGTERM while matplotlib writes the figure: the command stops (130 / 143) and

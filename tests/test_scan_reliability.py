@@ -297,7 +297,7 @@ def test_huge_grid_is_refused_before_allocating(tmp_path, n):
 
 
 @pytest.mark.parametrize(("option", "value"), [("--workers", "-2"), ("--workers", "0"),
-                                             ("--workers", "1000000000000"),
+                                             ("--workers", "1000000000000"), ("--workers", "1025"),
                                              ("--chunk-size", "0"), ("--chunk-size", "-5"),
                                              ("--seed", "-1")])
 def test_a_count_option_out_of_range_is_refused(tmp_path, capsys, option, value):

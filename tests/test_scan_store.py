@@ -120,8 +120,8 @@ def test_a_write_killed_in_rollback_mode_is_rolled_back(tmp_path, capsys):
 def test_a_read_of_some_columns_equals_those_of_the_whole_read(tmp_path, sample):
     """store.read of a few columns decodes only their rows and the rows they are predicted from
     (decode_table's ``rows``): the same bits as the whole read, for every column alone and for
-    random sets of them, grid chunks and random ones stored in Hilbert order (with the B and K
-    transforms), derived obs: columns (which read every row) included."""
+    random sets of them, grid chunks and random ones stored in Hilbert order, derived obs:
+    columns (which read every row) included."""
     from bridge.scan import store
 
     db = tmp_path / "r.db"

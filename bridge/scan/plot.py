@@ -462,8 +462,8 @@ def draw(path, x: str, y: str, out: str, *, dpi: int = 150, **options) -> str:
 
     from bridge import interrupts
 
-    if isinstance(dpi, bool) or not isinstance(dpi, numbers.Real) or not 0 < dpi <= MAX_DPI:
-        raise InputError(f"--dpi must be a number above 0 and at most {MAX_DPI}, got {dpi!r}")
+    if isinstance(dpi, bool) or not isinstance(dpi, numbers.Real) or not 1 <= dpi <= MAX_DPI:
+        raise InputError(f"--dpi must be a number from 1 to {MAX_DPI}, got {dpi!r}")
     target, fmt = _output(out)
     fig = figure(path, x, y, **options)  # matplotlib is checked there
     import matplotlib.pyplot as plt
@@ -481,6 +481,8 @@ def draw(path, x: str, y: str, out: str, *, dpi: int = 150, **options) -> str:
                 fig.savefig(tmp, dpi=float(dpi), format=fmt)
                 if target.exists():
                     shutil.copymode(target, tmp)
+                else:  # a new file's mode as open() gives it (mkstemp's is 0600, review rev24)
+                    os.chmod(tmp, 0o666 & ~_umask())
                 os.replace(tmp, target)
                 tmp = None
             finally:
@@ -492,6 +494,13 @@ def draw(path, x: str, y: str, out: str, *, dpi: int = 150, **options) -> str:
     finally:
         plt.close(fig)
     return out
+
+
+def _umask() -> int:
+    """This process's umask (read by setting it and setting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _output(out) -> tuple[Path, str]:
@@ -509,6 +518,8 @@ def _output(out) -> tuple[Path, str]:
     if given.is_dir():
         raise InputError(f"{out}: is a directory; give a file name (e.g. {given / 'map.png'})")
     target = Path(os.path.realpath(given))  # written through a link, as matplotlib wrote
+    if target.is_symlink():  # (realpath leaves a loop of links as it is; review rev24)
+        raise InputError(f"{out}: a loop of symbolic links")
     if target.exists() and not target.is_file():
         raise InputError(f"{out}: not a regular file")
     fmt = given.suffix[1:].lower()

@@ -931,9 +931,11 @@ def _scan(opts: ScanOptions, pm, say, backend, t0: float) -> ScanSummary:
             store.close()
 
 
-#: Most local worker processes a scan starts (--workers): 10¹² raised an OSError from the shared
-#: counters' file (review rev23); a machine's cores are far fewer.
-MAX_WORKERS = 1024
+#: Most local worker processes a scan starts (--workers), per core of this process (at least
+#: 8 in all): 10¹² raised an OSError from the shared counters' file (review rev23), and 1024 on 2
+#: cores would take ~130 GB (a worker's ~130 MB; review rev24). CPU-bound workers gain nothing
+#: beyond the cores.
+WORKERS_PER_CORE = 4
 
 
 def _check_counts(opts: ScanOptions) -> None:
@@ -941,7 +943,10 @@ def _check_counts(opts: ScanOptions) -> None:
     and make a numpy integer a Python one (``opts`` changed): --workers -2 raised a ValueError
     from multiprocessing's shared counters, --seed -1 one from numpy's generator, --chunk-size 0
     or below was taken as its default or as 1, and np.int64 workers a TypeError there."""
-    for attribute, option, least, most in (("workers", "--workers", 1, MAX_WORKERS),
+    from bridge.scan.executors import default_workers
+
+    most_workers = max(8, WORKERS_PER_CORE * default_workers())
+    for attribute, option, least, most in (("workers", "--workers", 1, most_workers),
                                            ("chunk_size", "--chunk-size", 1, None),
                                            ("seed", "--seed", 0, None)):
         value = getattr(opts, attribute)
