@@ -50,27 +50,42 @@ OPENBLAS_SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num
 def one_thread_loaded() -> bool:
     """Where numpy is imported already (its BLAS read the environment when it loaded): the
     environment set as :func:`set_one` sets it (for the processes this one starts) and this
-    process's OpenBLAS set to one thread through its own setter, looked up among the libraries
-    the process has mapped (Linux's /proc/self/maps); whether it did. Nothing where the user
-    chose (:data:`CHOSEN`). An MPI worker of a script that imports numpy before mpi4py starts the
-    pool ran OpenBLAS's default threads (review rev22)."""
+    process's OpenBLAS set to one thread through its own setter (:func:`_openblas`); whether it
+    did. Nothing where the user chose (:data:`CHOSEN`). An MPI worker of a script that imports
+    numpy before mpi4py starts the pool ran OpenBLAS's default threads (review rev22)."""
     if not set_one():
         return False
+    setter = _openblas("set")
+    if setter is None:
+        return False
+    setter(1)
+    return True
+
+
+def openblas_threads() -> int | None:
+    """The threads this process's OpenBLAS runs (its own getter), None where none is loaded."""
+    getter = _openblas("get")
+    return None if getter is None else int(getter())
+
+
+def _openblas(verb: str):
+    """OpenBLAS's ``set_num_threads`` or ``get_num_threads`` (``verb``) in a library this
+    process has mapped (Linux's /proc/self/maps), by the names of :data:`OPENBLAS_SETTERS`;
+    None where there is none."""
     import ctypes
 
     try:
         with open("/proc/self/maps") as fh:
             paths = [line.split()[-1] for line in fh if "openblas" in line.lower() and ".so" in line]
     except OSError:
-        return False
+        return None
     for path in dict.fromkeys(paths):
         try:
             library = ctypes.CDLL(path)
         except OSError:
             continue
         for name in OPENBLAS_SETTERS:
-            setter = getattr(library, name, None)
-            if setter is not None:
-                setter(1)
-                return True
-    return False
+            function = getattr(library, name.replace("_set_", f"_{verb}_"), None)
+            if function is not None:
+                return function
+    return None

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_scan_reliability import _group
+from test_scan_reliability import _group, cpu_seconds
 
 pytestmark = pytest.mark.slow
 
@@ -39,20 +39,11 @@ from bridge.scan import executors
 
 
 def threads():
-    import ctypes
-
     import numpy  # noqa: F401  (its BLAS loaded now, after the workers' initializer)
 
-    names = ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads",
-             "openblas_get_num_threads64_", "openblas_get_num_threads")
-    for line in open("/proc/self/maps"):
-        path = line.split()[-1]
-        if "openblas" in path.lower() and ".so" in path:
-            library = ctypes.CDLL(path)
-            for name in names:
-                if hasattr(library, name):
-                    return getattr(library, name)()
-    return None
+    from bridge import blas
+
+    return blas.openblas_threads()
 
 
 if __name__ == "__main__":
@@ -149,33 +140,24 @@ def _start(mpiexec, db: Path):
     assert db.exists(), proc.communicate(timeout=60)
     # the workers on their first chunk: each has used WORKER_BUSY CPU seconds (its start-up and
     # the scan's set-up take 1-2 s; a chunk takes several)
-    while min((_cpu(pid) for pid in _workers(db)), default=0) < WORKER_BUSY and proc.poll() is None \
+    while min((cpu_seconds(pid) for pid in _workers(db)), default=0) < WORKER_BUSY and proc.poll() is None \
             and time.monotonic() < deadline:
         time.sleep(0.05)
     assert proc.poll() is None and len(_workers(db)) == 2
     return proc
 
 
-def _cpu(pid: int) -> float:
-    """CPU seconds (user + system) of process ``pid``."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _stopped(proc, db: Path, workers: list[int]) -> tuple[list[float], str]:
     """(CPU seconds each of ``workers`` used from now to its end, bridge's lines on stderr),
     once no process of the job is left (mpiexec's group, and the ranks, each in a group of its
     own). Call it right after the signal."""
-    first = {pid: _cpu(pid) for pid in workers}
+    first = {pid: cpu_seconds(pid) for pid in workers}
     last = dict(first)
     deadline = time.monotonic() + 120
     while proc.poll() is None and time.monotonic() < deadline:
         for pid in workers:
             if os.path.exists(f"/proc/{pid}"):
-                last[pid] = max(last[pid], _cpu(pid))
+                last[pid] = max(last[pid], cpu_seconds(pid))
         time.sleep(0.02)
     _, err = proc.communicate(timeout=60)
     deadline = time.monotonic() + 10
@@ -189,41 +171,30 @@ def _stopped(proc, db: Path, workers: list[int]) -> tuple[list[float], str]:
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
-def test_a_ctrl_c_to_mpiexec_ends_the_chunks_in_flight(tmp_path, mpiexec):
-    """mpiexec passes a Ctrl-C (SIGINT) to every rank. Each worker's chunk ends at once, and so
-    does the chunk the pool may hand it next (the third of three, queued): after the signal no
-    worker computes for PART_CPU (a chunk is several CPU-s, a part ~0.1). The scan stops in one
-    line, without a worker's traceback; nothing was stored, so no file is left. (Python's
-    default handler also ended a chunk in flight; a worker between tasks raised in mpi4py's
-    loop instead: its traceback, an MPI_Abort and the results file's WAL left.)"""
-    db = tmp_path / "r.db"
-    proc = _start(mpiexec, db)
-    workers = _workers(db)
-    os.killpg(proc.pid, signal.SIGINT)  # the terminal's Ctrl-C: mpiexec's process group
-    after, err = _stopped(proc, db, workers)
-    assert proc.returncode == 130, err
-    assert err == "bridge: interrupted", err
-    assert max(after) < PART_CPU, after
-    assert sorted(p.name for p in tmp_path.iterdir()) == []
-
-
-@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
-def test_a_sigterm_to_every_rank_stops_the_scan_in_one_line(tmp_path, mpiexec):
-    """A batch system's cancel sends SIGTERM to every rank. The workers' chunks end (and the
-    queued one at its first look: no worker computes for PART_CPU after the signal), the master
-    stops with its line, and nothing is left. Before, SIGTERM's default action ended the workers:
-    mpiexec's "BAD TERMINATION" banner, the master killed by it (exit 15), and the results
-    file's -wal and -shm left beside it."""
+@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm"])
+def test_a_stop_that_reaches_every_rank_ends_the_chunks_in_flight(tmp_path, mpiexec, stop):
+    """A stop that reaches every rank: mpiexec passes a Ctrl-C (SIGINT to its process group) to
+    all of them; a batch system's cancel sends each its SIGTERM. Each worker's chunk ends at
+    once, and so does the chunk the pool may hand it next (the third of three, queued): after
+    the signal no worker computes for PART_CPU (a chunk is several CPU-s, a part ~0.1). The scan
+    stops in its one line (130 / 143), without a worker's traceback, and nothing is left
+    (nothing was stored). Before: Python's default SIGINT handler also ended a chunk in flight,
+    but a worker between tasks raised in mpi4py's loop (its traceback, an MPI_Abort, the results
+    file's WAL left); SIGTERM's default action ended the workers (mpiexec's "BAD TERMINATION"
+    banner, exit 15, -wal and -shm left)."""
     db = tmp_path / "r.db"
     proc = _start(mpiexec, db)
     ranks = _ranks(db)
     assert sorted(ranks.values()) == [0, 1, 2], ranks
     workers = _workers(db)
-    for pid in ranks:
-        os.kill(pid, signal.SIGTERM)
+    if stop == "ctrl-c":
+        os.killpg(proc.pid, signal.SIGINT)  # the terminal's Ctrl-C: mpiexec's process group
+    else:
+        for pid in ranks:
+            os.kill(pid, signal.SIGTERM)
     after, err = _stopped(proc, db, workers)
-    assert proc.returncode == 143, err
-    assert err == "bridge: terminated (SIGTERM); no results file was written", err
+    assert (proc.returncode, err) == ((130, "bridge: interrupted") if stop == "ctrl-c" else
+                                      (143, "bridge: terminated (SIGTERM); no results file was written"))
     assert max(after) < PART_CPU, after
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 

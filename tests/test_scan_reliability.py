@@ -131,6 +131,15 @@ def _group(pgid: int) -> list[int]:
     return out
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) process ``pid`` has used (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _nothing_left(pgid: int) -> None:
     """Assert that process group ``pgid`` empties within 10 s (a scan's workers reaped)."""
     deadline = time.monotonic() + 10
@@ -421,15 +430,6 @@ def test_unknown_observable_is_refused_up_front(tmp_path, capsys, cached_sm, spe
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
-def _cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
 def test_a_worker_killed_before_any_point_is_stored_names_no_file(tmp_path, cached_sm):
     """A local worker killed during the scan's first chunks (2·10⁵ points each: seconds), before
     any point is stored: exit 1, one line that says no results file was written, and none is
@@ -439,7 +439,7 @@ def test_a_worker_killed_before_any_point_is_stored_names_no_file(tmp_path, cach
     with _scan_with_workers(db, 400_000, signal.SIG_DFL, ("--chunk-size", "200000")) as proc:
         deadline = time.monotonic() + 60
         while proc.poll() is None and time.monotonic() < deadline and \
-                max((_cpu_seconds(w) for w in _spawned_workers(proc.pid)), default=0) < 1.0:
+                max((cpu_seconds(w) for w in _spawned_workers(proc.pid)), default=0) < 1.0:
             time.sleep(0.02)  # a worker in its chunk
         assert proc.poll() is None, "the scan ended before the kill"
         os.kill(_spawned_workers(proc.pid)[0], signal.SIGKILL)
@@ -451,6 +451,7 @@ def test_a_worker_killed_before_any_point_is_stored_names_no_file(tmp_path, cach
     _nothing_left(proc.pid)
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
 def test_a_killed_worker_ends_the_scan_in_one_line(tmp_path, cached_sm):
     """A local worker killed (SIGKILL, as the OOM killer does) while the scan runs: one line
     naming the results file, exit status 1 (not the input's fault), no process left, and the

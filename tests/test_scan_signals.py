@@ -536,20 +536,23 @@ def test_a_ctrl_c_while_the_dask_scheduler_connects(tmp_path, capsys, monkeypatc
     assert (rc, err.strip()) == (130, "bridge: interrupted"), err
 
 
-def test_a_sigterm_while_the_scan_prepares_names_no_file(tmp_path, capsys, monkeypatch,
-                                                         cached_sm):  # noqa: F811
-    """A SIGTERM before the results file exists: 143 and one line that says no results file was
-    written (review rev16: the line said the points stored in it were kept), and none is."""
+@pytest.mark.parametrize("where", ["prepare", "run_chunk"])
+def test_a_sigterm_before_any_point_is_stored_names_no_file(tmp_path, capsys, monkeypatch, where,
+                                                            cached_sm):  # noqa: F811
+    """A SIGTERM while the scan prepares (the results file not made yet) or while it computes
+    its first chunk (the new file holds no point and is removed): 143 and one line that says no
+    results file was written, and nothing is left. The line said that the points stored in it
+    were kept and that the same command resumes the scan (review rev16 for the first; 2026-12-02
+    for the second)."""
     from bridge.cli import main
     from bridge.scan import runner
 
-    monkeypatch.setattr(runner, "prepare", _once(runner.prepare,
-                                                 lambda: signal.raise_signal(signal.SIGTERM)))
-    db = tmp_path / "r.db"
-    rc = main([*SCAN, "-o", str(db)])
+    monkeypatch.setattr(runner, where, _once(getattr(runner, where),
+                                             lambda: signal.raise_signal(signal.SIGTERM)))
+    rc = main([*SCAN, "-o", str(tmp_path / "r.db")])
     err = capsys.readouterr().err
     assert (rc, err.strip()) == (143, "bridge: terminated (SIGTERM); no results file was written"), err
-    assert not db.exists()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_worker_signal_that_ends_its_task_ends_the_next_one_too(monkeypatch):
@@ -585,23 +588,6 @@ def test_a_worker_signal_whose_raise_is_ignored_still_ends_the_task(monkeypatch)
     Collected()  # its __del__ raises, and CPython goes on
     with pytest.raises(KeyboardInterrupt):
         executors.check_task()
-
-
-def test_a_sigterm_before_any_chunk_is_stored_names_no_file(tmp_path, capsys, monkeypatch,
-                                                            cached_sm):  # noqa: F811
-    """A SIGTERM while the first chunk is computed: the new results file holds no point and is
-    removed, and the line says that no results file was written (it said that the points stored
-    in it were kept and that the same command resumes the scan, 2026-12-02); nothing is left."""
-    from bridge.cli import main
-    from bridge.scan import runner
-
-    monkeypatch.setattr(runner, "run_chunk", _once(runner.run_chunk,
-                                                   lambda: signal.raise_signal(signal.SIGTERM)))
-    db = tmp_path / "r.db"
-    rc = main([*SCAN, "-o", str(db)])
-    err = capsys.readouterr().err
-    assert (rc, err.strip()) == (143, "bridge: terminated (SIGTERM); no results file was written"), err
-    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
